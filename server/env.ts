@@ -1,0 +1,91 @@
+// Process configuration, parsed once at the boundary. The orchestrator (scripts/start.ts) resolves
+// defaults (embedded database, generated secrets) and hands children a complete environment.
+import { z } from 'zod'
+import path from 'node:path'
+
+const onOff = z.enum(['on', 'off'])
+
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  HOSTNAME: z.string().default('0.0.0.0'),
+  STOCKTOWER_DATA_DIR: z.string().default('./.stocktower'),
+  DATABASE_URL: z.string().optional(),
+  STOCKTOWER_DEMO: onOff.optional(),
+  STOCKTOWER_TRAFFIC: onOff.optional(),
+  NEXTAUTH_URL: z.string().optional(),
+  NEXTAUTH_SECRET: z.string().optional(),
+  STOCKTOWER_ENCRYPTION_KEY: z.string().optional(),
+  STOCKTOWER_DEMO_API_KEY: z.string().optional(),
+  STOCKTOWER_ADMIN_EMAIL: z.string().optional(),
+  STOCKTOWER_ADMIN_PASSWORD: z.string().optional(),
+  STOCKTOWER_INBOX_DIR: z.string().optional(),
+  STOCKTOWER_DEMO_SKUS: z.coerce.number().int().min(10).max(200_000).default(2000),
+  STOCKTOWER_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  STOCKTOWER_METRICS_OPEN_PRIVATE: onOff.default('off'),
+  STOCKTOWER_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+})
+
+export type Env = z.infer<typeof EnvSchema>
+
+export interface Config {
+  port: number
+  hostname: string
+  dataDir: string
+  databaseUrl: string | undefined
+  /** True when no DATABASE_URL was given: the product runs its own PostgreSQL. */
+  embeddedDatabase: boolean
+  demo: boolean
+  traffic: boolean
+  nextAuthUrl: string
+  nextAuthSecret: string | undefined
+  encryptionKey: string | undefined
+  demoApiKey: string | undefined
+  adminEmail: string | undefined
+  adminPassword: string | undefined
+  inboxDir: string
+  demoSkuCount: number
+  workerConcurrency: number
+  metricsOpenOnPrivate: boolean
+  logLevel: Env['STOCKTOWER_LOG_LEVEL']
+}
+
+export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(source)
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
+    throw new Error(`Invalid environment: ${problems}`)
+  }
+  const env = parsed.data
+  const dataDir = path.resolve(env.STOCKTOWER_DATA_DIR)
+  const embeddedDatabase = !env.DATABASE_URL
+  // Demo mode defaults on with the embedded database, off with a user's database.
+  const demo = (env.STOCKTOWER_DEMO ?? (embeddedDatabase ? 'on' : 'off')) === 'on'
+  const traffic = demo && (env.STOCKTOWER_TRAFFIC ?? 'on') === 'on'
+  return {
+    port: env.PORT,
+    hostname: env.HOSTNAME,
+    dataDir,
+    databaseUrl: env.DATABASE_URL,
+    embeddedDatabase,
+    demo,
+    traffic,
+    nextAuthUrl: env.NEXTAUTH_URL ?? `http://localhost:${env.PORT}`,
+    nextAuthSecret: env.NEXTAUTH_SECRET,
+    encryptionKey: env.STOCKTOWER_ENCRYPTION_KEY,
+    demoApiKey: env.STOCKTOWER_DEMO_API_KEY,
+    adminEmail: env.STOCKTOWER_ADMIN_EMAIL,
+    adminPassword: env.STOCKTOWER_ADMIN_PASSWORD,
+    inboxDir: path.resolve(env.STOCKTOWER_INBOX_DIR ?? path.join(dataDir, 'inbox')),
+    demoSkuCount: env.STOCKTOWER_DEMO_SKUS,
+    workerConcurrency: env.STOCKTOWER_WORKER_CONCURRENCY,
+    metricsOpenOnPrivate: env.STOCKTOWER_METRICS_OPEN_PRIVATE === 'on',
+    logLevel: env.STOCKTOWER_LOG_LEVEL,
+  }
+}
+
+let cached: Config | undefined
+/** The configuration of this process (children get a fully resolved environment). */
+export function config(): Config {
+  cached ??= readConfig()
+  return cached
+}

