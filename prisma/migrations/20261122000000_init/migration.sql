@@ -236,7 +236,6 @@ CREATE TABLE "LedgerEvent" (
     "reference" TEXT,
     "sourceSeq" BIGINT,
     "outcome" TEXT NOT NULL DEFAULT 'applied',
-    "positionVersion" BIGINT,
     "inboundMessageId" UUID,
     "batchIndex" INTEGER,
     "occurredAt" TIMESTAMPTZ(3) NOT NULL,
@@ -503,6 +502,13 @@ CREATE TABLE "SystemState" (
     CONSTRAINT "SystemState_pkey" PRIMARY KEY ("key")
 );
 
+-- CreateTable
+CREATE TABLE "socket_io_attachments" (
+    "id" BIGSERIAL NOT NULL,
+    "created_at" TIMESTAMPTZ(6) DEFAULT CURRENT_TIMESTAMP,
+    "payload" BYTEA
+);
+
 -- CreateIndex
 CREATE UNIQUE INDEX "User_email_key" ON "User"("email");
 
@@ -616,6 +622,9 @@ CREATE INDEX "AuditLog_at_idx" ON "AuditLog"("at");
 
 -- CreateIndex
 CREATE INDEX "AuditLog_entity_entityId_idx" ON "AuditLog"("entity", "entityId");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "socket_io_attachments_id_key" ON "socket_io_attachments"("id");
 
 -- AddForeignKey
 ALTER TABLE "ApiKey" ADD CONSTRAINT "ApiKey_createdById_fkey" FOREIGN KEY ("createdById") REFERENCES "User"("id") ON DELETE SET NULL ON UPDATE CASCADE;

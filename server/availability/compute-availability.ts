@@ -1,0 +1,205 @@
+// What each channel may sell of one SKU: ARCHITECTURE.md's steps as a pure function over plain
+// data. Every step is recorded so the explanation always arrives at the result.
+import type { ChannelRules, RuleSet, SafetyStockRule } from '../rules/rules.schema'
+
+export interface LocationStock { location: string; sellable: number }
+
+export interface HoldbackInput {
+  id: string
+  mode: 'suppress' | 'units' | 'percent'
+  value: number
+  reason: string
+}
+
+export interface SkuFacts {
+  sku: string
+  category: string
+  locations: LocationStock[]
+  /** Average daily units sold per channel over the rules' window (for days-of-cover safety stock). */
+  dailySales?: Record<string, number>
+  /** Estimated units the channel sold that have not reached us yet (from its lag and sales rate). */
+  inFlightUnits?: Record<string, number>
+  /** Active holdbacks per channel. */
+  holdbacks?: Record<string, HoldbackInput[]>
+}
+
+export interface Step { step: string; quantity: number; detail: string }
+
+export interface ChannelDecision {
+  channel: string
+  quantity: number
+  steps: Step[]
+  holdbackIds: string[]
+}
+
+export function eligibleLocations(rules: ChannelRules | undefined, all: string[]): string[] {
+  const include = rules?.locations && rules.locations.length > 0 ? rules.locations.filter((l) => all.includes(l)) : all
+  const exclude = new Set(rules?.excludeLocations ?? [])
+  return include.filter((l) => !exclude.has(l))
+}
+
+/** Most specific rule wins: SKU+channel, SKU, category+channel, category, channel, default. */
+export function resolveSafetyStock(ruleSet: RuleSet, sku: string, category: string, channel: string): { rule: SafetyStockRule | RuleSet['defaults']['safetyStock']; level: string } {
+  const list = ruleSet.safetyStock ?? []
+  const find = (pred: (r: SafetyStockRule) => boolean) => list.find(pred)
+  const candidates: Array<[string, SafetyStockRule | undefined]> = [
+    ['SKU + channel', find((r) => r.sku === sku && r.channel === channel)],
+    ['SKU', find((r) => r.sku === sku && !r.channel)],
+    ['category + channel', find((r) => !r.sku && r.category === category && r.channel === channel)],
+    ['category', find((r) => !r.sku && r.category === category && !r.channel)],
+    ['channel', find((r) => !r.sku && !r.category && r.channel === channel)],
+  ]
+  for (const [level, rule] of candidates) if (rule) return { rule, level }
+  return { rule: ruleSet.defaults.safetyStock, level: 'default' }
+}
+
+function safetyUnits(rule: { units?: number; days?: number }, dailySales: number): { units: number; how: string } {
+  if (rule.days !== undefined) {
+    const u = Math.ceil(dailySales * rule.days)
+    const fromDays = { units: u, how: `${rule.days} days of cover x ${dailySales.toFixed(2)} units/day = ${u}` }
+    if (rule.units !== undefined && rule.units > u) return { units: rule.units, how: `${rule.units} units (more than ${fromDays.how})` }
+    return fromDays
+  }
+  return { units: rule.units ?? 0, how: `${rule.units ?? 0} units` }
+}
+
+/** Channels in waterfall order: priority, then code for a stable tie-break. */
+export function waterfallOrder(ruleSet: RuleSet): string[] {
+  return Object.entries(ruleSet.channels).sort((a, b) => a[1].priority - b[1].priority || (a[0] < b[0] ? -1 : 1)).map(([c]) => c)
+}
+
+/**
+ * Decides every channel's quantity for one (non-kit) SKU.
+ * Waterfall semantics: a ring-fence protects units for its channel from lower-priority channels,
+ * taken from the pool in priority order (a ring-fence takes only what is left). Percentage and
+ * fixed shares split what remains after every ring-fence, in priority order, so together with the
+ * ring-fences they never exceed the pool; a shared-pool channel may sell everything not
+ * ring-fenced by a higher-priority channel.
+ */
+export function computeSkuAvailability(ruleSet: RuleSet, facts: SkuFacts, channels: string[]): ChannelDecision[] {
+  const allLocations = facts.locations.map((l) => l.location)
+  const order = waterfallOrder(ruleSet).filter((c) => channels.includes(c))
+  // Channels listed but without rules come last, sharing the pool with no extras.
+  for (const c of channels) if (!order.includes(c)) order.push(c)
+
+  // Pools and safety stock first: the waterfall runs on each channel's own pool.
+  const prep = new Map<string, { pool: number; afterSafety: number; steps: Step[] }>()
+  for (const channel of order) {
+    const rules = ruleSet.channels[channel]
+    const steps: Step[] = []
+    const eligible = eligibleLocations(rules, allLocations)
+    const pool = facts.locations.filter((l) => eligible.includes(l.location)).reduce((s, l) => s + Math.max(0, l.sellable), 0)
+    const parts = facts.locations.filter((l) => eligible.includes(l.location)).map((l) => `${l.location} ${Math.max(0, l.sellable)}`)
+    steps.push({ step: 'pool', quantity: pool, detail: eligible.length ? `sellable at eligible locations: ${parts.join(' + ')}` : 'no eligible locations' })
+    const { rule, level } = resolveSafetyStock(ruleSet, facts.sku, facts.category, channel)
+    const ss = safetyUnits(rule, facts.dailySales?.[channel] ?? 0)
+    const afterSafety = Math.max(0, pool - ss.units)
+    steps.push({ step: 'safety_stock', quantity: afterSafety, detail: `minus safety stock ${ss.units} (${level} rule: ${ss.how})` })
+    prep.set(channel, { pool, afterSafety, steps })
+  }
+
+  const decisions: ChannelDecision[] = []
+  for (const channel of order) {
+    const rules = ruleSet.channels[channel]
+    const { afterSafety, steps } = prep.get(channel)!
+    // Ring-fences in priority order, each taking only what is left of this channel's pool.
+    const myRank = order.indexOf(channel)
+    let left = afterSafety
+    let higherFenced = 0
+    let ownFence = 0
+    let allFenced = 0
+    const fenced: string[] = []
+    order.forEach((other, rank) => {
+      const taken = Math.min(ruleSet.channels[other]?.ringFence ?? 0, left)
+      left -= taken
+      allFenced += taken
+      if (other === channel) ownFence = taken
+      else if (rank < myRank && taken > 0) { higherFenced += taken; fenced.push(`${other} ${taken}`) }
+    })
+    let q = afterSafety - higherFenced
+    steps.push({ step: 'waterfall', quantity: q, detail: fenced.length ? `minus ring-fenced for higher-priority channels: ${fenced.join(', ')}` : 'no higher-priority ring-fences' })
+
+    const buffer = rules?.inFlightBuffer ? Math.max(0, Math.ceil(facts.inFlightUnits?.[channel] ?? 0)) : 0
+    q = Math.max(0, q - buffer)
+    steps.push({ step: 'in_flight_buffer', quantity: q, detail: rules?.inFlightBuffer ? `minus ${buffer} units estimated sold on the channel but not yet received` : 'in-flight buffer off for this channel' })
+
+    const share = rules?.share ?? { type: 'shared' as const }
+    if (share.type === 'shared') {
+      steps.push({ step: 'share', quantity: q, detail: 'shared pool: may sell all of what remains' })
+    } else {
+      // What remains after every ring-fence, split among percentage/fixed channels in priority order.
+      const remainder = Math.max(0, afterSafety - allFenced)
+      let budget = remainder
+      let mine = 0
+      for (const other of order) {
+        const s = ruleSet.channels[other]?.share
+        if (!s || s.type === 'shared') continue
+        const ask = s.type === 'percent' ? Math.floor((remainder * s.percent) / 100) : s.units
+        const got = Math.min(ask, budget)
+        budget -= got
+        if (other === channel) { mine = got; break }
+      }
+      const before = q
+      q = Math.min(q, ownFence + mine)
+      const what = share.type === 'percent' ? `${share.percent}% of ${remainder} remaining after ring-fences` : `fixed ${share.units} units`
+      steps.push({ step: 'share', quantity: q, detail: `${what}${ownFence ? ` plus own ring-fence ${ownFence}` : ''} (from ${before})` })
+    }
+
+    const holdbackIds: string[] = []
+    for (const h of facts.holdbacks?.[channel] ?? []) {
+      holdbackIds.push(h.id)
+      const before = q
+      if (h.mode === 'suppress') q = 0
+      else if (h.mode === 'units') q = Math.max(0, q - h.value)
+      else q = Math.max(0, q - Math.ceil((q * h.value) / 100))
+      const what = h.mode === 'suppress' ? 'suppressed' : h.mode === 'units' ? `hold back ${h.value} units` : `hold back ${h.value}%`
+      steps.push({ step: 'holdback', quantity: q, detail: `${what} (${h.reason}) from ${before}` })
+    }
+    if (rules?.cap !== undefined && rules.cap !== null && q > rules.cap) {
+      steps.push({ step: 'cap', quantity: rules.cap, detail: `capped at ${rules.cap} (from ${q})` })
+      q = rules.cap
+    }
+    if (rules?.zeroBelow && q > 0 && q < rules.zeroBelow) {
+      steps.push({ step: 'zero_out', quantity: 0, detail: `${q} is below the zero-out threshold ${rules.zeroBelow}` })
+      q = 0
+    }
+    q = Math.max(0, Math.floor(q))
+    steps.push({ step: 'result', quantity: q, detail: 'never negative, rounded down' })
+    decisions.push({ channel, quantity: q, steps, holdbackIds })
+  }
+  return decisions
+}
+
+export interface KitComponentFacts { sku: string; quantityPerKit: number; decisions: ChannelDecision[] }
+
+/** available(kit) = min over components of floor(available(component) / qty per kit), per channel. */
+export function computeKitAvailability(ruleSet: RuleSet, kit: { sku: string; holdbacks?: Record<string, HoldbackInput[]> }, components: KitComponentFacts[], channels: string[]): ChannelDecision[] {
+  return channels.map((channel) => {
+    const steps: Step[] = []
+    let q = components.length === 0 ? 0 : Number.POSITIVE_INFINITY
+    if (components.length === 0) steps.push({ step: 'kit', quantity: 0, detail: 'kit has no components' })
+    for (const c of components) {
+      const d = c.decisions.find((x) => x.channel === channel)
+      const avail = d?.quantity ?? 0
+      const fits = Math.floor(avail / c.quantityPerKit)
+      steps.push({ step: 'kit_component', quantity: fits, detail: d ? `${c.sku}: ${avail} available / ${c.quantityPerKit} per kit = ${fits}` : `${c.sku}: not available on ${channel}` })
+      q = Math.min(q, fits)
+    }
+    if (!Number.isFinite(q)) q = 0
+    steps.push({ step: 'kit', quantity: q, detail: 'the scarcest component decides' })
+    const holdbackIds: string[] = []
+    for (const h of kit.holdbacks?.[channel] ?? []) {
+      holdbackIds.push(h.id)
+      const before = q
+      if (h.mode === 'suppress') q = 0
+      else if (h.mode === 'units') q = Math.max(0, q - h.value)
+      else q = Math.max(0, q - Math.ceil((q * h.value) / 100))
+      steps.push({ step: 'holdback', quantity: q, detail: `${h.mode} ${h.value} (${h.reason}) from ${before}` })
+    }
+    const rules = ruleSet.channels[channel]
+    if (rules?.cap !== undefined && rules.cap !== null && q > rules.cap) { steps.push({ step: 'cap', quantity: rules.cap, detail: `capped at ${rules.cap} (from ${q})` }); q = rules.cap }
+    q = Math.max(0, Math.floor(q))
+    steps.push({ step: 'result', quantity: q, detail: 'never negative, rounded down' })
+    return { channel, quantity: q, steps, holdbackIds }
+  })
+}

@@ -1,0 +1,165 @@
+// Recomputes what each channel may sell for the SKUs in the recompute outbox. Claims a batch with
+// SKIP LOCKED (parallel workers take disjoint SKUs), writes a decision wherever the result or its
+// reasons changed, bumps the listing's desired version when the quantity changed, and enqueues the
+// publish of each touched channel, all in one transaction: a committed decision always gets published.
+import type { PrismaClient } from '@prisma/client'
+import type { Db } from '../db'
+import { transaction } from '../db'
+import { getCurrentRuleSet } from '../rules/rule-set.repository'
+import type { RuleSet } from '../rules/rules.schema'
+import { computeKitAvailability, computeSkuAvailability, eligibleLocations, type ChannelDecision, type HoldbackInput } from './compute-availability'
+import { enqueuePublish, enqueueRecompute } from '../queue/enqueue'
+import { sellable } from '../positions/apply-event'
+
+export interface RecomputeResult { processed: number; changedListings: number; more: boolean; changes: Array<{ sku: string; channel: string; quantity: number }> }
+
+interface SkuRow { id: string; code: string; category: string; isKit: boolean }
+interface PositionRow { skuId: string; location: string; onHand: number; reserved: number; allocated: number; quarantined: number; damaged: number; inTransit: number; lastEventId: string | null }
+interface ListingRow { id: string; skuId: string; channelId: string; channel: string; desiredQuantity: number | null; desiredVersion: number; steps: unknown; ruleVersionIds: string[] | null }
+
+export async function recomputeDirtyAvailability(db: PrismaClient, opts: { batchSize?: number; now?: () => Date } = {}): Promise<RecomputeResult> {
+  const batchSize = opts.batchSize ?? 500
+  const now = opts.now ?? (() => new Date())
+  return transaction(db, async (tx) => {
+    const claimed = await tx.$queryRawUnsafe<Array<{ skuId: string; since: Date }>>(
+      `DELETE FROM "AvailabilityDirty" d USING (
+         SELECT "skuId" FROM "AvailabilityDirty" ORDER BY since LIMIT $1 FOR UPDATE SKIP LOCKED) c
+       WHERE d."skuId" = c."skuId" RETURNING d."skuId"::text AS "skuId", d.since`, batchSize)
+    if (claimed.length === 0) return { processed: 0, changedListings: 0, more: false, changes: [] }
+    const result = await recomputeSkus(tx, claimed, now())
+    const more = claimed.length === batchSize
+    if (more) await enqueueRecompute(tx)
+    return { ...result, processed: claimed.length, more }
+  })
+}
+
+/** Recomputes the given SKUs inside the caller's transaction. */
+export async function recomputeSkus(tx: Db, skus: Array<{ skuId: string; since: Date }>, decidedAt: Date): Promise<Omit<RecomputeResult, 'processed' | 'more'>> {
+  const ruleSet = await getCurrentRuleSet(tx, decidedAt)
+  const skuIds = skus.map((s) => s.skuId)
+  const sinceBySku = new Map(skus.map((s) => [s.skuId, s.since]))
+
+  const kitComponents = await tx.$queryRawUnsafe<Array<{ kitSkuId: string; componentSkuId: string; quantity: number }>>(
+    `SELECT "kitSkuId"::text AS "kitSkuId", "componentSkuId"::text AS "componentSkuId", quantity FROM "KitComponent" WHERE "kitSkuId" = ANY($1::uuid[])`, skuIds)
+  const allSkuIds = [...new Set([...skuIds, ...kitComponents.map((k) => k.componentSkuId)])]
+  const skuRows = await tx.$queryRawUnsafe<SkuRow[]>(
+    `SELECT id::text AS id, code, category, "isKit" FROM "Sku" WHERE id = ANY($1::uuid[])`, allSkuIds)
+  const skuById = new Map(skuRows.map((s) => [s.id, s]))
+  const locations = await tx.$queryRawUnsafe<Array<{ code: string }>>(`SELECT code FROM "Location" WHERE active ORDER BY code`)
+  const positions = await tx.$queryRawUnsafe<PositionRow[]>(
+    `SELECT p."skuId"::text AS "skuId", l.code AS location, p."onHand", p.reserved, p.allocated, p.quarantined, p.damaged, p."inTransit",
+            p."lastEventId"::text AS "lastEventId"
+       FROM "Position" p JOIN "Location" l ON l.id = p."locationId" WHERE p."skuId" = ANY($1::uuid[]) AND l.active`, allSkuIds)
+  const positionsBySku = new Map<string, PositionRow[]>()
+  for (const p of positions) positionsBySku.set(p.skuId, [...(positionsBySku.get(p.skuId) ?? []), p])
+  const listings = await tx.$queryRawUnsafe<ListingRow[]>(
+    `SELECT cl.id::text AS id, cl."skuId"::text AS "skuId", cl."channelId"::text AS "channelId", c.code AS channel,
+            cl."desiredQuantity", cl."desiredVersion", d.steps, d."ruleVersionIds"
+       FROM "ChannelListing" cl JOIN "Channel" c ON c.id = cl."channelId"
+       LEFT JOIN "AvailabilityDecision" d ON d.id = cl."decisionId"
+      WHERE cl."skuId" = ANY($1::uuid[]) AND cl.active`, skuIds)
+  const channelCodes = [...new Set(listings.map((l) => l.channel))]
+  const holdbacks = await loadActiveHoldbacks(tx, decidedAt)
+
+  const facts = (skuId: string) => {
+    const sku = skuById.get(skuId)!
+    const rows = positionsBySku.get(skuId) ?? []
+    return {
+      sku: sku.code,
+      category: sku.category,
+      locations: locations.map((l) => {
+        const p = rows.find((r) => r.location === l.code)
+        return { location: l.code, sellable: p ? sellable(p) : 0 }
+      }),
+      holdbacks: holdbacksFor(holdbacks, sku, channelCodes),
+    }
+  }
+  const decide = (skuId: string): ChannelDecision[] => {
+    const sku = skuById.get(skuId)!
+    if (!sku.isKit) return computeSkuAvailability(ruleSet.rules, facts(skuId), channelCodes)
+    const comps = kitComponents.filter((k) => k.kitSkuId === skuId)
+    return computeKitAvailability(ruleSet.rules, { sku: sku.code, holdbacks: holdbacksFor(holdbacks, sku, channelCodes) },
+      comps.map((c) => ({ sku: skuById.get(c.componentSkuId)?.code ?? '?', quantityPerKit: c.quantity, decisions: computeSkuAvailability(ruleSet.rules, facts(c.componentSkuId), channelCodes) })),
+      channelCodes)
+  }
+  /** The ledger events that last moved the positions this channel's number was computed from. */
+  const inputEvents = (skuId: string, channel: string, rules: RuleSet): string[] => {
+    const sku = skuById.get(skuId)!
+    const ids = sku.isKit ? kitComponents.filter((k) => k.kitSkuId === skuId).map((k) => k.componentSkuId) : [skuId]
+    const eligible = eligibleLocations(rules.channels[channel], locations.map((l) => l.code))
+    return ids.flatMap((id) => (positionsBySku.get(id) ?? []).filter((p) => eligible.includes(p.location) && p.lastEventId).map((p) => p.lastEventId!))
+  }
+
+  /** What the number was computed from, as plain data (the steps say how). */
+  const decisionInputs = (listing: ListingRow, decision: ChannelDecision) => {
+    const sku = skuById.get(listing.skuId)!
+    const base = { ruleVersion: ruleSet.id, sku: sku.code, channel: listing.channel, previousQuantity: listing.desiredQuantity, holdbackIds: decision.holdbackIds }
+    if (!sku.isKit) return { ...base, locations: facts(listing.skuId).locations }
+    return { ...base, components: kitComponents.filter((k) => k.kitSkuId === listing.skuId).map((k) => ({ sku: skuById.get(k.componentSkuId)?.code, quantityPerKit: k.quantity, locations: facts(k.componentSkuId).locations })) }
+  }
+
+  const decisionsBySku = new Map<string, ChannelDecision[]>()
+  for (const skuId of skuIds) if (skuById.has(skuId)) decisionsBySku.set(skuId, decide(skuId))
+
+  type Write = { listing: ListingRow; decision: ChannelDecision; changed: boolean; eventIds: string[] }
+  const writes: Write[] = []
+  for (const listing of listings) {
+    const decision = decisionsBySku.get(listing.skuId)?.find((d) => d.channel === listing.channel)
+    if (!decision) continue
+    const changed = listing.desiredQuantity !== decision.quantity
+    const sameReasons = JSON.stringify(listing.steps) === JSON.stringify(decision.steps) && (listing.ruleVersionIds ?? []).includes(ruleSet.id)
+    if (!changed && sameReasons) continue
+    writes.push({ listing, decision, changed, eventIds: inputEvents(listing.skuId, listing.channel, ruleSet.rules) })
+  }
+  if (writes.length === 0) return { changedListings: 0, changes: [] }
+
+  const inserted = await tx.$queryRawUnsafe<Array<{ id: string; listingId: string }>>(
+    `INSERT INTO "AvailabilityDecision"("listingId", "skuId", "channelId", quantity, "listingVersion", "ruleVersionIds", "holdbackIds", inputs, steps, "eventIds", "decidedAt")
+     SELECT l, s, c, q, v, ARRAY[$8::text], string_to_array(h, ',') , i, st, string_to_array(e, ',')::bigint[], $9::timestamptz
+       FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::int[], $6::jsonb[], $7::jsonb[], $10::text[], $11::text[]) AS x(l, s, c, q, v, i, st, h, e)
+     RETURNING id::text AS id, "listingId"::text AS "listingId"`,
+    writes.map((w) => w.listing.id), writes.map((w) => w.listing.skuId), writes.map((w) => w.listing.channelId),
+    writes.map((w) => w.decision.quantity), writes.map((w) => w.listing.desiredVersion + (w.changed ? 1 : 0)),
+    writes.map((w) => JSON.stringify(decisionInputs(w.listing, w.decision))),
+    writes.map((w) => JSON.stringify(w.decision.steps)), ruleSet.id, decidedAt.toISOString(),
+    writes.map((w) => (w.decision.holdbackIds.length ? w.decision.holdbackIds.join(',') : null)),
+    writes.map((w) => (w.eventIds.length ? w.eventIds.join(',') : null)),
+  )
+  const decisionByListing = new Map(inserted.map((r) => [r.listingId, r.id]))
+  await tx.$executeRawUnsafe(
+    `UPDATE "ChannelListing" cl SET "decisionId" = u.d, "decidedAt" = $5::timestamptz,
+            "desiredQuantity" = CASE WHEN u.ch THEN u.q ELSE cl."desiredQuantity" END,
+            "desiredVersion" = CASE WHEN u.ch THEN cl."desiredVersion" + 1 ELSE cl."desiredVersion" END,
+            "pendingSince" = CASE WHEN u.ch THEN COALESCE(cl."pendingSince", u.since) ELSE cl."pendingSince" END,
+            -- A newer quantity deserves a fresh try, even after a permanent rejection of an older one.
+            "nextAttemptAt" = CASE WHEN u.ch THEN NULL ELSE cl."nextAttemptAt" END,
+            "failedAttempts" = CASE WHEN u.ch THEN 0 ELSE cl."failedAttempts" END
+       FROM unnest($1::uuid[], $2::bigint[], $3::int[], $4::boolean[], $6::timestamptz[]) AS u(id, d, q, ch, since)
+      WHERE cl.id = u.id`,
+    writes.map((w) => w.listing.id), writes.map((w) => decisionByListing.get(w.listing.id)!), writes.map((w) => w.decision.quantity),
+    writes.map((w) => w.changed), decidedAt.toISOString(), writes.map((w) => (sinceBySku.get(w.listing.skuId) ?? decidedAt).toISOString()),
+  )
+  const changedChannels = [...new Set(writes.filter((w) => w.changed).map((w) => w.listing.channelId))]
+  for (const channelId of changedChannels) await enqueuePublish(tx, channelId)
+  const changes = writes.filter((w) => w.changed).map((w) => ({ sku: skuById.get(w.listing.skuId)!.code, channel: w.listing.channel, quantity: w.decision.quantity }))
+  return { changedListings: changes.length, changes }
+}
+
+interface HoldbackRow { id: string; channel: string | null; skuCode: string | null; category: string | null; mode: HoldbackInput['mode']; value: number; reason: string }
+
+async function loadActiveHoldbacks(tx: Db, at: Date): Promise<HoldbackRow[]> {
+  return tx.$queryRawUnsafe<HoldbackRow[]>(
+    `SELECT id::text AS id, channel, "skuCode", category, mode, value, reason FROM "Holdback"
+      WHERE "removedAt" IS NULL AND ("expiresAt" IS NULL OR "expiresAt" > $1::timestamptz)`, at.toISOString())
+}
+
+function holdbacksFor(all: HoldbackRow[], sku: SkuRow, channels: string[]): Record<string, HoldbackInput[]> {
+  const out: Record<string, HoldbackInput[]> = {}
+  for (const h of all) {
+    if (h.skuCode && h.skuCode !== sku.code) continue
+    if (h.category && h.category !== sku.category) continue
+    if (!h.skuCode && !h.category) continue
+    for (const c of h.channel ? [h.channel] : channels) (out[c] ??= []).push({ id: h.id, mode: h.mode, value: h.value, reason: h.reason })
+  }
+  return out
+}

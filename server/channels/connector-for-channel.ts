@@ -1,0 +1,13 @@
+// Builds the connector for a stored channel: its kind, base URL, settings and decrypted credentials.
+import type { Connector } from './connector'
+import { createConnector } from './create-connector'
+import { decryptCredentials } from './credentials'
+
+export interface StoredChannel { kind: string; settings: unknown; credentialsEnc: string | null }
+
+export function connectorForChannel(channel: StoredChannel): Connector {
+  const settings = (channel.settings ?? {}) as Record<string, unknown>
+  const baseUrl = typeof settings.baseUrl === 'string' ? settings.baseUrl : ''
+  if (!baseUrl) throw new Error(`Channel of kind ${channel.kind} has no base URL configured.`)
+  return createConnector(channel.kind, { baseUrl, settings, credentials: decryptCredentials(channel.credentialsEnc), timeoutMs: 15_000 })
+}

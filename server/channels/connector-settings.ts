@@ -1,0 +1,15 @@
+// Parses a connector's settings and credentials at construction, so a misconfigured channel fails
+// with one clear message when the connector is built instead of on every push.
+import { z } from 'zod'
+import { ConnectorConfigError } from './connector-errors'
+
+export function parseConnectorPart<T extends z.ZodType>(kind: string, part: 'settings' | 'credentials', schema: T, value: unknown): z.infer<T> {
+  const parsed = schema.safeParse(value ?? {})
+  if (parsed.success) return parsed.data
+  // Never echo credential values: name the fields only.
+  const problems = parsed.error.issues.map((issue) => `${part}.${issue.path.join('.') || '(root)'}: ${issue.message}`)
+  throw new ConnectorConfigError(kind, problems.join('; '))
+}
+
+/** A credential: a non-empty string. */
+export const credential = (name: string) => z.string({ error: `${name} is required` }).min(1, `${name} is required`)

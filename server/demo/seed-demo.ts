@@ -1,0 +1,184 @@
+// The demo data set (CONTRACT.md "Demo mode"): stable codes scripts rely on. Seeded once; every
+// start re-points the simulated channels at this run's simulator ports and ensures the demo users
+// and key. Opening stock is booked as `count` events through the real ledger, so every number in
+// the demo is explainable down to events.
+import type { PrismaClient, Prisma } from '@prisma/client'
+import { hashPassword } from '../auth/passwords'
+import { createApiKey, hashApiKey } from '../auth/api-keys'
+import { encryptCredentials } from '../channels/credentials'
+import { DEFAULT_RULES } from '../rules/rules.schema'
+import { ruleVersionId } from '../rules/rule-set.repository'
+import { applyEventBatch } from '../ingest/ingest-events'
+import { finishInboundMessage, storeInboundMessage } from '../ingest/inbound-message.repository'
+import { ROLES } from '../auth/permissions'
+
+export const DEMO_SOURCE = 'erp-demo'
+export const DEMO_PASSWORD = 'stocktower-demo'
+export const DEMO_LOCATIONS = [
+  { code: 'DC-EAST', name: 'East distribution centre', kind: 'dc' },
+  { code: 'DC-WEST', name: 'West distribution centre', kind: 'dc' },
+  { code: '3PL-CENTRAL', name: 'Central 3PL warehouse', kind: '3pl' },
+] as const
+export const DEMO_CHANNELS = ['shopify', 'amazon', 'walmart', 'b2b'] as const
+export const DEMO_KIT_COUNT = 50
+const CATEGORIES = ['apparel', 'electronics', 'home', 'outdoor', 'toys', 'grocery']
+
+export const demoSkuCode = (n: number) => `SKU-${String(n).padStart(5, '0')}`
+export const demoKitCode = (n: number) => `KIT-${String(n).padStart(4, '0')}`
+
+export interface SimulatorUrls { shopify: string; amazon: string; walmart: string; b2b: string }
+
+export interface SeedOptions {
+  skuCount: number
+  simulatorUrls: SimulatorUrls
+  demoApiKey: string
+  b2bSigningSecret: string
+  log?: (line: string) => void
+}
+
+/** Deterministic pseudo-random stream, so every demo starts from the same stock. */
+function prng(seed: number) {
+  let s = seed >>> 0
+  return () => { s = (s * 1664525 + 1013904223) >>> 0; return s / 2 ** 32 }
+}
+
+interface ChannelDefinition { name: string; kind: string; ratePerSecond: number; rateBurst: number; settings: Record<string, unknown> & { baseUrl: string }; credentials: Record<string, string> }
+
+function channelDefinition(code: (typeof DEMO_CHANNELS)[number], urls: SimulatorUrls, b2bSecret: string): ChannelDefinition {
+  const common = { simulated: true, verifyAfterSeconds: 2, verifySlaSeconds: 60 }
+  switch (code) {
+    case 'shopify':
+      return { name: 'Shopify store', kind: 'shopify', ratePerSecond: 20, rateBurst: 20, settings: { ...common, baseUrl: urls.shopify, locationId: 'gid://shopify/Location/1' }, credentials: { accessToken: 'shpat_demo' } }
+    case 'amazon':
+      return { name: 'Amazon US', kind: 'amazon', ratePerSecond: 150, rateBurst: 150, settings: { ...common, baseUrl: urls.amazon, sellerId: 'A1DEMOSELLER', marketplaceId: 'ATVPDKIKX0DER', productType: 'PRODUCT' }, credentials: { accessToken: 'Atza|demo' } }
+    case 'walmart':
+      return { name: 'Walmart Marketplace', kind: 'walmart', ratePerSecond: 150, rateBurst: 150, settings: { ...common, baseUrl: urls.walmart }, credentials: { accessToken: 'wm-demo-token' } }
+    case 'b2b':
+      return { name: 'B2B portal', kind: 'b2b', ratePerSecond: 20, rateBurst: 20, settings: { ...common, baseUrl: urls.b2b, webhookPath: '/webhooks/inventory' }, credentials: { signingSecret: b2bSecret } }
+  }
+}
+
+export function externalSkuFor(channel: string, skuCode: string): string {
+  if (channel === 'amazon') return `AMZ-${skuCode}`
+  if (channel === 'walmart') return `WM-${skuCode}`
+  return skuCode
+}
+
+export async function isDemoSeeded(db: PrismaClient): Promise<boolean> {
+  return (await db.systemState.findUnique({ where: { key: 'demo.seeded' } })) !== null
+}
+
+/** Things every start must (re)assert, seeded or not. */
+export async function ensureDemoAccess(db: PrismaClient, opts: Pick<SeedOptions, 'demoApiKey' | 'simulatorUrls' | 'b2bSigningSecret'>): Promise<void> {
+  const hash = await hashPassword(DEMO_PASSWORD)
+  for (const role of ROLES) {
+    await db.user.upsert({
+      where: { email: `${role}@example.com` },
+      create: { email: `${role}@example.com`, name: `Demo ${role}`, role, passwordHash: hash },
+      update: {},
+    })
+  }
+  const existing = await db.apiKey.findUnique({ where: { secretHash: hashApiKey(opts.demoApiKey) } })
+  if (!existing) await createApiKey(db, { name: 'Demo key (all scopes)', key: opts.demoApiKey, scopes: ['ingest:erp', 'ingest:channel:*', 'read', 'rules:write', 'catalog:write'] })
+  for (const code of DEMO_CHANNELS) {
+    const def = channelDefinition(code, opts.simulatorUrls, opts.b2bSigningSecret)
+    const ch = await db.channel.findUnique({ where: { code } })
+    if (!ch) continue
+    const settings = (ch.settings ?? {}) as Record<string, unknown>
+    // Only channels still pointing at the simulator follow its ports; an operator's URL is kept.
+    if (settings.simulated) await db.channel.update({ where: { code }, data: { settings: { ...settings, baseUrl: def.settings.baseUrl }, credentialsEnc: encryptCredentials(def.credentials) } })
+  }
+}
+
+export async function seedDemo(db: PrismaClient, opts: SeedOptions): Promise<{ seeded: boolean }> {
+  const log = opts.log ?? (() => {})
+  if (await isDemoSeeded(db)) {
+    await ensureDemoAccess(db, opts)
+    return { seeded: false }
+  }
+  const started = Date.now()
+  for (const l of DEMO_LOCATIONS) await db.location.upsert({ where: { code: l.code }, create: l, update: {} })
+  for (const code of DEMO_CHANNELS) {
+    const def = channelDefinition(code, opts.simulatorUrls, opts.b2bSigningSecret)
+    await db.channel.upsert({
+      where: { code },
+      create: { code, name: def.name, kind: def.kind, mode: 'live', settings: def.settings as Prisma.InputJsonObject, credentialsEnc: encryptCredentials(def.credentials), ratePerSecond: def.ratePerSecond, rateBurst: def.rateBurst, rateTokens: def.rateBurst },
+      update: {},
+    })
+  }
+  await ensureDemoAccess(db, opts)
+
+  // SKUs in one statement.
+  await db.$executeRawUnsafe(
+    `INSERT INTO "Sku"(id, code, name, category, "baseUom", "unitCostCents", "priceCents", "updatedAt")
+     SELECT gen_random_uuid(), 'SKU-' || lpad(n::text, 5, '0'), 'Demo product ' || n, ($2::text[])[1 + (n % array_length($2::text[], 1))], 'EA',
+            500 + (n * 37) % 9500, 1000 + (n * 53) % 19000, now()
+       FROM generate_series(1, $1::int) AS n
+     ON CONFLICT (code) DO NOTHING`, opts.skuCount, CATEGORIES)
+  // Cases of 12 for every tenth SKU, and the ERP's own item numbers as aliases.
+  await db.$executeRawUnsafe(
+    `INSERT INTO "UnitOfMeasure"("skuId", uom, factor) SELECT id, 'CASE', 12 FROM "Sku" WHERE code LIKE 'SKU-%' AND substring(code from 5)::int % 10 = 0 ON CONFLICT DO NOTHING`)
+  await db.$executeRawUnsafe(
+    `INSERT INTO "SkuAlias"(id, scope, alias, "skuId") SELECT gen_random_uuid(), $1, 'ERP-' || substring(code from 5), id FROM "Sku" WHERE code LIKE 'SKU-%' ON CONFLICT DO NOTHING`, DEMO_SOURCE)
+
+  // Kits built from the first SKUs.
+  const rand = prng(20261122)
+  const skuIds = await db.sku.findMany({ where: { isKit: false }, select: { id: true, code: true }, orderBy: { code: 'asc' }, take: Math.min(opts.skuCount, 400) })
+  for (let k = 1; k <= DEMO_KIT_COUNT; k++) {
+    const kit = await db.sku.upsert({
+      where: { code: demoKitCode(k) },
+      create: { code: demoKitCode(k), name: `Demo bundle ${k}`, category: 'bundles', isKit: true, priceCents: 4999 },
+      update: {},
+    })
+    const count = 2 + (k % 2)
+    const picked = new Set<number>()
+    while (picked.size < count) picked.add(Math.floor(rand() * skuIds.length))
+    for (const i of picked) {
+      await db.kitComponent.upsert({
+        where: { kitSkuId_componentSkuId: { kitSkuId: kit.id, componentSkuId: skuIds[i].id } },
+        create: { kitSkuId: kit.id, componentSkuId: skuIds[i].id, quantity: 1 + Math.floor(rand() * 2) },
+        update: {},
+      })
+    }
+  }
+
+  // Every SKU and kit listed on every channel.
+  for (const code of DEMO_CHANNELS) {
+    await db.$executeRawUnsafe(
+      `INSERT INTO "ChannelListing"(id, "channelId", "skuId", "externalSku", "externalId")
+       SELECT gen_random_uuid(), c.id, s.id,
+              CASE c.code WHEN 'amazon' THEN 'AMZ-' || s.code WHEN 'walmart' THEN 'WM-' || s.code ELSE s.code END,
+              CASE c.code WHEN 'shopify' THEN 'gid://shopify/InventoryItem/' || (1000000 + row_number() OVER (ORDER BY s.code)) ELSE NULL END
+         FROM "Sku" s CROSS JOIN "Channel" c WHERE c.code = $1
+       ON CONFLICT DO NOTHING`, code)
+  }
+
+  await db.ruleSetVersion.upsert({
+    where: { id: ruleVersionId(1) },
+    create: { id: ruleVersionId(1), number: 1, rules: DEFAULT_RULES, comment: 'Demo default rule set', authorLabel: 'system', effectiveFrom: new Date(0) },
+    update: {},
+  })
+
+  // Opening stock through the ledger, in 5,000-event batches.
+  const skus = await db.sku.findMany({ where: { isKit: false }, select: { code: true }, orderBy: { code: 'asc' } })
+  const at = new Date().toISOString()
+  const events: unknown[] = []
+  for (const s of skus) {
+    for (const l of DEMO_LOCATIONS) {
+      const r = rand()
+      // Some SKUs are out of stock somewhere, a few are scarce, most are healthy.
+      const q = r < 0.08 ? 0 : r < 0.2 ? Math.floor(rand() * 8) : 20 + Math.floor(rand() * 180)
+      events.push({ idempotencyKey: `seed:count:${s.code}:${l.code}`, type: 'count', sku: s.code, location: l.code, quantity: q, occurredAt: at, reference: 'opening stock' })
+    }
+  }
+  for (let i = 0; i < events.length; i += 5000) {
+    const rawEvents = events.slice(i, i + 5000)
+    const receivedAt = new Date()
+    const messageId = await storeInboundMessage(db, { source: DEMO_SOURCE, kind: 'events', transport: 'seed', body: JSON.stringify({ source: DEMO_SOURCE, events: rawEvents }), receivedAt })
+    const r = await applyEventBatch(db, { source: DEMO_SOURCE, rawEvents, messageId, receivedAt })
+    await finishInboundMessage(db, messageId, { status: 'processed', accepted: r.accepted, duplicates: r.duplicates, rejected: r.rejected.length })
+  }
+  await db.systemState.upsert({ where: { key: 'demo.seeded' }, create: { key: 'demo.seeded', value: { at, skus: opts.skuCount, kits: DEMO_KIT_COUNT } }, update: {} })
+  log(`[demo] seeded ${opts.skuCount} SKUs, ${DEMO_KIT_COUNT} kits, ${DEMO_CHANNELS.length} channels, ${events.length} opening counts in ${Date.now() - started} ms`)
+  return { seeded: true }
+}

@@ -1,0 +1,87 @@
+// Parsing of one inventory event (CONTRACT.md). Each problem maps to a precise code so the
+// sender can fix its data; a bad event is rejected alone and kept as a dead letter.
+import { EVENT_TYPES, type EventType } from '../positions/apply-event'
+
+export const MAX_EVENTS_PER_BATCH = 5000
+export const MAX_BODY_BYTES = 10 * 1024 * 1024
+export const MAX_ABS_QUANTITY = 1_000_000_000
+const MAX_SOURCE_SEQ = 2n ** 53n - 1n
+const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i
+
+export interface ParsedEvent {
+  index: number
+  idempotencyKey: string
+  type: EventType
+  sku: string
+  location: string
+  quantity: number
+  uom: string | null
+  occurredAt: Date
+  sourceSeq: bigint | null
+  reference: string | null
+  toLocation: string | null
+  raw: unknown
+}
+
+export interface EventRejection { index: number; code: string; message: string; raw: unknown; sku?: string | null }
+
+/** Which sign each type's quantity may have (CONTRACT.md's table). */
+const SIGN: Record<EventType, 'positive' | 'nonzero' | 'nonnegative'> = {
+  receipt: 'positive', adjustment: 'nonzero', count: 'nonnegative', transfer_out: 'positive', transfer_in: 'positive',
+  in_transit: 'nonzero', ship: 'positive', return_received: 'positive', quarantine: 'positive', release: 'positive',
+  damage: 'nonzero', allocate: 'positive', deallocate: 'positive',
+}
+
+function str(v: unknown): string | null {
+  return typeof v === 'string' && v.trim().length > 0 ? v.trim() : null
+}
+
+export function parseEvent(raw: unknown, index: number): { ok: true; event: ParsedEvent } | { ok: false; rejection: EventRejection } {
+  const reject = (code: string, message: string, sku?: string | null) => ({ ok: false as const, rejection: { index, code, message, raw, sku } })
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return reject('INVALID_EVENT', 'An event must be a JSON object.')
+  const r = raw as Record<string, unknown>
+  const sku = typeof r.sku === 'string' ? r.sku : null
+  for (const f of ['idempotencyKey', 'type', 'sku', 'location', 'occurredAt'] as const) {
+    if (r[f] === undefined || r[f] === null || r[f] === '') return reject('MISSING_FIELD', `"${f}" is required.`, sku)
+    if (typeof r[f] !== 'string') return reject('INVALID_FIELD', `"${f}" must be a string.`, sku)
+  }
+  const key = str(r.idempotencyKey)!
+  if (key.length > 256) return reject('INVALID_FIELD', '"idempotencyKey" is longer than 256 characters.', sku)
+  const type = r.type as string
+  if (!(EVENT_TYPES as readonly string[]).includes(type)) {
+    return reject('UNKNOWN_TYPE', `Unknown event type "${type}"; expected one of ${EVENT_TYPES.join(', ')}.`, sku)
+  }
+  const t = type as EventType
+  if (r.quantity === undefined || r.quantity === null) return reject('MISSING_FIELD', '"quantity" is required.', sku)
+  if (typeof r.quantity !== 'number' || !Number.isInteger(r.quantity)) return reject('INVALID_QUANTITY', '"quantity" must be an integer.', sku)
+  const q = r.quantity
+  if (Math.abs(q) > MAX_ABS_QUANTITY) return reject('INVALID_QUANTITY', `"quantity" ${q} is beyond ±${MAX_ABS_QUANTITY}.`, sku)
+  const sign = SIGN[t]
+  if (sign === 'positive' && q <= 0) return reject('INVALID_QUANTITY', `A ${t} needs a quantity greater than 0 (got ${q}).`, sku)
+  if (sign === 'nonzero' && q === 0) return reject('INVALID_QUANTITY', `A ${t} needs a non-zero quantity.`, sku)
+  if (sign === 'nonnegative' && q < 0) return reject('INVALID_QUANTITY', `A count needs a quantity of 0 or more (got ${q}).`, sku)
+  const occurredRaw = r.occurredAt as string
+  const occurredAt = new Date(occurredRaw)
+  if (!ISO_WITH_OFFSET.test(occurredRaw) || Number.isNaN(occurredAt.getTime())) {
+    return reject('INVALID_DATE', `"occurredAt" must be an ISO-8601 time with an offset (got "${occurredRaw}").`, sku)
+  }
+  let sourceSeq: bigint | null = null
+  if (r.sourceSeq !== undefined && r.sourceSeq !== null) {
+    if (typeof r.sourceSeq !== 'number' || !Number.isInteger(r.sourceSeq) || r.sourceSeq < 0 || BigInt(r.sourceSeq) > MAX_SOURCE_SEQ) {
+      return reject('INVALID_FIELD', '"sourceSeq" must be an integer from 0 to 2^53 - 1.', sku)
+    }
+    sourceSeq = BigInt(r.sourceSeq)
+  }
+  for (const f of ['uom', 'reference', 'toLocation'] as const) {
+    if (r[f] !== undefined && r[f] !== null && typeof r[f] !== 'string') return reject('INVALID_FIELD', `"${f}" must be a string.`, sku)
+  }
+  const toLocation = str(r.toLocation)
+  if (toLocation && t !== 'transfer_out') return reject('INVALID_FIELD', '"toLocation" is only allowed on transfer_out.', sku)
+  return {
+    ok: true,
+    event: {
+      index, idempotencyKey: key, type: t, sku: (r.sku as string).trim(), location: (r.location as string).trim(),
+      quantity: q, uom: str(r.uom), occurredAt, sourceSeq, reference: str(r.reference), toLocation, raw,
+    },
+  }
+}

@@ -1,0 +1,218 @@
+// Publishes a channel's changed listings. Outbox discipline: claim (short transaction: lease +
+// rate budget), call the marketplace with no transaction open, then record the result (another
+// short transaction). Coalescing is inherent: a claim reads the newest desired version, and the
+// lease means at most one update per listing is in flight. Results are recorded only if they are
+// newer than what is already recorded, so an older quantity never overwrites a newer one.
+import type { PrismaClient } from '@prisma/client'
+import type { Db } from '../db'
+import { transaction } from '../db'
+import type { Connector, ListingUpdate, UpdateOutcome } from '../channels/connector'
+import { backoffDelayMs, attemptsExhausted, DEFAULT_BACKOFF } from './backoff'
+import { breakerGate, breakerRecord, DEFAULT_BREAKER, type Breaker } from './circuit-breaker'
+import { refill, take } from './rate-budget'
+import { enqueuePublish, enqueueVerify } from '../queue/enqueue'
+import { recordLag } from '../metrics/lag'
+import { bumpCounters } from '../metrics/counters'
+import { emitRealtime, ROOMS } from '../realtime/publisher'
+
+export const LEASE_MS = 120_000
+
+export interface ChannelRow {
+  id: string; code: string; kind: string; mode: 'shadow' | 'live'; status: 'active' | 'paused'
+  settings: Record<string, unknown>; credentialsEnc: string | null
+  ratePerSecond: number; rateBurst: number; rateTokens: number; rateRefilledAt: Date
+  breakerState: Breaker['state']; breakerFailures: number; breakerOpenedAt: Date | null
+}
+
+interface ClaimedListing {
+  id: string; sku: string; externalSku: string; externalId: string | null
+  desiredQuantity: number; desiredVersion: number; appliedQuantity: number | null; publishedQuantity: number | null
+  pendingSince: Date | null; failedAttempts: number
+}
+
+export interface PublishDeps {
+  connectorFor(channel: ChannelRow): Connector
+  now?: () => Date
+  random?: () => number
+}
+
+export interface PublishRunResult { claimed: number; applied: number; accepted: number; failed: number; rejected: number; skipped?: string; nextRunAt?: Date }
+
+export async function publishChannel(db: PrismaClient, channelId: string, deps: PublishDeps): Promise<PublishRunResult> {
+  const now = deps.now ?? (() => new Date())
+  const random = deps.random ?? Math.random
+
+  // 1. Claim: breaker gate, rate budget and listing leases, in one short transaction.
+  const claim = await transaction(db, async (tx) => {
+    const [channel] = await tx.$queryRawUnsafe<ChannelRow[]>(
+      `SELECT id::text AS id, code, kind, mode::text AS mode, status::text AS status, settings, "credentialsEnc", "ratePerSecond", "rateBurst",
+              "rateTokens", "rateRefilledAt", "breakerState"::text AS "breakerState", "breakerFailures", "breakerOpenedAt"
+         FROM "Channel" WHERE id = $1::uuid FOR UPDATE`, channelId)
+    if (!channel) return { skipped: 'unknown channel' as const }
+    // A shadow channel computes and reads back but never writes; a paused one keeps its desired
+    // quantities updating and publishes the newest on resume.
+    if (channel.mode !== 'live') return { skipped: 'shadow mode' as const }
+    if (channel.status !== 'active') return { skipped: 'paused' as const }
+    const t = now()
+    const gate = breakerGate({ state: channel.breakerState, failures: channel.breakerFailures, openedAt: channel.breakerOpenedAt }, t, DEFAULT_BREAKER)
+    if (!gate.allowed) return { skipped: 'breaker open' as const, retryAt: gate.retryAt, channel }
+    const connector = deps.connectorFor(channel)
+    const bucket = refill({ tokens: channel.rateTokens, refilledAt: channel.rateRefilledAt }, channel.ratePerSecond, channel.rateBurst, t)
+    const wantedCalls = gate.probe ? 1 : Math.max(1, Math.ceil(channel.rateBurst))
+    const { granted, bucket: after, waitMs } = take(bucket, wantedCalls, channel.ratePerSecond)
+    await tx.$executeRawUnsafe(
+      `UPDATE "Channel" SET "rateTokens" = $2, "rateRefilledAt" = $3::timestamptz, "breakerState" = $4::"BreakerState" WHERE id = $1::uuid`,
+      channelId, after.tokens, after.refilledAt.toISOString(), gate.next.state)
+    if (granted === 0) return { skipped: 'rate budget' as const, retryAt: new Date(t.getTime() + waitMs), channel }
+    const limit = gate.probe ? 1 : granted * connector.maxBatchSize
+    // Zero-outs first, then decrements, then increases: an oversell risk is worse than a late increase.
+    const listings = await tx.$queryRawUnsafe<ClaimedListing[]>(
+      `UPDATE "ChannelListing" cl SET "inFlightVersion" = cl."desiredVersion", "leaseUntil" = $3::timestamptz
+         FROM (SELECT id FROM "ChannelListing"
+                WHERE "channelId" = $1::uuid AND active AND "desiredQuantity" IS NOT NULL AND "desiredVersion" > "publishedVersion"
+                  AND ("leaseUntil" IS NULL OR "leaseUntil" < $4::timestamptz) AND ("nextAttemptAt" IS NULL OR "nextAttemptAt" <= $4::timestamptz)
+                ORDER BY CASE WHEN "desiredQuantity" = 0 THEN 0 WHEN "desiredQuantity" < COALESCE("publishedQuantity", "appliedQuantity", 2147483647) THEN 1 ELSE 2 END,
+                         "pendingSince" NULLS LAST
+                LIMIT $2 FOR UPDATE SKIP LOCKED) pick
+        WHERE cl.id = pick.id
+        RETURNING cl.id::text AS id, (SELECT code FROM "Sku" s WHERE s.id = cl."skuId") AS sku, cl."externalSku", cl."externalId",
+                  cl."desiredQuantity", cl."desiredVersion", cl."appliedQuantity", cl."publishedQuantity", cl."pendingSince", cl."failedAttempts"`,
+      channelId, limit, new Date(t.getTime() + LEASE_MS).toISOString(), t.toISOString())
+    return { channel, connector, listings, probe: gate.probe, moreLikely: listings.length === limit }
+  })
+
+  if ('skipped' in claim) {
+    if (claim.retryAt) await enqueuePublish(db, channelId, claim.retryAt)
+    return { claimed: 0, applied: 0, accepted: 0, failed: 0, rejected: 0, skipped: claim.skipped, nextRunAt: claim.retryAt }
+  }
+  const { channel, connector, listings } = claim
+  if (listings.length === 0) return { claimed: 0, applied: 0, accepted: 0, failed: 0, rejected: 0 }
+
+  // 2. Call the marketplace, batch by batch, with no transaction open.
+  const results: Array<{ listing: ClaimedListing; outcome: UpdateOutcome; batchId: string; httpStatus?: number; latencyMs: number; request?: unknown; response?: unknown; startedAt: Date; finishedAt: Date }> = []
+  let throttledForMs = 0
+  for (let i = 0; i < listings.length; i += connector.maxBatchSize) {
+    const batch = listings.slice(i, i + connector.maxBatchSize)
+    const updates: ListingUpdate[] = batch.map((l) => ({
+      listingId: l.id, externalSku: l.externalSku, externalId: l.externalId, quantity: l.desiredQuantity,
+      expectedCurrent: l.appliedQuantity, version: l.desiredVersion,
+    }))
+    const startedAt = now()
+    const batchId = `${channel.code}-${startedAt.getTime()}-${i}`
+    let push: Awaited<ReturnType<Connector['pushQuantities']>>
+    try {
+      push = await connector.pushQuantities(updates)
+    } catch (e) {
+      // A connector bug or unexpected error is transient for the listing, never a crash.
+      push = { latencyMs: now().getTime() - startedAt.getTime(), outcomes: updates.map((u) => ({ listingId: u.listingId, outcome: 'failed' as const, code: 'CONNECTOR_ERROR', message: (e as Error).message })) }
+    }
+    const finishedAt = now()
+    throttledForMs = Math.max(throttledForMs, push.throttledForMs ?? 0)
+    for (const l of batch) {
+      const outcome = push.outcomes.find((o) => o.listingId === l.id) ?? { listingId: l.id, outcome: 'failed' as const, code: 'NO_OUTCOME', message: 'The connector returned no outcome for this listing.' }
+      results.push({ listing: l, outcome, batchId, httpStatus: push.httpStatus, latencyMs: push.latencyMs, request: push.request, response: push.response, startedAt, finishedAt })
+    }
+  }
+
+  // 3. Record the results.
+  const t = now()
+  const summary = await transaction(db, async (tx) => {
+    let applied = 0, accepted = 0, failed = 0, rejected = 0
+    let anySuccess = false
+    const counters = new Map<string, number>()
+    const lagSamples: number[] = []
+    for (const r of results) {
+      const { listing: l, outcome: o } = r
+      const attemptNo = l.failedAttempts + 1
+      counters.set(`channel=${channel.code},outcome=${o.outcome}`, (counters.get(`channel=${channel.code},outcome=${o.outcome}`) ?? 0) + 1)
+      const lagMs = o.outcome === 'applied' && l.pendingSince ? Math.max(0, r.finishedAt.getTime() - new Date(l.pendingSince).getTime()) : null
+      await tx.publishAttempt.create({
+        data: {
+          listingId: l.id, channelId, version: l.desiredVersion, quantity: l.desiredQuantity, attemptNo, batchId: r.batchId,
+          outcome: o.outcome === 'failed' ? 'failed' : o.outcome, httpStatus: r.httpStatus ?? null, latencyMs: r.latencyMs,
+          request: (r.request ?? null) as never, response: (r.response ?? null) as never,
+          error: o.outcome === 'failed' || o.outcome === 'rejected' ? `${o.code}: ${o.message}` : null,
+          lagMs, startedAt: r.startedAt, finishedAt: r.finishedAt, verifiedAt: o.outcome === 'applied' ? r.finishedAt : null,
+        },
+      })
+      if (o.outcome === 'applied' || o.outcome === 'accepted') {
+        anySuccess = true
+        const isApplied = o.outcome === 'applied'
+        if (isApplied) { applied++; if (lagMs !== null) lagSamples.push(lagMs) } else accepted++
+        // Guarded by version: a late result for an older version never overwrites a newer one.
+        await tx.$executeRawUnsafe(
+          `UPDATE "ChannelListing" SET
+              "publishedQuantity" = $2, "publishedVersion" = $3, "publishedAt" = $4::timestamptz, "publishedInputAt" = "pendingSince",
+              "acceptedVersion" = $3, "acceptedAt" = $4::timestamptz,
+              "appliedQuantity" = CASE WHEN $5 THEN $6::int ELSE "appliedQuantity" END,
+              "appliedVersion" = CASE WHEN $5 THEN $3 ELSE "appliedVersion" END,
+              "appliedAt" = CASE WHEN $5 THEN $4::timestamptz ELSE "appliedAt" END,
+              "pendingSince" = CASE WHEN "desiredVersion" > $3 THEN "decidedAt" ELSE NULL END,
+              "inFlightVersion" = NULL, "leaseUntil" = NULL, "failedAttempts" = 0, "nextAttemptAt" = NULL, "lastError" = NULL
+            WHERE id = $1::uuid AND "publishedVersion" < $3`,
+          l.id, l.desiredQuantity, l.desiredVersion, r.finishedAt.toISOString(), isApplied, isApplied ? (o as { appliedQuantity: number }).appliedQuantity : null)
+      } else if (o.outcome === 'rejected') {
+        rejected++
+        anySuccess = true // the channel answered: not a channel health problem
+        await tx.$executeRawUnsafe(
+          `UPDATE "ChannelListing" SET "inFlightVersion" = NULL, "leaseUntil" = NULL, "nextAttemptAt" = 'infinity', "lastError" = $2 WHERE id = $1::uuid`,
+          l.id, `${o.code}: ${o.message}`)
+        await recordPublishDeadLetter(tx, { channel: channel.code, listing: l, code: o.code, reason: o.message, attempts: attemptNo, at: t })
+      } else {
+        failed++
+        const exhausted = attemptsExhausted(attemptNo, DEFAULT_BACKOFF)
+        const delay = backoffDelayMs(attemptNo, DEFAULT_BACKOFF, o.retryAfterMs, random())
+        await tx.$executeRawUnsafe(
+          `UPDATE "ChannelListing" SET "inFlightVersion" = NULL, "leaseUntil" = NULL, "failedAttempts" = $2,
+                  "nextAttemptAt" = CASE WHEN $3 THEN 'infinity'::timestamptz ELSE $4::timestamptz END, "lastError" = $5 WHERE id = $1::uuid`,
+          l.id, attemptNo, exhausted, new Date(t.getTime() + delay).toISOString(), `${o.code}: ${o.message}`)
+        if (exhausted) await recordPublishDeadLetter(tx, { channel: channel.code, listing: l, code: 'RETRIES_EXHAUSTED', reason: `Gave up after ${attemptNo} attempts; last error ${o.code}: ${o.message}`, attempts: attemptNo, at: t })
+      }
+    }
+    const breaker = breakerRecord({ state: claim.probe ? 'half_open' : channel.breakerState, failures: channel.breakerFailures, openedAt: channel.breakerOpenedAt }, anySuccess, t, DEFAULT_BREAKER)
+    await tx.$executeRawUnsafe(
+      `UPDATE "Channel" SET "breakerState" = $2::"BreakerState", "breakerFailures" = $3, "breakerOpenedAt" = $4::timestamptz WHERE id = $1::uuid`,
+      channelId, breaker.state, breaker.failures, breaker.openedAt ? breaker.openedAt.toISOString() : null)
+    await bumpCounters(tx, 'stocktower_publish_attempts_total', counters, t)
+    await recordLag(tx, channelId, lagSamples, t)
+    // Keep draining: more pending work, a throttle, or retries scheduled for later.
+    let nextRunAt: Date | undefined
+    if (breaker.state === 'open') nextRunAt = new Date(t.getTime() + DEFAULT_BREAKER.cooldownMs)
+    else if (throttledForMs > 0) nextRunAt = new Date(t.getTime() + throttledForMs)
+    else if (claim.moreLikely) nextRunAt = t
+    else {
+      const [next] = await tx.$queryRawUnsafe<Array<{ at: Date | null }>>(
+        `SELECT min(GREATEST(COALESCE("nextAttemptAt", $2::timestamptz), $2::timestamptz)) AS at FROM "ChannelListing"
+          WHERE "channelId" = $1::uuid AND active AND "desiredVersion" > "publishedVersion" AND "desiredQuantity" IS NOT NULL
+            AND ("nextAttemptAt" IS NULL OR "nextAttemptAt" < 'infinity')`, channelId, t.toISOString())
+      if (next?.at) nextRunAt = new Date(next.at)
+    }
+    if (nextRunAt) await enqueuePublish(tx, channelId, nextRunAt)
+    if (accepted > 0) await enqueueVerify(tx, channelId, new Date(t.getTime() + verifyDelayMs(channel)))
+    return { applied, accepted, failed, rejected, nextRunAt }
+  })
+  emitRealtime([ROOMS.dashboard, ROOMS.channel(channel.code), ...[...new Set(listings.map((l) => ROOMS.sku(l.sku)))].slice(0, 200)], 'listings.changed', { skus: listings.map((l) => l.sku).slice(0, 200), channels: [channel.code] })
+  if (summary.rejected > 0 || summary.failed > 0) emitRealtime([ROOMS.deadLetters], 'dead-letters.changed', { kind: 'publish' })
+  return { claimed: listings.length, ...summary }
+}
+
+export function verifyDelayMs(channel: Pick<ChannelRow, 'settings'>): number {
+  const s = Number((channel.settings as { verifyAfterSeconds?: number }).verifyAfterSeconds ?? 5)
+  return Math.max(1, s) * 1000
+}
+
+/** One open dead letter per listing: a repeat bumps its attempts and last-seen time. */
+export async function recordPublishDeadLetter(tx: Db, d: { channel: string; listing: { id: string; sku: string; desiredQuantity: number; desiredVersion: number; publishedQuantity: number | null }; code: string; reason: string; attempts: number; at: Date }): Promise<void> {
+  const payload = { listingId: d.listing.id, sku: d.listing.sku, quantity: d.listing.desiredQuantity, version: d.listing.desiredVersion, previousQuantity: d.listing.publishedQuantity }
+  const updated = await tx.$executeRawUnsafe(
+    `UPDATE "DeadLetter" SET attempts = attempts + $2, "lastSeenAt" = $3::timestamptz, code = $4, reason = $5, payload = $6::jsonb
+      WHERE kind = 'publish' AND "listingId" = $1::uuid AND status = 'open'`,
+    d.listing.id, d.attempts, d.at.toISOString(), d.code, d.reason, JSON.stringify(payload))
+  if (updated > 0) return
+  // Oversell risk: a decrement that never arrived is the most dangerous.
+  const decrement = d.listing.publishedQuantity !== null && d.listing.desiredQuantity < d.listing.publishedQuantity
+  const risk = (decrement ? 50 : 0) + (d.listing.desiredQuantity <= 5 ? 30 : 0) + (d.listing.desiredQuantity === 0 ? 20 : 0)
+  await tx.deadLetter.create({
+    data: { kind: 'publish', code: d.code, reason: d.reason, sku: d.listing.sku, channel: d.channel, listingId: d.listing.id, payload, attempts: d.attempts, riskScore: risk, firstSeenAt: d.at, lastSeenAt: d.at },
+  })
+}

@@ -1,0 +1,83 @@
+// Verifies accepted updates by reading the channel back: an accepted quantity the channel now
+// shows is applied (and its lag recorded); one still missing after the channel's SLA becomes an
+// `unverified` finding an operator sees.
+import type { PrismaClient } from '@prisma/client'
+import { transaction } from '../db'
+import type { Connector } from '../channels/connector'
+import { enqueueVerify } from '../queue/enqueue'
+import { recordLag } from '../metrics/lag'
+import { emitRealtime, ROOMS } from '../realtime/publisher'
+import type { ChannelRow } from './publish-channel'
+
+interface Pending { id: string; sku: string; externalSku: string; externalId: string | null; publishedQuantity: number; acceptedVersion: number; acceptedAt: Date; publishedInputAt: Date | null }
+
+export interface VerifyResult { checked: number; applied: number; unverified: number; stillPending: number; skipped?: string }
+
+export function verifySlaMs(channel: Pick<ChannelRow, 'settings'>): number {
+  return Number((channel.settings as { verifySlaSeconds?: number }).verifySlaSeconds ?? 300) * 1000
+}
+
+export async function verifyChannel(db: PrismaClient, channelId: string, deps: { connectorFor(channel: ChannelRow): Connector; now?: () => Date; batchSize?: number }): Promise<VerifyResult> {
+  const now = deps.now ?? (() => new Date())
+  const [channel] = await db.$queryRawUnsafe<ChannelRow[]>(
+    `SELECT id::text AS id, code, kind, mode::text AS mode, status::text AS status, settings, "credentialsEnc", "ratePerSecond", "rateBurst",
+            "rateTokens", "rateRefilledAt", "breakerState"::text AS "breakerState", "breakerFailures", "breakerOpenedAt" FROM "Channel" WHERE id = $1::uuid`, channelId)
+  if (!channel) return { checked: 0, applied: 0, unverified: 0, stillPending: 0, skipped: 'unknown channel' }
+  const pending = await db.$queryRawUnsafe<Pending[]>(
+    `SELECT cl.id::text AS id, s.code AS sku, cl."externalSku", cl."externalId", cl."publishedQuantity", cl."acceptedVersion", cl."acceptedAt", cl."publishedInputAt"
+       FROM "ChannelListing" cl JOIN "Sku" s ON s.id = cl."skuId"
+      WHERE cl."channelId" = $1::uuid AND cl."acceptedVersion" > cl."appliedVersion" AND cl."acceptedVersion" = cl."publishedVersion"
+        AND NOT EXISTS (SELECT 1 FROM "Finding" f WHERE f."dedupeKey" = 'unverified:' || cl.id::text AND f.status IN ('open', 'healing'))
+      ORDER BY cl."acceptedAt" LIMIT $2`, channelId, deps.batchSize ?? 500)
+  if (pending.length === 0) return { checked: 0, applied: 0, unverified: 0, stillPending: 0 }
+  const connector = deps.connectorFor(channel)
+  let readBack: Awaited<ReturnType<Connector['readQuantities']>> = []
+  try {
+    readBack = await connector.readQuantities(pending.map((p) => ({ listingId: p.id, externalSku: p.externalSku, externalId: p.externalId })))
+  } catch (e) {
+    // The channel could not be read now: try again later; the SLA clock keeps running.
+    await enqueueVerify(db, channelId, new Date(now().getTime() + 15_000))
+    return { checked: 0, applied: 0, unverified: 0, stillPending: pending.length, skipped: `read-back failed: ${(e as Error).message}` }
+  }
+  const t = now()
+  const sla = verifySlaMs(channel)
+  const result = await transaction(db, async (tx) => {
+    let applied = 0, unverified = 0, stillPending = 0
+    const lags: number[] = []
+    for (const p of pending) {
+      const seen = readBack.find((r) => r.listingId === p.id)
+      if (seen && seen.quantity === p.publishedQuantity) {
+        applied++
+        const lagMs = p.publishedInputAt ? Math.max(0, t.getTime() - new Date(p.publishedInputAt).getTime()) : null
+        if (lagMs !== null) lags.push(lagMs)
+        await tx.$executeRawUnsafe(
+          `UPDATE "ChannelListing" SET "appliedQuantity" = $2, "appliedVersion" = $3, "appliedAt" = $4::timestamptz
+            WHERE id = $1::uuid AND "appliedVersion" < $3`, p.id, p.publishedQuantity, p.acceptedVersion, t.toISOString())
+        await tx.$executeRawUnsafe(
+          `UPDATE "PublishAttempt" SET outcome = 'applied', "verifiedAt" = $3::timestamptz, "lagMs" = $4
+            WHERE "listingId" = $1::uuid AND version = $2 AND outcome = 'accepted'`, p.id, p.acceptedVersion, t.toISOString(), lagMs)
+        await tx.$executeRawUnsafe(
+          `UPDATE "Finding" SET status = 'resolved', "resolvedAt" = $2::timestamptz, "updatedAt" = $2::timestamptz, note = 'applied on a later read-back'
+            WHERE "dedupeKey" = $1 AND status = 'open'`, `unverified:${p.id}`, t.toISOString())
+      } else if (t.getTime() - new Date(p.acceptedAt).getTime() > sla) {
+        unverified++
+        await tx.$executeRawUnsafe(
+          `INSERT INTO "Finding"(id, kind, sku, channel, cause, expected, actual, variance, details, "dedupeKey")
+           SELECT gen_random_uuid(), 'unverified', $2, $3, 'update accepted but not applied within the channel SLA', $4, $5, $6, $7::jsonb, $8
+            WHERE NOT EXISTS (SELECT 1 FROM "Finding" WHERE "dedupeKey" = $8 AND status IN ('open', 'healing'))`,
+          p.id, p.sku, channel.code, p.publishedQuantity, seen?.quantity ?? null, seen?.quantity == null ? null : p.publishedQuantity - seen.quantity,
+          JSON.stringify({ listingId: p.id, version: p.acceptedVersion, acceptedAt: p.acceptedAt, slaSeconds: sla / 1000 }), `unverified:${p.id}`)
+        // Past its SLA it is a finding for reconciliation and people; no more polling for it here.
+      } else {
+        stillPending++
+      }
+    }
+    await recordLag(tx, channelId, lags, t)
+    if (stillPending > 0 || pending.length === (deps.batchSize ?? 500)) {
+      await enqueueVerify(tx, channelId, new Date(t.getTime() + (stillPending > 0 ? 5_000 : 0)))
+    }
+    return { applied, unverified, stillPending }
+  })
+  if (result.applied > 0) emitRealtime([ROOMS.dashboard, ROOMS.channel(channel.code)], 'listings.changed', { skus: pending.map((p) => p.sku).slice(0, 200), channels: [channel.code] })
+  return { checked: pending.length, ...result }
+}

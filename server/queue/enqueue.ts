@@ -1,0 +1,51 @@
+// Enqueues a job through graphile-worker's SQL API on the caller's connection, so a job is
+// committed in the same transaction as the write that causes it (CONVENTIONS rule 10).
+import type { Db } from '../db'
+
+export interface EnqueueOptions {
+  /** Coalescing key: a pending job with the same key is updated instead of duplicated. */
+  jobKey?: string
+  /** `preserve_run_at` throttles (the first run time stands); `replace` debounces. */
+  jobKeyMode?: 'replace' | 'preserve_run_at' | 'unsafe_dedupe'
+  /** Jobs with the same queue name run one at a time across every worker. */
+  queueName?: string
+  runAt?: Date
+  maxAttempts?: number
+  priority?: number
+}
+
+export async function enqueue(db: Db, task: string, payload: Record<string, unknown>, opts: EnqueueOptions = {}): Promise<void> {
+  await db.$executeRawUnsafe(
+    `SELECT graphile_worker.add_job($1::text, $2::json, queue_name => $3::text, run_at => $4::timestamptz,
+       max_attempts => $5::int, job_key => $6::text, priority => $7::int, job_key_mode => $8::text)`,
+    task,
+    JSON.stringify(payload),
+    opts.queueName ?? null,
+    (opts.runAt ?? new Date()).toISOString(),
+    opts.maxAttempts ?? 25,
+    opts.jobKey ?? null,
+    opts.priority ?? 0,
+    opts.jobKeyMode ?? 'replace',
+  )
+}
+
+/** Task names, declared once; workers/jobs/registry.ts binds each to its payload schema and handler. */
+export const TASKS = {
+  recomputeAvailability: 'recompute-availability',
+  publishChannel: 'publish-channel',
+  verifyChannel: 'verify-channel',
+  rollupMetrics: 'rollup-metrics',
+} as const
+
+/** Wake the recompute worker: one pending job at most, whatever the number of dirty SKUs. */
+export function enqueueRecompute(db: Db): Promise<void> {
+  return enqueue(db, TASKS.recomputeAvailability, {}, { jobKey: 'recompute-availability', jobKeyMode: 'preserve_run_at', queueName: 'recompute' })
+}
+
+export function enqueuePublish(db: Db, channelId: string, runAt?: Date): Promise<void> {
+  return enqueue(db, TASKS.publishChannel, { channelId }, { jobKey: `publish:${channelId}`, jobKeyMode: 'preserve_run_at', queueName: `publish:${channelId}`, runAt })
+}
+
+export function enqueueVerify(db: Db, channelId: string, runAt: Date): Promise<void> {
+  return enqueue(db, TASKS.verifyChannel, { channelId }, { jobKey: `verify:${channelId}`, jobKeyMode: 'preserve_run_at', queueName: `verify:${channelId}`, runAt })
+}

@@ -1,0 +1,34 @@
+// Thin realtime events (what changed, ids), sent to rooms. The process entry point installs the
+// transport: socket.io itself in the web process, the Postgres emitter in workers.
+export const ROOMS = {
+  dashboard: 'dashboard',
+  sku: (code: string) => `sku:${code}`,
+  channel: (code: string) => `channel:${code}`,
+  deadLetters: 'dead-letters',
+  kpis: 'kpis',
+} as const
+
+export interface RealtimeEvents {
+  'listings.changed': { skus: string[]; channels: string[] }
+  'channel.updated': { channel: string }
+  'dead-letters.changed': { kind: 'ingest' | 'publish' }
+  'kpis.changed': Record<string, never>
+}
+export type RealtimeEventName = keyof RealtimeEvents
+
+export interface RealtimeTransport { emit(room: string, event: string, payload: unknown): void }
+
+const holder = globalThis as unknown as { stocktowerRealtime?: RealtimeTransport }
+
+export function setRealtimeTransport(t: RealtimeTransport): void {
+  holder.stocktowerRealtime = t
+}
+
+/** Best effort by design: a lost push only delays a refetch (clients also resync on reconnect). */
+export function emitRealtime<E extends RealtimeEventName>(rooms: string[], event: E, payload: RealtimeEvents[E]): void {
+  const t = holder.stocktowerRealtime
+  if (!t) return
+  for (const room of rooms) {
+    try { t.emit(room, event, payload) } catch (e) { console.warn('[realtime] emit failed:', (e as Error).message) }
+  }
+}

@@ -1,0 +1,66 @@
+// Web process: Next.js and socket.io on one HTTP server. socket.io uses the Postgres adapter so
+// any web copy can push to any browser, and workers emit through the same channel.
+import { createServer } from 'node:http'
+import path from 'node:path'
+import next from 'next'
+import pg from 'pg'
+import { Server } from 'socket.io'
+import { createAdapter } from '@socket.io/postgres-adapter'
+import { getToken } from 'next-auth/jwt'
+import { z } from 'zod'
+import { config } from './server/env'
+import { setRealtimeTransport } from './server/realtime/publisher'
+
+const Subscribe = z.object({ rooms: z.array(z.string().regex(/^(dashboard|dead-letters|kpis|sku:[A-Za-z0-9._-]{1,64}|channel:[a-z0-9-]{1,40})$/)).max(50) })
+
+async function main() {
+  const cfg = config()
+  const dev = process.env.NODE_ENV !== 'production'
+  const app = next({ dev, hostname: cfg.hostname, port: cfg.port, dir: path.resolve(__dirname) })
+  await app.prepare()
+  const handle = app.getRequestHandler()
+  const server = createServer((req, res) => { void handle(req, res) })
+
+  const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 3 })
+  const io = new Server(server, { path: '/socket.io', serveClient: false })
+  io.adapter(createAdapter(pool, { errorHandler: (e) => console.warn('[realtime] adapter:', e.message) }))
+  setRealtimeTransport({ emit: (room, event, payload) => { io.to(room).emit(event, payload) } })
+
+  // Only signed-in users get a socket; the session cookie is the same one pages use.
+  io.use(async (socket, nextFn) => {
+    try {
+      const token = await getToken({ req: socket.request as never, secret: process.env.NEXTAUTH_SECRET })
+      if (!token?.uid) return nextFn(new Error('unauthorized'))
+      socket.data.user = { id: token.uid, role: token.role }
+      nextFn()
+    } catch {
+      nextFn(new Error('unauthorized'))
+    }
+  })
+  io.on('connection', (socket) => {
+    socket.on('subscribe', (raw: unknown, ack?: (r: unknown) => void) => {
+      const parsed = Subscribe.safeParse(raw)
+      if (!parsed.success) { ack?.({ error: 'invalid rooms' }); return }
+      for (const room of parsed.data.rooms) void socket.join(room)
+      ack?.({ joined: parsed.data.rooms })
+    })
+    socket.on('unsubscribe', (raw: unknown) => {
+      const parsed = Subscribe.safeParse(raw)
+      if (parsed.success) for (const room of parsed.data.rooms) void socket.leave(room)
+    })
+  })
+
+  server.listen(cfg.port, cfg.hostname, () => console.log(`[web] listening on http://${cfg.hostname === '0.0.0.0' ? 'localhost' : cfg.hostname}:${cfg.port}`))
+  const stop = () => {
+    io.close()
+    server.close(() => { void pool.end().finally(() => process.exit(0)) })
+    setTimeout(() => process.exit(0), 5_000).unref()
+  }
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+}
+
+main().catch((e) => {
+  console.error('[web] fatal:', e)
+  process.exit(1)
+})

@@ -1,0 +1,69 @@
+// Every job, declared once: name, payload schema, retry policy, handler. Handlers are idempotent
+// and only call server/.
+import { z } from 'zod'
+import type { PrismaClient } from '@prisma/client'
+import { TASKS } from '../../server/queue/enqueue'
+import { recomputeDirtyAvailability } from '../../server/availability/recompute-availability'
+import { publishChannel } from '../../server/publishing/publish-channel'
+import { verifyChannel } from '../../server/publishing/verify-channel'
+import { connectorForChannel } from '../../server/channels/connector-for-channel'
+import { emitRealtime, ROOMS } from '../../server/realtime/publisher'
+
+export interface JobContext { db: PrismaClient; log: (line: string) => void }
+
+export interface JobDefinition<S extends z.ZodType> {
+  name: string
+  payload: S
+  /** graphile-worker retries a throwing handler with exponential backoff up to maxAttempts. */
+  maxAttempts: number
+  handler(payload: z.infer<S>, ctx: JobContext): Promise<unknown>
+}
+
+function job<S extends z.ZodType>(d: JobDefinition<S>): JobDefinition<S> { return d }
+
+const channelPayload = z.object({ channelId: z.string().uuid() })
+
+export const JOBS = [
+  job({
+    name: TASKS.recomputeAvailability,
+    payload: z.object({}).passthrough(),
+    maxAttempts: 25,
+    async handler(_p, { db }) {
+      const r = await recomputeDirtyAvailability(db, { batchSize: 500 })
+      if (r.changes.length > 0) {
+        const skus = [...new Set(r.changes.map((c) => c.sku))]
+        emitRealtime([ROOMS.dashboard, ...skus.slice(0, 200).map(ROOMS.sku)], 'listings.changed', { skus: skus.slice(0, 200), channels: [...new Set(r.changes.map((c) => c.channel))] })
+      }
+      return r
+    },
+  }),
+  job({
+    name: TASKS.publishChannel,
+    payload: channelPayload,
+    maxAttempts: 25,
+    handler: (p, { db }) => publishChannel(db, p.channelId, { connectorFor: connectorForChannel }),
+  }),
+  job({
+    name: TASKS.verifyChannel,
+    payload: channelPayload,
+    maxAttempts: 25,
+    handler: (p, { db }) => verifyChannel(db, p.channelId, { connectorFor: connectorForChannel }),
+  }),
+] as const
+
+/** graphile-worker task list: parse the payload at the boundary, then call the handler. */
+export function taskList(ctx: JobContext): Record<string, (payload: unknown) => Promise<void>> {
+  const list: Record<string, (payload: unknown) => Promise<void>> = {}
+  for (const d of JOBS) {
+    list[d.name] = async (payload: unknown) => {
+      const parsed = (d.payload as z.ZodType).safeParse(payload ?? {})
+      if (!parsed.success) {
+        // A malformed payload will never succeed: log it and drop it rather than retry forever.
+        ctx.log(`[job ${d.name}] invalid payload dropped: ${parsed.error.message}`)
+        return
+      }
+      await (d.handler as (p: unknown, c: JobContext) => Promise<unknown>)(parsed.data, ctx)
+    }
+  }
+  return list
+}

@@ -1,0 +1,38 @@
+// Demo-only process: the local marketplaces (Shopify, Amazon, Walmart, B2B portal) and, when
+// traffic is on, the generated ERP events and channel orders, sent through the real public API.
+// Prints one line `SIMULATORS {json urls}` once listening, which the orchestrator reads.
+import path from 'node:path'
+import { startSimulators } from '../simulators'
+import { startTraffic } from '../simulators/traffic'
+
+async function main() {
+  const dataDir = process.env.STOCKTOWER_DATA_DIR ?? '.stocktower'
+  const sims = await startSimulators({
+    host: '127.0.0.1',
+    stateDir: process.env.STOCKTOWER_SIMULATOR_STATE === 'off' ? undefined : path.join(dataDir, 'simulators'),
+    plan: 'demo',
+    b2bSecret: process.env.STOCKTOWER_B2B_SIGNING_SECRET ?? '',
+  })
+  process.stdout.write(`SIMULATORS ${JSON.stringify(sims.urls)}\n`)
+  let traffic: { stop(): void | Promise<void> } | undefined
+  if (process.env.STOCKTOWER_TRAFFIC === 'on') {
+    traffic = startTraffic({
+      apiBaseUrl: process.env.STOCKTOWER_API_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`,
+      apiKey: process.env.STOCKTOWER_DEMO_API_KEY ?? '',
+      skuCount: Number(process.env.STOCKTOWER_DEMO_SKUS ?? 2000),
+    })
+    console.log('[simulator] demo traffic on')
+  }
+  const stop = async () => {
+    await traffic?.stop()
+    await sims.close()
+    process.exit(0)
+  }
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+}
+
+main().catch((e) => {
+  console.error('[simulator] fatal:', e)
+  process.exit(1)
+})
