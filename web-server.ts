@@ -19,7 +19,11 @@ async function main() {
   const app = next({ dev, hostname: cfg.hostname, port: cfg.port, dir: path.resolve(__dirname) })
   await app.prepare()
   const handle = app.getRequestHandler()
-  const server = createServer((req, res) => { void handle(req, res) })
+  const server = createServer((req, res) => {
+    // The only trustworthy client address is the socket's; never a header a client sent.
+    req.headers['x-stocktower-remote-addr'] = req.socket.remoteAddress ?? ''
+    void handle(req, res)
+  })
 
   const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 3 })
   const io = new Server(server, { path: '/socket.io', serveClient: false })

@@ -4,6 +4,7 @@
 import path from 'node:path'
 import { startSimulators } from '../simulators'
 import { startTraffic } from '../simulators/traffic'
+import { demoExternalSkus } from '../server/demo/seed-demo'
 
 async function main() {
   const dataDir = process.env.STOCKTOWER_DATA_DIR ?? '.stocktower'
@@ -13,6 +14,9 @@ async function main() {
     plan: 'demo',
     b2bSecret: process.env.STOCKTOWER_B2B_SIGNING_SECRET ?? '',
   })
+  // Each marketplace already lists the demo catalogue under its own seller SKUs.
+  const skuCount = Number(process.env.STOCKTOWER_DEMO_SKUS ?? 2000)
+  for (const kind of ['shopify', 'amazon', 'walmart', 'b2b'] as const) sims.sims[kind].seed(demoExternalSkus(kind, skuCount), 0)
   process.stdout.write(`SIMULATORS ${JSON.stringify(sims.urls)}\n`)
   let traffic: { stop(): void | Promise<void> } | undefined
   if (process.env.STOCKTOWER_TRAFFIC === 'on') {

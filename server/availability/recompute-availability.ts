@@ -15,7 +15,7 @@ export interface RecomputeResult { processed: number; changedListings: number; m
 
 interface SkuRow { id: string; code: string; category: string; isKit: boolean }
 interface PositionRow { skuId: string; location: string; onHand: number; reserved: number; allocated: number; quarantined: number; damaged: number; inTransit: number; lastEventId: string | null }
-interface ListingRow { id: string; skuId: string; channelId: string; channel: string; desiredQuantity: number | null; desiredVersion: number; steps: unknown; ruleVersionIds: string[] | null }
+export interface ListingRow { id: string; skuId: string; channelId: string; channel: string; desiredQuantity: number | null; desiredVersion: number; steps: unknown; ruleVersionIds: string[] | null }
 
 export async function recomputeDirtyAvailability(db: PrismaClient, opts: { batchSize?: number; now?: () => Date } = {}): Promise<RecomputeResult> {
   const batchSize = opts.batchSize ?? 500
@@ -33,12 +33,16 @@ export async function recomputeDirtyAvailability(db: PrismaClient, opts: { batch
   })
 }
 
-/** Recomputes the given SKUs inside the caller's transaction. */
-export async function recomputeSkus(tx: Db, skus: Array<{ skuId: string; since: Date }>, decidedAt: Date): Promise<Omit<RecomputeResult, 'processed' | 'more'>> {
-  const ruleSet = await getCurrentRuleSet(tx, decidedAt)
-  const skuIds = skus.map((s) => s.skuId)
-  const sinceBySku = new Map(skus.map((s) => [s.skuId, s.since]))
+export interface SkuDecisions {
+  listings: ListingRow[]
+  skuById: Map<string, SkuRow>
+  decisionsBySku: Map<string, ChannelDecision[]>
+  inputEvents(skuId: string, channel: string): string[]
+  decisionInputs(listing: ListingRow, decision: ChannelDecision): unknown
+}
 
+/** Loads what the given SKUs' numbers depend on and decides every listed channel (no writes). */
+export async function decideSkus(tx: Db, skuIds: string[], ruleSet: { id: string; rules: RuleSet }, decidedAt: Date): Promise<SkuDecisions> {
   const kitComponents = await tx.$queryRawUnsafe<Array<{ kitSkuId: string; componentSkuId: string; quantity: number }>>(
     `SELECT "kitSkuId"::text AS "kitSkuId", "componentSkuId"::text AS "componentSkuId", quantity FROM "KitComponent" WHERE "kitSkuId" = ANY($1::uuid[])`, skuIds)
   const allSkuIds = [...new Set([...skuIds, ...kitComponents.map((k) => k.componentSkuId)])]
@@ -83,7 +87,8 @@ export async function recomputeSkus(tx: Db, skus: Array<{ skuId: string; since: 
       channelCodes)
   }
   /** The ledger events that last moved the positions this channel's number was computed from. */
-  const inputEvents = (skuId: string, channel: string, rules: RuleSet): string[] => {
+  const inputEvents = (skuId: string, channel: string): string[] => {
+    const rules = ruleSet.rules
     const sku = skuById.get(skuId)!
     const ids = sku.isKit ? kitComponents.filter((k) => k.kitSkuId === skuId).map((k) => k.componentSkuId) : [skuId]
     const eligible = eligibleLocations(rules.channels[channel], locations.map((l) => l.code))
@@ -100,6 +105,14 @@ export async function recomputeSkus(tx: Db, skus: Array<{ skuId: string; since: 
 
   const decisionsBySku = new Map<string, ChannelDecision[]>()
   for (const skuId of skuIds) if (skuById.has(skuId)) decisionsBySku.set(skuId, decide(skuId))
+  return { listings, skuById, decisionsBySku, inputEvents, decisionInputs }
+}
+
+/** Recomputes the given SKUs inside the caller's transaction. */
+export async function recomputeSkus(tx: Db, skus: Array<{ skuId: string; since: Date }>, decidedAt: Date): Promise<Omit<RecomputeResult, 'processed' | 'more'>> {
+  const ruleSet = await getCurrentRuleSet(tx, decidedAt)
+  const sinceBySku = new Map(skus.map((s) => [s.skuId, s.since]))
+  const { listings, skuById, decisionsBySku, inputEvents, decisionInputs } = await decideSkus(tx, skus.map((s) => s.skuId), ruleSet, decidedAt)
 
   type Write = { listing: ListingRow; decision: ChannelDecision; changed: boolean; eventIds: string[] }
   const writes: Write[] = []
@@ -109,7 +122,7 @@ export async function recomputeSkus(tx: Db, skus: Array<{ skuId: string; since: 
     const changed = listing.desiredQuantity !== decision.quantity
     const sameReasons = JSON.stringify(listing.steps) === JSON.stringify(decision.steps) && (listing.ruleVersionIds ?? []).includes(ruleSet.id)
     if (!changed && sameReasons) continue
-    writes.push({ listing, decision, changed, eventIds: inputEvents(listing.skuId, listing.channel, ruleSet.rules) })
+    writes.push({ listing, decision, changed, eventIds: inputEvents(listing.skuId, listing.channel) })
   }
   if (writes.length === 0) return { changedListings: 0, changes: [] }
 

@@ -182,3 +182,9 @@ export async function seedDemo(db: PrismaClient, opts: SeedOptions): Promise<{ s
   log(`[demo] seeded ${opts.skuCount} SKUs, ${DEMO_KIT_COUNT} kits, ${DEMO_CHANNELS.length} channels, ${events.length} opening counts in ${Date.now() - started} ms`)
   return { seeded: true }
 }
+
+/** The seller SKUs the demo lists on a channel (the simulators create these listings at start). */
+export function demoExternalSkus(channel: string, skuCount: number): string[] {
+  const codes = [...Array.from({ length: skuCount }, (_, i) => demoSkuCode(i + 1)), ...Array.from({ length: DEMO_KIT_COUNT }, (_, i) => demoKitCode(i + 1))]
+  return codes.map((c) => externalSkuFor(channel, c))
+}

@@ -183,6 +183,11 @@ async function applyResolved(tx: Db, source: string, events: ResolvedEvent[], me
   const duplicates = events.length - fresh.length
   if (fresh.length === 0) return { accepted: 0, duplicates }
 
+  // Handover from channel reservation to ERP allocation: an allocate or ship whose reference is
+  // `<channel>:<orderId>` first releases that order's reservation of the same SKU at that location,
+  // so the same units are never held twice.
+  const handover = await loadHandoverReservations(tx, fresh)
+
   // 3. Apply in arrival order (array order) in memory.
   const touched = new Map<string, { row: PositionRow; applied: number; lastEventId: bigint }>()
   const staleIds: string[] = []
@@ -190,7 +195,20 @@ async function applyResolved(tx: Db, source: string, events: ResolvedEvent[], me
   for (const e of fresh) {
     const id = idByIndex.get(e.index)!
     const key = `${e.skuId}|${e.locationId}`
-    const row = positions.get(key)!
+    let row = positions.get(key)!
+    if ((e.type === 'allocate' || e.type === 'ship') && e.reference) {
+      let toRelease = e.baseQuantity
+      let released = 0
+      for (const r of handover.filter((h) => h.ref === e.reference && h.skuId === e.skuId && h.locationId === e.locationId)) {
+        const q = Math.min(toRelease, r.quantity)
+        r.quantity -= q
+        r.handedOver += q
+        r.changed = r.changed || q > 0
+        toRelease -= q
+        released += q
+      }
+      if (released > 0) row = { ...row, reserved: row.reserved - released }
+    }
     const { next, outcome } = applyEvent(row, { type: e.type, quantity: e.baseQuantity, occurredAt: e.occurredAt, sourceSeq: e.sourceSeq })
     if (outcome === 'stale') staleIds.push(id.toString())
     const updated: PositionRow = { ...row, ...next, version: row.version + 1n }
@@ -220,6 +238,13 @@ async function applyResolved(tx: Db, source: string, events: ResolvedEvent[], me
     t.map((r) => (r.lastCountSeq === null ? null : r.lastCountSeq.toString())), t.map((r) => (r.lastCountAt ? r.lastCountAt.toISOString() : null)),
     t.map((r) => r.version.toString()), [...touched.values()].map((v) => v.lastEventId.toString()),
   )
+  const handedOver = handover.filter((h) => h.changed)
+  if (handedOver.length > 0) {
+    await tx.$executeRawUnsafe(
+      `UPDATE "Reservation" r SET quantity = u.q, "handedOverQuantity" = u.h, status = CASE WHEN u.q = 0 THEN 'handed_over' ELSE 'open' END, "updatedAt" = now()
+         FROM unnest($1::uuid[], $2::int[], $3::int[]) AS u(id, q, h) WHERE r.id = u.id`,
+      handedOver.map((h) => h.id), handedOver.map((h) => h.quantity), handedOver.map((h) => h.handedOver))
+  }
   if (staleIds.length > 0) {
     await tx.$executeRawUnsafe(`UPDATE "LedgerEvent" SET outcome = 'stale' WHERE id = ANY($1::bigint[])`, staleIds)
   }
@@ -231,6 +256,23 @@ async function applyResolved(tx: Db, source: string, events: ResolvedEvent[], me
   await bumpCounters(tx, 'stocktower_events_total', counters, receivedAt)
   await raisePositionExceptions(tx, t)
   return { accepted: fresh.length, duplicates }
+}
+
+interface HandoverReservation { id: string; ref: string; skuId: string; locationId: string; quantity: number; handedOver: number; changed: boolean }
+
+async function loadHandoverReservations(tx: Db, events: ResolvedEvent[]): Promise<HandoverReservation[]> {
+  const candidates = events.filter((e) => (e.type === 'allocate' || e.type === 'ship') && e.reference && e.reference.indexOf(':') > 0)
+  if (candidates.length === 0) return []
+  const split = candidates.map((e) => { const i = e.reference!.indexOf(':'); return { channel: e.reference!.slice(0, i), orderId: e.reference!.slice(i + 1), skuId: e.skuId, locationId: e.locationId } })
+  const rows = await tx.$queryRawUnsafe<Array<{ id: string; channel: string; orderId: string; skuId: string; locationId: string; quantity: number; handedOverQuantity: number }>>(
+    `SELECT r.id::text AS id, c.code AS channel, r."orderId", r."skuId"::text AS "skuId", r."locationId"::text AS "locationId", r.quantity, r."handedOverQuantity"
+       FROM "Reservation" r JOIN "Channel" c ON c.id = r."channelId"
+      WHERE r.status = 'open' AND r.quantity > 0 AND r.id IN (
+        SELECT r2.id FROM "Reservation" r2 JOIN "Channel" c2 ON c2.id = r2."channelId"
+          JOIN unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[]) AS k(ch, o, s, l) ON c2.code = k.ch AND r2."orderId" = k.o AND r2."skuId" = k.s AND r2."locationId" = k.l)
+      ORDER BY r."createdAt" FOR UPDATE OF r`,
+    split.map((x) => x.channel), split.map((x) => x.orderId), split.map((x) => x.skuId), split.map((x) => x.locationId))
+  return rows.map((r) => ({ id: r.id, ref: `${r.channel}:${r.orderId}`, skuId: r.skuId, locationId: r.locationId, quantity: r.quantity, handedOver: r.handedOverQuantity, changed: false }))
 }
 
 /** Adds SKUs (and every kit that contains them) to the recompute outbox, keeping the earliest time. */

@@ -246,6 +246,21 @@ CREATE TABLE "LedgerEvent" (
 );
 
 -- CreateTable
+CREATE TABLE "ChannelOrderEvent" (
+    "id" BIGSERIAL NOT NULL,
+    "channelId" UUID NOT NULL,
+    "idempotencyKey" TEXT NOT NULL,
+    "orderId" TEXT NOT NULL,
+    "status" TEXT NOT NULL,
+    "lines" JSONB NOT NULL,
+    "occurredAt" TIMESTAMPTZ(3) NOT NULL,
+    "receivedAt" TIMESTAMPTZ(3) NOT NULL,
+    "inboundMessageId" UUID,
+
+    CONSTRAINT "ChannelOrderEvent_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
 CREATE TABLE "Reservation" (
     "id" UUID NOT NULL,
     "channelId" UUID NOT NULL,
@@ -255,6 +270,7 @@ CREATE TABLE "Reservation" (
     "locationId" UUID NOT NULL,
     "kitSkuId" UUID,
     "quantity" INTEGER NOT NULL,
+    "handedOverQuantity" INTEGER NOT NULL DEFAULT 0,
     "status" TEXT NOT NULL DEFAULT 'open',
     "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
@@ -571,6 +587,12 @@ CREATE INDEX "LedgerEvent_receivedAt_idx" ON "LedgerEvent"("receivedAt");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "LedgerEvent_source_idempotencyKey_key" ON "LedgerEvent"("source", "idempotencyKey");
+
+-- CreateIndex
+CREATE INDEX "ChannelOrderEvent_channelId_orderId_idx" ON "ChannelOrderEvent"("channelId", "orderId");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "ChannelOrderEvent_channelId_idempotencyKey_key" ON "ChannelOrderEvent"("channelId", "idempotencyKey");
 
 -- CreateIndex
 CREATE INDEX "Reservation_skuId_locationId_status_idx" ON "Reservation"("skuId", "locationId", "status");

@@ -1,0 +1,35 @@
+// GET /api/v1/dead-letters: filterable, keyset-paged, newest first.
+import type { Prisma } from '@prisma/client'
+import type { Db } from '../db'
+import { ValidationError } from '../errors'
+import { decodeCursor, encodeCursor } from '../paging/cursor'
+
+export interface DeadLetterFilter { kind?: string; status?: string; sku?: string; channel?: string; code?: string; cursor?: string | null; limit: number }
+
+export interface DeadLetterItem {
+  id: string; kind: string; code: string; reason: string; sku: string | null; channel: string | null; source: string | null
+  status: string; attempts: number; riskScore: number; firstSeenAt: string; lastSeenAt: string
+}
+
+export async function listDeadLetters(db: Db, f: DeadLetterFilter): Promise<{ items: DeadLetterItem[]; nextCursor: string | null }> {
+  if (f.kind && f.kind !== 'ingest' && f.kind !== 'publish') throw new ValidationError('"kind" must be ingest or publish.', undefined, 'INVALID_FILTER')
+  const cursor = decodeCursor(f.cursor)
+  const where: Prisma.DeadLetterWhereInput = {
+    ...(f.kind ? { kind: f.kind as 'ingest' | 'publish' } : {}),
+    ...(f.status ? { status: f.status } : {}),
+    ...(f.sku ? { sku: f.sku } : {}),
+    ...(f.channel ? { channel: f.channel } : {}),
+    ...(f.code ? { code: f.code } : {}),
+    ...(cursor ? { OR: [{ lastSeenAt: { lt: new Date(cursor.at) } }, { lastSeenAt: new Date(cursor.at), id: { lt: cursor.id } }] } : {}),
+  }
+  const rows = await db.deadLetter.findMany({ where, orderBy: [{ lastSeenAt: 'desc' }, { id: 'desc' }], take: f.limit + 1 })
+  const page = rows.slice(0, f.limit)
+  const last = page[page.length - 1]
+  return {
+    items: page.map((d) => ({
+      id: d.id, kind: d.kind, code: d.code, reason: d.reason, sku: d.sku, channel: d.channel, source: d.source, status: d.status,
+      attempts: d.attempts, riskScore: d.riskScore, firstSeenAt: d.firstSeenAt.toISOString(), lastSeenAt: d.lastSeenAt.toISOString(),
+    })),
+    nextCursor: rows.length > f.limit && last ? encodeCursor({ at: last.lastSeenAt.toISOString(), id: last.id }) : null,
+  }
+}

@@ -1,0 +1,287 @@
+// POST /api/v1/channels/{channel}/orders: orders a channel took reserve stock at once.
+// created reserves each line at the location the channel's fulfilment order picks (the first
+// eligible location, in the channel's location priority, with enough sellable units; else the
+// first eligible location); cancelled releases listed lines by listed quantities; shipped turns a
+// line's reservation into a shipment. Kit lines reserve their components. Oversells are recorded
+// as incidents of two kinds (channel_oversell, shortage). Every quantity move is a ledger event.
+import type { PrismaClient } from '@prisma/client'
+import { z } from 'zod'
+import type { Db } from '../db'
+import { transaction } from '../db'
+import { NotFoundError, PayloadTooLargeError, ValidationError } from '../errors'
+import { storeInboundMessage, finishInboundMessage } from './inbound-message.repository'
+import { recordIngestDeadLetters } from './dead-letters.repository'
+import { markSkusDirty } from './ingest-events'
+import { enqueueRecompute } from '../queue/enqueue'
+import { bumpCounters } from '../metrics/counters'
+import { getCurrentRuleSet } from '../rules/rule-set.repository'
+import { eligibleLocations } from '../availability/compute-availability'
+import { positionExceptions, sellable } from '../positions/apply-event'
+import { MAX_BODY_BYTES } from './event.schema'
+
+export const MAX_ORDERS_PER_BATCH = 5000
+
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i
+const OrderSchema = z.object({
+  orderId: z.string().trim().min(1).max(200),
+  eventId: z.string().trim().min(1).max(256).optional(),
+  status: z.enum(['created', 'cancelled', 'shipped']),
+  occurredAt: z.string().regex(ISO, 'an ISO-8601 time with an offset'),
+  lines: z.array(z.object({
+    lineId: z.string().trim().min(1).max(100),
+    sku: z.string().trim().min(1).max(200),
+    quantity: z.number().int().min(1).max(1_000_000),
+  })).min(1).max(1000),
+})
+type Order = z.infer<typeof OrderSchema>
+
+export interface OrdersResult { accepted: number; duplicates: number; rejected: Array<{ index: number; code: string; message: string }>; inboundMessageId: string; incidents: number }
+
+interface ChannelInfo { id: string; code: string }
+interface Pos { skuId: string; locationId: string; location: string; onHand: number; reserved: number; allocated: number; quarantined: number; damaged: number; inTransit: number; changed: boolean; lastEventId: bigint | null }
+interface SkuInfo { id: string; code: string; isKit: boolean; priceCents: number; components: Array<{ skuId: string; quantity: number }> }
+
+export function orderIdempotencyKey(o: Order): string {
+  if (o.eventId) return `evt:${o.eventId}`
+  const lines = [...o.lines].sort((a, b) => (a.lineId < b.lineId ? -1 : 1)).map((l) => `${l.lineId}x${l.quantity}`).join(',')
+  return `ord:${o.orderId}:${o.status}:${lines}`
+}
+
+export async function ingestOrders(db: PrismaClient, channelCode: string, body: string, opts: { receivedAt?: Date } = {}): Promise<OrdersResult> {
+  const receivedAt = opts.receivedAt ?? new Date()
+  const source = `channel:${channelCode}`
+  if (Buffer.byteLength(body) > MAX_BODY_BYTES) throw new PayloadTooLargeError('The body is larger than 10 MiB.')
+  const messageId = await storeInboundMessage(db, { source, kind: 'orders', transport: 'http', body, receivedAt })
+  const fail = async (e: Error & { code?: string }) => {
+    await finishInboundMessage(db, messageId, { status: 'rejected', error: e.message })
+    await recordIngestDeadLetters(db, messageId, source, [{ index: -1, code: e.code ?? 'INVALID_BODY', message: e.message, raw: body.slice(0, 4096) }])
+    return e
+  }
+  const channel = await db.channel.findUnique({ where: { code: channelCode }, select: { id: true, code: true } })
+  if (!channel) throw await fail(new NotFoundError(`Unknown channel "${channelCode}".`, 'UNKNOWN_CHANNEL'))
+  let json: unknown
+  try { json = JSON.parse(body) } catch (e) { throw await fail(new ValidationError(`The body is not valid JSON: ${(e as Error).message}.`, undefined, 'INVALID_JSON')) }
+  const orders = (json as { orders?: unknown })?.orders
+  if (typeof json !== 'object' || json === null || !Array.isArray(orders)) throw await fail(new ValidationError('The body must be { "orders": [ ... ] }.', undefined, 'MISSING_ORDERS'))
+  if (orders.length === 0) throw await fail(new ValidationError('"orders" is empty.', undefined, 'EMPTY_BATCH'))
+  if (orders.length > MAX_ORDERS_PER_BATCH) throw await fail(new PayloadTooLargeError(`A batch holds at most ${MAX_ORDERS_PER_BATCH} orders.`))
+
+  const rejected: Array<{ index: number; code: string; message: string; raw: unknown; sku?: string | null }> = []
+  const valid: Array<{ index: number; order: Order }> = []
+  orders.forEach((raw, index) => {
+    const r = OrderSchema.safeParse(raw)
+    if (r.success && !Number.isNaN(Date.parse(r.data.occurredAt))) valid.push({ index, order: r.data })
+    else rejected.push({ index, code: 'INVALID_ORDER', message: r.success ? '"occurredAt" is not a valid time.' : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), raw })
+  })
+
+  // Channel SKUs map to canonical SKUs through the channel's listing map (then aliases, then codes).
+  const channelSkus = [...new Set(valid.flatMap((v) => v.order.lines.map((l) => l.sku)))]
+  const mapped = await db.$queryRawUnsafe<Array<{ input: string; id: string }>>(
+    `SELECT input, id FROM (
+       SELECT cl."externalSku" AS input, cl."skuId"::text AS id, 0 AS rank FROM "ChannelListing" cl WHERE cl."channelId" = $2::uuid AND cl."externalSku" = ANY($1::text[])
+       UNION ALL SELECT a.alias, a."skuId"::text, 1 FROM "SkuAlias" a WHERE a.scope IN ($3, '*') AND a.alias = ANY($1::text[])
+       UNION ALL SELECT s.code, s.id::text, 2 FROM "Sku" s WHERE s.code = ANY($1::text[])
+     ) x ORDER BY input, rank`, channelSkus, channel.id, source)
+  const skuIdByInput = new Map<string, string>()
+  for (const m of mapped) if (!skuIdByInput.has(m.input)) skuIdByInput.set(m.input, m.id)
+  const accepted: Array<{ index: number; order: Order }> = []
+  for (const v of valid) {
+    const unknown = v.order.lines.find((l) => !skuIdByInput.has(l.sku))
+    if (unknown) rejected.push({ index: v.index, code: 'UNKNOWN_SKU', message: `Unknown SKU "${unknown.sku}" on channel ${channelCode}: add it to the channel's listing map.`, raw: orders[v.index], sku: unknown.sku })
+    else accepted.push(v)
+  }
+  rejected.sort((a, b) => a.index - b.index)
+
+  let result = { accepted: 0, duplicates: 0, incidents: 0 }
+  if (accepted.length > 0) result = await transaction(db, (tx) => applyOrders(tx, channel, accepted, skuIdByInput, messageId, receivedAt))
+  if (rejected.length > 0) await recordIngestDeadLetters(db, messageId, source, rejected)
+  await finishInboundMessage(db, messageId, {
+    source, status: rejected.length === 0 ? 'processed' : accepted.length === 0 ? 'rejected' : 'partially_rejected',
+    accepted: result.accepted, duplicates: result.duplicates, rejected: rejected.length,
+  })
+  return { ...result, rejected: rejected.map(({ index, code, message }) => ({ index, code, message })), inboundMessageId: messageId }
+}
+
+async function applyOrders(tx: Db, channel: ChannelInfo, orders: Array<{ index: number; order: Order }>, skuIdByInput: Map<string, string>, messageId: string, receivedAt: Date) {
+  const source = `channel:${channel.code}`
+  // Order-level idempotency: one row per order event; a repeat inserts nothing.
+  const keys = orders.map((o) => orderIdempotencyKey(o.order))
+  const fresh = await tx.$queryRawUnsafe<Array<{ k: string }>>(
+    `INSERT INTO "ChannelOrderEvent"("channelId", "idempotencyKey", "orderId", status, lines, "occurredAt", "receivedAt", "inboundMessageId")
+     SELECT $1::uuid, k, o, st, l, oa, $2::timestamptz, $3::uuid FROM unnest($4::text[], $5::text[], $6::text[], $7::jsonb[], $8::timestamptz[]) AS x(k, o, st, l, oa)
+     ON CONFLICT ("channelId", "idempotencyKey") DO NOTHING RETURNING "idempotencyKey" AS k`,
+    channel.id, receivedAt.toISOString(), messageId, keys, orders.map((o) => o.order.orderId), orders.map((o) => o.order.status),
+    orders.map((o) => JSON.stringify(o.order.lines)), orders.map((o) => o.order.occurredAt))
+  const freshKeys = new Set(fresh.map((f) => f.k))
+  const seen = new Set<string>()
+  const todo = orders.filter((o, i) => { const k = keys[i]; if (!freshKeys.has(k) || seen.has(k)) return false; seen.add(k); return true })
+  const duplicates = orders.length - todo.length
+  if (todo.length === 0) return { accepted: 0, duplicates, incidents: 0 }
+
+  // Catalogue facts: SKUs, kit components, the channel's eligible locations in fulfilment order.
+  const lineSkuIds = [...new Set(todo.flatMap((o) => o.order.lines.map((l) => skuIdByInput.get(l.sku)!)))]
+  const skuRows = await tx.$queryRawUnsafe<Array<{ id: string; code: string; isKit: boolean; priceCents: number; components: Array<{ skuId: string; quantity: number }> | null }>>(
+    `SELECT s.id::text AS id, s.code, s."isKit", s."priceCents",
+            (SELECT json_agg(json_build_object('skuId', k."componentSkuId", 'quantity', k.quantity)) FROM "KitComponent" k WHERE k."kitSkuId" = s.id) AS components
+       FROM "Sku" s WHERE s.id = ANY($1::uuid[])`, lineSkuIds)
+  const skus = new Map<string, SkuInfo>(skuRows.map((s) => [s.id, { ...s, components: s.components ?? [] }]))
+  const physicalSkuIds = [...new Set(skuRows.flatMap((s) => (s.isKit ? s.components!.map((c) => c.skuId) : [s.id])))]
+  const codes = await tx.$queryRawUnsafe<Array<{ id: string; code: string }>>(`SELECT id::text AS id, code FROM "Sku" WHERE id = ANY($1::uuid[])`, physicalSkuIds)
+  for (const c of codes) if (!skus.has(c.id)) skus.set(c.id, { id: c.id, code: c.code, isKit: false, priceCents: 0, components: [] })
+  const locations = await tx.$queryRawUnsafe<Array<{ id: string; code: string }>>(`SELECT id::text AS id, code FROM "Location" WHERE active ORDER BY code`)
+  const rules = await getCurrentRuleSet(tx).catch(() => null)
+  const eligibleCodes = eligibleLocations(rules?.rules.channels[channel.code], locations.map((l) => l.code))
+  const eligible = eligibleCodes.map((c) => locations.find((l) => l.code === c)!).filter(Boolean)
+  if (eligible.length === 0) throw new ValidationError(`Channel ${channel.code} has no eligible locations to reserve at.`, undefined, 'NO_ELIGIBLE_LOCATION')
+
+  // Lock every position these orders can touch, in a stable order.
+  const pairs: Array<[string, string]> = []
+  for (const s of physicalSkuIds) for (const l of eligible) pairs.push([s, l.id])
+  pairs.sort((a, b) => (a[0] + a[1] < b[0] + b[1] ? -1 : 1))
+  await tx.$executeRawUnsafe(`INSERT INTO "Position"("skuId","locationId") SELECT * FROM unnest($1::uuid[], $2::uuid[]) ON CONFLICT DO NOTHING`, pairs.map((p) => p[0]), pairs.map((p) => p[1]))
+  const rows = await tx.$queryRawUnsafe<Array<Omit<Pos, 'location' | 'changed' | 'lastEventId'>>>(
+    `SELECT p."skuId"::text AS "skuId", p."locationId"::text AS "locationId", p."onHand", p.reserved, p.allocated, p.quarantined, p.damaged, p."inTransit"
+       FROM "Position" p JOIN unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS k(s, l, ord) ON p."skuId" = k.s AND p."locationId" = k.l
+      ORDER BY k.ord FOR UPDATE OF p`, pairs.map((p) => p[0]), pairs.map((p) => p[1]))
+  const pos = new Map<string, Pos>(rows.map((r) => [`${r.skuId}|${r.locationId}`, { ...r, location: locations.find((l) => l.id === r.locationId)!.code, changed: false, lastEventId: null }]))
+  const posAt = (skuId: string, locationId: string) => pos.get(`${skuId}|${locationId}`)!
+
+  // Open reservations of these orders (for cancel / ship), locked.
+  const orderIds = [...new Set(todo.map((o) => o.order.orderId))]
+  const reservations = await tx.$queryRawUnsafe<Array<{ id: string; orderId: string; lineId: string; skuId: string; locationId: string; kitSkuId: string | null; quantity: number; handedOverQuantity: number; status: string }>>(
+    `SELECT id::text AS id, "orderId", "lineId", "skuId"::text AS "skuId", "locationId"::text AS "locationId", "kitSkuId"::text AS "kitSkuId", quantity, "handedOverQuantity", status
+       FROM "Reservation" WHERE "channelId" = $1::uuid AND "orderId" = ANY($2::text[]) ORDER BY "createdAt" FOR UPDATE`, channel.id, orderIds)
+
+  // What the channel was last offered, per SKU, and what it reserved since (for channel_oversell).
+  const offered = await tx.$queryRawUnsafe<Array<{ skuId: string; published: number | null; publishedAt: Date | null; reservedSince: number }>>(
+    `SELECT cl."skuId"::text AS "skuId", cl."publishedQuantity" AS published, cl."publishedAt",
+            COALESCE((SELECT sum(r.quantity + 0) FROM "Reservation" r WHERE r."channelId" = cl."channelId" AND r."skuId" = cl."skuId" AND r."kitSkuId" IS NULL
+                       AND r."createdAt" >= COALESCE(cl."publishedAt", 'epoch'::timestamptz)), 0)::int AS "reservedSince"
+       FROM "ChannelListing" cl WHERE cl."channelId" = $1::uuid AND cl."skuId" = ANY($2::uuid[])`, channel.id, lineSkuIds)
+  const offeredBySku = new Map(offered.map((o) => [o.skuId, { ...o }]))
+
+  const ledger: Array<{ key: string; type: string; skuId: string; locationId: string; quantity: number; reference: string; occurredAt: string; index: number }> = []
+  const newReservations: Array<{ orderId: string; lineId: string; skuId: string; locationId: string; kitSkuId: string | null; quantity: number }> = []
+  const reservationUpdates = new Map<string, { quantity: number; status: string }>()
+  const incidents: Array<{ kind: string; sku: string; orderId: string; lineId: string; ordered: number; oversold: number; revenue: number; occurredAt: string; details: object }> = []
+  const counters = new Map<string, number>()
+
+  for (const { order, index } of todo) {
+    const key = orderIdempotencyKey(order)
+    counters.set(`source=${source},type=order_${order.status}`, (counters.get(`source=${source},type=order_${order.status}`) ?? 0) + 1)
+    for (const line of order.lines) {
+      const lineSku = skus.get(skuIdByInput.get(line.sku)!)!
+      // A kit line reserves its components.
+      const parts = lineSku.isKit ? lineSku.components.map((c) => ({ skuId: c.skuId, quantity: c.quantity * line.quantity })) : [{ skuId: lineSku.id, quantity: line.quantity }]
+      if (order.status === 'created') {
+        const o = offeredBySku.get(lineSku.id)
+        if (o && o.published !== null) {
+          const left = o.published - o.reservedSince
+          if (line.quantity > left) incidents.push({ kind: 'channel_oversell', sku: lineSku.code, orderId: order.orderId, lineId: line.lineId, ordered: line.quantity, oversold: line.quantity - Math.max(0, left), revenue: (line.quantity - Math.max(0, left)) * lineSku.priceCents, occurredAt: order.occurredAt, details: { published: o.published, publishedAt: o.publishedAt, reservedSincePublish: o.reservedSince } })
+          o.reservedSince += line.quantity
+        }
+        for (const part of parts) {
+          const candidates = eligible.map((l) => posAt(part.skuId, l.id))
+          const chosen = candidates.find((p) => sellable(p) >= part.quantity) ?? candidates[0]
+          if (sellable(chosen) < part.quantity) {
+            // Shortage: no single eligible location covers the line. Units short are measured
+            // against the channel's whole eligible pool (0 means it needs a split shipment).
+            const pool = candidates.reduce((sum, p) => sum + sellable(p), 0)
+            const short = part.quantity - Math.min(part.quantity, pool)
+            const code = skus.get(part.skuId)!.code
+            const price = lineSku.isKit ? 0 : lineSku.priceCents
+            incidents.push({ kind: 'shortage', sku: code, orderId: order.orderId, lineId: line.lineId, ordered: part.quantity, oversold: short, revenue: short * price, occurredAt: order.occurredAt, details: { eligiblePoolSellable: pool, bestLocationSellable: Math.max(...candidates.map(sellable)), reservedAt: chosen.location, kit: lineSku.isKit ? lineSku.code : null } })
+          }
+          chosen.reserved += part.quantity
+          chosen.changed = true
+          newReservations.push({ orderId: order.orderId, lineId: line.lineId, skuId: part.skuId, locationId: chosen.locationId, kitSkuId: lineSku.isKit ? lineSku.id : null, quantity: part.quantity })
+          ledger.push({ key: `${key}:${line.lineId}:${part.skuId}`, type: 'reserve', skuId: part.skuId, locationId: chosen.locationId, quantity: part.quantity, reference: `${channel.code}:${order.orderId}`, occurredAt: order.occurredAt, index })
+        }
+      } else {
+        for (const part of parts) {
+          let remaining = part.quantity
+          const open = [...reservations, ...newReservations.map((r, i) => ({ ...r, id: `new-${i}`, status: 'open', handedOverQuantity: 0 }))]
+            .filter((r) => r.orderId === order.orderId && r.lineId === line.lineId && r.skuId === part.skuId && (reservationUpdates.get(r.id)?.status ?? r.status) !== 'released')
+          for (const r of open) {
+            if (remaining === 0) break
+            const current = reservationUpdates.get(r.id) ?? { quantity: r.quantity, status: r.status }
+            if (current.status !== 'open' || current.quantity === 0) continue
+            const q = Math.min(remaining, current.quantity)
+            const p = posAt(part.skuId, r.locationId)
+            p.reserved -= q
+            if (order.status === 'shipped') p.onHand -= q
+            p.changed = true
+            remaining -= q
+            const left = current.quantity - q
+            reservationUpdates.set(r.id, { quantity: left, status: left > 0 ? 'open' : order.status === 'shipped' ? 'shipped' : 'released' })
+            ledger.push({ key: `${key}:${line.lineId}:${part.skuId}:${r.locationId}`, type: order.status === 'shipped' ? 'ship_reserved' : 'release', skuId: part.skuId, locationId: r.locationId, quantity: q, reference: `${channel.code}:${order.orderId}`, occurredAt: order.occurredAt, index })
+          }
+          if (remaining > 0 && order.status === 'shipped') {
+            // Units the ERP took over with an allocation: its own ship moves them, not this status.
+            const handed = open.reduce((sum, r) => sum + r.handedOverQuantity, 0)
+            remaining = Math.max(0, remaining - handed)
+          }
+          if (remaining > 0 && order.status === 'shipped') {
+            // Shipped with nothing reserved (the creation never reached us): the units still left.
+            const p = posAt(part.skuId, eligible[0].id)
+            p.onHand -= remaining
+            p.changed = true
+            ledger.push({ key: `${key}:${line.lineId}:${part.skuId}:unreserved`, type: 'ship_unreserved', skuId: part.skuId, locationId: eligible[0].id, quantity: remaining, reference: `${channel.code}:${order.orderId}`, occurredAt: order.occurredAt, index })
+          }
+        }
+      }
+    }
+  }
+
+  // Write: ledger events (for explanations), reservations, positions, incidents, follow-ups.
+  if (ledger.length > 0) {
+    const ids = await tx.$queryRawUnsafe<Array<{ id: bigint; skuId: string; locationId: string }>>(
+      `INSERT INTO "LedgerEvent"(source, "idempotencyKey", type, "skuId", "locationId", quantity, "rawQuantity", uom, reference, "occurredAt", "receivedAt", "inboundMessageId", "batchIndex")
+       SELECT $1, k, t, s, l, q, q, 'EA', r, oa, $2::timestamptz, $3::uuid, bi
+         FROM unnest($4::text[], $5::text[], $6::uuid[], $7::uuid[], $8::int[], $9::text[], $10::timestamptz[], $11::int[]) AS x(k, t, s, l, q, r, oa, bi)
+       ON CONFLICT (source, "idempotencyKey") DO NOTHING RETURNING id, "skuId"::text AS "skuId", "locationId"::text AS "locationId"`,
+      source, receivedAt.toISOString(), messageId, ledger.map((e) => e.key), ledger.map((e) => e.type), ledger.map((e) => e.skuId), ledger.map((e) => e.locationId),
+      ledger.map((e) => e.quantity), ledger.map((e) => e.reference), ledger.map((e) => e.occurredAt), ledger.map((e) => e.index))
+    for (const r of ids) { const p = pos.get(`${r.skuId}|${r.locationId}`); if (p) p.lastEventId = BigInt(r.id) }
+  }
+  if (newReservations.length > 0) {
+    await tx.$executeRawUnsafe(
+      `INSERT INTO "Reservation"(id, "channelId", "orderId", "lineId", "skuId", "locationId", "kitSkuId", quantity, status, "createdAt", "updatedAt")
+       SELECT gen_random_uuid(), $1::uuid, o, li, s, l, k, q, 'open', $2::timestamptz, $2::timestamptz
+         FROM unnest($3::text[], $4::text[], $5::uuid[], $6::uuid[], $7::uuid[], $8::int[]) AS x(o, li, s, l, k, q)
+       ON CONFLICT ("channelId", "orderId", "lineId", "skuId") DO UPDATE SET quantity = "Reservation".quantity + EXCLUDED.quantity, status = 'open', "updatedAt" = EXCLUDED."updatedAt"`,
+      channel.id, receivedAt.toISOString(), newReservations.map((r) => r.orderId), newReservations.map((r) => r.lineId), newReservations.map((r) => r.skuId),
+      newReservations.map((r) => r.locationId), newReservations.map((r) => r.kitSkuId), newReservations.map((r) => r.quantity))
+  }
+  const persisted = [...reservationUpdates.entries()].filter(([id]) => !id.startsWith('new-'))
+  if (persisted.length > 0) {
+    await tx.$executeRawUnsafe(
+      `UPDATE "Reservation" r SET quantity = u.q, status = u.st, "updatedAt" = $4::timestamptz FROM unnest($1::uuid[], $2::int[], $3::text[]) AS u(id, q, st) WHERE r.id = u.id`,
+      persisted.map(([id]) => id), persisted.map(([, u]) => u.quantity), persisted.map(([, u]) => u.status), receivedAt.toISOString())
+  }
+  const changed = [...pos.values()].filter((p) => p.changed)
+  if (changed.length > 0) {
+    await tx.$executeRawUnsafe(
+      `UPDATE "Position" p SET "onHand" = u.oh, reserved = u.rs, version = p.version + 1, "lastEventId" = COALESCE(u.le, p."lastEventId"), "updatedAt" = now()
+         FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::int[], $5::bigint[]) AS u(s, l, oh, rs, le) WHERE p."skuId" = u.s AND p."locationId" = u.l`,
+      changed.map((p) => p.skuId), changed.map((p) => p.locationId), changed.map((p) => p.onHand), changed.map((p) => p.reserved), changed.map((p) => (p.lastEventId === null ? null : p.lastEventId.toString())))
+    const exceptions = changed.flatMap((p) => positionExceptions(p).map((x) => ({ ...x, p })))
+    if (exceptions.length > 0) {
+      await tx.$executeRawUnsafe(
+        `INSERT INTO "Finding"(id, kind, sku, location, cause, field, details, "dedupeKey")
+         SELECT gen_random_uuid(), 'exception', s.code, f.loc, f.msg, f.field, '{}'::jsonb, 'exception:' || s.code || ':' || f.loc || ':' || f.field
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS f(sku, loc, field, msg) JOIN "Sku" s ON s.id = f.sku
+          WHERE NOT EXISTS (SELECT 1 FROM "Finding" x WHERE x."dedupeKey" = 'exception:' || s.code || ':' || f.loc || ':' || f.field AND x.status = 'open')`,
+        exceptions.map((x) => x.p.skuId), exceptions.map((x) => x.p.location), exceptions.map((x) => x.field), exceptions.map((x) => x.message))
+    }
+  }
+  if (incidents.length > 0) {
+    await tx.oversellIncident.createMany({
+      data: incidents.map((i) => ({ kind: i.kind, channel: channel.code, sku: i.sku, orderId: i.orderId, lineId: i.lineId, orderedUnits: i.ordered, oversoldUnits: i.oversold, revenueAtRiskCents: i.revenue, occurredAt: new Date(i.occurredAt), details: i.details })),
+    })
+  }
+  await markSkusDirty(tx, physicalSkuIds, receivedAt)
+  await enqueueRecompute(tx)
+  await bumpCounters(tx, 'stocktower_events_total', counters, receivedAt)
+  return { accepted: todo.length, duplicates, incidents: incidents.length }
+}

@@ -1,0 +1,65 @@
+// GET /api/metrics: Prometheus text built from the rollups and small open-item counts, never
+// from a scan of the ledger.
+import type { Db } from '../db'
+import { LAG_BUCKETS_SECONDS } from './lag'
+
+const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
+const labelsOf = (stored: string) => stored.split(',').filter(Boolean).map((kv) => { const i = kv.indexOf('='); return `${kv.slice(0, i)}="${esc(kv.slice(i + 1))}"` }).join(',')
+
+export async function renderPrometheus(db: Db): Promise<string> {
+  const out: string[] = []
+  const counter = async (name: string, help: string) => {
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`)
+    const rows = await db.$queryRawUnsafe<Array<{ labels: string; v: bigint }>>(`SELECT labels, sum(value) AS v FROM "CounterMinute" WHERE name = $1 GROUP BY labels ORDER BY labels`, name)
+    for (const r of rows) out.push(`${name}{${labelsOf(r.labels)}} ${r.v}`)
+  }
+  await counter('stocktower_events_total', 'Inventory events recorded, by source and type.')
+  await counter('stocktower_publish_attempts_total', 'Publish attempts, by channel and outcome.')
+
+  out.push('# HELP stocktower_publish_lag_seconds Event received to applied at the channel.', '# TYPE stocktower_publish_lag_seconds histogram')
+  const lag = await db.$queryRawUnsafe<Array<{ code: string; count: bigint; sum: bigint; buckets: number[] | null }>>(
+    `SELECT c.code, COALESCE(sum(m.count), 0) AS count, COALESCE(sum(m."sumMs"), 0) AS sum,
+            (SELECT array_agg(s ORDER BY i) FROM (SELECT i, sum(b) AS s FROM "LagMinute" m2, unnest(m2.buckets) WITH ORDINALITY AS x(b, i) WHERE m2."channelId" = c.id GROUP BY i) y) AS buckets
+       FROM "Channel" c LEFT JOIN "LagMinute" m ON m."channelId" = c.id GROUP BY c.id, c.code ORDER BY c.code`)
+  for (const r of lag) {
+    const buckets = (r.buckets ?? []).map(Number)
+    let cum = 0
+    LAG_BUCKETS_SECONDS.forEach((le, i) => { cum += buckets[i] ?? 0; out.push(`stocktower_publish_lag_seconds_bucket{channel="${esc(r.code)}",le="${le}"} ${cum}`) })
+    out.push(`stocktower_publish_lag_seconds_bucket{channel="${esc(r.code)}",le="+Inf"} ${r.count}`)
+    out.push(`stocktower_publish_lag_seconds_sum{channel="${esc(r.code)}"} ${Number(r.sum) / 1000}`)
+    out.push(`stocktower_publish_lag_seconds_count{channel="${esc(r.code)}"} ${r.count}`)
+  }
+
+  out.push('# HELP stocktower_queue_depth Jobs waiting, by queue; publish_<channel>: listings waiting to be published.', '# TYPE stocktower_queue_depth gauge')
+  const jobs = await db.$queryRawUnsafe<Array<{ q: string; n: bigint }>>(`SELECT task_identifier AS q, count(*) AS n FROM graphile_worker.jobs GROUP BY 1 ORDER BY 1`)
+  for (const j of jobs) out.push(`stocktower_queue_depth{queue="${esc(j.q)}"} ${j.n}`)
+  const pending = await db.$queryRawUnsafe<Array<{ code: string; n: bigint }>>(
+    `SELECT c.code, count(cl.id) AS n FROM "Channel" c LEFT JOIN "ChannelListing" cl ON cl."channelId" = c.id AND cl."desiredVersion" > cl."publishedVersion" GROUP BY c.code ORDER BY c.code`)
+  for (const p of pending) out.push(`stocktower_queue_depth{queue="publish_${esc(p.code)}"} ${p.n}`)
+  const dirty = await db.availabilityDirty.count()
+  out.push(`stocktower_queue_depth{queue="recompute_skus"} ${dirty}`)
+
+  const gauge = async (name: string, help: string, sql: string) => {
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`)
+    for (const r of await db.$queryRawUnsafe<Array<{ k: string; n: bigint }>>(sql)) out.push(`${name}{kind="${esc(r.k)}"} ${r.n}`)
+  }
+  await gauge('stocktower_dead_letters_open', 'Open dead letters, by kind.', `SELECT k::text AS k, count(d.id) AS n FROM unnest(ARRAY['ingest','publish']) k LEFT JOIN "DeadLetter" d ON d.kind::text = k AND d.status = 'open' GROUP BY k ORDER BY k`)
+  await gauge('stocktower_findings_open', 'Open findings, by kind.', `SELECT k AS k, count(f.id) AS n FROM unnest(ARRAY['drift','unverified','variance','exception']) k LEFT JOIN "Finding" f ON f.kind = k AND f.status = 'open' GROUP BY k ORDER BY k`)
+
+  out.push('# HELP stocktower_oversell_incidents_total Oversell incidents, by channel and kind.', '# TYPE stocktower_oversell_incidents_total counter')
+  for (const r of await db.$queryRawUnsafe<Array<{ channel: string; kind: string; n: bigint }>>(`SELECT channel, kind, count(*) AS n FROM "OversellIncident" GROUP BY 1, 2 ORDER BY 1, 2`)) {
+    out.push(`stocktower_oversell_incidents_total{channel="${esc(r.channel)}",kind="${esc(r.kind)}"} ${r.n}`)
+  }
+  return `${out.join('\n')}\n`
+}
+
+/** 127.0.0.0/8, ::1, 10/8, 172.16/12, 192.168/16, fc00::/7 (and IPv4-mapped forms). */
+export function isPrivateAddress(addr: string | null | undefined): boolean {
+  if (!addr) return false
+  const a = addr.replace(/^::ffff:/, '')
+  if (a === '::1' || /^f[cd][0-9a-f]{2}:/i.test(a)) return true
+  const m = /^(\d+)\.(\d+)\.\d+\.\d+$/.exec(a)
+  if (!m) return false
+  const [x, y] = [Number(m[1]), Number(m[2])]
+  return x === 127 || x === 10 || (x === 172 && y >= 16 && y <= 31) || (x === 192 && y === 168)
+}

@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { PrismaClient } from '@prisma/client'
+import { ingestOrders } from '../../server/ingest/ingest-orders'
+import { ingestEvents } from '../../server/ingest/ingest-events'
+import { createTestDatabase, type TestDatabase } from './helpers/test-db'
+import { makeChannel, makeListing, makeLocation, makeSku, receipt, saveRules } from '../support/factories'
+import { RuleSetSchema } from '../../server/rules/rules.schema'
+
+let t: TestDatabase
+let db: PrismaClient
+const at = '2026-11-22T10:01:00Z'
+
+beforeAll(async () => {
+  t = await createTestDatabase()
+  db = t.db
+  // amazon fulfils from DC-WEST first, then DC-EAST.
+  await saveRules(db, RuleSetSchema.parse({ defaults: { safetyStock: { units: 0 } }, channels: { amazon: { priority: 1, share: { type: 'shared' }, locations: ['DC-WEST', 'DC-EAST'] } } }))
+  await makeLocation(db, 'DC-EAST')
+  await makeLocation(db, 'DC-WEST')
+  const ch = await makeChannel(db, 'amazon')
+  for (const code of ['SKU-A', 'SKU-B', 'SKU-C']) {
+    const s = await makeSku(db, code, { priceCents: 2500 })
+    await makeListing(db, ch.id, s.id, `AMZ-${code}`)
+  }
+  const kit = await makeSku(db, 'KIT-1', { isKit: true })
+  await db.kitComponent.createMany({ data: [
+    { kitSkuId: kit.id, componentSkuId: (await db.sku.findUniqueOrThrow({ where: { code: 'SKU-A' } })).id, quantity: 2 },
+    { kitSkuId: kit.id, componentSkuId: (await db.sku.findUniqueOrThrow({ where: { code: 'SKU-B' } })).id, quantity: 1 },
+  ] })
+  await makeListing(db, ch.id, kit.id, 'AMZ-KIT-1')
+  await ingestEvents(db, { body: JSON.stringify({ source: 'erp', events: [
+    receipt('r1', 'SKU-A', 'DC-EAST', 10), receipt('r2', 'SKU-A', 'DC-WEST', 3),
+    receipt('r3', 'SKU-B', 'DC-EAST', 10), receipt('r4', 'SKU-C', 'DC-EAST', 1),
+  ] }) })
+})
+afterAll(async () => { await t.drop() })
+
+const post = (orders: unknown[]) => ingestOrders(db, 'amazon', JSON.stringify({ orders }))
+const order = (orderId: string, status: string, lines: Array<[string, string, number]>, extra: object = {}) => ({ orderId, status, occurredAt: at, lines: lines.map(([lineId, sku, quantity]) => ({ lineId, sku, quantity })), ...extra })
+async function pos(sku: string, loc: string) {
+  return db.position.findFirstOrThrow({ where: { sku: { code: sku }, location: { code: loc } } })
+}
+
+describe('channel orders', () => {
+  it('reserves at the first eligible location with enough sellable units, mapping channel SKUs', async () => {
+    const r = await post([order('O-1', 'created', [['1', 'AMZ-SKU-A', 2]]), order('O-2', 'created', [['1', 'AMZ-SKU-A', 5]])])
+    expect(r).toMatchObject({ accepted: 2, duplicates: 0, rejected: [] })
+    expect((await pos('SKU-A', 'DC-WEST')).reserved).toBe(2) // 3 sellable in the west covers 2
+    expect((await pos('SKU-A', 'DC-EAST')).reserved).toBe(5) // 1 left in the west does not cover 5
+  })
+
+  it('a repeated order event is a duplicate and changes nothing', async () => {
+    const r = await post([order('O-1', 'created', [['1', 'AMZ-SKU-A', 2]])])
+    expect(r).toMatchObject({ accepted: 0, duplicates: 1 })
+    expect((await pos('SKU-A', 'DC-WEST')).reserved).toBe(2)
+  })
+
+  it('cancelled releases partially by line; shipped turns the reservation into a shipment', async () => {
+    await post([order('O-2', 'cancelled', [['1', 'AMZ-SKU-A', 2]])])
+    expect((await pos('SKU-A', 'DC-EAST')).reserved).toBe(3)
+    await post([order('O-2', 'shipped', [['1', 'AMZ-SKU-A', 3]])])
+    const east = await pos('SKU-A', 'DC-EAST')
+    expect(east).toMatchObject({ reserved: 0, onHand: 7 })
+  })
+
+  it('a kit line reserves its components', async () => {
+    await post([order('O-3', 'created', [['1', 'AMZ-KIT-1', 2]])])
+    expect((await pos('SKU-B', 'DC-EAST')).reserved).toBe(2)
+    const reservations = await db.reservation.findMany({ where: { orderId: 'O-3' } })
+    expect(reservations.map((r) => r.quantity).sort()).toEqual([2, 4])
+  })
+
+  it('records a shortage when no eligible location can cover a line', async () => {
+    await post([order('O-4', 'created', [['1', 'AMZ-SKU-C', 4]])])
+    const inc = await db.oversellIncident.findFirstOrThrow({ where: { orderId: 'O-4', kind: 'shortage' } })
+    expect(inc).toMatchObject({ channel: 'amazon', sku: 'SKU-C', orderedUnits: 4, oversoldUnits: 3 })
+  })
+
+  it('records a channel oversell when the line exceeds what the channel was last offered', async () => {
+    await db.channelListing.updateMany({ where: { externalSku: 'AMZ-SKU-B' }, data: { publishedQuantity: 1, publishedVersion: 1, publishedAt: new Date('2026-11-22T09:00:00Z') } })
+    await post([order('O-5', 'created', [['1', 'AMZ-SKU-B', 3]])])
+    const inc = await db.oversellIncident.findFirstOrThrow({ where: { orderId: 'O-5', kind: 'channel_oversell' } })
+    expect(inc.oversoldUnits).toBe(2)
+    expect(inc.revenueAtRiskCents).toBe(2 * 2500)
+  })
+
+  it('an ERP allocation referencing the order takes over its reservation; a later shipped status changes nothing', async () => {
+    await post([order('O-6', 'created', [['1', 'AMZ-SKU-B', 2]])])
+    const before = await pos('SKU-B', 'DC-EAST')
+    await ingestEvents(db, { body: JSON.stringify({ source: 'erp', events: [{ ...receipt('alloc-o6', 'SKU-B', 'DC-EAST', 2), type: 'allocate', reference: 'amazon:O-6' }] }) })
+    const mid = await pos('SKU-B', 'DC-EAST')
+    expect(mid).toMatchObject({ reserved: before.reserved - 2, allocated: before.allocated + 2, onHand: before.onHand })
+    await post([order('O-6', 'shipped', [['1', 'AMZ-SKU-B', 2]])])
+    expect(await pos('SKU-B', 'DC-EAST')).toMatchObject({ reserved: mid.reserved, allocated: mid.allocated, onHand: mid.onHand })
+    await ingestEvents(db, { body: JSON.stringify({ source: 'erp', events: [{ ...receipt('ship-o6', 'SKU-B', 'DC-EAST', 2), type: 'ship', reference: 'amazon:O-6' }] }) })
+    expect(await pos('SKU-B', 'DC-EAST')).toMatchObject({ reserved: mid.reserved, allocated: mid.allocated - 2, onHand: mid.onHand - 2 })
+  })
+
+  it('rejects orders with unknown SKUs or bad shapes alone, as dead letters', async () => {
+    const r = await post([order('O-7', 'created', [['1', 'NOPE', 1]]), { orderId: 'O-8', status: 'lost', occurredAt: at, lines: [] }, order('O-9', 'created', [['1', 'AMZ-SKU-A', 1]])])
+    expect(r.accepted).toBe(1)
+    expect(r.rejected.map((x) => [x.index, x.code])).toEqual([[0, 'UNKNOWN_SKU'], [1, 'INVALID_ORDER']])
+    expect(await db.deadLetter.count({ where: { inboundMessageId: r.inboundMessageId } })).toBe(2)
+  })
+})
