@@ -7,12 +7,13 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], exclude: ['**/*.int.test.ts'], environment: 'node', testTimeout: 15_000 },
+        test: { name: 'unit', sequence: { groupOrder: 0 }, include: ['test/unit/**/*.test.ts'], exclude: ['**/*.int.test.ts'], environment: 'node', testTimeout: 15_000 },
       },
       {
         extends: true,
         test: {
           name: 'int',
+          sequence: { groupOrder: 1 },
           include: ['test/int/**/*.int.test.ts'],
           environment: 'node',
           globalSetup: ['test/int/helpers/global-setup.ts'],

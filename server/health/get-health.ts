@@ -17,7 +17,9 @@ export async function getHealth(db: Db, opts: { demo: boolean; simulatorHealthUr
   }
   await check('migrations', async () => {
     const dir = opts.migrationsDir ?? path.join(process.cwd(), 'prisma', 'migrations')
-    const expected = fs.existsSync(dir) ? fs.readdirSync(dir).filter((d) => fs.existsSync(path.join(dir, d, 'migration.sql'))).length : 0
+    const expected = fs.existsSync(/*turbopackIgnore: true*/ dir)
+      ? fs.readdirSync(/*turbopackIgnore: true*/ dir).filter((d) => fs.existsSync(/*turbopackIgnore: true*/ path.join(dir, d, 'migration.sql'))).length
+      : 0
     const [r] = await db.$queryRawUnsafe<Array<{ applied: bigint; failed: bigint }>>(
       `SELECT count(*) FILTER (WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL) AS applied,
               count(*) FILTER (WHERE finished_at IS NULL AND rolled_back_at IS NULL) AS failed FROM _prisma_migrations`)

@@ -1,0 +1,133 @@
+// Amazon connector: one patchListingsItem call per listing (SP-API Listings Items 2021-08-01),
+// replacing `fulfillment_availability` with the MFN quantity.
+//
+// ACCEPTED is only "taken for processing": the outcome is `accepted` and the publisher verifies
+// later by read-back (Amazon applies minutes later, and sometimes never). INVALID and 4xx are
+// permanent; 429/5xx/timeouts transient. SP-API sends no Retry-After on 429: the pause comes from
+// the x-amzn-RateLimit-Limit header (requests per second).
+//
+// The bulk JSON_LISTINGS_FEED path is a later issue; this connector has maxBatchSize 1.
+import type { Connector, ConnectorConfig, ListingUpdate, ReadBack } from '../connector'
+import {
+  classifyHttpStatus,
+  DEFAULT_TIMEOUT_MS,
+  joinUrl,
+  noResponseFailure,
+  readErrorFrom,
+  sendChannelRequest,
+  summarizeBody,
+  type ChannelResponse,
+  type FailureClass,
+} from '../channel-http'
+import { parseConnectorPart } from '../connector-settings'
+import { pushSequentially, type SingleSend } from '../push-sequentially'
+import {
+  amazonCredentialsSchema,
+  amazonSettingsSchema,
+  errorListSchema,
+  fulfillmentAvailabilityPatch,
+  itemSchema,
+  LISTINGS_API_BASE_PATH,
+  submissionResponseSchema,
+} from './amazon.schema'
+
+export function createAmazonConnector(config: ConnectorConfig): Connector {
+  const settings = parseConnectorPart('amazon', 'settings', amazonSettingsSchema, config.settings)
+  const { accessToken } = parseConnectorPart('amazon', 'credentials', amazonCredentialsSchema, config.credentials)
+  const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS
+
+  const itemUrl = (sku: string, query: Record<string, string>) =>
+    joinUrl(
+      config.baseUrl,
+      `${LISTINGS_API_BASE_PATH}/${encodeURIComponent(settings.sellerId)}/${encodeURIComponent(sku)}?${new URLSearchParams({ marketplaceIds: settings.marketplaceId, ...query })}`,
+    )
+
+  async function pushOne(update: ListingUpdate): Promise<SingleSend> {
+    const body = fulfillmentAvailabilityPatch(settings.productType, settings.fulfillmentChannelCode, update.quantity)
+    const response = await sendChannelRequest({
+      method: 'PATCH',
+      url: itemUrl(update.externalSku, { issueLocale: settings.issueLocale }),
+      headers: { 'x-amz-access-token': accessToken },
+      body: JSON.stringify(body),
+      timeoutMs,
+    })
+    const request = { operation: 'patchListingsItem', sku: update.externalSku, quantity: update.quantity }
+    if (response.kind === 'no-response') {
+      const failure = noResponseFailure(response)
+      return { outcome: { listingId: update.listingId, ...failure }, result: { latencyMs: response.latencyMs, request }, channelWide: failure }
+    }
+    const result = { latencyMs: response.latencyMs, httpStatus: response.status, request, response: summarizeBody(response) }
+    if (response.status !== 200) {
+      const failure = amazonFailure(response)
+      const throttled = failure.outcome === 'failed' && failure.code === 'THROTTLED' ? { throttledForMs: failure.retryAfterMs } : {}
+      return { outcome: { listingId: update.listingId, ...failure }, result: { ...result, ...throttled }, channelWide: failure.outcome === 'failed' ? failure : undefined }
+    }
+    const submission = submissionResponseSchema.safeParse(response.json)
+    if (!submission.success) {
+      return { outcome: { listingId: update.listingId, ...unexpectedResponse(submission.error.message) }, result }
+    }
+    if (submission.data.status === 'ACCEPTED') {
+      return { outcome: { listingId: update.listingId, outcome: 'accepted', submissionId: submission.data.submissionId }, result }
+    }
+    if (submission.data.status === 'INVALID') {
+      const errors = (submission.data.issues ?? []).filter((issue) => issue.severity === 'ERROR')
+      const notFound = errors.some((issue) => issue.code === 'NOT_FOUND')
+      const message = errors.length > 0 ? errors.map((issue) => `${issue.code}: ${issue.message}`).join('; ') : 'Amazon marked the submission INVALID without issues'
+      return { outcome: { listingId: update.listingId, outcome: 'rejected', code: notFound ? 'LISTING_NOT_FOUND' : 'LISTING_INVALID', message }, result }
+    }
+    // VALID only answers VALIDATION_PREVIEW, which we never send.
+    return { outcome: { listingId: update.listingId, ...unexpectedResponse(`status ${submission.data.status}`) }, result }
+  }
+
+  return {
+    kind: 'amazon',
+    maxBatchSize: 1,
+
+    pushQuantities: (updates) => pushSequentially(updates, pushOne),
+
+    async readQuantities(listings) {
+      const readBacks: ReadBack[] = []
+      for (const listing of listings) {
+        const response = await sendChannelRequest({
+          method: 'GET',
+          url: itemUrl(listing.externalSku, { includedData: 'fulfillmentAvailability' }),
+          headers: { 'x-amz-access-token': accessToken },
+          timeoutMs,
+        })
+        if (response.kind === 'no-response') throw readErrorFrom(noResponseFailure(response))
+        if (response.status === 404) {
+          readBacks.push({ listingId: listing.listingId, quantity: null })
+          continue
+        }
+        if (response.status !== 200) throw readErrorFrom(amazonFailure(response), response.status)
+        const item = itemSchema.safeParse(response.json)
+        if (!item.success) throw readErrorFrom(unexpectedResponse(item.error.message), response.status)
+        // A listing without an MFN entry offers nothing: it shows 0, it is not unknown.
+        const mfn = item.data.fulfillmentAvailability?.find((entry) => entry.fulfillmentChannelCode === settings.fulfillmentChannelCode)
+        readBacks.push({ listingId: listing.listingId, quantity: mfn?.quantity ?? 0 })
+      }
+      return readBacks
+    },
+  }
+}
+
+function amazonFailure(response: Extract<ChannelResponse, { kind: 'response' }>): FailureClass {
+  const errors = errorListSchema.safeParse(response.json)
+  const detail = errors.success ? errors.data.errors.map((error) => `${error.code}: ${error.message}`).join('; ') : response.text
+  const failure = classifyHttpStatus(response.status, response.headers, detail)
+  if (response.status === 404) return { outcome: 'rejected', code: 'LISTING_NOT_FOUND', message: failure.message }
+  if (failure.outcome === 'failed' && failure.code === 'THROTTLED' && failure.retryAfterMs === undefined) {
+    return { ...failure, retryAfterMs: waitFromRateLimit(response.headers) }
+  }
+  return failure
+}
+
+/** One request's worth of time at the usage plan's rate (x-amzn-RateLimit-Limit, requests/s). */
+function waitFromRateLimit(headers: Headers): number {
+  const rate = Number(headers.get('x-amzn-ratelimit-limit'))
+  return Number.isFinite(rate) && rate > 0 ? Math.ceil(1000 / rate) : 1_000
+}
+
+function unexpectedResponse(detail: string): FailureClass {
+  return { outcome: 'failed', code: 'UNEXPECTED_RESPONSE', message: `Amazon answered in an unexpected shape: ${detail.slice(0, 300)}` }
+}

@@ -1,0 +1,251 @@
+// Shopify connector: sets "available" at one location through the Admin GraphQL
+// `inventorySetQuantities` mutation, up to maxBatchSize quantities per call.
+//
+// - Compare-and-set: each quantity carries `changeFromQuantity` = what we believe Shopify holds
+//   (null skips the check). A mismatch (a merchant edited the number, or another writer) comes
+//   back as CHANGE_FROM_QUANTITY_STALE and is a transient failure: re-read, then retry.
+// - The mutation is all-or-nothing: when any quantity has a user error nothing is applied, so the
+//   other quantities of the batch fail with BATCH_ABORTED and are retried on their own merit.
+// - Idempotency: the `@idempotent` key is derived from the batch content (listing ids, versions,
+//   quantities, expected values), so a retry after a timeout replays the same key and Shopify
+//   applies the change once.
+// - Throttling: Shopify answers HTTP 200 with a THROTTLED error; the wait comes from the cost
+//   extension (missing points / restore rate).
+import { createHash } from 'node:crypto'
+import type { Connector, ConnectorConfig, ListingUpdate, PushResult, ReadBack, UpdateOutcome } from '../connector'
+import {
+  classifyHttpStatus,
+  DEFAULT_TIMEOUT_MS,
+  joinUrl,
+  noResponseFailure,
+  outcomesForAll,
+  readErrorFrom,
+  sendChannelRequest,
+  summarizeBody,
+  type ChannelResponse,
+  type FailureClass,
+} from '../channel-http'
+import { parseConnectorPart } from '../connector-settings'
+import {
+  nodesResponseSchema,
+  setQuantitiesResponseSchema,
+  SHOPIFY_INVENTORY_ITEM_GID,
+  shopifyCredentialsSchema,
+  shopifySettingsSchema,
+  type ShopifyCost,
+  type ShopifyUserError,
+} from './shopify.schema'
+
+// Arguments travel in `variables` (the simulator, like any careful client, relies on that).
+const SET_AVAILABLE_MUTATION = `mutation StocktowerSetAvailable($input: InventorySetQuantitiesInput!, $idempotencyKey: String!) {
+  inventorySetQuantities(input: $input) @idempotent(key: $idempotencyKey) {
+    inventoryAdjustmentGroup { id createdAt reason referenceDocumentUri changes { name delta quantityAfterChange item { id } location { id } } }
+    userErrors { field message code }
+  }
+}`
+
+const READ_AVAILABLE_QUERY = `query StocktowerReadAvailable($ids: [ID!]!, $locationId: ID!) {
+  nodes(ids: $ids) {
+    ... on InventoryItem { id sku inventoryLevel(locationId: $locationId) { quantities(names: ["available"]) { name quantity } } }
+  }
+}`
+
+const READ_CHUNK = 100
+/** User error codes that retrying can fix (the rest are permanent for the quantity). */
+const TRANSIENT_USER_ERRORS = new Set(['CHANGE_FROM_QUANTITY_STALE', 'COMPARE_QUANTITY_STALE', 'IDEMPOTENCY_CONCURRENT_REQUEST'])
+/** GraphQL error codes that are Shopify's problem, not the request's. */
+const TRANSIENT_GRAPHQL_ERRORS = new Set(['THROTTLED', 'INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE', 'TIMEOUT', 'MAX_COST_EXCEEDED'])
+
+export function createShopifyConnector(config: ConnectorConfig): Connector {
+  const settings = parseConnectorPart('shopify', 'settings', shopifySettingsSchema, config.settings)
+  const { accessToken } = parseConnectorPart('shopify', 'credentials', shopifyCredentialsSchema, config.credentials)
+  const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const endpoint = joinUrl(config.baseUrl, `/admin/api/${settings.apiVersion}/graphql.json`)
+
+  const callGraphql = (query: string, variables: Record<string, unknown>): Promise<ChannelResponse> =>
+    sendChannelRequest({
+      method: 'POST',
+      url: endpoint,
+      headers: { 'x-shopify-access-token': accessToken },
+      body: JSON.stringify({ query, variables }),
+      timeoutMs,
+    })
+
+  async function pushBatch(updates: ListingUpdate[]): Promise<PushResult> {
+    const outcomes = new Map<string, UpdateOutcome>()
+    const sendable: ListingUpdate[] = []
+    const seenItems = new Set<string>()
+    for (const update of updates) {
+      if (!update.externalId || !SHOPIFY_INVENTORY_ITEM_GID.test(update.externalId)) {
+        outcomes.set(update.listingId, { listingId: update.listingId, outcome: 'rejected', code: 'MISSING_EXTERNAL_ID', message: 'Shopify listings need the inventory item gid (gid://shopify/InventoryItem/<n>) as externalId.' })
+      } else if (seenItems.has(update.externalId)) {
+        // Shopify refuses the whole mutation for a repeated item; two listings on one item is a mapping error.
+        outcomes.set(update.listingId, { listingId: update.listingId, outcome: 'rejected', code: 'DUPLICATE_INVENTORY_ITEM', message: `another listing in this batch maps to ${update.externalId}` })
+      } else {
+        seenItems.add(update.externalId)
+        sendable.push(update)
+      }
+    }
+    const ordered = () => updates.map((update) => outcomes.get(update.listingId)!)
+    if (sendable.length === 0) return { outcomes: ordered(), latencyMs: 0 }
+
+    const idempotencyKey = idempotencyKeyFor(sendable, settings.locationId)
+    const input = {
+      name: 'available',
+      reason: settings.reason,
+      referenceDocumentUri: `gid://stocktower/PublishBatch/${idempotencyKey}`,
+      quantities: sendable.map((update) => ({
+        inventoryItemId: update.externalId!,
+        locationId: settings.locationId,
+        quantity: update.quantity,
+        changeFromQuantity: update.expectedCurrent,
+      })),
+    }
+    const request = { operation: 'inventorySetQuantities', idempotencyKey, locationId: settings.locationId, quantities: sendable.length }
+    const response = await callGraphql(SET_AVAILABLE_MUTATION, { input, idempotencyKey })
+
+    const finish = (batchOutcomes: UpdateOutcome[], extra: Partial<PushResult> = {}): PushResult => {
+      for (const outcome of batchOutcomes) outcomes.set(outcome.listingId, outcome)
+      return { outcomes: ordered(), latencyMs: response.latencyMs, request, ...extra }
+    }
+    if (response.kind === 'no-response') return finish(outcomesForAll(sendable, noResponseFailure(response)))
+    const base = { httpStatus: response.status, response: summarizeBody(response) }
+    if (response.status < 200 || response.status >= 300) {
+      const failure = classifyHttpStatus(response.status, response.headers, shopifyErrorText(response.json) ?? response.text)
+      return finish(outcomesForAll(sendable, failure), { ...base, ...throttleOf(failure) })
+    }
+    const body = setQuantitiesResponseSchema.safeParse(response.json)
+    if (!body.success) return finish(outcomesForAll(sendable, unexpectedResponse(body.error.message)), base)
+
+    const topLevel = graphqlFailure(body.data.errors, body.data.extensions?.cost, 10 + sendable.length)
+    if (topLevel) return finish(outcomesForAll(sendable, topLevel), { ...base, ...throttleOf(topLevel) })
+    const result = body.data.data?.inventorySetQuantities
+    if (!result) return finish(outcomesForAll(sendable, unexpectedResponse('no inventorySetQuantities result')), base)
+
+    if (result.userErrors.length > 0) return finish(outcomesForUserErrors(sendable, result.userErrors), base)
+    const applied = new Map<string, number>()
+    for (const change of result.inventoryAdjustmentGroup?.changes ?? []) {
+      if (change.name === 'available' && change.quantityAfterChange != null) applied.set(change.item.id, change.quantityAfterChange)
+    }
+    // Shopify lists only quantities that moved; an unchanged one was already at the target.
+    return finish(
+      sendable.map((update) => ({ listingId: update.listingId, outcome: 'applied', appliedQuantity: applied.get(update.externalId!) ?? update.quantity })),
+      base,
+    )
+  }
+
+  return {
+    kind: 'shopify',
+    maxBatchSize: settings.maxBatchSize,
+
+    async pushQuantities(updates) {
+      if (updates.length <= settings.maxBatchSize) return pushBatch(updates)
+      // More than one call's worth: send in order and merge (the publisher normally sends one batch).
+      const merged: PushResult = { outcomes: [], latencyMs: 0 }
+      for (let start = 0; start < updates.length; start += settings.maxBatchSize) {
+        const part = await pushBatch(updates.slice(start, start + settings.maxBatchSize))
+        merged.outcomes.push(...part.outcomes)
+        merged.latencyMs += part.latencyMs
+        merged.httpStatus = part.httpStatus ?? merged.httpStatus
+        merged.request = part.request
+        merged.response = part.response
+        if (part.throttledForMs) merged.throttledForMs = Math.max(merged.throttledForMs ?? 0, part.throttledForMs)
+      }
+      return merged
+    },
+
+    async readQuantities(listings) {
+      const quantities = new Map<string, number | null>()
+      const ids = [...new Set(listings.map((listing) => listing.externalId).filter((id): id is string => !!id && SHOPIFY_INVENTORY_ITEM_GID.test(id)))]
+      for (let start = 0; start < ids.length; start += READ_CHUNK) {
+        const chunk = ids.slice(start, start + READ_CHUNK)
+        const response = await callGraphql(READ_AVAILABLE_QUERY, { ids: chunk, locationId: settings.locationId })
+        if (response.kind === 'no-response') throw readErrorFrom(noResponseFailure(response))
+        if (response.status < 200 || response.status >= 300) {
+          throw readErrorFrom(classifyHttpStatus(response.status, response.headers, shopifyErrorText(response.json) ?? response.text), response.status)
+        }
+        const body = nodesResponseSchema.safeParse(response.json)
+        if (!body.success) throw readErrorFrom(unexpectedResponse(body.error.message), response.status)
+        const failure = graphqlFailure(body.data.errors, body.data.extensions?.cost, 1 + chunk.length)
+        if (failure) throw readErrorFrom(failure, response.status)
+        const nodes = body.data.data?.nodes ?? []
+        chunk.forEach((id, index) => {
+          const level = nodes[index]?.inventoryLevel
+          // Not stocked at our location reads as unknown, not as 0: the listing map needs fixing.
+          quantities.set(id, level ? (level.quantities.find((quantity) => quantity.name === 'available')?.quantity ?? null) : null)
+        })
+      }
+      return listings.map((listing): ReadBack => ({ listingId: listing.listingId, quantity: listing.externalId ? (quantities.get(listing.externalId) ?? null) : null }))
+    },
+  }
+}
+
+function idempotencyKeyFor(updates: readonly ListingUpdate[], locationId: string): string {
+  const content = updates.map((update) => [update.listingId, update.version, update.quantity, update.expectedCurrent])
+  return `stocktower-${createHash('sha256').update(JSON.stringify([locationId, content])).digest('hex').slice(0, 40)}`
+}
+
+/** Maps user errors (field ["input","quantities","<i>",...]) to their quantity; the rest of an aborted batch fails. */
+function outcomesForUserErrors(updates: readonly ListingUpdate[], userErrors: readonly ShopifyUserError[]): UpdateOutcome[] {
+  const byIndex = new Map<number, ShopifyUserError>()
+  const batchWide: ShopifyUserError[] = []
+  for (const error of userErrors) {
+    const field = error.field ?? []
+    const index = field[0] === 'input' && field[1] === 'quantities' && field[2] !== undefined ? Number(field[2]) : Number.NaN
+    if (Number.isInteger(index) && index >= 0 && index < updates.length) {
+      if (!byIndex.has(index)) byIndex.set(index, error)
+    } else batchWide.push(error)
+  }
+  return updates.map((update, index): UpdateOutcome => {
+    const own = byIndex.get(index) ?? batchWide[0]
+    if (!own) {
+      return { listingId: update.listingId, outcome: 'failed', code: 'BATCH_ABORTED', message: 'not applied: another quantity in the same Shopify mutation was refused', retryAfterMs: 0 }
+    }
+    const code = own.code ?? 'USER_ERROR'
+    const message = `${own.message}${update.expectedCurrent !== null && code === 'CHANGE_FROM_QUANTITY_STALE' ? ` (we expected ${update.expectedCurrent})` : ''}`
+    return TRANSIENT_USER_ERRORS.has(code)
+      ? { listingId: update.listingId, outcome: 'failed', code, message }
+      : { listingId: update.listingId, outcome: 'rejected', code, message }
+  })
+}
+
+/** A top-level GraphQL error (THROTTLED and friends) as one failure for the whole call. */
+function graphqlFailure(errors: unknown, cost: ShopifyCost | undefined, fallbackCost: number): FailureClass | undefined {
+  if (errors === undefined) return undefined
+  if (!Array.isArray(errors)) return { outcome: 'rejected', code: 'GRAPHQL_ERROR', message: String(shopifyErrorText({ errors }) ?? 'unknown error') }
+  if (errors.length === 0) return undefined
+  const first = errors[0] as { message: string; extensions?: { code?: string } }
+  const code = first.extensions?.code ?? 'GRAPHQL_ERROR'
+  if (code === 'THROTTLED') {
+    return { outcome: 'failed', code: 'THROTTLED', message: first.message, retryAfterMs: throttleWaitMs(cost, fallbackCost) }
+  }
+  if (TRANSIENT_GRAPHQL_ERRORS.has(code)) return { outcome: 'failed', code, message: first.message }
+  // Anything else (invalid variables, unsupported operation) is our request's fault: retrying cannot help.
+  return { outcome: 'rejected', code, message: first.message }
+}
+
+/** How long until the bucket holds the points this call needs. */
+function throttleWaitMs(cost: ShopifyCost | undefined, fallbackCost: number): number {
+  if (!cost) return 1_000
+  const needed = cost.requestedQueryCost ?? fallbackCost
+  const missing = Math.max(1, needed - cost.throttleStatus.currentlyAvailable)
+  const rate = cost.throttleStatus.restoreRate > 0 ? cost.throttleStatus.restoreRate : 50
+  return Math.ceil((missing / rate) * 1000)
+}
+
+function throttleOf(failure: FailureClass): Partial<PushResult> {
+  return failure.outcome === 'failed' && failure.code === 'THROTTLED' ? { throttledForMs: failure.retryAfterMs ?? 1_000 } : {}
+}
+
+function unexpectedResponse(detail: string): FailureClass {
+  // Unreadable success: we cannot tell whether Shopify applied it; setting a quantity is safe to repeat.
+  return { outcome: 'failed', code: 'UNEXPECTED_RESPONSE', message: `Shopify answered in an unexpected shape: ${detail.slice(0, 300)}` }
+}
+
+function shopifyErrorText(json: unknown): string | undefined {
+  if (json && typeof json === 'object' && 'errors' in json) {
+    const errors = (json as { errors: unknown }).errors
+    return typeof errors === 'string' ? errors : JSON.stringify(errors)
+  }
+  return undefined
+}

@@ -1,0 +1,86 @@
+// Shopify Admin GraphQL shapes the connector reads (zod at the boundary, CONVENTIONS rule 5).
+// Lenient where Shopify may add fields; strict on what drives a decision.
+import { z } from 'zod'
+import { credential } from '../connector-settings'
+
+export const SHOPIFY_DEFAULT_LOCATION = 'gid://shopify/Location/1'
+export const SHOPIFY_INVENTORY_ITEM_GID = /^gid:\/\/shopify\/InventoryItem\/\d+$/
+
+export const shopifySettingsSchema = z.object({
+  locationId: z.string().regex(/^gid:\/\/shopify\/Location\/\d+$/, 'must look like gid://shopify/Location/<n>').default(SHOPIFY_DEFAULT_LOCATION),
+  apiVersion: z.string().regex(/^\d{4}-\d{2}$/).default('2025-01'),
+  /** Quantities per inventorySetQuantities call (Shopify accepts up to 250). */
+  maxBatchSize: z.number().int().min(1).max(250).default(100),
+  reason: z.string().default('correction'),
+})
+export const shopifyCredentialsSchema = z.object({ accessToken: credential('accessToken') })
+
+const userErrorSchema = z.object({
+  field: z.array(z.string()).nullable().optional(),
+  message: z.string(),
+  code: z.string().nullable().optional(),
+})
+export type ShopifyUserError = z.infer<typeof userErrorSchema>
+
+const graphqlErrorSchema = z.object({
+  message: z.string(),
+  extensions: z.object({ code: z.string().optional() }).loose().optional(),
+})
+
+const costSchema = z
+  .object({
+    requestedQueryCost: z.number().nullable().optional(),
+    actualQueryCost: z.number().nullable().optional(),
+    throttleStatus: z.object({ maximumAvailable: z.number(), currentlyAvailable: z.number(), restoreRate: z.number() }),
+  })
+  .loose()
+export type ShopifyCost = z.infer<typeof costSchema>
+
+const envelope = <T extends z.ZodType>(data: T) =>
+  z.object({
+    data: data.nullable().optional(),
+    // Shopify answers auth problems with `errors: "<string>"`, GraphQL problems with an array.
+    errors: z.union([z.array(graphqlErrorSchema), z.string(), z.record(z.string(), z.unknown())]).optional(),
+    extensions: z.object({ cost: costSchema.optional() }).loose().optional(),
+  })
+
+export const setQuantitiesResponseSchema = envelope(
+  z.object({
+    inventorySetQuantities: z
+      .object({
+        inventoryAdjustmentGroup: z
+          .object({
+            changes: z.array(
+              z.object({
+                name: z.string(),
+                delta: z.number().int(),
+                quantityAfterChange: z.number().int().nullable().optional(),
+                item: z.object({ id: z.string() }).loose(),
+              }),
+            ),
+          })
+          .loose()
+          .nullable(),
+        userErrors: z.array(userErrorSchema),
+      })
+      .nullable(),
+  }),
+)
+
+export const nodesResponseSchema = envelope(
+  z.object({
+    nodes: z.array(
+      z
+        .object({
+          // Nodes of another type match no fragment and come back as {}.
+          id: z.string().optional(),
+          inventoryLevel: z
+            .object({ quantities: z.array(z.object({ name: z.string(), quantity: z.number().int() })) })
+            .nullable()
+            .optional(),
+        })
+        .loose()
+        .nullable(),
+    ),
+  }),
+)

@@ -1,0 +1,96 @@
+// Walmart connector: one `PUT /v3/inventory?sku=` per listing. Walmart echoes the quantity it
+// stored, which we record as applied (read-back still verifies it later, as for every channel).
+// 429 carries Retry-After; 404 means the SKU is not on Walmart (permanent). The bulk inventory
+// feed is a later issue, hence maxBatchSize 1.
+import { randomUUID } from 'node:crypto'
+import type { Connector, ConnectorConfig, ListingUpdate, ReadBack } from '../connector'
+import {
+  classifyHttpStatus,
+  DEFAULT_TIMEOUT_MS,
+  joinUrl,
+  noResponseFailure,
+  readErrorFrom,
+  sendChannelRequest,
+  summarizeBody,
+  type ChannelResponse,
+  type FailureClass,
+} from '../channel-http'
+import { parseConnectorPart } from '../connector-settings'
+import { pushSequentially, type SingleSend } from '../push-sequentially'
+import { inventorySchema, walmartCredentialsSchema, walmartErrorsSchema, walmartSettingsSchema } from './walmart.schema'
+
+export function createWalmartConnector(config: ConnectorConfig): Connector {
+  const settings = parseConnectorPart('walmart', 'settings', walmartSettingsSchema, config.settings)
+  const { accessToken } = parseConnectorPart('walmart', 'credentials', walmartCredentialsSchema, config.credentials)
+  const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS
+
+  const call = (method: 'GET' | 'PUT', sku: string, body?: unknown) =>
+    sendChannelRequest({
+      method,
+      url: joinUrl(config.baseUrl, `/v3/inventory?${new URLSearchParams({ sku })}`),
+      headers: {
+        'WM_SEC.ACCESS_TOKEN': accessToken,
+        // One id per call, so Walmart support can trace a specific request.
+        'WM_QOS.CORRELATION_ID': randomUUID(),
+        'WM_SVC.NAME': settings.serviceName,
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      timeoutMs,
+    })
+
+  async function pushOne(update: ListingUpdate): Promise<SingleSend> {
+    const response = await call('PUT', update.externalSku, { sku: update.externalSku, quantity: { unit: 'EACH', amount: update.quantity } })
+    const request = { operation: 'updateInventory', sku: update.externalSku, quantity: update.quantity }
+    if (response.kind === 'no-response') {
+      const failure = noResponseFailure(response)
+      return { outcome: { listingId: update.listingId, ...failure }, result: { latencyMs: response.latencyMs, request }, channelWide: failure }
+    }
+    const result = { latencyMs: response.latencyMs, httpStatus: response.status, request, response: summarizeBody(response) }
+    if (response.status < 200 || response.status >= 300) {
+      const failure = walmartFailure(response)
+      const throttled = failure.outcome === 'failed' && failure.code === 'THROTTLED' ? { throttledForMs: failure.retryAfterMs ?? 1_000 } : {}
+      return { outcome: { listingId: update.listingId, ...failure }, result: { ...result, ...throttled }, channelWide: failure.outcome === 'failed' ? failure : undefined }
+    }
+    const echo = inventorySchema.safeParse(response.json)
+    if (!echo.success || echo.data.sku !== update.externalSku) {
+      const detail = echo.success ? `echoed sku ${echo.data.sku}` : echo.error.message
+      return { outcome: { listingId: update.listingId, outcome: 'failed', code: 'UNEXPECTED_RESPONSE', message: `Walmart answered in an unexpected shape: ${detail.slice(0, 300)}` }, result }
+    }
+    return { outcome: { listingId: update.listingId, outcome: 'applied', appliedQuantity: echo.data.quantity.amount }, result }
+  }
+
+  return {
+    kind: 'walmart',
+    maxBatchSize: 1,
+
+    pushQuantities: (updates) => pushSequentially(updates, pushOne),
+
+    async readQuantities(listings) {
+      const readBacks: ReadBack[] = []
+      for (const listing of listings) {
+        const response = await call('GET', listing.externalSku)
+        if (response.kind === 'no-response') throw readErrorFrom(noResponseFailure(response))
+        if (response.status === 404) {
+          readBacks.push({ listingId: listing.listingId, quantity: null })
+          continue
+        }
+        if (response.status !== 200) throw readErrorFrom(walmartFailure(response), response.status)
+        const inventory = inventorySchema.safeParse(response.json)
+        if (!inventory.success) {
+          throw readErrorFrom({ outcome: 'failed', code: 'UNEXPECTED_RESPONSE', message: inventory.error.message.slice(0, 300) }, response.status)
+        }
+        readBacks.push({ listingId: listing.listingId, quantity: inventory.data.quantity.amount })
+      }
+      return readBacks
+    },
+  }
+}
+
+function walmartFailure(response: Extract<ChannelResponse, { kind: 'response' }>): FailureClass {
+  const errors = walmartErrorsSchema.safeParse(response.json)
+  const first = errors.success ? errors.data.errors[0] : undefined
+  const detail = first ? `${first.code}: ${first.description ?? first.info ?? ''}` : response.text
+  const failure = classifyHttpStatus(response.status, response.headers, detail)
+  if (response.status === 404) return { outcome: 'rejected', code: 'ITEM_NOT_FOUND', message: failure.message }
+  return failure
+}

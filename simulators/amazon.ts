@@ -1,0 +1,367 @@
+// A local stand-in for Amazon SP-API Listings Items 2021-08-01, limited to MFN quantity sync.
+// Shapes follow ../shared/specs/amazon/listingsItems_2021-08-01.json (tests validate them):
+//   PATCH /listings/2021-08-01/items/{sellerId}/{sku}?marketplaceIds=...   (ListingsItemPatchRequest)
+//     -> 200 ListingsItemSubmissionResponse { sku, status: ACCEPTED | INVALID | VALID, submissionId, issues }
+//   GET   /listings/2021-08-01/items/{sellerId}/{sku}?marketplaceIds=...&includedData=...
+//     -> 200 Item | 404 ErrorList
+// Errors are ErrorList bodies; every response carries x-amzn-RequestId and x-amzn-RateLimit-Limit.
+//
+// What makes Amazon hard, reproduced on purpose: ACCEPTED is not applied (the quantity shows in
+// read-back only after applyDelayMs, and a fraction acceptedNeverAppliedRate never shows), and
+// usage plans are tight (PATCH 5 req/s burst 5, GET 5 req/s burst 10, per seller).
+//
+// The simulator holds one seller's catalogue: listings are keyed by SKU; the sellerId in the path
+// scopes rate limits only.
+import { z } from 'zod'
+import type { SimulatorKnobs, SimulatorPlanName } from './core/knobs'
+import {
+  SimulatorBase,
+  type ManualEdit,
+  type PendingApply,
+  type SimRequest,
+  type SimResponse,
+  type SimulatorBaseOptions,
+} from './core/simulator-base'
+import { TokenBucket } from './core/token-bucket'
+
+export interface AmazonThrottlePlan {
+  [key: string]: number
+  /** patchListingsItem usage plan (requests per second, per seller). */
+  ratePerSecond: number
+  burst: number
+  /** getListingsItem usage plan. */
+  readRatePerSecond: number
+  readBurst: number
+}
+
+export const AMAZON_PLANS: Record<SimulatorPlanName, SimulatorKnobs<AmazonThrottlePlan>> = {
+  // Generous: 2,000 SKUs publish in ~10 s and become visible 1-3 s after acceptance.
+  demo: {
+    latencyMs: 10,
+    errorRate: 0,
+    outage: false,
+    acceptedNeverAppliedRate: 0,
+    applyDelayMs: 1_000,
+    applyJitterMs: 2_000,
+    autoCreateListings: true,
+    throttle: { ratePerSecond: 200, burst: 200, readRatePerSecond: 200, readBurst: 200 },
+  },
+  // The spec's default usage plans; listings take 30 s to 2 min to reflect an accepted update.
+  realistic: {
+    latencyMs: 150,
+    errorRate: 0,
+    outage: false,
+    acceptedNeverAppliedRate: 0,
+    applyDelayMs: 30_000,
+    applyJitterMs: 90_000,
+    autoCreateListings: false,
+    throttle: { ratePerSecond: 5, burst: 5, readRatePerSecond: 5, readBurst: 10 },
+  },
+}
+
+export interface AmazonSimulatorOptions extends SimulatorBaseOptions {
+  /** When set, only this LWA access token is accepted; otherwise any non-empty one is. */
+  accessToken?: string
+  /**
+   * How a PATCH to an unknown SKU is answered when autoCreateListings is off. The spec declares
+   * no 404 for PATCH: 'invalid' (default) answers 200 INVALID with an ERROR issue; 'not_found'
+   * answers 404 ErrorList; 'accepted' mimics what production really does for an offer-only patch
+   * (ACCEPTED, yet the listing never shows up in read-back).
+   */
+  unknownSkuOnPatch?: 'invalid' | 'not_found' | 'accepted'
+  latencyMs?: number
+  errorRate?: number
+  outage?: boolean | number | string
+  acceptedNeverAppliedRate?: number
+  applyDelayMs?: number
+  applyJitterMs?: number
+  autoCreateListings?: boolean
+  throttle?: Partial<AmazonThrottlePlan> | null
+}
+
+interface ListingRecord {
+  /** MFN ("DEFAULT") quantity; null when the listing has no fulfillment availability yet. */
+  quantity: number | null
+  productType: string
+  asin: string
+  createdAt: string
+  updatedAt: string
+}
+
+const ITEM_PATH = /^\/listings\/2021-08-01\/items\/([^/]+)\/([^/]+)$/
+const FULFILLMENT_AVAILABILITY_PATH = '/attributes/fulfillment_availability'
+const GET_INCLUDED_DATA = new Set(['summaries', 'attributes', 'issues', 'offers', 'fulfillmentAvailability', 'procurement', 'relationships', 'productTypes'])
+
+const throttlePatchSchema = z
+  .object({
+    ratePerSecond: z.number().positive(),
+    burst: z.number().positive(),
+    readRatePerSecond: z.number().positive(),
+    readBurst: z.number().positive(),
+  })
+  .partial()
+  .strict()
+
+// The spec's ListingsItemPatchRequest; anything that fails it is a 400 InvalidInput, like production.
+const patchRequestSchema = z.object({
+  productType: z.string().min(1),
+  patches: z
+    .array(
+      z.object({
+        op: z.enum(['add', 'replace', 'merge', 'delete']),
+        path: z.string(),
+        value: z.array(z.record(z.string(), z.unknown())).optional(),
+      }),
+    )
+    .min(1),
+})
+const fulfillmentAvailabilityValueSchema = z
+  .array(z.object({ fulfillment_channel_code: z.string().min(1), quantity: z.number().int().min(0).max(2_147_483_647).optional() }).loose())
+  .min(1)
+
+const savedListingsSchema = z.record(
+  z.string(),
+  z.object({ quantity: z.number().int().nullable(), productType: z.string(), asin: z.string(), createdAt: z.string(), updatedAt: z.string() }),
+)
+
+export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
+  private readonly listings = new Map<string, ListingRecord>()
+  private readonly accessToken: string | undefined
+  private readonly unknownSkuOnPatch: 'invalid' | 'not_found' | 'accepted'
+  private readonly buckets = new Map<string, TokenBucket>()
+  private requestCounter = 0
+
+  constructor(options: AmazonSimulatorOptions = {}) {
+    super('amazon', options as AmazonSimulatorOptions & Record<string, unknown>, AMAZON_PLANS, throttlePatchSchema)
+    this.accessToken = options.accessToken
+    this.unknownSkuOnPatch = options.unknownSkuOnPatch ?? 'invalid'
+    this.markInitialised()
+  }
+
+  /** The quantity read-back shows now (null: unknown listing or no MFN availability). */
+  quantityOf(sku: string): number | null {
+    return this.listings.get(sku)?.quantity ?? null
+  }
+
+  protected handleApi(request: SimRequest): SimResponse | Promise<SimResponse> {
+    const match = ITEM_PATH.exec(request.path)
+    if (!match) return this.errorList(404, 'NotFound', 'Resource not found.')
+    const sellerId = decodeURIComponent(match[1]!)
+    const sku = decodeURIComponent(match[2]!)
+    const token = request.header('x-amz-access-token')
+    if (!token || (this.accessToken !== undefined && token !== this.accessToken)) {
+      return this.errorList(403, 'Unauthorized', 'Access to requested resource is denied.', 'The access token you provided is revoked, malformed or invalid.')
+    }
+    const marketplaceIds = (request.query.get('marketplaceIds') ?? '').split(',').filter(Boolean)
+    if (marketplaceIds.length === 0) return this.errorList(400, 'InvalidInput', "Missing required 'marketplaceIds' parameter.")
+
+    if (request.method === 'PATCH') {
+      const throttled = this.throttle(sellerId, 'patch')
+      if (throttled) return throttled
+      return this.patchListing(request, sku, marketplaceIds)
+    }
+    if (request.method === 'GET') {
+      const throttled = this.throttle(sellerId, 'get')
+      if (throttled) return throttled
+      return this.getListing(request, sku, marketplaceIds[0]!)
+    }
+    return this.errorList(400, 'InvalidInput', `${request.method} is not supported by the Stocktower Amazon simulator.`)
+  }
+
+  protected outageResponse(retryAfterSeconds: number | undefined): SimResponse {
+    const response = this.errorList(503, 'ServiceUnavailable', 'Service temporarily unavailable. Please try again later.')
+    if (retryAfterSeconds) response.headers = { ...response.headers, 'retry-after': String(retryAfterSeconds) }
+    return response
+  }
+
+  protected serverErrorResponse(): SimResponse {
+    return this.errorList(500, 'InternalFailure', 'We encountered an internal error. Please try again.')
+  }
+
+  protected onThrottleChanged(): void {
+    this.buckets.clear()
+  }
+
+  protected throttleStatus(): unknown {
+    const status: Record<string, number> = {}
+    for (const [key, bucket] of this.buckets) status[key] = Math.floor(bucket.available())
+    return { plan: this.knobs.throttle, tokensAvailable: status }
+  }
+
+  protected applyManualEdit(edit: ManualEdit): void {
+    const listing = this.listingFor(edit.sku, 'PRODUCT')
+    listing.quantity = edit.quantity
+    listing.updatedAt = new Date(this.now()).toISOString()
+  }
+
+  protected seedListings(skus: readonly string[], quantity: number): number {
+    let created = 0
+    for (const sku of skus) {
+      if (this.listings.has(sku)) continue
+      this.listingFor(sku, 'PRODUCT').quantity = quantity
+      created += 1
+    }
+    return created
+  }
+
+  protected commitApply(apply: PendingApply): void {
+    const listing = this.listings.get(apply.sku)
+    if (!listing) return
+    listing.quantity = apply.quantity
+    listing.updatedAt = new Date(this.now()).toISOString()
+  }
+
+  protected exportListings(): unknown {
+    return Object.fromEntries(this.listings)
+  }
+
+  protected importListings(saved: unknown): void {
+    for (const [sku, listing] of Object.entries(savedListingsSchema.parse(saved))) this.listings.set(sku, listing)
+  }
+
+  protected listingsView(): Record<string, unknown> {
+    const view: Record<string, unknown> = {}
+    for (const [sku, listing] of this.listings) view[sku] = listing.quantity
+    return view
+  }
+
+  // ---- operations -------------------------------------------------------------------------------
+
+  private patchListing(request: SimRequest, sku: string, marketplaceIds: string[]): SimResponse {
+    const body = patchRequestSchema.safeParse(request.json)
+    if (!body.success) {
+      return this.errorList(400, 'InvalidInput', 'Request has missing or invalid parameters and cannot be parsed.', z.prettifyError(body.error))
+    }
+    const submissionId = this.newSubmissionId()
+    const validationPreview = request.query.get('mode') === 'VALIDATION_PREVIEW'
+
+    let newQuantity: number | null | undefined
+    for (const patch of body.data.patches) {
+      if (patch.path !== FULFILLMENT_AVAILABILITY_PATH) continue
+      if (patch.op === 'delete') {
+        newQuantity = null
+        continue
+      }
+      const value = fulfillmentAvailabilityValueSchema.safeParse(patch.value)
+      if (!value.success) {
+        return this.submission(sku, 'INVALID', submissionId, [
+          this.issue('90000900', 'The attributes are invalid.', ['fulfillment_availability'], marketplaceIds),
+        ])
+      }
+      const mfn = value.data.find((entry) => entry.fulfillment_channel_code === 'DEFAULT')
+      if (mfn) newQuantity = mfn.quantity ?? null
+    }
+
+    const existing = this.listings.get(sku)
+    if (!existing && !this.knobs.autoCreateListings) {
+      if (this.unknownSkuOnPatch === 'not_found') return this.errorList(404, 'NOT_FOUND', `SKU '${sku}' not found in marketplace ${marketplaceIds[0]}`)
+      if (this.unknownSkuOnPatch === 'invalid') {
+        return this.submission(sku, 'INVALID', submissionId, [
+          this.issue('NOT_FOUND', `A listing for SKU '${sku}' does not exist; patches need an existing listing.`, [], marketplaceIds),
+        ])
+      }
+    }
+    if (validationPreview) return this.submission(sku, 'VALID', submissionId, [])
+    if (!existing && !this.knobs.autoCreateListings) {
+      // unknownSkuOnPatch 'accepted': production takes the patch but no listing ever appears.
+      this.counters.lostUpdates += 1
+      return this.submission(sku, 'ACCEPTED', submissionId, [])
+    }
+    this.listingFor(sku, body.data.productType)
+    if (newQuantity !== undefined) this.enqueueApply(sku, newQuantity ?? 0, submissionId)
+    return this.submission(sku, 'ACCEPTED', submissionId, [])
+  }
+
+  private getListing(request: SimRequest, sku: string, marketplaceId: string): SimResponse {
+    const includedData = (request.query.get('includedData') ?? 'summaries').split(',').filter(Boolean)
+    const unsupported = includedData.filter((name) => !GET_INCLUDED_DATA.has(name))
+    if (unsupported.length > 0) return this.errorList(400, 'InvalidInput', `Invalid includedData value(s): ${unsupported.join(', ')}.`, '', 'get')
+    const listing = this.listings.get(sku)
+    if (!listing) return this.errorList(404, 'NOT_FOUND', `SKU '${sku}' not found in marketplace ${marketplaceId}`, '', 'get')
+
+    const item: Record<string, unknown> = { sku }
+    const availability = listing.quantity === null ? [] : [{ fulfillmentChannelCode: 'DEFAULT', quantity: listing.quantity }]
+    if (includedData.includes('summaries')) {
+      item.summaries = [
+        {
+          marketplaceId,
+          asin: listing.asin,
+          productType: listing.productType,
+          conditionType: 'new_new',
+          status: listing.quantity ? ['BUYABLE', 'DISCOVERABLE'] : ['DISCOVERABLE'],
+          itemName: `Simulated item ${sku}`,
+          createdDate: listing.createdAt,
+          lastUpdatedDate: listing.updatedAt,
+        },
+      ]
+    }
+    if (includedData.includes('attributes')) {
+      item.attributes = {
+        fulfillment_availability: availability.map((entry) => ({ fulfillment_channel_code: entry.fulfillmentChannelCode, quantity: entry.quantity })),
+      }
+    }
+    if (includedData.includes('issues')) item.issues = []
+    if (includedData.includes('fulfillmentAvailability')) item.fulfillmentAvailability = availability
+    return this.ok(item, 'get')
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------------
+
+  /** Usage plans are per seller and per operation, as in SP-API. */
+  private throttle(sellerId: string, operation: 'patch' | 'get'): SimResponse | undefined {
+    const plan = this.knobs.throttle
+    if (!plan) return undefined
+    const key = `${sellerId}:${operation}`
+    let bucket = this.buckets.get(key)
+    if (!bucket) {
+      bucket =
+        operation === 'patch'
+          ? new TokenBucket({ capacity: plan.burst, refillPerSecond: plan.ratePerSecond }, this.now)
+          : new TokenBucket({ capacity: plan.readBurst, refillPerSecond: plan.readRatePerSecond }, this.now)
+      this.buckets.set(key, bucket)
+    }
+    if (bucket.tryTake(1).ok) return undefined
+    this.counters.throttled += 1
+    // SP-API sends no Retry-After: clients derive the pause from x-amzn-RateLimit-Limit.
+    return this.errorList(429, 'QuotaExceeded', 'You exceeded your quota for the requested resource.', '', operation)
+  }
+
+  private listingFor(sku: string, productType: string): ListingRecord {
+    let listing = this.listings.get(sku)
+    if (!listing) {
+      const at = new Date(this.now()).toISOString()
+      listing = { quantity: null, productType, asin: `B0${(this.listings.size + 1).toString(36).toUpperCase().padStart(8, '0')}`, createdAt: at, updatedAt: at }
+      this.listings.set(sku, listing)
+      this.markDirty()
+    }
+    return listing
+  }
+
+  private submission(sku: string, status: 'ACCEPTED' | 'INVALID' | 'VALID', submissionId: string, issues: unknown[]): SimResponse {
+    return this.ok({ sku, status, submissionId, issues })
+  }
+
+  private issue(code: string, message: string, attributeNames: string[], marketplaceIds: string[]) {
+    return { code, message, severity: 'ERROR', attributeNames, categories: code === 'NOT_FOUND' ? [] : ['INVALID_ATTRIBUTE'], marketplaceIds }
+  }
+
+  private ok(body: unknown, operation: 'patch' | 'get' = 'patch'): SimResponse {
+    return { status: 200, headers: this.headers(operation), body }
+  }
+
+  private errorList(status: number, code: string, message: string, details = '', operation: 'patch' | 'get' = 'patch'): SimResponse {
+    return { status, headers: this.headers(operation), body: { errors: [{ code, message, details }] } }
+  }
+
+  private headers(operation: 'patch' | 'get'): Record<string, string> {
+    this.requestCounter += 1
+    const plan = this.knobs.throttle
+    const headers: Record<string, string> = { 'x-amzn-requestid': `sim-${this.requestCounter.toString(16).padStart(8, '0')}` }
+    if (plan) headers['x-amzn-ratelimit-limit'] = String(operation === 'patch' ? plan.ratePerSecond : plan.readRatePerSecond)
+    return headers
+  }
+}
+
+export async function startAmazonSimulator(options: AmazonSimulatorOptions = {}): Promise<AmazonSimulator> {
+  return new AmazonSimulator(options).start()
+}

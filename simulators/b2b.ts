@@ -1,0 +1,223 @@
+// A local B2B ordering portal that receives Stocktower's signed inventory webhooks:
+//   POST /webhooks/inventory  { updates: [{ sku, quantity, version }] }   (at most 500 updates)
+//     -> 200 { received, results: [{ sku, status: "applied", quantity, version }
+//                                 | { sku, status: "ignored", reason: "STALE_VERSION", quantity, version }
+//                                 | { sku, status: "rejected", code, message }] }
+//   GET  /inventory?skus=A,B,C  -> 200 { items: [{ sku, quantity }] }   (unknown SKUs are left out)
+// Both are signed with X-Stocktower-Timestamp / X-Stocktower-Signature (server/channels/b2b/
+// signature.ts): the body for the webhook, the request target for the read. A missing or bad
+// signature, or a timestamp more than 5 minutes off, is a 401.
+//
+// The portal keeps the highest version per SKU: an older version arriving late (a retry
+// overtaken by a newer update) is ignored, which is what a careful receiver does.
+import { z } from 'zod'
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../server/channels/b2b/signature'
+import type { SimulatorKnobs, SimulatorPlanName } from './core/knobs'
+import {
+  SimulatorBase,
+  type ManualEdit,
+  type PendingApply,
+  type SimRequest,
+  type SimResponse,
+  type SimulatorBaseOptions,
+} from './core/simulator-base'
+import { TokenBucket } from './core/token-bucket'
+
+export interface B2bThrottlePlan {
+  [key: string]: number
+  ratePerSecond: number
+  burst: number
+}
+
+export const B2B_PLANS: Record<SimulatorPlanName, SimulatorKnobs<B2bThrottlePlan>> = {
+  demo: {
+    latencyMs: 5,
+    errorRate: 0,
+    outage: false,
+    acceptedNeverAppliedRate: 0,
+    applyDelayMs: 0,
+    applyJitterMs: 0,
+    autoCreateListings: true,
+    throttle: { ratePerSecond: 100, burst: 100 },
+  },
+  // A modest customer portal: 10 webhook calls per second, bursts of 20.
+  realistic: {
+    latencyMs: 50,
+    errorRate: 0,
+    outage: false,
+    acceptedNeverAppliedRate: 0,
+    applyDelayMs: 0,
+    applyJitterMs: 0,
+    autoCreateListings: true,
+    throttle: { ratePerSecond: 10, burst: 20 },
+  },
+}
+
+export const B2B_MAX_UPDATES_PER_WEBHOOK = 500
+
+export interface B2bSimulatorOptions extends SimulatorBaseOptions {
+  /** Shared signing secret; several during a rotation's overlap window (current first). */
+  secret: string | string[]
+  latencyMs?: number
+  errorRate?: number
+  outage?: boolean | number | string
+  acceptedNeverAppliedRate?: number
+  applyDelayMs?: number
+  applyJitterMs?: number
+  autoCreateListings?: boolean
+  throttle?: Partial<B2bThrottlePlan> | null
+}
+
+interface PortalStock {
+  quantity: number
+  /** Highest Stocktower version received; 0 for seeded or merchant-edited stock. */
+  version: number
+  updatedAt: string
+}
+
+const throttlePatchSchema = z.object({ ratePerSecond: z.number().positive(), burst: z.number().positive() }).partial().strict()
+const webhookSchema = z.object({
+  updates: z.array(z.object({ sku: z.string().min(1), quantity: z.unknown(), version: z.number().int().min(0) })).min(1),
+})
+const savedListingsSchema = z.record(z.string(), z.object({ quantity: z.number().int(), version: z.number().int(), updatedAt: z.string() }))
+
+export class B2bSimulator extends SimulatorBase<B2bThrottlePlan> {
+  private readonly stock = new Map<string, PortalStock>()
+  private readonly secrets: string[]
+  private bucket: TokenBucket | null = null
+
+  constructor(options: B2bSimulatorOptions) {
+    super('b2b', options as B2bSimulatorOptions & Record<string, unknown>, B2B_PLANS, throttlePatchSchema)
+    this.secrets = Array.isArray(options.secret) ? options.secret : [options.secret]
+    if (this.secrets.length === 0 || this.secrets.some((secret) => !secret)) throw new Error('B2B simulator needs a non-empty signing secret')
+    this.markInitialised()
+  }
+
+  quantityOf(sku: string): number | null {
+    return this.stock.get(sku)?.quantity ?? null
+  }
+
+  protected handleApi(request: SimRequest): SimResponse {
+    const isWebhook = request.method === 'POST' && request.path === '/webhooks/inventory'
+    const isRead = request.method === 'GET' && request.path === '/inventory'
+    if (!isWebhook && !isRead) return portalError(404, 'NOT_FOUND', `no route ${request.method} ${request.path}`)
+
+    const signature = verifySignature({
+      secrets: this.secrets,
+      timestampHeader: request.header(TIMESTAMP_HEADER),
+      signatureHeader: request.header(SIGNATURE_HEADER),
+      payload: isWebhook ? request.rawBody : request.target,
+      nowMs: this.now(),
+    })
+    if (!signature.ok) return portalError(401, signature.reason, signature.message)
+
+    const throttled = this.throttle()
+    if (throttled) return throttled
+    return isWebhook ? this.receiveUpdates(request) : this.readInventory(request)
+  }
+
+  protected outageResponse(retryAfterSeconds: number | undefined): SimResponse {
+    const response = portalError(503, 'UNAVAILABLE', 'portal is down for maintenance')
+    if (retryAfterSeconds) response.headers = { 'retry-after': String(retryAfterSeconds) }
+    return response
+  }
+
+  protected serverErrorResponse(): SimResponse {
+    return portalError(500, 'INTERNAL_ERROR', 'unexpected portal error')
+  }
+
+  protected onThrottleChanged(): void {
+    const plan = this.knobs.throttle
+    this.bucket = plan ? new TokenBucket({ capacity: plan.burst, refillPerSecond: plan.ratePerSecond }, this.now) : null
+  }
+
+  protected throttleStatus(): unknown {
+    return { plan: this.knobs.throttle, tokensAvailable: this.bucket ? Math.floor(this.bucket.available()) : null }
+  }
+
+  protected applyManualEdit(edit: ManualEdit): void {
+    const version = this.stock.get(edit.sku)?.version ?? 0
+    this.stock.set(edit.sku, { quantity: edit.quantity, version, updatedAt: new Date(this.now()).toISOString() })
+  }
+
+  protected seedListings(skus: readonly string[], quantity: number): number {
+    let created = 0
+    for (const sku of skus) {
+      if (this.stock.has(sku)) continue
+      this.stock.set(sku, { quantity, version: 0, updatedAt: new Date(this.now()).toISOString() })
+      created += 1
+    }
+    return created
+  }
+
+  protected commitApply(apply: PendingApply): void {
+    const current = this.stock.get(apply.sku)
+    this.stock.set(apply.sku, { quantity: apply.quantity, version: current?.version ?? 0, updatedAt: new Date(this.now()).toISOString() })
+  }
+
+  protected exportListings(): unknown {
+    return Object.fromEntries(this.stock)
+  }
+
+  protected importListings(saved: unknown): void {
+    for (const [sku, record] of Object.entries(savedListingsSchema.parse(saved))) this.stock.set(sku, record)
+  }
+
+  protected listingsView(): Record<string, unknown> {
+    const view: Record<string, unknown> = {}
+    for (const [sku, record] of this.stock) view[sku] = { quantity: record.quantity, version: record.version }
+    return view
+  }
+
+  private receiveUpdates(request: SimRequest): SimResponse {
+    const body = webhookSchema.safeParse(request.json)
+    if (!body.success) return portalError(400, 'INVALID_PAYLOAD', `expected { updates: [{ sku, quantity, version }] }: ${z.prettifyError(body.error)}`)
+    if (body.data.updates.length > B2B_MAX_UPDATES_PER_WEBHOOK) {
+      return portalError(413, 'TOO_MANY_UPDATES', `at most ${B2B_MAX_UPDATES_PER_WEBHOOK} updates per call`)
+    }
+    const at = new Date(this.now()).toISOString()
+    const results = body.data.updates.map((update) => {
+      const quantity = z.number().int().min(0).max(1_000_000_000).safeParse(update.quantity)
+      if (!quantity.success) return { sku: update.sku, status: 'rejected', code: 'INVALID_QUANTITY', message: 'quantity must be an integer from 0 to 1,000,000,000' }
+      const current = this.stock.get(update.sku)
+      if (!current && !this.knobs.autoCreateListings) return { sku: update.sku, status: 'rejected', code: 'UNKNOWN_SKU', message: `the portal does not list ${update.sku}` }
+      if (current && update.version < current.version) {
+        return { sku: update.sku, status: 'ignored', reason: 'STALE_VERSION', quantity: current.quantity, version: current.version }
+      }
+      this.stock.set(update.sku, { quantity: quantity.data, version: update.version, updatedAt: at })
+      return { sku: update.sku, status: 'applied', quantity: quantity.data, version: update.version }
+    })
+    this.markDirty()
+    return { status: 200, body: { received: results.length, results } }
+  }
+
+  private readInventory(request: SimRequest): SimResponse {
+    const skus = (request.query.get('skus') ?? '').split(',').filter(Boolean)
+    if (skus.length === 0) return portalError(400, 'INVALID_QUERY', 'skus is required, e.g. ?skus=A,B')
+    if (skus.length > B2B_MAX_UPDATES_PER_WEBHOOK) return portalError(400, 'INVALID_QUERY', `at most ${B2B_MAX_UPDATES_PER_WEBHOOK} skus per read`)
+    const items = skus.flatMap((sku) => {
+      const record = this.stock.get(sku)
+      return record ? [{ sku, quantity: record.quantity }] : []
+    })
+    return { status: 200, body: { items } }
+  }
+
+  private throttle(): SimResponse | undefined {
+    if (!this.bucket) return undefined
+    const taken = this.bucket.tryTake(1)
+    if (taken.ok) return undefined
+    this.counters.throttled += 1
+    const retryAfterSeconds = Number.isFinite(taken.waitMs) ? Math.max(1, Math.ceil(taken.waitMs / 1000)) : 60
+    const response = portalError(429, 'RATE_LIMITED', 'too many requests')
+    response.headers = { 'retry-after': String(retryAfterSeconds) }
+    return response
+  }
+}
+
+function portalError(status: number, code: string, message: string): SimResponse {
+  return { status, body: { error: { code, message } } }
+}
+
+export async function startB2bSimulator(options: B2bSimulatorOptions): Promise<B2bSimulator> {
+  return new B2bSimulator(options).start()
+}

@@ -1,0 +1,613 @@
+// What every marketplace simulator shares: a framework-free `http` server, the `/_sim/*` control
+// plane (health, state, config, manual edits, seeding, apply-now), fault injection (latency, 5xx,
+// outage), a bounded request log that tests read, asynchronous "accepted, applied later" updates,
+// and optional JSON-file persistence. Each marketplace subclass only speaks its own API.
+//
+// Invariants:
+// - `/_sim/*` never sees injected faults, throttling or latency: it is the operator's back door.
+// - Nothing here keeps the process alive after `close()`: every timer is unref'd and cleared.
+// - Pending applies are data (sku, quantity, due time), so they persist and replay after a restart.
+import fs from 'node:fs'
+import http from 'node:http'
+import path from 'node:path'
+import type { AddressInfo } from 'node:net'
+import { z } from 'zod'
+import { createPrng, type Prng } from './prng'
+import {
+  isOutageActive,
+  knobsFromOptions,
+  knobsPatchSchema,
+  type KnobsPatch,
+  type SimulatorKnobs,
+  type SimulatorPlanName,
+} from './knobs'
+
+export type SimulatorKind = 'shopify' | 'amazon' | 'walmart' | 'b2b'
+
+export interface SimulatorBaseOptions {
+  /** Default 127.0.0.1. */
+  host?: string
+  /** 0 (default) picks a free port. */
+  port?: number
+  /** Seeds the PRNG behind errorRate, acceptedNeverAppliedRate and apply jitter. */
+  seed?: number
+  /** JSON file holding listings and pending applies: loaded at start, saved on a debounce and on close. */
+  stateFile?: string
+  /** Injectable clock (epoch ms) for throttling, outage windows and apply due times. */
+  now?: () => number
+  /** How many API requests `requests` keeps (oldest dropped first). Default 1000. */
+  requestLogLimit?: number
+  /** Default knobs; per-knob options below override it. Default 'realistic'. */
+  plan?: SimulatorPlanName
+  /** One line per notable event (state file problems); default console.warn. */
+  log?: (line: string) => void
+}
+
+export interface SimRequest {
+  method: string
+  path: string
+  /** The request target exactly as sent (path + query string), e.g. for signatures over it. */
+  target: string
+  query: URLSearchParams
+  /** Lower-cased header names, as Node gives them. */
+  headers: http.IncomingHttpHeaders
+  rawBody: string
+  header(name: string): string | undefined
+  /** The body parsed as JSON, or undefined when it is empty or not JSON. */
+  json: unknown
+}
+
+export interface SimResponse {
+  status: number
+  headers?: Record<string, string>
+  /** Serialised as JSON; undefined sends an empty body. */
+  body?: unknown
+}
+
+export interface RecordedRequest {
+  at: string
+  method: string
+  path: string
+  query: Record<string, string>
+  /** Credentials are redacted. */
+  headers: Record<string, string>
+  /** Parsed JSON when the body was JSON, else the raw text ('' when empty). */
+  body: unknown
+  status: number
+  response: unknown
+}
+
+export interface PendingApply {
+  sku: string
+  quantity: number
+  dueAt: number
+  submissionId: string
+}
+
+export class SimulatorConfigError extends Error {
+  readonly code = 'INVALID_SIM_CONFIG'
+  constructor(
+    message: string,
+    readonly issues: unknown,
+  ) {
+    super(message)
+    this.name = 'SimulatorConfigError'
+  }
+}
+
+const MAX_BODY_BYTES = 10 * 1024 * 1024
+const SAVE_DEBOUNCE_MS = 250
+const STATE_FILE_FORMAT = 'stocktower-sim/1'
+const REDACTED_HEADERS = new Set([
+  'authorization',
+  'x-shopify-access-token',
+  'x-amz-access-token',
+  'wm_sec.access_token',
+  'x-stocktower-signature',
+])
+
+const pendingApplySchema = z.object({
+  sku: z.string(),
+  quantity: z.number().int(),
+  dueAt: z.number(),
+  submissionId: z.string(),
+})
+const stateFileSchema = z.object({
+  format: z.literal(STATE_FILE_FORMAT),
+  kind: z.string(),
+  savedAt: z.string(),
+  listings: z.unknown(),
+  pending: z.array(pendingApplySchema),
+})
+
+const manualEditSchema = z.object({
+  sku: z.string().min(1),
+  quantity: z.number().int().min(-1_000_000_000).max(1_000_000_000),
+})
+export type ManualEdit = z.infer<typeof manualEditSchema>
+
+const seedSchema = z.object({
+  skus: z.array(z.string().min(1)).max(1_000_000),
+  quantity: z.number().int().min(0).max(1_000_000_000).optional(),
+})
+
+export abstract class SimulatorBase<Throttle extends Record<string, number>> {
+  /** The most recent API requests (not `/_sim/*`), oldest first: tests inspect what connectors sent. */
+  readonly requests: RecordedRequest[] = []
+  protected readonly now: () => number
+  protected readonly prng: Prng
+  protected readonly log: (line: string) => void
+  protected knobs: SimulatorKnobs<Throttle>
+  /** Counters shown in `/_sim/state`. */
+  protected readonly counters = { requests: 0, throttled: 0, injectedErrors: 0, outageRejections: 0, lostUpdates: 0, applied: 0 }
+
+  private readonly server: http.Server
+  private readonly host: string
+  private readonly port: number
+  private readonly stateFile: string | undefined
+  private readonly requestLogLimit: number
+  private readonly patchSchema: ReturnType<typeof knobsPatchSchema<Throttle>>
+  private pending: PendingApply[] = []
+  private applyTimer: NodeJS.Timeout | undefined
+  private applyTimerDueAt = Number.POSITIVE_INFINITY
+  private saveTimer: NodeJS.Timeout | undefined
+  private readonly latencyWaits = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>()
+  private listeningUrl: string | undefined
+  private closed = false
+  private subclassReady = false
+
+  protected constructor(
+    readonly kind: SimulatorKind,
+    options: SimulatorBaseOptions & Record<string, unknown>,
+    private readonly plans: Record<SimulatorPlanName, SimulatorKnobs<Throttle>>,
+    throttleSchema: z.ZodType<Partial<Throttle>>,
+  ) {
+    this.now = options.now ?? Date.now
+    this.prng = createPrng(options.seed ?? 1)
+    this.log = options.log ?? ((line) => console.warn(line))
+    this.host = options.host ?? '127.0.0.1'
+    this.port = options.port ?? 0
+    this.stateFile = options.stateFile
+    this.requestLogLimit = options.requestLogLimit ?? 1000
+    this.patchSchema = knobsPatchSchema<Throttle>(throttleSchema)
+    this.knobs = structuredClone(plans[options.plan ?? 'realistic'])
+    this.server = http.createServer((req, res) => void this.route(req, res))
+    // Validate construction-time knobs exactly like runtime ones (subclasses build buckets after).
+    this.applyKnobsPatch(knobsFromOptions(options))
+  }
+
+  /** Base URL once started, e.g. http://127.0.0.1:41234 */
+  get url(): string {
+    if (!this.listeningUrl) throw new Error(`${this.kind} simulator is not started`)
+    return this.listeningUrl
+  }
+
+  get config(): Readonly<SimulatorKnobs<Throttle>> {
+    return this.knobs
+  }
+
+  async start(): Promise<this> {
+    this.loadStateFile()
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject)
+      this.server.listen(this.port, this.host, () => {
+        this.server.off('error', reject)
+        resolve()
+      })
+    })
+    const address = this.server.address() as AddressInfo
+    this.listeningUrl = `http://${this.host}:${address.port}`
+    this.scheduleApplyTimer()
+    return this
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    clearTimeout(this.applyTimer)
+    clearTimeout(this.saveTimer)
+    for (const wait of this.latencyWaits) {
+      clearTimeout(wait.timer)
+      wait.resolve()
+    }
+    this.latencyWaits.clear()
+    if (this.stateFile) this.saveStateFileNow()
+    if (!this.server.listening) return
+    const closing = new Promise<void>((resolve) => this.server.close(() => resolve()))
+    this.server.closeAllConnections()
+    await closing
+  }
+
+  /** Changes knobs at runtime (same validation as `POST /_sim/config`); returns the full config. */
+  configure(patch: KnobsPatch<Throttle>): SimulatorKnobs<Throttle> {
+    this.applyKnobsPatch(patch)
+    return this.knobs
+  }
+
+  /** Applies every pending accepted update now, whatever its due time; returns how many. */
+  applyNow(): number {
+    const due = this.pending
+    this.pending = []
+    for (const apply of due) this.commitPending(apply)
+    this.scheduleApplyTimer()
+    return due.length
+  }
+
+  /** Pending accepted updates not yet visible in read-back. */
+  pendingApplies(): readonly PendingApply[] {
+    return this.pending
+  }
+
+  /** A merchant edits the quantity on the channel itself (drift Stocktower must detect). */
+  manualEdit(edit: ManualEdit & Record<string, unknown>): void {
+    this.applyManualEdit(edit)
+    this.markDirty()
+  }
+
+  /** Creates listings that do not exist yet (existing ones keep their quantity); returns how many were created. */
+  seed(skus: readonly string[], quantity = 0): number {
+    const created = this.seedListings(skus, quantity)
+    if (created > 0) this.markDirty()
+    return created
+  }
+
+  /** What `GET /_sim/state` returns. */
+  state(): Record<string, unknown> {
+    this.settleDue()
+    return {
+      kind: this.kind,
+      now: new Date(this.now()).toISOString(),
+      config: this.knobs,
+      outageActive: isOutageActive(this.knobs.outage, this.now()),
+      counters: this.counters,
+      pendingApplies: this.pending.length,
+      throttle: this.throttleStatus(),
+      listings: this.listingsView(),
+    }
+  }
+
+  // ---- what each marketplace implements -------------------------------------------------------
+
+  protected abstract handleApi(request: SimRequest): SimResponse | Promise<SimResponse>
+  /** The marketplace's own 503 shape. */
+  protected abstract outageResponse(retryAfterSeconds: number | undefined): SimResponse
+  /** The marketplace's own 500 shape (injected errors). */
+  protected abstract serverErrorResponse(): SimResponse
+  /** Rebuild rate-limit buckets after the throttle plan changed. */
+  protected abstract onThrottleChanged(): void
+  protected abstract throttleStatus(): unknown
+  protected abstract applyManualEdit(edit: ManualEdit & Record<string, unknown>): void
+  protected abstract seedListings(skus: readonly string[], quantity: number): number
+  protected abstract commitApply(apply: PendingApply): void
+  protected abstract exportListings(): unknown
+  /** Restores listings saved by exportListings; throws on a shape it does not recognise. */
+  protected abstract importListings(saved: unknown): void
+  protected abstract listingsView(): Record<string, unknown>
+
+  // ---- helpers for subclasses -----------------------------------------------------------------
+
+  /**
+   * Takes an accepted update to apply after applyDelayMs (+ jitter), or never with probability
+   * acceptedNeverAppliedRate. Per SKU, applies keep submission order (a later submission never
+   * becomes visible before an earlier one). Returns whether it will ever apply.
+   */
+  protected enqueueApply(sku: string, quantity: number, submissionId: string): boolean {
+    if (this.prng.chance(this.knobs.acceptedNeverAppliedRate)) {
+      this.counters.lostUpdates += 1
+      return false
+    }
+    const jitter = this.knobs.applyJitterMs > 0 ? Math.floor(this.prng.next() * (this.knobs.applyJitterMs + 1)) : 0
+    const delay = this.knobs.applyDelayMs + jitter
+    if (delay === 0 && !this.pending.some((apply) => apply.sku === sku)) {
+      this.commitPending({ sku, quantity, dueAt: this.now(), submissionId })
+      return true
+    }
+    const lastForSku = this.pending.reduce((latest, apply) => (apply.sku === sku ? Math.max(latest, apply.dueAt) : latest), 0)
+    const dueAt = Math.max(this.now() + delay, lastForSku)
+    this.pending.push({ sku, quantity, dueAt, submissionId })
+    this.pending.sort((a, b) => a.dueAt - b.dueAt)
+    this.markDirty()
+    this.scheduleApplyTimer()
+    return true
+  }
+
+  /** Schedules a debounced save of the state file (no-op without one). */
+  protected markDirty(): void {
+    if (!this.stateFile || this.closed || this.saveTimer) return
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined
+      this.saveStateFileNow()
+    }, SAVE_DEBOUNCE_MS)
+    this.saveTimer.unref()
+  }
+
+  protected newSubmissionId(): string {
+    // Deterministic per seed (tests), shaped like Amazon's 32-hex submission ids.
+    let id = ''
+    for (let i = 0; i < 4; i++) id += Math.floor(this.prng.next() * 0x100000000).toString(16).padStart(8, '0')
+    return id
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  private applyKnobsPatch(patch: unknown): void {
+    const parsed = this.patchSchema.safeParse(patch)
+    if (!parsed.success) {
+      throw new SimulatorConfigError(`invalid ${this.kind} simulator config: ${z.prettifyError(parsed.error)}`, parsed.error.issues)
+    }
+    const { plan, throttle, ...common } = parsed.data
+    const base = plan ? structuredClone(this.plans[plan]) : this.knobs
+    const definedCommon = Object.fromEntries(Object.entries(common).filter(([, value]) => value !== undefined))
+    let nextThrottle = base.throttle
+    if (throttle === null) nextThrottle = null
+    else if (throttle) {
+      const merged = { ...(base.throttle ?? this.plans.realistic.throttle), ...throttle } as Throttle
+      nextThrottle = merged
+    }
+    const throttleChanged = JSON.stringify(nextThrottle) !== JSON.stringify(this.knobs.throttle) || plan !== undefined
+    this.knobs = { ...base, ...definedCommon, throttle: nextThrottle } as SimulatorKnobs<Throttle>
+    // The first call runs inside the base constructor, before subclass fields exist; subclasses
+    // build their buckets in markInitialised() at the end of their own constructor.
+    if (throttleChanged && this.subclassReady) this.onThrottleChanged()
+  }
+
+  /** Subclasses call this last in their constructor, once their own fields exist. */
+  protected markInitialised(): void {
+    this.subclassReady = true
+    this.onThrottleChanged()
+  }
+
+  private commitPending(apply: PendingApply): void {
+    this.commitApply(apply)
+    this.counters.applied += 1
+    this.markDirty()
+  }
+
+  /** Applies whatever is due by the (possibly injected) clock. */
+  private settleDue(): void {
+    if (this.pending.length === 0) return
+    const at = this.now()
+    let dueCount = 0
+    while (dueCount < this.pending.length && this.pending[dueCount]!.dueAt <= at) dueCount++
+    if (dueCount === 0) return
+    const due = this.pending.splice(0, dueCount)
+    for (const apply of due) this.commitPending(apply)
+  }
+
+  private scheduleApplyTimer(): void {
+    if (this.closed || !this.listeningUrl) return
+    const next = this.pending[0]
+    if (!next) {
+      clearTimeout(this.applyTimer)
+      this.applyTimer = undefined
+      this.applyTimerDueAt = Number.POSITIVE_INFINITY
+      return
+    }
+    if (this.applyTimer && this.applyTimerDueAt <= next.dueAt) return
+    clearTimeout(this.applyTimer)
+    this.applyTimerDueAt = next.dueAt
+    const delay = Math.min(Math.max(0, next.dueAt - this.now()), 2_000_000_000)
+    this.applyTimer = setTimeout(() => {
+      this.applyTimer = undefined
+      this.applyTimerDueAt = Number.POSITIVE_INFINITY
+      this.settleDue()
+      // With an injected clock that has not reached the due time, poll gently instead of spinning.
+      if (this.pending[0] && this.pending[0].dueAt > this.now()) {
+        this.applyTimer = setTimeout(() => {
+          this.applyTimer = undefined
+          this.scheduleApplyTimer()
+        }, 50)
+        this.applyTimer.unref()
+        return
+      }
+      this.scheduleApplyTimer()
+    }, delay)
+    this.applyTimer.unref()
+  }
+
+  private async route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    try {
+      const url = new URL(req.url ?? '/', 'http://simulator.local')
+      const rawBody = await readBody(req)
+      if (rawBody === undefined) return sendJson(res, { status: 413, body: { error: { code: 'PAYLOAD_TOO_LARGE', message: 'body over 10 MiB' } } })
+      const request = toSimRequest(req, url, rawBody)
+      if (url.pathname.startsWith('/_sim/')) return sendJson(res, this.handleControl(request))
+      this.counters.requests += 1
+      this.settleDue()
+      const response = await this.handleWithFaults(request)
+      if (this.closed) return void res.destroy()
+      this.recordRequest(request, response)
+      sendJson(res, response)
+      this.scheduleApplyTimer()
+    } catch (error) {
+      // A bug in a simulator must show as a 500 with a reason, not a hung socket.
+      if (!res.headersSent) sendJson(res, { status: 500, body: { error: { code: 'SIMULATOR_BUG', message: String(error) } } })
+      else res.destroy()
+    }
+  }
+
+  private async handleWithFaults(request: SimRequest): Promise<SimResponse> {
+    if (this.knobs.latencyMs > 0) await this.wait(this.knobs.latencyMs)
+    const at = this.now()
+    if (isOutageActive(this.knobs.outage, at)) {
+      this.counters.outageRejections += 1
+      const retryAfter = typeof this.knobs.outage === 'number' ? Math.max(1, Math.ceil((this.knobs.outage - at) / 1000)) : undefined
+      return this.outageResponse(retryAfter)
+    }
+    if (this.prng.chance(this.knobs.errorRate)) {
+      this.counters.injectedErrors += 1
+      return this.serverErrorResponse()
+    }
+    return this.handleApi(request)
+  }
+
+  private handleControl(request: SimRequest): SimResponse {
+    const route = `${request.method} ${request.path}`
+    try {
+      switch (route) {
+        case 'GET /_sim/health':
+          return { status: 200, body: { status: 'ok', kind: this.kind } }
+        case 'GET /_sim/state':
+          return { status: 200, body: this.state() }
+        case 'GET /_sim/requests': {
+          const limit = Number(request.query.get('limit') ?? 100)
+          return { status: 200, body: { requests: this.requests.slice(-Math.max(1, limit)) } }
+        }
+        case 'POST /_sim/config':
+          return { status: 200, body: { config: this.configure((request.json ?? {}) as KnobsPatch<Throttle>) } }
+        case 'POST /_sim/manual-edit': {
+          const edit = manualEditSchema.loose().safeParse(request.json)
+          if (!edit.success) return controlError(400, 'INVALID_MANUAL_EDIT', z.prettifyError(edit.error))
+          this.manualEdit(edit.data)
+          return { status: 200, body: { ok: true } }
+        }
+        case 'POST /_sim/seed': {
+          const seed = seedSchema.safeParse(request.json)
+          if (!seed.success) return controlError(400, 'INVALID_SEED', z.prettifyError(seed.error))
+          return { status: 200, body: { created: this.seed(seed.data.skus, seed.data.quantity) } }
+        }
+        case 'POST /_sim/apply-now':
+          return { status: 200, body: { applied: this.applyNow() } }
+        default:
+          return controlError(404, 'NOT_FOUND', `no simulator control route ${route}`)
+      }
+    } catch (error) {
+      if (error instanceof SimulatorConfigError) return controlError(400, error.code, error.message)
+      if (error instanceof SimulatorInputError) return controlError(400, error.code, error.message)
+      throw error
+    }
+  }
+
+  private wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const entry = {
+        resolve,
+        timer: setTimeout(() => {
+          this.latencyWaits.delete(entry)
+          resolve()
+        }, ms),
+      }
+      entry.timer.unref()
+      this.latencyWaits.add(entry)
+    })
+  }
+
+  private recordRequest(request: SimRequest, response: SimResponse): void {
+    const headers: Record<string, string> = {}
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (value === undefined) continue
+      headers[name] = REDACTED_HEADERS.has(name) ? '[redacted]' : Array.isArray(value) ? value.join(', ') : value
+    }
+    this.requests.push({
+      at: new Date(this.now()).toISOString(),
+      method: request.method,
+      path: request.path,
+      query: Object.fromEntries(request.query),
+      headers,
+      body: request.json !== undefined ? request.json : request.rawBody,
+      status: response.status,
+      response: response.body,
+    })
+    if (this.requests.length > this.requestLogLimit) this.requests.splice(0, this.requests.length - this.requestLogLimit)
+  }
+
+  private loadStateFile(): void {
+    if (!this.stateFile || !fs.existsSync(this.stateFile)) return
+    try {
+      const saved = stateFileSchema.parse(JSON.parse(fs.readFileSync(this.stateFile, 'utf8')))
+      if (saved.kind !== this.kind) throw new Error(`file holds a ${saved.kind} simulator's state`)
+      this.importListings(saved.listings)
+      this.pending = [...saved.pending].sort((a, b) => a.dueAt - b.dueAt)
+    } catch (error) {
+      // A corrupt demo state file must not stop the demo: start empty and keep the bad file aside.
+      const aside = `${this.stateFile}.corrupt-${Date.now()}`
+      this.log(`[sim:${this.kind}] ignoring unreadable state file ${this.stateFile} (${String(error)}); moved to ${aside}`)
+      try {
+        fs.renameSync(this.stateFile, aside)
+      } catch {
+        // Nothing more to do: the next save overwrites it.
+      }
+    }
+  }
+
+  private saveStateFileNow(): void {
+    if (!this.stateFile) return
+    const content = JSON.stringify({
+      format: STATE_FILE_FORMAT,
+      kind: this.kind,
+      savedAt: new Date().toISOString(),
+      listings: this.exportListings(),
+      pending: this.pending,
+    })
+    fs.mkdirSync(path.dirname(this.stateFile), { recursive: true })
+    // Write then rename so a crash mid-write never leaves half a file behind.
+    const temporary = `${this.stateFile}.tmp-${process.pid}`
+    fs.writeFileSync(temporary, content)
+    fs.renameSync(temporary, this.stateFile)
+  }
+}
+
+/** A bad `/_sim/*` request body that a subclass rejects (e.g. a manual edit naming an unknown location). */
+export class SimulatorInputError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'SimulatorInputError'
+  }
+}
+
+function controlError(status: number, code: string, message: string): SimResponse {
+  return { status, body: { error: { code, message } } }
+}
+
+function toSimRequest(req: http.IncomingMessage, url: URL, rawBody: string): SimRequest {
+  let json: unknown
+  if (rawBody.length > 0) {
+    try {
+      json = JSON.parse(rawBody)
+    } catch {
+      json = undefined
+    }
+  }
+  return {
+    method: req.method ?? 'GET',
+    path: url.pathname,
+    target: req.url ?? '/',
+    query: url.searchParams,
+    headers: req.headers,
+    rawBody,
+    json,
+    header: (name) => {
+      const value = req.headers[name.toLowerCase()]
+      return Array.isArray(value) ? value[0] : value
+    },
+  }
+}
+
+/** Resolves undefined when the body exceeds MAX_BODY_BYTES. */
+function readBody(req: http.IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    let tooLarge = false
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > MAX_BODY_BYTES) tooLarge = true
+      else chunks.push(chunk)
+    })
+    req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks).toString('utf8')))
+    req.on('error', reject)
+  })
+}
+
+function sendJson(res: http.ServerResponse, response: SimResponse): void {
+  const payload = response.body === undefined ? '' : JSON.stringify(response.body)
+  res.writeHead(response.status, {
+    ...(payload ? { 'content-type': 'application/json; charset=utf-8' } : {}),
+    'content-length': Buffer.byteLength(payload),
+    ...response.headers,
+  })
+  res.end(payload)
+}

@@ -1,0 +1,363 @@
+// The demo's generated business: an ERP streaming stock movements and channels taking orders,
+// all sent through Stocktower's public API (CONTRACT.md) exactly as real clients would.
+//
+// - ERP events (`POST /api/v1/events`, source erp-demo): mostly receipts and shipments, plus
+//   adjustments, allocations, transfers, returns, damage and the odd cycle count. Receipts outweigh
+//   shipments so stock stays mostly positive; popular SKUs move more often (skewed picks).
+// - Channel orders (`POST /api/v1/channels/{channel}/orders`): created now, shipped (or now and
+//   then cancelled) a little later.
+// - It never crashes: when the API is down or refusing, it backs off exponentially, logs one line
+//   when that starts and one when it recovers, and drops what it could not send (a generator, not
+//   a system of record).
+// - One loop, one request at a time: a slow API slows the generator instead of piling up requests.
+import { z } from 'zod'
+import { createPrng, type Prng } from './core/prng'
+
+export const DEMO_TRAFFIC_SOURCE = 'erp-demo'
+export const DEMO_TRAFFIC_LOCATIONS = ['DC-EAST', 'DC-WEST', '3PL-CENTRAL'] as const
+export const DEMO_TRAFFIC_CHANNELS = ['shopify', 'amazon', 'walmart', 'b2b'] as const
+type Channel = (typeof DEMO_TRAFFIC_CHANNELS)[number]
+
+export interface TrafficOptions {
+  /** e.g. http://127.0.0.1:3000 */
+  apiBaseUrl: string
+  apiKey: string
+  /** SKUs SKU-00001 .. SKU-<skuCount>. */
+  skuCount: number
+  /** ERP events per second (default 20). */
+  eventsPerSecond?: number
+  /** New channel orders per second (default 2). */
+  ordersPerSecond?: number
+  /** PRNG seed for the mix of events and orders (default: time-based). */
+  seed?: number
+  locations?: readonly string[]
+  /** How often the loop sends (default 250 ms). */
+  tickMs?: number
+  /** Backoff after a failed send: first wait and cap (defaults 1 s and 30 s). */
+  retryBaseMs?: number
+  retryMaxMs?: number
+  /** How long after creation an order ships or is cancelled (default 5-30 s). */
+  orderFollowUpMs?: { min: number; max: number }
+  /** Fraction of orders cancelled instead of shipped (default 0.1). */
+  cancelRate?: number
+  /** Per-request timeout (default 10 s). */
+  timeoutMs?: number
+  log?: (line: string) => void
+}
+
+export interface TrafficStats {
+  eventsSent: number
+  ordersCreated: number
+  ordersShipped: number
+  ordersCancelled: number
+  failedRequests: number
+  apiAvailable: boolean
+}
+
+export interface RunningTraffic {
+  stop(): Promise<void>
+  stats(): TrafficStats
+}
+
+interface OpenOrder {
+  channel: Channel
+  orderId: string
+  lines: Array<{ lineId: string; sku: string; quantity: number }>
+  dueAt: number
+  cancel: boolean
+}
+
+const MAX_EVENTS_PER_BATCH = 5_000
+const MAX_OPEN_ORDERS = 10_000
+const availabilitySchema = z.object({ locations: z.array(z.object({ location: z.string(), onHand: z.number() }).loose()) }).loose()
+
+export function demoSkuCode(n: number): string {
+  return `SKU-${String(n).padStart(5, '0')}`
+}
+
+export function startTraffic(options: TrafficOptions): RunningTraffic {
+  const eventsPerSecond = options.eventsPerSecond ?? 20
+  const ordersPerSecond = options.ordersPerSecond ?? 2
+  const tickMs = options.tickMs ?? 250
+  const retryBaseMs = options.retryBaseMs ?? 1_000
+  const retryMaxMs = options.retryMaxMs ?? 30_000
+  const followUp = options.orderFollowUpMs ?? { min: 5_000, max: 30_000 }
+  const cancelRate = options.cancelRate ?? 0.1
+  const timeoutMs = options.timeoutMs ?? 10_000
+  const locations = options.locations ?? DEMO_TRAFFIC_LOCATIONS
+  const log = options.log ?? ((line: string) => console.log(line))
+  const prng = createPrng(options.seed ?? Date.now())
+  const baseUrl = options.apiBaseUrl.replace(/\/+$/, '')
+  // Unique per run, so idempotency keys never collide with an earlier run's.
+  const runId = Date.now().toString(36)
+  // sourceSeq must increase per source across restarts too: start from the clock (microseconds).
+  let sourceSeq = Date.now() * 1000
+  let keyCounter = 0
+  let orderCounter = 0
+
+  const stats: TrafficStats = { eventsSent: 0, ordersCreated: 0, ordersShipped: 0, ordersCancelled: 0, failedRequests: 0, apiAvailable: true }
+  const openOrders: OpenOrder[] = []
+  /** Units we allocated per sku|location, so deallocations never exceed them. */
+  const allocatedByUs = new Map<string, number>()
+  const pendingTransfers: Array<{ sku: string; to: string; quantity: number; dueAt: number }> = []
+  const loggedStatuses = new Set<number>()
+
+  let stopped = false
+  let failures = 0
+  let resumeAt = 0
+  let eventCredit = 0
+  let orderCredit = 0
+  let lastTick = Date.now()
+  const stopController = new AbortController()
+  let wake: (() => void) | undefined
+  let sleepTimer: NodeJS.Timeout | undefined
+
+  const pickSku = () => demoSkuCode(1 + Math.floor(options.skuCount * prng.next() ** 2))
+  const nextKey = (type: string) => `${DEMO_TRAFFIC_SOURCE}:${type}:${runId}:${++keyCounter}`
+
+  function erpEvent(type: string, sku: string, location: string, quantity: number, extra: Record<string, unknown> = {}) {
+    sourceSeq += 1
+    return {
+      idempotencyKey: nextKey(type),
+      type,
+      sku,
+      location,
+      quantity,
+      occurredAt: new Date().toISOString(),
+      sourceSeq,
+      ...extra,
+    }
+  }
+
+  async function nextErpEvent(): Promise<Record<string, unknown> | undefined> {
+    const sku = pickSku()
+    const location = prng.pick(locations)
+    const key = `${sku}|${location}`
+    const type = prng.weighted<string>([
+      ['receipt', 38],
+      ['ship', 32],
+      ['adjustment', 8],
+      ['allocate', 6],
+      ['deallocate', 4],
+      ['transfer_out', 4],
+      ['return_received', 4],
+      ['damage', 2],
+      ['count', 2],
+    ])
+    switch (type) {
+      case 'receipt':
+        return erpEvent('receipt', sku, location, prng.int(4, 30), { reference: `PO-${runId}-${keyCounter + 1}` })
+      case 'ship':
+        return erpEvent('ship', sku, location, prng.int(1, 3), { reference: `SO-${runId}-${keyCounter + 1}` })
+      case 'adjustment':
+        return erpEvent('adjustment', sku, location, prng.chance(0.6) ? prng.int(1, 3) : -prng.int(1, 2), { reference: 'cycle adjustment' })
+      case 'allocate': {
+        const quantity = prng.int(1, 3)
+        allocatedByUs.set(key, (allocatedByUs.get(key) ?? 0) + quantity)
+        return erpEvent('allocate', sku, location, quantity, { reference: `ALLOC-${runId}-${keyCounter + 1}` })
+      }
+      case 'deallocate': {
+        const held = [...allocatedByUs.entries()].find(([, quantity]) => quantity > 0)
+        if (!held) return erpEvent('receipt', sku, location, prng.int(4, 30))
+        const [heldKey, quantity] = held
+        const [heldSku, heldLocation] = heldKey.split('|') as [string, string]
+        allocatedByUs.set(heldKey, 0)
+        return erpEvent('deallocate', heldSku, heldLocation, quantity)
+      }
+      case 'transfer_out': {
+        const to = prng.pick(locations.filter((candidate) => candidate !== location))
+        if (!to) return erpEvent('receipt', sku, location, prng.int(4, 30))
+        const quantity = prng.int(1, 5)
+        pendingTransfers.push({ sku, to, quantity, dueAt: Date.now() + prng.int(followUp.min, followUp.max) })
+        return erpEvent('transfer_out', sku, location, quantity, { toLocation: to })
+      }
+      case 'return_received':
+        return erpEvent('return_received', sku, location, 1, { reference: `RMA-${runId}-${keyCounter + 1}` })
+      case 'damage':
+        return erpEvent('damage', sku, location, 1)
+      case 'count': {
+        // A cycle count finds roughly what the system holds, give or take a unit or two.
+        const onHand = await readOnHand(sku, location)
+        if (onHand === undefined) return undefined
+        return erpEvent('count', sku, location, Math.max(0, onHand + prng.int(-2, 1)))
+      }
+    }
+    return undefined
+  }
+
+  async function readOnHand(sku: string, location: string): Promise<number | undefined> {
+    const response = await send('GET', `/api/v1/availability/${encodeURIComponent(sku)}`)
+    if (!response || response.status !== 200) return undefined
+    const body = availabilitySchema.safeParse(await response.json().catch(() => undefined))
+    return body.success ? body.data.locations.find((entry) => entry.location === location)?.onHand : undefined
+  }
+
+  function newOrder(): OpenOrder {
+    const channel = prng.weighted<Channel>([
+      ['shopify', 40],
+      ['amazon', 35],
+      ['walmart', 15],
+      ['b2b', 10],
+    ])
+    const prefix = { shopify: 'SHOP', amazon: 'AMZ', walmart: 'WMT', b2b: 'B2B' }[channel]
+    const lineCount = prng.chance(0.75) ? 1 : 2
+    const lines = Array.from({ length: lineCount }, (_, index) => ({
+      lineId: String(index + 1),
+      sku: pickSku(),
+      // B2B customers buy by the handful; consumers one or two.
+      quantity: channel === 'b2b' ? prng.int(2, 8) : prng.int(1, 2),
+    }))
+    return { channel, orderId: `${prefix}-${runId}-${++orderCounter}`, lines, dueAt: Date.now() + prng.int(followUp.min, followUp.max), cancel: prng.chance(cancelRate) }
+  }
+
+  /** One HTTP call; undefined when the API could not be reached (already logged and counted). */
+  async function send(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Response | undefined> {
+    try {
+      const response = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${options.apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), stopController.signal]),
+      })
+      if (response.status === 404 && path.startsWith('/api/v1/availability/')) return response
+      if (response.status === 429 || response.status === 404 || response.status >= 500) {
+        await response.body?.cancel()
+        apiDown(`HTTP ${response.status} from ${path}`)
+        return undefined
+      }
+      apiUp()
+      if (response.status >= 400 && !loggedStatuses.has(response.status)) {
+        // A refused batch (bad key, contract drift) is logged once per status, not per request.
+        loggedStatuses.add(response.status)
+        const text = await response.clone().text().catch(() => '')
+        log(`[traffic] ${method} ${path} answered ${response.status}: ${text.slice(0, 200)}`)
+      }
+      return response
+    } catch (error) {
+      if (!stopped) apiDown(error instanceof Error ? error.message : String(error))
+      return undefined
+    }
+  }
+
+  function apiDown(reason: string) {
+    stats.failedRequests += 1
+    failures += 1
+    if (stats.apiAvailable) log(`[traffic] API unavailable at ${baseUrl} (${reason}); retrying with backoff`)
+    stats.apiAvailable = false
+    const backoff = Math.min(retryMaxMs, retryBaseMs * 2 ** Math.min(failures - 1, 16))
+    resumeAt = Date.now() + backoff / 2 + prng.next() * (backoff / 2)
+  }
+
+  function apiUp() {
+    if (!stats.apiAvailable) log(`[traffic] API reachable again at ${baseUrl}`)
+    stats.apiAvailable = true
+    failures = 0
+  }
+
+  async function sendEvents(count: number) {
+    const events: Array<Record<string, unknown>> = []
+    const now = Date.now()
+    for (let index = pendingTransfers.length - 1; index >= 0; index--) {
+      const transfer = pendingTransfers[index]!
+      if (transfer.dueAt > now) continue
+      pendingTransfers.splice(index, 1)
+      events.push(erpEvent('transfer_in', transfer.sku, transfer.to, transfer.quantity))
+    }
+    for (let index = 0; index < count && events.length < MAX_EVENTS_PER_BATCH && !stopped; index++) {
+      const event = await nextErpEvent()
+      if (event) events.push(event)
+    }
+    if (events.length === 0) return
+    const response = await send('POST', '/api/v1/events', { source: DEMO_TRAFFIC_SOURCE, events })
+    if (response?.ok) stats.eventsSent += events.length
+    await response?.body?.cancel()
+  }
+
+  async function sendOrders(channel: Channel, orders: unknown[]): Promise<boolean> {
+    const response = await send('POST', `/api/v1/channels/${channel}/orders`, { orders })
+    await response?.body?.cancel()
+    return !!response?.ok
+  }
+
+  async function sendChannelOrders(newCount: number) {
+    const created = Array.from({ length: newCount }, newOrder)
+    const now = Date.now()
+    const due = openOrders.filter((order) => order.dueAt <= now)
+    const byChannel = new Map<Channel, { created: OpenOrder[]; due: OpenOrder[] }>()
+    const batchFor = (channel: Channel) => {
+      let batch = byChannel.get(channel)
+      if (!batch) byChannel.set(channel, (batch = { created: [], due: [] }))
+      return batch
+    }
+    for (const order of created) batchFor(order.channel).created.push(order)
+    for (const order of due) batchFor(order.channel).due.push(order)
+
+    for (const [channel, batch] of byChannel) {
+      if (stopped || Date.now() < resumeAt) return
+      const orders = [
+        ...batch.created.map((order) => orderPayload(order, 'created')),
+        ...batch.due.map((order) => orderPayload(order, order.cancel ? 'cancelled' : 'shipped')),
+      ]
+      if (!(await sendOrders(channel, orders))) continue
+      stats.ordersCreated += batch.created.length
+      for (const order of batch.due) {
+        if (order.cancel) stats.ordersCancelled += 1
+        else stats.ordersShipped += 1
+        openOrders.splice(openOrders.indexOf(order), 1)
+      }
+      // Orders whose creation never reached the API are forgotten rather than shipped later.
+      if (openOrders.length < MAX_OPEN_ORDERS) openOrders.push(...batch.created)
+    }
+  }
+
+  function orderPayload(order: OpenOrder, status: 'created' | 'shipped' | 'cancelled') {
+    return { orderId: order.orderId, eventId: `${order.orderId}:${status}`, status, occurredAt: new Date().toISOString(), lines: order.lines }
+  }
+
+  function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      wake = resolve
+      sleepTimer = setTimeout(resolve, ms)
+    })
+  }
+
+  async function loop() {
+    while (!stopped) {
+      const now = Date.now()
+      if (now < resumeAt) {
+        await sleep(Math.min(resumeAt - now, 1_000))
+        lastTick = Date.now()
+        continue
+      }
+      const elapsedSeconds = Math.min(5, (now - lastTick) / 1000)
+      lastTick = now
+      eventCredit += eventsPerSecond * elapsedSeconds
+      orderCredit += ordersPerSecond * elapsedSeconds
+      const eventCount = Math.floor(eventCredit)
+      const orderCount = Math.floor(orderCredit)
+      eventCredit -= eventCount
+      orderCredit -= orderCount
+      try {
+        if (eventCount > 0 || pendingTransfers.length > 0) await sendEvents(eventCount)
+        if (!stopped && Date.now() >= resumeAt && (orderCount > 0 || openOrders.length > 0)) await sendChannelOrders(orderCount)
+      } catch (error) {
+        // Whatever went wrong, the demo keeps going.
+        apiDown(`unexpected error: ${error instanceof Error ? error.message : String(error)}`)
+      }
+      if (!stopped) await sleep(tickMs)
+    }
+  }
+
+  const running = loop()
+
+  return {
+    stats: () => ({ ...stats }),
+    async stop() {
+      stopped = true
+      stopController.abort()
+      clearTimeout(sleepTimer)
+      wake?.()
+      await running
+    },
+  }
+}

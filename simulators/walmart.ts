@@ -1,0 +1,239 @@
+// A local stand-in for the Walmart Marketplace Inventory API (single-item calls):
+//   PUT /v3/inventory?sku=...  { sku, quantity: { unit: "EACH", amount } }  -> 200 echo
+//   GET /v3/inventory?sku=...                                             -> 200 same shape | 404
+// Headers Walmart requires: WM_SEC.ACCESS_TOKEN, WM_QOS.CORRELATION_ID, WM_SVC.NAME.
+// Errors use Walmart's shape { errors: [{ code, field, description, info, severity, category }] };
+// over the plan it answers 429 with Retry-After, and every response reports the token bucket in
+// x-current-token-count / x-next-replenish-time like Walmart does.
+//
+// The echo is immediate; read-back honours applyDelayMs / acceptedNeverAppliedRate (both 0 by
+// default) so a test can reproduce "Walmart said OK but the site still shows the old number".
+import { z } from 'zod'
+import type { SimulatorKnobs, SimulatorPlanName } from './core/knobs'
+import {
+  SimulatorBase,
+  type ManualEdit,
+  type PendingApply,
+  type SimRequest,
+  type SimResponse,
+  type SimulatorBaseOptions,
+} from './core/simulator-base'
+import { TokenBucket } from './core/token-bucket'
+
+export interface WalmartThrottlePlan {
+  [key: string]: number
+  ratePerSecond: number
+  burst: number
+}
+
+export const WALMART_PLANS: Record<SimulatorPlanName, SimulatorKnobs<WalmartThrottlePlan>> = {
+  demo: {
+    latencyMs: 10,
+    errorRate: 0,
+    outage: false,
+    acceptedNeverAppliedRate: 0,
+    applyDelayMs: 0,
+    applyJitterMs: 0,
+    autoCreateListings: true,
+    throttle: { ratePerSecond: 200, burst: 200 },
+  },
+  // Walmart's published single-item inventory update limit: 200 calls per minute, per seller.
+  realistic: {
+    latencyMs: 120,
+    errorRate: 0,
+    outage: false,
+    acceptedNeverAppliedRate: 0,
+    applyDelayMs: 0,
+    applyJitterMs: 0,
+    autoCreateListings: false,
+    throttle: { ratePerSecond: 200 / 60, burst: 200 },
+  },
+}
+
+export interface WalmartSimulatorOptions extends SimulatorBaseOptions {
+  /** When set, only this token is accepted; otherwise any non-empty one is. */
+  accessToken?: string
+  latencyMs?: number
+  errorRate?: number
+  outage?: boolean | number | string
+  acceptedNeverAppliedRate?: number
+  applyDelayMs?: number
+  applyJitterMs?: number
+  autoCreateListings?: boolean
+  throttle?: Partial<WalmartThrottlePlan> | null
+}
+
+interface InventoryRecord {
+  amount: number
+  updatedAt: string
+}
+
+const throttlePatchSchema = z.object({ ratePerSecond: z.number().positive(), burst: z.number().positive() }).partial().strict()
+const inventoryBodySchema = z.object({
+  sku: z.string().min(1),
+  quantity: z.object({ unit: z.literal('EACH'), amount: z.number().int().min(0).max(2_147_483_647) }),
+})
+const savedListingsSchema = z.record(z.string(), z.object({ amount: z.number().int(), updatedAt: z.string() }))
+
+interface WalmartError {
+  code: string
+  field: string
+  description: string
+  info: string
+  severity: 'ERROR' | 'WARN'
+  category: 'APPLICATION' | 'DATA' | 'SYSTEM' | 'REQUEST'
+}
+
+export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
+  private readonly inventory = new Map<string, InventoryRecord>()
+  private readonly accessToken: string | undefined
+  private bucket: TokenBucket | null = null
+
+  constructor(options: WalmartSimulatorOptions = {}) {
+    super('walmart', options as WalmartSimulatorOptions & Record<string, unknown>, WALMART_PLANS, throttlePatchSchema)
+    this.accessToken = options.accessToken
+    this.markInitialised()
+  }
+
+  /** The quantity read-back shows now (null for an unknown SKU). */
+  quantityOf(sku: string): number | null {
+    return this.inventory.get(sku)?.amount ?? null
+  }
+
+  protected handleApi(request: SimRequest): SimResponse {
+    if (request.path !== '/v3/inventory') {
+      return this.error(404, { code: 'CONTENT_NOT_FOUND.GMP_GATEWAY_API', field: 'path', description: 'Resource not found', info: `No resource at ${request.path}.`, severity: 'ERROR', category: 'REQUEST' })
+    }
+    const token = request.header('wm_sec.access_token')
+    if (!token || (this.accessToken !== undefined && token !== this.accessToken)) {
+      return this.error(401, { code: 'UNAUTHORIZED.GMP_GATEWAY_API', field: 'UNAUTHORIZED', description: 'Unauthorized', info: 'Unauthorized token or invalid service name.', severity: 'ERROR', category: 'DATA' })
+    }
+    for (const header of ['wm_qos.correlation_id', 'wm_svc.name']) {
+      if (!request.header(header)) {
+        return this.error(400, { code: 'MISSING_REQUIRED_HEADER.GMP_GATEWAY_API', field: header.toUpperCase(), description: `Missing header ${header.toUpperCase()}`, info: 'A required request header is missing.', severity: 'ERROR', category: 'REQUEST' })
+      }
+    }
+    const sku = request.query.get('sku')
+    if (!sku) return this.invalid('sku', 'Query parameter sku is required.')
+
+    if (request.method === 'GET' || request.method === 'PUT') {
+      const throttled = this.throttle()
+      if (throttled) return throttled
+    }
+    if (request.method === 'GET') {
+      const record = this.inventory.get(sku)
+      if (!record) return this.notFound(sku)
+      return this.ok({ sku, quantity: { unit: 'EACH', amount: record.amount } })
+    }
+    if (request.method === 'PUT') return this.updateInventory(request, sku)
+    return this.error(405, { code: 'METHOD_NOT_ALLOWED.GMP_GATEWAY_API', field: 'method', description: 'Method not allowed', info: `${request.method} is not supported on /v3/inventory.`, severity: 'ERROR', category: 'REQUEST' })
+  }
+
+  protected outageResponse(retryAfterSeconds: number | undefined): SimResponse {
+    const response = this.error(503, { code: 'SERVICE_UNAVAILABLE.GMP_GATEWAY_API', field: '', description: 'Service Unavailable', info: 'The service is temporarily unavailable.', severity: 'ERROR', category: 'SYSTEM' })
+    if (retryAfterSeconds) response.headers = { ...response.headers, 'retry-after': String(retryAfterSeconds) }
+    return response
+  }
+
+  protected serverErrorResponse(): SimResponse {
+    return this.error(500, { code: 'SYSTEM_ERROR.GMP_GATEWAY_API', field: '', description: 'Internal server error', info: 'System encountered some internal error.', severity: 'ERROR', category: 'SYSTEM' })
+  }
+
+  protected onThrottleChanged(): void {
+    const plan = this.knobs.throttle
+    this.bucket = plan ? new TokenBucket({ capacity: plan.burst, refillPerSecond: plan.ratePerSecond }, this.now) : null
+  }
+
+  protected throttleStatus(): unknown {
+    return { plan: this.knobs.throttle, tokensAvailable: this.bucket ? Math.floor(this.bucket.available()) : null }
+  }
+
+  protected applyManualEdit(edit: ManualEdit): void {
+    this.inventory.set(edit.sku, { amount: edit.quantity, updatedAt: new Date(this.now()).toISOString() })
+  }
+
+  protected seedListings(skus: readonly string[], quantity: number): number {
+    let created = 0
+    for (const sku of skus) {
+      if (this.inventory.has(sku)) continue
+      this.inventory.set(sku, { amount: quantity, updatedAt: new Date(this.now()).toISOString() })
+      created += 1
+    }
+    return created
+  }
+
+  protected commitApply(apply: PendingApply): void {
+    this.inventory.set(apply.sku, { amount: apply.quantity, updatedAt: new Date(this.now()).toISOString() })
+  }
+
+  protected exportListings(): unknown {
+    return Object.fromEntries(this.inventory)
+  }
+
+  protected importListings(saved: unknown): void {
+    for (const [sku, record] of Object.entries(savedListingsSchema.parse(saved))) this.inventory.set(sku, record)
+  }
+
+  protected listingsView(): Record<string, unknown> {
+    const view: Record<string, unknown> = {}
+    for (const [sku, record] of this.inventory) view[sku] = record.amount
+    return view
+  }
+
+  private updateInventory(request: SimRequest, sku: string): SimResponse {
+    const body = inventoryBodySchema.safeParse(request.json)
+    if (!body.success) return this.invalid('quantity', `Request content is invalid: ${z.prettifyError(body.error)}`)
+    if (body.data.sku !== sku) return this.invalid('sku', 'The sku in the body does not match the sku query parameter.')
+    if (!this.inventory.has(sku) && !this.knobs.autoCreateListings) return this.notFound(sku)
+    if (!this.inventory.has(sku)) this.inventory.set(sku, { amount: 0, updatedAt: new Date(this.now()).toISOString() })
+    this.enqueueApply(sku, body.data.quantity.amount, this.newSubmissionId())
+    return this.ok({ sku, quantity: { unit: 'EACH', amount: body.data.quantity.amount } })
+  }
+
+  private throttle(): SimResponse | undefined {
+    if (!this.bucket) return undefined
+    const taken = this.bucket.tryTake(1)
+    if (taken.ok) return undefined
+    this.counters.throttled += 1
+    const retryAfterSeconds = Number.isFinite(taken.waitMs) ? Math.max(1, Math.ceil(taken.waitMs / 1000)) : 60
+    const response = this.error(429, {
+      code: 'REQUEST_THRESHOLD_VIOLATED.GMP_GATEWAY_API',
+      field: 'REQUEST_THRESHOLD_VIOLATED',
+      description: 'Error',
+      info: 'This request exceeds the allowed request rate. Please wait and retry.',
+      severity: 'ERROR',
+      category: 'DATA',
+    })
+    response.headers = { ...response.headers, 'retry-after': String(retryAfterSeconds) }
+    return response
+  }
+
+  private notFound(sku: string): SimResponse {
+    return this.error(404, { code: 'CONTENT_NOT_FOUND.GMP_INVENTORY_API', field: 'sku', description: `Item not found for sku ${sku}`, info: 'Requested content could not be found.', severity: 'ERROR', category: 'APPLICATION' })
+  }
+
+  private invalid(field: string, description: string): SimResponse {
+    return this.error(400, { code: 'INVALID_REQUEST_CONTENT.GMP_INVENTORY_API', field, description, info: 'Request content is invalid.', severity: 'ERROR', category: 'DATA' })
+  }
+
+  private ok(body: unknown): SimResponse {
+    return { status: 200, headers: this.tokenHeaders(), body }
+  }
+
+  private error(status: number, error: WalmartError): SimResponse {
+    return { status, headers: this.tokenHeaders(), body: { errors: [error] } }
+  }
+
+  private tokenHeaders(): Record<string, string> {
+    if (!this.bucket) return {}
+    const plan = this.bucket.plan
+    return {
+      'x-current-token-count': String(Math.floor(this.bucket.available())),
+      'x-next-replenish-time': String(this.now() + Math.ceil(1000 / plan.refillPerSecond)),
+    }
+  }
+}
+
+export async function startWalmartSimulator(options: WalmartSimulatorOptions = {}): Promise<WalmartSimulator> {
+  return new WalmartSimulator(options).start()
+}
