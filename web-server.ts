@@ -13,6 +13,17 @@ import { setRealtimeTransport } from './server/realtime/publisher'
 
 const Subscribe = z.object({ rooms: z.array(z.string().regex(/^(dashboard|dead-letters|kpis|sku:[A-Za-z0-9._-]{1,64}|channel:[a-z0-9-]{1,40})$/)).max(50) })
 
+function parseCookies(header: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const part of (header ?? '').split(';')) {
+    const i = part.indexOf('=')
+    if (i <= 0) continue
+    const name = part.slice(0, i).trim()
+    try { out[name] = decodeURIComponent(part.slice(i + 1).trim()) } catch { out[name] = part.slice(i + 1).trim() }
+  }
+  return out
+}
+
 async function main() {
   const cfg = config()
   const dev = process.env.NODE_ENV !== 'production'
@@ -28,12 +39,13 @@ async function main() {
   const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 3 })
   const io = new Server(server, { path: '/socket.io', serveClient: false })
   io.adapter(createAdapter(pool, { errorHandler: (e) => console.warn('[realtime] adapter:', e.message) }))
-  setRealtimeTransport({ emit: (room, event, payload) => { io.to(room).emit(event, payload) } })
+  setRealtimeTransport({ emit: (rooms, event, payload) => { io.to(rooms).emit(event, payload) } })
 
   // Only signed-in users get a socket; the session cookie is the same one pages use.
   io.use(async (socket, nextFn) => {
     try {
-      const token = await getToken({ req: socket.request as never, secret: process.env.NEXTAUTH_SECRET })
+      // next-auth reads `req.cookies` as an object; a raw Node request only has the header.
+      const token = await getToken({ req: { headers: socket.request.headers, cookies: parseCookies(socket.request.headers.cookie) } as never, secret: process.env.NEXTAUTH_SECRET })
       if (!token?.uid) return nextFn(new Error('unauthorized'))
       socket.data.user = { id: token.uid, role: token.role }
       nextFn()
@@ -60,7 +72,9 @@ async function main() {
     server.close(() => { void pool.end().finally(() => process.exit(0)) })
     setTimeout(() => process.exit(0), 5_000).unref()
   }
-  process.on('SIGINT', stop)
+  // Under `npm start` a terminal's Ctrl-C reaches every process; the orchestrator then stops us
+  // with SIGTERM in a safe order (web and workers, simulators, PostgreSQL), so ignore it here.
+  process.on('SIGINT', process.env.STOCKTOWER_MANAGED === '1' ? () => {} : stop)
   process.on('SIGTERM', stop)
 }
 

@@ -28,12 +28,16 @@ async function shutdown(code: number): Promise<void> {
   if (stopping) return
   stopping = true
   log('[stocktower] stopping...')
-  await Promise.all(children.map((m) => new Promise<void>((resolve) => {
+  const stop = (group: Managed[]) => Promise.all(group.map((m) => new Promise<void>((resolve) => {
     if (!m.child || m.child.exitCode !== null || m.child.signalCode !== null) return resolve()
     const t = setTimeout(() => { m.child?.kill('SIGKILL'); resolve() }, 10_000)
     m.child.once('exit', () => { clearTimeout(t); resolve() })
     m.child.kill('SIGTERM')
   })))
+  // Web and workers first, so running jobs finish against live simulators and a live database
+  // and leave no job locked behind them; then the simulators; PostgreSQL last.
+  await stop(children.filter((m) => m.name !== 'simulator'))
+  await stop(children.filter((m) => m.name === 'simulator'))
   if (pg) { await pg.stop().catch(() => {}); log('[db] PostgreSQL stopped') }
   process.exit(code)
 }
@@ -74,6 +78,7 @@ async function main() {
     STOCKTOWER_DEMO_API_KEY: cfg.demoApiKey ?? secrets.demoApiKey,
     STOCKTOWER_B2B_SIGNING_SECRET: secrets.b2bSigningSecret,
     STOCKTOWER_API_URL: `http://127.0.0.1:${cfg.port}`,
+    STOCKTOWER_MANAGED: '1',
   }
   // The orchestrator's own domain calls (seed, admin) need the same key material as the children.
   process.env.STOCKTOWER_ENCRYPTION_KEY = env.STOCKTOWER_ENCRYPTION_KEY

@@ -1,33 +1,44 @@
 // Worker process: runs the job handlers on graphile-worker (jobs claimed with SKIP LOCKED, so any
 // number of worker processes cooperate), reports a heartbeat for /api/health, and pushes realtime
-// events to browsers through socket.io's Postgres emitter.
+// events to browsers through PostgreSQL NOTIFY (server/realtime/postgres-emitter.ts).
 import os from 'node:os'
-import { run } from 'graphile-worker'
+import { EventEmitter } from 'node:events'
+import { run, type WorkerEvents } from 'graphile-worker'
 import pg from 'pg'
-import { Emitter } from '@socket.io/postgres-emitter'
+import { postgresTransport } from '../server/realtime/postgres-emitter'
 import { prisma } from '../server/db'
 import { config } from '../server/env'
 import { taskList } from './jobs/registry'
 import { setRealtimeTransport } from '../server/realtime/publisher'
 import { quietGraphileLogger } from '../server/runtime/migrate'
 import { enqueueRecompute, enqueuePublish } from '../server/queue/enqueue'
+import { releaseStaleLocks } from '../server/queue/release-stale-locks'
 
 async function main() {
   const cfg = config()
   const db = prisma()
   const databaseUrl = process.env.DATABASE_URL!
   const emitterPool = new pg.Pool({ connectionString: databaseUrl, max: 2 })
-  const emitter = new Emitter(emitterPool)
-  setRealtimeTransport({ emit: (room, event, payload) => { emitter.to(room).emit(event, payload) } })
+  setRealtimeTransport(postgresTransport(emitterPool, `worker-${process.pid}`, (e) => console.warn('[realtime] notify failed:', e.message)))
 
   const id = `worker-${os.hostname()}-${process.pid}`
   const startedAt = new Date()
+  // graphile-worker locks jobs under its pool id and its workers' ids; the heartbeat lists them so
+  // the janitor can tell our locks from a dead process's.
+  const lockIds = new Set<string>()
+  const events = new EventEmitter() as WorkerEvents
+  events.on('pool:create', ({ workerPool }) => void lockIds.add(workerPool.id))
+  events.on('worker:create', ({ worker }) => void lockIds.add(worker.workerId))
   const beat = async () => {
     await db.workerHeartbeat.upsert({
       where: { id },
-      create: { id, kind: 'worker', pid: process.pid, startedAt, lastSeenAt: new Date() },
-      update: { lastSeenAt: new Date() },
+      create: { id, kind: 'worker', pid: process.pid, startedAt, lastSeenAt: new Date(), lockIds: [...lockIds] },
+      update: { lastSeenAt: new Date(), lockIds: [...lockIds] },
     }).catch((e) => console.warn('[worker] heartbeat failed:', (e as Error).message))
+  }
+  const sweep = async () => {
+    const released = await releaseStaleLocks(db).catch((e) => { console.warn('[worker] lock janitor failed:', (e as Error).message); return [] })
+    if (released.length) console.log(`[worker] released job locks of stopped workers: ${released.join(', ')}`)
   }
   await beat()
   const heartbeat = setInterval(beat, 5_000)
@@ -40,7 +51,11 @@ async function main() {
     pollInterval: 1_000,
     taskList: taskList({ db, log }),
     logger: quietGraphileLogger(),
+    events,
   })
+  await beat()
+  await sweep()
+  const janitor = setInterval(() => void sweep(), 15_000)
   // Resume whatever was pending when the last process stopped (jobs survive restarts; this only
   // nudges channels whose publish job was lost with an older queue schema).
   await enqueueRecompute(db)
@@ -52,13 +67,16 @@ async function main() {
     if (stopping) return
     stopping = true
     clearInterval(heartbeat)
+    clearInterval(janitor)
     await runner.stop().catch(() => {})
     await db.workerHeartbeat.delete({ where: { id } }).catch(() => {})
     await db.$disconnect().catch(() => {})
     await emitterPool.end().catch(() => {})
     process.exit(0)
   }
-  process.on('SIGINT', stop)
+  // Under `npm start` a terminal's Ctrl-C reaches every process; the orchestrator then stops us
+  // with SIGTERM in a safe order (web and workers, simulators, PostgreSQL), so ignore it here.
+  process.on('SIGINT', process.env.STOCKTOWER_MANAGED === '1' ? () => {} : stop)
   process.on('SIGTERM', stop)
   await runner.promise
 }

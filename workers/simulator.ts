@@ -32,7 +32,9 @@ async function main() {
     await sims.close()
     process.exit(0)
   }
-  process.on('SIGINT', stop)
+  // Under `npm start` a terminal's Ctrl-C reaches every process; the orchestrator then stops us
+  // with SIGTERM in a safe order (web and workers, simulators, PostgreSQL), so ignore it here.
+  process.on('SIGINT', process.env.STOCKTOWER_MANAGED === '1' ? () => {} : stop)
   process.on('SIGTERM', stop)
 }
 

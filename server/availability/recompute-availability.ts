@@ -61,7 +61,9 @@ export async function decideSkus(tx: Db, skuIds: string[], ruleSet: { id: string
             cl."desiredQuantity", cl."desiredVersion", d.steps, d."ruleVersionIds"
        FROM "ChannelListing" cl JOIN "Channel" c ON c.id = cl."channelId"
        LEFT JOIN "AvailabilityDecision" d ON d.id = cl."decisionId"
-      WHERE cl."skuId" = ANY($1::uuid[]) AND cl.active`, skuIds)
+      WHERE cl."skuId" = ANY($1::uuid[]) AND cl.active
+      -- Locked in id order, like every multi-listing writer (see publishing/lock-listings.ts).
+      ORDER BY cl.id FOR UPDATE OF cl`, skuIds)
   const channelCodes = [...new Set(listings.map((l) => l.channel))]
   const holdbacks = await loadActiveHoldbacks(tx, decidedAt)
 

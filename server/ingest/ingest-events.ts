@@ -18,6 +18,7 @@ import { resolveCatalog } from './resolve-catalog'
 import { storeInboundMessage, finishInboundMessage } from './inbound-message.repository'
 import { recordIngestDeadLetters } from './dead-letters.repository'
 import { bumpCounters } from '../metrics/counters'
+import { emitRealtime, ROOMS } from '../realtime/publisher'
 
 export interface IngestResult {
   accepted: number
@@ -124,6 +125,11 @@ export async function applyEventBatch(
     const r = await withDeadlockRetry(() => transaction(db, (tx) => applyResolved(tx, source, resolved, messageId, receivedAt)))
     accepted = r.accepted
     duplicates = r.duplicates
+    // Pages following these SKUs refetch their stock now; decisions follow from the workers.
+    if (accepted > 0) {
+      const skus = [...new Set(resolved.map((e) => catalog.sku(e.sku)!.code))].slice(0, 200)
+      emitRealtime(skus.map(ROOMS.sku), 'stock.changed', { skus })
+    }
   }
   if (rejected.length > 0) await recordIngestDeadLetters(db, messageId, source, rejected)
   return { accepted, duplicates, rejected: rejected.map(({ index, code, message }) => ({ index, code, message })) }

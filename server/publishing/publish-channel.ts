@@ -14,6 +14,7 @@ import { enqueuePublish, enqueueVerify } from '../queue/enqueue'
 import { recordLag } from '../metrics/lag'
 import { bumpCounters } from '../metrics/counters'
 import { emitRealtime, ROOMS } from '../realtime/publisher'
+import { lockListings } from './lock-listings'
 
 export const LEASE_MS = 120_000
 
@@ -121,6 +122,7 @@ export async function publishChannel(db: PrismaClient, channelId: string, deps: 
     let anySuccess = false
     const counters = new Map<string, number>()
     const lagSamples: number[] = []
+    await lockListings(tx, results.map((r) => r.listing.id))
     for (const r of results) {
       const { listing: l, outcome: o } = r
       const attemptNo = l.failedAttempts + 1

@@ -7,6 +7,7 @@ import type { Connector } from '../channels/connector'
 import { enqueueVerify } from '../queue/enqueue'
 import { recordLag } from '../metrics/lag'
 import { emitRealtime, ROOMS } from '../realtime/publisher'
+import { lockListings } from './lock-listings'
 import type { ChannelRow } from './publish-channel'
 
 interface Pending { id: string; sku: string; externalSku: string; externalId: string | null; publishedQuantity: number; acceptedVersion: number; acceptedAt: Date; publishedInputAt: Date | null }
@@ -44,6 +45,7 @@ export async function verifyChannel(db: PrismaClient, channelId: string, deps: {
   const result = await transaction(db, async (tx) => {
     let applied = 0, unverified = 0, stillPending = 0
     const lags: number[] = []
+    await lockListings(tx, pending.map((p) => p.id))
     for (const p of pending) {
       const seen = readBack.find((r) => r.listingId === p.id)
       if (seen && seen.quantity === p.publishedQuantity) {
@@ -78,6 +80,9 @@ export async function verifyChannel(db: PrismaClient, channelId: string, deps: {
     }
     return { applied, unverified, stillPending }
   })
-  if (result.applied > 0) emitRealtime([ROOMS.dashboard, ROOMS.channel(channel.code)], 'listings.changed', { skus: pending.map((p) => p.sku).slice(0, 200), channels: [channel.code] })
+  if (result.applied > 0) {
+    const skus = [...new Set(pending.map((p) => p.sku))].slice(0, 200)
+    emitRealtime([ROOMS.dashboard, ROOMS.channel(channel.code), ...skus.map(ROOMS.sku)], 'listings.changed', { skus, channels: [channel.code] })
+  }
   return { checked: pending.length, ...result }
 }

@@ -11,12 +11,15 @@ export const ROOMS = {
 export interface RealtimeEvents {
   'listings.changed': { skus: string[]; channels: string[] }
   'channel.updated': { channel: string }
+  /** Positions moved (events applied); decisions may follow as listings.changed. */
+  'stock.changed': { skus: string[] }
   'dead-letters.changed': { kind: 'ingest' | 'publish' }
   'kpis.changed': Record<string, never>
 }
 export type RealtimeEventName = keyof RealtimeEvents
 
-export interface RealtimeTransport { emit(room: string, event: string, payload: unknown): void }
+/** Sends one event to every socket in any of `rooms` (a socket in two of them gets it once). */
+export interface RealtimeTransport { emit(rooms: string[], event: string, payload: unknown): void }
 
 const holder = globalThis as unknown as { stocktowerRealtime?: RealtimeTransport }
 
@@ -27,8 +30,6 @@ export function setRealtimeTransport(t: RealtimeTransport): void {
 /** Best effort by design: a lost push only delays a refetch (clients also resync on reconnect). */
 export function emitRealtime<E extends RealtimeEventName>(rooms: string[], event: E, payload: RealtimeEvents[E]): void {
   const t = holder.stocktowerRealtime
-  if (!t) return
-  for (const room of rooms) {
-    try { t.emit(room, event, payload) } catch (e) { console.warn('[realtime] emit failed:', (e as Error).message) }
-  }
+  if (!t || rooms.length === 0) return
+  try { t.emit(rooms, event, payload) } catch (e) { console.warn('[realtime] emit failed:', (e as Error).message) }
 }

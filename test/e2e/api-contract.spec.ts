@@ -28,7 +28,7 @@ test.describe('public API contract', () => {
   })
 
   test('a malformed body is a 400 naming the problem, in the contract error shape', async ({ request }) => {
-    const r = await request.post('/api/v1/events', { headers: { ...auth, 'Content-Type': 'application/json' }, data: '{"source": "erp-demo", "events": ' })
+    const r = await request.post('/api/v1/events', { headers: { ...auth, 'Content-Type': 'application/json' }, data: Buffer.from('{"source": "erp-demo", "events": ') })
     expect(r.status()).toBe(400)
     const body = await r.json()
     expect(body.error.code).toBe('INVALID_JSON')

@@ -1,0 +1,23 @@
+import type { ReactNode } from 'react'
+import { requirePageUser } from '@/app/_lib/auth'
+import { can, type Action } from '@/server/auth/permissions'
+import { AppNav, type NavItem } from '@/components/nav/app-nav'
+
+export const dynamic = 'force-dynamic'
+
+const NAV: Array<NavItem & { action: Action }> = [
+  { href: '/', label: 'Dashboard', action: 'dashboard:view' },
+  { href: '/skus', label: 'SKUs', action: 'inventory:view' },
+]
+
+/** Every page below requires sign-in; the nav shows only what the role may open. */
+export default async function AppLayout({ children }: { children: ReactNode }) {
+  const user = await requirePageUser()
+  const items = NAV.filter((n) => can(user.role, n.action)).map(({ href, label }) => ({ href, label }))
+  return (
+    <div className="shell">
+      <AppNav items={items} user={{ email: user.email, role: user.role }} />
+      <main className="main">{children}</main>
+    </div>
+  )
+}

@@ -1,0 +1,12 @@
+import { requireUserWith } from '@/app/_lib/auth'
+import { prisma } from '@/server/db'
+import { getDashboard } from '@/server/metrics/get-dashboard'
+import { DashboardView } from '@/components/dashboard/dashboard-view'
+
+export const dynamic = 'force-dynamic'
+
+export default async function DashboardPage() {
+  await requireUserWith('dashboard:view')
+  const initial = await getDashboard(prisma())
+  return <DashboardView initial={initial} />
+}

@@ -1,0 +1,20 @@
+import { notFound } from 'next/navigation'
+import { requireUserWith } from '@/app/_lib/auth'
+import { prisma } from '@/server/db'
+import { NotFoundError } from '@/server/errors'
+import { getSkuDetail } from '@/server/availability/get-sku-detail'
+import { SkuDetailView } from '@/components/skus/sku-detail'
+
+export const dynamic = 'force-dynamic'
+
+export default async function SkuPage({ params }: { params: Promise<{ sku: string }> }) {
+  await requireUserWith('inventory:view')
+  const { sku } = await params
+  const code = decodeURIComponent(sku)
+  try {
+    return <SkuDetailView initial={await getSkuDetail(prisma(), code)} />
+  } catch (e) {
+    if (e instanceof NotFoundError) notFound()
+    throw e
+  }
+}

@@ -1,0 +1,14 @@
+import { Suspense } from 'react'
+import { requireUserWith } from '@/app/_lib/auth'
+import { SkuExplorer } from '@/components/skus/sku-explorer'
+
+export const dynamic = 'force-dynamic'
+
+export default async function SkusPage() {
+  await requireUserWith('inventory:view')
+  return (
+    <Suspense>
+      <SkuExplorer />
+    </Suspense>
+  )
+}

@@ -1,0 +1,107 @@
+'use client'
+// The operations dashboard: per-channel sync state and lag, pushed live. Socket events only say
+// "listings changed"; the data is refetched from /api/ui/dashboard (coalesced to one per second).
+import Link from 'next/link'
+import { useQuery } from '@tanstack/react-query'
+import type { DashboardView as Dashboard } from '@/server/metrics/get-dashboard'
+import { useRealtime } from '@/components/realtime/use-realtime'
+import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
+import { fetchJson } from '@/components/ui/fetch-json'
+import { formatCount } from '@/components/ui/format'
+import { Ago } from '@/components/ui/ago'
+import { ChannelTiles } from './channel-tiles'
+import { LagChart } from './lag-chart'
+import { SkuJump } from '@/components/skus/sku-jump'
+
+export const DASHBOARD_KEY = ['dashboard'] as const
+
+export function DashboardView({ initial }: { initial: Dashboard }) {
+  const { data, error, dataUpdatedAt } = useQuery({
+    queryKey: DASHBOARD_KEY,
+    queryFn: () => fetchJson<Dashboard>('/api/ui/dashboard'),
+    initialData: initial,
+    // Lag ages and rollups move with the clock even without pushes.
+    refetchInterval: 30_000,
+  })
+  useRealtime({
+    rooms: ['dashboard'],
+    invalidate: { 'listings.changed': [DASHBOARD_KEY], 'dead-letters.changed': [DASHBOARD_KEY], 'kpis.changed': [DASHBOARD_KEY], 'channel.updated': [DASHBOARD_KEY] },
+  })
+  const d = data ?? initial
+
+  return (
+    <div>
+      <div className="page-head">
+        <div>
+          <h1>Sync overview</h1>
+          <div className="muted">What each channel may sell, whether it shows it, and how long changes take to get there.</div>
+        </div>
+        <div className="toolbar" style={{ marginBottom: 0 }}>
+          <SkuJump />
+          <span className="muted" data-testid="dashboard-updated">updated <Ago iso={new Date(dataUpdatedAt).toISOString()} /></span>
+        </div>
+      </div>
+      {error && <ErrorBox error={error} />}
+
+      <div className="grid kpis" style={{ marginBottom: 16 }}>
+        <Kpi label="ERP events, last hour" value={formatCount(d.totals.eventsLastHour)} testId="kpi-events" />
+        <Kpi label="Channel order events, last hour" value={formatCount(d.totals.ordersLastHour)} testId="kpi-orders" />
+        <Kpi label="Open dead letters" value={formatCount(d.totals.openDeadLetters)} testId="kpi-dead-letters" tone={d.totals.openDeadLetters > 0 ? 'warn' : undefined} />
+        <Kpi label="Open findings" value={formatCount(d.totals.openFindings)} testId="kpi-findings" tone={d.totals.openFindings > 0 ? 'warn' : undefined} />
+        <Kpi label="Oversold units, 24 h" value={formatCount(d.totals.oversoldUnits24h)} testId="kpi-oversold" tone={d.totals.oversoldUnits24h > 0 ? 'bad' : undefined} />
+      </div>
+
+      <h2>Channels</h2>
+      {d.channels.length === 0 ? (
+        <div className="panel"><EmptyState title="No channels yet">Channels appear here once they are configured.</EmptyState></div>
+      ) : (
+        <ChannelTiles channels={d.channels} />
+      )}
+
+      <div className="panel" style={{ marginTop: 16 }}>
+        <h2>Event-to-channel lag (p95 per minute, last hour)</h2>
+        <LagChart points={d.lagSeries} channels={d.channels.map((c) => c.code)} />
+      </div>
+
+      <div className="panel">
+        <h2>Latest availability decisions</h2>
+        {d.recent.length === 0 ? (
+          <EmptyState title="No decisions yet">Decisions appear once stock is known and rules have run.</EmptyState>
+        ) : (
+          <table className="data" data-testid="recent-changes">
+            <thead>
+              <tr><th>SKU</th><th>Channel</th><th className="num">Decided</th><th className="num">Channel shows</th><th>State</th><th>When</th></tr>
+            </thead>
+            <tbody>
+              {d.recent.map((r) => (
+                <tr key={r.decisionId} data-testid={`recent-${r.sku}-${r.channel}`}>
+                  <td><Link href={`/skus/${encodeURIComponent(r.sku)}`}>{r.sku}</Link></td>
+                  <td>{r.channel}</td>
+                  <td className="num" data-testid="recent-quantity">{formatCount(r.quantity)}</td>
+                  <td className="num">{formatCount(r.applied)}</td>
+                  <td><StateChip state={r.state} /></td>
+                  <td className="muted"><Ago iso={r.decidedAt} /></td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
+    </div>
+  )
+}
+
+function Kpi({ label, value, testId, tone }: { label: string; value: string; testId: string; tone?: 'warn' | 'bad' }) {
+  return (
+    <div className="kpi" data-testid={testId}>
+      <div className="label">{label}</div>
+      <div className="value" style={tone ? { color: tone === 'bad' ? 'var(--bad)' : 'var(--warn)' } : undefined}>{value}</div>
+    </div>
+  )
+}
+
+export function StateChip({ state }: { state: 'applied' | 'pending' | 'failing' | 'superseded' }) {
+  const tone = state === 'applied' ? 'ok' : state === 'failing' ? 'bad' : state === 'pending' ? 'warn' : ''
+  return <span className={`chip ${tone}`}>{state}</span>
+}
+

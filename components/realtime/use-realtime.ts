@@ -1,0 +1,135 @@
+'use client'
+// One socket.io connection per tab, shared by every component. Components say which rooms they
+// watch and which react-query keys each thin event invalidates (CONVENTIONS 12); the data itself
+// is refetched through the normal read endpoints, so a lost push only delays an update. Bursts
+// (20 events a second under demo traffic) are coalesced into one refetch per key per interval.
+import { useQueryClient, type QueryKey } from '@tanstack/react-query'
+import { useEffect, useRef, useSyncExternalStore } from 'react'
+import { io, type Socket } from 'socket.io-client'
+import { z } from 'zod'
+
+export type RealtimeEventName = 'listings.changed' | 'stock.changed' | 'channel.updated' | 'dead-letters.changed' | 'kpis.changed'
+
+const ListingsChanged = z.object({ skus: z.array(z.string()), channels: z.array(z.string()) })
+const AnyPayload = z.record(z.string(), z.unknown())
+const PAYLOADS: Record<RealtimeEventName, z.ZodType> = {
+  'listings.changed': ListingsChanged,
+  'stock.changed': z.object({ skus: z.array(z.string()) }),
+  'channel.updated': z.object({ channel: z.string() }),
+  'dead-letters.changed': z.object({ kind: z.enum(['ingest', 'publish']) }),
+  'kpis.changed': AnyPayload,
+}
+
+export type ConnectionState = 'connecting' | 'live' | 'reconnecting'
+
+let socket: Socket | null = null
+let state: ConnectionState = 'connecting'
+const stateListeners = new Set<() => void>()
+const roomCounts = new Map<string, number>()
+const reconnectListeners = new Set<() => void>()
+
+function setState(next: ConnectionState) {
+  state = next
+  for (const l of stateListeners) l()
+}
+
+function getSocket(): Socket {
+  if (socket) return socket
+  socket = io({ path: '/socket.io', transports: ['websocket', 'polling'], withCredentials: true })
+  socket.on('connect', () => {
+    setState('live')
+    // Rooms are per connection: rejoin after every (re)connect, then refetch what may have been missed.
+    const rooms = [...roomCounts.keys()]
+    if (rooms.length) socket?.emit('subscribe', { rooms })
+    for (const l of reconnectListeners) l()
+  })
+  socket.on('disconnect', () => setState('reconnecting'))
+  socket.on('connect_error', () => setState('reconnecting'))
+  return socket
+}
+
+function join(rooms: string[]) {
+  const fresh = rooms.filter((r) => {
+    const n = roomCounts.get(r) ?? 0
+    roomCounts.set(r, n + 1)
+    return n === 0
+  })
+  const s = getSocket()
+  if (fresh.length && s.connected) s.emit('subscribe', { rooms: fresh })
+}
+
+function leave(rooms: string[]) {
+  const gone = rooms.filter((r) => {
+    const n = (roomCounts.get(r) ?? 1) - 1
+    if (n <= 0) roomCounts.delete(r)
+    else roomCounts.set(r, n)
+    return n <= 0
+  })
+  if (gone.length && socket?.connected) socket.emit('unsubscribe', { rooms: gone })
+}
+
+export function useConnectionState(): ConnectionState {
+  return useSyncExternalStore(
+    (l) => {
+      stateListeners.add(l)
+      getSocket()
+      return () => stateListeners.delete(l)
+    },
+    () => state,
+    () => 'connecting',
+  )
+}
+
+export interface RealtimeSubscription {
+  rooms: string[]
+  /** For each event: the query keys to refetch, or a function choosing them from the payload. */
+  invalidate: Partial<Record<RealtimeEventName, QueryKey[] | ((payload: unknown) => QueryKey[])>>
+  /** Minimum time between two refetches of the same key (default 1 s). */
+  coalesceMs?: number
+}
+
+export function useRealtime(sub: RealtimeSubscription): void {
+  const queryClient = useQueryClient()
+  const subRef = useRef(sub)
+  subRef.current = sub
+  const roomsKey = sub.rooms.join('|')
+
+  useEffect(() => {
+    const rooms = roomsKey ? roomsKey.split('|') : []
+    const s = getSocket()
+    const pending = new Map<string, QueryKey>()
+    let timer: ReturnType<typeof setTimeout> | null = null
+    const flush = () => {
+      timer = null
+      for (const key of pending.values()) void queryClient.invalidateQueries({ queryKey: key })
+      pending.clear()
+    }
+    const schedule = (keys: QueryKey[]) => {
+      for (const k of keys) pending.set(JSON.stringify(k), k)
+      timer ??= setTimeout(flush, subRef.current.coalesceMs ?? 1_000)
+    }
+    const handlers = (Object.keys(PAYLOADS) as RealtimeEventName[]).map((event) => {
+      const handler = (raw: unknown) => {
+        const rule = subRef.current.invalidate[event]
+        if (!rule) return
+        const parsed = PAYLOADS[event].safeParse(raw)
+        if (!parsed.success) return
+        schedule(typeof rule === 'function' ? rule(parsed.data) : rule)
+      }
+      s.on(event, handler)
+      return [event, handler] as const
+    })
+    const onReconnect = () => {
+      const all = Object.values(subRef.current.invalidate).flatMap((rule) => (Array.isArray(rule) ? rule : []))
+      schedule(all)
+    }
+    reconnectListeners.add(onReconnect)
+    join(rooms)
+    return () => {
+      for (const [event, handler] of handlers) s.off(event, handler)
+      reconnectListeners.delete(onReconnect)
+      leave(rooms)
+      if (timer) clearTimeout(timer)
+    }
+  }, [roomsKey, queryClient])
+}

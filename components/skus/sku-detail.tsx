@@ -1,0 +1,162 @@
+'use client'
+// One SKU: stock per location, and per channel the decided number with the steps that produced
+// it, what was published and what the channel shows. Live: pushes for this SKU refetch it.
+import Link from 'next/link'
+import { useQuery } from '@tanstack/react-query'
+import type { SkuDetail } from '@/server/availability/get-sku-detail'
+import { useRealtime } from '@/components/realtime/use-realtime'
+import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
+import { fetchJson } from '@/components/ui/fetch-json'
+import { formatCount, formatSeconds } from '@/components/ui/format'
+import { Ago } from '@/components/ui/ago'
+
+export function SkuDetailView({ initial }: { initial: SkuDetail }) {
+  const key = ['sku', initial.sku] as const
+  const { data, error } = useQuery({
+    queryKey: key,
+    queryFn: () => fetchJson<SkuDetail>(`/api/ui/skus/${encodeURIComponent(initial.sku)}`),
+    initialData: initial,
+  })
+  useRealtime({ rooms: [`sku:${initial.sku}`], invalidate: { 'listings.changed': [key], 'stock.changed': [key] }, coalesceMs: 300 })
+  const d = data ?? initial
+
+  return (
+    <div>
+      <div className="page-head">
+        <div>
+          <div className="muted"><Link href="/skus">SKUs</Link> /</div>
+          <h1 data-testid="sku-code">{d.sku} <span className="muted" style={{ fontWeight: 400 }}>{d.name}</span></h1>
+          <div className="muted">{d.category}{d.kit && ` · kit of ${d.kit.components.map((c) => `${c.quantity}× ${c.sku}`).join(', ')}`}</div>
+        </div>
+      </div>
+      {error && <ErrorBox error={error} />}
+
+      <div className="panel">
+        <h2>Channels</h2>
+        {d.channels.length === 0 ? (
+          <EmptyState title="Not listed on any channel" />
+        ) : (
+          <table className="data" data-testid="channel-quantities">
+            <thead>
+              <tr><th>Channel</th><th>Listing</th><th className="num">Decided</th><th className="num">Published</th><th className="num">Channel shows</th><th>Waiting since</th><th>Last error</th></tr>
+            </thead>
+            <tbody>
+              {d.channels.map((c) => (
+                <tr key={c.channel}>
+                  <td>{c.channel}</td>
+                  <td className="mono">{c.externalSku}</td>
+                  <td className="num" data-testid={`desired-${c.channel}`}>{formatCount(c.desired)}</td>
+                  <td className="num" data-testid={`published-${c.channel}`}>{formatCount(c.published)}</td>
+                  <td className="num" data-testid={`applied-${c.channel}`}>{formatCount(c.applied)}</td>
+                  <td className="muted">{c.pendingSince ? <Ago iso={c.pendingSince} /> : 'in sync'}</td>
+                  <td className="muted">{c.lastError ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
+
+      <div className="panel">
+          <h2>Stock by location</h2>
+          {d.kit ? (
+            <p className="muted">
+              A kit holds no stock of its own: each channel may sell as many kits as its scarcest component allows. Components:{' '}
+              {d.kit.components.map((c, i) => (
+                <span key={c.sku}>{i > 0 && ', '}<Link href={`/skus/${encodeURIComponent(c.sku)}`}>{c.sku}</Link> ×{c.quantity}</span>
+              ))}
+            </p>
+          ) : (
+          <table className="data" data-testid="positions">
+            <thead>
+              <tr><th>Location</th><th className="num">On hand</th><th className="num">Reserved</th><th className="num">Allocated</th><th className="num">In transit</th><th className="num">Quarantined</th><th className="num">Damaged</th><th className="num">Sellable</th></tr>
+            </thead>
+            <tbody>
+              {d.locations.map((l) => (
+                <tr key={l.location}>
+                  <td>{l.location}</td>
+                  <td className="num" data-testid={`on-hand-${l.location}`}>{formatCount(l.onHand)}</td>
+                  <td className="num">{formatCount(l.reserved)}</td>
+                  <td className="num">{formatCount(l.allocated)}</td>
+                  <td className="num">{formatCount(l.inTransit)}</td>
+                  <td className="num">{formatCount(l.quarantined)}</td>
+                  <td className="num">{formatCount(l.damaged)}</td>
+                  <td className="num">{formatCount(l.sellable)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          )}
+      </div>
+
+      <div className="panel">
+          <h2>Why each channel gets its number</h2>
+          {d.channels.map((c) => {
+            const e = d.explanations[c.channel]
+            return (
+              <details key={c.channel} open={d.channels.length <= 4} data-testid={`explain-${c.channel}`} style={{ marginBottom: 8 }}>
+                <summary><strong>{c.channel}</strong>: {e ? <>{formatCount(e.result)} <span className="muted">(rules {e.ruleVersions.join(', ') || '—'}{e.holdbacks.length ? `, holdbacks ${e.holdbacks.join(', ')}` : ''}, decided <Ago iso={e.decidedAt} />)</span></> : 'no decision yet'}</summary>
+                {e && (
+                  <ol className="steps">
+                    {e.steps.map((s, i) => (
+                      <li key={i}><span className="mono">{s.step}</span> → <strong>{formatCount(s.quantity)}</strong> <span className="muted">{s.detail}</span></li>
+                    ))}
+                  </ol>
+                )}
+              </details>
+            )
+          })}
+      </div>
+
+      <div className="split">
+        <div className="panel">
+          <h2>Latest ledger events</h2>
+          {d.events.length === 0 ? (
+            <EmptyState title="No events recorded for this SKU" />
+          ) : (
+            <table className="data" data-testid="events">
+              <thead><tr><th>#</th><th>Type</th><th>Location</th><th className="num">Qty</th><th>Source</th><th>Received</th></tr></thead>
+              <tbody>
+                {d.events.map((e) => (
+                  <tr key={e.id}>
+                    <td className="mono">{e.id}</td>
+                    <td>{e.type}{e.outcome !== 'applied' && <> <span className="chip warn">{e.outcome}</span></>}</td>
+                    <td>{e.location}</td>
+                    <td className="num">{formatCount(e.quantity)}</td>
+                    <td className="muted">{e.source}{e.reference ? ` · ${e.reference}` : ''}</td>
+                    <td className="muted"><Ago iso={e.receivedAt} /></td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </div>
+        <div className="panel">
+          <h2>Latest publish attempts</h2>
+          {d.attempts.length === 0 ? (
+            <EmptyState title="Nothing published yet" />
+          ) : (
+            <table className="data" data-testid="attempts">
+              <thead><tr><th>Channel</th><th className="num">Version</th><th className="num">Qty</th><th>Outcome</th><th className="num">Lag</th><th>When</th></tr></thead>
+              <tbody>
+                {d.attempts.map((a) => (
+                  <tr key={a.id}>
+                    <td>{a.channel}</td>
+                    <td className="num">{a.version}</td>
+                    <td className="num">{formatCount(a.quantity)}</td>
+                    <td>
+                      <span className={`chip ${a.outcome === 'applied' ? 'ok' : a.outcome === 'rejected' || a.outcome === 'failed' ? 'bad' : 'warn'}`}>{a.outcome}</span>
+                      {a.error && <div className="muted">{a.error}</div>}
+                    </td>
+                    <td className="num">{a.lagMs === null ? '—' : formatSeconds(a.lagMs / 1000)}</td>
+                    <td className="muted"><Ago iso={a.startedAt} /></td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </div>
+      </div>
+    </div>
+  )
+}

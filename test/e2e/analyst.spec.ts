@@ -1,0 +1,92 @@
+// The operations analyst: signs in, watches the sync overview, and sees a stock movement posted
+// through the API reach the channel quantities live, without reloading the page.
+import { expect, test, type Page } from '@playwright/test'
+
+const key = process.env.STOCKTOWER_DEMO_API_KEY ?? ''
+const auth = { Authorization: `Bearer ${key}` }
+
+async function signIn(page: Page, email: string) {
+  await page.goto('/login')
+  await page.getByLabel('Email').fill(email)
+  await page.getByLabel('Password').fill('stocktower-demo')
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await expect(page.getByTestId('signed-in-as')).toHaveText(email)
+}
+
+type Availability = { channels: Array<{ channel: string; desired: number | null; applied: number | null }> }
+
+test.describe('analyst', () => {
+  test('every page requires sign-in', async ({ page, request }) => {
+    await page.goto('/skus')
+    await expect(page).toHaveURL(/\/login/)
+    await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible()
+    expect((await request.get('/api/ui/dashboard')).status()).toBe(401)
+  })
+
+  test('a wrong password is refused with a clear message', async ({ page }) => {
+    await page.goto('/login')
+    await page.getByLabel('Email').fill('analyst@example.com')
+    await page.getByLabel('Password').fill('not-the-password')
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await expect(page.getByRole('alert')).toContainText('Sign-in failed')
+  })
+
+  test('sees a posted event change the channel quantity live on the dashboard', async ({ page, request }) => {
+    await signIn(page, 'analyst@example.com')
+    await expect(page.getByRole('heading', { name: 'Sync overview' })).toBeVisible()
+    for (const channel of ['shopify', 'amazon', 'walmart', 'b2b']) await expect(page.getByTestId(`channel-${channel}`)).toBeVisible()
+    await expect(page.getByTestId('live-status')).toHaveAttribute('data-state', 'live')
+    // A marker that survives only as long as the page is not reloaded.
+    await page.evaluate(() => { (window as unknown as { stocktowerMarker: string }).stocktowerMarker = 'same-page' })
+
+    const sku = 'SKU-00417'
+    const before = (await (await request.get(`/api/v1/availability/${sku}`, { headers: auth })).json()) as Availability
+    const shopifyBefore = before.channels.find((c) => c.channel === 'shopify')!.desired
+    const post = await request.post('/api/v1/events', {
+      headers: auth,
+      data: { source: 'erp-demo', events: [{ idempotencyKey: `e2e-analyst-${Date.now()}`, type: 'receipt', sku, location: 'DC-EAST', quantity: 60, occurredAt: new Date().toISOString() }] },
+    })
+    expect(post.status()).toBe(202)
+
+    // The workers decide and publish; wait until the channel confirms the new number.
+    let shopifyAfter: number | null = null
+    await expect
+      .poll(async () => {
+        const now = (await (await request.get(`/api/v1/availability/${sku}`, { headers: auth })).json()) as Availability
+        const shopify = now.channels.find((c) => c.channel === 'shopify')!
+        shopifyAfter = shopify.applied === shopify.desired ? shopify.desired : null
+        return shopifyAfter !== null && shopifyAfter !== shopifyBefore
+      }, { timeout: 45_000 })
+      .toBe(true)
+
+    const row = page.getByTestId(`recent-${sku}-shopify`).first()
+    await expect(row.getByTestId('recent-quantity')).toHaveText(String(shopifyAfter!.toLocaleString('en-US')))
+    await expect(row).toContainText('applied')
+    expect(await page.evaluate(() => (window as unknown as { stocktowerMarker?: string }).stocktowerMarker)).toBe('same-page')
+  })
+
+  test('follows one SKU live and sees why each channel gets its number', async ({ page, request }) => {
+    await signIn(page, 'analyst@example.com')
+    const sku = 'SKU-00418'
+    await page.goto(`/skus/${sku}`)
+    await expect(page.getByTestId('sku-code')).toContainText(sku)
+    await expect(page.getByTestId('explain-shopify')).toContainText('safety_stock')
+    const onHandBefore = Number((await page.getByTestId('on-hand-DC-WEST').innerText()).replace(/,/g, ''))
+    await page.evaluate(() => { (window as unknown as { stocktowerMarker: string }).stocktowerMarker = 'same-page' })
+
+    const post = await request.post('/api/v1/events', {
+      headers: auth,
+      data: { source: 'erp-demo', events: [{ idempotencyKey: `e2e-sku-${Date.now()}`, type: 'receipt', sku, location: 'DC-WEST', quantity: 40, occurredAt: new Date().toISOString() }] },
+    })
+    expect(post.status()).toBe(202)
+    await expect(page.getByTestId('on-hand-DC-WEST')).toHaveText((onHandBefore + 40).toLocaleString('en-US'))
+    // Decided and applied converge on the page as the workers publish and the channel confirms.
+    await expect(async () => {
+      const desired = await page.getByTestId('desired-amazon').innerText()
+      expect(await page.getByTestId('applied-amazon').innerText()).toBe(desired)
+      const api = (await (await request.get(`/api/v1/availability/${sku}`, { headers: auth })).json()) as Availability
+      expect(desired).toBe(String(api.channels.find((c) => c.channel === 'amazon')!.desired?.toLocaleString('en-US')))
+    }).toPass({ timeout: 45_000 })
+    expect(await page.evaluate(() => (window as unknown as { stocktowerMarker?: string }).stocktowerMarker)).toBe('same-page')
+  })
+})
