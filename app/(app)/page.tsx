@@ -1,4 +1,4 @@
-import { requireUserWith } from '@/app/_lib/auth'
+import { requirePageUser } from '@/app/_lib/auth'
 import { prisma } from '@/server/db'
 import { getDashboard } from '@/server/metrics/get-dashboard'
 import { DashboardView } from '@/components/dashboard/dashboard-view'
@@ -6,7 +6,7 @@ import { DashboardView } from '@/components/dashboard/dashboard-view'
 export const dynamic = 'force-dynamic'
 
 export default async function DashboardPage() {
-  await requireUserWith('dashboard:view')
+  await requirePageUser('dashboard:view')
   const initial = await getDashboard(prisma())
   return <DashboardView initial={initial} />
 }

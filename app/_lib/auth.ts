@@ -52,10 +52,14 @@ export async function currentUser(): Promise<SessionUser | null> {
   return { id: u.id, email: u.email ?? '', name: u.name ?? '', role: u.role }
 }
 
-/** For pages: signed-in or redirected to the sign-in page. */
-export async function requirePageUser(): Promise<SessionUser> {
+/**
+ * For pages: signed-in or redirected to the sign-in page; with `action`, a role that may not do it
+ * is sent to the "not allowed" page instead of seeing an error.
+ */
+export async function requirePageUser(action?: Action): Promise<SessionUser> {
   const user = await currentUser()
   if (!user) redirect('/login')
+  if (action && !can(user.role, action)) redirect(`/forbidden?need=${encodeURIComponent(action)}`)
   return user
 }
 

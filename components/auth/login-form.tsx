@@ -28,7 +28,7 @@ export function LoginForm({ callbackUrl, demo, initialError }: { callbackUrl: st
     <form className="login" onSubmit={onSubmit} aria-label="Sign in">
       <h1>Stocktower</h1>
       <div className="muted">Sign in to the inventory sync control tower.</div>
-      {error && <div className="error-box" role="alert" style={{ marginTop: 12 }}>{error}</div>}
+      {error && <div className="error-box" role="alert" data-testid="login-error" style={{ marginTop: 12 }}>{error}</div>}
       <label htmlFor="email">Email</label>
       <input id="email" name="email" type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
       <label htmlFor="password">Password</label>

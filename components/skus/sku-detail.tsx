@@ -38,7 +38,7 @@ export function SkuDetailView({ initial }: { initial: SkuDetail }) {
         ) : (
           <table className="data" data-testid="channel-quantities">
             <thead>
-              <tr><th>Channel</th><th>Listing</th><th className="num">Decided</th><th className="num">Published</th><th className="num">Channel shows</th><th>Waiting since</th><th>Last error</th></tr>
+              <tr><th>Channel</th><th>Listing</th><th className="num">Decided</th><th className="num">Published</th><th className="num">Channel shows</th><th>Sync state</th><th>Last error</th></tr>
             </thead>
             <tbody>
               {d.channels.map((c) => (
@@ -48,7 +48,11 @@ export function SkuDetailView({ initial }: { initial: SkuDetail }) {
                   <td className="num" data-testid={`desired-${c.channel}`}>{formatCount(c.desired)}</td>
                   <td className="num" data-testid={`published-${c.channel}`}>{formatCount(c.published)}</td>
                   <td className="num" data-testid={`applied-${c.channel}`}>{formatCount(c.applied)}</td>
-                  <td className="muted">{c.pendingSince ? <Ago iso={c.pendingSince} /> : 'in sync'}</td>
+                  <td className="muted" data-testid={`sync-state-${c.channel}`}>
+                    {c.pendingSince ? <>publish pending <Ago iso={c.pendingSince} /></>
+                      : c.published !== c.applied ? 'awaiting channel confirmation'
+                      : 'in sync'}
+                  </td>
                   <td className="muted">{c.lastError ?? ''}</td>
                 </tr>
               ))}

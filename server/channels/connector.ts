@@ -60,6 +60,8 @@ export interface Connector {
   readonly kind: string
   /** How many listing updates one push may carry (1 for per-listing APIs). */
   readonly maxBatchSize: number
+  /** How many pushes may be in flight at once within one claim (default 1; per-listing APIs use more). */
+  readonly maxConcurrency?: number
   pushQuantities(updates: ListingUpdate[]): Promise<PushResult>
   readQuantities(listings: Array<Pick<ListingUpdate, 'listingId' | 'externalSku' | 'externalId'>>): Promise<ReadBack[]>
 }

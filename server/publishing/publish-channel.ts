@@ -89,31 +89,42 @@ export async function publishChannel(db: PrismaClient, channelId: string, deps: 
   const { channel, connector, listings } = claim
   if (listings.length === 0) return { claimed: 0, applied: 0, accepted: 0, failed: 0, rejected: 0 }
 
-  // 2. Call the marketplace, batch by batch, with no transaction open.
+  // 2. Call the marketplace with no transaction open: batches of maxBatchSize, up to maxConcurrency
+  // in flight. A throttle stops further sends; unsent listings are released for the next run.
   const results: Array<{ listing: ClaimedListing; outcome: UpdateOutcome; batchId: string; httpStatus?: number; latencyMs: number; request?: unknown; response?: unknown; startedAt: Date; finishedAt: Date }> = []
   let throttledForMs = 0
-  for (let i = 0; i < listings.length; i += connector.maxBatchSize) {
-    const batch = listings.slice(i, i + connector.maxBatchSize)
-    const updates: ListingUpdate[] = batch.map((l) => ({
-      listingId: l.id, externalSku: l.externalSku, externalId: l.externalId, quantity: l.desiredQuantity,
-      expectedCurrent: l.appliedQuantity, version: l.desiredVersion,
-    }))
-    const startedAt = now()
-    const batchId = `${channel.code}-${startedAt.getTime()}-${i}`
-    let push: Awaited<ReturnType<Connector['pushQuantities']>>
-    try {
-      push = await connector.pushQuantities(updates)
-    } catch (e) {
-      // A connector bug or unexpected error is transient for the listing, never a crash.
-      push = { latencyMs: now().getTime() - startedAt.getTime(), outcomes: updates.map((u) => ({ listingId: u.listingId, outcome: 'failed' as const, code: 'CONNECTOR_ERROR', message: (e as Error).message })) }
-    }
-    const finishedAt = now()
-    throttledForMs = Math.max(throttledForMs, push.throttledForMs ?? 0)
-    for (const l of batch) {
-      const outcome = push.outcomes.find((o) => o.listingId === l.id) ?? { listingId: l.id, outcome: 'failed' as const, code: 'NO_OUTCOME', message: 'The connector returned no outcome for this listing.' }
-      results.push({ listing: l, outcome, batchId, httpStatus: push.httpStatus, latencyMs: push.latencyMs, request: push.request, response: push.response, startedAt, finishedAt })
+  const batches: ClaimedListing[][] = []
+  for (let i = 0; i < listings.length; i += connector.maxBatchSize) batches.push(listings.slice(i, i + connector.maxBatchSize))
+  const unsent: ClaimedListing[] = []
+  let nextBatch = 0
+  const sendNext = async (): Promise<void> => {
+    while (nextBatch < batches.length) {
+      const index = nextBatch++
+      const batch = batches[index]
+      if (throttledForMs > 0) { unsent.push(...batch); continue }
+      const updates: ListingUpdate[] = batch.map((l) => ({
+        listingId: l.id, externalSku: l.externalSku, externalId: l.externalId, quantity: l.desiredQuantity,
+        expectedCurrent: l.appliedQuantity, version: l.desiredVersion,
+      }))
+      const startedAt = now()
+      const batchId = `${channel.code}-${startedAt.getTime()}-${index}`
+      let push: Awaited<ReturnType<Connector['pushQuantities']>>
+      try {
+        push = await connector.pushQuantities(updates)
+      } catch (e) {
+        // A connector bug or unexpected error is transient for the listing, never a crash.
+        push = { latencyMs: now().getTime() - startedAt.getTime(), outcomes: updates.map((u) => ({ listingId: u.listingId, outcome: 'failed' as const, code: 'CONNECTOR_ERROR', message: (e as Error).message })) }
+      }
+      const finishedAt = now()
+      throttledForMs = Math.max(throttledForMs, push.throttledForMs ?? 0)
+      for (const l of batch) {
+        const outcome = push.outcomes.find((o) => o.listingId === l.id) ?? { listingId: l.id, outcome: 'failed' as const, code: 'NO_OUTCOME', message: 'The connector returned no outcome for this listing.' }
+        results.push({ listing: l, outcome, batchId, httpStatus: push.httpStatus, latencyMs: push.latencyMs, request: push.request, response: push.response, startedAt, finishedAt })
+      }
     }
   }
+  const lanes = Math.max(1, Math.min(connector.maxConcurrency ?? 1, batches.length))
+  await Promise.all(Array.from({ length: lanes }, () => sendNext()))
 
   // 3. Record the results.
   const t = now()
@@ -122,7 +133,13 @@ export async function publishChannel(db: PrismaClient, channelId: string, deps: 
     let anySuccess = false
     const counters = new Map<string, number>()
     const lagSamples: number[] = []
-    await lockListings(tx, results.map((r) => r.listing.id))
+    await lockListings(tx, [...results.map((r) => r.listing.id), ...unsent.map((l) => l.id)])
+    // Never sent (the channel throttled first): release the lease, no attempt is recorded.
+    if (unsent.length > 0) {
+      await tx.$executeRawUnsafe(
+        `UPDATE "ChannelListing" SET "inFlightVersion" = NULL, "leaseUntil" = NULL WHERE id = ANY($1::uuid[]) AND "inFlightVersion" IS NOT NULL`,
+        unsent.map((l) => l.id))
+    }
     for (const r of results) {
       const { listing: l, outcome: o } = r
       const attemptNo = l.failedAttempts + 1
@@ -181,7 +198,7 @@ export async function publishChannel(db: PrismaClient, channelId: string, deps: 
     let nextRunAt: Date | undefined
     if (breaker.state === 'open') nextRunAt = new Date(t.getTime() + DEFAULT_BREAKER.cooldownMs)
     else if (throttledForMs > 0) nextRunAt = new Date(t.getTime() + throttledForMs)
-    else if (claim.moreLikely) nextRunAt = t
+    else if (claim.moreLikely || unsent.length > 0) nextRunAt = t
     else {
       const [next] = await tx.$queryRawUnsafe<Array<{ at: Date | null }>>(
         `SELECT min(GREATEST(COALESCE("nextAttemptAt", $2::timestamptz), $2::timestamptz)) AS at FROM "ChannelListing"

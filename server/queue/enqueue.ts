@@ -5,8 +5,12 @@ import type { Db } from '../db'
 export interface EnqueueOptions {
   /** Coalescing key: a pending job with the same key is updated instead of duplicated. */
   jobKey?: string
-  /** `preserve_run_at` throttles (the first run time stands); `replace` debounces. */
-  jobKeyMode?: 'replace' | 'preserve_run_at' | 'unsafe_dedupe'
+  /**
+   * `preserve_run_at` throttles (the first run time stands); `replace` debounces; `earliest` keeps
+   * whichever run time is sooner, so a fresh "run now" is never stuck behind a scheduled retry and a
+   * later retry never delays a pending "run now".
+   */
+  jobKeyMode?: 'replace' | 'preserve_run_at' | 'unsafe_dedupe' | 'earliest'
   /** Jobs with the same queue name run one at a time across every worker. */
   queueName?: string
   runAt?: Date
@@ -15,9 +19,18 @@ export interface EnqueueOptions {
 }
 
 export async function enqueue(db: Db, task: string, payload: Record<string, unknown>, opts: EnqueueOptions = {}): Promise<void> {
+  const mode = opts.jobKeyMode ?? 'replace'
+  // `earliest` = add with preserve_run_at, then pull an unlocked job's run time forward through
+  // graphile-worker's public reschedule_jobs (which never touches a job a worker holds).
   await db.$executeRawUnsafe(
-    `SELECT graphile_worker.add_job($1::text, $2::json, queue_name => $3::text, run_at => $4::timestamptz,
-       max_attempts => $5::int, job_key => $6::text, priority => $7::int, job_key_mode => $8::text)`,
+    `WITH j AS (
+       SELECT (graphile_worker.add_job($1::text, $2::json, queue_name => $3::text, run_at => $4::timestamptz,
+         max_attempts => $5::int, job_key => $6::text, priority => $7::int, job_key_mode => $8::text)).*
+     )
+     SELECT j.id, CASE WHEN $9::boolean AND j.run_at > $4::timestamptz
+                       THEN (SELECT count(*) FROM graphile_worker.reschedule_jobs(ARRAY[j.id], run_at => $4::timestamptz))
+                  END AS pulled
+     FROM j`,
     task,
     JSON.stringify(payload),
     opts.queueName ?? null,
@@ -25,7 +38,8 @@ export async function enqueue(db: Db, task: string, payload: Record<string, unkn
     opts.maxAttempts ?? 25,
     opts.jobKey ?? null,
     opts.priority ?? 0,
-    opts.jobKeyMode ?? 'replace',
+    mode === 'earliest' ? 'preserve_run_at' : mode,
+    mode === 'earliest',
   )
 }
 
@@ -43,9 +57,9 @@ export function enqueueRecompute(db: Db): Promise<void> {
 }
 
 export function enqueuePublish(db: Db, channelId: string, runAt?: Date): Promise<void> {
-  return enqueue(db, TASKS.publishChannel, { channelId }, { jobKey: `publish:${channelId}`, jobKeyMode: 'preserve_run_at', queueName: `publish:${channelId}`, runAt })
+  return enqueue(db, TASKS.publishChannel, { channelId }, { jobKey: `publish:${channelId}`, jobKeyMode: 'earliest', queueName: `publish:${channelId}`, runAt })
 }
 
 export function enqueueVerify(db: Db, channelId: string, runAt: Date): Promise<void> {
-  return enqueue(db, TASKS.verifyChannel, { channelId }, { jobKey: `verify:${channelId}`, jobKeyMode: 'preserve_run_at', queueName: `verify:${channelId}`, runAt })
+  return enqueue(db, TASKS.verifyChannel, { channelId }, { jobKey: `verify:${channelId}`, jobKeyMode: 'earliest', queueName: `verify:${channelId}`, runAt })
 }

@@ -28,7 +28,7 @@ test.describe('analyst', () => {
     await page.getByLabel('Email').fill('analyst@example.com')
     await page.getByLabel('Password').fill('not-the-password')
     await page.getByRole('button', { name: 'Sign in' }).click()
-    await expect(page.getByRole('alert')).toContainText('Sign-in failed')
+    await expect(page.getByTestId('login-error')).toContainText('Sign-in failed')
   })
 
   test('sees a posted event change the channel quantity live on the dashboard', async ({ page, request }) => {
@@ -67,6 +67,8 @@ test.describe('analyst', () => {
 
   test('follows one SKU live and sees why each channel gets its number', async ({ page, request }) => {
     await signIn(page, 'analyst@example.com')
+    // Start from a settled channel: the first full sync after start-up is done (the tile is live).
+    await expect(page.getByTestId('pending-amazon')).toHaveText('0', { timeout: 120_000 })
     const sku = 'SKU-00418'
     await page.goto(`/skus/${sku}`)
     await expect(page.getByTestId('sku-code')).toContainText(sku)

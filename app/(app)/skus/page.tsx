@@ -1,11 +1,11 @@
 import { Suspense } from 'react'
-import { requireUserWith } from '@/app/_lib/auth'
+import { requirePageUser } from '@/app/_lib/auth'
 import { SkuExplorer } from '@/components/skus/sku-explorer'
 
 export const dynamic = 'force-dynamic'
 
 export default async function SkusPage() {
-  await requireUserWith('inventory:view')
+  await requirePageUser('inventory:view')
   return (
     <Suspense>
       <SkuExplorer />

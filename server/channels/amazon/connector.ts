@@ -82,6 +82,7 @@ export function createAmazonConnector(config: ConnectorConfig): Connector {
   return {
     kind: 'amazon',
     maxBatchSize: 1,
+    maxConcurrency: 4,
 
     pushQuantities: (updates) => pushSequentially(updates, pushOne),
 

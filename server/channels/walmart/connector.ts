@@ -62,6 +62,7 @@ export function createWalmartConnector(config: ConnectorConfig): Connector {
   return {
     kind: 'walmart',
     maxBatchSize: 1,
+    maxConcurrency: 4,
 
     pushQuantities: (updates) => pushSequentially(updates, pushOne),
 

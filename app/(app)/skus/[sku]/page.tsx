@@ -1,5 +1,5 @@
 import { notFound } from 'next/navigation'
-import { requireUserWith } from '@/app/_lib/auth'
+import { requirePageUser } from '@/app/_lib/auth'
 import { prisma } from '@/server/db'
 import { NotFoundError } from '@/server/errors'
 import { getSkuDetail } from '@/server/availability/get-sku-detail'
@@ -8,7 +8,7 @@ import { SkuDetailView } from '@/components/skus/sku-detail'
 export const dynamic = 'force-dynamic'
 
 export default async function SkuPage({ params }: { params: Promise<{ sku: string }> }) {
-  await requireUserWith('inventory:view')
+  await requirePageUser('inventory:view')
   const { sku } = await params
   const code = decodeURIComponent(sku)
   try {
