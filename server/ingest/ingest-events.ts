@@ -84,16 +84,44 @@ export async function ingestEvents(db: PrismaClient, input: IngestInput): Promis
   return { ...result, inboundMessageId: messageId }
 }
 
-/** Validates, maps and applies already-split raw events (shared with the file inbox and the seed). */
+/** Validates, maps and applies already-split raw events (shared with the API, traffic and the seed). */
 export async function applyEventBatch(
   db: PrismaClient,
   input: { source: string; rawEvents: unknown[]; messageId: string | null; receivedAt: Date },
 ): Promise<Omit<IngestResult, 'inboundMessageId'>> {
   const { source, messageId, receivedAt } = input
+  const prepared = await prepareEventBatch(db, source, input.rawEvents)
+  let accepted = 0
+  let duplicates = 0
+  if (prepared.resolved.length > 0) {
+    const r = await withDeadlockRetry(() => transaction(db, (tx) => applyPreparedEvents(tx, source, prepared, messageId, receivedAt)))
+    accepted = r.accepted
+    duplicates = r.duplicates
+    if (accepted > 0) emitStockChanged(prepared.skuCodes)
+  }
+  if (prepared.rejected.length > 0) await recordIngestDeadLetters(db, messageId, source, prepared.rejected)
+  return { accepted, duplicates, rejected: prepared.rejected.map(({ index, code, message }) => ({ index, code, message })) }
+}
+
+/** Pages following these SKUs refetch their stock now; decisions follow from the workers. */
+export function emitStockChanged(skuCodes: string[]): void {
+  const skus = [...new Set(skuCodes)].slice(0, 200)
+  if (skus.length > 0) emitRealtime(skus.map(ROOMS.sku), 'stock.changed', { skus })
+}
+
+export interface PreparedEvents {
+  resolved: ResolvedEvent[]
+  /** Sorted by index; each kept raw as a dead letter by the caller. */
+  rejected: EventRejection[]
+  skuCodes: string[]
+}
+
+/** Parses and maps (alias, location, unit) raw events; touches nothing. `indexOffset` numbers rows of a long file. */
+export async function prepareEventBatch(db: Db, source: string, rawEvents: unknown[], indexOffset = 0): Promise<PreparedEvents> {
   const rejected: EventRejection[] = []
   const valid: ParsedEvent[] = []
-  input.rawEvents.forEach((raw, index) => {
-    const r = parseEvent(raw, index)
+  rawEvents.forEach((raw, i) => {
+    const r = parseEvent(raw, indexOffset + i)
     if (r.ok) valid.push(r.event)
     else rejected.push(r.rejection)
   })
@@ -118,24 +146,16 @@ export async function applyEventBatch(
     resolved.push({ ...e, skuId: sku.id, locationId, toLocationId, baseQuantity, uom })
   }
   rejected.sort((a, b) => a.index - b.index)
-
-  let accepted = 0
-  let duplicates = 0
-  if (resolved.length > 0) {
-    const r = await withDeadlockRetry(() => transaction(db, (tx) => applyResolved(tx, source, resolved, messageId, receivedAt)))
-    accepted = r.accepted
-    duplicates = r.duplicates
-    // Pages following these SKUs refetch their stock now; decisions follow from the workers.
-    if (accepted > 0) {
-      const skus = [...new Set(resolved.map((e) => catalog.sku(e.sku)!.code))].slice(0, 200)
-      emitRealtime(skus.map(ROOMS.sku), 'stock.changed', { skus })
-    }
-  }
-  if (rejected.length > 0) await recordIngestDeadLetters(db, messageId, source, rejected)
-  return { accepted, duplicates, rejected: rejected.map(({ index, code, message }) => ({ index, code, message })) }
+  return { resolved, rejected, skuCodes: resolved.map((e) => catalog.sku(e.sku)!.code) }
 }
 
-async function withDeadlockRetry<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+/** Records and applies prepared events inside the caller's transaction (the file inbox applies a whole file in one). */
+export async function applyPreparedEvents(tx: Db, source: string, prepared: PreparedEvents, messageId: string | null, receivedAt: Date): Promise<{ accepted: number; duplicates: number }> {
+  if (prepared.resolved.length === 0) return { accepted: 0, duplicates: 0 }
+  return applyResolved(tx, source, prepared.resolved, messageId, receivedAt)
+}
+
+export async function withDeadlockRetry<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
   for (let i = 1; ; i++) {
     try {
       return await fn()
