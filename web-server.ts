@@ -11,7 +11,7 @@ import { z } from 'zod'
 import { config } from './server/env'
 import { setRealtimeTransport } from './server/realtime/publisher'
 
-const Subscribe = z.object({ rooms: z.array(z.string().regex(/^(dashboard|dead-letters|kpis|sku:[A-Za-z0-9._-]{1,64}|channel:[a-z0-9-]{1,40})$/)).max(50) })
+const Subscribe = z.object({ rooms: z.array(z.string().regex(/^(dashboard|dead-letters|kpis|findings|sku:[A-Za-z0-9._-]{1,64}|channel:[a-z0-9-]{1,40})$/)).max(50) })
 
 function parseCookies(header: string | undefined): Record<string, string> {
   const out: Record<string, string> = {}

@@ -19,6 +19,8 @@ const EnvSchema = z.object({
   STOCKTOWER_ADMIN_EMAIL: z.string().optional(),
   STOCKTOWER_ADMIN_PASSWORD: z.string().optional(),
   STOCKTOWER_INBOX_DIR: z.string().optional(),
+  STOCKTOWER_INBOX_POLL_MS: z.coerce.number().int().min(100).max(600_000).default(2000),
+  STOCKTOWER_WORKER_DEAD_AFTER_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
   STOCKTOWER_DEMO_SKUS: z.coerce.number().int().min(10).max(200_000).default(2000),
   STOCKTOWER_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   STOCKTOWER_METRICS_OPEN_PRIVATE: onOff.default('off'),
@@ -43,6 +45,10 @@ export interface Config {
   adminEmail: string | undefined
   adminPassword: string | undefined
   inboxDir: string
+  /** How often workers look for new files in the inbox. */
+  inboxPollMs: number
+  /** A worker silent this long is dead: its job locks are released. */
+  workerDeadAfterMs: number
   demoSkuCount: number
   workerConcurrency: number
   metricsOpenOnPrivate: boolean
@@ -76,6 +82,8 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
     adminEmail: env.STOCKTOWER_ADMIN_EMAIL,
     adminPassword: env.STOCKTOWER_ADMIN_PASSWORD,
     inboxDir: path.resolve(env.STOCKTOWER_INBOX_DIR ?? path.join(dataDir, 'inbox')),
+    inboxPollMs: env.STOCKTOWER_INBOX_POLL_MS,
+    workerDeadAfterMs: env.STOCKTOWER_WORKER_DEAD_AFTER_MS,
     demoSkuCount: env.STOCKTOWER_DEMO_SKUS,
     workerConcurrency: env.STOCKTOWER_WORKER_CONCURRENCY,
     metricsOpenOnPrivate: env.STOCKTOWER_METRICS_OPEN_PRIVATE === 'on',

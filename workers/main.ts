@@ -13,6 +13,8 @@ import { setRealtimeTransport } from '../server/realtime/publisher'
 import { quietGraphileLogger } from '../server/runtime/migrate'
 import { enqueueRecompute, enqueuePublish } from '../server/queue/enqueue'
 import { releaseStaleLocks } from '../server/queue/release-stale-locks'
+import { scanInbox } from '../server/ingest/inbox/scan-inbox'
+import fs from 'node:fs'
 
 async function main() {
   const cfg = config()
@@ -37,11 +39,11 @@ async function main() {
     }).catch((e) => console.warn('[worker] heartbeat failed:', (e as Error).message))
   }
   const sweep = async () => {
-    const released = await releaseStaleLocks(db).catch((e) => { console.warn('[worker] lock janitor failed:', (e as Error).message); return [] })
+    const released = await releaseStaleLocks(db, { deadAfterMs: cfg.workerDeadAfterMs }).catch((e) => { console.warn('[worker] lock janitor failed:', (e as Error).message); return [] })
     if (released.length) console.log(`[worker] released job locks of stopped workers: ${released.join(', ')}`)
   }
   await beat()
-  const heartbeat = setInterval(beat, 5_000)
+  const heartbeat = setInterval(beat, Math.min(5_000, Math.floor(cfg.workerDeadAfterMs / 3)))
 
   const log = (line: string) => console.log(line)
   const runner = await run({
@@ -55,7 +57,19 @@ async function main() {
   })
   await beat()
   await sweep()
-  const janitor = setInterval(() => void sweep(), 15_000)
+  const janitor = setInterval(() => void sweep(), Math.min(15_000, Math.floor(cfg.workerDeadAfterMs / 2)))
+  // File inbox: a folder per source under cfg.inboxDir; every worker scans, an atomic rename
+  // decides who claims a file.
+  fs.mkdirSync(cfg.inboxDir, { recursive: true })
+  let scanning = false
+  const scan = async () => {
+    if (scanning) return
+    scanning = true
+    try { await scanInbox(db, cfg.inboxDir, { log, orphanAfterMs: Math.max(cfg.workerDeadAfterMs * 2, 5_000) }) }
+    catch (e) { console.warn('[inbox] scan failed:', (e as Error).message) }
+    finally { scanning = false }
+  }
+  const inbox = setInterval(() => void scan(), cfg.inboxPollMs)
   // Resume whatever was pending when the last process stopped (jobs survive restarts; this only
   // nudges channels whose publish job was lost with an older queue schema).
   await enqueueRecompute(db)
@@ -68,6 +82,7 @@ async function main() {
     stopping = true
     clearInterval(heartbeat)
     clearInterval(janitor)
+    clearInterval(inbox)
     await runner.stop().catch(() => {})
     await db.workerHeartbeat.delete({ where: { id } }).catch(() => {})
     await db.$disconnect().catch(() => {})

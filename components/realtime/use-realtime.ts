@@ -8,7 +8,7 @@ import { useEffect, useRef, useSyncExternalStore } from 'react'
 import { io, type Socket } from 'socket.io-client'
 import { z } from 'zod'
 
-export type RealtimeEventName = 'listings.changed' | 'stock.changed' | 'channel.updated' | 'dead-letters.changed' | 'kpis.changed'
+export type RealtimeEventName = 'listings.changed' | 'stock.changed' | 'channel.updated' | 'dead-letters.changed' | 'kpis.changed' | 'findings.changed'
 
 const ListingsChanged = z.object({ skus: z.array(z.string()), channels: z.array(z.string()) })
 const AnyPayload = z.record(z.string(), z.unknown())
@@ -18,6 +18,7 @@ const PAYLOADS: Record<RealtimeEventName, z.ZodType> = {
   'channel.updated': z.object({ channel: z.string() }),
   'dead-letters.changed': z.object({ kind: z.enum(['ingest', 'publish']) }),
   'kpis.changed': AnyPayload,
+  'findings.changed': z.object({ kind: z.string() }),
 }
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting'

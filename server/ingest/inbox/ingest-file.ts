@@ -1,0 +1,191 @@
+// The `ingest-file` job: one dropped file, already stored raw, through the same use case as the
+// API. An events file (CSV, NDJSON, EDI 846) applies in ONE transaction: every valid row is
+// recorded and applied with per-row rejections kept as dead letters, or (the file as a whole is
+// unreadable, or the worker dies) nothing is. Idempotency keys make a re-run after a crash a no-op
+// for what was already committed. A snapshot file goes to the reconciliation stage instead.
+import path from 'node:path'
+import type { PrismaClient } from '@prisma/client'
+import { transaction } from '../../db'
+import { readRaw } from '../raw-store'
+import { CsvSyntaxError } from '../formats/csv'
+import { readEventCsvRows } from '../formats/event-rows'
+import { readNdjson } from '../formats/ndjson'
+import { Edi846SyntaxError, parseEdi846 } from '../formats/edi846'
+import { MAX_EVENTS_PER_BATCH } from '../event.schema'
+import { applyPreparedEvents, emitStockChanged, prepareEventBatch, withDeadlockRetry } from '../ingest-events'
+import { recordIngestDeadLetters } from '../dead-letters.repository'
+import { processSnapshot, snapshotForMessage } from '../../reconciliation/snapshots'
+import { emitRealtime, ROOMS } from '../../realtime/publisher'
+import { claimedName, fileKind, settleFile, snapshotModeFromName } from './inbox-files'
+
+export interface IngestFileResult {
+  outcome: 'processed' | 'failed' | 'already-done' | 'missing'
+  kind?: 'events' | 'snapshot'
+  accepted?: number
+  duplicates?: number
+  rejected?: number
+  snapshotId?: string
+  error?: string
+  movedTo?: string | null
+}
+
+/** A reason the whole file is refused (nothing applied). */
+class FileRefused extends Error {}
+
+/** One row of a file; `unit` says how its position is named in reports (EDI counts segments). */
+interface Row { line: number; unit?: 'line' | 'segment'; event?: Record<string, unknown>; error?: string; code?: string }
+
+const FINISHED = new Set(['processed', 'partially_rejected', 'rejected'])
+
+export async function ingestFile(db: PrismaClient, messageId: string, opts: { inboxDir: string; maxFileEvents?: number }): Promise<IngestFileResult> {
+  const msg = await db.inboundMessage.findUnique({ where: { id: messageId } })
+  if (!msg || !msg.fileName) return { outcome: 'missing' }
+  const sourceDir = path.join(opts.inboxDir, msg.source)
+  const claimed = claimedName(msg.id, msg.fileName)
+  if (FINISHED.has(msg.status)) {
+    // Committed before a crash, not yet moved: move it now.
+    const movedTo = settleFile(sourceDir, claimed, msg.status === 'rejected' ? 'failed' : 'processed', msg.error)
+    return { outcome: 'already-done', movedTo }
+  }
+  if (msg.status === 'storing') throw new Error(`File ${msg.fileName} is still being stored; retrying.`)
+
+  const kind = fileKind(msg.fileName)
+  if (kind === 'unsupported') return refuse(db, msg.id, sourceDir, claimed, `${msg.fileName}: unsupported file type. Drop .csv or .ndjson (events or snapshots) or .edi/.x12/.846 (EDI X12 846).`)
+  if (msg.chunks === 0 && msg.body === '') return refuse(db, msg.id, sourceDir, claimed, `${msg.fileName}: the file is empty.`)
+
+  if (kind !== 'edi846' && (await looksLikeSnapshot(db, msg.id, kind))) {
+    const snapshotId = await snapshotForMessage(db, { source: msg.source, mode: snapshotModeFromName(msg.fileName), format: kind, messageId: msg.id, fileName: msg.fileName })
+    const r = await processSnapshot(db, snapshotId)
+    if (r.status === 'failed') {
+      const s = await db.snapshot.findUnique({ where: { id: snapshotId }, select: { error: true } })
+      return { ...(await refuse(db, msg.id, sourceDir, claimed, `${msg.fileName}: ${s?.error ?? 'the snapshot could not be read.'}`)), kind: 'snapshot', snapshotId }
+    }
+    const errorText = r.rejectedRows > 0 ? await deadLetterReport(db, msg.id, msg.fileName) : null
+    await db.inboundMessage.update({ where: { id: msg.id }, data: { status: r.rejectedRows > 0 ? 'partially_rejected' : 'processed', rejected: r.rejectedRows, error: null } })
+    const movedTo = settleFile(sourceDir, claimed, 'processed', errorText)
+    return { outcome: 'processed', kind: 'snapshot', snapshotId, rejected: r.rejectedRows, movedTo }
+  }
+
+  // Events: the whole file in one transaction.
+  const receivedAt = msg.receivedAt
+  let summary: { accepted: number; duplicates: number; rejected: Array<{ line: number; code: string; message: string }>; skuCodes: string[] }
+  try {
+    summary = await withDeadlockRetry(() => transaction(db, async (tx) => {
+      let accepted = 0, duplicates = 0, offset = 0, total = 0
+      const rejected: Array<{ index: number; code: string; message: string; raw: unknown; sku?: string | null }> = []
+      const skuCodes: string[] = []
+      let chunk: Row[] = []
+      const apply = async () => {
+        if (chunk.length === 0) return
+        const good = chunk.filter((r) => r.event)
+        for (const r of chunk) if (!r.event) rejected.push({ index: r.line, code: r.code ?? 'INVALID_ROW', message: withPosition(r, r.error ?? 'unreadable.'), raw: null })
+        const prepared = await prepareEventBatch(tx, msg.source, good.map((r) => r.event), offset)
+        // prepareEventBatch numbers events from `offset`; report them by file line.
+        for (const rj of prepared.rejected) {
+          const row = good[rj.index - offset]
+          rejected.push({ ...rj, index: row.line, message: withPosition(row, rj.message) })
+        }
+        const r = await applyPreparedEvents(tx, msg.source, prepared, msg.id, receivedAt)
+        accepted += r.accepted
+        duplicates += r.duplicates
+        skuCodes.push(...prepared.skuCodes)
+        offset += good.length
+        chunk = []
+      }
+      for await (const row of fileRows(tx, msg.id, kind)) {
+        if (++total > (opts.maxFileEvents ?? 1_000_000)) throw new FileRefused(`more than ${opts.maxFileEvents ?? 1_000_000} events in one file; split it.`)
+        chunk.push(row)
+        if (chunk.length >= MAX_EVENTS_PER_BATCH) await apply()
+      }
+      await apply()
+      if (total === 0) throw new FileRefused('the file holds no events.')
+      rejected.sort((a, b) => a.index - b.index)
+      await recordIngestDeadLetters(tx, msg.id, msg.source, rejected)
+      const status = rejected.length === 0 ? 'processed' : accepted + duplicates === 0 ? 'rejected' : 'partially_rejected'
+      // The message keeps a short summary; the .error.txt beside the file lists every rejected row.
+      const errorText = rejected.length === 0 ? null : `${rejected.length} row(s) rejected; first: ${rejected.slice(0, 20).map((r) => reportLine({ line: r.index, code: r.code, message: r.message })).join(' | ')}`
+      await tx.inboundMessage.update({ where: { id: msg.id }, data: { status, accepted, duplicates, rejected: rejected.length, error: errorText } })
+      return { accepted, duplicates, rejected: rejected.map((r) => ({ line: r.index, code: r.code, message: r.message })), skuCodes }
+    }, { timeoutMs: 15 * 60_000 }))
+  } catch (e) {
+    if (e instanceof FileRefused || e instanceof CsvSyntaxError) return refuse(db, msg.id, sourceDir, claimed, `${msg.fileName}: ${e.message}`)
+    throw e // transient (database): the job retries; nothing of this file was committed
+  }
+  if (summary.accepted > 0) emitStockChanged(summary.skuCodes)
+  if (summary.rejected.length > 0) emitRealtime([ROOMS.deadLetters, ROOMS.dashboard], 'dead-letters.changed', { kind: 'ingest' })
+  const allRejected = summary.accepted + summary.duplicates === 0
+  const report = summary.rejected.length === 0 ? null
+    : `${msg.fileName}: ${summary.rejected.length} row(s) rejected${allRejected ? ' (none applied)' : `; ${summary.accepted} applied, ${summary.duplicates} duplicate(s)`}\n` +
+      summary.rejected.map((r) => reportLine(r)).join('\n')
+  const movedTo = settleFile(sourceDir, claimed, allRejected ? 'failed' : 'processed', report)
+  return { outcome: allRejected ? 'failed' : 'processed', kind: 'events', accepted: summary.accepted, duplicates: summary.duplicates, rejected: summary.rejected.length, movedTo }
+}
+
+/** "line 12: ..." (or "segment 9: ..." for EDI), once, whatever the parser already said. */
+function withPosition(row: Row, message: string): string {
+  const bare = message.replace(/^(?:line|segment) \d+: /, '')
+  return `${row.unit ?? 'line'} ${row.line}: ${bare}`
+}
+
+/** "line 12: UNKNOWN_SKU: Unknown SKU ..." for the .error.txt. */
+function reportLine(r: { line: number; code: string; message: string }): string {
+  const m = /^((?:line|segment) \d+): ([\s\S]*)$/.exec(r.message)
+  return m ? `${m[1]}: ${r.code}: ${m[2]}` : `line ${r.line}: ${r.code}: ${r.message}`
+}
+
+async function* fileRows(db: Parameters<typeof readRaw>[0], messageId: string, kind: 'csv' | 'ndjson' | 'edi846'): AsyncGenerator<Row> {
+  const raw = readRaw(db, messageId)
+  if (kind === 'csv') {
+    for await (const r of readEventCsvRows(raw)) yield r.error !== undefined ? { line: r.line, error: r.error } : { line: r.line, event: r.event }
+    return
+  }
+  if (kind === 'ndjson') {
+    for await (const r of readNdjson(raw)) {
+      if (r.error !== undefined) yield { line: r.line, error: r.error, code: 'INVALID_JSON' }
+      else if (typeof r.value !== 'object' || r.value === null || Array.isArray(r.value)) yield { line: r.line, error: `line ${r.line}: expected one JSON object per line.` }
+      else yield { line: r.line, event: r.value as Record<string, unknown> }
+    }
+    return
+  }
+  // EDI files are small (one advice per file); read it whole.
+  let text = ''
+  for await (const part of raw) text += part
+  let parsed: ReturnType<typeof parseEdi846>
+  try { parsed = parseEdi846(text) } catch (e) {
+    if (e instanceof Edi846SyntaxError) throw new FileRefused(e.message)
+    throw e
+  }
+  if (parsed.isTest) throw new FileRefused(`interchange ${parsed.interchangeControl} is marked as a test (ISA15 = T); test interchanges are not applied to stock.`)
+  if (parsed.events.length === 0 && parsed.errors.length > 0) throw new FileRefused(parsed.errors.slice(0, 20).map((e) => `segment ${e.segmentIndex}: ${e.code}: ${e.message}`).join('; '))
+  for (const e of parsed.errors) yield { line: e.segmentIndex, unit: 'segment', error: `${e.message} (${e.segment})`, code: e.code }
+  for (const e of parsed.events) yield { line: e.segmentIndex, unit: 'segment', event: { ...e.event } }
+}
+
+/** A CSV whose header has on_hand, or NDJSON whose first object has on_hand/onHand and no type, is a snapshot. */
+async function looksLikeSnapshot(db: PrismaClient, messageId: string, kind: 'csv' | 'ndjson'): Promise<boolean> {
+  let head = ''
+  for await (const part of readRaw(db, messageId)) { head += part; if (head.includes('\n') || head.length > 65536) break }
+  const firstLine = head.replace(/^\uFEFF/, '').split(/\r?\n/).find((l) => l.trim() !== '') ?? ''
+  if (kind === 'csv') {
+    const cols = firstLine.toLowerCase().split(',').map((c) => c.trim().replace(/^"|"$/g, ''))
+    return cols.includes('on_hand') && !cols.includes('type')
+  }
+  try {
+    const v = JSON.parse(firstLine) as Record<string, unknown>
+    return typeof v === 'object' && v !== null && ('on_hand' in v || 'onHand' in v) && !('type' in v)
+  } catch { return false }
+}
+
+async function refuse(db: PrismaClient, messageId: string, sourceDir: string, claimed: string, reason: string): Promise<IngestFileResult> {
+  await db.inboundMessage.update({ where: { id: messageId }, data: { status: 'rejected', error: reason } })
+  const m = await db.inboundMessage.findUnique({ where: { id: messageId }, select: { source: true } })
+  await recordIngestDeadLetters(db, messageId, m?.source ?? null, [{ index: -1, code: 'FILE_REFUSED', message: reason, raw: null }])
+  emitRealtime([ROOMS.deadLetters, ROOMS.dashboard], 'dead-letters.changed', { kind: 'ingest' })
+  const movedTo = settleFile(sourceDir, claimed, 'failed', `${reason}\nNothing from this file was applied.`)
+  return { outcome: 'failed', error: reason, movedTo }
+}
+
+async function deadLetterReport(db: PrismaClient, messageId: string, fileName: string): Promise<string> {
+  const rows = await db.deadLetter.findMany({ where: { inboundMessageId: messageId }, orderBy: { firstSeenAt: 'asc' }, take: 10_000, select: { code: true, reason: true } })
+  return `${fileName}: ${rows.length} row(s) rejected\n` + rows.map((r) => `${r.code}: ${r.reason}`).join('\n')
+}

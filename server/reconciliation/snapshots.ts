@@ -1,0 +1,230 @@
+// Snapshots from a system of record (CONTRACT.md "Snapshots"): the upload is stored raw as it
+// streams in (chunked, flat memory), then a worker reads it back row by row, stages resolved rows
+// in batches, and compares them with positions in one SQL statement. Progress (processedRows) is
+// visible while it runs. A row that cannot be read (bad number, unknown SKU or location) is kept
+// as an ingest dead letter naming its line; the rest is compared.
+import type { Db } from '../db'
+import { transaction } from '../db'
+import type { PrismaClient } from '@prisma/client'
+import { NotFoundError, ValidationError } from '../errors'
+import { enqueue } from '../queue/enqueue'
+import { readRaw, storeRawStream } from '../ingest/raw-store'
+import { readCsvRows, CsvSyntaxError } from '../ingest/formats/csv'
+import { readNdjson } from '../ingest/formats/ndjson'
+import { parseSnapshotRow, SNAPSHOT_CSV_ALLOWED_COLUMNS, SNAPSHOT_CSV_REQUIRED_COLUMNS } from '../ingest/formats/snapshot-rows'
+import { resolveCatalog } from '../ingest/resolve-catalog'
+import { recordIngestDeadLetters } from '../ingest/dead-letters.repository'
+import { emitRealtime, ROOMS } from '../realtime/publisher'
+
+export const PROCESS_SNAPSHOT_TASK = 'process-snapshot'
+export type SnapshotMode = 'full' | 'partial'
+export type SnapshotFormat = 'csv' | 'ndjson'
+const STAGE_BATCH = 5000
+const FIELDS = ['onHand', 'quarantined', 'damaged', 'allocated'] as const
+
+export function snapshotFormat(contentType: string | null | undefined): SnapshotFormat {
+  const ct = (contentType ?? '').split(';')[0].trim().toLowerCase()
+  if (ct === 'text/csv') return 'csv'
+  if (ct === 'application/x-ndjson' || ct === 'application/ndjson') return 'ndjson'
+  throw new ValidationError('Send the snapshot as text/csv or application/x-ndjson.', undefined, 'UNSUPPORTED_MEDIA_TYPE')
+}
+
+export function snapshotMode(raw: string | null | undefined): SnapshotMode {
+  if (!raw || raw === 'full') return 'full'
+  if (raw === 'partial') return 'partial'
+  throw new ValidationError('"mode" must be full or partial.', undefined, 'INVALID_MODE')
+}
+
+/** Stores the upload and queues its comparison. Returns as soon as the raw text is stored. */
+export async function receiveSnapshot(db: PrismaClient, input: {
+  source: string; mode: SnapshotMode; format: SnapshotFormat; body: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>; transport?: 'http' | 'file'; fileName?: string | null
+}): Promise<{ snapshotId: string; rows: number }> {
+  const stored = await storeRawStream(db, { source: input.source, kind: 'snapshot', transport: input.transport ?? 'http', contentType: input.format === 'csv' ? 'text/csv' : 'application/x-ndjson', fileName: input.fileName }, input.body)
+  const rows = Math.max(0, stored.lines - (input.format === 'csv' ? 1 : 0))
+  const snapshot = await transaction(db, async (tx) => {
+    const s = await tx.snapshot.create({ data: { source: input.source, mode: input.mode, format: input.format, rows, messageId: stored.messageId, fileName: input.fileName ?? null }, select: { id: true } })
+    await enqueue(tx, PROCESS_SNAPSHOT_TASK, { snapshotId: s.id }, { jobKey: `snapshot:${s.id}`, queueName: 'snapshots', maxAttempts: 5 })
+    return s
+  })
+  return { snapshotId: snapshot.id, rows }
+}
+
+interface StagedRow { line: number; skuId: string; locationId: string; onHand: number | null; quarantined: number | null; damaged: number | null; allocated: number | null }
+
+/**
+ * Reads the stored upload, stages rows and compares. Safe to run again after a crash: it starts
+ * over from the raw text, replacing what an interrupted run staged.
+ */
+export async function processSnapshot(db: PrismaClient, snapshotId: string, opts: { onProgress?: (processed: number) => void } = {}): Promise<{ status: string; findings: number; rejectedRows: number }> {
+  const snap = await db.snapshot.findUnique({ where: { id: snapshotId } })
+  if (!snap) return { status: 'missing', findings: 0, rejectedRows: 0 }
+  if (snap.status !== 'running') return { status: snap.status, findings: snap.findings, rejectedRows: snap.rejectedRows }
+  if (!snap.messageId) return fail(db, snapshotId, 'The snapshot has no stored upload.')
+  await db.$executeRawUnsafe(`DELETE FROM "SnapshotRow" WHERE "snapshotId" = $1::uuid`, snapshotId)
+  await db.$executeRawUnsafe(`DELETE FROM "DeadLetter" WHERE "inboundMessageId" = $1::uuid AND kind = 'ingest'`, snap.messageId)
+  await db.snapshot.update({ where: { id: snapshotId }, data: { processedRows: 0, rejectedRows: 0 } })
+
+  let processed = 0
+  let rejectedRows = 0
+  let batch: Array<{ line: number; values: Record<string, unknown> } | { line: number; error: string }> = []
+  const flush = async () => {
+    if (batch.length === 0) return
+    const r = await stageBatch(db, snap.source, snapshotId, snap.messageId!, batch)
+    rejectedRows += r.rejected
+    processed += batch.length
+    batch = []
+    await db.snapshot.update({ where: { id: snapshotId }, data: { processedRows: processed, rejectedRows } })
+    opts.onProgress?.(processed)
+  }
+  try {
+    const raw = readRaw(db, snap.messageId)
+    if (snap.format === 'csv') {
+      for await (const row of readCsvRows(raw, { required: [...SNAPSHOT_CSV_REQUIRED_COLUMNS], allowed: [...SNAPSHOT_CSV_ALLOWED_COLUMNS] })) {
+        batch.push({ line: row.line, values: row.values })
+        if (batch.length >= STAGE_BATCH) await flush()
+      }
+    } else {
+      for await (const item of readNdjson(raw)) {
+        if (item.error !== undefined) batch.push({ line: item.line, error: item.error })
+        else if (typeof item.value !== 'object' || item.value === null || Array.isArray(item.value)) batch.push({ line: item.line, error: `line ${item.line}: expected a JSON object.` })
+        else batch.push({ line: item.line, values: item.value as Record<string, unknown> })
+        if (batch.length >= STAGE_BATCH) await flush()
+      }
+    }
+    await flush()
+  } catch (e) {
+    // The file itself is unreadable (no header, a quote never closed): nothing to compare.
+    if (e instanceof CsvSyntaxError) return fail(db, snapshotId, `The file cannot be read: ${e.message}`)
+    return fail(db, snapshotId, `Reading the snapshot failed: ${(e as Error).message}`)
+  }
+
+  const findings = await transaction(db, (tx) => compareSnapshot(tx, snapshotId, snap.mode as SnapshotMode))
+  await db.snapshot.update({ where: { id: snapshotId }, data: { status: 'completed', findings, rows: processed, processedRows: processed, rejectedRows, completedAt: new Date() } })
+  await db.$executeRawUnsafe(`DELETE FROM "SnapshotRow" WHERE "snapshotId" = $1::uuid`, snapshotId)
+  emitRealtime([ROOMS.dashboard, ROOMS.findings], 'findings.changed', { kind: 'variance' })
+  return { status: 'completed', findings, rejectedRows }
+}
+
+async function fail(db: Db, snapshotId: string, error: string) {
+  await db.snapshot.update({ where: { id: snapshotId }, data: { status: 'failed', error, completedAt: new Date() } })
+  return { status: 'failed', findings: 0, rejectedRows: 0 }
+}
+
+async function stageBatch(db: PrismaClient, source: string, snapshotId: string, messageId: string,
+  batch: Array<{ line: number; values: Record<string, unknown> } | { line: number; error: string }>): Promise<{ rejected: number }> {
+  const rejections: Array<{ index: number; code: string; message: string; raw: unknown; sku?: string | null }> = []
+  const parsed: Array<{ line: number; raw: unknown; row: { sku: string; location: string; onHand?: number; quarantined?: number; damaged?: number; allocated?: number } }> = []
+  for (const b of batch) {
+    if ('error' in b) { rejections.push({ index: b.line, code: 'INVALID_ROW', message: `Snapshot ${b.error}`, raw: null }); continue }
+    const r = parseSnapshotRow(b.values, b.line)
+    if (!r.ok) rejections.push({ index: b.line, code: r.code, message: `Snapshot ${r.message}`, raw: b.values })
+    else parsed.push({ line: b.line, raw: b.values, row: r.row })
+  }
+  const catalog = await resolveCatalog(db, source, parsed.map((p) => p.row.sku), parsed.map((p) => p.row.location))
+  const staged: StagedRow[] = []
+  for (const p of parsed) {
+    const sku = catalog.sku(p.row.sku)
+    if (!sku) { rejections.push({ index: p.line, code: 'UNKNOWN_SKU', message: `Snapshot line ${p.line}: unknown SKU "${p.row.sku}" for source "${source}": add the SKU or an alias.`, raw: p.raw, sku: p.row.sku }); continue }
+    const locationId = catalog.location(p.row.location)
+    if (!locationId) { rejections.push({ index: p.line, code: 'UNKNOWN_LOCATION', message: `Snapshot line ${p.line}: unknown location "${p.row.location}" for source "${source}".`, raw: p.raw, sku: p.row.sku }); continue }
+    staged.push({ line: p.line, skuId: sku.id, locationId, onHand: p.row.onHand ?? null, quarantined: p.row.quarantined ?? null, damaged: p.row.damaged ?? null, allocated: p.row.allocated ?? null })
+  }
+  if (staged.length > 0) {
+    await db.$executeRawUnsafe(
+      `INSERT INTO "SnapshotRow"("snapshotId", line, "skuId", "locationId", "onHand", quarantined, damaged, allocated)
+       SELECT $1::uuid, * FROM unnest($2::int[], $3::uuid[], $4::uuid[], $5::int[], $6::int[], $7::int[], $8::int[])`,
+      snapshotId, staged.map((s) => s.line), staged.map((s) => s.skuId), staged.map((s) => s.locationId),
+      staged.map((s) => s.onHand), staged.map((s) => s.quarantined), staged.map((s) => s.damaged), staged.map((s) => s.allocated))
+  }
+  if (rejections.length > 0) await recordIngestDeadLetters(db, messageId, source, rejections.sort((a, b) => a.index - b.index))
+  return { rejected: rejections.length }
+}
+
+/**
+ * One finding per SKU x location x field that differs. Full mode: at every location the snapshot
+ * mentions, a position it leaves out is expected to have zero on hand. The last line wins when a
+ * SKU x location appears twice. Open variance findings from older snapshots for what this one
+ * compared are resolved as superseded.
+ */
+async function compareSnapshot(tx: Db, snapshotId: string, mode: SnapshotMode): Promise<number> {
+  await tx.$executeRawUnsafe(
+    `WITH rows AS (
+       SELECT DISTINCT ON ("skuId", "locationId") * FROM "SnapshotRow" WHERE "snapshotId" = $1::uuid ORDER BY "skuId", "locationId", line DESC
+     ), locs AS (SELECT DISTINCT "locationId" FROM rows)
+     UPDATE "Finding" f SET status = 'resolved', "resolvedAt" = now(), "updatedAt" = now(), note = 'superseded by snapshot ' || $1
+       FROM "Sku" s, "Location" l
+      WHERE f.kind = 'variance' AND f.status = 'open' AND f.sku = s.code AND f.location = l.code
+        AND (EXISTS (SELECT 1 FROM rows r WHERE r."skuId" = s.id AND r."locationId" = l.id)
+             OR ($2 = 'full' AND EXISTS (SELECT 1 FROM locs WHERE locs."locationId" = l.id)))`,
+    snapshotId, mode)
+  const inserted = await tx.$queryRawUnsafe<Array<{ n: number }>>(
+    `WITH rows AS (
+       SELECT DISTINCT ON ("skuId", "locationId") * FROM "SnapshotRow" WHERE "snapshotId" = $1::uuid ORDER BY "skuId", "locationId", line DESC
+     ), locs AS (SELECT DISTINCT "locationId" FROM rows),
+     cmp AS (
+       SELECT r."skuId", r."locationId", r."onHand" AS e_oh, r.quarantined AS e_qu, r.damaged AS e_dm, r.allocated AS e_al,
+              COALESCE(p."onHand", 0) AS a_oh, COALESCE(p.quarantined, 0) AS a_qu, COALESCE(p.damaged, 0) AS a_dm, COALESCE(p.allocated, 0) AS a_al
+         FROM rows r LEFT JOIN "Position" p ON p."skuId" = r."skuId" AND p."locationId" = r."locationId"
+       UNION ALL
+       SELECT p."skuId", p."locationId", 0, NULL, NULL, NULL, p."onHand", p.quarantined, p.damaged, p.allocated
+         FROM "Position" p JOIN locs ON locs."locationId" = p."locationId"
+        WHERE $2 = 'full' AND NOT EXISTS (SELECT 1 FROM rows r WHERE r."skuId" = p."skuId" AND r."locationId" = p."locationId")
+     ), diff AS (
+       SELECT c."skuId", c."locationId", v.field, v.e, v.a
+         FROM cmp c, LATERAL (VALUES ('onHand', c.e_oh, c.a_oh), ('quarantined', c.e_qu, c.a_qu), ('damaged', c.e_dm, c.a_dm), ('allocated', c.e_al, c.a_al)) AS v(field, e, a)
+        WHERE v.e IS NOT NULL AND v.e <> v.a
+     ), ins AS (
+       INSERT INTO "Finding"(id, kind, sku, location, cause, field, expected, actual, variance, "snapshotId", details, "dedupeKey")
+       SELECT gen_random_uuid(), 'variance', s.code, l.code,
+              'Snapshot says ' || d.field || ' ' || d.e || ', Stocktower has ' || d.a || ' (variance ' || CASE WHEN d.e - d.a > 0 THEN '+' ELSE '' END || (d.e - d.a) || ')',
+              d.field, d.e, d.a, d.e - d.a, $1::uuid, jsonb_build_object('mode', $2::text), 'variance:' || s.code || ':' || l.code || ':' || d.field
+         FROM diff d JOIN "Sku" s ON s.id = d."skuId" JOIN "Location" l ON l.id = d."locationId"
+       RETURNING 1
+     )
+     SELECT count(*)::int AS n FROM ins`,
+    snapshotId, mode)
+  return inserted[0]?.n ?? 0
+}
+
+export interface SnapshotView {
+  snapshotId: string; status: string; mode: string; format: string; source: string; rows: number; processedRows: number; rejectedRows: number
+  findingsCount: number; error: string | null; startedAt: string; completedAt: string | null
+  findings: Array<{ sku: string | null; location: string | null; field: string | null; expected: number | null; actual: number | null; variance: number | null }>
+  nextCursor: string | null
+}
+
+/** GET /api/v1/snapshots/{id}: progress and a page of findings (ordered by SKU, location, field). */
+export async function getSnapshot(db: Db, snapshotId: string, page: { cursor?: string | null; limit: number }): Promise<SnapshotView> {
+  const s = await db.snapshot.findUnique({ where: { id: snapshotId } })
+  if (!s) throw new NotFoundError(`No snapshot ${snapshotId}.`)
+  const after = page.cursor ? decodeFindingCursor(page.cursor) : null
+  const rows = await db.$queryRawUnsafe<Array<{ id: string; sku: string | null; location: string | null; field: string | null; expected: number | null; actual: number | null; variance: number | null }>>(
+    `SELECT id::text, sku, location, field, expected, actual, variance FROM "Finding"
+      WHERE "snapshotId" = $1::uuid AND ($2::text IS NULL OR (sku, location, field, id::text) > ($2, $3, $4, $5))
+      ORDER BY sku, location, field, id::text LIMIT $6`,
+    snapshotId, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, after?.[3] ?? null, page.limit + 1)
+  const items = rows.slice(0, page.limit)
+  const last = items[items.length - 1]
+  return {
+    snapshotId: s.id, status: s.status, mode: s.mode, format: s.format, source: s.source, rows: s.rows, processedRows: s.processedRows,
+    rejectedRows: s.rejectedRows, findingsCount: s.findings, error: s.error, startedAt: s.startedAt.toISOString(), completedAt: s.completedAt?.toISOString() ?? null,
+    findings: items.map(({ id: _id, ...f }) => f),
+    nextCursor: rows.length > page.limit && last ? Buffer.from(JSON.stringify([last.sku, last.location, last.field, last.id])).toString('base64url') : null,
+  }
+}
+
+function decodeFindingCursor(raw: string): [string, string, string, string] {
+  try {
+    const v = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown
+    if (Array.isArray(v) && v.length === 4 && v.every((x) => typeof x === 'string')) return v as [string, string, string, string]
+  } catch { /* fall through */ }
+  throw new ValidationError('The cursor is not valid: pass back the nextCursor of a previous page.', undefined, 'INVALID_CURSOR')
+}
+
+/** A snapshot read from an already stored raw message (a file drop); the caller runs processSnapshot. */
+export async function snapshotForMessage(db: Db, input: { source: string; mode: SnapshotMode; format: SnapshotFormat; messageId: string; fileName: string | null }): Promise<string> {
+  const existing = await db.snapshot.findFirst({ where: { messageId: input.messageId }, select: { id: true } })
+  if (existing) return existing.id
+  const s = await db.snapshot.create({ data: { source: input.source, mode: input.mode, format: input.format, messageId: input.messageId, fileName: input.fileName }, select: { id: true } })
+  return s.id
+}
