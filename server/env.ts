@@ -20,6 +20,7 @@ const EnvSchema = z.object({
   STOCKTOWER_ADMIN_PASSWORD: z.string().optional(),
   STOCKTOWER_INBOX_DIR: z.string().optional(),
   STOCKTOWER_INBOX_POLL_MS: z.coerce.number().int().min(100).max(600_000).default(2000),
+  STOCKTOWER_RESERVATION_MAX_AGE_HOURS: z.coerce.number().positive().max(24 * 365).default(72),
   STOCKTOWER_WORKER_DEAD_AFTER_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
   STOCKTOWER_DEMO_SKUS: z.coerce.number().int().min(10).max(200_000).default(2000),
   STOCKTOWER_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
@@ -47,6 +48,8 @@ export interface Config {
   inboxDir: string
   /** How often workers look for new files in the inbox. */
   inboxPollMs: number
+  /** A channel reservation open longer than this is flagged (channels may override). */
+  reservationMaxAgeHours: number
   /** A worker silent this long is dead: its job locks are released. */
   workerDeadAfterMs: number
   demoSkuCount: number
@@ -84,6 +87,7 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
     inboxDir: path.resolve(env.STOCKTOWER_INBOX_DIR ?? path.join(dataDir, 'inbox')),
     inboxPollMs: env.STOCKTOWER_INBOX_POLL_MS,
     workerDeadAfterMs: env.STOCKTOWER_WORKER_DEAD_AFTER_MS,
+    reservationMaxAgeHours: env.STOCKTOWER_RESERVATION_MAX_AGE_HOURS,
     demoSkuCount: env.STOCKTOWER_DEMO_SKUS,
     workerConcurrency: env.STOCKTOWER_WORKER_CONCURRENCY,
     metricsOpenOnPrivate: env.STOCKTOWER_METRICS_OPEN_PRIVATE === 'on',

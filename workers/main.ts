@@ -8,7 +8,7 @@ import pg from 'pg'
 import { postgresTransport } from '../server/realtime/postgres-emitter'
 import { prisma } from '../server/db'
 import { config } from '../server/env'
-import { taskList } from './jobs/registry'
+import { CRONTAB, taskList } from './jobs/registry'
 import { setRealtimeTransport } from '../server/realtime/publisher'
 import { quietGraphileLogger } from '../server/runtime/migrate'
 import { enqueueRecompute, enqueuePublish } from '../server/queue/enqueue'
@@ -52,6 +52,7 @@ async function main() {
     noHandleSignals: true,
     pollInterval: 1_000,
     taskList: taskList({ db, log }),
+    crontab: CRONTAB,
     logger: quietGraphileLogger(),
     events,
   })

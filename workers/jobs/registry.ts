@@ -12,6 +12,7 @@ import { PROCESS_SNAPSHOT_TASK, processSnapshot } from '../../server/reconciliat
 import { INGEST_FILE_TASK } from '../../server/ingest/inbox/scan-inbox'
 import { ingestFile } from '../../server/ingest/inbox/ingest-file'
 import { config } from '../../server/env'
+import { FLAG_AGED_RESERVATIONS_TASK, flagAgedReservations } from '../../server/reconciliation/flag-aged-reservations'
 
 export interface JobContext { db: PrismaClient; log: (line: string) => void }
 
@@ -69,7 +70,20 @@ export const JOBS = [
       return r
     },
   }),
+  job({
+    name: FLAG_AGED_RESERVATIONS_TASK,
+    payload: z.object({}).passthrough(),
+    maxAttempts: 3,
+    async handler(_p, { db }) {
+      const r = await flagAgedReservations(db, { defaultMaxAgeHours: config().reservationMaxAgeHours })
+      if (r.opened + r.resolved > 0) emitRealtime([ROOMS.dashboard, ROOMS.findings], 'findings.changed', { kind: 'aged_reservation' })
+      return r
+    },
+  }),
 ] as const
+
+/** Periodic jobs (graphile-worker crontab: one run per minute across all workers). */
+export const CRONTAB = [`* * * * * ${FLAG_AGED_RESERVATIONS_TASK} ?max=1`].join('\n')
 
 /** graphile-worker task list: parse the payload at the boundary, then call the handler. */
 export function taskList(ctx: JobContext): Record<string, (payload: unknown) => Promise<void>> {

@@ -1,0 +1,6 @@
+// POST /api/v1/catalog/location-aliases/import (scope catalog:write): CSV upsert, Content-Type: text/csv, ?dryRun=1. See docs/catalog.md.
+import { catalogImportRoute } from '../../_lib/catalog-routes'
+
+export const dynamic = 'force-dynamic'
+
+export const POST = catalogImportRoute('location-aliases')

@@ -1,0 +1,16 @@
+// Every catalogue entity the API serves, by the name used in its URL (/api/v1/catalog/<name>).
+import type { CatalogEntity, CatalogEntityName } from './catalog-plan'
+import { skuEntity } from './upsert-skus'
+import { locationEntity } from './upsert-locations'
+import { locationAliasEntity, skuAliasEntity } from './upsert-aliases'
+import { unitEntity } from './upsert-units'
+import { listingEntity } from './upsert-listings'
+
+export const CATALOG_ENTITIES: Record<CatalogEntityName, CatalogEntity<never, object>> = {
+  skus: skuEntity as never,
+  locations: locationEntity as never,
+  'sku-aliases': skuAliasEntity as never,
+  'location-aliases': locationAliasEntity as never,
+  units: unitEntity as never,
+  listings: listingEntity as never,
+}
