@@ -315,7 +315,7 @@ export function parseEdi846(input: string, options: Edi846Options = {}): Edi846R
   for (const seg of segments) {
     if (seg.index === 1) continue // the ISA, read above
     if (!/^[A-Z][A-Z0-9]{1,2}$/.test(seg.id)) {
-      error(seg, 'INVALID_SEGMENT', `"${seg.id}" is not a segment id; check the segment terminator (${JSON.stringify(terminator)}, from ISA character 106) is not used inside data.`)
+      error(seg, 'INVALID_SEGMENT', `"${shorten(seg.id)}" is not a segment id; check the segment terminator (${JSON.stringify(terminator)}, from ISA character 106) is not used inside data.`, `segment ${seg.index}`)
       if (tx) tx.segmentCount++
       continue
     }

@@ -123,7 +123,7 @@ export async function ingestFile(db: PrismaClient, messageId: string, opts: { in
 
 /** "line 12: ..." (or "segment 9: ..." for EDI), once, whatever the parser already said. */
 function withPosition(row: Row, message: string): string {
-  const bare = message.replace(/^(?:line|segment) \d+: /, '')
+  const bare = message.replace(/^(?:line|segment) \d+(?: \([^)]*\))?: /, '')
   return `${row.unit ?? 'line'} ${row.line}: ${bare}`
 }
 
@@ -156,8 +156,8 @@ async function* fileRows(db: Parameters<typeof readRaw>[0], messageId: string, k
     throw e
   }
   if (parsed.isTest) throw new FileRefused(`interchange ${parsed.interchangeControl} is marked as a test (ISA15 = T); test interchanges are not applied to stock.`)
-  if (parsed.events.length === 0 && parsed.errors.length > 0) throw new FileRefused(parsed.errors.slice(0, 20).map((e) => `segment ${e.segmentIndex}: ${e.code}: ${e.message}`).join('; '))
-  for (const e of parsed.errors) yield { line: e.segmentIndex, unit: 'segment', error: `${e.message} (${e.segment})`, code: e.code }
+  if (parsed.events.length === 0 && parsed.errors.length > 0) throw new FileRefused(parsed.errors.slice(0, 20).map((e) => `${e.code}: ${e.message}`).join('; '))
+  for (const e of parsed.errors) yield { line: e.segmentIndex, unit: 'segment', error: e.message, code: e.code }
   for (const e of parsed.events) yield { line: e.segmentIndex, unit: 'segment', event: { ...e.event } }
 }
 

@@ -1,0 +1,68 @@
+// Replays rejected inventory events after an operator fixed their cause (added the SKU alias, the
+// location, the unit): each is run again through the same parse-map-apply path as the API, with
+// its original source and idempotency key, so a replay can never apply an event twice. Replayed
+// ones close; ones still refused stay open with the new reason. The caller decides who may replay
+// (four-eyes approval wraps this use case in the UI).
+import type { PrismaClient } from '@prisma/client'
+import { transaction } from '../db'
+import { recordAudit, type Actor } from '../audit/record-audit'
+import { applyPreparedEvents, emitStockChanged, prepareEventBatch, withDeadlockRetry } from '../ingest/ingest-events'
+import { emitRealtime, ROOMS } from '../realtime/publisher'
+
+export interface ReplayIngestResult {
+  replayed: Array<{ id: string; outcome: 'applied' | 'duplicate' }>
+  stillRejected: Array<{ id: string; code: string; reason: string }>
+  notReplayable: Array<{ id: string; reason: string }>
+}
+
+export async function replayIngestDeadLetters(db: PrismaClient, ids: string[], actor: Actor): Promise<ReplayIngestResult> {
+  const result: ReplayIngestResult = { replayed: [], stillRejected: [], notReplayable: [] }
+  const letters = await db.deadLetter.findMany({ where: { id: { in: ids } }, orderBy: [{ firstSeenAt: 'asc' }, { id: 'asc' }] })
+  for (const id of ids) if (!letters.some((l) => l.id === id)) result.notReplayable.push({ id, reason: 'no such dead letter' })
+  const bySource = new Map<string, Array<{ id: string; event: Record<string, unknown> }>>()
+  for (const l of letters) {
+    const event = (l.payload as { event?: unknown } | null)?.event
+    if (l.kind !== 'ingest') { result.notReplayable.push({ id: l.id, reason: 'not an ingest dead letter' }); continue }
+    if (l.status !== 'open') { result.notReplayable.push({ id: l.id, reason: `already ${l.status}` }); continue }
+    if (!l.source || l.source.startsWith('channel:') || typeof event !== 'object' || event === null || !('type' in event)) {
+      result.notReplayable.push({ id: l.id, reason: 'not a single inventory event (a whole body, an order or a snapshot row): send it again from its source' })
+      continue
+    }
+    const list = bySource.get(l.source) ?? []
+    list.push({ id: l.id, event: event as Record<string, unknown> })
+    bySource.set(l.source, list)
+  }
+
+  const now = new Date()
+  for (const [source, items] of bySource) {
+    const prepared = await prepareEventBatch(db, source, items.map((i) => i.event))
+    const refused = new Map(prepared.rejected.map((r) => [r.index, r]))
+    const applied = await withDeadlockRetry(() => transaction(db, async (tx) => {
+      const r = await applyPreparedEvents(tx, source, prepared, null, now)
+      for (const [index, item] of items.entries()) {
+        const rj = refused.get(index)
+        if (rj) {
+          await tx.deadLetter.update({ where: { id: item.id }, data: { code: rj.code, reason: rj.message, attempts: { increment: 1 }, lastSeenAt: now } })
+          continue
+        }
+        await tx.deadLetter.update({ where: { id: item.id }, data: { status: 'replayed', resolvedAt: now, resolution: `replayed by ${actor.label}`, attempts: { increment: 1 }, lastSeenAt: now } })
+        await recordAudit(tx, actor, { action: 'dead_letter.replay', entity: 'DeadLetter', entityId: item.id, after: { source, idempotencyKey: item.event.idempotencyKey } })
+      }
+      return r
+    }))
+    // Within one source an idempotency key applies once: the first occurrence applies, later ones are duplicates.
+    const keys = await db.ledgerEvent.findMany({
+      where: { source, idempotencyKey: { in: items.map((i) => String(i.event.idempotencyKey)) }, appliedAt: { gte: new Date(now.getTime() - 1) } },
+      select: { idempotencyKey: true },
+    })
+    const fresh = new Set(keys.map((k) => k.idempotencyKey))
+    for (const [index, item] of items.entries()) {
+      const rj = refused.get(index)
+      if (rj) result.stillRejected.push({ id: item.id, code: rj.code, reason: rj.message })
+      else result.replayed.push({ id: item.id, outcome: fresh.has(String(item.event.idempotencyKey)) && applied.accepted > 0 ? 'applied' : 'duplicate' })
+    }
+    if (applied.accepted > 0) emitStockChanged(prepared.skuCodes)
+  }
+  emitRealtime([ROOMS.deadLetters, ROOMS.dashboard], 'dead-letters.changed', { kind: 'ingest' })
+  return result
+}
