@@ -69,7 +69,7 @@ interface OpenOrder {
 
 const MAX_EVENTS_PER_BATCH = 5_000
 const MAX_OPEN_ORDERS = 10_000
-const availabilitySchema = z.object({ locations: z.array(z.object({ location: z.string(), onHand: z.number() }).loose()) }).loose()
+const availabilitySchema = z.object({ locations: z.array(z.object({ location: z.string(), onHand: z.number(), quarantined: z.number().default(0), damaged: z.number().default(0), allocated: z.number().default(0) }).loose()) }).loose()
 
 export function demoSkuCode(n: number): string {
   return `SKU-${String(n).padStart(5, '0')}`
@@ -147,8 +147,12 @@ export function startTraffic(options: TrafficOptions): RunningTraffic {
     switch (type) {
       case 'receipt':
         return erpEvent('receipt', sku, location, prng.int(4, 30), { reference: `PO-${runId}-${keyCounter + 1}` })
-      case 'ship':
-        return erpEvent('ship', sku, location, prng.int(1, 3), { reference: `SO-${runId}-${keyCounter + 1}` })
+      case 'ship': {
+        // A warehouse ships only what it has: without stock the event becomes a receipt.
+        const quantity = prng.int(1, 3)
+        if (!(await hasGoodUnits(sku, location, quantity))) return erpEvent('receipt', sku, location, prng.int(4, 30), { reference: `PO-${runId}-${keyCounter + 1}` })
+        return erpEvent('ship', sku, location, quantity, { reference: `SO-${runId}-${keyCounter + 1}` })
+      }
       case 'adjustment':
         return erpEvent('adjustment', sku, location, prng.chance(0.6) ? prng.int(1, 3) : -prng.int(1, 2), { reference: 'cycle adjustment' })
       case 'allocate': {
@@ -162,18 +166,23 @@ export function startTraffic(options: TrafficOptions): RunningTraffic {
         const [heldKey, quantity] = held
         const [heldSku, heldLocation] = heldKey.split('|') as [string, string]
         allocatedByUs.set(heldKey, 0)
-        return erpEvent('deallocate', heldSku, heldLocation, quantity)
+        // Shipments fulfil allocations first, so less may still be allocated than we allocated.
+        const still = Math.min(quantity, (await readPosition(heldSku, heldLocation))?.allocated ?? 0)
+        if (still <= 0) return erpEvent('receipt', sku, location, prng.int(4, 30))
+        return erpEvent('deallocate', heldSku, heldLocation, still)
       }
       case 'transfer_out': {
         const to = prng.pick(locations.filter((candidate) => candidate !== location))
         if (!to) return erpEvent('receipt', sku, location, prng.int(4, 30))
         const quantity = prng.int(1, 5)
+        if (!(await hasGoodUnits(sku, location, quantity))) return erpEvent('receipt', sku, location, prng.int(4, 30))
         pendingTransfers.push({ sku, to, quantity, dueAt: Date.now() + prng.int(followUp.min, followUp.max) })
         return erpEvent('transfer_out', sku, location, quantity, { toLocation: to })
       }
       case 'return_received':
         return erpEvent('return_received', sku, location, 1, { reference: `RMA-${runId}-${keyCounter + 1}` })
       case 'damage':
+        if (!(await hasGoodUnits(sku, location, 1))) return erpEvent('receipt', sku, location, prng.int(4, 30))
         return erpEvent('damage', sku, location, 1)
       case 'count': {
         // A cycle count finds roughly what the system holds, give or take a unit or two.
@@ -185,11 +194,21 @@ export function startTraffic(options: TrafficOptions): RunningTraffic {
     return undefined
   }
 
-  async function readOnHand(sku: string, location: string): Promise<number | undefined> {
+  async function readPosition(sku: string, location: string) {
     const response = await send('GET', `/api/v1/availability/${encodeURIComponent(sku)}`)
     if (!response || response.status !== 200) return undefined
     const body = availabilitySchema.safeParse(await response.json().catch(() => undefined))
-    return body.success ? body.data.locations.find((entry) => entry.location === location)?.onHand : undefined
+    return body.success ? body.data.locations.find((entry) => entry.location === location) : undefined
+  }
+
+  async function readOnHand(sku: string, location: string): Promise<number | undefined> {
+    return (await readPosition(sku, location))?.onHand
+  }
+
+  /** Units on hand that are neither quarantined nor damaged, at least `quantity` of them. */
+  async function hasGoodUnits(sku: string, location: string, quantity: number): Promise<boolean> {
+    const p = await readPosition(sku, location)
+    return p !== undefined && p.onHand - p.quarantined - p.damaged >= quantity
   }
 
   function newOrder(): OpenOrder {
