@@ -65,7 +65,8 @@ export function applyEvent(p: PositionState, e: PositionEvent): { next: Position
     case 'count':
       if (isStaleCount(p, e)) return { next: p, outcome: 'stale' }
       n.onHand = q
-      n.lastCountSeq = e.sourceSeq ?? p.lastCountSeq
+      // The last APPLIED count is the reference: its sequence (or none) and its time.
+      n.lastCountSeq = e.sourceSeq
       n.lastCountAt = e.occurredAt
       break
     case 'transfer_out':

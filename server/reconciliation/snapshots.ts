@@ -15,6 +15,7 @@ import { parseSnapshotRow, SNAPSHOT_CSV_ALLOWED_COLUMNS, SNAPSHOT_CSV_REQUIRED_C
 import { resolveCatalog } from '../ingest/resolve-catalog'
 import { recordIngestDeadLetters } from '../ingest/dead-letters.repository'
 import { emitRealtime, ROOMS } from '../realtime/publisher'
+import { applySnapshotCorrections } from './apply-corrections'
 
 export const PROCESS_SNAPSHOT_TASK = 'process-snapshot'
 export type SnapshotMode = 'full' | 'partial'
@@ -38,11 +39,16 @@ export function snapshotMode(raw: string | null | undefined): SnapshotMode {
 /** Stores the upload and queues its comparison. Returns as soon as the raw text is stored. */
 export async function receiveSnapshot(db: PrismaClient, input: {
   source: string; mode: SnapshotMode; format: SnapshotFormat; body: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>; transport?: 'http' | 'file'; fileName?: string | null
+  /** When the system of record took the snapshot (default: now, when the upload starts). */
+  asOf?: Date | null
+  /** Correct variances up to this many units at once (default 0: a person decides every one). */
+  autoCorrectUnits?: number
 }): Promise<{ snapshotId: string; rows: number }> {
+  const asOf = input.asOf ?? new Date()
   const stored = await storeRawStream(db, { source: input.source, kind: 'snapshot', transport: input.transport ?? 'http', contentType: input.format === 'csv' ? 'text/csv' : 'application/x-ndjson', fileName: input.fileName }, input.body)
   const rows = Math.max(0, stored.lines - (input.format === 'csv' ? 1 : 0))
   const snapshot = await transaction(db, async (tx) => {
-    const s = await tx.snapshot.create({ data: { source: input.source, mode: input.mode, format: input.format, rows, messageId: stored.messageId, fileName: input.fileName ?? null }, select: { id: true } })
+    const s = await tx.snapshot.create({ data: { source: input.source, mode: input.mode, format: input.format, rows, messageId: stored.messageId, fileName: input.fileName ?? null, asOf, autoCorrectUnits: input.autoCorrectUnits ?? 0 }, select: { id: true } })
     await enqueue(tx, PROCESS_SNAPSHOT_TASK, { snapshotId: s.id }, { jobKey: `snapshot:${s.id}`, queueName: 'snapshots', maxAttempts: 5 })
     return s
   })
@@ -98,9 +104,14 @@ export async function processSnapshot(db: PrismaClient, snapshotId: string, opts
     return fail(db, snapshotId, `Reading the snapshot failed: ${(e as Error).message}`)
   }
 
-  const findings = await transaction(db, (tx) => compareSnapshot(tx, snapshotId, snap.mode as SnapshotMode))
+  const findings = await transaction(db, (tx) => compareSnapshot(tx, snapshotId, snap.mode as SnapshotMode, snap.asOf ?? snap.startedAt))
   await db.snapshot.update({ where: { id: snapshotId }, data: { status: 'completed', findings, rows: processed, processedRows: processed, rejectedRows, completedAt: new Date() } })
   await db.$executeRawUnsafe(`DELETE FROM "SnapshotRow" WHERE "snapshotId" = $1::uuid`, snapshotId)
+  // Policy: variances up to autoCorrectUnits are corrected at once; larger ones wait for a person.
+  if (snap.autoCorrectUnits > 0) {
+    const small = await db.finding.findMany({ where: { snapshotId, status: 'open', variance: { gte: -snap.autoCorrectUnits, lte: snap.autoCorrectUnits } }, select: { id: true } })
+    await applySnapshotCorrections(db, small.map((f) => f.id), { kind: 'system', id: null, label: `snapshot policy (|variance| <= ${snap.autoCorrectUnits})` })
+  }
   emitRealtime([ROOMS.dashboard, ROOMS.findings], 'findings.changed', { kind: 'variance' })
   return { status: 'completed', findings, rejectedRows }
 }
@@ -146,7 +157,7 @@ async function stageBatch(db: PrismaClient, source: string, snapshotId: string, 
  * SKU x location appears twice. Open variance findings from older snapshots for what this one
  * compared are resolved as superseded.
  */
-async function compareSnapshot(tx: Db, snapshotId: string, mode: SnapshotMode): Promise<number> {
+async function compareSnapshot(tx: Db, snapshotId: string, mode: SnapshotMode, asOf: Date | null): Promise<number> {
   await tx.$executeRawUnsafe(
     `WITH rows AS (
        SELECT DISTINCT ON ("skuId", "locationId") * FROM "SnapshotRow" WHERE "snapshotId" = $1::uuid ORDER BY "skuId", "locationId", line DESC
@@ -157,10 +168,27 @@ async function compareSnapshot(tx: Db, snapshotId: string, mode: SnapshotMode): 
         AND (EXISTS (SELECT 1 FROM rows r WHERE r."skuId" = s.id AND r."locationId" = l.id)
              OR ($2 = 'full' AND EXISTS (SELECT 1 FROM locs WHERE locs."locationId" = l.id)))`,
     snapshotId, mode)
+  // Stocktower's side as of the snapshot: movements that occurred after `asOf` are taken back out
+  // (the system of record could not have counted them). A count after asOf cannot be undone, so
+  // that position's onHand is not compared; a ship after asOf consumed allocations by an amount
+  // that cannot be reconstructed, so allocated is not compared there.
   const inserted = await tx.$queryRawUnsafe<Array<{ n: number }>>(
     `WITH rows AS (
        SELECT DISTINCT ON ("skuId", "locationId") * FROM "SnapshotRow" WHERE "snapshotId" = $1::uuid ORDER BY "skuId", "locationId", line DESC
      ), locs AS (SELECT DISTINCT "locationId" FROM rows),
+     later AS (
+       SELECT e."skuId", e."locationId",
+              sum(CASE WHEN e.type IN ('receipt', 'adjustment', 'transfer_in', 'return_received') THEN e.quantity
+                       WHEN e.type IN ('transfer_out', 'ship') THEN -e.quantity ELSE 0 END)::int AS d_oh,
+              sum(CASE WHEN e.type IN ('return_received', 'quarantine') THEN e.quantity WHEN e.type = 'release' THEN -e.quantity ELSE 0 END)::int AS d_qu,
+              sum(CASE WHEN e.type = 'damage' THEN e.quantity ELSE 0 END)::int AS d_dm,
+              sum(CASE WHEN e.type = 'allocate' THEN e.quantity WHEN e.type = 'deallocate' THEN -e.quantity ELSE 0 END)::int AS d_al,
+              bool_or(e.type = 'count') AS counted, bool_or(e.type = 'ship') AS shipped, count(*)::int AS events
+         FROM "LedgerEvent" e
+        WHERE $3::timestamptz IS NOT NULL AND e."receivedAt" > $3::timestamptz - interval '1 hour' AND e."occurredAt" > $3::timestamptz
+          AND e.outcome = 'applied' AND e."locationId" IN (SELECT "locationId" FROM locs)
+        GROUP BY 1, 2
+     ),
      cmp AS (
        SELECT r."skuId", r."locationId", r."onHand" AS e_oh, r.quarantined AS e_qu, r.damaged AS e_dm, r.allocated AS e_al,
               COALESCE(p."onHand", 0) AS a_oh, COALESCE(p.quarantined, 0) AS a_qu, COALESCE(p.damaged, 0) AS a_dm, COALESCE(p.allocated, 0) AS a_al
@@ -170,25 +198,32 @@ async function compareSnapshot(tx: Db, snapshotId: string, mode: SnapshotMode): 
          FROM "Position" p JOIN locs ON locs."locationId" = p."locationId"
         WHERE $2 = 'full' AND NOT EXISTS (SELECT 1 FROM rows r WHERE r."skuId" = p."skuId" AND r."locationId" = p."locationId")
      ), diff AS (
-       SELECT c."skuId", c."locationId", v.field, v.e, v.a
-         FROM cmp c, LATERAL (VALUES ('onHand', c.e_oh, c.a_oh), ('quarantined', c.e_qu, c.a_qu), ('damaged', c.e_dm, c.a_dm), ('allocated', c.e_al, c.a_al)) AS v(field, e, a)
-        WHERE v.e IS NOT NULL AND v.e <> v.a
+       SELECT c."skuId", c."locationId", v.field, v.e, v.a - COALESCE(v.d, 0) AS a, COALESCE(v.d, 0) AS d, l.events
+         FROM cmp c LEFT JOIN later l ON l."skuId" = c."skuId" AND l."locationId" = c."locationId",
+         LATERAL (VALUES ('onHand', c.e_oh, c.a_oh, l.d_oh, COALESCE(l.counted, false)),
+                         ('quarantined', c.e_qu, c.a_qu, l.d_qu, false),
+                         ('damaged', c.e_dm, c.a_dm, l.d_dm, false),
+                         ('allocated', c.e_al, c.a_al, l.d_al, COALESCE(l.shipped, false))) AS v(field, e, a, d, skip)
+        WHERE v.e IS NOT NULL AND NOT v.skip AND v.e <> v.a - COALESCE(v.d, 0)
      ), ins AS (
        INSERT INTO "Finding"(id, kind, sku, location, cause, field, expected, actual, variance, "snapshotId", details, "dedupeKey")
        SELECT gen_random_uuid(), 'variance', s.code, l.code,
-              'Snapshot says ' || d.field || ' ' || d.e || ', Stocktower has ' || d.a || ' (variance ' || CASE WHEN d.e - d.a > 0 THEN '+' ELSE '' END || (d.e - d.a) || ')',
-              d.field, d.e, d.a, d.e - d.a, $1::uuid, jsonb_build_object('mode', $2::text), 'variance:' || s.code || ':' || l.code || ':' || d.field
+              'Snapshot says ' || d.field || ' ' || d.e || ', Stocktower had ' || d.a || ' at snapshot time (variance ' || CASE WHEN d.e - d.a > 0 THEN '+' ELSE '' END || (d.e - d.a) || ')'
+                || CASE WHEN d.d <> 0 THEN '; ' || d.d || ' unit(s) moved after the snapshot were taken out' ELSE '' END,
+              d.field, d.e, d.a, d.e - d.a, $1::uuid,
+              jsonb_build_object('mode', $2::text, 'asOf', $3::timestamptz, 'movedAfterSnapshot', d.d, 'eventsAfterSnapshot', COALESCE(d.events, 0)),
+              'variance:' || s.code || ':' || l.code || ':' || d.field
          FROM diff d JOIN "Sku" s ON s.id = d."skuId" JOIN "Location" l ON l.id = d."locationId"
        RETURNING 1
      )
      SELECT count(*)::int AS n FROM ins`,
-    snapshotId, mode)
+    snapshotId, mode, asOf ? asOf.toISOString() : null)
   return inserted[0]?.n ?? 0
 }
 
 export interface SnapshotView {
   snapshotId: string; status: string; mode: string; format: string; source: string; rows: number; processedRows: number; rejectedRows: number
-  findingsCount: number; error: string | null; startedAt: string; completedAt: string | null
+  findingsCount: number; corrected: number; asOf: string | null; autoCorrectUnits: number; error: string | null; startedAt: string; completedAt: string | null
   findings: Array<{ sku: string | null; location: string | null; field: string | null; expected: number | null; actual: number | null; variance: number | null }>
   nextCursor: string | null
 }
@@ -207,7 +242,7 @@ export async function getSnapshot(db: Db, snapshotId: string, page: { cursor?: s
   const last = items[items.length - 1]
   return {
     snapshotId: s.id, status: s.status, mode: s.mode, format: s.format, source: s.source, rows: s.rows, processedRows: s.processedRows,
-    rejectedRows: s.rejectedRows, findingsCount: s.findings, error: s.error, startedAt: s.startedAt.toISOString(), completedAt: s.completedAt?.toISOString() ?? null,
+    rejectedRows: s.rejectedRows, findingsCount: s.findings, corrected: s.corrected, asOf: s.asOf?.toISOString() ?? null, autoCorrectUnits: s.autoCorrectUnits, error: s.error, startedAt: s.startedAt.toISOString(), completedAt: s.completedAt?.toISOString() ?? null,
     findings: items.map(({ id: _id, ...f }) => f),
     nextCursor: rows.length > page.limit && last ? Buffer.from(JSON.stringify([last.sku, last.location, last.field, last.id])).toString('base64url') : null,
   }
@@ -222,9 +257,9 @@ function decodeFindingCursor(raw: string): [string, string, string, string] {
 }
 
 /** A snapshot read from an already stored raw message (a file drop); the caller runs processSnapshot. */
-export async function snapshotForMessage(db: Db, input: { source: string; mode: SnapshotMode; format: SnapshotFormat; messageId: string; fileName: string | null }): Promise<string> {
+export async function snapshotForMessage(db: Db, input: { source: string; mode: SnapshotMode; format: SnapshotFormat; messageId: string; fileName: string | null; asOf: Date; autoCorrectUnits?: number }): Promise<string> {
   const existing = await db.snapshot.findFirst({ where: { messageId: input.messageId }, select: { id: true } })
   if (existing) return existing.id
-  const s = await db.snapshot.create({ data: { source: input.source, mode: input.mode, format: input.format, messageId: input.messageId, fileName: input.fileName }, select: { id: true } })
+  const s = await db.snapshot.create({ data: { source: input.source, mode: input.mode, format: input.format, messageId: input.messageId, fileName: input.fileName, asOf: input.asOf, autoCorrectUnits: input.autoCorrectUnits ?? 0 }, select: { id: true } })
   return s.id
 }

@@ -7,6 +7,7 @@ import { createTestDatabase, type TestDatabase } from './helpers/test-db'
 import { seedDemo } from '../../server/demo/seed-demo'
 import { getSnapshot, processSnapshot, receiveSnapshot, snapshotFormat, snapshotMode } from '../../server/reconciliation/snapshots'
 import { ingestEvents } from '../../server/ingest/ingest-events'
+import { applySnapshotCorrections } from '../../server/reconciliation/apply-corrections'
 
 let t: TestDatabase
 let db: PrismaClient
@@ -28,8 +29,8 @@ async function onHand(sku: string, location: string): Promise<number> {
 
 function* chunks(text: string, size: number) { for (let i = 0; i < text.length; i += size) yield Buffer.from(text.slice(i, i + size)) }
 
-async function run(body: string, format: 'csv' | 'ndjson', mode: 'full' | 'partial' = 'full') {
-  const { snapshotId } = await receiveSnapshot(db, { source: 'erp-demo', mode, format, body: chunks(body, 7) })
+async function run(body: string, format: 'csv' | 'ndjson', mode: 'full' | 'partial' = 'full', extra: { asOf?: Date; autoCorrectUnits?: number } = {}) {
+  const { snapshotId } = await receiveSnapshot(db, { source: 'erp-demo', mode, format, body: chunks(body, 7), ...extra })
   const progress: number[] = []
   await processSnapshot(db, snapshotId, { onProgress: (n) => progress.push(n) })
   return { snapshotId, progress, view: await getSnapshot(db, snapshotId, { limit: 200 }) }
@@ -105,5 +106,43 @@ describe('snapshots', () => {
     expect(second.findings).toHaveLength(10)
     expect(second.nextCursor).toBeNull()
     expect(new Set([...first.findings, ...second.findings].map((f) => f.sku)).size).toBe(30)
+  })
+
+  it('compares as of the snapshot time: movements after it are taken out, a later count is not compared', async () => {
+    // The ERP took its snapshot now (after the demo's opening counts); two movements follow it.
+    const asOf = new Date()
+    const a = await onHand('SKU-00007', 'DC-EAST')
+    const b = await onHand('SKU-00008', 'DC-EAST')
+    const later = new Date(asOf.getTime() + 1000).toISOString()
+    await ingestEvents(db, { body: JSON.stringify({ source: 'erp-demo', events: [
+      { idempotencyKey: 'asof-r1', type: 'receipt', sku: 'SKU-00007', location: 'DC-EAST', quantity: 5, occurredAt: later },
+      { idempotencyKey: 'asof-c1', type: 'count', sku: 'SKU-00008', location: 'DC-EAST', quantity: b + 9, occurredAt: later },
+    ] }) })
+    // The ERP counted before those movements: a + 0 and b are right as of asOf.
+    const { view } = await run(`sku,location,on_hand\nSKU-00007,DC-EAST,${a}\nSKU-00008,DC-EAST,${b}\n`, 'csv', 'partial', { asOf })
+    expect(view.findings).toEqual([])
+    expect(view.asOf).toBe(asOf.toISOString())
+    // Off by 3 at snapshot time, even with the later receipt.
+    const { view: off } = await run(`sku,location,on_hand\nSKU-00007,DC-EAST,${a + 3}\n`, 'csv', 'partial', { asOf })
+    expect(off.findings).toEqual([{ sku: 'SKU-00007', location: 'DC-EAST', field: 'onHand', expected: a + 3, actual: a, variance: 3 }])
+  })
+
+  it('corrects small variances at once under the policy, leaves larger ones to a person, never twice', async () => {
+    const a = await onHand('SKU-00011', 'DC-WEST')
+    const b = await onHand('SKU-00012', 'DC-WEST')
+    const { snapshotId, view } = await run(`sku,location,on_hand\nSKU-00011,DC-WEST,${a + 2}\nSKU-00012,DC-WEST,${b + 10}\n`, 'csv', 'partial', { autoCorrectUnits: 3 })
+    expect(view.corrected).toBe(1)
+    expect(await onHand('SKU-00011', 'DC-WEST')).toBe(a + 2)
+    expect(await onHand('SKU-00012', 'DC-WEST')).toBe(b)
+    const findings = await db.finding.findMany({ where: { snapshotId }, orderBy: { sku: 'asc' } })
+    expect(findings.map((f) => [f.sku, f.status])).toEqual([['SKU-00011', 'resolved'], ['SKU-00012', 'open']])
+    // A person approves the larger one; it lands through the ledger as a count, once.
+    const actor = { kind: 'user' as const, id: null, label: 'analyst@example.com' }
+    const r = await applySnapshotCorrections(db, [findings[1].id], actor)
+    expect(r.corrected).toEqual([{ findingId: findings[1].id, event: `count ${b + 10}` }])
+    expect(await onHand('SKU-00012', 'DC-WEST')).toBe(b + 10)
+    const again = await applySnapshotCorrections(db, [findings[1].id], actor)
+    expect(again.skipped).toEqual([{ findingId: findings[1].id, reason: 'already resolved' }])
+    expect(await db.ledgerEvent.count({ where: { source: 'reconciliation', reference: `snapshot ${snapshotId}` } })).toBe(2)
   })
 })

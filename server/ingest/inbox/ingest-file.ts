@@ -17,6 +17,7 @@ import { recordIngestDeadLetters } from '../dead-letters.repository'
 import { processSnapshot, snapshotForMessage } from '../../reconciliation/snapshots'
 import { emitRealtime, ROOMS } from '../../realtime/publisher'
 import { claimedName, fileKind, settleFile, snapshotModeFromName } from './inbox-files'
+import { config } from '../../env'
 
 export interface IngestFileResult {
   outcome: 'processed' | 'failed' | 'already-done' | 'missing'
@@ -54,7 +55,7 @@ export async function ingestFile(db: PrismaClient, messageId: string, opts: { in
   if (msg.chunks === 0 && msg.body === '') return refuse(db, msg.id, sourceDir, claimed, `${msg.fileName}: the file is empty.`)
 
   if (kind !== 'edi846' && (await looksLikeSnapshot(db, msg.id, kind))) {
-    const snapshotId = await snapshotForMessage(db, { source: msg.source, mode: snapshotModeFromName(msg.fileName), format: kind, messageId: msg.id, fileName: msg.fileName })
+    const snapshotId = await snapshotForMessage(db, { source: msg.source, mode: snapshotModeFromName(msg.fileName), format: kind, messageId: msg.id, fileName: msg.fileName, asOf: msg.receivedAt, autoCorrectUnits: config().snapshotAutoCorrectUnits })
     const r = await processSnapshot(db, snapshotId)
     if (r.status === 'failed') {
       const s = await db.snapshot.findUnique({ where: { id: snapshotId }, select: { error: true } })
