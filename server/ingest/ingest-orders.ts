@@ -10,6 +10,7 @@ import type { Db } from '../db'
 import { transaction } from '../db'
 import { NotFoundError, PayloadTooLargeError, ValidationError } from '../errors'
 import { storeInboundMessage, finishInboundMessage } from './inbound-message.repository'
+import { attributeOversell, type ListingAtOrderTime } from './attribute-oversell'
 import { recordIngestDeadLetters } from './dead-letters.repository'
 import { markSkusDirty } from './ingest-events'
 import { enqueueRecompute } from '../queue/enqueue'
@@ -153,17 +154,26 @@ async function applyOrders(tx: Db, channel: ChannelInfo, orders: Array<{ index: 
        FROM "Reservation" WHERE "channelId" = $1::uuid AND "orderId" = ANY($2::text[]) ORDER BY "createdAt" FOR UPDATE`, channel.id, orderIds)
 
   // What the channel was last offered, per SKU, and what it reserved since (for channel_oversell).
-  const offered = await tx.$queryRawUnsafe<Array<{ skuId: string; published: number | null; publishedAt: Date | null; reservedSince: number }>>(
+  const offered = await tx.$queryRawUnsafe<Array<{ skuId: string; published: number | null; publishedAt: Date | null; reservedSince: number } & Omit<ListingAtOrderTime, 'sharedPoolWithoutBuffer'>>>(
     `SELECT cl."skuId"::text AS "skuId", cl."publishedQuantity" AS published, cl."publishedAt",
             COALESCE((SELECT sum(r.quantity + 0) FROM "Reservation" r WHERE r."channelId" = cl."channelId" AND r."skuId" = cl."skuId" AND r."kitSkuId" IS NULL
-                       AND r."createdAt" >= COALESCE(cl."publishedAt", 'epoch'::timestamptz)), 0)::int AS "reservedSince"
-       FROM "ChannelListing" cl WHERE cl."channelId" = $1::uuid AND cl."skuId" = ANY($2::uuid[])`, channel.id, lineSkuIds)
+                       AND r."createdAt" >= COALESCE(cl."publishedAt", 'epoch'::timestamptz)), 0)::int AS "reservedSince",
+            cl."desiredQuantity" AS desired, cl."appliedQuantity" AS applied, cl."desiredVersion", cl."publishedVersion", cl."acceptedVersion", cl."appliedVersion", cl."pendingSince",
+            EXISTS (SELECT 1 FROM "Finding" f JOIN "Sku" s ON s.code = f.sku WHERE s.id = cl."skuId" AND f.channel = $3 AND f.kind = 'drift' AND f.status IN ('open', 'healing')) AS "driftOpen",
+            EXISTS (SELECT 1 FROM "AvailabilityDirty" d WHERE d."skuId" = cl."skuId") AS "inputsChangedSinceDecision"
+       FROM "ChannelListing" cl WHERE cl."channelId" = $1::uuid AND cl."skuId" = ANY($2::uuid[])`, channel.id, lineSkuIds, channel.code)
+  const channelRules = rules?.rules.channels[channel.code] as { share?: { type?: string }; inFlightBuffer?: unknown } | undefined
+  const sharedPoolWithoutBuffer = (channelRules?.share?.type ?? 'shared') === 'shared' && !channelRules?.inFlightBuffer
+  const attribute = (kind: 'channel_oversell' | 'shortage', skuId: string, occurredAt: string) => {
+    const l = offered.find((o) => o.skuId === skuId)
+    return attributeOversell(kind, l ? { ...l, sharedPoolWithoutBuffer } : null, new Date(occurredAt))
+  }
   const offeredBySku = new Map(offered.map((o) => [o.skuId, { ...o }]))
 
   const ledger: Array<{ key: string; type: string; skuId: string; locationId: string; quantity: number; reference: string; occurredAt: string; index: number }> = []
   const newReservations: Array<{ orderId: string; lineId: string; skuId: string; locationId: string; kitSkuId: string | null; quantity: number }> = []
   const reservationUpdates = new Map<string, { quantity: number; status: string }>()
-  const incidents: Array<{ kind: string; sku: string; orderId: string; lineId: string; ordered: number; oversold: number; revenue: number; occurredAt: string; details: object }> = []
+  const incidents: Array<{ kind: string; sku: string; orderId: string; lineId: string; ordered: number; oversold: number; revenue: number; occurredAt: string; cause: string; details: object }> = []
   const counters = new Map<string, number>()
 
   for (const { order, index } of todo) {
@@ -177,7 +187,10 @@ async function applyOrders(tx: Db, channel: ChannelInfo, orders: Array<{ index: 
         const o = offeredBySku.get(lineSku.id)
         if (o && o.published !== null) {
           const left = o.published - o.reservedSince
-          if (line.quantity > left) incidents.push({ kind: 'channel_oversell', sku: lineSku.code, orderId: order.orderId, lineId: line.lineId, ordered: line.quantity, oversold: line.quantity - Math.max(0, left), revenue: (line.quantity - Math.max(0, left)) * lineSku.priceCents, occurredAt: order.occurredAt, details: { published: o.published, publishedAt: o.publishedAt, reservedSincePublish: o.reservedSince } })
+          if (line.quantity > left) {
+            const why = attribute('channel_oversell', lineSku.id, order.occurredAt)
+            incidents.push({ kind: 'channel_oversell', sku: lineSku.code, orderId: order.orderId, lineId: line.lineId, ordered: line.quantity, oversold: line.quantity - Math.max(0, left), revenue: (line.quantity - Math.max(0, left)) * lineSku.priceCents, occurredAt: order.occurredAt, cause: why.cause, details: { published: o.published, publishedAt: o.publishedAt, reservedSincePublish: o.reservedSince, why: why.detail } })
+          }
           o.reservedSince += line.quantity
         }
         for (const part of parts) {
@@ -190,7 +203,8 @@ async function applyOrders(tx: Db, channel: ChannelInfo, orders: Array<{ index: 
             const short = part.quantity - Math.min(part.quantity, pool)
             const code = skus.get(part.skuId)!.code
             const price = lineSku.isKit ? 0 : lineSku.priceCents
-            incidents.push({ kind: 'shortage', sku: code, orderId: order.orderId, lineId: line.lineId, ordered: part.quantity, oversold: short, revenue: short * price, occurredAt: order.occurredAt, details: { eligiblePoolSellable: pool, bestLocationSellable: Math.max(...candidates.map(sellable)), reservedAt: chosen.location, kit: lineSku.isKit ? lineSku.code : null } })
+            const why = attribute('shortage', lineSku.id, order.occurredAt)
+            incidents.push({ kind: 'shortage', sku: code, orderId: order.orderId, lineId: line.lineId, ordered: part.quantity, oversold: short, revenue: short * price, occurredAt: order.occurredAt, cause: why.cause, details: { eligiblePoolSellable: pool, bestLocationSellable: Math.max(...candidates.map(sellable)), reservedAt: chosen.location, kit: lineSku.isKit ? lineSku.code : null, why: why.detail } })
           }
           chosen.reserved += part.quantity
           chosen.changed = true
@@ -277,7 +291,7 @@ async function applyOrders(tx: Db, channel: ChannelInfo, orders: Array<{ index: 
   }
   if (incidents.length > 0) {
     await tx.oversellIncident.createMany({
-      data: incidents.map((i) => ({ kind: i.kind, channel: channel.code, sku: i.sku, orderId: i.orderId, lineId: i.lineId, orderedUnits: i.ordered, oversoldUnits: i.oversold, revenueAtRiskCents: i.revenue, occurredAt: new Date(i.occurredAt), details: i.details })),
+      data: incidents.map((i) => ({ kind: i.kind, channel: channel.code, sku: i.sku, orderId: i.orderId, lineId: i.lineId, orderedUnits: i.ordered, oversoldUnits: i.oversold, revenueAtRiskCents: i.revenue, occurredAt: new Date(i.occurredAt), cause: i.cause, details: i.details })),
     })
   }
   await markSkusDirty(tx, physicalSkuIds, receivedAt)

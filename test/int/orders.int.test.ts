@@ -82,6 +82,19 @@ describe('channel orders', () => {
     const inc = await db.oversellIncident.findFirstOrThrow({ where: { orderId: 'O-5', kind: 'channel_oversell' } })
     expect(inc.oversoldUnits).toBe(2)
     expect(inc.revenueAtRiskCents).toBe(2 * 2500)
+    // Attributed: the channel sold beyond the 1 it was shown (published = applied-less listing), per the rules.
+    expect(inc.cause).toBeTruthy()
+    expect((inc.details as { why?: string }).why).toMatch(/./)
+  })
+
+  it('attributes an oversell to our lag when a lower decision had not reached the channel', async () => {
+    await db.channelListing.updateMany({ where: { externalSku: 'AMZ-SKU-B' }, data: {
+      desiredQuantity: 0, desiredVersion: 9, publishedQuantity: 6, publishedVersion: 8, acceptedVersion: 8, appliedQuantity: 6, appliedVersion: 8,
+      publishedAt: new Date(), pendingSince: new Date(Date.now() - 20_000) } })
+    await post([order('O-5b', 'created', [['1', 'AMZ-SKU-B', 7]])])
+    const inc = await db.oversellIncident.findFirstOrThrow({ where: { orderId: 'O-5b', kind: 'channel_oversell' } })
+    expect(inc.cause).toBe('lag')
+    expect((inc.details as { why: string }).why).toMatch(/we had decided 0 but the channel still showed 6 \(waiting \d+ s to apply\)/)
   })
 
   it('an ERP allocation referencing the order takes over its reservation; a later shipped status changes nothing', async () => {
