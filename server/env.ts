@@ -22,6 +22,7 @@ const EnvSchema = z.object({
   STOCKTOWER_INBOX_POLL_MS: z.coerce.number().int().min(100).max(600_000).default(2000),
   STOCKTOWER_RESERVATION_MAX_AGE_HOURS: z.coerce.number().positive().max(24 * 365).default(72),
   STOCKTOWER_SNAPSHOT_AUTO_CORRECT_UNITS: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  STOCKTOWER_ALERT_WEBHOOK_URL: z.string().url().optional(),
   STOCKTOWER_WORKER_DEAD_AFTER_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
   STOCKTOWER_DEMO_SKUS: z.coerce.number().int().min(10).max(200_000).default(2000),
   STOCKTOWER_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
@@ -53,6 +54,8 @@ export interface Config {
   reservationMaxAgeHours: number
   /** Snapshot variances up to this many units are corrected at once (0: a person decides). */
   snapshotAutoCorrectUnits: number
+  /** SLO breaches and recoveries are POSTed here as JSON. */
+  alertWebhookUrl: string | undefined
   /** A worker silent this long is dead: its job locks are released. */
   workerDeadAfterMs: number
   demoSkuCount: number
@@ -90,6 +93,7 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
     inboxDir: path.resolve(env.STOCKTOWER_INBOX_DIR ?? path.join(dataDir, 'inbox')),
     inboxPollMs: env.STOCKTOWER_INBOX_POLL_MS,
     workerDeadAfterMs: env.STOCKTOWER_WORKER_DEAD_AFTER_MS,
+    alertWebhookUrl: env.STOCKTOWER_ALERT_WEBHOOK_URL,
     snapshotAutoCorrectUnits: env.STOCKTOWER_SNAPSHOT_AUTO_CORRECT_UNITS,
     reservationMaxAgeHours: env.STOCKTOWER_RESERVATION_MAX_AGE_HOURS,
     demoSkuCount: env.STOCKTOWER_DEMO_SKUS,

@@ -297,5 +297,12 @@ async function applyOrders(tx: Db, channel: ChannelInfo, orders: Array<{ index: 
   await markSkusDirty(tx, physicalSkuIds, receivedAt)
   await enqueueRecompute(tx)
   await bumpCounters(tx, 'stocktower_events_total', counters, receivedAt)
+  // KPI rollups (per minute, per channel): units ordered, oversold and at risk, so the KPI views
+  // never scan orders or incidents.
+  const units = new Map<string, number>()
+  const add = (label: string, n: number) => { if (n !== 0) units.set(label, (units.get(label) ?? 0) + n) }
+  for (const { order } of todo) if (order.status === 'created') add(`channel=${channel.code},measure=ordered`, order.lines.reduce((sum, l) => sum + l.quantity, 0))
+  for (const i of incidents) { add(`channel=${channel.code},measure=oversold_${i.kind}`, i.oversold); add(`channel=${channel.code},measure=revenue_at_risk_cents`, i.revenue) }
+  await bumpCounters(tx, 'stocktower_order_units_total', units, receivedAt)
   return { accepted: todo.length, duplicates, incidents: incidents.length }
 }

@@ -13,6 +13,7 @@ import { INGEST_FILE_TASK } from '../../server/ingest/inbox/scan-inbox'
 import { ingestFile } from '../../server/ingest/inbox/ingest-file'
 import { config } from '../../server/env'
 import { FLAG_AGED_RESERVATIONS_TASK, flagAgedReservations } from '../../server/reconciliation/flag-aged-reservations'
+import { EVALUATE_SLOS_TASK, evaluateSlos, webhookNotifier } from '../../server/metrics/slo'
 
 export interface JobContext { db: PrismaClient; log: (line: string) => void }
 
@@ -80,10 +81,21 @@ export const JOBS = [
       return r
     },
   }),
+  job({
+    name: EVALUATE_SLOS_TASK,
+    payload: z.object({}).passthrough(),
+    maxAttempts: 3,
+    async handler(_p, { db, log }) {
+      const alerts = await evaluateSlos(db, { notify: webhookNotifier(config().alertWebhookUrl, log) })
+      for (const a of alerts) log(`[slo] ${a.state}: ${a.message}`)
+      if (alerts.length > 0) emitRealtime([ROOMS.dashboard, ROOMS.findings, ROOMS.kpis], 'findings.changed', { kind: 'slo_breach' })
+      return alerts
+    },
+  }),
 ] as const
 
 /** Periodic jobs (graphile-worker crontab: one run per minute across all workers). */
-export const CRONTAB = [`* * * * * ${FLAG_AGED_RESERVATIONS_TASK} ?max=1`].join('\n')
+export const CRONTAB = [`* * * * * ${FLAG_AGED_RESERVATIONS_TASK} ?max=1`, `* * * * * ${EVALUATE_SLOS_TASK} ?max=1`].join('\n')
 
 /** graphile-worker task list: parse the payload at the boundary, then call the handler. */
 export function taskList(ctx: JobContext): Record<string, (payload: unknown) => Promise<void>> {

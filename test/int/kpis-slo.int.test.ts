@@ -1,0 +1,90 @@
+// KPI values against hand-computed fixtures, and SLO alerts that open once, notify a real webhook,
+// and resolve themselves.
+import crypto from 'node:crypto'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { PrismaClient } from '@prisma/client'
+import { createTestDatabase, type TestDatabase } from './helpers/test-db'
+import { seedDemo } from '../../server/demo/seed-demo'
+import { ingestOrders } from '../../server/ingest/ingest-orders'
+import { getKpis } from '../../server/metrics/get-kpis'
+import { evaluateSlos, webhookNotifier } from '../../server/metrics/slo'
+import { LAG_BUCKETS_SECONDS } from '../../server/metrics/lag'
+
+let t: TestDatabase
+let db: PrismaClient
+
+beforeAll(async () => {
+  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
+  t = await createTestDatabase()
+  db = t.db
+  await seedDemo(db, { skuCount: 20, simulatorUrls: { shopify: 'http://127.0.0.1:9', amazon: 'http://127.0.0.1:9', walmart: 'http://127.0.0.1:9', b2b: 'http://127.0.0.1:9' }, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 's' })
+})
+afterAll(async () => { await t?.drop() })
+
+/** One minute of lag samples for a channel: `n` samples all in the bucket whose bound is `seconds`. */
+async function lagMinute(channel: string, minute: Date, n: number, seconds: number) {
+  const c = await db.channel.findUniqueOrThrow({ where: { code: channel } })
+  const buckets = new Array(LAG_BUCKETS_SECONDS.length + 1).fill(0)
+  buckets[LAG_BUCKETS_SECONDS.indexOf(seconds as never)] = n
+  await db.lagMinute.upsert({ where: { channelId_minute: { channelId: c.id, minute } }, create: { channelId: c.id, minute, count: n, sumMs: BigInt(n * seconds * 1000), maxMs: seconds * 1000, buckets }, update: { count: n, buckets } })
+}
+
+describe('KPIs', () => {
+  it('counts ordered and oversold units per channel and the oversell rate', async () => {
+    // Amazon was last offered 1 unit of SKU-00001; an order of 3 then oversells 2.
+    await db.channelListing.updateMany({ where: { channel: { code: 'amazon' }, sku: { code: 'SKU-00001' } }, data: { publishedQuantity: 1, publishedVersion: 1, publishedAt: new Date() } })
+    const orders = [
+      { orderId: 'K-1', status: 'created', occurredAt: new Date().toISOString(), lines: [{ lineId: '1', sku: 'AMZ-SKU-00001', quantity: 3 }] },
+      { orderId: 'K-2', status: 'created', occurredAt: new Date().toISOString(), lines: [{ lineId: '1', sku: 'AMZ-SKU-00002', quantity: 1 }, { lineId: '2', sku: 'AMZ-SKU-00003', quantity: 1 }] },
+    ]
+    expect((await ingestOrders(db, 'amazon', JSON.stringify({ orders }))).accepted).toBe(2)
+    const k = await getKpis(db, '1h')
+    const amazon = k.channels.find((c) => c.channel === 'amazon')!
+    expect(amazon.orderedUnits).toBe(5)
+    expect(amazon.oversoldUnits).toBe(2)
+    expect(amazon.oversellRate).toBeCloseTo(0.4)
+    expect(amazon.incidents).toBe(1)
+    const price = (await db.sku.findUniqueOrThrow({ where: { code: 'SKU-00001' } })).priceCents
+    expect(amazon.revenueAtRiskCents).toBe(2 * price)
+    expect(amazon.reservations).toMatchObject({ open: 3, units: 5 })
+    expect(k.overall.orderedUnits).toBe(5)
+  })
+
+  it('computes lag percentiles from the minute rollups', async () => {
+    const now = new Date()
+    const minute = new Date(Math.floor(now.getTime() / 60_000) * 60_000)
+    await lagMinute('shopify', minute, 90, 2)
+    await lagMinute('shopify', new Date(minute.getTime() - 60_000), 10, 30)
+    const shopify = (await getKpis(db, '1h', now)).channels.find((c) => c.channel === 'shopify')!
+    expect(shopify.lag).toEqual({ samples: 100, p50Seconds: 2, p95Seconds: 30, p99Seconds: 30 })
+  })
+})
+
+describe('SLO alerts', () => {
+  it('opens one breach per channel, tells the webhook, and resolves when lag recovers', async () => {
+    const received: Array<Record<string, unknown>> = []
+    const hook = http.createServer((req, res) => { let b = ''; req.on('data', (c) => (b += c)); req.on('end', () => { received.push(JSON.parse(b)); res.end('ok') }) })
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r))
+    const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/alerts`
+    try {
+      const now = new Date()
+      const minute = new Date(Math.floor(now.getTime() / 60_000) * 60_000)
+      await lagMinute('walmart', minute, 20, 120)
+      const first = await evaluateSlos(db, { now, notify: webhookNotifier(url, () => {}) })
+      expect(first.filter((a) => a.channel === 'walmart' && a.slo === 'lag_p95')).toEqual([expect.objectContaining({ state: 'breached', value: 120, threshold: 60 })])
+      await evaluateSlos(db, { now, notify: webhookNotifier(url, () => {}) }) // still breached: no second alert
+      expect(await db.finding.count({ where: { kind: 'slo_breach', channel: 'walmart', status: 'open', dedupeKey: 'slo:walmart:lag_p95' } })).toBe(1)
+      expect(received.filter((a) => a.channel === 'walmart' && a.slo === 'lag_p95')).toEqual([expect.objectContaining({ source: 'stocktower', state: 'breached' })])
+
+      await lagMinute('walmart', minute, 20, 2)
+      const after = await evaluateSlos(db, { now, notify: webhookNotifier(url, () => {}) })
+      expect(after.filter((a) => a.channel === 'walmart' && a.slo === 'lag_p95').map((a) => a.state)).toEqual(['resolved'])
+      expect(await db.finding.count({ where: { dedupeKey: 'slo:walmart:lag_p95', status: 'open' } })).toBe(0)
+      expect(received.filter((a) => a.channel === 'walmart' && a.slo === 'lag_p95').map((a) => a.state)).toEqual(['breached', 'resolved'])
+    } finally {
+      hook.close()
+    }
+  })
+})
