@@ -38,7 +38,7 @@ type Order = z.infer<typeof OrderSchema>
 
 export interface OrdersResult { accepted: number; duplicates: number; rejected: Array<{ index: number; code: string; message: string }>; inboundMessageId: string; incidents: number }
 
-interface ChannelInfo { id: string; code: string }
+interface ChannelInfo { id: string; code: string; settings: unknown }
 interface Pos { skuId: string; locationId: string; location: string; onHand: number; reserved: number; allocated: number; quarantined: number; damaged: number; inTransit: number; changed: boolean; lastEventId: bigint | null }
 interface SkuInfo { id: string; code: string; isKit: boolean; priceCents: number; components: Array<{ skuId: string; quantity: number }> }
 
@@ -58,7 +58,7 @@ export async function ingestOrders(db: PrismaClient, channelCode: string, body: 
     await recordIngestDeadLetters(db, messageId, source, [{ index: -1, code: e.code ?? 'INVALID_BODY', message: e.message, raw: body.slice(0, 4096) }])
     return e
   }
-  const channel = await db.channel.findUnique({ where: { code: channelCode }, select: { id: true, code: true } })
+  const channel = await db.channel.findUnique({ where: { code: channelCode }, select: { id: true, code: true, settings: true } })
   if (!channel) throw await fail(new NotFoundError(`Unknown channel "${channelCode}".`, 'UNKNOWN_CHANNEL'))
   let json: unknown
   try { json = JSON.parse(body) } catch (e) { throw await fail(new ValidationError(`The body is not valid JSON: ${(e as Error).message}.`, undefined, 'INVALID_JSON')) }
@@ -294,6 +294,7 @@ async function applyOrders(tx: Db, channel: ChannelInfo, orders: Array<{ index: 
       data: incidents.map((i) => ({ kind: i.kind, channel: channel.code, sku: i.sku, orderId: i.orderId, lineId: i.lineId, orderedUnits: i.ordered, oversoldUnits: i.oversold, revenueAtRiskCents: i.revenue, occurredAt: new Date(i.occurredAt), cause: i.cause, details: i.details })),
     })
   }
+  await protectAfterOversell(tx, channel, incidents, receivedAt)
   await markSkusDirty(tx, physicalSkuIds, receivedAt)
   await enqueueRecompute(tx)
   await bumpCounters(tx, 'stocktower_events_total', counters, receivedAt)
@@ -305,4 +306,25 @@ async function applyOrders(tx: Db, channel: ChannelInfo, orders: Array<{ index: 
   for (const i of incidents) { add(`channel=${channel.code},measure=oversold_${i.kind}`, i.oversold); add(`channel=${channel.code},measure=revenue_at_risk_cents`, i.revenue) }
   await bumpCounters(tx, 'stocktower_order_units_total', units, receivedAt)
   return { accepted: todo.length, duplicates, incidents: incidents.length }
+}
+
+/**
+ * Optional protection (channel setting `oversellProtection`): after an oversell on this channel,
+ * hold the SKU back on the OTHER channels at once, so the units that are not there stop selling
+ * twice while people look. `zero_others` suppresses it; `reduce_others` holds back the oversold
+ * units. Holdbacks expire after `oversellProtectionMinutes` (default 60) and are attributed.
+ */
+async function protectAfterOversell(tx: Db, channel: { id: string; code: string; settings: unknown }, incidents: Array<{ sku: string; orderId: string; oversold: number }>, at: Date): Promise<void> {
+  const s = (channel.settings ?? {}) as { oversellProtection?: string; oversellProtectionMinutes?: number }
+  if (s.oversellProtection !== 'zero_others' && s.oversellProtection !== 'reduce_others') return
+  const hit = incidents.filter((i) => i.oversold > 0)
+  if (hit.length === 0) return
+  const others = await tx.channel.findMany({ where: { id: { not: channel.id } }, select: { code: true } })
+  const expiresAt = new Date(at.getTime() + (s.oversellProtectionMinutes ?? 60) * 60_000)
+  await tx.holdback.createMany({
+    data: hit.flatMap((i) => others.map((o) => ({
+      channel: o.code, skuCode: i.sku, mode: s.oversellProtection === 'zero_others' ? 'suppress' : 'units', value: s.oversellProtection === 'zero_others' ? 0 : i.oversold,
+      reason: `oversell protection: ${channel.code} order ${i.orderId} oversold ${i.oversold}`, expiresAt,
+    }))),
+  })
 }

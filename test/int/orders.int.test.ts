@@ -87,6 +87,17 @@ describe('channel orders', () => {
     expect((inc.details as { why?: string }).why).toMatch(/./)
   })
 
+  it('protects the other channels after an oversell when the channel asks for it', async () => {
+    const amazon = await db.channel.findUniqueOrThrow({ where: { code: 'amazon' } })
+    await db.channel.update({ where: { id: amazon.id }, data: { settings: { ...(amazon.settings as object), oversellProtection: 'zero_others', oversellProtectionMinutes: 30 } } })
+    await db.channelListing.updateMany({ where: { externalSku: 'AMZ-SKU-B' }, data: { publishedQuantity: 0, publishedVersion: 5, publishedAt: new Date() } })
+    await post([order('O-P1', 'created', [['1', 'AMZ-SKU-B', 1]])])
+    const holds = await db.holdback.findMany({ where: { skuCode: 'SKU-B', reason: { contains: 'O-P1' } } })
+    expect(holds.map((h) => h.channel).sort()).toEqual((await db.channel.findMany({ where: { code: { not: 'amazon' } } })).map((c) => c.code).sort())
+    expect(holds.every((h) => h.mode === 'suppress' && h.expiresAt && h.expiresAt.getTime() > Date.now() + 29 * 60_000)).toBe(true)
+    await db.channel.update({ where: { id: amazon.id }, data: { settings: amazon.settings as object } })
+  })
+
   it('attributes an oversell to our lag when a lower decision had not reached the channel', async () => {
     await db.channelListing.updateMany({ where: { externalSku: 'AMZ-SKU-B' }, data: {
       desiredQuantity: 0, desiredVersion: 9, publishedQuantity: 6, publishedVersion: 8, acceptedVersion: 8, appliedQuantity: 6, appliedVersion: 8,
