@@ -39,6 +39,7 @@ export async function replayIngestDeadLetters(db: PrismaClient, ids: string[], a
     const refused = new Map(prepared.rejected.map((r) => [r.index, r]))
     const applied = await withDeadlockRetry(() => transaction(db, async (tx) => {
       const r = await applyPreparedEvents(tx, source, prepared, null, now)
+      for (const rj of r.rejected) refused.set(rj.index, rj)
       for (const [index, item] of items.entries()) {
         const rj = refused.get(index)
         if (rj) {

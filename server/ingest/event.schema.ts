@@ -36,6 +36,17 @@ function str(v: unknown): string | null {
   return typeof v === 'string' && v.trim().length > 0 ? v.trim() : null
 }
 
+/** Rejects times JavaScript would silently roll over (2026-02-30, 24:30, an offset of +25:00). */
+function isRealCalendarTime(iso: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?(Z|([+-])(\d{2}):?(\d{2}))$/i.exec(iso)
+  if (!m) return false
+  const [y, mo, d, h, mi, sec] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? '0'].map(Number)
+  const daysInMonth = new Date(Date.UTC(y, mo, 0)).getUTCDate()
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth || h > 23 || mi > 59 || sec > 59) return false
+  if (m[8] && (Number(m[9]) > 14 || Number(m[10]) > 59)) return false
+  return true
+}
+
 export function parseEvent(raw: unknown, index: number): { ok: true; event: ParsedEvent } | { ok: false; rejection: EventRejection } {
   const reject = (code: string, message: string, sku?: string | null) => ({ ok: false as const, rejection: { index, code, message, raw, sku } })
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return reject('INVALID_EVENT', 'An event must be a JSON object.')
@@ -62,7 +73,7 @@ export function parseEvent(raw: unknown, index: number): { ok: true; event: Pars
   if (sign === 'nonnegative' && q < 0) return reject('INVALID_QUANTITY', `A count needs a quantity of 0 or more (got ${q}).`, sku)
   const occurredRaw = r.occurredAt as string
   const occurredAt = new Date(occurredRaw)
-  if (!ISO_WITH_OFFSET.test(occurredRaw) || Number.isNaN(occurredAt.getTime())) {
+  if (!ISO_WITH_OFFSET.test(occurredRaw) || Number.isNaN(occurredAt.getTime()) || !isRealCalendarTime(occurredRaw)) {
     return reject('INVALID_DATE', `"occurredAt" must be an ISO-8601 time with an offset (got "${occurredRaw}").`, sku)
   }
   let sourceSeq: bigint | null = null

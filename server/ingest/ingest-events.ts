@@ -11,13 +11,13 @@ import type { PrismaClient } from '@prisma/client'
 import type { Db } from '../db'
 import { transaction } from '../db'
 import { PayloadTooLargeError, ValidationError } from '../errors'
-import { enqueueRecompute } from '../queue/enqueue'
+import { TASKS } from '../queue/enqueue'
 import { applyEvent, positionExceptions, type PositionState } from '../positions/apply-event'
 import { MAX_BODY_BYTES, MAX_EVENTS_PER_BATCH, parseEvent, type EventRejection, type ParsedEvent } from './event.schema'
 import { resolveCatalog } from './resolve-catalog'
 import { storeInboundMessage, finishInboundMessage } from './inbound-message.repository'
 import { recordIngestDeadLetters } from './dead-letters.repository'
-import { bumpCounters } from '../metrics/counters'
+import { minuteOf } from '../metrics/counters'
 import { emitRealtime, ROOMS } from '../realtime/publisher'
 
 export interface IngestResult {
@@ -97,6 +97,7 @@ export async function applyEventBatch(
     const r = await withDeadlockRetry(() => transaction(db, (tx) => applyPreparedEvents(tx, source, prepared, messageId, receivedAt)))
     accepted = r.accepted
     duplicates = r.duplicates
+    if (r.rejected.length > 0) prepared.rejected = [...prepared.rejected, ...r.rejected].sort((a, b) => a.index - b.index)
     if (accepted > 0) emitStockChanged(prepared.skuCodes)
   }
   if (prepared.rejected.length > 0) await recordIngestDeadLetters(db, messageId, source, prepared.rejected)
@@ -150,8 +151,8 @@ export async function prepareEventBatch(db: Db, source: string, rawEvents: unkno
 }
 
 /** Records and applies prepared events inside the caller's transaction (the file inbox applies a whole file in one). */
-export async function applyPreparedEvents(tx: Db, source: string, prepared: PreparedEvents, messageId: string | null, receivedAt: Date): Promise<{ accepted: number; duplicates: number }> {
-  if (prepared.resolved.length === 0) return { accepted: 0, duplicates: 0 }
+export async function applyPreparedEvents(tx: Db, source: string, prepared: PreparedEvents, messageId: string | null, receivedAt: Date): Promise<{ accepted: number; duplicates: number; rejected: EventRejection[] }> {
+  if (prepared.resolved.length === 0) return { accepted: 0, duplicates: 0, rejected: [] }
   return applyResolved(tx, source, prepared.resolved, messageId, receivedAt)
 }
 
@@ -169,161 +170,311 @@ export async function withDeadlockRetry<T>(fn: () => Promise<T>, attempts = 5): 
 
 type PositionRow = PositionState & { skuId: string; locationId: string; version: bigint }
 
-async function applyResolved(tx: Db, source: string, events: ResolvedEvent[], messageId: string | null, receivedAt: Date): Promise<{ accepted: number; duplicates: number }> {
-  // 1. Lock every position the batch touches (transfer destinations included), in a stable order.
-  const pairs = new Map<string, [string, string]>()
-  for (const e of events) {
-    pairs.set(`${e.skuId}|${e.locationId}`, [e.skuId, e.locationId])
-    if (e.toLocationId) pairs.set(`${e.skuId}|${e.toLocationId}`, [e.skuId, e.toLocationId])
-  }
-  const sorted = [...pairs.values()].sort((a, b) => (a[0] + a[1] < b[0] + b[1] ? -1 : 1))
-  const skuIds = sorted.map((p) => p[0])
-  const locIds = sorted.map((p) => p[1])
-  await tx.$executeRawUnsafe(
-    `INSERT INTO "Position"("skuId","locationId") SELECT * FROM unnest($1::uuid[], $2::uuid[]) ON CONFLICT DO NOTHING`, skuIds, locIds)
-  const rows = await tx.$queryRawUnsafe<PositionRow[]>(
-    `SELECT p."skuId"::text AS "skuId", p."locationId"::text AS "locationId", p."onHand", p.reserved, p.allocated, p."inTransit",
-            p.quarantined, p.damaged, p."lastCountSeq", p."lastCountAt", p.version
-       FROM "Position" p JOIN unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS k(s, l, ord) ON p."skuId" = k.s AND p."locationId" = k.l
-      ORDER BY k.ord FOR UPDATE OF p`, skuIds, locIds)
-  const positions = new Map<string, PositionRow>()
-  for (const r of rows) positions.set(`${r.skuId}|${r.locationId}`, { ...r, lastCountSeq: r.lastCountSeq === null ? null : BigInt(r.lastCountSeq), version: BigInt(r.version) })
+interface HandoverReservation { id: string; ref: string; skuId: string; locationId: string; quantity: number; handedOver: number; changed: boolean }
 
-  // 2. Record the events; a repeated idempotency key inserts nothing and is a duplicate.
-  const inserted = await tx.$queryRawUnsafe<Array<{ id: bigint; batchIndex: number }>>(
-    `INSERT INTO "LedgerEvent"(source, "idempotencyKey", type, "skuId", "locationId", quantity, "rawQuantity", uom, "toLocationId",
-                               reference, "sourceSeq", "occurredAt", "receivedAt", "inboundMessageId", "batchIndex")
-     SELECT $1, k, t, s, l, q, rq, u, tl, r, sq, oa, $2::timestamptz, $3::uuid, bi
-       FROM unnest($4::text[], $5::text[], $6::uuid[], $7::uuid[], $8::int[], $9::int[], $10::text[], $11::uuid[], $12::text[],
-                   $13::bigint[], $14::timestamptz[], $15::int[]) AS x(k, t, s, l, q, rq, u, tl, r, sq, oa, bi)
-     ON CONFLICT (source, "idempotencyKey") DO NOTHING
-     RETURNING id, "batchIndex"`,
-    source, receivedAt.toISOString(), messageId,
-    events.map((e) => e.idempotencyKey), events.map((e) => e.type), events.map((e) => e.skuId), events.map((e) => e.locationId),
-    events.map((e) => e.baseQuantity), events.map((e) => e.quantity), events.map((e) => e.uom), events.map((e) => e.toLocationId),
-    events.map((e) => e.reference), events.map((e) => (e.sourceSeq === null ? null : e.sourceSeq.toString())),
-    events.map((e) => e.occurredAt.toISOString()), events.map((e) => e.index),
-  )
-  const idByIndex = new Map<number, bigint>(inserted.map((r) => [Number(r.batchIndex), BigInt(r.id)]))
-  const fresh = events.filter((e) => idByIndex.has(e.index))
-  const duplicates = events.length - fresh.length
-  if (fresh.length === 0) return { accepted: 0, duplicates }
+// Parameters of the two statements below are compact text: ids as PostgreSQL array literals
+// (`{uuid,uuid}`), rows as JSON arrays referring to those ids by position. Every parameter byte
+// costs CPU in Prisma's raw-query path (about 30 µs per KB, measured with bench/), so a batch's
+// SKU ids are sent once per statement and events carry small indexes instead of two uuids each.
+
+/**
+ * Lock, record and load, in one round trip (it opens the batch's critical section):
+ * - `k`: the positions the batch touches, in the caller's sorted order; `created`: missing ones are
+ *   created (only on a second pass, $10: almost every batch finds them all, and looking costs an
+ *   index probe per position);
+ * - `locked`: those positions, locked one by one in that order (FOR UPDATE: every writer of positions
+ *   uses the same order, so batches do not deadlock on them). The LATERAL form makes each lock an
+ *   index probe (a join would hash the whole Position table for every batch);
+ * - `ins`: only when every position is locked (`(SELECT count(*) FROM locked) = $4`, an InitPlan,
+ *   evaluated once before the first row is produced) the events are inserted, in array order, so
+ *   for one SKU x location ledger ids still grow in apply order; a repeated idempotency key inserts
+ *   nothing (a duplicate);
+ * - `res`: behind the same condition, the open channel reservations a handover may release,
+ *   locked after the positions as every writer does, for each allocate/ship referencing
+ *   `<channel>:<order>` (duplicates included: locking a few more rows changes nothing, and the
+ *   statement need not wait for the insert's verdict).
+ * When a position is missing from `locked` nothing is inserted, and the caller runs the statement
+ * again with $10 set: the missing positions are created, and a third pass sees (and locks) them, or
+ * ones a concurrent batch created after this statement's snapshot.
+ * $1 SKU ids, $2 location ids, $3 position pairs as (SKU index, location index) flattened,
+ * $4 pair count, $5 source, $6 received at, $7 inbound message id, $8 events
+ * `[key, type, sku index, location index, quantity, raw quantity, uom, to-location index, reference, source seq, occurred at, batch index]`,
+ * $9 handover candidates `[{ ch, o, s, l }]`, $10 create missing positions.
+ */
+const LOCK_AND_RECORD_SQL = `
+WITH ids AS MATERIALIZED (SELECT $1::uuid[] AS sku, $2::uuid[] AS loc, $3::int[] AS pair
+), k AS MATERIALIZED (
+  SELECT ids.sku[ids.pair[2 * i - 1] + 1] AS s, ids.loc[ids.pair[2 * i] + 1] AS l, i AS ord FROM ids, generate_series(1, $4::int) AS i
+), created AS (
+  INSERT INTO "Position"("skuId", "locationId")
+  SELECT k.s, k.l FROM k LEFT JOIN LATERAL (SELECT 1 AS found FROM "Position" p WHERE p."skuId" = k.s AND p."locationId" = k.l LIMIT 1) e ON true
+   WHERE $10::boolean AND e.found IS NULL
+  ON CONFLICT DO NOTHING
+  RETURNING 1
+), locked AS (
+  SELECT k.ord, p.* FROM k CROSS JOIN LATERAL (
+    SELECT p."onHand", p.reserved, p.allocated, p."inTransit", p.quarantined, p.damaged, p."lastCountSeq"::text AS lcs, p."lastCountAt", p.version::text AS v
+      FROM "Position" p WHERE p."skuId" = k.s AND p."locationId" = k.l FOR UPDATE) p
+), ins AS (
+  INSERT INTO "LedgerEvent"(source, "idempotencyKey", type, "skuId", "locationId", quantity, "rawQuantity", uom, "toLocationId",
+                            reference, "sourceSeq", "occurredAt", "receivedAt", "inboundMessageId", "batchIndex")
+  SELECT $5, x.e->>0, x.e->>1, (SELECT sku FROM ids)[(x.e->>2)::int + 1], (SELECT loc FROM ids)[(x.e->>3)::int + 1],
+         (x.e->>4)::int, (x.e->>5)::int, x.e->>6, (SELECT loc FROM ids)[(x.e->>7)::int + 1], x.e->>8, (x.e->>9)::bigint,
+         (x.e->>10)::timestamptz, $6::timestamptz, $7::uuid, (x.e->>11)::int
+    FROM jsonb_array_elements($8::jsonb) AS x(e)
+   WHERE (SELECT count(*) FROM locked) = $4::bigint
+  ON CONFLICT (source, "idempotencyKey") DO NOTHING
+  RETURNING id, "batchIndex"
+), res AS (
+  SELECT r.id, c.code AS channel, r."orderId", r."skuId", r."locationId", r.quantity, r."handedOverQuantity"
+    FROM "Reservation" r JOIN "Channel" c ON c.id = r."channelId"
+   WHERE r.status = 'open' AND r.quantity > 0 AND r.id IN (
+       SELECT r2.id FROM "Reservation" r2 JOIN "Channel" c2 ON c2.id = r2."channelId"
+         JOIN json_to_recordset($9::json) AS h(ch text, o text, s uuid, l uuid)
+           ON c2.code = h.ch AND r2."orderId" = h.o AND r2."skuId" = h.s AND r2."locationId" = h.l)
+     AND (SELECT count(*) FROM locked) = $4::bigint
+   ORDER BY r."createdAt" FOR UPDATE OF r
+)
+SELECT (SELECT count(*) FROM locked)::int AS locked,
+       (SELECT json_agg(json_build_array(ord - 1, "onHand", reserved, allocated, "inTransit", quarantined, damaged, lcs, "lastCountAt", v))::text FROM locked) AS positions,
+       (SELECT json_agg(json_build_array(id::text, "batchIndex"))::text FROM ins) AS inserted,
+       (SELECT json_agg(res)::text FROM res) AS reservations`
+
+/**
+ * The recompute outbox upsert (kits containing the SKUs included), keeping the earliest time: a row
+ * is rewritten only when the new time is earlier (usually it is not, and rewriting every marked row
+ * of every batch was most of this statement's cost). Rows go in id order, so concurrent writers
+ * lock them in one order.
+ */
+const markDirtySql = (ids: string, since: string) => `
+  INSERT INTO "AvailabilityDirty"("skuId", since)
+  SELECT id, ${since} FROM (
+    SELECT i.id FROM (${ids}) AS i(id)
+    UNION SELECT k."kitSkuId" FROM "KitComponent" k WHERE k."componentSkuId" IN (${ids})
+  ) x ORDER BY id
+  ON CONFLICT ("skuId") DO UPDATE SET since = EXCLUDED.since WHERE EXCLUDED.since < "AvailabilityDirty".since`
+
+/**
+ * Every write that follows the in-memory apply, in one round trip: positions, handed-over
+ * reservations, stale outcomes, the recompute outbox, the events counter (the statement of
+ * metrics/counters.ts bumpCounters) and exception findings (one open finding per SKU x location x
+ * field), and the recompute job (`job`: the job queue/enqueue.ts enqueueRecompute adds, one pending
+ * job coalesced by its key, added here to save a round trip, with add_job called once). `job` waits
+ * for `dirty` (its condition reads it), so the outbox rows are locked before the job row, in the
+ * order of every other writer (markSkusDirty, then enqueue). Data-modifying CTEs always run to
+ * completion; none reads a table another one writes.
+ * $1 SKU ids, $2 location ids, $3 positions `[sku index, location index, onHand, reserved, allocated,
+ * inTransit, quarantined, damaged, lastCountSeq, lastCountAt, version, lastEventId]`, $4 handed-over
+ * reservations, $5 stale ledger ids, $6 dirty SKU indexes, $7 received at, $8 counter minute,
+ * $9 counters `[labels, n]`, $10 findings `[sku index, location index, field, message]`, $11 the recompute
+ * task, $12 its run time (now).
+ */
+const WRITE_BACK_SQL = `
+WITH ids AS MATERIALIZED (SELECT $1::uuid[] AS sku, $2::uuid[] AS loc
+), pos AS (
+  UPDATE "Position" p SET "onHand" = (u.e->>2)::int, reserved = (u.e->>3)::int, allocated = (u.e->>4)::int, "inTransit" = (u.e->>5)::int,
+         quarantined = (u.e->>6)::int, damaged = (u.e->>7)::int, "lastCountSeq" = (u.e->>8)::bigint, "lastCountAt" = (u.e->>9)::timestamptz,
+         version = (u.e->>10)::bigint, "lastEventId" = (u.e->>11)::bigint, "updatedAt" = now()
+    FROM (SELECT (SELECT sku FROM ids)[(e->>0)::int + 1] AS s, (SELECT loc FROM ids)[(e->>1)::int + 1] AS l, e FROM jsonb_array_elements($3::jsonb) AS x(e)) u
+   WHERE p."skuId" = u.s AND p."locationId" = u.l
+), handed AS (
+  UPDATE "Reservation" r SET quantity = u.q, "handedOverQuantity" = u.h, status = CASE WHEN u.q = 0 THEN 'handed_over' ELSE 'open' END, "updatedAt" = now()
+    FROM json_to_recordset($4::json) AS u(id uuid, q int, h int) WHERE r.id = u.id
+), stale AS (
+  UPDATE "LedgerEvent" SET outcome = 'stale' WHERE id = ANY($5::bigint[])
+), dirty AS (${markDirtySql('SELECT (SELECT sku FROM ids)[d + 1] FROM unnest($6::int[]) AS d', '$7::timestamptz')}
+  RETURNING 1
+), counters AS (
+  INSERT INTO "CounterMinute"(name, labels, minute, value)
+  SELECT 'stocktower_events_total', c.e->>0, $8::timestamptz, (c.e->>1)::bigint FROM json_array_elements($9::json) AS c(e) ORDER BY 2
+  ON CONFLICT (name, labels, minute) DO UPDATE SET value = "CounterMinute".value + EXCLUDED.value
+), findings AS (
+  INSERT INTO "Finding"(id, kind, sku, location, cause, field, details, "dedupeKey")
+  SELECT gen_random_uuid(), 'exception', s.code, l.code, f.msg, f.field, '{}'::jsonb, 'exception:' || s.code || ':' || l.code || ':' || f.field
+    FROM (SELECT (SELECT sku FROM ids)[(e->>0)::int + 1] AS sku, (SELECT loc FROM ids)[(e->>1)::int + 1] AS loc, e->>2 AS field, e->>3 AS msg
+            FROM json_array_elements($10::json) AS x(e)) f
+    JOIN "Sku" s ON s.id = f.sku JOIN "Location" l ON l.id = f.loc
+   WHERE NOT EXISTS (SELECT 1 FROM "Finding" x WHERE x."dedupeKey" = 'exception:' || s.code || ':' || l.code || ':' || f.field AND x.status = 'open')
+), job AS (
+  SELECT id FROM graphile_worker.add_job($11::text, '{}'::json, queue_name => 'recompute', run_at => $12::timestamptz,
+         max_attempts => 25, job_key => 'recompute-availability', priority => 0, job_key_mode => 'preserve_run_at')
+   WHERE (SELECT count(*) FROM dirty) >= 0
+)
+SELECT (SELECT count(*) FROM job)::int AS jobs`
+
+/** A PostgreSQL array literal of uuids or integers (no element needs quoting). */
+const arrayLiteral = (values: Iterable<string | number>): string => `{${[...values].join(',')}}`
+
+/** Text bound inside a JSON parameter: lone UTF-16 surrogates become U+FFFD, as pg's UTF-8 encoding of a plain text parameter does. */
+function wellFormed(s: string | null): string | null {
+  // String.prototype.toWellFormed (Node 20+) is ES2024; the project's TypeScript lib stops at ES2023.
+  return s === null ? null : (s as string & { toWellFormed(): string }).toWellFormed()
+}
+
+/** Numbers the distinct ids of a batch from 0, in first-seen order. */
+class IdIndex {
+  readonly ids: string[] = []
+  private readonly index = new Map<string, number>()
+  of(id: string): number {
+    let i = this.index.get(id)
+    if (i === undefined) { i = this.ids.length; this.ids.push(id); this.index.set(id, i) }
+    return i
+  }
+}
+
+// The batch's critical section runs from the lock statement to COMMIT: every concurrent batch that
+// shares a position waits for it. It is two statements and in-memory work; parsing, the catalog
+// lookup and the raw message are outside it.
+const INT4_MAX = 2_147_483_647
+const fitsPosition = (p: PositionState) => [p.onHand, p.reserved, p.allocated, p.inTransit, p.quarantined, p.damaged].every((v) => v <= INT4_MAX && v >= -INT4_MAX)
+
+async function applyResolved(tx: Db, source: string, events: ResolvedEvent[], messageId: string | null, receivedAt: Date): Promise<{ accepted: number; duplicates: number; rejected: EventRejection[] }> {
+  // 1. Every position the batch touches (transfer destinations included), in a stable order:
+  // by skuId, then locationId (uuid text, as every writer of positions sorts).
+  const skus = new IdIndex()
+  const locs = new IdIndex()
+  const pairOf = new Map<string, [number, number]>()
+  const keyOf: string[] = new Array(events.length)
+  const rows: unknown[] = new Array(events.length)
+  const handoverCandidates: Array<{ ch: string; o: string; s: string; l: string }> = []
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]
+    const si = skus.of(e.skuId)
+    const li = locs.of(e.locationId)
+    const key = `${e.skuId}|${e.locationId}`
+    keyOf[i] = key
+    if (!pairOf.has(key)) pairOf.set(key, [si, li])
+    let ti: number | null = null
+    if (e.toLocationId) {
+      ti = locs.of(e.toLocationId)
+      const dest = `${e.skuId}|${e.toLocationId}`
+      if (!pairOf.has(dest)) pairOf.set(dest, [si, ti])
+    }
+    rows[i] = [wellFormed(e.idempotencyKey), e.type, si, li, e.baseQuantity, e.quantity, wellFormed(e.uom), ti, wellFormed(e.reference),
+      e.sourceSeq === null ? null : e.sourceSeq.toString(), e.occurredAt.toISOString(), e.index]
+    if ((e.type === 'allocate' || e.type === 'ship') && e.reference && e.reference.indexOf(':') > 0) {
+      const ref = wellFormed(e.reference)!
+      const c = ref.indexOf(':')
+      handoverCandidates.push({ ch: ref.slice(0, c), o: ref.slice(c + 1), s: e.skuId, l: e.locationId })
+    }
+  }
+  const sortedKeys = [...pairOf.keys()].sort()
+  const pairs: number[] = []
+  for (const k of sortedKeys) { const [si, li] = pairOf.get(k)!; pairs.push(si, li) }
+  const skuIds = arrayLiteral(skus.ids)
+  const locIds = arrayLiteral(locs.ids)
+
+  // 2. Lock positions and record the events (see LOCK_AND_RECORD_SQL). More passes happen only
+  // when positions are missing.
+  let r: { locked: number; positions: string | null; inserted: string | null; reservations: string | null } | undefined
+  const pairsLiteral = arrayLiteral(pairs)
+  const eventsJson = JSON.stringify(rows)
+  const handoverJson = JSON.stringify(handoverCandidates)
+  for (let pass = 1; ; pass++) {
+    ;[r] = await tx.$queryRawUnsafe<Array<NonNullable<typeof r>>>(LOCK_AND_RECORD_SQL,
+      skuIds, locIds, pairsLiteral, sortedKeys.length, source, receivedAt.toISOString(), messageId, eventsJson, handoverJson, pass > 1)
+    if (r.locked === sortedKeys.length) break
+    if (pass >= 4) throw new Error(`could not lock ${sortedKeys.length - r.locked} of ${sortedKeys.length} positions`)
+  }
+  const positions = new Map<string, PositionRow>()
+  type LockedRow = [number, number, number, number, number, number, number, string | null, string | null, string]
+  for (const [ord, onHand, reserved, allocated, inTransit, quarantined, damaged, lcs, lca, v] of JSON.parse(r.positions ?? '[]') as LockedRow[]) {
+    const key = sortedKeys[ord]
+    const [si, li] = pairOf.get(key)!
+    positions.set(key, {
+      skuId: skus.ids[si], locationId: locs.ids[li], onHand, reserved, allocated, inTransit, quarantined, damaged,
+      lastCountSeq: lcs === null ? null : BigInt(lcs), lastCountAt: lca === null ? null : new Date(lca), version: BigInt(v),
+    })
+  }
+  const idByIndex = new Map<number, string>()
+  for (const [id, batchIndex] of JSON.parse(r.inserted ?? '[]') as Array<[string, number]>) idByIndex.set(batchIndex, id)
+  const duplicates = events.length - idByIndex.size
+  if (idByIndex.size === 0) return { accepted: 0, duplicates, rejected: [] }
 
   // Handover from channel reservation to ERP allocation: an allocate or ship whose reference is
   // `<channel>:<orderId>` first releases that order's reservation of the same SKU at that location,
   // so the same units are never held twice.
-  const handover = await loadHandoverReservations(tx, fresh)
+  const handover: HandoverReservation[] = (JSON.parse(r.reservations ?? '[]') as Array<{ id: string; channel: string; orderId: string; skuId: string; locationId: string; quantity: number; handedOverQuantity: number }>)
+    .map((h) => ({ id: h.id, ref: `${h.channel}:${h.orderId}`, skuId: h.skuId, locationId: h.locationId, quantity: h.quantity, handedOver: h.handedOverQuantity, changed: false }))
 
   // 3. Apply in arrival order (array order) in memory.
-  const touched = new Map<string, { row: PositionRow; applied: number; lastEventId: bigint }>()
+  const touched = new Map<string, { row: PositionRow; lastEventId: string }>()
   const staleIds: string[] = []
-  const counters = new Map<string, number>()
-  for (const e of fresh) {
-    const id = idByIndex.get(e.index)!
-    const key = `${e.skuId}|${e.locationId}`
+  const countsByType = new Map<string, number>()
+  const dirtySkus = new Set<number>()
+  // Valid quantities can still sum beyond what a position holds (2^31 - 1): that event alone is
+  // rejected (its ledger row removed below), the rest of the batch applies.
+  const overflow: Array<{ id: string; e: ResolvedEvent }> = []
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]
+    const id = idByIndex.get(e.index)
+    if (id === undefined) continue
+    const key = keyOf[i]
     let row = positions.get(key)!
-    if ((e.type === 'allocate' || e.type === 'ship') && e.reference) {
+    const rowBefore = row
+    const handoverBefore = handover.map((h) => ({ quantity: h.quantity, handedOver: h.handedOver, changed: h.changed }))
+    if ((e.type === 'allocate' || e.type === 'ship') && e.reference && handover.length > 0) {
       let toRelease = e.baseQuantity
       let released = 0
-      for (const r of handover.filter((h) => h.ref === e.reference && h.skuId === e.skuId && h.locationId === e.locationId)) {
-        const q = Math.min(toRelease, r.quantity)
-        r.quantity -= q
-        r.handedOver += q
-        r.changed = r.changed || q > 0
+      for (const h of handover) {
+        if (h.ref !== e.reference || h.skuId !== e.skuId || h.locationId !== e.locationId) continue
+        const q = Math.min(toRelease, h.quantity)
+        h.quantity -= q
+        h.handedOver += q
+        h.changed = h.changed || q > 0
         toRelease -= q
         released += q
       }
       if (released > 0) row = { ...row, reserved: row.reserved - released }
     }
     const { next, outcome } = applyEvent(row, { type: e.type, quantity: e.baseQuantity, occurredAt: e.occurredAt, sourceSeq: e.sourceSeq })
-    if (outcome === 'stale') staleIds.push(id.toString())
+    const destRow = e.type === 'transfer_out' && e.toLocationId ? positions.get(`${e.skuId}|${e.toLocationId}`)! : null
+    if (!fitsPosition({ ...row, ...next }) || (destRow && !fitsPosition({ ...destRow, inTransit: destRow.inTransit + e.baseQuantity }))) {
+      handover.forEach((h, k) => Object.assign(h, handoverBefore[k]))
+      positions.set(key, rowBefore)
+      overflow.push({ id, e })
+      continue
+    }
+    if (outcome === 'stale') staleIds.push(id)
     const updated: PositionRow = { ...row, ...next, version: row.version + 1n }
     positions.set(key, updated)
-    touched.set(key, { row: updated, applied: (touched.get(key)?.applied ?? 0) + 1, lastEventId: id })
+    touched.set(key, { row: updated, lastEventId: id })
     if (e.type === 'transfer_out' && e.toLocationId) {
       const destKey = `${e.skuId}|${e.toLocationId}`
       const dest = positions.get(destKey)!
       const destNext: PositionRow = { ...dest, inTransit: dest.inTransit + e.baseQuantity, version: dest.version + 1n }
       positions.set(destKey, destNext)
-      touched.set(destKey, { row: destNext, applied: (touched.get(destKey)?.applied ?? 0) + 1, lastEventId: id })
+      touched.set(destKey, { row: destNext, lastEventId: id })
     }
-    const ck = `source=${source},type=${e.type}`
-    counters.set(ck, (counters.get(ck) ?? 0) + 1)
+    countsByType.set(e.type, (countsByType.get(e.type) ?? 0) + 1)
+    dirtySkus.add(skus.of(e.skuId))
   }
 
-  // 4. Write positions back in one statement.
-  const t = [...touched.values()].map((v) => v.row)
-  await tx.$executeRawUnsafe(
-    `UPDATE "Position" p SET "onHand" = u.oh, reserved = u.rs, allocated = u.al, "inTransit" = u.it, quarantined = u.qu, damaged = u.dm,
-            "lastCountSeq" = u.lcs, "lastCountAt" = u.lca, version = u.v, "lastEventId" = u.le, "updatedAt" = now()
-       FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::int[], $5::int[], $6::int[], $7::int[], $8::int[], $9::bigint[],
-                   $10::timestamptz[], $11::bigint[], $12::bigint[]) AS u(s, l, oh, rs, al, it, qu, dm, lcs, lca, v, le)
-      WHERE p."skuId" = u.s AND p."locationId" = u.l`,
-    t.map((r) => r.skuId), t.map((r) => r.locationId), t.map((r) => r.onHand), t.map((r) => r.reserved), t.map((r) => r.allocated),
-    t.map((r) => r.inTransit), t.map((r) => r.quarantined), t.map((r) => r.damaged),
-    t.map((r) => (r.lastCountSeq === null ? null : r.lastCountSeq.toString())), t.map((r) => (r.lastCountAt ? r.lastCountAt.toISOString() : null)),
-    t.map((r) => r.version.toString()), [...touched.values()].map((v) => v.lastEventId.toString()),
+  // 4. Write back, and wake the recompute worker, in one statement (see WRITE_BACK_SQL).
+  const written: unknown[] = []
+  const found: unknown[] = []
+  for (const [key, { row: p, lastEventId }] of touched) {
+    const [si, li] = pairOf.get(key)!
+    written.push([si, li, p.onHand, p.reserved, p.allocated, p.inTransit, p.quarantined, p.damaged,
+      p.lastCountSeq === null ? null : p.lastCountSeq.toString(), p.lastCountAt ? p.lastCountAt.toISOString() : null, p.version.toString(), lastEventId])
+    for (const x of positionExceptions(p)) found.push([si, li, x.field, x.message])
+  }
+  await tx.$queryRawUnsafe(WRITE_BACK_SQL, skuIds, locIds, JSON.stringify(written),
+    JSON.stringify(handover.filter((h) => h.changed).map((h) => ({ id: h.id, q: h.quantity, h: h.handedOver }))),
+    arrayLiteral(staleIds), arrayLiteral(dirtySkus), receivedAt.toISOString(),
+    minuteOf(receivedAt).toISOString(), JSON.stringify([...countsByType].map(([type, n]) => [`source=${source},type=${type}`, n])),
+    JSON.stringify(found), TASKS.recomputeAvailability, new Date().toISOString(),
   )
-  const handedOver = handover.filter((h) => h.changed)
-  if (handedOver.length > 0) {
-    await tx.$executeRawUnsafe(
-      `UPDATE "Reservation" r SET quantity = u.q, "handedOverQuantity" = u.h, status = CASE WHEN u.q = 0 THEN 'handed_over' ELSE 'open' END, "updatedAt" = now()
-         FROM unnest($1::uuid[], $2::int[], $3::int[]) AS u(id, q, h) WHERE r.id = u.id`,
-      handedOver.map((h) => h.id), handedOver.map((h) => h.quantity), handedOver.map((h) => h.handedOver))
+  if (overflow.length > 0) await tx.$executeRawUnsafe(`DELETE FROM "LedgerEvent" WHERE id = ANY($1::bigint[])`, overflow.map((o) => o.id))
+  return {
+    accepted: idByIndex.size - overflow.length,
+    duplicates,
+    rejected: overflow.map(({ e }) => ({ index: e.index, code: 'INVALID_QUANTITY', message: `Applying ${e.baseQuantity} would take the position beyond ${INT4_MAX.toLocaleString('en-US')} units; this event was not applied.`, raw: e.raw, sku: e.sku })),
   }
-  if (staleIds.length > 0) {
-    await tx.$executeRawUnsafe(`UPDATE "LedgerEvent" SET outcome = 'stale' WHERE id = ANY($1::bigint[])`, staleIds)
-  }
-
-  // 5. Follow-ups in the same transaction: the SKUs (and kits built from them) to recompute.
-  const dirtySkus = [...new Set(fresh.map((e) => e.skuId))]
-  await markSkusDirty(tx, dirtySkus, receivedAt)
-  await enqueueRecompute(tx)
-  await bumpCounters(tx, 'stocktower_events_total', counters, receivedAt)
-  await raisePositionExceptions(tx, t)
-  return { accepted: fresh.length, duplicates }
-}
-
-interface HandoverReservation { id: string; ref: string; skuId: string; locationId: string; quantity: number; handedOver: number; changed: boolean }
-
-async function loadHandoverReservations(tx: Db, events: ResolvedEvent[]): Promise<HandoverReservation[]> {
-  const candidates = events.filter((e) => (e.type === 'allocate' || e.type === 'ship') && e.reference && e.reference.indexOf(':') > 0)
-  if (candidates.length === 0) return []
-  const split = candidates.map((e) => { const i = e.reference!.indexOf(':'); return { channel: e.reference!.slice(0, i), orderId: e.reference!.slice(i + 1), skuId: e.skuId, locationId: e.locationId } })
-  const rows = await tx.$queryRawUnsafe<Array<{ id: string; channel: string; orderId: string; skuId: string; locationId: string; quantity: number; handedOverQuantity: number }>>(
-    `SELECT r.id::text AS id, c.code AS channel, r."orderId", r."skuId"::text AS "skuId", r."locationId"::text AS "locationId", r.quantity, r."handedOverQuantity"
-       FROM "Reservation" r JOIN "Channel" c ON c.id = r."channelId"
-      WHERE r.status = 'open' AND r.quantity > 0 AND r.id IN (
-        SELECT r2.id FROM "Reservation" r2 JOIN "Channel" c2 ON c2.id = r2."channelId"
-          JOIN unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[]) AS k(ch, o, s, l) ON c2.code = k.ch AND r2."orderId" = k.o AND r2."skuId" = k.s AND r2."locationId" = k.l)
-      ORDER BY r."createdAt" FOR UPDATE OF r`,
-    split.map((x) => x.channel), split.map((x) => x.orderId), split.map((x) => x.skuId), split.map((x) => x.locationId))
-  return rows.map((r) => ({ id: r.id, ref: `${r.channel}:${r.orderId}`, skuId: r.skuId, locationId: r.locationId, quantity: r.quantity, handedOver: r.handedOverQuantity, changed: false }))
 }
 
 /** Adds SKUs (and every kit that contains them) to the recompute outbox, keeping the earliest time. */
 export async function markSkusDirty(tx: Db, skuIds: string[], since: Date): Promise<void> {
   if (skuIds.length === 0) return
-  await tx.$executeRawUnsafe(
-    `INSERT INTO "AvailabilityDirty"("skuId", since)
-     SELECT id, $2::timestamptz FROM (
-       SELECT unnest($1::uuid[]) AS id
-       UNION SELECT k."kitSkuId" FROM "KitComponent" k WHERE k."componentSkuId" = ANY($1::uuid[])
-     ) x
-     ON CONFLICT ("skuId") DO UPDATE SET since = LEAST("AvailabilityDirty".since, EXCLUDED.since)`,
-    skuIds, since.toISOString())
-}
-
-/** Opens one exception finding per SKU x location x field while the problem lasts. */
-async function raisePositionExceptions(tx: Db, rows: PositionRow[]): Promise<void> {
-  const found: Array<{ skuId: string; locationId: string; field: string; message: string }> = []
-  for (const r of rows) for (const x of positionExceptions(r)) found.push({ skuId: r.skuId, locationId: r.locationId, ...x })
-  if (found.length === 0) return
-  await tx.$executeRawUnsafe(
-    `INSERT INTO "Finding"(id, kind, sku, location, cause, field, details, "dedupeKey")
-     SELECT gen_random_uuid(), 'exception', s.code, l.code, f.msg, f.field, '{}'::jsonb, 'exception:' || s.code || ':' || l.code || ':' || f.field
-       FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[]) AS f(sku, loc, field, msg)
-       JOIN "Sku" s ON s.id = f.sku JOIN "Location" l ON l.id = f.loc
-      WHERE NOT EXISTS (SELECT 1 FROM "Finding" x WHERE x."dedupeKey" = 'exception:' || s.code || ':' || l.code || ':' || f.field AND x.status = 'open')`,
-    found.map((f) => f.skuId), found.map((f) => f.locationId), found.map((f) => f.field), found.map((f) => f.message))
+  await tx.$executeRawUnsafe(markDirtySql('SELECT unnest($1::uuid[])', '$2::timestamptz'), skuIds, since.toISOString())
 }

@@ -8,39 +8,61 @@ export interface CatalogLookup {
   location(input: string): string | undefined
 }
 
+/**
+ * One round trip for SKUs and locations. Inputs travel as one JSON text each and results come back
+ * as one JSON text each: on Prisma's raw-query path every parameter element and every result cell
+ * costs CPU, which for a 500-event batch was more than the lookup itself (bench/README.md).
+ * Per input the best candidate wins (`DISTINCT ON ... ORDER BY input, rank`): 0 an alias in the
+ * source's scope, 1 the canonical code (active SKUs; active locations), 2 a global (`*`) alias.
+ */
+const RESOLVE_SQL = `
+WITH inputs AS MATERIALIZED (
+  SELECT ARRAY(SELECT json_array_elements_text($1::json)) AS skus, ARRAY(SELECT json_array_elements_text($3::json)) AS locations
+), sku AS (
+  SELECT DISTINCT ON (m.input) m.input, s.id, s.code, s."baseUom",
+         (SELECT json_agg(json_build_array(u.uom, u.factor)) FROM "UnitOfMeasure" u WHERE u."skuId" = s.id) AS uoms
+    FROM (
+      SELECT a.alias AS input, CASE WHEN a.scope = $2 THEN 0 ELSE 2 END AS rank, a."skuId" AS id
+        FROM "SkuAlias" a WHERE a.alias = ANY ((SELECT skus FROM inputs)::text[]) AND a.scope IN ($2, '*')
+      UNION ALL
+      SELECT s.code, 1, s.id FROM "Sku" s WHERE s.code = ANY ((SELECT skus FROM inputs)::text[])
+    ) m JOIN "Sku" s ON s.id = m.id
+   WHERE s.active
+   ORDER BY m.input, m.rank
+), loc AS (
+  SELECT DISTINCT ON (input) input, id FROM (
+    SELECT a.alias AS input, a."locationId" AS id, CASE WHEN a.scope = $2 THEN 0 ELSE 2 END AS rank
+      FROM "LocationAlias" a WHERE a.alias = ANY ((SELECT locations FROM inputs)::text[]) AND a.scope IN ($2, '*')
+    UNION ALL
+    SELECT l.code, l.id, 1 FROM "Location" l WHERE l.code = ANY ((SELECT locations FROM inputs)::text[]) AND l.active
+  ) x ORDER BY input, rank
+)
+SELECT (SELECT json_agg(json_build_array(input, id, code, "baseUom", uoms)) FROM sku)::text AS skus,
+       (SELECT json_agg(json_build_array(input, id)) FROM loc)::text AS locations`
+
+/**
+ * A JSON array of strings, lone UTF-16 surrogates replaced by U+FFFD as pg's UTF-8 encoding of a
+ * text parameter does (PostgreSQL refuses them in JSON). Such an input then matches nothing, as before.
+ */
+function jsonTextArray(values: string[]): string {
+  // String.prototype.toWellFormed (Node 20+) is ES2024; the project's TypeScript lib stops at ES2023.
+  return JSON.stringify(values.map((v) => (v as string & { toWellFormed(): string }).toWellFormed()))
+}
+
 export async function resolveCatalog(db: Db, scope: string, skuInputs: string[], locationInputs: string[]): Promise<CatalogLookup> {
   const skus = [...new Set(skuInputs)]
   const locations = [...new Set(locationInputs)]
-  const skuRows = skus.length === 0 ? [] : await db.$queryRawUnsafe<Array<{ input: string; rank: number; id: string; code: string; baseUom: string; uoms: Array<{ uom: string; factor: number }> | null }>>(
-    `WITH m AS (
-       SELECT a.alias AS input, CASE WHEN a.scope = $2 THEN 0 ELSE 2 END AS rank, a."skuId" AS id
-         FROM "SkuAlias" a WHERE a.alias = ANY($1::text[]) AND a.scope IN ($2, '*')
-       UNION ALL
-       SELECT s.code, 1, s.id FROM "Sku" s WHERE s.code = ANY($1::text[])
-     )
-     SELECT m.input, m.rank, s.id::text AS id, s.code, s."baseUom",
-            (SELECT json_agg(json_build_object('uom', u.uom, 'factor', u.factor)) FROM "UnitOfMeasure" u WHERE u."skuId" = s.id) AS uoms
-       FROM m JOIN "Sku" s ON s.id = m.id WHERE s.active
-      ORDER BY m.input, m.rank`,
-    skus, scope,
-  )
   const skuMap = new Map<string, SkuRef>()
-  for (const r of skuRows) {
-    if (skuMap.has(r.input)) continue
-    const factors = new Map<string, number>([[r.baseUom.toUpperCase(), 1]])
-    for (const u of r.uoms ?? []) factors.set(u.uom.toUpperCase(), u.factor)
-    skuMap.set(r.input, { id: r.id, code: r.code, baseUom: r.baseUom, factors })
-  }
-  const locRows = locations.length === 0 ? [] : await db.$queryRawUnsafe<Array<{ input: string; id: string }>>(
-    `SELECT input, id FROM (
-       SELECT a.alias AS input, a."locationId"::text AS id, CASE WHEN a.scope = $2 THEN 0 ELSE 2 END AS rank
-         FROM "LocationAlias" a WHERE a.alias = ANY($1::text[]) AND a.scope IN ($2, '*')
-       UNION ALL
-       SELECT l.code, l.id::text, 1 FROM "Location" l WHERE l.code = ANY($1::text[]) AND l.active
-     ) x ORDER BY input, rank`,
-    locations, scope,
-  )
   const locMap = new Map<string, string>()
-  for (const r of locRows) if (!locMap.has(r.input)) locMap.set(r.input, r.id)
+  if (skus.length > 0 || locations.length > 0) {
+    const [r] = await db.$queryRawUnsafe<Array<{ skus: string | null; locations: string | null }>>(RESOLVE_SQL, jsonTextArray(skus), scope, jsonTextArray(locations))
+    type SkuRow = [string, string, string, string, Array<[string, number]> | null]
+    for (const [input, id, code, baseUom, uoms] of JSON.parse(r.skus ?? '[]') as SkuRow[]) {
+      const factors = new Map<string, number>([[baseUom.toUpperCase(), 1]])
+      for (const [uom, factor] of uoms ?? []) factors.set(uom.toUpperCase(), factor)
+      skuMap.set(input, { id, code, baseUom, factors })
+    }
+    for (const [input, id] of JSON.parse(r.locations ?? '[]') as Array<[string, string]>) locMap.set(input, id)
+  }
   return { sku: (s) => skuMap.get(s), location: (l) => locMap.get(l) }
 }

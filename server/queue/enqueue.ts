@@ -24,8 +24,9 @@ export async function enqueue(db: Db, task: string, payload: Record<string, unkn
   // graphile-worker's public reschedule_jobs (which never touches a job a worker holds).
   await db.$executeRawUnsafe(
     `WITH j AS (
-       SELECT (graphile_worker.add_job($1::text, $2::json, queue_name => $3::text, run_at => $4::timestamptz,
-         max_attempts => $5::int, job_key => $6::text, priority => $7::int, job_key_mode => $8::text)).*
+       -- FROM, not (add_job(...)).*: the latter calls the function once per output column.
+       SELECT aj.id, aj.run_at FROM graphile_worker.add_job($1::text, $2::json, queue_name => $3::text, run_at => $4::timestamptz,
+         max_attempts => $5::int, job_key => $6::text, priority => $7::int, job_key_mode => $8::text) AS aj
      )
      SELECT j.id, CASE WHEN $9::boolean AND j.run_at > $4::timestamptz
                        THEN (SELECT count(*) FROM graphile_worker.reschedule_jobs(ARRAY[j.id], run_at => $4::timestamptz))

@@ -45,8 +45,10 @@ export async function applySnapshotCorrections(db: PrismaClient, findingIds: str
     })
     const prepared = await prepareEventBatch(tx, RECONCILIATION_SOURCE, events)
     for (const r of prepared.rejected) result.skipped.push({ findingId: usable[r.index].id, reason: `${r.code}: ${r.message}` })
-    await applyPreparedEvents(tx, RECONCILIATION_SOURCE, prepared, null, now)
-    const done = usable.filter((_, i) => !prepared.rejected.some((r) => r.index === i))
+    const applied = await applyPreparedEvents(tx, RECONCILIATION_SOURCE, prepared, null, now)
+    for (const r of applied.rejected) result.skipped.push({ findingId: usable[r.index].id, reason: `${r.code}: ${r.message}` })
+    const refused = [...prepared.rejected, ...applied.rejected]
+    const done = usable.filter((_, i) => !refused.some((r) => r.index === i))
     for (const f of done) {
       const e = events[usable.indexOf(f)]
       result.corrected.push({ findingId: f.id, event: `${e.type} ${e.quantity}` })

@@ -87,6 +87,10 @@ export async function ingestFile(db: PrismaClient, messageId: string, opts: { in
           rejected.push({ ...rj, index: row.line, message: withPosition(row, rj.message) })
         }
         const r = await applyPreparedEvents(tx, msg.source, prepared, msg.id, receivedAt)
+        for (const rj of r.rejected) {
+          const row = good[rj.index - offset]
+          rejected.push({ ...rj, index: row.line, message: withPosition(row, rj.message) })
+        }
         accepted += r.accepted
         duplicates += r.duplicates
         skuCodes.push(...prepared.skuCodes)

@@ -37,7 +37,8 @@ export async function scanInbox(db: PrismaClient, inboxDir: string, opts: ScanOp
     const files = fs.readdirSync(sourceDir, { withFileTypes: true })
       .filter((f) => f.isFile() && !f.name.startsWith('.') && !f.name.endsWith('.error.txt'))
       .map((f) => ({ name: f.name, stat: fs.statSync(path.join(sourceDir, f.name)) }))
-      .filter((f) => now() - f.stat.mtimeMs >= minAgeMs)
+      // (0 disables the wait: a file's mtime can read a fraction of a millisecond ahead of Date.now().)
+      .filter((f) => minAgeMs <= 0 || now() - f.stat.mtimeMs >= minAgeMs)
       .sort((a, b) => a.stat.mtimeMs - b.stat.mtimeMs || a.name.localeCompare(b.name))
     for (const f of files) {
       const messageId = crypto.randomUUID()

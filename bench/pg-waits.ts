@@ -1,0 +1,36 @@
+// A wall-clock profile of the database side: samples pg_stat_activity while a scenario runs.
+import pg from 'pg'
+
+const log = (l: string) => process.stdout.write(`${l}\n`)
+
+/**
+ * Samples what every other client connection of the database is doing, every 20 ms: a wall-clock
+ * profile of the database side (idle in transaction = waiting for the web process; Lock = waiting
+ * for a row another transaction holds; no wait event = executing).
+ */
+export function sampleWaits(url: string): { stop(): Promise<Map<string, number>> } {
+  const client = new pg.Client({ connectionString: url })
+  const counts = new Map<string, number>()
+  let running = true
+  const loop = (async () => {
+    await client.connect()
+    while (running) {
+      const r = await client.query<{ state: string; wait: string | null; query: string }>(
+        `SELECT state, wait_event_type || ':' || wait_event AS wait, left(regexp_replace(query, '\\s+', ' ', 'g'), 90) AS query
+           FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND datname = current_database() AND state <> 'idle'`)
+      for (const x of r.rows) {
+        const k = `${x.state.padEnd(19)} ${(x.wait ?? '-').padEnd(26)} ${x.query}`
+        counts.set(k, (counts.get(k) ?? 0) + 1)
+      }
+      await new Promise((res) => setTimeout(res, 20))
+    }
+    await client.end()
+  })()
+  return { async stop() { running = false; await loop; return counts } }
+}
+
+export function printWaits(counts: Map<string, number>): void {
+  const total = [...counts.values()].reduce((a, b) => a + b, 0)
+  log('[bench] database connections during ingest-http (share of non-idle samples):')
+  for (const [k, n] of [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 30)) log(`  ${(100 * n / total).toFixed(1).padStart(5)}%  ${k}`)
+}

@@ -1,0 +1,317 @@
+// `npm run bench`: how fast the product ingests inventory events through its public API, beside what
+// plain `pg` reaches on the same database in the same run (bench/README.md). Speed is measured here,
+// never asserted in timed tests; read the ratios, not the absolute numbers (the machine is shared).
+//
+// What runs: a fresh embedded PostgreSQL in a temp folder, migrated and seeded with the demo
+// catalogue; the real web process (web-server.ts, Next.js production build, from a snapshot of the
+// working tree: bench/app-snapshot.ts); no worker, simulator or generated traffic, so only the ingest
+// path is measured (recompute jobs and dirty marks queue up untouched, as they would behind a busy worker).
+//
+// Options: --events N (100000) --warmup N (5000) --per-row-events N (10000) --batch N (500)
+//          --senders N (4) --skus N (2000) --cpu-prof (writes the web process's .cpuprofile; the web
+//          app is then built without name mangling, in its own snapshot)
+//          --pg-waits (samples pg_stat_activity during ingest-http: where the web's connections
+//          spend their time, by statement and wait event)
+//          --keep (keep the temp folder: the web process's log; the embedded database is not
+//          persistent and goes when it stops)
+// Environment: STOCKTOWER_BENCH_APP_DIR (where the web app snapshot lives, default in the OS temp
+// folder), STOCKTOWER_BENCH_WEB_NODE_FLAGS (extra node flags for the web process, for experiments).
+// Exit status: non-zero only when something failed (an HTTP error, a rejected or missing event),
+// never because a number is low.
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import http from 'node:http'
+import os from 'node:os'
+import path from 'node:path'
+import { spawn, type ChildProcess } from 'node:child_process'
+import pg from 'pg'
+import type { EmbeddedDatabase } from '../server/runtime/embedded-postgres'
+import { freePort } from '../server/runtime/free-port'
+import { startBenchDatabase } from './setup'
+import { printWaits, sampleWaits } from './pg-waits'
+import { cpuSeconds, postgresCpuSeconds } from './cpu'
+import { prepareAppSnapshot } from './app-snapshot'
+import { batchBody, generateEvents } from './events'
+import { createScratchTables, dropScratchTables, loadCatalog, rawBatched, rawPerRow, toRows } from './raw-pg'
+
+const log = (l: string) => process.stdout.write(`${l}\n`)
+
+function options() {
+  const argv = process.argv.slice(2)
+  const num = (name: string, dflt: number) => {
+    const i = argv.indexOf(`--${name}`)
+    if (i < 0) return dflt
+    const v = Number(argv[i + 1])
+    if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} needs a positive integer`)
+    return v
+  }
+  return {
+    events: num('events', 100_000),
+    warmup: num('warmup', 5_000),
+    perRowEvents: num('per-row-events', 10_000),
+    batch: num('batch', 500),
+    senders: num('senders', 4),
+    skus: num('skus', 2000),
+    cpuProf: argv.includes('--cpu-prof'),
+    pgWaits: argv.includes('--pg-waits'),
+    keep: argv.includes('--keep') || process.env.STOCKTOWER_BENCH_KEEP === '1',
+  }
+}
+
+interface Result {
+  scenario: string; events: number; seconds: number; note?: string
+  /** CPU seconds of the process issuing the SQL (the web process, or the bench itself for raw-pg) and of PostgreSQL. */
+  appCpu?: number | null; pgCpu?: number | null
+}
+
+/** Peak (VmHWM) and current (VmRSS) resident memory of a process, in MiB; null off Linux. */
+function memoryOf(pid: number): { peak: number; current: number } | null {
+  try {
+    const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8')
+    const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s)?.[1] ?? NaN)
+    return { peak: kb('VmHWM') / 1024, current: kb('VmRSS') / 1024 }
+  } catch {
+    return null
+  }
+}
+
+function post(agent: http.Agent, port: number, apiKey: string, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      host: '127.0.0.1', port, path: '/api/v1/events', method: 'POST', agent,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${apiKey}` },
+    }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }))
+      res.on('error', reject)
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
+/** Sends pre-serialised batches with `senders` concurrent connections; every event must be accepted. */
+async function sendAll(port: number, apiKey: string, bodies: Array<{ body: string; events: number }>, senders: number): Promise<void> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: senders })
+  let next = 0
+  const failures: string[] = []
+  const sender = async () => {
+    for (;;) {
+      const b = bodies[next++]
+      if (!b) return
+      const r = await post(agent, port, apiKey, b.body)
+      let ok = r.status === 202
+      if (ok) {
+        const j = JSON.parse(r.text) as { accepted: number; duplicates: number; rejected: unknown[] }
+        ok = j.accepted === b.events && j.duplicates === 0 && j.rejected.length === 0
+      }
+      if (!ok) { failures.push(`${r.status} ${r.text.slice(0, 500)}`); if (failures.length >= 3) throw new Error(`ingest failed:\n${failures.join('\n')}`) }
+    }
+  }
+  try {
+    await Promise.all(Array.from({ length: senders }, sender))
+  } finally {
+    agent.destroy()
+  }
+  if (failures.length > 0) throw new Error(`ingest failed:\n${failures.join('\n')}`)
+}
+
+async function waitForHttp(url: string, timeoutMs: number, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the web process exited (${child.exitCode}) before answering`)
+    try { await fetch(url, { signal: AbortSignal.timeout(2_000) }); return } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`)
+}
+
+function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve()
+    const t = setTimeout(() => { child.kill('SIGKILL'); resolve() }, graceMs)
+    child.once('exit', () => { clearTimeout(t); resolve() })
+    child.kill('SIGTERM')
+  })
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = process.hrtime.bigint()
+  await fn()
+  return Number(process.hrtime.bigint() - t0) / 1e9
+}
+
+/** Runs a scenario, timing it and measuring the CPU the SQL-issuing process and PostgreSQL used. */
+async function measured(appCpu: () => number | null, pgCpu: () => number | null, fn: () => Promise<unknown>): Promise<Pick<Result, 'seconds' | 'appCpu' | 'pgCpu'>> {
+  const a0 = appCpu()
+  const p0 = pgCpu()
+  const seconds = await timed(fn)
+  const a1 = appCpu()
+  const p1 = pgCpu()
+  return { seconds, appCpu: a0 === null || a1 === null ? null : a1 - a0, pgCpu: p0 === null || p1 === null ? null : p1 - p0 }
+}
+
+const selfCpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6 }
+
+function printTable(results: Result[]): void {
+  // The baseline is the mean of the two raw-pg runs (before and after the API run), so one run
+  // slowed by a neighbour's tests does not flatter or spoil the ratio.
+  const raws = results.filter((r) => r.scenario === 'raw-pg' || r.scenario === 'raw-pg (after)').map((r) => r.events / r.seconds)
+  const baseline = raws.reduce((a, b) => a + b, 0) / raws.length
+  const head = ['scenario', 'events', 'seconds', 'events/s', 'ratio to raw-pg', 'app CPU ms/1k ev', 'pg CPU ms/1k ev']
+  const perK = (cpu: number | null | undefined, events: number) => (cpu === null || cpu === undefined ? 'n/a' : (1e6 * cpu / events).toFixed(0))
+  const rows = results.map((r) => {
+    const rate = r.events / r.seconds
+    return [r.scenario, String(r.events), r.seconds.toFixed(2), String(Math.round(rate)), (rate / baseline).toFixed(2), perK(r.appCpu, r.events), perK(r.pgCpu, r.events)]
+  })
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')
+  log('')
+  log(line(head))
+  log(widths.map((w) => '-'.repeat(w)).join('  '))
+  for (const r of rows) log(line(r))
+  for (const r of results) if (r.note) log(`  ${r.scenario}: ${r.note}`)
+}
+
+async function main() {
+  const opt = options()
+  const runId = crypto.randomBytes(4).toString('hex')
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stocktower-bench-'))
+  fs.chmodSync(tmp, 0o755)
+  log(`[bench] node ${process.version}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`)
+  log(`[bench] temp folder ${tmp}`)
+
+  let pgServer: EmbeddedDatabase | undefined
+  let web: ChildProcess | undefined
+  let pool: pg.Pool | undefined
+  let failed = false
+  try {
+    const snap = await prepareAppSnapshot(log, { profile: opt.cpuProf })
+    log(`[bench] web app snapshot in ${snap.dir} (${snap.built ? 'built' : 'build up to date'}, ${Math.round(snap.ms / 1000)} s)`)
+
+    const bdb = await startBenchDatabase({ dir: tmp, skus: opt.skus, log })
+    pgServer = bdb.pg
+    const apiKey = bdb.apiKey
+
+    const port = await freePort()
+    const profDir = path.join(tmp, 'profiles')
+    const webLog = path.join(tmp, 'web.log')
+    const out = fs.openSync(webLog, 'a')
+    // STOCKTOWER_BENCH_WEB_NODE_FLAGS: extra node flags for the web process only (experiments, e.g. GC sizing).
+    const extraFlags = (process.env.STOCKTOWER_BENCH_WEB_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean)
+    web = spawn(process.execPath, [...extraFlags, ...(opt.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), '--import', 'tsx', path.join(snap.dir, 'web-server.ts')], {
+      cwd: snap.dir,
+      env: {
+        ...process.env,
+        NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1', PORT: String(port), HOSTNAME: '127.0.0.1',
+        DATABASE_URL: pgServer.url, NEXTAUTH_URL: `http://127.0.0.1:${port}`, NEXTAUTH_SECRET: crypto.randomBytes(32).toString('base64url'),
+        STOCKTOWER_DATA_DIR: path.join(tmp, 'app-data'), STOCKTOWER_DEMO: 'on', STOCKTOWER_TRAFFIC: 'off', STOCKTOWER_DEMO_API_KEY: apiKey,
+        STOCKTOWER_MANAGED: '', STOCKTOWER_DIST_DIR: '',
+      },
+      stdio: ['ignore', out, out],
+    })
+    await waitForHttp(`http://127.0.0.1:${port}/api/health`, 120_000, web)
+    log(`[bench] web process ${web.pid} on 127.0.0.1:${port} (Next.js production build, no worker running)`)
+
+    // Every payload is built before any clock starts.
+    const batchesOf = (n: number) => Math.max(1, Math.round(n / opt.batch))
+    const bodies = (label: string, n: number, seed: number) =>
+      generateEvents({ runId, label, skuCount: opt.skus, batches: batchesOf(n), batchSize: opt.batch, seed }).batches.map((b) => ({ body: batchBody(b), events: b.length }))
+    const warm = bodies('warm', opt.warmup, 1)
+    const main = bodies('http', opt.events, 2)
+    const httpEvents = main.reduce((s, b) => s + b.events, 0)
+
+    pool = new pg.Pool({ connectionString: pgServer.url, max: opt.senders + 1 })
+    const admin = await pool.connect()
+    const catalog = await loadCatalog(admin)
+    await createScratchTables(admin)
+    admin.release()
+    const rawBatches = (label: string, seed: number) =>
+      generateEvents({ runId, label, skuCount: opt.skus, batches: batchesOf(opt.events), batchSize: opt.batch, seed }).batches.map((b) => toRows(b, catalog))
+    const rawBefore = rawBatches('raw1', 3)
+    const rawAfter = rawBatches('raw2', 4)
+    const perRow = toRows(generateEvents({ runId, label: 'row', skuCount: opt.skus, batches: 1, batchSize: opt.perRowEvents, seed: 5 }).batches[0], catalog)
+    const count = (rows: unknown[][]) => rows.reduce((s, b) => s + b.length, 0)
+    const checkpoint = () => pool!.query('CHECKPOINT')
+
+    const results: Result[] = []
+    const webPid = web.pid!
+    const pgData = path.join(tmp, 'pg')
+    const pgCpu = () => postgresCpuSeconds(pgData)
+    const ingest = async () => {
+      let peakDuring = 0
+      const sampler = setInterval(() => { const m = memoryOf(webPid); if (m) peakDuring = Math.max(peakDuring, m.current) }, 200)
+      const waits = opt.pgWaits ? sampleWaits(pgServer!.url) : null
+      try {
+        const m = await measured(() => cpuSeconds(webPid), pgCpu, () => sendAll(port, apiKey, main, opt.senders))
+        results.push({ scenario: 'ingest-http', events: httpEvents, ...m, note: `POST /api/v1/events, ${main.length} batches of ${opt.batch}, ${opt.senders} concurrent senders; web RSS up to ${peakDuring.toFixed(0)} MiB while ingesting` })
+      } finally {
+        clearInterval(sampler)
+        if (waits) printWaits(await waits.stop())
+      }
+    }
+
+    log(`[bench] warm-up: ${warm.length} batches through the API`)
+    await sendAll(port, apiKey, warm, opt.senders)
+
+    await checkpoint()
+    log('[bench] raw-pg (batched INSERT + UPDATE through pg)')
+    const raw = async (scenario: string, batches: typeof rawBefore) => {
+      let retries = 0
+      const m = await measured(selfCpu, pgCpu, async () => { retries = (await rawBatched(pool!, batches, opt.senders)).retries })
+      results.push({ scenario, events: count(batches), ...m, note: retries > 0 ? `${retries} deadlock retries` : undefined })
+    }
+    await raw('raw-pg', rawBefore)
+
+    await checkpoint()
+    log('[bench] raw-pg-per-row (one round trip per event)')
+    results.push({ scenario: 'raw-pg-per-row', events: perRow.length, ...await measured(selfCpu, pgCpu, () => rawPerRow(pool!, perRow, opt.senders)) })
+
+    await checkpoint()
+    log(`[bench] ingest-http (${httpEvents} events)`)
+    await ingest()
+
+    await checkpoint()
+    log('[bench] raw-pg again (the baseline after the API run, to show drift on a shared machine)')
+    await raw('raw-pg (after)', rawAfter)
+
+    // Every event sent through the API is in the ledger exactly once.
+    const ledger = await pool.query<{ n: string }>(`SELECT count(*)::text AS n FROM "LedgerEvent" WHERE source = 'erp-demo' AND "idempotencyKey" LIKE $1`, [`bench:${runId}:http:%`])
+    if (Number(ledger.rows[0].n) !== httpEvents) throw new Error(`the ledger holds ${ledger.rows[0].n} of the ${httpEvents} events sent`)
+
+    printTable(results)
+    const mem = memoryOf(webPid)
+    log(mem ? `  web process peak RSS (VmHWM, start-up included): ${mem.peak.toFixed(0)} MiB` : '  web process peak RSS: not measurable on this platform')
+    log(`  ratio: events/s divided by the mean of the two raw-pg runs. CPU per 1,000 events: "app" is the process sending SQL (the web`)
+    log(`  process for ingest-http, the bench itself for raw-pg), "pg" all PostgreSQL processes. Load average now ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`)
+
+    const c = await pool.connect()
+    await dropScratchTables(c)
+    c.release()
+  } catch (e) {
+    failed = true
+    console.error(`[bench] failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`)
+    const webLog = path.join(tmp, 'web.log')
+    if (fs.existsSync(webLog)) console.error(`[bench] last lines of the web log:\n${fs.readFileSync(webLog, 'utf8').split('\n').slice(-30).join('\n')}`)
+  } finally {
+    await pool?.end().catch(() => {})
+    if (web) await stopChild(web)
+    if (opt.cpuProf) {
+      const dir = path.join(tmp, 'profiles')
+      const files = fs.existsSync(dir) ? fs.readdirSync(dir) : []
+      const dest = path.join(os.tmpdir(), 'stocktower-bench-profiles')
+      if (files.length > 0) {
+        fs.mkdirSync(dest, { recursive: true })
+        for (const f of files) fs.copyFileSync(path.join(dir, f), path.join(dest, f))
+        log(`[bench] web CPU profile(s): ${files.map((f) => path.join(dest, f)).join(', ')}`)
+      }
+    }
+    await pgServer?.stop().catch(() => {})
+    if (opt.keep) log(`[bench] kept ${tmp}`)
+    else fs.rmSync(tmp, { recursive: true, force: true })
+  }
+  process.exit(failed ? 1 : 0)
+}
+
+void main()
