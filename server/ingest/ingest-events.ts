@@ -267,7 +267,8 @@ const markDirtySql = (ids: string, since: string) => `
  * inTransit, quarantined, damaged, lastCountSeq, lastCountAt, version, lastEventId]`, $4 handed-over
  * reservations, $5 stale ledger ids, $6 dirty SKU indexes, $7 received at, $8 counter minute,
  * $9 counters `[labels, n]`, $10 findings `[sku index, location index, field, message]`, $11 the recompute
- * task, $12 its run time (now).
+ * task, $12 its run time (now), $13 touched positions `[sku index, location index, last event id, [fields
+ * still out of range]]` (their other open exceptions resolve).
  */
 const WRITE_BACK_SQL = `
 WITH ids AS MATERIALIZED (SELECT $1::uuid[] AS sku, $2::uuid[] AS loc
@@ -295,6 +296,15 @@ WITH ids AS MATERIALIZED (SELECT $1::uuid[] AS sku, $2::uuid[] AS loc
             FROM json_array_elements($10::json) AS x(e)) f
     JOIN "Sku" s ON s.id = f.sku JOIN "Location" l ON l.id = f.loc
    WHERE NOT EXISTS (SELECT 1 FROM "Finding" x WHERE x."dedupeKey" = 'exception:' || s.code || ':' || l.code || ':' || f.field AND x.status = 'open')
+), cleared AS (
+  -- Exceptions close themselves: a touched position whose field is back in range resolves its open finding.
+  UPDATE "Finding" f SET status = 'resolved', "resolvedAt" = now(), "updatedAt" = now(), note = 'back in range after ledger event ' || t.last
+    FROM (SELECT s.code AS sku, l.code AS loc, t.e->3 AS still, t.e->>2 AS last
+            FROM json_array_elements($13::json) AS t(e)
+            JOIN "Sku" s ON s.id = (SELECT sku FROM ids)[(t.e->>0)::int + 1]
+            JOIN "Location" l ON l.id = (SELECT loc FROM ids)[(t.e->>1)::int + 1]) t
+   WHERE f.kind = 'exception' AND f.status = 'open' AND f.sku = t.sku AND f.location = t.loc
+     AND NOT (t.still::jsonb ? f.field)
 ), job AS (
   SELECT id FROM graphile_worker.add_job($11::text, '{}'::json, queue_name => 'recompute', run_at => $12::timestamptz,
          max_attempts => 25, job_key => 'recompute-availability', priority => 0, job_key_mode => 'preserve_run_at')
@@ -453,17 +463,20 @@ async function applyResolved(tx: Db, source: string, events: ResolvedEvent[], me
   // 4. Write back, and wake the recompute worker, in one statement (see WRITE_BACK_SQL).
   const written: unknown[] = []
   const found: unknown[] = []
+  const stillExceptional: unknown[] = []
   for (const [key, { row: p, lastEventId }] of touched) {
     const [si, li] = pairOf.get(key)!
     written.push([si, li, p.onHand, p.reserved, p.allocated, p.inTransit, p.quarantined, p.damaged,
       p.lastCountSeq === null ? null : p.lastCountSeq.toString(), p.lastCountAt ? p.lastCountAt.toISOString() : null, p.version.toString(), lastEventId])
-    for (const x of positionExceptions(p)) found.push([si, li, x.field, x.message])
+    const xs = positionExceptions(p)
+    for (const x of xs) found.push([si, li, x.field, x.message])
+    stillExceptional.push([si, li, lastEventId, xs.map((x) => x.field)])
   }
   await tx.$queryRawUnsafe(WRITE_BACK_SQL, skuIds, locIds, JSON.stringify(written),
     JSON.stringify(handover.filter((h) => h.changed).map((h) => ({ id: h.id, q: h.quantity, h: h.handedOver }))),
     arrayLiteral(staleIds), arrayLiteral(dirtySkus), receivedAt.toISOString(),
     minuteOf(receivedAt).toISOString(), JSON.stringify([...countsByType].map(([type, n]) => [`source=${source},type=${type}`, n])),
-    JSON.stringify(found), TASKS.recomputeAvailability, new Date().toISOString(),
+    JSON.stringify(found), TASKS.recomputeAvailability, new Date().toISOString(), JSON.stringify(stillExceptional),
   )
   if (overflow.length > 0) await tx.$executeRawUnsafe(`DELETE FROM "LedgerEvent" WHERE id = ANY($1::bigint[])`, overflow.map((o) => o.id))
   return {

@@ -94,6 +94,14 @@ describe('POST /api/v1/events use case', () => {
     await ingestEvents(db, { body: body('erp-1', [{ ...receipt('neg-1', 'SKU-B', 'DC-EAST', 500), type: 'ship' }]) })
     expect((await position('SKU-B', 'DC-EAST'))!.onHand).toBeLessThan(0)
     expect(await db.finding.count({ where: { kind: 'exception', sku: 'SKU-B', location: 'DC-EAST', field: 'onHand', status: 'open' } })).toBe(1)
+    // Another negative event keeps the one open finding; a receipt that brings it back resolves it.
+    await ingestEvents(db, { body: body('erp-1', [{ ...receipt('neg-2', 'SKU-B', 'DC-EAST', 1), type: 'ship' }]) })
+    expect(await db.finding.count({ where: { kind: 'exception', sku: 'SKU-B', location: 'DC-EAST', field: 'onHand', status: 'open' } })).toBe(1)
+    const short = -(await position('SKU-B', 'DC-EAST'))!.onHand
+    await ingestEvents(db, { body: body('erp-1', [receipt('neg-fix', 'SKU-B', 'DC-EAST', short + 10)]) })
+    const f = await db.finding.findFirstOrThrow({ where: { kind: 'exception', sku: 'SKU-B', location: 'DC-EAST', field: 'onHand' } })
+    expect(f.status).toBe('resolved')
+    expect(f.note).toMatch(/back in range after ledger event \d+/)
   })
 
   it('under concurrent senders of overlapping batches, every key applies exactly once', async () => {
