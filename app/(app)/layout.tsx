@@ -8,6 +8,7 @@ export const dynamic = 'force-dynamic'
 const NAV: Array<NavItem & { action: Action }> = [
   { href: '/', label: 'Dashboard', action: 'dashboard:view' },
   { href: '/skus', label: 'SKUs', action: 'inventory:view' },
+  { href: '/kpis', label: 'KPIs', action: 'kpis:view' },
 ]
 
 /** Every page below requires sign-in; the nav shows only what the role may open. */

@@ -1,0 +1,15 @@
+import { Suspense } from 'react'
+import { requirePageUser } from '@/app/_lib/auth'
+import { prisma } from '@/server/db'
+import { getKpis, KPI_WINDOWS, type KpiWindow } from '@/server/metrics/get-kpis'
+import { KpiView } from '@/components/kpis/kpi-view'
+
+export const dynamic = 'force-dynamic'
+
+export default async function KpisPage({ searchParams }: { searchParams: Promise<{ window?: string }> }) {
+  await requirePageUser('kpis:view')
+  const { window } = await searchParams
+  const w: KpiWindow = window && window in KPI_WINDOWS ? (window as KpiWindow) : '24h'
+  const initial = await getKpis(prisma(), w)
+  return <Suspense><KpiView initial={initial} /></Suspense>
+}
