@@ -16,6 +16,8 @@ const WINDOWS: Array<{ value: KpiWindow; label: string }> = [
 ]
 
 const money = (cents: number) => (cents / 100).toLocaleString('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 })
+/** Lag percentiles come from histogram buckets: each is an upper bound. */
+const lag = (s: number | null) => (s === null ? '—' : `≤${formatSeconds(s)}`)
 const pct = (r: number | null) => (r === null ? '—' : `${(r * 100).toFixed(r < 0.01 ? 2 : 1)} %`)
 
 export function KpiView({ initial }: { initial: Kpis }) {
@@ -52,7 +54,7 @@ export function KpiView({ initial }: { initial: Kpis }) {
       <div className="grid kpis" style={{ marginBottom: 16 }}>
         <Tile label="Oversell rate" value={pct(o.oversellRate)} testId="kpi-oversell-rate" tone={o.oversoldUnits > 0 ? 'bad' : undefined} hint={`${formatCount(o.oversoldUnits)} of ${formatCount(o.orderedUnits)} units ordered`} />
         <Tile label="Revenue at risk" value={money(o.revenueAtRiskCents)} testId="kpi-revenue-at-risk" tone={o.revenueAtRiskCents > 0 ? 'bad' : undefined} hint={`${formatCount(o.incidents)} incident(s)`} />
-        <Tile label="Lag p95 (all channels)" value={formatSeconds(o.lag.p95Seconds)} testId="kpi-lag-p95" hint={`p50 ${formatSeconds(o.lag.p50Seconds)} · p99 ${formatSeconds(o.lag.p99Seconds)}`} />
+        <Tile label="Lag p95 (all channels)" value={lag(o.lag.p95Seconds)} testId="kpi-lag-p95" hint={`p50 ${lag(o.lag.p50Seconds)} · p99 ${lag(o.lag.p99Seconds)}`} />
         <Tile label="Stale listings" value={formatCount(o.staleListings)} testId="kpi-stale" tone={o.staleListings > 0 ? 'warn' : undefined} hint="waiting longer than their channel's SLO" />
         <Tile label="Open dead letters" value={formatCount(o.deadLettersOpen)} testId="kpi-dead-letters-open" tone={o.deadLettersOpen > 0 ? 'warn' : undefined} hint={o.oldestDeadLetterSeconds === null ? 'none open' : `oldest ${formatSeconds(o.oldestDeadLetterSeconds)}`} />
         <Tile label="Open reservations" value={formatCount(o.reservations.units)} testId="kpi-reservations" hint={`${formatCount(o.reservations.open)} lines · oldest ${formatSeconds(o.reservations.oldestSeconds)}`} />
@@ -60,7 +62,7 @@ export function KpiView({ initial }: { initial: Kpis }) {
 
       <div className="panel">
         <h2>By channel</h2>
-        <table data-testid="kpi-channels">
+        <table className="data" data-testid="kpi-channels">
           <thead>
             <tr>
               <th>Channel</th><th>Lag SLO (p95)</th><th className="num">p50</th><th className="num">p95</th><th className="num">p99</th>
@@ -76,9 +78,9 @@ export function KpiView({ initial }: { initial: Kpis }) {
                   {c.lag.p95Seconds === null ? <span className="chip">no samples</span>
                     : <span className={`chip ${c.slo.lagBreached ? 'bad' : 'ok'}`} data-testid={`slo-${c.channel}`}>{c.slo.lagBreached ? 'breached' : 'met'} · ≤{c.slo.lagP95Seconds} s</span>}
                 </td>
-                <td className="num">{formatSeconds(c.lag.p50Seconds)}</td>
-                <td className="num">{formatSeconds(c.lag.p95Seconds)}</td>
-                <td className="num">{formatSeconds(c.lag.p99Seconds)}</td>
+                <td className="num">{lag(c.lag.p50Seconds)}</td>
+                <td className="num">{lag(c.lag.p95Seconds)}</td>
+                <td className="num">{lag(c.lag.p99Seconds)}</td>
                 <td className="num">{formatCount(c.staleListings)}</td>
                 <td className="num">{formatCount(c.driftOpen)}</td>
                 <td className="num">{formatCount(c.deadLettersOpen)}</td>
