@@ -219,7 +219,10 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
   protected applyManualEdit(edit: ManualEdit & Record<string, unknown>): void {
     const locationId = typeof edit.locationId === 'string' ? edit.locationId : DEFAULT_LOCATION_GID
     if (!this.locations.has(locationId)) throw new SimulatorInputError('INVALID_LOCATION', `unknown location ${locationId}`)
-    const item = this.itemFor(shopifyInventoryItemGid(edit.sku), edit.sku)
+    // By inventory item id when given (items created by mutations carry no SKU), else by SKU.
+    const gid = typeof edit.inventoryItemId === 'string' ? edit.inventoryItemId
+      : [...this.items.entries()].find(([, item]) => item.sku === edit.sku)?.[0] ?? shopifyInventoryItemGid(edit.sku)
+    const item = this.itemFor(gid, edit.sku)
     item.levels[locationId] = edit.quantity
     item.updatedAt = new Date(this.now()).toISOString()
   }

@@ -14,6 +14,7 @@ import { ingestFile } from '../../server/ingest/inbox/ingest-file'
 import { config } from '../../server/env'
 import { FLAG_AGED_RESERVATIONS_TASK, flagAgedReservations } from '../../server/reconciliation/flag-aged-reservations'
 import { EVALUATE_SLOS_TASK, evaluateSlos, webhookNotifier } from '../../server/metrics/slo'
+import { RECONCILE_CHANNELS_TASK, reconcileChannels } from '../../server/reconciliation/channel-drift'
 
 export interface JobContext { db: PrismaClient; log: (line: string) => void }
 
@@ -92,10 +93,20 @@ export const JOBS = [
       return alerts
     },
   }),
+  job({
+    name: RECONCILE_CHANNELS_TASK,
+    payload: z.object({}).passthrough(),
+    maxAttempts: 3,
+    async handler(_p, { db, log }) {
+      const results = await reconcileChannels(db, { connectorFor: connectorForChannel })
+      for (const r of results) if (Object.keys(r.drift).length > 0) log(`[reconcile] ${r.channel}: checked ${r.checked}, drift ${JSON.stringify(r.drift)}`)
+      return results
+    },
+  }),
 ] as const
 
 /** Periodic jobs (graphile-worker crontab: one run per minute across all workers). */
-export const CRONTAB = [`* * * * * ${FLAG_AGED_RESERVATIONS_TASK} ?max=1`, `* * * * * ${EVALUATE_SLOS_TASK} ?max=1`].join('\n')
+export const CRONTAB = [`* * * * * ${FLAG_AGED_RESERVATIONS_TASK} ?max=1`, `* * * * * ${EVALUATE_SLOS_TASK} ?max=1`, `* * * * * ${RECONCILE_CHANNELS_TASK} ?max=1`].join('\n')
 
 /** graphile-worker task list: parse the payload at the boundary, then call the handler. */
 export function taskList(ctx: JobContext): Record<string, (payload: unknown) => Promise<void>> {

@@ -1,0 +1,174 @@
+// Channel reconciliation: read back what each channel shows (a slice of its listings per run,
+// within the channel's rate budget) and compare with what we last applied. A difference is drift,
+// classified by cause, and healed per the channel's policy:
+//   own_pending                - our own update is on its way: nothing to do (verify follows it);
+//   accepted_not_applied       - the channel accepted an update and never applied it: republish;
+//   lost_update                - the channel shows a quantity we sent earlier (an update got lost): republish;
+//   shared_quantity_overwrite  - the channel shows another channel's number for this SKU (a shared
+//                                quantity on the marketplace side): flag for a person;
+//   merchant_edit              - someone changed it on the channel: flag for a person.
+// Policy: settings.driftHeal = { <cause>: 'republish' | 'flag' }. A later read-back that matches
+// resolves the finding. Findings are deduplicated per listing.
+import type { PrismaClient } from '@prisma/client'
+import { transaction } from '../db'
+import type { Connector } from '../channels/connector'
+import type { ChannelRow } from '../publishing/publish-channel'
+import { refill, take } from '../publishing/rate-budget'
+import { enqueuePublish } from '../queue/enqueue'
+import { emitRealtime, ROOMS } from '../realtime/publisher'
+
+export const RECONCILE_CHANNELS_TASK = 'reconcile-channels'
+export type DriftCause = 'own_pending' | 'accepted_not_applied' | 'lost_update' | 'shared_quantity_overwrite' | 'merchant_edit'
+export type HealAction = 'republish' | 'flag'
+
+export const DEFAULT_HEAL: Record<Exclude<DriftCause, 'own_pending'>, HealAction> = {
+  accepted_not_applied: 'republish', lost_update: 'republish', shared_quantity_overwrite: 'flag', merchant_edit: 'flag',
+}
+
+export interface ListingFacts {
+  applied: number | null
+  published: number | null
+  desiredVersion: number
+  publishedVersion: number
+  acceptedVersion: number
+  appliedVersion: number
+  inFlight: boolean
+  /** Quantities we sent this listing for older versions. */
+  earlierSent: number[]
+  /** What the other channels last applied for the same SKU. */
+  otherChannelsApplied: number[]
+}
+
+/** Pure: why the channel shows `shown` instead of what we last applied. Null when it matches. */
+export function classifyDrift(shown: number, l: ListingFacts): DriftCause | null {
+  if (l.applied !== null && shown === l.applied) return null
+  if (l.inFlight || (l.desiredVersion > l.appliedVersion && l.publishedVersion > l.appliedVersion && shown === l.published)) return 'own_pending'
+  if (l.acceptedVersion > l.appliedVersion) return 'accepted_not_applied'
+  if (l.earlierSent.includes(shown)) return 'lost_update'
+  if (l.otherChannelsApplied.includes(shown)) return 'shared_quantity_overwrite'
+  return 'merchant_edit'
+}
+
+export function healPolicy(settings: unknown, cause: Exclude<DriftCause, 'own_pending'>): HealAction {
+  const p = (settings as { driftHeal?: Record<string, unknown> } | null)?.driftHeal?.[cause]
+  return p === 'republish' || p === 'flag' ? p : DEFAULT_HEAL[cause]
+}
+
+export interface ReconcileResult { channel: string; checked: number; matched: number; drift: Partial<Record<DriftCause, number>>; resolved: number; skipped?: string }
+
+interface Row {
+  id: string; sku: string; skuId: string; externalSku: string; externalId: string | null
+  applied: number | null; published: number | null; desiredVersion: number; publishedVersion: number; acceptedVersion: number; appliedVersion: number
+  inFlight: boolean; earlierSent: number[] | null; others: number[] | null
+}
+
+export async function reconcileChannel(db: PrismaClient, channelId: string, deps: { connectorFor(channel: ChannelRow): Connector; now?: () => Date; batch?: number }): Promise<ReconcileResult> {
+  const now = deps.now ?? (() => new Date())
+  const [channel] = await db.$queryRawUnsafe<ChannelRow[]>(
+    `SELECT id::text AS id, code, kind, mode::text AS mode, status::text AS status, settings, "credentialsEnc", "ratePerSecond", "rateBurst",
+            "rateTokens", "rateRefilledAt", "breakerState"::text AS "breakerState", "breakerFailures", "breakerOpenedAt" FROM "Channel" WHERE id = $1::uuid`, channelId)
+  if (!channel) return { channel: '?', checked: 0, matched: 0, drift: {}, resolved: 0, skipped: 'unknown channel' }
+  if (channel.status !== 'active') return { channel: channel.code, checked: 0, matched: 0, drift: {}, resolved: 0, skipped: 'paused' }
+  const connector = deps.connectorFor(channel)
+  const wanted = Math.max(1, deps.batch ?? Number((channel.settings as { reconcileBatch?: number }).reconcileBatch ?? 200))
+
+  // Read calls come out of the same rate budget as publishing; publishing is not starved: a read
+  // takes at most half of what is in the bucket.
+  const calls = await transaction(db, async (tx) => {
+    const [c] = await tx.$queryRawUnsafe<Array<{ rateTokens: number; rateRefilledAt: Date; ratePerSecond: number; rateBurst: number }>>(
+      `SELECT "rateTokens", "rateRefilledAt", "ratePerSecond", "rateBurst" FROM "Channel" WHERE id = $1::uuid FOR UPDATE`, channelId)
+    const bucket = refill({ tokens: c.rateTokens, refilledAt: c.rateRefilledAt }, c.ratePerSecond, c.rateBurst, now())
+    const want = Math.ceil(wanted / connector.maxBatchSize)
+    const { granted, bucket: after } = take(bucket, Math.min(want, Math.floor(bucket.tokens / 2)), c.ratePerSecond)
+    await tx.$executeRawUnsafe(`UPDATE "Channel" SET "rateTokens" = $2, "rateRefilledAt" = $3::timestamptz WHERE id = $1::uuid`, channelId, after.tokens, after.refilledAt.toISOString())
+    return granted
+  })
+  if (calls === 0) return { channel: channel.code, checked: 0, matched: 0, drift: {}, resolved: 0, skipped: 'rate budget' }
+  const limit = Math.min(wanted, calls * connector.maxBatchSize)
+
+  // The next slice after the cursor (wrapping around), only listings the channel has applied once.
+  const cursorKey = `reconcile-cursor:${channelId}`
+  const state = await db.systemState.findUnique({ where: { key: cursorKey } })
+  const after = (state?.value as { after?: string } | null)?.after ?? '00000000-0000-0000-0000-000000000000'
+  const select = (from: string, n: number) => db.$queryRawUnsafe<Row[]>(
+    `SELECT cl.id::text AS id, s.code AS sku, cl."skuId"::text AS "skuId", cl."externalSku", cl."externalId",
+            cl."appliedQuantity" AS applied, cl."publishedQuantity" AS published, cl."desiredVersion", cl."publishedVersion", cl."acceptedVersion", cl."appliedVersion",
+            (cl."inFlightVersion" IS NOT NULL AND cl."leaseUntil" > $4::timestamptz) AS "inFlight",
+            (SELECT array_agg(DISTINCT pa.quantity) FROM "PublishAttempt" pa WHERE pa."listingId" = cl.id AND pa.version < cl."appliedVersion" AND pa.outcome IN ('applied', 'accepted')) AS "earlierSent",
+            (SELECT array_agg(DISTINCT o."appliedQuantity") FROM "ChannelListing" o WHERE o."skuId" = cl."skuId" AND o."channelId" <> cl."channelId" AND o."appliedQuantity" IS NOT NULL) AS others
+       FROM "ChannelListing" cl JOIN "Sku" s ON s.id = cl."skuId"
+      WHERE cl."channelId" = $1::uuid AND cl.active AND cl."appliedVersion" > 0 AND cl.id > $2::uuid
+      ORDER BY cl.id LIMIT $3`, channelId, from, n, now().toISOString())
+  let rows = await select(after, limit)
+  if (rows.length < limit) rows = [...rows, ...(await select('00000000-0000-0000-0000-000000000000', limit - rows.length)).filter((r) => !rows.some((x) => x.id === r.id))]
+  if (rows.length === 0) return { channel: channel.code, checked: 0, matched: 0, drift: {}, resolved: 0 }
+
+  let readBack: Awaited<ReturnType<Connector['readQuantities']>>
+  try {
+    readBack = await connector.readQuantities(rows.map((r) => ({ listingId: r.id, externalSku: r.externalSku, externalId: r.externalId })))
+  } catch (e) {
+    return { channel: channel.code, checked: 0, matched: 0, drift: {}, resolved: 0, skipped: `read-back failed: ${(e as Error).message}` }
+  }
+  const shownById = new Map(readBack.map((r) => [r.listingId, r.quantity]))
+  const t = now()
+  const result: ReconcileResult = { channel: channel.code, checked: 0, matched: 0, drift: {}, resolved: 0 }
+  let republished = false
+  await transaction(db, async (tx) => {
+    for (const r of rows) {
+      const shown = shownById.get(r.id)
+      if (shown === undefined || shown === null) continue // unknown to the channel: the publish stage reports that
+      result.checked++
+      const cause = classifyDrift(shown, { ...r, earlierSent: r.earlierSent ?? [], otherChannelsApplied: r.others ?? [] })
+      if (cause === null) {
+        result.matched++
+        result.resolved += await tx.$executeRawUnsafe(
+          `UPDATE "Finding" SET status = 'resolved', "resolvedAt" = $2::timestamptz, "updatedAt" = $2::timestamptz, note = 'read-back matches again'
+            WHERE "dedupeKey" = $1 AND status IN ('open', 'healing')`, `drift:${r.id}`, t.toISOString())
+        continue
+      }
+      result.drift[cause] = (result.drift[cause] ?? 0) + 1
+      if (cause === 'own_pending') continue
+      const heal = healPolicy(channel.settings, cause)
+      const sentence = {
+        accepted_not_applied: `the channel accepted version ${r.acceptedVersion} but shows ${shown}`,
+        lost_update: `the channel shows ${shown}, a quantity we sent earlier: a later update was lost`,
+        shared_quantity_overwrite: `the channel shows ${shown}, another channel's number for this SKU (a shared quantity on the marketplace side?)`,
+        merchant_edit: `the channel shows ${shown}; we last applied ${r.applied}: changed on the channel`,
+      }[cause]
+      const cause_ = `${sentence}${heal === 'republish' ? '; republishing' : '; needs a person'}`
+      const updated = await tx.$executeRawUnsafe(
+        `UPDATE "Finding" SET cause = $2, actual = $3::int, variance = $3::int - expected, "updatedAt" = $4::timestamptz, status = $5, details = details || $6::jsonb
+          WHERE "dedupeKey" = $1 AND status IN ('open', 'healing')`,
+        `drift:${r.id}`, cause_, shown, t.toISOString(), heal === 'republish' ? 'healing' : 'open', JSON.stringify({ cause, heal }))
+      if (updated === 0) {
+        await tx.$executeRawUnsafe(
+          `INSERT INTO "Finding"(id, kind, sku, channel, cause, status, field, expected, actual, variance, details, "dedupeKey", "detectedAt", "updatedAt")
+           VALUES (gen_random_uuid(), 'drift', $1, $2, $3, $4, 'quantity', $5::int, $6::int, $6::int - $5::int, $7::jsonb, $8, $9::timestamptz, $9::timestamptz)`,
+          r.sku, channel.code, cause_, heal === 'republish' ? 'healing' : 'open', r.applied ?? 0, shown,
+          JSON.stringify({ cause, heal, listingId: r.id, appliedVersion: r.appliedVersion }), `drift:${r.id}`, t.toISOString())
+      }
+      if (heal === 'republish') {
+        // Record what the channel really shows (compare-and-set connectors need it) and send our
+        // current desired quantity again under its own version.
+        await tx.$executeRawUnsafe(
+          `UPDATE "ChannelListing" SET "appliedQuantity" = $2, "publishedVersion" = LEAST("publishedVersion", "desiredVersion" - 1),
+                  "appliedVersion" = LEAST("appliedVersion", "desiredVersion" - 1), "acceptedVersion" = LEAST("acceptedVersion", "desiredVersion" - 1),
+                  "pendingSince" = COALESCE("pendingSince", $3::timestamptz), "nextAttemptAt" = NULL, "failedAttempts" = 0
+            WHERE id = $1::uuid`, r.id, shown, t.toISOString())
+        republished = true
+      }
+    }
+    await tx.systemState.upsert({ where: { key: cursorKey }, create: { key: cursorKey, value: { after: rows[rows.length - 1].id } }, update: { value: { after: rows[rows.length - 1].id }, updatedAt: t } })
+    if (republished) await enqueuePublish(tx, channelId)
+  })
+  if (Object.keys(result.drift).length > 0 || result.resolved > 0) emitRealtime([ROOMS.findings, ROOMS.dashboard, ROOMS.channel(channel.code)], 'findings.changed', { kind: 'drift' })
+  return result
+}
+
+/** One pass over every active channel (the periodic job). */
+export async function reconcileChannels(db: PrismaClient, deps: { connectorFor(channel: ChannelRow): Connector; now?: () => Date }): Promise<ReconcileResult[]> {
+  const channels = await db.channel.findMany({ where: { status: 'active' }, select: { id: true } })
+  const out: ReconcileResult[] = []
+  for (const c of channels) out.push(await reconcileChannel(db, c.id, deps))
+  return out
+}

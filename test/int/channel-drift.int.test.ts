@@ -1,0 +1,106 @@
+// Channel reconciliation against the real simulators over HTTP: a merchant edit is flagged, a
+// lost update is republished and heals, and a matching read-back resolves the finding.
+import crypto from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { PrismaClient } from '@prisma/client'
+import { createTestDatabase, type TestDatabase } from './helpers/test-db'
+import { startSimulators, type RunningSimulators } from '../../simulators'
+import { demoExternalSkus, seedDemo } from '../../server/demo/seed-demo'
+import { recomputeDirtyAvailability } from '../../server/availability/recompute-availability'
+import { publishChannel } from '../../server/publishing/publish-channel'
+import { verifyChannel } from '../../server/publishing/verify-channel'
+import { connectorForChannel } from '../../server/channels/connector-for-channel'
+import { ingestEvents } from '../../server/ingest/ingest-events'
+import { classifyDrift, reconcileChannel } from '../../server/reconciliation/channel-drift'
+
+let t: TestDatabase
+let db: PrismaClient
+let sims: RunningSimulators
+const SKUS = 12
+const deps = { connectorFor: connectorForChannel }
+
+async function settle() {
+  for (;;) { const r = await recomputeDirtyAvailability(db, { batchSize: 50 }); if (r.processed === 0) break }
+  for (const c of await db.channel.findMany()) {
+    for (let i = 0; i < 20; i++) { const r = await publishChannel(db, c.id, deps); if (r.claimed === 0) break }
+  }
+  for (const s of Object.values(sims.sims)) s.applyNow()
+  for (const c of await db.channel.findMany()) await verifyChannel(db, c.id, deps)
+}
+
+beforeAll(async () => {
+  process.env.STOCKTOWER_ENCRYPTION_KEY = crypto.randomBytes(32).toString('base64')
+  t = await createTestDatabase()
+  db = t.db
+  sims = await startSimulators({ plan: 'demo', b2bSecret: 'b2b-secret', seed: 11 })
+  for (const kind of ['shopify', 'amazon', 'walmart', 'b2b'] as const) sims.sims[kind].seed(demoExternalSkus(kind, SKUS), 0)
+  await seedDemo(db, { skuCount: SKUS, simulatorUrls: sims.urls, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 'b2b-secret' })
+  await db.$executeRawUnsafe(`DELETE FROM "KitComponent"`) // keep the slice to plain SKUs
+  await settle()
+})
+afterAll(async () => {
+  await sims?.close()
+  await t?.drop()
+})
+
+const listing = (channel: string, sku: string) => db.channelListing.findFirstOrThrow({ where: { channel: { code: channel }, sku: { code: sku } } })
+
+describe('classifyDrift', () => {
+  const base = { applied: 10, published: 10, desiredVersion: 3, publishedVersion: 3, acceptedVersion: 3, appliedVersion: 3, inFlight: false, earlierSent: [7], otherChannelsApplied: [4] }
+  it('names each cause', () => {
+    expect(classifyDrift(10, base)).toBeNull()
+    expect(classifyDrift(12, { ...base, inFlight: true })).toBe('own_pending')
+    expect(classifyDrift(8, { ...base, desiredVersion: 4, publishedVersion: 4, published: 8 })).toBe('own_pending')
+    expect(classifyDrift(10 + 1, { ...base, acceptedVersion: 4, publishedVersion: 4 })).toBe('accepted_not_applied')
+    expect(classifyDrift(7, base)).toBe('lost_update')
+    expect(classifyDrift(4, base)).toBe('shared_quantity_overwrite')
+    expect(classifyDrift(99, base)).toBe('merchant_edit')
+  })
+})
+
+describe('reconcileChannel', () => {
+  it('flags a merchant edit on Shopify, and resolves it when the channel matches again', async () => {
+    const shopify = await db.channel.findUniqueOrThrow({ where: { code: 'shopify' } })
+    const l = await listing('shopify', 'SKU-00002')
+    sims.sims.shopify.manualEdit({ sku: l.externalSku, inventoryItemId: l.externalId, quantity: (l.appliedQuantity ?? 0) + 37 })
+    const r = await reconcileChannel(db, shopify.id, { ...deps, batch: 100 })
+    expect(r, JSON.stringify(r)).toMatchObject({ drift: { merchant_edit: 1 } })
+    const f = await db.finding.findFirstOrThrow({ where: { kind: 'drift', dedupeKey: `drift:${l.id}` } })
+    expect(f).toMatchObject({ status: 'open', sku: 'SKU-00002', channel: 'shopify', expected: l.appliedQuantity, actual: (l.appliedQuantity ?? 0) + 37 })
+    expect(f.cause).toMatch(/changed on the channel; needs a person/)
+    // Reconciling again keeps one finding.
+    await reconcileChannel(db, shopify.id, { ...deps, batch: 100 })
+    expect(await db.finding.count({ where: { dedupeKey: `drift:${l.id}` } })).toBe(1)
+    // The merchant undoes it: the next read-back resolves the finding.
+    sims.sims.shopify.manualEdit({ sku: l.externalSku, inventoryItemId: l.externalId, quantity: l.appliedQuantity ?? 0 })
+    const again = await reconcileChannel(db, shopify.id, { ...deps, batch: 100 })
+    expect(again.resolved).toBe(1)
+    expect((await db.finding.findUniqueOrThrow({ where: { id: f.id } })).status).toBe('resolved')
+  })
+
+  it('republishes a lost update under the policy and heals', async () => {
+    const walmart = await db.channel.findUniqueOrThrow({ where: { code: 'walmart' } })
+    const before = await listing('walmart', 'SKU-00003')
+    // A second version reaches Walmart, then the channel reverts to the first quantity we sent.
+    await ingestEvents(db, { body: JSON.stringify({ source: 'erp-demo', events: [{ idempotencyKey: 'drift-r1', type: 'receipt', sku: 'SKU-00003', location: 'DC-EAST', quantity: 20, occurredAt: new Date().toISOString() }] }) })
+    await settle()
+    const after = await listing('walmart', 'SKU-00003')
+    expect(after.appliedQuantity).not.toBe(before.appliedQuantity)
+    sims.sims.walmart.manualEdit({ sku: after.externalSku, quantity: before.appliedQuantity! })
+    // A full read budget (publishing just drained it), and start the slice at this listing.
+    await db.channel.update({ where: { id: walmart.id }, data: { rateTokens: 1000, rateBurst: 1000 } })
+    await db.systemState.deleteMany({ where: { key: `reconcile-cursor:${walmart.id}` } })
+    const r = await reconcileChannel(db, walmart.id, { ...deps, batch: 100 })
+    expect(r, JSON.stringify(r)).toMatchObject({ drift: { lost_update: 1 } })
+    const f = await db.finding.findFirstOrThrow({ where: { dedupeKey: `drift:${after.id}` } })
+    expect(f.status).toBe('healing')
+    // The republish sends the current desired quantity again; the next read-back matches.
+    await settle()
+    expect((await listing('walmart', 'SKU-00003')).appliedQuantity).toBe(after.desiredQuantity)
+    await db.channel.update({ where: { id: walmart.id }, data: { rateTokens: 1000 } })
+    await db.systemState.deleteMany({ where: { key: `reconcile-cursor:${walmart.id}` } })
+    const healed = await reconcileChannel(db, walmart.id, { ...deps, batch: 100 })
+    expect(healed.resolved).toBe(1)
+    expect((await db.finding.findUniqueOrThrow({ where: { id: f.id } })).status).toBe('resolved')
+  })
+})
