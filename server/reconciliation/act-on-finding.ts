@@ -1,0 +1,40 @@
+// What a person may do with a finding (drift, variance, exception, unverified, aged reservation,
+// SLO breach): ignore it with a reason, resolve it with a note, reopen it, or (a snapshot
+// variance) correct the position through the ledger. Every action is audited.
+import type { PrismaClient } from '@prisma/client'
+import { transaction } from '../db'
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors'
+import { recordAudit, type Actor } from '../audit/record-audit'
+import { can } from '../auth/permissions'
+import { emitRealtime, ROOMS } from '../realtime/publisher'
+import { applySnapshotCorrections } from './apply-corrections'
+
+export type FindingAction = 'ignore' | 'resolve' | 'reopen' | 'correct'
+
+export async function actOnFinding(db: PrismaClient, user: { id: string; email: string; role: string }, findingId: string, action: FindingAction, note?: string) {
+  if (!can(user.role, 'findings:act')) throw new ForbiddenError(`Your role (${user.role}) may not act on findings.`)
+  const actor: Actor = { kind: 'user', id: user.id, label: user.email }
+  const f = await db.finding.findUnique({ where: { id: findingId } })
+  if (!f) throw new NotFoundError(`No finding ${findingId}.`)
+  if (action === 'correct') {
+    if (f.kind !== 'variance') throw new ValidationError('Only snapshot variances can be corrected; fix drift on the channel or republish.', undefined, 'NOT_CORRECTABLE')
+    const r = await applySnapshotCorrections(db, [findingId], actor)
+    if (r.corrected.length === 0) throw new ConflictError(r.skipped[0]?.reason ?? 'Nothing was corrected.')
+    return { id: findingId, status: 'resolved', correction: r.corrected[0].event }
+  }
+  const open = f.status === 'open' || f.status === 'healing'
+  if (action === 'ignore' && !note?.trim()) throw new ValidationError('Say why this finding is ignored.', undefined, 'REASON_REQUIRED')
+  if ((action === 'ignore' || action === 'resolve') && !open) throw new ConflictError(`This finding is already ${f.status}.`)
+  if (action === 'reopen' && open) throw new ConflictError('This finding is already open.')
+  const now = new Date()
+  const status = action === 'ignore' ? 'ignored' : action === 'resolve' ? 'resolved' : 'open'
+  await transaction(db, async (tx) => {
+    await tx.finding.update({
+      where: { id: findingId },
+      data: { status, updatedAt: now, resolvedAt: status === 'open' ? null : now, note: note?.trim() ? `${action} by ${user.email}: ${note.trim()}` : `${action} by ${user.email}` },
+    })
+    await recordAudit(tx, actor, { action: `finding.${action}`, entity: 'Finding', entityId: findingId, before: { status: f.status }, after: { status, note: note ?? null } })
+  })
+  emitRealtime([ROOMS.findings, ROOMS.dashboard], 'findings.changed', { kind: f.kind })
+  return { id: findingId, status }
+}
