@@ -15,6 +15,7 @@ export async function renderPrometheus(db: Db): Promise<string> {
   }
   await counter('stocktower_events_total', 'Inventory events recorded, by source and type.')
   await counter('stocktower_publish_attempts_total', 'Publish attempts, by channel and outcome.')
+  await counter('stocktower_order_units_total', 'Channel order units, by channel and measure (ordered, oversold_<kind>, revenue_at_risk_cents).')
 
   out.push('# HELP stocktower_publish_lag_seconds Event received to applied at the channel.', '# TYPE stocktower_publish_lag_seconds histogram')
   const lag = await db.$queryRawUnsafe<Array<{ code: string; count: bigint; sum: bigint; buckets: number[] | null }>>(
@@ -44,7 +45,16 @@ export async function renderPrometheus(db: Db): Promise<string> {
     for (const r of await db.$queryRawUnsafe<Array<{ k: string; n: bigint }>>(sql)) out.push(`${name}{kind="${esc(r.k)}"} ${r.n}`)
   }
   await gauge('stocktower_dead_letters_open', 'Open dead letters, by kind.', `SELECT k::text AS k, count(d.id) AS n FROM unnest(ARRAY['ingest','publish']) k LEFT JOIN "DeadLetter" d ON d.kind::text = k AND d.status = 'open' GROUP BY k ORDER BY k`)
-  await gauge('stocktower_findings_open', 'Open findings, by kind.', `SELECT k AS k, count(f.id) AS n FROM unnest(ARRAY['drift','unverified','variance','exception']) k LEFT JOIN "Finding" f ON f.kind = k AND f.status = 'open' GROUP BY k ORDER BY k`)
+  await gauge('stocktower_findings_open', 'Open findings, by kind.', `SELECT k AS k, count(f.id) AS n FROM unnest(ARRAY['drift','unverified','variance','exception','aged_reservation','slo_breach']) k LEFT JOIN "Finding" f ON f.kind = k AND f.status = 'open' GROUP BY k ORDER BY k`)
+
+  out.push('# HELP stocktower_stale_listings Listings waiting to apply longer than their channel SLO (settings.sloStaleAfterSeconds, default 300).', '# TYPE stocktower_stale_listings gauge')
+  for (const r of await db.$queryRawUnsafe<Array<{ code: string; n: bigint }>>(
+    `SELECT c.code, count(cl.id) AS n FROM "Channel" c LEFT JOIN "ChannelListing" cl ON cl."channelId" = c.id AND cl.active AND cl."pendingSince" IS NOT NULL
+        AND cl."pendingSince" < now() - make_interval(secs => COALESCE(NULLIF(c.settings->>'sloStaleAfterSeconds', '')::numeric, 300))
+      GROUP BY c.code ORDER BY c.code`)) out.push(`stocktower_stale_listings{channel="${esc(r.code)}"} ${r.n}`)
+  out.push('# HELP stocktower_reservations_open_units Units held by open channel reservations.', '# TYPE stocktower_reservations_open_units gauge')
+  for (const r of await db.$queryRawUnsafe<Array<{ code: string; n: bigint }>>(
+    `SELECT c.code, COALESCE(sum(r.quantity), 0) AS n FROM "Channel" c LEFT JOIN "Reservation" r ON r."channelId" = c.id AND r.status = 'open' GROUP BY c.code ORDER BY c.code`)) out.push(`stocktower_reservations_open_units{channel="${esc(r.code)}"} ${r.n}`)
 
   out.push('# HELP stocktower_oversell_incidents_total Oversell incidents, by channel and kind.', '# TYPE stocktower_oversell_incidents_total counter')
   for (const r of await db.$queryRawUnsafe<Array<{ channel: string; kind: string; n: bigint }>>(`SELECT channel, kind, count(*) AS n FROM "OversellIncident" GROUP BY 1, 2 ORDER BY 1, 2`)) {

@@ -11,6 +11,7 @@ import { ingestOrders } from '../../server/ingest/ingest-orders'
 import { getKpis } from '../../server/metrics/get-kpis'
 import { evaluateSlos, webhookNotifier } from '../../server/metrics/slo'
 import { LAG_BUCKETS_SECONDS } from '../../server/metrics/lag'
+import { renderPrometheus } from '../../server/metrics/render-prometheus'
 
 let t: TestDatabase
 let db: PrismaClient
@@ -50,6 +51,14 @@ describe('KPIs', () => {
     expect(amazon.revenueAtRiskCents).toBe(2 * price)
     expect(amazon.reservations).toMatchObject({ open: 3, units: 5 })
     expect(k.overall.orderedUnits).toBe(5)
+    // The same rollups in Prometheus text.
+    const prom = await renderPrometheus(db)
+    expect(prom).toContain('stocktower_order_units_total{channel="amazon",measure="ordered"} 5')
+    expect(prom).toContain('stocktower_order_units_total{channel="amazon",measure="oversold_channel_oversell"} 2')
+    expect(prom).toContain('stocktower_oversell_incidents_total{channel="amazon",kind="channel_oversell"} 1')
+    expect(prom).toContain('stocktower_reservations_open_units{channel="amazon"} 5')
+    expect(prom).toMatch(/stocktower_stale_listings\{channel="shopify"\} \d+/)
+    expect(prom).toMatch(/stocktower_findings_open\{kind="slo_breach"\} \d+/)
   })
 
   it('computes lag percentiles from the minute rollups', async () => {
