@@ -37,6 +37,8 @@ async function main() {
   })
 
   const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 3 })
+  // An idle connection dropped by the server (PostgreSQL restarting or stopping first) is not fatal.
+  pool.on('error', (e) => console.warn('[realtime] database connection lost:', e.message))
   const io = new Server(server, { path: '/socket.io', serveClient: false })
   io.adapter(createAdapter(pool, { errorHandler: (e) => console.warn('[realtime] adapter:', e.message) }))
   setRealtimeTransport({ emit: (rooms, event, payload) => { io.to(rooms).emit(event, payload) } })

