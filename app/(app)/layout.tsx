@@ -9,6 +9,7 @@ const NAV: Array<NavItem & { action: Action }> = [
   { href: '/', label: 'Dashboard', action: 'dashboard:view' },
   { href: '/skus', label: 'SKUs', action: 'inventory:view' },
   { href: '/kpis', label: 'KPIs', action: 'kpis:view' },
+  { href: '/dead-letters', label: 'Dead letters', action: 'dead-letters:view' },
 ]
 
 /** Every page below requires sign-in; the nav shows only what the role may open. */

@@ -1,0 +1,76 @@
+// Support's job end to end: an ERP event with an unknown SKU becomes a dead letter; once the alias
+// exists, the analyst asks for a replay (seeing its impact first), support approves it, and the
+// stock moves. Four eyes: nobody approves their own request; the executive cannot open the screen.
+import { expect, test, type Browser, type Page } from '@playwright/test'
+
+const key = process.env.STOCKTOWER_DEMO_API_KEY ?? ''
+const auth = { Authorization: `Bearer ${key}` }
+
+async function signedIn(browser: Browser, email: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage()
+  await page.goto('/login')
+  await page.getByLabel('Email').fill(email)
+  await page.getByLabel('Password').fill('stocktower-demo')
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await expect(page.getByTestId('signed-in-as')).toHaveText(email)
+  return page
+}
+
+async function onHand(request: import('@playwright/test').APIRequestContext, sku: string, location: string): Promise<number> {
+  const a = (await (await request.get(`/api/v1/availability/${sku}`, { headers: auth })).json()) as { locations: Array<{ location: string; onHand: number }> }
+  return a.locations.find((l) => l.location === location)?.onHand ?? 0
+}
+
+test.describe('support', () => {
+  test('a replay requested by the analyst is approved by support and applies once', async ({ browser, request }) => {
+    const legacy = `LEGACY-${Date.now()}`
+    const sku = 'SKU-01998'
+    const before = await onHand(request, sku, 'DC-WEST')
+    const posted = await request.post('/api/v1/events', { headers: auth, data: { source: 'erp-demo', events: [
+      { idempotencyKey: `e2e-${legacy}`, type: 'receipt', sku: legacy, location: 'DC-WEST', quantity: 7, occurredAt: new Date().toISOString() },
+    ] } })
+    expect((await posted.json()).rejected[0].code).toBe('UNKNOWN_SKU')
+    // The fix: an alias from the ERP's old code to ours.
+    const alias = await request.post('/api/v1/catalog/sku-aliases', { headers: auth, data: { items: [{ scope: 'erp-demo', alias: legacy, sku }] } })
+    expect(alias.status()).toBe(200)
+
+    const analyst = await signedIn(browser, 'analyst@example.com')
+    await analyst.goto(`/dead-letters?sku=${legacy}`)
+    await expect(analyst.getByTestId('dead-letter-list')).toContainText('UNKNOWN_SKU')
+    await analyst.getByTestId('preview-replay').click()
+    await expect(analyst.getByTestId('replay-impact')).toContainText('Replay 1 dead letter(s)?')
+    await analyst.getByLabel('Note for the approver').fill('alias added')
+    await analyst.getByTestId('request-replay').click()
+    await expect(analyst.getByTestId('dl-message')).toContainText('waiting for approval')
+    // The analyst may ask, not approve.
+    await expect(analyst.getByTestId('approve')).toHaveCount(0)
+
+    const support = await signedIn(browser, 'support@example.com')
+    await support.goto('/dead-letters')
+    const row = support.getByTestId('approval-queue').getByRole('row').filter({ hasText: 'analyst@example.com' }).filter({ hasText: 'alias added' })
+    await row.getByTestId('approve').click()
+    await expect(support.getByTestId('dl-message')).toContainText('Replay done: 1 event(s) applied')
+    expect(await onHand(request, sku, 'DC-WEST')).toBe(before + 7)
+  })
+
+  test('support cannot approve their own request; the executive cannot open dead letters', async ({ browser, request }) => {
+    const legacy = `LEGACY-OWN-${Date.now()}`
+    await request.post('/api/v1/events', { headers: auth, data: { source: 'erp-demo', events: [
+      { idempotencyKey: `e2e-${legacy}`, type: 'receipt', sku: legacy, location: 'DC-EAST', quantity: 1, occurredAt: new Date().toISOString() },
+    ] } })
+    const support = await signedIn(browser, 'support@example.com')
+    await support.goto(`/dead-letters?sku=${legacy}`)
+    await support.getByTestId('preview-replay').click()
+    await support.getByLabel('Note for the approver').fill(`own ${legacy}`)
+    await support.getByTestId('request-replay').click()
+    await expect(support.getByTestId('dl-message')).toContainText('waiting for approval')
+    const mine = support.getByTestId('approval-queue').getByRole('row').filter({ hasText: `own ${legacy}` })
+    await expect(mine.getByTestId('own-request')).toBeVisible()
+    await expect(mine.getByTestId('approve')).toHaveCount(0)
+
+    const executive = await signedIn(browser, 'executive@example.com')
+    await executive.goto('/dead-letters')
+    await expect(executive).toHaveURL(/\/forbidden/)
+    await expect(executive.getByTestId('forbidden')).toContainText('dead-letters:view')
+  })
+})
