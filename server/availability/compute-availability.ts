@@ -17,7 +17,9 @@ export interface SkuFacts {
   locations: LocationStock[]
   /** Average daily units sold per channel over the rules' window (for days-of-cover safety stock). */
   dailySales?: Record<string, number>
-  /** Estimated units the channel sold that have not reached us yet (from its lag and sales rate). */
+  /** Measured lag of the channel's orders reaching us (order placed to received), in seconds. */
+  orderLagSeconds?: Record<string, number>
+  /** Overrides the estimate below (units the channel sold that have not reached us yet). */
   inFlightUnits?: Record<string, number>
   /** Active holdbacks per channel. */
   holdbacks?: Record<string, HoldbackInput[]>
@@ -63,6 +65,16 @@ function safetyUnits(rule: { units?: number; days?: number }, dailySales: number
   return { units: rule.units ?? 0, how: `${rule.units ?? 0} units` }
 }
 
+/** Orders the channel took that have not reached us: sales rate x the channel's order lag, rounded up. */
+export function inFlightEstimate(facts: SkuFacts, channel: string): { units: number; how: string } {
+  const override = facts.inFlightUnits?.[channel]
+  if (override !== undefined) return { units: Math.max(0, Math.ceil(override)), how: 'given' }
+  const perDay = facts.dailySales?.[channel] ?? 0
+  const lag = Math.max(0, facts.orderLagSeconds?.[channel] ?? 0)
+  const units = Math.max(0, Math.ceil((perDay * lag) / 86_400))
+  return { units, how: `${perDay.toFixed(2)} units/day x ${Math.round(lag)} s order lag` }
+}
+
 /** Channels in waterfall order: priority, then code for a stable tie-break. */
 export function waterfallOrder(ruleSet: RuleSet): string[] {
   return Object.entries(ruleSet.channels).sort((a, b) => a[1].priority - b[1].priority || (a[0] < b[0] ? -1 : 1)).map(([c]) => c)
@@ -71,10 +83,11 @@ export function waterfallOrder(ruleSet: RuleSet): string[] {
 /**
  * Decides every channel's quantity for one (non-kit) SKU.
  * Waterfall semantics: a ring-fence protects units for its channel from lower-priority channels,
- * taken from the pool in priority order (a ring-fence takes only what is left). Percentage and
- * fixed shares split what remains after every ring-fence, in priority order, so together with the
- * ring-fences they never exceed the pool; a shared-pool channel may sell everything not
- * ring-fenced by a higher-priority channel.
+ * taken from the pool in priority order (a ring-fence takes only what is left). What remains after
+ * every ring-fence goes first to fixed shares (priority order, each only what is left), then each
+ * percentage share takes its percent of the rest, so together with the ring-fences they never
+ * exceed the pool; a shared-pool channel may sell everything not ring-fenced by a higher-priority
+ * channel.
  */
 export function computeSkuAvailability(ruleSet: RuleSet, facts: SkuFacts, channels: string[]): ChannelDecision[] {
   const allLocations = facts.locations.map((l) => l.location)
@@ -104,14 +117,14 @@ export function computeSkuAvailability(ruleSet: RuleSet, facts: SkuFacts, channe
     const { afterSafety, steps } = prep.get(channel)!
     // Ring-fences in priority order, each taking only what is left of this channel's pool.
     const myRank = order.indexOf(channel)
-    let left = afterSafety
+    let unfenced = afterSafety
     let higherFenced = 0
     let ownFence = 0
     let allFenced = 0
     const fenced: string[] = []
     order.forEach((other, rank) => {
-      const taken = Math.min(ruleSet.channels[other]?.ringFence ?? 0, left)
-      left -= taken
+      const taken = Math.min(ruleSet.channels[other]?.ringFence ?? 0, unfenced)
+      unfenced -= taken
       allFenced += taken
       if (other === channel) ownFence = taken
       else if (rank < myRank && taken > 0) { higherFenced += taken; fenced.push(`${other} ${taken}`) }
@@ -119,29 +132,35 @@ export function computeSkuAvailability(ruleSet: RuleSet, facts: SkuFacts, channe
     let q = afterSafety - higherFenced
     steps.push({ step: 'waterfall', quantity: q, detail: fenced.length ? `minus ring-fenced for higher-priority channels: ${fenced.join(', ')}` : 'no higher-priority ring-fences' })
 
-    const buffer = rules?.inFlightBuffer ? Math.max(0, Math.ceil(facts.inFlightUnits?.[channel] ?? 0)) : 0
+    const inFlight = inFlightEstimate(facts, channel)
+    const buffer = rules?.inFlightBuffer ? inFlight.units : 0
     q = Math.max(0, q - buffer)
-    steps.push({ step: 'in_flight_buffer', quantity: q, detail: rules?.inFlightBuffer ? `minus ${buffer} units estimated sold on the channel but not yet received` : 'in-flight buffer off for this channel' })
+    steps.push({ step: 'in_flight_buffer', quantity: q, detail: rules?.inFlightBuffer ? `minus ${buffer} units the channel has probably sold but we have not received yet (${inFlight.how})` : 'in-flight buffer off for this channel' })
 
     const share = rules?.share ?? { type: 'shared' as const }
     if (share.type === 'shared') {
       steps.push({ step: 'share', quantity: q, detail: 'shared pool: may sell all of what remains' })
     } else {
-      // What remains after every ring-fence, split among percentage/fixed channels in priority order.
+      // What remains after every ring-fence: fixed shares are served first, in priority order,
+      // then each percentage takes its part of what is left. Both steps only grow with the pool,
+      // so less stock (or more safety stock) never gives any channel more.
       const remainder = Math.max(0, afterSafety - allFenced)
-      let budget = remainder
+      let left = remainder
       let mine = 0
       for (const other of order) {
         const s = ruleSet.channels[other]?.share
-        if (!s || s.type === 'shared') continue
-        const ask = s.type === 'percent' ? Math.floor((remainder * s.percent) / 100) : s.units
-        const got = Math.min(ask, budget)
-        budget -= got
-        if (other === channel) { mine = got; break }
+        if (s?.type !== 'fixed') continue
+        const got = Math.min(s.units, left)
+        left -= got
+        if (other === channel) mine = got
       }
+      const fixedTotal = remainder - left
+      if (share.type === 'percent') mine = Math.floor((left * share.percent) / 100)
       const before = q
       q = Math.min(q, ownFence + mine)
-      const what = share.type === 'percent' ? `${share.percent}% of ${remainder} remaining after ring-fences` : `fixed ${share.units} units`
+      const what = share.type === 'percent'
+        ? `${share.percent}% of ${left} remaining after ring-fences${fixedTotal ? ` and fixed shares (${fixedTotal})` : ''} = ${mine}`
+        : `fixed ${share.units} units: ${mine} of ${remainder} remaining after ring-fences`
       steps.push({ step: 'share', quantity: q, detail: `${what}${ownFence ? ` plus own ring-fence ${ownFence}` : ''} (from ${before})` })
     }
 
@@ -198,6 +217,7 @@ export function computeKitAvailability(ruleSet: RuleSet, kit: { sku: string; hol
     }
     const rules = ruleSet.channels[channel]
     if (rules?.cap !== undefined && rules.cap !== null && q > rules.cap) { steps.push({ step: 'cap', quantity: rules.cap, detail: `capped at ${rules.cap} (from ${q})` }); q = rules.cap }
+    if (rules?.zeroBelow && q > 0 && q < rules.zeroBelow) { steps.push({ step: 'zero_out', quantity: 0, detail: `${q} is below the zero-out threshold ${rules.zeroBelow}` }); q = 0 }
     q = Math.max(0, Math.floor(q))
     steps.push({ step: 'result', quantity: q, detail: 'never negative, rounded down' })
     return { channel, quantity: q, steps, holdbackIds }

@@ -42,7 +42,7 @@ export interface SkuDecisions {
 }
 
 /** Loads what the given SKUs' numbers depend on and decides every listed channel (no writes). */
-export async function decideSkus(tx: Db, skuIds: string[], ruleSet: { id: string; rules: RuleSet }, decidedAt: Date): Promise<SkuDecisions> {
+export async function decideSkus(tx: Db, skuIds: string[], ruleSet: { id: string; rules: RuleSet }, decidedAt: Date, opts: { lock?: boolean } = {}): Promise<SkuDecisions> {
   const kitComponents = await tx.$queryRawUnsafe<Array<{ kitSkuId: string; componentSkuId: string; quantity: number }>>(
     `SELECT "kitSkuId"::text AS "kitSkuId", "componentSkuId"::text AS "componentSkuId", quantity FROM "KitComponent" WHERE "kitSkuId" = ANY($1::uuid[])`, skuIds)
   const allSkuIds = [...new Set([...skuIds, ...kitComponents.map((k) => k.componentSkuId)])]
@@ -63,9 +63,10 @@ export async function decideSkus(tx: Db, skuIds: string[], ruleSet: { id: string
        LEFT JOIN "AvailabilityDecision" d ON d.id = cl."decisionId"
       WHERE cl."skuId" = ANY($1::uuid[]) AND cl.active
       -- Locked in id order, like every multi-listing writer (see publishing/lock-listings.ts).
-      ORDER BY cl.id FOR UPDATE OF cl`, skuIds)
+      ORDER BY cl.id ${opts.lock === false ? '' : 'FOR UPDATE OF cl'}`, skuIds)
   const channelCodes = [...new Set(listings.map((l) => l.channel))]
   const holdbacks = await loadActiveHoldbacks(tx, decidedAt)
+  const { salesBySku, orderLagSeconds } = await loadDemand(tx, ruleSet.rules, allSkuIds, decidedAt)
 
   const facts = (skuId: string) => {
     const sku = skuById.get(skuId)!
@@ -78,6 +79,8 @@ export async function decideSkus(tx: Db, skuIds: string[], ruleSet: { id: string
         return { location: l.code, sellable: p ? sellable(p) : 0 }
       }),
       holdbacks: holdbacksFor(holdbacks, sku, channelCodes),
+      dailySales: salesBySku.get(skuId),
+      orderLagSeconds,
     }
   }
   const decide = (skuId: string): ChannelDecision[] => {
@@ -100,8 +103,11 @@ export async function decideSkus(tx: Db, skuIds: string[], ruleSet: { id: string
   /** What the number was computed from, as plain data (the steps say how). */
   const decisionInputs = (listing: ListingRow, decision: ChannelDecision) => {
     const sku = skuById.get(listing.skuId)!
-    const base = { ruleVersion: ruleSet.id, sku: sku.code, channel: listing.channel, previousQuantity: listing.desiredQuantity, holdbackIds: decision.holdbackIds }
-    if (!sku.isKit) return { ...base, locations: facts(listing.skuId).locations }
+    const f = facts(listing.skuId)
+    const base = { ruleVersion: ruleSet.id, sku: sku.code, channel: listing.channel, previousQuantity: listing.desiredQuantity, holdbackIds: decision.holdbackIds,
+      ...(f.dailySales?.[listing.channel] !== undefined ? { dailySales: f.dailySales[listing.channel] } : {}),
+      ...(orderLagSeconds[listing.channel] !== undefined ? { orderLagSeconds: orderLagSeconds[listing.channel] } : {}) }
+    if (!sku.isKit) return { ...base, locations: f.locations }
     return { ...base, components: kitComponents.filter((k) => k.kitSkuId === listing.skuId).map((k) => ({ sku: skuById.get(k.componentSkuId)?.code, quantityPerKit: k.quantity, locations: facts(k.componentSkuId).locations })) }
   }
 
@@ -158,6 +164,35 @@ export async function recomputeSkus(tx: Db, skus: Array<{ skuId: string; since: 
   for (const channelId of changedChannels) await enqueuePublish(tx, channelId)
   const changes = writes.filter((w) => w.changed).map((w) => ({ sku: skuById.get(w.listing.skuId)!.code, channel: w.listing.channel, quantity: w.decision.quantity }))
   return { changedListings: changes.length, changes }
+}
+
+/**
+ * Demand inputs, loaded only when a rule uses them: average units per day per SKU x channel over
+ * the rules' sales window (SalesDaily), and each channel's order lag (p95 of order placed to
+ * received over the last hour), for days-of-cover safety stock and the in-flight buffer.
+ */
+async function loadDemand(tx: Db, rules: RuleSet, skuIds: string[], at: Date): Promise<{ salesBySku: Map<string, Record<string, number>>; orderLagSeconds: Record<string, number> }> {
+  const usesDays = rules.defaults.safetyStock.days !== undefined || (rules.safetyStock ?? []).some((r) => r.days !== undefined)
+  const usesBuffer = Object.values(rules.channels).some((c) => c.inFlightBuffer)
+  const salesBySku = new Map<string, Record<string, number>>()
+  const orderLagSeconds: Record<string, number> = {}
+  if (!usesDays && !usesBuffer) return { salesBySku, orderLagSeconds }
+  const windowDays = rules.defaults.salesWindowDays ?? 28
+  const rows = await tx.$queryRawUnsafe<Array<{ skuId: string; channel: string; units: number }>>(
+    `SELECT s."skuId"::text AS "skuId", c.code AS channel, sum(s.units)::int AS units
+       FROM "SalesDaily" s JOIN "Channel" c ON c.id = s."channelId"
+      WHERE s."skuId" = ANY($1::uuid[]) AND s.day > ($2::timestamptz)::date - $3::int AND s.day <= ($2::timestamptz)::date
+      GROUP BY 1, 2`, skuIds, at.toISOString(), windowDays)
+  for (const r of rows) (salesBySku.get(r.skuId) ?? salesBySku.set(r.skuId, {}).get(r.skuId)!)[r.channel] = r.units / windowDays
+  if (usesBuffer) {
+    const lags = await tx.$queryRawUnsafe<Array<{ channel: string; lag: number }>>(
+      `SELECT c.code AS channel, percentile_cont(0.95) WITHIN GROUP (ORDER BY GREATEST(0, extract(epoch FROM o."receivedAt" - o."occurredAt")))::float8 AS lag
+         FROM "ChannelOrderEvent" o JOIN "Channel" c ON c.id = o."channelId"
+        WHERE o."receivedAt" > $1::timestamptz - interval '1 hour' AND o."receivedAt" <= $1::timestamptz AND o.status = 'created'
+        GROUP BY c.code`, at.toISOString())
+    for (const l of lags) orderLagSeconds[l.channel] = Number(l.lag)
+  }
+  return { salesBySku, orderLagSeconds }
 }
 
 interface HoldbackRow { id: string; channel: string | null; skuCode: string | null; category: string | null; mode: HoldbackInput['mode']; value: number; reason: string }

@@ -155,7 +155,7 @@ export async function seedDemo(db: PrismaClient, opts: SeedOptions): Promise<{ s
 
   await db.ruleSetVersion.upsert({
     where: { id: ruleVersionId(1) },
-    create: { id: ruleVersionId(1), number: 1, rules: DEFAULT_RULES, comment: 'Demo default rule set', authorLabel: 'system', effectiveFrom: new Date(0) },
+    create: { id: ruleVersionId(1), number: 1, rules: DEFAULT_RULES, comment: 'Demo default rule set', authorLabel: 'system', effectiveFrom: new Date(0), activatedAt: new Date() },
     update: {},
   })
 

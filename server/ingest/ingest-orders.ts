@@ -267,6 +267,31 @@ async function applyOrders(tx: Db, channel: ChannelInfo, orders: Array<{ index: 
       channel.id, receivedAt.toISOString(), newReservations.map((r) => r.orderId), newReservations.map((r) => r.lineId), newReservations.map((r) => r.skuId),
       newReservations.map((r) => r.locationId), newReservations.map((r) => r.kitSkuId), newReservations.map((r) => r.quantity))
   }
+  // Sales rate (days-of-cover safety stock, in-flight buffer): units of each physical SKU the
+  // channel's new orders take, per day of the order (kit lines count their components).
+  const sales = new Map<string, { skuId: string; day: string; units: number }>()
+  for (const { order } of todo) {
+    if (order.status !== 'created') continue
+    const day = new Date(order.occurredAt).toISOString().slice(0, 10)
+    for (const line of order.lines) {
+      const lineSku = skus.get(skuIdByInput.get(line.sku)!)!
+      const parts = lineSku.isKit ? lineSku.components.map((c) => ({ skuId: c.skuId, quantity: c.quantity * line.quantity })) : [{ skuId: lineSku.id, quantity: line.quantity }]
+      for (const p of parts) {
+        const k = `${p.skuId}|${day}`
+        const cur = sales.get(k) ?? { skuId: p.skuId, day, units: 0 }
+        cur.units += p.quantity
+        sales.set(k, cur)
+      }
+    }
+  }
+  if (sales.size > 0) {
+    const rows = [...sales.values()]
+    await tx.$executeRawUnsafe(
+      `INSERT INTO "SalesDaily"("skuId", "channelId", day, units)
+       SELECT s, $1::uuid, d, u FROM unnest($2::uuid[], $3::date[], $4::int[]) AS x(s, d, u)
+       ON CONFLICT ("skuId", "channelId", day) DO UPDATE SET units = "SalesDaily".units + EXCLUDED.units`,
+      channel.id, rows.map((r) => r.skuId), rows.map((r) => r.day), rows.map((r) => r.units))
+  }
   const persisted = [...reservationUpdates.entries()].filter(([id]) => !id.startsWith('new-'))
   if (persisted.length > 0) {
     await tx.$executeRawUnsafe(

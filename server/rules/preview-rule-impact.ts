@@ -21,7 +21,7 @@ export async function previewRuleImpact(db: PrismaClient, rules: RuleSet, opts: 
     if (ids.length === 0) break
     after = ids[ids.length - 1].id
     skus += ids.length
-    const d = await decideSkus(db, ids.map((r) => r.id), { id: 'preview', rules }, now)
+    const d = await decideSkus(db, ids.map((r) => r.id), { id: 'preview', rules }, now, { lock: false })
     for (const l of d.listings) {
       const decision = d.decisionsBySku.get(l.skuId)?.find((x) => x.channel === l.channel)
       if (!decision) continue

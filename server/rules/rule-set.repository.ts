@@ -2,13 +2,61 @@ import type { Db } from '../db'
 import { NotFoundError } from '../errors'
 import { RuleSetSchema, type RuleSet } from './rules.schema'
 
-export interface RuleSetVersionView { id: string; number: number; rules: RuleSet; comment: string; authorLabel: string; createdAt: Date; effectiveFrom: Date }
+export interface RuleSetVersionView {
+  id: string; number: number; rules: RuleSet; comment: string; authorLabel: string; createdAt: Date; effectiveFrom: Date
+  rolledBackFrom: string | null; activatedAt: Date | null
+}
+
+type VersionRow = { id: string; number: number; rules: unknown; comment: string; authorLabel: string; createdAt: Date; effectiveFrom: Date; rolledBackFrom: string | null; activatedAt: Date | null }
+
+function view(row: VersionRow): RuleSetVersionView {
+  return { id: row.id, number: row.number, rules: RuleSetSchema.parse(row.rules), comment: row.comment, authorLabel: row.authorLabel, createdAt: row.createdAt, effectiveFrom: row.effectiveFrom, rolledBackFrom: row.rolledBackFrom, activatedAt: row.activatedAt }
+}
 
 /** The version in force now: the newest whose effective-from time has passed. */
 export async function getCurrentRuleSet(db: Db, at: Date = new Date()): Promise<RuleSetVersionView> {
   const row = await db.ruleSetVersion.findFirst({ where: { effectiveFrom: { lte: at } }, orderBy: { number: 'desc' } })
   if (!row) throw new NotFoundError('No rule set has been saved yet.', 'NO_RULES')
-  return { id: row.id, number: row.number, rules: RuleSetSchema.parse(row.rules), comment: row.comment, authorLabel: row.authorLabel, createdAt: row.createdAt, effectiveFrom: row.effectiveFrom }
+  return view(row)
+}
+
+export async function getRuleSetVersion(db: Db, id: string): Promise<RuleSetVersionView> {
+  const row = await db.ruleSetVersion.findUnique({ where: { id } })
+  if (!row) throw new NotFoundError(`No rule set version "${id}".`, 'UNKNOWN_RULE_VERSION')
+  return view(row)
+}
+
+export interface RuleVersionSummary { id: string; number: number; comment: string; author: string; createdAt: string; effectiveFrom: string; rolledBackFrom: string | null; state: 'scheduled' | 'current' | 'superseded' }
+
+/** Every version, newest first, with which one is in force. */
+export async function listRuleSetVersions(db: Db, opts: { limit?: number } = {}, now = new Date()): Promise<RuleVersionSummary[]> {
+  const rows = await db.ruleSetVersion.findMany({ orderBy: { number: 'desc' }, take: opts.limit ?? 100, select: { id: true, number: true, comment: true, authorLabel: true, createdAt: true, effectiveFrom: true, rolledBackFrom: true } })
+  const current = rows.find((r) => r.effectiveFrom <= now)?.id
+  return rows.map((r) => ({
+    id: r.id, number: r.number, comment: r.comment, author: r.authorLabel, createdAt: r.createdAt.toISOString(), effectiveFrom: r.effectiveFrom.toISOString(), rolledBackFrom: r.rolledBackFrom,
+    state: r.effectiveFrom > now ? 'scheduled' : r.id === current ? 'current' : 'superseded',
+  }))
+}
+
+export interface RuleChange { path: string; from: unknown; to: unknown }
+
+/** A path-level diff of two rule sets (added, removed and changed leaves; arrays compared whole). */
+export function diffRuleSets(a: unknown, b: unknown, path = ''): RuleChange[] {
+  const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x)
+  if (isObj(a) && isObj(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()
+    return keys.flatMap((k) => diffRuleSets(a[k], b[k], path ? `${path}.${k}` : k))
+  }
+  if (JSON.stringify(a) === JSON.stringify(b)) return []
+  return [{ path: path || '(rules)', from: a ?? null, to: b ?? null }]
+}
+
+/** Progress of the recompute started by the newest activated version. */
+export async function getRecomputeProgress(db: Db): Promise<{ version: string | null; total: number; pending: number; done: number; startedAt: string | null }> {
+  const v = await db.ruleSetVersion.findFirst({ where: { activatedAt: { not: null } }, orderBy: { activatedAt: 'desc' }, select: { id: true, recomputeSkus: true, activatedAt: true } })
+  const pending = await db.availabilityDirty.count()
+  const total = v?.recomputeSkus ?? 0
+  return { version: v?.id ?? null, total, pending, done: Math.max(0, total - pending), startedAt: v?.activatedAt?.toISOString() ?? null }
 }
 
 export function ruleVersionId(n: number): string {

@@ -1,13 +1,18 @@
-// Saving a rule set creates a new immutable version (validated, audited) and recomputes every SKU
-// in the background. A dry run returns the impact preview and saves nothing.
+// Saving a rule set creates a new immutable version (validated, audited). When it is in force
+// (effective-from now or past) every SKU is marked for recompute at once; a future effective-from
+// waits for activateDueRuleVersions. A dry run returns the impact preview and saves nothing.
+// Rollback saves an earlier version's rules as a new version.
 import type { PrismaClient } from '@prisma/client'
+import type { Db } from '../db'
 import { transaction } from '../db'
-import { ValidationError } from '../errors'
+import { NotFoundError, ValidationError } from '../errors'
 import { RuleSetSchema, type RuleSet } from './rules.schema'
 import { ruleVersionId } from './rule-set.repository'
-import { recordAudit, type Actor } from '../audit/record-audit'
-import { enqueueRecompute } from '../queue/enqueue'
+import { recordAudit, SYSTEM_ACTOR, type Actor } from '../audit/record-audit'
+import { enqueue, enqueueRecompute } from '../queue/enqueue'
 import { previewRuleImpact, type RuleImpact } from './preview-rule-impact'
+
+export const ACTIVATE_RULES_TASK = 'activate-rule-versions'
 
 export function parseRuleSet(raw: unknown): RuleSet {
   const r = RuleSetSchema.safeParse(raw)
@@ -18,8 +23,12 @@ export function parseRuleSet(raw: unknown): RuleSet {
   return r.data
 }
 
-export async function saveRuleSet(db: PrismaClient, actor: Actor, input: { rules: unknown; comment?: string; effectiveFrom?: Date; rolledBackFrom?: string }): Promise<{ version: string; number: number }> {
+export interface SaveRuleSetInput { rules: unknown; comment?: string; effectiveFrom?: Date; rolledBackFrom?: string }
+
+export async function saveRuleSet(db: PrismaClient, actor: Actor, input: SaveRuleSetInput, now = new Date()): Promise<{ version: string; number: number; effectiveFrom: string; recomputeSkus: number }> {
   const rules = parseRuleSet(input.rules)
+  const effectiveFrom = input.effectiveFrom ?? now
+  if (effectiveFrom.getTime() < now.getTime() - 60_000) throw new ValidationError('The effective-from time is in the past: a version cannot change decisions already made.', undefined, 'INVALID_EFFECTIVE_FROM')
   return transaction(db, async (tx) => {
     // Serialise saves so version numbers never collide.
     await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext('stocktower:rule-set-save'))`)
@@ -27,14 +36,47 @@ export async function saveRuleSet(db: PrismaClient, actor: Actor, input: { rules
     const number = (last?.number ?? 0) + 1
     const id = ruleVersionId(number)
     await tx.ruleSetVersion.create({
-      data: { id, number, rules, comment: input.comment ?? '', authorId: actor.kind === 'user' ? actor.id : null, authorLabel: actor.label, effectiveFrom: input.effectiveFrom ?? new Date(), rolledBackFrom: input.rolledBackFrom ?? null },
+      data: { id, number, rules, comment: input.comment ?? '', authorId: actor.kind === 'user' ? actor.id : null, authorLabel: actor.label, effectiveFrom, rolledBackFrom: input.rolledBackFrom ?? null },
     })
-    await recordAudit(tx, actor, { action: input.rolledBackFrom ? 'rules.rollback' : 'rules.save', entity: 'rule_set', entityId: id, before: last ? { version: last.id } : null, after: { version: id, comment: input.comment ?? '' } })
-    // Every SKU may be affected: the recompute outbox coalesces and batches them.
-    await tx.$executeRawUnsafe(`INSERT INTO "AvailabilityDirty"("skuId", since) SELECT id, now() FROM "Sku" WHERE active ON CONFLICT ("skuId") DO NOTHING`)
-    await enqueueRecompute(tx)
-    return { version: id, number }
+    await recordAudit(tx, actor, {
+      action: input.rolledBackFrom ? 'rules.rollback' : 'rules.save', entity: 'rule_set', entityId: id,
+      before: last ? { version: last.id } : null,
+      after: { version: id, comment: input.comment ?? '', effectiveFrom: effectiveFrom.toISOString(), ...(input.rolledBackFrom ? { rolledBackTo: input.rolledBackFrom } : {}) },
+    })
+    let recomputeSkus = 0
+    if (effectiveFrom <= now) recomputeSkus = await activateVersion(tx, id, now)
+    else await enqueue(tx, ACTIVATE_RULES_TASK, {}, { runAt: effectiveFrom, jobKey: `activate-rules:${id}`, maxAttempts: 10 })
+    return { version: id, number, effectiveFrom: effectiveFrom.toISOString(), recomputeSkus }
   })
+}
+
+/** Marks every active SKU for recompute under the version now in force and records the size. */
+async function activateVersion(tx: Db, id: string, now: Date): Promise<number> {
+  // Every SKU may be affected: the recompute outbox coalesces (one row per SKU) and batches them.
+  const marked = await tx.$executeRawUnsafe(`INSERT INTO "AvailabilityDirty"("skuId", since) SELECT id, $1::timestamptz FROM "Sku" WHERE active ON CONFLICT ("skuId") DO NOTHING`, now.toISOString())
+  const total = await tx.sku.count({ where: { active: true } })
+  await tx.ruleSetVersion.update({ where: { id }, data: { activatedAt: now, recomputeSkus: total } })
+  await enqueueRecompute(tx)
+  return Math.max(marked, total)
+}
+
+/** Versions whose effective-from time has passed start their recompute (scheduled run + every minute). */
+export async function activateDueRuleVersions(db: PrismaClient, now = new Date()): Promise<string[]> {
+  return transaction(db, async (tx) => {
+    const due = await tx.$queryRawUnsafe<Array<{ id: string }>>(
+      `SELECT id FROM "RuleSetVersion" WHERE "activatedAt" IS NULL AND "effectiveFrom" <= $1::timestamptz ORDER BY number FOR UPDATE SKIP LOCKED`, now.toISOString())
+    for (const v of due) {
+      await activateVersion(tx, v.id, now)
+      await recordAudit(tx, SYSTEM_ACTOR, { action: 'rules.activate', entity: 'rule_set', entityId: v.id, after: { version: v.id, activatedAt: now.toISOString() } })
+    }
+    return due.map((v) => v.id)
+  })
+}
+
+export async function rollbackRuleSet(db: PrismaClient, actor: Actor, toVersion: string, comment?: string, now = new Date()) {
+  const target = await db.ruleSetVersion.findUnique({ where: { id: toVersion } })
+  if (!target) throw new NotFoundError(`No rule set version "${toVersion}".`, 'UNKNOWN_RULE_VERSION')
+  return saveRuleSet(db, actor, { rules: target.rules, comment: comment?.trim() || `Rollback to ${toVersion}`, rolledBackFrom: toVersion }, now)
 }
 
 export async function dryRunRuleSet(db: PrismaClient, raw: unknown): Promise<RuleImpact> {

@@ -30,7 +30,7 @@ export async function makeListing(db: PrismaClient, channelId: string, skuId: st
 }
 
 export async function saveRules(db: PrismaClient, rules: RuleSet = DEFAULT_RULES, number = 1) {
-  return db.ruleSetVersion.create({ data: { id: ruleVersionId(number), number, rules, comment: 'test', effectiveFrom: new Date(0) } })
+  return db.ruleSetVersion.create({ data: { id: ruleVersionId(number), number, rules, comment: 'test', effectiveFrom: new Date(0), activatedAt: new Date(0) } })
 }
 
 export async function makeApiKey(db: PrismaClient, scopes: string[] = ['ingest:erp', 'read']) {

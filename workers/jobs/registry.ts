@@ -15,6 +15,8 @@ import { config } from '../../server/env'
 import { FLAG_AGED_RESERVATIONS_TASK, flagAgedReservations } from '../../server/reconciliation/flag-aged-reservations'
 import { EVALUATE_SLOS_TASK, evaluateSlos, webhookNotifier } from '../../server/metrics/slo'
 import { RECONCILE_CHANNELS_TASK, reconcileChannels } from '../../server/reconciliation/channel-drift'
+import { applyExpiredHoldbacks, EXPIRE_HOLDBACKS_TASK } from '../../server/rules/holdbacks'
+import { ACTIVATE_RULES_TASK, activateDueRuleVersions } from '../../server/rules/save-rule-set'
 
 export interface JobContext { db: PrismaClient; log: (line: string) => void }
 
@@ -103,10 +105,30 @@ export const JOBS = [
       return results
     },
   }),
+  job({
+    name: EXPIRE_HOLDBACKS_TASK,
+    payload: z.object({}).passthrough(),
+    maxAttempts: 5,
+    async handler(_p, { db, log }) {
+      const r = await applyExpiredHoldbacks(db)
+      if (r.expired > 0) log(`[holdbacks] ${r.expired} expired; ${r.skus} SKUs recomputing`)
+      return r
+    },
+  }),
+  job({
+    name: ACTIVATE_RULES_TASK,
+    payload: z.object({}).passthrough(),
+    maxAttempts: 10,
+    async handler(_p, { db, log }) {
+      const versions = await activateDueRuleVersions(db)
+      if (versions.length > 0) log(`[rules] now in force: ${versions.join(', ')}; recomputing every SKU`)
+      return versions
+    },
+  }),
 ] as const
 
 /** Periodic jobs (graphile-worker crontab: one run per minute across all workers). */
-export const CRONTAB = [`* * * * * ${FLAG_AGED_RESERVATIONS_TASK} ?max=1`, `* * * * * ${EVALUATE_SLOS_TASK} ?max=1`, `* * * * * ${RECONCILE_CHANNELS_TASK} ?max=1`].join('\n')
+export const CRONTAB = [`* * * * * ${FLAG_AGED_RESERVATIONS_TASK} ?max=1`, `* * * * * ${EVALUATE_SLOS_TASK} ?max=1`, `* * * * * ${RECONCILE_CHANNELS_TASK} ?max=1`, `* * * * * ${EXPIRE_HOLDBACKS_TASK} ?max=1`, `* * * * * ${ACTIVATE_RULES_TASK} ?max=1`].join('\n')
 
 /** graphile-worker task list: parse the payload at the boundary, then call the handler. */
 export function taskList(ctx: JobContext): Record<string, (payload: unknown) => Promise<void>> {

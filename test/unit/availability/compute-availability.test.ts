@@ -48,7 +48,7 @@ describe('computeSkuAvailability', () => {
       ebay: { priority: 4, share: { type: 'fixed', units: 50 } },
     } })
     const q = qty(computeSkuAvailability(rs, facts({ DC: 110 }), ['b2b', 'amazon', 'walmart', 'ebay']))
-    expect(q).toEqual({ b2b: 10, amazon: 60, walmart: 40, ebay: 0 })
+    expect(q).toEqual({ b2b: 10, amazon: 30, walmart: 20, ebay: 50 })
     expect(q.b2b + q.amazon + q.walmart + q.ebay).toBeLessThanOrEqual(110)
   })
 

@@ -13,15 +13,15 @@ export const GET = apiKeyRoute('read', async () => {
   return json({ version: current.id, rules: current.rules, comment: current.comment, createdAt: current.createdAt.toISOString(), author: current.authorLabel })
 })
 
-const Body = z.object({ rules: z.unknown(), comment: z.string().max(2000).optional() })
+const Body = z.object({ rules: z.unknown(), comment: z.string().max(2000).optional(), effectiveFrom: z.iso.datetime({ offset: true }).optional() })
 
 export const POST = apiKeyRoute('rules:write', async ({ req, principal }) => {
   let raw: unknown
   try { raw = JSON.parse(await readTextLimited(req, 5 * 1024 * 1024)) } catch { throw new ValidationError('The body is not valid JSON.', undefined, 'INVALID_JSON') }
   const body = Body.safeParse(raw)
-  if (!body.success || body.data.rules === undefined) throw new ValidationError('The body must be { "rules": {...}, "comment": "..." }.', undefined, 'INVALID_BODY')
+  if (!body.success || body.data.rules === undefined) throw new ValidationError('The body must be { "rules": {...}, "comment": "...", "effectiveFrom": "<optional ISO time>" }.', undefined, 'INVALID_BODY')
   const dryRun = ['1', 'true'].includes(new URL(req.url).searchParams.get('dryRun') ?? '')
   if (dryRun) return json({ dryRun: true, impact: await dryRunRuleSet(prisma(), body.data.rules) })
-  const saved = await saveRuleSet(prisma(), { kind: 'api_key', id: principal.keyId, label: `api key ${principal.name}` }, { rules: body.data.rules, comment: body.data.comment })
-  return json({ version: saved.version }, 201)
+  const saved = await saveRuleSet(prisma(), { kind: 'api_key', id: principal.keyId, label: `api key ${principal.name}` }, { rules: body.data.rules, comment: body.data.comment, effectiveFrom: body.data.effectiveFrom ? new Date(body.data.effectiveFrom) : undefined })
+  return json({ version: saved.version, effectiveFrom: saved.effectiveFrom, recomputeSkus: saved.recomputeSkus }, 201)
 })

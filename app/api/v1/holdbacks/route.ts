@@ -1,0 +1,24 @@
+import { z } from 'zod'
+import { apiKeyRoute, json } from '@/app/_lib/api'
+import { readTextLimited } from '@/app/_lib/body'
+import { prisma } from '@/server/db'
+import { createHoldback, listHoldbacks } from '@/server/rules/holdbacks'
+import { ValidationError } from '@/server/errors'
+
+export const dynamic = 'force-dynamic'
+
+const Query = z.object({ state: z.enum(['active', 'expired', 'removed', 'all']).optional(), sku: z.string().optional(), channel: z.string().optional(), category: z.string().optional() })
+
+/** GET /api/v1/holdbacks?state=active|expired|removed|all&sku=&channel=&category= */
+export const GET = apiKeyRoute('read', async ({ req }) => {
+  const q = Query.safeParse(Object.fromEntries(new URL(req.url).searchParams))
+  if (!q.success) throw new ValidationError('"state" is one of active, expired, removed, all.', undefined, 'INVALID_QUERY')
+  return json({ items: await listHoldbacks(prisma(), q.data) })
+})
+
+/** POST /api/v1/holdbacks {sku|category, channel?, mode, value, reason, owner?, expiresAt?} (scope rules:write). */
+export const POST = apiKeyRoute('rules:write', async ({ req, principal }) => {
+  let raw: unknown
+  try { raw = JSON.parse(await readTextLimited(req, 64 * 1024)) } catch { throw new ValidationError('The body is not valid JSON.', undefined, 'INVALID_JSON') }
+  return json(await createHoldback(prisma(), { kind: 'api_key', id: principal.keyId, label: `api key ${principal.name}` }, raw), 201)
+})

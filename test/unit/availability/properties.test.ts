@@ -1,0 +1,123 @@
+// Properties of the availability calculation over random rule sets and positions (fast-check;
+// a failure prints the seed and the shrunk counterexample).
+import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
+import { computeSkuAvailability, waterfallOrder, type HoldbackInput, type SkuFacts } from '../../../server/availability/compute-availability'
+import { RuleSetSchema, type RuleSet } from '../../../server/rules/rules.schema'
+
+const LOCATIONS = ['DC-EAST', 'DC-WEST', '3PL']
+const CHANNELS = ['edi', 'b2b', 'shopify', 'amazon', 'walmart']
+
+const share = fc.oneof(
+  fc.constant({ type: 'shared' as const }),
+  fc.record({ type: fc.constant('percent' as const), percent: fc.integer({ min: 0, max: 60 }) }),
+  fc.record({ type: fc.constant('fixed' as const), units: fc.integer({ min: 0, max: 80 }) }),
+)
+const channelRules = (withLocations: boolean) => fc.record({
+  priority: fc.integer({ min: 0, max: 5 }),
+  ringFence: fc.option(fc.integer({ min: 0, max: 40 }), { nil: undefined }),
+  share,
+  cap: fc.option(fc.integer({ min: 0, max: 150 }), { nil: undefined }),
+  zeroBelow: fc.option(fc.integer({ min: 0, max: 6 }), { nil: undefined }),
+  inFlightBuffer: fc.boolean(),
+  excludeLocations: withLocations ? fc.subarray(LOCATIONS, { maxLength: 2 }) : fc.constant(undefined),
+}, { requiredKeys: ['priority', 'share', 'inFlightBuffer'] })
+
+const ruleSet = (withLocations: boolean) => fc.record({
+  channels: fc.subarray(CHANNELS, { minLength: 1 }).chain((names) => fc.tuple(...names.map(() => channelRules(withLocations))).map((rs) => Object.fromEntries(names.map((n, i) => [n, rs[i]])))),
+  defaultSafety: fc.integer({ min: 0, max: 20 }),
+  perChannelSafety: withLocations ? fc.dictionary(fc.constantFrom(...CHANNELS), fc.integer({ min: 0, max: 20 })) : fc.constant({}),
+}).map(({ channels, defaultSafety, perChannelSafety }) => {
+  // Keep percentages within 100% (the schema refuses more).
+  let pct = 0
+  for (const c of Object.values(channels)) if (c.share.type === 'percent') { c.share.percent = Math.min(c.share.percent, 100 - pct); pct += c.share.percent }
+  return RuleSetSchema.parse({ defaults: { safetyStock: { units: defaultSafety }, salesWindowDays: 28 }, channels, safetyStock: Object.entries(perChannelSafety).map(([channel, units]) => ({ channel, units })) })
+})
+
+const holdback: fc.Arbitrary<HoldbackInput> = fc.record({
+  id: fc.uuid(), mode: fc.constantFrom<HoldbackInput['mode']>('suppress', 'units', 'percent'), value: fc.integer({ min: 1, max: 100 }), reason: fc.constant('prop'),
+})
+const facts = fc.record({
+  stock: fc.tuple(...LOCATIONS.map(() => fc.integer({ min: -20, max: 300 }))),
+  dailySales: fc.dictionary(fc.constantFrom(...CHANNELS), fc.double({ min: 0, max: 500, noNaN: true })),
+  orderLagSeconds: fc.dictionary(fc.constantFrom(...CHANNELS), fc.integer({ min: 0, max: 3600 })),
+  holdbacks: fc.dictionary(fc.constantFrom(...CHANNELS), fc.array(holdback, { maxLength: 2 })),
+}).map(({ stock, ...rest }): SkuFacts => ({ sku: 'SKU-1', category: 'toys', locations: LOCATIONS.map((location, i) => ({ location, sellable: stock[i] })), ...rest }))
+
+const listed = (rs: RuleSet) => Object.keys(rs.channels)
+const run = { numRuns: 400 }
+
+/** Ring-fences as ARCHITECTURE.md defines them: taken in priority order, each only what is left. */
+function fencesTaken(rs: RuleSet, pool: number): Map<string, number> {
+  const taken = new Map<string, number>()
+  let left = pool
+  for (const c of waterfallOrder(rs)) { const t = Math.min(rs.channels[c].ringFence ?? 0, left); left -= t; taken.set(c, t) }
+  return taken
+}
+const sellableSum = (f: SkuFacts) => f.locations.reduce((s, l) => s + Math.max(0, l.sellable), 0)
+
+describe('availability properties', () => {
+  it('is never negative, always an integer, and the explanation arrives at the result', () => {
+    fc.assert(fc.property(ruleSet(true), facts, (rs, f) => {
+      for (const d of computeSkuAvailability(rs, f, listed(rs))) {
+        expect(d.quantity).toBeGreaterThanOrEqual(0)
+        expect(Number.isInteger(d.quantity)).toBe(true)
+        expect(d.steps[0].step).toBe('pool')
+        expect(d.steps.at(-1)).toEqual({ step: 'result', quantity: d.quantity, detail: expect.any(String) })
+        // Every step only ever lowers the running quantity after safety stock (nothing adds units).
+        for (let i = 2; i < d.steps.length; i++) expect(d.steps[i].quantity).toBeLessThanOrEqual(d.steps[i - 1].quantity)
+      }
+    }), run)
+  })
+
+  it('ring-fences plus percentage and fixed shares never exceed the pool', () => {
+    fc.assert(fc.property(ruleSet(false), facts, (rs, f) => {
+      const pool = Math.max(0, sellableSum(f) - rs.defaults.safetyStock.units!)
+      const decisions = computeSkuAvailability(rs, { ...f, holdbacks: {} }, listed(rs))
+      const fences = fencesTaken(rs, pool)
+      let total = 0
+      for (const d of decisions) total += rs.channels[d.channel].share.type === 'shared' ? fences.get(d.channel)! : d.quantity
+      expect(total).toBeLessThanOrEqual(pool)
+    }), run)
+  })
+
+  it('a shared-pool channel never exceeds what remains after higher-priority ring-fences', () => {
+    fc.assert(fc.property(ruleSet(false), facts, (rs, f) => {
+      const pool = Math.max(0, sellableSum(f) - rs.defaults.safetyStock.units!)
+      const order = waterfallOrder(rs)
+      const fences = fencesTaken(rs, pool)
+      for (const d of computeSkuAvailability(rs, f, listed(rs))) {
+        if (rs.channels[d.channel].share.type !== 'shared') continue
+        const higher = order.slice(0, order.indexOf(d.channel)).reduce((s, c) => s + fences.get(c)!, 0)
+        expect(d.quantity).toBeLessThanOrEqual(pool - higher)
+      }
+    }), run)
+  })
+
+  it('raising safety stock never raises any channel', () => {
+    fc.assert(fc.property(ruleSet(true), facts, fc.integer({ min: 1, max: 30 }), fc.constantFrom(...CHANNELS, 'default'), (rs, f, more, where) => {
+      const before = computeSkuAvailability(rs, f, listed(rs))
+      const raised: RuleSet = where === 'default'
+        ? { ...rs, defaults: { ...rs.defaults, safetyStock: { units: rs.defaults.safetyStock.units! + more } } }
+        : { ...rs, safetyStock: [{ channel: where, sku: 'SKU-1', units: (rs.safetyStock.find((r) => r.channel === where)?.units ?? rs.defaults.safetyStock.units!) + more }, ...rs.safetyStock] }
+      const after = computeSkuAvailability(raised, f, listed(rs))
+      for (const d of after) expect(d.quantity).toBeLessThanOrEqual(before.find((b) => b.channel === d.channel)!.quantity)
+    }), run)
+  })
+
+  it('adding a holdback never raises any channel', () => {
+    fc.assert(fc.property(ruleSet(true), facts, holdback, fc.constantFrom(...CHANNELS), (rs, f, h, channel) => {
+      const before = computeSkuAvailability(rs, f, listed(rs))
+      const after = computeSkuAvailability(rs, { ...f, holdbacks: { ...f.holdbacks, [channel]: [...(f.holdbacks?.[channel] ?? []), h] } }, listed(rs))
+      for (const d of after) expect(d.quantity).toBeLessThanOrEqual(before.find((b) => b.channel === d.channel)!.quantity)
+    }), run)
+  })
+
+  it('less stock never gives any channel more', () => {
+    fc.assert(fc.property(ruleSet(true), facts, fc.integer({ min: 0, max: 2 }), fc.integer({ min: 1, max: 50 }), (rs, f, loc, less) => {
+      const before = computeSkuAvailability(rs, f, listed(rs))
+      const after = computeSkuAvailability(rs, { ...f, locations: f.locations.map((l, i) => (i === loc ? { ...l, sellable: l.sellable - less } : l)) }, listed(rs))
+      for (const d of after) expect(d.quantity).toBeLessThanOrEqual(before.find((b) => b.channel === d.channel)!.quantity)
+    }), run)
+  })
+})
