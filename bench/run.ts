@@ -34,6 +34,16 @@ import { prepareAppSnapshot } from './app-snapshot'
 import { batchBody, generateEvents } from './events'
 import { runSnapshotBench } from './snapshot'
 import { createScratchTables, dropScratchTables, loadCatalog, rawBatched, rawPerRow, toRows } from './raw-pg'
+import { runRecomputeBench } from './recompute'
+import { startEmbeddedPostgres } from '../server/runtime/embedded-postgres'
+
+async function recomputeScenario(adminUrl: string, skus: number) {
+  log(`[bench] recompute-100k: a rule change recomputes every SKU x channel (decisions and explanations stored) by the recompute job's code, 2 lanes`)
+  const r = await runRecomputeBench({ adminUrl, skus, log })
+  log(`  recompute-100k: ${r.pairs.toLocaleString('en-US')} SKU x channel pairs in ${r.recomputeSeconds.toFixed(1)} s (${Math.round(r.pairs / r.recomputeSeconds).toLocaleString('en-US')} pairs/s), ${r.decisions.toLocaleString('en-US')} decisions stored`)
+  log(`  recompute-100k baseline: the same rows written by one INSERT ... SELECT + UPDATE with nothing decided: ${r.baselineSeconds.toFixed(1)} s; ratio ours/baseline ${(r.recomputeSeconds / r.baselineSeconds).toFixed(1)}x`)
+  log(`  rule impact preview: ${r.previewPairs.toLocaleString('en-US')} pairs decided (no writes) in ${r.previewSeconds.toFixed(1)} s; ratio to the recompute ${(r.previewSeconds / r.recomputeSeconds).toFixed(2)}`)
+}
 
 const log = (l: string) => process.stdout.write(`${l}\n`)
 
@@ -53,7 +63,9 @@ function options() {
     batch: num('batch', 500),
     senders: num('senders', 4),
     skus: num('skus', 2000),
-    snapshotRows: argv.includes('--no-snapshot') ? 0 : num('snapshot-rows', 1_000_000),
+    snapshotRows: argv.includes('--no-snapshot') || argv.includes('--only-recompute') ? 0 : num('snapshot-rows', 1_000_000),
+    recomputeSkus: argv.includes('--no-recompute') ? 0 : num('recompute-skus', 100_000),
+    onlyRecompute: argv.includes('--only-recompute'),
     cpuProf: argv.includes('--cpu-prof'),
     pgWaits: argv.includes('--pg-waits'),
     keep: argv.includes('--keep') || process.env.STOCKTOWER_BENCH_KEEP === '1',
@@ -184,6 +196,15 @@ async function main() {
   log(`[bench] node ${process.version}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`)
   log(`[bench] temp folder ${tmp}`)
 
+  if (opt.onlyRecompute) {
+    const db = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg'), password: 'bench', database: 'stocktower', persistent: false })
+    let code = 0
+    try { await recomputeScenario(db.url, opt.recomputeSkus) } catch (e) { code = 1; console.error(`[bench] failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`) }
+    await db.stop().catch(() => {})
+    fs.rmSync(tmp, { recursive: true, force: true })
+    process.exit(code)
+  }
+
   let pgServer: EmbeddedDatabase | undefined
   let web: ChildProcess | undefined
   let pool: pg.Pool | undefined
@@ -302,6 +323,10 @@ async function main() {
       log(`  snapshot-1m memory: web RSS ${s.webRssBaselineMiB.toFixed(0)} -> peak ${s.webRssPeakMiB.toFixed(0)} MiB during the upload; ` +
         `comparing process RSS ${s.workerRssBaselineMiB.toFixed(0)} -> peak ${s.workerRssPeakMiB.toFixed(0)} MiB (garbage not yet collected included)`)
       log(`  snapshot-1m live heap after GC every 100,000 rows: ${s.workerLiveHeapMiB.map((m) => m.toFixed(0)).join(', ')} MiB (level = flat memory)`)
+    }
+    if (opt.recomputeSkus > 0) {
+      await checkpoint()
+      await recomputeScenario(pgServer!.url, opt.recomputeSkus)
     }
   } catch (e) {
     failed = true

@@ -15,7 +15,7 @@ export interface RecomputeResult { processed: number; changedListings: number; m
 
 interface SkuRow { id: string; code: string; category: string; isKit: boolean }
 interface PositionRow { skuId: string; location: string; onHand: number; reserved: number; allocated: number; quarantined: number; damaged: number; inTransit: number; lastEventId: string | null }
-export interface ListingRow { id: string; skuId: string; channelId: string; channel: string; desiredQuantity: number | null; desiredVersion: number; steps: unknown; ruleVersionIds: string[] | null }
+export interface ListingRow { id: string; skuId: string; channelId: string; channel: string; desiredQuantity: number | null; desiredVersion: number; /** The current decision's steps as stored JSON text. */ steps: string | null; ruleVersionIds: string[] | null }
 
 export async function recomputeDirtyAvailability(db: PrismaClient, opts: { batchSize?: number; now?: () => Date } = {}): Promise<RecomputeResult> {
   const batchSize = opts.batchSize ?? 500
@@ -31,6 +31,28 @@ export async function recomputeDirtyAvailability(db: PrismaClient, opts: { batch
     if (more) await enqueueRecompute(tx)
     return { ...result, processed: claimed.length, more }
   })
+}
+
+/**
+ * What one recompute job does: `lanes` concurrent loops (each batch its own transaction; SKIP LOCKED
+ * keeps them on different SKUs) so the database works on one batch while this process decides the
+ * next, until the outbox is empty or the time budget is spent (then the job is already re-queued).
+ * On the 2-core machine 2 lanes use both cores; more only adds contention.
+ */
+export async function recomputeInLanes(db: PrismaClient, opts: { lanes?: number; batchSize?: number; budgetMs?: number; now?: () => Date; onBatch?: (r: RecomputeResult) => void } = {}): Promise<{ processed: number; changedListings: number; batches: number }> {
+  const until = Date.now() + (opts.budgetMs ?? 10_000)
+  const total = { processed: 0, changedListings: 0, batches: 0 }
+  const lane = async () => {
+    for (;;) {
+      const r = await recomputeDirtyAvailability(db, { batchSize: opts.batchSize, now: opts.now })
+      total.processed += r.processed
+      total.changedListings += r.changedListings
+      if (r.processed > 0) { total.batches++; opts.onBatch?.(r) }
+      if (!r.more || Date.now() >= until) return
+    }
+  }
+  await Promise.all(Array.from({ length: Math.max(1, opts.lanes ?? 2) }, lane))
+  return total
 }
 
 export interface SkuDecisions {
@@ -55,10 +77,13 @@ export async function decideSkus(tx: Db, skuIds: string[], ruleSet: { id: string
             p."lastEventId"::text AS "lastEventId"
        FROM "Position" p JOIN "Location" l ON l.id = p."locationId" WHERE p."skuId" = ANY($1::uuid[]) AND l.active`, allSkuIds)
   const positionsBySku = new Map<string, PositionRow[]>()
-  for (const p of positions) positionsBySku.set(p.skuId, [...(positionsBySku.get(p.skuId) ?? []), p])
+  for (const p of positions) {
+    const rows = positionsBySku.get(p.skuId)
+    if (rows) rows.push(p); else positionsBySku.set(p.skuId, [p])
+  }
   const listings = await tx.$queryRawUnsafe<ListingRow[]>(
     `SELECT cl.id::text AS id, cl."skuId"::text AS "skuId", cl."channelId"::text AS "channelId", c.code AS channel,
-            cl."desiredQuantity", cl."desiredVersion", d.steps, d."ruleVersionIds"
+            cl."desiredQuantity", cl."desiredVersion", d.steps::text AS steps, d."ruleVersionIds"
        FROM "ChannelListing" cl JOIN "Channel" c ON c.id = cl."channelId"
        LEFT JOIN "AvailabilityDecision" d ON d.id = cl."decisionId"
       WHERE cl."skuId" = ANY($1::uuid[]) AND cl.active
@@ -68,7 +93,14 @@ export async function decideSkus(tx: Db, skuIds: string[], ruleSet: { id: string
   const holdbacks = await loadActiveHoldbacks(tx, decidedAt)
   const { salesBySku, orderLagSeconds } = await loadDemand(tx, ruleSet.rules, allSkuIds, decidedAt)
 
+  // Memoised: decide() and decisionInputs() ask for the same SKU's facts once per channel.
+  const factsCache = new Map<string, ReturnType<typeof buildFacts>>()
   const facts = (skuId: string) => {
+    let f = factsCache.get(skuId)
+    if (!f) factsCache.set(skuId, (f = buildFacts(skuId)))
+    return f
+  }
+  const buildFacts = (skuId: string) => {
     const sku = skuById.get(skuId)!
     const rows = positionsBySku.get(skuId) ?? []
     return {
@@ -92,11 +124,12 @@ export async function decideSkus(tx: Db, skuIds: string[], ruleSet: { id: string
       channelCodes)
   }
   /** The ledger events that last moved the positions this channel's number was computed from. */
+  const eligibleByChannel = new Map<string, string[]>()
   const inputEvents = (skuId: string, channel: string): string[] => {
-    const rules = ruleSet.rules
     const sku = skuById.get(skuId)!
     const ids = sku.isKit ? kitComponents.filter((k) => k.kitSkuId === skuId).map((k) => k.componentSkuId) : [skuId]
-    const eligible = eligibleLocations(rules.channels[channel], locations.map((l) => l.code))
+    let eligible = eligibleByChannel.get(channel)
+    if (!eligible) eligibleByChannel.set(channel, (eligible = eligibleLocations(ruleSet.rules.channels[channel], locations.map((l) => l.code))))
     return ids.flatMap((id) => (positionsBySku.get(id) ?? []).filter((p) => eligible.includes(p.location) && p.lastEventId).map((p) => p.lastEventId!))
   }
 
@@ -122,45 +155,47 @@ export async function recomputeSkus(tx: Db, skus: Array<{ skuId: string; since: 
   const sinceBySku = new Map(skus.map((s) => [s.skuId, s.since]))
   const { listings, skuById, decisionsBySku, inputEvents, decisionInputs } = await decideSkus(tx, skus.map((s) => s.skuId), ruleSet, decidedAt)
 
-  type Write = { listing: ListingRow; decision: ChannelDecision; changed: boolean; eventIds: string[] }
+  type Write = { listing: ListingRow; decision: ChannelDecision; changed: boolean; steps: string; eventIds: string[] }
   const writes: Write[] = []
   for (const listing of listings) {
     const decision = decisionsBySku.get(listing.skuId)?.find((d) => d.channel === listing.channel)
     if (!decision) continue
     const changed = listing.desiredQuantity !== decision.quantity
-    const sameReasons = JSON.stringify(listing.steps) === JSON.stringify(decision.steps) && (listing.ruleVersionIds ?? []).includes(ruleSet.id)
+    const steps = JSON.stringify(decision.steps)
+    const sameReasons = !changed && (listing.ruleVersionIds ?? []).includes(ruleSet.id) && listing.steps === steps
     if (!changed && sameReasons) continue
-    writes.push({ listing, decision, changed, eventIds: inputEvents(listing.skuId, listing.channel) })
+    writes.push({ listing, decision, changed, steps, eventIds: inputEvents(listing.skuId, listing.channel) })
   }
   if (writes.length === 0) return { changedListings: 0, changes: [] }
 
+  // Each statement gets its rows as one JSON document (json_to_recordset) rather than a dozen
+  // parameter arrays: measured, the per-element array handling in the client cost more than the
+  // database's own work. Inputs and steps go in as raw JSON text (json columns keep it as is).
   const inserted = await tx.$queryRawUnsafe<Array<{ id: string; listingId: string }>>(
     `INSERT INTO "AvailabilityDecision"("listingId", "skuId", "channelId", quantity, "listingVersion", "ruleVersionIds", "holdbackIds", inputs, steps, "eventIds", "decidedAt")
-     SELECT l, s, c, q, v, ARRAY[$8::text], string_to_array(h, ',') , i, st, string_to_array(e, ',')::bigint[], $9::timestamptz
-       FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::int[], $6::jsonb[], $7::jsonb[], $10::text[], $11::text[]) AS x(l, s, c, q, v, i, st, h, e)
+     SELECT x.l, x.s, x.c, x.q, x.v, ARRAY[$2::text], x.h, x.i, x.st, x.e, $3::timestamptz
+       FROM json_to_recordset($1::json) AS x(l uuid, s uuid, c uuid, q int, v int, h text[], i json, st json, e bigint[])
      RETURNING id::text AS id, "listingId"::text AS "listingId"`,
-    writes.map((w) => w.listing.id), writes.map((w) => w.listing.skuId), writes.map((w) => w.listing.channelId),
-    writes.map((w) => w.decision.quantity), writes.map((w) => w.listing.desiredVersion + (w.changed ? 1 : 0)),
-    writes.map((w) => JSON.stringify(decisionInputs(w.listing, w.decision))),
-    writes.map((w) => JSON.stringify(w.decision.steps)), ruleSet.id, decidedAt.toISOString(),
-    writes.map((w) => (w.decision.holdbackIds.length ? w.decision.holdbackIds.join(',') : null)),
-    writes.map((w) => (w.eventIds.length ? w.eventIds.join(',') : null)),
+    `[${writes.map((w) => `{"l":"${w.listing.id}","s":"${w.listing.skuId}","c":"${w.listing.channelId}","q":${w.decision.quantity},"v":${w.listing.desiredVersion + (w.changed ? 1 : 0)},` +
+      `"h":${JSON.stringify(w.decision.holdbackIds)},"e":[${w.eventIds.join(',')}],"i":${JSON.stringify(decisionInputs(w.listing, w.decision))},"st":${w.steps}}`).join(',')}]`,
+    ruleSet.id, decidedAt.toISOString(),
   )
   const decisionByListing = new Map(inserted.map((r) => [r.listingId, r.id]))
   await tx.$executeRawUnsafe(
-    `UPDATE "ChannelListing" cl SET "decisionId" = u.d, "decidedAt" = $5::timestamptz,
+    `UPDATE "ChannelListing" cl SET "decisionId" = u.d, "decidedAt" = $2::timestamptz,
             "desiredQuantity" = CASE WHEN u.ch THEN u.q ELSE cl."desiredQuantity" END,
             "desiredVersion" = CASE WHEN u.ch THEN cl."desiredVersion" + 1 ELSE cl."desiredVersion" END,
             "pendingSince" = CASE WHEN u.ch THEN COALESCE(cl."pendingSince", u.since) ELSE cl."pendingSince" END,
             -- A newer quantity deserves a fresh try, even after a permanent rejection of an older one.
             "nextAttemptAt" = CASE WHEN u.ch THEN NULL ELSE cl."nextAttemptAt" END,
             "failedAttempts" = CASE WHEN u.ch THEN 0 ELSE cl."failedAttempts" END
-       FROM unnest($1::uuid[], $2::bigint[], $3::int[], $4::boolean[], $6::timestamptz[]) AS u(id, d, q, ch, since)
+       FROM json_to_recordset($1::json) AS u(id uuid, d bigint, q int, ch boolean, since timestamptz)
       WHERE cl.id = u.id`,
-    writes.map((w) => w.listing.id), writes.map((w) => decisionByListing.get(w.listing.id)!), writes.map((w) => w.decision.quantity),
-    writes.map((w) => w.changed), decidedAt.toISOString(), writes.map((w) => (sinceBySku.get(w.listing.skuId) ?? decidedAt).toISOString()),
+    JSON.stringify(writes.map((w) => ({ id: w.listing.id, d: decisionByListing.get(w.listing.id)!, q: w.decision.quantity, ch: w.changed, since: (sinceBySku.get(w.listing.skuId) ?? decidedAt).toISOString() }))),
+    decidedAt.toISOString(),
   )
-  const changedChannels = [...new Set(writes.filter((w) => w.changed).map((w) => w.listing.channelId))]
+  // Sorted: concurrent recomputes take the per-channel publish job keys in one order (no deadlock).
+  const changedChannels = [...new Set(writes.filter((w) => w.changed).map((w) => w.listing.channelId))].sort()
   for (const channelId of changedChannels) await enqueuePublish(tx, channelId)
   const changes = writes.filter((w) => w.changed).map((w) => ({ sku: skuById.get(w.listing.skuId)!.code, channel: w.listing.channel, quantity: w.decision.quantity }))
   return { changedListings: changes.length, changes }

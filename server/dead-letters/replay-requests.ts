@@ -139,9 +139,10 @@ export async function approveReplay(db: PrismaClient, approver: ReplayUser, requ
     const rows = await tx.channelListing.findMany({ where: { id: { in: listingIds } }, select: { skuId: true, channelId: true } })
     // Recompute first: the desired quantity reflects today's stock and rules, not the failed payload.
     await markSkusDirty(tx, [...new Set(rows.map((r) => r.skuId))], new Date())
-    await enqueueRecompute(tx)
-    const channelIds = [...new Set(rows.map((r) => r.channelId))]
+    // Job keys in the order every path takes them (publish keys sorted, then recompute): no deadlock with a running recompute.
+    const channelIds = [...new Set(rows.map((r) => r.channelId))].sort()
     for (const c of channelIds) await enqueuePublish(tx, c)
+    await enqueueRecompute(tx)
     await tx.deadLetter.updateMany({ where: { id: { in: publish.map((l) => l.id) } }, data: { status: 'replayed', resolvedAt: new Date(), resolution: `replayed (approved by ${approver.email})` } })
     return channelIds
   })

@@ -12,6 +12,7 @@ import { applyExpiredHoldbacks, createHoldback, listHoldbacks, removeHoldback } 
 import { activateDueRuleVersions, rollbackRuleSet, saveRuleSet } from '../../server/rules/save-rule-set'
 import { diffRuleSets, getCurrentRuleSet, getRecomputeProgress, listRuleSetVersions } from '../../server/rules/rule-set.repository'
 import { ingestOrders } from '../../server/ingest/ingest-orders'
+import { markSkusDirty } from '../../server/ingest/ingest-events'
 import type { Actor } from '../../server/audit/record-audit'
 import type { RuleSet } from '../../server/rules/rules.schema'
 
@@ -90,6 +91,21 @@ describe('holdbacks', () => {
     expect(removed).toMatchObject({ state: 'removed', removedBy: 'merch@example.com', removeReason: 'promise fulfilled' })
     await drain(new Date())
     for (const s of skus) expect(await desired(s.code, 'walmart')).toBe(before.get(s.code))
+  })
+})
+
+describe('recompute', () => {
+  it('stores a decision only when the quantity or its explanation changed: recomputing unchanged inputs writes nothing', async () => {
+    const skuId = (await db.sku.findUniqueOrThrow({ where: { code: 'SKU-00005' } })).id
+    const count = () => db.availabilityDecision.count({ where: { skuId } })
+    await drain(new Date())
+    const before = await count()
+    await markSkusDirty(db, [skuId], new Date())
+    await drain(new Date())
+    expect(await count()).toBe(before)
+    // The stored explanation is exactly what was decided (json keeps it as written).
+    const e = await explainAvailability(db, 'SKU-00005', 'amazon')
+    expect(e.steps.at(-1)?.quantity).toBe(e.result)
   })
 })
 

@@ -3,7 +3,7 @@
 import { z } from 'zod'
 import type { PrismaClient } from '@prisma/client'
 import { TASKS } from '../../server/queue/enqueue'
-import { recomputeDirtyAvailability } from '../../server/availability/recompute-availability'
+import { recomputeInLanes } from '../../server/availability/recompute-availability'
 import { publishChannel } from '../../server/publishing/publish-channel'
 import { verifyChannel } from '../../server/publishing/verify-channel'
 import { connectorForChannel } from '../../server/channels/connector-for-channel'
@@ -38,12 +38,14 @@ export const JOBS = [
     payload: z.object({}).passthrough(),
     maxAttempts: 25,
     async handler(_p, { db }) {
-      const r = await recomputeDirtyAvailability(db, { batchSize: 500 })
-      if (r.changes.length > 0) {
-        const skus = [...new Set(r.changes.map((c) => c.sku))]
-        emitRealtime([ROOMS.dashboard, ...skus.slice(0, 200).map(ROOMS.sku)], 'listings.changed', { skus: skus.slice(0, 200), channels: [...new Set(r.changes.map((c) => c.channel))] })
-      }
-      return r
+      return recomputeInLanes(db, {
+        lanes: 2, batchSize: 500, budgetMs: 10_000,
+        onBatch: (r) => {
+          if (r.changes.length === 0) return
+          const skus = [...new Set(r.changes.map((c) => c.sku))]
+          emitRealtime([ROOMS.dashboard, ...skus.slice(0, 200).map(ROOMS.sku)], 'listings.changed', { skus: skus.slice(0, 200), channels: [...new Set(r.changes.map((c) => c.channel))] })
+        },
+      })
     },
   }),
   job({
