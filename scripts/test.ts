@@ -14,6 +14,8 @@ import { buildIfChanged } from './build'
 
 const root = path.resolve(__dirname, '..')
 const args = new Set(process.argv.slice(2))
+/** `npm run test:e2e -- merchandiser`: only the specs whose file matches. */
+const specFilters = process.argv.slice(2).filter((a) => !a.startsWith('--'))
 const e2eOnly = args.has('--e2e-only')
 const skipE2e = args.has('--no-e2e')
 
@@ -90,7 +92,7 @@ async function browser(tmp: string, chromium: string): Promise<number> {
       return 1
     }
     const report = path.join(tmp, 'playwright.json')
-    const code = await run(process.execPath, [path.join(root, 'node_modules', '@playwright/test', 'cli.js'), 'test', '-c', 'test/playwright.config.ts', '--reporter=list,json'], {
+    const code = await run(process.execPath, [path.join(root, 'node_modules', '@playwright/test', 'cli.js'), 'test', '-c', 'test/playwright.config.ts', '--reporter=list,json', ...specFilters], {
       ...process.env, BASE_URL: baseUrl, STOCKTOWER_DEMO_API_KEY: apiKey, CHROMIUM_PATH: chromium, PLAYWRIGHT_JSON_OUTPUT_NAME: report,
     })
     const r = readJson<{ stats: { expected: number; unexpected: number; flaky: number; skipped: number } }>(report)

@@ -9,7 +9,12 @@ const NAV: Array<NavItem & { action: Action }> = [
   { href: '/', label: 'Dashboard', action: 'dashboard:view' },
   { href: '/skus', label: 'SKUs', action: 'inventory:view' },
   { href: '/kpis', label: 'KPIs', action: 'kpis:view' },
+  { href: '/channels', label: 'Channels', action: 'channels:view' },
+  { href: '/findings', label: 'Drift & oversells', action: 'findings:view' },
   { href: '/dead-letters', label: 'Dead letters', action: 'dead-letters:view' },
+  { href: '/rules', label: 'Rules', action: 'rules:view' },
+  { href: '/holdbacks', label: 'Holdbacks', action: 'rules:view' },
+  { href: '/audit', label: 'Audit', action: 'audit:view' },
 ]
 
 /** Every page below requires sign-in; the nav shows only what the role may open. */

@@ -1,0 +1,21 @@
+'use server'
+// Channel switches through the one action chain: pause/resume (channels:pause), shadow/live (channels:configure).
+import { z } from 'zod'
+import { defineAction } from '@/app/_lib/action'
+import { prisma } from '@/server/db'
+import { setChannelMode, setChannelStatus } from '@/server/channels/channel-ops'
+
+const actor = (u: { id: string; email: string }) => ({ kind: 'user' as const, id: u.id, label: u.email })
+const status = defineAction({
+  action: 'channels:pause',
+  input: z.object({ channel: z.string().min(1).max(40), status: z.enum(['active', 'paused']), reason: z.string().trim().min(3, 'say why (at least 3 characters)').max(500) }),
+  run: (i, u) => setChannelStatus(prisma(), actor(u), i.channel, i.status, i.reason),
+})
+const mode = defineAction({
+  action: 'channels:configure',
+  input: z.object({ channel: z.string().min(1).max(40), mode: z.enum(['shadow', 'live']), reason: z.string().trim().min(3, 'say why (at least 3 characters)').max(500) }),
+  run: (i, u) => setChannelMode(prisma(), actor(u), i.channel, i.mode, i.reason),
+})
+
+export async function setChannelStatusAction(input: unknown) { return status(input) }
+export async function setChannelModeAction(input: unknown) { return mode(input) }

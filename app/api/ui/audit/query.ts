@@ -1,0 +1,20 @@
+// The audit screen's filter, shared by the list and the CSV export.
+import { z } from 'zod'
+import { ValidationError } from '@/server/errors'
+
+export const AuditQuery = z.object({
+  actor: z.string().max(200).optional(),
+  action: z.string().max(100).optional(),
+  entity: z.string().max(100).optional(),
+  entityId: z.string().max(200).optional(),
+  from: z.coerce.date().optional(),
+  to: z.coerce.date().optional(),
+  cursor: z.string().max(500).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+})
+
+export function parseAuditQuery(req: Request) {
+  const parsed = AuditQuery.safeParse(Object.fromEntries([...new URL(req.url).searchParams].filter(([, v]) => v !== '')))
+  if (!parsed.success) throw new ValidationError(`Invalid filter: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`, undefined, 'INVALID_FILTER')
+  return parsed.data
+}

@@ -1,0 +1,200 @@
+'use client'
+// One channel for analysts: lag percentiles per minute, rate-budget use, breaker and pause state,
+// listing health, recent attempts; pause/resume (with a reason) and, for admins, shadow/live with
+// what the first live publish would change. Live over the channel's room.
+import Link from 'next/link'
+import { useState, useTransition } from 'react'
+import { useQuery, useQueryClient } from '@tanstack/react-query'
+import { Bar, CartesianGrid, ComposedChart, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
+import type { ChannelOpsView } from '@/server/channels/channel-ops'
+import { useRealtime } from '@/components/realtime/use-realtime'
+import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
+import { fetchJson } from '@/components/ui/fetch-json'
+import { Ago } from '@/components/ui/ago'
+import { formatCount, formatSeconds } from '@/components/ui/format'
+import { StateChip } from '@/components/channels/channel-list'
+import { setChannelModeAction, setChannelStatusAction } from '@/app/(app)/channels/actions'
+
+const WINDOWS = [1, 6, 24]
+/** sent | accepted | applied | rejected | failed (transient, retried) | not_applied (accepted, never applied). */
+const OUTCOME_TONE: Record<string, string> = { applied: 'ok', accepted: 'ok', failed: 'warn', rejected: 'bad', not_applied: 'bad' }
+
+export function ChannelDetail({ code, can }: { code: string; can: { pause: boolean; configure: boolean } }) {
+  const [hours, setHours] = useState(1)
+  const key = ['channel', code, hours]
+  const q = useQuery({ queryKey: key, queryFn: () => fetchJson<ChannelOpsView>(`/api/ui/channels/${encodeURIComponent(code)}?hours=${hours}`) })
+  useRealtime({ rooms: [`channel:${code}`, 'dashboard'], invalidate: { 'channel.updated': [['channel', code]], 'listings.changed': [['channel', code]] }, coalesceMs: 2_000 })
+  if (q.isPending) return <div className="muted" role="status">Loading {code}…</div>
+  if (q.isError) return <ErrorBox error={q.error} />
+  const v = q.data
+  const c = v.channel
+  return (
+    <div>
+      <div className="page-head">
+        <div>
+          <div className="muted"><Link href="/channels">Channels</Link> /</div>
+          <h1>{c.name} <span className="chip">{c.mode}</span> <StateChip status={c.status} breaker={c.breakerState} /></h1>
+          <div className="muted">{c.kind} · budget {c.ratePerSecond}/s (burst {c.rateBurst}) · lag SLO p95 ≤ {formatSeconds(c.slo.lagP95Seconds)} · stale after {formatSeconds(c.slo.staleAfterSeconds)}</div>
+        </div>
+      </div>
+      <Switches view={v} can={can} />
+      <div className="grid kpis">
+        <Kpi label="Listings" value={formatCount(v.listings.total)} />
+        <Kpi label="In sync" value={formatCount(v.listings.inSync)} testId="ops-in-sync" />
+        <Kpi label="Waiting to apply" value={formatCount(v.listings.pending)} testId="ops-pending" />
+        <Kpi label="Stale (past SLO)" value={formatCount(v.listings.stale)} tone={v.listings.stale > 0 ? 'bad' : undefined} testId="ops-stale" />
+        <Kpi label="Failing" value={formatCount(v.listings.failing)} tone={v.listings.failing > 0 ? 'warn' : undefined} />
+        <Kpi label="Oldest waiting" value={formatSeconds(v.listings.oldestPendingSeconds)} />
+        <Kpi label="Breaker" value={c.breakerState.replace('_', '-')} sub={c.breakerOpenedAt ? <>opened <Ago iso={c.breakerOpenedAt} />, {c.breakerFailures} failures</> : `${c.breakerFailures} recent failures`} />
+      </div>
+      <section className="panel" aria-labelledby="lag-h">
+        <div className="toolbar">
+          <h2 id="lag-h" style={{ margin: 0 }}>Lag, event to applied</h2>
+          <label>Window <select aria-label="Window" value={hours} onChange={(e) => setHours(Number(e.target.value))}>{WINDOWS.map((h) => <option key={h} value={h}>last {h} h</option>)}</select></label>
+        </div>
+        <LagPercentiles points={v.lag} slo={c.slo.lagP95Seconds} />
+      </section>
+      <div className="grid" style={{ gridTemplateColumns: 'minmax(0,1fr) minmax(0,1fr)' }}>
+        <section className="panel" aria-labelledby="budget-h">
+          <h2 id="budget-h">Rate budget, last hour</h2>
+          <div className="muted">Requests per minute (a batch or feed is one request) against what the channel allows.</div>
+          <BudgetChart points={v.budget} />
+        </section>
+        <section className="panel" aria-labelledby="outcome-h">
+          <h2 id="outcome-h">Outcomes, last hour</h2>
+          {Object.keys(v.outcomes).length === 0 ? <EmptyState title="No attempts in the last hour" />
+            : <table className="data"><tbody>{Object.entries(v.outcomes).sort((a, b) => b[1] - a[1]).map(([o, n]) => <tr key={o}><td>{o}</td><td className="num">{formatCount(n)}</td></tr>)}</tbody></table>}
+        </section>
+      </div>
+      <section className="panel" aria-labelledby="attempts-h">
+        <h2 id="attempts-h">Recent attempts</h2>
+        {v.attempts.length === 0 ? <EmptyState title="Nothing sent yet">{c.mode === 'shadow' ? 'A shadow channel never writes; switch it live to publish.' : 'Attempts appear as quantities are published.'}</EmptyState> : (
+          <table className="data" data-testid="attempts">
+            <thead><tr><th scope="col">When</th><th scope="col">SKU</th><th scope="col" className="num">Quantity</th><th scope="col" className="num">Version</th><th scope="col">Outcome</th><th scope="col" className="num">HTTP</th><th scope="col" className="num">Latency</th><th scope="col">Batch</th><th scope="col">Error</th></tr></thead>
+            <tbody>
+              {v.attempts.map((a) => (
+                <tr key={a.id}>
+                  <td><Ago iso={a.startedAt} /></td>
+                  <td><Link href={`/skus/${encodeURIComponent(a.sku)}`}>{a.sku}</Link></td>
+                  <td className="num">{formatCount(a.quantity)}</td>
+                  <td className="num">{a.version}</td>
+                  <td><span className={`chip ${OUTCOME_TONE[a.outcome] ?? ''}`}>{a.outcome}</span></td>
+                  <td className="num">{a.httpStatus ?? '—'}</td>
+                  <td className="num">{a.latencyMs === null ? '—' : `${a.latencyMs} ms`}</td>
+                  <td className="muted">{a.batchId ? a.batchId.slice(0, 12) : '—'}</td>
+                  <td className="muted" style={{ maxWidth: 320, overflowWrap: 'anywhere' }}>{a.error ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </div>
+  )
+}
+
+function Kpi({ label, value, sub, tone, testId }: { label: string; value: string; sub?: React.ReactNode; tone?: 'warn' | 'bad'; testId?: string }) {
+  return (
+    <div className="kpi">
+      <div className="label">{label}</div>
+      <div className="value" data-testid={testId} style={tone ? { color: `var(--${tone})` } : undefined}>{value}</div>
+      {sub && <div className="muted" style={{ fontSize: 12 }}>{sub}</div>}
+    </div>
+  )
+}
+
+/** Pause/resume and shadow/live, each with a reason; going live shows what it would change first. */
+function Switches({ view, can }: { view: ChannelOpsView; can: { pause: boolean; configure: boolean } }) {
+  const c = view.channel
+  const qc = useQueryClient()
+  const [open, setOpen] = useState<null | 'status' | 'mode'>(null)
+  const [reason, setReason] = useState('')
+  const [pending, start] = useTransition()
+  const [message, setMessage] = useState<{ tone: 'ok' | 'bad'; text: string } | null>(null)
+  if (!can.pause && !can.configure) {
+    return c.mode === 'shadow' && view.shadowPreview ? <ShadowPreview preview={view.shadowPreview} /> : null
+  }
+  const nextStatus = c.status === 'paused' ? 'active' : 'paused'
+  const nextMode = c.mode === 'shadow' ? 'live' : 'shadow'
+  const submit = () => start(async () => {
+    const r = open === 'status'
+      ? await setChannelStatusAction({ channel: c.code, status: nextStatus, reason })
+      : await setChannelModeAction({ channel: c.code, mode: nextMode, reason })
+    if ('error' in r) { setMessage({ tone: 'bad', text: r.error.message }); return }
+    setMessage({ tone: 'ok', text: open === 'status' ? (nextStatus === 'paused' ? `${c.name} is paused: nothing is sent; desired quantities keep updating.` : `${c.name} resumed: the newest quantity of every waiting listing is going out.`) : (nextMode === 'live' ? `${c.name} is live: publishing starts now.` : `${c.name} is back in shadow mode: nothing more is written.`) })
+    setOpen(null); setReason('')
+    await qc.invalidateQueries({ queryKey: ['channel', c.code] })
+    await qc.invalidateQueries({ queryKey: ['dashboard'] })
+  })
+  return (
+    <section className="panel" aria-label="Channel switches">
+      {message && <div className={message.tone === 'bad' ? 'error-box' : 'muted'} role="status" data-testid="channel-message">{message.text}</div>}
+      <div className="toolbar">
+        {can.pause && <button className={c.status === 'paused' ? 'primary' : ''} disabled={pending} data-testid="toggle-pause" onClick={() => { setOpen('status'); setMessage(null) }}>{c.status === 'paused' ? 'Resume channel' : 'Pause channel'}</button>}
+        {can.configure && <button disabled={pending} data-testid="toggle-mode" onClick={() => { setOpen('mode'); setMessage(null) }}>{c.mode === 'shadow' ? 'Go live…' : 'Back to shadow…'}</button>}
+        {c.status === 'paused' && <span className="muted">Paused: desired quantities keep updating; the newest goes out on resume.</span>}
+      </div>
+      {c.mode === 'shadow' && view.shadowPreview && <ShadowPreview preview={view.shadowPreview} />}
+      {open && (
+        <div className="toolbar" data-testid="switch-confirm">
+          <strong>{open === 'status' ? (nextStatus === 'paused' ? `Pause ${c.name}?` : `Resume ${c.name}? ${formatCount(view.listings.pending)} waiting listing(s) will be sent.`) : (nextMode === 'live' ? `Go live on ${c.name}? ${view.shadowPreview ? `${formatCount(view.shadowPreview.up + view.shadowPreview.down + view.shadowPreview.unknown)} listing(s) will be written.` : ''}` : `Return ${c.name} to shadow mode? Nothing more will be written.`)}</strong>
+          <label>Reason <input aria-label="Reason" value={reason} onChange={(e) => setReason(e.target.value)} placeholder="why (audited)" size={32} /></label>
+          <button className="primary" disabled={pending || reason.trim().length < 3} data-testid="confirm-switch" onClick={submit}>{pending ? 'Working…' : 'Confirm'}</button>
+          <button disabled={pending} onClick={() => { setOpen(null); setReason('') }}>Cancel</button>
+        </div>
+      )}
+    </section>
+  )
+}
+
+function ShadowPreview({ preview: p }: { preview: NonNullable<ChannelOpsView['shadowPreview']> }) {
+  return (
+    <div data-testid="shadow-preview">
+      <strong>Shadow mode:</strong> nothing is written. The first live publish would change {formatCount(p.up + p.down)} of {formatCount(p.listings)} listing(s):{' '}
+      {formatCount(p.up)} up, {formatCount(p.down)} down ({formatCount(p.toZero)} to zero, {formatCount(p.fromZero)} from zero), {formatCount(p.unchanged)} unchanged
+      {p.unknown > 0 ? `, ${formatCount(p.unknown)} not read back yet (sent as they are)` : ''}.
+    </div>
+  )
+}
+
+function LagPercentiles({ points, slo }: { points: ChannelOpsView['lag']; slo: number }) {
+  if (points.length === 0) return <EmptyState title="No updates measured in this window">Lag appears once the channel confirms applied quantities.</EmptyState>
+  const data = points.map((p) => ({ minute: p.minute.slice(11, 16), p50: p.p50, p95: p.p95, p99: p.p99, samples: p.samples }))
+  return (
+    <div style={{ width: '100%', height: 240 }} data-testid="channel-lag-chart">
+      <ResponsiveContainer>
+        <LineChart data={data} margin={{ top: 4, right: 16, bottom: 4, left: 0 }}>
+          <CartesianGrid stroke="#eef0f3" />
+          <XAxis dataKey="minute" fontSize={11} />
+          <YAxis fontSize={11} unit=" s" width={56} scale="log" domain={[1, 'auto']} allowDataOverflow />
+          <Tooltip formatter={(val, name) => [`≤ ${String(val)} s`, String(name)]} />
+          <Legend />
+          <Line type="stepAfter" dataKey="p50" stroke="#2f9e6a" dot={false} isAnimationActive={false} />
+          <Line type="stepAfter" dataKey="p95" stroke="#1f5fbf" dot={false} isAnimationActive={false} />
+          <Line type="stepAfter" dataKey="p99" stroke="#c2413b" dot={false} isAnimationActive={false} />
+          <Line type="linear" dataKey={() => slo} name={`SLO p95 ${slo} s`} stroke="#8a94a6" strokeDasharray="4 4" dot={false} isAnimationActive={false} />
+        </LineChart>
+      </ResponsiveContainer>
+    </div>
+  )
+}
+
+function BudgetChart({ points }: { points: ChannelOpsView['budget'] }) {
+  const data = points.map((p) => ({ minute: p.minute.slice(11, 16), requests: p.requests, capacity: p.capacity }))
+  if (data.every((d) => d.requests === 0)) return <EmptyState title="No requests in the last hour" />
+  return (
+    <div style={{ width: '100%', height: 200 }} data-testid="budget-chart">
+      <ResponsiveContainer>
+        <ComposedChart data={data} margin={{ top: 4, right: 16, bottom: 4, left: 0 }}>
+          <CartesianGrid stroke="#eef0f3" />
+          <XAxis dataKey="minute" fontSize={11} />
+          <YAxis fontSize={11} width={48} />
+          <Tooltip />
+          <Legend />
+          <Bar dataKey="requests" fill="#1f5fbf" isAnimationActive={false} />
+          <Line type="stepAfter" dataKey="capacity" name="allowed" stroke="#c2413b" strokeDasharray="4 4" dot={false} isAnimationActive={false} />
+        </ComposedChart>
+      </ResponsiveContainer>
+    </div>
+  )
+}

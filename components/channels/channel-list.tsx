@@ -1,0 +1,59 @@
+'use client'
+// Channels (analysts): one row per channel with its state and sync health; each links to its page.
+import Link from 'next/link'
+import { useQuery } from '@tanstack/react-query'
+import type { DashboardView } from '@/server/metrics/get-dashboard'
+import { useRealtime } from '@/components/realtime/use-realtime'
+import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
+import { fetchJson } from '@/components/ui/fetch-json'
+import { formatCount, formatSeconds } from '@/components/ui/format'
+
+const KEY = ['dashboard']
+
+export function ChannelList() {
+  const q = useQuery({ queryKey: KEY, queryFn: () => fetchJson<DashboardView>('/api/ui/dashboard') })
+  useRealtime({ rooms: ['dashboard'], invalidate: { 'channel.updated': [KEY], 'listings.changed': [KEY] }, coalesceMs: 2_000 })
+  return (
+    <div>
+      <div className="page-head">
+        <div>
+          <h1>Channels</h1>
+          <div className="muted">Where each channel stands: mode, pause and breaker, what is waiting, and how long updates take to land.</div>
+        </div>
+      </div>
+      <div className="panel">
+        {q.isPending ? <div className="muted" role="status">Loading channels…</div>
+          : q.isError ? <ErrorBox error={q.error} />
+          : q.data.channels.length === 0 ? <EmptyState title="No channels yet">Add one under Settings; it starts in shadow mode.</EmptyState>
+          : (
+            <table className="data" data-testid="channel-table">
+              <thead>
+                <tr><th scope="col">Channel</th><th scope="col">Mode</th><th scope="col">State</th><th scope="col" className="num">Listings</th><th scope="col" className="num">In sync</th><th scope="col" className="num">Waiting</th><th scope="col" className="num">Failing</th><th scope="col">Oldest waiting</th><th scope="col">Lag p50 / p95</th></tr>
+              </thead>
+              <tbody>
+                {q.data.channels.map((c) => (
+                  <tr key={c.code} data-testid={`channel-row-${c.code}`}>
+                    <td><Link href={`/channels/${encodeURIComponent(c.code)}`}>{c.name}</Link> <span className="muted">{c.kind}</span></td>
+                    <td><span className="chip">{c.mode}</span></td>
+                    <td><StateChip status={c.status} breaker={c.breakerState} /></td>
+                    <td className="num">{formatCount(c.listings)}</td>
+                    <td className="num">{formatCount(c.inSync)}</td>
+                    <td className="num">{formatCount(c.pending)}</td>
+                    <td className="num">{formatCount(c.failing)}</td>
+                    <td>{formatSeconds(c.oldestPendingSeconds)}</td>
+                    <td>{c.lag.samples === 0 ? '—' : `≤${formatSeconds(c.lag.p50Seconds)} / ≤${formatSeconds(c.lag.p95Seconds)}`}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+      </div>
+    </div>
+  )
+}
+
+export function StateChip({ status, breaker }: { status: string; breaker: string }) {
+  if (breaker !== 'closed') return <span className="chip bad">breaker {breaker.replace('_', '-')}</span>
+  if (status === 'paused') return <span className="chip warn">paused</span>
+  return <span className="chip ok">running</span>
+}

@@ -1,0 +1,179 @@
+'use client'
+// Drift and oversells: findings (channel drift by cause, snapshot variances, unverified updates,
+// exceptions, aged reservations, SLO breaches) with their state and the actions policy allows, and
+// oversell incidents with their attributed cause and revenue at risk. Filters in the URL; live.
+import { useState, useTransition } from 'react'
+import { useRouter, useSearchParams } from 'next/navigation'
+import { useQuery, useQueryClient } from '@tanstack/react-query'
+import { useRealtime } from '@/components/realtime/use-realtime'
+import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
+import { fetchJson } from '@/components/ui/fetch-json'
+import { Ago } from '@/components/ui/ago'
+import { formatCount } from '@/components/ui/format'
+import { actOnFindingAction } from '@/app/(app)/findings/actions'
+
+interface Finding { id: string; kind: string; sku: string | null; channel: string | null; location: string | null; cause: string | null; status: string; field: string | null; expected: number | null; actual: number | null; variance: number | null; details: unknown; detectedAt: string; updatedAt: string; resolvedAt: string | null }
+interface Incident { id: string; kind: string; channel: string; sku: string; orderId: string; lineId: string; orderedUnits: number; oversoldUnits: number; revenueAtRiskCents: number; cause: string | null; details: unknown; occurredAt: string; detectedAt: string }
+type Page<T> = { items: T[]; nextCursor: string | null }
+
+const KINDS = ['drift', 'variance', 'unverified', 'exception', 'aged_reservation', 'slo_breach']
+const STATUSES = ['open', 'healing', 'resolved', 'ignored']
+const money = (cents: number) => (cents / 100).toLocaleString('en-US', { style: 'currency', currency: 'USD' })
+
+export function FindingsScreen({ canAct, channels }: { canAct: boolean; channels: string[] }) {
+  const router = useRouter()
+  const params = useSearchParams()
+  const tab = params.get('tab') === 'oversells' ? 'oversells' : 'findings'
+  const setParam = (name: string, value: string) => {
+    const next = new URLSearchParams(params.toString())
+    if (value) next.set(name, value); else next.delete(name)
+    router.replace(`/findings?${next.toString()}`)
+  }
+  useRealtime({ rooms: ['dashboard', 'kpis'], invalidate: { 'findings.changed': [['findings']], 'kpis.changed': [['oversells']] }, coalesceMs: 2_000 })
+  return (
+    <div>
+      <div className="page-head">
+        <div>
+          <h1>Drift and oversells</h1>
+          <div className="muted">What differs from what we published or what the ERP counted, and every order we could not fill, with the cause.</div>
+        </div>
+      </div>
+      <div className="toolbar" role="tablist">
+        <button role="tab" aria-selected={tab === 'findings'} className={tab === 'findings' ? 'primary' : ''} onClick={() => setParam('tab', '')}>Findings</button>
+        <button role="tab" aria-selected={tab === 'oversells'} className={tab === 'oversells' ? 'primary' : ''} onClick={() => setParam('tab', 'oversells')}>Oversells</button>
+      </div>
+      {tab === 'findings' ? <FindingsTab canAct={canAct} channels={channels} setParam={setParam} /> : <OversellsTab channels={channels} setParam={setParam} />}
+    </div>
+  )
+}
+
+function FindingsTab({ canAct, channels, setParam }: { canAct: boolean; channels: string[]; setParam: (k: string, v: string) => void }) {
+  const params = useSearchParams()
+  const qc = useQueryClient()
+  const filter = { status: params.has('status') ? params.get('status') ?? '' : 'open', kind: params.get('kind') ?? '', channel: params.get('channel') ?? '', sku: params.get('sku') ?? '' }
+  const [cursors, setCursors] = useState<string[]>([])
+  const qs = new URLSearchParams(Object.entries({ ...filter, cursor: cursors[cursors.length - 1] ?? '' }).filter(([, v]) => v)).toString()
+  const list = useQuery({ queryKey: ['findings', qs], queryFn: () => fetchJson<Page<Finding>>(`/api/ui/findings?${qs}`) })
+  const [pending, start] = useTransition()
+  const [message, setMessage] = useState<{ tone: 'ok' | 'bad'; text: string } | null>(null)
+  const [noteFor, setNoteFor] = useState<{ id: string; action: 'ignore' | 'resolve' } | null>(null)
+  const [note, setNote] = useState('')
+  const act = (id: string, action: 'ignore' | 'resolve' | 'reopen' | 'correct', text?: string) => start(async () => {
+    const r = await actOnFindingAction({ id, action, ...(text ? { note: text } : {}) })
+    if ('error' in r) { setMessage({ tone: 'bad', text: r.error.message }); return }
+    setMessage({ tone: 'ok', text: action === 'correct' ? 'Corrected through the ledger (a count event); the finding is resolved.' : `Finding ${action === 'reopen' ? 'reopened' : `${action}d`}.` })
+    setNoteFor(null); setNote('')
+    await qc.invalidateQueries({ queryKey: ['findings'] })
+  })
+  const set = (k: string, v: string) => { setCursors([]); setParam(k, v) }
+
+  return (
+    <div className="panel">
+      {message && <div className={message.tone === 'bad' ? 'error-box' : 'panel'} role="status" data-testid="finding-message">{message.text}</div>}
+      <div className="toolbar" role="search">
+        <label>Status <select aria-label="Status" value={filter.status} onChange={(e) => set('status', e.target.value)}><option value="">any</option>{STATUSES.map((s) => <option key={s} value={s}>{s}</option>)}</select></label>
+        <label>Kind <select aria-label="Kind" value={filter.kind} onChange={(e) => set('kind', e.target.value)}><option value="">any</option>{KINDS.map((s) => <option key={s} value={s}>{s.replace('_', ' ')}</option>)}</select></label>
+        <label>Channel <select aria-label="Channel" value={filter.channel} onChange={(e) => set('channel', e.target.value)}><option value="">any</option>{channels.map((c) => <option key={c} value={c}>{c}</option>)}</select></label>
+        <label>SKU <input type="search" aria-label="SKU" defaultValue={filter.sku} placeholder="any" onBlur={(e) => set('sku', e.target.value.trim())} onKeyDown={(e) => { if (e.key === 'Enter') set('sku', e.currentTarget.value.trim()) }} size={12} /></label>
+      </div>
+      {noteFor && (
+        <div className="toolbar" data-testid="finding-note">
+          <input type="text" aria-label={noteFor.action === 'ignore' ? 'Why ignore' : 'Resolution note'} placeholder={noteFor.action === 'ignore' ? 'why ignore it (required)' : 'what fixed it (optional)'} value={note} onChange={(e) => setNote(e.target.value)} size={40} />
+          <button className="primary" disabled={pending || (noteFor.action === 'ignore' && !note.trim())} onClick={() => act(noteFor.id, noteFor.action, note.trim() || undefined)}>{noteFor.action === 'ignore' ? 'Ignore' : 'Resolve'}</button>
+          <button onClick={() => setNoteFor(null)}>Cancel</button>
+        </div>
+      )}
+      {list.error && <ErrorBox error={list.error} />}
+      {list.isLoading && <div className="muted">Loading…</div>}
+      {list.data && list.data.items.length === 0 ? <EmptyState title="No findings match">Nothing differs from what we expected for these filters.</EmptyState> : list.data && (
+        <table className="data" data-testid="findings-table">
+          <thead><tr><th>Kind</th><th>Cause</th><th>SKU</th><th>Where</th><th className="num">Expected</th><th className="num">Actual</th><th className="num">Variance</th><th>Status</th><th>Detected</th>{canAct && <th></th>}</tr></thead>
+          <tbody>
+            {list.data.items.map((f) => {
+              const open = f.status === 'open' || f.status === 'healing'
+              return (
+                <tr key={f.id} data-testid={`finding-${f.id}`}>
+                  <td>{f.kind.replace('_', ' ')}</td>
+                  <td>{f.cause ? <span className="chip">{f.cause.replace(/_/g, ' ')}</span> : '—'}</td>
+                  <td className="mono">{f.sku ? <a href={`/skus/${encodeURIComponent(f.sku)}`}>{f.sku}</a> : '—'}</td>
+                  <td>{[f.channel, f.location].filter(Boolean).join(' · ') || '—'}</td>
+                  <td className="num">{formatCount(f.expected)}</td>
+                  <td className="num">{formatCount(f.actual)}</td>
+                  <td className="num">{f.variance === null ? '—' : f.variance > 0 ? `+${formatCount(f.variance)}` : formatCount(f.variance)}</td>
+                  <td><span className={`chip ${open ? 'warn' : f.status === 'resolved' ? 'ok' : ''}`}>{f.status}</span></td>
+                  <td><Ago iso={f.detectedAt} /></td>
+                  {canAct && (
+                    <td style={{ whiteSpace: 'nowrap' }}>
+                      {open && f.kind === 'variance' && <button disabled={pending} onClick={() => { if (window.confirm(`Write a count event setting ${f.sku} at ${f.location} to ${f.expected}?`)) act(f.id, 'correct') }}>Correct</button>}
+                      {open && <button disabled={pending} style={{ marginLeft: 4 }} onClick={() => { setNoteFor({ id: f.id, action: 'resolve' }); setNote('') }}>Resolve</button>}
+                      {open && <button disabled={pending} style={{ marginLeft: 4 }} onClick={() => { setNoteFor({ id: f.id, action: 'ignore' }); setNote('') }}>Ignore…</button>}
+                      {!open && <button disabled={pending} onClick={() => act(f.id, 'reopen')}>Reopen</button>}
+                    </td>
+                  )}
+                </tr>
+              )
+            })}
+          </tbody>
+        </table>
+      )}
+      <div className="pager">
+        <button disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>Previous</button>
+        <button disabled={!list.data?.nextCursor} onClick={() => list.data?.nextCursor && setCursors([...cursors, list.data.nextCursor])}>Next</button>
+      </div>
+    </div>
+  )
+}
+
+function OversellsTab({ channels, setParam }: { channels: string[]; setParam: (k: string, v: string) => void }) {
+  const params = useSearchParams()
+  const filter = { window: params.get('window') ?? '7d', channel: params.get('channel') ?? '', kind: params.get('kind') ?? '', sku: params.get('sku') ?? '' }
+  const [cursors, setCursors] = useState<string[]>([])
+  const qs = new URLSearchParams(Object.entries({ ...filter, cursor: cursors[cursors.length - 1] ?? '' }).filter(([, v]) => v)).toString()
+  const list = useQuery({ queryKey: ['oversells', qs], queryFn: () => fetchJson<Page<Incident> & { totals: { incidents: number; oversoldUnits: number; revenueAtRiskCents: number } | null }>(`/api/ui/oversells?${qs}`) })
+  // Totals over the whole filter (the first page carries them; later pages do not).
+  const base = new URLSearchParams(Object.entries(filter).filter(([, v]) => v)).toString()
+  const first = useQuery({ queryKey: ['oversells', base, 'totals'], queryFn: () => fetchJson<{ totals: { incidents: number; oversoldUnits: number; revenueAtRiskCents: number } | null }>(`/api/ui/oversells?${base}&limit=1`) })
+  const totals = first.data?.totals
+  const set = (k: string, v: string) => { setCursors([]); setParam(k, v) }
+  return (
+    <div className="panel">
+      <div className="toolbar" role="search">
+        <label>Window <select aria-label="Window" value={filter.window} onChange={(e) => set('window', e.target.value)}>{['1h', '24h', '7d', '30d'].map((w) => <option key={w} value={w}>{w}</option>)}</select></label>
+        <label>Kind <select aria-label="Kind" value={filter.kind} onChange={(e) => set('kind', e.target.value)}><option value="">any</option><option value="channel_oversell">channel oversell</option><option value="shortage">shortage</option></select></label>
+        <label>Channel <select aria-label="Channel" value={filter.channel} onChange={(e) => set('channel', e.target.value)}><option value="">any</option>{channels.map((c) => <option key={c} value={c}>{c}</option>)}</select></label>
+        <label>SKU <input type="search" aria-label="SKU" defaultValue={filter.sku} placeholder="any" onBlur={(e) => set('sku', e.target.value.trim())} size={12} /></label>
+      </div>
+      {totals && <div className="grid kpis" style={{ marginBottom: 12 }} data-testid="oversell-totals">
+        <div className="kpi"><div className="label">Incidents</div><div className="value">{formatCount(totals.incidents)}</div></div>
+        <div className="kpi"><div className="label">Units oversold</div><div className="value">{formatCount(totals.oversoldUnits)}</div></div>
+        <div className="kpi"><div className="label">Revenue at risk</div><div className="value">{money(totals.revenueAtRiskCents)}</div></div>
+      </div>}
+      {list.error && <ErrorBox error={list.error} />}
+      {list.isLoading && <div className="muted">Loading…</div>}
+      {list.data && list.data.items.length === 0 ? <EmptyState title="No oversells in this window">Every order in the window could be filled from what we had.</EmptyState> : list.data && (
+        <table className="data" data-testid="oversells-table">
+          <thead><tr><th>When</th><th>Kind</th><th>Channel</th><th>SKU</th><th>Order</th><th className="num">Ordered</th><th className="num">Oversold</th><th className="num">At risk</th><th>Cause</th></tr></thead>
+          <tbody>
+            {list.data.items.map((o) => (
+              <tr key={o.id}>
+                <td><Ago iso={o.occurredAt} /></td>
+                <td>{o.kind.replace('_', ' ')}</td>
+                <td>{o.channel}</td>
+                <td className="mono"><a href={`/skus/${encodeURIComponent(o.sku)}`}>{o.sku}</a></td>
+                <td className="mono">{o.orderId}/{o.lineId}</td>
+                <td className="num">{formatCount(o.orderedUnits)}</td>
+                <td className="num">{formatCount(o.oversoldUnits)}</td>
+                <td className="num">{money(o.revenueAtRiskCents)}</td>
+                <td>{o.cause ? <span className="chip warn">{o.cause.replace(/_/g, ' ')}</span> : '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <div className="pager">
+        <button disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>Previous</button>
+        <button disabled={!list.data?.nextCursor} onClick={() => list.data?.nextCursor && setCursors([...cursors, list.data.nextCursor])}>Next</button>
+      </div>
+    </div>
+  )
+}

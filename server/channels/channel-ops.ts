@@ -1,0 +1,125 @@
+// The Channels screen's read model and its two operator actions. Read: one channel's state
+// (mode, pause, breaker), listing sync counts, lag percentiles per minute (from the LagMinute
+// rollup), rate-budget use per minute (requests sent vs what the budget allows), outcomes, recent
+// attempts and, in shadow mode, what the first live publish would change. Actions: pause/resume
+// (while paused desired quantities keep updating; the newest goes out on resume) and shadow/live,
+// both audited.
+import type { PrismaClient } from '@prisma/client'
+import type { Db } from '../db'
+import { transaction } from '../db'
+import { NotFoundError, ValidationError, ConflictError } from '../errors'
+import { recordAudit, type Actor } from '../audit/record-audit'
+import { enqueuePublish } from '../queue/enqueue'
+import { emitRealtime, ROOMS } from '../realtime/publisher'
+import { LAG_BUCKETS_SECONDS, percentileFromBuckets } from '../metrics/lag'
+import { sloOf } from '../metrics/slo'
+
+export interface ChannelOpsView {
+  channel: { code: string; name: string; kind: string; mode: string; status: string; breakerState: string; breakerFailures: number; breakerOpenedAt: string | null; ratePerSecond: number; rateBurst: number; slo: { lagP95Seconds: number; staleAfterSeconds: number } }
+  listings: { total: number; inSync: number; pending: number; failing: number; stale: number; oldestPendingSeconds: number | null }
+  lag: Array<{ minute: string; p50: number | null; p95: number | null; p99: number | null; samples: number }>
+  budget: Array<{ minute: string; requests: number; capacity: number }>
+  outcomes: Record<string, number>
+  attempts: Array<{ id: string; sku: string; quantity: number; version: number; outcome: string; httpStatus: number | null; latencyMs: number | null; error: string | null; batchId: string | null; startedAt: string }>
+  shadowPreview: { listings: number; up: number; down: number; toZero: number; fromZero: number; unchanged: number; unknown: number } | null
+}
+
+const secs = (b: number | null) => (b === null ? null : Number.isFinite(b) ? b : LAG_BUCKETS_SECONDS[LAG_BUCKETS_SECONDS.length - 1] * 2)
+
+export async function getChannelOps(db: Db, code: string, opts: { hours?: number; now?: Date } = {}): Promise<ChannelOpsView> {
+  const now = opts.now ?? new Date()
+  const c = await db.channel.findUnique({ where: { code } })
+  if (!c) throw new NotFoundError(`No channel "${code}".`, 'UNKNOWN_CHANNEL')
+  const slo = sloOf(c.settings)
+  const hours = Math.min(24, Math.max(1, opts.hours ?? 1))
+  const from = new Date(Math.floor(now.getTime() / 60_000) * 60_000 - (hours * 60 - 1) * 60_000)
+  const hourAgo = new Date(now.getTime() - 3_600_000)
+  const [stats, lagRows, budgetRows, outcomeRows, attempts, shadow] = await Promise.all([
+    db.$queryRawUnsafe<Array<{ total: bigint; inSync: bigint; pending: bigint; failing: bigint; stale: bigint; oldest: Date | null }>>(
+      `SELECT count(*) AS total,
+              count(*) FILTER (WHERE "desiredVersion" > 0 AND "appliedVersion" >= "desiredVersion") AS "inSync",
+              count(*) FILTER (WHERE "desiredVersion" > "appliedVersion") AS pending,
+              count(*) FILTER (WHERE "lastError" IS NOT NULL) AS failing,
+              count(*) FILTER (WHERE "pendingSince" < $2::timestamptz) AS stale,
+              min("pendingSince") AS oldest
+         FROM "ChannelListing" WHERE "channelId" = $1::uuid AND active`, c.id, new Date(now.getTime() - slo.staleAfterSeconds * 1000).toISOString()),
+    db.lagMinute.findMany({ where: { channelId: c.id, minute: { gte: from } }, orderBy: { minute: 'asc' } }),
+    // One request may carry many listings (a batch mutation or a feed): requests are distinct batches.
+    db.$queryRawUnsafe<Array<{ minute: Date; requests: bigint }>>(
+      `SELECT date_trunc('minute', "startedAt") AS minute, count(DISTINCT COALESCE("batchId", id::text)) AS requests
+         FROM "PublishAttempt" WHERE "channelId" = $1::uuid AND "startedAt" >= $2::timestamptz GROUP BY 1 ORDER BY 1`, c.id, hourAgo.toISOString()),
+    db.$queryRawUnsafe<Array<{ outcome: string; n: bigint }>>(
+      `SELECT outcome, count(*) AS n FROM "PublishAttempt" WHERE "channelId" = $1::uuid AND "startedAt" >= $2::timestamptz GROUP BY 1`, c.id, hourAgo.toISOString()),
+    db.$queryRawUnsafe<Array<{ id: bigint; sku: string; quantity: number; version: number; outcome: string; httpStatus: number | null; latencyMs: number | null; error: string | null; batchId: string | null; startedAt: Date }>>(
+      `SELECT a.id, s.code AS sku, a.quantity, a.version, a.outcome, a."httpStatus", a."latencyMs", a.error, a."batchId", a."startedAt"
+         FROM "PublishAttempt" a JOIN "ChannelListing" l ON l.id = a."listingId" JOIN "Sku" s ON s.id = l."skuId"
+        WHERE a."channelId" = $1::uuid ORDER BY a."startedAt" DESC, a.id DESC LIMIT 50`, c.id),
+    c.mode === 'shadow'
+      ? db.$queryRawUnsafe<Array<{ listings: bigint; up: bigint; down: bigint; tozero: bigint; fromzero: bigint; unchanged: bigint; unknown: bigint }>>(
+        `SELECT count(*) AS listings,
+                count(*) FILTER (WHERE "appliedQuantity" IS NOT NULL AND "desiredQuantity" > "appliedQuantity") AS up,
+                count(*) FILTER (WHERE "appliedQuantity" IS NOT NULL AND "desiredQuantity" < "appliedQuantity") AS down,
+                count(*) FILTER (WHERE "appliedQuantity" > 0 AND "desiredQuantity" = 0) AS tozero,
+                count(*) FILTER (WHERE "appliedQuantity" = 0 AND "desiredQuantity" > 0) AS fromzero,
+                count(*) FILTER (WHERE "appliedQuantity" = "desiredQuantity") AS unchanged,
+                count(*) FILTER (WHERE "appliedQuantity" IS NULL AND "desiredQuantity" IS NOT NULL) AS unknown
+           FROM "ChannelListing" WHERE "channelId" = $1::uuid AND active`, c.id)
+      : Promise.resolve(null),
+  ])
+  const s = stats[0]
+  const capacity = Math.round(c.ratePerSecond * 60)
+  const byMinute = new Map(budgetRows.map((r) => [r.minute.toISOString(), Number(r.requests)]))
+  const budget: ChannelOpsView['budget'] = []
+  for (let t = Math.floor(hourAgo.getTime() / 60_000) * 60_000 + 60_000; t <= now.getTime(); t += 60_000) {
+    const minute = new Date(t).toISOString()
+    budget.push({ minute, requests: byMinute.get(minute) ?? 0, capacity })
+  }
+  const sh = shadow?.[0]
+  return {
+    channel: {
+      code: c.code, name: c.name, kind: c.kind, mode: c.mode, status: c.status, breakerState: c.breakerState, breakerFailures: c.breakerFailures,
+      breakerOpenedAt: c.breakerOpenedAt?.toISOString() ?? null, ratePerSecond: c.ratePerSecond, rateBurst: c.rateBurst, slo,
+    },
+    listings: {
+      total: Number(s?.total ?? 0), inSync: Number(s?.inSync ?? 0), pending: Number(s?.pending ?? 0), failing: Number(s?.failing ?? 0), stale: Number(s?.stale ?? 0),
+      oldestPendingSeconds: s?.oldest ? Math.max(0, Math.round((now.getTime() - s.oldest.getTime()) / 1000)) : null,
+    },
+    lag: lagRows.map((r) => ({ minute: r.minute.toISOString(), p50: secs(percentileFromBuckets(r.buckets, 50)), p95: secs(percentileFromBuckets(r.buckets, 95)), p99: secs(percentileFromBuckets(r.buckets, 99)), samples: r.count })),
+    budget,
+    outcomes: Object.fromEntries(outcomeRows.map((r) => [r.outcome, Number(r.n)])),
+    attempts: attempts.map((a) => ({ id: String(a.id), sku: a.sku, quantity: a.quantity, version: a.version, outcome: a.outcome, httpStatus: a.httpStatus, latencyMs: a.latencyMs, error: a.error, batchId: a.batchId, startedAt: a.startedAt.toISOString() })),
+    shadowPreview: sh ? { listings: Number(sh.listings), up: Number(sh.up), down: Number(sh.down), toZero: Number(sh.tozero), fromZero: Number(sh.fromzero), unchanged: Number(sh.unchanged), unknown: Number(sh.unknown) } : null,
+  }
+}
+
+/** Pause stops sending (desired quantities keep updating); resume sends the newest of each. */
+export async function setChannelStatus(db: PrismaClient, actor: Actor, code: string, status: 'active' | 'paused', reason: string) {
+  if (reason.trim().length < 3) throw new ValidationError('Say why (at least 3 characters).', undefined, 'REASON_REQUIRED')
+  const result = await transaction(db, async (tx) => {
+    const c = await tx.channel.findUnique({ where: { code } })
+    if (!c) throw new NotFoundError(`No channel "${code}".`, 'UNKNOWN_CHANNEL')
+    if (c.status === status) throw new ConflictError(`${code} is already ${status === 'paused' ? 'paused' : 'running'}.`)
+    await tx.channel.update({ where: { id: c.id }, data: { status } })
+    await recordAudit(tx, actor, { action: status === 'paused' ? 'channel.pause' : 'channel.resume', entity: 'channel', entityId: code, before: { status: c.status }, after: { status, reason: reason.trim() } })
+    if (status === 'active') await enqueuePublish(tx, c.id)
+    return { channel: code, status }
+  })
+  emitRealtime([ROOMS.dashboard, ROOMS.channel(code)], 'channel.updated', { channel: code })
+  return result
+}
+
+/** Shadow computes and reads back but never writes; live publishes. */
+export async function setChannelMode(db: PrismaClient, actor: Actor, code: string, mode: 'shadow' | 'live', reason: string) {
+  if (reason.trim().length < 3) throw new ValidationError('Say why (at least 3 characters).', undefined, 'REASON_REQUIRED')
+  const result = await transaction(db, async (tx) => {
+    const c = await tx.channel.findUnique({ where: { code } })
+    if (!c) throw new NotFoundError(`No channel "${code}".`, 'UNKNOWN_CHANNEL')
+    if (c.mode === mode) throw new ConflictError(`${code} is already ${mode}.`)
+    await tx.channel.update({ where: { id: c.id }, data: { mode } })
+    await recordAudit(tx, actor, { action: mode === 'live' ? 'channel.go_live' : 'channel.to_shadow', entity: 'channel', entityId: code, before: { mode: c.mode }, after: { mode, reason: reason.trim() } })
+    if (mode === 'live') await enqueuePublish(tx, c.id)
+    return { channel: code, mode }
+  })
+  emitRealtime([ROOMS.dashboard, ROOMS.channel(code)], 'channel.updated', { channel: code })
+  return result
+}
