@@ -1,17 +1,7 @@
 // The operations analyst: signs in, watches the sync overview, and sees a stock movement posted
 // through the API reach the channel quantities live, without reloading the page.
-import { expect, test, type Page } from '@playwright/test'
-
-const key = process.env.STOCKTOWER_DEMO_API_KEY ?? ''
-const auth = { Authorization: `Bearer ${key}` }
-
-async function signIn(page: Page, email: string) {
-  await page.goto('/login')
-  await page.getByLabel('Email').fill(email)
-  await page.getByLabel('Password').fill('stocktower-demo')
-  await page.getByRole('button', { name: 'Sign in' }).click()
-  await expect(page.getByTestId('signed-in-as')).toHaveText(email)
-}
+import { expect, test } from '@playwright/test'
+import { auth, signIn } from './session'
 
 type Availability = { channels: Array<{ channel: string; desired: number | null; applied: number | null }> }
 
@@ -90,5 +80,49 @@ test.describe('analyst', () => {
       expect(desired).toBe(String(api.channels.find((c) => c.channel === 'amazon')!.desired?.toLocaleString('en-US')))
     }).toPass({ timeout: 45_000 })
     expect(await page.evaluate(() => (window as unknown as { stocktowerMarker?: string }).stocktowerMarker)).toBe('same-page')
+  })
+
+  test('pauses Walmart: quantities keep being decided but nothing is sent; on resume the newest lands', async ({ page, request }) => {
+    await signIn(page, 'analyst@example.com')
+    await page.goto('/channels/walmart')
+    await expect(page.getByRole('heading', { level: 1 })).toContainText('Walmart')
+    await expect(page.getByTestId('ops-pending')).toHaveText('0', { timeout: 120_000 })
+    await page.getByTestId('toggle-pause').click()
+    await page.getByLabel('Reason').fill('e2e: carrier outage at the Walmart DC')
+    await page.getByTestId('confirm-switch').click()
+    await expect(page.getByTestId('channel-message')).toContainText('is paused')
+    await expect(page.getByRole('heading', { level: 1 })).toContainText('paused')
+    try {
+      const sku = 'SKU-00419'
+      const walmart = async () => ((await (await request.get(`/api/v1/availability/${sku}`, { headers: auth })).json()) as Availability).channels.find((c) => c.channel === 'walmart')!
+      const before = await walmart()
+      for (const [i, quantity] of [25, 35].entries()) {
+        const post = await request.post('/api/v1/events', {
+          headers: auth,
+          data: { source: 'erp-demo', events: [{ idempotencyKey: `e2e-pause-${Date.now()}-${i}`, type: 'receipt', sku, location: 'DC-EAST', quantity, occurredAt: new Date().toISOString() }] },
+        })
+        expect(post.status()).toBe(202)
+      }
+      // Decided anew while paused (both receipts), but the channel still shows the old number.
+      await expect.poll(async () => (await walmart()).desired, { timeout: 45_000 }).not.toBe(before.desired)
+      await expect(page.getByTestId('ops-pending')).not.toHaveText('0')
+      expect((await walmart()).applied).toBe(before.applied)
+
+      await page.getByTestId('toggle-pause').click()
+      await page.getByLabel('Reason').fill('e2e: outage over')
+      await page.getByTestId('confirm-switch').click()
+      await expect(page.getByTestId('channel-message')).toContainText('resumed')
+      await expect.poll(async () => { const w = await walmart(); return w.applied !== null && w.applied === w.desired && w.desired !== before.desired }, { timeout: 60_000 }).toBe(true)
+      await expect(page.getByTestId('ops-pending')).toHaveText('0', { timeout: 60_000 })
+    } finally {
+      // Leave the demo running for the specs after this one, whatever happened above.
+      if (await page.getByTestId('toggle-pause').innerText() === 'Resume channel') {
+        await page.getByTestId('toggle-pause').click()
+        await page.getByLabel('Reason').fill('e2e: cleanup')
+        await page.getByTestId('confirm-switch').click()
+      }
+    }
+    await page.goto('/audit?action=channel.pause')
+    await expect(page.getByText('e2e: carrier outage at the Walmart DC').first()).toBeVisible()
   })
 })

@@ -1,17 +1,7 @@
 // The executive: reads oversell KPIs and SLOs per channel, picks a window, and sees no operator
 // controls; a channel order that oversells shows up in the oversell rate.
-import { expect, test, type Page } from '@playwright/test'
-
-const key = process.env.STOCKTOWER_DEMO_API_KEY ?? ''
-const auth = { Authorization: `Bearer ${key}` }
-
-async function signIn(page: Page, email: string) {
-  await page.goto('/login')
-  await page.getByLabel('Email').fill(email)
-  await page.getByLabel('Password').fill('stocktower-demo')
-  await page.getByRole('button', { name: 'Sign in' }).click()
-  await expect(page.getByTestId('signed-in-as')).toHaveText(email)
-}
+import { expect, test } from '@playwright/test'
+import { auth, signIn } from './session'
 
 test.describe('executive', () => {
   test('reads KPIs per channel over a chosen window and sees an oversell counted', async ({ page, request }) => {

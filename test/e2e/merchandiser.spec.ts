@@ -2,20 +2,8 @@
 // a SKU's Amazon quantity drop by exactly that much (and why, in the explanation), then roll back
 // in one action and see it return. A holdback suppresses a SKU on a channel and shows what it
 // withholds. The executive cannot reach rule editing; an analyst sees the rules without controls.
-import { expect, test, type APIRequestContext, type Browser, type Page } from '@playwright/test'
-
-const key = process.env.STOCKTOWER_DEMO_API_KEY ?? ''
-const auth = { Authorization: `Bearer ${key}` }
-
-async function signedIn(browser: Browser, email: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage()
-  await page.goto('/login')
-  await page.getByLabel('Email').fill(email)
-  await page.getByLabel('Password').fill('stocktower-demo')
-  await page.getByRole('button', { name: 'Sign in' }).click()
-  await expect(page.getByTestId('signed-in-as')).toHaveText(email)
-  return page
-}
+import { expect, test, type APIRequestContext } from '@playwright/test'
+import { auth, signedIn } from './session'
 
 type Availability = { channels: Array<{ channel: string; desired: number | null }> }
 async function desired(request: APIRequestContext, sku: string, channel: string): Promise<number | null> {

@@ -1,20 +1,8 @@
 // Support's job end to end: an ERP event with an unknown SKU becomes a dead letter; once the alias
 // exists, the analyst asks for a replay (seeing its impact first), support approves it, and the
 // stock moves. Four eyes: nobody approves their own request; the executive cannot open the screen.
-import { expect, test, type Browser, type Page } from '@playwright/test'
-
-const key = process.env.STOCKTOWER_DEMO_API_KEY ?? ''
-const auth = { Authorization: `Bearer ${key}` }
-
-async function signedIn(browser: Browser, email: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage()
-  await page.goto('/login')
-  await page.getByLabel('Email').fill(email)
-  await page.getByLabel('Password').fill('stocktower-demo')
-  await page.getByRole('button', { name: 'Sign in' }).click()
-  await expect(page.getByTestId('signed-in-as')).toHaveText(email)
-  return page
-}
+import { expect, test } from '@playwright/test'
+import { auth, signedIn } from './session'
 
 async function onHand(request: import('@playwright/test').APIRequestContext, sku: string, location: string): Promise<number> {
   const a = (await (await request.get(`/api/v1/availability/${sku}`, { headers: auth })).json()) as { locations: Array<{ location: string; onHand: number }> }
