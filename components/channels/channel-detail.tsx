@@ -81,7 +81,7 @@ export function ChannelDetail({ code, can }: { code: string; can: { pause: boole
                   <td><span className={`chip ${OUTCOME_TONE[a.outcome] ?? ''}`}>{a.outcome}</span></td>
                   <td className="num">{a.httpStatus ?? '—'}</td>
                   <td className="num">{a.latencyMs === null ? '—' : `${a.latencyMs} ms`}</td>
-                  <td className="muted">{a.batchId ? a.batchId.slice(0, 12) : '—'}</td>
+                  <td className="muted" style={{ fontSize: 12 }}>{a.batchId ?? '—'}</td>
                   <td className="muted" style={{ maxWidth: 320, overflowWrap: 'anywhere' }}>{a.error ?? ''}</td>
                 </tr>
               ))}

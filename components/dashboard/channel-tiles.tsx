@@ -1,3 +1,4 @@
+import Link from 'next/link'
 import type { ChannelTile } from '@/server/metrics/get-dashboard'
 import { formatCount, formatSeconds } from '@/components/ui/format'
 
@@ -9,7 +10,7 @@ export function ChannelTiles({ channels }: { channels: ChannelTile[] }) {
         return (
           <section className="tile" key={c.code} data-testid={`channel-${c.code}`} aria-label={`Channel ${c.name}`}>
             <div className="title">
-              <span>{c.name} <span className="chip">{c.mode}</span></span>
+              <span><Link href={`/channels/${encodeURIComponent(c.code)}`}>{c.name}</Link> <span className="chip">{c.mode}</span></span>
               <span className={`chip ${health.tone}`}>{health.label}</span>
             </div>
             <dl>

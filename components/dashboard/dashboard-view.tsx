@@ -15,7 +15,7 @@ import { SkuJump } from '@/components/skus/sku-jump'
 
 export const DASHBOARD_KEY = ['dashboard'] as const
 
-export function DashboardView({ initial }: { initial: Dashboard }) {
+export function DashboardView({ initial, canOpenDeadLetters }: { initial: Dashboard; canOpenDeadLetters: boolean }) {
   const { data, error, dataUpdatedAt } = useQuery({
     queryKey: DASHBOARD_KEY,
     queryFn: () => fetchJson<Dashboard>('/api/ui/dashboard'),
@@ -46,9 +46,9 @@ export function DashboardView({ initial }: { initial: Dashboard }) {
       <div className="grid kpis" style={{ marginBottom: 16 }}>
         <Kpi label="ERP events, last hour" value={formatCount(d.totals.eventsLastHour)} testId="kpi-events" />
         <Kpi label="Channel order events, last hour" value={formatCount(d.totals.ordersLastHour)} testId="kpi-orders" />
-        <Kpi label="Open dead letters" value={formatCount(d.totals.openDeadLetters)} testId="kpi-dead-letters" tone={d.totals.openDeadLetters > 0 ? 'warn' : undefined} />
-        <Kpi label="Open findings" value={formatCount(d.totals.openFindings)} testId="kpi-findings" tone={d.totals.openFindings > 0 ? 'warn' : undefined} />
-        <Kpi label="Oversold units, 24 h" value={formatCount(d.totals.oversoldUnits24h)} testId="kpi-oversold" tone={d.totals.oversoldUnits24h > 0 ? 'bad' : undefined} />
+        <Kpi label="Open dead letters" value={formatCount(d.totals.openDeadLetters)} testId="kpi-dead-letters" href={canOpenDeadLetters ? '/dead-letters' : undefined} tone={d.totals.openDeadLetters > 0 ? 'warn' : undefined} />
+        <Kpi label="Open findings" value={formatCount(d.totals.openFindings)} testId="kpi-findings" href="/findings" tone={d.totals.openFindings > 0 ? 'warn' : undefined} />
+        <Kpi label="Oversold units, 24 h" value={formatCount(d.totals.oversoldUnits24h)} testId="kpi-oversold" href="/findings?tab=oversells&window=24h" tone={d.totals.oversoldUnits24h > 0 ? 'bad' : undefined} />
       </div>
 
       <h2>Channels</h2>
@@ -91,11 +91,11 @@ export function DashboardView({ initial }: { initial: Dashboard }) {
   )
 }
 
-function Kpi({ label, value, testId, tone }: { label: string; value: string; testId: string; tone?: 'warn' | 'bad' }) {
+function Kpi({ label, value, testId, tone, href }: { label: string; value: string; testId: string; tone?: 'warn' | 'bad'; href?: string }) {
   return (
     <div className="kpi" data-testid={testId}>
       <div className="label">{label}</div>
-      <div className="value" style={tone ? { color: tone === 'bad' ? 'var(--bad)' : 'var(--warn)' } : undefined}>{value}</div>
+      <div className="value" style={tone ? { color: tone === 'bad' ? 'var(--bad)' : 'var(--warn)' } : undefined}>{href ? <Link href={href}>{value}</Link> : value}</div>
     </div>
   )
 }

@@ -4,8 +4,10 @@
 // chosen in the URL (shareable). Live: findings and KPI pushes refetch the view.
 import Link from 'next/link'
 import { useRouter, useSearchParams } from 'next/navigation'
+import type { ReactNode } from 'react'
 import { useQuery } from '@tanstack/react-query'
-import type { KpiView as Kpis, KpiWindow } from '@/server/metrics/get-kpis'
+import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
+import type { KpiBucket, KpiView as Kpis, KpiWindow } from '@/server/metrics/get-kpis'
 import { useRealtime } from '@/components/realtime/use-realtime'
 import { ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
@@ -20,7 +22,9 @@ const money = (cents: number) => (cents / 100).toLocaleString('en-US', { style: 
 const lag = (s: number | null) => (s === null ? '—' : `≤${formatSeconds(s)}`)
 const pct = (r: number | null) => (r === null ? '—' : `${(r * 100).toFixed(r < 0.01 ? 2 : 1)} %`)
 
-export function KpiView({ initial }: { initial: Kpis }) {
+const COLORS = ['#1f5fbf', '#d9822b', '#2f9e6a', '#8a4fbf', '#c2413b', '#4b6b8a']
+
+export function KpiView({ initial, canOpenDeadLetters }: { initial: Kpis; canOpenDeadLetters: boolean }) {
   const router = useRouter()
   const params = useSearchParams()
   const window = (params.get('window') as KpiWindow | null) ?? initial.window
@@ -34,6 +38,15 @@ export function KpiView({ initial }: { initial: Kpis }) {
   useRealtime({ rooms: ['kpis', 'dashboard'], invalidate: { 'kpis.changed': [key], 'findings.changed': [key], 'dead-letters.changed': [key] } })
   const k = data ?? initial
   const o = k.overall
+  const buckets = k.series?.buckets ?? []
+  const codes = k.channels.map((c) => c.channel)
+  const total = (b: KpiBucket, f: 'ordered' | 'oversold' | 'revenueAtRiskCents') => codes.reduce((n, c) => n + (b.channels[c]?.[f] ?? 0), 0)
+  const spark = {
+    rate: buckets.map((b) => { const ordered = total(b, 'ordered'); return ordered > 0 ? total(b, 'oversold') / ordered : null }),
+    revenue: buckets.map((b) => total(b, 'revenueAtRiskCents')),
+    lag: buckets.map((b) => codes.reduce<number | null>((m, c) => { const v = b.channels[c]?.lagP95Seconds ?? null; return v === null ? m : Math.max(m ?? 0, v) }, null)),
+  }
+  const dl = (channel?: string) => (canOpenDeadLetters ? `/dead-letters${channel ? `?channel=${encodeURIComponent(channel)}` : ''}` : undefined)
 
   return (
     <div>
@@ -52,13 +65,16 @@ export function KpiView({ initial }: { initial: Kpis }) {
       {error && <ErrorBox error={error} />}
 
       <div className="grid kpis" style={{ marginBottom: 16 }}>
-        <Tile label="Oversell rate" value={pct(o.oversellRate)} testId="kpi-oversell-rate" tone={o.oversoldUnits > 0 ? 'bad' : undefined} hint={`${formatCount(o.oversoldUnits)} of ${formatCount(o.orderedUnits)} units ordered`} />
-        <Tile label="Revenue at risk" value={money(o.revenueAtRiskCents)} testId="kpi-revenue-at-risk" tone={o.revenueAtRiskCents > 0 ? 'bad' : undefined} hint={`${formatCount(o.incidents)} incident(s)`} />
-        <Tile label="Lag p95 (all channels)" value={lag(o.lag.p95Seconds)} testId="kpi-lag-p95" hint={`p50 ${lag(o.lag.p50Seconds)} · p99 ${lag(o.lag.p99Seconds)}`} />
-        <Tile label="Stale listings" value={formatCount(o.staleListings)} testId="kpi-stale" tone={o.staleListings > 0 ? 'warn' : undefined} hint="waiting longer than their channel's SLO" />
-        <Tile label="Open dead letters" value={formatCount(o.deadLettersOpen)} testId="kpi-dead-letters-open" tone={o.deadLettersOpen > 0 ? 'warn' : undefined} hint={o.oldestDeadLetterSeconds === null ? 'none open' : `oldest ${formatSeconds(o.oldestDeadLetterSeconds)}`} />
+        <Tile label="Oversell rate" value={pct(o.oversellRate)} testId="kpi-oversell-rate" href={`/findings?tab=oversells&window=${k.window}`} tone={o.oversoldUnits > 0 ? 'bad' : undefined} hint={`${formatCount(o.oversoldUnits)} of ${formatCount(o.orderedUnits)} units ordered`} spark={spark.rate} />
+        <Tile label="Revenue at risk" value={money(o.revenueAtRiskCents)} testId="kpi-revenue-at-risk" href={`/findings?tab=oversells&window=${k.window}`} tone={o.revenueAtRiskCents > 0 ? 'bad' : undefined} hint={`${formatCount(o.incidents)} incident(s)`} spark={spark.revenue} />
+        <Tile label="Lag p95 (all channels)" value={lag(o.lag.p95Seconds)} testId="kpi-lag-p95" href="/channels" hint={`p50 ${lag(o.lag.p50Seconds)} · p99 ${lag(o.lag.p99Seconds)}`} spark={spark.lag} />
+        <Tile label="Stale listings" value={formatCount(o.staleListings)} testId="kpi-stale" href="/channels" tone={o.staleListings > 0 ? 'warn' : undefined} hint="waiting longer than their channel's SLO" />
+        <Tile label="Open drift" value={formatCount(o.driftOpen)} testId="kpi-drift-open" href="/findings?kind=drift" tone={o.driftOpen > 0 ? 'warn' : undefined} hint="channel differs from what we published" />
+        <Tile label="Open dead letters" value={formatCount(o.deadLettersOpen)} testId="kpi-dead-letters-open" href={dl()} tone={o.deadLettersOpen > 0 ? 'warn' : undefined} hint={o.oldestDeadLetterSeconds === null ? 'none open' : `oldest ${formatSeconds(o.oldestDeadLetterSeconds)}`} />
         <Tile label="Open reservations" value={formatCount(o.reservations.units)} testId="kpi-reservations" hint={`${formatCount(o.reservations.open)} lines · oldest ${formatSeconds(o.reservations.oldestSeconds)}`} />
       </div>
+
+      {buckets.length > 0 && <Trends buckets={buckets} codes={codes} bucketMinutes={k.series!.bucketMinutes} />}
 
       <div className="panel">
         <h2>By channel</h2>
@@ -73,7 +89,7 @@ export function KpiView({ initial }: { initial: Kpis }) {
           <tbody>
             {k.channels.map((c) => (
               <tr key={c.channel} data-testid={`kpi-row-${c.channel}`}>
-                <td>{c.channel}</td>
+                <td><Link href={`/channels/${encodeURIComponent(c.channel)}`}>{c.channel}</Link></td>
                 <td>
                   {c.lag.p95Seconds === null ? <span className="chip">no samples</span>
                     : <span className={`chip ${c.slo.lagBreached ? 'bad' : 'ok'}`} data-testid={`slo-${c.channel}`}>{c.slo.lagBreached ? 'breached' : 'met'} · ≤{c.slo.lagP95Seconds} s</span>}
@@ -82,10 +98,10 @@ export function KpiView({ initial }: { initial: Kpis }) {
                 <td className="num">{lag(c.lag.p95Seconds)}</td>
                 <td className="num">{lag(c.lag.p99Seconds)}</td>
                 <td className="num">{formatCount(c.staleListings)}</td>
-                <td className="num">{formatCount(c.driftOpen)}</td>
-                <td className="num">{formatCount(c.deadLettersOpen)}</td>
+                <td className="num"><MaybeLink href={`/findings?kind=drift&channel=${encodeURIComponent(c.channel)}`}>{formatCount(c.driftOpen)}</MaybeLink></td>
+                <td className="num"><MaybeLink href={dl(c.channel)}>{formatCount(c.deadLettersOpen)}</MaybeLink></td>
                 <td className="num">{formatCount(c.orderedUnits)}</td>
-                <td className="num">{formatCount(c.oversoldUnits)}</td>
+                <td className="num"><MaybeLink href={`/findings?tab=oversells&window=${k.window}&channel=${encodeURIComponent(c.channel)}`}>{formatCount(c.oversoldUnits)}</MaybeLink></td>
                 <td className="num" data-testid={`oversell-rate-${c.channel}`}>{pct(c.oversellRate)}</td>
                 <td className="num">{money(c.revenueAtRiskCents)}</td>
               </tr>
@@ -101,12 +117,76 @@ export function KpiView({ initial }: { initial: Kpis }) {
   )
 }
 
-function Tile({ label, value, hint, testId, tone }: { label: string; value: string; hint?: string; testId: string; tone?: 'warn' | 'bad' }) {
+function MaybeLink({ href, children }: { href?: string; children: ReactNode }) {
+  return href ? <Link href={href}>{children}</Link> : <>{children}</>
+}
+
+function Tile({ label, value, hint, testId, tone, href, spark }: { label: string; value: string; hint?: string; testId: string; tone?: 'warn' | 'bad'; href?: string; spark?: Array<number | null> }) {
   return (
     <div className="kpi" data-testid={testId}>
       <div className="label">{label}</div>
-      <div className="value" style={tone ? { color: tone === 'bad' ? 'var(--bad)' : 'var(--warn)' } : undefined}>{value}</div>
+      <div className="value" style={tone ? { color: tone === 'bad' ? 'var(--bad)' : 'var(--warn)' } : undefined}><MaybeLink href={href}>{value}</MaybeLink></div>
       {hint && <div className="muted" style={{ fontSize: 12 }}>{hint}</div>}
+      {spark && spark.some((v) => v !== null && v > 0) && <Sparkline values={spark} tone={tone} />}
+    </div>
+  )
+}
+
+/** A trend line without axes; gaps where a bucket had nothing to measure. */
+function Sparkline({ values, tone }: { values: Array<number | null>; tone?: 'warn' | 'bad' }) {
+  const data = values.map((v, i) => ({ i, v }))
+  return (
+    <div style={{ width: '100%', height: 28 }} aria-hidden="true">
+      <ResponsiveContainer>
+        <LineChart data={data} margin={{ top: 2, right: 0, bottom: 2, left: 0 }}>
+          <Line type="monotone" dataKey="v" stroke={tone === 'bad' ? '#c2413b' : tone === 'warn' ? '#d9822b' : '#1f5fbf'} strokeWidth={1.5} dot={false} connectNulls={false} isAnimationActive={false} />
+        </LineChart>
+      </ResponsiveContainer>
+    </div>
+  )
+}
+
+function Trends({ buckets, codes, bucketMinutes }: { buckets: KpiBucket[]; codes: string[]; bucketMinutes: number }) {
+  const label = (iso: string) => (bucketMinutes >= 360 ? `${iso.slice(5, 10)} ${iso.slice(11, 13)}h` : iso.slice(11, 16))
+  const rate = buckets.map((b) => ({ t: label(b.bucket), ...Object.fromEntries(codes.map((c) => { const x = b.channels[c]; return [c, x && x.ordered > 0 ? Math.round((x.oversold / x.ordered) * 10_000) / 100 : null] })) }))
+  const revenue = buckets.map((b) => ({ t: label(b.bucket), ...Object.fromEntries(codes.map((c) => [c, (b.channels[c]?.revenueAtRiskCents ?? 0) / 100])) }))
+  const any = buckets.some((b) => codes.some((c) => (b.channels[c]?.ordered ?? 0) > 0))
+  return (
+    <div className="grid" style={{ gridTemplateColumns: 'minmax(0,1fr) minmax(0,1fr)', marginBottom: 16 }}>
+      <section className="panel" aria-labelledby="rate-h" style={{ marginBottom: 0 }}>
+        <h2 id="rate-h">Oversell rate by channel</h2>
+        <div className="muted" style={{ fontSize: 12 }}>Oversold / ordered units per {bucketMinutes >= 60 ? `${bucketMinutes / 60} h` : `${bucketMinutes} min`}; gaps had no orders.</div>
+        {!any ? <div className="empty">No channel orders in this window.</div> : (
+          <div style={{ width: '100%', height: 200 }} data-testid="oversell-trend">
+            <ResponsiveContainer>
+              <LineChart data={rate} margin={{ top: 4, right: 16, bottom: 4, left: 0 }}>
+                <CartesianGrid stroke="#eef0f3" />
+                <XAxis dataKey="t" fontSize={11} />
+                <YAxis fontSize={11} unit=" %" width={52} />
+                <Tooltip formatter={(v) => `${String(v)} %`} />
+                <Legend />
+                {codes.map((c, i) => <Line key={c} type="monotone" dataKey={c} stroke={COLORS[i % COLORS.length]} dot={false} connectNulls={false} isAnimationActive={false} />)}
+              </LineChart>
+            </ResponsiveContainer>
+          </div>
+        )}
+      </section>
+      <section className="panel" aria-labelledby="risk-h" style={{ marginBottom: 0 }}>
+        <h2 id="risk-h">Revenue at risk by channel</h2>
+        <div className="muted" style={{ fontSize: 12 }}>Oversold units × price, per bucket.</div>
+        <div style={{ width: '100%', height: 200 }} data-testid="revenue-trend">
+          <ResponsiveContainer>
+            <BarChart data={revenue} margin={{ top: 4, right: 16, bottom: 4, left: 0 }}>
+              <CartesianGrid stroke="#eef0f3" />
+              <XAxis dataKey="t" fontSize={11} />
+              <YAxis fontSize={11} width={56} tickFormatter={(v: number) => `$${v}`} />
+              <Tooltip formatter={(v) => money(Number(v) * 100)} />
+              <Legend />
+              {codes.map((c, i) => <Bar key={c} dataKey={c} stackId="risk" fill={COLORS[i % COLORS.length]} isAnimationActive={false} />)}
+            </BarChart>
+          </ResponsiveContainer>
+        </div>
+      </section>
     </div>
   )
 }

@@ -23,20 +23,28 @@ export interface ChannelKpis {
   incidents: number
 }
 
-export interface KpiView { window: KpiWindow; from: string; to: string; channels: ChannelKpis[]; overall: Omit<ChannelKpis, 'channel' | 'slo'> }
+/** One bucket of the trend: per channel ordered/oversold units, revenue at risk and lag p95. */
+export interface KpiBucket { bucket: string; channels: Record<string, { ordered: number; oversold: number; revenueAtRiskCents: number; lagP95Seconds: number | null }> }
+
+export interface KpiView { window: KpiWindow; from: string; to: string; channels: ChannelKpis[]; overall: Omit<ChannelKpis, 'channel' | 'slo'>; series?: { bucketMinutes: number; buckets: KpiBucket[] } }
+
+/** Trend resolution per window: 12 to 28 points, each a whole number of minutes. */
+export const SERIES_BUCKET_MINUTES: Record<KpiWindow, number> = { '1h': 5, '24h': 60, '7d': 360 }
 
 const cap = (b: number | null) => (b === null ? null : Number.isFinite(b) ? b : LAG_BUCKETS_SECONDS[LAG_BUCKETS_SECONDS.length - 1] * 2)
 
 function sum(into: number[], add: number[]) { for (let i = 0; i < add.length; i++) into[i] = (into[i] ?? 0) + (add[i] ?? 0); return into }
 
-export async function getKpis(db: Db, window: KpiWindow, now = new Date()): Promise<KpiView> {
+export async function getKpis(db: Db, window: KpiWindow, now = new Date(), opts: { series?: boolean } = {}): Promise<KpiView> {
   const minutes = KPI_WINDOWS[window]
   const from = new Date(Math.floor(now.getTime() / 60_000) * 60_000 - (minutes - 1) * 60_000)
   const channels = await db.channel.findMany({ orderBy: { code: 'asc' } })
   const [lagRows, unitRows, stale, drift, dead, reservations, incidents] = await Promise.all([
-    db.lagMinute.findMany({ where: { minute: { gte: from } }, select: { channelId: true, count: true, buckets: true } }),
-    db.$queryRawUnsafe<Array<{ labels: string; value: bigint }>>(
-      `SELECT labels, sum(value) AS value FROM "CounterMinute" WHERE name = 'stocktower_order_units_total' AND minute >= $1::timestamptz GROUP BY labels`, from.toISOString()),
+    db.lagMinute.findMany({ where: { minute: { gte: from } }, select: { channelId: true, minute: true, count: true, buckets: true } }),
+    // Per trend bucket and label set (a few dozen rows), summed again here for the whole window.
+    db.$queryRawUnsafe<Array<{ minute: Date; labels: string; value: bigint }>>(
+      `SELECT date_bin(make_interval(mins => $2::int), minute, 'epoch'::timestamptz) AS minute, labels, sum(value) AS value
+         FROM "CounterMinute" WHERE name = 'stocktower_order_units_total' AND minute >= $1::timestamptz GROUP BY 1, 2`, from.toISOString(), SERIES_BUCKET_MINUTES[window]),
     db.$queryRawUnsafe<Array<{ channelId: string; stale: bigint }>>(
       `SELECT cl."channelId"::text AS "channelId", count(*) AS stale FROM "ChannelListing" cl JOIN "Channel" c ON c.id = cl."channelId"
         WHERE cl.active AND cl."pendingSince" IS NOT NULL
@@ -82,13 +90,14 @@ export async function getKpis(db: Db, window: KpiWindow, now = new Date()): Prom
       incidents: Number(incidents.find((x) => x.channel === c.code)?.n ?? 0),
     }
   })
+  const series = opts.series ? trend(window, from, now, channels, lagRows, unitRows) : undefined
   const total = <K extends keyof ChannelKpis>(k: K) => list.reduce((s, c) => s + (c[k] as number), 0)
   const ordered = total('orderedUnits')
   const oversold = total('oversoldUnits')
   const ingestDead = dead.filter((x) => x.channel === null)
   const oldestDead = [...dead.map((x) => x.oldest)].filter((x): x is Date => x !== null).sort((a, b) => a.getTime() - b.getTime())[0]
   return {
-    window, from: from.toISOString(), to: now.toISOString(), channels: list,
+    window, from: from.toISOString(), to: now.toISOString(), channels: list, ...(series ? { series } : {}),
     overall: {
       lag: { samples: overallSamples, p50Seconds: overallSamples ? cap(percentileFromBuckets(overallBuckets, 50)) : null, p95Seconds: overallSamples ? cap(percentileFromBuckets(overallBuckets, 95)) : null, p99Seconds: overallSamples ? cap(percentileFromBuckets(overallBuckets, 99)) : null },
       staleListings: total('staleListings'),
@@ -99,5 +108,40 @@ export async function getKpis(db: Db, window: KpiWindow, now = new Date()): Prom
       orderedUnits: ordered, oversoldUnits: oversold, oversellRate: ordered > 0 ? oversold / ordered : null,
       revenueAtRiskCents: total('revenueAtRiskCents'), incidents: total('incidents'),
     },
+  }
+}
+
+function trend(
+  window: KpiWindow, from: Date, now: Date, channels: Array<{ id: string; code: string }>,
+  lagRows: Array<{ channelId: string; minute: Date; count: number; buckets: number[] }>, unitRows: Array<{ minute: Date; labels: string; value: bigint }>,
+): { bucketMinutes: number; buckets: KpiBucket[] } {
+  const size = SERIES_BUCKET_MINUTES[window] * 60_000
+  const start = Math.floor(from.getTime() / size) * size
+  const index = (t: Date) => Math.floor((t.getTime() - start) / size)
+  const n = index(now) + 1
+  const codeOf = new Map(channels.map((c) => [c.id, c.code]))
+  const acc = Array.from({ length: n }, () => new Map(channels.map((c) => [c.code, { ordered: 0, oversold: 0, revenueAtRiskCents: 0, lag: [] as number[] }])))
+  for (const r of unitRows) {
+    const m = /^channel=([^,]+),measure=(.+)$/.exec(r.labels)
+    const cell = m ? acc[index(r.minute)]?.get(m[1]) : undefined
+    if (!cell || !m) continue
+    const v = Number(r.value)
+    if (m[2] === 'ordered') cell.ordered += v
+    else if (m[2] === 'oversold_channel_oversell' || m[2] === 'oversold_shortage') cell.oversold += v
+    else if (m[2] === 'revenue_at_risk_cents') cell.revenueAtRiskCents += v
+  }
+  for (const r of lagRows) {
+    const cell = acc[index(r.minute)]?.get(codeOf.get(r.channelId) ?? '')
+    if (cell) sum(cell.lag, r.buckets)
+  }
+  return {
+    bucketMinutes: SERIES_BUCKET_MINUTES[window],
+    buckets: acc.map((cells, i) => ({
+      bucket: new Date(start + i * size).toISOString(),
+      channels: Object.fromEntries([...cells].map(([code, c]) => [code, {
+        ordered: c.ordered, oversold: c.oversold, revenueAtRiskCents: c.revenueAtRiskCents,
+        lagP95Seconds: c.lag.some((x) => x > 0) ? cap(percentileFromBuckets(c.lag, 95)) : null,
+      }])),
+    })),
   }
 }

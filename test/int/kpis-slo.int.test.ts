@@ -69,6 +69,24 @@ describe('KPIs', () => {
     const shopify = (await getKpis(db, '1h', now)).channels.find((c) => c.channel === 'shopify')!
     expect(shopify.lag).toEqual({ samples: 100, p50Seconds: 2, p95Seconds: 30, p99Seconds: 30 })
   })
+
+  it('gives a trend per channel whose buckets add up to the window', async () => {
+    const now = new Date()
+    const k = await getKpis(db, '24h', now, { series: true })
+    const s = k.series!
+    expect(s.bucketMinutes).toBe(60)
+    expect(s.buckets.length).toBeGreaterThanOrEqual(24)
+    expect(s.buckets.length).toBeLessThanOrEqual(25)
+    for (let i = 1; i < s.buckets.length; i++) expect(Date.parse(s.buckets[i].bucket) - Date.parse(s.buckets[i - 1].bucket)).toBe(3_600_000)
+    for (const c of k.channels) {
+      const sum = (f: 'ordered' | 'oversold' | 'revenueAtRiskCents') => s.buckets.reduce((n, b) => n + b.channels[c.channel][f], 0)
+      expect([sum('ordered'), sum('oversold'), sum('revenueAtRiskCents')]).toEqual([c.orderedUnits, c.oversoldUnits, c.revenueAtRiskCents])
+    }
+    // The orders and lag of the tests above landed in the last hour or two (a test may straddle an hour).
+    expect(s.buckets.slice(-2).reduce((n, b) => n + b.channels.amazon.oversold, 0)).toBe(2)
+    expect(s.buckets.slice(-2).map((b) => b.channels.shopify.lagP95Seconds)).toContain(30)
+    expect((await getKpis(db, '24h', now)).series).toBeUndefined()
+  })
 })
 
 describe('SLO alerts', () => {
