@@ -101,7 +101,7 @@ export function KpiView({ initial, canOpenDeadLetters }: { initial: Kpis; canOpe
                 <td className="num"><MaybeLink href={`/findings?kind=drift&channel=${encodeURIComponent(c.channel)}`}>{formatCount(c.driftOpen)}</MaybeLink></td>
                 <td className="num"><MaybeLink href={dl(c.channel)}>{formatCount(c.deadLettersOpen)}</MaybeLink></td>
                 <td className="num">{formatCount(c.orderedUnits)}</td>
-                <td className="num"><MaybeLink href={`/findings?tab=oversells&window=${k.window}&channel=${encodeURIComponent(c.channel)}`}>{formatCount(c.oversoldUnits)}</MaybeLink></td>
+                <td className="num" data-testid={`oversold-${c.channel}`}><MaybeLink href={`/findings?tab=oversells&window=${k.window}&channel=${encodeURIComponent(c.channel)}`}>{formatCount(c.oversoldUnits)}</MaybeLink></td>
                 <td className="num" data-testid={`oversell-rate-${c.channel}`}>{pct(c.oversellRate)}</td>
                 <td className="num">{money(c.revenueAtRiskCents)}</td>
               </tr>
@@ -139,7 +139,7 @@ function Sparkline({ values, tone }: { values: Array<number | null>; tone?: 'war
     <div style={{ width: '100%', height: 28 }} aria-hidden="true">
       <ResponsiveContainer>
         <LineChart data={data} margin={{ top: 2, right: 0, bottom: 2, left: 0 }}>
-          <Line type="monotone" dataKey="v" stroke={tone === 'bad' ? '#c2413b' : tone === 'warn' ? '#d9822b' : '#1f5fbf'} strokeWidth={1.5} dot={false} connectNulls={false} isAnimationActive={false} />
+          <Line type="monotone" dataKey="v" stroke={tone === 'bad' ? '#c2413b' : tone === 'warn' ? '#d9822b' : '#1f5fbf'} strokeWidth={1.5} dot={{ r: 1 }} connectNulls={false} isAnimationActive={false} />
         </LineChart>
       </ResponsiveContainer>
     </div>
@@ -165,7 +165,7 @@ function Trends({ buckets, codes, bucketMinutes }: { buckets: KpiBucket[]; codes
                 <YAxis fontSize={11} unit=" %" width={52} />
                 <Tooltip formatter={(v) => `${String(v)} %`} />
                 <Legend />
-                {codes.map((c, i) => <Line key={c} type="monotone" dataKey={c} stroke={COLORS[i % COLORS.length]} dot={false} connectNulls={false} isAnimationActive={false} />)}
+                {codes.map((c, i) => <Line key={c} type="monotone" dataKey={c} stroke={COLORS[i % COLORS.length]} dot={{ r: 2 }} connectNulls={false} isAnimationActive={false} />)}
               </LineChart>
             </ResponsiveContainer>
           </div>

@@ -34,6 +34,11 @@ test.describe('executive', () => {
       expect(rate).not.toBe('—')
       expect(Number(rate.replace(/[^0-9.]/g, ''))).toBeGreaterThan(0)
     }).toPass({ timeout: 30_000 })
+    // The trend shows it, and the number leads to the incident itself.
+    await expect(page.getByTestId('oversell-trend')).toBeVisible()
+    await page.getByTestId('oversold-walmart').getByRole('link').click()
+    await expect(page).toHaveURL(/tab=oversells.*channel=walmart/)
+    await expect(page.getByText(orderId).first()).toBeVisible()
   })
 
   test('reads KPIs through the UI API; a bad window is a clear 400', async ({ page }) => {
