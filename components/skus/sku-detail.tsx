@@ -2,12 +2,13 @@
 // One SKU: stock per location, and per channel the decided number with the steps that produced
 // it, what was published and what the channel shows. Live: pushes for this SKU refetch it.
 import Link from 'next/link'
+import { useState } from 'react'
 import { useQuery } from '@tanstack/react-query'
-import type { SkuDetail } from '@/server/availability/get-sku-detail'
+import type { SkuDetail, SkuEvent } from '@/server/availability/get-sku-detail'
 import { useRealtime } from '@/components/realtime/use-realtime'
 import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
-import { formatCount, formatSeconds } from '@/components/ui/format'
+import { formatCount, formatSeconds, formatTime } from '@/components/ui/format'
 import { Ago } from '@/components/ui/ago'
 
 export function SkuDetailView({ initial }: { initial: SkuDetail }) {
@@ -112,29 +113,9 @@ export function SkuDetailView({ initial }: { initial: SkuDetail }) {
           })}
       </div>
 
-      <div className="split">
-        <div className="panel">
-          <h2>Latest ledger events</h2>
-          {d.events.length === 0 ? (
-            <EmptyState title="No events recorded for this SKU" />
-          ) : (
-            <table className="data" data-testid="events">
-              <thead><tr><th>#</th><th>Type</th><th>Location</th><th className="num">Qty</th><th>Source</th><th>Received</th></tr></thead>
-              <tbody>
-                {d.events.map((e) => (
-                  <tr key={e.id}>
-                    <td className="mono">{e.id}</td>
-                    <td>{e.type}{e.outcome !== 'applied' && <> <span className="chip warn">{e.outcome}</span></>}</td>
-                    <td>{e.location}</td>
-                    <td className="num">{formatCount(e.quantity)}</td>
-                    <td className="muted">{e.source}{e.reference ? ` · ${e.reference}` : ''}</td>
-                    <td className="muted"><Ago iso={e.receivedAt} /></td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
-        </div>
+      <LedgerTimeline sku={d.sku} first={d.events} firstBefore={d.eventsBefore} />
+
+      <div>
         <div className="panel">
           <h2>Latest publish attempts</h2>
           {d.attempts.length === 0 ? (
@@ -161,6 +142,58 @@ export function SkuDetailView({ initial }: { initial: SkuDetail }) {
           )}
         </div>
       </div>
+    </div>
+  )
+}
+
+/** "+1.2 s": how long after `from` the `to` time was (negative for a source clock ahead of ours). */
+function after(from: string, to: string): string {
+  const s = (Date.parse(to) - Date.parse(from)) / 1000
+  return s < 0 ? `−${formatSeconds(-s)}` : `+${formatSeconds(s)}`
+}
+
+/** The SKU's ledger, newest first, with provenance: occurred, received, applied, and the raw message. */
+function LedgerTimeline({ sku, first, firstBefore }: { sku: string; first: SkuEvent[]; firstBefore: string | null }) {
+  const [older, setOlder] = useState<{ items: SkuEvent[]; before: string | null } | null>(null)
+  const [loading, setLoading] = useState(false)
+  const [error, setError] = useState<unknown>(null)
+  // The first page refreshes live; pages already loaded stay, minus what the first page now shows.
+  const shownIds = new Set(first.map((e) => e.id))
+  const rows = [...first, ...(older?.items ?? []).filter((e) => !shownIds.has(e.id))]
+  const before = older ? older.before : firstBefore
+  const more = async () => {
+    setLoading(true); setError(null)
+    try {
+      const page = await fetchJson<{ items: SkuEvent[]; before: string | null }>(`/api/ui/skus/${encodeURIComponent(sku)}/events?before=${before}&limit=50`)
+      setOlder((o) => ({ items: [...(o?.items ?? []), ...page.items], before: page.before }))
+    } catch (e) { setError(e) } finally { setLoading(false) }
+  }
+  return (
+    <div className="panel">
+      <h2>Ledger</h2>
+      <div className="muted" style={{ fontSize: 12, marginBottom: 6 }}>Every stock movement of this SKU in arrival order, newest first: when it happened at the source, when we received it, when it moved the position, and the message it came in.</div>
+      {rows.length === 0 ? <EmptyState title="No events recorded for this SKU" /> : (
+        <table className="data" data-testid="events">
+          <thead><tr><th scope="col">#</th><th scope="col">Type</th><th scope="col">Location</th><th scope="col" className="num">Qty</th><th scope="col">Source · reference</th><th scope="col">Occurred</th><th scope="col" title="after it occurred">Received</th><th scope="col" title="after it was received">Applied</th><th scope="col">Raw</th></tr></thead>
+          <tbody>
+            {rows.map((e) => (
+              <tr key={e.id}>
+                <td className="mono">{e.id}</td>
+                <td>{e.type}{e.outcome !== 'applied' && <> <span className="chip warn" title="recorded, did not move on hand (an older count than the last applied one)">{e.outcome}</span></>}</td>
+                <td>{e.location}{e.toLocation ? ` → ${e.toLocation}` : ''}</td>
+                <td className="num">{formatCount(e.quantity)}{e.rawQuantity !== e.quantity ? <span className="muted"> ({formatCount(e.rawQuantity)} {e.uom})</span> : null}</td>
+                <td className="muted"><span title={`idempotency key ${e.idempotencyKey}`}>{e.source}</span>{e.reference ? ` · ${e.reference}` : ''}</td>
+                <td className="muted"><Ago iso={e.occurredAt} /></td>
+                <td className="muted" title={formatTime(e.receivedAt)}>{after(e.occurredAt, e.receivedAt)}</td>
+                <td className="muted" title={formatTime(e.appliedAt)}>{after(e.receivedAt, e.appliedAt)}</td>
+                <td>{e.messageId ? <a href={`/api/ui/raw-messages/${e.messageId}`} target="_blank" rel="noreferrer" data-testid={`raw-${e.id}`}>message</a> : <span className="muted" title="generated inside Stocktower (demo seed, a correction or a replay)">—</span>}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {error ? <ErrorBox error={error} /> : null}
+      {before && <div className="toolbar" style={{ marginTop: 8 }}><button disabled={loading} onClick={() => void more()} data-testid="older-events">{loading ? 'Loading…' : 'Show older events'}</button></div>}
     </div>
   )
 }

@@ -87,3 +87,12 @@ export async function* readRaw(db: Db, messageId: string): AsyncGenerator<string
     yield row.data
   }
 }
+
+export interface RawMessageMeta { id: string; source: string; kind: string; transport: string; contentType: string | null; fileName: string | null; sizeBytes: number; receivedAt: string; status: string; accepted: number; duplicates: number; rejected: number; error: string | null }
+
+/** What a stored message is, without its body (for provenance links and headers). */
+export async function getRawMessageMeta(db: Db, messageId: string): Promise<RawMessageMeta | null> {
+  if (!/^[0-9a-f-]{36}$/i.test(messageId)) return null
+  const m = await db.inboundMessage.findUnique({ where: { id: messageId }, select: { id: true, source: true, kind: true, transport: true, contentType: true, fileName: true, sizeBytes: true, receivedAt: true, status: true, accepted: true, duplicates: true, rejected: true, error: true } })
+  return m ? { ...m, receivedAt: m.receivedAt.toISOString() } : null
+}

@@ -66,12 +66,18 @@ test.describe('analyst', () => {
     const onHandBefore = Number((await page.getByTestId('on-hand-DC-WEST').innerText()).replace(/,/g, ''))
     await page.evaluate(() => { (window as unknown as { stocktowerMarker: string }).stocktowerMarker = 'same-page' })
 
+    const idempotencyKey = `e2e-sku-${Date.now()}`
     const post = await request.post('/api/v1/events', {
       headers: auth,
-      data: { source: 'erp-demo', events: [{ idempotencyKey: `e2e-sku-${Date.now()}`, type: 'receipt', sku, location: 'DC-WEST', quantity: 40, occurredAt: new Date().toISOString() }] },
+      data: { source: 'erp-demo', events: [{ idempotencyKey, type: 'receipt', sku, location: 'DC-WEST', quantity: 40, occurredAt: new Date().toISOString(), reference: 'PO-E2E-7' }] },
     })
     expect(post.status()).toBe(202)
     await expect(page.getByTestId('on-hand-DC-WEST')).toHaveText((onHandBefore + 40).toLocaleString('en-US'))
+    // The ledger shows the event with its provenance, and the message exactly as it arrived.
+    const newest = page.getByTestId('events').locator('tbody tr').first()
+    await expect(newest).toContainText('PO-E2E-7')
+    const raw = await (await page.request.get((await newest.getByRole('link', { name: 'message' }).getAttribute('href'))!)).text()
+    expect(JSON.parse(raw).events[0]).toMatchObject({ idempotencyKey, sku, quantity: 40 })
     // Decided and applied converge on the page as the workers publish and the channel confirms.
     await expect(async () => {
       const desired = await page.getByTestId('desired-amazon').innerText()

@@ -1,0 +1,30 @@
+import { NextResponse } from 'next/server'
+import { userRoute } from '@/app/_lib/api'
+import { prisma } from '@/server/db'
+import { NotFoundError } from '@/server/errors'
+import { getRawMessageMeta, readRaw } from '@/server/ingest/raw-store'
+
+export const dynamic = 'force-dynamic'
+
+/** A stored inbound message exactly as it arrived (streamed, chunk by chunk), with what it is in headers. */
+export const GET = userRoute<{ id: string }>('inventory:view', async ({ params }) => {
+  const meta = await getRawMessageMeta(prisma(), params.id)
+  if (!meta) throw new NotFoundError(`No stored message "${params.id}".`, 'UNKNOWN_MESSAGE')
+  const chunks = readRaw(prisma(), meta.id)
+  const encoder = new TextEncoder()
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await chunks.next()
+      if (next.done) controller.close(); else controller.enqueue(encoder.encode(next.value))
+    },
+  })
+  // Shown as text whatever it was (JSON, CSV, EDI): never rendered as HTML in our origin.
+  return new NextResponse(body, {
+    headers: {
+      'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff',
+      'x-stocktower-source': meta.source, 'x-stocktower-kind': meta.kind, 'x-stocktower-transport': meta.transport,
+      'x-stocktower-received-at': meta.receivedAt, 'x-stocktower-status': meta.status,
+      ...(meta.fileName ? { 'content-disposition': `inline; filename="${meta.fileName.replace(/[^\w.-]/g, '_')}"` } : {}),
+    },
+  })
+})
