@@ -2,6 +2,7 @@ import type { ReactNode } from 'react'
 import { requirePageUser } from '@/app/_lib/auth'
 import { can, type Action } from '@/server/auth/permissions'
 import { AppNav, type NavItem } from '@/components/nav/app-nav'
+import { LiveBanner } from '@/components/realtime/live-banner'
 
 export const dynamic = 'force-dynamic'
 
@@ -24,7 +25,7 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
   return (
     <div className="shell">
       <AppNav items={items} user={{ email: user.email, role: user.role }} />
-      <main className="main">{children}</main>
+      <main className="main"><LiveBanner />{children}</main>
     </div>
   )
 }

@@ -15,7 +15,7 @@ import { approveReplayAction, discardAction, previewReplayAction, rejectReplayAc
 
 type Impact = { deadLetters: number; byKind: { ingest: number; publish: number }; listings: number; zeroToPositive: number; positiveToZero: number }
 type Pending = { id: string; note: string | null; createdAt: string; impact: Impact; deadLetters: number; requestedBy: string; mine: boolean }
-const FILTERS = ['kind', 'status', 'channel', 'code', 'sku'] as const
+const FILTERS = ['kind', 'status', 'channel', 'code', 'sku', 'sort'] as const
 
 export function DeadLetters({ can }: { can: { request: boolean; approve: boolean; discard: boolean } }) {
   const router = useRouter()
@@ -96,6 +96,8 @@ export function DeadLetters({ can }: { can: { request: boolean; approve: boolean
           <label>Channel <input type="search" aria-label="Channel" defaultValue={filter.channel} onBlur={(e) => setFilter('channel', e.target.value.trim())} placeholder="any" size={8} /></label>
           <label>Code <input type="search" aria-label="Code" defaultValue={filter.code} onBlur={(e) => setFilter('code', e.target.value.trim())} placeholder="any" size={14} /></label>
           <label>SKU <input type="search" aria-label="SKU" defaultValue={filter.sku} onBlur={(e) => setFilter('sku', e.target.value.trim())} placeholder="any" size={10} /></label>
+          <label>Order <select aria-label="Order" value={filter.sort || 'risk'} onChange={(e) => setFilter('sort', e.target.value === 'risk' ? '' : e.target.value)}><option value="risk">riskiest first</option><option value="recent">most recent first</option></select></label>
+          <a className="button" href={`/api/ui/dead-letters/export?${new URLSearchParams(Object.entries({ ...filter, cursor: '' }).filter(([, v]) => v)).toString()}`} download data-testid="dead-letters-export">Export CSV</a>
           {can.request && filter.status === 'open' && (
             <button disabled={pending || (list.data?.items.length ?? 0) === 0} data-testid="preview-replay"
               onClick={() => start(async () => { const r = await previewReplayAction(Object.keys(selection).length ? selection : { kind: filter.kind || undefined, ids: list.data?.items.map((i) => i.id) }); if ('error' in r) setMessage({ tone: 'bad', text: r.error.message }); else setImpact(r.data) })}>

@@ -75,6 +75,7 @@ function FindingsTab({ canAct, channels, setParam }: { canAct: boolean; channels
         <label>Kind <select aria-label="Kind" value={filter.kind} onChange={(e) => set('kind', e.target.value)}><option value="">any</option>{KINDS.map((s) => <option key={s} value={s}>{s.replace('_', ' ')}</option>)}</select></label>
         <label>Channel <select aria-label="Channel" value={filter.channel} onChange={(e) => set('channel', e.target.value)}><option value="">any</option>{channels.map((c) => <option key={c} value={c}>{c}</option>)}</select></label>
         <label>SKU <input type="search" aria-label="SKU" defaultValue={filter.sku} placeholder="any" onBlur={(e) => set('sku', e.target.value.trim())} onKeyDown={(e) => { if (e.key === 'Enter') set('sku', e.currentTarget.value.trim()) }} size={12} /></label>
+        <a className="button" style={{ marginLeft: 'auto' }} href={`/api/ui/findings/export?${new URLSearchParams(Object.entries(filter).filter(([, v]) => v)).toString()}`} download data-testid="findings-export">Export CSV</a>
       </div>
       {noteFor && (
         <div className="toolbar" data-testid="finding-note">
@@ -142,6 +143,7 @@ function OversellsTab({ channels, setParam }: { channels: string[]; setParam: (k
         <label>Kind <select aria-label="Kind" value={filter.kind} onChange={(e) => set('kind', e.target.value)}><option value="">any</option><option value="channel_oversell">channel oversell</option><option value="shortage">shortage</option></select></label>
         <label>Channel <select aria-label="Channel" value={filter.channel} onChange={(e) => set('channel', e.target.value)}><option value="">any</option>{channels.map((c) => <option key={c} value={c}>{c}</option>)}</select></label>
         <label>SKU <input type="search" aria-label="SKU" defaultValue={filter.sku} placeholder="any" onBlur={(e) => set('sku', e.target.value.trim())} size={12} /></label>
+        <a className="button" style={{ marginLeft: 'auto' }} href={`/api/ui/oversells/export?${base}`} download data-testid="oversells-export">Export CSV</a>
       </div>
       {totals && <div className="grid kpis" style={{ marginBottom: 12 }} data-testid="oversell-totals">
         <div className="kpi"><div className="label">Incidents</div><div className="value">{formatCount(totals.incidents)}</div></div>

@@ -2,6 +2,9 @@
 // "rules." for every rule change), entity and time; keyset-paged; and the same filter as CSV for
 // export (streamed in pages so a large export never holds the whole log in memory).
 import type { Db } from '../db'
+import { csvField, pagedCsv } from '../paging/csv'
+
+export { csvField }
 import { decodeCursor, encodeCursor } from '../paging/cursor'
 
 export interface AuditFilter { actor?: string; action?: string; entity?: string; entityId?: string; from?: Date; to?: Date }
@@ -45,23 +48,7 @@ export async function auditVocabulary(db: Db): Promise<{ actions: string[]; enti
 
 const CSV_COLUMNS = ['at', 'actor', 'actorKind', 'action', 'entity', 'entityId', 'before', 'after', 'ref'] as const
 
-export function csvField(v: unknown): string {
-  const s = v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v)
-  // Quote always when needed; neutralise spreadsheet formulas (CSV injection).
-  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe
-}
-
 /** The filtered log as CSV lines (header first), newest first, at most `max` rows. */
-export async function* auditCsv(db: Db, f: AuditFilter, max = 100_000): AsyncGenerator<string> {
-  yield `${CSV_COLUMNS.join(',')}\n`
-  let cursor: string | undefined
-  let n = 0
-  while (n < max) {
-    const page = await listAudit(db, { ...f, cursor, limit: 200 })
-    for (const item of page.items) yield `${CSV_COLUMNS.map((c) => csvField(item[c])).join(',')}\n`
-    n += page.items.length
-    if (!page.nextCursor) return
-    cursor = page.nextCursor
-  }
+export function auditCsv(db: Db, f: AuditFilter, max = 100_000): AsyncGenerator<string> {
+  return pagedCsv(CSV_COLUMNS, (cursor) => listAudit(db, { ...f, cursor, limit: 200 }), max)
 }

@@ -1,10 +1,11 @@
-// GET /api/v1/dead-letters: filterable, keyset-paged, newest first.
+// GET /api/v1/dead-letters: filterable, keyset-paged, newest first; or ranked by oversell risk
+// (highest first, then newest), which is how support works the list.
 import type { Prisma } from '@prisma/client'
 import type { Db } from '../db'
 import { ValidationError } from '../errors'
 import { decodeCursor, encodeCursor } from '../paging/cursor'
 
-export interface DeadLetterFilter { kind?: string; status?: string; sku?: string; channel?: string; code?: string; cursor?: string | null; limit: number }
+export interface DeadLetterFilter { kind?: string; status?: string; sku?: string; channel?: string; code?: string; sort?: 'recent' | 'risk'; cursor?: string | null; limit: number }
 
 export interface DeadLetterItem {
   id: string; kind: string; code: string; reason: string; sku: string | null; channel: string | null; source: string | null
@@ -20,9 +21,15 @@ export async function listDeadLetters(db: Db, f: DeadLetterFilter): Promise<{ it
     ...(f.sku ? { sku: f.sku } : {}),
     ...(f.channel ? { channel: f.channel } : {}),
     ...(f.code ? { code: f.code } : {}),
-    ...(cursor ? { OR: [{ lastSeenAt: { lt: new Date(cursor.at) } }, { lastSeenAt: new Date(cursor.at), id: { lt: cursor.id } }] } : {}),
   }
-  const rows = await db.deadLetter.findMany({ where, orderBy: [{ lastSeenAt: 'desc' }, { id: 'desc' }], take: f.limit + 1 })
+  const byRisk = f.sort === 'risk'
+  if (cursor && byRisk !== (cursor.score !== undefined)) throw new ValidationError('The cursor belongs to another sort order: start from the first page.', undefined, 'INVALID_CURSOR')
+  const after: Prisma.DeadLetterWhereInput[] = cursor
+    ? [{ lastSeenAt: { lt: new Date(cursor.at) } }, { lastSeenAt: new Date(cursor.at), id: { lt: cursor.id } }]
+    : []
+  if (cursor) where.OR = byRisk ? [{ riskScore: { lt: cursor.score } }, ...after.map((a) => ({ ...a, riskScore: cursor.score }))] : after
+  const orderBy: Prisma.DeadLetterOrderByWithRelationInput[] = [...(byRisk ? [{ riskScore: 'desc' as const }] : []), { lastSeenAt: 'desc' }, { id: 'desc' }]
+  const rows = await db.deadLetter.findMany({ where, orderBy, take: f.limit + 1 })
   const page = rows.slice(0, f.limit)
   const last = page[page.length - 1]
   return {
@@ -30,6 +37,6 @@ export async function listDeadLetters(db: Db, f: DeadLetterFilter): Promise<{ it
       id: d.id, kind: d.kind, code: d.code, reason: d.reason, sku: d.sku, channel: d.channel, source: d.source, status: d.status,
       attempts: d.attempts, riskScore: d.riskScore, firstSeenAt: d.firstSeenAt.toISOString(), lastSeenAt: d.lastSeenAt.toISOString(),
     })),
-    nextCursor: rows.length > f.limit && last ? encodeCursor({ at: last.lastSeenAt.toISOString(), id: last.id }) : null,
+    nextCursor: rows.length > f.limit && last ? encodeCursor({ at: last.lastSeenAt.toISOString(), id: last.id, ...(byRisk ? { score: last.riskScore } : {}) }) : null,
   }
 }

@@ -131,4 +131,22 @@ test.describe('analyst', () => {
     await page.goto('/audit?action=channel.pause')
     await expect(page.getByText('e2e: carrier outage at the Walmart DC').first()).toBeVisible()
   })
+
+  test('a lost live connection shows a banner; on reconnect the page catches up without a reload', async ({ page, request }) => {
+    await signIn(page, 'analyst@example.com')
+    const sku = 'SKU-00420'
+    await page.goto(`/skus/${sku}`)
+    await expect(page.getByTestId('live-status')).toHaveAttribute('data-state', 'live')
+    const before = Number((await page.getByTestId('on-hand-DC-EAST').innerText()).replace(/,/g, ''))
+    await page.evaluate(() => { (window as unknown as { stocktowerMarker: string }).stocktowerMarker = 'same-page' })
+    await page.context().setOffline(true)
+    await expect(page.getByTestId('live-banner')).toBeVisible({ timeout: 45_000 })
+    // Stock moves while this browser hears nothing.
+    const post = await request.post('/api/v1/events', { headers: auth, data: { source: 'erp-demo', events: [{ idempotencyKey: `e2e-offline-${Date.now()}`, type: 'receipt', sku, location: 'DC-EAST', quantity: 11, occurredAt: new Date().toISOString() }] } })
+    expect(post.status()).toBe(202)
+    await page.context().setOffline(false)
+    await expect(page.getByTestId('live-banner')).toHaveCount(0, { timeout: 45_000 })
+    await expect(page.getByTestId('on-hand-DC-EAST')).toHaveText((before + 11).toLocaleString('en-US'))
+    expect(await page.evaluate(() => (window as unknown as { stocktowerMarker?: string }).stocktowerMarker)).toBe('same-page')
+  })
 })

@@ -1,23 +1,8 @@
-import { z } from 'zod'
 import { json, userRoute } from '@/app/_lib/api'
 import { prisma } from '@/server/db'
-import { ValidationError } from '@/server/errors'
 import { listDeadLetters } from '@/server/dead-letters/list-dead-letters'
+import { parseDeadLetterQuery } from './query'
 
 export const dynamic = 'force-dynamic'
 
-const Query = z.object({
-  kind: z.enum(['ingest', 'publish']).optional(),
-  status: z.enum(['open', 'replay_requested', 'replayed', 'discarded']).optional(),
-  channel: z.string().max(40).optional(),
-  code: z.string().max(80).optional(),
-  sku: z.string().max(100).optional(),
-  cursor: z.string().max(500).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-})
-
-export const GET = userRoute('dead-letters:view', async ({ req }) => {
-  const parsed = Query.safeParse(Object.fromEntries([...new URL(req.url).searchParams].filter(([, v]) => v !== '')))
-  if (!parsed.success) throw new ValidationError(`Invalid filter: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`, undefined, 'INVALID_FILTER')
-  return json(await listDeadLetters(prisma(), parsed.data))
-})
+export const GET = userRoute('dead-letters:view', async ({ req }) => json(await listDeadLetters(prisma(), parseDeadLetterQuery(req))))

@@ -1,0 +1,21 @@
+import { z } from 'zod'
+import { ValidationError } from '@/server/errors'
+import type { DeadLetterFilter } from '@/server/dead-letters/list-dead-letters'
+
+const Query = z.object({
+  kind: z.enum(['ingest', 'publish']).optional(),
+  status: z.enum(['open', 'replay_requested', 'replayed', 'discarded']).optional(),
+  channel: z.string().max(40).optional(),
+  code: z.string().max(80).optional(),
+  sku: z.string().max(100).optional(),
+  sort: z.enum(['risk', 'recent']).default('risk'),
+  cursor: z.string().max(500).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+})
+
+/** The list's filters from the URL (empty values mean "any"). */
+export function parseDeadLetterQuery(req: Request): DeadLetterFilter {
+  const parsed = Query.safeParse(Object.fromEntries([...new URL(req.url).searchParams].filter(([, v]) => v !== '')))
+  if (!parsed.success) throw new ValidationError(`Invalid filter: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`, undefined, 'INVALID_FILTER')
+  return parsed.data
+}
