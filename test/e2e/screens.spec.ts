@@ -31,3 +31,22 @@ test('every screen renders for the admin, with a screenshot', async ({ page }) =
     await page.screenshot({ path: `test-results/screens/${s.name}.png`, fullPage: true })
   }
 })
+
+test('every list exports its filtered rows as CSV', async ({ page }) => {
+  await signIn(page, 'admin@example.com')
+  const exports: Array<[string, string]> = [
+    ['/api/ui/audit/export?entity=rule_set', 'at,actor,actorKind,action,entity,entityId,before,after,ref'],
+    ['/api/ui/dead-letters/export?status=open', 'id,kind,code,reason,sku,channel,source,status,attempts,riskScore,firstSeenAt,lastSeenAt'],
+    ['/api/ui/findings/export?status=open', 'id,kind,status,sku,channel,location,cause,field,expected,actual,variance,detectedAt,updatedAt,resolvedAt,details'],
+    ['/api/ui/oversells/export?window=30d', 'id,kind,channel,sku,orderId,lineId,orderedUnits,oversoldUnits,revenueAtRiskCents,cause,occurredAt,detectedAt,details'],
+  ]
+  for (const [url, header] of exports) {
+    const res = await page.request.get(url)
+    expect(res.status(), url).toBe(200)
+    expect(res.headers()['content-type']).toContain('text/csv')
+    expect(res.headers()['content-disposition']).toMatch(/attachment; filename="stocktower-.+\.csv"/)
+    expect((await res.text()).split('\n')[0]).toBe(header)
+  }
+  await page.goto('/dead-letters')
+  await expect(page.getByTestId('dead-letters-export')).toHaveAttribute('href', /\/api\/ui\/dead-letters\/export\?status=open/)
+})
