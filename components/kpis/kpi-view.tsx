@@ -65,7 +65,7 @@ export function KpiView({ initial, canOpenDeadLetters }: { initial: Kpis; canOpe
       {error && <ErrorBox error={error} />}
 
       <div className="grid kpis" style={{ marginBottom: 16 }}>
-        <Tile label="Oversell rate" value={pct(o.oversellRate)} testId="kpi-oversell-rate" href={`/findings?tab=oversells&window=${k.window}`} tone={o.oversoldUnits > 0 ? 'bad' : undefined} hint={`${formatCount(o.oversoldUnits)} of ${formatCount(o.orderedUnits)} units ordered`} spark={spark.rate} />
+        <Tile label="Oversell rate" value={pct(o.oversellRate)} testId="kpi-oversell-rate" href={`/findings?tab=oversells&window=${k.window}`} tone={o.oversoldUnits > 0 ? 'bad' : undefined} hint={`${formatCount(o.oversoldUnits)} of ${formatCount(o.orderedUnits)} units ordered · ${formatCount(o.cancelledForStockUnits)} cancelled for stock`} spark={spark.rate} />
         <Tile label="Revenue at risk" value={money(o.revenueAtRiskCents)} testId="kpi-revenue-at-risk" href={`/findings?tab=oversells&window=${k.window}`} tone={o.revenueAtRiskCents > 0 ? 'bad' : undefined} hint={`${formatCount(o.incidents)} incident(s)`} spark={spark.revenue} />
         <Tile label="Lag p95 (all channels)" value={lag(o.lag.p95Seconds)} testId="kpi-lag-p95" href="/channels" hint={`p50 ${lag(o.lag.p50Seconds)} · p99 ${lag(o.lag.p99Seconds)}`} spark={spark.lag} />
         <Tile label="Stale listings" value={formatCount(o.staleListings)} testId="kpi-stale" href="/channels" tone={o.staleListings > 0 ? 'warn' : undefined} hint="waiting longer than their channel's SLO" />
@@ -83,7 +83,7 @@ export function KpiView({ initial, canOpenDeadLetters }: { initial: Kpis; canOpe
             <tr>
               <th>Channel</th><th>Lag SLO (p95)</th><th className="num">p50</th><th className="num">p95</th><th className="num">p99</th>
               <th className="num">Stale</th><th className="num">Drift</th><th className="num">Dead letters</th>
-              <th className="num">Ordered</th><th className="num">Oversold</th><th className="num">Rate</th><th className="num">At risk</th>
+              <th className="num">Ordered</th><th className="num">Oversold</th><th className="num">Rate</th><th className="num">At risk</th><th className="num" title="cancelled order units that could not be filled, of all cancelled units">Cancelled for stock</th>
             </tr>
           </thead>
           <tbody>
@@ -104,6 +104,7 @@ export function KpiView({ initial, canOpenDeadLetters }: { initial: Kpis; canOpe
                 <td className="num" data-testid={`oversold-${c.channel}`}><MaybeLink href={`/findings?tab=oversells&window=${k.window}&channel=${encodeURIComponent(c.channel)}`}>{formatCount(c.oversoldUnits)}</MaybeLink></td>
                 <td className="num" data-testid={`oversell-rate-${c.channel}`}>{pct(c.oversellRate)}</td>
                 <td className="num">{money(c.revenueAtRiskCents)}</td>
+                <td className="num" data-testid={`cancelled-stock-${c.channel}`}>{formatCount(c.cancelledForStockUnits)} <span className="muted">of {formatCount(c.cancelledUnits)}</span></td>
               </tr>
             ))}
           </tbody>

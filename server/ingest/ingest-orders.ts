@@ -329,6 +329,23 @@ async function applyOrders(tx: Db, channel: ChannelInfo, orders: Array<{ index: 
   const add = (label: string, n: number) => { if (n !== 0) units.set(label, (units.get(label) ?? 0) + n) }
   for (const { order } of todo) if (order.status === 'created') add(`channel=${channel.code},measure=ordered`, order.lines.reduce((sum, l) => sum + l.quantity, 0))
   for (const i of incidents) { add(`channel=${channel.code},measure=oversold_${i.kind}`, i.oversold); add(`channel=${channel.code},measure=revenue_at_risk_cents`, i.revenue) }
+  // Cancellations, and those due to stock: a cancelled line that had oversold units (the channel or
+  // we could not fill it) counts up to those units as cancelled for stock.
+  const cancelled = todo.filter(({ order }) => order.status === 'cancelled')
+  if (cancelled.length) {
+    const oversoldLines = await tx.$queryRawUnsafe<Array<{ orderId: string; lineId: string; oversold: number }>>(
+      `SELECT "orderId", "lineId", max("oversoldUnits")::int AS oversold FROM "OversellIncident"
+        WHERE channel = $1 AND "orderId" = ANY($2::text[]) AND "oversoldUnits" > 0 GROUP BY 1, 2`, channel.code, [...new Set(cancelled.map(({ order }) => order.orderId))])
+    const short = new Map(oversoldLines.map((r) => [`${r.orderId}|${r.lineId}`, r.oversold]))
+    for (const { order } of cancelled) {
+      for (const l of order.lines) {
+        add(`channel=${channel.code},measure=cancelled`, l.quantity)
+        const left = short.get(`${order.orderId}|${l.lineId}`) ?? 0
+        const forStock = Math.min(left, l.quantity)
+        if (forStock > 0) { add(`channel=${channel.code},measure=cancelled_stock`, forStock); short.set(`${order.orderId}|${l.lineId}`, left - forStock) }
+      }
+    }
+  }
   await bumpCounters(tx, 'stocktower_order_units_total', units, receivedAt)
   return { accepted: todo.length, duplicates, incidents: incidents.length }
 }

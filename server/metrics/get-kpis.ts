@@ -21,6 +21,9 @@ export interface ChannelKpis {
   oversellRate: number | null
   revenueAtRiskCents: number
   incidents: number
+  /** Units of cancelled order lines, and of those the units the line could not be filled (oversold). */
+  cancelledUnits: number
+  cancelledForStockUnits: number
 }
 
 /** One bucket of the trend: per channel ordered/oversold units, revenue at risk and lag p95. */
@@ -88,6 +91,8 @@ export async function getKpis(db: Db, window: KpiWindow, now = new Date(), opts:
       oversellRate: ordered > 0 ? oversold / ordered : null,
       revenueAtRiskCents: unit(c.code, 'revenue_at_risk_cents'),
       incidents: Number(incidents.find((x) => x.channel === c.code)?.n ?? 0),
+      cancelledUnits: unit(c.code, 'cancelled'),
+      cancelledForStockUnits: unit(c.code, 'cancelled_stock'),
     }
   })
   const series = opts.series ? trend(window, from, now, channels, lagRows, unitRows) : undefined
@@ -107,6 +112,7 @@ export async function getKpis(db: Db, window: KpiWindow, now = new Date(), opts:
       reservations: { open: list.reduce((s, c) => s + c.reservations.open, 0), units: list.reduce((s, c) => s + c.reservations.units, 0), oldestSeconds: Math.max(-1, ...list.map((c) => c.reservations.oldestSeconds ?? -1)) < 0 ? null : Math.max(...list.map((c) => c.reservations.oldestSeconds ?? -1)) },
       orderedUnits: ordered, oversoldUnits: oversold, oversellRate: ordered > 0 ? oversold / ordered : null,
       revenueAtRiskCents: total('revenueAtRiskCents'), incidents: total('incidents'),
+      cancelledUnits: total('cancelledUnits'), cancelledForStockUnits: total('cancelledForStockUnits'),
     },
   }
 }

@@ -15,7 +15,7 @@ export async function renderPrometheus(db: Db): Promise<string> {
   }
   await counter('stocktower_events_total', 'Inventory events recorded, by source and type.')
   await counter('stocktower_publish_attempts_total', 'Publish attempts, by channel and outcome.')
-  await counter('stocktower_order_units_total', 'Channel order units, by channel and measure (ordered, oversold_<kind>, revenue_at_risk_cents).')
+  await counter('stocktower_order_units_total', 'Channel order units, by channel and measure (ordered, oversold_<kind>, revenue_at_risk_cents, cancelled, cancelled_stock).')
 
   out.push('# HELP stocktower_publish_lag_seconds Event received to applied at the channel.', '# TYPE stocktower_publish_lag_seconds histogram')
   const lag = await db.$queryRawUnsafe<Array<{ code: string; count: bigint; sum: bigint; buckets: number[] | null }>>(

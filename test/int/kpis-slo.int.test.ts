@@ -51,6 +51,7 @@ describe('KPIs', () => {
     expect(amazon.revenueAtRiskCents).toBe(2 * price)
     expect(amazon.reservations).toMatchObject({ open: 3, units: 5 })
     expect(k.overall.orderedUnits).toBe(5)
+    expect([amazon.cancelledUnits, amazon.cancelledForStockUnits]).toEqual([0, 0])
     // The same rollups in Prometheus text.
     const prom = await renderPrometheus(db)
     expect(prom).toContain('stocktower_order_units_total{channel="amazon",measure="ordered"} 5')
@@ -59,6 +60,19 @@ describe('KPIs', () => {
     expect(prom).toContain('stocktower_reservations_open_units{channel="amazon"} 5')
     expect(prom).toMatch(/stocktower_stale_listings\{channel="shopify"\} \d+/)
     expect(prom).toMatch(/stocktower_findings_open\{kind="slo_breach"\} \d+/)
+  })
+
+  it('counts cancellations, and as due to stock only the units a line could not be filled', async () => {
+    // K-1 line 1 oversold 2 of 3 (test above); the customer cancels all 3, then K-2 line 1 (filled) is cancelled too.
+    const at = new Date().toISOString()
+    const cancels = [
+      { orderId: 'K-1', status: 'cancelled', occurredAt: at, lines: [{ lineId: '1', sku: 'AMZ-SKU-00001', quantity: 3 }] },
+      { orderId: 'K-2', status: 'cancelled', occurredAt: at, lines: [{ lineId: '1', sku: 'AMZ-SKU-00002', quantity: 1 }] },
+    ]
+    expect((await ingestOrders(db, 'amazon', JSON.stringify({ orders: cancels }))).accepted).toBe(2)
+    const amazon = (await getKpis(db, '1h')).channels.find((c) => c.channel === 'amazon')!
+    expect([amazon.cancelledUnits, amazon.cancelledForStockUnits]).toEqual([4, 2])
+    expect(await renderPrometheus(db)).toContain('stocktower_order_units_total{channel="amazon",measure="cancelled_stock"} 2')
   })
 
   it('computes lag percentiles from the minute rollups', async () => {
