@@ -24,8 +24,9 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
   const items = NAV.filter((n) => can(user.role, n.action)).map(({ href, label }) => ({ href, label }))
   return (
     <div className="shell">
+      <a className="skip" href="#main">Skip to content</a>
       <AppNav items={items} user={{ email: user.email, role: user.role }} />
-      <main className="main"><LiveBanner />{children}</main>
+      <main className="main" id="main" tabIndex={-1}><LiveBanner />{children}</main>
     </div>
   )
 }
