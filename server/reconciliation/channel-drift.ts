@@ -14,6 +14,7 @@ import { transaction } from '../db'
 import type { Connector } from '../channels/connector'
 import type { ChannelRow } from '../publishing/publish-channel'
 import { refill, take } from '../publishing/rate-budget'
+import { verifySlaMs } from '../publishing/verify-channel'
 import { enqueuePublish } from '../queue/enqueue'
 import { emitRealtime, ROOMS } from '../realtime/publisher'
 
@@ -37,11 +38,17 @@ export interface ListingFacts {
   earlierSent: number[]
   /** What the other channels last applied for the same SKU. */
   otherChannelsApplied: number[]
+  /** A newer version was accepted longer ago than the channel's verify SLA and has not applied. */
+  acceptedStale?: boolean
 }
 
 /** Pure: why the channel shows `shown` instead of what we last applied. Null when it matches. */
 export function classifyDrift(shown: number, l: ListingFacts): DriftCause | null {
-  if (l.applied !== null && shown === l.applied) return null
+  if (l.applied !== null && shown === l.applied) {
+    // Still the old number long after the channel accepted a new one: it will never apply.
+    if (l.acceptedStale && l.acceptedVersion > l.appliedVersion && l.published !== null && l.published !== shown && !l.inFlight) return 'accepted_not_applied'
+    return null
+  }
   if (l.inFlight || (l.desiredVersion > l.appliedVersion && l.publishedVersion > l.appliedVersion && shown === l.published)) return 'own_pending'
   if (l.acceptedVersion > l.appliedVersion) return 'accepted_not_applied'
   if (l.earlierSent.includes(shown)) return 'lost_update'
@@ -59,7 +66,7 @@ export interface ReconcileResult { channel: string; checked: number; matched: nu
 interface Row {
   id: string; sku: string; skuId: string; externalSku: string; externalId: string | null
   applied: number | null; published: number | null; desiredVersion: number; publishedVersion: number; acceptedVersion: number; appliedVersion: number
-  inFlight: boolean; earlierSent: number[] | null; others: number[] | null
+  inFlight: boolean; acceptedStale: boolean; earlierSent: number[] | null; others: number[] | null
 }
 
 export async function reconcileChannel(db: PrismaClient, channelId: string, deps: { connectorFor(channel: ChannelRow): Connector; now?: () => Date; batch?: number }): Promise<ReconcileResult> {
@@ -94,11 +101,12 @@ export async function reconcileChannel(db: PrismaClient, channelId: string, deps
     `SELECT cl.id::text AS id, s.code AS sku, cl."skuId"::text AS "skuId", cl."externalSku", cl."externalId",
             cl."appliedQuantity" AS applied, cl."publishedQuantity" AS published, cl."desiredVersion", cl."publishedVersion", cl."acceptedVersion", cl."appliedVersion",
             (cl."inFlightVersion" IS NOT NULL AND cl."leaseUntil" > $4::timestamptz) AS "inFlight",
+            COALESCE(cl."acceptedAt" < $5::timestamptz, false) AS "acceptedStale",
             (SELECT array_agg(DISTINCT pa.quantity) FROM "PublishAttempt" pa WHERE pa."listingId" = cl.id AND pa.version < cl."appliedVersion" AND pa.outcome IN ('applied', 'accepted')) AS "earlierSent",
             (SELECT array_agg(DISTINCT o."appliedQuantity") FROM "ChannelListing" o WHERE o."skuId" = cl."skuId" AND o."channelId" <> cl."channelId" AND o."appliedQuantity" IS NOT NULL) AS others
        FROM "ChannelListing" cl JOIN "Sku" s ON s.id = cl."skuId"
       WHERE cl."channelId" = $1::uuid AND cl.active AND cl."appliedVersion" > 0 AND cl.id > $2::uuid
-      ORDER BY cl.id LIMIT $3`, channelId, from, n, now().toISOString())
+      ORDER BY cl.id LIMIT $3`, channelId, from, n, now().toISOString(), new Date(now().getTime() - verifySlaMs(channel)).toISOString())
   let rows = await select(after, limit)
   if (rows.length < limit) rows = [...rows, ...(await select('00000000-0000-0000-0000-000000000000', limit - rows.length)).filter((r) => !rows.some((x) => x.id === r.id))]
   if (rows.length === 0) return { channel: channel.code, checked: 0, matched: 0, drift: {}, resolved: 0 }
@@ -144,7 +152,7 @@ export async function reconcileChannel(db: PrismaClient, channelId: string, deps
         await tx.$executeRawUnsafe(
           `INSERT INTO "Finding"(id, kind, sku, channel, cause, status, field, expected, actual, variance, details, "dedupeKey", "detectedAt", "updatedAt")
            VALUES (gen_random_uuid(), 'drift', $1, $2, $3, $4, 'quantity', $5::int, $6::int, $6::int - $5::int, $7::jsonb, $8, $9::timestamptz, $9::timestamptz)`,
-          r.sku, channel.code, cause_, heal === 'republish' ? 'healing' : 'open', r.applied ?? 0, shown,
+          r.sku, channel.code, cause_, heal === 'republish' ? 'healing' : 'open', (cause === 'accepted_not_applied' ? r.published : r.applied) ?? 0, shown,
           JSON.stringify({ cause, heal, listingId: r.id, appliedVersion: r.appliedVersion }), `drift:${r.id}`, t.toISOString())
       }
       if (heal === 'republish') {

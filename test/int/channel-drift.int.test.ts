@@ -1,5 +1,7 @@
-// Channel reconciliation against the real simulators over HTTP: a merchant edit is flagged, a
-// lost update is republished and heals, and a matching read-back resolves the finding.
+// Channel reconciliation against the real simulators over HTTP, each drift cause produced the way
+// a marketplace produces it: a merchant edit (flagged), a lost update and an update accepted but
+// never applied (republished until they heal), another channel's number (flagged), and our own
+// update on its way (nothing to do); a matching read-back resolves the finding.
 import crypto from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
@@ -55,6 +57,9 @@ describe('classifyDrift', () => {
     expect(classifyDrift(7, base)).toBe('lost_update')
     expect(classifyDrift(4, base)).toBe('shared_quantity_overwrite')
     expect(classifyDrift(99, base)).toBe('merchant_edit')
+    const acceptedOld = { ...base, desiredVersion: 4, publishedVersion: 4, acceptedVersion: 4, published: 12 }
+    expect(classifyDrift(10, acceptedOld)).toBeNull()
+    expect(classifyDrift(10, { ...acceptedOld, acceptedStale: true })).toBe('accepted_not_applied')
   })
 })
 
@@ -103,4 +108,68 @@ describe('reconcileChannel', () => {
     expect(healed.resolved).toBe(1)
     expect((await db.finding.findUniqueOrThrow({ where: { id: f.id } })).status).toBe('resolved')
   })
+
+  /** A fresh read budget and a slice starting at the first listing, so the next reconcile reads everything. */
+  async function freshRead(channelId: string) {
+    await db.channel.update({ where: { id: channelId }, data: { rateTokens: 1000, rateBurst: 1000 } })
+    await db.systemState.deleteMany({ where: { key: `reconcile-cursor:${channelId}` } })
+  }
+  async function receipt(key: string, sku: string, quantity: number) {
+    await ingestEvents(db, { body: JSON.stringify({ source: 'erp-demo', events: [{ idempotencyKey: key, type: 'receipt', sku, location: 'DC-EAST', quantity, occurredAt: new Date().toISOString() }] }) })
+    for (;;) { const r = await recomputeDirtyAvailability(db, { batchSize: 50 }); if (r.processed === 0) break }
+  }
+
+  it('finds an Amazon update accepted but never applied, republishes it and heals', async () => {
+    const amazon = await db.channel.findUniqueOrThrow({ where: { code: 'amazon' } })
+    const before = await listing('amazon', 'SKU-00004')
+    sims.sims.amazon.configure({ acceptedNeverAppliedRate: 1 })
+    await receipt('drift-anp', 'SKU-00004', 15)
+    expect((await publishChannel(db, amazon.id, deps)).accepted).toBeGreaterThanOrEqual(1)
+    sims.sims.amazon.applyNow()
+    const mid = await listing('amazon', 'SKU-00004')
+    expect(mid.acceptedVersion).toBeGreaterThan(mid.appliedVersion)
+    expect(sims.sims.amazon.quantityOf(mid.externalSku)).toBe(before.appliedQuantity)
+    sims.sims.amazon.configure({ acceptedNeverAppliedRate: 0 })
+    // Within the verify SLA it is still our own update on its way; an hour later it is not.
+    await freshRead(amazon.id)
+    expect((await reconcileChannel(db, amazon.id, { ...deps, batch: 100 })).drift).toEqual({})
+    await freshRead(amazon.id)
+    const later = () => new Date(Date.now() + 3_600_000)
+    const r = await reconcileChannel(db, amazon.id, { ...deps, batch: 100, now: later })
+    expect(r, JSON.stringify(r)).toMatchObject({ drift: { accepted_not_applied: 1 } })
+    const f = await db.finding.findFirstOrThrow({ where: { dedupeKey: `drift:${mid.id}` } })
+    expect(f).toMatchObject({ status: 'healing', expected: mid.desiredQuantity, actual: before.appliedQuantity })
+    await settle()
+    expect((await listing('amazon', 'SKU-00004')).appliedQuantity).toBe(mid.desiredQuantity)
+    await freshRead(amazon.id)
+    expect((await reconcileChannel(db, amazon.id, { ...deps, batch: 100 })).resolved).toBe(1)
+  })
+
+  it('flags Shopify showing another channel\'s number for the SKU as a shared quantity overwrite', async () => {
+    const shopify = await db.channel.findUniqueOrThrow({ where: { code: 'shopify' } })
+    const mine = await listing('shopify', 'SKU-00005')
+    const walmart = await listing('walmart', 'SKU-00005')
+    expect(walmart.appliedQuantity).not.toBe(mine.appliedQuantity)
+    sims.sims.shopify.manualEdit({ sku: mine.externalSku, inventoryItemId: mine.externalId, quantity: walmart.appliedQuantity! })
+    await freshRead(shopify.id)
+    const r = await reconcileChannel(db, shopify.id, { ...deps, batch: 100 })
+    expect(r, JSON.stringify(r)).toMatchObject({ drift: { shared_quantity_overwrite: 1 } })
+    const f = await db.finding.findFirstOrThrow({ where: { dedupeKey: `drift:${mine.id}` } })
+    expect(f.status).toBe('open')
+    expect(f.cause).toMatch(/another channel's number/)
+  })
+
+  it('leaves our own update on its way alone: no finding', async () => {
+    const amazon = await db.channel.findUniqueOrThrow({ where: { code: 'amazon' } })
+    await receipt('drift-own', 'SKU-00006', 9)
+    await publishChannel(db, amazon.id, deps)
+    sims.sims.amazon.applyNow()
+    const l = await listing('amazon', 'SKU-00006')
+    expect(l.appliedVersion).toBeLessThan(l.desiredVersion) // applied at the channel, not verified by us yet
+    await freshRead(amazon.id)
+    const r = await reconcileChannel(db, amazon.id, { ...deps, batch: 100 })
+    expect(r, JSON.stringify(r)).toMatchObject({ drift: { own_pending: 1 } })
+    expect(await db.finding.count({ where: { dedupeKey: `drift:${l.id}` } })).toBe(0)
+  })
 })
+
