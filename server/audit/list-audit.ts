@@ -2,9 +2,7 @@
 // "rules." for every rule change), entity and time; keyset-paged; and the same filter as CSV for
 // export (streamed in pages so a large export never holds the whole log in memory).
 import type { Db } from '../db'
-import { csvField, pagedCsv } from '../paging/csv'
-
-export { csvField }
+import { pagedCsv } from '../paging/csv'
 import { decodeCursor, encodeCursor } from '../paging/cursor'
 
 export interface AuditFilter { actor?: string; action?: string; entity?: string; entityId?: string; from?: Date; to?: Date }
