@@ -2,7 +2,9 @@
 // neutralised against CSV injection) and one pager that walks a keyset-paged list to the end.
 
 export function csvField(v: unknown): string {
-  const s = v === null || v === undefined ? '' : typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v)
+  // Numbers are data, not text a person typed: a negative variance stays a number.
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v)
+  const s = v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v)
   const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe
 }

@@ -10,6 +10,7 @@ describe('csvField', () => {
     expect(csvField('two\nlines')).toBe('"two\nlines"')
     expect(csvField(null)).toBe('')
     expect(csvField(42)).toBe('42')
+    expect(csvField(-7)).toBe('-7')
     expect(csvField({ a: 1 })).toBe('"{""a"":1}"')
   })
   it('neutralises cells a spreadsheet would run as a formula', () => {
