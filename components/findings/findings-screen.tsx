@@ -23,7 +23,7 @@ const money = (cents: number) => (cents / 100).toLocaleString('en-US', { style: 
 export function FindingsScreen({ canAct, channels }: { canAct: boolean; channels: string[] }) {
   const router = useRouter()
   const params = useSearchParams()
-  const tab = params.get('tab') === 'oversells' ? 'oversells' : 'findings'
+  const tab = params.get('tab') === 'oversells' ? 'oversells' : params.get('tab') === 'snapshots' ? 'snapshots' : 'findings'
   const setParam = (name: string, value: string) => {
     const next = new URLSearchParams(params.toString())
     if (value) next.set(name, value); else next.delete(name)
@@ -41,8 +41,9 @@ export function FindingsScreen({ canAct, channels }: { canAct: boolean; channels
       <div className="toolbar" role="tablist">
         <button role="tab" aria-selected={tab === 'findings'} className={tab === 'findings' ? 'primary' : ''} onClick={() => setParam('tab', '')}>Findings</button>
         <button role="tab" aria-selected={tab === 'oversells'} className={tab === 'oversells' ? 'primary' : ''} onClick={() => setParam('tab', 'oversells')}>Oversells</button>
+        <button role="tab" aria-selected={tab === 'snapshots'} className={tab === 'snapshots' ? 'primary' : ''} onClick={() => setParam('tab', 'snapshots')}>ERP snapshots</button>
       </div>
-      {tab === 'findings' ? <FindingsTab canAct={canAct} channels={channels} setParam={setParam} /> : <OversellsTab channels={channels} setParam={setParam} />}
+      {tab === 'findings' ? <FindingsTab canAct={canAct} channels={channels} setParam={setParam} /> : tab === 'oversells' ? <OversellsTab channels={channels} setParam={setParam} /> : <SnapshotsTab />}
     </div>
   )
 }
@@ -175,6 +176,57 @@ function OversellsTab({ channels, setParam }: { channels: string[]; setParam: (k
       <div className="pager">
         <button disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>Previous</button>
         <button disabled={!list.data?.nextCursor} onClick={() => list.data?.nextCursor && setCursors([...cursors, list.data.nextCursor])}>Next</button>
+      </div>
+    </div>
+  )
+}
+
+interface SnapshotRow { snapshotId: string; status: string; mode: string; format: string; source: string; rows: number; processedRows: number; rejectedRows: number; findingsCount: number; corrected: number; asOf: string | null; autoCorrectUnits: number; error: string | null; startedAt: string; completedAt: string | null; fileName: string | null }
+
+/** ERP snapshots and their reconciliation: progress while running (polled), then what they found. */
+function SnapshotsTab() {
+  const [cursors, setCursors] = useState<string[]>([])
+  const cursor = cursors[cursors.length - 1] ?? ''
+  const list = useQuery({
+    queryKey: ['snapshots', cursor],
+    queryFn: () => fetchJson<Page<SnapshotRow>>(`/api/ui/snapshots${cursor ? `?cursor=${cursor}` : ''}`),
+    refetchInterval: (q) => (q.state.data?.items.some((x) => x.status === 'running') ? 2_000 : false),
+  })
+  return (
+    <div className="panel">
+      <div className="muted" style={{ marginBottom: 8 }}>Counts from the system of record (<code>POST /api/v1/snapshots</code> or a file in the inbox), compared with our positions as of the snapshot time. Variances become findings; small ones are corrected through the ledger by policy.</div>
+      {list.isPending ? <div className="muted" role="status">Loading snapshots…</div>
+        : list.isError ? <ErrorBox error={list.error} />
+        : list.data.items.length === 0 ? <EmptyState title="No snapshots yet">Post one to /api/v1/snapshots or drop a file in the inbox; its progress and variances show here.</EmptyState>
+        : (
+          <table className="data" data-testid="snapshots">
+            <thead><tr><th scope="col">Started</th><th scope="col">Source</th><th scope="col">Kind</th><th scope="col">Progress</th><th scope="col" className="num">Variances</th><th scope="col" className="num">Corrected</th><th scope="col" className="num">Rejected rows</th><th scope="col">As of</th><th scope="col">Status</th></tr></thead>
+            <tbody>
+              {list.data.items.map((x) => {
+                const pct = x.rows > 0 ? Math.min(100, Math.round((x.processedRows / x.rows) * 100)) : x.status === 'completed' ? 100 : 0
+                return (
+                  <tr key={x.snapshotId}>
+                    <td><Ago iso={x.startedAt} /></td>
+                    <td>{x.source}{x.fileName ? <span className="muted"> · {x.fileName}</span> : null}</td>
+                    <td>{x.mode} · {x.format}</td>
+                    <td style={{ minWidth: 180 }}>
+                      <progress max={100} value={pct} aria-label={`Snapshot ${x.snapshotId} progress`} style={{ width: 100, verticalAlign: 'middle' }} />{' '}
+                      <span className="muted">{formatCount(x.processedRows)} / {formatCount(x.rows)} rows</span>
+                    </td>
+                    <td className="num">{x.findingsCount > 0 ? <a href="/findings?kind=variance">{formatCount(x.findingsCount)}</a> : '0'}</td>
+                    <td className="num">{formatCount(x.corrected)}{x.autoCorrectUnits > 0 ? <span className="muted"> (≤{x.autoCorrectUnits} auto)</span> : null}</td>
+                    <td className="num">{formatCount(x.rejectedRows)}</td>
+                    <td className="muted">{x.asOf ? <Ago iso={x.asOf} /> : '—'}</td>
+                    <td><span className={`chip ${x.status === 'completed' ? 'ok' : x.status === 'failed' ? 'bad' : 'warn'}`} title={x.error ?? undefined}>{x.status}</span></td>
+                  </tr>
+                )
+              })}
+            </tbody>
+          </table>
+        )}
+      <div className="toolbar" style={{ justifyContent: 'flex-end', marginTop: 8 }}>
+        <button disabled={cursors.length === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>Previous</button>
+        <button disabled={!list.data?.nextCursor} onClick={() => list.data?.nextCursor && setCursors((c) => [...c, list.data!.nextCursor!])}>Next</button>
       </div>
     </div>
   )

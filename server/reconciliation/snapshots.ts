@@ -16,6 +16,7 @@ import { resolveCatalog } from '../ingest/resolve-catalog'
 import { recordIngestDeadLetters } from '../ingest/dead-letters.repository'
 import { emitRealtime, ROOMS } from '../realtime/publisher'
 import { applySnapshotCorrections } from './apply-corrections'
+import { decodeCursor, encodeCursor } from '../paging/cursor'
 
 export const PROCESS_SNAPSHOT_TASK = 'process-snapshot'
 export type SnapshotMode = 'full' | 'partial'
@@ -262,4 +263,28 @@ export async function snapshotForMessage(db: Db, input: { source: string; mode: 
   if (existing) return existing.id
   const s = await db.snapshot.create({ data: { source: input.source, mode: input.mode, format: input.format, messageId: input.messageId, fileName: input.fileName, asOf: input.asOf, autoCorrectUnits: input.autoCorrectUnits ?? 0 }, select: { id: true } })
   return s.id
+}
+
+export type SnapshotSummary = Omit<SnapshotView, 'findings' | 'nextCursor'> & { fileName: string | null }
+
+/** Recent snapshots, newest first (keyset on start time), with their progress: the reconciliation list. */
+export async function listSnapshots(db: Db, page: { cursor?: string | null; limit: number; source?: string }): Promise<{ items: SnapshotSummary[]; nextCursor: string | null }> {
+  const cursor = decodeCursor(page.cursor)
+  const rows = await db.snapshot.findMany({
+    where: {
+      ...(page.source ? { source: page.source } : {}),
+      ...(cursor ? { OR: [{ startedAt: { lt: new Date(cursor.at) } }, { startedAt: new Date(cursor.at), id: { lt: cursor.id } }] } : {}),
+    },
+    orderBy: [{ startedAt: 'desc' }, { id: 'desc' }], take: page.limit + 1,
+  })
+  const items = rows.slice(0, page.limit)
+  const last = items[items.length - 1]
+  return {
+    items: items.map((s) => ({
+      snapshotId: s.id, status: s.status, mode: s.mode, format: s.format, source: s.source, rows: s.rows, processedRows: s.processedRows, rejectedRows: s.rejectedRows,
+      findingsCount: s.findings, corrected: s.corrected, asOf: s.asOf?.toISOString() ?? null, autoCorrectUnits: s.autoCorrectUnits, error: s.error,
+      startedAt: s.startedAt.toISOString(), completedAt: s.completedAt?.toISOString() ?? null, fileName: s.fileName,
+    })),
+    nextCursor: rows.length > page.limit && last ? encodeCursor({ at: last.startedAt.toISOString(), id: last.id }) : null,
+  }
 }

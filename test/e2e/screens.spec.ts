@@ -12,6 +12,7 @@ const SCREENS: Array<{ name: string; path: string; heading: RegExp; ready?: stri
   { name: 'channel-amazon', path: '/channels/amazon', heading: /Amazon/, ready: 'ops-in-sync' },
   { name: 'findings', path: '/findings', heading: /Drift and oversells/ },
   { name: 'oversells', path: '/findings?tab=oversells', heading: /Drift and oversells/ },
+  { name: 'snapshots', path: '/findings?tab=snapshots', heading: /Drift and oversells/ },
   { name: 'dead-letters', path: '/dead-letters', heading: /Dead letters/ },
   { name: 'rules', path: '/rules', heading: /^Rules$/ },
   { name: 'holdbacks', path: '/holdbacks', heading: /Holdbacks/ },

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
 import { createTestDatabase, type TestDatabase } from './helpers/test-db'
 import { seedDemo } from '../../server/demo/seed-demo'
-import { getSnapshot, processSnapshot, receiveSnapshot, snapshotFormat, snapshotMode } from '../../server/reconciliation/snapshots'
+import { getSnapshot, listSnapshots, processSnapshot, receiveSnapshot, snapshotFormat, snapshotMode } from '../../server/reconciliation/snapshots'
 import { ingestEvents } from '../../server/ingest/ingest-events'
 import { applySnapshotCorrections } from '../../server/reconciliation/apply-corrections'
 
@@ -145,4 +145,23 @@ describe('snapshots', () => {
     expect(again.skipped).toEqual([{ findingId: findings[1].id, reason: 'already resolved' }])
     expect(await db.ledgerEvent.count({ where: { source: 'reconciliation', reference: `snapshot ${snapshotId}` } })).toBe(2)
   })
+
+  it('lists every snapshot newest first with its progress, a page at a time', async () => {
+    const total = await db.snapshot.count()
+    expect(total).toBeGreaterThanOrEqual(5)
+    const seen: string[] = []
+    let cursor: string | null = null
+    for (;;) {
+      const page = await listSnapshots(db, { cursor, limit: 2 })
+      seen.push(...page.items.map((x) => x.snapshotId))
+      for (const x of page.items) if (x.status === 'completed') expect(x.processedRows).toBe(x.rows)
+      if (!page.nextCursor) break
+      cursor = page.nextCursor
+    }
+    expect(new Set(seen).size).toBe(total)
+    const newest = await db.snapshot.findFirstOrThrow({ orderBy: [{ startedAt: 'desc' }, { id: 'desc' }] })
+    const first = (await listSnapshots(db, { limit: 1 })).items[0]
+    expect(first).toMatchObject({ snapshotId: newest.id, status: newest.status, processedRows: newest.processedRows, findingsCount: newest.findings })
+  })
 })
+
