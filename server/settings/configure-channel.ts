@@ -6,6 +6,7 @@
 // last changed (from the audit row written here, which names the fields, never the values).
 import type { PrismaClient, Prisma } from '@prisma/client'
 import { z } from 'zod'
+import { parseInput } from './parse-input'
 import { transaction } from '../db'
 import { NotFoundError, ValidationError } from '../errors'
 import { recordAudit, type Actor } from '../audit/record-audit'
@@ -38,7 +39,7 @@ const CommonSettingsSchema = z.object({
 })
 
 /** A key that names a secret belongs in credentials, where it is encrypted: refuse it in settings. */
-const SECRET_KEY = /(secret|token|password|passwd|api[-_]?key|private[-_]?key|credential)/i
+export const SECRET_KEY = /(secret|token|password|passwd|api[-_]?key|private[-_]?key|credential)/i
 
 const settingValue = z.union([z.string().max(2000), z.number(), z.boolean(), z.null()])
 
@@ -100,7 +101,7 @@ export interface ChannelChangeResult { code: string; changed: string[] }
  * transaction, so the listings waiting while it was in shadow mode or paused go out.
  */
 export async function updateChannel(db: PrismaClient, actor: Actor, raw: unknown, ref: string | null = null): Promise<ChannelChangeResult> {
-  const input = UpdateChannelInputSchema.parse(raw)
+  const input = parseInput(UpdateChannelInputSchema, raw)
   return transaction(db, async (tx) => {
     const current = await loadChannel(tx, input.code)
     const settings = validateChannelSettings(current.kind, input.baseUrl, input.settings)
@@ -128,7 +129,7 @@ export async function updateChannel(db: PrismaClient, actor: Actor, raw: unknown
  * secrets). The audit row names the fields only.
  */
 export async function setChannelCredentials(db: PrismaClient, actor: Actor, raw: unknown, ref: string | null = null): Promise<{ code: string; fields: string[]; changedAt: string }> {
-  const input = SetChannelCredentialsInputSchema.parse(raw)
+  const input = parseInput(SetChannelCredentialsInputSchema, raw)
   return transaction(db, async (tx) => {
     const current = await loadChannel(tx, input.code)
     const schema = Object.hasOwn(KIND_SCHEMAS, current.kind) ? KIND_SCHEMAS[current.kind].credentials : undefined

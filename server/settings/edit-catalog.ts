@@ -3,6 +3,7 @@
 // apply, audit rows (`catalog.<entity>.create|update`) and recompute as API clients do.
 import type { PrismaClient } from '@prisma/client'
 import { z } from 'zod'
+import { parseInput } from './parse-input'
 import { ValidationError } from '../errors'
 import type { Actor } from '../audit/record-audit'
 import type { CatalogEntityName, CatalogReport } from '../catalog/catalog-plan'
@@ -23,7 +24,7 @@ export const EditSkuInputSchema = z.object({
 })
 
 export async function editSku(db: PrismaClient, actor: Actor, raw: unknown, ref: string | null = null): Promise<CatalogReport> {
-  const input = EditSkuInputSchema.parse(raw)
+  const input = parseInput(EditSkuInputSchema, raw)
   if (!(await db.sku.findUnique({ where: { code: input.code }, select: { id: true } }))) throw new ValidationError(`There is no SKU ${input.code}.`, undefined, 'UNKNOWN_SKU')
   try {
     return await upsertCatalog(db, skuEntity, actor, [{ raw: { code: input.code, name: input.name, active: input.active } }], { ref })
@@ -46,7 +47,7 @@ export const ImportCatalogInputSchema = z.object({
  * `applied: false` and the rows to fix, instead of an error, so the screen can show them.
  */
 export async function importCatalogFromScreen(db: PrismaClient, actor: Actor, raw: unknown, ref: string | null = null): Promise<CatalogReport> {
-  const input = ImportCatalogInputSchema.parse(raw)
+  const input = parseInput(ImportCatalogInputSchema, raw)
   try {
     return await importCatalogCsv(db, CATALOG_ENTITIES[input.entity], actor, [input.csv], { dryRun: input.dryRun, ref })
   } catch (e) {

@@ -1,7 +1,7 @@
 // What the channel settings screen shows. Never the credentials: only whether they are set and
 // when they last changed (the latest `channel.credentials.set` audit row).
 import type { Db } from '../db'
-import { credentialFieldsFor } from './configure-channel'
+import { SECRET_KEY, credentialFieldsFor } from './configure-channel'
 
 export interface ChannelSettingsView {
   code: string
@@ -34,7 +34,10 @@ export async function listChannelSettings(db: Db): Promise<{ items: ChannelSetti
   const lastChange = new Map(changes.map((c) => [c.entityId, c]))
   return {
     items: channels.map((c) => {
-      const { baseUrl, ...settings } = (c.settings ?? {}) as Record<string, unknown>
+      const { baseUrl, ...stored } = (c.settings ?? {}) as Record<string, unknown>
+      // Settings written before validation existed (a script, the database) may hold a secret under
+      // a telling name: never send it to a browser. Saving the form then asks to move it to credentials.
+      const settings = Object.fromEntries(Object.entries(stored).map(([k, v]) => [k, SECRET_KEY.test(k) ? '(hidden: move to credentials)' : v]))
       const change = lastChange.get(c.id)
       return {
         code: c.code, name: c.name, kind: c.kind, mode: c.mode, status: c.status,

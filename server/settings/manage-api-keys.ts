@@ -3,6 +3,7 @@
 // Revoking is immediate: authenticateApiKey refuses a key with revokedAt.
 import type { PrismaClient } from '@prisma/client'
 import { z } from 'zod'
+import { parseInput } from './parse-input'
 import { transaction } from '../db'
 import { ConflictError, NotFoundError, ValidationError } from '../errors'
 import { recordAudit, type Actor } from '../audit/record-audit'
@@ -25,7 +26,7 @@ export type CreateApiKeyInput = z.infer<typeof CreateApiKeyInputSchema>
 export interface CreatedApiKey { id: string; name: string; prefix: string; scopes: string[]; boundSource: string | null; /** Shown once; never stored. */ key: string }
 
 export async function createApiKeyForAdmin(db: PrismaClient, actor: Actor, raw: unknown, ref: string | null = null): Promise<CreatedApiKey> {
-  const input = CreateApiKeyInputSchema.parse(raw)
+  const input = parseInput(CreateApiKeyInputSchema, raw)
   const scopes = [...new Set(input.scopes)].sort()
   const channelCodes = scopes.map((s) => CHANNEL_SCOPE.exec(s)?.[1]).filter((c): c is string => !!c && c !== '*')
   return transaction(db, async (tx) => {
@@ -47,7 +48,7 @@ export async function createApiKeyForAdmin(db: PrismaClient, actor: Actor, raw: 
 export const RevokeApiKeyInputSchema = z.object({ id: z.string().uuid() })
 
 export async function revokeApiKey(db: PrismaClient, actor: Actor, raw: unknown, ref: string | null = null): Promise<{ id: string; revokedAt: string }> {
-  const { id } = RevokeApiKeyInputSchema.parse(raw)
+  const { id } = parseInput(RevokeApiKeyInputSchema, raw)
   return transaction(db, async (tx) => {
     const key = await tx.apiKey.findUnique({ where: { id } })
     if (!key) throw new NotFoundError('There is no such API key.', 'UNKNOWN_API_KEY')

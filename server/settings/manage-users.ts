@@ -7,6 +7,7 @@
 import crypto from 'node:crypto'
 import type { PrismaClient, Prisma } from '@prisma/client'
 import { z } from 'zod'
+import { parseInput } from './parse-input'
 import { transaction } from '../db'
 import { AppError, ConflictError, NotFoundError } from '../errors'
 import { recordAudit, type Actor } from '../audit/record-audit'
@@ -42,7 +43,7 @@ async function otherActiveAdmins(tx: Prisma.TransactionClient, userId: string): 
 }
 
 export async function inviteUser(db: PrismaClient, actor: Actor, raw: unknown, ref: string | null = null): Promise<InvitedUser> {
-  const input = InviteUserInputSchema.parse(raw)
+  const input = parseInput(InviteUserInputSchema, raw)
   const password = temporaryPassword()
   const passwordHash = await hashPassword(password)
   return transaction(db, async (tx) => {
@@ -55,7 +56,7 @@ export async function inviteUser(db: PrismaClient, actor: Actor, raw: unknown, r
 }
 
 export async function changeUserRole(db: PrismaClient, actor: Actor, raw: unknown, ref: string | null = null): Promise<{ id: string; role: string }> {
-  const input = ChangeRoleInputSchema.parse(raw)
+  const input = parseInput(ChangeRoleInputSchema, raw)
   return transaction(db, async (tx) => {
     await lockAdmins(tx)
     const user = await tx.user.findUnique({ where: { id: input.id } })
@@ -72,7 +73,7 @@ export async function changeUserRole(db: PrismaClient, actor: Actor, raw: unknow
 }
 
 export async function setUserActive(db: PrismaClient, actor: Actor, raw: unknown, ref: string | null = null): Promise<{ id: string; active: boolean }> {
-  const input = SetUserActiveInputSchema.parse(raw)
+  const input = parseInput(SetUserActiveInputSchema, raw)
   return transaction(db, async (tx) => {
     await lockAdmins(tx)
     const user = await tx.user.findUnique({ where: { id: input.id } })

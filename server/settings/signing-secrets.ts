@@ -6,6 +6,7 @@
 import crypto from 'node:crypto'
 import type { PrismaClient } from '@prisma/client'
 import { z } from 'zod'
+import { parseInput } from './parse-input'
 import { transaction } from '../db'
 import { ConflictError, NotFoundError } from '../errors'
 import { recordAudit, type Actor } from '../audit/record-audit'
@@ -34,7 +35,7 @@ export const CreateSourceInputSchema = z.object({
 export interface IssuedSecret { code: string; /** Shown once; stored only encrypted. */ secret: string; previousValidUntil: string | null }
 
 export async function createSource(db: PrismaClient, actor: Actor, raw: unknown, ref: string | null = null): Promise<IssuedSecret> {
-  const input = CreateSourceInputSchema.parse(raw)
+  const input = parseInput(CreateSourceInputSchema, raw)
   return transaction(db, async (tx) => {
     if (await tx.source.findUnique({ where: { code: input.code } })) throw new ConflictError(`A source "${input.code}" exists already; rotate its secret instead.`, 'SOURCE_EXISTS')
     const secret = generateSigningSecret()
@@ -51,7 +52,7 @@ export const RotateSigningSecretInputSchema = z.object({
 })
 
 export async function rotateSigningSecret(db: PrismaClient, actor: Actor, raw: unknown, ref: string | null = null, now = new Date()): Promise<IssuedSecret> {
-  const input = RotateSigningSecretInputSchema.parse(raw)
+  const input = parseInput(RotateSigningSecretInputSchema, raw)
   return transaction(db, async (tx) => {
     // Row lock: two rotations at once would otherwise both keep the same "previous" secret.
     const [source] = await tx.$queryRawUnsafe<Array<{ code: string; signingSecretEnc: string | null }>>(
