@@ -164,12 +164,12 @@ function SkuPanel({ code, onClose }: { code: string; onClose: () => void }) {
           <form onSubmit={(e) => { e.preventDefault(); if (sku.data.active && !form.active) setConfirm(true); else save() }}>
             <div className="form-grid">
               <label>Name<input type="text" value={form.name} onChange={(e) => setDraft({ ...form, name: e.target.value })} required maxLength={300} /></label>
-              <label className="checks" style={{ alignSelf: 'center' }}><input type="checkbox" checked={form.active} onChange={(e) => setDraft({ ...form, active: e.target.checked })} /> active</label>
+              <label className="inline-check"><input type="checkbox" checked={form.active} onChange={(e) => setDraft({ ...form, active: e.target.checked })} /> active</label>
               <div className="muted">{sku.data.category} · base unit {sku.data.baseUom}</div>
             </div>
             {confirm ? (
               <ConfirmBar title={`Deactivate ${code}?`} confirmLabel="Deactivate" pending={action.pending} onConfirm={save} onCancel={() => setConfirm(false)}>
-                Its listings get recomputed; events for it still arrive and are recorded.
+                Events and orders for it are then refused as an unknown SKU (kept as dead letters you can replay after reactivating it), and it leaves the SKU explorer.
               </ConfirmBar>
             ) : (
               <div className="toolbar" style={{ marginTop: 10 }}>
@@ -266,6 +266,15 @@ function CsvImport({ defaultEntity }: { defaultEntity: Entity }) {
   )
 }
 
+/** An update lists from → to; a create lists only the values given (defaults would be noise). */
+function describeChanges(action: string, changes: Record<string, { from: unknown; to: unknown }>): string {
+  const entries = Object.entries(changes)
+  if (action === 'create') {
+    return entries.filter(([f, c]) => f !== 'isKit' && c.to !== null && c.to !== '' && !(Array.isArray(c.to) && c.to.length === 0)).map(([f, c]) => `${f} ${JSON.stringify(c.to)}`).join(', ')
+  }
+  return entries.map(([f, c]) => `${f}: ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`).join('; ')
+}
+
 function ImportReport({ report }: { report: CatalogReport }) {
   const c = report.changes
   // Errors first: they are what to act on, and a long file would push them off the first page.
@@ -285,7 +294,7 @@ function ImportReport({ report }: { report: CatalogReport }) {
               <td className="mono">{i.key}</td>
               <td><span className={`chip ${i.action === 'error' ? 'bad' : i.action === 'create' ? 'ok' : i.action === 'update' ? 'warn' : ''}`}>{i.action}</span></td>
               <td>{i.action === 'error' ? <span style={{ color: 'var(--bad)' }}>{i.error}</span>
-                : i.changes ? <span className="muted">{Object.entries(i.changes).map(([f, ch]) => `${f}: ${JSON.stringify(ch.from)} → ${JSON.stringify(ch.to)}`).join('; ')}</span> : ''}</td>
+                : i.changes ? <span className="muted">{describeChanges(i.action, i.changes)}</span> : ''}</td>
             </tr>
           ))}
         </tbody>
