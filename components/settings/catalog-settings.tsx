@@ -169,7 +169,7 @@ function SkuPanel({ code, onClose }: { code: string; onClose: () => void }) {
             </div>
             {confirm ? (
               <ConfirmBar title={`Deactivate ${code}?`} confirmLabel="Deactivate" pending={action.pending} onConfirm={save} onCancel={() => setConfirm(false)}>
-                Events and orders for it are then refused as an unknown SKU (kept as dead letters you can replay after reactivating it), and it leaves the SKU explorer.
+                Inventory events for it are then refused as an unknown SKU (kept as dead letters you can replay after reactivating it) and it leaves the SKU explorer; channel orders for it are still taken.
               </ConfirmBar>
             ) : (
               <div className="toolbar" style={{ marginTop: 10 }}>
