@@ -3,10 +3,12 @@ import { requirePageUser } from '@/app/_lib/auth'
 import { can, type Action } from '@/server/auth/permissions'
 import { AppNav, type NavItem } from '@/components/nav/app-nav'
 import { LiveBanner } from '@/components/realtime/live-banner'
+import { SETTINGS_SECTIONS } from '@/components/settings/sections'
 
 export const dynamic = 'force-dynamic'
 
-const NAV: Array<NavItem & { action: Action }> = [
+/** Each screen and the permission that opens it (any of several for Settings, which has sections). */
+const NAV: Array<NavItem & { action: Action | Action[] }> = [
   { href: '/', label: 'Dashboard', action: 'dashboard:view' },
   { href: '/skus', label: 'SKUs', action: 'inventory:view' },
   { href: '/kpis', label: 'KPIs', action: 'kpis:view' },
@@ -16,12 +18,13 @@ const NAV: Array<NavItem & { action: Action }> = [
   { href: '/rules', label: 'Rules', action: 'rules:view' },
   { href: '/holdbacks', label: 'Holdbacks', action: 'rules:view' },
   { href: '/audit', label: 'Audit', action: 'audit:view' },
+  { href: '/settings', label: 'Settings', action: SETTINGS_SECTIONS.map((x) => x.action) },
 ]
 
 /** Every page below requires sign-in; the nav shows only what the role may open. */
 export default async function AppLayout({ children }: { children: ReactNode }) {
   const user = await requirePageUser()
-  const items = NAV.filter((n) => can(user.role, n.action)).map(({ href, label }) => ({ href, label }))
+  const items = NAV.filter((n) => (Array.isArray(n.action) ? n.action : [n.action]).some((a) => can(user.role, a))).map(({ href, label }) => ({ href, label }))
   return (
     <div className="shell">
       <a className="skip" href="#main">Skip to content</a>

@@ -1,0 +1,41 @@
+'use server'
+// Settings mutations (admin area), each through the one action chain (app/_lib/action.ts): zod
+// parse, the permission for this action, one server/settings call, `{ data } | { error }`.
+import { defineAction } from '@/app/_lib/action'
+import type { SessionUser } from '@/app/_lib/auth'
+import { prisma } from '@/server/db'
+import type { Actor } from '@/server/audit/record-audit'
+import { SetChannelCredentialsInputSchema, UpdateChannelInputSchema, setChannelCredentials, updateChannel } from '@/server/settings/configure-channel'
+import { CreateApiKeyInputSchema, RevokeApiKeyInputSchema, createApiKeyForAdmin, revokeApiKey } from '@/server/settings/manage-api-keys'
+import { CreateSourceInputSchema, RotateSigningSecretInputSchema, createSource, rotateSigningSecret } from '@/server/settings/signing-secrets'
+import { ChangeRoleInputSchema, InviteUserInputSchema, SetUserActiveInputSchema, changeUserRole, inviteUser, setUserActive } from '@/server/settings/manage-users'
+import { EditSkuInputSchema, ImportCatalogInputSchema, editSku, importCatalogFromScreen } from '@/server/settings/edit-catalog'
+
+const actor = (u: SessionUser): Actor => ({ kind: 'user', id: u.id, label: u.email })
+
+const saveChannel = defineAction({ action: 'channels:configure', input: UpdateChannelInputSchema, run: (i, u) => updateChannel(prisma(), actor(u), i) })
+const saveCredentials = defineAction({ action: 'channels:configure', input: SetChannelCredentialsInputSchema, run: (i, u) => setChannelCredentials(prisma(), actor(u), i) })
+
+const createKey = defineAction({ action: 'api-keys:manage', input: CreateApiKeyInputSchema, run: (i, u) => createApiKeyForAdmin(prisma(), actor(u), i) })
+const revokeKey = defineAction({ action: 'api-keys:manage', input: RevokeApiKeyInputSchema, run: (i, u) => revokeApiKey(prisma(), actor(u), i) })
+const addSource = defineAction({ action: 'api-keys:manage', input: CreateSourceInputSchema, run: (i, u) => createSource(prisma(), actor(u), i) })
+const rotateSecret = defineAction({ action: 'api-keys:manage', input: RotateSigningSecretInputSchema, run: (i, u) => rotateSigningSecret(prisma(), actor(u), i) })
+
+const invite = defineAction({ action: 'users:manage', input: InviteUserInputSchema, run: (i, u) => inviteUser(prisma(), actor(u), i) })
+const changeRole = defineAction({ action: 'users:manage', input: ChangeRoleInputSchema, run: (i, u) => changeUserRole(prisma(), actor(u), i) })
+const setActive = defineAction({ action: 'users:manage', input: SetUserActiveInputSchema, run: (i, u) => setUserActive(prisma(), actor(u), i) })
+
+const saveSku = defineAction({ action: 'catalog:edit', input: EditSkuInputSchema, run: (i, u) => editSku(prisma(), actor(u), i) })
+const importCsv = defineAction({ action: 'catalog:edit', input: ImportCatalogInputSchema, run: (i, u) => importCatalogFromScreen(prisma(), actor(u), i) })
+
+export async function updateChannelAction(input: unknown) { return saveChannel(input) }
+export async function setChannelCredentialsAction(input: unknown) { return saveCredentials(input) }
+export async function createApiKeyAction(input: unknown) { return createKey(input) }
+export async function revokeApiKeyAction(input: unknown) { return revokeKey(input) }
+export async function createSourceAction(input: unknown) { return addSource(input) }
+export async function rotateSigningSecretAction(input: unknown) { return rotateSecret(input) }
+export async function inviteUserAction(input: unknown) { return invite(input) }
+export async function changeUserRoleAction(input: unknown) { return changeRole(input) }
+export async function setUserActiveAction(input: unknown) { return setActive(input) }
+export async function editSkuAction(input: unknown) { return saveSku(input) }
+export async function importCatalogAction(input: unknown) { return importCsv(input) }

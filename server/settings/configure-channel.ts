@@ -1,0 +1,150 @@
+// Channel configuration for admins: mode (shadow/live), status, rate budget, base URL and the
+// connector's non-secret settings, and its credentials. Settings are validated against the
+// connector's own schema (the one it parses at construction), so a setting the connector would
+// refuse is refused here, with the field named. Credentials are encrypted at rest and never read
+// back: the read model (list-channel-settings.ts) says only whether they are set and when they
+// last changed (from the audit row written here, which names the fields, never the values).
+import type { PrismaClient, Prisma } from '@prisma/client'
+import { z } from 'zod'
+import { parseInput } from './parse-input'
+import { transaction } from '../db'
+import { NotFoundError, ValidationError } from '../errors'
+import { recordAudit, type Actor } from '../audit/record-audit'
+import { encryptCredentials } from '../channels/credentials'
+import { enqueuePublish } from '../queue/enqueue'
+import { amazonCredentialsSchema, amazonSettingsSchema } from '../channels/amazon/amazon.schema'
+import { b2bCredentialsSchema, b2bSettingsSchema } from '../channels/b2b/b2b.schema'
+import { shopifyCredentialsSchema, shopifySettingsSchema } from '../channels/shopify/shopify.schema'
+import { walmartCredentialsSchema, walmartSettingsSchema } from '../channels/walmart/walmart.schema'
+
+/** The connector schemas by channel kind; a kind without a connector accepts any flat settings. */
+const KIND_SCHEMAS: Record<string, { settings: z.ZodObject; credentials: z.ZodObject }> = {
+  shopify: { settings: shopifySettingsSchema, credentials: shopifyCredentialsSchema },
+  amazon: { settings: amazonSettingsSchema, credentials: amazonCredentialsSchema },
+  walmart: { settings: walmartSettingsSchema, credentials: walmartCredentialsSchema },
+  b2b: { settings: b2bSettingsSchema, credentials: b2bCredentialsSchema },
+}
+
+/** The credential fields a connector needs (the form shows one password input per field). */
+export function credentialFieldsFor(kind: string): string[] {
+  const s = Object.hasOwn(KIND_SCHEMAS, kind) ? KIND_SCHEMAS[kind] : undefined
+  return s ? Object.keys(s.credentials.shape) : []
+}
+
+/** Settings every channel has, whatever its connector (publisher and verifier read them). */
+const CommonSettingsSchema = z.object({
+  simulated: z.boolean().optional(),
+  verifyAfterSeconds: z.number().int().min(0).max(3600).optional(),
+  verifySlaSeconds: z.number().int().min(1).max(86_400).optional(),
+})
+
+/** A key that names a secret belongs in credentials, where it is encrypted: refuse it in settings. */
+export const SECRET_KEY = /(secret|token|password|passwd|api[-_]?key|private[-_]?key|credential)/i
+
+const settingValue = z.union([z.string().max(2000), z.number(), z.boolean(), z.null()])
+
+export const UpdateChannelInputSchema = z.object({
+  code: z.string().min(1).max(100),
+  name: z.string().trim().min(1, 'give the channel a name').max(200),
+  mode: z.enum(['shadow', 'live']),
+  status: z.enum(['active', 'paused']),
+  baseUrl: z.string().trim().url('the base URL must be an absolute http(s) URL, e.g. https://example.myshopify.com')
+    .refine((u) => /^https?:\/\//i.test(u), 'the base URL must start with http:// or https://'),
+  ratePerSecond: z.number().positive('the rate must be above 0 requests per second').max(10_000),
+  rateBurst: z.number().int().min(1, 'the burst must be at least 1').max(100_000),
+  /** The other non-secret settings, flat key -> value (baseUrl is its own field). */
+  settings: z.record(z.string().min(1).max(100), settingValue).refine((s) => Object.keys(s).length <= 50, 'at most 50 settings'),
+})
+export type UpdateChannelInput = z.infer<typeof UpdateChannelInputSchema>
+
+export const SetChannelCredentialsInputSchema = z.object({
+  code: z.string().min(1).max(100),
+  credentials: z.record(z.string().min(1).max(100), z.string().min(1, 'a credential must not be empty').max(4000))
+    .refine((c) => Object.keys(c).length >= 1 && Object.keys(c).length <= 20, 'give 1 to 20 credential fields'),
+})
+export type SetChannelCredentialsInput = z.infer<typeof SetChannelCredentialsInputSchema>
+
+function issuesOf(prefix: string, error: z.ZodError): string {
+  return error.issues.map((i) => `${prefix}${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')
+}
+
+/** Validates a channel's settings as its connector will read them; returns what to store. */
+export function validateChannelSettings(kind: string, baseUrl: string, settings: Record<string, unknown>): Record<string, unknown> {
+  const problems: string[] = []
+  if ('baseUrl' in settings) problems.push('settings.baseUrl: give the base URL in its own field')
+  for (const k of Object.keys(settings)) if (SECRET_KEY.test(k)) problems.push(`settings.${k}: looks like a secret; set it under credentials, where it is stored encrypted`)
+  const common = CommonSettingsSchema.safeParse(pick(settings, Object.keys(CommonSettingsSchema.shape)))
+  if (!common.success) problems.push(issuesOf('settings.', common.error))
+  const kindSchema = Object.hasOwn(KIND_SCHEMAS, kind) ? KIND_SCHEMAS[kind].settings : undefined
+  if (kindSchema) {
+    const r = kindSchema.safeParse(settings)
+    if (!r.success) problems.push(issuesOf('settings.', r.error))
+  }
+  if (problems.length > 0) throw new ValidationError(`The channel settings are not valid: ${problems.join('; ')}.`, undefined, 'INVALID_SETTINGS')
+  return { ...settings, baseUrl }
+}
+
+function pick(o: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([k]) => keys.includes(k)))
+}
+
+async function loadChannel(db: Prisma.TransactionClient, code: string) {
+  const channel = await db.channel.findUnique({ where: { code } })
+  if (!channel) throw new NotFoundError(`There is no channel "${code}".`, 'UNKNOWN_CHANNEL')
+  return channel
+}
+
+export interface ChannelChangeResult { code: string; changed: string[] }
+
+/**
+ * Saves a channel's configuration. Switching to live or resuming enqueues a publish in the same
+ * transaction, so the listings waiting while it was in shadow mode or paused go out.
+ */
+export async function updateChannel(db: PrismaClient, actor: Actor, raw: unknown, ref: string | null = null): Promise<ChannelChangeResult> {
+  const input = parseInput(UpdateChannelInputSchema, raw)
+  return transaction(db, async (tx) => {
+    const current = await loadChannel(tx, input.code)
+    const settings = validateChannelSettings(current.kind, input.baseUrl, input.settings)
+    const before = { name: current.name, mode: current.mode, status: current.status, ratePerSecond: current.ratePerSecond, rateBurst: current.rateBurst, settings: current.settings }
+    const after = { name: input.name, mode: input.mode, status: input.status, ratePerSecond: input.ratePerSecond, rateBurst: input.rateBurst, settings }
+    const changed = Object.keys(after).filter((k) => JSON.stringify((before as Record<string, unknown>)[k]) !== JSON.stringify((after as Record<string, unknown>)[k]))
+    if (changed.length === 0) return { code: input.code, changed }
+    await tx.channel.update({
+      where: { id: current.id },
+      data: {
+        name: input.name, mode: input.mode, status: input.status, ratePerSecond: input.ratePerSecond, rateBurst: input.rateBurst,
+        settings: settings as Prisma.InputJsonObject,
+      },
+    })
+    const nowSending = input.mode === 'live' && input.status === 'active'
+    const wasSending = current.mode === 'live' && current.status === 'active'
+    if (nowSending && !wasSending) await enqueuePublish(tx, current.id)
+    await recordAudit(tx, actor, { action: 'channel.configure', entity: 'channel', entityId: current.id, before: pick(before, changed), after: pick(after, changed), ref })
+    return { code: input.code, changed }
+  })
+}
+
+/**
+ * Replaces a channel's credentials (all fields at once: a partial set would mix old and new
+ * secrets). The audit row names the fields only.
+ */
+export async function setChannelCredentials(db: PrismaClient, actor: Actor, raw: unknown, ref: string | null = null): Promise<{ code: string; fields: string[]; changedAt: string }> {
+  const input = parseInput(SetChannelCredentialsInputSchema, raw)
+  return transaction(db, async (tx) => {
+    const current = await loadChannel(tx, input.code)
+    const schema = Object.hasOwn(KIND_SCHEMAS, current.kind) ? KIND_SCHEMAS[current.kind].credentials : undefined
+    if (schema) {
+      const known = Object.keys(schema.shape)
+      const unknown = Object.keys(input.credentials).filter((k) => !known.includes(k))
+      if (unknown.length > 0) throw new ValidationError(`The ${current.kind} connector has no credential ${unknown.map((k) => `"${k}"`).join(', ')}; its credentials are ${known.join(', ')}.`, undefined, 'INVALID_CREDENTIALS')
+      const r = schema.safeParse(input.credentials)
+      // Field names only: a credential value never appears in a message.
+      if (!r.success) throw new ValidationError(`The credentials are not complete: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}.`, undefined, 'INVALID_CREDENTIALS')
+    }
+    const fields = Object.keys(input.credentials).sort()
+    await tx.channel.update({ where: { id: current.id }, data: { credentialsEnc: encryptCredentials(input.credentials) } })
+    const at = new Date()
+    await recordAudit(tx, actor, { action: 'channel.credentials.set', entity: 'channel', entityId: current.id, before: { set: current.credentialsEnc !== null }, after: { set: true, fields }, ref })
+    return { code: input.code, fields, changedAt: at.toISOString() }
+  })
+}
