@@ -45,11 +45,17 @@ export const authOptions: NextAuthOptions = {
 
 export interface SessionUser { id: string; email: string; name: string; role: string }
 
+/**
+ * The signed-in user as the database has them now: a deactivated account is signed out at its next
+ * request and a changed role applies at once (the session token only says who signed in).
+ */
 export async function currentUser(): Promise<SessionUser | null> {
   const session = await getServerSession(authOptions)
   const u = session?.user as Partial<SessionUser> | undefined
-  if (!u?.id || !u.role) return null
-  return { id: u.id, email: u.email ?? '', name: u.name ?? '', role: u.role }
+  if (!u?.id) return null
+  const row = await prisma().user.findUnique({ where: { id: u.id }, select: { email: true, name: true, role: true, active: true } })
+  if (!row || !row.active) return null
+  return { id: u.id, email: row.email, name: row.name ?? '', role: row.role }
 }
 
 /**

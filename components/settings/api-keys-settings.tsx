@@ -71,7 +71,7 @@ export function ApiKeySettings() {
                   <td>{k.scopes.map((s) => <span key={s} className="chip mono" style={{ marginRight: 4 }}>{s}</span>)}</td>
                   <td className="mono">{k.boundSource ?? <span className="muted">any</span>}</td>
                   <td><Ago iso={k.createdAt} />{k.createdBy ? <div className="muted">by {k.createdBy}</div> : null}</td>
-                  <td><Ago iso={k.lastUsedAt} fallback="not recorded" /></td>
+                  <td><Ago iso={k.lastUsedAt} fallback="never" /></td>
                   <td>{k.revokedAt ? <span className="chip bad" title={formatTime(k.revokedAt)}>revoked</span> : <span className="chip ok">active</span>}</td>
                   <td>{!k.revokedAt && <button disabled={action.pending} onClick={() => setRevoking({ id: k.id, name: k.name, prefix: k.prefix })} aria-label={`Revoke key ${k.name}`}>Revoke</button>}</td>
                 </tr>

@@ -26,7 +26,7 @@ export function UserSettings() {
 
   function apply(p: Pending) {
     if (p.kind === 'role') action.run(() => changeUserRoleAction({ id: p.user.id, role: p.role }), () => `${p.user.email} is now ${p.role}. It takes effect at their next sign-in.`, () => { setConfirm(null); refresh() })
-    else action.run(() => setUserActiveAction({ id: p.user.id, active: p.active }), () => (p.active ? `${p.user.email} can sign in again.` : `${p.user.email} is deactivated and can no longer sign in (a session already open ends when it expires, within 12 hours).`), () => { setConfirm(null); refresh() })
+    else action.run(() => setUserActiveAction({ id: p.user.id, active: p.active }), () => (p.active ? `${p.user.email} can sign in again.` : `${p.user.email} is deactivated: signed out at their next click, and they can no longer sign in.`), () => { setConfirm(null); refresh() })
   }
 
   return (
@@ -59,7 +59,7 @@ export function UserSettings() {
             confirmLabel={confirm.kind === 'role' ? 'Change role' : confirm.active ? 'Reactivate' : 'Deactivate'}
             danger={confirm.kind === 'active' ? !confirm.active : confirm.user.role === 'admin'}
             pending={action.pending} onConfirm={() => apply(confirm)} onCancel={() => setConfirm(null)}>
-            {confirm.kind === 'role' ? 'What they may see and do changes with the role.' : confirm.active ? 'They can sign in again with their existing password.' : 'They can no longer sign in (a session already open ends when it expires, within 12 hours); their history and audit entries stay.'}
+            {confirm.kind === 'role' ? 'What they may see and do changes with the role.' : confirm.active ? 'They can sign in again with their existing password.' : 'They are signed out at their next click and can no longer sign in; their history and audit entries stay.'}
           </ConfirmBar>
         )}
         {list.error && <ErrorBox error={list.error} />}

@@ -52,5 +52,9 @@ export async function authenticateApiKey(db: Db, authorization: string | null | 
   const row = await db.apiKey.findUnique({ where: { secretHash: hashApiKey(token) } })
   if (!row || row.revokedAt) throw new UnauthorizedError('Invalid or revoked API key.')
   if (!hasScope(row.scopes, scope)) throw new ForbiddenError(`This API key lacks the scope "${scope}".`)
+  // "Last used" for the keys screen, at most one write a minute per key (a hot ingest key is not a hot row).
+  if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
+    await db.apiKey.updateMany({ where: { id: row.id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: new Date(Date.now() - 60_000) } }] }, data: { lastUsedAt: new Date() } })
+  }
   return { kind: 'api_key', keyId: row.id, name: row.name, scopes: row.scopes, boundSource: row.boundSource, rateLimitPerMinute: row.rateLimitPerMinute }
 }

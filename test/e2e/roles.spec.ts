@@ -6,16 +6,17 @@ import { signIn } from './session'
 
 const SCREENS = {
   Dashboard: '/', SKUs: '/skus', KPIs: '/kpis', Channels: '/channels', 'Drift & oversells': '/findings',
-  'Dead letters': '/dead-letters', Rules: '/rules', Holdbacks: '/holdbacks', Audit: '/audit',
+  'Dead letters': '/dead-letters', Rules: '/rules', Holdbacks: '/holdbacks', Audit: '/audit', Settings: '/settings',
 } as const
 type Screen = keyof typeof SCREENS
-const READS: Partial<Record<Screen, string>> = { 'Dead letters': '/api/ui/dead-letters', Rules: '/api/ui/rules', Holdbacks: '/api/ui/holdbacks', Audit: '/api/ui/audit' }
+const READS: Partial<Record<Screen, string>> = { 'Dead letters': '/api/ui/dead-letters', Rules: '/api/ui/rules', Holdbacks: '/api/ui/holdbacks', Audit: '/api/ui/audit', Settings: '/api/ui/settings/api-keys' }
 
 const ALL = Object.keys(SCREENS) as Screen[]
+const OPS = ALL.filter((s) => s !== 'Settings')
 const ALLOWED: Record<string, Screen[]> = {
-  analyst: ALL,
-  support: ALL,
-  merchandiser: ALL.filter((s) => s !== 'Audit'),
+  analyst: OPS,
+  support: OPS,
+  merchandiser: OPS.filter((s) => s !== 'Audit'),
   executive: ['Dashboard', 'SKUs', 'KPIs', 'Channels', 'Drift & oversells'],
 }
 

@@ -17,6 +17,11 @@ const SCREENS: Array<{ name: string; path: string; heading: RegExp; ready?: stri
   { name: 'rules', path: '/rules', heading: /^Rules$/ },
   { name: 'holdbacks', path: '/holdbacks', heading: /Holdbacks/ },
   { name: 'audit', path: '/audit', heading: /Audit log/ },
+  { name: 'settings', path: '/settings', heading: /^Settings$/ },
+  { name: 'settings-channels', path: '/settings/channels', heading: /^Channels$/ },
+  { name: 'settings-api-keys', path: '/settings/api-keys', heading: /API keys and signing secrets/ },
+  { name: 'settings-users', path: '/settings/users', heading: /Users and roles/ },
+  { name: 'settings-catalog', path: '/settings/catalog', heading: /^Catalog$/ },
 ]
 
 test('every screen renders for the admin, with a screenshot', async ({ page }) => {

@@ -66,7 +66,12 @@ describe('API keys', () => {
     expect(JSON.stringify(screen)).not.toContain(created.key)
     expect(JSON.stringify(screen)).not.toContain(row.secretHash)
 
+    expect(listed.lastUsedAt).toBeNull()
     await expect(authenticateApiKey(db, `Bearer ${created.key}`, 'read')).resolves.toMatchObject({ keyId: created.id, boundSource: 'wms-east' })
+    const used = (await listApiKeys(db)).keys.find((k) => k.id === created.id)!.lastUsedAt
+    expect(used).not.toBeNull()
+    await authenticateApiKey(db, `Bearer ${created.key}`, 'read')
+    expect((await listApiKeys(db)).keys.find((k) => k.id === created.id)!.lastUsedAt).toBe(used) // at most one write a minute
     await revokeApiKey(db, admin, { id: created.id })
     const e = await refused(authenticateApiKey(db, `Bearer ${created.key}`, 'read'))
     expect(e.status).toBe(401)

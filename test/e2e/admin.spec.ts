@@ -1,0 +1,85 @@
+// The admin's job: invite a person (the temporary password shown once) who signs in with the role
+// given; change the role and deactivate, and the open session follows at once; create an API key
+// (shown once) that works against the API until it is revoked.
+import { expect, test } from '@playwright/test'
+import { signIn, signedIn } from './session'
+
+test.describe('admin', () => {
+  test('invites a user, changes their role and deactivates them; their open session follows', async ({ page, browser }) => {
+    await signIn(page, 'admin@example.com')
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click()
+    await page.getByRole('link', { name: 'Users and roles' }).first().click()
+    const email = `e2e-${Date.now()}@example.com`
+    const invite = page.getByTestId('invite-user')
+    await invite.getByLabel('Email').fill(email)
+    await invite.getByLabel('Role').selectOption('merchandiser')
+    await invite.getByRole('button', { name: 'Invite' }).click()
+    const password = await page.getByTestId('one-time-secret').getByTestId('secret-value').inputValue()
+    expect(password.length).toBeGreaterThanOrEqual(12)
+
+    // The new person signs in with it and works as a merchandiser.
+    const theirs = await (await browser.newContext()).newPage()
+    await theirs.goto('/login')
+    await theirs.getByLabel('Email').fill(email)
+    await theirs.getByLabel('Password').fill(password)
+    await theirs.getByRole('button', { name: 'Sign in' }).click()
+    await expect(theirs.getByTestId('signed-in-as')).toHaveText(email)
+    await theirs.goto('/rules')
+    await expect(theirs.getByRole('heading', { name: 'Rules', level: 1 })).toBeVisible()
+
+    // Made an executive: rule editing is refused at their next request, without signing out.
+    const row = page.getByTestId(`user-${email}`)
+    await expect(row).toBeVisible()
+    await row.getByLabel(`Role of ${email}`).selectOption('executive')
+    await page.getByTestId('confirm-yes').click()
+    await expect(row.getByLabel(`Role of ${email}`)).toHaveValue('executive')
+    expect((await theirs.request.get('/api/ui/rules')).status()).toBe(403)
+    await theirs.goto('/rules')
+    await expect(theirs.getByTestId('forbidden')).toBeVisible()
+
+    // Deactivated: signed out at once.
+    await row.getByRole('button', { name: `Deactivate ${email}` }).click()
+    await page.getByTestId('confirm-yes').click()
+    await expect(row).toContainText('deactivated')
+    expect((await theirs.request.get('/api/ui/kpis?window=1h')).status()).toBe(401)
+    await theirs.goto('/')
+    await expect(theirs).toHaveURL(/\/login/)
+    await theirs.context().close()
+
+    // The audit log has all three.
+    await page.goto(`/audit?entity=user`)
+    await expect(page.getByText(email).first()).toBeVisible()
+  })
+
+  test('creates an API key shown once that works until revoked; other roles cannot open Settings', async ({ page, browser }) => {
+    await signIn(page, 'admin@example.com')
+    await page.goto('/settings/api-keys')
+    const form = page.getByTestId('create-api-key')
+    const name = `e2e key ${Date.now()}`
+    await form.getByLabel('Name').fill(name)
+    await form.getByRole('checkbox', { name: 'read', exact: true }).check()
+    await form.getByRole('button', { name: 'Create key' }).click()
+    const key = await page.getByTestId('one-time-secret').getByTestId('secret-value').inputValue()
+    const bearer = { Authorization: `Bearer ${key}` }
+    expect((await page.request.get('/api/v1/availability/SKU-00001', { headers: bearer })).status()).toBe(200)
+    // Not allowed to ingest with a read-only key.
+    expect((await page.request.post('/api/v1/events', { headers: bearer, data: { source: 'erp-demo', events: [] } })).status()).toBe(403)
+    await page.getByRole('button', { name: 'I have stored it' }).click()
+    await expect(page.getByTestId('one-time-secret')).toHaveCount(0)
+    await expect(page.getByText(key)).toHaveCount(0)
+
+    const row = page.getByTestId('api-key-list').locator('tr', { hasText: name })
+    await row.getByRole('button', { name: /^Revoke key/ }).click()
+    await page.getByTestId('confirm-yes').click()
+    await expect.poll(async () => (await page.request.get('/api/v1/availability/SKU-00001', { headers: bearer })).status()).toBe(401)
+
+    for (const role of ['analyst', 'merchandiser', 'support', 'executive']) {
+      const other = await signedIn(browser, `${role}@example.com`)
+      await expect(other.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' })).toHaveCount(0)
+      await other.goto('/settings/users')
+      await expect(other.getByTestId('forbidden')).toBeVisible()
+      expect((await other.request.get('/api/ui/settings/users')).status()).toBe(403)
+      await other.context().close()
+    }
+  })
+})
