@@ -3,7 +3,9 @@
 import { NextResponse } from 'next/server'
 import { prisma } from '@/server/db'
 import { authenticateApiKey, type ApiPrincipal } from '@/server/auth/api-keys'
-import { newRef, toErrorResponse } from '@/server/errors'
+import { verifyWebhookSignature } from '@/server/auth/webhook-signatures'
+import { readTextLimited } from './body'
+import { newRef, toErrorResponse, UnauthorizedError } from '@/server/errors'
 import type { Action } from '@/server/auth/permissions'
 import { requireUserWith, type SessionUser } from './auth'
 
@@ -33,6 +35,47 @@ export function apiKeyRoute<P extends RouteParams = RouteParams>(
       return errorResponse(e, ref)
     }
   }
+}
+
+/**
+ * Ingest endpoints: an API key with the scope, or (without one) a webhook signed with the signing
+ * secret of the source the body names (CONTRACT.md). The body is read once, before either check,
+ * so the signature covers exactly the bytes that are then stored and parsed; a signed sender is
+ * bound to its own source.
+ */
+export function ingestRoute<P extends RouteParams = RouteParams>(
+  scope: (params: P) => string,
+  signedSource: (params: P, body: string) => string | null,
+  limit: number,
+  fn: (ctx: { req: Request; params: P; principal: ApiPrincipal; body: string; ref: string }) => Promise<NextResponse>,
+) {
+  return async (req: Request, context: { params: Promise<P> }): Promise<NextResponse> => {
+    const ref = newRef()
+    try {
+      const params = (await context.params) ?? ({} as P)
+      const signature = req.headers.get('x-stocktower-signature')
+      if (req.headers.get('authorization') || !signature) {
+        const principal = await authenticateApiKey(prisma(), req.headers.get('authorization'), scope(params))
+        return await fn({ req, params, principal, body: await readTextLimited(req, limit), ref })
+      }
+      const body = await readTextLimited(req, limit)
+      const source = signedSource(params, body)
+      if (!source) throw new UnauthorizedError('A signed webhook must name its source.')
+      await verifyWebhookSignature(prisma(), source, { timestamp: req.headers.get('x-stocktower-timestamp'), signature }, body)
+      const principal: ApiPrincipal = { kind: 'api_key', keyId: `source:${source}`, name: `signed webhook from ${source}`, scopes: [scope(params)], boundSource: source, rateLimitPerMinute: null }
+      return await fn({ req, params, principal, body, ref })
+    } catch (e) {
+      return errorResponse(e, ref)
+    }
+  }
+}
+
+/** The `source` a JSON body names, without trusting anything else in it (signature check first). */
+export function sourceInBody(body: string): string | null {
+  try {
+    const v = JSON.parse(body) as { source?: unknown }
+    return typeof v?.source === 'string' && v.source.trim() ? v.source.trim() : null
+  } catch { return null }
 }
 
 /** UI data: a signed-in user whose role allows `action`. */

@@ -1,6 +1,7 @@
 // The admin's job: invite a person (the temporary password shown once) who signs in with the role
 // given; change the role and deactivate, and the open session follows at once; create an API key
 // (shown once) that works against the API until it is revoked.
+import crypto from 'node:crypto'
 import { expect, test } from '@playwright/test'
 import { signIn, signedIn } from './session'
 
@@ -82,4 +83,32 @@ test.describe('admin', () => {
       await other.context().close()
     }
   })
+
+  test('adds a signing source: webhooks signed with its secret are taken, others refused', async ({ page }) => {
+    await signIn(page, 'admin@example.com')
+    await page.goto('/settings/api-keys')
+    const code = `e2e-wms-${Date.now()}`
+    const form = page.getByTestId('create-source')
+    await form.getByLabel('Source code').fill(code)
+    await form.getByLabel('Name').fill('E2E WMS')
+    await form.getByLabel('Kind').selectOption('wms')
+    await form.getByRole('button', { name: 'Add source and issue secret' }).click()
+    const secret = await page.getByTestId('one-time-secret').getByTestId('secret-value').inputValue()
+    await expect(page.getByTestId(`source-${code}`)).toBeVisible()
+
+    const send = (body: string, key: string, ts = Math.floor(Date.now() / 1000)) => page.request.post('/api/v1/events', {
+      headers: { 'content-type': 'application/json', 'x-stocktower-timestamp': String(ts), 'x-stocktower-signature': `sha256=${crypto.createHmac('sha256', key).update(`${ts}.${body}`).digest('hex')}` },
+      data: body,
+    })
+    const body = JSON.stringify({ source: code, events: [{ idempotencyKey: `${code}-1`, type: 'receipt', sku: 'SKU-00421', location: 'DC-EAST', quantity: 3, occurredAt: new Date().toISOString() }] })
+    const ok = await send(body, secret)
+    expect(ok.status()).toBe(202)
+    expect(await ok.json()).toMatchObject({ accepted: 1 })
+    expect((await send(body, 'not-the-secret')).status()).toBe(401)
+    expect((await send(body, secret, Math.floor(Date.now() / 1000) - 600)).status()).toBe(401)
+    // The signature binds the sender to its own source.
+    const other = JSON.stringify({ source: 'erp-demo', events: [] })
+    expect((await send(other, secret)).status()).toBe(401)
+  })
 })
+
