@@ -179,12 +179,16 @@ export async function publishChannel(db: PrismaClient, channelId: string, deps: 
         await recordPublishDeadLetter(tx, { channel: channel.code, listing: l, code: o.code, reason: o.message, attempts: attemptNo, at: t })
       } else {
         failed++
-        const exhausted = attemptsExhausted(attemptNo, DEFAULT_BACKOFF)
-        const delay = backoffDelayMs(attemptNo, DEFAULT_BACKOFF, o.retryAfterMs, random())
+        // A failed breaker probe says the channel is still down, not that this listing is bad: it
+        // does not use up the listing's retries (else a long outage would dead-letter every listing
+        // one probe at a time, and their newest quantities would not go out on recovery).
+        const counted = claim.probe ? l.failedAttempts : attemptNo
+        const exhausted = !claim.probe && attemptsExhausted(attemptNo, DEFAULT_BACKOFF)
+        const delay = claim.probe ? DEFAULT_BREAKER.cooldownMs : backoffDelayMs(attemptNo, DEFAULT_BACKOFF, o.retryAfterMs, random())
         await tx.$executeRawUnsafe(
           `UPDATE "ChannelListing" SET "inFlightVersion" = NULL, "leaseUntil" = NULL, "failedAttempts" = $2,
                   "nextAttemptAt" = CASE WHEN $3 THEN 'infinity'::timestamptz ELSE $4::timestamptz END, "lastError" = $5 WHERE id = $1::uuid`,
-          l.id, attemptNo, exhausted, new Date(t.getTime() + delay).toISOString(), `${o.code}: ${o.message}`)
+          l.id, counted, exhausted, new Date(t.getTime() + delay).toISOString(), `${o.code}: ${o.message}`)
         if (exhausted) await recordPublishDeadLetter(tx, { channel: channel.code, listing: l, code: 'RETRIES_EXHAUSTED', reason: `Gave up after ${attemptNo} attempts; last error ${o.code}: ${o.message}`, attempts: attemptNo, at: t })
       }
     }
