@@ -4,7 +4,21 @@
 //     -> 200 ListingsItemSubmissionResponse { sku, status: ACCEPTED | INVALID | VALID, submissionId, issues }
 //   GET   /listings/2021-08-01/items/{sellerId}/{sku}?marketplaceIds=...&includedData=...
 //     -> 200 Item | 404 ErrorList
+// and the Feeds API 2021-06-30 with JSON_LISTINGS_FEED (../shared/specs/amazon/feeds_2021-06-30.json,
+// listings-feed-schema-v2.json, listings-feed-processing-report-schema-v2.json):
+//   POST /feeds/2021-06-30/documents  { contentType }            -> 201 { feedDocumentId, url }
+//   PUT  <url>  (the "presigned" upload, served here under /feed-documents/{id}, no SP-API token)
+//   POST /feeds/2021-06-30/feeds  { feedType, marketplaceIds, inputFeedDocumentId } -> 202 { feedId }
+//   GET  /feeds/2021-06-30/feeds/{feedId}                         -> 200 Feed (IN_QUEUE, IN_PROGRESS, DONE, FATAL)
+//   GET  /feeds/2021-06-30/documents/{feedDocumentId}             -> 200 FeedDocument { url } -> GET url: processing report
 // Errors are ErrorList bodies; every response carries x-amzn-RequestId and x-amzn-RateLimit-Limit.
+//
+// A feed sits IN_QUEUE for feedQueueMs, IN_PROGRESS for feedProcessingMs (both on the simulator's
+// clock), then is DONE: each message is judged like a single patch (unknown SKU, invalid value,
+// schema violations become ERROR issues in the processing report) and each accepted message goes
+// through the same accepted-then-applied-later pipeline as a patch (applyDelayMs, jitter,
+// acceptedNeverAppliedRate). feedFatalRate makes a feed end FATAL with nothing applied. Feeds and
+// documents live in memory only (a restart forgets them; getFeed then answers 404).
 //
 // What makes Amazon hard, reproduced on purpose: ACCEPTED is not applied (the quantity shows in
 // read-back only after applyDelayMs, and a fraction acceptedNeverAppliedRate never shows), and
@@ -32,6 +46,28 @@ export interface AmazonThrottlePlan {
   /** getListingsItem usage plan. */
   readRatePerSecond: number
   readBurst: number
+  /** createFeed usage plan (the spec's is 0.0083 req/s, burst 15). */
+  feedRatePerSecond: number
+  feedBurst: number
+  /** createFeedDocument, getFeed and getFeedDocument (the spec's getFeed plan: 2 req/s, burst 15). */
+  feedReadRatePerSecond: number
+  feedReadBurst: number
+}
+
+/** How long feeds take; set per plan, at construction, or at runtime through configureFeeds(). */
+export interface AmazonFeedKnobs {
+  /** Time a feed spends IN_QUEUE. */
+  feedQueueMs: number
+  /** Time a feed spends IN_PROGRESS before it is DONE. */
+  feedProcessingMs: number
+  /** Fraction (0..1) of feeds that end FATAL (nothing applied, a report with a feed-level error). */
+  feedFatalRate: number
+}
+
+export const AMAZON_FEED_PLANS: Record<SimulatorPlanName, AmazonFeedKnobs> = {
+  demo: { feedQueueMs: 500, feedProcessingMs: 1_500, feedFatalRate: 0 },
+  // Listings feeds usually take a few minutes end to end.
+  realistic: { feedQueueMs: 30_000, feedProcessingMs: 90_000, feedFatalRate: 0 },
 }
 
 export const AMAZON_PLANS: Record<SimulatorPlanName, SimulatorKnobs<AmazonThrottlePlan>> = {
@@ -44,7 +80,7 @@ export const AMAZON_PLANS: Record<SimulatorPlanName, SimulatorKnobs<AmazonThrott
     applyDelayMs: 1_000,
     applyJitterMs: 2_000,
     autoCreateListings: true,
-    throttle: { ratePerSecond: 200, burst: 200, readRatePerSecond: 200, readBurst: 200 },
+    throttle: { ratePerSecond: 200, burst: 200, readRatePerSecond: 200, readBurst: 200, feedRatePerSecond: 1, feedBurst: 15, feedReadRatePerSecond: 20, feedReadBurst: 50 },
   },
   // The spec's default usage plans; listings take 30 s to 2 min to reflect an accepted update.
   realistic: {
@@ -55,7 +91,7 @@ export const AMAZON_PLANS: Record<SimulatorPlanName, SimulatorKnobs<AmazonThrott
     applyDelayMs: 30_000,
     applyJitterMs: 90_000,
     autoCreateListings: false,
-    throttle: { ratePerSecond: 5, burst: 5, readRatePerSecond: 5, readBurst: 10 },
+    throttle: { ratePerSecond: 5, burst: 5, readRatePerSecond: 5, readBurst: 10, feedRatePerSecond: 0.0083, feedBurst: 15, feedReadRatePerSecond: 2, feedReadBurst: 15 },
   },
 }
 
@@ -69,6 +105,8 @@ export interface AmazonSimulatorOptions extends SimulatorBaseOptions {
    * (ACCEPTED, yet the listing never shows up in read-back).
    */
   unknownSkuOnPatch?: 'invalid' | 'not_found' | 'accepted'
+  /** Feed timing and failure knobs; defaults come from the plan (AMAZON_FEED_PLANS). */
+  feeds?: Partial<AmazonFeedKnobs>
   latencyMs?: number
   errorRate?: number
   outage?: boolean | number | string
@@ -98,6 +136,10 @@ const throttlePatchSchema = z
     burst: z.number().positive(),
     readRatePerSecond: z.number().positive(),
     readBurst: z.number().positive(),
+    feedRatePerSecond: z.number().positive(),
+    feedBurst: z.number().positive(),
+    feedReadRatePerSecond: z.number().positive(),
+    feedReadBurst: z.number().positive(),
   })
   .partial()
   .strict()

@@ -64,4 +64,74 @@ export interface Connector {
   readonly maxConcurrency?: number
   pushQuantities(updates: ListingUpdate[]): Promise<PushResult>
   readQuantities(listings: Array<Pick<ListingUpdate, 'listingId' | 'externalSku' | 'externalId'>>): Promise<ReadBack[]>
+  /**
+   * The marketplace's bulk (feed) path, when it has one (Amazon JSON_LISTINGS_FEED, Walmart
+   * inventory feed). Optional: connectors without it publish through pushQuantities only. The
+   * publisher chooses it for a backlog (server/publishing/publish-bulk.ts); small changes keep the
+   * per-listing path, which is faster end to end.
+   */
+  readonly bulk?: BulkPublisher
+}
+
+// ---- bulk (feed) path ---------------------------------------------------------------------------
+//
+// A feed is asynchronous: one submission carries many listings, the marketplace processes it
+// minutes later and reports per message. So the bulk path is a submit/poll pair instead of one
+// call, and everything the poll needs is in a JSON-serialisable handle (it may be stored between
+// the two, e.g. in the feed's attempt rows, so no process has to wait for a feed to finish).
+//
+// Per-message results map to the same UpdateOutcome vocabulary as pushQuantities, with the same
+// codes the connector's per-listing path uses: accepted / applied / rejected (the marketplace's
+// issue code and message in `message`) / failed. A feed that fails as a whole (Amazon FATAL or
+// CANCELLED, Walmart ERROR) is `failed` (transient) for every listing in it; sending the newest
+// quantity again is always safe.
+
+/** One listing inside a submitted feed. */
+export interface BulkFeedMessage {
+  /** Position-based id the marketplace reports results by (Amazon messageId: 1..n). */
+  messageId: number
+  listingId: string
+  externalSku: string
+  quantity: number
+}
+
+/** Everything needed to poll a submitted feed and map its results back to listings. */
+export interface BulkFeedHandle {
+  /** The marketplace's feed id. */
+  feedId: string
+  /** The marketplace's feed type (JSON_LISTINGS_FEED, inventory). */
+  feedType: string
+  submittedAt: string
+  messages: BulkFeedMessage[]
+  /** Connector-specific, non-secret ids (e.g. Amazon's input feed document id). */
+  details?: Record<string, string>
+}
+
+export type BulkSubmitResult =
+  | {
+      status: 'submitted'
+      handle: BulkFeedHandle
+      latencyMs: number
+      httpStatus?: number
+      /** Small summaries for the attempt rows (never credentials, never the whole document). */
+      request?: unknown
+      response?: unknown
+    }
+  /** The feed was not created: `result` holds an outcome for every update (throttled, down, refused). */
+  | { status: 'not_submitted'; result: PushResult }
+
+export type BulkPollResult =
+  /** Still queued or processing, or its status could not be read right now: poll again later. */
+  | { status: 'pending'; feedStatus: string; latencyMs: number; retryAfterMs?: number; message?: string }
+  /** Finished: an outcome for every message of the handle. */
+  | { status: 'done'; feedStatus: string; result: PushResult }
+
+export interface BulkPublisher {
+  readonly feedType: string
+  /** Most listings one feed may carry. */
+  readonly maxUpdatesPerFeed: number
+  /** Longest pause between two polls of one feed (pollers start faster and back off to this). */
+  readonly maxPollIntervalMs: number
+  submitFeed(updates: ListingUpdate[]): Promise<BulkSubmitResult>
+  pollFeed(handle: BulkFeedHandle): Promise<BulkPollResult>
 }

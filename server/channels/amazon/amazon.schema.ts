@@ -43,3 +43,68 @@ export function fulfillmentAvailabilityPatch(productType: string, fulfillmentCha
     patches: [{ op: 'replace' as const, path: FULFILLMENT_AVAILABILITY_PATH, value: [{ fulfillment_channel_code: fulfillmentChannelCode, quantity }] }],
   }
 }
+
+// ---- Feeds API 2021-06-30 and the JSON_LISTINGS_FEED document -------------------------------------
+// Shapes from ../shared/specs/amazon/feeds_2021-06-30.json, listings-feed-schema-v2.json and
+// listings-feed-processing-report-schema-v2.json (a test validates what we send and read).
+
+export const FEEDS_API_BASE_PATH = '/feeds/2021-06-30'
+export const LISTINGS_FEED_TYPE = 'JSON_LISTINGS_FEED'
+/** The content type declared at createFeedDocument; the upload must send the same. */
+export const LISTINGS_FEED_CONTENT_TYPE = 'application/json; charset=UTF-8'
+/** The listings feed schema allows 25,000 messages; smaller feeds process sooner and fail smaller. */
+export const MAX_MESSAGES_PER_LISTINGS_FEED = 10_000
+
+export const createFeedDocumentResponseSchema = z.object({ feedDocumentId: z.string().min(1), url: z.string().min(1) }).loose()
+export const createFeedResponseSchema = z.object({ feedId: z.string().min(1) }).loose()
+export const feedSchema = z
+  .object({
+    feedId: z.string(),
+    feedType: z.string(),
+    processingStatus: z.enum(['CANCELLED', 'DONE', 'FATAL', 'IN_PROGRESS', 'IN_QUEUE']),
+    resultFeedDocumentId: z.string().optional(),
+  })
+  .loose()
+export const feedDocumentSchema = z.object({ feedDocumentId: z.string(), url: z.string().min(1), compressionAlgorithm: z.enum(['GZIP']).optional() }).loose()
+
+const reportIssueSchema = z
+  .object({
+    messageId: z.number().int().optional(),
+    sku: z.string().optional(),
+    code: z.string().optional(),
+    severity: z.enum(['ERROR', 'WARNING', 'INFO']),
+    message: z.string(),
+    attributeName: z.string().optional(),
+  })
+  .loose()
+export const processingReportSchema = z
+  .object({
+    header: z.object({ sellerId: z.string(), version: z.string(), feedId: z.string() }).loose(),
+    issues: z.array(reportIssueSchema),
+    summary: z
+      .object({ errors: z.number().int(), warnings: z.number().int(), messagesProcessed: z.number().int(), messagesAccepted: z.number().int(), messagesInvalid: z.number().int() })
+      .loose(),
+  })
+  .loose()
+export type ProcessingReport = z.infer<typeof processingReportSchema>
+
+/**
+ * The JSON_LISTINGS_FEED document setting MFN quantity: one PATCH message per listing, the same
+ * JSON Patch as patchListingsItem, messageId = position + 1 (the processing report refers to it).
+ */
+export function listingsFeedDocument(
+  header: { sellerId: string; issueLocale: string },
+  productType: string,
+  fulfillmentChannelCode: string,
+  messages: ReadonlyArray<{ messageId: number; sku: string; quantity: number }>,
+) {
+  return {
+    header: { sellerId: header.sellerId, version: '2.0' as const, issueLocale: header.issueLocale },
+    messages: messages.map((message) => ({
+      messageId: message.messageId,
+      sku: message.sku,
+      operationType: 'PATCH' as const,
+      ...fulfillmentAvailabilityPatch(productType, fulfillmentChannelCode, message.quantity),
+    })),
+  }
+}

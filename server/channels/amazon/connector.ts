@@ -6,30 +6,22 @@
 // permanent; 429/5xx/timeouts transient. SP-API sends no Retry-After on 429: the pause comes from
 // the x-amzn-RateLimit-Limit header (requests per second).
 //
-// The bulk JSON_LISTINGS_FEED path is a later issue; this connector has maxBatchSize 1.
+// For a backlog it also offers the bulk path (`bulk`): one JSON_LISTINGS_FEED through the Feeds
+// API carries thousands of listings in a handful of calls (listings-feed.ts).
 import type { Connector, ConnectorConfig, ListingUpdate, ReadBack } from '../connector'
-import {
-  classifyHttpStatus,
-  DEFAULT_TIMEOUT_MS,
-  joinUrl,
-  noResponseFailure,
-  readErrorFrom,
-  sendChannelRequest,
-  summarizeBody,
-  type ChannelResponse,
-  type FailureClass,
-} from '../channel-http'
+import { DEFAULT_TIMEOUT_MS, joinUrl, noResponseFailure, readErrorFrom, sendChannelRequest, summarizeBody } from '../channel-http'
 import { parseConnectorPart } from '../connector-settings'
 import { pushSequentially, type SingleSend } from '../push-sequentially'
+import { amazonFailure, rejectionFromIssues, unexpectedResponse } from './amazon-failures'
 import {
   amazonCredentialsSchema,
   amazonSettingsSchema,
-  errorListSchema,
   fulfillmentAvailabilityPatch,
   itemSchema,
   LISTINGS_API_BASE_PATH,
   submissionResponseSchema,
 } from './amazon.schema'
+import { createListingsFeedPublisher } from './listings-feed'
 
 export function createAmazonConnector(config: ConnectorConfig): Connector {
   const settings = parseConnectorPart('amazon', 'settings', amazonSettingsSchema, config.settings)
@@ -70,10 +62,7 @@ export function createAmazonConnector(config: ConnectorConfig): Connector {
       return { outcome: { listingId: update.listingId, outcome: 'accepted', submissionId: submission.data.submissionId }, result }
     }
     if (submission.data.status === 'INVALID') {
-      const errors = (submission.data.issues ?? []).filter((issue) => issue.severity === 'ERROR')
-      const notFound = errors.some((issue) => issue.code === 'NOT_FOUND')
-      const message = errors.length > 0 ? errors.map((issue) => `${issue.code}: ${issue.message}`).join('; ') : 'Amazon marked the submission INVALID without issues'
-      return { outcome: { listingId: update.listingId, outcome: 'rejected', code: notFound ? 'LISTING_NOT_FOUND' : 'LISTING_INVALID', message }, result }
+      return { outcome: rejectionFromIssues(update.listingId, submission.data.issues ?? [], 'Amazon marked the submission INVALID without issues'), result }
     }
     // VALID only answers VALIDATION_PREVIEW, which we never send.
     return { outcome: { listingId: update.listingId, ...unexpectedResponse(`status ${submission.data.status}`) }, result }
@@ -85,6 +74,8 @@ export function createAmazonConnector(config: ConnectorConfig): Connector {
     maxConcurrency: 4,
 
     pushQuantities: (updates) => pushSequentially(updates, pushOne),
+
+    bulk: createListingsFeedPublisher({ baseUrl: config.baseUrl, accessToken, timeoutMs, settings }),
 
     async readQuantities(listings) {
       const readBacks: ReadBack[] = []
@@ -110,25 +101,4 @@ export function createAmazonConnector(config: ConnectorConfig): Connector {
       return readBacks
     },
   }
-}
-
-function amazonFailure(response: Extract<ChannelResponse, { kind: 'response' }>): FailureClass {
-  const errors = errorListSchema.safeParse(response.json)
-  const detail = errors.success ? errors.data.errors.map((error) => `${error.code}: ${error.message}`).join('; ') : response.text
-  const failure = classifyHttpStatus(response.status, response.headers, detail)
-  if (response.status === 404) return { outcome: 'rejected', code: 'LISTING_NOT_FOUND', message: failure.message }
-  if (failure.outcome === 'failed' && failure.code === 'THROTTLED' && failure.retryAfterMs === undefined) {
-    return { ...failure, retryAfterMs: waitFromRateLimit(response.headers) }
-  }
-  return failure
-}
-
-/** One request's worth of time at the usage plan's rate (x-amzn-RateLimit-Limit, requests/s). */
-function waitFromRateLimit(headers: Headers): number {
-  const rate = Number(headers.get('x-amzn-ratelimit-limit'))
-  return Number.isFinite(rate) && rate > 0 ? Math.ceil(1000 / rate) : 1_000
-}
-
-function unexpectedResponse(detail: string): FailureClass {
-  return { outcome: 'failed', code: 'UNEXPECTED_RESPONSE', message: `Amazon answered in an unexpected shape: ${detail.slice(0, 300)}` }
 }
