@@ -126,6 +126,20 @@ interface ListingRecord {
   updatedAt: string
 }
 
+type Operation = 'patch' | 'get' | 'feed' | 'feedRead'
+const FEEDS_BASE = '/feeds/2021-06-30'
+const FEED_DOCUMENT_URL_PATH = /^\/feed-documents\/([^/]+)$/
+
+interface FeedRecord {
+  feedId: string
+  marketplaceIds: string[]
+  inputFeedDocumentId: string
+  createdAt: number
+  messages: number
+  fatal: boolean
+  resultFeedDocumentId: string | undefined
+}
+
 const ITEM_PATH = /^\/listings\/2021-08-01\/items\/([^/]+)\/([^/]+)$/
 const FULFILLMENT_AVAILABILITY_PATH = '/attributes/fulfillment_availability'
 const GET_INCLUDED_DATA = new Set(['summaries', 'attributes', 'issues', 'offers', 'fulfillmentAvailability', 'procurement', 'relationships', 'productTypes'])
@@ -172,12 +186,28 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
   private readonly unknownSkuOnPatch: 'invalid' | 'not_found' | 'accepted'
   private readonly buckets = new Map<string, TokenBucket>()
   private requestCounter = 0
+  private feedKnobs: AmazonFeedKnobs
+  private readonly feedDocuments = new Map<string, { contentType: string; content: unknown }>()
+  private readonly feeds = new Map<string, FeedRecord>()
+  private feedCounter = 0
 
   constructor(options: AmazonSimulatorOptions = {}) {
     super('amazon', options as AmazonSimulatorOptions & Record<string, unknown>, AMAZON_PLANS, throttlePatchSchema)
     this.accessToken = options.accessToken
     this.unknownSkuOnPatch = options.unknownSkuOnPatch ?? 'invalid'
+    this.feedKnobs = { ...AMAZON_FEED_PLANS[options.plan ?? 'realistic'], ...options.feeds }
     this.markInitialised()
+  }
+
+  /** Changes feed timing and failure knobs at runtime; returns them. */
+  configureFeeds(patch: Partial<AmazonFeedKnobs>): AmazonFeedKnobs {
+    this.feedKnobs = { ...this.feedKnobs, ...patch }
+    return this.feedKnobs
+  }
+
+  /** Feeds received so far (for tests and the demo's inspection). */
+  feedsSubmitted(): Array<{ feedId: string; messages: number; status: string }> {
+    return [...this.feeds.values()].map((f) => ({ feedId: f.feedId, messages: f.messages, status: this.feedStatus(f) }))
   }
 
   /** The quantity read-back shows now (null: unknown listing or no MFN availability). */
@@ -186,6 +216,16 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
   }
 
   protected handleApi(request: SimRequest): SimResponse | Promise<SimResponse> {
+    // The "presigned" document URLs carry their own authority: no SP-API token.
+    const doc = FEED_DOCUMENT_URL_PATH.exec(request.path)
+    if (doc) return this.feedDocumentContent(request, decodeURIComponent(doc[1]!))
+    if (request.path.startsWith(`${FEEDS_BASE}/`)) {
+      const token = request.header('x-amz-access-token')
+      if (!token || (this.accessToken !== undefined && token !== this.accessToken)) {
+        return this.errorList(403, 'Unauthorized', 'Access to requested resource is denied.', 'The access token you provided is revoked, malformed or invalid.', 'feedRead')
+      }
+      return this.feedsApi(request)
+    }
     const match = ITEM_PATH.exec(request.path)
     if (!match) return this.errorList(404, 'NotFound', 'Resource not found.')
     const sellerId = decodeURIComponent(match[1]!)
@@ -350,16 +390,18 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
   // ---- helpers ----------------------------------------------------------------------------------
 
   /** Usage plans are per seller and per operation, as in SP-API. */
-  private throttle(sellerId: string, operation: 'patch' | 'get'): SimResponse | undefined {
+  private throttle(sellerId: string, operation: Operation): SimResponse | undefined {
     const plan = this.knobs.throttle
     if (!plan) return undefined
     const key = `${sellerId}:${operation}`
     let bucket = this.buckets.get(key)
     if (!bucket) {
-      bucket =
-        operation === 'patch'
-          ? new TokenBucket({ capacity: plan.burst, refillPerSecond: plan.ratePerSecond }, this.now)
-          : new TokenBucket({ capacity: plan.readBurst, refillPerSecond: plan.readRatePerSecond }, this.now)
+      const [capacity, refillPerSecond] =
+        operation === 'patch' ? [plan.burst, plan.ratePerSecond]
+          : operation === 'get' ? [plan.readBurst, plan.readRatePerSecond]
+            : operation === 'feed' ? [plan.feedBurst, plan.feedRatePerSecond]
+              : [plan.feedReadBurst, plan.feedReadRatePerSecond]
+      bucket = new TokenBucket({ capacity, refillPerSecond }, this.now)
       this.buckets.set(key, bucket)
     }
     if (bucket.tryTake(1).ok) return undefined
@@ -387,20 +429,136 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
     return { code, message, severity: 'ERROR', attributeNames, categories: code === 'NOT_FOUND' ? [] : ['INVALID_ATTRIBUTE'], marketplaceIds }
   }
 
-  private ok(body: unknown, operation: 'patch' | 'get' = 'patch'): SimResponse {
+  private ok(body: unknown, operation: Operation = 'patch'): SimResponse {
     return { status: 200, headers: this.headers(operation), body }
   }
 
-  private errorList(status: number, code: string, message: string, details = '', operation: 'patch' | 'get' = 'patch'): SimResponse {
+  private errorList(status: number, code: string, message: string, details = '', operation: Operation = 'patch'): SimResponse {
     return { status, headers: this.headers(operation), body: { errors: [{ code, message, details }] } }
   }
 
-  private headers(operation: 'patch' | 'get'): Record<string, string> {
+  private headers(operation: Operation): Record<string, string> {
     this.requestCounter += 1
     const plan = this.knobs.throttle
     const headers: Record<string, string> = { 'x-amzn-requestid': `sim-${this.requestCounter.toString(16).padStart(8, '0')}` }
-    if (plan) headers['x-amzn-ratelimit-limit'] = String(operation === 'patch' ? plan.ratePerSecond : plan.readRatePerSecond)
+    if (plan) {
+      const limit = operation === 'patch' ? plan.ratePerSecond : operation === 'get' ? plan.readRatePerSecond : operation === 'feed' ? plan.feedRatePerSecond : plan.feedReadRatePerSecond
+      headers['x-amzn-ratelimit-limit'] = String(limit)
+    }
     return headers
+  }
+
+  // ---- Feeds API --------------------------------------------------------------------------------
+
+  private feedsApi(request: SimRequest): SimResponse {
+    const seller = 'feeds'
+    if (request.method === 'POST' && request.path === `${FEEDS_BASE}/documents`) {
+      const throttled = this.throttle(seller, 'feedRead')
+      if (throttled) return throttled
+      const body = z.object({ contentType: z.string().min(1) }).safeParse(request.json)
+      if (!body.success) return this.errorList(400, 'InvalidInput', 'contentType is required.', '', 'feedRead')
+      const id = `amzn1.tortuga.4.na.sim-${(++this.feedCounter).toString(36)}-in`
+      this.feedDocuments.set(id, { contentType: body.data.contentType, content: undefined })
+      return { status: 201, headers: this.headers('feedRead'), body: { feedDocumentId: id, url: `${this.url}/feed-documents/${encodeURIComponent(id)}` } }
+    }
+    if (request.method === 'POST' && request.path === `${FEEDS_BASE}/feeds`) {
+      const throttled = this.throttle(seller, 'feed')
+      if (throttled) return throttled
+      const body = z.object({ feedType: z.string(), marketplaceIds: z.array(z.string()).min(1), inputFeedDocumentId: z.string() }).safeParse(request.json)
+      if (!body.success) return this.errorList(400, 'InvalidInput', 'feedType, marketplaceIds and inputFeedDocumentId are required.', z.prettifyError(body.error), 'feed')
+      if (body.data.feedType !== 'JSON_LISTINGS_FEED') return this.errorList(400, 'InvalidInput', `The simulator supports JSON_LISTINGS_FEED, not ${body.data.feedType}.`, '', 'feed')
+      const input = this.feedDocuments.get(body.data.inputFeedDocumentId)
+      if (!input || input.content === undefined) return this.errorList(400, 'InvalidInput', 'The input feed document was not uploaded.', '', 'feed')
+      const feedId = `${50_000 + ++this.feedCounter}`
+      const messages = Array.isArray((input.content as { messages?: unknown[] } | null)?.messages) ? (input.content as { messages: unknown[] }).messages.length : 0
+      this.feeds.set(feedId, { feedId, marketplaceIds: body.data.marketplaceIds, inputFeedDocumentId: body.data.inputFeedDocumentId, createdAt: this.now(), messages, fatal: this.prng.chance(this.feedKnobs.feedFatalRate), resultFeedDocumentId: undefined })
+      return { status: 202, headers: this.headers('feed'), body: { feedId } }
+    }
+    const feed = /^\/feeds\/2021-06-30\/feeds\/([^/]+)$/.exec(request.path)
+    if (request.method === 'GET' && feed) {
+      const throttled = this.throttle(seller, 'feedRead')
+      if (throttled) return throttled
+      const record = this.feeds.get(decodeURIComponent(feed[1]!))
+      if (!record) return this.errorList(404, 'NotFound', 'The feed does not exist.', '', 'feedRead')
+      const status = this.feedStatus(record)
+      if ((status === 'DONE' || status === 'FATAL') && !record.resultFeedDocumentId) this.processFeed(record)
+      const at = (ms: number) => new Date(ms).toISOString()
+      return this.ok({
+        feedId: record.feedId, feedType: 'JSON_LISTINGS_FEED', marketplaceIds: record.marketplaceIds, createdTime: at(record.createdAt), processingStatus: status,
+        ...(status !== 'IN_QUEUE' ? { processingStartTime: at(record.createdAt + this.feedKnobs.feedQueueMs) } : {}),
+        ...(status === 'DONE' || status === 'FATAL' ? { processingEndTime: at(record.createdAt + this.feedKnobs.feedQueueMs + this.feedKnobs.feedProcessingMs), resultFeedDocumentId: record.resultFeedDocumentId } : {}),
+      }, 'feedRead')
+    }
+    const document = /^\/feeds\/2021-06-30\/documents\/([^/]+)$/.exec(request.path)
+    if (request.method === 'GET' && document) {
+      const throttled = this.throttle(seller, 'feedRead')
+      if (throttled) return throttled
+      const id = decodeURIComponent(document[1]!)
+      if (!this.feedDocuments.has(id)) return this.errorList(404, 'NotFound', 'The feed document does not exist.', '', 'feedRead')
+      return this.ok({ feedDocumentId: id, url: `${this.url}/feed-documents/${encodeURIComponent(id)}` }, 'feedRead')
+    }
+    return this.errorList(404, 'NotFound', 'Resource not found.', '', 'feedRead')
+  }
+
+  private feedStatus(feed: FeedRecord): 'IN_QUEUE' | 'IN_PROGRESS' | 'DONE' | 'FATAL' {
+    const age = this.now() - feed.createdAt
+    if (age < this.feedKnobs.feedQueueMs) return 'IN_QUEUE'
+    if (age < this.feedKnobs.feedQueueMs + this.feedKnobs.feedProcessingMs) return 'IN_PROGRESS'
+    return feed.fatal ? 'FATAL' : 'DONE'
+  }
+
+  /** Judges every message like a single patch, applies the accepted ones, and writes the report. */
+  private processFeed(feed: FeedRecord): void {
+    const input = this.feedDocuments.get(feed.inputFeedDocumentId)?.content as { header?: { sellerId?: string }; messages?: unknown[] } | undefined
+    const issues: Array<Record<string, unknown>> = []
+    let accepted = 0
+    let invalid = 0
+    const messages = Array.isArray(input?.messages) ? input!.messages : []
+    if (feed.fatal) {
+      issues.push({ code: '50001', severity: 'ERROR', message: 'An internal error stopped processing this feed; no message was processed. Submit it again.' })
+    } else if (!input?.header || messages.length === 0) {
+      issues.push({ code: '100001', severity: 'ERROR', message: 'The feed document has no header or no messages.' })
+    } else {
+      for (const raw of messages) {
+        const m = raw as { messageId?: unknown; sku?: unknown; operationType?: unknown; productType?: unknown; patches?: Array<{ op?: string; path?: string; value?: unknown }> }
+        const messageId = typeof m.messageId === 'number' ? m.messageId : undefined
+        const sku = typeof m.sku === 'string' ? m.sku : ''
+        const refuse = (code: string, message: string) => { invalid++; issues.push({ messageId, sku, code, severity: 'ERROR', message, attributeName: 'fulfillment_availability' }) }
+        if (messageId === undefined || !sku || m.operationType !== 'PATCH' || !Array.isArray(m.patches)) { refuse('100002', 'The message needs messageId, sku, operationType PATCH and patches.'); continue }
+        if (!this.listings.has(sku) && !this.knobs.autoCreateListings) { refuse('NOT_FOUND', `A listing for SKU '${sku}' does not exist; patches need an existing listing.`); continue }
+        const patch = m.patches.find((x) => x.path === FULFILLMENT_AVAILABILITY_PATH)
+        const value = fulfillmentAvailabilityValueSchema.safeParse(patch?.value)
+        const mfn = value.success ? value.data.find((v) => v.fulfillment_channel_code === 'DEFAULT') : undefined
+        if (!mfn || mfn.quantity === undefined) { refuse('90000900', 'The attributes are invalid.'); continue }
+        this.listingFor(sku, typeof m.productType === 'string' ? m.productType : 'PRODUCT')
+        this.enqueueApply(sku, mfn.quantity, `${feed.feedId}:${messageId}`)
+        accepted++
+      }
+    }
+    const reportId = `amzn1.tortuga.4.na.sim-${feed.feedId}-report`
+    const processed = feed.fatal ? 0 : accepted + invalid
+    this.feedDocuments.set(reportId, {
+      contentType: 'application/json',
+      content: {
+        header: { sellerId: input?.header?.sellerId ?? 'unknown', version: '2.0', feedId: feed.feedId },
+        issues,
+        summary: { errors: issues.filter((i) => i.severity === 'ERROR').length, warnings: 0, messagesProcessed: processed, messagesAccepted: feed.fatal ? 0 : accepted, messagesInvalid: feed.fatal ? 0 : invalid },
+      },
+    })
+    feed.resultFeedDocumentId = reportId
+  }
+
+  private feedDocumentContent(request: SimRequest, id: string): SimResponse {
+    const document = this.feedDocuments.get(id)
+    if (!document) return { status: 404, body: { error: 'NoSuchKey' } }
+    if (request.method === 'PUT') {
+      let content: unknown
+      try { content = JSON.parse(request.rawBody) } catch { content = null }
+      document.content = content
+      return { status: 200 }
+    }
+    if (request.method === 'GET') return { status: 200, body: document.content ?? null }
+    return { status: 405 }
   }
 }
 
