@@ -6,11 +6,11 @@
 import type { PrismaClient } from '@prisma/client'
 import type { Db } from '../db'
 import { transaction } from '../db'
-import type { Connector, ListingUpdate, UpdateOutcome } from '../channels/connector'
+import type { BulkFeedHandle, BulkSubmitResult, Connector, ListingUpdate, UpdateOutcome } from '../channels/connector'
 import { backoffDelayMs, attemptsExhausted, DEFAULT_BACKOFF } from './backoff'
 import { breakerGate, breakerRecord, DEFAULT_BREAKER, type Breaker } from './circuit-breaker'
 import { refill, take } from './rate-budget'
-import { enqueuePublish, enqueueVerify } from '../queue/enqueue'
+import { enqueuePollFeed, enqueuePublish, enqueueVerify, FIRST_POLL_MS } from '../queue/enqueue'
 import { recordLag } from '../metrics/lag'
 import { bumpCounters } from '../metrics/counters'
 import { emitRealtime, ROOMS } from '../realtime/publisher'
@@ -58,14 +58,25 @@ export async function publishChannel(db: PrismaClient, channelId: string, deps: 
     const gate = breakerGate({ state: channel.breakerState, failures: channel.breakerFailures, openedAt: channel.breakerOpenedAt }, t, DEFAULT_BREAKER)
     if (!gate.allowed) return { skipped: 'breaker open' as const, retryAt: gate.retryAt, channel }
     const connector = deps.connectorFor(channel)
+    // A backlog (first sync, a long outage) drains through the marketplace's bulk path: one feed
+    // carries it instead of a call per listing. Small changes keep the faster per-listing path.
+    let bulk = false
+    if (connector.bulk && !gate.probe) {
+      const [row] = await tx.$queryRawUnsafe<Array<{ n: bigint }>>(
+        `SELECT count(*) AS n FROM (SELECT 1 FROM "ChannelListing"
+            WHERE "channelId" = $1::uuid AND active AND "desiredQuantity" IS NOT NULL AND "desiredVersion" > "publishedVersion"
+              AND ("leaseUntil" IS NULL OR "leaseUntil" < $2::timestamptz) AND ("nextAttemptAt" IS NULL OR "nextAttemptAt" <= $2::timestamptz)
+            LIMIT $3) x`, channelId, t.toISOString(), bulkThreshold(channel))
+      bulk = Number(row?.n ?? 0) >= bulkThreshold(channel)
+    }
     const bucket = refill({ tokens: channel.rateTokens, refilledAt: channel.rateRefilledAt }, channel.ratePerSecond, channel.rateBurst, t)
-    const wantedCalls = gate.probe ? 1 : Math.max(1, Math.ceil(channel.rateBurst))
+    const wantedCalls = gate.probe || bulk ? 1 : Math.max(1, Math.ceil(channel.rateBurst))
     const { granted, bucket: after, waitMs } = take(bucket, wantedCalls, channel.ratePerSecond)
     await tx.$executeRawUnsafe(
       `UPDATE "Channel" SET "rateTokens" = $2, "rateRefilledAt" = $3::timestamptz, "breakerState" = $4::"BreakerState" WHERE id = $1::uuid`,
       channelId, after.tokens, after.refilledAt.toISOString(), gate.next.state)
     if (granted === 0) return { skipped: 'rate budget' as const, retryAt: new Date(t.getTime() + waitMs), channel }
-    const limit = gate.probe ? 1 : granted * connector.maxBatchSize
+    const limit = gate.probe ? 1 : bulk ? Math.min(connector.bulk!.maxUpdatesPerFeed, bulkMaxPerFeed(channel)) : granted * connector.maxBatchSize
     // Zero-outs first, then decrements, then increases: an oversell risk is worse than a late increase.
     const listings = await tx.$queryRawUnsafe<ClaimedListing[]>(
       `UPDATE "ChannelListing" cl SET "inFlightVersion" = cl."desiredVersion", "leaseUntil" = $3::timestamptz
@@ -79,7 +90,7 @@ export async function publishChannel(db: PrismaClient, channelId: string, deps: 
         RETURNING cl.id::text AS id, (SELECT code FROM "Sku" s WHERE s.id = cl."skuId") AS sku, cl."externalSku", cl."externalId",
                   cl."desiredQuantity", cl."desiredVersion", cl."appliedQuantity", cl."publishedQuantity", cl."pendingSince", cl."failedAttempts"`,
       channelId, limit, new Date(t.getTime() + LEASE_MS).toISOString(), t.toISOString())
-    return { channel, connector, listings, probe: gate.probe, moreLikely: listings.length === limit }
+    return { channel, connector, listings, probe: gate.probe, bulk, moreLikely: listings.length === limit }
   })
 
   if ('skipped' in claim) {
@@ -96,6 +107,37 @@ export async function publishChannel(db: PrismaClient, channelId: string, deps: 
   const batches: ClaimedListing[][] = []
   for (let i = 0; i < listings.length; i += connector.maxBatchSize) batches.push(listings.slice(i, i + connector.maxBatchSize))
   const unsent: ClaimedListing[] = []
+  let feed: BulkFeedHandle | null = null
+  if (claim.bulk && connector.bulk) {
+    // One feed for the whole claim. Submitted = accepted for every listing (Amazon applies feeds
+    // asynchronously, like a single patch); the processing report is read by the poll-feed job.
+    const updates: ListingUpdate[] = listings.map((l) => ({ listingId: l.id, externalSku: l.externalSku, externalId: l.externalId, quantity: l.desiredQuantity, expectedCurrent: l.appliedQuantity, version: l.desiredVersion }))
+    const startedAt = now()
+    let sub: BulkSubmitResult
+    try {
+      sub = await connector.bulk.submitFeed(updates)
+    } catch (e) {
+      sub = { status: 'not_submitted', result: { latencyMs: now().getTime() - startedAt.getTime(), outcomes: updates.map((u) => ({ listingId: u.listingId, outcome: 'failed' as const, code: 'CONNECTOR_ERROR', message: (e as Error).message })) } }
+    }
+    const finishedAt = now()
+    if (sub.status === 'submitted') {
+      feed = sub.handle
+      const batchId = `${channel.code}-feed-${sub.handle.feedId}`
+      const byListing = new Map(sub.handle.messages.map((m) => [m.listingId, m.messageId]))
+      for (const l of listings) {
+        results.push({ listing: l, outcome: { listingId: l.id, outcome: 'accepted', submissionId: `${sub.handle.feedId}:${byListing.get(l.id)}` }, batchId, httpStatus: sub.httpStatus, latencyMs: sub.latencyMs, request: sub.request, response: sub.response, startedAt, finishedAt })
+      }
+    } else {
+      const r = sub.result
+      throttledForMs = r.throttledForMs ?? 0
+      const batchId = `${channel.code}-feed-${startedAt.getTime()}`
+      for (const l of listings) {
+        const outcome = r.outcomes.find((o) => o.listingId === l.id) ?? { listingId: l.id, outcome: 'failed' as const, code: 'NO_OUTCOME', message: 'The connector returned no outcome for this listing.' }
+        results.push({ listing: l, outcome, batchId, httpStatus: r.httpStatus, latencyMs: r.latencyMs, request: r.request, response: r.response, startedAt, finishedAt })
+      }
+    }
+    batches.length = 0
+  }
   let nextBatch = 0
   const sendNext = async (): Promise<void> => {
     while (nextBatch < batches.length) {
@@ -212,11 +254,24 @@ export async function publishChannel(db: PrismaClient, channelId: string, deps: 
     }
     if (nextRunAt) await enqueuePublish(tx, channelId, nextRunAt)
     if (accepted > 0) await enqueueVerify(tx, channelId, new Date(t.getTime() + verifyDelayMs(channel)))
+    if (feed) await enqueuePollFeed(tx, channelId, feed as unknown as { feedId: string } & Record<string, unknown>, Object.fromEntries(listings.map((l) => [l.id, l.desiredVersion])), new Date(t.getTime() + FIRST_POLL_MS))
     return { applied, accepted, failed, rejected, nextRunAt }
   })
   emitRealtime([ROOMS.dashboard, ROOMS.channel(channel.code), ...[...new Set(listings.map((l) => ROOMS.sku(l.sku)))].slice(0, 200)], 'listings.changed', { skus: listings.map((l) => l.sku).slice(0, 200), channels: [channel.code] })
   if (summary.rejected > 0 || summary.failed > 0) emitRealtime([ROOMS.deadLetters], 'dead-letters.changed', { kind: 'publish' })
   return { claimed: listings.length, ...summary }
+}
+
+/** Pending listings from which a channel with a bulk path sends a feed (settings.bulkThreshold, default 50). */
+export function bulkThreshold(channel: Pick<ChannelRow, 'settings'>): number {
+  const n = Number((channel.settings as { bulkThreshold?: number }).bulkThreshold ?? 50)
+  return Number.isFinite(n) && n >= 1 ? Math.floor(n) : 50
+}
+
+/** Most listings one feed carries (settings.bulkMaxPerFeed, default 2,000; the marketplace's own limit caps it). */
+export function bulkMaxPerFeed(channel: Pick<ChannelRow, 'settings'>): number {
+  const n = Number((channel.settings as { bulkMaxPerFeed?: number }).bulkMaxPerFeed ?? 2_000)
+  return Number.isFinite(n) && n >= 1 ? Math.floor(n) : 2_000
 }
 
 export function verifyDelayMs(channel: Pick<ChannelRow, 'settings'>): number {

@@ -49,6 +49,7 @@ export const TASKS = {
   recomputeAvailability: 'recompute-availability',
   publishChannel: 'publish-channel',
   verifyChannel: 'verify-channel',
+  pollFeed: 'poll-feed',
   rollupMetrics: 'rollup-metrics',
 } as const
 
@@ -63,4 +64,15 @@ export function enqueuePublish(db: Db, channelId: string, runAt?: Date): Promise
 
 export function enqueueVerify(db: Db, channelId: string, runAt: Date): Promise<void> {
   return enqueue(db, TASKS.verifyChannel, { channelId }, { jobKey: `verify:${channelId}`, jobKeyMode: 'earliest', queueName: `verify:${channelId}`, runAt })
+}
+
+/** First look at a submitted feed; later polls back off up to the connector's maxPollIntervalMs. */
+export const FIRST_POLL_MS = 2_000
+
+/**
+ * Polls one submitted feed (its handle and the version each listing was sent at travel in the
+ * payload, so no process waits for a feed). One job per feed; feeds of a channel poll one at a time.
+ */
+export function enqueuePollFeed(db: Db, channelId: string, handle: { feedId: string } & Record<string, unknown>, versions: Record<string, number>, runAt: Date, attempt = 0): Promise<void> {
+  return enqueue(db, TASKS.pollFeed, { channelId, handle, versions, attempt }, { jobKey: `poll-feed:${channelId}:${handle.feedId}`, jobKeyMode: 'replace', queueName: `poll-feed:${channelId}`, runAt })
 }

@@ -6,6 +6,7 @@ import { TASKS } from '../../server/queue/enqueue'
 import { recomputeInLanes } from '../../server/availability/recompute-availability'
 import { publishChannel } from '../../server/publishing/publish-channel'
 import { verifyChannel } from '../../server/publishing/verify-channel'
+import { pollFeed, type PollFeedPayload } from '../../server/publishing/poll-feed'
 import { connectorForChannel } from '../../server/channels/connector-for-channel'
 import { emitRealtime, ROOMS } from '../../server/realtime/publisher'
 import { PROCESS_SNAPSHOT_TASK, processSnapshot } from '../../server/reconciliation/snapshots'
@@ -59,6 +60,12 @@ export const JOBS = [
     payload: channelPayload,
     maxAttempts: 25,
     handler: (p, { db }) => verifyChannel(db, p.channelId, { connectorFor: connectorForChannel }),
+  }),
+  job({
+    name: TASKS.pollFeed,
+    payload: z.object({ channelId: z.string().uuid(), handle: z.object({ feedId: z.string(), feedType: z.string(), submittedAt: z.string(), messages: z.array(z.object({ messageId: z.number(), listingId: z.string(), externalSku: z.string(), quantity: z.number() })) }).passthrough(), versions: z.record(z.string(), z.number()), attempt: z.number().optional() }),
+    maxAttempts: 25,
+    handler: (p, { db }) => pollFeed(db, p as PollFeedPayload, { connectorFor: connectorForChannel }),
   }),
   job({
     name: PROCESS_SNAPSHOT_TASK,

@@ -1,0 +1,96 @@
+// The second half of the bulk path: a submitted feed is polled until the marketplace finishes it,
+// then its per-message results land on the listings they were sent for, guarded by version (a
+// listing that has since been sent a newer quantity is left alone). Accepted messages need nothing
+// more here: verification reads them back like any accepted update. A refused message is a dead
+// letter at once; a message that failed (or a feed that failed as a whole) goes out again.
+import type { PrismaClient } from '@prisma/client'
+import { transaction } from '../db'
+import type { BulkFeedHandle, BulkPollResult, Connector } from '../channels/connector'
+import { backoffDelayMs, DEFAULT_BACKOFF } from './backoff'
+import { enqueuePollFeed, enqueuePublish, FIRST_POLL_MS } from '../queue/enqueue'
+import { bumpCounters } from '../metrics/counters'
+import { emitRealtime, ROOMS } from '../realtime/publisher'
+import { recordPublishDeadLetter, type ChannelRow } from './publish-channel'
+import { lockListings } from './lock-listings'
+
+export interface PollFeedPayload { channelId: string; handle: BulkFeedHandle; versions: Record<string, number>; attempt?: number }
+export interface PollFeedResult { feedId: string; status: 'pending' | 'done' | 'gone'; feedStatus?: string; accepted?: number; rejected?: number; failed?: number; stale?: number }
+
+/** Polls stop after this long: the listings are then sent again (a newer feed or calls). */
+const GIVE_UP_AFTER_MS = 6 * 3_600_000
+
+export async function pollFeed(db: PrismaClient, p: PollFeedPayload, deps: { connectorFor(channel: ChannelRow): Connector; now?: () => Date; random?: () => number }): Promise<PollFeedResult> {
+  const now = deps.now ?? (() => new Date())
+  const [channel] = await db.$queryRawUnsafe<ChannelRow[]>(
+    `SELECT id::text AS id, code, kind, mode::text AS mode, status::text AS status, settings, "credentialsEnc", "ratePerSecond", "rateBurst",
+            "rateTokens", "rateRefilledAt", "breakerState"::text AS "breakerState", "breakerFailures", "breakerOpenedAt" FROM "Channel" WHERE id = $1::uuid`, p.channelId)
+  const bulk = channel ? deps.connectorFor(channel).bulk : undefined
+  if (!channel || !bulk) return { feedId: p.handle.feedId, status: 'gone' }
+  const t0 = now()
+  const age = t0.getTime() - Date.parse(p.handle.submittedAt)
+  const polled: BulkPollResult = age > GIVE_UP_AFTER_MS
+    ? { status: 'done' as const, feedStatus: 'UNKNOWN', result: { latencyMs: 0, outcomes: p.handle.messages.map((m) => ({ listingId: m.listingId, outcome: 'failed' as const, code: 'FEED_TIMED_OUT', message: `No result for feed ${p.handle.feedId} after ${Math.round(age / 60_000)} min.` })) } }
+    : await bulk.pollFeed(p.handle)
+  if (polled.status === 'pending') {
+    // Back off from the first poll to the connector's longest interval (and the marketplace's wait).
+    const attempt = (p.attempt ?? 0) + 1
+    const wait = Math.max(polled.retryAfterMs ?? 0, Math.min(bulk.maxPollIntervalMs, FIRST_POLL_MS * 2 ** Math.min(attempt, 10)))
+    await enqueuePollFeed(db, p.channelId, p.handle as unknown as { feedId: string } & Record<string, unknown>, p.versions, new Date(t0.getTime() + wait), attempt)
+    return { feedId: p.handle.feedId, status: 'pending', feedStatus: polled.feedStatus }
+  }
+
+  const t = now()
+  const batchId = `${channel.code}-feed-${p.handle.feedId}`
+  const summary = await transaction(db, async (tx) => {
+    let accepted = 0, rejected = 0, failed = 0, stale = 0
+    const ids = p.handle.messages.map((m) => m.listingId)
+    await lockListings(tx, ids)
+    const rows = await tx.$queryRawUnsafe<Array<{ id: string; sku: string; desiredQuantity: number; desiredVersion: number; publishedVersion: number; publishedQuantity: number | null; failedAttempts: number }>>(
+      `SELECT cl.id::text AS id, s.code AS sku, cl."desiredQuantity", cl."desiredVersion", cl."publishedVersion", cl."publishedQuantity", cl."failedAttempts"
+         FROM "ChannelListing" cl JOIN "Sku" s ON s.id = cl."skuId" WHERE cl.id = ANY($1::uuid[])`, ids)
+    const byId = new Map(rows.map((r) => [r.id, r]))
+    const counters = new Map<string, number>()
+    let republish = false
+    for (const o of polled.result.outcomes) {
+      const l = byId.get(o.listingId)
+      const sentVersion = p.versions[o.listingId]
+      const message = p.handle.messages.find((m) => m.listingId === o.listingId)
+      if (!l || sentVersion === undefined || !message) continue
+      if (o.outcome === 'accepted' || o.outcome === 'applied') { accepted++; continue }
+      // A newer version went out since: this result is history, not news.
+      if (l.publishedVersion !== sentVersion) { stale++; continue }
+      const attemptNo = l.failedAttempts + 1
+      counters.set(`channel=${channel.code},outcome=${o.outcome}`, (counters.get(`channel=${channel.code},outcome=${o.outcome}`) ?? 0) + 1)
+      await tx.publishAttempt.create({
+        data: {
+          listingId: l.id, channelId: channel.id, version: sentVersion, quantity: message.quantity, attemptNo, batchId, outcome: o.outcome,
+          httpStatus: polled.result.httpStatus ?? null, latencyMs: polled.result.latencyMs, request: (polled.result.request ?? null) as never, response: (polled.result.response ?? null) as never,
+          error: `${o.code}: ${o.message}`, startedAt: t, finishedAt: t,
+        },
+      })
+      if (o.outcome === 'rejected') {
+        rejected++
+        await tx.$executeRawUnsafe(
+          `UPDATE "ChannelListing" SET "acceptedVersion" = LEAST("acceptedVersion", "appliedVersion"), "nextAttemptAt" = 'infinity', "lastError" = $2 WHERE id = $1::uuid`,
+          l.id, `${o.code}: ${o.message}`)
+        await recordPublishDeadLetter(tx, { channel: channel.code, listing: { id: l.id, sku: l.sku, desiredQuantity: message.quantity, desiredVersion: sentVersion, publishedQuantity: l.publishedQuantity }, code: o.code, reason: o.message, attempts: attemptNo, at: t })
+      } else {
+        failed++
+        republish = true
+        // Not applied: rewind so the newest quantity goes out again (after a backoff).
+        const delay = backoffDelayMs(attemptNo, DEFAULT_BACKOFF, o.retryAfterMs, (deps.random ?? Math.random)())
+        await tx.$executeRawUnsafe(
+          `UPDATE "ChannelListing" SET "publishedVersion" = LEAST("publishedVersion", $2::int - 1), "acceptedVersion" = LEAST("acceptedVersion", $2::int - 1),
+                  "failedAttempts" = $3, "nextAttemptAt" = $4::timestamptz, "lastError" = $5,
+                  "pendingSince" = COALESCE("pendingSince", "decidedAt") WHERE id = $1::uuid`,
+          l.id, sentVersion, attemptNo, new Date(t.getTime() + delay).toISOString(), `${o.code}: ${o.message}`)
+      }
+    }
+    await bumpCounters(tx, 'stocktower_publish_attempts_total', counters, t)
+    if (republish) await enqueuePublish(tx, channel.id, new Date(t.getTime() + 1_000))
+    return { accepted, rejected, failed, stale }
+  })
+  emitRealtime([ROOMS.dashboard, ROOMS.channel(channel.code)], 'listings.changed', { skus: [], channels: [channel.code] })
+  if (summary.rejected > 0) emitRealtime([ROOMS.deadLetters], 'dead-letters.changed', { kind: 'publish' })
+  return { feedId: p.handle.feedId, status: 'done', feedStatus: polled.feedStatus, ...summary }
+}
