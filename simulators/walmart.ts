@@ -84,15 +84,31 @@ interface WalmartError {
   category: 'APPLICATION' | 'DATA' | 'SYSTEM' | 'REQUEST'
 }
 
+interface WalmartFeed { feedId: string; createdAt: number; items: unknown[]; error: boolean; results: Array<Record<string, unknown>> | undefined }
+
 export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
   private readonly inventory = new Map<string, InventoryRecord>()
   private readonly accessToken: string | undefined
   private bucket: TokenBucket | null = null
+  private readonly feeds = new Map<string, WalmartFeed>()
+  private feedCounter = 0
+  /** Bulk feed timing: RECEIVED for feedReceivedMs, INPROGRESS for feedProcessingMs, then PROCESSED (or ERROR at feedErrorRate). */
+  private feedKnobs = { feedReceivedMs: 1_000, feedProcessingMs: 2_000, feedErrorRate: 0 }
 
   constructor(options: WalmartSimulatorOptions = {}) {
     super('walmart', options as WalmartSimulatorOptions & Record<string, unknown>, WALMART_PLANS, throttlePatchSchema)
     this.accessToken = options.accessToken
+    if (options.plan === 'realistic') this.feedKnobs = { feedReceivedMs: 30_000, feedProcessingMs: 120_000, feedErrorRate: 0 }
     this.markInitialised()
+  }
+
+  configureFeeds(patch: Partial<{ feedReceivedMs: number; feedProcessingMs: number; feedErrorRate: number }>) {
+    this.feedKnobs = { ...this.feedKnobs, ...patch }
+    return this.feedKnobs
+  }
+
+  feedsSubmitted(): Array<{ feedId: string; items: number; status: string }> {
+    return [...this.feeds.values()].map((f) => ({ feedId: f.feedId, items: f.items.length, status: this.feedStatus(f) }))
   }
 
   /** The quantity read-back shows now (null for an unknown SKU). */
@@ -101,6 +117,13 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
   }
 
   protected handleApi(request: SimRequest): SimResponse {
+    if (request.path === '/v3/feeds' || request.path.startsWith('/v3/feeds/')) {
+      const token = request.header('wm_sec.access_token')
+      if (!token || (this.accessToken !== undefined && token !== this.accessToken)) {
+        return this.error(401, { code: 'UNAUTHORIZED.GMP_GATEWAY_API', field: 'UNAUTHORIZED', description: 'Unauthorized', info: 'Unauthorized token or invalid service name.', severity: 'ERROR', category: 'DATA' })
+      }
+      return this.feedsApi(request)
+    }
     if (request.path !== '/v3/inventory') {
       return this.error(404, { code: 'CONTENT_NOT_FOUND.GMP_GATEWAY_API', field: 'path', description: 'Resource not found', info: `No resource at ${request.path}.`, severity: 'ERROR', category: 'REQUEST' })
     }
@@ -188,6 +211,57 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
     if (!this.inventory.has(sku)) this.inventory.set(sku, { amount: 0, updatedAt: new Date(this.now()).toISOString() })
     this.enqueueApply(sku, body.data.quantity.amount, this.newSubmissionId())
     return this.ok({ sku, quantity: { unit: 'EACH', amount: body.data.quantity.amount } })
+  }
+
+  // ---- bulk inventory feed ----------------------------------------------------------------------
+
+  private feedsApi(request: SimRequest): SimResponse {
+    if (request.method === 'POST' && request.path === '/v3/feeds') {
+      if (request.query.get('feedType') !== 'inventory') return this.invalid('feedType', 'The simulator supports feedType=inventory.')
+      const throttled = this.throttle()
+      if (throttled) return throttled
+      const body = z.object({ InventoryHeader: z.object({ version: z.string() }).loose(), Inventory: z.array(z.unknown()).min(1).max(10_000) }).safeParse(request.json)
+      if (!body.success) return this.invalid('Inventory', `Feed content is invalid: ${z.prettifyError(body.error)}`)
+      const feedId = `SIM${(++this.feedCounter).toString().padStart(6, '0')}@AQMBAQA`
+      this.feeds.set(feedId, { feedId, createdAt: this.now(), items: body.data.Inventory, error: this.prng.chance(this.feedKnobs.feedErrorRate), results: undefined })
+      return this.ok({ feedId })
+    }
+    const match = /^\/v3\/feeds\/([^/]+)$/.exec(request.path)
+    if (request.method === 'GET' && match) {
+      const feed = this.feeds.get(decodeURIComponent(match[1]!))
+      if (!feed) return this.error(404, { code: 'CONTENT_NOT_FOUND.GMP_GATEWAY_API', field: 'feedId', description: 'Feed not found', info: 'No feed with this id.', severity: 'ERROR', category: 'DATA' })
+      const status = this.feedStatus(feed)
+      if (status === 'PROCESSED' && !feed.results) feed.results = feed.items.map((item, index) => this.ingestItem(item, index))
+      const results = feed.results ?? []
+      const details = request.query.get('includeDetails') === 'true'
+      return this.ok({
+        feedId: feed.feedId, feedStatus: status, feedType: 'inventory', itemsReceived: feed.items.length,
+        itemsSucceeded: results.filter((r) => r.ingestionStatus === 'SUCCESS').length,
+        itemsFailed: results.filter((r) => r.ingestionStatus !== 'SUCCESS').length,
+        itemsProcessing: status === 'PROCESSED' || status === 'ERROR' ? 0 : feed.items.length,
+        ...(details ? { itemDetails: { itemIngestionStatus: results } } : {}),
+      })
+    }
+    return this.error(404, { code: 'CONTENT_NOT_FOUND.GMP_GATEWAY_API', field: 'path', description: 'Resource not found', info: `No resource at ${request.path}.`, severity: 'ERROR', category: 'REQUEST' })
+  }
+
+  private feedStatus(feed: WalmartFeed): 'RECEIVED' | 'INPROGRESS' | 'PROCESSED' | 'ERROR' {
+    const age = this.now() - feed.createdAt
+    if (age < this.feedKnobs.feedReceivedMs) return 'RECEIVED'
+    if (age < this.feedKnobs.feedReceivedMs + this.feedKnobs.feedProcessingMs) return 'INPROGRESS'
+    return feed.error ? 'ERROR' : 'PROCESSED'
+  }
+
+  /** One record of an inventory feed, judged like a PUT /v3/inventory. */
+  private ingestItem(raw: unknown, index: number) {
+    const item = inventoryBodySchema.safeParse(raw)
+    const sku = (raw as { sku?: unknown } | null)?.sku
+    const failed = (code: string, description: string) => ({ martId: 0, sku: typeof sku === 'string' ? sku : '', index, ingestionStatus: 'DATA_ERROR', ingestionErrors: { ingestionError: [{ type: 'DATA_ERROR', code, field: 'sku', description }] } })
+    if (!item.success) return failed('ERR_EXT_DATA_0100', `Invalid inventory record: ${z.prettifyError(item.error).slice(0, 200)}`)
+    if (!this.inventory.has(item.data.sku) && !this.knobs.autoCreateListings) return failed('ERR_EXT_DATA_0101', `SKU ${item.data.sku} is not set up on Walmart.`)
+    if (!this.inventory.has(item.data.sku)) this.inventory.set(item.data.sku, { amount: 0, updatedAt: new Date(this.now()).toISOString() })
+    this.enqueueApply(item.data.sku, item.data.quantity.amount, this.newSubmissionId())
+    return { martId: 0, sku: item.data.sku, index, ingestionStatus: 'SUCCESS', ingestionErrors: { ingestionError: null } }
   }
 
   private throttle(): SimResponse | undefined {

@@ -37,6 +37,8 @@ beforeAll(async () => {
   sims = await startSimulators({ plan: 'demo', b2bSecret: 'b2b-secret', seed: 11 })
   for (const kind of ['shopify', 'amazon', 'walmart', 'b2b'] as const) sims.sims[kind].seed(demoExternalSkus(kind, SKUS), 0)
   await seedDemo(db, { skuCount: SKUS, simulatorUrls: sims.urls, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 'b2b-secret' })
+  // Per-listing calls here; the bulk (feed) path has its own tests (publish-feed.int.test.ts).
+  await db.$executeRawUnsafe(`UPDATE "Channel" SET settings = settings || '{"bulkThreshold": 1000000}'::jsonb`)
   await db.$executeRawUnsafe(`DELETE FROM "KitComponent"`) // keep the slice to plain SKUs
   await settle()
 })

@@ -42,6 +42,8 @@ beforeAll(async () => {
   sims = await startSimulators({ plan: 'demo', b2bSecret: 'b2b-secret', seed: 7 })
   for (const kind of ['shopify', 'amazon', 'walmart', 'b2b'] as const) sims.sims[kind].seed(demoExternalSkus(kind, SKUS), 0)
   await seedDemo(db, { skuCount: SKUS, simulatorUrls: sims.urls, demoApiKey: apiKey, b2bSigningSecret: 'b2b-secret' })
+  // Per-listing calls here; the bulk (feed) path has its own tests (publish-feed.int.test.ts).
+  await db.$executeRawUnsafe(`UPDATE "Channel" SET settings = settings || '{"bulkThreshold": 1000000}'::jsonb`)
 })
 afterAll(async () => {
   await sims?.close()

@@ -1,7 +1,7 @@
 // Walmart connector: one `PUT /v3/inventory?sku=` per listing. Walmart echoes the quantity it
 // stored, which we record as applied (read-back still verifies it later, as for every channel).
-// 429 carries Retry-After; 404 means the SKU is not on Walmart (permanent). The bulk inventory
-// feed is a later issue, hence maxBatchSize 1.
+// 429 carries Retry-After; 404 means the SKU is not on Walmart (permanent). A backlog goes through
+// the bulk inventory feed instead (`bulk`, inventory-feed.ts).
 import { randomUUID } from 'node:crypto'
 import type { Connector, ConnectorConfig, ListingUpdate, ReadBack } from '../connector'
 import {
@@ -18,6 +18,7 @@ import {
 import { parseConnectorPart } from '../connector-settings'
 import { pushSequentially, type SingleSend } from '../push-sequentially'
 import { inventorySchema, walmartCredentialsSchema, walmartErrorsSchema, walmartSettingsSchema } from './walmart.schema'
+import { createWalmartFeedPublisher } from './inventory-feed'
 
 export function createWalmartConnector(config: ConnectorConfig): Connector {
   const settings = parseConnectorPart('walmart', 'settings', walmartSettingsSchema, config.settings)
@@ -63,6 +64,7 @@ export function createWalmartConnector(config: ConnectorConfig): Connector {
     kind: 'walmart',
     maxBatchSize: 1,
     maxConcurrency: 4,
+    bulk: createWalmartFeedPublisher({ baseUrl: config.baseUrl, accessToken, serviceName: settings.serviceName, timeoutMs }),
 
     pushQuantities: (updates) => pushSequentially(updates, pushOne),
 

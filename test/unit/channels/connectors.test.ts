@@ -163,6 +163,32 @@ describe('Walmart (PUT /v3/inventory)', () => {
   })
 })
 
+describe('Walmart bulk inventory feed', () => {
+  it('one feed for many records: RECEIVED, INPROGRESS, PROCESSED with per-record ingestion status', async () => {
+    const clock = fakeClock()
+    const sim = await started(new WalmartSimulator({ plan: 'demo', seed: 5, now: clock.now, latencyMs: 0, autoCreateListings: false, applyDelayMs: 0, applyJitterMs: 0 }))
+    sim.seed(['WM-1', 'WM-2'], 5)
+    const connector = createConnector('walmart', { baseUrl: sim.url, credentials: { accessToken: 'wm-test' }, settings: {} })
+    const sub = await connector.bulk!.submitFeed([update('WM-1', 30), update('WM-NOPE', 4), update('WM-2', 0)])
+    expect(sub.status).toBe('submitted')
+    const sent = sim.requests.find((r) => r.method === 'POST')!
+    expect(sent.path).toBe('/v3/feeds')
+    expect(sent.query).toMatchObject({ feedType: 'inventory' })
+    expect(sent.body).toEqual({ InventoryHeader: { version: '1.4' }, Inventory: [{ sku: 'WM-1', quantity: { unit: 'EACH', amount: 30 } }, { sku: 'WM-NOPE', quantity: { unit: 'EACH', amount: 4 } }, { sku: 'WM-2', quantity: { unit: 'EACH', amount: 0 } }] })
+    const handle = (sub as { handle: import('../../../server/channels/connector').BulkFeedHandle }).handle
+    const seen: string[] = []
+    for (let i = 0; i < 4; i++) { const p = await connector.bulk!.pollFeed(handle); seen.push(p.feedStatus); if (p.status === 'done') { expect(p.result.outcomes.map((o) => o.outcome)).toEqual(['accepted', 'rejected', 'accepted']); break } clock.advance(1_000) }
+    expect(seen).toEqual(['RECEIVED', 'INPROGRESS', 'INPROGRESS', 'PROCESSED'])
+    sim.applyNow()
+    expect((await connector.readQuantities([update('WM-1', 0), update('WM-2', 0)])).map((r) => r.quantity)).toEqual([30, 0])
+    sim.configureFeeds({ feedErrorRate: 1 })
+    const bad = await connector.bulk!.submitFeed([update('WM-1', 1)])
+    clock.advance(5_000)
+    const ended = await connector.bulk!.pollFeed((bad as { handle: import('../../../server/channels/connector').BulkFeedHandle }).handle)
+    expect(ended).toMatchObject({ status: 'done', feedStatus: 'ERROR' })
+  })
+})
+
 describe('B2B portal (signed webhook)', () => {
   const setup = async (secret = 'b2b-secret') => {
     // The signature's timestamp is the sender's real clock, so the portal keeps the real clock too.
