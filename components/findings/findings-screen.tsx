@@ -51,7 +51,7 @@ export function FindingsScreen({ canAct, channels }: { canAct: boolean; channels
 function FindingsTab({ canAct, channels, setParam }: { canAct: boolean; channels: string[]; setParam: (k: string, v: string) => void }) {
   const params = useSearchParams()
   const qc = useQueryClient()
-  const filter = { status: params.has('status') ? params.get('status') ?? '' : 'open', kind: params.get('kind') ?? '', channel: params.get('channel') ?? '', sku: params.get('sku') ?? '' }
+  const filter = { status: params.has('status') ? params.get('status') ?? '' : 'open', kind: params.get('kind') ?? '', channel: params.get('channel') ?? '', sku: params.get('sku') ?? '', order: params.get('order') ?? '' }
   const [cursors, setCursors] = useState<string[]>([])
   const qs = new URLSearchParams(Object.entries({ ...filter, cursor: cursors[cursors.length - 1] ?? '' }).filter(([, v]) => v)).toString()
   const list = useQuery({ queryKey: ['findings', qs], queryFn: () => fetchJson<Page<Finding>>(`/api/ui/findings?${qs}`) })
@@ -76,6 +76,7 @@ function FindingsTab({ canAct, channels, setParam }: { canAct: boolean; channels
         <label>Kind <select aria-label="Kind" value={filter.kind} onChange={(e) => set('kind', e.target.value)}><option value="">any</option>{KINDS.map((s) => <option key={s} value={s}>{s.replace('_', ' ')}</option>)}</select></label>
         <label>Channel <select aria-label="Channel" value={filter.channel} onChange={(e) => set('channel', e.target.value)}><option value="">any</option>{channels.map((c) => <option key={c} value={c}>{c}</option>)}</select></label>
         <label>SKU <input type="search" aria-label="SKU" defaultValue={filter.sku} placeholder="any" onBlur={(e) => set('sku', e.target.value.trim())} onKeyDown={(e) => { if (e.key === 'Enter') set('sku', e.currentTarget.value.trim()) }} size={12} /></label>
+        <label>Order <select aria-label="Order" value={filter.order || 'recent'} onChange={(e) => set('order', e.target.value === 'recent' ? '' : e.target.value)}><option value="recent">newest first</option><option value="oldest">oldest first</option></select></label>
         <a className="button" style={{ marginLeft: 'auto' }} href={`/api/ui/findings/export?${new URLSearchParams(Object.entries(filter).filter(([, v]) => v)).toString()}`} download data-testid="findings-export">Export CSV</a>
       </div>
       {noteFor && (
@@ -128,7 +129,7 @@ function FindingsTab({ canAct, channels, setParam }: { canAct: boolean; channels
 
 function OversellsTab({ channels, setParam }: { channels: string[]; setParam: (k: string, v: string) => void }) {
   const params = useSearchParams()
-  const filter = { window: params.get('window') ?? '7d', channel: params.get('channel') ?? '', kind: params.get('kind') ?? '', sku: params.get('sku') ?? '' }
+  const filter = { window: params.get('window') ?? '7d', channel: params.get('channel') ?? '', kind: params.get('kind') ?? '', sku: params.get('sku') ?? '', order: params.get('order') ?? '' }
   const [cursors, setCursors] = useState<string[]>([])
   const qs = new URLSearchParams(Object.entries({ ...filter, cursor: cursors[cursors.length - 1] ?? '' }).filter(([, v]) => v)).toString()
   const list = useQuery({ queryKey: ['oversells', qs], queryFn: () => fetchJson<Page<Incident> & { totals: { incidents: number; oversoldUnits: number; revenueAtRiskCents: number } | null }>(`/api/ui/oversells?${qs}`) })
@@ -144,6 +145,7 @@ function OversellsTab({ channels, setParam }: { channels: string[]; setParam: (k
         <label>Kind <select aria-label="Kind" value={filter.kind} onChange={(e) => set('kind', e.target.value)}><option value="">any</option><option value="channel_oversell">channel oversell</option><option value="shortage">shortage</option></select></label>
         <label>Channel <select aria-label="Channel" value={filter.channel} onChange={(e) => set('channel', e.target.value)}><option value="">any</option>{channels.map((c) => <option key={c} value={c}>{c}</option>)}</select></label>
         <label>SKU <input type="search" aria-label="SKU" defaultValue={filter.sku} placeholder="any" onBlur={(e) => set('sku', e.target.value.trim())} size={12} /></label>
+        <label>Order <select aria-label="Order" value={filter.order || 'recent'} onChange={(e) => set('order', e.target.value === 'recent' ? '' : e.target.value)}><option value="recent">newest first</option><option value="oldest">oldest first</option></select></label>
         <a className="button" style={{ marginLeft: 'auto' }} href={`/api/ui/oversells/export?${base}`} download data-testid="oversells-export">Export CSV</a>
       </div>
       {totals && <div className="grid kpis" style={{ marginBottom: 12 }} data-testid="oversell-totals">

@@ -17,7 +17,7 @@ export function SkuExplorer() {
   const router = useRouter()
   const pathname = usePathname()
   const params = useSearchParams()
-  const filters = { q: params.get('q') ?? '', category: params.get('category') ?? '', status: params.get('status') ?? '', kind: params.get('kind') ?? '' }
+  const filters = { q: params.get('q') ?? '', category: params.get('category') ?? '', status: params.get('status') ?? '', kind: params.get('kind') ?? '', order: params.get('order') ?? '' }
   const [after, setAfter] = useState<string[]>([])
   const [q, setQ] = useState(filters.q)
   const current = after[after.length - 1] ?? ''
@@ -77,7 +77,7 @@ export function SkuExplorer() {
           <table className="data" data-testid="sku-table">
             <thead>
               <tr>
-                <th>SKU</th><th>Name</th><th>Category</th><th className="num">On hand</th><th className="num">Sellable</th>
+                <th aria-sort={filters.order === 'desc' ? 'descending' : 'ascending'}><button type="button" className="sort" onClick={() => setFilter('order', filters.order === 'desc' ? '' : 'desc')} title="Sort by SKU code">SKU {filters.order === 'desc' ? '▼' : '▲'}</button></th><th>Name</th><th>Category</th><th className="num">On hand</th><th className="num">Sellable</th>
                 {data?.channels.map((c) => <th key={c} className="num" title="decided / channel shows">{c}</th>)}
               </tr>
             </thead>

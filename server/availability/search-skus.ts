@@ -12,6 +12,8 @@ export interface SkuSearch {
   status?: 'out_of_sync' | 'failing'
   kind?: 'kit' | 'item'
   after?: string | null
+  /** SKU code order (default asc); `after` continues in that order. */
+  order?: 'asc' | 'desc'
   limit: number
 }
 
@@ -37,7 +39,7 @@ export async function searchSkus(db: Db, s: SkuSearch): Promise<SkuPage> {
     ...(q ? { OR: [{ code: { contains: q, mode: 'insensitive' } }, { name: { contains: q, mode: 'insensitive' } }, { aliases: { some: { alias: { equals: q } } } }] } : {}),
     ...(s.category ? { category: s.category } : {}),
     ...(s.kind ? { isKit: s.kind === 'kit' } : {}),
-    ...(s.after ? { code: { gt: s.after } } : {}),
+    ...(s.after ? { code: s.order === 'desc' ? { lt: s.after } : { gt: s.after } } : {}),
     ...(listingFilter ? { listings: { some: listingFilter } } : {}),
   }
   // "Out of sync" compares two columns of a row, which Prisma's filters cannot express.
@@ -49,7 +51,7 @@ export async function searchSkus(db: Db, s: SkuSearch): Promise<SkuPage> {
   const [rows, channels, categories] = await Promise.all([
     db.sku.findMany({
       where,
-      orderBy: { code: 'asc' },
+      orderBy: { code: s.order === 'desc' ? 'desc' : 'asc' },
       take: s.limit + 1,
       include: { positions: true, listings: { where: { active: true }, include: { channel: { select: { code: true } } } } },
     }),

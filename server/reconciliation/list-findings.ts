@@ -3,7 +3,7 @@ import type { Prisma } from '@prisma/client'
 import type { Db } from '../db'
 import { decodeCursor, encodeCursor } from '../paging/cursor'
 
-export interface FindingFilter { status?: string; kind?: string; sku?: string; channel?: string; cursor?: string | null; limit: number }
+export interface FindingFilter { status?: string; kind?: string; sku?: string; channel?: string; cursor?: string | null; limit: number; order?: 'recent' | 'oldest' }
 
 export async function listFindings(db: Db, f: FindingFilter) {
   const cursor = decodeCursor(f.cursor)
@@ -12,9 +12,13 @@ export async function listFindings(db: Db, f: FindingFilter) {
     ...(f.kind ? { kind: f.kind } : {}),
     ...(f.sku ? { sku: f.sku } : {}),
     ...(f.channel ? { channel: f.channel } : {}),
-    ...(cursor ? { OR: [{ detectedAt: { lt: new Date(cursor.at) } }, { detectedAt: new Date(cursor.at), id: { lt: cursor.id } }] } : {}),
   }
-  const rows = await db.finding.findMany({ where, orderBy: [{ detectedAt: 'desc' }, { id: 'desc' }], take: f.limit + 1 })
+  // Newest first by default; oldest first to work a backlog from its start. Keyset either way.
+  const asc = f.order === 'oldest'
+  const cmp = asc ? 'gt' : 'lt'
+  if (cursor) where.OR = [{ detectedAt: { [cmp]: new Date(cursor.at) } }, { detectedAt: new Date(cursor.at), id: { [cmp]: cursor.id } }]
+  const dir = asc ? 'asc' as const : 'desc' as const
+  const rows = await db.finding.findMany({ where, orderBy: [{ detectedAt: dir }, { id: dir }], take: f.limit + 1 })
   const page = rows.slice(0, f.limit)
   const last = page[page.length - 1]
   return {

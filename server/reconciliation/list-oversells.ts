@@ -4,7 +4,7 @@ import type { Prisma } from '@prisma/client'
 import type { Db } from '../db'
 import { decodeCursor, encodeCursor } from '../paging/cursor'
 
-export interface OversellFilter { channel?: string; kind?: string; sku?: string; cause?: string; since?: Date; cursor?: string | null; limit: number }
+export interface OversellFilter { channel?: string; kind?: string; sku?: string; cause?: string; since?: Date; cursor?: string | null; limit: number; order?: 'recent' | 'oldest' }
 
 export async function listOversells(db: Db, f: OversellFilter) {
   const cursor = decodeCursor(f.cursor)
@@ -15,11 +15,14 @@ export async function listOversells(db: Db, f: OversellFilter) {
     ...(f.cause ? { cause: f.cause } : {}),
     ...(f.since ? { detectedAt: { gte: f.since } } : {}),
   }
+  const asc = f.order === 'oldest'
+  const cmp = asc ? 'gt' : 'lt'
+  const dir = asc ? 'asc' as const : 'desc' as const
   const where: Prisma.OversellIncidentWhereInput = cursor
-    ? { AND: [base, { OR: [{ detectedAt: { lt: new Date(cursor.at) } }, { detectedAt: new Date(cursor.at), id: { lt: cursor.id } }] }] }
+    ? { AND: [base, { OR: [{ detectedAt: { [cmp]: new Date(cursor.at) } }, { detectedAt: new Date(cursor.at), id: { [cmp]: cursor.id } }] }] }
     : base
   const [rows, totals] = await Promise.all([
-    db.oversellIncident.findMany({ where, orderBy: [{ detectedAt: 'desc' }, { id: 'desc' }], take: f.limit + 1 }),
+    db.oversellIncident.findMany({ where, orderBy: [{ detectedAt: dir }, { id: dir }], take: f.limit + 1 }),
     cursor ? null : db.oversellIncident.aggregate({ where: base, _count: true, _sum: { oversoldUnits: true, revenueAtRiskCents: true } }),
   ])
   const page = rows.slice(0, f.limit)

@@ -4,5 +4,5 @@ import { pageSize } from '@/server/paging/cursor'
 export function parseFindingQuery(req: Request): FindingFilter {
   const q = new URL(req.url).searchParams
   const opt = (k: string) => q.get(k) || undefined
-  return { status: opt('status'), kind: opt('kind'), sku: opt('sku'), channel: opt('channel'), cursor: opt('cursor'), limit: pageSize(q.get('limit')) }
+  return { status: opt('status'), kind: opt('kind'), sku: opt('sku'), channel: opt('channel'), cursor: opt('cursor'), limit: pageSize(q.get('limit')), order: q.get('order') === 'oldest' ? 'oldest' : 'recent' }
 }

@@ -9,6 +9,6 @@ export function parseOversellQuery(req: Request): OversellFilter {
   const window = WINDOWS[q.get('window') ?? '']
   return {
     channel: opt('channel'), kind: opt('kind'), sku: opt('sku'), cause: opt('cause'), since: window ? new Date(Date.now() - window) : undefined,
-    cursor: opt('cursor'), limit: pageSize(q.get('limit')),
+    cursor: opt('cursor'), limit: pageSize(q.get('limit')), order: q.get('order') === 'oldest' ? 'oldest' : 'recent',
   }
 }

@@ -12,6 +12,7 @@ const Query = z.object({
   status: z.enum(['out_of_sync', 'failing']).optional(),
   kind: z.enum(['kit', 'item']).optional(),
   after: z.string().max(100).optional(),
+  order: z.enum(['asc', 'desc']).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 })
 
