@@ -99,7 +99,12 @@ async function main() {
     m.child = child
     const out = readline.createInterface({ input: child.stdout! })
     const err = readline.createInterface({ input: child.stderr! })
-    out.on('line', (l) => log(l.startsWith('[') || l.startsWith('SIMULATORS') ? l : `[${m.name}] ${l}`))
+    // `SIMULATORS {urls}` is the simulator process telling us its ports (read below); the [demo] line says it for people.
+    // While stopping, the traffic generator finding the web process gone is expected, not news.
+    out.on('line', (l) => {
+      if (l.startsWith('SIMULATORS ') || (stopping && l.startsWith('[traffic]'))) return
+      log(l.startsWith('[') ? l : `[${m.name}] ${l}`)
+    })
     err.on('line', (l) => process.stderr.write(`[${m.name}] ${l}\n`))
     child.on('exit', (code, signal) => {
       if (stopping) return

@@ -258,18 +258,21 @@ export function startTraffic(options: TrafficOptions): RunningTraffic {
     }
   }
 
+  let everReached = false
   function apiDown(reason: string) {
     stats.failedRequests += 1
     failures += 1
-    if (stats.apiAvailable) log(`[traffic] API unavailable at ${baseUrl} (${reason}); retrying with backoff`)
+    // Before the first answer the web process is still starting: waiting for it is not news.
+    if (stats.apiAvailable && everReached) log(`[traffic] API unavailable at ${baseUrl} (${reason}); retrying with backoff`)
     stats.apiAvailable = false
     const backoff = Math.min(retryMaxMs, retryBaseMs * 2 ** Math.min(failures - 1, 16))
     resumeAt = Date.now() + backoff / 2 + prng.next() * (backoff / 2)
   }
 
   function apiUp() {
-    if (!stats.apiAvailable) log(`[traffic] API reachable again at ${baseUrl}`)
+    if (!stats.apiAvailable && everReached) log(`[traffic] API reachable again at ${baseUrl}`)
     stats.apiAvailable = true
+    everReached = true
     failures = 0
   }
 
