@@ -17,6 +17,8 @@ export function SkuDetailView({ initial }: { initial: SkuDetail }) {
     queryKey: key,
     queryFn: () => fetchJson<SkuDetail>(`/api/ui/skus/${encodeURIComponent(initial.sku)}`),
     initialData: initial,
+    // Pushes drive updates; this is the safety net should one be lost (NOTIFY is best effort).
+    refetchInterval: 30_000,
   })
   useRealtime({ rooms: [`sku:${initial.sku}`], invalidate: { 'listings.changed': [key], 'stock.changed': [key] }, coalesceMs: 300 })
   const d = data ?? initial

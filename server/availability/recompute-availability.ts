@@ -11,7 +11,13 @@ import { computeKitAvailability, computeSkuAvailability, eligibleLocations, type
 import { enqueuePublish, enqueueRecompute } from '../queue/enqueue'
 import { sellable } from '../positions/apply-event'
 
-export interface RecomputeResult { processed: number; changedListings: number; more: boolean; changes: Array<{ sku: string; channel: string; quantity: number }> }
+export interface RecomputeResult {
+  processed: number; changedListings: number; more: boolean
+  /** Listings whose quantity changed. */
+  changes: Array<{ sku: string; channel: string; quantity: number }>
+  /** Every listing that got a new decision (a new quantity, or the same one for new reasons, e.g. a rule version). */
+  decided: Array<{ sku: string; channel: string }>
+}
 
 interface SkuRow { id: string; code: string; category: string; isKit: boolean }
 interface PositionRow { skuId: string; location: string; onHand: number; reserved: number; allocated: number; quarantined: number; damaged: number; inTransit: number; lastEventId: string | null }
@@ -25,7 +31,7 @@ export async function recomputeDirtyAvailability(db: PrismaClient, opts: { batch
       `DELETE FROM "AvailabilityDirty" d USING (
          SELECT "skuId" FROM "AvailabilityDirty" ORDER BY since LIMIT $1 FOR UPDATE SKIP LOCKED) c
        WHERE d."skuId" = c."skuId" RETURNING d."skuId"::text AS "skuId", d.since`, batchSize)
-    if (claimed.length === 0) return { processed: 0, changedListings: 0, more: false, changes: [] }
+    if (claimed.length === 0) return { processed: 0, changedListings: 0, more: false, changes: [], decided: [] }
     const result = await recomputeSkus(tx, claimed, now())
     const more = claimed.length === batchSize
     if (more) await enqueueRecompute(tx)
@@ -166,7 +172,7 @@ export async function recomputeSkus(tx: Db, skus: Array<{ skuId: string; since: 
     if (!changed && sameReasons) continue
     writes.push({ listing, decision, changed, steps, eventIds: inputEvents(listing.skuId, listing.channel) })
   }
-  if (writes.length === 0) return { changedListings: 0, changes: [] }
+  if (writes.length === 0) return { changedListings: 0, changes: [], decided: [] }
 
   // Each statement gets its rows as one JSON document (json_to_recordset) rather than a dozen
   // parameter arrays: measured, the per-element array handling in the client cost more than the
@@ -198,7 +204,8 @@ export async function recomputeSkus(tx: Db, skus: Array<{ skuId: string; since: 
   const changedChannels = [...new Set(writes.filter((w) => w.changed).map((w) => w.listing.channelId))].sort()
   for (const channelId of changedChannels) await enqueuePublish(tx, channelId)
   const changes = writes.filter((w) => w.changed).map((w) => ({ sku: skuById.get(w.listing.skuId)!.code, channel: w.listing.channel, quantity: w.decision.quantity }))
-  return { changedListings: changes.length, changes }
+  const decided = writes.map((w) => ({ sku: skuById.get(w.listing.skuId)!.code, channel: w.listing.channel }))
+  return { changedListings: changes.length, changes, decided }
 }
 
 /**

@@ -9,7 +9,7 @@ import type { BulkFeedHandle, BulkPollResult, Connector } from '../channels/conn
 import { backoffDelayMs, DEFAULT_BACKOFF } from './backoff'
 import { enqueuePollFeed, enqueuePublish, FIRST_POLL_MS } from '../queue/enqueue'
 import { bumpCounters } from '../metrics/counters'
-import { emitRealtime, ROOMS } from '../realtime/publisher'
+import { emitListingsChanged, emitRealtime, ROOMS } from '../realtime/publisher'
 import { recordPublishDeadLetter, type ChannelRow } from './publish-channel'
 import { lockListings } from './lock-listings'
 
@@ -88,9 +88,10 @@ export async function pollFeed(db: PrismaClient, p: PollFeedPayload, deps: { con
     }
     await bumpCounters(tx, 'stocktower_publish_attempts_total', counters, t)
     if (republish) await enqueuePublish(tx, channel.id, new Date(t.getTime() + 1_000))
-    return { accepted, rejected, failed, stale }
+    return { accepted, rejected, failed, stale, skus: rows.map((r) => r.sku) }
   })
-  emitRealtime([ROOMS.dashboard, ROOMS.channel(channel.code)], 'listings.changed', { skus: [], channels: [channel.code] })
-  if (summary.rejected > 0) emitRealtime([ROOMS.deadLetters], 'dead-letters.changed', { kind: 'publish' })
-  return { feedId: p.handle.feedId, status: 'done', feedStatus: polled.feedStatus, ...summary }
+  const { skus, ...counts } = summary
+  emitListingsChanged(skus, [channel.code], [ROOMS.channel(channel.code)])
+  if (counts.rejected > 0) emitRealtime([ROOMS.deadLetters], 'dead-letters.changed', { kind: 'publish' })
+  return { feedId: p.handle.feedId, status: 'done', feedStatus: polled.feedStatus, ...counts }
 }

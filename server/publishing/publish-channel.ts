@@ -13,7 +13,7 @@ import { refill, take } from './rate-budget'
 import { enqueuePollFeed, enqueuePublish, enqueueVerify, FIRST_POLL_MS } from '../queue/enqueue'
 import { recordLag } from '../metrics/lag'
 import { bumpCounters } from '../metrics/counters'
-import { emitRealtime, ROOMS } from '../realtime/publisher'
+import { emitListingsChanged, emitRealtime, ROOMS } from '../realtime/publisher'
 import { lockListings } from './lock-listings'
 
 export const LEASE_MS = 120_000
@@ -257,7 +257,7 @@ export async function publishChannel(db: PrismaClient, channelId: string, deps: 
     if (feed) await enqueuePollFeed(tx, channelId, feed as unknown as { feedId: string } & Record<string, unknown>, Object.fromEntries(listings.map((l) => [l.id, l.desiredVersion])), new Date(t.getTime() + FIRST_POLL_MS))
     return { applied, accepted, failed, rejected, nextRunAt }
   })
-  emitRealtime([ROOMS.dashboard, ROOMS.channel(channel.code), ...[...new Set(listings.map((l) => ROOMS.sku(l.sku)))].slice(0, 200)], 'listings.changed', { skus: listings.map((l) => l.sku).slice(0, 200), channels: [channel.code] })
+  emitListingsChanged(listings.map((l) => l.sku), [channel.code], [ROOMS.channel(channel.code)])
   if (summary.rejected > 0 || summary.failed > 0) emitRealtime([ROOMS.deadLetters], 'dead-letters.changed', { kind: 'publish' })
   return { claimed: listings.length, ...summary }
 }

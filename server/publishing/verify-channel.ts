@@ -6,7 +6,7 @@ import { transaction } from '../db'
 import type { Connector } from '../channels/connector'
 import { enqueueVerify } from '../queue/enqueue'
 import { recordLag } from '../metrics/lag'
-import { emitRealtime, ROOMS } from '../realtime/publisher'
+import { emitListingsChanged, ROOMS } from '../realtime/publisher'
 import { lockListings } from './lock-listings'
 import type { ChannelRow } from './publish-channel'
 
@@ -81,8 +81,7 @@ export async function verifyChannel(db: PrismaClient, channelId: string, deps: {
     return { applied, unverified, stillPending }
   })
   if (result.applied > 0) {
-    const skus = [...new Set(pending.map((p) => p.sku))].slice(0, 200)
-    emitRealtime([ROOMS.dashboard, ROOMS.channel(channel.code), ...skus.map(ROOMS.sku)], 'listings.changed', { skus, channels: [channel.code] })
+    emitListingsChanged(pending.map((p) => p.sku), [channel.code], [ROOMS.channel(channel.code)])
   }
   return { checked: pending.length, ...result }
 }

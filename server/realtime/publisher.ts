@@ -30,6 +30,31 @@ export function setRealtimeTransport(t: RealtimeTransport): void {
   holder.stocktowerRealtime = t
 }
 
+/**
+ * Listings moved (decided, sent, applied): one event to the dashboard and the given rooms with a
+ * sample of the SKUs, and one to each SKU's own room, so an open SKU page refetches however large
+ * the batch was. SKU rooms go in chunks whose message stays well under NOTIFY's 8,000 bytes.
+ */
+export function emitListingsChanged(skus: string[], channels: string[], rooms: string[] = []): void {
+  const unique = [...new Set(skus)]
+  emitRealtime([ROOMS.dashboard, ...rooms], 'listings.changed', { skus: unique.slice(0, 200), channels })
+  let chunk: string[] = []
+  let bytes = 0
+  const flush = () => {
+    if (chunk.length) emitRealtime(chunk.map(ROOMS.sku), 'listings.changed', { skus: chunk, channels })
+    chunk = []
+    bytes = 0
+  }
+  for (const sku of unique) {
+    // The code appears twice (room name and payload), plus quoting and the room prefix.
+    const cost = 2 * Buffer.byteLength(sku) + 12
+    if (bytes + cost > 5_000) flush()
+    chunk.push(sku)
+    bytes += cost
+  }
+  flush()
+}
+
 /** Best effort by design: a lost push only delays a refetch (clients also resync on reconnect). */
 export function emitRealtime<E extends RealtimeEventName>(rooms: string[], event: E, payload: RealtimeEvents[E]): void {
   const t = holder.stocktowerRealtime

@@ -10,6 +10,7 @@ import { createAdapter } from '@socket.io/postgres-adapter'
 import { io as connect, type Socket } from 'socket.io-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { postgresTransport, broadcastMessages } from '../../server/realtime/postgres-emitter'
+import { emitListingsChanged, setRealtimeTransport } from '../../server/realtime/publisher'
 import { createTestDatabase, type TestDatabase } from './helpers/test-db'
 
 let t: TestDatabase
@@ -87,5 +88,21 @@ describe('realtime from workers', () => {
     expect(messages.length).toBeGreaterThan(1)
     for (const m of messages) expect(Buffer.byteLength(m)).toBeLessThanOrEqual(7_500)
     expect(messages.flatMap((m) => JSON.parse(m).data.opts.rooms as string[])).toEqual(rooms)
+  })
+
+  it('a batch of thousands of listings reaches the page of any SKU in it, not just the first few hundred', async () => {
+    const skus = Array.from({ length: 2_500 }, (_, i) => `SKU-${String(i + 1).padStart(5, '0')}`)
+    const late = await client(['sku:SKU-02400'])
+    const dashboard = await client(['dashboard'])
+    const sent: string[] = []
+    const transport = postgresTransport(workerPool, 'worker-test')
+    setRealtimeTransport({ emit: (rooms, event, payload) => { sent.push(...broadcastMessages('w', rooms, event, payload)); transport.emit(rooms, event, payload) } })
+    emitListingsChanged(skus, ['amazon'])
+    await until(() => late.received.length === 1 && dashboard.received.length === 1, 'the SKU-02400 page and the dashboard')
+    expect(late.received[0]).toMatchObject({ channels: ['amazon'], skus: expect.arrayContaining(['SKU-02400']) })
+    // The dashboard hears once, with a sample; every SKU room is covered by exactly one message.
+    expect((dashboard.received[0] as { skus: string[] }).skus).toHaveLength(200)
+    for (const m of sent) expect(Buffer.byteLength(m)).toBeLessThanOrEqual(7_500)
+    expect(sent.slice(1).flatMap((m) => JSON.parse(m).data.opts.rooms as string[])).toEqual(skus.map((s) => `sku:${s}`))
   })
 })

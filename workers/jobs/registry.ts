@@ -8,7 +8,7 @@ import { publishChannel } from '../../server/publishing/publish-channel'
 import { verifyChannel } from '../../server/publishing/verify-channel'
 import { pollFeed, type PollFeedPayload } from '../../server/publishing/poll-feed'
 import { connectorForChannel } from '../../server/channels/connector-for-channel'
-import { emitRealtime, ROOMS } from '../../server/realtime/publisher'
+import { emitListingsChanged, emitRealtime, ROOMS } from '../../server/realtime/publisher'
 import { PROCESS_SNAPSHOT_TASK, processSnapshot } from '../../server/reconciliation/snapshots'
 import { INGEST_FILE_TASK } from '../../server/ingest/inbox/scan-inbox'
 import { ingestFile } from '../../server/ingest/inbox/ingest-file'
@@ -42,9 +42,9 @@ export const JOBS = [
       return recomputeInLanes(db, {
         lanes: 2, batchSize: 500, budgetMs: 10_000,
         onBatch: (r) => {
-          if (r.changes.length === 0) return
-          const skus = [...new Set(r.changes.map((c) => c.sku))]
-          emitRealtime([ROOMS.dashboard, ...skus.slice(0, 200).map(ROOMS.sku)], 'listings.changed', { skus: skus.slice(0, 200), channels: [...new Set(r.changes.map((c) => c.channel))] })
+          // Every new decision, not only new quantities: a SKU page shows the reasons too.
+          if (r.decided.length === 0) return
+          emitListingsChanged(r.decided.map((c) => c.sku), [...new Set(r.decided.map((c) => c.channel))])
         },
       })
     },
