@@ -3,8 +3,8 @@
 // reasons changed, bumps the listing's desired version when the quantity changed, and enqueues the
 // publish of each touched channel, all in one transaction: a committed decision always gets published.
 import type { PrismaClient } from '@prisma/client'
-import type { Db } from '../db'
-import { transaction } from '../db'
+import type { RawSql } from '../db'
+import { rawTransaction } from '../db'
 import { getCurrentRuleSet } from '../rules/rule-set.repository'
 import type { RuleSet } from '../rules/rules.schema'
 import { computeKitAvailability, computeSkuAvailability, eligibleLocations, type ChannelDecision, type HoldbackInput } from './compute-availability'
@@ -26,7 +26,8 @@ export interface ListingRow { id: string; skuId: string; channelId: string; chan
 export async function recomputeDirtyAvailability(db: PrismaClient, opts: { batchSize?: number; now?: () => Date } = {}): Promise<RecomputeResult> {
   const batchSize = opts.batchSize ?? 500
   const now = opts.now ?? (() => new Date())
-  return transaction(db, async (tx) => {
+  // On a plain `pg` connection: a batch sends megabytes of decisions as parameters (see rawTransaction).
+  return rawTransaction(db, async (tx) => {
     const claimed = await tx.$queryRawUnsafe<Array<{ skuId: string; since: Date }>>(
       `DELETE FROM "AvailabilityDirty" d USING (
          SELECT "skuId" FROM "AvailabilityDirty" ORDER BY since LIMIT $1 FOR UPDATE SKIP LOCKED) c
@@ -70,7 +71,7 @@ export interface SkuDecisions {
 }
 
 /** Loads what the given SKUs' numbers depend on and decides every listed channel (no writes). */
-export async function decideSkus(tx: Db, skuIds: string[], ruleSet: { id: string; rules: RuleSet }, decidedAt: Date, opts: { lock?: boolean } = {}): Promise<SkuDecisions> {
+export async function decideSkus(tx: RawSql, skuIds: string[], ruleSet: { id: string; rules: RuleSet }, decidedAt: Date, opts: { lock?: boolean } = {}): Promise<SkuDecisions> {
   const kitComponents = await tx.$queryRawUnsafe<Array<{ kitSkuId: string; componentSkuId: string; quantity: number }>>(
     `SELECT "kitSkuId"::text AS "kitSkuId", "componentSkuId"::text AS "componentSkuId", quantity FROM "KitComponent" WHERE "kitSkuId" = ANY($1::uuid[])`, skuIds)
   const allSkuIds = [...new Set([...skuIds, ...kitComponents.map((k) => k.componentSkuId)])]
@@ -156,7 +157,7 @@ export async function decideSkus(tx: Db, skuIds: string[], ruleSet: { id: string
 }
 
 /** Recomputes the given SKUs inside the caller's transaction. */
-export async function recomputeSkus(tx: Db, skus: Array<{ skuId: string; since: Date }>, decidedAt: Date): Promise<Omit<RecomputeResult, 'processed' | 'more'>> {
+export async function recomputeSkus(tx: RawSql, skus: Array<{ skuId: string; since: Date }>, decidedAt: Date): Promise<Omit<RecomputeResult, 'processed' | 'more'>> {
   const ruleSet = await getCurrentRuleSet(tx, decidedAt)
   const sinceBySku = new Map(skus.map((s) => [s.skuId, s.since]))
   const { listings, skuById, decisionsBySku, inputEvents, decisionInputs } = await decideSkus(tx, skus.map((s) => s.skuId), ruleSet, decidedAt)
@@ -213,7 +214,7 @@ export async function recomputeSkus(tx: Db, skus: Array<{ skuId: string; since: 
  * the rules' sales window (SalesDaily), and each channel's order lag (p95 of order placed to
  * received over the last hour), for days-of-cover safety stock and the in-flight buffer.
  */
-async function loadDemand(tx: Db, rules: RuleSet, skuIds: string[], at: Date): Promise<{ salesBySku: Map<string, Record<string, number>>; orderLagSeconds: Record<string, number> }> {
+async function loadDemand(tx: RawSql, rules: RuleSet, skuIds: string[], at: Date): Promise<{ salesBySku: Map<string, Record<string, number>>; orderLagSeconds: Record<string, number> }> {
   const usesDays = rules.defaults.safetyStock.days !== undefined || (rules.safetyStock ?? []).some((r) => r.days !== undefined)
   const usesBuffer = Object.values(rules.channels).some((c) => c.inFlightBuffer)
   const salesBySku = new Map<string, Record<string, number>>()
@@ -239,7 +240,7 @@ async function loadDemand(tx: Db, rules: RuleSet, skuIds: string[], at: Date): P
 
 interface HoldbackRow { id: string; channel: string | null; skuCode: string | null; category: string | null; mode: HoldbackInput['mode']; value: number; reason: string }
 
-async function loadActiveHoldbacks(tx: Db, at: Date): Promise<HoldbackRow[]> {
+async function loadActiveHoldbacks(tx: RawSql, at: Date): Promise<HoldbackRow[]> {
   return tx.$queryRawUnsafe<HoldbackRow[]>(
     `SELECT id::text AS id, channel, "skuCode", category, mode, value, reason FROM "Holdback"
       WHERE "removedAt" IS NULL AND ("expiresAt" IS NULL OR "expiresAt" > $1::timestamptz)`, at.toISOString())

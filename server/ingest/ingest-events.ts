@@ -8,8 +8,8 @@
 // Position locks are taken before ledger inserts, so for one SKU x location ledger ids grow in
 // apply order: arrival order is `ORDER BY id` per SKU x location.
 import type { PrismaClient } from '@prisma/client'
-import type { Db } from '../db'
-import { transaction } from '../db'
+import type { Db, RawSql } from '../db'
+import { rawTransaction } from '../db'
 import { PayloadTooLargeError, ValidationError } from '../errors'
 import { TASKS } from '../queue/enqueue'
 import { applyEvent, positionExceptions, type PositionState } from '../positions/apply-event'
@@ -94,7 +94,8 @@ export async function applyEventBatch(
   let accepted = 0
   let duplicates = 0
   if (prepared.resolved.length > 0) {
-    const r = await withDeadlockRetry(() => transaction(db, (tx) => applyPreparedEvents(tx, source, prepared, messageId, receivedAt)))
+    // A plain `pg` transaction: the batch's two statements carry its events as parameters (see rawTransaction).
+    const r = await withDeadlockRetry(() => rawTransaction(db, (tx) => applyPreparedEvents(tx, source, prepared, messageId, receivedAt)))
     accepted = r.accepted
     duplicates = r.duplicates
     if (r.rejected.length > 0) prepared.rejected = [...prepared.rejected, ...r.rejected].sort((a, b) => a.index - b.index)
@@ -156,7 +157,7 @@ export async function prepareEventBatch(db: Db, source: string, rawEvents: unkno
 }
 
 /** Records and applies prepared events inside the caller's transaction (the file inbox applies a whole file in one). */
-export async function applyPreparedEvents(tx: Db, source: string, prepared: PreparedEvents, messageId: string | null, receivedAt: Date): Promise<{ accepted: number; duplicates: number; rejected: EventRejection[] }> {
+export async function applyPreparedEvents(tx: RawSql, source: string, prepared: PreparedEvents, messageId: string | null, receivedAt: Date): Promise<{ accepted: number; duplicates: number; rejected: EventRejection[] }> {
   if (prepared.resolved.length === 0) return { accepted: 0, duplicates: 0, rejected: [] }
   return applyResolved(tx, source, prepared.resolved, messageId, receivedAt)
 }
@@ -179,8 +180,9 @@ interface HandoverReservation { id: string; ref: string; skuId: string; location
 
 // Parameters of the two statements below are compact text: ids as PostgreSQL array literals
 // (`{uuid,uuid}`), rows as JSON arrays referring to those ids by position. Every parameter byte
-// costs CPU in Prisma's raw-query path (about 30 µs per KB, measured with bench/), so a batch's
-// SKU ids are sent once per statement and events carry small indexes instead of two uuids each.
+// costs CPU to encode and send (in Prisma's raw-query path about 30 µs per KB, measured with
+// bench/, which is why the batch now runs on plain `pg`, see rawTransaction), so a batch's SKU
+// ids are sent once per statement and events carry small indexes instead of two uuids each.
 
 /**
  * Lock, record and load, in one round trip (it opens the batch's critical section):
@@ -343,7 +345,7 @@ class IdIndex {
 const INT4_MAX = 2_147_483_647
 const fitsPosition = (p: PositionState) => [p.onHand, p.reserved, p.allocated, p.inTransit, p.quarantined, p.damaged].every((v) => v <= INT4_MAX && v >= -INT4_MAX)
 
-async function applyResolved(tx: Db, source: string, events: ResolvedEvent[], messageId: string | null, receivedAt: Date): Promise<{ accepted: number; duplicates: number; rejected: EventRejection[] }> {
+async function applyResolved(tx: RawSql, source: string, events: ResolvedEvent[], messageId: string | null, receivedAt: Date): Promise<{ accepted: number; duplicates: number; rejected: EventRejection[] }> {
   // 1. Every position the batch touches (transfer destinations included), in a stable order:
   // by skuId, then locationId (uuid text, as every writer of positions sorts).
   const skus = new IdIndex()
@@ -492,7 +494,7 @@ async function applyResolved(tx: Db, source: string, events: ResolvedEvent[], me
 }
 
 /** Adds SKUs (and every kit that contains them) to the recompute outbox, keeping the earliest time. */
-export async function markSkusDirty(tx: Db, skuIds: string[], since: Date): Promise<void> {
+export async function markSkusDirty(tx: RawSql, skuIds: string[], since: Date): Promise<void> {
   if (skuIds.length === 0) return
   await tx.$executeRawUnsafe(markDirtySql('SELECT unnest($1::uuid[])', '$2::timestamptz'), skuIds, since.toISOString())
 }

@@ -1,6 +1,6 @@
 // Enqueues a job through graphile-worker's SQL API on the caller's connection, so a job is
 // committed in the same transaction as the write that causes it (CONVENTIONS rule 10).
-import type { Db } from '../db'
+import type { RawSql } from '../db'
 
 export interface EnqueueOptions {
   /** Coalescing key: a pending job with the same key is updated instead of duplicated. */
@@ -18,7 +18,7 @@ export interface EnqueueOptions {
   priority?: number
 }
 
-export async function enqueue(db: Db, task: string, payload: Record<string, unknown>, opts: EnqueueOptions = {}): Promise<void> {
+export async function enqueue(db: RawSql, task: string, payload: Record<string, unknown>, opts: EnqueueOptions = {}): Promise<void> {
   const mode = opts.jobKeyMode ?? 'replace'
   // `earliest` = add with preserve_run_at, then pull an unlocked job's run time forward through
   // graphile-worker's public reschedule_jobs (which never touches a job a worker holds).
@@ -54,15 +54,15 @@ export const TASKS = {
 } as const
 
 /** Wake the recompute worker: one pending job at most, whatever the number of dirty SKUs. */
-export function enqueueRecompute(db: Db): Promise<void> {
+export function enqueueRecompute(db: RawSql): Promise<void> {
   return enqueue(db, TASKS.recomputeAvailability, {}, { jobKey: 'recompute-availability', jobKeyMode: 'preserve_run_at', queueName: 'recompute' })
 }
 
-export function enqueuePublish(db: Db, channelId: string, runAt?: Date): Promise<void> {
+export function enqueuePublish(db: RawSql, channelId: string, runAt?: Date): Promise<void> {
   return enqueue(db, TASKS.publishChannel, { channelId }, { jobKey: `publish:${channelId}`, jobKeyMode: 'earliest', queueName: `publish:${channelId}`, runAt })
 }
 
-export function enqueueVerify(db: Db, channelId: string, runAt: Date): Promise<void> {
+export function enqueueVerify(db: RawSql, channelId: string, runAt: Date): Promise<void> {
   return enqueue(db, TASKS.verifyChannel, { channelId }, { jobKey: `verify:${channelId}`, jobKeyMode: 'earliest', queueName: `verify:${channelId}`, runAt })
 }
 
@@ -73,6 +73,6 @@ export const FIRST_POLL_MS = 2_000
  * Polls one submitted feed (its handle and the version each listing was sent at travel in the
  * payload, so no process waits for a feed). One job per feed; feeds of a channel poll one at a time.
  */
-export function enqueuePollFeed(db: Db, channelId: string, handle: { feedId: string } & Record<string, unknown>, versions: Record<string, number>, runAt: Date, attempt = 0): Promise<void> {
+export function enqueuePollFeed(db: RawSql, channelId: string, handle: { feedId: string } & Record<string, unknown>, versions: Record<string, number>, runAt: Date, attempt = 0): Promise<void> {
   return enqueue(db, TASKS.pollFeed, { channelId, handle, versions, attempt }, { jobKey: `poll-feed:${channelId}:${handle.feedId}`, jobKeyMode: 'replace', queueName: `poll-feed:${channelId}`, runAt })
 }

@@ -1,4 +1,4 @@
-import type { Db } from '../db'
+import type { Db, RawSql } from '../db'
 import { NotFoundError } from '../errors'
 import { RuleSetSchema, type RuleSet } from './rules.schema'
 
@@ -14,8 +14,11 @@ function view(row: VersionRow): RuleSetVersionView {
 }
 
 /** The version in force now: the newest whose effective-from time has passed. */
-export async function getCurrentRuleSet(db: Db, at: Date = new Date()): Promise<RuleSetVersionView> {
-  const row = await db.ruleSetVersion.findFirst({ where: { effectiveFrom: { lte: at } }, orderBy: { number: 'desc' } })
+export async function getCurrentRuleSet(db: RawSql, at: Date = new Date()): Promise<RuleSetVersionView> {
+  // SQL text, not the model API, so a recompute's plain `pg` transaction can call it too.
+  const [row] = await db.$queryRawUnsafe<VersionRow[]>(
+    `SELECT id, number, rules, comment, "authorLabel", "createdAt", "effectiveFrom", "rolledBackFrom", "activatedAt"
+       FROM "RuleSetVersion" WHERE "effectiveFrom" <= $1::timestamptz ORDER BY number DESC LIMIT 1`, at.toISOString())
   if (!row) throw new NotFoundError('No rule set has been saved yet.', 'NO_RULES')
   return view(row)
 }
