@@ -55,6 +55,10 @@ export async function rawTransaction<T>(client: PrismaClient, fn: (tx: RawSql) =
   if (!pool) return transaction(client, fn, opts)
   const conn = await pool.connect()
   let broken: Error | undefined
+  // A checked-out client whose server goes away emits 'error'; unheard, that would crash the
+  // process. Heard, the statement in flight fails and the connection is discarded on release.
+  const onError = (e: Error) => { broken = e }
+  conn.on('error', onError)
   try {
     await conn.query(`BEGIN; SET LOCAL idle_in_transaction_session_timeout = ${Math.ceil(opts.timeoutMs ?? 60_000)}`)
     const result = await fn(rawSql(conn))
@@ -64,6 +68,7 @@ export async function rawTransaction<T>(client: PrismaClient, fn: (tx: RawSql) =
     await conn.query('ROLLBACK').catch((re: Error) => { broken = re })
     throw e
   } finally {
+    conn.removeListener('error', onError)
     conn.release(broken)
   }
 }
