@@ -173,6 +173,11 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
     return this.items.get(shopifyInventoryItemGid(sku))?.levels[locationId] ?? null
   }
 
+  /** The available quantity of an inventory item (a listing's `externalId`) at a location. */
+  quantityOfItem(inventoryItemId: string, locationId = DEFAULT_LOCATION_GID): number | null {
+    return this.items.get(inventoryItemId)?.levels[locationId] ?? null
+  }
+
   protected handleApi(request: SimRequest): SimResponse {
     if (!GRAPHQL_PATH.test(request.path)) return { status: 404, body: { errors: 'Not Found' } }
     if (request.method !== 'POST') return { status: 405, body: { errors: 'Method Not Allowed' } }

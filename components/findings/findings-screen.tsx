@@ -59,10 +59,12 @@ function FindingsTab({ canAct, channels, setParam }: { canAct: boolean; channels
   const [message, setMessage] = useState<{ tone: 'ok' | 'bad'; text: string } | null>(null)
   const [noteFor, setNoteFor] = useState<{ id: string; action: 'ignore' | 'resolve' } | null>(null)
   const [note, setNote] = useState('')
-  const act = (id: string, action: 'ignore' | 'resolve' | 'reopen' | 'correct', text?: string) => start(async () => {
+  const act = (id: string, action: 'ignore' | 'resolve' | 'reopen' | 'correct' | 'republish', text?: string) => start(async () => {
     const r = await actOnFindingAction({ id, action, ...(text ? { note: text } : {}) })
     if ('error' in r) { setMessage({ tone: 'bad', text: r.error.message }); return }
-    setMessage({ tone: 'ok', text: action === 'correct' ? 'Corrected through the ledger (a count event); the finding is resolved.' : `Finding ${action === 'reopen' ? 'reopened' : `${action}d`}.` })
+    setMessage({ tone: 'ok', text: action === 'correct' ? 'Corrected through the ledger (a count event); the finding is resolved.'
+      : action === 'republish' ? 'Our quantity goes out again over what the channel shows; the finding resolves when a read-back matches.'
+      : `Finding ${action === 'reopen' ? 'reopened' : `${action}d`}.` })
     setNoteFor(null); setNote('')
     await qc.invalidateQueries({ queryKey: ['findings'] })
   })
@@ -107,6 +109,7 @@ function FindingsTab({ canAct, channels, setParam }: { canAct: boolean; channels
                   <td><Ago iso={f.detectedAt} /></td>
                   {canAct && (
                     <td style={{ whiteSpace: 'nowrap' }}>
+                      {f.status === 'open' && f.kind === 'drift' && <button disabled={pending} data-testid="republish" onClick={() => { if (window.confirm(`Send our quantity for ${f.sku} to ${f.channel} again, over the ${formatCount(f.actual)} it shows now?`)) act(f.id, 'republish') }}>Republish</button>}
                       {open && f.kind === 'variance' && <button disabled={pending} onClick={() => { if (window.confirm(`Write a count event setting ${f.sku} at ${f.location} to ${f.expected}?`)) act(f.id, 'correct') }}>Correct</button>}
                       {open && <button disabled={pending} style={{ marginLeft: 4 }} onClick={() => { setNoteFor({ id: f.id, action: 'resolve' }); setNote('') }}>Resolve</button>}
                       {open && <button disabled={pending} style={{ marginLeft: 4 }} onClick={() => { setNoteFor({ id: f.id, action: 'ignore' }); setNote('') }}>Ignore…</button>}

@@ -15,8 +15,12 @@ import { recordLag } from '../metrics/lag'
 import { bumpCounters } from '../metrics/counters'
 import { emitListingsChanged, emitRealtime, ROOMS } from '../realtime/publisher'
 import { lockListings } from './lock-listings'
+import { reconcileChannel } from '../reconciliation/channel-drift'
 
 export const LEASE_MS = 120_000
+
+/** Failure codes that mean "the channel's current quantity is not what you said" (compare-and-set). */
+export const COMPARE_AND_SET_CONFLICTS = new Set(['CHANGE_FROM_QUANTITY_STALE', 'COMPARE_QUANTITY_STALE'])
 
 export interface ChannelRow {
   id: string; code: string; kind: string; mode: 'shadow' | 'live'; status: 'active' | 'paused'
@@ -90,7 +94,7 @@ export async function publishChannel(db: PrismaClient, channelId: string, deps: 
         RETURNING cl.id::text AS id, (SELECT code FROM "Sku" s WHERE s.id = cl."skuId") AS sku, cl."externalSku", cl."externalId",
                   cl."desiredQuantity", cl."desiredVersion", cl."appliedQuantity", cl."publishedQuantity", cl."pendingSince", cl."failedAttempts"`,
       channelId, limit, new Date(t.getTime() + LEASE_MS).toISOString(), t.toISOString())
-    return { channel, connector, listings, probe: gate.probe, bulk, moreLikely: listings.length === limit }
+    return { channel, connector, listings, probe: gate.probe, bulk, granted, moreLikely: listings.length === limit }
   })
 
   if ('skipped' in claim) {
@@ -108,6 +112,7 @@ export async function publishChannel(db: PrismaClient, channelId: string, deps: 
   for (let i = 0; i < listings.length; i += connector.maxBatchSize) batches.push(listings.slice(i, i + connector.maxBatchSize))
   const unsent: ClaimedListing[] = []
   let feed: BulkFeedHandle | null = null
+  let callsMade = 0
   if (claim.bulk && connector.bulk) {
     // One feed for the whole claim. Submitted = accepted for every listing (Amazon applies feeds
     // asynchronously, like a single patch); the processing report is read by the poll-feed job.
@@ -115,6 +120,7 @@ export async function publishChannel(db: PrismaClient, channelId: string, deps: 
     const startedAt = now()
     let sub: BulkSubmitResult
     try {
+      callsMade++
       sub = await connector.bulk.submitFeed(updates)
     } catch (e) {
       sub = { status: 'not_submitted', result: { latencyMs: now().getTime() - startedAt.getTime(), outcomes: updates.map((u) => ({ listingId: u.listingId, outcome: 'failed' as const, code: 'CONNECTOR_ERROR', message: (e as Error).message })) } }
@@ -152,6 +158,7 @@ export async function publishChannel(db: PrismaClient, channelId: string, deps: 
       const batchId = `${channel.code}-${startedAt.getTime()}-${index}`
       let push: Awaited<ReturnType<Connector['pushQuantities']>>
       try {
+        callsMade++
         push = await connector.pushQuantities(updates)
       } catch (e) {
         // A connector bug or unexpected error is transient for the listing, never a crash.
@@ -238,6 +245,13 @@ export async function publishChannel(db: PrismaClient, channelId: string, deps: 
     await tx.$executeRawUnsafe(
       `UPDATE "Channel" SET "breakerState" = $2::"BreakerState", "breakerFailures" = $3, "breakerOpenedAt" = $4::timestamptz WHERE id = $1::uuid`,
       channelId, breaker.state, breaker.failures, breaker.openedAt ? breaker.openedAt.toISOString() : null)
+    // Calls taken from the budget but not made (fewer listings than it allowed) go back to it, so
+    // reads (verification, reconciliation) are not starved by a publish that needed one call.
+    // Not after a throttle: then the channel asked us to slow down.
+    const unused = claim.granted - callsMade
+    if (unused > 0 && throttledForMs === 0) {
+      await tx.$executeRawUnsafe(`UPDATE "Channel" SET "rateTokens" = LEAST("rateBurst", "rateTokens" + $2) WHERE id = $1::uuid`, channelId, unused)
+    }
     await bumpCounters(tx, 'stocktower_publish_attempts_total', counters, t)
     await recordLag(tx, channelId, lagSamples, t)
     // Keep draining: more pending work, a throttle, or retries scheduled for later.
@@ -259,6 +273,16 @@ export async function publishChannel(db: PrismaClient, channelId: string, deps: 
   })
   emitListingsChanged(listings.map((l) => l.sku), [channel.code], [ROOMS.channel(channel.code)])
   if (summary.rejected > 0 || summary.failed > 0) emitRealtime([ROOMS.deadLetters], 'dead-letters.changed', { kind: 'publish' })
+
+  // 4. A refused compare-and-set means the channel holds a number we did not expect (a merchant
+  // edit, another writer). Retrying with the same expectation can only be refused again: read those
+  // listings back now and let the drift policy decide: republish over it (the read value becomes the
+  // expected one) or hold the listing for a person.
+  const conflicts = results.filter((r) => r.outcome.outcome === 'failed' && COMPARE_AND_SET_CONFLICTS.has(r.outcome.code)).map((r) => r.listing.id)
+  if (conflicts.length > 0) {
+    await reconcileChannel(db, channelId, { connectorFor: deps.connectorFor, now, listingIds: conflicts, holdFlagged: true })
+      .catch((e: Error) => console.warn(`[publish] ${channel.code}: reading back ${conflicts.length} compare-and-set conflict(s) failed: ${e.message}`))
+  }
   return { claimed: listings.length, ...summary }
 }
 

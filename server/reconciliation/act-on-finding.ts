@@ -1,6 +1,7 @@
 // What a person may do with a finding (drift, variance, exception, unverified, aged reservation,
-// SLO breach): ignore it with a reason, resolve it with a note, reopen it, or (a snapshot
-// variance) correct the position through the ledger. Every action is audited.
+// SLO breach): ignore it with a reason, resolve it with a note, reopen it, (a snapshot variance)
+// correct the position through the ledger, or (channel drift) republish our number over what the
+// channel shows. Every action is audited.
 import type { PrismaClient } from '@prisma/client'
 import { transaction } from '../db'
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors'
@@ -8,8 +9,10 @@ import { recordAudit, type Actor } from '../audit/record-audit'
 import { can } from '../auth/permissions'
 import { emitRealtime, ROOMS } from '../realtime/publisher'
 import { applySnapshotCorrections } from './apply-corrections'
+import { republishOver } from './channel-drift'
+import { enqueuePublish } from '../queue/enqueue'
 
-export type FindingAction = 'ignore' | 'resolve' | 'reopen' | 'correct'
+export type FindingAction = 'ignore' | 'resolve' | 'reopen' | 'correct' | 'republish'
 
 export async function actOnFinding(db: PrismaClient, user: { id: string; email: string; role: string }, findingId: string, action: FindingAction, note?: string) {
   if (!can(user.role, 'findings:act')) throw new ForbiddenError(`Your role (${user.role}) may not act on findings.`)
@@ -23,6 +26,24 @@ export async function actOnFinding(db: PrismaClient, user: { id: string; email: 
     return { id: findingId, status: 'resolved', correction: r.corrected[0].event }
   }
   const open = f.status === 'open' || f.status === 'healing'
+  if (action === 'republish') {
+    const listingId = (f.details as { listingId?: string } | null)?.listingId
+    if (f.kind !== 'drift' || !listingId || f.actual === null) throw new ValidationError('Only channel drift can be republished.', undefined, 'NOT_REPUBLISHABLE')
+    if (f.status !== 'open') throw new ConflictError(f.status === 'healing' ? 'This drift is already being republished.' : `This finding is already ${f.status}.`)
+    const now = new Date()
+    await transaction(db, async (tx) => {
+      const [l] = await tx.$queryRawUnsafe<Array<{ channelId: string; desired: number | null }>>(
+        `SELECT "channelId"::text AS "channelId", "desiredQuantity" AS desired FROM "ChannelListing" WHERE id = $1::uuid FOR UPDATE`, listingId)
+      if (!l) throw new NotFoundError('The listing of this finding no longer exists.')
+      // What the channel showed becomes the expected value; our desired quantity goes out again.
+      await republishOver(tx, listingId, f.actual!, now)
+      await tx.finding.update({ where: { id: findingId }, data: { status: 'healing', updatedAt: now, note: `republish by ${user.email}${note?.trim() ? `: ${note.trim()}` : ''}` } })
+      await recordAudit(tx, actor, { action: 'finding.republish', entity: 'Finding', entityId: findingId, before: { status: f.status, channelShows: f.actual }, after: { status: 'healing', sending: l.desired } })
+      await enqueuePublish(tx, l.channelId)
+    })
+    emitRealtime([ROOMS.findings, ROOMS.dashboard], 'findings.changed', { kind: f.kind })
+    return { id: findingId, status: 'healing' }
+  }
   if (action === 'ignore' && !note?.trim()) throw new ValidationError('Say why this finding is ignored.', undefined, 'REASON_REQUIRED')
   if ((action === 'ignore' || action === 'resolve') && !open) throw new ConflictError(`This finding is already ${f.status}.`)
   if (action === 'reopen' && open) throw new ConflictError('This finding is already open.')

@@ -10,7 +10,7 @@
 // Policy: settings.driftHeal = { <cause>: 'republish' | 'flag' }. A later read-back that matches
 // resolves the finding. Findings are deduplicated per listing.
 import type { PrismaClient } from '@prisma/client'
-import { transaction } from '../db'
+import { transaction, type RawSql } from '../db'
 import type { Connector } from '../channels/connector'
 import type { ChannelRow } from '../publishing/publish-channel'
 import { refill, take } from '../publishing/rate-budget'
@@ -61,6 +61,19 @@ export function healPolicy(settings: unknown, cause: Exclude<DriftCause, 'own_pe
   return p === 'republish' || p === 'flag' ? p : DEFAULT_HEAL[cause]
 }
 
+/**
+ * Sends our current desired quantity again over what the channel shows: records `shown` as the
+ * applied quantity (compare-and-set connectors send it as the expected value) and rewinds the
+ * versions so the listing is pending under its own version, with fresh retries.
+ */
+export async function republishOver(tx: RawSql, listingId: string, shown: number, t: Date): Promise<number> {
+  return tx.$executeRawUnsafe(
+    `UPDATE "ChannelListing" SET "appliedQuantity" = $2, "publishedVersion" = LEAST("publishedVersion", "desiredVersion" - 1),
+            "appliedVersion" = LEAST("appliedVersion", "desiredVersion" - 1), "acceptedVersion" = LEAST("acceptedVersion", "desiredVersion" - 1),
+            "pendingSince" = COALESCE("pendingSince", $3::timestamptz), "nextAttemptAt" = NULL, "failedAttempts" = 0, "lastError" = NULL
+      WHERE id = $1::uuid`, listingId, shown, t.toISOString())
+}
+
 export interface ReconcileResult { channel: string; checked: number; matched: number; drift: Partial<Record<DriftCause, number>>; resolved: number; skipped?: string }
 
 interface Row {
@@ -69,7 +82,17 @@ interface Row {
   inFlight: boolean; acceptedStale: boolean; earlierSent: number[] | null; others: number[] | null
 }
 
-export async function reconcileChannel(db: PrismaClient, channelId: string, deps: { connectorFor(channel: ChannelRow): Connector; now?: () => Date; batch?: number }): Promise<ReconcileResult> {
+export interface ReconcileDeps {
+  connectorFor(channel: ChannelRow): Connector
+  now?: () => Date
+  batch?: number
+  /** Read back exactly these listings (e.g. after a refused compare-and-set) instead of the next slice. */
+  listingIds?: string[]
+  /** Hold a flagged listing's publishing until a person acts (set with `listingIds` by the publisher). */
+  holdFlagged?: boolean
+}
+
+export async function reconcileChannel(db: PrismaClient, channelId: string, deps: ReconcileDeps): Promise<ReconcileResult> {
   const now = deps.now ?? (() => new Date())
   const [channel] = await db.$queryRawUnsafe<ChannelRow[]>(
     `SELECT id::text AS id, code, kind, mode::text AS mode, status::text AS status, settings, "credentialsEnc", "ratePerSecond", "rateBurst",
@@ -77,7 +100,8 @@ export async function reconcileChannel(db: PrismaClient, channelId: string, deps
   if (!channel) return { channel: '?', checked: 0, matched: 0, drift: {}, resolved: 0, skipped: 'unknown channel' }
   if (channel.status !== 'active') return { channel: channel.code, checked: 0, matched: 0, drift: {}, resolved: 0, skipped: 'paused' }
   const connector = deps.connectorFor(channel)
-  const wanted = Math.max(1, deps.batch ?? Number((channel.settings as { reconcileBatch?: number }).reconcileBatch ?? 200))
+  const wanted = deps.listingIds ? deps.listingIds.length : Math.max(1, deps.batch ?? Number((channel.settings as { reconcileBatch?: number }).reconcileBatch ?? 200))
+  if (wanted === 0) return { channel: channel.code, checked: 0, matched: 0, drift: {}, resolved: 0 }
 
   // Read calls come out of the same rate budget as publishing; publishing is not starved: a read
   // takes at most half of what is in the bucket.
@@ -105,10 +129,11 @@ export async function reconcileChannel(db: PrismaClient, channelId: string, deps
             (SELECT array_agg(DISTINCT pa.quantity) FROM "PublishAttempt" pa WHERE pa."listingId" = cl.id AND pa.version < cl."appliedVersion" AND pa.outcome IN ('applied', 'accepted')) AS "earlierSent",
             (SELECT array_agg(DISTINCT o."appliedQuantity") FROM "ChannelListing" o WHERE o."skuId" = cl."skuId" AND o."channelId" <> cl."channelId" AND o."appliedQuantity" IS NOT NULL) AS others
        FROM "ChannelListing" cl JOIN "Sku" s ON s.id = cl."skuId"
-      WHERE cl."channelId" = $1::uuid AND cl.active AND cl."appliedVersion" > 0 AND cl.id > $2::uuid
-      ORDER BY cl.id LIMIT $3`, channelId, from, n, now().toISOString(), new Date(now().getTime() - verifySlaMs(channel)).toISOString())
-  let rows = await select(after, limit)
-  if (rows.length < limit) rows = [...rows, ...(await select('00000000-0000-0000-0000-000000000000', limit - rows.length)).filter((r) => !rows.some((x) => x.id === r.id))]
+      WHERE cl."channelId" = $1::uuid AND cl.active AND cl."appliedQuantity" IS NOT NULL
+        AND cl.id > $2::uuid AND ${deps.listingIds ? 'cl.id = ANY($6::uuid[])' : 'cl."appliedVersion" > 0'}
+      ORDER BY cl.id LIMIT $3`, channelId, from, n, now().toISOString(), new Date(now().getTime() - verifySlaMs(channel)).toISOString(), ...(deps.listingIds ? [deps.listingIds] : []))
+  let rows = await select(deps.listingIds ? '00000000-0000-0000-0000-000000000000' : after, limit)
+  if (rows.length < limit && !deps.listingIds) rows = [...rows, ...(await select('00000000-0000-0000-0000-000000000000', limit - rows.length)).filter((r) => !rows.some((x) => x.id === r.id))]
   if (rows.length === 0) return { channel: channel.code, checked: 0, matched: 0, drift: {}, resolved: 0 }
 
   let readBack: Awaited<ReturnType<Connector['readQuantities']>>
@@ -156,17 +181,17 @@ export async function reconcileChannel(db: PrismaClient, channelId: string, deps
           JSON.stringify({ cause, heal, listingId: r.id, appliedVersion: r.appliedVersion }), `drift:${r.id}`, t.toISOString())
       }
       if (heal === 'republish') {
-        // Record what the channel really shows (compare-and-set connectors need it) and send our
-        // current desired quantity again under its own version.
-        await tx.$executeRawUnsafe(
-          `UPDATE "ChannelListing" SET "appliedQuantity" = $2, "publishedVersion" = LEAST("publishedVersion", "desiredVersion" - 1),
-                  "appliedVersion" = LEAST("appliedVersion", "desiredVersion" - 1), "acceptedVersion" = LEAST("acceptedVersion", "desiredVersion" - 1),
-                  "pendingSince" = COALESCE("pendingSince", $3::timestamptz), "nextAttemptAt" = NULL, "failedAttempts" = 0
-            WHERE id = $1::uuid`, r.id, shown, t.toISOString())
+        await republishOver(tx, r.id, shown, t)
         republished = true
+      } else if (deps.holdFlagged) {
+        // Found because a compare-and-set was refused: retrying would only be refused again (and
+        // overwrite what a person is asked to look at). Held until they republish or it matches.
+        await tx.$executeRawUnsafe(
+          `UPDATE "ChannelListing" SET "nextAttemptAt" = 'infinity', "lastError" = $2 WHERE id = $1::uuid AND "desiredVersion" > "publishedVersion"`,
+          r.id, `held: ${sentence}; a person decides on the drift finding (Republish, or resolve it)`)
       }
     }
-    await tx.systemState.upsert({ where: { key: cursorKey }, create: { key: cursorKey, value: { after: rows[rows.length - 1].id } }, update: { value: { after: rows[rows.length - 1].id }, updatedAt: t } })
+    if (!deps.listingIds) await tx.systemState.upsert({ where: { key: cursorKey }, create: { key: cursorKey, value: { after: rows[rows.length - 1].id } }, update: { value: { after: rows[rows.length - 1].id }, updatedAt: t } })
     if (republished) await enqueuePublish(tx, channelId)
   })
   if (Object.keys(result.drift).length > 0 || result.resolved > 0) emitRealtime([ROOMS.findings, ROOMS.dashboard, ROOMS.channel(channel.code)], 'findings.changed', { kind: 'drift' })

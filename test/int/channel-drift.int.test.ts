@@ -14,6 +14,7 @@ import { verifyChannel } from '../../server/publishing/verify-channel'
 import { connectorForChannel } from '../../server/channels/connector-for-channel'
 import { ingestEvents } from '../../server/ingest/ingest-events'
 import { classifyDrift, reconcileChannel } from '../../server/reconciliation/channel-drift'
+import { actOnFinding } from '../../server/reconciliation/act-on-finding'
 
 let t: TestDatabase
 let db: PrismaClient
@@ -173,5 +174,68 @@ describe('reconcileChannel', () => {
     expect(r, JSON.stringify(r)).toMatchObject({ drift: { own_pending: 1 } })
     expect(await db.finding.count({ where: { dedupeKey: `drift:${l.id}` } })).toBe(0)
   })
-})
 
+  describe('a refused compare-and-set (Shopify changeFromQuantity)', () => {
+    const analyst = { id: crypto.randomUUID(), email: 'analyst@example.com', role: 'analyst' }
+
+    it('is read back at once: a merchant edit holds the listing for a person without spending retries; Republish sends our number and it lands', async () => {
+      const shopify = await db.channel.findUniqueOrThrow({ where: { code: 'shopify' } })
+      const before = await listing('shopify', 'SKU-00007')
+      const edited = (before.appliedQuantity ?? 0) + 50
+      sims.sims.shopify.manualEdit({ sku: before.externalSku, inventoryItemId: before.externalId, quantity: edited })
+      await receipt('drift-cas-1', 'SKU-00007', 11)
+      await db.channel.update({ where: { id: shopify.id }, data: { rateTokens: 1000, rateBurst: 1000 } })
+      const pushed = await publishChannel(db, shopify.id, deps)
+      expect(pushed.failed).toBeGreaterThanOrEqual(1)
+      const held = await listing('shopify', 'SKU-00007')
+      const f = await db.finding.findFirstOrThrow({ where: { dedupeKey: `drift:${held.id}` } })
+      expect(f).toMatchObject({ status: 'open', expected: before.appliedQuantity, actual: edited })
+      expect(f.cause).toMatch(/changed on the channel; needs a person/)
+      const [{ isHeld }] = await db.$queryRawUnsafe<Array<{ isHeld: boolean }>>(`SELECT "nextAttemptAt" = 'infinity' AS "isHeld" FROM "ChannelListing" WHERE id = $1::uuid`, held.id)
+      expect(isHeld).toBe(true)
+      expect(held.lastError).toMatch(/^held: /)
+      expect(held.failedAttempts).toBe(1)
+      expect(await db.deadLetter.count({ where: { listingId: held.id } })).toBe(0)
+      // Held: the next runs leave it alone, and the merchant's number stays on the channel.
+      await publishChannel(db, shopify.id, deps)
+      expect(sims.sims.shopify.quantityOfItem(before.externalId!)).toBe(edited)
+
+      // A person decides: our number goes out over theirs (the read value is the expected one now).
+      expect(await actOnFinding(db, analyst, f.id, 'republish')).toEqual({ id: f.id, status: 'healing' })
+      await expect(actOnFinding(db, analyst, f.id, 'republish')).rejects.toThrow(/already being republished/)
+      await settle()
+      const landed = await listing('shopify', 'SKU-00007')
+      expect(landed.appliedQuantity).toBe(held.desiredQuantity)
+      expect(sims.sims.shopify.quantityOfItem(before.externalId!)).toBe(held.desiredQuantity)
+      expect(await db.auditLog.count({ where: { action: 'finding.republish', entityId: f.id } })).toBe(1)
+      await freshRead(shopify.id)
+      await reconcileChannel(db, shopify.id, { ...deps, batch: 100 })
+      expect((await db.finding.findUniqueOrThrow({ where: { id: f.id } })).status).toBe('resolved')
+    })
+
+    it('under a republish policy for merchant edits, heals in the same run and lands on the next', async () => {
+      const shopify = await db.channel.findUniqueOrThrow({ where: { code: 'shopify' } })
+      const settings = shopify.settings
+      await db.channel.update({ where: { id: shopify.id }, data: { settings: { ...(settings as object), driftHeal: { merchant_edit: 'republish' } }, rateTokens: 1000, rateBurst: 1000 } })
+      try {
+        const before = await listing('shopify', 'SKU-00008')
+        const edited = (before.appliedQuantity ?? 0) + 30
+        sims.sims.shopify.manualEdit({ sku: before.externalSku, inventoryItemId: before.externalId, quantity: edited })
+        await receipt('drift-cas-2', 'SKU-00008', 6)
+        expect((await publishChannel(db, shopify.id, deps)).failed).toBeGreaterThanOrEqual(1)
+        const healing = await listing('shopify', 'SKU-00008')
+        expect(healing).toMatchObject({ appliedQuantity: edited, failedAttempts: 0, nextAttemptAt: null })
+        expect((await db.finding.findFirstOrThrow({ where: { dedupeKey: `drift:${healing.id}` } })).status).toBe('healing')
+        expect((await publishChannel(db, shopify.id, deps)).applied).toBeGreaterThanOrEqual(1)
+        expect(sims.sims.shopify.quantityOfItem(before.externalId!)).toBe(healing.desiredQuantity)
+      } finally {
+        await db.channel.update({ where: { id: shopify.id }, data: { settings: settings as object } })
+      }
+    })
+
+    it('only drift can be republished', async () => {
+      const f = await db.finding.create({ data: { kind: 'exception', sku: 'SKU-00001', location: 'DC-EAST', cause: 'on hand is negative (-1)', dedupeKey: `exception:test:${crypto.randomUUID()}` } })
+      await expect(actOnFinding(db, analyst, f.id, 'republish')).rejects.toThrow(/Only channel drift/)
+    })
+  })
+})
