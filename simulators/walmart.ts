@@ -220,7 +220,12 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
       if (request.query.get('feedType') !== 'inventory') return this.invalid('feedType', 'The simulator supports feedType=inventory.')
       const throttled = this.throttle()
       if (throttled) return throttled
-      const body = z.object({ InventoryHeader: z.object({ version: z.string() }).loose(), Inventory: z.array(z.unknown()).min(1).max(10_000) }).safeParse(request.json)
+      // Like Walmart: the feed is a file upload (multipart/form-data, part `file`).
+      const file = multipartFile(request, 'file')
+      if (file === undefined) return this.invalid('file', 'Upload the feed as multipart/form-data with the feed file in the part named "file".')
+      let json: unknown
+      try { json = JSON.parse(file) } catch { return this.invalid('file', 'The feed file is not valid JSON.') }
+      const body = z.object({ InventoryHeader: z.object({ version: z.string() }).loose(), Inventory: z.array(z.unknown()).min(1).max(10_000) }).safeParse(json)
       if (!body.success) return this.invalid('Inventory', `Feed content is invalid: ${z.prettifyError(body.error)}`)
       const feedId = `SIM${(++this.feedCounter).toString().padStart(6, '0')}@AQMBAQA`
       this.feeds.set(feedId, { feedId, createdAt: this.now(), items: body.data.Inventory, error: this.prng.chance(this.feedKnobs.feedErrorRate), results: undefined })
@@ -310,4 +315,21 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
 
 export async function startWalmartSimulator(options: WalmartSimulatorOptions = {}): Promise<WalmartSimulator> {
   return new WalmartSimulator(options).start()
+}
+
+/** The text of one part of a multipart/form-data body, or undefined when the body is not one or lacks it. */
+export function multipartFile(request: SimRequest, name: string): string | undefined {
+  const type = request.header('content-type') ?? ''
+  const boundary = /^multipart\/form-data;.*\bboundary=(?:"([^"]+)"|([^;\s]+))/i.exec(type)
+  if (!boundary) return undefined
+  const delimiter = `--${boundary[1] ?? boundary[2]}`
+  for (const part of request.rawBody.split(delimiter).slice(1)) {
+    if (part.startsWith('--')) break // the closing delimiter
+    const headerEnd = part.indexOf('\r\n\r\n')
+    if (headerEnd < 0) continue
+    const headers = part.slice(0, headerEnd)
+    if (!new RegExp(`content-disposition:[^\\r\\n]*\\bname="${name}"`, 'i').test(headers)) continue
+    return part.slice(headerEnd + 4).replace(/\r\n$/, '')
+  }
+  return undefined
 }

@@ -14,8 +14,8 @@ export interface ChannelRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH'
   url: string
   headers?: Record<string, string>
-  /** Already serialised (signatures are computed over these exact bytes). */
-  body?: string
+  /** Already serialised JSON (signatures are computed over these exact bytes), or a multipart form (file uploads). */
+  body?: string | FormData
   timeoutMs: number
 }
 
@@ -28,7 +28,7 @@ export async function sendChannelRequest(request: ChannelRequest): Promise<Chann
   try {
     const response = await fetch(request.url, {
       method: request.method,
-      headers: { 'user-agent': USER_AGENT, accept: 'application/json', ...(request.body !== undefined ? { 'content-type': 'application/json' } : {}), ...request.headers },
+      headers: { 'user-agent': USER_AGENT, accept: 'application/json', ...(typeof request.body === 'string' ? { 'content-type': 'application/json' } : {}), ...request.headers },
       body: request.body,
       // A redirect on a write API means a wrong base URL; replaying the write elsewhere is worse.
       redirect: 'manual',

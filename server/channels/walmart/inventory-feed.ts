@@ -1,4 +1,5 @@
-// Walmart's bulk path: one inventory feed (`POST /v3/feeds?feedType=inventory`) carrying many
+// Walmart's bulk path: one inventory feed (`POST /v3/feeds?feedType=inventory`, the feed file as a
+// multipart/form-data upload, spec 1.4 JSON) carrying many
 // records, followed by `GET /v3/feeds/{feedId}?includeDetails=true` until it is PROCESSED (or
 // ERROR). Per record: SUCCESS is accepted (verified by read-back like every update), DATA_ERROR is
 // refused (permanent, like a PUT the item does not exist for), SYSTEM_ERROR / TIMEOUT_ERROR are
@@ -32,7 +33,10 @@ export function createWalmartFeedPublisher(context: { baseUrl: string; accessTok
     if (updates.length === 0 || updates.length > MAX_RECORDS_PER_WALMART_FEED) throw new RangeError(`A Walmart inventory feed carries 1 to ${MAX_RECORDS_PER_WALMART_FEED} records, not ${updates.length}.`)
     const request = { operation: 'inventoryFeed', records: updates.length }
     const body = { InventoryHeader: { version: '1.4' }, Inventory: updates.map((u) => ({ sku: u.externalSku, quantity: { unit: 'EACH', amount: u.quantity } })) }
-    const response = await sendChannelRequest({ method: 'POST', url: joinUrl(context.baseUrl, `/v3/feeds?feedType=${WALMART_FEED_TYPE}`), headers: headers(), body: JSON.stringify(body), timeoutMs: context.timeoutMs })
+    // Walmart takes the feed as a file upload (multipart/form-data, part `file`); fetch sets the boundary.
+    const form = new FormData()
+    form.append('file', new Blob([JSON.stringify(body)], { type: 'application/json' }), 'inventory-feed.json')
+    const response = await sendChannelRequest({ method: 'POST', url: joinUrl(context.baseUrl, `/v3/feeds?feedType=${WALMART_FEED_TYPE}`), headers: headers(), body: form, timeoutMs: context.timeoutMs })
     if (response.kind === 'no-response') return { status: 'not_submitted', result: { outcomes: outcomesForAll(updates, noResponseFailure(response)), latencyMs: response.latencyMs, request } }
     if (response.status < 200 || response.status >= 300) {
       const failure = failureOf(response)

@@ -164,6 +164,20 @@ describe('Walmart (PUT /v3/inventory)', () => {
 })
 
 describe('Walmart bulk inventory feed', () => {
+  it('the simulator takes the feed only as a file upload, like Walmart', async () => {
+    const sim = await started(new WalmartSimulator({ plan: 'demo', seed: 5, latencyMs: 0 }))
+    const feed = JSON.stringify({ InventoryHeader: { version: '1.4' }, Inventory: [{ sku: 'WM-1', quantity: { unit: 'EACH', amount: 3 } }] })
+    const headers = { 'WM_SEC.ACCESS_TOKEN': 'wm-test', 'WM_QOS.CORRELATION_ID': 'c-1', 'WM_SVC.NAME': 'Walmart Marketplace' }
+    const inline = await fetch(`${sim.url}/v3/feeds?feedType=inventory`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: feed })
+    expect(inline.status).toBe(400)
+    expect(await inline.text()).toMatch(/multipart\/form-data/)
+    const form = new FormData()
+    form.append('file', new Blob([feed], { type: 'application/json' }), 'feed.json')
+    const upload = await fetch(`${sim.url}/v3/feeds?feedType=inventory`, { method: 'POST', headers, body: form })
+    expect(upload.status).toBe(200)
+    expect(await upload.json()).toMatchObject({ feedId: expect.any(String) })
+  })
+
   it('one feed for many records: RECEIVED, INPROGRESS, PROCESSED with per-record ingestion status', async () => {
     const clock = fakeClock()
     const sim = await started(new WalmartSimulator({ plan: 'demo', seed: 5, now: clock.now, latencyMs: 0, autoCreateListings: false, applyDelayMs: 0, applyJitterMs: 0 }))
@@ -174,7 +188,10 @@ describe('Walmart bulk inventory feed', () => {
     const sent = sim.requests.find((r) => r.method === 'POST')!
     expect(sent.path).toBe('/v3/feeds')
     expect(sent.query).toMatchObject({ feedType: 'inventory' })
-    expect(sent.body).toEqual({ InventoryHeader: { version: '1.4' }, Inventory: [{ sku: 'WM-1', quantity: { unit: 'EACH', amount: 30 } }, { sku: 'WM-NOPE', quantity: { unit: 'EACH', amount: 4 } }, { sku: 'WM-2', quantity: { unit: 'EACH', amount: 0 } }] })
+    // As Walmart takes it: the feed file as a multipart/form-data upload.
+    expect(sent.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/)
+    const file = /name="file"; filename="[^"]+"\r\nContent-Type: application\/json\r\n\r\n([^]*?)\r\n--/.exec(String(sent.body))?.[1]
+    expect(JSON.parse(file ?? 'null')).toEqual({ InventoryHeader: { version: '1.4' }, Inventory: [{ sku: 'WM-1', quantity: { unit: 'EACH', amount: 30 } }, { sku: 'WM-NOPE', quantity: { unit: 'EACH', amount: 4 } }, { sku: 'WM-2', quantity: { unit: 'EACH', amount: 0 } }] })
     const handle = (sub as { handle: import('../../../server/channels/connector').BulkFeedHandle }).handle
     const seen: string[] = []
     for (let i = 0; i < 4; i++) { const p = await connector.bulk!.pollFeed(handle); seen.push(p.feedStatus); if (p.status === 'done') { expect(p.result.outcomes.map((o) => o.outcome)).toEqual(['accepted', 'rejected', 'accepted']); break } clock.advance(1_000) }
