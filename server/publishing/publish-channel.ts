@@ -189,36 +189,25 @@ export async function publishChannel(db: PrismaClient, channelId: string, deps: 
         `UPDATE "ChannelListing" SET "inFlightVersion" = NULL, "leaseUntil" = NULL WHERE id = ANY($1::uuid[]) AND "inFlightVersion" IS NOT NULL`,
         unsent.map((l) => l.id))
     }
+    // Attempts and successful listings are written set-based (a feed's results are thousands of
+    // rows); the rarer refusals and failures one by one below.
+    const attemptRows: unknown[] = []
+    const successRows: Array<{ id: string; q: number; v: number; at: string; ap: boolean; aq: number | null }> = []
     for (const r of results) {
       const { listing: l, outcome: o } = r
       const attemptNo = l.failedAttempts + 1
       counters.set(`channel=${channel.code},outcome=${o.outcome}`, (counters.get(`channel=${channel.code},outcome=${o.outcome}`) ?? 0) + 1)
-      const lagMs = o.outcome === 'applied' && l.pendingSince ? Math.max(0, r.finishedAt.getTime() - new Date(l.pendingSince).getTime()) : null
-      await tx.publishAttempt.create({
-        data: {
-          listingId: l.id, channelId, version: l.desiredVersion, quantity: l.desiredQuantity, attemptNo, batchId: r.batchId,
-          outcome: o.outcome === 'failed' ? 'failed' : o.outcome, httpStatus: r.httpStatus ?? null, latencyMs: r.latencyMs,
-          request: (r.request ?? null) as never, response: (r.response ?? null) as never,
-          error: o.outcome === 'failed' || o.outcome === 'rejected' ? `${o.code}: ${o.message}` : null,
-          lagMs, startedAt: r.startedAt, finishedAt: r.finishedAt, verifiedAt: o.outcome === 'applied' ? r.finishedAt : null,
-        },
+      const lagMs = o.outcome === 'applied' && l.pendingSince ? Math.max(0, Math.round(r.finishedAt.getTime() - new Date(l.pendingSince).getTime())) : null
+      attemptRows.push({
+        l: l.id, v: l.desiredVersion, q: l.desiredQuantity, n: attemptNo, b: r.batchId, o: o.outcome, hs: r.httpStatus ?? null, ms: Math.round(r.latencyMs),
+        rq: r.request ?? null, rs: r.response ?? null, e: o.outcome === 'failed' || o.outcome === 'rejected' ? `${o.code}: ${o.message}` : null,
+        lag: lagMs, st: r.startedAt.toISOString(), fi: r.finishedAt.toISOString(), ve: o.outcome === 'applied' ? r.finishedAt.toISOString() : null,
       })
       if (o.outcome === 'applied' || o.outcome === 'accepted') {
         anySuccess = true
         const isApplied = o.outcome === 'applied'
         if (isApplied) { applied++; if (lagMs !== null) lagSamples.push(lagMs) } else accepted++
-        // Guarded by version: a late result for an older version never overwrites a newer one.
-        await tx.$executeRawUnsafe(
-          `UPDATE "ChannelListing" SET
-              "publishedQuantity" = $2, "publishedVersion" = $3, "publishedAt" = $4::timestamptz, "publishedInputAt" = "pendingSince",
-              "acceptedVersion" = $3, "acceptedAt" = $4::timestamptz,
-              "appliedQuantity" = CASE WHEN $5 THEN $6::int ELSE "appliedQuantity" END,
-              "appliedVersion" = CASE WHEN $5 THEN $3 ELSE "appliedVersion" END,
-              "appliedAt" = CASE WHEN $5 THEN $4::timestamptz ELSE "appliedAt" END,
-              "pendingSince" = CASE WHEN "desiredVersion" > $3 THEN "decidedAt" ELSE NULL END,
-              "inFlightVersion" = NULL, "leaseUntil" = NULL, "failedAttempts" = 0, "nextAttemptAt" = NULL, "lastError" = NULL
-            WHERE id = $1::uuid AND "publishedVersion" < $3`,
-          l.id, l.desiredQuantity, l.desiredVersion, r.finishedAt.toISOString(), isApplied, isApplied ? (o as { appliedQuantity: number }).appliedQuantity : null)
+        successRows.push({ id: l.id, q: l.desiredQuantity, v: l.desiredVersion, at: r.finishedAt.toISOString(), ap: isApplied, aq: isApplied ? (o as { appliedQuantity: number }).appliedQuantity : null })
       } else if (o.outcome === 'rejected') {
         rejected++
         anySuccess = true // the channel answered: not a channel health problem
@@ -240,6 +229,28 @@ export async function publishChannel(db: PrismaClient, channelId: string, deps: 
           l.id, counted, exhausted, new Date(t.getTime() + delay).toISOString(), `${o.code}: ${o.message}`)
         if (exhausted) await recordPublishDeadLetter(tx, { channel: channel.code, listing: l, code: 'RETRIES_EXHAUSTED', reason: `Gave up after ${attemptNo} attempts; last error ${o.code}: ${o.message}`, attempts: attemptNo, at: t })
       }
+    }
+    if (attemptRows.length > 0) {
+      await tx.$executeRawUnsafe(
+        `INSERT INTO "PublishAttempt"("listingId", "channelId", version, quantity, "attemptNo", "batchId", outcome, "httpStatus", "latencyMs", request, response, error, "lagMs", "startedAt", "finishedAt", "verifiedAt")
+         SELECT a.l, $2::uuid, a.v, a.q, a.n, a.b, a.o, a.hs, a.ms, a.rq, a.rs, a.e, a.lag, a.st, a.fi, a.ve
+           FROM json_to_recordset($1::json) AS a(l uuid, v int, q int, n int, b text, o text, hs int, ms int, rq jsonb, rs jsonb, e text, lag int, st timestamptz, fi timestamptz, ve timestamptz)`,
+        JSON.stringify(attemptRows), channelId)
+    }
+    if (successRows.length > 0) {
+      // Guarded by version: a late result for an older version never overwrites a newer one.
+      await tx.$executeRawUnsafe(
+        `UPDATE "ChannelListing" cl SET
+            "publishedQuantity" = u.q, "publishedVersion" = u.v, "publishedAt" = u.at, "publishedInputAt" = cl."pendingSince",
+            "acceptedVersion" = u.v, "acceptedAt" = u.at,
+            "appliedQuantity" = CASE WHEN u.ap THEN u.aq ELSE cl."appliedQuantity" END,
+            "appliedVersion" = CASE WHEN u.ap THEN u.v ELSE cl."appliedVersion" END,
+            "appliedAt" = CASE WHEN u.ap THEN u.at ELSE cl."appliedAt" END,
+            "pendingSince" = CASE WHEN cl."desiredVersion" > u.v THEN cl."decidedAt" ELSE NULL END,
+            "inFlightVersion" = NULL, "leaseUntil" = NULL, "failedAttempts" = 0, "nextAttemptAt" = NULL, "lastError" = NULL
+           FROM json_to_recordset($1::json) AS u(id uuid, q int, v int, at timestamptz, ap boolean, aq int)
+          WHERE cl.id = u.id AND cl."publishedVersion" < u.v`,
+        JSON.stringify(successRows))
     }
     const breaker = breakerRecord({ state: claim.probe ? 'half_open' : channel.breakerState, failures: channel.breakerFailures, openedAt: channel.breakerOpenedAt }, anySuccess, t, DEFAULT_BREAKER)
     await tx.$executeRawUnsafe(

@@ -46,21 +46,16 @@ export async function verifyChannel(db: PrismaClient, channelId: string, deps: {
     let applied = 0, unverified = 0, stillPending = 0
     const lags: number[] = []
     await lockListings(tx, pending.map((p) => p.id))
+    const seenById = new Map(readBack.map((r) => [r.listingId, r]))
+    // Verified listings are written set-based (three statements for the whole run, not per listing).
+    const verified: Array<{ id: string; q: number; v: number; lag: number | null; key: string }> = []
     for (const p of pending) {
-      const seen = readBack.find((r) => r.listingId === p.id)
+      const seen = seenById.get(p.id)
       if (seen && seen.quantity === p.publishedQuantity) {
         applied++
-        const lagMs = p.publishedInputAt ? Math.max(0, t.getTime() - new Date(p.publishedInputAt).getTime()) : null
+        const lagMs = p.publishedInputAt ? Math.max(0, Math.round(t.getTime() - new Date(p.publishedInputAt).getTime())) : null
         if (lagMs !== null) lags.push(lagMs)
-        await tx.$executeRawUnsafe(
-          `UPDATE "ChannelListing" SET "appliedQuantity" = $2, "appliedVersion" = $3, "appliedAt" = $4::timestamptz
-            WHERE id = $1::uuid AND "appliedVersion" < $3`, p.id, p.publishedQuantity, p.acceptedVersion, t.toISOString())
-        await tx.$executeRawUnsafe(
-          `UPDATE "PublishAttempt" SET outcome = 'applied', "verifiedAt" = $3::timestamptz, "lagMs" = $4
-            WHERE "listingId" = $1::uuid AND version = $2 AND outcome = 'accepted'`, p.id, p.acceptedVersion, t.toISOString(), lagMs)
-        await tx.$executeRawUnsafe(
-          `UPDATE "Finding" SET status = 'resolved', "resolvedAt" = $2::timestamptz, "updatedAt" = $2::timestamptz, note = 'applied on a later read-back'
-            WHERE "dedupeKey" = $1 AND status = 'open'`, `unverified:${p.id}`, t.toISOString())
+        verified.push({ id: p.id, q: p.publishedQuantity, v: p.acceptedVersion, lag: lagMs, key: `unverified:${p.id}` })
       } else if (t.getTime() - new Date(p.acceptedAt).getTime() > sla) {
         unverified++
         await tx.$executeRawUnsafe(
@@ -73,6 +68,18 @@ export async function verifyChannel(db: PrismaClient, channelId: string, deps: {
       } else {
         stillPending++
       }
+    }
+    if (verified.length > 0) {
+      const rows = JSON.stringify(verified)
+      await tx.$executeRawUnsafe(
+        `UPDATE "ChannelListing" cl SET "appliedQuantity" = u.q, "appliedVersion" = u.v, "appliedAt" = $2::timestamptz
+           FROM json_to_recordset($1::json) AS u(id uuid, q int, v int) WHERE cl.id = u.id AND cl."appliedVersion" < u.v`, rows, t.toISOString())
+      await tx.$executeRawUnsafe(
+        `UPDATE "PublishAttempt" pa SET outcome = 'applied', "verifiedAt" = $2::timestamptz, "lagMs" = u.lag
+           FROM json_to_recordset($1::json) AS u(id uuid, v int, lag int) WHERE pa."listingId" = u.id AND pa.version = u.v AND pa.outcome = 'accepted'`, rows, t.toISOString())
+      await tx.$executeRawUnsafe(
+        `UPDATE "Finding" f SET status = 'resolved', "resolvedAt" = $2::timestamptz, "updatedAt" = $2::timestamptz, note = 'applied on a later read-back'
+           FROM json_to_recordset($1::json) AS u(key text) WHERE f."dedupeKey" = u.key AND f.status = 'open'`, rows, t.toISOString())
     }
     await recordLag(tx, channelId, lags, t)
     if (stillPending > 0 || pending.length === (deps.batchSize ?? 500)) {
