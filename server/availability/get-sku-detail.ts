@@ -19,6 +19,8 @@ export interface SkuDetail extends AvailabilityView {
   events: SkuEvent[]
   /** Pass as `before` to listSkuEvents for the next (older) page; null when there is none. */
   eventsBefore: string | null
+  /** The marketplace's own id of each channel's listing (e.g. Shopify's inventory item), when it has one. */
+  externalIds: Record<string, string | null>
   attempts: Array<{ id: string; channel: string; version: number; quantity: number; outcome: string; httpStatus: number | null; error: string | null; lagMs: number | null; startedAt: string }>
 }
 
@@ -29,7 +31,7 @@ export async function getSkuDetail(db: Db, skuCode: string): Promise<SkuDetail> 
   const availability = await getAvailability(db, skuCode)
   const sku = await db.sku.findUniqueOrThrow({ where: { code: skuCode }, select: { id: true } })
   const [listings, events, attempts] = await Promise.all([
-    db.channelListing.findMany({ where: { skuId: sku.id, active: true }, select: { id: true, decisionId: true, channel: { select: { code: true } } } }),
+    db.channelListing.findMany({ where: { skuId: sku.id, active: true }, select: { id: true, decisionId: true, externalId: true, channel: { select: { code: true } } } }),
     listSkuEvents(db, skuCode, { limit: EVENTS_SHOWN }),
     db.$queryRawUnsafe<Array<{ id: bigint; channel: string; version: number; quantity: number; outcome: string; httpStatus: number | null; error: string | null; lagMs: number | null; startedAt: Date }>>(
       `SELECT a.id, c.code AS channel, a.version, a.quantity, a.outcome, a."httpStatus", a.error, a."lagMs", a."startedAt"
@@ -49,6 +51,7 @@ export async function getSkuDetail(db: Db, skuCode: string): Promise<SkuDetail> 
         ]
       }),
     ),
+    externalIds: Object.fromEntries(listings.map((l) => [l.channel.code, l.externalId])),
     events: events.items,
     eventsBefore: events.before,
     attempts: attempts.map((a) => ({
