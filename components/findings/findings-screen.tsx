@@ -99,8 +99,9 @@ function FindingsTab({ canAct, channels, setParam }: { canAct: boolean; channels
               return (
                 <tr key={f.id} data-testid={`finding-${f.id}`}>
                   <td>{f.kind.replace('_', ' ')}</td>
-                  <td>{f.cause ? <span className="chip">{f.cause.replace(/_/g, ' ')}</span> : '—'}</td>
-                  <td className="mono">{f.sku ? <a href={`/skus/${encodeURIComponent(f.sku)}`}>{f.sku}</a> : '—'}</td>
+                  {/* The cause is a sentence: it wraps, so the actions stay on a laptop screen. */}
+                  <td style={{ minWidth: 220 }}>{f.cause ? f.cause.replace(/_/g, ' ') : '—'}</td>
+                  <td className="mono" style={{ whiteSpace: 'nowrap' }}>{f.sku ? <a href={`/skus/${encodeURIComponent(f.sku)}`}>{f.sku}</a> : '—'}</td>
                   <td>{[f.channel, f.location].filter(Boolean).join(' · ') || '—'}</td>
                   <td className="num">{formatCount(f.expected)}</td>
                   <td className="num">{formatCount(f.actual)}</td>

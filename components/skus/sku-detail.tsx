@@ -47,12 +47,13 @@ export function SkuDetailView({ initial }: { initial: SkuDetail }) {
               {d.channels.map((c) => (
                 <tr key={c.channel}>
                   <td>{c.channel}</td>
-                  <td className="mono" data-testid={`listing-${c.channel}`} data-external-id={d.externalIds?.[c.channel] ?? undefined} title={d.externalIds?.[c.channel] ? `marketplace id ${d.externalIds[c.channel]}` : undefined}>{c.externalSku}</td>
+                  <td className="mono" style={{ whiteSpace: 'nowrap' }} data-testid={`listing-${c.channel}`} data-external-id={d.externalIds?.[c.channel] ?? undefined} title={d.externalIds?.[c.channel] ? `marketplace id ${d.externalIds[c.channel]}` : undefined}>{c.externalSku}</td>
                   <td className="num" data-testid={`desired-${c.channel}`}>{formatCount(c.desired)}</td>
                   <td className="num" data-testid={`published-${c.channel}`}>{formatCount(c.published)}</td>
                   <td className="num" data-testid={`applied-${c.channel}`}>{formatCount(c.applied)}</td>
                   <td className="muted" data-testid={`sync-state-${c.channel}`}>
-                    {c.pendingSince ? <>publish pending <Ago iso={c.pendingSince} /></>
+                    {c.lastError?.startsWith('held:') ? <span className="chip warn">held for a person</span>
+                      : c.pendingSince ? <>publish pending <Ago iso={c.pendingSince} /></>
                       : c.published !== c.applied ? 'awaiting channel confirmation'
                       : 'in sync'}
                   </td>

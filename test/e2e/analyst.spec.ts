@@ -176,6 +176,7 @@ test.describe('analyst', () => {
     await expect(row).toContainText(String(edited))
     // Held, not retried: the store keeps the merchant's number until a person decides.
     await page.goto(`/skus/${sku}`)
+    await expect(page.getByTestId('sync-state-shopify')).toContainText('held for a person')
     await expect(page.getByTestId('channel-quantities')).toContainText('held:')
 
     await page.goto(`/findings?kind=drift&sku=${sku}`)
