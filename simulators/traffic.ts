@@ -153,8 +153,13 @@ export function startTraffic(options: TrafficOptions): RunningTraffic {
         if (!(await hasGoodUnits(sku, location, quantity))) return erpEvent('receipt', sku, location, prng.int(4, 30), { reference: `PO-${runId}-${keyCounter + 1}` })
         return erpEvent('ship', sku, location, quantity, { reference: `SO-${runId}-${keyCounter + 1}` })
       }
-      case 'adjustment':
-        return erpEvent('adjustment', sku, location, prng.chance(0.6) ? prng.int(1, 3) : -prng.int(1, 2), { reference: 'cycle adjustment' })
+      case 'adjustment': {
+        // A write-off takes only units that are there (else the demo's on hand would go negative).
+        if (prng.chance(0.6)) return erpEvent('adjustment', sku, location, prng.int(1, 3), { reference: 'cycle adjustment' })
+        const quantity = prng.int(1, 2)
+        if (!(await hasGoodUnits(sku, location, quantity))) return erpEvent('adjustment', sku, location, prng.int(1, 3), { reference: 'cycle adjustment' })
+        return erpEvent('adjustment', sku, location, -quantity, { reference: 'cycle adjustment' })
+      }
       case 'allocate': {
         const quantity = prng.int(1, 3)
         allocatedByUs.set(key, (allocatedByUs.get(key) ?? 0) + quantity)
