@@ -8,6 +8,7 @@ import type { AuditItem } from '@/server/audit/list-audit'
 import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
 import { formatTime } from '@/components/ui/format'
+import { CursorPager } from '@/components/ui/cursor-pager'
 
 const FILTERS = ['actor', 'action', 'entity', 'from', 'to'] as const
 type Page = { items: AuditItem[]; nextCursor: string | null; vocabulary: { actions: string[]; entities: string[] } | null }
@@ -86,10 +87,7 @@ export function AuditLog() {
             </tbody>
           </table>
         )}
-        <div className="pager">
-          <button disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>Previous</button>
-          <button disabled={!page.data?.nextCursor} onClick={() => page.data?.nextCursor && setCursors([...cursors, page.data.nextCursor])}>Next</button>
-        </div>
+        <CursorPager cursors={cursors} setCursors={setCursors} nextCursor={page.data?.nextCursor} />
       </div>
     </div>
   )

@@ -12,6 +12,7 @@ import { fetchJson } from '@/components/ui/fetch-json'
 import { Ago } from '@/components/ui/ago'
 import { formatCount } from '@/components/ui/format'
 import { approveReplayAction, discardAction, previewReplayAction, rejectReplayAction, requestReplayAction } from '@/app/(app)/dead-letters/actions'
+import { CursorPager } from '@/components/ui/cursor-pager'
 
 type Impact = { deadLetters: number; byKind: { ingest: number; publish: number }; listings: number; zeroToPositive: number; positiveToZero: number }
 type Pending = { id: string; note: string | null; createdAt: string; impact: Impact; deadLetters: number; requestedBy: string; mine: boolean }
@@ -154,10 +155,7 @@ export function DeadLetters({ can }: { can: { request: boolean; approve: boolean
             </tbody>
           </table>
         )}
-        <div className="toolbar" style={{ marginTop: 8 }}>
-          <button disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>Previous</button>
-          <button disabled={!list.data?.nextCursor} onClick={() => list.data?.nextCursor && setCursors([...cursors, list.data.nextCursor])}>Next</button>
-        </div>
+        <CursorPager cursors={cursors} setCursors={setCursors} nextCursor={list.data?.nextCursor} />
       </div>
     </div>
   )

@@ -11,6 +11,7 @@ import { fetchJson } from '@/components/ui/fetch-json'
 import { Ago } from '@/components/ui/ago'
 import { formatCount } from '@/components/ui/format'
 import { actOnFindingAction } from '@/app/(app)/findings/actions'
+import { CursorPager } from '@/components/ui/cursor-pager'
 
 interface Finding { id: string; kind: string; sku: string | null; channel: string | null; location: string | null; cause: string | null; status: string; field: string | null; expected: number | null; actual: number | null; variance: number | null; details: unknown; detectedAt: string; updatedAt: string; resolvedAt: string | null }
 interface Incident { id: string; kind: string; channel: string; sku: string; orderId: string; lineId: string; orderedUnits: number; oversoldUnits: number; revenueAtRiskCents: number; cause: string | null; details: unknown; occurredAt: string; detectedAt: string }
@@ -123,10 +124,7 @@ function FindingsTab({ canAct, channels, setParam }: { canAct: boolean; channels
           </tbody>
         </table>
       )}
-      <div className="pager">
-        <button disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>Previous</button>
-        <button disabled={!list.data?.nextCursor} onClick={() => list.data?.nextCursor && setCursors([...cursors, list.data.nextCursor])}>Next</button>
-      </div>
+      <CursorPager cursors={cursors} setCursors={setCursors} nextCursor={list.data?.nextCursor} />
     </div>
   )
 }
@@ -179,10 +177,7 @@ function OversellsTab({ channels, setParam }: { channels: string[]; setParam: (k
           </tbody>
         </table>
       )}
-      <div className="pager">
-        <button disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>Previous</button>
-        <button disabled={!list.data?.nextCursor} onClick={() => list.data?.nextCursor && setCursors([...cursors, list.data.nextCursor])}>Next</button>
-      </div>
+      <CursorPager cursors={cursors} setCursors={setCursors} nextCursor={list.data?.nextCursor} />
     </div>
   )
 }

@@ -12,6 +12,7 @@ import { fetchJson } from '@/components/ui/fetch-json'
 import { formatCount } from '@/components/ui/format'
 import { editSkuAction, importCatalogAction } from '@/app/(app)/settings/actions'
 import { ConfirmBar, FeedbackLine, Loading, useSettingsAction } from './shared'
+import { CursorPager } from '@/components/ui/cursor-pager'
 
 const ENTITIES = {
   skus: { label: 'SKUs', columns: 'code, name, category, unit_cost_cents, price_cents, base_uom, active, components (e.g. SKU-A:2;SKU-B:1)' },
@@ -74,10 +75,7 @@ export function CatalogSettings() {
         {list.isPending && <Loading what={ENTITIES[entity].label.toLowerCase()} />}
         {list.data && list.data.items.length === 0 && <EmptyState title={`No ${ENTITIES[entity].label.toLowerCase()} match`}>{q ? 'Try another part of a code or name.' : 'Import a CSV below to add some.'}</EmptyState>}
         {list.data && list.data.items.length > 0 && <CatalogTable entity={entity} rows={list.data.items} onOpenSku={(code) => setParams({ sku: code })} />}
-        <div className="pager">
-          <button disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>Previous</button>
-          <button disabled={!list.data?.nextCursor} onClick={() => list.data?.nextCursor && setCursors([...cursors, list.data.nextCursor])}>Next</button>
-        </div>
+        <CursorPager cursors={cursors} setCursors={setCursors} nextCursor={list.data?.nextCursor} />
       </div>
 
       <CsvImport defaultEntity={entity} />
