@@ -48,11 +48,11 @@ export function transaction<T>(client: PrismaClient, fn: (tx: Prisma.Transaction
  * megabytes of parameters: Prisma's raw-query path costs ~30 µs of CPU per KB of parameters (its
  * query compiler handles every value), which was the largest share of a rule recompute's CPU.
  * Same database, same pool, same isolation; an idle transaction is cut off after `timeoutMs` like
- * Prisma's. Falls back to a Prisma transaction for a client not made by `createPrisma`.
+ * Prisma's.
  */
 export async function rawTransaction<T>(client: PrismaClient, fn: (tx: RawSql) => Promise<T>, opts: { timeoutMs?: number } = {}): Promise<T> {
   const pool = pools.get(client)
-  if (!pool) return transaction(client, fn, opts)
+  if (!pool) throw new Error('rawTransaction needs a client made by createPrisma (it runs on that client\'s pool).')
   const conn = await pool.connect()
   let broken: Error | undefined
   // A checked-out client whose server goes away emits 'error'; unheard, that would crash the
