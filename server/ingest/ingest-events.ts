@@ -18,7 +18,7 @@ import { resolveCatalog } from './resolve-catalog'
 import { storeInboundMessage, finishInboundMessage } from './inbound-message.repository'
 import { recordIngestDeadLetters } from './dead-letters.repository'
 import { minuteOf } from '../metrics/counters'
-import { emitRealtime, ROOMS } from '../realtime/publisher'
+import { emitStockChanged } from '../realtime/publisher'
 
 export interface IngestResult {
   accepted: number
@@ -103,12 +103,6 @@ export async function applyEventBatch(
   }
   if (prepared.rejected.length > 0) await recordIngestDeadLetters(db, messageId, source, prepared.rejected)
   return { accepted, duplicates, rejected: prepared.rejected.map(({ index, code, message }) => ({ index, code, message })) }
-}
-
-/** Pages following these SKUs refetch their stock now; decisions follow from the workers. */
-export function emitStockChanged(skuCodes: string[]): void {
-  const skus = [...new Set(skuCodes)].slice(0, 200)
-  if (skus.length > 0) emitRealtime(skus.map(ROOMS.sku), 'stock.changed', { skus })
 }
 
 export interface PreparedEvents {

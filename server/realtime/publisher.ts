@@ -31,28 +31,36 @@ export function setRealtimeTransport(t: RealtimeTransport): void {
 }
 
 /**
- * Listings moved (decided, sent, applied): one event to the dashboard and the given rooms with a
- * sample of the SKUs, and one to each SKU's own room, so an open SKU page refetches however large
- * the batch was. SKU rooms go in chunks whose message stays well under NOTIFY's 8,000 bytes.
+ * SKU codes in groups whose message (each code twice: room name and payload) stays well under
+ * NOTIFY's 8,000 bytes, so a batch of any size reaches every SKU's room.
  */
-export function emitListingsChanged(skus: string[], channels: string[], rooms: string[] = []): void {
-  const unique = [...new Set(skus)]
-  emitRealtime([ROOMS.dashboard, ...rooms], 'listings.changed', { skus: unique.slice(0, 200), channels })
+export function skuChunks(skus: string[]): string[][] {
+  const chunks: string[][] = []
   let chunk: string[] = []
   let bytes = 0
-  const flush = () => {
-    if (chunk.length) emitRealtime(chunk.map(ROOMS.sku), 'listings.changed', { skus: chunk, channels })
-    chunk = []
-    bytes = 0
-  }
-  for (const sku of unique) {
-    // The code appears twice (room name and payload), plus quoting and the room prefix.
-    const cost = 2 * Buffer.byteLength(sku) + 12
-    if (bytes + cost > 5_000) flush()
+  for (const sku of new Set(skus)) {
+    const cost = 2 * Buffer.byteLength(sku) + 12 // plus quoting and the room prefix
+    if (bytes + cost > 5_000 && chunk.length) { chunks.push(chunk); chunk = []; bytes = 0 }
     chunk.push(sku)
     bytes += cost
   }
-  flush()
+  if (chunk.length) chunks.push(chunk)
+  return chunks
+}
+
+/**
+ * Listings moved (decided, sent, applied): one event to the dashboard and the given rooms with a
+ * sample of the SKUs, and one to each SKU's own room, so an open SKU page refetches however large
+ * the batch was.
+ */
+export function emitListingsChanged(skus: string[], channels: string[], rooms: string[] = []): void {
+  emitRealtime([ROOMS.dashboard, ...rooms], 'listings.changed', { skus: [...new Set(skus)].slice(0, 200), channels })
+  for (const chunk of skuChunks(skus)) emitRealtime(chunk.map(ROOMS.sku), 'listings.changed', { skus: chunk, channels })
+}
+
+/** Positions moved (events applied): each SKU's own room hears it; decisions follow as listings.changed. */
+export function emitStockChanged(skus: string[]): void {
+  for (const chunk of skuChunks(skus)) emitRealtime(chunk.map(ROOMS.sku), 'stock.changed', { skus: chunk })
 }
 
 /** Best effort by design: a lost push only delays a refetch (clients also resync on reconnect). */

@@ -6,8 +6,8 @@
 import type { PrismaClient } from '@prisma/client'
 import { transaction } from '../db'
 import { recordAudit, type Actor } from '../audit/record-audit'
-import { applyPreparedEvents, emitStockChanged, prepareEventBatch, withDeadlockRetry } from '../ingest/ingest-events'
-import { emitRealtime, ROOMS } from '../realtime/publisher'
+import { applyPreparedEvents, prepareEventBatch, withDeadlockRetry } from '../ingest/ingest-events'
+import { emitRealtime, emitStockChanged, ROOMS } from '../realtime/publisher'
 
 export const RECONCILIATION_SOURCE = 'reconciliation'
 

@@ -10,7 +10,7 @@ import { createAdapter } from '@socket.io/postgres-adapter'
 import { io as connect, type Socket } from 'socket.io-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { postgresTransport, broadcastMessages } from '../../server/realtime/postgres-emitter'
-import { emitListingsChanged, setRealtimeTransport } from '../../server/realtime/publisher'
+import { emitListingsChanged, emitStockChanged, setRealtimeTransport, skuChunks } from '../../server/realtime/publisher'
 import { createTestDatabase, type TestDatabase } from './helpers/test-db'
 
 let t: TestDatabase
@@ -104,5 +104,16 @@ describe('realtime from workers', () => {
     expect((dashboard.received[0] as { skus: string[] }).skus).toHaveLength(200)
     for (const m of sent) expect(Buffer.byteLength(m)).toBeLessThanOrEqual(7_500)
     expect(sent.slice(1).flatMap((m) => JSON.parse(m).data.opts.rooms as string[])).toEqual(skus.map((s) => `sku:${s}`))
+  })
+
+  it('stock moves reach every SKU page of a large batch too, in messages NOTIFY takes (long SKU codes included)', () => {
+    const skus = [...Array.from({ length: 3_000 }, (_, i) => `SKU-${String(i).padStart(5, '0')}`), ...Array.from({ length: 50 }, (_, i) => `LONG-${'X'.repeat(60)}-${i}`)]
+    const chunks = skuChunks([...skus, ...skus.slice(0, 10)])
+    expect(chunks.flat()).toEqual(skus)
+    const sent: string[] = []
+    setRealtimeTransport({ emit: (rooms, event, payload) => { sent.push(...broadcastMessages('w', rooms, event, payload)) } })
+    emitStockChanged(skus)
+    expect(sent.flatMap((m) => JSON.parse(m).data.opts.rooms as string[])).toEqual(skus.map((s) => `sku:${s}`))
+    for (const m of sent) expect(Buffer.byteLength(m)).toBeLessThanOrEqual(7_500)
   })
 })
