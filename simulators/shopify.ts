@@ -3,17 +3,38 @@
 // - mutation inventorySetQuantities(input: InventorySetQuantitiesInput!) [@idempotent(key: ...)]
 // - query nodes(ids: [ID!]!) { ... on InventoryItem { id sku inventoryLevel(locationId:) { quantities(names: ["available"]) { name quantity } } } }
 //
-// There is no GraphQL parser here: the operation is recognised by its root field and every
-// argument is read from `variables` (clients MUST send `variables.input` for the mutation and
-// `variables.ids` + `variables.locationId` for the query; inline literal arguments are ignored).
-// Responses always carry the full selection the connector asks for.
+// Every document is parsed, validated and executed with graphql-js against Shopify's own Admin
+// schema of the version in the URL (simulators/core/shopify-admin-schema.ts): an unknown field,
+// argument or directive gets Shopify's validation error, arguments may be literals or variables,
+// and the answer carries exactly the selection asked for. Versions: a held version is served as
+// is; an older (retired) one falls forward to the oldest held; anything else is 404. Every
+// answer names the version served in X-Shopify-API-Version. From 2026-04 the mutation requires
+// @idempotent and an explicit changeFromQuantity on every quantity, as Shopify documents.
 //
 // Behaviour copied from Shopify: all-or-nothing mutations (any userError applies nothing),
 // per-quantity compare-and-set through `changeFromQuantity` (null skips the check), idempotency
-// keys that replay the first successful result, and cost-based throttling (a leaky bucket of
+// keys that replay the first successful result (a key whose first attempt failed is refused with
+// IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED, a key reused with other parameters with
+// IDEMPOTENCY_KEY_PARAMETER_MISMATCH), and cost-based throttling (a leaky bucket of
 // query-cost points answered with HTTP 200 + `errors[].extensions.code = "THROTTLED"`).
 import { createHash } from 'node:crypto'
+import {
+  executeSync,
+  getArgumentValues,
+  getDirectiveValues,
+  getOperationAST,
+  getVariableValues,
+  GraphQLError,
+  Kind,
+  parse,
+  validate,
+  type DocumentNode,
+  type FieldNode,
+  type GraphQLResolveInfo,
+  type GraphQLSchema,
+} from 'graphql'
 import { z } from 'zod'
+import { shopifyAdminSchema, shopifySchemaVersions } from './core/shopify-admin-schema'
 import type { SimulatorKnobs, SimulatorPlanName } from './core/knobs'
 import {
   SimulatorBase,
@@ -62,7 +83,9 @@ export const SHOPIFY_PLANS: Record<SimulatorPlanName, SimulatorKnobs<ShopifyThro
 const DEFAULT_LOCATION_GID = 'gid://shopify/Location/1'
 const INVENTORY_ITEM_GID = /^gid:\/\/shopify\/InventoryItem\/(\d+)$/
 const LOCATION_GID = /^gid:\/\/shopify\/Location\/(\d+)$/
-const GRAPHQL_PATH = /^\/admin\/api\/[\w-]+\/graphql\.json$/
+const GRAPHQL_PATH = /^\/admin\/api\/([\w-]+)\/graphql\.json$/
+/** From this version on, inventorySetQuantities requires @idempotent and changeFromQuantity on every quantity. */
+const STRICT_INVENTORY_VERSION = '2026-04'
 /** Reasons Shopify accepts for inventory changes (InventorySetQuantitiesInput.reason). */
 const VALID_REASONS = new Set([
   'correction',
@@ -139,14 +162,23 @@ const setQuantitiesInputSchema = z.object({
   referenceDocumentUri: z.string().nullable().optional(),
   quantities: z.array(quantityInputSchema).min(1),
 })
-const nodesVariablesSchema = z.object({
-  ids: z.array(z.string()).max(MAX_NODES_PER_QUERY),
-  locationId: z.string().default(DEFAULT_LOCATION_GID),
-})
 const savedListingsSchema = z.record(
   z.string(),
   z.object({ sku: z.string().nullable(), levels: z.record(z.string(), z.number().int()), updatedAt: z.string() }),
 )
+
+interface ResolveContext {
+  version: string
+  schema: GraphQLSchema
+  field: FieldNode
+  variables: Record<string, unknown>
+}
+
+interface RootField {
+  /** Shopify's query cost for this field (charged before execution). */
+  cost(args: Record<string, unknown>): number
+  resolve(args: Record<string, unknown>, context: ResolveContext): unknown
+}
 
 interface UserError {
   field: string[] | null
@@ -158,7 +190,7 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
   private readonly items = new Map<string, InventoryItemRecord>()
   private readonly locations: Set<string>
   private readonly accessToken: string | undefined
-  private readonly idempotentResults = new Map<string, { fingerprint: string; data: unknown }>()
+  private readonly idempotentResults = new Map<string, { fingerprint: string; data: unknown; failed: boolean }>()
   private bucket: TokenBucket | null = null
 
   constructor(options: ShopifySimulatorOptions = {}) {
@@ -179,25 +211,81 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
   }
 
   protected handleApi(request: SimRequest): SimResponse {
-    if (!GRAPHQL_PATH.test(request.path)) return { status: 404, body: { errors: 'Not Found' } }
-    if (request.method !== 'POST') return { status: 405, body: { errors: 'Method Not Allowed' } }
+    const path = GRAPHQL_PATH.exec(request.path)
+    if (!path) return { status: 404, body: { errors: 'Not Found' } }
+    // Like Shopify: a retired version falls forward to the oldest supported one; a version that
+    // does not exist (malformed, not yet released) is not found. The header says what was served.
+    const version = servedVersion(path[1]!)
+    if (!version) return { status: 404, body: { errors: 'Not Found' } }
+    const headers = { 'x-shopify-api-version': version }
+    if (request.method !== 'POST') return { status: 405, headers, body: { errors: 'Method Not Allowed' } }
     const token = request.header('x-shopify-access-token')
     if (!token || (this.accessToken !== undefined && token !== this.accessToken)) {
-      return { status: 401, body: { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' } }
+      return { status: 401, headers, body: { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' } }
     }
     const body = z
-      .object({ query: z.string(), variables: z.record(z.string(), z.unknown()).nullable().optional() })
+      .object({ query: z.string(), variables: z.record(z.string(), z.unknown()).nullable().optional(), operationName: z.string().nullable().optional() })
       .safeParse(request.json)
-    if (!body.success) return { status: 400, body: { errors: { query: 'Required parameter missing or invalid' } } }
-    const { query } = body.data
-    const variables = body.data.variables ?? {}
+    if (!body.success) return { status: 400, headers, body: { errors: { query: 'Required parameter missing or invalid' } } }
+    const response = this.graphql(version, body.data.query, body.data.variables ?? {}, body.data.operationName ?? undefined)
+    return { ...response, headers: { ...response.headers, ...headers } }
+  }
 
-    if (/\binventorySetQuantities\s*\(/.test(query)) return this.setQuantities(query, variables)
-    if (/\bnodes\s*\(/.test(query)) return this.readNodes(variables)
-    return graphqlError(
-      'The Stocktower Shopify simulator supports only the inventorySetQuantities mutation and the nodes(ids:) query',
-      'UNSUPPORTED_OPERATION',
-    )
+  /**
+   * One GraphQL request against the schema of `version`: parse, validate (graphql-js, Shopify's
+   * own introspection), coerce variables, charge the query cost, then execute with resolvers for
+   * the root fields the simulator implements (ROOT_FIELDS). Answers Shopify's shapes: HTTP 200 with
+   * `errors` for documents the schema refuses.
+   */
+  private graphql(version: string, query: string, variables: Record<string, unknown>, operationName: string | undefined): SimResponse {
+    const schema = shopifyAdminSchema(version)
+    let document: DocumentNode
+    try {
+      document = parseCached(query)
+    } catch (error) {
+      return graphqlErrors([shopifyError(error as GraphQLError, 'PARSE_ERROR')])
+    }
+    const invalid = validate(schema, document)
+    if (invalid.length > 0) return graphqlErrors(invalid.map((error) => shopifyError(error)))
+    const operation = getOperationAST(document, operationName)
+    if (!operation) return graphqlErrors([{ message: 'An operation name is required when the document holds several operations', extensions: { code: 'BAD_REQUEST' } }])
+    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables)
+    if (coerced.errors) return graphqlErrors(coerced.errors.map((error) => shopifyError(error, 'INVALID_VARIABLE')))
+    const rootType = operation.operation === 'mutation' ? schema.getMutationType() : schema.getQueryType()
+    const handlers = operation.operation === 'mutation' ? this.mutations : operation.operation === 'query' ? this.queries : {}
+    let cost = 0
+    for (const selection of operation.selectionSet.selections) {
+      if (selection.kind !== Kind.FIELD || selection.name.value.startsWith('__')) continue
+      const handler = handlers[selection.name.value]
+      if (!handler) {
+        return graphqlErrors([{ message: `The Stocktower Shopify simulator does not implement ${operation.operation} field ${selection.name.value}`, extensions: { code: 'UNSUPPORTED_OPERATION' } }])
+      }
+      cost += handler.cost(getArgumentValues(rootType!.getFields()[selection.name.value]!, selection, coerced.coerced))
+    }
+    const throttled = this.spend(cost)
+    if (throttled) return throttled
+    const rootValue: Record<string, unknown> = {}
+    for (const [name, handler] of Object.entries(handlers)) {
+      rootValue[name] = (args: Record<string, unknown>, _context: unknown, info: GraphQLResolveInfo) => handler.resolve(args, { version, schema, field: info.fieldNodes[0]!, variables: coerced.coerced })
+    }
+    const result = executeSync({ schema, document, rootValue, variableValues: variables, operationName })
+    return {
+      status: 200,
+      body: {
+        ...(result.data !== undefined ? { data: result.data } : {}),
+        ...(result.errors?.length ? { errors: result.errors.map((error) => shopifyError(error)) } : {}),
+        extensions: { cost: this.costExtension(cost, cost) },
+      },
+    }
+  }
+
+  /** Root fields the simulator implements (issue 15 adds order fields here). */
+  private readonly mutations: Record<string, RootField> = {
+    inventorySetQuantities: { cost: (args) => 10 + ((args.input as { quantities?: unknown[] } | undefined)?.quantities?.length ?? 0), resolve: (args, context) => this.setQuantities(args, context) },
+  }
+
+  private readonly queries: Record<string, RootField> = {
+    nodes: { cost: (args) => 1 + ((args.ids as unknown[] | undefined)?.length ?? 0), resolve: (args) => this.readNodes(args) },
   }
 
   protected outageResponse(retryAfterSeconds: number | undefined): SimResponse {
@@ -268,35 +356,45 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
 
   // ---- operations -------------------------------------------------------------------------------
 
-  private setQuantities(query: string, variables: Record<string, unknown>): SimResponse {
-    const input = setQuantitiesInputSchema.safeParse(variables.input)
-    if (!input.success) {
-      return graphqlError(
-        `Variable $input of type InventorySetQuantitiesInput! was provided invalid value (${z.prettifyError(input.error)})`,
-        'INVALID_VARIABLE',
-      )
+  /** inventorySetQuantities: returns the InventorySetQuantitiesPayload (execution applies the selection). */
+  private setQuantities(args: Record<string, unknown>, context: ResolveContext): unknown {
+    const input = setQuantitiesInputSchema.parse(args.input)
+    const idempotent = context.schema.getDirective('idempotent')
+    const idempotencyKey = idempotent ? (getDirectiveValues(idempotent, context.field, context.variables)?.key as string | undefined) : undefined
+    if (context.version >= STRICT_INVENTORY_VERSION) {
+      // From 2026-04 Shopify refuses the mutation without an idempotency key or without an explicit
+      // changeFromQuantity (null allowed) on every quantity.
+      if (idempotencyKey === undefined) throw new GraphQLError('The @idempotent directive is required for this mutation.', { extensions: { code: 'BAD_REQUEST' } })
+      const missing = input.quantities.findIndex((quantity) => !('changeFromQuantity' in quantity))
+      if (missing >= 0) {
+        throw new GraphQLError(`InventoryQuantityInput.changeFromQuantity is required (pass null to skip the compare-and-swap check); missing at quantities[${missing}].`, { extensions: { code: 'BAD_REQUEST' } })
+      }
     }
-    const cost = 10 + input.data.quantities.length
-    const throttled = this.spend(cost)
-    if (throttled) return throttled
+    if (idempotencyKey !== undefined && idempotencyKey.trim() === '') throw new GraphQLError('The idempotency key cannot be empty.', { extensions: { code: 'BAD_REQUEST' } })
 
-    const idempotencyKey = readIdempotencyKey(query, variables)
-    const fingerprint = JSON.stringify(input.data)
+    const fingerprint = JSON.stringify(input)
     if (idempotencyKey !== undefined) {
       const previous = this.idempotentResults.get(idempotencyKey)
       if (previous && previous.fingerprint !== fingerprint) {
-        return this.mutationResult(null, [{ field: null, message: 'The same idempotency key was used with different parameters.', code: 'IDEMPOTENCY_KEY_PARAMETER_MISMATCH' }], cost)
+        return payload(null, [{ field: null, message: 'The same idempotency key cannot be used with different operation parameters.', code: 'IDEMPOTENCY_KEY_PARAMETER_MISMATCH' }])
+      }
+      // A repeat of a failed attempt is refused: Shopify wants a new key for a new try.
+      if (previous && previous.failed) {
+        return payload(null, [{ field: null, message: 'A previous request with this idempotency key failed. Retry with a new idempotency key.', code: 'IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED' }])
       }
       // A repeat (a client retrying after a timeout) gets the first result, applied once.
-      if (previous) return { status: 200, body: { data: previous.data, extensions: { cost: this.costExtension(cost, cost) } } }
+      if (previous) return previous.data
     }
 
-    const userErrors = this.validate(input.data)
-    if (userErrors.length > 0) return this.mutationResult(null, userErrors, cost)
+    const userErrors = this.validate(input)
+    if (userErrors.length > 0) {
+      if (idempotencyKey !== undefined) this.remember(idempotencyKey, { fingerprint, data: null, failed: true })
+      return payload(null, userErrors)
+    }
 
     const at = new Date(this.now()).toISOString()
     const changes: unknown[] = []
-    for (const quantity of input.data.quantities) {
+    for (const quantity of input.quantities) {
       const item = this.itemFor(quantity.inventoryItemId, null)
       const before = item.levels[quantity.locationId] ?? 0
       item.levels[quantity.locationId] = quantity.quantity
@@ -304,32 +402,58 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
       const delta = quantity.quantity - before
       // Shopify lists only quantities that moved; setting "available" moves "on_hand" alike.
       if (delta === 0) continue
-      for (const name of [input.data.name, 'on_hand']) {
+      for (const name of [input.name, 'on_hand']) {
         changes.push({
           name,
           delta,
           quantityAfterChange: quantity.quantity,
-          item: { id: quantity.inventoryItemId, sku: item.sku },
-          location: { id: quantity.locationId },
+          ledgerDocumentUri: null,
+          item: this.inventoryItemNode(quantity.inventoryItemId),
+          location: { __typename: 'Location', id: quantity.locationId },
         })
       }
     }
     this.markDirty()
     const group = {
+      __typename: 'InventoryAdjustmentGroup',
       id: `gid://shopify/InventoryAdjustmentGroup/${Math.floor(this.prng.next() * 1e12)}`,
       createdAt: at,
-      reason: input.data.reason,
-      referenceDocumentUri: input.data.referenceDocumentUri ?? null,
+      reason: input.reason,
+      referenceDocumentUri: input.referenceDocumentUri ?? null,
       changes,
     }
-    const response = this.mutationResult(group, [], cost)
-    if (idempotencyKey !== undefined) {
-      this.idempotentResults.set(idempotencyKey, { fingerprint, data: (response.body as { data: unknown }).data })
-      if (this.idempotentResults.size > IDEMPOTENCY_CACHE_LIMIT) {
-        this.idempotentResults.delete(this.idempotentResults.keys().next().value!)
+    const result = payload(group, [])
+    if (idempotencyKey !== undefined) this.remember(idempotencyKey, { fingerprint, data: result, failed: false })
+    return result
+  }
+
+  private remember(key: string, entry: { fingerprint: string; data: unknown; failed: boolean }): void {
+    this.idempotentResults.set(key, entry)
+    if (this.idempotentResults.size > IDEMPOTENCY_CACHE_LIMIT) this.idempotentResults.delete(this.idempotentResults.keys().next().value!)
+  }
+
+  /** An InventoryItem as the schema sees it: fields with arguments are functions of them. */
+  private inventoryItemNode(gid: string): Record<string, unknown> | null {
+    const item = this.items.get(gid)
+    if (!item) return null
+    const level = (locationId: string) => {
+      const available = item.levels[locationId]
+      if (available === undefined) return null
+      return {
+        __typename: 'InventoryLevel',
+        id: `gid://shopify/InventoryLevel/${gid.split('/').pop()}?inventory_item_id=${gid.split('/').pop()}&location_id=${locationId.split('/').pop()}`,
+        location: { __typename: 'Location', id: locationId },
+        // Shopify's other quantity names are kept as they are; the simulator tracks only available (on_hand follows it).
+        quantities: ({ names }: { names: string[] }) => names.map((name) => ({ __typename: 'InventoryQuantity', id: `${gid}#${name}`, name, quantity: name === 'available' || name === 'on_hand' ? item.levels[locationId] ?? 0 : 0, updatedAt: item.updatedAt })),
       }
     }
-    return response
+    return {
+      __typename: 'InventoryItem',
+      id: gid,
+      sku: item.sku,
+      tracked: true,
+      inventoryLevel: ({ locationId }: { locationId: string }) => level(locationId),
+    }
   }
 
   private validate(input: z.infer<typeof setQuantitiesInputSchema>): UserError[] {
@@ -382,26 +506,10 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
     return errors
   }
 
-  private readNodes(variables: Record<string, unknown>): SimResponse {
-    const parsed = nodesVariablesSchema.safeParse(variables)
-    if (!parsed.success) {
-      return graphqlError(`Variables $ids: [ID!]! and $locationId: ID! are required (${z.prettifyError(parsed.error)})`, 'INVALID_VARIABLE')
-    }
-    const cost = 1 + parsed.data.ids.length
-    const throttled = this.spend(cost)
-    if (throttled) return throttled
-    const nodes = parsed.data.ids.map((id) => {
-      const item = INVENTORY_ITEM_GID.test(id) ? this.items.get(id) : undefined
-      if (!item) return null
-      const available = item.levels[parsed.data.locationId]
-      return {
-        __typename: 'InventoryItem',
-        id,
-        sku: item.sku,
-        inventoryLevel: available === undefined ? null : { quantities: [{ name: 'available', quantity: available }] },
-      }
-    })
-    return { status: 200, body: { data: { nodes }, extensions: { cost: this.costExtension(cost, cost) } } }
+  private readNodes(args: Record<string, unknown>): unknown {
+    const ids = args.ids as string[]
+    if (ids.length > MAX_NODES_PER_QUERY) throw new GraphQLError(`The nodes query accepts at most ${MAX_NODES_PER_QUERY} ids.`, { extensions: { code: 'BAD_REQUEST' } })
+    return ids.map((id) => (INVENTORY_ITEM_GID.test(id) ? this.inventoryItemNode(id) : null))
   }
 
   /** Takes `cost` points, or returns Shopify's THROTTLED / MAX_COST_EXCEEDED answer. */
@@ -441,16 +549,6 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
     }
   }
 
-  private mutationResult(group: unknown, userErrors: UserError[], cost: number): SimResponse {
-    return {
-      status: 200,
-      body: {
-        data: { inventorySetQuantities: { inventoryAdjustmentGroup: group, userErrors } },
-        extensions: { cost: this.costExtension(cost, cost) },
-      },
-    }
-  }
-
   private itemFor(gid: string, sku: string | null): InventoryItemRecord {
     let item = this.items.get(gid)
     if (!item) {
@@ -463,17 +561,56 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
   }
 }
 
-/** `@idempotent(key: "literal")` or `@idempotent(key: $variable)` in the document. */
-function readIdempotencyKey(query: string, variables: Record<string, unknown>): string | undefined {
-  const match = /@idempotent\s*\(\s*key\s*:\s*(?:"((?:[^"\\]|\\.)*)"|\$(\w+))\s*\)/.exec(query)
-  if (!match) return undefined
-  if (match[1] !== undefined) return match[1]
-  const value = variables[match[2]!]
-  return typeof value === 'string' ? value : undefined
+function payload(group: unknown, userErrors: UserError[]) {
+  return { __typename: 'InventorySetQuantitiesPayload', inventoryAdjustmentGroup: group, userErrors: userErrors.map((error) => ({ __typename: 'InventorySetQuantitiesUserError', ...error })) }
 }
 
-function graphqlError(message: string, code: string): SimResponse {
-  return { status: 200, body: { errors: [{ message, extensions: { code } }] } }
+function graphqlErrors(errors: unknown[]): SimResponse {
+  return { status: 200, body: { errors } }
+}
+
+/** graphql-js errors in Shopify's shape: message, locations, path, extensions.code. */
+function shopifyError(error: GraphQLError, fallbackCode = 'GRAPHQL_VALIDATION_FAILED'): Record<string, unknown> {
+  const code = typeof error.extensions?.code === 'string' ? error.extensions.code : validationCode(error.message) ?? fallbackCode
+  return {
+    message: error.message,
+    ...(error.locations ? { locations: error.locations } : {}),
+    ...(error.path ? { path: error.path } : {}),
+    extensions: { ...error.extensions, code },
+  }
+}
+
+/** Shopify's codes for the schema checks graphql-js performs. */
+function validationCode(message: string): string | undefined {
+  if (/^Unknown directive/.test(message)) return 'undefinedDirective'
+  if (/^Cannot query field/.test(message)) return 'undefinedField'
+  if (/^Unknown argument/.test(message)) return 'argumentNotAccepted'
+  if (/^Unknown type/.test(message)) return 'undefinedType'
+  if (/argument .* is required/.test(message)) return 'missingRequiredArguments'
+  if (/^Field ".*" is not defined by type/.test(message)) return 'argumentLiteralsIncompatible'
+  if (/^Variable "\$\w+" (?:of type|got invalid value)/.test(message)) return 'INVALID_VARIABLE'
+  return undefined
+}
+
+const documents = new Map<string, DocumentNode>()
+/** Clients send the same few documents over and over: parse each once. */
+function parseCached(query: string): DocumentNode {
+  let document = documents.get(query)
+  if (!document) {
+    document = parse(query)
+    if (documents.size > 200) documents.clear()
+    documents.set(query, document)
+  }
+  return document
+}
+
+/** The version Shopify serves for a requested one, or undefined (404) when it does not exist. */
+export function servedVersion(requested: string): string | undefined {
+  const versions = shopifySchemaVersions()
+  if (versions.includes(requested)) return requested
+  if (!/^\d{4}-(01|04|07|10)$/.test(requested) || versions.length === 0) return undefined
+  // Retired versions fall forward to the oldest supported one; unreleased ones do not exist.
+  return requested < versions[0]! ? versions[0] : undefined
 }
 
 export async function startShopifySimulator(options: ShopifySimulatorOptions = {}): Promise<ShopifySimulator> {

@@ -6,9 +6,16 @@
 //   back as CHANGE_FROM_QUANTITY_STALE and is a transient failure: re-read, then retry.
 // - The mutation is all-or-nothing: when any quantity has a user error nothing is applied, so the
 //   other quantities of the batch fail with BATCH_ABORTED and are retried on their own merit.
-// - Idempotency: the `@idempotent` key is derived from the batch content (listing ids, versions,
-//   quantities, expected values), so a retry after a timeout replays the same key and Shopify
-//   applies the change once.
+// - API version: settings.apiVersion (default 2026-04, one of SHOPIFY_API_VERSIONS); the documents
+//   below validate against Shopify's schema of each supported version (shopify-spec.test.ts).
+// - Idempotency (required from 2026-04): the `@idempotent` key is derived from the batch content
+//   (listing ids, versions, quantities, expected values), so a retry after a timeout replays the
+//   same key and Shopify applies the change once. IDEMPOTENCY_CONCURRENT_REQUEST is transient
+//   (same key later); IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED and IDEMPOTENCY_KEY_PARAMETER_MISMATCH
+//   are retried at once with a new (derived) key, as Shopify documents.
+// - Fields written: only the `available` quantity of each item at the configured location
+//   (on_hand follows it inside Shopify); committed, incoming, reserved, damaged, safety_stock and
+//   quality_control quantities are never sent.
 // - Throttling: Shopify answers HTTP 200 with a THROTTLED error; the wait comes from the cost
 //   extension (missing points / restore rate).
 import { createHash } from 'node:crypto'
@@ -52,7 +59,18 @@ const READ_AVAILABLE_QUERY = `query StocktowerReadAvailable($ids: [ID!]!, $locat
 
 const READ_CHUNK = 100
 /** User error codes that retrying can fix (the rest are permanent for the quantity). */
-const TRANSIENT_USER_ERRORS = new Set(['CHANGE_FROM_QUANTITY_STALE', 'COMPARE_QUANTITY_STALE', 'IDEMPOTENCY_CONCURRENT_REQUEST'])
+const TRANSIENT_USER_ERRORS = new Set([
+  'CHANGE_FROM_QUANTITY_STALE',
+  'COMPARE_QUANTITY_STALE',
+  // "This request is currently in progress, please try again." (same key, later)
+  'IDEMPOTENCY_CONCURRENT_REQUEST',
+  // Only left after MAX_NEW_KEY_ROUNDS fresh keys failed too; a later attempt starts over.
+  'IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED',
+  'IDEMPOTENCY_KEY_PARAMETER_MISMATCH',
+])
+/** User errors Shopify documents as "retry with a new idempotency key". */
+const NEW_KEY_USER_ERRORS = new Set(['IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED', 'IDEMPOTENCY_KEY_PARAMETER_MISMATCH'])
+const MAX_NEW_KEY_ROUNDS = 3
 /** GraphQL error codes that are Shopify's problem, not the request's. */
 const TRANSIENT_GRAPHQL_ERRORS = new Set(['THROTTLED', 'INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE', 'TIMEOUT', 'MAX_COST_EXCEEDED'])
 
@@ -89,8 +107,8 @@ export function createShopifyConnector(config: ConnectorConfig): Connector {
     const ordered = () => updates.map((update) => outcomes.get(update.listingId)!)
     if (sendable.length === 0) return { outcomes: ordered(), latencyMs: 0 }
 
-    const idempotencyKey = idempotencyKeyFor(sendable, settings.locationId)
-    const input = {
+    const baseKey = idempotencyKeyFor(sendable, settings.locationId)
+    const inputFor = (idempotencyKey: string) => ({
       name: 'available',
       reason: settings.reason,
       referenceDocumentUri: `gid://stocktower/PublishBatch/${idempotencyKey}`,
@@ -98,15 +116,27 @@ export function createShopifyConnector(config: ConnectorConfig): Connector {
         inventoryItemId: update.externalId!,
         locationId: settings.locationId,
         quantity: update.quantity,
+        // Required from 2026-04 on every quantity (null skips the compare-and-swap check).
         changeFromQuantity: update.expectedCurrent,
       })),
+    })
+    // Shopify documents that a key whose first attempt failed (or that was used with other
+    // parameters) must be retried with a new key. The new keys are derived (…-r1, -r2), so a retry
+    // of a retry that timed out still replays instead of applying twice.
+    let idempotencyKey = baseKey
+    let response: ChannelResponse
+    let latencyMs = 0
+    for (let round = 0; ; round++) {
+      idempotencyKey = round === 0 ? baseKey : `${baseKey}-r${round}`
+      response = await callGraphql(SET_AVAILABLE_MUTATION, { input: inputFor(idempotencyKey), idempotencyKey })
+      latencyMs += response.latencyMs
+      if (round >= MAX_NEW_KEY_ROUNDS || !needsNewKey(response)) break
     }
-    const request = { operation: 'inventorySetQuantities', idempotencyKey, locationId: settings.locationId, quantities: sendable.length }
-    const response = await callGraphql(SET_AVAILABLE_MUTATION, { input, idempotencyKey })
+    const request = { operation: 'inventorySetQuantities', apiVersion: settings.apiVersion, idempotencyKey, locationId: settings.locationId, quantities: sendable.length }
 
     const finish = (batchOutcomes: UpdateOutcome[], extra: Partial<PushResult> = {}): PushResult => {
       for (const outcome of batchOutcomes) outcomes.set(outcome.listingId, outcome)
-      return { outcomes: ordered(), latencyMs: response.latencyMs, request, ...extra }
+      return { outcomes: ordered(), latencyMs, request, ...extra }
     }
     if (response.kind === 'no-response') return finish(outcomesForAll(sendable, noResponseFailure(response)))
     const base = { httpStatus: response.status, response: summarizeBody(response) }
@@ -178,6 +208,13 @@ export function createShopifyConnector(config: ConnectorConfig): Connector {
       return listings.map((listing): ReadBack => ({ listingId: listing.listingId, quantity: listing.externalId ? (quantities.get(listing.externalId) ?? null) : null }))
     },
   }
+}
+
+function needsNewKey(response: ChannelResponse): boolean {
+  if (response.kind !== 'response' || response.status !== 200) return false
+  const body = setQuantitiesResponseSchema.safeParse(response.json)
+  const userErrors = body.success ? (body.data.data?.inventorySetQuantities?.userErrors ?? []) : []
+  return userErrors.some((error) => NEW_KEY_USER_ERRORS.has(error.code ?? ''))
 }
 
 function idempotencyKeyFor(updates: readonly ListingUpdate[], locationId: string): string {

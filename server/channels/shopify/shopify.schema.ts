@@ -6,14 +6,27 @@ import { credential } from '../connector-settings'
 export const SHOPIFY_DEFAULT_LOCATION = 'gid://shopify/Location/1'
 export const SHOPIFY_INVENTORY_ITEM_GID = /^gid:\/\/shopify\/InventoryItem\/\d+$/
 
+/**
+ * Admin API versions the connector's documents are written for and tested against (every document
+ * validates against Shopify's schema of each: test/unit/channels/shopify-spec.test.ts). Shopify
+ * supports a version for 12 months; 2026-04 is the current stable one.
+ */
+export const SHOPIFY_API_VERSIONS = ['2026-01', '2026-04'] as const
+export const SHOPIFY_DEFAULT_API_VERSION = '2026-04'
+
 export const shopifySettingsSchema = z.object({
-  locationId: z.string().regex(/^gid:\/\/shopify\/Location\/\d+$/, 'must look like gid://shopify/Location/<n>').default(SHOPIFY_DEFAULT_LOCATION),
-  apiVersion: z.string().regex(/^\d{4}-\d{2}$/).default('2025-01'),
+  /** The store's permanent domain (<shop>.myshopify.com); the base URL is https://<shopDomain>. */
+  shopDomain: z.string().regex(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/, 'must be the store domain, e.g. my-store.myshopify.com').optional()
+    .describe('Shop domain (<shop>.myshopify.com)'),
+  locationId: z.string().regex(/^gid:\/\/shopify\/Location\/\d+$/, 'must look like gid://shopify/Location/<n>').default(SHOPIFY_DEFAULT_LOCATION)
+    .describe('Shopify location the quantities are set at (gid://shopify/Location/<n>)'),
+  apiVersion: z.enum(SHOPIFY_API_VERSIONS, { error: `must be one of the supported Admin API versions: ${SHOPIFY_API_VERSIONS.join(', ')}` }).default(SHOPIFY_DEFAULT_API_VERSION)
+    .describe('Admin API version'),
   /** Quantities per inventorySetQuantities call (Shopify accepts up to 250). */
   maxBatchSize: z.number().int().min(1).max(250).default(100),
   reason: z.string().default('correction'),
 })
-export const shopifyCredentialsSchema = z.object({ accessToken: credential('accessToken') })
+export const shopifyCredentialsSchema = z.object({ accessToken: credential('accessToken').describe('Admin API access token (shpat_...)') })
 
 const userErrorSchema = z.object({
   field: z.array(z.string()).nullable().optional(),
