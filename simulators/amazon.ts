@@ -12,6 +12,15 @@
 //   GET  /feeds/2021-06-30/feeds/{feedId}                         -> 200 Feed (IN_QUEUE, IN_PROGRESS, DONE, FATAL)
 //   GET  /feeds/2021-06-30/documents/{feedDocumentId}             -> 200 FeedDocument { url } -> GET url: processing report
 // Errors are ErrorList bodies; every response carries x-amzn-RequestId and x-amzn-RateLimit-Limit.
+// Login with Amazon (normally https://api.amazon.com, served here on the same host):
+//   POST /auth/o2/token  grant_type=refresh_token&refresh_token&client_id&client_secret (form)
+//     -> 200 { access_token: "Atza|...", refresh_token, token_type: "bearer", expires_in: 3600 }
+//     -> 400 { error: invalid_request | unsupported_grant_type | invalid_grant }, 401 { error: invalid_client }
+// Every SP-API call needs an x-amz-access-token issued there and not expired: 403 Unauthorized
+// ("The access token you provided has expired.") otherwise, as SP-API answers.
+// Handling time: a listing keeps `lead_time_to_ship_max_days` inside fulfillment_availability; a
+// patch that replaces fulfillment_availability without it resets it (the SP-API pitfall), which
+// read-back with includedData=attributes shows.
 //
 // A feed sits IN_QUEUE for feedQueueMs, IN_PROGRESS for feedProcessingMs (both on the simulator's
 // clock), then is DONE: each message is judged like a single patch (unknown SKU, invalid value,
@@ -37,6 +46,7 @@ import {
   type SimulatorBaseOptions,
 } from './core/simulator-base'
 import { TokenBucket } from './core/token-bucket'
+import { TokenIssuer } from './core/token-issuer'
 
 export interface AmazonThrottlePlan {
   [key: string]: number
@@ -96,8 +106,10 @@ export const AMAZON_PLANS: Record<SimulatorPlanName, SimulatorKnobs<AmazonThrott
 }
 
 export interface AmazonSimulatorOptions extends SimulatorBaseOptions {
-  /** When set, only this LWA access token is accepted; otherwise any non-empty one is. */
-  accessToken?: string
+  /** When set, LWA accepts only this client and refresh token; otherwise any non-empty ones. */
+  lwa?: { clientId: string; clientSecret: string; refreshToken: string }
+  /** Lifetime of LWA access tokens; Amazon's is 3600 s. */
+  tokenLifetimeSeconds?: number
   /**
    * How a PATCH to an unknown SKU is answered when autoCreateListings is off. The spec declares
    * no 404 for PATCH: 'invalid' (default) answers 200 INVALID with an ERROR issue; 'not_found'
@@ -120,6 +132,8 @@ export interface AmazonSimulatorOptions extends SimulatorBaseOptions {
 interface ListingRecord {
   /** MFN ("DEFAULT") quantity; null when the listing has no fulfillment availability yet. */
   quantity: number | null
+  /** MFN handling time (fulfillment_availability.lead_time_to_ship_max_days); null: Amazon's default. */
+  leadTimeToShipMaxDays?: number | null
   productType: string
   asin: string
   createdAt: string
@@ -128,6 +142,7 @@ interface ListingRecord {
 
 type Operation = 'patch' | 'get' | 'feed' | 'feedRead'
 const FEEDS_BASE = '/feeds/2021-06-30'
+const LWA_TOKEN_PATH = '/auth/o2/token'
 const FEED_DOCUMENT_URL_PATH = /^\/feed-documents\/([^/]+)$/
 
 interface FeedRecord {
@@ -172,17 +187,18 @@ const patchRequestSchema = z.object({
     .min(1),
 })
 const fulfillmentAvailabilityValueSchema = z
-  .array(z.object({ fulfillment_channel_code: z.string().min(1), quantity: z.number().int().min(0).max(2_147_483_647).optional() }).loose())
+  .array(z.object({ fulfillment_channel_code: z.string().min(1), quantity: z.number().int().min(0).max(2_147_483_647).optional(), lead_time_to_ship_max_days: z.number().int().min(0).max(30).optional() }).loose())
   .min(1)
 
 const savedListingsSchema = z.record(
   z.string(),
-  z.object({ quantity: z.number().int().nullable(), productType: z.string(), asin: z.string(), createdAt: z.string(), updatedAt: z.string() }),
+  z.object({ quantity: z.number().int().nullable(), leadTimeToShipMaxDays: z.number().int().nullable().optional(), productType: z.string(), asin: z.string(), createdAt: z.string(), updatedAt: z.string() }),
 )
 
 export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
   private readonly listings = new Map<string, ListingRecord>()
-  private readonly accessToken: string | undefined
+  private readonly lwa: { clientId: string; clientSecret: string; refreshToken: string } | undefined
+  readonly tokens: TokenIssuer
   private readonly unknownSkuOnPatch: 'invalid' | 'not_found' | 'accepted'
   private readonly buckets = new Map<string, TokenBucket>()
   private requestCounter = 0
@@ -193,7 +209,8 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
 
   constructor(options: AmazonSimulatorOptions = {}) {
     super('amazon', options as AmazonSimulatorOptions & Record<string, unknown>, AMAZON_PLANS, throttlePatchSchema)
-    this.accessToken = options.accessToken
+    this.lwa = options.lwa
+    this.tokens = new TokenIssuer(this.now, options.tokenLifetimeSeconds ?? 3600, 'Atza|sim.')
     this.unknownSkuOnPatch = options.unknownSkuOnPatch ?? 'invalid'
     this.feedKnobs = { ...AMAZON_FEED_PLANS[options.plan ?? 'realistic'], ...options.feeds }
     this.markInitialised()
@@ -215,25 +232,55 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
     return this.listings.get(sku)?.quantity ?? null
   }
 
+  /** The listing's MFN handling time (lead_time_to_ship_max_days); null: not set. */
+  handlingTimeOf(sku: string): number | null {
+    return this.listings.get(sku)?.leadTimeToShipMaxDays ?? null
+  }
+
+  protected carriesSecrets(request: SimRequest): boolean {
+    return request.path === LWA_TOKEN_PATH
+  }
+
+  /** LWA refresh-token grant (https://api.amazon.com/auth/o2/token). */
+  private issueToken(request: SimRequest): SimResponse {
+    const oauthError = (status: number, error: string, description: string): SimResponse => ({ status, body: { error, error_description: description } })
+    if (request.method !== 'POST') return oauthError(400, 'invalid_request', 'The token endpoint takes POST.')
+    if (!/^application\/x-www-form-urlencoded/i.test(request.header('content-type') ?? '')) return oauthError(400, 'invalid_request', 'Send the parameters as application/x-www-form-urlencoded.')
+    const form = new URLSearchParams(request.rawBody)
+    const grant = form.get('grant_type')
+    if (!grant) return oauthError(400, 'invalid_request', 'The request is missing a required parameter : grant_type')
+    if (grant !== 'refresh_token') return oauthError(400, 'unsupported_grant_type', `The authorization grant type is not supported: ${grant}`)
+    for (const name of ['refresh_token', 'client_id', 'client_secret']) {
+      if (!form.get(name)) return oauthError(400, 'invalid_request', `The request is missing a required parameter : ${name}`)
+    }
+    if (this.lwa && (form.get('client_id') !== this.lwa.clientId || form.get('client_secret') !== this.lwa.clientSecret)) {
+      return oauthError(401, 'invalid_client', 'Client authentication failed')
+    }
+    if (this.lwa && form.get('refresh_token') !== this.lwa.refreshToken) return oauthError(400, 'invalid_grant', 'The request has an invalid grant parameter : refresh_token')
+    const issued = this.tokens.issue()
+    return { status: 200, body: { access_token: issued.token, refresh_token: form.get('refresh_token'), token_type: 'bearer', expires_in: issued.expiresInSeconds } }
+  }
+
+  /** SP-API's 403 for a missing, unknown or expired LWA access token. */
+  private refuseUnauthenticated(request: SimRequest, operation: Operation): SimResponse | undefined {
+    const check = this.tokens.check(request.header('x-amz-access-token'))
+    if (check === 'valid') return undefined
+    const details = check === 'expired' ? 'The access token you provided has expired.' : 'The access token you provided is revoked, malformed or invalid.'
+    return this.errorList(403, 'Unauthorized', 'Access to requested resource is denied.', details, operation)
+  }
+
   protected handleApi(request: SimRequest): SimResponse | Promise<SimResponse> {
     // The "presigned" document URLs carry their own authority: no SP-API token.
     const doc = FEED_DOCUMENT_URL_PATH.exec(request.path)
     if (doc) return this.feedDocumentContent(request, decodeURIComponent(doc[1]!))
-    if (request.path.startsWith(`${FEEDS_BASE}/`)) {
-      const token = request.header('x-amz-access-token')
-      if (!token || (this.accessToken !== undefined && token !== this.accessToken)) {
-        return this.errorList(403, 'Unauthorized', 'Access to requested resource is denied.', 'The access token you provided is revoked, malformed or invalid.', 'feedRead')
-      }
-      return this.feedsApi(request)
-    }
+    if (request.path === LWA_TOKEN_PATH) return this.issueToken(request)
+    if (request.path.startsWith(`${FEEDS_BASE}/`)) return this.refuseUnauthenticated(request, 'feedRead') ?? this.feedsApi(request)
     const match = ITEM_PATH.exec(request.path)
     if (!match) return this.errorList(404, 'NotFound', 'Resource not found.')
     const sellerId = decodeURIComponent(match[1]!)
     const sku = decodeURIComponent(match[2]!)
-    const token = request.header('x-amz-access-token')
-    if (!token || (this.accessToken !== undefined && token !== this.accessToken)) {
-      return this.errorList(403, 'Unauthorized', 'Access to requested resource is denied.', 'The access token you provided is revoked, malformed or invalid.')
-    }
+    const refused = this.refuseUnauthenticated(request, request.method === 'GET' ? 'get' : 'patch')
+    if (refused) return refused
     const marketplaceIds = (request.query.get('marketplaceIds') ?? '').split(',').filter(Boolean)
     if (marketplaceIds.length === 0) return this.errorList(400, 'InvalidInput', "Missing required 'marketplaceIds' parameter.")
 
@@ -318,10 +365,12 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
     const validationPreview = request.query.get('mode') === 'VALIDATION_PREVIEW'
 
     let newQuantity: number | null | undefined
+    let newLeadTime: number | null | undefined
     for (const patch of body.data.patches) {
       if (patch.path !== FULFILLMENT_AVAILABILITY_PATH) continue
       if (patch.op === 'delete') {
         newQuantity = null
+        newLeadTime = null
         continue
       }
       const value = fulfillmentAvailabilityValueSchema.safeParse(patch.value)
@@ -331,7 +380,11 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
         ])
       }
       const mfn = value.data.find((entry) => entry.fulfillment_channel_code === 'DEFAULT')
-      if (mfn) newQuantity = mfn.quantity ?? null
+      if (mfn) {
+        newQuantity = mfn.quantity ?? null
+        // `replace` replaces the whole attribute value: a handling time not sent is gone.
+        newLeadTime = typeof mfn.lead_time_to_ship_max_days === 'number' ? mfn.lead_time_to_ship_max_days : null
+      }
     }
 
     const existing = this.listings.get(sku)
@@ -349,7 +402,8 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
       this.counters.lostUpdates += 1
       return this.submission(sku, 'ACCEPTED', submissionId, [])
     }
-    this.listingFor(sku, body.data.productType)
+    const listing = this.listingFor(sku, body.data.productType)
+    if (newLeadTime !== undefined) listing.leadTimeToShipMaxDays = newLeadTime
     if (newQuantity !== undefined) this.enqueueApply(sku, newQuantity ?? 0, submissionId)
     return this.submission(sku, 'ACCEPTED', submissionId, [])
   }
@@ -379,7 +433,11 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
     }
     if (includedData.includes('attributes')) {
       item.attributes = {
-        fulfillment_availability: availability.map((entry) => ({ fulfillment_channel_code: entry.fulfillmentChannelCode, quantity: entry.quantity })),
+        fulfillment_availability: availability.map((entry) => ({
+          fulfillment_channel_code: entry.fulfillmentChannelCode,
+          quantity: entry.quantity,
+          ...(listing.leadTimeToShipMaxDays != null ? { lead_time_to_ship_max_days: listing.leadTimeToShipMaxDays } : {}),
+        })),
       }
     }
     if (includedData.includes('issues')) item.issues = []
@@ -530,7 +588,8 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
         const value = fulfillmentAvailabilityValueSchema.safeParse(patch?.value)
         const mfn = value.success ? value.data.find((v) => v.fulfillment_channel_code === 'DEFAULT') : undefined
         if (!mfn || mfn.quantity === undefined) { refuse('90000900', 'The attributes are invalid.'); continue }
-        this.listingFor(sku, typeof m.productType === 'string' ? m.productType : 'PRODUCT')
+        const listing = this.listingFor(sku, typeof m.productType === 'string' ? m.productType : 'PRODUCT')
+        listing.leadTimeToShipMaxDays = typeof mfn.lead_time_to_ship_max_days === 'number' ? mfn.lead_time_to_ship_max_days : null
         this.enqueueApply(sku, mfn.quantity, `${feed.feedId}:${messageId}`)
         accepted++
       }

@@ -26,8 +26,17 @@ export interface StartSimulatorsOptions {
   seed?: number
   /** Listings to create at start when missing (e.g. SKU-00001..SKU-02000), so no channel calls them unknown. */
   catalog?: { skus: readonly string[]; quantity?: number }
-  /** Tokens each simulator insists on; missing: any non-empty token is accepted. */
-  accessTokens?: { shopify?: string; amazon?: string; walmart?: string }
+  /**
+   * Credentials each simulator insists on; missing: any non-empty ones are accepted. Amazon and
+   * Walmart always issue expiring access tokens from their token endpoints and refuse others.
+   */
+  credentials?: {
+    shopify?: { accessToken: string }
+    amazon?: { clientId: string; clientSecret: string; refreshToken: string }
+    walmart?: { clientId: string; clientSecret: string }
+  }
+  /** Access token lifetimes (default: the marketplaces' own, Amazon 3600 s, Walmart 900 s). */
+  tokenLifetimeSeconds?: { amazon?: number; walmart?: number }
   /** Extra per-simulator options (knob overrides, Amazon's unknownSkuOnPatch, ...). */
   overrides?: {
     shopify?: Partial<ShopifySimulatorOptions>
@@ -59,19 +68,22 @@ export async function startSimulators(options: StartSimulatorsOptions): Promise<
     shopify: new ShopifySimulator({
       ...common('shopify', 1),
       port: options.ports?.shopify ?? 0,
-      accessToken: options.accessTokens?.shopify,
+      accessToken: options.credentials?.shopify?.accessToken,
       ...options.overrides?.shopify,
     }),
     amazon: new AmazonSimulator({
       ...common('amazon', 2),
       port: options.ports?.amazon ?? 0,
-      accessToken: options.accessTokens?.amazon,
+      lwa: options.credentials?.amazon,
+      tokenLifetimeSeconds: options.tokenLifetimeSeconds?.amazon,
       ...options.overrides?.amazon,
     }),
     walmart: new WalmartSimulator({
       ...common('walmart', 3),
       port: options.ports?.walmart ?? 0,
-      accessToken: options.accessTokens?.walmart,
+      clientId: options.credentials?.walmart?.clientId,
+      clientSecret: options.credentials?.walmart?.clientSecret,
+      tokenLifetimeSeconds: options.tokenLifetimeSeconds?.walmart,
       ...options.overrides?.walmart,
     }),
     b2b: new B2bSimulator({ ...common('b2b', 4), port: options.ports?.b2b ?? 0, secret: options.b2bSecret }),

@@ -1,7 +1,12 @@
 // A local stand-in for the Walmart Marketplace Inventory API (single-item calls):
 //   PUT /v3/inventory?sku=...  { sku, quantity: { unit: "EACH", amount } }  -> 200 echo
 //   GET /v3/inventory?sku=...                                             -> 200 same shape | 404
-// Headers Walmart requires: WM_SEC.ACCESS_TOKEN, WM_QOS.CORRELATION_ID, WM_SVC.NAME.
+//   POST /v3/token  (Basic client id:secret, grant_type=client_credentials) -> { access_token, token_type, expires_in: 900 }
+//   POST /v3/feeds?feedType=inventory[&shipNode=]  (multipart file)          -> { feedId }
+//   GET  /v3/feeds/{feedId}?includeDetails=true&offset=&limit=  item statuses 50 at a time (limit <= 50)
+// Every inventory/feed call needs a token issued by /v3/token that has not expired (401
+// UNAUTHORIZED.GMP_GATEWAY_API otherwise, as Walmart answers), WM_QOS.CORRELATION_ID and WM_SVC.NAME.
+// `shipNode` (query) selects a fulfillment center's quantity for multi-node sellers.
 // Errors use Walmart's shape { errors: [{ code, field, description, info, severity, category }] };
 // over the plan it answers 429 with Retry-After, and every response reports the token bucket in
 // x-current-token-count / x-next-replenish-time like Walmart does.
@@ -19,6 +24,7 @@ import {
   type SimulatorBaseOptions,
 } from './core/simulator-base'
 import { TokenBucket } from './core/token-bucket'
+import { basicCredentials, TokenIssuer } from './core/token-issuer'
 
 export interface WalmartThrottlePlan {
   [key: string]: number
@@ -51,8 +57,11 @@ export const WALMART_PLANS: Record<SimulatorPlanName, SimulatorKnobs<WalmartThro
 }
 
 export interface WalmartSimulatorOptions extends SimulatorBaseOptions {
-  /** When set, only this token is accepted; otherwise any non-empty one is. */
-  accessToken?: string
+  /** When set, POST /v3/token accepts only this client id and secret; otherwise any non-empty pair. */
+  clientId?: string
+  clientSecret?: string
+  /** Lifetime of issued access tokens; Walmart's is 900 s. */
+  tokenLifetimeSeconds?: number
   latencyMs?: number
   errorRate?: number
   outage?: boolean | number | string
@@ -73,6 +82,7 @@ const inventoryBodySchema = z.object({
   sku: z.string().min(1),
   quantity: z.object({ unit: z.literal('EACH'), amount: z.number().int().min(0).max(2_147_483_647) }),
 })
+const FEED_STATUS_PAGE_LIMIT = 50
 const savedListingsSchema = z.record(z.string(), z.object({ amount: z.number().int(), updatedAt: z.string() }))
 
 interface WalmartError {
@@ -84,11 +94,19 @@ interface WalmartError {
   category: 'APPLICATION' | 'DATA' | 'SYSTEM' | 'REQUEST'
 }
 
-interface WalmartFeed { feedId: string; createdAt: number; items: unknown[]; error: boolean; results: Array<Record<string, unknown>> | undefined }
+interface WalmartFeed { feedId: string; createdAt: number; items: unknown[]; shipNode: string | undefined; error: boolean; results: Array<Record<string, unknown>> | undefined }
+
+/** Inventory is kept per SKU for the default ship node, per `sku|shipNode` for another one. */
+function inventoryKey(sku: string, shipNode: string | undefined): string {
+  return shipNode ? `${sku}|${shipNode}` : sku
+}
 
 export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
   private readonly inventory = new Map<string, InventoryRecord>()
-  private readonly accessToken: string | undefined
+  private readonly client: { id: string; secret: string } | undefined
+  readonly tokens: TokenIssuer
+  /** Inventory records received per SKU (PUTs and feed records), to prove nothing is sent twice. */
+  readonly recordsReceived = new Map<string, number>()
   private bucket: TokenBucket | null = null
   private readonly feeds = new Map<string, WalmartFeed>()
   private feedCounter = 0
@@ -97,7 +115,8 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
 
   constructor(options: WalmartSimulatorOptions = {}) {
     super('walmart', options as WalmartSimulatorOptions & Record<string, unknown>, WALMART_PLANS, throttlePatchSchema)
-    this.accessToken = options.accessToken
+    this.client = options.clientId !== undefined ? { id: options.clientId, secret: options.clientSecret ?? '' } : undefined
+    this.tokens = new TokenIssuer(this.now, options.tokenLifetimeSeconds ?? 900, 'wm-sim.')
     if (options.plan === 'realistic') this.feedKnobs = { feedReceivedMs: 30_000, feedProcessingMs: 120_000, feedErrorRate: 0 }
     this.markInitialised()
   }
@@ -111,44 +130,34 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
     return [...this.feeds.values()].map((f) => ({ feedId: f.feedId, items: f.items.length, status: this.feedStatus(f) }))
   }
 
-  /** The quantity read-back shows now (null for an unknown SKU). */
-  quantityOf(sku: string): number | null {
-    return this.inventory.get(sku)?.amount ?? null
+  /** The quantity read-back shows now (null for an unknown SKU), at a ship node when given. */
+  quantityOf(sku: string, shipNode?: string): number | null {
+    return this.inventory.get(inventoryKey(sku, shipNode))?.amount ?? null
   }
 
   protected handleApi(request: SimRequest): SimResponse {
-    if (request.path === '/v3/feeds' || request.path.startsWith('/v3/feeds/')) {
-      const token = request.header('wm_sec.access_token')
-      if (!token || (this.accessToken !== undefined && token !== this.accessToken)) {
-        return this.error(401, { code: 'UNAUTHORIZED.GMP_GATEWAY_API', field: 'UNAUTHORIZED', description: 'Unauthorized', info: 'Unauthorized token or invalid service name.', severity: 'ERROR', category: 'DATA' })
-      }
-      return this.feedsApi(request)
-    }
-    if (request.path !== '/v3/inventory') {
+    if (request.path === '/v3/token') return this.issueToken(request)
+    const isFeeds = request.path === '/v3/feeds' || request.path.startsWith('/v3/feeds/')
+    if (!isFeeds && request.path !== '/v3/inventory') {
       return this.error(404, { code: 'CONTENT_NOT_FOUND.GMP_GATEWAY_API', field: 'path', description: 'Resource not found', info: `No resource at ${request.path}.`, severity: 'ERROR', category: 'REQUEST' })
     }
-    const token = request.header('wm_sec.access_token')
-    if (!token || (this.accessToken !== undefined && token !== this.accessToken)) {
-      return this.error(401, { code: 'UNAUTHORIZED.GMP_GATEWAY_API', field: 'UNAUTHORIZED', description: 'Unauthorized', info: 'Unauthorized token or invalid service name.', severity: 'ERROR', category: 'DATA' })
-    }
-    for (const header of ['wm_qos.correlation_id', 'wm_svc.name']) {
-      if (!request.header(header)) {
-        return this.error(400, { code: 'MISSING_REQUIRED_HEADER.GMP_GATEWAY_API', field: header.toUpperCase(), description: `Missing header ${header.toUpperCase()}`, info: 'A required request header is missing.', severity: 'ERROR', category: 'REQUEST' })
-      }
-    }
+    const refused = this.refuseUnauthenticated(request)
+    if (refused) return refused
+    if (isFeeds) return this.feedsApi(request)
     const sku = request.query.get('sku')
     if (!sku) return this.invalid('sku', 'Query parameter sku is required.')
+    const shipNode = request.query.get('shipNode') ?? undefined
 
     if (request.method === 'GET' || request.method === 'PUT') {
       const throttled = this.throttle()
       if (throttled) return throttled
     }
     if (request.method === 'GET') {
-      const record = this.inventory.get(sku)
+      const record = this.inventory.get(inventoryKey(sku, shipNode))
       if (!record) return this.notFound(sku)
       return this.ok({ sku, quantity: { unit: 'EACH', amount: record.amount } })
     }
-    if (request.method === 'PUT') return this.updateInventory(request, sku)
+    if (request.method === 'PUT') return this.updateInventory(request, sku, shipNode)
     return this.error(405, { code: 'METHOD_NOT_ALLOWED.GMP_GATEWAY_API', field: 'method', description: 'Method not allowed', info: `${request.method} is not supported on /v3/inventory.`, severity: 'ERROR', category: 'REQUEST' })
   }
 
@@ -171,8 +180,8 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
     return { plan: this.knobs.throttle, tokensAvailable: this.bucket ? Math.floor(this.bucket.available()) : null }
   }
 
-  protected applyManualEdit(edit: ManualEdit): void {
-    this.inventory.set(edit.sku, { amount: edit.quantity, updatedAt: new Date(this.now()).toISOString() })
+  protected applyManualEdit(edit: ManualEdit & Record<string, unknown>): void {
+    this.inventory.set(inventoryKey(edit.sku, typeof edit.shipNode === 'string' ? edit.shipNode : undefined), { amount: edit.quantity, updatedAt: new Date(this.now()).toISOString() })
   }
 
   protected seedListings(skus: readonly string[], quantity: number): number {
@@ -203,13 +212,59 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
     return view
   }
 
-  private updateInventory(request: SimRequest, sku: string): SimResponse {
+  protected carriesSecrets(request: SimRequest): boolean {
+    return request.path === '/v3/token'
+  }
+
+  /** POST /v3/token, client credentials grant (Walmart Authentication API). */
+  private issueToken(request: SimRequest): SimResponse {
+    if (request.method !== 'POST') return this.error(405, { code: 'METHOD_NOT_ALLOWED.GMP_GATEWAY_API', field: 'method', description: 'Method not allowed', info: `${request.method} is not supported on /v3/token.`, severity: 'ERROR', category: 'REQUEST' })
+    const missing = this.missingHeader(request)
+    if (missing) return missing
+    const form = new URLSearchParams(request.rawBody)
+    if (!/^application\/x-www-form-urlencoded/i.test(request.header('content-type') ?? '') || form.get('grant_type') !== 'client_credentials') {
+      return this.invalid('grant_type', 'Send grant_type=client_credentials as application/x-www-form-urlencoded.')
+    }
+    const basic = basicCredentials(request.header('authorization'))
+    if (!basic || (this.client && (basic.id !== this.client.id || basic.secret !== this.client.secret))) {
+      return this.error(401, { code: 'UNAUTHORIZED.GMP_GATEWAY_API', field: 'Authorization', description: 'Unauthorized', info: 'Invalid client id or client secret.', severity: 'ERROR', category: 'DATA' })
+    }
+    const issued = this.tokens.issue()
+    return { status: 200, body: { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresInSeconds } }
+  }
+
+  /** Walmart's 401 for a missing, unknown or expired token; 400 for a missing required header. */
+  private refuseUnauthenticated(request: SimRequest): SimResponse | undefined {
+    const check = this.tokens.check(request.header('wm_sec.access_token'))
+    if (check !== 'valid') {
+      const info = check === 'expired' ? 'The access token has expired; request a new one at /v3/token.' : 'Unauthorized token or invalid service name.'
+      return this.error(401, { code: 'UNAUTHORIZED.GMP_GATEWAY_API', field: 'UNAUTHORIZED', description: 'Unauthorized', info, severity: 'ERROR', category: 'DATA' })
+    }
+    return this.missingHeader(request)
+  }
+
+  private missingHeader(request: SimRequest): SimResponse | undefined {
+    for (const header of ['wm_qos.correlation_id', 'wm_svc.name']) {
+      if (!request.header(header)) {
+        return this.error(400, { code: 'MISSING_REQUIRED_HEADER.GMP_GATEWAY_API', field: header.toUpperCase(), description: `Missing header ${header.toUpperCase()}`, info: 'A required request header is missing.', severity: 'ERROR', category: 'REQUEST' })
+      }
+    }
+    return undefined
+  }
+
+  private countRecord(sku: string): void {
+    this.recordsReceived.set(sku, (this.recordsReceived.get(sku) ?? 0) + 1)
+  }
+
+  private updateInventory(request: SimRequest, sku: string, shipNode: string | undefined): SimResponse {
     const body = inventoryBodySchema.safeParse(request.json)
     if (!body.success) return this.invalid('quantity', `Request content is invalid: ${z.prettifyError(body.error)}`)
     if (body.data.sku !== sku) return this.invalid('sku', 'The sku in the body does not match the sku query parameter.')
-    if (!this.inventory.has(sku) && !this.knobs.autoCreateListings) return this.notFound(sku)
-    if (!this.inventory.has(sku)) this.inventory.set(sku, { amount: 0, updatedAt: new Date(this.now()).toISOString() })
-    this.enqueueApply(sku, body.data.quantity.amount, this.newSubmissionId())
+    this.countRecord(sku)
+    const key = inventoryKey(sku, shipNode)
+    if (!this.inventory.has(key) && !this.knobs.autoCreateListings) return this.notFound(sku)
+    if (!this.inventory.has(key)) this.inventory.set(key, { amount: 0, updatedAt: new Date(this.now()).toISOString() })
+    this.enqueueApply(key, body.data.quantity.amount, this.newSubmissionId())
     return this.ok({ sku, quantity: { unit: 'EACH', amount: body.data.quantity.amount } })
   }
 
@@ -228,7 +283,7 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
       const body = z.object({ InventoryHeader: z.object({ version: z.string() }).loose(), Inventory: z.array(z.unknown()).min(1).max(10_000) }).safeParse(json)
       if (!body.success) return this.invalid('Inventory', `Feed content is invalid: ${z.prettifyError(body.error)}`)
       const feedId = `SIM${(++this.feedCounter).toString().padStart(6, '0')}@AQMBAQA`
-      this.feeds.set(feedId, { feedId, createdAt: this.now(), items: body.data.Inventory, error: this.prng.chance(this.feedKnobs.feedErrorRate), results: undefined })
+      this.feeds.set(feedId, { feedId, createdAt: this.now(), items: body.data.Inventory, shipNode: request.query.get('shipNode') ?? undefined, error: this.prng.chance(this.feedKnobs.feedErrorRate), results: undefined })
       return this.ok({ feedId })
     }
     const match = /^\/v3\/feeds\/([^/]+)$/.exec(request.path)
@@ -236,15 +291,21 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
       const feed = this.feeds.get(decodeURIComponent(match[1]!))
       if (!feed) return this.error(404, { code: 'CONTENT_NOT_FOUND.GMP_GATEWAY_API', field: 'feedId', description: 'Feed not found', info: 'No feed with this id.', severity: 'ERROR', category: 'DATA' })
       const status = this.feedStatus(feed)
-      if (status === 'PROCESSED' && !feed.results) feed.results = feed.items.map((item, index) => this.ingestItem(item, index))
+      if (status === 'PROCESSED' && !feed.results) feed.results = feed.items.map((item, index) => this.ingestItem(item, index, feed.shipNode))
       const results = feed.results ?? []
       const details = request.query.get('includeDetails') === 'true'
+      // Item statuses come 50 at a time at most, from `offset` (Walmart: limit <= 50, default 50).
+      const offset = Number(request.query.get('offset') ?? '0')
+      const limit = Number(request.query.get('limit') ?? String(FEED_STATUS_PAGE_LIMIT))
+      if (!Number.isInteger(offset) || offset < 0) return this.invalid('offset', 'offset must be a non-negative integer.')
+      if (!Number.isInteger(limit) || limit < 1 || limit > FEED_STATUS_PAGE_LIMIT) return this.invalid('limit', `limit must be between 1 and ${FEED_STATUS_PAGE_LIMIT}.`)
       return this.ok({
-        feedId: feed.feedId, feedStatus: status, feedType: 'inventory', itemsReceived: feed.items.length,
+        feedId: feed.feedId, feedStatus: status, feedSubmissionDate: feed.createdAt, itemsReceived: feed.items.length,
         itemsSucceeded: results.filter((r) => r.ingestionStatus === 'SUCCESS').length,
         itemsFailed: results.filter((r) => r.ingestionStatus !== 'SUCCESS').length,
         itemsProcessing: status === 'PROCESSED' || status === 'ERROR' ? 0 : feed.items.length,
-        ...(details ? { itemDetails: { itemIngestionStatus: results } } : {}),
+        offset, limit,
+        ...(details ? { itemDetails: { itemIngestionStatus: results.slice(offset, offset + limit) } } : {}),
       })
     }
     return this.error(404, { code: 'CONTENT_NOT_FOUND.GMP_GATEWAY_API', field: 'path', description: 'Resource not found', info: `No resource at ${request.path}.`, severity: 'ERROR', category: 'REQUEST' })
@@ -258,14 +319,16 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
   }
 
   /** One record of an inventory feed, judged like a PUT /v3/inventory. */
-  private ingestItem(raw: unknown, index: number) {
+  private ingestItem(raw: unknown, index: number, shipNode: string | undefined) {
     const item = inventoryBodySchema.safeParse(raw)
     const sku = (raw as { sku?: unknown } | null)?.sku
+    if (typeof sku === 'string') this.countRecord(sku)
     const failed = (code: string, description: string) => ({ martId: 0, sku: typeof sku === 'string' ? sku : '', index, ingestionStatus: 'DATA_ERROR', ingestionErrors: { ingestionError: [{ type: 'DATA_ERROR', code, field: 'sku', description }] } })
     if (!item.success) return failed('ERR_EXT_DATA_0100', `Invalid inventory record: ${z.prettifyError(item.error).slice(0, 200)}`)
-    if (!this.inventory.has(item.data.sku) && !this.knobs.autoCreateListings) return failed('ERR_EXT_DATA_0101', `SKU ${item.data.sku} is not set up on Walmart.`)
-    if (!this.inventory.has(item.data.sku)) this.inventory.set(item.data.sku, { amount: 0, updatedAt: new Date(this.now()).toISOString() })
-    this.enqueueApply(item.data.sku, item.data.quantity.amount, this.newSubmissionId())
+    const key = inventoryKey(item.data.sku, shipNode)
+    if (!this.inventory.has(key) && !this.knobs.autoCreateListings) return failed('ERR_EXT_DATA_0101', `SKU ${item.data.sku} is not set up on Walmart.`)
+    if (!this.inventory.has(key)) this.inventory.set(key, { amount: 0, updatedAt: new Date(this.now()).toISOString() })
+    this.enqueueApply(key, item.data.quantity.amount, this.newSubmissionId())
     return { martId: 0, sku: item.data.sku, index, ingestionStatus: 'SUCCESS', ingestionErrors: { ingestionError: null } }
   }
 

@@ -21,7 +21,7 @@ export interface ChannelRequest {
 
 export type ChannelResponse =
   | { kind: 'response'; status: number; headers: Headers; text: string; json: unknown; latencyMs: number }
-  | { kind: 'no-response'; code: 'TIMEOUT' | 'NETWORK_ERROR'; message: string; latencyMs: number }
+  | { kind: 'no-response'; code: 'TIMEOUT' | 'NETWORK_ERROR' | 'AUTH_TOKEN_UNAVAILABLE' | 'AUTH_TOKEN_REFUSED' | 'UNAUTHORIZED'; message: string; latencyMs: number }
 
 export async function sendChannelRequest(request: ChannelRequest): Promise<ChannelResponse> {
   const started = performance.now()

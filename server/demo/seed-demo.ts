@@ -50,9 +50,16 @@ function channelDefinition(code: (typeof DEMO_CHANNELS)[number], urls: Simulator
     case 'shopify':
       return { name: 'Shopify store', kind: 'shopify', ratePerSecond: 20, rateBurst: 20, settings: { ...common, baseUrl: urls.shopify, locationId: 'gid://shopify/Location/1' }, credentials: { accessToken: 'shpat_demo' } }
     case 'amazon':
-      return { name: 'Amazon US', kind: 'amazon', ratePerSecond: 150, rateBurst: 150, settings: { ...common, baseUrl: urls.amazon, sellerId: 'A1DEMOSELLER', marketplaceId: 'ATVPDKIKX0DER', productType: 'PRODUCT' }, credentials: { accessToken: 'Atza|demo' } }
+      // What Amazon issues: an LWA app (client id + secret) and the seller's refresh token; the
+      // simulator serves Login with Amazon's token endpoint on its own host.
+      return {
+        name: 'Amazon US', kind: 'amazon', ratePerSecond: 150, rateBurst: 150,
+        settings: { ...common, baseUrl: urls.amazon, lwaTokenUrl: `${urls.amazon}/auth/o2/token`, sellerId: 'A1DEMOSELLER', marketplaceId: 'ATVPDKIKX0DER', productType: 'PRODUCT', handlingTimeDays: 2 },
+        credentials: { clientId: 'amzn1.application-oa2-client.demo', clientSecret: 'demo-lwa-client-secret', refreshToken: 'Atzr|demo-refresh-token' },
+      }
     case 'walmart':
-      return { name: 'Walmart Marketplace', kind: 'walmart', ratePerSecond: 150, rateBurst: 150, settings: { ...common, baseUrl: urls.walmart }, credentials: { accessToken: 'wm-demo-token' } }
+      // What Walmart issues: a client id and secret, exchanged at POST /v3/token for 900 s tokens.
+      return { name: 'Walmart Marketplace', kind: 'walmart', ratePerSecond: 150, rateBurst: 150, settings: { ...common, baseUrl: urls.walmart }, credentials: { clientId: 'demo-walmart-client-id', clientSecret: 'demo-walmart-client-secret' } }
     case 'b2b':
       return { name: 'B2B portal', kind: 'b2b', ratePerSecond: 20, rateBurst: 20, settings: { ...common, baseUrl: urls.b2b, webhookPath: '/webhooks/inventory' }, credentials: { signingSecret: b2bSecret } }
   }
@@ -86,7 +93,9 @@ export async function ensureDemoAccess(db: PrismaClient, opts: Pick<SeedOptions,
     if (!ch) continue
     const settings = (ch.settings ?? {}) as Record<string, unknown>
     // Only channels still pointing at the simulator follow its ports; an operator's URL is kept.
-    if (settings.simulated) await db.channel.update({ where: { code }, data: { settings: { ...settings, baseUrl: def.settings.baseUrl }, credentialsEnc: encryptCredentials(def.credentials) } })
+    // The simulator's URLs (API and token endpoint) follow its ports.
+    const followed = { baseUrl: def.settings.baseUrl, ...(typeof def.settings.lwaTokenUrl === 'string' ? { lwaTokenUrl: def.settings.lwaTokenUrl } : {}) }
+    if (settings.simulated) await db.channel.update({ where: { code }, data: { settings: { ...settings, ...followed }, credentialsEnc: encryptCredentials(def.credentials) } })
   }
 }
 

@@ -38,8 +38,11 @@ const CommonSettingsSchema = z.object({
   verifySlaSeconds: z.number().int().min(1).max(86_400).optional(),
 })
 
-/** A key that names a secret belongs in credentials, where it is encrypted: refuse it in settings. */
-export const SECRET_KEY = /(secret|token|password|passwd|api[-_]?key|private[-_]?key|credential)/i
+/**
+ * A key that names a secret belongs in credentials, where it is encrypted: refuse it in settings.
+ * An endpoint's address is not a secret (tokenUrl, lwaTokenUrl).
+ */
+export const SECRET_KEY = /(secret|token(?!_?url$)|password|passwd|api[-_]?key|private[-_]?key|credential)/i
 
 const settingValue = z.union([z.string().max(2000), z.number(), z.boolean(), z.null()])
 

@@ -103,6 +103,7 @@ const REDACTED_HEADERS = new Set([
   'x-shopify-access-token',
   'x-amz-access-token',
   'wm_sec.access_token',
+  'x-amz-security-token',
   'x-stocktower-signature',
 ])
 
@@ -492,7 +493,14 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
     })
   }
 
+  /** True for requests that carry secrets in their body or answer (token exchanges): logged redacted. */
+  protected carriesSecrets(request: SimRequest): boolean {
+    void request
+    return false
+  }
+
   private recordRequest(request: SimRequest, response: SimResponse): void {
+    const secret = this.carriesSecrets(request)
     const headers: Record<string, string> = {}
     for (const [name, value] of Object.entries(request.headers)) {
       if (value === undefined) continue
@@ -504,9 +512,9 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
       path: request.path,
       query: Object.fromEntries(request.query),
       headers,
-      body: request.json !== undefined ? request.json : request.rawBody,
+      body: secret ? '[redacted]' : request.json !== undefined ? request.json : request.rawBody,
       status: response.status,
-      response: response.body,
+      response: secret ? '[redacted]' : response.body,
     })
     if (this.requests.length > this.requestLogLimit) this.requests.splice(0, this.requests.length - this.requestLogLimit)
   }

@@ -39,7 +39,7 @@ function sharedClock() {
 async function walmartChannel(clock: ReturnType<typeof sharedClock>, skus: string[]): Promise<PublishFixture> {
   sim = await new WalmartSimulator({ plan: 'demo', seed: 21, now: clock.ms, latencyMs: 0, throttle: null, autoCreateListings: false, requestLogLimit: 100_000 }).start()
   sim.seed(skus, 0)
-  return makePublishFixture(db, { kind: 'walmart', baseUrl: sim.url, credentials: { accessToken: 'wm-test' }, skus, at: clock.date() })
+  return makePublishFixture(db, { kind: 'walmart', baseUrl: sim.url, credentials: { clientId: 'wm-test-client', clientSecret: 'wm-test-secret' }, skus, at: clock.date() })
 }
 
 const puts = () => sim!.requests.filter((r) => r.method === 'PUT')

@@ -63,7 +63,7 @@ async function startMarketplace(kind: 'walmart' | 'shopify' | 'b2b'): Promise<Ma
       }),
       fixture: async (skus) => {
         sim.seed(skus, 0)
-        return makePublishFixture(db, { kind, baseUrl: sim.url, credentials: { accessToken: 'wm' }, skus, ...rate })
+        return makePublishFixture(db, { kind, baseUrl: sim.url, credentials: { clientId: 'wm-client', clientSecret: 'wm-secret' }, skus, ...rate })
       },
     }
   }

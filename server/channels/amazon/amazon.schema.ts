@@ -6,15 +6,30 @@ import { credential } from '../connector-settings'
 export const LISTINGS_API_BASE_PATH = '/listings/2021-08-01/items'
 export const FULFILLMENT_AVAILABILITY_PATH = '/attributes/fulfillment_availability'
 
+/** Login with Amazon's token endpoint (North America, Europe and Far East alike). */
+export const LWA_TOKEN_URL = 'https://api.amazon.com/auth/o2/token'
+
 export const amazonSettingsSchema = z.object({
-  sellerId: z.string({ error: 'sellerId is required' }).min(1, 'sellerId is required'),
-  marketplaceId: z.string({ error: 'marketplaceId is required' }).min(1, 'marketplaceId is required'),
-  productType: z.string().min(1).default('PRODUCT'),
+  sellerId: z.string({ error: 'sellerId is required' }).min(1, 'sellerId is required').describe('Seller ID (merchant token)'),
+  marketplaceId: z.string({ error: 'marketplaceId is required' }).min(1, 'marketplaceId is required').describe('Marketplace ID (e.g. ATVPDKIKX0DER for amazon.com)'),
+  productType: z.string().min(1).default('PRODUCT').describe('Product type sent with each patch'),
   /** "DEFAULT" is merchant-fulfilled (MFN) stock, the only quantity a seller sets. */
-  fulfillmentChannelCode: z.string().min(1).default('DEFAULT'),
-  issueLocale: z.string().default('en_US'),
+  fulfillmentChannelCode: z.string().min(1).default('DEFAULT').describe('Fulfillment channel code (DEFAULT = merchant fulfilled)'),
+  issueLocale: z.string().default('en_US').describe('Locale of Amazon\'s issue messages'),
+  /**
+   * The MFN handling time (days) sent with every quantity as lead_time_to_ship_max_days: a patch
+   * replaces fulfillment_availability as a whole, so a quantity sent alone resets the listing's
+   * handling time on Amazon. Empty: the quantity goes alone (only for sellers on Amazon's default).
+   */
+  handlingTimeDays: z.number().int().min(0).max(30).optional().describe('Handling time in days (lead_time_to_ship_max_days), sent with every quantity'),
+  /** Login with Amazon token endpoint (refresh token -> 1 h access token). */
+  lwaTokenUrl: z.string().url('must be an absolute URL').default(LWA_TOKEN_URL).describe('Login with Amazon token URL'),
 })
-export const amazonCredentialsSchema = z.object({ accessToken: credential('accessToken') })
+export const amazonCredentialsSchema = z.object({
+  clientId: credential('clientId').describe('LWA client ID (amzn1.application-oa2-client...)'),
+  clientSecret: credential('clientSecret').describe('LWA client secret'),
+  refreshToken: credential('refreshToken').describe('Refresh token (Atzr|...) from authorising the app'),
+})
 
 const issueSchema = z.object({ code: z.string(), message: z.string(), severity: z.enum(['ERROR', 'WARNING', 'INFO']) }).loose()
 
@@ -36,11 +51,15 @@ export const itemSchema = z
 
 export const errorListSchema = z.object({ errors: z.array(z.object({ code: z.string(), message: z.string(), details: z.string().optional() }).loose()) })
 
-/** The PATCH body that sets MFN quantity (ListingsItemPatchRequest). */
-export function fulfillmentAvailabilityPatch(productType: string, fulfillmentChannelCode: string, quantity: number) {
+/**
+ * The PATCH body that sets MFN quantity (ListingsItemPatchRequest). `replace` replaces the whole
+ * fulfillment_availability value, so the handling time travels with the quantity when known.
+ */
+export function fulfillmentAvailabilityPatch(productType: string, fulfillmentChannelCode: string, quantity: number, handlingTimeDays?: number) {
+  const value = { fulfillment_channel_code: fulfillmentChannelCode, quantity, ...(handlingTimeDays !== undefined ? { lead_time_to_ship_max_days: handlingTimeDays } : {}) }
   return {
     productType,
-    patches: [{ op: 'replace' as const, path: FULFILLMENT_AVAILABILITY_PATH, value: [{ fulfillment_channel_code: fulfillmentChannelCode, quantity }] }],
+    patches: [{ op: 'replace' as const, path: FULFILLMENT_AVAILABILITY_PATH, value: [value] }],
   }
 }
 
@@ -97,6 +116,7 @@ export function listingsFeedDocument(
   productType: string,
   fulfillmentChannelCode: string,
   messages: ReadonlyArray<{ messageId: number; sku: string; quantity: number }>,
+  handlingTimeDays?: number,
 ) {
   return {
     header: { sellerId: header.sellerId, version: '2.0' as const, issueLocale: header.issueLocale },
@@ -104,7 +124,7 @@ export function listingsFeedDocument(
       messageId: message.messageId,
       sku: message.sku,
       operationType: 'PATCH' as const,
-      ...fulfillmentAvailabilityPatch(productType, fulfillmentChannelCode, message.quantity),
+      ...fulfillmentAvailabilityPatch(productType, fulfillmentChannelCode, message.quantity, handlingTimeDays),
     })),
   }
 }

@@ -1,5 +1,12 @@
 // Amazon connector: one patchListingsItem call per listing (SP-API Listings Items 2021-08-01),
-// replacing `fulfillment_availability` with the MFN quantity.
+// replacing `fulfillment_availability` with the MFN quantity and, when the channel sets
+// handlingTimeDays, its `lead_time_to_ship_max_days` (replace drops what is not sent).
+// Fields written: fulfillment_availability[{ fulfillment_channel_code, quantity,
+// lead_time_to_ship_max_days? }] only; price, restock date and every other attribute untouched.
+//
+// Auth: Login with Amazon refresh-token grant (client id + secret + refresh token ->
+// `x-amz-access-token` valid 1 h) at settings.lwaTokenUrl, cached and refreshed before expiry; an
+// SP-API 401/403 Unauthorized refreshes once; a failing exchange is one channel-wide failure.
 //
 // ACCEPTED is only "taken for processing": the outcome is `accepted` and the publisher verifies
 // later by read-back (Amazon applies minutes later, and sometimes never). INVALID and 4xx are
@@ -8,8 +15,9 @@
 //
 // For a backlog it also offers the bulk path (`bulk`): one JSON_LISTINGS_FEED through the Feeds
 // API carries thousands of listings in a handful of calls (listings-feed.ts).
+import { accessTokenSource, exchangeToken, sendWithToken, type AuthFailure } from '../access-token'
 import type { Connector, ConnectorConfig, ListingUpdate, ReadBack } from '../connector'
-import { DEFAULT_TIMEOUT_MS, joinUrl, noResponseFailure, readErrorFrom, sendChannelRequest, summarizeBody } from '../channel-http'
+import { DEFAULT_TIMEOUT_MS, joinUrl, noResponseFailure, readErrorFrom, summarizeBody, type ChannelRequest, type ChannelResponse } from '../channel-http'
 import { parseConnectorPart } from '../connector-settings'
 import { pushSequentially, type SingleSend } from '../push-sequentially'
 import { amazonFailure, rejectionFromIssues, unexpectedResponse } from './amazon-failures'
@@ -25,8 +33,9 @@ import { createListingsFeedPublisher } from './listings-feed'
 
 export function createAmazonConnector(config: ConnectorConfig): Connector {
   const settings = parseConnectorPart('amazon', 'settings', amazonSettingsSchema, config.settings)
-  const { accessToken } = parseConnectorPart('amazon', 'credentials', amazonCredentialsSchema, config.credentials)
+  const credentials = parseConnectorPart('amazon', 'credentials', amazonCredentialsSchema, config.credentials)
   const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const send = amazonSender(settings.lwaTokenUrl, credentials, timeoutMs)
 
   const itemUrl = (sku: string, query: Record<string, string>) =>
     joinUrl(
@@ -35,15 +44,17 @@ export function createAmazonConnector(config: ConnectorConfig): Connector {
     )
 
   async function pushOne(update: ListingUpdate): Promise<SingleSend> {
-    const body = fulfillmentAvailabilityPatch(settings.productType, settings.fulfillmentChannelCode, update.quantity)
-    const response = await sendChannelRequest({
+    const body = fulfillmentAvailabilityPatch(settings.productType, settings.fulfillmentChannelCode, update.quantity, settings.handlingTimeDays)
+    const response = await send({
       method: 'PATCH',
       url: itemUrl(update.externalSku, { issueLocale: settings.issueLocale }),
-      headers: { 'x-amz-access-token': accessToken },
       body: JSON.stringify(body),
       timeoutMs,
     })
-    const request = { operation: 'patchListingsItem', sku: update.externalSku, quantity: update.quantity }
+    const request = { operation: 'patchListingsItem', sku: update.externalSku, quantity: update.quantity, ...(settings.handlingTimeDays !== undefined ? { handlingTimeDays: settings.handlingTimeDays } : {}) }
+    if (response.kind === 'auth-failed') {
+      return { outcome: { listingId: update.listingId, ...response.failure }, result: { latencyMs: response.latencyMs, request }, channelWide: response.failure }
+    }
     if (response.kind === 'no-response') {
       const failure = noResponseFailure(response)
       return { outcome: { listingId: update.listingId, ...failure }, result: { latencyMs: response.latencyMs, request }, channelWide: failure }
@@ -75,17 +86,17 @@ export function createAmazonConnector(config: ConnectorConfig): Connector {
 
     pushQuantities: (updates) => pushSequentially(updates, pushOne),
 
-    bulk: createListingsFeedPublisher({ baseUrl: config.baseUrl, accessToken, timeoutMs, settings }),
+    bulk: createListingsFeedPublisher({ baseUrl: config.baseUrl, send, timeoutMs, settings }),
 
     async readQuantities(listings) {
       const readBacks: ReadBack[] = []
       for (const listing of listings) {
-        const response = await sendChannelRequest({
+        const response = await send({
           method: 'GET',
           url: itemUrl(listing.externalSku, { includedData: 'fulfillmentAvailability' }),
-          headers: { 'x-amz-access-token': accessToken },
           timeoutMs,
         })
+        if (response.kind === 'auth-failed') throw readErrorFrom(response.failure)
         if (response.kind === 'no-response') throw readErrorFrom(noResponseFailure(response))
         if (response.status === 404) {
           readBacks.push({ listingId: listing.listingId, quantity: null })
@@ -101,4 +112,27 @@ export function createAmazonConnector(config: ConnectorConfig): Connector {
       return readBacks
     },
   }
+}
+
+export type AmazonSend = (request: Omit<ChannelRequest, 'headers'>) => Promise<ChannelResponse | AuthFailure>
+
+/** SP-API calls with a current LWA access token (x-amz-access-token). */
+function amazonSender(tokenUrl: string, credentials: { clientId: string; clientSecret: string; refreshToken: string }, timeoutMs: number): AmazonSend {
+  const tokens = accessTokenSource(['amazon-lwa', tokenUrl, credentials.clientId, credentials.clientSecret, credentials.refreshToken], () =>
+    exchangeToken({
+      url: tokenUrl,
+      headers: {},
+      form: { grant_type: 'refresh_token', refresh_token: credentials.refreshToken, client_id: credentials.clientId, client_secret: credentials.clientSecret },
+      timeoutMs,
+      marketplace: 'Login with Amazon',
+    }))
+  return (request) => sendWithToken(tokens, (token) => ({ ...request, headers: { 'x-amz-access-token': token } }), isRefusedToken)
+}
+
+/** SP-API refuses an expired or revoked access token with 401, or 403 and code Unauthorized. */
+function isRefusedToken(response: Extract<ChannelResponse, { kind: 'response' }>): boolean {
+  if (response.status === 401) return true
+  if (response.status !== 403) return false
+  const errors = (response.json as { errors?: Array<{ code?: unknown }> } | undefined)?.errors
+  return Array.isArray(errors) && errors.some((error) => error.code === 'Unauthorized')
 }

@@ -13,7 +13,8 @@
 // feed only pays off for a backlog; the per-listing path stays the default for small changes.
 import { gunzipSync } from 'node:zlib'
 import type { BulkFeedHandle, BulkPollResult, BulkPublisher, BulkSubmitResult, ListingUpdate, PushResult, UpdateOutcome } from '../connector'
-import { joinUrl, noResponseFailure, outcomesForAll, sendChannelRequest, summarizeBody, truncate, type ChannelResponse, type FailureClass } from '../channel-http'
+import type { AuthFailure } from '../access-token'
+import { joinUrl, noResponseFailure, outcomesForAll, sendChannelRequest, summarizeBody, truncate, type ChannelRequest, type ChannelResponse, type FailureClass } from '../channel-http'
 import { amazonFailure, rejectionFromIssues, unexpectedResponse } from './amazon-failures'
 import {
   createFeedDocumentResponseSchema,
@@ -31,9 +32,10 @@ import {
 
 export interface ListingsFeedContext {
   baseUrl: string
-  accessToken: string
+  /** Sends an SP-API call with a current LWA access token (connector.ts). */
+  send: (request: Omit<ChannelRequest, 'headers'>) => Promise<ChannelResponse | AuthFailure>
   timeoutMs: number
-  settings: { sellerId: string; marketplaceId: string; productType: string; fulfillmentChannelCode: string; issueLocale: string }
+  settings: { sellerId: string; marketplaceId: string; productType: string; fulfillmentChannelCode: string; issueLocale: string; handlingTimeDays?: number }
 }
 
 /** Amazon suggests polling getFeed every few minutes at most; pollers start faster and back off to this. */
@@ -42,16 +44,20 @@ export const AMAZON_FEED_MAX_POLL_INTERVAL_MS = 60_000
 type Sent = { latencyMs: number; httpStatus?: number }
 
 export function createListingsFeedPublisher(context: ListingsFeedContext): BulkPublisher {
-  const { baseUrl, accessToken, timeoutMs, settings } = context
+  const { baseUrl, timeoutMs, settings } = context
   const api = (path: string) => joinUrl(baseUrl, `${FEEDS_API_BASE_PATH}${path}`)
-  const auth = { 'x-amz-access-token': accessToken }
+  /** An SP-API call; a failed token exchange reads as no response (transient, channel-wide). */
+  const spApi = async (request: Omit<ChannelRequest, 'headers'>): Promise<ChannelResponse> => {
+    const response = await context.send(request)
+    return response.kind === 'auth-failed' ? { kind: 'no-response', code: response.failure.code as 'UNAUTHORIZED', message: response.failure.message, latencyMs: response.latencyMs } : response
+  }
 
   async function submitFeed(updates: ListingUpdate[]): Promise<BulkSubmitResult> {
     if (updates.length === 0 || updates.length > MAX_MESSAGES_PER_LISTINGS_FEED) {
       throw new RangeError(`A listings feed carries 1 to ${MAX_MESSAGES_PER_LISTINGS_FEED} updates, not ${updates.length}.`)
     }
     const messages = updates.map((update, index) => ({ messageId: index + 1, listingId: update.listingId, externalSku: update.externalSku, quantity: update.quantity }))
-    const document = listingsFeedDocument(settings, settings.productType, settings.fulfillmentChannelCode, messages.map((m) => ({ messageId: m.messageId, sku: m.externalSku, quantity: m.quantity })))
+    const document = listingsFeedDocument(settings, settings.productType, settings.fulfillmentChannelCode, messages.map((m) => ({ messageId: m.messageId, sku: m.externalSku, quantity: m.quantity })), settings.handlingTimeDays)
     const request = { operation: 'createFeed', feedType: LISTINGS_FEED_TYPE, messages: messages.length }
     let latencyMs = 0
     const notSubmitted = (failure: FailureClass, response?: Extract<ChannelResponse, { kind: 'response' }>, step?: string): BulkSubmitResult => {
@@ -71,7 +77,7 @@ export function createListingsFeedPublisher(context: ListingsFeedContext): BulkP
     }
 
     // 1. createFeedDocument: where to upload.
-    const created = await sendChannelRequest({ method: 'POST', url: api('/documents'), headers: auth, body: JSON.stringify({ contentType: LISTINGS_FEED_CONTENT_TYPE }), timeoutMs })
+    const created = await spApi({ method: 'POST', url: api('/documents'), body: JSON.stringify({ contentType: LISTINGS_FEED_CONTENT_TYPE }), timeoutMs })
     latencyMs += created.latencyMs
     if (created.kind === 'no-response') return notSubmitted(noResponseFailure(created), undefined, 'createFeedDocument')
     if (created.status !== 201 && created.status !== 200) return notSubmitted(amazonFailure(created), created, 'createFeedDocument')
@@ -89,10 +95,9 @@ export function createListingsFeedPublisher(context: ListingsFeedContext): BulkP
     }
 
     // 3. createFeed.
-    const feed = await sendChannelRequest({
+    const feed = await spApi({
       method: 'POST',
       url: api('/feeds'),
-      headers: auth,
       body: JSON.stringify({ feedType: LISTINGS_FEED_TYPE, marketplaceIds: [settings.marketplaceId], inputFeedDocumentId: feedDocument.data.feedDocumentId }),
       timeoutMs,
     })
@@ -114,7 +119,7 @@ export function createListingsFeedPublisher(context: ListingsFeedContext): BulkP
 
   async function pollFeed(handle: BulkFeedHandle): Promise<BulkPollResult> {
     const sent: Sent = { latencyMs: 0 }
-    const response = await sendChannelRequest({ method: 'GET', url: api(`/feeds/${encodeURIComponent(handle.feedId)}`), headers: auth, timeoutMs })
+    const response = await spApi({ method: 'GET', url: api(`/feeds/${encodeURIComponent(handle.feedId)}`), timeoutMs })
     sent.latencyMs += response.latencyMs
     if (response.kind === 'no-response') return { status: 'pending', feedStatus: 'UNKNOWN', latencyMs: sent.latencyMs, message: response.message }
     sent.httpStatus = response.status
@@ -152,7 +157,7 @@ export function createListingsFeedPublisher(context: ListingsFeedContext): BulkP
 
   /** getFeedDocument, then the document itself (GZIP when Amazon says so). */
   async function readReport(feedDocumentId: string, sent: Sent): Promise<{ ok: true; report: ProcessingReport } | { ok: false; failure: FailureClass }> {
-    const meta = await sendChannelRequest({ method: 'GET', url: api(`/documents/${encodeURIComponent(feedDocumentId)}`), headers: auth, timeoutMs })
+    const meta = await spApi({ method: 'GET', url: api(`/documents/${encodeURIComponent(feedDocumentId)}`), timeoutMs })
     sent.latencyMs += meta.latencyMs
     if (meta.kind === 'no-response') return { ok: false, failure: noResponseFailure(meta) }
     if (meta.status !== 200) return { ok: false, failure: amazonFailure(meta) }

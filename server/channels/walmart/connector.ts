@@ -1,8 +1,15 @@
-// Walmart connector: one `PUT /v3/inventory?sku=` per listing. Walmart echoes the quantity it
-// stored, which we record as applied (read-back still verifies it later, as for every channel).
-// 429 carries Retry-After; 404 means the SKU is not on Walmart (permanent). A backlog goes through
-// the bulk inventory feed instead (`bulk`, inventory-feed.ts).
+// Walmart connector: one `PUT /v3/inventory?sku=[&shipNode=]` per listing. Walmart echoes the
+// quantity it stored, which we record as applied (read-back still verifies it later, as for every
+// channel). 429 carries Retry-After; 404 means the SKU is not on Walmart (permanent). A backlog
+// goes through the bulk inventory feed instead (`bulk`, inventory-feed.ts).
+//
+// Auth: client credentials (client id + secret) exchanged at POST /v3/token for an access token
+// valid 900 s, sent as WM_SEC.ACCESS_TOKEN (access-token.ts caches, refreshes and retries once on
+// 401; a failing exchange is one channel-wide failure).
+// Fields written: `quantity` { unit: EACH, amount } only (per ship node when shipNode is set);
+// fulfillment lag time, price and every other item attribute are never sent.
 import { randomUUID } from 'node:crypto'
+import { accessTokenSource, exchangeToken, sendWithToken, type AccessTokenSource } from '../access-token'
 import type { Connector, ConnectorConfig, ListingUpdate, ReadBack } from '../connector'
 import {
   classifyHttpStatus,
@@ -10,8 +17,8 @@ import {
   joinUrl,
   noResponseFailure,
   readErrorFrom,
-  sendChannelRequest,
   summarizeBody,
+  type ChannelRequest,
   type ChannelResponse,
   type FailureClass,
 } from '../channel-http'
@@ -22,26 +29,25 @@ import { createWalmartFeedPublisher } from './inventory-feed'
 
 export function createWalmartConnector(config: ConnectorConfig): Connector {
   const settings = parseConnectorPart('walmart', 'settings', walmartSettingsSchema, config.settings)
-  const { accessToken } = parseConnectorPart('walmart', 'credentials', walmartCredentialsSchema, config.credentials)
+  const credentials = parseConnectorPart('walmart', 'credentials', walmartCredentialsSchema, config.credentials)
   const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const tokens = walmartTokenSource(config.baseUrl, settings, credentials, timeoutMs)
+  const authed = walmartSender(tokens, settings.serviceName)
 
   const call = (method: 'GET' | 'PUT', sku: string, body?: unknown) =>
-    sendChannelRequest({
+    authed({
       method,
-      url: joinUrl(config.baseUrl, `/v3/inventory?${new URLSearchParams({ sku })}`),
-      headers: {
-        'WM_SEC.ACCESS_TOKEN': accessToken,
-        // One id per call, so Walmart support can trace a specific request.
-        'WM_QOS.CORRELATION_ID': randomUUID(),
-        'WM_SVC.NAME': settings.serviceName,
-      },
+      url: joinUrl(config.baseUrl, `/v3/inventory?${new URLSearchParams({ sku, ...(settings.shipNode ? { shipNode: settings.shipNode } : {}) })}`),
       body: body === undefined ? undefined : JSON.stringify(body),
       timeoutMs,
     })
 
   async function pushOne(update: ListingUpdate): Promise<SingleSend> {
     const response = await call('PUT', update.externalSku, { sku: update.externalSku, quantity: { unit: 'EACH', amount: update.quantity } })
-    const request = { operation: 'updateInventory', sku: update.externalSku, quantity: update.quantity }
+    const request = { operation: 'updateInventory', sku: update.externalSku, quantity: update.quantity, ...(settings.shipNode ? { shipNode: settings.shipNode } : {}) }
+    if (response.kind === 'auth-failed') {
+      return { outcome: { listingId: update.listingId, ...response.failure }, result: { latencyMs: response.latencyMs, request }, channelWide: response.failure }
+    }
     if (response.kind === 'no-response') {
       const failure = noResponseFailure(response)
       return { outcome: { listingId: update.listingId, ...failure }, result: { latencyMs: response.latencyMs, request }, channelWide: failure }
@@ -64,7 +70,7 @@ export function createWalmartConnector(config: ConnectorConfig): Connector {
     kind: 'walmart',
     maxBatchSize: 1,
     maxConcurrency: 4,
-    bulk: createWalmartFeedPublisher({ baseUrl: config.baseUrl, accessToken, serviceName: settings.serviceName, timeoutMs }),
+    bulk: createWalmartFeedPublisher({ baseUrl: config.baseUrl, send: authed, timeoutMs, shipNode: settings.shipNode }),
 
     pushQuantities: (updates) => pushSequentially(updates, pushOne),
 
@@ -72,6 +78,7 @@ export function createWalmartConnector(config: ConnectorConfig): Connector {
       const readBacks: ReadBack[] = []
       for (const listing of listings) {
         const response = await call('GET', listing.externalSku)
+        if (response.kind === 'auth-failed') throw readErrorFrom(response.failure)
         if (response.kind === 'no-response') throw readErrorFrom(noResponseFailure(response))
         if (response.status === 404) {
           readBacks.push({ listingId: listing.listingId, quantity: null })
@@ -96,4 +103,41 @@ function walmartFailure(response: Extract<ChannelResponse, { kind: 'response' }>
   const failure = classifyHttpStatus(response.status, response.headers, detail)
   if (response.status === 404) return { outcome: 'rejected', code: 'ITEM_NOT_FOUND', message: failure.message }
   return failure
+}
+
+/** The cached client-credentials token for one channel's credentials (POST /v3/token, 900 s). */
+function walmartTokenSource(baseUrl: string, settings: { serviceName: string; tokenUrl?: string }, credentials: { clientId: string; clientSecret: string }, timeoutMs: number): AccessTokenSource {
+  const url = settings.tokenUrl ?? joinUrl(baseUrl, '/v3/token')
+  return accessTokenSource(['walmart', url, credentials.clientId, credentials.clientSecret], () =>
+    exchangeToken({
+      url,
+      headers: {
+        authorization: `Basic ${Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`).toString('base64')}`,
+        'WM_QOS.CORRELATION_ID': randomUUID(),
+        'WM_SVC.NAME': settings.serviceName,
+      },
+      form: { grant_type: 'client_credentials' },
+      timeoutMs,
+      marketplace: 'Walmart',
+    }))
+}
+
+export type WalmartSend = (request: Omit<ChannelRequest, 'headers'>) => ReturnType<typeof sendWithToken>
+
+/** Sends a Walmart API call with the headers Walmart requires and a current access token. */
+function walmartSender(tokens: AccessTokenSource, serviceName: string): WalmartSend {
+  return (request) =>
+    sendWithToken(
+      tokens,
+      (token) => ({
+        ...request,
+        headers: {
+          'WM_SEC.ACCESS_TOKEN': token,
+          // One id per call, so Walmart support can trace a specific request.
+          'WM_QOS.CORRELATION_ID': randomUUID(),
+          'WM_SVC.NAME': serviceName,
+        },
+      }),
+      (response) => response.status === 401,
+    )
 }

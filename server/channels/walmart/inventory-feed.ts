@@ -1,16 +1,20 @@
-// Walmart's bulk path: one inventory feed (`POST /v3/feeds?feedType=inventory`, the feed file as a
-// multipart/form-data upload, spec 1.4 JSON) carrying many
-// records, followed by `GET /v3/feeds/{feedId}?includeDetails=true` until it is PROCESSED (or
-// ERROR). Per record: SUCCESS is accepted (verified by read-back like every update), DATA_ERROR is
+// Walmart's bulk path: one inventory feed (`POST /v3/feeds?feedType=inventory[&shipNode=]`, the
+// feed file as a multipart/form-data upload, spec 1.4 JSON) carrying many records, followed by
+// `GET /v3/feeds/{feedId}?includeDetails=true&offset=&limit=50` until it is PROCESSED (or ERROR).
+// Walmart returns item statuses 50 at a time: once PROCESSED, the poll reads every page (offset
+// 0, 50, 100, ... up to itemsReceived) before deciding, so no record is reported missing (and so
+// sent again) because it sat beyond the first page. Per record: SUCCESS is accepted (verified by read-back like every update), DATA_ERROR is
 // refused (permanent, like a PUT the item does not exist for), SYSTEM_ERROR / TIMEOUT_ERROR are
 // transient. A feed that ends ERROR is transient for all of it.
-import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
 import type { BulkFeedHandle, BulkPollResult, BulkPublisher, BulkSubmitResult, ListingUpdate, UpdateOutcome } from '../connector'
-import { classifyHttpStatus, joinUrl, noResponseFailure, outcomesForAll, sendChannelRequest, summarizeBody, type ChannelResponse, type FailureClass } from '../channel-http'
+import type { AuthFailure } from '../access-token'
+import { classifyHttpStatus, joinUrl, noResponseFailure, outcomesForAll, summarizeBody, type ChannelRequest, type ChannelResponse, type FailureClass } from '../channel-http'
 
 export const WALMART_FEED_TYPE = 'inventory'
 export const MAX_RECORDS_PER_WALMART_FEED = 10_000
+/** Walmart's page size for feed item statuses (`limit` accepts at most 50). */
+export const WALMART_FEED_STATUS_PAGE = 50
 
 const submitResponseSchema = z.object({ feedId: z.string().min(1) }).loose()
 const ingestionSchema = z.object({
@@ -22,11 +26,21 @@ const ingestionSchema = z.object({
 const feedStatusSchema = z.object({
   feedId: z.string(),
   feedStatus: z.enum(['RECEIVED', 'INPROGRESS', 'PROCESSED', 'ERROR']),
+  itemsReceived: z.number().int().nonnegative().optional(),
+  offset: z.number().int().nonnegative().optional(),
+  limit: z.number().int().positive().optional(),
   itemDetails: z.object({ itemIngestionStatus: z.array(ingestionSchema) }).loose().optional(),
 }).loose()
 
-export function createWalmartFeedPublisher(context: { baseUrl: string; accessToken: string; serviceName: string; timeoutMs: number }): BulkPublisher {
-  const headers = () => ({ 'WM_SEC.ACCESS_TOKEN': context.accessToken, 'WM_QOS.CORRELATION_ID': randomUUID(), 'WM_SVC.NAME': context.serviceName })
+export interface WalmartFeedContext {
+  baseUrl: string
+  /** Sends a Walmart call with its headers and a current access token (connector.ts). */
+  send: (request: Omit<ChannelRequest, 'headers'>) => Promise<ChannelResponse | AuthFailure>
+  timeoutMs: number
+  shipNode?: string
+}
+
+export function createWalmartFeedPublisher(context: WalmartFeedContext): BulkPublisher {
   const failureOf = (response: Extract<ChannelResponse, { kind: 'response' }>): FailureClass => classifyHttpStatus(response.status, response.headers, response.text.slice(0, 300))
 
   async function submitFeed(updates: ListingUpdate[]): Promise<BulkSubmitResult> {
@@ -36,7 +50,9 @@ export function createWalmartFeedPublisher(context: { baseUrl: string; accessTok
     // Walmart takes the feed as a file upload (multipart/form-data, part `file`); fetch sets the boundary.
     const form = new FormData()
     form.append('file', new Blob([JSON.stringify(body)], { type: 'application/json' }), 'inventory-feed.json')
-    const response = await sendChannelRequest({ method: 'POST', url: joinUrl(context.baseUrl, `/v3/feeds?feedType=${WALMART_FEED_TYPE}`), headers: headers(), body: form, timeoutMs: context.timeoutMs })
+    const query = new URLSearchParams({ feedType: WALMART_FEED_TYPE, ...(context.shipNode ? { shipNode: context.shipNode } : {}) })
+    const response = await context.send({ method: 'POST', url: joinUrl(context.baseUrl, `/v3/feeds?${query}`), body: form, timeoutMs: context.timeoutMs })
+    if (response.kind === 'auth-failed') return { status: 'not_submitted', result: { outcomes: outcomesForAll(updates, response.failure), latencyMs: response.latencyMs, request } }
     if (response.kind === 'no-response') return { status: 'not_submitted', result: { outcomes: outcomesForAll(updates, noResponseFailure(response)), latencyMs: response.latencyMs, request } }
     if (response.status < 200 || response.status >= 300) {
       const failure = failureOf(response)
@@ -55,22 +71,42 @@ export function createWalmartFeedPublisher(context: { baseUrl: string; accessTok
   }
 
   async function pollFeed(handle: BulkFeedHandle): Promise<BulkPollResult> {
-    const response = await sendChannelRequest({ method: 'GET', url: joinUrl(context.baseUrl, `/v3/feeds/${encodeURIComponent(handle.feedId)}?includeDetails=true`), headers: headers(), timeoutMs: context.timeoutMs })
-    if (response.kind === 'no-response') return { status: 'pending', feedStatus: 'UNKNOWN', latencyMs: response.latencyMs, message: response.message }
-    const done = (feedStatus: string, outcomes: UpdateOutcome[]): BulkPollResult => ({ status: 'done', feedStatus, result: { outcomes, latencyMs: response.latencyMs, httpStatus: response.status, request: { operation: 'feedStatus', feedId: handle.feedId }, response: { feedStatus } } })
-    const all = (failure: FailureClass) => handle.messages.map((m) => ({ listingId: m.listingId, ...failure }) as UpdateOutcome)
-    if (response.status !== 200) {
-      const failure = failureOf(response)
-      if (failure.outcome === 'failed') return { status: 'pending', feedStatus: 'UNKNOWN', latencyMs: response.latencyMs, retryAfterMs: failure.retryAfterMs, message: failure.message }
-      return done('UNKNOWN', all({ outcome: 'failed', code: response.status === 404 ? 'FEED_NOT_FOUND' : failure.code, message: `feed ${handle.feedId}: ${failure.message}` }))
+    let latencyMs = 0
+    const page = async (offset: number) => {
+      const query = new URLSearchParams({ includeDetails: 'true', offset: String(offset), limit: String(WALMART_FEED_STATUS_PAGE) })
+      const response = await context.send({ method: 'GET', url: joinUrl(context.baseUrl, `/v3/feeds/${encodeURIComponent(handle.feedId)}?${query}`), timeoutMs: context.timeoutMs })
+      latencyMs += response.latencyMs
+      return response
     }
-    const feed = feedStatusSchema.safeParse(response.json)
-    if (!feed.success) return done('UNKNOWN', all({ outcome: 'failed', code: 'UNEXPECTED_RESPONSE', message: feed.error.message.slice(0, 300) }))
-    if (feed.data.feedStatus === 'RECEIVED' || feed.data.feedStatus === 'INPROGRESS') return { status: 'pending', feedStatus: feed.data.feedStatus, latencyMs: response.latencyMs }
-    if (feed.data.feedStatus === 'ERROR') return done('ERROR', all({ outcome: 'failed', code: 'FEED_ERROR', message: `Walmart ended feed ${handle.feedId} in ERROR; nothing of it is trusted to have applied.` }))
-    const byIndex = new Map((feed.data.itemDetails?.itemIngestionStatus ?? []).map((r, i) => [r.index ?? i, r]))
+    const all = (failure: FailureClass) => handle.messages.map((m) => ({ listingId: m.listingId, ...failure }) as UpdateOutcome)
+    const records = new Map<number, z.infer<typeof ingestionSchema>>()
+    let feedStatus: z.infer<typeof feedStatusSchema>['feedStatus'] | undefined
+    let lastStatus: number | undefined
+    const done = (status: string, outcomes: UpdateOutcome[]): BulkPollResult => ({ status: 'done', feedStatus: status, result: { outcomes, latencyMs, httpStatus: lastStatus, request: { operation: 'feedStatus', feedId: handle.feedId }, response: { feedStatus: status, itemsRead: records.size } } })
+    // Page by page until every record Walmart received is read (or a page comes back short).
+    for (let offset = 0; ; ) {
+      const response = await page(offset)
+      if (response.kind === 'auth-failed') return { status: 'pending', feedStatus: feedStatus ?? 'UNKNOWN', latencyMs, message: response.failure.message }
+      if (response.kind === 'no-response') return { status: 'pending', feedStatus: feedStatus ?? 'UNKNOWN', latencyMs, message: response.message }
+      lastStatus = response.status
+      if (response.status !== 200) {
+        const failure = failureOf(response)
+        if (failure.outcome === 'failed') return { status: 'pending', feedStatus: feedStatus ?? 'UNKNOWN', latencyMs, retryAfterMs: failure.retryAfterMs, message: failure.message }
+        return done('UNKNOWN', all({ outcome: 'failed', code: response.status === 404 ? 'FEED_NOT_FOUND' : failure.code, message: `feed ${handle.feedId}: ${failure.message}` }))
+      }
+      const feed = feedStatusSchema.safeParse(response.json)
+      if (!feed.success) return done('UNKNOWN', all({ outcome: 'failed', code: 'UNEXPECTED_RESPONSE', message: feed.error.message.slice(0, 300) }))
+      feedStatus = feed.data.feedStatus
+      if (feedStatus === 'RECEIVED' || feedStatus === 'INPROGRESS') return { status: 'pending', feedStatus, latencyMs }
+      if (feedStatus === 'ERROR') return done('ERROR', all({ outcome: 'failed', code: 'FEED_ERROR', message: `Walmart ended feed ${handle.feedId} in ERROR; nothing of it is trusted to have applied.` }))
+      const items = feed.data.itemDetails?.itemIngestionStatus ?? []
+      items.forEach((r, i) => records.set(r.index ?? offset + i, r))
+      const received = feed.data.itemsReceived ?? handle.messages.length
+      offset += items.length
+      if (items.length === 0 || offset >= received) break
+    }
     return done('PROCESSED', handle.messages.map((m): UpdateOutcome => {
-      const r = byIndex.get(m.messageId)
+      const r = records.get(m.messageId)
       if (!r) return { listingId: m.listingId, outcome: 'failed', code: 'NO_INGESTION_STATUS', message: `Walmart reported nothing for record ${m.messageId} of feed ${handle.feedId}.` }
       if (r.ingestionStatus === 'SUCCESS') return { listingId: m.listingId, outcome: 'accepted', submissionId: `${handle.feedId}:${m.messageId}` }
       const e = r.ingestionErrors?.ingestionError?.[0]

@@ -4,9 +4,23 @@ import { credential } from '../connector-settings'
 
 export const walmartSettingsSchema = z.object({
   /** WM_SVC.NAME Walmart expects on every call. */
-  serviceName: z.string().min(1).default('Walmart Marketplace'),
+  serviceName: z.string().min(1).default('Walmart Marketplace').describe('Service name (WM_SVC.NAME header)'),
+  /** Where client credentials are exchanged for a 900 s access token; default <base URL>/v3/token. */
+  tokenUrl: z.string().url('must be an absolute URL').optional().describe('Token URL (default: <base URL>/v3/token)'),
+  /**
+   * Multi-node inventory: the ship node (fulfillment center id) quantities are set for. Empty: the
+   * seller's default ship node (single-node sellers).
+   */
+  shipNode: z.string().regex(/^\d{1,20}$/, 'must be the numeric ship node id Walmart gave the fulfillment center').optional()
+    .describe('Ship node id (multi-node sellers; empty: default node)'),
 })
-export const walmartCredentialsSchema = z.object({ accessToken: credential('accessToken') })
+export const walmartCredentialsSchema = z.object({
+  clientId: credential('clientId').describe('Client ID'),
+  clientSecret: credential('clientSecret').describe('Client secret'),
+})
+
+/** POST /v3/token answer (Walmart Authentication API, client_credentials). */
+export const tokenResponseSchema = z.object({ access_token: z.string().min(1), token_type: z.string(), expires_in: z.number().int().positive() }).loose()
 
 export const inventorySchema = z
   .object({

@@ -32,7 +32,7 @@ async function setup() {
   const sim = await new AmazonSimulator({ plan: 'demo', seed: 9, now: clock.now, latencyMs: 0, applyDelayMs: 5_000, applyJitterMs: 0, autoCreateListings: false, feeds: { feedQueueMs: 1_000, feedProcessingMs: 2_000 } }).start()
   open.push(sim)
   sim.seed(['F-1', 'F-2', 'F-3'], 1)
-  const connector: Connector = createConnector('amazon', { baseUrl: sim.url, credentials: { accessToken: 'Atza|feed' }, settings: { sellerId: 'A1FEEDSELLER', marketplaceId: 'ATVPDKIKX0DER', productType: 'PRODUCT' } })
+  const connector: Connector = createConnector('amazon', { baseUrl: sim.url, credentials: { clientId: 'amzn1.application-oa2-client.feed', clientSecret: 'lwa-secret', refreshToken: 'Atzr|feed' }, settings: { lwaTokenUrl: `${sim.url}/auth/o2/token`, sellerId: 'A1FEEDSELLER', marketplaceId: 'ATVPDKIKX0DER', productType: 'PRODUCT' } })
   return { sim, clock, connector, bulk: connector.bulk! }
 }
 const u = (sku: string, quantity: number): ListingUpdate => ({ listingId: `l-${sku}`, externalSku: sku, externalId: null, quantity, expectedCurrent: null, version: 2 })

@@ -35,7 +35,7 @@ const u = (sku: string, quantity: number) => ({ listingId: sku, externalSku: sku
 beforeAll(async () => {
   sim = await new AmazonSimulator({ plan: 'demo', seed: 7, now: clock.now, latencyMs: 0, applyJitterMs: 0 }).start()
   sim.seed(['AMZ-SPEC-1', 'AMZ-SPEC-2'], 4)
-  connector = createConnector('amazon', { baseUrl: sim.url, credentials: { accessToken: 'Atza|spec' }, settings: { sellerId: 'A1SPECSELLER', marketplaceId: 'ATVPDKIKX0DER', productType: 'PRODUCT' } })
+  connector = createConnector('amazon', { baseUrl: sim.url, credentials: { clientId: 'amzn1.application-oa2-client.spec', clientSecret: 'lwa-secret', refreshToken: 'Atzr|spec' }, settings: { lwaTokenUrl: `${sim.url}/auth/o2/token`, sellerId: 'A1SPECSELLER', marketplaceId: 'ATVPDKIKX0DER', productType: 'PRODUCT' } })
 })
 afterAll(async () => { await sim?.close() })
 
@@ -87,7 +87,7 @@ describe('Amazon against its published model', () => {
     const last = sim.requests.filter((r) => r.status === 429).at(-1)!
     expect(check('ErrorList', last.response)).toBe('valid')
     const raw = await fetch(`${sim.url}/listings/2021-08-01/items/A1SPECSELLER/AMZ-SPEC-1?marketplaceIds=ATVPDKIKX0DER`, {
-      method: 'PATCH', headers: { 'x-amz-access-token': 'Atza|spec', 'content-type': 'application/json' }, body: JSON.stringify(last.body ?? {}),
+      method: 'PATCH', headers: { 'x-amz-access-token': sim.tokens.issue().token, 'content-type': 'application/json' }, body: JSON.stringify(last.body ?? {}),
     })
     expect(raw.status).toBe(429)
     expect(raw.headers.get('x-amzn-ratelimit-limit')).toBe('5')

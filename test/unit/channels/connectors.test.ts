@@ -84,7 +84,7 @@ describe('Amazon (SP-API patchListingsItem)', () => {
     const clock = fakeClock()
     const sim = await started(new AmazonSimulator({ plan: 'demo', seed: 2, now: clock.now, latencyMs: 0, applyDelayMs: 30_000, applyJitterMs: 0, ...opts }))
     sim.seed(['AMZ-1', 'AMZ-2'], 5)
-    const connector = createConnector('amazon', { baseUrl: sim.url, credentials: { accessToken: 'Atza|test' }, settings: { sellerId: 'A1SELLER', marketplaceId: 'ATVPDKIKX0DER', productType: 'PRODUCT' } })
+    const connector = createConnector('amazon', { baseUrl: sim.url, credentials: { clientId: 'amzn1.application-oa2-client.test', clientSecret: 'lwa-secret', refreshToken: 'Atzr|test' }, settings: { lwaTokenUrl: `${sim.url}/auth/o2/token`, sellerId: 'A1SELLER', marketplaceId: 'ATVPDKIKX0DER', productType: 'PRODUCT' } })
     return { sim, clock, connector }
   }
 
@@ -132,7 +132,7 @@ describe('Walmart (PUT /v3/inventory)', () => {
     const clock = fakeClock()
     const sim = await started(new WalmartSimulator({ plan: 'demo', seed: 3, now: clock.now, latencyMs: 0 }))
     sim.seed(['WM-1', 'WM-2'], 5)
-    const connector = createConnector('walmart', { baseUrl: sim.url, credentials: { accessToken: 'wm-test' }, settings: {} })
+    const connector = createConnector('walmart', { baseUrl: sim.url, credentials: { clientId: 'wm-test-client', clientSecret: 'wm-test-secret' }, settings: {} })
     return { sim, clock, connector }
   }
 
@@ -167,7 +167,7 @@ describe('Walmart bulk inventory feed', () => {
   it('the simulator takes the feed only as a file upload, like Walmart', async () => {
     const sim = await started(new WalmartSimulator({ plan: 'demo', seed: 5, latencyMs: 0 }))
     const feed = JSON.stringify({ InventoryHeader: { version: '1.4' }, Inventory: [{ sku: 'WM-1', quantity: { unit: 'EACH', amount: 3 } }] })
-    const headers = { 'WM_SEC.ACCESS_TOKEN': 'wm-test', 'WM_QOS.CORRELATION_ID': 'c-1', 'WM_SVC.NAME': 'Walmart Marketplace' }
+    const headers = { 'WM_SEC.ACCESS_TOKEN': sim.tokens.issue().token, 'WM_QOS.CORRELATION_ID': 'c-1', 'WM_SVC.NAME': 'Walmart Marketplace' }
     const inline = await fetch(`${sim.url}/v3/feeds?feedType=inventory`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: feed })
     expect(inline.status).toBe(400)
     expect(await inline.text()).toMatch(/multipart\/form-data/)
@@ -182,10 +182,10 @@ describe('Walmart bulk inventory feed', () => {
     const clock = fakeClock()
     const sim = await started(new WalmartSimulator({ plan: 'demo', seed: 5, now: clock.now, latencyMs: 0, autoCreateListings: false, applyDelayMs: 0, applyJitterMs: 0 }))
     sim.seed(['WM-1', 'WM-2'], 5)
-    const connector = createConnector('walmart', { baseUrl: sim.url, credentials: { accessToken: 'wm-test' }, settings: {} })
+    const connector = createConnector('walmart', { baseUrl: sim.url, credentials: { clientId: 'wm-test-client', clientSecret: 'wm-test-secret' }, settings: {} })
     const sub = await connector.bulk!.submitFeed([update('WM-1', 30), update('WM-NOPE', 4), update('WM-2', 0)])
     expect(sub.status).toBe('submitted')
-    const sent = sim.requests.find((r) => r.method === 'POST')!
+    const sent = sim.requests.find((r) => r.method === 'POST' && r.path !== '/v3/token')!
     expect(sent.path).toBe('/v3/feeds')
     expect(sent.query).toMatchObject({ feedType: 'inventory' })
     // As Walmart takes it: the feed file as a multipart/form-data upload.
