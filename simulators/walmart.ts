@@ -329,7 +329,7 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
     if (!this.inventory.has(key) && !this.knobs.autoCreateListings) return failed('ERR_EXT_DATA_0101', `SKU ${item.data.sku} is not set up on Walmart.`)
     if (!this.inventory.has(key)) this.inventory.set(key, { amount: 0, updatedAt: new Date(this.now()).toISOString() })
     this.enqueueApply(key, item.data.quantity.amount, this.newSubmissionId())
-    return { martId: 0, sku: item.data.sku, index, ingestionStatus: 'SUCCESS', ingestionErrors: { ingestionError: null } }
+    return { martId: 0, sku: item.data.sku, index, ingestionStatus: 'SUCCESS' }
   }
 
   private throttle(): SimResponse | undefined {

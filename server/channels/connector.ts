@@ -54,6 +54,8 @@ export interface ConnectorConfig {
   settings: Record<string, unknown>
   /** Per-request timeout. */
   timeoutMs?: number
+  /** Clock for access token lifetimes (tests share the simulator's); default Date.now. */
+  now?: () => number
 }
 
 export interface Connector {

@@ -3,6 +3,7 @@
 // quantities keep changing, and pause/resume. The publisher and the simulator share one fake
 // clock, so minutes pass in milliseconds and every wait (backoff, cool-down, outage window) is
 // exact; backoff jitter is fixed (random = 0).
+import { createConnector } from '../../server/channels/create-connector'
 import crypto from 'node:crypto'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
@@ -30,6 +31,8 @@ afterEach(async () => {
 })
 afterAll(async () => { await t?.drop() })
 
+const WALMART_CREDENTIALS = { clientId: 'wm-test-client', clientSecret: 'wm-test-secret' }
+
 /** One clock for the publisher (Date) and the simulator (epoch ms). */
 function sharedClock() {
   let current = Math.floor(Date.now() / 1000) * 1000
@@ -39,7 +42,7 @@ function sharedClock() {
 async function walmartChannel(clock: ReturnType<typeof sharedClock>, skus: string[]): Promise<PublishFixture> {
   sim = await new WalmartSimulator({ plan: 'demo', seed: 21, now: clock.ms, latencyMs: 0, throttle: null, autoCreateListings: false, requestLogLimit: 100_000 }).start()
   sim.seed(skus, 0)
-  return makePublishFixture(db, { kind: 'walmart', baseUrl: sim.url, credentials: { clientId: 'wm-test-client', clientSecret: 'wm-test-secret' }, skus, at: clock.date() })
+  return makePublishFixture(db, { kind: 'walmart', baseUrl: sim.url, credentials: WALMART_CREDENTIALS, skus, at: clock.date() })
 }
 
 const puts = () => sim!.requests.filter((r) => r.method === 'PUT')
@@ -70,6 +73,9 @@ describe('circuit breaker, end to end', () => {
       },
     }
 
+    // The channel held a valid access token before the outage (900 s, longer than this test), so
+    // every failing run reaches the inventory API itself; the token is cached per credential set.
+    await createConnector('walmart', { baseUrl: sim!.url, credentials: WALMART_CREDENTIALS, settings: {} }).readQuantities([{ listingId: 'warm', externalSku: 'BRK-1', externalId: null }])
     sim!.configure({ outage: true })
     // DEFAULT_BREAKER.failureThreshold failing runs, 5 s apart (longer than each listing's backoff).
     for (let run = 1; run <= DEFAULT_BREAKER.failureThreshold; run++) {

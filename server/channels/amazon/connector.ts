@@ -35,7 +35,7 @@ export function createAmazonConnector(config: ConnectorConfig): Connector {
   const settings = parseConnectorPart('amazon', 'settings', amazonSettingsSchema, config.settings)
   const credentials = parseConnectorPart('amazon', 'credentials', amazonCredentialsSchema, config.credentials)
   const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS
-  const send = amazonSender(settings.lwaTokenUrl, credentials, timeoutMs)
+  const send = amazonSender(settings.lwaTokenUrl, credentials, timeoutMs, config.now)
 
   const itemUrl = (sku: string, query: Record<string, string>) =>
     joinUrl(
@@ -117,7 +117,7 @@ export function createAmazonConnector(config: ConnectorConfig): Connector {
 export type AmazonSend = (request: Omit<ChannelRequest, 'headers'>) => Promise<ChannelResponse | AuthFailure>
 
 /** SP-API calls with a current LWA access token (x-amz-access-token). */
-function amazonSender(tokenUrl: string, credentials: { clientId: string; clientSecret: string; refreshToken: string }, timeoutMs: number): AmazonSend {
+function amazonSender(tokenUrl: string, credentials: { clientId: string; clientSecret: string; refreshToken: string }, timeoutMs: number, now?: () => number): AmazonSend {
   const tokens = accessTokenSource(['amazon-lwa', tokenUrl, credentials.clientId, credentials.clientSecret, credentials.refreshToken], () =>
     exchangeToken({
       url: tokenUrl,
@@ -125,7 +125,7 @@ function amazonSender(tokenUrl: string, credentials: { clientId: string; clientS
       form: { grant_type: 'refresh_token', refresh_token: credentials.refreshToken, client_id: credentials.clientId, client_secret: credentials.clientSecret },
       timeoutMs,
       marketplace: 'Login with Amazon',
-    }))
+    }), now)
   return (request) => sendWithToken(tokens, (token) => ({ ...request, headers: { 'x-amz-access-token': token } }), isRefusedToken)
 }
 

@@ -31,7 +31,7 @@ export function createWalmartConnector(config: ConnectorConfig): Connector {
   const settings = parseConnectorPart('walmart', 'settings', walmartSettingsSchema, config.settings)
   const credentials = parseConnectorPart('walmart', 'credentials', walmartCredentialsSchema, config.credentials)
   const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS
-  const tokens = walmartTokenSource(config.baseUrl, settings, credentials, timeoutMs)
+  const tokens = walmartTokenSource(config.baseUrl, settings, credentials, timeoutMs, config.now)
   const authed = walmartSender(tokens, settings.serviceName)
 
   const call = (method: 'GET' | 'PUT', sku: string, body?: unknown) =>
@@ -106,7 +106,7 @@ function walmartFailure(response: Extract<ChannelResponse, { kind: 'response' }>
 }
 
 /** The cached client-credentials token for one channel's credentials (POST /v3/token, 900 s). */
-function walmartTokenSource(baseUrl: string, settings: { serviceName: string; tokenUrl?: string }, credentials: { clientId: string; clientSecret: string }, timeoutMs: number): AccessTokenSource {
+function walmartTokenSource(baseUrl: string, settings: { serviceName: string; tokenUrl?: string }, credentials: { clientId: string; clientSecret: string }, timeoutMs: number, now?: () => number): AccessTokenSource {
   const url = settings.tokenUrl ?? joinUrl(baseUrl, '/v3/token')
   return accessTokenSource(['walmart', url, credentials.clientId, credentials.clientSecret], () =>
     exchangeToken({
@@ -119,7 +119,7 @@ function walmartTokenSource(baseUrl: string, settings: { serviceName: string; to
       form: { grant_type: 'client_credentials' },
       timeoutMs,
       marketplace: 'Walmart',
-    }))
+    }), now)
 }
 
 export type WalmartSend = (request: Omit<ChannelRequest, 'headers'>) => ReturnType<typeof sendWithToken>
