@@ -3,7 +3,6 @@
 // quantities keep changing, and pause/resume. The publisher and the simulator share one fake
 // clock, so minutes pass in milliseconds and every wait (backoff, cool-down, outage window) is
 // exact; backoff jitter is fixed (random = 0).
-import { createConnector } from '../../server/channels/create-connector'
 import crypto from 'node:crypto'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
@@ -12,6 +11,7 @@ import { listingStates, makePublishFixture, pendingCount, setDesired, type Publi
 import { publishChannel, type PublishDeps } from '../../server/publishing/publish-channel'
 import { DEFAULT_BREAKER } from '../../server/publishing/circuit-breaker'
 import { connectorForChannel } from '../../server/channels/connector-for-channel'
+import { createConnector } from '../../server/channels/create-connector'
 import type { Connector } from '../../server/channels/connector'
 import { WalmartSimulator } from '../../simulators/walmart'
 import { createPrng } from '../../simulators/core/prng'
