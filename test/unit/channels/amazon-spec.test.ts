@@ -102,4 +102,41 @@ describe('Amazon against its published model', () => {
     expect(check('Item', get.response)).toBe('valid')
     expect(get.response).toMatchObject({ sku: 'AMZ-SPEC-1' })
   })
+
+  it('the handling time travels with every quantity (patch and feed), and the simulator shows what a bare quantity would lose', async () => {
+    const settings = { lwaTokenUrl: `${sim.url}/auth/o2/token`, sellerId: 'A1SPECSELLER', marketplaceId: 'ATVPDKIKX0DER', productType: 'PRODUCT' }
+    const credentials = { clientId: 'amzn1.application-oa2-client.spec', clientSecret: 'lwa-secret', refreshToken: 'Atzr|spec' }
+    const keeping = createConnector('amazon', { baseUrl: sim.url, credentials, settings: { ...settings, handlingTimeDays: 3 } })
+    await keeping.pushQuantities([u('AMZ-SPEC-2', 8)])
+    const sent = sim.requests.filter((r) => r.method === 'PATCH').at(-1)!
+    expect(check('ListingsItemPatchRequest', sent.body)).toBe('valid')
+    expect((sent.body as { patches: Array<{ value: unknown }> }).patches[0]!.value).toEqual([{ fulfillment_channel_code: 'DEFAULT', quantity: 8, lead_time_to_ship_max_days: 3 }])
+    expect(sim.handlingTimeOf('AMZ-SPEC-2')).toBe(3)
+    // Read back with attributes: Amazon keeps the handling time beside the quantity.
+    const item = await fetch(`${sim.url}/listings/2021-08-01/items/A1SPECSELLER/AMZ-SPEC-2?marketplaceIds=ATVPDKIKX0DER&includedData=attributes`, { headers: { 'x-amz-access-token': sim.tokens.issue().token } }).then((r) => r.json())
+    expect(check('Item', item)).toBe('valid')
+    expect(item.attributes.fulfillment_availability[0]).toMatchObject({ lead_time_to_ship_max_days: 3 })
+    // The pitfall, reproduced: a bare quantity replaces the attribute and the handling time is gone.
+    await connector.pushQuantities([u('AMZ-SPEC-2', 9)])
+    expect(sim.handlingTimeOf('AMZ-SPEC-2')).toBeNull()
+    // The bulk path carries it too.
+    sim.configureFeeds({ feedQueueMs: 0, feedProcessingMs: 0 })
+    const submitted = await keeping.bulk!.submitFeed([u('AMZ-SPEC-2', 4)])
+    expect(submitted.status).toBe('submitted')
+    const uploaded = sim.requests.filter((r) => r.method === 'PUT' && r.path.startsWith('/feed-documents/')).at(-1)!.body as { messages: Array<{ patches: Array<{ value: unknown }> }> }
+    expect(uploaded.messages[0]!.patches[0]!.value).toEqual([{ fulfillment_channel_code: 'DEFAULT', quantity: 4, lead_time_to_ship_max_days: 3 }])
+    await keeping.bulk!.pollFeed((submitted as { handle: import('../../../server/channels/connector').BulkFeedHandle }).handle)
+    expect(sim.handlingTimeOf('AMZ-SPEC-2')).toBe(3)
+  })
+
+  it('an expired LWA token is answered 403 Unauthorized in an ErrorList that validates', async () => {
+    const token = sim.tokens.issue().token
+    clock.advance(3_600_000)
+    const refused = await fetch(`${sim.url}/listings/2021-08-01/items/A1SPECSELLER/AMZ-SPEC-1?marketplaceIds=ATVPDKIKX0DER`, { headers: { 'x-amz-access-token': token } })
+    expect(refused.status).toBe(403)
+    expect(check('ErrorList', await refused.json())).toBe('valid')
+    // The connector exchanges its refresh token again and carries on.
+    const back = await connector.readQuantities([u('AMZ-SPEC-1', 0)])
+    expect(typeof back[0]!.quantity).toBe('number')
+  })
 })
