@@ -75,19 +75,53 @@ export function ChannelSettings() {
 
 type ActionApi = ReturnType<typeof useSettingsAction>
 
+type FormField = ChannelSettingsView['form']['settings'][number]
+
+/** A stored setting as the text an input shows ('' when unset). */
+function fieldText(value: unknown): string {
+  return value === undefined || value === null ? '' : String(value)
+}
+
+/** An input's text as the setting to store (undefined: leave unset, the connector's default applies), or an error. */
+function fieldValue(field: FormField, text: string | boolean): { value?: unknown; error?: string } {
+  if (field.type === 'boolean') return { value: text === true ? true : undefined }
+  const trimmed = String(text).trim()
+  if (trimmed === '') return field.required ? { error: `${field.label} is required.` } : {}
+  if (field.type === 'integer' || field.type === 'number') {
+    const n = Number(trimmed)
+    if (!Number.isFinite(n) || (field.type === 'integer' && !Number.isInteger(n))) return { error: `${field.label} must be a ${field.type === 'integer' ? 'whole number' : 'number'}.` }
+    return { value: n }
+  }
+  return { value: trimmed }
+}
+
 function ChannelForm({ channel, action, onClose, onSaved }: { channel: ChannelSettingsView; action: ActionApi; onClose: () => void; onSaved: () => void }) {
+  const generated = channel.form.settings
+  const generatedNames = new Set(generated.map((f) => f.name))
+  const extra = Object.fromEntries(Object.entries(channel.settings).filter(([k]) => !generatedNames.has(k)))
   const [form, setForm] = useState({
     name: channel.name, mode: channel.mode, status: channel.status, baseUrl: channel.baseUrl,
-    ratePerSecond: String(channel.ratePerSecond), rateBurst: String(channel.rateBurst), settings: JSON.stringify(channel.settings, null, 2),
+    ratePerSecond: String(channel.ratePerSecond), rateBurst: String(channel.rateBurst),
+    settings: Object.keys(extra).length > 0 || generated.length === 0 ? JSON.stringify(extra, null, 2) : '',
   })
+  const [fields, setFields] = useState<Record<string, string | boolean>>(
+    Object.fromEntries(generated.map((f) => [f.name, f.type === 'boolean' ? channel.settings[f.name] === true : fieldText(channel.settings[f.name])])),
+  )
   const [problem, setProblem] = useState<string | null>(null)
   const [confirmLive, setConfirmLive] = useState(false)
   const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value })
 
   function parsed() {
     let settings: unknown
-    try { settings = JSON.parse(form.settings || '{}') } catch (e) { return { error: `Other settings: not valid JSON (${(e as Error).message}).` } }
-    if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) return { error: 'Other settings must be a JSON object, e.g. { "sellerId": "A1..." }.' }
+    try { settings = JSON.parse(form.settings.trim() || '{}') } catch (e) { return { error: `Other settings: not valid JSON (${(e as Error).message}).` } }
+    if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) return { error: 'Other settings must be a JSON object, e.g. { "bulkThreshold": 50 }.' }
+    const own: Record<string, unknown> = {}
+    for (const field of generated) {
+      const v = fieldValue(field, fields[field.name] ?? '')
+      if (v.error) return { error: v.error }
+      if (v.value !== undefined) own[field.name] = v.value
+    }
+    settings = { ...(settings as Record<string, unknown>), ...own }
     const ratePerSecond = Number(form.ratePerSecond)
     const rateBurst = Number(form.rateBurst)
     if (!Number.isFinite(ratePerSecond) || ratePerSecond <= 0) return { error: 'Requests per second must be a number above 0.' }
@@ -132,7 +166,35 @@ function ChannelForm({ channel, action, onClose, onSaved }: { channel: ChannelSe
         <label>Requests per second<input type="number" min="0.01" step="any" value={form.ratePerSecond} onChange={set('ratePerSecond')} required /></label>
         <label>Burst<input type="number" min="1" step="1" value={form.rateBurst} onChange={set('rateBurst')} required /></label>
       </div>
-      <label className="field" style={{ marginTop: 10 }}>Other settings (JSON object; not secret: tokens and passwords go under credentials)
+      {generated.length > 0 && (
+        <fieldset className="form-grid" style={{ marginTop: 10 }} data-testid="connector-settings-fields">
+          <legend>{channel.kind} connector</legend>
+          {generated.map((f) => (
+            <label key={f.name} title={f.name}>{f.label}{f.required ? ' *' : ''}
+              {f.type === 'boolean' ? (
+                <input type="checkbox" name={f.name} checked={fields[f.name] === true} onChange={(e) => setFields({ ...fields, [f.name]: e.target.checked })} />
+              ) : f.type === 'choice' ? (
+                <select name={f.name} value={String(fields[f.name] ?? '')} onChange={(e) => setFields({ ...fields, [f.name]: e.target.value })} required={f.required}>
+                  {!f.required && <option value="">{f.default !== undefined ? `default (${String(f.default)})` : '(not set)'}</option>}
+                  {(f.choices ?? []).map((c) => <option key={c} value={c}>{c}</option>)}
+                </select>
+              ) : (
+                <input
+                  name={f.name}
+                  type={f.type === 'integer' || f.type === 'number' ? 'number' : f.type === 'url' ? 'url' : 'text'}
+                  step={f.type === 'integer' ? 1 : f.type === 'number' ? 'any' : undefined}
+                  min={f.min} max={f.max}
+                  value={String(fields[f.name] ?? '')}
+                  placeholder={f.default !== undefined ? `default: ${String(f.default)}` : undefined}
+                  onChange={(e) => setFields({ ...fields, [f.name]: e.target.value })}
+                  required={f.required}
+                />
+              )}
+            </label>
+          ))}
+        </fieldset>
+      )}
+      <label className="field" style={{ marginTop: 10 }}>{generated.length > 0 ? 'Advanced settings (JSON object, optional; e.g. bulkThreshold)' : 'Other settings (JSON object; not secret: tokens and passwords go under credentials)'}
         <textarea className="mono" rows={Math.min(14, form.settings.split('\n').length + 1)} value={form.settings} onChange={set('settings')} spellCheck={false} />
       </label>
       {confirmLive ? (
@@ -151,6 +213,7 @@ function ChannelForm({ channel, action, onClose, onSaved }: { channel: ChannelSe
 
 function CredentialsForm({ channel, action, onClose, onSaved }: { channel: ChannelSettingsView; action: ActionApi; onClose: () => void; onSaved: () => void }) {
   const known = channel.credentials.fields
+  const labels = new Map(channel.form.credentials.map((f) => [f.name, f.label]))
   const [values, setValues] = useState<Record<string, string>>(Object.fromEntries(known.map((f) => [f, ''])))
   const [custom, setCustom] = useState({ field: '', value: '' })
   const [confirm, setConfirm] = useState(false)
@@ -169,10 +232,10 @@ function CredentialsForm({ channel, action, onClose, onSaved }: { channel: Chann
     <form className="panel" aria-labelledby="cred-form-title" data-testid="credentials-form" autoComplete="off"
       onSubmit={(e) => { e.preventDefault(); if (channel.credentials.set) setConfirm(true); else save() }}>
       <h2 id="cred-form-title">{channel.credentials.set ? 'Replace' : 'Set'} credentials of {channel.name}</h2>
-      <p className="muted">Give every field: the new set replaces the old one whole. Values are encrypted before they are stored and are never sent back to a browser.</p>
+      <p className="muted">Give every field, as the marketplace issued it: the new set replaces the old one whole. Values are encrypted before they are stored and are never sent back to a browser.</p>
       <div className="form-grid">
         {known.length > 0 ? known.map((f) => (
-          <label key={f}>{f}<input type="password" autoComplete="new-password" value={values[f] ?? ''} onChange={(e) => setValues({ ...values, [f]: e.target.value })} required /></label>
+          <label key={f} title={f}>{labels.get(f) ?? f}<input type="password" name={f} autoComplete="new-password" value={values[f] ?? ''} onChange={(e) => setValues({ ...values, [f]: e.target.value })} required /></label>
         )) : (
           <>
             <label>Credential name<input type="text" value={custom.field} onChange={(e) => setCustom({ ...custom, field: e.target.value })} placeholder="e.g. apiToken" required /></label>

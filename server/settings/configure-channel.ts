@@ -12,31 +12,32 @@ import { NotFoundError, ValidationError } from '../errors'
 import { recordAudit, type Actor } from '../audit/record-audit'
 import { encryptCredentials } from '../channels/credentials'
 import { enqueuePublish } from '../queue/enqueue'
-import { amazonCredentialsSchema, amazonSettingsSchema } from '../channels/amazon/amazon.schema'
-import { b2bCredentialsSchema, b2bSettingsSchema } from '../channels/b2b/b2b.schema'
-import { shopifyCredentialsSchema, shopifySettingsSchema } from '../channels/shopify/shopify.schema'
-import { walmartCredentialsSchema, walmartSettingsSchema } from '../channels/walmart/walmart.schema'
-
-/** The connector schemas by channel kind; a kind without a connector accepts any flat settings. */
-const KIND_SCHEMAS: Record<string, { settings: z.ZodObject; credentials: z.ZodObject }> = {
-  shopify: { settings: shopifySettingsSchema, credentials: shopifyCredentialsSchema },
-  amazon: { settings: amazonSettingsSchema, credentials: amazonCredentialsSchema },
-  walmart: { settings: walmartSettingsSchema, credentials: walmartCredentialsSchema },
-  b2b: { settings: b2bSettingsSchema, credentials: b2bCredentialsSchema },
-}
+import { connectorFormFields, connectorSchemasFor, type ConnectorFormField } from '../channels/connector-schemas'
 
 /** The credential fields a connector needs (the form shows one password input per field). */
 export function credentialFieldsFor(kind: string): string[] {
-  const s = Object.hasOwn(KIND_SCHEMAS, kind) ? KIND_SCHEMAS[kind] : undefined
+  const s = connectorSchemasFor(kind)
   return s ? Object.keys(s.credentials.shape) : []
 }
 
 /** Settings every channel has, whatever its connector (publisher and verifier read them). */
 const CommonSettingsSchema = z.object({
   simulated: z.boolean().optional(),
-  verifyAfterSeconds: z.number().int().min(0).max(3600).optional(),
-  verifySlaSeconds: z.number().int().min(1).max(86_400).optional(),
+  verifyAfterSeconds: z.number().int().min(0).max(3600).optional().describe('Read back this many seconds after publishing'),
+  verifySlaSeconds: z.number().int().min(1).max(86_400).optional().describe('Alert when not verified within (seconds)'),
 })
+
+/**
+ * The Settings form of a channel kind, generated from its connector's schemas: its own settings
+ * first, then the settings every channel has; credentials as secret inputs. A kind without a
+ * connector gets no fields (its settings are edited as JSON, its credentials by name).
+ */
+export function channelFormFor(kind: string): { settings: ConnectorFormField[]; credentials: ConnectorFormField[] } {
+  const s = connectorSchemasFor(kind)
+  if (!s) return { settings: [], credentials: [] }
+  const common = connectorFormFields(CommonSettingsSchema.omit({ simulated: true }), 'settings')
+  return { settings: [...connectorFormFields(s.settings, 'settings'), ...common], credentials: connectorFormFields(s.credentials, 'credentials') }
+}
 
 /**
  * A key that names a secret belongs in credentials, where it is encrypted: refuse it in settings.
@@ -78,7 +79,7 @@ export function validateChannelSettings(kind: string, baseUrl: string, settings:
   for (const k of Object.keys(settings)) if (SECRET_KEY.test(k)) problems.push(`settings.${k}: looks like a secret; set it under credentials, where it is stored encrypted`)
   const common = CommonSettingsSchema.safeParse(pick(settings, Object.keys(CommonSettingsSchema.shape)))
   if (!common.success) problems.push(issuesOf('settings.', common.error))
-  const kindSchema = Object.hasOwn(KIND_SCHEMAS, kind) ? KIND_SCHEMAS[kind].settings : undefined
+  const kindSchema = connectorSchemasFor(kind)?.settings
   if (kindSchema) {
     const r = kindSchema.safeParse(settings)
     if (!r.success) problems.push(issuesOf('settings.', r.error))
@@ -135,7 +136,7 @@ export async function setChannelCredentials(db: PrismaClient, actor: Actor, raw:
   const input = parseInput(SetChannelCredentialsInputSchema, raw)
   return transaction(db, async (tx) => {
     const current = await loadChannel(tx, input.code)
-    const schema = Object.hasOwn(KIND_SCHEMAS, current.kind) ? KIND_SCHEMAS[current.kind].credentials : undefined
+    const schema = connectorSchemasFor(current.kind)?.credentials
     if (schema) {
       const known = Object.keys(schema.shape)
       const unknown = Object.keys(input.credentials).filter((k) => !known.includes(k))

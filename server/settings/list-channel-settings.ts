@@ -1,7 +1,8 @@
 // What the channel settings screen shows. Never the credentials: only whether they are set and
 // when they last changed (the latest `channel.credentials.set` audit row).
 import type { Db } from '../db'
-import { SECRET_KEY, credentialFieldsFor } from './configure-channel'
+import type { ConnectorFormField } from '../channels/connector-schemas'
+import { SECRET_KEY, channelFormFor, credentialFieldsFor } from './configure-channel'
 
 export interface ChannelSettingsView {
   code: string
@@ -15,6 +16,8 @@ export interface ChannelSettingsView {
   ratePerSecond: number
   rateBurst: number
   credentials: { set: boolean; lastChangedAt: string | null; lastChangedBy: string | null; fields: string[] }
+  /** The form generated from the connector's settings and credentials schemas (what the marketplace issues). */
+  form: { settings: ConnectorFormField[]; credentials: ConnectorFormField[] }
   listings: number
   updatedAt: string
 }
@@ -44,6 +47,7 @@ export async function listChannelSettings(db: Db): Promise<{ items: ChannelSetti
         baseUrl: typeof baseUrl === 'string' ? baseUrl : '', settings,
         ratePerSecond: c.ratePerSecond, rateBurst: c.rateBurst,
         credentials: { set: c.credentialsEnc !== null, lastChangedAt: change?.at.toISOString() ?? null, lastChangedBy: change?.actorLabel ?? null, fields: credentialFieldsFor(c.kind) },
+        form: channelFormFor(c.kind),
         listings: c._count.listings, updatedAt: c.updatedAt.toISOString(),
       }
     }),
