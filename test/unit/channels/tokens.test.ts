@@ -98,6 +98,20 @@ for (const [kind, setup] of Object.entries(setups)) {
   })
 }
 
+describe('a marketplace that refuses even a fresh token', () => {
+  it('is one channel-wide UNAUTHORIZED failure after a single re-exchange, never a rejection', async () => {
+    // A clock that jumps 10 s at every reading: every token has expired by the time it is checked.
+    let at = Date.UTC(2026, 10, 22)
+    const sim = new WalmartSimulator({ plan: 'demo', seed: 2, now: () => (at += 10_000), latencyMs: 0, throttle: null, tokenLifetimeSeconds: 1 })
+    open.push(sim)
+    await sim.start()
+    const connector = createConnector('walmart', { baseUrl: sim.url, credentials: WM, settings: {} })
+    const r = await connector.pushQuantities([u('T-1', 1), u('T-2', 1)])
+    expect(r.outcomes).toMatchObject([{ outcome: 'failed', code: 'UNAUTHORIZED' }, { outcome: 'failed', code: 'UNAUTHORIZED' }])
+    expect(sim.requests.map((q) => [q.method, q.path, q.status])).toEqual([['POST', '/v3/token', 200], ['PUT', '/v3/inventory', 401], ['POST', '/v3/token', 200], ['PUT', '/v3/inventory', 401]])
+  })
+})
+
 describe('the simulators refuse tokens like the real APIs', () => {
   it('Walmart: 401 for a missing, unknown or expired token; Amazon: 403 Unauthorized', async () => {
     const w = await walmart(5)
