@@ -7,7 +7,9 @@ export interface StoredChannel { kind: string; settings: unknown; credentialsEnc
 
 export function connectorForChannel(channel: StoredChannel): Connector {
   const settings = (channel.settings ?? {}) as Record<string, unknown>
-  const baseUrl = typeof settings.baseUrl === 'string' ? settings.baseUrl : ''
+  // A Shopify store is reached at its shop domain unless a base URL (a proxy, the simulator) is set.
+  const shopDomain = channel.kind === 'shopify' && typeof settings.shopDomain === 'string' ? settings.shopDomain : ''
+  const baseUrl = typeof settings.baseUrl === 'string' && settings.baseUrl ? settings.baseUrl : shopDomain ? `https://${shopDomain}` : ''
   if (!baseUrl) throw new Error(`Channel of kind ${channel.kind} has no base URL configured.`)
   return createConnector(channel.kind, { baseUrl, settings, credentials: decryptCredentials(channel.credentialsEnc), timeoutMs: 15_000 })
 }

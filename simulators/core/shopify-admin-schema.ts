@@ -13,15 +13,20 @@ export function specsDir(): string {
   return process.env.STOCKTOWER_SPECS_DIR ?? path.resolve(process.cwd(), 'test', 'fixtures', 'specs')
 }
 
+const versionsByDir = new Map<string, string[]>()
+
 /** The Admin API versions we hold a schema for, oldest first (e.g. ['2026-01', '2026-04']). */
 export function shopifySchemaVersions(): string[] {
   const dir = path.join(specsDir(), 'shopify')
-  if (!fs.existsSync(dir)) return []
-  return fs
+  const known = versionsByDir.get(dir)
+  if (known) return known
+  const versions = !fs.existsSync(dir) ? [] : fs
     .readdirSync(dir)
     .map((file) => /^admin_(\d{4}-\d{2})\.json\.gz$/.exec(file)?.[1])
     .filter((version): version is string => version !== undefined)
     .sort()
+  versionsByDir.set(dir, versions)
+  return versions
 }
 
 const cache = new Map<string, GraphQLSchema>()

@@ -132,7 +132,13 @@ export function createShopifyConnector(config: ConnectorConfig): Connector {
       latencyMs += response.latencyMs
       if (round >= MAX_NEW_KEY_ROUNDS || !needsNewKey(response)) break
     }
-    const request = { operation: 'inventorySetQuantities', apiVersion: settings.apiVersion, idempotencyKey, locationId: settings.locationId, quantities: sendable.length }
+    // Shopify serves a retired version as the oldest supported one and says so in a header: keep
+    // what was really served beside what we asked for, so an operator sees the fall-forward.
+    const served = response.kind === 'response' ? response.headers.get('x-shopify-api-version') : null
+    const request = {
+      operation: 'inventorySetQuantities', apiVersion: settings.apiVersion, ...(served && served !== settings.apiVersion ? { servedApiVersion: served } : {}),
+      idempotencyKey, locationId: settings.locationId, quantities: sendable.length,
+    }
 
     const finish = (batchOutcomes: UpdateOutcome[], extra: Partial<PushResult> = {}): PushResult => {
       for (const outcome of batchOutcomes) outcomes.set(outcome.listingId, outcome)

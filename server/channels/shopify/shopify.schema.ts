@@ -15,7 +15,7 @@ export const SHOPIFY_API_VERSIONS = ['2026-01', '2026-04'] as const
 export const SHOPIFY_DEFAULT_API_VERSION = '2026-04'
 
 export const shopifySettingsSchema = z.object({
-  /** The store's permanent domain (<shop>.myshopify.com); the base URL is https://<shopDomain>. */
+  /** The store's permanent domain (<shop>.myshopify.com); used as https://<shopDomain> when no base URL is set. */
   shopDomain: z.string().regex(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/, 'must be the store domain, e.g. my-store.myshopify.com').optional()
     .describe('Shop domain (<shop>.myshopify.com)'),
   locationId: z.string().regex(/^gid:\/\/shopify\/Location\/\d+$/, 'must look like gid://shopify/Location/<n>').default(SHOPIFY_DEFAULT_LOCATION)
