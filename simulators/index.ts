@@ -2,6 +2,12 @@
 // Plans: 'demo' is generous (2,000 SKUs x 4 channels publish in well under a minute, no faults);
 // 'realistic' uses the marketplaces' real limits and delays. Faults are switched on at runtime
 // through each simulator's `POST /_sim/config`.
+//
+// Each speaks its marketplace's current contract: Shopify validates every GraphQL document against
+// Shopify's schema of the version in the URL; Walmart and Amazon issue expiring access tokens
+// (POST /v3/token, 900 s; Login with Amazon POST /auth/o2/token, 3600 s) and refuse others.
+// Simulator code is organised per marketplace (one class each on simulators/core/simulator-base.ts;
+// Shopify's root fields are a table in shopify.ts), so order flows can be added beside inventory.
 import path from 'node:path'
 import { AmazonSimulator, type AmazonSimulatorOptions } from './amazon'
 import { B2bSimulator } from './b2b'
