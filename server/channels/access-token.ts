@@ -10,6 +10,7 @@
 // Tokens and secrets never leave this module except in the Authorization / access-token header:
 // they are not logged, not put in attempt rows, not in error messages.
 import { createHash } from 'node:crypto'
+import { z } from 'zod'
 import { classifyHttpStatus, noResponseFailure, sendChannelRequest, truncate, type ChannelRequest, type ChannelResponse, type FailureClass } from './channel-http'
 
 export interface TokenGrant {
@@ -127,13 +128,14 @@ export async function exchangeToken(request: { url: string; headers: Record<stri
     const code = classified.outcome === 'failed' ? 'AUTH_TOKEN_UNAVAILABLE' : 'AUTH_TOKEN_REFUSED'
     return fail(code, `HTTP ${response.status}${oauthError ? ` ${truncate(oauthError, 80)}` : ''}`, retryAfterMs)
   }
-  const token = body.access_token
-  const expiresIn = Number(body.expires_in)
-  if (typeof token !== 'string' || token.length === 0 || !Number.isFinite(expiresIn) || expiresIn <= 0) {
-    return fail('AUTH_TOKEN_UNAVAILABLE', 'the answer has no access_token / expires_in')
-  }
-  return { ok: true, grant: { accessToken: token, expiresInSeconds: expiresIn } }
+  const grant = tokenResponseSchema.safeParse(response.json)
+  // Never echo the body: it holds the token. Name the fields that are wrong only.
+  if (!grant.success) return fail('AUTH_TOKEN_UNAVAILABLE', `unexpected answer (${grant.error.issues.map((i) => i.path.join('.')).join(', ')})`)
+  return { ok: true, grant: { accessToken: grant.data.access_token, expiresInSeconds: grant.data.expires_in } }
 }
+
+/** An OAuth 2.0 token response (RFC 6749 5.1), as Walmart and Login with Amazon send it. */
+const tokenResponseSchema = z.object({ access_token: z.string().min(1), token_type: z.string().optional(), expires_in: z.coerce.number().positive() }).loose()
 
 /** A marketplace call that could not be authenticated: one channel-wide, transient failure. */
 export interface AuthFailure {

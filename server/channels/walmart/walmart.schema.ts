@@ -19,9 +19,6 @@ export const walmartCredentialsSchema = z.object({
   clientSecret: credential('clientSecret').describe('Client secret'),
 })
 
-/** POST /v3/token answer (Walmart Authentication API, client_credentials). */
-export const tokenResponseSchema = z.object({ access_token: z.string().min(1), token_type: z.string(), expires_in: z.number().int().positive() }).loose()
-
 export const inventorySchema = z
   .object({
     sku: z.string(),
