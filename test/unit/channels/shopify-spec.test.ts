@@ -14,6 +14,7 @@ import { createConnector } from '../../../server/channels/create-connector'
 import { SHOPIFY_API_VERSIONS, SHOPIFY_DEFAULT_API_VERSION } from '../../../server/channels/shopify/shopify.schema'
 import { shopifyAdminSchema, shopifySchemaVersions } from '../../../simulators/core/shopify-admin-schema'
 import { ShopifySimulator, shopifyInventoryItemGid } from '../../../simulators/shopify'
+import { graphqlResponseProblems } from './graphql-response'
 import { fakeClock } from './support'
 
 const SHARED_DIR = path.resolve(process.cwd(), '..', 'shared', 'specs', 'shopify')
@@ -77,6 +78,8 @@ describe('Shopify Admin GraphQL against its published schemas', () => {
         expect(schemaProblems(version, request.body)).toEqual([])
         expect(request.status).toBe(200)
         expect((request.response as { errors?: unknown }).errors).toBeUndefined()
+        // And the answer matches the schema and the selection it answers.
+        expect(graphqlResponseProblems(shopifyAdminSchema(version), (request.body as { query: string }).query, request.response as { data?: unknown })).toEqual([])
       }
       // Every quantity carries changeFromQuantity explicitly (null skips the check), and the key is there.
       const mutation = sim.requests[0]!.body as { query: string; variables: { idempotencyKey: string; input: { quantities: Array<Record<string, unknown>> } } }
@@ -84,6 +87,22 @@ describe('Shopify Admin GraphQL against its published schemas', () => {
       expect(mutation.variables.input.quantities.map((q) => q.changeFromQuantity)).toEqual([5, null])
     })
   }
+
+  it('the response check is not vacuous, and user errors, throttling and refusals validate too', async () => {
+    const { sim, connector, u } = await setup('2026-04')
+    const schema = shopifyAdminSchema('2026-04')
+    const query = 'query Q($ids: [ID!]!) { nodes(ids: $ids) { ... on InventoryItem { id tracked } } }'
+    expect(graphqlResponseProblems(schema, query, { data: { nodes: [{ id: 'gid://shopify/InventoryItem/1', tracked: 'yes' }] } })).toEqual(['data.nodes[0].tracked: "yes" is not a Boolean'])
+    expect(graphqlResponseProblems(schema, query, { data: { nodes: [{ id: 'x', tracked: true, extra: 1 }] } })).toEqual(['data.nodes[0].extra: not selected'])
+    sim.manualEdit({ sku: 'SP-1', inventoryItemId: shopifyInventoryItemGid('SP-1'), quantity: 7 })
+    await connector.pushQuantities([u('SP-1', 2, { expectedCurrent: 6 }), u('SP-2', 2)])
+    sim.configure({ throttle: { maximumAvailable: 5, restoreRate: 1 } })
+    await connector.pushQuantities([u('SP-3', 2)])
+    for (const request of sim.requests) {
+      expect(graphqlResponseProblems(schema, (request.body as { query: string }).query, request.response as { data?: unknown })).toEqual([])
+    }
+    expect(sim.requests.map((r) => ((r.response as { errors?: Array<{ extensions: { code: string } }> }).errors?.[0]?.extensions.code) ?? 'data')).toEqual(['data', 'MAX_COST_EXCEEDED'])
+  })
 
   it('answers like Shopify for versions: retired falls forward with the served version in a header, unreleased is 404', async () => {
     const { sim } = await setup('2026-04')
