@@ -153,4 +153,23 @@ describe('Walmart against its published OpenAPI', () => {
     const errorsSchema = (response200(op(feeds, '/v3/feeds/{feedId}', 'get')) as { properties: { errors: AnySchema } }).properties.errors
     expect(check(errorsSchema, body.errors)).toBe('valid')
   })
+
+  it('every error the simulator answers (404, 400, 429, 503) is Walmart\'s gateway error list', async () => {
+    const { sim, connector } = await setup()
+    sim.configure({ autoCreateListings: false })
+    await connector.pushQuantities([u('WM-S-UNKNOWN', 1)])
+    await connector.readQuantities([u('WM-S-UNKNOWN', 0)])
+    sim.configure({ throttle: { ratePerSecond: 1, burst: 1 } })
+    await connector.pushQuantities([u('WM-S-UNKNOWN', 1)])
+    await connector.pushQuantities([u('WM-S-UNKNOWN', 1)])
+    sim.configure({ throttle: null, outage: true })
+    await connector.pushQuantities([u('WM-S-UNKNOWN', 1)])
+    const token = sim.tokens.issue().token
+    sim.configure({ outage: false })
+    await fetch(`${sim.url}/v3/inventory?sku=A`, { method: 'PUT', headers: { 'WM_SEC.ACCESS_TOKEN': token, 'WM_QOS.CORRELATION_ID': 'c', 'WM_SVC.NAME': 'x', 'content-type': 'application/json' }, body: '{"sku":"A"}' })
+    const errorsSchema = (response200(op(feeds, '/v3/feeds/{feedId}', 'get')) as { properties: { errors: AnySchema } }).properties.errors
+    const errors = sim.requests.filter((r) => r.status >= 400)
+    expect(new Set(errors.map((r) => r.status))).toEqual(new Set([404, 429, 503, 400]))
+    for (const e of errors) expect(check(errorsSchema, (e.response as { errors: unknown }).errors), `${e.status}`).toBe('valid')
+  })
 })
