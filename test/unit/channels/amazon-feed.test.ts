@@ -53,6 +53,7 @@ describe('Amazon JSON_LISTINGS_FEED', () => {
     expect(feedsModel('CreateFeedSpecification', createFeed.body)).toBe('valid')
     expect(feedsModel('CreateFeedResponse', createFeed.response)).toBe('valid')
     expect(feedsModel('CreateFeedDocumentResponse', sim.requests.find((r) => r.path.endsWith('/documents'))!.response)).toBe('valid')
+    expect(feedsModel('CreateFeedDocumentSpecification', sim.requests.find((r) => r.path.endsWith('/documents'))!.body)).toBe('valid')
 
     // IN_QUEUE, IN_PROGRESS, then DONE with the processing report.
     const states: string[] = []
@@ -67,6 +68,8 @@ describe('Amazon JSON_LISTINGS_FEED', () => {
     expect(done!.feedStatus).toBe('DONE')
     const getFeed = sim.requests.filter((r) => r.method === 'GET' && /\/feeds\/\d+$/.test(r.path)).at(-1)!
     expect(feedsModel('Feed', getFeed.response)).toBe('valid')
+    const getFeedDocument = sim.requests.filter((r) => r.method === 'GET' && /\/feeds\/2021-06-30\/documents\//.test(r.path)).at(-1)!
+    expect(feedsModel('FeedDocument', getFeedDocument.response)).toBe('valid')
     const reportBody = sim.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/feed-documents/')).at(-1)!.response
     expect(valid(report, reportBody)).toBe('valid')
     expect(done!.result.outcomes).toMatchObject([{ listingId: 'l-F-1', outcome: 'accepted' }, { listingId: 'l-F-2', outcome: 'accepted' }, { listingId: 'l-F-404', outcome: 'rejected' }])
