@@ -241,6 +241,10 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
     return request.path === LWA_TOKEN_PATH
   }
 
+  protected tokenIssuer(): TokenIssuer {
+    return this.tokens
+  }
+
   /** LWA refresh-token grant (https://api.amazon.com/auth/o2/token). */
   private issueToken(request: SimRequest): SimResponse {
     const oauthError = (status: number, error: string, description: string): SimResponse => ({ status, body: { error, error_description: description } })

@@ -216,6 +216,10 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
     return request.path === '/v3/token'
   }
 
+  protected tokenIssuer(): TokenIssuer {
+    return this.tokens
+  }
+
   /** POST /v3/token, client credentials grant (Walmart Authentication API). */
   private issueToken(request: SimRequest): SimResponse {
     if (request.method !== 'POST') return this.error(405, { code: 'METHOD_NOT_ALLOWED.GMP_GATEWAY_API', field: 'method', description: 'Method not allowed', info: `${request.method} is not supported on /v3/token.`, severity: 'ERROR', category: 'REQUEST' })

@@ -13,6 +13,7 @@ import path from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { z } from 'zod'
 import { createPrng, type Prng } from './prng'
+import type { TokenIssuer } from './token-issuer'
 import {
   isOutageActive,
   knobsFromOptions,
@@ -263,6 +264,7 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
       counters: this.counters,
       pendingApplies: this.pending.length,
       throttle: this.throttleStatus(),
+      ...(this.tokenIssuer() ? { tokens: { lifetimeSeconds: this.tokenIssuer()!.lifetimeSeconds, ...this.tokenIssuer()!.stats } } : {}),
       listings: this.listingsView(),
     }
   }
@@ -469,6 +471,15 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
         }
         case 'POST /_sim/apply-now':
           return { status: 200, body: { applied: this.applyNow() } }
+        case 'POST /_sim/tokens': {
+          // Shorter token lifetimes at runtime (e.g. make tokens expire every few seconds in a demo).
+          const issuer = this.tokenIssuer()
+          if (!issuer) return controlError(404, 'NOT_FOUND', `the ${this.kind} simulator issues no access tokens`)
+          const body = z.object({ lifetimeSeconds: z.number().positive().max(86_400) }).safeParse(request.json)
+          if (!body.success) return controlError(400, 'INVALID_TOKEN_CONFIG', z.prettifyError(body.error))
+          issuer.setLifetime(body.data.lifetimeSeconds)
+          return { status: 200, body: { lifetimeSeconds: issuer.lifetimeSeconds } }
+        }
         default:
           return controlError(404, 'NOT_FOUND', `no simulator control route ${route}`)
       }
@@ -491,6 +502,11 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
       entry.timer.unref()
       this.latencyWaits.add(entry)
     })
+  }
+
+  /** The simulator's access token issuer, for marketplaces that issue tokens (Walmart, Amazon). */
+  protected tokenIssuer(): TokenIssuer | undefined {
+    return undefined
   }
 
   /** True for requests that carry secrets in their body or answer (token exchanges): logged redacted. */

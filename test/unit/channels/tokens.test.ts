@@ -139,3 +139,15 @@ describe('the simulators refuse tokens like the real APIs', () => {
     expect(await good.json()).toMatchObject({ access_token: expect.stringMatching(/^Atza\|/), token_type: 'bearer', expires_in: 5 })
   })
 })
+
+describe('token lifetimes through the control plane', () => {
+  it('POST /_sim/tokens shortens the lifetime at runtime; /_sim/state shows the counters', async () => {
+    const { sim } = await walmart()
+    const post = (body: unknown) => fetch(`${sim.url}/_sim/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    expect((await post({ lifetimeSeconds: 0 })).status).toBe(400)
+    expect(await (await post({ lifetimeSeconds: 3 })).json()).toEqual({ lifetimeSeconds: 3 })
+    expect(sim.tokens.issue().expiresInSeconds).toBe(3)
+    const state = await (await fetch(`${sim.url}/_sim/state`)).json()
+    expect(state.tokens).toMatchObject({ lifetimeSeconds: 3, issued: 1 })
+  })
+})
