@@ -19,8 +19,9 @@
 // Every SP-API call needs an x-amz-access-token issued there and not expired: 403 Unauthorized
 // ("The access token you provided has expired.") otherwise, as SP-API answers.
 // Handling time: a listing keeps `lead_time_to_ship_max_days` inside fulfillment_availability; a
-// patch that replaces fulfillment_availability without it resets it (the SP-API pitfall), which
-// read-back with includedData=attributes shows.
+// `replace` (or `add`) of fulfillment_availability without it resets it (the SP-API pitfall); a
+// `merge` changes only the fields it carries, for the entry its fulfillment_channel_code selects
+// (SP-API, June 2025). Read-back with includedData=attributes shows it.
 //
 // A feed sits IN_QUEUE for feedQueueMs, IN_PROGRESS for feedProcessingMs (both on the simulator's
 // clock), then is DONE: each message is judged like a single patch (unknown SKU, invalid value,
@@ -385,9 +386,10 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
       }
       const mfn = value.data.find((entry) => entry.fulfillment_channel_code === 'DEFAULT')
       if (mfn) {
-        newQuantity = mfn.quantity ?? null
-        // `replace` replaces the whole attribute value: a handling time not sent is gone.
-        newLeadTime = typeof mfn.lead_time_to_ship_max_days === 'number' ? mfn.lead_time_to_ship_max_days : null
+        const merge = patch.op === 'merge'
+        // `merge` keeps what it does not carry; `replace`/`add` replace the whole value.
+        if (!merge || mfn.quantity !== undefined) newQuantity = mfn.quantity ?? null
+        if (!merge || mfn.lead_time_to_ship_max_days !== undefined) newLeadTime = mfn.lead_time_to_ship_max_days ?? null
       }
     }
 
@@ -593,7 +595,7 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
         const mfn = value.success ? value.data.find((v) => v.fulfillment_channel_code === 'DEFAULT') : undefined
         if (!mfn || mfn.quantity === undefined) { refuse('90000900', 'The attributes are invalid.'); continue }
         const listing = this.listingFor(sku, typeof m.productType === 'string' ? m.productType : 'PRODUCT')
-        listing.leadTimeToShipMaxDays = typeof mfn.lead_time_to_ship_max_days === 'number' ? mfn.lead_time_to_ship_max_days : null
+        if (patch?.op !== 'merge' || mfn.lead_time_to_ship_max_days !== undefined) listing.leadTimeToShipMaxDays = mfn.lead_time_to_ship_max_days ?? null
         this.enqueueApply(sku, mfn.quantity, `${feed.feedId}:${messageId}`)
         accepted++
       }

@@ -17,9 +17,9 @@ export const amazonSettingsSchema = z.object({
   fulfillmentChannelCode: z.string().min(1).default('DEFAULT').describe('Fulfillment channel code (DEFAULT = merchant fulfilled)'),
   issueLocale: z.string().default('en_US').describe('Locale of Amazon\'s issue messages'),
   /**
-   * The MFN handling time (days) sent with every quantity as lead_time_to_ship_max_days: a patch
-   * replaces fulfillment_availability as a whole, so a quantity sent alone resets the listing's
-   * handling time on Amazon. Empty: the quantity goes alone (only for sellers on Amazon's default).
+   * The MFN handling time (days) sent with every quantity as lead_time_to_ship_max_days, when the
+   * channel sets one for all its listings. Empty: each listing keeps the handling time it has on
+   * Amazon (the quantity goes as a JSON Patch `merge`, which leaves fields it does not carry alone).
    */
   handlingTimeDays: z.number().int().min(0).max(30).optional().describe('Handling time in days (lead_time_to_ship_max_days), sent with every quantity'),
   /** Login with Amazon token endpoint (refresh token -> 1 h access token). */
@@ -52,14 +52,16 @@ export const itemSchema = z
 export const errorListSchema = z.object({ errors: z.array(z.object({ code: z.string(), message: z.string(), details: z.string().optional() }).loose()) })
 
 /**
- * The PATCH body that sets MFN quantity (ListingsItemPatchRequest). `replace` replaces the whole
- * fulfillment_availability value, so the handling time travels with the quantity when known.
+ * The PATCH body that sets MFN quantity (ListingsItemPatchRequest). A JSON Patch `merge` (SP-API,
+ * June 2025): Amazon updates the quantity of the entry selected by fulfillment_channel_code and
+ * leaves lead_time_to_ship_max_days and restock_date as they are, where `replace` would drop them
+ * (the handling-time reset pitfall). A channel-wide handling time, when set, travels with it.
  */
 export function fulfillmentAvailabilityPatch(productType: string, fulfillmentChannelCode: string, quantity: number, handlingTimeDays?: number) {
   const value = { fulfillment_channel_code: fulfillmentChannelCode, quantity, ...(handlingTimeDays !== undefined ? { lead_time_to_ship_max_days: handlingTimeDays } : {}) }
   return {
     productType,
-    patches: [{ op: 'replace' as const, path: FULFILLMENT_AVAILABILITY_PATH, value: [value] }],
+    patches: [{ op: 'merge' as const, path: FULFILLMENT_AVAILABILITY_PATH, value: [value] }],
   }
 }
 

@@ -1,8 +1,9 @@
 // Amazon connector: one patchListingsItem call per listing (SP-API Listings Items 2021-08-01),
-// replacing `fulfillment_availability` with the MFN quantity and, when the channel sets
-// handlingTimeDays, its `lead_time_to_ship_max_days` (replace drops what is not sent).
-// Fields written: fulfillment_availability[{ fulfillment_channel_code, quantity,
-// lead_time_to_ship_max_days? }] only; price, restock date and every other attribute untouched.
+// merging the MFN quantity into `fulfillment_availability` (JSON Patch `merge`: each listing keeps
+// its own lead_time_to_ship_max_days and restock_date; `replace` would reset them) and, when the
+// channel sets handlingTimeDays, that handling time with it.
+// Fields written: fulfillment_availability[DEFAULT].quantity (+ lead_time_to_ship_max_days when
+// set for the channel) only; price, restock date and every other attribute untouched.
 //
 // Auth: Login with Amazon refresh-token grant (client id + secret + refresh token ->
 // `x-amz-access-token` valid 1 h) at settings.lwaTokenUrl, cached and refreshed before expiry; an

@@ -59,7 +59,7 @@ describe('Amazon against its published model', () => {
     const sent = sim.requests.filter((r) => r.method === 'PATCH').at(-1)!
     expect(check('ListingsItemPatchRequest', sent.body)).toBe('valid')
     const patch = (sent.body as { patches: Array<{ op: string; path: string; value: Array<{ fulfillment_channel_code: string; quantity: number }> }> }).patches
-    expect(patch).toEqual([{ op: 'replace', path: '/attributes/fulfillment_availability', value: [{ fulfillment_channel_code: 'DEFAULT', quantity: 17 }] }])
+    expect(patch).toEqual([{ op: 'merge', path: '/attributes/fulfillment_availability', value: [{ fulfillment_channel_code: 'DEFAULT', quantity: 17 }] }])
     const op = spec.paths['/listings/2021-08-01/items/{sellerId}/{sku}'].patch
     for (const p of op.parameters.filter((x) => x.required && x.in === 'query')) expect(sent.query[p.name], p.name).toBeTruthy()
     expect(sent.path).toBe('/listings/2021-08-01/items/A1SPECSELLER/AMZ-SPEC-1')
@@ -103,7 +103,7 @@ describe('Amazon against its published model', () => {
     expect(get.response).toMatchObject({ sku: 'AMZ-SPEC-1' })
   })
 
-  it('the handling time travels with every quantity (patch and feed), and the simulator shows what a bare quantity would lose', async () => {
+  it('handling time: each listing keeps its own (merge), a channel-wide one travels with every quantity (patch and feed); replace would drop it', async () => {
     const settings = { lwaTokenUrl: `${sim.url}/auth/o2/token`, sellerId: 'A1SPECSELLER', marketplaceId: 'ATVPDKIKX0DER', productType: 'PRODUCT' }
     const credentials = { clientId: 'amzn1.application-oa2-client.spec', clientSecret: 'lwa-secret', refreshToken: 'Atzr|spec' }
     const keeping = createConnector('amazon', { baseUrl: sim.url, credentials, settings: { ...settings, handlingTimeDays: 3 } })
@@ -116,9 +116,21 @@ describe('Amazon against its published model', () => {
     const item = await fetch(`${sim.url}/listings/2021-08-01/items/A1SPECSELLER/AMZ-SPEC-2?marketplaceIds=ATVPDKIKX0DER&includedData=attributes`, { headers: { 'x-amz-access-token': sim.tokens.issue().token } }).then((r) => r.json())
     expect(check('Item', item)).toBe('valid')
     expect(item.attributes.fulfillment_availability[0]).toMatchObject({ lead_time_to_ship_max_days: 3 })
-    // The pitfall, reproduced: a bare quantity replaces the attribute and the handling time is gone.
+    // A channel without a handling time of its own merges the quantity alone: each listing keeps its own.
     await connector.pushQuantities([u('AMZ-SPEC-2', 9)])
+    const merged = sim.requests.filter((r) => r.method === 'PATCH').at(-1)!
+    expect(check('ListingsItemPatchRequest', merged.body)).toBe('valid')
+    expect((merged.body as { patches: Array<{ op: string; value: unknown }> }).patches[0]).toEqual({ op: 'merge', path: '/attributes/fulfillment_availability', value: [{ fulfillment_channel_code: 'DEFAULT', quantity: 9 }] })
+    sim.applyNow()
+    expect([sim.quantityOf('AMZ-SPEC-2'), sim.handlingTimeOf('AMZ-SPEC-2')]).toEqual([9, 3])
+    // The pitfall the merge avoids, reproduced by the simulator: a bare quantity sent as `replace` drops it.
+    const replaced = await fetch(`${sim.url}/listings/2021-08-01/items/A1SPECSELLER/AMZ-SPEC-2?marketplaceIds=ATVPDKIKX0DER`, {
+      method: 'PATCH', headers: { 'x-amz-access-token': sim.tokens.issue().token, 'content-type': 'application/json' },
+      body: JSON.stringify({ productType: 'PRODUCT', patches: [{ op: 'replace', path: '/attributes/fulfillment_availability', value: [{ fulfillment_channel_code: 'DEFAULT', quantity: 9 }] }] }),
+    })
+    expect(replaced.status).toBe(200)
     expect(sim.handlingTimeOf('AMZ-SPEC-2')).toBeNull()
+    await keeping.pushQuantities([u('AMZ-SPEC-2', 9)])
     // The bulk path carries it too.
     sim.configureFeeds({ feedQueueMs: 0, feedProcessingMs: 0 })
     const submitted = await keeping.bulk!.submitFeed([u('AMZ-SPEC-2', 4)])
