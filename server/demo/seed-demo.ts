@@ -54,7 +54,7 @@ function channelDefinition(code: (typeof DEMO_CHANNELS)[number], urls: Simulator
       // simulator serves Login with Amazon's token endpoint on its own host.
       return {
         name: 'Amazon US', kind: 'amazon', ratePerSecond: 150, rateBurst: 150,
-        settings: { ...common, baseUrl: urls.amazon, lwaTokenUrl: `${urls.amazon}/auth/o2/token`, sellerId: 'A1DEMOSELLER', marketplaceId: 'ATVPDKIKX0DER', productType: 'PRODUCT', handlingTimeDays: 2 },
+        settings: { ...common, baseUrl: urls.amazon, lwaTokenUrl: `${urls.amazon}/auth/o2/token`, sellerId: 'A1DEMOSELLER', marketplaceId: 'ATVPDKIKX0DER', productType: 'PRODUCT' },
         credentials: { clientId: 'amzn1.application-oa2-client.demo', clientSecret: 'demo-lwa-client-secret', refreshToken: 'Atzr|demo-refresh-token' },
       }
     case 'walmart':
