@@ -5,7 +5,8 @@ import { prisma } from '@/server/db'
 import { authenticateApiKey, type ApiPrincipal } from '@/server/auth/api-keys'
 import { verifyWebhookSignature } from '@/server/auth/webhook-signatures'
 import { readTextLimited } from './body'
-import { newRef, toErrorResponse, UnauthorizedError } from '@/server/errors'
+import { AppError, newRef, toErrorResponse, UnauthorizedError, ValidationError } from '@/server/errors'
+import { unstorableText } from '@/server/ingest/storable-text'
 import type { Action } from '@/server/auth/permissions'
 import { requireUserWith, type SessionUser } from './auth'
 
@@ -16,8 +17,62 @@ export function json(body: unknown, status = 200, headers: Record<string, string
 }
 
 function errorResponse(e: unknown, ref: string): NextResponse {
-  const r = toErrorResponse(e, ref)
+  const r = toErrorResponse(inputError(e, ref) ?? e, ref)
   return NextResponse.json(r.body, { status: r.status, headers: { ...r.headers, 'X-Request-Ref': ref } })
+}
+
+/** The SQLSTATE of a PostgreSQL error, however the driver (pg, Prisma's adapter) wrapped it. */
+function sqlState(e: unknown): string | null {
+  for (let x = e as Record<string, unknown> | undefined, depth = 0; x && typeof x === 'object' && depth < 5; depth++) {
+    for (const k of ['originalCode', 'code']) if (typeof x[k] === 'string' && /^[0-9A-Z]{5}$/.test(x[k] as string)) return x[k] as string
+    const meta = x.meta as Record<string, unknown> | undefined
+    if (meta && typeof meta.code === 'string' && /^[0-9A-Z]{5}$/.test(meta.code)) return meta.code
+    x = (x.cause ?? meta?.driverAdapterError) as Record<string, unknown> | undefined
+  }
+  const m = /Code: `([0-9A-Z]{5})`/.exec(String((e as Error)?.message ?? ''))
+  return m ? m[1] : null
+}
+
+/**
+ * Last line of defence, behind the validation every route does: a value PostgreSQL refused as
+ * data (class 22: a NUL, a malformed uuid, a time or number out of range; 54000: a value beyond
+ * an index entry) came from the request, so it is the caller's 400, never a 500. It is still
+ * logged with its ref: it means some boundary let the value through.
+ */
+function inputError(e: unknown, ref: string): AppError | null {
+  if (e instanceof AppError) return null
+  if (e instanceof URIError) return new ValidationError('A value in the URL is not valid percent-encoding.', undefined, 'INVALID_PARAMETER')
+  const state = sqlState(e)
+  const prismaCode = (e as { code?: unknown })?.code
+  if (!(state && (state.startsWith('22') || state === '54000')) && prismaCode !== 'P2023' && prismaCode !== 'P2000') return null
+  console.warn(`[input refused by PostgreSQL ref=${ref} sqlstate=${state ?? prismaCode}]`, String((e as Error)?.message ?? e).slice(0, 500))
+  return new ValidationError('A value in the request cannot be stored or searched (invalid text, identifier, time or number, or too long).', undefined, 'INVALID_INPUT')
+}
+
+/** Longest path parameter or query value any route takes (codes are at most 200 characters). */
+const MAX_URL_VALUE = 1000
+/**
+ * Every route's URL inputs, checked once before the handler runs: path parameters and query
+ * values PostgreSQL cannot hold (a NUL from `%00`) or longer than any code are refused with a 400.
+ */
+function checkUrlInputs(req: Request, params: RouteParams): void {
+  for (const [name, value] of Object.entries(params)) {
+    if (typeof value !== 'string') continue
+    const why = unstorableText(value)
+    if (why) throw new ValidationError(`The path parameter "${name}" ${why}.`, undefined, 'INVALID_PARAMETER')
+    if (value.length > MAX_URL_VALUE) throw new ValidationError(`The path parameter "${name}" is longer than ${MAX_URL_VALUE} characters.`, undefined, 'INVALID_PARAMETER')
+  }
+  for (const [name, value] of new URL(req.url).searchParams) {
+    const why = unstorableText(value) ?? unstorableText(name)
+    if (why) throw new ValidationError(`The query parameter "${name.slice(0, 40)}" ${why}.`, undefined, 'INVALID_QUERY')
+    if (value.length > MAX_URL_VALUE) throw new ValidationError(`The query parameter "${name.slice(0, 40)}" is longer than ${MAX_URL_VALUE} characters.`, undefined, 'INVALID_QUERY')
+  }
+}
+
+/** A path parameter as the route's code: Next passes it decoded; one still percent-encoded is decoded once more when that is valid. */
+export function pathCode(raw: string): string {
+  if (!raw.includes('%')) return raw
+  try { return decodeURIComponent(raw) } catch { return raw }
 }
 
 /** Machine API: `Authorization: Bearer <key>` with the scope the route needs. */
@@ -30,6 +85,7 @@ export function apiKeyRoute<P extends RouteParams = RouteParams>(
     try {
       const params = (await context.params) ?? ({} as P)
       const principal = await authenticateApiKey(prisma(), req.headers.get('authorization'), typeof scope === 'function' ? scope(params) : scope)
+      checkUrlInputs(req, params)
       return await fn({ req, params, principal, ref })
     } catch (e) {
       return errorResponse(e, ref)
@@ -56,13 +112,15 @@ export function ingestRoute<P extends RouteParams = RouteParams>(
       const signature = req.headers.get('x-stocktower-signature')
       if (req.headers.get('authorization') || !signature) {
         const principal = await authenticateApiKey(prisma(), req.headers.get('authorization'), scope(params))
-        return await fn({ req, params, principal, body: await readTextLimited(req, limit), ref })
+        checkUrlInputs(req, params)
+      return await fn({ req, params, principal, body: await readTextLimited(req, limit), ref })
       }
       const body = await readTextLimited(req, limit)
       const source = signedSource(params, body)
       if (!source) throw new UnauthorizedError('A signed webhook must name its source.')
       await verifyWebhookSignature(prisma(), source, { timestamp: req.headers.get('x-stocktower-timestamp'), signature }, body)
       const principal: ApiPrincipal = { kind: 'api_key', keyId: `source:${source}`, name: `signed webhook from ${source}`, scopes: [scope(params)], boundSource: source, rateLimitPerMinute: null }
+      checkUrlInputs(req, params)
       return await fn({ req, params, principal, body, ref })
     } catch (e) {
       return errorResponse(e, ref)
@@ -88,6 +146,7 @@ export function userRoute<P extends RouteParams = RouteParams>(
     try {
       const params = (await context.params) ?? ({} as P)
       const user = await requireUserWith(action)
+      checkUrlInputs(req, params)
       return await fn({ req, params, user, ref })
     } catch (e) {
       return errorResponse(e, ref)

@@ -55,8 +55,10 @@ export function isRealCalendarTime(iso: string): boolean {
   if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth || h > 23 || mi > 59 || sec > 59) return false
   if (m[8] && (Number(m[9]) > 14 || Number(m[10]) > 59)) return false
   const t = Date.parse(iso)
-  // An offset can still move a 0001-01-01 time into year 0.
-  return !Number.isNaN(t) && new Date(t).getUTCFullYear() >= 1
+  // An offset can still move a time into year 0 or 10000, which toISOString writes as "+010000-...".
+  if (Number.isNaN(t)) return false
+  const year = new Date(t).getUTCFullYear()
+  return year >= 1 && year <= 9999
 }
 
 /** An ISO-8601 time with an offset that PostgreSQL can store, or null. */
