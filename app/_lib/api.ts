@@ -23,10 +23,11 @@ function errorResponse(e: unknown, ref: string): NextResponse {
 
 /** The SQLSTATE of a PostgreSQL error, however the driver (pg, Prisma's adapter) wrapped it. */
 function sqlState(e: unknown): string | null {
+  // Prisma's own codes (P2010 "raw query failed", ...) wrap the SQLSTATE; they are not one.
+  const isState = (v: unknown): v is string => typeof v === 'string' && /^[0-9A-Z]{5}$/.test(v) && !/^P\d{4}$/.test(v)
   for (let x = e as Record<string, unknown> | undefined, depth = 0; x && typeof x === 'object' && depth < 5; depth++) {
-    for (const k of ['originalCode', 'code']) if (typeof x[k] === 'string' && /^[0-9A-Z]{5}$/.test(x[k] as string)) return x[k] as string
     const meta = x.meta as Record<string, unknown> | undefined
-    if (meta && typeof meta.code === 'string' && /^[0-9A-Z]{5}$/.test(meta.code)) return meta.code
+    for (const v of [x.originalCode, x.code, meta?.code]) if (isState(v)) return v
     x = (x.cause ?? meta?.driverAdapterError) as Record<string, unknown> | undefined
   }
   const m = /Code: `([0-9A-Z]{5})`/.exec(String((e as Error)?.message ?? ''))
@@ -44,7 +45,10 @@ function inputError(e: unknown, ref: string): AppError | null {
   if (e instanceof URIError) return new ValidationError('A value in the URL is not valid percent-encoding.', undefined, 'INVALID_PARAMETER')
   const state = sqlState(e)
   const prismaCode = (e as { code?: unknown })?.code
-  if (!(state && (state.startsWith('22') || state === '54000')) && prismaCode !== 'P2023' && prismaCode !== 'P2000') return null
+  // PrismaClientValidationError: a query argument Prisma refused to send (a value of the wrong
+  // shape for its column); a route's own validation should have caught it, hence the log line.
+  const prismaRefused = prismaCode === 'P2023' || prismaCode === 'P2000' || (e as Error)?.name === 'PrismaClientValidationError'
+  if (!(state && (state.startsWith('22') || state === '54000')) && !prismaRefused) return null
   console.warn(`[input refused by PostgreSQL ref=${ref} sqlstate=${state ?? prismaCode}]`, String((e as Error)?.message ?? e).slice(0, 500))
   return new ValidationError('A value in the request cannot be stored or searched (invalid text, identifier, time or number, or too long).', undefined, 'INVALID_INPUT')
 }
@@ -72,7 +76,12 @@ function checkUrlInputs(req: Request, params: RouteParams): void {
 /** A path parameter as the route's code: Next passes it decoded; one still percent-encoded is decoded once more when that is valid. */
 export function pathCode(raw: string): string {
   if (!raw.includes('%')) return raw
-  try { return decodeURIComponent(raw) } catch { return raw }
+  let decoded: string
+  try { decoded = decodeURIComponent(raw) } catch { return raw }
+  // `%2500` arrives as `%00`: decoded again it would be a NUL.
+  const why = unstorableText(decoded)
+  if (why) throw new ValidationError(`The path parameter ${why}.`, undefined, 'INVALID_PARAMETER')
+  return decoded
 }
 
 /** Machine API: `Authorization: Bearer <key>` with the scope the route needs. */

@@ -74,3 +74,25 @@ export function parseJsonText(text: string, maxDepth = MAX_JSON_DEPTH): unknown 
     throw new ValidationError(`The body is not valid JSON: ${storableCopy((e as Error).message).slice(0, 200)}.`, undefined, 'INVALID_JSON')
   }
 }
+
+/**
+ * Refuses a parsed JSON body holding a string (or key) PostgreSQL cannot store, naming where:
+ * for bodies stored whole or in part (rules, holdbacks), so the sender gets a 400 with the path.
+ */
+export function assertStorableJson(value: unknown, what = 'The body'): void {
+  const stack: Array<[unknown, string]> = [[value, '']]
+  while (stack.length > 0) {
+    const [v, at] = stack.pop()!
+    if (typeof v === 'string') {
+      const why = unstorableText(v)
+      if (why) throw new ValidationError(`${what} at ${at || '(top)'} ${why}.`, undefined, 'INVALID_TEXT')
+    } else if (Array.isArray(v)) v.forEach((x, i) => stack.push([x, `${at}[${i}]`]))
+    else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+        const why = unstorableText(k)
+        if (why) throw new ValidationError(`${what} has a key at ${at || '(top)'} that ${why}.`, undefined, 'INVALID_TEXT')
+        stack.push([x, `${at}.${k}`])
+      }
+    }
+  }
+}
