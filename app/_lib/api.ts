@@ -49,7 +49,8 @@ function inputError(e: unknown, ref: string): AppError | null {
   // shape for its column); a route's own validation should have caught it, hence the log line.
   const prismaRefused = prismaCode === 'P2023' || prismaCode === 'P2000' || (e as Error)?.name === 'PrismaClientValidationError'
   if (!(state && (state.startsWith('22') || state === '54000')) && !prismaRefused) return null
-  console.warn(`[input refused by PostgreSQL ref=${ref} sqlstate=${state ?? prismaCode}]`, String((e as Error)?.message ?? e).slice(0, 500))
+  const where = String((e as Error)?.stack ?? '').split('\n').find((l) => /[/\\](server|app)[/\\]/.test(l))?.trim() ?? ''
+  console.warn(`[input refused by PostgreSQL ref=${ref} sqlstate=${state ?? prismaCode}] ${where}`, String((e as Error)?.message ?? e).slice(-300))
   return new ValidationError('A value in the request cannot be stored or searched (invalid text, identifier, time or number, or too long).', undefined, 'INVALID_INPUT')
 }
 
