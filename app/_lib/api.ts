@@ -4,7 +4,7 @@ import { NextResponse } from 'next/server'
 import { prisma } from '@/server/db'
 import { authenticateApiKey, type ApiPrincipal } from '@/server/auth/api-keys'
 import { verifyWebhookSignature } from '@/server/auth/webhook-signatures'
-import { readTextLimited } from './body'
+import { readBodyLimited } from './body'
 import { AppError, newRef, toErrorResponse, UnauthorizedError, ValidationError } from '@/server/errors'
 import { unstorableText } from '@/server/ingest/storable-text'
 import type { Action } from '@/server/auth/permissions'
@@ -113,7 +113,7 @@ export function ingestRoute<P extends RouteParams = RouteParams>(
   scope: (params: P) => string,
   signedSource: (params: P, body: string) => string | null,
   limit: number,
-  fn: (ctx: { req: Request; params: P; principal: ApiPrincipal; body: string; ref: string }) => Promise<NextResponse>,
+  fn: (ctx: { req: Request; params: P; principal: ApiPrincipal; body: string; exactBytes: Buffer | null; ref: string }) => Promise<NextResponse>,
 ) {
   return async (req: Request, context: { params: Promise<P> }): Promise<NextResponse> => {
     const ref = newRef()
@@ -123,15 +123,16 @@ export function ingestRoute<P extends RouteParams = RouteParams>(
       if (req.headers.get('authorization') || !signature) {
         const principal = await authenticateApiKey(prisma(), req.headers.get('authorization'), scope(params))
         checkUrlInputs(req, params)
-      return await fn({ req, params, principal, body: await readTextLimited(req, limit), ref })
+        const { text, exactBytes } = await readBodyLimited(req, limit)
+        return await fn({ req, params, principal, body: text, exactBytes, ref })
       }
-      const body = await readTextLimited(req, limit)
+      const { text: body, exactBytes } = await readBodyLimited(req, limit)
       const source = signedSource(params, body)
       if (!source) throw new UnauthorizedError('A signed webhook must name its source.')
       await verifyWebhookSignature(prisma(), source, { timestamp: req.headers.get('x-stocktower-timestamp'), signature }, body)
       const principal: ApiPrincipal = { kind: 'api_key', keyId: `source:${source}`, name: `signed webhook from ${source}`, scopes: [scope(params)], boundSource: source, rateLimitPerMinute: null }
       checkUrlInputs(req, params)
-      return await fn({ req, params, principal, body, ref })
+      return await fn({ req, params, principal, body, exactBytes, ref })
     } catch (e) {
       return errorResponse(e, ref)
     }

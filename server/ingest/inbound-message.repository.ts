@@ -10,20 +10,22 @@ import { storableCopy } from './storable-text'
 // encodes a text parameter to UTF-8 exactly as Buffer.from does (lone surrogates become U+FFFD),
 // and PostgreSQL refuses a NUL either way. The id is a v4 uuid, as Prisma's @default(uuid()) makes.
 //
-// A body holding a raw NUL byte (never valid JSON, so always refused whole) is stored with each
-// NUL shown as U+FFFD and says so in `error`: text cannot hold it, and the message must still be
-// kept (its size is the size received). Both functions run inside the caller's transaction.
+// A body text cannot say exactly (NUL bytes, invalid UTF-8: never valid JSON with a NUL) is kept
+// twice: `body` with U+FFFD in their place, for people, and `bodyBytes`, the bytes as received
+// (`exactBytes` from the HTTP layer), so nothing a sender sent is lost. Both functions run inside
+// the caller's transaction.
 
-export async function storeInboundMessage(db: RawSql, m: { source: string; kind: string; transport: string; body: string; receivedAt: Date; contentType?: string }): Promise<string> {
+export async function storeInboundMessage(db: RawSql, m: { source: string; kind: string; transport: string; body: string; receivedAt: Date; contentType?: string; exactBytes?: Buffer | null }): Promise<string> {
   const id = crypto.randomUUID()
   const hadNul = m.body.includes('\u0000')
-  const size = Buffer.byteLength(m.body, 'utf8')
+  const exact = m.exactBytes ?? (hadNul ? Buffer.from(m.body, 'utf8') : null)
   const bytes = hadNul ? Buffer.from(storableCopy(m.body), 'utf8') : Buffer.from(m.body, 'utf8')
   await db.$executeRawUnsafe(
-    `INSERT INTO "InboundMessage"(id, source, kind, transport, "contentType", body, "sizeBytes", "receivedAt", error)
-     VALUES ($1::uuid, $2, $3, $4, $5, convert_from($6::bytea, 'UTF8'), $7::int, $8::timestamptz, $9)`,
-    id, storableCopy(m.source).slice(0, 200), m.kind, m.transport, storableCopy(m.contentType ?? 'application/json').slice(0, 200), bytes, size, m.receivedAt.toISOString(),
-    hadNul ? 'The body held NUL bytes, stored here as U+FFFD.' : null)
+    `INSERT INTO "InboundMessage"(id, source, kind, transport, "contentType", body, "sizeBytes", "receivedAt", error, "bodyBytes")
+     VALUES ($1::uuid, $2, $3, $4, $5, convert_from($6::bytea, 'UTF8'), $7::int, $8::timestamptz, $9, $10::bytea)`,
+    id, storableCopy(m.source).slice(0, 200), m.kind, m.transport, storableCopy(m.contentType ?? 'application/json').slice(0, 200), bytes,
+    exact?.length ?? Buffer.byteLength(m.body, 'utf8'), m.receivedAt.toISOString(),
+    exact ? 'The body is not text PostgreSQL can store as sent (NUL bytes or invalid UTF-8): shown with U+FFFD, kept exactly in bodyBytes.' : null, exact)
   return id
 }
 

@@ -31,6 +31,8 @@ export interface IngestResult {
 
 export interface IngestInput {
   body: string
+  /** The body's exact bytes when `body` cannot say them (invalid UTF-8, NUL bytes). */
+  exactBytes?: Buffer | null
   transport?: 'http' | 'file' | 'simulator' | 'seed'
   /** A key bound to one source may only ingest for it. */
   boundSource?: string | null
@@ -69,7 +71,7 @@ function parseBody(body: string): { source: string; events: unknown[] } {
 export async function ingestEvents(db: PrismaClient, input: IngestInput): Promise<IngestResult> {
   const receivedAt = input.receivedAt ?? new Date()
   if (Buffer.byteLength(input.body) > MAX_BODY_BYTES) throw new PayloadTooLargeError('The body is larger than 10 MiB.')
-  const raw = { kind: 'events', transport: input.transport ?? 'http', body: input.body, receivedAt }
+  const raw = { kind: 'events', transport: input.transport ?? 'http', body: input.body, exactBytes: input.exactBytes, receivedAt }
   let parsed: { source: string; events: unknown[] }
   try {
     parsed = parseBody(input.body)

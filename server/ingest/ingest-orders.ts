@@ -80,11 +80,11 @@ const plausibleChannelCode = (code: string) => code.length > 0 && code.length <=
  * Like events: the raw message, the applied orders, the rejected ones' dead letters and the
  * message's outcome commit in one transaction (2xx with every order accounted for, or nothing).
  */
-export async function ingestOrders(db: PrismaClient, channelCode: string, body: string, opts: { receivedAt?: Date } = {}): Promise<OrdersResult> {
+export async function ingestOrders(db: PrismaClient, channelCode: string, body: string, opts: { receivedAt?: Date; exactBytes?: Buffer | null } = {}): Promise<OrdersResult> {
   const receivedAt = opts.receivedAt ?? new Date()
   const source = `channel:${channelCode}`
   if (Buffer.byteLength(body) > MAX_BODY_BYTES) throw new PayloadTooLargeError('The body is larger than 10 MiB.')
-  const raw = { source, kind: 'orders', transport: 'http', body, receivedAt }
+  const raw = { source, kind: 'orders', transport: 'http', body, exactBytes: opts.exactBytes, receivedAt }
   /** Refused whole: the raw message and one dead letter are still kept. */
   const fail = async (e: AppError) => {
     await transaction(db, async (tx) => {

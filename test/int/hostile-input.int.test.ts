@@ -30,8 +30,8 @@ beforeAll(async () => {
 }, 120_000)
 afterAll(async () => { await server?.close(); await t?.drop() })
 
-async function call(method: string, url: string, body?: string, type = 'application/json') {
-  const res = await fetch(server.url + url, { method, headers: { authorization: `Bearer ${key}`, 'content-type': type }, body })
+async function call(method: string, url: string, body?: string | Buffer, type = 'application/json') {
+  const res = await fetch(server.url + url, { method, headers: { authorization: `Bearer ${key}`, 'content-type': type }, body: body as BodyInit | undefined })
   const text = await res.text()
   return { status: res.status, body: JSON.parse(text) as Record<string, any> }
 }
@@ -82,6 +82,19 @@ describe('events: every event accounted for in one transaction', () => {
     expect(await db.ledgerEvent.count()).toBe(before)
     const nul = await db.inboundMessage.findFirstOrThrow({ where: { body: { contains: '[\uFFFD]' } } })
     expect(nul).toMatchObject({ status: 'rejected', error: expect.stringContaining('NUL') })
+    expect(Buffer.from(nul.bodyBytes!).equals(Buffer.from('{"source":"erp","events":[\u0000]}'))).toBe(true)
+  })
+
+  it('a body with invalid UTF-8 is applied as its text says, and its exact bytes are kept', async () => {
+    const sent = Buffer.concat([Buffer.from(JSON.stringify({ source: 'erp', events: [receipt('utf8-1', { reference: 'PO-' })] }).replace('"PO-"', '"PO-XX"')), Buffer.alloc(0)])
+    const at = sent.indexOf('XX')
+    sent[at] = 0xc3; sent[at + 1] = 0x28 // an invalid two-byte sequence
+    const r = await call('POST', '/api/v1/events', sent)
+    expect(r).toMatchObject({ status: 202, body: { accepted: 1 } })
+    const raw = await db.inboundMessage.findUniqueOrThrow({ where: { id: r.body.messageId } })
+    expect(Buffer.from(raw.bodyBytes!).equals(sent)).toBe(true)
+    expect(raw.sizeBytes).toBe(sent.length)
+    expect(JSON.parse(raw.body).events[0].reference).toBe('PO-\uFFFD(')
   })
 })
 
