@@ -6,7 +6,8 @@ import { authenticateApiKey, type ApiPrincipal } from '@/server/auth/api-keys'
 import { verifyWebhookSignature } from '@/server/auth/webhook-signatures'
 import { readBodyLimited } from './body'
 import { AppError, newRef, toErrorResponse, UnauthorizedError, ValidationError } from '@/server/errors'
-import { unstorableText } from '@/server/ingest/storable-text'
+import { parseJsonText, unstorableText } from '@/server/ingest/storable-text'
+import { MAX_TEXT } from '@/server/ingest/event.schema'
 import type { Action } from '@/server/auth/permissions'
 import { requireUserWith, type SessionUser } from './auth'
 
@@ -126,12 +127,12 @@ export function ingestRoute<P extends RouteParams = RouteParams>(
         const { text, exactBytes } = await readBodyLimited(req, limit)
         return await fn({ req, params, principal, body: text, exactBytes, ref })
       }
+      checkUrlInputs(req, params)
       const { text: body, exactBytes } = await readBodyLimited(req, limit)
       const source = signedSource(params, body)
       if (!source) throw new UnauthorizedError('A signed webhook must name its source.')
       await verifyWebhookSignature(prisma(), source, { timestamp: req.headers.get('x-stocktower-timestamp'), signature }, body)
       const principal: ApiPrincipal = { kind: 'api_key', keyId: `source:${source}`, name: `signed webhook from ${source}`, scopes: [scope(params)], boundSource: source, rateLimitPerMinute: null }
-      checkUrlInputs(req, params)
       return await fn({ req, params, principal, body, exactBytes, ref })
     } catch (e) {
       return errorResponse(e, ref)
@@ -142,8 +143,10 @@ export function ingestRoute<P extends RouteParams = RouteParams>(
 /** The `source` a JSON body names, without trusting anything else in it (signature check first). */
 export function sourceInBody(body: string): string | null {
   try {
-    const v = JSON.parse(body) as { source?: unknown }
-    return typeof v?.source === 'string' && v.source.trim() ? v.source.trim() : null
+    const v = parseJsonText(body) as { source?: unknown }
+    const source = typeof v?.source === 'string' ? v.source.trim() : ''
+    // A name no source can have (blank, too long, unstorable) names no signing secret.
+    return source && source.length <= MAX_TEXT.source && !unstorableText(source) ? source : null
   } catch { return null }
 }
 
