@@ -14,10 +14,13 @@ const bounded = (s: string | null | undefined, max: number): string | null => (s
  */
 export async function recordIngestDeadLetters(tx: RawSql, inboundMessageId: string | null, source: string | null, rejections: IngestRejection[]): Promise<void> {
   if (rejections.length === 0) return
-  const rows = rejections.map((r) => ({
-    code: bounded(r.code, 64), reason: bounded(r.message, 2000), sku: bounded(r.sku, 200),
-    payload: { index: r.index, event: jsonbSafe(r.raw ?? null) },
-  }))
+  const rows = rejections.map((r) => {
+    const event = jsonbSafe(r.raw ?? null)
+    // `altered`: the copy differs from what was sent (NUL, surrogates, depth or length cut), so
+    // replaying it as is would apply other data than the sender's; the raw message has the original.
+    const altered = r.raw !== undefined && JSON.stringify(event) !== JSON.stringify(r.raw ?? null)
+    return { code: bounded(r.code, 64), reason: bounded(r.message, 2000), sku: bounded(r.sku, 200), payload: { index: r.index, event, ...(altered ? { altered: true } : {}) } }
+  })
   await tx.$executeRawUnsafe(
     `INSERT INTO "DeadLetter"(id, kind, code, reason, source, sku, "inboundMessageId", payload, "firstSeenAt", "lastSeenAt")
      SELECT gen_random_uuid(), 'ingest', x.code, x.reason, $2::text, x.sku, $3::uuid, x.payload, $4::timestamptz, $4::timestamptz

@@ -50,6 +50,8 @@ describe('events: every event accounted for in one transaction', () => {
     expect(dead).toHaveLength(2)
     // The dead letter holds a storable copy; the raw message holds exactly what was sent.
     expect(dead.map((d) => (d.payload as { event: { reference?: string } }).event.reference).sort()).toEqual(['PO\uFFFD1', undefined])
+    // Marked as altered, so nobody replays the copy as if it were what the sender sent.
+    expect(dead.every((d) => (d.payload as { altered?: boolean }).altered === true)).toBe(true)
     const raw = await db.inboundMessage.findUniqueOrThrow({ where: { id: r.body.messageId } })
     expect(JSON.parse(raw.body).events[1].reference).toBe('PO\u00001')
     expect(raw).toMatchObject({ status: 'partially_rejected', accepted: 1, rejected: 2 })
