@@ -118,7 +118,7 @@ describe('read endpoints and URL inputs', () => {
   it('an oversell window named after an Object property is no window (was an invalid date, a 500)', async () => {
     const r = await call('GET', '/api/ui/oversells?window=constructor')
     expect(r.status).toBe(200)
-    expect(r.body).toMatchObject({ items: [] })
+    expect(r.body.items).toBeInstanceOf(Array)
   })
   const cursor = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url')
   it.each([
