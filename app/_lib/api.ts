@@ -4,8 +4,10 @@ import { NextResponse } from 'next/server'
 import { prisma } from '@/server/db'
 import { authenticateApiKey, type ApiPrincipal } from '@/server/auth/api-keys'
 import { verifyWebhookSignature } from '@/server/auth/webhook-signatures'
-import { readTextLimited } from './body'
-import { newRef, toErrorResponse, UnauthorizedError } from '@/server/errors'
+import { readBodyLimited } from './body'
+import { AppError, newRef, toErrorResponse, UnauthorizedError, ValidationError } from '@/server/errors'
+import { parseJsonText, unstorableText } from '@/server/ingest/storable-text'
+import { MAX_TEXT } from '@/server/ingest/event.schema'
 import type { Action } from '@/server/auth/permissions'
 import { requireUserWith, type SessionUser } from './auth'
 
@@ -16,8 +18,72 @@ export function json(body: unknown, status = 200, headers: Record<string, string
 }
 
 function errorResponse(e: unknown, ref: string): NextResponse {
-  const r = toErrorResponse(e, ref)
+  const r = toErrorResponse(inputError(e, ref) ?? e, ref)
   return NextResponse.json(r.body, { status: r.status, headers: { ...r.headers, 'X-Request-Ref': ref } })
+}
+
+/** The SQLSTATE of a PostgreSQL error, however the driver (pg, Prisma's adapter) wrapped it. */
+function sqlState(e: unknown): string | null {
+  // Prisma's own codes (P2010 "raw query failed", ...) wrap the SQLSTATE; they are not one.
+  const isState = (v: unknown): v is string => typeof v === 'string' && /^[0-9A-Z]{5}$/.test(v) && !/^P\d{4}$/.test(v)
+  for (let x = e as Record<string, unknown> | undefined, depth = 0; x && typeof x === 'object' && depth < 5; depth++) {
+    const meta = x.meta as Record<string, unknown> | undefined
+    for (const v of [x.originalCode, x.code, meta?.code]) if (isState(v)) return v
+    x = (x.cause ?? meta?.driverAdapterError) as Record<string, unknown> | undefined
+  }
+  const m = /Code: `([0-9A-Z]{5})`/.exec(String((e as Error)?.message ?? ''))
+  return m ? m[1] : null
+}
+
+/**
+ * Last line of defence, behind the validation every route does: a value PostgreSQL refused as
+ * data (class 22: a NUL, a malformed uuid, a time or number out of range; 54000: a value beyond
+ * an index entry) came from the request, so it is the caller's 400, never a 500. It is still
+ * logged with its ref: it means some boundary let the value through.
+ */
+function inputError(e: unknown, ref: string): AppError | null {
+  if (e instanceof AppError) return null
+  if (e instanceof URIError) return new ValidationError('A value in the URL is not valid percent-encoding.', undefined, 'INVALID_PARAMETER')
+  const state = sqlState(e)
+  const prismaCode = (e as { code?: unknown })?.code
+  // PrismaClientValidationError: a query argument Prisma refused to send (a value of the wrong
+  // shape for its column); a route's own validation should have caught it, hence the log line.
+  const prismaRefused = prismaCode === 'P2023' || prismaCode === 'P2000' || (e as Error)?.name === 'PrismaClientValidationError'
+  if (!(state && (state.startsWith('22') || state === '54000')) && !prismaRefused) return null
+  const where = String((e as Error)?.stack ?? '').split('\n').find((l) => /[/\\](server|app)[/\\]/.test(l))?.trim() ?? ''
+  console.warn(`[input refused by PostgreSQL ref=${ref} sqlstate=${state ?? prismaCode}] ${where}`, String((e as Error)?.message ?? e).slice(-300))
+  return new ValidationError('A value in the request cannot be stored or searched (invalid text, identifier, time or number, or too long).', undefined, 'INVALID_INPUT')
+}
+
+/** Longest path parameter or query value any route takes (codes are at most 200 characters). */
+const MAX_URL_VALUE = 1000
+/**
+ * Every route's URL inputs, checked once before the handler runs: path parameters and query
+ * values PostgreSQL cannot hold (a NUL from `%00`) or longer than any code are refused with a 400.
+ */
+function checkUrlInputs(req: Request, params: RouteParams): void {
+  for (const [name, value] of Object.entries(params)) {
+    if (typeof value !== 'string') continue
+    const why = unstorableText(value)
+    if (why) throw new ValidationError(`The path parameter "${name}" ${why}.`, undefined, 'INVALID_PARAMETER')
+    if (value.length > MAX_URL_VALUE) throw new ValidationError(`The path parameter "${name}" is longer than ${MAX_URL_VALUE} characters.`, undefined, 'INVALID_PARAMETER')
+  }
+  for (const [name, value] of new URL(req.url).searchParams) {
+    const why = unstorableText(value) ?? unstorableText(name)
+    if (why) throw new ValidationError(`The query parameter "${name.slice(0, 40)}" ${why}.`, undefined, 'INVALID_QUERY')
+    if (value.length > MAX_URL_VALUE) throw new ValidationError(`The query parameter "${name.slice(0, 40)}" is longer than ${MAX_URL_VALUE} characters.`, undefined, 'INVALID_QUERY')
+  }
+}
+
+/** A path parameter as the route's code: Next passes it decoded; one still percent-encoded is decoded once more when that is valid. */
+export function pathCode(raw: string): string {
+  if (!raw.includes('%')) return raw
+  let decoded: string
+  try { decoded = decodeURIComponent(raw) } catch { return raw }
+  // `%2500` arrives as `%00`: decoded again it would be a NUL.
+  const why = unstorableText(decoded)
+  if (why) throw new ValidationError(`The path parameter ${why}.`, undefined, 'INVALID_PARAMETER')
+  return decoded
 }
 
 /** Machine API: `Authorization: Bearer <key>` with the scope the route needs. */
@@ -30,6 +96,7 @@ export function apiKeyRoute<P extends RouteParams = RouteParams>(
     try {
       const params = (await context.params) ?? ({} as P)
       const principal = await authenticateApiKey(prisma(), req.headers.get('authorization'), typeof scope === 'function' ? scope(params) : scope)
+      checkUrlInputs(req, params)
       return await fn({ req, params, principal, ref })
     } catch (e) {
       return errorResponse(e, ref)
@@ -47,7 +114,7 @@ export function ingestRoute<P extends RouteParams = RouteParams>(
   scope: (params: P) => string,
   signedSource: (params: P, body: string) => string | null,
   limit: number,
-  fn: (ctx: { req: Request; params: P; principal: ApiPrincipal; body: string; ref: string }) => Promise<NextResponse>,
+  fn: (ctx: { req: Request; params: P; principal: ApiPrincipal; body: string; exactBytes: Buffer | null; ref: string }) => Promise<NextResponse>,
 ) {
   return async (req: Request, context: { params: Promise<P> }): Promise<NextResponse> => {
     const ref = newRef()
@@ -56,14 +123,17 @@ export function ingestRoute<P extends RouteParams = RouteParams>(
       const signature = req.headers.get('x-stocktower-signature')
       if (req.headers.get('authorization') || !signature) {
         const principal = await authenticateApiKey(prisma(), req.headers.get('authorization'), scope(params))
-        return await fn({ req, params, principal, body: await readTextLimited(req, limit), ref })
+        checkUrlInputs(req, params)
+        const { text, exactBytes } = await readBodyLimited(req, limit)
+        return await fn({ req, params, principal, body: text, exactBytes, ref })
       }
-      const body = await readTextLimited(req, limit)
+      checkUrlInputs(req, params)
+      const { text: body, exactBytes } = await readBodyLimited(req, limit)
       const source = signedSource(params, body)
       if (!source) throw new UnauthorizedError('A signed webhook must name its source.')
       await verifyWebhookSignature(prisma(), source, { timestamp: req.headers.get('x-stocktower-timestamp'), signature }, body)
       const principal: ApiPrincipal = { kind: 'api_key', keyId: `source:${source}`, name: `signed webhook from ${source}`, scopes: [scope(params)], boundSource: source, rateLimitPerMinute: null }
-      return await fn({ req, params, principal, body, ref })
+      return await fn({ req, params, principal, body, exactBytes, ref })
     } catch (e) {
       return errorResponse(e, ref)
     }
@@ -73,8 +143,10 @@ export function ingestRoute<P extends RouteParams = RouteParams>(
 /** The `source` a JSON body names, without trusting anything else in it (signature check first). */
 export function sourceInBody(body: string): string | null {
   try {
-    const v = JSON.parse(body) as { source?: unknown }
-    return typeof v?.source === 'string' && v.source.trim() ? v.source.trim() : null
+    const v = parseJsonText(body) as { source?: unknown }
+    const source = typeof v?.source === 'string' ? v.source.trim() : ''
+    // A name no source can have (blank, too long, unstorable) names no signing secret.
+    return source && source.length <= MAX_TEXT.source && !unstorableText(source) ? source : null
   } catch { return null }
 }
 
@@ -88,6 +160,7 @@ export function userRoute<P extends RouteParams = RouteParams>(
     try {
       const params = (await context.params) ?? ({} as P)
       const user = await requireUserWith(action)
+      checkUrlInputs(req, params)
       return await fn({ req, params, user, ref })
     } catch (e) {
       return errorResponse(e, ref)

@@ -15,6 +15,8 @@ const text = (what: string, max: number) =>
     .max(max, { error: `${what} is longer than ${max} characters` })
     // Control characters in a code are always an export accident (tabs, line breaks).
     .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), { error: `${what} contains a control character (tab, line break); remove it` })
+    // A lone UTF-16 surrogate (`\ud800` in JSON) has no UTF-8 form: PostgreSQL cannot store it.
+    .refine((s) => (s as string & { isWellFormed(): boolean }).isWellFormed(), { error: `${what} contains an unpaired UTF-16 surrogate (not valid Unicode); fix the text` })
 
 const cents = (what: string) =>
   z.number({ error: `${what} must be a whole number of cents, e.g. 1299 for 12.99` })

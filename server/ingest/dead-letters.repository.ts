@@ -1,22 +1,29 @@
-import type { Db } from '../db'
+import type { RawSql } from '../db'
+import { jsonbSafe, storableCopy } from './storable-text'
 
-export async function recordIngestDeadLetters(
-  db: Db, inboundMessageId: string | null, source: string | null,
-  rejections: Array<{ index: number; code: string; message: string; raw: unknown; sku?: string | null }>,
-): Promise<void> {
+export interface IngestRejection { index: number; code: string; message: string; raw: unknown; sku?: string | null }
+
+const bounded = (s: string | null | undefined, max: number): string | null => (s == null ? null : storableCopy(s.length > max ? `${s.slice(0, max)}…` : s))
+
+/**
+ * Records rejected events as ingest dead letters, in the caller's transaction (the one that records
+ * the accepted part and the raw message), so a batch's outcome is all there or not at all.
+ * Whatever the sender sent is made storable first: a NUL or a lone surrogate in an event would
+ * make jsonb refuse the row, and a huge SKU would not fit the sku index. The exact bytes stay in
+ * the raw message (`inboundMessageId`, `payload.index`).
+ */
+export async function recordIngestDeadLetters(tx: RawSql, inboundMessageId: string | null, source: string | null, rejections: IngestRejection[]): Promise<void> {
   if (rejections.length === 0) return
-  const now = new Date()
-  await db.deadLetter.createMany({
-    data: rejections.map((r) => ({
-      kind: 'ingest' as const,
-      code: r.code,
-      reason: r.message,
-      source,
-      sku: r.sku ?? null,
-      inboundMessageId,
-      payload: { index: r.index, event: (r.raw ?? null) as never },
-      firstSeenAt: now,
-      lastSeenAt: now,
-    })),
+  const rows = rejections.map((r) => {
+    const event = jsonbSafe(r.raw ?? null)
+    // `altered`: the copy differs from what was sent (NUL, surrogates, depth or length cut), so
+    // replaying it as is would apply other data than the sender's; the raw message has the original.
+    const altered = r.raw !== undefined && JSON.stringify(event) !== JSON.stringify(r.raw ?? null)
+    return { code: bounded(r.code, 64), reason: bounded(r.message, 2000), sku: bounded(r.sku, 200), payload: { index: r.index, event, ...(altered ? { altered: true } : {}) } }
   })
+  await tx.$executeRawUnsafe(
+    `INSERT INTO "DeadLetter"(id, kind, code, reason, source, sku, "inboundMessageId", payload, "firstSeenAt", "lastSeenAt")
+     SELECT gen_random_uuid(), 'ingest', x.code, x.reason, $2::text, x.sku, $3::uuid, x.payload, $4::timestamptz, $4::timestamptz
+       FROM jsonb_to_recordset($1::jsonb) AS x(code text, reason text, sku text, payload jsonb)`,
+    JSON.stringify(rows), bounded(source, 200), inboundMessageId, new Date().toISOString())
 }

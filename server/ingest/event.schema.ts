@@ -1,11 +1,18 @@
 // Parsing of one inventory event (CONTRACT.md). Each problem maps to a precise code so the
 // sender can fix its data; a bad event is rejected alone and kept as a dead letter.
 import { EVENT_TYPES, type EventType } from '../positions/apply-event'
+import { quoted, unstorableText } from './storable-text'
 
 export const MAX_EVENTS_PER_BATCH = 5000
 export const MAX_BODY_BYTES = 10 * 1024 * 1024
 export const MAX_ABS_QUANTITY = 1_000_000_000
 const MAX_SOURCE_SEQ = 2n ** 53n - 1n
+/**
+ * The longest value each text field may hold (characters). Every one lands in an indexed column or
+ * is looked up against one (a btree entry holds ~2.7 KB): a source code, the SKU and location
+ * codes or aliases the catalogue accepts (aliases up to 200), units (20), keys and references.
+ */
+export const MAX_TEXT = { source: 100, idempotencyKey: 256, type: 32, sku: 200, location: 200, uom: 20, reference: 256, toLocation: 200 } as const
 const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i
 
 export interface ParsedEvent {
@@ -36,15 +43,28 @@ function str(v: unknown): string | null {
   return typeof v === 'string' && v.trim().length > 0 ? v.trim() : null
 }
 
-/** Rejects times JavaScript would silently roll over (2026-02-30, 24:30, an offset of +25:00). */
-function isRealCalendarTime(iso: string): boolean {
+/**
+ * Rejects times JavaScript would silently roll over (2026-02-30, 24:30, an offset of +25:00), and
+ * year 0000, which JavaScript reads and PostgreSQL refuses ("date/time field value out of range").
+ */
+export function isRealCalendarTime(iso: string): boolean {
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?(Z|([+-])(\d{2}):?(\d{2}))$/i.exec(iso)
   if (!m) return false
   const [y, mo, d, h, mi, sec] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? '0'].map(Number)
   const daysInMonth = new Date(Date.UTC(y, mo, 0)).getUTCDate()
-  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth || h > 23 || mi > 59 || sec > 59) return false
+  if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth || h > 23 || mi > 59 || sec > 59) return false
   if (m[8] && (Number(m[9]) > 14 || Number(m[10]) > 59)) return false
-  return true
+  const t = Date.parse(iso)
+  // An offset can still move a time into year 0 or 10000, which toISOString writes as "+010000-...".
+  if (Number.isNaN(t)) return false
+  const year = new Date(t).getUTCFullYear()
+  return year >= 1 && year <= 9999
+}
+
+/** An ISO-8601 time with an offset that PostgreSQL can store, or null. */
+export function parseIsoTime(v: string): Date | null {
+  if (v.length > 40 || !ISO_WITH_OFFSET.test(v) || !isRealCalendarTime(v)) return null
+  return new Date(v)
 }
 
 export function parseEvent(raw: unknown, index: number): { ok: true; event: ParsedEvent } | { ok: false; rejection: EventRejection } {
@@ -55,12 +75,20 @@ export function parseEvent(raw: unknown, index: number): { ok: true; event: Pars
   for (const f of ['idempotencyKey', 'type', 'sku', 'location', 'occurredAt'] as const) {
     if (r[f] === undefined || r[f] === null || r[f] === '') return reject('MISSING_FIELD', `"${f}" is required.`, sku)
     if (typeof r[f] !== 'string') return reject('INVALID_FIELD', `"${f}" must be a string.`, sku)
+    if ((r[f] as string).trim() === '') return reject('MISSING_FIELD', `"${f}" is blank (only whitespace).`, sku)
+  }
+  // Text checks come before anything quotes the value: the dead letter's sku is storable and bounded.
+  for (const f of ['idempotencyKey', 'type', 'sku', 'location', 'occurredAt', 'uom', 'reference', 'toLocation'] as const) {
+    if (typeof r[f] !== 'string') continue
+    const why = unstorableText(r[f] as string)
+    if (why) return reject('INVALID_TEXT', `"${f}" ${why}.`, null)
+    const max = f === 'occurredAt' ? 40 : MAX_TEXT[f]
+    if ((r[f] as string).trim().length > max) return reject('VALUE_TOO_LONG', `"${f}" is longer than ${max} characters.`, f === 'sku' ? null : sku)
   }
   const key = str(r.idempotencyKey)!
-  if (key.length > 256) return reject('INVALID_FIELD', '"idempotencyKey" is longer than 256 characters.', sku)
   const type = r.type as string
   if (!(EVENT_TYPES as readonly string[]).includes(type)) {
-    return reject('UNKNOWN_TYPE', `Unknown event type "${type}"; expected one of ${EVENT_TYPES.join(', ')}.`, sku)
+    return reject('UNKNOWN_TYPE', `Unknown event type ${quoted(type)}; expected one of ${EVENT_TYPES.join(', ')}.`, sku)
   }
   const t = type as EventType
   if (r.quantity === undefined || r.quantity === null) return reject('MISSING_FIELD', '"quantity" is required.', sku)
@@ -71,11 +99,9 @@ export function parseEvent(raw: unknown, index: number): { ok: true; event: Pars
   if (sign === 'positive' && q <= 0) return reject('INVALID_QUANTITY', `A ${t} needs a quantity greater than 0 (got ${q}).`, sku)
   if (sign === 'nonzero' && q === 0) return reject('INVALID_QUANTITY', `A ${t} needs a non-zero quantity.`, sku)
   if (sign === 'nonnegative' && q < 0) return reject('INVALID_QUANTITY', `A count needs a quantity of 0 or more (got ${q}).`, sku)
-  const occurredRaw = r.occurredAt as string
-  const occurredAt = new Date(occurredRaw)
-  if (!ISO_WITH_OFFSET.test(occurredRaw) || Number.isNaN(occurredAt.getTime()) || !isRealCalendarTime(occurredRaw)) {
-    return reject('INVALID_DATE', `"occurredAt" must be an ISO-8601 time with an offset (got "${occurredRaw}").`, sku)
-  }
+  const occurredRaw = (r.occurredAt as string).trim()
+  const occurredAt = parseIsoTime(occurredRaw)
+  if (!occurredAt) return reject('INVALID_DATE', `"occurredAt" must be an ISO-8601 time with an offset (got ${quoted(occurredRaw)}).`, sku)
   let sourceSeq: bigint | null = null
   if (r.sourceSeq !== undefined && r.sourceSeq !== null) {
     if (typeof r.sourceSeq !== 'number' || !Number.isInteger(r.sourceSeq) || r.sourceSeq < 0 || BigInt(r.sourceSeq) > MAX_SOURCE_SEQ) {

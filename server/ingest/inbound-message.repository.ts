@@ -1,5 +1,6 @@
 import crypto from 'node:crypto'
-import type { Db } from '../db'
+import type { RawSql } from '../db'
+import { storableCopy } from './storable-text'
 
 // Raw SQL rather than the ORM: a raw message is up to 10 MiB, and every byte that goes through
 // Prisma's query compiler costs CPU. The body travels as UTF-8 bytes and PostgreSQL decodes it:
@@ -8,20 +9,29 @@ import type { Db } from '../db'
 // create, against 2.8 ms as bytes (bench/README.md). Stored text and errors are the same: pg
 // encodes a text parameter to UTF-8 exactly as Buffer.from does (lone surrogates become U+FFFD),
 // and PostgreSQL refuses a NUL either way. The id is a v4 uuid, as Prisma's @default(uuid()) makes.
+//
+// A body text cannot say exactly (NUL bytes, invalid UTF-8: never valid JSON with a NUL) is kept
+// twice: `body` with U+FFFD in their place, for people, and `bodyBytes`, the bytes as received
+// (`exactBytes` from the HTTP layer), so nothing a sender sent is lost. Both functions run inside
+// the caller's transaction.
 
-export async function storeInboundMessage(db: Db, m: { source: string; kind: string; transport: string; body: string; receivedAt: Date; contentType?: string }): Promise<string> {
+export async function storeInboundMessage(db: RawSql, m: { source: string; kind: string; transport: string; body: string; receivedAt: Date; contentType?: string; exactBytes?: Buffer | null }): Promise<string> {
   const id = crypto.randomUUID()
-  const bytes = Buffer.from(m.body, 'utf8')
+  const hadNul = m.body.includes('\u0000')
+  const exact = m.exactBytes ?? (hadNul ? Buffer.from(m.body, 'utf8') : null)
+  const bytes = hadNul ? Buffer.from(storableCopy(m.body), 'utf8') : Buffer.from(m.body, 'utf8')
   await db.$executeRawUnsafe(
-    `INSERT INTO "InboundMessage"(id, source, kind, transport, "contentType", body, "sizeBytes", "receivedAt")
-     VALUES ($1::uuid, $2, $3, $4, $5, convert_from($6::bytea, 'UTF8'), $7::int, $8::timestamptz)`,
-    id, m.source, m.kind, m.transport, m.contentType ?? 'application/json', bytes, bytes.length, m.receivedAt.toISOString())
+    `INSERT INTO "InboundMessage"(id, source, kind, transport, "contentType", body, "sizeBytes", "receivedAt", error, "bodyBytes")
+     VALUES ($1::uuid, $2, $3, $4, $5, convert_from($6::bytea, 'UTF8'), $7::int, $8::timestamptz, $9, $10::bytea)`,
+    id, storableCopy(m.source).slice(0, 200), m.kind, m.transport, storableCopy(m.contentType ?? 'application/json').slice(0, 200), bytes,
+    exact?.length ?? Buffer.byteLength(m.body, 'utf8'), m.receivedAt.toISOString(),
+    exact ? 'The body is not text PostgreSQL can store as sent (NUL bytes or invalid UTF-8): shown with U+FFFD, kept exactly in bodyBytes.' : null, exact)
   return id
 }
 
-export async function finishInboundMessage(db: Db, id: string, r: { source?: string; status: string; accepted?: number; duplicates?: number; rejected?: number; error?: string }): Promise<void> {
+export async function finishInboundMessage(db: RawSql, id: string, r: { source?: string; status: string; accepted?: number; duplicates?: number; rejected?: number; error?: string }): Promise<void> {
   const updated = await db.$executeRawUnsafe(
-    `UPDATE "InboundMessage" SET source = COALESCE($2, source), status = $3, accepted = $4::int, duplicates = $5::int, rejected = $6::int, error = $7 WHERE id = $1::uuid`,
-    id, r.source ? r.source : null, r.status, r.accepted ?? 0, r.duplicates ?? 0, r.rejected ?? 0, r.error ?? null)
+    `UPDATE "InboundMessage" SET source = COALESCE($2, source), status = $3, accepted = $4::int, duplicates = $5::int, rejected = $6::int, error = NULLIF(concat_ws(' ', $7::text, error), '') WHERE id = $1::uuid`,
+    id, r.source ? storableCopy(r.source).slice(0, 200) : null, r.status, r.accepted ?? 0, r.duplicates ?? 0, r.rejected ?? 0, r.error ? storableCopy(r.error).slice(0, 2000) : null)
   if (updated === 0) throw new Error(`inbound message ${id} not found`)
 }

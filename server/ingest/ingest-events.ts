@@ -1,22 +1,24 @@
 // POST /api/v1/events (and the file inbox, same use case): store the raw message, parse each
 // event, record new ones in the ledger idempotently and apply them to positions in arrival order,
-// all before answering. A bad event is rejected alone and kept as a dead letter.
+// all before answering, in one transaction with the rejected events' dead letters. A bad event is
+// rejected alone and kept as a dead letter.
 //
 // One batch is a handful of multi-row statements, never a round trip per event:
 //   lock positions (sorted) -> insert ledger rows ON CONFLICT DO NOTHING -> apply in memory ->
-//   update positions -> mark SKUs dirty + enqueue recompute -> counters, exceptions, dead letters.
+//   update positions -> mark SKUs dirty + enqueue recompute -> counters, exceptions -> dead letters.
 // Position locks are taken before ledger inserts, so for one SKU x location ledger ids grow in
 // apply order: arrival order is `ORDER BY id` per SKU x location.
 import type { PrismaClient } from '@prisma/client'
 import type { Db, RawSql } from '../db'
 import { rawTransaction } from '../db'
-import { PayloadTooLargeError, ValidationError } from '../errors'
+import { AppError, PayloadTooLargeError, ValidationError } from '../errors'
 import { TASKS } from '../queue/enqueue'
 import { applyEvent, positionExceptions, type PositionState } from '../positions/apply-event'
-import { MAX_BODY_BYTES, MAX_EVENTS_PER_BATCH, parseEvent, type EventRejection, type ParsedEvent } from './event.schema'
+import { MAX_BODY_BYTES, MAX_EVENTS_PER_BATCH, MAX_TEXT, parseEvent, type EventRejection, type ParsedEvent } from './event.schema'
 import { resolveCatalog } from './resolve-catalog'
 import { storeInboundMessage, finishInboundMessage } from './inbound-message.repository'
 import { recordIngestDeadLetters } from './dead-letters.repository'
+import { parseJsonText, quoted, unstorableText } from './storable-text'
 import { minuteOf } from '../metrics/counters'
 import { emitStockChanged } from '../realtime/publisher'
 
@@ -29,6 +31,8 @@ export interface IngestResult {
 
 export interface IngestInput {
   body: string
+  /** The body's exact bytes when `body` cannot say them (invalid UTF-8, NUL bytes). */
+  exactBytes?: Buffer | null
   transport?: 'http' | 'file' | 'simulator' | 'seed'
   /** A key bound to one source may only ingest for it. */
   boundSource?: string | null
@@ -44,26 +48,30 @@ interface ResolvedEvent extends ParsedEvent {
 
 /** Parses the body as a whole; only an unusable body is a 400 (nothing applied). */
 function parseBody(body: string): { source: string; events: unknown[] } {
-  let json: unknown
-  try {
-    json = JSON.parse(body)
-  } catch (e) {
-    throw new ValidationError(`The body is not valid JSON: ${(e as Error).message}.`, undefined, 'INVALID_JSON')
-  }
+  const json = parseJsonText(body)
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ValidationError('The body must be a JSON object with "source" and "events".', undefined, 'INVALID_BODY')
   const obj = json as Record<string, unknown>
   if (typeof obj.source !== 'string' || obj.source.trim() === '') throw new ValidationError('"source" is required: the name of the system sending these events.', undefined, 'MISSING_SOURCE')
+  const source = obj.source.trim()
+  const why = unstorableText(source)
+  if (why) throw new ValidationError(`"source" ${why}.`, undefined, 'INVALID_SOURCE')
+  if (source.length > MAX_TEXT.source) throw new ValidationError(`"source" is longer than ${MAX_TEXT.source} characters.`, undefined, 'INVALID_SOURCE')
   if (!Array.isArray(obj.events)) throw new ValidationError('"events" must be an array of inventory events.', undefined, 'MISSING_EVENTS')
   if (obj.events.length === 0) throw new ValidationError('"events" is empty: send 1 to 5,000 events.', undefined, 'EMPTY_BATCH')
   if (obj.events.length > MAX_EVENTS_PER_BATCH) throw new PayloadTooLargeError(`A batch holds at most ${MAX_EVENTS_PER_BATCH} events (got ${obj.events.length}).`)
-  return { source: obj.source.trim(), events: obj.events }
+  return { source, events: obj.events }
 }
 
+/**
+ * One batch, one transaction: the raw message, the accepted events applied to positions, the
+ * rejected ones' dead letters and the message's outcome commit together. So the answer is either
+ * 202 with every event accounted for (accepted, duplicate, or rejected with a dead letter), or an
+ * error and nothing changed. Parsing and the catalogue lookup happen before it opens.
+ */
 export async function ingestEvents(db: PrismaClient, input: IngestInput): Promise<IngestResult> {
   const receivedAt = input.receivedAt ?? new Date()
   if (Buffer.byteLength(input.body) > MAX_BODY_BYTES) throw new PayloadTooLargeError('The body is larger than 10 MiB.')
-  // The raw message is stored before anything else, so nothing a sender sent is ever lost.
-  const messageId = await storeInboundMessage(db, { source: input.boundSource ?? '(unparsed)', kind: 'events', transport: input.transport ?? 'http', body: input.body, receivedAt })
+  const raw = { kind: 'events', transport: input.transport ?? 'http', body: input.body, exactBytes: input.exactBytes, receivedAt }
   let parsed: { source: string; events: unknown[] }
   try {
     parsed = parseBody(input.body)
@@ -71,38 +79,53 @@ export async function ingestEvents(db: PrismaClient, input: IngestInput): Promis
       throw new ValidationError(`This API key may only send events for source "${input.boundSource}".`, undefined, 'SOURCE_NOT_ALLOWED')
     }
   } catch (e) {
-    await finishInboundMessage(db, messageId, { status: 'rejected', error: (e as Error).message })
-    await recordIngestDeadLetters(db, messageId, input.boundSource ?? null, [{ index: -1, code: (e as { code?: string }).code ?? 'INVALID_BODY', message: (e as Error).message, raw: input.body.slice(0, 4096) }])
+    if (!(e instanceof AppError)) throw e
+    // Refused whole: still kept, raw and as a dead letter, in one transaction.
+    await rawTransaction(db, async (tx) => {
+      const messageId = await storeInboundMessage(tx, { ...raw, source: input.boundSource ?? '(unparsed)' })
+      await finishInboundMessage(tx, messageId, { status: 'rejected', error: e.message })
+      await recordIngestDeadLetters(tx, messageId, input.boundSource ?? null, [{ index: -1, code: e.code, message: e.message, raw: input.body.slice(0, 4096) }])
+    })
     throw e
   }
-  const result = await applyEventBatch(db, { source: parsed.source, rawEvents: parsed.events, messageId, receivedAt })
-  await finishInboundMessage(db, messageId, {
-    source: parsed.source,
-    status: result.rejected.length === 0 ? 'processed' : result.accepted + result.duplicates === 0 ? 'rejected' : 'partially_rejected',
-    accepted: result.accepted, duplicates: result.duplicates, rejected: result.rejected.length,
-  })
-  return { ...result, inboundMessageId: messageId }
+  const { source } = parsed
+  const prepared = await prepareEventBatch(db, source, parsed.events)
+  const r = await withDeadlockRetry(() => rawTransaction(db, async (tx) => {
+    const messageId = await storeInboundMessage(tx, { ...raw, source })
+    const applied = await recordEventBatch(tx, source, prepared, messageId, receivedAt)
+    await finishInboundMessage(tx, messageId, {
+      source,
+      status: applied.rejected.length === 0 ? 'processed' : applied.accepted + applied.duplicates === 0 ? 'rejected' : 'partially_rejected',
+      accepted: applied.accepted, duplicates: applied.duplicates, rejected: applied.rejected.length,
+    })
+    return { ...applied, inboundMessageId: messageId }
+  }))
+  if (r.accepted > 0) emitStockChanged(prepared.skuCodes)
+  return r
 }
 
-/** Validates, maps and applies already-split raw events (shared with the API, traffic and the seed). */
+/** Validates, maps and applies already-split raw events whose raw message is stored (the seed). */
 export async function applyEventBatch(
   db: PrismaClient,
   input: { source: string; rawEvents: unknown[]; messageId: string | null; receivedAt: Date },
 ): Promise<Omit<IngestResult, 'inboundMessageId'>> {
   const { source, messageId, receivedAt } = input
   const prepared = await prepareEventBatch(db, source, input.rawEvents)
-  let accepted = 0
-  let duplicates = 0
-  if (prepared.resolved.length > 0) {
-    // A plain `pg` transaction: the batch's two statements carry its events as parameters (see rawTransaction).
-    const r = await withDeadlockRetry(() => rawTransaction(db, (tx) => applyPreparedEvents(tx, source, prepared, messageId, receivedAt)))
-    accepted = r.accepted
-    duplicates = r.duplicates
-    if (r.rejected.length > 0) prepared.rejected = [...prepared.rejected, ...r.rejected].sort((a, b) => a.index - b.index)
-    if (accepted > 0) emitStockChanged(prepared.skuCodes)
-  }
-  if (prepared.rejected.length > 0) await recordIngestDeadLetters(db, messageId, source, prepared.rejected)
-  return { accepted, duplicates, rejected: prepared.rejected.map(({ index, code, message }) => ({ index, code, message })) }
+  const r = await withDeadlockRetry(() => rawTransaction(db, (tx) => recordEventBatch(tx, source, prepared, messageId, receivedAt)))
+  if (r.accepted > 0) emitStockChanged(prepared.skuCodes)
+  return r
+}
+
+/**
+ * Inside the caller's transaction: applies the prepared events and records every rejected one
+ * (parse, catalogue and apply-time rejections) as a dead letter. Leaves `prepared` untouched, so a
+ * transaction retried after a deadlock starts from the same input.
+ */
+async function recordEventBatch(tx: RawSql, source: string, prepared: PreparedEvents, messageId: string | null, receivedAt: Date): Promise<Omit<IngestResult, 'inboundMessageId'>> {
+  const applied = await applyPreparedEvents(tx, source, prepared, messageId, receivedAt)
+  const rejected = applied.rejected.length === 0 ? prepared.rejected : [...prepared.rejected, ...applied.rejected].sort((a, b) => a.index - b.index)
+  await recordIngestDeadLetters(tx, messageId, source, rejected)
+  return { accepted: applied.accepted, duplicates: applied.duplicates, rejected: rejected.map(({ index, code, message }) => ({ index, code, message })) }
 }
 
 export interface PreparedEvents {
@@ -126,17 +149,17 @@ export async function prepareEventBatch(db: Db, source: string, rawEvents: unkno
   const resolved: ResolvedEvent[] = []
   for (const e of valid) {
     const sku = catalog.sku(e.sku)
-    if (!sku) { rejected.push({ index: e.index, code: 'UNKNOWN_SKU', message: `Unknown SKU "${e.sku}" for source "${source}": add the SKU or an alias.`, raw: e.raw, sku: e.sku }); continue }
+    if (!sku) { rejected.push({ index: e.index, code: 'UNKNOWN_SKU', message: `Unknown SKU ${quoted(e.sku)} for source ${quoted(source)}: add the SKU or an alias.`, raw: e.raw, sku: e.sku }); continue }
     const locationId = catalog.location(e.location)
-    if (!locationId) { rejected.push({ index: e.index, code: 'UNKNOWN_LOCATION', message: `Unknown location "${e.location}" for source "${source}": add the location or an alias.`, raw: e.raw, sku: e.sku }); continue }
+    if (!locationId) { rejected.push({ index: e.index, code: 'UNKNOWN_LOCATION', message: `Unknown location ${quoted(e.location)} for source ${quoted(source)}: add the location or an alias.`, raw: e.raw, sku: e.sku }); continue }
     let toLocationId: string | null = null
     if (e.toLocation) {
       toLocationId = catalog.location(e.toLocation) ?? null
-      if (!toLocationId) { rejected.push({ index: e.index, code: 'UNKNOWN_LOCATION', message: `Unknown destination location "${e.toLocation}".`, raw: e.raw, sku: e.sku }); continue }
+      if (!toLocationId) { rejected.push({ index: e.index, code: 'UNKNOWN_LOCATION', message: `Unknown destination location ${quoted(e.toLocation)}.`, raw: e.raw, sku: e.sku }); continue }
     }
     const uom = (e.uom ?? sku.baseUom).toUpperCase()
     const factor = sku.factors.get(uom)
-    if (!factor) { rejected.push({ index: e.index, code: 'UNKNOWN_UOM', message: `Unknown unit "${e.uom}" for SKU ${sku.code} (base unit ${sku.baseUom}): add a unit-of-measure conversion.`, raw: e.raw, sku: e.sku }); continue }
+    if (!factor) { rejected.push({ index: e.index, code: 'UNKNOWN_UOM', message: `Unknown unit ${quoted(e.uom ?? sku.baseUom)} for SKU ${sku.code} (base unit ${sku.baseUom}): add a unit-of-measure conversion.`, raw: e.raw, sku: e.sku }); continue }
     const baseQuantity = e.quantity * factor
     if (Math.abs(baseQuantity) > 1e9) { rejected.push({ index: e.index, code: 'INVALID_QUANTITY', message: `${e.quantity} ${uom} is beyond ±1e9 base units.`, raw: e.raw, sku: e.sku }); continue }
     // A plain literal, not a spread: this runs per event on the hot path (spread costs ~20x).

@@ -8,7 +8,8 @@ import type { PrismaClient } from '@prisma/client'
 import { z } from 'zod'
 import type { Db } from '../db'
 import { transaction } from '../db'
-import { NotFoundError, PayloadTooLargeError, ValidationError } from '../errors'
+import crypto from 'node:crypto'
+import { AppError, NotFoundError, PayloadTooLargeError, ValidationError } from '../errors'
 import { storeInboundMessage, finishInboundMessage } from './inbound-message.repository'
 import { attributeOversell, type ListingAtOrderTime } from './attribute-oversell'
 import { recordIngestDeadLetters } from './dead-letters.repository'
@@ -18,7 +19,8 @@ import { bumpCounters } from '../metrics/counters'
 import { getCurrentRuleSet } from '../rules/rule-set.repository'
 import { eligibleLocations } from '../availability/compute-availability'
 import { positionExceptions, sellable } from '../positions/apply-event'
-import { MAX_BODY_BYTES } from './event.schema'
+import { MAX_BODY_BYTES, parseIsoTime } from './event.schema'
+import { parseJsonText, quoted, unstorableText } from './storable-text'
 
 export const MAX_ORDERS_PER_BATCH = 5000
 
@@ -45,23 +47,57 @@ interface SkuInfo { id: string; code: string; isKit: boolean; priceCents: number
 export function orderIdempotencyKey(o: Order): string {
   if (o.eventId) return `evt:${o.eventId}`
   const lines = [...o.lines].sort((a, b) => (a.lineId < b.lineId ? -1 : 1)).map((l) => `${l.lineId}x${l.quantity}`).join(',')
-  return `ord:${o.orderId}:${o.status}:${lines}`
+  const key = `ord:${o.orderId}:${o.status}:${lines}`
+  // An order of many lines would not fit the key's unique index entry (~2.7 KB): long keys are
+  // hashed (short ones keep their readable form, so existing keys still match).
+  return key.length <= 512 ? key : `ord-sha256:${crypto.createHash('sha256').update(key).digest('hex')}`
 }
 
-export async function ingestOrders(db: PrismaClient, channelCode: string, body: string, opts: { receivedAt?: Date } = {}): Promise<OrdersResult> {
+/** The first text field of a raw order PostgreSQL could not store, named with why. */
+function unstorableField(raw: unknown): string | null {
+  if (typeof raw !== 'object' || raw === null) return null
+  const o = raw as Record<string, unknown>
+  for (const f of ['orderId', 'eventId', 'status', 'occurredAt']) {
+    const why = typeof o[f] === 'string' ? unstorableText(o[f] as string) : null
+    if (why) return `"${f}" ${why}`
+  }
+  if (!Array.isArray(o.lines)) return null
+  for (const [i, l] of o.lines.slice(0, 1001).entries()) {
+    if (typeof l !== 'object' || l === null) continue
+    for (const f of ['lineId', 'sku']) {
+      const v = (l as Record<string, unknown>)[f]
+      const why = typeof v === 'string' ? unstorableText(v) : null
+      if (why) return `"lines.${i}.${f}" ${why}`
+    }
+  }
+  return null
+}
+
+/** A channel code from the URL that could name a channel at all (bounded, storable). */
+const plausibleChannelCode = (code: string) => code.length > 0 && code.length <= 100 && unstorableText(code) === null
+
+/**
+ * Like events: the raw message, the applied orders, the rejected ones' dead letters and the
+ * message's outcome commit in one transaction (2xx with every order accounted for, or nothing).
+ */
+export async function ingestOrders(db: PrismaClient, channelCode: string, body: string, opts: { receivedAt?: Date; exactBytes?: Buffer | null } = {}): Promise<OrdersResult> {
   const receivedAt = opts.receivedAt ?? new Date()
   const source = `channel:${channelCode}`
   if (Buffer.byteLength(body) > MAX_BODY_BYTES) throw new PayloadTooLargeError('The body is larger than 10 MiB.')
-  const messageId = await storeInboundMessage(db, { source, kind: 'orders', transport: 'http', body, receivedAt })
-  const fail = async (e: Error & { code?: string }) => {
-    await finishInboundMessage(db, messageId, { status: 'rejected', error: e.message })
-    await recordIngestDeadLetters(db, messageId, source, [{ index: -1, code: e.code ?? 'INVALID_BODY', message: e.message, raw: body.slice(0, 4096) }])
+  const raw = { source, kind: 'orders', transport: 'http', body, exactBytes: opts.exactBytes, receivedAt }
+  /** Refused whole: the raw message and one dead letter are still kept. */
+  const fail = async (e: AppError) => {
+    await transaction(db, async (tx) => {
+      const messageId = await storeInboundMessage(tx, raw)
+      await finishInboundMessage(tx, messageId, { status: 'rejected', error: e.message })
+      await recordIngestDeadLetters(tx, messageId, source, [{ index: -1, code: e.code, message: e.message, raw: body.slice(0, 4096) }])
+    })
     return e
   }
-  const channel = await db.channel.findUnique({ where: { code: channelCode }, select: { id: true, code: true, settings: true } })
-  if (!channel) throw await fail(new NotFoundError(`Unknown channel "${channelCode}".`, 'UNKNOWN_CHANNEL'))
+  const channel = plausibleChannelCode(channelCode) ? await db.channel.findUnique({ where: { code: channelCode }, select: { id: true, code: true, settings: true } }) : null
+  if (!channel) throw await fail(new NotFoundError(`Unknown channel ${quoted(channelCode)}.`, 'UNKNOWN_CHANNEL'))
   let json: unknown
-  try { json = JSON.parse(body) } catch (e) { throw await fail(new ValidationError(`The body is not valid JSON: ${(e as Error).message}.`, undefined, 'INVALID_JSON')) }
+  try { json = parseJsonText(body) } catch (e) { throw await fail(e as AppError) }
   const orders = (json as { orders?: unknown })?.orders
   if (typeof json !== 'object' || json === null || !Array.isArray(orders)) throw await fail(new ValidationError('The body must be { "orders": [ ... ] }.', undefined, 'MISSING_ORDERS'))
   if (orders.length === 0) throw await fail(new ValidationError('"orders" is empty.', undefined, 'EMPTY_BATCH'))
@@ -70,9 +106,11 @@ export async function ingestOrders(db: PrismaClient, channelCode: string, body: 
   const rejected: Array<{ index: number; code: string; message: string; raw: unknown; sku?: string | null }> = []
   const valid: Array<{ index: number; order: Order }> = []
   orders.forEach((raw, index) => {
+    const bad = unstorableField(raw)
+    if (bad) { rejected.push({ index, code: 'INVALID_TEXT', message: `${bad}.`, raw }); return }
     const r = OrderSchema.safeParse(raw)
-    if (r.success && !Number.isNaN(Date.parse(r.data.occurredAt))) valid.push({ index, order: r.data })
-    else rejected.push({ index, code: 'INVALID_ORDER', message: r.success ? '"occurredAt" is not a valid time.' : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), raw })
+    if (r.success && parseIsoTime(r.data.occurredAt)) valid.push({ index, order: r.data })
+    else rejected.push({ index, code: 'INVALID_ORDER', message: r.success ? '"occurredAt" is not a valid time.' : r.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), raw })
   })
 
   // Channel SKUs map to canonical SKUs through the channel's listing map (then aliases, then codes).
@@ -88,19 +126,22 @@ export async function ingestOrders(db: PrismaClient, channelCode: string, body: 
   const accepted: Array<{ index: number; order: Order }> = []
   for (const v of valid) {
     const unknown = v.order.lines.find((l) => !skuIdByInput.has(l.sku))
-    if (unknown) rejected.push({ index: v.index, code: 'UNKNOWN_SKU', message: `Unknown SKU "${unknown.sku}" on channel ${channelCode}: add it to the channel's listing map.`, raw: orders[v.index], sku: unknown.sku })
+    if (unknown) rejected.push({ index: v.index, code: 'UNKNOWN_SKU', message: `Unknown SKU ${quoted(unknown.sku)} on channel ${channelCode}: add it to the channel's listing map.`, raw: orders[v.index], sku: unknown.sku })
     else accepted.push(v)
   }
   rejected.sort((a, b) => a.index - b.index)
 
-  let result = { accepted: 0, duplicates: 0, incidents: 0 }
-  if (accepted.length > 0) result = await transaction(db, (tx) => applyOrders(tx, channel, accepted, skuIdByInput, messageId, receivedAt))
-  if (rejected.length > 0) await recordIngestDeadLetters(db, messageId, source, rejected)
-  await finishInboundMessage(db, messageId, {
-    source, status: rejected.length === 0 ? 'processed' : accepted.length === 0 ? 'rejected' : 'partially_rejected',
-    accepted: result.accepted, duplicates: result.duplicates, rejected: rejected.length,
+  const r = await transaction(db, async (tx) => {
+    const messageId = await storeInboundMessage(tx, raw)
+    const result = accepted.length > 0 ? await applyOrders(tx, channel, accepted, skuIdByInput, messageId, receivedAt) : { accepted: 0, duplicates: 0, incidents: 0 }
+    await recordIngestDeadLetters(tx, messageId, source, rejected)
+    await finishInboundMessage(tx, messageId, {
+      source, status: rejected.length === 0 ? 'processed' : accepted.length === 0 ? 'rejected' : 'partially_rejected',
+      accepted: result.accepted, duplicates: result.duplicates, rejected: rejected.length,
+    })
+    return { ...result, messageId }
   })
-  return { ...result, rejected: rejected.map(({ index, code, message }) => ({ index, code, message })), inboundMessageId: messageId }
+  return { accepted: r.accepted, duplicates: r.duplicates, incidents: r.incidents, rejected: rejected.map(({ index, code, message }) => ({ index, code, message })), inboundMessageId: r.messageId }
 }
 
 async function applyOrders(tx: Db, channel: ChannelInfo, orders: Array<{ index: number; order: Order }>, skuIdByInput: Map<string, string>, messageId: string, receivedAt: Date) {

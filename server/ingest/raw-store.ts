@@ -41,7 +41,11 @@ export async function storeRawStream(db: Db, meta: RawMeta, input: AsyncIterable
   let bytes = 0
   let lines = 0
   let lineHasText = false
+  // PostgreSQL text cannot hold a NUL byte: it is stored as U+FFFD and the message says so (the
+  // sha256 and size are of the bytes received, so the original stays identifiable).
+  let hadNul = false
   const flush = async (text: string) => {
+    if (text.includes('\u0000')) { hadNul = true; text = text.replaceAll('\u0000', '\uFFFD') }
     await db.$executeRawUnsafe(`INSERT INTO "InboundChunk"("messageId", seq, data) VALUES ($1::uuid, $2, $3)`, message.id, seq++, text)
   }
   for await (const part of input) {
@@ -60,8 +64,11 @@ export async function storeRawStream(db: Db, meta: RawMeta, input: AsyncIterable
     }
     pending += text
     while (pending.length >= CHUNK_CHARS) {
-      await flush(pending.slice(0, CHUNK_CHARS))
-      pending = pending.slice(CHUNK_CHARS)
+      // Never split a surrogate pair (an emoji) across chunks: each half alone is not storable.
+      const hi = pending.charCodeAt(CHUNK_CHARS - 1)
+      const cut = hi >= 0xd800 && hi <= 0xdbff ? CHUNK_CHARS - 1 : CHUNK_CHARS
+      await flush(pending.slice(0, cut))
+      pending = pending.slice(cut)
     }
   }
   pending += decoder.decode()
@@ -72,7 +79,7 @@ export async function storeRawStream(db: Db, meta: RawMeta, input: AsyncIterable
     throw new ValidationError('The body is empty.', undefined, 'EMPTY_BODY')
   }
   const sha256 = hash.digest('hex')
-  await db.inboundMessage.update({ where: { id: message.id }, data: { chunks: seq, sizeBytes: bytes, sha256, status: 'received' } })
+  await db.inboundMessage.update({ where: { id: message.id }, data: { chunks: seq, sizeBytes: bytes, sha256, status: 'received', ...(hadNul ? { error: 'The upload held NUL bytes, stored here as U+FFFD.' } : {}) } })
   return { messageId: message.id, bytes, lines, sha256 }
 }
 

@@ -8,12 +8,26 @@ export function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify(c)).toString('base64url')
 }
 
+/** Ids the keyset lists page by: a uuid, or a bigint (audit) below 2^63. */
+const CURSOR_ID = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d{1,18})$/i
+const INT4 = 2 ** 31 - 1
+
+/**
+ * A cursor is input like any other: every part is checked here, so a forged one is a 400 naming
+ * the cursor, never a database error (a time PostgreSQL cannot hold, a non-uuid id, a score that
+ * is not an integer).
+ */
 export function decodeCursor(raw: string | null | undefined): Cursor | null {
   if (!raw) return null
   try {
+    if (raw.length > 500) throw new Error('too long')
     const c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Cursor
-    if (typeof c.at !== 'string' || typeof c.id !== 'string' || Number.isNaN(Date.parse(c.at)) || (c.score !== undefined && !Number.isFinite(c.score))) throw new Error('bad')
-    return c
+    if (typeof c !== 'object' || c === null || typeof c.at !== 'string' || typeof c.id !== 'string' || !CURSOR_ID.test(c.id)) throw new Error('bad')
+    const at = Date.parse(c.at)
+    const year = Number.isNaN(at) ? 0 : new Date(at).getUTCFullYear()
+    if (year < 1 || year > 9999) throw new Error('bad time')
+    if (c.score !== undefined && !(Number.isInteger(c.score) && Math.abs(c.score) <= INT4)) throw new Error('bad score')
+    return { at: c.at, id: c.id, ...(c.score !== undefined ? { score: c.score } : {}) }
   } catch {
     throw new ValidationError('The cursor is not valid: pass back the nextCursor of a previous page.', undefined, 'INVALID_CURSOR')
   }

@@ -60,9 +60,10 @@ export async function verifyChannel(db: PrismaClient, channelId: string, deps: {
         unverified++
         await tx.$executeRawUnsafe(
           `INSERT INTO "Finding"(id, kind, sku, channel, cause, expected, actual, variance, details, "dedupeKey")
-           SELECT gen_random_uuid(), 'unverified', $2, $3, 'update accepted but not applied within the channel SLA', $4, $5, $6, $7::jsonb, $8
-            WHERE NOT EXISTS (SELECT 1 FROM "Finding" WHERE "dedupeKey" = $8 AND status IN ('open', 'healing'))`,
-          p.id, p.sku, channel.code, p.publishedQuantity, seen?.quantity ?? null, seen?.quantity == null ? null : p.publishedQuantity - seen.quantity,
+           SELECT gen_random_uuid(), 'unverified', $1::text, $2::text, 'update accepted but not applied within the channel SLA', $3::int, $4::int, $5::int, $6::jsonb, $7::text
+            WHERE NOT EXISTS (SELECT 1 FROM "Finding" WHERE "dedupeKey" = $7::text AND status IN ('open', 'healing'))`,
+          // Every parameter is used and typed: an unused one is 42P18 and failed every such job.
+          p.sku, channel.code, p.publishedQuantity, seen?.quantity ?? null, seen?.quantity == null ? null : p.publishedQuantity - seen.quantity,
           JSON.stringify({ listingId: p.id, version: p.acceptedVersion, acceptedAt: p.acceptedAt, slaSeconds: sla / 1000 }), `unverified:${p.id}`)
         // Past its SLA it is a finding for reconciliation and people; no more polling for it here.
       } else {

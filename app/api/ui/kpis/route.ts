@@ -7,6 +7,6 @@ export const dynamic = 'force-dynamic'
 
 export const GET = userRoute('kpis:view', async ({ req }) => {
   const w = new URL(req.url).searchParams.get('window') ?? '24h'
-  if (!(w in KPI_WINDOWS)) throw new ValidationError(`"window" must be one of ${Object.keys(KPI_WINDOWS).join(', ')}.`, undefined, 'INVALID_WINDOW')
+  if (!Object.hasOwn(KPI_WINDOWS, w)) throw new ValidationError(`"window" must be one of ${Object.keys(KPI_WINDOWS).join(', ')}.`, undefined, 'INVALID_WINDOW')
   return json(await getKpis(prisma(), w as KpiWindow, new Date(), { series: true }))
 })

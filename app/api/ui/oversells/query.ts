@@ -6,7 +6,9 @@ const WINDOWS: Record<string, number> = { '1h': 3_600_000, '24h': 86_400_000, '7
 export function parseOversellQuery(req: Request): OversellFilter {
   const q = new URL(req.url).searchParams
   const opt = (k: string) => q.get(k) || undefined
-  const window = WINDOWS[q.get('window') ?? '']
+  // Own keys only: `window=constructor` must not find Object.prototype's (an invalid date).
+  const w = q.get('window') ?? ''
+  const window = Object.hasOwn(WINDOWS, w) ? WINDOWS[w] : undefined
   return {
     channel: opt('channel'), kind: opt('kind'), sku: opt('sku'), cause: opt('cause'), since: window ? new Date(Date.now() - window) : undefined,
     cursor: opt('cursor'), limit: pageSize(q.get('limit')), order: q.get('order') === 'oldest' ? 'oldest' : 'recent',

@@ -4,6 +4,7 @@ import { readTextLimited } from '@/app/_lib/body'
 import { prisma } from '@/server/db'
 import { createHoldback, listHoldbacks } from '@/server/rules/holdbacks'
 import { ValidationError } from '@/server/errors'
+import { assertStorableJson, parseJsonText } from '@/server/ingest/storable-text'
 
 export const dynamic = 'force-dynamic'
 
@@ -19,6 +20,7 @@ export const GET = apiKeyRoute('read', async ({ req }) => {
 /** POST /api/v1/holdbacks {sku|category, channel?, mode, value, reason, owner?, expiresAt?} (scope rules:write). */
 export const POST = apiKeyRoute('rules:write', async ({ req, principal }) => {
   let raw: unknown
-  try { raw = JSON.parse(await readTextLimited(req, 64 * 1024)) } catch { throw new ValidationError('The body is not valid JSON.', undefined, 'INVALID_JSON') }
+  raw = parseJsonText(await readTextLimited(req, 64 * 1024))
+  assertStorableJson(raw)
   return json(await createHoldback(prisma(), { kind: 'api_key', id: principal.keyId, label: `api key ${principal.name}` }, raw), 201)
 })

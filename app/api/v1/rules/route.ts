@@ -5,6 +5,8 @@ import { prisma } from '@/server/db'
 import { getCurrentRuleSet } from '@/server/rules/rule-set.repository'
 import { dryRunRuleSet, saveRuleSet } from '@/server/rules/save-rule-set'
 import { ValidationError } from '@/server/errors'
+import { parseIsoTime } from '@/server/ingest/event.schema'
+import { assertStorableJson, parseJsonText } from '@/server/ingest/storable-text'
 
 export const dynamic = 'force-dynamic'
 
@@ -13,11 +15,12 @@ export const GET = apiKeyRoute('read', async () => {
   return json({ version: current.id, rules: current.rules, comment: current.comment, createdAt: current.createdAt.toISOString(), author: current.authorLabel })
 })
 
-const Body = z.object({ rules: z.unknown(), comment: z.string().max(2000).optional(), effectiveFrom: z.iso.datetime({ offset: true }).optional() })
+const Body = z.object({ rules: z.unknown(), comment: z.string().max(2000).optional(), effectiveFrom: z.string().refine((v) => parseIsoTime(v) !== null, { error: 'an ISO-8601 time with an offset, years 0001-9999' }).optional() })
 
 export const POST = apiKeyRoute('rules:write', async ({ req, principal }) => {
   let raw: unknown
-  try { raw = JSON.parse(await readTextLimited(req, 5 * 1024 * 1024)) } catch { throw new ValidationError('The body is not valid JSON.', undefined, 'INVALID_JSON') }
+  raw = parseJsonText(await readTextLimited(req, 5 * 1024 * 1024))
+  assertStorableJson(raw)
   const body = Body.safeParse(raw)
   if (!body.success || body.data.rules === undefined) throw new ValidationError('The body must be { "rules": {...}, "comment": "...", "effectiveFrom": "<optional ISO time>" }.', undefined, 'INVALID_BODY')
   const dryRun = ['1', 'true'].includes(new URL(req.url).searchParams.get('dryRun') ?? '')

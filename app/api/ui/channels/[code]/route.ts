@@ -1,4 +1,4 @@
-import { json, userRoute } from '@/app/_lib/api'
+import { json, pathCode, userRoute } from '@/app/_lib/api'
 import { prisma } from '@/server/db'
 import { getChannelOps } from '@/server/channels/channel-ops'
 
@@ -6,5 +6,5 @@ export const dynamic = 'force-dynamic'
 
 export const GET = userRoute<{ code: string }>('channels:view', async ({ req, params }) => {
   const hours = Number(new URL(req.url).searchParams.get('hours') ?? 1)
-  return json(await getChannelOps(prisma(), decodeURIComponent(params.code), { hours: Number.isFinite(hours) ? hours : 1 }))
+  return json(await getChannelOps(prisma(), pathCode(params.code), { hours: Number.isFinite(hours) ? hours : 1 }))
 })

@@ -14,6 +14,7 @@ import { MAX_CATALOG_BODY_BYTES } from '@/server/catalog/catalog.schema'
 import { listCatalog } from '@/server/catalog/list-catalog'
 import { CatalogRejectedError, upsertCatalog } from '@/server/catalog/upsert-catalog'
 import { importCatalogCsv } from '@/server/catalog/import-catalog-csv'
+import { parseJsonText } from '@/server/ingest/storable-text'
 
 const actorOf = (p: ApiPrincipal): Actor => ({ kind: 'api_key', id: p.keyId, label: `api key ${p.name}` })
 const isDryRun = (req: Request) => ['1', 'true'].includes(new URL(req.url).searchParams.get('dryRun') ?? '')
@@ -34,9 +35,9 @@ export function catalogListRoute(entity: CatalogEntityName) {
 export function catalogUpsertRoute(entity: CatalogEntityName) {
   return apiKeyRoute('catalog:write', async ({ req, principal, ref }) => {
     let body: unknown
-    try { body = JSON.parse(await readTextLimited(req, MAX_CATALOG_BODY_BYTES)) } catch (e) {
-      if (e instanceof AppError) throw e
-      throw new ValidationError(`The body is not valid JSON: ${(e as Error).message}. Send { "items": [ ... ] }, or a CSV file to /api/v1/catalog/${entity}/import.`, undefined, 'INVALID_JSON')
+    try { body = parseJsonText(await readTextLimited(req, MAX_CATALOG_BODY_BYTES)) } catch (e) {
+      if (e instanceof AppError && e.code !== 'INVALID_JSON') throw e
+      throw new ValidationError(`${(e as Error).message} Send { "items": [ ... ] }, or a CSV file to /api/v1/catalog/${entity}/import.`, undefined, 'INVALID_JSON')
     }
     const items = (body as { items?: unknown } | null)?.items
     if (typeof body !== 'object' || body === null || !Array.isArray(items)) throw new ValidationError('The body must be { "items": [ ... ] } with 1 to 5,000 items.', undefined, 'INVALID_BODY')
