@@ -5,8 +5,12 @@
 import Link from 'next/link'
 import { useState, useTransition } from 'react'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
-import { Bar, CartesianGrid, ComposedChart, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
+import { Bar, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
 import type { ChannelOpsView } from '@/server/channels/channel-ops'
+import type { ChannelHealthDetail } from '@/server/metrics/get-channel-health-detail'
+import { HealthChip } from '@/components/channels/health-chip'
+import { LagLines } from '@/components/charts/lag-lines'
+import { formatTick, useTimeZone } from '@/components/ui/time'
 import { useRealtime } from '@/components/realtime/use-realtime'
 import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
@@ -23,28 +27,38 @@ export function ChannelDetail({ code, can }: { code: string; can: { pause: boole
   const [hours, setHours] = useState(1)
   const key = ['channel', code, hours]
   const q = useQuery({ queryKey: key, queryFn: () => fetchJson<ChannelOpsView>(`/api/ui/channels/${encodeURIComponent(code)}?hours=${hours}`) })
+  // The shared health verdict (server/metrics/channel-health.ts), the same as the dashboard tile's.
+  const hq = useQuery({ queryKey: ['channel', code, 'health', hours], queryFn: () => fetchJson<ChannelHealthDetail>(`/api/ui/channels/${encodeURIComponent(code)}/health?hours=${hours}`), refetchInterval: 30_000 })
   useRealtime({ rooms: [`channel:${code}`, 'dashboard'], invalidate: { 'channel.updated': [['channel', code]], 'listings.changed': [['channel', code]] }, coalesceMs: 2_000 })
-  if (q.isPending) return <div className="muted" role="status">Loading {code}…</div>
+  if (q.isPending || hq.isPending) return <div className="muted" role="status">Loading {code}…</div>
   if (q.isError) return <ErrorBox error={q.error} />
+  if (hq.isError) return <ErrorBox error={hq.error} />
   const v = q.data
   const c = v.channel
+  const h = hq.data.health
+  const l = h.listings
   return (
     <div>
       <div className="page-head">
         <div>
           <div className="muted"><Link href="/channels">Channels</Link> /</div>
-          <h1>{c.name} <span className="chip">{c.mode}</span> <StateChip status={c.status} breaker={c.breakerState} /></h1>
+          <h1>{c.name} <span className="chip">{c.mode}</span> <StateChip status={c.status} breaker={c.breakerState} /> <HealthChip health={h.health} testId="channel-health" /></h1>
           <div className="muted">{c.kind} · budget {c.ratePerSecond}/s (burst {c.rateBurst}) · lag SLO p95 ≤ {formatSeconds(c.slo.lagP95Seconds)} · stale after {formatSeconds(c.slo.staleAfterSeconds)}</div>
         </div>
       </div>
+      <section className={`panel tone-${h.health.tone}`} aria-label="Health" data-testid="channel-health-panel">
+        <strong data-testid="channel-health-summary">{h.health.summary}</strong>
+        {h.health.reasons.length > 1 && <ul className="reasons">{h.health.reasons.map((r) => <li key={r.check} className={r.severity}>{r.message}</li>)}</ul>}
+      </section>
       <Switches view={v} can={can} />
       <div className="grid kpis">
-        <Kpi label="Listings" value={formatCount(v.listings.total)} />
-        <Kpi label="In sync" value={formatCount(v.listings.inSync)} testId="ops-in-sync" />
-        <Kpi label="Waiting to apply" value={formatCount(v.listings.pending)} testId="ops-pending" />
-        <Kpi label="Stale (past SLO)" value={formatCount(v.listings.stale)} tone={v.listings.stale > 0 ? 'bad' : undefined} testId="ops-stale" />
-        <Kpi label="Failing" value={formatCount(v.listings.failing)} tone={v.listings.failing > 0 ? 'warn' : undefined} />
-        <Kpi label="Oldest waiting" value={formatSeconds(v.listings.oldestPendingSeconds)} />
+        <Kpi label="Listings" value={formatCount(l.total)} />
+        <Kpi label="In sync" value={formatCount(l.inSync)} testId="ops-in-sync" />
+        <Kpi label="Waiting to apply" value={formatCount(l.waiting)} testId="ops-pending" />
+        <Kpi label="Stale (past SLO)" value={formatCount(l.stale)} tone={l.stale > 0 ? 'bad' : undefined} testId="ops-stale" />
+        <Kpi label="Failing" value={formatCount(l.failing)} tone={l.failing > 0 ? 'warn' : undefined} />
+        <Kpi label="Oldest waiting" value={l.oldestWaitingSeconds === null ? 'none waiting' : formatSeconds(l.oldestWaitingSeconds)} tone={h.health.staleBreached ? 'bad' : undefined} testId="ops-oldest" />
+        <Kpi label={`Lag p95 (${h.lag.windowMinutes} min)`} value={h.lag.p95 === null ? 'not measured' : `≈${formatSeconds(h.lag.p95.seconds)}`} sub={h.lag.p95 ? `between ${formatSeconds(h.lag.p95.lowerSeconds)} and ${h.lag.p95.upperSeconds === null ? '∞' : formatSeconds(h.lag.p95.upperSeconds)}, ${formatCount(h.lag.samples)} updates` : `${formatCount(h.lag.samples)} updates confirmed`} tone={h.health.lagBreached ? 'bad' : undefined} testId="ops-lag-p95" />
         <Kpi label="Breaker" value={c.breakerState.replace('_', '-')} sub={c.breakerOpenedAt ? <>opened <Ago iso={c.breakerOpenedAt} />, {c.breakerFailures} failures</> : `${c.breakerFailures} recent failures`} />
       </div>
       <section className="panel" aria-labelledby="lag-h">
@@ -52,7 +66,8 @@ export function ChannelDetail({ code, can }: { code: string; can: { pause: boole
           <h2 id="lag-h" style={{ margin: 0 }}>Lag, event to applied</h2>
           <label>Window <select aria-label="Window" value={hours} onChange={(e) => setHours(Number(e.target.value))}>{WINDOWS.map((h) => <option key={h} value={h}>last {h} h</option>)}</select></label>
         </div>
-        <LagPercentiles points={v.lag} slo={c.slo.lagP95Seconds} />
+        <div className="muted" style={{ fontSize: 12 }}>Percentiles per minute interpolated within the lag histogram&apos;s buckets; hover for the bounds. Gaps are minutes with no update confirmed applied.</div>
+        <LagPercentiles detail={hq.data} slo={c.slo.lagP95Seconds} />
       </section>
       <div className="grid" style={{ gridTemplateColumns: 'minmax(0,1fr) minmax(0,1fr)' }}>
         <section className="panel" aria-labelledby="budget-h">
@@ -157,37 +172,27 @@ function ShadowPreview({ preview: p }: { preview: NonNullable<ChannelOpsView['sh
   )
 }
 
-function LagPercentiles({ points, slo }: { points: ChannelOpsView['lag']; slo: number }) {
-  if (points.length === 0) return <EmptyState title="No updates measured in this window">Lag appears once the channel confirms applied quantities.</EmptyState>
-  const data = points.map((p) => ({ minute: p.minute.slice(11, 16), p50: p.p50, p95: p.p95, p99: p.p99, samples: p.samples }))
-  return (
-    <div style={{ width: '100%', height: 240 }} data-testid="channel-lag-chart">
-      <ResponsiveContainer>
-        <LineChart data={data} margin={{ top: 4, right: 16, bottom: 4, left: 0 }}>
-          <CartesianGrid stroke="#eef0f3" />
-          <XAxis dataKey="minute" fontSize={11} />
-          <YAxis fontSize={11} unit=" s" width={56} scale="log" domain={[1, 'auto']} allowDataOverflow />
-          <Tooltip formatter={(val, name) => [`≤ ${String(val)} s`, String(name)]} />
-          <Legend />
-          <Line type="stepAfter" dataKey="p50" stroke="#2f9e6a" dot={false} isAnimationActive={false} />
-          <Line type="stepAfter" dataKey="p95" stroke="#1f5fbf" dot={false} isAnimationActive={false} />
-          <Line type="stepAfter" dataKey="p99" stroke="#c2413b" dot={false} isAnimationActive={false} />
-          <Line type="linear" dataKey={() => slo} name={`SLO p95 ${slo} s`} stroke="#8a94a6" strokeDasharray="4 4" dot={false} isAnimationActive={false} />
-        </LineChart>
-      </ResponsiveContainer>
-    </div>
-  )
+function LagPercentiles({ detail, slo }: { detail: ChannelHealthDetail; slo: number }) {
+  const minutes = detail.lag.minutes
+  if (minutes.length === 0) return <EmptyState title="No updates measured in this window">Lag appears once the channel confirms applied quantities; waiting listings are counted above.</EmptyState>
+  const line = (key: 'p50' | 'p95' | 'p99', color: string, dashed = false) => ({
+    key, label: key, color, dashed,
+    values: new Map(minutes.map((m) => { const p = m[key]; return [Date.parse(m.minute), { seconds: p?.seconds ?? null, lower: p?.lowerSeconds ?? null, upper: p?.upperSeconds ?? null, samples: m.samples }] })),
+  })
+  return <LagLines from={Date.parse(detail.lag.from)} to={Date.parse(detail.lag.to)} slo={slo} testId="channel-lag-chart"
+    series={[line('p50', '#2f9e6a'), line('p95', '#1f5fbf'), line('p99', '#c2413b', true)]} />
 }
 
 function BudgetChart({ points }: { points: ChannelOpsView['budget'] }) {
-  const data = points.map((p) => ({ minute: p.minute.slice(11, 16), requests: p.requests, capacity: p.capacity }))
+  const tz = useTimeZone()
+  const data = points.map((p) => ({ minute: formatTick(Date.parse(p.minute), tz), requests: p.requests, capacity: p.capacity }))
   if (data.every((d) => d.requests === 0)) return <EmptyState title="No requests in the last hour" />
   return (
     <div style={{ width: '100%', height: 200 }} data-testid="budget-chart">
       <ResponsiveContainer>
         <ComposedChart data={data} margin={{ top: 4, right: 16, bottom: 4, left: 0 }}>
           <CartesianGrid stroke="#eef0f3" />
-          <XAxis dataKey="minute" fontSize={11} />
+          <XAxis dataKey="minute" fontSize={11} label={{ value: `time (${tz})`, position: 'insideBottom', offset: -2, fontSize: 11 }} height={36} />
           <YAxis fontSize={11} width={48} />
           <Tooltip />
           <Legend />

@@ -3,12 +3,13 @@ import Link from 'next/link'
 import { usePathname } from 'next/navigation'
 import { signOut } from 'next-auth/react'
 import { LiveStatus } from '@/components/realtime/live-status'
+import { TimeZonePicker } from './time-zone-picker'
 
 export interface NavItem { href: string; label: string }
 
 export function AppNav({ items, user }: { items: NavItem[]; user: { email: string; role: string } }) {
   const pathname = usePathname()
-  const active = (href: string) => (href === '/' ? pathname === '/' : pathname === href || pathname.startsWith(`${href}/`))
+  const active = (href: string) => { const path = href.split('?')[0]; return path === '/' ? pathname === '/' : pathname === path || pathname.startsWith(`${path}/`) }
   return (
     <nav className="sidebar" aria-label="Main">
       <div className="brand">Stocktower</div>
@@ -20,6 +21,7 @@ export function AppNav({ items, user }: { items: NavItem[]; user: { email: strin
       <div className="spacer" />
       <div className="who">
         <LiveStatus />
+        <TimeZonePicker />
         <div style={{ marginTop: 6 }} data-testid="signed-in-as">{user.email}</div>
         <div>role: {user.role}</div>
         <button type="button" onClick={() => void signOut({ callbackUrl: '/login' })}>Sign out</button>
