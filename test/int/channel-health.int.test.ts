@@ -12,6 +12,7 @@ import { getKpis } from '../../server/metrics/get-kpis'
 import { evaluateSlos } from '../../server/metrics/slo'
 import { renderPrometheus } from '../../server/metrics/render-prometheus'
 import { LAG_BUCKETS_SECONDS } from '../../server/metrics/lag'
+import { getSkuDetail } from '../../server/availability/get-sku-detail'
 
 let t: TestDatabase
 let db: PrismaClient
@@ -95,5 +96,20 @@ describe('channel health', () => {
     expect(Date.parse(dash.series.to) - Date.parse(dash.series.from)).toBe(359 * 60_000)
     const p = dash.lagSeries.find((x) => x.channel === 'fast')!
     expect(p).toMatchObject({ p95Seconds: 9.8, p95LowerSeconds: 5, p95UpperSeconds: 10, samples: 10 })
+  })
+
+  it('tells each listing\'s sync story on the SKU page: sent with its feed, accepted, waiting to apply since when', async () => {
+    const slow = await db.channel.findUniqueOrThrow({ where: { code: 'slow' } })
+    const listing = await db.channelListing.findFirstOrThrow({ where: { channelId: slow.id, externalSku: 'S-0' } })
+    await db.publishAttempt.create({ data: { listingId: listing.id, channelId: slow.id, version: 1, quantity: 5, outcome: 'accepted', batchId: 'FEED-42', startedAt: ago(1190), finishedAt: ago(1189) } })
+    const d = await getSkuDetail(db, 'H-0')
+    const s = d.sync.slow
+    expect(s.waitingSince).toBe(ago(1200).toISOString())
+    expect(s.sent).toMatchObject({ version: 1, quantity: 5, outcome: 'accepted', batchId: 'FEED-42', at: ago(1190).toISOString() })
+    expect(s.accepted).toEqual({ version: 1, at: ago(1190).toISOString() })
+    expect(s.applied).toBeNull()
+    expect(s.waitsFor).toEqual({ state: 'apply', message: 'The channel to apply version 1, accepted (request FEED-42); confirmed by reading it back.' })
+    expect(d.sync.fast.waitsFor.state).toBe('in_sync')
+    expect(d.sync.fast.waitingSince).toBeNull()
   })
 })
