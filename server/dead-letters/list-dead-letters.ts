@@ -4,12 +4,18 @@ import type { Prisma } from '@prisma/client'
 import type { Db } from '../db'
 import { ValidationError } from '../errors'
 import { decodeCursor, encodeCursor } from '../paging/cursor'
+import { fixForDeadLetter, type DeadLetterFix } from './fix-for-dead-letter'
 
 export interface DeadLetterFilter { kind?: string; status?: string; sku?: string; channel?: string; code?: string; sort?: 'recent' | 'risk'; cursor?: string | null; limit: number }
 
 export interface DeadLetterItem {
   id: string; kind: string; code: string; reason: string; sku: string | null; channel: string | null; source: string | null
   status: string; attempts: number; riskScore: number; firstSeenAt: string; lastSeenAt: string
+  /** What was kept of the rejected item (the raw event, or the publish that failed) and the stored message it came in. */
+  payload: unknown
+  inboundMessageId: string | null
+  /** The catalog change that would let it apply, prefilled (null when none applies). */
+  fix: DeadLetterFix | null
 }
 
 export async function listDeadLetters(db: Db, f: DeadLetterFilter): Promise<{ items: DeadLetterItem[]; nextCursor: string | null }> {
@@ -36,6 +42,7 @@ export async function listDeadLetters(db: Db, f: DeadLetterFilter): Promise<{ it
     items: page.map((d) => ({
       id: d.id, kind: d.kind, code: d.code, reason: d.reason, sku: d.sku, channel: d.channel, source: d.source, status: d.status,
       attempts: d.attempts, riskScore: d.riskScore, firstSeenAt: d.firstSeenAt.toISOString(), lastSeenAt: d.lastSeenAt.toISOString(),
+      payload: d.payload, inboundMessageId: d.inboundMessageId, fix: fixForDeadLetter(d),
     })),
     nextCursor: rows.length > f.limit && last ? encodeCursor({ at: last.lastSeenAt.toISOString(), id: last.id, ...(byRisk ? { score: last.riskScore } : {}) }) : null,
   }
