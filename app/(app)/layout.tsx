@@ -30,7 +30,7 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
   return (
     <div className="shell">
       <a className="skip" href="#main">Skip to content</a>
-      <AppNav items={items} user={{ email: user.email, role: user.role }} />
+      <AppNav items={items} user={{ email: user.email, role: user.role }} searchable={can(user.role, 'inventory:view')} />
       <main className="main" id="main" tabIndex={-1}><LiveBanner />{children}</main>
     </div>
   )

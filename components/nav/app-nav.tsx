@@ -4,15 +4,17 @@ import { usePathname } from 'next/navigation'
 import { signOut } from 'next-auth/react'
 import { LiveStatus } from '@/components/realtime/live-status'
 import { TimeZonePicker } from './time-zone-picker'
+import { GlobalSearch } from './global-search'
 
 export interface NavItem { href: string; label: string }
 
-export function AppNav({ items, user }: { items: NavItem[]; user: { email: string; role: string } }) {
+export function AppNav({ items, user, searchable = false }: { items: NavItem[]; user: { email: string; role: string }; searchable?: boolean }) {
   const pathname = usePathname()
   const active = (href: string) => { const path = href.split('?')[0]; return path === '/' ? pathname === '/' : pathname === path || pathname.startsWith(`${path}/`) }
   return (
     <nav className="sidebar" aria-label="Main">
       <div className="brand">Stocktower</div>
+      {searchable && <GlobalSearch />}
       {items.map((item) => (
         <Link key={item.href} href={item.href} aria-current={active(item.href) ? 'page' : undefined}>
           {item.label}
