@@ -22,6 +22,7 @@ export function ChannelList() {
           <h1>Channels</h1>
           <div className="muted">Where each channel stands: mode, pause and breaker, what is waiting, and how long updates take to land.</div>
         </div>
+        <a className="button" href="/api/ui/channels/export" download data-testid="channels-export">Export CSV</a>
       </div>
       <div className="panel">
         {q.isPending ? <div className="muted" role="status">Loading channels…</div>

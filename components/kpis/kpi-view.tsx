@@ -56,12 +56,15 @@ export function KpiView({ initial, canOpenDeadLetters }: { initial: Kpis; canOpe
           <h1>KPIs and SLOs</h1>
           <div className="muted">Oversells, revenue at risk and how fast each channel reflects stock, against its SLO.</div>
         </div>
+        <div className="toolbar" style={{ marginBottom: 0 }}>
+        <a className="button" href={`/api/ui/kpis/export?window=${window}`} download data-testid="kpis-export">Export CSV</a>
         <label className="toolbar" style={{ marginBottom: 0 }}>
           <span className="muted">Window</span>
           <select aria-label="Window" data-testid="kpi-window" value={window} onChange={(e) => router.replace(`/kpis?window=${e.target.value}`)}>
             {WINDOWS.map((w) => <option key={w.value} value={w.value}>{w.label}</option>)}
           </select>
         </label>
+        </div>
       </div>
       {error && <ErrorBox error={error} />}
 
