@@ -17,7 +17,7 @@ import { fetchJson } from '@/components/ui/fetch-json'
 import { Ago } from '@/components/ui/ago'
 import { formatCount, formatSeconds } from '@/components/ui/format'
 import { StateChip } from '@/components/channels/channel-list'
-import { setChannelModeAction, setChannelStatusAction } from '@/app/(app)/channels/actions'
+import { setChannelModeAction, setChannelSloAction, setChannelStatusAction } from '@/app/(app)/channels/actions'
 
 const WINDOWS = [1, 6, 24]
 /** sent | accepted | applied | rejected | failed (transient, retried) | not_applied (accepted, never applied). */
@@ -51,6 +51,7 @@ export function ChannelDetail({ code, can }: { code: string; can: { pause: boole
         {h.health.reasons.length > 1 && <ul className="reasons">{h.health.reasons.map((r) => <li key={r.check} className={r.severity}>{r.message}</li>)}</ul>}
       </section>
       <Switches view={v} can={can} />
+      {can.configure && <SloForm channel={c.code} slo={c.slo} />}
       <div className="grid kpis">
         <Kpi label="Listings" value={formatCount(l.total)} />
         <Kpi label="In sync" value={formatCount(l.inSync)} testId="ops-in-sync" />
@@ -201,5 +202,33 @@ function BudgetChart({ points }: { points: ChannelOpsView['budget'] }) {
         </ComposedChart>
       </ResponsiveContainer>
     </div>
+  )
+}
+
+/** The channel's two SLOs, which every health verdict is judged by (admins). */
+function SloForm({ channel, slo }: { channel: string; slo: { lagP95Seconds: number; staleAfterSeconds: number } }) {
+  const qc = useQueryClient()
+  const [open, setOpen] = useState(false)
+  const [lag, setLag] = useState(String(slo.lagP95Seconds))
+  const [stale, setStale] = useState(String(slo.staleAfterSeconds))
+  const [message, setMessage] = useState<{ tone: 'ok' | 'bad'; text: string } | null>(null)
+  const [pending, start] = useTransition()
+  if (!open) return <div className="toolbar"><button type="button" data-testid="edit-slo" onClick={() => { setOpen(true); setLag(String(slo.lagP95Seconds)); setStale(String(slo.staleAfterSeconds)) }}>Edit SLOs…</button>{message && <span className={message.tone === 'bad' ? 'error-box' : 'muted'} role="status" data-testid="slo-message">{message.text}</span>}</div>
+  const save = () => start(async () => {
+    const r = await setChannelSloAction({ channel, lagP95Seconds: lag, staleAfterSeconds: stale })
+    if ('error' in r) { setMessage({ tone: 'bad', text: r.error.message }); return }
+    setMessage({ tone: 'ok', text: `SLOs saved: lag p95 ≤ ${r.data.slo.lagP95Seconds} s, stale after ${r.data.slo.staleAfterSeconds} s.` })
+    setOpen(false)
+    await qc.invalidateQueries({ queryKey: ['channel', channel] })
+    await qc.invalidateQueries({ queryKey: ['dashboard'] })
+  })
+  return (
+    <form className="toolbar panel" aria-label="SLOs" onSubmit={(e) => { e.preventDefault(); save() }}>
+      <label>Lag p95 SLO (s) <input type="number" min={1} max={86400} aria-label="Lag p95 SLO in seconds" value={lag} onChange={(e) => setLag(e.target.value)} style={{ width: 90 }} /></label>
+      <label>Stale after (s) <input type="number" min={1} max={86400} aria-label="Stale after seconds" value={stale} onChange={(e) => setStale(e.target.value)} style={{ width: 90 }} /></label>
+      <button className="primary" type="submit" disabled={pending} data-testid="save-slo">{pending ? 'Saving…' : 'Save SLOs'}</button>
+      <button type="button" onClick={() => setOpen(false)}>Cancel</button>
+      {message?.tone === 'bad' && <span className="error-box" role="alert">{message.text}</span>}
+    </form>
   )
 }

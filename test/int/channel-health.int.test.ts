@@ -13,6 +13,7 @@ import { evaluateSlos } from '../../server/metrics/slo'
 import { renderPrometheus } from '../../server/metrics/render-prometheus'
 import { LAG_BUCKETS_SECONDS } from '../../server/metrics/lag'
 import { getSkuDetail } from '../../server/availability/get-sku-detail'
+import { setChannelSlo } from '../../server/metrics/set-channel-slo'
 
 let t: TestDatabase
 let db: PrismaClient
@@ -111,5 +112,15 @@ describe('channel health', () => {
     expect(s.waitsFor).toEqual({ state: 'apply', message: 'The channel to apply version 1, accepted (request FEED-42); confirmed by reading it back.' })
     expect(d.sync.fast.waitsFor.state).toBe('in_sync')
     expect(d.sync.fast.waitingSince).toBeNull()
+  })
+
+  it('judges by the SLO an admin sets: a longer stale-after makes the same wait healthy, audited', async () => {
+    const actor = { kind: 'user' as const, id: null, label: 'admin@example.com' }
+    await setChannelSlo(db, actor, 'slow', { lagP95Seconds: 60, staleAfterSeconds: 3600 })
+    const slow = (await getChannelsHealth(db, { now, codes: ['slow'] }))[0]
+    expect(slow.slo.staleAfterSeconds).toBe(3600)
+    expect([slow.listings.stale, slow.health.state]).toEqual([0, 'healthy'])
+    expect(await db.auditLog.count({ where: { action: 'channel.slo', entityId: 'slow' } })).toBe(1)
+    await expect(setChannelSlo(db, actor, 'slow', { lagP95Seconds: 0, staleAfterSeconds: 300 })).rejects.toThrow(/whole number of seconds/)
   })
 })
