@@ -142,7 +142,7 @@ export function DeadLetters({ can }: { can: { request: boolean; approve: boolean
             <div className="toolbar" style={{ marginTop: 8, marginBottom: 0 }}>
               <input type="text" aria-label="Note for the approver" placeholder="why (for the approver)" value={note} onChange={(e) => setNote(e.target.value)} size={40} />
               <button className="primary" disabled={pending} data-testid="request-replay"
-                onClick={() => run(() => requestReplayAction({ selection: picked.length ? { ids: picked } : Object.keys(selection).length ? selection : { ids: list.data?.items.map((i) => i.id) }, note: note || undefined }), (d) => { setImpact(null); setSelected(new Set()); return `Replay requested for ${d.impact.deadLetters} dead letter(s): nothing has run yet. They show as “replay pending approval” until a second person approves.` })}>Request replay</button>
+                onClick={() => run(() => requestReplayAction({ selection: picked.length ? { ids: picked } : Object.keys(selection).length ? selection : { ids: list.data?.items.map((i) => i.id) }, note: note || undefined }), (d) => { setImpact(null); setSelected(new Set()); return `Replay requested for ${d.impact.deadLetters} dead letter(s), waiting for approval: nothing has run yet. They show as “replay pending approval” until a second person approves.` })}>Request replay</button>
               <button onClick={() => setImpact(null)}>Cancel</button>
             </div>
           </div>
