@@ -25,6 +25,8 @@ const OUTCOME_TONE: Record<string, string> = { applied: 'ok', accepted: 'ok', fa
 
 export function ChannelDetail({ code, can }: { code: string; can: { pause: boolean; configure: boolean } }) {
   const [hours, setHours] = useState(1)
+  const [outcome, setOutcome] = useState('')
+  const [skuFilter, setSkuFilter] = useState('')
   const key = ['channel', code, hours]
   const q = useQuery({ queryKey: key, queryFn: () => fetchJson<ChannelOpsView>(`/api/ui/channels/${encodeURIComponent(code)}?hours=${hours}`) })
   // The shared health verdict (server/metrics/channel-health.ts), the same as the dashboard tile's.
@@ -37,6 +39,7 @@ export function ChannelDetail({ code, can }: { code: string; can: { pause: boole
   const c = v.channel
   const h = hq.data.health
   const l = h.listings
+  const attempts = v.attempts.filter((a) => (!outcome || a.outcome === outcome) && (!skuFilter || a.sku.toLowerCase().startsWith(skuFilter.toLowerCase())))
   return (
     <div>
       <div className="page-head">
@@ -83,12 +86,16 @@ export function ChannelDetail({ code, can }: { code: string; can: { pause: boole
         </section>
       </div>
       <section className="panel" aria-labelledby="attempts-h">
-        <h2 id="attempts-h">Recent attempts</h2>
+        <div className="toolbar"><h2 id="attempts-h" style={{ margin: 0 }}>Recent attempts</h2>
+          <label>Outcome <select aria-label="Attempt outcome" data-testid="attempt-outcome" value={outcome} onChange={(e) => setOutcome(e.target.value)}><option value="">any</option>{[...new Set(v.attempts.map((a) => a.outcome))].sort().map((o) => <option key={o} value={o}>{o}</option>)}</select></label>
+          <label>SKU <input type="search" aria-label="Attempt SKU" placeholder="any (Enter)" defaultValue={skuFilter} onKeyDown={(e) => { if (e.key === 'Enter') setSkuFilter(e.currentTarget.value.trim()) }} onBlur={(e) => setSkuFilter(e.target.value.trim())} size={12} /></label>
+          <span className="muted">{formatCount(attempts.length)} of the last {formatCount(v.attempts.length)}</span>
+        </div>
         {v.attempts.length === 0 ? <EmptyState title="Nothing sent yet">{c.mode === 'shadow' ? 'A shadow channel never writes; switch it live to publish.' : 'Attempts appear as quantities are published.'}</EmptyState> : (
           <table className="data" data-testid="attempts">
             <thead><tr><th scope="col">When</th><th scope="col">SKU</th><th scope="col" className="num">Quantity</th><th scope="col" className="num">Version</th><th scope="col">Outcome</th><th scope="col" className="num">HTTP</th><th scope="col" className="num">Latency</th><th scope="col">Batch</th><th scope="col">Error</th></tr></thead>
             <tbody>
-              {v.attempts.map((a) => (
+              {attempts.map((a) => (
                 <tr key={a.id}>
                   <td><Ago iso={a.startedAt} /></td>
                   <td><Link href={`/skus/${encodeURIComponent(a.sku)}`}>{a.sku}</Link></td>

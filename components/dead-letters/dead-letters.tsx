@@ -41,7 +41,7 @@ export function DeadLetters({ can }: { can: { request: boolean; approve: boolean
   if (!params.has('status')) filter.status = 'open'
   const [cursors, setCursors] = useState<string[]>([])
   const qs = new URLSearchParams(Object.entries({ ...filter, cursor: cursors[cursors.length - 1] ?? '' }).filter(([, v]) => v)).toString()
-  const list = useQuery({ queryKey: ['dead-letters', qs], queryFn: () => fetchJson<{ items: DeadLetterItem[]; nextCursor: string | null }>(`/api/ui/dead-letters?${qs}`) })
+  const list = useQuery({ queryKey: ['dead-letters', qs], queryFn: () => fetchJson<{ items: DeadLetterItem[]; nextCursor: string | null; total?: number }>(`/api/ui/dead-letters?${qs}`) })
   const queue = useQuery({ queryKey: ['replays'], queryFn: () => fetchJson<{ items: Pending[] }>('/api/ui/replays') })
   useRealtime({ rooms: ['dead-letters'], invalidate: { 'dead-letters.changed': [['dead-letters'], ['replays']] } })
 
@@ -162,6 +162,7 @@ export function DeadLetters({ can }: { can: { request: boolean; approve: boolean
         )}
 
         {list.error && <ErrorBox error={list.error} />}
+        {list.data?.total !== undefined && <div className="muted" data-testid="dl-total" style={{ marginBottom: 6 }}>{formatCount(list.data.total)} dead letter(s) match{selected.size ? ` · ${selected.size} selected` : ''}</div>}
         {list.data && list.data.items.length === 0 ? <EmptyState title="No dead letters match">{EMPTY_TEXT[filter.status] ?? EMPTY_TEXT.open}</EmptyState> : (
           <table className="data" data-testid="dead-letter-list">
             <thead><tr><th><input type="checkbox" aria-label="Select all on this page" data-testid="select-all" checked={(list.data?.items.length ?? 0) > 0 && list.data!.items.every((d) => selected.has(d.id))} onChange={(e) => setSelected(e.target.checked ? new Set(list.data?.items.map((d) => d.id)) : new Set())} /></th><th className="num">Risk</th><th>Kind</th><th>Code</th><th>Reason</th><th>SKU</th><th>Channel / source</th><th>Status</th><th className="num">Attempts</th><th>Last seen</th><th>Fix</th><th></th></tr></thead>

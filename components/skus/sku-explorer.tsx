@@ -72,6 +72,7 @@ export function SkuExplorer() {
           <a className="button" style={{ marginLeft: 'auto' }} href={`/api/ui/skus/export?${new URLSearchParams(Object.entries(filters).filter(([, v]) => v)).toString()}`} download data-testid="skus-export">Export CSV</a>
         </form>
         {error && <ErrorBox error={error} />}
+        {data && <div className="muted" data-testid="sku-total" style={{ marginBottom: 6 }}>{formatCount(data.total)} SKU(s) match{data.total > data.items.length ? `; showing ${formatCount(data.items.length)} per page` : ''}</div>}
         {data && data.items.length === 0 ? (
           <EmptyState title="No SKUs match">Try a shorter search or clear the filters.</EmptyState>
         ) : (

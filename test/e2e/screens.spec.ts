@@ -77,4 +77,12 @@ test('every list exports its filtered rows as CSV', async ({ page }) => {
     await page.goto(path)
     await expect(page.getByTestId(id)).toHaveAttribute('href', /\/api\/ui\/.+\/export/)
   }
+  // Lists say how many match; the channel's attempts filter by outcome.
+  await page.goto('/skus?kind=item')
+  await expect(page.getByTestId('sku-total')).toHaveText(/^[\d,]+ SKU\(s\) match/)
+  await page.goto('/channels/shopify')
+  await page.getByTestId('attempt-outcome').selectOption('applied')
+  const outcomes = await page.getByTestId('attempts').locator('tbody tr td:nth-child(5)').allInnerTexts()
+  expect(outcomes.length).toBeGreaterThan(0)
+  expect(new Set(outcomes)).toEqual(new Set(['applied']))
 })

@@ -25,12 +25,14 @@ test.describe('support', () => {
     const analyst = await signedIn(browser, 'analyst@example.com')
     await analyst.goto(`/dead-letters?sku=${legacy}`)
     await expect(analyst.getByTestId('dead-letter-list')).toContainText('UNKNOWN_SKU')
+    await expect(analyst.getByTestId('dl-total')).toHaveText('1 dead letter(s) match')
     // The raw event as it was kept, and the message it came in.
     await analyst.getByTestId('dl-raw-toggle').first().click()
     await expect(analyst.getByTestId('dl-raw')).toContainText(`"sku": "${legacy}"`)
     await expect(analyst.getByTestId('dl-raw-message')).toHaveAttribute('href', /\/api\/ui\/raw-messages\//)
     // Row selection: replay just this one; the impact counts units and the listings of its SKU.
     await analyst.getByTestId('select-row').first().check()
+    await expect(analyst.getByTestId('dl-total')).toHaveText('1 dead letter(s) match · 1 selected')
     await analyst.getByTestId('preview-replay-selected').click()
     await expect(analyst.getByTestId('replay-impact')).toContainText('Replay 1 dead letter(s)?')
     await expect(analyst.getByTestId('replay-impact-text')).toContainText('1 event(s) moving 7 unit(s)')

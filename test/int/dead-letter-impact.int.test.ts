@@ -25,8 +25,13 @@ afterAll(async () => { await t?.drop() })
 
 describe('dead letter impact and fix', () => {
   it('keeps the raw event and the message, and offers the alias to add, prefilled', async () => {
-    const { items } = await listDeadLetters(db, { kind: 'ingest', limit: 10 })
+    const { items, total } = await listDeadLetters(db, { kind: 'ingest', limit: 10 })
     expect(items).toHaveLength(2)
+    expect(total).toBe(2)
+    // Later pages do not count again; the first page's total covers every page.
+    const first = await listDeadLetters(db, { kind: 'ingest', limit: 1 })
+    expect(first.total).toBe(2)
+    expect((await listDeadLetters(db, { kind: 'ingest', limit: 1, cursor: first.nextCursor })).total).toBeUndefined()
     const d = items[0]
     expect(d.code).toBe('UNKNOWN_SKU')
     expect((d.payload as { event: { sku: string } }).event.sku).toBe('ERP-0001')

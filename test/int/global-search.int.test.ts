@@ -4,6 +4,7 @@ import type { PrismaClient } from '@prisma/client'
 import { createTestDatabase, type TestDatabase } from './helpers/test-db'
 import { makeChannel, makeListing, makeSku } from '../support/factories'
 import { globalSearch } from '../../server/search/global-search'
+import { searchSkus } from '../../server/availability/search-skus'
 
 let t: TestDatabase
 let db: PrismaClient
@@ -35,5 +36,11 @@ describe('global search', () => {
   it('treats LIKE wildcards as text and an empty query as nothing', async () => {
     expect(await globalSearch(db, '%')).toEqual([])
     expect(await globalSearch(db, '  ')).toEqual([])
+  })
+
+  it('the SKU explorer counts every match, not just the page', async () => {
+    const first = await searchSkus(db, { q: 'SKU-0012', limit: 1 })
+    expect([first.items.length, first.total]).toEqual([1, 2])
+    expect((await searchSkus(db, { q: 'SKU-0012', limit: 1, after: first.nextAfter })).total).toBe(2)
   })
 })
