@@ -24,11 +24,13 @@ const NAV: Array<NavItem & { action: Action | Action[] }> = [
 /** Every page below requires sign-in; the nav shows only what the role may open. */
 export default async function AppLayout({ children }: { children: ReactNode }) {
   const user = await requirePageUser()
-  const items = NAV.filter((n) => (Array.isArray(n.action) ? n.action : [n.action]).some((a) => can(user.role, a))).map(({ href, label }) => ({ href, label }))
+  const items = NAV.filter((n) => (Array.isArray(n.action) ? n.action : [n.action]).some((a) => can(user.role, a)))
+    // Executives land on KPIs (see app/(app)/page.tsx); their Dashboard link opts into the operations view.
+    .map(({ href, label }) => ({ href: href === '/' && user.role === 'executive' ? '/?view=operations' : href, label }))
   return (
     <div className="shell">
       <a className="skip" href="#main">Skip to content</a>
-      <AppNav items={items} user={{ email: user.email, role: user.role }} />
+      <AppNav items={items} user={{ email: user.email, role: user.role }} searchable={can(user.role, 'inventory:view')} />
       <main className="main" id="main" tabIndex={-1}><LiveBanner />{children}</main>
     </div>
   )

@@ -8,6 +8,7 @@ import type { AuditItem } from '@/server/audit/list-audit'
 import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
 import { formatTime } from '@/components/ui/format'
+import { Time } from '@/components/ui/time'
 import { CursorPager } from '@/components/ui/cursor-pager'
 
 const FILTERS = ['actor', 'action', 'entity', 'from', 'to'] as const
@@ -66,7 +67,7 @@ export function AuditLog() {
               {page.data.items.map((a) => (
                 <Fragment key={a.id}>
                   <tr data-testid="audit-row">
-                    <td style={{ whiteSpace: 'nowrap' }}>{formatTime(a.at)}</td>
+                    <td style={{ whiteSpace: 'nowrap' }}><Time iso={a.at} /></td>
                     <td>{a.actor} <span className="muted">({a.actorKind.replace('_', ' ')})</span></td>
                     <td className="mono">{a.action}</td>
                     <td>{a.entity}{a.entityId ? <span className="mono muted"> {a.entityId.length > 24 ? `${a.entityId.slice(0, 8)}…` : a.entityId}</span> : null}</td>

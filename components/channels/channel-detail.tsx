@@ -5,15 +5,19 @@
 import Link from 'next/link'
 import { useState, useTransition } from 'react'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
-import { Bar, CartesianGrid, ComposedChart, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
+import { Bar, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
 import type { ChannelOpsView } from '@/server/channels/channel-ops'
+import type { ChannelHealthDetail } from '@/server/metrics/get-channel-health-detail'
+import { HealthChip } from '@/components/channels/health-chip'
+import { LagLines } from '@/components/charts/lag-lines'
+import { formatTick, useTimeZone } from '@/components/ui/time'
 import { useRealtime } from '@/components/realtime/use-realtime'
 import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
 import { Ago } from '@/components/ui/ago'
 import { formatCount, formatSeconds } from '@/components/ui/format'
 import { StateChip } from '@/components/channels/channel-list'
-import { setChannelModeAction, setChannelStatusAction } from '@/app/(app)/channels/actions'
+import { setChannelModeAction, setChannelSloAction, setChannelStatusAction } from '@/app/(app)/channels/actions'
 
 const WINDOWS = [1, 6, 24]
 /** sent | accepted | applied | rejected | failed (transient, retried) | not_applied (accepted, never applied). */
@@ -21,30 +25,44 @@ const OUTCOME_TONE: Record<string, string> = { applied: 'ok', accepted: 'ok', fa
 
 export function ChannelDetail({ code, can }: { code: string; can: { pause: boolean; configure: boolean } }) {
   const [hours, setHours] = useState(1)
+  const [outcome, setOutcome] = useState('')
+  const [skuFilter, setSkuFilter] = useState('')
   const key = ['channel', code, hours]
   const q = useQuery({ queryKey: key, queryFn: () => fetchJson<ChannelOpsView>(`/api/ui/channels/${encodeURIComponent(code)}?hours=${hours}`) })
+  // The shared health verdict (server/metrics/channel-health.ts), the same as the dashboard tile's.
+  const hq = useQuery({ queryKey: ['channel', code, 'health', hours], queryFn: () => fetchJson<ChannelHealthDetail>(`/api/ui/channels/${encodeURIComponent(code)}/health?hours=${hours}`), refetchInterval: 30_000 })
   useRealtime({ rooms: [`channel:${code}`, 'dashboard'], invalidate: { 'channel.updated': [['channel', code]], 'listings.changed': [['channel', code]] }, coalesceMs: 2_000 })
-  if (q.isPending) return <div className="muted" role="status">Loading {code}…</div>
+  if (q.isPending || hq.isPending) return <div className="muted" role="status">Loading {code}…</div>
   if (q.isError) return <ErrorBox error={q.error} />
+  if (hq.isError) return <ErrorBox error={hq.error} />
   const v = q.data
   const c = v.channel
+  const h = hq.data.health
+  const l = h.listings
+  const attempts = v.attempts.filter((a) => (!outcome || a.outcome === outcome) && (!skuFilter || a.sku.toLowerCase().startsWith(skuFilter.toLowerCase())))
   return (
     <div>
       <div className="page-head">
         <div>
           <div className="muted"><Link href="/channels">Channels</Link> /</div>
-          <h1>{c.name} <span className="chip">{c.mode}</span> <StateChip status={c.status} breaker={c.breakerState} /></h1>
+          <h1>{c.name} <span className="chip">{c.mode}</span> <StateChip status={c.status} breaker={c.breakerState} /> <HealthChip health={h.health} testId="channel-health" /></h1>
           <div className="muted">{c.kind} · budget {c.ratePerSecond}/s (burst {c.rateBurst}) · lag SLO p95 ≤ {formatSeconds(c.slo.lagP95Seconds)} · stale after {formatSeconds(c.slo.staleAfterSeconds)}</div>
         </div>
       </div>
+      <section className={`panel tone-${h.health.tone}`} aria-label="Health" data-testid="channel-health-panel">
+        <strong data-testid="channel-health-summary">{h.health.summary}</strong>
+        {h.health.reasons.length > 1 && <ul className="reasons">{h.health.reasons.map((r) => <li key={r.check} className={r.severity}>{r.message}</li>)}</ul>}
+      </section>
       <Switches view={v} can={can} />
+      {can.configure && <SloForm channel={c.code} slo={c.slo} />}
       <div className="grid kpis">
-        <Kpi label="Listings" value={formatCount(v.listings.total)} />
-        <Kpi label="In sync" value={formatCount(v.listings.inSync)} testId="ops-in-sync" />
-        <Kpi label="Waiting to apply" value={formatCount(v.listings.pending)} testId="ops-pending" />
-        <Kpi label="Stale (past SLO)" value={formatCount(v.listings.stale)} tone={v.listings.stale > 0 ? 'bad' : undefined} testId="ops-stale" />
-        <Kpi label="Failing" value={formatCount(v.listings.failing)} tone={v.listings.failing > 0 ? 'warn' : undefined} />
-        <Kpi label="Oldest waiting" value={formatSeconds(v.listings.oldestPendingSeconds)} />
+        <Kpi label="Listings" value={formatCount(l.total)} />
+        <Kpi label="In sync" value={formatCount(l.inSync)} testId="ops-in-sync" />
+        <Kpi label="Waiting to apply" value={formatCount(l.waiting)} testId="ops-pending" />
+        <Kpi label="Stale (past SLO)" value={formatCount(l.stale)} tone={l.stale > 0 ? 'bad' : undefined} testId="ops-stale" />
+        <Kpi label="Failing" value={formatCount(l.failing)} tone={l.failing > 0 ? 'warn' : undefined} />
+        <Kpi label="Oldest waiting" value={l.oldestWaitingSeconds === null ? 'none waiting' : formatSeconds(l.oldestWaitingSeconds)} tone={h.health.staleBreached ? 'bad' : undefined} testId="ops-oldest" />
+        <Kpi label={`Lag p95 (${h.lag.windowMinutes} min)`} value={h.lag.p95 === null ? 'not measured' : `≈${formatSeconds(h.lag.p95.seconds)}`} sub={h.lag.p95 ? `between ${formatSeconds(h.lag.p95.lowerSeconds)} and ${h.lag.p95.upperSeconds === null ? '∞' : formatSeconds(h.lag.p95.upperSeconds)}, ${formatCount(h.lag.samples)} updates` : `${formatCount(h.lag.samples)} updates confirmed`} tone={h.health.lagBreached ? 'bad' : undefined} testId="ops-lag-p95" />
         <Kpi label="Breaker" value={c.breakerState.replace('_', '-')} sub={c.breakerOpenedAt ? <>opened <Ago iso={c.breakerOpenedAt} />, {c.breakerFailures} failures</> : `${c.breakerFailures} recent failures`} />
       </div>
       <section className="panel" aria-labelledby="lag-h">
@@ -52,7 +70,8 @@ export function ChannelDetail({ code, can }: { code: string; can: { pause: boole
           <h2 id="lag-h" style={{ margin: 0 }}>Lag, event to applied</h2>
           <label>Window <select aria-label="Window" value={hours} onChange={(e) => setHours(Number(e.target.value))}>{WINDOWS.map((h) => <option key={h} value={h}>last {h} h</option>)}</select></label>
         </div>
-        <LagPercentiles points={v.lag} slo={c.slo.lagP95Seconds} />
+        <div className="muted" style={{ fontSize: 12 }}>Percentiles per minute interpolated within the lag histogram&apos;s buckets; hover for the bounds. Gaps are minutes with no update confirmed applied.</div>
+        <LagPercentiles detail={hq.data} slo={c.slo.lagP95Seconds} />
       </section>
       <div className="grid" style={{ gridTemplateColumns: 'minmax(0,1fr) minmax(0,1fr)' }}>
         <section className="panel" aria-labelledby="budget-h">
@@ -67,12 +86,16 @@ export function ChannelDetail({ code, can }: { code: string; can: { pause: boole
         </section>
       </div>
       <section className="panel" aria-labelledby="attempts-h">
-        <h2 id="attempts-h">Recent attempts</h2>
+        <div className="toolbar"><h2 id="attempts-h" style={{ margin: 0 }}>Recent attempts</h2>
+          <label>Outcome <select aria-label="Attempt outcome" data-testid="attempt-outcome" value={outcome} onChange={(e) => setOutcome(e.target.value)}><option value="">any</option>{[...new Set(v.attempts.map((a) => a.outcome))].sort().map((o) => <option key={o} value={o}>{o}</option>)}</select></label>
+          <label>SKU <input type="search" aria-label="Attempt SKU" placeholder="any (Enter)" defaultValue={skuFilter} onKeyDown={(e) => { if (e.key === 'Enter') setSkuFilter(e.currentTarget.value.trim()) }} onBlur={(e) => setSkuFilter(e.target.value.trim())} size={12} /></label>
+          <span className="muted">{formatCount(attempts.length)} of the last {formatCount(v.attempts.length)}</span>
+        </div>
         {v.attempts.length === 0 ? <EmptyState title="Nothing sent yet">{c.mode === 'shadow' ? 'A shadow channel never writes; switch it live to publish.' : 'Attempts appear as quantities are published.'}</EmptyState> : (
           <table className="data" data-testid="attempts">
             <thead><tr><th scope="col">When</th><th scope="col">SKU</th><th scope="col" className="num">Quantity</th><th scope="col" className="num">Version</th><th scope="col">Outcome</th><th scope="col" className="num">HTTP</th><th scope="col" className="num">Latency</th><th scope="col">Batch</th><th scope="col">Error</th></tr></thead>
             <tbody>
-              {v.attempts.map((a) => (
+              {attempts.map((a) => (
                 <tr key={a.id}>
                   <td><Ago iso={a.startedAt} /></td>
                   <td><Link href={`/skus/${encodeURIComponent(a.sku)}`}>{a.sku}</Link></td>
@@ -157,37 +180,27 @@ function ShadowPreview({ preview: p }: { preview: NonNullable<ChannelOpsView['sh
   )
 }
 
-function LagPercentiles({ points, slo }: { points: ChannelOpsView['lag']; slo: number }) {
-  if (points.length === 0) return <EmptyState title="No updates measured in this window">Lag appears once the channel confirms applied quantities.</EmptyState>
-  const data = points.map((p) => ({ minute: p.minute.slice(11, 16), p50: p.p50, p95: p.p95, p99: p.p99, samples: p.samples }))
-  return (
-    <div style={{ width: '100%', height: 240 }} data-testid="channel-lag-chart">
-      <ResponsiveContainer>
-        <LineChart data={data} margin={{ top: 4, right: 16, bottom: 4, left: 0 }}>
-          <CartesianGrid stroke="#eef0f3" />
-          <XAxis dataKey="minute" fontSize={11} />
-          <YAxis fontSize={11} unit=" s" width={56} scale="log" domain={[1, 'auto']} allowDataOverflow />
-          <Tooltip formatter={(val, name) => [`≤ ${String(val)} s`, String(name)]} />
-          <Legend />
-          <Line type="stepAfter" dataKey="p50" stroke="#2f9e6a" dot={false} isAnimationActive={false} />
-          <Line type="stepAfter" dataKey="p95" stroke="#1f5fbf" dot={false} isAnimationActive={false} />
-          <Line type="stepAfter" dataKey="p99" stroke="#c2413b" dot={false} isAnimationActive={false} />
-          <Line type="linear" dataKey={() => slo} name={`SLO p95 ${slo} s`} stroke="#8a94a6" strokeDasharray="4 4" dot={false} isAnimationActive={false} />
-        </LineChart>
-      </ResponsiveContainer>
-    </div>
-  )
+function LagPercentiles({ detail, slo }: { detail: ChannelHealthDetail; slo: number }) {
+  const minutes = detail.lag.minutes
+  if (minutes.length === 0) return <EmptyState title="No updates measured in this window">Lag appears once the channel confirms applied quantities; waiting listings are counted above.</EmptyState>
+  const line = (key: 'p50' | 'p95' | 'p99', color: string, dashed = false) => ({
+    key, label: key, color, dashed,
+    values: new Map(minutes.map((m) => { const p = m[key]; return [Date.parse(m.minute), { seconds: p?.seconds ?? null, lower: p?.lowerSeconds ?? null, upper: p?.upperSeconds ?? null, samples: m.samples }] })),
+  })
+  return <LagLines from={Date.parse(detail.lag.from)} to={Date.parse(detail.lag.to)} slo={slo} testId="channel-lag-chart"
+    series={[line('p50', '#2f9e6a'), line('p95', '#1f5fbf'), line('p99', '#c2413b', true)]} />
 }
 
 function BudgetChart({ points }: { points: ChannelOpsView['budget'] }) {
-  const data = points.map((p) => ({ minute: p.minute.slice(11, 16), requests: p.requests, capacity: p.capacity }))
+  const tz = useTimeZone()
+  const data = points.map((p) => ({ minute: formatTick(Date.parse(p.minute), tz), requests: p.requests, capacity: p.capacity }))
   if (data.every((d) => d.requests === 0)) return <EmptyState title="No requests in the last hour" />
   return (
     <div style={{ width: '100%', height: 200 }} data-testid="budget-chart">
       <ResponsiveContainer>
         <ComposedChart data={data} margin={{ top: 4, right: 16, bottom: 4, left: 0 }}>
           <CartesianGrid stroke="#eef0f3" />
-          <XAxis dataKey="minute" fontSize={11} />
+          <XAxis dataKey="minute" fontSize={11} label={{ value: `time (${tz})`, position: 'insideBottom', offset: -2, fontSize: 11 }} height={36} />
           <YAxis fontSize={11} width={48} />
           <Tooltip />
           <Legend />
@@ -196,5 +209,33 @@ function BudgetChart({ points }: { points: ChannelOpsView['budget'] }) {
         </ComposedChart>
       </ResponsiveContainer>
     </div>
+  )
+}
+
+/** The channel's two SLOs, which every health verdict is judged by (admins). */
+function SloForm({ channel, slo }: { channel: string; slo: { lagP95Seconds: number; staleAfterSeconds: number } }) {
+  const qc = useQueryClient()
+  const [open, setOpen] = useState(false)
+  const [lag, setLag] = useState(String(slo.lagP95Seconds))
+  const [stale, setStale] = useState(String(slo.staleAfterSeconds))
+  const [message, setMessage] = useState<{ tone: 'ok' | 'bad'; text: string } | null>(null)
+  const [pending, start] = useTransition()
+  if (!open) return <div className="toolbar"><button type="button" data-testid="edit-slo" onClick={() => { setOpen(true); setLag(String(slo.lagP95Seconds)); setStale(String(slo.staleAfterSeconds)) }}>Edit SLOs…</button>{message && <span className={message.tone === 'bad' ? 'error-box' : 'muted'} role="status" data-testid="slo-message">{message.text}</span>}</div>
+  const save = () => start(async () => {
+    const r = await setChannelSloAction({ channel, lagP95Seconds: lag, staleAfterSeconds: stale })
+    if ('error' in r) { setMessage({ tone: 'bad', text: r.error.message }); return }
+    setMessage({ tone: 'ok', text: `SLOs saved: lag p95 ≤ ${r.data.slo.lagP95Seconds} s, stale after ${r.data.slo.staleAfterSeconds} s.` })
+    setOpen(false)
+    await qc.invalidateQueries({ queryKey: ['channel', channel] })
+    await qc.invalidateQueries({ queryKey: ['dashboard'] })
+  })
+  return (
+    <form className="toolbar panel" aria-label="SLOs" onSubmit={(e) => { e.preventDefault(); save() }}>
+      <label>Lag p95 SLO (s) <input type="number" min={1} max={86400} aria-label="Lag p95 SLO in seconds" value={lag} onChange={(e) => setLag(e.target.value)} style={{ width: 90 }} /></label>
+      <label>Stale after (s) <input type="number" min={1} max={86400} aria-label="Stale after seconds" value={stale} onChange={(e) => setStale(e.target.value)} style={{ width: 90 }} /></label>
+      <button className="primary" type="submit" disabled={pending} data-testid="save-slo">{pending ? 'Saving…' : 'Save SLOs'}</button>
+      <button type="button" onClick={() => setOpen(false)}>Cancel</button>
+      {message?.tone === 'bad' && <span className="error-box" role="alert">{message.text}</span>}
+    </form>
   )
 }

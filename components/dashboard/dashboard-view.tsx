@@ -2,24 +2,32 @@
 // The operations dashboard: per-channel sync state and lag, pushed live. Socket events only say
 // "listings changed"; the data is refetched from /api/ui/dashboard (coalesced to one per second).
 import Link from 'next/link'
+import { useRouter, useSearchParams } from 'next/navigation'
 import { useQuery } from '@tanstack/react-query'
-import type { DashboardView as Dashboard } from '@/server/metrics/get-dashboard'
+import type { DashboardRange, DashboardView as Dashboard } from '@/server/metrics/get-dashboard'
 import { useRealtime } from '@/components/realtime/use-realtime'
 import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
 import { formatCount } from '@/components/ui/format'
-import { Ago } from '@/components/ui/ago'
+import { Ago, useNow } from '@/components/ui/ago'
 import { ChannelTiles } from './channel-tiles'
 import { LagChart } from './lag-chart'
 import { SkuJump } from '@/components/skus/sku-jump'
 
 export const DASHBOARD_KEY = ['dashboard'] as const
+const RANGES: Array<{ value: DashboardRange; label: string }> = [{ value: '1h', label: 'Last hour' }, { value: '6h', label: 'Last 6 hours' }, { value: '24h', label: 'Last 24 hours' }]
 
 export function DashboardView({ initial, canOpenDeadLetters }: { initial: Dashboard; canOpenDeadLetters: boolean }) {
+  const router = useRouter()
+  const params = useSearchParams()
+  const range = (params.get('range') as DashboardRange | null) ?? '1h'
+  const initialRange = initial.series.minutes === 360 ? '6h' : initial.series.minutes === 1440 ? '24h' : '1h'
+  // After mount only: the server's and the browser's clocks differ (no hydration mismatch).
+  const mounted = useNow() !== null
   const { data, error, dataUpdatedAt } = useQuery({
-    queryKey: DASHBOARD_KEY,
-    queryFn: () => fetchJson<Dashboard>('/api/ui/dashboard'),
-    initialData: initial,
+    queryKey: [...DASHBOARD_KEY, range],
+    queryFn: () => fetchJson<Dashboard>(`/api/ui/dashboard?range=${range}`),
+    initialData: range === initialRange ? initial : undefined,
     // Lag ages and rollups move with the clock even without pushes.
     refetchInterval: 30_000,
   })
@@ -38,7 +46,13 @@ export function DashboardView({ initial, canOpenDeadLetters }: { initial: Dashbo
         </div>
         <div className="toolbar" style={{ marginBottom: 0 }}>
           <SkuJump />
-          <span className="muted" data-testid="dashboard-updated">updated <Ago iso={new Date(dataUpdatedAt).toISOString()} /></span>
+          <label className="toolbar" style={{ marginBottom: 0 }}>
+            <span className="muted">Range</span>
+            <select aria-label="Range" data-testid="dashboard-range" value={range} onChange={(e) => { const q = new URLSearchParams(params.toString()); q.set('range', e.target.value); router.replace(`/?${q.toString()}`) }}>
+              {RANGES.map((r) => <option key={r.value} value={r.value}>{r.label}</option>)}
+            </select>
+          </label>
+          <span className="muted" data-testid="dashboard-updated">{mounted && dataUpdatedAt ? <>updated <Ago iso={new Date(dataUpdatedAt).toISOString()} /></> : null}</span>
         </div>
       </div>
       {error && <ErrorBox error={error} />}
@@ -59,8 +73,9 @@ export function DashboardView({ initial, canOpenDeadLetters }: { initial: Dashbo
       )}
 
       <div className="panel" style={{ marginTop: 16 }}>
-        <h2>Event-to-channel lag (p95 per minute, last hour)</h2>
-        <LagChart points={d.lagSeries} channels={d.channels.map((c) => c.code)} />
+        <h2>Event-to-channel lag: p95 per minute, {RANGES.find((r) => r.value === range)?.label.toLowerCase()}</h2>
+        <div className="muted" style={{ fontSize: 12 }}>Interpolated within the lag histogram&apos;s buckets (1 s, 2 s, 5 s, 10 s, 30 s, 1 min, 2 min, 5 min, 10 min, 30 min, 1 h); hover for the bounds. Gaps are minutes with no update confirmed applied.</div>
+        <LagChart points={d.lagSeries} channels={d.channels.map((c) => c.code)} from={d.series.from} to={d.series.to} />
       </div>
 
       <div className="panel">
@@ -74,8 +89,8 @@ export function DashboardView({ initial, canOpenDeadLetters }: { initial: Dashbo
             </thead>
             <tbody>
               {d.recent.map((r) => (
-                <tr key={r.decisionId} data-testid={`recent-${r.sku}-${r.channel}`}>
-                  <td><Link href={`/skus/${encodeURIComponent(r.sku)}`}>{r.sku}</Link></td>
+                <tr key={r.decisionId} className="row-link" data-testid={`recent-${r.sku}-${r.channel}`}>
+                  <td><Link className="stretched" href={`/skus/${encodeURIComponent(r.sku)}`}>{r.sku}</Link></td>
                   <td>{r.channel}</td>
                   <td className="num" data-testid="recent-quantity">{formatCount(r.quantity)}</td>
                   <td className="num">{formatCount(r.applied)}</td>
@@ -92,12 +107,14 @@ export function DashboardView({ initial, canOpenDeadLetters }: { initial: Dashbo
 }
 
 function Kpi({ label, value, testId, tone, href }: { label: string; value: string; testId: string; tone?: 'warn' | 'bad'; href?: string }) {
-  return (
-    <div className="kpi" data-testid={testId}>
+  const body = (
+    <>
       <div className="label">{label}</div>
-      <div className="value" style={tone ? { color: tone === 'bad' ? 'var(--bad)' : 'var(--warn)' } : undefined}>{href ? <Link href={href}>{value}</Link> : value}</div>
-    </div>
+      <div className="value" style={tone ? { color: tone === 'bad' ? 'var(--bad)' : 'var(--warn)' } : undefined}>{value}</div>
+    </>
   )
+  // The whole tile is the link, not just its number.
+  return href ? <Link className="kpi tile-link" data-testid={testId} href={href}>{body}</Link> : <div className="kpi" data-testid={testId}>{body}</div>
 }
 
 export function StateChip({ state }: { state: 'applied' | 'pending' | 'failing' | 'superseded' }) {

@@ -2,6 +2,7 @@
 // Drift and oversells: findings (channel drift by cause, snapshot variances, unverified updates,
 // exceptions, aged reservations, SLO breaches) with their state and the actions policy allows, and
 // oversell incidents with their attributed cause and revenue at risk. Filters in the URL; live.
+import Link from 'next/link'
 import { useState, useTransition } from 'react'
 import { useRouter, useSearchParams } from 'next/navigation'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
@@ -14,7 +15,7 @@ import { actOnFindingAction } from '@/app/(app)/findings/actions'
 import { CursorPager } from '@/components/ui/cursor-pager'
 
 interface Finding { id: string; kind: string; sku: string | null; channel: string | null; location: string | null; cause: string | null; status: string; field: string | null; expected: number | null; actual: number | null; variance: number | null; details: unknown; detectedAt: string; updatedAt: string; resolvedAt: string | null }
-interface Incident { id: string; kind: string; channel: string; sku: string; orderId: string; lineId: string; orderedUnits: number; oversoldUnits: number; revenueAtRiskCents: number; cause: string | null; details: unknown; occurredAt: string; detectedAt: string }
+interface Incident { id: string; kind: string; channel: string; sku: string; orderId: string; lineId: string; orderedUnits: number; oversoldUnits: number; revenueAtRiskCents: number; cause: string | null; sentence: string; details: unknown; occurredAt: string; detectedAt: string }
 type Page<T> = { items: T[]; nextCursor: string | null }
 
 const KINDS = ['drift', 'variance', 'unverified', 'exception', 'aged_reservation', 'slo_breach']
@@ -146,7 +147,7 @@ function OversellsTab({ channels, setParam }: { channels: string[]; setParam: (k
         <label>Window <select aria-label="Window" value={filter.window} onChange={(e) => set('window', e.target.value)}>{['1h', '24h', '7d', '30d'].map((w) => <option key={w} value={w}>{w}</option>)}</select></label>
         <label>Kind <select aria-label="Kind" value={filter.kind} onChange={(e) => set('kind', e.target.value)}><option value="">any</option><option value="channel_oversell">channel oversell</option><option value="shortage">shortage</option></select></label>
         <label>Channel <select aria-label="Channel" value={filter.channel} onChange={(e) => set('channel', e.target.value)}><option value="">any</option>{channels.map((c) => <option key={c} value={c}>{c}</option>)}</select></label>
-        <label>SKU <input type="search" aria-label="SKU" defaultValue={filter.sku} placeholder="any" onBlur={(e) => set('sku', e.target.value.trim())} size={12} /></label>
+        <label>SKU <input type="search" aria-label="SKU" defaultValue={filter.sku} placeholder="any (Enter)" onKeyDown={(e) => { if (e.key === 'Enter') set('sku', e.currentTarget.value.trim()) }} onBlur={(e) => set('sku', e.target.value.trim())} size={12} /></label>
         <label>Order <select aria-label="Order" value={filter.order || 'recent'} onChange={(e) => set('order', e.target.value === 'recent' ? '' : e.target.value)}><option value="recent">newest first</option><option value="oldest">oldest first</option></select></label>
         <a className="button" style={{ marginLeft: 'auto' }} href={`/api/ui/oversells/export?${base}`} download data-testid="oversells-export">Export CSV</a>
       </div>
@@ -162,16 +163,16 @@ function OversellsTab({ channels, setParam }: { channels: string[]; setParam: (k
           <thead><tr><th>When</th><th>Kind</th><th>Channel</th><th>SKU</th><th>Order</th><th className="num">Ordered</th><th className="num">Oversold</th><th className="num">At risk</th><th>Cause</th></tr></thead>
           <tbody>
             {list.data.items.map((o) => (
-              <tr key={o.id}>
-                <td><Ago iso={o.occurredAt} /></td>
+              <tr key={o.id} className="row-link" data-testid={`oversell-row-${o.orderId}-${o.lineId}`}>
+                <td><Link className="stretched" href={`/findings/oversells/${o.id}`} aria-label={`Incident ${o.orderId}/${o.lineId}`}><Ago iso={o.occurredAt} /></Link></td>
                 <td>{o.kind.replace('_', ' ')}</td>
                 <td>{o.channel}</td>
-                <td className="mono"><a href={`/skus/${encodeURIComponent(o.sku)}`}>{o.sku}</a></td>
+                <td className="mono"><Link href={`/skus/${encodeURIComponent(o.sku)}`}>{o.sku}</Link></td>
                 <td className="mono">{o.orderId}/{o.lineId}</td>
                 <td className="num">{formatCount(o.orderedUnits)}</td>
                 <td className="num">{formatCount(o.oversoldUnits)}</td>
                 <td className="num">{money(o.revenueAtRiskCents)}</td>
-                <td>{o.cause ? <span className="chip warn">{o.cause.replace(/_/g, ' ')}</span> : '—'}</td>
+                <td style={{ minWidth: 260 }}>{o.cause ? <span className="chip warn">{o.cause.replace(/_/g, ' ')}</span> : null} <span className="muted" style={{ fontSize: 12 }}>{o.sentence}</span></td>
               </tr>
             ))}
           </tbody>

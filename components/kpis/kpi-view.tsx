@@ -12,14 +12,15 @@ import { useRealtime } from '@/components/realtime/use-realtime'
 import { ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
 import { formatCount, formatSeconds } from '@/components/ui/format'
+import { HealthChip } from '@/components/channels/health-chip'
 
 const WINDOWS: Array<{ value: KpiWindow; label: string }> = [
   { value: '1h', label: 'Last hour' }, { value: '24h', label: 'Last 24 hours' }, { value: '7d', label: 'Last 7 days' },
 ]
 
 const money = (cents: number) => (cents / 100).toLocaleString('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 })
-/** Lag percentiles come from histogram buckets: each is an upper bound. */
-const lag = (s: number | null) => (s === null ? '—' : `≤${formatSeconds(s)}`)
+/** Lag percentiles are interpolated within histogram buckets (≈); null is "not measured". */
+const lag = (s: number | null) => (s === null ? 'not measured' : `≈${formatSeconds(s)}`)
 const pct = (r: number | null) => (r === null ? '—' : `${(r * 100).toFixed(r < 0.01 ? 2 : 1)} %`)
 
 const COLORS = ['#1f5fbf', '#d9822b', '#2f9e6a', '#8a4fbf', '#c2413b', '#4b6b8a']
@@ -55,12 +56,15 @@ export function KpiView({ initial, canOpenDeadLetters }: { initial: Kpis; canOpe
           <h1>KPIs and SLOs</h1>
           <div className="muted">Oversells, revenue at risk and how fast each channel reflects stock, against its SLO.</div>
         </div>
+        <div className="toolbar" style={{ marginBottom: 0 }}>
+        <a className="button" href={`/api/ui/kpis/export?window=${window}`} download data-testid="kpis-export">Export CSV</a>
         <label className="toolbar" style={{ marginBottom: 0 }}>
           <span className="muted">Window</span>
           <select aria-label="Window" data-testid="kpi-window" value={window} onChange={(e) => router.replace(`/kpis?window=${e.target.value}`)}>
             {WINDOWS.map((w) => <option key={w.value} value={w.value}>{w.label}</option>)}
           </select>
         </label>
+        </div>
       </div>
       {error && <ErrorBox error={error} />}
 
@@ -68,7 +72,7 @@ export function KpiView({ initial, canOpenDeadLetters }: { initial: Kpis; canOpe
         <Tile label="Oversell rate" value={pct(o.oversellRate)} testId="kpi-oversell-rate" href={`/findings?tab=oversells&window=${k.window}`} tone={o.oversoldUnits > 0 ? 'bad' : undefined} hint={`${formatCount(o.oversoldUnits)} of ${formatCount(o.orderedUnits)} units ordered · ${formatCount(o.cancelledForStockUnits)} cancelled for stock`} spark={spark.rate} />
         <Tile label="Revenue at risk" value={money(o.revenueAtRiskCents)} testId="kpi-revenue-at-risk" href={`/findings?tab=oversells&window=${k.window}`} tone={o.revenueAtRiskCents > 0 ? 'bad' : undefined} hint={`${formatCount(o.incidents)} incident(s)`} spark={spark.revenue} />
         <Tile label="Lag p95 (all channels)" value={lag(o.lag.p95Seconds)} testId="kpi-lag-p95" href="/channels" hint={`p50 ${lag(o.lag.p50Seconds)} · p99 ${lag(o.lag.p99Seconds)}`} spark={spark.lag} />
-        <Tile label="Stale listings" value={formatCount(o.staleListings)} testId="kpi-stale" href="/channels" tone={o.staleListings > 0 ? 'warn' : undefined} hint="waiting longer than their channel's SLO" />
+        <Tile label="Stale listings now" value={formatCount(o.staleListings)} testId="kpi-stale" href="/channels" tone={o.staleListings > 0 ? 'bad' : undefined} hint={`waiting longer than their channel's SLO · unhealthy: ${k.channels.filter((c) => c.health.state === 'unhealthy').map((c) => c.channel).join(', ') || 'none'}`} />
         <Tile label="Open drift" value={formatCount(o.driftOpen)} testId="kpi-drift-open" href="/findings?kind=drift" tone={o.driftOpen > 0 ? 'warn' : undefined} hint="channel differs from what we published" />
         <Tile label="Open dead letters" value={formatCount(o.deadLettersOpen)} testId="kpi-dead-letters-open" href={dl()} tone={o.deadLettersOpen > 0 ? 'warn' : undefined} hint={o.oldestDeadLetterSeconds === null ? 'none open' : `oldest ${formatSeconds(o.oldestDeadLetterSeconds)}`} />
         <Tile label="Open reservations" value={formatCount(o.reservations.units)} testId="kpi-reservations" hint={`${formatCount(o.reservations.open)} lines · oldest ${formatSeconds(o.reservations.oldestSeconds)}`} />
@@ -81,23 +85,24 @@ export function KpiView({ initial, canOpenDeadLetters }: { initial: Kpis; canOpe
         <table className="data" data-testid="kpi-channels">
           <thead>
             <tr>
-              <th>Channel</th><th>Lag SLO (p95)</th><th className="num">p50</th><th className="num">p95</th><th className="num">p99</th>
+              <th>Channel</th><th title="now: the same verdict as the dashboard and the channel page">Health now</th><th>Lag SLO (p95) in window</th><th className="num">p50</th><th className="num">p95</th><th className="num">p99</th>
               <th className="num">Stale</th><th className="num">Drift</th><th className="num">Dead letters</th>
               <th className="num">Ordered</th><th className="num">Oversold</th><th className="num">Rate</th><th className="num">At risk</th><th className="num" title="cancelled order units that could not be filled, of all cancelled units">Cancelled for stock</th>
             </tr>
           </thead>
           <tbody>
             {k.channels.map((c) => (
-              <tr key={c.channel} data-testid={`kpi-row-${c.channel}`}>
-                <td><Link href={`/channels/${encodeURIComponent(c.channel)}`}>{c.channel}</Link></td>
+              <tr key={c.channel} className="row-link" data-testid={`kpi-row-${c.channel}`}>
+                <td><Link className="stretched" href={`/channels/${encodeURIComponent(c.channel)}`}>{c.channel}</Link></td>
+                <td><HealthChip health={c.health} testId={`kpi-health-${c.channel}`} /></td>
                 <td>
                   {c.lag.p95Seconds === null ? <span className="chip">no samples</span>
-                    : <span className={`chip ${c.slo.lagBreached ? 'bad' : 'ok'}`} data-testid={`slo-${c.channel}`}>{c.slo.lagBreached ? 'breached' : 'met'} · ≤{c.slo.lagP95Seconds} s</span>}
+                    : <span className={`chip ${c.slo.lagBreached ? 'bad' : 'ok'}`} data-testid={`slo-${c.channel}`}>{c.slo.lagBreached ? 'breached' : 'met'} · SLO {formatSeconds(c.slo.lagP95Seconds)}</span>}
                 </td>
                 <td className="num">{lag(c.lag.p50Seconds)}</td>
                 <td className="num">{lag(c.lag.p95Seconds)}</td>
                 <td className="num">{lag(c.lag.p99Seconds)}</td>
-                <td className="num">{formatCount(c.staleListings)}</td>
+                <td className={`num${c.staleListings > 0 ? ' bad' : ''}`} data-testid={`kpi-stale-${c.channel}`}>{formatCount(c.staleListings)}</td>
                 <td className="num"><MaybeLink href={`/findings?kind=drift&channel=${encodeURIComponent(c.channel)}`}>{formatCount(c.driftOpen)}</MaybeLink></td>
                 <td className="num"><MaybeLink href={dl(c.channel)}>{formatCount(c.deadLettersOpen)}</MaybeLink></td>
                 <td className="num">{formatCount(c.orderedUnits)}</td>
@@ -123,17 +128,18 @@ function MaybeLink({ href, children }: { href?: string; children: ReactNode }) {
 }
 
 function Tile({ label, value, hint, testId, tone, href, spark }: { label: string; value: string; hint?: string; testId: string; tone?: 'warn' | 'bad'; href?: string; spark?: Array<number | null> }) {
-  return (
-    <div className="kpi" data-testid={testId}>
+  const body = (
+    <>
       <div className="label">{label}</div>
-      <div className="value" style={tone ? { color: tone === 'bad' ? 'var(--bad)' : 'var(--warn)' } : undefined}><MaybeLink href={href}>{value}</MaybeLink></div>
+      <div className="value" style={tone ? { color: tone === 'bad' ? 'var(--bad)' : 'var(--warn)' } : undefined}>{value}</div>
       {hint && <div className="muted" style={{ fontSize: 12 }}>{hint}</div>}
       {spark && spark.some((v) => v !== null && v > 0) && <Sparkline values={spark} tone={tone} />}
-    </div>
+    </>
   )
+  // The whole tile is the link, not just its number.
+  return href ? <Link className="kpi tile-link" data-testid={testId} href={href}>{body}</Link> : <div className="kpi" data-testid={testId}>{body}</div>
 }
 
-/** A trend line without axes; gaps where a bucket had nothing to measure. */
 function Sparkline({ values, tone }: { values: Array<number | null>; tone?: 'warn' | 'bad' }) {
   const data = values.map((v, i) => ({ i, v }))
   return (

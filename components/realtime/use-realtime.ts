@@ -46,6 +46,10 @@ function getSocket(): Socket {
   })
   socket.on('disconnect', () => setState('reconnecting'))
   socket.on('connect_error', () => setState('reconnecting'))
+  // The browser knows it lost the network before socket.io's ping times out (tens of seconds):
+  // say so at once; when it is back, reconnect right away instead of waiting for the backoff.
+  window.addEventListener('offline', () => setState('reconnecting'))
+  window.addEventListener('online', () => { if (socket && !socket.connected) socket.connect() })
   return socket
 }
 

@@ -11,6 +11,7 @@ import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
 import { Ago } from '@/components/ui/ago'
 import { formatCount, formatTime } from '@/components/ui/format'
+import { Time } from '@/components/ui/time'
 import { useRealtime } from '@/components/realtime/use-realtime'
 import { createHoldbackAction, removeHoldbackAction } from '@/app/(app)/rules/actions'
 
@@ -108,7 +109,7 @@ export function HoldbacksScreen({ canEdit, channels, categories }: { canEdit: bo
                   <td style={{ maxWidth: 280 }}>{h.reason}{h.removeReason ? <div className="muted">removed by {h.removedBy}: {h.removeReason}</div> : null}</td>
                   <td>{h.owner}</td>
                   <td><Ago iso={h.createdAt} /> <span className="muted">by {h.createdBy}</span></td>
-                  <td>{h.expiresAt ? formatTime(h.expiresAt) : 'never'}</td>
+                  <td>{h.expiresAt ? <Time iso={h.expiresAt} seconds={false} /> : 'never'}</td>
                   <td data-testid="holdback-effect">{h.state !== 'active' ? '—' : !h.effect || h.effect.listings === 0 ? <span className="muted">nothing withheld yet</span> : (
                     <span title={Object.entries(h.effect.byChannel).map(([c, e]) => `${c}: ${e.listings} listings, ${e.unitsWithheld} units`).join('\n')}>
                       {formatCount(h.effect.unitsWithheld)} units off {formatCount(h.effect.listings)} listing(s)

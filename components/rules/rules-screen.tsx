@@ -14,6 +14,7 @@ import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
 import { Ago } from '@/components/ui/ago'
 import { formatCount, formatTime } from '@/components/ui/format'
+import { Time } from '@/components/ui/time'
 import { previewRulesAction, rollbackRulesAction, saveRulesAction } from '@/app/(app)/rules/actions'
 
 interface RulesData {
@@ -85,7 +86,7 @@ export function RulesScreen({ canEdit }: { canEdit: boolean }) {
         <div>
           <h1>Rules</h1>
           <div className="muted">
-            In force: <strong data-testid="current-version">{current.version}</strong> by {current.author}, <Ago iso={current.effectiveFrom} />{current.comment ? ` — “${current.comment}”` : ''}
+            In force: <strong data-testid="current-version">{current.version}</strong> by {current.author}, effective <Time iso={current.effectiveFrom} seconds={false} testId="current-effective-from" />{current.comment ? ` — “${current.comment}”` : ''}
           </div>
         </div>
         {canEdit && dirty && <span className="chip warn" data-testid="unsaved">unsaved changes</span>}
@@ -282,7 +283,7 @@ function VersionsPanel({ versions, canEdit, onRolledBack, onError }: { versions:
               <tr data-testid={`version-${v.id}`}>
                 <td className="mono">{v.id}</td>
                 <td><span className={`chip ${v.state === 'current' ? 'ok' : v.state === 'scheduled' ? 'warn' : ''}`}>{v.state}</span></td>
-                <td>{formatTime(v.effectiveFrom)}</td>
+                <td><Time iso={v.effectiveFrom} seconds={false} /></td>
                 <td>{v.author}</td>
                 <td>{v.comment}{v.rolledBackFrom ? <span className="muted"> (rollback to {v.rolledBackFrom})</span> : null}</td>
                 <td style={{ whiteSpace: 'nowrap' }}>

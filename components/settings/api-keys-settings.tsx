@@ -8,6 +8,7 @@ import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
 import { Ago } from '@/components/ui/ago'
 import { formatTime } from '@/components/ui/format'
+import { Time } from '@/components/ui/time'
 import { createApiKeyAction, createSourceAction, revokeApiKeyAction, rotateSigningSecretAction } from '@/app/(app)/settings/actions'
 import { ConfirmBar, FeedbackLine, Loading, OneTimeSecret, useSettingsAction } from './shared'
 
@@ -119,7 +120,7 @@ export function ApiKeySettings() {
                   <td>{s.kind}</td>
                   <td>{s.secretSet ? <span className="chip ok">set</span> : <span className="chip bad">not set</span>}</td>
                   <td><Ago iso={s.lastRotatedAt} fallback="unknown" /></td>
-                  <td>{s.previousValidUntil ? formatTime(s.previousValidUntil) : <span className="muted">none</span>}</td>
+                  <td>{s.previousValidUntil ? <Time iso={s.previousValidUntil} /> : <span className="muted">none</span>}</td>
                   <td><button disabled={action.pending} onClick={() => setRotating({ code: s.code, overlapHours: 24 })} aria-label={`Rotate the signing secret of ${s.code}`}>Rotate secret</button></td>
                 </tr>
               ))}

@@ -78,7 +78,7 @@ export function CatalogSettings() {
         <CursorPager cursors={cursors} setCursors={setCursors} nextCursor={list.data?.nextCursor} />
       </div>
 
-      <CsvImport defaultEntity={entity} />
+      <CsvImport defaultEntity={entity} prefill={isEntity(params.get('import')) && params.get('csv') ? { entity: params.get('import') as Entity, csv: params.get('csv')! } : null} />
     </div>
   )
 }
@@ -205,11 +205,12 @@ function SkuPanel({ code, onClose }: { code: string; onClose: () => void }) {
   )
 }
 
-function CsvImport({ defaultEntity }: { defaultEntity: Entity }) {
+/** `prefill`: rows a dead letter's fix link brought (e.g. the alias to add), edited here before the dry run. */
+function CsvImport({ defaultEntity, prefill }: { defaultEntity: Entity; prefill: { entity: Entity; csv: string } | null }) {
   const qc = useQueryClient()
   const action = useSettingsAction()
-  const [entity, setEntity] = useState<Entity>(defaultEntity)
-  const [file, setFile] = useState<{ name: string; csv: string } | null>(null)
+  const [entity, setEntity] = useState<Entity>(prefill?.entity ?? defaultEntity)
+  const [file, setFile] = useState<{ name: string; csv: string } | null>(prefill ? { name: 'rows from a dead letter', csv: prefill.csv } : null)
   const [report, setReport] = useState<CatalogReport | null>(null)
   const [planned, setPlanned] = useState<{ entity: Entity; csv: string } | null>(null)
   const [confirm, setConfirm] = useState(false)
@@ -249,6 +250,11 @@ function CsvImport({ defaultEntity }: { defaultEntity: Entity }) {
           </select>
         </label>
         <label>CSV file<input type="file" accept=".csv,text/csv" onChange={(e) => void onFile(e.target.files?.[0])} /></label>
+        {prefill && file?.name === 'rows from a dead letter' && (
+          <label style={{ gridColumn: '1 / -1' }}>Rows to import (complete the empty column, then run the dry run)
+            <textarea aria-label="Rows to import" data-testid="prefilled-csv" rows={4} className="mono" value={file.csv} onChange={(e) => { setFile({ name: file.name, csv: e.target.value }); setReport(null); setPlanned(null) }} />
+          </label>
+        )}
         <div className="toolbar" style={{ marginBottom: 0 }}>
           <button type="button" disabled={!file || action.pending} onClick={dryRun}>{action.pending && !confirm ? 'Working…' : 'Dry run'}</button>
           <button type="button" className="primary" disabled={!canApply || action.pending} onClick={() => setConfirm(true)} title={canApply ? undefined : 'Run a clean dry run of this file first'}>Apply</button>

@@ -10,6 +10,36 @@ import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
 import { formatCount, formatSeconds, formatTime } from '@/components/ui/format'
 import { Ago } from '@/components/ui/ago'
+import { Time } from '@/components/ui/time'
+import type { SyncStory } from '@/server/availability/get-sku-detail'
+
+function SyncState({ story: s }: { story: SyncStory }) {
+  if (s.waitsFor.state === 'in_sync') return <>in sync</>
+  return <>waiting{s.waitingSince ? <> <Ago iso={s.waitingSince} /></> : null}: {s.waitsFor.state.replace('_', ' ')}</>
+}
+
+/** From decision to applied, each step with its time, and what the listing waits for now. */
+function SyncStoryCard({ channel, story: s }: { channel: string; story: SyncStory }) {
+  const step = (done: boolean, waiting: boolean) => (done ? 'step-done' : waiting ? 'step-wait' : 'step-todo')
+  const v = s.desired.version
+  const sentDone = s.sent !== null && s.sent.version >= v
+  const acceptedDone = s.accepted !== null && s.accepted.version >= v
+  const appliedDone = s.applied !== null && s.applied.version >= v
+  return (
+    <section className="kpi" aria-label={`Sync story ${channel}`} data-testid={`sync-story-${channel}`}>
+      <div className="label"><strong>{channel}</strong> · version {v}{s.waitingSince ? <> · waiting since <Time iso={s.waitingSince} /></> : null}</div>
+      <ol className="story">
+        <li><span className="step-done">Decided</span><span>{formatCount(s.desired.quantity)} at <Time iso={s.desired.at} /></span></li>
+        <li><span className={step(sentDone, !sentDone)}>Sent</span><span>{s.sent ? <>{formatCount(s.sent.quantity)} (v{s.sent.version}, try {s.sent.attemptNo}) at <Time iso={s.sent.at} />: <strong>{s.sent.outcome}</strong>{s.sent.batchId ? <> · request <span className="mono">{s.sent.batchId}</span></> : <> · attempt <span className="mono">{s.sent.attemptId}</span></>}{s.sent.error ? <div className="muted">{s.sent.error}</div> : null}</> : 'not yet'}</span></li>
+        <li><span className={step(acceptedDone, sentDone && !acceptedDone)}>Accepted</span><span>{s.accepted ? <>v{s.accepted.version} at <Time iso={s.accepted.at} /></> : 'not yet'}</span></li>
+        <li><span className={step(appliedDone, acceptedDone && !appliedDone)}>Applied</span><span>{s.applied ? <>{formatCount(s.applied.quantity)} (v{s.applied.version}) at <Time iso={s.applied.at} /></> : 'not yet'}</span></li>
+      </ol>
+      <div data-testid={`waits-for-${channel}`} className={s.waitsFor.state === 'in_sync' ? 'muted' : undefined} style={{ marginTop: 6 }}>
+        <strong>Waits for:</strong> {s.waitsFor.message}{s.waitsFor.until ? <> (next try <Time iso={s.waitsFor.until} />)</> : null}
+      </div>
+    </section>
+  )
+}
 
 export function SkuDetailView({ initial }: { initial: SkuDetail }) {
   const key = ['sku', initial.sku] as const
@@ -53,7 +83,7 @@ export function SkuDetailView({ initial }: { initial: SkuDetail }) {
                   <td className="num" data-testid={`applied-${c.channel}`}>{formatCount(c.applied)}</td>
                   <td className="muted" data-testid={`sync-state-${c.channel}`}>
                     {c.lastError?.startsWith('held:') ? <span className="chip warn">held for a person</span>
-                      : c.pendingSince ? <>publish pending <Ago iso={c.pendingSince} /></>
+                      : d.sync?.[c.channel] ? <SyncState story={d.sync[c.channel]} />
                       : c.published !== c.applied ? 'awaiting channel confirmation'
                       : 'in sync'}
                   </td>
@@ -64,6 +94,30 @@ export function SkuDetailView({ initial }: { initial: SkuDetail }) {
           </table>
         )}
       </div>
+
+      {d.channels.length > 0 && d.sync && (
+        <div className="panel" data-testid="sync-stories">
+          <h2>Sync story per channel</h2>
+          <div className="grid" style={{ gridTemplateColumns: 'repeat(auto-fill, minmax(300px, 1fr))' }}>
+            {d.channels.map((c) => d.sync[c.channel] ? <SyncStoryCard key={c.channel} channel={c.channel} story={d.sync[c.channel]} /> : null)}
+          </div>
+        </div>
+      )}
+
+      {d.incidents?.length > 0 && (
+        <div className="panel" data-testid="sku-incidents">
+          <h2>Oversell incidents of this SKU</h2>
+          <table className="data">
+            <thead><tr><th>Ordered</th><th>Channel</th><th>Order</th><th className="num">Oversold</th><th>What happened</th></tr></thead>
+            <tbody>{d.incidents.map((x) => (
+              <tr key={x.id} className="row-link">
+                <td><Link className="stretched" href={`/findings/oversells/${x.id}`}><Time iso={x.occurredAt} /></Link></td>
+                <td>{x.channel}</td><td className="mono">{x.orderId}/{x.lineId}</td><td className="num">{formatCount(x.oversoldUnits)}</td><td className="muted">{x.sentence}</td>
+              </tr>
+            ))}</tbody>
+          </table>
+        </div>
+      )}
 
       <div className="panel">
           <h2>Stock by location</h2>

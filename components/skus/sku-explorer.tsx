@@ -69,8 +69,10 @@ export function SkuExplorer() {
             <option value="out_of_sync">Channel not yet showing our number</option>
             <option value="failing">Publish failing</option>
           </select>
+          <a className="button" style={{ marginLeft: 'auto' }} href={`/api/ui/skus/export?${new URLSearchParams(Object.entries(filters).filter(([, v]) => v)).toString()}`} download data-testid="skus-export">Export CSV</a>
         </form>
         {error && <ErrorBox error={error} />}
+        {data && <div className="muted" data-testid="sku-total" style={{ marginBottom: 6 }}>{formatCount(data.total)} SKU(s) match{data.total > data.items.length ? `; showing ${formatCount(data.items.length)} per page` : ''}</div>}
         {data && data.items.length === 0 ? (
           <EmptyState title="No SKUs match">Try a shorter search or clear the filters.</EmptyState>
         ) : (
@@ -83,8 +85,8 @@ export function SkuExplorer() {
             </thead>
             <tbody>
               {data?.items.map((row) => (
-                <tr key={row.sku}>
-                  <td><Link href={`/skus/${encodeURIComponent(row.sku)}`}>{row.sku}</Link>{row.isKit && <> <span className="chip">kit</span></>}</td>
+                <tr key={row.sku} className="row-link">
+                  <td><Link className="stretched" href={`/skus/${encodeURIComponent(row.sku)}`}>{row.sku}</Link>{row.isKit && <> <span className="chip">kit</span></>}</td>
                   <td>{row.name}</td>
                   <td className="muted">{row.category}</td>
                   <td className="num" title={row.isKit ? 'Kits hold no stock of their own: they are built from components' : undefined}>{row.isKit ? '—' : formatCount(row.onHand)}</td>

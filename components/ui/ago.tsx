@@ -1,8 +1,10 @@
 'use client'
-// Relative times ("12s ago") depend on the viewer's clock, so they render only after mount (the
-// server renders the absolute UTC time) and tick every few seconds.
+// Relative times ("12 s ago") depend on the viewer's clock, so they render only after mount (the
+// server and the hydration pass render the absolute time) and tick every few seconds. Anything
+// older than a day is shown as an absolute time in the user's zone; the absolute time (with zone)
+// is always on hover.
 import { useSyncExternalStore } from 'react'
-import { formatAgo, formatTime } from './format'
+import { formatDateTime, formatRelative, useTimeZone } from './time'
 
 let now = Date.now()
 const listeners = new Set<() => void>()
@@ -20,8 +22,15 @@ function subscribe(l: () => void) {
   }
 }
 
+/** The ticking clock (null while server-rendering and hydrating). */
+export function useNow(): number | null {
+  return useSyncExternalStore(subscribe, () => now, () => null)
+}
+
 export function Ago({ iso, fallback = '—' }: { iso: string | null | undefined; fallback?: string }) {
-  const clock = useSyncExternalStore(subscribe, () => now, () => null)
+  const clock = useNow()
+  const tz = useTimeZone()
   if (!iso) return <>{fallback}</>
-  return <time dateTime={iso} title={formatTime(iso)}>{clock === null ? formatTime(iso) : formatAgo(iso, Math.max(clock, Date.now()))}</time>
+  if (new Date(iso).getTime() <= 0) return <time dateTime={iso}>from the start</time>
+  return <time dateTime={iso} title={formatDateTime(iso, tz)}>{clock === null ? formatDateTime(iso, tz) : formatRelative(iso, Math.max(clock, Date.now()), tz)}</time>
 }

@@ -10,17 +10,13 @@ export function formatSeconds(s: number | null | undefined): string {
   return `${Math.round(s / 360) / 10} h`
 }
 
+/**
+ * A time in text that is not a component (messages, titles): in UTC, saying so. On screen, use
+ * <Time> or <Ago> (components/ui/time.tsx), which follow the user's time zone.
+ */
 export function formatTime(iso: string | null | undefined): string {
   if (!iso) return '—'
   const d = new Date(iso)
-  return d.toISOString().replace('T', ' ').slice(0, 19) + 'Z'
-}
-
-export function formatAgo(iso: string | null | undefined, now = Date.now()): string {
-  if (!iso) return '—'
-  const s = Math.max(0, Math.round((now - new Date(iso).getTime()) / 1000))
-  if (s < 60) return `${s}s ago`
-  if (s < 3600) return `${Math.floor(s / 60)}m ago`
-  if (s < 86400) return `${Math.floor(s / 3600)}h ago`
-  return `${Math.floor(s / 86400)}d ago`
+  if (d.getTime() <= 0) return 'from the start'
+  return `${d.toISOString().replace('T', ' ').slice(0, 19)} UTC`
 }

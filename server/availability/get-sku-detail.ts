@@ -4,6 +4,22 @@
 import type { Db } from '../db'
 import { NotFoundError } from '../errors'
 import { getAvailability, type AvailabilityView } from './get-availability'
+import { WAITING_SINCE_SQL } from '../metrics/channel-health'
+import { describeOversell } from '../ingest/attribute-oversell'
+
+/**
+ * A listing's sync story: each step from our decision to the channel applying it, with its time,
+ * and what it waits for now (a sentence). Steps not reached are null.
+ */
+export interface SyncStory {
+  desired: { quantity: number | null; version: number; at: string | null }
+  /** Since when the channel has not shown what we decided (null: in sync). */
+  waitingSince: string | null
+  sent: { attemptId: string; version: number; quantity: number; attemptNo: number; outcome: string; batchId: string | null; httpStatus: number | null; error: string | null; at: string; finishedAt: string | null } | null
+  accepted: { version: number; at: string | null } | null
+  applied: { version: number; quantity: number | null; at: string | null } | null
+  waitsFor: { state: 'in_sync' | 'held' | 'paused' | 'shadow' | 'breaker' | 'retry' | 'in_flight' | 'queued' | 'accept' | 'apply'; message: string; until?: string | null }
+}
 
 export interface DecisionStep { step: string; quantity: number; detail: string }
 
@@ -22,6 +38,44 @@ export interface SkuDetail extends AvailabilityView {
   /** The marketplace's own id of each channel's listing (e.g. Shopify's inventory item), when it has one. */
   externalIds: Record<string, string | null>
   attempts: Array<{ id: string; channel: string; version: number; quantity: number; outcome: string; httpStatus: number | null; error: string | null; lagMs: number | null; startedAt: string }>
+  /** Per channel: the listing's sync story. */
+  sync: Record<string, SyncStory>
+  /** The SKU's latest oversell incidents (newest first). */
+  incidents: Array<{ id: string; channel: string; orderId: string; lineId: string; kind: string; oversoldUnits: number; occurredAt: string; sentence: string }>
+}
+
+type ListingRow = {
+  channel: string; mode: string; status: string; breakerState: string
+  desiredQuantity: number | null; desiredVersion: number; decidedAt: Date | null; publishedVersion: number; acceptedVersion: number; acceptedAt: Date | null
+  appliedVersion: number; appliedQuantity: number | null; appliedAt: Date | null; inFlightVersion: number | null; nextAttemptAt: Date | null; lastError: string | null; waitingSince: Date | null
+  aId: bigint | null; aVersion: number | null; aQuantity: number | null; aNo: number | null; aOutcome: string | null; aBatch: string | null; aHttp: number | null; aError: string | null; aStarted: Date | null; aFinished: Date | null
+}
+
+const isoOf = (d: Date | null) => (d ? d.toISOString() : null)
+
+/** What a listing waits for now, from its state (pure). */
+export function syncStory(r: ListingRow): SyncStory {
+  const sent = r.aId !== null ? { attemptId: String(r.aId), version: r.aVersion!, quantity: r.aQuantity!, attemptNo: r.aNo!, outcome: r.aOutcome!, batchId: r.aBatch, httpStatus: r.aHttp, error: r.aError, at: r.aStarted!.toISOString(), finishedAt: isoOf(r.aFinished) } : null
+  const via = sent?.batchId ? ` (request ${sent.batchId})` : sent ? ` (attempt ${sent.attemptId})` : ''
+  let waitsFor: SyncStory['waitsFor']
+  if (r.desiredVersion > 0 && r.appliedVersion >= r.desiredVersion) waitsFor = { state: 'in_sync', message: 'Nothing: the channel shows what we decided.' }
+  else if (r.lastError?.startsWith('held:')) waitsFor = { state: 'held', message: `A person: the update is held (${r.lastError.slice(5).trim()}).` }
+  else if (r.mode === 'shadow') waitsFor = { state: 'shadow', message: 'Go-live: the channel is in shadow mode and is never written.' }
+  else if (r.status === 'paused') waitsFor = { state: 'paused', message: 'The channel to be resumed: it is paused.' }
+  else if (r.breakerState === 'open') waitsFor = { state: 'breaker', message: 'The circuit breaker to close: the channel failed repeatedly.' }
+  else if (r.desiredVersion > r.publishedVersion && r.inFlightVersion !== null) waitsFor = { state: 'in_flight', message: `The channel to answer the request in flight (version ${r.inFlightVersion})${via}.` }
+  else if (r.desiredVersion > r.publishedVersion && r.nextAttemptAt) waitsFor = { state: 'retry', message: `A retry after a failure${r.lastError ? ` (${r.lastError})` : ''}.`, until: r.nextAttemptAt.toISOString() }
+  else if (r.desiredVersion > r.publishedVersion) waitsFor = { state: 'queued', message: `Its turn to be sent: version ${r.desiredVersion} is queued within the channel's rate budget.` }
+  else if (r.publishedVersion > r.acceptedVersion) waitsFor = { state: 'accept', message: `The channel to accept version ${r.publishedVersion}${via}.` }
+  else waitsFor = { state: 'apply', message: `The channel to apply version ${r.acceptedVersion}, accepted${via}; confirmed by reading it back.` }
+  return {
+    desired: { quantity: r.desiredQuantity, version: r.desiredVersion, at: isoOf(r.decidedAt) },
+    waitingSince: isoOf(r.waitingSince),
+    sent,
+    accepted: r.acceptedVersion > 0 ? { version: r.acceptedVersion, at: isoOf(r.acceptedAt) } : null,
+    applied: r.appliedVersion > 0 ? { version: r.appliedVersion, quantity: r.appliedQuantity, at: isoOf(r.appliedAt) } : null,
+    waitsFor,
+  }
 }
 
 const EVENTS_SHOWN = 20
@@ -30,13 +84,24 @@ const ATTEMPTS_SHOWN = 20
 export async function getSkuDetail(db: Db, skuCode: string): Promise<SkuDetail> {
   const availability = await getAvailability(db, skuCode)
   const sku = await db.sku.findUniqueOrThrow({ where: { code: skuCode }, select: { id: true } })
-  const [listings, events, attempts] = await Promise.all([
+  const [listings, events, attempts, story, incidents] = await Promise.all([
     db.channelListing.findMany({ where: { skuId: sku.id, active: true }, select: { id: true, decisionId: true, externalId: true, channel: { select: { code: true } } } }),
     listSkuEvents(db, skuCode, { limit: EVENTS_SHOWN }),
     db.$queryRawUnsafe<Array<{ id: bigint; channel: string; version: number; quantity: number; outcome: string; httpStatus: number | null; error: string | null; lagMs: number | null; startedAt: Date }>>(
       `SELECT a.id, c.code AS channel, a.version, a.quantity, a.outcome, a."httpStatus", a.error, a."lagMs", a."startedAt"
          FROM "PublishAttempt" a JOIN "ChannelListing" l ON l.id = a."listingId" JOIN "Channel" c ON c.id = a."channelId"
         WHERE l."skuId" = $1::uuid ORDER BY a.id DESC LIMIT $2`, sku.id, ATTEMPTS_SHOWN),
+    db.$queryRawUnsafe<ListingRow[]>(
+      `SELECT c.code AS channel, c.mode::text AS mode, c.status::text AS status, c."breakerState"::text AS "breakerState",
+              cl."desiredQuantity", cl."desiredVersion", cl."decidedAt", cl."publishedVersion", cl."acceptedVersion", cl."acceptedAt",
+              cl."appliedVersion", cl."appliedQuantity", cl."appliedAt", cl."inFlightVersion", cl."nextAttemptAt", cl."lastError",
+              ${WAITING_SINCE_SQL} AS "waitingSince",
+              a.id AS "aId", a.version AS "aVersion", a.quantity AS "aQuantity", a."attemptNo" AS "aNo", a.outcome AS "aOutcome", a."batchId" AS "aBatch",
+              a."httpStatus" AS "aHttp", a.error AS "aError", a."startedAt" AS "aStarted", a."finishedAt" AS "aFinished"
+         FROM "ChannelListing" cl JOIN "Channel" c ON c.id = cl."channelId"
+         LEFT JOIN LATERAL (SELECT * FROM "PublishAttempt" x WHERE x."listingId" = cl.id ORDER BY x.version DESC, x.id DESC LIMIT 1) a ON true
+        WHERE cl."skuId" = $1::uuid AND cl.active ORDER BY c.code`, sku.id),
+    db.oversellIncident.findMany({ where: { sku: skuCode }, orderBy: { detectedAt: 'desc' }, take: 10 }),
   ])
   const decisionIds = listings.map((l) => l.decisionId).filter((id): id is bigint => id !== null)
   const decisions = await db.availabilityDecision.findMany({ where: { id: { in: decisionIds } } })
@@ -54,6 +119,8 @@ export async function getSkuDetail(db: Db, skuCode: string): Promise<SkuDetail> 
     externalIds: Object.fromEntries(listings.map((l) => [l.channel.code, l.externalId])),
     events: events.items,
     eventsBefore: events.before,
+    sync: Object.fromEntries(story.map((r) => [r.channel, syncStory(r)])),
+    incidents: incidents.map((x) => ({ id: x.id, channel: x.channel, orderId: x.orderId, lineId: x.lineId, kind: x.kind, oversoldUnits: x.oversoldUnits, occurredAt: x.occurredAt.toISOString(), sentence: describeOversell(x) })),
     attempts: attempts.map((a) => ({
       id: a.id.toString(), channel: a.channel, version: a.version, quantity: a.quantity, outcome: a.outcome, httpStatus: a.httpStatus, error: a.error, lagMs: a.lagMs, startedAt: a.startedAt.toISOString(),
     })),

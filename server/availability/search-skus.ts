@@ -27,7 +27,7 @@ export interface SkuRow {
   channels: Record<string, { desired: number | null; applied: number | null; state: 'in_sync' | 'pending' | 'failing' | 'undecided' }>
 }
 
-export interface SkuPage { items: SkuRow[]; nextAfter: string | null; channels: string[]; categories: string[] }
+export interface SkuPage { items: SkuRow[]; nextAfter: string | null; channels: string[]; categories: string[]; /** SKUs matching the filters (all pages). */ total: number }
 
 export async function searchSkus(db: Db, s: SkuSearch): Promise<SkuPage> {
   if (s.status && s.status !== 'out_of_sync' && s.status !== 'failing') throw new ValidationError('"status" must be out_of_sync or failing.', undefined, 'INVALID_FILTER')
@@ -48,7 +48,8 @@ export async function searchSkus(db: Db, s: SkuSearch): Promise<SkuPage> {
       `SELECT DISTINCT "skuId" FROM "ChannelListing" WHERE active AND "desiredVersion" > "appliedVersion"`)
     where.id = { in: ids.map((r) => r.skuId) }
   }
-  const [rows, channels, categories] = await Promise.all([
+  const { code: _cursor, ...whereAll } = where
+  const [rows, channels, categories, total] = await Promise.all([
     db.sku.findMany({
       where,
       orderBy: { code: s.order === 'desc' ? 'desc' : 'asc' },
@@ -57,6 +58,7 @@ export async function searchSkus(db: Db, s: SkuSearch): Promise<SkuPage> {
     }),
     db.channel.findMany({ select: { code: true }, orderBy: { code: 'asc' } }),
     db.sku.findMany({ where: { active: true }, distinct: ['category'], select: { category: true }, orderBy: { category: 'asc' } }),
+    db.sku.count({ where: whereAll }),
   ])
   const page = rows.slice(0, s.limit)
   return {
@@ -81,5 +83,6 @@ export async function searchSkus(db: Db, s: SkuSearch): Promise<SkuPage> {
     nextAfter: rows.length > s.limit ? (page[page.length - 1]?.code ?? null) : null,
     channels: channels.map((c) => c.code),
     categories: categories.map((c) => c.category),
+    total,
   }
 }

@@ -4,15 +4,21 @@ import type { Prisma } from '@prisma/client'
 import type { Db } from '../db'
 import { ValidationError } from '../errors'
 import { decodeCursor, encodeCursor } from '../paging/cursor'
+import { fixForDeadLetter, type DeadLetterFix } from './fix-for-dead-letter'
 
 export interface DeadLetterFilter { kind?: string; status?: string; sku?: string; channel?: string; code?: string; sort?: 'recent' | 'risk'; cursor?: string | null; limit: number }
 
 export interface DeadLetterItem {
   id: string; kind: string; code: string; reason: string; sku: string | null; channel: string | null; source: string | null
   status: string; attempts: number; riskScore: number; firstSeenAt: string; lastSeenAt: string
+  /** What was kept of the rejected item (the raw event, or the publish that failed) and the stored message it came in. */
+  payload: unknown
+  inboundMessageId: string | null
+  /** The catalog change that would let it apply, prefilled (null when none applies). */
+  fix: DeadLetterFix | null
 }
 
-export async function listDeadLetters(db: Db, f: DeadLetterFilter): Promise<{ items: DeadLetterItem[]; nextCursor: string | null }> {
+export async function listDeadLetters(db: Db, f: DeadLetterFilter): Promise<{ items: DeadLetterItem[]; nextCursor: string | null; total?: number }> {
   if (f.kind && f.kind !== 'ingest' && f.kind !== 'publish') throw new ValidationError('"kind" must be ingest or publish.', undefined, 'INVALID_FILTER')
   const cursor = decodeCursor(f.cursor)
   const where: Prisma.DeadLetterWhereInput = {
@@ -27,15 +33,19 @@ export async function listDeadLetters(db: Db, f: DeadLetterFilter): Promise<{ it
   const after: Prisma.DeadLetterWhereInput[] = cursor
     ? [{ lastSeenAt: { lt: new Date(cursor.at) } }, { lastSeenAt: new Date(cursor.at), id: { lt: cursor.id } }]
     : []
+  // The first page carries how many match the filter (all pages).
+  const total = cursor ? undefined : db.deadLetter.count({ where: { ...where } })
   if (cursor) where.OR = byRisk ? [{ riskScore: { lt: cursor.score } }, ...after.map((a) => ({ ...a, riskScore: cursor.score }))] : after
   const orderBy: Prisma.DeadLetterOrderByWithRelationInput[] = [...(byRisk ? [{ riskScore: 'desc' as const }] : []), { lastSeenAt: 'desc' }, { id: 'desc' }]
   const rows = await db.deadLetter.findMany({ where, orderBy, take: f.limit + 1 })
   const page = rows.slice(0, f.limit)
   const last = page[page.length - 1]
   return {
+    ...(total ? { total: await total } : {}),
     items: page.map((d) => ({
       id: d.id, kind: d.kind, code: d.code, reason: d.reason, sku: d.sku, channel: d.channel, source: d.source, status: d.status,
       attempts: d.attempts, riskScore: d.riskScore, firstSeenAt: d.firstSeenAt.toISOString(), lastSeenAt: d.lastSeenAt.toISOString(),
+      payload: d.payload, inboundMessageId: d.inboundMessageId, fix: fixForDeadLetter(d),
     })),
     nextCursor: rows.length > f.limit && last ? encodeCursor({ at: last.lastSeenAt.toISOString(), id: last.id, ...(byRisk ? { score: last.riskScore } : {}) }) : null,
   }

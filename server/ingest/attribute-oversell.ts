@@ -47,3 +47,56 @@ export function attributeOversell(kind: 'channel_oversell' | 'shortage', l: List
       : `the channel showed what the rules gave it (${shown ?? '?'}); safety stock did not cover concurrent demand`,
   }
 }
+
+/** An incident as the orders use case builds it, before it is stored. */
+export interface LineIncident { kind: string; sku: string; orderId: string; lineId: string; ordered: number; oversold: number; revenue: number; occurredAt: string; cause: string; details: object }
+
+/**
+ * One incident per order line, counted once. A line can trip both checks (the channel sold beyond
+ * what it was offered, and no location can cover it): those are the same missing units, so they
+ * become one incident (the channel oversell, which says why the channel sold them, with the
+ * shortage in its details) whose units and revenue are the larger of the two, never their sum.
+ * A shortage with no unit short (the eligible pool covers the line, only not from one location: a
+ * split shipment) is not an oversell and is not recorded as one.
+ */
+export function oneIncidentPerLine<T extends LineIncident>(incidents: T[]): T[] {
+  const byLine = new Map<string, T[]>()
+  for (const i of incidents) {
+    if (i.oversold <= 0) continue
+    const k = `${i.orderId}\u0000${i.lineId}`
+    byLine.set(k, [...(byLine.get(k) ?? []), i])
+  }
+  return [...byLine.values()].map((group) => {
+    if (group.length === 1) return group[0]
+    const primary = group.find((i) => i.kind === 'channel_oversell') ?? group.reduce((a, b) => (b.oversold > a.oversold ? b : a))
+    const others = group.filter((i) => i !== primary)
+    return {
+      ...primary,
+      oversold: Math.max(...group.map((i) => i.oversold)),
+      revenue: Math.max(...group.map((i) => i.revenue)),
+      details: { ...primary.details, alsoDetected: others.map((o) => ({ kind: o.kind, sku: o.sku, oversold: o.oversold, cause: o.cause, details: o.details })) },
+    }
+  })
+}
+
+const CAUSE_SENTENCE: Record<string, string> = {
+  lag: 'our lower number had not reached the channel yet when the order came in',
+  accepted_not_applied: 'the channel accepted our lower number but never applied it',
+  manual_channel_edit: 'the quantity on the channel had been changed outside Stocktower',
+  rule: 'the rules offered units that other orders or channels took at the same time',
+  stock_moved: 'the physical stock left after our last decision, before the channel could be told',
+}
+
+/**
+ * The incident in one sentence a person understands: what was ordered, what the channel showed,
+ * what was missing and why. Pure, from the stored incident.
+ */
+export function describeOversell(i: { kind: string; channel: string; sku: string; orderedUnits: number; oversoldUnits: number; cause: string | null; details: unknown }): string {
+  const d = (i.details ?? {}) as { published?: number | null; reservedSincePublish?: number; why?: string; eligiblePoolSellable?: number }
+  const units = (n: number) => `${n.toLocaleString('en-US')} unit${n === 1 ? '' : 's'}`
+  const what = i.kind === 'channel_oversell'
+    ? `${i.channel} sold ${units(i.orderedUnits)} of ${i.sku} while it had been offered ${d.published ?? '?'}${d.reservedSincePublish ? ` (${d.reservedSincePublish} of them already taken by earlier orders)` : ''}`
+    : `${i.channel} sold ${units(i.orderedUnits)} of ${i.sku} but the locations it ships from had ${d.eligiblePoolSellable ?? '?'} sellable`
+  const why = i.cause ? CAUSE_SENTENCE[i.cause] : undefined
+  return `${what}, so ${units(i.oversoldUnits)} cannot be filled${why ? `: ${why}` : ''}${d.why ? ` (${d.why})` : ''}.`
+}

@@ -11,7 +11,7 @@ import { transaction } from '../db'
 import crypto from 'node:crypto'
 import { AppError, NotFoundError, PayloadTooLargeError, ValidationError } from '../errors'
 import { storeInboundMessage, finishInboundMessage } from './inbound-message.repository'
-import { attributeOversell, type ListingAtOrderTime } from './attribute-oversell'
+import { attributeOversell, oneIncidentPerLine, type ListingAtOrderTime } from './attribute-oversell'
 import { recordIngestDeadLetters } from './dead-letters.repository'
 import { markSkusDirty } from './ingest-events'
 import { enqueueRecompute } from '../queue/enqueue'
@@ -355,6 +355,7 @@ async function applyOrders(tx: Db, channel: ChannelInfo, orders: Array<{ index: 
         exceptions.map((x) => x.p.skuId), exceptions.map((x) => x.p.location), exceptions.map((x) => x.field), exceptions.map((x) => x.message))
     }
   }
+  incidents.splice(0, incidents.length, ...oneIncidentPerLine(incidents))
   if (incidents.length > 0) {
     await tx.oversellIncident.createMany({
       data: incidents.map((i) => ({ kind: i.kind, channel: channel.code, sku: i.sku, orderId: i.orderId, lineId: i.lineId, orderedUnits: i.ordered, oversoldUnits: i.oversold, revenueAtRiskCents: i.revenue, occurredAt: new Date(i.occurredAt), cause: i.cause, details: i.details })),

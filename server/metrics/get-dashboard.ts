@@ -1,7 +1,8 @@
 // The operations dashboard's read model: exactly what the page shows, from listing state and the
 // per-minute rollups (LagMinute, CounterMinute). It never scans the ledger or the attempts table.
 import type { Db } from '../db'
-import { LAG_BUCKETS_SECONDS, percentileFromBuckets } from './lag'
+import { getChannelsHealth, type ChannelHealth } from './channel-health'
+import { lagPercentile } from './lag-percentile'
 
 export interface ChannelTile {
   code: string
@@ -17,12 +18,19 @@ export interface ChannelTile {
   pending: number
   /** Listings whose last publish attempt failed or was rejected. */
   failing: number
-  /** Age in seconds of the oldest input still waiting to reach the channel (null when none waits). */
+  /** Listings waiting longer than the channel's SLO (sloStaleAfterSeconds). */
+  stale: number
+  /** Age in seconds of the oldest input the channel does not show yet (null when none waits). */
   oldestPendingSeconds: number | null
-  lag: { windowMinutes: number; samples: number; p50Seconds: number | null; p95Seconds: number | null; maxSeconds: number | null }
+  /** Percentiles interpolated from the histogram; null when not measured (no samples). */
+  lag: { windowMinutes: number; samples: number; p50Seconds: number | null; p95Seconds: number | null; p95UpperSeconds: number | null; p95LowerSeconds: number | null; maxSeconds: number | null }
+  slo: { lagP95Seconds: number; staleAfterSeconds: number }
+  /** The one health verdict (server/metrics/channel-health.ts). */
+  health: ChannelHealth
 }
 
-export interface LagPoint { minute: string; channel: string; p95Seconds: number | null; samples: number }
+/** One channel's p95 in one minute: interpolated, with the bucket bounds it lies between. Minutes without samples are absent (gaps). */
+export interface LagPoint { minute: string; channel: string; p95Seconds: number | null; p95LowerSeconds: number | null; p95UpperSeconds: number | null; samples: number }
 
 export interface RecentChange {
   decisionId: string
@@ -40,41 +48,26 @@ export interface DashboardView {
   generatedAt: string
   channels: ChannelTile[]
   lagSeries: LagPoint[]
+  /** The series' continuous time axis: every minute from `from` to `to` (ISO, UTC). */
+  series: { from: string; to: string; minutes: number }
   totals: { eventsLastHour: number; ordersLastHour: number; openDeadLetters: number; openFindings: number; oversoldUnits24h: number }
   recent: RecentChange[]
 }
 
-const LAG_WINDOW_MINUTES = 15
-const SERIES_MINUTES = 60
+/** Time ranges the dashboard offers for its lag chart, in minutes. */
+export const DASHBOARD_RANGES = { '1h': 60, '6h': 360, '24h': 1440 } as const
+export type DashboardRange = keyof typeof DASHBOARD_RANGES
 const RECENT_LIMIT = 25
 
-function seconds(bucketBound: number | null): number | null {
-  if (bucketBound === null) return null
-  return Number.isFinite(bucketBound) ? bucketBound : LAG_BUCKETS_SECONDS[LAG_BUCKETS_SECONDS.length - 1] * 2
-}
-
-function addBuckets(into: number[], add: number[]): number[] {
-  const out = into.length >= add.length ? [...into] : [...add.map(() => 0)]
-  for (let i = 0; i < into.length; i++) out[i] = into[i] ?? 0
-  for (let i = 0; i < add.length; i++) out[i] = (out[i] ?? 0) + (add[i] ?? 0)
-  return out
-}
-
-export async function getDashboard(db: Db, opts: { now?: Date; recentLimit?: number } = {}): Promise<DashboardView> {
+export async function getDashboard(db: Db, opts: { now?: Date; recentLimit?: number; range?: DashboardRange } = {}): Promise<DashboardView> {
   const now = opts.now ?? new Date()
-  const seriesFrom = new Date(Math.floor(now.getTime() / 60_000) * 60_000 - (SERIES_MINUTES - 1) * 60_000)
-  const windowFrom = new Date(Math.floor(now.getTime() / 60_000) * 60_000 - (LAG_WINDOW_MINUTES - 1) * 60_000)
+  const seriesMinutes = DASHBOARD_RANGES[opts.range ?? '1h']
+  const toMinute = Math.floor(now.getTime() / 60_000) * 60_000
+  const seriesFrom = new Date(toMinute - (seriesMinutes - 1) * 60_000)
 
-  const [channels, listingStats, lagRows, counterRows, openDeadLetters, openFindings, oversold, recentRows] = await Promise.all([
+  const [channels, health, lagRows, counterRows, openDeadLetters, openFindings, oversold, recentRows] = await Promise.all([
     db.channel.findMany({ orderBy: { code: 'asc' } }),
-    db.$queryRawUnsafe<Array<{ channelId: string; listings: bigint; inSync: bigint; pending: bigint; failing: bigint; oldestPending: Date | null }>>(
-      `SELECT "channelId",
-              count(*) AS listings,
-              count(*) FILTER (WHERE "desiredVersion" > 0 AND "appliedVersion" >= "desiredVersion") AS "inSync",
-              count(*) FILTER (WHERE "desiredVersion" > "appliedVersion") AS pending,
-              count(*) FILTER (WHERE "lastError" IS NOT NULL) AS failing,
-              min("pendingSince") AS "oldestPending"
-         FROM "ChannelListing" WHERE active GROUP BY "channelId"`),
+    getChannelsHealth(db, { now }),
     db.lagMinute.findMany({ where: { minute: { gte: seriesFrom } }, orderBy: { minute: 'asc' } }),
     db.$queryRawUnsafe<Array<{ name: string; labels: string; value: bigint }>>(
       `SELECT name, labels, sum(value) AS value FROM "CounterMinute"
@@ -93,19 +86,15 @@ export async function getDashboard(db: Db, opts: { now?: Date; recentLimit?: num
         ORDER BY d.id DESC LIMIT $1`, opts.recentLimit ?? RECENT_LIMIT),
   ])
 
-  const statsByChannel = new Map(listingStats.map((s) => [s.channelId, s]))
+  const healthByCode = new Map(health.map((h) => [h.code, h]))
   const codeById = new Map(channels.map((c) => [c.id, c.code]))
 
-  const windowBuckets = new Map<string, { buckets: number[]; samples: number; maxMs: number }>()
   const lagSeries: LagPoint[] = []
   for (const row of lagRows) {
     const code = codeById.get(row.channelId)
     if (!code) continue
-    lagSeries.push({ minute: row.minute.toISOString(), channel: code, p95Seconds: seconds(percentileFromBuckets(row.buckets, 95)), samples: row.count })
-    if (row.minute >= windowFrom) {
-      const w = windowBuckets.get(code) ?? { buckets: [], samples: 0, maxMs: 0 }
-      windowBuckets.set(code, { buckets: addBuckets(w.buckets, row.buckets), samples: w.samples + row.count, maxMs: Math.max(w.maxMs, row.maxMs) })
-    }
+    const p95 = lagPercentile(row.buckets, 95)
+    lagSeries.push({ minute: row.minute.toISOString(), channel: code, p95Seconds: p95?.seconds ?? null, p95LowerSeconds: p95?.lowerSeconds ?? null, p95UpperSeconds: p95?.upperSeconds ?? null, samples: row.count })
   }
 
   let eventsLastHour = 0
@@ -118,31 +107,37 @@ export async function getDashboard(db: Db, opts: { now?: Date; recentLimit?: num
 
   return {
     generatedAt: now.toISOString(),
-    channels: channels.map((c) => {
-      const s = statsByChannel.get(c.id)
-      const w = windowBuckets.get(c.code)
-      return {
+    channels: channels.flatMap((c) => {
+      const h = healthByCode.get(c.code)
+      if (!h) return []
+      return [{
         code: c.code,
         name: c.name,
         kind: c.kind,
         mode: c.mode,
         status: c.status,
         breakerState: c.breakerState,
-        listings: Number(s?.listings ?? 0),
-        inSync: Number(s?.inSync ?? 0),
-        pending: Number(s?.pending ?? 0),
-        failing: Number(s?.failing ?? 0),
-        oldestPendingSeconds: s?.oldestPending ? Math.max(0, Math.round((now.getTime() - s.oldestPending.getTime()) / 1000)) : null,
+        listings: h.listings.total,
+        inSync: h.listings.inSync,
+        pending: h.listings.waiting,
+        failing: h.listings.failing,
+        stale: h.listings.stale,
+        oldestPendingSeconds: h.listings.oldestWaitingSeconds,
         lag: {
-          windowMinutes: LAG_WINDOW_MINUTES,
-          samples: w?.samples ?? 0,
-          p50Seconds: w ? seconds(percentileFromBuckets(w.buckets, 50)) : null,
-          p95Seconds: w ? seconds(percentileFromBuckets(w.buckets, 95)) : null,
-          maxSeconds: w ? Math.round(w.maxMs / 100) / 10 : null,
+          windowMinutes: h.lag.windowMinutes,
+          samples: h.lag.samples,
+          p50Seconds: h.lag.p50?.seconds ?? null,
+          p95Seconds: h.lag.p95?.seconds ?? null,
+          p95LowerSeconds: h.lag.p95?.lowerSeconds ?? null,
+          p95UpperSeconds: h.lag.p95?.upperSeconds ?? null,
+          maxSeconds: h.lag.maxSeconds,
         },
-      }
+        slo: h.slo,
+        health: h.health,
+      }]
     }),
     lagSeries,
+    series: { from: seriesFrom.toISOString(), to: new Date(toMinute).toISOString(), minutes: seriesMinutes },
     totals: { eventsLastHour, ordersLastHour, openDeadLetters, openFindings, oversoldUnits24h: oversold._sum.oversoldUnits ?? 0 },
     recent: recentRows.map((r) => ({
       decisionId: String(r.id),

@@ -1,8 +1,8 @@
 // KPIs per channel and overall over a selectable window, from the per-minute rollups (LagMinute,
 // CounterMinute) and small indexed counts; never a scan of the ledger, orders or attempts.
 import type { Db } from '../db'
-import { percentileFromBuckets, LAG_BUCKETS_SECONDS } from './lag'
-import { sloOf } from './slo'
+import { lagPercentile } from './lag-percentile'
+import { getChannelsHealth, type ChannelHealth } from './channel-health'
 
 export const KPI_WINDOWS = { '1h': 60, '24h': 1440, '7d': 10_080 } as const
 export type KpiWindow = keyof typeof KPI_WINDOWS
@@ -11,6 +11,9 @@ export interface ChannelKpis {
   channel: string
   lag: { samples: number; p50Seconds: number | null; p95Seconds: number | null; p99Seconds: number | null }
   slo: { lagP95Seconds: number; staleAfterSeconds: number; lagBreached: boolean }
+  /** Now, whatever the window: the one health verdict (server/metrics/channel-health.ts). */
+  health: ChannelHealth
+  /** Listings waiting longer than the channel's SLO now. */
   staleListings: number
   driftOpen: number
   deadLettersOpen: number
@@ -29,12 +32,13 @@ export interface ChannelKpis {
 /** One bucket of the trend: per channel ordered/oversold units, revenue at risk and lag p95. */
 export interface KpiBucket { bucket: string; channels: Record<string, { ordered: number; oversold: number; revenueAtRiskCents: number; lagP95Seconds: number | null }> }
 
-export interface KpiView { window: KpiWindow; from: string; to: string; channels: ChannelKpis[]; overall: Omit<ChannelKpis, 'channel' | 'slo'>; series?: { bucketMinutes: number; buckets: KpiBucket[] } }
+export interface KpiView { window: KpiWindow; from: string; to: string; channels: ChannelKpis[]; overall: Omit<ChannelKpis, 'channel' | 'slo' | 'health'>; series?: { bucketMinutes: number; buckets: KpiBucket[] } }
 
 /** Trend resolution per window: 12 to 28 points, each a whole number of minutes. */
 export const SERIES_BUCKET_MINUTES: Record<KpiWindow, number> = { '1h': 5, '24h': 60, '7d': 360 }
 
-const cap = (b: number | null) => (b === null ? null : Number.isFinite(b) ? b : LAG_BUCKETS_SECONDS[LAG_BUCKETS_SECONDS.length - 1] * 2)
+/** Interpolated percentile in seconds (lag-percentile.ts); null when not measured. */
+const pct = (buckets: number[], p: number) => lagPercentile(buckets, p)?.seconds ?? null
 
 function sum(into: number[], add: number[]) { for (let i = 0; i < add.length; i++) into[i] = (into[i] ?? 0) + (add[i] ?? 0); return into }
 
@@ -42,17 +46,13 @@ export async function getKpis(db: Db, window: KpiWindow, now = new Date(), opts:
   const minutes = KPI_WINDOWS[window]
   const from = new Date(Math.floor(now.getTime() / 60_000) * 60_000 - (minutes - 1) * 60_000)
   const channels = await db.channel.findMany({ orderBy: { code: 'asc' } })
-  const [lagRows, unitRows, stale, drift, dead, reservations, incidents] = await Promise.all([
+  const [lagRows, unitRows, health, drift, dead, reservations, incidents] = await Promise.all([
     db.lagMinute.findMany({ where: { minute: { gte: from } }, select: { channelId: true, minute: true, count: true, buckets: true } }),
     // Per trend bucket and label set (a few dozen rows), summed again here for the whole window.
     db.$queryRawUnsafe<Array<{ minute: Date; labels: string; value: bigint }>>(
       `SELECT date_bin(make_interval(mins => $2::int), minute, 'epoch'::timestamptz) AS minute, labels, sum(value) AS value
          FROM "CounterMinute" WHERE name = 'stocktower_order_units_total' AND minute >= $1::timestamptz GROUP BY 1, 2`, from.toISOString(), SERIES_BUCKET_MINUTES[window]),
-    db.$queryRawUnsafe<Array<{ channelId: string; stale: bigint }>>(
-      `SELECT cl."channelId"::text AS "channelId", count(*) AS stale FROM "ChannelListing" cl JOIN "Channel" c ON c.id = cl."channelId"
-        WHERE cl.active AND cl."pendingSince" IS NOT NULL
-          AND cl."pendingSince" < $1::timestamptz - make_interval(secs => COALESCE(NULLIF(c.settings->>'sloStaleAfterSeconds', '')::numeric, 300))
-        GROUP BY 1`, now.toISOString()),
+    getChannelsHealth(db, { now }),
     db.$queryRawUnsafe<Array<{ channel: string | null; n: bigint }>>(`SELECT channel, count(*) AS n FROM "Finding" WHERE kind = 'drift' AND status IN ('open', 'healing') GROUP BY 1`),
     db.$queryRawUnsafe<Array<{ channel: string | null; n: bigint; oldest: Date | null }>>(
       `SELECT channel, count(*) AS n, min("firstSeenAt") AS oldest FROM "DeadLetter" WHERE status IN ('open', 'replay_requested') GROUP BY 1`),
@@ -71,17 +71,19 @@ export async function getKpis(db: Db, window: KpiWindow, now = new Date(), opts:
     let samples = 0
     for (const r of lagRows) if (r.channelId === c.id) { sum(buckets, r.buckets); samples += r.count }
     sum(overallBuckets, buckets); overallSamples += samples
-    const slo = sloOf(c.settings)
-    const p95 = samples ? cap(percentileFromBuckets(buckets, 95)) : null
+    const h = health.find((x) => x.code === c.code)!
+    const slo = h.slo
+    const p95 = pct(buckets, 95)
     const ordered = unit(c.code, 'ordered')
     const oversold = unit(c.code, 'oversold_channel_oversell') + unit(c.code, 'oversold_shortage')
     const d = dead.find((x) => x.channel === c.code)
     const r = reservations.find((x) => x.channelId === c.id)
     return {
       channel: c.code,
-      lag: { samples, p50Seconds: samples ? cap(percentileFromBuckets(buckets, 50)) : null, p95Seconds: p95, p99Seconds: samples ? cap(percentileFromBuckets(buckets, 99)) : null },
+      lag: { samples, p50Seconds: pct(buckets, 50), p95Seconds: p95, p99Seconds: pct(buckets, 99) },
       slo: { ...slo, lagBreached: p95 !== null && p95 > slo.lagP95Seconds },
-      staleListings: Number(stale.find((x) => x.channelId === c.id)?.stale ?? 0),
+      health: h.health,
+      staleListings: h.listings.stale,
       driftOpen: Number(drift.find((x) => x.channel === c.code)?.n ?? 0),
       deadLettersOpen: Number(d?.n ?? 0),
       oldestDeadLetterSeconds: age(d?.oldest),
@@ -104,7 +106,7 @@ export async function getKpis(db: Db, window: KpiWindow, now = new Date(), opts:
   return {
     window, from: from.toISOString(), to: now.toISOString(), channels: list, ...(series ? { series } : {}),
     overall: {
-      lag: { samples: overallSamples, p50Seconds: overallSamples ? cap(percentileFromBuckets(overallBuckets, 50)) : null, p95Seconds: overallSamples ? cap(percentileFromBuckets(overallBuckets, 95)) : null, p99Seconds: overallSamples ? cap(percentileFromBuckets(overallBuckets, 99)) : null },
+      lag: { samples: overallSamples, p50Seconds: pct(overallBuckets, 50), p95Seconds: pct(overallBuckets, 95), p99Seconds: pct(overallBuckets, 99) },
       staleListings: total('staleListings'),
       driftOpen: total('driftOpen') + Number(drift.find((x) => x.channel === null)?.n ?? 0),
       deadLettersOpen: total('deadLettersOpen') + ingestDead.reduce((s, x) => s + Number(x.n), 0),
@@ -146,7 +148,7 @@ function trend(
       bucket: new Date(start + i * size).toISOString(),
       channels: Object.fromEntries([...cells].map(([code, c]) => [code, {
         ordered: c.ordered, oversold: c.oversold, revenueAtRiskCents: c.revenueAtRiskCents,
-        lagP95Seconds: c.lag.some((x) => x > 0) ? cap(percentileFromBuckets(c.lag, 95)) : null,
+        lagP95Seconds: pct(c.lag, 95),
       }])),
     })),
   }

@@ -2,6 +2,7 @@
 // from a scan of the ledger.
 import type { Db } from '../db'
 import { LAG_BUCKETS_SECONDS } from './lag'
+import { getChannelsHealth } from './channel-health'
 
 const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
 const labelsOf = (stored: string) => stored.split(',').filter(Boolean).map((kv) => { const i = kv.indexOf('='); return `${kv.slice(0, i)}="${esc(kv.slice(i + 1))}"` }).join(',')
@@ -55,6 +56,10 @@ export async function renderPrometheus(db: Db): Promise<string> {
   out.push('# HELP stocktower_reservations_open_units Units held by open channel reservations.', '# TYPE stocktower_reservations_open_units gauge')
   for (const r of await db.$queryRawUnsafe<Array<{ code: string; n: bigint }>>(
     `SELECT c.code, COALESCE(sum(r.quantity), 0) AS n FROM "Channel" c LEFT JOIN "Reservation" r ON r."channelId" = c.id AND r.status = 'open' GROUP BY c.code ORDER BY c.code`)) out.push(`stocktower_reservations_open_units{channel="${esc(r.code)}"} ${r.n}`)
+
+  // The same verdict as the screens (channel-health.ts): 1 for the channel's current state.
+  out.push('# HELP stocktower_channel_health Channel health now (1 for its state: healthy, degraded, unhealthy, paused, shadow).', '# TYPE stocktower_channel_health gauge')
+  for (const h of await getChannelsHealth(db)) out.push(`stocktower_channel_health{channel="${esc(h.code)}",state="${h.health.state}"} 1`)
 
   out.push('# HELP stocktower_oversell_incidents_total Oversell incidents, by channel and kind.', '# TYPE stocktower_oversell_incidents_total counter')
   for (const r of await db.$queryRawUnsafe<Array<{ channel: string; kind: string; n: bigint }>>(`SELECT channel, kind, count(*) AS n FROM "OversellIncident" GROUP BY 1, 2 ORDER BY 1, 2`)) {

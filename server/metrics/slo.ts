@@ -3,11 +3,9 @@
 // `slo_breach` finding (deduplicated while it lasts) and notifies the configured webhook once; when
 // the channel is back within its SLO the finding resolves itself and the webhook hears that too.
 import type { Db } from '../db'
-import { LAG_BUCKETS_SECONDS, percentileFromBuckets } from './lag'
+import { getChannelsHealth, HEALTH_WINDOW_MINUTES } from './channel-health'
 
 export const EVALUATE_SLOS_TASK = 'evaluate-slos'
-const WINDOW_MINUTES = 15
-const MIN_SAMPLES = 5
 
 export function sloOf(settings: unknown): { lagP95Seconds: number; staleAfterSeconds: number } {
   const s = (settings ?? {}) as { sloLagP95Seconds?: unknown; sloStaleAfterSeconds?: unknown }
@@ -19,25 +17,18 @@ export interface SloAlert { channel: string; slo: 'lag_p95' | 'stale_listings'; 
 
 export async function evaluateSlos(db: Db, opts: { now?: Date; notify?: (a: SloAlert) => Promise<void> } = {}): Promise<SloAlert[]> {
   const now = opts.now ?? new Date()
-  const from = new Date(Math.floor(now.getTime() / 60_000) * 60_000 - (WINDOW_MINUTES - 1) * 60_000)
-  const channels = await db.channel.findMany({ where: { status: 'active', mode: 'live' } })
-  const lag = await db.lagMinute.findMany({ where: { minute: { gte: from } }, select: { channelId: true, count: true, buckets: true } })
+  // The same measurements and verdicts the screens show (channel-health.ts), for live channels.
+  const all = await getChannelsHealth(db, { now })
   const alerts: SloAlert[] = []
-  for (const c of channels) {
-    const slo = sloOf(c.settings)
-    const buckets: number[] = []
-    let samples = 0
-    for (const r of lag) if (r.channelId === c.id) { r.buckets.forEach((b, i) => { buckets[i] = (buckets[i] ?? 0) + b }); samples += r.count }
-    const raw = samples >= MIN_SAMPLES ? percentileFromBuckets(buckets, 95) : null
-    const p95 = raw === null ? null : Number.isFinite(raw) ? raw : LAG_BUCKETS_SECONDS[LAG_BUCKETS_SECONDS.length - 1] * 2
-    const [stale] = await db.$queryRawUnsafe<Array<{ n: bigint }>>(
-      `SELECT count(*) AS n FROM "ChannelListing" WHERE "channelId" = $1::uuid AND active AND "pendingSince" < $2::timestamptz`,
-      c.id, new Date(now.getTime() - slo.staleAfterSeconds * 1000).toISOString())
+  for (const c of all.filter((x) => x.status === 'active' && x.mode === 'live')) {
+    const slo = c.slo
+    const p95 = c.health.lagBreached === null ? null : c.lag.p95!.seconds
+    const stale = c.listings.stale
     const checks = [
-      { slo: 'lag_p95' as const, breached: p95 !== null && p95 > slo.lagP95Seconds, value: p95 ?? 0, threshold: slo.lagP95Seconds,
-        message: `${c.code}: event-to-applied lag p95 over ${WINDOW_MINUTES} min is ≤${p95 ?? 0} s, above the SLO of ${slo.lagP95Seconds} s` },
-      { slo: 'stale_listings' as const, breached: Number(stale.n) > 0, value: Number(stale.n), threshold: slo.staleAfterSeconds,
-        message: `${c.code}: ${stale.n} listing(s) waiting longer than ${slo.staleAfterSeconds} s to apply` },
+      { slo: 'lag_p95' as const, breached: c.health.lagBreached === true, value: p95 ?? 0, threshold: slo.lagP95Seconds,
+        message: `${c.code}: event-to-applied lag p95 over ${HEALTH_WINDOW_MINUTES} min is ≈${p95 ?? 0} s, above the SLO of ${slo.lagP95Seconds} s` },
+      { slo: 'stale_listings' as const, breached: c.health.staleBreached, value: stale, threshold: slo.staleAfterSeconds,
+        message: `${c.code}: ${stale} listing(s) waiting longer than ${slo.staleAfterSeconds} s to apply` },
     ]
     for (const check of checks) {
       const key = `slo:${c.code}:${check.slo}`

@@ -3,6 +3,7 @@
 import type { Prisma } from '@prisma/client'
 import type { Db } from '../db'
 import { decodeCursor, encodeCursor } from '../paging/cursor'
+import { describeOversell } from '../ingest/attribute-oversell'
 
 export interface OversellFilter { channel?: string; kind?: string; sku?: string; cause?: string; since?: Date; cursor?: string | null; limit: number; order?: 'recent' | 'oldest' }
 
@@ -30,7 +31,7 @@ export async function listOversells(db: Db, f: OversellFilter) {
   return {
     items: page.map((x) => ({
       id: x.id, kind: x.kind, channel: x.channel, sku: x.sku, orderId: x.orderId, lineId: x.lineId, orderedUnits: x.orderedUnits,
-      oversoldUnits: x.oversoldUnits, revenueAtRiskCents: x.revenueAtRiskCents, cause: x.cause, details: x.details,
+      oversoldUnits: x.oversoldUnits, revenueAtRiskCents: x.revenueAtRiskCents, cause: x.cause, sentence: describeOversell(x), details: x.details,
       occurredAt: x.occurredAt.toISOString(), detectedAt: x.detectedAt.toISOString(),
     })),
     totals: totals ? { incidents: totals._count, oversoldUnits: totals._sum.oversoldUnits ?? 0, revenueAtRiskCents: totals._sum.revenueAtRiskCents ?? 0 } : null,

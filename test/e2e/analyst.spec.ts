@@ -140,7 +140,9 @@ test.describe('analyst', () => {
     const before = Number((await page.getByTestId('on-hand-DC-EAST').innerText()).replace(/,/g, ''))
     await page.evaluate(() => { (window as unknown as { stocktowerMarker: string }).stocktowerMarker = 'same-page' })
     await page.context().setOffline(true)
-    await expect(page.getByTestId('live-banner')).toBeVisible({ timeout: 45_000 })
+    // At once, not after socket.io's ping timeout: the browser says it is offline.
+    await expect(page.getByTestId('live-banner')).toBeVisible({ timeout: 5_000 })
+    await expect(page.getByTestId('live-banner')).toContainText('Live updates stopped')
     // Stock moves while this browser hears nothing.
     const post = await request.post('/api/v1/events', { headers: auth, data: { source: 'erp-demo', events: [{ idempotencyKey: `e2e-offline-${Date.now()}`, type: 'receipt', sku, location: 'DC-EAST', quantity: 11, occurredAt: new Date().toISOString() }] } })
     expect(post.status()).toBe(202)
@@ -187,5 +189,110 @@ test.describe('analyst', () => {
     const desired = (await page.getByTestId('desired-shopify').textContent()) ?? ''
     await expect(page.getByTestId('applied-shopify')).toHaveText(desired, { timeout: 60_000 })
     await expect(page.getByTestId('sync-state-shopify')).toContainText('in sync', { timeout: 60_000 })
+  })
+
+  test('chooses a time zone: every axis and time says it, and the choice sticks', async ({ page }) => {
+    await signIn(page, 'analyst@example.com')
+    await expect(page.getByTestId('channel-amazon')).toBeVisible()
+    // Default: the browser's zone (Playwright's Chromium runs in the machine's zone).
+    const browserZone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone)
+    await expect(page.getByTestId('time-zone-now')).toContainText(browserZone)
+    await page.getByTestId('time-zone').selectOption('Asia/Tokyo')
+    await expect(page.getByTestId('time-zone-now')).toHaveText('Asia/Tokyo (GMT+9)')
+    const chart = page.getByTestId('lag-chart')
+    if (await chart.count()) {
+      await expect(chart).toHaveAttribute('data-time-zone', 'Asia/Tokyo')
+      await expect(chart).toContainText('time (Asia/Tokyo, GMT+9)')
+    }
+    // Absolute times carry the zone; the seed rule set is in force "from the start", not "20789d ago".
+    await page.goto('/rules')
+    await expect(page.getByTestId('current-effective-from')).toBeVisible()
+    const effective = await page.getByTestId('current-effective-from').innerText()
+    expect(effective === 'from the start' || /GMT\+9$/.test(effective)).toBe(true)
+    await page.goto('/audit')
+    await expect(page.locator('table time').first()).toHaveText(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} GMT\+9$/)
+    // Back to UTC: the same times in UTC.
+    await page.getByTestId('time-zone').selectOption('UTC')
+    await expect(page.locator('table time').first()).toHaveText(/ UTC$/)
+    await page.reload()
+    await expect(page.getByTestId('time-zone-now')).toHaveText('UTC (UTC)')
+    await page.getByTestId('time-zone').selectOption('')
+  })
+
+  test('finds anything from one search box: SKU, alias, listing id, order id, in any case', async ({ page }) => {
+    await signIn(page, 'analyst@example.com')
+    await page.keyboard.press('/')
+    await expect(page.getByTestId('global-search')).toBeFocused()
+    await page.keyboard.type('sku-0004')
+    await expect(page.getByTestId('search-hits')).toContainText('SKU-00040')
+    await page.keyboard.press('Enter')
+    await expect(page).toHaveURL(/\/skus\/SKU-0004/)
+    // A channel's own id for the listing leads to the same page.
+    await page.getByTestId('global-search').fill('amz-sku-00042')
+    await expect(page.getByTestId('search-hits')).toContainText('amazon listing of SKU-00042')
+  })
+
+  test('a channel falling behind its SLO is unhealthy on every screen, with the reason', async ({ browser, request }) => {
+    test.setTimeout(240_000)
+    const admin = await signedIn(browser, 'admin@example.com')
+    const { items } = (await (await admin.request.get('/api/ui/settings/channels')).json()) as { items: Array<{ code: string; baseUrl: string }> }
+    const amazonUrl = items.find((c) => c.code === 'amazon')!.baseUrl
+    // Amazon is down (every API call answers 503) and its SLO says 5 s: what we decide waits.
+    expect((await request.post(`${amazonUrl}/_sim/config`, { data: { outage: true } })).status()).toBe(200)
+    try {
+      await admin.goto('/channels/amazon')
+      await admin.getByTestId('edit-slo').click()
+      await admin.getByLabel('Stale after seconds').fill('5')
+      await admin.getByTestId('save-slo').click()
+      await expect(admin.getByTestId('slo-message')).toContainText('stale after 5 s')
+      const sku = 'SKU-00777'
+      const post = await request.post('/api/v1/events', { headers: auth, data: { source: 'erp-demo', events: [
+        { idempotencyKey: `e2e-slo-${Date.now()}`, type: 'receipt', sku, location: 'DC-EAST', quantity: 25, occurredAt: new Date().toISOString() },
+      ] } })
+      expect(post.status()).toBe(202)
+      // Amazon now has a number it does not show.
+      await expect.poll(async () => {
+        const a = (await (await request.get(`/api/v1/availability/${sku}`, { headers: auth })).json()) as Availability
+        const amazon = a.channels.find((c) => c.channel === 'amazon')!
+        return amazon.desired !== amazon.applied
+      }, { timeout: 60_000 }).toBe(true)
+      // The channel page: unhealthy, saying how many wait past the SLO and for how long.
+      await expect(async () => {
+        await admin.reload()
+        await expect(admin.getByTestId('channel-health')).toHaveAttribute('data-state', 'unhealthy', { timeout: 2_000 })
+        await expect(admin.getByTestId('channel-health-panel')).toContainText('waiting longer than the SLO of 5 s', { timeout: 2_000 })
+      }).toPass({ timeout: 90_000 })
+      expect(Number((await admin.getByTestId('ops-stale').innerText()).replace(/,/g, ''))).toBeGreaterThan(0)
+      await expect(admin.getByTestId('ops-oldest')).not.toHaveText('none waiting')
+
+      const analyst = await signedIn(browser, 'analyst@example.com')
+      // Dashboard tile.
+      await expect(async () => {
+        await analyst.goto('/')
+        await expect(analyst.getByTestId('health-amazon')).toHaveAttribute('data-state', 'unhealthy', { timeout: 2_000 })
+        await expect(analyst.getByTestId('stale-amazon')).not.toHaveText('0', { timeout: 2_000 })
+      }).toPass({ timeout: 30_000 })
+      await expect(analyst.getByTestId('health-amazon')).toHaveAttribute('title', /waiting longer than the SLO of 5 s/)
+      // Channels list and KPIs.
+      await analyst.goto('/channels')
+      await expect(analyst.getByTestId('channel-health-amazon')).toHaveAttribute('data-state', 'unhealthy')
+      await analyst.goto('/kpis')
+      await expect(analyst.getByTestId('kpi-health-amazon')).toHaveAttribute('data-state', 'unhealthy')
+      expect(Number(await analyst.getByTestId('kpi-stale-amazon').innerText())).toBeGreaterThan(0)
+      // Prometheus says the same.
+      const metrics = await (await request.get('/api/metrics', { headers: auth })).text()
+      expect(metrics).toContain('stocktower_channel_health{channel="amazon",state="unhealthy"} 1')
+      // The whole tile is the way to the channel.
+      await analyst.goto('/')
+      await analyst.getByTestId('channel-amazon').click()
+      await expect(analyst).toHaveURL(/\/channels\/amazon$/)
+    } finally {
+      await request.post(`${amazonUrl}/_sim/config`, { data: { outage: false } })
+      await admin.goto('/channels/amazon')
+      await admin.getByTestId('edit-slo').click()
+      await admin.getByLabel('Stale after seconds').fill('300')
+      await admin.getByTestId('save-slo').click()
+      await expect(admin.getByTestId('slo-message')).toContainText('stale after 300 s')
+    }
   })
 })

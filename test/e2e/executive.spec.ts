@@ -6,6 +6,8 @@ import { auth, signIn } from './session'
 test.describe('executive', () => {
   test('reads KPIs per channel over a chosen window and sees an oversell counted', async ({ page, request }) => {
     await signIn(page, 'executive@example.com')
+    // The executive lands on KPIs; the operations dashboard is one click away.
+    await expect(page).toHaveURL(/\/kpis/)
     const nav = page.getByRole('navigation')
     await expect(nav.getByRole('link', { name: 'KPIs' })).toBeVisible()
     // No operator screens in the executive's navigation.
@@ -39,6 +41,13 @@ test.describe('executive', () => {
     await page.getByTestId('oversold-walmart').getByRole('link').click()
     await expect(page).toHaveURL(/tab=oversells.*channel=walmart/)
     await expect(page.getByText(orderId).first()).toBeVisible()
+    // One incident for the line, and its page tells what happened in a sentence.
+    await expect(page.getByTestId(`oversell-row-${orderId}-1`)).toHaveCount(1)
+    await page.getByTestId(`oversell-row-${orderId}-1`).getByRole('link', { name: `Incident ${orderId}/1` }).click()
+    await expect(page.getByRole('heading', { level: 1 })).toContainText(`Order ${orderId} line 1 on walmart`)
+    await expect(page.getByTestId('incident-sentence')).toContainText(`walmart sold ${((offered ?? 0) + 3).toLocaleString('en-US')} units of ${sku} while it had been offered`)
+    await expect(page.getByTestId('incident-channels')).toContainText('walmart (this order)')
+    await expect(page.getByTestId('incident-sku')).toHaveText(sku)
   })
 
   test('reads KPIs through the UI API; a bad window is a clear 400', async ({ page }) => {

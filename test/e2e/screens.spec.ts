@@ -24,18 +24,33 @@ const SCREENS: Array<{ name: string; path: string; heading: RegExp; ready?: stri
   { name: 'settings-catalog', path: '/settings/catalog', heading: /^Catalog$/ },
 ]
 
-test('every screen renders for the admin, with a screenshot', async ({ page }) => {
-  test.setTimeout(120_000)
-  await page.setViewportSize({ width: 1440, height: 900 })
+const VIEWPORTS = [{ width: 1440, height: 900 }, { width: 1280, height: 720 }, { width: 390, height: 844 }]
+
+test('every screen renders for the admin at three sizes, with no console error or hydration mismatch, with screenshots', async ({ page }) => {
+  test.setTimeout(420_000)
+  // Any console error (React's hydration mismatch #418 included) or uncaught exception fails the test.
+  const problems: string[] = []
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`${page.url()}: ${m.text()}`) })
+  page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`))
   await signIn(page, 'admin@example.com')
-  for (const s of SCREENS) {
-    await page.goto(s.path)
-    await expect(page.getByRole('heading', { level: 1 }).first(), s.name).toHaveText(s.heading)
-    if (s.ready) await expect(page.getByTestId(s.ready).first()).toBeVisible()
-    await expect(page.getByRole('status').filter({ hasText: /^Loading/ })).toHaveCount(0)
-    await expect(page.locator('.error-box'), `${s.name} shows no error`).toHaveCount(0)
-    await page.screenshot({ path: `test-results/screens/${s.name}.png`, fullPage: true })
+  // An oversell incident's page, when the demo has one (the executive spec makes one).
+  const incidents = (await (await page.request.get('/api/ui/oversells?window=30d&limit=1')).json()) as { items: Array<{ id: string; orderId: string }> }
+  const screens = [...SCREENS, ...(incidents.items[0] ? [{ name: 'oversell-incident', path: `/findings/oversells/${incidents.items[0].id}`, heading: /^Order .+ line .+ on / }] : [])]
+  for (const v of VIEWPORTS) {
+    await page.setViewportSize(v)
+    for (const s of screens) {
+      await page.goto(s.path)
+      await expect(page.getByRole('heading', { level: 1 }).first(), s.name).toHaveText(s.heading)
+      if (s.ready) await expect(page.getByTestId(s.ready).first()).toBeVisible()
+      await expect(page.getByRole('status').filter({ hasText: /^Loading/ })).toHaveCount(0)
+      await expect(page.locator('.error-box'), `${s.name} shows no error`).toHaveCount(0)
+      await page.screenshot({ path: `test-results/screens/${s.name}-${v.width}x${v.height}.png`, fullPage: true })
+    }
   }
+  expect(problems).toEqual([])
+  // A favicon, not a 404.
+  const icon = await page.request.get('/favicon.ico')
+  expect(icon.status()).toBe(200)
 })
 
 test('every list exports its filtered rows as CSV', async ({ page }) => {
@@ -45,6 +60,9 @@ test('every list exports its filtered rows as CSV', async ({ page }) => {
     ['/api/ui/dead-letters/export?status=open', 'id,kind,code,reason,sku,channel,source,status,attempts,riskScore,firstSeenAt,lastSeenAt'],
     ['/api/ui/findings/export?status=open', 'id,kind,status,sku,channel,location,cause,field,expected,actual,variance,detectedAt,updatedAt,resolvedAt,details'],
     ['/api/ui/oversells/export?window=30d', 'id,kind,channel,sku,orderId,lineId,orderedUnits,oversoldUnits,revenueAtRiskCents,cause,occurredAt,detectedAt,details'],
+    ['/api/ui/skus/export?kind=item', 'sku,name,category,kit,onHand,sellable,amazon_decided,amazon_shows,amazon_state,b2b_decided,b2b_shows,b2b_state,shopify_decided,shopify_shows,shopify_state,walmart_decided,walmart_shows,walmart_state'],
+    ['/api/ui/channels/export', 'channel,name,kind,mode,status,breaker,health,summary,listings,inSync,waiting,pastSlo,failing,oldestWaitingSeconds,lagSamples15m,lagP50Seconds,lagP95Seconds,sloLagP95Seconds,sloStaleAfterSeconds,deadLettersOpen'],
+    ['/api/ui/kpis/export?window=1h', 'channel,window,from,to,health,lagSamples,lagP50Seconds,lagP95Seconds,lagP99Seconds,sloLagP95Seconds,lagSloBreached,staleListings,driftOpen,deadLettersOpen,orderedUnits,oversoldUnits,oversellRate,revenueAtRiskCents,incidents,cancelledUnits,cancelledForStockUnits,reservationsOpen,reservedUnits'],
   ]
   for (const [url, header] of exports) {
     const res = await page.request.get(url)
@@ -55,4 +73,16 @@ test('every list exports its filtered rows as CSV', async ({ page }) => {
   }
   await page.goto('/dead-letters')
   await expect(page.getByTestId('dead-letters-export')).toHaveAttribute('href', /\/api\/ui\/dead-letters\/export\?status=open/)
+  for (const [path, id] of [['/skus', 'skus-export'], ['/channels', 'channels-export'], ['/kpis', 'kpis-export']]) {
+    await page.goto(path)
+    await expect(page.getByTestId(id)).toHaveAttribute('href', /\/api\/ui\/.+\/export/)
+  }
+  // Lists say how many match; the channel's attempts filter by outcome.
+  await page.goto('/skus?kind=item')
+  await expect(page.getByTestId('sku-total')).toHaveText(/^[\d,]+ SKU\(s\) match/)
+  await page.goto('/channels/shopify')
+  await page.getByTestId('attempt-outcome').selectOption('applied')
+  const outcomes = await page.getByTestId('attempts').locator('tbody tr td:nth-child(5)').allInnerTexts()
+  expect(outcomes.length).toBeGreaterThan(0)
+  expect(new Set(outcomes)).toEqual(new Set(['applied']))
 })

@@ -25,11 +25,24 @@ test.describe('support', () => {
     const analyst = await signedIn(browser, 'analyst@example.com')
     await analyst.goto(`/dead-letters?sku=${legacy}`)
     await expect(analyst.getByTestId('dead-letter-list')).toContainText('UNKNOWN_SKU')
-    await analyst.getByTestId('preview-replay').click()
+    await expect(analyst.getByTestId('dl-total')).toHaveText('1 dead letter(s) match')
+    // The raw event as it was kept, and the message it came in.
+    await analyst.getByTestId('dl-raw-toggle').first().click()
+    await expect(analyst.getByTestId('dl-raw')).toContainText(`"sku": "${legacy}"`)
+    await expect(analyst.getByTestId('dl-raw-message')).toHaveAttribute('href', /\/api\/ui\/raw-messages\//)
+    // Row selection: replay just this one; the impact counts units and the listings of its SKU.
+    await analyst.getByTestId('select-row').first().check()
+    await expect(analyst.getByTestId('dl-total')).toHaveText('1 dead letter(s) match · 1 selected')
+    await analyst.getByTestId('preview-replay-selected').click()
     await expect(analyst.getByTestId('replay-impact')).toContainText('Replay 1 dead letter(s)?')
+    await expect(analyst.getByTestId('replay-impact-text')).toContainText('1 event(s) moving 7 unit(s)')
+    await expect(analyst.getByTestId('replay-impact-text')).not.toContainText(' 0 listing(s)')
     await analyst.getByLabel('Note for the approver').fill('alias added')
     await analyst.getByTestId('request-replay').click()
     await expect(analyst.getByTestId('dl-message')).toContainText('waiting for approval')
+    // Honest state: requested, not applied.
+    await analyst.goto(`/dead-letters?sku=${legacy}&status=replay_requested`)
+    await expect(analyst.getByTestId('dl-status').first()).toHaveText('replay pending approval')
     // The analyst may ask, not approve.
     await expect(analyst.getByTestId('approve')).toHaveCount(0)
 
@@ -60,5 +73,19 @@ test.describe('support', () => {
     await executive.goto('/dead-letters')
     await expect(executive).toHaveURL(/\/forbidden/)
     await expect(executive.getByTestId('forbidden')).toContainText('dead-letters:view')
+  })
+
+  test('a dead letter for an unknown SKU links to its fix, prefilled in the catalog import', async ({ browser, request }) => {
+    const legacy = `LEGACY-FIX-${Date.now()}`
+    const posted = await request.post('/api/v1/events', { headers: auth, data: { source: 'erp-demo', events: [
+      { idempotencyKey: `e2e-${legacy}`, type: 'receipt', sku: legacy, location: 'DC-WEST', quantity: 2, occurredAt: new Date().toISOString() },
+    ] } })
+    expect((await posted.json()).rejected[0].code).toBe('UNKNOWN_SKU')
+    const admin = await signedIn(browser, 'admin@example.com')
+    await admin.goto(`/dead-letters?sku=${legacy}`)
+    await expect(admin.getByTestId('dl-fix')).toHaveText(`Add SKU alias "${legacy}"…`)
+    await admin.getByTestId('dl-fix').click()
+    await expect(admin).toHaveURL(/\/settings\/catalog\?import=sku-aliases/)
+    await expect(admin.getByTestId('prefilled-csv')).toHaveValue(`scope,alias,sku\nerp-demo,${legacy},\n`)
   })
 })

@@ -81,7 +81,8 @@ describe('KPIs', () => {
     await lagMinute('shopify', minute, 90, 2)
     await lagMinute('shopify', new Date(minute.getTime() - 60_000), 10, 30)
     const shopify = (await getKpis(db, '1h', now)).channels.find((c) => c.channel === 'shopify')!
-    expect(shopify.lag).toEqual({ samples: 100, p50Seconds: 2, p95Seconds: 30, p99Seconds: 30 })
+    // Interpolated inside the bucket holding the rank: 90 samples in (1 s, 2 s], 10 in (10 s, 30 s].
+    expect(shopify.lag).toEqual({ samples: 100, p50Seconds: 1.6, p95Seconds: 20, p99Seconds: 28 })
   })
 
   it('gives a trend per channel whose buckets add up to the window', async () => {
@@ -98,7 +99,7 @@ describe('KPIs', () => {
     }
     // The orders and lag of the tests above landed in the last hour or two (a test may straddle an hour).
     expect(s.buckets.slice(-2).reduce((n, b) => n + b.channels.amazon.oversold, 0)).toBe(2)
-    expect(s.buckets.slice(-2).map((b) => b.channels.shopify.lagP95Seconds)).toContain(30)
+    expect(s.buckets.slice(-2).map((b) => b.channels.shopify.lagP95Seconds)).toContain(20)
     expect((await getKpis(db, '24h', now)).series).toBeUndefined()
   })
 })
@@ -114,7 +115,8 @@ describe('SLO alerts', () => {
       const minute = new Date(Math.floor(now.getTime() / 60_000) * 60_000)
       await lagMinute('walmart', minute, 20, 120)
       const first = await evaluateSlos(db, { now, notify: webhookNotifier(url, () => {}) })
-      expect(first.filter((a) => a.channel === 'walmart' && a.slo === 'lag_p95')).toEqual([expect.objectContaining({ state: 'breached', value: 120, threshold: 60 })])
+      // 20 samples in (60 s, 120 s]: p95 interpolated to 117 s.
+      expect(first.filter((a) => a.channel === 'walmart' && a.slo === 'lag_p95')).toEqual([expect.objectContaining({ state: 'breached', value: 117, threshold: 60 })])
       await evaluateSlos(db, { now, notify: webhookNotifier(url, () => {}) }) // still breached: no second alert
       expect(await db.finding.count({ where: { kind: 'slo_breach', channel: 'walmart', status: 'open', dedupeKey: 'slo:walmart:lag_p95' } })).toBe(1)
       expect(received.filter((a) => a.channel === 'walmart' && a.slo === 'lag_p95')).toEqual([expect.objectContaining({ source: 'stocktower', state: 'breached' })])

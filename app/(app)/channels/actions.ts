@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { defineAction } from '@/app/_lib/action'
 import { prisma } from '@/server/db'
 import { setChannelMode, setChannelStatus } from '@/server/channels/channel-ops'
+import { setChannelSlo } from '@/server/metrics/set-channel-slo'
 
 const actor = (u: { id: string; email: string }) => ({ kind: 'user' as const, id: u.id, label: u.email })
 const status = defineAction({
@@ -17,5 +18,13 @@ const mode = defineAction({
   run: (i, u) => setChannelMode(prisma(), actor(u), i.channel, i.mode, i.reason),
 })
 
+const seconds = z.coerce.number().int('whole seconds').min(1).max(86_400)
+const slo = defineAction({
+  action: 'channels:configure',
+  input: z.object({ channel: z.string().min(1).max(40), lagP95Seconds: seconds, staleAfterSeconds: seconds }),
+  run: (i, u) => setChannelSlo(prisma(), actor(u), i.channel, { lagP95Seconds: i.lagP95Seconds, staleAfterSeconds: i.staleAfterSeconds }),
+})
+
+export async function setChannelSloAction(input: unknown) { return slo(input) }
 export async function setChannelStatusAction(input: unknown) { return status(input) }
 export async function setChannelModeAction(input: unknown) { return mode(input) }

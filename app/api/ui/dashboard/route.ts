@@ -1,7 +1,12 @@
 import { json, userRoute } from '@/app/_lib/api'
 import { prisma } from '@/server/db'
-import { getDashboard } from '@/server/metrics/get-dashboard'
+import { ValidationError } from '@/server/errors'
+import { DASHBOARD_RANGES, getDashboard, type DashboardRange } from '@/server/metrics/get-dashboard'
 
 export const dynamic = 'force-dynamic'
 
-export const GET = userRoute('dashboard:view', async () => json(await getDashboard(prisma())))
+export const GET = userRoute('dashboard:view', async ({ req }) => {
+  const range = new URL(req.url).searchParams.get('range') ?? '1h'
+  if (!(range in DASHBOARD_RANGES)) throw new ValidationError(`"range" must be one of ${Object.keys(DASHBOARD_RANGES).join(', ')}.`, undefined, 'INVALID_RANGE')
+  return json(await getDashboard(prisma(), { range: range as DashboardRange }))
+})
