@@ -73,7 +73,7 @@ async function browser(tmp: string, chromium: string): Promise<number> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: String(port),
-    HOSTNAME: '127.0.0.1',
+    HOST: '127.0.0.1',
     STOCKTOWER_DATA_DIR: dataDir,
     STOCKTOWER_TRAFFIC: 'off',
     STOCKTOWER_DEMO_API_KEY: apiKey,

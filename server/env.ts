@@ -7,7 +7,8 @@ const onOff = z.enum(['on', 'off'])
 
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
-  HOSTNAME: z.string().default('0.0.0.0'),
+  /** The address to listen on. Loopback unless set explicitly: exposing Stocktower is a decision (README, Security). */
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
   STOCKTOWER_DATA_DIR: z.string().default('./.stocktower'),
   DATABASE_URL: z.string().optional(),
   STOCKTOWER_DEMO: onOff.optional(),
@@ -58,6 +59,8 @@ export interface Config {
   alertWebhookUrl: string | undefined
   /** A worker silent this long is dead: its job locks are released. */
   workerDeadAfterMs: number
+  /** True when the web server listens only on a loopback address. */
+  loopbackOnly: boolean
   demoSkuCount: number
   workerConcurrency: number
   metricsOpenOnPrivate: boolean
@@ -78,7 +81,7 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const traffic = demo && (env.STOCKTOWER_TRAFFIC ?? 'on') === 'on'
   return {
     port: env.PORT,
-    hostname: env.HOSTNAME,
+    hostname: env.HOST,
     dataDir,
     databaseUrl: env.DATABASE_URL,
     embeddedDatabase,
@@ -96,11 +99,16 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
     alertWebhookUrl: env.STOCKTOWER_ALERT_WEBHOOK_URL,
     snapshotAutoCorrectUnits: env.STOCKTOWER_SNAPSHOT_AUTO_CORRECT_UNITS,
     reservationMaxAgeHours: env.STOCKTOWER_RESERVATION_MAX_AGE_HOURS,
+    loopbackOnly: isLoopback(env.HOST),
     demoSkuCount: env.STOCKTOWER_DEMO_SKUS,
     workerConcurrency: env.STOCKTOWER_WORKER_CONCURRENCY,
     metricsOpenOnPrivate: env.STOCKTOWER_METRICS_OPEN_PRIVATE === 'on',
     logLevel: env.STOCKTOWER_LOG_LEVEL,
   }
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
 }
 
 let cached: Config | undefined

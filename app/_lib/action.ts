@@ -4,7 +4,7 @@
 // becomes a generic message (logged with a reference).
 import crypto from 'node:crypto'
 import type { z } from 'zod'
-import { currentUser, type SessionUser } from '@/app/_lib/auth'
+import { currentUser, PasswordChangeRequiredError, type SessionUser } from '@/app/_lib/auth'
 import { can, type Action } from '@/server/auth/permissions'
 import { AppError } from '@/server/errors'
 
@@ -16,6 +16,7 @@ export function defineAction<S extends z.ZodType, T>(def: { action: Action; inpu
     if (!parsed.success) return { error: { code: 'INVALID_INPUT', message: parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ') } }
     const user = await currentUser()
     if (!user) return { error: { code: 'UNAUTHORIZED', message: 'Sign in again: your session has ended.' } }
+    if (user.mustChangePassword) { const e = new PasswordChangeRequiredError(); return { error: { code: e.code, message: e.message } } }
     if (!can(user.role, def.action)) return { error: { code: 'FORBIDDEN', message: `Your role (${user.role}) may not do this.` } }
     try {
       return { data: await def.run(parsed.data, user) }
@@ -23,6 +24,28 @@ export function defineAction<S extends z.ZodType, T>(def: { action: Action; inpu
       if (e instanceof AppError) return { error: { code: e.code, message: e.message } }
       const ref = crypto.randomBytes(6).toString('hex')
       console.error(`[action ${def.action}] ref=${ref}`, e)
+      return { error: { code: 'INTERNAL', message: `Something went wrong (ref ${ref}); nothing was changed if the action did not say otherwise.` } }
+    }
+  }
+}
+
+/**
+ * The chain for what every signed-in user may do to their own account (change the password):
+ * no permission from the role table, and allowed while a password change is pending (it is how
+ * the pending change gets done). Same parse, same error mapping.
+ */
+export function defineAccountAction<S extends z.ZodType, T>(def: { name: string; input: S; run: (input: z.infer<S>, user: SessionUser) => Promise<T> }) {
+  return async (raw: unknown): Promise<ActionResult<T>> => {
+    const parsed = def.input.safeParse(raw)
+    if (!parsed.success) return { error: { code: 'INVALID_INPUT', message: parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ') } }
+    const user = await currentUser()
+    if (!user) return { error: { code: 'UNAUTHORIZED', message: 'Sign in again: your session has ended.' } }
+    try {
+      return { data: await def.run(parsed.data, user) }
+    } catch (e) {
+      if (e instanceof AppError) return { error: { code: e.code, message: e.message } }
+      const ref = crypto.randomBytes(6).toString('hex')
+      console.error(`[action ${def.name}] ref=${ref}`, e)
       return { error: { code: 'INTERNAL', message: `Something went wrong (ref ${ref}); nothing was changed if the action did not say otherwise.` } }
     }
   }

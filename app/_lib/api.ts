@@ -4,6 +4,7 @@ import { NextResponse } from 'next/server'
 import { prisma } from '@/server/db'
 import { authenticateApiKey, type ApiPrincipal } from '@/server/auth/api-keys'
 import { verifyWebhookSignature } from '@/server/auth/webhook-signatures'
+import { assertBoundTo, assertSourceKindForDoor, ingestDoorOf } from '@/server/auth/source-binding'
 import { readTextLimited } from './body'
 import { newRef, toErrorResponse, UnauthorizedError } from '@/server/errors'
 import type { Action } from '@/server/auth/permissions'
@@ -41,7 +42,8 @@ export function apiKeyRoute<P extends RouteParams = RouteParams>(
  * Ingest endpoints: an API key with the scope, or (without one) a webhook signed with the signing
  * secret of the source the body names (CONTRACT.md). The body is read once, before either check,
  * so the signature covers exactly the bytes that are then stored and parsed; a signed sender is
- * bound to its own source.
+ * bound to its own source. The source a request writes for must be of the door's kind (events:
+ * not a channel source; orders: a channel source), and a bound key may write only for its source.
  */
 export function ingestRoute<P extends RouteParams = RouteParams>(
   scope: (params: P) => string,
@@ -54,14 +56,20 @@ export function ingestRoute<P extends RouteParams = RouteParams>(
     try {
       const params = (await context.params) ?? ({} as P)
       const signature = req.headers.get('x-stocktower-signature')
+      const door = ingestDoorOf(scope(params))
       if (req.headers.get('authorization') || !signature) {
         const principal = await authenticateApiKey(prisma(), req.headers.get('authorization'), scope(params))
-        return await fn({ req, params, principal, body: await readTextLimited(req, limit), ref })
+        const body = await readTextLimited(req, limit)
+        const named = signedSource(params, body)
+        assertBoundTo(principal, named, door === 'channel' ? 'post channel orders' : 'send events')
+        if (named) await assertSourceKindForDoor(prisma(), named, door)
+        return await fn({ req, params, principal, body, ref })
       }
       const body = await readTextLimited(req, limit)
       const source = signedSource(params, body)
       if (!source) throw new UnauthorizedError('A signed webhook must name its source.')
       await verifyWebhookSignature(prisma(), source, { timestamp: req.headers.get('x-stocktower-timestamp'), signature }, body)
+      await assertSourceKindForDoor(prisma(), source, door)
       const principal: ApiPrincipal = { kind: 'api_key', keyId: `source:${source}`, name: `signed webhook from ${source}`, scopes: [scope(params)], boundSource: source, rateLimitPerMinute: null }
       return await fn({ req, params, principal, body, ref })
     } catch (e) {
