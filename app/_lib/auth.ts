@@ -12,7 +12,8 @@ import { can, type Action } from '@/server/auth/permissions'
 import { safeRedirectPath } from '@/server/auth/safe-redirect'
 import { activeSessionUser, endSession, startSession } from '@/server/auth/sessions'
 import { recordFailedSignIn, recordSuccessfulSignIn, signInRetryAfter } from '@/server/auth/sign-in-throttle'
-import { AppError, ForbiddenError, UnauthorizedError } from '@/server/errors'
+import { ForbiddenError, UnauthorizedError } from '@/server/errors'
+import { PasswordChangeRequiredError } from '@/server/auth/auth-errors'
 
 export const Credentials = z.object({ email: z.string().trim().max(320).email(), password: z.string().min(1).max(200) })
 
@@ -77,10 +78,6 @@ export const authOptions: NextAuthOptions = {
 
 export interface SessionUser { id: string; email: string; name: string; role: string; mustChangePassword: boolean; sessionId: string }
 
-/** Refused until an invited user has replaced the one-time password. */
-export class PasswordChangeRequiredError extends AppError {
-  constructor() { super('PASSWORD_CHANGE_REQUIRED', 'Choose a new password first (Account, Change password).', 403) }
-}
 
 /**
  * The signed-in user as the database has them now: a deactivated account or an ended session is
