@@ -37,10 +37,10 @@ const dbState: PartState = { state: 'starting', restarts: 0, lastExit: null, sin
 function reportState(): void {
   if (!dataDir) return
   const parts: Record<string, PartState> = {}
-  if (pg) parts.database = dbState
+  if (pg) parts.database = { ...dbState, pid: dbState.state === 'running' ? pg.pid() ?? null : null }
   for (const m of children) {
     const running = !!m.child && m.child.exitCode === null && m.child.signalCode === null
-    parts[m.name] = { state: running ? 'running' : 'restarting', restarts: m.restarts, lastExit: m.lastExit, since: new Date(m.startedAt).toISOString() }
+    parts[m.name] = { state: running ? 'running' : 'restarting', restarts: m.restarts, lastExit: m.lastExit, since: new Date(m.startedAt).toISOString(), pid: running ? m.child!.pid ?? null : null }
   }
   writeSupervisorState(dataDir, { pid: process.pid, parts })
 }

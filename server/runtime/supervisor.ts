@@ -10,6 +10,8 @@ export const PartStateSchema = z.object({
   restarts: z.number().int().min(0),
   lastExit: z.string().nullable(),
   since: z.string(),
+  /** The part's process id while it runs (operators and the fault suite signal it). */
+  pid: z.number().int().nullable().optional(),
 })
 export type PartState = z.infer<typeof PartStateSchema>
 export const SupervisorStateSchema = z.object({ pid: z.number().int(), updatedAt: z.string(), parts: z.record(z.string(), PartStateSchema) })
