@@ -38,10 +38,10 @@ export function defineAction<S extends z.ZodType, T>(def: { action: Action; inpu
  */
 export function defineAccountAction<S extends z.ZodType, T>(def: { name: string; input: S; run: (input: z.infer<S>, user: SessionUser) => Promise<T> }) {
   return async (raw: unknown): Promise<ActionResult<T>> => {
-    const parsed = def.input.safeParse(raw)
-    if (!parsed.success) return { error: { code: 'INVALID_INPUT', message: parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ') } }
     const user = await currentUser()
     if (!user) return { error: { code: 'UNAUTHORIZED', message: 'Sign in again: your session has ended.' } }
+    const parsed = def.input.safeParse(raw)
+    if (!parsed.success) return { error: { code: 'INVALID_INPUT', message: parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ') } }
     try {
       return { data: await def.run(parsed.data, user) }
     } catch (e) {
