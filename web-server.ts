@@ -8,7 +8,7 @@ import { config } from './server/env'
 import { setRealtimeTransport } from './server/realtime/publisher'
 import { attachRealtime } from './server/realtime/socket-server'
 import { createPrisma } from './server/db'
-import { isHttps, newNonce, securityHeaders } from './server/auth/security-headers'
+import { clientAddressOf, isHttps, newNonce, securityHeaders } from './server/auth/security-headers'
 import { checkAuthBody } from './server/auth/body-cap'
 import { pruneWindows } from './server/auth/rate-window'
 
@@ -22,8 +22,9 @@ async function main() {
   await app.prepare()
   const handle = app.getRequestHandler()
   const server = createServer((req, res) => {
-    // The only trustworthy client address is the socket's; never a header a client sent.
-    req.headers['x-stocktower-remote-addr'] = req.socket.remoteAddress ?? ''
+    // The only trustworthy client address is the socket's (or, with STOCKTOWER_TRUST_PROXY=on, what
+    // our own proxy appended); never a header a client chose.
+    req.headers['x-stocktower-remote-addr'] = clientAddressOf(req.socket.remoteAddress, req.headers['x-forwarded-for'], cfg.trustProxy)
     const nonce = newNonce()
     const headers = securityHeaders({ nonce, https: isHttps(req.headers, 'encrypted' in req.socket && !!(req.socket as { encrypted?: boolean }).encrypted), dev })
     for (const [k, v] of Object.entries(headers)) res.setHeader(k, v)

@@ -28,6 +28,8 @@ const EnvSchema = z.object({
   STOCKTOWER_DEMO_SKUS: z.coerce.number().int().min(10).max(200_000).default(2000),
   STOCKTOWER_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   STOCKTOWER_METRICS_OPEN_PRIVATE: onOff.default('off'),
+  /** on: behind a reverse proxy, the client address is the last X-Forwarded-For hop (sign-in throttling per address). */
+  STOCKTOWER_TRUST_PROXY: onOff.default('off'),
   STOCKTOWER_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 })
 
@@ -64,6 +66,8 @@ export interface Config {
   demoSkuCount: number
   workerConcurrency: number
   metricsOpenOnPrivate: boolean
+  /** The client address comes from the proxy's X-Forwarded-For (last hop) instead of the socket. */
+  trustProxy: boolean
   logLevel: Env['STOCKTOWER_LOG_LEVEL']
 }
 
@@ -103,6 +107,7 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
     demoSkuCount: env.STOCKTOWER_DEMO_SKUS,
     workerConcurrency: env.STOCKTOWER_WORKER_CONCURRENCY,
     metricsOpenOnPrivate: env.STOCKTOWER_METRICS_OPEN_PRIVATE === 'on',
+    trustProxy: env.STOCKTOWER_TRUST_PROXY === 'on',
     logLevel: env.STOCKTOWER_LOG_LEVEL,
   }
 }

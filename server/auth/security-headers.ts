@@ -43,3 +43,15 @@ export function securityHeaders(opts: { nonce: string; https: boolean; dev: bool
     ...(opts.https ? { 'Strict-Transport-Security': 'max-age=31536000; includeSubDomains' } : {}),
   }
 }
+
+/**
+ * The client's address: the socket's, or behind a trusted reverse proxy the last X-Forwarded-For
+ * hop (the one the proxy itself appended; earlier hops are whatever the client claimed).
+ */
+export function clientAddressOf(socketAddress: string | undefined, forwardedFor: string | string[] | undefined, trustProxy: boolean): string {
+  if (trustProxy && forwardedFor) {
+    const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor).split(',').map((h) => h.trim()).filter(Boolean)
+    if (hops.length) return hops[hops.length - 1].slice(0, 64)
+  }
+  return socketAddress ?? ''
+}

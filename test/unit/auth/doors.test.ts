@@ -110,3 +110,12 @@ describe('restart backoff', () => {
     expect([0, 1, 2, 3, 4, 5, 6, 50].map(restartDelayMs)).toEqual([1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000])
   })
 })
+
+describe('client address', () => {
+  it('is the socket unless a trusted proxy appended the last X-Forwarded-For hop', async () => {
+    const { clientAddressOf } = await import('../../../server/auth/security-headers')
+    expect(clientAddressOf('127.0.0.1', '6.6.6.6, 203.0.113.9', false)).toBe('127.0.0.1')
+    expect(clientAddressOf('127.0.0.1', '6.6.6.6, 203.0.113.9', true)).toBe('203.0.113.9')
+    expect(clientAddressOf('127.0.0.1', undefined, true)).toBe('127.0.0.1')
+  })
+})
