@@ -319,6 +319,12 @@ async function runScenario(s: Scenario): Promise<void> {
   if (outageRejections > 0 && failedAttempts === 0) problems.push(`walmart refused ${outageRejections} calls during its outage and no publish attempt is recorded as failed`)
   const deadLetters = Object.fromEntries((await db.query<{ kind: string; n: string }>(`SELECT kind::text AS kind, count(*)::text AS n FROM "DeadLetter" GROUP BY kind`)).rows.map((r) => [r.kind, Number(r.n)]))
   const sup = readSupervisorState(s.dataDir)
+  // The supervisor brought back every part the harness killed, and never gave up on one.
+  const restarts = (part: string) => sup?.parts[part]?.restarts ?? 0
+  if (restarts('worker') < counts.faults.workerKills) problems.push(`the worker was killed ${counts.faults.workerKills} times and restarted ${restarts('worker')}`)
+  if (restarts('web') < counts.faults.webKills) problems.push(`the web process was killed ${counts.faults.webKills} times and restarted ${restarts('web')}`)
+  if (restarts('database') < counts.faults.databaseKills) problems.push(`PostgreSQL was killed ${counts.faults.databaseKills} times and restarted ${restarts('database')}`)
+  if (counts.faults.workerKills + counts.faults.webKills + counts.faults.databaseKills < 4) problems.push(`only ${counts.faults.workerKills + counts.faults.webKills + counts.faults.databaseKills} process kills landed (a pid was not found)`)
   log(`faults injected: ${JSON.stringify(counts.faults)}; supervisor restarts: ${JSON.stringify(Object.fromEntries(Object.entries(sup?.parts ?? {}).map(([k, v]) => [k, v.restarts])))}`)
   log(`marketplace: amazon lost ${lost} updates, walmart refused ${outageRejections} calls in its outage; publish attempts ${attempts.length} (${failedAttempts} failed)`)
   log(`visible: dead letters ${JSON.stringify(deadLetters)}, findings ${JSON.stringify(findings)}`)
