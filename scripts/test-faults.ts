@@ -131,6 +131,10 @@ async function runScenario(s: Scenario): Promise<void> {
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]
   const skuCodes = Array.from({ length: SKUS }, (_, i) => `SKU-${String(i + 1).padStart(5, '0')}`)
 
+  // An operator's setting, shortened so the fast profile sees the whole path of a lost update
+  // (accepted, not applied past the channel's verify SLA, found, republished) within its minutes.
+  await db.query(`UPDATE "Channel" SET settings = settings || '{"verifySlaSeconds": 20}'::jsonb WHERE code = 'amazon'`)
+
   // Baseline: what the seed left, before any acknowledged event of ours.
   const model = new Map<string, number>()
   for (const r of (await db.query<{ sku: string; loc: string; on_hand: number }>(
@@ -294,9 +298,18 @@ async function runScenario(s: Scenario): Promise<void> {
   // 2. Converged, and the marketplaces show it.
   const listings = (await db.query<{ code: string; ext: string; desired: number }>(
     `SELECT c.code, cl."externalSku" AS ext, cl."desiredQuantity" AS desired FROM "ChannelListing" cl JOIN "Channel" c ON c.id = cl."channelId" WHERE cl.active AND cl."desiredQuantity" IS NOT NULL`)).rows
+  // What buyers see, from each simulator's /_sim/state (its own shape per marketplace: a number,
+  // B2B's { quantity }, Shopify's { available: { <location>: n } } at the one location we publish to).
+  const quantityIn = (v: unknown): number | null => {
+    if (typeof v === 'number') return v
+    if (v && typeof v === 'object' && 'quantity' in v) return Number((v as { quantity: unknown }).quantity)
+    if (v && typeof v === 'object' && 'available' in v) { const levels = Object.values((v as { available: Record<string, number> }).available); return levels.length === 1 ? levels[0] : null }
+    return null
+  }
+  const shownBy = new Map<string, Record<string, unknown>>()
+  for (const ch of Object.keys(s.sims)) shownBy.set(ch, ((await (await fetch(`${s.sims[ch]}/_sim/state`)).json()) as { listings: Record<string, unknown> }).listings)
   for (const l of listings) {
-    const r = await fetch(`${s.sims[l.code]}/_sim/quantity?sku=${encodeURIComponent(l.ext)}`)
-    const shown = r.ok ? ((await r.json()) as { quantity: number }).quantity : null
+    const shown = quantityIn(shownBy.get(l.code)?.[l.ext])
     if (shown !== l.desired) problems.push(`${l.code} ${l.ext}: the marketplace shows ${shown}, desired ${l.desired}`)
   }
   // 3. Never an older version after a newer one, per listing, in the order attempts started.

@@ -160,7 +160,23 @@ export async function reconcileChannel(db: PrismaClient, channelId: string, deps
         continue
       }
       result.drift[cause] = (result.drift[cause] ?? 0) + 1
-      if (cause === 'own_pending') continue
+      if (cause === 'own_pending') {
+        // Our accepted update shows now, but past the verify SLA: verification stopped polling it
+        // (an `unverified` finding was opened), so nobody else would ever record it applied and
+        // the listing would stay pending forever (found by the fault suite, issue 17).
+        if (shown === r.published && r.acceptedVersion === r.publishedVersion && r.acceptedVersion > r.appliedVersion && r.acceptedStale && !r.inFlight) {
+          await tx.$executeRawUnsafe(
+            `UPDATE "ChannelListing" SET "appliedQuantity" = $2, "appliedVersion" = $3, "appliedAt" = $4::timestamptz WHERE id = $1::uuid AND "appliedVersion" < $3`,
+            r.id, shown, r.acceptedVersion, t.toISOString())
+          await tx.$executeRawUnsafe(
+            `UPDATE "PublishAttempt" SET outcome = 'applied', "verifiedAt" = $3::timestamptz WHERE "listingId" = $1::uuid AND version = $2 AND outcome = 'accepted'`,
+            r.id, r.acceptedVersion, t.toISOString())
+          result.resolved += await tx.$executeRawUnsafe(
+            `UPDATE "Finding" SET status = 'resolved', "resolvedAt" = $2::timestamptz, "updatedAt" = $2::timestamptz, note = 'applied late: a read-back shows it'
+              WHERE "dedupeKey" = $1 AND status IN ('open', 'healing')`, `unverified:${r.id}`, t.toISOString())
+        }
+        continue
+      }
       const heal = healPolicy(channel.settings, cause)
       const sentence = {
         accepted_not_applied: `the channel accepted version ${r.acceptedVersion} but shows ${shown}`,
