@@ -131,10 +131,6 @@ async function runScenario(s: Scenario): Promise<void> {
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]
   const skuCodes = Array.from({ length: SKUS }, (_, i) => `SKU-${String(i + 1).padStart(5, '0')}`)
 
-  // An operator's setting, shortened so the fast profile sees the whole path of a lost update
-  // (accepted, not applied past the channel's verify SLA, found, republished) within its minutes.
-  await db.query(`UPDATE "Channel" SET settings = settings || '{"verifySlaSeconds": 20}'::jsonb WHERE code = 'amazon'`)
-
   // Baseline: what the seed left, before any acknowledged event of ours.
   const model = new Map<string, number>()
   for (const r of (await db.query<{ sku: string; loc: string; on_hand: number }>(
