@@ -292,8 +292,8 @@ async function runScenario(s: Scenario): Promise<void> {
     if ((reserved.get(sku) ?? 0) !== expected) problems.push(`reserved ${sku}: ${reserved.get(sku) ?? 0}, acknowledged orders say ${expected}`)
   }
   // 2. Converged, and the marketplaces show it.
-  const listings = (await db.query<{ code: string; ext: string; desired: number }>(
-    `SELECT c.code, cl."externalSku" AS ext, cl."desiredQuantity" AS desired FROM "ChannelListing" cl JOIN "Channel" c ON c.id = cl."channelId" WHERE cl.active AND cl."desiredQuantity" IS NOT NULL`)).rows
+  const listings = (await db.query<{ code: string; ext: string; ext_id: string | null; desired: number }>(
+    `SELECT c.code, cl."externalSku" AS ext, cl."externalId" AS ext_id, cl."desiredQuantity" AS desired FROM "ChannelListing" cl JOIN "Channel" c ON c.id = cl."channelId" WHERE cl.active AND cl."desiredQuantity" IS NOT NULL`)).rows
   // What buyers see, from each simulator's /_sim/state (its own shape per marketplace: a number,
   // B2B's { quantity }, Shopify's { available: { <location>: n } } at the one location we publish to).
   const quantityIn = (v: unknown): number | null => {
@@ -304,8 +304,11 @@ async function runScenario(s: Scenario): Promise<void> {
   }
   const shownBy = new Map<string, Record<string, unknown>>()
   for (const ch of Object.keys(s.sims)) shownBy.set(ch, ((await (await fetch(`${s.sims[ch]}/_sim/state`)).json()) as { listings: Record<string, unknown> }).listings)
+  // Shopify's view is keyed by SKU, but an inventory item (the listing's externalId) is what we publish to.
+  const byItem = new Map<string, unknown>()
+  for (const v of Object.values(shownBy.get('shopify') ?? {})) if (v && typeof v === 'object' && 'inventoryItemId' in v) byItem.set(String((v as { inventoryItemId: unknown }).inventoryItemId), v)
   for (const l of listings) {
-    const shown = quantityIn(shownBy.get(l.code)?.[l.ext])
+    const shown = quantityIn(l.code === 'shopify' && l.ext_id && byItem.has(l.ext_id) ? byItem.get(l.ext_id) : shownBy.get(l.code)?.[l.ext])
     if (shown !== l.desired) problems.push(`${l.code} ${l.ext}: the marketplace shows ${shown}, desired ${l.desired}`)
   }
   // 3. Never an older version after a newer one, per listing, in the order attempts started.

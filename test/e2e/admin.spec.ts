@@ -7,6 +7,7 @@ import { signIn, signedIn } from './session'
 
 test.describe('admin', () => {
   test('invites a user, changes their role and deactivates them; their open session follows', async ({ page, browser }) => {
+    test.slow() // two people, a password change and three role states: several sign-ins and bcrypt checks on a shared 2-core machine
     await signIn(page, 'admin@example.com')
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click()
     await page.getByRole('link', { name: 'Users and roles' }).first().click()
@@ -63,6 +64,7 @@ test.describe('admin', () => {
   })
 
   test('creates an API key shown once that works until revoked; other roles cannot open Settings', async ({ page, browser }) => {
+    test.slow() // five sign-ins (each a bcrypt check and a server-side session)
     await signIn(page, 'admin@example.com')
     await page.goto('/settings/api-keys')
     const form = page.getByTestId('create-api-key')
