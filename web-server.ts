@@ -4,25 +4,16 @@ import { createServer } from 'node:http'
 import path from 'node:path'
 import next from 'next'
 import pg from 'pg'
-import { Server } from 'socket.io'
-import { createAdapter } from '@socket.io/postgres-adapter'
-import { getToken } from 'next-auth/jwt'
-import { z } from 'zod'
 import { config } from './server/env'
 import { setRealtimeTransport } from './server/realtime/publisher'
+import { attachRealtime } from './server/realtime/socket-server'
+import { createPrisma } from './server/db'
+import { clientAddressOf, isHttps, newNonce, securityHeaders } from './server/auth/security-headers'
+import { checkAuthBody } from './server/auth/body-cap'
+import { pruneWindows } from './server/auth/rate-window'
 
-const Subscribe = z.object({ rooms: z.array(z.string().regex(/^(dashboard|dead-letters|kpis|findings|sku:[A-Za-z0-9._-]{1,64}|channel:[a-z0-9-]{1,40})$/)).max(50) })
-
-function parseCookies(header: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const part of (header ?? '').split(';')) {
-    const i = part.indexOf('=')
-    if (i <= 0) continue
-    const name = part.slice(0, i).trim()
-    try { out[name] = decodeURIComponent(part.slice(i + 1).trim()) } catch { out[name] = part.slice(i + 1).trim() }
-  }
-  return out
-}
+/** How often open sockets are re-checked against their user's current state (deactivated, signed out, role changed). */
+const SOCKET_RECHECK_MS = Number(process.env.STOCKTOWER_SOCKET_RECHECK_MS ?? 10_000)
 
 async function main() {
   const cfg = config()
@@ -31,47 +22,42 @@ async function main() {
   await app.prepare()
   const handle = app.getRequestHandler()
   const server = createServer((req, res) => {
-    // The only trustworthy client address is the socket's; never a header a client sent.
-    req.headers['x-stocktower-remote-addr'] = req.socket.remoteAddress ?? ''
+    // The only trustworthy client address is the socket's (or, with STOCKTOWER_TRUST_PROXY=on, what
+    // our own proxy appended); never a header a client chose.
+    req.headers['x-stocktower-remote-addr'] = clientAddressOf(req.socket.remoteAddress, req.headers['x-forwarded-for'], cfg.trustProxy)
+    const nonce = newNonce()
+    const headers = securityHeaders({ nonce, https: isHttps(req.headers, 'encrypted' in req.socket && !!(req.socket as { encrypted?: boolean }).encrypted), dev })
+    for (const [k, v] of Object.entries(headers)) res.setHeader(k, v)
+    // Next reads the policy from the request to put the nonce on the scripts it renders.
+    req.headers['content-security-policy'] = headers['Content-Security-Policy']
+    const body = checkAuthBody(req.method, req.url, req.headers)
+    if (!body.ok) {
+      // Answer from the headers alone and close: nothing of the refused body is read.
+      res.writeHead(body.status, { 'content-type': 'application/json', connection: 'close' })
+      res.end(JSON.stringify({ error: { code: body.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'LENGTH_REQUIRED', message: body.message, ref: nonce.slice(0, 12) } }))
+      req.socket.destroySoon?.()
+      return
+    }
     void handle(req, res)
   })
+  const db = createPrisma(process.env.DATABASE_URL!, { max: 2 })
 
   const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 3 })
   // An idle connection dropped by the server (PostgreSQL restarting or stopping first) is not fatal.
   pool.on('error', (e) => console.warn('[realtime] database connection lost:', e.message))
-  const io = new Server(server, { path: '/socket.io', serveClient: false })
-  io.adapter(createAdapter(pool, { errorHandler: (e) => console.warn('[realtime] adapter:', e.message) }))
+  const realtime = attachRealtime(server, { db, pool, secret: process.env.NEXTAUTH_SECRET, recheckMs: SOCKET_RECHECK_MS })
+  const io = realtime.io
   setRealtimeTransport({ emit: (rooms, event, payload) => { io.to(rooms).emit(event, payload) } })
 
-  // Only signed-in users get a socket; the session cookie is the same one pages use.
-  io.use(async (socket, nextFn) => {
-    try {
-      // next-auth reads `req.cookies` as an object; a raw Node request only has the header.
-      const token = await getToken({ req: { headers: socket.request.headers, cookies: parseCookies(socket.request.headers.cookie) } as never, secret: process.env.NEXTAUTH_SECRET })
-      if (!token?.uid) return nextFn(new Error('unauthorized'))
-      socket.data.user = { id: token.uid, role: token.role }
-      nextFn()
-    } catch {
-      nextFn(new Error('unauthorized'))
-    }
-  })
-  io.on('connection', (socket) => {
-    socket.on('subscribe', (raw: unknown, ack?: (r: unknown) => void) => {
-      const parsed = Subscribe.safeParse(raw)
-      if (!parsed.success) { ack?.({ error: 'invalid rooms' }); return }
-      for (const room of parsed.data.rooms) void socket.join(room)
-      ack?.({ joined: parsed.data.rooms })
-    })
-    socket.on('unsubscribe', (raw: unknown) => {
-      const parsed = Subscribe.safeParse(raw)
-      if (parsed.success) for (const room of parsed.data.rooms) void socket.leave(room)
-    })
-  })
+  // Rate-limit windows older than a day are history (any web process may prune; it is idempotent).
+  const prune = setInterval(() => void pruneWindows(db).catch(() => {}), 3600_000)
+  prune.unref()
 
-  server.listen(cfg.port, cfg.hostname, () => console.log(`[web] listening on http://${cfg.hostname === '0.0.0.0' ? 'localhost' : cfg.hostname}:${cfg.port}`))
+  server.listen(cfg.port, cfg.hostname, () => console.log(`[web] listening on http://${cfg.hostname === '0.0.0.0' || cfg.hostname === '::' ? 'localhost' : cfg.hostname}:${cfg.port}${cfg.loopbackOnly ? ' (loopback only; set HOST to expose it)' : ''}`))
   const stop = () => {
-    io.close()
-    server.close(() => { void pool.end().finally(() => process.exit(0)) })
+    clearInterval(prune)
+    void realtime.close()
+    server.close(() => { void Promise.allSettled([pool.end(), db.$disconnect()]).finally(() => process.exit(0)) })
     setTimeout(() => process.exit(0), 5_000).unref()
   }
   // Under `npm start` a terminal's Ctrl-C reaches every process; the orchestrator then stops us

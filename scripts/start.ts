@@ -2,6 +2,11 @@
 // the data folder; applies migrations; builds the web app if its code changed; in demo mode starts
 // the marketplace simulators and seeds the demo once; then runs the web and worker processes.
 // Ctrl-C stops every process it started, PostgreSQL included.
+//
+// Supervision: every child (web, worker, simulators) and the embedded PostgreSQL is restarted when
+// it exits, with exponential backoff (1 s doubling to 30 s, reset after a minute of uptime). A
+// crashing worker never takes the web process (and so ingest) down; the supervisor writes what it
+// sees to <data dir>/supervisor.json, which /api/health reports.
 import fs from 'node:fs'
 import path from 'node:path'
 import readline from 'node:readline'
@@ -13,16 +18,32 @@ import { migrateDatabase } from '../server/runtime/migrate'
 import { createPrisma } from '../server/db'
 import { seedDemo, type SimulatorUrls } from '../server/demo/seed-demo'
 import { ensureAdmin } from '../server/auth/ensure-admin'
+import { DEMO_PASSWORD } from '../server/demo/seed-demo'
+import { generatedDemoPassword, setDemoPasswords } from '../server/auth/demo-accounts'
+import { restartDelayMs, writeSupervisorState, type PartState } from '../server/runtime/supervisor'
 import { buildIfChanged } from './build'
 
 const root = path.resolve(__dirname, '..')
 const log = (line: string) => process.stdout.write(`${line}\n`)
 
-interface Managed { name: string; file: string; child?: ChildProcess; restarts: number[] }
+interface Managed { name: string; file: string; child?: ChildProcess; failures: number; startedAt: number; restarts: number; lastExit: string | null }
 
 let pg: EmbeddedDatabase | undefined
 const children: Managed[] = []
 let stopping = false
+let dataDir = ''
+const dbState: PartState = { state: 'starting', restarts: 0, lastExit: null, since: new Date().toISOString() }
+
+function reportState(): void {
+  if (!dataDir) return
+  const parts: Record<string, PartState> = {}
+  if (pg) parts.database = { ...dbState, pid: dbState.state === 'running' ? pg.pid() ?? null : null }
+  for (const m of children) {
+    const running = !!m.child && m.child.exitCode === null && m.child.signalCode === null
+    parts[m.name] = { state: running ? 'running' : 'restarting', restarts: m.restarts, lastExit: m.lastExit, since: new Date(m.startedAt).toISOString(), pid: running ? m.child!.pid ?? null : null }
+  }
+  writeSupervisorState(dataDir, { pid: process.pid, parts })
+}
 
 async function shutdown(code: number): Promise<void> {
   if (stopping) return
@@ -51,6 +72,7 @@ async function main() {
   const startedAt = Date.now()
   const cfg = readConfig()
   fs.mkdirSync(cfg.dataDir, { recursive: true })
+  dataDir = cfg.dataDir
   const secrets = loadOrCreateSecrets(cfg.dataDir)
 
   let databaseUrl = cfg.databaseUrl
@@ -63,9 +85,12 @@ async function main() {
 
   if (!databaseUrl) {
     const pgLog = fs.createWriteStream(path.join(cfg.dataDir, 'postgres.log'), { flags: 'a' })
-    pg = await startEmbeddedPostgres({ dir: path.join(cfg.dataDir, 'pg'), password: secrets.postgresPassword, log: (l) => pgLog.write(`${l}\n`) })
+    const pgOpts = { dir: path.join(cfg.dataDir, 'pg'), password: secrets.postgresPassword, log: (l: string) => pgLog.write(`${l}\n`) }
+    pg = await startEmbeddedPostgres(pgOpts)
     databaseUrl = pg.url
+    dbState.state = 'running'
     log(`[db] embedded PostgreSQL on 127.0.0.1:${pg.port} (data in ${path.join(cfg.dataDir, 'pg')})`)
+    superviseDatabase(pg, { ...pgOpts, port: pg.port })
   } else {
     log('[db] using DATABASE_URL')
   }
@@ -106,20 +131,28 @@ async function main() {
       log(l.startsWith('[') ? l : `[${m.name}] ${l}`)
     })
     err.on('line', (l) => process.stderr.write(`[${m.name}] ${l}\n`))
+    m.startedAt = Date.now()
+    reportState()
     child.on('exit', (code, signal) => {
       if (stopping) return
-      const now = Date.now()
-      m.restarts = m.restarts.filter((t) => now - t < 60_000)
-      if (m.restarts.length >= 5) { log(`[stocktower] ${m.name} keeps exiting (last: ${code ?? signal}); giving up`); void shutdown(1); return }
-      m.restarts.push(now)
-      log(`[stocktower] ${m.name} exited (${code ?? signal}); restarting`)
-      setTimeout(() => spawnManaged(m), 1_000)
+      // A process that ran a while before exiting starts its backoff over; one that keeps
+      // exiting waits longer each time (up to 30 s) but is never given up on: the other parts,
+      // ingest on the web process above all, keep running meanwhile.
+      if (Date.now() - m.startedAt > 60_000) m.failures = 0
+      const delay = restartDelayMs(m.failures)
+      m.failures += 1
+      m.restarts += 1
+      m.lastExit = `${code ?? signal} at ${new Date().toISOString()}`
+      log(`[stocktower] ${m.name} exited (${code ?? signal}); restarting in ${Math.round(delay / 1000)} s`)
+      reportState()
+      setTimeout(() => { if (!stopping) spawnManaged(m) }, delay)
     })
   }
 
   const db = createPrisma(databaseUrl, { max: 4 })
+  let demoPassword = DEMO_PASSWORD
   if (cfg.demo) {
-    const sim: Managed = { name: 'simulator', file: 'workers/simulator.ts', restarts: [] }
+    const sim: Managed = { name: 'simulator', file: 'workers/simulator.ts', failures: 0, startedAt: 0, restarts: 0, lastExit: null }
     children.push(sim)
     const urls = await new Promise<SimulatorUrls>((resolve, reject) => {
       spawnManaged(sim)
@@ -130,29 +163,66 @@ async function main() {
     log(`[demo] marketplace simulators: shopify ${urls.shopify}, amazon ${urls.amazon}, walmart ${urls.walmart}, b2b ${urls.b2b}`)
     const r = await seedDemo(db, { skuCount: cfg.demoSkuCount, simulatorUrls: urls, demoApiKey: env.STOCKTOWER_DEMO_API_KEY!, b2bSigningSecret: secrets.b2bSigningSecret, log })
     if (!r.seeded) log('[demo] demo data already seeded (kept from the last run)')
+    // The well-known demo password only while nobody else can reach us (README, Security).
+    demoPassword = cfg.loopbackOnly ? DEMO_PASSWORD : generatedDemoPassword()
+    await setDemoPasswords(db, demoPassword)
   } else {
     const r = await ensureAdmin(db, { email: cfg.adminEmail, password: cfg.adminPassword })
     log(r.message)
   }
   await db.$disconnect()
 
-  const worker: Managed = { name: 'worker', file: 'workers/main.ts', restarts: [] }
-  const web: Managed = { name: 'web', file: 'web-server.ts', restarts: [] }
+  const worker: Managed = { name: 'worker', file: 'workers/main.ts', failures: 0, startedAt: 0, restarts: 0, lastExit: null }
+  const web: Managed = { name: 'web', file: 'web-server.ts', failures: 0, startedAt: 0, restarts: 0, lastExit: null }
   children.push(worker, web)
   spawnManaged(worker)
   spawnManaged(web)
 
-  const url = `http://localhost:${cfg.port}`
+  const url = `http://${cfg.loopbackOnly ? 'localhost' : cfg.hostname}:${cfg.port}`
   await waitForHttp(`http://127.0.0.1:${cfg.port}/api/health`, 120_000)
   log('')
   log(`  Stocktower is running at ${url}  (started in ${Math.round((Date.now() - startedAt) / 1000)} s)`)
   if (cfg.demo) {
-    log('  Demo sign-in: analyst@example.com, merchandiser@example.com, support@example.com, executive@example.com or admin@example.com, password stocktower-demo')
+    log(`  Demo sign-in: analyst@example.com, merchandiser@example.com, support@example.com, executive@example.com or admin@example.com, password ${demoPassword}${cfg.loopbackOnly ? '' : ' (generated for this start because HOST exposes the server)'}`)
     log(`  Demo API key: ${env.STOCKTOWER_DEMO_API_KEY}`)
     log(`  Generated traffic: ${cfg.traffic ? 'on (STOCKTOWER_TRAFFIC=off to stop it)' : 'off'}`)
   }
+  if (!cfg.loopbackOnly) log(`  Listening on ${cfg.hostname}: put it behind a TLS-terminating reverse proxy (README, Security).`)
   log('  Ctrl-C stops everything.')
   log('')
+}
+
+/**
+ * Restarts the embedded PostgreSQL on the same port and data folder when its server process dies
+ * (crash recovery replays the WAL: every acknowledged commit is there, synchronous_commit is on).
+ * Web and workers reconnect by themselves; a worker that crashed meanwhile is restarted above.
+ */
+function superviseDatabase(db: EmbeddedDatabase, opts: { dir: string; password: string; port: number; log: (l: string) => void }): void {
+  db.onUnexpectedExit((code, signal) => {
+    if (stopping) return
+    dbState.state = 'restarting'
+    dbState.lastExit = `${code ?? signal} at ${new Date().toISOString()}`
+    reportState()
+    log(`[db] PostgreSQL exited (${code ?? signal}); restarting`)
+    let failures = 0
+    const attempt = async (): Promise<void> => {
+      if (stopping) return
+      try {
+        pg = await startEmbeddedPostgres(opts)
+        dbState.state = 'running'
+        dbState.restarts += 1
+        dbState.since = new Date().toISOString()
+        reportState()
+        log(`[db] PostgreSQL restarted on 127.0.0.1:${opts.port}`)
+        superviseDatabase(pg, opts)
+      } catch (e) {
+        const delay = restartDelayMs(failures++)
+        log(`[db] PostgreSQL did not restart (${(e as Error).message.split('\n')[0]}); next try in ${Math.round(delay / 1000)} s`)
+        setTimeout(() => void attempt(), delay)
+      }
+    }
+    setTimeout(() => void attempt(), restartDelayMs(0))
+  })
 }
 
 /** Waits until the URL answers at all (health may still say 503 while the first publish settles). */

@@ -1,7 +1,8 @@
 // `npm test`: unit and integration tests (vitest, on a fresh embedded PostgreSQL cluster), then the
 // browser tests (Playwright in Debian's Chromium) against the product started exactly as `npm start`
 // starts it (embedded database, demo seed, traffic off). Without Chromium it says so in one line
-// and skips only the browser tests. Ends with one line: `stocktower: N passed, N failed, N skipped`.
+// and skips only the browser tests. Then the fault suite (scripts/test-faults.ts, its fast profile;
+// `--no-faults` skips it). Ends with one line: `stocktower: N passed, N failed, N skipped`.
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -18,6 +19,7 @@ const args = new Set(process.argv.slice(2))
 const specFilters = process.argv.slice(2).filter((a) => !a.startsWith('--'))
 const e2eOnly = args.has('--e2e-only')
 const skipE2e = args.has('--no-e2e')
+const skipFaults = args.has('--no-faults') || e2eOnly
 
 interface Tally { passed: number; failed: number; skipped: number }
 const tally: Tally = { passed: 0, failed: 0, skipped: 0 }
@@ -73,7 +75,7 @@ async function browser(tmp: string, chromium: string): Promise<number> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: String(port),
-    HOSTNAME: '127.0.0.1',
+    HOST: '127.0.0.1',
     STOCKTOWER_DATA_DIR: dataDir,
     STOCKTOWER_TRAFFIC: 'off',
     STOCKTOWER_DEMO_API_KEY: apiKey,
@@ -137,6 +139,11 @@ async function main() {
       const chromium = findChromium()
       if (!chromium) console.log("[test] Chromium not found (install Debian's chromium, or set CHROMIUM_PATH): skipping the browser tests only.")
       else failed = (await browser(tmp, chromium)) !== 0 || failed
+    }
+    if (!skipFaults) {
+      // Its own product, database and simulators; counted as one test. The build is shared.
+      const code = await run(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'test-faults.ts')], { ...process.env })
+      if (code === 0) tally.passed += 1; else { tally.failed += 1; failed = true }
     }
   } finally {
     if (!process.env.STOCKTOWER_KEEP_TEST_DIR) fs.rmSync(tmp, { recursive: true, force: true })

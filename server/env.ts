@@ -7,7 +7,8 @@ const onOff = z.enum(['on', 'off'])
 
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
-  HOSTNAME: z.string().default('0.0.0.0'),
+  /** The address to listen on. Loopback unless set explicitly: exposing Stocktower is a decision (README, Security). */
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
   STOCKTOWER_DATA_DIR: z.string().default('./.stocktower'),
   DATABASE_URL: z.string().optional(),
   STOCKTOWER_DEMO: onOff.optional(),
@@ -27,6 +28,8 @@ const EnvSchema = z.object({
   STOCKTOWER_DEMO_SKUS: z.coerce.number().int().min(10).max(200_000).default(2000),
   STOCKTOWER_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   STOCKTOWER_METRICS_OPEN_PRIVATE: onOff.default('off'),
+  /** on: behind a reverse proxy, the client address is the last X-Forwarded-For hop (sign-in throttling per address). */
+  STOCKTOWER_TRUST_PROXY: onOff.default('off'),
   STOCKTOWER_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 })
 
@@ -58,9 +61,13 @@ export interface Config {
   alertWebhookUrl: string | undefined
   /** A worker silent this long is dead: its job locks are released. */
   workerDeadAfterMs: number
+  /** True when the web server listens only on a loopback address. */
+  loopbackOnly: boolean
   demoSkuCount: number
   workerConcurrency: number
   metricsOpenOnPrivate: boolean
+  /** The client address comes from the proxy's X-Forwarded-For (last hop) instead of the socket. */
+  trustProxy: boolean
   logLevel: Env['STOCKTOWER_LOG_LEVEL']
 }
 
@@ -78,7 +85,7 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const traffic = demo && (env.STOCKTOWER_TRAFFIC ?? 'on') === 'on'
   return {
     port: env.PORT,
-    hostname: env.HOSTNAME,
+    hostname: env.HOST,
     dataDir,
     databaseUrl: env.DATABASE_URL,
     embeddedDatabase,
@@ -96,11 +103,17 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
     alertWebhookUrl: env.STOCKTOWER_ALERT_WEBHOOK_URL,
     snapshotAutoCorrectUnits: env.STOCKTOWER_SNAPSHOT_AUTO_CORRECT_UNITS,
     reservationMaxAgeHours: env.STOCKTOWER_RESERVATION_MAX_AGE_HOURS,
+    loopbackOnly: isLoopback(env.HOST),
     demoSkuCount: env.STOCKTOWER_DEMO_SKUS,
     workerConcurrency: env.STOCKTOWER_WORKER_CONCURRENCY,
     metricsOpenOnPrivate: env.STOCKTOWER_METRICS_OPEN_PRIVATE === 'on',
+    trustProxy: env.STOCKTOWER_TRUST_PROXY === 'on',
     logLevel: env.STOCKTOWER_LOG_LEVEL,
   }
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
 }
 
 let cached: Config | undefined

@@ -23,7 +23,8 @@ const NAV: Array<NavItem & { action: Action | Action[] }> = [
 
 /** Every page below requires sign-in; the nav shows only what the role may open. */
 export default async function AppLayout({ children }: { children: ReactNode }) {
-  const user = await requirePageUser()
+  // Pages below redirect a user who must change their password; the layout itself lets the password page render.
+  const user = await requirePageUser(undefined, { passwordChange: true })
   const items = NAV.filter((n) => (Array.isArray(n.action) ? n.action : [n.action]).some((a) => can(user.role, a)))
     // Executives land on KPIs (see app/(app)/page.tsx); their Dashboard link opts into the operations view.
     .map(({ href, label }) => ({ href: href === '/' && user.role === 'executive' ? '/?view=operations' : href, label }))

@@ -4,6 +4,7 @@ import { NextResponse } from 'next/server'
 import { prisma } from '@/server/db'
 import { authenticateApiKey, type ApiPrincipal } from '@/server/auth/api-keys'
 import { verifyWebhookSignature } from '@/server/auth/webhook-signatures'
+import { assertBoundTo, assertSourceKindForDoor, ingestDoorOf } from '@/server/auth/source-binding'
 import { readBodyLimited } from './body'
 import { AppError, newRef, toErrorResponse, UnauthorizedError, ValidationError } from '@/server/errors'
 import { parseJsonText, unstorableText } from '@/server/ingest/storable-text'
@@ -108,7 +109,8 @@ export function apiKeyRoute<P extends RouteParams = RouteParams>(
  * Ingest endpoints: an API key with the scope, or (without one) a webhook signed with the signing
  * secret of the source the body names (CONTRACT.md). The body is read once, before either check,
  * so the signature covers exactly the bytes that are then stored and parsed; a signed sender is
- * bound to its own source.
+ * bound to its own source. The source a request writes for must be of the door's kind (events:
+ * not a channel source; orders: a channel source), and a bound key may write only for its source.
  */
 export function ingestRoute<P extends RouteParams = RouteParams>(
   scope: (params: P) => string,
@@ -121,10 +123,15 @@ export function ingestRoute<P extends RouteParams = RouteParams>(
     try {
       const params = (await context.params) ?? ({} as P)
       const signature = req.headers.get('x-stocktower-signature')
+      const door = ingestDoorOf(scope(params))
       if (req.headers.get('authorization') || !signature) {
         const principal = await authenticateApiKey(prisma(), req.headers.get('authorization'), scope(params))
         checkUrlInputs(req, params)
         const { text, exactBytes } = await readBodyLimited(req, limit)
+        const named = signedSource(params, text)
+        assertBoundTo(principal, named, door === 'channel' ? 'post channel orders' : 'send events')
+        // A source name PostgreSQL cannot hold is refused per batch by the use case, not looked up here.
+        if (named && !unstorableText(named)) await assertSourceKindForDoor(prisma(), named, door)
         return await fn({ req, params, principal, body: text, exactBytes, ref })
       }
       checkUrlInputs(req, params)
@@ -132,6 +139,7 @@ export function ingestRoute<P extends RouteParams = RouteParams>(
       const source = signedSource(params, body)
       if (!source) throw new UnauthorizedError('A signed webhook must name its source.')
       await verifyWebhookSignature(prisma(), source, { timestamp: req.headers.get('x-stocktower-timestamp'), signature }, body)
+      await assertSourceKindForDoor(prisma(), source, door)
       const principal: ApiPrincipal = { kind: 'api_key', keyId: `source:${source}`, name: `signed webhook from ${source}`, scopes: [scope(params)], boundSource: source, rateLimitPerMinute: null }
       return await fn({ req, params, principal, body, exactBytes, ref })
     } catch (e) {

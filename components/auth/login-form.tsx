@@ -17,7 +17,9 @@ export function LoginForm({ callbackUrl, demo, initialError }: { callbackUrl: st
     const result = await signIn('credentials', { email, password, redirect: false })
     if (!result || result.error) {
       setBusy(false)
-      setError('Sign-in failed: check the email and password.')
+      setError(result?.status === 429 || result?.error === 'RateLimited'
+        ? 'Too many failed sign-ins for this account or address: wait a few minutes and try again.'
+        : 'Sign-in failed: check the email and password.')
       return
     }
     router.replace(callbackUrl)

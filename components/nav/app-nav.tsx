@@ -26,6 +26,7 @@ export function AppNav({ items, user, searchable = false }: { items: NavItem[]; 
         <TimeZonePicker />
         <div style={{ marginTop: 6 }} data-testid="signed-in-as">{user.email}</div>
         <div>role: {user.role}</div>
+        <div><Link href="/account/password" data-testid="account-password-link">Change password</Link></div>
         <button type="button" onClick={() => void signOut({ callbackUrl: '/login' })}>Sign out</button>
       </div>
     </nav>

@@ -63,7 +63,7 @@ export function ApiKeySettings() {
         {screen.data && keys.length === 0 && <EmptyState title={screen.data.keys.length ? 'No active keys' : 'No API keys yet'}>Create one above for each system that calls the API.</EmptyState>}
         {keys.length > 0 && (
           <table className="data" data-testid="api-key-list">
-            <thead><tr><th>Name</th><th>Prefix</th><th>Scopes</th><th>Bound source</th><th>Created</th><th>Last used</th><th>State</th><th></th></tr></thead>
+            <thead><tr><th>Name</th><th>Prefix</th><th>Scopes</th><th>Bound source</th><th>Rate limit</th><th>Created</th><th>Last used</th><th>State</th><th></th></tr></thead>
             <tbody>
               {keys.map((k) => (
                 <tr key={k.id} className={k.revokedAt ? 'inactive' : undefined} data-testid={`api-key-${k.prefix}`}>
@@ -71,6 +71,7 @@ export function ApiKeySettings() {
                   <td className="mono">{k.prefix}</td>
                   <td>{k.scopes.map((s) => <span key={s} className="chip mono" style={{ marginRight: 4 }}>{s}</span>)}</td>
                   <td className="mono">{k.boundSource ?? <span className="muted">any</span>}</td>
+                  <td data-testid="api-key-rate-limit">{k.rateLimitPerMinute ? <>{k.rateLimitPerMinute}/min<div className="muted">{k.usedThisMinute} this minute{k.refusedLastHour ? `, ${k.refusedLastHour} refused (429) in the last hour` : ''}</div></> : <span className="muted">none</span>}</td>
                   <td><Ago iso={k.createdAt} />{k.createdBy ? <div className="muted">by {k.createdBy}</div> : null}</td>
                   <td><Ago iso={k.lastUsedAt} fallback="never" /></td>
                   <td>{k.revokedAt ? <span className="chip bad" title={formatTime(k.revokedAt)}>revoked</span> : <span className="chip ok">active</span>}</td>
@@ -139,13 +140,14 @@ function CreateKeyForm({ screen, action, onCreated }: { screen: ApiKeysScreen; a
   const [name, setName] = useState('')
   const [scopes, setScopes] = useState<string[]>([])
   const [boundSource, setBoundSource] = useState('')
+  const [rateLimit, setRateLimit] = useState('')
   const channelScopes = screen.channels.map((c) => `ingest:channel:${c}`)
   const toggle = (s: string) => setScopes(scopes.includes(s) ? scopes.filter((x) => x !== s) : [...scopes, s])
 
   function onSubmit(e: FormEvent) {
     e.preventDefault()
-    action.run(() => createApiKeyAction({ name, scopes, ...(boundSource.trim() ? { boundSource: boundSource.trim() } : {}) }), () => null, (d) => {
-      setName(''); setScopes([]); setBoundSource('')
+    action.run(() => createApiKeyAction({ name, scopes, ...(boundSource.trim() ? { boundSource: boundSource.trim() } : {}), ...(rateLimit.trim() ? { rateLimitPerMinute: Number(rateLimit) } : {}) }), () => null, (d) => {
+      setName(''); setScopes([]); setBoundSource(''); setRateLimit('')
       onCreated(d)
     })
   }
@@ -156,6 +158,9 @@ function CreateKeyForm({ screen, action, onCreated }: { screen: ApiKeysScreen; a
         <label>Bound source (optional)
           <input type="text" list="known-sources" value={boundSource} onChange={(e) => setBoundSource(e.target.value)} placeholder="any source" maxLength={100} />
           <datalist id="known-sources">{screen.sources.map((s) => <option key={s.code} value={s.code} />)}</datalist>
+        </label>
+        <label>Rate limit per minute (optional)
+          <input type="number" min={1} max={1000000} step={1} value={rateLimit} onChange={(e) => setRateLimit(e.target.value)} placeholder="no limit" data-testid="api-key-rate-limit-input" />
         </label>
       </div>
       <fieldset style={{ marginTop: 10 }}>

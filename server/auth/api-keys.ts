@@ -3,6 +3,7 @@ import crypto from 'node:crypto'
 import type { Db } from '../db'
 import { ForbiddenError, UnauthorizedError } from '../errors'
 import { hasScope } from './permissions'
+import { enforceApiKeyRateLimit } from './api-key-rate-limit'
 
 export interface ApiPrincipal {
   kind: 'api_key'
@@ -45,13 +46,14 @@ export function bearerToken(authorization: string | null | undefined): string | 
   return m ? m[1] : null
 }
 
-/** 401 when the key is missing, unknown or revoked; 403 when it lacks the scope. */
-export async function authenticateApiKey(db: Db, authorization: string | null | undefined, scope: string): Promise<ApiPrincipal> {
+/** 401 when the key is missing, unknown or revoked; 403 when it lacks the scope; 429 beyond its rate limit. */
+export async function authenticateApiKey(db: Db, authorization: string | null | undefined, scope: string, now = new Date()): Promise<ApiPrincipal> {
   const token = bearerToken(authorization)
   if (!token) throw new UnauthorizedError('Missing API key: send "Authorization: Bearer <api key>".')
   const row = await db.apiKey.findUnique({ where: { secretHash: hashApiKey(token) } })
   if (!row || row.revokedAt) throw new UnauthorizedError('Invalid or revoked API key.')
   if (!hasScope(row.scopes, scope)) throw new ForbiddenError(`This API key lacks the scope "${scope}".`)
+  await enforceApiKeyRateLimit(db, row, now)
   // "Last used" for the keys screen, at most one write a minute per key (a hot ingest key is not a hot row).
   if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
     await db.apiKey.updateMany({ where: { id: row.id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: new Date(Date.now() - 60_000) } }] }, data: { lastUsedAt: new Date() } })

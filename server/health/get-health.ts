@@ -3,18 +3,45 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Db } from '../db'
+import { readSupervisorState } from '../runtime/supervisor'
 
-export interface HealthCheck { name: string; ok: boolean; detail: string }
-export interface Health { status: 'ok' | 'unavailable'; checks: HealthCheck[]; demo: boolean; time: string }
+// Which part of the product a check is about, so an operator sees at once what is degraded.
+export type HealthPart = 'database' | 'workers' | 'web' | 'demo' | 'simulators' | 'supervisor'
+/** `critical: false` checks are reported (degraded) without making the answer 503. */
+export interface HealthCheck { name: string; ok: boolean; detail: string; part?: HealthPart; critical?: boolean }
+export interface Health {
+  status: 'ok' | 'unavailable'
+  /** The parts with a failing check (empty when all is well); a non-critical part can be degraded while status is ok. */
+  degraded: HealthPart[]
+  checks: HealthCheck[]
+  demo: boolean
+  time: string
+}
 
 const WORKER_STALE_MS = 30_000
 
-export async function getHealth(db: Db, opts: { demo: boolean; simulatorHealthUrl?: string; migrationsDir?: string; now?: Date }): Promise<Health> {
+const PART: Record<string, HealthPart> = { database: 'database', 'durable commits': 'database', migrations: 'database', workers: 'workers', 'demo seed': 'demo', decisions: 'demo', simulators: 'simulators' }
+
+export async function getHealth(db: Db, opts: { demo: boolean; simulatorHealthUrl?: string; migrationsDir?: string; dataDir?: string; now?: Date }): Promise<Health> {
   const now = opts.now ?? new Date()
   const checks: HealthCheck[] = []
-  const check = async (name: string, fn: () => Promise<{ ok: boolean; detail: string }>) => {
-    try { checks.push({ name, ...(await fn()) }) } catch (e) { checks.push({ name, ok: false, detail: (e as Error).message.split('\n')[0] }) }
+  const check = async (name: string, fn: () => Promise<{ ok: boolean; detail: string; critical?: boolean }>) => {
+    // Only the first line of a failure: a driver's message can be long, and health reveals no data.
+    try { checks.push({ name, part: PART[name], ...(await fn()) }) } catch (e) { checks.push({ name, part: PART[name], ok: false, detail: (e as Error).message.split('\n')[0].slice(0, 200) }) }
   }
+  let databaseUp = true
+  await check('database', async () => {
+    try { await db.$queryRawUnsafe('SELECT 1'); return { ok: true, detail: 'reachable' } } catch (e) { databaseUp = false; throw e }
+  })
+  if (!databaseUp) {
+    // Nothing below can be checked without it; say so once instead of five connection errors.
+    return finish(checks, opts, now)
+  }
+  await check('durable commits', async () => {
+    const [r] = await db.$queryRawUnsafe<Array<{ synchronous_commit: string }>>('SHOW synchronous_commit')
+    const on = r.synchronous_commit !== 'off'
+    return { ok: on, critical: false, detail: on ? `synchronous_commit=${r.synchronous_commit}` : 'synchronous_commit=off: a database crash can lose acknowledged events (set it on)' }
+  })
   await check('migrations', async () => {
     const dir = opts.migrationsDir ?? path.join(process.cwd(), 'prisma', 'migrations')
     const expected = fs.existsSync(/*turbopackIgnore: true*/ dir)
@@ -53,5 +80,19 @@ export async function getHealth(db: Db, opts: { demo: boolean; simulatorHealthUr
       return { ok: down.length === 0, detail: down.length ? `not answering: ${down.join(', ')}` : `${simulated.length} answering` }
     })
   }
-  return { status: checks.every((c) => c.ok) ? 'ok' : 'unavailable', checks, demo: opts.demo, time: now.toISOString() }
+  return finish(checks, opts, now)
+}
+
+function finish(checks: HealthCheck[], opts: { demo: boolean; dataDir?: string }, now: Date): Health {
+  // What `npm start`'s supervisor last saw: a part it is restarting is degraded even when the
+  // checks above pass (e.g. a second worker crash-looping while the first one works).
+  const sup = readSupervisorState(opts.dataDir)
+  if (sup) {
+    const restarting = Object.entries(sup.parts).filter(([, p]) => p.state !== 'running')
+    const restarts = Object.entries(sup.parts).filter(([, p]) => p.restarts > 0).map(([n, p]) => `${n} restarted ${p.restarts}x (last exit ${p.lastExit})`)
+    checks.push({ name: 'supervisor', part: 'supervisor', critical: false, ok: restarting.length === 0,
+      detail: restarting.length ? `restarting: ${restarting.map(([n]) => n).join(', ')}` : restarts.length ? restarts.join('; ') : 'every part running' })
+  }
+  const degraded = [...new Set(checks.filter((c) => !c.ok && c.part).map((c) => c.part!))]
+  return { status: checks.every((c) => c.ok || c.critical === false) ? 'ok' : 'unavailable', degraded, checks, demo: opts.demo, time: now.toISOString() }
 }

@@ -4,8 +4,28 @@ import type { Db } from '../db'
 import { LAG_BUCKETS_SECONDS } from './lag'
 import { getChannelsHealth } from './channel-health'
 
-const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
-const labelsOf = (stored: string) => stored.split(',').filter(Boolean).map((kv) => { const i = kv.indexOf('='); return `${kv.slice(0, i)}="${esc(kv.slice(i + 1))}"` }).join(',')
+/** A label value as the exposition format requires: backslash, double quote and line feed escaped. */
+export const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\r?\n|\r/g, '\\n')
+/**
+ * Stored counter labels (`source=x,type=y`) as exposition labels. A value may itself hold commas
+ * or `=` (source names come from senders), so a pair starts only at `,name=` where name is a
+ * label name; anything that is not a valid label name is never emitted as one.
+ */
+export function labelsOf(stored: string): string {
+  const pairs: string[] = []
+  const re = /(?:^|,)([a-zA-Z_][a-zA-Z0-9_]*)=/g
+  const starts: Array<{ name: string; at: number; valueAt: number }> = []
+  for (let m = re.exec(stored); m; m = re.exec(stored)) starts.push({ name: m[1], at: m.index, valueAt: m.index + m[0].length })
+  // Each name once: its last occurrence starts the real pair (sender-chosen values, such as a
+  // source name holding ",type=x", come before the labels we append after them).
+  const last = new Map(starts.map((s) => [s.name, s.at]))
+  const kept = starts.filter((s) => last.get(s.name) === s.at)
+  kept.forEach((s, i) => {
+    const end = i + 1 < kept.length ? kept[i + 1].at : stored.length
+    pairs.push(`${s.name}="${esc(stored.slice(s.valueAt, end))}"`)
+  })
+  return pairs.join(',')
+}
 
 export async function renderPrometheus(db: Db): Promise<string> {
   const out: string[] = []
@@ -16,6 +36,7 @@ export async function renderPrometheus(db: Db): Promise<string> {
   }
   await counter('stocktower_events_total', 'Inventory events recorded, by source and type.')
   await counter('stocktower_publish_attempts_total', 'Publish attempts, by channel and outcome.')
+  await counter('stocktower_api_rate_limited_total', 'Requests refused with 429 because their API key used its per-minute limit, by key name.')
   await counter('stocktower_order_units_total', 'Channel order units, by channel and measure (ordered, oversold_<kind>, revenue_at_risk_cents, cancelled, cancelled_stock).')
 
   out.push('# HELP stocktower_publish_lag_seconds Event received to applied at the channel.', '# TYPE stocktower_publish_lag_seconds histogram')

@@ -94,7 +94,18 @@ export async function publishChannel(db: PrismaClient, channelId: string, deps: 
         RETURNING cl.id::text AS id, (SELECT code FROM "Sku" s WHERE s.id = cl."skuId") AS sku, cl."externalSku", cl."externalId",
                   cl."desiredQuantity", cl."desiredVersion", cl."appliedQuantity", cl."publishedQuantity", cl."pendingSince", cl."failedAttempts"`,
       channelId, limit, new Date(t.getTime() + LEASE_MS).toISOString(), t.toISOString())
-    return { channel, connector, listings, probe: gate.probe, bulk, granted, moreLikely: listings.length === limit }
+    // Nothing claimable but listings still leased by a run that never finished (its worker was
+    // killed): come back when the first lease ends, or nobody would publish them until the next
+    // decision for this channel (found by the fault suite, issue 17).
+    let leaseRetryAt: Date | null = null
+    if (listings.length === 0) {
+      const [lease] = await tx.$queryRawUnsafe<Array<{ at: Date | null }>>(
+        `SELECT min("leaseUntil") AS at FROM "ChannelListing"
+          WHERE "channelId" = $1::uuid AND active AND "desiredQuantity" IS NOT NULL AND "desiredVersion" > "publishedVersion" AND "leaseUntil" >= $2::timestamptz`,
+        channelId, t.toISOString())
+      leaseRetryAt = lease?.at ? new Date(new Date(lease.at).getTime() + 1_000) : null
+    }
+    return { channel, connector, listings, probe: gate.probe, bulk, granted, moreLikely: listings.length === limit, leaseRetryAt }
   })
 
   if ('skipped' in claim) {
@@ -102,7 +113,10 @@ export async function publishChannel(db: PrismaClient, channelId: string, deps: 
     return { claimed: 0, applied: 0, accepted: 0, failed: 0, rejected: 0, skipped: claim.skipped, nextRunAt: claim.retryAt }
   }
   const { channel, connector, listings } = claim
-  if (listings.length === 0) return { claimed: 0, applied: 0, accepted: 0, failed: 0, rejected: 0 }
+  if (listings.length === 0) {
+    if (claim.leaseRetryAt) await enqueuePublish(db, channelId, claim.leaseRetryAt)
+    return { claimed: 0, applied: 0, accepted: 0, failed: 0, rejected: 0, ...(claim.leaseRetryAt ? { nextRunAt: claim.leaseRetryAt } : {}) }
+  }
 
   // 2. Call the marketplace with no transaction open: batches of maxBatchSize, up to maxConcurrency
   // in flight. A throttle stops further sends; unsent listings are released for the next run.

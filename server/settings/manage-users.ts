@@ -49,7 +49,7 @@ export async function inviteUser(db: PrismaClient, actor: Actor, raw: unknown, r
   return transaction(db, async (tx) => {
     const existing = await tx.user.findUnique({ where: { email: input.email } })
     if (existing) throw new ConflictError(`${input.email} already has an account${existing.active ? '' : ' (deactivated: reactivate it instead)'}.`, 'USER_EXISTS')
-    const user = await tx.user.create({ data: { email: input.email, name: input.name || input.email.split('@')[0], role: input.role, passwordHash } })
+    const user = await tx.user.create({ data: { email: input.email, name: input.name || input.email.split('@')[0], role: input.role, passwordHash, mustChangePassword: true } })
     await recordAudit(tx, actor, { action: 'user.invite', entity: 'user', entityId: user.id, after: { email: user.email, name: user.name, role: user.role, active: true }, ref })
     return { id: user.id, email: user.email, role: user.role, temporaryPassword: password }
   })

@@ -1,5 +1,5 @@
 // The admin's job: invite a person (the temporary password shown once) who signs in with the role
-// given; change the role and deactivate, and the open session follows at once; create an API key
+// given and must choose their own password first; change the role and deactivate, and the open session follows at once; create an API key
 // (shown once) that works against the API until it is revoked.
 import crypto from 'node:crypto'
 import { expect, test } from '@playwright/test'
@@ -7,6 +7,7 @@ import { signIn, signedIn } from './session'
 
 test.describe('admin', () => {
   test('invites a user, changes their role and deactivates them; their open session follows', async ({ page, browser }) => {
+    test.slow() // two people, a password change and three role states: several sign-ins and bcrypt checks on a shared 2-core machine
     await signIn(page, 'admin@example.com')
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click()
     await page.getByRole('link', { name: 'Users and roles' }).first().click()
@@ -25,6 +26,16 @@ test.describe('admin', () => {
     await theirs.getByLabel('Password').fill(password)
     await theirs.getByRole('button', { name: 'Sign in' }).click()
     await expect(theirs.getByTestId('signed-in-as')).toHaveText(email)
+    // A one-time password must be replaced first: every screen leads to the password page until then.
+    await theirs.goto('/rules')
+    await expect(theirs).toHaveURL(/\/account\/password/)
+    await expect(theirs.getByTestId('password-change-required')).toBeVisible()
+    expect((await theirs.request.get('/api/ui/rules')).status()).toBe(403)
+    await theirs.getByLabel('Current password').fill(password)
+    await theirs.getByLabel('New password (at least 10 characters)').fill('their-own-password-1')
+    await theirs.getByLabel('New password again').fill('their-own-password-1')
+    await theirs.getByRole('button', { name: 'Change password' }).click()
+    await expect(theirs.getByTestId('password-changed')).toBeVisible()
     await theirs.goto('/rules')
     await expect(theirs.getByRole('heading', { name: 'Rules', level: 1 })).toBeVisible()
 
@@ -53,6 +64,7 @@ test.describe('admin', () => {
   })
 
   test('creates an API key shown once that works until revoked; other roles cannot open Settings', async ({ page, browser }) => {
+    test.slow() // five sign-ins (each a bcrypt check and a server-side session)
     await signIn(page, 'admin@example.com')
     await page.goto('/settings/api-keys')
     const form = page.getByTestId('create-api-key')

@@ -175,6 +175,19 @@ describe('reconcileChannel', () => {
     expect(await db.finding.count({ where: { dedupeKey: `drift:${l.id}` } })).toBe(0)
   })
 
+  it('records an update that applied after its verify SLA (verification had given up on it) and resolves its unverified finding', async () => {
+    const amazon = await db.channel.findUniqueOrThrow({ where: { code: 'amazon' } })
+    const l = await listing('amazon', 'SKU-00006') // accepted, shown by Amazon, not verified by us (previous test)
+    expect(l.appliedVersion).toBeLessThan(l.acceptedVersion)
+    await db.finding.create({ data: { kind: 'unverified', sku: 'SKU-00006', channel: 'amazon', cause: 'update accepted but not applied within the channel SLA', dedupeKey: `unverified:${l.id}` } })
+    await freshRead(amazon.id)
+    const r = await reconcileChannel(db, amazon.id, { ...deps, batch: 100, now: () => new Date(Date.now() + 3_600_000) })
+    expect(r, JSON.stringify(r)).toMatchObject({ drift: { own_pending: 1 }, resolved: 1 })
+    const after = await listing('amazon', 'SKU-00006')
+    expect(after).toMatchObject({ appliedVersion: l.acceptedVersion, appliedQuantity: l.publishedQuantity })
+    expect((await db.finding.findFirstOrThrow({ where: { dedupeKey: `unverified:${l.id}` } })).status).toBe('resolved')
+  })
+
   describe('a refused compare-and-set (Shopify changeFromQuantity)', () => {
     const analyst = { id: crypto.randomUUID(), email: 'analyst@example.com', role: 'analyst' }
 

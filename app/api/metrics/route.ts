@@ -16,6 +16,6 @@ export async function GET(req: Request) {
     return new NextResponse(await renderPrometheus(prisma()), { headers: { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' } })
   } catch (e) {
     const r = toErrorResponse(e, ref)
-    return NextResponse.json(r.body, { status: r.status })
+    return NextResponse.json(r.body, { status: r.status, headers: { ...r.headers, 'X-Request-Ref': ref } })
   }
 }

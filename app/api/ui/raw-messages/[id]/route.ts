@@ -7,7 +7,9 @@ import { getRawMessageMeta, readRaw } from '@/server/ingest/raw-store'
 export const dynamic = 'force-dynamic'
 
 /** A stored inbound message exactly as it arrived (streamed, chunk by chunk), with what it is in headers. */
-export const GET = userRoute<{ id: string }>('inventory:view', async ({ params }) => {
+// A stored message holds whole batches (every SKU, costs, rejected content): the people who work
+// dead letters read it, not everyone who may see inventory (issue 17: executives could).
+export const GET = userRoute<{ id: string }>('dead-letters:view', async ({ params }) => {
   const meta = await getRawMessageMeta(prisma(), params.id)
   if (!meta) throw new NotFoundError(`No stored message "${params.id}".`, 'UNKNOWN_MESSAGE')
   const chunks = readRaw(prisma(), meta.id)

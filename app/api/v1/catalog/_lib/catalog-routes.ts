@@ -15,6 +15,7 @@ import { listCatalog } from '@/server/catalog/list-catalog'
 import { CatalogRejectedError, upsertCatalog } from '@/server/catalog/upsert-catalog'
 import { importCatalogCsv } from '@/server/catalog/import-catalog-csv'
 import { parseJsonText } from '@/server/ingest/storable-text'
+import { assertCatalogWriteAllowed } from '@/server/auth/source-binding'
 
 const actorOf = (p: ApiPrincipal): Actor => ({ kind: 'api_key', id: p.keyId, label: `api key ${p.name}` })
 const isDryRun = (req: Request) => ['1', 'true'].includes(new URL(req.url).searchParams.get('dryRun') ?? '')
@@ -41,6 +42,7 @@ export function catalogUpsertRoute(entity: CatalogEntityName) {
     }
     const items = (body as { items?: unknown } | null)?.items
     if (typeof body !== 'object' || body === null || !Array.isArray(items)) throw new ValidationError('The body must be { "items": [ ... ] } with 1 to 5,000 items.', undefined, 'INVALID_BODY')
+    assertCatalogWriteAllowed(principal, entity, items)
     try {
       const report = await upsertCatalog(prisma(), CATALOG_ENTITIES[entity], actorOf(principal), items.map((raw) => ({ raw })), { dryRun: isDryRun(req), ref })
       return json(report)
@@ -75,6 +77,7 @@ async function* bodyChunks(req: Request, limit: number): AsyncGenerator<Uint8Arr
 
 export function catalogImportRoute(entity: CatalogEntityName) {
   return apiKeyRoute('catalog:write', async ({ req, principal, ref }) => {
+    assertCatalogWriteAllowed(principal, entity, null)
     const type = (req.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase()
     if (type !== 'text/csv') throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Send the file with "Content-Type: text/csv" (got "${type || 'none'}"); JSON items go to /api/v1/catalog/${entity}.`, 415)
     try {

@@ -1,0 +1,98 @@
+// socket.io on the web process's HTTP server: only signed-in users get a socket (the same
+// next-auth session cookie pages use), a room is joined only when the user's role opens its
+// screen (room-access.ts), and every open socket is re-checked against the user's current state:
+// a deactivated user or an ended session is disconnected, a role that lost a permission leaves the
+// rooms it no longer opens. Extracted from web-server.ts so tests run exactly this.
+import type { Server as HttpServer } from 'node:http'
+import pg from 'pg'
+import { Server } from 'socket.io'
+import { createAdapter } from '@socket.io/postgres-adapter'
+import { getToken } from 'next-auth/jwt'
+import { z } from 'zod'
+import type { Db } from '../db'
+import { activeSessionUser } from '../auth/sessions'
+import { authoriseRooms, mayJoinRoom, ROOM_PATTERN } from './room-access'
+
+const Subscribe = z.object({ rooms: z.array(z.string().regex(ROOM_PATTERN)).max(50) })
+
+interface SocketUser { id: string; role: string; sessionId?: string }
+
+export function parseCookies(header: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const part of (header ?? '').split(';')) {
+    const i = part.indexOf('=')
+    if (i <= 0) continue
+    const name = part.slice(0, i).trim()
+    try { out[name] = decodeURIComponent(part.slice(i + 1).trim()) } catch { out[name] = part.slice(i + 1).trim() }
+  }
+  return out
+}
+
+export interface RealtimeServer { io: Server; recheckNow(): Promise<void>; close(): Promise<void> }
+
+export function attachRealtime(http: HttpServer, opts: { db: Db; pool: pg.Pool; secret: string | undefined; recheckMs: number; log?: (l: string) => void }): RealtimeServer {
+  const { db } = opts
+  const warn = opts.log ?? ((l: string) => console.warn(l))
+  const io = new Server(http, { path: '/socket.io', serveClient: false })
+  io.adapter(createAdapter(opts.pool, { errorHandler: (e) => warn(`[realtime] adapter: ${e.message}`) }))
+
+  io.use(async (socket, nextFn) => {
+    try {
+      // next-auth reads `req.cookies` as an object; a raw Node request only has the header.
+      const token = await getToken({ req: { headers: socket.request.headers, cookies: parseCookies(socket.request.headers.cookie) } as never, secret: opts.secret })
+      if (!token?.uid) return nextFn(new Error('unauthorized'))
+      // The token lives 12 hours; the user and the session must still be current now.
+      const user = await activeSessionUser(db, token.sid as string | undefined, token.uid as string)
+      if (!user) return nextFn(new Error('unauthorized'))
+      socket.data.user = { id: user.id, role: user.role, sessionId: token.sid as string } satisfies SocketUser
+      nextFn()
+    } catch {
+      nextFn(new Error('unauthorized'))
+    }
+  })
+  io.on('connection', (socket) => {
+    socket.on('subscribe', async (raw: unknown, ack?: (r: unknown) => void) => {
+      const reply = typeof ack === 'function' ? ack : () => {}
+      const parsed = Subscribe.safeParse(raw)
+      if (!parsed.success) { reply({ error: 'invalid rooms' }); return }
+      // The role as the database has it now, not as it was when the socket connected.
+      const u = socket.data.user as SocketUser
+      const user = await activeSessionUser(db, u.sessionId, u.id).catch(() => null)
+      if (!user) { reply({ error: 'unauthorized' }); socket.disconnect(true); return }
+      socket.data.user = { ...u, role: user.role }
+      const { allowed, refused } = authoriseRooms(user.role, parsed.data.rooms)
+      for (const room of allowed) void socket.join(room)
+      reply({ joined: allowed, refused })
+    })
+    socket.on('unsubscribe', (raw: unknown) => {
+      const parsed = Subscribe.safeParse(raw)
+      if (parsed.success) for (const room of parsed.data.rooms) void socket.leave(room)
+    })
+  })
+
+  const recheckNow = async (): Promise<void> => {
+    // This process's own sockets only: every web process re-checks its own.
+    for (const s of [...io.of('/').sockets.values()]) {
+      const u = s.data.user as SocketUser | undefined
+      if (!u) continue
+      const user = await activeSessionUser(db, u.sessionId, u.id).catch(() => undefined)
+      if (user === undefined) continue // the database is unreachable: decide at the next round
+      if (!user) { s.disconnect(true); continue }
+      if (user.role !== u.role) s.data.user = { ...u, role: user.role }
+      for (const room of s.rooms) if (room !== s.id && !mayJoinRoom(user.role, room)) void s.leave(room)
+    }
+  }
+  let checking = false
+  const timer = setInterval(() => {
+    if (checking) return
+    checking = true
+    void recheckNow().finally(() => { checking = false })
+  }, opts.recheckMs)
+  timer.unref()
+
+  return {
+    io,
+    recheckNow,
+    close: () => new Promise<void>((resolve) => { clearInterval(timer); io.close(() => resolve()) }),
+  }
+}

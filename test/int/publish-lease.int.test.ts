@@ -1,0 +1,44 @@
+// A publish run whose worker was killed after claiming leaves its listings leased (2 minutes).
+// The next run claims nothing; it must come back when the lease ends instead of leaving those
+// listings unpublished until the next decision for the channel (found by the fault suite).
+import crypto from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { PrismaClient } from '@prisma/client'
+import { createTestDatabase, type TestDatabase } from './helpers/test-db'
+import { makeChannel, makeListing, makeSku } from '../support/factories'
+import { publishChannel } from '../../server/publishing/publish-channel'
+
+let t: TestDatabase
+let db: PrismaClient
+
+beforeAll(async () => {
+  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
+  t = await createTestDatabase()
+  db = t.db
+})
+afterAll(async () => { await t.drop() })
+
+describe('publish leases of a killed run', () => {
+  it('a run that finds only leased listings schedules itself for when the lease ends', async () => {
+    const channel = await makeChannel(db, 'walmart')
+    const sku = await makeSku(db)
+    const listing = await makeListing(db, channel.id, sku.id, `WM-${sku.code}`)
+    const now = new Date('2026-12-02T10:00:00Z')
+    const leaseUntil = new Date(now.getTime() + 90_000)
+    await db.channelListing.update({ where: { id: listing.id }, data: { desiredQuantity: 7, desiredVersion: 2, publishedVersion: 1, inFlightVersion: 2, leaseUntil } })
+    await db.$executeRawUnsafe(`DELETE FROM graphile_worker._private_jobs`)
+    const r = await publishChannel(db, channel.id, { connectorFor: () => ({ maxBatchSize: 50 }) as never, now: () => now })
+    expect(r).toMatchObject({ claimed: 0, nextRunAt: new Date(leaseUntil.getTime() + 1_000) })
+    const jobs = await db.$queryRawUnsafe<Array<{ task: string; run_at: Date }>>(`SELECT task_identifier AS task, run_at FROM graphile_worker.jobs`)
+    expect(jobs).toHaveLength(1)
+    expect(jobs[0].task).toBe('publish-channel')
+    expect(new Date(jobs[0].run_at).getTime()).toBe(leaseUntil.getTime() + 1_000)
+    // Nothing pending and nothing leased: no job.
+    await db.channelListing.update({ where: { id: listing.id }, data: { publishedVersion: 2, leaseUntil: null } })
+    await db.$executeRawUnsafe(`DELETE FROM graphile_worker._private_jobs`)
+    // (a minute later: the first run spent the channel's rate budget)
+    const later = new Date(now.getTime() + 60_000)
+    expect(await publishChannel(db, channel.id, { connectorFor: () => ({ maxBatchSize: 50 }) as never, now: () => later })).toMatchObject({ claimed: 0 })
+    expect(await db.$queryRawUnsafe<unknown[]>(`SELECT task_identifier, run_at FROM graphile_worker.jobs WHERE task_identifier = 'publish-channel'`)).toEqual([])
+  })
+})
