@@ -99,6 +99,7 @@ export async function decideSkus(tx: RawSql, skuIds: string[], ruleSet: { id: st
   const channelCodes = [...new Set(listings.map((l) => l.channel))]
   const holdbacks = await loadActiveHoldbacks(tx, decidedAt)
   const { salesBySku, orderLagSeconds } = await loadDemand(tx, ruleSet.rules, allSkuIds, decidedAt)
+  const usesSellAhead = Object.values(ruleSet.rules.channels).some((c) => c.sellAhead)
 
   // Memoised: decide() and decisionInputs() ask for the same SKU's facts once per channel.
   const factsCache = new Map<string, ReturnType<typeof buildFacts>>()
@@ -120,6 +121,9 @@ export async function decideSkus(tx: RawSql, skuIds: string[], ruleSet: { id: st
       holdbacks: holdbacksFor(holdbacks, sku, channelCodes),
       dailySales: salesBySku.get(skuId),
       orderLagSeconds,
+      at: decidedAt,
+      // Sell-ahead counts what is in transit to a location (already on its way: within any horizon).
+      ...(usesSellAhead ? { inbound: rows.filter((r) => r.inTransit > 0).map((r) => ({ location: r.location, quantity: r.inTransit })) } : {}),
     }
   }
   const decide = (skuId: string): ChannelDecision[] => {
@@ -147,7 +151,7 @@ export async function decideSkus(tx: RawSql, skuIds: string[], ruleSet: { id: st
     const base = { ruleVersion: ruleSet.id, sku: sku.code, channel: listing.channel, previousQuantity: listing.desiredQuantity, holdbackIds: decision.holdbackIds,
       ...(f.dailySales?.[listing.channel] !== undefined ? { dailySales: f.dailySales[listing.channel] } : {}),
       ...(orderLagSeconds[listing.channel] !== undefined ? { orderLagSeconds: orderLagSeconds[listing.channel] } : {}) }
-    if (!sku.isKit) return { ...base, locations: f.locations }
+    if (!sku.isKit) return { ...base, locations: f.locations, ...(f.inbound && ruleSet.rules.channels[listing.channel]?.sellAhead ? { inbound: f.inbound } : {}) }
     return { ...base, components: kitComponents.filter((k) => k.kitSkuId === listing.skuId).map((k) => ({ sku: skuById.get(k.componentSkuId)?.code, quantityPerKit: k.quantity, locations: facts(k.componentSkuId).locations })) }
   }
 

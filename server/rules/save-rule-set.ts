@@ -11,6 +11,7 @@ import { ruleVersionId } from './rule-set.repository'
 import { recordAudit, SYSTEM_ACTOR, type Actor } from '../audit/record-audit'
 import { enqueue, enqueueRecompute } from '../queue/enqueue'
 import { previewRuleImpact, type RuleImpact } from './preview-rule-impact'
+import { scheduleAllocationBoundaries } from './allocation-windows'
 
 export const ACTIVATE_RULES_TASK = 'activate-rule-versions'
 
@@ -57,6 +58,9 @@ async function activateVersion(tx: Db, id: string, now: Date): Promise<number> {
   const total = await tx.sku.count({ where: { active: true } })
   await tx.ruleSetVersion.update({ where: { id }, data: { activatedAt: now, recomputeSkus: total } })
   await enqueueRecompute(tx)
+  // Allocation windows start and end on time: a recompute at each future boundary.
+  const version = await tx.ruleSetVersion.findUniqueOrThrow({ where: { id }, select: { rules: true } })
+  await scheduleAllocationBoundaries(tx, RuleSetSchema.parse(version.rules), now)
   return Math.max(marked, total)
 }
 

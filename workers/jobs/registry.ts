@@ -18,6 +18,7 @@ import { EVALUATE_SLOS_TASK, evaluateSlos, webhookNotifier } from '../../server/
 import { RECONCILE_CHANNELS_TASK, reconcileChannels } from '../../server/reconciliation/channel-drift'
 import { applyExpiredHoldbacks, EXPIRE_HOLDBACKS_TASK } from '../../server/rules/holdbacks'
 import { ACTIVATE_RULES_TASK, activateDueRuleVersions } from '../../server/rules/save-rule-set'
+import { ALLOCATION_BOUNDARY_TASK, applyAllocationBoundary } from '../../server/rules/allocation-windows'
 
 export interface JobContext { db: PrismaClient; log: (line: string) => void }
 
@@ -132,6 +133,16 @@ export const JOBS = [
       const versions = await activateDueRuleVersions(db)
       if (versions.length > 0) log(`[rules] now in force: ${versions.join(', ')}; recomputing every SKU`)
       return versions
+    },
+  }),
+  job({
+    name: ALLOCATION_BOUNDARY_TASK,
+    payload: z.object({ at: z.iso.datetime({ offset: true }) }),
+    maxAttempts: 10,
+    async handler(p, { db, log }) {
+      const r = await applyAllocationBoundary(db, new Date(p.at))
+      if (r.windows.length > 0) log(`[rules] allocation window boundary ${p.at}: ${r.windows.join('; ')}; ${r.skus} SKUs recomputing`)
+      return r
     },
   }),
 ] as const
