@@ -15,6 +15,7 @@ import { fetchJson } from '@/components/ui/fetch-json'
 import { Ago } from '@/components/ui/ago'
 import { formatCount, formatTime } from '@/components/ui/format'
 import { previewRulesAction, rollbackRulesAction, saveRulesAction } from '@/app/(app)/rules/actions'
+import { AllocationWindowsPanel } from './allocation-windows-panel'
 
 interface RulesData {
   current: { version: string; number: number; rules: RuleSet; comment: string; author: string; createdAt: string; effectiveFrom: string }
@@ -145,6 +146,8 @@ export function RulesScreen({ canEdit }: { canEdit: boolean }) {
           </div>
         )}
       </div>
+
+      <AllocationWindowsPanel draft={draft} edit={edit} canEdit={canEdit} channelCodes={channelCodes} />
 
       <SafetyStockPanel draft={draft} edit={edit} canEdit={canEdit} channels={d.channels.map((c) => c.code)} categories={d.categories} />
 
