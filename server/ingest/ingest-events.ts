@@ -19,12 +19,15 @@ import { storeInboundMessage, finishInboundMessage } from './inbound-message.rep
 import { recordIngestDeadLetters } from './dead-letters.repository'
 import { minuteOf } from '../metrics/counters'
 import { emitStockChanged } from '../realtime/publisher'
+import { partitionByOwnership } from '../ownership/partition-by-ownership'
 
 export interface IngestResult {
   accepted: number
   duplicates: number
   rejected: Array<{ index: number; code: string; message: string }>
   inboundMessageId: string
+  /** Events of a cutover's shadow source: recorded and compared, never applied (server/ownership). */
+  shadowed?: number
 }
 
 export interface IngestInput {
@@ -93,16 +96,18 @@ export async function applyEventBatch(
   const prepared = await prepareEventBatch(db, source, input.rawEvents)
   let accepted = 0
   let duplicates = 0
+  let shadowed = 0
   if (prepared.resolved.length > 0) {
     // A plain `pg` transaction: the batch's two statements carry its events as parameters (see rawTransaction).
     const r = await withDeadlockRetry(() => rawTransaction(db, (tx) => applyPreparedEvents(tx, source, prepared, messageId, receivedAt)))
     accepted = r.accepted
     duplicates = r.duplicates
+    shadowed = r.shadowed ?? 0
     if (r.rejected.length > 0) prepared.rejected = [...prepared.rejected, ...r.rejected].sort((a, b) => a.index - b.index)
     if (accepted > 0) emitStockChanged(prepared.skuCodes)
   }
   if (prepared.rejected.length > 0) await recordIngestDeadLetters(db, messageId, source, prepared.rejected)
-  return { accepted, duplicates, rejected: prepared.rejected.map(({ index, code, message }) => ({ index, code, message })) }
+  return { accepted, duplicates, rejected: prepared.rejected.map(({ index, code, message }) => ({ index, code, message })), ...(shadowed > 0 ? { shadowed } : {}) }
 }
 
 export interface PreparedEvents {
@@ -151,9 +156,13 @@ export async function prepareEventBatch(db: Db, source: string, rawEvents: unkno
 }
 
 /** Records and applies prepared events inside the caller's transaction (the file inbox applies a whole file in one). */
-export async function applyPreparedEvents(tx: RawSql, source: string, prepared: PreparedEvents, messageId: string | null, receivedAt: Date): Promise<{ accepted: number; duplicates: number; rejected: EventRejection[] }> {
+export async function applyPreparedEvents(tx: RawSql, source: string, prepared: PreparedEvents, messageId: string | null, receivedAt: Date): Promise<{ accepted: number; duplicates: number; rejected: EventRejection[]; shadowed?: number }> {
   if (prepared.resolved.length === 0) return { accepted: 0, duplicates: 0, rejected: [] }
-  return applyResolved(tx, source, prepared.resolved, messageId, receivedAt)
+  // Source of truth per location (server/ownership): only the owner's events are applied.
+  const owned = await partitionByOwnership(tx, source, prepared.resolved, messageId, receivedAt)
+  const r = owned.apply.length > 0 ? await applyResolved(tx, source, owned.apply, messageId, receivedAt) : { accepted: 0, duplicates: 0, rejected: [] }
+  if (owned.refused.length === 0 && owned.shadowed === 0) return r
+  return { ...r, rejected: [...owned.refused, ...r.rejected], shadowed: owned.shadowed }
 }
 
 export async function withDeadlockRetry<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
