@@ -17,6 +17,7 @@ const NAV: Array<NavItem & { action: Action | Action[] }> = [
   { href: '/dead-letters', label: 'Dead letters', action: 'dead-letters:view' },
   { href: '/rules', label: 'Rules', action: 'rules:view' },
   { href: '/holdbacks', label: 'Holdbacks', action: 'rules:view' },
+  { href: '/cutover', label: 'Cutover', action: 'ownership:view' },
   { href: '/audit', label: 'Audit', action: 'audit:view' },
   { href: '/settings', label: 'Settings', action: SETTINGS_SECTIONS.map((x) => x.action) },
 ]
