@@ -75,10 +75,26 @@ export const ChannelRulesSchema = z.object({
   sellAhead: SellAheadSchema.optional(),
 })
 
+/**
+ * What Stocktower does when a system of record says it rejected or held a channel order, per reason
+ * code (`*`: any reason not named). Without a policy: keep the reservation, suppress nothing, open a
+ * finding.
+ */
+export const OrderExceptionPolicySchema = z.object({
+  /** Give the order's reserved units back to the pool. */
+  releaseReservation: z.boolean().default(false),
+  /** Suppress the order's SKUs on the order's channel until the exception is resolved. */
+  suppress: z.boolean().default(false),
+  /** The suppression expires after this many hours even if nobody resolves the exception. */
+  suppressHours: z.number().int().min(1).max(24 * 90).default(72),
+})
+
 export const RuleSetSchema = z.object({
   defaults: z.object({ safetyStock: SafetyStockSchema, salesWindowDays: z.number().int().min(1).max(365).default(28) }),
   channels: z.record(z.string().min(1), ChannelRulesSchema),
   safetyStock: z.array(SafetyStockRuleSchema).default([]),
+  /** Per ERP order exception reason code (or `*`). */
+  orderExceptions: z.record(z.string().min(1).max(100), OrderExceptionPolicySchema).optional(),
 }).superRefine((rs, ctx) => {
   const pct = Object.values(rs.channels).reduce((s, c) => s + (c.share.type === 'percent' ? c.share.percent : 0), 0)
   if (pct > 100) ctx.addIssue({ code: 'custom', path: ['channels'], message: `percentage shares add up to ${pct}%, more than 100%` })
@@ -114,6 +130,7 @@ export type ChannelRules = z.infer<typeof ChannelRulesSchema>
 export type SafetyStockRule = z.infer<typeof SafetyStockRuleSchema>
 export type AllocationWindow = z.infer<typeof AllocationWindowSchema>
 export type SellAhead = z.infer<typeof SellAheadSchema>
+export type OrderExceptionPolicy = z.infer<typeof OrderExceptionPolicySchema>
 
 export const DEFAULT_RULES: RuleSet = {
   defaults: { safetyStock: { units: 2 }, salesWindowDays: 28 },
