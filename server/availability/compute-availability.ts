@@ -1,6 +1,6 @@
 // What each channel may sell of one SKU: ARCHITECTURE.md's steps as a pure function over plain
 // data. Every step is recorded so the explanation always arrives at the result.
-import { windowInForce, type AllocationWindow, type ChannelRules, type RuleSet, type SafetyStockRule } from '../rules/rules.schema'
+import { windowInForce, type AllocationWindow, type ChannelRules, type DegradedPolicy, type RuleSet, type SafetyStockRule } from '../rules/rules.schema'
 
 export interface LocationStock { location: string; sellable: number }
 
@@ -35,6 +35,18 @@ export interface SkuFacts {
   at?: Date
   /** Incoming stock per location (sell-ahead counts it, up to each channel's cap and horizon). */
   inbound?: InboundStock[]
+  /** What is degraded now: stale feeds (at some locations, or everywhere) and blind channels. */
+  degraded?: DegradedCondition[]
+}
+
+export interface DegradedCondition {
+  kind: 'feed' | 'channel'
+  /** Said in the explanation, e.g. `feed erp-demo at DC-EAST silent since 2026-12-02T10:00:00.000Z`. */
+  what: string
+  /** A stale feed's locations (absent: every location). */
+  locations?: string[]
+  /** A blind channel (its breaker stays open): the others protect themselves for its unseen sales. */
+  channel?: string
 }
 
 export interface Step { step: string; quantity: number; detail: string }
@@ -161,6 +173,24 @@ export function sellAheadUnits(rules: ChannelRules | undefined, facts: SkuFacts,
   return { units, incoming, how: `plus ${units} incoming units sold ahead (${incoming} in transit or expected within ${sa.horizonDays} days${later ? `, ${later} expected later not counted` : ''}; cap ${sa.cap})` }
 }
 
+/** The conditions that put a channel in degraded mode: stale feeds of its eligible locations, other blind channels. */
+export function degradedFor(facts: SkuFacts, channel: string, eligible: string[]): DegradedCondition[] {
+  return (facts.degraded ?? []).filter((d) => d.kind === 'feed' ? (!d.locations || d.locations.some((l) => eligible.includes(l))) : d.channel !== channel)
+}
+
+/** Pure: a degraded policy applied to a quantity. Never raises it. */
+export function applyDegradedPolicy(policy: DegradedPolicy | undefined, q: number, dailySales: number): { quantity: number; how: string } {
+  const p = policy ?? { mode: 'keep' as const }
+  if (p.mode === 'keep') return { quantity: q, how: `policy keep${policy ? '' : ' (no degraded policy for this channel)'}` }
+  if (p.mode === 'reduce') { const r = Math.max(0, q - Math.ceil((q * p.percent) / 100)); return { quantity: r, how: `policy reduce by ${p.percent}%: ${q} → ${r}` } }
+  if (p.mode === 'cap') return { quantity: Math.min(q, p.units), how: `policy cap at ${p.units}: ${q} → ${Math.min(q, p.units)}` }
+  if (dailySales <= 0) return { quantity: q, how: `policy zero below ${p.days} days of cover: no sales, cover unlimited, ${q} kept` }
+  const cover = q / dailySales
+  return cover < p.days
+    ? { quantity: 0, how: `policy zero below ${p.days} days of cover: ${q} units / ${dailySales.toFixed(2)} per day = ${cover.toFixed(1)} days → 0` }
+    : { quantity: q, how: `policy zero below ${p.days} days of cover: ${cover.toFixed(1)} days, ${q} kept` }
+}
+
 /**
  * Decides every channel's quantity for one (non-kit) SKU.
  * Waterfall semantics: a ring-fence protects units for its channel from lower-priority channels,
@@ -270,6 +300,13 @@ export function computeSkuAvailability(baseRules: RuleSet, facts: SkuFacts, chan
       else q = Math.max(0, q - Math.ceil((q * h.value) / 100))
       const what = h.mode === 'suppress' ? 'suppressed' : h.mode === 'units' ? `hold back ${h.value} units` : `hold back ${h.value}%`
       steps.push({ step: 'holdback', quantity: q, detail: `${what} (${h.reason}) from ${before}` })
+    }
+    // Degraded mode: decided while a feed is stale or a channel is blind, and saying so.
+    const degraded = degradedFor(facts, channel, eligibleLocations(rules, allLocations))
+    if (degraded.length > 0) {
+      const d = applyDegradedPolicy(rules?.degraded, q, facts.dailySales?.[channel] ?? 0)
+      q = Math.min(q, d.quantity)
+      steps.push({ step: 'degraded', quantity: q, detail: `degraded mode (${degraded.map((x) => x.what).join('; ')}): ${d.how}` })
     }
     if (rules?.cap !== undefined && rules.cap !== null && q > rules.cap) {
       steps.push({ step: 'cap', quantity: rules.cap, detail: `capped at ${rules.cap} (from ${q})` })

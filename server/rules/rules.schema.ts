@@ -55,6 +55,25 @@ export const SellAheadSchema = z.object({
   horizonDays: z.number().min(0).max(365),
 })
 
+/**
+ * What a channel publishes while a feed it depends on is stale (or another channel is blind): keep
+ * the number, reduce it by a percentage, cap it, or zero SKUs whose cover is below N days. A
+ * degraded policy only ever lowers a quantity.
+ */
+export const DegradedPolicySchema = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('keep') }),
+  z.object({ mode: z.literal('reduce'), percent: z.number().int().min(1).max(100) }),
+  z.object({ mode: z.literal('cap'), units }),
+  z.object({ mode: z.literal('zero_low_cover'), days: z.number().min(0).max(365) }),
+])
+
+/** A feed Stocktower expects to hear from: a source (at one location, or anywhere) at least every N minutes. */
+export const FeedExpectationSchema = z.object({
+  source: z.string().trim().min(1).max(100),
+  location: z.string().trim().min(1).max(200).optional(),
+  maxSilenceMinutes: z.number().min(0.1).max(60 * 24 * 30),
+})
+
 export const ChannelRulesSchema = z.object({
   /** Lower numbers come first in the waterfall. */
   priority: z.number().int().min(0).max(1000),
@@ -73,6 +92,8 @@ export const ChannelRulesSchema = z.object({
   /** Time-boxed ring-fences or shares (campaign windows), released automatically at `until`. */
   allocations: z.array(AllocationWindowSchema).max(100).optional(),
   sellAhead: SellAheadSchema.optional(),
+  /** Applied at once while a feed of its eligible locations is stale or another channel is blind; undone when it returns. */
+  degraded: DegradedPolicySchema.optional(),
 })
 
 /**
@@ -95,6 +116,10 @@ export const RuleSetSchema = z.object({
   safetyStock: z.array(SafetyStockRuleSchema).default([]),
   /** Per ERP order exception reason code (or `*`). */
   orderExceptions: z.record(z.string().min(1).max(100), OrderExceptionPolicySchema).optional(),
+  /** Expected cadence per source and location: a feed silent for longer is stale (degraded mode). */
+  feeds: z.array(FeedExpectationSchema).max(500).optional(),
+  /** A channel whose circuit breaker stays open this long is blind: the other channels apply their degraded policy. */
+  breakerOpenMinutes: z.number().min(0.1).max(60 * 24).optional(),
 }).superRefine((rs, ctx) => {
   const pct = Object.values(rs.channels).reduce((s, c) => s + (c.share.type === 'percent' ? c.share.percent : 0), 0)
   if (pct > 100) ctx.addIssue({ code: 'custom', path: ['channels'], message: `percentage shares add up to ${pct}%, more than 100%` })
@@ -131,6 +156,8 @@ export type SafetyStockRule = z.infer<typeof SafetyStockRuleSchema>
 export type AllocationWindow = z.infer<typeof AllocationWindowSchema>
 export type SellAhead = z.infer<typeof SellAheadSchema>
 export type OrderExceptionPolicy = z.infer<typeof OrderExceptionPolicySchema>
+export type DegradedPolicy = z.infer<typeof DegradedPolicySchema>
+export type FeedExpectation = z.infer<typeof FeedExpectationSchema>
 
 export const DEFAULT_RULES: RuleSet = {
   defaults: { safetyStock: { units: 2 }, salesWindowDays: 28 },

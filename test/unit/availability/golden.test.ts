@@ -207,6 +207,40 @@ const CASES: Golden[] = [
     expect: { b2b: 5 },
     says: { b2b: ['plus 5 incoming units sold ahead (12 in transit or expected within 30 days; cap 5)'] },
   },
+  // Degraded mode: while a feed of the channel's eligible locations is stale (or another channel is
+  // blind), the channel's degraded policy applies and the explanation says so.
+  {
+    name: 'degraded: a stale feed at an eligible location reduces by a percentage, and says why',
+    rules: base({ amazon: ch(1, { degraded: { mode: 'reduce', percent: 50 } }), shopify: ch(2, { excludeLocations: ['DC-EAST'], degraded: { mode: 'cap', units: 1 } }) }),
+    stock: { 'DC-EAST': 30, 'DC-WEST': 11 }, channels: ['amazon', 'shopify'],
+    facts: { degraded: [{ kind: 'feed', what: 'feed erp-demo at DC-EAST silent since 2026-12-02T09:00:00.000Z', locations: ['DC-EAST'] }] },
+    expect: { amazon: 20, shopify: 11 },
+    steps: { amazon: [['pool', 41], ['safety_stock', 41], ['waterfall', 41], ['in_flight_buffer', 41], ['share', 41], ['degraded', 20], ['result', 20]] },
+    says: { amazon: ['degraded mode (feed erp-demo at DC-EAST silent since 2026-12-02T09:00:00.000Z): policy reduce by 50%: 41 → 20'] },
+  },
+  {
+    name: 'degraded: cap, and keep (no policy) still says the decision was made in degraded mode',
+    rules: base({ amazon: ch(1, { degraded: { mode: 'cap', units: 5 } }), shopify: ch(2) }),
+    stock: { DC: 30 }, channels: ['amazon', 'shopify'],
+    facts: { degraded: [{ kind: 'feed', what: 'feed wms silent since T' }] },
+    expect: { amazon: 5, shopify: 30 },
+    says: { amazon: ['policy cap at 5: 30 → 5'], shopify: ['degraded mode (feed wms silent since T): policy keep (no degraded policy for this channel)'] },
+  },
+  {
+    name: 'degraded: zero SKUs whose cover is below N days, keep those with enough cover',
+    rules: base({ amazon: ch(1, { degraded: { mode: 'zero_low_cover', days: 5 } }), walmart: ch(2, { degraded: { mode: 'zero_low_cover', days: 5 } }) }),
+    stock: { DC: 20 }, channels: ['amazon', 'walmart'],
+    facts: { dailySales: { amazon: 5, walmart: 2 }, degraded: [{ kind: 'feed', what: 'feed erp silent' }] },
+    expect: { amazon: 0, walmart: 20 },
+    says: { amazon: ['20 units / 5.00 per day = 4.0 days → 0'], walmart: ['10.0 days, 20 kept'] },
+  },
+  {
+    name: 'degraded: a blind channel (breaker open) makes the other channels protect themselves, not itself',
+    rules: base({ amazon: ch(1, { degraded: { mode: 'reduce', percent: 10 } }), walmart: ch(2, { degraded: { mode: 'reduce', percent: 10 } }) }),
+    stock: { DC: 50 }, channels: ['amazon', 'walmart'],
+    facts: { degraded: [{ kind: 'channel', what: 'channel walmart blind: breaker open since T', channel: 'walmart' }] },
+    expect: { amazon: 45, walmart: 50 },
+  },
 ]
 
 describe('golden availability cases', () => {

@@ -173,3 +173,32 @@ describe('allocation window and sell-ahead properties', () => {
       }), run)
   })
 })
+
+describe('degraded mode properties', () => {
+  const policy = fc.oneof(
+    fc.constant({ mode: 'keep' as const }),
+    fc.record({ mode: fc.constant('reduce' as const), percent: fc.integer({ min: 1, max: 100 }) }),
+    fc.record({ mode: fc.constant('cap' as const), units: fc.integer({ min: 0, max: 100 }) }),
+    fc.record({ mode: fc.constant('zero_low_cover' as const), days: fc.integer({ min: 0, max: 30 }) }),
+  )
+  const condition = fc.oneof(
+    fc.record({ kind: fc.constant('feed' as const), what: fc.constant('feed x silent'), locations: fc.option(fc.subarray(LOCATIONS, { minLength: 1 }), { nil: undefined }) }),
+    fc.record({ kind: fc.constant('channel' as const), what: fc.constant('channel blind'), channel: fc.constantFrom(...CHANNELS) }),
+  )
+  it('a degraded policy never raises a quantity, and with nothing degraded the result is exactly the normal one', () => {
+    fc.assert(fc.property(ruleSet(true), facts, fc.dictionary(fc.constantFrom(...CHANNELS), policy), fc.array(condition, { minLength: 1, maxLength: 3 }), (rs, f, policies, conditions) => {
+      const withPolicies: RuleSet = { ...rs, channels: Object.fromEntries(Object.entries(rs.channels).map(([c, r]) => [c, { ...r, ...(policies[c] ? { degraded: policies[c] } : {}) }])) }
+      const normal = computeSkuAvailability(rs, f, listed(rs))
+      const degraded = computeSkuAvailability(withPolicies, { ...f, degraded: conditions }, listed(rs))
+      for (const d of degraded) {
+        const n = normal.find((x) => x.channel === d.channel)!
+        expect(d.quantity).toBeLessThanOrEqual(n.quantity)
+        const step = d.steps.find((s) => s.step === 'degraded')
+        if (d.quantity < n.quantity) expect(step?.detail).toContain('degraded mode')
+      }
+      // The feed returns: the policies stay in the rules but decide nothing.
+      expect(computeSkuAvailability(withPolicies, { ...f, degraded: [] }, listed(rs)).map((d) => [d.channel, d.quantity, d.steps.some((s) => s.step === 'degraded')]))
+        .toEqual(normal.map((d) => [d.channel, d.quantity, false]))
+    }), run)
+  })
+})
