@@ -340,6 +340,9 @@ export function computeKitAvailability(ruleSet: RuleSet, kit: { sku: string; hol
     }
     if (!Number.isFinite(q)) q = 0
     steps.push({ step: 'kit', quantity: q, detail: 'the scarcest component decides' })
+    // A kit decided from components decided in degraded mode says so too.
+    const degradedParts = components.flatMap((c) => c.decisions.find((x) => x.channel === channel)?.steps.filter((st) => st.step === 'degraded').map((st) => `${c.sku}: ${st.detail}`) ?? [])
+    if (degradedParts.length > 0) steps.push({ step: 'degraded', quantity: q, detail: `components decided in degraded mode (${degradedParts.join('; ')})` })
     const holdbackIds: string[] = []
     for (const h of kit.holdbacks?.[channel] ?? []) {
       holdbackIds.push(h.id)

@@ -10,6 +10,7 @@ import type { RuleSet } from '../rules/rules.schema'
 import { computeKitAvailability, computeSkuAvailability, eligibleLocations, type ChannelDecision, type HoldbackInput } from './compute-availability'
 import { enqueuePublish, enqueueRecompute } from '../queue/enqueue'
 import { sellable } from '../positions/apply-event'
+import { loadDegradedConditions } from '../freshness/check-feed-freshness'
 
 export interface RecomputeResult {
   processed: number; changedListings: number; more: boolean
@@ -100,6 +101,8 @@ export async function decideSkus(tx: RawSql, skuIds: string[], ruleSet: { id: st
   const holdbacks = await loadActiveHoldbacks(tx, decidedAt)
   const { salesBySku, orderLagSeconds } = await loadDemand(tx, ruleSet.rules, allSkuIds, decidedAt)
   const usesSellAhead = Object.values(ruleSet.rules.channels).some((c) => c.sellAhead)
+  // Degraded mode: stale feeds and blind channels (server/freshness), said in every decision they touch.
+  const degraded = await loadDegradedConditions(tx)
 
   // Memoised: decide() and decisionInputs() ask for the same SKU's facts once per channel.
   const factsCache = new Map<string, ReturnType<typeof buildFacts>>()
@@ -122,6 +125,7 @@ export async function decideSkus(tx: RawSql, skuIds: string[], ruleSet: { id: st
       dailySales: salesBySku.get(skuId),
       orderLagSeconds,
       at: decidedAt,
+      ...(degraded.length > 0 ? { degraded } : {}),
       // Sell-ahead counts what is in transit to a location (already on its way: within any horizon).
       ...(usesSellAhead ? { inbound: rows.filter((r) => r.inTransit > 0).map((r) => ({ location: r.location, quantity: r.inTransit })) } : {}),
     }
@@ -149,6 +153,7 @@ export async function decideSkus(tx: RawSql, skuIds: string[], ruleSet: { id: st
     const sku = skuById.get(listing.skuId)!
     const f = facts(listing.skuId)
     const base = { ruleVersion: ruleSet.id, sku: sku.code, channel: listing.channel, previousQuantity: listing.desiredQuantity, holdbackIds: decision.holdbackIds,
+      ...(decision.steps.some((st) => st.step === 'degraded') ? { degraded: degraded.map((d) => d.what) } : {}),
       ...(f.dailySales?.[listing.channel] !== undefined ? { dailySales: f.dailySales[listing.channel] } : {}),
       ...(orderLagSeconds[listing.channel] !== undefined ? { orderLagSeconds: orderLagSeconds[listing.channel] } : {}) }
     if (!sku.isKit) return { ...base, locations: f.locations, ...(f.inbound && ruleSet.rules.channels[listing.channel]?.sellAhead ? { inbound: f.inbound } : {}) }

@@ -12,6 +12,7 @@ import { recordAudit, SYSTEM_ACTOR, type Actor } from '../audit/record-audit'
 import { enqueue, enqueueRecompute } from '../queue/enqueue'
 import { previewRuleImpact, type RuleImpact } from './preview-rule-impact'
 import { scheduleAllocationBoundaries } from './allocation-windows'
+import { CHECK_FRESHNESS_TASK } from '../freshness/check-feed-freshness'
 
 export const ACTIVATE_RULES_TASK = 'activate-rule-versions'
 
@@ -60,7 +61,10 @@ async function activateVersion(tx: Db, id: string, now: Date): Promise<number> {
   await enqueueRecompute(tx)
   // Allocation windows start and end on time: a recompute at each future boundary.
   const version = await tx.ruleSetVersion.findUniqueOrThrow({ where: { id }, select: { rules: true } })
-  await scheduleAllocationBoundaries(tx, RuleSetSchema.parse(version.rules), now)
+  const rules = RuleSetSchema.parse(version.rules)
+  await scheduleAllocationBoundaries(tx, rules, now)
+  // Feed cadences in force at once (not at the next minute's sweep).
+  if (rules.feeds?.length || rules.breakerOpenMinutes) await enqueue(tx, CHECK_FRESHNESS_TASK, {}, { jobKey: 'check-feed-freshness:now', maxAttempts: 3 })
   return Math.max(marked, total)
 }
 

@@ -19,6 +19,7 @@ import { RECONCILE_CHANNELS_TASK, reconcileChannels } from '../../server/reconci
 import { applyExpiredHoldbacks, EXPIRE_HOLDBACKS_TASK } from '../../server/rules/holdbacks'
 import { ACTIVATE_RULES_TASK, activateDueRuleVersions } from '../../server/rules/save-rule-set'
 import { ALLOCATION_BOUNDARY_TASK, applyAllocationBoundary } from '../../server/rules/allocation-windows'
+import { CHECK_FRESHNESS_TASK, checkFeedFreshness } from '../../server/freshness/check-feed-freshness'
 
 export interface JobContext { db: PrismaClient; log: (line: string) => void }
 
@@ -145,10 +146,21 @@ export const JOBS = [
       return r
     },
   }),
+  job({
+    name: CHECK_FRESHNESS_TASK,
+    payload: z.object({}).passthrough(),
+    maxAttempts: 3,
+    async handler(_p, { db, log }) {
+      const transitions = await checkFeedFreshness(db)
+      for (const t of transitions) log(`[degraded] ALERT ${t.what} ${t.state === 'stale' ? 'is stale: degraded policies apply' : 'returned: degraded policies lifted'}`)
+      if (transitions.length > 0) emitRealtime([ROOMS.dashboard, ROOMS.findings], 'findings.changed', { kind: 'degraded' })
+      return transitions
+    },
+  }),
 ] as const
 
 /** Periodic jobs (graphile-worker crontab: one run per minute across all workers). */
-export const CRONTAB = [`* * * * * ${FLAG_AGED_RESERVATIONS_TASK} ?max=1`, `* * * * * ${EVALUATE_SLOS_TASK} ?max=1`, `* * * * * ${RECONCILE_CHANNELS_TASK} ?max=1`, `* * * * * ${EXPIRE_HOLDBACKS_TASK} ?max=1`, `* * * * * ${ACTIVATE_RULES_TASK} ?max=1`].join('\n')
+export const CRONTAB = [`* * * * * ${FLAG_AGED_RESERVATIONS_TASK} ?max=1`, `* * * * * ${EVALUATE_SLOS_TASK} ?max=1`, `* * * * * ${RECONCILE_CHANNELS_TASK} ?max=1`, `* * * * * ${EXPIRE_HOLDBACKS_TASK} ?max=1`, `* * * * * ${ACTIVATE_RULES_TASK} ?max=1`, `* * * * * ${CHECK_FRESHNESS_TASK} ?max=1`].join('\n')
 
 /** graphile-worker task list: parse the payload at the boundary, then call the handler. */
 export function taskList(ctx: JobContext): Record<string, (payload: unknown) => Promise<void>> {
