@@ -3,6 +3,7 @@ import { requirePageUser } from '@/app/_lib/auth'
 import { can, type Action } from '@/server/auth/permissions'
 import { AppNav, type NavItem } from '@/components/nav/app-nav'
 import { LiveBanner } from '@/components/realtime/live-banner'
+import { DegradedBanner } from '@/components/freshness/degraded-banner'
 import { SETTINGS_SECTIONS } from '@/components/settings/sections'
 
 export const dynamic = 'force-dynamic'
@@ -30,7 +31,7 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
     <div className="shell">
       <a className="skip" href="#main">Skip to content</a>
       <AppNav items={items} user={{ email: user.email, role: user.role }} />
-      <main className="main" id="main" tabIndex={-1}><LiveBanner />{children}</main>
+      <main className="main" id="main" tabIndex={-1}><LiveBanner /><DegradedBanner />{children}</main>
     </div>
   )
 }
