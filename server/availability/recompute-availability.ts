@@ -11,6 +11,7 @@ import { computeKitAvailability, computeSkuAvailability, eligibleLocations, type
 import { enqueuePublish, enqueueRecompute } from '../queue/enqueue'
 import { sellable } from '../positions/apply-event'
 import { loadDegradedConditions } from '../freshness/check-feed-freshness'
+import { loadStrategicClass } from '../publishing/lock-listings'
 
 export interface RecomputeResult {
   processed: number; changedListings: number; more: boolean
@@ -29,7 +30,15 @@ export async function recomputeDirtyAvailability(db: PrismaClient, opts: { batch
   const now = opts.now ?? (() => new Date())
   // On a plain `pg` connection: a batch sends megabytes of decisions as parameters (see rawTransaction).
   return rawTransaction(db, async (tx) => {
-    const claimed = await tx.$queryRawUnsafe<Array<{ skuId: string; since: Date }>>(
+    // Priority lane: strategic SKUs of a backlog are decided first (then the oldest of the rest).
+    const strategic = await loadStrategicClass(tx, now())
+    const claimed = strategic ? await tx.$queryRawUnsafe<Array<{ skuId: string; since: Date }>>(
+      `DELETE FROM "AvailabilityDirty" d USING (
+         SELECT "skuId" FROM "AvailabilityDirty" x
+          ORDER BY EXISTS (SELECT 1 FROM "Sku" s WHERE s.id = x."skuId" AND (s.category = ANY($2::text[]) OR s.code = ANY($3::text[]))) DESC, since
+          LIMIT $1 FOR UPDATE SKIP LOCKED) c
+       WHERE d."skuId" = c."skuId" RETURNING d."skuId"::text AS "skuId", d.since`, batchSize, strategic.categories, strategic.skus)
+      : await tx.$queryRawUnsafe<Array<{ skuId: string; since: Date }>>(
       `DELETE FROM "AvailabilityDirty" d USING (
          SELECT "skuId" FROM "AvailabilityDirty" ORDER BY since LIMIT $1 FOR UPDATE SKIP LOCKED) c
        WHERE d."skuId" = c."skuId" RETURNING d."skuId"::text AS "skuId", d.since`, batchSize)

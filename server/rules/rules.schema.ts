@@ -118,6 +118,11 @@ export const RuleSetSchema = z.object({
   orderExceptions: z.record(z.string().min(1).max(100), OrderExceptionPolicySchema).optional(),
   /** Expected cadence per source and location: a feed silent for longer is stale (degraded mode). */
   feeds: z.array(FeedExpectationSchema).max(500).optional(),
+  /**
+   * Priority lane: strategic SKUs (by category or code) are recomputed before the rest of a backlog
+   * and published right after zero-outs and decrements, ahead of other increases.
+   */
+  strategic: z.object({ categories: z.array(z.string().min(1)).max(500).optional(), skus: z.array(z.string().min(1)).max(10_000).optional() }).optional(),
   /** A channel whose circuit breaker stays open this long is blind: the other channels apply their degraded policy. */
   breakerOpenMinutes: z.number().min(0.1).max(60 * 24).optional(),
 }).superRefine((rs, ctx) => {
