@@ -8,7 +8,9 @@ describe('publish lanes', () => {
     expect(publishLane({ desiredQuantity: 0, publishedQuantity: 5, appliedQuantity: 5, strategic: false })).toBe(0)
     expect(publishLane({ desiredQuantity: 3, publishedQuantity: 5, appliedQuantity: 5, strategic: true })).toBe(1)
     expect(publishLane({ desiredQuantity: 9, publishedQuantity: 5, appliedQuantity: 5, strategic: true })).toBe(2)
-    expect(publishLane({ desiredQuantity: 9, publishedQuantity: null, appliedQuantity: null, strategic: false })).toBe(3)
+    expect(publishLane({ desiredQuantity: 9, publishedQuantity: 5, appliedQuantity: null, strategic: false })).toBe(3)
+    // Never published (nothing known at the channel): as the claim has always done, it goes early.
+    expect(publishLane({ desiredQuantity: 9, publishedQuantity: null, appliedQuantity: null, strategic: false })).toBe(1)
     expect(publishLane({ desiredQuantity: 4, publishedQuantity: null, appliedQuantity: 6, strategic: false })).toBe(1)
   })
   it('being strategic never puts a listing behind a non-strategic one, and never ahead of a zero-out or a decrement', () => {
