@@ -46,7 +46,8 @@ export function CutoverScreen({ canSwitch }: { canSwitch: boolean }) {
   const [preview, setPreview] = useState<OwnershipPreview | null>(null)
   const [message, setMessage] = useState<{ tone: 'ok' | 'bad'; text: string } | null>(null)
   const [pending, start] = useTransition()
-  const setF = (k: keyof Form, v: string) => { setForm((f) => ({ ...f, [k]: v })); setPreview(null) }
+  // Changing what would change invalidates the preview; writing the reason does not.
+  const setF = (k: keyof Form, v: string) => { setForm((f) => ({ ...f, [k]: v })); if (k !== 'reason') setPreview(null) }
 
   const doPreview = () => start(async () => {
     setMessage(null)

@@ -44,7 +44,9 @@ function parseInput(raw: unknown) {
 const view = (r: OwnershipRule): OwnerView => ({ source: r.source, shadowSource: r.shadowSource, category: r.category, since: r.effectiveFrom.toISOString() })
 
 export async function previewOwnership(db: Db, raw: unknown, now = new Date()): Promise<OwnershipPreview> {
-  const o = parseInput(raw)
+  // A preview comes before the reason is written: only the change itself must be valid.
+  const r = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>
+  const o = parseInput({ ...r, reason: typeof r.reason === 'string' && r.reason.trim().length >= 3 ? r.reason : '(preview)' })
   const effectiveFrom = o.effectiveFrom ?? now
   if (effectiveFrom.getTime() < now.getTime() - 60_000) throw new ValidationError('The effective time is in the past: an ownership change cannot rewrite what was already applied.', undefined, 'INVALID_EFFECTIVE_FROM')
   const location = await db.location.findUnique({ where: { code: o.location }, select: { id: true, code: true } })
