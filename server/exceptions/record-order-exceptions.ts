@@ -73,14 +73,24 @@ export async function recordOrderExceptions(db: PrismaClient, input: { body: str
     await recordIngestDeadLetters(db, messageId, input.boundSource ?? null, [{ index: -1, code: (e as { code?: string }).code ?? 'INVALID_BODY', message: (e as Error).message, raw: input.body.slice(0, 4096) }])
     throw e
   }
+  const r = await recordOrderExceptionItems(db, source, items.map((raw, index) => ({ index, raw })), messageId, receivedAt)
+  await finishInboundMessage(db, messageId, { source, status: r.rejected.length === 0 ? 'processed' : r.accepted + r.duplicates === 0 ? 'rejected' : 'partially_rejected', accepted: r.accepted, duplicates: r.duplicates, rejected: r.rejected.length })
+  return { ...r, messageId }
+}
+
+/**
+ * Judges and applies already-stored exceptions one by one (the API's body, or the rows of an
+ * `*order-exceptions*.ndjson` file dropped in the inbox); bad ones become dead letters.
+ */
+export async function recordOrderExceptionItems(db: PrismaClient, source: string, items: Array<{ index: number; raw: unknown }>, messageId: string, receivedAt: Date): Promise<Omit<OrderExceptionsResult, 'messageId'>> {
   const rejected: Array<{ index: number; code: string; message: string; raw: unknown; sku?: string | null }> = []
   let accepted = 0
   let duplicates = 0
   const actor: Actor = { kind: 'system', id: null, label: `source ${source}` }
-  for (let i = 0; i < items.length; i++) {
-    const parsed = OrderExceptionEventSchema.safeParse(items[i])
+  for (const { index, raw } of items) {
+    const parsed = OrderExceptionEventSchema.safeParse(raw)
     if (!parsed.success) {
-      rejected.push({ index: i, code: 'INVALID_EXCEPTION', message: parsed.error.issues.map((x) => `${x.path.join('.') || 'exception'}: ${x.message}`).join('; '), raw: items[i] })
+      rejected.push({ index, code: 'INVALID_EXCEPTION', message: parsed.error.issues.map((x) => `${x.path.join('.') || 'exception'}: ${x.message}`).join('; '), raw })
       continue
     }
     try {
@@ -88,12 +98,11 @@ export async function recordOrderExceptions(db: PrismaClient, input: { body: str
       if (outcome === 'duplicate') duplicates++; else accepted++
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e
-      rejected.push({ index: i, code: e.code, message: e.message, raw: items[i], sku: parsed.data.skus?.[0] ?? null })
+      rejected.push({ index, code: e.code, message: e.message, raw, sku: parsed.data.skus?.[0] ?? null })
     }
   }
   if (rejected.length > 0) await recordIngestDeadLetters(db, messageId, source, rejected)
-  await finishInboundMessage(db, messageId, { source, status: rejected.length === 0 ? 'processed' : accepted + duplicates === 0 ? 'rejected' : 'partially_rejected', accepted, duplicates, rejected: rejected.length })
-  return { accepted, duplicates, rejected: rejected.map(({ index, code, message }) => ({ index, code, message })), messageId }
+  return { accepted, duplicates, rejected: rejected.map(({ index, code, message }) => ({ index, code, message })) }
 }
 
 async function applyOrderException(tx: Db, actor: Actor, source: string, e: OrderExceptionEvent, messageId: string, receivedAt: Date): Promise<'applied' | 'duplicate'> {

@@ -2,6 +2,9 @@
 // the reservation and suppresses the SKU on the order's channel only, until resolved; findings,
 // audit, dead letters for bad input, the SKU page's list.
 import crypto from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
 import { createTestDatabase, type TestDatabase } from './helpers/test-db'
@@ -13,6 +16,8 @@ import { getCurrentRuleSet } from '../../server/rules/rule-set.repository'
 import { saveRuleSet } from '../../server/rules/save-rule-set'
 import { listOrderExceptionsForSku } from '../../server/exceptions/record-order-exceptions'
 import { makeApiKey } from '../support/factories'
+import { scanInbox } from '../../server/ingest/inbox/scan-inbox'
+import { ingestFile } from '../../server/ingest/inbox/ingest-file'
 import type { Actor } from '../../server/audit/record-audit'
 
 let t: TestDatabase
@@ -105,5 +110,26 @@ describe('ERP order exceptions', () => {
     expect(await reserved('SKU-00002')).toBe(held)
     expect(await desired('SKU-00002', 'amazon')).toBe(amazon)
     expect((await db.finding.findFirst({ where: { dedupeKey: 'order-exception:amazon:O-2' } }))!.cause).toContain('reservation kept')
+  })
+
+  it('arrive as a file too: an *order-exceptions*.ndjson dropped in the inbox, same policy, bad lines reported', async () => {
+    const inbox = fs.mkdtempSync(path.join(os.tmpdir(), 'stk-oe-'))
+    try {
+      fs.mkdirSync(path.join(inbox, 'erp-demo'))
+      await placeOrder('O-3', 'SKU-00004', 1)
+      await drain()
+      const lines = [JSON.stringify(exc('O-3', 'rejected', 'invalid_item')), '{not json', JSON.stringify(exc('O-3', 'held'))]
+      fs.writeFileSync(path.join(inbox, 'erp-demo', 'today.order-exceptions.ndjson'), lines.join('\n') + '\n')
+      expect((await scanInbox(db, inbox, { minAgeMs: 0 })).claimed).toEqual(['erp-demo/today.order-exceptions.ndjson'])
+      const msg = await db.inboundMessage.findFirstOrThrow({ where: { fileName: 'today.order-exceptions.ndjson' } })
+      const r = await ingestFile(db, msg.id, { inboxDir: inbox })
+      expect(r).toMatchObject({ outcome: 'processed', accepted: 1, rejected: 2 })
+      await drain()
+      expect(await desired('SKU-00004', 'amazon')).toBe(0)
+      expect((await listOrderExceptionsForSku(db, 'SKU-00004'))[0]).toMatchObject({ orderId: 'O-3', reason: 'invalid_item', releasedUnits: 1, suppressed: true })
+      expect(fs.readdirSync(path.join(inbox, 'erp-demo', 'processed')).some((f) => f.endsWith('.error.txt'))).toBe(true)
+    } finally {
+      fs.rmSync(inbox, { recursive: true, force: true })
+    }
   })
 })
