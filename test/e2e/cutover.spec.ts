@@ -51,7 +51,7 @@ test.describe('cutover and degraded mode', () => {
     await expect(page.getByTestId(`shadow-row-${SKU}`)).toContainText('+6', { timeout: 30_000 })
     await expect(page.getByTestId(`shadow-${LOC}`).getByTestId('shadow-summary')).toContainText('1 of 1 SKUs differ, 6 units')
     await expect(page.getByTestId(`shadow-${LOC}`).getByTestId('shadow-trend')).toBeVisible()
-    await expect(page.getByTestId(`owner-${LOC}`)).toContainText('1')
+    await expect(page.getByTestId(`owner-${LOC}`).getByRole('cell').last()).toHaveText('1')
 
     // Switch: the preview says what changes and shows the differences; confirm.
     await form.getByLabel('Location').selectOption(LOC)
@@ -63,7 +63,9 @@ test.describe('cutover and degraded mode', () => {
     await expect(preview).toContainText(`"e2e-new-erp" becomes the system of record for ${LOC} (was "e2e-old-erp")`)
     await expect(preview).toContainText('1 of 1 SKUs')
     await page.getByTestId('confirm-ownership').click()
-    await expect(page.getByTestId(`owner-${LOC}`)).toContainText('e2e-new-erp')
+    // Committed (the owner cell, not the shadow one, now names the new ERP): only then send.
+    await expect(page.getByTestId('cutover-message')).toContainText(`e2e-new-erp is the system of record for ${LOC} now`)
+    await expect(page.getByTestId(`owner-${LOC}`).getByRole('cell').nth(1)).toHaveText('e2e-new-erp')
     expect((await send(request, 'e2e-new-erp', [event('count', 46)])).accepted).toBe(1)
     expect(await send(request, 'e2e-old-erp', [event('receipt', 1)])).toMatchObject({ accepted: 0, shadowed: 1 })
   })
