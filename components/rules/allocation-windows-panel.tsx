@@ -2,7 +2,7 @@
 // Time-boxed allocations (a campaign's ring-fence or share between from and until, released on its
 // own) and sell-ahead (incoming units up to a cap within a horizon), per channel, edited in the
 // rule set draft like every other rule (previewed, then saved as a version).
-import type { AllocationWindow, ChannelRules, RuleSet } from '@/server/rules/rules.schema'
+import type { AllocationWindow, ChannelRules, DegradedPolicy, RuleSet } from '@/server/rules/rules.schema'
 import { EmptyState } from '@/components/ui/empty-state'
 
 /** ISO (UTC) <-> the browser's datetime-local value. */
@@ -69,7 +69,7 @@ export function AllocationWindowsPanel({ draft, edit, canEdit, channelCodes }: {
         </div>
       )}
       <table className="data" data-testid="sell-ahead" style={{ marginTop: 12 }}>
-        <thead><tr><th>Channel</th><th>Sell-ahead</th><th className="num">Cap (units)</th><th className="num">Horizon (days)</th></tr></thead>
+        <thead><tr><th>Channel</th><th>Sell-ahead</th><th className="num">Cap (units)</th><th className="num">Horizon (days)</th><th>Degraded mode (stale feed, blind channel)</th></tr></thead>
         <tbody>
           {channelCodes.map((code) => {
             const sa = draft.channels[code].sellAhead
@@ -80,11 +80,30 @@ export function AllocationWindowsPanel({ draft, edit, canEdit, channelCodes }: {
                 <td>{canEdit ? <input type="checkbox" aria-label={label('Sell-ahead')} checked={!!sa} onChange={(e) => setChannel(code, (c) => { if (e.target.checked) c.sellAhead = { cap: 10, horizonDays: 14 }; else delete c.sellAhead })} /> : (sa ? 'on' : 'off')}</td>
                 <td className="num">{sa ? (canEdit ? <input type="number" min={0} aria-label={label('Sell-ahead cap')} value={sa.cap} onChange={(e) => setChannel(code, (c) => { c.sellAhead!.cap = Number(e.target.value) })} style={{ width: 70 }} /> : sa.cap) : '—'}</td>
                 <td className="num">{sa ? (canEdit ? <input type="number" min={0} max={365} aria-label={label('Sell-ahead horizon')} value={sa.horizonDays} onChange={(e) => setChannel(code, (c) => { c.sellAhead!.horizonDays = Number(e.target.value) })} style={{ width: 60 }} /> : sa.horizonDays) : '—'}</td>
+                <td><DegradedPolicyInput code={code} policy={draft.channels[code].degraded} canEdit={canEdit} set={(p) => setChannel(code, (c) => { if (p) c.degraded = p; else delete c.degraded })} /></td>
               </tr>
             )
           })}
         </tbody>
       </table>
     </div>
+  )
+}
+
+/** keep (default) / reduce by % / cap / zero below N days of cover: what the channel publishes in degraded mode. */
+function DegradedPolicyInput({ code, policy, canEdit, set }: { code: string; policy: DegradedPolicy | undefined; canEdit: boolean; set: (p: DegradedPolicy | undefined) => void }) {
+  const mode = policy?.mode ?? 'keep'
+  const value = policy?.mode === 'reduce' ? policy.percent : policy?.mode === 'cap' ? policy.units : policy?.mode === 'zero_low_cover' ? policy.days : undefined
+  const text = mode === 'keep' ? 'keep' : mode === 'reduce' ? `reduce ${value}%` : mode === 'cap' ? `cap ${value}` : `zero below ${value} days of cover`
+  if (!canEdit) return <span>{text}</span>
+  const make = (m: string, v: number): DegradedPolicy | undefined =>
+    m === 'reduce' ? { mode: 'reduce', percent: Math.min(100, Math.max(1, v || 50)) } : m === 'cap' ? { mode: 'cap', units: Math.max(0, v) } : m === 'zero_low_cover' ? { mode: 'zero_low_cover', days: Math.max(0, v || 3) } : undefined
+  return (
+    <span style={{ display: 'inline-flex', gap: 4 }}>
+      <select aria-label={`Degraded policy for ${code}`} value={mode} onChange={(e) => set(make(e.target.value, value ?? 0))}>
+        <option value="keep">keep</option><option value="reduce">reduce by %</option><option value="cap">cap at</option><option value="zero_low_cover">zero below days of cover</option>
+      </select>
+      {mode !== 'keep' && <input type="number" min={0} aria-label={`Degraded policy value for ${code}`} value={value ?? 0} onChange={(e) => set(make(mode, Number(e.target.value)))} style={{ width: 60 }} />}
+    </span>
   )
 }
