@@ -3,6 +3,7 @@ import { requirePageUser } from '@/app/_lib/auth'
 import { can, type Action } from '@/server/auth/permissions'
 import { AppNav, type NavItem } from '@/components/nav/app-nav'
 import { LiveBanner } from '@/components/realtime/live-banner'
+import { DegradedBanner } from '@/components/freshness/degraded-banner'
 import { SETTINGS_SECTIONS } from '@/components/settings/sections'
 
 export const dynamic = 'force-dynamic'
@@ -17,6 +18,7 @@ const NAV: Array<NavItem & { action: Action | Action[] }> = [
   { href: '/dead-letters', label: 'Dead letters', action: 'dead-letters:view' },
   { href: '/rules', label: 'Rules', action: 'rules:view' },
   { href: '/holdbacks', label: 'Holdbacks', action: 'rules:view' },
+  { href: '/cutover', label: 'Cutover', action: 'ownership:view' },
   { href: '/audit', label: 'Audit', action: 'audit:view' },
   { href: '/settings', label: 'Settings', action: SETTINGS_SECTIONS.map((x) => x.action) },
 ]
@@ -32,7 +34,7 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
     <div className="shell">
       <a className="skip" href="#main">Skip to content</a>
       <AppNav items={items} user={{ email: user.email, role: user.role }} searchable={can(user.role, 'inventory:view')} />
-      <main className="main" id="main" tabIndex={-1}><LiveBanner />{children}</main>
+      <main className="main" id="main" tabIndex={-1}><LiveBanner /><DegradedBanner />{children}</main>
     </div>
   )
 }

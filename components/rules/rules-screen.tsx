@@ -16,6 +16,7 @@ import { Ago } from '@/components/ui/ago'
 import { formatCount, formatTime } from '@/components/ui/format'
 import { Time } from '@/components/ui/time'
 import { previewRulesAction, rollbackRulesAction, saveRulesAction } from '@/app/(app)/rules/actions'
+import { AllocationWindowsPanel } from './allocation-windows-panel'
 
 interface RulesData {
   current: { version: string; number: number; rules: RuleSet; comment: string; author: string; createdAt: string; effectiveFrom: string }
@@ -146,6 +147,8 @@ export function RulesScreen({ canEdit }: { canEdit: boolean }) {
           </div>
         )}
       </div>
+
+      <AllocationWindowsPanel draft={draft} edit={edit} canEdit={canEdit} channelCodes={channelCodes} />
 
       <SafetyStockPanel draft={draft} edit={edit} canEdit={canEdit} channels={d.channels.map((c) => c.code)} categories={d.categories} />
 

@@ -10,6 +10,7 @@ import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
 import { formatCount, formatSeconds, formatTime } from '@/components/ui/format'
 import { Ago } from '@/components/ui/ago'
+import { SkuOrderExceptions } from './order-exceptions'
 import { Time } from '@/components/ui/time'
 import type { SyncStory } from '@/server/availability/get-sku-detail'
 
@@ -63,6 +64,7 @@ export function SkuDetailView({ initial }: { initial: SkuDetail }) {
         </div>
       </div>
       {error && <ErrorBox error={error} />}
+      <SkuOrderExceptions sku={d.sku} />
 
       <div className="panel">
         <h2>Channels</h2>

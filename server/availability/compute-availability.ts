@@ -1,8 +1,16 @@
 // What each channel may sell of one SKU: ARCHITECTURE.md's steps as a pure function over plain
 // data. Every step is recorded so the explanation always arrives at the result.
-import type { ChannelRules, RuleSet, SafetyStockRule } from '../rules/rules.schema'
+import { windowInForce, type AllocationWindow, type ChannelRules, type DegradedPolicy, type RuleSet, type SafetyStockRule } from '../rules/rules.schema'
 
 export interface LocationStock { location: string; sellable: number }
+
+/** Incoming units at a location, for sell-ahead. */
+export interface InboundStock {
+  location: string
+  quantity: number
+  /** When the units are expected; absent: already on their way (in transit), counted within any horizon. */
+  expectedAt?: string
+}
 
 export interface HoldbackInput {
   id: string
@@ -23,6 +31,22 @@ export interface SkuFacts {
   inFlightUnits?: Record<string, number>
   /** Active holdbacks per channel. */
   holdbacks?: Record<string, HoldbackInput[]>
+  /** The moment decided for: allocation windows and the sell-ahead horizon are read against it (default: now). */
+  at?: Date
+  /** Incoming stock per location (sell-ahead counts it, up to each channel's cap and horizon). */
+  inbound?: InboundStock[]
+  /** What is degraded now: stale feeds (at some locations, or everywhere) and blind channels. */
+  degraded?: DegradedCondition[]
+}
+
+export interface DegradedCondition {
+  kind: 'feed' | 'channel'
+  /** Said in the explanation, e.g. `feed erp-demo at DC-EAST silent since 2026-12-02T10:00:00.000Z`. */
+  what: string
+  /** A stale feed's locations (absent: every location). */
+  locations?: string[]
+  /** A blind channel (its breaker stays open): the others protect themselves for its unseen sales. */
+  channel?: string
 }
 
 export interface Step { step: string; quantity: number; detail: string }
@@ -80,6 +104,93 @@ export function waterfallOrder(ruleSet: RuleSet): string[] {
   return Object.entries(ruleSet.channels).sort((a, b) => a[1].priority - b[1].priority || (a[0] < b[0] ? -1 : 1)).map(([c]) => c)
 }
 
+const DAY_MS = 86_400_000
+const shareText = (s: ChannelRules['share']) => (s.type === 'shared' ? 'shared' : s.type === 'percent' ? `${s.percent}%` : `fixed ${s.units}`)
+const windowText = (w: AllocationWindow) => `"${w.name}" (${w.from ? `from ${w.from}` : 'since always'} ${w.until ? `until ${w.until}` : 'with no end'})`
+
+export interface WindowState { inForce?: AllocationWindow; ended: AllocationWindow[]; upcoming: AllocationWindow[] }
+
+/** The allocation windows of a channel that concern this SKU, split by where `at` falls. */
+export function allocationWindows(rules: ChannelRules | undefined, sku: string, category: string, at: Date): WindowState {
+  const t = at.getTime()
+  const mine = (rules?.allocations ?? []).filter((a) => (!a.sku || a.sku === sku) && (!a.category || a.category === category))
+  return {
+    inForce: mine.find((a) => windowInForce(a, t)),
+    ended: mine.filter((a) => a.until && Date.parse(a.until) <= t),
+    upcoming: mine.filter((a) => a.from && Date.parse(a.from) > t),
+  }
+}
+
+/**
+ * The rule set as it stands at `at` for one SKU: each channel's ring-fence and share replaced by
+ * those of the allocation window in force (the first one listed), if any.
+ */
+export function rulesInForce(ruleSet: RuleSet, sku: string, category: string, at: Date): { rules: RuleSet; windows: Record<string, WindowState> } {
+  const windows: Record<string, WindowState> = {}
+  let changed = false
+  const channels: RuleSet['channels'] = {}
+  for (const [code, c] of Object.entries(ruleSet.channels)) {
+    if (!c.allocations?.length) { channels[code] = c; continue }
+    const w = allocationWindows(c, sku, category, at)
+    windows[code] = w
+    if (!w.inForce) { channels[code] = c; continue }
+    changed = true
+    channels[code] = { ...c, ringFence: w.inForce.ringFence ?? c.ringFence, share: w.inForce.share ?? c.share }
+  }
+  return { rules: changed ? { ...ruleSet, channels } : ruleSet, windows }
+}
+
+/** What the allocation-window step says for one channel (undefined: the channel has none for this SKU). */
+function windowStepDetail(base: ChannelRules | undefined, w: WindowState | undefined): string | undefined {
+  if (!w || (!w.inForce && w.ended.length === 0 && w.upcoming.length === 0)) return undefined
+  const parts: string[] = []
+  if (w.inForce) {
+    const what = [w.inForce.ringFence !== undefined ? `ring-fence ${w.inForce.ringFence} (own ${base?.ringFence ?? 0})` : '', w.inForce.share ? `share ${shareText(w.inForce.share)} (own ${shareText(base?.share ?? { type: 'shared' })})` : ''].filter(Boolean).join(', ')
+    parts.push(`allocation ${windowText(w.inForce)} in force: ${what}`)
+  } else {
+    parts.push(`no allocation window in force: own ring-fence ${base?.ringFence ?? 0}, share ${shareText(base?.share ?? { type: 'shared' })}`)
+  }
+  const last = w.ended.at(-1)
+  if (last && last !== w.inForce) parts.push(`"${last.name}" released at ${last.until}`)
+  const next = w.upcoming.filter((a) => a !== w.inForce)[0]
+  if (next) parts.push(`"${next.name}" starts at ${next.from}`)
+  return parts.join('; ')
+}
+
+/** Incoming units a sell-ahead channel may count: within the horizon, at its eligible locations, at most the cap. */
+export function sellAheadUnits(rules: ChannelRules | undefined, facts: SkuFacts, eligible: string[], at: Date): { units: number; incoming: number; how: string } | undefined {
+  const sa = rules?.sellAhead
+  if (!sa) return undefined
+  const horizonEnd = at.getTime() + sa.horizonDays * DAY_MS
+  let incoming = 0
+  let later = 0
+  for (const i of facts.inbound ?? []) {
+    if (!eligible.includes(i.location) || i.quantity <= 0) continue
+    if (i.expectedAt && Date.parse(i.expectedAt) > horizonEnd) later += i.quantity
+    else incoming += i.quantity
+  }
+  const units = Math.min(sa.cap, incoming)
+  return { units, incoming, how: `plus ${units} incoming units sold ahead (${incoming} in transit or expected within ${sa.horizonDays} days${later ? `, ${later} expected later not counted` : ''}; cap ${sa.cap})` }
+}
+
+/** The conditions that put a channel in degraded mode: stale feeds of its eligible locations, other blind channels. */
+export function degradedFor(facts: SkuFacts, channel: string, eligible: string[]): DegradedCondition[] {
+  return (facts.degraded ?? []).filter((d) => d.kind === 'feed' ? (!d.locations || d.locations.some((l) => eligible.includes(l))) : d.channel !== channel)
+}
+
+/** Pure: a degraded policy applied to a quantity. Never raises it. */
+export function applyDegradedPolicy(policy: DegradedPolicy | undefined, q: number, dailySales: number): { quantity: number; how: string } {
+  const p = policy ?? { mode: 'keep' as const }
+  if (p.mode === 'keep') return { quantity: q, how: `policy keep${policy ? '' : ' (no degraded policy for this channel)'}` }
+  if (p.mode === 'reduce') { const r = Math.max(0, q - Math.ceil((q * p.percent) / 100)); return { quantity: r, how: `policy reduce by ${p.percent}%: ${q} → ${r}` } }
+  if (p.mode === 'cap') return { quantity: Math.min(q, p.units), how: `policy cap at ${p.units}: ${q} → ${Math.min(q, p.units)}` }
+  if (dailySales <= 0) return { quantity: q, how: `policy zero below ${p.days} days of cover: no sales, cover unlimited, ${q} kept` }
+  const cover = q / dailySales
+  return cover < p.days
+    ? { quantity: 0, how: `policy zero below ${p.days} days of cover: ${q} units / ${dailySales.toFixed(2)} per day = ${cover.toFixed(1)} days → 0` }
+    : { quantity: q, how: `policy zero below ${p.days} days of cover: ${cover.toFixed(1)} days, ${q} kept` }
+}
+
 /**
  * Decides every channel's quantity for one (non-kit) SKU.
  * Waterfall semantics: a ring-fence protects units for its channel from lower-priority channels,
@@ -89,7 +200,11 @@ export function waterfallOrder(ruleSet: RuleSet): string[] {
  * exceed the pool; a shared-pool channel may sell everything not ring-fenced by a higher-priority
  * channel.
  */
-export function computeSkuAvailability(ruleSet: RuleSet, facts: SkuFacts, channels: string[]): ChannelDecision[] {
+export function computeSkuAvailability(baseRules: RuleSet, facts: SkuFacts, channels: string[]): ChannelDecision[] {
+  const at = facts.at ?? new Date()
+  // Allocation windows in force at `at` replace their channels' ring-fence and share everywhere
+  // below (a higher-priority campaign fence comes off lower channels only while it is in force).
+  const { rules: ruleSet, windows } = rulesInForce(baseRules, facts.sku, facts.category, at)
   const allLocations = facts.locations.map((l) => l.location)
   const order = waterfallOrder(ruleSet).filter((c) => channels.includes(c))
   // Channels listed but without rules come last, sharing the pool with no extras.
@@ -106,8 +221,16 @@ export function computeSkuAvailability(ruleSet: RuleSet, facts: SkuFacts, channe
     steps.push({ step: 'pool', quantity: pool, detail: eligible.length ? `sellable at eligible locations: ${parts.join(' + ')}` : 'no eligible locations' })
     const { rule, level } = resolveSafetyStock(ruleSet, facts.sku, facts.category, channel)
     const ss = safetyUnits(rule, facts.dailySales?.[channel] ?? 0)
-    const afterSafety = Math.max(0, pool - ss.units)
+    let afterSafety = Math.max(0, pool - ss.units)
     steps.push({ step: 'safety_stock', quantity: afterSafety, detail: `minus safety stock ${ss.units} (${level} rule: ${ss.how})` })
+    // Sell-ahead comes after safety stock: safety stock protects units on the shelf, not incoming ones.
+    const ahead = sellAheadUnits(rules, facts, eligible, at)
+    if (ahead) {
+      afterSafety += ahead.units
+      steps.push({ step: 'sell_ahead', quantity: afterSafety, detail: ahead.how })
+    }
+    const windowDetail = windowStepDetail(baseRules.channels[channel], windows[channel])
+    if (windowDetail) steps.push({ step: 'allocation_window', quantity: afterSafety, detail: windowDetail })
     prep.set(channel, { pool, afterSafety, steps })
   }
 
@@ -127,7 +250,11 @@ export function computeSkuAvailability(ruleSet: RuleSet, facts: SkuFacts, channe
       unfenced -= taken
       allFenced += taken
       if (other === channel) ownFence = taken
-      else if (rank < myRank && taken > 0) { higherFenced += taken; fenced.push(`${other} ${taken}`) }
+      else if (rank < myRank && taken > 0) {
+        higherFenced += taken
+        const w = windows[other]?.inForce
+        fenced.push(`${other} ${taken}${w?.ringFence !== undefined ? ` (allocation "${w.name}"${w.until ? ` until ${w.until}` : ''})` : ''}`)
+      }
     })
     let q = afterSafety - higherFenced
     steps.push({ step: 'waterfall', quantity: q, detail: fenced.length ? `minus ring-fenced for higher-priority channels: ${fenced.join(', ')}` : 'no higher-priority ring-fences' })
@@ -174,6 +301,13 @@ export function computeSkuAvailability(ruleSet: RuleSet, facts: SkuFacts, channe
       const what = h.mode === 'suppress' ? 'suppressed' : h.mode === 'units' ? `hold back ${h.value} units` : `hold back ${h.value}%`
       steps.push({ step: 'holdback', quantity: q, detail: `${what} (${h.reason}) from ${before}` })
     }
+    // Degraded mode: decided while a feed is stale or a channel is blind, and saying so.
+    const degraded = degradedFor(facts, channel, eligibleLocations(rules, allLocations))
+    if (degraded.length > 0) {
+      const d = applyDegradedPolicy(rules?.degraded, q, facts.dailySales?.[channel] ?? 0)
+      q = Math.min(q, d.quantity)
+      steps.push({ step: 'degraded', quantity: q, detail: `degraded mode (${degraded.map((x) => x.what).join('; ')}): ${d.how}` })
+    }
     if (rules?.cap !== undefined && rules.cap !== null && q > rules.cap) {
       steps.push({ step: 'cap', quantity: rules.cap, detail: `capped at ${rules.cap} (from ${q})` })
       q = rules.cap
@@ -206,6 +340,9 @@ export function computeKitAvailability(ruleSet: RuleSet, kit: { sku: string; hol
     }
     if (!Number.isFinite(q)) q = 0
     steps.push({ step: 'kit', quantity: q, detail: 'the scarcest component decides' })
+    // A kit decided from components decided in degraded mode says so too.
+    const degradedParts = components.flatMap((c) => c.decisions.find((x) => x.channel === channel)?.steps.filter((st) => st.step === 'degraded').map((st) => `${c.sku}: ${st.detail}`) ?? [])
+    if (degradedParts.length > 0) steps.push({ step: 'degraded', quantity: q, detail: `components decided in degraded mode (${degradedParts.join('; ')})` })
     const holdbackIds: string[] = []
     for (const h of kit.holdbacks?.[channel] ?? []) {
       holdbackIds.push(h.id)

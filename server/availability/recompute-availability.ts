@@ -10,6 +10,8 @@ import type { RuleSet } from '../rules/rules.schema'
 import { computeKitAvailability, computeSkuAvailability, eligibleLocations, type ChannelDecision, type HoldbackInput } from './compute-availability'
 import { enqueuePublish, enqueueRecompute } from '../queue/enqueue'
 import { sellable } from '../positions/apply-event'
+import { loadDegradedConditions } from '../freshness/check-feed-freshness'
+import { loadStrategicClass } from '../publishing/lock-listings'
 
 export interface RecomputeResult {
   processed: number; changedListings: number; more: boolean
@@ -28,7 +30,15 @@ export async function recomputeDirtyAvailability(db: PrismaClient, opts: { batch
   const now = opts.now ?? (() => new Date())
   // On a plain `pg` connection: a batch sends megabytes of decisions as parameters (see rawTransaction).
   return rawTransaction(db, async (tx) => {
-    const claimed = await tx.$queryRawUnsafe<Array<{ skuId: string; since: Date }>>(
+    // Priority lane: strategic SKUs of a backlog are decided first (then the oldest of the rest).
+    const strategic = await loadStrategicClass(tx, now())
+    const claimed = strategic ? await tx.$queryRawUnsafe<Array<{ skuId: string; since: Date }>>(
+      `DELETE FROM "AvailabilityDirty" d USING (
+         SELECT "skuId" FROM "AvailabilityDirty" x
+          ORDER BY EXISTS (SELECT 1 FROM "Sku" s WHERE s.id = x."skuId" AND (s.category = ANY($2::text[]) OR s.code = ANY($3::text[]))) DESC, since
+          LIMIT $1 FOR UPDATE SKIP LOCKED) c
+       WHERE d."skuId" = c."skuId" RETURNING d."skuId"::text AS "skuId", d.since`, batchSize, strategic.categories, strategic.skus)
+      : await tx.$queryRawUnsafe<Array<{ skuId: string; since: Date }>>(
       `DELETE FROM "AvailabilityDirty" d USING (
          SELECT "skuId" FROM "AvailabilityDirty" ORDER BY since LIMIT $1 FOR UPDATE SKIP LOCKED) c
        WHERE d."skuId" = c."skuId" RETURNING d."skuId"::text AS "skuId", d.since`, batchSize)
@@ -99,6 +109,9 @@ export async function decideSkus(tx: RawSql, skuIds: string[], ruleSet: { id: st
   const channelCodes = [...new Set(listings.map((l) => l.channel))]
   const holdbacks = await loadActiveHoldbacks(tx, decidedAt)
   const { salesBySku, orderLagSeconds } = await loadDemand(tx, ruleSet.rules, allSkuIds, decidedAt)
+  const usesSellAhead = Object.values(ruleSet.rules.channels).some((c) => c.sellAhead)
+  // Degraded mode: stale feeds and blind channels (server/freshness), said in every decision they touch.
+  const degraded = await loadDegradedConditions(tx)
 
   // Memoised: decide() and decisionInputs() ask for the same SKU's facts once per channel.
   const factsCache = new Map<string, ReturnType<typeof buildFacts>>()
@@ -120,6 +133,10 @@ export async function decideSkus(tx: RawSql, skuIds: string[], ruleSet: { id: st
       holdbacks: holdbacksFor(holdbacks, sku, channelCodes),
       dailySales: salesBySku.get(skuId),
       orderLagSeconds,
+      at: decidedAt,
+      ...(degraded.length > 0 ? { degraded } : {}),
+      // Sell-ahead counts what is in transit to a location (already on its way: within any horizon).
+      ...(usesSellAhead ? { inbound: rows.filter((r) => r.inTransit > 0).map((r) => ({ location: r.location, quantity: r.inTransit })) } : {}),
     }
   }
   const decide = (skuId: string): ChannelDecision[] => {
@@ -145,9 +162,10 @@ export async function decideSkus(tx: RawSql, skuIds: string[], ruleSet: { id: st
     const sku = skuById.get(listing.skuId)!
     const f = facts(listing.skuId)
     const base = { ruleVersion: ruleSet.id, sku: sku.code, channel: listing.channel, previousQuantity: listing.desiredQuantity, holdbackIds: decision.holdbackIds,
+      ...(decision.steps.some((st) => st.step === 'degraded') ? { degraded: degraded.map((d) => d.what) } : {}),
       ...(f.dailySales?.[listing.channel] !== undefined ? { dailySales: f.dailySales[listing.channel] } : {}),
       ...(orderLagSeconds[listing.channel] !== undefined ? { orderLagSeconds: orderLagSeconds[listing.channel] } : {}) }
-    if (!sku.isKit) return { ...base, locations: f.locations }
+    if (!sku.isKit) return { ...base, locations: f.locations, ...(f.inbound && ruleSet.rules.channels[listing.channel]?.sellAhead ? { inbound: f.inbound } : {}) }
     return { ...base, components: kitComponents.filter((k) => k.kitSkuId === listing.skuId).map((k) => ({ sku: skuById.get(k.componentSkuId)?.code, quantityPerKit: k.quantity, locations: facts(k.componentSkuId).locations })) }
   }
 

@@ -21,12 +21,15 @@ import { recordIngestDeadLetters } from './dead-letters.repository'
 import { parseJsonText, quoted, unstorableText } from './storable-text'
 import { minuteOf } from '../metrics/counters'
 import { emitStockChanged } from '../realtime/publisher'
+import { partitionByOwnership } from '../ownership/partition-by-ownership'
 
 export interface IngestResult {
   accepted: number
   duplicates: number
   rejected: Array<{ index: number; code: string; message: string }>
   inboundMessageId: string
+  /** Events of a cutover's shadow source: recorded and compared, never applied (server/ownership). */
+  shadowed?: number
 }
 
 export interface IngestInput {
@@ -125,7 +128,7 @@ async function recordEventBatch(tx: RawSql, source: string, prepared: PreparedEv
   const applied = await applyPreparedEvents(tx, source, prepared, messageId, receivedAt)
   const rejected = applied.rejected.length === 0 ? prepared.rejected : [...prepared.rejected, ...applied.rejected].sort((a, b) => a.index - b.index)
   await recordIngestDeadLetters(tx, messageId, source, rejected)
-  return { accepted: applied.accepted, duplicates: applied.duplicates, rejected: rejected.map(({ index, code, message }) => ({ index, code, message })) }
+  return { accepted: applied.accepted, duplicates: applied.duplicates, rejected: rejected.map(({ index, code, message }) => ({ index, code, message })), ...(applied.shadowed ? { shadowed: applied.shadowed } : {}) }
 }
 
 export interface PreparedEvents {
@@ -174,9 +177,13 @@ export async function prepareEventBatch(db: Db, source: string, rawEvents: unkno
 }
 
 /** Records and applies prepared events inside the caller's transaction (the file inbox applies a whole file in one). */
-export async function applyPreparedEvents(tx: RawSql, source: string, prepared: PreparedEvents, messageId: string | null, receivedAt: Date): Promise<{ accepted: number; duplicates: number; rejected: EventRejection[] }> {
+export async function applyPreparedEvents(tx: RawSql, source: string, prepared: PreparedEvents, messageId: string | null, receivedAt: Date): Promise<{ accepted: number; duplicates: number; rejected: EventRejection[]; shadowed?: number }> {
   if (prepared.resolved.length === 0) return { accepted: 0, duplicates: 0, rejected: [] }
-  return applyResolved(tx, source, prepared.resolved, messageId, receivedAt)
+  // Source of truth per location (server/ownership): only the owner's events are applied.
+  const owned = await partitionByOwnership(tx, source, prepared.resolved, messageId, receivedAt)
+  const r = owned.apply.length > 0 ? await applyResolved(tx, source, owned.apply, messageId, receivedAt) : { accepted: 0, duplicates: 0, rejected: [] }
+  if (owned.refused.length === 0 && owned.shadowed === 0) return r
+  return { ...r, rejected: [...owned.refused, ...r.rejected], shadowed: owned.shadowed }
 }
 
 export async function withDeadlockRetry<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {

@@ -1,9 +1,41 @@
 // Every transaction that writes several ChannelListing rows (recompute, publish results, verify)
 // locks them first in one global order (by id), so two of them can wait for each other but never
-// deadlock.
-import type { Db } from '../db'
+// deadlock. Also the order in which a publish claims a channel's changed listings (priority lanes).
+import type { Db, RawSql } from '../db'
 
 export async function lockListings(db: Db, listingIds: string[]): Promise<void> {
   if (listingIds.length === 0) return
   await db.$queryRawUnsafe(`SELECT id FROM "ChannelListing" WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [...new Set(listingIds)])
+}
+
+export interface StrategicClass { categories: string[]; skus: string[] }
+
+/** Pure: a listing's publish lane (lower first): 0 zero-out, 1 decrease, 2 strategic increase, 3 other. */
+export function publishLane(l: { desiredQuantity: number; publishedQuantity: number | null; appliedQuantity: number | null; strategic: boolean }): number {
+  if (l.desiredQuantity === 0) return 0
+  if (l.desiredQuantity < (l.publishedQuantity ?? l.appliedQuantity ?? 2147483647)) return 1
+  return l.strategic ? 2 : 3
+}
+
+/**
+ * The ORDER BY of a publish claim over "ChannelListing" rows (as publishLane, then the oldest
+ * pending): an oversell risk is worse than a late increase, and a strategic SKU's increase goes
+ * before the others under congestion. SKU classes are inlined as literals (they come from the
+ * validated rule set), and the class test only runs when a class is defined.
+ */
+export function publishClaimOrder(strategic: StrategicClass | null): string {
+  const lit = (xs: string[]) => `ARRAY[${xs.map((x) => `'${x.replace(/'/g, "''")}'`).join(',')}]::text[]`
+  const isStrategic = strategic && (strategic.categories.length || strategic.skus.length)
+    ? `EXISTS (SELECT 1 FROM "Sku" s WHERE s.id = "skuId" AND (s.category = ANY(${lit(strategic.categories)}) OR s.code = ANY(${lit(strategic.skus)})))`
+    : 'false'
+  return `CASE WHEN "desiredQuantity" = 0 THEN 0 WHEN "desiredQuantity" < COALESCE("publishedQuantity", "appliedQuantity", 2147483647) THEN 1 WHEN ${isStrategic} THEN 2 ELSE 3 END, "pendingSince" NULLS LAST`
+}
+
+/** The strategic SKU class of the rule set in force (null: none defined). */
+export async function loadStrategicClass(db: RawSql, at = new Date()): Promise<StrategicClass | null> {
+  const [row] = await db.$queryRawUnsafe<Array<{ s: { categories?: string[]; skus?: string[] } | null }>>(
+    `SELECT rules->'strategic' AS s FROM "RuleSetVersion" WHERE "effectiveFrom" <= $1::timestamptz ORDER BY number DESC LIMIT 1`, at.toISOString())
+  const s = row?.s
+  if (!s || (!s.categories?.length && !s.skus?.length)) return null
+  return { categories: (s.categories ?? []).filter((x) => typeof x === 'string'), skus: (s.skus ?? []).filter((x) => typeof x === 'string') }
 }

@@ -14,7 +14,7 @@ import { enqueuePollFeed, enqueuePublish, enqueueVerify, FIRST_POLL_MS } from '.
 import { recordLag } from '../metrics/lag'
 import { bumpCounters } from '../metrics/counters'
 import { emitListingsChanged, emitRealtime, ROOMS } from '../realtime/publisher'
-import { lockListings } from './lock-listings'
+import { loadStrategicClass, lockListings, publishClaimOrder } from './lock-listings'
 import { reconcileChannel } from '../reconciliation/channel-drift'
 
 export const LEASE_MS = 120_000
@@ -81,14 +81,14 @@ export async function publishChannel(db: PrismaClient, channelId: string, deps: 
       channelId, after.tokens, after.refilledAt.toISOString(), gate.next.state)
     if (granted === 0) return { skipped: 'rate budget' as const, retryAt: new Date(t.getTime() + waitMs), channel }
     const limit = gate.probe ? 1 : bulk ? Math.min(connector.bulk!.maxUpdatesPerFeed, bulkMaxPerFeed(channel)) : granted * connector.maxBatchSize
-    // Zero-outs first, then decrements, then increases: an oversell risk is worse than a late increase.
+    // Zero-outs first, then decrements, then strategic SKUs' increases, then the rest (priority lanes).
+    const claimOrder = publishClaimOrder(await loadStrategicClass(tx, t))
     const listings = await tx.$queryRawUnsafe<ClaimedListing[]>(
       `UPDATE "ChannelListing" cl SET "inFlightVersion" = cl."desiredVersion", "leaseUntil" = $3::timestamptz
          FROM (SELECT id FROM "ChannelListing"
                 WHERE "channelId" = $1::uuid AND active AND "desiredQuantity" IS NOT NULL AND "desiredVersion" > "publishedVersion"
                   AND ("leaseUntil" IS NULL OR "leaseUntil" < $4::timestamptz) AND ("nextAttemptAt" IS NULL OR "nextAttemptAt" <= $4::timestamptz)
-                ORDER BY CASE WHEN "desiredQuantity" = 0 THEN 0 WHEN "desiredQuantity" < COALESCE("publishedQuantity", "appliedQuantity", 2147483647) THEN 1 ELSE 2 END,
-                         "pendingSince" NULLS LAST
+                ORDER BY ${claimOrder}
                 LIMIT $2 FOR UPDATE SKIP LOCKED) pick
         WHERE cl.id = pick.id
         RETURNING cl.id::text AS id, (SELECT code FROM "Sku" s WHERE s.id = cl."skuId") AS sku, cl."externalSku", cl."externalId",

@@ -64,37 +64,43 @@ export async function createHoldback(db: PrismaClient, actor: Actor, raw: unknow
   }
   const h = parsed.data
   if (h.expiresAt && h.expiresAt <= now) throw new ValidationError('The expiry is in the past: a holdback must expire later than now.', undefined, 'INVALID_HOLDBACK')
-  return transaction(db, async (tx) => {
-    if (h.sku && !(await tx.sku.findUnique({ where: { code: h.sku }, select: { id: true } }))) throw new ValidationError(`Unknown SKU "${h.sku}".`, undefined, 'UNKNOWN_SKU')
-    if (h.category && !(await tx.sku.findFirst({ where: { category: h.category }, select: { id: true } }))) throw new ValidationError(`No SKU has the category "${h.category}".`, undefined, 'UNKNOWN_CATEGORY')
-    if (h.channel && !(await tx.channel.findUnique({ where: { code: h.channel }, select: { id: true } }))) throw new ValidationError(`Unknown channel "${h.channel}".`, undefined, 'UNKNOWN_CHANNEL')
-    const row = await tx.holdback.create({
-      data: {
-        skuCode: h.sku ?? null, category: h.category ?? null, channel: h.channel ?? null, mode: h.mode, value: h.mode === 'suppress' ? 0 : h.value,
-        reason: h.reason, ownerLabel: h.owner || actor.label, ownerId: actor.kind === 'user' && !h.owner ? actor.id : null,
-        createdBy: actor.label, expiresAt: h.expiresAt ?? null,
-      },
-    })
-    const view = holdbackView(row, now)
-    await recordAudit(tx, actor, { action: 'holdback.create', entity: 'holdback', entityId: row.id, after: view })
-    await markHoldbackSkusDirty(tx, row)
-    // Recompute at the exact expiry (the per-minute sweep is the safety net).
-    if (row.expiresAt) await enqueue(tx, EXPIRE_HOLDBACKS_TASK, {}, { runAt: row.expiresAt, jobKey: `expire-holdback:${row.id}`, maxAttempts: 5 })
-    return view
+  return transaction(db, (tx) => insertHoldback(tx, actor, h, now))
+}
+
+/** Creates a validated holdback inside the caller's transaction (audited, recomputed, expiry scheduled). */
+export async function insertHoldback(tx: Db, actor: Actor, h: z.output<typeof HoldbackInputSchema>, now = new Date()): Promise<HoldbackView> {
+  if (h.sku && !(await tx.sku.findUnique({ where: { code: h.sku }, select: { id: true } }))) throw new ValidationError(`Unknown SKU "${h.sku}".`, undefined, 'UNKNOWN_SKU')
+  if (h.category && !(await tx.sku.findFirst({ where: { category: h.category }, select: { id: true } }))) throw new ValidationError(`No SKU has the category "${h.category}".`, undefined, 'UNKNOWN_CATEGORY')
+  if (h.channel && !(await tx.channel.findUnique({ where: { code: h.channel }, select: { id: true } }))) throw new ValidationError(`Unknown channel "${h.channel}".`, undefined, 'UNKNOWN_CHANNEL')
+  const row = await tx.holdback.create({
+    data: {
+      skuCode: h.sku ?? null, category: h.category ?? null, channel: h.channel ?? null, mode: h.mode, value: h.mode === 'suppress' ? 0 : h.value,
+      reason: h.reason, ownerLabel: h.owner || actor.label, ownerId: actor.kind === 'user' && !h.owner ? actor.id : null,
+      createdBy: actor.label, expiresAt: h.expiresAt ?? null,
+    },
   })
+  const view = holdbackView(row, now)
+  await recordAudit(tx, actor, { action: 'holdback.create', entity: 'holdback', entityId: row.id, after: view })
+  await markHoldbackSkusDirty(tx, row)
+  // Recompute at the exact expiry (the per-minute sweep is the safety net).
+  if (row.expiresAt) await enqueue(tx, EXPIRE_HOLDBACKS_TASK, {}, { runAt: row.expiresAt, jobKey: `expire-holdback:${row.id}`, maxAttempts: 5 })
+  return view
 }
 
 export async function removeHoldback(db: PrismaClient, actor: Actor, id: string, reason: string): Promise<HoldbackView> {
   if (!reason || reason.trim().length < 3) throw new ValidationError('Say why the holdback is removed (at least 3 characters).', undefined, 'REASON_REQUIRED')
-  return transaction(db, async (tx) => {
-    const row = await tx.holdback.findUnique({ where: { id } })
-    if (!row) throw new NotFoundError(`No holdback ${id}.`, 'UNKNOWN_HOLDBACK')
-    if (row.removedAt) return holdbackView(row)
-    const updated = await tx.holdback.update({ where: { id }, data: { removedAt: new Date(), removedBy: actor.label, removeReason: reason.trim() } })
-    await recordAudit(tx, actor, { action: 'holdback.remove', entity: 'holdback', entityId: id, before: holdbackView(row), after: holdbackView(updated) })
-    await markHoldbackSkusDirty(tx, row)
-    return holdbackView(updated)
-  })
+  return transaction(db, (tx) => removeHoldbackIn(tx, actor, id, reason))
+}
+
+/** Removes a holdback inside the caller's transaction (audited, its SKUs recomputed). */
+export async function removeHoldbackIn(tx: Db, actor: Actor, id: string, reason: string): Promise<HoldbackView> {
+  const row = await tx.holdback.findUnique({ where: { id } })
+  if (!row) throw new NotFoundError(`No holdback ${id}.`, 'UNKNOWN_HOLDBACK')
+  if (row.removedAt) return holdbackView(row)
+  const updated = await tx.holdback.update({ where: { id }, data: { removedAt: new Date(), removedBy: actor.label, removeReason: reason.trim() } })
+  await recordAudit(tx, actor, { action: 'holdback.remove', entity: 'holdback', entityId: id, before: holdbackView(row), after: holdbackView(updated) })
+  await markHoldbackSkusDirty(tx, row)
+  return holdbackView(updated)
 }
 
 export async function listHoldbacks(db: Db, filter: { state?: 'active' | 'expired' | 'removed' | 'all'; sku?: string; channel?: string; category?: string } = {}, now = new Date()): Promise<HoldbackView[]> {

@@ -11,6 +11,8 @@ import { ruleVersionId } from './rule-set.repository'
 import { recordAudit, SYSTEM_ACTOR, type Actor } from '../audit/record-audit'
 import { enqueue, enqueueRecompute } from '../queue/enqueue'
 import { previewRuleImpact, type RuleImpact } from './preview-rule-impact'
+import { scheduleAllocationBoundaries } from './allocation-windows'
+import { CHECK_FRESHNESS_TASK } from '../freshness/check-feed-freshness'
 
 export const ACTIVATE_RULES_TASK = 'activate-rule-versions'
 
@@ -57,6 +59,12 @@ async function activateVersion(tx: Db, id: string, now: Date): Promise<number> {
   const total = await tx.sku.count({ where: { active: true } })
   await tx.ruleSetVersion.update({ where: { id }, data: { activatedAt: now, recomputeSkus: total } })
   await enqueueRecompute(tx)
+  // Allocation windows start and end on time: a recompute at each future boundary.
+  const version = await tx.ruleSetVersion.findUniqueOrThrow({ where: { id }, select: { rules: true } })
+  const rules = RuleSetSchema.parse(version.rules)
+  await scheduleAllocationBoundaries(tx, rules, now)
+  // Feed cadences in force at once (not at the next minute's sweep).
+  if (rules.feeds?.length || rules.breakerOpenMinutes) await enqueue(tx, CHECK_FRESHNESS_TASK, {}, { jobKey: 'check-feed-freshness:now', maxAttempts: 3 })
   return Math.max(marked, total)
 }
 

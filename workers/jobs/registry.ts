@@ -18,6 +18,8 @@ import { EVALUATE_SLOS_TASK, evaluateSlos, webhookNotifier } from '../../server/
 import { RECONCILE_CHANNELS_TASK, reconcileChannels } from '../../server/reconciliation/channel-drift'
 import { applyExpiredHoldbacks, EXPIRE_HOLDBACKS_TASK } from '../../server/rules/holdbacks'
 import { ACTIVATE_RULES_TASK, activateDueRuleVersions } from '../../server/rules/save-rule-set'
+import { ALLOCATION_BOUNDARY_TASK, applyAllocationBoundary } from '../../server/rules/allocation-windows'
+import { CHECK_FRESHNESS_TASK, checkFeedFreshness } from '../../server/freshness/check-feed-freshness'
 
 export interface JobContext { db: PrismaClient; log: (line: string) => void }
 
@@ -134,10 +136,31 @@ export const JOBS = [
       return versions
     },
   }),
+  job({
+    name: ALLOCATION_BOUNDARY_TASK,
+    payload: z.object({ at: z.iso.datetime({ offset: true }) }),
+    maxAttempts: 10,
+    async handler(p, { db, log }) {
+      const r = await applyAllocationBoundary(db, new Date(p.at))
+      if (r.windows.length > 0) log(`[rules] allocation window boundary ${p.at}: ${r.windows.join('; ')}; ${r.skus} SKUs recomputing`)
+      return r
+    },
+  }),
+  job({
+    name: CHECK_FRESHNESS_TASK,
+    payload: z.object({}).passthrough(),
+    maxAttempts: 3,
+    async handler(_p, { db, log }) {
+      const transitions = await checkFeedFreshness(db)
+      for (const t of transitions) log(`[degraded] ALERT ${t.what} ${t.state === 'stale' ? 'is stale: degraded policies apply' : 'returned: degraded policies lifted'}`)
+      if (transitions.length > 0) emitRealtime([ROOMS.dashboard, ROOMS.findings], 'findings.changed', { kind: 'degraded' })
+      return transitions
+    },
+  }),
 ] as const
 
 /** Periodic jobs (graphile-worker crontab: one run per minute across all workers). */
-export const CRONTAB = [`* * * * * ${FLAG_AGED_RESERVATIONS_TASK} ?max=1`, `* * * * * ${EVALUATE_SLOS_TASK} ?max=1`, `* * * * * ${RECONCILE_CHANNELS_TASK} ?max=1`, `* * * * * ${EXPIRE_HOLDBACKS_TASK} ?max=1`, `* * * * * ${ACTIVATE_RULES_TASK} ?max=1`].join('\n')
+export const CRONTAB = [`* * * * * ${FLAG_AGED_RESERVATIONS_TASK} ?max=1`, `* * * * * ${EVALUATE_SLOS_TASK} ?max=1`, `* * * * * ${RECONCILE_CHANNELS_TASK} ?max=1`, `* * * * * ${EXPIRE_HOLDBACKS_TASK} ?max=1`, `* * * * * ${ACTIVATE_RULES_TASK} ?max=1`, `* * * * * ${CHECK_FRESHNESS_TASK} ?max=1`].join('\n')
 
 /** graphile-worker task list: parse the payload at the boundary, then call the handler. */
 export function taskList(ctx: JobContext): Record<string, (payload: unknown) => Promise<void>> {

@@ -18,6 +18,7 @@ import { processSnapshot, snapshotForMessage } from '../../reconciliation/snapsh
 import { emitRealtime, emitStockChanged, ROOMS } from '../../realtime/publisher'
 import { claimedName, fileKind, settleFile, snapshotModeFromName } from './inbox-files'
 import { config } from '../../env'
+import { recordOrderExceptionItems } from '../../exceptions/record-order-exceptions'
 
 export interface IngestFileResult {
   outcome: 'processed' | 'failed' | 'already-done' | 'missing'
@@ -53,6 +54,24 @@ export async function ingestFile(db: PrismaClient, messageId: string, opts: { in
   const kind = fileKind(msg.fileName)
   if (kind === 'unsupported') return refuse(db, msg.id, sourceDir, claimed, `${msg.fileName}: unsupported file type. Drop .csv or .ndjson (events or snapshots) or .edi/.x12/.846 (EDI X12 846).`)
   if (msg.chunks === 0 && msg.body === '') return refuse(db, msg.id, sourceDir, claimed, `${msg.fileName}: the file is empty.`)
+
+  // ERP order exceptions (server/exceptions): `*order-exceptions*.ndjson`, one exception per line.
+  if (kind === 'ndjson' && /order-exceptions/i.test(msg.fileName)) {
+    const items: Array<{ index: number; raw: unknown }> = []
+    const unreadable: Array<{ index: number; code: string; message: string; raw: unknown }> = []
+    for await (const row of fileRows(db, msg.id, 'ndjson')) {
+      if (row.event) items.push({ index: row.line, raw: row.event })
+      else unreadable.push({ index: row.line, code: row.code ?? 'INVALID_ROW', message: withPosition(row, row.error ?? 'unreadable.'), raw: null })
+    }
+    if (unreadable.length > 0) await recordIngestDeadLetters(db, msg.id, msg.source, unreadable)
+    const r = await recordOrderExceptionItems(db, msg.source, items, msg.id, msg.receivedAt)
+    const rejected = [...unreadable.map(({ index, code, message }) => ({ line: index, code, message })), ...r.rejected.map((x) => ({ line: x.index, code: x.code, message: x.message }))]
+    const allRejected = r.accepted + r.duplicates === 0
+    await db.inboundMessage.update({ where: { id: msg.id }, data: { status: rejected.length === 0 ? 'processed' : allRejected ? 'rejected' : 'partially_rejected', accepted: r.accepted, duplicates: r.duplicates, rejected: rejected.length } })
+    const report = rejected.length === 0 ? null : `${msg.fileName}: ${rejected.length} exception(s) rejected\n${rejected.map((x) => reportLine(x)).join('\n')}`
+    const movedTo = settleFile(sourceDir, claimed, allRejected ? 'failed' : 'processed', report)
+    return { outcome: allRejected ? 'failed' : 'processed', kind: 'events', accepted: r.accepted, duplicates: r.duplicates, rejected: rejected.length, movedTo }
+  }
 
   if (kind !== 'edi846' && (await looksLikeSnapshot(db, msg.id, kind))) {
     const snapshotId = await snapshotForMessage(db, { source: msg.source, mode: snapshotModeFromName(msg.fileName), format: kind, messageId: msg.id, fileName: msg.fileName, asOf: msg.receivedAt, autoCorrectUnits: config().snapshotAutoCorrectUnits })

@@ -151,6 +151,96 @@ const CASES: Golden[] = [
     rules: base({ amazon: ch(1, { ringFence: 4 }) }), stock: { DC: 10 }, channels: ['amazon', 'ebay'],
     expect: { amazon: 10, ebay: 6 },
   },
+  // Allocation windows: a campaign's ring-fence or share replaces the channel's own between
+  // `from` and `until` (including `from`, excluding `until`), then is released.
+  {
+    name: 'allocation window in force: the campaign ring-fence comes off lower channels and says until when',
+    rules: base({ target: ch(1, { ringFence: 2, allocations: [{ name: 'BF-2026', from: '2026-11-27T00:00:00Z', until: '2026-12-01T00:00:00Z', ringFence: 20 }] }), shopify: ch(2) }),
+    stock: { DC: 50 }, channels: ['target', 'shopify'], facts: { at: new Date('2026-11-28T12:00:00Z') },
+    expect: { target: 50, shopify: 30 },
+    steps: { target: [['pool', 50], ['safety_stock', 50], ['allocation_window', 50], ['waterfall', 50], ['in_flight_buffer', 50], ['share', 50], ['result', 50]] },
+    says: { target: ['allocation "BF-2026" (from 2026-11-27T00:00:00Z until 2026-12-01T00:00:00Z) in force: ring-fence 20 (own 2)'], shopify: ['target 20 (allocation "BF-2026" until 2026-12-01T00:00:00Z)'] },
+  },
+  {
+    name: 'allocation window at its until: released exactly then, the own ring-fence applies again',
+    rules: base({ target: ch(1, { ringFence: 2, allocations: [{ name: 'BF-2026', from: '2026-11-27T00:00:00Z', until: '2026-12-01T00:00:00Z', ringFence: 20 }] }), shopify: ch(2) }),
+    stock: { DC: 50 }, channels: ['target', 'shopify'], facts: { at: new Date('2026-12-01T00:00:00Z') },
+    expect: { target: 50, shopify: 48 },
+    says: { target: ['no allocation window in force', '"BF-2026" released at 2026-12-01T00:00:00Z'], shopify: ['target 2'] },
+  },
+  {
+    name: 'allocation window not yet started: the explanation says when it starts',
+    rules: base({ target: ch(1, { allocations: [{ name: 'BF-2026', from: '2026-11-27T00:00:00Z', until: '2026-12-01T00:00:00Z', ringFence: 20 }] }), shopify: ch(2) }),
+    stock: { DC: 50 }, channels: ['target', 'shopify'], facts: { at: new Date('2026-11-26T23:59:59Z') },
+    expect: { target: 50, shopify: 50 },
+    says: { target: ['"BF-2026" starts at 2026-11-27T00:00:00Z'] },
+  },
+  {
+    name: 'allocation window as a share: a percentage for the campaign, shared again after',
+    rules: base({ target: ch(1, { allocations: [{ name: 'Spring', until: '2026-04-01T00:00:00Z', share: { type: 'percent', percent: 25 } }] }), shopify: ch(2) }),
+    stock: { DC: 41 }, channels: ['target', 'shopify'], facts: { at: new Date('2026-03-31T23:00:00Z') },
+    expect: { target: 10, shopify: 41 },
+    says: { target: ['share 25% (own shared)', '25% of 41 remaining after ring-fences = 10'] },
+  },
+  {
+    name: 'allocation window for one SKU leaves other SKUs alone',
+    rules: base({ target: ch(1, { allocations: [{ name: 'Hero SKU', sku: 'SKU-OTHER', ringFence: 30 }] }), shopify: ch(2) }),
+    stock: { DC: 50 }, channels: ['target', 'shopify'], facts: { at: new Date('2026-11-28T12:00:00Z') },
+    expect: { target: 50, shopify: 50 },
+    steps: { target: [['pool', 50], ['safety_stock', 50], ['waterfall', 50], ['in_flight_buffer', 50], ['share', 50], ['result', 50]] },
+  },
+  // Sell-ahead: incoming units within the horizon, up to a cap, after safety stock, its own step.
+  {
+    name: 'sell-ahead: in-transit and expected units within the horizon, capped, its own step',
+    rules: base({ b2b: ch(1, { sellAhead: { cap: 25, horizonDays: 14 } }), shopify: ch(2) }, { defaults: { safetyStock: { units: 3 }, salesWindowDays: 28 } }),
+    stock: { DC: 10 }, channels: ['b2b', 'shopify'],
+    facts: { at: new Date('2026-12-02T00:00:00Z'), inbound: [{ location: 'DC', quantity: 12 }, { location: 'DC', quantity: 8, expectedAt: '2026-12-10T00:00:00Z' }, { location: 'DC', quantity: 40, expectedAt: '2027-01-10T00:00:00Z' }] },
+    expect: { b2b: 27, shopify: 7 },
+    steps: { b2b: [['pool', 10], ['safety_stock', 7], ['sell_ahead', 27], ['waterfall', 27], ['in_flight_buffer', 27], ['share', 27], ['result', 27]] },
+    says: { b2b: ['plus 20 incoming units sold ahead (20 in transit or expected within 14 days, 40 expected later not counted; cap 25)'] },
+  },
+  {
+    name: 'sell-ahead: the cap limits, and only eligible locations count',
+    rules: base({ b2b: ch(1, { excludeLocations: ['3PL'], sellAhead: { cap: 5, horizonDays: 30 } }) }),
+    stock: { DC: 0 }, channels: ['b2b'],
+    facts: { at: new Date('2026-12-02T00:00:00Z'), inbound: [{ location: 'DC', quantity: 12 }, { location: '3PL', quantity: 100 }] },
+    expect: { b2b: 5 },
+    says: { b2b: ['plus 5 incoming units sold ahead (12 in transit or expected within 30 days; cap 5)'] },
+  },
+  // Degraded mode: while a feed of the channel's eligible locations is stale (or another channel is
+  // blind), the channel's degraded policy applies and the explanation says so.
+  {
+    name: 'degraded: a stale feed at an eligible location reduces by a percentage, and says why',
+    rules: base({ amazon: ch(1, { degraded: { mode: 'reduce', percent: 50 } }), shopify: ch(2, { excludeLocations: ['DC-EAST'], degraded: { mode: 'cap', units: 1 } }) }),
+    stock: { 'DC-EAST': 30, 'DC-WEST': 11 }, channels: ['amazon', 'shopify'],
+    facts: { degraded: [{ kind: 'feed', what: 'feed erp-demo at DC-EAST silent since 2026-12-02T09:00:00.000Z', locations: ['DC-EAST'] }] },
+    expect: { amazon: 20, shopify: 11 },
+    steps: { amazon: [['pool', 41], ['safety_stock', 41], ['waterfall', 41], ['in_flight_buffer', 41], ['share', 41], ['degraded', 20], ['result', 20]] },
+    says: { amazon: ['degraded mode (feed erp-demo at DC-EAST silent since 2026-12-02T09:00:00.000Z): policy reduce by 50%: 41 → 20'] },
+  },
+  {
+    name: 'degraded: cap, and keep (no policy) still says the decision was made in degraded mode',
+    rules: base({ amazon: ch(1, { degraded: { mode: 'cap', units: 5 } }), shopify: ch(2) }),
+    stock: { DC: 30 }, channels: ['amazon', 'shopify'],
+    facts: { degraded: [{ kind: 'feed', what: 'feed wms silent since T' }] },
+    expect: { amazon: 5, shopify: 30 },
+    says: { amazon: ['policy cap at 5: 30 → 5'], shopify: ['degraded mode (feed wms silent since T): policy keep (no degraded policy for this channel)'] },
+  },
+  {
+    name: 'degraded: zero SKUs whose cover is below N days, keep those with enough cover',
+    rules: base({ amazon: ch(1, { degraded: { mode: 'zero_low_cover', days: 5 } }), walmart: ch(2, { degraded: { mode: 'zero_low_cover', days: 5 } }) }),
+    stock: { DC: 20 }, channels: ['amazon', 'walmart'],
+    facts: { dailySales: { amazon: 5, walmart: 2 }, degraded: [{ kind: 'feed', what: 'feed erp silent' }] },
+    expect: { amazon: 0, walmart: 20 },
+    says: { amazon: ['20 units / 5.00 per day = 4.0 days → 0'], walmart: ['10.0 days, 20 kept'] },
+  },
+  {
+    name: 'degraded: a blind channel (breaker open) makes the other channels protect themselves, not itself',
+    rules: base({ amazon: ch(1, { degraded: { mode: 'reduce', percent: 10 } }), walmart: ch(2, { degraded: { mode: 'reduce', percent: 10 } }) }),
+    stock: { DC: 50 }, channels: ['amazon', 'walmart'],
+    facts: { degraded: [{ kind: 'channel', what: 'channel walmart blind: breaker open since T', channel: 'walmart' }] },
+    expect: { amazon: 45, walmart: 50 },
+  },
 ]
 
 describe('golden availability cases', () => {

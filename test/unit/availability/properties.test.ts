@@ -121,3 +121,84 @@ describe('availability properties', () => {
     }), run)
   })
 })
+
+describe('allocation window and sell-ahead properties', () => {
+  const T0 = Date.parse('2026-11-27T00:00:00Z')
+  const HOUR = 3_600_000
+  const windowed = fc.record({
+    rs: ruleSet(true),
+    channel: fc.constantFrom(...CHANNELS),
+    fromH: fc.integer({ min: 0, max: 100 }),
+    lenH: fc.integer({ min: 1, max: 100 }),
+    ringFence: fc.option(fc.integer({ min: 0, max: 60 }), { nil: undefined }),
+    fixed: fc.option(fc.integer({ min: 0, max: 60 }), { nil: undefined }),
+    atH: fc.integer({ min: -20, max: 220 }),
+  }).filter((x) => x.rs.channels[x.channel] !== undefined)
+
+  it('a window releases on time: outside [from, until) the result is exactly the one without it, inside the one with its values', () => {
+    fc.assert(fc.property(windowed, facts, (w, f) => {
+      const from = new Date(T0 + w.fromH * HOUR).toISOString()
+      const until = new Date(T0 + (w.fromH + w.lenH) * HOUR).toISOString()
+      const allocation = { name: 'campaign', from, until, ringFence: w.ringFence ?? 7, ...(w.fixed !== undefined ? { share: { type: 'fixed' as const, units: w.fixed } } : {}) }
+      const withWindow: RuleSet = { ...w.rs, channels: { ...w.rs.channels, [w.channel]: { ...w.rs.channels[w.channel], allocations: [allocation] } } }
+      const at = new Date(T0 + w.atH * HOUR)
+      const inside = at.getTime() >= Date.parse(from) && at.getTime() < Date.parse(until)
+      const expected: RuleSet = inside
+        ? { ...w.rs, channels: { ...w.rs.channels, [w.channel]: { ...w.rs.channels[w.channel], ringFence: allocation.ringFence, ...(allocation.share ? { share: allocation.share } : {}) } } }
+        : w.rs
+      const got = computeSkuAvailability(withWindow, { ...f, at }, listed(w.rs)).map((d) => [d.channel, d.quantity])
+      const want = computeSkuAvailability(expected, { ...f, at }, listed(w.rs)).map((d) => [d.channel, d.quantity])
+      expect(got).toEqual(want)
+    }), run)
+  })
+
+  it('sell-ahead never lowers a channel, adds at most its cap, and touches no other channel', () => {
+    fc.assert(fc.property(ruleSet(true), facts, fc.constantFrom(...CHANNELS), fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 30 }),
+      fc.array(fc.record({ location: fc.constantFrom(...LOCATIONS), quantity: fc.integer({ min: 0, max: 80 }), days: fc.option(fc.integer({ min: -5, max: 60 }), { nil: undefined }) }), { maxLength: 4 }),
+      (rs, f, channel, cap, horizonDays, incoming) => {
+        if (!rs.channels[channel]) return
+        const at = new Date(T0)
+        const inbound = incoming.map((i) => ({ location: i.location, quantity: i.quantity, ...(i.days !== undefined ? { expectedAt: new Date(T0 + i.days * 24 * HOUR).toISOString() } : {}) }))
+        const plain = computeSkuAvailability(rs, { ...f, at, inbound }, listed(rs))
+        const ahead: RuleSet = { ...rs, channels: { ...rs.channels, [channel]: { ...rs.channels[channel], sellAhead: { cap, horizonDays } } } }
+        const after = computeSkuAvailability(ahead, { ...f, at, inbound }, listed(rs))
+        for (const d of after) {
+          const before = plain.find((b) => b.channel === d.channel)!.quantity
+          if (d.channel === channel) {
+            expect(d.quantity).toBeGreaterThanOrEqual(before)
+            expect(d.quantity).toBeLessThanOrEqual(before + cap)
+            expect(d.steps.some((s) => s.step === 'sell_ahead')).toBe(true)
+          } else expect(d.quantity).toBe(before)
+        }
+      }), run)
+  })
+})
+
+describe('degraded mode properties', () => {
+  const policy = fc.oneof(
+    fc.constant({ mode: 'keep' as const }),
+    fc.record({ mode: fc.constant('reduce' as const), percent: fc.integer({ min: 1, max: 100 }) }),
+    fc.record({ mode: fc.constant('cap' as const), units: fc.integer({ min: 0, max: 100 }) }),
+    fc.record({ mode: fc.constant('zero_low_cover' as const), days: fc.integer({ min: 0, max: 30 }) }),
+  )
+  const condition = fc.oneof(
+    fc.record({ kind: fc.constant('feed' as const), what: fc.constant('feed x silent'), locations: fc.option(fc.subarray(LOCATIONS, { minLength: 1 }), { nil: undefined }) }),
+    fc.record({ kind: fc.constant('channel' as const), what: fc.constant('channel blind'), channel: fc.constantFrom(...CHANNELS) }),
+  )
+  it('a degraded policy never raises a quantity, and with nothing degraded the result is exactly the normal one', () => {
+    fc.assert(fc.property(ruleSet(true), facts, fc.dictionary(fc.constantFrom(...CHANNELS), policy), fc.array(condition, { minLength: 1, maxLength: 3 }), (rs, f, policies, conditions) => {
+      const withPolicies: RuleSet = { ...rs, channels: Object.fromEntries(Object.entries(rs.channels).map(([c, r]) => [c, { ...r, ...(policies[c] ? { degraded: policies[c] } : {}) }])) }
+      const normal = computeSkuAvailability(rs, f, listed(rs))
+      const degraded = computeSkuAvailability(withPolicies, { ...f, degraded: conditions }, listed(rs))
+      for (const d of degraded) {
+        const n = normal.find((x) => x.channel === d.channel)!
+        expect(d.quantity).toBeLessThanOrEqual(n.quantity)
+        const step = d.steps.find((s) => s.step === 'degraded')
+        if (d.quantity < n.quantity) expect(step?.detail).toContain('degraded mode')
+      }
+      // The feed returns: the policies stay in the rules but decide nothing.
+      expect(computeSkuAvailability(withPolicies, { ...f, degraded: [] }, listed(rs)).map((d) => [d.channel, d.quantity, d.steps.some((s) => s.step === 'degraded')]))
+        .toEqual(normal.map((d) => [d.channel, d.quantity, false]))
+    }), run)
+  })
+})

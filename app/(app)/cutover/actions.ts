@@ -1,0 +1,13 @@
+'use server'
+// Ownership changes from the cutover screen, through the one action chain (app/_lib/action.ts).
+import { z } from 'zod'
+import { defineAction } from '@/app/_lib/action'
+import { prisma } from '@/server/db'
+import { previewOwnership, setOwnership } from '@/server/ownership/set-ownership'
+
+const input = z.record(z.string(), z.unknown())
+const preview = defineAction({ action: 'ownership:switch', input, run: (i) => previewOwnership(prisma(), i) })
+const apply = defineAction({ action: 'ownership:switch', input, run: (i, u) => setOwnership(prisma(), { kind: 'user', id: u.id, label: u.email }, i) })
+
+export async function previewOwnershipAction(raw: unknown) { return preview(raw) }
+export async function setOwnershipAction(raw: unknown) { return apply(raw) }

@@ -1,0 +1,126 @@
+// Feed freshness and degraded mode. Every minute (and right after a rule version comes into force)
+// each expected feed (a source at a location, or anywhere) is checked against its cadence, and each
+// channel whose breaker stays open against `breakerOpenMinutes`. A feed past its cadence is stale:
+// a finding, an alert, the banner, and the SKUs it feeds are recomputed at once so each channel's
+// degraded policy applies; when the feed returns the same happens the other way round.
+import type { PrismaClient } from '@prisma/client'
+import type { Db, RawSql } from '../db'
+import { transaction } from '../db'
+import { recordAudit, SYSTEM_ACTOR } from '../audit/record-audit'
+import { enqueueRecompute } from '../queue/enqueue'
+import { getCurrentRuleSet } from '../rules/rule-set.repository'
+import type { DegradedCondition } from '../availability/compute-availability'
+
+export const CHECK_FRESHNESS_TASK = 'check-feed-freshness'
+
+interface Expected { key: string; kind: 'feed' | 'channel'; source: string | null; location: string | null; channel: string | null; lastSeenAt: Date | null; staleSince: Date | null }
+export interface Transition { key: string; kind: 'feed' | 'channel'; state: 'stale' | 'returned'; what: string }
+
+const describe = (e: { kind: string; source: string | null; location: string | null; channel: string | null }) =>
+  e.kind === 'feed' ? `feed ${e.source}${e.location ? ` at ${e.location}` : ''}` : `channel ${e.channel}`
+
+export async function checkFeedFreshness(db: PrismaClient, now = new Date()): Promise<Transition[]> {
+  return transaction(db, async (tx) => {
+    await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext('stocktower:freshness'))`)
+    const rules = (await getCurrentRuleSet(tx, now).catch(() => null))?.rules
+    const expected: Expected[] = []
+    for (const f of rules?.feeds ?? []) {
+      const since = new Date(now.getTime() - f.maxSilenceMinutes * 60_000)
+      const location = f.location ? await tx.location.findUnique({ where: { code: f.location }, select: { id: true } }) : null
+      if (f.location && !location) continue
+      // The ledger's arrival-time index bounds the scan to the cadence window.
+      const [row] = await tx.$queryRawUnsafe<Array<{ last: Date | null }>>(
+        `SELECT max("receivedAt") AS last FROM "LedgerEvent" WHERE "receivedAt" > $1::timestamptz AND "receivedAt" <= $2::timestamptz AND source = $3 AND ($4::uuid IS NULL OR "locationId" = $4::uuid)`,
+        since.toISOString(), now.toISOString(), f.source, location?.id ?? null)
+      const key = `feed:${f.source}|${f.location ?? '*'}`
+      const prev = await tx.degradedState.findUnique({ where: { key } })
+      const lastSeenAt = row?.last ?? prev?.lastSeenAt ?? null
+      const fresh = !!row?.last
+      expected.push({ key, kind: 'feed', source: f.source, location: f.location ?? null, channel: null, lastSeenAt,
+        staleSince: fresh ? null : prev?.staleSince ?? (lastSeenAt ? new Date(Math.min(now.getTime(), lastSeenAt.getTime() + f.maxSilenceMinutes * 60_000)) : now) })
+    }
+    if (rules?.breakerOpenMinutes) {
+      const limit = rules.breakerOpenMinutes * 60_000
+      const channels = await tx.channel.findMany({ select: { code: true, breakerState: true, breakerOpenedAt: true } })
+      for (const c of channels) {
+        const blind = c.breakerState === 'open' && !!c.breakerOpenedAt && c.breakerOpenedAt.getTime() <= now.getTime() - limit
+        expected.push({ key: `channel:${c.code}`, kind: 'channel', source: null, location: null, channel: c.code, lastSeenAt: null, staleSince: blind ? new Date(c.breakerOpenedAt!.getTime() + limit) : null })
+      }
+    }
+
+    const before = new Map((await tx.degradedState.findMany()).map((s) => [s.key, s]))
+    const transitions: Transition[] = []
+    for (const e of expected) {
+      const prev = before.get(e.key)
+      before.delete(e.key)
+      const wasStale = !!prev?.staleSince
+      await tx.degradedState.upsert({
+        where: { key: e.key },
+        create: { key: e.key, kind: e.kind, source: e.source, location: e.location, channel: e.channel, lastSeenAt: e.lastSeenAt, staleSince: e.staleSince, checkedAt: now },
+        update: { lastSeenAt: e.lastSeenAt, staleSince: e.staleSince, checkedAt: now },
+      })
+      if (!!e.staleSince !== wasStale) transitions.push(await transition(tx, e, e.staleSince ? 'stale' : 'returned', now))
+    }
+    // No longer expected (the rules changed): a stale one returns.
+    for (const gone of before.values()) {
+      await tx.degradedState.delete({ where: { key: gone.key } })
+      if (gone.staleSince) transitions.push(await transition(tx, { ...gone, kind: gone.kind as Expected['kind'] }, 'returned', now))
+    }
+    if (transitions.length > 0) await enqueueRecompute(tx)
+    return transitions
+  })
+}
+
+async function transition(tx: Db, e: Pick<Expected, 'key' | 'kind' | 'source' | 'location' | 'channel' | 'lastSeenAt' | 'staleSince'>, state: 'stale' | 'returned', now: Date): Promise<Transition> {
+  const what = describe(e)
+  const dedupeKey = `degraded:${e.key}`
+  if (state === 'stale') {
+    const cause = e.kind === 'feed'
+      ? `${what} is stale: nothing since ${e.lastSeenAt ? e.lastSeenAt.toISOString() : 'it was first expected'}; channels publish under their degraded policy until it returns`
+      : `${what} is blind: its breaker has stayed open since ${e.staleSince?.toISOString()}; the other channels publish under their degraded policy`
+    await tx.finding.create({ data: { kind: e.kind === 'feed' ? 'stale_feed' : 'blind_channel', channel: e.channel, location: e.location, cause, dedupeKey, details: { key: e.key, source: e.source, lastSeenAt: e.lastSeenAt?.toISOString() ?? null }, detectedAt: now, updatedAt: now } })
+  } else {
+    await tx.$executeRawUnsafe(`UPDATE "Finding" SET status = 'resolved', "resolvedAt" = $2::timestamptz, "updatedAt" = $2::timestamptz, note = 'returned' WHERE "dedupeKey" = $1 AND status IN ('open', 'healing')`, dedupeKey, now.toISOString())
+  }
+  await recordAudit(tx, SYSTEM_ACTOR, { action: state === 'stale' ? 'degraded.on' : 'degraded.off', entity: e.kind, entityId: e.key, after: { what, lastSeenAt: e.lastSeenAt?.toISOString() ?? null, staleSince: e.staleSince?.toISOString() ?? null } })
+  // Every SKU the condition can touch is decided again now (a location's SKUs, else every SKU).
+  await tx.$executeRawUnsafe(
+    `WITH direct AS (
+       SELECT DISTINCT s.id FROM "Sku" s
+        WHERE s.active AND ($1::text IS NULL OR EXISTS (SELECT 1 FROM "Position" p JOIN "Location" l ON l.id = p."locationId" WHERE p."skuId" = s.id AND l.code = $1))
+     ), affected AS (
+       SELECT id FROM direct UNION SELECT k."kitSkuId" FROM "KitComponent" k JOIN direct d ON d.id = k."componentSkuId"
+     )
+     INSERT INTO "AvailabilityDirty"("skuId", since) SELECT id, $2::timestamptz FROM affected ON CONFLICT ("skuId") DO NOTHING`,
+    e.kind === 'feed' ? e.location : null, now.toISOString())
+  return { key: e.key, kind: e.kind, state, what }
+}
+
+/** What the calculation needs: the conditions degraded now, as the explanation will name them. */
+export async function loadDegradedConditions(tx: RawSql): Promise<DegradedCondition[]> {
+  const rows = await tx.$queryRawUnsafe<Array<{ kind: string; source: string | null; location: string | null; channel: string | null; staleSince: Date }>>(
+    `SELECT kind, source, location, channel, "staleSince" FROM "DegradedState" WHERE "staleSince" IS NOT NULL ORDER BY key`)
+  return rows.map((r) => r.kind === 'channel'
+    ? { kind: 'channel' as const, channel: r.channel!, what: `channel ${r.channel} blind: breaker open since ${new Date(r.staleSince).toISOString()}` }
+    : { kind: 'feed' as const, ...(r.location ? { locations: [r.location] } : {}), what: `${describe(r)} silent, stale since ${new Date(r.staleSince).toISOString()}` })
+}
+
+export interface DegradedView {
+  conditions: Array<{ key: string; kind: string; what: string; lastSeenAt: string | null; staleSince: string }>
+  policies: Array<{ channel: string; policy: string }>
+}
+
+/** The banner's read model: what is degraded now and what each channel does about it. */
+export async function getDegradedMode(db: Db, now = new Date()): Promise<DegradedView> {
+  const rows = await db.degradedState.findMany({ where: { staleSince: { not: null } }, orderBy: { key: 'asc' } })
+  if (rows.length === 0) return { conditions: [], policies: [] }
+  const rules = (await getCurrentRuleSet(db, now).catch(() => null))?.rules
+  const policies = Object.entries(rules?.channels ?? {}).map(([channel, c]) => {
+    const p = c.degraded
+    return { channel, policy: !p || p.mode === 'keep' ? 'keep' : p.mode === 'reduce' ? `reduce ${p.percent}%` : p.mode === 'cap' ? `cap ${p.units}` : `zero below ${p.days} days of cover` }
+  })
+  return {
+    conditions: rows.map((r) => ({ key: r.key, kind: r.kind, what: describe(r), lastSeenAt: r.lastSeenAt?.toISOString() ?? null, staleSince: r.staleSince!.toISOString() })),
+    policies,
+  }
+}

@@ -1,0 +1,100 @@
+// Feed freshness and degraded mode on a real database: a feed past its cadence turns stale (finding,
+// audit, recompute under each channel's degraded policy, said in the explanation) and the policy is
+// lifted when the feed returns; a channel whose breaker stays open makes the others protect themselves.
+import crypto from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { PrismaClient } from '@prisma/client'
+import { createTestDatabase, type TestDatabase } from './helpers/test-db'
+import { seedDemo } from '../../server/demo/seed-demo'
+import { recomputeDirtyAvailability } from '../../server/availability/recompute-availability'
+import { explainAvailability } from '../../server/availability/explain-availability'
+import { ingestEvents } from '../../server/ingest/ingest-events'
+import { getCurrentRuleSet } from '../../server/rules/rule-set.repository'
+import { saveRuleSet } from '../../server/rules/save-rule-set'
+import { checkFeedFreshness, getDegradedMode } from '../../server/freshness/check-feed-freshness'
+import type { Actor } from '../../server/audit/record-audit'
+
+let t: TestDatabase
+let db: PrismaClient
+const merch: Actor = { kind: 'user', id: null, label: 'merch@example.com' }
+const MIN = 60_000
+
+beforeAll(async () => {
+  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
+  t = await createTestDatabase()
+  db = t.db
+  await seedDemo(db, { skuCount: 6, simulatorUrls: { shopify: 'http://127.0.0.1:9', amazon: 'http://127.0.0.1:9', walmart: 'http://127.0.0.1:9', b2b: 'http://127.0.0.1:9' }, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 's' })
+  await drain()
+}, 120_000)
+afterAll(async () => { await t?.drop() })
+
+async function drain() {
+  for (let i = 0; i < 50; i++) if (!(await recomputeDirtyAvailability(db, { batchSize: 1000 })).more) break
+}
+const desired = async (sku: string, channel: string) => (await db.channelListing.findFirstOrThrow({ where: { sku: { code: sku }, channel: { code: channel } }, select: { desiredQuantity: true } })).desiredQuantity!
+let n = 0
+const heartbeat = (receivedAt: Date) => ingestEvents(db, { receivedAt, body: JSON.stringify({ source: 'erp-feed', events: [{ idempotencyKey: `hb-${++n}`, type: 'adjustment', sku: 'SKU-00006', location: 'DC-EAST', quantity: 1, occurredAt: receivedAt.toISOString() }] }) })
+
+describe('degraded mode', () => {
+  it('a stale feed turns degraded policies on at once, says so in every decision, and off when the feed returns', async () => {
+    const rules = structuredClone((await getCurrentRuleSet(db)).rules)
+    rules.feeds = [{ source: 'erp-feed', location: 'DC-EAST', maxSilenceMinutes: 5 }]
+    rules.channels.amazon.degraded = { mode: 'reduce', percent: 50 }
+    await saveRuleSet(db, merch, { rules, comment: 'expect erp-feed every 5 minutes' })
+    const t0 = new Date()
+    await heartbeat(t0)
+    await drain()
+    const amazon = await desired('SKU-00001', 'amazon')
+    const shopify = await desired('SKU-00001', 'shopify')
+    expect(amazon).toBeGreaterThan(4)
+
+    expect(await checkFeedFreshness(db, new Date(t0.getTime() + 2 * MIN))).toEqual([])
+    const stale = await checkFeedFreshness(db, new Date(t0.getTime() + 6 * MIN))
+    expect(stale).toEqual([{ key: 'feed:erp-feed|DC-EAST', kind: 'feed', state: 'stale', what: 'feed erp-feed at DC-EAST' }])
+    expect(await checkFeedFreshness(db, new Date(t0.getTime() + 7 * MIN))).toEqual([])
+    await drain()
+    expect(await desired('SKU-00001', 'amazon')).toBe(amazon - Math.ceil(amazon / 2))
+    expect(await desired('SKU-00001', 'shopify')).toBe(shopify)
+    const why = await explainAvailability(db, 'SKU-00001', 'amazon')
+    expect(why.steps.find((s) => s.step === 'degraded')?.detail).toMatch(/^degraded mode \(feed erp-feed at DC-EAST silent, stale since .+\): policy reduce by 50%/)
+    expect((await explainAvailability(db, 'SKU-00001', 'shopify')).steps.find((s) => s.step === 'degraded')?.detail).toContain('policy keep')
+    expect(await db.finding.findFirst({ where: { kind: 'stale_feed', status: 'open' } })).toMatchObject({ location: 'DC-EAST' })
+    expect(await getDegradedMode(db)).toMatchObject({ conditions: [{ what: 'feed erp-feed at DC-EAST' }], policies: expect.arrayContaining([{ channel: 'amazon', policy: 'reduce 50%' }]) })
+
+    // The feed returns: the next check lifts the policy and the numbers come back.
+    await heartbeat(new Date(t0.getTime() + 8 * MIN))
+    expect(await checkFeedFreshness(db, new Date(t0.getTime() + 9 * MIN))).toEqual([{ key: 'feed:erp-feed|DC-EAST', kind: 'feed', state: 'returned', what: 'feed erp-feed at DC-EAST' }])
+    await drain()
+    expect(await desired('SKU-00001', 'amazon')).toBe(amazon)
+    expect((await explainAvailability(db, 'SKU-00001', 'amazon')).steps.some((s) => s.step === 'degraded')).toBe(false)
+    expect(await db.finding.findFirst({ where: { kind: 'stale_feed' } })).toMatchObject({ status: 'resolved' })
+    expect((await db.auditLog.findMany({ where: { action: { in: ['degraded.on', 'degraded.off'] } }, orderBy: { at: 'asc' } })).map((a) => a.action)).toEqual(['degraded.on', 'degraded.off'])
+    expect(await getDegradedMode(db)).toEqual({ conditions: [], policies: [] })
+  })
+
+  it('a channel whose breaker stays open is blind: the other channels apply their policy, it does not', async () => {
+    const rules = structuredClone((await getCurrentRuleSet(db)).rules)
+    rules.feeds = []
+    rules.breakerOpenMinutes = 10
+    rules.channels.shopify.degraded = { mode: 'cap', units: 1 }
+    rules.channels.walmart.degraded = { mode: 'cap', units: 1 }
+    await saveRuleSet(db, merch, { rules, comment: 'protect against a blind channel' })
+    await drain()
+    // A SKU both channels sell more than one of.
+    const listings = await db.channelListing.findMany({ where: { channel: { code: { in: ['shopify', 'walmart'] } }, desiredQuantity: { gt: 1 } }, select: { sku: { select: { code: true } }, channel: { select: { code: true } } } })
+    const sku = listings.map((l) => l.sku.code).find((c) => listings.filter((l) => l.sku.code === c).length === 2)!
+    const walmart = await desired(sku, 'walmart')
+    expect(walmart).toBeGreaterThan(1)
+    const now = new Date()
+    await db.channel.update({ where: { code: 'walmart' }, data: { breakerState: 'open', breakerOpenedAt: new Date(now.getTime() - 11 * MIN) } })
+    expect(await checkFeedFreshness(db, now)).toMatchObject([{ key: 'channel:walmart', state: 'stale' }])
+    await drain()
+    expect(await desired(sku, 'shopify')).toBe(1)
+    expect(await desired(sku, 'walmart')).toBe(walmart)
+    expect((await explainAvailability(db, sku, 'shopify')).steps.find((s) => s.step === 'degraded')?.detail).toContain('channel walmart blind: breaker open since')
+    await db.channel.update({ where: { code: 'walmart' }, data: { breakerState: 'closed', breakerOpenedAt: null } })
+    expect(await checkFeedFreshness(db, new Date())).toMatchObject([{ key: 'channel:walmart', state: 'returned' }])
+    await drain()
+    expect(await desired(sku, 'shopify')).toBeGreaterThan(1)
+  })
+})
