@@ -14,11 +14,12 @@ import { createTestDatabase, type TestDatabase } from './helpers/test-db'
 import { startRouteServer, type RouteServer } from './helpers/route-server'
 import { makeChannel, makeListing, makeLocation, makeSku, saveRules } from '../support/factories'
 import { createApiKey } from '../../server/auth/api-keys'
+import { startSession } from '../../server/auth/sessions'
 import { RuleSetSchema } from '../../server/rules/rules.schema'
 
 // The UI routes ask next-auth for the session, which needs Next's request scope; here the
 // session names a real admin user, and everything after (user lookup, permission) runs as is.
-const session: { user?: { id: string; email: string; name: string; role: string } } = {}
+const session: { user?: { id: string; email: string; name: string; role: string; sessionId: string } } = {}
 vi.mock('next-auth', async (orig) => ({ ...(await orig<typeof import('next-auth')>()), getServerSession: async () => session }))
 
 const SEED = Number(process.env.STOCKTOWER_FUZZ_SEED ?? crypto.randomInt(1, 2 ** 31))
@@ -110,7 +111,7 @@ beforeAll(async () => {
   for (const s of SKUS) { const sku = await makeSku(db, s); await makeListing(db, ch.id, sku.id, `AMZ-${s}`) }
   key = (await createApiKey(db, { name: 'fuzz', scopes: ['ingest:erp', 'ingest:channel:*', 'read', 'rules:write', 'catalog:write'] })).key
   const admin = await db.user.create({ data: { email: 'fuzz-admin@example.com', name: 'Fuzz Admin', role: 'admin', passwordHash: 'x' } })
-  session.user = { id: admin.id, email: admin.email, name: admin.name, role: admin.role }
+  session.user = { id: admin.id, email: admin.email, name: admin.name, role: admin.role, sessionId: await startSession(db, admin.id) }
   server = await startRouteServer(path.resolve(import.meta.dirname, '../../app'), ['v1', 'ui'])
 }, 120_000)
 afterAll(async () => { await server?.close(); await t?.drop() })

@@ -8,8 +8,9 @@ import { createTestDatabase, type TestDatabase } from './helpers/test-db'
 import { startRouteServer, type RouteServer } from './helpers/route-server'
 import { makeChannel, makeListing, makeLocation, makeSku } from '../support/factories'
 import { createApiKey } from '../../server/auth/api-keys'
+import { startSession } from '../../server/auth/sessions'
 
-const session: { user?: { id: string; email: string; name: string; role: string } } = {}
+const session: { user?: { id: string; email: string; name: string; role: string; sessionId: string } } = {}
 vi.mock('next-auth', async (orig) => ({ ...(await orig<typeof import('next-auth')>()), getServerSession: async () => session }))
 
 let t: TestDatabase
@@ -25,7 +26,7 @@ beforeAll(async () => {
   await makeListing(db, ch.id, sku.id, 'AMZ-SKU-1')
   key = (await createApiKey(db, { name: 'hostile', scopes: ['ingest:erp', 'ingest:channel:*', 'read', 'rules:write', 'catalog:write'] })).key
   const admin = await db.user.create({ data: { email: 'hostile-admin@example.com', name: 'Admin', role: 'admin', passwordHash: 'x' } })
-  session.user = { id: admin.id, email: admin.email, name: admin.name, role: admin.role }
+  session.user = { id: admin.id, email: admin.email, name: admin.name, role: admin.role, sessionId: await startSession(db, admin.id) }
   server = await startRouteServer(path.resolve(import.meta.dirname, '../../app'), ['v1', 'ui'])
 }, 120_000)
 afterAll(async () => { await server?.close(); await t?.drop() })
