@@ -10,7 +10,8 @@ import { readRaw } from '../raw-store'
 import { CsvSyntaxError } from '../formats/csv'
 import { readEventCsvRows } from '../formats/event-rows'
 import { readNdjson } from '../formats/ndjson'
-import { Edi846SyntaxError, parseEdi846 } from '../formats/edi846'
+import { Edi846Reader, type Edi846Line } from '../formats/edi846'
+import { resolveEdi846Lines, unresolvedEdi846Event } from './edi846-events'
 import { MAX_EVENTS_PER_BATCH } from '../event.schema'
 import { applyPreparedEvents, prepareEventBatch, withDeadlockRetry } from '../ingest-events'
 import { recordIngestDeadLetters } from '../dead-letters.repository'
@@ -34,7 +35,10 @@ export interface IngestFileResult {
 class FileRefused extends Error {}
 
 /** One row of a file; `unit` says how its position is named in reports (EDI counts segments). */
-interface Row { line: number; unit?: 'line' | 'segment'; event?: Record<string, unknown>; error?: string; code?: string }
+interface Row { line: number; unit?: 'line' | 'segment'; event?: Record<string, unknown>; error?: string; code?: string; /** Kept in the dead letter so a fix can replay it. */ raw?: unknown; sku?: string }
+
+/** Largest EDI file read (characters); bigger ones are refused whole, asking to split them. */
+const MAX_EDI_FILE_CHARS = 64 * 1024 * 1024
 
 const FINISHED = new Set(['processed', 'partially_rejected', 'rejected'])
 
@@ -79,7 +83,7 @@ export async function ingestFile(db: PrismaClient, messageId: string, opts: { in
       const apply = async () => {
         if (chunk.length === 0) return
         const good = chunk.filter((r) => r.event)
-        for (const r of chunk) if (!r.event) rejected.push({ index: r.line, code: r.code ?? 'INVALID_ROW', message: withPosition(r, r.error ?? 'unreadable.'), raw: null })
+        for (const r of chunk) if (!r.event) rejected.push({ index: r.line, code: r.code ?? 'INVALID_ROW', message: withPosition(r, r.error ?? 'unreadable.'), raw: r.raw ?? null, sku: r.sku ?? null })
         const prepared = await prepareEventBatch(tx, msg.source, good.map((r) => r.event), offset)
         // prepareEventBatch numbers events from `offset`; report them by file line.
         for (const rj of prepared.rejected) {
@@ -97,7 +101,7 @@ export async function ingestFile(db: PrismaClient, messageId: string, opts: { in
         offset += good.length
         chunk = []
       }
-      for await (const row of fileRows(tx, msg.id, kind)) {
+      for await (const row of fileRows(tx, msg.source, msg.id, kind)) {
         if (++total > (opts.maxFileEvents ?? 1_000_000)) throw new FileRefused(`more than ${opts.maxFileEvents ?? 1_000_000} events in one file; split it.`)
         chunk.push(row)
         if (chunk.length >= MAX_EVENTS_PER_BATCH) await apply()
@@ -138,7 +142,7 @@ function reportLine(r: { line: number; code: string; message: string }): string 
   return m ? `${m[1]}: ${r.code}: ${m[2]}` : `line ${r.line}: ${r.code}: ${r.message}`
 }
 
-async function* fileRows(db: Parameters<typeof readRaw>[0], messageId: string, kind: 'csv' | 'ndjson' | 'edi846'): AsyncGenerator<Row> {
+async function* fileRows(db: Parameters<typeof readRaw>[0], source: string, messageId: string, kind: 'csv' | 'ndjson' | 'edi846'): AsyncGenerator<Row> {
   const raw = readRaw(db, messageId)
   if (kind === 'csv') {
     for await (const r of readEventCsvRows(raw)) yield r.error !== undefined ? { line: r.line, error: r.error } : { line: r.line, event: r.event }
@@ -152,18 +156,43 @@ async function* fileRows(db: Parameters<typeof readRaw>[0], messageId: string, k
     }
     return
   }
-  // EDI files are small (one advice per file); read it whole.
-  let text = ''
-  for await (const part of raw) text += part
-  let parsed: ReturnType<typeof parseEdi846>
-  try { parsed = parseEdi846(text) } catch (e) {
-    if (e instanceof Edi846SyntaxError) throw new FileRefused(e.message)
-    throw e
+  // EDI: streamed through the reader; lines are released per intact transaction set and resolved
+  // in batches with the source's settings. A refusal or an envelope error found later (a count
+  // mismatch at the end) throws, which rolls back whatever this file already wrote.
+  const reader = new Edi846Reader({ maxFileChars: MAX_EDI_FILE_CHARS })
+  let pending: Edi846Line[] = []
+  let errorsSeen = 0
+  const flush = async function* (): AsyncGenerator<Row> {
+    for (; errorsSeen < reader.lineErrors.length; errorsSeen++) {
+      const e = reader.lineErrors[errorsSeen]
+      yield { line: e.segmentIndex, unit: 'segment', error: e.message, code: e.code }
+    }
+    const lines = pending
+    pending = []
+    const resolved = await resolveEdi846Lines(db, source, lines)
+    for (const [i, r] of resolved.entries()) {
+      if (r.ok) yield { line: r.event.x12.quantities[0]?.segmentIndex ?? lines[i].segmentIndex, unit: 'segment', event: { ...r.event } }
+      else yield { line: r.segmentIndex, unit: 'segment', error: r.message, code: r.code, raw: unresolvedEdi846Event(lines[i]), sku: lines[i].itemIds[0]?.id }
+    }
   }
-  if (parsed.isTest) throw new FileRefused(`interchange ${parsed.interchangeControl} is marked as a test (ISA15 = T); test interchanges are not applied to stock.`)
-  if (parsed.events.length === 0 && parsed.errors.length > 0) throw new FileRefused(parsed.errors.slice(0, 20).map((e) => `${e.code}: ${e.message}`).join('; '))
-  for (const e of parsed.errors) yield { line: e.segmentIndex, unit: 'segment', error: e.message, code: e.code }
-  for (const e of parsed.events) yield { line: e.segmentIndex, unit: 'segment', event: { ...e.event } }
+  const refused = () => {
+    if (reader.refusal) return new FileRefused(reader.refusal.message)
+    if (reader.envelopeErrors.length > 0) {
+      const errs = [...reader.envelopeErrors].sort((a, b) => a.segmentIndex - b.segmentIndex)
+      return new FileRefused(`malformed envelope: ${errs.slice(0, 20).map((e) => `${e.code}: ${e.message}`).join('; ')}${errs.length > 20 ? `; and ${errs.length - 20} more` : ''}`)
+    }
+    return null
+  }
+  for await (const part of raw) {
+    pending.push(...reader.push(part))
+    const r = refused()
+    if (r) throw r
+    if (pending.length >= 1000) yield* flush()
+  }
+  pending.push(...reader.end())
+  const r = refused()
+  if (r) throw r
+  yield* flush()
 }
 
 /** A CSV whose header has on_hand, or NDJSON whose first object has on_hand/onHand and no type, is a snapshot. */
