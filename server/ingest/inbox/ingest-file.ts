@@ -19,6 +19,10 @@ import { processSnapshot, snapshotForMessage } from '../../reconciliation/snapsh
 import { emitRealtime, emitStockChanged, ROOMS } from '../../realtime/publisher'
 import { claimedName, fileKind, settleFile, snapshotModeFromName } from './inbox-files'
 import { config } from '../../env'
+import type { Db } from '../../db'
+import { sourceSettings } from '../../sources/list-sources'
+import type { SourceSettings } from '../../sources/source-settings.schema'
+import { isMapped, mapRecord, readMappedCsvRows, type MappingContext } from '../formats/mapped-rows'
 
 export interface IngestFileResult {
   outcome: 'processed' | 'failed' | 'already-done' | 'missing'
@@ -32,10 +36,10 @@ export interface IngestFileResult {
 }
 
 /** A reason the whole file is refused (nothing applied). */
-class FileRefused extends Error {}
+export class FileRefused extends Error {}
 
 /** One row of a file; `unit` says how its position is named in reports (EDI counts segments). */
-interface Row { line: number; unit?: 'line' | 'segment'; event?: Record<string, unknown>; error?: string; code?: string; /** Kept in the dead letter so a fix can replay it. */ raw?: unknown; sku?: string }
+export interface Row { line: number; unit?: 'line' | 'segment'; event?: Record<string, unknown>; error?: string; code?: string; /** Kept in the dead letter so a fix can replay it. */ raw?: unknown; sku?: string }
 
 /** Largest EDI file read (characters); bigger ones are refused whole, asking to split them. */
 const MAX_EDI_FILE_CHARS = 64 * 1024 * 1024
@@ -58,7 +62,11 @@ export async function ingestFile(db: PrismaClient, messageId: string, opts: { in
   if (kind === 'unsupported') return refuse(db, msg.id, sourceDir, claimed, `${msg.fileName}: unsupported file type. Drop .csv or .ndjson (events or snapshots) or .edi/.x12/.846 (EDI X12 846).`)
   if (msg.chunks === 0 && msg.body === '') return refuse(db, msg.id, sourceDir, claimed, `${msg.fileName}: the file is empty.`)
 
-  if (kind !== 'edi846' && (await looksLikeSnapshot(db, msg.id, kind))) {
+  // How this source writes its files (column maps, delimiter, ...); defaults when never configured.
+  const settings = await sourceSettings(db, msg.source)
+  const mapping = kind === 'csv' ? settings.csv : kind === 'ndjson' ? settings.ndjson : null
+  const snapshotShaped = mapping !== null && !isMapped(mapping) && (kind !== 'csv' || settings.csv.delimiter === ',')
+  if (kind !== 'edi846' && snapshotShaped && (await looksLikeSnapshot(db, msg.id, kind))) {
     const snapshotId = await snapshotForMessage(db, { source: msg.source, mode: snapshotModeFromName(msg.fileName), format: kind, messageId: msg.id, fileName: msg.fileName, asOf: msg.receivedAt, autoCorrectUnits: config().snapshotAutoCorrectUnits })
     const r = await processSnapshot(db, snapshotId)
     if (r.status === 'failed') {
@@ -101,7 +109,7 @@ export async function ingestFile(db: PrismaClient, messageId: string, opts: { in
         offset += good.length
         chunk = []
       }
-      for await (const row of fileRows(tx, msg.source, msg.id, kind)) {
+      for await (const row of fileRows(tx, msg.source, msg.id, kind, settings, { fileHash: msg.sha256 ?? msg.id, receivedAt: receivedAt.toISOString() })) {
         if (++total > (opts.maxFileEvents ?? 1_000_000)) throw new FileRefused(`more than ${opts.maxFileEvents ?? 1_000_000} events in one file; split it.`)
         chunk.push(row)
         if (chunk.length >= MAX_EVENTS_PER_BATCH) await apply()
@@ -142,17 +150,29 @@ function reportLine(r: { line: number; code: string; message: string }): string 
   return m ? `${m[1]}: ${r.code}: ${m[2]}` : `line ${r.line}: ${r.code}: ${r.message}`
 }
 
-async function* fileRows(db: Parameters<typeof readRaw>[0], source: string, messageId: string, kind: 'csv' | 'ndjson' | 'edi846'): AsyncGenerator<Row> {
-  const raw = readRaw(db, messageId)
+export async function* fileRows(db: Parameters<typeof readRaw>[0], source: string, messageId: string, kind: 'csv' | 'ndjson' | 'edi846', settings: SourceSettings, ctx: MappingContext): AsyncGenerator<Row> {
+  yield* rowsOf(db, source, readRaw(db, messageId), kind, settings, ctx)
+}
+
+/** A file's rows with the source's settings: events to apply, or per-row errors. Shared with the dry run. */
+export async function* rowsOf(db: Db, source: string, raw: AsyncIterable<string> | Iterable<string>, kind: 'csv' | 'ndjson' | 'edi846', settings: SourceSettings, ctx: MappingContext): AsyncGenerator<Row> {
   if (kind === 'csv') {
-    for await (const r of readEventCsvRows(raw)) yield r.error !== undefined ? { line: r.line, error: r.error } : { line: r.line, event: r.event }
+    if (isMapped(settings.csv)) {
+      for await (const r of readMappedCsvRows(raw, settings.csv, ctx)) yield r.error !== undefined ? { line: r.line, error: r.error, code: r.code } : { line: r.line, event: r.event }
+      return
+    }
+    for await (const r of readEventCsvRows(raw, { delimiter: settings.csv.delimiter })) yield r.error !== undefined ? { line: r.line, error: r.error } : { line: r.line, event: r.event }
     return
   }
   if (kind === 'ndjson') {
+    const mapped = isMapped(settings.ndjson)
     for await (const r of readNdjson(raw)) {
       if (r.error !== undefined) yield { line: r.line, error: r.error, code: 'INVALID_JSON' }
       else if (typeof r.value !== 'object' || r.value === null || Array.isArray(r.value)) yield { line: r.line, error: `line ${r.line}: expected one JSON object per line.` }
-      else yield { line: r.line, event: r.value as Record<string, unknown> }
+      else if (mapped) {
+        const m = mapRecord(r.value as Record<string, unknown>, settings.ndjson, ctx, r.line)
+        yield m.error !== undefined ? { line: r.line, error: m.error, code: m.code } : { line: r.line, event: m.event }
+      } else yield { line: r.line, event: r.value as Record<string, unknown> }
     }
     return
   }
@@ -169,7 +189,7 @@ async function* fileRows(db: Parameters<typeof readRaw>[0], source: string, mess
     }
     const lines = pending
     pending = []
-    const resolved = await resolveEdi846Lines(db, source, lines)
+    const resolved = await resolveEdi846Lines(db, source, lines, settings.edi846)
     for (const [i, r] of resolved.entries()) {
       if (r.ok) yield { line: r.event.x12.quantities[0]?.segmentIndex ?? lines[i].segmentIndex, unit: 'segment', event: { ...r.event } }
       else yield { line: r.segmentIndex, unit: 'segment', error: r.message, code: r.code, raw: unresolvedEdi846Event(lines[i]), sku: lines[i].itemIds[0]?.id }
@@ -199,7 +219,12 @@ async function* fileRows(db: Parameters<typeof readRaw>[0], source: string, mess
 async function looksLikeSnapshot(db: PrismaClient, messageId: string, kind: 'csv' | 'ndjson'): Promise<boolean> {
   let head = ''
   for await (const part of readRaw(db, messageId)) { head += part; if (head.includes('\n') || head.length > 65536) break }
-  const firstLine = head.replace(/^\uFEFF/, '').split(/\r?\n/).find((l) => l.trim() !== '') ?? ''
+  return headLooksLikeSnapshot(head, kind)
+}
+
+/** The start of a file (its first line at least) tells a snapshot from an events file. */
+export function headLooksLikeSnapshot(head: string, kind: 'csv' | 'ndjson'): boolean {
+  const firstLine = head.slice(0, 65536).replace(/^\uFEFF/, '').split(/\r?\n/).find((l) => l.trim() !== '') ?? ''
   if (kind === 'csv') {
     const cols = firstLine.toLowerCase().split(',').map((c) => c.trim().replace(/^"|"$/g, ''))
     return cols.includes('on_hand') && !cols.includes('type')
