@@ -38,3 +38,11 @@ export async function saveSource(db: PrismaClient, actor: Actor, code: string, r
     return { source: toSourceView(row), created: !before }
   })
 }
+
+/** Settings -> Sources sends the code with the fields. */
+export const SaveSourceFromScreenInputSchema = SaveSourceInputSchema.extend({ code: SourceCodeSchema })
+
+export async function saveSourceFromScreen(db: PrismaClient, actor: Actor, raw: unknown): Promise<{ source: SourceView; created: boolean }> {
+  const { code, ...rest } = parseInput(SaveSourceFromScreenInputSchema, raw)
+  return saveSource(db, actor, code, rest)
+}
