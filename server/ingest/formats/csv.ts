@@ -122,7 +122,7 @@ export async function* readCsv(input: AsyncIterable<string | Uint8Array> | Itera
 
   for await (const chunk of input as AsyncIterable<string | Uint8Array>) {
     let text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true })
-    if (first) { if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); if (text.length > 0) first = false }
+    if (first && text.length > 0) { first = false; if (text.charCodeAt(0) === 0xfeff) text = text.slice(1) }
     const out: CsvRecord[] = []
     process(text, out)
     for (const r of out) yield r

@@ -190,7 +190,8 @@ export class Edi846Reader {
   private take(segments: X12Segment[]): Edi846Line[] {
     const out: Edi846Line[] = []
     for (const seg of segments) {
-      if (this.stopped) break
+      // Segments the tokenizer read before a fatal problem are still read (the same as when streamed).
+      if (this.refusal) break
       this.lastSeg = seg
       this.segment(seg, out)
     }

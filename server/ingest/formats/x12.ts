@@ -159,6 +159,8 @@ export class X12Tokenizer {
         if (pos >= this.buf.length) break
         if (!final && this.buf.length - pos < 3) break
         if (!this.buf.startsWith('ISA', pos)) {
+          // Say what the file is from the same text however it was chunked: wait for enough of it.
+          if (!final && this.buf.length - pos < (this.started ? 20 : 200)) break
           if (!this.started) {
             this.head = this.buf.slice(pos, pos + 200)
             this.fatal = { segmentIndex: 1, code: 'NOT_X12', message: 'the file does not start with an ISA segment.' }
