@@ -152,13 +152,13 @@ describe(`file formats fuzz (seed ${SEED}; FUZZ_SEED=<n> to replay another)`, ()
       const text = (rng.chance(0.2) ? '\uFEFF' : '') + lines.join(rng.pick(['\n', '\r\n']))
       const where = `seed ${SEED + 3} case ${c}`
       const max = rng.pick([64, 1024 * 1024])
-      const got: Array<{ line: number; error?: string }> = []
+      const got: Array<{ line: number; error?: string; value?: unknown }> = []
       for await (const r of readNdjson(chunks(rng, text), { maxLineLength: max })) got.push(r)
       const expected = lines.map((l, i) => ({ l: l.replace(/^\uFEFF/, ''), i })).filter(({ l }) => l.trim() !== '').map(({ i }) => i + 1)
       expect(got.map((r) => r.line), where).toEqual(expected)
       for (const r of got) {
         if (r.error !== undefined) { expect(r.error, where).toMatch(/^line \d+: /); continue }
-        const v = (r as { value: unknown }).value
+        const v = r.value
         if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
           const m = mapRecord(v as Record<string, unknown>, { columns: { item: 'sku', qty: 'quantity' }, fixed: { type: 'count', location: 'DC' }, decimalSeparator: ',', dateFormat: 'iso' }, { fileHash: 'a'.repeat(64), receivedAt: '2026-12-01T00:00:00.000Z' }, r.line)
           if (m.error !== undefined) expect(m.code, where).toMatch(CODE)
