@@ -271,8 +271,9 @@ export class Edi846Reader {
         this.closeLin()
         if (el(seg, 1) !== String(tx.segmentCount)) this.envelope(seg, 'SEGMENT_COUNT_MISMATCH', `SE01 says ${el(seg, 1) || 'nothing'} segments but transaction set ${tx.st02} has ${tx.segmentCount} (ST to SE inclusive); the file may be truncated or edited.`)
         if (el(seg, 2) !== tx.st02) this.envelope(seg, 'CONTROL_NUMBER_MISMATCH', `SE02 ${el(seg, 2) || '(empty)'} does not match ST02 ${tx.st02} (segment ${tx.st.index}).`)
-        out.push(...tx.lines)
-        this.lineErrors.push(...tx.lineErrors)
+        // (Loops, not spread: one set may hold more lines than a call takes arguments.)
+        for (const l of tx.lines) out.push(l)
+        for (const e of tx.lineErrors) this.lineErrors.push(e)
         this.tx = null
         return
       }
@@ -493,7 +494,8 @@ export interface Edi846Parsed {
 /** The whole text at once (tests, dry runs of small samples); the inbox streams through Edi846Reader. */
 export function parseEdi846(text: string, options: Edi846Options = {}): Edi846Parsed {
   const r = new Edi846Reader(options)
-  const lines = [...r.push(text), ...r.end()]
+  const lines = r.push(text)
+  for (const l of r.end()) lines.push(l)
   return { lines, envelopeErrors: r.envelopeErrors, lineErrors: r.lineErrors, refusal: r.refusal, interchanges: r.interchanges }
 }
 
@@ -511,7 +513,7 @@ export interface Edi846CountEvent {
 }
 
 export type Edi846Resolution =
-  | { ok: true; event: Edi846CountEvent }
+  | { ok: true; event: Edi846CountEvent; /** The QTY (or SDQ/SCH) segment the count comes from. */ segmentIndex: number }
   | { ok: false; segmentIndex: number; code: string; message: string }
 
 /** Orders a LIN's product ids: preferred qualifiers first, then the rest in file order. */
@@ -556,7 +558,7 @@ export function resolveEdi846Line(line: Edi846Line, settings: Edi846Settings, ca
     // Whole units: the ingest path converts the unit (and refuses an unknown one naming the fix).
     const event: Edi846CountEvent = { ...base, quantity: Number(decimal.digits) }
     if (unit) event.uom = unit
-    return { ok: true, event }
+    return { ok: true, event, segmentIndex: q.segmentIndex }
   }
   const factor = sku.factors.get(unit ?? sku.baseUom.toUpperCase())
   const written = `${q.value}${q.unit ? ` ${q.unit}` : ''}`
@@ -566,7 +568,7 @@ export function resolveEdi846Line(line: Edi846Line, settings: Edi846Settings, ca
   if (scaled % divisor !== 0n) {
     return fail(q.segmentIndex, 'FRACTIONAL_QUANTITY', `quantity ${written} is ${formatRatio(scaled, divisor)} ${sku.baseUom}, not a whole number of base units of SKU ${sku.code}: add a unit conversion that gives whole ${sku.baseUom} (or make ${sku.baseUom} a smaller unit), or send whole units.`)
   }
-  return { ok: true, event: { ...base, quantity: Number(scaled / divisor), uom: sku.baseUom, reference: `${line.reference} (${written})` } }
+  return { ok: true, event: { ...base, quantity: Number(scaled / divisor), uom: sku.baseUom, reference: `${line.reference} (${written})` }, segmentIndex: q.segmentIndex }
 }
 
 /** "-2.50" to digits -250n and scale 2n (trailing zeros dropped: "2.50" is 25 / 10). */

@@ -191,7 +191,7 @@ export async function* rowsOf(db: Db, source: string, raw: AsyncIterable<string>
     pending = []
     const resolved = await resolveEdi846Lines(db, source, lines, settings.edi846)
     for (const [i, r] of resolved.entries()) {
-      if (r.ok) yield { line: r.event.x12.quantities[0]?.segmentIndex ?? lines[i].segmentIndex, unit: 'segment', event: { ...r.event } }
+      if (r.ok) yield { line: r.segmentIndex, unit: 'segment', event: { ...r.event } }
       else yield { line: r.segmentIndex, unit: 'segment', error: r.message, code: r.code, raw: unresolvedEdi846Event(lines[i]), sku: lines[i].itemIds[0]?.id }
     }
   }
@@ -204,12 +204,12 @@ export async function* rowsOf(db: Db, source: string, raw: AsyncIterable<string>
     return null
   }
   for await (const part of raw) {
-    pending.push(...reader.push(part))
+    for (const l of reader.push(part)) pending.push(l)
     const r = refused()
     if (r) throw r
     if (pending.length >= 1000) yield* flush()
   }
-  pending.push(...reader.end())
+  for (const l of reader.end()) pending.push(l)
   const r = refused()
   if (r) throw r
   yield* flush()

@@ -149,7 +149,7 @@ describe('readCsv in flat memory', () => {
   })
 })
 
-describe('readCsv bounds and delimiters', () => {
+describe('readCsv bounds and delimiters', { timeout: 120_000 }, () => {
   const all = async (input: Iterable<Chunk> | AsyncIterable<Chunk>, opts = {}) => { const out: CsvRecord[] = []; for await (const r of readCsv(input, opts)) out.push(r); return out }
 
   it('reads ; tab and | delimited files, quoting the delimiter', async () => {

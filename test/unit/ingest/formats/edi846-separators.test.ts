@@ -32,7 +32,7 @@ function snapshot(text: string) {
   }
 }
 
-describe('EDI 846 separators (property)', () => {
+describe('EDI 846 separators (property)', { timeout: 180_000 }, () => {
   const reference = snapshot(interchange(DOC))
 
   it('the reference document reads cleanly', () => {

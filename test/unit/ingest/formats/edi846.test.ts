@@ -200,8 +200,8 @@ describe('files that are not 846s, and malformed envelopes', () => {
     parseEdi846(isa() + '\r'.repeat(2_000_000) + 'GS*IB~' + ' '.repeat(2_000_000) + '~'.repeat(1_000_000))
     parseEdi846(isa({ segment: '\n' }) + '\r'.repeat(2_000_000) + 'x')
     // Quadratic behaviour on 2 million characters takes minutes; linear takes well under a few seconds even on a busy machine.
-    expect(performance.now() - t0).toBeLessThan(20_000)
-  })
+    expect(performance.now() - t0).toBeLessThan(30_000)
+  }, 60_000)
 })
 
 describe('toIso', () => {

@@ -60,7 +60,8 @@ function expectCodedCsvError(e: CsvSyntaxError | null, where: string) {
   expect(e.message, where).toMatch(/^line \d+: \S/)
 }
 
-describe(`file formats fuzz (seed ${SEED}; FUZZ_SEED=<n> to replay another)`, () => {
+// Generous timeouts: the machine running the suite may be shared (each case is bounded, not timed).
+describe(`file formats fuzz (seed ${SEED}; FUZZ_SEED=<n> to replay another)`, { timeout: 180_000 }, () => {
   it('CSV: generated files read back exactly, whatever the delimiter, line endings, BOM and chunking', async () => {
     const rng = new Prng(SEED)
     const FIELD = ['a', 'b', '1', ' ', '"', ',', ';', '\t', '|', '\n', '\r\n', 'é', '€', '🙂', '…']
