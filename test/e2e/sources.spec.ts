@@ -24,9 +24,9 @@ test.describe('sources', () => {
 
     await page.getByTestId('source-new').click()
     const form = page.getByTestId('source-form')
-    await form.getByLabel('Code').fill(code)
-    await form.getByLabel('Name').fill('Acme 3PL (e2e)')
-    await form.getByLabel('Kind').selectOption('3pl')
+    await form.getByLabel('Code', { exact: true }).fill(code)
+    await form.getByLabel('Name', { exact: true }).fill('Acme 3PL (e2e)')
+    await form.getByLabel('Kind', { exact: true }).selectOption('3pl')
     await form.getByTestId('source-qualifiers').fill('33')
     await form.getByTestId('source-default-location').fill('DC-EAST')
     await form.getByRole('button', { name: 'Save' }).click()

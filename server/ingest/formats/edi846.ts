@@ -68,7 +68,7 @@ export type Edi846EnvelopeCode =
   | 'NOT_X12' | 'INVALID_ISA' | 'SEGMENT_TOO_LONG' | 'FILE_TOO_LARGE' | 'INVALID_SEGMENT' | 'UNEXPECTED_SEGMENT'
   | 'MISSING_GE' | 'MISSING_SE' | 'MISSING_IEA' | 'MISSING_GS'
   | 'SEGMENT_COUNT_MISMATCH' | 'CONTROL_NUMBER_MISMATCH' | 'TRANSACTION_COUNT_MISMATCH' | 'GROUP_COUNT_MISMATCH' | 'LINE_COUNT_MISMATCH'
-  | 'NOT_AN_846' | 'TEST_INTERCHANGE'
+  | 'NOT_AN_846' | 'TEST_INTERCHANGE' | 'INVALID_CHARACTER'
 
 export type Edi846LineCode =
   | 'QTY_OUTSIDE_LIN' | 'MISSING_ITEM_ID' | 'MISSING_LOCATION_ID' | 'AMBIGUOUS_LOCATION' | 'NO_QUANTITY' | 'SPLIT_WITHOUT_QTY' | 'INVALID_SPLIT' | 'INVALID_DATE'
@@ -103,7 +103,8 @@ interface TxState {
 }
 
 const el = (seg: X12Segment, n: number): string => seg.elements[n] ?? ''
-const shorten = (s: string): string => (s.length > 80 ? `${s.slice(0, 80)}…` : s)
+/** Shortened, with control characters written as \\uXXXX (a message is stored as text and shown). */
+const shorten = (s: string): string => (s.length > 80 ? `${s.slice(0, 80)}…` : s).replace(/[\u0000-\u001f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 const NUMBER = /^[+-]?(\d{1,15}(\.\d{0,9})?|\.\d{1,9})$/
 
 /**
@@ -212,6 +213,12 @@ export class Edi846Reader {
       this.interchange = { isa: seg, keyPrefix: `x12-846:${el(seg, 6).trim()}:${el(seg, 9)}${el(seg, 10)}:${control}`, groups: 0, sawTa1: false }
       this.group = null
       this.tx = null
+      return
+    }
+    if (seg.text.includes('\u0000')) {
+      // Not X12 data (and not storable as PostgreSQL text): a binary or corrupted file.
+      this.envelope(seg, 'INVALID_CHARACTER', 'holds a NUL character (U+0000), which is not X12 data; the file may be binary or corrupted.', `segment ${seg.index}`)
+      if (this.tx) this.tx.segmentCount++
       return
     }
     if (!/^[A-Z][A-Z0-9]{1,2}$/.test(seg.id)) {

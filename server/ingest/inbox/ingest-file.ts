@@ -141,7 +141,7 @@ export async function ingestFile(db: PrismaClient, messageId: string, opts: { in
 /** "line 12: ..." (or "segment 9: ..." for EDI), once, whatever the parser already said. */
 function withPosition(row: Row, message: string): string {
   const bare = message.replace(/^(?:line|segment) \d+(?: \([^)]*\))?: /, '')
-  return `${row.unit ?? 'line'} ${row.line}: ${bare}`
+  return storable(`${row.unit ?? 'line'} ${row.line}: ${bare}`)
 }
 
 /** "line 12: UNKNOWN_SKU: Unknown SKU ..." for the .error.txt. */
@@ -235,7 +235,13 @@ export function headLooksLikeSnapshot(head: string, kind: 'csv' | 'ndjson'): boo
   } catch { return false }
 }
 
-async function refuse(db: PrismaClient, messageId: string, sourceDir: string, claimed: string, reason: string): Promise<IngestFileResult> {
+/** PostgreSQL text cannot hold NUL; a reason quoting a file's bytes must still be storable. */
+function storable(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '\\u0000') : text
+}
+
+async function refuse(db: PrismaClient, messageId: string, sourceDir: string, claimed: string, rawReason: string): Promise<IngestFileResult> {
+  const reason = storable(rawReason)
   await db.inboundMessage.update({ where: { id: messageId }, data: { status: 'rejected', error: reason } })
   const m = await db.inboundMessage.findUnique({ where: { id: messageId }, select: { source: true } })
   await recordIngestDeadLetters(db, messageId, m?.source ?? null, [{ index: -1, code: 'FILE_REFUSED', message: reason, raw: null }])

@@ -188,6 +188,12 @@ describe('files that are not 846s, and malformed envelopes', () => {
     expect(p.envelopeErrors).toEqual([{ segmentIndex: 2, code: 'SEGMENT_TOO_LONG', message: 'segment 2: more than 10000 characters without the segment terminator "~" (declared by the ISA); check the terminator.' }])
   })
 
+  it('refuses a NUL character (binary or corrupted data) without quoting it', () => {
+    const p = parseEdi846(one(['LIN*1*SK*SKU\u00001', 'QTY*17*1']))
+    expect(p.envelopeErrors[0]).toEqual({ segmentIndex: 5, code: 'INVALID_CHARACTER', message: 'segment 5: holds a NUL character (U+0000), which is not X12 data; the file may be binary or corrupted.' })
+    expect(parseEdi846(one(['L\u0001N*1*SK*SKU-1'])).envelopeErrors[0].message).toBe('segment 5: "L\\u0001N" is not a segment id; check that the segment terminator "~" (declared by the ISA) is not used inside data.')
+  })
+
   it('refuses a file over the size cap', () => {
     const r = new Edi846Reader({ maxFileChars: 1000 })
     r.push(one(['LIN*1*SK*SKU-1', 'QTY*17*1']))
