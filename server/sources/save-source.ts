@@ -8,13 +8,13 @@ import { recordAudit, type Actor } from '../audit/record-audit'
 import { parseInput } from '../settings/parse-input'
 import { SOURCE_CODE } from '../settings/manage-api-keys'
 import { ValidationError } from '../errors'
-import { SOURCE_KINDS, SourceSettingsSchema } from './source-settings.schema'
+import { PLAIN_TEXT, SOURCE_KINDS, SourceSettingsSchema } from './source-settings.schema'
 import { toSourceView, type SourceView } from './list-sources'
 
 export const SourceCodeSchema = z.string().trim().max(100).regex(SOURCE_CODE, 'a source code has letters, digits, ".", "_", ":" or "-" (e.g. erp-main)')
 
 export const SaveSourceInputSchema = z.object({
-  name: z.string().trim().min(1, 'give the source a name').max(200),
+  name: z.string().trim().min(1, 'give the source a name').max(200).regex(PLAIN_TEXT, 'a name has no control characters'),
   kind: z.enum(SOURCE_KINDS),
   settings: SourceSettingsSchema.default(SourceSettingsSchema.parse({})),
 }).strict()

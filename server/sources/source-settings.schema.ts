@@ -25,12 +25,14 @@ export const Edi846SettingsSchema = z.object({
   defaultLocation: LOCATION.nullable().default(null),
 }).strict()
 
-const FIXED_VALUE = z.union([z.string().trim().min(1).max(256), z.number().finite()])
+/** Text PostgreSQL can store (no NUL) and people can read (no other control characters but tab). */
+export const PLAIN_TEXT = /^[^\u0000-\u0008\u000a-\u001f]*$/
+const FIXED_VALUE = z.union([z.string().trim().min(1).max(256).regex(PLAIN_TEXT, 'no control characters'), z.number().finite()])
 
 /** A column map for files that are not in Stocktower's own column names (an ERP's stock export). */
 const MappingShape = {
   /** File column (header, compared trimmed and case-insensitively) to the event field it fills. */
-  columns: z.record(z.string().trim().min(1).max(200), z.enum(EVENT_FIELDS)).optional()
+  columns: z.record(z.string().trim().min(1).max(200).regex(PLAIN_TEXT, 'a column name has no control characters'), z.enum(EVENT_FIELDS)).optional()
     .refine((m) => !m || new Set(Object.values(m)).size === Object.values(m).length, 'two columns fill the same field')
     .refine((m) => !m || Object.keys(m).length <= 64, 'at most 64 mapped columns'),
   /** Values every row gets, e.g. { "type": "count" } for a stock export. */

@@ -100,6 +100,9 @@ describe('sources as code', () => {
       [{ name: 'x', kind: 'erp', settings: { csv: { columns: { A: 'sku', B: 'sku' } } } }, /two columns fill the same field/],
       [{ name: 'x', kind: 'erp', settings: { xml: {} } }, /xml/],
       [{ name: 'x', kind: 'erp', signingSecret: 'mine' }, /signingSecret/],
+      [{ name: 'a\u0000b', kind: 'erp' }, /name: a name has no control characters/],
+      [{ name: 'x', kind: 'erp', settings: { csv: { columns: { 'A\u0000': 'sku' } } } }, /settings\.csv\.columns/],
+      [{ name: 'x', kind: 'erp', settings: { ndjson: { fixed: { type: 'count\u0000' } } } }, /no control characters/],
     ] as const
     for (const [body, message] of bad) {
       const r = await call('PUT', '/api/v1/sources/acme-3pl', writeKey, body)
@@ -108,6 +111,9 @@ describe('sources as code', () => {
       expect(r.body.error.message).toMatch(message)
     }
     expect(await call('PUT', '/api/v1/sources/acme-3pl', writeKey, '{"name":')).toMatchObject({ status: 400, body: { error: { code: 'INVALID_JSON' } } })
+    expect(await call('PUT', '/api/v1/sources/acme-3pl', writeKey, '['.repeat(100_000) + ']'.repeat(100_000))).toMatchObject({ status: 400 })
+    expect(await call('PUT', '/api/v1/sources/acme-3pl', writeKey, JSON.stringify({ name: 'x'.repeat(300_000), kind: 'erp' }))).toMatchObject({ status: 413 })
+    expect(await call('PUT', '/api/v1/sources/acme-3pl', writeKey, { name: 'x', kind: 'erp', settings: { edi846: { quantityQualifiers: ['17'], defaultLocation: 'A\u0000B' } } })).toMatchObject({ status: 400, body: { error: { code: 'INVALID_INPUT' } } })
     expect(await call('PUT', `/api/v1/sources/${encodeURIComponent('bad code!')}`, writeKey, { name: 'x', kind: 'erp' })).toMatchObject({ status: 400, body: { error: { code: 'INVALID_SOURCE_CODE' } } })
     expect(await call('GET', '/api/v1/sources/nope', readKey)).toMatchObject({ status: 404, body: { error: { code: 'UNKNOWN_SOURCE' } } })
     expect(await db.source.findUniqueOrThrow({ where: { code: 'acme-3pl' } })).toEqual(before)

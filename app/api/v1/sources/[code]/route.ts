@@ -18,11 +18,10 @@ export const GET = apiKeyRoute<{ code: string }>('read', async ({ params }) => j
 
 /** PUT /api/v1/sources/{code}: `{ name, kind, settings }` creates or replaces the source; audited. */
 export const PUT = apiKeyRoute<{ code: string }>('catalog:write', async ({ req, params, principal, ref }) => {
+  const text = await readTextLimited(req, 256 * 1024)
   let raw: unknown
-  try { raw = JSON.parse(await readTextLimited(req, 256 * 1024)) } catch (e) {
-    if (e instanceof SyntaxError) throw new ValidationError('The body is not valid JSON.', undefined, 'INVALID_JSON')
-    throw e
-  }
+  // Any parse failure (a syntax error, or nesting too deep for the parser) is the sender's.
+  try { raw = JSON.parse(text) } catch { throw new ValidationError('The body is not valid JSON.', undefined, 'INVALID_JSON') }
   const { source } = await saveSource(prisma(), { kind: 'api_key', id: principal.keyId, label: `api key ${principal.name}` }, code(params.code), raw, ref)
   const { settingsProblems: _problems, ...body } = source
   return json(body)
