@@ -26,7 +26,7 @@ test.describe('sources', () => {
     const form = page.getByTestId('source-form')
     await form.getByLabel('Code', { exact: true }).fill(code)
     await form.getByLabel('Name', { exact: true }).fill('Acme 3PL (e2e)')
-    await form.getByLabel('Kind', { exact: true }).selectOption('3pl')
+    await form.getByLabel('Kind').selectOption('3pl')
     await form.getByTestId('source-qualifiers').fill('33')
     await form.getByTestId('source-default-location').fill('DC-EAST')
     await form.getByRole('button', { name: 'Save' }).click()

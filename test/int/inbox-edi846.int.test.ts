@@ -173,6 +173,24 @@ describe('files refused whole', () => {
     expect(await letters(messageId)).toMatchObject([{ code: 'FILE_REFUSED', reason: `${name}: ${reason}` }])
   })
 
+  it('refuses a binary file (NUL bytes) at once, without holding up the other files', async () => {
+    fs.mkdirSync(path.join(inbox, 'north-wh'), { recursive: true })
+    fs.writeFileSync(path.join(inbox, 'north-wh', 'binary.edi'), Buffer.from([0x49, 0x53, 0x41, 0x00, 0x01, 0x02, 0x7e]))
+    fs.mkdirSync(path.join(inbox, 'acme-3pl'), { recursive: true })
+    fs.writeFileSync(path.join(inbox, 'acme-3pl', 'after-binary.edi'), fixture('846-two-interchanges.edi'))
+    const scan = await scanInbox(db, inbox, { minAgeMs: 0 })
+    expect(scan.claimed.sort()).toEqual(['acme-3pl/after-binary.edi', 'north-wh/binary.edi'])
+    const reason = 'binary.edi: the file holds a NUL byte or an invalid UTF-8 sequence PostgreSQL cannot store as text (a binary or corrupted file?); send text (CSV, NDJSON or X12).'
+    expect(fs.readFileSync(path.join(inbox, 'north-wh', 'failed', 'binary.edi.error.txt'), 'utf8')).toBe(`${reason}\nNothing from this file was applied.\n`)
+    expect(await db.deadLetter.findFirst({ where: { source: 'north-wh', reason } })).toMatchObject({ code: 'FILE_REFUSED' })
+    // Only the readable file has a job; the next scan does not retry the binary one.
+    const jobs = await db.$queryRawUnsafe<Array<{ payload: { source: string; messageId: string } }>>(`SELECT j.payload FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id WHERE t.identifier = 'ingest-file'`)
+    expect(jobs.map((j) => j.payload.source)).toEqual(['acme-3pl'])
+    await db.$executeRawUnsafe(`DELETE FROM graphile_worker._private_jobs WHERE task_id IN (SELECT id FROM graphile_worker._private_tasks WHERE identifier = 'ingest-file')`)
+    expect(await ingestFile(db, jobs[0].payload.messageId, { inboxDir: inbox })).toMatchObject({ kind: 'events', rejected: 3 })
+    expect((await scanInbox(db, inbox, { minAgeMs: 0, orphanAfterMs: 0 })).recovered).toEqual([])
+  })
+
   it('refuses a file whose envelope breaks after an intact transaction set: nothing of it applies', async () => {
     const good = fixture('846-two-interchanges.edi').toString('utf8')
     const broken = good.replace('IEA|1|000000206', 'IEA|2|000000206').replaceAll('W-10', 'W-12').replaceAll('W-11', 'W-12')
