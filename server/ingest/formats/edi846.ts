@@ -99,7 +99,7 @@ interface LinState { seg: X12Segment; ordinal: number; itemIds: Edi846ItemId[]; 
 interface TxState {
   st: X12Segment; st02: string; segmentCount: number
   biaDate?: Dated; biaReference?: string; headerDate?: Dated; headerLocation?: Located
-  lin: LinState | null; linCount: number; lines: Edi846Line[]; lineErrors: Array<Edi846Issue<Edi846LineCode>>
+  lin: LinState | null; linCount: number
 }
 
 const el = (seg: X12Segment, n: number): string => seg.elements[n] ?? ''
@@ -108,9 +108,11 @@ const shorten = (s: string): string => (s.length > 80 ? `${s.slice(0, 80)}…` :
 const NUMBER = /^[+-]?(\d{1,15}(\.\d{0,9})?|\.\d{1,9})$/
 
 /**
- * Streaming 846 reader. `push` text chunks; each returns the lines of transaction sets that closed
- * intact. Envelope problems are collected in `envelopeErrors` (any one refuses the file); per-LIN
- * problems in `lineErrors`. Stops reading at the first fatal problem (unreadable, not an 846).
+ * Streaming 846 reader. `push` text chunks; each returns the lines of the LIN loops that closed, at
+ * once, so memory stays flat however large a transaction set is. Envelope problems are collected in
+ * `envelopeErrors` and may be found only at the end (an SE or IEA count): any one refuses the whole
+ * file, so a caller applies lines in a transaction it rolls back when `end()` reports one (the inbox
+ * does). Per-LIN problems are in `lineErrors`. Reading stops at a refusal (not X12, not an 846).
  */
 export class Edi846Reader {
   readonly envelopeErrors: Array<Edi846Issue<Edi846EnvelopeCode>> = []
@@ -127,6 +129,8 @@ export class Edi846Reader {
   private tx: TxState | null = null
   private lastSeg: X12Segment | null = null
   private tokenizerReported = false
+  /** Lines of LIN loops closed since the last push (released at once: memory stays flat). */
+  private ready: Edi846Line[] = []
 
   constructor(opts: Edi846Options = {}) {
     this.tokenizer = new X12Tokenizer({ maxSegmentChars: opts.maxSegmentChars })
@@ -184,8 +188,7 @@ export class Edi846Reader {
 
   private lineError(seg: X12Segment, code: Edi846LineCode, message: string): void {
     const issue = { segmentIndex: seg.index, code, message: `segment ${seg.index} (${seg.id}): ${message}` }
-    if (this.tx) this.tx.lineErrors.push(issue)
-    else this.lineErrors.push(issue)
+    this.lineErrors.push(issue)
   }
 
   private take(segments: X12Segment[]): Edi846Line[] {
@@ -197,6 +200,8 @@ export class Edi846Reader {
       this.segment(seg, out)
     }
     this.checkTokenizer()
+    for (const l of this.ready) out.push(l)
+    this.ready = []
     return out
   }
 
@@ -269,7 +274,7 @@ export class Edi846Reader {
           this.refuse({ segmentIndex: seg.index, code: 'NOT_AN_846', message: `segment ${seg.index} (ST): this is a ${describeTransactionSet(code)} (transaction set ${code || '(empty)'}), not an 846 inventory inquiry/advice; nothing from this file is applied.` })
           return
         }
-        this.tx = { st: seg, st02: el(seg, 2), segmentCount: 1, lin: null, linCount: 0, lines: [], lineErrors: [] }
+        this.tx = { st: seg, st02: el(seg, 2), segmentCount: 1, lin: null, linCount: 0 }
         return
       }
       case 'SE': {
@@ -278,9 +283,6 @@ export class Edi846Reader {
         this.closeLin()
         if (el(seg, 1) !== String(tx.segmentCount)) this.envelope(seg, 'SEGMENT_COUNT_MISMATCH', `SE01 says ${el(seg, 1) || 'nothing'} segments but transaction set ${tx.st02} has ${tx.segmentCount} (ST to SE inclusive); the file may be truncated or edited.`)
         if (el(seg, 2) !== tx.st02) this.envelope(seg, 'CONTROL_NUMBER_MISMATCH', `SE02 ${el(seg, 2) || '(empty)'} does not match ST02 ${tx.st02} (segment ${tx.st.index}).`)
-        // (Loops, not spread: one set may hold more lines than a call takes arguments.)
-        for (const l of tx.lines) out.push(l)
-        for (const e of tx.lineErrors) this.lineErrors.push(e)
         this.tx = null
         return
       }
@@ -440,7 +442,7 @@ export class Edi846Reader {
         continue
       }
       const locKey = key === '@' ? '@' : key.slice(3)
-      tx.lines.push({
+      this.ready.push({
         segmentIndex: lin.seg.index,
         idempotencyKey: `${this.interchange!.keyPrefix}:${this.group?.gs06 ?? ''}:${tx.st02}:${lin.ordinal}:${locKey}`,
         itemIds: lin.itemIds, location: s.location as Edi846Line['location'], quantities: s.quantities, reference,
