@@ -53,7 +53,7 @@ async function onHand(sku: string, location: string): Promise<number | null> {
 }
 
 /** Drops a file into a source's folder, lets the scanner claim it, and runs the job as a worker would. */
-async function drop(source: string, name: string, content: Buffer | string) {
+async function drop(source: string, name: string, content: Buffer | string, opts: { maxEdiChars?: number } = {}) {
   fs.mkdirSync(path.join(inbox, source), { recursive: true })
   fs.writeFileSync(path.join(inbox, source, name), content)
   const scan = await scanInbox(db, inbox, { minAgeMs: 0 })
@@ -65,7 +65,7 @@ async function drop(source: string, name: string, content: Buffer | string) {
   // Stored raw, byte for byte, before any parsing.
   const stored = await db.inboundMessage.findUniqueOrThrow({ where: { id: messageId } })
   expect(stored.status).toBe('received')
-  const result = await ingestFile(db, messageId, { inboxDir: inbox })
+  const result = await ingestFile(db, messageId, { inboxDir: inbox, ...opts })
   const folder = result.movedTo ? path.basename(path.dirname(result.movedTo)) : null
   const report = result.movedTo && fs.existsSync(`${result.movedTo}.error.txt`) ? fs.readFileSync(`${result.movedTo}.error.txt`, 'utf8') : null
   return { messageId, result, folder, report }
@@ -189,6 +189,12 @@ describe('files refused whole', () => {
     await db.$executeRawUnsafe(`DELETE FROM graphile_worker._private_jobs WHERE task_id IN (SELECT id FROM graphile_worker._private_tasks WHERE identifier = 'ingest-file')`)
     expect(await ingestFile(db, jobs[0].payload.messageId, { inboxDir: inbox })).toMatchObject({ kind: 'events', rejected: 3 })
     expect((await scanInbox(db, inbox, { minAgeMs: 0, orphanAfterMs: 0 })).recovered).toEqual([])
+  })
+
+  it('refuses a file over the EDI size cap whole, read as a stream up to the cap', async () => {
+    const { result, folder } = await drop('north-wh', 'huge.edi', fixture('846-two-interchanges.edi'), { maxEdiChars: 500 })
+    expect(folder).toBe('failed')
+    expect(result.error).toBe('huge.edi: segment 1: the file is larger than 500 characters (the EDI size cap) by here; split it into several files.')
   })
 
   it('refuses a file whose envelope breaks after an intact transaction set: nothing of it applies', async () => {

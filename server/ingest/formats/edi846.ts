@@ -144,7 +144,7 @@ export class Edi846Reader {
     if (this.stopped) return []
     this.chars += text.length
     if (this.chars > this.maxFileChars) {
-      this.refuse({ segmentIndex: this.tokenizer.segmentCount + 1, code: 'FILE_TOO_LARGE', message: `the file is larger than ${this.maxFileChars} characters (the EDI size cap); split it into several files.` })
+      this.refuse({ segmentIndex: this.tokenizer.segmentCount + 1, code: 'FILE_TOO_LARGE', message: `segment ${this.tokenizer.segmentCount + 1}: the file is larger than ${this.maxFileChars} characters (the EDI size cap) by here; split it into several files.` })
       return []
     }
     return this.take(this.tokenizer.push(text))

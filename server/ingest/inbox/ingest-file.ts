@@ -46,7 +46,7 @@ const MAX_EDI_FILE_CHARS = 64 * 1024 * 1024
 
 const FINISHED = new Set(['processed', 'partially_rejected', 'rejected'])
 
-export async function ingestFile(db: PrismaClient, messageId: string, opts: { inboxDir: string; maxFileEvents?: number }): Promise<IngestFileResult> {
+export async function ingestFile(db: PrismaClient, messageId: string, opts: { inboxDir: string; maxFileEvents?: number; /** EDI size cap in characters (default 64 Mi). */ maxEdiChars?: number }): Promise<IngestFileResult> {
   const msg = await db.inboundMessage.findUnique({ where: { id: messageId } })
   if (!msg || !msg.fileName) return { outcome: 'missing' }
   const sourceDir = path.join(opts.inboxDir, msg.source)
@@ -109,7 +109,7 @@ export async function ingestFile(db: PrismaClient, messageId: string, opts: { in
         offset += good.length
         chunk = []
       }
-      for await (const row of fileRows(tx, msg.source, msg.id, kind, settings, { fileHash: msg.sha256 ?? msg.id, receivedAt: receivedAt.toISOString() })) {
+      for await (const row of fileRows(tx, msg.source, msg.id, kind, settings, { fileHash: msg.sha256 ?? msg.id, receivedAt: receivedAt.toISOString(), maxEdiChars: opts.maxEdiChars })) {
         if (++total > (opts.maxFileEvents ?? 1_000_000)) throw new FileRefused(`more than ${opts.maxFileEvents ?? 1_000_000} events in one file; split it.`)
         chunk.push(row)
         if (chunk.length >= MAX_EVENTS_PER_BATCH) await apply()
@@ -150,12 +150,14 @@ function reportLine(r: { line: number; code: string; message: string }): string 
   return m ? `${m[1]}: ${r.code}: ${m[2]}` : `line ${r.line}: ${r.code}: ${r.message}`
 }
 
-export async function* fileRows(db: Parameters<typeof readRaw>[0], source: string, messageId: string, kind: 'csv' | 'ndjson' | 'edi846', settings: SourceSettings, ctx: MappingContext): AsyncGenerator<Row> {
+export async function* fileRows(db: Parameters<typeof readRaw>[0], source: string, messageId: string, kind: 'csv' | 'ndjson' | 'edi846', settings: SourceSettings, ctx: ReadContext): AsyncGenerator<Row> {
   yield* rowsOf(db, source, readRaw(db, messageId), kind, settings, ctx)
 }
 
 /** A file's rows with the source's settings: events to apply, or per-row errors. Shared with the dry run. */
-export async function* rowsOf(db: Db, source: string, raw: AsyncIterable<string> | Iterable<string>, kind: 'csv' | 'ndjson' | 'edi846', settings: SourceSettings, ctx: MappingContext): AsyncGenerator<Row> {
+export type ReadContext = MappingContext & { maxEdiChars?: number }
+
+export async function* rowsOf(db: Db, source: string, raw: AsyncIterable<string> | Iterable<string>, kind: 'csv' | 'ndjson' | 'edi846', settings: SourceSettings, ctx: ReadContext): AsyncGenerator<Row> {
   if (kind === 'csv') {
     if (isMapped(settings.csv)) {
       for await (const r of readMappedCsvRows(raw, settings.csv, ctx)) yield r.error !== undefined ? { line: r.line, error: r.error, code: r.code } : { line: r.line, event: r.event }
@@ -179,7 +181,7 @@ export async function* rowsOf(db: Db, source: string, raw: AsyncIterable<string>
   // EDI: streamed through the reader; lines are released per intact transaction set and resolved
   // in batches with the source's settings. A refusal or an envelope error found later (a count
   // mismatch at the end) throws, which rolls back whatever this file already wrote.
-  const reader = new Edi846Reader({ maxFileChars: MAX_EDI_FILE_CHARS })
+  const reader = new Edi846Reader({ maxFileChars: ctx.maxEdiChars ?? MAX_EDI_FILE_CHARS })
   let pending: Edi846Line[] = []
   let errorsSeen = 0
   const flush = async function* (): AsyncGenerator<Row> {
