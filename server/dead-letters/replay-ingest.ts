@@ -8,6 +8,7 @@ import { transaction } from '../db'
 import { recordAudit, type Actor } from '../audit/record-audit'
 import { applyPreparedEvents, prepareEventBatch, withDeadlockRetry } from '../ingest/ingest-events'
 import { emitRealtime, emitStockChanged, ROOMS } from '../realtime/publisher'
+import { reviveFileEvents } from '../ingest/inbox/edi846-events'
 
 export interface ReplayIngestResult {
   replayed: Array<{ id: string; outcome: 'applied' | 'duplicate' }>
@@ -35,8 +36,11 @@ export async function replayIngestDeadLetters(db: PrismaClient, ids: string[], a
 
   const now = new Date()
   for (const [source, items] of bySource) {
-    const prepared = await prepareEventBatch(db, source, items.map((i) => i.event))
+    // An EDI 846 line is resolved again with the source's current settings and catalogue first.
+    const revived = await reviveFileEvents(db, source, items.map((i) => i.event))
+    const prepared = await prepareEventBatch(db, source, revived.map((r) => (r.ok ? r.event : null)))
     const refused = new Map(prepared.rejected.map((r) => [r.index, r]))
+    revived.forEach((r, index) => { if (!r.ok) refused.set(index, { index, code: r.code, message: r.message, raw: items[index].event }) })
     const applied = await withDeadlockRetry(() => transaction(db, async (tx) => {
       const r = await applyPreparedEvents(tx, source, prepared, null, now)
       for (const rj of r.rejected) refused.set(rj.index, rj)

@@ -10,6 +10,8 @@ import { CreateApiKeyInputSchema, RevokeApiKeyInputSchema, createApiKeyForAdmin,
 import { CreateSourceInputSchema, RotateSigningSecretInputSchema, createSource, rotateSigningSecret } from '@/server/settings/signing-secrets'
 import { ChangeRoleInputSchema, InviteUserInputSchema, SetUserActiveInputSchema, changeUserRole, inviteUser, setUserActive } from '@/server/settings/manage-users'
 import { EditSkuInputSchema, ImportCatalogInputSchema, editSku, importCatalogFromScreen } from '@/server/settings/edit-catalog'
+import { SaveSourceFromScreenInputSchema, saveSourceFromScreen } from '@/server/sources/save-source'
+import { DryRunFileInputSchema, dryRunFile } from '@/server/sources/dry-run-file'
 
 const actor = (u: SessionUser): Actor => ({ kind: 'user', id: u.id, label: u.email })
 
@@ -26,6 +28,8 @@ const changeRole = defineAction({ action: 'users:manage', input: ChangeRoleInput
 const setActive = defineAction({ action: 'users:manage', input: SetUserActiveInputSchema, run: (i, u) => setUserActive(prisma(), actor(u), i) })
 
 const saveSku = defineAction({ action: 'catalog:edit', input: EditSkuInputSchema, run: (i, u) => editSku(prisma(), actor(u), i) })
+const saveSourceSettings = defineAction({ action: 'catalog:edit', input: SaveSourceFromScreenInputSchema, run: (i, u) => saveSourceFromScreen(prisma(), actor(u), i) })
+const dryRunSourceFile = defineAction({ action: 'catalog:edit', input: DryRunFileInputSchema, run: (i) => dryRunFile(prisma(), i) })
 const importCsv = defineAction({ action: 'catalog:edit', input: ImportCatalogInputSchema, run: (i, u) => importCatalogFromScreen(prisma(), actor(u), i) })
 
 export async function updateChannelAction(input: unknown) { return saveChannel(input) }
@@ -39,3 +43,5 @@ export async function changeUserRoleAction(input: unknown) { return changeRole(i
 export async function setUserActiveAction(input: unknown) { return setActive(input) }
 export async function editSkuAction(input: unknown) { return saveSku(input) }
 export async function importCatalogAction(input: unknown) { return importCsv(input) }
+export async function saveSourceAction(input: unknown) { return saveSourceSettings(input) }
+export async function dryRunSourceFileAction(input: unknown) { return dryRunSourceFile(input) }

@@ -1,437 +1,337 @@
-// EDI X12 846 (Inventory Inquiry/Advice) to `count` events in the API's raw shape, for the file
-// inbox. Pure: text in, events and precise errors out; parseEvent validates the events afterwards.
+// EDI X12 846 (Inventory Inquiry/Advice) as senders really write it, for the file inbox. Two pure
+// steps (docs/edi-846.md shows examples of each case):
 //
-// Envelope: ISA / GS / ST*846 ... SE / GE / IEA. The ISA is fixed-width (106 characters with its
-// terminator), which is how the separators are learnt: the element separator is ISA character 3,
-// the component separator is ISA16 (character 104) and the segment terminator the character after
-// it. Line breaks after terminators, or wrapping every 80 columns, are tolerated (dropped) unless
-// the terminator is itself a line break.
+// 1. Reading (Edi846Reader): X12 text, streamed chunk by chunk through X12Tokenizer, to "lines":
+//    one per LIN and location, with every QTY found for that location (qualifier, quantity as
+//    written, unit, report date), every product id of the LIN and the location id as the file
+//    names it. Nothing here depends on the source's settings or the catalogue, so a dead letter can
+//    keep the line and be resolved again after an operator fixed the cause.
+// 2. Resolving (resolveEdi846Line): a line, the source's `edi846` settings and its catalogue to one
+//    `count` event in the API's raw shape, or a rejection whose code and message name the fix.
 //
-// Transaction set 846, as senders actually send it:
-//   ST, BIA (date in BIA04/BIA05), DTM*, N1 loop (N1*<entity>*<name>*<id qualifier>*<id>),
-//   LIN loop: LIN*<assigned id>*<qualifier>*<id>*<qualifier>*<id>..., DTM, QTY loop
-//   (QTY*<qualifier>*<quantity>*<unit>, DTM), N1 loop inside the LIN ... CTT, SE.
-//
-// Decisions (each documented where it is applied):
-// - QTY*17 (quantity on hand) becomes the count; QTY*33 (available for sale) and every other
-//   qualifier are ignored but reported. A count sets Stocktower's onHand, which counts every
-//   physical unit, quarantined, damaged and allocated ones included, and sellable is derived from
-//   it. "Available for sale" is the sender's figure *after* its own holds and allocations: writing
-//   it into onHand would subtract those twice (sellable too low) and turn every allocation into a
-//   phantom shrink. A partner that can only send QTY*33 can be configured with onHandQualifier.
-// - Location: an N1 whose entity code names a stock location (WH, RL, SF, SN) with N103/N104 sets
-//   it. In the heading it applies to every LIN; inside a LIN loop it applies to that LIN only. Both
-//   layouts exist inside a LIN: N1 then its QTYs ("leading") or QTYs then the N1 ("trailing", the
-//   standard's segment order). The first of QTY/N1 in the loop decides which, and a QTY the rule
-//   cannot place is an error, never a guess.
-// - SDQ (destination quantities) carries no quantity qualifier, so it cannot be told apart from
-//   available-for-sale: refused with an error rather than silently dropped.
-// - Report date: a DTM with a report-date qualifier (405 by default) on the QTY, the LIN's N1, the
-//   LIN or the heading, most specific first, else BIA04/BIA05. X12 times are UTC unless DTM04 gives
-//   a time code.
-// - Idempotency key: x12-846:<ISA06 sender>:<ISA09><ISA10>:<ISA13>:<GS06>:<ST02>:<LIN ordinal>:<location>.
-//   Re-dropping the same file yields the same keys (duplicates), while a sender that reuses a
-//   control number on another day (some reset them) does not collide. The LIN ordinal is its
-//   position in the transaction set, not LIN01, which is optional and not unique.
-// - No sourceSeq is set: a control number is not guaranteed to increase per SKU x location.
-// - A transaction set whose integrity is in doubt (SE count or control number mismatch, CTT line
-//   count mismatch, no SE) yields no events: a truncated or spliced file must not apply partly.
+// Reading rules:
+// - Envelopes: ISA/GS/ST ... SE/GE/IEA, several interchanges and several transaction sets per file.
+//   A malformed envelope (counts or control numbers that do not match, a missing SE/GE/IEA, a
+//   segment outside ST ... SE, a broken ISA) refuses the whole file with the segment number: a
+//   truncated or spliced file must not apply partly. A transaction set other than 846, or an
+//   interchange holding only a TA1, refuses the whole file naming what it is (997, 856, ...).
+// - Locations, most specific first: SDQ pairs and SCH naming a warehouse (a per-location split of
+//   the QTY before them), an N1 in the LIN loop, an N1 in the heading; otherwise the line has no
+//   location and the source's defaultLocation applies when resolving. N1 entity codes WH, RL, SF
+//   and SN name stock locations; every other N1 (SU, DS, ST, SE, BY, VN, ...) is a party and never a
+//   location. Inside a LIN loop the N1 may come before its QTYs ("leading") or after them
+//   ("trailing", the standard's order); the first of QTY/N1 in the loop decides which.
+// - Units: QTY03 (first component), else the LIN's UIT01, else SDQ01 for SDQ quantities, else the
+//   SKU's base unit.
+// - Report date: a DTM with a report-date qualifier (405) on the QTY, the LIN's N1, the LIN or the
+//   heading, most specific first, else BIA04/BIA05.
+// - Idempotency key: x12-846:<ISA06>:<ISA09><ISA10>:<ISA13>:<GS06>:<ST02>:<LIN ordinal>:<location id
+//   as written, or @ for none>. Re-dropping a file gives the same keys (duplicates); a sender that
+//   reuses control numbers on another day does not collide.
+import { describeTransactionSet, X12Tokenizer, type X12Problem, type X12Segment, type X12Separators } from './x12'
+import { parseDtm, toIso, type Dated } from './x12-dates'
 
-export interface Edi846Options {
-  /** Location for a LIN that no N1 places, e.g. a single-warehouse 3PL that sends no N1. */
-  defaultLocation?: string
-  /** QTY01 qualifier that becomes the count. Default '17' (quantity on hand); see above. */
-  onHandQualifier?: string
-  /** LIN product id qualifiers, most preferred first, for the event's sku. */
-  skuQualifiers?: readonly string[]
-  /** DTM01 qualifiers that date the report. */
-  reportDateQualifiers?: readonly string[]
-}
+export { toIso } from './x12-dates'
 
-/** Seller's SKU / vendor item number first: the sender's own code is what it counts by. */
-export const DEFAULT_SKU_QUALIFIERS = ['SK', 'VN', 'VP', 'BP', 'IN', 'MG', 'UP', 'EN', 'UK'] as const
 export const DEFAULT_REPORT_DATE_QUALIFIERS = ['405'] as const
-export const DEFAULT_ON_HAND_QUALIFIER = '17'
-/** N101 entity codes that name where stock is: warehouse, reporting location, ship from, store. */
+/** N101 (and SCH03) entity codes that name where stock is: warehouse, reporting location, ship from, store. */
 export const LOCATION_ENTITY_CODES = ['WH', 'RL', 'SF', 'SN'] as const
+/** Seller's SKU / vendor item number first: the order product ids are tried in when resolving. */
+export const PREFERRED_ID_QUALIFIERS = ['SK', 'VN', 'VP', 'BP', 'IN', 'MG', 'UP', 'EN', 'UK'] as const
+export const DEFAULT_MAX_EDI_FILE_CHARS = 64 * 1024 * 1024
 
 export interface Edi846ItemId { qualifier: string; id: string }
 
-export interface Edi846CountEvent {
+export interface Edi846Quantity {
+  segmentIndex: number
+  qualifier: string
+  /** QTY02 (or the SDQ/SCH quantity) as written, trimmed. */
+  value: string
+  unit?: string
+  occurredAt?: string
+  /** Why this quantity cannot be used if it is the one chosen (a bad number, no usable date). */
+  problem?: { code: 'INVALID_QUANTITY' | 'INVALID_DATE' | 'MISSING_DATE'; message: string }
+}
+
+export interface Edi846Line {
+  /** The LIN segment. */
+  segmentIndex: number
   idempotencyKey: string
-  type: 'count'
-  sku: string
-  location: string
-  quantity: number
-  uom?: string
-  occurredAt: string
+  itemIds: Edi846ItemId[]
+  /** The location id as the file writes it; null when the file names none (defaultLocation applies). */
+  location: { id: string; segmentIndex: number; via: 'SDQ' | 'SCH' | 'N1' } | null
+  quantities: Edi846Quantity[]
   reference: string
 }
 
-export interface Edi846Count {
-  /** 1-based index of the QTY segment in the file (ISA is 1). */
-  segmentIndex: number
-  event: Edi846CountEvent
-  /** Every LIN product id, for alias resolution when `sku` is not Stocktower's code. */
-  itemIds: Edi846ItemId[]
-}
-
-export type Edi846ErrorCode =
-  | 'INVALID_ISA' | 'INVALID_SEGMENT' | 'UNEXPECTED_SEGMENT' | 'MULTIPLE_INTERCHANGES'
-  | 'MISSING_GE' | 'MISSING_SE' | 'MISSING_IEA' | 'WRONG_TRANSACTION_SET'
+export type Edi846EnvelopeCode =
+  | 'NOT_X12' | 'INVALID_ISA' | 'SEGMENT_TOO_LONG' | 'FILE_TOO_LARGE' | 'INVALID_SEGMENT' | 'UNEXPECTED_SEGMENT'
+  | 'MISSING_GE' | 'MISSING_SE' | 'MISSING_IEA' | 'MISSING_GS'
   | 'SEGMENT_COUNT_MISMATCH' | 'CONTROL_NUMBER_MISMATCH' | 'TRANSACTION_COUNT_MISMATCH' | 'GROUP_COUNT_MISMATCH' | 'LINE_COUNT_MISMATCH'
-  | 'QTY_OUTSIDE_LIN' | 'MISSING_ITEM_ID' | 'MISSING_LOCATION_ID' | 'AMBIGUOUS_LOCATION' | 'MISSING_LOCATION'
-  | 'INVALID_QUANTITY' | 'NO_ON_HAND_QUANTITY' | 'DUPLICATE_QUANTITY' | 'INVALID_DATE' | 'MISSING_DATE' | 'UNSUPPORTED_SEGMENT'
-  | 'TRANSACTION_WITHHELD'
+  | 'NOT_AN_846' | 'TEST_INTERCHANGE' | 'INVALID_CHARACTER'
 
-export type Edi846IgnoredCode = 'IGNORED_QUANTITY' | 'IGNORED_PARTY' | 'IGNORED_DATE' | 'UNUSED_LOCATION'
+export type Edi846LineCode =
+  | 'QTY_OUTSIDE_LIN' | 'MISSING_ITEM_ID' | 'MISSING_LOCATION_ID' | 'AMBIGUOUS_LOCATION' | 'NO_QUANTITY' | 'SPLIT_WITHOUT_QTY' | 'INVALID_SPLIT' | 'INVALID_DATE'
 
-export interface Edi846Issue<C extends string = Edi846ErrorCode> {
-  /** 1-based index of the segment in the file (ISA is 1). */
+export interface Edi846Issue<C extends string = string> {
+  /** 1-based index of the segment in the file (the first ISA is 1). */
   segmentIndex: number
-  /** The segment's text, shortened when long. */
-  segment: string
   code: C
+  /** Starts with "segment N (ID): ". */
   message: string
 }
 
-export interface Edi846Result {
-  /** ISA13. */
-  interchangeControl: string
-  /** ISA06, trimmed. */
-  senderId: string
-  /** ISA15 = T: a test interchange, which the caller should not apply to production stock. */
-  isTest: boolean
-  separators: { element: string; component: string; segment: string }
-  events: Edi846Count[]
-  errors: Edi846Issue[]
-  /** Segments understood but deliberately not applied (other QTY qualifiers, parties, dates). */
-  ignored: Array<Edi846Issue<Edi846IgnoredCode>>
+export interface Edi846Options {
+  reportDateQualifiers?: readonly string[]
+  maxSegmentChars?: number
+  maxFileChars?: number
 }
 
-/** Thrown only when the text is not an X12 interchange at all (no ISA to learn separators from). */
-export class Edi846SyntaxError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'Edi846SyntaxError'
-  }
-}
+export interface Edi846Interchange { control: string; senderId: string; isTest: boolean; separators: X12Separators }
 
-// ISA01..ISA16 widths: the ISA is the one fixed-width segment, which is how a reader learns the
-// separators before it can split anything.
-const ISA_WIDTHS = [2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1] as const
-const ISA_LENGTH = 106
+type Located = { ok: true; id: string; segmentIndex: number } | { ok: false; segmentIndex: number; reason: string }
 
-interface Segment { index: number; id: string; elements: string[]; text: string }
+interface QtyEntry { kind: 'qty'; seg: X12Segment; qualifier: string; value: string; unit?: string; date?: Dated; splits: Array<{ id: string; value: string; unit?: string; segmentIndex: number; via: 'SDQ' | 'SCH' }> }
+interface N1Entry { kind: 'n1'; seg: X12Segment; location: Located; date?: Dated; used: boolean }
 
-type Dated = { ok: true; iso: string; segmentIndex: number } | { ok: false; segmentIndex: number; reason: string }
-type Located = { ok: true; code: string; segmentIndex: number } | { ok: false; segmentIndex: number; reason: string }
-
-interface QtyEntry { kind: 'qty'; seg: Segment; qualifier: string; quantity: number | null; uom?: string; date?: Dated }
-interface N1Entry { kind: 'n1'; seg: Segment; location: Located; date?: Dated; used: boolean }
-
-interface LinState {
-  seg: Segment
-  ordinal: number
-  itemIds: Edi846ItemId[]
-  sku: string | null
-  date?: Dated
-  entries: Array<QtyEntry | N1Entry>
-}
+interface LinState { seg: X12Segment; ordinal: number; itemIds: Edi846ItemId[]; unit?: string; date?: Dated; entries: Array<QtyEntry | N1Entry> }
 
 interface TxState {
-  st: Segment
-  st02: string
-  is846: boolean
-  segmentCount: number
-  biaDate?: Dated
-  biaReference?: string
-  headerDate?: Dated
-  headerLocation?: Located
-  lin: LinState | null
-  linCount: number
-  counts: Edi846Count[]
-  /** Why this transaction set's events must not apply (integrity in doubt), if so. */
-  withheld: string[]
+  st: X12Segment; st02: string; segmentCount: number
+  biaDate?: Dated; biaReference?: string; headerDate?: Dated; headerLocation?: Located
+  lin: LinState | null; linCount: number
 }
 
-interface GroupState { gs: Segment; gs06: string; txCount: number }
+const el = (seg: X12Segment, n: number): string => seg.elements[n] ?? ''
+/** Shortened, with control characters written as \\uXXXX (a message is stored as text and shown). */
+const shorten = (s: string): string => (s.length > 80 ? `${s.slice(0, 80)}…` : s).replace(/[\u0000-\u001f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+const NUMBER = /^[+-]?(\d{1,15}(\.\d{0,9})?|\.\d{1,9})$/
 
-/** Parses one X12 interchange holding 846 transaction sets. Throws only when there is no ISA. */
-export function parseEdi846(input: string, options: Edi846Options = {}): Edi846Result {
-  const onHandQualifier = options.onHandQualifier ?? DEFAULT_ON_HAND_QUALIFIER
-  const skuQualifiers = options.skuQualifiers ?? DEFAULT_SKU_QUALIFIERS
-  const reportDateQualifiers = options.reportDateQualifiers ?? DEFAULT_REPORT_DATE_QUALIFIERS
-  const defaultLocation = options.defaultLocation?.trim() || undefined
+/**
+ * Streaming 846 reader. `push` text chunks; each returns the lines of the LIN loops that closed, at
+ * once, so memory stays flat however large a transaction set is. Envelope problems are collected in
+ * `envelopeErrors` and may be found only at the end (an SE or IEA count): any one refuses the whole
+ * file, so a caller applies lines in a transaction it rolls back when `end()` reports one (the inbox
+ * does). Per-LIN problems are in `lineErrors`. Reading stops at a refusal (not X12, not an 846).
+ */
+export class Edi846Reader {
+  readonly envelopeErrors: Array<Edi846Issue<Edi846EnvelopeCode>> = []
+  readonly lineErrors: Array<Edi846Issue<Edi846LineCode>> = []
+  readonly interchanges: Edi846Interchange[] = []
+  /** Set when the file is refused as a whole for what it is (not X12, not an 846, a test interchange). */
+  refusal: Edi846Issue<Edi846EnvelopeCode> | null = null
+  private readonly tokenizer: X12Tokenizer
+  private readonly reportDates: readonly string[]
+  private readonly maxFileChars: number
+  private chars = 0
+  private interchange: { isa: X12Segment; keyPrefix: string; groups: number; sawTa1: boolean } | null = null
+  private group: { gs: X12Segment; gs06: string; txCount: number } | null = null
+  private tx: TxState | null = null
+  private lastSeg: X12Segment | null = null
+  private tokenizerReported = false
+  /** Lines of LIN loops closed since the last push (released at once: memory stays flat). */
+  private ready: Edi846Line[] = []
 
-  let text = input.replace(/^\uFEFF/, '').replace(/^\s+/, '')
-  if (!text.startsWith('ISA')) {
-    throw new Edi846SyntaxError(`Not an X12 interchange: the file must start with an ISA segment (it starts with ${JSON.stringify(text.slice(0, 20))}).`)
+  constructor(opts: Edi846Options = {}) {
+    this.tokenizer = new X12Tokenizer({ maxSegmentChars: opts.maxSegmentChars })
+    this.reportDates = opts.reportDateQualifiers ?? DEFAULT_REPORT_DATE_QUALIFIERS
+    this.maxFileChars = opts.maxFileChars ?? DEFAULT_MAX_EDI_FILE_CHARS
   }
-  const result: Edi846Result = {
-    interchangeControl: '', senderId: '', isTest: false,
-    separators: { element: text[3] ?? '', component: '', segment: '' },
-    events: [], errors: [], ignored: [],
-  }
-  let isa = readIsa(text)
-  if (!isa.ok) {
-    // A file wrapped at a fixed width breaks the ISA too; retry without its line breaks.
-    const unwrapped = text.replace(/[\r\n]/g, '')
-    const retry = readIsa(unwrapped)
-    if (!retry.ok || isLineBreak(retry.terminator)) {
-      result.errors.push({ segmentIndex: 1, segment: shorten(text.split(/[\r\n]/)[0]), code: 'INVALID_ISA', message: `segment 1 (ISA): ${isa.reason}` })
-      return result
+
+  get stopped(): boolean { return this.refusal !== null || this.tokenizer.fatal !== null }
+
+  push(text: string): Edi846Line[] {
+    if (this.stopped) return []
+    this.chars += text.length
+    if (this.chars > this.maxFileChars) {
+      this.refuse({ segmentIndex: this.tokenizer.segmentCount + 1, code: 'FILE_TOO_LARGE', message: `segment ${this.tokenizer.segmentCount + 1}: the file is larger than ${this.maxFileChars} characters (the EDI size cap) by here; split it into several files.` })
+      return []
     }
-    text = unwrapped
-    isa = retry
-  }
-  const { element, component, terminator, fields } = isa
-  // Line breaks are not data in X12; unless one is the terminator, drop them all (this also
-  // undoes 80-column wrapping).
-  if (!isLineBreak(terminator)) text = text.replace(/[\r\n]/g, '')
-  result.separators = { element, component, segment: terminator }
-  result.interchangeControl = fields[13]
-  result.senderId = fields[6].trim()
-  result.isTest = fields[15] === 'T'
-  const keyPrefix = `x12-846:${fields[6].trim()}:${fields[9]}${fields[10]}:${fields[13]}`
-
-  const error = (seg: Segment, code: Edi846ErrorCode, message: string, where = `segment ${seg.index} (${seg.id})`) => {
-    result.errors.push({ segmentIndex: seg.index, segment: shorten(seg.text), code, message: `${where}: ${message}` })
-  }
-  const ignore = (seg: Segment, code: Edi846IgnoredCode, message: string) => {
-    result.ignored.push({ segmentIndex: seg.index, segment: shorten(seg.text), code, message: `segment ${seg.index} (${seg.id}): ${message}` })
+    return this.take(this.tokenizer.push(text))
   }
 
-  let group: GroupState | null = null
-  let groupCount = 0
-  let tx: TxState | null = null
-  let ended = false
+  end(): Edi846Line[] {
+    if (this.stopped) { this.checkTokenizer(); return [] }
+    const out = this.take(this.tokenizer.end())
+    this.checkTokenizer()
+    if (this.stopped) return []
+    const endSeg = this.lastSeg
+    if (!endSeg) {
+      this.refuse({ segmentIndex: 1, code: 'NOT_X12', message: 'segment 1: the file holds no segments.' })
+      return []
+    }
+    const atEnd = `end of file after segment ${endSeg.index} (${endSeg.id})`
+    if (this.tx) this.envelope(endSeg, 'MISSING_SE', `the file ends inside transaction set ${this.tx.st02} (segment ${this.tx.st.index}); it is truncated.`, atEnd)
+    if (this.group) this.envelope(endSeg, 'MISSING_GE', `the file ends inside the group opened at segment ${this.group.gs.index}; it is truncated.`, atEnd)
+    if (this.interchange) this.envelope(endSeg, 'MISSING_IEA', `the file ends inside the interchange opened at segment ${this.interchange.isa.index}; it is truncated.`, atEnd)
+    return out
+  }
 
-  /** Turns the open LIN loop into events (it closes at the next LIN, CTT or SE). */
-  const closeLin = () => {
-    if (!tx || !tx.lin) return
-    const lin = tx.lin
-    tx.lin = null
-    if (lin.sku === null) return // MISSING_ITEM_ID already reported
-    const skuLabel = `LIN at segment ${lin.seg.index} (SKU ${lin.sku})`
-    const qtys = lin.entries.filter((e): e is QtyEntry => e.kind === 'qty')
-    if (qtys.length === 0) {
-      error(lin.seg, 'NO_ON_HAND_QUANTITY', `${skuLabel} has no QTY; send QTY*${onHandQualifier}*<quantity on hand> for each location.`)
+  private checkTokenizer(): void {
+    const f: X12Problem | null = this.tokenizer.fatal
+    if (!f || this.refusal || this.tokenizerReported) return
+    this.tokenizerReported = true
+    if (f.code === 'NOT_X12') {
+      this.refusal = { segmentIndex: 1, code: 'NOT_X12', message: `segment 1: ${whatIsIt(this.tokenizer.head)}` }
       return
     }
-    // Place each QTY: by the N1 before it (leading layout) or after it (trailing layout); null
-    // means the heading location. A QTY missing from the map could not be placed (error reported).
-    const placement = placeQuantities(lin.entries)
-    const hasN1 = lin.entries.some((e) => e.kind === 'n1')
-    const trailing = hasN1 && lin.entries[0].kind === 'qty'
-    if (trailing && tx.headerLocation) {
-      // "N1 EAST, LIN, QTY, LIN, QTY, N1 WEST, LIN, QTY" is read by some senders as a running
-      // heading. An N1 after a LIN's QTYs is then that LIN's location or the next LINs': no
-      // placement of this transaction set can be trusted, so none of it applies.
-      const n1 = lin.entries.find((e): e is N1Entry => e.kind === 'n1')!
-      error(n1.seg, 'AMBIGUOUS_LOCATION', `${skuLabel}: this N1 follows the LIN's QTYs while the heading names a location (segment ${tx.headerLocation.segmentIndex}), so it may place this LIN or the LINs after it. Put each LIN's N1 right after its LIN, before its QTYs.`)
-      tx.withheld.push('AMBIGUOUS_LOCATION')
+    this.envelopeErrors.push({ segmentIndex: f.segmentIndex, code: f.code, message: f.message })
+  }
+
+  private refuse(issue: Edi846Issue<Edi846EnvelopeCode>): void {
+    if (!this.refusal) this.refusal = issue
+  }
+
+  private envelope(seg: X12Segment, code: Edi846EnvelopeCode, message: string, where = `segment ${seg.index} (${seg.id})`): void {
+    this.envelopeErrors.push({ segmentIndex: seg.index, code, message: `${where}: ${message}` })
+  }
+
+  private lineError(seg: X12Segment, code: Edi846LineCode, message: string): void {
+    const issue = { segmentIndex: seg.index, code, message: `segment ${seg.index} (${seg.id}): ${message}` }
+    this.lineErrors.push(issue)
+  }
+
+  private take(segments: X12Segment[]): Edi846Line[] {
+    const out: Edi846Line[] = []
+    for (const seg of segments) {
+      // Segments the tokenizer read before a fatal problem are still read (the same as when streamed).
+      if (this.refusal) break
+      this.lastSeg = seg
+      this.segment(seg, out)
+    }
+    this.checkTokenizer()
+    for (const l of this.ready) out.push(l)
+    this.ready = []
+    return out
+  }
+
+  private segment(seg: X12Segment, out: Edi846Line[]): void {
+    if (seg.id === 'ISA') {
+      if (this.interchange) this.envelope(seg, 'MISSING_IEA', `the interchange opened at segment ${this.interchange.isa.index} has no IEA before this ISA.`)
+      const control = el(seg, 13)
+      const isTest = el(seg, 15) === 'T'
+      this.interchanges.push({ control, senderId: el(seg, 6).trim(), isTest, separators: seg.separators })
+      if (isTest) {
+        this.refuse({ segmentIndex: seg.index, code: 'TEST_INTERCHANGE', message: `segment ${seg.index} (ISA): interchange ${control} is marked as a test (ISA15 = T); test interchanges are not applied to stock.` })
+        return
+      }
+      this.interchange = { isa: seg, keyPrefix: `x12-846:${el(seg, 6).trim()}:${el(seg, 9)}${el(seg, 10)}:${control}`, groups: 0, sawTa1: false }
+      this.group = null
+      this.tx = null
       return
     }
-    for (const q of qtys) {
-      if (!placement.has(q)) {
-        error(q.seg, 'AMBIGUOUS_LOCATION', `${skuLabel}: this QTY comes after the loop's last N1, but the loop opened with QTYs placed by the N1 that follows them. Within one LIN loop put every N1 before its QTYs, or every N1 after them.`)
-      }
+    if (seg.text.includes('\u0000')) {
+      // Not X12 data (and not storable as PostgreSQL text): a binary or corrupted file.
+      this.envelope(seg, 'INVALID_CHARACTER', 'holds a NUL character (U+0000), which is not X12 data; the file may be binary or corrupted.', `segment ${seg.index}`)
+      if (this.tx) this.tx.segmentCount++
+      return
     }
-    for (const n1 of placement.values()) if (n1) n1.used = true
-    for (const e of lin.entries) {
-      if (e.kind === 'n1' && !e.used) ignore(e.seg, 'UNUSED_LOCATION', `${skuLabel}: this N1 places no QTY.`)
-    }
-    // One on-hand figure per location; a second one is a contradiction, so neither applies.
-    const scopes = new Map<string, { first: QtyEntry; onHand: QtyEntry[] }>()
-    for (const q of qtys) {
-      const n1 = placement.get(q)
-      if (n1 === undefined) continue
-      const scopeKey = n1 ? `n1:${n1.location.ok ? n1.location.code : n1.seg.index}` : 'heading'
-      const scope = scopes.get(scopeKey) ?? { first: q, onHand: [] }
-      scopes.set(scopeKey, scope)
-      if (q.qualifier === onHandQualifier) scope.onHand.push(q)
-    }
-    for (const scope of scopes.values()) {
-      if (scope.onHand.length === 0) {
-        const n1 = placement.get(scope.first)
-        const where = n1 ? `the location of the N1 at segment ${n1.seg.index}` : 'the heading location'
-        error(scope.first.seg, 'NO_ON_HAND_QUANTITY', `${skuLabel} has no QTY*${onHandQualifier} (quantity on hand) for ${where}; other QTY qualifiers are not applied. Send QTY*${onHandQualifier}*<quantity on hand>.`)
-        continue
-      }
-      if (scope.onHand.length > 1) {
-        const at = scope.onHand.map((q) => q.seg.index).join(', ')
-        error(scope.onHand[1].seg, 'DUPLICATE_QUANTITY', `${skuLabel} has ${scope.onHand.length} on-hand quantities for one location (segments ${at}); none is applied. Send one QTY*${onHandQualifier} per location.`)
-        continue
-      }
-      const q = scope.onHand[0]
-      if (q.quantity === null) continue // INVALID_QUANTITY already reported
-      const n1 = placement.get(q) ?? null
-      const location = n1 ? n1.location : tx.headerLocation ?? (defaultLocation ? { ok: true as const, code: defaultLocation, segmentIndex: 0 } : undefined)
-      if (!location) {
-        error(q.seg, 'MISSING_LOCATION', `${skuLabel} has no location: add N1*WH*<name>*92*<location code> to the heading or the LIN loop, or set a default location for this inbox.`)
-        continue
-      }
-      if (!location.ok) {
-        error(q.seg, 'MISSING_LOCATION', `${skuLabel}: its location is unusable because of segment ${location.segmentIndex}: ${location.reason}`)
-        continue
-      }
-      const date = q.date ?? n1?.date ?? lin.date ?? tx.headerDate ?? tx.biaDate
-      if (!date) {
-        error(q.seg, 'MISSING_DATE', `${skuLabel} has no report date: BIA04 is empty and no DTM*${reportDateQualifiers[0]} applies.`)
-        continue
-      }
-      if (!date.ok) {
-        error(q.seg, 'INVALID_DATE', `${skuLabel}: its report date (segment ${date.segmentIndex}) is unusable: ${date.reason}`)
-        continue
-      }
-      const ids = lin.itemIds.map((p) => `${p.qualifier}=${p.id}`).join(' ')
-      const event: Edi846CountEvent = {
-        idempotencyKey: `${keyPrefix}:${group?.gs06 ?? ''}:${tx.st02}:${lin.ordinal}:${location.code}`,
-        type: 'count',
-        sku: lin.sku,
-        location: location.code,
-        quantity: q.quantity,
-        occurredAt: date.iso,
-        reference: `846 ${tx.biaReference ?? `${fields[13]}/${tx.st02}`} LIN ${lin.ordinal}: ${ids}`,
-      }
-      if (q.uom) event.uom = q.uom
-      tx.counts.push({ segmentIndex: q.seg.index, event, itemIds: lin.itemIds })
-    }
-  }
-
-  /** Ends a transaction set; its events apply only when its integrity checks passed. */
-  const closeTx = (at: Segment, where?: string) => {
-    if (!tx) return
-    closeLin()
-    if (tx.withheld.length === 0) result.events.push(...tx.counts)
-    else if (tx.counts.length > 0) {
-      error(at, 'TRANSACTION_WITHHELD', `the ${tx.counts.length} count(s) of transaction set ${tx.st02} (segment ${tx.st.index}) are not applied because of ${[...new Set(tx.withheld)].join(', ')}; fix and resend the file.`, where)
-    }
-    tx = null
-  }
-
-  const segments = splitSegments(text, element, terminator)
-  for (const seg of segments) {
-    if (seg.index === 1) continue // the ISA, read above
     if (!/^[A-Z][A-Z0-9]{1,2}$/.test(seg.id)) {
-      error(seg, 'INVALID_SEGMENT', `"${shorten(seg.id)}" is not a segment id; check the segment terminator (${JSON.stringify(terminator)}, from ISA character 106) is not used inside data.`, `segment ${seg.index}`)
-      if (tx) tx.segmentCount++
-      continue
+      this.envelope(seg, 'INVALID_SEGMENT', `"${shorten(seg.id)}" is not a segment id; check that the segment terminator ${JSON.stringify(seg.separators.segment)} (declared by the ISA) is not used inside data.`, `segment ${seg.index}`)
+      if (this.tx) this.tx.segmentCount++
+      return
     }
-    if (ended) {
-      error(seg, seg.id === 'ISA' ? 'MULTIPLE_INTERCHANGES' : 'UNEXPECTED_SEGMENT', seg.id === 'ISA' ? 'a second interchange in one file is not read; send one interchange (ISA ... IEA) per file.' : 'data after IEA is not read.')
-      continue
-    }
-    if (tx && seg.id !== 'ISA' && seg.id !== 'GS' && seg.id !== 'GE' && seg.id !== 'IEA') tx.segmentCount++
+    if (!this.interchange) { this.envelope(seg, 'UNEXPECTED_SEGMENT', 'outside an interchange (ISA ... IEA).'); return }
+    if (this.tx && seg.id !== 'GS' && seg.id !== 'GE' && seg.id !== 'IEA') this.tx.segmentCount++
 
     switch (seg.id) {
-      case 'ISA':
-        error(seg, 'MULTIPLE_INTERCHANGES', 'a second ISA before IEA; send one interchange (ISA ... IEA) per file.')
-        continue
+      case 'TA1':
+        this.interchange.sawTa1 = true
+        return
       case 'GS':
-        if (tx) { error(seg, 'MISSING_SE', `transaction set ${tx.st02} (segment ${tx.st.index}) has no SE.`); tx.withheld.push('MISSING_SE'); closeTx(seg) }
-        if (group) error(seg, 'MISSING_GE', `the group opened at segment ${group.gs.index} has no GE.`)
-        group = { gs: seg, gs06: el(seg, 6), txCount: 0 }
-        groupCount++
-        continue
+        if (this.tx) this.closeTxMissingSe(seg)
+        if (this.group) this.envelope(seg, 'MISSING_GE', `the group opened at segment ${this.group.gs.index} has no GE.`)
+        this.group = { gs: seg, gs06: el(seg, 6), txCount: 0 }
+        this.interchange.groups++
+        return
       case 'GE':
-        if (tx) { error(seg, 'MISSING_SE', `transaction set ${tx.st02} (segment ${tx.st.index}) has no SE.`); tx.withheld.push('MISSING_SE'); closeTx(seg) }
-        if (!group) { error(seg, 'UNEXPECTED_SEGMENT', 'GE without a GS.'); continue }
-        if (el(seg, 1) !== String(group.txCount)) error(seg, 'TRANSACTION_COUNT_MISMATCH', `GE01 says ${el(seg, 1) || 'nothing'} transaction set(s) but the group holds ${group.txCount}; a transaction set may be missing.`)
-        if (el(seg, 2) !== group.gs06) error(seg, 'CONTROL_NUMBER_MISMATCH', `GE02 ${el(seg, 2) || '(empty)'} does not match GS06 ${group.gs06}.`)
-        group = null
-        continue
-      case 'IEA':
-        if (tx) { error(seg, 'MISSING_SE', `transaction set ${tx.st02} (segment ${tx.st.index}) has no SE.`); tx.withheld.push('MISSING_SE'); closeTx(seg) }
-        if (group) { error(seg, 'MISSING_GE', `the group opened at segment ${group.gs.index} has no GE.`); group = null }
-        if (el(seg, 1) !== String(groupCount)) error(seg, 'GROUP_COUNT_MISMATCH', `IEA01 says ${el(seg, 1) || 'nothing'} group(s) but the interchange holds ${groupCount}.`)
-        if (el(seg, 2) !== fields[13]) error(seg, 'CONTROL_NUMBER_MISMATCH', `IEA02 ${el(seg, 2) || '(empty)'} does not match ISA13 ${fields[13]}.`)
-        ended = true
-        continue
+        if (this.tx) this.closeTxMissingSe(seg)
+        if (!this.group) { this.envelope(seg, 'UNEXPECTED_SEGMENT', 'GE without a GS.'); return }
+        if (el(seg, 1) !== String(this.group.txCount)) this.envelope(seg, 'TRANSACTION_COUNT_MISMATCH', `GE01 says ${el(seg, 1) || 'nothing'} transaction set(s) but the group holds ${this.group.txCount}; a transaction set may be missing.`)
+        if (el(seg, 2) !== this.group.gs06) this.envelope(seg, 'CONTROL_NUMBER_MISMATCH', `GE02 ${el(seg, 2) || '(empty)'} does not match GS06 ${this.group.gs06} (segment ${this.group.gs.index}).`)
+        this.group = null
+        return
+      case 'IEA': {
+        if (this.tx) this.closeTxMissingSe(seg)
+        if (this.group) { this.envelope(seg, 'MISSING_GE', `the group opened at segment ${this.group.gs.index} has no GE.`); this.group = null }
+        const ic = this.interchange
+        if (ic.groups === 0 && ic.sawTa1) {
+          this.refuse({ segmentIndex: ic.isa.index, code: 'NOT_AN_846', message: `segment ${ic.isa.index} (ISA): interchange ${el(ic.isa, 13)} holds only a TA1 interchange acknowledgment, not an 846 inventory inquiry/advice; nothing is applied.` })
+          return
+        }
+        if (ic.groups === 0) this.envelope(seg, 'MISSING_GS', `the interchange opened at segment ${ic.isa.index} holds no functional group (GS ... GE).`)
+        if (el(seg, 1) !== String(ic.groups)) this.envelope(seg, 'GROUP_COUNT_MISMATCH', `IEA01 says ${el(seg, 1) || 'nothing'} group(s) but the interchange holds ${ic.groups}.`)
+        if (el(seg, 2) !== el(ic.isa, 13)) this.envelope(seg, 'CONTROL_NUMBER_MISMATCH', `IEA02 ${el(seg, 2) || '(empty)'} does not match ISA13 ${el(ic.isa, 13)} (segment ${ic.isa.index}).`)
+        this.interchange = null
+        return
+      }
       case 'ST': {
-        if (tx) { error(seg, 'MISSING_SE', `transaction set ${tx.st02} (segment ${tx.st.index}) has no SE before this ST.`); tx.withheld.push('MISSING_SE'); closeTx(seg) }
-        if (!group) error(seg, 'UNEXPECTED_SEGMENT', 'ST outside a functional group (GS ... GE).')
-        else group.txCount++
-        const is846 = el(seg, 1) === '846'
-        if (!is846) error(seg, 'WRONG_TRANSACTION_SET', `transaction set ${el(seg, 1) || '(empty)'} is not an 846 (Inventory Inquiry/Advice); it is skipped up to its SE.`)
-        tx = { st: seg, st02: el(seg, 2), is846, segmentCount: 1, lin: null, linCount: 0, counts: [], withheld: [] }
-        continue
+        if (this.tx) this.closeTxMissingSe(seg)
+        if (!this.group) this.envelope(seg, 'UNEXPECTED_SEGMENT', 'ST outside a functional group (GS ... GE).')
+        else this.group.txCount++
+        const code = el(seg, 1).trim()
+        if (code !== '846') {
+          this.refuse({ segmentIndex: seg.index, code: 'NOT_AN_846', message: `segment ${seg.index} (ST): this is a ${describeTransactionSet(code)} (transaction set ${code || '(empty)'}), not an 846 inventory inquiry/advice; nothing from this file is applied.` })
+          return
+        }
+        this.tx = { st: seg, st02: el(seg, 2), segmentCount: 1, lin: null, linCount: 0 }
+        return
       }
       case 'SE': {
-        if (!tx) { error(seg, 'UNEXPECTED_SEGMENT', 'SE without an ST.'); continue }
-        closeLin()
-        if (el(seg, 1) !== String(tx.segmentCount)) {
-          error(seg, 'SEGMENT_COUNT_MISMATCH', `SE01 says ${el(seg, 1) || 'nothing'} segments but transaction set ${tx.st02} has ${tx.segmentCount} (ST to SE inclusive); the file may be truncated or edited.`)
-          tx.withheld.push('SEGMENT_COUNT_MISMATCH')
-        }
-        if (el(seg, 2) !== tx.st02) {
-          error(seg, 'CONTROL_NUMBER_MISMATCH', `SE02 ${el(seg, 2) || '(empty)'} does not match ST02 ${tx.st02} (segment ${tx.st.index}).`)
-          tx.withheld.push('CONTROL_NUMBER_MISMATCH')
-        }
-        closeTx(seg)
-        continue
+        const tx = this.tx
+        if (!tx) { this.envelope(seg, 'UNEXPECTED_SEGMENT', 'SE without an ST.'); return }
+        this.closeLin()
+        if (el(seg, 1) !== String(tx.segmentCount)) this.envelope(seg, 'SEGMENT_COUNT_MISMATCH', `SE01 says ${el(seg, 1) || 'nothing'} segments but transaction set ${tx.st02} has ${tx.segmentCount} (ST to SE inclusive); the file may be truncated or edited.`)
+        if (el(seg, 2) !== tx.st02) this.envelope(seg, 'CONTROL_NUMBER_MISMATCH', `SE02 ${el(seg, 2) || '(empty)'} does not match ST02 ${tx.st02} (segment ${tx.st.index}).`)
+        this.tx = null
+        return
       }
     }
+    const tx = this.tx
+    if (!tx) { this.envelope(seg, 'UNEXPECTED_SEGMENT', 'outside a transaction set (ST ... SE).'); return }
+    this.body(tx, seg)
+  }
 
-    if (!tx) { error(seg, 'UNEXPECTED_SEGMENT', 'outside a transaction set (ST ... SE).'); continue }
-    if (!tx.is846) continue
+  private closeTxMissingSe(at: X12Segment): void {
+    const tx = this.tx!
+    this.envelope(at, 'MISSING_SE', `transaction set ${tx.st02} (segment ${tx.st.index}) has no SE.`)
+    this.tx = null
+  }
 
+  private body(tx: TxState, seg: X12Segment): void {
     switch (seg.id) {
-      case 'BIA': {
-        tx.biaReference = el(seg, 3) || undefined
-        if (el(seg, 4)) {
-          tx.biaDate = toIso(el(seg, 4), el(seg, 5), '', seg.index)
-          if (!tx.biaDate.ok) error(seg, 'INVALID_DATE', `BIA04/BIA05: ${tx.biaDate.reason}`)
-        }
-        break
-      }
+      case 'BIA':
+        tx.biaReference = el(seg, 3).trim() || undefined
+        if (el(seg, 4)) tx.biaDate = toIso(el(seg, 4), el(seg, 5), '', seg.index)
+        return
       case 'DTM': {
-        if (!reportDateQualifiers.includes(el(seg, 1))) {
-          ignore(seg, 'IGNORED_DATE', `DTM01 ${el(seg, 1) || '(empty)'} is not a report date (${reportDateQualifiers.join(', ')}).`)
-          break
-        }
-        const d = parseDtm(seg)
-        if (!d.ok) error(seg, 'INVALID_DATE', d.reason)
-        // A DTM dates the innermost open scope: the QTY or N1 just before it, else the LIN, else
-        // the heading. Two report dates for one scope contradict each other: neither is used.
+        if (!this.reportDates.includes(el(seg, 1))) return // other dates (e.g. availability) describe, they do not date the count
+        const d = parseDtm((n) => el(seg, n), seg.index)
+        // A DTM dates the innermost open scope: the QTY or N1 just before it, else the LIN, else the heading.
         const scope: { date?: Dated } = tx.lin ? tx.lin.entries.at(-1) ?? tx.lin : { date: tx.headerDate }
-        const scopeName = !tx.lin ? 'heading' : tx.lin.entries.length === 0 ? 'LIN' : tx.lin.entries.at(-1)!.kind === 'qty' ? 'QTY' : 'N1'
-        if (scope.date) error(seg, 'INVALID_DATE', `a second report date for the same ${scopeName} (the first is segment ${scope.date.segmentIndex}); send one.`)
-        const dated: Dated = scope.date ? { ok: false, segmentIndex: seg.index, reason: `two report dates (segments ${scope.date.segmentIndex} and ${seg.index}).` } : d
+        const dated: Dated = scope.date ? { ok: false, segmentIndex: seg.index, reason: `two report dates for one scope (segments ${scope.date.segmentIndex} and ${seg.index}); send one.` } : d
         if (tx.lin) scope.date = dated
         else tx.headerDate = dated
-        break
+        return
       }
       case 'N1': {
-        const entity = el(seg, 1)
-        if (!(LOCATION_ENTITY_CODES as readonly string[]).includes(entity)) {
-          ignore(seg, 'IGNORED_PARTY', `N101 ${entity || '(empty)'} is a party, not a stock location (${LOCATION_ENTITY_CODES.join(', ')}).`)
-          break
-        }
+        const entity = el(seg, 1).trim()
+        // Parties (supplier, distributor, ship-to, buyer, ...) describe who, never where stock is.
+        if (!(LOCATION_ENTITY_CODES as readonly string[]).includes(entity)) return
         const id = el(seg, 4).trim()
-        let location: Located
-        if (!el(seg, 3) || !id) {
-          location = { ok: false, segmentIndex: seg.index, reason: `N1*${entity} has no location id; send N1*${entity}*<name>*92*<location code> (N103 qualifier and N104 id).` }
-          error(seg, 'MISSING_LOCATION_ID', location.reason)
-        } else {
-          location = { ok: true, code: id, segmentIndex: seg.index }
-        }
-        if (tx.lin) {
-          tx.lin.entries.push({ kind: 'n1', seg, location, used: false })
-        } else if (tx.linCount > 0) {
-          // After the first LIN closed (e.g. an N1 following a CTT): not a heading any more.
-          error(seg, 'UNEXPECTED_SEGMENT', 'N1 after the LIN loops; a location belongs in the heading or inside a LIN loop.')
-        } else if (tx.headerLocation) {
-          error(seg, 'AMBIGUOUS_LOCATION', `the heading already names a location (segment ${tx.headerLocation.segmentIndex}); a heading location applies to every LIN, so place each LIN with an N1 inside its LIN loop instead.`)
+        const location: Located = !id
+          ? { ok: false, segmentIndex: seg.index, reason: `N1*${entity} has no location id; send N1*${entity}*<name>*92*<location code> (N103 qualifier and N104 id).` }
+          : { ok: true, id, segmentIndex: seg.index }
+        if (tx.lin) tx.lin.entries.push({ kind: 'n1', seg, location, used: false })
+        else if (tx.linCount > 0) this.lineError(seg, 'AMBIGUOUS_LOCATION', 'an N1 location after the LIN loops (after CTT?) places nothing; put it in the heading or inside a LIN loop.')
+        else if (tx.headerLocation) {
+          this.lineError(seg, 'AMBIGUOUS_LOCATION', `the heading already names a location (segment ${tx.headerLocation.segmentIndex}); a heading location applies to every LIN, so place each LIN with an N1 inside its LIN loop instead.`)
           tx.headerLocation = { ok: false, segmentIndex: seg.index, reason: 'the heading names more than one location.' }
-        } else {
-          tx.headerLocation = location
-        }
-        break
+        } else tx.headerLocation = location
+        return
       }
       case 'LIN': {
-        closeLin()
+        this.closeLin()
         tx.linCount++
         const itemIds: Edi846ItemId[] = []
         for (let i = 2; i + 1 < seg.elements.length; i += 2) {
@@ -439,64 +339,125 @@ export function parseEdi846(input: string, options: Edi846Options = {}): Edi846R
           const id = seg.elements[i + 1].trim()
           if (qualifier && id) itemIds.push({ qualifier, id })
         }
-        const preferred = skuQualifiers.map((q) => itemIds.find((p) => p.qualifier === q)).find(Boolean) ?? itemIds[0]
-        if (!preferred) error(seg, 'MISSING_ITEM_ID', 'LIN has no product id; send LIN*<line>*SK*<your SKU> (or VN, BP, UP ... qualifier and id pairs).')
-        tx.lin = { seg, ordinal: tx.linCount, itemIds, sku: preferred ? preferred.id : null, entries: [] }
-        break
+        tx.lin = { seg, ordinal: tx.linCount, itemIds, entries: [] }
+        return
       }
+      case 'UIT':
+        if (tx.lin) tx.lin.unit = el(seg, 1).split(seg.separators.component)[0].trim() || undefined
+        return
       case 'QTY': {
-        if (!tx.lin) {
-          error(seg, 'QTY_OUTSIDE_LIN', 'QTY before any LIN; a quantity must follow the LIN that names its item.')
-          break
-        }
-        const qualifier = el(seg, 1)
-        const raw = el(seg, 2).trim()
-        const uom = el(seg, 3).split(component)[0].trim() || undefined
-        let quantity: number | null = null
-        if (qualifier === onHandQualifier) {
-          if (!/^-?\d+(\.\d+)?$/.test(raw)) {
-            error(seg, 'INVALID_QUANTITY', `QTY02 ${raw ? JSON.stringify(raw) : '(empty)'} is not a number; send the quantity on hand as digits, e.g. QTY*${onHandQualifier}*120*EA.`)
-          } else if (!Number.isInteger(Number(raw))) {
-            error(seg, 'INVALID_QUANTITY', `QTY02 ${raw} is not a whole number; on-hand counts are whole units (use a smaller unit of measure).`)
-          } else {
-            quantity = Number(raw)
-          }
-        } else {
-          ignore(seg, 'IGNORED_QUANTITY', `QTY01 ${qualifier || '(empty)'}${qualifier === '33' ? ' (available for sale)' : ''} is not applied; only QTY*${onHandQualifier} (quantity on hand) becomes a count.`)
-        }
-        tx.lin.entries.push({ kind: 'qty', seg, qualifier, quantity, uom })
-        break
+        if (!tx.lin) { this.lineError(seg, 'QTY_OUTSIDE_LIN', 'QTY before any LIN; a quantity must follow the LIN that names its item.'); return }
+        const unit = el(seg, 3).split(seg.separators.component)[0].trim() || undefined
+        tx.lin.entries.push({ kind: 'qty', seg, qualifier: el(seg, 1).trim(), value: el(seg, 2).trim(), unit, splits: [] })
+        return
       }
       case 'SDQ':
-        error(seg, 'UNSUPPORTED_SEGMENT', `SDQ quantities carry no quantity qualifier (on hand or available?) and are not applied; send N1*WH*<name>*92*<location> with QTY*${onHandQualifier}*<quantity> per location.`)
-        break
-      case 'CTT': {
-        closeLin()
-        if (el(seg, 1) !== String(tx.linCount)) {
-          error(seg, 'LINE_COUNT_MISMATCH', `CTT01 says ${el(seg, 1) || 'nothing'} line item(s) but transaction set ${tx.st02} has ${tx.linCount} LIN segment(s); the file may be truncated or edited.`)
-          tx.withheld.push('LINE_COUNT_MISMATCH')
+      case 'SCH': {
+        const lin = tx.lin
+        const qty = lin?.entries.at(-1)?.kind === 'qty' ? lin.entries.at(-1) as QtyEntry : lin?.entries.findLast((e): e is QtyEntry => e.kind === 'qty')
+        if (seg.id === 'SCH') {
+          // SCH*<qty>*<unit>*<entity>*<location>: a warehouse's share; a SCH by date only is a schedule (future availability), not stock.
+          const entity = el(seg, 3).trim()
+          const id = el(seg, 4).trim()
+          if (!id || !(LOCATION_ENTITY_CODES as readonly string[]).includes(entity)) return
+          if (!qty) { this.lineError(seg, 'SPLIT_WITHOUT_QTY', 'SCH names a warehouse but follows no QTY, so its quantity has no qualifier; send QTY*<qualifier>*<total> before it.'); return }
+          qty.splits.push({ id, value: el(seg, 1).trim(), unit: el(seg, 2).split(seg.separators.component)[0].trim() || undefined, segmentIndex: seg.index, via: 'SCH' })
+          return
         }
-        break
+        if (!qty) { this.lineError(seg, 'SPLIT_WITHOUT_QTY', 'SDQ follows no QTY, so its quantities have no qualifier (on hand? available?); send QTY*<qualifier>*<total> before it.'); return }
+        // SDQ*<unit>*<id qualifier>*<location>*<qty>*<location>*<qty>...
+        const unit = el(seg, 1).split(seg.separators.component)[0].trim() || undefined
+        const pairs: Array<[string, string]> = []
+        for (let i = 3; i < seg.elements.length && i <= 22; i += 2) {
+          const id = (seg.elements[i] ?? '').trim()
+          const value = (seg.elements[i + 1] ?? '').trim()
+          if (!id && !value) continue
+          if (!id || !value) { this.lineError(seg, 'INVALID_SPLIT', `SDQ${String(i).padStart(2, '0')}/SDQ${String(i + 1).padStart(2, '0')} must be a location id and its quantity (got ${JSON.stringify(id)} and ${JSON.stringify(value)}).`); return }
+          pairs.push([id, value])
+        }
+        if (pairs.length === 0) { this.lineError(seg, 'INVALID_SPLIT', 'SDQ holds no location id and quantity pair.'); return }
+        for (const [id, value] of pairs) qty.splits.push({ id, value, unit: unit ?? qty.unit, segmentIndex: seg.index, via: 'SDQ' })
+        return
       }
+      case 'CTT':
+        this.closeLin()
+        if (el(seg, 1) !== String(tx.linCount)) this.envelope(seg, 'LINE_COUNT_MISMATCH', `CTT01 says ${el(seg, 1) || 'nothing'} line item(s) but transaction set ${tx.st02} has ${tx.linCount} LIN segment(s); the file may be truncated or edited.`)
+        return
       default:
-        // PID, REF, CTP, MEA, PER, N2-N4, SCH, LS/LE...: descriptive, nothing to apply.
-        break
+        // PID, REF, CTP, MEA, PER, N2-N4, LS/LE, ...: descriptive, nothing to apply.
+        return
     }
   }
-  // End-of-file problems are pinned to the last segment read.
-  const endSeg = segments.at(-1)!
-  const atEnd = `end of file after segment ${endSeg.index} (${endSeg.id})`
-  if (tx) {
-    const open = tx as TxState
-    error(endSeg, 'MISSING_SE', `the file ends inside transaction set ${open.st02} (segment ${open.st.index}); it is truncated.`, atEnd)
-    open.withheld.push('MISSING_SE')
-    closeTx(endSeg, atEnd)
+
+  /** Turns the open LIN loop into lines, one per location (it closes at the next LIN, CTT or SE). */
+  private closeLin(): void {
+    const tx = this.tx
+    if (!tx || !tx.lin) return
+    const lin = tx.lin
+    tx.lin = null
+    const ids = lin.itemIds.map((p) => `${p.qualifier} ${p.id}`).join(', ')
+    const label = `LIN ${lin.ordinal}${ids ? ` (${ids})` : ''}`
+    if (lin.itemIds.length === 0) { this.lineError(lin.seg, 'MISSING_ITEM_ID', 'LIN has no product id; send LIN*<line>*SK*<your SKU> (or VN, BP, UP ... qualifier and id pairs).'); return }
+    const qtys = lin.entries.filter((e): e is QtyEntry => e.kind === 'qty')
+    if (qtys.length === 0) { this.lineError(lin.seg, 'NO_QUANTITY', `${label} has no QTY; send QTY*<qualifier>*<quantity> for each location.`); return }
+    const hasN1 = lin.entries.some((e) => e.kind === 'n1')
+    const trailing = hasN1 && lin.entries[0].kind === 'qty'
+    if (trailing && tx.headerLocation) {
+      // "N1 EAST, LIN, QTY, LIN, QTY, N1 WEST, LIN, QTY" reads as a running heading to some senders:
+      // an N1 after a LIN's QTYs may place this LIN or the next ones. Never guess.
+      const n1 = lin.entries.find((e): e is N1Entry => e.kind === 'n1')!
+      this.lineError(n1.seg, 'AMBIGUOUS_LOCATION', `${label}: this N1 follows the LIN's QTYs while the heading names a location (segment ${tx.headerLocation.segmentIndex}), so it may place this LIN or the LINs after it. Put each LIN's N1 right after its LIN, before its QTYs.`)
+      return
+    }
+    const placement = placeQuantities(lin.entries)
+    for (const q of qtys) {
+      if (q.splits.length === 0 && !placement.has(q)) this.lineError(q.seg, 'AMBIGUOUS_LOCATION', `${label}: this QTY comes after the loop's last N1, but the loop opened with QTYs placed by the N1 that follows them. Within one LIN loop put every N1 before its QTYs, or every N1 after them.`)
+    }
+    // Scopes: one line per location id (or the heading / no location).
+    const scopes = new Map<string, { location: Edi846Line['location'] | Located; quantities: Edi846Quantity[]; segmentIndex: number }>()
+    const add = (key: string, location: Edi846Line['location'] | Located, q: Edi846Quantity) => {
+      const s = scopes.get(key) ?? { location, quantities: [], segmentIndex: q.segmentIndex }
+      s.quantities.push(q)
+      scopes.set(key, s)
+    }
+    for (const q of qtys) {
+      const dateOf = (n1: N1Entry | null | undefined) => q.date ?? n1?.date ?? lin.date ?? tx.headerDate ?? tx.biaDate
+      if (q.splits.length > 0) {
+        // The QTY is the total; its splits are the per-location figures.
+        for (const s of q.splits) add(`id:${s.id}`, { id: s.id, segmentIndex: s.segmentIndex, via: s.via }, this.quantity(s.segmentIndex, q.qualifier, s.value, s.unit ?? q.unit ?? lin.unit, dateOf(null)))
+        continue
+      }
+      const n1 = placement.get(q)
+      if (n1 === undefined) continue
+      if (n1) n1.used = true
+      const loc: Located | undefined = n1 ? n1.location : tx.headerLocation
+      const key = !loc ? '@' : loc.ok ? `id:${loc.id}` : `bad:${loc.segmentIndex}`
+      const location = !loc ? null : loc.ok ? { id: loc.id, segmentIndex: loc.segmentIndex, via: 'N1' as const } : loc
+      add(key, location, this.quantity(q.seg.index, q.qualifier, q.value, q.unit ?? lin.unit, dateOf(n1)))
+    }
+    const reference = (tx.biaReference ? `846 ${tx.biaReference}` : `846 ${tx.st02}`) + ` LIN ${lin.ordinal}: ${lin.itemIds.map((p) => `${p.qualifier}=${p.id}`).join(' ')}`
+    for (const [key, s] of scopes) {
+      if (s.location && 'ok' in s.location) {
+        if (!s.location.ok) this.lineError(lin.seg, 'MISSING_LOCATION_ID', `${label}: its location is unusable because of segment ${s.location.segmentIndex}: ${s.location.reason}`)
+        continue
+      }
+      const locKey = key === '@' ? '@' : key.slice(3)
+      this.ready.push({
+        segmentIndex: lin.seg.index,
+        idempotencyKey: `${this.interchange!.keyPrefix}:${this.group?.gs06 ?? ''}:${tx.st02}:${lin.ordinal}:${locKey}`,
+        itemIds: lin.itemIds, location: s.location as Edi846Line['location'], quantities: s.quantities, reference,
+      })
+    }
   }
-  if (group) error(endSeg, 'MISSING_GE', `the file ends inside the group opened at segment ${(group as GroupState).gs.index}; it is truncated.`, atEnd)
-  if (!ended) error(endSeg, 'MISSING_IEA', 'the file has no IEA; it is truncated.', atEnd)
-  result.errors.sort((a, b) => a.segmentIndex - b.segmentIndex)
-  result.ignored.sort((a, b) => a.segmentIndex - b.segmentIndex)
-  return result
+
+  private quantity(segmentIndex: number, qualifier: string, value: string, unit: string | undefined, date: Dated | undefined): Edi846Quantity {
+    const q: Edi846Quantity = { segmentIndex, qualifier, value, unit }
+    if (!NUMBER.test(value)) q.problem = { code: 'INVALID_QUANTITY', message: `segment ${segmentIndex}: quantity ${value ? JSON.stringify(shorten(value)) : '(empty)'} is not a number; send digits with an optional decimal point, e.g. 120 or 2.5.` }
+    else if (!date) q.problem = { code: 'MISSING_DATE', message: `segment ${segmentIndex}: no report date: BIA04 is empty and no DTM*${this.reportDates[0]} applies.` }
+    else if (!date.ok) q.problem = { code: 'INVALID_DATE', message: `segment ${segmentIndex}: the report date (segment ${date.segmentIndex}) is unusable: ${date.reason}` }
+    else q.occurredAt = date.iso
+    return q
+  }
 }
 
 /**
@@ -508,142 +469,132 @@ function placeQuantities(entries: Array<QtyEntry | N1Entry>): Map<QtyEntry, N1En
   const placement = new Map<QtyEntry, N1Entry | null>()
   const hasN1 = entries.some((e) => e.kind === 'n1')
   const leading = entries[0]?.kind === 'n1'
+  let lastN1: N1Entry | null = null
+  const nextN1: Array<N1Entry | null> = new Array(entries.length).fill(null)
+  let upcoming: N1Entry | null = null
+  for (let i = entries.length - 1; i >= 0; i--) { nextN1[i] = upcoming; const e = entries[i]; if (e.kind === 'n1') upcoming = e }
   entries.forEach((e, i) => {
-    if (e.kind !== 'qty') return
+    if (e.kind === 'n1') { lastN1 = e; return }
     if (!hasN1) { placement.set(e, null); return }
-    const n1 = leading
-      ? entries.slice(0, i).reverse().find((x): x is N1Entry => x.kind === 'n1')
-      : entries.slice(i + 1).find((x): x is N1Entry => x.kind === 'n1')
+    const n1 = leading ? lastN1 : nextN1[i]
     if (n1) placement.set(e, n1)
   })
   return placement
 }
 
-/** Reads the fixed-width ISA at the start of `text`: separators and its 16 elements (1-based). */
-function readIsa(text: string):
-  | { ok: true; element: string; component: string; terminator: string; fields: string[] }
-  | { ok: false; reason: string } {
-  const element = text[3]
-  if (!element || /[A-Za-z0-9 ]/.test(element)) {
-    return { ok: false, reason: `the element separator (character 4, after "ISA") is ${JSON.stringify(element ?? '')}; it must be a punctuation character such as *.` }
-  }
-  const parts = text.slice(0, ISA_LENGTH).split(element)
-  // parts[0] is "ISA", parts[1..16] the elements; ISA16 is followed by the terminator.
-  for (let i = 1; i <= 16; i++) {
-    const got = parts[i] === undefined ? undefined : i === 16 ? parts[i].slice(0, 1) : parts[i]
-    if (got === undefined || got.length !== ISA_WIDTHS[i - 1]) {
-      return {
-        ok: false,
-        reason: `ISA${String(i).padStart(2, '0')} is ${got === undefined ? 'missing' : `${got.length} characters`} but must be ${ISA_WIDTHS[i - 1]} (the ISA is fixed-width, ${ISA_LENGTH} characters with its terminator; pad ISA06 and ISA08 with spaces).`,
-      }
-    }
-  }
-  if (text.length < ISA_LENGTH) return { ok: false, reason: `the ISA is ${text.length} characters; it must be ${ISA_LENGTH} with its segment terminator.` }
-  const component = text[104]
-  const terminator = text[105]
-  if (terminator === element || terminator === component || component === element || /[A-Za-z0-9 ]/.test(terminator) || /[A-Za-z0-9 ]/.test(component)) {
-    return { ok: false, reason: `the separators are not distinct punctuation: element ${JSON.stringify(element)}, component (ISA16) ${JSON.stringify(component)}, segment terminator ${JSON.stringify(terminator)}.` }
-  }
-  return { ok: true, element, component, terminator, fields: parts.slice(0, 16).concat(component) }
+/** Names what a file that is not X12 looks like, for the refusal. */
+function whatIsIt(head: string): string {
+  const h = head.trimStart()
+  if (h.startsWith('UNA') || h.startsWith('UNB')) return 'this is an EDIFACT interchange (UNA/UNB), not an X12 846; nothing from this file is applied.'
+  if (h.startsWith('<')) return 'this is XML, not an X12 846 (which starts with ISA); nothing from this file is applied.'
+  if (h.startsWith('{') || h.startsWith('[')) return 'this is JSON, not an X12 846 (which starts with ISA); send it as .ndjson; nothing from this file is applied.'
+  if (/^(GS|ST)[^A-Za-z0-9]/.test(h)) return `the file starts with ${h.slice(0, 2)} but has no ISA interchange header; send the whole interchange (ISA ... IEA).`
+  return `not an X12 interchange: the file must start with an ISA segment (it starts with ${JSON.stringify(h.slice(0, 20))}); nothing from this file is applied.`
 }
 
-function splitSegments(text: string, element: string, terminator: string): Segment[] {
-  const out: Segment[] = []
-  let index = 0
-  for (const piece of text.split(terminator)) {
-    // With a line-break terminator (or CR LF), the other half of the pair is left at an edge.
-    const t = piece.replace(/^[\r\n]+|[\r\n]+$/g, '')
-    if (t.trim() === '') continue
-    index++
-    const elements = t.split(element)
-    out.push({ index, id: elements[0].trim(), elements, text: t })
-  }
-  return out
+export interface Edi846Parsed {
+  lines: Edi846Line[]
+  envelopeErrors: Array<Edi846Issue<Edi846EnvelopeCode>>
+  lineErrors: Array<Edi846Issue<Edi846LineCode>>
+  refusal: Edi846Issue<Edi846EnvelopeCode> | null
+  interchanges: Edi846Interchange[]
 }
 
-function el(seg: Segment, n: number): string {
-  return seg.elements[n] ?? ''
+/** The whole text at once (tests, dry runs of small samples); the inbox streams through Edi846Reader. */
+export function parseEdi846(text: string, options: Edi846Options = {}): Edi846Parsed {
+  const r = new Edi846Reader(options)
+  const lines = r.push(text)
+  for (const l of r.end()) lines.push(l)
+  return { lines, envelopeErrors: r.envelopeErrors, lineErrors: r.lineErrors, refusal: r.refusal, interchanges: r.interchanges }
 }
 
-function isLineBreak(c: string): boolean {
-  return c === '\n' || c === '\r'
+// ---------------------------------------------------------------- resolving
+
+export interface Edi846Settings { quantityQualifiers: readonly string[]; defaultLocation: string | null }
+
+/** What resolving needs from the catalogue (resolveCatalog's lookup for this source). */
+export interface Edi846Catalog { sku(id: string): { code: string; baseUom: string; factors: Map<string, number> } | undefined }
+
+export interface Edi846CountEvent {
+  idempotencyKey: string; type: 'count'; sku: string; location: string; quantity: number; uom?: string; occurredAt: string; reference: string
+  /** The line it came from, kept so a dead letter can be resolved again after a fix (replay). */
+  x12: Edi846Line
 }
 
-function shorten(s: string): string {
-  return s.length > 160 ? `${s.slice(0, 160)}…` : s
-}
+export type Edi846Resolution =
+  | { ok: true; event: Edi846CountEvent; /** The QTY (or SDQ/SCH) segment the count comes from. */ segmentIndex: number }
+  | { ok: false; segmentIndex: number; code: string; message: string }
 
-/** DTM: DTM02 date (+ DTM03 time, DTM04 time code), or DTM05 format D8/DT with DTM06. */
-function parseDtm(seg: Segment): Dated {
-  const date = el(seg, 2)
-  if (date) return toIso(date, el(seg, 3), el(seg, 4), seg.index)
-  const format = el(seg, 5)
-  const period = el(seg, 6)
-  if (format === 'D8' && /^\d{8}$/.test(period)) return toIso(period, '', el(seg, 4), seg.index)
-  if (format === 'DT' && /^\d{12}(\d{2})?$/.test(period)) return toIso(period.slice(0, 8), period.slice(8), el(seg, 4), seg.index)
-  if (format || period) return { ok: false, segmentIndex: seg.index, reason: `DTM05 format ${JSON.stringify(format)} with DTM06 ${JSON.stringify(period)} is not a single date; use DTM02 (CCYYMMDD) or DTM05 D8/DT.` }
-  return { ok: false, segmentIndex: seg.index, reason: 'DTM has no date; send DTM02 as CCYYMMDD.' }
+/** Orders a LIN's product ids: preferred qualifiers first, then the rest in file order. */
+export function orderedItemIds(ids: readonly Edi846ItemId[]): Edi846ItemId[] {
+  const rank = (q: string) => { const i = (PREFERRED_ID_QUALIFIERS as readonly string[]).indexOf(q); return i === -1 ? PREFERRED_ID_QUALIFIERS.length : i }
+  return ids.map((p, i) => ({ p, i })).sort((a, b) => rank(a.p.qualifier) - rank(b.p.qualifier) || a.i - b.i).map((x) => x.p)
 }
-
-// DTM04 time codes with a fixed offset from UTC, in minutes. 01-12 are ISO P01-P12, 13-24 are
-// M12-M01 ("+" is restricted in X12, hence P/M and these numbers).
-const FIXED_OFFSETS: Record<string, number> = {
-  UT: 0, GM: 0, ED: -240, ES: -300, CD: -300, CS: -360, MD: -360, MS: -420, PD: -420, PS: -480,
-  ...Object.fromEntries(Array.from({ length: 12 }, (_, i) => [String(i + 1).padStart(2, '0'), (i + 1) * 60])),
-  ...Object.fromEntries(Array.from({ length: 12 }, (_, i) => [String(i + 13), -(12 - i) * 60])),
-}
-// ET/CT/MT/PT follow daylight saving, so the offset depends on the date.
-const ZONES: Record<string, string> = { ET: 'America/New_York', CT: 'America/Chicago', MT: 'America/Denver', PT: 'America/Los_Angeles' }
 
 /**
- * X12 date (CCYYMMDD, or YYMMDD in old versions) and time (HHMM[SS[D[D]]]) to an ISO-8601 instant
- * with an offset. Without a time code the time is UTC.
+ * One line to one count: the first listed qualifier present wins; the location is the file's or
+ * the default; every product id is tried against the catalogue (aliases of the source first); a
+ * decimal quantity or a unit is converted to whole base units or refused. Each refusal names its fix.
  */
-export function toIso(date: string, time: string, timeCode: string, segmentIndex: number): Dated {
-  const bad = (reason: string): Dated => ({ ok: false, segmentIndex, reason })
-  let y: number, mo: number, d: number
-  if (/^\d{8}$/.test(date)) [y, mo, d] = [+date.slice(0, 4), +date.slice(4, 6), +date.slice(6, 8)]
-  else if (/^\d{6}$/.test(date)) [y, mo, d] = [2000 + +date.slice(0, 2), +date.slice(2, 4), +date.slice(4, 6)]
-  else return bad(`date ${JSON.stringify(date)} is not CCYYMMDD.`)
-  let h = 0, mi = 0, s = 0, cs = 0
-  if (time) {
-    if (!/^\d{4}(\d{2}(\d{1,2})?)?$/.test(time)) return bad(`time ${JSON.stringify(time)} is not HHMM, HHMMSS or HHMMSSDD.`)
-    h = +time.slice(0, 2); mi = +time.slice(2, 4); s = time.length >= 6 ? +time.slice(4, 6) : 0
-    cs = time.length > 6 ? +time.slice(6).padEnd(2, '0') : 0
+export function resolveEdi846Line(line: Edi846Line, settings: Edi846Settings, catalog: Edi846Catalog, source: string): Edi846Resolution {
+  const ids = orderedItemIds(line.itemIds)
+  const label = `LIN at segment ${line.segmentIndex} (${ids.map((p) => `${p.qualifier} ${p.id}`).join(', ')})${line.location ? ` at ${line.location.id}` : ''}`
+  const fail = (segmentIndex: number, code: string, message: string): Edi846Resolution => ({ ok: false, segmentIndex, code, message: `segment ${segmentIndex}: ${label}: ${message}` })
+
+  const qualifier = settings.quantityQualifiers.find((q) => line.quantities.some((x) => x.qualifier === q))
+  if (!qualifier) {
+    const found = [...new Set(line.quantities.map((q) => q.qualifier || '(empty)'))].join(', ')
+    return fail(line.quantities[0]?.segmentIndex ?? line.segmentIndex, 'NO_QUANTITY', `no QTY with a qualifier source "${source}" reads (${settings.quantityQualifiers.join(', ')}); the file has ${found}. Add the qualifier to the source's edi846.quantityQualifiers (Settings -> Sources), or send QTY*${settings.quantityQualifiers[0]}.`)
   }
-  const wall = Date.UTC(y, mo - 1, d, h, mi, s, cs * 10)
-  const check = new Date(wall)
-  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) {
-    return bad(`${date}${time ? ` ${time}` : ''} is not a real date and time.`)
+  const chosen = line.quantities.filter((q) => q.qualifier === qualifier)
+  if (chosen.length > 1) return fail(chosen[1].segmentIndex, 'DUPLICATE_QUANTITY', `${chosen.length} QTY*${qualifier} for one location (segments ${chosen.map((q) => q.segmentIndex).join(', ')}); none is applied. Send one per location.`)
+  const q = chosen[0]
+  if (q.problem) return { ok: false, segmentIndex: q.segmentIndex, code: q.problem.code, message: `${q.problem.message.replace(/^segment \d+: /, `segment ${q.segmentIndex}: ${label}: `)}` }
+
+  const location = line.location?.id ?? settings.defaultLocation
+  if (!location) return fail(q.segmentIndex, 'MISSING_LOCATION', `the file names no location for it: set edi846.defaultLocation of source "${source}" (Settings -> Sources) if the sender is the location, or send N1*WH*<name>*92*<location> in the heading or the LIN loop.`)
+
+  const matches = ids.map((p) => ({ p, sku: catalog.sku(p.id) })).filter((m) => m.sku)
+  if (matches.length === 0) return fail(line.segmentIndex, 'UNKNOWN_SKU', `none of its product ids is a SKU or an alias of source "${source}": add an alias for one of them (${ids.map((p) => p.id).join(', ')}).`)
+  const distinct = [...new Set(matches.map((m) => m.sku!.code))]
+  if (distinct.length > 1) return fail(line.segmentIndex, 'AMBIGUOUS_SKU', `its product ids name different SKUs (${matches.map((m) => `${m.p.id} is ${m.sku!.code}`).join(', ')}): fix the aliases so they agree.`)
+  const { p, sku } = matches[0] as { p: Edi846ItemId; sku: NonNullable<ReturnType<Edi846Catalog['sku']>> }
+
+  const base = { idempotencyKey: line.idempotencyKey, type: 'count' as const, sku: p.id, location, occurredAt: q.occurredAt!, reference: line.reference, x12: line }
+  const unit = q.unit?.toUpperCase()
+  const decimal = decimalParts(q.value)
+  if (decimal.scale === 0n) {
+    // Whole units: the ingest path converts the unit (and refuses an unknown one naming the fix).
+    const event: Edi846CountEvent = { ...base, quantity: Number(decimal.digits) }
+    if (unit) event.uom = unit
+    return { ok: true, event, segmentIndex: q.segmentIndex }
   }
-  let offset: number
-  const code = timeCode.trim()
-  if (!code) offset = 0
-  else if (code in FIXED_OFFSETS) offset = FIXED_OFFSETS[code]
-  else if (code in ZONES) offset = zoneOffsetAt(ZONES[code], wall)
-  else if (code === 'LT') return bad('time code LT (local time) gives no offset from UTC; send UT or an offset code (01-24, ES, ED, CS, ...).')
-  else return bad(`time code ${JSON.stringify(code)} is not a known X12 time code (UT, GM, ET, ES, ED, CT, ..., 01-24).`)
-  const instant = wall - offset * 60_000
-  return { ok: true, segmentIndex, iso: formatIso(instant, offset) }
+  const factor = sku.factors.get(unit ?? sku.baseUom.toUpperCase())
+  const written = `${q.value}${q.unit ? ` ${q.unit}` : ''}`
+  if (!factor) return fail(q.segmentIndex, 'UNKNOWN_UOM', `quantity ${written}: SKU ${sku.code} has no unit conversion for ${unit}: add one (1 ${unit} = n ${sku.baseUom}).`)
+  const scaled = decimal.digits * BigInt(factor)
+  const divisor = 10n ** decimal.scale
+  if (scaled % divisor !== 0n) {
+    return fail(q.segmentIndex, 'FRACTIONAL_QUANTITY', `quantity ${written} is ${formatRatio(scaled, divisor)} ${sku.baseUom}, not a whole number of base units of SKU ${sku.code}: add a unit conversion that gives whole ${sku.baseUom} (or make ${sku.baseUom} a smaller unit), or send whole units.`)
+  }
+  return { ok: true, event: { ...base, quantity: Number(scaled / divisor), uom: sku.baseUom, reference: `${line.reference} (${written})` }, segmentIndex: q.segmentIndex }
 }
 
-/** Offset (minutes) of an IANA zone for a wall-clock time given as if it were UTC. */
-function zoneOffsetAt(zone: string, wallAsUtc: number): number {
-  const offsetAtInstant = (instant: number): number => {
-    const name = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' })
-      .formatToParts(new Date(instant)).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT'
-    const m = /GMT([+-])(\d{2}):(\d{2})/.exec(name)
-    return m ? (m[1] === '-' ? -1 : 1) * (+m[2] * 60 + +m[3]) : 0
-  }
-  // Two passes settle the offset for wall times near a daylight-saving change.
-  const first = offsetAtInstant(wallAsUtc)
-  return offsetAtInstant(wallAsUtc - first * 60_000)
+/** "-2.50" to digits -250n and scale 2n (trailing zeros dropped: "2.50" is 25 / 10). */
+function decimalParts(value: string): { digits: bigint; scale: bigint } {
+  const neg = value.startsWith('-')
+  const v = value.replace(/^[+-]/, '')
+  const [int, frac = ''] = v.split('.')
+  let f = frac
+  while (f.endsWith('0')) f = f.slice(0, -1)
+  const digits = BigInt((int || '0') + f) * (neg ? -1n : 1n)
+  return { digits, scale: BigInt(f.length) }
 }
 
-function formatIso(instant: number, offsetMinutes: number): string {
-  const local = new Date(instant + offsetMinutes * 60_000).toISOString().replace(/\.000Z$|Z$/, '')
-  if (offsetMinutes === 0) return `${local}Z`
-  const sign = offsetMinutes < 0 ? '-' : '+'
-  const abs = Math.abs(offsetMinutes)
-  return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`
+function formatRatio(n: bigint, d: bigint): string {
+  const neg = n < 0n
+  const a = neg ? -n : n
+  const int = a / d
+  const frac = (a % d).toString().padStart(d.toString().length - 1, '0').replace(/0+$/, '')
+  return `${neg ? '-' : ''}${int}${frac ? `.${frac}` : ''}`
 }

@@ -2,7 +2,7 @@
 // one column each. This module only reshapes a row into the API's raw event object; parseEvent
 // then validates it, so a file row and an API event are rejected with the same codes.
 // NDJSON event files need no mapping: each line already is an API event object.
-import { CsvSyntaxError, readCsv } from './csv'
+import { CsvSyntaxError, readCsv, type CsvOptions } from './csv'
 
 /** The CSV columns, in snake_case, each naming one field of the API's event object. */
 export const EVENT_CSV_COLUMNS = [
@@ -81,9 +81,10 @@ export type EventCsvRow =
  */
 export async function* readEventCsvRows(
   input: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>,
+  opts: CsvOptions = {},
 ): AsyncGenerator<EventCsvRow> {
   let columns: Array<EventCsvColumn | null> | null = null
-  for await (const rec of readCsv(input)) {
+  for await (const rec of readCsv(input, opts)) {
     if (!columns) {
       const h = normalizeEventCsvHeader(rec.fields)
       if (!h.ok) throw new CsvSyntaxError(rec.line, h.message)

@@ -10,7 +10,8 @@ import { readRaw } from '../raw-store'
 import { CsvSyntaxError } from '../formats/csv'
 import { readEventCsvRows } from '../formats/event-rows'
 import { readNdjson } from '../formats/ndjson'
-import { Edi846SyntaxError, parseEdi846 } from '../formats/edi846'
+import { Edi846Reader, type Edi846Line } from '../formats/edi846'
+import { resolveEdi846Lines, unresolvedEdi846Event } from './edi846-events'
 import { MAX_EVENTS_PER_BATCH } from '../event.schema'
 import { applyPreparedEvents, prepareEventBatch, withDeadlockRetry } from '../ingest-events'
 import { recordIngestDeadLetters } from '../dead-letters.repository'
@@ -19,6 +20,10 @@ import { emitRealtime, emitStockChanged, ROOMS } from '../../realtime/publisher'
 import { claimedName, fileKind, settleFile, snapshotModeFromName } from './inbox-files'
 import { config } from '../../env'
 import { recordOrderExceptionItems } from '../../exceptions/record-order-exceptions'
+import type { Db } from '../../db'
+import { sourceSettings } from '../../sources/list-sources'
+import { DEFAULT_SOURCE_SETTINGS, type SourceSettings } from '../../sources/source-settings.schema'
+import { isMapped, mapRecord, readMappedCsvRows, type MappingContext } from '../formats/mapped-rows'
 
 export interface IngestFileResult {
   outcome: 'processed' | 'failed' | 'already-done' | 'missing'
@@ -32,14 +37,17 @@ export interface IngestFileResult {
 }
 
 /** A reason the whole file is refused (nothing applied). */
-class FileRefused extends Error {}
+export class FileRefused extends Error {}
 
 /** One row of a file; `unit` says how its position is named in reports (EDI counts segments). */
-interface Row { line: number; unit?: 'line' | 'segment'; event?: Record<string, unknown>; error?: string; code?: string }
+export interface Row { line: number; unit?: 'line' | 'segment'; event?: Record<string, unknown>; error?: string; code?: string; /** Kept in the dead letter so a fix can replay it. */ raw?: unknown; sku?: string }
+
+/** Largest EDI file read (characters); bigger ones are refused whole, asking to split them. */
+const MAX_EDI_FILE_CHARS = 64 * 1024 * 1024
 
 const FINISHED = new Set(['processed', 'partially_rejected', 'rejected'])
 
-export async function ingestFile(db: PrismaClient, messageId: string, opts: { inboxDir: string; maxFileEvents?: number }): Promise<IngestFileResult> {
+export async function ingestFile(db: PrismaClient, messageId: string, opts: { inboxDir: string; maxFileEvents?: number; /** EDI size cap in characters (default 64 Mi). */ maxEdiChars?: number }): Promise<IngestFileResult> {
   const msg = await db.inboundMessage.findUnique({ where: { id: messageId } })
   if (!msg || !msg.fileName) return { outcome: 'missing' }
   const sourceDir = path.join(opts.inboxDir, msg.source)
@@ -59,7 +67,8 @@ export async function ingestFile(db: PrismaClient, messageId: string, opts: { in
   if (kind === 'ndjson' && /order-exceptions/i.test(msg.fileName)) {
     const items: Array<{ index: number; raw: unknown }> = []
     const unreadable: Array<{ index: number; code: string; message: string; raw: unknown }> = []
-    for await (const row of fileRows(db, msg.id, 'ndjson')) {
+    // Always in Stocktower's own shape: a source's column map is for its stock files, not for these.
+    for await (const row of fileRows(db, msg.source, msg.id, 'ndjson', DEFAULT_SOURCE_SETTINGS, { fileHash: msg.sha256 ?? msg.id, receivedAt: msg.receivedAt.toISOString() })) {
       if (row.event) items.push({ index: row.line, raw: row.event })
       else unreadable.push({ index: row.line, code: row.code ?? 'INVALID_ROW', message: withPosition(row, row.error ?? 'unreadable.'), raw: null })
     }
@@ -73,7 +82,11 @@ export async function ingestFile(db: PrismaClient, messageId: string, opts: { in
     return { outcome: allRejected ? 'failed' : 'processed', kind: 'events', accepted: r.accepted, duplicates: r.duplicates, rejected: rejected.length, movedTo }
   }
 
-  if (kind !== 'edi846' && (await looksLikeSnapshot(db, msg.id, kind))) {
+  // How this source writes its files (column maps, delimiter, ...); defaults when never configured.
+  const settings = await sourceSettings(db, msg.source)
+  const mapping = kind === 'csv' ? settings.csv : kind === 'ndjson' ? settings.ndjson : null
+  const snapshotShaped = mapping !== null && !isMapped(mapping) && (kind !== 'csv' || settings.csv.delimiter === ',')
+  if (kind !== 'edi846' && snapshotShaped && (await looksLikeSnapshot(db, msg.id, kind))) {
     const snapshotId = await snapshotForMessage(db, { source: msg.source, mode: snapshotModeFromName(msg.fileName), format: kind, messageId: msg.id, fileName: msg.fileName, asOf: msg.receivedAt, autoCorrectUnits: config().snapshotAutoCorrectUnits })
     const r = await processSnapshot(db, snapshotId)
     if (r.status === 'failed') {
@@ -98,7 +111,7 @@ export async function ingestFile(db: PrismaClient, messageId: string, opts: { in
       const apply = async () => {
         if (chunk.length === 0) return
         const good = chunk.filter((r) => r.event)
-        for (const r of chunk) if (!r.event) rejected.push({ index: r.line, code: r.code ?? 'INVALID_ROW', message: withPosition(r, r.error ?? 'unreadable.'), raw: null })
+        for (const r of chunk) if (!r.event) rejected.push({ index: r.line, code: r.code ?? 'INVALID_ROW', message: withPosition(r, r.error ?? 'unreadable.'), raw: r.raw ?? null, sku: r.sku ?? null })
         const prepared = await prepareEventBatch(tx, msg.source, good.map((r) => r.event), offset)
         // prepareEventBatch numbers events from `offset`; report them by file line.
         for (const rj of prepared.rejected) {
@@ -116,7 +129,7 @@ export async function ingestFile(db: PrismaClient, messageId: string, opts: { in
         offset += good.length
         chunk = []
       }
-      for await (const row of fileRows(tx, msg.id, kind)) {
+      for await (const row of fileRows(tx, msg.source, msg.id, kind, settings, { fileHash: msg.sha256 ?? msg.id, receivedAt: receivedAt.toISOString(), maxEdiChars: opts.maxEdiChars })) {
         if (++total > (opts.maxFileEvents ?? 1_000_000)) throw new FileRefused(`more than ${opts.maxFileEvents ?? 1_000_000} events in one file; split it.`)
         chunk.push(row)
         if (chunk.length >= MAX_EVENTS_PER_BATCH) await apply()
@@ -148,7 +161,7 @@ export async function ingestFile(db: PrismaClient, messageId: string, opts: { in
 /** "line 12: ..." (or "segment 9: ..." for EDI), once, whatever the parser already said. */
 function withPosition(row: Row, message: string): string {
   const bare = message.replace(/^(?:line|segment) \d+(?: \([^)]*\))?: /, '')
-  return `${row.unit ?? 'line'} ${row.line}: ${bare}`
+  return storable(`${row.unit ?? 'line'} ${row.line}: ${bare}`)
 }
 
 /** "line 12: UNKNOWN_SKU: Unknown SKU ..." for the .error.txt. */
@@ -157,39 +170,83 @@ function reportLine(r: { line: number; code: string; message: string }): string 
   return m ? `${m[1]}: ${r.code}: ${m[2]}` : `line ${r.line}: ${r.code}: ${r.message}`
 }
 
-async function* fileRows(db: Parameters<typeof readRaw>[0], messageId: string, kind: 'csv' | 'ndjson' | 'edi846'): AsyncGenerator<Row> {
-  const raw = readRaw(db, messageId)
+export async function* fileRows(db: Parameters<typeof readRaw>[0], source: string, messageId: string, kind: 'csv' | 'ndjson' | 'edi846', settings: SourceSettings, ctx: ReadContext): AsyncGenerator<Row> {
+  yield* rowsOf(db, source, readRaw(db, messageId), kind, settings, ctx)
+}
+
+/** A file's rows with the source's settings: events to apply, or per-row errors. Shared with the dry run. */
+export type ReadContext = MappingContext & { maxEdiChars?: number }
+
+export async function* rowsOf(db: Db, source: string, raw: AsyncIterable<string> | Iterable<string>, kind: 'csv' | 'ndjson' | 'edi846', settings: SourceSettings, ctx: ReadContext): AsyncGenerator<Row> {
   if (kind === 'csv') {
-    for await (const r of readEventCsvRows(raw)) yield r.error !== undefined ? { line: r.line, error: r.error } : { line: r.line, event: r.event }
+    if (isMapped(settings.csv)) {
+      for await (const r of readMappedCsvRows(raw, settings.csv, ctx)) yield r.error !== undefined ? { line: r.line, error: r.error, code: r.code } : { line: r.line, event: r.event }
+      return
+    }
+    for await (const r of readEventCsvRows(raw, { delimiter: settings.csv.delimiter })) yield r.error !== undefined ? { line: r.line, error: r.error } : { line: r.line, event: r.event }
     return
   }
   if (kind === 'ndjson') {
+    const mapped = isMapped(settings.ndjson)
     for await (const r of readNdjson(raw)) {
       if (r.error !== undefined) yield { line: r.line, error: r.error, code: 'INVALID_JSON' }
       else if (typeof r.value !== 'object' || r.value === null || Array.isArray(r.value)) yield { line: r.line, error: `line ${r.line}: expected one JSON object per line.` }
-      else yield { line: r.line, event: r.value as Record<string, unknown> }
+      else if (mapped) {
+        const m = mapRecord(r.value as Record<string, unknown>, settings.ndjson, ctx, r.line)
+        yield m.error !== undefined ? { line: r.line, error: m.error, code: m.code } : { line: r.line, event: m.event }
+      } else yield { line: r.line, event: r.value as Record<string, unknown> }
     }
     return
   }
-  // EDI files are small (one advice per file); read it whole.
-  let text = ''
-  for await (const part of raw) text += part
-  let parsed: ReturnType<typeof parseEdi846>
-  try { parsed = parseEdi846(text) } catch (e) {
-    if (e instanceof Edi846SyntaxError) throw new FileRefused(e.message)
-    throw e
+  // EDI: streamed through the reader; lines are released per intact transaction set and resolved
+  // in batches with the source's settings. A refusal or an envelope error found later (a count
+  // mismatch at the end) throws, which rolls back whatever this file already wrote.
+  const reader = new Edi846Reader({ maxFileChars: ctx.maxEdiChars ?? MAX_EDI_FILE_CHARS })
+  let pending: Edi846Line[] = []
+  let errorsSeen = 0
+  const flush = async function* (): AsyncGenerator<Row> {
+    for (; errorsSeen < reader.lineErrors.length; errorsSeen++) {
+      const e = reader.lineErrors[errorsSeen]
+      yield { line: e.segmentIndex, unit: 'segment', error: e.message, code: e.code }
+    }
+    const lines = pending
+    pending = []
+    const resolved = await resolveEdi846Lines(db, source, lines, settings.edi846)
+    for (const [i, r] of resolved.entries()) {
+      if (r.ok) yield { line: r.segmentIndex, unit: 'segment', event: { ...r.event } }
+      else yield { line: r.segmentIndex, unit: 'segment', error: r.message, code: r.code, raw: unresolvedEdi846Event(lines[i]), sku: lines[i].itemIds[0]?.id }
+    }
   }
-  if (parsed.isTest) throw new FileRefused(`interchange ${parsed.interchangeControl} is marked as a test (ISA15 = T); test interchanges are not applied to stock.`)
-  if (parsed.events.length === 0 && parsed.errors.length > 0) throw new FileRefused(parsed.errors.slice(0, 20).map((e) => `${e.code}: ${e.message}`).join('; '))
-  for (const e of parsed.errors) yield { line: e.segmentIndex, unit: 'segment', error: e.message, code: e.code }
-  for (const e of parsed.events) yield { line: e.segmentIndex, unit: 'segment', event: { ...e.event } }
+  const refused = () => {
+    if (reader.refusal) return new FileRefused(reader.refusal.message)
+    if (reader.envelopeErrors.length > 0) {
+      const errs = [...reader.envelopeErrors].sort((a, b) => a.segmentIndex - b.segmentIndex)
+      return new FileRefused(`malformed envelope: ${errs.slice(0, 20).map((e) => `${e.code}: ${e.message}`).join('; ')}${errs.length > 20 ? `; and ${errs.length - 20} more` : ''}`)
+    }
+    return null
+  }
+  for await (const part of raw) {
+    for (const l of reader.push(part)) pending.push(l)
+    const r = refused()
+    if (r) throw r
+    if (pending.length >= 1000) yield* flush()
+  }
+  for (const l of reader.end()) pending.push(l)
+  const r = refused()
+  if (r) throw r
+  yield* flush()
 }
 
 /** A CSV whose header has on_hand, or NDJSON whose first object has on_hand/onHand and no type, is a snapshot. */
 async function looksLikeSnapshot(db: PrismaClient, messageId: string, kind: 'csv' | 'ndjson'): Promise<boolean> {
   let head = ''
   for await (const part of readRaw(db, messageId)) { head += part; if (head.includes('\n') || head.length > 65536) break }
-  const firstLine = head.replace(/^\uFEFF/, '').split(/\r?\n/).find((l) => l.trim() !== '') ?? ''
+  return headLooksLikeSnapshot(head, kind)
+}
+
+/** The start of a file (its first line at least) tells a snapshot from an events file. */
+export function headLooksLikeSnapshot(head: string, kind: 'csv' | 'ndjson'): boolean {
+  const firstLine = head.slice(0, 65536).replace(/^\uFEFF/, '').split(/\r?\n/).find((l) => l.trim() !== '') ?? ''
   if (kind === 'csv') {
     const cols = firstLine.toLowerCase().split(',').map((c) => c.trim().replace(/^"|"$/g, ''))
     return cols.includes('on_hand') && !cols.includes('type')
@@ -200,7 +257,13 @@ async function looksLikeSnapshot(db: PrismaClient, messageId: string, kind: 'csv
   } catch { return false }
 }
 
-async function refuse(db: PrismaClient, messageId: string, sourceDir: string, claimed: string, reason: string): Promise<IngestFileResult> {
+/** PostgreSQL text cannot hold NUL; a reason quoting a file's bytes must still be storable. */
+function storable(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '\\u0000') : text
+}
+
+async function refuse(db: PrismaClient, messageId: string, sourceDir: string, claimed: string, rawReason: string): Promise<IngestFileResult> {
+  const reason = storable(rawReason)
   await db.inboundMessage.update({ where: { id: messageId }, data: { status: 'rejected', error: reason } })
   const m = await db.inboundMessage.findUnique({ where: { id: messageId }, select: { source: true } })
   await recordIngestDeadLetters(db, messageId, m?.source ?? null, [{ index: -1, code: 'FILE_REFUSED', message: reason, raw: null }])

@@ -7,7 +7,8 @@ import path from 'node:path'
 import type { PrismaClient } from '@prisma/client'
 import { enqueue } from '../../queue/enqueue'
 import { storeRawStream } from '../raw-store'
-import { claimedName, ensureSourceFolders, parseClaimedName, RECEIVED, SOURCE_NAME } from './inbox-files'
+import { claimedName, ensureSourceFolders, parseClaimedName, RECEIVED, SOURCE_NAME, settleFile } from './inbox-files'
+import { recordIngestDeadLetters } from '../dead-letters.repository'
 
 export const INGEST_FILE_TASK = 'ingest-file'
 
@@ -58,12 +59,28 @@ export async function scanInbox(db: PrismaClient, inboxDir: string, opts: ScanOp
 }
 
 async function storeAndQueue(db: PrismaClient, source: string, sourceDir: string, claimed: string, messageId: string, name: string): Promise<void> {
-  await storeRawStream(db, { id: messageId, source, kind: 'file', transport: 'file', contentType: 'application/octet-stream', fileName: name }, fs.createReadStream(path.join(sourceDir, RECEIVED, claimed)), { maxBytes: 2 * 1024 ** 3 })
-    .catch(async (e) => {
-      // An empty file is stored as rejected; the job reports it and moves it to failed/.
-      if ((e as { code?: string }).code !== 'EMPTY_BODY') throw e
-    })
+  try {
+    await storeRawStream(db, { id: messageId, source, kind: 'file', transport: 'file', contentType: 'application/octet-stream', fileName: name }, fs.createReadStream(path.join(sourceDir, RECEIVED, claimed)), { maxBytes: 2 * 1024 ** 3 })
+  } catch (e) {
+    // An empty file is stored as rejected; the job reports it and moves it to failed/.
+    if ((e as { code?: string }).code === 'EMPTY_BODY') { await queueFile(db, source, messageId); return }
+    if (!isUnstorableText(e)) throw e
+    // A binary file (NUL bytes) cannot be kept as text: refuse it here, or every scan would try
+    // again and fail, holding up the other files.
+    const reason = `${name}: the file holds a NUL byte or an invalid UTF-8 sequence PostgreSQL cannot store as text (a binary or corrupted file?); send text (CSV, NDJSON or X12).`
+    await db.$executeRawUnsafe(`DELETE FROM "InboundChunk" WHERE "messageId" = $1::uuid`, messageId)
+    await db.inboundMessage.update({ where: { id: messageId }, data: { status: 'rejected', error: reason, chunks: 0 } })
+    await recordIngestDeadLetters(db, messageId, source, [{ index: -1, code: 'FILE_REFUSED', message: reason, raw: null }])
+    settleFile(sourceDir, claimed, 'failed', `${reason}\nNothing from this file was applied.`)
+    return
+  }
   await queueFile(db, source, messageId)
+}
+
+/** PostgreSQL's "invalid byte sequence" (22021) or "unsupported Unicode escape" (22P05). */
+function isUnstorableText(e: unknown): boolean {
+  const code = (e as { meta?: { code?: string }; code?: string })?.meta?.code ?? (e as { code?: string })?.code
+  return code === '22021' || code === '22P05' || /\b(22021|22P05)\b/.test(String((e as Error)?.message ?? ''))
 }
 
 export function queueFile(db: PrismaClient, source: string, messageId: string): Promise<void> {

@@ -148,3 +148,36 @@ describe('readCsv in flat memory', () => {
     expect(last).toEqual({ line: rowsTotal + 1, fields: [`S${rowsTotal - 1}`, 'D', String((rowsTotal - 1) % 97)] })
   })
 })
+
+describe('readCsv bounds and delimiters', { timeout: 120_000 }, () => {
+  const all = async (input: Iterable<Chunk> | AsyncIterable<Chunk>, opts = {}) => { const out: CsvRecord[] = []; for await (const r of readCsv(input, opts)) out.push(r); return out }
+
+  it('reads ; tab and | delimited files, quoting the delimiter', async () => {
+    expect(await all(['a;"b;c";d\n1;2;3'], { delimiter: ';' })).toEqual([{ line: 1, fields: ['a', 'b;c', 'd'] }, { line: 2, fields: ['1', '2', '3'] }])
+    expect(await all(['a\tb,c\n'], { delimiter: '\t' })).toEqual([{ line: 1, fields: ['a', 'b,c'] }])
+    expect(await all(['a|b\n'], { delimiter: '|' })).toEqual([{ line: 1, fields: ['a', 'b'] }])
+  })
+
+  it('stops an unterminated quoted field at the field cap, in flat memory, naming the line', async () => {
+    // 64 MiB of an unterminated quote once took 2 GB; now it stops at the cap.
+    async function* huge() { yield 'sku,qty\nA,"'; for (let i = 0; i < 64; i++) yield 'x'.repeat(1 << 20) }
+    const before = process.memoryUsage().rss
+    const e = await all(huge()).then(() => null, (err: unknown) => err)
+    expect(e).toBeInstanceOf(CsvSyntaxError)
+    expect(e).toMatchObject({ line: 2, code: 'FIELD_TOO_LONG', message: 'line 2: a field is longer than 65536 characters (an opening quote is probably never closed).' })
+    expect(process.memoryUsage().rss - before).toBeLessThan(256 * 1024 * 1024)
+  })
+
+  it('caps a record and the number of columns', async () => {
+    await expect(all([`${'a,'.repeat(10)}b\n`], { maxRecordChars: 15 })).rejects.toMatchObject({ code: 'RECORD_TOO_LONG', line: 1 })
+    await expect(all(['h\n', ','.repeat(600)])).rejects.toMatchObject({ code: 'TOO_MANY_COLUMNS', message: 'line 2: more than 512 columns in one record; check the delimiter (",").' })
+  })
+
+  it('decides an escaped quote split across chunks, however many quotes end a chunk', async () => {
+    for (const chunks of [['"a""', 'b"'], ['"a"', '"b"'], ['"a""""', '"', '"b"'], ['"a""', '"b"'], ['"', '"', '"', '"\n']]) {
+      const text = chunks.join('')
+      expect(await outcome(chunks), text).toEqual(await outcome([text]))
+    }
+    expect(await outcome(['"a""', 'b"'])).toEqual([{ line: 1, fields: ['a"b'] }])
+  })
+})
