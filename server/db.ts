@@ -38,6 +38,43 @@ export function prisma(): PrismaClient {
   return globalForPrisma.stocktowerPrisma
 }
 
+/**
+ * The SQLSTATE of a PostgreSQL error, however the driver wrapped it: `pg` puts it on `code`,
+ * Prisma's adapter on `cause` / `meta.driverAdapterError` (Prisma's own P-codes are not one).
+ */
+export function sqlStateOf(e: unknown): string | null {
+  const isState = (v: unknown): v is string => typeof v === 'string' && /^[0-9A-Z]{5}$/.test(v) && !/^P\d{4}$/.test(v)
+  let words = ''
+  for (let x = e as Record<string, unknown> | undefined, depth = 0; x && typeof x === 'object' && depth < 5; depth++) {
+    const meta = x.meta as Record<string, unknown> | undefined
+    for (const v of [x.originalCode, x.code, meta?.code]) if (isState(v)) return v
+    words += ` ${String(x.message ?? '')}`
+    x = (x.cause ?? meta?.driverAdapterError) as Record<string, unknown> | undefined
+  }
+  const m = /Code: `([0-9A-Z]{5})`/.exec(words)
+  if (m) return m[1]
+  // Prisma's adapter sometimes carries only the server's words.
+  if (/deadlock detected/.test(words)) return '40P01'
+  if (/could not serialize access/.test(words)) return '40001'
+  return null
+}
+
+/**
+ * Runs a whole transaction again when PostgreSQL chose it as a deadlock victim (40P01) or could not
+ * serialise it (40001): it was rolled back whole, so running it again is safe. Concurrent batches
+ * over the same rows (unique keys inserted, positions locked) can meet in another order.
+ */
+export async function withDeadlockRetry<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn()
+    } catch (e) {
+      const state = sqlStateOf(e)
+      if (!(state === '40P01' || state === '40001') || i >= attempts) throw e
+    }
+  }
+}
+
 /** Interactive transaction with the settings hot paths need (long enough for 5,000-event batches). */
 export function transaction<T>(client: PrismaClient, fn: (tx: Prisma.TransactionClient) => Promise<T>, opts: { timeoutMs?: number } = {}): Promise<T> {
   return client.$transaction(fn, { timeout: opts.timeoutMs ?? 60_000, maxWait: 30_000 })

@@ -1,7 +1,7 @@
 // The one wrapper every API route handler goes through: authenticate (API key with a scope, or a
 // signed-in user with a permission), run one server/ call, map errors to CONTRACT.md's body.
 import { NextResponse } from 'next/server'
-import { prisma } from '@/server/db'
+import { prisma, sqlStateOf } from '@/server/db'
 import { authenticateApiKey, type ApiPrincipal } from '@/server/auth/api-keys'
 import { verifyWebhookSignature } from '@/server/auth/webhook-signatures'
 import { assertBoundTo, assertSourceKindForDoor, ingestDoorOf } from '@/server/auth/source-binding'
@@ -23,18 +23,6 @@ function errorResponse(e: unknown, ref: string): NextResponse {
   return NextResponse.json(r.body, { status: r.status, headers: { ...r.headers, 'X-Request-Ref': ref } })
 }
 
-/** The SQLSTATE of a PostgreSQL error, however the driver (pg, Prisma's adapter) wrapped it. */
-function sqlState(e: unknown): string | null {
-  // Prisma's own codes (P2010 "raw query failed", ...) wrap the SQLSTATE; they are not one.
-  const isState = (v: unknown): v is string => typeof v === 'string' && /^[0-9A-Z]{5}$/.test(v) && !/^P\d{4}$/.test(v)
-  for (let x = e as Record<string, unknown> | undefined, depth = 0; x && typeof x === 'object' && depth < 5; depth++) {
-    const meta = x.meta as Record<string, unknown> | undefined
-    for (const v of [x.originalCode, x.code, meta?.code]) if (isState(v)) return v
-    x = (x.cause ?? meta?.driverAdapterError) as Record<string, unknown> | undefined
-  }
-  const m = /Code: `([0-9A-Z]{5})`/.exec(String((e as Error)?.message ?? ''))
-  return m ? m[1] : null
-}
 
 /**
  * Last line of defence, behind the validation every route does: a value PostgreSQL refused as
@@ -45,7 +33,7 @@ function sqlState(e: unknown): string | null {
 function inputError(e: unknown, ref: string): AppError | null {
   if (e instanceof AppError) return null
   if (e instanceof URIError) return new ValidationError('A value in the URL is not valid percent-encoding.', undefined, 'INVALID_PARAMETER')
-  const state = sqlState(e)
+  const state = sqlStateOf(e)
   const prismaCode = (e as { code?: unknown })?.code
   // PrismaClientValidationError: a query argument Prisma refused to send (a value of the wrong
   // shape for its column); a route's own validation should have caught it, hence the log line.

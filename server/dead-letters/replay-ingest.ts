@@ -4,9 +4,9 @@
 // ones close; ones still refused stay open with the new reason. The caller decides who may replay
 // (four-eyes approval wraps this use case in the UI).
 import type { PrismaClient } from '@prisma/client'
-import { transaction } from '../db'
+import { transaction, withDeadlockRetry } from '../db'
 import { recordAudit, type Actor } from '../audit/record-audit'
-import { applyPreparedEvents, prepareEventBatch, withDeadlockRetry } from '../ingest/ingest-events'
+import { applyPreparedEvents, prepareEventBatch } from '../ingest/ingest-events'
 import { emitRealtime, emitStockChanged, ROOMS } from '../realtime/publisher'
 import { reviveFileEvents } from '../ingest/inbox/edi846-events'
 

@@ -10,7 +10,7 @@
 // apply order: arrival order is `ORDER BY id` per SKU x location.
 import type { PrismaClient } from '@prisma/client'
 import type { Db, RawSql } from '../db'
-import { rawTransaction } from '../db'
+import { rawTransaction, withDeadlockRetry } from '../db'
 import { AppError, PayloadTooLargeError, ValidationError } from '../errors'
 import { TASKS } from '../queue/enqueue'
 import { applyEvent, positionExceptions, type PositionState } from '../positions/apply-event'
@@ -186,17 +186,6 @@ export async function applyPreparedEvents(tx: RawSql, source: string, prepared: 
   return { ...r, rejected: [...owned.refused, ...r.rejected], shadowed: owned.shadowed }
 }
 
-export async function withDeadlockRetry<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await fn()
-    } catch (e) {
-      const msg = String((e as Error)?.message ?? '')
-      const retryable = /deadlock detected|40P01|could not serialize|40001/.test(msg)
-      if (!retryable || i >= attempts) throw e
-    }
-  }
-}
 
 type PositionRow = PositionState & { skuId: string; locationId: string; version: bigint }
 

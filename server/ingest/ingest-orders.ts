@@ -7,7 +7,7 @@
 import type { PrismaClient } from '@prisma/client'
 import { z } from 'zod'
 import type { Db } from '../db'
-import { transaction } from '../db'
+import { transaction, withDeadlockRetry } from '../db'
 import crypto from 'node:crypto'
 import { AppError, NotFoundError, PayloadTooLargeError, ValidationError } from '../errors'
 import { storeInboundMessage, finishInboundMessage } from './inbound-message.repository'
@@ -131,7 +131,9 @@ export async function ingestOrders(db: PrismaClient, channelCode: string, body: 
   }
   rejected.sort((a, b) => a.index - b.index)
 
-  const r = await transaction(db, async (tx) => {
+  // Concurrent batches insert the same order keys and lock the same positions: a deadlock victim
+  // was rolled back whole and runs again.
+  const r = await withDeadlockRetry(() => transaction(db, async (tx) => {
     const messageId = await storeInboundMessage(tx, raw)
     const result = accepted.length > 0 ? await applyOrders(tx, channel, accepted, skuIdByInput, messageId, receivedAt) : { accepted: 0, duplicates: 0, incidents: 0 }
     await recordIngestDeadLetters(tx, messageId, source, rejected)
@@ -140,7 +142,7 @@ export async function ingestOrders(db: PrismaClient, channelCode: string, body: 
       accepted: result.accepted, duplicates: result.duplicates, rejected: rejected.length,
     })
     return { ...result, messageId }
-  })
+  }))
   return { accepted: r.accepted, duplicates: r.duplicates, incidents: r.incidents, rejected: rejected.map(({ index, code, message }) => ({ index, code, message })), inboundMessageId: r.messageId }
 }
 

@@ -4,9 +4,9 @@
 // measured as of the snapshot's time, so adding it to today's position keeps every movement since.
 // Small variances are corrected at once under the snapshot's policy; the rest wait for a person.
 import type { PrismaClient } from '@prisma/client'
-import { transaction } from '../db'
+import { transaction, withDeadlockRetry } from '../db'
 import { recordAudit, type Actor } from '../audit/record-audit'
-import { applyPreparedEvents, prepareEventBatch, withDeadlockRetry } from '../ingest/ingest-events'
+import { applyPreparedEvents, prepareEventBatch } from '../ingest/ingest-events'
 import { emitRealtime, emitStockChanged, ROOMS } from '../realtime/publisher'
 
 export const RECONCILIATION_SOURCE = 'reconciliation'

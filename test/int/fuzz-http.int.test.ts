@@ -309,6 +309,9 @@ describe('HTTP fuzz', () => {
     for (const b of backstop.slice(0, 5)) fail(`only PostgreSQL refused a value: ${b}`)
     for (const c of server.crashes.slice(0, 5)) fail(`handler crashed on ${c.method} ${c.path.slice(0, 100)}: ${c.error.slice(0, 300)}`)
 
+    // Every request carries a key with every scope, and the UI routes a live admin session: a 401
+    // means the harness stopped reaching the handlers (as when sessions became server-side rows).
+    if ((m.byStatus.get(401) ?? 0) > 0) fail(`${m.byStatus.get(401)} requests were answered 401: the fuzz did not reach the handlers behind the doors`)
     const statuses = [...m.byStatus].sort(([a], [b]) => a - b).map(([s, n]) => `${s}:${n}`).join(' ')
     console.log(`fuzz-http: seed=${SEED} requests=${m.requests} events=${m.eventsSent} (ledger ${m.ledger}) orders=${m.ordersSent} (accepted ${m.orders}) dead letters=${m.deadLetters} crashes=${server.crashes.length} refused only by PostgreSQL=${backstop.length} statuses ${statuses}`)
     expect(m.failures, `STOCKTOWER_FUZZ_SEED=${SEED} reproduces this run`).toEqual([])
