@@ -27,7 +27,7 @@ export interface RawMeta {
 }
 
 /** Streams `input` into chunk rows; `maxBytes` guards the database from a runaway upload. */
-export async function storeRawStream(db: Db, meta: RawMeta, input: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>, opts: { maxBytes?: number } = {}): Promise<StoredRaw> {
+export async function storeRawStream(db: Db, meta: RawMeta, input: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>, opts: { maxBytes?: number; nul?: 'replace' | 'refuse' } = {}): Promise<StoredRaw> {
   const maxBytes = opts.maxBytes ?? 2 * 1024 ** 3
   const message = await db.inboundMessage.create({
     // 'storing' until the last chunk is in: a crash mid-upload leaves a message recognisably incomplete.
@@ -42,10 +42,15 @@ export async function storeRawStream(db: Db, meta: RawMeta, input: AsyncIterable
   let lines = 0
   let lineHasText = false
   // PostgreSQL text cannot hold a NUL byte: it is stored as U+FFFD and the message says so (the
-  // sha256 and size are of the bytes received, so the original stays identifiable).
+  // sha256 and size are of the bytes received, so the original stays identifiable); or, for a
+  // dropped file (`nul: 'refuse'`), the file is refused as binary (UNSTORABLE_TEXT).
   let hadNul = false
   const flush = async (text: string) => {
-    if (text.includes('\u0000')) { hadNul = true; text = text.replaceAll('\u0000', '\uFFFD') }
+    if (text.includes('\u0000')) {
+      if (opts.nul === 'refuse') throw new ValidationError('The body holds a NUL byte, which text cannot hold.', undefined, 'UNSTORABLE_TEXT')
+      hadNul = true
+      text = text.replaceAll('\u0000', '\uFFFD')
+    }
     await db.$executeRawUnsafe(`INSERT INTO "InboundChunk"("messageId", seq, data) VALUES ($1::uuid, $2, $3)`, message.id, seq++, text)
   }
   for await (const part of input) {

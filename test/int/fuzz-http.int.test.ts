@@ -292,7 +292,7 @@ describe('HTTP fuzz', () => {
     const [counts] = await db.$queryRawUnsafe<Array<{ ledger: number; orders: number; dead: number; unfinished: number }>>(
       `SELECT (SELECT count(*)::int FROM "LedgerEvent" e JOIN "InboundMessage" im ON im.id = e."inboundMessageId" WHERE im.kind = 'events') AS ledger,
               (SELECT count(*)::int FROM "ChannelOrderEvent") AS orders,
-              (SELECT count(*)::int FROM "DeadLetter" WHERE kind = 'ingest') AS dead,
+              (SELECT count(*)::int FROM "DeadLetter" d JOIN "InboundMessage" im ON im.id = d."inboundMessageId" WHERE d.kind = 'ingest' AND im.kind IN ('events', 'orders')) AS dead,
               (SELECT count(*)::int FROM "InboundMessage" WHERE status IN ('received', 'storing') AND kind IN ('events', 'orders')) AS unfinished`)
     if (counts.ledger !== m.ledger) fail(`the ledger holds ${counts.ledger} events from POST /api/v1/events, the API acknowledged ${m.ledger}`)
     if (counts.orders !== m.orders) fail(`${counts.orders} channel order events recorded, the API acknowledged ${m.orders}`)

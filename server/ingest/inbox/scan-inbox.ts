@@ -60,7 +60,7 @@ export async function scanInbox(db: PrismaClient, inboxDir: string, opts: ScanOp
 
 async function storeAndQueue(db: PrismaClient, source: string, sourceDir: string, claimed: string, messageId: string, name: string): Promise<void> {
   try {
-    await storeRawStream(db, { id: messageId, source, kind: 'file', transport: 'file', contentType: 'application/octet-stream', fileName: name }, fs.createReadStream(path.join(sourceDir, RECEIVED, claimed)), { maxBytes: 2 * 1024 ** 3 })
+    await storeRawStream(db, { id: messageId, source, kind: 'file', transport: 'file', contentType: 'application/octet-stream', fileName: name }, fs.createReadStream(path.join(sourceDir, RECEIVED, claimed)), { maxBytes: 2 * 1024 ** 3, nul: 'refuse' })
   } catch (e) {
     // An empty file is stored as rejected; the job reports it and moves it to failed/.
     if ((e as { code?: string }).code === 'EMPTY_BODY') { await queueFile(db, source, messageId); return }
@@ -77,10 +77,10 @@ async function storeAndQueue(db: PrismaClient, source: string, sourceDir: string
   await queueFile(db, source, messageId)
 }
 
-/** PostgreSQL's "invalid byte sequence" (22021) or "unsupported Unicode escape" (22P05). */
+/** A NUL found while storing (UNSTORABLE_TEXT), PostgreSQL's "invalid byte sequence" (22021) or "unsupported Unicode escape" (22P05). */
 function isUnstorableText(e: unknown): boolean {
   const code = (e as { meta?: { code?: string }; code?: string })?.meta?.code ?? (e as { code?: string })?.code
-  return code === '22021' || code === '22P05' || /\b(22021|22P05)\b/.test(String((e as Error)?.message ?? ''))
+  return code === 'UNSTORABLE_TEXT' || code === '22021' || code === '22P05' || /\b(22021|22P05)\b/.test(String((e as Error)?.message ?? ''))
 }
 
 export function queueFile(db: PrismaClient, source: string, messageId: string): Promise<void> {
