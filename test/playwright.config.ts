@@ -3,7 +3,9 @@ import { defineConfig } from '@playwright/test'
 // scripts/test.ts starts the product (embedded PostgreSQL, demo seed, traffic off) and passes BASE_URL.
 export default defineConfig({
   testDir: './e2e',
-  timeout: 60_000,
+  // Two cores: a test that signs in several users and waits for workers can need over a minute
+  // when the machine is busy; a wait for a condition still ends as soon as it holds.
+  timeout: 120_000,
   expect: { timeout: 30_000 },
   reporter: 'list',
   workers: 1,
