@@ -40,3 +40,9 @@ export async function spendRateBudget(tx: Db, channel: BudgetFields, at: Date, w
     channel.id, after.tokens, after.refilledAt.toISOString())
   return { granted, waitMs }
 }
+
+/** Gives back calls taken with spendRateBudget but not made, never above the channel's burst. */
+export async function returnRateBudget(tx: Db, channelId: string, calls: number): Promise<void> {
+  if (calls <= 0) return
+  await tx.$executeRawUnsafe(`UPDATE "Channel" SET "rateTokens" = LEAST("rateBurst", "rateTokens" + $2) WHERE id = $1::uuid`, channelId, calls)
+}

@@ -9,7 +9,7 @@ import { transaction } from '../db'
 import type { BulkFeedHandle, BulkSubmitResult, Connector, ListingUpdate, UpdateOutcome } from '../channels/connector'
 import { backoffDelayMs, attemptsExhausted, DEFAULT_BACKOFF } from './backoff'
 import { breakerGate, breakerRecord, DEFAULT_BREAKER } from './circuit-breaker'
-import { loadChannel, spendRateBudget, type ChannelRow } from '../channels/channel.repository'
+import { loadChannel, returnRateBudget, spendRateBudget, type ChannelRow } from '../channels/channel.repository'
 import { bulkMaxPerFeed, bulkThreshold, verifyDelayMs } from '../channels/channel-settings'
 import { enqueuePollFeed, enqueuePublish, enqueueVerify, FIRST_POLL_MS } from '../queue/enqueue'
 import { recordLag } from '../metrics/lag'
@@ -264,9 +264,7 @@ export async function publishChannel(db: PrismaClient, channelId: string, deps: 
     // reads (verification, reconciliation) are not starved by a publish that needed one call.
     // Not after a throttle: then the channel asked us to slow down.
     const unused = claim.granted - callsMade
-    if (unused > 0 && throttledForMs === 0) {
-      await tx.$executeRawUnsafe(`UPDATE "Channel" SET "rateTokens" = LEAST("rateBurst", "rateTokens" + $2) WHERE id = $1::uuid`, channelId, unused)
-    }
+    if (unused > 0 && throttledForMs === 0) await returnRateBudget(tx, channelId, unused)
     await bumpCounters(tx, 'stocktower_publish_attempts_total', counters, t)
     await recordLag(tx, channelId, lagSamples, t)
     // Keep draining: more pending work, a throttle, or retries scheduled for later.
