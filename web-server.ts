@@ -6,6 +6,7 @@ import next from 'next'
 import pg from 'pg'
 import { config } from './server/env'
 import { setRealtimeTransport } from './server/realtime/publisher'
+import { getToken } from 'next-auth/jwt'
 import { attachRealtime } from './server/realtime/socket-server'
 import { createPrisma } from './server/db'
 import { clientAddressOf, isHttps, newNonce, securityHeaders } from './server/auth/security-headers'
@@ -45,7 +46,7 @@ async function main() {
   const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 3 })
   // An idle connection dropped by the server (PostgreSQL restarting or stopping first) is not fatal.
   pool.on('error', (e) => console.warn('[realtime] database connection lost:', e.message))
-  const realtime = attachRealtime(server, { db, pool, secret: process.env.NEXTAUTH_SECRET, recheckMs: SOCKET_RECHECK_MS })
+  const realtime = attachRealtime(server, { db, pool, readToken: (req) => getToken({ req: req as never, secret: process.env.NEXTAUTH_SECRET }), recheckMs: SOCKET_RECHECK_MS })
   const io = realtime.io
   setRealtimeTransport({ emit: (rooms, event, payload) => { io.to(rooms).emit(event, payload) } })
 

@@ -1,4 +1,4 @@
-// The Prisma client on @prisma/adapter-pg (no native engine; see STACK.md). Domain functions take
+// The Prisma client on @prisma/adapter-pg (no native engine; see README "Why these choices"). Domain functions take
 // `db: Db` so callers (tests, transactions) can pass their own.
 import { PrismaClient, Prisma } from '@prisma/client'
 import { PrismaPg } from '@prisma/adapter-pg'

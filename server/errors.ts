@@ -36,7 +36,7 @@ export function newRef(): string {
 
 export interface ErrorBody { error: { code: string; message: string; ref: string } }
 
-/** Maps any thrown value to CONTRACT.md's error body; unknown errors never leak their message. */
+/** Maps any thrown value to the error body (docs/api.md "Errors"); unknown errors never leak their message. */
 export function toErrorResponse(err: unknown, ref = newRef()): { status: number; body: ErrorBody; headers: Record<string, string> } {
   if (err instanceof AppError) {
     const headers: Record<string, string> = {}

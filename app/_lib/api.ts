@@ -1,5 +1,5 @@
 // The one wrapper every API route handler goes through: authenticate (API key with a scope, or a
-// signed-in user with a permission), run one server/ call, map errors to CONTRACT.md's body.
+// signed-in user with a permission), run one server/ call, map errors to the error body of docs/api.md.
 import { NextResponse } from 'next/server'
 import { prisma, sqlStateOf } from '@/server/db'
 import { authenticateApiKey, type ApiPrincipal } from '@/server/auth/api-keys'
@@ -95,7 +95,7 @@ export function apiKeyRoute<P extends RouteParams = RouteParams>(
 
 /**
  * Ingest endpoints: an API key with the scope, or (without one) a webhook signed with the signing
- * secret of the source the body names (CONTRACT.md). The body is read once, before either check,
+ * secret of the source the body names (docs/api.md "Authentication"). The body is read once, before either check,
  * so the signature covers exactly the bytes that are then stored and parsed; a signed sender is
  * bound to its own source. The source a request writes for must be of the door's kind (events:
  * not a channel source; orders: a channel source), and a bound key may write only for its source.

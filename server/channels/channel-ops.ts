@@ -12,7 +12,7 @@ import { recordAudit, type Actor } from '../audit/record-audit'
 import { enqueuePublish } from '../queue/enqueue'
 import { emitRealtime, ROOMS } from '../realtime/publisher'
 import { LAG_BUCKETS_SECONDS, percentileFromBuckets } from '../metrics/lag'
-import { sloOf } from '../metrics/slo'
+import { sloOf } from './channel-settings'
 
 export interface ChannelOpsView {
   channel: { code: string; name: string; kind: string; mode: string; status: string; breakerState: string; breakerFailures: number; breakerOpenedAt: string | null; ratePerSecond: number; rateBurst: number; slo: { lagP95Seconds: number; staleAfterSeconds: number } }

@@ -1,4 +1,4 @@
-// GET /api/v1/channels (CONTRACT.md "Sources and channels"): what a script needs to know about each
+// GET /api/v1/channels (docs/api.md "Sources and channels"): what a script needs to know about each
 // channel. Connector credentials and other settings stay out.
 import type { Db } from '../db'
 

@@ -1,5 +1,6 @@
-// Parsing of one inventory event (CONTRACT.md). Each problem maps to a precise code so the
-// sender can fix its data; a bad event is rejected alone and kept as a dead letter.
+// Parsing of one inventory event (docs/api.md "Inventory events"). Each problem maps to a precise
+// code so the sender can fix its data; a bad event is rejected alone and kept as a dead letter.
+// Adding an event type touches more than this file: docs/adding-an-event-type.md lists them.
 import { EVENT_TYPES, type EventType } from '../positions/apply-event'
 import { quoted, unstorableText } from './storable-text'
 
@@ -32,7 +33,7 @@ export interface ParsedEvent {
 
 export interface EventRejection { index: number; code: string; message: string; raw: unknown; sku?: string | null }
 
-/** Which sign each type's quantity may have (CONTRACT.md's table). */
+/** Which sign each type's quantity may have (docs/api.md's event table). */
 const SIGN: Record<EventType, 'positive' | 'nonzero' | 'nonnegative'> = {
   receipt: 'positive', adjustment: 'nonzero', count: 'nonnegative', transfer_out: 'positive', transfer_in: 'positive',
   in_transit: 'nonzero', ship: 'positive', return_received: 'positive', quarantine: 'positive', release: 'positive',

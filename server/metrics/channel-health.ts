@@ -11,7 +11,7 @@
 //   healthy, whatever its lag says (no verified updates means no lag samples at all);
 // - a measurement that was not taken is null ("not measured"), never 0.
 import type { Db } from '../db'
-import { sloOf } from './slo'
+import { sloOf } from '../channels/channel-settings'
 import { lagPercentile, sumBuckets, type LagPercentile } from './lag-percentile'
 
 export const HEALTH_WINDOW_MINUTES = 15

@@ -6,7 +6,7 @@ import { transaction } from '../db'
 import { NotFoundError, ValidationError } from '../errors'
 import { recordAudit, type Actor } from '../audit/record-audit'
 import { emitRealtime, ROOMS } from '../realtime/publisher'
-import { sloOf } from './slo'
+import { sloOf } from '../channels/channel-settings'
 
 export interface ChannelSlo { lagP95Seconds: number; staleAfterSeconds: number }
 

@@ -2,16 +2,11 @@
 // 300). Every minute the evaluator compares the last 15 minutes with them: a breach opens one
 // `slo_breach` finding (deduplicated while it lasts) and notifies the configured webhook once; when
 // the channel is back within its SLO the finding resolves itself and the webhook hears that too.
+// The SLO settings are read by sloOf (server/channels/channel-settings.ts).
 import type { Db } from '../db'
 import { getChannelsHealth, HEALTH_WINDOW_MINUTES } from './channel-health'
 
 export const EVALUATE_SLOS_TASK = 'evaluate-slos'
-
-export function sloOf(settings: unknown): { lagP95Seconds: number; staleAfterSeconds: number } {
-  const s = (settings ?? {}) as { sloLagP95Seconds?: unknown; sloStaleAfterSeconds?: unknown }
-  const num = (v: unknown, d: number) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : d)
-  return { lagP95Seconds: num(s.sloLagP95Seconds, 60), staleAfterSeconds: num(s.sloStaleAfterSeconds, 300) }
-}
 
 export interface SloAlert { channel: string; slo: 'lag_p95' | 'stale_listings'; state: 'breached' | 'resolved'; message: string; value: number; threshold: number; at: string }
 

@@ -1,4 +1,4 @@
-// The position arithmetic of CONTRACT.md's event table, as a pure function. Nothing is clamped:
+// The position arithmetic of the event table (docs/api.md "Inventory events"), as a pure function. Nothing is clamped:
 // results below zero are applied as computed and reported as exceptions for an operator.
 
 export const EVENT_TYPES = [

@@ -1,5 +1,6 @@
 // A circuit breaker per channel, as a pure transition function over its stored state.
-export type BreakerState = 'closed' | 'open' | 'half_open'
+import type { BreakerState } from '../channels/channel.repository'
+export type { BreakerState }
 export interface Breaker { state: BreakerState; failures: number; openedAt: Date | null }
 export interface BreakerPolicy { failureThreshold: number; cooldownMs: number }
 export const DEFAULT_BREAKER: BreakerPolicy = { failureThreshold: 5, cooldownMs: 30_000 }

@@ -10,7 +10,8 @@ import { backoffDelayMs, DEFAULT_BACKOFF } from './backoff'
 import { enqueuePollFeed, enqueuePublish, FIRST_POLL_MS } from '../queue/enqueue'
 import { bumpCounters } from '../metrics/counters'
 import { emitListingsChanged, emitRealtime, ROOMS } from '../realtime/publisher'
-import { recordPublishDeadLetter, type ChannelRow } from './publish-channel'
+import { recordPublishDeadLetter } from './publish-channel'
+import { loadChannel, type ChannelRow } from '../channels/channel.repository'
 import { lockListings } from './lock-listings'
 
 export interface PollFeedPayload { channelId: string; handle: BulkFeedHandle; versions: Record<string, number>; attempt?: number }
@@ -21,9 +22,7 @@ const GIVE_UP_AFTER_MS = 6 * 3_600_000
 
 export async function pollFeed(db: PrismaClient, p: PollFeedPayload, deps: { connectorFor(channel: ChannelRow): Connector; now?: () => Date; random?: () => number }): Promise<PollFeedResult> {
   const now = deps.now ?? (() => new Date())
-  const [channel] = await db.$queryRawUnsafe<ChannelRow[]>(
-    `SELECT id::text AS id, code, kind, mode::text AS mode, status::text AS status, settings, "credentialsEnc", "ratePerSecond", "rateBurst",
-            "rateTokens", "rateRefilledAt", "breakerState"::text AS "breakerState", "breakerFailures", "breakerOpenedAt" FROM "Channel" WHERE id = $1::uuid`, p.channelId)
+  const channel = await loadChannel(db, p.channelId)
   const bulk = channel ? deps.connectorFor(channel).bulk : undefined
   if (!channel || !bulk) return { feedId: p.handle.feedId, status: 'gone' }
   const t0 = now()

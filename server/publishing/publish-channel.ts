@@ -8,8 +8,9 @@ import type { Db } from '../db'
 import { transaction } from '../db'
 import type { BulkFeedHandle, BulkSubmitResult, Connector, ListingUpdate, UpdateOutcome } from '../channels/connector'
 import { backoffDelayMs, attemptsExhausted, DEFAULT_BACKOFF } from './backoff'
-import { breakerGate, breakerRecord, DEFAULT_BREAKER, type Breaker } from './circuit-breaker'
-import { refill, take } from './rate-budget'
+import { breakerGate, breakerRecord, DEFAULT_BREAKER } from './circuit-breaker'
+import { loadChannel, returnRateBudget, spendRateBudget, type ChannelRow } from '../channels/channel.repository'
+import { bulkMaxPerFeed, bulkThreshold, verifyDelayMs } from '../channels/channel-settings'
 import { enqueuePollFeed, enqueuePublish, enqueueVerify, FIRST_POLL_MS } from '../queue/enqueue'
 import { recordLag } from '../metrics/lag'
 import { bumpCounters } from '../metrics/counters'
@@ -21,13 +22,6 @@ export const LEASE_MS = 120_000
 
 /** Failure codes that mean "the channel's current quantity is not what you said" (compare-and-set). */
 export const COMPARE_AND_SET_CONFLICTS = new Set(['CHANGE_FROM_QUANTITY_STALE', 'COMPARE_QUANTITY_STALE'])
-
-export interface ChannelRow {
-  id: string; code: string; kind: string; mode: 'shadow' | 'live'; status: 'active' | 'paused'
-  settings: Record<string, unknown>; credentialsEnc: string | null
-  ratePerSecond: number; rateBurst: number; rateTokens: number; rateRefilledAt: Date
-  breakerState: Breaker['state']; breakerFailures: number; breakerOpenedAt: Date | null
-}
 
 interface ClaimedListing {
   id: string; sku: string; externalSku: string; externalId: string | null
@@ -49,10 +43,7 @@ export async function publishChannel(db: PrismaClient, channelId: string, deps: 
 
   // 1. Claim: breaker gate, rate budget and listing leases, in one short transaction.
   const claim = await transaction(db, async (tx) => {
-    const [channel] = await tx.$queryRawUnsafe<ChannelRow[]>(
-      `SELECT id::text AS id, code, kind, mode::text AS mode, status::text AS status, settings, "credentialsEnc", "ratePerSecond", "rateBurst",
-              "rateTokens", "rateRefilledAt", "breakerState"::text AS "breakerState", "breakerFailures", "breakerOpenedAt"
-         FROM "Channel" WHERE id = $1::uuid FOR UPDATE`, channelId)
+    const channel = await loadChannel(tx, channelId, { forUpdate: true })
     if (!channel) return { skipped: 'unknown channel' as const }
     // A shadow channel computes and reads back but never writes; a paused one keeps its desired
     // quantities updating and publishes the newest on resume.
@@ -73,12 +64,11 @@ export async function publishChannel(db: PrismaClient, channelId: string, deps: 
             LIMIT $3) x`, channelId, t.toISOString(), bulkThreshold(channel))
       bulk = Number(row?.n ?? 0) >= bulkThreshold(channel)
     }
-    const bucket = refill({ tokens: channel.rateTokens, refilledAt: channel.rateRefilledAt }, channel.ratePerSecond, channel.rateBurst, t)
     const wantedCalls = gate.probe || bulk ? 1 : Math.max(1, Math.ceil(channel.rateBurst))
-    const { granted, bucket: after, waitMs } = take(bucket, wantedCalls, channel.ratePerSecond)
-    await tx.$executeRawUnsafe(
-      `UPDATE "Channel" SET "rateTokens" = $2, "rateRefilledAt" = $3::timestamptz, "breakerState" = $4::"BreakerState" WHERE id = $1::uuid`,
-      channelId, after.tokens, after.refilledAt.toISOString(), gate.next.state)
+    const { granted, waitMs } = await spendRateBudget(tx, channel, t, () => wantedCalls)
+    if (gate.next.state !== channel.breakerState) {
+      await tx.$executeRawUnsafe(`UPDATE "Channel" SET "breakerState" = $2::"BreakerState" WHERE id = $1::uuid`, channelId, gate.next.state)
+    }
     if (granted === 0) return { skipped: 'rate budget' as const, retryAt: new Date(t.getTime() + waitMs), channel }
     const limit = gate.probe ? 1 : bulk ? Math.min(connector.bulk!.maxUpdatesPerFeed, bulkMaxPerFeed(channel)) : granted * connector.maxBatchSize
     // Zero-outs first, then decrements, then strategic SKUs' increases, then the rest (priority lanes).
@@ -274,9 +264,7 @@ export async function publishChannel(db: PrismaClient, channelId: string, deps: 
     // reads (verification, reconciliation) are not starved by a publish that needed one call.
     // Not after a throttle: then the channel asked us to slow down.
     const unused = claim.granted - callsMade
-    if (unused > 0 && throttledForMs === 0) {
-      await tx.$executeRawUnsafe(`UPDATE "Channel" SET "rateTokens" = LEAST("rateBurst", "rateTokens" + $2) WHERE id = $1::uuid`, channelId, unused)
-    }
+    if (unused > 0 && throttledForMs === 0) await returnRateBudget(tx, channelId, unused)
     await bumpCounters(tx, 'stocktower_publish_attempts_total', counters, t)
     await recordLag(tx, channelId, lagSamples, t)
     // Keep draining: more pending work, a throttle, or retries scheduled for later.
@@ -309,23 +297,6 @@ export async function publishChannel(db: PrismaClient, channelId: string, deps: 
       .catch((e: Error) => console.warn(`[publish] ${channel.code}: reading back ${conflicts.length} compare-and-set conflict(s) failed: ${e.message}`))
   }
   return { claimed: listings.length, ...summary }
-}
-
-/** Pending listings from which a channel with a bulk path sends a feed (settings.bulkThreshold, default 50). */
-export function bulkThreshold(channel: Pick<ChannelRow, 'settings'>): number {
-  const n = Number((channel.settings as { bulkThreshold?: number }).bulkThreshold ?? 50)
-  return Number.isFinite(n) && n >= 1 ? Math.floor(n) : 50
-}
-
-/** Most listings one feed carries (settings.bulkMaxPerFeed, default 2,000; the marketplace's own limit caps it). */
-export function bulkMaxPerFeed(channel: Pick<ChannelRow, 'settings'>): number {
-  const n = Number((channel.settings as { bulkMaxPerFeed?: number }).bulkMaxPerFeed ?? 2_000)
-  return Number.isFinite(n) && n >= 1 ? Math.floor(n) : 2_000
-}
-
-export function verifyDelayMs(channel: Pick<ChannelRow, 'settings'>): number {
-  const s = Number((channel.settings as { verifyAfterSeconds?: number }).verifyAfterSeconds ?? 5)
-  return Math.max(1, s) * 1000
 }
 
 /** One open dead letter per listing: a repeat bumps its attempts and last-seen time. */

@@ -8,21 +8,16 @@ import { enqueueVerify } from '../queue/enqueue'
 import { recordLag } from '../metrics/lag'
 import { emitListingsChanged, ROOMS } from '../realtime/publisher'
 import { lockListings } from './lock-listings'
-import type { ChannelRow } from './publish-channel'
+import { loadChannel, type ChannelRow } from '../channels/channel.repository'
+import { verifySlaMs } from '../channels/channel-settings'
 
 interface Pending { id: string; sku: string; externalSku: string; externalId: string | null; publishedQuantity: number; acceptedVersion: number; acceptedAt: Date; publishedInputAt: Date | null }
 
 export interface VerifyResult { checked: number; applied: number; unverified: number; stillPending: number; skipped?: string }
 
-export function verifySlaMs(channel: Pick<ChannelRow, 'settings'>): number {
-  return Number((channel.settings as { verifySlaSeconds?: number }).verifySlaSeconds ?? 300) * 1000
-}
-
 export async function verifyChannel(db: PrismaClient, channelId: string, deps: { connectorFor(channel: ChannelRow): Connector; now?: () => Date; batchSize?: number }): Promise<VerifyResult> {
   const now = deps.now ?? (() => new Date())
-  const [channel] = await db.$queryRawUnsafe<ChannelRow[]>(
-    `SELECT id::text AS id, code, kind, mode::text AS mode, status::text AS status, settings, "credentialsEnc", "ratePerSecond", "rateBurst",
-            "rateTokens", "rateRefilledAt", "breakerState"::text AS "breakerState", "breakerFailures", "breakerOpenedAt" FROM "Channel" WHERE id = $1::uuid`, channelId)
+  const channel = await loadChannel(db, channelId)
   if (!channel) return { checked: 0, applied: 0, unverified: 0, stillPending: 0, skipped: 'unknown channel' }
   const pending = await db.$queryRawUnsafe<Pending[]>(
     `SELECT cl.id::text AS id, s.code AS sku, cl."externalSku", cl."externalId", cl."publishedQuantity", cl."acceptedVersion", cl."acceptedAt", cl."publishedInputAt"

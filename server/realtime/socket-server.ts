@@ -2,12 +2,13 @@
 // next-auth session cookie pages use), a room is joined only when the user's role opens its
 // screen (room-access.ts), and every open socket is re-checked against the user's current state:
 // a deactivated user or an ended session is disconnected, a role that lost a permission leaves the
-// rooms it no longer opens. Extracted from web-server.ts so tests run exactly this.
-import type { Server as HttpServer } from 'node:http'
+// rooms it no longer opens. Extracted from web-server.ts so tests run exactly this. The session
+// cookie is decoded by the caller's `readToken` (web-server.ts passes next-auth's getToken): server/
+// stays framework-free (docs/architecture.md).
+import type { Server as HttpServer, IncomingHttpHeaders } from 'node:http'
 import pg from 'pg'
 import { Server } from 'socket.io'
 import { createAdapter } from '@socket.io/postgres-adapter'
-import { getToken } from 'next-auth/jwt'
 import { z } from 'zod'
 import type { Db } from '../db'
 import { activeSessionUser } from '../auth/sessions'
@@ -28,9 +29,14 @@ export function parseCookies(header: string | undefined): Record<string, string>
   return out
 }
 
+/** The request as next-auth's getToken reads it: headers, and cookies parsed into an object. */
+export interface TokenRequest { headers: IncomingHttpHeaders; cookies: Record<string, string> }
+/** The decoded session token's claims (uid, sid), or null when there is no valid token. */
+export type ReadToken = (req: TokenRequest) => Promise<Record<string, unknown> | null>
+
 export interface RealtimeServer { io: Server; recheckNow(): Promise<void>; close(): Promise<void> }
 
-export function attachRealtime(http: HttpServer, opts: { db: Db; pool: pg.Pool; secret: string | undefined; recheckMs: number; log?: (l: string) => void }): RealtimeServer {
+export function attachRealtime(http: HttpServer, opts: { db: Db; pool: pg.Pool; readToken: ReadToken; recheckMs: number; log?: (l: string) => void }): RealtimeServer {
   const { db } = opts
   const warn = opts.log ?? ((l: string) => console.warn(l))
   const io = new Server(http, { path: '/socket.io', serveClient: false })
@@ -39,7 +45,7 @@ export function attachRealtime(http: HttpServer, opts: { db: Db; pool: pg.Pool; 
   io.use(async (socket, nextFn) => {
     try {
       // next-auth reads `req.cookies` as an object; a raw Node request only has the header.
-      const token = await getToken({ req: { headers: socket.request.headers, cookies: parseCookies(socket.request.headers.cookie) } as never, secret: opts.secret })
+      const token = await opts.readToken({ headers: socket.request.headers, cookies: parseCookies(socket.request.headers.cookie) })
       if (!token?.uid) return nextFn(new Error('unauthorized'))
       // The token lives 12 hours; the user and the session must still be current now.
       const user = await activeSessionUser(db, token.sid as string | undefined, token.uid as string)

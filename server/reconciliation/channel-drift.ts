@@ -12,9 +12,8 @@
 import type { PrismaClient } from '@prisma/client'
 import { transaction, type RawSql } from '../db'
 import type { Connector } from '../channels/connector'
-import type { ChannelRow } from '../publishing/publish-channel'
-import { refill, take } from '../publishing/rate-budget'
-import { verifySlaMs } from '../publishing/verify-channel'
+import { loadChannel, spendRateBudget, type ChannelRow } from '../channels/channel.repository'
+import { reconcileBatch, verifySlaMs } from '../channels/channel-settings'
 import { enqueuePublish } from '../queue/enqueue'
 import { emitRealtime, ROOMS } from '../realtime/publisher'
 
@@ -94,24 +93,20 @@ export interface ReconcileDeps {
 
 export async function reconcileChannel(db: PrismaClient, channelId: string, deps: ReconcileDeps): Promise<ReconcileResult> {
   const now = deps.now ?? (() => new Date())
-  const [channel] = await db.$queryRawUnsafe<ChannelRow[]>(
-    `SELECT id::text AS id, code, kind, mode::text AS mode, status::text AS status, settings, "credentialsEnc", "ratePerSecond", "rateBurst",
-            "rateTokens", "rateRefilledAt", "breakerState"::text AS "breakerState", "breakerFailures", "breakerOpenedAt" FROM "Channel" WHERE id = $1::uuid`, channelId)
+  const channel = await loadChannel(db, channelId)
   if (!channel) return { channel: '?', checked: 0, matched: 0, drift: {}, resolved: 0, skipped: 'unknown channel' }
   if (channel.status !== 'active') return { channel: channel.code, checked: 0, matched: 0, drift: {}, resolved: 0, skipped: 'paused' }
   const connector = deps.connectorFor(channel)
-  const wanted = deps.listingIds ? deps.listingIds.length : Math.max(1, deps.batch ?? Number((channel.settings as { reconcileBatch?: number }).reconcileBatch ?? 200))
+  const wanted = deps.listingIds ? deps.listingIds.length : Math.max(1, deps.batch ?? reconcileBatch(channel))
   if (wanted === 0) return { channel: channel.code, checked: 0, matched: 0, drift: {}, resolved: 0 }
 
   // Read calls come out of the same rate budget as publishing; publishing is not starved: a read
   // takes at most half of what is in the bucket.
   const calls = await transaction(db, async (tx) => {
-    const [c] = await tx.$queryRawUnsafe<Array<{ rateTokens: number; rateRefilledAt: Date; ratePerSecond: number; rateBurst: number }>>(
-      `SELECT "rateTokens", "rateRefilledAt", "ratePerSecond", "rateBurst" FROM "Channel" WHERE id = $1::uuid FOR UPDATE`, channelId)
-    const bucket = refill({ tokens: c.rateTokens, refilledAt: c.rateRefilledAt }, c.ratePerSecond, c.rateBurst, now())
+    const c = await loadChannel(tx, channelId, { forUpdate: true })
+    if (!c) return 0
     const want = Math.ceil(wanted / connector.maxBatchSize)
-    const { granted, bucket: after } = take(bucket, Math.min(want, Math.floor(bucket.tokens / 2)), c.ratePerSecond)
-    await tx.$executeRawUnsafe(`UPDATE "Channel" SET "rateTokens" = $2, "rateRefilledAt" = $3::timestamptz WHERE id = $1::uuid`, channelId, after.tokens, after.refilledAt.toISOString())
+    const { granted } = await spendRateBudget(tx, c, now(), (tokens) => Math.min(want, Math.floor(tokens / 2)))
     return granted
   })
   if (calls === 0) return { channel: channel.code, checked: 0, matched: 0, drift: {}, resolved: 0, skipped: 'rate budget' }

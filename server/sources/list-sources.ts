@@ -1,4 +1,4 @@
-// Sources as the API and Settings show them (CONTRACT.md "Sources and channels"): name, kind and
+// Sources as the API and Settings show them (docs/api.md "Sources and channels"): name, kind and
 // settings; a signing secret only as "set / previous valid until", never its value.
 import type { Db } from '../db'
 import { NotFoundError } from '../errors'

@@ -5,7 +5,7 @@
 import { createServer, type Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import pg from 'pg'
-import { encode } from 'next-auth/jwt'
+import { encode, getToken } from 'next-auth/jwt'
 import { io as connect, type Socket } from 'socket.io-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
@@ -29,7 +29,7 @@ beforeAll(async () => {
   db = t.db
   pool = new pg.Pool({ connectionString: t.url, max: 3 })
   http = createServer()
-  rt = attachRealtime(http, { db, pool, secret: SECRET, recheckMs: 3_600_000, log: () => {} })
+  rt = attachRealtime(http, { db, pool, readToken: (req) => getToken({ req: req as never, secret: SECRET }), recheckMs: 3_600_000, log: () => {} })
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()))
 })
 afterAll(async () => {

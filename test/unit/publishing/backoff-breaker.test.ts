@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { attemptsExhausted, backoffDelayMs, DEFAULT_BACKOFF } from '../../../server/publishing/backoff'
 import { breakerGate, breakerRecord, type Breaker } from '../../../server/publishing/circuit-breaker'
-import { refill, take } from '../../../server/publishing/rate-budget'
+import { refill, take } from '../../../server/channels/rate-budget'
 
 describe('backoff', () => {
   it('grows exponentially within jitter bounds and caps', () => {

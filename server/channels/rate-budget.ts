@@ -1,5 +1,5 @@
 // A token bucket per channel (rate per second, burst), stored on the channel row so every worker
-// process draws from one budget.
+// process draws from one budget: publishing and read-backs alike (channel.repository.ts spends it).
 export interface Bucket { tokens: number; refilledAt: Date }
 
 export function refill(b: Bucket, ratePerSecond: number, burst: number, now: Date): Bucket {

@@ -1,0 +1,40 @@
+// The channel settings publishing, verification, reconciliation and the health verdict read off a
+// channel's `settings` JSON, each with its default, in one place.
+
+type WithSettings = { settings: unknown }
+const settingsOf = (c: WithSettings) => ((c.settings ?? {}) as Record<string, unknown>)
+
+/** Pending listings from which a channel with a bulk path sends a feed (settings.bulkThreshold, default 50). */
+export function bulkThreshold(channel: WithSettings): number {
+  const n = Number(settingsOf(channel).bulkThreshold ?? 50)
+  return Number.isFinite(n) && n >= 1 ? Math.floor(n) : 50
+}
+
+/** Most listings one feed carries (settings.bulkMaxPerFeed, default 2,000; the marketplace's own limit caps it). */
+export function bulkMaxPerFeed(channel: WithSettings): number {
+  const n = Number(settingsOf(channel).bulkMaxPerFeed ?? 2_000)
+  return Number.isFinite(n) && n >= 1 ? Math.floor(n) : 2_000
+}
+
+/** How long after an accepted update verification first reads it back (settings.verifyAfterSeconds, default 5, at least 1). */
+export function verifyDelayMs(channel: WithSettings): number {
+  const s = Number(settingsOf(channel).verifyAfterSeconds ?? 5)
+  return Math.max(1, s) * 1000
+}
+
+/** How long an accepted update may stay unseen before it is an `unverified` finding (settings.verifySlaSeconds, default 300). */
+export function verifySlaMs(channel: WithSettings): number {
+  return Number(settingsOf(channel).verifySlaSeconds ?? 300) * 1000
+}
+
+/** Listings one reconciliation pass reads back (settings.reconcileBatch, default 200). */
+export function reconcileBatch(channel: WithSettings): number {
+  return Number(settingsOf(channel).reconcileBatch ?? 200)
+}
+
+/** The channel's SLOs (settings.sloLagP95Seconds, default 60; settings.sloStaleAfterSeconds, default 300). */
+export function sloOf(settings: unknown): { lagP95Seconds: number; staleAfterSeconds: number } {
+  const s = (settings ?? {}) as { sloLagP95Seconds?: unknown; sloStaleAfterSeconds?: unknown }
+  const num = (v: unknown, d: number) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : d)
+  return { lagP95Seconds: num(s.sloLagP95Seconds, 60), staleAfterSeconds: num(s.sloStaleAfterSeconds, 300) }
+}

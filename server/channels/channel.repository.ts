@@ -1,0 +1,48 @@
+// One place for the channel row the connectors' users read: its shape, the one SELECT that loads
+// it (optionally locked) and spending its rate budget. Publishing (publish, verify, poll a feed)
+// and reconciliation (drift read-backs) both depend on this module and never on each other
+// (docs/architecture.md). Settings read off the row live beside it in channel-settings.ts.
+import type { Db } from '../db'
+import { refill, take } from './rate-budget'
+
+export type BreakerState = 'closed' | 'open' | 'half_open'
+
+export interface ChannelRow {
+  id: string; code: string; kind: string; mode: 'shadow' | 'live'; status: 'active' | 'paused'
+  settings: Record<string, unknown>; credentialsEnc: string | null
+  ratePerSecond: number; rateBurst: number; rateTokens: number; rateRefilledAt: Date
+  breakerState: BreakerState; breakerFailures: number; breakerOpenedAt: Date | null
+}
+
+const CHANNEL_SELECT =
+  `SELECT id::text AS id, code, kind, mode::text AS mode, status::text AS status, settings, "credentialsEnc", "ratePerSecond", "rateBurst",
+          "rateTokens", "rateRefilledAt", "breakerState"::text AS "breakerState", "breakerFailures", "breakerOpenedAt"
+     FROM "Channel" WHERE id = $1::uuid`
+
+/** The channel row, or null; `forUpdate` locks it for the rest of the caller's transaction. */
+export async function loadChannel(db: Db, channelId: string, opts: { forUpdate?: boolean } = {}): Promise<ChannelRow | null> {
+  const [row] = await db.$queryRawUnsafe<ChannelRow[]>(`${CHANNEL_SELECT}${opts.forUpdate ? ' FOR UPDATE' : ''}`, channelId)
+  return row ?? null
+}
+
+type BudgetFields = Pick<ChannelRow, 'id' | 'rateTokens' | 'rateRefilledAt' | 'ratePerSecond' | 'rateBurst'>
+
+/**
+ * Refills the channel's token bucket to `at`, takes `wanted(tokensAvailable)` whole calls from it and
+ * stores what is left. Call inside a transaction holding the channel row (loadChannel forUpdate).
+ * `waitMs` says how long until the next token when nothing was granted.
+ */
+export async function spendRateBudget(tx: Db, channel: BudgetFields, at: Date, wanted: (tokensAvailable: number) => number): Promise<{ granted: number; waitMs: number }> {
+  const bucket = refill({ tokens: channel.rateTokens, refilledAt: channel.rateRefilledAt }, channel.ratePerSecond, channel.rateBurst, at)
+  const { granted, bucket: after, waitMs } = take(bucket, wanted(bucket.tokens), channel.ratePerSecond)
+  await tx.$executeRawUnsafe(
+    `UPDATE "Channel" SET "rateTokens" = $2, "rateRefilledAt" = $3::timestamptz WHERE id = $1::uuid`,
+    channel.id, after.tokens, after.refilledAt.toISOString())
+  return { granted, waitMs }
+}
+
+/** Gives back calls taken with spendRateBudget but not made, never above the channel's burst. */
+export async function returnRateBudget(tx: Db, channelId: string, calls: number): Promise<void> {
+  if (calls <= 0) return
+  await tx.$executeRawUnsafe(`UPDATE "Channel" SET "rateTokens" = LEAST("rateBurst", "rateTokens" + $2) WHERE id = $1::uuid`, channelId, calls)
+}
