@@ -142,7 +142,8 @@ function FindingsTab({ canAct, channels, setParam }: { canAct: boolean; channels
 
 function OversellsTab({ channels, setParam }: { channels: string[]; setParam: (k: string, v: string) => void }) {
   const params = useSearchParams()
-  const filter = { window: params.get('window') ?? '7d', channel: params.get('channel') ?? '', kind: params.get('kind') ?? '', sku: params.get('sku') ?? '', order: params.get('order') ?? '' }
+  const filter = { window: params.get('window') ?? '7d', channel: params.get('channel') ?? '', kind: params.get('kind') ?? '', sku: params.get('sku') ?? '', order: params.get('order') ?? '', sort: params.get('sort') ?? '' }
+  const sortDefault = filter.order === 'oldest' ? 'detectedAt' : '-detectedAt'
   const [cursors, setCursors] = useState<string[]>([])
   const qs = new URLSearchParams(Object.entries({ ...filter, cursor: cursors[cursors.length - 1] ?? '' }).filter(([, v]) => v)).toString()
   const list = useQuery({ queryKey: ['oversells', qs], queryFn: () => fetchJson<Page<Incident> & { totals: { incidents: number; oversoldUnits: number; revenueAtRiskCents: number } | null }>(`/api/ui/oversells?${qs}`) })
@@ -170,7 +171,12 @@ function OversellsTab({ channels, setParam }: { channels: string[]; setParam: (k
       {list.isLoading && <div className="muted">Loading…</div>}
       {list.data && list.data.items.length === 0 ? <EmptyState title="No oversells in this window">Every order in the window could be filled from what we had.</EmptyState> : list.data && (
         <table className="data" data-testid="oversells-table">
-          <thead><tr><th>When</th><th>Kind</th><th>Channel</th><th>SKU</th><th>Order</th><th className="num">Ordered</th><th className="num">Oversold</th><th className="num">At risk</th><th>Cause</th></tr></thead>
+          <thead><tr>
+            <SortHeader label="When" column="occurredAt" first="desc" sort={filter.sort} dflt={sortDefault} onSort={(v) => set('sort', v)} />
+            <th>Kind</th><th>Channel</th><th>SKU</th><th>Order</th><th className="num">Ordered</th>
+            <SortHeader label="Oversold" column="oversoldUnits" first="desc" className="num" sort={filter.sort} dflt={sortDefault} onSort={(v) => set('sort', v)} />
+            <SortHeader label="At risk" column="revenueAtRiskCents" first="desc" className="num" sort={filter.sort} dflt={sortDefault} onSort={(v) => set('sort', v)} />
+            <th>Cause</th></tr></thead>
           <tbody>
             {list.data.items.map((o) => (
               <tr key={o.id} className="row-link" data-testid={`oversell-row-${o.orderId}-${o.lineId}`}>

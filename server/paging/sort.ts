@@ -7,8 +7,8 @@ import { ValidationError } from '../errors'
 import type { Cursor } from './cursor'
 
 export type SortDir = 'asc' | 'desc'
-/** time: a timestamp (cursor `at`); text: a non-null string (cursor `key`). */
-export type SortKind = 'time' | 'text'
+/** time: a timestamp (cursor `at`); text: a non-null string (cursor `key`); int: a non-null int4 (cursor `score`). */
+export type SortKind = 'time' | 'text' | 'int'
 export interface Sort<F extends string = string> { field: F; dir: SortDir }
 
 export function parseSort<F extends string>(raw: string | null | undefined, columns: Readonly<Record<F, SortKind>>, dflt: Sort<F>): Sort<F> {
@@ -24,22 +24,23 @@ export function parseSort<F extends string>(raw: string | null | undefined, colu
 export const sortParam = (s: Sort): string => `${s.dir === 'desc' ? '-' : ''}${s.field}`
 
 /** The cursor after `value` (the row's sort column) and `id`, tagged with the sort. */
-export function sortCursor(s: Sort, kind: SortKind, value: Date | string, id: string): Cursor {
+export function sortCursor(s: Sort, kind: SortKind, value: Date | string | number, id: string): Cursor {
   const tag = sortParam(s)
-  return kind === 'time'
-    ? { at: (value as Date).toISOString(), id, sort: tag }
-    : { at: new Date(0).toISOString(), id, key: value as string, sort: tag }
+  if (kind === 'time') return { at: (value as Date).toISOString(), id, sort: tag }
+  const epoch = new Date(0).toISOString()
+  return kind === 'int' ? { at: epoch, id, score: value as number, sort: tag } : { at: epoch, id, key: value as string, sort: tag }
 }
 
 /** The value a cursor continues after, for this sort; a cursor made under another sort is refused. */
-export function cursorValue(s: Sort, kind: SortKind, c: Cursor): Date | string {
+export function cursorValue(s: Sort, kind: SortKind, c: Cursor): Date | string | number {
   // Cursors minted before column sorts carry no tag: they were made by the default time order.
   if ((c.sort ?? null) !== null && c.sort !== sortParam(s)) {
     throw new ValidationError('The cursor belongs to another sort order: start again from the first page.', undefined, 'INVALID_CURSOR')
   }
-  if (kind === 'text') {
-    if (typeof c.key !== 'string') throw new ValidationError('The cursor belongs to another sort order: start again from the first page.', undefined, 'INVALID_CURSOR')
-    return c.key
+  if (kind === 'text' || kind === 'int') {
+    const v = kind === 'text' ? c.key : c.score
+    if (v === undefined) throw new ValidationError('The cursor belongs to another sort order: start again from the first page.', undefined, 'INVALID_CURSOR')
+    return v
   }
   return new Date(c.at)
 }

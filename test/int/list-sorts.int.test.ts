@@ -8,6 +8,7 @@ import type { PrismaClient } from '@prisma/client'
 import { createTestDatabase, type TestDatabase } from './helpers/test-db'
 import { FINDING_SORTS, listFindings, parseFindingSort } from '../../server/reconciliation/list-findings'
 import { AUDIT_SORTS, auditCsv, listAudit, parseAuditSort } from '../../server/audit/list-audit'
+import { OVERSELL_SORTS, listOversells, parseOversellSort } from '../../server/reconciliation/list-oversells'
 import type { Sort } from '../../server/paging/sort'
 
 let t: TestDatabase
@@ -29,6 +30,13 @@ beforeAll(async () => {
   const actions = ['rules.save', 'finding.ignore', 'channel.update', 'rules.rollback']
   for (let i = 0; i < 30; i++) {
     await db.auditLog.create({ data: { actorKind: 'user', actorLabel: actors[i % 3], action: actions[i % 4], entity: 'test', entityId: String(i), at: new Date(base + (i % 4) * 1000) } })
+  }
+  // 25 incidents; units, revenue and times repeat so ties cross page edges.
+  for (let i = 0; i < 25; i++) {
+    await db.oversellIncident.create({ data: {
+      kind: 'channel_oversell', channel: i % 2 ? 'amazon' : 'shopify', sku: `SKU-${i}`, orderId: `O-${i}`, lineId: '1', orderedUnits: 3, oversoldUnits: 1 + (i % 3),
+      revenueAtRiskCents: (i % 4) * 500, occurredAt: new Date(base + (i % 6) * 1000), detectedAt: new Date(base + (i % 5) * 1000),
+    } })
   }
 })
 afterAll(async () => { await t?.drop() })
@@ -102,5 +110,36 @@ describe('audit sorts', () => {
     expect(() => parseAuditSort('entity')).toThrow(/"sort" must be one of/)
     const p = await listAudit(db, { entity: 'test', sort: { field: 'actor', dir: 'asc' }, limit: 2 })
     await expect(listAudit(db, { entity: 'test', sort: { field: 'action', dir: 'asc' }, cursor: p.nextCursor ?? undefined, limit: 2 })).rejects.toThrow(/another sort order/)
+  })
+})
+
+describe('oversell incident sorts', () => {
+  const columns = { detectedAt: '"detectedAt"', occurredAt: '"occurredAt"', oversoldUnits: '"oversoldUnits"', revenueAtRiskCents: '"revenueAtRiskCents"' }
+  for (const field of Object.keys(OVERSELL_SORTS) as Array<keyof typeof OVERSELL_SORTS>) {
+    for (const dir of dirs) {
+      it(`pages by ${dir === 'desc' ? '-' : ''}${field} with no row skipped or repeated`, async () => {
+        const expected = (await db.$queryRawUnsafe<Array<{ id: string }>>(
+          `SELECT id::text AS id FROM "OversellIncident" WHERE channel = 'amazon' ORDER BY ${columns[field]} ${dir}, id ${dir}`)).map((r) => r.id)
+        const seen: string[] = []
+        let cursor: string | null = null
+        let first = true
+        do {
+          const p: Awaited<ReturnType<typeof listOversells>> = await listOversells(db, { channel: 'amazon', sort: { field, dir }, cursor, limit: 2 })
+          if (first) expect(p.totals?.incidents).toBe(12)
+          first = false
+          seen.push(...p.items.map((x) => x.id))
+          cursor = p.nextCursor
+        } while (cursor)
+        expect(expected).toHaveLength(12)
+        expect(seen).toEqual(expected)
+      })
+    }
+  }
+
+  it('refuses an unknown sort and a cursor from another sort', async () => {
+    expect(parseOversellSort(null, 'oldest')).toEqual({ field: 'detectedAt', dir: 'asc' })
+    expect(() => parseOversellSort('sku')).toThrow(/"sort" must be one of/)
+    const p = await listOversells(db, { sort: { field: 'oversoldUnits', dir: 'desc' }, limit: 2 })
+    await expect(listOversells(db, { sort: { field: 'revenueAtRiskCents', dir: 'desc' }, cursor: p.nextCursor, limit: 2 })).rejects.toThrow(/another sort order/)
   })
 })
