@@ -1,5 +1,5 @@
 'use client'
-// The audit log: every operator action and rule change, newest first, filters in the URL
+// The audit log: every operator action and rule change, newest first (or sorted on a column), filters in the URL
 // (shareable), keyset pages, each entry's before/after on demand, and the same filter as CSV.
 import { Fragment, useState } from 'react'
 import { useRouter, useSearchParams } from 'next/navigation'
@@ -7,12 +7,13 @@ import { useQuery } from '@tanstack/react-query'
 import type { AuditItem } from '@/server/audit/list-audit'
 import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
-import { formatTime } from '@/components/ui/format'
+import { formatCount, formatTime } from '@/components/ui/format'
 import { Time } from '@/components/ui/time'
 import { CursorPager } from '@/components/ui/cursor-pager'
+import { SortHeader } from '@/components/ui/sort-header'
 
-const FILTERS = ['actor', 'action', 'entity', 'from', 'to'] as const
-type Page = { items: AuditItem[]; nextCursor: string | null; vocabulary: { actions: string[]; entities: string[] } | null }
+const FILTERS = ['actor', 'action', 'entity', 'from', 'to', 'sort'] as const
+type Page = { items: AuditItem[]; nextCursor: string | null; total?: number; vocabulary: { actions: string[]; entities: string[] } | null }
 
 export function AuditLog() {
   const router = useRouter()
@@ -57,12 +58,17 @@ export function AuditLog() {
           <label>From <input type="date" aria-label="From" value={filter.from.slice(0, 10)} onChange={(e) => setFilter('from', e.target.value)} /></label>
           <label>To <input type="date" aria-label="To" value={filter.to.slice(0, 10)} onChange={(e) => setFilter('to', e.target.value)} /></label>
           {base && <button onClick={() => { setCursors([]); router.replace('/audit') }}>Clear filters</button>}
+          {page.data?.total !== undefined && <span className="muted" data-testid="audit-total">{formatCount(page.data.total)} {page.data.total === 1 ? 'entry matches' : 'entries match'}</span>}
         </div>
         {page.error && <ErrorBox error={page.error} />}
         {page.isLoading && <div className="muted">Loading…</div>}
         {page.data && page.data.items.length === 0 ? <EmptyState title="No audit entries match">Try a wider time range or fewer filters.</EmptyState> : page.data && (
           <table className="data" data-testid="audit-table">
-            <thead><tr><th>When</th><th>Who</th><th>Action</th><th>Entity</th><th>Change</th><th></th></tr></thead>
+            <thead><tr>
+              <SortHeader label="When" column="at" first="desc" sort={filter.sort} dflt="-at" onSort={(v) => setFilter('sort', v)} />
+              <SortHeader label="Who" column="actor" sort={filter.sort} dflt="-at" onSort={(v) => setFilter('sort', v)} />
+              <SortHeader label="Action" column="action" sort={filter.sort} dflt="-at" onSort={(v) => setFilter('sort', v)} />
+              <th>Entity</th><th>Change</th><th></th></tr></thead>
             <tbody>
               {page.data.items.map((a) => (
                 <Fragment key={a.id}>

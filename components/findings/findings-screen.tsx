@@ -13,6 +13,7 @@ import { Ago } from '@/components/ui/ago'
 import { formatCount } from '@/components/ui/format'
 import { actOnFindingAction } from '@/app/(app)/findings/actions'
 import { CursorPager } from '@/components/ui/cursor-pager'
+import { SortHeader } from '@/components/ui/sort-header'
 
 interface Finding { id: string; kind: string; sku: string | null; channel: string | null; location: string | null; cause: string | null; status: string; field: string | null; expected: number | null; actual: number | null; variance: number | null; details: unknown; detectedAt: string; updatedAt: string; resolvedAt: string | null }
 interface Incident { id: string; kind: string; channel: string; sku: string; orderId: string; lineId: string; orderedUnits: number; oversoldUnits: number; revenueAtRiskCents: number; cause: string | null; sentence: string; details: unknown; occurredAt: string; detectedAt: string }
@@ -53,10 +54,12 @@ export function FindingsScreen({ canAct, channels }: { canAct: boolean; channels
 function FindingsTab({ canAct, channels, setParam }: { canAct: boolean; channels: string[]; setParam: (k: string, v: string) => void }) {
   const params = useSearchParams()
   const qc = useQueryClient()
-  const filter = { status: params.has('status') ? params.get('status') ?? '' : 'open', kind: params.get('kind') ?? '', channel: params.get('channel') ?? '', sku: params.get('sku') ?? '', order: params.get('order') ?? '' }
+  const filter = { status: params.has('status') ? params.get('status') ?? '' : 'open', kind: params.get('kind') ?? '', channel: params.get('channel') ?? '', sku: params.get('sku') ?? '', order: params.get('order') ?? '', sort: params.get('sort') ?? '' }
   const [cursors, setCursors] = useState<string[]>([])
   const qs = new URLSearchParams(Object.entries({ ...filter, cursor: cursors[cursors.length - 1] ?? '' }).filter(([, v]) => v)).toString()
-  const list = useQuery({ queryKey: ['findings', qs], queryFn: () => fetchJson<Page<Finding>>(`/api/ui/findings?${qs}`) })
+  const list = useQuery({ queryKey: ['findings', qs], queryFn: () => fetchJson<Page<Finding> & { total: number }>(`/api/ui/findings?${qs}`) })
+  // The column sort wins over the older newest/oldest picker, which stays for shared links.
+  const sortDefault = filter.order === 'oldest' ? 'detectedAt' : '-detectedAt'
   const [pending, start] = useTransition()
   const [message, setMessage] = useState<{ tone: 'ok' | 'bad'; text: string } | null>(null)
   const [noteFor, setNoteFor] = useState<{ id: string; action: 'ignore' | 'resolve' } | null>(null)
@@ -81,6 +84,7 @@ function FindingsTab({ canAct, channels, setParam }: { canAct: boolean; channels
         <label>Channel <select aria-label="Channel" value={filter.channel} onChange={(e) => set('channel', e.target.value)}><option value="">any</option>{channels.map((c) => <option key={c} value={c}>{c}</option>)}</select></label>
         <label>SKU <input type="search" aria-label="SKU" defaultValue={filter.sku} placeholder="any" onBlur={(e) => set('sku', e.target.value.trim())} onKeyDown={(e) => { if (e.key === 'Enter') set('sku', e.currentTarget.value.trim()) }} size={12} /></label>
         <label>Order <select aria-label="Order" value={filter.order || 'recent'} onChange={(e) => set('order', e.target.value === 'recent' ? '' : e.target.value)}><option value="recent">newest first</option><option value="oldest">oldest first</option></select></label>
+        {list.data && <span className="muted" data-testid="findings-total">{formatCount(list.data.total)} {list.data.total === 1 ? 'finding matches' : 'findings match'}</span>}
         <a className="button" style={{ marginLeft: 'auto' }} href={`/api/ui/findings/export?${new URLSearchParams(Object.entries(filter).filter(([, v]) => v)).toString()}`} download data-testid="findings-export">Export CSV</a>
       </div>
       {noteFor && (
@@ -94,7 +98,12 @@ function FindingsTab({ canAct, channels, setParam }: { canAct: boolean; channels
       {list.isLoading && <div className="muted">Loading…</div>}
       {list.data && list.data.items.length === 0 ? <EmptyState title="No findings match">Nothing differs from what we expected for these filters.</EmptyState> : list.data && (
         <table className="data" data-testid="findings-table">
-          <thead><tr><th>Kind</th><th>Cause</th><th>SKU</th><th>Where</th><th className="num">Expected</th><th className="num">Actual</th><th className="num">Variance</th><th>Status</th><th>Detected</th>{canAct && <th></th>}</tr></thead>
+          <thead><tr>
+            <SortHeader label="Kind" column="kind" sort={filter.sort} dflt={sortDefault} onSort={(v) => set('sort', v)} />
+            <th>Cause</th><th>SKU</th><th>Where</th><th className="num">Expected</th><th className="num">Actual</th><th className="num">Variance</th><th>Status</th>
+            <SortHeader label="Detected" column="detectedAt" first="desc" sort={filter.sort} dflt={sortDefault} onSort={(v) => set('sort', v)} />
+            <SortHeader label="Updated" column="updatedAt" first="desc" sort={filter.sort} dflt={sortDefault} onSort={(v) => set('sort', v)} />
+            {canAct && <th></th>}</tr></thead>
           <tbody>
             {list.data.items.map((f) => {
               const open = f.status === 'open' || f.status === 'healing'
@@ -110,6 +119,7 @@ function FindingsTab({ canAct, channels, setParam }: { canAct: boolean; channels
                   <td className="num">{f.variance === null ? '—' : f.variance > 0 ? `+${formatCount(f.variance)}` : formatCount(f.variance)}</td>
                   <td><span className={`chip ${open ? 'warn' : f.status === 'resolved' ? 'ok' : ''}`}>{f.status}</span></td>
                   <td><Ago iso={f.detectedAt} /></td>
+                  <td><Ago iso={f.updatedAt} /></td>
                   {canAct && (
                     <td style={{ whiteSpace: 'nowrap' }}>
                       {f.status === 'open' && f.kind === 'drift' && <button disabled={pending} data-testid="republish" onClick={() => { if (window.confirm(`Send our quantity for ${f.sku} to ${f.channel} again, over the ${formatCount(f.actual)} it shows now?`)) act(f.id, 'republish') }}>Republish</button>}
@@ -132,7 +142,8 @@ function FindingsTab({ canAct, channels, setParam }: { canAct: boolean; channels
 
 function OversellsTab({ channels, setParam }: { channels: string[]; setParam: (k: string, v: string) => void }) {
   const params = useSearchParams()
-  const filter = { window: params.get('window') ?? '7d', channel: params.get('channel') ?? '', kind: params.get('kind') ?? '', sku: params.get('sku') ?? '', order: params.get('order') ?? '' }
+  const filter = { window: params.get('window') ?? '7d', channel: params.get('channel') ?? '', kind: params.get('kind') ?? '', sku: params.get('sku') ?? '', order: params.get('order') ?? '', sort: params.get('sort') ?? '' }
+  const sortDefault = filter.order === 'oldest' ? 'detectedAt' : '-detectedAt'
   const [cursors, setCursors] = useState<string[]>([])
   const qs = new URLSearchParams(Object.entries({ ...filter, cursor: cursors[cursors.length - 1] ?? '' }).filter(([, v]) => v)).toString()
   const list = useQuery({ queryKey: ['oversells', qs], queryFn: () => fetchJson<Page<Incident> & { totals: { incidents: number; oversoldUnits: number; revenueAtRiskCents: number } | null }>(`/api/ui/oversells?${qs}`) })
@@ -160,7 +171,12 @@ function OversellsTab({ channels, setParam }: { channels: string[]; setParam: (k
       {list.isLoading && <div className="muted">Loading…</div>}
       {list.data && list.data.items.length === 0 ? <EmptyState title="No oversells in this window">Every order in the window could be filled from what we had.</EmptyState> : list.data && (
         <table className="data" data-testid="oversells-table">
-          <thead><tr><th>When</th><th>Kind</th><th>Channel</th><th>SKU</th><th>Order</th><th className="num">Ordered</th><th className="num">Oversold</th><th className="num">At risk</th><th>Cause</th></tr></thead>
+          <thead><tr>
+            <SortHeader label="When" column="occurredAt" first="desc" sort={filter.sort} dflt={sortDefault} onSort={(v) => set('sort', v)} />
+            <th>Kind</th><th>Channel</th><th>SKU</th><th>Order</th><th className="num">Ordered</th>
+            <SortHeader label="Oversold" column="oversoldUnits" first="desc" className="num" sort={filter.sort} dflt={sortDefault} onSort={(v) => set('sort', v)} />
+            <SortHeader label="At risk" column="revenueAtRiskCents" first="desc" className="num" sort={filter.sort} dflt={sortDefault} onSort={(v) => set('sort', v)} />
+            <th>Cause</th></tr></thead>
           <tbody>
             {list.data.items.map((o) => (
               <tr key={o.id} className="row-link" data-testid={`oversell-row-${o.orderId}-${o.lineId}`}>

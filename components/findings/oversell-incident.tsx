@@ -59,7 +59,7 @@ export function OversellIncidentView({ detail: d }: { detail: OversellIncidentDe
         {d.decision ? (
           <div data-testid="incident-decision">
             We decided <strong>{formatCount(d.decision.quantity)}</strong> at <Time iso={d.decision.decidedAt} /> under{' '}
-            {d.decision.ruleVersions.length ? d.decision.ruleVersions.map((v) => <span key={v.id} className="chip">rules v{v.number}{v.comment ? ` “${v.comment}”` : ''}, effective <Time iso={v.effectiveFrom} seconds={false} /></span>) : 'no recorded rule version'}
+            {d.decision.ruleVersions.length ? d.decision.ruleVersions.map((v) => <span key={v.id} className="chip chip-wrap">rules v{v.number}{v.comment ? ` “${v.comment}”` : ''}, effective <Time iso={v.effectiveFrom} seconds={false} /></span>) : 'no recorded rule version'}
             {d.decision.holdbacks.length ? <> with holdback(s) {d.decision.holdbacks.join(', ')}</> : null}.{' '}
             <Link href={`/skus/${encodeURIComponent(i.sku)}`}>See every step on the SKU page</Link>.
           </div>

@@ -5,7 +5,7 @@
 // comment and an optional effective-from time. Below: recompute progress and every version with its
 // diff and a one-click rollback (which saves a new version). Roles without rules:edit see the same
 // rules as text, with no controls.
-import { Fragment, useEffect, useState, useTransition } from 'react'
+import { Fragment, useEffect, useState, useTransition, type ReactNode } from 'react'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import type { ChannelRules, RuleSet, SafetyStockRule } from '@/server/rules/rules.schema'
 import type { RuleImpact } from '@/server/rules/preview-rule-impact'
@@ -101,21 +101,25 @@ export function RulesScreen({ canEdit }: { canEdit: boolean }) {
           Lower priority numbers are served first. Ring-fenced units are kept from lower-priority channels; fixed shares are served before percentages, which take a part of what is left;
           shared-pool channels may sell all of what remains. Then holdbacks, the cap, the zero-out threshold, rounding down.
         </p>
-        <table className="data" data-testid="channel-rules">
-          <thead><tr><th>Channel</th><th className="num">Priority</th><th className="num">Ring-fence</th><th>Share</th><th className="num">Cap</th><th className="num">Zero below</th><th>Locations (in order)</th><th>Exclude locations</th><th>In-flight buffer</th>{canEdit && <th></th>}</tr></thead>
-          <tbody>
-            {channelCodes.map((code) => {
-              const c = draft.channels[code]
-              const set = (fn: (c: ChannelRules) => void) => edit((r) => fn(r.channels[code]))
-              const label = (what: string) => `${what} for ${code}`
-              return (
-                <tr key={code} data-testid={`channel-rule-${code}`}>
-                  <td><strong>{code}</strong></td>
-                  <td className="num">{canEdit ? <input type="number" min={0} max={1000} aria-label={label('Priority')} value={c.priority} onChange={(e) => set((x) => { x.priority = Number(e.target.value) })} style={{ width: 64 }} /> : c.priority}</td>
-                  <td className="num">{canEdit ? <input type="number" min={0} aria-label={label('Ring-fence')} value={c.ringFence ?? ''} onChange={(e) => set((x) => { x.ringFence = numOrUndef(e.target.value) })} style={{ width: 64 }} /> : (c.ringFence ?? '—')}</td>
-                  <td>
+        {/* One card per channel whose fields wrap: the waterfall fits at 1280 px and on a phone (a
+            ten-column table was clipped at 1440 px and scrolled sideways). */}
+        <div className="rule-cards" data-testid="channel-rules">
+          {channelCodes.map((code) => {
+            const c = draft.channels[code]
+            const set = (fn: (c: ChannelRules) => void) => edit((r) => fn(r.channels[code]))
+            const label = (what: string) => `${what} for ${code}`
+            return (
+              <div className="rule-card" key={code} data-testid={`channel-rule-${code}`}>
+                <div className="rule-card-head">
+                  <strong>{code}</strong>
+                  {canEdit && <button aria-label={`Remove rules for ${code}`} onClick={() => edit((r) => { delete r.channels[code] })}>Remove</button>}
+                </div>
+                <div className="rule-fields">
+                  <RuleField name="Priority">{canEdit ? <input type="number" min={0} max={1000} aria-label={label('Priority')} value={c.priority} onChange={(e) => set((x) => { x.priority = Number(e.target.value) })} style={{ width: 64 }} /> : c.priority}</RuleField>
+                  <RuleField name="Ring-fence">{canEdit ? <input type="number" min={0} aria-label={label('Ring-fence')} value={c.ringFence ?? ''} onChange={(e) => set((x) => { x.ringFence = numOrUndef(e.target.value) })} style={{ width: 64 }} /> : (c.ringFence ?? '—')}</RuleField>
+                  <RuleField name="Share">
                     {canEdit ? (
-                      <span style={{ display: 'inline-flex', gap: 4 }}>
+                      <span style={{ display: 'inline-flex', gap: 4, flexWrap: 'wrap' }}>
                         <select aria-label={label('Share')} value={c.share.type} onChange={(e) => set((x) => {
                           const t = e.target.value
                           x.share = t === 'percent' ? { type: 'percent', percent: 50 } : t === 'fixed' ? { type: 'fixed', units: 10 } : { type: 'shared' }
@@ -126,18 +130,17 @@ export function RulesScreen({ canEdit }: { canEdit: boolean }) {
                         {c.share.type === 'fixed' && <input type="number" min={0} aria-label={label('Share units')} value={c.share.units} onChange={(e) => set((x) => { x.share = { type: 'fixed', units: Number(e.target.value) } })} style={{ width: 70 }} />}
                       </span>
                     ) : shareText(c)}
-                  </td>
-                  <td className="num">{canEdit ? <input type="number" min={0} aria-label={label('Cap')} placeholder="none" value={c.cap ?? ''} onChange={(e) => set((x) => { x.cap = numOrUndef(e.target.value) ?? null })} style={{ width: 70 }} /> : (c.cap ?? '—')}</td>
-                  <td className="num">{canEdit ? <input type="number" min={0} aria-label={label('Zero below')} value={c.zeroBelow ?? ''} onChange={(e) => set((x) => { x.zeroBelow = numOrUndef(e.target.value) })} style={{ width: 60 }} /> : (c.zeroBelow ?? '—')}</td>
-                  <td>{canEdit ? <input type="text" aria-label={label('Locations')} placeholder="all" value={(c.locations ?? []).join(', ')} onChange={(e) => set((x) => { x.locations = list(e.target.value) })} size={16} /> : ((c.locations ?? []).join(', ') || 'all')}</td>
-                  <td>{canEdit ? <input type="text" aria-label={label('Exclude locations')} placeholder="none" value={(c.excludeLocations ?? []).join(', ')} onChange={(e) => set((x) => { x.excludeLocations = list(e.target.value) })} size={10} /> : ((c.excludeLocations ?? []).join(', ') || '—')}</td>
-                  <td>{canEdit ? <input type="checkbox" aria-label={label('In-flight buffer')} checked={!!c.inFlightBuffer} onChange={(e) => set((x) => { x.inFlightBuffer = e.target.checked || undefined })} /> : (c.inFlightBuffer ? 'on' : 'off')}</td>
-                  {canEdit && <td><button aria-label={`Remove rules for ${code}`} onClick={() => edit((r) => { delete r.channels[code] })}>Remove</button></td>}
-                </tr>
-              )
-            })}
-          </tbody>
-        </table>
+                  </RuleField>
+                  <RuleField name="Cap">{canEdit ? <input type="number" min={0} aria-label={label('Cap')} placeholder="none" value={c.cap ?? ''} onChange={(e) => set((x) => { x.cap = numOrUndef(e.target.value) ?? null })} style={{ width: 70 }} /> : (c.cap ?? '—')}</RuleField>
+                  <RuleField name="Zero below">{canEdit ? <input type="number" min={0} aria-label={label('Zero below')} value={c.zeroBelow ?? ''} onChange={(e) => set((x) => { x.zeroBelow = numOrUndef(e.target.value) })} style={{ width: 60 }} /> : (c.zeroBelow ?? '—')}</RuleField>
+                  <RuleField name="Locations (in order)">{canEdit ? <input type="text" aria-label={label('Locations')} placeholder="all" value={(c.locations ?? []).join(', ')} onChange={(e) => set((x) => { x.locations = list(e.target.value) })} size={16} /> : ((c.locations ?? []).join(', ') || 'all')}</RuleField>
+                  <RuleField name="Exclude locations">{canEdit ? <input type="text" aria-label={label('Exclude locations')} placeholder="none" value={(c.excludeLocations ?? []).join(', ')} onChange={(e) => set((x) => { x.excludeLocations = list(e.target.value) })} size={10} /> : ((c.excludeLocations ?? []).join(', ') || '—')}</RuleField>
+                  <RuleField name="In-flight buffer">{canEdit ? <input type="checkbox" aria-label={label('In-flight buffer')} checked={!!c.inFlightBuffer} onChange={(e) => set((x) => { x.inFlightBuffer = e.target.checked || undefined })} /> : (c.inFlightBuffer ? 'on' : 'off')}</RuleField>
+                </div>
+              </div>
+            )
+          })}
+        </div>
         <div className="muted" style={{ marginTop: 6, fontSize: 12 }}>Known locations: {d.locations.map((l) => l.code).join(', ') || 'none'}. A channel without rules publishes nothing.</div>
         {canEdit && unruled.length > 0 && (
           <div className="toolbar" style={{ marginTop: 8, marginBottom: 0 }}>
@@ -198,6 +201,10 @@ export function RulesScreen({ canEdit }: { canEdit: boolean }) {
       <VersionsPanel versions={d.versions} canEdit={canEdit} onRolledBack={async (text) => { setMessage({ tone: 'ok', text }); setImpact(null); await qc.invalidateQueries({ queryKey: ['rules'] }); await qc.invalidateQueries({ queryKey: ['rules-recompute'] }); setDraft(null) }} onError={(text) => setMessage({ tone: 'bad', text })} />
     </div>
   )
+}
+
+function RuleField({ name, children }: { name: string; children: ReactNode }) {
+  return <div className="rule-field"><span className="rule-field-name">{name}</span><span>{children}</span></div>
 }
 
 function shareText(c: ChannelRules): string {

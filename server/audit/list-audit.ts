@@ -3,12 +3,19 @@
 // export (streamed in pages so a large export never holds the whole log in memory).
 import type { Db } from '../db'
 import { pagedCsv } from '../paging/csv'
-import { decodeCursor, encodeCursor } from '../paging/cursor'
+import { decodeCursor, encodeCursor, type Cursor } from '../paging/cursor'
+import { cursorValue, parseSort, sortCursor, type Sort } from '../paging/sort'
 
-export interface AuditFilter { actor?: string; action?: string; entity?: string; entityId?: string; from?: Date; to?: Date }
+/** Columns the log sorts on, each served by an index (at; action, id; actorLabel, id). */
+export const AUDIT_SORTS = { at: 'time', action: 'text', actor: 'text' } as const
+export type AuditSortField = keyof typeof AUDIT_SORTS
+export const parseAuditSort = (raw: string | null | undefined): Sort<AuditSortField> => parseSort(raw, AUDIT_SORTS, { field: 'at', dir: 'desc' })
+const COLUMN: Record<AuditSortField, string> = { at: 'at', action: 'action', actor: '"actorLabel"' }
+
+export interface AuditFilter { actor?: string; action?: string; entity?: string; entityId?: string; from?: Date; to?: Date; /** newest first by default */ sort?: Sort<AuditSortField> }
 export interface AuditItem { id: string; at: string; actorKind: string; actor: string; action: string; entity: string; entityId: string | null; before: unknown; after: unknown; ref: string | null }
 
-function where(f: AuditFilter, cursor: { at: string; id: string } | null): { sql: string; params: unknown[] } {
+function where(f: AuditFilter, cursor: Cursor | null): { sql: string; params: unknown[] } {
   const params: unknown[] = []
   const conds: string[] = []
   const p = (v: unknown) => { params.push(v); return `$${params.length}` }
@@ -18,21 +25,40 @@ function where(f: AuditFilter, cursor: { at: string; id: string } | null): { sql
   if (f.entityId) conds.push(`"entityId" = ${p(f.entityId)}`)
   if (f.from) conds.push(`at >= ${p(f.from.toISOString())}::timestamptz`)
   if (f.to) conds.push(`at < ${p(f.to.toISOString())}::timestamptz`)
-  if (cursor) conds.push(`(at, id) < (${p(cursor.at)}::timestamptz, ${p(cursor.id)}::bigint)`)
+  if (cursor) {
+    // Keyset on (sort column, id), both in the sort's direction.
+    const sort = f.sort ?? parseAuditSort(null)
+    const kind = AUDIT_SORTS[sort.field]
+    const v = cursorValue(sort, kind, cursor)
+    const op = sort.dir === 'asc' ? '>' : '<'
+    conds.push(`(${COLUMN[sort.field]}, id) ${op} (${kind === 'time' ? `${p((v as Date).toISOString())}::timestamptz` : `${p(v)}::text`}, ${p(cursor.id)}::bigint)`)
+  }
   return { sql: conds.length ? `WHERE ${conds.join(' AND ')}` : '', params }
 }
 
 type Row = { id: bigint; at: Date; actorKind: string; actorLabel: string; action: string; entity: string; entityId: string | null; before: unknown; after: unknown; ref: string | null }
 const toItem = (r: Row): AuditItem => ({ id: String(r.id), at: r.at.toISOString(), actorKind: r.actorKind, actor: r.actorLabel, action: r.action, entity: r.entity, entityId: r.entityId, before: r.before, after: r.after, ref: r.ref })
 
-export async function listAudit(db: Db, f: AuditFilter & { cursor?: string; limit?: number }): Promise<{ items: AuditItem[]; nextCursor: string | null }> {
+export async function listAudit(db: Db, f: AuditFilter & { cursor?: string; limit?: number; /** count the matches (the first page of a screen); CSV pages skip it */ withTotal?: boolean }): Promise<{ items: AuditItem[]; nextCursor: string | null; total?: number }> {
   const limit = f.limit ?? 50
+  const sort = f.sort ?? parseAuditSort(null)
+  const dir = sort.dir === 'asc' ? 'ASC' : 'DESC'
   const w = where(f, decodeCursor(f.cursor))
-  const rows = await db.$queryRawUnsafe<Row[]>(
-    `SELECT id, at, "actorKind", "actorLabel", action, entity, "entityId", before, after, ref FROM "AuditLog" ${w.sql} ORDER BY at DESC, id DESC LIMIT ${limit + 1}`, ...w.params)
-  const items = rows.slice(0, limit).map(toItem)
-  const last = items[items.length - 1]
-  return { items, nextCursor: rows.length > limit && last ? encodeCursor({ at: last.at, id: last.id }) : null }
+  const all = where(f, null)
+  const [rows, count] = await Promise.all([
+    db.$queryRawUnsafe<Row[]>(
+      `SELECT id, at, "actorKind", "actorLabel", action, entity, "entityId", before, after, ref FROM "AuditLog" ${w.sql} ORDER BY ${COLUMN[sort.field]} ${dir}, id ${dir} LIMIT ${limit + 1}`, ...w.params),
+    f.withTotal ? db.$queryRawUnsafe<Array<{ n: bigint }>>(`SELECT count(*) AS n FROM "AuditLog" ${all.sql}`, ...all.params) : Promise.resolve(null),
+  ])
+  const page = rows.slice(0, limit)
+  const items = page.map(toItem)
+  const last = page[page.length - 1]
+  const value = (r: Row): Date | string => (sort.field === 'at' ? r.at : sort.field === 'action' ? r.action : r.actorLabel)
+  return {
+    items,
+    nextCursor: rows.length > limit && last ? encodeCursor(sortCursor(sort, AUDIT_SORTS[sort.field], value(last), String(last.id))) : null,
+    ...(count ? { total: Number(count[0]?.n ?? 0) } : {}),
+  }
 }
 
 /** Distinct actions and entities, for the filter pickers. */
@@ -46,7 +72,7 @@ export async function auditVocabulary(db: Db): Promise<{ actions: string[]; enti
 
 const CSV_COLUMNS = ['at', 'actor', 'actorKind', 'action', 'entity', 'entityId', 'before', 'after', 'ref'] as const
 
-/** The filtered log as CSV lines (header first), newest first, at most `max` rows. */
+/** The filtered log as CSV lines (header first), in the list's sort (newest first by default), at most `max` rows. */
 export function auditCsv(db: Db, f: AuditFilter, max = 100_000): AsyncGenerator<string> {
   return pagedCsv(CSV_COLUMNS, (cursor) => listAudit(db, { ...f, cursor, limit: 200 }), max)
 }

@@ -2,23 +2,42 @@
 import type { Prisma } from '@prisma/client'
 import type { Db } from '../db'
 import { decodeCursor, encodeCursor } from '../paging/cursor'
+import { cursorValue, parseSort, sortCursor, type Sort } from '../paging/sort'
 
-export interface FindingFilter { status?: string; kind?: string; sku?: string; channel?: string; cursor?: string | null; limit: number; order?: 'recent' | 'oldest' }
+/** Columns findings sort on, each served by an index with the status filter in front. */
+export const FINDING_SORTS = { detectedAt: 'time', updatedAt: 'time', kind: 'text' } as const
+export type FindingSortField = keyof typeof FINDING_SORTS
+export const parseFindingSort = (raw: string | null | undefined, order?: 'recent' | 'oldest'): Sort<FindingSortField> =>
+  parseSort(raw, FINDING_SORTS, { field: 'detectedAt', dir: order === 'oldest' ? 'asc' : 'desc' })
+
+export interface FindingFilter {
+  status?: string; kind?: string; sku?: string; channel?: string; cursor?: string | null; limit: number
+  /** Newest first by default; oldest first to work a backlog from its start. `sort` wins when given. */
+  order?: 'recent' | 'oldest'
+  sort?: Sort<FindingSortField>
+}
 
 export async function listFindings(db: Db, f: FindingFilter) {
   const cursor = decodeCursor(f.cursor)
+  const sort = f.sort ?? parseFindingSort(null, f.order)
+  const kind = FINDING_SORTS[sort.field]
   const where: Prisma.FindingWhereInput = {
     ...(f.status ? { status: f.status } : {}),
     ...(f.kind ? { kind: f.kind } : {}),
     ...(f.sku ? { sku: f.sku } : {}),
     ...(f.channel ? { channel: f.channel } : {}),
   }
-  // Newest first by default; oldest first to work a backlog from its start. Keyset either way.
-  const asc = f.order === 'oldest'
-  const cmp = asc ? 'gt' : 'lt'
-  if (cursor) where.OR = [{ detectedAt: { [cmp]: new Date(cursor.at) } }, { detectedAt: new Date(cursor.at), id: { [cmp]: cursor.id } }]
-  const dir = asc ? 'asc' as const : 'desc' as const
-  const rows = await db.finding.findMany({ where, orderBy: [{ detectedAt: dir }, { id: dir }], take: f.limit + 1 })
+  const all = { ...where }
+  // Keyset on (sort column, id), both in the sort's direction.
+  const cmp = sort.dir === 'asc' ? 'gt' : 'lt'
+  if (cursor) {
+    const v = cursorValue(sort, kind, cursor)
+    where.OR = [{ [sort.field]: { [cmp]: v } }, { [sort.field]: v, id: { [cmp]: cursor.id } }]
+  }
+  const [rows, total] = await Promise.all([
+    db.finding.findMany({ where, orderBy: [{ [sort.field]: sort.dir }, { id: sort.dir }], take: f.limit + 1 }),
+    db.finding.count({ where: all }),
+  ])
   const page = rows.slice(0, f.limit)
   const last = page[page.length - 1]
   return {
@@ -27,6 +46,12 @@ export async function listFindings(db: Db, f: FindingFilter) {
       field: x.field, expected: x.expected, actual: x.actual, variance: x.variance, details: x.details,
       detectedAt: x.detectedAt.toISOString(), updatedAt: x.updatedAt.toISOString(), resolvedAt: x.resolvedAt?.toISOString() ?? null,
     })),
-    nextCursor: rows.length > f.limit && last ? encodeCursor({ at: last.detectedAt.toISOString(), id: last.id }) : null,
+    nextCursor: rows.length > f.limit && last ? encodeNext(sort, kind, last) : null,
+    /** Findings matching the filters (all pages). */
+    total,
   }
+}
+
+function encodeNext(sort: Sort<FindingSortField>, kind: 'time' | 'text', last: { id: string; kind: string; detectedAt: Date; updatedAt: Date }) {
+  return encodeCursor(sortCursor(sort, kind, last[sort.field], last.id))
 }

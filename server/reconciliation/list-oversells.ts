@@ -1,11 +1,19 @@
-// Oversell incidents for the Drift and oversells screen: newest first, by channel, kind, SKU and
-// cause, keyset-paged, with totals over the same filter (units oversold, revenue at risk).
+// Oversell incidents for the Drift and oversells screen: newest first (or sorted on a column), by
+// channel, kind, SKU and cause, keyset-paged, with totals over the same filter (units oversold,
+// revenue at risk).
 import type { Prisma } from '@prisma/client'
 import type { Db } from '../db'
 import { decodeCursor, encodeCursor } from '../paging/cursor'
+import { cursorValue, parseSort, sortCursor, type Sort } from '../paging/sort'
 import { describeOversell } from '../ingest/attribute-oversell'
 
-export interface OversellFilter { channel?: string; kind?: string; sku?: string; cause?: string; since?: Date; cursor?: string | null; limit: number; order?: 'recent' | 'oldest' }
+/** Columns incidents sort on, each served by an index on (column, id). */
+export const OVERSELL_SORTS = { detectedAt: 'time', occurredAt: 'time', oversoldUnits: 'int', revenueAtRiskCents: 'int' } as const
+export type OversellSortField = keyof typeof OVERSELL_SORTS
+export const parseOversellSort = (raw: string | null | undefined, order?: 'recent' | 'oldest'): Sort<OversellSortField> =>
+  parseSort(raw, OVERSELL_SORTS, { field: 'detectedAt', dir: order === 'oldest' ? 'asc' : 'desc' })
+
+export interface OversellFilter { channel?: string; kind?: string; sku?: string; cause?: string; since?: Date; cursor?: string | null; limit: number; order?: 'recent' | 'oldest'; /** wins over `order` */ sort?: Sort<OversellSortField> }
 
 export async function listOversells(db: Db, f: OversellFilter) {
   const cursor = decodeCursor(f.cursor)
@@ -16,14 +24,15 @@ export async function listOversells(db: Db, f: OversellFilter) {
     ...(f.cause ? { cause: f.cause } : {}),
     ...(f.since ? { detectedAt: { gte: f.since } } : {}),
   }
-  const asc = f.order === 'oldest'
-  const cmp = asc ? 'gt' : 'lt'
-  const dir = asc ? 'asc' as const : 'desc' as const
+  const sort = f.sort ?? parseOversellSort(null, f.order)
+  const kind = OVERSELL_SORTS[sort.field]
+  const cmp = sort.dir === 'asc' ? 'gt' : 'lt'
+  const v = cursor ? cursorValue(sort, kind, cursor) : null
   const where: Prisma.OversellIncidentWhereInput = cursor
-    ? { AND: [base, { OR: [{ detectedAt: { [cmp]: new Date(cursor.at) } }, { detectedAt: new Date(cursor.at), id: { [cmp]: cursor.id } }] }] }
+    ? { AND: [base, { OR: [{ [sort.field]: { [cmp]: v } }, { [sort.field]: v, id: { [cmp]: cursor.id } }] }] }
     : base
   const [rows, totals] = await Promise.all([
-    db.oversellIncident.findMany({ where, orderBy: [{ detectedAt: dir }, { id: dir }], take: f.limit + 1 }),
+    db.oversellIncident.findMany({ where, orderBy: [{ [sort.field]: sort.dir }, { id: sort.dir }], take: f.limit + 1 }),
     cursor ? null : db.oversellIncident.aggregate({ where: base, _count: true, _sum: { oversoldUnits: true, revenueAtRiskCents: true } }),
   ])
   const page = rows.slice(0, f.limit)
@@ -35,6 +44,6 @@ export async function listOversells(db: Db, f: OversellFilter) {
       occurredAt: x.occurredAt.toISOString(), detectedAt: x.detectedAt.toISOString(),
     })),
     totals: totals ? { incidents: totals._count, oversoldUnits: totals._sum.oversoldUnits ?? 0, revenueAtRiskCents: totals._sum.revenueAtRiskCents ?? 0 } : null,
-    nextCursor: rows.length > f.limit && last ? encodeCursor({ at: last.detectedAt.toISOString(), id: last.id }) : null,
+    nextCursor: rows.length > f.limit && last ? encodeCursor(sortCursor(sort, kind, last[sort.field], last.id)) : null,
   }
 }

@@ -86,3 +86,48 @@ test('every list exports its filtered rows as CSV', async ({ page }) => {
   expect(outcomes.length).toBeGreaterThan(0)
   expect(new Set(outcomes)).toEqual(new Set(['applied']))
 })
+
+test('the Rules screen fits at 1440, 1280 and 390 px without sideways scrolling; the incident page at 390 px too; dark mode screenshots', async ({ page }) => {
+  test.setTimeout(240_000)
+  await signIn(page, 'admin@example.com')
+  const overflow = () => page.evaluate(() => {
+    const wide = (el: Element) => el.scrollWidth > el.clientWidth + 1
+    return { page: document.documentElement.scrollWidth > document.documentElement.clientWidth + 1, waterfall: wide(document.querySelector('[data-testid="channel-rules"]')!.closest('.panel')!) }
+  })
+  for (const v of VIEWPORTS) {
+    await page.setViewportSize(v)
+    await page.goto('/rules')
+    await expect(page.getByTestId('channel-rule-amazon')).toBeVisible()
+    expect(await overflow(), `rules at ${v.width}x${v.height}`).toEqual({ page: false, waterfall: false })
+    // Every field of the waterfall is inside the viewport's width (nothing clipped on the right).
+    for (const input of await page.getByTestId('channel-rule-amazon').locator('input, select, button').all()) {
+      const box = await input.boundingBox()
+      expect(box && box.x + box.width <= v.width, `${await input.getAttribute('aria-label')} at ${v.width}`).toBe(true)
+    }
+  }
+  const incidents = (await (await page.request.get('/api/ui/oversells?window=30d&limit=1')).json()) as { items: Array<{ id: string }> }
+  await page.setViewportSize({ width: 390, height: 844 })
+  if (incidents.items[0]) {
+    await page.goto(`/findings/oversells/${incidents.items[0].id}`)
+    await expect(page.getByRole('heading', { level: 1 })).toBeVisible()
+    const decision = page.getByTestId('incident-decision')
+    if (await decision.count()) {
+      const panel = await decision.locator('..').boundingBox()
+      for (const chip of await decision.locator('.chip').all()) {
+        const box = await chip.boundingBox()
+        expect(box && panel && box.x + box.width <= panel.x + panel.width, 'the rule chip stays inside its panel').toBe(true)
+      }
+    }
+  }
+  // Dark mode follows the system: screenshots to look at, and text keeps its contrast on panels.
+  await page.emulateMedia({ colorScheme: 'dark' })
+  for (const v of [{ width: 1440, height: 900 }, { width: 390, height: 844 }]) {
+    await page.setViewportSize(v)
+    for (const s of SCREENS) {
+      await page.goto(s.path)
+      await expect(page.getByRole('heading', { level: 1 }).first()).toHaveText(s.heading)
+      await expect(page.getByRole('status').filter({ hasText: /^Loading/ })).toHaveCount(0)
+      await page.screenshot({ path: `test-results/screens/dark-${s.name}-${v.width}x${v.height}.png`, fullPage: true })
+    }
+  }
+})

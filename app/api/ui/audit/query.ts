@@ -1,6 +1,7 @@
 // The audit screen's filter, shared by the list and the CSV export.
 import { z } from 'zod'
 import { ValidationError } from '@/server/errors'
+import { parseAuditSort } from '@/server/audit/list-audit'
 
 /** A date or time PostgreSQL can compare (years 0001 to 9999). */
 const boundedDate = z.coerce.date().refine((d) => d.getUTCFullYear() >= 1 && d.getUTCFullYear() <= 9999, { error: 'must be a date between the years 0001 and 9999' })
@@ -14,10 +15,12 @@ export const AuditQuery = z.object({
   to: boundedDate.optional(),
   cursor: z.string().max(500).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
+  sort: z.string().max(50).optional(),
 })
 
 export function parseAuditQuery(req: Request) {
   const parsed = AuditQuery.safeParse(Object.fromEntries([...new URL(req.url).searchParams].filter(([, v]) => v !== '')))
   if (!parsed.success) throw new ValidationError(`Invalid filter: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`, undefined, 'INVALID_FILTER')
-  return parsed.data
+  const { sort, ...rest } = parsed.data
+  return { ...rest, sort: parseAuditSort(sort) }
 }

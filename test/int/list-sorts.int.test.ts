@@ -1,0 +1,145 @@
+// Column sorts on the findings and audit lists: for every sortable column and both directions,
+// walking the keyset pages (small pages, many ties on the sort column) returns exactly the rows of
+// the one-shot ORDER BY, none skipped or repeated; totals count every match; a cursor from another
+// sort is refused; the CSV export follows the sort.
+import crypto from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { PrismaClient } from '@prisma/client'
+import { createTestDatabase, type TestDatabase } from './helpers/test-db'
+import { FINDING_SORTS, listFindings, parseFindingSort } from '../../server/reconciliation/list-findings'
+import { AUDIT_SORTS, auditCsv, listAudit, parseAuditSort } from '../../server/audit/list-audit'
+import { OVERSELL_SORTS, listOversells, parseOversellSort } from '../../server/reconciliation/list-oversells'
+import type { Sort } from '../../server/paging/sort'
+
+let t: TestDatabase
+let db: PrismaClient
+const base = Date.parse('2026-11-30T10:00:00.000Z')
+
+beforeAll(async () => {
+  t = await createTestDatabase()
+  db = t.db
+  const kinds = ['drift', 'unverified', 'variance', 'exception']
+  // 40 findings; detectedAt and updatedAt repeat every 5 and 7 rows so ties cross page edges.
+  for (let i = 0; i < 40; i++) {
+    await db.finding.create({ data: {
+      kind: kinds[i % kinds.length], sku: `SKU-${i}`, cause: 'test', status: i % 10 === 0 ? 'resolved' : 'open',
+      detectedAt: new Date(base + (i % 5) * 60_000), updatedAt: new Date(base + (i % 7) * 60_000),
+    } })
+  }
+  const actors = ['alice', 'bob', 'carol']
+  const actions = ['rules.save', 'finding.ignore', 'channel.update', 'rules.rollback']
+  for (let i = 0; i < 30; i++) {
+    await db.auditLog.create({ data: { actorKind: 'user', actorLabel: actors[i % 3], action: actions[i % 4], entity: 'test', entityId: String(i), at: new Date(base + (i % 4) * 1000) } })
+  }
+  // 25 incidents; units, revenue and times repeat so ties cross page edges.
+  for (let i = 0; i < 25; i++) {
+    await db.oversellIncident.create({ data: {
+      kind: 'channel_oversell', channel: i % 2 ? 'amazon' : 'shopify', sku: `SKU-${i}`, orderId: `O-${i}`, lineId: '1', orderedUnits: 3, oversoldUnits: 1 + (i % 3),
+      revenueAtRiskCents: (i % 4) * 500, occurredAt: new Date(base + (i % 6) * 1000), detectedAt: new Date(base + (i % 5) * 1000),
+    } })
+  }
+})
+afterAll(async () => { await t?.drop() })
+
+const dirs = ['asc', 'desc'] as const
+
+describe('findings sorts', () => {
+  for (const field of Object.keys(FINDING_SORTS) as Array<keyof typeof FINDING_SORTS>) {
+    for (const dir of dirs) {
+      it(`pages by ${dir === 'desc' ? '-' : ''}${field} with no row skipped or repeated`, async () => {
+        const sort = { field, dir }
+        const column = { detectedAt: '"detectedAt"', updatedAt: '"updatedAt"', kind: 'kind' }[field]
+        const expected = (await db.$queryRawUnsafe<Array<{ id: string }>>(
+          `SELECT id::text AS id FROM "Finding" WHERE status = 'open' ORDER BY ${column} ${dir}, id ${dir}`)).map((r) => r.id)
+        const seen: string[] = []
+        let cursor: string | null = null
+        let total = -1
+        do {
+          const p: Awaited<ReturnType<typeof listFindings>> = await listFindings(db, { status: 'open', sort, cursor, limit: 3 })
+          seen.push(...p.items.map((x) => x.id))
+          total = p.total
+          cursor = p.nextCursor
+        } while (cursor)
+        expect(seen).toEqual(expected)
+        expect(expected).toHaveLength(36)
+        expect(total).toBe(36)
+      })
+    }
+  }
+
+  it('keeps the old `order` parameter, refuses an unknown sort and a cursor from another sort', async () => {
+    expect(parseFindingSort(null, 'oldest')).toEqual({ field: 'detectedAt', dir: 'asc' })
+    expect(parseFindingSort('-kind')).toEqual({ field: 'kind', dir: 'desc' })
+    expect(() => parseFindingSort('cause')).toThrow(/"sort" must be one of/)
+    const p = await listFindings(db, { sort: { field: 'kind', dir: 'asc' }, limit: 2 })
+    expect(p.total).toBe(40)
+    await expect(listFindings(db, { sort: { field: 'detectedAt', dir: 'desc' }, cursor: p.nextCursor, limit: 2 })).rejects.toThrow(/another sort order/)
+  })
+})
+
+describe('audit sorts', () => {
+  const columns = { at: 'at', action: 'action', actor: '"actorLabel"' }
+  for (const field of Object.keys(AUDIT_SORTS) as Array<keyof typeof AUDIT_SORTS>) {
+    for (const dir of dirs) {
+      it(`pages by ${dir === 'desc' ? '-' : ''}${field} with no row skipped or repeated, and the CSV follows`, async () => {
+        const sort: Sort<keyof typeof AUDIT_SORTS> = { field, dir }
+        const expected = (await db.$queryRawUnsafe<Array<{ id: bigint }>>(
+          `SELECT id FROM "AuditLog" WHERE entity = 'test' ORDER BY ${columns[field]} ${dir}, id ${dir}`)).map((r) => String(r.id))
+        const seen: string[] = []
+        let cursor: string | undefined
+        let first = true
+        do {
+          const p = await listAudit(db, { entity: 'test', sort, cursor, limit: 4, withTotal: first })
+          if (first) expect(p.total).toBe(30)
+          first = false
+          seen.push(...p.items.map((x) => x.id))
+          cursor = p.nextCursor ?? undefined
+        } while (cursor)
+        expect(seen).toEqual(expected)
+        expect(expected).toHaveLength(30)
+        let csv = ''
+        for await (const chunk of auditCsv(db, { entity: 'test', sort })) csv += chunk
+        const entityIds = csv.trim().split('\n').slice(1).map((line) => line.split(',')[5])
+        const byId = new Map((await db.auditLog.findMany({ where: { entity: 'test' } })).map((a) => [String(a.id), a.entityId]))
+        expect(entityIds).toEqual(expected.map((id) => byId.get(id)))
+      })
+    }
+  }
+
+  it('refuses an unknown sort and a cursor from another sort', async () => {
+    expect(() => parseAuditSort('entity')).toThrow(/"sort" must be one of/)
+    const p = await listAudit(db, { entity: 'test', sort: { field: 'actor', dir: 'asc' }, limit: 2 })
+    await expect(listAudit(db, { entity: 'test', sort: { field: 'action', dir: 'asc' }, cursor: p.nextCursor ?? undefined, limit: 2 })).rejects.toThrow(/another sort order/)
+  })
+})
+
+describe('oversell incident sorts', () => {
+  const columns = { detectedAt: '"detectedAt"', occurredAt: '"occurredAt"', oversoldUnits: '"oversoldUnits"', revenueAtRiskCents: '"revenueAtRiskCents"' }
+  for (const field of Object.keys(OVERSELL_SORTS) as Array<keyof typeof OVERSELL_SORTS>) {
+    for (const dir of dirs) {
+      it(`pages by ${dir === 'desc' ? '-' : ''}${field} with no row skipped or repeated`, async () => {
+        const expected = (await db.$queryRawUnsafe<Array<{ id: string }>>(
+          `SELECT id::text AS id FROM "OversellIncident" WHERE channel = 'amazon' ORDER BY ${columns[field]} ${dir}, id ${dir}`)).map((r) => r.id)
+        const seen: string[] = []
+        let cursor: string | null = null
+        let first = true
+        do {
+          const p: Awaited<ReturnType<typeof listOversells>> = await listOversells(db, { channel: 'amazon', sort: { field, dir }, cursor, limit: 2 })
+          if (first) expect(p.totals?.incidents).toBe(12)
+          first = false
+          seen.push(...p.items.map((x) => x.id))
+          cursor = p.nextCursor
+        } while (cursor)
+        expect(expected).toHaveLength(12)
+        expect(seen).toEqual(expected)
+      })
+    }
+  }
+
+  it('refuses an unknown sort and a cursor from another sort', async () => {
+    expect(parseOversellSort(null, 'oldest')).toEqual({ field: 'detectedAt', dir: 'asc' })
+    expect(() => parseOversellSort('sku')).toThrow(/"sort" must be one of/)
+    const p = await listOversells(db, { sort: { field: 'oversoldUnits', dir: 'desc' }, limit: 2 })
+    await expect(listOversells(db, { sort: { field: 'revenueAtRiskCents', dir: 'desc' }, cursor: p.nextCursor, limit: 2 })).rejects.toThrow(/another sort order/)
+  })
+})
