@@ -148,6 +148,30 @@ describe('reconcileChannel', () => {
     expect((await reconcileChannel(db, amazon.id, { ...deps, batch: 100 })).resolved).toBe(1)
   })
 
+  it('reads an overdue accepted update back first, wherever the rotating slice stands', async () => {
+    const amazon = await db.channel.findUniqueOrThrow({ where: { code: 'amazon' } })
+    sims.sims.amazon.configure({ acceptedNeverAppliedRate: 1 })
+    await receipt('drift-overdue', 'SKU-00007', 9)
+    expect((await publishChannel(db, amazon.id, deps)).accepted).toBeGreaterThanOrEqual(1)
+    sims.sims.amazon.applyNow()
+    sims.sims.amazon.configure({ acceptedNeverAppliedRate: 0 })
+    const lost = await listing('amazon', 'SKU-00007')
+    expect(lost.acceptedVersion).toBeGreaterThan(lost.appliedVersion)
+    // The cursor stands just past the lost listing: a slice of 4 in id order would not reach it
+    // before going round the whole catalogue.
+    await freshRead(amazon.id)
+    await db.systemState.create({ data: { key: `reconcile-cursor:${amazon.id}`, value: { after: lost.id } } })
+    const later = () => new Date(Date.now() + 3_600_000)
+    const r = await reconcileChannel(db, amazon.id, { ...deps, batch: 4, now: later })
+    expect(r, JSON.stringify(r)).toMatchObject({ checked: 4, drift: { accepted_not_applied: 1 } })
+    expect(await db.finding.findFirstOrThrow({ where: { dedupeKey: `drift:${lost.id}` } })).toMatchObject({ status: 'healing' })
+    // The rotation still moved on: the cursor is past the lost listing, at the slice's last row.
+    const cursor = await db.systemState.findUniqueOrThrow({ where: { key: `reconcile-cursor:${amazon.id}` } })
+    expect((cursor.value as { after: string }).after).not.toBe(lost.id)
+    await settle()
+    expect((await listing('amazon', 'SKU-00007')).appliedQuantity).toBe(lost.desiredQuantity)
+  })
+
   it('flags Shopify showing another channel\'s number for the SKU as a shared quantity overwrite', async () => {
     const shopify = await db.channel.findUniqueOrThrow({ where: { code: 'shopify' } })
     const mine = await listing('shopify', 'SKU-00005')
