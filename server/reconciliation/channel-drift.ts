@@ -122,7 +122,12 @@ export async function reconcileChannel(db: PrismaClient, channelId: string, deps
             cl."appliedQuantity" AS applied, cl."publishedQuantity" AS published, cl."desiredVersion", cl."publishedVersion", cl."acceptedVersion", cl."appliedVersion",
             (cl."inFlightVersion" IS NOT NULL AND cl."leaseUntil" > $4::timestamptz) AS "inFlight",
             COALESCE(cl."acceptedAt" < $5::timestamptz, false) AS "acceptedStale",
-            (SELECT array_agg(DISTINCT pa.quantity) FROM "PublishAttempt" pa WHERE pa."listingId" = cl.id AND pa.version < cl."appliedVersion" AND pa.outcome IN ('applied', 'accepted')) AS "earlierSent",
+            -- Numbers of ours: earlier ones the channel applied or accepted, and every one decided
+            -- since the last applied version (a worker killed between sending and recording its
+            -- attempt leaves no attempt row, yet the channel may show that number).
+            (SELECT array_agg(DISTINCT q) FROM (
+               SELECT pa.quantity AS q FROM "PublishAttempt" pa WHERE pa."listingId" = cl.id AND pa.version < cl."appliedVersion" AND pa.outcome IN ('applied', 'accepted')
+               UNION SELECT d.quantity FROM "AvailabilityDecision" d WHERE d."listingId" = cl.id AND d."listingVersion" > cl."appliedVersion" AND d."listingVersion" <= cl."desiredVersion") ours) AS "earlierSent",
             (SELECT array_agg(DISTINCT o."appliedQuantity") FROM "ChannelListing" o WHERE o."skuId" = cl."skuId" AND o."channelId" <> cl."channelId" AND o."appliedQuantity" IS NOT NULL) AS others
        FROM "ChannelListing" cl JOIN "Sku" s ON s.id = cl."skuId"
       WHERE cl."channelId" = $1::uuid AND cl.active AND cl.id > $2::uuid

@@ -172,6 +172,21 @@ describe('reconcileChannel', () => {
     expect((await listing('amazon', 'SKU-00007')).appliedQuantity).toBe(lost.desiredQuantity)
   })
 
+  it('a number of ours whose send was never recorded (a worker killed mid-call) is a lost update, not a merchant edit', async () => {
+    const walmart = await db.channel.findUniqueOrThrow({ where: { code: 'walmart' } })
+    await receipt('drift-unrecorded', 'SKU-00009', 6)
+    const l = await listing('walmart', 'SKU-00009')
+    expect(l.desiredVersion).toBeGreaterThan(l.publishedVersion)
+    // The channel shows the newly decided number although no attempt row says we sent it.
+    sims.sims.walmart.manualEdit({ sku: l.externalSku, quantity: l.desiredQuantity! })
+    await freshRead(walmart.id)
+    const r = await reconcileChannel(db, walmart.id, { ...deps, batch: 100 })
+    expect(r.drift.merchant_edit ?? 0).toBe(0)
+    expect(r, JSON.stringify(r)).toMatchObject({ drift: { lost_update: 1 } })
+    await settle()
+    expect((await listing('walmart', 'SKU-00009')).appliedQuantity).toBe(l.desiredQuantity)
+  })
+
   it('flags Shopify showing another channel\'s number for the SKU as a shared quantity overwrite', async () => {
     const shopify = await db.channel.findUniqueOrThrow({ where: { code: 'shopify' } })
     const mine = await listing('shopify', 'SKU-00005')
