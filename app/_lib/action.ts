@@ -18,16 +18,7 @@ export function defineAction<S extends z.ZodType, T>(def: { action: Action; inpu
     if (!user) return { error: { code: 'UNAUTHORIZED', message: 'Sign in again: your session has ended.' } }
     if (user.mustChangePassword) { const e = new PasswordChangeRequiredError(); return { error: { code: e.code, message: e.message } } }
     if (!can(user.role, def.action)) return { error: { code: 'FORBIDDEN', message: `Your role (${user.role}) may not do this.` } }
-    const parsed = def.input.safeParse(raw)
-    if (!parsed.success) return { error: { code: 'INVALID_INPUT', message: parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ') } }
-    try {
-      return { data: await def.run(parsed.data, user) }
-    } catch (e) {
-      if (e instanceof AppError) return { error: { code: e.code, message: e.message } }
-      const ref = crypto.randomBytes(6).toString('hex')
-      console.error(`[action ${def.action}] ref=${ref}`, e)
-      return { error: { code: 'INTERNAL', message: `Something went wrong (ref ${ref}); nothing was changed if the action did not say otherwise.` } }
-    }
+    return parseAndRun(def.action, def.input, raw, user, def.run)
   }
 }
 
@@ -40,15 +31,20 @@ export function defineAccountAction<S extends z.ZodType, T>(def: { name: string;
   return async (raw: unknown): Promise<ActionResult<T>> => {
     const user = await currentUser()
     if (!user) return { error: { code: 'UNAUTHORIZED', message: 'Sign in again: your session has ended.' } }
-    const parsed = def.input.safeParse(raw)
-    if (!parsed.success) return { error: { code: 'INVALID_INPUT', message: parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ') } }
-    try {
-      return { data: await def.run(parsed.data, user) }
-    } catch (e) {
-      if (e instanceof AppError) return { error: { code: e.code, message: e.message } }
-      const ref = crypto.randomBytes(6).toString('hex')
-      console.error(`[action ${def.name}] ref=${ref}`, e)
-      return { error: { code: 'INTERNAL', message: `Something went wrong (ref ${ref}); nothing was changed if the action did not say otherwise.` } }
-    }
+    return parseAndRun(def.name, def.input, raw, user, def.run)
+  }
+}
+
+/** The chain's tail: zod parse, the one server/ call, and the error mapping. */
+async function parseAndRun<S extends z.ZodType, T>(name: string, input: S, raw: unknown, user: SessionUser, run: (input: z.infer<S>, user: SessionUser) => Promise<T>): Promise<ActionResult<T>> {
+  const parsed = input.safeParse(raw)
+  if (!parsed.success) return { error: { code: 'INVALID_INPUT', message: parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ') } }
+  try {
+    return { data: await run(parsed.data, user) }
+  } catch (e) {
+    if (e instanceof AppError) return { error: { code: e.code, message: e.message } }
+    const ref = crypto.randomBytes(6).toString('hex')
+    console.error(`[action ${name}] ref=${ref}`, e)
+    return { error: { code: 'INTERNAL', message: `Something went wrong (ref ${ref}); nothing was changed if the action did not say otherwise.` } }
   }
 }
