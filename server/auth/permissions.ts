@@ -38,7 +38,7 @@ export const PERMISSIONS: Record<Role, readonly Action[]> = {
 }
 
 export function can(role: string | undefined | null, action: Action): boolean {
-  if (!role || !(role in PERMISSIONS)) return false
+  if (!role || !Object.hasOwn(PERMISSIONS, role)) return false
   return PERMISSIONS[role as Role].includes(action)
 }
 

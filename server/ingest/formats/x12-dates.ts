@@ -48,8 +48,8 @@ export function toIso(date: string, time: string, timeCode: string, segmentIndex
   let offset: number
   const code = timeCode.trim()
   if (!code) offset = 0
-  else if (code in FIXED_OFFSETS) offset = FIXED_OFFSETS[code]
-  else if (code in ZONES) offset = zoneOffsetAt(ZONES[code], wall)
+  else if (Object.hasOwn(FIXED_OFFSETS, code)) offset = FIXED_OFFSETS[code]
+  else if (Object.hasOwn(ZONES, code)) offset = zoneOffsetAt(ZONES[code], wall)
   else if (code === 'LT') return bad('time code LT (local time) gives no offset from UTC; send UT or an offset code (01-24, ES, ED, CS, ...).')
   else return bad(`time code ${JSON.stringify(code)} is not a known X12 time code (UT, GM, ET, ES, ED, CT, ..., 01-24).`)
   const instant = wall - offset * 60_000

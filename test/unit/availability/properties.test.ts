@@ -45,7 +45,8 @@ const facts = fc.record({
 }).map(({ stock, ...rest }): SkuFacts => ({ sku: 'SKU-1', category: 'toys', locations: LOCATIONS.map((location, i) => ({ location, sellable: stock[i] })), ...rest }))
 
 const listed = (rs: RuleSet) => Object.keys(rs.channels)
-const run = { numRuns: 400 }
+// A fixed seed so CI is deterministic; PROPERTY_SEED=<n> explores others (a failure prints its seed).
+const run = { numRuns: 400, seed: Number(process.env.PROPERTY_SEED ?? 20261202) }
 
 /** Ring-fences as ARCHITECTURE.md defines them: taken in priority order, each only what is left. */
 function fencesTaken(rs: RuleSet, pool: number): Map<string, number> {
@@ -157,6 +158,10 @@ describe('allocation window and sell-ahead properties', () => {
       fc.array(fc.record({ location: fc.constantFrom(...LOCATIONS), quantity: fc.integer({ min: 0, max: 80 }), days: fc.option(fc.integer({ min: -5, max: 60 }), { nil: undefined }) }), { maxLength: 4 }),
       (rs, f, channel, cap, horizonDays, incoming) => {
         if (!rs.channels[channel]) return
+        // Without a zero-out threshold on this channel: below it a channel publishes 0, so one unit
+        // more can release every unit the threshold withheld (2 more for a cap of 1 under
+        // zeroBelow 2). That is the threshold's rule, covered by the golden tests, not sell-ahead's.
+        rs = { ...rs, channels: { ...rs.channels, [channel]: { ...rs.channels[channel], zeroBelow: undefined } } }
         const at = new Date(T0)
         const inbound = incoming.map((i) => ({ location: i.location, quantity: i.quantity, ...(i.days !== undefined ? { expectedAt: new Date(T0 + i.days * 24 * HOUR).toISOString() } : {}) }))
         const plain = computeSkuAvailability(rs, { ...f, at, inbound }, listed(rs))

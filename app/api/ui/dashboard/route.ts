@@ -7,6 +7,6 @@ export const dynamic = 'force-dynamic'
 
 export const GET = userRoute('dashboard:view', async ({ req }) => {
   const range = new URL(req.url).searchParams.get('range') ?? '1h'
-  if (!(range in DASHBOARD_RANGES)) throw new ValidationError(`"range" must be one of ${Object.keys(DASHBOARD_RANGES).join(', ')}.`, undefined, 'INVALID_RANGE')
+  if (!Object.hasOwn(DASHBOARD_RANGES, range)) throw new ValidationError(`"range" must be one of ${Object.keys(DASHBOARD_RANGES).join(', ')}.`, undefined, 'INVALID_RANGE')
   return json(await getDashboard(prisma(), { range: range as DashboardRange }))
 })

@@ -13,7 +13,7 @@ const HEADER = ['channel', 'window', 'from', 'to', 'health', 'lagSamples', 'lagP
 /** KPIs per channel and overall for a window, as CSV. */
 export const GET = userRoute('kpis:view', async ({ req }) => {
   const w = new URL(req.url).searchParams.get('window') ?? '24h'
-  if (!(w in KPI_WINDOWS)) throw new ValidationError(`"window" must be one of ${Object.keys(KPI_WINDOWS).join(', ')}.`, undefined, 'INVALID_WINDOW')
+  if (!Object.hasOwn(KPI_WINDOWS, w)) throw new ValidationError(`"window" must be one of ${Object.keys(KPI_WINDOWS).join(', ')}.`, undefined, 'INVALID_WINDOW')
   const k = await getKpis(prisma(), w as KpiWindow)
   async function* lines(): AsyncGenerator<string> {
     yield `${HEADER.join(',')}\n`
