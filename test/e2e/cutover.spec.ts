@@ -91,13 +91,16 @@ test.describe('cutover and degraded mode', () => {
     const rules = structuredClone(current.rules)
     rules.feeds = [{ source: 'e2e-feed', location: 'DC-EAST', maxSilenceMinutes: 2 }]
     rules.channels.shopify = { ...rules.channels.shopify, degraded: { mode: 'cap', units: 1 } }
+    // The number before: read before the rules go in (the freshness check runs as they come into
+    // force, so right after the save the channel may already be capped).
+    const page = await signedIn(browser, 'analyst@example.com')
+    await page.goto('/skus/SKU-00001')
+    await expect(page.getByTestId('desired-shopify')).toHaveText(/^\d+$/)
+    const normal = Number(await page.getByTestId('desired-shopify').textContent())
+    expect(normal).toBeGreaterThan(1)
     const saved = await request.post('/api/v1/rules', { headers: auth, data: { rules, comment: 'e2e: expect e2e-feed at DC-EAST every 2 minutes' } })
     expect(saved.status()).toBe(201)
     try {
-      const page = await signedIn(browser, 'analyst@example.com')
-      await page.goto('/skus/SKU-00001')
-      const normal = Number(await page.getByTestId('desired-shopify').textContent())
-      expect(normal).toBeGreaterThan(1)
       // Never heard from: stale at once (a check runs when the rules come into force).
       const banner = page.getByTestId('degraded-banner')
       await expect(banner).toContainText('feed e2e-feed at DC-EAST silent since', { timeout: 90_000 })

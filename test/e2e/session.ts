@@ -6,6 +6,9 @@ export const auth = { Authorization: `Bearer ${key}` }
 export const DEMO_PASSWORD = 'stocktower-demo'
 
 export async function signIn(page: Page, email: string): Promise<void> {
+  // A page still open on the app (cookies just cleared) may be redirecting itself to /login as
+  // its session ends; leave it first, or that navigation aborts ours (net::ERR_ABORTED).
+  await page.goto('about:blank')
   await page.goto('/login')
   await page.getByLabel('Email').fill(email)
   await page.getByLabel('Password').fill(DEMO_PASSWORD)
