@@ -328,6 +328,18 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
     listing.updatedAt = new Date(this.now()).toISOString()
   }
 
+  protected shownQuantity(sku: string): number | undefined {
+    const listing = this.listings.get(sku)
+    return listing ? (listing.quantity ?? 0) : undefined
+  }
+
+  protected adjustShownQuantity(sku: string, delta: number): void {
+    const listing = this.listings.get(sku)
+    if (!listing) return
+    listing.quantity = Math.max(0, (listing.quantity ?? 0) + delta)
+    listing.updatedAt = new Date(this.now()).toISOString()
+  }
+
   protected seedListings(skus: readonly string[], quantity: number): number {
     let created = 0
     for (const sku of skus) {

@@ -140,6 +140,17 @@ export class B2bSimulator extends SimulatorBase<B2bThrottlePlan> {
     this.stock.set(edit.sku, { quantity: edit.quantity, version, updatedAt: new Date(this.now()).toISOString() })
   }
 
+  protected shownQuantity(sku: string): number | undefined {
+    return this.stock.get(sku)?.quantity
+  }
+
+  protected adjustShownQuantity(sku: string, delta: number): void {
+    const record = this.stock.get(sku)
+    if (!record) return
+    record.quantity = Math.max(0, record.quantity + delta)
+    record.updatedAt = new Date(this.now()).toISOString()
+  }
+
   protected seedListings(skus: readonly string[], quantity: number): number {
     let created = 0
     for (const sku of skus) {

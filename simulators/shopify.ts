@@ -320,6 +320,19 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
     item.updatedAt = new Date(this.now()).toISOString()
   }
 
+  /** Shopify sells from its default location (the demo store has one). */
+  protected shownQuantity(sku: string): number | undefined {
+    const item = [...this.items.values()].find((i) => i.sku === sku)
+    return item ? (item.levels[DEFAULT_LOCATION_GID] ?? 0) : undefined
+  }
+
+  protected adjustShownQuantity(sku: string, delta: number): void {
+    const item = [...this.items.values()].find((i) => i.sku === sku)
+    if (!item) return
+    item.levels[DEFAULT_LOCATION_GID] = Math.max(0, (item.levels[DEFAULT_LOCATION_GID] ?? 0) + delta)
+    item.updatedAt = new Date(this.now()).toISOString()
+  }
+
   protected seedListings(skus: readonly string[], quantity: number): number {
     let created = 0
     for (const sku of skus) {

@@ -184,6 +184,17 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
     this.inventory.set(inventoryKey(edit.sku, typeof edit.shipNode === 'string' ? edit.shipNode : undefined), { amount: edit.quantity, updatedAt: new Date(this.now()).toISOString() })
   }
 
+  protected shownQuantity(sku: string): number | undefined {
+    return this.inventory.get(sku)?.amount
+  }
+
+  protected adjustShownQuantity(sku: string, delta: number): void {
+    const record = this.inventory.get(sku)
+    if (!record) return
+    record.amount = Math.max(0, record.amount + delta)
+    record.updatedAt = new Date(this.now()).toISOString()
+  }
+
   protected seedListings(skus: readonly string[], quantity: number): number {
     let created = 0
     for (const sku of skus) {

@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net'
 import { z } from 'zod'
 import { createPrng, type Prng } from './prng'
 import type { TokenIssuer } from './token-issuer'
+import { OrderBook, OrderBookError, buySchema, cancelSchema, shipSchema, type BuyRequest, type CancelRequest, type ShipRequest, type SimOrder, type SimOrderChange, type SimOrderLine } from './order-book'
 import {
   isOutageActive,
   knobsFromOptions,
@@ -120,6 +121,8 @@ const stateFileSchema = z.object({
   savedAt: z.string(),
   listings: z.unknown(),
   pending: z.array(pendingApplySchema),
+  /** Buyers' orders (absent in files saved before simulators sold). */
+  orders: z.unknown().optional(),
 })
 
 const manualEditSchema = z.object({
@@ -141,7 +144,10 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
   protected readonly log: (line: string) => void
   protected knobs: SimulatorKnobs<Throttle>
   /** Counters shown in `/_sim/state`. */
-  protected readonly counters = { requests: 0, throttled: 0, injectedErrors: 0, outageRejections: 0, lostUpdates: 0, applied: 0 }
+  protected readonly counters = { requests: 0, throttled: 0, injectedErrors: 0, outageRejections: 0, lostUpdates: 0, applied: 0, ordersPlaced: 0, ordersCancelled: 0, ordersShipped: 0 }
+  /** What buyers ordered here; each marketplace tells Stocktower about it its own way. */
+  protected readonly orderBook = new OrderBook()
+  private orderSequence = 0
 
   private readonly server: http.Server
   private readonly host: string
@@ -253,6 +259,61 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
     return created
   }
 
+  /** What buyers see now for a SKU (undefined: no such listing). */
+  quantity(sku: string): number | undefined {
+    this.settleDue()
+    return this.shownQuantity(sku)
+  }
+
+  /**
+   * A buyer orders: the marketplace lowers its own quantity at once and refuses (409) what it does
+   * not show. The order then reaches Stocktower only through the marketplace's own path.
+   */
+  buy(request: BuyRequest): SimOrder {
+    this.settleDue()
+    const wanted = 'lines' in request ? request.lines : [{ sku: request.sku, quantity: request.quantity }]
+    const perSku = new Map<string, number>()
+    for (const w of wanted) perSku.set(w.sku, (perSku.get(w.sku) ?? 0) + w.quantity)
+    for (const [sku, quantity] of perSku) {
+      const shown = this.shownQuantity(sku)
+      if (shown === undefined) throw new OrderBookError(404, 'LISTING_NOT_FOUND', `no listing for ${sku}`)
+      if (shown < quantity) throw new OrderBookError(409, 'INSUFFICIENT_QUANTITY', `${sku} shows ${shown}, fewer than ${quantity}`)
+    }
+    for (const [sku, quantity] of perSku) this.adjustShownQuantity(sku, -quantity)
+    this.orderSequence += 1
+    const at = new Date(this.now()).toISOString()
+    const orderId = this.newOrderId(this.orderSequence)
+    const lines: SimOrderLine[] = wanted.map((w, i) => ({
+      lineId: this.newLineId(orderId, i), sku: w.sku, quantity: w.quantity, cancelledQuantity: 0, shippedQuantity: 0, unitPriceCents: this.unitPriceCents(w.sku),
+    }))
+    const order = this.orderBook.add({ orderId, createdAt: at, updatedAt: at, version: 1, cancelledAt: null, lines })
+    this.counters.ordersPlaced += 1
+    this.markDirty()
+    this.onOrderChanged(order, 'created', lines.map((line) => ({ line, quantity: line.quantity })))
+    return order
+  }
+
+  /** The marketplace cancels all (or some units of some lines) of an order: the units come back. */
+  cancel(request: CancelRequest): SimOrder {
+    this.settleDue()
+    const { order, moved } = this.orderBook.take(request.orderId, 'cancel', request.lines, new Date(this.now()).toISOString())
+    for (const m of moved) this.adjustShownQuantity(m.line.sku, m.quantity)
+    this.counters.ordersCancelled += 1
+    this.markDirty()
+    this.onOrderChanged(order, order.cancelledAt ? 'cancelled' : 'partially_cancelled', moved)
+    return order
+  }
+
+  /** The seller ships all (or some units of some lines) of an order. Quantities do not change. */
+  ship(request: ShipRequest): SimOrder {
+    const { order, moved } = this.orderBook.take(request.orderId, 'ship', request.lines, new Date(this.now()).toISOString())
+    this.counters.ordersShipped += 1
+    this.markDirty()
+    const open = order.lines.some((l) => l.quantity - l.cancelledQuantity - l.shippedQuantity > 0)
+    this.onOrderChanged(order, open ? 'partially_shipped' : 'shipped', moved)
+    return order
+  }
+
   /** What `GET /_sim/state` returns. */
   state(): Record<string, unknown> {
     this.settleDue()
@@ -265,6 +326,7 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
       pendingApplies: this.pending.length,
       throttle: this.throttleStatus(),
       ...(this.tokenIssuer() ? { tokens: { lifetimeSeconds: this.tokenIssuer()!.lifetimeSeconds, ...this.tokenIssuer()!.stats } } : {}),
+      orders: this.orderBook.size,
       listings: this.listingsView(),
     }
   }
@@ -286,6 +348,38 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
   /** Restores listings saved by exportListings; throws on a shape it does not recognise. */
   protected abstract importListings(saved: unknown): void
   protected abstract listingsView(): Record<string, unknown>
+  /** What buyers see for a SKU now; undefined when there is no such listing. */
+  protected abstract shownQuantity(sku: string): number | undefined
+  /** A sale (negative) or a cancellation (positive) moves the marketplace's own quantity. */
+  protected abstract adjustShownQuantity(sku: string, delta: number): void
+
+  /** The marketplace's own order id shape (sequence starts at 1, deterministic). */
+  protected newOrderId(sequence: number): string {
+    return `${this.kind.toUpperCase()}-${String(sequence).padStart(6, '0')}`
+  }
+
+  /** The marketplace's own line id shape. */
+  protected newLineId(orderId: string, index: number): string {
+    void orderId
+    return String(index + 1)
+  }
+
+  /** A stable price per SKU (the simulators know no catalogue): 5.00 to 104.99. */
+  protected unitPriceCents(sku: string): number {
+    let hash = 0
+    for (const ch of sku) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0
+    return 500 + (hash % 10_000)
+  }
+
+  /**
+   * An order was placed, cancelled or shipped: the marketplace tells Stocktower its own way
+   * (webhooks) or makes it visible to its orders API. Default: nothing (readers use `orderBook`).
+   */
+  protected onOrderChanged(order: SimOrder, change: SimOrderChange, moved: Array<{ line: SimOrderLine; quantity: number }>): void {
+    void order
+    void change
+    void moved
+  }
 
   // ---- helpers for subclasses -----------------------------------------------------------------
 
@@ -469,6 +563,32 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
           if (!seed.success) return controlError(400, 'INVALID_SEED', z.prettifyError(seed.error))
           return { status: 200, body: { created: this.seed(seed.data.skus, seed.data.quantity) } }
         }
+        case 'GET /_sim/quantity': {
+          const sku = request.query.get('sku')
+          if (!sku) return controlError(400, 'INVALID_QUERY', 'sku is required')
+          const quantity = this.quantity(sku)
+          if (quantity === undefined) return controlError(404, 'LISTING_NOT_FOUND', `no listing for ${sku}`)
+          return { status: 200, body: { sku, quantity } }
+        }
+        case 'POST /_sim/buy': {
+          const body = buySchema.safeParse(request.json)
+          if (!body.success) return controlError(400, 'INVALID_ORDER', `expected { sku, quantity } or { lines: [{ sku, quantity }] }: ${z.prettifyError(body.error)}`)
+          return { status: 201, body: { orderId: this.buy(body.data).orderId } }
+        }
+        case 'POST /_sim/cancel': {
+          const body = cancelSchema.safeParse(request.json)
+          if (!body.success) return controlError(400, 'INVALID_CANCEL', `expected { orderId, lines?: [{ lineId, quantity }] }: ${z.prettifyError(body.error)}`)
+          return { status: 200, body: { order: this.cancel(body.data) } }
+        }
+        case 'POST /_sim/ship': {
+          const body = shipSchema.safeParse(request.json)
+          if (!body.success) return controlError(400, 'INVALID_SHIPMENT', `expected { orderId, lines?: [{ lineId, quantity }] }: ${z.prettifyError(body.error)}`)
+          return { status: 200, body: { order: this.ship(body.data) } }
+        }
+        case 'GET /_sim/orders': {
+          const limit = Number(request.query.get('limit') ?? 100)
+          return { status: 200, body: { orders: this.orderBook.orders().slice(-Math.max(1, Number.isFinite(limit) ? limit : 100)) } }
+        }
         case 'POST /_sim/apply-now':
           return { status: 200, body: { applied: this.applyNow() } }
         case 'POST /_sim/tokens': {
@@ -486,6 +606,7 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
     } catch (error) {
       if (error instanceof SimulatorConfigError) return controlError(400, error.code, error.message)
       if (error instanceof SimulatorInputError) return controlError(400, error.code, error.message)
+      if (error instanceof OrderBookError) return controlError(error.status, error.code, error.message)
       throw error
     }
   }
@@ -541,6 +662,8 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
       const saved = stateFileSchema.parse(JSON.parse(fs.readFileSync(this.stateFile, 'utf8')))
       if (saved.kind !== this.kind) throw new Error(`file holds a ${saved.kind} simulator's state`)
       this.importListings(saved.listings)
+      this.orderBook.import(saved.orders)
+      this.orderSequence = this.orderBook.size
       this.pending = [...saved.pending].sort((a, b) => a.dueAt - b.dueAt)
     } catch (error) {
       // A corrupt demo state file must not stop the demo: start empty and keep the bad file aside.
@@ -562,6 +685,7 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
       savedAt: new Date().toISOString(),
       listings: this.exportListings(),
       pending: this.pending,
+      orders: this.orderBook.export(),
     })
     fs.mkdirSync(path.dirname(this.stateFile), { recursive: true })
     // Write then rename so a crash mid-write never leaves half a file behind.
