@@ -111,6 +111,7 @@ async function main() {
     STOCKTOWER_TRAFFIC: cfg.traffic ? 'on' : 'off',
     STOCKTOWER_DEMO_API_KEY: cfg.demoApiKey ?? secrets.demoApiKey,
     STOCKTOWER_B2B_SIGNING_SECRET: secrets.b2bSigningSecret,
+    STOCKTOWER_SHOPIFY_WEBHOOK_SECRET: secrets.shopifyWebhookSecret,
     STOCKTOWER_API_URL: `http://127.0.0.1:${cfg.port}`,
     STOCKTOWER_MANAGED: '1',
   }

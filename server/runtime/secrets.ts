@@ -10,6 +10,8 @@ export interface LocalSecrets {
   demoApiKey: string
   postgresPassword: string
   b2bSigningSecret: string
+  /** The demo Shopify app's secret: the simulator signs order webhooks with it, the channel verifies them. */
+  shopifyWebhookSecret: string
 }
 
 export function loadOrCreateSecrets(dataDir: string): LocalSecrets {
@@ -23,6 +25,7 @@ export function loadOrCreateSecrets(dataDir: string): LocalSecrets {
     demoApiKey: existing.demoApiKey ?? `st_demo_${crypto.randomBytes(24).toString('base64url')}`,
     postgresPassword: existing.postgresPassword ?? crypto.randomBytes(18).toString('base64url'),
     b2bSigningSecret: existing.b2bSigningSecret ?? crypto.randomBytes(24).toString('base64url'),
+    shopifyWebhookSecret: existing.shopifyWebhookSecret ?? crypto.randomBytes(24).toString('base64url'),
   }
   if (JSON.stringify(secrets) !== JSON.stringify(existing)) {
     fs.writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 })
