@@ -17,7 +17,7 @@ import { applyEvent, positionExceptions, type PositionState } from '../positions
 import { MAX_BODY_BYTES, MAX_EVENTS_PER_BATCH, MAX_TEXT, parseEvent, type EventRejection, type ParsedEvent } from './event.schema'
 import { resolveCatalog } from './resolve-catalog'
 import { storeInboundMessage, finishInboundMessage } from './inbound-message.repository'
-import { recordIngestDeadLetters } from './dead-letters.repository'
+import { emitIngestDeadLettersChanged, recordIngestDeadLetters } from './dead-letters.repository'
 import { parseJsonText, quoted, unstorableText } from './storable-text'
 import { minuteOf } from '../metrics/counters'
 import { emitStockChanged } from '../realtime/publisher'
@@ -89,6 +89,7 @@ export async function ingestEvents(db: PrismaClient, input: IngestInput): Promis
       await finishInboundMessage(tx, messageId, { status: 'rejected', error: e.message })
       await recordIngestDeadLetters(tx, messageId, input.boundSource ?? null, [{ index: -1, code: e.code, message: e.message, raw: input.body.slice(0, 4096) }])
     })
+    emitIngestDeadLettersChanged()
     throw e
   }
   const { source } = parsed
@@ -104,6 +105,7 @@ export async function ingestEvents(db: PrismaClient, input: IngestInput): Promis
     return { ...applied, inboundMessageId: messageId }
   }))
   if (r.accepted > 0) emitStockChanged(prepared.skuCodes)
+  if (r.rejected.length > 0) emitIngestDeadLettersChanged()
   return r
 }
 

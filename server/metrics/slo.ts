@@ -5,6 +5,7 @@
 // The SLO settings are read by sloOf (server/channels/channel-settings.ts).
 import type { Db } from '../db'
 import { getChannelsHealth, HEALTH_WINDOW_MINUTES } from './channel-health'
+import { emitRealtime, ROOMS } from '../realtime/publisher'
 
 export const EVALUATE_SLOS_TASK = 'evaluate-slos'
 
@@ -39,6 +40,7 @@ export async function evaluateSlos(db: Db, opts: { now?: Date; notify?: (a: SloA
       }
     }
   }
+  if (alerts.length > 0) emitRealtime([ROOMS.kpis, ROOMS.dashboard], 'kpis.changed', { reason: 'slo' })
   if (opts.notify) for (const a of alerts) await opts.notify(a).catch(() => {})
   return alerts
 }

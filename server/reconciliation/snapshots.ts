@@ -13,7 +13,7 @@ import { readCsvRows, CsvSyntaxError } from '../ingest/formats/csv'
 import { readNdjson } from '../ingest/formats/ndjson'
 import { parseSnapshotRow, SNAPSHOT_CSV_ALLOWED_COLUMNS, SNAPSHOT_CSV_REQUIRED_COLUMNS } from '../ingest/formats/snapshot-rows'
 import { resolveCatalog } from '../ingest/resolve-catalog'
-import { recordIngestDeadLetters } from '../ingest/dead-letters.repository'
+import { emitIngestDeadLettersChanged, recordIngestDeadLetters } from '../ingest/dead-letters.repository'
 import { emitRealtime, ROOMS } from '../realtime/publisher'
 import { applySnapshotCorrections } from './apply-corrections'
 import { decodeCursor, encodeCursor } from '../paging/cursor'
@@ -148,7 +148,10 @@ async function stageBatch(db: PrismaClient, source: string, snapshotId: string, 
       snapshotId, staged.map((s) => s.line), staged.map((s) => s.skuId), staged.map((s) => s.locationId),
       staged.map((s) => s.onHand), staged.map((s) => s.quarantined), staged.map((s) => s.damaged), staged.map((s) => s.allocated))
   }
-  if (rejections.length > 0) await recordIngestDeadLetters(db, messageId, source, rejections.sort((a, b) => a.index - b.index))
+  if (rejections.length > 0) {
+    await recordIngestDeadLetters(db, messageId, source, rejections.sort((a, b) => a.index - b.index))
+    emitIngestDeadLettersChanged()
+  }
   return { rejected: rejections.length }
 }
 
