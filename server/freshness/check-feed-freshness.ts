@@ -11,7 +11,6 @@ import { enqueueRecompute } from '../queue/enqueue'
 import { getCurrentRuleSet } from '../rules/rule-set.repository'
 import type { DegradedCondition } from '../availability/compute-availability'
 
-export const CHECK_FRESHNESS_TASK = 'check-feed-freshness'
 
 interface Expected { key: string; kind: 'feed' | 'channel'; source: string | null; location: string | null; channel: string | null; lastSeenAt: Date | null; staleSince: Date | null }
 export interface Transition { key: string; kind: 'feed' | 'channel'; state: 'stale' | 'returned'; what: string }

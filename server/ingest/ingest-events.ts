@@ -12,7 +12,7 @@ import type { PrismaClient } from '@prisma/client'
 import type { Db, RawSql } from '../db'
 import { rawTransaction, withDeadlockRetry } from '../db'
 import { AppError, PayloadTooLargeError, ValidationError } from '../errors'
-import { TASKS } from '../queue/enqueue'
+import { JOB_CATALOG } from '../queue/job-catalog'
 import { applyEvent, positionExceptions, type PositionState } from '../positions/apply-event'
 import { MAX_BODY_BYTES, MAX_EVENTS_PER_BATCH, MAX_TEXT, parseEvent, type EventRejection, type ParsedEvent } from './event.schema'
 import { resolveCatalog } from './resolve-catalog'
@@ -290,7 +290,9 @@ const markDirtySql = (ids: string, since: string) => `
  * reservations, $5 stale ledger ids, $6 dirty SKU indexes, $7 received at, $8 counter minute,
  * $9 counters `[labels, n]`, $10 findings `[sku index, location index, field, message]`, $11 the recompute
  * task, $12 its run time (now), $13 touched positions `[sku index, location index, last event id, [fields
- * still out of range]]` (their other open exceptions resolve).
+ * still out of range]]` (their other open exceptions resolve), $14 the recompute job's attempts. The
+ * recompute job is the catalogue's `recomputeAvailability` (server/queue/job-catalog.ts), added here
+ * so it commits with the positions that made SKUs dirty (what `enqueueRecompute` does elsewhere).
  */
 const WRITE_BACK_SQL = `
 WITH ids AS MATERIALIZED (SELECT $1::uuid[] AS sku, $2::uuid[] AS loc
@@ -329,7 +331,7 @@ WITH ids AS MATERIALIZED (SELECT $1::uuid[] AS sku, $2::uuid[] AS loc
      AND NOT (t.still::jsonb ? f.field)
 ), job AS (
   SELECT id FROM graphile_worker.add_job($11::text, '{}'::json, queue_name => 'recompute', run_at => $12::timestamptz,
-         max_attempts => 25, job_key => 'recompute-availability', priority => 0, job_key_mode => 'preserve_run_at')
+         max_attempts => $14::int, job_key => 'recompute-availability', priority => 0, job_key_mode => 'preserve_run_at')
    WHERE (SELECT count(*) FROM dirty) >= 0
 )
 SELECT (SELECT count(*) FROM job)::int AS jobs`
@@ -498,7 +500,8 @@ async function applyResolved(tx: RawSql, source: string, events: ResolvedEvent[]
     JSON.stringify(handover.filter((h) => h.changed).map((h) => ({ id: h.id, q: h.quantity, h: h.handedOver }))),
     arrayLiteral(staleIds), arrayLiteral(dirtySkus), receivedAt.toISOString(),
     minuteOf(receivedAt).toISOString(), JSON.stringify([...countsByType].map(([type, n]) => [`source=${source},type=${type}`, n])),
-    JSON.stringify(found), TASKS.recomputeAvailability, new Date().toISOString(), JSON.stringify(stillExceptional),
+    JSON.stringify(found), JOB_CATALOG.recomputeAvailability.task, new Date().toISOString(), JSON.stringify(stillExceptional),
+    JOB_CATALOG.recomputeAvailability.maxAttempts,
   )
   if (overflow.length > 0) await tx.$executeRawUnsafe(`DELETE FROM "LedgerEvent" WHERE id = ANY($1::bigint[])`, overflow.map((o) => o.id))
   return {

@@ -7,7 +7,6 @@ import type { Db } from '../db'
 import { getChannelsHealth, HEALTH_WINDOW_MINUTES } from './channel-health'
 import { emitRealtime, ROOMS } from '../realtime/publisher'
 
-export const EVALUATE_SLOS_TASK = 'evaluate-slos'
 
 export interface SloAlert { channel: string; slo: 'lag_p95' | 'stale_listings'; state: 'breached' | 'resolved'; message: string; value: number; threshold: number; at: string }
 

@@ -17,7 +17,6 @@ import { reconcileBatch, verifySlaMs } from '../channels/channel-settings'
 import { enqueuePublish } from '../queue/enqueue'
 import { emitRealtime, ROOMS } from '../realtime/publisher'
 
-export const RECONCILE_CHANNELS_TASK = 'reconcile-channels'
 export type DriftCause = 'own_pending' | 'accepted_not_applied' | 'lost_update' | 'shared_quantity_overwrite' | 'merchant_edit'
 export type HealAction = 'republish' | 'flag'
 

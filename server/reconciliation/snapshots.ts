@@ -18,7 +18,6 @@ import { emitRealtime, ROOMS } from '../realtime/publisher'
 import { applySnapshotCorrections } from './apply-corrections'
 import { decodeCursor, encodeCursor } from '../paging/cursor'
 
-export const PROCESS_SNAPSHOT_TASK = 'process-snapshot'
 export type SnapshotMode = 'full' | 'partial'
 export type SnapshotFormat = 'csv' | 'ndjson'
 const STAGE_BATCH = 5000
@@ -50,7 +49,7 @@ export async function receiveSnapshot(db: PrismaClient, input: {
   const rows = Math.max(0, stored.lines - (input.format === 'csv' ? 1 : 0))
   const snapshot = await transaction(db, async (tx) => {
     const s = await tx.snapshot.create({ data: { source: input.source, mode: input.mode, format: input.format, rows, messageId: stored.messageId, fileName: input.fileName ?? null, asOf, autoCorrectUnits: input.autoCorrectUnits ?? 0 }, select: { id: true } })
-    await enqueue(tx, PROCESS_SNAPSHOT_TASK, { snapshotId: s.id }, { jobKey: `snapshot:${s.id}`, queueName: 'snapshots', maxAttempts: 5 })
+    await enqueue(tx, 'processSnapshot', { snapshotId: s.id }, { jobKey: `snapshot:${s.id}`, queueName: 'snapshots' })
     return s
   })
   return { snapshotId: snapshot.id, rows }

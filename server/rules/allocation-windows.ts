@@ -11,7 +11,6 @@ import { enqueue, enqueueRecompute } from '../queue/enqueue'
 import { getCurrentRuleSet } from './rule-set.repository'
 import type { AllocationWindow, RuleSet } from './rules.schema'
 
-export const ALLOCATION_BOUNDARY_TASK = 'allocation-window-boundary'
 
 export interface Boundary { at: Date; windows: Array<{ channel: string; window: AllocationWindow; edge: 'from' | 'until' }> }
 
@@ -37,7 +36,7 @@ export function allocationBoundaries(rules: RuleSet, after: Date): Boundary[] {
 export async function scheduleAllocationBoundaries(tx: Db, rules: RuleSet, now: Date): Promise<Date[]> {
   const boundaries = allocationBoundaries(rules, now)
   for (const b of boundaries) {
-    await enqueue(tx, ALLOCATION_BOUNDARY_TASK, { at: b.at.toISOString() }, { runAt: b.at, jobKey: `allocation-boundary:${b.at.toISOString()}`, maxAttempts: 10 })
+    await enqueue(tx, 'allocationBoundary', { at: b.at.toISOString() }, { runAt: b.at, jobKey: `allocation-boundary:${b.at.toISOString()}` })
   }
   return boundaries.map((b) => b.at)
 }

@@ -83,7 +83,7 @@ export async function insertHoldback(tx: Db, actor: Actor, h: z.output<typeof Ho
   await recordAudit(tx, actor, { action: 'holdback.create', entity: 'holdback', entityId: row.id, after: view })
   await markHoldbackSkusDirty(tx, row)
   // Recompute at the exact expiry (the per-minute sweep is the safety net).
-  if (row.expiresAt) await enqueue(tx, EXPIRE_HOLDBACKS_TASK, {}, { runAt: row.expiresAt, jobKey: `expire-holdback:${row.id}`, maxAttempts: 5 })
+  if (row.expiresAt) await enqueue(tx, 'expireHoldbacks', {}, { runAt: row.expiresAt, jobKey: `expire-holdback:${row.id}` })
   return view
 }
 
@@ -120,7 +120,6 @@ export async function listHoldbacks(db: Db, filter: { state?: 'active' | 'expire
   return rows.map((r) => holdbackView(r, now))
 }
 
-export const EXPIRE_HOLDBACKS_TASK = 'expire-holdbacks'
 
 /**
  * Expired holdbacks stop applying on their own: decisions read only unexpired ones, and this
