@@ -22,6 +22,7 @@ import { parseJsonText, quoted, unstorableText } from './storable-text'
 import { minuteOf } from '../metrics/counters'
 import { emitStockChanged } from '../realtime/publisher'
 import { partitionByOwnership } from '../ownership/partition-by-ownership'
+import { markDirtySql } from '../availability/recompute-outbox'
 
 export interface IngestResult {
   accepted: number
@@ -263,20 +264,6 @@ SELECT (SELECT count(*) FROM locked)::int AS locked,
        (SELECT json_agg(res)::text FROM res) AS reservations`
 
 /**
- * The recompute outbox upsert (kits containing the SKUs included), keeping the earliest time: a row
- * is rewritten only when the new time is earlier (usually it is not, and rewriting every marked row
- * of every batch was most of this statement's cost). Rows go in id order, so concurrent writers
- * lock them in one order.
- */
-const markDirtySql = (ids: string, since: string) => `
-  INSERT INTO "AvailabilityDirty"("skuId", since)
-  SELECT id, ${since} FROM (
-    SELECT i.id FROM (${ids}) AS i(id)
-    UNION SELECT k."kitSkuId" FROM "KitComponent" k WHERE k."componentSkuId" IN (${ids})
-  ) x ORDER BY id
-  ON CONFLICT ("skuId") DO UPDATE SET since = EXCLUDED.since WHERE EXCLUDED.since < "AvailabilityDirty".since`
-
-/**
  * Every write that follows the in-memory apply, in one round trip: positions, handed-over
  * reservations, stale outcomes, the recompute outbox, the events counter (the statement of
  * metrics/counters.ts bumpCounters) and exception findings (one open finding per SKU x location x
@@ -511,8 +498,3 @@ async function applyResolved(tx: RawSql, source: string, events: ResolvedEvent[]
   }
 }
 
-/** Adds SKUs (and every kit that contains them) to the recompute outbox, keeping the earliest time. */
-export async function markSkusDirty(tx: RawSql, skuIds: string[], since: Date): Promise<void> {
-  if (skuIds.length === 0) return
-  await tx.$executeRawUnsafe(markDirtySql('SELECT unnest($1::uuid[])', '$2::timestamptz'), skuIds, since.toISOString())
-}

@@ -14,7 +14,7 @@ import { storeInboundMessage, finishInboundMessage } from './inbound-message.rep
 import { attributeOversell, oneIncidentPerLine, type ListingAtOrderTime } from './attribute-oversell'
 import { emitIngestDeadLettersChanged, recordIngestDeadLetters } from './dead-letters.repository'
 import { emitRealtime, ROOMS } from '../realtime/publisher'
-import { markSkusDirty } from './ingest-events'
+import { markSkusDirty } from '../availability/recompute-outbox'
 import { enqueueRecompute } from '../queue/enqueue'
 import { bumpCounters } from '../metrics/counters'
 import { getCurrentRuleSet } from '../rules/rule-set.repository'

@@ -10,6 +10,7 @@ import { recordAudit, SYSTEM_ACTOR } from '../audit/record-audit'
 import { enqueue, enqueueRecompute } from '../queue/enqueue'
 import { getCurrentRuleSet } from './rule-set.repository'
 import type { AllocationWindow, RuleSet } from './rules.schema'
+import { markScopeDirty } from '../availability/recompute-outbox'
 
 
 export interface Boundary { at: Date; windows: Array<{ channel: string; window: AllocationWindow; edge: 'from' | 'until' }> }
@@ -54,14 +55,7 @@ export async function applyAllocationBoundary(db: PrismaClient, at: Date, now = 
     const everySku = boundary.windows.some((w) => !w.window.sku && !w.window.category)
     const skus = [...new Set(boundary.windows.map((w) => w.window.sku).filter((x): x is string => !!x))]
     const categories = [...new Set(boundary.windows.map((w) => w.window.category).filter((x): x is string => !!x))]
-    const marked = await tx.$executeRawUnsafe(
-      `WITH direct AS (
-         SELECT id FROM "Sku" WHERE active AND ($1::boolean OR code = ANY($2::text[]) OR category = ANY($3::text[]))
-       ), affected AS (
-         SELECT id FROM direct UNION SELECT k."kitSkuId" FROM "KitComponent" k JOIN direct d ON d.id = k."componentSkuId"
-       )
-       INSERT INTO "AvailabilityDirty"("skuId", since) SELECT id, $4::timestamptz FROM affected
-       ON CONFLICT ("skuId") DO NOTHING`, everySku, skus, categories, now.toISOString())
+    const marked = await markScopeDirty(tx, { everySku, skuCodes: skus, categories }, now)
     await enqueueRecompute(tx)
     const windows = boundary.windows.map((w) => `${w.channel}: "${w.window.name}" ${w.edge === 'from' ? 'starts' : 'released'}`)
     await recordAudit(tx, SYSTEM_ACTOR, { action: 'rules.allocation_boundary', entity: 'rule_set', entityId: current.id, after: { at: at.toISOString(), windows, skusMarked: marked } })

@@ -12,6 +12,7 @@ import { recordAudit, SYSTEM_ACTOR, type Actor } from '../audit/record-audit'
 import { enqueue, enqueueRecompute } from '../queue/enqueue'
 import { previewRuleImpact, type RuleImpact } from './preview-rule-impact'
 import { scheduleAllocationBoundaries } from './allocation-windows'
+import { markScopeDirty } from '../availability/recompute-outbox'
 
 
 export function parseRuleSet(raw: unknown): RuleSet {
@@ -53,7 +54,7 @@ export async function saveRuleSet(db: PrismaClient, actor: Actor, input: SaveRul
 /** Marks every active SKU for recompute under the version now in force and records the size. */
 async function activateVersion(tx: Db, id: string, now: Date): Promise<number> {
   // Every SKU may be affected: the recompute outbox coalesces (one row per SKU) and batches them.
-  const marked = await tx.$executeRawUnsafe(`INSERT INTO "AvailabilityDirty"("skuId", since) SELECT id, $1::timestamptz FROM "Sku" WHERE active ON CONFLICT ("skuId") DO NOTHING`, now.toISOString())
+  const marked = await markScopeDirty(tx, { everySku: true }, now)
   const total = await tx.sku.count({ where: { active: true } })
   await tx.ruleSetVersion.update({ where: { id }, data: { activatedAt: now, recomputeSkus: total } })
   await enqueueRecompute(tx)
