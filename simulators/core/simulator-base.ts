@@ -605,7 +605,9 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
         case 'POST /_sim/buy': {
           const body = buySchema.safeParse(request.json)
           if (!body.success) return controlError(400, 'INVALID_ORDER', `expected { sku, quantity } or { lines: [{ sku, quantity }] }: ${z.prettifyError(body.error)}`)
-          return { status: 201, body: { orderId: this.buy(body.data).orderId } }
+          // { orderId } is the contract; the order (with the marketplace's line ids) lets buyers cancel by line.
+          const order = this.buy(body.data)
+          return { status: 201, body: { orderId: order.orderId, order } }
         }
         case 'POST /_sim/cancel': {
           const body = cancelSchema.safeParse(request.json)
