@@ -39,7 +39,7 @@ describe('B2B portal order webhooks', () => {
     // The receiver fails once; the retry comes 10 minutes later on the portal's clock, re-signed.
     seller.answers.push(500)
     await json(`${sim.url}/_sim/cancel`, 'POST', { orderId: body.orderId, lines: [{ lineId: '1', quantity: 2 }] })
-    await waitFor(() => seller.received.length === 2, { what: 'the failing attempt' })
+    await waitFor(() => seller.received.length === 2 && sim.webhooks.counters.failedAttempts === 1, { what: 'the failing attempt, seen by the portal' })
     clock.advance(10 * 60_000)
     await waitFor(() => seller.received.length === 3, { what: 'the retry' })
     const [failed, retried] = seller.received.slice(1)
