@@ -2,6 +2,12 @@
 //   POST /admin/api/<version>/graphql.json   (header X-Shopify-Access-Token)
 // - mutation inventorySetQuantities(input: InventorySetQuantitiesInput!) [@idempotent(key: ...)]
 // - query nodes(ids: [ID!]!) { ... on InventoryItem { id sku inventoryLevel(locationId:) { quantities(names: ["available"]) { name quantity } } } }
+// - query orders(first:, after:, query: "updated_at:>'<iso>'", sortKey: UPDATED_AT) { ... Order, lineItems { sku quantity currentQuantity unfulfilledQuantity } }
+// - mutation webhookSubscriptionCreate / webhookSubscriptionDelete, query webhookSubscriptions
+// Buyers' orders (SimulatorBase.buy/cancel/ship) go out as order webhooks to every subscription
+// (orders/create, orders/updated, orders/cancelled, orders/fulfilled; REST Order payload built in
+// shopify-orders.ts), through an at-least-once outbox (core/webhook-outbox.ts) with Shopify's retry
+// schedule; `POST /_sim/webhooks` subscribes too (the demo's receiver).
 //
 // Every document is parsed, validated and executed with graphql-js against Shopify's own Admin
 // schema of the version in the URL (simulators/core/shopify-admin-schema.ts): an unknown field,
@@ -480,12 +486,32 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
   private readonly mutations: Record<string, RootField> = {
     inventorySetQuantities: { cost: (args) => 10 + ((args.input as { quantities?: unknown[] } | undefined)?.quantities?.length ?? 0), resolve: (args, context) => this.setQuantities(args, context) },
     webhookSubscriptionCreate: { cost: () => 10, resolve: (args, context) => this.createWebhookSubscription(args, context) },
+    webhookSubscriptionDelete: { cost: () => 10, resolve: (args) => this.deleteWebhookSubscription(args) },
   }
 
   private readonly queries: Record<string, RootField> = {
     nodes: { cost: (args) => 1 + ((args.ids as unknown[] | undefined)?.length ?? 0), resolve: (args) => this.readNodes(args) },
     // Shopify's estimate charges each requested object: an order plus its first few line items.
     orders: { cost: (args) => 2 + 6 * Number(args.first ?? args.last ?? 0), resolve: (args) => this.readOrders(args) },
+    webhookSubscriptions: { cost: (args) => 2 + Number(args.first ?? args.last ?? 0), resolve: (args) => this.readWebhookSubscriptions(args) },
+  }
+
+  /** webhookSubscriptions(first:, topics:, uri | callbackUrl:): an app checks what it is subscribed to. */
+  private readWebhookSubscriptions(args: Record<string, unknown>): unknown {
+    const topics = (args.topics as string[] | null | undefined) ?? undefined
+    const uri = (args.uri ?? args.callbackUrl) as string | null | undefined
+    const matching = this.subscriptions.filter((s) => (!topics || topics.includes(TOPIC_ENUMS[s.topic])) && (!uri || s.uri === uri))
+    return connection(matching, args, (s) => Buffer.from(`sub:${String(s.id).padStart(12, '0')}`).toString('base64'), (s) => this.subscriptionNode(s))
+  }
+
+  /** webhookSubscriptionDelete(id:): stops deliveries to it (queued ones still go, as Shopify's retries do). */
+  private deleteWebhookSubscription(args: Record<string, unknown>): unknown {
+    const id = Number(/^gid:\/\/shopify\/WebhookSubscription\/(\d+)$/.exec(String(args.id))?.[1])
+    const index = this.subscriptions.findIndex((s) => s.id === id)
+    if (index < 0) return { __typename: 'WebhookSubscriptionDeletePayload', deletedWebhookSubscriptionId: null, userErrors: [{ __typename: 'UserError', field: ['id'], message: 'Webhook subscription does not exist' }] }
+    this.subscriptions.splice(index, 1)
+    this.markDirty()
+    return { __typename: 'WebhookSubscriptionDeletePayload', deletedWebhookSubscriptionId: String(args.id), userErrors: [] }
   }
 
   /** webhookSubscriptionCreate(topic:, webhookSubscription: { uri | callbackUrl, format }). */

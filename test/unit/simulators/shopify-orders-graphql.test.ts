@@ -61,6 +61,15 @@ describe('Shopify Admin GraphQL for orders', () => {
     const unsupported = await graphql(SUBSCRIBE, { topic: 'ORDERS_PAID', sub: { uri: `${seller.url}/hooks` } })
     expect(unsupported.data.webhookSubscriptionCreate.webhookSubscription).toBeNull()
     expect(sim.webhookSubscriptions().map((s) => s.topic)).toEqual(['orders/create'])
+    const LIST = `query Subs($first: Int!, $topics: [WebhookSubscriptionTopic!]) { webhookSubscriptions(first: $first, topics: $topics) { nodes { id topic uri } pageInfo { hasNextPage } } }`
+    const listed = await graphql(LIST, { first: 10, topics: ['ORDERS_CREATE'] })
+    expect(listed.data.webhookSubscriptions.nodes).toEqual([{ id: created.data.webhookSubscriptionCreate.webhookSubscription.id, topic: 'ORDERS_CREATE', uri: `${seller.url}/hooks` }])
+    const DELETE = `mutation Del($id: ID!) { webhookSubscriptionDelete(id: $id) { deletedWebhookSubscriptionId userErrors { field message } } }`
+    const deleted = await graphql(DELETE, { id: created.data.webhookSubscriptionCreate.webhookSubscription.id })
+    expect(deleted.data.webhookSubscriptionDelete.userErrors).toEqual([])
+    expect((await graphql(LIST, { first: 10 })).data.webhookSubscriptions.nodes).toEqual([])
+    expect((await graphql(DELETE, { id: 'gid://shopify/WebhookSubscription/999' })).data.webhookSubscriptionDelete.userErrors[0].message).toMatch(/does not exist/)
+    await graphql(SUBSCRIBE, { topic: 'ORDERS_CREATE', sub: { uri: `${seller.url}/hooks` } })
     // The unknown field is refused by schema validation, as Shopify does.
     const bad = await json(`${sim.url}/admin/api/${version}/graphql.json`, 'POST', { query: 'mutation { webhookSubscriptionCreate(topic: ORDERS_CREATE, webhookSubscription: { address: "x" }) { userErrors { message } } }' }, { 'x-shopify-access-token': 'shpat_test' })
     expect(bad.body.errors[0].message).toMatch(/address/)
