@@ -20,6 +20,8 @@ import { applyExpiredHoldbacks, EXPIRE_HOLDBACKS_TASK } from '../../server/rules
 import { ACTIVATE_RULES_TASK, activateDueRuleVersions } from '../../server/rules/save-rule-set'
 import { ALLOCATION_BOUNDARY_TASK, applyAllocationBoundary } from '../../server/rules/allocation-windows'
 import { CHECK_FRESHNESS_TASK, checkFeedFreshness } from '../../server/freshness/check-feed-freshness'
+import { PROCESS_NATIVE_MESSAGE_TASK } from '../../server/orders/receive-webhook'
+import { processNativeMessage } from '../../server/orders/native-message'
 
 export interface JobContext { db: PrismaClient; log: (line: string) => void }
 
@@ -155,6 +157,16 @@ export const JOBS = [
       for (const t of transitions) log(`[degraded] ALERT ${t.what} ${t.state === 'stale' ? 'is stale: degraded policies apply' : 'returned: degraded policies lifted'}`)
       if (transitions.length > 0) emitRealtime([ROOMS.dashboard, ROOMS.findings], 'findings.changed', { kind: 'degraded' })
       return transitions
+    },
+  }),
+  job({
+    name: PROCESS_NATIVE_MESSAGE_TASK,
+    payload: z.object({ messageId: z.string().uuid() }),
+    maxAttempts: 10,
+    async handler(p, { db, log }) {
+      const r = await processNativeMessage(db, p.messageId)
+      if (r && r.rejected.length > 0) log(`[orders] ${r.channel} message ${p.messageId}: ${r.rejected.length} dead-lettered (${r.rejected[0].code})`)
+      return r
     },
   }),
 ] as const
