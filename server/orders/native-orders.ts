@@ -147,10 +147,9 @@ export async function applyNativeOrders(tx: Db, channel: IntakeChannel, parsed: 
     const shipped = Math.max(s.shippedQuantity, Math.min(l.shipped, quantity - cancelled))
     if (cancelled > s.cancelledQuantity) later.push(event(l, 'cancelled', `${key}:cancelled:${cancelled}`, cancelled - s.cancelledQuantity, l.updatedAt))
     if (shipped > s.shippedQuantity) later.push(event(l, 'shipped', `${key}:shipped:${shipped}`, shipped - s.shippedQuantity, l.updatedAt))
-    if (isNew.has(k) || quantity !== s.quantity || cancelled !== s.cancelledQuantity || shipped !== s.shippedQuantity) {
-      moved.add(l.index)
-      updates.push({ orderId: l.orderId, lineId: l.lineId, quantity, cancelled, shipped, updatedAt: l.updatedAt })
-    }
+    if (isNew.has(k) || quantity !== s.quantity || cancelled !== s.cancelledQuantity || shipped !== s.shippedQuantity) moved.add(l.index)
+    // Every line seen records the newest marketplace update applied (pollers skip what they have).
+    updates.push({ orderId: l.orderId, lineId: l.lineId, quantity, cancelled, shipped, updatedAt: l.updatedAt })
   }
   if (updates.length > 0) {
     await tx.$executeRawUnsafe(
