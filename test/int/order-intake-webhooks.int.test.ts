@@ -16,6 +16,11 @@ import { signatureHeaders } from '../../server/channels/b2b/signature'
 import { processNativeMessage } from '../../server/orders/native-message'
 import { replayIngestDeadLetters } from '../../server/dead-letters/replay-ingest'
 import { SYSTEM_ACTOR } from '../../server/audit/record-audit'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { parse, validate, getOperationAST, getVariableValues } from 'graphql'
+import { shopifyAdminSchema } from '../../simulators/core/shopify-admin-schema'
+import { pollChannelOrders } from '../../server/orders/poll-orders'
 
 let t: TestDatabase
 let db: PrismaClient
@@ -184,5 +189,53 @@ describe('B2B portal order webhook', () => {
     const after = await position('SKU-B')
     expect(after.reserved).toBe(before.reserved)
     expect(after.onHand).toBe(before.onHand - 3)
+  })
+})
+
+describe('Shopify reconciliation poll', () => {
+  it('catches an order whose webhooks never came, and meets the webhook path in one order line', async () => {
+    const problems: string[] = []
+    const orders = [
+      // Order 5001 was seen by webhooks (cancelled in full): the poll brings nothing new.
+      { id: 'gid://shopify/Order/5001', createdAt: '2026-12-02T10:00:00Z', updatedAt: '2026-12-02T10:10:00Z', cancelledAt: '2026-12-02T10:10:00Z', lineItems: { nodes: [{ id: 'gid://shopify/LineItem/1', sku: 'SH-SKU-A', quantity: 3, currentQuantity: 0, unfulfilledQuantity: 0 }] } },
+      // Order 6001's webhooks were lost.
+      { id: 'gid://shopify/Order/6001', createdAt: '2026-12-02T14:00:00Z', updatedAt: '2026-12-02T14:00:00Z', cancelledAt: null, lineItems: { nodes: [{ id: 'gid://shopify/LineItem/61', sku: 'SH-SKU-B', quantity: 2, currentQuantity: 2, unfulfilledQuantity: 2 }] } },
+    ]
+    const shopify = http.createServer((req, res) => {
+      let body = ''
+      req.on('data', (c) => { body += c })
+      req.on('end', () => {
+        const version = /^\/admin\/api\/([^/]+)\/graphql\.json$/.exec(req.url ?? '')?.[1]
+        if (!version || req.headers['x-shopify-access-token'] !== 'shpat_x') problems.push(`bad request ${req.url}`)
+        const { query, variables } = JSON.parse(body) as { query: string; variables: Record<string, unknown> }
+        const schema = shopifyAdminSchema(version ?? '2026-04')
+        const doc = parse(query)
+        problems.push(...validate(schema, doc).map((e) => e.message), ...(getVariableValues(schema, getOperationAST(doc)!.variableDefinitions ?? [], variables).errors ?? []).map((e) => e.message))
+        if (!/^updated_at:>'[^']+'$/.test(String(variables.query))) problems.push(`query ${String(variables.query)}`)
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.end(JSON.stringify({ data: { orders: { nodes: orders, pageInfo: { hasNextPage: false, endCursor: null } } }, extensions: { cost: { requestedQueryCost: 10, actualQueryCost: 5, throttleStatus: { maximumAvailable: 2000, currentlyAvailable: 1995, restoreRate: 100 } } } }))
+      })
+    })
+    await new Promise<void>((r) => shopify.listen(0, '127.0.0.1', () => r()))
+    try {
+      const channel = await db.channel.findUniqueOrThrow({ where: { code: 'shopify' } })
+      await db.channel.update({ where: { id: channel.id }, data: { settings: { ...(channel.settings as object), baseUrl: `http://127.0.0.1:${(shopify.address() as AddressInfo).port}` }, createdAt: new Date('2026-12-02T09:00:00Z') } })
+      const b = (await position('SKU-B')).reserved
+      const a = (await position('SKU-A')).reserved
+      const r = await pollChannelOrders(db, channel.id, { force: true })
+      expect(r.outcome).toBe('caught_up')
+      expect((await position('SKU-B')).reserved).toBe(b + 2)
+      expect((await position('SKU-A')).reserved).toBe(a)
+      expect(await db.nativeOrderLine.count({ where: { channelId: channel.id, orderId: '5001' } })).toBe(1)
+      const intake = await db.channelOrderIntake.findUniqueOrThrow({ where: { channelId_path: { channelId: channel.id, path: 'reconcile_poll' } } })
+      expect(intake.cursorAt!.toISOString()).toBe('2026-12-02T14:00:00.000Z')
+      // The late webhook of the same order moves nothing.
+      const late = shopifyOrder(6001, '2026-12-02T14:00:00Z', [{ id: 61, sku: 'SH-SKU-B', quantity: 2 }])
+      await runJob((await deliverShopify('orders/create', late)).body.messageId)
+      expect((await position('SKU-B')).reserved).toBe(b + 2)
+      expect(problems).toEqual([])
+    } finally {
+      shopify.close()
+    }
   })
 })
