@@ -3,9 +3,13 @@
 // native-orders.ts applies them. Kinds are the marketplace's shapes, not our transports.
 import type { PrismaClient } from '@prisma/client'
 import type { Db } from '../db'
+import { transaction } from '../db'
+import { AppError } from '../errors'
+import { finishInboundMessage } from '../ingest/inbound-message.repository'
+import { recordIngestDeadLetters } from '../ingest/dead-letters.repository'
 import { parseAmazonOrdersPage } from './amazon-orders'
 import { parseB2bOrderWebhook } from './b2b-orders'
-import { ingestNativeMessage, type NativeApplyResult, type ParsedNativeMessage } from './native-orders'
+import { ingestNativeMessage, nativeSource, type NativeApplyResult, type ParsedNativeMessage } from './native-orders'
 import { parseShopifyOrdersPage, parseShopifyOrderWebhook } from './shopify-orders'
 import { parseWalmartOrdersPage } from './walmart-orders'
 import { recordIntake, type IntakePath } from './intake-health'
@@ -44,15 +48,27 @@ export async function processNativeMessage(db: PrismaClient, messageId: string, 
   if (!channel) return null
   const parsed = NATIVE_KINDS[m.kind](m.body)
   const path = PATH_OF_TRANSPORT[m.transport]
-  const r = await ingestNativeMessage(db, channel, m.id, parsed, {
-    recordRejections: !opts.replay,
-    inside: async (tx, result) => {
-      if (path === 'webhook' && !opts.replay) {
-        const problem = result.rejected[0]
-        await recordIntake(tx, channel.id, 'webhook', problem ? { failure: `${problem.code}: ${problem.message}` } : { success: true })
-      }
-      if (opts.inside) await opts.inside(tx, result)
-    },
-  })
-  return { ...r, channel: channel.code }
+  const inside = async (tx: Db, result: NativeApplyResult) => {
+    if (path === 'webhook' && !opts.replay) {
+      const problem = result.rejected[0]
+      await recordIntake(tx, channel.id, 'webhook', problem ? { failure: `${problem.code}: ${problem.message}` } : { success: true })
+    }
+    if (opts.inside) await opts.inside(tx, result)
+  }
+  try {
+    const r = await ingestNativeMessage(db, channel, m.id, parsed, { recordRejections: !opts.replay, inside })
+    return { ...r, channel: channel.code }
+  } catch (e) {
+    if (!(e instanceof AppError)) throw e
+    // The order use case refused the whole message (e.g. the channel has no eligible location): the
+    // message becomes a dead letter to replay once that is fixed, never a job failing forever, and
+    // a poller moves past it (its orders are in the dead letter's raw message).
+    const r: NativeApplyResult = { applied: 0, unchanged: 0, events: 0, rejected: [{ index: -1, code: e.code, message: e.message, raw: null }] }
+    await transaction(db, async (tx) => {
+      await finishInboundMessage(tx, m.id, { status: 'rejected', rejected: 1, error: e.message })
+      if (!opts.replay) await recordIngestDeadLetters(tx, m.id, nativeSource(channel.code), [{ index: -1, code: e.code, message: e.message, raw: { inboundMessageId: m.id } }])
+      await inside(tx, r)
+    })
+    return { ...r, channel: channel.code }
+  }
 }

@@ -32,9 +32,11 @@ export async function replayNativeDeadLetters(db: PrismaClient, letters: Array<{
       replay: true,
       inside: async (tx, applied) => {
         const refused = new Map(applied.rejected.map((x) => [x.index, x]))
+        // A message refused whole (index -1) leaves every letter of it open.
+        const whole = refused.get(-1)
         for (const item of items) {
           const index = (item.payload as { index?: number } | null)?.index ?? -1
-          const rj = refused.get(index)
+          const rj = whole ?? refused.get(index)
           if (rj) {
             await tx.deadLetter.update({ where: { id: item.id }, data: { code: rj.code, reason: rj.message, attempts: { increment: 1 }, lastSeenAt: now } })
             result.stillRejected.push({ id: item.id, code: rj.code, reason: rj.message })

@@ -239,3 +239,19 @@ describe('Shopify reconciliation poll', () => {
     }
   })
 })
+
+describe('a message the order use case refuses whole', () => {
+  it('becomes a dead letter (never a job failing forever) and replays once the cause is fixed', async () => {
+    const rules = (c: string[] | undefined) => RuleSetSchema.parse({ defaults: { safetyStock: { units: 0 } }, channels: { shopify: { priority: 1, share: { type: 'shared' }, ...(c ? { locations: c } : {}) }, b2b: { priority: 2, share: { type: 'shared' } } } })
+    await saveRules(db, rules(['NOWHERE']), 2) // the Shopify channel fulfils from no location we have
+    const before = (await position('SKU-A')).reserved
+    const r = await deliverShopify('orders/create', shopifyOrder(7001, '2026-12-02T15:00:00Z', [{ id: 71, sku: 'SH-SKU-A', quantity: 1 }]))
+    const processed = await runJob(r.body.messageId)
+    expect(processed!.rejected).toMatchObject([{ code: 'NO_ELIGIBLE_LOCATION' }])
+    const letter = await db.deadLetter.findFirstOrThrow({ where: { inboundMessageId: r.body.messageId } })
+    expect((await replayIngestDeadLetters(db, [letter.id], SYSTEM_ACTOR)).stillRejected).toHaveLength(1)
+    await saveRules(db, rules(undefined), 3)
+    expect((await replayIngestDeadLetters(db, [letter.id], SYSTEM_ACTOR)).replayed).toMatchObject([{ id: letter.id, outcome: 'applied' }])
+    expect((await position('SKU-A')).reserved).toBe(before + 1)
+  })
+})
