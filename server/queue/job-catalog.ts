@@ -29,6 +29,12 @@ export const JOB_CATALOG = {
   ingestFile: { task: 'ingest-file', maxAttempts: 10 },
   /** Recompute at an allocation window's start or end. */
   allocationBoundary: { task: 'allocation-window-boundary', maxAttempts: 10 },
+  /** Apply one stored marketplace order message (webhook body) through the native order mapping. */
+  processNativeMessage: { task: 'process-native-order-message', maxAttempts: 10 },
+  /** Poll one channel's orders API (Amazon, Walmart) or reconcile Shopify's webhooks, from its stored cursor. */
+  pollChannelOrders: { task: 'poll-channel-orders', maxAttempts: 3 },
+  /** Enqueue an orders poll for every channel whose interval has passed. */
+  scheduleOrderPolls: { task: 'schedule-order-polls', maxAttempts: 1, cron: '* * * * *' },
   flagAgedReservations: { task: 'flag-aged-reservations', maxAttempts: 1, cron: '* * * * *' },
   evaluateSlos: { task: 'evaluate-slos', maxAttempts: 1, cron: '* * * * *' },
   reconcileChannels: { task: 'reconcile-channels', maxAttempts: 1, cron: '* * * * *' },

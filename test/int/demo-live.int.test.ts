@@ -66,14 +66,14 @@ beforeAll(async () => {
   sims = await startSimulators({ plan: 'demo', b2bSecret: 'b2b-demo-live', seed: 17 })
   for (const kind of ['shopify', 'amazon', 'walmart', 'b2b'] as const) sims.sims[kind].seed(demoExternalSkus(kind, SKUS), 0)
   const demoApiKey = `st_demo_${crypto.randomBytes(8).toString('hex')}`
-  await seedDemo(db, { skuCount: SKUS, simulatorUrls: sims.urls, demoApiKey, b2bSigningSecret: 'b2b-demo-live' })
+  await seedDemo(db, { skuCount: SKUS, simulatorUrls: sims.urls, demoApiKey, b2bSigningSecret: 'b2b-demo-live', shopifyWebhookSecret: 'shopify-demo-live' })
   await db.$executeRawUnsafe(`UPDATE "Channel" SET settings = settings || '{"verifySlaSeconds": 1}'::jsonb`)
   server = await startRouteServer(path.join(root, 'app'), ['v1'])
   startWorker(1)
   startWorker(2)
   // Orders reach Stocktower only the marketplaces' own way (issue 15): Shopify and the B2B portal
   // push webhooks to the route server, Amazon and Walmart are polled by the intake workers.
-  // ASSUMPTION until intake is merged: the Shopify channel's webhookSecret is 'shopify-demo-live'.
+  // The Shopify channel's webhookSecret is seeded as 'shopify-demo-live' (seedDemo above).
   sims.sims.shopify.subscribe({ url: channelWebhookUrl(server.url, 'shopify'), secret: 'shopify-demo-live' })
   sims.sims.b2b.addOrderWebhook({ url: channelWebhookUrl(server.url, 'b2b') })
   traffic = startTraffic({

@@ -20,6 +20,8 @@ import { applyExpiredHoldbacks } from '../../server/rules/holdbacks'
 import { activateDueRuleVersions } from '../../server/rules/save-rule-set'
 import { applyAllocationBoundary } from '../../server/rules/allocation-windows'
 import { checkFeedFreshness } from '../../server/freshness/check-feed-freshness'
+import { processNativeMessage } from '../../server/orders/native-message'
+import { pollChannelOrders, scheduleOrderPolls } from '../../server/orders/poll-orders'
 
 export interface JobContext { db: PrismaClient; log: (line: string) => void }
 
@@ -127,6 +129,26 @@ export const JOBS: { [K in JobName]: JobDefinition<z.ZodType> } = {
       for (const t of transitions) log(`[degraded] ALERT ${t.what} ${t.state === 'stale' ? 'is stale: degraded policies apply' : 'returned: degraded policies lifted'}`)
       if (transitions.length > 0) emitRealtime([ROOMS.dashboard, ROOMS.findings], 'findings.changed', { kind: 'degraded' })
       return transitions
+    },
+  }),
+  processNativeMessage: job({
+    payload: z.object({ messageId: z.string().uuid() }),
+    async handler(p, { db, log }) {
+      const r = await processNativeMessage(db, p.messageId)
+      if (r && r.rejected.length > 0) log(`[orders] ${r.channel} message ${p.messageId}: ${r.rejected.length} dead-lettered (${r.rejected[0].code})`)
+      return r
+    },
+  }),
+  scheduleOrderPolls: job({
+    payload: z.object({}).passthrough(),
+    handler: (_p, { db }) => scheduleOrderPolls(db),
+  }),
+  pollChannelOrders: job({
+    payload: channelPayload,
+    async handler(p, { db, log }) {
+      const r = await pollChannelOrders(db, p.channelId)
+      if (r.outcome === 'failed') log(`[orders] ${r.channel} poll failed: ${r.error}`)
+      return r
     },
   }),
 }
