@@ -8,8 +8,11 @@ import { demoExternalSkus } from '../server/demo/seed-demo'
 
 async function main() {
   const dataDir = process.env.STOCKTOWER_DATA_DIR ?? '.stocktower'
+  // Pinned ports (`npm run simulators` in a deployment of several processes), else any free ones.
+  const base = Number(process.env.STOCKTOWER_SIMULATOR_PORT_BASE ?? 0)
   const sims = await startSimulators({
     host: '127.0.0.1',
+    ports: base > 0 ? { shopify: base, amazon: base + 1, walmart: base + 2, b2b: base + 3 } : undefined,
     stateDir: process.env.STOCKTOWER_SIMULATOR_STATE === 'off' ? undefined : path.join(dataDir, 'simulators'),
     plan: 'demo',
     b2bSecret: process.env.STOCKTOWER_B2B_SIGNING_SECRET ?? '',

@@ -20,6 +20,7 @@ import { applyExpiredHoldbacks, EXPIRE_HOLDBACKS_TASK } from '../../server/rules
 import { ACTIVATE_RULES_TASK, activateDueRuleVersions } from '../../server/rules/save-rule-set'
 import { ALLOCATION_BOUNDARY_TASK, applyAllocationBoundary } from '../../server/rules/allocation-windows'
 import { CHECK_FRESHNESS_TASK, checkFeedFreshness } from '../../server/freshness/check-feed-freshness'
+import { APPLY_RETENTION_TASK, applyRetention } from '../../server/retention/apply-retention'
 
 export interface JobContext { db: PrismaClient; log: (line: string) => void }
 
@@ -157,10 +158,16 @@ export const JOBS = [
       return transitions
     },
   }),
+  job({
+    name: APPLY_RETENTION_TASK,
+    payload: z.object({}).passthrough(),
+    maxAttempts: 3,
+    handler: (_p, { db, log }) => applyRetention(db, { log }),
+  }),
 ] as const
 
 /** Periodic jobs (graphile-worker crontab: one run per minute across all workers). */
-export const CRONTAB = [`* * * * * ${FLAG_AGED_RESERVATIONS_TASK} ?max=1`, `* * * * * ${EVALUATE_SLOS_TASK} ?max=1`, `* * * * * ${RECONCILE_CHANNELS_TASK} ?max=1`, `* * * * * ${EXPIRE_HOLDBACKS_TASK} ?max=1`, `* * * * * ${ACTIVATE_RULES_TASK} ?max=1`, `* * * * * ${CHECK_FRESHNESS_TASK} ?max=1`].join('\n')
+export const CRONTAB = [`* * * * * ${FLAG_AGED_RESERVATIONS_TASK} ?max=1`, `* * * * * ${EVALUATE_SLOS_TASK} ?max=1`, `* * * * * ${RECONCILE_CHANNELS_TASK} ?max=1`, `* * * * * ${EXPIRE_HOLDBACKS_TASK} ?max=1`, `* * * * * ${ACTIVATE_RULES_TASK} ?max=1`, `* * * * * ${CHECK_FRESHNESS_TASK} ?max=1`, `17 3 * * * ${APPLY_RETENTION_TASK} ?max=1`].join('\n')
 
 /** graphile-worker task list: parse the payload at the boundary, then call the handler. */
 export function taskList(ctx: JobContext): Record<string, (payload: unknown) => Promise<void>> {
