@@ -1,14 +1,14 @@
 // Deletes rows older than their table's retention (retention-policy.ts) in batches of a few
 // thousand, each batch one statement (its own short transaction: row locks on the batch only, no
 // table lock), so ingest and publishing run on meanwhile. A run walks each table from its oldest
-// row and stops at the first batch that reaches rows inside the window, so its cost follows what
-// it deletes, not the table's size. Progress goes to SystemState 'retention' after every table
+// row and stops at the first batch holding no row older than the window, so its cost follows what
+// it deletes and keeps, not the table's size. Progress goes to SystemState 'retention' after every table
 // (read by /api/metrics) and to the log.
 //
 // Never deleted, whatever their age (what an explanation still needs):
 // - ledger events that are a position's last event, or an input of a listing's current decision;
 // - a listing's current decision;
-// - publish attempts of a listing's version not yet both published and applied (or later);
+// - publish attempts of the version a listing has published and applied, and of later ones;
 // - order events of an order with an open reservation or an open order exception;
 // - raw messages not yet processed, or referred to by an unresolved dead letter (open or with a
 //   replay pending), a ledger or order event still kept, a snapshot or an open order exception.
@@ -43,9 +43,9 @@ const ID_TABLES: IdTable[] = [
   {
     key: 'LEDGER_EVENTS', table: 'LedgerEvent', time: 'receivedAt',
     protect: `EXISTS (SELECT 1 FROM "Position" p WHERE p."skuId" = e."skuId" AND p."locationId" = e."locationId" AND p."lastEventId" = e.id)
-      OR EXISTS (SELECT 1 FROM "ChannelListing" l JOIN "AvailabilityDecision" d ON d.id = l."decisionId"
-                 WHERE (l."skuId" = e."skuId" OR l."skuId" IN (SELECT k."kitSkuId" FROM "KitComponent" k WHERE k."componentSkuId" = e."skuId"))
-                   AND e.id = ANY(d."eventIds"))`,
+      OR EXISTS (SELECT 1 FROM "ChannelListing" l JOIN "AvailabilityDecision" d ON d.id = l."decisionId" WHERE l."skuId" = e."skuId" AND e.id = ANY(d."eventIds"))
+      OR EXISTS (SELECT 1 FROM "KitComponent" k JOIN "ChannelListing" l ON l."skuId" = k."kitSkuId" JOIN "AvailabilityDecision" d ON d.id = l."decisionId"
+                 WHERE k."componentSkuId" = e."skuId" AND e.id = ANY(d."eventIds"))`,
   },
   {
     key: 'DECISIONS', table: 'AvailabilityDecision', time: 'decidedAt',
@@ -70,7 +70,7 @@ const RAW_MESSAGE_PROTECT = `e.status = 'received'
   OR EXISTS (SELECT 1 FROM "Snapshot" x WHERE x."messageId" = e.id)
   OR EXISTS (SELECT 1 FROM "OrderException" x WHERE x."inboundMessageId" = e.id AND x.status = 'open')`
 
-type Counts = { deleted: bigint | number; kept: bigint | number; scanned: bigint | number; newer?: bigint | number; last: string | null; lastAt?: Date | null }
+type Counts = { deleted: bigint | number; kept: bigint | number; scanned: bigint | number; old?: bigint | number; last: string | null; lastAt?: Date | null }
 
 /** One batch of an id-keyed table: the next `batchSize` rows after the cursor, old unprotected ones deleted. */
 async function idBatch(db: RawSql, t: IdTable, after: string, cutoff: Date, batchSize: number): Promise<Counts> {
@@ -81,7 +81,7 @@ async function idBatch(db: RawSql, t: IdTable, after: string, cutoff: Date, batc
      SELECT (SELECT count(*) FROM gone) AS deleted,
             (SELECT count(*) FROM batch WHERE old AND NOT doomed) AS kept,
             (SELECT count(*) FROM batch) AS scanned,
-            (SELECT count(*) FROM batch WHERE NOT old) AS newer,
+            (SELECT count(*) FROM batch WHERE old) AS old,
             (SELECT max(id)::text FROM batch) AS last`,
     after, cutoff, batchSize)
   return r
@@ -157,7 +157,8 @@ export async function applyRetention(db: RawSql, opts: ApplyRetentionOptions = {
         t.batches += 1
         t.deleted += Number(r.deleted)
         t.kept += Number(r.kept)
-        if (Number(r.scanned) < batchSize || Number(r.newer ?? 0) > 0 || !r.last) break
+        // Ids follow arrival: a batch with nothing old in it means the rest is inside the window.
+        if (Number(r.scanned) < batchSize || Number(r.old ?? 0) === 0 || !r.last) break
         after = r.last
       }
     })
