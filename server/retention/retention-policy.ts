@@ -33,7 +33,7 @@ export function envVarFor(key: RetentionKey): string {
 }
 
 /** The policy from the environment; a value that is not a whole number of days is refused by name. */
-export function retentionPolicy(env: NodeJS.ProcessEnv = process.env): RetentionPolicy {
+export function retentionPolicy(env: Record<string, string | undefined> = process.env): RetentionPolicy {
   const policy = {} as RetentionPolicy
   for (const key of Object.keys(RETENTION_TABLES) as RetentionKey[]) {
     const raw = env[envVarFor(key)]

@@ -16,12 +16,12 @@ const REQUIRED: Record<ProcessRole, string[]> = {
 }
 
 /** The variables a role lacks (empty when it may start). */
-export function missingForRole(role: ProcessRole, env: NodeJS.ProcessEnv): string[] {
+export function missingForRole(role: ProcessRole, env: Record<string, string | undefined>): string[] {
   return REQUIRED[role].filter((name) => !env[name] || env[name]!.trim() === '')
 }
 
 /** True when this start should apply migrations first. */
-export function wantsMigration(argv: string[], env: NodeJS.ProcessEnv): boolean {
+export function wantsMigration(argv: string[], env: Record<string, string | undefined>): boolean {
   return argv.includes('--migrate') || env.STOCKTOWER_MIGRATE === 'on'
 }
 
@@ -29,18 +29,18 @@ export function wantsMigration(argv: string[], env: NodeJS.ProcessEnv): boolean 
  * Checks the environment of a role and applies migrations when asked; throws with every missing
  * variable named (a role started half-configured would fail later, less clearly).
  */
-export async function prepareRole(role: ProcessRole, argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function prepareRole(role: ProcessRole, argv: string[], env: Record<string, string | undefined> = process.env): Promise<void> {
   const missing = missingForRole(role, env)
   if (missing.length > 0) {
     throw new Error(`${missing.join(', ')} must be set for the ${role} role (README, Production deployment); \`npm start\` sets them for a single machine`)
   }
-  ;(env as Record<string, string | undefined>).NODE_ENV ??= 'production'
+  env.NODE_ENV ??= 'production'
   env.NEXT_TELEMETRY_DISABLED ??= '1'
   if (wantsMigration(argv, env)) await migrateDatabase(env.DATABASE_URL!)
 }
 
 /** How long a stopping process may finish what it is doing before it gives work back (SIGTERM). */
-export function shutdownGraceMs(env: NodeJS.ProcessEnv = process.env): number {
+export function shutdownGraceMs(env: Record<string, string | undefined> = process.env): number {
   const n = Number(env.STOCKTOWER_SHUTDOWN_GRACE_MS ?? 20_000)
   return Number.isFinite(n) && n >= 0 && n <= 600_000 ? n : 20_000
 }
