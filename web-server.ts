@@ -7,7 +7,7 @@ import pg from 'pg'
 import { config } from './server/env'
 import { setRealtimeTransport } from './server/realtime/publisher'
 import { getToken } from 'next-auth/jwt'
-import { attachRealtime } from './server/realtime/socket-server'
+import { attachRealtime, socketIoTransport } from './server/realtime/socket-server'
 import { createPrisma } from './server/db'
 import { clientAddressOf, isHttps, newNonce, securityHeaders } from './server/auth/security-headers'
 import { checkAuthBody } from './server/auth/body-cap'
@@ -49,7 +49,7 @@ async function main() {
   pool.on('error', (e) => console.warn('[realtime] database connection lost:', e.message))
   const realtime = attachRealtime(server, { db, pool, readToken: (req) => getToken({ req: req as never, secret: process.env.NEXTAUTH_SECRET }), recheckMs: SOCKET_RECHECK_MS })
   const io = realtime.io
-  setRealtimeTransport({ emit: (rooms, event, payload) => { io.to(rooms).emit(event, payload) } })
+  setRealtimeTransport(socketIoTransport(io))
 
   // Rate-limit windows older than a day are history (any web process may prune; it is idempotent).
   const prune = setInterval(() => void pruneWindows(db).catch(() => {}), 3600_000)
