@@ -12,7 +12,7 @@ import { CRONTAB, taskList } from './jobs/registry'
 import { setRealtimeTransport } from '../server/realtime/publisher'
 import { quietGraphileLogger } from '../server/runtime/migrate'
 import { enqueueRecompute, enqueuePublish } from '../server/queue/enqueue'
-import { releaseStaleLocks } from '../server/queue/release-stale-locks'
+import { releaseOwnLocks, releaseStaleLocks } from '../server/queue/release-stale-locks'
 import { scanInbox } from '../server/ingest/inbox/scan-inbox'
 import fs from 'node:fs'
 import { shutdownGraceMs } from '../server/runtime/process-role'
@@ -98,6 +98,7 @@ async function main() {
       console.log(`[worker] ${id} releasing the jobs still running`)
       await runner.kill('graceful shutdown timed out').catch(() => {})
     }
+    await releaseOwnLocks(db, [...lockIds]).catch((e) => console.warn('[worker] could not release its job locks:', (e as Error).message))
     await db.workerHeartbeat.delete({ where: { id } }).catch(() => {})
     await db.$disconnect().catch(() => {})
     await emitterPool.end().catch(() => {})
