@@ -52,12 +52,12 @@ function prng(seed: number): () => number {
   }
 }
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
+async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 60_000, explain?: () => Promise<unknown>): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const v = await fn()
     if (v) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${explain ? `: ${JSON.stringify(await explain())}` : ''}`)
     await new Promise((r) => setTimeout(r, 200))
   }
 }
@@ -156,7 +156,13 @@ describe('two web and three worker processes on one database', () => {
                 (SELECT count(*)::int FROM "ChannelListing" WHERE active AND "desiredQuantity" IS NOT NULL AND "appliedVersion" < "desiredVersion") AS pending`)
       return r.dirty === 0 && r.pending === 0
     }
-    await until('the first full publish', settled, 90_000)
+    const pendingNow = () => db.$queryRawUnsafe(
+      `SELECT c.code, count(*)::int AS n, min(l."desiredVersion" - l."appliedVersion") AS behind_min, max(l."desiredVersion" - l."appliedVersion") AS behind_max,
+              count(*) FILTER (WHERE l."publishedVersion" = l."desiredVersion")::int AS published, min(l."lastError") AS error,
+              (SELECT count(*)::int FROM "AvailabilityDirty") AS dirty
+         FROM "ChannelListing" l JOIN "Channel" c ON c.id = l."channelId"
+        WHERE l.active AND l."desiredQuantity" IS NOT NULL AND l."appliedVersion" < l."desiredVersion" GROUP BY c.code`)
+    await until('the first full publish', settled, 150_000, pendingNow)
     const before = await db.$queryRawUnsafe<Array<{ sku: string; location: string; onHand: number; reserved: number }>>(
       `SELECT s.code AS sku, l.code AS location, p."onHand", p.reserved FROM "Position" p JOIN "Sku" s ON s.id = p."skuId" JOIN "Location" l ON l.id = p."locationId"`)
     const onHand = new Map(before.map((p) => [`${p.sku}@${p.location}`, p.onHand]))
@@ -219,7 +225,7 @@ describe('two web and three worker processes on one database', () => {
     expect(locked, `${JSON.stringify(locked)} ${workerOut.get(workers[2])?.join('\n')}`).toEqual([])
     expect(await db.workerHeartbeat.count({ where: { pid: workers[2].pid } })).toBe(0)
 
-    await until('the stream to be decided and applied on every channel', settled, 90_000)
+    await until('the stream to be decided and applied on every channel', settled, 150_000, pendingNow)
 
     // Positions: exactly what the events add up to; reservations: what the orders hold.
     const after = await db.$queryRawUnsafe<Array<{ sku: string; location: string; onHand: number; reserved: number }>>(
@@ -258,11 +264,19 @@ describe('two web and three worker processes on one database', () => {
     expect(compared).toBe(listings.length)
     expect(compared).toBeGreaterThanOrEqual(SKUS * 4)
 
-    // No double publish: no listing version was taken by a channel twice (our attempts), and the
-    // B2B portal (whose webhook carries our version) received each SKU's versions once, rising.
-    const [twice] = await db.$queryRawUnsafe<Array<{ n: number }>>(
-      `SELECT count(*)::int AS n FROM (SELECT 1 FROM "PublishAttempt" WHERE outcome IN ('sent', 'accepted', 'applied') GROUP BY "listingId", version HAVING count(*) > 1) x`)
-    expect(twice.n).toBe(0)
+    // No double publish: no listing version was taken by a channel twice (our attempts) unless
+    // reconciliation read a different number back and healed it (drift finding, republish: the
+    // same version sent again on purpose); and the B2B portal (whose webhook carries our version)
+    // received each SKU's versions in rising order, a repeat only for a healed listing.
+    const repeats = await db.$queryRawUnsafe<Array<{ code: string; listingId: string; externalSku: string; version: number; n: number; healed: string | null }>>(
+      `WITH r AS (SELECT a."channelId", a."listingId", a.version, count(*)::int AS n FROM "PublishAttempt" a
+                  WHERE a.outcome IN ('sent', 'accepted', 'applied') GROUP BY 1, 2, 3 HAVING count(*) > 1)
+       SELECT c.code, r."listingId"::text AS "listingId", l."externalSku", r.version, r.n,
+              (SELECT string_agg(DISTINCT f.details->>'cause', ',') FROM "Finding" f WHERE f."dedupeKey" = 'drift:' || r."listingId"::text AND f.details->>'heal' = 'republish') AS healed
+         FROM r JOIN "Channel" c ON c.id = r."channelId" JOIN "ChannelListing" l ON l.id = r."listingId"`)
+    const unexplained = repeats.filter((r) => !r.healed)
+    expect(unexplained, JSON.stringify(unexplained.slice(0, 5))).toEqual([])
+    const healedB2b = new Set(repeats.filter((r) => r.code === 'b2b').map((r) => r.externalSku))
     const b2b = await (await fetch(`${urls.b2b}/_sim/requests?limit=1000`)).json() as { requests: Array<{ method: string; path: string; status: number; body: { updates?: Array<{ sku: string; version: number }> } }> }
     const versions = new Map<string, number[]>()
     for (const r of b2b.requests) {
@@ -271,8 +285,8 @@ describe('two web and three worker processes on one database', () => {
     }
     expect(versions.size).toBeGreaterThan(0)
     for (const [sku, vs] of versions) {
-      expect(new Set(vs).size, `${sku} versions ${vs.join(',')}`).toBe(vs.length)
       expect(vs, sku).toEqual([...vs].sort((a, b) => a - b))
+      if (!healedB2b.has(sku)) expect(new Set(vs).size, `${sku} versions ${vs.join(',')}`).toBe(vs.length)
     }
 
     // Live events: each browser heard the workers' decisions, and an event one web process emits
@@ -284,5 +298,5 @@ describe('two web and three worker processes on one database', () => {
     await until('web A\'s own browser to hear it', async () => clients[0].events.some(fromA), 10_000)
     expect(clients[1].events.filter(fromA).length).toBe(1)
     expect(clients[0].events.filter(fromA).length).toBe(1)
-  }, 240_000)
+  }, 400_000)
 })
