@@ -12,7 +12,7 @@ export type ProcessRole = 'web' | 'worker' | 'simulators'
 const REQUIRED: Record<ProcessRole, string[]> = {
   web: ['DATABASE_URL', 'NEXTAUTH_SECRET', 'STOCKTOWER_ENCRYPTION_KEY'],
   worker: ['DATABASE_URL', 'STOCKTOWER_ENCRYPTION_KEY'],
-  simulators: [],
+  simulators: ['STOCKTOWER_B2B_SIGNING_SECRET'],
 }
 
 /** The variables a role lacks (empty when it may start). */
