@@ -3,7 +3,7 @@
 // the crontab is generated from here, and workers/jobs/registry.ts must bind a payload schema and a
 // handler to every entry (its type fails to compile otherwise).
 //
-// Periodic jobs run every minute on one worker and get one attempt: the next minute's run is their
+// Periodic jobs run on one worker at their schedule and get one attempt: the next run is their
 // retry. Jobs they also get enqueued for a due time (a holdback expiring, a rule version coming into
 // force) share that policy, since the next periodic run catches what a failed one left.
 
@@ -41,6 +41,8 @@ export const JOB_CATALOG = {
   expireHoldbacks: { task: 'expire-holdbacks', maxAttempts: 1, cron: '* * * * *' },
   activateRules: { task: 'activate-rule-versions', maxAttempts: 1, cron: '* * * * *' },
   checkFreshness: { task: 'check-feed-freshness', maxAttempts: 1, cron: '* * * * *' },
+  /** Delete rows past their retention in small batches (daily, 03:17). */
+  applyRetention: { task: 'apply-retention', maxAttempts: 1, cron: '17 3 * * *' },
 } as const satisfies Record<string, JobSpec>
 
 export type JobName = keyof typeof JOB_CATALOG

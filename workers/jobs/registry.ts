@@ -22,6 +22,7 @@ import { applyAllocationBoundary } from '../../server/rules/allocation-windows'
 import { checkFeedFreshness } from '../../server/freshness/check-feed-freshness'
 import { processNativeMessage } from '../../server/orders/native-message'
 import { pollChannelOrders, scheduleOrderPolls } from '../../server/orders/poll-orders'
+import { applyRetention } from '../../server/retention/apply-retention'
 
 export interface JobContext { db: PrismaClient; log: (line: string) => void }
 
@@ -150,6 +151,10 @@ export const JOBS: { [K in JobName]: JobDefinition<z.ZodType> } = {
       if (r.outcome === 'failed') log(`[orders] ${r.channel} poll failed: ${r.error}`)
       return r
     },
+  }),
+  applyRetention: job({
+    payload: z.object({}).passthrough(),
+    handler: (_p, { db, log }) => applyRetention(db, { log }),
   }),
 }
 
