@@ -21,7 +21,6 @@ import { seedDemo, type SimulatorUrls } from '../../server/demo/seed-demo'
 import { startSession } from '../../server/auth/sessions'
 import { decideSkus } from '../../server/availability/recompute-availability'
 import { getCurrentRuleSet } from '../../server/rules/rule-set.repository'
-import { shopifyInventoryItemGid } from '../../simulators/shopify'
 
 const root = path.resolve(__dirname, '..', '..')
 const SECRET = 'scale-out-secret'
@@ -101,13 +100,6 @@ beforeAll(async () => {
   const s = await spawnAndRead([path.join(root, 'scripts', 'simulators.ts')], 'SIMULATORS ', baseEnv())
   sims = JSON.parse(s.value) as SimulatorUrls
   await seedDemo(db, { skuCount: SKUS, simulatorUrls: sims, demoApiKey: API_KEY, b2bSigningSecret: 's' })
-  // The demo seed numbers Shopify inventory items 1000001 onwards, while the Shopify simulator
-  // lists each SKU under its own deterministic gid: point the listing map at the simulator's items
-  // so the marketplace's quantity per SKU can be read back (reported to the lead).
-  for (const l of await db.$queryRawUnsafe<Array<{ id: string; externalSku: string }>>(
-    `SELECT l.id::text AS id, l."externalSku" FROM "ChannelListing" l JOIN "Channel" c ON c.id = l."channelId" WHERE c.code = 'shopify'`)) {
-    await db.$executeRawUnsafe(`UPDATE "ChannelListing" SET "externalId" = $1 WHERE id = $2::uuid`, shopifyInventoryItemGid(l.externalSku), l.id)
-  }
   for (let i = 0; i < 2; i++) {
     const w = await spawnAndRead([path.join(root, 'test', 'int', 'helpers', 'web-role.ts')], 'WEB ', baseEnv())
     webs.push({ url: w.value, child: w.child })
