@@ -1,0 +1,64 @@
+// Keyboard shortcuts, as an operator uses them: "?" shows the sheet, "g" then a letter opens a
+// screen, j / k walk the rows of the page's table and Enter opens the picked row; none of it fires
+// while typing in a field. A role only gets the screens it may open.
+import { expect, test } from '@playwright/test'
+import { signIn } from './session'
+
+test('g-keys open screens, j/k pick rows and Enter opens one, ? shows the sheet; never while typing', async ({ page }) => {
+  await signIn(page, 'analyst@example.com')
+  await page.goto('/')
+  await expect(page.getByRole('heading', { level: 1 }).first()).toBeVisible()
+  // Focus the page body (not a field), as after a click on empty space.
+  await page.locator('main').click({ position: { x: 2, y: 2 } })
+
+  await page.keyboard.press('?')
+  const sheet = page.getByTestId('shortcut-sheet')
+  await expect(sheet).toBeVisible()
+  await expect(sheet).toContainText('Dead letters')
+  // The analyst may not edit rules but may view them; the sheet lists only screens in the nav.
+  const navLinks = await page.getByRole('navigation').getByRole('link').allInnerTexts()
+  for (const label of await sheet.locator('tbody tr td:nth-child(2)').allInnerTexts()) {
+    if (/^(Search|Next|Open|Show|Close)/.test(label)) continue
+    expect(navLinks.some((n) => n.includes(label.replace(' (ownership)', ''))), `${label} is in the nav`).toBe(true)
+  }
+  await page.keyboard.press('Escape')
+  await expect(sheet).toBeHidden()
+
+  await page.keyboard.press('g')
+  await page.keyboard.press('l')
+  await expect(page).toHaveURL(/\/dead-letters/)
+  await page.keyboard.press('g')
+  await page.keyboard.press('f')
+  await expect(page).toHaveURL(/\/findings/)
+
+  await page.keyboard.press('g')
+  await page.keyboard.press('s')
+  await expect(page).toHaveURL(/\/skus$/)
+  const rows = page.locator('main table.data').first().locator(':scope > tbody > tr')
+  await expect(rows.nth(1)).toBeVisible()
+  await page.keyboard.press('j')
+  await expect(rows.nth(0)).toHaveClass(/kbd-current/)
+  await page.keyboard.press('j')
+  await expect(rows.nth(1)).toHaveClass(/kbd-current/)
+  await expect(rows.nth(0)).not.toHaveClass(/kbd-current/)
+  await page.keyboard.press('k')
+  await expect(rows.nth(0)).toHaveClass(/kbd-current/)
+  const href = await rows.nth(0).locator('a[href]').first().getAttribute('href')
+  expect(href).toMatch(/^\/skus\//)
+  await page.keyboard.press('Enter')
+  await expect(page).toHaveURL(new RegExp(`${href!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`))
+
+  // Typing in a field: the keys are text, not shortcuts.
+  const search = page.getByTestId('global-search')
+  await search.click()
+  await page.keyboard.type('gl?j')
+  await expect(search).toHaveValue('gl?j')
+  await expect(page).not.toHaveURL(/\/dead-letters/)
+  await expect(sheet).toBeHidden()
+  await search.fill('')
+  await search.blur()
+
+  await page.keyboard.press('g')
+  await page.keyboard.press('d')
+  await expect(page).toHaveURL(/\/(\?.*)?$/)
+})
