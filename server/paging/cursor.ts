@@ -28,7 +28,7 @@ export function decodeCursor(raw: string | null | undefined): Cursor | null {
     if (year < 1 || year > 9999) throw new Error('bad time')
     if (c.score !== undefined && !(Number.isInteger(c.score) && Math.abs(c.score) <= INT4)) throw new Error('bad score')
     if (c.key !== undefined && (typeof c.key !== 'string' || c.key.length > 200 || c.key.includes('\u0000'))) throw new Error('bad key')
-    if (c.sort !== undefined && (typeof c.sort !== 'string' || !/^-?[A-Za-z]{1,40}$/.test(c.sort))) throw new Error('bad sort')
+    if (c.sort !== undefined && (typeof c.sort !== 'string' || !/^-?[A-Za-z]{1,40}(?:@[^\u0000]{1,100})?$/.test(c.sort))) throw new Error('bad sort')
     if (c.none !== undefined && c.none !== true) throw new Error('bad none')
     return { at: c.at, id: c.id, ...(c.score !== undefined ? { score: c.score } : {}), ...(c.key !== undefined ? { key: c.key } : {}), ...(c.sort !== undefined ? { sort: c.sort } : {}), ...(c.none ? { none: true as const } : {}) }
   } catch {

@@ -18,7 +18,8 @@ export type SortKind = 'time' | 'text' | 'int' | 'ntext' | 'nint'
 type NonNullKind = 'time' | 'text' | 'int'
 const nonNull = (k: SortKind): NonNullKind => (k === 'ntext' ? 'text' : k === 'nint' ? 'int' : k)
 const isNullable = (k: SortKind) => k === 'ntext' || k === 'nint'
-export interface Sort<F extends string = string> { field: F; dir: SortDir }
+/** `scope`: what the column is for when that varies (the channel of an availability sort); part of the cursor's tag. */
+export interface Sort<F extends string = string> { field: F; dir: SortDir; scope?: string }
 
 export function parseSort<F extends string>(raw: string | null | undefined, columns: Readonly<Record<F, SortKind>>, dflt: Sort<F>): Sort<F> {
   if (!raw) return dflt
@@ -30,7 +31,7 @@ export function parseSort<F extends string>(raw: string | null | undefined, colu
   return { field: field as F, dir }
 }
 
-export const sortParam = (s: Sort): string => `${s.dir === 'desc' ? '-' : ''}${s.field}`
+export const sortParam = (s: Sort): string => `${s.dir === 'desc' ? '-' : ''}${s.field}${s.scope ? `@${s.scope}` : ''}`
 
 /** The cursor after `value` (the row's sort column) and `id`, tagged with the sort. */
 export function sortCursor(s: Sort, kind: SortKind, value: Date | string | number | null, id: string): Cursor {
@@ -77,14 +78,17 @@ type OrderBy = Array<Record<string, unknown>>
 export async function keysetPage<R>(
   sort: Sort, kind: SortKind, cursor: Cursor | null, limit: number,
   find: (where: Where, orderBy: OrderBy, take: number) => Promise<R[]>,
+  /** The id column's value from the cursor's text (a bigint id: `BigInt`). */
+  toId: (id: string) => unknown = (id) => id,
 ): Promise<R[]> {
   const f = sort.field
   const cmp = sort.dir === 'asc' ? 'gt' : 'lt'
   const byValue: OrderBy = [{ [f]: sort.dir }, { id: sort.dir }]
   const v = cursor ? nullableCursorValue(sort, kind, cursor) : undefined
-  const after = (x: Date | string | number): Where => ({ OR: [{ [f]: { [cmp]: x } }, { [f]: x, id: { [cmp]: cursor!.id } }] })
+  const id = cursor ? toId(cursor.id) : undefined
+  const after = (x: Date | string | number): Where => ({ OR: [{ [f]: { [cmp]: x } }, { [f]: x, id: { [cmp]: id } }] })
   if (!isNullable(kind)) return find(v === undefined || v === null ? {} : after(v), byValue, limit + 1)
-  const nulls = (take: number) => find({ [f]: null, ...(v === null ? { id: { [cmp]: cursor!.id } } : {}) }, [{ id: sort.dir }], take)
+  const nulls = (take: number) => find({ [f]: null, ...(v === null ? { id: { [cmp]: id } } : {}) }, [{ id: sort.dir }], take)
   if (v === null) return nulls(limit + 1)
   const rows = await find({ AND: [{ [f]: { not: null } }, v === undefined ? {} : after(v)] }, byValue, limit + 1)
   return rows.length > limit ? rows : [...rows, ...(await nulls(limit + 1 - rows.length))]

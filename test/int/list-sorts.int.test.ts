@@ -10,6 +10,8 @@ import { FINDING_SORTS, listFindings, parseFindingSort } from '../../server/reco
 import { AUDIT_SORTS, auditCsv, listAudit, parseAuditSort } from '../../server/audit/list-audit'
 import { OVERSELL_SORTS, listOversells, parseOversellSort } from '../../server/reconciliation/list-oversells'
 import { DEAD_LETTER_SORTS, listDeadLetters, parseDeadLetterSort } from '../../server/dead-letters/list-dead-letters'
+import { parseSkuSort, searchSkus } from '../../server/availability/search-skus'
+import { ATTEMPT_SORTS, listPublishAttempts, parseAttemptSort } from '../../server/channels/list-publish-attempts'
 import type { Sort } from '../../server/paging/sort'
 
 let t: TestDatabase
@@ -48,6 +50,22 @@ beforeAll(async () => {
       sku: i % 5 === 0 ? null : `SKU-${i % 4}`, channel: i % 2 ? ['amazon', 'walmart'][i % 4 === 1 ? 0 : 1] : null, attempts: 1 + (i % 3),
       firstSeenAt: new Date(base + (i % 6) * 1000), lastSeenAt: new Date(base + (i % 6) * 1000),
     } })
+  }
+  // 24 SKUs (names repeat), listed on one channel with quantities that repeat, some undecided (null),
+  // and one SKU not listed there at all.
+  const channel = await db.channel.create({ data: { code: 'sortshop', name: 'Sort shop', kind: 'shopify' } })
+  for (let i = 0; i < 24; i++) {
+    const sku = await db.sku.create({ data: { code: `SRT-${String(i).padStart(3, '0')}`, name: `Widget ${['b', 'a', 'c'][i % 3]}`, category: 'sorting' } })
+    if (i === 23) continue
+    const listing = await db.channelListing.create({ data: { channelId: channel.id, skuId: sku.id, externalSku: `ext-${i}`, desiredQuantity: i % 7 === 0 ? null : (i % 4) * 5, desiredVersion: i % 7 === 0 ? 0 : 1 } })
+    // Two publish attempts per listing; outcome, quantity, latency (missing while in flight) and start time repeat.
+    for (const n of [0, 1]) {
+      const k = i * 2 + n
+      await db.publishAttempt.create({ data: {
+        listingId: listing.id, channelId: channel.id, version: 1 + n, quantity: (k % 5) * 3, outcome: ['applied', 'accepted', 'failed', 'sent'][k % 4],
+        latencyMs: k % 4 === 3 ? null : (k % 6) * 40, startedAt: new Date(base + (k % 9) * 1000),
+      } })
+    }
   }
 })
 afterAll(async () => { await t?.drop() })
@@ -198,5 +216,83 @@ describe('dead letter sorts', () => {
     await expect(listDeadLetters(db, { status: 'open', sort: parseDeadLetterSort('-attempts'), cursor: byRisk.nextCursor, limit: 2 })).rejects.toThrow(/another sort order/)
     await expect(listDeadLetters(db, { status: 'open', sort: 'risk', cursor: byAttempts.nextCursor, limit: 2 })).rejects.toThrow(/another sort order/)
     await expect(listDeadLetters(db, { status: 'open', sort: parseDeadLetterSort('code'), cursor: byAttempts.nextCursor, limit: 2 })).rejects.toThrow(/another sort order/)
+  })
+})
+
+describe('SKU explorer sorts', () => {
+  const walk = async (sort: Sort<'code' | 'name' | 'available'>, limit = 5) => {
+    const seen: string[] = []
+    let after: string | null = null
+    let total = -1
+    do {
+      const p: Awaited<ReturnType<typeof searchSkus>> = await searchSkus(db, { category: 'sorting', sort, channel: sort.field === 'available' ? 'sortshop' : undefined, after, limit })
+      seen.push(...p.items.map((x) => x.sku))
+      total = p.total
+      after = p.nextAfter
+    } while (after)
+    return { seen, total }
+  }
+  for (const dir of dirs) {
+    it(`pages by ${dir === 'desc' ? '-' : ''}name and by ${dir === 'desc' ? '-' : ''}code with no SKU skipped or repeated`, async () => {
+      const byName = (await db.$queryRawUnsafe<Array<{ code: string }>>(`SELECT code FROM "Sku" WHERE category = 'sorting' ORDER BY name ${dir}, id ${dir}`)).map((r) => r.code)
+      expect(await walk({ field: 'name', dir })).toEqual({ seen: byName, total: 24 })
+      const byCode = (await db.$queryRawUnsafe<Array<{ code: string }>>(`SELECT code FROM "Sku" WHERE category = 'sorting' ORDER BY code ${dir}`)).map((r) => r.code)
+      expect(await walk({ field: 'code', dir })).toEqual({ seen: byCode, total: 24 })
+    })
+
+    it(`pages by what one channel is given (${dir === 'desc' ? '-' : ''}available), undecided last, unlisted SKUs left out`, async () => {
+      const expected = (await db.$queryRawUnsafe<Array<{ code: string }>>(
+        `SELECT s.code FROM "ChannelListing" l JOIN "Sku" s ON s.id = l."skuId" JOIN "Channel" c ON c.id = l."channelId"
+          WHERE c.code = 'sortshop' AND s.category = 'sorting' ORDER BY l."desiredQuantity" ${dir} NULLS LAST, l.id ${dir}`)).map((r) => r.code)
+      const r = await walk({ field: 'available', dir }, 4)
+      expect(r).toEqual({ seen: expected, total: 23 })
+      expect(r.seen).not.toContain('SRT-023')
+    })
+  }
+
+  it('keeps the old `order`, needs a known channel for availability, refuses a cursor from another order or channel', async () => {
+    expect(parseSkuSort(null, 'desc')).toEqual({ field: 'code', dir: 'desc' })
+    expect(() => parseSkuSort('onHandTotal')).toThrow(/"sort" must be one of/)
+    await expect(searchSkus(db, { sort: { field: 'available', dir: 'desc' }, limit: 2 })).rejects.toThrow(/needs the channel/)
+    await expect(searchSkus(db, { sort: { field: 'available', dir: 'desc' }, channel: 'nope', limit: 2 })).rejects.toThrow(/Unknown channel/)
+    const first = await searchSkus(db, { category: 'sorting', sort: { field: 'available', dir: 'desc' }, channel: 'sortshop', limit: 2 })
+    await expect(searchSkus(db, { category: 'sorting', sort: { field: 'name', dir: 'desc' }, after: first.nextAfter, limit: 2 })).rejects.toThrow(/another sort order/)
+    await db.channel.create({ data: { code: 'othershop', name: 'Other', kind: 'shopify' } })
+    await expect(searchSkus(db, { category: 'sorting', sort: { field: 'available', dir: 'desc' }, channel: 'othershop', after: first.nextAfter, limit: 2 })).rejects.toThrow(/another sort order/)
+  })
+})
+
+describe('publish attempt sorts', () => {
+  const columns = { startedAt: '"startedAt"', outcome: 'outcome', quantity: 'quantity', latencyMs: '"latencyMs"' }
+  for (const field of Object.keys(ATTEMPT_SORTS) as Array<keyof typeof ATTEMPT_SORTS>) {
+    for (const dir of dirs) {
+      it(`pages a channel's attempts by ${dir === 'desc' ? '-' : ''}${field} with none skipped or repeated`, async () => {
+        const expected = (await db.$queryRawUnsafe<Array<{ id: bigint }>>(
+          `SELECT a.id FROM "PublishAttempt" a JOIN "Channel" c ON c.id = a."channelId" WHERE c.code = 'sortshop' ORDER BY ${columns[field]} ${dir} NULLS LAST, a.id ${dir}`)).map((r) => String(r.id))
+        const seen: string[] = []
+        let cursor: string | null = null
+        let first = true
+        do {
+          const p: Awaited<ReturnType<typeof listPublishAttempts>> = await listPublishAttempts(db, { channel: 'sortshop', sort: { field, dir }, cursor, limit: 7 })
+          if (first) expect(p.total).toBe(46)
+          first = false
+          seen.push(...p.items.map((x) => x.id))
+          cursor = p.nextCursor
+        } while (cursor)
+        expect(expected).toHaveLength(46)
+        expect(seen).toEqual(expected)
+      })
+    }
+  }
+
+  it('filters by outcome and SKU prefix (any case), names each attempt\'s SKU, refuses a cursor from another sort', async () => {
+    const failed = await listPublishAttempts(db, { channel: 'sortshop', outcome: 'failed', sku: 'srt-00', limit: 50 })
+    expect(failed.items.length).toBeGreaterThan(0)
+    expect(failed.items.every((a) => a.outcome === 'failed' && a.sku.startsWith('SRT-00'))).toBe(true)
+    expect(failed.total).toBe(failed.items.length)
+    expect(() => parseAttemptSort('error')).toThrow(/"sort" must be one of/)
+    const p = await listPublishAttempts(db, { channel: 'sortshop', sort: parseAttemptSort('-latencyMs'), limit: 3 })
+    await expect(listPublishAttempts(db, { channel: 'sortshop', sort: parseAttemptSort('-quantity'), cursor: p.nextCursor, limit: 3 })).rejects.toThrow(/another sort order/)
+    await expect(listPublishAttempts(db, { channel: 'nope', limit: 3 })).rejects.toMatchObject({ code: 'UNKNOWN_CHANNEL' })
   })
 })
