@@ -54,7 +54,7 @@ function FeedsPanel({ draft, edit, canEdit, locations }: { draft: RuleSet; edit:
       <div className="toolbar" style={{ marginTop: 8, marginBottom: 0 }}>
         {canEdit && <button data-testid="add-feed" onClick={() => edit((r) => { r.feeds = [...(r.feeds ?? []), { source: '', maxSilenceMinutes: 15 }] })}>Add feed</button>}
         <label>A channel whose breaker stays open for {canEdit
-          ? <input type="number" min={0.1} step="any" aria-label="Breaker open minutes" placeholder="never" value={draft.breakerOpenMinutes ?? ''} onChange={(e) => edit((r) => { const v = numOrUndef(e.target.value); if (v === undefined) delete r.breakerOpenMinutes; else r.breakerOpenMinutes = v })} style={{ width: 70 }} />
+          ? <input type="number" min={0.1} step="any" aria-label="Breaker open minutes" placeholder="never" value={draft.breakerOpenMinutes ?? ''} onChange={(e) => edit((r) => { const v = numOrUndef(e.target.value); if (v === undefined) delete r.breakerOpenMinutes; else r.breakerOpenMinutes = v })} style={{ width: 84 }} />
           : <strong>{draft.breakerOpenMinutes ?? 'never'}</strong>} minutes is blind: the other channels apply their degraded policy.</label>
       </div>
     </div>
@@ -123,7 +123,7 @@ function OrderExceptionsPanel({ draft, edit, canEdit }: { draft: RuleSet; edit: 
               const label = (what: string) => `${what} for reason ${code}`
               return (
                 <tr key={code} data-testid={`order-exception-${code}`}>
-                  <td data-label="Reason code" className="mono">{canEdit ? <input type="text" aria-label={label('Reason code')} defaultValue={code} onBlur={(e) => { const v = e.target.value.trim(); if (v) rename(code, v); else e.target.value = code }} onKeyDown={(e) => { if (e.key === 'Enter') e.currentTarget.blur() }} size={16} /> : code}</td>
+                  <td data-label="Reason code">{canEdit ? <input type="text" aria-label={label('Reason code')} defaultValue={code} className="mono" onBlur={(e) => { const v = e.target.value.trim(); if (v) rename(code, v); else e.target.value = code }} onKeyDown={(e) => { if (e.key === 'Enter') e.currentTarget.blur() }} size={16} /> : <span className="mono">{code}</span>}</td>
                   <td data-label="Release reservation">{canEdit ? <input type="checkbox" aria-label={label('Release reservation')} checked={p.releaseReservation} onChange={(e) => setPolicy(code, (x) => { x.releaseReservation = e.target.checked })} /> : (p.releaseReservation ? 'yes' : 'no')}</td>
                   <td data-label="Suppress SKU on the channel">{canEdit ? <input type="checkbox" aria-label={label('Suppress')} checked={p.suppress} onChange={(e) => setPolicy(code, (x) => { x.suppress = e.target.checked })} /> : (p.suppress ? 'yes' : 'no')}</td>
                   <td data-label="Suppression expires (hours)" className="num">{p.suppress ? (canEdit ? <input type="number" min={1} max={2160} aria-label={label('Suppression hours')} value={p.suppressHours} onChange={(e) => setPolicy(code, (x) => { x.suppressHours = Number(e.target.value) })} style={{ width: 70 }} /> : p.suppressHours) : '—'}</td>
