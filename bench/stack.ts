@@ -68,6 +68,8 @@ export async function startStack(opts: {
   env?: Record<string, string>
 }): Promise<Stack> {
   const { tmp, log } = opts
+  // Running as root, PostgreSQL runs as another user, who must be able to enter the folder.
+  fs.chmodSync(tmp, 0o755)
   const snap = await prepareAppSnapshot(log)
   log(`[bench] web app snapshot in ${snap.dir} (${snap.built ? 'built' : 'build up to date'}, ${Math.round(snap.ms / 1000)} s)`)
   const db = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg'), password: 'bench', database: 'stocktower', persistent: false })

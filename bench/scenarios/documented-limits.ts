@@ -9,6 +9,7 @@ import { SHOPIFY_PLANS } from '../../simulators/shopify'
 import { AMAZON_PLANS } from '../../simulators/amazon'
 import { WALMART_PLANS } from '../../simulators/walmart'
 import { B2B_PLANS } from '../../simulators/b2b'
+import { TokenBucket } from '../../simulators/core/token-bucket'
 
 export const KINDS = ['shopify', 'amazon', 'walmart', 'b2b'] as const
 export type Kind = typeof KINDS[number]
@@ -33,55 +34,54 @@ export async function applyDocumentedLimits(sims: RunningSimulators, pool: pg.Po
   const w = WALMART_PLANS.realistic.throttle!
   const b = B2B_PLANS.realistic.throttle!
   for (const [code, rate, burst] of [['amazon', a.ratePerSecond, a.burst], ['walmart', w.ratePerSecond, w.burst], ['b2b', b.ratePerSecond, b.burst]] as const) {
-    await pool.query(`UPDATE "Channel" SET "ratePerSecond" = $2, "rateBurst" = $3, "rateTokens" = LEAST("rateTokens", $3) WHERE code = $1`, [code, rate, Math.max(1, Math.floor(burst))])
+    await pool.query(`UPDATE "Channel" SET "ratePerSecond" = $2::float8, "rateBurst" = $3::int, "rateTokens" = LEAST("rateTokens", $3::int) WHERE code = $1`, [code, rate, Math.max(1, Math.floor(burst))])
   }
 }
 
-/** Tokens left in each bucket of a simulator now (from its /_sim/state), by bucket name. */
-export function bucketTokens(kind: Kind, state: Record<string, unknown>): Record<string, number> {
-  const t = state.throttle as Record<string, unknown> | null
-  if (!t) return {}
-  if (kind === 'shopify') return { cost: Number((t as { currentlyAvailable: number }).currentlyAvailable) }
+// Tokens taken from each simulator bucket, counted by wrapping TokenBucket.tryTake in the bench
+// process (the simulators run in it): exact, and unaffected by refill lost to a full bucket.
+const takenOf = new WeakMap<TokenBucket, number>()
+let metered = false
+function meterBuckets(): void {
+  if (metered) return
+  metered = true
+  const original = TokenBucket.prototype.tryTake
+  TokenBucket.prototype.tryTake = function tryTake(this: TokenBucket, cost = 1) {
+    const r = original.call(this, cost)
+    if (r.ok) takenOf.set(this, (takenOf.get(this) ?? 0) + cost)
+    return r
+  }
+}
+
+/** Tokens taken so far from each of a simulator's current buckets, by bucket name. */
+function bucketTaken(kind: Kind, sims: RunningSimulators): Record<string, number> {
+  const sim = sims.sims[kind] as unknown as { bucket?: TokenBucket | null; buckets?: Map<string, TokenBucket> }
   if (kind === 'amazon') {
     const out: Record<string, number> = {}
-    for (const [key, v] of Object.entries((t as { tokensAvailable: Record<string, number> }).tokensAvailable ?? {})) out[key.slice(key.lastIndexOf(':') + 1)] = Number(v)
+    for (const [key, b] of sim.buckets ?? new Map<string, TokenBucket>()) { const op = key.slice(key.lastIndexOf(':') + 1); out[op] = (out[op] ?? 0) + (takenOf.get(b) ?? 0) }
     return out
   }
-  const v = (t as { tokensAvailable: number | null }).tokensAvailable
-  return v === null ? {} : { calls: Number(v) }
+  const b = sim.bucket
+  return b ? { [kind === 'shopify' ? 'cost' : 'calls']: takenOf.get(b) ?? 0 } : {}
 }
 
-export interface SimSample { at: number; requests: number; throttled: number; tokens: Record<string, number> }
+export interface SimSample { at: number; requests: number; throttled: number; taken: Record<string, number> }
 
 export function sampleSim(sims: RunningSimulators, kind: Kind): SimSample {
+  meterBuckets()
   const state = sims.sims[kind].state() as { counters: { requests: number; throttled: number } }
-  return { at: Date.now(), requests: state.counters.requests, throttled: state.counters.throttled, tokens: bucketTokens(kind, state as unknown as Record<string, unknown>) }
+  return { at: Date.now(), requests: state.counters.requests, throttled: state.counters.throttled, taken: bucketTaken(kind, sims) }
 }
 
-/**
- * Share of what each documented limit allowed between two samples that was used: the bucket could
- * give its tokens at the start plus its refill over the window; what it still holds at the end was
- * left unused. (Ignores refill lost to a full bucket: under a backlog the bucket is never full.)
- * A bucket first used inside the window counts from full.
- */
+/** Share of each documented limit used between two samples: tokens taken / (documented rate x seconds). */
 export function limitUse(kind: Kind, a: SimSample, b: SimSample): Record<string, { used: number; allowed: number; share: number }> {
   const seconds = (b.at - a.at) / 1000
   const out: Record<string, { used: number; allowed: number; share: number }> = {}
   for (const [bucket, rate] of Object.entries(documentedRates(kind))) {
-    if (!(bucket in b.tokens)) continue
-    const allowed = (a.tokens[bucket] ?? documentedBurst(kind, bucket)) + rate * seconds
-    const used = allowed - b.tokens[bucket]
+    if (!(bucket in b.taken)) continue
+    const used = b.taken[bucket] - (a.taken[bucket] ?? 0)
+    const allowed = rate * seconds
     out[bucket] = { used, allowed, share: used / allowed }
   }
   return out
-}
-
-export function documentedBurst(kind: Kind, bucket: string): number {
-  if (kind === 'shopify') return SHOPIFY_PLANS.realistic.throttle!.maximumAvailable
-  if (kind === 'amazon') {
-    const t = AMAZON_PLANS.realistic.throttle!
-    return bucket === 'patch' ? t.burst : bucket === 'get' ? t.readBurst : bucket === 'feed' ? t.feedBurst : t.feedReadBurst
-  }
-  if (kind === 'walmart') return WALMART_PLANS.realistic.throttle!.burst
-  return B2B_PLANS.realistic.throttle!.burst
 }

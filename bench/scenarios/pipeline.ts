@@ -67,7 +67,7 @@ export async function runPipeline(opt: PipelineOptions, log: (l: string) => void
         const s = summarize(r.samples)
         fanFigures = { p99: s.p99, n: s.n, cpu: webCpu, peak: webPeak, unresolved: r.unresolved, failed: r.failed, events: fanResult.events, errors: fanResult.errors }
         log(`  fan-out: ${fanResult.events} events delivered to ${opt.fanoutClients} clients, ${s.n} refetches, commit->refetch p50/p99 ${fmt(s.p50)}/${fmt(s.p99)} ms ` +
-          `(${r.unresolved} unresolved, ${r.failed} non-200, ${fanResult.errors.length} errors); web RSS up to ${webPeak.toFixed(0)} MiB, web CPU ${fmtCpu(webCpu)}`)
+          `(${r.unresolved} unresolved, ${r.failed} non-200, ${fanResult.errors.length} errors${fanResult.errors.length ? `, e.g. ${fanResult.errors[0]}` : ''}); web RSS up to ${webPeak.toFixed(0)} MiB, web CPU ${fmtCpu(webCpu)}`)
       }
       return { ack, dec, call, lat, drainSeconds, maxPending, maxDirty, fan: fanFigures, achieved: sent.sent / sent.seconds }
     }

@@ -13,7 +13,7 @@ import { summarize, type Figure } from '../stats'
 import { createPrisma } from '../../server/db'
 import { getCurrentRuleSet } from '../../server/rules/rule-set.repository'
 import { saveRuleSet } from '../../server/rules/save-rule-set'
-import { demoSkuCode } from '../../server/demo/seed-demo'
+import { demoSkuCode, DEMO_LOCATIONS } from '../../server/demo/seed-demo'
 import type { Actor } from '../../server/audit/record-audit'
 import { applyDocumentedLimits } from './documented-limits'
 import type { BenchEvent } from '../events'
@@ -40,9 +40,17 @@ export async function runPriorityLanes(opt: { skus: number; rate: number; burstS
     await waitForDrain(stack.pool, 30 * 60_000)
     await applyDocumentedLimits(stack.sims, stack.pool)
     const runId = crypto.randomBytes(4).toString('hex')
-    // One event in 20 takes its SKU x location to zero, so zero-outs are in the mix at every rate.
-    const zeroing = (phase: number) => (e: BenchEvent, i: number): BenchEvent =>
-      (i % 20 === 0 ? { ...e, type: 'count', quantity: 0, sourceSeq: 9_000_000_000 + phase * 100_000_000 + i, uom: undefined, reference: undefined } : e)
+    // One event in 20 is an absolute count of 0 (a newer source sequence than any before) for one
+    // of the "zeroing" SKUs (1 in 50), location after location, so each of them goes to 0 everywhere
+    // (a channel's number is the sum over its locations) every three such events.
+    const zeroSkus = Array.from({ length: Math.max(1, Math.floor(opt.skus / 50)) }, (_, i) => demoSkuCode(50 * i + 7)).filter((c) => Number(c.slice(4)) <= opt.skus)
+    let k = 0
+    const zeroing = (phase: number) => (e: BenchEvent, i: number): BenchEvent => {
+      if (i % 20 !== 0) return e
+      const n = k++
+      return { idempotencyKey: e.idempotencyKey, type: 'count', sku: zeroSkus[Math.floor(n / 3) % zeroSkus.length], location: DEMO_LOCATIONS[n % 3].code, quantity: 0,
+        occurredAt: e.occurredAt, sourceSeq: 9_000_000_000 + phase * 100_000_000 + i }
+    }
     const phases = [
       { label: 'steady1', rate: opt.rate, seconds: opt.burstSeconds },
       { label: 'burst', rate: 10 * opt.rate, seconds: opt.burstSeconds },
