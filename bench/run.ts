@@ -459,6 +459,7 @@ async function main(): Promise<void> {
   run.loadAverage.end = loadAverage()
   log('')
   for (const l of formatFigures(run.figures)) log(l)
+  for (const f of run.figures) if (f.note) log(`  ${f.scenario}, ${f.name}: ${f.note}`)
   for (const n of run.notes) log(`  ${n}`)
   log(`  load average at the start ${run.loadAverage.start.join(' ')}, at the end ${run.loadAverage.end.join(' ')} (2 cores shared: read the same-run baselines, not the absolute numbers)`)
   const dir = path.resolve(argValue(argv, 'results-dir') ?? path.join(__dirname, 'results'))

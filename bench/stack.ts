@@ -99,6 +99,8 @@ export async function startStack(opts: {
     }
     const seedSeconds = (Date.now() - t0) / 1000
     pool = new pg.Pool({ connectionString: db.url, max: 4 })
+    // An idle connection closed by PostgreSQL stopping at the end is not an error of the run.
+    pool.on('error', () => {})
 
     const port = await freePort()
     const nextAuthSecret = crypto.randomBytes(32).toString('base64url')

@@ -53,35 +53,45 @@ function meterBuckets(): void {
   }
 }
 
-/** Tokens taken so far from each of a simulator's current buckets, by bucket name. */
-function bucketTaken(kind: Kind, sims: RunningSimulators): Record<string, number> {
+/** Each of a simulator's current buckets by name: tokens taken so far and tokens available now. */
+function buckets(kind: Kind, sims: RunningSimulators): Record<string, { taken: number; available: number; capacity: number }> {
   const sim = sims.sims[kind] as unknown as { bucket?: TokenBucket | null; buckets?: Map<string, TokenBucket> }
-  if (kind === 'amazon') {
-    const out: Record<string, number> = {}
-    for (const [key, b] of sim.buckets ?? new Map<string, TokenBucket>()) { const op = key.slice(key.lastIndexOf(':') + 1); out[op] = (out[op] ?? 0) + (takenOf.get(b) ?? 0) }
-    return out
+  const out: Record<string, { taken: number; available: number; capacity: number }> = {}
+  const add = (name: string, b: TokenBucket) => {
+    const o = (out[name] ??= { taken: 0, available: 0, capacity: 0 })
+    o.taken += takenOf.get(b) ?? 0
+    o.available += b.available()
+    o.capacity += b.plan.capacity
   }
-  const b = sim.bucket
-  return b ? { [kind === 'shopify' ? 'cost' : 'calls']: takenOf.get(b) ?? 0 } : {}
+  if (kind === 'amazon') for (const [key, b] of sim.buckets ?? new Map<string, TokenBucket>()) add(key.slice(key.lastIndexOf(':') + 1), b)
+  else if (sim.bucket) add(kind === 'shopify' ? 'cost' : 'calls', sim.bucket)
+  return out
 }
 
-export interface SimSample { at: number; requests: number; throttled: number; taken: Record<string, number> }
+export interface SimSample { at: number; requests: number; throttled: number; buckets: Record<string, { taken: number; available: number; capacity: number }> }
 
 export function sampleSim(sims: RunningSimulators, kind: Kind): SimSample {
   meterBuckets()
   const state = sims.sims[kind].state() as { counters: { requests: number; throttled: number } }
-  return { at: Date.now(), requests: state.counters.requests, throttled: state.counters.throttled, taken: bucketTaken(kind, sims) }
+  return { at: Date.now(), requests: state.counters.requests, throttled: state.counters.throttled, buckets: buckets(kind, sims) }
 }
 
-/** Share of each documented limit used between two samples: tokens taken / (documented rate x seconds). */
+/**
+ * Share of each documented limit used between two samples: tokens taken / tokens the limit let
+ * through in the window (the documented rate x seconds, plus what the bucket's saved-up burst
+ * lost over the window, so spending a burst is not counted as more than 100%; a bucket first used
+ * inside the window starts full).
+ */
 export function limitUse(kind: Kind, a: SimSample, b: SimSample): Record<string, { used: number; allowed: number; share: number }> {
   const seconds = (b.at - a.at) / 1000
   const out: Record<string, { used: number; allowed: number; share: number }> = {}
   for (const [bucket, rate] of Object.entries(documentedRates(kind))) {
-    if (!(bucket in b.taken)) continue
-    const used = b.taken[bucket] - (a.taken[bucket] ?? 0)
-    const allowed = rate * seconds
-    out[bucket] = { used, allowed, share: used / allowed }
+    const end = b.buckets[bucket]
+    if (!end) continue
+    const start = a.buckets[bucket]
+    const used = end.taken - (start?.taken ?? 0)
+    const allowed = rate * seconds + Math.max(0, (start?.available ?? end.capacity) - end.available)
+    out[bucket] = { used, allowed, share: allowed > 0 ? used / allowed : 0 }
   }
   return out
 }

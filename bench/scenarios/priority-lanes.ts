@@ -49,7 +49,8 @@ export async function runPriorityLanes(opt: { skus: number; rate: number; burstS
       if (i % 20 !== 0) return e
       const n = k++
       return { idempotencyKey: e.idempotencyKey, type: 'count', sku: zeroSkus[Math.floor(n / 3) % zeroSkus.length], location: DEMO_LOCATIONS[n % 3].code, quantity: 0,
-        occurredAt: e.occurredAt, sourceSeq: 9_000_000_000 + phase * 100_000_000 + i }
+        // Now, not the stream's back-dated time: a count older than the position's last count (the seed's) is stale.
+        occurredAt: new Date().toISOString(), sourceSeq: 9_000_000_000 + phase * 100_000_000 + i }
     }
     const phases = [
       { label: 'steady1', rate: opt.rate, seconds: opt.burstSeconds },
