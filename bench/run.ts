@@ -434,7 +434,7 @@ async function main(): Promise<void> {
       skus: int('pipeline-skus', full ? 100_000 : 20_000),
       rates: (argValue(argv, 'rates') ?? (onlyFanout ? '1000' : '1000,2000')).split(',').map(Number),
       seconds: int('seconds', full ? 60 : 20),
-      batch: int('pipeline-batch', 100),
+      batchesPerSecond: int('batches-per-second', 5),
       fanoutClients: argv.includes('--no-fanout') ? 0 : int('clients', 500),
       drainTimeoutMs: int('drain-timeout', 300) * 1000,
     }, log))

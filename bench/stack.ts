@@ -162,7 +162,7 @@ export async function startStack(opts: {
   }
 }
 
-/** Listings still to publish (newer desired version than published, or in flight) and SKUs waiting for a recompute. */
+/** Listings still to publish (newer desired version than published, or in flight) and SKUs waiting for a recompute. Scans the listings: poll it every second or two, not faster. */
 export async function backlog(pool: pg.Pool): Promise<{ dirty: number; pending: number; inFlight: number }> {
   const r = await pool.query<{ dirty: string; pending: string; inflight: string }>(
     `SELECT (SELECT count(*) FROM "AvailabilityDirty")::text AS dirty,
@@ -177,6 +177,6 @@ export async function waitForDrain(pool: pg.Pool, timeoutMs: number): Promise<nu
   await waitFor('the backlog to drain', timeoutMs, async () => {
     const b = await backlog(pool)
     return b.dirty === 0 && b.pending === 0 && b.inFlight === 0
-  }, 500)
+  }, 1000)
   return (Date.now() - t0) / 1000
 }

@@ -14,7 +14,12 @@ import { cpuSeconds } from '../cpu'
 import { connectFanout, commitToRefetch } from '../fanout'
 import { memoryOf } from '../proc'
 
-export interface PipelineOptions { skus: number; rates: number[]; seconds: number; batch: number; fanoutClients: number; drainTimeoutMs: number }
+export interface PipelineOptions {
+  skus: number; rates: number[]; seconds: number
+  /** POSTs per second the ERP sends (events per POST = rate / this): ingest's capacity is in transactions per second as much as in events. */
+  batchesPerSecond: number
+  fanoutClients: number; drainTimeoutMs: number
+}
 
 export async function runPipeline(opt: PipelineOptions, log: (l: string) => void): Promise<{ figures: Figure[]; notes: string[] }> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stocktower-bench-pipeline-'))
@@ -29,13 +34,13 @@ export async function runPipeline(opt: PipelineOptions, log: (l: string) => void
     const runId = crypto.randomBytes(4).toString('hex')
 
     const phase = async (label: string, rate: number, seconds: number, withFanout: boolean) => {
-      const batch = Math.max(1, Math.min(opt.batch, Math.round(rate / 20)))
+      const batch = Math.max(1, Math.round(rate / opt.batchesPerSecond))
       const bodies = steadyBatches({ runId, label, skuCount: opt.skus, ratePerSecond: rate, seconds, batchSize: batch, seed: 1000 + rate })
       const fan = withFanout && opt.fanoutClients > 0 ? await connectFanout({ url: stack!.url, cookie: await stack!.sessionCookie(), clients: opt.fanoutClients, log }) : null
       const since = new Date(Date.now() - 5)
       let maxDirty = 0
       let maxPending = 0
-      const sampler = setInterval(() => { void backlog(stack!.pool).then((b) => { maxDirty = Math.max(maxDirty, b.dirty); maxPending = Math.max(maxPending, b.pending) }, () => {}) }, 1000)
+      const sampler = setInterval(() => { void backlog(stack!.pool).then((b) => { maxDirty = Math.max(maxDirty, b.dirty); maxPending = Math.max(maxPending, b.pending) }, () => {}) }, 2000)
       const webCpu0 = cpuSeconds(stack!.webPid)
       const workerCpu0 = stack!.workerPid ? cpuSeconds(stack!.workerPid) : null
       let webPeak = 0
