@@ -437,6 +437,7 @@ async function main(): Promise<void> {
       batchesPerSecond: int('batches-per-second', 5),
       fanoutClients: argv.includes('--no-fanout') ? 0 : int('clients', 500),
       drainTimeoutMs: int('drain-timeout', 300) * 1000,
+      pgWaits: argv.includes('--pg-waits'),
     }, log))
   }
   if (want('channel-budget')) {

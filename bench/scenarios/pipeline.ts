@@ -13,12 +13,15 @@ import { summarize, type Figure } from '../stats'
 import { cpuSeconds } from '../cpu'
 import { connectFanout, commitToRefetch } from '../fanout'
 import { memoryOf } from '../proc'
+import { sampleWaits } from '../pg-waits'
 
 export interface PipelineOptions {
   skus: number; rates: number[]; seconds: number
   /** POSTs per second the ERP sends (events per POST = rate / this): ingest's capacity is in transactions per second as much as in events. */
   batchesPerSecond: number
   fanoutClients: number; drainTimeoutMs: number
+  /** Sample pg_stat_activity while sending: where the database connections wait (the bottleneck's evidence). */
+  pgWaits: boolean
 }
 
 export async function runPipeline(opt: PipelineOptions, log: (l: string) => void): Promise<{ figures: Figure[]; notes: string[] }> {
@@ -47,7 +50,14 @@ export async function runPipeline(opt: PipelineOptions, log: (l: string) => void
       const mem = setInterval(() => { const m = memoryOf(stack!.webPid); if (m) webPeak = Math.max(webPeak, m.current) }, 500)
       fan?.arm()
       log(`[bench] pipeline ${label}: ${rate} events/s for ${seconds} s in batches of ${batch}${fan ? `, ${fan.connected} dashboard clients` : ''}`)
+      const waits = opt.pgWaits ? sampleWaits(stack!.databaseUrl) : null
       const sent = await sendSteady(stack!.port, stack!.apiKey, bodies, batch, rate)
+      if (waits) {
+        const counts = await waits.stop()
+        const total = [...counts.values()].reduce((a, b) => a + b, 0)
+        log(`  ${label}: database connections while sending (share of non-idle samples, top 8):`)
+        for (const [k, n] of [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8)) log(`    ${(100 * n / total).toFixed(1).padStart(5)}%  ${k}`)
+      }
       const webCpu = webCpu0 === null ? null : (cpuSeconds(stack!.webPid)! - webCpu0) / sent.seconds
       const workerCpu = workerCpu0 === null ? null : (cpuSeconds(stack!.workerPid!)! - workerCpu0) / sent.seconds
       clearInterval(mem)
