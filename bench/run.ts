@@ -431,12 +431,12 @@ async function main(): Promise<void> {
   if (want('pipeline')) {
     const onlyFanout = chosen.includes('fan-out') && !chosen.includes('pipeline')
     await attempt('pipeline', () => runPipeline({
-      skus: int('pipeline-skus', full ? 100_000 : 20_000),
+      skus: int('pipeline-skus', full ? 100_000 : 10_000),
       rates: (argValue(argv, 'rates') ?? (onlyFanout ? '1000' : '1000,2000')).split(',').map(Number),
-      seconds: int('seconds', full ? 60 : 20),
+      seconds: int('seconds', full ? 60 : 15),
       batchesPerSecond: int('batches-per-second', 5),
       fanoutClients: argv.includes('--no-fanout') ? 0 : int('clients', 500),
-      drainTimeoutMs: int('drain-timeout', 300) * 1000,
+      drainTimeoutMs: int('drain-timeout', full ? 600 : 120) * 1000,
       pgWaits: argv.includes('--pg-waits'),
     }, log))
   }
@@ -448,7 +448,7 @@ async function main(): Promise<void> {
   }
   if (want('catalogue')) {
     await attempt('catalogue', () => runCatalogue({
-      skus: int('catalogue-skus', full ? 200_000 : 20_000),
+      skus: int('catalogue-skus', full ? 200_000 : 10_000),
       ledgerEvents: int('ledger-events', full ? 10_000_000 : 1_000_000),
       attempts: int('attempts', full ? 1_000_000 : 100_000),
       samples: int('samples', 40),
