@@ -4,7 +4,9 @@
 import http from 'node:http'
 import { batchBody, generateEvents, type BenchEvent } from './events'
 
-export interface SteadyResult { sent: number; batches: number; ackMs: number[]; failures: string[]; seconds: number; lateStarts: number }
+export interface SteadyResult { sent: number; batches: number; ackMs: number[]; failures: string[]; seconds: number; lateStarts: number
+  /** POSTs sent again after a connection reset (same idempotency keys: the ledger keeps each event once). */
+  retries: number }
 
 export function post(agent: http.Agent, port: number, apiKey: string, body: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
@@ -38,6 +40,7 @@ export async function sendSteady(port: number, apiKey: string, bodies: string[],
   const inFlight: Array<Promise<void>> = []
   const t0 = performance.now()
   let lateStarts = 0
+  let retries = 0
   try {
     for (let i = 0; i < bodies.length; i++) {
       const due = t0 + i * intervalMs
@@ -45,7 +48,14 @@ export async function sendSteady(port: number, apiKey: string, bodies: string[],
       if (wait > 1) await new Promise((r) => setTimeout(r, wait))
       else if (wait < -intervalMs) lateStarts++
       const body = bodies[i]
-      inFlight.push(post(agent, port, apiKey, body).then((r) => {
+      // A keep-alive socket the server closed as it was reused resets: an ERP sends the batch again
+      // (its idempotency keys make that safe); the ack latency includes the retry.
+      const send = () => post(agent, port, apiKey, body).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ECONNRESET' && e.code !== 'EPIPE') throw e
+        retries++
+        return post(agent, port, apiKey, body)
+      })
+      inFlight.push(send().then((r) => {
         ackMs.push(performance.now() - due)
         if (r.status !== 202) failures.push(`${r.status} ${r.text.slice(0, 300)}`)
         else {
@@ -58,5 +68,5 @@ export async function sendSteady(port: number, apiKey: string, bodies: string[],
   } finally {
     agent.destroy()
   }
-  return { sent: bodies.length * eventsPerBatch, batches: bodies.length, ackMs, failures, seconds: (performance.now() - t0) / 1000, lateStarts }
+  return { sent: bodies.length * eventsPerBatch, batches: bodies.length, ackMs, failures, seconds: (performance.now() - t0) / 1000, lateStarts, retries }
 }

@@ -71,7 +71,7 @@ export async function runPipeline(opt: PipelineOptions, log: (l: string) => void
       const ack = summarize(sent.ackMs)
       const dec = summarize(lat.toDecision)
       const call = summarize(lat.toCall)
-      log(`  ${label}: achieved ${(sent.sent / sent.seconds).toFixed(0)} events/s (${sent.lateStarts} late sends); ack p50/p99 ${fmt(ack.p50)}/${fmt(ack.p99)} ms; ` +
+      log(`  ${label}: achieved ${(sent.sent / sent.seconds).toFixed(0)} events/s (${sent.lateStarts} late sends, ${sent.retries} resent after a connection reset); ack p50/p99 ${fmt(ack.p50)}/${fmt(ack.p99)} ms; ` +
         `event->decision p50/p99 ${fmt(dec.p50)}/${fmt(dec.p99)} ms (${dec.n} event x channel pairs, ${lat.undecided} without a new decision); ` +
         `event->call p50/p99 ${fmt(call.p50)}/${fmt(call.p99)} ms (${call.n}, ${lat.notCalled} not called); backlog peak ${maxDirty} SKUs to decide, ${maxPending} listings to send; ` +
         `drained ${drainSeconds === null ? 'not within the timeout' : `${drainSeconds.toFixed(1)} s after the last send`}; web CPU ${fmtCpu(webCpu)}, worker CPU ${fmtCpu(workerCpu)}`)
