@@ -35,6 +35,14 @@ import { batchBody, generateEvents } from './events'
 import { runSnapshotBench } from './snapshot'
 import { createScratchTables, dropScratchTables, loadCatalog, rawBatched, rawPerRow, toRows } from './raw-pg'
 import { runRecomputeBench } from './recompute'
+import { memoryOf } from './proc'
+import { compareRuns, formatComparison, formatFigures, type BenchRun, type Figure } from './stats'
+import { loadAverage } from './proc'
+import { runPipeline } from './scenarios/pipeline'
+import { runChannelBudget } from './scenarios/channel-budget'
+import { runPriorityLanes } from './scenarios/priority-lanes'
+import { runCatalogue } from './scenarios/catalogue'
+import { runRetention } from './scenarios/retention'
 import { startEmbeddedPostgres } from '../server/runtime/embedded-postgres'
 
 async function recomputeScenario(adminUrl: string, skus: number) {
@@ -76,17 +84,6 @@ interface Result {
   scenario: string; events: number; seconds: number; note?: string
   /** CPU seconds of the process issuing the SQL (the web process, or the bench itself for raw-pg) and of PostgreSQL. */
   appCpu?: number | null; pgCpu?: number | null
-}
-
-/** Peak (VmHWM) and current (VmRSS) resident memory of a process, in MiB; null off Linux. */
-function memoryOf(pid: number): { peak: number; current: number } | null {
-  try {
-    const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8')
-    const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s)?.[1] ?? NaN)
-    return { peak: kb('VmHWM') / 1024, current: kb('VmRSS') / 1024 }
-  } catch {
-    return null
-  }
 }
 
 function post(agent: http.Agent, port: number, apiKey: string, body: string): Promise<{ status: number; text: string }> {
@@ -188,8 +185,8 @@ function printTable(results: Result[]): void {
   for (const r of results) if (r.note) log(`  ${r.scenario}: ${r.note}`)
 }
 
-async function main() {
-  const opt = options()
+/** The ingest scenarios (ingest-http beside raw-pg, snapshot-1m, recompute-100k); true when something failed. */
+async function runIngest(opt: ReturnType<typeof options>, sink: { figures: Figure[]; notes: string[] }): Promise<boolean> {
   const runId = crypto.randomBytes(4).toString('hex')
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stocktower-bench-'))
   fs.chmodSync(tmp, 0o755)
@@ -202,7 +199,7 @@ async function main() {
     try { await recomputeScenario(db.url, opt.recomputeSkus) } catch (e) { code = 1; console.error(`[bench] failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`) }
     await db.stop().catch(() => {})
     fs.rmSync(tmp, { recursive: true, force: true })
-    process.exit(code)
+    return code !== 0
   }
 
   let pgServer: EmbeddedDatabase | undefined
@@ -305,6 +302,17 @@ async function main() {
     if (Number(ledger.rows[0].n) !== httpEvents) throw new Error(`the ledger holds ${ledger.rows[0].n} of the ${httpEvents} events sent`)
 
     printTable(results)
+    {
+      const rawRates = results.filter((r) => r.scenario.startsWith('raw-pg') && r.scenario !== 'raw-pg-per-row').map((r) => r.events / r.seconds)
+      const rawMean = rawRates.reduce((a, b) => a + b, 0) / rawRates.length
+      const http = results.find((r) => r.scenario === 'ingest-http')!
+      const rate = http.events / http.seconds
+      sink.figures.push(
+        { scenario: 'ingest', name: 'ingest-http events/s', value: rate, unit: 'ev/s', baseline: { label: 'raw-pg mean', value: rawMean } },
+        { scenario: 'ingest', name: 'ingest-http ratio to raw-pg', value: rate / rawMean, unit: '', goal: { op: '>=', value: 0.35 }, baseline: { label: 'raw-pg', value: rawMean, unit: 'ev/s' } },
+        { scenario: 'ingest', name: 'ingest-http web CPU per 1k events', value: http.appCpu == null ? null : 1e6 * http.appCpu / http.events, unit: 'ms' },
+      )
+    }
     const mem = memoryOf(webPid)
     log(mem ? `  web process peak RSS (VmHWM, start-up included): ${mem.peak.toFixed(0)} MiB` : '  web process peak RSS: not measurable on this platform')
     log(`  ratio: events/s divided by the mean of the two raw-pg runs. CPU per 1,000 events: "app" is the process sending SQL (the web`)
@@ -350,7 +358,120 @@ async function main() {
     if (opt.keep) log(`[bench] kept ${tmp}`)
     else fs.rmSync(tmp, { recursive: true, force: true })
   }
+  return failed
+}
+
+// ---------------------------------------------------------------------------------------------
+// `npm run bench [-- --scenario <name>[,<name>...]] [-- --compare a.json b.json]`; BENCH_SCALE=full
+// for the issue's sizes. Every scenario's figures are printed beside their goals and same-run
+// baselines, and written to bench/results/<timestamp>.json.
+
+const SCENARIOS = ['ingest', 'pipeline', 'channel-budget', 'priority-lanes', 'catalogue', 'retention'] as const
+type ScenarioName = typeof SCENARIOS[number]
+
+function argValue(argv: string[], name: string): string | undefined {
+  const i = argv.indexOf(`--${name}`)
+  return i >= 0 ? argv[i + 1] : undefined
+}
+
+function gitCommit(): string | null {
+  try { return require('node:child_process').execSync('git rev-parse --short HEAD', { cwd: path.resolve(__dirname, '..'), stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() } catch { return null }
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2)
+  const cmp = argv.indexOf('--compare')
+  if (cmp >= 0) {
+    const [a, b] = [argv[cmp + 1], argv[cmp + 2]]
+    if (!a || !b) throw new Error('--compare needs two result files: --compare a.json b.json')
+    const read = (f: string) => JSON.parse(fs.readFileSync(f, 'utf8')) as BenchRun
+    const ra = read(a)
+    const rb = read(b)
+    log(`a: ${a} (${ra.startedAt}, commit ${ra.commit}, load ${ra.loadAverage.start.join(' ')})`)
+    log(`b: ${b} (${rb.startedAt}, commit ${rb.commit}, load ${rb.loadAverage.start.join(' ')})`)
+    for (const l of formatComparison(compareRuns(ra, rb))) log(l)
+    return
+  }
+  const full = process.env.BENCH_SCALE === 'full'
+  const chosen = (argValue(argv, 'scenario') ?? SCENARIOS.filter((s) => s !== 'retention').join(',')).split(',').map((s) => s.trim()).filter(Boolean)
+  for (const s of chosen) if (!(SCENARIOS as readonly string[]).includes(s) && s !== 'fan-out') throw new Error(`unknown scenario ${s} (one of ${SCENARIOS.join(', ')}, fan-out)`)
+  const want = (s: ScenarioName) => chosen.includes(s) || (s === 'pipeline' && chosen.includes('fan-out'))
+  const int = (name: string, dflt: number) => { const v = argValue(argv, name); if (v === undefined) return dflt; const n = Number(v); if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} needs a positive integer`); return n }
+
+  const run: BenchRun = {
+    startedAt: new Date().toISOString(), commit: gitCommit(), node: process.version, cores: os.cpus().length,
+    loadAverage: { start: loadAverage() }, scale: full ? 'full' : 'default', options: { scenarios: chosen, argv }, figures: [], notes: [],
+  }
+  log(`[bench] scenarios ${chosen.join(', ')}; scale ${run.scale}${full ? '' : ' (BENCH_SCALE=full for the issue\'s sizes)'}; load average ${run.loadAverage.start.join(' ')}`)
+  let failed = false
+  const attempt = async (name: string, fn: () => Promise<{ figures: Figure[]; notes: string[] } | void>) => {
+    const t0 = Date.now()
+    try {
+      const r = await fn()
+      if (r) { run.figures.push(...r.figures); run.notes.push(...r.notes) }
+      log(`[bench] ${name} done in ${Math.round((Date.now() - t0) / 1000)} s`)
+    } catch (e) {
+      failed = true
+      run.notes.push(`${name} FAILED: ${e instanceof Error ? e.message : String(e)}`)
+      console.error(`[bench] ${name} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`)
+    }
+  }
+
+  if (want('ingest')) {
+    await attempt('ingest', async () => {
+      const opt = options()
+      // The default run keeps the ingest figures at full size but shrinks the two long companions.
+      if (!full && !argv.includes('--snapshot-rows') && opt.snapshotRows > 0) opt.snapshotRows = 200_000
+      if (!full && !argv.includes('--recompute-skus') && opt.recomputeSkus > 0) opt.recomputeSkus = 20_000
+      const out = { figures: [] as Figure[], notes: [] as string[] }
+      if (await runIngest(opt, out)) throw new Error('the ingest scenarios failed (see above)')
+      return out
+    })
+  }
+  if (want('pipeline')) {
+    const onlyFanout = chosen.includes('fan-out') && !chosen.includes('pipeline')
+    await attempt('pipeline', () => runPipeline({
+      skus: int('pipeline-skus', full ? 100_000 : 10_000),
+      rates: (argValue(argv, 'rates') ?? (onlyFanout ? '1000' : '1000,2000')).split(',').map(Number),
+      seconds: int('seconds', full ? 60 : 15),
+      batchesPerSecond: int('batches-per-second', 5),
+      fanoutClients: argv.includes('--no-fanout') ? 0 : int('clients', 500),
+      drainTimeoutMs: int('drain-timeout', full ? 600 : 120) * 1000,
+      pgWaits: argv.includes('--pg-waits'),
+    }, log))
+  }
+  if (want('channel-budget')) {
+    await attempt('channel-budget', () => runChannelBudget({ skus: int('budget-skus', full ? 20_000 : 5_000), windowSeconds: int('budget-seconds', full ? 60 : 30) }, log))
+  }
+  if (want('priority-lanes')) {
+    await attempt('priority-lanes', () => runPriorityLanes({ skus: int('lanes-skus', full ? 20_000 : 5_000), rate: int('lanes-rate', 200), burstSeconds: int('lanes-seconds', 10) }, log))
+  }
+  if (want('catalogue')) {
+    await attempt('catalogue', () => runCatalogue({
+      skus: int('catalogue-skus', full ? 200_000 : 10_000),
+      ledgerEvents: int('ledger-events', full ? 10_000_000 : 1_000_000),
+      attempts: int('attempts', full ? 1_000_000 : 100_000),
+      samples: int('samples', 40),
+    }, log))
+  }
+  if (want('retention')) await attempt('retention', () => runRetention(log))
+
+  run.finishedAt = new Date().toISOString()
+  run.loadAverage.end = loadAverage()
+  log('')
+  for (const l of formatFigures(run.figures)) log(l)
+  for (const f of run.figures) if (f.note) log(`  ${f.scenario}, ${f.name}: ${f.note}`)
+  for (const n of run.notes) log(`  ${n}`)
+  log(`  load average at the start ${run.loadAverage.start.join(' ')}, at the end ${run.loadAverage.end.join(' ')} (2 cores shared: read the same-run baselines, not the absolute numbers)`)
+  const dir = path.resolve(argValue(argv, 'results-dir') ?? path.join(__dirname, 'results'))
+  fs.mkdirSync(dir, { recursive: true })
+  const file = path.join(dir, `${run.startedAt.replace(/[:.]/g, '-')}.json`)
+  fs.writeFileSync(file, `${JSON.stringify(run, null, 2)}\n`)
+  log(`[bench] results written to ${path.relative(process.cwd(), file)} (compare two runs: npm run bench -- --compare a.json b.json)`)
   process.exit(failed ? 1 : 0)
 }
 
-void main()
+main().catch((e) => {
+  console.error(`[bench] ${e instanceof Error ? e.message : String(e)}`)
+  process.exit(1)
+})

@@ -123,10 +123,10 @@ export async function seedDemo(db: PrismaClient, opts: SeedOptions): Promise<{ s
   }
   await ensureDemoAccess(db, opts)
 
-  // SKUs in one statement.
+  // SKUs in one statement. The codes match demoSkuCode: lpad alone would cut SKU-100000 to SKU-10000.
   await db.$executeRawUnsafe(
     `INSERT INTO "Sku"(id, code, name, category, "baseUom", "unitCostCents", "priceCents", "updatedAt")
-     SELECT gen_random_uuid(), 'SKU-' || lpad(n::text, 5, '0'), 'Demo product ' || n, ($2::text[])[1 + (n % array_length($2::text[], 1))], 'EA',
+     SELECT gen_random_uuid(), 'SKU-' || lpad(n::text, GREATEST(5, length(n::text)), '0'), 'Demo product ' || n, ($2::text[])[1 + (n % array_length($2::text[], 1))], 'EA',
             500 + (n * 37) % 9500, 1000 + (n * 53) % 19000, now()
        FROM generate_series(1, $1::int) AS n
      ON CONFLICT (code) DO NOTHING`, opts.skuCount, CATEGORIES)
