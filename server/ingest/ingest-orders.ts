@@ -16,6 +16,7 @@ import { recordIngestDeadLetters } from './dead-letters.repository'
 import { markSkusDirty } from './ingest-events'
 import { enqueueRecompute } from '../queue/enqueue'
 import { bumpCounters } from '../metrics/counters'
+import { recordOrderLag } from '../metrics/order-intake'
 import { getCurrentRuleSet } from '../rules/rule-set.repository'
 import { eligibleLocations } from '../availability/compute-availability'
 import { positionExceptions, sellable } from '../positions/apply-event'
@@ -161,6 +162,8 @@ async function applyOrders(tx: Db, channel: ChannelInfo, orders: Array<{ index: 
   const todo = orders.filter((o, i) => { const k = keys[i]; if (!freshKeys.has(k) || seen.has(k)) return false; seen.add(k); return true })
   const duplicates = orders.length - todo.length
   if (todo.length === 0) return { accepted: 0, duplicates, incidents: 0 }
+  // Order intake lag (marketplace order time to the reservation made in this transaction).
+  await recordOrderLag(tx, channel.id, todo.filter((o) => o.order.status === 'created').map((o) => receivedAt.getTime() - new Date(o.order.occurredAt).getTime()), receivedAt)
 
   // Catalogue facts: SKUs, kit components, the channel's eligible locations in fulfilment order.
   const lineSkuIds = [...new Set(todo.flatMap((o) => o.order.lines.map((l) => skuIdByInput.get(l.sku)!)))]
