@@ -116,20 +116,29 @@ interface Row {
 }
 
 /**
- * Units of the listing's SKU in this channel's orders received with a marketplace time after the
- * channel's number was last known: when the applied version was sent (its first attempt), or when
- * a read-back set the applied quantity, whichever is later. An order line names the SKU as the
- * channel does (its external SKU) or by our code. Created lines sold units; cancelled lines gave
- * them back (a marketplace restocks a cancellation). Shipping moves nothing on the channel.
+ * A lateral join (alias `ord`: sold, returned) over listing `cl` of SKU `s`: units of the SKU in
+ * this channel's orders received with a marketplace time after `since` (an SQL expression). An
+ * order line names the SKU as the channel does (its external SKU) or by our code. Created lines
+ * sold units; cancelled lines gave them back (a marketplace restocks a cancellation). Shipping
+ * moves nothing on the channel. One place for what "the channel's orders since" means.
  */
-export const ORDERS_SINCE_KNOWN_SQL = `LEFT JOIN LATERAL (
+export function channelOrdersSinceSql(since: string): string {
+  return `LEFT JOIN LATERAL (
          SELECT sum((l->>'quantity')::int) FILTER (WHERE o.status = 'created') AS sold,
                 sum((l->>'quantity')::int) FILTER (WHERE o.status = 'cancelled') AS returned
            FROM "ChannelOrderEvent" o CROSS JOIN LATERAL jsonb_array_elements(o.lines) l
           WHERE o."channelId" = cl."channelId" AND l->>'sku' IN (cl."externalSku", s.code)
-            AND o."occurredAt" > GREATEST(
+            AND o."occurredAt" > (${since})) ord ON true`
+}
+
+/** Orders since the channel's number was last known: the applied version was sent (its first attempt), or a read-back set it, whichever is later. */
+const ORDERS_SINCE_KNOWN_SQL = channelOrdersSinceSql(`GREATEST(
                   COALESCE((SELECT min(pa."startedAt") FROM "PublishAttempt" pa WHERE pa."listingId" = cl.id AND pa.version = cl."appliedVersion" AND pa.outcome IN ('applied', 'accepted')), cl."appliedAt"),
-                  cl."appliedReadAt")) ord ON true`
+                  cl."appliedReadAt")`)
+
+/** Orders since the accepted version was sent (verification: it may have applied and then sold). */
+export const ORDERS_SINCE_SENT_SQL = channelOrdersSinceSql(
+  `SELECT min(pa."startedAt") FROM "PublishAttempt" pa WHERE pa."listingId" = cl.id AND pa.version = cl."acceptedVersion"`)
 
 export interface ReconcileDeps {
   connectorFor(channel: ChannelRow): Connector

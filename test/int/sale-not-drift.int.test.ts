@@ -160,6 +160,31 @@ describe('a sale racing a receipt', () => {
   }
 })
 
+describe('verification', () => {
+  it('an Amazon update that applied and then sold is applied (not unverified): what the channel shows is our number moved by its received orders', async () => {
+    const amazon = await channelOf('amazon')
+    await receipt('sale-verify-receipt', 'SKU-00009', 6)
+    await db.channel.update({ where: { id: amazon.id }, data: { rateTokens: 1000, rateBurst: 1000 } })
+    expect((await publishChannel(db, amazon.id, deps)).accepted).toBeGreaterThanOrEqual(1)
+    const accepted = await listing('amazon', 'SKU-00009')
+    expect(accepted.acceptedVersion).toBeGreaterThan(accepted.appliedVersion)
+    sims.sims.amazon.applyNow()
+    const order = sims.sims.amazon.buy({ sku: accepted.externalSku, quantity: 2 })
+    await orderArrives('amazon', { orderId: order.orderId, status: 'created', occurredAt: new Date(), lines: [{ lineId: order.lines[0].lineId, sku: accepted.externalSku, quantity: 2 }] })
+    const v = await verifyChannel(db, amazon.id, deps)
+    expect(v.applied).toBeGreaterThanOrEqual(1)
+    const verified = await listing('amazon', 'SKU-00009')
+    expect(verified).toMatchObject({ appliedVersion: accepted.acceptedVersion, appliedQuantity: accepted.publishedQuantity! - 2 })
+    expect(verified.ordersNote).toMatch(/applied; the channel shows \d+: 2 units sold in its orders since/)
+    // The order's reservation decided a new number; it lands without a finding.
+    for (let i = 0; i < 3; i++) await settle()
+    const landed = await listing('amazon', 'SKU-00009')
+    expect(landed.appliedQuantity).toBe(landed.desiredQuantity)
+    expect(shownOn('amazon', landed)).toBe(landed.desiredQuantity)
+    expect(await db.finding.count({ where: { dedupeKey: { in: [`drift:${landed.id}`, `unverified:${landed.id}`] } } })).toBe(0)
+  })
+})
+
 describe('what orders cannot explain', () => {
   it('a merchant lowering the number is a merchant edit once the order grace has passed with no order', async () => {
     const walmart = await channelOf('walmart')
