@@ -162,7 +162,7 @@ async function main() {
       sim.child!.once('exit', (c) => reject(new Error(`the simulator process exited (${c}) before listening`)))
     })
     log(`[demo] marketplace simulators: shopify ${urls.shopify}, amazon ${urls.amazon}, walmart ${urls.walmart}, b2b ${urls.b2b}`)
-    const r = await seedDemo(db, { skuCount: cfg.demoSkuCount, simulatorUrls: urls, demoApiKey: env.STOCKTOWER_DEMO_API_KEY!, b2bSigningSecret: secrets.b2bSigningSecret, log })
+    const r = await seedDemo(db, { skuCount: cfg.demoSkuCount, simulatorUrls: urls, demoApiKey: env.STOCKTOWER_DEMO_API_KEY!, b2bSigningSecret: secrets.b2bSigningSecret, shopifyWebhookSecret: secrets.shopifyWebhookSecret, log })
     if (!r.seeded) log('[demo] demo data already seeded (kept from the last run)')
     // The well-known demo password only while nobody else can reach us (README, Security).
     demoPassword = cfg.loopbackOnly ? DEMO_PASSWORD : generatedDemoPassword()

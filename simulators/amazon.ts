@@ -16,6 +16,10 @@
 //   POST /auth/o2/token  grant_type=refresh_token&refresh_token&client_id&client_secret (form)
 //     -> 200 { access_token: "Atza|...", refresh_token, token_type: "bearer", expires_in: 3600 }
 //     -> 400 { error: invalid_request | unsupported_grant_type | invalid_grant }, 401 { error: invalid_client }
+// Orders API v0 (../shared/specs/amazon/ordersV0.json; request rules and shapes in amazon-orders.ts):
+//   GET /orders/v0/orders?MarketplaceIds&LastUpdatedAfter|CreatedAfter[&NextToken][&MaxResultsPerPage]
+//   GET /orders/v0/orders/{orderId}/orderItems[?NextToken]
+// with the model's usage plans (getOrders 0.0167/s burst 20, getOrderItems 0.5/s burst 30).
 // Every SP-API call needs an x-amz-access-token issued there and not expired: 403 Unauthorized
 // ("The access token you provided has expired.") otherwise, as SP-API answers.
 // Handling time: a listing keeps `lead_time_to_ship_max_days` inside fulfillment_availability; a
@@ -48,6 +52,14 @@ import {
 } from './core/simulator-base'
 import { TokenBucket } from './core/token-bucket'
 import { TokenIssuer } from './core/token-issuer'
+import type { SimOrder } from './core/order-book'
+import { amazonOrder, amazonOrderItem, lastUpdateMs, nextToken, parseGetOrders, type OrdersQuery } from './amazon-orders'
+
+/** The upper bound a getOrders answer reports (CreatedBefore or LastUpdatedBefore): the next poll's start. */
+function upperBound(query: OrdersQuery): Record<string, string> {
+  const at = new Date(query.before).toISOString()
+  return query.field === 'PurchaseDate' ? { CreatedBefore: at } : { LastUpdatedBefore: at }
+}
 
 export interface AmazonThrottlePlan {
   [key: string]: number
@@ -63,6 +75,12 @@ export interface AmazonThrottlePlan {
   /** createFeedDocument, getFeed and getFeedDocument (the spec's getFeed plan: 2 req/s, burst 15). */
   feedReadRatePerSecond: number
   feedReadBurst: number
+  /** Orders API v0 getOrders usage plan (the model's: 0.0167 req/s, burst 20). */
+  ordersRatePerSecond: number
+  ordersBurst: number
+  /** getOrderItems usage plan (the model's: 0.5 req/s, burst 30). */
+  orderItemsRatePerSecond: number
+  orderItemsBurst: number
 }
 
 /** How long feeds take; set per plan, at construction, or at runtime through configureFeeds(). */
@@ -91,7 +109,7 @@ export const AMAZON_PLANS: Record<SimulatorPlanName, SimulatorKnobs<AmazonThrott
     applyDelayMs: 1_000,
     applyJitterMs: 2_000,
     autoCreateListings: true,
-    throttle: { ratePerSecond: 200, burst: 200, readRatePerSecond: 200, readBurst: 200, feedRatePerSecond: 1, feedBurst: 15, feedReadRatePerSecond: 20, feedReadBurst: 50 },
+    throttle: { ratePerSecond: 200, burst: 200, readRatePerSecond: 200, readBurst: 200, feedRatePerSecond: 1, feedBurst: 15, feedReadRatePerSecond: 20, feedReadBurst: 50, ordersRatePerSecond: 1, ordersBurst: 20, orderItemsRatePerSecond: 10, orderItemsBurst: 30 },
   },
   // The spec's default usage plans; listings take 30 s to 2 min to reflect an accepted update.
   realistic: {
@@ -102,7 +120,7 @@ export const AMAZON_PLANS: Record<SimulatorPlanName, SimulatorKnobs<AmazonThrott
     applyDelayMs: 30_000,
     applyJitterMs: 90_000,
     autoCreateListings: false,
-    throttle: { ratePerSecond: 5, burst: 5, readRatePerSecond: 5, readBurst: 10, feedRatePerSecond: 0.0083, feedBurst: 15, feedReadRatePerSecond: 2, feedReadBurst: 15 },
+    throttle: { ratePerSecond: 5, burst: 5, readRatePerSecond: 5, readBurst: 10, feedRatePerSecond: 0.0083, feedBurst: 15, feedReadRatePerSecond: 2, feedReadBurst: 15, ordersRatePerSecond: 0.0167, ordersBurst: 20, orderItemsRatePerSecond: 0.5, orderItemsBurst: 30 },
   },
 }
 
@@ -120,6 +138,12 @@ export interface AmazonSimulatorOptions extends SimulatorBaseOptions {
   unknownSkuOnPatch?: 'invalid' | 'not_found' | 'accepted'
   /** Feed timing and failure knobs; defaults come from the plan (AMAZON_FEED_PLANS). */
   feeds?: Partial<AmazonFeedKnobs>
+  /** How long a new order stays Pending (payment authorisation); default from the plan (demo 2 s, realistic 5 min). */
+  orderPendingMs?: number
+  /** The marketplace the simulator's orders are placed in (Amazon.com's by default). */
+  marketplaceId?: string
+  /** Order items per getOrderItems page (Amazon pages long orders; default 100). */
+  orderItemsPageSize?: number
   latencyMs?: number
   errorRate?: number
   outage?: boolean | number | string
@@ -141,7 +165,10 @@ interface ListingRecord {
   updatedAt: string
 }
 
-type Operation = 'patch' | 'get' | 'feed' | 'feedRead'
+type Operation = 'patch' | 'get' | 'feed' | 'feedRead' | 'orders' | 'orderItems'
+const ORDERS_PATH = '/orders/v0/orders'
+const ORDER_ITEMS_PATH = /^\/orders\/v0\/orders\/([^/]+)\/orderItems$/
+export const AMAZON_ORDER_PENDING_MS: Record<SimulatorPlanName, number> = { demo: 2_000, realistic: 300_000 }
 const FEEDS_BASE = '/feeds/2021-06-30'
 const LWA_TOKEN_PATH = '/auth/o2/token'
 const FEED_DOCUMENT_URL_PATH = /^\/feed-documents\/([^/]+)$/
@@ -170,6 +197,10 @@ const throttlePatchSchema = z
     feedBurst: z.number().positive(),
     feedReadRatePerSecond: z.number().positive(),
     feedReadBurst: z.number().positive(),
+    ordersRatePerSecond: z.number().positive(),
+    ordersBurst: z.number().positive(),
+    orderItemsRatePerSecond: z.number().positive(),
+    orderItemsBurst: z.number().positive(),
   })
   .partial()
   .strict()
@@ -207,6 +238,10 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
   private readonly feedDocuments = new Map<string, { contentType: string; content: unknown }>()
   private readonly feeds = new Map<string, FeedRecord>()
   private feedCounter = 0
+  /** How long a new order stays Pending. */
+  orderPendingMs: number
+  private readonly marketplaceId: string
+  private readonly orderItemsPageSize: number
 
   constructor(options: AmazonSimulatorOptions = {}) {
     super('amazon', options as AmazonSimulatorOptions & Record<string, unknown>, AMAZON_PLANS, throttlePatchSchema)
@@ -214,7 +249,84 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
     this.tokens = new TokenIssuer(this.now, options.tokenLifetimeSeconds ?? 3600, 'Atza|sim.')
     this.unknownSkuOnPatch = options.unknownSkuOnPatch ?? 'invalid'
     this.feedKnobs = { ...AMAZON_FEED_PLANS[options.plan ?? 'realistic'], ...options.feeds }
+    this.orderPendingMs = options.orderPendingMs ?? AMAZON_ORDER_PENDING_MS[options.plan ?? 'realistic']
+    this.marketplaceId = options.marketplaceId ?? 'ATVPDKIKX0DER'
+    this.orderItemsPageSize = options.orderItemsPageSize ?? 100
     this.markInitialised()
+  }
+
+  /** Amazon order ids: 3-7-7 digits (e.g. 112-0004711-0000001), deterministic per sequence. */
+  protected newOrderId(sequence: number): string {
+    return `112-${String((sequence * 4_711_813) % 10_000_000).padStart(7, '0')}-${String(sequence).padStart(7, '0')}`
+  }
+
+  /** OrderItemIds: 14 digits, unique per seller. */
+  protected newLineId(orderId: string, index: number): string {
+    return String(10_000_000_000_000 + Number(orderId.slice(-7)) * 100 + index + 1)
+  }
+
+  // ---- Orders API v0 ----------------------------------------------------------------------------
+
+  private ordersApi(request: SimRequest): SimResponse {
+    const items = ORDER_ITEMS_PATH.exec(request.path)
+    const operation: Operation = items ? 'orderItems' : 'orders'
+    if (request.method !== 'GET') return this.errorList(400, 'InvalidInput', `${request.method} is not supported on ${request.path}.`, '', operation)
+    const refused = this.refuseUnauthenticated(request, operation)
+    if (refused) return refused
+    const throttled = this.throttle('orders', operation)
+    if (throttled) return throttled
+    return items ? this.getOrderItems(request, decodeURIComponent(items[1]!)) : this.getOrders(request)
+  }
+
+  private getOrders(request: SimRequest): SimResponse {
+    const now = this.now()
+    const parsed = parseGetOrders(request.query, now)
+    if (!parsed.ok) return this.errorList(400, 'InvalidInput', parsed.message, '', 'orders')
+    const { query } = parsed
+    if (!query.marketplaceIds.includes(this.marketplaceId)) return this.ok({ payload: { Orders: [], ...upperBound(query) } }, 'orders')
+    const keyOf = (order: SimOrder) => {
+      const at = query.field === 'PurchaseDate' ? Date.parse(order.createdAt) : lastUpdateMs(order, now, this.orderPendingMs)
+      return `${String(at).padStart(15, '0')}|${order.orderId}`
+    }
+    const matching = this.orderBook.orders()
+      .map((order) => ({ order, key: keyOf(order) }))
+      .filter(({ key }) => {
+        const at = Number(key.slice(0, 15))
+        return at >= query.after && at <= query.before
+      })
+      .filter(({ key }) => parsed.afterKey === undefined || key > parsed.afterKey)
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    const page = matching.slice(0, query.maxResults)
+    const more = matching.length > page.length
+    return this.ok({
+      payload: {
+        Orders: page.map(({ order }) => amazonOrder(order, now, this.orderPendingMs, this.marketplaceId)),
+        ...(more ? { NextToken: nextToken(query, page[page.length - 1]!.key) } : {}),
+        ...upperBound(query),
+      },
+    }, 'orders')
+  }
+
+  private getOrderItems(request: SimRequest, orderId: string): SimResponse {
+    const order = this.orderBook.get(orderId)
+    if (!order) return this.errorList(404, 'InvalidInput', `Invalid AmazonOrderId: ${orderId}`, '', 'orderItems')
+    const token = request.query.get('NextToken')
+    let start = 0
+    if (token) {
+      const match = /^items:(\d+)$/.exec(Buffer.from(token, 'base64').toString('utf8'))
+      if (!match) return this.errorList(400, 'InvalidInput', 'Invalid NextToken.', '', 'orderItems')
+      start = Number(match[1])
+    }
+    const now = this.now()
+    const lines = order.lines.slice(start, start + this.orderItemsPageSize)
+    const next = start + lines.length < order.lines.length ? Buffer.from(`items:${start + lines.length}`).toString('base64') : undefined
+    return this.ok({
+      payload: {
+        AmazonOrderId: order.orderId,
+        OrderItems: lines.map((line) => amazonOrderItem(order, line, this.listings.get(line.sku)?.asin ?? 'B000000000', now, this.orderPendingMs)),
+        ...(next ? { NextToken: next } : {}),
+      },
+    }, 'orderItems')
   }
 
   /** Changes feed timing and failure knobs at runtime; returns them. */
@@ -279,6 +391,7 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
     const doc = FEED_DOCUMENT_URL_PATH.exec(request.path)
     if (doc) return this.feedDocumentContent(request, decodeURIComponent(doc[1]!))
     if (request.path === LWA_TOKEN_PATH) return this.issueToken(request)
+    if (request.path === ORDERS_PATH || ORDER_ITEMS_PATH.test(request.path)) return this.ordersApi(request)
     if (request.path.startsWith(`${FEEDS_BASE}/`)) return this.refuseUnauthenticated(request, 'feedRead') ?? this.feedsApi(request)
     const match = ITEM_PATH.exec(request.path)
     if (!match) return this.errorList(404, 'NotFound', 'Resource not found.')
@@ -476,7 +589,9 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
         operation === 'patch' ? [plan.burst, plan.ratePerSecond]
           : operation === 'get' ? [plan.readBurst, plan.readRatePerSecond]
             : operation === 'feed' ? [plan.feedBurst, plan.feedRatePerSecond]
-              : [plan.feedReadBurst, plan.feedReadRatePerSecond]
+              : operation === 'orders' ? [plan.ordersBurst, plan.ordersRatePerSecond]
+                : operation === 'orderItems' ? [plan.orderItemsBurst, plan.orderItemsRatePerSecond]
+                  : [plan.feedReadBurst, plan.feedReadRatePerSecond]
       bucket = new TokenBucket({ capacity, refillPerSecond }, this.now)
       this.buckets.set(key, bucket)
     }
@@ -518,7 +633,8 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
     const plan = this.knobs.throttle
     const headers: Record<string, string> = { 'x-amzn-requestid': `sim-${this.requestCounter.toString(16).padStart(8, '0')}` }
     if (plan) {
-      const limit = operation === 'patch' ? plan.ratePerSecond : operation === 'get' ? plan.readRatePerSecond : operation === 'feed' ? plan.feedRatePerSecond : plan.feedReadRatePerSecond
+      const limit = operation === 'patch' ? plan.ratePerSecond : operation === 'get' ? plan.readRatePerSecond : operation === 'feed' ? plan.feedRatePerSecond
+        : operation === 'orders' ? plan.ordersRatePerSecond : operation === 'orderItems' ? plan.orderItemsRatePerSecond : plan.feedReadRatePerSecond
       headers['x-amzn-ratelimit-limit'] = String(limit)
     }
     return headers

@@ -10,8 +10,17 @@
 //
 // The portal keeps the highest version per SKU: an older version arriving late (a retry
 // overtaken by a newer update) is ignored, which is what a careful receiver does.
+//
+// Orders go the other way: when a customer orders, cancels or receives a shipment, the portal
+// POSTs a signed order webhook to each subscribed URL (docs/b2b-portal-orders.md): events
+// order.created / order.updated / order.cancelled / order.shipped with cumulative per-line counts,
+// signed like Stocktower's own webhooks with the channel's signing secret, X-Portal-Delivery-Id the
+// same on every retry; retried on a non-2xx answer, a timeout or a refused connection.
+import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../server/channels/b2b/signature'
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signatureHeaders, verifySignature } from '../server/channels/b2b/signature'
+import type { SimOrder, SimOrderChange } from './core/order-book'
+import { DEFAULT_WEBHOOK_KNOBS, WebhookOutbox, type WebhookKnobs } from './core/webhook-outbox'
 import type { SimulatorKnobs, SimulatorPlanName } from './core/knobs'
 import {
   SimulatorBase,
@@ -66,7 +75,31 @@ export interface B2bSimulatorOptions extends SimulatorBaseOptions {
   applyJitterMs?: number
   autoCreateListings?: boolean
   throttle?: Partial<B2bThrottlePlan> | null
+  /** Order webhook receivers made at start (the demo's Stocktower URL); signed with `secret` unless given. */
+  orderWebhooks?: Array<{ url: string; secret?: string }>
+  /** Order webhook delivery knobs; defaults from the plan (B2B_WEBHOOK_PLANS). */
+  webhookKnobs?: Partial<WebhookKnobs>
 }
+
+/**
+ * The portal's retry policy (docs/b2b-portal-orders.md): 6 retries after 10 s, 20 s, 40 s ... 320 s
+ * (about 10.5 minutes), 10 s timeout; compressed 10x in the demo plan.
+ */
+export const B2B_WEBHOOK_PLANS: Record<SimulatorPlanName, WebhookKnobs> = {
+  demo: { ...DEFAULT_WEBHOOK_KNOBS, webhookRetryUnitMs: 10_000, webhookMaxRetries: 6, webhookTimeoutMs: 10_000, webhookRetryScale: 0.1 },
+  realistic: { ...DEFAULT_WEBHOOK_KNOBS, webhookRetryUnitMs: 10_000, webhookMaxRetries: 6, webhookTimeoutMs: 10_000, webhookRetryScale: 1 },
+}
+
+export type B2bOrderEvent = 'order.created' | 'order.updated' | 'order.cancelled' | 'order.shipped'
+const EVENT_FOR_CHANGE: Record<SimOrderChange, B2bOrderEvent> = {
+  created: 'order.created',
+  partially_cancelled: 'order.updated',
+  cancelled: 'order.cancelled',
+  partially_shipped: 'order.updated',
+  shipped: 'order.shipped',
+}
+const receiverSchema = z.object({ url: z.url(), secret: z.string().min(1).optional() }).strict()
+const savedExtraSchema = z.object({ receivers: z.array(receiverSchema).default([]), deliveries: z.unknown().optional() })
 
 interface PortalStock {
   quantity: number
@@ -85,12 +118,106 @@ export class B2bSimulator extends SimulatorBase<B2bThrottlePlan> {
   private readonly stock = new Map<string, PortalStock>()
   private readonly secrets: string[]
   private bucket: TokenBucket | null = null
+  private receivers: Array<{ url: string; secret?: string }> = []
+  /** Order webhooks on their way (at-least-once, retried, persisted). */
+  readonly webhooks: WebhookOutbox
 
   constructor(options: B2bSimulatorOptions) {
     super('b2b', options as B2bSimulatorOptions & Record<string, unknown>, B2B_PLANS, throttlePatchSchema)
     this.secrets = Array.isArray(options.secret) ? options.secret : [options.secret]
     if (this.secrets.length === 0 || this.secrets.some((secret) => !secret)) throw new Error('B2B simulator needs a non-empty signing secret')
+    this.webhooks = new WebhookOutbox({
+      now: this.now,
+      prng: this.prng,
+      knobs: { ...B2B_WEBHOOK_PLANS[options.plan ?? 'realistic'], ...options.webhookKnobs },
+      // Signed at each attempt: the timestamp must be fresh (5 minutes) when a retry arrives.
+      sign: (delivery, nowMs) => signatureHeaders(delivery.secret ?? this.secrets[0]!, delivery.body, nowMs),
+      onChange: () => this.markDirty(),
+      log: this.log,
+    })
     this.markInitialised()
+    for (const receiver of options.orderWebhooks ?? []) this.addOrderWebhook(receiver)
+  }
+
+  /** Sends order webhooks to `url` from now on (once per URL), signed with `secret` or the portal's current one. */
+  addOrderWebhook(receiver: { url: string; secret?: string }): void {
+    const existing = this.receivers.find((r) => r.url === receiver.url)
+    if (existing) existing.secret = receiver.secret ?? existing.secret
+    else this.receivers.push({ ...receiver })
+    this.markDirty()
+  }
+
+  orderWebhookUrls(): string[] {
+    return this.receivers.map((r) => r.url)
+  }
+
+  protected onOrderChanged(order: SimOrder, change: SimOrderChange): void {
+    const event = EVENT_FOR_CHANGE[change]
+    for (const receiver of this.receivers) {
+      const deliveryId = randomUUID()
+      const body = JSON.stringify({
+        deliveryId,
+        event,
+        occurredAt: order.updatedAt,
+        order: {
+          orderId: order.orderId,
+          createdAt: order.createdAt,
+          updatedAt: order.updatedAt,
+          lines: order.lines.map((l) => ({ lineId: l.lineId, sku: l.sku, quantity: l.quantity, cancelledQuantity: l.cancelledQuantity, shippedQuantity: l.shippedQuantity })),
+        },
+      })
+      this.webhooks.enqueue({
+        deliveryId,
+        topic: event,
+        url: receiver.url,
+        body,
+        secret: receiver.secret ?? this.secrets[0]!,
+        headers: { 'content-type': 'application/json', 'x-portal-delivery-id': deliveryId, 'user-agent': 'Stocktower-B2B-Portal-Simulator' },
+      })
+    }
+  }
+
+  protected afterStart(): void {
+    this.webhooks.start()
+  }
+
+  protected beforeClose(): void {
+    this.webhooks.stop()
+  }
+
+  protected exportExtra(): unknown {
+    return { receivers: this.receivers, deliveries: this.webhooks.export() }
+  }
+
+  protected importExtra(saved: unknown): void {
+    if (saved === undefined) return
+    const extra = savedExtraSchema.parse(saved)
+    for (const receiver of extra.receivers) if (!this.receivers.some((r) => r.url === receiver.url)) this.receivers.push(receiver)
+    this.webhooks.import(extra.deliveries)
+  }
+
+  protected extraState(): Record<string, unknown> {
+    return { webhooks: { receivers: this.receivers.length, ...this.webhooks.status() } }
+  }
+
+  protected handleExtraControl(request: SimRequest): SimResponse | undefined {
+    switch (`${request.method} ${request.path}`) {
+      case 'GET /_sim/webhooks':
+        return { status: 200, body: { receivers: this.orderWebhookUrls(), pending: this.webhooks.pending().map(({ body, secret, ...rest }) => (void body, void secret, rest)), attempts: this.webhooks.attemptLog.slice(-100), ...this.webhooks.status() } }
+      case 'POST /_sim/webhooks': {
+        const body = receiverSchema.safeParse(request.json)
+        if (!body.success) return portalError(400, 'INVALID_WEBHOOK_RECEIVER', `expected { url, secret? }: ${z.prettifyError(body.error)}`)
+        this.addOrderWebhook(body.data)
+        return { status: 201, body: { receivers: this.orderWebhookUrls() } }
+      }
+      case 'POST /_sim/webhooks/config':
+        return { status: 200, body: { config: this.webhooks.configure(request.json ?? {}) } }
+      case 'POST /_sim/webhooks/flush':
+        this.webhooks.flushNow()
+        return { status: 200, body: { pending: this.webhooks.pending().length } }
+      default:
+        return undefined
+    }
   }
 
   quantityOf(sku: string): number | null {

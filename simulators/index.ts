@@ -7,10 +7,12 @@
 // Shopify's schema of the version in the URL; Walmart and Amazon issue expiring access tokens
 // (POST /v3/token, 900 s; Login with Amazon POST /auth/o2/token, 3600 s) and refuse others.
 // Simulator code is organised per marketplace (one class each on simulators/core/simulator-base.ts;
-// Shopify's root fields are a table in shopify.ts), so order flows can be added beside inventory.
+// Shopify's root fields are a table in shopify.ts). Buyers' orders reach Stocktower each
+// marketplace's own way: Shopify and the B2B portal push webhooks (`orderWebhooks`), Amazon and
+// Walmart answer their orders APIs.
 import path from 'node:path'
 import { AmazonSimulator, type AmazonSimulatorOptions } from './amazon'
-import { B2bSimulator } from './b2b'
+import { B2bSimulator, type B2bSimulatorOptions } from './b2b'
 import type { SimulatorPlanName } from './core/knobs'
 import { ShopifySimulator, type ShopifySimulatorOptions } from './shopify'
 import { WalmartSimulator, type WalmartSimulatorOptions } from './walmart'
@@ -48,7 +50,15 @@ export interface StartSimulatorsOptions {
     shopify?: Partial<ShopifySimulatorOptions>
     amazon?: Partial<AmazonSimulatorOptions>
     walmart?: Partial<WalmartSimulatorOptions>
+    b2b?: Partial<B2bSimulatorOptions>
   }
+  /**
+   * Where the pushing marketplaces send their order webhooks: Shopify to
+   * `${apiBaseUrl}/api/v1/channels/shopify/webhooks` signed with `shopifySecret` (the Shopify
+   * channel's `webhookSecret`), the B2B portal to `.../channels/b2b/webhooks` signed with `b2bSecret`.
+   * Amazon and Walmart need nothing: Stocktower polls their orders APIs.
+   */
+  orderWebhooks?: { apiBaseUrl: string; shopifySecret?: string }
   log?: (line: string) => void
 }
 
@@ -56,6 +66,11 @@ export interface RunningSimulators {
   urls: { shopify: string; amazon: string; walmart: string; b2b: string }
   sims: { shopify: ShopifySimulator; amazon: AmazonSimulator; walmart: WalmartSimulator; b2b: B2bSimulator }
   close(): Promise<void>
+}
+
+/** Stocktower's order webhook receiver for a channel (shared-15: one per channel). */
+export function channelWebhookUrl(apiBaseUrl: string, channel: string): string {
+  return `${apiBaseUrl.replace(/\/+$/, '')}/api/v1/channels/${channel}/webhooks`
 }
 
 export async function startSimulators(options: StartSimulatorsOptions): Promise<RunningSimulators> {
@@ -75,6 +90,9 @@ export async function startSimulators(options: StartSimulatorsOptions): Promise<
       ...common('shopify', 1),
       port: options.ports?.shopify ?? 0,
       accessToken: options.credentials?.shopify?.accessToken,
+      ...(options.orderWebhooks
+        ? { appSecret: options.orderWebhooks.shopifySecret, webhooks: [{ url: channelWebhookUrl(options.orderWebhooks.apiBaseUrl, 'shopify'), secret: options.orderWebhooks.shopifySecret }] }
+        : {}),
       ...options.overrides?.shopify,
     }),
     amazon: new AmazonSimulator({
@@ -92,7 +110,13 @@ export async function startSimulators(options: StartSimulatorsOptions): Promise<
       tokenLifetimeSeconds: options.tokenLifetimeSeconds?.walmart,
       ...options.overrides?.walmart,
     }),
-    b2b: new B2bSimulator({ ...common('b2b', 4), port: options.ports?.b2b ?? 0, secret: options.b2bSecret }),
+    b2b: new B2bSimulator({
+      ...common('b2b', 4),
+      port: options.ports?.b2b ?? 0,
+      secret: options.b2bSecret,
+      ...(options.orderWebhooks ? { orderWebhooks: [{ url: channelWebhookUrl(options.orderWebhooks.apiBaseUrl, 'b2b') }] } : {}),
+      ...options.overrides?.b2b,
+    }),
   }
 
   const started: Array<{ close(): Promise<void> }> = []

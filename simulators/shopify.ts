@@ -2,6 +2,12 @@
 //   POST /admin/api/<version>/graphql.json   (header X-Shopify-Access-Token)
 // - mutation inventorySetQuantities(input: InventorySetQuantitiesInput!) [@idempotent(key: ...)]
 // - query nodes(ids: [ID!]!) { ... on InventoryItem { id sku inventoryLevel(locationId:) { quantities(names: ["available"]) { name quantity } } } }
+// - query orders(first:, after:, query: "updated_at:>'<iso>'", sortKey: UPDATED_AT) { ... Order, lineItems { sku quantity currentQuantity unfulfilledQuantity } }
+// - mutation webhookSubscriptionCreate / webhookSubscriptionDelete, query webhookSubscriptions
+// Buyers' orders (SimulatorBase.buy/cancel/ship) go out as order webhooks to every subscription
+// (orders/create, orders/updated, orders/cancelled, orders/fulfilled; REST Order payload built in
+// shopify-orders.ts), through an at-least-once outbox (core/webhook-outbox.ts) with Shopify's retry
+// schedule; `POST /_sim/webhooks` subscribes too (the demo's receiver).
 //
 // Every document is parsed, validated and executed with graphql-js against Shopify's own Admin
 // schema of the version in the URL (simulators/core/shopify-admin-schema.ts): an unknown field,
@@ -17,7 +23,7 @@
 // IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED, a key reused with other parameters with
 // IDEMPOTENCY_KEY_PARAMETER_MISMATCH), and cost-based throttling (a leaky bucket of
 // query-cost points answered with HTTP 200 + `errors[].extensions.code = "THROTTLED"`).
-import { createHash } from 'node:crypto'
+import { createHash, createHmac, randomUUID } from 'node:crypto'
 import {
   executeSync,
   getArgumentValues,
@@ -46,6 +52,23 @@ import {
   type SimulatorBaseOptions,
 } from './core/simulator-base'
 import { TokenBucket } from './core/token-bucket'
+import { DEFAULT_WEBHOOK_KNOBS, WebhookOutbox, type WebhookKnobs } from './core/webhook-outbox'
+import type { SimOrder, SimOrderChange, SimOrderLine } from './core/order-book'
+import {
+  connection,
+  orderCursor,
+  orderFilter,
+  orderHistorySchema,
+  orderNode,
+  recordHistory,
+  restOrderPayload,
+  SHOPIFY_ORDER_ID_BASE,
+  SHOPIFY_ORDER_TOPICS,
+  TOPIC_ENUMS,
+  topicsFor,
+  type OrderHistory,
+  type ShopifyOrderTopic,
+} from './shopify-orders'
 
 export interface ShopifyThrottlePlan {
   [key: string]: number
@@ -135,7 +158,49 @@ export interface ShopifySimulatorOptions extends SimulatorBaseOptions {
   applyJitterMs?: number
   autoCreateListings?: boolean
   throttle?: Partial<ShopifyThrottlePlan> | null
+  /**
+   * The app's client secret: signs webhooks of subscriptions made through webhookSubscriptionCreate
+   * (Shopify signs app webhooks with the app's secret). Default: 'shopify-sim-app-secret'.
+   */
+  appSecret?: string
+  /** The shop's myshopify domain (X-Shopify-Shop-Domain). */
+  shopDomain?: string
+  /** Order webhook subscriptions made at start (the demo's): one per topic, topics default to all four. */
+  webhooks?: Array<{ url: string; secret?: string; topics?: ShopifyOrderTopic[] }>
+  /** Webhook delivery knobs (retry schedule, duplicates, reordering); defaults from the plan. */
+  webhookKnobs?: Partial<WebhookKnobs>
 }
+
+/** Shopify's retry schedule (8 retries over about 4 hours), compressed 56x in the demo plan (about 4 minutes). */
+export const SHOPIFY_WEBHOOK_PLANS: Record<SimulatorPlanName, WebhookKnobs> = {
+  demo: { ...DEFAULT_WEBHOOK_KNOBS, webhookRetryScale: 1 / 56 },
+  realistic: { ...DEFAULT_WEBHOOK_KNOBS },
+}
+
+const webhookSubscriptionSchema = z.object({
+  id: z.number().int(),
+  topic: z.enum(SHOPIFY_ORDER_TOPICS),
+  uri: z.string(),
+  secret: z.string(),
+  apiVersion: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+})
+type WebhookSubscription = z.infer<typeof webhookSubscriptionSchema>
+const simWebhookRequestSchema = z.object({
+  url: z.url(),
+  secret: z.string().min(1).optional(),
+  topics: z.array(z.enum(SHOPIFY_ORDER_TOPICS)).min(1).optional(),
+  apiVersion: z.string().optional(),
+}).strict()
+const savedExtraSchema = z.object({
+  subscriptions: z.array(webhookSubscriptionSchema).default([]),
+  deliveries: z.unknown().optional(),
+  histories: z.record(z.string(), orderHistorySchema).default({}),
+  nextSubscriptionId: z.number().int().default(1),
+})
+const DEFAULT_SHOP_DOMAIN = 'stocktower-demo.myshopify.com'
+const DEFAULT_APP_SECRET = 'shopify-sim-app-secret'
 
 interface InventoryItemRecord {
   sku: string | null
@@ -192,12 +257,150 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
   private readonly accessToken: string | undefined
   private readonly idempotentResults = new Map<string, { fingerprint: string; data: unknown; failed: boolean }>()
   private bucket: TokenBucket | null = null
+  /** Order webhook subscriptions, in creation order. */
+  private subscriptions: WebhookSubscription[] = []
+  private nextSubscriptionId = 1
+  private readonly histories = new Map<string, OrderHistory>()
+  private readonly appSecret: string
+  private readonly shopDomain: string
+  /** Order webhooks on their way (at-least-once, retried, persisted). */
+  readonly webhooks: WebhookOutbox
 
   constructor(options: ShopifySimulatorOptions = {}) {
     super('shopify', options as ShopifySimulatorOptions & Record<string, unknown>, SHOPIFY_PLANS, throttlePatchSchema)
     this.accessToken = options.accessToken
     this.locations = new Set(options.locations ?? [DEFAULT_LOCATION_GID])
+    this.appSecret = options.appSecret ?? DEFAULT_APP_SECRET
+    this.shopDomain = options.shopDomain ?? DEFAULT_SHOP_DOMAIN
+    this.webhooks = new WebhookOutbox({
+      now: this.now,
+      prng: this.prng,
+      knobs: { ...SHOPIFY_WEBHOOK_PLANS[options.plan ?? 'realistic'], ...options.webhookKnobs },
+      onChange: () => this.markDirty(),
+      log: this.log,
+    })
     this.markInitialised()
+    for (const hook of options.webhooks ?? []) this.subscribe(hook)
+  }
+
+  /**
+   * Subscribes a URL to order topics (all four by default), signed with `secret` (default: the
+   * app's secret). An existing subscription of the same topic and URL is kept, like Shopify's
+   * "address for this topic has already been taken" refusal, so a restart does not double it.
+   */
+  subscribe(request: { url: string; secret?: string; topics?: readonly ShopifyOrderTopic[]; apiVersion?: string }): WebhookSubscription[] {
+    const at = new Date(this.now()).toISOString()
+    const versions = shopifySchemaVersions()
+    const apiVersion = request.apiVersion ?? versions[versions.length - 1] ?? '2026-01'
+    const made: WebhookSubscription[] = []
+    for (const topic of request.topics ?? SHOPIFY_ORDER_TOPICS) {
+      const existing = this.subscriptions.find((s) => s.topic === topic && s.uri === request.url)
+      if (existing) {
+        existing.secret = request.secret ?? existing.secret
+        made.push(existing)
+        continue
+      }
+      const subscription = { id: this.nextSubscriptionId++, topic, uri: request.url, secret: request.secret ?? this.appSecret, apiVersion, createdAt: at, updatedAt: at }
+      this.subscriptions.push(subscription)
+      made.push(subscription)
+    }
+    this.markDirty()
+    return made
+  }
+
+  /** The order webhook subscriptions (secrets left out). */
+  webhookSubscriptions(): Array<Omit<WebhookSubscription, 'secret'>> {
+    return this.subscriptions.map(({ secret, ...rest }) => (void secret, rest))
+  }
+
+  protected newOrderId(sequence: number): string {
+    return String(SHOPIFY_ORDER_ID_BASE + sequence)
+  }
+
+  protected newLineId(orderId: string, index: number): string {
+    // Unique across the shop (Shopify's line item ids are), still safe integers.
+    return String(Number(orderId) * 100 + index + 1)
+  }
+
+  /** Shopify tells its subscribers: orders/updated on every change, plus the change's own topic. */
+  protected onOrderChanged(order: SimOrder, change: SimOrderChange, moved: Array<{ line: SimOrderLine; quantity: number }>): void {
+    let history = this.histories.get(order.orderId)
+    if (!history) this.histories.set(order.orderId, (history = { refunds: [], fulfillments: [] }))
+    recordHistory(history, order, change, moved)
+    const eventId = randomUUID()
+    const triggeredAt = new Date(this.now()).toISOString()
+    const body = JSON.stringify(restOrderPayload(order, history, this.shopDomain))
+    for (const topic of topicsFor(change)) {
+      for (const subscription of this.subscriptions.filter((s) => s.topic === topic)) {
+        const deliveryId = randomUUID()
+        this.webhooks.enqueue({
+          deliveryId,
+          topic,
+          url: subscription.uri,
+          body,
+          headers: {
+            'content-type': 'application/json',
+            'x-shopify-topic': topic,
+            'x-shopify-hmac-sha256': createHmac('sha256', subscription.secret).update(body, 'utf8').digest('base64'),
+            'x-shopify-shop-domain': this.shopDomain,
+            'x-shopify-api-version': subscription.apiVersion,
+            'x-shopify-webhook-id': deliveryId,
+            'x-shopify-event-id': eventId,
+            'x-shopify-triggered-at': triggeredAt,
+            'user-agent': 'Shopify-Captain-Hook',
+          },
+        })
+      }
+    }
+  }
+
+  protected afterStart(): void {
+    this.webhooks.start()
+  }
+
+  protected beforeClose(): void {
+    this.webhooks.stop()
+  }
+
+  protected exportExtra(): unknown {
+    return { subscriptions: this.subscriptions, deliveries: this.webhooks.export(), histories: Object.fromEntries(this.histories), nextSubscriptionId: this.nextSubscriptionId }
+  }
+
+  protected importExtra(saved: unknown): void {
+    if (saved === undefined) return
+    const extra = savedExtraSchema.parse(saved)
+    // Subscriptions made at construction (options.webhooks) and saved ones merge by topic and URL.
+    for (const subscription of extra.subscriptions) {
+      if (!this.subscriptions.some((s) => s.topic === subscription.topic && s.uri === subscription.uri)) this.subscriptions.push(subscription)
+    }
+    this.nextSubscriptionId = Math.max(this.nextSubscriptionId, extra.nextSubscriptionId, ...this.subscriptions.map((s) => s.id + 1))
+    for (const [orderId, history] of Object.entries(extra.histories)) this.histories.set(orderId, history)
+    this.webhooks.import(extra.deliveries)
+  }
+
+  protected extraState(): Record<string, unknown> {
+    return { webhooks: { subscriptions: this.subscriptions.length, ...this.webhooks.status() } }
+  }
+
+  protected handleExtraControl(request: SimRequest): SimResponse | undefined {
+    const route = `${request.method} ${request.path}`
+    switch (route) {
+      case 'GET /_sim/webhooks':
+        return { status: 200, body: { subscriptions: this.webhookSubscriptions(), pending: this.webhooks.pending().map(({ body, ...rest }) => (void body, rest)), attempts: this.webhooks.attemptLog.slice(-100), ...this.webhooks.status() } }
+      case 'POST /_sim/webhooks': {
+        const body = simWebhookRequestSchema.safeParse(request.json)
+        if (!body.success) return { status: 400, body: { error: { code: 'INVALID_WEBHOOK_SUBSCRIPTION', message: `expected { url, secret?, topics?: ["orders/create", ...] }: ${z.prettifyError(body.error)}` } } }
+        const made = this.subscribe(body.data)
+        return { status: 201, body: { subscriptions: made.map(({ secret, ...rest }) => (void secret, rest)) } }
+      }
+      case 'POST /_sim/webhooks/config':
+        return { status: 200, body: { config: this.webhooks.configure(request.json ?? {}) } }
+      case 'POST /_sim/webhooks/flush':
+        this.webhooks.flushNow()
+        return { status: 200, body: { pending: this.webhooks.pending().length } }
+      default:
+        return undefined
+    }
   }
 
   /** The available quantity at a location, or null when the item is unknown or not stocked there. */
@@ -282,10 +485,78 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
   /** Root fields the simulator implements (issue 15 adds order fields here). */
   private readonly mutations: Record<string, RootField> = {
     inventorySetQuantities: { cost: (args) => 10 + ((args.input as { quantities?: unknown[] } | undefined)?.quantities?.length ?? 0), resolve: (args, context) => this.setQuantities(args, context) },
+    webhookSubscriptionCreate: { cost: () => 10, resolve: (args, context) => this.createWebhookSubscription(args, context) },
+    webhookSubscriptionDelete: { cost: () => 10, resolve: (args) => this.deleteWebhookSubscription(args) },
   }
 
   private readonly queries: Record<string, RootField> = {
     nodes: { cost: (args) => 1 + ((args.ids as unknown[] | undefined)?.length ?? 0), resolve: (args) => this.readNodes(args) },
+    // Shopify's estimate charges each requested object: an order plus its first few line items.
+    orders: { cost: (args) => 2 + 6 * Number(args.first ?? args.last ?? 0), resolve: (args) => this.readOrders(args) },
+    webhookSubscriptions: { cost: (args) => 2 + Number(args.first ?? args.last ?? 0), resolve: (args) => this.readWebhookSubscriptions(args) },
+  }
+
+  /** webhookSubscriptions(first:, topics:, uri | callbackUrl:): an app checks what it is subscribed to. */
+  private readWebhookSubscriptions(args: Record<string, unknown>): unknown {
+    const topics = (args.topics as string[] | null | undefined) ?? undefined
+    const uri = (args.uri ?? args.callbackUrl) as string | null | undefined
+    const matching = this.subscriptions.filter((s) => (!topics || topics.includes(TOPIC_ENUMS[s.topic])) && (!uri || s.uri === uri))
+    return connection(matching, args, (s) => Buffer.from(`sub:${String(s.id).padStart(12, '0')}`).toString('base64'), (s) => this.subscriptionNode(s))
+  }
+
+  /** webhookSubscriptionDelete(id:): stops deliveries to it (queued ones still go, as Shopify's retries do). */
+  private deleteWebhookSubscription(args: Record<string, unknown>): unknown {
+    const id = Number(/^gid:\/\/shopify\/WebhookSubscription\/(\d+)$/.exec(String(args.id))?.[1])
+    const index = this.subscriptions.findIndex((s) => s.id === id)
+    if (index < 0) return { __typename: 'WebhookSubscriptionDeletePayload', deletedWebhookSubscriptionId: null, userErrors: [{ __typename: 'UserError', field: ['id'], message: 'Webhook subscription does not exist' }] }
+    this.subscriptions.splice(index, 1)
+    this.markDirty()
+    return { __typename: 'WebhookSubscriptionDeletePayload', deletedWebhookSubscriptionId: String(args.id), userErrors: [] }
+  }
+
+  /** webhookSubscriptionCreate(topic:, webhookSubscription: { uri | callbackUrl, format }). */
+  private createWebhookSubscription(args: Record<string, unknown>, context: ResolveContext): unknown {
+    const input = (args.webhookSubscription ?? {}) as { uri?: string | null; callbackUrl?: string | null; format?: string | null }
+    const topic = Object.entries(TOPIC_ENUMS).find(([, value]) => value === args.topic)?.[0] as ShopifyOrderTopic | undefined
+    const fail = (field: string[], message: string) => ({ __typename: 'WebhookSubscriptionCreatePayload', webhookSubscription: null, userErrors: [{ __typename: 'UserError', field, message }] })
+    if (!topic) return fail(['topic'], `The Stocktower Shopify simulator sends only ${Object.values(TOPIC_ENUMS).join(', ')}.`)
+    const uri = input.uri ?? input.callbackUrl
+    if (!uri) return fail(['webhookSubscription', 'uri'], 'Address can\'t be blank')
+    if (!/^https?:\/\/[^\s]+$/.test(uri)) return fail(['webhookSubscription', 'uri'], 'Address is invalid')
+    if (input.format && input.format !== 'JSON') return fail(['webhookSubscription', 'format'], 'The simulator delivers JSON only.')
+    if (this.subscriptions.some((s) => s.topic === topic && s.uri === uri)) return fail(['webhookSubscription', 'callbackUrl'], 'Address for this topic has already been taken')
+    const [subscription] = this.subscribe({ url: uri, topics: [topic], apiVersion: context.version })
+    return { __typename: 'WebhookSubscriptionCreatePayload', userErrors: [], webhookSubscription: this.subscriptionNode(subscription!) }
+  }
+
+  private subscriptionNode(subscription: WebhookSubscription): Record<string, unknown> {
+    return {
+      __typename: 'WebhookSubscription',
+      id: `gid://shopify/WebhookSubscription/${subscription.id}`,
+      legacyResourceId: String(subscription.id),
+      topic: TOPIC_ENUMS[subscription.topic],
+      uri: subscription.uri,
+      callbackUrl: subscription.uri,
+      endpoint: { __typename: 'WebhookHttpEndpoint', callbackUrl: subscription.uri },
+      format: 'JSON',
+      filter: null,
+      name: null,
+      includeFields: [],
+      metafieldNamespaces: [],
+      metafields: [],
+      apiVersion: { __typename: 'ApiVersion', handle: subscription.apiVersion, displayName: subscription.apiVersion, supported: true },
+      createdAt: subscription.createdAt,
+      updatedAt: subscription.updatedAt,
+    }
+  }
+
+  /** orders(first/last, after/before, query: "updated_at:>'...'", sortKey, reverse): the shop's orders. */
+  private readOrders(args: Record<string, unknown>): unknown {
+    const sortKey = typeof args.sortKey === 'string' ? args.sortKey : 'ID'
+    const filter = orderFilter(args.query as string | null | undefined)
+    const key = (order: SimOrder) => (sortKey === 'UPDATED_AT' ? order.updatedAt : sortKey === 'CREATED_AT' || sortKey === 'PROCESSED_AT' ? order.createdAt : '')
+    const orders = this.orderBook.orders().filter(filter).sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : Number(a.orderId) - Number(b.orderId)))
+    return connection(orders, args, (order) => orderCursor(order, sortKey), orderNode)
   }
 
   protected outageResponse(retryAfterSeconds: number | undefined): SimResponse {

@@ -1,11 +1,15 @@
-// The demo's generated business: an ERP streaming stock movements and channels taking orders,
-// all sent through Stocktower's public API (CONTRACT.md) exactly as real clients would.
+// The demo's generated business: an ERP streaming stock movements into Stocktower's public API
+// (CONTRACT.md) exactly as a real client would, and buyers shopping on the marketplace simulators.
 //
 // - ERP events (`POST /api/v1/events`, source erp-demo): mostly receipts and shipments, plus
 //   adjustments, allocations, transfers, returns, damage and the odd cycle count. Receipts outweigh
 //   shipments so stock stays mostly positive; popular SKUs move more often (skewed picks).
-// - Channel orders (`POST /api/v1/channels/{channel}/orders`): created now, shipped (or now and
-//   then cancelled) a little later.
+// - Buyers (when `marketplaces` is given): they buy on a marketplace simulator (`POST /_sim/buy`)
+//   what it shows in stock (sometimes 2-3 lines, sometimes a kit), and a little later some orders
+//   are cancelled (whole, or one unit of one line) through `POST /_sim/cancel` and the rest ship
+//   through `POST /_sim/ship`. The orders reach Stocktower only through each marketplace's own
+//   path (Shopify and B2B webhooks, Amazon and Walmart orders APIs): the generator never posts to
+//   `/api/v1/channels/{channel}/orders`.
 // - It never crashes: when the API is down or refusing, it backs off exponentially, logs one line
 //   when that starts and one when it recovers, and drops what it could not send (a generator, not
 //   a system of record).
@@ -26,8 +30,14 @@ export interface TrafficOptions {
   skuCount: number
   /** ERP events per second (default 20). */
   eventsPerSecond?: number
-  /** New channel orders per second (default 2). */
+  /** New marketplace orders per second (default 2). */
   ordersPerSecond?: number
+  /** Base URLs of the marketplace simulators buyers shop on; none: no orders are generated. */
+  marketplaces?: Partial<Record<Channel, string>>
+  /** A canonical SKU code as the channel lists it (the demo seed's listing map); default: the same code. */
+  channelSku?: (channel: Channel, sku: string) => string
+  /** Kits KIT-0001 .. KIT-<kitCount> that buyers sometimes order (default 0: none). */
+  kitCount?: number
   /** PRNG seed for the mix of events and orders (default: time-based). */
   seed?: number
   locations?: readonly string[]
@@ -38,7 +48,7 @@ export interface TrafficOptions {
   retryMaxMs?: number
   /** How long after creation an order ships or is cancelled (default 5-30 s). */
   orderFollowUpMs?: { min: number; max: number }
-  /** Fraction of orders cancelled instead of shipped (default 0.1). */
+  /** Fraction of orders cancelled (whole or in part) before shipping (default 0.1). */
   cancelRate?: number
   /** Per-request timeout (default 10 s). */
   timeoutMs?: number
@@ -47,9 +57,18 @@ export interface TrafficOptions {
 
 export interface TrafficStats {
   eventsSent: number
+  /** Orders placed on the marketplaces. */
   ordersCreated: number
+  /** Orders shipped (the rest of an order after a partial cancel counts here too). */
   ordersShipped: number
+  /** Orders cancelled whole. */
   ordersCancelled: number
+  /** Orders with one unit of one line cancelled before the rest shipped. */
+  ordersPartiallyCancelled: number
+  /** Purchases a marketplace refused (it showed fewer units by the time the buyer ordered). */
+  ordersRefused: number
+  /** Calls to a marketplace simulator that failed (unreachable, 5xx). */
+  marketplaceErrors: number
   failedRequests: number
   apiAvailable: boolean
 }
@@ -64,8 +83,11 @@ interface OpenOrder {
   orderId: string
   lines: Array<{ lineId: string; sku: string; quantity: number }>
   dueAt: number
-  cancel: boolean
+  /** What happens when due: ship all, cancel all, or cancel one unit then ship the rest later. */
+  next: 'ship' | 'cancel' | 'cancel_part'
 }
+
+const simOrderSchema = z.object({ orderId: z.string(), lines: z.array(z.object({ lineId: z.string(), sku: z.string(), quantity: z.number() }).loose()) }).loose()
 
 const MAX_EVENTS_PER_BATCH = 5_000
 const MAX_OPEN_ORDERS = 10_000
@@ -95,7 +117,11 @@ export function startTraffic(options: TrafficOptions): RunningTraffic {
   let keyCounter = 0
   let orderCounter = 0
 
-  const stats: TrafficStats = { eventsSent: 0, ordersCreated: 0, ordersShipped: 0, ordersCancelled: 0, failedRequests: 0, apiAvailable: true }
+  const stats: TrafficStats = { eventsSent: 0, ordersCreated: 0, ordersShipped: 0, ordersCancelled: 0, ordersPartiallyCancelled: 0, ordersRefused: 0, marketplaceErrors: 0, failedRequests: 0, apiAvailable: true }
+  const marketplaces = options.marketplaces ?? {}
+  const channelSku = options.channelSku ?? ((_channel: Channel, sku: string) => sku)
+  const kitCount = options.kitCount ?? 0
+  const loggedMarketplaceProblems = new Set<string>()
   const openOrders: OpenOrder[] = []
   /** Units we allocated per sku|location, so deallocations never exceed them. */
   const allocatedByUs = new Map<string, number>()
@@ -216,24 +242,6 @@ export function startTraffic(options: TrafficOptions): RunningTraffic {
     return p !== undefined && p.onHand - p.quarantined - p.damaged >= quantity
   }
 
-  function newOrder(): OpenOrder {
-    const channel = prng.weighted<Channel>([
-      ['shopify', 40],
-      ['amazon', 35],
-      ['walmart', 15],
-      ['b2b', 10],
-    ])
-    const prefix = { shopify: 'SHOP', amazon: 'AMZ', walmart: 'WMT', b2b: 'B2B' }[channel]
-    const lineCount = prng.chance(0.75) ? 1 : 2
-    const lines = Array.from({ length: lineCount }, (_, index) => ({
-      lineId: String(index + 1),
-      sku: pickSku(),
-      // B2B customers buy by the handful; consumers one or two.
-      quantity: channel === 'b2b' ? prng.int(2, 8) : prng.int(1, 2),
-    }))
-    return { channel, orderId: `${prefix}-${runId}-${++orderCounter}`, lines, dueAt: Date.now() + prng.int(followUp.min, followUp.max), cancel: prng.chance(cancelRate) }
-  }
-
   /** One HTTP call; undefined when the API could not be reached (already logged and counted). */
   async function send(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Response | undefined> {
     try {
@@ -300,45 +308,88 @@ export function startTraffic(options: TrafficOptions): RunningTraffic {
     await response?.body?.cancel()
   }
 
-  async function sendOrders(channel: Channel, orders: unknown[]): Promise<boolean> {
-    const response = await send('POST', `/api/v1/channels/${channel}/orders`, { orders })
-    await response?.body?.cancel()
-    return !!response?.ok
-  }
-
-  async function sendChannelOrders(newCount: number) {
-    const created = Array.from({ length: newCount }, newOrder)
-    const now = Date.now()
-    const due = openOrders.filter((order) => order.dueAt <= now)
-    const byChannel = new Map<Channel, { created: OpenOrder[]; due: OpenOrder[] }>()
-    const batchFor = (channel: Channel) => {
-      let batch = byChannel.get(channel)
-      if (!batch) byChannel.set(channel, (batch = { created: [], due: [] }))
-      return batch
-    }
-    for (const order of created) batchFor(order.channel).created.push(order)
-    for (const order of due) batchFor(order.channel).due.push(order)
-
-    for (const [channel, batch] of byChannel) {
-      if (stopped || Date.now() < resumeAt) return
-      const orders = [
-        ...batch.created.map((order) => orderPayload(order, 'created')),
-        ...batch.due.map((order) => orderPayload(order, order.cancel ? 'cancelled' : 'shipped')),
-      ]
-      if (!(await sendOrders(channel, orders))) continue
-      stats.ordersCreated += batch.created.length
-      for (const order of batch.due) {
-        if (order.cancel) stats.ordersCancelled += 1
-        else stats.ordersShipped += 1
-        openOrders.splice(openOrders.indexOf(order), 1)
+  /** One call to a marketplace simulator's control API; undefined when it failed (counted, logged once per problem). */
+  async function simCall(channel: Channel, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: unknown } | undefined> {
+    const base = marketplaces[channel]
+    if (!base) return undefined
+    try {
+      const response = await fetch(`${base.replace(/\/+$/, '')}${path}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), stopController.signal]),
+      })
+      const parsed = await response.json().catch(() => undefined)
+      if (response.status >= 500) throw new Error(`HTTP ${response.status}`)
+      return { status: response.status, body: parsed }
+    } catch (error) {
+      if (stopped) return undefined
+      stats.marketplaceErrors += 1
+      const problem = `${channel}: ${error instanceof Error ? error.message : String(error)}`
+      if (!loggedMarketplaceProblems.has(problem)) {
+        loggedMarketplaceProblems.add(problem)
+        log(`[traffic] marketplace ${problem}`)
       }
-      // Orders whose creation never reached the API are forgotten rather than shipped later.
-      if (openOrders.length < MAX_OPEN_ORDERS) openOrders.push(...batch.created)
+      return undefined
     }
   }
 
-  function orderPayload(order: OpenOrder, status: 'created' | 'shipped' | 'cancelled') {
-    return { orderId: order.orderId, eventId: `${order.orderId}:${status}`, status, occurredAt: new Date().toISOString(), lines: order.lines }
+  /** What a marketplace shows buyers for a canonical SKU now (0 when unlisted or unreachable). */
+  async function shown(channel: Channel, sku: string): Promise<number> {
+    const answer = await simCall(channel, 'GET', `/_sim/quantity?sku=${encodeURIComponent(channelSku(channel, sku))}`)
+    const quantity = (answer?.body as { quantity?: unknown } | undefined)?.quantity
+    return answer?.status === 200 && typeof quantity === 'number' ? quantity : 0
+  }
+
+  /** A buyer picks 1-3 products the marketplace shows in stock and orders them there. */
+  async function placeOrder(): Promise<void> {
+    const available = DEMO_TRAFFIC_CHANNELS.filter((channel) => marketplaces[channel])
+    if (available.length === 0) return
+    const channel = prng.weighted<Channel>(([['shopify', 40], ['amazon', 35], ['walmart', 15], ['b2b', 10]] as const).filter(([c]) => available.includes(c)))
+    const lineCount = prng.weighted<number>([[1, 70], [2, 22], [3, 8]])
+    const wanted = new Map<string, number>()
+    for (let attempt = 0; attempt < lineCount * 3 && wanted.size < lineCount && !stopped; attempt++) {
+      const sku = kitCount > 0 && prng.chance(0.08) ? `KIT-${String(prng.int(1, kitCount)).padStart(4, '0')}` : pickSku()
+      if (wanted.has(sku)) continue
+      const quantity = Math.min(await shown(channel, sku), channel === 'b2b' ? prng.int(2, 8) : prng.int(1, 2))
+      if (quantity > 0) wanted.set(sku, quantity)
+    }
+    if (wanted.size === 0) return
+    const bought = await simCall(channel, 'POST', '/_sim/buy', { lines: [...wanted].map(([sku, quantity]) => ({ sku: channelSku(channel, sku), quantity })) })
+    if (!bought) return
+    if (bought.status === 409 || bought.status === 404) {
+      // Someone else bought the last units between the look and the order: the buyer leaves.
+      stats.ordersRefused += 1
+      return
+    }
+    const order = simOrderSchema.safeParse((bought.body as { order?: unknown } | undefined)?.order)
+    if (bought.status !== 201 || !order.success) return
+    stats.ordersCreated += 1
+    const roll = prng.next()
+    const next = roll < cancelRate / 2 ? 'cancel' : roll < cancelRate ? 'cancel_part' : 'ship'
+    if (openOrders.length < MAX_OPEN_ORDERS) openOrders.push({ channel, orderId: order.data.orderId, lines: order.data.lines, dueAt: Date.now() + prng.int(followUp.min, followUp.max), next })
+  }
+
+  /** Cancels or ships the orders whose follow-up is due. */
+  async function followUpOrders(): Promise<void> {
+    const now = Date.now()
+    for (const order of openOrders.filter((o) => o.dueAt <= now)) {
+      if (stopped) return
+      openOrders.splice(openOrders.indexOf(order), 1)
+      if (order.next === 'cancel') {
+        const answer = await simCall(order.channel, 'POST', '/_sim/cancel', { orderId: order.orderId })
+        if (answer?.status === 200) stats.ordersCancelled += 1
+      } else if (order.next === 'cancel_part') {
+        const line = prng.pick(order.lines)
+        const answer = await simCall(order.channel, 'POST', '/_sim/cancel', { orderId: order.orderId, lines: [{ lineId: line.lineId, quantity: 1 }] })
+        if (answer?.status === 200) stats.ordersPartiallyCancelled += 1
+        // What is left ships a little later (an order cancelled in full by this unit has nothing left: the ship is refused, harmlessly).
+        if (order.lines.some((l) => l.quantity > (l === line ? 1 : 0))) openOrders.push({ ...order, dueAt: Date.now() + prng.int(followUp.min, followUp.max), next: 'ship' })
+      } else {
+        const answer = await simCall(order.channel, 'POST', '/_sim/ship', { orderId: order.orderId })
+        if (answer?.status === 200) stats.ordersShipped += 1
+      }
+    }
   }
 
   function sleep(ms: number): Promise<void> {
@@ -366,7 +417,9 @@ export function startTraffic(options: TrafficOptions): RunningTraffic {
       orderCredit -= orderCount
       try {
         if (eventCount > 0 || pendingTransfers.length > 0) await sendEvents(eventCount)
-        if (!stopped && Date.now() >= resumeAt && (orderCount > 0 || openOrders.length > 0)) await sendChannelOrders(orderCount)
+        // Buyers shop on the marketplaces (a simulator that is down only costs a logged line).
+        for (let index = 0; index < orderCount && !stopped; index++) await placeOrder()
+        if (!stopped && openOrders.length > 0) await followUpOrders()
       } catch (error) {
         // Whatever went wrong, the demo keeps going.
         apiDown(`unexpected error: ${error instanceof Error ? error.message : String(error)}`)

@@ -4,6 +4,7 @@
 //   POST /v3/token  (Basic client id:secret, grant_type=client_credentials) -> { access_token, token_type, expires_in: 900 }
 //   POST /v3/feeds?feedType=inventory[&shipNode=]  (multipart file)          -> { feedId }
 //   GET  /v3/feeds/{feedId}?includeDetails=true&offset=&limit=  item statuses 50 at a time (limit <= 50)
+//   GET  /v3/orders?lastModifiedStartDate=..|createdStartDate=..&limit=..  then + meta.nextCursor (walmart-orders.ts)
 // Every inventory/feed call needs a token issued by /v3/token that has not expired (401
 // UNAUTHORIZED.GMP_GATEWAY_API otherwise, as Walmart answers), WM_QOS.CORRELATION_ID and WM_SVC.NAME.
 // `shipNode` (query) selects a fulfillment center's quantity for multi-node sellers.
@@ -25,11 +26,16 @@ import {
 } from './core/simulator-base'
 import { TokenBucket } from './core/token-bucket'
 import { basicCredentials, TokenIssuer } from './core/token-issuer'
+import type { SimOrder } from './core/order-book'
+import { customerOrderIdFor, hasLineStatus, parseWalmartOrders, walmartCursor, walmartOrder } from './walmart-orders'
 
 export interface WalmartThrottlePlan {
   [key: string]: number
   ratePerSecond: number
   burst: number
+  /** GET /v3/orders has its own token bucket. */
+  ordersRatePerSecond: number
+  ordersBurst: number
 }
 
 export const WALMART_PLANS: Record<SimulatorPlanName, SimulatorKnobs<WalmartThrottlePlan>> = {
@@ -41,7 +47,7 @@ export const WALMART_PLANS: Record<SimulatorPlanName, SimulatorKnobs<WalmartThro
     applyDelayMs: 0,
     applyJitterMs: 0,
     autoCreateListings: true,
-    throttle: { ratePerSecond: 200, burst: 200 },
+    throttle: { ratePerSecond: 200, burst: 200, ordersRatePerSecond: 100, ordersBurst: 200 },
   },
   // Walmart's published single-item inventory update limit: 200 calls per minute, per seller.
   realistic: {
@@ -52,7 +58,8 @@ export const WALMART_PLANS: Record<SimulatorPlanName, SimulatorKnobs<WalmartThro
     applyDelayMs: 0,
     applyJitterMs: 0,
     autoCreateListings: false,
-    throttle: { ratePerSecond: 200 / 60, burst: 200 },
+    // Orders: 5,000 calls per minute per seller (Walmart's rate-limiting table for "Get all orders").
+    throttle: { ratePerSecond: 200 / 60, burst: 200, ordersRatePerSecond: 5_000 / 60, ordersBurst: 5_000 },
   },
 }
 
@@ -77,7 +84,7 @@ interface InventoryRecord {
   updatedAt: string
 }
 
-const throttlePatchSchema = z.object({ ratePerSecond: z.number().positive(), burst: z.number().positive() }).partial().strict()
+const throttlePatchSchema = z.object({ ratePerSecond: z.number().positive(), burst: z.number().positive(), ordersRatePerSecond: z.number().positive(), ordersBurst: z.number().positive() }).partial().strict()
 const inventoryBodySchema = z.object({
   sku: z.string().min(1),
   quantity: z.object({ unit: z.literal('EACH'), amount: z.number().int().min(0).max(2_147_483_647) }),
@@ -108,6 +115,7 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
   /** Inventory records received per SKU (PUTs and feed records), to prove nothing is sent twice. */
   readonly recordsReceived = new Map<string, number>()
   private bucket: TokenBucket | null = null
+  private ordersBucket: TokenBucket | null = null
   private readonly feeds = new Map<string, WalmartFeed>()
   private feedCounter = 0
   /** Bulk feed timing: RECEIVED for feedReceivedMs, INPROGRESS for feedProcessingMs, then PROCESSED (or ERROR at feedErrorRate). */
@@ -135,8 +143,14 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
     return this.inventory.get(inventoryKey(sku, shipNode))?.amount ?? null
   }
 
+  /** Walmart purchase order ids: 13 digits. */
+  protected newOrderId(sequence: number): string {
+    return String(1_796_277_000_000 + sequence)
+  }
+
   protected handleApi(request: SimRequest): SimResponse {
     if (request.path === '/v3/token') return this.issueToken(request)
+    if (request.path === '/v3/orders') return this.refuseUnauthenticated(request) ?? this.getOrders(request)
     const isFeeds = request.path === '/v3/feeds' || request.path.startsWith('/v3/feeds/')
     if (!isFeeds && request.path !== '/v3/inventory') {
       return this.error(404, { code: 'CONTENT_NOT_FOUND.GMP_GATEWAY_API', field: 'path', description: 'Resource not found', info: `No resource at ${request.path}.`, severity: 'ERROR', category: 'REQUEST' })
@@ -174,10 +188,11 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
   protected onThrottleChanged(): void {
     const plan = this.knobs.throttle
     this.bucket = plan ? new TokenBucket({ capacity: plan.burst, refillPerSecond: plan.ratePerSecond }, this.now) : null
+    this.ordersBucket = plan ? new TokenBucket({ capacity: plan.ordersBurst, refillPerSecond: plan.ordersRatePerSecond }, this.now) : null
   }
 
   protected throttleStatus(): unknown {
-    return { plan: this.knobs.throttle, tokensAvailable: this.bucket ? Math.floor(this.bucket.available()) : null }
+    return { plan: this.knobs.throttle, tokensAvailable: this.bucket ? Math.floor(this.bucket.available()) : null, ordersTokensAvailable: this.ordersBucket ? Math.floor(this.ordersBucket.available()) : null }
   }
 
   protected applyManualEdit(edit: ManualEdit & Record<string, unknown>): void {
@@ -347,9 +362,39 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
     return { martId: 0, sku: item.data.sku, index, ingestionStatus: 'SUCCESS' }
   }
 
-  private throttle(): SimResponse | undefined {
-    if (!this.bucket) return undefined
-    const taken = this.bucket.tryTake(1)
+  // ---- orders -----------------------------------------------------------------------------------
+
+  private getOrders(request: SimRequest): SimResponse {
+    if (request.method !== 'GET') return this.error(405, { code: 'METHOD_NOT_ALLOWED.GMP_GATEWAY_API', field: 'method', description: 'Method not allowed', info: `${request.method} is not supported on /v3/orders.`, severity: 'ERROR', category: 'REQUEST' })
+    const throttled = this.throttle(this.ordersBucket)
+    if (throttled) return throttled
+    const parsed = parseWalmartOrders(request.query, this.now())
+    if (!parsed.ok) return this.error(400, { code: 'INVALID_REQUEST_PARAM.GMP_ORDER_API', field: parsed.field, description: parsed.message, info: 'Request parameter is invalid.', severity: 'ERROR', category: 'DATA' })
+    const { query } = parsed
+    const sortMs = (order: SimOrder) => Date.parse(query.field === 'lastModified' ? order.updatedAt : order.createdAt)
+    const keyOf = (order: SimOrder) => `${String(sortMs(order)).padStart(15, '0')}|${order.orderId}`
+    const matching = this.orderBook.orders()
+      .filter((order) => sortMs(order) >= query.start && sortMs(order) <= query.end)
+      .filter((order) => (query.purchaseOrderId ? order.orderId === query.purchaseOrderId : true))
+      .filter((order) => (query.customerOrderId ? customerOrderIdFor(order.orderId) === query.customerOrderId : true))
+      .filter((order) => (query.sku ? order.lines.some((l) => l.sku === query.sku) : true))
+      .filter((order) => (query.status ? hasLineStatus(order, query.status) : true))
+      .sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0))
+    const remaining = parsed.afterKey === undefined ? matching : matching.filter((order) => keyOf(order) > parsed.afterKey!)
+    const page = remaining.slice(0, query.limit)
+    const last = page[page.length - 1]
+    const more = remaining.length > page.length && last !== undefined
+    return this.ok({
+      list: {
+        meta: { totalCount: matching.length, limit: query.limit, ...(more ? { nextCursor: walmartCursor(query, { sortMs: sortMs(last), purchaseOrderId: last.orderId }) } : {}) },
+        elements: { order: page.map(walmartOrder) },
+      },
+    }, this.ordersBucket)
+  }
+
+  private throttle(bucket: TokenBucket | null = this.bucket): SimResponse | undefined {
+    if (!bucket) return undefined
+    const taken = bucket.tryTake(1)
     if (taken.ok) return undefined
     this.counters.throttled += 1
     const retryAfterSeconds = Number.isFinite(taken.waitMs) ? Math.max(1, Math.ceil(taken.waitMs / 1000)) : 60
@@ -373,19 +418,19 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
     return this.error(400, { code: 'INVALID_REQUEST_CONTENT.GMP_INVENTORY_API', field, description, info: 'Request content is invalid.', severity: 'ERROR', category: 'DATA' })
   }
 
-  private ok(body: unknown): SimResponse {
-    return { status: 200, headers: this.tokenHeaders(), body }
+  private ok(body: unknown, bucket: TokenBucket | null = this.bucket): SimResponse {
+    return { status: 200, headers: this.tokenHeaders(bucket), body }
   }
 
   private error(status: number, error: WalmartError): SimResponse {
     return { status, headers: this.tokenHeaders(), body: { errors: [error] } }
   }
 
-  private tokenHeaders(): Record<string, string> {
-    if (!this.bucket) return {}
-    const plan = this.bucket.plan
+  private tokenHeaders(bucket: TokenBucket | null = this.bucket): Record<string, string> {
+    if (!bucket) return {}
+    const plan = bucket.plan
     return {
-      'x-current-token-count': String(Math.floor(this.bucket.available())),
+      'x-current-token-count': String(Math.floor(bucket.available())),
       'x-next-replenish-time': String(this.now() + Math.ceil(1000 / plan.refillPerSecond)),
     }
   }

@@ -1,18 +1,24 @@
 // Demo-only process: the local marketplaces (Shopify, Amazon, Walmart, B2B portal) and, when
-// traffic is on, the generated ERP events and channel orders, sent through the real public API.
+// traffic is on, the generated ERP events (sent through the real public API) and buyers shopping
+// on the marketplaces. Orders reach Stocktower only the marketplaces' own way: Shopify and the
+// B2B portal send order webhooks to STOCKTOWER_API_URL, Amazon and Walmart answer orders APIs.
 // Prints one line `SIMULATORS {json urls}` once listening, which the orchestrator reads.
 import path from 'node:path'
 import { startSimulators } from '../simulators'
 import { startTraffic } from '../simulators/traffic'
-import { demoExternalSkus } from '../server/demo/seed-demo'
+import { DEMO_KIT_COUNT, demoExternalSkus, externalSkuFor } from '../server/demo/seed-demo'
 
 async function main() {
   const dataDir = process.env.STOCKTOWER_DATA_DIR ?? '.stocktower'
+  const apiBaseUrl = process.env.STOCKTOWER_API_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`
+  const shopifySecret = process.env.STOCKTOWER_SHOPIFY_WEBHOOK_SECRET
+  if (!shopifySecret) console.warn('[simulator] STOCKTOWER_SHOPIFY_WEBHOOK_SECRET is not set: Shopify order webhooks are signed with the simulator\'s default app secret')
   const sims = await startSimulators({
     host: '127.0.0.1',
     stateDir: process.env.STOCKTOWER_SIMULATOR_STATE === 'off' ? undefined : path.join(dataDir, 'simulators'),
     plan: 'demo',
     b2bSecret: process.env.STOCKTOWER_B2B_SIGNING_SECRET ?? '',
+    orderWebhooks: { apiBaseUrl, shopifySecret: shopifySecret || undefined },
   })
   // Each marketplace already lists the demo catalogue under its own seller SKUs.
   const skuCount = Number(process.env.STOCKTOWER_DEMO_SKUS ?? 2000)
@@ -21,9 +27,12 @@ async function main() {
   let traffic: { stop(): void | Promise<void> } | undefined
   if (process.env.STOCKTOWER_TRAFFIC === 'on') {
     traffic = startTraffic({
-      apiBaseUrl: process.env.STOCKTOWER_API_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`,
+      apiBaseUrl,
       apiKey: process.env.STOCKTOWER_DEMO_API_KEY ?? '',
       skuCount: Number(process.env.STOCKTOWER_DEMO_SKUS ?? 2000),
+      marketplaces: sims.urls,
+      channelSku: externalSkuFor,
+      kitCount: DEMO_KIT_COUNT,
     })
     console.log('[simulator] demo traffic on')
   }

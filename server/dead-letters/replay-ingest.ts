@@ -9,6 +9,7 @@ import { recordAudit, type Actor } from '../audit/record-audit'
 import { applyPreparedEvents, prepareEventBatch } from '../ingest/ingest-events'
 import { emitRealtime, emitStockChanged, ROOMS } from '../realtime/publisher'
 import { reviveFileEvents } from '../ingest/inbox/edi846-events'
+import { isNativeDeadLetterSource, replayNativeDeadLetters } from '../orders/replay-native'
 
 export interface ReplayIngestResult {
   replayed: Array<{ id: string; outcome: 'applied' | 'duplicate' }>
@@ -21,7 +22,14 @@ export async function replayIngestDeadLetters(db: PrismaClient, ids: string[], a
   const letters = await db.deadLetter.findMany({ where: { id: { in: ids } }, orderBy: [{ firstSeenAt: 'asc' }, { id: 'asc' }] })
   for (const id of ids) if (!letters.some((l) => l.id === id)) result.notReplayable.push({ id, reason: 'no such dead letter' })
   const bySource = new Map<string, Array<{ id: string; event: Record<string, unknown> }>>()
+  // Native order messages (marketplace webhooks and polls) replay through their stored raw message.
+  const native = letters.filter((l) => l.kind === 'ingest' && l.status === 'open' && isNativeDeadLetterSource(l.source))
+  if (native.length > 0) {
+    const r = await replayNativeDeadLetters(db, native, actor)
+    result.replayed.push(...r.replayed); result.stillRejected.push(...r.stillRejected); result.notReplayable.push(...r.notReplayable)
+  }
   for (const l of letters) {
+    if (native.includes(l)) continue
     const event = (l.payload as { event?: unknown } | null)?.event
     if (l.kind !== 'ingest') { result.notReplayable.push({ id: l.id, reason: 'not an ingest dead letter' }); continue }
     if (l.status !== 'open') { result.notReplayable.push({ id: l.id, reason: `already ${l.status}` }); continue }

@@ -33,8 +33,13 @@ export interface SeedOptions {
   simulatorUrls: SimulatorUrls
   demoApiKey: string
   b2bSigningSecret: string
+  /** The demo Shopify app's API secret (signs the simulator's order webhooks); a fixed demo value when absent. */
+  shopifyWebhookSecret?: string
   log?: (line: string) => void
 }
+
+/** The demo Shopify app secret when none is given (tests; `npm start` generates one per data folder). */
+export const DEMO_SHOPIFY_WEBHOOK_SECRET = 'shpss_demo_webhook_secret'
 
 /** Deterministic pseudo-random stream, so every demo starts from the same stock. */
 function prng(seed: number) {
@@ -44,11 +49,11 @@ function prng(seed: number) {
 
 interface ChannelDefinition { name: string; kind: string; ratePerSecond: number; rateBurst: number; settings: Record<string, unknown> & { baseUrl: string }; credentials: Record<string, string> }
 
-function channelDefinition(code: (typeof DEMO_CHANNELS)[number], urls: SimulatorUrls, b2bSecret: string): ChannelDefinition {
+function channelDefinition(code: (typeof DEMO_CHANNELS)[number], urls: SimulatorUrls, b2bSecret: string, shopifyWebhookSecret: string = DEMO_SHOPIFY_WEBHOOK_SECRET): ChannelDefinition {
   const common = { simulated: true, verifyAfterSeconds: 2, verifySlaSeconds: 60 }
   switch (code) {
     case 'shopify':
-      return { name: 'Shopify store', kind: 'shopify', ratePerSecond: 20, rateBurst: 20, settings: { ...common, baseUrl: urls.shopify, locationId: 'gid://shopify/Location/1' }, credentials: { accessToken: 'shpat_demo' } }
+      return { name: 'Shopify store', kind: 'shopify', ratePerSecond: 20, rateBurst: 20, settings: { ...common, baseUrl: urls.shopify, locationId: 'gid://shopify/Location/1' }, credentials: { accessToken: 'shpat_demo', webhookSecret: shopifyWebhookSecret } }
     case 'amazon':
       // What Amazon issues: an LWA app (client id + secret) and the seller's refresh token; the
       // simulator serves Login with Amazon's token endpoint on its own host.
@@ -76,7 +81,7 @@ export async function isDemoSeeded(db: PrismaClient): Promise<boolean> {
 }
 
 /** Things every start must (re)assert, seeded or not. */
-export async function ensureDemoAccess(db: PrismaClient, opts: Pick<SeedOptions, 'demoApiKey' | 'simulatorUrls' | 'b2bSigningSecret'>): Promise<void> {
+export async function ensureDemoAccess(db: PrismaClient, opts: Pick<SeedOptions, 'demoApiKey' | 'simulatorUrls' | 'b2bSigningSecret' | 'shopifyWebhookSecret'>): Promise<void> {
   const hash = await hashPassword(DEMO_PASSWORD)
   for (const role of ROLES) {
     await db.user.upsert({
@@ -88,7 +93,7 @@ export async function ensureDemoAccess(db: PrismaClient, opts: Pick<SeedOptions,
   const existing = await db.apiKey.findUnique({ where: { secretHash: hashApiKey(opts.demoApiKey) } })
   if (!existing) await createApiKey(db, { name: 'Demo key (all scopes)', key: opts.demoApiKey, scopes: ['ingest:erp', 'ingest:channel:*', 'read', 'rules:write', 'catalog:write'] })
   for (const code of DEMO_CHANNELS) {
-    const def = channelDefinition(code, opts.simulatorUrls, opts.b2bSigningSecret)
+    const def = channelDefinition(code, opts.simulatorUrls, opts.b2bSigningSecret, opts.shopifyWebhookSecret)
     const ch = await db.channel.findUnique({ where: { code } })
     if (!ch) continue
     const settings = (ch.settings ?? {}) as Record<string, unknown>
@@ -108,7 +113,7 @@ export async function seedDemo(db: PrismaClient, opts: SeedOptions): Promise<{ s
   const started = Date.now()
   for (const l of DEMO_LOCATIONS) await db.location.upsert({ where: { code: l.code }, create: l, update: {} })
   for (const code of DEMO_CHANNELS) {
-    const def = channelDefinition(code, opts.simulatorUrls, opts.b2bSigningSecret)
+    const def = channelDefinition(code, opts.simulatorUrls, opts.b2bSigningSecret, opts.shopifyWebhookSecret)
     await db.channel.upsert({
       where: { code },
       create: { code, name: def.name, kind: def.kind, mode: 'live', settings: def.settings as Prisma.InputJsonObject, credentialsEnc: encryptCredentials(def.credentials), ratePerSecond: def.ratePerSecond, rateBurst: def.rateBurst, rateTokens: def.rateBurst },

@@ -38,6 +38,8 @@ const OrderSchema = z.object({
   })).min(1).max(1000),
 })
 type Order = z.infer<typeof OrderSchema>
+/** One order event as the order use case applies it (the public API's shape, parsed). */
+export type ChannelOrder = Order
 
 export interface OrdersResult { accepted: number; duplicates: number; rejected: Array<{ index: number; code: string; message: string }>; inboundMessageId: string; incidents: number }
 
@@ -77,6 +79,19 @@ function unstorableField(raw: unknown): string | null {
 /** A channel code from the URL that could name a channel at all (bounded, storable). */
 const plausibleChannelCode = (code: string) => code.length > 0 && code.length <= 100 && unstorableText(code) === null
 
+/** Channel SKUs -> canonical SKU ids: the channel's listing map first, then aliases, then SKU codes. */
+export async function resolveChannelSkus(db: Db | PrismaClient, channel: { id: string; code: string }, channelSkus: string[]): Promise<Map<string, string>> {
+  const mapped = await db.$queryRawUnsafe<Array<{ input: string; id: string }>>(
+    `SELECT input, id FROM (
+       SELECT cl."externalSku" AS input, cl."skuId"::text AS id, 0 AS rank FROM "ChannelListing" cl WHERE cl."channelId" = $2::uuid AND cl."externalSku" = ANY($1::text[])
+       UNION ALL SELECT a.alias, a."skuId"::text, 1 FROM "SkuAlias" a WHERE a.scope IN ($3, '*') AND a.alias = ANY($1::text[])
+       UNION ALL SELECT s.code, s.id::text, 2 FROM "Sku" s WHERE s.code = ANY($1::text[])
+     ) x ORDER BY input, rank`, [...new Set(channelSkus)], channel.id, `channel:${channel.code}`)
+  const skuIdByInput = new Map<string, string>()
+  for (const m of mapped) if (!skuIdByInput.has(m.input)) skuIdByInput.set(m.input, m.id)
+  return skuIdByInput
+}
+
 /**
  * Like events: the raw message, the applied orders, the rejected ones' dead letters and the
  * message's outcome commit in one transaction (2xx with every order accounted for, or nothing).
@@ -115,15 +130,7 @@ export async function ingestOrders(db: PrismaClient, channelCode: string, body: 
   })
 
   // Channel SKUs map to canonical SKUs through the channel's listing map (then aliases, then codes).
-  const channelSkus = [...new Set(valid.flatMap((v) => v.order.lines.map((l) => l.sku)))]
-  const mapped = await db.$queryRawUnsafe<Array<{ input: string; id: string }>>(
-    `SELECT input, id FROM (
-       SELECT cl."externalSku" AS input, cl."skuId"::text AS id, 0 AS rank FROM "ChannelListing" cl WHERE cl."channelId" = $2::uuid AND cl."externalSku" = ANY($1::text[])
-       UNION ALL SELECT a.alias, a."skuId"::text, 1 FROM "SkuAlias" a WHERE a.scope IN ($3, '*') AND a.alias = ANY($1::text[])
-       UNION ALL SELECT s.code, s.id::text, 2 FROM "Sku" s WHERE s.code = ANY($1::text[])
-     ) x ORDER BY input, rank`, channelSkus, channel.id, source)
-  const skuIdByInput = new Map<string, string>()
-  for (const m of mapped) if (!skuIdByInput.has(m.input)) skuIdByInput.set(m.input, m.id)
+  const skuIdByInput = await resolveChannelSkus(db, channel, valid.flatMap((v) => v.order.lines.map((l) => l.sku)))
   const accepted: Array<{ index: number; order: Order }> = []
   for (const v of valid) {
     const unknown = v.order.lines.find((l) => !skuIdByInput.has(l.sku))
@@ -147,7 +154,12 @@ export async function ingestOrders(db: PrismaClient, channelCode: string, body: 
   return { accepted: r.accepted, duplicates: r.duplicates, incidents: r.incidents, rejected: rejected.map(({ index, code, message }) => ({ index, code, message })), inboundMessageId: r.messageId }
 }
 
-async function applyOrders(tx: Db, channel: ChannelInfo, orders: Array<{ index: number; order: Order }>, skuIdByInput: Map<string, string>, messageId: string, receivedAt: Date) {
+/**
+ * The order use case inside the caller's transaction: order-level idempotency (ChannelOrderEvent),
+ * reservations, positions, incidents, follow-ups. Every line's SKU must be in `skuIdByInput`.
+ * Also called by native order intake (server/orders/native-orders.ts) with its own events.
+ */
+export async function applyOrders(tx: Db, channel: ChannelInfo, orders: Array<{ index: number; order: Order }>, skuIdByInput: Map<string, string>, messageId: string, receivedAt: Date) {
   const source = `channel:${channel.code}`
   // Order-level idempotency: one row per order event; a repeat inserts nothing.
   const keys = orders.map((o) => orderIdempotencyKey(o.order))

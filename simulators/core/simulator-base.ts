@@ -123,6 +123,8 @@ const stateFileSchema = z.object({
   pending: z.array(pendingApplySchema),
   /** Buyers' orders (absent in files saved before simulators sold). */
   orders: z.unknown().optional(),
+  /** What a marketplace keeps beyond listings and orders (webhook subscriptions, pending deliveries). */
+  extra: z.unknown().optional(),
 })
 
 const manualEditSchema = z.object({
@@ -206,6 +208,7 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
     const address = this.server.address() as AddressInfo
     this.listeningUrl = `http://${this.host}:${address.port}`
     this.scheduleApplyTimer()
+    this.afterStart()
     return this
   }
 
@@ -219,6 +222,7 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
       wait.resolve()
     }
     this.latencyWaits.clear()
+    this.beforeClose()
     if (this.stateFile) this.saveStateFileNow()
     if (!this.server.listening) return
     const closing = new Promise<void>((resolve) => this.server.close(() => resolve()))
@@ -327,6 +331,7 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
       throttle: this.throttleStatus(),
       ...(this.tokenIssuer() ? { tokens: { lifetimeSeconds: this.tokenIssuer()!.lifetimeSeconds, ...this.tokenIssuer()!.stats } } : {}),
       orders: this.orderBook.size,
+      ...this.extraState(),
       listings: this.listingsView(),
     }
   }
@@ -379,6 +384,33 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
     void order
     void change
     void moved
+  }
+
+  /** Started listening (e.g. resume webhook deliveries loaded from the state file). */
+  protected afterStart(): void {}
+
+  /** Closing: stop background work (the state file is saved right after). */
+  protected beforeClose(): void {}
+
+  /** State beyond listings and orders that must survive a restart (saved as `extra`). */
+  protected exportExtra(): unknown {
+    return undefined
+  }
+
+  /** Restores what exportExtra saved (undefined for files without it). */
+  protected importExtra(saved: unknown): void {
+    void saved
+  }
+
+  /** A marketplace's own `/_sim/*` routes (e.g. webhook subscriptions); undefined: not one of them. */
+  protected handleExtraControl(request: SimRequest): SimResponse | undefined {
+    void request
+    return undefined
+  }
+
+  /** Extra fields for `GET /_sim/state` (e.g. webhook delivery counters). */
+  protected extraState(): Record<string, unknown> {
+    return {}
   }
 
   // ---- helpers for subclasses -----------------------------------------------------------------
@@ -573,7 +605,9 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
         case 'POST /_sim/buy': {
           const body = buySchema.safeParse(request.json)
           if (!body.success) return controlError(400, 'INVALID_ORDER', `expected { sku, quantity } or { lines: [{ sku, quantity }] }: ${z.prettifyError(body.error)}`)
-          return { status: 201, body: { orderId: this.buy(body.data).orderId } }
+          // { orderId } is the contract; the order (with the marketplace's line ids) lets buyers cancel by line.
+          const order = this.buy(body.data)
+          return { status: 201, body: { orderId: order.orderId, order } }
         }
         case 'POST /_sim/cancel': {
           const body = cancelSchema.safeParse(request.json)
@@ -601,9 +635,10 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
           return { status: 200, body: { lifetimeSeconds: issuer.lifetimeSeconds } }
         }
         default:
-          return controlError(404, 'NOT_FOUND', `no simulator control route ${route}`)
+          return this.handleExtraControl(request) ?? controlError(404, 'NOT_FOUND', `no simulator control route ${route}`)
       }
     } catch (error) {
+      if (error instanceof z.ZodError) return controlError(400, 'INVALID_SIM_REQUEST', z.prettifyError(error))
       if (error instanceof SimulatorConfigError) return controlError(400, error.code, error.message)
       if (error instanceof SimulatorInputError) return controlError(400, error.code, error.message)
       if (error instanceof OrderBookError) return controlError(error.status, error.code, error.message)
@@ -664,6 +699,7 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
       this.importListings(saved.listings)
       this.orderBook.import(saved.orders)
       this.orderSequence = this.orderBook.size
+      this.importExtra(saved.extra)
       this.pending = [...saved.pending].sort((a, b) => a.dueAt - b.dueAt)
     } catch (error) {
       // A corrupt demo state file must not stop the demo: start empty and keep the bad file aside.
@@ -686,6 +722,7 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
       listings: this.exportListings(),
       pending: this.pending,
       orders: this.orderBook.export(),
+      extra: this.exportExtra(),
     })
     fs.mkdirSync(path.dirname(this.stateFile), { recursive: true })
     // Write then rename so a crash mid-write never leaves half a file behind.

@@ -21,7 +21,7 @@ const session = vi.hoisted(() => ({ current: null as null | { user: { id: string
 vi.mock('next-auth', async (importOriginal) => ({ ...(await importOriginal<Record<string, unknown>>()), getServerSession: async () => session.current }))
 
 const root = path.resolve(__dirname, '..', '..')
-type Door = { user: Action } | { key: string } | { open: true } | { nextAuth: true }
+type Door = { user: Action } | { key: string } | { open: true } | { nextAuth: true } | { marketplaceSigned: true }
 
 /** Every route handler and the door it must have. `{ key }`: the API key scope it needs. */
 const ROUTES: Record<string, Door> = {
@@ -91,6 +91,8 @@ const ROUTES: Record<string, Door> = {
   'POST /api/v1/catalog/units': { key: 'catalog:write' },
   'POST /api/v1/catalog/units/import': { key: 'catalog:write' },
   'POST /api/v1/channels/[channel]/orders': { key: 'ingest:channel:shopify' },
+  // A marketplace's order webhook: its own signature (X-Shopify-Hmac-Sha256, X-Stocktower-Signature), never an API key or a session.
+  'POST /api/v1/channels/[channel]/webhooks': { marketplaceSigned: true },
   'GET /api/v1/dead-letters': { key: 'read' },
   'POST /api/v1/events': { key: 'ingest:erp' },
   'GET /api/v1/findings': { key: 'read' },
@@ -274,6 +276,19 @@ describe('every route handler against the role table and the scopes', () => {
       // A signed-in admin is no API key.
       asUser('admin')
       expect((await call(r.method, r.route, r.handler)).status, `session instead of key ${r.key}`).toBe(401)
+      asUser(null)
+    }
+  })
+
+  it('marketplace webhook doors: only the marketplace\'s signature opens them (no API key, no session)', async () => {
+    const routes = (await enumerateRoutes()).filter((r) => 'marketplaceSigned' in ROUTES[r.key])
+    expect(routes.length).toBeGreaterThan(0)
+    const key = (await createApiKey(db, { name: 'authz webhook', scopes: ['ingest:channel:shopify', 'read'] })).key
+    for (const r of routes) {
+      expect(await call(r.method, r.route, r.handler), `unsigned ${r.key}`).toEqual({ status: 401, code: 'BAD_WEBHOOK_SIGNATURE' })
+      expect(await call(r.method, r.route, r.handler, { authorization: `Bearer ${key}` }), `API key ${r.key}`).toEqual({ status: 401, code: 'BAD_WEBHOOK_SIGNATURE' })
+      asUser('admin')
+      expect(await call(r.method, r.route, r.handler), `session ${r.key}`).toEqual({ status: 401, code: 'BAD_WEBHOOK_SIGNATURE' })
       asUser(null)
     }
   })

@@ -18,9 +18,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
 import { createTestDatabase, type TestDatabase } from './helpers/test-db'
 import { startRouteServer, type RouteServer } from './helpers/route-server'
-import { startSimulators, type RunningSimulators } from '../../simulators'
+import { channelWebhookUrl, startSimulators, type RunningSimulators } from '../../simulators'
 import { startTraffic, type RunningTraffic } from '../../simulators/traffic'
-import { demoExternalSkus, seedDemo } from '../../server/demo/seed-demo'
+import { DEMO_KIT_COUNT, demoExternalSkus, externalSkuFor, seedDemo } from '../../server/demo/seed-demo'
 import { CRONTAB } from '../../workers/jobs/registry'
 
 const root = path.resolve(import.meta.dirname, '..', '..')
@@ -66,12 +66,20 @@ beforeAll(async () => {
   sims = await startSimulators({ plan: 'demo', b2bSecret: 'b2b-demo-live', seed: 17 })
   for (const kind of ['shopify', 'amazon', 'walmart', 'b2b'] as const) sims.sims[kind].seed(demoExternalSkus(kind, SKUS), 0)
   const demoApiKey = `st_demo_${crypto.randomBytes(8).toString('hex')}`
-  await seedDemo(db, { skuCount: SKUS, simulatorUrls: sims.urls, demoApiKey, b2bSigningSecret: 'b2b-demo-live' })
+  await seedDemo(db, { skuCount: SKUS, simulatorUrls: sims.urls, demoApiKey, b2bSigningSecret: 'b2b-demo-live', shopifyWebhookSecret: 'shopify-demo-live' })
   await db.$executeRawUnsafe(`UPDATE "Channel" SET settings = settings || '{"verifySlaSeconds": 1}'::jsonb`)
   server = await startRouteServer(path.join(root, 'app'), ['v1'])
   startWorker(1)
   startWorker(2)
-  traffic = startTraffic({ apiBaseUrl: server.url, apiKey: demoApiKey, skuCount: SKUS, seed: 17, eventsPerSecond: 20, ordersPerSecond: 2, orderFollowUpMs: { min: 2_000, max: 8_000 }, log: (l) => output.push(`[traffic] ${l}`) })
+  // Orders reach Stocktower only the marketplaces' own way (issue 15): Shopify and the B2B portal
+  // push webhooks to the route server, Amazon and Walmart are polled by the intake workers.
+  // The Shopify channel's webhookSecret is seeded as 'shopify-demo-live' (seedDemo above).
+  sims.sims.shopify.subscribe({ url: channelWebhookUrl(server.url, 'shopify'), secret: 'shopify-demo-live' })
+  sims.sims.b2b.addOrderWebhook({ url: channelWebhookUrl(server.url, 'b2b') })
+  traffic = startTraffic({
+    apiBaseUrl: server.url, apiKey: demoApiKey, skuCount: SKUS, seed: 17, eventsPerSecond: 20, ordersPerSecond: 2, orderFollowUpMs: { min: 2_000, max: 8_000 },
+    marketplaces: sims.urls, channelSku: externalSkuFor, kitCount: DEMO_KIT_COUNT, log: (l) => output.push(`[traffic] ${l}`),
+  })
 }, 180_000)
 
 afterAll(async () => {

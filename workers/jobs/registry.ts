@@ -20,6 +20,9 @@ import { applyExpiredHoldbacks, EXPIRE_HOLDBACKS_TASK } from '../../server/rules
 import { ACTIVATE_RULES_TASK, activateDueRuleVersions } from '../../server/rules/save-rule-set'
 import { ALLOCATION_BOUNDARY_TASK, applyAllocationBoundary } from '../../server/rules/allocation-windows'
 import { CHECK_FRESHNESS_TASK, checkFeedFreshness } from '../../server/freshness/check-feed-freshness'
+import { PROCESS_NATIVE_MESSAGE_TASK } from '../../server/orders/receive-webhook'
+import { processNativeMessage } from '../../server/orders/native-message'
+import { POLL_ORDERS_TASK, pollChannelOrders, SCHEDULE_ORDER_POLLS_TASK, scheduleOrderPolls } from '../../server/orders/poll-orders'
 
 export interface JobContext { db: PrismaClient; log: (line: string) => void }
 
@@ -157,10 +160,36 @@ export const JOBS = [
       return transitions
     },
   }),
+  job({
+    name: PROCESS_NATIVE_MESSAGE_TASK,
+    payload: z.object({ messageId: z.string().uuid() }),
+    maxAttempts: 10,
+    async handler(p, { db, log }) {
+      const r = await processNativeMessage(db, p.messageId)
+      if (r && r.rejected.length > 0) log(`[orders] ${r.channel} message ${p.messageId}: ${r.rejected.length} dead-lettered (${r.rejected[0].code})`)
+      return r
+    },
+  }),
+  job({
+    name: SCHEDULE_ORDER_POLLS_TASK,
+    payload: z.object({}).passthrough(),
+    maxAttempts: 3,
+    handler: (_p, { db }) => scheduleOrderPolls(db),
+  }),
+  job({
+    name: POLL_ORDERS_TASK,
+    payload: channelPayload,
+    maxAttempts: 3,
+    async handler(p, { db, log }) {
+      const r = await pollChannelOrders(db, p.channelId)
+      if (r.outcome === 'failed') log(`[orders] ${r.channel} poll failed: ${r.error}`)
+      return r
+    },
+  }),
 ] as const
 
 /** Periodic jobs (graphile-worker crontab: one run per minute across all workers). */
-export const CRONTAB = [`* * * * * ${FLAG_AGED_RESERVATIONS_TASK} ?max=1`, `* * * * * ${EVALUATE_SLOS_TASK} ?max=1`, `* * * * * ${RECONCILE_CHANNELS_TASK} ?max=1`, `* * * * * ${EXPIRE_HOLDBACKS_TASK} ?max=1`, `* * * * * ${ACTIVATE_RULES_TASK} ?max=1`, `* * * * * ${CHECK_FRESHNESS_TASK} ?max=1`].join('\n')
+export const CRONTAB = [`* * * * * ${FLAG_AGED_RESERVATIONS_TASK} ?max=1`, `* * * * * ${EVALUATE_SLOS_TASK} ?max=1`, `* * * * * ${RECONCILE_CHANNELS_TASK} ?max=1`, `* * * * * ${EXPIRE_HOLDBACKS_TASK} ?max=1`, `* * * * * ${ACTIVATE_RULES_TASK} ?max=1`, `* * * * * ${CHECK_FRESHNESS_TASK} ?max=1`, `* * * * * ${SCHEDULE_ORDER_POLLS_TASK} ?max=1`].join('\n')
 
 /** graphile-worker task list: parse the payload at the boundary, then call the handler. */
 export function taskList(ctx: JobContext): Record<string, (payload: unknown) => Promise<void>> {

@@ -24,6 +24,10 @@ export const amazonSettingsSchema = z.object({
   handlingTimeDays: z.number().int().min(0).max(30).optional().describe('Handling time in days (lead_time_to_ship_max_days), sent with every quantity'),
   /** Login with Amazon token endpoint (refresh token -> 1 h access token). */
   lwaTokenUrl: z.string().url('must be an absolute URL').default(LWA_TOKEN_URL).describe('Login with Amazon token URL'),
+  /** How often the Orders API is polled for orders (getOrders allows one call a minute sustained). */
+  ordersPollIntervalSeconds: z.number().int().min(60).max(3600).default(60).describe('Orders poll interval (seconds)'),
+  /** Each poll re-reads this much before the newest order update seen: Amazon's order data can lag. */
+  ordersOverlapSeconds: z.number().int().min(0).max(86_400).default(300).describe('Orders poll overlap window (seconds)'),
 })
 export const amazonCredentialsSchema = z.object({
   clientId: credential('clientId').describe('LWA client ID (amzn1.application-oa2-client...)'),

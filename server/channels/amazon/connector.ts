@@ -118,7 +118,7 @@ export function createAmazonConnector(config: ConnectorConfig): Connector {
 export type AmazonSend = (request: Omit<ChannelRequest, 'headers'>) => Promise<ChannelResponse | AuthFailure>
 
 /** SP-API calls with a current LWA access token (x-amz-access-token). */
-function amazonSender(tokenUrl: string, credentials: { clientId: string; clientSecret: string; refreshToken: string }, timeoutMs: number, now?: () => number): AmazonSend {
+export function amazonSender(tokenUrl: string, credentials: { clientId: string; clientSecret: string; refreshToken: string }, timeoutMs: number, now?: () => number): AmazonSend {
   const tokens = accessTokenSource(['amazon-lwa', tokenUrl, credentials.clientId, credentials.clientSecret, credentials.refreshToken], () =>
     exchangeToken({
       url: tokenUrl,

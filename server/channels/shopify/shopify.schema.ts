@@ -25,8 +25,15 @@ export const shopifySettingsSchema = z.object({
   /** Quantities per inventorySetQuantities call (Shopify accepts up to 250). */
   maxBatchSize: z.number().int().min(1).max(250).default(100),
   reason: z.string().default('correction'),
+  /** The reconciliation poll (orders updated since the last one): catches order webhooks that never came. */
+  ordersReconcileIntervalSeconds: z.number().int().min(60).max(86_400).default(300).describe('Orders reconciliation poll interval (seconds)'),
+  ordersOverlapSeconds: z.number().int().min(0).max(86_400).default(300).describe('Orders reconciliation overlap window (seconds)'),
 })
-export const shopifyCredentialsSchema = z.object({ accessToken: credential('accessToken').describe('Admin API access token (shpat_...)') })
+export const shopifyCredentialsSchema = z.object({
+  accessToken: credential('accessToken').describe('Admin API access token (shpat_...)'),
+  /** The app's API secret key: Shopify signs order webhooks with it (X-Shopify-Hmac-Sha256). Without it order webhooks are refused (401). */
+  webhookSecret: z.string().min(1).optional().describe('App API secret (signs order webhooks)'),
+})
 
 const userErrorSchema = z.object({
   field: z.array(z.string()).nullable().optional(),

@@ -106,7 +106,7 @@ function walmartFailure(response: Extract<ChannelResponse, { kind: 'response' }>
 }
 
 /** The cached client-credentials token for one channel's credentials (POST /v3/token, 900 s). */
-function walmartTokenSource(baseUrl: string, settings: { serviceName: string; tokenUrl?: string }, credentials: { clientId: string; clientSecret: string }, timeoutMs: number, now?: () => number): AccessTokenSource {
+export function walmartTokenSource(baseUrl: string, settings: { serviceName: string; tokenUrl?: string }, credentials: { clientId: string; clientSecret: string }, timeoutMs: number, now?: () => number): AccessTokenSource {
   const url = settings.tokenUrl ?? joinUrl(baseUrl, '/v3/token')
   return accessTokenSource(['walmart', url, credentials.clientId, credentials.clientSecret], () =>
     exchangeToken({
@@ -125,7 +125,7 @@ function walmartTokenSource(baseUrl: string, settings: { serviceName: string; to
 export type WalmartSend = (request: Omit<ChannelRequest, 'headers'>) => ReturnType<typeof sendWithToken>
 
 /** Sends a Walmart API call with the headers Walmart requires and a current access token. */
-function walmartSender(tokens: AccessTokenSource, serviceName: string): WalmartSend {
+export function walmartSender(tokens: AccessTokenSource, serviceName: string): WalmartSend {
   return (request) =>
     sendWithToken(
       tokens,

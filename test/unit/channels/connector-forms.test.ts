@@ -7,14 +7,16 @@ const names = (fields: Array<{ name: string }>) => fields.map((f) => f.name)
 
 describe('connector forms from the zod schemas', () => {
   it('credentials: what each marketplace issues, as required secret inputs', () => {
-    expect(names(channelFormFor('shopify').credentials)).toEqual(['accessToken'])
+    expect(names(channelFormFor('shopify').credentials)).toEqual(['accessToken', 'webhookSecret'])
     expect(channelFormFor('shopify').credentials[0]).toMatchObject({ label: 'Admin API access token (shpat_...)', type: 'secret', required: true })
     expect(names(channelFormFor('amazon').credentials)).toEqual(['clientId', 'clientSecret', 'refreshToken'])
     expect(names(channelFormFor('walmart').credentials)).toEqual(['clientId', 'clientSecret'])
     expect(names(channelFormFor('b2b').credentials)).toEqual(['signingSecret'])
     for (const kind of ['shopify', 'amazon', 'walmart', 'b2b']) {
-      expect(channelFormFor(kind).credentials.every((f) => f.type === 'secret' && f.required), kind).toBe(true)
+      // Shopify's webhookSecret is optional: a store without it still publishes; its order webhooks are refused (401).
+      expect(channelFormFor(kind).credentials.every((f) => f.type === 'secret' && (f.required || f.name === 'webhookSecret')), kind).toBe(true)
     }
+    expect(channelFormFor('shopify').credentials[1]).toMatchObject({ name: 'webhookSecret', type: 'secret', required: false })
     expect(channelFormFor('unknown-kind')).toEqual({ settings: [], credentials: [] })
   })
 

@@ -1,0 +1,33 @@
+// The Shopify Admin GraphQL orders query the reconciliation poll runs (catches order webhooks that
+// never arrived): orders updated since a time, oldest update first, paged by cursor. The document
+// (server/orders/shopify-orders.ts SHOPIFY_ORDERS_QUERY) validates against each supported API version.
+import type { ChannelResponse } from '../channel-http'
+import { joinUrl, sendChannelRequest } from '../channel-http'
+import { parseConnectorPart } from '../connector-settings'
+import { shopifyCredentialsSchema, shopifySettingsSchema } from './shopify.schema'
+
+export const SHOPIFY_ORDERS_PAGE_SIZE = 50
+/** A cost-based API (1,000 points, 50 restored per second on standard plans): a modest call budget. */
+export const SHOPIFY_ORDERS_RATE = { ordersQuery: { ratePerSecond: 1, burst: 10 } } as const
+
+export interface ShopifyOrdersClient {
+  ordersUpdatedSince(q: { updatedSince: string; after?: string | null; first: number }, document: string): Promise<ChannelResponse>
+}
+
+/** Shopify search syntax: orders updated after the time (quoted ISO-8601). */
+export const updatedSinceQuery = (iso: string) => `updated_at:>'${iso}'`
+
+export function createShopifyOrdersClient(config: { baseUrl: string; settings: unknown; credentials: unknown; timeoutMs?: number }): ShopifyOrdersClient {
+  const settings = parseConnectorPart('shopify', 'settings', shopifySettingsSchema, config.settings)
+  const credentials = parseConnectorPart('shopify', 'credentials', shopifyCredentialsSchema, config.credentials)
+  const timeoutMs = config.timeoutMs ?? 15_000
+  return {
+    ordersUpdatedSince: (q, document) => sendChannelRequest({
+      method: 'POST',
+      url: joinUrl(config.baseUrl, `/admin/api/${settings.apiVersion}/graphql.json`),
+      headers: { 'x-shopify-access-token': credentials.accessToken },
+      body: JSON.stringify({ query: document, variables: { first: q.first, after: q.after ?? null, query: updatedSinceQuery(q.updatedSince) } }),
+      timeoutMs,
+    }),
+  }
+}

@@ -1,0 +1,60 @@
+// Amazon Orders API v0 (shared/specs/amazon/ordersV0.json) mapped to native order snapshots. The
+// poller stores one raw message per page: `{ "orders": [Order], "orderItems": { "<AmazonOrderId>":
+// [OrderItem] } }` (getOrders' page and each order's getOrderItems, as Amazon sent them).
+// Statuses: Pending (the units are already held on Amazon: it reserves), Unshipped,
+// PartiallyShipped, Shipped, Canceled. Cumulative per line: shipped = QuantityShipped; cancelled =
+// the whole unshipped line when Canceled; a partial buyer cancellation shows as QuantityOrdered
+// going down, which native-orders.ts counts against the original (kept in NativeOrderLine).
+import { z } from 'zod'
+import type { ParsedNativeMessage } from './native-orders'
+import { parseJsonBody } from './parse-json-body'
+
+export const amazonOrderSchema = z.object({
+  AmazonOrderId: z.string(),
+  PurchaseDate: z.string(),
+  LastUpdateDate: z.string(),
+  OrderStatus: z.string(),
+  FulfillmentChannel: z.string().optional(),
+}).loose()
+export const amazonOrderItemSchema = z.object({
+  OrderItemId: z.string(),
+  SellerSKU: z.string().optional(),
+  QuantityOrdered: z.number().int().min(0),
+  QuantityShipped: z.number().int().min(0).optional(),
+}).loose()
+export const getOrdersResponseSchema = z.object({
+  payload: z.object({ Orders: z.array(amazonOrderSchema), NextToken: z.string().optional(), LastUpdatedBefore: z.string().optional() }).loose(),
+}).loose()
+export const getOrderItemsResponseSchema = z.object({
+  payload: z.object({ AmazonOrderId: z.string(), OrderItems: z.array(amazonOrderItemSchema), NextToken: z.string().optional() }).loose(),
+}).loose()
+
+const pageSchema = z.object({ orders: z.array(z.unknown()), orderItems: z.record(z.string(), z.array(z.unknown())) })
+
+/** Statuses whose units Amazon holds or has shipped (PendingAvailability: pre-orders, not yet held). */
+const HOLDING = new Set(['Pending', 'Unshipped', 'PartiallyShipped', 'Shipped', 'Canceled', 'InvoiceUnconfirmed'])
+
+export function parseAmazonOrdersPage(body: string): ParsedNativeMessage {
+  const json = parseJsonBody(body)
+  if (!json.ok) return { orders: [], rejected: [{ index: -1, code: 'UNPARSEABLE', message: json.message, raw: body.slice(0, 4096) }] }
+  const page = pageSchema.safeParse(json.value)
+  if (!page.success) return { orders: [], rejected: [{ index: -1, code: 'INVALID_RESPONSE', message: 'Not an Amazon orders page ({ orders, orderItems }).', raw: body.slice(0, 4096) }] }
+  const result: ParsedNativeMessage = { orders: [], rejected: [] }
+  page.data.orders.forEach((raw, index) => {
+    const o = amazonOrderSchema.safeParse(raw)
+    if (!o.success) { result.rejected.push({ index, code: 'INVALID_ORDER', message: `Not an Amazon order: ${o.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, raw }); return }
+    const order = o.data
+    // Amazon fulfils AFN orders from its own stock (FBA): they never touch ours.
+    if (order.FulfillmentChannel === 'AFN' || !HOLDING.has(order.OrderStatus)) return
+    const items = (page.data.orderItems[order.AmazonOrderId] ?? []).map((i) => amazonOrderItemSchema.safeParse(i))
+    const bad = items.find((i) => !i.success)
+    if (bad && !bad.success) { result.rejected.push({ index, code: 'INVALID_ORDER', message: `Order ${order.AmazonOrderId} has an unreadable order item: ${bad.error.issues[0]?.message}`, raw }); return }
+    const lines = items.map((i) => i.data!).map((i) => {
+      const shipped = i.QuantityShipped ?? 0
+      return { lineId: i.OrderItemId, sku: i.SellerSKU ?? '', quantity: i.QuantityOrdered, cancelledQuantity: order.OrderStatus === 'Canceled' ? Math.max(0, i.QuantityOrdered - shipped) : 0, shippedQuantity: shipped }
+    })
+    if (lines.length === 0) return
+    result.orders.push({ index, order: { orderId: order.AmazonOrderId, orderedAt: order.PurchaseDate, updatedAt: order.LastUpdateDate, lines } })
+  })
+  return result
+}
