@@ -15,10 +15,17 @@ import { connectorForChannel } from '../../server/channels/connector-for-channel
 import { ingestEvents } from '../../server/ingest/ingest-events'
 import { reconcileChannel } from '../../server/reconciliation/channel-drift'
 import { pollChannelOrders } from '../../server/orders/poll-orders'
+import { processNativeMessage } from '../../server/orders/native-message'
+import { startRouteServer, type RouteServer } from './helpers/route-server'
+import { channelWebhookUrl } from '../../simulators'
+import { shopifyInventoryItemGid } from '../../simulators/shopify'
+import path from 'node:path'
 
 let t: TestDatabase
 let db: PrismaClient
 let sims: RunningSimulators
+let server: RouteServer
+const SHOPIFY_SECRET = 'shopify-native-secret'
 const deps = { connectorFor: connectorForChannel }
 
 async function recompute() {
@@ -45,12 +52,19 @@ beforeAll(async () => {
   db = t.db
   sims = await startSimulators({ plan: 'demo', b2bSecret: 'b2b-secret', seed: 16 })
   for (const kind of ['shopify', 'amazon', 'walmart', 'b2b'] as const) sims.sims[kind].seed(demoExternalSkus(kind, 8), 0)
-  await seedDemo(db, { skuCount: 8, simulatorUrls: sims.urls, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 'b2b-secret' })
+  await seedDemo(db, { skuCount: 8, simulatorUrls: sims.urls, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 'b2b-secret', shopifyWebhookSecret: SHOPIFY_SECRET })
+  // Buyers buy by SKU: the store's inventory items are the simulator's own for those SKUs.
+  for (const l of await db.channelListing.findMany({ where: { channel: { code: 'shopify' } } })) {
+    await db.channelListing.update({ where: { id: l.id }, data: { externalId: shopifyInventoryItemGid(l.externalSku) } })
+  }
+  server = await startRouteServer(path.resolve(__dirname, '..', '..', 'app'), ['v1'])
+  sims.sims.shopify.subscribe({ url: channelWebhookUrl(server.url, 'shopify'), secret: SHOPIFY_SECRET })
   await db.$executeRawUnsafe(`UPDATE "Channel" SET settings = settings || '{"bulkThreshold": 1000000}'::jsonb`)
   await db.$executeRawUnsafe(`DELETE FROM "KitComponent"`)
   await settle()
 })
 afterAll(async () => {
+  await server?.close()
   await sims?.close()
   await t?.drop()
 })
@@ -95,4 +109,45 @@ describe('a sale racing a receipt, orders polled natively', () => {
       expect(await db.finding.count({ where: { kind: 'drift' } })).toBe(0)
     })
   }
+})
+
+describe('a sale racing a receipt, the order pushed by a Shopify webhook', () => {
+  /** Process every stored Shopify webhook not processed yet (the job's own function); how many. */
+  async function processDeliveries(): Promise<number> {
+    const waiting = await db.inboundMessage.findMany({ where: { source: 'channel:shopify', status: 'received' }, select: { id: true } })
+    for (const m of waiting) await processNativeMessage(db, m.id)
+    return waiting.length
+  }
+
+  it('the refused compare-and-set waits for the order; the webhook reserves it and our number lands over the store\'s', async () => {
+    const shopify = await db.channel.findUniqueOrThrow({ where: { code: 'shopify' } })
+    const before = await listing('shopify', 'SKU-00004')
+    const applied = before.appliedQuantity!
+    sims.sims.shopify.buy({ sku: before.externalSku, quantity: 2 })
+    expect(sims.sims.shopify.quantityOfItem(before.externalId!)).toBe(applied - 2)
+    await ingestEvents(db, { body: JSON.stringify({ source: 'erp-demo', events: [{ idempotencyKey: 'native-shopify', type: 'receipt', sku: 'SKU-00004', location: 'DC-EAST', quantity: 9, occurredAt: new Date().toISOString() }] }) })
+    await recompute()
+    await db.channel.update({ where: { id: shopify.id }, data: { rateTokens: 1000, rateBurst: 1000 } })
+    expect((await publishChannel(db, shopify.id, deps)).failed).toBeGreaterThanOrEqual(1)
+    const waiting = await listing('shopify', 'SKU-00004')
+    expect(waiting.lastError).toMatch(/^orders in flight:/)
+
+    // Shopify delivers orders/create to our receiver; the stored message is processed.
+    sims.sims.shopify.webhooks.flushNow()
+    const deadline = Date.now() + 20_000
+    let processed = 0
+    while (processed === 0 && Date.now() < deadline) {
+      processed += await processDeliveries()
+      if (processed === 0) await new Promise((r) => setImmediate(r))
+    }
+    expect(processed).toBeGreaterThanOrEqual(1)
+    expect(await db.nativeOrderLine.count({ where: { channelId: shopify.id } })).toBe(1)
+    for (let i = 0; i < 3; i++) await settle()
+    const landed = await listing('shopify', 'SKU-00004')
+    expect(landed.desiredQuantity).toBe(waiting.desiredQuantity! - 2)
+    expect(landed.appliedQuantity).toBe(landed.desiredQuantity)
+    expect(sims.sims.shopify.quantityOfItem(before.externalId!)).toBe(landed.desiredQuantity)
+    expect(landed.lastError).toBeNull()
+    expect(await db.finding.count({ where: { kind: 'drift' } })).toBe(0)
+  })
 })
