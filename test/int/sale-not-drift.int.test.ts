@@ -19,6 +19,7 @@ import { ingestEvents } from '../../server/ingest/ingest-events'
 import { ingestOrders } from '../../server/ingest/ingest-orders'
 import { reconcileChannel } from '../../server/reconciliation/channel-drift'
 import { getSkuDetail } from '../../server/availability/get-sku-detail'
+import { explainAvailability } from '../../server/availability/explain-availability'
 
 let t: TestDatabase
 let db: PrismaClient
@@ -121,6 +122,7 @@ describe('a sale racing a receipt', () => {
     // The SKU page's sync story says the channel's number accounted for orders.
     const detail = await getSkuDetail(db, 'SKU-00002')
     expect(detail.sync.shopify.orders?.note).toMatch(/2 units sold/)
+    expect((await explainAvailability(db, 'SKU-00002', 'shopify')).channelOrders?.note).toMatch(/the channel showed \d+ where we had applied \d+: 2 units sold in its orders since, already received; our number counts them and goes out over it/)
   })
 
   for (const kind of ['amazon', 'walmart'] as const) {
