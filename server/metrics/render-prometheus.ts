@@ -83,7 +83,7 @@ export async function renderPrometheus(db: Db, now = new Date()): Promise<string
     for (const r of await db.$queryRawUnsafe<Array<{ k: string; n: bigint }>>(sql)) out.push(`${name}{kind="${esc(r.k)}"} ${r.n}`)
   }
   await gauge('stocktower_dead_letters_open', 'Open dead letters, by kind.', `SELECT k::text AS k, count(d.id) AS n FROM unnest(ARRAY['ingest','publish']) k LEFT JOIN "DeadLetter" d ON d.kind::text = k AND d.status = 'open' GROUP BY k ORDER BY k`)
-  await gauge('stocktower_findings_open', 'Open findings, by kind.', `SELECT k AS k, count(f.id) AS n FROM unnest(ARRAY['drift','unverified','variance','exception','aged_reservation','slo_breach']) k LEFT JOIN "Finding" f ON f.kind = k AND f.status = 'open' GROUP BY k ORDER BY k`)
+  await gauge('stocktower_findings_open', 'Open findings, by kind.', `SELECT k AS k, count(f.id) AS n FROM unnest(ARRAY['drift','unverified','variance','exception','aged_reservation','slo_breach','intake_stopped']) k LEFT JOIN "Finding" f ON f.kind = k AND f.status = 'open' GROUP BY k ORDER BY k`)
 
   out.push('# HELP stocktower_stale_listings Listings waiting to apply longer than their channel SLO (settings.sloStaleAfterSeconds, default 300).', '# TYPE stocktower_stale_listings gauge')
   for (const r of await db.$queryRawUnsafe<Array<{ code: string; n: bigint }>>(

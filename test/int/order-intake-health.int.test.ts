@@ -103,7 +103,11 @@ describe('intake health and a stopped intake', () => {
     const amazonHealth = (await getOrderIntakeHealth(db, at)).find((c) => c.channel === 'amazon')!
     expect(amazonHealth.state).toBe('stopped')
     expect(amazonHealth.message).toMatch(/poll: HTTP 503 from getOrders/)
-    expect(await renderPrometheus(db, at)).toContain('stocktower_order_intake_stopped{channel="amazon"} 1')
+    const prom = await renderPrometheus(db, at)
+    expect(prom).toContain('stocktower_order_intake_stopped{channel="amazon"} 1')
+    expect(prom).toContain('stocktower_order_intake_stopped{channel="shopify"} 0')
+    expect(prom).toContain('stocktower_findings_open{kind="intake_stopped"} 1')
+    expect(prom).toContain('stocktower_order_intake_consecutive_failures{channel="amazon",path="poll"} 14')
 
     // The other channels protect themselves; Amazon itself is not degraded by its own blindness.
     await drain()
