@@ -197,8 +197,9 @@ export async function reconcileChannel(db: PrismaClient, channelId: string, deps
         AND (cardinality($6::uuid[]) = 0 OR cl.id = ANY($6::uuid[]))
         AND ${deps.listingIds ? 'cl."appliedQuantity" IS NOT NULL'
           // Accepted longer ago than the verify SLA and still not applied, oldest first.
-          // and shortfalls whose order grace has ended (orders in flight did not explain them).
-          : overdue ? '((cl."acceptedVersion" > cl."appliedVersion" AND cl."acceptedAt" < $5::timestamptz) OR cl."orderGraceSince" < $7::timestamptz)'
+          // and shortfalls whose order grace has ended (orders in flight did not explain them), once:
+          // a shortfall already flagged is found again by the rotation.
+          : overdue ? '((cl."acceptedVersion" > cl."appliedVersion" AND cl."acceptedAt" < $5::timestamptz) OR (cl."orderGraceSince" < $7::timestamptz AND NOT EXISTS (SELECT 1 FROM "Finding" f WHERE f."dedupeKey" = \'drift:\' || cl.id::text AND f.status IN (\'open\', \'healing\'))))'
           // Applied once, or accepted and never verified (a first update verification gave up on).
           : '((cl."appliedQuantity" IS NOT NULL AND cl."appliedVersion" > 0) OR cl."acceptedVersion" > cl."appliedVersion")'}
       ORDER BY ${overdue ? 'COALESCE(cl."acceptedAt", cl."orderGraceSince"), cl.id' : 'cl.id'} LIMIT $3`, channelId, from, n, now().toISOString(), new Date(now().getTime() - verifySlaMs(channel)).toISOString(), deps.listingIds ?? [], new Date(now().getTime() - graceMs).toISOString())
