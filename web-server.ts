@@ -7,11 +7,12 @@ import pg from 'pg'
 import { config } from './server/env'
 import { setRealtimeTransport } from './server/realtime/publisher'
 import { getToken } from 'next-auth/jwt'
-import { attachRealtime } from './server/realtime/socket-server'
+import { attachRealtime, socketIoTransport } from './server/realtime/socket-server'
 import { createPrisma } from './server/db'
 import { clientAddressOf, isHttps, newNonce, securityHeaders } from './server/auth/security-headers'
 import { checkAuthBody } from './server/auth/body-cap'
 import { pruneWindows } from './server/auth/rate-window'
+import { shutdownGraceMs } from './server/runtime/process-role'
 
 /** How often open sockets are re-checked against their user's current state (deactivated, signed out, role changed). */
 const SOCKET_RECHECK_MS = Number(process.env.STOCKTOWER_SOCKET_RECHECK_MS ?? 10_000)
@@ -48,18 +49,26 @@ async function main() {
   pool.on('error', (e) => console.warn('[realtime] database connection lost:', e.message))
   const realtime = attachRealtime(server, { db, pool, readToken: (req) => getToken({ req: req as never, secret: process.env.NEXTAUTH_SECRET }), recheckMs: SOCKET_RECHECK_MS })
   const io = realtime.io
-  setRealtimeTransport({ emit: (rooms, event, payload) => { io.to(rooms).emit(event, payload) } })
+  setRealtimeTransport(socketIoTransport(io))
 
   // Rate-limit windows older than a day are history (any web process may prune; it is idempotent).
   const prune = setInterval(() => void pruneWindows(db).catch(() => {}), 3600_000)
   prune.unref()
 
   server.listen(cfg.port, cfg.hostname, () => console.log(`[web] listening on http://${cfg.hostname === '0.0.0.0' || cfg.hostname === '::' ? 'localhost' : cfg.hostname}:${cfg.port}${cfg.loopbackOnly ? ' (loopback only; set HOST to expose it)' : ''}`))
+  let stopping = false
   const stop = () => {
+    if (stopping) return
+    stopping = true
+    // Drain: stop accepting connections, let requests in flight finish (idle keep-alive
+    // connections close now), hand browsers' sockets over (they reconnect through the proxy to
+    // another web process); exit when all is done or the grace period is over.
     clearInterval(prune)
+    console.log('[web] stopping: draining requests in flight')
     void realtime.close()
     server.close(() => { void Promise.allSettled([pool.end(), db.$disconnect()]).finally(() => process.exit(0)) })
-    setTimeout(() => process.exit(0), 5_000).unref()
+    server.closeIdleConnections()
+    setTimeout(() => process.exit(0), Math.max(5_000, shutdownGraceMs())).unref()
   }
   // Under `npm start` a terminal's Ctrl-C reaches every process; the orchestrator then stops us
   // with SIGTERM in a safe order (web and workers, simulators, PostgreSQL), so ignore it here.

@@ -114,6 +114,8 @@ async function main() {
     STOCKTOWER_SHOPIFY_WEBHOOK_SECRET: secrets.shopifyWebhookSecret,
     STOCKTOWER_API_URL: `http://127.0.0.1:${cfg.port}`,
     STOCKTOWER_MANAGED: '1',
+    // Children finish or give back their work before this orchestrator's 10 s stop deadline.
+    STOCKTOWER_SHUTDOWN_GRACE_MS: process.env.STOCKTOWER_SHUTDOWN_GRACE_MS ?? '8000',
   }
   // The orchestrator's own domain calls (seed, admin) need the same key material as the children.
   process.env.STOCKTOWER_ENCRYPTION_KEY = env.STOCKTOWER_ENCRYPTION_KEY

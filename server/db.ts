@@ -33,7 +33,8 @@ export function prisma(): PrismaClient {
   if (!globalForPrisma.stocktowerPrisma) {
     const url = process.env.DATABASE_URL
     if (!url) throw new Error('DATABASE_URL is not set: start Stocktower with `npm start`, which provides it.')
-    globalForPrisma.stocktowerPrisma = createPrisma(url)
+    // Per process (README, Production deployment): size it so every process's pools fit max_connections.
+    globalForPrisma.stocktowerPrisma = createPrisma(url, { max: Number(process.env.STOCKTOWER_DB_POOL_MAX) || 10 })
   }
   return globalForPrisma.stocktowerPrisma
 }

@@ -23,6 +23,7 @@
 // IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED, a key reused with other parameters with
 // IDEMPOTENCY_KEY_PARAMETER_MISMATCH), and cost-based throttling (a leaky bucket of
 // query-cost points answered with HTTP 200 + `errors[].extensions.code = "THROTTLED"`).
+import { demoShopifyInventoryItemGid } from '../server/demo/demo-ids'
 import { createHash, createHmac, randomUUID } from 'node:crypto'
 import {
   executeSync,
@@ -138,12 +139,7 @@ const IDEMPOTENCY_CACHE_LIMIT = 10_000
  * The deterministic inventory item gid the simulator gives a SKU, so a demo seed can write the
  * listing map (`externalId`) without asking the simulator. Stable across runs and machines.
  */
-export function shopifyInventoryItemGid(sku: string): string {
-  const digest = createHash('sha256').update(`stocktower-sim:${sku}`).digest()
-  // 48 bits keeps ids well inside Number.MAX_SAFE_INTEGER, like real Shopify ids; +1 avoids 0.
-  const id = digest.readUIntBE(0, 6) + 1
-  return `gid://shopify/InventoryItem/${id}`
-}
+export const shopifyInventoryItemGid = demoShopifyInventoryItemGid
 
 export interface ShopifySimulatorOptions extends SimulatorBaseOptions {
   /** When set, only this token is accepted; otherwise any non-empty token is. */

@@ -12,9 +12,10 @@ import { CRONTAB, taskList } from './jobs/registry'
 import { setRealtimeTransport } from '../server/realtime/publisher'
 import { quietGraphileLogger } from '../server/runtime/migrate'
 import { enqueueRecompute, enqueuePublish } from '../server/queue/enqueue'
-import { releaseStaleLocks } from '../server/queue/release-stale-locks'
+import { releaseOwnLocks, releaseStaleLocks } from '../server/queue/release-stale-locks'
 import { scanInbox } from '../server/ingest/inbox/scan-inbox'
 import fs from 'node:fs'
+import { shutdownGraceMs } from '../server/runtime/process-role'
 
 async function main() {
   const cfg = config()
@@ -85,7 +86,19 @@ async function main() {
     clearInterval(heartbeat)
     clearInterval(janitor)
     clearInterval(inbox)
-    await runner.stop().catch(() => {})
+    // Stop taking jobs and let running ones finish; what is still running after the grace period
+    // is given back (its lock released, the job retried by another worker), never left locked.
+    const grace = shutdownGraceMs()
+    console.log(`[worker] ${id} stopping: no new jobs; running ones get ${Math.round(grace / 1000)} s`)
+    const finished = await Promise.race([
+      runner.stop().then(() => true, () => true),
+      new Promise<false>((r) => setTimeout(() => r(false), grace).unref()),
+    ])
+    if (!finished) {
+      console.log(`[worker] ${id} releasing the jobs still running`)
+      await runner.kill('graceful shutdown timed out').catch(() => {})
+    }
+    await releaseOwnLocks(db, [...lockIds]).catch((e) => console.warn('[worker] could not release its job locks:', (e as Error).message))
     await db.workerHeartbeat.delete({ where: { id } }).catch(() => {})
     await db.$disconnect().catch(() => {})
     await emitterPool.end().catch(() => {})

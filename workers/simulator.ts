@@ -13,8 +13,11 @@ async function main() {
   const apiBaseUrl = process.env.STOCKTOWER_API_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`
   const shopifySecret = process.env.STOCKTOWER_SHOPIFY_WEBHOOK_SECRET
   if (!shopifySecret) console.warn('[simulator] STOCKTOWER_SHOPIFY_WEBHOOK_SECRET is not set: Shopify order webhooks are signed with the simulator\'s default app secret')
+  // Pinned ports (`npm run simulators` in a deployment of several processes), else any free ones.
+  const base = Number(process.env.STOCKTOWER_SIMULATOR_PORT_BASE ?? 0)
   const sims = await startSimulators({
     host: '127.0.0.1',
+    ports: base > 0 ? { shopify: base, amazon: base + 1, walmart: base + 2, b2b: base + 3 } : undefined,
     stateDir: process.env.STOCKTOWER_SIMULATOR_STATE === 'off' ? undefined : path.join(dataDir, 'simulators'),
     plan: 'demo',
     b2bSecret: process.env.STOCKTOWER_B2B_SIGNING_SECRET ?? '',

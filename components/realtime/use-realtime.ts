@@ -6,20 +6,11 @@
 import { useQueryClient, type QueryKey } from '@tanstack/react-query'
 import { useEffect, useRef, useSyncExternalStore } from 'react'
 import { io, type Socket } from 'socket.io-client'
-import { z } from 'zod'
+import type { z } from 'zod'
+import { EVENT_PAYLOADS, type RealtimeEventName } from '@/server/realtime/contract'
 
-export type RealtimeEventName = 'listings.changed' | 'stock.changed' | 'channel.updated' | 'dead-letters.changed' | 'kpis.changed' | 'findings.changed'
-
-const ListingsChanged = z.object({ skus: z.array(z.string()), channels: z.array(z.string()) })
-const AnyPayload = z.record(z.string(), z.unknown())
-const PAYLOADS: Record<RealtimeEventName, z.ZodType> = {
-  'listings.changed': ListingsChanged,
-  'stock.changed': z.object({ skus: z.array(z.string()) }),
-  'channel.updated': z.object({ channel: z.string() }),
-  'dead-letters.changed': z.object({ kind: z.enum(['ingest', 'publish']) }),
-  'kpis.changed': AnyPayload,
-  'findings.changed': z.object({ kind: z.string() }),
-}
+export type { RealtimeEventName }
+const PAYLOADS: Record<RealtimeEventName, z.ZodType> = EVENT_PAYLOADS
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting'
 

@@ -3,7 +3,7 @@
 // once, in the result of the action that created it, and never again.
 import { useState, type FormEvent } from 'react'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
-import type { ApiKeysScreen } from '@/server/settings/list-api-keys'
+import type { ApiKeysScreen } from '@/server/auth/list-api-keys'
 import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
 import { Ago } from '@/components/ui/ago'

@@ -3,7 +3,7 @@
 // are write-only (the screen never receives them, only "set, last changed ...").
 import { useState, type FormEvent } from 'react'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
-import type { ChannelSettingsView } from '@/server/settings/list-channel-settings'
+import type { ChannelSettingsView } from '@/server/channels/list-channel-settings'
 import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
 import { Ago } from '@/components/ui/ago'

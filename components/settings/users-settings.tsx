@@ -3,7 +3,7 @@
 // deactivate / reactivate. The server refuses to lock out the last admin or the acting admin.
 import { useState, type FormEvent } from 'react'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
-import type { UserView } from '@/server/settings/list-users'
+import type { UserView } from '@/server/users/list-users'
 import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
 import { Ago } from '@/components/ui/ago'

@@ -1,6 +1,9 @@
-// For per-listing APIs (maxBatchSize 1): sends updates one after another and merges the results.
-// After a channel-wide transient failure (throttled, down, unreachable) the remaining updates are
-// not sent: they would fare the same, and hammering a struggling API makes it worse.
+// Sending more updates than one call takes, and merging the results into one PushResult.
+// - pushSequentially, for per-listing APIs (maxBatchSize 1): one after another. After a channel-wide
+//   transient failure (throttled, down, unreachable) the remaining updates are not sent: they would
+//   fare the same, and hammering a struggling API makes it worse.
+// - pushInBatches, for batch APIs: calls of at most maxBatchSize, in order (the publisher normally
+//   sends one batch; this covers a caller that sends more).
 import type { ListingUpdate, PushResult, UpdateOutcome } from './connector'
 import type { FailureClass } from './channel-http'
 
@@ -31,4 +34,24 @@ export async function pushSequentially(updates: readonly ListingUpdate[], pushOn
     }
   }
   return { ...last, outcomes, latencyMs, ...(throttledForMs !== undefined ? { throttledForMs } : {}) }
+}
+
+/** The result of a per-listing call that got no usable answer: the failure applies to the whole channel. */
+export function channelWideFailure(update: ListingUpdate, latencyMs: number, request: unknown, failure: FailureClass): SingleSend {
+  return { outcome: { listingId: update.listingId, ...failure }, result: { latencyMs, request }, channelWide: failure }
+}
+
+export async function pushInBatches(updates: readonly ListingUpdate[], maxBatchSize: number, pushBatch: (batch: ListingUpdate[]) => Promise<PushResult>): Promise<PushResult> {
+  if (updates.length <= maxBatchSize) return pushBatch([...updates])
+  const merged: PushResult = { outcomes: [], latencyMs: 0 }
+  for (let start = 0; start < updates.length; start += maxBatchSize) {
+    const part = await pushBatch(updates.slice(start, start + maxBatchSize))
+    merged.outcomes.push(...part.outcomes)
+    merged.latencyMs += part.latencyMs
+    merged.httpStatus = part.httpStatus ?? merged.httpStatus
+    merged.request = part.request
+    merged.response = part.response
+    if (part.throttledForMs) merged.throttledForMs = Math.max(merged.throttledForMs ?? 0, part.throttledForMs)
+  }
+  return merged
 }

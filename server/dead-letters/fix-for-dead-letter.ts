@@ -12,7 +12,9 @@ const cell = (v: unknown) => {
 export function fixForDeadLetter(d: { kind: string; code: string; source: string | null; sku: string | null; payload: unknown }): DeadLetterFix | null {
   if (d.kind !== 'ingest') return null
   const e = ((d.payload ?? {}) as { event?: Record<string, unknown> }).event ?? {}
-  const scope = d.source ?? '*'
+  // A marketplace's native order message (source `native:<channel>`) maps SKUs like the channel's
+  // orders API does: through aliases scoped `channel:<channel>`.
+  const scope = d.source?.startsWith('native:') ? `channel:${d.source.slice('native:'.length)}` : d.source ?? '*'
   switch (d.code) {
     case 'UNKNOWN_SKU': {
       const alias = typeof e.sku === 'string' ? e.sku : d.sku

@@ -2,6 +2,7 @@
 // start re-points the simulated channels at this run's simulator ports and ensures the demo users
 // and key. Opening stock is booked as `count` events through the real ledger, so every number in
 // the demo is explainable down to events.
+import { demoShopifyInventoryItemGid } from './demo-ids'
 import type { PrismaClient, Prisma } from '@prisma/client'
 import { hashPassword } from '../auth/passwords'
 import { createApiKey, hashApiKey } from '../auth/api-keys'
@@ -157,15 +158,26 @@ export async function seedDemo(db: PrismaClient, opts: SeedOptions): Promise<{ s
   }
 
   // Every SKU and kit listed on every channel.
+  // Shopify listings carry the store's inventory item id (the demo store's ids: demo-ids.ts).
+  const codes = (await db.sku.findMany({ select: { code: true } })).map((s) => s.code)
+  const gids = codes.map(demoShopifyInventoryItemGid)
   for (const code of DEMO_CHANNELS) {
     await db.$executeRawUnsafe(
       `INSERT INTO "ChannelListing"(id, "channelId", "skuId", "externalSku", "externalId")
        SELECT gen_random_uuid(), c.id, s.id,
               CASE c.code WHEN 'amazon' THEN 'AMZ-' || s.code WHEN 'walmart' THEN 'WM-' || s.code ELSE s.code END,
-              CASE c.code WHEN 'shopify' THEN 'gid://shopify/InventoryItem/' || (1000000 + row_number() OVER (ORDER BY s.code)) ELSE NULL END
-         FROM "Sku" s CROSS JOIN "Channel" c WHERE c.code = $1
-       ON CONFLICT DO NOTHING`, code)
+              CASE c.code WHEN 'shopify' THEN g.gid ELSE NULL END
+         FROM "Sku" s CROSS JOIN "Channel" c
+         JOIN unnest($2::text[], $3::text[]) AS g(code, gid) ON g.code = s.code
+        WHERE c.code = $1
+       ON CONFLICT DO NOTHING`, code, codes, gids)
   }
+  // Demo databases seeded before the ids were shared numbered them 1000001...: move them over.
+  await db.$executeRawUnsafe(
+    `UPDATE "ChannelListing" l SET "externalId" = g.gid
+       FROM "Channel" c, unnest($1::text[], $2::text[]) AS g(code, gid)
+      WHERE c.id = l."channelId" AND c.code = 'shopify' AND l."externalSku" = g.code
+        AND l."externalId" ~ '^gid://shopify/InventoryItem/1[0-9]{6}$'`, codes, gids)
 
   await db.ruleSetVersion.upsert({
     where: { id: ruleVersionId(1) },

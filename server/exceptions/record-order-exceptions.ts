@@ -11,8 +11,8 @@ import { transaction } from '../db'
 import { PayloadTooLargeError, ValidationError } from '../errors'
 import { recordAudit, type Actor } from '../audit/record-audit'
 import { finishInboundMessage, storeInboundMessage } from '../ingest/inbound-message.repository'
-import { recordIngestDeadLetters } from '../ingest/dead-letters.repository'
-import { markSkusDirty } from '../ingest/ingest-events'
+import { emitIngestDeadLettersChanged, recordIngestDeadLetters } from '../ingest/dead-letters.repository'
+import { markSkusDirty } from '../availability/recompute-outbox'
 import { getCurrentRuleSet } from '../rules/rule-set.repository'
 import { OrderExceptionPolicySchema, type OrderExceptionPolicy, type RuleSet } from '../rules/rules.schema'
 import { HoldbackInputSchema, insertHoldback, removeHoldbackIn } from '../rules/holdbacks'
@@ -101,7 +101,10 @@ export async function recordOrderExceptionItems(db: PrismaClient, source: string
       rejected.push({ index, code: e.code, message: e.message, raw, sku: parsed.data.skus?.[0] ?? null })
     }
   }
-  if (rejected.length > 0) await recordIngestDeadLetters(db, messageId, source, rejected)
+  if (rejected.length > 0) {
+    await recordIngestDeadLetters(db, messageId, source, rejected)
+    emitIngestDeadLettersChanged()
+  }
   return { accepted, duplicates, rejected: rejected.map(({ index, code, message }) => ({ index, code, message })) }
 }
 

@@ -13,8 +13,8 @@ import { enqueueRecompute } from '../queue/enqueue'
 import { getCurrentRuleSet } from '../rules/rule-set.repository'
 import type { DegradedCondition } from '../availability/compute-availability'
 import { getOrderIntakeHealth } from '../metrics/order-intake'
+import { markScopeDirty } from '../availability/recompute-outbox'
 
-export const CHECK_FRESHNESS_TASK = 'check-feed-freshness'
 
 interface Expected { key: string; kind: 'feed' | 'channel' | 'intake'; source: string | null; location: string | null; channel: string | null; lastSeenAt: Date | null; staleSince: Date | null }
 export interface Transition { key: string; kind: 'feed' | 'channel' | 'intake'; state: 'stale' | 'returned'; what: string }
@@ -96,15 +96,7 @@ async function transition(tx: Db, e: Pick<Expected, 'key' | 'kind' | 'source' | 
   }
   await recordAudit(tx, SYSTEM_ACTOR, { action: state === 'stale' ? 'degraded.on' : 'degraded.off', entity: e.kind, entityId: e.key, after: { what, lastSeenAt: e.lastSeenAt?.toISOString() ?? null, staleSince: e.staleSince?.toISOString() ?? null } })
   // Every SKU the condition can touch is decided again now (a location's SKUs, else every SKU).
-  await tx.$executeRawUnsafe(
-    `WITH direct AS (
-       SELECT DISTINCT s.id FROM "Sku" s
-        WHERE s.active AND ($1::text IS NULL OR EXISTS (SELECT 1 FROM "Position" p JOIN "Location" l ON l.id = p."locationId" WHERE p."skuId" = s.id AND l.code = $1))
-     ), affected AS (
-       SELECT id FROM direct UNION SELECT k."kitSkuId" FROM "KitComponent" k JOIN direct d ON d.id = k."componentSkuId"
-     )
-     INSERT INTO "AvailabilityDirty"("skuId", since) SELECT id, $2::timestamptz FROM affected ON CONFLICT ("skuId") DO NOTHING`,
-    e.kind === 'feed' ? e.location : null, now.toISOString())
+  await markScopeDirty(tx, { everySku: true, location: e.kind === 'feed' ? e.location : null }, now)
   return { key: e.key, kind: e.kind, state, what }
 }
 

@@ -1,5 +1,6 @@
 import type { RawSql } from '../db'
 import { jsonbSafe, storableCopy } from './storable-text'
+import { emitRealtime, ROOMS } from '../realtime/publisher'
 
 export interface IngestRejection { index: number; code: string; message: string; raw: unknown; sku?: string | null }
 
@@ -12,6 +13,11 @@ const bounded = (s: string | null | undefined, max: number): string | null => (s
  * make jsonb refuse the row, and a huge SKU would not fit the sku index. The exact bytes stay in
  * the raw message (`inboundMessageId`, `payload.index`).
  */
+/** Tells open dead-letter screens and dashboards to refetch; call after the transaction commits. */
+export function emitIngestDeadLettersChanged(): void {
+  emitRealtime([ROOMS.deadLetters, ROOMS.dashboard], 'dead-letters.changed', { kind: 'ingest' })
+}
+
 export async function recordIngestDeadLetters(tx: RawSql, inboundMessageId: string | null, source: string | null, rejections: IngestRejection[]): Promise<void> {
   if (rejections.length === 0) return
   const rows = rejections.map((r) => {

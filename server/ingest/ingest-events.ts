@@ -12,16 +12,17 @@ import type { PrismaClient } from '@prisma/client'
 import type { Db, RawSql } from '../db'
 import { rawTransaction, withDeadlockRetry } from '../db'
 import { AppError, PayloadTooLargeError, ValidationError } from '../errors'
-import { TASKS } from '../queue/enqueue'
+import { JOB_CATALOG } from '../queue/job-catalog'
 import { applyEvent, positionExceptions, type PositionState } from '../positions/apply-event'
 import { MAX_BODY_BYTES, MAX_EVENTS_PER_BATCH, MAX_TEXT, parseEvent, type EventRejection, type ParsedEvent } from './event.schema'
 import { resolveCatalog } from './resolve-catalog'
 import { storeInboundMessage, finishInboundMessage } from './inbound-message.repository'
-import { recordIngestDeadLetters } from './dead-letters.repository'
+import { emitIngestDeadLettersChanged, recordIngestDeadLetters } from './dead-letters.repository'
 import { parseJsonText, quoted, unstorableText } from './storable-text'
 import { minuteOf } from '../metrics/counters'
 import { emitStockChanged } from '../realtime/publisher'
 import { partitionByOwnership } from '../ownership/partition-by-ownership'
+import { markDirtySql } from '../availability/recompute-outbox'
 
 export interface IngestResult {
   accepted: number
@@ -89,6 +90,7 @@ export async function ingestEvents(db: PrismaClient, input: IngestInput): Promis
       await finishInboundMessage(tx, messageId, { status: 'rejected', error: e.message })
       await recordIngestDeadLetters(tx, messageId, input.boundSource ?? null, [{ index: -1, code: e.code, message: e.message, raw: input.body.slice(0, 4096) }])
     })
+    emitIngestDeadLettersChanged()
     throw e
   }
   const { source } = parsed
@@ -104,6 +106,7 @@ export async function ingestEvents(db: PrismaClient, input: IngestInput): Promis
     return { ...applied, inboundMessageId: messageId }
   }))
   if (r.accepted > 0) emitStockChanged(prepared.skuCodes)
+  if (r.rejected.length > 0) emitIngestDeadLettersChanged()
   return r
 }
 
@@ -261,20 +264,6 @@ SELECT (SELECT count(*) FROM locked)::int AS locked,
        (SELECT json_agg(res)::text FROM res) AS reservations`
 
 /**
- * The recompute outbox upsert (kits containing the SKUs included), keeping the earliest time: a row
- * is rewritten only when the new time is earlier (usually it is not, and rewriting every marked row
- * of every batch was most of this statement's cost). Rows go in id order, so concurrent writers
- * lock them in one order.
- */
-const markDirtySql = (ids: string, since: string) => `
-  INSERT INTO "AvailabilityDirty"("skuId", since)
-  SELECT id, ${since} FROM (
-    SELECT i.id FROM (${ids}) AS i(id)
-    UNION SELECT k."kitSkuId" FROM "KitComponent" k WHERE k."componentSkuId" IN (${ids})
-  ) x ORDER BY id
-  ON CONFLICT ("skuId") DO UPDATE SET since = EXCLUDED.since WHERE EXCLUDED.since < "AvailabilityDirty".since`
-
-/**
  * Every write that follows the in-memory apply, in one round trip: positions, handed-over
  * reservations, stale outcomes, the recompute outbox, the events counter (the statement of
  * metrics/counters.ts bumpCounters) and exception findings (one open finding per SKU x location x
@@ -288,7 +277,9 @@ const markDirtySql = (ids: string, since: string) => `
  * reservations, $5 stale ledger ids, $6 dirty SKU indexes, $7 received at, $8 counter minute,
  * $9 counters `[labels, n]`, $10 findings `[sku index, location index, field, message]`, $11 the recompute
  * task, $12 its run time (now), $13 touched positions `[sku index, location index, last event id, [fields
- * still out of range]]` (their other open exceptions resolve).
+ * still out of range]]` (their other open exceptions resolve), $14 the recompute job's attempts. The
+ * recompute job is the catalogue's `recomputeAvailability` (server/queue/job-catalog.ts), added here
+ * so it commits with the positions that made SKUs dirty (what `enqueueRecompute` does elsewhere).
  */
 const WRITE_BACK_SQL = `
 WITH ids AS MATERIALIZED (SELECT $1::uuid[] AS sku, $2::uuid[] AS loc
@@ -327,7 +318,7 @@ WITH ids AS MATERIALIZED (SELECT $1::uuid[] AS sku, $2::uuid[] AS loc
      AND NOT (t.still::jsonb ? f.field)
 ), job AS (
   SELECT id FROM graphile_worker.add_job($11::text, '{}'::json, queue_name => 'recompute', run_at => $12::timestamptz,
-         max_attempts => 25, job_key => 'recompute-availability', priority => 0, job_key_mode => 'preserve_run_at')
+         max_attempts => $14::int, job_key => 'recompute-availability', priority => 0, job_key_mode => 'preserve_run_at')
    WHERE (SELECT count(*) FROM dirty) >= 0
 )
 SELECT (SELECT count(*) FROM job)::int AS jobs`
@@ -496,7 +487,8 @@ async function applyResolved(tx: RawSql, source: string, events: ResolvedEvent[]
     JSON.stringify(handover.filter((h) => h.changed).map((h) => ({ id: h.id, q: h.quantity, h: h.handedOver }))),
     arrayLiteral(staleIds), arrayLiteral(dirtySkus), receivedAt.toISOString(),
     minuteOf(receivedAt).toISOString(), JSON.stringify([...countsByType].map(([type, n]) => [`source=${source},type=${type}`, n])),
-    JSON.stringify(found), TASKS.recomputeAvailability, new Date().toISOString(), JSON.stringify(stillExceptional),
+    JSON.stringify(found), JOB_CATALOG.recomputeAvailability.task, new Date().toISOString(), JSON.stringify(stillExceptional),
+    JOB_CATALOG.recomputeAvailability.maxAttempts,
   )
   if (overflow.length > 0) await tx.$executeRawUnsafe(`DELETE FROM "LedgerEvent" WHERE id = ANY($1::bigint[])`, overflow.map((o) => o.id))
   return {
@@ -506,8 +498,3 @@ async function applyResolved(tx: RawSql, source: string, events: ResolvedEvent[]
   }
 }
 
-/** Adds SKUs (and every kit that contains them) to the recompute outbox, keeping the earliest time. */
-export async function markSkusDirty(tx: RawSql, skuIds: string[], since: Date): Promise<void> {
-  if (skuIds.length === 0) return
-  await tx.$executeRawUnsafe(markDirtySql('SELECT unnest($1::uuid[])', '$2::timestamptz'), skuIds, since.toISOString())
-}

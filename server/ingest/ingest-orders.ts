@@ -12,8 +12,9 @@ import crypto from 'node:crypto'
 import { AppError, NotFoundError, PayloadTooLargeError, ValidationError } from '../errors'
 import { storeInboundMessage, finishInboundMessage } from './inbound-message.repository'
 import { attributeOversell, oneIncidentPerLine, type ListingAtOrderTime } from './attribute-oversell'
-import { recordIngestDeadLetters } from './dead-letters.repository'
-import { markSkusDirty } from './ingest-events'
+import { emitIngestDeadLettersChanged, recordIngestDeadLetters } from './dead-letters.repository'
+import { emitRealtime, ROOMS } from '../realtime/publisher'
+import { markSkusDirty } from '../availability/recompute-outbox'
 import { enqueueRecompute } from '../queue/enqueue'
 import { bumpCounters } from '../metrics/counters'
 import { recordOrderLag } from '../metrics/order-intake'
@@ -108,6 +109,7 @@ export async function ingestOrders(db: PrismaClient, channelCode: string, body: 
       await finishInboundMessage(tx, messageId, { status: 'rejected', error: e.message })
       await recordIngestDeadLetters(tx, messageId, source, [{ index: -1, code: e.code, message: e.message, raw: body.slice(0, 4096) }])
     })
+    emitIngestDeadLettersChanged()
     return e
   }
   const channel = plausibleChannelCode(channelCode) ? await db.channel.findUnique({ where: { code: channelCode }, select: { id: true, code: true, settings: true } }) : null
@@ -151,6 +153,8 @@ export async function ingestOrders(db: PrismaClient, channelCode: string, body: 
     })
     return { ...result, messageId }
   }))
+  if (rejected.length > 0) emitIngestDeadLettersChanged()
+  if (r.incidents > 0) emitRealtime([ROOMS.kpis, ROOMS.dashboard], 'kpis.changed', { reason: 'oversell' })
   return { accepted: r.accepted, duplicates: r.duplicates, incidents: r.incidents, rejected: rejected.map(({ index, code, message }) => ({ index, code, message })), inboundMessageId: r.messageId }
 }
 

@@ -4,6 +4,7 @@ import type { Db } from '../db'
 import { LAG_BUCKETS_SECONDS } from './lag'
 import { getChannelsHealth } from './channel-health'
 import { getOrderIntakeHealth } from './order-intake'
+import { getRetentionReport } from '../retention/apply-retention'
 
 /** A label value as the exposition format requires: backslash, double quote and line feed escaped. */
 export const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\r?\n|\r/g, '\\n')
@@ -102,6 +103,13 @@ export async function renderPrometheus(db: Db, now = new Date()): Promise<string
   for (const r of await db.$queryRawUnsafe<Array<{ channel: string; kind: string; n: bigint }>>(`SELECT channel, kind, count(*) AS n FROM "OversellIncident" GROUP BY 1, 2 ORDER BY 1, 2`)) {
     out.push(`stocktower_oversell_incidents_total{channel="${esc(r.channel)}",kind="${esc(r.kind)}"} ${r.n}`)
   }
+  // Retention (server/retention): what the last daily run deleted and kept, per table.
+  const retention = await getRetentionReport(db)
+  out.push('# HELP stocktower_retention_deleted_rows Rows the last retention run deleted, by table.', '# TYPE stocktower_retention_deleted_rows gauge')
+  out.push('# HELP stocktower_retention_kept_rows Rows past retention the last run kept because something still refers to them.', '# TYPE stocktower_retention_kept_rows gauge')
+  for (const t of retention?.tables ?? []) out.push(`stocktower_retention_deleted_rows{table="${esc(t.table)}"} ${t.deleted}`, `stocktower_retention_kept_rows{table="${esc(t.table)}"} ${t.kept}`)
+  out.push('# HELP stocktower_retention_last_run_seconds When the last retention run finished (Unix time; 0: never).', '# TYPE stocktower_retention_last_run_seconds gauge')
+  out.push(`stocktower_retention_last_run_seconds ${retention?.finishedAt ? Math.floor(Date.parse(retention.finishedAt) / 1000) : 0}`)
   return `${out.join('\n')}\n`
 }
 

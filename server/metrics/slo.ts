@@ -5,8 +5,8 @@
 // The SLO settings are read by sloOf (server/channels/channel-settings.ts).
 import type { Db } from '../db'
 import { getChannelsHealth, HEALTH_WINDOW_MINUTES } from './channel-health'
+import { emitRealtime, ROOMS } from '../realtime/publisher'
 
-export const EVALUATE_SLOS_TASK = 'evaluate-slos'
 
 export interface SloAlert { channel: string; slo: 'lag_p95' | 'stale_listings'; state: 'breached' | 'resolved'; message: string; value: number; threshold: number; at: string }
 
@@ -39,6 +39,7 @@ export async function evaluateSlos(db: Db, opts: { now?: Date; notify?: (a: SloA
       }
     }
   }
+  if (alerts.length > 0) emitRealtime([ROOMS.kpis, ROOMS.dashboard], 'kpis.changed', { reason: 'slo' })
   if (opts.notify) for (const a of alerts) await opts.notify(a).catch(() => {})
   return alerts
 }

@@ -30,8 +30,6 @@ import { SHOPIFY_ORDERS_QUERY, shopifyOrdersPageSchema } from './shopify-orders'
 import { recordIntake, type IntakePath } from './intake-health'
 import { channelSource, processNativeMessage, type NativeKind } from './native-message'
 
-export const POLL_ORDERS_TASK = 'poll-channel-orders'
-export const SCHEDULE_ORDER_POLLS_TASK = 'schedule-order-polls'
 
 /** A first run reads orders updated since the channel was added, at most this far back. */
 const FIRST_RUN_LOOKBACK_MS = 24 * 3600_000
@@ -309,6 +307,6 @@ export async function pollChannelOrders(db: PrismaClient, channelId: string, opt
  */
 export async function scheduleOrderPolls(db: PrismaClient): Promise<number> {
   const channels = await db.channel.findMany({ where: { kind: { in: ['amazon', 'walmart', 'shopify'] } }, select: { id: true } })
-  for (const c of channels) await enqueue(db, POLL_ORDERS_TASK, { channelId: c.id }, { jobKey: `poll-orders:${c.id}`, jobKeyMode: 'preserve_run_at', queueName: `poll-orders:${c.id}`, maxAttempts: 3 })
+  for (const c of channels) await enqueue(db, 'pollChannelOrders', { channelId: c.id }, { jobKey: `poll-orders:${c.id}`, jobKeyMode: 'preserve_run_at', queueName: `poll-orders:${c.id}` })
   return channels.length
 }

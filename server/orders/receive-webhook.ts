@@ -24,7 +24,6 @@ import { recordIntake } from './intake-health'
 import { channelSource, type NativeKind } from './native-message'
 import { nativeSource } from './native-orders'
 
-export const PROCESS_NATIVE_MESSAGE_TASK = 'process-native-order-message'
 
 /** Header lookup, case-insensitive (a Fetch `Headers` fits). */
 export interface HeaderSource { get(name: string): string | null }
@@ -110,7 +109,7 @@ export async function receiveOrderWebhook(db: PrismaClient, channelCode: string,
       return { messageId, duplicate: true }
     }
     // One channel's messages are processed one at a time, in arrival order (fewer lock waits).
-    await enqueue(tx, PROCESS_NATIVE_MESSAGE_TASK, { messageId }, { jobKey: `native-message:${messageId}`, queueName: `native-orders:${channel.id}`, maxAttempts: 10 })
+    await enqueue(tx, 'processNativeMessage', { messageId }, { jobKey: `native-message:${messageId}`, queueName: `native-orders:${channel.id}` })
     return { messageId, duplicate: false }
   })
 }

@@ -1,6 +1,7 @@
 // Enqueues a job through graphile-worker's SQL API on the caller's connection, so a job is
 // committed in the same transaction as the write that causes it (CONVENTIONS rule 10).
 import type { RawSql } from '../db'
+import { JOB_CATALOG, type JobName } from './job-catalog'
 
 export interface EnqueueOptions {
   /** Coalescing key: a pending job with the same key is updated instead of duplicated. */
@@ -14,11 +15,12 @@ export interface EnqueueOptions {
   /** Jobs with the same queue name run one at a time across every worker. */
   queueName?: string
   runAt?: Date
-  maxAttempts?: number
   priority?: number
 }
 
-export async function enqueue(db: RawSql, task: string, payload: Record<string, unknown>, opts: EnqueueOptions = {}): Promise<void> {
+/** Adds one job of the catalogue (attempts come from JOB_CATALOG) in the caller's transaction. */
+export async function enqueue(db: RawSql, job: JobName, payload: Record<string, unknown>, opts: EnqueueOptions = {}): Promise<void> {
+  const { task, maxAttempts } = JOB_CATALOG[job]
   const mode = opts.jobKeyMode ?? 'replace'
   // `earliest` = add with preserve_run_at, then pull an unlocked job's run time forward through
   // graphile-worker's public reschedule_jobs (which never touches a job a worker holds).
@@ -36,7 +38,7 @@ export async function enqueue(db: RawSql, task: string, payload: Record<string, 
     JSON.stringify(payload),
     opts.queueName ?? null,
     (opts.runAt ?? new Date()).toISOString(),
-    opts.maxAttempts ?? 25,
+    maxAttempts,
     opts.jobKey ?? null,
     opts.priority ?? 0,
     mode === 'earliest' ? 'preserve_run_at' : mode,
@@ -44,26 +46,18 @@ export async function enqueue(db: RawSql, task: string, payload: Record<string, 
   )
 }
 
-/** Task names, declared once; workers/jobs/registry.ts binds each to its payload schema and handler. */
-export const TASKS = {
-  recomputeAvailability: 'recompute-availability',
-  publishChannel: 'publish-channel',
-  verifyChannel: 'verify-channel',
-  pollFeed: 'poll-feed',
-  rollupMetrics: 'rollup-metrics',
-} as const
 
 /** Wake the recompute worker: one pending job at most, whatever the number of dirty SKUs. */
 export function enqueueRecompute(db: RawSql): Promise<void> {
-  return enqueue(db, TASKS.recomputeAvailability, {}, { jobKey: 'recompute-availability', jobKeyMode: 'preserve_run_at', queueName: 'recompute' })
+  return enqueue(db, 'recomputeAvailability', {}, { jobKey: 'recompute-availability', jobKeyMode: 'preserve_run_at', queueName: 'recompute' })
 }
 
 export function enqueuePublish(db: RawSql, channelId: string, runAt?: Date): Promise<void> {
-  return enqueue(db, TASKS.publishChannel, { channelId }, { jobKey: `publish:${channelId}`, jobKeyMode: 'earliest', queueName: `publish:${channelId}`, runAt })
+  return enqueue(db, 'publishChannel', { channelId }, { jobKey: `publish:${channelId}`, jobKeyMode: 'earliest', queueName: `publish:${channelId}`, runAt })
 }
 
 export function enqueueVerify(db: RawSql, channelId: string, runAt: Date): Promise<void> {
-  return enqueue(db, TASKS.verifyChannel, { channelId }, { jobKey: `verify:${channelId}`, jobKeyMode: 'earliest', queueName: `verify:${channelId}`, runAt })
+  return enqueue(db, 'verifyChannel', { channelId }, { jobKey: `verify:${channelId}`, jobKeyMode: 'earliest', queueName: `verify:${channelId}`, runAt })
 }
 
 /** First look at a submitted feed; later polls back off up to the connector's maxPollIntervalMs. */
@@ -74,5 +68,5 @@ export const FIRST_POLL_MS = 2_000
  * payload, so no process waits for a feed). One job per feed; feeds of a channel poll one at a time.
  */
 export function enqueuePollFeed(db: RawSql, channelId: string, handle: { feedId: string } & Record<string, unknown>, versions: Record<string, number>, runAt: Date, attempt = 0): Promise<void> {
-  return enqueue(db, TASKS.pollFeed, { channelId, handle, versions, attempt }, { jobKey: `poll-feed:${channelId}:${handle.feedId}`, jobKeyMode: 'replace', queueName: `poll-feed:${channelId}`, runAt })
+  return enqueue(db, 'pollFeed', { channelId, handle, versions, attempt }, { jobKey: `poll-feed:${channelId}:${handle.feedId}`, jobKeyMode: 'replace', queueName: `poll-feed:${channelId}`, runAt })
 }

@@ -23,3 +23,13 @@ export async function releaseStaleLocks(db: Db, opts: { now?: Date; deadAfterMs?
   if (dead.length > 0) await db.$executeRawUnsafe(`SELECT graphile_worker.force_unlock_workers($1::text[])`, dead)
   return dead
 }
+
+/**
+ * A stopping worker gives back whatever is still locked under its own ids once its runner has
+ * stopped (nothing of ours runs any more). graphile-worker 0.17's graceful shutdown can leave one
+ * behind, e.g. a job superseded through its job key while it ran (the scale-out test saw a
+ * verify job stay locked under the pool id), which would otherwise wait for the janitor.
+ */
+export async function releaseOwnLocks(db: Db, lockIds: string[]): Promise<void> {
+  if (lockIds.length > 0) await db.$executeRawUnsafe(`SELECT graphile_worker.force_unlock_workers($1::text[])`, lockIds)
+}

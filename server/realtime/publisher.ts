@@ -1,25 +1,9 @@
 // Thin realtime events (what changed, ids), sent to rooms. The process entry point installs the
 // transport: socket.io itself in the web process, the Postgres emitter in workers.
-export const ROOMS = {
-  dashboard: 'dashboard',
-  sku: (code: string) => `sku:${code}`,
-  channel: (code: string) => `channel:${code}`,
-  deadLetters: 'dead-letters',
-  findings: 'findings',
-  kpis: 'kpis',
-} as const
+import { ROOMS, type RealtimeEventName, type RealtimeEvents } from './contract'
 
-export interface RealtimeEvents {
-  'listings.changed': { skus: string[]; channels: string[] }
-  'channel.updated': { channel: string }
-  /** Positions moved (events applied); decisions may follow as listings.changed. */
-  'stock.changed': { skus: string[] }
-  'dead-letters.changed': { kind: 'ingest' | 'publish' }
-  'kpis.changed': Record<string, never>
-  /** Findings opened or resolved (drift, variance, exception). */
-  'findings.changed': { kind: string }
-}
-export type RealtimeEventName = keyof RealtimeEvents
+export { ROOMS }
+export type { RealtimeEventName, RealtimeEvents }
 
 /** Sends one event to every socket in any of `rooms` (a socket in two of them gets it once). */
 export interface RealtimeTransport { emit(rooms: string[], event: string, payload: unknown): void }

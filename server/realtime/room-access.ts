@@ -2,7 +2,9 @@
 // Deny by default: a room this table does not name is refused to everyone.
 import { can, type Action } from '../auth/permissions'
 
-export const ROOM_PATTERN = /^(dashboard|dead-letters|kpis|findings|sku:[A-Za-z0-9._-]{1,64}|channel:[a-z0-9-]{1,40})$/
+import { ROOM_PATTERN } from './contract'
+
+export { ROOM_PATTERN }
 
 /** The permission a room needs, or null for a room that does not exist. */
 export function roomAction(room: string): Action | null {

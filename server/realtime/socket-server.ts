@@ -13,6 +13,7 @@ import { z } from 'zod'
 import type { Db } from '../db'
 import { activeSessionUser } from '../auth/sessions'
 import { authoriseRooms, mayJoinRoom, ROOM_PATTERN } from './room-access'
+import type { RealtimeTransport } from './publisher'
 
 const Subscribe = z.object({ rooms: z.array(z.string().regex(ROOM_PATTERN)).max(50) })
 
@@ -101,4 +102,14 @@ export function attachRealtime(http: HttpServer, opts: { db: Db; pool: pg.Pool; 
     recheckNow,
     close: () => new Promise<void>((resolve) => { clearInterval(timer); io.close(() => resolve()) }),
   }
+}
+
+/**
+ * How a web process sends its own events: through socket.io, whose Postgres adapter delivers to
+ * this process's sockets and NOTIFYs every other web process (each delivers to its own sockets
+ * once). Events from workers arrive by the same NOTIFY channel (postgres-emitter.ts), so every
+ * browser hears every event once, whichever web process it is connected to.
+ */
+export function socketIoTransport(io: Server): RealtimeTransport {
+  return { emit: (rooms, event, payload) => { io.to(rooms).emit(event, payload) } }
 }

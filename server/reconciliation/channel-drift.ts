@@ -27,7 +27,6 @@ import { loadOrderGraceMs } from '../metrics/order-intake'
 import { enqueuePublish } from '../queue/enqueue'
 import { emitRealtime, ROOMS } from '../realtime/publisher'
 
-export const RECONCILE_CHANNELS_TASK = 'reconcile-channels'
 export type DriftCause = 'own_pending' | 'sold_on_channel' | 'orders_in_flight' | 'accepted_not_applied' | 'lost_update' | 'shared_quantity_overwrite' | 'merchant_edit'
 export type HealAction = 'republish' | 'flag'
 /** Causes a policy decides; orders (sold_on_channel, orders_in_flight) are never a person's business. */

@@ -5,7 +5,6 @@
 // is released, shipped or handed over.
 import type { Db } from '../db'
 
-export const FLAG_AGED_RESERVATIONS_TASK = 'flag-aged-reservations'
 
 export async function flagAgedReservations(db: Db, opts: { defaultMaxAgeHours: number; now?: Date }): Promise<{ opened: number; resolved: number }> {
   const now = (opts.now ?? new Date()).toISOString()

@@ -13,12 +13,11 @@ import { readCsvRows, CsvSyntaxError } from '../ingest/formats/csv'
 import { readNdjson } from '../ingest/formats/ndjson'
 import { parseSnapshotRow, SNAPSHOT_CSV_ALLOWED_COLUMNS, SNAPSHOT_CSV_REQUIRED_COLUMNS } from '../ingest/formats/snapshot-rows'
 import { resolveCatalog } from '../ingest/resolve-catalog'
-import { recordIngestDeadLetters } from '../ingest/dead-letters.repository'
+import { emitIngestDeadLettersChanged, recordIngestDeadLetters } from '../ingest/dead-letters.repository'
 import { emitRealtime, ROOMS } from '../realtime/publisher'
 import { applySnapshotCorrections } from './apply-corrections'
 import { decodeCursor, encodeCursor } from '../paging/cursor'
 
-export const PROCESS_SNAPSHOT_TASK = 'process-snapshot'
 export type SnapshotMode = 'full' | 'partial'
 export type SnapshotFormat = 'csv' | 'ndjson'
 const STAGE_BATCH = 5000
@@ -50,7 +49,7 @@ export async function receiveSnapshot(db: PrismaClient, input: {
   const rows = Math.max(0, stored.lines - (input.format === 'csv' ? 1 : 0))
   const snapshot = await transaction(db, async (tx) => {
     const s = await tx.snapshot.create({ data: { source: input.source, mode: input.mode, format: input.format, rows, messageId: stored.messageId, fileName: input.fileName ?? null, asOf, autoCorrectUnits: input.autoCorrectUnits ?? 0 }, select: { id: true } })
-    await enqueue(tx, PROCESS_SNAPSHOT_TASK, { snapshotId: s.id }, { jobKey: `snapshot:${s.id}`, queueName: 'snapshots', maxAttempts: 5 })
+    await enqueue(tx, 'processSnapshot', { snapshotId: s.id }, { jobKey: `snapshot:${s.id}`, queueName: 'snapshots' })
     return s
   })
   return { snapshotId: snapshot.id, rows }
@@ -148,7 +147,10 @@ async function stageBatch(db: PrismaClient, source: string, snapshotId: string, 
       snapshotId, staged.map((s) => s.line), staged.map((s) => s.skuId), staged.map((s) => s.locationId),
       staged.map((s) => s.onHand), staged.map((s) => s.quarantined), staged.map((s) => s.damaged), staged.map((s) => s.allocated))
   }
-  if (rejections.length > 0) await recordIngestDeadLetters(db, messageId, source, rejections.sort((a, b) => a.index - b.index))
+  if (rejections.length > 0) {
+    await recordIngestDeadLetters(db, messageId, source, rejections.sort((a, b) => a.index - b.index))
+    emitIngestDeadLettersChanged()
+  }
   return { rejected: rejections.length }
 }
 

@@ -10,8 +10,8 @@ import { recordAudit, SYSTEM_ACTOR } from '../audit/record-audit'
 import { enqueue, enqueueRecompute } from '../queue/enqueue'
 import { getCurrentRuleSet } from './rule-set.repository'
 import type { AllocationWindow, RuleSet } from './rules.schema'
+import { markScopeDirty } from '../availability/recompute-outbox'
 
-export const ALLOCATION_BOUNDARY_TASK = 'allocation-window-boundary'
 
 export interface Boundary { at: Date; windows: Array<{ channel: string; window: AllocationWindow; edge: 'from' | 'until' }> }
 
@@ -37,7 +37,7 @@ export function allocationBoundaries(rules: RuleSet, after: Date): Boundary[] {
 export async function scheduleAllocationBoundaries(tx: Db, rules: RuleSet, now: Date): Promise<Date[]> {
   const boundaries = allocationBoundaries(rules, now)
   for (const b of boundaries) {
-    await enqueue(tx, ALLOCATION_BOUNDARY_TASK, { at: b.at.toISOString() }, { runAt: b.at, jobKey: `allocation-boundary:${b.at.toISOString()}`, maxAttempts: 10 })
+    await enqueue(tx, 'allocationBoundary', { at: b.at.toISOString() }, { runAt: b.at, jobKey: `allocation-boundary:${b.at.toISOString()}` })
   }
   return boundaries.map((b) => b.at)
 }
@@ -55,14 +55,7 @@ export async function applyAllocationBoundary(db: PrismaClient, at: Date, now = 
     const everySku = boundary.windows.some((w) => !w.window.sku && !w.window.category)
     const skus = [...new Set(boundary.windows.map((w) => w.window.sku).filter((x): x is string => !!x))]
     const categories = [...new Set(boundary.windows.map((w) => w.window.category).filter((x): x is string => !!x))]
-    const marked = await tx.$executeRawUnsafe(
-      `WITH direct AS (
-         SELECT id FROM "Sku" WHERE active AND ($1::boolean OR code = ANY($2::text[]) OR category = ANY($3::text[]))
-       ), affected AS (
-         SELECT id FROM direct UNION SELECT k."kitSkuId" FROM "KitComponent" k JOIN direct d ON d.id = k."componentSkuId"
-       )
-       INSERT INTO "AvailabilityDirty"("skuId", since) SELECT id, $4::timestamptz FROM affected
-       ON CONFLICT ("skuId") DO NOTHING`, everySku, skus, categories, now.toISOString())
+    const marked = await markScopeDirty(tx, { everySku, skuCodes: skus, categories }, now)
     await enqueueRecompute(tx)
     const windows = boundary.windows.map((w) => `${w.channel}: "${w.window.name}" ${w.edge === 'from' ? 'starts' : 'released'}`)
     await recordAudit(tx, SYSTEM_ACTOR, { action: 'rules.allocation_boundary', entity: 'rule_set', entityId: current.id, after: { at: at.toISOString(), windows, skusMarked: marked } })

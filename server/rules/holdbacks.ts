@@ -8,6 +8,7 @@ import { transaction } from '../db'
 import { NotFoundError, ValidationError } from '../errors'
 import { recordAudit, SYSTEM_ACTOR, type Actor } from '../audit/record-audit'
 import { enqueue, enqueueRecompute } from '../queue/enqueue'
+import { markScopeDirty } from '../availability/recompute-outbox'
 
 export const HoldbackInputSchema = z.object({
   sku: z.string().min(1).max(200).optional(),
@@ -45,14 +46,7 @@ export function holdbackView(r: Row, now = new Date()): HoldbackView {
 
 /** Marks the SKUs a holdback covers, and kits built from them, for recompute. Returns how many. */
 export async function markHoldbackSkusDirty(tx: Db, h: { skuCode: string | null; category: string | null }): Promise<number> {
-  const n = await tx.$executeRawUnsafe(
-    `WITH direct AS (
-       SELECT id FROM "Sku" WHERE active AND (($1::text IS NOT NULL AND code = $1) OR ($2::text IS NOT NULL AND category = $2))
-     ), affected AS (
-       SELECT id FROM direct UNION SELECT k."kitSkuId" FROM "KitComponent" k JOIN direct d ON d.id = k."componentSkuId"
-     )
-     INSERT INTO "AvailabilityDirty"("skuId", since) SELECT id, now() FROM affected
-     ON CONFLICT ("skuId") DO NOTHING`, h.skuCode, h.category)
+  const n = await markScopeDirty(tx, { skuCodes: h.skuCode ? [h.skuCode] : [], categories: h.category ? [h.category] : [] }, new Date())
   await enqueueRecompute(tx)
   return n
 }
@@ -83,7 +77,7 @@ export async function insertHoldback(tx: Db, actor: Actor, h: z.output<typeof Ho
   await recordAudit(tx, actor, { action: 'holdback.create', entity: 'holdback', entityId: row.id, after: view })
   await markHoldbackSkusDirty(tx, row)
   // Recompute at the exact expiry (the per-minute sweep is the safety net).
-  if (row.expiresAt) await enqueue(tx, EXPIRE_HOLDBACKS_TASK, {}, { runAt: row.expiresAt, jobKey: `expire-holdback:${row.id}`, maxAttempts: 5 })
+  if (row.expiresAt) await enqueue(tx, 'expireHoldbacks', {}, { runAt: row.expiresAt, jobKey: `expire-holdback:${row.id}` })
   return view
 }
 
@@ -120,7 +114,6 @@ export async function listHoldbacks(db: Db, filter: { state?: 'active' | 'expire
   return rows.map((r) => holdbackView(r, now))
 }
 
-export const EXPIRE_HOLDBACKS_TASK = 'expire-holdbacks'
 
 /**
  * Expired holdbacks stop applying on their own: decisions read only unexpired ones, and this

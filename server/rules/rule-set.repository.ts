@@ -41,6 +41,12 @@ export async function listRuleSetVersions(db: Db, opts: { limit?: number } = {},
   }))
 }
 
+/** The version numbered just before `number`, or null for the first. */
+export async function getPreviousRuleSetVersion(db: Db, number: number): Promise<RuleSetVersionView | null> {
+  const previous = await db.ruleSetVersion.findFirst({ where: { number: { lt: number } }, orderBy: { number: 'desc' }, select: { id: true } })
+  return previous ? getRuleSetVersion(db, previous.id) : null
+}
+
 export interface RuleChange { path: string; from: unknown; to: unknown }
 
 /** A path-level diff of two rule sets (added, removed and changed leaves; arrays compared whole). */

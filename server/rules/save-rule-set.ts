@@ -12,9 +12,8 @@ import { recordAudit, SYSTEM_ACTOR, type Actor } from '../audit/record-audit'
 import { enqueue, enqueueRecompute } from '../queue/enqueue'
 import { previewRuleImpact, type RuleImpact } from './preview-rule-impact'
 import { scheduleAllocationBoundaries } from './allocation-windows'
-import { CHECK_FRESHNESS_TASK } from '../freshness/check-feed-freshness'
+import { markScopeDirty } from '../availability/recompute-outbox'
 
-export const ACTIVATE_RULES_TASK = 'activate-rule-versions'
 
 export function parseRuleSet(raw: unknown): RuleSet {
   const r = RuleSetSchema.safeParse(raw)
@@ -47,7 +46,7 @@ export async function saveRuleSet(db: PrismaClient, actor: Actor, input: SaveRul
     })
     let recomputeSkus = 0
     if (effectiveFrom <= now) recomputeSkus = await activateVersion(tx, id, now)
-    else await enqueue(tx, ACTIVATE_RULES_TASK, {}, { runAt: effectiveFrom, jobKey: `activate-rules:${id}`, maxAttempts: 10 })
+    else await enqueue(tx, 'activateRules', {}, { runAt: effectiveFrom, jobKey: `activate-rules:${id}` })
     return { version: id, number, effectiveFrom: effectiveFrom.toISOString(), recomputeSkus }
   })
 }
@@ -55,7 +54,7 @@ export async function saveRuleSet(db: PrismaClient, actor: Actor, input: SaveRul
 /** Marks every active SKU for recompute under the version now in force and records the size. */
 async function activateVersion(tx: Db, id: string, now: Date): Promise<number> {
   // Every SKU may be affected: the recompute outbox coalesces (one row per SKU) and batches them.
-  const marked = await tx.$executeRawUnsafe(`INSERT INTO "AvailabilityDirty"("skuId", since) SELECT id, $1::timestamptz FROM "Sku" WHERE active ON CONFLICT ("skuId") DO NOTHING`, now.toISOString())
+  const marked = await markScopeDirty(tx, { everySku: true }, now)
   const total = await tx.sku.count({ where: { active: true } })
   await tx.ruleSetVersion.update({ where: { id }, data: { activatedAt: now, recomputeSkus: total } })
   await enqueueRecompute(tx)
@@ -64,7 +63,7 @@ async function activateVersion(tx: Db, id: string, now: Date): Promise<number> {
   const rules = RuleSetSchema.parse(version.rules)
   await scheduleAllocationBoundaries(tx, rules, now)
   // Feed cadences in force at once (not at the next minute's sweep).
-  if (rules.feeds?.length || rules.breakerOpenMinutes) await enqueue(tx, CHECK_FRESHNESS_TASK, {}, { jobKey: 'check-feed-freshness:now', maxAttempts: 3 })
+  if (rules.feeds?.length || rules.breakerOpenMinutes) await enqueue(tx, 'checkFreshness', {}, { jobKey: 'check-feed-freshness:now' })
   return Math.max(marked, total)
 }
 

@@ -5,7 +5,7 @@
 import crypto from 'node:crypto'
 import type { PrismaClient } from '@prisma/client'
 import { z } from 'zod'
-import { parseInput } from '../settings/parse-input'
+import { parseInput } from '../parse-input'
 import { CsvSyntaxError } from '../ingest/formats/csv'
 import { parseSnapshotRow } from '../ingest/formats/snapshot-rows'
 import { readCsvRows } from '../ingest/formats/csv'

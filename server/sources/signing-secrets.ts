@@ -6,12 +6,12 @@
 import crypto from 'node:crypto'
 import type { PrismaClient } from '@prisma/client'
 import { z } from 'zod'
-import { parseInput } from '../settings/parse-input'
+import { parseInput } from '../parse-input'
 import { transaction } from '../db'
 import { ConflictError, NotFoundError } from '../errors'
 import { recordAudit, type Actor } from '../audit/record-audit'
 import { encryptCredentials } from '../channels/credentials'
-import { SOURCE_CODE } from '../settings/manage-api-keys'
+import { SOURCE_CODE } from '../auth/manage-api-keys'
 import { SOURCE_KINDS } from './source-settings.schema'
 
 export { SOURCE_KINDS }

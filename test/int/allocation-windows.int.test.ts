@@ -11,8 +11,8 @@ import { recomputeDirtyAvailability } from '../../server/availability/recompute-
 import { explainAvailability } from '../../server/availability/explain-availability'
 import { ingestEvents } from '../../server/ingest/ingest-events'
 import { getCurrentRuleSet } from '../../server/rules/rule-set.repository'
-import { ALLOCATION_BOUNDARY_TASK, applyAllocationBoundary } from '../../server/rules/allocation-windows'
-import { TASKS } from '../../server/queue/enqueue'
+import { applyAllocationBoundary } from '../../server/rules/allocation-windows'
+import { JOB_CATALOG } from '../../server/queue/job-catalog'
 import { taskList } from '../../workers/jobs/registry'
 import { makeApiKey } from '../support/factories'
 import type { RuleSet } from '../../server/rules/rules.schema'
@@ -83,7 +83,7 @@ describe('allocation windows', () => {
     const runner: Runner = await run({
       connectionString: t.url, concurrency: 2, pollInterval: 100, noHandleSignals: true,
       // Only what this test is about: the boundary and the recompute (publishing has no marketplace here).
-      taskList: Object.fromEntries(Object.entries(taskList({ db, log: () => {} })).filter(([name]) => name === ALLOCATION_BOUNDARY_TASK || name === TASKS.recomputeAvailability)),
+      taskList: Object.fromEntries(Object.entries(taskList({ db, log: () => {} })).filter(([name]) => name === JOB_CATALOG.allocationBoundary.task || name === JOB_CATALOG.recomputeAvailability.task)),
     })
     try {
       await waitFor('the campaign fence', () => desired('SKU-00001', 'shopify'), (q) => q === shopifyBefore - 15)

@@ -46,3 +46,20 @@ describe('enqueuePublish coalescing', () => {
     expect((await publishJobs()).map((j) => j.runAt.getTime())).toEqual([t5.getTime()])
   })
 })
+
+describe('the job catalogue', () => {
+  it('gives every enqueued job the attempts its catalogue entry declares, and the crontab lists every periodic job', async () => {
+    const { enqueue } = await import('../../server/queue/enqueue')
+    const { CRONTAB, JOB_CATALOG } = await import('../../server/queue/job-catalog')
+    await enqueue(t.db, 'processSnapshot', { snapshotId: CHANNEL }, { jobKey: 'catalogue-check' })
+    await enqueue(t.db, 'expireHoldbacks', {}, { jobKey: 'catalogue-check-2' })
+    const rows = await t.db.$queryRawUnsafe<Array<{ task: string; max: number }>>(
+      `SELECT task_identifier AS task, max_attempts AS max FROM graphile_worker.jobs WHERE key LIKE 'catalogue-check%' ORDER BY task_identifier`)
+    expect(rows).toEqual([
+      { task: JOB_CATALOG.expireHoldbacks.task, max: JOB_CATALOG.expireHoldbacks.maxAttempts },
+      { task: JOB_CATALOG.processSnapshot.task, max: JOB_CATALOG.processSnapshot.maxAttempts },
+    ])
+    const periodic = Object.values(JOB_CATALOG).filter((j) => 'cron' in j)
+    expect(CRONTAB.split('\n')).toEqual(periodic.map((j) => `${(j as { cron: string }).cron} ${j.task} ?max=${j.maxAttempts}`))
+  })
+})

@@ -255,3 +255,18 @@ describe('a message the order use case refuses whole', () => {
     expect((await position('SKU-A')).reserved).toBe(before + 1)
   })
 })
+
+describe('two messages of one order applied at the same time', () => {
+  it('reserve once: the order lines are locked, the second sees the first\'s counts', async () => {
+    const before = (await position('SKU-B')).reserved
+    const order = shopifyOrder(8001, '2026-12-02T16:00:00Z', [{ id: 81, sku: 'SH-SKU-B', quantity: 4 }, { id: 82, sku: 'SH-SKU-A', quantity: 1 }])
+    const updated = shopifyOrder(8001, '2026-12-02T16:00:01Z', [{ id: 81, sku: 'SH-SKU-B', quantity: 4, current: 3 }, { id: 82, sku: 'SH-SKU-A', quantity: 1 }])
+    const a = await deliverShopify('orders/create', order)
+    const b = await deliverShopify('orders/updated', updated)
+    const c = await deliverShopify('orders/updated', updated)
+    await Promise.all([runJob(a.body.messageId), runJob(b.body.messageId), runJob(c.body.messageId)])
+    expect((await position('SKU-B')).reserved).toBe(before + 3)
+    expect(await db.channelOrderEvent.count({ where: { orderId: '8001', status: 'created' } })).toBe(2)
+    expect(await db.channelOrderEvent.count({ where: { orderId: '8001', status: 'cancelled' } })).toBe(1)
+  })
+})

@@ -12,7 +12,7 @@ import { applyExpiredHoldbacks, createHoldback, listHoldbacks, removeHoldback } 
 import { activateDueRuleVersions, rollbackRuleSet, saveRuleSet } from '../../server/rules/save-rule-set'
 import { diffRuleSets, getCurrentRuleSet, getRecomputeProgress, listRuleSetVersions } from '../../server/rules/rule-set.repository'
 import { ingestOrders } from '../../server/ingest/ingest-orders'
-import { markSkusDirty } from '../../server/ingest/ingest-events'
+import { markSkusDirty } from '../../server/availability/recompute-outbox'
 import type { Actor } from '../../server/audit/record-audit'
 import type { RuleSet } from '../../server/rules/rules.schema'
 

@@ -20,7 +20,7 @@ import { accessTokenSource, exchangeToken, sendWithToken, type AuthFailure } fro
 import type { Connector, ConnectorConfig, ListingUpdate, ReadBack } from '../connector'
 import { DEFAULT_TIMEOUT_MS, joinUrl, noResponseFailure, readErrorFrom, summarizeBody, type ChannelRequest, type ChannelResponse } from '../channel-http'
 import { parseConnectorPart } from '../connector-settings'
-import { pushSequentially, type SingleSend } from '../push-sequentially'
+import { channelWideFailure, pushSequentially, type SingleSend } from '../push-sequentially'
 import { amazonFailure, rejectionFromIssues, unexpectedResponse } from './amazon-failures'
 import {
   amazonCredentialsSchema,
@@ -53,13 +53,8 @@ export function createAmazonConnector(config: ConnectorConfig): Connector {
       timeoutMs,
     })
     const request = { operation: 'patchListingsItem', sku: update.externalSku, quantity: update.quantity, ...(settings.handlingTimeDays !== undefined ? { handlingTimeDays: settings.handlingTimeDays } : {}) }
-    if (response.kind === 'auth-failed') {
-      return { outcome: { listingId: update.listingId, ...response.failure }, result: { latencyMs: response.latencyMs, request }, channelWide: response.failure }
-    }
-    if (response.kind === 'no-response') {
-      const failure = noResponseFailure(response)
-      return { outcome: { listingId: update.listingId, ...failure }, result: { latencyMs: response.latencyMs, request }, channelWide: failure }
-    }
+    if (response.kind === 'auth-failed') return channelWideFailure(update, response.latencyMs, request, response.failure)
+    if (response.kind === 'no-response') return channelWideFailure(update, response.latencyMs, request, noResponseFailure(response))
     const result = { latencyMs: response.latencyMs, httpStatus: response.status, request, response: summarizeBody(response) }
     if (response.status !== 200) {
       const failure = amazonFailure(response)

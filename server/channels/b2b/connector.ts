@@ -18,6 +18,7 @@ import {
 import { parseConnectorPart } from '../connector-settings'
 import { b2bCredentialsSchema, b2bSettingsSchema, inventoryReadSchema, portalErrorSchema, webhookResponseSchema } from './b2b.schema'
 import { signatureHeaders } from './signature'
+import { pushInBatches } from '../push-sequentially'
 
 /** Keeps read URLs well under common 8 KiB request-line limits. */
 const READ_CHUNK = 200
@@ -71,20 +72,7 @@ export function createB2bConnector(config: ConnectorConfig): Connector {
     kind: 'b2b',
     maxBatchSize: settings.maxBatchSize,
 
-    async pushQuantities(updates) {
-      if (updates.length <= settings.maxBatchSize) return pushBatch(updates)
-      const merged: PushResult = { outcomes: [], latencyMs: 0 }
-      for (let start = 0; start < updates.length; start += settings.maxBatchSize) {
-        const part = await pushBatch(updates.slice(start, start + settings.maxBatchSize))
-        merged.outcomes.push(...part.outcomes)
-        merged.latencyMs += part.latencyMs
-        merged.httpStatus = part.httpStatus ?? merged.httpStatus
-        merged.request = part.request
-        merged.response = part.response
-        if (part.throttledForMs) merged.throttledForMs = Math.max(merged.throttledForMs ?? 0, part.throttledForMs)
-      }
-      return merged
-    },
+    pushQuantities: (updates) => pushInBatches(updates, settings.maxBatchSize, pushBatch),
 
     async readQuantities(listings) {
       const quantities = new Map<string, number>()

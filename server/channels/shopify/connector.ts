@@ -33,6 +33,7 @@ import {
   type FailureClass,
 } from '../channel-http'
 import { parseConnectorPart } from '../connector-settings'
+import { pushInBatches } from '../push-sequentially'
 import {
   nodesResponseSchema,
   setQuantitiesResponseSchema,
@@ -174,21 +175,7 @@ export function createShopifyConnector(config: ConnectorConfig): Connector {
     kind: 'shopify',
     maxBatchSize: settings.maxBatchSize,
 
-    async pushQuantities(updates) {
-      if (updates.length <= settings.maxBatchSize) return pushBatch(updates)
-      // More than one call's worth: send in order and merge (the publisher normally sends one batch).
-      const merged: PushResult = { outcomes: [], latencyMs: 0 }
-      for (let start = 0; start < updates.length; start += settings.maxBatchSize) {
-        const part = await pushBatch(updates.slice(start, start + settings.maxBatchSize))
-        merged.outcomes.push(...part.outcomes)
-        merged.latencyMs += part.latencyMs
-        merged.httpStatus = part.httpStatus ?? merged.httpStatus
-        merged.request = part.request
-        merged.response = part.response
-        if (part.throttledForMs) merged.throttledForMs = Math.max(merged.throttledForMs ?? 0, part.throttledForMs)
-      }
-      return merged
-    },
+    pushQuantities: (updates) => pushInBatches(updates, settings.maxBatchSize, pushBatch),
 
     async readQuantities(listings) {
       const quantities = new Map<string, number | null>()

@@ -23,7 +23,7 @@ import {
   type FailureClass,
 } from '../channel-http'
 import { parseConnectorPart } from '../connector-settings'
-import { pushSequentially, type SingleSend } from '../push-sequentially'
+import { channelWideFailure, pushSequentially, type SingleSend } from '../push-sequentially'
 import { inventorySchema, walmartCredentialsSchema, walmartErrorsSchema, walmartSettingsSchema } from './walmart.schema'
 import { createWalmartFeedPublisher } from './inventory-feed'
 
@@ -45,13 +45,8 @@ export function createWalmartConnector(config: ConnectorConfig): Connector {
   async function pushOne(update: ListingUpdate): Promise<SingleSend> {
     const response = await call('PUT', update.externalSku, { sku: update.externalSku, quantity: { unit: 'EACH', amount: update.quantity } })
     const request = { operation: 'updateInventory', sku: update.externalSku, quantity: update.quantity, ...(settings.shipNode ? { shipNode: settings.shipNode } : {}) }
-    if (response.kind === 'auth-failed') {
-      return { outcome: { listingId: update.listingId, ...response.failure }, result: { latencyMs: response.latencyMs, request }, channelWide: response.failure }
-    }
-    if (response.kind === 'no-response') {
-      const failure = noResponseFailure(response)
-      return { outcome: { listingId: update.listingId, ...failure }, result: { latencyMs: response.latencyMs, request }, channelWide: failure }
-    }
+    if (response.kind === 'auth-failed') return channelWideFailure(update, response.latencyMs, request, response.failure)
+    if (response.kind === 'no-response') return channelWideFailure(update, response.latencyMs, request, noResponseFailure(response))
     const result = { latencyMs: response.latencyMs, httpStatus: response.status, request, response: summarizeBody(response) }
     if (response.status < 200 || response.status >= 300) {
       const failure = walmartFailure(response)

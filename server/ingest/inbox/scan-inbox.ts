@@ -10,7 +10,6 @@ import { storeRawStream } from '../raw-store'
 import { claimedName, ensureSourceFolders, parseClaimedName, RECEIVED, SOURCE_NAME, settleFile } from './inbox-files'
 import { recordIngestDeadLetters } from '../dead-letters.repository'
 
-export const INGEST_FILE_TASK = 'ingest-file'
 
 export interface ScanOptions {
   /** A file younger than this may still be being written (writers should write then rename). */
@@ -85,7 +84,7 @@ function isUnstorableText(e: unknown): boolean {
 
 export function queueFile(db: PrismaClient, source: string, messageId: string): Promise<void> {
   // unsafe_dedupe: a job already queued or running for this file is left alone.
-  return enqueue(db, INGEST_FILE_TASK, { messageId, source }, { jobKey: `file:${messageId}`, jobKeyMode: 'unsafe_dedupe', queueName: `inbox:${source}`, maxAttempts: 10 })
+  return enqueue(db, 'ingestFile', { messageId, source }, { jobKey: `file:${messageId}`, jobKeyMode: 'unsafe_dedupe', queueName: `inbox:${source}` })
 }
 
 /** Claims left in .received by a worker that died between claiming and queueing. */

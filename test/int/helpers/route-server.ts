@@ -13,6 +13,8 @@ interface Route { file: string; segments: string[]; methods: Record<string, Hand
 
 export interface RouteServer {
   url: string
+  /** The HTTP server (socket.io attaches to it in the web-role child of the scale-out test). */
+  server: http.Server
   routes: Array<{ pattern: string; methods: string[] }>
   crashes: Array<{ method: string; path: string; error: string }>
   close(): Promise<void>
@@ -93,6 +95,7 @@ export async function startRouteServer(appDir: string, roots: string[]): Promise
   const port = (server.address() as { port: number }).port
   return {
     url: `http://127.0.0.1:${port}`,
+    server,
     routes: routes.map((r) => ({ pattern: `/${r.segments.join('/')}`, methods: Object.keys(r.methods) })),
     crashes,
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }),

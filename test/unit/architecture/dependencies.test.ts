@@ -2,7 +2,8 @@
 // - no import cycle inside server/ (type-only imports count: a cycle of types is still a cycle);
 // - server/ is framework-free: it imports nothing from app/, components/, workers/, nor next,
 //   next-auth or react;
-// - components/ (browser code) never reaches the database: no server/db, no Prisma.
+// - components/ (browser code) never reaches the database: no server/db, no Prisma;
+// - app/ holds no queries of its own (route handlers and pages call server/ use cases and read models).
 // A small parser of import / export-from / import() statements walks the TypeScript sources; it
 // needs no dependency and prints every offending edge or cycle as a path a reader can follow.
 import { describe, expect, it } from 'vitest'
@@ -154,5 +155,14 @@ describe('architecture: what may import what', () => {
       .filter((e) => !allowed(e))
       .map((e) => `${e.from} -> ${e.spec}`)
     expect(bad, `components/ import the database:\n  ${bad.join('\n  ')}`).toEqual([])
+  })
+
+  it('app/ reads and writes through server/ use cases: no queries of its own (Prisma model calls or SQL)', () => {
+    const QUERY = /\.\$(queryRaw|executeRaw)\w*\s*[(`<]|\b(prisma\(\)|db|tx)\.[a-z]\w*\.(findMany|findFirst|findUnique|findUniqueOrThrow|findFirstOrThrow|count|aggregate|groupBy|create|createMany|update|updateMany|upsert|delete|deleteMany)\s*\(/
+    const bad: string[] = []
+    for (const file of walk(path.join(ROOT, 'app'))) {
+      fs.readFileSync(file, 'utf8').split('\n').forEach((line, i) => { if (QUERY.test(line)) bad.push(`${rel(file)}:${i + 1}: ${line.trim().slice(0, 120)}`) })
+    }
+    expect(bad, `app/ queries the database itself; move the query into a server/ read model:\n  ${bad.join('\n  ')}`).toEqual([])
   })
 })

@@ -1,7 +1,7 @@
 // The Settings screen's channel forms are generated from each connector's own settings and
 // credentials schemas, so they ask for exactly what each marketplace issues.
 import { describe, expect, it } from 'vitest'
-import { channelFormFor, validateChannelSettings } from '../../../server/settings/configure-channel'
+import { channelFormFor, validateChannelSettings } from '../../../server/channels/configure-channel'
 
 const names = (fields: Array<{ name: string }>) => fields.map((f) => f.name)
 

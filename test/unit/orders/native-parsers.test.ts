@@ -71,3 +71,11 @@ describe('native parsers: cumulative counts per line', () => {
     expect(parseWalmartOrdersPage(JSON.stringify(page)).orders[0].order).toEqual({ orderId: 'P', orderedAt: '2025-12-02T10:00:00.000Z', updatedAt: '2025-12-02T11:00:00.000Z', lines: [{ lineId: '1', sku: 'W', quantity: 4, cancelledQuantity: 1, shippedQuantity: 2 }] })
   })
 })
+
+describe('the fix a native order dead letter asks for', () => {
+  it('an unknown SKU in a marketplace order: an alias scoped to the channel (what order intake resolves)', async () => {
+    const { fixForDeadLetter } = await import('../../../server/dead-letters/fix-for-dead-letter')
+    const fix = fixForDeadLetter({ kind: 'ingest', code: 'UNKNOWN_SKU', source: 'native:shopify', sku: 'SH-NEW', payload: { index: 0, event: { orderId: '1', lines: [] } } })
+    expect(fix).toMatchObject({ entity: 'sku-aliases', csv: 'scope,alias,sku\nchannel:shopify,SH-NEW,\n' })
+  })
+})

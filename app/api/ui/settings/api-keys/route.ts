@@ -1,6 +1,6 @@
 import { json, userRoute } from '@/app/_lib/api'
 import { prisma } from '@/server/db'
-import { listApiKeys } from '@/server/settings/list-api-keys'
+import { listApiKeys } from '@/server/auth/list-api-keys'
 
 export const dynamic = 'force-dynamic'
 

@@ -1,7 +1,7 @@
 import { json, userRoute } from '@/app/_lib/api'
 import { prisma } from '@/server/db'
 import { ValidationError } from '@/server/errors'
-import { CatalogSearchSchema, searchCatalog } from '@/server/settings/search-catalog'
+import { CatalogSearchSchema, searchCatalog } from '@/server/catalog/search-catalog'
 
 export const dynamic = 'force-dynamic'
 

@@ -1,6 +1,6 @@
 import { json, userRoute } from '@/app/_lib/api'
 import { prisma } from '@/server/db'
-import { listChannelSettings } from '@/server/settings/list-channel-settings'
+import { listChannelSettings } from '@/server/channels/list-channel-settings'
 
 export const dynamic = 'force-dynamic'
 

@@ -1,6 +1,6 @@
 import { json, userRoute } from '@/app/_lib/api'
 import { prisma } from '@/server/db'
-import { listUsers } from '@/server/settings/list-users'
+import { listUsers } from '@/server/users/list-users'
 
 export const dynamic = 'force-dynamic'
 

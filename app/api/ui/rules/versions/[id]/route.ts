@@ -1,6 +1,6 @@
 import { json, userRoute } from '@/app/_lib/api'
 import { prisma } from '@/server/db'
-import { diffRuleSets, getCurrentRuleSet, getRuleSetVersion } from '@/server/rules/rule-set.repository'
+import { diffRuleSets, getCurrentRuleSet, getPreviousRuleSetVersion, getRuleSetVersion } from '@/server/rules/rule-set.repository'
 
 export const dynamic = 'force-dynamic'
 
@@ -11,13 +11,13 @@ export const dynamic = 'force-dynamic'
 export const GET = userRoute<{ id: string }>('rules:view', async ({ params }) => {
   const db = prisma()
   const v = await getRuleSetVersion(db, params.id)
-  const previous = await db.ruleSetVersion.findFirst({ where: { number: { lt: v.number } }, orderBy: { number: 'desc' }, select: { id: true } })
+  const previous = await getPreviousRuleSetVersion(db, v.number)
   const current = await getCurrentRuleSet(db)
   return json({
     version: v.id, number: v.number, comment: v.comment, author: v.authorLabel, createdAt: v.createdAt.toISOString(), effectiveFrom: v.effectiveFrom.toISOString(),
     rolledBackFrom: v.rolledBackFrom, rules: v.rules,
     previous: previous?.id ?? null,
-    changes: previous ? diffRuleSets((await getRuleSetVersion(db, previous.id)).rules, v.rules) : diffRuleSets({}, v.rules),
+    changes: diffRuleSets(previous?.rules ?? {}, v.rules),
     rollbackChanges: diffRuleSets(current.rules, v.rules),
     current: current.id,
   })

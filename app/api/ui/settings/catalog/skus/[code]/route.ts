@@ -1,6 +1,6 @@
 import { json, userRoute } from '@/app/_lib/api'
 import { prisma } from '@/server/db'
-import { getCatalogSku } from '@/server/settings/search-catalog'
+import { getCatalogSku } from '@/server/catalog/search-catalog'
 
 export const dynamic = 'force-dynamic'
 

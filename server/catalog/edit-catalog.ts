@@ -3,7 +3,7 @@
 // apply, audit rows (`catalog.<entity>.create|update`) and recompute as API clients do.
 import type { PrismaClient } from '@prisma/client'
 import { z } from 'zod'
-import { parseInput } from './parse-input'
+import { parseInput } from '../parse-input'
 import { ValidationError } from '../errors'
 import type { Actor } from '../audit/record-audit'
 import type { CatalogEntityName, CatalogReport } from '../catalog/catalog-plan'

@@ -7,7 +7,7 @@
 import crypto from 'node:crypto'
 import type { PrismaClient, Prisma } from '@prisma/client'
 import { z } from 'zod'
-import { parseInput } from './parse-input'
+import { parseInput } from '../parse-input'
 import { transaction } from '../db'
 import { AppError, ConflictError, NotFoundError } from '../errors'
 import { recordAudit, type Actor } from '../audit/record-audit'

@@ -3,7 +3,7 @@
 // Revoking is immediate: authenticateApiKey refuses a key with revokedAt.
 import type { PrismaClient } from '@prisma/client'
 import { z } from 'zod'
-import { parseInput } from './parse-input'
+import { parseInput } from '../parse-input'
 import { transaction } from '../db'
 import { ConflictError, NotFoundError, ValidationError } from '../errors'
 import { recordAudit, type Actor } from '../audit/record-audit'

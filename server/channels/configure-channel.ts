@@ -6,7 +6,7 @@
 // last changed (from the audit row written here, which names the fields, never the values).
 import type { PrismaClient, Prisma } from '@prisma/client'
 import { z } from 'zod'
-import { parseInput } from './parse-input'
+import { parseInput } from '../parse-input'
 import { transaction } from '../db'
 import { NotFoundError, ValidationError } from '../errors'
 import { recordAudit, type Actor } from '../audit/record-audit'
