@@ -18,7 +18,6 @@ import { pollChannelOrders } from '../../server/orders/poll-orders'
 import { processNativeMessage } from '../../server/orders/native-message'
 import { startRouteServer, type RouteServer } from './helpers/route-server'
 import { channelWebhookUrl } from '../../simulators'
-import { shopifyInventoryItemGid } from '../../simulators/shopify'
 import path from 'node:path'
 
 let t: TestDatabase
@@ -53,10 +52,6 @@ beforeAll(async () => {
   sims = await startSimulators({ plan: 'demo', b2bSecret: 'b2b-secret', seed: 16 })
   for (const kind of ['shopify', 'amazon', 'walmart', 'b2b'] as const) sims.sims[kind].seed(demoExternalSkus(kind, 8), 0)
   await seedDemo(db, { skuCount: 8, simulatorUrls: sims.urls, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 'b2b-secret', shopifyWebhookSecret: SHOPIFY_SECRET })
-  // Buyers buy by SKU: the store's inventory items are the simulator's own for those SKUs.
-  for (const l of await db.channelListing.findMany({ where: { channel: { code: 'shopify' } } })) {
-    await db.channelListing.update({ where: { id: l.id }, data: { externalId: shopifyInventoryItemGid(l.externalSku) } })
-  }
   server = await startRouteServer(path.resolve(__dirname, '..', '..', 'app'), ['v1'])
   sims.sims.shopify.subscribe({ url: channelWebhookUrl(server.url, 'shopify'), secret: SHOPIFY_SECRET })
   await db.$executeRawUnsafe(`UPDATE "Channel" SET settings = settings || '{"bulkThreshold": 1000000}'::jsonb`)

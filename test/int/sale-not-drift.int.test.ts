@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
 import { createTestDatabase, type TestDatabase } from './helpers/test-db'
 import { startSimulators, type RunningSimulators } from '../../simulators'
-import { shopifyInventoryItemGid } from '../../simulators/shopify'
 import { demoExternalSkus, seedDemo } from '../../server/demo/seed-demo'
 import { recomputeDirtyAvailability } from '../../server/availability/recompute-availability'
 import { publishChannel } from '../../server/publishing/publish-channel'
@@ -77,10 +76,6 @@ beforeAll(async () => {
   await seedDemo(db, { skuCount: SKUS, simulatorUrls: sims.urls, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 'b2b-secret' })
   await db.$executeRawUnsafe(`UPDATE "Channel" SET settings = settings || '{"bulkThreshold": 1000000}'::jsonb`)
   await db.$executeRawUnsafe(`DELETE FROM "KitComponent"`)
-  // Buyers buy by SKU: the store's inventory items are the simulator's own for those SKUs.
-  for (const l of await db.channelListing.findMany({ where: { channel: { code: 'shopify' } } })) {
-    await db.channelListing.update({ where: { id: l.id }, data: { externalId: shopifyInventoryItemGid(l.externalSku) } })
-  }
   await settle()
 })
 afterAll(async () => {
