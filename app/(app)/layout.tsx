@@ -2,6 +2,7 @@ import type { ReactNode } from 'react'
 import { requirePageUser } from '@/app/_lib/auth'
 import { can, type Action } from '@/server/auth/permissions'
 import { AppNav, type NavItem } from '@/components/nav/app-nav'
+import { KeyboardShortcuts } from '@/components/nav/keyboard-shortcuts'
 import { LiveBanner } from '@/components/realtime/live-banner'
 import { DegradedBanner } from '@/components/freshness/degraded-banner'
 import { SETTINGS_SECTIONS } from '@/components/settings/sections'
@@ -34,6 +35,7 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
     <div className="shell">
       <a className="skip" href="#main">Skip to content</a>
       <AppNav items={items} user={{ email: user.email, role: user.role }} searchable={can(user.role, 'inventory:view')} />
+      <KeyboardShortcuts items={items} />
       <main className="main" id="main" tabIndex={-1}><LiveBanner /><DegradedBanner />{children}</main>
     </div>
   )

@@ -14,6 +14,7 @@ import { Ago } from '@/components/ui/ago'
 import { formatCount } from '@/components/ui/format'
 import { approveReplayAction, discardAction, previewReplayAction, rejectReplayAction, requestReplayAction } from '@/app/(app)/dead-letters/actions'
 import { CursorPager } from '@/components/ui/cursor-pager'
+import { SortHeader } from '@/components/ui/sort-header'
 
 type Impact = { deadLetters: number; byKind: { ingest: number; publish: number }; listings: number; units?: number; skus?: number; unresolvedSkus?: number; zeroToPositive: number; positiveToZero: number }
 /** Honest names for a dead letter's status: a requested replay has not run yet. */
@@ -117,7 +118,7 @@ export function DeadLetters({ can }: { can: { request: boolean; approve: boolean
           <label>Channel <input type="search" aria-label="Channel" defaultValue={filter.channel} onBlur={(e) => setFilter('channel', e.target.value.trim())} onKeyDown={(e) => { if (e.key === 'Enter') setFilter('channel', e.currentTarget.value.trim()) }} placeholder="any" size={8} /></label>
           <label>Code <input type="search" aria-label="Code" defaultValue={filter.code} onBlur={(e) => setFilter('code', e.target.value.trim())} onKeyDown={(e) => { if (e.key === 'Enter') setFilter('code', e.currentTarget.value.trim()) }} placeholder="any" size={14} /></label>
           <label>SKU <input type="search" aria-label="SKU" defaultValue={filter.sku} onBlur={(e) => setFilter('sku', e.target.value.trim())} onKeyDown={(e) => { if (e.key === 'Enter') setFilter('sku', e.currentTarget.value.trim()) }} placeholder="any" size={10} /></label>
-          <label>Order <select aria-label="Order" value={filter.sort || 'risk'} onChange={(e) => setFilter('sort', e.target.value === 'risk' ? '' : e.target.value)}><option value="risk">riskiest first</option><option value="recent">most recent first</option></select></label>
+          <label>Order <select aria-label="Order" value={filter.sort || 'risk'} onChange={(e) => setFilter('sort', e.target.value === 'risk' ? '' : e.target.value)}><option value="risk">riskiest first</option><option value="recent">most recent first</option>{filter.sort && filter.sort !== 'recent' && <option value={filter.sort}>by column</option>}</select></label>
           <a className="button" href={`/api/ui/dead-letters/export?${new URLSearchParams(Object.entries({ ...filter, cursor: '' }).filter(([, v]) => v)).toString()}`} download data-testid="dead-letters-export">Export CSV</a>
           {can.request && filter.status === 'open' && (
             <button disabled={pending || (list.data?.items.length ?? 0) === 0} data-testid="preview-replay"
@@ -165,7 +166,15 @@ export function DeadLetters({ can }: { can: { request: boolean; approve: boolean
         {list.data?.total !== undefined && <div className="muted" data-testid="dl-total" style={{ marginBottom: 6 }}>{formatCount(list.data.total)} dead letter(s) match{selected.size ? ` · ${selected.size} selected` : ''}</div>}
         {list.data && list.data.items.length === 0 ? <EmptyState title="No dead letters match">{EMPTY_TEXT[filter.status] ?? EMPTY_TEXT.open}</EmptyState> : (
           <table className="data" data-testid="dead-letter-list">
-            <thead><tr><th><input type="checkbox" aria-label="Select all on this page" data-testid="select-all" checked={(list.data?.items.length ?? 0) > 0 && list.data!.items.every((d) => selected.has(d.id))} onChange={(e) => setSelected(e.target.checked ? new Set(list.data?.items.map((d) => d.id)) : new Set())} /></th><th className="num">Risk</th><th>Kind</th><th>Code</th><th>Reason</th><th>SKU</th><th>Channel / source</th><th>Status</th><th className="num">Attempts</th><th>Last seen</th><th>Fix</th><th></th></tr></thead>
+            <thead><tr><th><input type="checkbox" aria-label="Select all on this page" data-testid="select-all" checked={(list.data?.items.length ?? 0) > 0 && list.data!.items.every((d) => selected.has(d.id))} onChange={(e) => setSelected(e.target.checked ? new Set(list.data?.items.map((d) => d.id)) : new Set())} /></th><th className="num">Risk</th><th>Kind</th>
+              <SortHeader label="Code" column="code" sort={filter.sort} dflt="risk" onSort={(v) => setFilter('sort', v)} />
+              <th>Reason</th>
+              <SortHeader label="SKU" column="sku" sort={filter.sort} dflt="risk" onSort={(v) => setFilter('sort', v)} />
+              <SortHeader label="Channel / source" column="channel" sort={filter.sort} dflt="risk" onSort={(v) => setFilter('sort', v)} />
+              <th>Status</th>
+              <SortHeader label="Attempts" column="attempts" first="desc" className="num" sort={filter.sort} dflt="risk" onSort={(v) => setFilter('sort', v)} />
+              <SortHeader label="Last seen" column="lastSeenAt" first="desc" sort={filter.sort} dflt="risk" onSort={(v) => setFilter('sort', v)} />
+              <th>Fix</th><th></th></tr></thead>
             <tbody>
               {list.data?.items.map((d) => (
                 <Fragment key={d.id}>

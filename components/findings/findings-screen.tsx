@@ -100,7 +100,12 @@ function FindingsTab({ canAct, channels, setParam }: { canAct: boolean; channels
         <table className="data" data-testid="findings-table">
           <thead><tr>
             <SortHeader label="Kind" column="kind" sort={filter.sort} dflt={sortDefault} onSort={(v) => set('sort', v)} />
-            <th>Cause</th><th>SKU</th><th>Where</th><th className="num">Expected</th><th className="num">Actual</th><th className="num">Variance</th><th>Status</th>
+            <th>Cause</th>
+            <SortHeader label="SKU" column="sku" sort={filter.sort} dflt={sortDefault} onSort={(v) => set('sort', v)} />
+            <SortHeader label="Where" column="channel" sort={filter.sort} dflt={sortDefault} onSort={(v) => set('sort', v)} />
+            <th className="num">Expected</th><th className="num">Actual</th>
+            <SortHeader label="Variance" column="variance" first="desc" className="num" sort={filter.sort} dflt={sortDefault} onSort={(v) => set('sort', v)} />
+            <th>Status</th>
             <SortHeader label="Detected" column="detectedAt" first="desc" sort={filter.sort} dflt={sortDefault} onSort={(v) => set('sort', v)} />
             <SortHeader label="Updated" column="updatedAt" first="desc" sort={filter.sort} dflt={sortDefault} onSort={(v) => set('sort', v)} />
             {canAct && <th></th>}</tr></thead>

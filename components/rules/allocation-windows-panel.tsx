@@ -28,26 +28,26 @@ export function AllocationWindowsPanel({ draft, edit, canEdit, channelCodes }: {
         Sell-ahead lets a channel also sell incoming units (in transit, or expected within the horizon), up to a cap.
       </p>
       {windows.length === 0 ? <EmptyState title="No allocation windows">Channels use their own ring-fence and share at all times.</EmptyState> : (
-        <table className="data" data-testid="allocation-window-rows">
+        <table className="data stack" data-testid="allocation-window-rows">
           <thead><tr><th>Channel</th><th>Name</th><th>From</th><th>Until</th><th>SKU or category</th><th className="num">Ring-fence</th><th className="num">Share %</th><th>State</th>{canEdit && <th></th>}</tr></thead>
           <tbody>
             {windows.map(({ code, w, i }) => {
               const label = (what: string) => `${what} of window ${w.name} on ${code}`
               return (
                 <tr key={`${code}-${i}`} data-testid={`allocation-window-${code}-${i}`}>
-                  <td>{code}</td>
-                  <td>{canEdit ? <input type="text" aria-label={label('Name')} value={w.name} onChange={(e) => setWindow(code, i, (x) => { x.name = e.target.value })} size={14} /> : w.name}</td>
-                  <td>{canEdit ? <input type="datetime-local" aria-label={label('From')} value={toLocalInput(w.from)} onChange={(e) => setWindow(code, i, (x) => { x.from = fromLocalInput(e.target.value) })} /> : (w.from ?? 'always')}</td>
-                  <td>{canEdit ? <input type="datetime-local" aria-label={label('Until')} value={toLocalInput(w.until)} onChange={(e) => setWindow(code, i, (x) => { x.until = fromLocalInput(e.target.value) })} /> : (w.until ?? 'no end')}</td>
-                  <td>{canEdit ? <input type="text" aria-label={label('Scope')} placeholder="every SKU (or sku:CODE / category:NAME)" value={w.sku ? `sku:${w.sku}` : w.category ? `category:${w.category}` : ''} onChange={(e) => setWindow(code, i, (x) => {
+                  <td data-label="Channel">{code}</td>
+                  <td data-label="Name">{canEdit ? <input type="text" aria-label={label('Name')} value={w.name} onChange={(e) => setWindow(code, i, (x) => { x.name = e.target.value })} size={14} /> : w.name}</td>
+                  <td data-label="From">{canEdit ? <input type="datetime-local" aria-label={label('From')} value={toLocalInput(w.from)} onChange={(e) => setWindow(code, i, (x) => { x.from = fromLocalInput(e.target.value) })} /> : (w.from ?? 'always')}</td>
+                  <td data-label="Until">{canEdit ? <input type="datetime-local" aria-label={label('Until')} value={toLocalInput(w.until)} onChange={(e) => setWindow(code, i, (x) => { x.until = fromLocalInput(e.target.value) })} /> : (w.until ?? 'no end')}</td>
+                  <td data-label="SKU or category">{canEdit ? <input type="text" aria-label={label('Scope')} placeholder="every SKU (or sku:CODE / category:NAME)" value={w.sku ? `sku:${w.sku}` : w.category ? `category:${w.category}` : ''} onChange={(e) => setWindow(code, i, (x) => {
                     const v = e.target.value.trim()
                     delete x.sku; delete x.category
                     if (v.startsWith('category:')) x.category = v.slice(9).trim() || undefined
                     else if (v) x.sku = v.replace(/^sku:/, '').trim() || undefined
                   })} size={18} /> : (w.sku ?? w.category ?? 'every SKU')}</td>
-                  <td className="num">{canEdit ? <input type="number" min={0} aria-label={label('Ring-fence')} value={w.ringFence ?? ''} onChange={(e) => setWindow(code, i, (x) => { x.ringFence = e.target.value === '' ? undefined : Number(e.target.value) })} style={{ width: 64 }} /> : (w.ringFence ?? '—')}</td>
-                  <td className="num">{canEdit ? <input type="number" min={0} max={100} aria-label={label('Share percent')} placeholder="own" value={w.share?.type === 'percent' ? w.share.percent : ''} onChange={(e) => setWindow(code, i, (x) => { x.share = e.target.value === '' ? undefined : { type: 'percent', percent: Number(e.target.value) } })} style={{ width: 60 }} /> : (w.share?.type === 'percent' ? `${w.share.percent}%` : w.share?.type === 'fixed' ? `${w.share.units} units` : '—')}</td>
-                  <td><span className="chip">{windowState(w, now)}</span></td>
+                  <td data-label="Ring-fence" className="num">{canEdit ? <input type="number" min={0} aria-label={label('Ring-fence')} value={w.ringFence ?? ''} onChange={(e) => setWindow(code, i, (x) => { x.ringFence = e.target.value === '' ? undefined : Number(e.target.value) })} style={{ width: 64 }} /> : (w.ringFence ?? '—')}</td>
+                  <td data-label="Share %" className="num">{canEdit ? <input type="number" min={0} max={100} aria-label={label('Share percent')} placeholder="own" value={w.share?.type === 'percent' ? w.share.percent : ''} onChange={(e) => setWindow(code, i, (x) => { x.share = e.target.value === '' ? undefined : { type: 'percent', percent: Number(e.target.value) } })} style={{ width: 60 }} /> : (w.share?.type === 'percent' ? `${w.share.percent}%` : w.share?.type === 'fixed' ? `${w.share.units} units` : '—')}</td>
+                  <td data-label="State"><span className="chip">{windowState(w, now)}</span></td>
                   {canEdit && <td><button aria-label={label('Remove')} onClick={() => setChannel(code, (c) => { c.allocations!.splice(i, 1); if (c.allocations!.length === 0) delete c.allocations })}>Remove</button></td>}
                 </tr>
               )
@@ -68,7 +68,7 @@ export function AllocationWindowsPanel({ draft, edit, canEdit, channelCodes }: {
           </select></label>
         </div>
       )}
-      <table className="data" data-testid="sell-ahead" style={{ marginTop: 12 }}>
+      <table className="data stack" data-testid="sell-ahead" style={{ marginTop: 12 }}>
         <thead><tr><th>Channel</th><th>Sell-ahead</th><th className="num">Cap (units)</th><th className="num">Horizon (days)</th><th>Degraded mode (stale feed, blind channel)</th></tr></thead>
         <tbody>
           {channelCodes.map((code) => {
@@ -76,11 +76,11 @@ export function AllocationWindowsPanel({ draft, edit, canEdit, channelCodes }: {
             const label = (what: string) => `${what} for ${code}`
             return (
               <tr key={code} data-testid={`sell-ahead-${code}`}>
-                <td>{code}</td>
-                <td>{canEdit ? <input type="checkbox" aria-label={label('Sell-ahead')} checked={!!sa} onChange={(e) => setChannel(code, (c) => { if (e.target.checked) c.sellAhead = { cap: 10, horizonDays: 14 }; else delete c.sellAhead })} /> : (sa ? 'on' : 'off')}</td>
-                <td className="num">{sa ? (canEdit ? <input type="number" min={0} aria-label={label('Sell-ahead cap')} value={sa.cap} onChange={(e) => setChannel(code, (c) => { c.sellAhead!.cap = Number(e.target.value) })} style={{ width: 70 }} /> : sa.cap) : '—'}</td>
-                <td className="num">{sa ? (canEdit ? <input type="number" min={0} max={365} aria-label={label('Sell-ahead horizon')} value={sa.horizonDays} onChange={(e) => setChannel(code, (c) => { c.sellAhead!.horizonDays = Number(e.target.value) })} style={{ width: 60 }} /> : sa.horizonDays) : '—'}</td>
-                <td><DegradedPolicyInput code={code} policy={draft.channels[code].degraded} canEdit={canEdit} set={(p) => setChannel(code, (c) => { if (p) c.degraded = p; else delete c.degraded })} /></td>
+                <td data-label="Channel">{code}</td>
+                <td data-label="Sell-ahead">{canEdit ? <input type="checkbox" aria-label={label('Sell-ahead')} checked={!!sa} onChange={(e) => setChannel(code, (c) => { if (e.target.checked) c.sellAhead = { cap: 10, horizonDays: 14 }; else delete c.sellAhead })} /> : (sa ? 'on' : 'off')}</td>
+                <td data-label="Cap (units)" className="num">{sa ? (canEdit ? <input type="number" min={0} aria-label={label('Sell-ahead cap')} value={sa.cap} onChange={(e) => setChannel(code, (c) => { c.sellAhead!.cap = Number(e.target.value) })} style={{ width: 70 }} /> : sa.cap) : '—'}</td>
+                <td data-label="Horizon (days)" className="num">{sa ? (canEdit ? <input type="number" min={0} max={365} aria-label={label('Sell-ahead horizon')} value={sa.horizonDays} onChange={(e) => setChannel(code, (c) => { c.sellAhead!.horizonDays = Number(e.target.value) })} style={{ width: 60 }} /> : sa.horizonDays) : '—'}</td>
+                <td data-label="Degraded mode"><DegradedPolicyInput code={code} policy={draft.channels[code].degraded} canEdit={canEdit} set={(p) => setChannel(code, (c) => { if (p) c.degraded = p; else delete c.degraded })} /></td>
               </tr>
             )
           })}

@@ -17,6 +17,7 @@ import { formatCount, formatTime } from '@/components/ui/format'
 import { Time } from '@/components/ui/time'
 import { previewRulesAction, rollbackRulesAction, saveRulesAction } from '@/app/(app)/rules/actions'
 import { AllocationWindowsPanel } from './allocation-windows-panel'
+import { PoliciesPanel } from './policies-panel'
 
 interface RulesData {
   current: { version: string; number: number; rules: RuleSet; comment: string; author: string; createdAt: string; effectiveFrom: string }
@@ -135,6 +136,7 @@ export function RulesScreen({ canEdit }: { canEdit: boolean }) {
                   <RuleField name="Zero below">{canEdit ? <input type="number" min={0} aria-label={label('Zero below')} value={c.zeroBelow ?? ''} onChange={(e) => set((x) => { x.zeroBelow = numOrUndef(e.target.value) })} style={{ width: 60 }} /> : (c.zeroBelow ?? '—')}</RuleField>
                   <RuleField name="Locations (in order)">{canEdit ? <input type="text" aria-label={label('Locations')} placeholder="all" value={(c.locations ?? []).join(', ')} onChange={(e) => set((x) => { x.locations = list(e.target.value) })} size={16} /> : ((c.locations ?? []).join(', ') || 'all')}</RuleField>
                   <RuleField name="Exclude locations">{canEdit ? <input type="text" aria-label={label('Exclude locations')} placeholder="none" value={(c.excludeLocations ?? []).join(', ')} onChange={(e) => set((x) => { x.excludeLocations = list(e.target.value) })} size={10} /> : ((c.excludeLocations ?? []).join(', ') || '—')}</RuleField>
+                  <RuleField name="Publish priority">{canEdit ? <input type="number" min={-1000} max={1000} aria-label={label('Publish priority')} title="Under congestion, lower numbers publish first (default 0)" placeholder="0" value={c.publishPriority ?? ''} onChange={(e) => set((x) => { x.publishPriority = numOrUndef(e.target.value) })} style={{ width: 64 }} /> : (c.publishPriority ?? 0)}</RuleField>
                   <RuleField name="In-flight buffer">{canEdit ? <input type="checkbox" aria-label={label('In-flight buffer')} checked={!!c.inFlightBuffer} onChange={(e) => set((x) => { x.inFlightBuffer = e.target.checked || undefined })} /> : (c.inFlightBuffer ? 'on' : 'off')}</RuleField>
                 </div>
               </div>
@@ -153,6 +155,8 @@ export function RulesScreen({ canEdit }: { canEdit: boolean }) {
 
       <AllocationWindowsPanel draft={draft} edit={edit} canEdit={canEdit} channelCodes={channelCodes} />
 
+      <PoliciesPanel draft={draft} edit={edit} canEdit={canEdit} locations={d.locations.map((l) => l.code)} categories={d.categories} />
+
       <SafetyStockPanel draft={draft} edit={edit} canEdit={canEdit} channels={d.channels.map((c) => c.code)} categories={d.categories} />
 
       {canEdit && (
@@ -168,13 +172,13 @@ export function RulesScreen({ canEdit }: { canEdit: boolean }) {
               <p style={{ marginTop: 0 }}>
                 Over {formatCount(impact.skus)} SKUs ({formatCount(impact.channels.reduce((s, c) => s + c.listings, 0))} listings, computed in {(impact.ms / 1000).toFixed(1)} s):
               </p>
-              <table className="data">
+              <table className="data stack">
                 <thead><tr><th>Channel</th><th className="num">Listings</th><th className="num">Up</th><th className="num">Down</th><th className="num">To zero</th><th className="num">From zero</th><th className="num">Unchanged</th></tr></thead>
                 <tbody>
                   {impact.channels.map((c) => (
                     <tr key={c.channel} data-testid={`impact-${c.channel}`}>
-                      <td>{c.channel}</td><td className="num">{formatCount(c.listings)}</td><td className="num">{formatCount(c.up)}</td><td className="num">{formatCount(c.down)}</td>
-                      <td className="num">{formatCount(c.toZero)}</td><td className="num">{formatCount(c.fromZero)}</td><td className="num">{formatCount(c.unchanged)}</td>
+                      <td data-label="Channel">{c.channel}</td><td data-label="Listings" className="num">{formatCount(c.listings)}</td><td data-label="Up" className="num">{formatCount(c.up)}</td><td data-label="Down" className="num">{formatCount(c.down)}</td>
+                      <td data-label="To zero" className="num">{formatCount(c.toZero)}</td><td data-label="From zero" className="num">{formatCount(c.fromZero)}</td><td data-label="Unchanged" className="num">{formatCount(c.unchanged)}</td>
                     </tr>
                   ))}
                 </tbody>
@@ -245,7 +249,7 @@ function SafetyStockPanel({ draft, edit, canEdit, channels, categories }: { draf
         </> : <span>{defAmount.value} {defAmount.kind === 'days' ? 'days of cover' : 'units'} · sales window {draft.defaults.salesWindowDays} days</span>}
       </div>
       {draft.safetyStock.length === 0 ? <EmptyState title="No specific safety stock rules">Every SKU and channel uses the default.</EmptyState> : (
-        <table className="data" data-testid="ss-rules">
+        <table className="data stack" data-testid="ss-rules">
           <thead><tr><th>SKU</th><th>Category</th><th>Channel</th><th className="num">Amount</th><th>Kind</th>{canEdit && <th></th>}</tr></thead>
           <tbody>
             {draft.safetyStock.map((rule, i) => {
@@ -253,11 +257,11 @@ function SafetyStockPanel({ draft, edit, canEdit, channels, categories }: { draf
               const set = (fn: (x: SafetyStockRule) => void) => edit((r) => fn(r.safetyStock[i]))
               return (
                 <tr key={i} data-testid={`ss-${scopeKey(rule)}`}>
-                  <td>{canEdit ? <input type="text" aria-label="SKU" placeholder="any" value={rule.sku ?? ''} onChange={(e) => set((x) => { x.sku = e.target.value.trim() || undefined })} size={12} /> : (rule.sku ?? 'any')}</td>
-                  <td>{canEdit ? <select aria-label="Category" value={rule.category ?? ''} onChange={(e) => set((x) => { x.category = e.target.value || undefined })}><option value="">any</option>{[...new Set([...categories, ...(rule.category ? [rule.category] : [])])].map((c) => <option key={c} value={c}>{c}</option>)}</select> : (rule.category ?? 'any')}</td>
-                  <td>{canEdit ? <select aria-label="Channel" value={rule.channel ?? ''} onChange={(e) => set((x) => { x.channel = e.target.value || undefined })}><option value="">any</option>{[...new Set([...channels, ...(rule.channel ? [rule.channel] : [])])].map((c) => <option key={c} value={c}>{c}</option>)}</select> : (rule.channel ?? 'any')}</td>
-                  <td className="num">{canEdit ? <input type="number" min={0} aria-label="Amount" value={a.value} onChange={(e) => set((x) => setAmount(x, a.kind, Number(e.target.value)))} style={{ width: 70 }} /> : a.value}</td>
-                  <td>{canEdit ? <select aria-label="Kind" value={a.kind} onChange={(e) => set((x) => setAmount(x, e.target.value, a.value))}><option value="units">units</option><option value="days">days of cover</option></select> : (a.kind === 'days' ? 'days of cover' : 'units')}</td>
+                  <td data-label="SKU">{canEdit ? <input type="text" aria-label="SKU" placeholder="any" value={rule.sku ?? ''} onChange={(e) => set((x) => { x.sku = e.target.value.trim() || undefined })} size={12} /> : (rule.sku ?? 'any')}</td>
+                  <td data-label="Category">{canEdit ? <select aria-label="Category" value={rule.category ?? ''} onChange={(e) => set((x) => { x.category = e.target.value || undefined })}><option value="">any</option>{[...new Set([...categories, ...(rule.category ? [rule.category] : [])])].map((c) => <option key={c} value={c}>{c}</option>)}</select> : (rule.category ?? 'any')}</td>
+                  <td data-label="Channel">{canEdit ? <select aria-label="Channel" value={rule.channel ?? ''} onChange={(e) => set((x) => { x.channel = e.target.value || undefined })}><option value="">any</option>{[...new Set([...channels, ...(rule.channel ? [rule.channel] : [])])].map((c) => <option key={c} value={c}>{c}</option>)}</select> : (rule.channel ?? 'any')}</td>
+                  <td data-label="Amount" className="num">{canEdit ? <input type="number" min={0} aria-label="Amount" value={a.value} onChange={(e) => set((x) => setAmount(x, a.kind, Number(e.target.value)))} style={{ width: 70 }} /> : a.value}</td>
+                  <td data-label="Kind">{canEdit ? <select aria-label="Kind" value={a.kind} onChange={(e) => set((x) => setAmount(x, e.target.value, a.value))}><option value="units">units</option><option value="days">days of cover</option></select> : (a.kind === 'days' ? 'days of cover' : 'units')}</td>
                   {canEdit && <td><button aria-label="Remove safety stock rule" onClick={() => edit((r) => { r.safetyStock.splice(i, 1) })}>Remove</button></td>}
                 </tr>
               )
@@ -285,17 +289,17 @@ function VersionsPanel({ versions, canEdit, onRolledBack, onError }: { versions:
   return (
     <div className="panel">
       <h2>Versions</h2>
-      <table className="data" data-testid="rule-versions">
+      <table className="data stack" data-testid="rule-versions">
         <thead><tr><th>Version</th><th>State</th><th>Effective from</th><th>Author</th><th>Comment</th><th></th></tr></thead>
         <tbody>
           {versions.map((v) => (
             <Fragment key={v.id}>
               <tr data-testid={`version-${v.id}`}>
-                <td className="mono">{v.id}</td>
-                <td><span className={`chip ${v.state === 'current' ? 'ok' : v.state === 'scheduled' ? 'warn' : ''}`}>{v.state}</span></td>
-                <td><Time iso={v.effectiveFrom} seconds={false} /></td>
-                <td>{v.author}</td>
-                <td>{v.comment}{v.rolledBackFrom ? <span className="muted"> (rollback to {v.rolledBackFrom})</span> : null}</td>
+                <td data-label="Version" className="mono">{v.id}</td>
+                <td data-label="State"><span className={`chip ${v.state === 'current' ? 'ok' : v.state === 'scheduled' ? 'warn' : ''}`}>{v.state}</span></td>
+                <td data-label="Effective from"><Time iso={v.effectiveFrom} seconds={false} /></td>
+                <td data-label="Author">{v.author}</td>
+                <td data-label="Comment">{v.comment}{v.rolledBackFrom ? <span className="muted"> (rollback to {v.rolledBackFrom})</span> : null}</td>
                 <td style={{ whiteSpace: 'nowrap' }}>
                   <button onClick={() => { setOpen(open === v.id ? null : v.id); setConfirm(null) }} aria-expanded={open === v.id}>{open === v.id ? 'Hide changes' : 'Changes'}</button>
                   {canEdit && v.state === 'superseded' && <button style={{ marginLeft: 6 }} data-testid="rollback" onClick={() => { setOpen(v.id); setConfirm(v.id) }}>Roll back to this…</button>}

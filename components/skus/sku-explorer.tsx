@@ -1,6 +1,7 @@
 'use client'
 // SKU explorer: search by code, name or alias; filter by category, kind and sync state; keyset
-// pages. Filters live in the URL so a view can be shared with a colleague.
+// pages, sorted by code, name or what one channel is given (click its column). Filters and the sort
+// live in the URL so a view can be shared with a colleague.
 import Link from 'next/link'
 import { usePathname, useRouter, useSearchParams } from 'next/navigation'
 import { keepPreviousData, useQuery } from '@tanstack/react-query'
@@ -10,6 +11,7 @@ import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
 import { formatCount } from '@/components/ui/format'
 import { useRealtime } from '@/components/realtime/use-realtime'
+import { SortHeader } from '@/components/ui/sort-header'
 
 const STATE_TONE = { in_sync: 'ok', pending: 'warn', failing: 'bad', undecided: '' } as const
 
@@ -17,7 +19,8 @@ export function SkuExplorer() {
   const router = useRouter()
   const pathname = usePathname()
   const params = useSearchParams()
-  const filters = { q: params.get('q') ?? '', category: params.get('category') ?? '', status: params.get('status') ?? '', kind: params.get('kind') ?? '', order: params.get('order') ?? '' }
+  const filters = { q: params.get('q') ?? '', category: params.get('category') ?? '', status: params.get('status') ?? '', kind: params.get('kind') ?? '', order: params.get('order') ?? '', sort: params.get('sort') ?? '', channel: params.get('channel') ?? '' }
+  const sortDefault = filters.order === 'desc' ? '-code' : 'code'
   const [after, setAfter] = useState<string[]>([])
   const [q, setQ] = useState(filters.q)
   const current = after[after.length - 1] ?? ''
@@ -30,10 +33,12 @@ export function SkuExplorer() {
   })
   useRealtime({ rooms: ['dashboard'], invalidate: { 'listings.changed': [['skus']] }, coalesceMs: 2_000 })
 
-  function setFilter(name: string, value: string) {
+  function setFilter(name: string, value: string, also: Record<string, string> = {}) {
     const next = new URLSearchParams(params.toString())
-    if (value) next.set(name, value)
-    else next.delete(name)
+    for (const [k, v] of Object.entries({ [name]: value, ...also })) {
+      if (v) next.set(k, v)
+      else next.delete(k)
+    }
     setAfter([])
     router.replace(`${pathname}?${next.toString()}`)
   }
@@ -79,8 +84,22 @@ export function SkuExplorer() {
           <table className="data" data-testid="sku-table">
             <thead>
               <tr>
-                <th aria-sort={filters.order === 'desc' ? 'descending' : 'ascending'}><button type="button" className="sort" onClick={() => setFilter('order', filters.order === 'desc' ? '' : 'desc')} title="Sort by SKU code">SKU {filters.order === 'desc' ? '▼' : '▲'}</button></th><th>Name</th><th>Category</th><th className="num">On hand</th><th className="num">Sellable</th>
-                {data?.channels.map((c) => <th key={c} className="num" title="decided / channel shows">{c}</th>)}
+                <SortHeader label="SKU" column="code" sort={filters.sort} dflt={sortDefault} onSort={(v) => setFilter('sort', v, { order: '', channel: '' })} />
+                <SortHeader label="Name" column="name" sort={filters.sort} dflt={sortDefault} onSort={(v) => setFilter('sort', v, { order: '', channel: '' })} />
+                <th>Category</th><th className="num">On hand</th><th className="num">Sellable</th>
+                {data?.channels.map((c) => {
+                  // What the channel is given: most first on the first click; SKUs not listed there drop out of the list.
+                  const active = filters.channel === c && filters.sort.replace(/^-/, '') === 'available'
+                  const desc = filters.sort.startsWith('-')
+                  return (
+                    <th key={c} className="num" title="decided / channel shows" aria-sort={active ? (desc ? 'descending' : 'ascending') : 'none'}>
+                      <button type="button" className="sort" data-testid={`sort-available-${c}`} title={`Sort by what ${c} is given (SKUs listed on ${c})`}
+                        onClick={() => setFilter('sort', active && desc ? 'available' : '-available', { order: '', channel: c })}>
+                        {c} {active ? (desc ? '▼' : '▲') : <span className="muted" aria-hidden>↕</span>}
+                      </button>
+                    </th>
+                  )
+                })}
               </tr>
             </thead>
             <tbody>

@@ -1,9 +1,19 @@
 // The SKU explorer's read model: one page of SKUs with stock totals and, per channel, what we
-// decided, what the channel shows and whether the two agree. Keyset-paged on the SKU code.
+// decided, what the channel shows and whether the two agree. Keyset-paged on the SKU code (the
+// default), the name, or what one channel is given (its listings' desired quantity, undecided last),
+// each through an index (server/paging/sort.ts).
 import type { Prisma } from '@prisma/client'
 import type { Db } from '../db'
 import { ValidationError } from '../errors'
 import { sellable } from '../positions/apply-event'
+import { decodeCursor, encodeCursor } from '../paging/cursor'
+import { keysetPage, parseSort, sortCursor, type Sort } from '../paging/sort'
+
+/** Columns the explorer sorts on besides the code; `available` needs the channel it is for. */
+export const SKU_SORTS = { code: 'text', name: 'text', available: 'nint' } as const
+export type SkuSortField = keyof typeof SKU_SORTS
+export const parseSkuSort = (raw: string | null | undefined, order?: 'asc' | 'desc'): Sort<SkuSortField> =>
+  parseSort(raw, SKU_SORTS, { field: 'code', dir: order === 'desc' ? 'desc' : 'asc' })
 
 export interface SkuSearch {
   q?: string
@@ -14,6 +24,12 @@ export interface SkuSearch {
   after?: string | null
   /** SKU code order (default asc); `after` continues in that order. */
   order?: 'asc' | 'desc'
+  /**
+   * A column sort (wins over `order`). By code, `after` is the last code; by name or availability it
+   * is the opaque cursor `nextAfter` returned. Sorting by `available` lists the SKUs listed on `channel`.
+   */
+  sort?: Sort<SkuSortField>
+  channel?: string
   limit: number
 }
 
@@ -39,7 +55,6 @@ export async function searchSkus(db: Db, s: SkuSearch): Promise<SkuPage> {
     ...(q ? { OR: [{ code: { contains: q, mode: 'insensitive' } }, { name: { contains: q, mode: 'insensitive' } }, { aliases: { some: { alias: { equals: q } } } }] } : {}),
     ...(s.category ? { category: s.category } : {}),
     ...(s.kind ? { isKit: s.kind === 'kit' } : {}),
-    ...(s.after ? { code: s.order === 'desc' ? { lt: s.after } : { gt: s.after } } : {}),
     ...(listingFilter ? { listings: { some: listingFilter } } : {}),
   }
   // "Out of sync" compares two columns of a row, which Prisma's filters cannot express.
@@ -48,17 +63,50 @@ export async function searchSkus(db: Db, s: SkuSearch): Promise<SkuPage> {
       `SELECT DISTINCT "skuId" FROM "ChannelListing" WHERE active AND "desiredVersion" > "appliedVersion"`)
     where.id = { in: ids.map((r) => r.skuId) }
   }
-  const { code: _cursor, ...whereAll } = where
-  const [rows, channels, categories, total] = await Promise.all([
-    db.sku.findMany({
-      where,
-      orderBy: { code: s.order === 'desc' ? 'desc' : 'asc' },
-      take: s.limit + 1,
-      include: { positions: true, listings: { where: { active: true }, include: { channel: { select: { code: true } } } } },
-    }),
+  const include = { positions: true, listings: { where: { active: true }, include: { channel: { select: { code: true } } } } } as const
+  const sort = s.sort ?? parseSkuSort(null, s.order)
+  const whereAll = { ...where }
+  let counted: Prisma.SkuWhereInput = whereAll
+  let ordered: () => Promise<{ rows: Prisma.SkuGetPayload<{ include: typeof include }>[]; next: string | null }>
+  if (sort.field === 'code') {
+    if (s.after) where.code = sort.dir === 'desc' ? { lt: s.after } : { gt: s.after }
+    ordered = async () => {
+      const rows = await db.sku.findMany({ where, orderBy: { code: sort.dir }, take: s.limit + 1, include })
+      return { rows, next: rows.length > s.limit ? (rows[s.limit - 1]?.code ?? null) : null }
+    }
+  } else if (sort.field === 'name') {
+    const cursor = decodeCursor(s.after)
+    ordered = async () => {
+      const rows = await keysetPage(sort, 'text', cursor, s.limit, (after, orderBy, take) => db.sku.findMany({ where: { AND: [whereAll, after] }, orderBy, take, include }))
+      const last = rows[s.limit - 1]
+      return { rows, next: rows.length > s.limit && last ? encodeCursor(sortCursor(sort, 'text', last.name, last.id)) : null }
+    }
+  } else {
+    if (!s.channel) throw new ValidationError('Sorting by "available" needs the channel it is for ("channel").', undefined, 'INVALID_SORT')
+    const channel = await db.channel.findUnique({ where: { code: s.channel }, select: { id: true } })
+    if (!channel) throw new ValidationError(`Unknown channel "${s.channel}".`, undefined, 'UNKNOWN_CHANNEL')
+    // Keyset over the channel's listings (desired quantity, listing id); the tag names the channel so
+    // a cursor from another channel's order is refused.
+    const byListing = { field: 'desiredQuantity', dir: sort.dir, scope: s.channel }
+    const cursor = decodeCursor(s.after)
+    const listingWhere: Prisma.ChannelListingWhereInput = { channelId: channel.id, active: true, sku: whereAll }
+    counted = { AND: [whereAll, { listings: { some: { channelId: channel.id, active: true } } }] }
+    ordered = async () => {
+      const listings = await keysetPage(byListing, 'nint', cursor, s.limit, (after, orderBy, take) =>
+        db.channelListing.findMany({ where: { AND: [listingWhere, after] }, orderBy, take, select: { id: true, skuId: true, desiredQuantity: true } }))
+      const byId = new Map((await db.sku.findMany({ where: { id: { in: listings.map((l) => l.skuId) } }, include })).map((x) => [x.id, x]))
+      const last = listings[s.limit - 1]
+      return {
+        rows: listings.flatMap((l) => byId.get(l.skuId) ?? []),
+        next: listings.length > s.limit && last ? encodeCursor(sortCursor(byListing, 'nint', last.desiredQuantity, last.id)) : null,
+      }
+    }
+  }
+  const [{ rows, next }, channels, categories, total] = await Promise.all([
+    ordered(),
     db.channel.findMany({ select: { code: true }, orderBy: { code: 'asc' } }),
     db.sku.findMany({ where: { active: true }, distinct: ['category'], select: { category: true }, orderBy: { category: 'asc' } }),
-    db.sku.count({ where: whereAll }),
+    db.sku.count({ where: counted }),
   ])
   const page = rows.slice(0, s.limit)
   return {
@@ -80,7 +128,7 @@ export async function searchSkus(db: Db, s: SkuSearch): Promise<SkuPage> {
         ]),
       ),
     })),
-    nextAfter: rows.length > s.limit ? (page[page.length - 1]?.code ?? null) : null,
+    nextAfter: next,
     channels: channels.map((c) => c.code),
     categories: categories.map((c) => c.category),
     total,

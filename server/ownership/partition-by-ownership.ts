@@ -29,6 +29,9 @@ export interface OwnedEvent {
   location: string
   skuId: string
   locationId: string
+  /** A transfer's destination: owned like any other location (a transfer INTO it moves its stock). */
+  toLocation?: string | null
+  toLocationId?: string | null
   baseQuantity: number
   occurredAt: Date
   sourceSeq: bigint | null
@@ -58,6 +61,16 @@ export function ownershipVerdict(rules: OwnershipRule[], source: string, locatio
   return { kind: 'refuse', owner: rule.source, since: rule.effectiveFrom }
 }
 
+/**
+ * Pure: the verdict for an event that touches several locations (a transfer moves stock at its
+ * origin and its destination): the strictest one wins (refuse, then shadow, then apply), so a
+ * source may move a location's stock only where it may move it at every location it touches.
+ */
+export function strictestVerdict(verdicts: Array<OwnershipVerdict & { location?: string }>): OwnershipVerdict & { location?: string } {
+  const rank = { apply: 0, shadow: 1, refuse: 2 } as const
+  return verdicts.reduce((a, b) => (rank[b.kind] > rank[a.kind] ? b : a), { kind: 'apply' } as OwnershipVerdict & { location?: string })
+}
+
 export async function loadOwnershipRules(tx: RawSql, at: Date, locationIds?: string[]): Promise<OwnershipRule[]> {
   return tx.$queryRawUnsafe<OwnershipRule[]>(
     `SELECT "locationId"::text AS "locationId", category, source, "shadowSource", "effectiveFrom" FROM "LocationOwnership"
@@ -71,7 +84,7 @@ export async function loadOwnershipRules(tx: RawSql, at: Date, locationIds?: str
  */
 export async function partitionByOwnership<E extends OwnedEvent>(tx: RawSql, source: string, events: E[], messageId: string | null, receivedAt: Date): Promise<{ apply: E[]; shadowed: number; refused: EventRejection[] }> {
   if (events.length === 0) return { apply: events, shadowed: 0, refused: [] }
-  const locationIds = [...new Set(events.map((e) => e.locationId))]
+  const locationIds = [...new Set(events.flatMap((e) => (e.toLocationId ? [e.locationId, e.toLocationId] : [e.locationId])))]
   const rules = await loadOwnershipRules(tx, receivedAt, locationIds)
   if (rules.length === 0) return { apply: events, shadowed: 0, refused: [] }
   const categoryOf = new Map<string, string>()
@@ -85,11 +98,15 @@ export async function partitionByOwnership<E extends OwnedEvent>(tx: RawSql, sou
   const refused: EventRejection[] = []
   for (const e of events) {
     locationCode.set(e.locationId, e.location)
-    const v = ownershipVerdict(rules, source, e.locationId, categoryOf.get(e.skuId) ?? null, receivedAt)
+    const category = categoryOf.get(e.skuId) ?? null
+    const v = strictestVerdict([
+      { ...ownershipVerdict(rules, source, e.locationId, category, receivedAt), location: e.location },
+      ...(e.toLocationId ? [{ ...ownershipVerdict(rules, source, e.toLocationId, category, receivedAt), location: e.toLocation ?? e.toLocationId }] : []),
+    ])
     if (v.kind === 'apply') apply.push(e)
     else if (v.kind === 'shadow') shadow.push(e)
     else refused.push({ index: e.index, code: NOT_SYSTEM_OF_RECORD, sku: e.sku, raw: e.raw,
-      message: `Source "${source}" is not the system of record for location "${e.location}"${categoryOf.has(e.skuId) && rules.some((r) => r.category === categoryOf.get(e.skuId)) ? ` (category ${categoryOf.get(e.skuId)})` : ''}: "${v.owner}" is, since ${v.since.toISOString()}. The event was not applied.` })
+      message: `Source "${source}" is not the system of record for ${v.location !== e.location ? 'destination ' : ''}location "${v.location ?? e.location}"${categoryOf.has(e.skuId) && rules.some((r) => r.category === categoryOf.get(e.skuId)) ? ` (category ${categoryOf.get(e.skuId)})` : ''}: "${v.owner}" is, since ${v.since.toISOString()}. The event was not applied.` })
   }
   const shadowed = shadow.length > 0 ? await recordShadowEvents(tx, source, shadow, messageId, receivedAt) : 0
   return { apply, shadowed, refused }

@@ -2,7 +2,7 @@
 import { ValidationError } from '../errors'
 
 /** `score` is set when the list is ranked by a number before time (e.g. dead letters by risk). */
-export interface Cursor { at: string; id: string; score?: number; /** a text sort column's value (see sort.ts) */ key?: string; /** the sort it was made under, e.g. "-detectedAt" */ sort?: string }
+export interface Cursor { at: string; id: string; score?: number; /** a text sort column's value (see sort.ts) */ key?: string; /** the sort it was made under, e.g. "-detectedAt" */ sort?: string; /** the row's sort value was null (nullable columns sort NULLS LAST) */ none?: true }
 
 export function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify(c)).toString('base64url')
@@ -28,8 +28,9 @@ export function decodeCursor(raw: string | null | undefined): Cursor | null {
     if (year < 1 || year > 9999) throw new Error('bad time')
     if (c.score !== undefined && !(Number.isInteger(c.score) && Math.abs(c.score) <= INT4)) throw new Error('bad score')
     if (c.key !== undefined && (typeof c.key !== 'string' || c.key.length > 200 || c.key.includes('\u0000'))) throw new Error('bad key')
-    if (c.sort !== undefined && (typeof c.sort !== 'string' || !/^-?[A-Za-z]{1,40}$/.test(c.sort))) throw new Error('bad sort')
-    return { at: c.at, id: c.id, ...(c.score !== undefined ? { score: c.score } : {}), ...(c.key !== undefined ? { key: c.key } : {}), ...(c.sort !== undefined ? { sort: c.sort } : {}) }
+    if (c.sort !== undefined && (typeof c.sort !== 'string' || !/^-?[A-Za-z]{1,40}(?:@[^\u0000]{1,100})?$/.test(c.sort))) throw new Error('bad sort')
+    if (c.none !== undefined && c.none !== true) throw new Error('bad none')
+    return { at: c.at, id: c.id, ...(c.score !== undefined ? { score: c.score } : {}), ...(c.key !== undefined ? { key: c.key } : {}), ...(c.sort !== undefined ? { sort: c.sort } : {}), ...(c.none ? { none: true as const } : {}) }
   } catch {
     throw new ValidationError('The cursor is not valid: pass back the nextCursor of a previous page.', undefined, 'INVALID_CURSOR')
   }

@@ -2,6 +2,7 @@
 // committed in the same transaction as the write that causes it (CONVENTIONS rule 10).
 import type { RawSql } from '../db'
 import { JOB_CATALOG, type JobName } from './job-catalog'
+import { getChannelPublishPriority } from '../rules/rule-set.repository'
 
 export interface EnqueueOptions {
   /** Coalescing key: a pending job with the same key is updated instead of duplicated. */
@@ -52,8 +53,13 @@ export function enqueueRecompute(db: RawSql): Promise<void> {
   return enqueue(db, 'recomputeAvailability', {}, { jobKey: 'recompute-availability', jobKeyMode: 'preserve_run_at', queueName: 'recompute' })
 }
 
-export function enqueuePublish(db: RawSql, channelId: string, runAt?: Date): Promise<void> {
-  return enqueue(db, 'publishChannel', { channelId }, { jobKey: `publish:${channelId}`, jobKeyMode: 'earliest', queueName: `publish:${channelId}`, runAt })
+/**
+ * A channel's publish job carries the channel's `publishPriority` (rules), so under congestion a
+ * high-priority channel's publishes are claimed first; re-enqueueing updates a pending job's priority.
+ */
+export async function enqueuePublish(db: RawSql, channelId: string, runAt?: Date): Promise<void> {
+  const priority = await getChannelPublishPriority(db, channelId)
+  return enqueue(db, 'publishChannel', { channelId }, { jobKey: `publish:${channelId}`, jobKeyMode: 'earliest', queueName: `publish:${channelId}`, runAt, priority })
 }
 
 export function enqueueVerify(db: RawSql, channelId: string, runAt: Date): Promise<void> {

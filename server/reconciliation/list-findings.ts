@@ -2,10 +2,14 @@
 import type { Prisma } from '@prisma/client'
 import type { Db } from '../db'
 import { decodeCursor, encodeCursor } from '../paging/cursor'
-import { cursorValue, parseSort, sortCursor, type Sort } from '../paging/sort'
+import { keysetPage, parseSort, sortCursor, type Sort } from '../paging/sort'
 
-/** Columns findings sort on, each served by an index with the status filter in front. */
-export const FINDING_SORTS = { detectedAt: 'time', updatedAt: 'time', kind: 'text' } as const
+/**
+ * Columns findings sort on, each served by an index with the status filter in front. SKU, channel
+ * and variance are nullable (a snapshot variance has no channel, an exception no variance): rows
+ * without a value come last in both directions.
+ */
+export const FINDING_SORTS = { detectedAt: 'time', updatedAt: 'time', kind: 'text', sku: 'ntext', channel: 'ntext', variance: 'nint' } as const
 export type FindingSortField = keyof typeof FINDING_SORTS
 export const parseFindingSort = (raw: string | null | undefined, order?: 'recent' | 'oldest'): Sort<FindingSortField> =>
   parseSort(raw, FINDING_SORTS, { field: 'detectedAt', dir: order === 'oldest' ? 'asc' : 'desc' })
@@ -27,16 +31,10 @@ export async function listFindings(db: Db, f: FindingFilter) {
     ...(f.sku ? { sku: f.sku } : {}),
     ...(f.channel ? { channel: f.channel } : {}),
   }
-  const all = { ...where }
   // Keyset on (sort column, id), both in the sort's direction.
-  const cmp = sort.dir === 'asc' ? 'gt' : 'lt'
-  if (cursor) {
-    const v = cursorValue(sort, kind, cursor)
-    where.OR = [{ [sort.field]: { [cmp]: v } }, { [sort.field]: v, id: { [cmp]: cursor.id } }]
-  }
   const [rows, total] = await Promise.all([
-    db.finding.findMany({ where, orderBy: [{ [sort.field]: sort.dir }, { id: sort.dir }], take: f.limit + 1 }),
-    db.finding.count({ where: all }),
+    keysetPage(sort, kind, cursor, f.limit, (after, orderBy, take) => db.finding.findMany({ where: { AND: [where, after] }, orderBy, take })),
+    db.finding.count({ where }),
   ])
   const page = rows.slice(0, f.limit)
   const last = page[page.length - 1]
@@ -52,6 +50,6 @@ export async function listFindings(db: Db, f: FindingFilter) {
   }
 }
 
-function encodeNext(sort: Sort<FindingSortField>, kind: 'time' | 'text', last: { id: string; kind: string; detectedAt: Date; updatedAt: Date }) {
+function encodeNext(sort: Sort<FindingSortField>, kind: (typeof FINDING_SORTS)[FindingSortField], last: { id: string; kind: string; sku: string | null; channel: string | null; variance: number | null; detectedAt: Date; updatedAt: Date }) {
   return encodeCursor(sortCursor(sort, kind, last[sort.field], last.id))
 }

@@ -13,14 +13,29 @@ function view(row: VersionRow): RuleSetVersionView {
   return { id: row.id, number: row.number, rules: RuleSetSchema.parse(row.rules), comment: row.comment, authorLabel: row.authorLabel, createdAt: row.createdAt, effectiveFrom: row.effectiveFrom, rolledBackFrom: row.rolledBackFrom, activatedAt: row.activatedAt }
 }
 
+/** Which version is in force at $1: the newest whose effective-from time has passed (one definition). */
+const IN_FORCE = `FROM "RuleSetVersion" WHERE "effectiveFrom" <= $1::timestamptz ORDER BY number DESC LIMIT 1`
+
 /** The version in force now: the newest whose effective-from time has passed. */
 export async function getCurrentRuleSet(db: RawSql, at: Date = new Date()): Promise<RuleSetVersionView> {
   // SQL text, not the model API, so a recompute's plain `pg` transaction can call it too.
   const [row] = await db.$queryRawUnsafe<VersionRow[]>(
-    `SELECT id, number, rules, comment, "authorLabel", "createdAt", "effectiveFrom", "rolledBackFrom", "activatedAt"
-       FROM "RuleSetVersion" WHERE "effectiveFrom" <= $1::timestamptz ORDER BY number DESC LIMIT 1`, at.toISOString())
+    `SELECT id, number, rules, comment, "authorLabel", "createdAt", "effectiveFrom", "rolledBackFrom", "activatedAt" ${IN_FORCE}`, at.toISOString())
   if (!row) throw new NotFoundError('No rule set has been saved yet.', 'NO_RULES')
   return view(row)
+}
+
+/**
+ * A channel's `publishPriority` under the rules in force (0 when unset, when no rules were saved or
+ * the channel has none): read on its own, without parsing the whole rule set, because every publish
+ * enqueue asks for it.
+ */
+export async function getChannelPublishPriority(db: RawSql, channelId: string, at: Date = new Date()): Promise<number> {
+  const [row] = await db.$queryRawUnsafe<Array<{ priority: number }>>(
+    `SELECT COALESCE((v.rules #>> ARRAY['channels', c.code, 'publishPriority'])::int, 0) AS priority
+       FROM "Channel" c LEFT JOIN LATERAL (SELECT rules ${IN_FORCE}) v ON true
+      WHERE c.id = $2::uuid`, at.toISOString(), channelId)
+  return row?.priority ?? 0
 }
 
 export async function getRuleSetVersion(db: Db, id: string): Promise<RuleSetVersionView> {

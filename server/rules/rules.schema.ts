@@ -92,6 +92,12 @@ export const ChannelRulesSchema = z.object({
   /** Time-boxed ring-fences or shares (campaign windows), released automatically at `until`. */
   allocations: z.array(AllocationWindowSchema).max(100).optional(),
   sellAhead: SellAheadSchema.optional(),
+  /**
+   * Priority lane across channels: the order this channel's publish jobs are claimed in when the
+   * workers are congested (graphile-worker job priority: lower runs first; absent: 0, like every
+   * other job). Independent of the waterfall `priority`, which decides who gets units.
+   */
+  publishPriority: z.number().int().min(-1000).max(1000).optional(),
   /** Applied at once while a feed of its eligible locations is stale or another channel is blind; undone when it returns. */
   degraded: DegradedPolicySchema.optional(),
 })

@@ -4,7 +4,7 @@
 // Rollback saves an earlier version's rules as a new version.
 import type { PrismaClient } from '@prisma/client'
 import type { Db } from '../db'
-import { transaction } from '../db'
+import { transaction, withDeadlockRetry } from '../db'
 import { NotFoundError, ValidationError } from '../errors'
 import { RuleSetSchema, type RuleSet } from './rules.schema'
 import { ruleVersionId } from './rule-set.repository'
@@ -30,7 +30,9 @@ export async function saveRuleSet(db: PrismaClient, actor: Actor, input: SaveRul
   const rules = parseRuleSet(input.rules)
   const effectiveFrom = input.effectiveFrom ?? now
   if (effectiveFrom.getTime() < now.getTime() - 60_000) throw new ValidationError('The effective-from time is in the past: a version cannot change decisions already made.', undefined, 'INVALID_EFFECTIVE_FROM')
-  return transaction(db, async (tx) => {
+  // Marking every SKU for recompute meets the ingest, freshness and holdback writers on the same
+  // outbox rows: rows go in id order (as ingest's do), and a deadlock victim runs again whole.
+  return withDeadlockRetry(() => transaction(db, async (tx) => {
     // Serialise saves so version numbers never collide.
     await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext('stocktower:rule-set-save'))`)
     const last = await tx.ruleSetVersion.findFirst({ orderBy: { number: 'desc' }, select: { number: true, id: true } })
@@ -48,7 +50,7 @@ export async function saveRuleSet(db: PrismaClient, actor: Actor, input: SaveRul
     if (effectiveFrom <= now) recomputeSkus = await activateVersion(tx, id, now)
     else await enqueue(tx, 'activateRules', {}, { runAt: effectiveFrom, jobKey: `activate-rules:${id}` })
     return { version: id, number, effectiveFrom: effectiveFrom.toISOString(), recomputeSkus }
-  })
+  }))
 }
 
 /** Marks every active SKU for recompute under the version now in force and records the size. */
@@ -69,7 +71,7 @@ async function activateVersion(tx: Db, id: string, now: Date): Promise<number> {
 
 /** Versions whose effective-from time has passed start their recompute (scheduled run + every minute). */
 export async function activateDueRuleVersions(db: PrismaClient, now = new Date()): Promise<string[]> {
-  return transaction(db, async (tx) => {
+  return withDeadlockRetry(() => transaction(db, async (tx) => {
     const due = await tx.$queryRawUnsafe<Array<{ id: string }>>(
       `SELECT id FROM "RuleSetVersion" WHERE "activatedAt" IS NULL AND "effectiveFrom" <= $1::timestamptz ORDER BY number FOR UPDATE SKIP LOCKED`, now.toISOString())
     for (const v of due) {
@@ -77,7 +79,7 @@ export async function activateDueRuleVersions(db: PrismaClient, now = new Date()
       await recordAudit(tx, SYSTEM_ACTOR, { action: 'rules.activate', entity: 'rule_set', entityId: v.id, after: { version: v.id, activatedAt: now.toISOString() } })
     }
     return due.map((v) => v.id)
-  })
+  }))
 }
 
 export async function rollbackRuleSet(db: PrismaClient, actor: Actor, toVersion: string, comment?: string, now = new Date()) {

@@ -92,13 +92,19 @@ test('the Rules screen fits at 1440, 1280 and 390 px without sideways scrolling;
   await signIn(page, 'admin@example.com')
   const overflow = () => page.evaluate(() => {
     const wide = (el: Element) => el.scrollWidth > el.clientWidth + 1
-    return { page: document.documentElement.scrollWidth > document.documentElement.clientWidth + 1, waterfall: wide(document.querySelector('[data-testid="channel-rules"]')!.closest('.panel')!) }
+    return {
+      page: document.documentElement.scrollWidth > document.documentElement.clientWidth + 1,
+      waterfall: wide(document.querySelector('[data-testid="channel-rules"]')!.closest('.panel')!),
+      // Every other panel too (windows, sell-ahead, feeds, exceptions, safety stock, versions): they stack as cards on a phone.
+      panels: [...document.querySelectorAll('main .panel')].filter(wide).map((p) => p.querySelector('h2')?.textContent ?? p.getAttribute('data-testid') ?? '?'),
+    }
   })
   for (const v of VIEWPORTS) {
     await page.setViewportSize(v)
     await page.goto('/rules')
     await expect(page.getByTestId('channel-rule-amazon')).toBeVisible()
-    expect(await overflow(), `rules at ${v.width}x${v.height}`).toEqual({ page: false, waterfall: false })
+    expect(await overflow(), `rules at ${v.width}x${v.height}`).toEqual({ page: false, waterfall: false, panels: [] })
+    await page.screenshot({ path: `test-results/screens/rules-full-${v.width}x${v.height}.png`, fullPage: true })
     // Every field of the waterfall is inside the viewport's width (nothing clipped on the right).
     for (const input of await page.getByTestId('channel-rule-amazon').locator('input, select, button').all()) {
       const box = await input.boundingBox()

@@ -33,6 +33,7 @@ const ROUTES: Record<string, Door> = {
   'GET /api/ui/audit/export': { user: 'audit:view' },
   'GET /api/ui/channels/[code]': { user: 'channels:view' },
   'GET /api/ui/channels/[code]/health': { user: 'channels:view' },
+  'GET /api/ui/channels/[code]/attempts': { user: 'channels:view' },
   'GET /api/ui/channels/export': { user: 'channels:view' },
   'GET /api/ui/cutover': { user: 'ownership:view' },
   'GET /api/ui/degraded': { user: 'dashboard:view' },

@@ -101,4 +101,27 @@ describe('ownership per location', () => {
     expect(old).toMatchObject({ accepted: 0, shadowed: 1, rejected: [] })
     expect(await onHand('SKU-00003', 'DC-EAST')).toBe(east + 5)
   })
+
+  it('a transfer INTO a location owned by another source is refused or shadowed like any other event there', async () => {
+    await setOwnership(db, analyst, { location: '3PL-CENTRAL', source: 'wms-3pl', shadowSource: 'wms-3pl-next', reason: '3PL runs its own WMS' })
+    const inTransit = async () => (await db.position.findFirst({ where: { sku: { code: 'SKU-00004' }, location: { code: '3PL-CENTRAL' } }, select: { inTransit: true } }))?.inTransit ?? 0
+    const transfer = (q: number) => ({ ...ev('transfer_out', 'SKU-00004', 'DC-WEST', q), toLocation: '3PL-CENTRAL' })
+    const west = await onHand('SKU-00004', 'DC-WEST')
+    const inbound = await inTransit()
+
+    // DC-WEST has no owner, but the destination does: a third source may not move its stock.
+    const refused = await postEvents('erp-x', [transfer(2)])
+    expect(refused.body).toMatchObject({ accepted: 0, rejected: [{ index: 0, code: 'NOT_SYSTEM_OF_RECORD' }] })
+    expect(refused.body.rejected[0].message).toContain('destination location "3PL-CENTRAL"')
+    expect(refused.body.rejected[0].message).toContain('"wms-3pl" is')
+    expect(await db.deadLetter.findFirst({ where: { code: 'NOT_SYSTEM_OF_RECORD', source: 'erp-x' } })).toMatchObject({ sku: 'SKU-00004' })
+    // The destination's shadow source is recorded in shadow, never applied.
+    expect((await postEvents('wms-3pl-next', [transfer(3)])).body).toMatchObject({ accepted: 0, rejected: [], shadowed: 1 })
+    expect(await onHand('SKU-00004', 'DC-WEST')).toBe(west)
+    expect(await inTransit()).toBe(inbound)
+    // The destination's owner (the origin being open) moves both ends.
+    expect((await postEvents('wms-3pl', [transfer(1)])).body).toMatchObject({ accepted: 1, rejected: [] })
+    expect(await onHand('SKU-00004', 'DC-WEST')).toBe(west - 1)
+    expect(await inTransit()).toBe(inbound + 1)
+  })
 })

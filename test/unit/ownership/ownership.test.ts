@@ -2,7 +2,7 @@
 // from a source other than the owner in force is ever applied.
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { ownerFor, ownershipVerdict, type OwnershipRule } from '../../../server/ownership/partition-by-ownership'
+import { ownerFor, ownershipVerdict, strictestVerdict, type OwnershipRule } from '../../../server/ownership/partition-by-ownership'
 
 const T = (iso: string) => new Date(iso)
 const rule = (r: Partial<OwnershipRule> & { source: string }): OwnershipRule => ({ locationId: 'L1', category: null, shadowSource: null, effectiveFrom: T('2026-01-01T00:00:00Z'), ...r })
@@ -30,6 +30,29 @@ describe('ownership golden cases', () => {
     expect(ownerFor(rules, 'L1', null, T('2026-05-31T23:59:59Z'))?.source).toBe('erp-old')
     expect(ownerFor(rules, 'L1', null, T('2026-06-01T00:00:00Z'))?.source).toBe('erp-new')
     expect(ownershipVerdict(rules, 'erp-old', 'L1', null, T('2026-06-02T00:00:00Z'))).toEqual({ kind: 'shadow', owner: 'erp-new' })
+  })
+})
+
+describe('events touching two locations (a transfer)', () => {
+  const rules = [rule({ source: 'wms-3pl', shadowSource: 'wms-next', locationId: 'DEST' })]
+  const at = T('2026-03-01T00:00:00Z')
+  const transfer = (source: string) => strictestVerdict([
+    { ...ownershipVerdict(rules, source, 'ORIGIN', null, at), location: 'ORIGIN' },
+    { ...ownershipVerdict(rules, source, 'DEST', null, at), location: 'DEST' },
+  ])
+  it('the strictest verdict wins and names the location that decided it', () => {
+    expect(transfer('erp')).toMatchObject({ kind: 'refuse', owner: 'wms-3pl', location: 'DEST' })
+    expect(transfer('wms-next')).toMatchObject({ kind: 'shadow', owner: 'wms-3pl', location: 'DEST' })
+    expect(transfer('wms-3pl')).toEqual({ kind: 'apply' })
+    expect(strictestVerdict([])).toEqual({ kind: 'apply' })
+  })
+  it('refusal at the origin wins over a shadow at the destination', () => {
+    const both = [...rules, rule({ source: 'erp', locationId: 'ORIGIN' })]
+    const v = strictestVerdict([
+      { ...ownershipVerdict(both, 'wms-next', 'ORIGIN', null, at), location: 'ORIGIN' },
+      { ...ownershipVerdict(both, 'wms-next', 'DEST', null, at), location: 'DEST' },
+    ])
+    expect(v).toMatchObject({ kind: 'refuse', owner: 'erp', location: 'ORIGIN' })
   })
 })
 

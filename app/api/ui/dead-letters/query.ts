@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { ValidationError } from '@/server/errors'
-import type { DeadLetterFilter } from '@/server/dead-letters/list-dead-letters'
+import { parseDeadLetterSort, type DeadLetterFilter } from '@/server/dead-letters/list-dead-letters'
 
 const Query = z.object({
   kind: z.enum(['ingest', 'publish']).optional(),
@@ -8,7 +8,8 @@ const Query = z.object({
   channel: z.string().max(40).optional(),
   code: z.string().max(80).optional(),
   sku: z.string().max(100).optional(),
-  sort: z.enum(['risk', 'recent']).default('risk'),
+  /** risk (default), recent, or a column sort such as `code` or `-attempts` */
+  sort: z.string().max(40).optional(),
   cursor: z.string().max(500).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 })
@@ -17,5 +18,5 @@ const Query = z.object({
 export function parseDeadLetterQuery(req: Request): DeadLetterFilter {
   const parsed = Query.safeParse(Object.fromEntries([...new URL(req.url).searchParams].filter(([, v]) => v !== '')))
   if (!parsed.success) throw new ValidationError(`Invalid filter: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`, undefined, 'INVALID_FILTER')
-  return parsed.data
+  return { ...parsed.data, sort: parseDeadLetterSort(parsed.data.sort, 'risk') }
 }

@@ -2,7 +2,7 @@ import { userRoute } from '@/app/_lib/api'
 import { csvResponse } from '@/app/_lib/csv'
 import { prisma } from '@/server/db'
 import { ValidationError } from '@/server/errors'
-import { searchSkus, type SkuSearch } from '@/server/availability/search-skus'
+import { parseSkuSort, searchSkus, type SkuSearch } from '@/server/availability/search-skus'
 import { csvField } from '@/server/paging/csv'
 
 export const dynamic = 'force-dynamic'
@@ -14,7 +14,7 @@ export const GET = userRoute('inventory:view', async ({ req }) => {
   const kind = p.get('kind') || undefined
   if (status && status !== 'out_of_sync' && status !== 'failing') throw new ValidationError('"status" must be out_of_sync or failing.', undefined, 'INVALID_FILTER')
   if (kind && kind !== 'kit' && kind !== 'item') throw new ValidationError('"kind" must be kit or item.', undefined, 'INVALID_FILTER')
-  const filter: Omit<SkuSearch, 'limit' | 'after'> = { q: p.get('q')?.slice(0, 100) || undefined, category: p.get('category')?.slice(0, 100) || undefined, status: status as SkuSearch['status'], kind: kind as SkuSearch['kind'], order: p.get('order') === 'desc' ? 'desc' : 'asc' }
+  const filter: Omit<SkuSearch, 'limit' | 'after'> = { q: p.get('q')?.slice(0, 100) || undefined, category: p.get('category')?.slice(0, 100) || undefined, status: status as SkuSearch['status'], kind: kind as SkuSearch['kind'], order: p.get('order') === 'desc' ? 'desc' : 'asc', sort: parseSkuSort(p.get('sort'), p.get('order') === 'desc' ? 'desc' : 'asc'), channel: p.get('channel')?.slice(0, 100) || undefined }
   async function* lines(): AsyncGenerator<string> {
     let after: string | null = null
     let channels: string[] | null = null
