@@ -85,6 +85,7 @@ export function ChannelDetail({ code, can }: { code: string; can: { pause: boole
             : <table className="data"><tbody>{Object.entries(v.outcomes).sort((a, b) => b[1] - a[1]).map(([o, n]) => <tr key={o}><td>{o}</td><td className="num">{formatCount(n)}</td></tr>)}</tbody></table>}
         </section>
       </div>
+      <OrdersIntake intake={hq.data.intake} />
       <section className="panel" aria-labelledby="attempts-h">
         <div className="toolbar"><h2 id="attempts-h" style={{ margin: 0 }}>Recent attempts</h2>
           <label>Outcome <select aria-label="Attempt outcome" data-testid="attempt-outcome" value={outcome} onChange={(e) => setOutcome(e.target.value)}><option value="">any</option>{[...new Set(v.attempts.map((a) => a.outcome))].sort().map((o) => <option key={o} value={o}>{o}</option>)}</select></label>
@@ -113,6 +114,48 @@ export function ChannelDetail({ code, can }: { code: string; can: { pause: boole
         )}
       </section>
     </div>
+  )
+}
+
+const INTAKE_TONE: Record<string, string> = { ok: 'ok', stopped: 'bad', not_connected: '', not_live: '' }
+const INTAKE_LABEL: Record<string, string> = { ok: 'receiving', stopped: 'stopped', not_connected: 'not connected', not_live: 'not watched' }
+const secondsOrNone = (s: number | null) => (s === null ? 'not measured' : `≈${formatSeconds(s)}`)
+
+/** How the channel's orders reach us: lag from the marketplace's order time to our reservation, and each path's health. */
+function OrdersIntake({ intake }: { intake: ChannelHealthDetail['intake'] }) {
+  return (
+    <section className={`panel${intake.state === 'stopped' ? ' tone-bad' : ''}`} aria-labelledby="intake-h" data-testid="orders-intake">
+      <div className="toolbar">
+        <h2 id="intake-h" style={{ margin: 0 }}>Orders intake</h2>
+        <span className={`chip ${INTAKE_TONE[intake.state] ?? ''}`} data-testid="intake-state">{INTAKE_LABEL[intake.state] ?? intake.state}</span>
+      </div>
+      <div className={intake.state === 'stopped' ? 'error-box' : 'muted'} role={intake.state === 'stopped' ? 'alert' : undefined} data-testid="intake-message">{intake.message}</div>
+      <div className="grid kpis">
+        <Kpi label="Intake lag p50" value={secondsOrNone(intake.lag.p50Seconds)} sub={`${formatCount(intake.lag.samples)} orders, marketplace order time to reservation`} testId="intake-lag-p50" />
+        <Kpi label="Intake lag p95" value={secondsOrNone(intake.lag.p95Seconds)} testId="intake-lag-p95" />
+        <Kpi label="Intake lag p99" value={secondsOrNone(intake.lag.p99Seconds)} testId="intake-lag-p99" />
+        <Kpi label="Order grace" value={formatSeconds(intake.graceSeconds)} sub="a shortfall on the channel waits this long for its orders before it is a merchant edit" testId="intake-grace" />
+      </div>
+      {intake.paths.length === 0 ? <EmptyState title="No native orders intake">Orders reach us through POST /api/v1/channels/{intake.channel}/orders.</EmptyState> : (
+        <table className="data" data-testid="intake-paths">
+          <thead><tr><th scope="col">Path</th><th scope="col">Last delivery</th><th scope="col">Last poll</th><th scope="col">Last success</th><th scope="col">Cursor</th><th scope="col" className="num">Deliveries</th><th scope="col" className="num">Failures in a row</th><th scope="col">Last error</th></tr></thead>
+          <tbody>
+            {intake.paths.map((p) => (
+              <tr key={p.path} data-testid={`intake-path-${p.path}`}>
+                <td>{p.path.replace('_', ' ')}</td>
+                <td>{p.lastDeliveryAt ? <Ago iso={p.lastDeliveryAt} /> : '—'}</td>
+                <td>{p.lastPollAt ? <Ago iso={p.lastPollAt} /> : '—'}</td>
+                <td>{p.lastSuccessAt ? <Ago iso={p.lastSuccessAt} /> : 'never'}</td>
+                <td className="muted" style={{ fontSize: 12, overflowWrap: 'anywhere' }}>{p.cursor ?? '—'}{p.cursorAt ? <> (caught up to <Ago iso={p.cursorAt} />)</> : null}</td>
+                <td className="num">{formatCount(p.deliveries)}</td>
+                <td className="num" style={p.consecutiveFailures > 0 ? { color: 'var(--warn)' } : undefined}>{formatCount(p.consecutiveFailures)}</td>
+                <td className="muted" style={{ maxWidth: 320, overflowWrap: 'anywhere' }}>{p.lastError ?? ''}{p.lastFailureAt ? <> (<Ago iso={p.lastFailureAt} />)</> : null}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
   )
 }
 

@@ -185,7 +185,7 @@ export function DeadLetters({ can }: { can: { request: boolean; approve: boolean
                   <td className="mono">{d.code}</td>
                   <td style={{ maxWidth: 420 }}>{d.reason}</td>
                   <td className="mono">{d.sku ?? ''}</td>
-                  <td>{d.channel ?? d.source ?? ''}</td>
+                  <td>{d.channel ?? d.source ?? ''}{d.message && d.message.transport !== 'http' ? <div className="muted" style={{ fontSize: 12 }} data-testid="dl-transport">via {d.message.transport}{d.message.kind !== d.message.transport ? ` (${d.message.kind})` : ''}</div> : null}</td>
                   <td><span className={`chip ${d.status === 'open' || d.status === 'replay_requested' ? 'warn' : d.status === 'replayed' ? 'ok' : ''}`} data-testid="dl-status">{STATUS_LABEL[d.status] ?? d.status}</span></td>
                   <td className="num">{d.attempts}</td>
                   <td><Ago iso={d.lastSeenAt} /></td>

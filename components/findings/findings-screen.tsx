@@ -19,7 +19,7 @@ interface Finding { id: string; kind: string; sku: string | null; channel: strin
 interface Incident { id: string; kind: string; channel: string; sku: string; orderId: string; lineId: string; orderedUnits: number; oversoldUnits: number; revenueAtRiskCents: number; cause: string | null; sentence: string; details: unknown; occurredAt: string; detectedAt: string }
 type Page<T> = { items: T[]; nextCursor: string | null }
 
-const KINDS = ['drift', 'variance', 'unverified', 'exception', 'aged_reservation', 'slo_breach']
+const KINDS = ['drift', 'variance', 'unverified', 'exception', 'aged_reservation', 'slo_breach', 'intake_stopped']
 const STATUSES = ['open', 'healing', 'resolved', 'ignored']
 const money = (cents: number) => (cents / 100).toLocaleString('en-US', { style: 'currency', currency: 'USD' })
 

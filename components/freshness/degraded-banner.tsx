@@ -1,6 +1,6 @@
 'use client'
-// A banner across every page while Stocktower runs in degraded mode (a feed past its cadence, or a
-// channel whose breaker stays open): what is degraded since when, and what each channel publishes
+// A banner across every page while Stocktower runs in degraded mode (a feed past its cadence, a
+// channel whose breaker stays open, or a live channel whose orders intake stopped): what is degraded since when, and what each channel publishes
 // meanwhile. It goes away on its own when the feed returns.
 import { useQuery } from '@tanstack/react-query'
 import type { DegradedView } from '@/server/freshness/check-feed-freshness'
@@ -15,7 +15,7 @@ export function DegradedBanner() {
   return (
     <div className="live-banner" role="alert" data-testid="degraded-banner">
       <strong>Degraded mode:</strong>{' '}
-      {data.conditions.map((c) => `${c.what} ${c.kind === 'feed' ? 'silent' : 'blind'} since ${formatTime(c.staleSince)}`).join('; ')}.
+      {data.conditions.map((c) => `${c.what} ${c.kind === 'feed' ? 'silent' : c.kind === 'intake' ? 'stopped (the channel still sells, its orders do not reach us)' : 'blind'} since ${formatTime(c.staleSince)}`).join('; ')}.
       {' '}Channels publish conservatively: {data.policies.map((p) => `${p.channel} ${p.policy}`).join(', ')}.
     </div>
   )

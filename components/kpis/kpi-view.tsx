@@ -88,6 +88,7 @@ export function KpiView({ initial, canOpenDeadLetters }: { initial: Kpis; canOpe
               <th>Channel</th><th title="now: the same verdict as the dashboard and the channel page">Health now</th><th>Lag SLO (p95) in window</th><th className="num">p50</th><th className="num">p95</th><th className="num">p99</th>
               <th className="num">Stale</th><th className="num">Drift</th><th className="num">Dead letters</th>
               <th className="num">Ordered</th><th className="num">Oversold</th><th className="num">Rate</th><th className="num">At risk</th><th className="num" title="cancelled order units that could not be filled, of all cancelled units">Cancelled for stock</th>
+              <th className="num" title="order intake lag: marketplace order time to our reservation, p50 / p95 / p99 in the window">Order intake p50 / p95 / p99</th><th title="now: is the channel's orders intake receiving">Intake now</th>
             </tr>
           </thead>
           <tbody>
@@ -110,12 +111,14 @@ export function KpiView({ initial, canOpenDeadLetters }: { initial: Kpis; canOpe
                 <td className="num" data-testid={`oversell-rate-${c.channel}`}>{pct(c.oversellRate)}</td>
                 <td className="num">{money(c.revenueAtRiskCents)}</td>
                 <td className="num" data-testid={`cancelled-stock-${c.channel}`}>{formatCount(c.cancelledForStockUnits)} <span className="muted">of {formatCount(c.cancelledUnits)}</span></td>
+                <td className="num" data-testid={`kpi-intake-lag-${c.channel}`}>{c.intakeLag.samples === 0 ? <span className="muted">no orders</span> : `${lag(c.intakeLag.p50Seconds)} / ${lag(c.intakeLag.p95Seconds)} / ${lag(c.intakeLag.p99Seconds)}`}</td>
+                <td data-testid={`kpi-intake-${c.channel}`}>{c.intake.state === 'stopped' ? <span className="chip bad">stopped</span> : c.intake.state === 'ok' ? <span className="chip ok">receiving</span> : <span className="muted">{c.intake.state === 'not_live' ? 'not watched' : 'not connected'}</span>}</td>
               </tr>
             ))}
           </tbody>
         </table>
         <p className="muted" style={{ marginTop: 8 }}>
-          Lag is event received to quantity applied at the channel. Oversell rate = oversold units / ordered units in the window.
+          Lag is event received to quantity applied at the channel; order intake lag is the marketplace&apos;s order time to our reservation. Oversell rate = oversold units / ordered units in the window.
           Rollups are per minute; see the <Link href="/">sync overview</Link> for the live picture.
         </p>
       </div>

@@ -16,7 +16,7 @@ import type { SyncStory } from '@/server/availability/get-sku-detail'
 
 function SyncState({ story: s }: { story: SyncStory }) {
   if (s.waitsFor.state === 'in_sync') return <>in sync</>
-  return <>waiting{s.waitingSince ? <> <Ago iso={s.waitingSince} /></> : null}: {s.waitsFor.state.replace('_', ' ')}</>
+  return <>waiting{s.waitingSince ? <> <Ago iso={s.waitingSince} /></> : null}: {s.waitsFor.state.replaceAll('_', ' ')}</>
 }
 
 /** From decision to applied, each step with its time, and what the listing waits for now. */
@@ -38,6 +38,11 @@ function SyncStoryCard({ channel, story: s }: { channel: string; story: SyncStor
       <div data-testid={`waits-for-${channel}`} className={s.waitsFor.state === 'in_sync' ? 'muted' : undefined} style={{ marginTop: 6 }}>
         <strong>Waits for:</strong> {s.waitsFor.message}{s.waitsFor.until ? <> (next try <Time iso={s.waitsFor.until} />)</> : null}
       </div>
+      {s.orders && (
+        <div className="muted" data-testid={`orders-note-${channel}`} style={{ marginTop: 6 }}>
+          <strong>The channel&apos;s orders:</strong> at <Time iso={s.orders.at} />, {s.orders.note.replace(/^\S+: /, '')}
+        </div>
+      )}
     </section>
   )
 }

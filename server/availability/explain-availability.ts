@@ -14,12 +14,17 @@ export interface ExplainView {
   events: string[]
   inputs: unknown
   desiredVersion: number
+  /**
+   * When the channel's own number last accounted for its orders (a sale is not drift): what it
+   * showed, the orders that explained it, and that ours went out over it. Current view only.
+   */
+  channelOrders?: { note: string; at: string } | null
 }
 
 export async function explainAvailability(db: Db, skuCode: string, channelCode: string, at?: Date): Promise<ExplainView> {
   const listing = await db.channelListing.findFirst({
     where: { sku: { code: skuCode }, channel: { code: channelCode } },
-    select: { id: true, decisionId: true, desiredQuantity: true, desiredVersion: true },
+    select: { id: true, decisionId: true, desiredQuantity: true, desiredVersion: true, ordersNote: true, ordersNoteAt: true },
   })
   if (!listing) {
     const sku = await db.sku.findUnique({ where: { code: skuCode }, select: { id: true } })
@@ -41,5 +46,6 @@ export async function explainAvailability(db: Db, skuCode: string, channelCode: 
     events: decision.eventIds.map((e) => e.toString()),
     inputs: decision.inputs,
     desiredVersion: decision.listingVersion,
+    ...(at ? {} : { channelOrders: listing.ordersNote && listing.ordersNoteAt ? { note: listing.ordersNote, at: listing.ordersNoteAt.toISOString() } : null }),
   }
 }

@@ -18,7 +18,9 @@ export interface SyncStory {
   sent: { attemptId: string; version: number; quantity: number; attemptNo: number; outcome: string; batchId: string | null; httpStatus: number | null; error: string | null; at: string; finishedAt: string | null } | null
   accepted: { version: number; at: string | null } | null
   applied: { version: number; quantity: number | null; at: string | null } | null
-  waitsFor: { state: 'in_sync' | 'held' | 'paused' | 'shadow' | 'breaker' | 'retry' | 'in_flight' | 'queued' | 'accept' | 'apply'; message: string; until?: string | null }
+  waitsFor: { state: 'in_sync' | 'held' | 'orders_in_flight' | 'paused' | 'shadow' | 'breaker' | 'retry' | 'in_flight' | 'queued' | 'accept' | 'apply'; message: string; until?: string | null }
+  /** The last time the channel's number accounted for its orders (a sale is not drift), if ever. */
+  orders?: { note: string; at: string } | null
 }
 
 export interface DecisionStep { step: string; quantity: number; detail: string }
@@ -48,6 +50,7 @@ type ListingRow = {
   channel: string; mode: string; status: string; breakerState: string
   desiredQuantity: number | null; desiredVersion: number; decidedAt: Date | null; publishedVersion: number; acceptedVersion: number; acceptedAt: Date | null
   appliedVersion: number; appliedQuantity: number | null; appliedAt: Date | null; inFlightVersion: number | null; nextAttemptAt: Date | null; lastError: string | null; waitingSince: Date | null
+  ordersNote?: string | null; ordersNoteAt?: Date | null
   aId: bigint | null; aVersion: number | null; aQuantity: number | null; aNo: number | null; aOutcome: string | null; aBatch: string | null; aHttp: number | null; aError: string | null; aStarted: Date | null; aFinished: Date | null
 }
 
@@ -60,6 +63,7 @@ export function syncStory(r: ListingRow): SyncStory {
   let waitsFor: SyncStory['waitsFor']
   if (r.desiredVersion > 0 && r.appliedVersion >= r.desiredVersion) waitsFor = { state: 'in_sync', message: 'Nothing: the channel shows what we decided.' }
   else if (r.lastError?.startsWith('held:')) waitsFor = { state: 'held', message: `A person: the update is held (${r.lastError.slice(5).trim()}).` }
+  else if (r.lastError?.startsWith('orders in flight:') && r.desiredVersion > r.publishedVersion) waitsFor = { state: 'orders_in_flight', message: `The channel's orders: ${r.lastError.slice('orders in flight:'.length).trim()}.`, until: isoOf(r.nextAttemptAt) }
   else if (r.mode === 'shadow') waitsFor = { state: 'shadow', message: 'Go-live: the channel is in shadow mode and is never written.' }
   else if (r.status === 'paused') waitsFor = { state: 'paused', message: 'The channel to be resumed: it is paused.' }
   else if (r.breakerState === 'open') waitsFor = { state: 'breaker', message: 'The circuit breaker to close: the channel failed repeatedly.' }
@@ -75,6 +79,7 @@ export function syncStory(r: ListingRow): SyncStory {
     accepted: r.acceptedVersion > 0 ? { version: r.acceptedVersion, at: isoOf(r.acceptedAt) } : null,
     applied: r.appliedVersion > 0 ? { version: r.appliedVersion, quantity: r.appliedQuantity, at: isoOf(r.appliedAt) } : null,
     waitsFor,
+    orders: r.ordersNote && r.ordersNoteAt ? { note: r.ordersNote, at: r.ordersNoteAt.toISOString() } : null,
   }
 }
 
@@ -94,7 +99,7 @@ export async function getSkuDetail(db: Db, skuCode: string): Promise<SkuDetail> 
     db.$queryRawUnsafe<ListingRow[]>(
       `SELECT c.code AS channel, c.mode::text AS mode, c.status::text AS status, c."breakerState"::text AS "breakerState",
               cl."desiredQuantity", cl."desiredVersion", cl."decidedAt", cl."publishedVersion", cl."acceptedVersion", cl."acceptedAt",
-              cl."appliedVersion", cl."appliedQuantity", cl."appliedAt", cl."inFlightVersion", cl."nextAttemptAt", cl."lastError",
+              cl."appliedVersion", cl."appliedQuantity", cl."appliedAt", cl."inFlightVersion", cl."nextAttemptAt", cl."lastError", cl."ordersNote", cl."ordersNoteAt",
               ${WAITING_SINCE_SQL} AS "waitingSince",
               a.id AS "aId", a.version AS "aVersion", a.quantity AS "aQuantity", a."attemptNo" AS "aNo", a.outcome AS "aOutcome", a."batchId" AS "aBatch",
               a."httpStatus" AS "aHttp", a.error AS "aError", a."startedAt" AS "aStarted", a."finishedAt" AS "aFinished"

@@ -38,3 +38,22 @@ export function sloOf(settings: unknown): { lagP95Seconds: number; staleAfterSec
   const num = (v: unknown, d: number) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : d)
   return { lagP95Seconds: num(s.sloLagP95Seconds, 60), staleAfterSeconds: num(s.sloStaleAfterSeconds, 300) }
 }
+
+/**
+ * How long a channel showing fewer units than its received orders explain is given for the orders
+ * it took to reach us before the shortfall counts as a merchant edit. settings.orderGraceSeconds
+ * fixes it; otherwise twice the measured p99 order intake lag (marketplace order time to
+ * reservation, last hour), clamped to [30 s, 15 min]; 120 s when nothing was measured.
+ */
+export function orderGraceMs(channel: WithSettings, measuredP99Seconds: number | null): number {
+  const fixed = Number(settingsOf(channel).orderGraceSeconds)
+  if (Number.isFinite(fixed) && fixed > 0) return Math.round(fixed * 1000)
+  if (measuredP99Seconds === null || !Number.isFinite(measuredP99Seconds)) return 120_000
+  return Math.round(Math.min(900, Math.max(30, 2 * measuredP99Seconds)) * 1000)
+}
+
+/** How long a live channel's orders intake may be silent (no delivery, no successful poll) before it counts as stopped (settings.orderIntakeStaleAfterSeconds, default 900). */
+export function orderIntakeStaleAfterMs(channel: WithSettings): number {
+  const s = Number(settingsOf(channel).orderIntakeStaleAfterSeconds ?? 900)
+  return (Number.isFinite(s) && s > 0 ? s : 900) * 1000
+}

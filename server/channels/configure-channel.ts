@@ -25,6 +25,8 @@ const CommonSettingsSchema = z.object({
   simulated: z.boolean().optional(),
   verifyAfterSeconds: z.number().int().min(0).max(3600).optional().describe('Read back this many seconds after publishing'),
   verifySlaSeconds: z.number().int().min(1).max(86_400).optional().describe('Alert when not verified within (seconds)'),
+  orderGraceSeconds: z.number().int().min(1).max(86_400).optional().describe('Wait this long for orders in flight before a shortfall is a merchant edit (seconds; default from the measured order intake lag)'),
+  orderIntakeStaleAfterSeconds: z.number().int().min(60).max(604_800).optional().describe('Orders intake counts as stopped after this much silence (seconds, default 900)'),
 })
 
 /**

@@ -34,6 +34,8 @@ export interface DeadLetterItem {
   /** What was kept of the rejected item (the raw event, or the publish that failed) and the stored message it came in. */
   payload: unknown
   inboundMessageId: string | null
+  /** How the stored message came in (e.g. transport webhook, kind shopify-orders), when there is one. */
+  message?: { kind: string; transport: string } | null
   /** The catalog change that would let it apply, prefilled (null when none applies). */
   fix: DeadLetterFix | null
 }
@@ -69,12 +71,16 @@ export async function listDeadLetters(db: Db, f: DeadLetterFilter): Promise<{ it
   }
   const page = rows.slice(0, f.limit)
   const last = page[page.length - 1]
+  // How each rejected delivery came in: a marketplace webhook reads differently from a file or a POST.
+  const messageIds = [...new Set(page.map((d) => d.inboundMessageId).filter((id): id is string => id !== null))]
+  const messages = messageIds.length === 0 ? [] : await db.inboundMessage.findMany({ where: { id: { in: messageIds } }, select: { id: true, kind: true, transport: true } })
   return {
     ...(total ? { total: await total } : {}),
     items: page.map((d) => ({
       id: d.id, kind: d.kind, code: d.code, reason: d.reason, sku: d.sku, channel: d.channel, source: d.source, status: d.status,
       attempts: d.attempts, riskScore: d.riskScore, firstSeenAt: d.firstSeenAt.toISOString(), lastSeenAt: d.lastSeenAt.toISOString(),
       payload: d.payload, inboundMessageId: d.inboundMessageId, fix: fixForDeadLetter(d),
+      message: ((m) => (m ? { kind: m.kind, transport: m.transport } : null))(messages.find((m) => m.id === d.inboundMessageId)),
     })),
     nextCursor: rows.length > f.limit && last
       ? encodeCursor(byRisk ? { at: last.lastSeenAt.toISOString(), id: last.id, score: last.riskScore } : sortCursor(sort, DEAD_LETTER_SORTS[sort.field], last[sort.field], last.id))

@@ -1,6 +1,8 @@
 // Feed freshness and degraded mode. Every minute (and right after a rule version comes into force)
 // each expected feed (a source at a location, or anywhere) is checked against its cadence, and each
-// channel whose breaker stays open against `breakerOpenMinutes`. A feed past its cadence is stale:
+// channel whose breaker stays open against `breakerOpenMinutes`, and each live channel's orders
+// intake against its silence threshold (a channel still selling while we no longer hear of its
+// orders is blind too: the others protect themselves for its unseen sales). A feed past its cadence is stale:
 // a finding, an alert, the banner, and the SKUs it feeds are recomputed at once so each channel's
 // degraded policy applies; when the feed returns the same happens the other way round.
 import type { PrismaClient } from '@prisma/client'
@@ -10,14 +12,15 @@ import { recordAudit, SYSTEM_ACTOR } from '../audit/record-audit'
 import { enqueueRecompute } from '../queue/enqueue'
 import { getCurrentRuleSet } from '../rules/rule-set.repository'
 import type { DegradedCondition } from '../availability/compute-availability'
+import { getOrderIntakeHealth } from '../metrics/order-intake'
 import { markScopeDirty } from '../availability/recompute-outbox'
 
 
-interface Expected { key: string; kind: 'feed' | 'channel'; source: string | null; location: string | null; channel: string | null; lastSeenAt: Date | null; staleSince: Date | null }
-export interface Transition { key: string; kind: 'feed' | 'channel'; state: 'stale' | 'returned'; what: string }
+interface Expected { key: string; kind: 'feed' | 'channel' | 'intake'; source: string | null; location: string | null; channel: string | null; lastSeenAt: Date | null; staleSince: Date | null }
+export interface Transition { key: string; kind: 'feed' | 'channel' | 'intake'; state: 'stale' | 'returned'; what: string }
 
 const describe = (e: { kind: string; source: string | null; location: string | null; channel: string | null }) =>
-  e.kind === 'feed' ? `feed ${e.source}${e.location ? ` at ${e.location}` : ''}` : `channel ${e.channel}`
+  e.kind === 'feed' ? `feed ${e.source}${e.location ? ` at ${e.location}` : ''}` : e.kind === 'intake' ? `orders intake of channel ${e.channel}` : `channel ${e.channel}`
 
 export async function checkFeedFreshness(db: PrismaClient, now = new Date()): Promise<Transition[]> {
   return transaction(db, async (tx) => {
@@ -46,6 +49,13 @@ export async function checkFeedFreshness(db: PrismaClient, now = new Date()): Pr
         const blind = c.breakerState === 'open' && !!c.breakerOpenedAt && c.breakerOpenedAt.getTime() <= now.getTime() - limit
         expected.push({ key: `channel:${c.code}`, kind: 'channel', source: null, location: null, channel: c.code, lastSeenAt: null, staleSince: blind ? new Date(c.breakerOpenedAt!.getTime() + limit) : null })
       }
+    }
+
+    // Orders intake: watched for every live channel with a native intake path, whatever the rules.
+    for (const c of await getOrderIntakeHealth(tx, now)) {
+      if (c.state === 'not_connected' || c.state === 'not_live') continue
+      expected.push({ key: `intake:${c.channel}`, kind: 'intake', source: null, location: null, channel: c.channel,
+        lastSeenAt: c.lastActivityAt ? new Date(c.lastActivityAt) : null, staleSince: c.stoppedSince ? new Date(c.stoppedSince) : null })
     }
 
     const before = new Map((await tx.degradedState.findMany()).map((s) => [s.key, s]))
@@ -77,8 +87,10 @@ async function transition(tx: Db, e: Pick<Expected, 'key' | 'kind' | 'source' | 
   if (state === 'stale') {
     const cause = e.kind === 'feed'
       ? `${what} is stale: nothing since ${e.lastSeenAt ? e.lastSeenAt.toISOString() : 'it was first expected'}; channels publish under their degraded policy until it returns`
-      : `${what} is blind: its breaker has stayed open since ${e.staleSince?.toISOString()}; the other channels publish under their degraded policy`
-    await tx.finding.create({ data: { kind: e.kind === 'feed' ? 'stale_feed' : 'blind_channel', channel: e.channel, location: e.location, cause, dedupeKey, details: { key: e.key, source: e.source, lastSeenAt: e.lastSeenAt?.toISOString() ?? null }, detectedAt: now, updatedAt: now } })
+      : e.kind === 'intake'
+        ? `${what} stopped: no delivery or successful poll since ${e.lastSeenAt ? e.lastSeenAt.toISOString() : 'it was set up'}; the channel still sells, its orders do not reach us: the other channels publish under their degraded policy until it returns`
+        : `${what} is blind: its breaker has stayed open since ${e.staleSince?.toISOString()}; the other channels publish under their degraded policy`
+    await tx.finding.create({ data: { kind: e.kind === 'feed' ? 'stale_feed' : e.kind === 'intake' ? 'intake_stopped' : 'blind_channel', channel: e.channel, location: e.location, cause, dedupeKey, details: { key: e.key, source: e.source, lastSeenAt: e.lastSeenAt?.toISOString() ?? null }, detectedAt: now, updatedAt: now } })
   } else {
     await tx.$executeRawUnsafe(`UPDATE "Finding" SET status = 'resolved', "resolvedAt" = $2::timestamptz, "updatedAt" = $2::timestamptz, note = 'returned' WHERE "dedupeKey" = $1 AND status IN ('open', 'healing')`, dedupeKey, now.toISOString())
   }
@@ -92,8 +104,8 @@ async function transition(tx: Db, e: Pick<Expected, 'key' | 'kind' | 'source' | 
 export async function loadDegradedConditions(tx: RawSql): Promise<DegradedCondition[]> {
   const rows = await tx.$queryRawUnsafe<Array<{ kind: string; source: string | null; location: string | null; channel: string | null; staleSince: Date }>>(
     `SELECT kind, source, location, channel, "staleSince" FROM "DegradedState" WHERE "staleSince" IS NOT NULL ORDER BY key`)
-  return rows.map((r) => r.kind === 'channel'
-    ? { kind: 'channel' as const, channel: r.channel!, what: `channel ${r.channel} blind: breaker open since ${new Date(r.staleSince).toISOString()}` }
+  return rows.map((r) => r.kind === 'channel' || r.kind === 'intake'
+    ? { kind: 'channel' as const, channel: r.channel!, what: r.kind === 'intake' ? `channel ${r.channel} blind: its orders intake stopped at ${new Date(r.staleSince).toISOString()}` : `channel ${r.channel} blind: breaker open since ${new Date(r.staleSince).toISOString()}` }
     : { kind: 'feed' as const, ...(r.location ? { locations: [r.location] } : {}), what: `${describe(r)} silent, stale since ${new Date(r.staleSince).toISOString()}` })
 }
 

@@ -17,6 +17,7 @@ import { emitRealtime, ROOMS } from '../realtime/publisher'
 import { markSkusDirty } from '../availability/recompute-outbox'
 import { enqueueRecompute } from '../queue/enqueue'
 import { bumpCounters } from '../metrics/counters'
+import { recordOrderLag } from '../metrics/order-intake'
 import { getCurrentRuleSet } from '../rules/rule-set.repository'
 import { eligibleLocations } from '../availability/compute-availability'
 import { positionExceptions, sellable } from '../positions/apply-event'
@@ -177,6 +178,8 @@ export async function applyOrders(tx: Db, channel: ChannelInfo, orders: Array<{ 
   const todo = orders.filter((o, i) => { const k = keys[i]; if (!freshKeys.has(k) || seen.has(k)) return false; seen.add(k); return true })
   const duplicates = orders.length - todo.length
   if (todo.length === 0) return { accepted: 0, duplicates, incidents: 0 }
+  // Order intake lag (marketplace order time to the reservation made in this transaction).
+  await recordOrderLag(tx, channel.id, todo.filter((o) => o.order.status === 'created').map((o) => receivedAt.getTime() - new Date(o.order.occurredAt).getTime()), receivedAt)
 
   // Catalogue facts: SKUs, kit components, the channel's eligible locations in fulfilment order.
   const lineSkuIds = [...new Set(todo.flatMap((o) => o.order.lines.map((l) => skuIdByInput.get(l.sku)!)))]

@@ -3,6 +3,7 @@
 import type { Db } from '../db'
 import { lagPercentile } from './lag-percentile'
 import { getChannelsHealth, type ChannelHealth } from './channel-health'
+import { getOrderIntakeHealth, getOrderIntakeLag, type IntakeState } from './order-intake'
 
 export const KPI_WINDOWS = { '1h': 60, '24h': 1440, '7d': 10_080 } as const
 export type KpiWindow = keyof typeof KPI_WINDOWS
@@ -27,12 +28,16 @@ export interface ChannelKpis {
   /** Units of cancelled order lines, and of those the units the line could not be filled (oversold). */
   cancelledUnits: number
   cancelledForStockUnits: number
+  /** Order intake lag over the window: marketplace order time to our reservation (OrderLagMinute). */
+  intakeLag: { samples: number; p50Seconds: number | null; p95Seconds: number | null; p99Seconds: number | null }
+  /** Now, whatever the window: is the channel's orders intake alive (server/metrics/order-intake.ts). */
+  intake: { state: IntakeState; lastActivityAt: string | null }
 }
 
 /** One bucket of the trend: per channel ordered/oversold units, revenue at risk and lag p95. */
 export interface KpiBucket { bucket: string; channels: Record<string, { ordered: number; oversold: number; revenueAtRiskCents: number; lagP95Seconds: number | null }> }
 
-export interface KpiView { window: KpiWindow; from: string; to: string; channels: ChannelKpis[]; overall: Omit<ChannelKpis, 'channel' | 'slo' | 'health'>; series?: { bucketMinutes: number; buckets: KpiBucket[] } }
+export interface KpiView { window: KpiWindow; from: string; to: string; channels: ChannelKpis[]; overall: Omit<ChannelKpis, 'channel' | 'slo' | 'health' | 'intake'>; series?: { bucketMinutes: number; buckets: KpiBucket[] } }
 
 /** Trend resolution per window: 12 to 28 points, each a whole number of minutes. */
 export const SERIES_BUCKET_MINUTES: Record<KpiWindow, number> = { '1h': 5, '24h': 60, '7d': 360 }
@@ -40,12 +45,17 @@ export const SERIES_BUCKET_MINUTES: Record<KpiWindow, number> = { '1h': 5, '24h'
 /** Interpolated percentile in seconds (lag-percentile.ts); null when not measured. */
 const pct = (buckets: number[], p: number) => lagPercentile(buckets, p)?.seconds ?? null
 
+/** Percentiles of an order intake lag histogram (absent: not measured, all null). */
+const lagOf = (x: { samples: number; buckets: number[] } | undefined) =>
+  ({ samples: x?.samples ?? 0, p50Seconds: x ? pct(x.buckets, 50) : null, p95Seconds: x ? pct(x.buckets, 95) : null, p99Seconds: x ? pct(x.buckets, 99) : null })
+
 function sum(into: number[], add: number[]) { for (let i = 0; i < add.length; i++) into[i] = (into[i] ?? 0) + (add[i] ?? 0); return into }
 
 export async function getKpis(db: Db, window: KpiWindow, now = new Date(), opts: { series?: boolean } = {}): Promise<KpiView> {
   const minutes = KPI_WINDOWS[window]
   const from = new Date(Math.floor(now.getTime() / 60_000) * 60_000 - (minutes - 1) * 60_000)
   const channels = await db.channel.findMany({ orderBy: { code: 'asc' } })
+  const [intakeLag, intakeHealth] = await Promise.all([getOrderIntakeLag(db, from), getOrderIntakeHealth(db, now)])
   const [lagRows, unitRows, health, drift, dead, reservations, incidents] = await Promise.all([
     db.lagMinute.findMany({ where: { minute: { gte: from } }, select: { channelId: true, minute: true, count: true, buckets: true } }),
     // Per trend bucket and label set (a few dozen rows), summed again here for the whole window.
@@ -95,6 +105,8 @@ export async function getKpis(db: Db, window: KpiWindow, now = new Date(), opts:
       incidents: Number(incidents.find((x) => x.channel === c.code)?.n ?? 0),
       cancelledUnits: unit(c.code, 'cancelled'),
       cancelledForStockUnits: unit(c.code, 'cancelled_stock'),
+      intakeLag: lagOf(intakeLag.get(c.id)),
+      intake: { state: intakeHealth.find((x) => x.channel === c.code)?.state ?? 'not_connected', lastActivityAt: intakeHealth.find((x) => x.channel === c.code)?.lastActivityAt ?? null },
     }
   })
   const series = opts.series ? trend(window, from, now, channels, lagRows, unitRows) : undefined
@@ -115,6 +127,7 @@ export async function getKpis(db: Db, window: KpiWindow, now = new Date(), opts:
       orderedUnits: ordered, oversoldUnits: oversold, oversellRate: ordered > 0 ? oversold / ordered : null,
       revenueAtRiskCents: total('revenueAtRiskCents'), incidents: total('incidents'),
       cancelledUnits: total('cancelledUnits'), cancelledForStockUnits: total('cancelledForStockUnits'),
+      intakeLag: lagOf([...intakeLag.values()].reduce((a, x) => ({ samples: a.samples + x.samples, buckets: sum(a.buckets, x.buckets) }), { samples: 0, buckets: [] as number[] })),
     },
   }
 }

@@ -13,16 +13,21 @@ export function bucketIndex(ms: number): number {
 }
 
 export async function recordLag(db: Db, channelId: string, samplesMs: number[], at: Date): Promise<void> {
+  return recordHistogram(db, 'LagMinute', channelId, samplesMs, at)
+}
+
+/** Adds samples to a per-channel per-minute histogram table (LagMinute, OrderLagMinute: same shape). */
+export async function recordHistogram(db: Db, table: 'LagMinute' | 'OrderLagMinute', channelId: string, samplesMs: number[], at: Date): Promise<void> {
   if (samplesMs.length === 0) return
   const buckets = new Array<number>(LAG_BUCKETS_SECONDS.length + 1).fill(0)
   for (const ms of samplesMs) buckets[bucketIndex(ms)]++
   const sum = samplesMs.reduce((s, x) => s + x, 0)
   const max = Math.max(...samplesMs)
   await db.$executeRawUnsafe(
-    `INSERT INTO "LagMinute"("channelId", minute, count, "sumMs", "maxMs", buckets) VALUES ($1::uuid, $2::timestamptz, $3, $4, $5, $6::int[])
-     ON CONFLICT ("channelId", minute) DO UPDATE SET count = "LagMinute".count + EXCLUDED.count, "sumMs" = "LagMinute"."sumMs" + EXCLUDED."sumMs",
-       "maxMs" = GREATEST("LagMinute"."maxMs", EXCLUDED."maxMs"),
-       buckets = (SELECT array_agg(a + b ORDER BY i) FROM unnest("LagMinute".buckets, EXCLUDED.buckets) WITH ORDINALITY AS x(a, b, i))`,
+    `INSERT INTO "${table}"("channelId", minute, count, "sumMs", "maxMs", buckets) VALUES ($1::uuid, $2::timestamptz, $3, $4, $5, $6::int[])
+     ON CONFLICT ("channelId", minute) DO UPDATE SET count = "${table}".count + EXCLUDED.count, "sumMs" = "${table}"."sumMs" + EXCLUDED."sumMs",
+       "maxMs" = GREATEST("${table}"."maxMs", EXCLUDED."maxMs"),
+       buckets = (SELECT array_agg(a + b ORDER BY i) FROM unnest("${table}".buckets, EXCLUDED.buckets) WITH ORDINALITY AS x(a, b, i))`,
     channelId, minuteOf(at).toISOString(), samplesMs.length, sum, max, buckets)
 }
 

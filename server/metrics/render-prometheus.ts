@@ -3,6 +3,7 @@
 import type { Db } from '../db'
 import { LAG_BUCKETS_SECONDS } from './lag'
 import { getChannelsHealth } from './channel-health'
+import { getOrderIntakeHealth } from './order-intake'
 import { getRetentionReport } from '../retention/apply-retention'
 
 /** A label value as the exposition format requires: backslash, double quote and line feed escaped. */
@@ -28,7 +29,7 @@ export function labelsOf(stored: string): string {
   return pairs.join(',')
 }
 
-export async function renderPrometheus(db: Db): Promise<string> {
+export async function renderPrometheus(db: Db, now = new Date()): Promise<string> {
   const out: string[] = []
   const counter = async (name: string, help: string) => {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`)
@@ -40,19 +41,34 @@ export async function renderPrometheus(db: Db): Promise<string> {
   await counter('stocktower_api_rate_limited_total', 'Requests refused with 429 because their API key used its per-minute limit, by key name.')
   await counter('stocktower_order_units_total', 'Channel order units, by channel and measure (ordered, oversold_<kind>, revenue_at_risk_cents, cancelled, cancelled_stock).')
 
-  out.push('# HELP stocktower_publish_lag_seconds Event received to applied at the channel.', '# TYPE stocktower_publish_lag_seconds histogram')
-  const lag = await db.$queryRawUnsafe<Array<{ code: string; count: bigint; sum: bigint; buckets: number[] | null }>>(
-    `SELECT c.code, COALESCE(sum(m.count), 0) AS count, COALESCE(sum(m."sumMs"), 0) AS sum,
-            (SELECT array_agg(s ORDER BY i) FROM (SELECT i, sum(b) AS s FROM "LagMinute" m2, unnest(m2.buckets) WITH ORDINALITY AS x(b, i) WHERE m2."channelId" = c.id GROUP BY i) y) AS buckets
-       FROM "Channel" c LEFT JOIN "LagMinute" m ON m."channelId" = c.id GROUP BY c.id, c.code ORDER BY c.code`)
-  for (const r of lag) {
-    const buckets = (r.buckets ?? []).map(Number)
-    let cum = 0
-    LAG_BUCKETS_SECONDS.forEach((le, i) => { cum += buckets[i] ?? 0; out.push(`stocktower_publish_lag_seconds_bucket{channel="${esc(r.code)}",le="${le}"} ${cum}`) })
-    out.push(`stocktower_publish_lag_seconds_bucket{channel="${esc(r.code)}",le="+Inf"} ${r.count}`)
-    out.push(`stocktower_publish_lag_seconds_sum{channel="${esc(r.code)}"} ${Number(r.sum) / 1000}`)
-    out.push(`stocktower_publish_lag_seconds_count{channel="${esc(r.code)}"} ${r.count}`)
+  const histogram = async (name: string, help: string, table: 'LagMinute' | 'OrderLagMinute') => {
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} histogram`)
+    const lag = await db.$queryRawUnsafe<Array<{ code: string; count: bigint; sum: bigint; buckets: number[] | null }>>(
+      `SELECT c.code, COALESCE(sum(m.count), 0) AS count, COALESCE(sum(m."sumMs"), 0) AS sum,
+              (SELECT array_agg(s ORDER BY i) FROM (SELECT i, sum(b) AS s FROM "${table}" m2, unnest(m2.buckets) WITH ORDINALITY AS x(b, i) WHERE m2."channelId" = c.id GROUP BY i) y) AS buckets
+         FROM "Channel" c LEFT JOIN "${table}" m ON m."channelId" = c.id GROUP BY c.id, c.code ORDER BY c.code`)
+    for (const r of lag) {
+      const buckets = (r.buckets ?? []).map(Number)
+      let cum = 0
+      LAG_BUCKETS_SECONDS.forEach((le, i) => { cum += buckets[i] ?? 0; out.push(`${name}_bucket{channel="${esc(r.code)}",le="${le}"} ${cum}`) })
+      out.push(`${name}_bucket{channel="${esc(r.code)}",le="+Inf"} ${r.count}`)
+      out.push(`${name}_sum{channel="${esc(r.code)}"} ${Number(r.sum) / 1000}`)
+      out.push(`${name}_count{channel="${esc(r.code)}"} ${r.count}`)
+    }
   }
+  await histogram('stocktower_publish_lag_seconds', 'Event received to applied at the channel.', 'LagMinute')
+  await histogram('stocktower_order_intake_lag_seconds', 'Marketplace order time to our reservation (order intake lag).', 'OrderLagMinute')
+
+  // Order intake health: per channel and path, how long since it last worked, failures in a row.
+  const intake = await getOrderIntakeHealth(db, now)
+  out.push('# HELP stocktower_order_intake_stopped 1 while a live channel\'s orders intake has been silent past its threshold.', '# TYPE stocktower_order_intake_stopped gauge')
+  for (const c of intake.filter((x) => x.state !== 'not_connected')) out.push(`stocktower_order_intake_stopped{channel="${esc(c.channel)}"} ${c.state === 'stopped' ? 1 : 0}`)
+  out.push('# HELP stocktower_order_intake_last_success_age_seconds Seconds since the path last received or polled successfully.', '# TYPE stocktower_order_intake_last_success_age_seconds gauge')
+  for (const c of intake) for (const p of c.paths) {
+    if (p.lastSuccessAt) out.push(`stocktower_order_intake_last_success_age_seconds{channel="${esc(c.channel)}",path="${esc(p.path)}"} ${Math.max(0, Math.round((now.getTime() - Date.parse(p.lastSuccessAt)) / 1000))}`)
+  }
+  out.push('# HELP stocktower_order_intake_consecutive_failures Failures in a row of the path (deliveries refused, polls failed).', '# TYPE stocktower_order_intake_consecutive_failures gauge')
+  for (const c of intake) for (const p of c.paths) out.push(`stocktower_order_intake_consecutive_failures{channel="${esc(c.channel)}",path="${esc(p.path)}"} ${p.consecutiveFailures}`)
 
   out.push('# HELP stocktower_queue_depth Jobs waiting, by queue; publish_<channel>: listings waiting to be published.', '# TYPE stocktower_queue_depth gauge')
   const jobs = await db.$queryRawUnsafe<Array<{ q: string; n: bigint }>>(`SELECT task_identifier AS q, count(*) AS n FROM graphile_worker.jobs GROUP BY 1 ORDER BY 1`)
@@ -68,7 +84,7 @@ export async function renderPrometheus(db: Db): Promise<string> {
     for (const r of await db.$queryRawUnsafe<Array<{ k: string; n: bigint }>>(sql)) out.push(`${name}{kind="${esc(r.k)}"} ${r.n}`)
   }
   await gauge('stocktower_dead_letters_open', 'Open dead letters, by kind.', `SELECT k::text AS k, count(d.id) AS n FROM unnest(ARRAY['ingest','publish']) k LEFT JOIN "DeadLetter" d ON d.kind::text = k AND d.status = 'open' GROUP BY k ORDER BY k`)
-  await gauge('stocktower_findings_open', 'Open findings, by kind.', `SELECT k AS k, count(f.id) AS n FROM unnest(ARRAY['drift','unverified','variance','exception','aged_reservation','slo_breach']) k LEFT JOIN "Finding" f ON f.kind = k AND f.status = 'open' GROUP BY k ORDER BY k`)
+  await gauge('stocktower_findings_open', 'Open findings, by kind.', `SELECT k AS k, count(f.id) AS n FROM unnest(ARRAY['drift','unverified','variance','exception','aged_reservation','slo_breach','intake_stopped']) k LEFT JOIN "Finding" f ON f.kind = k AND f.status = 'open' GROUP BY k ORDER BY k`)
 
   out.push('# HELP stocktower_stale_listings Listings waiting to apply longer than their channel SLO (settings.sloStaleAfterSeconds, default 300).', '# TYPE stocktower_stale_listings gauge')
   for (const r of await db.$queryRawUnsafe<Array<{ code: string; n: bigint }>>(

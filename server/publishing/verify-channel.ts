@@ -10,8 +10,9 @@ import { emitListingsChanged, ROOMS } from '../realtime/publisher'
 import { lockListings } from './lock-listings'
 import { loadChannel, type ChannelRow } from '../channels/channel.repository'
 import { verifySlaMs } from '../channels/channel-settings'
+import { describeOrders, ORDERS_SINCE_SENT_SQL } from '../reconciliation/channel-drift'
 
-interface Pending { id: string; sku: string; externalSku: string; externalId: string | null; publishedQuantity: number; acceptedVersion: number; acceptedAt: Date; publishedInputAt: Date | null }
+interface Pending { id: string; sku: string; externalSku: string; externalId: string | null; publishedQuantity: number; acceptedVersion: number; acceptedAt: Date; publishedInputAt: Date | null; sold: number; returned: number }
 
 export interface VerifyResult { checked: number; applied: number; unverified: number; stillPending: number; skipped?: string }
 
@@ -20,8 +21,10 @@ export async function verifyChannel(db: PrismaClient, channelId: string, deps: {
   const channel = await loadChannel(db, channelId)
   if (!channel) return { checked: 0, applied: 0, unverified: 0, stillPending: 0, skipped: 'unknown channel' }
   const pending = await db.$queryRawUnsafe<Pending[]>(
-    `SELECT cl.id::text AS id, s.code AS sku, cl."externalSku", cl."externalId", cl."publishedQuantity", cl."acceptedVersion", cl."acceptedAt", cl."publishedInputAt"
+    `SELECT cl.id::text AS id, s.code AS sku, cl."externalSku", cl."externalId", cl."publishedQuantity", cl."acceptedVersion", cl."acceptedAt", cl."publishedInputAt",
+            COALESCE(ord.sold, 0)::int AS sold, COALESCE(ord.returned, 0)::int AS returned
        FROM "ChannelListing" cl JOIN "Sku" s ON s.id = cl."skuId"
+       ${ORDERS_SINCE_SENT_SQL}
       WHERE cl."channelId" = $1::uuid AND cl."acceptedVersion" > cl."appliedVersion" AND cl."acceptedVersion" = cl."publishedVersion"
         AND NOT EXISTS (SELECT 1 FROM "Finding" f WHERE f."dedupeKey" = 'unverified:' || cl.id::text AND f.status IN ('open', 'healing'))
       ORDER BY cl."acceptedAt" LIMIT $2`, channelId, deps.batchSize ?? 500)
@@ -46,7 +49,17 @@ export async function verifyChannel(db: PrismaClient, channelId: string, deps: {
     const verified: Array<{ id: string; q: number; v: number; lag: number | null; key: string }> = []
     for (const p of pending) {
       const seen = seenById.get(p.id)
-      if (seen && seen.quantity === p.publishedQuantity) {
+      // The channel applied our number and then sold (or took back) units in orders we have
+      // received since we sent it: it applied; what it shows is our number moved by its orders.
+      const afterOrders = p.publishedQuantity - p.sold + p.returned
+      if (seen && seen.quantity !== p.publishedQuantity && (p.sold > 0 || p.returned > 0) && seen.quantity === afterOrders) {
+        applied++
+        const lagMs = p.publishedInputAt ? Math.max(0, Math.round(t.getTime() - new Date(p.publishedInputAt).getTime())) : null
+        if (lagMs !== null) lags.push(lagMs)
+        verified.push({ id: p.id, q: seen.quantity, v: p.acceptedVersion, lag: lagMs, key: `unverified:${p.id}` })
+        await tx.$executeRawUnsafe(`UPDATE "ChannelListing" SET "appliedReadAt" = $2::timestamptz, "ordersNote" = $3, "ordersNoteAt" = $2::timestamptz WHERE id = $1::uuid`,
+          p.id, t.toISOString(), `${t.toISOString()}: version ${p.acceptedVersion} (${p.publishedQuantity}) applied; the channel shows ${seen.quantity}: ${describeOrders(p.sold, p.returned)} since, already received`)
+      } else if (seen && seen.quantity === p.publishedQuantity) {
         applied++
         const lagMs = p.publishedInputAt ? Math.max(0, Math.round(t.getTime() - new Date(p.publishedInputAt).getTime())) : null
         if (lagMs !== null) lags.push(lagMs)

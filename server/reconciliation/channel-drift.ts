@@ -6,7 +6,16 @@
 //   lost_update                - the channel shows a quantity we sent earlier (an update got lost): republish;
 //   shared_quantity_overwrite  - the channel shows another channel's number for this SKU (a shared
 //                                quantity on the marketplace side): flag for a person;
-//   merchant_edit              - someone changed it on the channel: flag for a person.
+//   sold_on_channel            - the channel sold (or took back) units in orders we have received since
+//                                its number was last known: a sale is not drift. Healed at once: the
+//                                shown number becomes the expected one and ours (which counts the
+//                                reservation) goes out over it; no finding, never held;
+//   orders_in_flight           - the channel shows fewer units than received orders explain, but orders
+//                                it took may still be on their way to us: within the channel's order
+//                                grace period (from its measured order intake lag) nothing is flagged;
+//                                a compare-and-set conflict waits for the orders (or the grace's end);
+//   merchant_edit              - someone changed it on the channel (a decrease only once the grace
+//                                has passed with no order to explain it): flag for a person.
 // Policy: settings.driftHeal = { <cause>: 'republish' | 'flag' }. A later read-back that matches
 // resolves the finding. Findings are deduplicated per listing.
 import type { PrismaClient } from '@prisma/client'
@@ -14,13 +23,16 @@ import { transaction, type RawSql } from '../db'
 import type { Connector } from '../channels/connector'
 import { loadChannel, spendRateBudget, type ChannelRow } from '../channels/channel.repository'
 import { reconcileBatch, verifySlaMs } from '../channels/channel-settings'
+import { loadOrderGraceMs } from '../metrics/order-intake'
 import { enqueuePublish } from '../queue/enqueue'
 import { emitRealtime, ROOMS } from '../realtime/publisher'
 
-export type DriftCause = 'own_pending' | 'accepted_not_applied' | 'lost_update' | 'shared_quantity_overwrite' | 'merchant_edit'
+export type DriftCause = 'own_pending' | 'sold_on_channel' | 'orders_in_flight' | 'accepted_not_applied' | 'lost_update' | 'shared_quantity_overwrite' | 'merchant_edit'
 export type HealAction = 'republish' | 'flag'
+/** Causes a policy decides; orders (sold_on_channel, orders_in_flight) are never a person's business. */
+export type PolicyCause = Exclude<DriftCause, 'own_pending' | 'sold_on_channel' | 'orders_in_flight'>
 
-export const DEFAULT_HEAL: Record<Exclude<DriftCause, 'own_pending'>, HealAction> = {
+export const DEFAULT_HEAL: Record<PolicyCause, HealAction> = {
   accepted_not_applied: 'republish', lost_update: 'republish', shared_quantity_overwrite: 'flag', merchant_edit: 'flag',
 }
 
@@ -38,6 +50,20 @@ export interface ListingFacts {
   otherChannelsApplied: number[]
   /** A newer version was accepted longer ago than the channel's verify SLA and has not applied. */
   acceptedStale?: boolean
+  /**
+   * Units of this SKU in channel orders we have received with a marketplace time after the
+   * channel's number was last known (the applied version was sent, or a read-back set it):
+   * `sold` by orders created, `returned` by cancellations (the channel restocks them).
+   */
+  orders?: { sold: number; returned: number }
+  /** A shortfall may still be orders the channel took that have not reached us (within its grace). */
+  withinOrderGrace?: boolean
+}
+
+/** What the channel should show after its received orders: applied - sold + returned (null when unknown). */
+export function expectedAfterOrders(l: Pick<ListingFacts, 'applied' | 'orders'>): number | null {
+  if (l.applied === null) return null
+  return l.applied - (l.orders?.sold ?? 0) + (l.orders?.returned ?? 0)
 }
 
 /** Pure: why the channel shows `shown` instead of what we last applied. Null when it matches. */
@@ -48,13 +74,20 @@ export function classifyDrift(shown: number, l: ListingFacts): DriftCause | null
     return null
   }
   if (l.inFlight || (l.desiredVersion > l.appliedVersion && l.publishedVersion > l.appliedVersion && shown === l.published)) return 'own_pending'
+  // A sale is not drift: the channel's number is ours moved by the orders it took since.
+  const afterOrders = expectedAfterOrders(l)
+  if (afterOrders !== null && ((l.orders?.sold ?? 0) > 0 || (l.orders?.returned ?? 0) > 0) && shown === afterOrders) return 'sold_on_channel'
   if (l.acceptedVersion > l.appliedVersion) return 'accepted_not_applied'
   if (l.earlierSent.includes(shown)) return 'lost_update'
   if (l.otherChannelsApplied.includes(shown)) return 'shared_quantity_overwrite'
+  // Fewer units than received orders explain: orders still on their way may, until the grace ends.
+  // More units can only be a cancellation we have not received or an edit: an edit (a channel
+  // restocking without a cancellation we can see is what a merchant edit looks like).
+  if (afterOrders !== null && l.withinOrderGrace && shown < afterOrders) return 'orders_in_flight'
   return 'merchant_edit'
 }
 
-export function healPolicy(settings: unknown, cause: Exclude<DriftCause, 'own_pending'>): HealAction {
+export function healPolicy(settings: unknown, cause: PolicyCause): HealAction {
   const p = (settings as { driftHeal?: Record<string, unknown> } | null)?.driftHeal?.[cause]
   return p === 'republish' || p === 'flag' ? p : DEFAULT_HEAL[cause]
 }
@@ -64,12 +97,12 @@ export function healPolicy(settings: unknown, cause: Exclude<DriftCause, 'own_pe
  * applied quantity (compare-and-set connectors send it as the expected value) and rewinds the
  * versions so the listing is pending under its own version, with fresh retries.
  */
-export async function republishOver(tx: RawSql, listingId: string, shown: number, t: Date): Promise<number> {
+export async function republishOver(tx: RawSql, listingId: string, shown: number, t: Date, readAt: Date = t): Promise<number> {
   return tx.$executeRawUnsafe(
-    `UPDATE "ChannelListing" SET "appliedQuantity" = $2, "publishedVersion" = LEAST("publishedVersion", "desiredVersion" - 1),
+    `UPDATE "ChannelListing" SET "appliedQuantity" = $2, "appliedReadAt" = $4::timestamptz, "orderGraceSince" = NULL, "publishedVersion" = LEAST("publishedVersion", "desiredVersion" - 1),
             "appliedVersion" = LEAST("appliedVersion", "desiredVersion" - 1), "acceptedVersion" = LEAST("acceptedVersion", "desiredVersion" - 1),
             "pendingSince" = COALESCE("pendingSince", $3::timestamptz), "nextAttemptAt" = NULL, "failedAttempts" = 0, "lastError" = NULL
-      WHERE id = $1::uuid`, listingId, shown, t.toISOString())
+      WHERE id = $1::uuid`, listingId, shown, t.toISOString(), readAt.toISOString())
 }
 
 export interface ReconcileResult { channel: string; checked: number; matched: number; drift: Partial<Record<DriftCause, number>>; resolved: number; skipped?: string }
@@ -78,7 +111,33 @@ interface Row {
   id: string; sku: string; skuId: string; externalSku: string; externalId: string | null
   applied: number | null; published: number | null; desiredVersion: number; publishedVersion: number; acceptedVersion: number; appliedVersion: number
   inFlight: boolean; acceptedStale: boolean; earlierSent: number[] | null; others: number[] | null
+  sold: number; returned: number; orderGraceSince: Date | null; graceOver: boolean
 }
+
+/**
+ * A lateral join (alias `ord`: sold, returned) over listing `cl` of SKU `s`: units of the SKU in
+ * this channel's orders received with a marketplace time after `since` (an SQL expression). An
+ * order line names the SKU as the channel does (its external SKU) or by our code. Created lines
+ * sold units; cancelled lines gave them back (a marketplace restocks a cancellation). Shipping
+ * moves nothing on the channel. One place for what "the channel's orders since" means.
+ */
+export function channelOrdersSinceSql(since: string): string {
+  return `LEFT JOIN LATERAL (
+         SELECT sum((l->>'quantity')::int) FILTER (WHERE o.status = 'created') AS sold,
+                sum((l->>'quantity')::int) FILTER (WHERE o.status = 'cancelled') AS returned
+           FROM "ChannelOrderEvent" o CROSS JOIN LATERAL jsonb_array_elements(o.lines) l
+          WHERE o."channelId" = cl."channelId" AND l->>'sku' IN (cl."externalSku", s.code)
+            AND o."occurredAt" > (${since})) ord ON true`
+}
+
+/** Orders since the channel's number was last known: the applied version was sent (its first attempt), or a read-back set it, whichever is later. */
+const ORDERS_SINCE_KNOWN_SQL = channelOrdersSinceSql(`GREATEST(
+                  COALESCE((SELECT min(pa."startedAt") FROM "PublishAttempt" pa WHERE pa."listingId" = cl.id AND pa.version = cl."appliedVersion" AND pa.outcome IN ('applied', 'accepted')), cl."appliedAt"),
+                  cl."appliedReadAt")`)
+
+/** Orders since the accepted version was sent (verification: it may have applied and then sold). */
+export const ORDERS_SINCE_SENT_SQL = channelOrdersSinceSql(
+  `SELECT min(pa."startedAt") FROM "PublishAttempt" pa WHERE pa."listingId" = cl.id AND pa.version = cl."acceptedVersion"`)
 
 export interface ReconcileDeps {
   connectorFor(channel: ChannelRow): Connector
@@ -110,6 +169,7 @@ export async function reconcileChannel(db: PrismaClient, channelId: string, deps
   })
   if (calls === 0) return { channel: channel.code, checked: 0, matched: 0, drift: {}, resolved: 0, skipped: 'rate budget' }
   const limit = Math.min(wanted, calls * connector.maxBatchSize)
+  const graceMs = await loadOrderGraceMs(db, channel, now())
 
   // The next slice after the cursor (wrapping around): listings the channel has applied once, and
   // listings with an accepted update never verified (else a lost or late first update stays pending).
@@ -127,15 +187,21 @@ export async function reconcileChannel(db: PrismaClient, channelId: string, deps
             (SELECT array_agg(DISTINCT q) FROM (
                SELECT pa.quantity AS q FROM "PublishAttempt" pa WHERE pa."listingId" = cl.id AND pa.version < cl."appliedVersion" AND pa.outcome IN ('applied', 'accepted')
                UNION SELECT d.quantity FROM "AvailabilityDecision" d WHERE d."listingId" = cl.id AND d."listingVersion" > cl."appliedVersion" AND d."listingVersion" <= cl."desiredVersion") ours) AS "earlierSent",
-            (SELECT array_agg(DISTINCT o."appliedQuantity") FROM "ChannelListing" o WHERE o."skuId" = cl."skuId" AND o."channelId" <> cl."channelId" AND o."appliedQuantity" IS NOT NULL) AS others
+            (SELECT array_agg(DISTINCT o."appliedQuantity") FROM "ChannelListing" o WHERE o."skuId" = cl."skuId" AND o."channelId" <> cl."channelId" AND o."appliedQuantity" IS NOT NULL) AS others,
+            COALESCE(ord.sold, 0)::int AS sold, COALESCE(ord.returned, 0)::int AS returned, cl."orderGraceSince",
+            COALESCE(cl."orderGraceSince" < $7::timestamptz, false) AS "graceOver"
        FROM "ChannelListing" cl JOIN "Sku" s ON s.id = cl."skuId"
+       ${ORDERS_SINCE_KNOWN_SQL}
       WHERE cl."channelId" = $1::uuid AND cl.active AND cl.id > $2::uuid
-        AND ${deps.listingIds ? 'cl."appliedQuantity" IS NOT NULL AND cl.id = ANY($6::uuid[])'
+        AND (cardinality($6::uuid[]) = 0 OR cl.id = ANY($6::uuid[]))
+        AND ${deps.listingIds ? 'cl."appliedQuantity" IS NOT NULL'
           // Accepted longer ago than the verify SLA and still not applied, oldest first.
-          : overdue ? 'cl."acceptedVersion" > cl."appliedVersion" AND cl."acceptedAt" < $5::timestamptz'
+          // and shortfalls whose order grace has ended (orders in flight did not explain them), once:
+          // a shortfall already flagged is found again by the rotation.
+          : overdue ? '((cl."acceptedVersion" > cl."appliedVersion" AND cl."acceptedAt" < $5::timestamptz) OR (cl."orderGraceSince" < $7::timestamptz AND NOT EXISTS (SELECT 1 FROM "Finding" f WHERE f."dedupeKey" = \'drift:\' || cl.id::text AND f.status IN (\'open\', \'healing\'))))'
           // Applied once, or accepted and never verified (a first update verification gave up on).
           : '((cl."appliedQuantity" IS NOT NULL AND cl."appliedVersion" > 0) OR cl."acceptedVersion" > cl."appliedVersion")'}
-      ORDER BY ${overdue ? 'cl."acceptedAt", cl.id' : 'cl.id'} LIMIT $3`, channelId, from, n, now().toISOString(), new Date(now().getTime() - verifySlaMs(channel)).toISOString(), ...(deps.listingIds ? [deps.listingIds] : []))
+      ORDER BY ${overdue ? 'COALESCE(cl."acceptedAt", cl."orderGraceSince"), cl.id' : 'cl.id'} LIMIT $3`, channelId, from, n, now().toISOString(), new Date(now().getTime() - verifySlaMs(channel)).toISOString(), deps.listingIds ?? [], new Date(now().getTime() - graceMs).toISOString())
   // Updates accepted longer ago than the verify SLA and still not applied come first (up to half
   // the read budget): verification has stopped polling them, and waiting for the rotating slice to
   // reach them took a full turn of the catalogue (27 minutes for 2,050 Amazon listings at 75 a
@@ -150,6 +216,8 @@ export async function reconcileChannel(db: PrismaClient, channelId: string, deps
   if (rows.length === 0) return { channel: channel.code, checked: 0, matched: 0, drift: {}, resolved: 0 }
 
   let readBack: Awaited<ReturnType<Connector['readQuantities']>>
+  // What the channel shows includes its orders up to the read: a healed number counts orders from here.
+  const readAt = now()
   try {
     readBack = await connector.readQuantities(rows.map((r) => ({ listingId: r.id, externalSku: r.externalSku, externalId: r.externalId })))
   } catch (e) {
@@ -164,9 +232,13 @@ export async function reconcileChannel(db: PrismaClient, channelId: string, deps
       const shown = shownById.get(r.id)
       if (shown === undefined || shown === null) continue // unknown to the channel: the publish stage reports that
       result.checked++
-      const cause = classifyDrift(shown, { ...r, earlierSent: r.earlierSent ?? [], otherChannelsApplied: r.others ?? [] })
+      const cause = classifyDrift(shown, {
+        ...r, earlierSent: r.earlierSent ?? [], otherChannelsApplied: r.others ?? [],
+        orders: { sold: r.sold, returned: r.returned }, withinOrderGrace: !r.graceOver,
+      })
       if (cause === null) {
         result.matched++
+        if (r.orderGraceSince) await tx.$executeRawUnsafe(`UPDATE "ChannelListing" SET "orderGraceSince" = NULL WHERE id = $1::uuid`, r.id)
         result.resolved += await tx.$executeRawUnsafe(
           `UPDATE "Finding" SET status = 'resolved', "resolvedAt" = $2::timestamptz, "updatedAt" = $2::timestamptz, note = 'read-back matches again'
             WHERE "dedupeKey" = $1 AND status IN ('open', 'healing')`, `drift:${r.id}`, t.toISOString())
@@ -187,6 +259,39 @@ export async function reconcileChannel(db: PrismaClient, channelId: string, deps
           result.resolved += await tx.$executeRawUnsafe(
             `UPDATE "Finding" SET status = 'resolved', "resolvedAt" = $2::timestamptz, "updatedAt" = $2::timestamptz, note = 'applied late: a read-back shows it'
               WHERE "dedupeKey" = $1 AND status IN ('open', 'healing')`, `unverified:${r.id}`, t.toISOString())
+        }
+        continue
+      }
+      if (cause === 'sold_on_channel') {
+        // A sale is not drift: the channel's number becomes the expected one (compare-and-set
+        // sends it), ours, which counts the orders' reservations, goes out over it. Never held,
+        // never a finding; one left from before (flagged while the orders were late) is resolved.
+        const note = `${readAt.toISOString()}: the channel showed ${shown} where we had applied ${r.applied}: ${describeOrders(r.sold, r.returned)} since, already received; our number counts them and goes out over it`
+        await republishOver(tx, r.id, shown, t, readAt)
+        await tx.$executeRawUnsafe(`UPDATE "ChannelListing" SET "ordersNote" = $2, "ordersNoteAt" = $3::timestamptz WHERE id = $1::uuid`, r.id, note, t.toISOString())
+        result.resolved += await tx.$executeRawUnsafe(
+          `UPDATE "Finding" SET status = 'resolved', "resolvedAt" = $2::timestamptz, "updatedAt" = $2::timestamptz, note = $3
+            WHERE "dedupeKey" = $1 AND status IN ('open', 'healing')`, `drift:${r.id}`, t.toISOString(), `explained by the channel's orders: ${describeOrders(r.sold, r.returned)}`)
+        republished = true
+        continue
+      }
+      if (cause === 'orders_in_flight') {
+        // Orders the channel took may still be on their way: no finding until the grace ends. A
+        // refused compare-and-set would only be refused again with the old expectation: it waits
+        // for the orders (their reservation decides a new number, which resets the wait) or the
+        // grace's end, when the read-back decides again.
+        const since = r.orderGraceSince ?? t
+        const until = new Date(since.getTime() + graceMs)
+        const missing = (expectedAfterOrders({ applied: r.applied, orders: { sold: r.sold, returned: r.returned } }) ?? 0) - shown
+        const sentence = `orders in flight: the channel shows ${shown}, ${missing} fewer than we applied${r.sold || r.returned ? ` and its received orders explain` : ''}; waiting until ${until.toISOString()} (order grace ${Math.round(graceMs / 1000)} s) for its orders before calling it a merchant edit`
+        await tx.$executeRawUnsafe(
+          `UPDATE "ChannelListing" SET "orderGraceSince" = COALESCE("orderGraceSince", $2::timestamptz), "ordersNote" = $3, "ordersNoteAt" = $2::timestamptz WHERE id = $1::uuid`,
+          r.id, t.toISOString(), `${t.toISOString()}: ${sentence}`)
+        if (deps.holdFlagged) {
+          await tx.$executeRawUnsafe(
+            `UPDATE "ChannelListing" SET "nextAttemptAt" = $2::timestamptz, "lastError" = $3 WHERE id = $1::uuid AND "desiredVersion" > "publishedVersion"`,
+            r.id, until.toISOString(), sentence)
+          await enqueuePublish(tx, channelId, until)
         }
         continue
       }
@@ -225,6 +330,13 @@ export async function reconcileChannel(db: PrismaClient, channelId: string, deps
   })
   if (Object.keys(result.drift).length > 0 || result.resolved > 0) emitRealtime([ROOMS.findings, ROOMS.dashboard, ROOMS.channel(channel.code)], 'findings.changed', { kind: 'drift' })
   return result
+}
+
+/** "2 units sold", "1 unit sold and 1 cancelled" (sentences for the explanation). */
+export function describeOrders(sold: number, returned: number): string {
+  const u = (n: number) => `${n} unit${n === 1 ? '' : 's'}`
+  if (sold > 0 && returned > 0) return `${u(sold)} sold and ${returned} cancelled in its orders`
+  return sold > 0 ? `${u(sold)} sold in its orders` : `${u(returned)} cancelled in its orders`
 }
 
 /** One pass over every active channel (the periodic job). */

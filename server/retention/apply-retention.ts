@@ -103,7 +103,7 @@ async function rawMessageBatch(db: RawSql, afterAt: Date, afterId: string, cutof
 }
 
 /** Rollups have no protected rows: delete old minutes a batch at a time. */
-async function rollupBatch(db: RawSql, table: 'LagMinute' | 'CounterMinute', cutoff: Date, batchSize: number): Promise<number> {
+async function rollupBatch(db: RawSql, table: 'LagMinute' | 'CounterMinute' | 'OrderLagMinute', cutoff: Date, batchSize: number): Promise<number> {
   return db.$executeRawUnsafe(
     `DELETE FROM "${table}" WHERE ctid = ANY(ARRAY(SELECT ctid FROM "${table}" WHERE minute < $1::timestamptz LIMIT $2))`, cutoff, batchSize)
 }
@@ -176,7 +176,8 @@ export async function applyRetention(db: RawSql, opts: ApplyRetentionOptions = {
     }
   })
   await run('ROLLUPS', 'LagMinute+CounterMinute', async (cutoff, t) => {
-    for (const table of ['LagMinute', 'CounterMinute'] as const) {
+    // OrderLagMinute (order intake lag) is the same kind of per-minute rollup.
+    for (const table of ['LagMinute', 'CounterMinute', 'OrderLagMinute'] as const) {
       for (;;) {
         const n = await rollupBatch(db, table, cutoff, batchSize)
         t.batches += 1

@@ -1,0 +1,49 @@
+// classifyDrift with the channel's orders: a sale (or a cancellation) the channel made since its
+// number was last known is not drift; a shortfall orders may still explain waits for the grace.
+import { describe, expect, it } from 'vitest'
+import { classifyDrift, describeOrders, expectedAfterOrders, type ListingFacts } from '../../../server/reconciliation/channel-drift'
+import { orderGraceMs } from '../../../server/channels/channel-settings'
+
+const base: ListingFacts = { applied: 96, published: 96, desiredVersion: 3, publishedVersion: 3, acceptedVersion: 3, appliedVersion: 3, inFlight: false, earlierSent: [90], otherChannelsApplied: [40] }
+// Our compare-and-set for a receipt (106) was refused: version 4 decided, not published.
+const racing: ListingFacts = { ...base, desiredVersion: 4 }
+
+describe('classifyDrift and orders', () => {
+  it.each<[string, number, ListingFacts, ReturnType<typeof classifyDrift>]>([
+    ['a sale received since: sold on channel', 94, { ...racing, orders: { sold: 2, returned: 0 } }, 'sold_on_channel'],
+    ['sales and a cancellation received since', 95, { ...racing, orders: { sold: 3, returned: 2 } }, 'sold_on_channel'],
+    ['a cancellation of an older order (units back)', 99, { ...racing, orders: { sold: 0, returned: 3 } }, 'sold_on_channel'],
+    ['a shortfall no received order explains, within the grace', 94, { ...racing, withinOrderGrace: true }, 'orders_in_flight'],
+    ['more sold than received, within the grace', 91, { ...racing, orders: { sold: 2, returned: 0 }, withinOrderGrace: true }, 'orders_in_flight'],
+    ['the same shortfall after the grace: a merchant edit', 94, { ...racing, withinOrderGrace: false }, 'merchant_edit'],
+    ['an increase orders do not explain, even within the grace', 101, { ...racing, orders: { sold: 0, returned: 3 }, withinOrderGrace: true }, 'merchant_edit'],
+    ['the channel shows what we applied, orders or not', 96, { ...racing, orders: { sold: 0, returned: 0 }, withinOrderGrace: true }, null],
+    ['our own update on its way comes first', 94, { ...racing, inFlight: true, orders: { sold: 2, returned: 0 } }, 'own_pending'],
+    ['a number we sent earlier still a lost update when no order explains it', 90, { ...racing, withinOrderGrace: true }, 'lost_update'],
+    ['another channel\'s number still a shared overwrite', 40, { ...racing, withinOrderGrace: true }, 'shared_quantity_overwrite'],
+    ['nothing applied yet: no order arithmetic', 5, { ...racing, applied: null, orders: { sold: 2, returned: 0 }, withinOrderGrace: true }, 'merchant_edit'],
+  ])('%s', (_name, shown, facts, cause) => {
+    expect(classifyDrift(shown, facts)).toBe(cause)
+  })
+
+  it('the expected number after orders and the sentence the explanation uses', () => {
+    expect(expectedAfterOrders({ applied: 96, orders: { sold: 3, returned: 1 } })).toBe(94)
+    expect(expectedAfterOrders({ applied: null, orders: { sold: 3, returned: 1 } })).toBeNull()
+    expect(describeOrders(2, 0)).toBe('2 units sold in its orders')
+    expect(describeOrders(1, 1)).toBe('1 unit sold and 1 cancelled in its orders')
+    expect(describeOrders(0, 1)).toBe('1 unit cancelled in its orders')
+  })
+})
+
+describe('orderGraceMs', () => {
+  it.each<[string, unknown, number | null, number]>([
+    ['unmeasured: 120 s', {}, null, 120_000],
+    ['twice the p99 intake lag', {}, 45, 90_000],
+    ['at least 30 s', {}, 2, 30_000],
+    ['at most 15 min', {}, 3_600, 900_000],
+    ['fixed by the channel setting', { orderGraceSeconds: 20 }, 45, 20_000],
+    ['a bad setting falls back to the measurement', { orderGraceSeconds: 'soon' }, 45, 90_000],
+  ])('%s', (_name, settings, p99, ms) => {
+    expect(orderGraceMs({ settings }, p99)).toBe(ms)
+  })
+})
