@@ -131,7 +131,7 @@ describe('channel configuration', () => {
   it('stores credentials encrypted; the read model says only "set" and when', async () => {
     const ch = await makeChannel(db, 'shop-eu', { kind: 'shopify', mode: 'shadow', baseUrl: 'https://eu.example.com' })
     const before = (await listChannelSettings(db)).items.find((c) => c.code === 'shop-eu')!
-    expect(before.credentials).toMatchObject({ set: false, lastChangedAt: null, fields: ['accessToken'] })
+    expect(before.credentials).toMatchObject({ set: false, lastChangedAt: null, fields: ['accessToken', 'webhookSecret'] })
 
     const token = `shpat_${crypto.randomBytes(12).toString('hex')}`
     await setChannelCredentials(db, admin, { code: 'shop-eu', credentials: { accessToken: token } })
