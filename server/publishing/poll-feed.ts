@@ -1,7 +1,8 @@
 // The second half of the bulk path: a submitted feed is polled until the marketplace finishes it,
 // then its per-message results land on the listings they were sent for, guarded by version (a
 // listing that has since been sent a newer quantity is left alone). Accepted messages need nothing
-// more here: verification reads them back like any accepted update. A refused message is a dead
+// more here: verification reads them back like any accepted update. Until the report is read the
+// feed's listings stay held, so no newer quantity overtakes the feed's; reading it releases them. A refused message is a dead
 // letter at once; a message that failed (or a feed that failed as a whole) goes out again.
 import type { PrismaClient } from '@prisma/client'
 import { transaction } from '../db'
@@ -10,15 +11,13 @@ import { backoffDelayMs, DEFAULT_BACKOFF } from './backoff'
 import { enqueuePollFeed, enqueuePublish, FIRST_POLL_MS } from '../queue/enqueue'
 import { bumpCounters } from '../metrics/counters'
 import { emitListingsChanged, emitRealtime, ROOMS } from '../realtime/publisher'
-import { recordPublishDeadLetter } from './publish-channel'
+import { FEED_GIVE_UP_AFTER_MS, recordPublishDeadLetter } from './publish-channel'
 import { loadChannel, type ChannelRow } from '../channels/channel.repository'
 import { lockListings } from './lock-listings'
 
 export interface PollFeedPayload { channelId: string; handle: BulkFeedHandle; versions: Record<string, number>; attempt?: number }
 export interface PollFeedResult { feedId: string; status: 'pending' | 'done' | 'gone'; feedStatus?: string; accepted?: number; rejected?: number; failed?: number; stale?: number }
 
-/** Polls stop after this long: the listings are then sent again (a newer feed or calls). */
-const GIVE_UP_AFTER_MS = 6 * 3_600_000
 
 export async function pollFeed(db: PrismaClient, p: PollFeedPayload, deps: { connectorFor(channel: ChannelRow): Connector; now?: () => Date; random?: () => number }): Promise<PollFeedResult> {
   const now = deps.now ?? (() => new Date())
@@ -27,7 +26,7 @@ export async function pollFeed(db: PrismaClient, p: PollFeedPayload, deps: { con
   if (!channel || !bulk) return { feedId: p.handle.feedId, status: 'gone' }
   const t0 = now()
   const age = t0.getTime() - Date.parse(p.handle.submittedAt)
-  const polled: BulkPollResult = age > GIVE_UP_AFTER_MS
+  const polled: BulkPollResult = age > FEED_GIVE_UP_AFTER_MS
     ? { status: 'done' as const, feedStatus: 'UNKNOWN', result: { latencyMs: 0, outcomes: p.handle.messages.map((m) => ({ listingId: m.listingId, outcome: 'failed' as const, code: 'FEED_TIMED_OUT', message: `No result for feed ${p.handle.feedId} after ${Math.round(age / 60_000)} min.` })) } }
     : await bulk.pollFeed(p.handle)
   if (polled.status === 'pending') {
@@ -86,6 +85,13 @@ export async function pollFeed(db: PrismaClient, p: PollFeedPayload, deps: { con
       }
     }
     await bumpCounters(tx, 'stocktower_publish_attempts_total', counters, t)
+    // The feed is processed: its listings are no longer held (publish-channel held them so a newer
+    // quantity could not overtake the feed's); what changed meanwhile goes out now.
+    const released = await tx.$queryRawUnsafe<Array<{ newer: boolean }>>(
+      `UPDATE "ChannelListing" SET "leaseUntil" = NULL
+        WHERE id = ANY($1::uuid[]) AND "inFlightVersion" IS NULL AND "leaseUntil" IS NOT NULL
+        RETURNING "desiredVersion" > "publishedVersion" AS newer`, ids)
+    if (released.some((r) => r.newer)) await enqueuePublish(tx, channel.id, t)
     if (republish) await enqueuePublish(tx, channel.id, new Date(t.getTime() + 1_000))
     return { accepted, rejected, failed, stale, skus: rows.map((r) => r.sku) }
   })

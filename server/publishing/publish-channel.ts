@@ -19,6 +19,10 @@ import { loadStrategicClass, lockListings, publishClaimOrder } from './lock-list
 import { reconcileChannel } from '../reconciliation/channel-drift'
 
 export const LEASE_MS = 120_000
+/** A submitted feed is polled for this long at most, then counted as failed (poll-feed). */
+export const FEED_GIVE_UP_AFTER_MS = 6 * 3_600_000
+/** Listings in an unprocessed feed stay held this long at most (past the give-up, as a backstop). */
+const FEED_HOLD_MS = FEED_GIVE_UP_AFTER_MS + 10 * 60_000
 
 /** Failure codes that mean "the channel's current quantity is not what you said" (compare-and-set). */
 export const COMPARE_AND_SET_CONFLICTS = new Set(['CHANGE_FROM_QUANTITY_STALE', 'COMPARE_QUANTITY_STALE'])
@@ -196,7 +200,11 @@ export async function publishChannel(db: PrismaClient, channelId: string, deps: 
     // Attempts and successful listings are written set-based (a feed's results are thousands of
     // rows); the rarer refusals and failures one by one below.
     const attemptRows: unknown[] = []
-    const successRows: Array<{ id: string; q: number; v: number; at: string; ap: boolean; aq: number | null }> = []
+    const successRows: Array<{ id: string; q: number; v: number; at: string; ap: boolean; aq: number | null; fh: string | null }> = []
+    // A listing in a feed the marketplace has not processed yet stays held (leased) until poll-feed
+    // reads the feed's report: a newer quantity sent meanwhile by the per-listing path could apply
+    // first and then be overwritten by the feed's older one (found by the scale-out test).
+    const feedHold = feed ? new Date(t.getTime() + FEED_HOLD_MS).toISOString() : null
     for (const r of results) {
       const { listing: l, outcome: o } = r
       const attemptNo = l.failedAttempts + 1
@@ -211,7 +219,7 @@ export async function publishChannel(db: PrismaClient, channelId: string, deps: 
         anySuccess = true
         const isApplied = o.outcome === 'applied'
         if (isApplied) { applied++; if (lagMs !== null) lagSamples.push(lagMs) } else accepted++
-        successRows.push({ id: l.id, q: l.desiredQuantity, v: l.desiredVersion, at: r.finishedAt.toISOString(), ap: isApplied, aq: isApplied ? (o as { appliedQuantity: number }).appliedQuantity : null })
+        successRows.push({ id: l.id, q: l.desiredQuantity, v: l.desiredVersion, at: r.finishedAt.toISOString(), ap: isApplied, aq: isApplied ? (o as { appliedQuantity: number }).appliedQuantity : null, fh: isApplied ? null : feedHold })
       } else if (o.outcome === 'rejected') {
         rejected++
         anySuccess = true // the channel answered: not a channel health problem
@@ -251,8 +259,8 @@ export async function publishChannel(db: PrismaClient, channelId: string, deps: 
             "appliedVersion" = CASE WHEN u.ap THEN u.v ELSE cl."appliedVersion" END,
             "appliedAt" = CASE WHEN u.ap THEN u.at ELSE cl."appliedAt" END,
             "pendingSince" = CASE WHEN cl."desiredVersion" > u.v THEN cl."decidedAt" ELSE NULL END,
-            "inFlightVersion" = NULL, "leaseUntil" = NULL, "failedAttempts" = 0, "nextAttemptAt" = NULL, "lastError" = NULL
-           FROM json_to_recordset($1::json) AS u(id uuid, q int, v int, at timestamptz, ap boolean, aq int)
+            "inFlightVersion" = NULL, "leaseUntil" = u.fh, "failedAttempts" = 0, "nextAttemptAt" = NULL, "lastError" = NULL
+           FROM json_to_recordset($1::json) AS u(id uuid, q int, v int, at timestamptz, ap boolean, aq int, fh timestamptz)
           WHERE cl.id = u.id AND cl."publishedVersion" < u.v`,
         JSON.stringify(successRows))
     }

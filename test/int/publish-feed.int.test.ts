@@ -111,5 +111,37 @@ describe('bulk publishing through feeds', () => {
     expect(await pollFeed(db, again.payload, deps)).toMatchObject({ status: 'done', feedStatus: 'DONE', accepted: backlog })
     expect(sims.sims.amazon.feedsSubmitted().map((f) => f.status)).toEqual(['DONE', 'FATAL', 'DONE'])
   })
-})
 
+  it('holds a listing while its feed is unprocessed, so a newer quantity never goes out ahead of the feed', async () => {
+    const events = Array.from({ length: 60 }, (_, i) => ({ idempotencyKey: `feed-hold-${i}`, type: 'count', sku: `SKU-${String(i + 10).padStart(5, '0')}`, location: 'DC-EAST', quantity: 7, occurredAt: new Date().toISOString() }))
+    await ingestEvents(db, { body: JSON.stringify({ source: 'erp-demo', events }) })
+    for (;;) { const r = await recomputeDirtyAvailability(db, { batchSize: 100 }); if (r.processed === 0) break }
+    await db.$executeRawUnsafe(`DELETE FROM graphile_worker._private_jobs`)
+    await db.channel.update({ where: { id: amazonId }, data: { rateTokens: 1000 } })
+    const feedsBefore = sims.sims.amazon.feedsSubmitted().length
+    expect((await publishChannel(db, amazonId, deps)).claimed).toBeGreaterThanOrEqual(50)
+    expect(sims.sims.amazon.feedsSubmitted()).toHaveLength(feedsBefore + 1)
+
+    // While Amazon still queues the feed, SKU-00012 changes again: nothing is sent for it.
+    await ingestEvents(db, { body: JSON.stringify({ source: 'erp-demo', events: [{ idempotencyKey: 'feed-hold-newer', type: 'receipt', sku: 'SKU-00012', location: 'DC-EAST', quantity: 5, occurredAt: new Date().toISOString() }] }) })
+    for (;;) { const r = await recomputeDirtyAvailability(db, { batchSize: 100 }); if (r.processed === 0) break }
+    const listing = () => db.channelListing.findFirstOrThrow({ where: { channelId: amazonId, externalSku: 'AMZ-SKU-00012' } })
+    const held = await listing()
+    expect(held.desiredVersion).toBeGreaterThan(held.publishedVersion)
+    const patches = () => sims.sims.amazon.requests.filter((r) => r.method === 'PATCH' && r.path.includes('AMZ-SKU-00012'))
+    const patchesBefore = patches().length
+    await db.channel.update({ where: { id: amazonId }, data: { rateTokens: 1000 } })
+    expect((await publishChannel(db, amazonId, deps)).claimed ?? 0).toBe(0)
+    expect(patches()).toHaveLength(patchesBefore)
+
+    // The feed's report is read: the hold ends and the newest quantity goes out, after the feed's.
+    const jobs = await pollJobs()
+    nowMs += 5_000
+    expect(await pollFeed(db, jobs[jobs.length - 1].payload, deps)).toMatchObject({ status: 'done', feedStatus: 'DONE' })
+    await db.channel.update({ where: { id: amazonId }, data: { rateTokens: 1000 } })
+    expect((await publishChannel(db, amazonId, deps)).claimed).toBe(1)
+    expect(patches()).toHaveLength(patchesBefore + 1)
+    const sent = await listing()
+    expect(sent.publishedVersion).toBe(sent.desiredVersion)
+  })
+})
