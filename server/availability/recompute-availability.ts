@@ -104,7 +104,7 @@ export async function decideSkus(tx: RawSql, skuIds: string[], ruleSet: { id: st
        FROM "ChannelListing" cl JOIN "Channel" c ON c.id = cl."channelId"
        LEFT JOIN "AvailabilityDecision" d ON d.id = cl."decisionId"
       WHERE cl."skuId" = ANY($1::uuid[]) AND cl.active
-      -- Locked in id order, like every multi-listing writer (see publishing/lock-listings.ts).
+      -- Locked in id order, like every multi-listing writer (see lockListings, channels/channel.repository.ts).
       ORDER BY cl.id ${opts.lock === false ? '' : 'FOR UPDATE OF cl'}`, skuIds)
   const channelCodes = [...new Set(listings.map((l) => l.channel))]
   const holdbacks = await loadActiveHoldbacks(tx, decidedAt)

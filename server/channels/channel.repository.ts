@@ -2,7 +2,7 @@
 // it (optionally locked) and spending its rate budget. Publishing (publish, verify, poll a feed)
 // and reconciliation (drift read-backs) both depend on this module and never on each other
 // (docs/architecture.md). Settings read off the row live beside it in channel-settings.ts.
-import type { Db } from '../db'
+import type { Db, RawSql } from '../db'
 import { refill, take } from './rate-budget'
 
 export type BreakerState = 'closed' | 'open' | 'half_open'
@@ -45,4 +45,14 @@ export async function spendRateBudget(tx: Db, channel: BudgetFields, at: Date, w
 export async function returnRateBudget(tx: Db, channelId: string, calls: number): Promise<void> {
   if (calls <= 0) return
   await tx.$executeRawUnsafe(`UPDATE "Channel" SET "rateTokens" = LEAST("rateBurst", "rateTokens" + $2) WHERE id = $1::uuid`, channelId, calls)
+}
+
+/**
+ * Every transaction that writes several ChannelListing rows (recompute, publish results, verify,
+ * feed reports, reconciliation) locks them first in one global order (by id), so two of them can
+ * wait for each other but never deadlock.
+ */
+export async function lockListings(db: RawSql, listingIds: string[]): Promise<void> {
+  if (listingIds.length === 0) return
+  await db.$queryRawUnsafe(`SELECT id FROM "ChannelListing" WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [...new Set(listingIds)])
 }

@@ -1,12 +1,6 @@
-// Every transaction that writes several ChannelListing rows (recompute, publish results, verify)
-// locks them first in one global order (by id), so two of them can wait for each other but never
-// deadlock. Also the order in which a publish claims a channel's changed listings (priority lanes).
-import type { Db, RawSql } from '../db'
-
-export async function lockListings(db: Db, listingIds: string[]): Promise<void> {
-  if (listingIds.length === 0) return
-  await db.$queryRawUnsafe(`SELECT id FROM "ChannelListing" WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [...new Set(listingIds)])
-}
+// The order in which a publish claims a channel's changed listings (priority lanes). Locking several
+// listings in one order is channels/channel.repository.ts `lockListings`.
+import type { RawSql } from '../db'
 
 export interface StrategicClass { categories: string[]; skus: string[] }
 

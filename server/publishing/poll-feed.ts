@@ -12,8 +12,7 @@ import { enqueuePollFeed, enqueuePublish, FIRST_POLL_MS } from '../queue/enqueue
 import { bumpCounters } from '../metrics/counters'
 import { emitListingsChanged, emitRealtime, ROOMS } from '../realtime/publisher'
 import { FEED_GIVE_UP_AFTER_MS, recordPublishDeadLetter } from './publish-channel'
-import { loadChannel, type ChannelRow } from '../channels/channel.repository'
-import { lockListings } from './lock-listings'
+import { loadChannel, lockListings, type ChannelRow } from '../channels/channel.repository'
 
 export interface PollFeedPayload { channelId: string; handle: BulkFeedHandle; versions: Record<string, number>; attempt?: number }
 export interface PollFeedResult { feedId: string; status: 'pending' | 'done' | 'gone'; feedStatus?: string; accepted?: number; rejected?: number; failed?: number; stale?: number }

@@ -21,7 +21,7 @@
 import type { PrismaClient } from '@prisma/client'
 import { transaction, type RawSql } from '../db'
 import type { Connector } from '../channels/connector'
-import { loadChannel, spendRateBudget, type ChannelRow } from '../channels/channel.repository'
+import { loadChannel, lockListings, spendRateBudget, type ChannelRow } from '../channels/channel.repository'
 import { reconcileBatch, verifySlaMs } from '../channels/channel-settings'
 import { loadOrderGraceMs } from '../metrics/order-intake'
 import { enqueuePublish } from '../queue/enqueue'
@@ -228,6 +228,9 @@ export async function reconcileChannel(db: PrismaClient, channelId: string, deps
   const result: ReconcileResult = { channel: channel.code, checked: 0, matched: 0, drift: {}, resolved: 0 }
   let republished = false
   await transaction(db, async (tx) => {
+    // The rows this run may write, locked first in id order like every multi-listing writer (a
+    // recompute locking the same listings in id order deadlocked with this loop's order).
+    await lockListings(tx, rows.filter((r) => shownById.get(r.id) != null).map((r) => r.id))
     for (const r of rows) {
       const shown = shownById.get(r.id)
       if (shown === undefined || shown === null) continue // unknown to the channel: the publish stage reports that
