@@ -4,7 +4,7 @@
 // publish of each touched channel, all in one transaction: a committed decision always gets published.
 import type { PrismaClient } from '@prisma/client'
 import type { RawSql } from '../db'
-import { rawTransaction } from '../db'
+import { rawTransaction, withDeadlockRetry } from '../db'
 import { getCurrentRuleSet } from '../rules/rule-set.repository'
 import type { RuleSet } from '../rules/rules.schema'
 import { computeKitAvailability, computeSkuAvailability, eligibleLocations, type ChannelDecision, type HoldbackInput } from './compute-availability'
@@ -29,7 +29,9 @@ export async function recomputeDirtyAvailability(db: PrismaClient, opts: { batch
   const batchSize = opts.batchSize ?? 500
   const now = opts.now ?? (() => new Date())
   // On a plain `pg` connection: a batch sends megabytes of decisions as parameters (see rawTransaction).
-  return rawTransaction(db, async (tx) => {
+  // A batch chosen as a deadlock victim was rolled back whole (its claim included) and runs again:
+  // a failed recompute job would leave its SKUs' channels on old numbers until the next one.
+  return withDeadlockRetry(() => rawTransaction(db, async (tx) => {
     // Priority lane: strategic SKUs of a backlog are decided first (then the oldest of the rest).
     const strategic = await loadStrategicClass(tx, now())
     const claimed = strategic ? await tx.$queryRawUnsafe<Array<{ skuId: string; since: Date }>>(
@@ -47,7 +49,7 @@ export async function recomputeDirtyAvailability(db: PrismaClient, opts: { batch
     const more = claimed.length === batchSize
     if (more) await enqueueRecompute(tx)
     return { ...result, processed: claimed.length, more }
-  })
+  }))
 }
 
 /**
@@ -221,7 +223,8 @@ export async function recomputeSkus(tx: RawSql, skus: Array<{ skuId: string; sin
   )
   // Sorted: concurrent recomputes take the per-channel publish job keys in one order (no deadlock).
   const changedChannels = [...new Set(writes.filter((w) => w.changed).map((w) => w.listing.channelId))].sort()
-  for (const channelId of changedChannels) await enqueuePublish(tx, channelId)
+  // Job rows in one order too (two lanes enqueue for the same channels).
+  for (const channelId of [...changedChannels].sort()) await enqueuePublish(tx, channelId)
   const changes = writes.filter((w) => w.changed).map((w) => ({ sku: skuById.get(w.listing.skuId)!.code, channel: w.listing.channel, quantity: w.decision.quantity }))
   const decided = writes.map((w) => ({ sku: skuById.get(w.listing.skuId)!.code, channel: w.listing.channel }))
   return { changedListings: changes.length, changes, decided }
