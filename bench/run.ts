@@ -462,6 +462,7 @@ async function main(): Promise<void> {
       rawMessages: int('retention-raw-messages', full ? 200_000 : 20_000),
       rate: int('retention-rate', 200),
       baselineSeconds: int('retention-baseline-seconds', 20),
+      ...(argValue(argv, 'retention-batch') ? { batchSize: int('retention-batch', 5_000) } : {}),
     }, log))
   }
 

@@ -25,9 +25,11 @@ import { summarize, type Figure } from '../stats'
 import { loadAverage } from '../proc'
 import type { RawSql } from '../../server/db'
 import { applyRetention } from '../../server/retention/apply-retention'
-import { retentionPolicy } from '../../server/retention/retention-policy'
+import { DEFAULT_BATCH_SIZE, retentionPolicy } from '../../server/retention/retention-policy'
 
-export interface RetentionOptions { skus: number; ledgerEvents: number; attempts: number; rawMessages: number; rate: number; baselineSeconds: number }
+export interface RetentionOptions { skus: number; ledgerEvents: number; attempts: number; rawMessages: number; rate: number; baselineSeconds: number
+  /** Rows per retention batch; the use case's default (DEFAULT_BATCH_SIZE) when absent. */
+  batchSize?: number }
 
 const S = 'retention'
 const CHUNK = 500_000
@@ -153,7 +155,7 @@ export async function runRetention(opt: RetentionOptions, log: (l: string) => vo
     let report: Awaited<ReturnType<typeof applyRetention>> | undefined
     const t0 = Date.now()
     try {
-      const retention = applyRetention(timedSql(conn, timings), { policy: retentionPolicy({}), log }).finally(() => { done = true })
+      const retention = applyRetention(timedSql(conn, timings), { policy: retentionPolicy({}), batchSize: opt.batchSize ?? DEFAULT_BATCH_SIZE, log }).finally(() => { done = true })
       const sender = (async () => { while (!done) duringAcks.push(...(await stream(chunkSeconds)).ackMs) })()
       report = await retention
       await sender
@@ -195,7 +197,7 @@ export async function runRetention(opt: RetentionOptions, log: (l: string) => vo
     figures.push({ scenario: S, name: 'protected rows lost', value: lost, unit: '', goal: { op: '<=', value: 0 }, note: `${kept.join(', ')}; events whose raw message went: ${danglingMessages}` })
     figures.push({ scenario: S, name: 'retention run', value: seconds, unit: 's' })
     notes.push(`retention: ${opt.skus.toLocaleString('en-US')} SKUs; old rows (95 to 180 days): ${opt.ledgerEvents.toLocaleString('en-US')} ledger events, ${opt.attempts.toLocaleString('en-US')} attempts (1 in 20 of the published version: kept), ` +
-      `${opt.rawMessages.toLocaleString('en-US')} raw messages (1 in 1,000 not processed: kept); a tenth as many recent rows of each; default policy (90 days), batches of 5,000; ` +
+      `${opt.rawMessages.toLocaleString('en-US')} raw messages (1 in 1,000 not processed: kept); a tenth as many recent rows of each; default policy (90 days), batches of ${(opt.batchSize ?? DEFAULT_BATCH_SIZE).toLocaleString('en-US')}; ` +
       `ingest ${opt.rate} events/s in ${batch}-event POSTs (baseline ${opt.baselineSeconds} s just before, ${baseAck.n} acks; ${duringAck.n} acks during); load average at the end ${loadAverage().join(' ')}.`)
   } finally {
     await stack?.stop()
