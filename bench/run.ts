@@ -393,7 +393,7 @@ async function main(): Promise<void> {
     return
   }
   const full = process.env.BENCH_SCALE === 'full'
-  const chosen = (argValue(argv, 'scenario') ?? SCENARIOS.filter((s) => s !== 'retention').join(',')).split(',').map((s) => s.trim()).filter(Boolean)
+  const chosen = (argValue(argv, 'scenario') ?? SCENARIOS.join(',')).split(',').map((s) => s.trim()).filter(Boolean)
   for (const s of chosen) if (!(SCENARIOS as readonly string[]).includes(s) && s !== 'fan-out') throw new Error(`unknown scenario ${s} (one of ${SCENARIOS.join(', ')}, fan-out)`)
   const want = (s: ScenarioName) => chosen.includes(s) || (s === 'pipeline' && chosen.includes('fan-out'))
   const int = (name: string, dflt: number) => { const v = argValue(argv, name); if (v === undefined) return dflt; const n = Number(v); if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} needs a positive integer`); return n }
@@ -454,7 +454,17 @@ async function main(): Promise<void> {
       samples: int('samples', 40),
     }, log))
   }
-  if (want('retention')) await attempt('retention', () => runRetention(log))
+  if (want('retention')) {
+    await attempt('retention', () => runRetention({
+      skus: int('retention-skus', full ? 20_000 : 2_000),
+      ledgerEvents: int('retention-ledger-events', full ? 10_000_000 : 1_000_000),
+      attempts: int('retention-attempts', full ? 1_000_000 : 200_000),
+      rawMessages: int('retention-raw-messages', full ? 200_000 : 20_000),
+      rate: int('retention-rate', 200),
+      baselineSeconds: int('retention-baseline-seconds', 20),
+      ...(argValue(argv, 'retention-batch') ? { batchSize: int('retention-batch', 5_000) } : {}),
+    }, log))
+  }
 
   run.finishedAt = new Date().toISOString()
   run.loadAverage.end = loadAverage()
