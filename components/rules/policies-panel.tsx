@@ -4,6 +4,7 @@
 // expects per source and location, and how long an open breaker makes a channel blind), priority
 // lanes (strategic SKUs and categories) and what an ERP order exception does per reason code.
 import type { FeedExpectation, OrderExceptionPolicy, RuleSet } from '@/server/rules/rules.schema'
+import { feedExpects } from '@/server/rules/rules.schema'
 import { EmptyState } from '@/components/ui/empty-state'
 
 type Edit = (fn: (r: RuleSet) => void) => void
@@ -27,12 +28,13 @@ function FeedsPanel({ draft, edit, canEdit, locations }: { draft: RuleSet; edit:
     <div className="panel" data-testid="feeds-panel">
       <h2>Feed freshness</h2>
       <p className="muted" style={{ marginTop: 0 }}>
-        How often each system of record must be heard from (any event or snapshot), per location or anywhere. A feed silent for longer is stale: a finding, a banner, and every
+        How often each system of record must be heard from, per location or anywhere: by any event, or by a snapshot (e.g. a WMS that sends a full snapshot every night;
+        events alone do not keep such a feed fresh, and at a location only a snapshot with rows for it does). A feed silent for longer is stale: a finding, a banner, and every
         channel selling from that location applies its degraded-mode policy (set per channel above) until the feed returns.
       </p>
       {feeds.length === 0 ? <EmptyState title="No feed cadence set">A feed that stops looks like a quiet day: add the sources you expect to hear from.</EmptyState> : (
         <table className="data stack" data-testid="feed-rows">
-          <thead><tr><th>Source</th><th>Location</th><th className="num">Stale after (minutes)</th>{canEdit && <th></th>}</tr></thead>
+          <thead><tr><th>Source</th><th>Location</th><th>Expects</th><th className="num">Stale after (minutes)</th>{canEdit && <th></th>}</tr></thead>
           <tbody>
             {feeds.map((f, i) => {
               const label = (what: string) => `${what} of feed ${i + 1}`
@@ -43,6 +45,10 @@ function FeedsPanel({ draft, edit, canEdit, locations }: { draft: RuleSet; edit:
                     <select aria-label={label('Location')} value={f.location ?? ''} onChange={(e) => setFeed(i, (x) => { if (e.target.value) x.location = e.target.value; else delete x.location })}>
                       <option value="">anywhere</option>{[...new Set([...locations, ...(f.location ? [f.location] : [])])].map((l) => <option key={l} value={l}>{l}</option>)}
                     </select>) : (f.location ?? 'anywhere')}</td>
+                  <td data-label="Expects">{canEdit ? (
+                    <select aria-label={label('Expects')} value={feedExpects(f)} onChange={(e) => setFeed(i, (x) => { if (e.target.value === 'snapshots') x.expects = 'snapshots'; else delete x.expects })}>
+                      <option value="events">events</option><option value="snapshots">snapshots</option>
+                    </select>) : feedExpects(f)}</td>
                   <td data-label="Stale after (minutes)" className="num">{canEdit ? <input type="number" min={0.1} step="any" aria-label={label('Stale after minutes')} value={f.maxSilenceMinutes} onChange={(e) => setFeed(i, (x) => { x.maxSilenceMinutes = Number(e.target.value) })} style={{ width: 80 }} /> : f.maxSilenceMinutes}</td>
                   {canEdit && <td><button aria-label={label('Remove')} onClick={() => edit((r) => { r.feeds!.splice(i, 1); if (r.feeds!.length === 0) delete r.feeds })}>Remove</button></td>}
                 </tr>

@@ -1,5 +1,7 @@
 // Feed freshness and degraded mode. Every minute (and right after a rule version comes into force)
-// each expected feed (a source at a location, or anywhere) is checked against its cadence, and each
+// each expected feed (a source at a location, or anywhere) is checked against its cadence (by the
+// source's last ledger event, or for a feed that expects snapshots by its last stored snapshot with
+// rows for the location: events alone do not keep a snapshot feed fresh), and each
 // channel whose breaker stays open against `breakerOpenMinutes`, and each live channel's orders
 // intake against its silence threshold (a channel still selling while we no longer hear of its
 // orders is blind too: the others protect themselves for its unseen sales). A feed past its cadence is stale:
@@ -11,16 +13,19 @@ import { transaction } from '../db'
 import { recordAudit, SYSTEM_ACTOR } from '../audit/record-audit'
 import { enqueueRecompute } from '../queue/enqueue'
 import { getCurrentRuleSet } from '../rules/rule-set.repository'
+import { feedExpects } from '../rules/rules.schema'
 import type { DegradedCondition } from '../availability/compute-availability'
 import { getOrderIntakeHealth } from '../metrics/order-intake'
 import { markScopeDirty } from '../availability/recompute-outbox'
 
 
-interface Expected { key: string; kind: 'feed' | 'channel' | 'intake'; source: string | null; location: string | null; channel: string | null; lastSeenAt: Date | null; staleSince: Date | null }
-export interface Transition { key: string; kind: 'feed' | 'channel' | 'intake'; state: 'stale' | 'returned'; what: string }
+type Kind = 'feed' | 'snapshot' | 'channel' | 'intake'
+interface Expected { key: string; kind: Kind; source: string | null; location: string | null; channel: string | null; lastSeenAt: Date | null; staleSince: Date | null }
+export interface Transition { key: string; kind: Kind; state: 'stale' | 'returned'; what: string }
 
 const describe = (e: { kind: string; source: string | null; location: string | null; channel: string | null }) =>
-  e.kind === 'feed' ? `feed ${e.source}${e.location ? ` at ${e.location}` : ''}` : e.kind === 'intake' ? `orders intake of channel ${e.channel}` : `channel ${e.channel}`
+  e.kind === 'feed' ? `feed ${e.source}${e.location ? ` at ${e.location}` : ''}`
+    : e.kind === 'snapshot' ? `snapshot feed ${e.source}${e.location ? ` at ${e.location}` : ''}` : e.kind === 'intake' ? `orders intake of channel ${e.channel}` : `channel ${e.channel}`
 
 export async function checkFeedFreshness(db: PrismaClient, now = new Date()): Promise<Transition[]> {
   return transaction(db, async (tx) => {
@@ -31,15 +36,24 @@ export async function checkFeedFreshness(db: PrismaClient, now = new Date()): Pr
       const since = new Date(now.getTime() - f.maxSilenceMinutes * 60_000)
       const location = f.location ? await tx.location.findUnique({ where: { code: f.location }, select: { id: true } }) : null
       if (f.location && !location) continue
-      // The ledger's arrival-time index bounds the scan to the cadence window.
-      const [row] = await tx.$queryRawUnsafe<Array<{ last: Date | null }>>(
-        `SELECT max("receivedAt") AS last FROM "LedgerEvent" WHERE "receivedAt" > $1::timestamptz AND "receivedAt" <= $2::timestamptz AND source = $3 AND ($4::uuid IS NULL OR "locationId" = $4::uuid)`,
-        since.toISOString(), now.toISOString(), f.source, location?.id ?? null)
-      const key = `feed:${f.source}|${f.location ?? '*'}`
+      const snapshots = feedExpects(f) === 'snapshots'
+      // The ledger's arrival-time index (the snapshots' source and start-time index) bounds the scan
+      // to the cadence window. A snapshot counts from its arrival; at a location only once it has
+      // completed with rows there, anywhere as soon as it is stored (unless it failed to read).
+      const [row] = snapshots
+        ? await tx.$queryRawUnsafe<Array<{ last: Date | null }>>(
+          `SELECT max("startedAt") AS last FROM "Snapshot" WHERE source = $3 AND "startedAt" > $1::timestamptz AND "startedAt" <= $2::timestamptz
+              AND CASE WHEN $4::uuid IS NULL THEN status <> 'failed' ELSE status = 'completed' AND $4::uuid = ANY("locationIds") END`,
+          since.toISOString(), now.toISOString(), f.source, location?.id ?? null)
+        : await tx.$queryRawUnsafe<Array<{ last: Date | null }>>(
+          `SELECT max("receivedAt") AS last FROM "LedgerEvent" WHERE "receivedAt" > $1::timestamptz AND "receivedAt" <= $2::timestamptz AND source = $3 AND ($4::uuid IS NULL OR "locationId" = $4::uuid)`,
+          since.toISOString(), now.toISOString(), f.source, location?.id ?? null)
+      const kind = snapshots ? 'snapshot' as const : 'feed' as const
+      const key = `${kind}:${f.source}|${f.location ?? '*'}`
       const prev = await tx.degradedState.findUnique({ where: { key } })
       const lastSeenAt = row?.last ?? prev?.lastSeenAt ?? null
       const fresh = !!row?.last
-      expected.push({ key, kind: 'feed', source: f.source, location: f.location ?? null, channel: null, lastSeenAt,
+      expected.push({ key, kind, source: f.source, location: f.location ?? null, channel: null, lastSeenAt,
         staleSince: fresh ? null : prev?.staleSince ?? (lastSeenAt ? new Date(Math.min(now.getTime(), lastSeenAt.getTime() + f.maxSilenceMinutes * 60_000)) : now) })
     }
     if (rules?.breakerOpenMinutes) {
@@ -74,7 +88,7 @@ export async function checkFeedFreshness(db: PrismaClient, now = new Date()): Pr
     // No longer expected (the rules changed): a stale one returns.
     for (const gone of before.values()) {
       await tx.degradedState.delete({ where: { key: gone.key } })
-      if (gone.staleSince) transitions.push(await transition(tx, { ...gone, kind: gone.kind as Expected['kind'] }, 'returned', now))
+      if (gone.staleSince) transitions.push(await transition(tx, { ...gone, kind: gone.kind as Kind }, 'returned', now))
     }
     if (transitions.length > 0) await enqueueRecompute(tx)
     return transitions
@@ -85,18 +99,20 @@ async function transition(tx: Db, e: Pick<Expected, 'key' | 'kind' | 'source' | 
   const what = describe(e)
   const dedupeKey = `degraded:${e.key}`
   if (state === 'stale') {
-    const cause = e.kind === 'feed'
+    const cause = e.kind === 'snapshot'
+      ? `${what} is stale: no snapshot${e.location ? ` with rows for ${e.location}` : ''} since ${e.lastSeenAt ? e.lastSeenAt.toISOString() : 'it was first expected'} (events do not count for it); channels publish under their degraded policy until one arrives`
+      : e.kind === 'feed'
       ? `${what} is stale: nothing since ${e.lastSeenAt ? e.lastSeenAt.toISOString() : 'it was first expected'}; channels publish under their degraded policy until it returns`
       : e.kind === 'intake'
         ? `${what} stopped: no delivery or successful poll since ${e.lastSeenAt ? e.lastSeenAt.toISOString() : 'it was set up'}; the channel still sells, its orders do not reach us: the other channels publish under their degraded policy until it returns`
         : `${what} is blind: its breaker has stayed open since ${e.staleSince?.toISOString()}; the other channels publish under their degraded policy`
-    await tx.finding.create({ data: { kind: e.kind === 'feed' ? 'stale_feed' : e.kind === 'intake' ? 'intake_stopped' : 'blind_channel', channel: e.channel, location: e.location, cause, dedupeKey, details: { key: e.key, source: e.source, lastSeenAt: e.lastSeenAt?.toISOString() ?? null }, detectedAt: now, updatedAt: now } })
+    await tx.finding.create({ data: { kind: e.kind === 'feed' || e.kind === 'snapshot' ? 'stale_feed' : e.kind === 'intake' ? 'intake_stopped' : 'blind_channel', channel: e.channel, location: e.location, cause, dedupeKey, details: { key: e.key, source: e.source, ...(e.kind === 'snapshot' ? { expects: 'snapshots' } : {}), lastSeenAt: e.lastSeenAt?.toISOString() ?? null }, detectedAt: now, updatedAt: now } })
   } else {
     await tx.$executeRawUnsafe(`UPDATE "Finding" SET status = 'resolved', "resolvedAt" = $2::timestamptz, "updatedAt" = $2::timestamptz, note = 'returned' WHERE "dedupeKey" = $1 AND status IN ('open', 'healing')`, dedupeKey, now.toISOString())
   }
   await recordAudit(tx, SYSTEM_ACTOR, { action: state === 'stale' ? 'degraded.on' : 'degraded.off', entity: e.kind, entityId: e.key, after: { what, lastSeenAt: e.lastSeenAt?.toISOString() ?? null, staleSince: e.staleSince?.toISOString() ?? null } })
   // Every SKU the condition can touch is decided again now (a location's SKUs, else every SKU).
-  await markScopeDirty(tx, { everySku: true, location: e.kind === 'feed' ? e.location : null }, now)
+  await markScopeDirty(tx, { everySku: true, location: e.kind === 'feed' || e.kind === 'snapshot' ? e.location : null }, now)
   return { key: e.key, kind: e.kind, state, what }
 }
 
@@ -106,7 +122,7 @@ export async function loadDegradedConditions(tx: RawSql): Promise<DegradedCondit
     `SELECT kind, source, location, channel, "staleSince" FROM "DegradedState" WHERE "staleSince" IS NOT NULL ORDER BY key`)
   return rows.map((r) => r.kind === 'channel' || r.kind === 'intake'
     ? { kind: 'channel' as const, channel: r.channel!, what: r.kind === 'intake' ? `channel ${r.channel} blind: its orders intake stopped at ${new Date(r.staleSince).toISOString()}` : `channel ${r.channel} blind: breaker open since ${new Date(r.staleSince).toISOString()}` }
-    : { kind: 'feed' as const, ...(r.location ? { locations: [r.location] } : {}), what: `${describe(r)} silent, stale since ${new Date(r.staleSince).toISOString()}` })
+    : { kind: 'feed' as const, ...(r.location ? { locations: [r.location] } : {}), what: `${describe(r)} ${r.kind === 'snapshot' ? 'sent no snapshot' : 'silent'}, stale since ${new Date(r.staleSince).toISOString()}` })
 }
 
 export interface DegradedView {

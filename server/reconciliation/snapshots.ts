@@ -43,12 +43,15 @@ export async function receiveSnapshot(db: PrismaClient, input: {
   asOf?: Date | null
   /** Correct variances up to this many units at once (default 0: a person decides every one). */
   autoCorrectUnits?: number
+  /** When it arrived (default now; tests and replays pass it, like ingestEvents): feed freshness counts from it. */
+  receivedAt?: Date
 }): Promise<{ snapshotId: string; rows: number }> {
-  const asOf = input.asOf ?? new Date()
-  const stored = await storeRawStream(db, { source: input.source, kind: 'snapshot', transport: input.transport ?? 'http', contentType: input.format === 'csv' ? 'text/csv' : 'application/x-ndjson', fileName: input.fileName }, input.body)
+  const receivedAt = input.receivedAt ?? new Date()
+  const asOf = input.asOf ?? receivedAt
+  const stored = await storeRawStream(db, { source: input.source, kind: 'snapshot', transport: input.transport ?? 'http', contentType: input.format === 'csv' ? 'text/csv' : 'application/x-ndjson', fileName: input.fileName, receivedAt }, input.body)
   const rows = Math.max(0, stored.lines - (input.format === 'csv' ? 1 : 0))
   const snapshot = await transaction(db, async (tx) => {
-    const s = await tx.snapshot.create({ data: { source: input.source, mode: input.mode, format: input.format, rows, messageId: stored.messageId, fileName: input.fileName ?? null, asOf, autoCorrectUnits: input.autoCorrectUnits ?? 0 }, select: { id: true } })
+    const s = await tx.snapshot.create({ data: { source: input.source, mode: input.mode, format: input.format, rows, messageId: stored.messageId, fileName: input.fileName ?? null, asOf, autoCorrectUnits: input.autoCorrectUnits ?? 0, startedAt: receivedAt }, select: { id: true } })
     await enqueue(tx, 'processSnapshot', { snapshotId: s.id }, { jobKey: `snapshot:${s.id}`, queueName: 'snapshots' })
     return s
   })
@@ -104,7 +107,12 @@ export async function processSnapshot(db: PrismaClient, snapshotId: string, opts
     return fail(db, snapshotId, `Reading the snapshot failed: ${(e as Error).message}`)
   }
 
-  const findings = await transaction(db, (tx) => compareSnapshot(tx, snapshotId, snap.mode as SnapshotMode, snap.asOf ?? snap.startedAt))
+  const findings = await transaction(db, async (tx) => {
+    // The locations it covered, kept after its staged rows go: feed freshness by snapshot reads them.
+    await tx.$executeRawUnsafe(
+      `UPDATE "Snapshot" SET "locationIds" = COALESCE((SELECT array_agg(DISTINCT "locationId") FROM "SnapshotRow" WHERE "snapshotId" = $1::uuid), ARRAY[]::uuid[]) WHERE id = $1::uuid`, snapshotId)
+    return compareSnapshot(tx, snapshotId, snap.mode as SnapshotMode, snap.asOf ?? snap.startedAt)
+  })
   await db.snapshot.update({ where: { id: snapshotId }, data: { status: 'completed', findings, rows: processed, processedRows: processed, rejectedRows, completedAt: new Date() } })
   await db.$executeRawUnsafe(`DELETE FROM "SnapshotRow" WHERE "snapshotId" = $1::uuid`, snapshotId)
   // Policy: variances up to autoCorrectUnits are corrected at once; larger ones wait for a person.

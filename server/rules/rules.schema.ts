@@ -72,7 +72,16 @@ export const FeedExpectationSchema = z.object({
   source: z.string().trim().min(1).max(100),
   location: z.string().trim().min(1).max(200).optional(),
   maxSilenceMinutes: z.number().min(0.1).max(60 * 24 * 30),
+  /**
+   * What keeps the feed fresh: `events` (any ledger event of the source, at the location) or
+   * `snapshots` (a stored snapshot of the source, with rows for the location; e.g. the WMS's nightly
+   * full snapshot). Absent: events (see feedExpects).
+   */
+  expects: z.enum(['events', 'snapshots']).optional(),
 })
+
+/** What a feed expectation is judged by: `expects`, events when absent (rule sets written before it). */
+export const feedExpects = (f: { expects?: 'events' | 'snapshots' }): 'events' | 'snapshots' => f.expects ?? 'events'
 
 export const ChannelRulesSchema = z.object({
   /** Lower numbers come first in the waterfall. */

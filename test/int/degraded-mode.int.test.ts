@@ -1,6 +1,8 @@
 // Feed freshness and degraded mode on a real database: a feed past its cadence turns stale (finding,
 // audit, recompute under each channel's degraded policy, said in the explanation) and the policy is
-// lifted when the feed returns; a channel whose breaker stays open makes the others protect themselves.
+// lifted when the feed returns; a feed that expects snapshots is kept fresh only by a snapshot with
+// rows for its location (events do not count); a channel whose breaker stays open makes the others
+// protect themselves.
 import crypto from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
@@ -12,6 +14,7 @@ import { ingestEvents } from '../../server/ingest/ingest-events'
 import { getCurrentRuleSet } from '../../server/rules/rule-set.repository'
 import { saveRuleSet } from '../../server/rules/save-rule-set'
 import { checkFeedFreshness, getDegradedMode } from '../../server/freshness/check-feed-freshness'
+import { processSnapshot, receiveSnapshot } from '../../server/reconciliation/snapshots'
 import type { Actor } from '../../server/audit/record-audit'
 
 let t: TestDatabase
@@ -69,6 +72,53 @@ describe('degraded mode', () => {
     expect((await explainAvailability(db, 'SKU-00001', 'amazon')).steps.some((s) => s.step === 'degraded')).toBe(false)
     expect(await db.finding.findFirst({ where: { kind: 'stale_feed' } })).toMatchObject({ status: 'resolved' })
     expect((await db.auditLog.findMany({ where: { action: { in: ['degraded.on', 'degraded.off'] } }, orderBy: { at: 'asc' } })).map((a) => a.action)).toEqual(['degraded.on', 'degraded.off'])
+    expect(await getDegradedMode(db)).toEqual({ conditions: [], policies: [] })
+  })
+
+  it('a feed that expects snapshots goes stale when no snapshot for its location arrives in its cadence (events do not keep it fresh) and returns when one does', async () => {
+    const rules = structuredClone((await getCurrentRuleSet(db)).rules)
+    rules.feeds = [{ source: 'wms-nightly', location: 'DC-EAST', maxSilenceMinutes: 60, expects: 'snapshots' }]
+    delete rules.breakerOpenMinutes
+    for (const c of Object.values(rules.channels)) delete c.degraded
+    rules.channels.amazon.degraded = { mode: 'reduce', percent: 50 }
+    await saveRuleSet(db, merch, { rules, comment: 'the WMS sends a snapshot of DC-EAST every hour' })
+    const onHand = async (location: string) => (await db.$queryRawUnsafe<Array<{ onHand: number }>>(
+      `SELECT p."onHand" FROM "Position" p JOIN "Sku" s ON s.id = p."skuId" JOIN "Location" l ON l.id = p."locationId" WHERE s.code = 'SKU-00003' AND l.code = $1`, location))[0]?.onHand ?? 0
+    // A partial snapshot that agrees with Stocktower (no variance: only its arrival matters here).
+    const snapshot = async (location: string, receivedAt: Date) => {
+      const { snapshotId } = await receiveSnapshot(db, { source: 'wms-nightly', mode: 'partial', format: 'csv', receivedAt, body: [`sku,location,on_hand\nSKU-00003,${location},${await onHand(location)}\n`] })
+      expect(await processSnapshot(db, snapshotId)).toMatchObject({ status: 'completed', findings: 0, rejectedRows: 0 })
+    }
+    const t0 = new Date()
+    await snapshot('DC-EAST', t0)
+    await drain()
+    const amazon = await desired('SKU-00001', 'amazon')
+    expect(amazon).toBeGreaterThan(4)
+
+    // A snapshot of another location and events of the same source at DC-EAST do not keep it fresh.
+    await snapshot('DC-WEST', new Date(t0.getTime() + 30 * MIN))
+    const events = await ingestEvents(db, { receivedAt: new Date(t0.getTime() + 50 * MIN), body: JSON.stringify({ source: 'wms-nightly', events: [{ idempotencyKey: 'wms-adj-1', type: 'adjustment', sku: 'SKU-00006', location: 'DC-EAST', quantity: 1, occurredAt: new Date(t0.getTime() + 50 * MIN).toISOString() }] }) })
+    expect(events.accepted).toBe(1)
+    expect(await checkFeedFreshness(db, new Date(t0.getTime() + 59 * MIN))).toEqual([])
+    expect(await checkFeedFreshness(db, new Date(t0.getTime() + 61 * MIN))).toEqual([{ key: 'snapshot:wms-nightly|DC-EAST', kind: 'snapshot', state: 'stale', what: 'snapshot feed wms-nightly at DC-EAST' }])
+    await drain()
+    expect(await desired('SKU-00001', 'amazon')).toBe(amazon - Math.ceil(amazon / 2))
+    expect((await explainAvailability(db, 'SKU-00001', 'amazon')).steps.find((s) => s.step === 'degraded')?.detail)
+      .toMatch(/^degraded mode \(snapshot feed wms-nightly at DC-EAST sent no snapshot, stale since .+\): policy reduce by 50%/)
+    const finding = await db.finding.findFirstOrThrow({ where: { kind: 'stale_feed', status: 'open' } })
+    expect(finding).toMatchObject({ location: 'DC-EAST', dedupeKey: 'degraded:snapshot:wms-nightly|DC-EAST' })
+    expect(finding.cause).toBe(`snapshot feed wms-nightly at DC-EAST is stale: no snapshot with rows for DC-EAST since ${t0.toISOString()} (events do not count for it); channels publish under their degraded policy until one arrives`)
+    expect(await getDegradedMode(db)).toMatchObject({ conditions: [{ key: 'snapshot:wms-nightly|DC-EAST', kind: 'snapshot', what: 'snapshot feed wms-nightly at DC-EAST', lastSeenAt: t0.toISOString() }], policies: expect.arrayContaining([{ channel: 'amazon', policy: 'reduce 50%' }]) })
+
+    // Another DC-WEST snapshot changes nothing; a DC-EAST one brings the feed back and the numbers with it.
+    await snapshot('DC-WEST', new Date(t0.getTime() + 65 * MIN))
+    expect(await checkFeedFreshness(db, new Date(t0.getTime() + 66 * MIN))).toEqual([])
+    await snapshot('DC-EAST', new Date(t0.getTime() + 70 * MIN))
+    expect(await checkFeedFreshness(db, new Date(t0.getTime() + 71 * MIN))).toEqual([{ key: 'snapshot:wms-nightly|DC-EAST', kind: 'snapshot', state: 'returned', what: 'snapshot feed wms-nightly at DC-EAST' }])
+    await drain()
+    expect(await desired('SKU-00001', 'amazon')).toBe(amazon)
+    expect((await explainAvailability(db, 'SKU-00001', 'amazon')).steps.some((s) => s.step === 'degraded')).toBe(false)
+    expect(await db.finding.findFirstOrThrow({ where: { dedupeKey: 'degraded:snapshot:wms-nightly|DC-EAST' } })).toMatchObject({ status: 'resolved' })
     expect(await getDegradedMode(db)).toEqual({ conditions: [], policies: [] })
   })
 
