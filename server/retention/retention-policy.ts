@@ -51,4 +51,4 @@ export function cutoffFor(days: number, now: Date): Date | null {
 }
 
 /** Rows per DELETE: each batch is its own short transaction, so no lock is held for long. */
-export const DEFAULT_BATCH_SIZE = 5_000
+export const DEFAULT_BATCH_SIZE = 2_000
