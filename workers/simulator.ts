@@ -48,6 +48,12 @@ async function main() {
   // with SIGTERM in a safe order (web and workers, simulators, PostgreSQL), so ignore it here.
   process.on('SIGINT', process.env.STOCKTOWER_MANAGED === '1' ? () => {} : stop)
   process.on('SIGTERM', stop)
+  // `kill -USR2 <simulator pid>`: the buyers and the ERP stop, the marketplaces stay up (watch every
+  // channel converge to our numbers once traffic stops; the runbook's quiet-period check).
+  process.on('SIGUSR2', () => {
+    void Promise.resolve(traffic?.stop()).then(() => console.log('[simulator] demo traffic stopped (SIGUSR2); marketplaces still up'))
+    traffic = undefined
+  })
 }
 
 main().catch((e) => {
