@@ -1,7 +1,7 @@
 'use client'
 // A channel's publish attempts as a server-backed table (GET /api/ui/channels/{code}/attempts): column
 // sorts through the (channelId, column, id) indexes, outcome and SKU-prefix filters (the SKU box applies
-// on Enter), keyset pages. Its query key sits under ['channel', code], so the channel page's live
+// on Enter, or at once when emptied), keyset pages. Its query key sits under ['channel', code], so the channel page's live
 // invalidations refetch the page being looked at.
 import Link from 'next/link'
 import { useState } from 'react'
@@ -42,7 +42,7 @@ export function PublishAttempts({ code, mode }: { code: string; mode: string }) 
       <div className="toolbar" role="search">
         <h2 id="attempts-h" style={{ margin: 0 }}>Publish attempts</h2>
         <label>Outcome <select aria-label="Attempt outcome" data-testid="attempt-outcome" value={filter.outcome} onChange={(e) => setFilter('outcome', e.target.value)}><option value="">any</option>{ATTEMPT_OUTCOMES.map((o) => <option key={o} value={o}>{o.replace('_', ' ')}</option>)}</select></label>
-        <label>SKU <input type="search" aria-label="Attempt SKU" data-testid="attempt-sku" placeholder="prefix (Enter)" defaultValue={filter.sku} onKeyDown={(e) => { if (e.key === 'Enter') setFilter('sku', e.currentTarget.value.trim()) }} size={12} /></label>
+        <label>SKU <input type="search" aria-label="Attempt SKU" data-testid="attempt-sku" placeholder="prefix (Enter)" defaultValue={filter.sku} onKeyDown={(e) => { if (e.key === 'Enter') setFilter('sku', e.currentTarget.value.trim()) }} onChange={(e) => { if (e.target.value === '' && filter.sku) setFilter('sku', '') }} size={12} /></label>
         {total !== undefined && <span className="muted" data-testid="attempts-total">{formatCount(total)} {total === 1 ? 'attempt matches' : 'attempts match'}{cursors.length > 0 ? ` · page ${cursors.length + 1} of ${formatCount(Math.max(1, Math.ceil(total / PAGE_SIZE)))}` : ''}</span>}
       </div>
       {list.error && <ErrorBox error={list.error} />}
