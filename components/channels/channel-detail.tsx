@@ -1,7 +1,8 @@
 'use client'
 // One channel for analysts: lag percentiles per minute, rate-budget use, breaker and pause state,
-// listing health, recent attempts; pause/resume (with a reason) and, for admins, shadow/live with
-// what the first live publish would change. Live over the channel's room.
+// listing health, publish attempts (sorted, filtered and paged on the server); pause/resume (with a
+// reason) and, for admins, shadow/live with what the first live publish would change. Live over the
+// channel's room.
 import Link from 'next/link'
 import { useState, useTransition } from 'react'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
@@ -17,16 +18,13 @@ import { fetchJson } from '@/components/ui/fetch-json'
 import { Ago } from '@/components/ui/ago'
 import { formatCount, formatSeconds } from '@/components/ui/format'
 import { StateChip } from '@/components/channels/channel-list'
+import { PublishAttempts } from '@/components/channels/publish-attempts'
 import { setChannelModeAction, setChannelSloAction, setChannelStatusAction } from '@/app/(app)/channels/actions'
 
 const WINDOWS = [1, 6, 24]
-/** sent | accepted | applied | rejected | failed (transient, retried) | not_applied (accepted, never applied). */
-const OUTCOME_TONE: Record<string, string> = { applied: 'ok', accepted: 'ok', failed: 'warn', rejected: 'bad', not_applied: 'bad' }
 
 export function ChannelDetail({ code, can }: { code: string; can: { pause: boolean; configure: boolean } }) {
   const [hours, setHours] = useState(1)
-  const [outcome, setOutcome] = useState('')
-  const [skuFilter, setSkuFilter] = useState('')
   const key = ['channel', code, hours]
   const q = useQuery({ queryKey: key, queryFn: () => fetchJson<ChannelOpsView>(`/api/ui/channels/${encodeURIComponent(code)}?hours=${hours}`) })
   // The shared health verdict (server/metrics/channel-health.ts), the same as the dashboard tile's.
@@ -39,7 +37,6 @@ export function ChannelDetail({ code, can }: { code: string; can: { pause: boole
   const c = v.channel
   const h = hq.data.health
   const l = h.listings
-  const attempts = v.attempts.filter((a) => (!outcome || a.outcome === outcome) && (!skuFilter || a.sku.toLowerCase().startsWith(skuFilter.toLowerCase())))
   return (
     <div>
       <div className="page-head">
@@ -86,33 +83,7 @@ export function ChannelDetail({ code, can }: { code: string; can: { pause: boole
         </section>
       </div>
       <OrdersIntake intake={hq.data.intake} />
-      <section className="panel" aria-labelledby="attempts-h">
-        <div className="toolbar"><h2 id="attempts-h" style={{ margin: 0 }}>Recent attempts</h2>
-          <label>Outcome <select aria-label="Attempt outcome" data-testid="attempt-outcome" value={outcome} onChange={(e) => setOutcome(e.target.value)}><option value="">any</option>{[...new Set(v.attempts.map((a) => a.outcome))].sort().map((o) => <option key={o} value={o}>{o}</option>)}</select></label>
-          <label>SKU <input type="search" aria-label="Attempt SKU" placeholder="any (Enter)" defaultValue={skuFilter} onKeyDown={(e) => { if (e.key === 'Enter') setSkuFilter(e.currentTarget.value.trim()) }} onBlur={(e) => setSkuFilter(e.target.value.trim())} size={12} /></label>
-          <span className="muted">{formatCount(attempts.length)} of the last {formatCount(v.attempts.length)}</span>
-        </div>
-        {v.attempts.length === 0 ? <EmptyState title="Nothing sent yet">{c.mode === 'shadow' ? 'A shadow channel never writes; switch it live to publish.' : 'Attempts appear as quantities are published.'}</EmptyState> : (
-          <table className="data" data-testid="attempts">
-            <thead><tr><th scope="col">When</th><th scope="col">SKU</th><th scope="col" className="num">Quantity</th><th scope="col" className="num">Version</th><th scope="col">Outcome</th><th scope="col" className="num">HTTP</th><th scope="col" className="num">Latency</th><th scope="col">Batch</th><th scope="col">Error</th></tr></thead>
-            <tbody>
-              {attempts.map((a) => (
-                <tr key={a.id}>
-                  <td><Ago iso={a.startedAt} /></td>
-                  <td><Link href={`/skus/${encodeURIComponent(a.sku)}`}>{a.sku}</Link></td>
-                  <td className="num">{formatCount(a.quantity)}</td>
-                  <td className="num">{a.version}</td>
-                  <td><span className={`chip ${OUTCOME_TONE[a.outcome] ?? ''}`}>{a.outcome}</span></td>
-                  <td className="num">{a.httpStatus ?? '—'}</td>
-                  <td className="num">{a.latencyMs === null ? '—' : `${a.latencyMs} ms`}</td>
-                  <td className="muted" style={{ fontSize: 12 }}>{a.batchId ?? '—'}</td>
-                  <td className="muted" style={{ maxWidth: 320, overflowWrap: 'anywhere' }}>{a.error ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </section>
+      <PublishAttempts code={c.code} mode={c.mode} />
     </div>
   )
 }

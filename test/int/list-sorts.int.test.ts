@@ -11,7 +11,7 @@ import { AUDIT_SORTS, auditCsv, listAudit, parseAuditSort } from '../../server/a
 import { OVERSELL_SORTS, listOversells, parseOversellSort } from '../../server/reconciliation/list-oversells'
 import { DEAD_LETTER_SORTS, listDeadLetters, parseDeadLetterSort } from '../../server/dead-letters/list-dead-letters'
 import { parseSkuSort, searchSkus } from '../../server/availability/search-skus'
-import { ATTEMPT_SORTS, listPublishAttempts, parseAttemptSort } from '../../server/channels/list-publish-attempts'
+import { ATTEMPT_SORTS, listPublishAttempts, parseAttemptSort, type AttemptItem } from '../../server/channels/list-publish-attempts'
 import type { Sort } from '../../server/paging/sort'
 
 let t: TestDatabase
@@ -283,6 +283,31 @@ describe('publish attempt sorts', () => {
         expect(seen).toEqual(expected)
       })
     }
+  }
+
+  // What the channel page's table does: a filter held while the header sorts and the pager walks on.
+  for (const [field, dir] of [['startedAt', 'desc'], ['quantity', 'asc'], ['latencyMs', 'desc'], ['outcome', 'asc']] as const) {
+    it(`pages filtered attempts (outcome and SKU prefix) by ${dir === 'desc' ? '-' : ''}${field}: exactly the matching rows in order, the count on the first page only`, async () => {
+      for (const f of [{ outcome: 'failed' }, { sku: 'srt-01' }, { outcome: 'applied', sku: 'Srt-00' }]) {
+        const where = [`c.code = 'sortshop'`, f.outcome ? `a.outcome = '${f.outcome}'` : null, f.sku ? `s.code ILIKE '${f.sku}%'` : null].filter(Boolean).join(' AND ')
+        const expected = (await db.$queryRawUnsafe<Array<{ id: bigint; code: string }>>(
+          `SELECT a.id, s.code FROM "PublishAttempt" a JOIN "Channel" c ON c.id = a."channelId" JOIN "ChannelListing" l ON l.id = a."listingId" JOIN "Sku" s ON s.id = l."skuId"
+            WHERE ${where} ORDER BY ${columns[field]} ${dir} NULLS LAST, a.id ${dir}`))
+        expect(expected.length).toBeGreaterThan(2)
+        const seen: AttemptItem[] = []
+        const totals: Array<number | undefined> = []
+        let cursor: string | null = null
+        do {
+          const p: Awaited<ReturnType<typeof listPublishAttempts>> = await listPublishAttempts(db, { channel: 'sortshop', ...f, sort: { field, dir }, cursor, limit: 2 })
+          totals.push(p.total)
+          seen.push(...p.items)
+          cursor = p.nextCursor
+        } while (cursor)
+        expect(seen.map((a) => a.id)).toEqual(expected.map((r) => String(r.id)))
+        expect(seen.map((a) => a.sku)).toEqual(expected.map((r) => r.code))
+        expect(totals).toEqual([expected.length, ...Array<undefined>(totals.length - 1).fill(undefined)])
+      }
+    })
   }
 
   it('filters by outcome and SKU prefix (any case), names each attempt\'s SKU, refuses a cursor from another sort', async () => {
