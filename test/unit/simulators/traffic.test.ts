@@ -48,7 +48,9 @@ describe('demo traffic', () => {
     const stats = traffic.stats()
     expect(stats.marketplaceErrors).toBe(0)
     const placed = Object.values(sims.sims).reduce((sum, sim) => sum + (sim.state().orders as number), 0)
-    expect(placed).toBe(stats.ordersCreated)
+    // stop() aborts a buy in flight: the marketplace may have placed it without the buyer hearing back.
+    expect(placed - stats.ordersCreated).toBeGreaterThanOrEqual(0)
+    expect(placed - stats.ordersCreated).toBeLessThanOrEqual(1)
     for (const kind of ['shopify', 'amazon', 'walmart', 'b2b'] as const) expect(sims.sims[kind].state().orders, kind).toBeGreaterThan(0)
     // Multi-line orders exist.
     expect(Object.values(sims.sims).some((sim) => (sim as unknown as { orderBook: { orders(): Array<{ lines: unknown[] }> } }).orderBook.orders().some((o) => o.lines.length > 1))).toBe(true)
