@@ -58,6 +58,8 @@ export interface ListingFacts {
   orders?: { sold: number; returned: number }
   /** A shortfall may still be orders the channel took that have not reached us (within its grace). */
   withinOrderGrace?: boolean
+  /** Units of this listing in the channel's orders still open (neither cancelled nor shipped): a cancellation not yet received may give them back. */
+  openOrderUnits?: number
 }
 
 /** What the channel should show after its received orders: applied - sold + returned (null when unknown). */
@@ -81,9 +83,11 @@ export function classifyDrift(shown: number, l: ListingFacts): DriftCause | null
   if (l.earlierSent.includes(shown)) return 'lost_update'
   if (l.otherChannelsApplied.includes(shown)) return 'shared_quantity_overwrite'
   // Fewer units than received orders explain: orders still on their way may, until the grace ends.
-  // More units can only be a cancellation we have not received or an edit: an edit (a channel
-  // restocking without a cancellation we can see is what a merchant edit looks like).
+  // More units: a cancellation not received yet may, up to the units of the channel's orders still
+  // open, until the grace ends (seen in the 30-minute demo: Walmart's polled cancellations arrive a
+  // minute or two after the marketplace restocks). Beyond that it is an edit.
   if (afterOrders !== null && l.withinOrderGrace && shown < afterOrders) return 'orders_in_flight'
+  if (afterOrders !== null && l.withinOrderGrace && shown > afterOrders && shown - afterOrders <= (l.openOrderUnits ?? 0)) return 'orders_in_flight'
   return 'merchant_edit'
 }
 
@@ -111,7 +115,7 @@ interface Row {
   id: string; sku: string; skuId: string; externalSku: string; externalId: string | null
   applied: number | null; published: number | null; desiredVersion: number; publishedVersion: number; acceptedVersion: number; appliedVersion: number
   inFlight: boolean; acceptedStale: boolean; earlierSent: number[] | null; others: number[] | null
-  sold: number; returned: number; orderGraceSince: Date | null; graceOver: boolean
+  sold: number; returned: number; orderGraceSince: Date | null; graceOver: boolean; openUnits: number
 }
 
 /**
@@ -189,6 +193,8 @@ export async function reconcileChannel(db: PrismaClient, channelId: string, deps
                UNION SELECT d.quantity FROM "AvailabilityDecision" d WHERE d."listingId" = cl.id AND d."listingVersion" > cl."appliedVersion" AND d."listingVersion" <= cl."desiredVersion") ours) AS "earlierSent",
             (SELECT array_agg(DISTINCT o."appliedQuantity") FROM "ChannelListing" o WHERE o."skuId" = cl."skuId" AND o."channelId" <> cl."channelId" AND o."appliedQuantity" IS NOT NULL) AS others,
             COALESCE(ord.sold, 0)::int AS sold, COALESCE(ord.returned, 0)::int AS returned, cl."orderGraceSince",
+            (SELECT COALESCE(sum(n.quantity - n."cancelledQuantity" - n."shippedQuantity"), 0)::int FROM "NativeOrderLine" n
+              WHERE n."channelId" = cl."channelId" AND n.sku = cl."externalSku") AS "openUnits",
             COALESCE(cl."orderGraceSince" < $7::timestamptz, false) AS "graceOver"
        FROM "ChannelListing" cl JOIN "Sku" s ON s.id = cl."skuId"
        ${ORDERS_SINCE_KNOWN_SQL}
@@ -237,7 +243,7 @@ export async function reconcileChannel(db: PrismaClient, channelId: string, deps
       result.checked++
       const cause = classifyDrift(shown, {
         ...r, earlierSent: r.earlierSent ?? [], otherChannelsApplied: r.others ?? [],
-        orders: { sold: r.sold, returned: r.returned }, withinOrderGrace: !r.graceOver,
+        orders: { sold: r.sold, returned: r.returned }, withinOrderGrace: !r.graceOver, openOrderUnits: r.openUnits,
       })
       if (cause === null) {
         result.matched++
