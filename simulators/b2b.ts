@@ -20,7 +20,7 @@ import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signatureHeaders, verifySignature } from '../server/channels/b2b/signature'
 import type { SimOrder, SimOrderChange } from './core/order-book'
-import { DEFAULT_WEBHOOK_KNOBS, WebhookOutbox, type WebhookKnobs } from './core/webhook-outbox'
+import { DEFAULT_WEBHOOK_KNOBS, WebhookOutbox, webhookOutboxControl, type WebhookKnobs } from './core/webhook-outbox'
 import type { SimulatorKnobs, SimulatorPlanName } from './core/knobs'
 import {
   SimulatorBase,
@@ -210,13 +210,8 @@ export class B2bSimulator extends SimulatorBase<B2bThrottlePlan> {
         this.addOrderWebhook(body.data)
         return { status: 201, body: { receivers: this.orderWebhookUrls() } }
       }
-      case 'POST /_sim/webhooks/config':
-        return { status: 200, body: { config: this.webhooks.configure(request.json ?? {}) } }
-      case 'POST /_sim/webhooks/flush':
-        this.webhooks.flushNow()
-        return { status: 200, body: { pending: this.webhooks.pending().length } }
       default:
-        return undefined
+        return webhookOutboxControl(this.webhooks, `${request.method} ${request.path}`, request.json)
     }
   }
 

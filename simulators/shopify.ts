@@ -53,7 +53,7 @@ import {
   type SimulatorBaseOptions,
 } from './core/simulator-base'
 import { TokenBucket } from './core/token-bucket'
-import { DEFAULT_WEBHOOK_KNOBS, WebhookOutbox, type WebhookKnobs } from './core/webhook-outbox'
+import { DEFAULT_WEBHOOK_KNOBS, WebhookOutbox, webhookOutboxControl, type WebhookKnobs } from './core/webhook-outbox'
 import type { SimOrder, SimOrderChange, SimOrderLine } from './core/order-book'
 import {
   connection,
@@ -389,13 +389,8 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
         const made = this.subscribe(body.data)
         return { status: 201, body: { subscriptions: made.map(({ secret, ...rest }) => (void secret, rest)) } }
       }
-      case 'POST /_sim/webhooks/config':
-        return { status: 200, body: { config: this.webhooks.configure(request.json ?? {}) } }
-      case 'POST /_sim/webhooks/flush':
-        this.webhooks.flushNow()
-        return { status: 200, body: { pending: this.webhooks.pending().length } }
       default:
-        return undefined
+        return webhookOutboxControl(this.webhooks, route, request.json)
     }
   }
 

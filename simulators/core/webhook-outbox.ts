@@ -280,3 +280,20 @@ function networkCode(error: unknown): string {
   if (cause?.code) return cause.code
   return error instanceof Error ? error.message : String(error)
 }
+
+/**
+ * The two control routes every webhook-sending simulator shares: `POST /_sim/webhooks/config` (the
+ * delivery knobs) and `POST /_sim/webhooks/flush` (send everything pending now). Undefined for any
+ * other route.
+ */
+export function webhookOutboxControl(outbox: WebhookOutbox, route: string, json: unknown): { status: number; body: unknown } | undefined {
+  switch (route) {
+    case 'POST /_sim/webhooks/config':
+      return { status: 200, body: { config: outbox.configure(json ?? {}) } }
+    case 'POST /_sim/webhooks/flush':
+      outbox.flushNow()
+      return { status: 200, body: { pending: outbox.pending().length } }
+    default:
+      return undefined
+  }
+}
