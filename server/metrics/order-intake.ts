@@ -89,7 +89,8 @@ export function intakeState(c: { code: string; live: boolean; staleAfterMs: numb
       message: `Orders intake stopped: ${last ? `nothing received since ${last.toISOString()}` : 'nothing received yet'} (threshold ${staleAfterSeconds} s)${failing ? `; ${failing.path}: ${failing.lastError}` : ''}. The channel still sells; other channels protect themselves under their degraded policy.`,
     }
   }
-  return { ...base, state: 'ok', message: `Receiving: last ${last!.toISOString()}.` }
+  // Within the threshold: receiving, or set up and not yet heard from (a first poll still to succeed).
+  return { ...base, state: 'ok', message: last ? `Receiving: last ${last.toISOString()}.` : `Waiting for the first delivery or successful poll (set up ${since.toISOString()}).` }
 }
 
 /** Order intake health per channel (the channel page, the freshness check, /api/metrics). */

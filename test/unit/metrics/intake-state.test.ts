@@ -19,11 +19,16 @@ describe('intakeState', () => {
     ['a webhook delivery with no failure counts as alive', live, [path({ path: 'webhook', lastDeliveryAt: min(10) })], min(20), 'ok', null],
     ['deliveries that keep failing do not', live, [path({ path: 'webhook', lastDeliveryAt: min(19), consecutiveFailures: 5, lastError: 'bad signature', updatedAt: min(0) })], min(20), 'stopped', min(15).toISOString()],
     ['never a success: silent since set up', live, [path({ updatedAt: min(0) })], min(16), 'stopped', min(15).toISOString()],
+    ['never a success yet, within the threshold: waiting, not stopped', live, [path({ updatedAt: min(0), consecutiveFailures: 1, lastError: 'HTTP 503' })], min(5), 'ok', null],
     ['not live: not watched', { ...live, live: false }, [path({ lastSuccessAt: min(0) })], min(60), 'not_live', null],
   ])('%s', (_name, c, paths, now, state, stoppedSince) => {
     const r = intakeState(c, paths, now)
     expect(r.state).toBe(state)
     expect(r.stoppedSince).toBe(stoppedSince)
+  })
+
+  it('says it is waiting for a first success (the demo\'s freshness check crashed on this case)', () => {
+    expect(intakeState(live, [path({ updatedAt: min(0) })], min(1)).message).toBe('Waiting for the first delivery or successful poll (set up 2026-12-02T10:00:00.000Z).')
   })
 
   it('says why it stopped', () => {
