@@ -1,5 +1,6 @@
-// Durable order pollers: Amazon (getOrders by LastUpdatedAfter + NextToken, getOrderItems per
-// order), Walmart (GET /v3/orders by lastModifiedStartDate + nextCursor) and Shopify's
+// Durable order pollers: Amazon (getOrders by LastUpdatedAfter + NextToken, getOrderItems per new
+// order or per update its counts cannot explain: amazon-orders.ts itemsFromOrderCounts), Walmart
+// (GET /v3/orders by lastModifiedStartDate + nextCursor) and Shopify's
 // reconciliation poll (the Admin GraphQL orders query, for webhooks that never came).
 //
 // The position lives in ChannelOrderIntake (path 'poll' or 'reconcile_poll'):
@@ -24,7 +25,7 @@ import { createWalmartOrdersClient, WALMART_ORDERS_PAGE_LIMIT, WALMART_ORDERS_RA
 import { createShopifyOrdersClient, SHOPIFY_ORDERS_PAGE_SIZE, SHOPIFY_ORDERS_RATE, type ShopifyOrdersClient } from '../channels/shopify/orders-client'
 import { storeInboundMessage } from '../ingest/inbound-message.repository'
 import { enqueue } from '../queue/enqueue'
-import { getOrderItemsResponseSchema, getOrdersResponseSchema } from './amazon-orders'
+import { getOrderItemsResponseSchema, getOrdersResponseSchema, itemsFromOrderCounts, type KnownAmazonLine } from './amazon-orders'
 import { walmartOrderSchema, walmartOrdersPageSchema } from './walmart-orders'
 import { SHOPIFY_ORDERS_QUERY, shopifyOrdersPageSchema } from './shopify-orders'
 import { recordIntake, type IntakePath } from './intake-health'
@@ -50,8 +51,8 @@ interface PollContext {
   spend(which: 'list' | 'item', wanted: number): Promise<{ granted: number; waitMs: number }>
   /** Gives back item calls taken and not used. */
   giveBack(n: number): Promise<void>
-  /** Orders whose marketplace update we applied already (orderId -> newest updatedAt stored). */
-  applied(orderIds: string[]): Promise<Map<string, Date>>
+  /** Orders we applied already: the oldest marketplace update applied of their lines, and the lines. */
+  known(orderIds: string[]): Promise<Map<string, { updatedAt: Date; lines: KnownAmazonLine[] }>>
   sleep(ms: number): Promise<void>
 }
 
@@ -101,12 +102,15 @@ function amazonPoller(client: AmazonOrdersClient, settings: Record<string, unkno
         const parsed = getOrdersResponseSchema.safeParse((r as { json: unknown }).json)
         if (!parsed.success) return { ok: false, kind: 'failure', message: 'getOrders: the response is not an orders list' }
         const orders = parsed.data.payload.Orders
-        const known = await ctx.applied(orders.map((o) => o.AmazonOrderId))
+        const known = await ctx.known(orders.map((o) => o.AmazonOrderId))
         const orderItems: Record<string, unknown[]> = {}
+        const fromCounts: Record<string, unknown[]> = {}
         let waited = 0
         for (const o of orders) {
           const seen = known.get(o.AmazonOrderId)
-          if (o.FulfillmentChannel === 'AFN' || (seen && seen.getTime() >= Date.parse(o.LastUpdateDate))) continue // nothing new in it
+          if (o.FulfillmentChannel === 'AFN' || (seen && seen.updatedAt.getTime() >= Date.parse(o.LastUpdateDate))) continue // nothing new in it
+          const derived = seen ? itemsFromOrderCounts(o, seen.lines) : null
+          if (derived) { fromCounts[o.AmazonOrderId] = derived; continue }
           let token: string | null = null
           const all: unknown[] = []
           do {
@@ -130,7 +134,8 @@ function amazonPoller(client: AmazonOrdersClient, settings: Record<string, unkno
           orderItems[o.AmazonOrderId] = all
         }
         const newest = orders.reduce<string | null>((n, o) => later(n, o.LastUpdateDate), null)
-        return { ok: true, page: { body: JSON.stringify({ orders: (r as { json: { payload: { Orders: unknown[] } } }).json.payload.Orders, orderItems }), next: parsed.data.payload.NextToken ?? null, newest } }
+        const body = { orders: (r as { json: { payload: { Orders: unknown[] } } }).json.payload.Orders, orderItems, ...(Object.keys(fromCounts).length > 0 ? { itemsFromOrderCounts: fromCounts } : {}) }
+        return { ok: true, page: { body: JSON.stringify(body), next: parsed.data.payload.NextToken ?? null, newest } }
       } finally {
         await ctx.giveBack(itemTokens)
       }
@@ -252,11 +257,18 @@ export async function pollChannelOrders(db: PrismaClient, channelId: string, opt
       if (n <= 0 || !p.item) return
       await db.$executeRawUnsafe(`UPDATE "ChannelOrderIntake" SET "itemRateTokens" = LEAST($3::float8, "itemRateTokens" + $4::float8) WHERE "channelId" = $1::uuid AND path = $2`, channel.id, p.path, p.item.burst, n)
     },
-    applied: async (orderIds) => {
-      if (orderIds.length === 0) return new Map()
-      const rows = await db.$queryRawUnsafe<Array<{ orderId: string; updatedAt: Date }>>(
-        `SELECT "orderId", min("updatedAt") AS "updatedAt" FROM "NativeOrderLine" WHERE "channelId" = $1::uuid AND "orderId" = ANY($2::text[]) GROUP BY 1`, channel.id, orderIds)
-      return new Map(rows.map((r) => [r.orderId, r.updatedAt]))
+    known: async (orderIds) => {
+      const known = new Map<string, { updatedAt: Date; lines: KnownAmazonLine[] }>()
+      if (orderIds.length === 0) return known
+      const rows = await db.$queryRawUnsafe<Array<KnownAmazonLine & { orderId: string; updatedAt: Date }>>(
+        `SELECT "orderId", "lineId", sku, quantity, "cancelledQuantity", "shippedQuantity", "updatedAt" FROM "NativeOrderLine"
+          WHERE "channelId" = $1::uuid AND "orderId" = ANY($2::text[]) ORDER BY "orderId", "lineId"`, channel.id, orderIds)
+      for (const { orderId, updatedAt, ...line } of rows) {
+        const k = known.get(orderId)
+        if (!k) known.set(orderId, { updatedAt, lines: [line] })
+        else { k.lines.push(line); if (updatedAt < k.updatedAt) k.updatedAt = updatedAt }
+      }
+      return known
     },
     sleep: opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
   }

@@ -234,6 +234,37 @@ describe('Amazon orders poller', () => {
     expect(r.outcome).toBe('budget')
     expect(amazon.calls.length).toBe(calls)
   })
+  it('an update its order counts explain is read without getOrderItems; a partial cancel they cannot explain is fetched', async () => {
+    const now = new Date()
+    await db.channelOrderIntake.update({ where: { channelId_path: { channelId: amazonId, path: 'poll' } }, data: { rateTokens: 20, itemRateTokens: 30, rateRefilledAt: now, itemRateRefilledAt: now } })
+    const counted = (o: AmazonOrder) => Object.assign(o, {
+      NumberOfItemsShipped: o.items.reduce((n, i) => n + i.QuantityShipped, 0),
+      NumberOfItemsUnshipped: o.items.reduce((n, i) => n + i.QuantityOrdered - i.QuantityShipped, 0),
+    })
+    const itemCalls = (id: string) => amazon.calls.filter((c) => c.includes(`/orders/${id}/orderItems`)).length
+    const o6 = counted(amazonOrder('111-0000001-0000006', 9, 'Unshipped', [['i7', 'AMZ-SKU-B', 2], ['i8', 'AMZ-SKU-A', 1]]))
+    const o7 = counted(amazonOrder('111-0000001-0000007', 9, 'Unshipped', [['i9', 'AMZ-SKU-A', 2]]))
+    amazon.orders.push(o6, o7)
+    const [a, b] = [await reserved('SKU-A'), await reserved('SKU-B')]
+    expect((await pollChannelOrders(db, amazonId, { force: true })).outcome).toBe('caught_up')
+    expect([await reserved('SKU-A'), await reserved('SKU-B')]).toEqual([a + 3, b + 2])
+    expect([itemCalls(o6.AmazonOrderId), itemCalls(o7.AmazonOrderId)]).toEqual([1, 1])
+
+    // o6 ships whole: its counts say so. o7 loses one unit to a buyer cancel: only its items say which line.
+    o6.items.forEach((i) => { i.QuantityShipped = i.QuantityOrdered })
+    Object.assign(counted(o6), { OrderStatus: 'Shipped', LastUpdateDate: iso(9.5) })
+    o7.items[0].QuantityOrdered = 1
+    Object.assign(counted(o7), { LastUpdateDate: iso(9.5) })
+    const onHandB = await onHand('SKU-B')
+    expect((await pollChannelOrders(db, amazonId, { force: true })).outcome).toBe('caught_up')
+    expect([itemCalls(o6.AmazonOrderId), itemCalls(o7.AmazonOrderId)]).toEqual([1, 2])
+    expect([await reserved('SKU-A'), await reserved('SKU-B')]).toEqual([a + 1, b])
+    expect(await onHand('SKU-B')).toBe(onHandB - 2)
+    // The page says which items were ours: the stored raw message keeps Amazon's words apart.
+    const page = await db.inboundMessage.findFirstOrThrow({ where: { kind: 'amazon_orders', body: { contains: 'itemsFromOrderCounts' } }, orderBy: { receivedAt: 'desc' } })
+    expect(Object.keys(JSON.parse(page.body).itemsFromOrderCounts)).toEqual([o6.AmazonOrderId])
+    expect(amazon.problems).toEqual([])
+  })
 })
 
 describe('Walmart orders poller', () => {
