@@ -81,12 +81,15 @@ export function classifyDrift(shown: number, l: ListingFacts): DriftCause | null
   if (afterOrders !== null && ((l.orders?.sold ?? 0) > 0 || (l.orders?.returned ?? 0) > 0) && shown === afterOrders) return 'sold_on_channel'
   if (l.acceptedVersion > l.appliedVersion) return 'accepted_not_applied'
   if (l.earlierSent.includes(shown)) return 'lost_update'
-  if (l.otherChannelsApplied.includes(shown)) return 'shared_quantity_overwrite'
-  // Fewer units than received orders explain: orders still on their way may, until the grace ends.
+  // Fewer units than received orders explain: orders still on their way may, until the grace ends
+  // (also when the shortfall happens to equal another channel's number: seen in the demo, Amazon one
+  // unit short of what it was sent, equal to Walmart's number by chance, flagged as a shared overwrite).
   // More units: a cancellation not received yet may, up to the units of the channel's orders still
   // open, until the grace ends (seen in the 30-minute demo: Walmart's polled cancellations arrive a
   // minute or two after the marketplace restocks). Beyond that it is an edit.
-  if (afterOrders !== null && l.withinOrderGrace && shown < afterOrders) return 'orders_in_flight'
+  const shortfallInGrace = afterOrders !== null && l.withinOrderGrace === true && shown < afterOrders
+  if (l.otherChannelsApplied.includes(shown) && !shortfallInGrace) return 'shared_quantity_overwrite'
+  if (shortfallInGrace) return 'orders_in_flight'
   if (afterOrders !== null && l.withinOrderGrace && shown > afterOrders && shown - afterOrders <= (l.openOrderUnits ?? 0)) return 'orders_in_flight'
   return 'merchant_edit'
 }
@@ -109,12 +112,21 @@ export async function republishOver(tx: RawSql, listingId: string, shown: number
       WHERE id = $1::uuid`, listingId, shown, t.toISOString(), readAt.toISOString())
 }
 
-export interface ReconcileResult { channel: string; checked: number; matched: number; drift: Partial<Record<DriftCause, number>>; resolved: number; skipped?: string }
+export interface ReconcileResult {
+  channel: string; checked: number; matched: number; drift: Partial<Record<DriftCause, number>>; resolved: number; skipped?: string
+  /** Listings read back while one of our publishes moved them: not compared, read again later. */
+  moved?: number
+}
+
+/** What a publish changes on a listing: a read-back is only compared with the facts it was read beside. */
+const PUBLISH_STATE_SQL = `"inFlightVersion", "publishedVersion", "acceptedVersion", "appliedVersion", "appliedQuantity"`
+const publishState = (r: { inFlightVersion: number | null; publishedVersion: number; acceptedVersion: number; appliedVersion: number; applied?: number | null; appliedQuantity?: number | null }) =>
+  [r.inFlightVersion, r.publishedVersion, r.acceptedVersion, r.appliedVersion, r.applied ?? r.appliedQuantity ?? null].join('/')
 
 interface Row {
   id: string; sku: string; skuId: string; externalSku: string; externalId: string | null
   applied: number | null; published: number | null; desiredVersion: number; publishedVersion: number; acceptedVersion: number; appliedVersion: number
-  inFlight: boolean; acceptedStale: boolean; earlierSent: number[] | null; others: number[] | null
+  inFlight: boolean; inFlightVersion: number | null; acceptedStale: boolean; earlierSent: number[] | null; others: number[] | null
   sold: number; returned: number; orderGraceSince: Date | null; graceOver: boolean; openUnits: number
 }
 
@@ -183,7 +195,7 @@ export async function reconcileChannel(db: PrismaClient, channelId: string, deps
   const select = (from: string, n: number, overdue = false) => db.$queryRawUnsafe<Row[]>(
     `SELECT cl.id::text AS id, s.code AS sku, cl."skuId"::text AS "skuId", cl."externalSku", cl."externalId",
             cl."appliedQuantity" AS applied, cl."publishedQuantity" AS published, cl."desiredVersion", cl."publishedVersion", cl."acceptedVersion", cl."appliedVersion",
-            (cl."inFlightVersion" IS NOT NULL AND cl."leaseUntil" > $4::timestamptz) AS "inFlight",
+            (cl."inFlightVersion" IS NOT NULL AND cl."leaseUntil" > $4::timestamptz) AS "inFlight", cl."inFlightVersion",
             COALESCE(cl."acceptedAt" < $5::timestamptz, false) AS "acceptedStale",
             -- Numbers of ours: earlier ones the channel applied or accepted, and every one decided
             -- since the last applied version (a worker killed between sending and recording its
@@ -236,10 +248,18 @@ export async function reconcileChannel(db: PrismaClient, channelId: string, deps
   await transaction(db, async (tx) => {
     // The rows this run may write, locked first in id order like every multi-listing writer (a
     // recompute locking the same listings in id order deadlocked with this loop's order).
-    await lockListings(tx, rows.filter((r) => shownById.get(r.id) != null).map((r) => r.id))
+    const readIds = rows.filter((r) => shownById.get(r.id) != null).map((r) => r.id)
+    await lockListings(tx, readIds)
+    // A publish of ours that started, or applied, between the facts' read and the read-back makes
+    // the two incomparable (seen in the 30-minute demo: a receipt's new number, decided and applied
+    // while the read-back was on its way, was taken for a merchant edit of +21 units).
+    const current = await tx.$queryRawUnsafe<Array<{ id: string; inFlightVersion: number | null; publishedVersion: number; acceptedVersion: number; appliedVersion: number; appliedQuantity: number | null }>>(
+      `SELECT id::text AS id, ${PUBLISH_STATE_SQL} FROM "ChannelListing" WHERE id = ANY($1::uuid[])`, readIds)
+    const stateNow = new Map(current.map((x) => [x.id, publishState(x)]))
     for (const r of rows) {
       const shown = shownById.get(r.id)
       if (shown === undefined || shown === null) continue // unknown to the channel: the publish stage reports that
+      if (stateNow.get(r.id) !== publishState(r)) { result.moved = (result.moved ?? 0) + 1; continue }
       result.checked++
       const cause = classifyDrift(shown, {
         ...r, earlierSent: r.earlierSent ?? [], otherChannelsApplied: r.others ?? [],

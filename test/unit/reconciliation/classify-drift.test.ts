@@ -23,7 +23,9 @@ describe('classifyDrift and orders', () => {
     ['the channel shows what we applied, orders or not', 96, { ...racing, orders: { sold: 0, returned: 0 }, withinOrderGrace: true }, null],
     ['our own update on its way comes first', 94, { ...racing, inFlight: true, orders: { sold: 2, returned: 0 } }, 'own_pending'],
     ['a number we sent earlier still a lost update when no order explains it', 90, { ...racing, withinOrderGrace: true }, 'lost_update'],
-    ['another channel\'s number still a shared overwrite', 40, { ...racing, withinOrderGrace: true }, 'shared_quantity_overwrite'],
+    ['another channel\'s number above ours: a shared overwrite at once', 120, { ...racing, otherChannelsApplied: [120], withinOrderGrace: true }, 'shared_quantity_overwrite'],
+    ['another channel\'s number below ours, within the grace: orders may still explain it', 40, { ...racing, withinOrderGrace: true }, 'orders_in_flight'],
+    ['another channel\'s number below ours after the grace: a shared overwrite', 40, { ...racing, withinOrderGrace: false }, 'shared_quantity_overwrite'],
     ['nothing applied yet: no order arithmetic', 5, { ...racing, applied: null, orders: { sold: 2, returned: 0 }, withinOrderGrace: true }, 'merchant_edit'],
   ])('%s', (_name, shown, facts, cause) => {
     expect(classifyDrift(shown, facts)).toBe(cause)
