@@ -8,10 +8,15 @@ import { currentUser, type SessionUser } from '@/app/_lib/auth'
 import { PasswordChangeRequiredError } from '@/server/auth/auth-errors'
 import { can, type Action } from '@/server/auth/permissions'
 import { AppError } from '@/server/errors'
+import type { Actor } from '@/server/audit/record-audit'
 
 export type ActionResult<T> = { data: T } | { error: { code: string; message: string } }
 
-export function defineAction<S extends z.ZodType, T>(def: { action: Action; input: S; run: (input: z.infer<S>, user: SessionUser) => Promise<T> }) {
+/** Who did it, as audit records it: built here once for every action. */
+type Run<S extends z.ZodType, T> = (input: z.infer<S>, user: SessionUser, actor: Actor) => Promise<T>
+const actorOf = (u: SessionUser): Actor => ({ kind: 'user', id: u.id, label: u.email })
+
+export function defineAction<S extends z.ZodType, T>(def: { action: Action; input: S; run: Run<S, T> }) {
   return async (raw: unknown): Promise<ActionResult<T>> => {
     // Who, then may they, then what: a caller who may not do this learns nothing about its input.
     const user = await currentUser()
@@ -27,7 +32,7 @@ export function defineAction<S extends z.ZodType, T>(def: { action: Action; inpu
  * no permission from the role table, and allowed while a password change is pending (it is how
  * the pending change gets done). Same parse, same error mapping.
  */
-export function defineAccountAction<S extends z.ZodType, T>(def: { name: string; input: S; run: (input: z.infer<S>, user: SessionUser) => Promise<T> }) {
+export function defineAccountAction<S extends z.ZodType, T>(def: { name: string; input: S; run: Run<S, T> }) {
   return async (raw: unknown): Promise<ActionResult<T>> => {
     const user = await currentUser()
     if (!user) return { error: { code: 'UNAUTHORIZED', message: 'Sign in again: your session has ended.' } }
@@ -36,11 +41,11 @@ export function defineAccountAction<S extends z.ZodType, T>(def: { name: string;
 }
 
 /** The chain's tail: zod parse, the one server/ call, and the error mapping. */
-async function parseAndRun<S extends z.ZodType, T>(name: string, input: S, raw: unknown, user: SessionUser, run: (input: z.infer<S>, user: SessionUser) => Promise<T>): Promise<ActionResult<T>> {
+async function parseAndRun<S extends z.ZodType, T>(name: string, input: S, raw: unknown, user: SessionUser, run: Run<S, T>): Promise<ActionResult<T>> {
   const parsed = input.safeParse(raw)
   if (!parsed.success) return { error: { code: 'INVALID_INPUT', message: parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ') } }
   try {
-    return { data: await run(parsed.data, user) }
+    return { data: await run(parsed.data, user, actorOf(user)) }
   } catch (e) {
     if (e instanceof AppError) return { error: { code: e.code, message: e.message } }
     const ref = crypto.randomBytes(6).toString('hex')

@@ -6,23 +6,22 @@ import { prisma } from '@/server/db'
 import { setChannelMode, setChannelStatus } from '@/server/channels/channel-ops'
 import { setChannelSlo } from '@/server/metrics/set-channel-slo'
 
-const actor = (u: { id: string; email: string }) => ({ kind: 'user' as const, id: u.id, label: u.email })
 const status = defineAction({
   action: 'channels:pause',
   input: z.object({ channel: z.string().min(1).max(40), status: z.enum(['active', 'paused']), reason: z.string().trim().min(3, 'say why (at least 3 characters)').max(500) }),
-  run: (i, u) => setChannelStatus(prisma(), actor(u), i.channel, i.status, i.reason),
+  run: (i, _u, actor) => setChannelStatus(prisma(), actor, i.channel, i.status, i.reason),
 })
 const mode = defineAction({
   action: 'channels:configure',
   input: z.object({ channel: z.string().min(1).max(40), mode: z.enum(['shadow', 'live']), reason: z.string().trim().min(3, 'say why (at least 3 characters)').max(500) }),
-  run: (i, u) => setChannelMode(prisma(), actor(u), i.channel, i.mode, i.reason),
+  run: (i, _u, actor) => setChannelMode(prisma(), actor, i.channel, i.mode, i.reason),
 })
 
 const seconds = z.coerce.number().int('whole seconds').min(1).max(86_400)
 const slo = defineAction({
   action: 'channels:configure',
   input: z.object({ channel: z.string().min(1).max(40), lagP95Seconds: seconds, staleAfterSeconds: seconds }),
-  run: (i, u) => setChannelSlo(prisma(), actor(u), i.channel, { lagP95Seconds: i.lagP95Seconds, staleAfterSeconds: i.staleAfterSeconds }),
+  run: (i, _u, actor) => setChannelSlo(prisma(), actor, i.channel, { lagP95Seconds: i.lagP95Seconds, staleAfterSeconds: i.staleAfterSeconds }),
 })
 
 export async function setChannelSloAction(input: unknown) { return slo(input) }

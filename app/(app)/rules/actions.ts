@@ -2,30 +2,27 @@
 // Rule and holdback mutations, each through the one action chain (app/_lib/action.ts).
 import { z } from 'zod'
 import { defineAction } from '@/app/_lib/action'
-import type { SessionUser } from '@/app/_lib/auth'
 import { prisma } from '@/server/db'
-import type { Actor } from '@/server/audit/record-audit'
 import { dryRunRuleSet, rollbackRuleSet, saveRuleSet } from '@/server/rules/save-rule-set'
 import { createHoldback, removeHoldback } from '@/server/rules/holdbacks'
 
-const actorOf = (u: SessionUser): Actor => ({ kind: 'user', id: u.id, label: u.email })
 
 const preview = defineAction({ action: 'rules:edit', input: z.object({ rules: z.unknown() }), run: (i) => dryRunRuleSet(prisma(), i.rules) })
 const save = defineAction({
   action: 'rules:edit',
   input: z.object({ rules: z.unknown(), comment: z.string().trim().min(3, 'say what changed and why (at least 3 characters)').max(2000), effectiveFrom: z.iso.datetime({ offset: true }).optional() }),
-  run: (i, u) => saveRuleSet(prisma(), actorOf(u), { rules: i.rules, comment: i.comment, effectiveFrom: i.effectiveFrom ? new Date(i.effectiveFrom) : undefined }),
+  run: (i, _u, actor) => saveRuleSet(prisma(), actor, { rules: i.rules, comment: i.comment, effectiveFrom: i.effectiveFrom ? new Date(i.effectiveFrom) : undefined }),
 })
 const rollback = defineAction({
   action: 'rules:edit',
   input: z.object({ version: z.string().min(1).max(40), comment: z.string().max(2000).optional() }),
-  run: (i, u) => rollbackRuleSet(prisma(), actorOf(u), i.version, i.comment),
+  run: (i, _u, actor) => rollbackRuleSet(prisma(), actor, i.version, i.comment),
 })
-const addHoldback = defineAction({ action: 'holdbacks:edit', input: z.record(z.string(), z.unknown()), run: (i, u) => createHoldback(prisma(), actorOf(u), i) })
+const addHoldback = defineAction({ action: 'holdbacks:edit', input: z.record(z.string(), z.unknown()), run: (i, _u, actor) => createHoldback(prisma(), actor, i) })
 const dropHoldback = defineAction({
   action: 'holdbacks:edit',
   input: z.object({ id: z.string().uuid(), reason: z.string().trim().min(3, 'say why (at least 3 characters)').max(500) }),
-  run: (i, u) => removeHoldback(prisma(), actorOf(u), i.id, i.reason),
+  run: (i, _u, actor) => removeHoldback(prisma(), actor, i.id, i.reason),
 })
 
 export async function previewRulesAction(input: unknown) { return preview(input) }

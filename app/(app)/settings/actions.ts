@@ -2,9 +2,7 @@
 // Settings mutations (admin area), each through the one action chain (app/_lib/action.ts): zod
 // parse, the permission for this action, one server/settings call, `{ data } | { error }`.
 import { defineAction } from '@/app/_lib/action'
-import type { SessionUser } from '@/app/_lib/auth'
 import { prisma } from '@/server/db'
-import type { Actor } from '@/server/audit/record-audit'
 import { SetChannelCredentialsInputSchema, UpdateChannelInputSchema, setChannelCredentials, updateChannel } from '@/server/channels/configure-channel'
 import { CreateApiKeyInputSchema, RevokeApiKeyInputSchema, createApiKeyForAdmin, revokeApiKey } from '@/server/auth/manage-api-keys'
 import { CreateSourceInputSchema, RotateSigningSecretInputSchema, createSource, rotateSigningSecret } from '@/server/sources/signing-secrets'
@@ -13,24 +11,23 @@ import { EditSkuInputSchema, ImportCatalogInputSchema, editSku, importCatalogFro
 import { SaveSourceFromScreenInputSchema, saveSourceFromScreen } from '@/server/sources/save-source'
 import { DryRunFileInputSchema, dryRunFile } from '@/server/sources/dry-run-file'
 
-const actor = (u: SessionUser): Actor => ({ kind: 'user', id: u.id, label: u.email })
 
-const saveChannel = defineAction({ action: 'channels:configure', input: UpdateChannelInputSchema, run: (i, u) => updateChannel(prisma(), actor(u), i) })
-const saveCredentials = defineAction({ action: 'channels:configure', input: SetChannelCredentialsInputSchema, run: (i, u) => setChannelCredentials(prisma(), actor(u), i) })
+const saveChannel = defineAction({ action: 'channels:configure', input: UpdateChannelInputSchema, run: (i, _u, actor) => updateChannel(prisma(), actor, i) })
+const saveCredentials = defineAction({ action: 'channels:configure', input: SetChannelCredentialsInputSchema, run: (i, _u, actor) => setChannelCredentials(prisma(), actor, i) })
 
-const createKey = defineAction({ action: 'api-keys:manage', input: CreateApiKeyInputSchema, run: (i, u) => createApiKeyForAdmin(prisma(), actor(u), i) })
-const revokeKey = defineAction({ action: 'api-keys:manage', input: RevokeApiKeyInputSchema, run: (i, u) => revokeApiKey(prisma(), actor(u), i) })
-const addSource = defineAction({ action: 'api-keys:manage', input: CreateSourceInputSchema, run: (i, u) => createSource(prisma(), actor(u), i) })
-const rotateSecret = defineAction({ action: 'api-keys:manage', input: RotateSigningSecretInputSchema, run: (i, u) => rotateSigningSecret(prisma(), actor(u), i) })
+const createKey = defineAction({ action: 'api-keys:manage', input: CreateApiKeyInputSchema, run: (i, _u, actor) => createApiKeyForAdmin(prisma(), actor, i) })
+const revokeKey = defineAction({ action: 'api-keys:manage', input: RevokeApiKeyInputSchema, run: (i, _u, actor) => revokeApiKey(prisma(), actor, i) })
+const addSource = defineAction({ action: 'api-keys:manage', input: CreateSourceInputSchema, run: (i, _u, actor) => createSource(prisma(), actor, i) })
+const rotateSecret = defineAction({ action: 'api-keys:manage', input: RotateSigningSecretInputSchema, run: (i, _u, actor) => rotateSigningSecret(prisma(), actor, i) })
 
-const invite = defineAction({ action: 'users:manage', input: InviteUserInputSchema, run: (i, u) => inviteUser(prisma(), actor(u), i) })
-const changeRole = defineAction({ action: 'users:manage', input: ChangeRoleInputSchema, run: (i, u) => changeUserRole(prisma(), actor(u), i) })
-const setActive = defineAction({ action: 'users:manage', input: SetUserActiveInputSchema, run: (i, u) => setUserActive(prisma(), actor(u), i) })
+const invite = defineAction({ action: 'users:manage', input: InviteUserInputSchema, run: (i, _u, actor) => inviteUser(prisma(), actor, i) })
+const changeRole = defineAction({ action: 'users:manage', input: ChangeRoleInputSchema, run: (i, _u, actor) => changeUserRole(prisma(), actor, i) })
+const setActive = defineAction({ action: 'users:manage', input: SetUserActiveInputSchema, run: (i, _u, actor) => setUserActive(prisma(), actor, i) })
 
-const saveSku = defineAction({ action: 'catalog:edit', input: EditSkuInputSchema, run: (i, u) => editSku(prisma(), actor(u), i) })
-const saveSourceSettings = defineAction({ action: 'catalog:edit', input: SaveSourceFromScreenInputSchema, run: (i, u) => saveSourceFromScreen(prisma(), actor(u), i) })
+const saveSku = defineAction({ action: 'catalog:edit', input: EditSkuInputSchema, run: (i, _u, actor) => editSku(prisma(), actor, i) })
+const saveSourceSettings = defineAction({ action: 'catalog:edit', input: SaveSourceFromScreenInputSchema, run: (i, _u, actor) => saveSourceFromScreen(prisma(), actor, i) })
 const dryRunSourceFile = defineAction({ action: 'catalog:edit', input: DryRunFileInputSchema, run: (i) => dryRunFile(prisma(), i) })
-const importCsv = defineAction({ action: 'catalog:edit', input: ImportCatalogInputSchema, run: (i, u) => importCatalogFromScreen(prisma(), actor(u), i) })
+const importCsv = defineAction({ action: 'catalog:edit', input: ImportCatalogInputSchema, run: (i, _u, actor) => importCatalogFromScreen(prisma(), actor, i) })
 
 export async function updateChannelAction(input: unknown) { return saveChannel(input) }
 export async function setChannelCredentialsAction(input: unknown) { return saveCredentials(input) }
