@@ -23,7 +23,7 @@ afterEach(async () => {
 async function setup(options: ConstructorParameters<typeof ShopifySimulator>[0] = {}, receiver?: Receiver) {
   const seller = receiver ?? (await startReceiver())
   if (!receiver) open.push(seller)
-  const sim = new ShopifySimulator({ plan: 'demo', seed: 11, latencyMs: 0, ...options, webhookKnobs: { webhookRetryUnitMs: 20, webhookRetryScale: 1, ...options.webhookKnobs } })
+  const sim = new ShopifySimulator({ plan: 'demo', seed: 11, latencyMs: 0, ...options, webhookKnobs: { webhookRetryUnitMs: 20, webhookRetryScale: 1, webhookConcurrency: 1, ...options.webhookKnobs } })
   open.push(sim)
   await sim.start()
   sim.seed(['SKU-A', 'SKU-B'], 50)
@@ -136,6 +136,8 @@ describe('Shopify order webhooks', () => {
     expect(totalHours).toBeLessThan(4.5)
     expect(sim.webhooks.config.webhookMaxRetries).toBe(8)
     expect(sim.webhooks.config.webhookTimeoutMs).toBe(5_000)
+    // A shop's deliveries go out several at a time (Shopify promises no order).
+    expect(sim.webhooks.config.webhookConcurrency).toBeGreaterThan(1)
   })
 
   it('gives up after the last retry and counts it', async () => {
@@ -185,7 +187,7 @@ describe('Shopify order webhooks', () => {
     await seller.close()
     open.pop()
     // The seller is down: the delivery fails (connection refused) and waits for its retry.
-    const first = new ShopifySimulator({ plan: 'demo', seed: 2, latencyMs: 0, stateFile, webhookKnobs: { webhookRetryUnitMs: 200, webhookRetryScale: 1 } })
+    const first = new ShopifySimulator({ plan: 'demo', seed: 2, latencyMs: 0, stateFile, webhookKnobs: { webhookRetryUnitMs: 200, webhookRetryScale: 1, webhookConcurrency: 1 } })
     await first.start()
     first.seed(['SKU-A'], 5)
     first.subscribe({ url: seller.url, secret: SECRET, topics: ['orders/create'] })
@@ -196,7 +198,7 @@ describe('Shopify order webhooks', () => {
 
     const back = await startReceiver(port)
     open.push(back)
-    const second = new ShopifySimulator({ plan: 'demo', seed: 2, latencyMs: 0, stateFile })
+    const second = new ShopifySimulator({ plan: 'demo', seed: 2, latencyMs: 0, stateFile, webhookKnobs: { webhookConcurrency: 1 } })
     open.push(second)
     await second.start()
     expect(second.webhooks.pending()).toHaveLength(1)
