@@ -1,7 +1,7 @@
 // Enqueues a job through graphile-worker's SQL API on the caller's connection, so a job is
 // committed in the same transaction as the write that causes it (CONVENTIONS rule 10).
 import type { RawSql } from '../db'
-import { JOB_CATALOG, type JobName } from './job-catalog'
+import { JOB_CATALOG, type JobName, type JobSpec } from './job-catalog'
 import { getChannelPublishPriority } from '../rules/rule-set.repository'
 
 export interface EnqueueOptions {
@@ -19,9 +19,9 @@ export interface EnqueueOptions {
   priority?: number
 }
 
-/** Adds one job of the catalogue (attempts come from JOB_CATALOG) in the caller's transaction. */
+/** Adds one job of the catalogue (attempts and default priority come from JOB_CATALOG) in the caller's transaction. */
 export async function enqueue(db: RawSql, job: JobName, payload: Record<string, unknown>, opts: EnqueueOptions = {}): Promise<void> {
-  const { task, maxAttempts } = JOB_CATALOG[job]
+  const spec: JobSpec = JOB_CATALOG[job]
   const mode = opts.jobKeyMode ?? 'replace'
   // `earliest` = add with preserve_run_at, then pull an unlocked job's run time forward through
   // graphile-worker's public reschedule_jobs (which never touches a job a worker holds).
@@ -35,13 +35,13 @@ export async function enqueue(db: RawSql, job: JobName, payload: Record<string, 
                        THEN (SELECT count(*) FROM graphile_worker.reschedule_jobs(ARRAY[j.id], run_at => $4::timestamptz))
                   END AS pulled
      FROM j`,
-    task,
+    spec.task,
     JSON.stringify(payload),
     opts.queueName ?? null,
     (opts.runAt ?? new Date()).toISOString(),
-    maxAttempts,
+    spec.maxAttempts,
     opts.jobKey ?? null,
-    opts.priority ?? 0,
+    opts.priority ?? spec.priority ?? 0,
     mode === 'earliest' ? 'preserve_run_at' : mode,
     mode === 'earliest',
   )

@@ -10,6 +10,8 @@
 export interface JobSpec {
   task: string
   maxAttempts: number
+  /** graphile-worker claims lower numbers first (default 0; publishing takes the rules' publishPriority). */
+  priority?: number
   /** A cron schedule (graphile-worker crontab syntax) for periodic jobs. */
   cron?: string
 }
@@ -29,8 +31,12 @@ export const JOB_CATALOG = {
   ingestFile: { task: 'ingest-file', maxAttempts: 10 },
   /** Recompute at an allocation window's start or end. */
   allocationBoundary: { task: 'allocation-window-boundary', maxAttempts: 10 },
-  /** Apply one stored marketplace order message (webhook body) through the native order mapping. */
-  processNativeMessage: { task: 'process-native-order-message', maxAttempts: 10 },
+  /**
+   * Apply one stored marketplace order message (webhook body) through the native order mapping.
+   * Claimed before every other job (a reservation keeps the other channels from selling the units),
+   * several at once (differences per order line under row locks taken in one order: no queue).
+   */
+  processNativeMessage: { task: 'process-native-order-message', maxAttempts: 10, priority: -100 },
   /** Poll one channel's orders API (Amazon, Walmart) or reconcile Shopify's webhooks, from its stored cursor. */
   pollChannelOrders: { task: 'poll-channel-orders', maxAttempts: 3 },
   /** Enqueue an orders poll for every channel whose interval has passed. */

@@ -80,19 +80,17 @@ export function classifyDrift(shown: number, l: ListingFacts): DriftCause | null
   const afterOrders = expectedAfterOrders(l)
   if (afterOrders !== null && ((l.orders?.sold ?? 0) > 0 || (l.orders?.returned ?? 0) > 0) && shown === afterOrders) return 'sold_on_channel'
   if (l.acceptedVersion > l.appliedVersion) return 'accepted_not_applied'
-  // Fewer units than received orders explain: orders still on their way may, until the grace ends,
-  // also when the number happens to be one we sent earlier or another channel's (seen in the
-  // 30-minute demo: Shopify one or two units short after a sale whose webhook was on its way, equal
-  // to a number of ours from minutes before, called a lost update and republished over the sale;
-  // Amazon one unit short, equal to Walmart's number, flagged as a shared overwrite).
-  const shortfallInGrace = afterOrders !== null && l.withinOrderGrace === true && shown < afterOrders
-  if (shortfallInGrace) return 'orders_in_flight'
+  // What orders still on their way may explain, until the grace ends: fewer units than received
+  // orders explain (a sale not received yet), or more, up to the units of the channel's orders still
+  // open (a cancellation not received yet restocks them: seen in the 30-minute demo, Walmart's polled
+  // cancellations arrive a minute or two after the marketplace restocks). Also when the number
+  // happens to be one we sent earlier or another channel's (seen in the demo: Shopify one or two
+  // units short after a sale whose webhook was on its way, equal to a number of ours from minutes
+  // before, called a lost update and republished over the sale; Amazon one unit short, equal to
+  // Walmart's number, flagged as a shared overwrite). Beyond that, or after the grace, it is not orders.
+  if (afterOrders !== null && l.withinOrderGrace === true && (shown < afterOrders || shown - afterOrders <= (l.openOrderUnits ?? 0))) return 'orders_in_flight'
   if (l.earlierSent.includes(shown)) return 'lost_update'
   if (l.otherChannelsApplied.includes(shown)) return 'shared_quantity_overwrite'
-  // More units: a cancellation not received yet may, up to the units of the channel's orders still
-  // open, until the grace ends (seen in the 30-minute demo: Walmart's polled cancellations arrive a
-  // minute or two after the marketplace restocks). Beyond that it is an edit.
-  if (afterOrders !== null && l.withinOrderGrace && shown > afterOrders && shown - afterOrders <= (l.openOrderUnits ?? 0)) return 'orders_in_flight'
   return 'merchant_edit'
 }
 
@@ -314,7 +312,8 @@ export async function reconcileChannel(db: PrismaClient, channelId: string, deps
         const since = r.orderGraceSince ?? t
         const until = new Date(since.getTime() + graceMs)
         const missing = (expectedAfterOrders({ applied: r.applied, orders: { sold: r.sold, returned: r.returned } }) ?? 0) - shown
-        const sentence = `orders in flight: the channel shows ${shown}, ${missing} fewer than we applied${r.sold || r.returned ? ` and its received orders explain` : ''}; waiting until ${until.toISOString()} (order grace ${Math.round(graceMs / 1000)} s) for its orders before calling it a merchant edit`
+        const difference = missing >= 0 ? `${missing} fewer than we applied` : `${-missing} more than we applied (a cancellation of its open orders not received yet?)`
+        const sentence = `orders in flight: the channel shows ${shown}, ${difference}${r.sold || r.returned ? ` and its received orders explain` : ''}; waiting until ${until.toISOString()} (order grace ${Math.round(graceMs / 1000)} s) for its orders before calling it a merchant edit`
         await tx.$executeRawUnsafe(
           `UPDATE "ChannelListing" SET "orderGraceSince" = COALESCE("orderGraceSince", $2::timestamptz), "ordersNote" = $3, "ordersNoteAt" = $2::timestamptz WHERE id = $1::uuid`,
           r.id, t.toISOString(), `${t.toISOString()}: ${sentence}`)
