@@ -162,7 +162,6 @@ let rawMessageId = ''
 let ruleVersionId = ''
 
 beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
   t = await createTestDatabase()
   db = t.db
   ruleVersionId = (await saveRules(db)).id

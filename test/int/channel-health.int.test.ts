@@ -1,7 +1,6 @@
 // One health verdict everywhere: a channel whose sent updates wait to be applied longer than its
 // SLO is unhealthy on the dashboard, in KPIs, in the SLO evaluator and in Prometheus, even when the
 // few updates it did verify were fast; missing lag is missing, not zero.
-import crypto from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
 import { createTestDatabase, type TestDatabase } from './helpers/test-db'
@@ -21,7 +20,6 @@ const now = new Date()
 const ago = (s: number) => new Date(now.getTime() - s * 1000)
 
 beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
   t = await createTestDatabase()
   db = t.db
   const fast = await makeChannel(db, 'fast', { settings: { sloStaleAfterSeconds: 300, sloLagP95Seconds: 60 } })

@@ -4,8 +4,7 @@
 import crypto from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
-import { seedDemo } from '../../server/demo/seed-demo'
+import { createDemoTestDatabase, type TestDatabase } from './helpers/test-db'
 import { recomputeDirtyAvailability } from '../../server/availability/recompute-availability'
 import { publishChannel } from '../../server/publishing/publish-channel'
 import { ingestEvents } from '../../server/ingest/ingest-events'
@@ -17,7 +16,6 @@ let t: TestDatabase
 let db: PrismaClient
 let channelId: string
 const analyst: Actor = { kind: 'user', id: null, label: 'analyst@example.com' }
-const urls = { shopify: 'http://127.0.0.1:9', amazon: 'http://127.0.0.1:9', walmart: 'http://127.0.0.1:9', b2b: 'http://127.0.0.1:9' }
 const sent: ListingUpdate[] = []
 const connector: Connector = {
   kind: 'walmart', maxBatchSize: 1,
@@ -35,9 +33,8 @@ const listing = () => db.channelListing.findFirstOrThrow({ where: { channelId, s
 
 beforeAll(async () => {
   process.env.STOCKTOWER_ENCRYPTION_KEY = crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
+  t = await createDemoTestDatabase({ skuCount: 6 })
   db = t.db
-  await seedDemo(db, { skuCount: 6, simulatorUrls: urls, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 's' })
   await drain()
   channelId = (await db.channel.findUniqueOrThrow({ where: { code: 'walmart' } })).id
   await db.channel.update({ where: { id: channelId }, data: { mode: 'live', rateTokens: 1000, rateBurst: 1000, ratePerSecond: 1000 } })

@@ -1,12 +1,10 @@
 // KPI values against hand-computed fixtures, and SLO alerts that open once, notify a real webhook,
 // and resolve themselves.
-import crypto from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
-import { seedDemo } from '../../server/demo/seed-demo'
+import { createDemoTestDatabase, type TestDatabase } from './helpers/test-db'
 import { ingestOrders } from '../../server/ingest/ingest-orders'
 import { getKpis } from '../../server/metrics/get-kpis'
 import { evaluateSlos, webhookNotifier } from '../../server/metrics/slo'
@@ -17,10 +15,8 @@ let t: TestDatabase
 let db: PrismaClient
 
 beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
+  t = await createDemoTestDatabase({ skuCount: 20 })
   db = t.db
-  await seedDemo(db, { skuCount: 20, simulatorUrls: { shopify: 'http://127.0.0.1:9', amazon: 'http://127.0.0.1:9', walmart: 'http://127.0.0.1:9', b2b: 'http://127.0.0.1:9' }, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 's' })
 })
 afterAll(async () => { await t?.drop() })
 

@@ -2,7 +2,6 @@
 // walking the keyset pages (small pages, many ties on the sort column) returns exactly the rows of
 // the one-shot ORDER BY, none skipped or repeated; totals count every match; a cursor from another
 // sort is refused; the CSV export follows the sort. Nullable columns sort NULLS LAST both ways.
-import crypto from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
 import { createTestDatabase, type TestDatabase } from './helpers/test-db'

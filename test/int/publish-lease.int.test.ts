@@ -1,7 +1,6 @@
 // A publish run whose worker was killed after claiming leaves its listings leased (2 minutes).
 // The next run claims nothing; it must come back when the lease ends instead of leaving those
 // listings unpublished until the next decision for the channel (found by the fault suite).
-import crypto from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
 import { createTestDatabase, type TestDatabase } from './helpers/test-db'
@@ -12,7 +11,6 @@ let t: TestDatabase
 let db: PrismaClient
 
 beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
   t = await createTestDatabase()
   db = t.db
 })

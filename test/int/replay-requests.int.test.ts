@@ -3,8 +3,7 @@
 import crypto from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
-import { seedDemo } from '../../server/demo/seed-demo'
+import { createDemoTestDatabase, type TestDatabase } from './helpers/test-db'
 import { recomputeDirtyAvailability } from '../../server/availability/recompute-availability'
 import { recordPublishDeadLetter } from '../../server/publishing/publish-channel'
 import { approveReplay, discardDeadLetters, previewReplay, rejectReplay, requestReplay } from '../../server/dead-letters/replay-requests'
@@ -15,10 +14,8 @@ type U = { id: string; email: string; role: string }
 let analyst: U, support: U, merchandiser: U
 
 beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
+  t = await createDemoTestDatabase({ skuCount: 20 })
   db = t.db
-  await seedDemo(db, { skuCount: 20, simulatorUrls: { shopify: 'http://127.0.0.1:9', amazon: 'http://127.0.0.1:9', walmart: 'http://127.0.0.1:9', b2b: 'http://127.0.0.1:9' }, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 's' })
   for (;;) { const r = await recomputeDirtyAvailability(db, { batchSize: 100 }); if (r.processed === 0) break }
   const user = async (email: string) => { const u = await db.user.findUniqueOrThrow({ where: { email } }); return { id: u.id, email: u.email, role: u.role } }
   analyst = await user('analyst@example.com')

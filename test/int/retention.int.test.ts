@@ -3,11 +3,9 @@
 // decision, the current decision, attempts of an unpublished version, order events of an order
 // still holding stock, raw messages of an unresolved dead letter or not yet processed. The audit
 // log stays unless an operator shortens it.
-import crypto from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
-import { seedDemo } from '../../server/demo/seed-demo'
+import { createDemoTestDatabase, type TestDatabase } from './helpers/test-db'
 import { applyRetention, getRetentionReport } from '../../server/retention/apply-retention'
 import { retentionPolicy } from '../../server/retention/retention-policy'
 import { renderPrometheus } from '../../server/metrics/render-prometheus'
@@ -24,10 +22,8 @@ const ids: Record<string, string> = {}
 const count = async (sql: string) => Number((await db.$queryRawUnsafe<Array<{ n: bigint }>>(sql))[0].n)
 
 beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
+  t = await createDemoTestDatabase({ skuCount: 20 })
   db = t.db
-  await seedDemo(db, { skuCount: 20, simulatorUrls: { shopify: 'http://127.0.0.1:9', amazon: 'http://127.0.0.1:9', walmart: 'http://127.0.0.1:9', b2b: 'http://127.0.0.1:9' }, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 's' })
   const [p] = await db.$queryRawUnsafe<Array<{ skuId: string; locationId: string }>>(`SELECT "skuId"::text AS "skuId", "locationId"::text AS "locationId" FROM "Position" ORDER BY "skuId", "locationId" LIMIT 1`)
   const [l] = await db.$queryRawUnsafe<Array<{ id: string; channelId: string }>>(`SELECT id::text AS id, "channelId"::text AS "channelId" FROM "ChannelListing" WHERE "skuId" = $1::uuid ORDER BY id LIMIT 1`, p.skuId)
   Object.assign(ids, { sku: p.skuId, location: p.locationId, listing: l.id, channel: l.channelId })

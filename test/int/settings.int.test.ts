@@ -26,7 +26,6 @@ let db: PrismaClient
 let admin: Actor
 
 beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
   t = await createTestDatabase()
   db = t.db
   await saveRules(db)

@@ -1,10 +1,8 @@
 // The SKU page's ledger: newest first a page at a time, each event with its provenance times and
 // the stored message it arrived in, readable exactly as it was sent.
-import crypto from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
-import { seedDemo } from '../../server/demo/seed-demo'
+import { createDemoTestDatabase, type TestDatabase } from './helpers/test-db'
 import { ingestEvents } from '../../server/ingest/ingest-events'
 import { getSkuDetail, listSkuEvents } from '../../server/availability/get-sku-detail'
 import { getRawMessageMeta, readRaw } from '../../server/ingest/raw-store'
@@ -13,10 +11,8 @@ let t: TestDatabase
 let db: PrismaClient
 
 beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
+  t = await createDemoTestDatabase({ skuCount: 5 })
   db = t.db
-  await seedDemo(db, { skuCount: 5, simulatorUrls: { shopify: 'http://127.0.0.1:9', amazon: 'http://127.0.0.1:9', walmart: 'http://127.0.0.1:9', b2b: 'http://127.0.0.1:9' }, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 's' })
 })
 afterAll(async () => { await t?.drop() })
 
