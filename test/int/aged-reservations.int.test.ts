@@ -1,20 +1,15 @@
 // A channel order nobody ships or cancels keeps units reserved; past the window it is flagged for an
 // operator (once), never released silently, and the flag resolves when the order moves on.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createDemoTestDatabase, type TestDatabase } from './helpers/test-db'
+import { useTestDatabase } from './helpers/test-db'
 import { ingestOrders } from '../../server/ingest/ingest-orders'
 import { flagAgedReservations } from '../../server/reconciliation/flag-aged-reservations'
 
-let t: TestDatabase
 let db: PrismaClient
 const HOUR = 3_600_000
 
-beforeAll(async () => {
-  t = await createDemoTestDatabase({ skuCount: 20 })
-  db = t.db
-})
-afterAll(async () => { await t?.drop() })
+useTestDatabase((created) => { db = created }, { demo: { skuCount: 20 } })
 
 const order = (status: string) => JSON.stringify({ orders: [{ orderId: 'AMZ-OLD-1', status, occurredAt: new Date().toISOString(), lines: [{ lineId: '1', sku: 'SKU-00009', quantity: 2 }] }] })
 

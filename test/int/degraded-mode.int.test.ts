@@ -3,9 +3,9 @@
 // lifted when the feed returns; a feed that expects snapshots is kept fresh only by a snapshot with
 // rows for its location (events do not count); a channel whose breaker stays open makes the others
 // protect themselves.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createDemoTestDatabase, type TestDatabase } from './helpers/test-db'
+import { useTestDatabase } from './helpers/test-db'
 import { desiredQuantity, recomputeAll } from './helpers/availability'
 import { explainAvailability } from '../../server/availability/explain-availability'
 import { ingestEvents } from '../../server/ingest/ingest-events'
@@ -15,17 +15,14 @@ import { checkFeedFreshness, getDegradedMode } from '../../server/freshness/chec
 import { processSnapshot, receiveSnapshot } from '../../server/reconciliation/snapshots'
 import type { Actor } from '../../server/audit/record-audit'
 
-let t: TestDatabase
 let db: PrismaClient
 const merch: Actor = { kind: 'user', id: null, label: 'merch@example.com' }
 const MIN = 60_000
 
-beforeAll(async () => {
-  t = await createDemoTestDatabase({ skuCount: 6 })
-  db = t.db
+useTestDatabase(async (created) => {
+  db = created
   await recomputeAll(db)
-}, 120_000)
-afterAll(async () => { await t?.drop() })
+}, { demo: { skuCount: 6 }, timeoutMs: 120_000 })
 
 let n = 0
 const heartbeat = (receivedAt: Date) => ingestEvents(db, { receivedAt, body: JSON.stringify({ source: 'erp-feed', events: [{ idempotencyKey: `hb-${++n}`, type: 'adjustment', sku: 'SKU-00006', location: 'DC-EAST', quantity: 1, occurredAt: receivedAt.toISOString() }] }) })

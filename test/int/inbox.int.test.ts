@@ -8,6 +8,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
 import { createDemoTestDatabase, type TestDatabase } from './helpers/test-db'
+import { dropIntoInbox, onHandAt } from './helpers/inbox'
 import { scanInbox } from '../../server/ingest/inbox/scan-inbox'
 import { ingestFile } from '../../server/ingest/inbox/ingest-file'
 
@@ -28,26 +29,15 @@ afterAll(async () => {
   fs.rmSync(inbox, { recursive: true, force: true })
 })
 
-async function onHand(sku: string, location: string): Promise<number> {
-  const [r] = await db.$queryRawUnsafe<Array<{ onHand: number }>>(
-    `SELECT p."onHand" FROM "Position" p JOIN "Sku" s ON s.id = p."skuId" JOIN "Location" l ON l.id = p."locationId" WHERE s.code = $1 AND l.code = $2`, sku, location)
-  return r?.onHand ?? 0
-}
+const onHand = async (sku: string, location: string) => (await onHandAt(db, sku, location)) ?? 0
 
 /** Drops a file, lets the scanner claim it, and runs the queued job the way a worker would. */
 async function drop(name: string, content: string) {
-  fs.writeFileSync(path.join(inbox, SOURCE, name), content)
-  const scan = await scanInbox(db, inbox, { minAgeMs: 0 })
-  expect(scan.claimed).toEqual([`${SOURCE}/${name}`])
-  const jobs = await db.$queryRawUnsafe<Array<{ payload: { messageId: string } }>>(
-    `SELECT j.payload FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id WHERE t.identifier = 'ingest-file' ORDER BY j.id DESC LIMIT 1`)
-  const messageId = jobs[0].payload.messageId
-  await db.$executeRawUnsafe(`DELETE FROM graphile_worker._private_jobs WHERE task_id IN (SELECT id FROM graphile_worker._private_tasks WHERE identifier = 'ingest-file')`)
+  const { messageId, stored, result } = await dropIntoInbox(db, inbox, SOURCE, name, content)
   // Stored raw before parsing.
-  const stored = await db.inboundMessage.findUniqueOrThrow({ where: { id: messageId } })
   expect(stored.status).toBe('received')
   expect(stored.fileName).toBe(name)
-  return { messageId, result: await ingestFile(db, messageId, { inboxDir: inbox }) }
+  return { messageId, result }
 }
 
 const dir = (sub: string) => fs.readdirSync(path.join(inbox, SOURCE, sub)).sort()

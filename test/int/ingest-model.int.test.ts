@@ -13,11 +13,11 @@
 // Reproduce a run: INGEST_MODEL_SEED=<seed printed in the test name / failure> npx vitest run --project int test/int/ingest-model.int.test.ts
 // More runs:       INGEST_MODEL_RUNS=200 ...
 import crypto from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
 import { ingestEvents, type IngestResult } from '../../server/ingest/ingest-events'
 import { ingestOrders } from '../../server/ingest/ingest-orders'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
+import { useTestDatabase } from './helpers/test-db'
 import { makeChannel, makeListing, makeLocation, saveRules } from '../support/factories'
 
 const BASE_SEED = Number(process.env.INGEST_MODEL_SEED ?? crypto.randomInt(1, 2 ** 31 - 1))
@@ -28,14 +28,12 @@ const SOURCES = ['erp-model', 'wms-model'] as const
 const CASE_FACTOR = 6
 const T0 = Date.parse('2026-11-22T00:00:00Z')
 
-let t: TestDatabase
 let db: PrismaClient
 const locationIds = new Map<string, string>()
 const locationCodes = new Map<string, string>()
 
-beforeAll(async () => {
-  t = await createTestDatabase()
-  db = t.db
+useTestDatabase(async (created) => {
+  db = created
   await saveRules(db) // DEFAULT_RULES: amazon fulfils from DC-EAST, DC-WEST, 3PL-CENTRAL
   for (const code of LOCS) {
     const l = await makeLocation(db, code)
@@ -46,7 +44,6 @@ beforeAll(async () => {
   // eslint-disable-next-line no-console
   console.log(`ingest-model: INGEST_MODEL_SEED=${BASE_SEED} (runs=${RUNS}, concurrent rounds=${CONCURRENT_ROUNDS})`)
 })
-afterAll(async () => { await t?.drop() })
 
 // ---------------------------------------------------------------------------------------------
 // Seeded PRNG (mulberry32): every run is reproducible from its seed.

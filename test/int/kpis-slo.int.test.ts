@@ -2,23 +2,18 @@
 // and resolve themselves.
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createDemoTestDatabase, type TestDatabase } from './helpers/test-db'
+import { useTestDatabase } from './helpers/test-db'
 import { ingestOrders } from '../../server/ingest/ingest-orders'
 import { getKpis } from '../../server/metrics/get-kpis'
 import { evaluateSlos, webhookNotifier } from '../../server/metrics/slo'
 import { LAG_BUCKETS_SECONDS } from '../../server/metrics/lag'
 import { renderPrometheus } from '../../server/metrics/render-prometheus'
 
-let t: TestDatabase
 let db: PrismaClient
 
-beforeAll(async () => {
-  t = await createDemoTestDatabase({ skuCount: 20 })
-  db = t.db
-})
-afterAll(async () => { await t?.drop() })
+useTestDatabase((created) => { db = created }, { demo: { skuCount: 20 } })
 
 /** One minute of lag samples for a channel: `n` samples all in the bucket whose bound is `seconds`. */
 async function lagMinute(channel: string, minute: Date, n: number, seconds: number) {

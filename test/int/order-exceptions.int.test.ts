@@ -4,9 +4,9 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createDemoTestDatabase, type TestDatabase } from './helpers/test-db'
+import { useTestDatabase } from './helpers/test-db'
 import { desiredQuantity, recomputeAll } from './helpers/availability'
 import { explainAvailability } from '../../server/availability/explain-availability'
 import { ingestOrders } from '../../server/ingest/ingest-orders'
@@ -18,21 +18,18 @@ import { scanInbox } from '../../server/ingest/inbox/scan-inbox'
 import { ingestFile } from '../../server/ingest/inbox/ingest-file'
 import type { Actor } from '../../server/audit/record-audit'
 
-let t: TestDatabase
 let db: PrismaClient
 let key: string
 const merch: Actor = { kind: 'user', id: null, label: 'merch@example.com' }
 
-beforeAll(async () => {
-  t = await createDemoTestDatabase({ skuCount: 6 })
-  db = t.db
+useTestDatabase(async (created) => {
+  db = created
   key = await makeApiKey(db, ['ingest:erp', 'read'])
   const rules = structuredClone((await getCurrentRuleSet(db)).rules)
   rules.orderExceptions = { invalid_item: { releaseReservation: true, suppress: true, suppressHours: 24 }, credit_hold: { releaseReservation: false, suppress: false, suppressHours: 72 } }
   await saveRuleSet(db, merch, { rules, comment: 'order exception policies' })
   await recomputeAll(db)
-}, 120_000)
-afterAll(async () => { await t?.drop() })
+}, { demo: { skuCount: 6 }, timeoutMs: 120_000 })
 
 const reserved = async (sku: string) => (await db.position.aggregate({ where: { sku: { code: sku } }, _sum: { reserved: true } }))._sum.reserved ?? 0
 async function placeOrder(orderId: string, sku: string, quantity: number) {

@@ -3,9 +3,9 @@
 // ChannelOrderIntake (the channel page's read model), and a stopped intake on a live channel is a
 // finding, a banner condition and a blind channel for degraded mode (issue 21): the other channels
 // protect themselves for its unseen sales until it returns.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createDemoTestDatabase, type TestDatabase } from './helpers/test-db'
+import { useTestDatabase } from './helpers/test-db'
 import { desiredQuantity, recomputeAll } from './helpers/availability'
 import { explainAvailability } from '../../server/availability/explain-availability'
 import { ingestOrders } from '../../server/ingest/ingest-orders'
@@ -17,17 +17,14 @@ import { renderPrometheus } from '../../server/metrics/render-prometheus'
 import { getOrderIntakeHealth } from '../../server/metrics/order-intake'
 import type { Actor } from '../../server/audit/record-audit'
 
-let t: TestDatabase
 let db: PrismaClient
 const merch: Actor = { kind: 'user', id: null, label: 'merch@example.com' }
 const MIN = 60_000
 
-beforeAll(async () => {
-  t = await createDemoTestDatabase({ skuCount: 6 })
-  db = t.db
+useTestDatabase(async (created) => {
+  db = created
   await recomputeAll(db)
-}, 120_000)
-afterAll(async () => { await t?.drop() })
+}, { demo: { skuCount: 6 }, timeoutMs: 120_000 })
 
 const channelId = async (code: string) => (await db.channel.findUniqueOrThrow({ where: { code } })).id
 

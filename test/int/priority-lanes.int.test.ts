@@ -1,9 +1,9 @@
 // Priority lanes on a real database: strategic SKUs (by code or category, from the rule set) are
 // recomputed first out of a backlog, and published right after zero-outs and decrements, ahead of
 // older increases of other SKUs.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createDemoTestDatabase, type TestDatabase } from './helpers/test-db'
+import { useTestDatabase } from './helpers/test-db'
 import { recomputeAll } from './helpers/availability'
 import { recomputeDirtyAvailability } from '../../server/availability/recompute-availability'
 import { getCurrentRuleSet } from '../../server/rules/rule-set.repository'
@@ -11,19 +11,16 @@ import { saveRuleSet } from '../../server/rules/save-rule-set'
 import { loadStrategicClass, publishClaimOrder } from '../../server/publishing/lock-listings'
 import type { Actor } from '../../server/audit/record-audit'
 
-let t: TestDatabase
 let db: PrismaClient
 const merch: Actor = { kind: 'user', id: null, label: 'merch@example.com' }
 
-beforeAll(async () => {
-  t = await createDemoTestDatabase({ skuCount: 12 })
-  db = t.db
+useTestDatabase(async (created) => {
+  db = created
   const rules = structuredClone((await getCurrentRuleSet(db)).rules)
   rules.strategic = { skus: ['SKU-00009'], categories: [] }
   await saveRuleSet(db, merch, { rules, comment: 'SKU-00009 is strategic' })
   await recomputeAll(db)
-}, 120_000)
-afterAll(async () => { await t?.drop() })
+}, { demo: { skuCount: 12 }, timeoutMs: 120_000 })
 
 const dirtyCodes = async () => (await db.$queryRawUnsafe<Array<{ code: string }>>(`SELECT s.code FROM "AvailabilityDirty" d JOIN "Sku" s ON s.id = d."skuId" ORDER BY s.code`)).map((r) => r.code)
 const skuId = async (code: string) => (await db.sku.findUniqueOrThrow({ where: { code }, select: { id: true } })).id

@@ -1,9 +1,9 @@
 // Rules as data on a real database: holdbacks that expire on their own, versions that take effect
 // later, rollback as a new version, recompute progress, demand-driven safety stock and the in-flight
 // buffer, and explanations of past decisions.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createDemoTestDatabase, type TestDatabase } from './helpers/test-db'
+import { useTestDatabase } from './helpers/test-db'
 import { desiredQuantity, recomputeAll } from './helpers/availability'
 import { explainAvailability } from '../../server/availability/explain-availability'
 import { applyExpiredHoldbacks, createHoldback, listHoldbacks, removeHoldback } from '../../server/rules/holdbacks'
@@ -14,17 +14,14 @@ import { markSkusDirty } from '../../server/availability/recompute-outbox'
 import type { Actor } from '../../server/audit/record-audit'
 import type { RuleSet } from '../../server/rules/rules.schema'
 
-let t: TestDatabase
 let db: PrismaClient
 const merch: Actor = { kind: 'user', id: null, label: 'merch@example.com' }
 const HOUR = 3_600_000
 
-beforeAll(async () => {
-  t = await createDemoTestDatabase({ skuCount: 12 })
-  db = t.db
+useTestDatabase(async (created) => {
+  db = created
   await recomputeAll(db, new Date())
-}, 120_000)
-afterAll(async () => { await t?.drop() })
+}, { demo: { skuCount: 12 }, timeoutMs: 120_000 })
 
 
 describe('holdbacks', () => {

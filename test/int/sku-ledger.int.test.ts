@@ -1,20 +1,15 @@
 // The SKU page's ledger: newest first a page at a time, each event with its provenance times and
 // the stored message it arrived in, readable exactly as it was sent.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createDemoTestDatabase, type TestDatabase } from './helpers/test-db'
+import { useTestDatabase } from './helpers/test-db'
 import { ingestEvents } from '../../server/ingest/ingest-events'
 import { getSkuDetail, listSkuEvents } from '../../server/availability/get-sku-detail'
 import { getRawMessageMeta, readRaw } from '../../server/ingest/raw-store'
 
-let t: TestDatabase
 let db: PrismaClient
 
-beforeAll(async () => {
-  t = await createDemoTestDatabase({ skuCount: 5 })
-  db = t.db
-})
-afterAll(async () => { await t?.drop() })
+useTestDatabase((created) => { db = created }, { demo: { skuCount: 5 } })
 
 describe('SKU ledger', () => {
   it('pages newest first and links each event to its raw message', async () => {

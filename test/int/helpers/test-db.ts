@@ -1,7 +1,7 @@
 // A fresh database for one test file, cloned from the migrated template: real PostgreSQL, never mocked.
 import crypto from 'node:crypto'
 import pg from 'pg'
-import { inject } from 'vitest'
+import { afterAll, beforeAll, inject } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
 import { createPrisma } from '../../../server/db'
 import { seedDemo, type SeedOptions } from '../../../server/demo/seed-demo'
@@ -50,4 +50,20 @@ export async function createDemoTestDatabase(options: Pick<SeedOptions, 'skuCoun
   const t = await createTestDatabase()
   await seedDemo(t.db, { simulatorUrls: NO_SIMULATOR_URLS, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 's', ...options })
   return t
+}
+
+/**
+ * The database of one test file: created before its tests (demo-seeded when `demo` is given), handed
+ * to `ready` for the file's own setup, dropped after them.
+ */
+export function useTestDatabase(
+  ready: (db: PrismaClient, t: TestDatabase) => void | Promise<void>,
+  options: { demo?: Parameters<typeof createDemoTestDatabase>[0]; timeoutMs?: number } = {},
+): void {
+  let t: TestDatabase | undefined
+  beforeAll(async () => {
+    t = options.demo ? await createDemoTestDatabase(options.demo) : await createTestDatabase()
+    await ready(t.db, t)
+  }, options.timeoutMs)
+  afterAll(async () => { await t?.drop() })
 }
