@@ -4,24 +4,22 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
+import { useTestDatabase } from './helpers/test-db'
 import { dropIntoInbox, onHandAt } from './helpers/inbox'
 import { makeLocation, makeSku, saveRules } from '../support/factories'
 import { saveSource } from '../../server/sources/save-source'
 import { dryRunFile } from '../../server/sources/dry-run-file'
 import type { Actor } from '../../server/audit/record-audit'
 
-let t: TestDatabase
 let db: PrismaClient
 let inbox: string
 const actor: Actor = { kind: 'user', id: null, label: 'ops@example.com' }
 const ERP = { columns: { 'Item Number': 'sku', Warehouse: 'location', 'Qty On Hand': 'quantity', 'As Of': 'occurredAt' }, fixed: { type: 'count' }, delimiter: ';', decimalSeparator: ',', dateFormat: 'DD.MM.YYYY' }
 
-beforeAll(async () => {
-  t = await createTestDatabase()
-  db = t.db
+useTestDatabase(async (created) => {
+  db = created
   await saveRules(db)
   for (const l of ['DC-EAST', 'DC-WEST']) await makeLocation(db, l)
   for (const s of ['M-1', 'M-2', 'M-3', 'N-1', 'N-2', 'D-1']) await makeSku(db, s)
@@ -30,10 +28,7 @@ beforeAll(async () => {
   await saveSource(db, actor, 'wms-json', { name: 'WMS JSON', kind: 'wms', settings: { ndjson: { columns: { item: 'sku', site: 'location', qty: 'quantity', ts: 'occurredAt', id: 'idempotencyKey' }, fixed: { type: 'count' }, dateFormat: 'YYYY-MM-DD' } } })
   await saveSource(db, actor, 'acme-3pl', { name: 'Acme', kind: '3pl', settings: { edi846: { quantityQualifiers: ['33'], defaultLocation: 'DC-WEST' } } })
 })
-afterAll(async () => {
-  await t?.drop()
-  fs.rmSync(inbox, { recursive: true, force: true })
-})
+afterAll(async () => { fs.rmSync(inbox, { recursive: true, force: true }) })
 
 const onHand = (sku: string, location: string) => onHandAt(db, sku, location)
 const drop = (source: string, name: string, content: string) => dropIntoInbox(db, inbox, source, name, content)
