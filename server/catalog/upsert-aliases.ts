@@ -89,40 +89,35 @@ function applyAliases<F extends 'sku' | 'location'>(kind: AliasKind<F>) {
   }
 }
 
-const rawAliasKey = (raw: Record<string, unknown>) => aliasKey(String(raw.scope ?? ''), String(raw.alias ?? ''))
+/** The catalogue entity for one kind of alias: fields, keys, CSV columns, plan and apply. */
+function aliasEntity<F extends 'sku' | 'location'>(kind: AliasKind<F>, entity: Pick<CatalogEntity<AliasRecord<F>, AliasRecord<F>>, 'name' | 'auditEntity' | 'schema' | 'unknownFieldHints'>): CatalogEntity<AliasRecord<F>, AliasRecord<F>> {
+  const fields = ['scope', 'alias', kind.field]
+  return {
+    ...entity,
+    fields,
+    rawKey: (raw) => aliasKey(String(raw.scope ?? ''), String(raw.alias ?? '')),
+    key: (i) => aliasKey(i.scope, i.alias),
+    plan: planAliases(kind),
+    apply: applyAliases(kind),
+    csv: {
+      required: [...fields],
+      allowed: [...fields],
+      columnOf: (f) => f,
+      toRaw: (v) => ({ scope: csvText(v.scope), alias: csvText(v.alias), [kind.field]: csvText(v[kind.field]) }),
+    },
+  }
+}
 
-export const skuAliasEntity: CatalogEntity<SkuAliasInput, SkuAliasRecord> = {
+export const skuAliasEntity: CatalogEntity<SkuAliasInput, SkuAliasRecord> = aliasEntity(SKU_ALIASES, {
   name: 'sku-aliases',
   auditEntity: 'sku_alias',
   schema: SkuAliasInputSchema,
-  fields: ['scope', 'alias', 'sku'],
   // SkuAlias has no unit column yet (see the report): say where a unit goes instead of dropping it.
   unknownFieldHints: { uom: 'an alias cannot carry a unit of measure: send "uom" on each event, and define the unit\'s factor with POST /api/v1/catalog/units' },
-  rawKey: rawAliasKey,
-  key: (i) => aliasKey(i.scope, i.alias),
-  plan: planAliases(SKU_ALIASES),
-  apply: applyAliases(SKU_ALIASES),
-  csv: {
-    required: ['scope', 'alias', 'sku'],
-    allowed: ['scope', 'alias', 'sku'],
-    columnOf: (f) => f,
-    toRaw: (v) => ({ scope: csvText(v.scope), alias: csvText(v.alias), sku: csvText(v.sku) }),
-  },
-}
+})
 
-export const locationAliasEntity: CatalogEntity<LocationAliasInput, LocationAliasRecord> = {
+export const locationAliasEntity: CatalogEntity<LocationAliasInput, LocationAliasRecord> = aliasEntity(LOCATION_ALIASES, {
   name: 'location-aliases',
   auditEntity: 'location_alias',
   schema: LocationAliasInputSchema,
-  fields: ['scope', 'alias', 'location'],
-  rawKey: rawAliasKey,
-  key: (i) => aliasKey(i.scope, i.alias),
-  plan: planAliases(LOCATION_ALIASES),
-  apply: applyAliases(LOCATION_ALIASES),
-  csv: {
-    required: ['scope', 'alias', 'location'],
-    allowed: ['scope', 'alias', 'location'],
-    columnOf: (f) => f,
-    toRaw: (v) => ({ scope: csvText(v.scope), alias: csvText(v.alias), location: csvText(v.location) }),
-  },
-}
+})
