@@ -14,7 +14,7 @@ import { useTestDatabase } from './helpers/test-db'
 import { startHttpTarget, type MockedSession } from './helpers/http-target'
 import { Prng } from '../support/prng'
 import type { RouteServer } from './helpers/route-server'
-import { makeChannel, makeListing, makeLocation, makeSku, saveRules } from '../support/factories'
+import { makeChannel, makeListedSkus, makeLocation, saveRules } from '../support/factories'
 import { RuleSetSchema } from '../../server/rules/rules.schema'
 
 // The UI routes ask next-auth for the session, which needs Next's request scope; here the
@@ -89,7 +89,7 @@ useTestDatabase(async (created) => {
   await saveRules(db, RuleSetSchema.parse({ defaults: { safetyStock: { units: 0 } }, channels: { amazon: { priority: 1, share: { type: 'shared' }, locations: LOCS } } }))
   for (const l of LOCS) await makeLocation(db, l)
   const ch = await makeChannel(db, 'amazon')
-  for (const s of SKUS) { const sku = await makeSku(db, s); await makeListing(db, ch.id, sku.id, `AMZ-${s}`) }
+  await makeListedSkus(db, ch.id, 'AMZ', SKUS)
   const target = await startHttpTarget(db, 'fuzz', session)
   server = target.server
   key = target.key

@@ -1,7 +1,6 @@
 // The file inbox end to end on real parts (files on disk, real PostgreSQL): a dropped file is
 // claimed, stored raw, ingested through the API's use case, and moved to processed/ or failed/
 // with an .error.txt naming each rejected line. A file is never half-applied.
-import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -18,7 +17,6 @@ let inbox: string
 const SOURCE = 'erp-files'
 
 beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY = crypto.randomBytes(32).toString('base64')
   t = await createDemoTestDatabase({ skuCount: 20 })
   db = t.db
   inbox = fs.mkdtempSync(path.join(os.tmpdir(), 'stk-inbox-'))

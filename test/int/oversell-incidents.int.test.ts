@@ -8,22 +8,14 @@ import { getKpis } from '../../server/metrics/get-kpis'
 import { listOversells } from '../../server/reconciliation/list-oversells'
 import { getOversellIncident } from '../../server/reconciliation/get-oversell-incident'
 import { useTestDatabase } from './helpers/test-db'
-import { makeChannel, makeListing, makeLocation, makeSku, receipt, saveRules } from '../support/factories'
-import { RuleSetSchema } from '../../server/rules/rules.schema'
+import { makeTwoWarehouseChannel, receipt } from '../support/factories'
 
 let db: PrismaClient
 const now = () => new Date().toISOString()
 
 useTestDatabase(async (created) => {
   db = created
-  await saveRules(db, RuleSetSchema.parse({ defaults: { safetyStock: { units: 0 } }, channels: { walmart: { priority: 1, share: { type: 'shared' }, locations: ['DC-WEST', 'DC-EAST'] } } }))
-  await makeLocation(db, 'DC-EAST')
-  await makeLocation(db, 'DC-WEST')
-  const ch = await makeChannel(db, 'walmart')
-  for (const code of ['SKU-A', 'SKU-C']) {
-    const s = await makeSku(db, code, { priceCents: 2500 })
-    await makeListing(db, ch.id, s.id, `WM-${code}`)
-  }
+  await makeTwoWarehouseChannel(db, 'walmart', 'WM', ['SKU-A', 'SKU-C'])
   await ingestEvents(db, { body: JSON.stringify({ source: 'erp', events: [
     receipt('r1', 'SKU-A', 'DC-EAST', 3), receipt('r2', 'SKU-A', 'DC-WEST', 3), receipt('r3', 'SKU-C', 'DC-EAST', 1),
   ] }) })

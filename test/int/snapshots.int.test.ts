@@ -1,22 +1,15 @@
 // Snapshots from a system of record: streamed in, stored raw in chunks, compared with positions;
 // findings per differing field; full vs partial; bad rows kept as dead letters naming their line.
-import crypto from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createDemoTestDatabase, type TestDatabase } from './helpers/test-db'
+import { useTestDatabase } from './helpers/test-db'
 import { getSnapshot, listSnapshots, processSnapshot, receiveSnapshot, snapshotFormat, snapshotMode } from '../../server/reconciliation/snapshots'
 import { ingestEvents } from '../../server/ingest/ingest-events'
 import { applySnapshotCorrections } from '../../server/reconciliation/apply-corrections'
 
-let t: TestDatabase
 let db: PrismaClient
 
-beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY = crypto.randomBytes(32).toString('base64')
-  t = await createDemoTestDatabase({ skuCount: 30 })
-  db = t.db
-})
-afterAll(async () => { await t?.drop() })
+useTestDatabase((created) => { db = created }, { demo: { skuCount: 30 } })
 
 async function onHand(sku: string, location: string): Promise<number> {
   const [r] = await db.$queryRawUnsafe<Array<{ onHand: number }>>(
