@@ -21,6 +21,7 @@
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import http from 'node:http'
+import { postEvents } from './http'
 import os from 'node:os'
 import path from 'node:path'
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -86,22 +87,6 @@ interface Result {
   appCpu?: number | null; pgCpu?: number | null
 }
 
-function post(agent: http.Agent, port: number, apiKey: string, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({
-      host: '127.0.0.1', port, path: '/api/v1/events', method: 'POST', agent,
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${apiKey}` },
-    }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }))
-      res.on('error', reject)
-    })
-    req.on('error', reject)
-    req.end(body)
-  })
-}
-
 /** Sends pre-serialised batches with `senders` concurrent connections; every event must be accepted. */
 async function sendAll(port: number, apiKey: string, bodies: Array<{ body: string; events: number }>, senders: number): Promise<void> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: senders })
@@ -111,7 +96,7 @@ async function sendAll(port: number, apiKey: string, bodies: Array<{ body: strin
     for (;;) {
       const b = bodies[next++]
       if (!b) return
-      const r = await post(agent, port, apiKey, b.body)
+      const r = await postEvents(agent, port, apiKey, b.body)
       let ok = r.status === 202
       if (ok) {
         const j = JSON.parse(r.text) as { accepted: number; duplicates: number; rejected: unknown[] }

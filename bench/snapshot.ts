@@ -5,6 +5,7 @@
 // near the baseline however many rows there are.
 import fs from 'node:fs'
 import http from 'node:http'
+import { collectResponse } from './http'
 import v8 from 'node:v8'
 import vm from 'node:vm'
 import { createPrisma } from '../server/db'
@@ -73,12 +74,7 @@ function upload(opts: SnapshotBenchOptions): Promise<{ status: number; body: str
     const req = http.request({
       host: '127.0.0.1', port: opts.port, path: '/api/v1/snapshots?mode=partial&source=erp-demo', method: 'POST',
       headers: { 'content-type': 'text/csv', 'transfer-encoding': 'chunked', authorization: `Bearer ${opts.apiKey}` },
-    }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }))
-      res.on('error', reject)
-    })
+    }, collectResponse(({ status, text }) => resolve({ status, body: text }), reject))
     req.on('error', reject)
     const lines = csvLines(opts.rows, opts.skus)
     const pump = () => {

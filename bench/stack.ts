@@ -5,6 +5,7 @@
 // worker process (workers/main.ts), each a child process as `npm start` runs them.
 import crypto from 'node:crypto'
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { spawn, type ChildProcess } from 'node:child_process'
 import pg from 'pg'
@@ -13,6 +14,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from '../server/runtime/
 import { migrateDatabase } from '../server/runtime/migrate'
 import { createPrisma } from '../server/db'
 import { seedDemo, demoExternalSkus } from '../server/demo/seed-demo'
+import type { Figure } from './stats'
 import { startSession } from '../server/auth/sessions'
 import { freePort } from '../server/runtime/free-port'
 import { startSimulators, type RunningSimulators } from '../simulators'
@@ -60,6 +62,27 @@ export function stopChild(child: ChildProcess | undefined, graceMs = 15_000): Pr
     child.once('exit', () => { clearTimeout(t); resolve() })
     child.kill('SIGTERM')
   })
+}
+
+/** What a scenario reports: its figures and the notes that explain them. */
+export interface ScenarioResult { figures: Figure[]; notes: string[] }
+
+/**
+ * Runs a scenario on a stack of its own in a temporary folder of its own: `body` pushes figures and
+ * notes; whatever happens, the stack is stopped and the folder removed.
+ */
+export async function onOwnStack(name: string, opts: Omit<Parameters<typeof startStack>[0], 'tmp'>, body: (stack: Stack, out: ScenarioResult) => Promise<void>): Promise<ScenarioResult> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `stocktower-bench-${name}-`))
+  const out: ScenarioResult = { figures: [], notes: [] }
+  let stack: Stack | undefined
+  try {
+    stack = await startStack({ ...opts, tmp })
+    await body(stack, out)
+  } finally {
+    await stack?.stop()
+    fs.rmSync(tmp, { recursive: true, force: true })
+  }
+  return out
 }
 
 export async function startStack(opts: {

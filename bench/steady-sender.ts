@@ -2,27 +2,12 @@
 // slow answer does not delay the next send, so a stall shows in the latencies instead of hiding in a
 // lower rate). Each ack latency is measured from the batch's scheduled send time.
 import http from 'node:http'
+import { postEvents } from './http'
 import { batchBody, generateEvents, type BenchEvent } from './events'
 
 export interface SteadyResult { sent: number; batches: number; ackMs: number[]; failures: string[]; seconds: number; lateStarts: number
   /** POSTs sent again after a connection reset (same idempotency keys: the ledger keeps each event once). */
   retries: number }
-
-export function post(agent: http.Agent, port: number, apiKey: string, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({
-      host: '127.0.0.1', port, path: '/api/v1/events', method: 'POST', agent,
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${apiKey}` },
-    }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }))
-      res.on('error', reject)
-    })
-    req.on('error', reject)
-    req.end(body)
-  })
-}
 
 /** Batches of `batchSize` events at `ratePerSecond` for `seconds`, deterministic by `seed`. */
 export function steadyBatches(opts: { runId: string; label: string; skuCount: number; ratePerSecond: number; seconds: number; batchSize: number; seed: number; transform?: (e: BenchEvent, i: number) => BenchEvent }): string[] {
@@ -50,10 +35,10 @@ export async function sendSteady(port: number, apiKey: string, bodies: string[],
       const body = bodies[i]
       // A keep-alive socket the server closed as it was reused resets: an ERP sends the batch again
       // (its idempotency keys make that safe); the ack latency includes the retry.
-      const send = () => post(agent, port, apiKey, body).catch((e: NodeJS.ErrnoException) => {
+      const send = () => postEvents(agent, port, apiKey, body).catch((e: NodeJS.ErrnoException) => {
         if (e.code !== 'ECONNRESET' && e.code !== 'EPIPE') throw e
         retries++
-        return post(agent, port, apiKey, body)
+        return postEvents(agent, port, apiKey, body)
       })
       inFlight.push(send().then((r) => {
         ackMs.push(performance.now() - due)

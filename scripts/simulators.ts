@@ -2,14 +2,6 @@
 // of their own, for a demo or a test spread over several processes. STOCKTOWER_SIMULATOR_PORT_BASE
 // pins their ports (shopify base, amazon +1, walmart +2, b2b +3) so channel settings stay valid
 // across restarts; otherwise they print the ports they chose (`SIMULATORS {urls}`).
-import { prepareRole } from '../server/runtime/process-role'
+import { startRole } from '../server/runtime/process-role'
 
-async function main() {
-  await prepareRole('simulators', process.argv.slice(2))
-  await import('../workers/simulator')
-}
-
-main().catch((e) => {
-  console.error(`[simulator] could not start: ${e instanceof Error ? e.message : String(e)}`)
-  process.exit(1)
-})
+startRole('simulators', 'simulator', () => import('../workers/simulator'))

@@ -3,18 +3,12 @@
 // to the browsers of every copy. Needs `npm run build` first (the build is part of a release).
 import fs from 'node:fs'
 import path from 'node:path'
-import { prepareRole } from '../server/runtime/process-role'
+import { startRole } from '../server/runtime/process-role'
 import { distDir } from './build'
 
-async function main() {
-  await prepareRole('web', process.argv.slice(2))
+startRole('web', 'web', async () => {
   if (process.env.NODE_ENV === 'production' && !fs.existsSync(path.join(distDir(), 'BUILD_ID'))) {
     throw new Error(`no production build in ${distDir()}: run \`npm run build\` first`)
   }
   await import('../web-server')
-}
-
-main().catch((e) => {
-  console.error(`[web] could not start: ${e instanceof Error ? e.message : String(e)}`)
-  process.exit(1)
 })

@@ -41,17 +41,11 @@
 // The simulator holds one seller's catalogue: listings are keyed by SKU; the sellerId in the path
 // scopes rate limits only.
 import { z } from 'zod'
-import type { SimulatorKnobs, SimulatorPlanName } from './core/knobs'
-import {
-  SimulatorBase,
-  type ManualEdit,
-  type PendingApply,
-  type SimRequest,
-  type SimResponse,
-  type SimulatorBaseOptions,
-} from './core/simulator-base'
+import type { KnobsPatch, SimulatorKnobs, SimulatorPlanName } from './core/knobs'
+import { SimulatorBase, type ManualEdit, type PendingApply, type SimRequest, type SimResponse, type SimulatorBaseOptions } from './core/simulator-base'
 import { TokenBucket } from './core/token-bucket'
 import { TokenIssuer } from './core/token-issuer'
+import { ListingStore } from './core/listing-store'
 import type { SimOrder } from './core/order-book'
 import { amazonOrder, amazonOrderItem, lastUpdateMs, nextToken, parseGetOrders, type OrdersQuery } from './amazon-orders'
 
@@ -124,7 +118,7 @@ export const AMAZON_PLANS: Record<SimulatorPlanName, SimulatorKnobs<AmazonThrott
   },
 }
 
-export interface AmazonSimulatorOptions extends SimulatorBaseOptions {
+export interface AmazonSimulatorOptions extends SimulatorBaseOptions, KnobsPatch<AmazonThrottlePlan> {
   /** When set, LWA accepts only this client and refresh token; otherwise any non-empty ones. */
   lwa?: { clientId: string; clientSecret: string; refreshToken: string }
   /** Lifetime of LWA access tokens; Amazon's is 3600 s. */
@@ -144,14 +138,6 @@ export interface AmazonSimulatorOptions extends SimulatorBaseOptions {
   marketplaceId?: string
   /** Order items per getOrderItems page (Amazon pages long orders; default 100). */
   orderItemsPageSize?: number
-  latencyMs?: number
-  errorRate?: number
-  outage?: boolean | number | string
-  acceptedNeverAppliedRate?: number
-  applyDelayMs?: number
-  applyJitterMs?: number
-  autoCreateListings?: boolean
-  throttle?: Partial<AmazonThrottlePlan> | null
 }
 
 interface ListingRecord {
@@ -228,7 +214,7 @@ const savedListingsSchema = z.record(
 )
 
 export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
-  private readonly listings = new Map<string, ListingRecord>()
+  protected readonly listings = new ListingStore<ListingRecord>({ saved: savedListingsSchema, show: (listing, sku) => [sku, listing.quantity] })
   private readonly lwa: { clientId: string; clientSecret: string; refreshToken: string } | undefined
   readonly tokens: TokenIssuer
   private readonly unknownSkuOnPatch: 'invalid' | 'not_found' | 'accepted'
@@ -454,13 +440,7 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
   }
 
   protected seedListings(skus: readonly string[], quantity: number): number {
-    let created = 0
-    for (const sku of skus) {
-      if (this.listings.has(sku)) continue
-      this.listingFor(sku, 'PRODUCT').quantity = quantity
-      created += 1
-    }
-    return created
+    return this.listings.seedMissing(skus, (sku) => Object.assign(this.listingFor(sku, 'PRODUCT'), { quantity }))
   }
 
   protected commitApply(apply: PendingApply): void {
@@ -468,20 +448,6 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
     if (!listing) return
     listing.quantity = apply.quantity
     listing.updatedAt = new Date(this.now()).toISOString()
-  }
-
-  protected exportListings(): unknown {
-    return Object.fromEntries(this.listings)
-  }
-
-  protected importListings(saved: unknown): void {
-    for (const [sku, listing] of Object.entries(savedListingsSchema.parse(saved))) this.listings.set(sku, listing)
-  }
-
-  protected listingsView(): Record<string, unknown> {
-    const view: Record<string, unknown> = {}
-    for (const [sku, listing] of this.listings) view[sku] = listing.quantity
-    return view
   }
 
   // ---- operations -------------------------------------------------------------------------------

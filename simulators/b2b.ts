@@ -21,16 +21,10 @@ import { z } from 'zod'
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signatureHeaders, verifySignature } from '../server/channels/b2b/signature'
 import type { SimOrder, SimOrderChange } from './core/order-book'
 import { DEFAULT_WEBHOOK_KNOBS, WebhookOutbox, webhookOutboxControl, type WebhookKnobs } from './core/webhook-outbox'
-import type { SimulatorKnobs, SimulatorPlanName } from './core/knobs'
-import {
-  SimulatorBase,
-  type ManualEdit,
-  type PendingApply,
-  type SimRequest,
-  type SimResponse,
-  type SimulatorBaseOptions,
-} from './core/simulator-base'
+import { NO_FAULT_KNOBS, type KnobsPatch, type SimulatorKnobs, type SimulatorPlanName } from './core/knobs'
+import { SimulatorBase, type ManualEdit, type PendingApply, type SimRequest, type SimResponse, type SimulatorBaseOptions } from './core/simulator-base'
 import { TokenBucket } from './core/token-bucket'
+import { ListingStore } from './core/listing-store'
 
 export interface B2bThrottlePlan {
   [key: string]: number
@@ -39,42 +33,16 @@ export interface B2bThrottlePlan {
 }
 
 export const B2B_PLANS: Record<SimulatorPlanName, SimulatorKnobs<B2bThrottlePlan>> = {
-  demo: {
-    latencyMs: 5,
-    errorRate: 0,
-    outage: false,
-    acceptedNeverAppliedRate: 0,
-    applyDelayMs: 0,
-    applyJitterMs: 0,
-    autoCreateListings: true,
-    throttle: { ratePerSecond: 100, burst: 100 },
-  },
+  demo: { latencyMs: 5, ...NO_FAULT_KNOBS, throttle: { ratePerSecond: 100, burst: 100 } },
   // A modest customer portal: 10 webhook calls per second, bursts of 20.
-  realistic: {
-    latencyMs: 50,
-    errorRate: 0,
-    outage: false,
-    acceptedNeverAppliedRate: 0,
-    applyDelayMs: 0,
-    applyJitterMs: 0,
-    autoCreateListings: true,
-    throttle: { ratePerSecond: 10, burst: 20 },
-  },
+  realistic: { latencyMs: 50, ...NO_FAULT_KNOBS, throttle: { ratePerSecond: 10, burst: 20 } },
 }
 
 export const B2B_MAX_UPDATES_PER_WEBHOOK = 500
 
-export interface B2bSimulatorOptions extends SimulatorBaseOptions {
+export interface B2bSimulatorOptions extends SimulatorBaseOptions, KnobsPatch<B2bThrottlePlan> {
   /** Shared signing secret; several during a rotation's overlap window (current first). */
   secret: string | string[]
-  latencyMs?: number
-  errorRate?: number
-  outage?: boolean | number | string
-  acceptedNeverAppliedRate?: number
-  applyDelayMs?: number
-  applyJitterMs?: number
-  autoCreateListings?: boolean
-  throttle?: Partial<B2bThrottlePlan> | null
   /** Order webhook receivers made at start (the demo's Stocktower URL); signed with `secret` unless given. */
   orderWebhooks?: Array<{ url: string; secret?: string }>
   /** Order webhook delivery knobs; defaults from the plan (B2B_WEBHOOK_PLANS). */
@@ -115,7 +83,7 @@ const webhookSchema = z.object({
 const savedListingsSchema = z.record(z.string(), z.object({ quantity: z.number().int(), version: z.number().int(), updatedAt: z.string() }))
 
 export class B2bSimulator extends SimulatorBase<B2bThrottlePlan> {
-  private readonly stock = new Map<string, PortalStock>()
+  protected readonly listings = new ListingStore<PortalStock>({ saved: savedListingsSchema, show: (record, sku) => [sku, { quantity: record.quantity, version: record.version }] })
   private readonly secrets: string[]
   private bucket: TokenBucket | null = null
   private receivers: Array<{ url: string; secret?: string }> = []
@@ -216,7 +184,7 @@ export class B2bSimulator extends SimulatorBase<B2bThrottlePlan> {
   }
 
   quantityOf(sku: string): number | null {
-    return this.stock.get(sku)?.quantity ?? null
+    return this.listings.get(sku)?.quantity ?? null
   }
 
   protected handleApi(request: SimRequest): SimResponse {
@@ -258,48 +226,25 @@ export class B2bSimulator extends SimulatorBase<B2bThrottlePlan> {
   }
 
   protected applyManualEdit(edit: ManualEdit): void {
-    const version = this.stock.get(edit.sku)?.version ?? 0
-    this.stock.set(edit.sku, { quantity: edit.quantity, version, updatedAt: new Date(this.now()).toISOString() })
+    const version = this.listings.get(edit.sku)?.version ?? 0
+    this.listings.set(edit.sku, { quantity: edit.quantity, version, updatedAt: new Date(this.now()).toISOString() })
   }
 
   protected shownQuantity(sku: string): number | undefined {
-    return this.stock.get(sku)?.quantity
+    return this.listings.get(sku)?.quantity
   }
 
   protected adjustShownQuantity(sku: string, delta: number): void {
-    const record = this.stock.get(sku)
-    if (!record) return
-    record.quantity = Math.max(0, record.quantity + delta)
-    record.updatedAt = new Date(this.now()).toISOString()
+    this.listings.change(sku, this.now(), (record) => { record.quantity = Math.max(0, record.quantity + delta) })
   }
 
   protected seedListings(skus: readonly string[], quantity: number): number {
-    let created = 0
-    for (const sku of skus) {
-      if (this.stock.has(sku)) continue
-      this.stock.set(sku, { quantity, version: 0, updatedAt: new Date(this.now()).toISOString() })
-      created += 1
-    }
-    return created
+    return this.listings.seedMissing(skus, () => ({ quantity, version: 0, updatedAt: new Date(this.now()).toISOString() }))
   }
 
   protected commitApply(apply: PendingApply): void {
-    const current = this.stock.get(apply.sku)
-    this.stock.set(apply.sku, { quantity: apply.quantity, version: current?.version ?? 0, updatedAt: new Date(this.now()).toISOString() })
-  }
-
-  protected exportListings(): unknown {
-    return Object.fromEntries(this.stock)
-  }
-
-  protected importListings(saved: unknown): void {
-    for (const [sku, record] of Object.entries(savedListingsSchema.parse(saved))) this.stock.set(sku, record)
-  }
-
-  protected listingsView(): Record<string, unknown> {
-    const view: Record<string, unknown> = {}
-    for (const [sku, record] of this.stock) view[sku] = { quantity: record.quantity, version: record.version }
-    return view
+    const current = this.listings.get(apply.sku)
+    this.listings.set(apply.sku, { quantity: apply.quantity, version: current?.version ?? 0, updatedAt: new Date(this.now()).toISOString() })
   }
 
   private receiveUpdates(request: SimRequest): SimResponse {
@@ -312,12 +257,12 @@ export class B2bSimulator extends SimulatorBase<B2bThrottlePlan> {
     const results = body.data.updates.map((update) => {
       const quantity = z.number().int().min(0).max(1_000_000_000).safeParse(update.quantity)
       if (!quantity.success) return { sku: update.sku, status: 'rejected', code: 'INVALID_QUANTITY', message: 'quantity must be an integer from 0 to 1,000,000,000' }
-      const current = this.stock.get(update.sku)
+      const current = this.listings.get(update.sku)
       if (!current && !this.knobs.autoCreateListings) return { sku: update.sku, status: 'rejected', code: 'UNKNOWN_SKU', message: `the portal does not list ${update.sku}` }
       if (current && update.version < current.version) {
         return { sku: update.sku, status: 'ignored', reason: 'STALE_VERSION', quantity: current.quantity, version: current.version }
       }
-      this.stock.set(update.sku, { quantity: quantity.data, version: update.version, updatedAt: at })
+      this.listings.set(update.sku, { quantity: quantity.data, version: update.version, updatedAt: at })
       return { sku: update.sku, status: 'applied', quantity: quantity.data, version: update.version }
     })
     this.markDirty()
@@ -329,7 +274,7 @@ export class B2bSimulator extends SimulatorBase<B2bThrottlePlan> {
     if (skus.length === 0) return portalError(400, 'INVALID_QUERY', 'skus is required, e.g. ?skus=A,B')
     if (skus.length > B2B_MAX_UPDATES_PER_WEBHOOK) return portalError(400, 'INVALID_QUERY', `at most ${B2B_MAX_UPDATES_PER_WEBHOOK} skus per read`)
     const items = skus.flatMap((sku) => {
-      const record = this.stock.get(sku)
+      const record = this.listings.get(sku)
       return record ? [{ sku, quantity: record.quantity }] : []
     })
     return { status: 200, body: { items } }

@@ -42,17 +42,10 @@ import {
 } from 'graphql'
 import { z } from 'zod'
 import { shopifyAdminSchema, shopifySchemaVersions } from './core/shopify-admin-schema'
-import type { SimulatorKnobs, SimulatorPlanName } from './core/knobs'
-import {
-  SimulatorBase,
-  SimulatorInputError,
-  type ManualEdit,
-  type PendingApply,
-  type SimRequest,
-  type SimResponse,
-  type SimulatorBaseOptions,
-} from './core/simulator-base'
+import { NO_FAULT_KNOBS, type KnobsPatch, type SimulatorKnobs, type SimulatorPlanName } from './core/knobs'
+import { SimulatorBase, SimulatorInputError, type ManualEdit, type PendingApply, type SimRequest, type SimResponse, type SimulatorBaseOptions } from './core/simulator-base'
 import { TokenBucket } from './core/token-bucket'
+import { ListingStore } from './core/listing-store'
 import { DEFAULT_WEBHOOK_KNOBS, WebhookOutbox, webhookOutboxControl, type WebhookKnobs } from './core/webhook-outbox'
 import type { SimOrder, SimOrderChange, SimOrderLine } from './core/order-book'
 import {
@@ -81,27 +74,9 @@ export interface ShopifyThrottlePlan {
 
 export const SHOPIFY_PLANS: Record<SimulatorPlanName, SimulatorKnobs<ShopifyThrottlePlan>> = {
   // Generous: 2,000 SKUs are 20 mutations of 100 quantities (110 points each).
-  demo: {
-    latencyMs: 10,
-    errorRate: 0,
-    outage: false,
-    acceptedNeverAppliedRate: 0,
-    applyDelayMs: 0,
-    applyJitterMs: 0,
-    autoCreateListings: true,
-    throttle: { maximumAvailable: 20_000, restoreRate: 10_000 },
-  },
+  demo: { latencyMs: 10, ...NO_FAULT_KNOBS, throttle: { maximumAvailable: 20_000, restoreRate: 10_000 } },
   // Shopify's standard-plan GraphQL Admin limits: 1,000-point bucket restored at 50 points/s.
-  realistic: {
-    latencyMs: 80,
-    errorRate: 0,
-    outage: false,
-    acceptedNeverAppliedRate: 0,
-    applyDelayMs: 0,
-    applyJitterMs: 0,
-    autoCreateListings: true,
-    throttle: { maximumAvailable: 1_000, restoreRate: 50 },
-  },
+  realistic: { latencyMs: 80, ...NO_FAULT_KNOBS, throttle: { maximumAvailable: 1_000, restoreRate: 50 } },
 }
 
 const DEFAULT_LOCATION_GID = 'gid://shopify/Location/1'
@@ -141,19 +116,11 @@ const IDEMPOTENCY_CACHE_LIMIT = 10_000
  */
 export const shopifyInventoryItemGid = demoShopifyInventoryItemGid
 
-export interface ShopifySimulatorOptions extends SimulatorBaseOptions {
+export interface ShopifySimulatorOptions extends SimulatorBaseOptions, KnobsPatch<ShopifyThrottlePlan> {
   /** When set, only this token is accepted; otherwise any non-empty token is. */
   accessToken?: string
   /** Location gids that exist in the shop. Default [gid://shopify/Location/1]. */
   locations?: string[]
-  latencyMs?: number
-  errorRate?: number
-  outage?: boolean | number | string
-  acceptedNeverAppliedRate?: number
-  applyDelayMs?: number
-  applyJitterMs?: number
-  autoCreateListings?: boolean
-  throttle?: Partial<ShopifyThrottlePlan> | null
   /**
    * The app's client secret: signs webhooks of subscriptions made through webhookSubscriptionCreate
    * (Shopify signs app webhooks with the app's secret). Default: 'shopify-sim-app-secret'.
@@ -253,7 +220,7 @@ interface UserError {
 }
 
 export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
-  private readonly items = new Map<string, InventoryItemRecord>()
+  protected readonly listings = new ListingStore<InventoryItemRecord>({ saved: savedListingsSchema, show: (item, gid) => [item.sku ?? gid, { inventoryItemId: gid, available: item.levels }] })
   private readonly locations: Set<string>
   private readonly accessToken: string | undefined
   private readonly idempotentResults = new Map<string, { fingerprint: string; data: unknown; failed: boolean }>()
@@ -401,12 +368,12 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
 
   /** The available quantity at a location, or null when the item is unknown or not stocked there. */
   quantityOf(sku: string, locationId = DEFAULT_LOCATION_GID): number | null {
-    return this.items.get(shopifyInventoryItemGid(sku))?.levels[locationId] ?? null
+    return this.listings.get(shopifyInventoryItemGid(sku))?.levels[locationId] ?? null
   }
 
   /** The available quantity of an inventory item (a listing's `externalId`) at a location. */
   quantityOfItem(inventoryItemId: string, locationId = DEFAULT_LOCATION_GID): number | null {
-    return this.items.get(inventoryItemId)?.levels[locationId] ?? null
+    return this.listings.get(inventoryItemId)?.levels[locationId] ?? null
   }
 
   protected handleApi(request: SimRequest): SimResponse {
@@ -581,7 +548,7 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
     if (!this.locations.has(locationId)) throw new SimulatorInputError('INVALID_LOCATION', `unknown location ${locationId}`)
     // By inventory item id when given (items created by mutations carry no SKU), else by SKU.
     const gid = typeof edit.inventoryItemId === 'string' ? edit.inventoryItemId
-      : [...this.items.entries()].find(([, item]) => item.sku === edit.sku)?.[0] ?? shopifyInventoryItemGid(edit.sku)
+      : [...this.listings.entries()].find(([, item]) => item.sku === edit.sku)?.[0] ?? shopifyInventoryItemGid(edit.sku)
     const item = this.itemFor(gid, edit.sku)
     item.levels[locationId] = edit.quantity
     item.updatedAt = new Date(this.now()).toISOString()
@@ -589,12 +556,12 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
 
   /** Shopify sells from its default location (the demo store has one). */
   protected shownQuantity(sku: string): number | undefined {
-    const item = [...this.items.values()].find((i) => i.sku === sku)
+    const item = [...this.listings.values()].find((i) => i.sku === sku)
     return item ? (item.levels[DEFAULT_LOCATION_GID] ?? 0) : undefined
   }
 
   protected adjustShownQuantity(sku: string, delta: number): void {
-    const item = [...this.items.values()].find((i) => i.sku === sku)
+    const item = [...this.listings.values()].find((i) => i.sku === sku)
     if (!item) return
     item.levels[DEFAULT_LOCATION_GID] = Math.max(0, (item.levels[DEFAULT_LOCATION_GID] ?? 0) + delta)
     item.updatedAt = new Date(this.now()).toISOString()
@@ -604,12 +571,12 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
     let created = 0
     for (const sku of skus) {
       const gid = shopifyInventoryItemGid(sku)
-      const existing = this.items.get(gid)
+      const existing = this.listings.get(gid)
       if (existing) {
         existing.sku ??= sku
         continue
       }
-      this.items.set(gid, { sku, levels: { [DEFAULT_LOCATION_GID]: quantity }, updatedAt: new Date(this.now()).toISOString() })
+      this.listings.set(gid, { sku, levels: { [DEFAULT_LOCATION_GID]: quantity }, updatedAt: new Date(this.now()).toISOString() })
       created += 1
     }
     return created
@@ -618,20 +585,6 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
   protected commitApply(apply: PendingApply): void {
     // Shopify applies synchronously; nothing is ever queued.
     void apply
-  }
-
-  protected exportListings(): unknown {
-    return Object.fromEntries(this.items)
-  }
-
-  protected importListings(saved: unknown): void {
-    for (const [gid, item] of Object.entries(savedListingsSchema.parse(saved))) this.items.set(gid, item)
-  }
-
-  protected listingsView(): Record<string, unknown> {
-    const view: Record<string, unknown> = {}
-    for (const [gid, item] of this.items) view[item.sku ?? gid] = { inventoryItemId: gid, available: item.levels }
-    return view
   }
 
   // ---- operations -------------------------------------------------------------------------------
@@ -714,7 +667,7 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
 
   /** An InventoryItem as the schema sees it: fields with arguments are functions of them. */
   private inventoryItemNode(gid: string): Record<string, unknown> | null {
-    const item = this.items.get(gid)
+    const item = this.listings.get(gid)
     if (!item) return null
     const level = (locationId: string) => {
       const available = item.levels[locationId]
@@ -769,7 +722,7 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
       } else if (quantity.quantity < -QUANTITY_LIMIT) {
         errors.push({ field: field('quantity'), message: 'The quantity can\'t be lower than -1,000,000,000.', code: 'INVALID_QUANTITY_TOO_LOW' })
       }
-      const item = this.items.get(quantity.inventoryItemId)
+      const item = this.listings.get(quantity.inventoryItemId)
       if (!item && !this.knobs.autoCreateListings) {
         errors.push({ field: field('inventoryItemId'), message: 'The specified inventory item could not be found.', code: 'INVALID_INVENTORY_ITEM' })
         return
@@ -830,10 +783,10 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
   }
 
   private itemFor(gid: string, sku: string | null): InventoryItemRecord {
-    let item = this.items.get(gid)
+    let item = this.listings.get(gid)
     if (!item) {
       item = { sku, levels: {}, updatedAt: new Date(this.now()).toISOString() }
-      this.items.set(gid, item)
+      this.listings.set(gid, item)
     } else if (sku && !item.sku) {
       item.sku = sku
     }

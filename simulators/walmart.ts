@@ -15,16 +15,10 @@
 // The echo is immediate; read-back honours applyDelayMs / acceptedNeverAppliedRate (both 0 by
 // default) so a test can reproduce "Walmart said OK but the site still shows the old number".
 import { z } from 'zod'
-import type { SimulatorKnobs, SimulatorPlanName } from './core/knobs'
-import {
-  SimulatorBase,
-  type ManualEdit,
-  type PendingApply,
-  type SimRequest,
-  type SimResponse,
-  type SimulatorBaseOptions,
-} from './core/simulator-base'
+import { NO_FAULT_KNOBS, type KnobsPatch, type SimulatorKnobs, type SimulatorPlanName } from './core/knobs'
+import { SimulatorBase, type ManualEdit, type PendingApply, type SimRequest, type SimResponse, type SimulatorBaseOptions } from './core/simulator-base'
 import { TokenBucket } from './core/token-bucket'
+import { ListingStore } from './core/listing-store'
 import { basicCredentials, TokenIssuer } from './core/token-issuer'
 import type { SimOrder } from './core/order-book'
 import { customerOrderIdFor, hasLineStatus, parseWalmartOrders, walmartCursor, walmartOrder } from './walmart-orders'
@@ -39,44 +33,23 @@ export interface WalmartThrottlePlan {
 }
 
 export const WALMART_PLANS: Record<SimulatorPlanName, SimulatorKnobs<WalmartThrottlePlan>> = {
-  demo: {
-    latencyMs: 10,
-    errorRate: 0,
-    outage: false,
-    acceptedNeverAppliedRate: 0,
-    applyDelayMs: 0,
-    applyJitterMs: 0,
-    autoCreateListings: true,
-    throttle: { ratePerSecond: 200, burst: 200, ordersRatePerSecond: 100, ordersBurst: 200 },
-  },
+  demo: { latencyMs: 10, ...NO_FAULT_KNOBS, throttle: { ratePerSecond: 200, burst: 200, ordersRatePerSecond: 100, ordersBurst: 200 } },
   // Walmart's published single-item inventory update limit: 200 calls per minute, per seller.
   realistic: {
     latencyMs: 120,
-    errorRate: 0,
-    outage: false,
-    acceptedNeverAppliedRate: 0,
-    applyDelayMs: 0,
-    applyJitterMs: 0,
+    ...NO_FAULT_KNOBS,
     autoCreateListings: false,
     // Orders: 5,000 calls per minute per seller (Walmart's rate-limiting table for "Get all orders").
     throttle: { ratePerSecond: 200 / 60, burst: 200, ordersRatePerSecond: 5_000 / 60, ordersBurst: 5_000 },
   },
 }
 
-export interface WalmartSimulatorOptions extends SimulatorBaseOptions {
+export interface WalmartSimulatorOptions extends SimulatorBaseOptions, KnobsPatch<WalmartThrottlePlan> {
   /** When set, POST /v3/token accepts only this client id and secret; otherwise any non-empty pair. */
   clientId?: string
   clientSecret?: string
   /** Lifetime of issued access tokens; Walmart's is 900 s. */
   tokenLifetimeSeconds?: number
-  latencyMs?: number
-  errorRate?: number
-  outage?: boolean | number | string
-  acceptedNeverAppliedRate?: number
-  applyDelayMs?: number
-  applyJitterMs?: number
-  autoCreateListings?: boolean
-  throttle?: Partial<WalmartThrottlePlan> | null
 }
 
 interface InventoryRecord {
@@ -109,7 +82,7 @@ function inventoryKey(sku: string, shipNode: string | undefined): string {
 }
 
 export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
-  private readonly inventory = new Map<string, InventoryRecord>()
+  protected readonly listings = new ListingStore<InventoryRecord>({ saved: savedListingsSchema, show: (record, key) => [key, record.amount] })
   private readonly client: { id: string; secret: string } | undefined
   readonly tokens: TokenIssuer
   /** Inventory records received per SKU (PUTs and feed records), to prove nothing is sent twice. */
@@ -140,7 +113,7 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
 
   /** The quantity read-back shows now (null for an unknown SKU), at a ship node when given. */
   quantityOf(sku: string, shipNode?: string): number | null {
-    return this.inventory.get(inventoryKey(sku, shipNode))?.amount ?? null
+    return this.listings.get(inventoryKey(sku, shipNode))?.amount ?? null
   }
 
   /** Walmart purchase order ids: 13 digits. */
@@ -167,7 +140,7 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
       if (throttled) return throttled
     }
     if (request.method === 'GET') {
-      const record = this.inventory.get(inventoryKey(sku, shipNode))
+      const record = this.listings.get(inventoryKey(sku, shipNode))
       if (!record) return this.notFound(sku)
       return this.ok({ sku, quantity: { unit: 'EACH', amount: record.amount } })
     }
@@ -196,46 +169,23 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
   }
 
   protected applyManualEdit(edit: ManualEdit & Record<string, unknown>): void {
-    this.inventory.set(inventoryKey(edit.sku, typeof edit.shipNode === 'string' ? edit.shipNode : undefined), { amount: edit.quantity, updatedAt: new Date(this.now()).toISOString() })
+    this.listings.set(inventoryKey(edit.sku, typeof edit.shipNode === 'string' ? edit.shipNode : undefined), { amount: edit.quantity, updatedAt: new Date(this.now()).toISOString() })
   }
 
   protected shownQuantity(sku: string): number | undefined {
-    return this.inventory.get(sku)?.amount
+    return this.listings.get(sku)?.amount
   }
 
   protected adjustShownQuantity(sku: string, delta: number): void {
-    const record = this.inventory.get(sku)
-    if (!record) return
-    record.amount = Math.max(0, record.amount + delta)
-    record.updatedAt = new Date(this.now()).toISOString()
+    this.listings.change(sku, this.now(), (record) => { record.amount = Math.max(0, record.amount + delta) })
   }
 
   protected seedListings(skus: readonly string[], quantity: number): number {
-    let created = 0
-    for (const sku of skus) {
-      if (this.inventory.has(sku)) continue
-      this.inventory.set(sku, { amount: quantity, updatedAt: new Date(this.now()).toISOString() })
-      created += 1
-    }
-    return created
+    return this.listings.seedMissing(skus, () => ({ amount: quantity, updatedAt: new Date(this.now()).toISOString() }))
   }
 
   protected commitApply(apply: PendingApply): void {
-    this.inventory.set(apply.sku, { amount: apply.quantity, updatedAt: new Date(this.now()).toISOString() })
-  }
-
-  protected exportListings(): unknown {
-    return Object.fromEntries(this.inventory)
-  }
-
-  protected importListings(saved: unknown): void {
-    for (const [sku, record] of Object.entries(savedListingsSchema.parse(saved))) this.inventory.set(sku, record)
-  }
-
-  protected listingsView(): Record<string, unknown> {
-    const view: Record<string, unknown> = {}
-    for (const [sku, record] of this.inventory) view[sku] = record.amount
-    return view
+    this.listings.set(apply.sku, { amount: apply.quantity, updatedAt: new Date(this.now()).toISOString() })
   }
 
   protected carriesSecrets(request: SimRequest): boolean {
@@ -292,8 +242,8 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
     if (body.data.sku !== sku) return this.invalid('sku', 'The sku in the body does not match the sku query parameter.')
     this.countRecord(sku)
     const key = inventoryKey(sku, shipNode)
-    if (!this.inventory.has(key) && !this.knobs.autoCreateListings) return this.notFound(sku)
-    if (!this.inventory.has(key)) this.inventory.set(key, { amount: 0, updatedAt: new Date(this.now()).toISOString() })
+    if (!this.listings.has(key) && !this.knobs.autoCreateListings) return this.notFound(sku)
+    if (!this.listings.has(key)) this.listings.set(key, { amount: 0, updatedAt: new Date(this.now()).toISOString() })
     this.enqueueApply(key, body.data.quantity.amount, this.newSubmissionId())
     return this.ok({ sku, quantity: { unit: 'EACH', amount: body.data.quantity.amount } })
   }
@@ -356,8 +306,8 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
     const failed = (code: string, description: string) => ({ martId: 0, sku: typeof sku === 'string' ? sku : '', index, ingestionStatus: 'DATA_ERROR', ingestionErrors: { ingestionError: [{ type: 'DATA_ERROR', code, field: 'sku', description }] } })
     if (!item.success) return failed('ERR_EXT_DATA_0100', `Invalid inventory record: ${z.prettifyError(item.error).slice(0, 200)}`)
     const key = inventoryKey(item.data.sku, shipNode)
-    if (!this.inventory.has(key) && !this.knobs.autoCreateListings) return failed('ERR_EXT_DATA_0101', `SKU ${item.data.sku} is not set up on Walmart.`)
-    if (!this.inventory.has(key)) this.inventory.set(key, { amount: 0, updatedAt: new Date(this.now()).toISOString() })
+    if (!this.listings.has(key) && !this.knobs.autoCreateListings) return failed('ERR_EXT_DATA_0101', `SKU ${item.data.sku} is not set up on Walmart.`)
+    if (!this.listings.has(key)) this.listings.set(key, { amount: 0, updatedAt: new Date(this.now()).toISOString() })
     this.enqueueApply(key, item.data.quantity.amount, this.newSubmissionId())
     return { martId: 0, sku: item.data.sku, index, ingestionStatus: 'SUCCESS' }
   }

@@ -4,11 +4,9 @@
 // (ledger events and publish attempts over the last 90 days, INSERT ... SELECT generate_series, not
 // row by row) and the p95 of the API calls the screens make, signed in as the analyst.
 // Same-run baseline: an unknown /api/ui path answered 404 by the same web process (the HTTP + routing floor).
-import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
-import { startStack, waitForDrain, type Stack } from '../stack'
-import { summarize, type Figure } from '../stats'
+import { onOwnStack, waitForDrain, type Stack, type ScenarioResult } from '../stack'
+import { summarize } from '../stats'
 import { memoryOf } from '../proc'
 import { applyDocumentedLimits } from './documented-limits'
 import { demoSkuCode } from '../../server/demo/seed-demo'
@@ -99,14 +97,9 @@ async function explainSlowCall(stack: Stack, url: string, cookie: string, log: (
   }
 }
 
-export async function runCatalogue(opt: CatalogueOptions, log: (l: string) => void): Promise<{ figures: Figure[]; notes: string[] }> {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stocktower-bench-catalogue-'))
-  const figures: Figure[] = []
-  const notes: string[] = []
+export async function runCatalogue(opt: CatalogueOptions, log: (l: string) => void): Promise<ScenarioResult> {
   const S = 'catalogue'
-  let stack: Stack | undefined
-  try {
-    stack = await startStack({ tmp, skus: opt.skus, plan: 'realistic', worker: false, log })
+  return onOwnStack('catalogue', { skus: opt.skus, plan: 'realistic', worker: false, log }, async (stack, { figures, notes }) => {
     figures.push({ scenario: S, name: `demo seed (${opt.skus.toLocaleString('en-US')} SKUs)`, value: stack.seedSeconds, unit: 's' })
     await applyDocumentedLimits(stack.sims, stack.pool)
     const workerPid = await stack.startWorker()
@@ -147,9 +140,5 @@ export async function runCatalogue(opt: CatalogueOptions, log: (l: string) => vo
     }
     notes.push(`catalogue: ${opt.skus.toLocaleString('en-US')} SKUs x 3 locations x 4 channels, ${opt.ledgerEvents.toLocaleString('en-US')} history ledger events and ${opt.attempts.toLocaleString('en-US')} attempts over 90 days ` +
       `(no rollups generated for them), ${opt.samples} sequential calls each after one warm-up; bench process (simulators) peak RSS ${mem.bench?.peak.toFixed(0) ?? 'n/a'} MiB.`)
-  } finally {
-    await stack?.stop()
-    fs.rmSync(tmp, { recursive: true, force: true })
-  }
-  return { figures, notes }
+  })
 }

@@ -2,14 +2,11 @@
 // simulators, plan 'demo', i.e. generous marketplace limits: "when the budget allows"), measured
 // from the database's provenance (bench/latency.ts). Same-run baseline: a trickle of 20 events/s
 // through the same stack first, i.e. the latencies of an idle system.
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import crypto from 'node:crypto'
-import { backlog, startStack, waitForDrain, type Stack } from '../stack'
+import { backlog, onOwnStack, waitForDrain, type ScenarioResult } from '../stack'
 import { sendSteady, steadyBatches } from '../steady-sender'
 import { measureLatencies } from '../latency'
-import { summarize, type Figure } from '../stats'
+import { summarize } from '../stats'
 import { cpuSeconds } from '../cpu'
 import { connectFanout, commitToRefetch } from '../fanout'
 import { memoryOf } from '../proc'
@@ -24,14 +21,9 @@ export interface PipelineOptions {
   pgWaits: boolean
 }
 
-export async function runPipeline(opt: PipelineOptions, log: (l: string) => void): Promise<{ figures: Figure[]; notes: string[] }> {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stocktower-bench-pipeline-'))
-  const figures: Figure[] = []
-  const notes: string[] = []
+export async function runPipeline(opt: PipelineOptions, log: (l: string) => void): Promise<ScenarioResult> {
   const S = 'pipeline'
-  let stack: Stack | undefined
-  try {
-    stack = await startStack({ tmp, skus: opt.skus, plan: 'demo', worker: true, log })
+  return onOwnStack('pipeline', { skus: opt.skus, plan: 'demo', worker: true, log }, async (stack, { figures, notes }) => {
     const firstSync = await waitForDrain(stack.pool, 30 * 60_000)
     log(`[bench] pipeline: first full sync of ${opt.skus.toLocaleString('en-US')} SKUs x 4 channels in ${firstSync.toFixed(1)} s`)
     const runId = crypto.randomBytes(4).toString('hex')
@@ -109,11 +101,7 @@ export async function runPipeline(opt: PipelineOptions, log: (l: string) => void
     }
     notes.push(`pipeline: ${opt.skus.toLocaleString('en-US')} SKUs, ${opt.seconds} s per rate, simulators on the 'demo' plan; first full sync ${firstSync.toFixed(1)} s. ` +
       'event time = LedgerEvent.receivedAt; decision = AvailabilityDecision.decidedAt (the recompute\'s snapshot time, committed in the same transaction); channel call = PublishAttempt.startedAt.')
-  } finally {
-    await stack?.stop()
-    fs.rmSync(tmp, { recursive: true, force: true })
-  }
-  return { figures, notes }
+  })
 }
 
 const fmt = (v: number | null) => (v === null ? 'n/a' : Math.round(v).toString())

@@ -2,14 +2,11 @@
 // steady stream, then ten times that rate, then the steady rate again; strategic SKUs (1 in 100, by
 // code in the rule set's `strategic` class) and updates that take a listing to zero must reach the
 // channel with p99 <= 10 s while the backlog drains. Same-run baseline: the other SKUs' increases.
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import crypto from 'node:crypto'
-import { startStack, waitFor, backlog, waitForDrain, type Stack } from '../stack'
+import { onOwnStack, waitFor, backlog, waitForDrain, type ScenarioResult } from '../stack'
 import { sendSteady, steadyBatches } from '../steady-sender'
 import { measureLatencies } from '../latency'
-import { summarize, type Figure } from '../stats'
+import { summarize } from '../stats'
 import { createPrisma } from '../../server/db'
 import { getCurrentRuleSet } from '../../server/rules/rule-set.repository'
 import { saveRuleSet } from '../../server/rules/save-rule-set'
@@ -20,13 +17,8 @@ import type { BenchEvent } from '../events'
 
 const BENCH_ACTOR: Actor = { kind: 'system', id: null, label: 'bench' }
 
-export async function runPriorityLanes(opt: { skus: number; rate: number; burstSeconds: number }, log: (l: string) => void): Promise<{ figures: Figure[]; notes: string[] }> {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stocktower-bench-lanes-'))
-  const figures: Figure[] = []
-  const notes: string[] = []
-  let stack: Stack | undefined
-  try {
-    stack = await startStack({ tmp, skus: opt.skus, plan: 'demo', worker: true, log })
+export async function runPriorityLanes(opt: { skus: number; rate: number; burstSeconds: number }, log: (l: string) => void): Promise<ScenarioResult> {
+  return onOwnStack('lanes', { skus: opt.skus, plan: 'demo', worker: true, log }, async (stack, { figures, notes }) => {
     await waitForDrain(stack.pool, 30 * 60_000)
     const strategic = Array.from({ length: Math.floor(opt.skus / 100) }, (_, i) => demoSkuCode(100 * (i + 1)))
     const prisma = createPrisma(stack.databaseUrl, { max: 2 })
@@ -86,11 +78,7 @@ export async function runPriorityLanes(opt: { skus: number; rate: number; burstS
       { scenario: 'priority-lanes', name: 'strategic/to-zero updates not sent 120 s after the burst', value: lat.priorityNotCalled, unit: '', goal: { op: '<=', value: 0 }, note: `${lat.notCalled} updates of any kind not sent` },
     )
     notes.push(`priority-lanes: ${opt.skus.toLocaleString('en-US')} SKUs, ${strategic.length} strategic, documented limits; ${opt.rate}/s, ${10 * opt.rate}/s, ${opt.rate}/s for ${opt.burstSeconds} s each; 1 event in 20 a count to 0; peak backlog ${peakPending} listings.`)
-  } finally {
-    await stack?.stop()
-    fs.rmSync(tmp, { recursive: true, force: true })
-  }
-  return { figures, notes }
+  })
 }
 
 const fmt = (v: number | null) => (v === null ? 'n/a' : Math.round(v).toString())

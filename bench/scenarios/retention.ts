@@ -14,14 +14,11 @@
 // and batch size. Figures: rows deleted per second per table, the longest single batch statement
 // (each statement timed on the bench's own connection), ingest ack p99 during retention beside the
 // baseline (goal: within 2x), and every protected row surviving (counts before and after).
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import crypto from 'node:crypto'
 import type pg from 'pg'
-import { startStack, type Stack } from '../stack'
+import { onOwnStack, type Stack, type ScenarioResult } from '../stack'
 import { sendSteady, steadyBatches } from '../steady-sender'
-import { summarize, type Figure } from '../stats'
+import { summarize } from '../stats'
 import { loadAverage } from '../proc'
 import type { RawSql } from '../../server/db'
 import { applyRetention } from '../../server/retention/apply-retention'
@@ -121,13 +118,8 @@ async function protectedCounts(pool: pg.Pool): Promise<Record<string, number>> {
   return Object.fromEntries(Object.entries(r.rows[0]).map(([k, v]) => [k, Number(v)]))
 }
 
-export async function runRetention(opt: RetentionOptions, log: (l: string) => void): Promise<{ figures: Figure[]; notes: string[] }> {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stocktower-bench-retention-'))
-  const figures: Figure[] = []
-  const notes: string[] = []
-  let stack: Stack | undefined
-  try {
-    stack = await startStack({ tmp, skus: opt.skus, plan: 'demo', worker: false, log })
+export async function runRetention(opt: RetentionOptions, log: (l: string) => void): Promise<ScenarioResult> {
+  return onOwnStack('retention', { skus: opt.skus, plan: 'demo', worker: false, log }, async (stack, { figures, notes }) => {
     await generate(stack, opt, log)
     const before = await protectedCounts(stack.pool)
     await stack.pool.query('CHECKPOINT')
@@ -199,9 +191,5 @@ export async function runRetention(opt: RetentionOptions, log: (l: string) => vo
     notes.push(`retention: ${opt.skus.toLocaleString('en-US')} SKUs; old rows (95 to 180 days): ${opt.ledgerEvents.toLocaleString('en-US')} ledger events, ${opt.attempts.toLocaleString('en-US')} attempts (1 in 20 of the published version: kept), ` +
       `${opt.rawMessages.toLocaleString('en-US')} raw messages (1 in 1,000 not processed: kept); a tenth as many recent rows of each; default policy (90 days), batches of ${(opt.batchSize ?? DEFAULT_BATCH_SIZE).toLocaleString('en-US')}; ` +
       `ingest ${opt.rate} events/s in ${batch}-event POSTs (baseline ${opt.baselineSeconds} s just before, ${baseAck.n} acks; ${duringAck.n} acks during); load average at the end ${loadAverage().join(' ')}.`)
-  } finally {
-    await stack?.stop()
-    fs.rmSync(tmp, { recursive: true, force: true })
-  }
-  return { figures, notes }
+  })
 }

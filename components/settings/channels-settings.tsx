@@ -9,7 +9,7 @@ import { fetchJson } from '@/components/ui/fetch-json'
 import { Ago } from '@/components/ui/ago'
 import { formatCount } from '@/components/ui/format'
 import { setChannelCredentialsAction, updateChannelAction } from '@/app/(app)/settings/actions'
-import { ConfirmBar, FeedbackLine, Loading, useSettingsAction } from './shared'
+import { ConfirmBar, FeedbackLine, Loading, SaveCancel, useSettingsAction } from './shared'
 
 const KEY = ['settings', 'channels']
 
@@ -202,10 +202,7 @@ function ChannelForm({ channel, action, onClose, onSaved }: { channel: ChannelSe
           Stocktower will start writing quantities to this marketplace; listings waiting since shadow mode are published at once.
         </ConfirmBar>
       ) : (
-        <div className="toolbar" style={{ marginTop: 10, marginBottom: 0 }}>
-          <button type="submit" className="primary" disabled={action.pending}>{action.pending ? 'Saving…' : 'Save'}</button>
-          <button type="button" onClick={onClose} disabled={action.pending}>Cancel</button>
-        </div>
+        <SaveCancel pending={action.pending} onCancel={onClose} />
       )}
     </form>
   )

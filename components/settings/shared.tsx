@@ -50,6 +50,16 @@ export function ConfirmBar({ title, children, confirmLabel, danger = true, pendi
   )
 }
 
+/** A settings form's Save (submits the form) and Cancel (closes it without saving). */
+export function SaveCancel({ pending, onCancel }: { pending: boolean; onCancel: () => void }) {
+  return (
+    <div className="toolbar" style={{ marginTop: 10, marginBottom: 0 }}>
+      <button type="submit" className="primary" disabled={pending}>{pending ? 'Saving…' : 'Save'}</button>
+      <button type="button" onClick={onCancel} disabled={pending}>Cancel</button>
+    </div>
+  )
+}
+
 /** A secret shown exactly once, with a copy button; closing it forgets it in this tab too. */
 export function OneTimeSecret({ title, secret, children, onDone }: { title: string; secret: string; children?: ReactNode; onDone: () => void }) {
   const [copied, setCopied] = useState<'yes' | 'failed' | null>(null)

@@ -11,7 +11,7 @@ import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
 import { formatCount } from '@/components/ui/format'
 import { dryRunSourceFileAction, saveSourceAction } from '@/app/(app)/settings/actions'
-import { FeedbackLine, Loading, useSettingsAction } from './shared'
+import { FeedbackLine, Loading, SaveCancel, useSettingsAction } from './shared'
 
 const KEY = ['settings', 'sources']
 const KINDS = ['erp', 'wms', '3pl', 'supplier', 'channel'] as const
@@ -124,10 +124,7 @@ function SourceForm({ source, action, onClose, onSaved }: { source?: SourceView;
         <label className="field" style={{ marginTop: 10 }}>CSV and NDJSON (JSON: a column map such as {'{ "Item Number": "sku", "Qty On Hand": "quantity" }'}, fixed values such as {'{ "type": "count" }'}, delimiter, decimalSeparator, dateFormat)
           <textarea className="mono" rows={Math.min(16, form.files.split('\n').length + 1)} value={form.files} onChange={set('files')} spellCheck={false} data-testid="source-files-json" />
         </label>
-        <div className="toolbar" style={{ marginTop: 10, marginBottom: 0 }}>
-          <button className="primary" type="submit" disabled={action.pending}>{action.pending ? 'Saving…' : 'Save'}</button>
-          <button type="button" onClick={onClose} disabled={action.pending}>Cancel</button>
-        </div>
+        <SaveCancel pending={action.pending} onCancel={onClose} />
       </form>
       {source && <TryFile code={source.code} settingsOnScreen={() => { const p = parsed(); return 'error' in p ? p : { settings: p.input.settings } }} />}
     </div>

@@ -71,20 +71,13 @@ export type LocationInput = z.infer<typeof LocationInputSchema>
 /** `*` (every source and channel), `channel:<code>` or a source code such as `erp-main`. */
 const aliasScope = text('scope', 100).refine((s) => s === '*' || !/\s/.test(s), { error: 'scope must be a source code (e.g. erp-main), "channel:<code>" or "*", without spaces' })
 
-export const SkuAliasInputSchema = z.strictObject({
-  scope: aliasScope,
-  alias: text('alias', 200),
-  sku: text('sku', 100),
-  ...readOnly,
-})
+/** What every alias has: the scope it applies in and the name used there. */
+const aliasName = { scope: aliasScope, alias: text('alias', 200) }
+
+export const SkuAliasInputSchema = z.strictObject({ ...aliasName, sku: text('sku', 100), ...readOnly })
 export type SkuAliasInput = z.infer<typeof SkuAliasInputSchema>
 
-export const LocationAliasInputSchema = z.strictObject({
-  scope: aliasScope,
-  alias: text('alias', 200),
-  location: text('location', 100),
-  ...readOnly,
-})
+export const LocationAliasInputSchema = z.strictObject({ ...aliasName, location: text('location', 100), ...readOnly })
 export type LocationAliasInput = z.infer<typeof LocationAliasInputSchema>
 
 export const UnitInputSchema = z.strictObject({

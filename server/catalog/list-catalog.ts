@@ -79,8 +79,14 @@ export async function listLocations(db: Db, f: CatalogListFilter): Promise<Page<
   return page(rows, f.limit, (l) => ({ code: l.code, name: l.name, kind: l.kind, active: l.active, createdAt: l.createdAt.toISOString() }), (l) => [l.code])
 }
 
-const afterScopeAlias = (after: string[] | null) =>
-  after ? { OR: [{ scope: { gt: after[0] } }, { scope: after[0], alias: { gt: after[1] } }] } : {}
+/**
+ * Rows after a two-column cursor (a, b) in (a, b) order: a past the cursor's, or the same a and b
+ * past the cursor's. `first` and `second` say where each column is (a relation's code, a field).
+ */
+function afterPair<A extends object, B extends object>(after: string[] | null, first: (v: string | { gt: string }) => A, second: (v: { gt: string }) => B) {
+  return after ? { OR: [first({ gt: after[0] }), { ...first(after[0]), ...second({ gt: after[1] }) }] } : {}
+}
+const afterScopeAlias = (after: string[] | null) => afterPair(after, (v) => ({ scope: v }), (v) => ({ alias: v }))
 
 export async function listSkuAliases(db: Db, f: CatalogListFilter): Promise<Page<SkuAliasRecord & { createdAt: string }>> {
   const after = decodeKey(f.cursor, 2)
@@ -105,12 +111,7 @@ export async function listLocationAliases(db: Db, f: CatalogListFilter): Promise
 export async function listUnits(db: Db, f: CatalogListFilter): Promise<Page<UnitRecord>> {
   const after = decodeKey(f.cursor, 2)
   const rows = await db.unitOfMeasure.findMany({
-    where: {
-      AND: [
-        f.q ? { OR: [{ uom: contains(f.q) }, { sku: { code: contains(f.q) } }] } : {},
-        after ? { OR: [{ sku: { code: { gt: after[0] } } }, { sku: { code: after[0] }, uom: { gt: after[1] } }] } : {},
-      ],
-    },
+    where: { AND: [f.q ? { OR: [{ uom: contains(f.q) }, { sku: { code: contains(f.q) } }] } : {}, afterPair(after, (v) => ({ sku: { code: v } }), (v) => ({ uom: v }))] },
     orderBy: [{ sku: { code: 'asc' } }, { uom: 'asc' }], take: f.limit + 1,
     include: { sku: { select: { code: true } } },
   })
@@ -124,7 +125,7 @@ export async function listListings(db: Db, f: CatalogListFilter): Promise<Page<L
       AND: [
         f.q ? { OR: [{ externalSku: contains(f.q) }, { sku: { code: contains(f.q) } }] } : {},
         f.channel ? { channel: { code: f.channel } } : {},
-        after ? { OR: [{ channel: { code: { gt: after[0] } } }, { channel: { code: after[0] }, sku: { code: { gt: after[1] } } }] } : {},
+        afterPair(after, (v) => ({ channel: { code: v } }), (v) => ({ sku: { code: v } })),
       ],
     },
     orderBy: [{ channel: { code: 'asc' } }, { sku: { code: 'asc' } }], take: f.limit + 1,

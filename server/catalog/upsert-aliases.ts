@@ -23,102 +23,101 @@ async function checkScopes(db: Db, scopes: string[]): Promise<(scope: string) =>
   }
 }
 
-async function loadAliases(db: Db, table: 'SkuAlias' | 'LocationAlias', pairs: Array<{ scope: string; alias: string }>): Promise<Map<string, string>> {
-  const target = table === 'SkuAlias' ? `(SELECT code FROM "Sku" WHERE id = a."skuId")` : `(SELECT code FROM "Location" WHERE id = a."locationId")`
+/**
+ * What tells SKU aliases and location aliases apart: the code an alias names (a SKU or a location),
+ * the table the aliases live in and the column that points at the code's row. The rest, scopes,
+ * shadowing, planning and the upsert, is the same for both and written once below.
+ */
+interface AliasKind<F extends 'sku' | 'location'> {
+  field: F
+  /** How messages name the code: `SKU`, `location`. */
+  noun: string
+  table: 'SkuAlias' | 'LocationAlias'
+  targetTable: 'Sku' | 'Location'
+  targetColumn: 'skuId' | 'locationId'
+  unknownCode: 'UNKNOWN_SKU' | 'UNKNOWN_LOCATION'
+  /** Where the code is created, for the UNKNOWN_* message. */
+  createdBy: string
+}
+type AliasRecord<F extends 'sku' | 'location'> = { scope: string; alias: string } & Record<F, string>
+
+const SKU_ALIASES: AliasKind<'sku'> = { field: 'sku', noun: 'SKU', table: 'SkuAlias', targetTable: 'Sku', targetColumn: 'skuId', unknownCode: 'UNKNOWN_SKU', createdBy: 'POST /api/v1/catalog/skus' }
+const LOCATION_ALIASES: AliasKind<'location'> = { field: 'location', noun: 'location', table: 'LocationAlias', targetTable: 'Location', targetColumn: 'locationId', unknownCode: 'UNKNOWN_LOCATION', createdBy: 'POST /api/v1/catalog/locations' }
+
+async function loadAliases(db: Db, kind: AliasKind<'sku' | 'location'>, pairs: Array<{ scope: string; alias: string }>): Promise<Map<string, string>> {
   const rows = await db.$queryRawUnsafe<Array<{ scope: string; alias: string; target: string }>>(
-    `SELECT a.scope, a.alias, ${target} AS target FROM "${table}" a JOIN unnest($1::text[], $2::text[]) AS k(s, al) ON a.scope = k.s AND a.alias = k.al`,
+    `SELECT a.scope, a.alias, (SELECT code FROM "${kind.targetTable}" WHERE id = a."${kind.targetColumn}") AS target
+       FROM "${kind.table}" a JOIN unnest($1::text[], $2::text[]) AS k(s, al) ON a.scope = k.s AND a.alias = k.al`,
     pairs.map((p) => p.scope), pairs.map((p) => p.alias))
   return new Map(rows.map((r) => [aliasKey(r.scope, r.alias), r.target]))
 }
 
-async function planSkuAliases(db: Db, items: ParsedItem<SkuAliasInput>[]): Promise<PlannedItem<SkuAliasRecord>[]> {
-  const existing = await loadAliases(db, 'SkuAlias', items.map((i) => i.input))
-  const names = [...new Set(items.flatMap((i) => [i.input.sku, i.input.alias]))]
-  const skuCodes = new Set((await db.sku.findMany({ where: { code: { in: names } }, select: { code: true } })).map((s) => s.code))
-  const scopeProblem = await checkScopes(db, items.map((i) => i.input.scope))
-  return items.map(({ index, line, input }) => {
-    const key = aliasKey(input.scope, input.alias)
-    const problems: ItemProblem[] = []
-    const sp = scopeProblem(input.scope)
-    if (sp) problems.push(sp)
-    if (!skuCodes.has(input.sku)) problems.push(problem('sku', 'UNKNOWN_SKU', `unknown SKU ${input.sku}; create it first (POST /api/v1/catalog/skus) or fix the code`))
-    if (input.scope === '*' && skuCodes.has(input.alias)) problems.push(problem('alias', 'ALIAS_SHADOWED', `"${input.alias}" is a SKU code, and a code always wins over a * alias, so this alias would never apply; scope it to the source that uses the name`))
-    const before = existing.has(key) ? { scope: input.scope, alias: input.alias, sku: existing.get(key)! } : null
-    return { index, line, key, before, after: problems.length ? null : { scope: input.scope, alias: input.alias, sku: input.sku }, problems }
-  })
+async function existingCodes(db: Db, kind: AliasKind<'sku' | 'location'>, codes: string[]): Promise<Set<string>> {
+  const rows = await db.$queryRawUnsafe<Array<{ code: string }>>(`SELECT code FROM "${kind.targetTable}" WHERE code = ANY($1::text[])`, codes)
+  return new Set(rows.map((r) => r.code))
 }
 
-async function planLocationAliases(db: Db, items: ParsedItem<LocationAliasInput>[]): Promise<PlannedItem<LocationAliasRecord>[]> {
-  const existing = await loadAliases(db, 'LocationAlias', items.map((i) => i.input))
-  const names = [...new Set(items.flatMap((i) => [i.input.location, i.input.alias]))]
-  const locations = new Set((await db.location.findMany({ where: { code: { in: names } }, select: { code: true } })).map((l) => l.code))
-  const scopeProblem = await checkScopes(db, items.map((i) => i.input.scope))
-  return items.map(({ index, line, input }) => {
-    const key = aliasKey(input.scope, input.alias)
-    const problems: ItemProblem[] = []
-    const sp = scopeProblem(input.scope)
-    if (sp) problems.push(sp)
-    if (!locations.has(input.location)) problems.push(problem('location', 'UNKNOWN_LOCATION', `unknown location ${input.location}; create it first (POST /api/v1/catalog/locations) or fix the code`))
-    if (input.scope === '*' && locations.has(input.alias)) problems.push(problem('alias', 'ALIAS_SHADOWED', `"${input.alias}" is a location code, and a code always wins over a * alias, so this alias would never apply; scope it to the source that uses the name`))
-    const before = existing.has(key) ? { scope: input.scope, alias: input.alias, location: existing.get(key)! } : null
-    return { index, line, key, before, after: problems.length ? null : { scope: input.scope, alias: input.alias, location: input.location }, problems }
-  })
+function planAliases<F extends 'sku' | 'location'>(kind: AliasKind<F>) {
+  return async (db: Db, items: ParsedItem<AliasRecord<F>>[]): Promise<PlannedItem<AliasRecord<F>>[]> => {
+    const existing = await loadAliases(db, kind, items.map((i) => i.input))
+    const codes = await existingCodes(db, kind, [...new Set(items.flatMap((i) => [i.input[kind.field], i.input.alias]))])
+    const scopeProblem = await checkScopes(db, items.map((i) => i.input.scope))
+    return items.map(({ index, line, input }) => {
+      const key = aliasKey(input.scope, input.alias)
+      const target = input[kind.field]
+      const problems: ItemProblem[] = []
+      const sp = scopeProblem(input.scope)
+      if (sp) problems.push(sp)
+      if (!codes.has(target)) problems.push(problem(kind.field, kind.unknownCode, `unknown ${kind.noun} ${target}; create it first (${kind.createdBy}) or fix the code`))
+      if (input.scope === '*' && codes.has(input.alias)) problems.push(problem('alias', 'ALIAS_SHADOWED', `"${input.alias}" is a ${kind.noun} code, and a code always wins over a * alias, so this alias would never apply; scope it to the source that uses the name`))
+      const record = (code: string) => ({ scope: input.scope, alias: input.alias, [kind.field]: code }) as AliasRecord<F>
+      const before = existing.has(key) ? record(existing.get(key)!) : null
+      return { index, line, key, before, after: problems.length ? null : record(target), problems }
+    })
+  }
 }
 
-async function applySkuAliases(tx: Prisma.TransactionClient, items: Array<PlannedItem<SkuAliasRecord> & { after: SkuAliasRecord }>) {
-  const rows = items.map((i) => i.after)
-  await tx.$executeRawUnsafe(
-    `INSERT INTO "SkuAlias"(id, scope, alias, "skuId")
-     SELECT gen_random_uuid(), x.sc, x.al, s.id FROM unnest($1::text[], $2::text[], $3::text[]) AS x(sc, al, code) JOIN "Sku" s ON s.code = x.code
-     ON CONFLICT (scope, alias) DO UPDATE SET "skuId" = EXCLUDED."skuId"`,
-    rows.map((r) => r.scope), rows.map((r) => r.alias), rows.map((r) => r.sku))
-  return { dirtySkuIds: [] }
+function applyAliases<F extends 'sku' | 'location'>(kind: AliasKind<F>) {
+  return async (tx: Prisma.TransactionClient, items: Array<PlannedItem<AliasRecord<F>> & { after: AliasRecord<F> }>) => {
+    const rows = items.map((i) => i.after)
+    await tx.$executeRawUnsafe(
+      `INSERT INTO "${kind.table}"(id, scope, alias, "${kind.targetColumn}")
+       SELECT gen_random_uuid(), x.sc, x.al, t.id FROM unnest($1::text[], $2::text[], $3::text[]) AS x(sc, al, code) JOIN "${kind.targetTable}" t ON t.code = x.code
+       ON CONFLICT (scope, alias) DO UPDATE SET "${kind.targetColumn}" = EXCLUDED."${kind.targetColumn}"`,
+      rows.map((r) => r.scope), rows.map((r) => r.alias), rows.map((r) => r[kind.field]))
+    return { dirtySkuIds: [] }
+  }
 }
 
-async function applyLocationAliases(tx: Prisma.TransactionClient, items: Array<PlannedItem<LocationAliasRecord> & { after: LocationAliasRecord }>) {
-  const rows = items.map((i) => i.after)
-  await tx.$executeRawUnsafe(
-    `INSERT INTO "LocationAlias"(id, scope, alias, "locationId")
-     SELECT gen_random_uuid(), x.sc, x.al, l.id FROM unnest($1::text[], $2::text[], $3::text[]) AS x(sc, al, code) JOIN "Location" l ON l.code = x.code
-     ON CONFLICT (scope, alias) DO UPDATE SET "locationId" = EXCLUDED."locationId"`,
-    rows.map((r) => r.scope), rows.map((r) => r.alias), rows.map((r) => r.location))
-  return { dirtySkuIds: [] }
+/** The catalogue entity for one kind of alias: fields, keys, CSV columns, plan and apply. */
+function aliasEntity<F extends 'sku' | 'location'>(kind: AliasKind<F>, entity: Pick<CatalogEntity<AliasRecord<F>, AliasRecord<F>>, 'name' | 'auditEntity' | 'schema' | 'unknownFieldHints'>): CatalogEntity<AliasRecord<F>, AliasRecord<F>> {
+  const fields = ['scope', 'alias', kind.field]
+  return {
+    ...entity,
+    fields,
+    rawKey: (raw) => aliasKey(String(raw.scope ?? ''), String(raw.alias ?? '')),
+    key: (i) => aliasKey(i.scope, i.alias),
+    plan: planAliases(kind),
+    apply: applyAliases(kind),
+    csv: {
+      required: [...fields],
+      allowed: [...fields],
+      columnOf: (f) => f,
+      toRaw: (v) => ({ scope: csvText(v.scope), alias: csvText(v.alias), [kind.field]: csvText(v[kind.field]) }),
+    },
+  }
 }
 
-const rawAliasKey = (raw: Record<string, unknown>) => aliasKey(String(raw.scope ?? ''), String(raw.alias ?? ''))
-
-export const skuAliasEntity: CatalogEntity<SkuAliasInput, SkuAliasRecord> = {
+export const skuAliasEntity: CatalogEntity<SkuAliasInput, SkuAliasRecord> = aliasEntity(SKU_ALIASES, {
   name: 'sku-aliases',
   auditEntity: 'sku_alias',
   schema: SkuAliasInputSchema,
-  fields: ['scope', 'alias', 'sku'],
   // SkuAlias has no unit column yet (see the report): say where a unit goes instead of dropping it.
   unknownFieldHints: { uom: 'an alias cannot carry a unit of measure: send "uom" on each event, and define the unit\'s factor with POST /api/v1/catalog/units' },
-  rawKey: rawAliasKey,
-  key: (i) => aliasKey(i.scope, i.alias),
-  plan: planSkuAliases,
-  apply: applySkuAliases,
-  csv: {
-    required: ['scope', 'alias', 'sku'],
-    allowed: ['scope', 'alias', 'sku'],
-    columnOf: (f) => f,
-    toRaw: (v) => ({ scope: csvText(v.scope), alias: csvText(v.alias), sku: csvText(v.sku) }),
-  },
-}
+})
 
-export const locationAliasEntity: CatalogEntity<LocationAliasInput, LocationAliasRecord> = {
+export const locationAliasEntity: CatalogEntity<LocationAliasInput, LocationAliasRecord> = aliasEntity(LOCATION_ALIASES, {
   name: 'location-aliases',
   auditEntity: 'location_alias',
   schema: LocationAliasInputSchema,
-  fields: ['scope', 'alias', 'location'],
-  rawKey: rawAliasKey,
-  key: (i) => aliasKey(i.scope, i.alias),
-  plan: planLocationAliases,
-  apply: applyLocationAliases,
-  csv: {
-    required: ['scope', 'alias', 'location'],
-    allowed: ['scope', 'alias', 'location'],
-    columnOf: (f) => f,
-    toRaw: (v) => ({ scope: csvText(v.scope), alias: csvText(v.alias), location: csvText(v.location) }),
-  },
-}
+})

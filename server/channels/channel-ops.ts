@@ -94,32 +94,42 @@ export async function getChannelOps(db: Db, code: string, opts: { hours?: number
 
 /** Pause stops sending (desired quantities keep updating); resume sends the newest of each. */
 export async function setChannelStatus(db: PrismaClient, actor: Actor, code: string, status: 'active' | 'paused', reason: string) {
-  if (reason.trim().length < 3) throw new ValidationError('Say why (at least 3 characters).', undefined, 'REASON_REQUIRED')
-  const result = await transaction(db, async (tx) => {
-    const c = await tx.channel.findUnique({ where: { code } })
-    if (!c) throw new NotFoundError(`No channel "${code}".`, 'UNKNOWN_CHANNEL')
-    if (c.status === status) throw new ConflictError(`${code} is already ${status === 'paused' ? 'paused' : 'running'}.`)
-    await tx.channel.update({ where: { id: c.id }, data: { status } })
-    await recordAudit(tx, actor, { action: status === 'paused' ? 'channel.pause' : 'channel.resume', entity: 'channel', entityId: code, before: { status: c.status }, after: { status, reason: reason.trim() } })
-    if (status === 'active') await enqueuePublish(tx, c.id)
-    return { channel: code, status }
+  await switchChannel(db, actor, code, reason, {
+    field: 'status', value: status, already: status === 'paused' ? 'paused' : 'running',
+    action: status === 'paused' ? 'channel.pause' : 'channel.resume', publishes: status === 'active',
   })
-  emitRealtime([ROOMS.dashboard, ROOMS.channel(code)], 'channel.updated', { channel: code })
-  return result
+  return { channel: code, status }
 }
 
 /** Shadow computes and reads back but never writes; live publishes. */
 export async function setChannelMode(db: PrismaClient, actor: Actor, code: string, mode: 'shadow' | 'live', reason: string) {
+  await switchChannel(db, actor, code, reason, {
+    field: 'mode', value: mode, already: mode,
+    action: mode === 'live' ? 'channel.go_live' : 'channel.to_shadow', publishes: mode === 'live',
+  })
+  return { channel: code, mode }
+}
+
+/**
+ * Turns one of a channel's switches (status or mode), with the operator's reason: refused when it
+ * is already so, audited, and a publish run enqueued in the same transaction when it starts sending.
+ */
+async function switchChannel(db: PrismaClient, actor: Actor, code: string, reason: string, change: {
+  field: 'status' | 'mode'
+  value: string
+  /** How "already ..." reads in the refusal. */
+  already: string
+  action: string
+  publishes: boolean
+}): Promise<void> {
   if (reason.trim().length < 3) throw new ValidationError('Say why (at least 3 characters).', undefined, 'REASON_REQUIRED')
-  const result = await transaction(db, async (tx) => {
+  await transaction(db, async (tx) => {
     const c = await tx.channel.findUnique({ where: { code } })
     if (!c) throw new NotFoundError(`No channel "${code}".`, 'UNKNOWN_CHANNEL')
-    if (c.mode === mode) throw new ConflictError(`${code} is already ${mode}.`)
-    await tx.channel.update({ where: { id: c.id }, data: { mode } })
-    await recordAudit(tx, actor, { action: mode === 'live' ? 'channel.go_live' : 'channel.to_shadow', entity: 'channel', entityId: code, before: { mode: c.mode }, after: { mode, reason: reason.trim() } })
-    if (mode === 'live') await enqueuePublish(tx, c.id)
-    return { channel: code, mode }
+    if (c[change.field] === change.value) throw new ConflictError(`${code} is already ${change.already}.`)
+    await tx.channel.update({ where: { id: c.id }, data: { [change.field]: change.value } })
+    await recordAudit(tx, actor, { action: change.action, entity: 'channel', entityId: code, before: { [change.field]: c[change.field] }, after: { [change.field]: change.value, reason: reason.trim() } })
+    if (change.publishes) await enqueuePublish(tx, c.id)
   })
   emitRealtime([ROOMS.dashboard, ROOMS.channel(code)], 'channel.updated', { channel: code })
-  return result
 }

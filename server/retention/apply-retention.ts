@@ -71,6 +71,13 @@ const RAW_MESSAGE_PROTECT = `e.status = 'received'
 
 type Counts = { deleted: bigint | number; kept: bigint | number; scanned: bigint | number; old?: bigint | number; last: string | null; lastAt?: Date | null }
 
+/** Adds one batch's counts to its table's report. */
+function tally(t: TableReport, batch: Pick<Counts, 'deleted' | 'kept'>): void {
+  t.batches += 1
+  t.deleted += Number(batch.deleted)
+  t.kept += Number(batch.kept)
+}
+
 /** One batch of an id-keyed table: the next `batchSize` rows after the cursor, old unprotected ones deleted. */
 async function idBatch(db: RawSql, t: IdTable, after: string, cutoff: Date, batchSize: number): Promise<Counts> {
   const [r] = await db.$queryRawUnsafe<Counts[]>(
@@ -153,9 +160,7 @@ export async function applyRetention(db: RawSql, opts: ApplyRetentionOptions = {
       let after = '0'
       for (;;) {
         const r = await idBatch(db, it, after, cutoff, batchSize)
-        t.batches += 1
-        t.deleted += Number(r.deleted)
-        t.kept += Number(r.kept)
+        tally(t, r)
         // Ids follow arrival: a batch with nothing old in it means the rest is inside the window.
         if (Number(r.scanned) < batchSize || Number(r.old ?? 0) === 0 || !r.last) break
         after = r.last
@@ -167,9 +172,7 @@ export async function applyRetention(db: RawSql, opts: ApplyRetentionOptions = {
     let afterId = '00000000-0000-0000-0000-000000000000'
     for (;;) {
       const r = await rawMessageBatch(db, afterAt, afterId, cutoff, batchSize)
-      t.batches += 1
-      t.deleted += Number(r.deleted)
-      t.kept += Number(r.kept)
+      tally(t, r)
       if (Number(r.scanned) < batchSize || !r.last || !r.lastAt) break
       afterAt = r.lastAt
       afterId = r.last

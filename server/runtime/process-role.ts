@@ -44,3 +44,16 @@ export function shutdownGraceMs(env: Record<string, string | undefined> = proces
   const n = Number(env.STOCKTOWER_SHUTDOWN_GRACE_MS ?? 20_000)
   return Number.isFinite(n) && n >= 0 && n <= 600_000 ? n : 20_000
 }
+
+/**
+ * Starts a role's process the way every `npm run <role>` script does: prepareRole, then `start`
+ * (which loads the role's entry point); a failure is printed as one line and exits 1.
+ */
+export function startRole(role: ProcessRole, label: string, start: () => Promise<unknown>): void {
+  prepareRole(role, process.argv.slice(2))
+    .then(start)
+    .catch((e) => {
+      console.error(`[${label}] could not start: ${e instanceof Error ? e.message : String(e)}`)
+      process.exit(1)
+    })
+}

@@ -38,6 +38,14 @@ export function temporaryPassword(): string {
 
 const lockAdmins = (tx: Prisma.TransactionClient) => tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext('stocktower:user-admins'))`)
 
+/** The user a change is about, loaded with the admins locked (the last-admin checks race otherwise). */
+async function loadUserToChange(tx: Prisma.TransactionClient, id: string) {
+  await lockAdmins(tx)
+  const user = await tx.user.findUnique({ where: { id } })
+  if (!user) throw new NotFoundError('There is no such user.', 'UNKNOWN_USER')
+  return user
+}
+
 async function otherActiveAdmins(tx: Prisma.TransactionClient, userId: string): Promise<number> {
   return tx.user.count({ where: { role: 'admin', active: true, id: { not: userId } } })
 }
@@ -58,9 +66,7 @@ export async function inviteUser(db: PrismaClient, actor: Actor, raw: unknown, r
 export async function changeUserRole(db: PrismaClient, actor: Actor, raw: unknown, ref: string | null = null): Promise<{ id: string; role: string }> {
   const input = parseInput(ChangeRoleInputSchema, raw)
   return transaction(db, async (tx) => {
-    await lockAdmins(tx)
-    const user = await tx.user.findUnique({ where: { id: input.id } })
-    if (!user) throw new NotFoundError('There is no such user.', 'UNKNOWN_USER')
+    const user = await loadUserToChange(tx, input.id)
     if (user.role === input.role) return { id: user.id, role: user.role }
     if (user.id === actor.id) throw new AdminLockoutError('You cannot change your own role; ask another admin.', 'SELF_CHANGE')
     if (user.role === 'admin' && user.active && (await otherActiveAdmins(tx, user.id)) === 0) {
@@ -75,9 +81,7 @@ export async function changeUserRole(db: PrismaClient, actor: Actor, raw: unknow
 export async function setUserActive(db: PrismaClient, actor: Actor, raw: unknown, ref: string | null = null): Promise<{ id: string; active: boolean }> {
   const input = parseInput(SetUserActiveInputSchema, raw)
   return transaction(db, async (tx) => {
-    await lockAdmins(tx)
-    const user = await tx.user.findUnique({ where: { id: input.id } })
-    if (!user) throw new NotFoundError('There is no such user.', 'UNKNOWN_USER')
+    const user = await loadUserToChange(tx, input.id)
     if (user.active === input.active) return { id: user.id, active: user.active }
     if (!input.active) {
       if (user.id === actor.id) throw new AdminLockoutError('You cannot deactivate your own account; ask another admin.', 'SELF_DEACTIVATE')

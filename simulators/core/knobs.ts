@@ -27,6 +27,16 @@ export interface SimulatorKnobs<Throttle> extends CommonKnobs {
   throttle: Throttle | null
 }
 
+/** No injected faults, updates visible at once, unknown SKUs created: a plan spreads it and states what differs. */
+export const NO_FAULT_KNOBS = {
+  errorRate: 0,
+  outage: false,
+  acceptedNeverAppliedRate: 0,
+  applyDelayMs: 0,
+  applyJitterMs: 0,
+  autoCreateListings: true,
+} as const satisfies Omit<CommonKnobs, 'latencyMs'>
+
 /** Accepts `true`/`false`, an epoch-ms number or an ISO date-time ("down until"), stored as boolean | epoch ms. */
 const outageSchema = z
   .union([z.boolean(), z.number().int().nonnegative(), z.iso.datetime({ offset: true })])

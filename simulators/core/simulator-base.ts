@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net'
 import { z } from 'zod'
 import { createPrng, type Prng } from './prng'
 import type { TokenIssuer } from './token-issuer'
+import type { SavedListings } from './listing-store'
 import { OrderBook, OrderBookError, buySchema, cancelSchema, shipSchema, type BuyRequest, type CancelRequest, type ShipRequest, type SimOrder, type SimOrderChange, type SimOrderLine } from './order-book'
 import {
   isOutageActive,
@@ -332,7 +333,7 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
       ...(this.tokenIssuer() ? { tokens: { lifetimeSeconds: this.tokenIssuer()!.lifetimeSeconds, ...this.tokenIssuer()!.stats } } : {}),
       orders: this.orderBook.size,
       ...this.extraState(),
-      listings: this.listingsView(),
+      listings: this.listings.view(),
     }
   }
 
@@ -349,10 +350,8 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
   protected abstract applyManualEdit(edit: ManualEdit & Record<string, unknown>): void
   protected abstract seedListings(skus: readonly string[], quantity: number): number
   protected abstract commitApply(apply: PendingApply): void
-  protected abstract exportListings(): unknown
-  /** Restores listings saved by exportListings; throws on a shape it does not recognise. */
-  protected abstract importListings(saved: unknown): void
-  protected abstract listingsView(): Record<string, unknown>
+  /** The marketplace's listings: saved, restored and shown the same way by every simulator. */
+  protected abstract readonly listings: SavedListings
   /** What buyers see for a SKU now; undefined when there is no such listing. */
   protected abstract shownQuantity(sku: string): number | undefined
   /** A sale (negative) or a cancellation (positive) moves the marketplace's own quantity. */
@@ -696,7 +695,7 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
     try {
       const saved = stateFileSchema.parse(JSON.parse(fs.readFileSync(this.stateFile, 'utf8')))
       if (saved.kind !== this.kind) throw new Error(`file holds a ${saved.kind} simulator's state`)
-      this.importListings(saved.listings)
+      this.listings.import(saved.listings)
       this.orderBook.import(saved.orders)
       this.orderSequence = this.orderBook.size
       this.importExtra(saved.extra)
@@ -719,7 +718,7 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
       format: STATE_FILE_FORMAT,
       kind: this.kind,
       savedAt: new Date().toISOString(),
-      listings: this.exportListings(),
+      listings: this.listings.export(),
       pending: this.pending,
       orders: this.orderBook.export(),
       extra: this.exportExtra(),

@@ -1,25 +1,17 @@
 // Findings have states a person moves them through, each audited: ignore needs a reason, a role
 // without findings:act is refused, a variance can be corrected through the ledger.
 import crypto from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
-import { seedDemo } from '../../server/demo/seed-demo'
+import { useTestDatabase } from './helpers/test-db'
 import { actOnFinding } from '../../server/reconciliation/act-on-finding'
 import { processSnapshot, receiveSnapshot } from '../../server/reconciliation/snapshots'
 
-let t: TestDatabase
 let db: PrismaClient
 const analyst = { id: crypto.randomUUID(), email: 'analyst@example.com', role: 'analyst' }
 const executive = { id: crypto.randomUUID(), email: 'executive@example.com', role: 'executive' }
 
-beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
-  db = t.db
-  await seedDemo(db, { skuCount: 10, simulatorUrls: { shopify: 'http://127.0.0.1:9', amazon: 'http://127.0.0.1:9', walmart: 'http://127.0.0.1:9', b2b: 'http://127.0.0.1:9' }, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 's' })
-})
-afterAll(async () => { await t?.drop() })
+useTestDatabase((created) => { db = created }, { demo: { skuCount: 10 } })
 
 describe('actOnFinding', () => {
   it('ignores with a reason, reopens, resolves; refuses a role without the permission; audits each step', async () => {

@@ -1,24 +1,15 @@
 // A channel order nobody ships or cancels keeps units reserved; past the window it is flagged for an
 // operator (once), never released silently, and the flag resolves when the order moves on.
-import crypto from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
-import { seedDemo } from '../../server/demo/seed-demo'
+import { useTestDatabase } from './helpers/test-db'
 import { ingestOrders } from '../../server/ingest/ingest-orders'
 import { flagAgedReservations } from '../../server/reconciliation/flag-aged-reservations'
 
-let t: TestDatabase
 let db: PrismaClient
 const HOUR = 3_600_000
 
-beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
-  db = t.db
-  await seedDemo(db, { skuCount: 20, simulatorUrls: { shopify: 'http://127.0.0.1:9', amazon: 'http://127.0.0.1:9', walmart: 'http://127.0.0.1:9', b2b: 'http://127.0.0.1:9' }, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 's' })
-})
-afterAll(async () => { await t?.drop() })
+useTestDatabase((created) => { db = created }, { demo: { skuCount: 20 } })
 
 const order = (status: string) => JSON.stringify({ orders: [{ orderId: 'AMZ-OLD-1', status, occurredAt: new Date().toISOString(), lines: [{ lineId: '1', sku: 'SKU-00009', quantity: 2 }] }] })
 

@@ -1,13 +1,11 @@
 // Allocation windows and sell-ahead on a real database, through the rules API and the real worker:
 // a campaign ring-fence saved over HTTP fences units while it is in force, and the worker releases
 // them at `until` on its own (a job scheduled at the boundary); sell-ahead counts units in transit.
-import crypto from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
 import { run, type Runner } from 'graphile-worker'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
-import { seedDemo } from '../../server/demo/seed-demo'
-import { recomputeDirtyAvailability } from '../../server/availability/recompute-availability'
+import { createDemoTestDatabase, type TestDatabase } from './helpers/test-db'
+import { desiredQuantity, recomputeAll } from './helpers/availability'
 import { explainAvailability } from '../../server/availability/explain-availability'
 import { ingestEvents } from '../../server/ingest/ingest-events'
 import { getCurrentRuleSet } from '../../server/rules/rule-set.repository'
@@ -22,24 +20,13 @@ let db: PrismaClient
 let key: string
 
 beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
+  t = await createDemoTestDatabase({ skuCount: 6 })
   db = t.db
-  await seedDemo(db, { skuCount: 6, simulatorUrls: { shopify: 'http://127.0.0.1:9', amazon: 'http://127.0.0.1:9', walmart: 'http://127.0.0.1:9', b2b: 'http://127.0.0.1:9' }, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 's' })
-  await drain(new Date())
+  await recomputeAll(db, new Date())
   key = await makeApiKey(db, ['rules:write', 'read'])
 }, 120_000)
 afterAll(async () => { await t?.drop() })
 
-async function drain(now: Date) {
-  for (let i = 0; i < 50; i++) {
-    const r = await recomputeDirtyAvailability(db, { batchSize: 1000, now: () => now })
-    if (!r.more) break
-  }
-}
-async function desired(sku: string, channel: string): Promise<number | null> {
-  return (await db.channelListing.findFirstOrThrow({ where: { sku: { code: sku }, channel: { code: channel } }, select: { desiredQuantity: true } })).desiredQuantity
-}
 async function postRules(rules: unknown, comment: string) {
   const { POST } = await import('../../app/api/v1/rules/route')
   const res = await POST(new Request('http://localhost/api/v1/rules', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ rules, comment }) }), { params: Promise.resolve({}) })
@@ -66,8 +53,8 @@ describe('allocation windows', () => {
   })
 
   it('fences a campaign while in force and the worker releases it at until, on its own', async () => {
-    const shopifyBefore = (await desired('SKU-00001', 'shopify'))!
-    const otherSku = await desired('SKU-00002', 'shopify')
+    const shopifyBefore = (await desiredQuantity(db, 'SKU-00001', 'shopify'))!
+    const otherSku = await desiredQuantity(db, 'SKU-00002', 'shopify')
     expect(shopifyBefore).toBeGreaterThan(20)
     const rules = structuredClone((await getCurrentRuleSet(db)).rules) as RuleSet
     const own = rules.channels.b2b.ringFence ?? 0
@@ -86,14 +73,14 @@ describe('allocation windows', () => {
       taskList: Object.fromEntries(Object.entries(taskList({ db, log: () => {} })).filter(([name]) => name === JOB_CATALOG.allocationBoundary.task || name === JOB_CATALOG.recomputeAvailability.task)),
     })
     try {
-      await waitFor('the campaign fence', () => desired('SKU-00001', 'shopify'), (q) => q === shopifyBefore - 15)
-      expect(await desired('SKU-00002', 'shopify')).toBe(otherSku)
+      await waitFor('the campaign fence', () => desiredQuantity(db, 'SKU-00001', 'shopify'), (q) => q === shopifyBefore - 15)
+      expect(await desiredQuantity(db, 'SKU-00002', 'shopify')).toBe(otherSku)
       const during = await explainAvailability(db, 'SKU-00001', 'shopify')
       expect(during.steps.find((s) => s.step === 'waterfall')?.detail).toContain(`b2b ${own + 15} (allocation "Partner campaign" until ${until})`)
       expect((await explainAvailability(db, 'SKU-00001', 'b2b')).steps.find((s) => s.step === 'allocation_window')?.detail).toContain('"Partner campaign"')
 
       // Nobody touches anything: at `until` the worker recomputes and shopify gets the units back.
-      await waitFor('the release at until', () => desired('SKU-00001', 'shopify'), (q) => q === shopifyBefore)
+      await waitFor('the release at until', () => desiredQuantity(db, 'SKU-00001', 'shopify'), (q) => q === shopifyBefore)
       const after = await explainAvailability(db, 'SKU-00001', 'shopify')
       expect(new Date(after.decidedAt).getTime()).toBeGreaterThanOrEqual(Date.parse(until))
       expect((await explainAvailability(db, 'SKU-00001', 'b2b')).steps.find((s) => s.step === 'allocation_window')?.detail).toContain(`"Partner campaign" released at ${until}`)
@@ -114,17 +101,17 @@ describe('sell-ahead', () => {
     const rules = structuredClone((await getCurrentRuleSet(db)).rules) as RuleSet
     rules.channels.b2b.sellAhead = { cap: 30, horizonDays: 14 }
     expect((await postRules(rules, 'b2b sells ahead')).status).toBe(201)
-    await drain(new Date())
-    const before = (await desired('SKU-00003', 'b2b'))!
-    const shopify = await desired('SKU-00003', 'shopify')
+    await recomputeAll(db, new Date())
+    const before = (await desiredQuantity(db, 'SKU-00003', 'b2b'))!
+    const shopify = await desiredQuantity(db, 'SKU-00003', 'shopify')
     const r = await ingestEvents(db, { body: JSON.stringify({ source: 'erp-demo', events: [
       { idempotencyKey: 'sa-1', type: 'in_transit', sku: 'SKU-00003', location: 'DC-EAST', quantity: 12, occurredAt: new Date().toISOString() },
       { idempotencyKey: 'sa-2', type: 'in_transit', sku: 'SKU-00003', location: 'DC-WEST', quantity: 25, occurredAt: new Date().toISOString() },
     ] }) })
     expect(r.accepted).toBe(2)
-    await drain(new Date())
-    expect(await desired('SKU-00003', 'b2b')).toBe(before + 30)
-    expect(await desired('SKU-00003', 'shopify')).toBe(shopify)
+    await recomputeAll(db, new Date())
+    expect(await desiredQuantity(db, 'SKU-00003', 'b2b')).toBe(before + 30)
+    expect(await desiredQuantity(db, 'SKU-00003', 'shopify')).toBe(shopify)
     const why = await explainAvailability(db, 'SKU-00003', 'b2b')
     expect(why.steps.find((s) => s.step === 'sell_ahead')?.detail).toMatch(/plus 30 incoming units sold ahead \(\d+ in transit or expected within 14 days; cap 30\)/)
     expect(why.inputs).toMatchObject({ inbound: expect.arrayContaining([{ location: 'DC-WEST', quantity: expect.any(Number) }]) })

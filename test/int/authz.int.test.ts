@@ -8,9 +8,9 @@
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
+import { useTestDatabase } from './helpers/test-db'
 import { makeChannel, saveRules } from '../support/factories'
 import { ROLES, can, hasScope, type Action, type Role } from '../../server/auth/permissions'
 import { createApiKey } from '../../server/auth/api-keys'
@@ -155,16 +155,13 @@ function walk(dir: string, name: string, out: string[] = []): string[] {
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
 type Handler = (req: Request, ctx: { params: Promise<Record<string, unknown>> }) => Promise<Response>
 
-let t: TestDatabase
 let db: PrismaClient
 const users = {} as Record<Role, { id: string; sid: string }>
 let rawMessageId = ''
 let ruleVersionId = ''
 
-beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
-  db = t.db
+useTestDatabase(async (created) => {
+  db = created
   ruleVersionId = (await saveRules(db)).id
   await makeChannel(db, 'shopify')
   await makeChannel(db, 'amazon')
@@ -175,11 +172,8 @@ beforeAll(async () => {
   }
   // A rejected batch's raw message: the cross-scope id for roles without dead-letters:view.
   rawMessageId = await storeInboundMessage(db, { source: 'erp-main', kind: 'events', transport: 'http', body: '{"source":"erp-main","events":[{"sku":"SECRET-COST"}]}', receivedAt: new Date() })
-}, 120_000)
-afterAll(async () => {
-  await (globalThis as { stocktowerPrisma?: PrismaClient }).stocktowerPrisma?.$disconnect()
-  await t.drop()
-})
+}, { timeoutMs: 120_000 })
+afterAll(async () => { await (globalThis as { stocktowerPrisma?: PrismaClient }).stocktowerPrisma?.$disconnect() })
 
 function routeOf(file: string): string {
   return `/${path.relative(path.join(root, 'app'), path.dirname(file)).split(path.sep).filter((s) => !/^\(.*\)$/.test(s)).join('/')}`

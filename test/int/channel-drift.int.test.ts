@@ -3,50 +3,33 @@
 // never applied (republished until they heal), another channel's number (flagged), and our own
 // update on its way (nothing to do); a matching read-back resolves the finding.
 import crypto from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
-import { startSimulators, type RunningSimulators } from '../../simulators'
-import { demoExternalSkus, seedDemo } from '../../server/demo/seed-demo'
-import { recomputeDirtyAvailability } from '../../server/availability/recompute-availability'
+import { useTestDatabase } from './helpers/test-db'
+import { recomputeAll } from './helpers/availability'
+import { publishPerListing, seedDemoOnSimulators, settleOnSimulators } from './helpers/simulated-demo'
+import type { RunningSimulators } from '../../simulators'
 import { publishChannel } from '../../server/publishing/publish-channel'
-import { verifyChannel } from '../../server/publishing/verify-channel'
 import { connectorForChannel } from '../../server/channels/connector-for-channel'
 import { ingestEvents } from '../../server/ingest/ingest-events'
 import { classifyDrift, reconcileChannel } from '../../server/reconciliation/channel-drift'
 import { actOnFinding } from '../../server/reconciliation/act-on-finding'
 
-let t: TestDatabase
 let db: PrismaClient
 let sims: RunningSimulators
 const SKUS = 12
 const deps = { connectorFor: connectorForChannel }
 
-async function settle() {
-  for (;;) { const r = await recomputeDirtyAvailability(db, { batchSize: 50 }); if (r.processed === 0) break }
-  for (const c of await db.channel.findMany()) {
-    for (let i = 0; i < 20; i++) { const r = await publishChannel(db, c.id, deps); if (r.claimed === 0) break }
-  }
-  for (const s of Object.values(sims.sims)) s.applyNow()
-  for (const c of await db.channel.findMany()) await verifyChannel(db, c.id, deps)
-}
+const settle = () => settleOnSimulators(db, sims)
 
-beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY = crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
-  db = t.db
-  sims = await startSimulators({ plan: 'demo', b2bSecret: 'b2b-secret', seed: 11 })
-  for (const kind of ['shopify', 'amazon', 'walmart', 'b2b'] as const) sims.sims[kind].seed(demoExternalSkus(kind, SKUS), 0)
-  await seedDemo(db, { skuCount: SKUS, simulatorUrls: sims.urls, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 'b2b-secret' })
-  // Per-listing calls here; the bulk (feed) path has its own tests (publish-feed.int.test.ts).
-  await db.$executeRawUnsafe(`UPDATE "Channel" SET settings = settings || '{"bulkThreshold": 1000000}'::jsonb`)
+useTestDatabase(async (created) => {
+  db = created
+  sims = await seedDemoOnSimulators(db, { skuCount: SKUS, seed: 11 })
+  await publishPerListing(db)
   await db.$executeRawUnsafe(`DELETE FROM "KitComponent"`) // keep the slice to plain SKUs
   await settle()
 })
-afterAll(async () => {
-  await sims?.close()
-  await t?.drop()
-})
+afterAll(async () => { await sims?.close() })
 
 const listing = (channel: string, sku: string) => db.channelListing.findFirstOrThrow({ where: { channel: { code: channel }, sku: { code: sku } } })
 
@@ -125,7 +108,7 @@ describe('reconcileChannel', () => {
   }
   async function receipt(key: string, sku: string, quantity: number) {
     await ingestEvents(db, { body: JSON.stringify({ source: 'erp-demo', events: [{ idempotencyKey: key, type: 'receipt', sku, location: 'DC-EAST', quantity, occurredAt: new Date().toISOString() }] }) })
-    for (;;) { const r = await recomputeDirtyAvailability(db, { batchSize: 50 }); if (r.processed === 0) break }
+    await recomputeAll(db)
   }
 
   it('finds an Amazon update accepted but never applied, republishes it and heals', async () => {

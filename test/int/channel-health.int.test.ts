@@ -1,10 +1,9 @@
 // One health verdict everywhere: a channel whose sent updates wait to be applied longer than its
 // SLO is unhealthy on the dashboard, in KPIs, in the SLO evaluator and in Prometheus, even when the
 // few updates it did verify were fast; missing lag is missing, not zero.
-import crypto from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
+import { useTestDatabase } from './helpers/test-db'
 import { makeChannel, makeListing, makeSku } from '../support/factories'
 import { getChannelsHealth } from '../../server/metrics/channel-health'
 import { getDashboard } from '../../server/metrics/get-dashboard'
@@ -15,15 +14,12 @@ import { LAG_BUCKETS_SECONDS } from '../../server/metrics/lag'
 import { getSkuDetail } from '../../server/availability/get-sku-detail'
 import { setChannelSlo } from '../../server/metrics/set-channel-slo'
 
-let t: TestDatabase
 let db: PrismaClient
 const now = new Date()
 const ago = (s: number) => new Date(now.getTime() - s * 1000)
 
-beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
-  db = t.db
+useTestDatabase(async (created) => {
+  db = created
   const fast = await makeChannel(db, 'fast', { settings: { sloStaleAfterSeconds: 300, sloLagP95Seconds: 60 } })
   const slow = await makeChannel(db, 'slow', { settings: { sloStaleAfterSeconds: 300, sloLagP95Seconds: 60 } })
   await makeChannel(db, 'quiet')
@@ -50,7 +46,6 @@ beforeAll(async () => {
     await db.lagMinute.create({ data: { channelId: c.id, minute, count: 10, sumMs: BigInt(60_000), maxMs: 8000, buckets } })
   }
 })
-afterAll(async () => { await t?.drop() })
 
 describe('channel health', () => {
   it('counts waiting from the oldest input not applied, across send and accept', async () => {

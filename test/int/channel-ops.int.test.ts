@@ -2,10 +2,9 @@
 // updating; on resume only the newest quantity of each listing goes out. Shadow mode never writes
 // and previews what going live would change. Every switch is audited; the ops view reports it.
 import crypto from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
-import { seedDemo } from '../../server/demo/seed-demo'
+import { useTestDatabase } from './helpers/test-db'
 import { recomputeDirtyAvailability } from '../../server/availability/recompute-availability'
 import { publishChannel } from '../../server/publishing/publish-channel'
 import { ingestEvents } from '../../server/ingest/ingest-events'
@@ -13,11 +12,9 @@ import { getChannelOps, setChannelMode, setChannelStatus } from '../../server/ch
 import type { Connector, ListingUpdate } from '../../server/channels/connector'
 import type { Actor } from '../../server/audit/record-audit'
 
-let t: TestDatabase
 let db: PrismaClient
 let channelId: string
 const analyst: Actor = { kind: 'user', id: null, label: 'analyst@example.com' }
-const urls = { shopify: 'http://127.0.0.1:9', amazon: 'http://127.0.0.1:9', walmart: 'http://127.0.0.1:9', b2b: 'http://127.0.0.1:9' }
 const sent: ListingUpdate[] = []
 const connector: Connector = {
   kind: 'walmart', maxBatchSize: 1,
@@ -33,17 +30,13 @@ const receipt = async (qty: number) => {
 }
 const listing = () => db.channelListing.findFirstOrThrow({ where: { channelId, sku: { code: 'SKU-00002' } } })
 
-beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY = crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
-  db = t.db
-  await seedDemo(db, { skuCount: 6, simulatorUrls: urls, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 's' })
+useTestDatabase(async (created) => {
+  db = created
   await drain()
   channelId = (await db.channel.findUniqueOrThrow({ where: { code: 'walmart' } })).id
   await db.channel.update({ where: { id: channelId }, data: { mode: 'live', rateTokens: 1000, rateBurst: 1000, ratePerSecond: 1000 } })
   await publish()
-}, 120_000)
-afterAll(async () => { await t?.drop() })
+}, { demo: { skuCount: 6 }, timeoutMs: 120_000 })
 
 describe('pause and resume', () => {
   it('a paused channel sends nothing while desired quantities move; resume sends only the newest', async () => {

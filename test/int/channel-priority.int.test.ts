@@ -2,12 +2,10 @@
 // graphile-worker priority, so under congestion (a backlog of publish jobs for every channel and one
 // free worker slot) the high-priority channel's publishes are claimed first, whatever order they
 // were enqueued in; a new rule version changes a pending job's priority at its next enqueue.
-import crypto from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
 import { Logger, run, type Runner } from 'graphile-worker'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
-import { seedDemo } from '../../server/demo/seed-demo'
+import { createDemoTestDatabase, type TestDatabase } from './helpers/test-db'
 import { saveRuleSet } from '../../server/rules/save-rule-set'
 import { getCurrentRuleSet } from '../../server/rules/rule-set.repository'
 import { enqueuePublish } from '../../server/queue/enqueue'
@@ -20,10 +18,8 @@ const analyst: Actor = { kind: 'user', id: null, label: 'analyst@example.com' }
 const channelId: Record<string, string> = {}
 
 beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
+  t = await createDemoTestDatabase({ skuCount: 4 })
   db = t.db
-  await seedDemo(db, { skuCount: 4, simulatorUrls: { shopify: 'http://127.0.0.1:9', amazon: 'http://127.0.0.1:9', walmart: 'http://127.0.0.1:9', b2b: 'http://127.0.0.1:9' }, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 's' })
   for (const c of await db.channel.findMany({ select: { id: true, code: true } })) channelId[c.code] = c.id
 }, 120_000)
 afterAll(async () => { await t?.drop() })

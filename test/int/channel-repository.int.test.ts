@@ -1,18 +1,16 @@
 // The channel facts publishing and reconciliation share (server/channels/channel.repository.ts,
 // channel-settings.ts) on real PostgreSQL: the one channel SELECT, the lock it can take, and the
 // rate budget both draw from (refill to now, take, store; give back what was not used).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
+import { useTestDatabase } from './helpers/test-db'
 import { makeChannel } from '../support/factories'
 import { transaction } from '../../server/db'
 import { loadChannel, returnRateBudget, spendRateBudget } from '../../server/channels/channel.repository'
 import { bulkMaxPerFeed, bulkThreshold, reconcileBatch, sloOf, verifyDelayMs, verifySlaMs } from '../../server/channels/channel-settings'
 
-let t: TestDatabase
 let db: PrismaClient
-beforeAll(async () => { t = await createTestDatabase(); db = t.db })
-afterAll(async () => { await t?.drop() })
+useTestDatabase((created) => { db = created })
 
 describe('channel repository', () => {
   it('loads the channel row with typed columns, and null for an unknown id', async () => {

@@ -1,19 +1,17 @@
 // A replay preview counts what an event moves (units, and the listings of its SKU), a rejected
 // event keeps its raw payload and message, and an unknown SKU comes with its fix prefilled.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
+import { useTestDatabase } from './helpers/test-db'
 import { makeChannel, makeListing, makeLocation, makeSku, receipt, saveRules } from '../support/factories'
 import { ingestEvents } from '../../server/ingest/ingest-events'
 import { listDeadLetters } from '../../server/dead-letters/list-dead-letters'
 import { previewReplay } from '../../server/dead-letters/replay-requests'
 
-let t: TestDatabase
 let db: PrismaClient
 
-beforeAll(async () => {
-  t = await createTestDatabase()
-  db = t.db
+useTestDatabase(async (created) => {
+  db = created
   await saveRules(db)
   await makeLocation(db, 'DC-1')
   const sku = await makeSku(db, 'SKU-1')
@@ -21,7 +19,6 @@ beforeAll(async () => {
   // The ERP sends its own code for SKU-1, twice, which we do not know yet.
   await ingestEvents(db, { body: JSON.stringify({ source: 'erp', events: [receipt('k1', 'ERP-0001', 'DC-1', 7), receipt('k2', 'ERP-0001', 'DC-1', 5)] }) })
 })
-afterAll(async () => { await t?.drop() })
 
 describe('dead letter impact and fix', () => {
   it('keeps the raw event and the message, and offers the alias to add, prefilled', async () => {

@@ -1,25 +1,22 @@
 // Support works the dead letters riskiest first: the ranking pages without gaps or repeats, the
 // newest-first order still works, cursors cannot be mixed between the two, and the CSV export
 // walks every page of the same order.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
+import { useTestDatabase } from './helpers/test-db'
 import { listDeadLetters } from '../../server/dead-letters/list-dead-letters'
 import { pagedCsv } from '../../server/paging/csv'
 
-let t: TestDatabase
 let db: PrismaClient
 
-beforeAll(async () => {
-  t = await createTestDatabase()
-  db = t.db
+useTestDatabase(async (created) => {
+  db = created
   const base = Date.UTC(2026, 10, 23, 8, 0, 0)
   // 23 letters: risk scores with ties (i % 5), times all different.
   for (let i = 0; i < 23; i++) {
     await db.deadLetter.create({ data: { kind: 'publish', code: 'TEST', reason: `letter ${i}`, sku: `SKU-${i}`, channel: 'amazon', payload: {}, riskScore: (i % 5) * 10, firstSeenAt: new Date(base + i * 1000), lastSeenAt: new Date(base + i * 1000) } })
   }
 })
-afterAll(async () => { await t?.drop() })
 
 async function all(sort: 'risk' | 'recent', limit: number) {
   const out: Array<{ sku: string | null; riskScore: number; lastSeenAt: string }> = []

@@ -3,12 +3,10 @@
 // lifted when the feed returns; a feed that expects snapshots is kept fresh only by a snapshot with
 // rows for its location (events do not count); a channel whose breaker stays open makes the others
 // protect themselves.
-import crypto from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
-import { seedDemo } from '../../server/demo/seed-demo'
-import { recomputeDirtyAvailability } from '../../server/availability/recompute-availability'
+import { useTestDatabase } from './helpers/test-db'
+import { desiredQuantity, recomputeAll } from './helpers/availability'
 import { explainAvailability } from '../../server/availability/explain-availability'
 import { ingestEvents } from '../../server/ingest/ingest-events'
 import { getCurrentRuleSet } from '../../server/rules/rule-set.repository'
@@ -17,24 +15,15 @@ import { checkFeedFreshness, getDegradedMode } from '../../server/freshness/chec
 import { processSnapshot, receiveSnapshot } from '../../server/reconciliation/snapshots'
 import type { Actor } from '../../server/audit/record-audit'
 
-let t: TestDatabase
 let db: PrismaClient
 const merch: Actor = { kind: 'user', id: null, label: 'merch@example.com' }
 const MIN = 60_000
 
-beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
-  db = t.db
-  await seedDemo(db, { skuCount: 6, simulatorUrls: { shopify: 'http://127.0.0.1:9', amazon: 'http://127.0.0.1:9', walmart: 'http://127.0.0.1:9', b2b: 'http://127.0.0.1:9' }, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 's' })
-  await drain()
-}, 120_000)
-afterAll(async () => { await t?.drop() })
+useTestDatabase(async (created) => {
+  db = created
+  await recomputeAll(db)
+}, { demo: { skuCount: 6 }, timeoutMs: 120_000 })
 
-async function drain() {
-  for (let i = 0; i < 50; i++) if (!(await recomputeDirtyAvailability(db, { batchSize: 1000 })).more) break
-}
-const desired = async (sku: string, channel: string) => (await db.channelListing.findFirstOrThrow({ where: { sku: { code: sku }, channel: { code: channel } }, select: { desiredQuantity: true } })).desiredQuantity!
 let n = 0
 const heartbeat = (receivedAt: Date) => ingestEvents(db, { receivedAt, body: JSON.stringify({ source: 'erp-feed', events: [{ idempotencyKey: `hb-${++n}`, type: 'adjustment', sku: 'SKU-00006', location: 'DC-EAST', quantity: 1, occurredAt: receivedAt.toISOString() }] }) })
 
@@ -46,18 +35,18 @@ describe('degraded mode', () => {
     await saveRuleSet(db, merch, { rules, comment: 'expect erp-feed every 5 minutes' })
     const t0 = new Date()
     await heartbeat(t0)
-    await drain()
-    const amazon = await desired('SKU-00001', 'amazon')
-    const shopify = await desired('SKU-00001', 'shopify')
+    await recomputeAll(db)
+    const amazon = (await desiredQuantity(db, 'SKU-00001', 'amazon'))!
+    const shopify = await desiredQuantity(db, 'SKU-00001', 'shopify')
     expect(amazon).toBeGreaterThan(4)
 
     expect(await checkFeedFreshness(db, new Date(t0.getTime() + 2 * MIN))).toEqual([])
     const stale = await checkFeedFreshness(db, new Date(t0.getTime() + 6 * MIN))
     expect(stale).toEqual([{ key: 'feed:erp-feed|DC-EAST', kind: 'feed', state: 'stale', what: 'feed erp-feed at DC-EAST' }])
     expect(await checkFeedFreshness(db, new Date(t0.getTime() + 7 * MIN))).toEqual([])
-    await drain()
-    expect(await desired('SKU-00001', 'amazon')).toBe(amazon - Math.ceil(amazon / 2))
-    expect(await desired('SKU-00001', 'shopify')).toBe(shopify)
+    await recomputeAll(db)
+    expect(await desiredQuantity(db, 'SKU-00001', 'amazon')).toBe(amazon - Math.ceil(amazon / 2))
+    expect(await desiredQuantity(db, 'SKU-00001', 'shopify')).toBe(shopify)
     const why = await explainAvailability(db, 'SKU-00001', 'amazon')
     expect(why.steps.find((s) => s.step === 'degraded')?.detail).toMatch(/^degraded mode \(feed erp-feed at DC-EAST silent, stale since .+\): policy reduce by 50%/)
     expect((await explainAvailability(db, 'SKU-00001', 'shopify')).steps.find((s) => s.step === 'degraded')?.detail).toContain('policy keep')
@@ -67,8 +56,8 @@ describe('degraded mode', () => {
     // The feed returns: the next check lifts the policy and the numbers come back.
     await heartbeat(new Date(t0.getTime() + 8 * MIN))
     expect(await checkFeedFreshness(db, new Date(t0.getTime() + 9 * MIN))).toEqual([{ key: 'feed:erp-feed|DC-EAST', kind: 'feed', state: 'returned', what: 'feed erp-feed at DC-EAST' }])
-    await drain()
-    expect(await desired('SKU-00001', 'amazon')).toBe(amazon)
+    await recomputeAll(db)
+    expect(await desiredQuantity(db, 'SKU-00001', 'amazon')).toBe(amazon)
     expect((await explainAvailability(db, 'SKU-00001', 'amazon')).steps.some((s) => s.step === 'degraded')).toBe(false)
     expect(await db.finding.findFirst({ where: { kind: 'stale_feed' } })).toMatchObject({ status: 'resolved' })
     expect((await db.auditLog.findMany({ where: { action: { in: ['degraded.on', 'degraded.off'] } }, orderBy: { at: 'asc' } })).map((a) => a.action)).toEqual(['degraded.on', 'degraded.off'])
@@ -91,8 +80,8 @@ describe('degraded mode', () => {
     }
     const t0 = new Date()
     await snapshot('DC-EAST', t0)
-    await drain()
-    const amazon = await desired('SKU-00001', 'amazon')
+    await recomputeAll(db)
+    const amazon = (await desiredQuantity(db, 'SKU-00001', 'amazon'))!
     expect(amazon).toBeGreaterThan(4)
 
     // A snapshot of another location and events of the same source at DC-EAST do not keep it fresh.
@@ -101,8 +90,8 @@ describe('degraded mode', () => {
     expect(events.accepted).toBe(1)
     expect(await checkFeedFreshness(db, new Date(t0.getTime() + 59 * MIN))).toEqual([])
     expect(await checkFeedFreshness(db, new Date(t0.getTime() + 61 * MIN))).toEqual([{ key: 'snapshot:wms-nightly|DC-EAST', kind: 'snapshot', state: 'stale', what: 'snapshot feed wms-nightly at DC-EAST' }])
-    await drain()
-    expect(await desired('SKU-00001', 'amazon')).toBe(amazon - Math.ceil(amazon / 2))
+    await recomputeAll(db)
+    expect(await desiredQuantity(db, 'SKU-00001', 'amazon')).toBe(amazon - Math.ceil(amazon / 2))
     expect((await explainAvailability(db, 'SKU-00001', 'amazon')).steps.find((s) => s.step === 'degraded')?.detail)
       .toMatch(/^degraded mode \(snapshot feed wms-nightly at DC-EAST sent no snapshot, stale since .+\): policy reduce by 50%/)
     const finding = await db.finding.findFirstOrThrow({ where: { kind: 'stale_feed', status: 'open' } })
@@ -115,8 +104,8 @@ describe('degraded mode', () => {
     expect(await checkFeedFreshness(db, new Date(t0.getTime() + 66 * MIN))).toEqual([])
     await snapshot('DC-EAST', new Date(t0.getTime() + 70 * MIN))
     expect(await checkFeedFreshness(db, new Date(t0.getTime() + 71 * MIN))).toEqual([{ key: 'snapshot:wms-nightly|DC-EAST', kind: 'snapshot', state: 'returned', what: 'snapshot feed wms-nightly at DC-EAST' }])
-    await drain()
-    expect(await desired('SKU-00001', 'amazon')).toBe(amazon)
+    await recomputeAll(db)
+    expect(await desiredQuantity(db, 'SKU-00001', 'amazon')).toBe(amazon)
     expect((await explainAvailability(db, 'SKU-00001', 'amazon')).steps.some((s) => s.step === 'degraded')).toBe(false)
     expect(await db.finding.findFirstOrThrow({ where: { dedupeKey: 'degraded:snapshot:wms-nightly|DC-EAST' } })).toMatchObject({ status: 'resolved' })
     expect(await getDegradedMode(db)).toEqual({ conditions: [], policies: [] })
@@ -129,23 +118,23 @@ describe('degraded mode', () => {
     rules.channels.shopify.degraded = { mode: 'cap', units: 1 }
     rules.channels.walmart.degraded = { mode: 'cap', units: 1 }
     await saveRuleSet(db, merch, { rules, comment: 'protect against a blind channel' })
-    await drain()
+    await recomputeAll(db)
     // A SKU (not a kit: a kit of two built from components capped at 1 is 0) both channels sell more
     // than one of; in code order, so the pick does not depend on the query plan.
     const listings = await db.channelListing.findMany({ where: { channel: { code: { in: ['shopify', 'walmart'] } }, desiredQuantity: { gt: 1 }, sku: { isKit: false } }, orderBy: { sku: { code: 'asc' } }, select: { sku: { select: { code: true } }, channel: { select: { code: true } } } })
     const sku = listings.map((l) => l.sku.code).find((c) => listings.filter((l) => l.sku.code === c).length === 2)!
-    const walmart = await desired(sku, 'walmart')
+    const walmart = await desiredQuantity(db, sku, 'walmart')
     expect(walmart).toBeGreaterThan(1)
     const now = new Date()
     await db.channel.update({ where: { code: 'walmart' }, data: { breakerState: 'open', breakerOpenedAt: new Date(now.getTime() - 11 * MIN) } })
     expect(await checkFeedFreshness(db, now)).toMatchObject([{ key: 'channel:walmart', state: 'stale' }])
-    await drain()
-    expect(await desired(sku, 'shopify')).toBe(1)
-    expect(await desired(sku, 'walmart')).toBe(walmart)
+    await recomputeAll(db)
+    expect(await desiredQuantity(db, sku, 'shopify')).toBe(1)
+    expect(await desiredQuantity(db, sku, 'walmart')).toBe(walmart)
     expect((await explainAvailability(db, sku, 'shopify')).steps.find((s) => s.step === 'degraded')?.detail).toContain('channel walmart blind: breaker open since')
     await db.channel.update({ where: { code: 'walmart' }, data: { breakerState: 'closed', breakerOpenedAt: null } })
     expect(await checkFeedFreshness(db, new Date())).toMatchObject([{ key: 'channel:walmart', state: 'returned' }])
-    await drain()
-    expect(await desired(sku, 'shopify')).toBeGreaterThan(1)
+    await recomputeAll(db)
+    expect(await desiredQuantity(db, sku, 'shopify')).toBeGreaterThan(1)
   })
 })

@@ -59,7 +59,6 @@ async function until<T>(what: string, fn: () => Promise<T | null | undefined | f
 }
 
 beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
   t = await createTestDatabase()
   db = t.db
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stk-demo-live-'))

@@ -25,7 +25,6 @@ let db: PrismaClient
 const admin: Actor = { kind: 'system', id: null, label: 'test' }
 
 beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
   t = await createTestDatabase()
   db = t.db
   await saveRules(db)

@@ -8,18 +8,18 @@
 // STOCKTOWER_FUZZ_SEED=<n> replays a run; STOCKTOWER_FUZZ_RUNS=<requests> makes it longer (npm test: 800, about 10 per route; 5,000 on demand).
 import path from 'node:path'
 import crypto from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
-import { startRouteServer, type RouteServer } from './helpers/route-server'
-import { makeChannel, makeListing, makeLocation, makeSku, saveRules } from '../support/factories'
-import { createApiKey } from '../../server/auth/api-keys'
-import { startSession } from '../../server/auth/sessions'
+import { useTestDatabase } from './helpers/test-db'
+import { startHttpTarget, type MockedSession } from './helpers/http-target'
+import { Prng } from '../support/prng'
+import type { RouteServer } from './helpers/route-server'
+import { makeChannel, makeListedSkus, makeLocation, saveRules } from '../support/factories'
 import { RuleSetSchema } from '../../server/rules/rules.schema'
 
 // The UI routes ask next-auth for the session, which needs Next's request scope; here the
 // session names a real admin user, and everything after (user lookup, permission) runs as is.
-const session: { user?: { id: string; email: string; name: string; role: string; sessionId: string } } = {}
+const session: MockedSession = {}
 vi.mock('next-auth', async (orig) => ({ ...(await orig<typeof import('next-auth')>()), getServerSession: async () => session }))
 
 // A fixed seed keeps `npm test` deterministic; STOCKTOWER_FUZZ_SEED=random (or a number) explores others.
@@ -30,24 +30,6 @@ const SOURCE = 'erp-fuzz'
 const SKUS = ['FZ-1', 'FZ-2', 'FZ-3', 'FZ-4']
 const LOCS = ['DC-EAST', 'DC-WEST']
 
-/** mulberry32: small, fast, deterministic. */
-function rng(seed: number) {
-  let a = seed >>> 0
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-  return {
-    next,
-    int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),
-    pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)],
-    chance: (p: number) => next() < p,
-  }
-}
-type Rng = ReturnType<typeof rng>
 
 const deep = (n: number, leaf: unknown = 1): unknown => { let v: unknown = leaf; for (let i = 0; i < n; i++) v = { a: v }; return v }
 const HOSTILE_STRINGS = [
@@ -62,11 +44,11 @@ const HOSTILE_STRINGS = [
 const HOSTILE_VALUES: readonly unknown[] = [
   ...HOSTILE_STRINGS, null, true, false, 0, -1, 1.5, 2 ** 31, 2 ** 53, -(2 ** 53), 1e9, 1e9 + 1, -1e12, Number.MAX_SAFE_INTEGER, [], {}, [1, 2], { $gt: '' }, deep(40), deep(200),
 ]
-const hostile = (r: Rng) => r.pick(HOSTILE_VALUES)
-const hostileString = (r: Rng) => r.pick(HOSTILE_STRINGS)
+const hostile = (r: Prng) => r.pick(HOSTILE_VALUES)
+const hostileString = (r: Prng) => r.pick(HOSTILE_STRINGS)
 
 /** A JSON text; some values JSON.stringify cannot write (1e400, raw NUL bytes) are spliced in as text. */
-function rawJsonMutation(r: Rng, text: string): string | Buffer {
+function rawJsonMutation(r: Prng, text: string): string | Buffer {
   switch (r.int(0, 9)) {
     case 0: return text.slice(0, r.int(0, text.length))
     case 1: return '['.repeat(5000) + ']'.repeat(5000)
@@ -83,7 +65,7 @@ function rawJsonMutation(r: Rng, text: string): string | Buffer {
 
 const wellFormed = (s: string) => (s as string & { toWellFormed(): string }).toWellFormed()
 /** A path segment: percent-encoded, or (when it has no delimiter) sent as is, `%` sequences included. */
-const pathSegment = (r: Rng, s: string) => (/^[\x21-\x7e]+$/.test(s) && !/[/?#]/.test(s) && r.chance(0.5) ? s : encodeURIComponent(wellFormed(s)))
+const pathSegment = (r: Prng, s: string) => (/^[\x21-\x7e]+$/.test(s) && !/[/?#]/.test(s) && r.chance(0.5) ? s : encodeURIComponent(wellFormed(s)))
 
 /**
  * A hostile key the API may accept ('1', 'null', ' x ') would collide with the same value in another
@@ -98,24 +80,21 @@ const unique = (v: unknown, max: number) => {
 
 interface Model { onHand: Map<string, number>; reserved: Map<string, number>; ledger: number; orders: number; deadLetters: number; eventsSent: number; ordersSent: number; requests: number; byStatus: Map<number, number>; failures: string[] }
 
-let t: TestDatabase
 let db: PrismaClient
 let server: RouteServer
 let key: string
 
-beforeAll(async () => {
-  t = await createTestDatabase()
-  db = t.db
+useTestDatabase(async (created) => {
+  db = created
   await saveRules(db, RuleSetSchema.parse({ defaults: { safetyStock: { units: 0 } }, channels: { amazon: { priority: 1, share: { type: 'shared' }, locations: LOCS } } }))
   for (const l of LOCS) await makeLocation(db, l)
   const ch = await makeChannel(db, 'amazon')
-  for (const s of SKUS) { const sku = await makeSku(db, s); await makeListing(db, ch.id, sku.id, `AMZ-${s}`) }
-  key = (await createApiKey(db, { name: 'fuzz', scopes: ['ingest:erp', 'ingest:channel:*', 'read', 'rules:write', 'catalog:write'] })).key
-  const admin = await db.user.create({ data: { email: 'fuzz-admin@example.com', name: 'Fuzz Admin', role: 'admin', passwordHash: 'x' } })
-  session.user = { id: admin.id, email: admin.email, name: admin.name, role: admin.role, sessionId: await startSession(db, admin.id) }
-  server = await startRouteServer(path.resolve(import.meta.dirname, '../../app'), ['v1', 'ui'])
-}, 120_000)
-afterAll(async () => { await server?.close(); await t?.drop() })
+  await makeListedSkus(db, ch.id, 'AMZ', SKUS)
+  const target = await startHttpTarget(db, 'fuzz', session)
+  server = target.server
+  key = target.key
+}, { timeoutMs: 120_000 })
+afterAll(async () => { await server?.close() })
 
 describe('HTTP fuzz', () => {
   it(`survives ${RUNS} hostile requests with every event and order accounted for (seed ${SEED})`, async () => {
@@ -152,7 +131,7 @@ describe('HTTP fuzz', () => {
       (res.status === 400 && ['INVALID_PARAMETER', 'INVALID_QUERY'].includes((res.json as { error?: { code?: string } })?.error?.code ?? '')) || (res.status === 404 && res.text === '') || res.status === 431
 
     // ---- POST /api/v1/events: valid events mixed with hostile ones; the model follows the answers.
-    async function events(r: Rng) {
+    async function events(r: Prng) {
       const resend = sentEventBodies.length > 0 && r.chance(0.05)
       const body = resend ? r.pick(sentEventBodies) : (() => {
         const n = r.chance(0.01) ? 5001 : r.int(1, 12)
@@ -200,7 +179,7 @@ describe('HTTP fuzz', () => {
     }
 
     // ---- POST /api/v1/channels/{channel}/orders: created orders reserve; the model sums them.
-    async function orders(r: Rng) {
+    async function orders(r: Prng) {
       const channel = r.chance(0.9) ? 'amazon' : pathSegment(r, hostileString(r) || 'x')
       const n = r.int(1, 6)
       const os: Array<Record<string, unknown>> = []
@@ -237,7 +216,7 @@ describe('HTTP fuzz', () => {
     // ---- Every other route: hostile path parameters, query values and bodies.
     const others = server.routes.filter((x) => !x.pattern.endsWith('/events') && !x.pattern.endsWith('/orders'))
     const QUERY_KEYS = ['cursor', 'limit', 'before', 'at', 'sku', 'channel', 'status', 'kind', 'code', 'window', 'q', 'hours', 'state', 'category', 'source', 'mode', 'asOf', 'dryRun', 'diff', 'reason', 'sort', 'from', 'to', 'location', 'scope', 'autoCorrectBelow', 'field', 'cause']
-    async function other(r: Rng) {
+    async function other(r: Prng) {
       const route = r.pick(others)
       const method = r.chance(0.7) && route.methods.includes('GET') ? 'GET' : r.pick(route.methods)
       const url = route.pattern.split('/').map((s) => (s.startsWith('[') ? pathSegment(r, r.chance(0.3) ? r.pick([...SKUS, 'amazon', crypto.randomUUID()]) : hostileString(r) || '%') : s)).join('/')
@@ -270,7 +249,7 @@ describe('HTTP fuzz', () => {
     let done = 0
     const worker = async () => {
       while (done < RUNS) {
-        const r = rng((SEED ^ Math.imul(++done, 0x9e3779b1)) >>> 0)
+        const r = new Prng((SEED ^ Math.imul(++done, 0x9e3779b1)) >>> 0)
         const p = r.next()
         if (p < 0.4) await events(r)
         else if (p < 0.6) await orders(r)

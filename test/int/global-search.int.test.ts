@@ -1,17 +1,15 @@
 // Global search finds SKUs, aliases, channel listing ids and order ids by prefix, in any case.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
+import { useTestDatabase } from './helpers/test-db'
 import { makeChannel, makeListing, makeSku } from '../support/factories'
 import { globalSearch } from '../../server/search/global-search'
 import { searchSkus } from '../../server/availability/search-skus'
 
-let t: TestDatabase
 let db: PrismaClient
 
-beforeAll(async () => {
-  t = await createTestDatabase()
-  db = t.db
+useTestDatabase(async (created) => {
+  db = created
   const a = await makeSku(db, 'SKU-00123')
   await makeSku(db, 'SKU-00124')
   await makeSku(db, 'OTHER-1')
@@ -20,7 +18,6 @@ beforeAll(async () => {
   await makeListing(db, ch.id, a.id, 'SHOP-SKU-00123', 'gid://shopify/InventoryItem/777')
   await db.channelOrderEvent.create({ data: { channelId: ch.id, idempotencyKey: 'k1', orderId: 'WMT-5551', status: 'created', lines: [], occurredAt: new Date(), receivedAt: new Date() } })
 })
-afterAll(async () => { await t?.drop() })
 
 describe('global search', () => {
   it('finds SKUs by prefix in any case, and only prefixes', async () => {

@@ -1,35 +1,30 @@
 // Issue 17's measured failures, one by one, over HTTP against the real route handlers and a real
 // database: each answered 500 (or lost a dead letter) before. The fuzz suite
 // (fuzz-http.int.test.ts) generates thousands more; these pin the exact answers.
-import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
-import { startRouteServer, type RouteServer } from './helpers/route-server'
+import { useTestDatabase } from './helpers/test-db'
+import { startHttpTarget, type MockedSession } from './helpers/http-target'
+import type { RouteServer } from './helpers/route-server'
 import { makeChannel, makeListing, makeLocation, makeSku } from '../support/factories'
-import { createApiKey } from '../../server/auth/api-keys'
-import { startSession } from '../../server/auth/sessions'
 
-const session: { user?: { id: string; email: string; name: string; role: string; sessionId: string } } = {}
+const session: MockedSession = {}
 vi.mock('next-auth', async (orig) => ({ ...(await orig<typeof import('next-auth')>()), getServerSession: async () => session }))
 
-let t: TestDatabase
 let db: PrismaClient
 let server: RouteServer
 let key: string
-beforeAll(async () => {
-  t = await createTestDatabase()
-  db = t.db
+useTestDatabase(async (created) => {
+  db = created
   await makeLocation(db, 'DC-EAST')
   const ch = await makeChannel(db, 'amazon')
   const sku = await makeSku(db, 'SKU-1')
   await makeListing(db, ch.id, sku.id, 'AMZ-SKU-1')
-  key = (await createApiKey(db, { name: 'hostile', scopes: ['ingest:erp', 'ingest:channel:*', 'read', 'rules:write', 'catalog:write'] })).key
-  const admin = await db.user.create({ data: { email: 'hostile-admin@example.com', name: 'Admin', role: 'admin', passwordHash: 'x' } })
-  session.user = { id: admin.id, email: admin.email, name: admin.name, role: admin.role, sessionId: await startSession(db, admin.id) }
-  server = await startRouteServer(path.resolve(import.meta.dirname, '../../app'), ['v1', 'ui'])
-}, 120_000)
-afterAll(async () => { await server?.close(); await t?.drop() })
+  const target = await startHttpTarget(db, 'hostile', session)
+  server = target.server
+  key = target.key
+}, { timeoutMs: 120_000 })
+afterAll(async () => { await server?.close() })
 
 async function call(method: string, url: string, body?: string | Buffer, type = 'application/json') {
   const res = await fetch(server.url + url, { method, headers: { authorization: `Bearer ${key}`, 'content-type': type }, body: body as BodyInit | undefined })

@@ -7,6 +7,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
 import { createTestDatabase, type TestDatabase } from './helpers/test-db'
+import { dropIntoInbox, onHandAt } from './helpers/inbox'
 import { makeLocation, makeSku, saveRules } from '../support/factories'
 import { scanInbox } from '../../server/ingest/inbox/scan-inbox'
 import { ingestFile } from '../../server/ingest/inbox/ingest-file'
@@ -46,29 +47,13 @@ afterAll(async () => {
   fs.rmSync(inbox, { recursive: true, force: true })
 })
 
-async function onHand(sku: string, location: string): Promise<number | null> {
-  const [r] = await db.$queryRawUnsafe<Array<{ onHand: number }>>(
-    `SELECT p."onHand" FROM "Position" p JOIN "Sku" s ON s.id = p."skuId" JOIN "Location" l ON l.id = p."locationId" WHERE s.code = $1 AND l.code = $2`, sku, location)
-  return r?.onHand ?? null
-}
+const onHand = (sku: string, location: string) => onHandAt(db, sku, location)
 
-/** Drops a file into a source's folder, lets the scanner claim it, and runs the job as a worker would. */
+/** Drops a file into a source's folder and runs its job; the raw file was stored before any parsing. */
 async function drop(source: string, name: string, content: Buffer | string, opts: { maxEdiChars?: number } = {}) {
-  fs.mkdirSync(path.join(inbox, source), { recursive: true })
-  fs.writeFileSync(path.join(inbox, source, name), content)
-  const scan = await scanInbox(db, inbox, { minAgeMs: 0 })
-  expect(scan.claimed).toEqual([`${source}/${name}`])
-  const jobs = await db.$queryRawUnsafe<Array<{ payload: { messageId: string } }>>(
-    `SELECT j.payload FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id WHERE t.identifier = 'ingest-file' ORDER BY j.id DESC LIMIT 1`)
-  const messageId = jobs[0].payload.messageId
-  await db.$executeRawUnsafe(`DELETE FROM graphile_worker._private_jobs WHERE task_id IN (SELECT id FROM graphile_worker._private_tasks WHERE identifier = 'ingest-file')`)
-  // Stored raw, byte for byte, before any parsing.
-  const stored = await db.inboundMessage.findUniqueOrThrow({ where: { id: messageId } })
+  const { stored, ...dropped } = await dropIntoInbox(db, inbox, source, name, content, opts)
   expect(stored.status).toBe('received')
-  const result = await ingestFile(db, messageId, { inboxDir: inbox, ...opts })
-  const folder = result.movedTo ? path.basename(path.dirname(result.movedTo)) : null
-  const report = result.movedTo && fs.existsSync(`${result.movedTo}.error.txt`) ? fs.readFileSync(`${result.movedTo}.error.txt`, 'utf8') : null
-  return { messageId, result, folder, report }
+  return dropped
 }
 
 const letters = (messageId: string) => db.deadLetter.findMany({ where: { inboundMessageId: messageId }, orderBy: { reason: 'asc' } })

@@ -1,28 +1,24 @@
 // The file inbox end to end on real parts (files on disk, real PostgreSQL): a dropped file is
 // claimed, stored raw, ingested through the API's use case, and moved to processed/ or failed/
 // with an .error.txt naming each rejected line. A file is never half-applied.
-import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
-import { seedDemo } from '../../server/demo/seed-demo'
+import { createDemoTestDatabase, type TestDatabase } from './helpers/test-db'
+import { dropIntoInbox, onHandAt } from './helpers/inbox'
 import { scanInbox } from '../../server/ingest/inbox/scan-inbox'
 import { ingestFile } from '../../server/ingest/inbox/ingest-file'
 
 let t: TestDatabase
 let db: PrismaClient
 let inbox: string
-const urls = { shopify: 'http://127.0.0.1:9', amazon: 'http://127.0.0.1:9', walmart: 'http://127.0.0.1:9', b2b: 'http://127.0.0.1:9' }
 const SOURCE = 'erp-files'
 
 beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY = crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
+  t = await createDemoTestDatabase({ skuCount: 20 })
   db = t.db
-  await seedDemo(db, { skuCount: 20, simulatorUrls: urls, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 's' })
   inbox = fs.mkdtempSync(path.join(os.tmpdir(), 'stk-inbox-'))
   fs.mkdirSync(path.join(inbox, SOURCE))
 })
@@ -31,26 +27,15 @@ afterAll(async () => {
   fs.rmSync(inbox, { recursive: true, force: true })
 })
 
-async function onHand(sku: string, location: string): Promise<number> {
-  const [r] = await db.$queryRawUnsafe<Array<{ onHand: number }>>(
-    `SELECT p."onHand" FROM "Position" p JOIN "Sku" s ON s.id = p."skuId" JOIN "Location" l ON l.id = p."locationId" WHERE s.code = $1 AND l.code = $2`, sku, location)
-  return r?.onHand ?? 0
-}
+const onHand = async (sku: string, location: string) => (await onHandAt(db, sku, location)) ?? 0
 
 /** Drops a file, lets the scanner claim it, and runs the queued job the way a worker would. */
 async function drop(name: string, content: string) {
-  fs.writeFileSync(path.join(inbox, SOURCE, name), content)
-  const scan = await scanInbox(db, inbox, { minAgeMs: 0 })
-  expect(scan.claimed).toEqual([`${SOURCE}/${name}`])
-  const jobs = await db.$queryRawUnsafe<Array<{ payload: { messageId: string } }>>(
-    `SELECT j.payload FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id WHERE t.identifier = 'ingest-file' ORDER BY j.id DESC LIMIT 1`)
-  const messageId = jobs[0].payload.messageId
-  await db.$executeRawUnsafe(`DELETE FROM graphile_worker._private_jobs WHERE task_id IN (SELECT id FROM graphile_worker._private_tasks WHERE identifier = 'ingest-file')`)
+  const { messageId, stored, result } = await dropIntoInbox(db, inbox, SOURCE, name, content)
   // Stored raw before parsing.
-  const stored = await db.inboundMessage.findUniqueOrThrow({ where: { id: messageId } })
   expect(stored.status).toBe('received')
   expect(stored.fileName).toBe(name)
-  return { messageId, result: await ingestFile(db, messageId, { inboxDir: inbox }) }
+  return { messageId, result }
 }
 
 const dir = (sub: string) => fs.readdirSync(path.join(inbox, SOURCE, sub)).sort()

@@ -13,11 +13,12 @@
 // Reproduce a run: INGEST_MODEL_SEED=<seed printed in the test name / failure> npx vitest run --project int test/int/ingest-model.int.test.ts
 // More runs:       INGEST_MODEL_RUNS=200 ...
 import crypto from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
 import { ingestEvents, type IngestResult } from '../../server/ingest/ingest-events'
 import { ingestOrders } from '../../server/ingest/ingest-orders'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
+import { useTestDatabase } from './helpers/test-db'
+import { Prng } from '../support/prng'
 import { makeChannel, makeListing, makeLocation, saveRules } from '../support/factories'
 
 const BASE_SEED = Number(process.env.INGEST_MODEL_SEED ?? crypto.randomInt(1, 2 ** 31 - 1))
@@ -28,14 +29,12 @@ const SOURCES = ['erp-model', 'wms-model'] as const
 const CASE_FACTOR = 6
 const T0 = Date.parse('2026-11-22T00:00:00Z')
 
-let t: TestDatabase
 let db: PrismaClient
 const locationIds = new Map<string, string>()
 const locationCodes = new Map<string, string>()
 
-beforeAll(async () => {
-  t = await createTestDatabase()
-  db = t.db
+useTestDatabase(async (created) => {
+  db = created
   await saveRules(db) // DEFAULT_RULES: amazon fulfils from DC-EAST, DC-WEST, 3PL-CENTRAL
   for (const code of LOCS) {
     const l = await makeLocation(db, code)
@@ -46,40 +45,10 @@ beforeAll(async () => {
   // eslint-disable-next-line no-console
   console.log(`ingest-model: INGEST_MODEL_SEED=${BASE_SEED} (runs=${RUNS}, concurrent rounds=${CONCURRENT_ROUNDS})`)
 })
-afterAll(async () => { await t?.drop() })
 
 // ---------------------------------------------------------------------------------------------
 // Seeded PRNG (mulberry32): every run is reproducible from its seed.
 // ---------------------------------------------------------------------------------------------
-type Rng = ReturnType<typeof makeRng>
-function makeRng(seed: number) {
-  let a = seed >>> 0
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let x = a
-    x = Math.imul(x ^ (x >>> 15), x | 1)
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61)
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-  const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1))
-  return {
-    next,
-    int,
-    chance: (p: number) => next() < p,
-    pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)],
-    weighted: <T>(entries: ReadonlyArray<readonly [T, number]>): T => {
-      const total = entries.reduce((s, e) => s + e[1], 0)
-      let r = next() * total
-      for (const [v, w] of entries) { if ((r -= w) < 0) return v }
-      return entries[entries.length - 1][0]
-    },
-    shuffle: <T>(xs: T[]): T[] => {
-      const out = [...xs]
-      for (let i = out.length - 1; i > 0; i--) { const j = int(0, i); [out[i], out[j]] = [out[j], out[i]] }
-      return out
-    },
-  }
-}
 const seedFor = (label: string, i: number) => (crypto.createHash('sha256').update(`${BASE_SEED}:${label}:${i}`).digest().readUInt32LE(0) || 1)
 
 // ---------------------------------------------------------------------------------------------
@@ -226,7 +195,7 @@ const SIGNED = new Set(['adjustment', 'in_transit', 'damage'])
 const BAD_DATES = ['yesterday', '2026-13-01T00:00:00Z', '2026-11-22T25:00:00Z', '22/11/2026 10:00', '2026-11-22T10:61:00Z']
 
 /** One instant, written in one of several equivalent ISO-8601 forms. */
-function isoVariant(rng: Rng, ms: number): string {
+function isoVariant(rng: Prng, ms: number): string {
   const v = rng.int(0, 3)
   if (v === 0) return new Date(ms).toISOString()
   if (v === 1 && ms % 1000 === 0) return new Date(ms).toISOString().replace('.000Z', 'Z')
@@ -253,7 +222,7 @@ class Generator {
   private rejectedKeys: string[] = []
   private clocks = new Map<string, CountClock>()
 
-  constructor(private rng: Rng, private tag: string, private skus: string[], private opts: GeneratorOptions = {}) {}
+  constructor(private rng: Prng, private tag: string, private skus: string[], private opts: GeneratorOptions = {}) {}
 
   key() { return `${this.tag}:${++this.n}` }
 
@@ -463,7 +432,7 @@ async function expectDeadLetters(label: string, sent: Array<{ messageId: string;
 // ---------------------------------------------------------------------------------------------
 // 1. Random sequences, one sender at a time.
 // ---------------------------------------------------------------------------------------------
-async function sequentialRun(label: string, rng: Rng, tag: string, opts: { withOrders?: boolean } = {}) {
+async function sequentialRun(label: string, rng: Prng, tag: string, opts: { withOrders?: boolean } = {}) {
   const skuIds = await makeSkus(tag, rng.int(2, 3))
   const skus = [...skuIds.keys()]
   const model = new Model()
@@ -539,13 +508,13 @@ describe(`ingest model: random sequences (INGEST_MODEL_SEED=${BASE_SEED})`, () =
   for (let i = 0; i < RUNS; i++) {
     it(`run ${i}`, async () => {
       const label = `[INGEST_MODEL_SEED=${BASE_SEED} run ${i}]`
-      await sequentialRun(label, makeRng(seedFor('seq', i)), `R${i}`)
+      await sequentialRun(label, new Prng(seedFor('seq', i)), `R${i}`)
     })
   }
   for (let i = 0; i < 4; i++) {
     it(`run with channel reservations (handover) ${i}`, async () => {
       const label = `[INGEST_MODEL_SEED=${BASE_SEED} handover run ${i}]`
-      await sequentialRun(label, makeRng(seedFor('handover', i)), `H${i}`, { withOrders: true })
+      await sequentialRun(label, new Prng(seedFor('handover', i)), `H${i}`, { withOrders: true })
     })
   }
 })
@@ -557,7 +526,7 @@ describe(`ingest model: concurrent senders (INGEST_MODEL_SEED=${BASE_SEED})`, ()
   for (let round = 0; round < CONCURRENT_ROUNDS; round++) {
     it(`4 senders with overlapping keys on the same positions end where the ledger order says (round ${round})`, async () => {
       const label = `[INGEST_MODEL_SEED=${BASE_SEED} concurrent round ${round}]`
-      const rng = makeRng(seedFor('concurrent', round))
+      const rng = new Prng(seedFor('concurrent', round))
       const tag = `C${round}`
       const skuIds = await makeSkus(tag, 2)
       const gen = new Generator(rng, tag, [...skuIds.keys()])
@@ -613,7 +582,7 @@ describe(`ingest model: concurrent senders (INGEST_MODEL_SEED=${BASE_SEED})`, ()
   it('the same batch sent by 4 concurrent requests applies once; the others are all duplicates', async () => {
     for (let round = 0; round < 3; round++) {
       const label = `[INGEST_MODEL_SEED=${BASE_SEED} same-batch round ${round}]`
-      const rng = makeRng(seedFor('same-batch', round))
+      const rng = new Prng(seedFor('same-batch', round))
       const tag = `S${round}`
       const skuIds = await makeSkus(tag, 2)
       const gen = new Generator(rng, tag, [...skuIds.keys()])

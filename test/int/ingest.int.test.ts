@@ -1,14 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
 import { ingestEvents } from '../../server/ingest/ingest-events'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
+import { useTestDatabase } from './helpers/test-db'
 import { makeLocation, makeSku, receipt, saveRules } from '../support/factories'
 
-let t: TestDatabase
 let db: PrismaClient
-beforeAll(async () => {
-  t = await createTestDatabase()
-  db = t.db
+useTestDatabase(async (created) => {
+  db = created
   await saveRules(db)
   await makeLocation(db, 'DC-EAST')
   await makeLocation(db, 'DC-WEST')
@@ -17,7 +15,6 @@ beforeAll(async () => {
   await db.unitOfMeasure.create({ data: { skuId: a.id, uom: 'CASE', factor: 12 } })
   await db.skuAlias.create({ data: { scope: 'erp-x', alias: 'ERP-A', skuId: a.id } })
 })
-afterAll(async () => { await t.drop() })
 
 const body = (source: string, events: unknown[]) => JSON.stringify({ source, events })
 async function position(sku: string, location: string) {

@@ -1,15 +1,13 @@
 // A worker killed in the middle of a file (SIGKILL: no cleanup, transaction open) loses nothing
 // and applies nothing twice: the file's transaction rolls back, the janitor of the next worker
 // frees the dead worker's job lock, and the file is ingested once, whole.
-import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
-import { seedDemo } from '../../server/demo/seed-demo'
+import { createDemoTestDatabase, type TestDatabase } from './helpers/test-db'
 
 const root = path.resolve(__dirname, '..', '..')
 let t: TestDatabase
@@ -20,10 +18,8 @@ const ROWS = 150_000
 const SOURCE = 'wms-drop'
 
 beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
+  t = await createDemoTestDatabase({ skuCount: 20 })
   db = t.db
-  await seedDemo(db, { skuCount: 20, simulatorUrls: { shopify: 'http://127.0.0.1:9', amazon: 'http://127.0.0.1:9', walmart: 'http://127.0.0.1:9', b2b: 'http://127.0.0.1:9' }, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 's' })
   // Nothing to publish to in this test: keep the channels out of the way.
   await db.channel.updateMany({ data: { status: 'paused' } })
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stk-kill-'))

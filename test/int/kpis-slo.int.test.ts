@@ -1,28 +1,19 @@
 // KPI values against hand-computed fixtures, and SLO alerts that open once, notify a real webhook,
 // and resolve themselves.
-import crypto from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
-import { seedDemo } from '../../server/demo/seed-demo'
+import { useTestDatabase } from './helpers/test-db'
 import { ingestOrders } from '../../server/ingest/ingest-orders'
 import { getKpis } from '../../server/metrics/get-kpis'
 import { evaluateSlos, webhookNotifier } from '../../server/metrics/slo'
 import { LAG_BUCKETS_SECONDS } from '../../server/metrics/lag'
 import { renderPrometheus } from '../../server/metrics/render-prometheus'
 
-let t: TestDatabase
 let db: PrismaClient
 
-beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
-  db = t.db
-  await seedDemo(db, { skuCount: 20, simulatorUrls: { shopify: 'http://127.0.0.1:9', amazon: 'http://127.0.0.1:9', walmart: 'http://127.0.0.1:9', b2b: 'http://127.0.0.1:9' }, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 's' })
-})
-afterAll(async () => { await t?.drop() })
+useTestDatabase((created) => { db = created }, { demo: { skuCount: 20 } })
 
 /** One minute of lag samples for a channel: `n` samples all in the bucket whose bound is `seconds`. */
 async function lagMinute(channel: string, minute: Date, n: number, seconds: number) {

@@ -1,21 +1,18 @@
 // Findings list newest first or oldest first (a backlog worked from its start), keyset-paged
 // either way with no gaps or repeats, including rows detected at the same instant.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
+import { useTestDatabase } from './helpers/test-db'
 import { listFindings } from '../../server/reconciliation/list-findings'
 
-let t: TestDatabase
 let db: PrismaClient
 
-beforeAll(async () => {
-  t = await createTestDatabase()
-  db = t.db
+useTestDatabase(async (created) => {
+  db = created
   const base = Date.UTC(2026, 10, 23, 9, 0, 0)
   // 11 findings; pairs share a detection time so the id breaks ties.
   for (let i = 0; i < 11; i++) await db.finding.create({ data: { kind: 'variance', cause: `f${i}`, sku: `SKU-${i}`, detectedAt: new Date(base + Math.floor(i / 2) * 1000) } })
 })
-afterAll(async () => { await t?.drop() })
 
 async function all(order: 'recent' | 'oldest') {
   const out: string[] = []

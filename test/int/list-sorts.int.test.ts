@@ -2,10 +2,9 @@
 // walking the keyset pages (small pages, many ties on the sort column) returns exactly the rows of
 // the one-shot ORDER BY, none skipped or repeated; totals count every match; a cursor from another
 // sort is refused; the CSV export follows the sort. Nullable columns sort NULLS LAST both ways.
-import crypto from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
+import { useTestDatabase } from './helpers/test-db'
 import { FINDING_SORTS, listFindings, parseFindingSort } from '../../server/reconciliation/list-findings'
 import { AUDIT_SORTS, auditCsv, listAudit, parseAuditSort } from '../../server/audit/list-audit'
 import { OVERSELL_SORTS, listOversells, parseOversellSort } from '../../server/reconciliation/list-oversells'
@@ -14,13 +13,11 @@ import { parseSkuSort, searchSkus } from '../../server/availability/search-skus'
 import { ATTEMPT_SORTS, listPublishAttempts, parseAttemptSort, type AttemptItem } from '../../server/channels/list-publish-attempts'
 import type { Sort } from '../../server/paging/sort'
 
-let t: TestDatabase
 let db: PrismaClient
 const base = Date.parse('2026-11-30T10:00:00.000Z')
 
-beforeAll(async () => {
-  t = await createTestDatabase()
-  db = t.db
+useTestDatabase(async (created) => {
+  db = created
   const kinds = ['drift', 'unverified', 'variance', 'exception']
   // 40 findings; detectedAt and updatedAt repeat every 5 and 7 rows so ties cross page edges; SKU,
   // channel and variance repeat too and are missing on some rows (nulls sort last both ways).
@@ -68,7 +65,6 @@ beforeAll(async () => {
     }
   }
 })
-afterAll(async () => { await t?.drop() })
 
 const dirs = ['asc', 'desc'] as const
 

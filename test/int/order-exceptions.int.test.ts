@@ -1,15 +1,13 @@
 // ERP order exceptions on a real database through the API: the policy per reason releases or keeps
 // the reservation and suppresses the SKU on the order's channel only, until resolved; findings,
 // audit, dead letters for bad input, the SKU page's list.
-import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
-import { seedDemo } from '../../server/demo/seed-demo'
-import { recomputeDirtyAvailability } from '../../server/availability/recompute-availability'
+import { useTestDatabase } from './helpers/test-db'
+import { desiredQuantity, recomputeAll } from './helpers/availability'
 import { explainAvailability } from '../../server/availability/explain-availability'
 import { ingestOrders } from '../../server/ingest/ingest-orders'
 import { getCurrentRuleSet } from '../../server/rules/rule-set.repository'
@@ -20,28 +18,19 @@ import { scanInbox } from '../../server/ingest/inbox/scan-inbox'
 import { ingestFile } from '../../server/ingest/inbox/ingest-file'
 import type { Actor } from '../../server/audit/record-audit'
 
-let t: TestDatabase
 let db: PrismaClient
 let key: string
 const merch: Actor = { kind: 'user', id: null, label: 'merch@example.com' }
 
-beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
-  db = t.db
-  await seedDemo(db, { skuCount: 6, simulatorUrls: { shopify: 'http://127.0.0.1:9', amazon: 'http://127.0.0.1:9', walmart: 'http://127.0.0.1:9', b2b: 'http://127.0.0.1:9' }, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 's' })
+useTestDatabase(async (created) => {
+  db = created
   key = await makeApiKey(db, ['ingest:erp', 'read'])
   const rules = structuredClone((await getCurrentRuleSet(db)).rules)
   rules.orderExceptions = { invalid_item: { releaseReservation: true, suppress: true, suppressHours: 24 }, credit_hold: { releaseReservation: false, suppress: false, suppressHours: 72 } }
   await saveRuleSet(db, merch, { rules, comment: 'order exception policies' })
-  await drain()
-}, 120_000)
-afterAll(async () => { await t?.drop() })
+  await recomputeAll(db)
+}, { demo: { skuCount: 6 }, timeoutMs: 120_000 })
 
-async function drain() {
-  for (let i = 0; i < 50; i++) if (!(await recomputeDirtyAvailability(db, { batchSize: 1000 })).more) break
-}
-const desired = async (sku: string, channel: string) => (await db.channelListing.findFirstOrThrow({ where: { sku: { code: sku }, channel: { code: channel } }, select: { desiredQuantity: true } })).desiredQuantity
 const reserved = async (sku: string) => (await db.position.aggregate({ where: { sku: { code: sku } }, _sum: { reserved: true } }))._sum.reserved ?? 0
 async function placeOrder(orderId: string, sku: string, quantity: number) {
   const listing = await db.channelListing.findFirstOrThrow({ where: { sku: { code: sku }, channel: { code: 'amazon' } }, select: { externalSku: true } })
@@ -66,23 +55,23 @@ describe('ERP order exceptions', () => {
   })
 
   it('invalid_item: releases the reservation and suppresses the SKU on the order channel only, until resolved', async () => {
-    const shopify = await desired('SKU-00001', 'shopify')
-    const walmart = await desired('SKU-00001', 'walmart')
+    const shopify = await desiredQuantity(db, 'SKU-00001', 'shopify')
+    const walmart = await desiredQuantity(db, 'SKU-00001', 'walmart')
     const before = await reserved('SKU-00001')
     await placeOrder('O-1', 'SKU-00001', 2)
     expect(await reserved('SKU-00001')).toBe(before + 2)
-    await drain()
-    const amazonWithOrder = await desired('SKU-00001', 'amazon')
+    await recomputeAll(db)
+    const amazonWithOrder = await desiredQuantity(db, 'SKU-00001', 'amazon')
     expect(amazonWithOrder).toBeGreaterThan(0)
 
     const first = exc('O-1', 'rejected', 'invalid_item', { message: 'item AMZ mapping unknown in ERP' })
     expect((await post([first])).body).toMatchObject({ accepted: 1, duplicates: 0, rejected: [] })
     expect((await post([first])).body).toMatchObject({ accepted: 0, duplicates: 1 })
     expect(await reserved('SKU-00001')).toBe(before)
-    await drain()
-    expect(await desired('SKU-00001', 'amazon')).toBe(0)
-    expect(await desired('SKU-00001', 'shopify')).toBe(shopify)
-    expect(await desired('SKU-00001', 'walmart')).toBe(walmart)
+    await recomputeAll(db)
+    expect(await desiredQuantity(db, 'SKU-00001', 'amazon')).toBe(0)
+    expect(await desiredQuantity(db, 'SKU-00001', 'shopify')).toBe(shopify)
+    expect(await desiredQuantity(db, 'SKU-00001', 'walmart')).toBe(walmart)
     const why = await explainAvailability(db, 'SKU-00001', 'amazon')
     expect(why.steps.find((s) => s.step === 'holdback')?.detail).toContain('ERP order exception: invalid_item (rejected) on amazon:O-1, until resolved')
     const finding = await db.finding.findFirst({ where: { kind: 'order_exception', dedupeKey: 'order-exception:amazon:O-1' } })
@@ -93,8 +82,8 @@ describe('ERP order exceptions', () => {
 
     // Resolved: the suppression is lifted, the finding closes.
     expect((await post([exc('O-1', 'resolved', undefined, { message: 'mapping fixed' })])).body).toMatchObject({ accepted: 1 })
-    await drain()
-    expect(await desired('SKU-00001', 'amazon')).toBeGreaterThan(0)
+    await recomputeAll(db)
+    expect(await desiredQuantity(db, 'SKU-00001', 'amazon')).toBeGreaterThan(0)
     expect(await db.finding.findFirst({ where: { dedupeKey: 'order-exception:amazon:O-1' } })).toMatchObject({ status: 'resolved' })
     expect((await listOrderExceptionsForSku(db, 'SKU-00001'))[0]).toMatchObject({ orderId: 'O-1', status: 'resolved' })
     expect(await db.auditLog.count({ where: { action: 'order_exception.resolve' } })).toBe(1)
@@ -102,13 +91,13 @@ describe('ERP order exceptions', () => {
 
   it('credit_hold (policy: keep): the reservation stays and nothing is suppressed, but a person sees it', async () => {
     await placeOrder('O-2', 'SKU-00002', 1)
-    await drain()
-    const amazon = await desired('SKU-00002', 'amazon')
+    await recomputeAll(db)
+    const amazon = await desiredQuantity(db, 'SKU-00002', 'amazon')
     const held = await reserved('SKU-00002')
     expect((await post([exc('O-2', 'held', 'credit_hold')])).body).toMatchObject({ accepted: 1 })
-    await drain()
+    await recomputeAll(db)
     expect(await reserved('SKU-00002')).toBe(held)
-    expect(await desired('SKU-00002', 'amazon')).toBe(amazon)
+    expect(await desiredQuantity(db, 'SKU-00002', 'amazon')).toBe(amazon)
     expect((await db.finding.findFirst({ where: { dedupeKey: 'order-exception:amazon:O-2' } }))!.cause).toContain('reservation kept')
   })
 
@@ -117,15 +106,15 @@ describe('ERP order exceptions', () => {
     try {
       fs.mkdirSync(path.join(inbox, 'erp-demo'))
       await placeOrder('O-3', 'SKU-00004', 1)
-      await drain()
+      await recomputeAll(db)
       const lines = [JSON.stringify(exc('O-3', 'rejected', 'invalid_item')), '{not json', JSON.stringify(exc('O-3', 'held'))]
       fs.writeFileSync(path.join(inbox, 'erp-demo', 'today.order-exceptions.ndjson'), lines.join('\n') + '\n')
       expect((await scanInbox(db, inbox, { minAgeMs: 0 })).claimed).toEqual(['erp-demo/today.order-exceptions.ndjson'])
       const msg = await db.inboundMessage.findFirstOrThrow({ where: { fileName: 'today.order-exceptions.ndjson' } })
       const r = await ingestFile(db, msg.id, { inboxDir: inbox })
       expect(r).toMatchObject({ outcome: 'processed', accepted: 1, rejected: 2 })
-      await drain()
-      expect(await desired('SKU-00004', 'amazon')).toBe(0)
+      await recomputeAll(db)
+      expect(await desiredQuantity(db, 'SKU-00004', 'amazon')).toBe(0)
       expect((await listOrderExceptionsForSku(db, 'SKU-00004'))[0]).toMatchObject({ orderId: 'O-3', reason: 'invalid_item', releasedUnits: 1, suppressed: true })
       expect(fs.readdirSync(path.join(inbox, 'erp-demo', 'processed')).some((f) => f.endsWith('.error.txt'))).toBe(true)
     } finally {

@@ -3,12 +3,10 @@
 // ChannelOrderIntake (the channel page's read model), and a stopped intake on a live channel is a
 // finding, a banner condition and a blind channel for degraded mode (issue 21): the other channels
 // protect themselves for its unseen sales until it returns.
-import crypto from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
-import { seedDemo } from '../../server/demo/seed-demo'
-import { recomputeDirtyAvailability } from '../../server/availability/recompute-availability'
+import { useTestDatabase } from './helpers/test-db'
+import { desiredQuantity, recomputeAll } from './helpers/availability'
 import { explainAvailability } from '../../server/availability/explain-availability'
 import { ingestOrders } from '../../server/ingest/ingest-orders'
 import { getCurrentRuleSet } from '../../server/rules/rule-set.repository'
@@ -19,24 +17,15 @@ import { renderPrometheus } from '../../server/metrics/render-prometheus'
 import { getOrderIntakeHealth } from '../../server/metrics/order-intake'
 import type { Actor } from '../../server/audit/record-audit'
 
-let t: TestDatabase
 let db: PrismaClient
 const merch: Actor = { kind: 'user', id: null, label: 'merch@example.com' }
 const MIN = 60_000
 
-beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
-  db = t.db
-  await seedDemo(db, { skuCount: 6, simulatorUrls: { shopify: 'http://127.0.0.1:9', amazon: 'http://127.0.0.1:9', walmart: 'http://127.0.0.1:9', b2b: 'http://127.0.0.1:9' }, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 's' })
-  await drain()
-}, 120_000)
-afterAll(async () => { await t?.drop() })
+useTestDatabase(async (created) => {
+  db = created
+  await recomputeAll(db)
+}, { demo: { skuCount: 6 }, timeoutMs: 120_000 })
 
-async function drain() {
-  for (let i = 0; i < 50; i++) if (!(await recomputeDirtyAvailability(db, { batchSize: 1000 })).more) break
-}
-const desired = async (sku: string, channel: string) => (await db.channelListing.findFirstOrThrow({ where: { sku: { code: sku }, channel: { code: channel } }, select: { desiredQuantity: true } })).desiredQuantity!
 const channelId = async (code: string) => (await db.channel.findUniqueOrThrow({ where: { code } })).id
 
 describe('order intake lag', () => {
@@ -84,8 +73,8 @@ describe('intake health and a stopped intake', () => {
     const rules = structuredClone((await getCurrentRuleSet(db)).rules)
     rules.channels.walmart.degraded = { mode: 'reduce', percent: 50 }
     await saveRuleSet(db, merch, { rules, comment: 'walmart halves while another channel is blind' })
-    await drain()
-    const walmart = await desired('SKU-00001', 'walmart')
+    await recomputeAll(db)
+    const walmart = (await desiredQuantity(db, 'SKU-00001', 'walmart'))!
     expect(walmart).toBeGreaterThan(4)
     expect(await checkFeedFreshness(db, new Date(t0.getTime() + 5 * MIN))).toEqual([])
 
@@ -110,8 +99,8 @@ describe('intake health and a stopped intake', () => {
     expect(prom).toContain('stocktower_order_intake_consecutive_failures{channel="amazon",path="poll"} 14')
 
     // The other channels protect themselves; Amazon itself is not degraded by its own blindness.
-    await drain()
-    expect(await desired('SKU-00001', 'walmart')).toBe(walmart - Math.ceil(walmart / 2))
+    await recomputeAll(db)
+    expect(await desiredQuantity(db, 'SKU-00001', 'walmart')).toBe(walmart - Math.ceil(walmart / 2))
     const why = await explainAvailability(db, 'SKU-00001', 'walmart')
     expect(why.steps.find((s) => s.step === 'degraded')?.detail).toMatch(/channel amazon blind: its orders intake stopped at .+\): policy reduce by 50%/)
     expect((await explainAvailability(db, 'SKU-00001', 'amazon')).steps.find((s) => s.step === 'degraded')).toBeUndefined()
@@ -120,8 +109,8 @@ describe('intake health and a stopped intake', () => {
     await db.channelOrderIntake.update({ where: { channelId_path: { channelId: amazonId, path: 'poll' } }, data: { lastSuccessAt: new Date(t0.getTime() + 17 * MIN), consecutiveFailures: 0, lastError: null } })
     expect(await checkFeedFreshness(db, new Date(t0.getTime() + 17 * MIN + 1000))).toEqual([{ key: 'intake:amazon', kind: 'intake', state: 'returned', what: 'orders intake of channel amazon' }])
     expect((await db.finding.findUniqueOrThrow({ where: { id: f.id } })).status).toBe('resolved')
-    await drain()
-    expect(await desired('SKU-00001', 'walmart')).toBe(walmart)
+    await recomputeAll(db)
+    expect(await desiredQuantity(db, 'SKU-00001', 'walmart')).toBe(walmart)
   })
 
   it('a channel that is not live is not watched', async () => {

@@ -3,7 +3,6 @@
 // LastUpdatedAfter paged by NextToken, getOrderItems) and Walmart's GET /v3/orders (token,
 // lastModifiedStartDate, nextCursor). Every request the pollers send is checked against the
 // operation's parameters in the vendored specs (ordersV0.json, orders.json).
-import crypto from 'node:crypto'
 import fs from 'node:fs'
 import http from 'node:http'
 import path from 'node:path'
@@ -116,7 +115,6 @@ const T0 = Date.now() - 10 * 60_000
 const iso = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString()
 
 beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
   clearAccessTokens()
   t = await createTestDatabase()
   db = t.db

@@ -25,7 +25,6 @@ let server: RouteServer
 let sims: RunningSimulators
 
 beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
   clearAccessTokens()
   t = await createTestDatabase()
   db = t.db

@@ -29,7 +29,6 @@ const SECRET = 'shpss_test_app_secret'
 const B2B_SECRET = 'b2b-portal-secret'
 
 beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
   t = await createTestDatabase()
   db = t.db
   await saveRules(db, RuleSetSchema.parse({ defaults: { safetyStock: { units: 0 } }, channels: { shopify: { priority: 1, share: { type: 'shared' } }, b2b: { priority: 2, share: { type: 'shared' } } } }))

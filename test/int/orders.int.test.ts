@@ -1,27 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
 import { ingestOrders } from '../../server/ingest/ingest-orders'
 import { ingestEvents } from '../../server/ingest/ingest-events'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
-import { makeChannel, makeListing, makeLocation, makeSku, receipt, saveRules } from '../support/factories'
-import { RuleSetSchema } from '../../server/rules/rules.schema'
+import { useTestDatabase } from './helpers/test-db'
+import { makeListing, makeSku, makeTwoWarehouseChannel, receipt } from '../support/factories'
 
-let t: TestDatabase
 let db: PrismaClient
 const at = '2026-11-22T10:01:00Z'
 
-beforeAll(async () => {
-  t = await createTestDatabase()
-  db = t.db
+useTestDatabase(async (created) => {
+  db = created
   // amazon fulfils from DC-WEST first, then DC-EAST.
-  await saveRules(db, RuleSetSchema.parse({ defaults: { safetyStock: { units: 0 } }, channels: { amazon: { priority: 1, share: { type: 'shared' }, locations: ['DC-WEST', 'DC-EAST'] } } }))
-  await makeLocation(db, 'DC-EAST')
-  await makeLocation(db, 'DC-WEST')
-  const ch = await makeChannel(db, 'amazon')
-  for (const code of ['SKU-A', 'SKU-B', 'SKU-C']) {
-    const s = await makeSku(db, code, { priceCents: 2500 })
-    await makeListing(db, ch.id, s.id, `AMZ-${code}`)
-  }
+  const ch = await makeTwoWarehouseChannel(db, 'amazon', 'AMZ', ['SKU-A', 'SKU-B', 'SKU-C'])
   const kit = await makeSku(db, 'KIT-1', { isKit: true })
   await db.kitComponent.createMany({ data: [
     { kitSkuId: kit.id, componentSkuId: (await db.sku.findUniqueOrThrow({ where: { code: 'SKU-A' } })).id, quantity: 2 },
@@ -33,7 +23,6 @@ beforeAll(async () => {
     receipt('r3', 'SKU-B', 'DC-EAST', 10), receipt('r4', 'SKU-C', 'DC-EAST', 1),
   ] }) })
 })
-afterAll(async () => { await t.drop() })
 
 const post = (orders: unknown[]) => ingestOrders(db, 'amazon', JSON.stringify({ orders }))
 const order = (orderId: string, status: string, lines: Array<[string, string, number]>, extra: object = {}) => ({ orderId, status, occurredAt: at, lines: lines.map(([lineId, sku, quantity]) => ({ lineId, sku, quantity })), ...extra })

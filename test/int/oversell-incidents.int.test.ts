@@ -1,31 +1,21 @@
 // Oversell incidents are one per order line and counted once; a shortage with nothing short is
 // not an oversell; the incident page's read model tells the story with a sentence a person reads.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
 import { ingestOrders } from '../../server/ingest/ingest-orders'
 import { ingestEvents } from '../../server/ingest/ingest-events'
 import { getKpis } from '../../server/metrics/get-kpis'
 import { listOversells } from '../../server/reconciliation/list-oversells'
 import { getOversellIncident } from '../../server/reconciliation/get-oversell-incident'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
-import { makeChannel, makeListing, makeLocation, makeSku, receipt, saveRules } from '../support/factories'
-import { RuleSetSchema } from '../../server/rules/rules.schema'
+import { useTestDatabase } from './helpers/test-db'
+import { makeTwoWarehouseChannel, receipt } from '../support/factories'
 
-let t: TestDatabase
 let db: PrismaClient
 const now = () => new Date().toISOString()
 
-beforeAll(async () => {
-  t = await createTestDatabase()
-  db = t.db
-  await saveRules(db, RuleSetSchema.parse({ defaults: { safetyStock: { units: 0 } }, channels: { walmart: { priority: 1, share: { type: 'shared' }, locations: ['DC-WEST', 'DC-EAST'] } } }))
-  await makeLocation(db, 'DC-EAST')
-  await makeLocation(db, 'DC-WEST')
-  const ch = await makeChannel(db, 'walmart')
-  for (const code of ['SKU-A', 'SKU-C']) {
-    const s = await makeSku(db, code, { priceCents: 2500 })
-    await makeListing(db, ch.id, s.id, `WM-${code}`)
-  }
+useTestDatabase(async (created) => {
+  db = created
+  await makeTwoWarehouseChannel(db, 'walmart', 'WM', ['SKU-A', 'SKU-C'])
   await ingestEvents(db, { body: JSON.stringify({ source: 'erp', events: [
     receipt('r1', 'SKU-A', 'DC-EAST', 3), receipt('r2', 'SKU-A', 'DC-WEST', 3), receipt('r3', 'SKU-C', 'DC-EAST', 1),
   ] }) })
@@ -33,7 +23,6 @@ beforeAll(async () => {
   await db.channelListing.updateMany({ where: { externalSku: 'WM-SKU-C' }, data: { publishedQuantity: 1, publishedVersion: 1, publishedAt: new Date(Date.now() - 60_000) } })
   await db.channelListing.updateMany({ where: { externalSku: 'WM-SKU-A' }, data: { publishedQuantity: 10, publishedVersion: 1, publishedAt: new Date(Date.now() - 60_000) } })
 })
-afterAll(async () => { await t?.drop() })
 
 describe('oversell incidents', () => {
   it('records one incident for a line that is both a channel oversell and a shortage, counted once', async () => {

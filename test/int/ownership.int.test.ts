@@ -1,30 +1,23 @@
 // Source of truth per location on a real database, through the events API: a non-owner is refused
 // and kept as a dead letter, a cutover's shadow source is recorded and compared but never applied,
 // and a switch (previewed, audited, effective at a time) hands the location to the new owner.
-import crypto from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
-import { seedDemo } from '../../server/demo/seed-demo'
+import { useTestDatabase } from './helpers/test-db'
 import { ingestEvents } from '../../server/ingest/ingest-events'
 import { previewOwnership, setOwnership } from '../../server/ownership/set-ownership'
 import { getCutover } from '../../server/ownership/get-cutover'
 import { makeApiKey } from '../support/factories'
 import type { Actor } from '../../server/audit/record-audit'
 
-let t: TestDatabase
 let db: PrismaClient
 let key: string
 const analyst: Actor = { kind: 'user', id: null, label: 'analyst@example.com' }
 
-beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
-  db = t.db
-  await seedDemo(db, { skuCount: 6, simulatorUrls: { shopify: 'http://127.0.0.1:9', amazon: 'http://127.0.0.1:9', walmart: 'http://127.0.0.1:9', b2b: 'http://127.0.0.1:9' }, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 's' })
+useTestDatabase(async (created) => {
+  db = created
   key = await makeApiKey(db, ['ingest:erp', 'read'])
-}, 120_000)
-afterAll(async () => { await t?.drop() })
+}, { demo: { skuCount: 6 }, timeoutMs: 120_000 })
 
 const onHand = async (sku: string, location: string) =>
   (await db.position.findFirst({ where: { sku: { code: sku }, location: { code: location } }, select: { onHand: true } }))?.onHand ?? 0

@@ -1,32 +1,26 @@
 // Priority lanes on a real database: strategic SKUs (by code or category, from the rule set) are
 // recomputed first out of a backlog, and published right after zero-outs and decrements, ahead of
 // older increases of other SKUs.
-import crypto from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
-import { seedDemo } from '../../server/demo/seed-demo'
+import { useTestDatabase } from './helpers/test-db'
+import { recomputeAll } from './helpers/availability'
 import { recomputeDirtyAvailability } from '../../server/availability/recompute-availability'
 import { getCurrentRuleSet } from '../../server/rules/rule-set.repository'
 import { saveRuleSet } from '../../server/rules/save-rule-set'
 import { loadStrategicClass, publishClaimOrder } from '../../server/publishing/lock-listings'
 import type { Actor } from '../../server/audit/record-audit'
 
-let t: TestDatabase
 let db: PrismaClient
 const merch: Actor = { kind: 'user', id: null, label: 'merch@example.com' }
 
-beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
-  db = t.db
-  await seedDemo(db, { skuCount: 12, simulatorUrls: { shopify: 'http://127.0.0.1:9', amazon: 'http://127.0.0.1:9', walmart: 'http://127.0.0.1:9', b2b: 'http://127.0.0.1:9' }, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 's' })
+useTestDatabase(async (created) => {
+  db = created
   const rules = structuredClone((await getCurrentRuleSet(db)).rules)
   rules.strategic = { skus: ['SKU-00009'], categories: [] }
   await saveRuleSet(db, merch, { rules, comment: 'SKU-00009 is strategic' })
-  for (let i = 0; i < 50; i++) if (!(await recomputeDirtyAvailability(db, { batchSize: 1000 })).more) break
-}, 120_000)
-afterAll(async () => { await t?.drop() })
+  await recomputeAll(db)
+}, { demo: { skuCount: 12 }, timeoutMs: 120_000 })
 
 const dirtyCodes = async () => (await db.$queryRawUnsafe<Array<{ code: string }>>(`SELECT s.code FROM "AvailabilityDirty" d JOIN "Sku" s ON s.id = d."skuId" ORDER BY s.code`)).map((r) => r.code)
 const skuId = async (code: string) => (await db.sku.findUniqueOrThrow({ where: { code }, select: { id: true } })).id

@@ -1,29 +1,21 @@
 // The publish stage against a scripted marketplace (a test may fake the remote side, never our
 // database): per-listing APIs are called with bounded concurrency, and a throttle stops further
 // sends, releases what was not sent and schedules the next run after the channel's wait.
-import crypto from 'node:crypto'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
-import { seedDemo } from '../../server/demo/seed-demo'
+import { useTestDatabase } from './helpers/test-db'
 import { recomputeDirtyAvailability } from '../../server/availability/recompute-availability'
 import { publishChannel } from '../../server/publishing/publish-channel'
 import type { Connector, ListingUpdate, PushResult } from '../../server/channels/connector'
 
-let t: TestDatabase
 let db: PrismaClient
 let amazonId: string
-const urls = { shopify: 'http://127.0.0.1:9', amazon: 'http://127.0.0.1:9', walmart: 'http://127.0.0.1:9', b2b: 'http://127.0.0.1:9' }
 
-beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY = crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
-  db = t.db
-  await seedDemo(db, { skuCount: 30, simulatorUrls: urls, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 's' })
+useTestDatabase(async (created) => {
+  db = created
   for (;;) { const r = await recomputeDirtyAvailability(db, { batchSize: 50 }); if (r.processed === 0) break }
   amazonId = (await db.channel.findUniqueOrThrow({ where: { code: 'amazon' } })).id
-})
-afterAll(async () => { await t?.drop() })
+}, { demo: { skuCount: 30 } })
 beforeEach(async () => {
   await db.$executeRawUnsafe(`DELETE FROM graphile_worker._private_jobs`)
   await db.channel.update({ where: { id: amazonId }, data: { rateTokens: 1000, rateBurst: 1000, ratePerSecond: 1000, breakerState: 'closed', breakerFailures: 0 } })

@@ -2,12 +2,12 @@
 // listing), against the real simulator over HTTP: the feed is polled by its own job until DONE,
 // a refused message is a dead letter at once, the accepted ones are verified by read-back, and a
 // later small change goes back to the per-listing path.
-import crypto from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
-import { startSimulators, type RunningSimulators } from '../../simulators'
-import { demoExternalSkus, seedDemo } from '../../server/demo/seed-demo'
+import { useTestDatabase } from './helpers/test-db'
+import { seedDemoOnSimulators } from './helpers/simulated-demo'
+import type { RunningSimulators } from '../../simulators'
+import { demoExternalSkus } from '../../server/demo/seed-demo'
 import { recomputeDirtyAvailability } from '../../server/availability/recompute-availability'
 import { publishChannel } from '../../server/publishing/publish-channel'
 import { pollFeed, type PollFeedPayload } from '../../server/publishing/poll-feed'
@@ -15,7 +15,6 @@ import { verifyChannel } from '../../server/publishing/verify-channel'
 import { connectorForChannel } from '../../server/channels/connector-for-channel'
 import { ingestEvents } from '../../server/ingest/ingest-events'
 
-let t: TestDatabase
 let db: PrismaClient
 let sims: RunningSimulators
 let amazonId: string
@@ -24,22 +23,16 @@ let nowMs = Date.now()
 const deps = { connectorFor: connectorForChannel, now: () => new Date(nowMs) }
 const pollJobs = () => db.$queryRawUnsafe<Array<{ payload: PollFeedPayload }>>(`SELECT j.payload FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks k ON k.id = j.task_id WHERE k.identifier = 'poll-feed' ORDER BY j.id`)
 
-beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY = crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
-  db = t.db
-  sims = await startSimulators({ plan: 'demo', b2bSecret: 'b2b-secret', seed: 31, overrides: { amazon: { now: () => nowMs, latencyMs: 0, autoCreateListings: false, applyDelayMs: 10_000, applyJitterMs: 0, feeds: { feedQueueMs: 1_000, feedProcessingMs: 3_000 } } } })
+useTestDatabase(async (created) => {
+  db = created
+  sims = await seedDemoOnSimulators(db, { skuCount: SKUS, seed: 31, listedOn: [], overrides: { amazon: { now: () => nowMs, latencyMs: 0, autoCreateListings: false, applyDelayMs: 10_000, applyJitterMs: 0, feeds: { feedQueueMs: 1_000, feedProcessingMs: 3_000 } } } })
   // Every listing exists on Amazon except SKU-00007's: its message will be refused.
   sims.sims.amazon.seed(demoExternalSkus('amazon', SKUS).filter((s) => s !== 'AMZ-SKU-00007'), 0)
-  await seedDemo(db, { skuCount: SKUS, simulatorUrls: sims.urls, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 'b2b-secret' })
   await db.$executeRawUnsafe(`UPDATE "ChannelListing" SET active = false WHERE "skuId" IN (SELECT id FROM "Sku" WHERE "isKit")`)
   amazonId = (await db.channel.findUniqueOrThrow({ where: { code: 'amazon' } })).id
   for (;;) { const r = await recomputeDirtyAvailability(db, { batchSize: 100 }); if (r.processed === 0) break }
 })
-afterAll(async () => {
-  await sims?.close()
-  await t?.drop()
-})
+afterAll(async () => { await sims?.close() })
 
 describe('bulk publishing through feeds', () => {
   it('drains a first sync through one feed, then polls it to its report', async () => {

@@ -2,18 +2,16 @@
 // a channel outage of minutes loses no update (the breaker opens, probes, closes, and the newest
 // quantity of every listing lands); two publish runs in parallel while quantities keep changing
 // never send a listing an older version after a newer one; and the breaker's transitions.
-import crypto from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
-import { startSimulators, type RunningSimulators } from '../../simulators'
-import { demoExternalSkus, seedDemo } from '../../server/demo/seed-demo'
+import { useTestDatabase } from './helpers/test-db'
+import { seedDemoOnSimulators } from './helpers/simulated-demo'
+import type { RunningSimulators } from '../../simulators'
 import { recomputeDirtyAvailability } from '../../server/availability/recompute-availability'
 import { publishChannel } from '../../server/publishing/publish-channel'
 import { connectorForChannel } from '../../server/channels/connector-for-channel'
 import { ingestEvents } from '../../server/ingest/ingest-events'
 
-let t: TestDatabase
 let db: PrismaClient
 let sims: RunningSimulators
 let walmartId: string
@@ -39,13 +37,9 @@ async function drain(maxRuns = 60) {
   throw new Error('publishing did not drain')
 }
 
-beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY = crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
-  db = t.db
-  sims = await startSimulators({ plan: 'demo', b2bSecret: 'b2b-secret', seed: 21, overrides: { walmart: { now: () => nowMs, latencyMs: 0 } } })
-  sims.sims.walmart.seed(demoExternalSkus('walmart', SKUS), 0)
-  await seedDemo(db, { skuCount: SKUS, simulatorUrls: sims.urls, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 'b2b-secret' })
+useTestDatabase(async (created) => {
+  db = created
+  sims = await seedDemoOnSimulators(db, { skuCount: SKUS, seed: 21, listedOn: ['walmart'], overrides: { walmart: { now: () => nowMs, latencyMs: 0 } } })
   await db.$executeRawUnsafe(`DELETE FROM "KitComponent"`)
   await db.$executeRawUnsafe(`UPDATE "ChannelListing" SET active = false WHERE "skuId" IN (SELECT id FROM "Sku" WHERE "isKit")`)
   walmartId = (await db.channel.findUniqueOrThrow({ where: { code: 'walmart' } })).id
@@ -53,10 +47,7 @@ beforeAll(async () => {
   await recompute()
   await drain()
 })
-afterAll(async () => {
-  await sims?.close()
-  await t?.drop()
-})
+afterAll(async () => { await sims?.close() })
 
 describe('publishing guarantees', () => {
   it('an outage of ten minutes loses nothing: the breaker opens and probes, and after recovery the newest quantities land', async () => {

@@ -1,22 +1,15 @@
 // A publish run whose worker was killed after claiming leaves its listings leased (2 minutes).
 // The next run claims nothing; it must come back when the lease ends instead of leaving those
 // listings unpublished until the next decision for the channel (found by the fault suite).
-import crypto from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
+import { useTestDatabase } from './helpers/test-db'
 import { makeChannel, makeListing, makeSku } from '../support/factories'
 import { publishChannel } from '../../server/publishing/publish-channel'
 
-let t: TestDatabase
 let db: PrismaClient
 
-beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
-  db = t.db
-})
-afterAll(async () => { await t.drop() })
+useTestDatabase((created) => { db = created })
 
 describe('publish leases of a killed run', () => {
   it('a run that finds only leased listings schedules itself for when the lease ends', async () => {

@@ -3,10 +3,9 @@
 // quantities keep changing, and pause/resume. The publisher and the simulator share one fake
 // clock, so minutes pass in milliseconds and every wait (backoff, cool-down, outage window) is
 // exact; backoff jitter is fixed (random = 0).
-import crypto from 'node:crypto'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
+import { useTestDatabase } from './helpers/test-db'
 import { listingStates, makePublishFixture, pendingCount, setDesired, type PublishFixture } from './helpers/publishing'
 import { publishChannel, type PublishDeps } from '../../server/publishing/publish-channel'
 import { DEFAULT_BREAKER } from '../../server/publishing/circuit-breaker'
@@ -16,20 +15,14 @@ import type { Connector } from '../../server/channels/connector'
 import { WalmartSimulator } from '../../simulators/walmart'
 import { createPrng } from '../../simulators/core/prng'
 
-let t: TestDatabase
 let db: PrismaClient
 let sim: WalmartSimulator | undefined
 
-beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY = crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
-  db = t.db
-})
+useTestDatabase((created) => { db = created })
 afterEach(async () => {
   await sim?.close()
   sim = undefined
 })
-afterAll(async () => { await t?.drop() })
 
 const WALMART_CREDENTIALS = { clientId: 'wm-test-client', clientSecret: 'wm-test-secret' }
 

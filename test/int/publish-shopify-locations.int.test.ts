@@ -5,7 +5,7 @@
 // and read back at its own location. A receipt at DC-WEST moves Location/2 only.
 import crypto from 'node:crypto'
 import type { PrismaClient } from '@prisma/client'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import type { Actor } from '../../server/audit/record-audit'
 import { recomputeDirtyAvailability } from '../../server/availability/recompute-availability'
 import { connectorForChannel } from '../../server/channels/connector-for-channel'
@@ -18,9 +18,8 @@ import { saveRuleSet } from '../../server/rules/save-rule-set'
 import { startSimulators, type RunningSimulators } from '../../simulators'
 import { shopifyInventoryItemGid } from '../../simulators/shopify'
 import { makeChannel, makeListing } from '../support/factories'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
+import { useTestDatabase } from './helpers/test-db'
 
-let t: TestDatabase
 let db: PrismaClient
 let sims: RunningSimulators
 const SKUS = 8
@@ -35,10 +34,8 @@ async function drain() {
   for (const id of Object.values(channelIds)) for (let i = 0; i < 20; i++) { const r = await publishChannel(db, id, deps); if (r.claimed === 0) break }
 }
 
-beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY = crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
-  db = t.db
+useTestDatabase(async (created) => {
+  db = created
   sims = await startSimulators({ plan: 'demo', b2bSecret: 's', seed: 51, overrides: { shopify: { latencyMs: 0, locations: [EAST, WEST] } } })
   await seedDemo(db, { skuCount: SKUS, simulatorUrls: sims.urls, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 's' })
   // The store's two locations, each a channel mapped to one of our warehouses by its rules.
@@ -53,11 +50,8 @@ beforeAll(async () => {
   rules.channels['shopify-west'] = { priority: 22, share: { type: 'shared' }, zeroBelow: 0, locations: ['DC-WEST'] }
   await saveRuleSet(db, merch, { rules, comment: 'Shopify locations: DC-EAST -> Location/1, DC-WEST -> Location/2' })
   await drain()
-}, 120_000)
-afterAll(async () => {
-  await sims?.close()
-  await t?.drop()
-})
+}, { timeoutMs: 120_000 })
+afterAll(async () => { await sims?.close() })
 
 const listing = (code: string, sku: string) => db.channelListing.findFirstOrThrow({ where: { channelId: channelIds[code], sku: { code: sku } } })
 

@@ -4,10 +4,9 @@
 // changes stop the newest desired quantity is what the marketplace holds, for every listing.
 // Which listing changes to what comes from a seeded PRNG; the interleaving is whatever the two
 // runs and the database make of it, which is the point.
-import crypto from 'node:crypto'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
+import { useTestDatabase } from './helpers/test-db'
 import { listingStates, makePublishFixture, pendingCount, setDesired, type PublishFixture } from './helpers/publishing'
 import { publishChannel, type PublishDeps } from '../../server/publishing/publish-channel'
 import { connectorForChannel } from '../../server/channels/connector-for-channel'
@@ -19,20 +18,14 @@ import type { RecordedRequest } from '../../simulators/core/simulator-base'
 import { createPrng } from '../../simulators/core/prng'
 import { waitFor } from '../unit/channels/support'
 
-let t: TestDatabase
 let db: PrismaClient
 let closeSim: (() => Promise<void>) | undefined
 
-beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY = crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
-  db = t.db
-})
+useTestDatabase((created) => { db = created })
 afterEach(async () => {
   await closeSim?.()
   closeSim = undefined
 })
-afterAll(async () => { await t?.drop() })
 
 const LISTINGS = 16
 const CHANGES = 90

@@ -3,7 +3,6 @@
 // refuse expired tokens like the real APIs): none is rejected or fails for authentication. And a
 // Walmart inventory feed of 2,000 records, whose item statuses Walmart returns 50 at a time, is
 // read page by page: every record gets its outcome and no record is sent twice.
-import crypto from 'node:crypto'
 import type { PrismaClient } from '@prisma/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { clearAccessTokens } from '../../server/channels/access-token'
@@ -31,7 +30,6 @@ const deps = { connectorFor: connectorForChannel, now: () => new Date() }
 const pollJobs = () => db.$queryRawUnsafe<Array<{ payload: PollFeedPayload }>>(`SELECT j.payload FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks k ON k.id = j.task_id WHERE k.identifier = 'poll-feed' ORDER BY j.id`)
 
 beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY = crypto.randomBytes(32).toString('base64')
   clearAccessTokens()
   t = await createTestDatabase()
   db = t.db

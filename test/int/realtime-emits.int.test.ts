@@ -1,25 +1,22 @@
 // Every way a dead letter or an oversell appears tells the open screens: HTTP ingest dead letters
 // emit dead-letters.changed (the file inbox always did), an order that oversells emits kpis.changed.
 import type { PrismaClient } from '@prisma/client'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { ingestEvents } from '../../server/ingest/ingest-events'
 import { ingestOrders } from '../../server/ingest/ingest-orders'
 import { setRealtimeTransport } from '../../server/realtime/publisher'
 import { makeLocation, makeSku, receipt, saveRules } from '../support/factories'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
+import { useTestDatabase } from './helpers/test-db'
 
-let t: TestDatabase
 let db: PrismaClient
 let sent: Array<{ rooms: string[]; event: string; payload: unknown }> = []
-beforeAll(async () => {
-  t = await createTestDatabase()
-  db = t.db
+useTestDatabase(async (created) => {
+  db = created
   await saveRules(db)
   await makeLocation(db, 'DC-EAST')
   await makeSku(db, 'SKU-A')
   await db.channel.create({ data: { code: 'web', name: 'Web', kind: 'b2b', mode: 'live' } })
 })
-afterAll(async () => { await t.drop() })
 beforeEach(() => {
   sent = []
   setRealtimeTransport({ emit: (rooms, event, payload) => { sent.push({ rooms, event, payload }) } })

@@ -1,26 +1,17 @@
 // An operator fixes what made an event fail (adds the alias) and replays the dead letter: it applies
 // once with its original key, closes, and a second replay or a resend applies nothing more.
-import crypto from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
-import { seedDemo } from '../../server/demo/seed-demo'
+import { useTestDatabase } from './helpers/test-db'
 import { ingestEvents } from '../../server/ingest/ingest-events'
 import { replayIngestDeadLetters } from '../../server/dead-letters/replay-ingest'
 import { upsertCatalog } from '../../server/catalog/upsert-catalog'
 import { CATALOG_ENTITIES } from '../../server/catalog/catalog-entities'
 
-let t: TestDatabase
 let db: PrismaClient
 const actor = { kind: 'user' as const, id: null, label: 'support@example.com' }
 
-beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
-  db = t.db
-  await seedDemo(db, { skuCount: 20, simulatorUrls: { shopify: 'http://127.0.0.1:9', amazon: 'http://127.0.0.1:9', walmart: 'http://127.0.0.1:9', b2b: 'http://127.0.0.1:9' }, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 's' })
-})
-afterAll(async () => { await t?.drop() })
+useTestDatabase((created) => { db = created }, { demo: { skuCount: 20 } })
 
 const onHand = async () => (await db.$queryRawUnsafe<Array<{ n: number }>>(
   `SELECT p."onHand" AS n FROM "Position" p JOIN "Sku" s ON s.id = p."skuId" JOIN "Location" l ON l.id = p."locationId" WHERE s.code = 'SKU-00011' AND l.code = 'DC-EAST'`))[0]?.n ?? 0

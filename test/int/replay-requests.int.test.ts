@@ -1,31 +1,25 @@
 // Four eyes on replays: the impact shows first, the requester cannot approve, an approver needs the
 // support permission, approval runs the replay from current state, and everything is audited.
 import crypto from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
-import { seedDemo } from '../../server/demo/seed-demo'
+import { useTestDatabase } from './helpers/test-db'
 import { recomputeDirtyAvailability } from '../../server/availability/recompute-availability'
 import { recordPublishDeadLetter } from '../../server/publishing/publish-channel'
 import { approveReplay, discardDeadLetters, previewReplay, rejectReplay, requestReplay } from '../../server/dead-letters/replay-requests'
 
-let t: TestDatabase
 let db: PrismaClient
 type U = { id: string; email: string; role: string }
 let analyst: U, support: U, merchandiser: U
 
-beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
-  db = t.db
-  await seedDemo(db, { skuCount: 20, simulatorUrls: { shopify: 'http://127.0.0.1:9', amazon: 'http://127.0.0.1:9', walmart: 'http://127.0.0.1:9', b2b: 'http://127.0.0.1:9' }, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 's' })
+useTestDatabase(async (created) => {
+  db = created
   for (;;) { const r = await recomputeDirtyAvailability(db, { batchSize: 100 }); if (r.processed === 0) break }
   const user = async (email: string) => { const u = await db.user.findUniqueOrThrow({ where: { email } }); return { id: u.id, email: u.email, role: u.role } }
   analyst = await user('analyst@example.com')
   support = await user('support@example.com')
   merchandiser = await user('merchandiser@example.com')
-})
-afterAll(async () => { await t?.drop() })
+}, { demo: { skuCount: 20 } })
 
 /** Three amazon listings whose publish gave up: parked at 'infinity' with a dead letter each. */
 async function failedListings(skus: string[]) {

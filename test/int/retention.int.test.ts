@@ -3,16 +3,13 @@
 // decision, the current decision, attempts of an unpublished version, order events of an order
 // still holding stock, raw messages of an unresolved dead letter or not yet processed. The audit
 // log stays unless an operator shortens it.
-import crypto from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
-import { seedDemo } from '../../server/demo/seed-demo'
+import { useTestDatabase } from './helpers/test-db'
 import { applyRetention, getRetentionReport } from '../../server/retention/apply-retention'
 import { retentionPolicy } from '../../server/retention/retention-policy'
 import { renderPrometheus } from '../../server/metrics/render-prometheus'
 
-let t: TestDatabase
 let db: PrismaClient
 const NOW = new Date('2026-12-01T00:00:00Z')
 const OLD = "'2026-07-01T00:00:00Z'::timestamptz" // 153 days before NOW
@@ -23,11 +20,8 @@ const BATCH = 1_000
 const ids: Record<string, string> = {}
 const count = async (sql: string) => Number((await db.$queryRawUnsafe<Array<{ n: bigint }>>(sql))[0].n)
 
-beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
-  db = t.db
-  await seedDemo(db, { skuCount: 20, simulatorUrls: { shopify: 'http://127.0.0.1:9', amazon: 'http://127.0.0.1:9', walmart: 'http://127.0.0.1:9', b2b: 'http://127.0.0.1:9' }, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 's' })
+useTestDatabase(async (created) => {
+  db = created
   const [p] = await db.$queryRawUnsafe<Array<{ skuId: string; locationId: string }>>(`SELECT "skuId"::text AS "skuId", "locationId"::text AS "locationId" FROM "Position" ORDER BY "skuId", "locationId" LIMIT 1`)
   const [l] = await db.$queryRawUnsafe<Array<{ id: string; channelId: string }>>(`SELECT id::text AS id, "channelId"::text AS "channelId" FROM "ChannelListing" WHERE "skuId" = $1::uuid ORDER BY id LIMIT 1`, p.skuId)
   Object.assign(ids, { sku: p.skuId, location: p.locationId, listing: l.id, channel: l.channelId })
@@ -86,8 +80,7 @@ beforeAll(async () => {
   await ex(`INSERT INTO "CounterMinute"(name, labels, minute, value) VALUES ('events', 'erp', ${RECENT}, 1)`)
   await ex(`INSERT INTO "LagMinute"("channelId", minute, count, "sumMs", "maxMs", buckets) SELECT $1::uuid, ${OLD} + g * interval '1 minute', 1, 10, 10, '{}' FROM generate_series(1, 50) g`, ids.channel)
   await ex(`INSERT INTO "AuditLog"("actorKind", "actorLabel", action, entity, at) SELECT 'system', 'test', 'old.thing', 'x', ${OLD} FROM generate_series(1, 30) g`)
-}, 120_000)
-afterAll(async () => { await t?.drop() })
+}, { demo: { skuCount: 20 }, timeoutMs: 120_000 })
 
 describe('retention', () => {
   it('deletes old rows in batches and keeps every row an explanation still needs', async () => {

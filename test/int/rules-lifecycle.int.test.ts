@@ -1,12 +1,10 @@
 // Rules as data on a real database: holdbacks that expire on their own, versions that take effect
 // later, rollback as a new version, recompute progress, demand-driven safety stock and the in-flight
 // buffer, and explanations of past decisions.
-import crypto from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
-import { seedDemo } from '../../server/demo/seed-demo'
-import { recomputeDirtyAvailability } from '../../server/availability/recompute-availability'
+import { useTestDatabase } from './helpers/test-db'
+import { desiredQuantity, recomputeAll } from './helpers/availability'
 import { explainAvailability } from '../../server/availability/explain-availability'
 import { applyExpiredHoldbacks, createHoldback, listHoldbacks, removeHoldback } from '../../server/rules/holdbacks'
 import { activateDueRuleVersions, rollbackRuleSet, saveRuleSet } from '../../server/rules/save-rule-set'
@@ -16,30 +14,15 @@ import { markSkusDirty } from '../../server/availability/recompute-outbox'
 import type { Actor } from '../../server/audit/record-audit'
 import type { RuleSet } from '../../server/rules/rules.schema'
 
-let t: TestDatabase
 let db: PrismaClient
 const merch: Actor = { kind: 'user', id: null, label: 'merch@example.com' }
 const HOUR = 3_600_000
 
-beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
-  db = t.db
-  await seedDemo(db, { skuCount: 12, simulatorUrls: { shopify: 'http://127.0.0.1:9', amazon: 'http://127.0.0.1:9', walmart: 'http://127.0.0.1:9', b2b: 'http://127.0.0.1:9' }, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 's' })
-  await drain(new Date())
-}, 120_000)
-afterAll(async () => { await t?.drop() })
+useTestDatabase(async (created) => {
+  db = created
+  await recomputeAll(db, new Date())
+}, { demo: { skuCount: 12 }, timeoutMs: 120_000 })
 
-async function drain(now: Date) {
-  for (let i = 0; i < 50; i++) {
-    const r = await recomputeDirtyAvailability(db, { batchSize: 1000, now: () => now })
-    if (!r.more) break
-  }
-}
-async function desired(sku: string, channel: string): Promise<number | null> {
-  const l = await db.channelListing.findFirstOrThrow({ where: { sku: { code: sku }, channel: { code: channel } }, select: { desiredQuantity: true } })
-  return l.desiredQuantity
-}
 
 describe('holdbacks', () => {
   it('are validated: a reason, one of sku or category, a sensible value, a future expiry', async () => {
@@ -51,15 +34,15 @@ describe('holdbacks', () => {
   })
 
   it('suppresses a SKU on one channel until it expires, then the channel gets its units back on its own', async () => {
-    const before = await desired('SKU-00001', 'amazon')
+    const before = await desiredQuantity(db, 'SKU-00001', 'amazon')
     expect(before).toBeGreaterThan(0)
-    const shopify = await desired('SKU-00001', 'shopify')
+    const shopify = await desiredQuantity(db, 'SKU-00001', 'shopify')
     const t0 = new Date()
     const h = await createHoldback(db, merch, { sku: 'SKU-00001', channel: 'amazon', mode: 'suppress', reason: 'listing under review', owner: 'Dana (merch)', expiresAt: new Date(t0.getTime() + HOUR).toISOString() }, t0)
     expect(h).toMatchObject({ state: 'active', owner: 'Dana (merch)', createdBy: 'merch@example.com' })
-    await drain(t0)
-    expect(await desired('SKU-00001', 'amazon')).toBe(0)
-    expect(await desired('SKU-00001', 'shopify')).toBe(shopify)
+    await recomputeAll(db, t0)
+    expect(await desiredQuantity(db, 'SKU-00001', 'amazon')).toBe(0)
+    expect(await desiredQuantity(db, 'SKU-00001', 'shopify')).toBe(shopify)
     const why = await explainAvailability(db, 'SKU-00001', 'amazon')
     expect(why.holdbacks).toEqual([h.id])
     expect(why.steps.find((s) => s.step === 'holdback')?.detail).toContain('listing under review')
@@ -68,8 +51,8 @@ describe('holdbacks', () => {
     const later = new Date(t0.getTime() + HOUR + 1000)
     expect(await applyExpiredHoldbacks(db, later)).toMatchObject({ expired: 1 })
     expect(await applyExpiredHoldbacks(db, later)).toMatchObject({ expired: 0 })
-    await drain(later)
-    expect(await desired('SKU-00001', 'amazon')).toBe(before)
+    await recomputeAll(db, later)
+    expect(await desiredQuantity(db, 'SKU-00001', 'amazon')).toBe(before)
     expect((await listHoldbacks(db, { state: 'expired', sku: 'SKU-00001' }, later)).map((x) => x.id)).toContain(h.id)
     const audit = await db.auditLog.findMany({ where: { entityId: h.id }, orderBy: { at: 'asc' } })
     expect(audit.map((a) => a.action)).toEqual(['holdback.create', 'holdback.expire'])
@@ -82,15 +65,15 @@ describe('holdbacks', () => {
   it('a category holdback of N units covers every SKU of the category; removing it needs a reason and restores them', async () => {
     const cat = (await db.sku.findFirstOrThrow({ where: { code: 'SKU-00002' } })).category
     const skus = await db.sku.findMany({ where: { category: cat, isKit: false }, select: { code: true } })
-    const before = new Map(await Promise.all(skus.map(async (s) => [s.code, await desired(s.code, 'walmart')] as const)))
+    const before = new Map(await Promise.all(skus.map(async (s) => [s.code, await desiredQuantity(db, s.code, 'walmart')] as const)))
     const h = await createHoldback(db, merch, { category: cat, channel: 'walmart', mode: 'units', value: 5, reason: 'B2B promise for a key account' })
-    await drain(new Date())
-    for (const s of skus) expect(await desired(s.code, 'walmart')).toBeLessThanOrEqual(Math.max(0, (before.get(s.code) ?? 0) - 5))
+    await recomputeAll(db, new Date())
+    for (const s of skus) expect(await desiredQuantity(db, s.code, 'walmart')).toBeLessThanOrEqual(Math.max(0, (before.get(s.code) ?? 0) - 5))
     await expect(removeHoldback(db, merch, h.id, '')).rejects.toThrow(/why/)
     const removed = await removeHoldback(db, merch, h.id, 'promise fulfilled')
     expect(removed).toMatchObject({ state: 'removed', removedBy: 'merch@example.com', removeReason: 'promise fulfilled' })
-    await drain(new Date())
-    for (const s of skus) expect(await desired(s.code, 'walmart')).toBe(before.get(s.code))
+    await recomputeAll(db, new Date())
+    for (const s of skus) expect(await desiredQuantity(db, s.code, 'walmart')).toBe(before.get(s.code))
   })
 })
 
@@ -98,10 +81,10 @@ describe('recompute', () => {
   it('stores a decision only when the quantity or its explanation changed: recomputing unchanged inputs writes nothing', async () => {
     const skuId = (await db.sku.findUniqueOrThrow({ where: { code: 'SKU-00005' } })).id
     const count = () => db.availabilityDecision.count({ where: { skuId } })
-    await drain(new Date())
+    await recomputeAll(db, new Date())
     const before = await count()
     await markSkusDirty(db, [skuId], new Date())
-    await drain(new Date())
+    await recomputeAll(db, new Date())
     expect(await count()).toBe(before)
     // The stored explanation is exactly what was decided (json keeps it as written).
     const e = await explainAvailability(db, 'SKU-00005', 'amazon')
@@ -112,15 +95,15 @@ describe('recompute', () => {
 describe('rule versions', () => {
   it('a higher safety stock lowers the channel, records the version on the decision, and reports progress', async () => {
     const current = await getCurrentRuleSet(db)
-    const amazonBefore = await desired('SKU-00003', 'amazon')
+    const amazonBefore = await desiredQuantity(db, 'SKU-00003', 'amazon')
     const rules: RuleSet = { ...current.rules, safetyStock: [...current.rules.safetyStock.filter((r) => !(r.sku === 'SKU-00003')), { sku: 'SKU-00003', channel: 'amazon', units: 25 }] }
     const saved = await saveRuleSet(db, merch, { rules, comment: 'protect SKU-00003 on Amazon' })
     const progress = await getRecomputeProgress(db)
     expect(progress).toMatchObject({ version: saved.version, total: saved.recomputeSkus })
     expect(progress.pending).toBeGreaterThan(0)
-    await drain(new Date())
+    await recomputeAll(db, new Date())
     expect(await getRecomputeProgress(db)).toMatchObject({ pending: 0, done: saved.recomputeSkus })
-    const after = await desired('SKU-00003', 'amazon')
+    const after = await desiredQuantity(db, 'SKU-00003', 'amazon')
     expect(after).toBe(Math.max(0, (amazonBefore ?? 0) + 3 - 25 < 2 ? 0 : (amazonBefore ?? 0) + 3 - 25))
     const why = await explainAvailability(db, 'SKU-00003', 'amazon')
     expect(why.ruleVersions).toEqual([saved.version])
@@ -139,8 +122,8 @@ describe('rule versions', () => {
     expect(await activateDueRuleVersions(db, now)).toEqual([])
     const at = new Date(now.getTime() + HOUR + 1000)
     expect(await activateDueRuleVersions(db, at)).toEqual([saved.version])
-    await drain(at)
-    expect(await desired('SKU-00004', 'walmart')).toBeLessThanOrEqual(1)
+    await recomputeAll(db, at)
+    expect(await desiredQuantity(db, 'SKU-00004', 'walmart')).toBeLessThanOrEqual(1)
     expect((await explainAvailability(db, 'SKU-00004', 'walmart')).ruleVersions).toEqual([saved.version])
   })
 
@@ -155,8 +138,8 @@ describe('rule versions', () => {
     expect(now.rules).toEqual(first.rules)
     const audit = await db.auditLog.findFirstOrThrow({ where: { entityId: rb.version } })
     expect(audit).toMatchObject({ action: 'rules.rollback', actorLabel: 'merch@example.com' })
-    await drain(later)
-    expect(await desired('SKU-00004', 'walmart')).toBeGreaterThan(1)
+    await recomputeAll(db, later)
+    expect(await desiredQuantity(db, 'SKU-00004', 'walmart')).toBeGreaterThan(1)
   })
 })
 
@@ -176,7 +159,7 @@ describe('demand', () => {
     const r = await ingestOrders(db, 'shopify', JSON.stringify({ orders: [{ orderId: 'D-1', status: 'created', occurredAt: placed, lines: [{ lineId: '1', sku: 'SKU-00005', quantity: 28 }] }] }), { receivedAt: now })
     expect(r).toMatchObject({ accepted: 1, rejected: [] })
     await db.$executeRawUnsafe(`INSERT INTO "AvailabilityDirty"("skuId", since) SELECT id, now() FROM "Sku" WHERE code = 'SKU-00005' ON CONFLICT DO NOTHING`)
-    await drain(now)
+    await recomputeAll(db, now)
     const shop = await explainAvailability(db, 'SKU-00005', 'shopify')
     // 28 units / 7 days = 4 per day; 4 x 1800 s / 86400 = 0.083 -> 1 unit in flight.
     expect(shop.steps.find((s) => s.step === 'in_flight_buffer')?.detail).toMatch(/minus 1 units .*4\.00 units\/day x 1800 s order lag/)

@@ -2,15 +2,13 @@
 // simulators, our pollers bring the orders from the marketplaces' own orders APIs (no order is
 // posted to our API), an ERP receipt races them. No drift finding, no held listing, each order
 // reserved once, and every channel converges to our number.
-import crypto from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
-import { startSimulators, type RunningSimulators } from '../../simulators'
-import { demoExternalSkus, seedDemo } from '../../server/demo/seed-demo'
-import { recomputeDirtyAvailability } from '../../server/availability/recompute-availability'
+import { useTestDatabase } from './helpers/test-db'
+import { recomputeAll } from './helpers/availability'
+import { publishPerListing, seedDemoOnSimulators, settleOnSimulators } from './helpers/simulated-demo'
+import type { RunningSimulators } from '../../simulators'
 import { publishChannel } from '../../server/publishing/publish-channel'
-import { verifyChannel } from '../../server/publishing/verify-channel'
 import { connectorForChannel } from '../../server/channels/connector-for-channel'
 import { ingestEvents } from '../../server/ingest/ingest-events'
 import { reconcileChannel } from '../../server/reconciliation/channel-drift'
@@ -20,48 +18,31 @@ import { startRouteServer, type RouteServer } from './helpers/route-server'
 import { channelWebhookUrl } from '../../simulators'
 import path from 'node:path'
 
-let t: TestDatabase
 let db: PrismaClient
 let sims: RunningSimulators
 let server: RouteServer
 const SHOPIFY_SECRET = 'shopify-native-secret'
 const deps = { connectorFor: connectorForChannel }
 
-async function recompute() {
-  for (;;) { const r = await recomputeDirtyAvailability(db, { batchSize: 50 }); if (r.processed === 0) break }
-}
-async function settle() {
-  await recompute()
-  for (const c of await db.channel.findMany()) {
-    await db.channel.update({ where: { id: c.id }, data: { rateTokens: 1000, rateBurst: 1000 } })
-    for (let i = 0; i < 20; i++) { const r = await publishChannel(db, c.id, deps); if (r.claimed === 0) break }
-  }
-  for (const s of Object.values(sims.sims)) s.applyNow()
-  for (const c of await db.channel.findMany()) await verifyChannel(db, c.id, deps)
-}
+const settle = () => settleOnSimulators(db, sims, { refillRate: true })
 const listing = (channel: string, sku: string) => db.channelListing.findFirstOrThrow({ where: { channel: { code: channel }, sku: { code: sku } } })
 async function freshRead(channelId: string) {
   await db.channel.update({ where: { id: channelId }, data: { rateTokens: 1000, rateBurst: 1000 } })
   await db.systemState.deleteMany({ where: { key: `reconcile-cursor:${channelId}` } })
 }
 
-beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY = crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
-  db = t.db
-  sims = await startSimulators({ plan: 'demo', b2bSecret: 'b2b-secret', seed: 16 })
-  for (const kind of ['shopify', 'amazon', 'walmart', 'b2b'] as const) sims.sims[kind].seed(demoExternalSkus(kind, 8), 0)
-  await seedDemo(db, { skuCount: 8, simulatorUrls: sims.urls, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 'b2b-secret', shopifyWebhookSecret: SHOPIFY_SECRET })
+useTestDatabase(async (created) => {
+  db = created
+  sims = await seedDemoOnSimulators(db, { skuCount: 8, seed: 16, shopifyWebhookSecret: SHOPIFY_SECRET })
   server = await startRouteServer(path.resolve(__dirname, '..', '..', 'app'), ['v1'])
   sims.sims.shopify.subscribe({ url: channelWebhookUrl(server.url, 'shopify'), secret: SHOPIFY_SECRET })
-  await db.$executeRawUnsafe(`UPDATE "Channel" SET settings = settings || '{"bulkThreshold": 1000000}'::jsonb`)
+  await publishPerListing(db)
   await db.$executeRawUnsafe(`DELETE FROM "KitComponent"`)
   await settle()
 })
 afterAll(async () => {
   await server?.close()
   await sims?.close()
-  await t?.drop()
 })
 
 describe('a sale racing a receipt, orders polled natively', () => {
@@ -83,7 +64,7 @@ describe('a sale racing a receipt, orders polled natively', () => {
       const polled = await pollChannelOrders(db, channel.id, { force: true })
       expect(polled.orders, JSON.stringify(polled)).toBeGreaterThanOrEqual(1)
       expect(await db.nativeOrderLine.count({ where: { channelId: channel.id } })).toBe(1)
-      await recompute()
+      await recomputeAll(db)
       await freshRead(channel.id)
       const r2 = await reconcileChannel(db, channel.id, { ...deps, batch: 100 })
       expect(r2.drift.merchant_edit ?? 0).toBe(0)
@@ -121,7 +102,7 @@ describe('a sale racing a receipt, the order pushed by a Shopify webhook', () =>
     sims.sims.shopify.buy({ sku: before.externalSku, quantity: 2 })
     expect(sims.sims.shopify.quantityOfItem(before.externalId!)).toBe(applied - 2)
     await ingestEvents(db, { body: JSON.stringify({ source: 'erp-demo', events: [{ idempotencyKey: 'native-shopify', type: 'receipt', sku: 'SKU-00004', location: 'DC-EAST', quantity: 9, occurredAt: new Date().toISOString() }] }) })
-    await recompute()
+    await recomputeAll(db)
     await db.channel.update({ where: { id: shopify.id }, data: { rateTokens: 1000, rateBurst: 1000 } })
     expect((await publishChannel(db, shopify.id, deps)).failed).toBeGreaterThanOrEqual(1)
     const waiting = await listing('shopify', 'SKU-00004')

@@ -4,13 +4,12 @@
 // are on their way) and healed without a person; only what orders cannot explain after the grace
 // is a merchant edit. Orders reach us through the order use case the public orders API calls
 // (standing in for native intake).
-import crypto from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
-import { startSimulators, type RunningSimulators } from '../../simulators'
-import { demoExternalSkus, seedDemo } from '../../server/demo/seed-demo'
-import { recomputeDirtyAvailability } from '../../server/availability/recompute-availability'
+import { useTestDatabase } from './helpers/test-db'
+import { recomputeAll } from './helpers/availability'
+import { publishPerListing, seedDemoOnSimulators, settleOnSimulators } from './helpers/simulated-demo'
+import type { RunningSimulators } from '../../simulators'
 import { publishChannel } from '../../server/publishing/publish-channel'
 import { verifyChannel } from '../../server/publishing/verify-channel'
 import { connectorForChannel } from '../../server/channels/connector-for-channel'
@@ -20,27 +19,13 @@ import { reconcileChannel } from '../../server/reconciliation/channel-drift'
 import { getSkuDetail } from '../../server/availability/get-sku-detail'
 import { explainAvailability } from '../../server/availability/explain-availability'
 
-let t: TestDatabase
 let db: PrismaClient
 let sims: RunningSimulators
 const SKUS = 12
 const deps = { connectorFor: connectorForChannel }
 type Kind = 'shopify' | 'amazon' | 'walmart'
 
-async function recompute() {
-  for (;;) { const r = await recomputeDirtyAvailability(db, { batchSize: 50 }); if (r.processed === 0) break }
-}
-
-/** Recompute, publish, apply and verify until nothing is left to do (bounded). */
-async function settle() {
-  await recompute()
-  for (const c of await db.channel.findMany()) {
-    await db.channel.update({ where: { id: c.id }, data: { rateTokens: 1000, rateBurst: 1000 } })
-    for (let i = 0; i < 20; i++) { const r = await publishChannel(db, c.id, deps); if (r.claimed === 0) break }
-  }
-  for (const s of Object.values(sims.sims)) s.applyNow()
-  for (const c of await db.channel.findMany()) await verifyChannel(db, c.id, deps)
-}
+const settle = () => settleOnSimulators(db, sims, { refillRate: true })
 
 const listing = (channel: string, sku: string) => db.channelListing.findFirstOrThrow({ where: { channel: { code: channel }, sku: { code: sku } } })
 const channelOf = (code: string) => db.channel.findUniqueOrThrow({ where: { code } })
@@ -49,7 +34,7 @@ const shownOn = (kind: Kind, l: { externalSku: string; externalId: string | null
 
 async function receipt(key: string, sku: string, quantity: number) {
   await ingestEvents(db, { body: JSON.stringify({ source: 'erp-demo', events: [{ idempotencyKey: key, type: 'receipt', sku, location: 'DC-EAST', quantity, occurredAt: new Date().toISOString() }] }) })
-  await recompute()
+  await recomputeAll(db)
 }
 
 /** The order the marketplace took, as our orders API receives it. */
@@ -57,7 +42,7 @@ async function orderArrives(channel: string, o: { orderId: string; status: 'crea
   const r = await ingestOrders(db, channel, JSON.stringify({ orders: [{ ...o, occurredAt: o.occurredAt.toISOString() }] }))
   expect(r.rejected).toEqual([])
   expect(r.accepted).toBe(1)
-  await recompute()
+  await recomputeAll(db)
 }
 
 async function freshRead(channelId: string) {
@@ -67,21 +52,14 @@ async function freshRead(channelId: string) {
 
 const driftFindings = (listingId: string) => db.finding.findMany({ where: { dedupeKey: `drift:${listingId}` } })
 
-beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY = crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
-  db = t.db
-  sims = await startSimulators({ plan: 'demo', b2bSecret: 'b2b-secret', seed: 15 })
-  for (const kind of ['shopify', 'amazon', 'walmart', 'b2b'] as const) sims.sims[kind].seed(demoExternalSkus(kind, SKUS), 0)
-  await seedDemo(db, { skuCount: SKUS, simulatorUrls: sims.urls, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 'b2b-secret' })
-  await db.$executeRawUnsafe(`UPDATE "Channel" SET settings = settings || '{"bulkThreshold": 1000000}'::jsonb`)
+useTestDatabase(async (created) => {
+  db = created
+  sims = await seedDemoOnSimulators(db, { skuCount: SKUS, seed: 15 })
+  await publishPerListing(db)
   await db.$executeRawUnsafe(`DELETE FROM "KitComponent"`)
   await settle()
 })
-afterAll(async () => {
-  await sims?.close()
-  await t?.drop()
-})
+afterAll(async () => { await sims?.close() })
 
 describe('a sale racing a receipt', () => {
   it('on Shopify (compare-and-set): the refused update waits for the order, then our number lands over the store\'s; never held, no finding', async () => {

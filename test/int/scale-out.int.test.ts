@@ -93,7 +93,6 @@ function startWorker(): ChildProcess {
 }
 
 beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
   t = await createTestDatabase()
   db = t.db
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stk-scale-'))

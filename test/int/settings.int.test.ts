@@ -1,9 +1,9 @@
 // Admin settings (issue 7): API keys, signing secrets, channel configuration, users and the
 // catalogue screen. Real PostgreSQL; the server/settings use cases are called as the actions call them.
 import crypto from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
+import { useTestDatabase } from './helpers/test-db'
 import { makeChannel, makeSku, saveRules } from '../support/factories'
 import type { Actor } from '../../server/audit/record-audit'
 import { authenticateApiKey, hashApiKey } from '../../server/auth/api-keys'
@@ -21,20 +21,14 @@ import { listUsers } from '../../server/users/list-users'
 import { editSku, importCatalogFromScreen } from '../../server/catalog/edit-catalog'
 import { getCatalogSku, searchCatalog } from '../../server/catalog/search-catalog'
 
-let t: TestDatabase
 let db: PrismaClient
 let admin: Actor
 
-beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
-  db = t.db
+useTestDatabase(async (created) => {
+  db = created
   await saveRules(db)
   const u = await db.user.create({ data: { email: 'root@example.com', name: 'Root', role: 'admin', passwordHash: 'x' } })
   admin = { kind: 'user', id: u.id, label: u.email }
-})
-afterAll(async () => {
-  await t.drop()
 })
 
 async function auditRows(entity: string, entityId: string, action?: string) {

@@ -1,24 +1,15 @@
 // The SKU page's ledger: newest first a page at a time, each event with its provenance times and
 // the stored message it arrived in, readable exactly as it was sent.
-import crypto from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
-import { seedDemo } from '../../server/demo/seed-demo'
+import { useTestDatabase } from './helpers/test-db'
 import { ingestEvents } from '../../server/ingest/ingest-events'
 import { getSkuDetail, listSkuEvents } from '../../server/availability/get-sku-detail'
 import { getRawMessageMeta, readRaw } from '../../server/ingest/raw-store'
 
-let t: TestDatabase
 let db: PrismaClient
 
-beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
-  db = t.db
-  await seedDemo(db, { skuCount: 5, simulatorUrls: { shopify: 'http://127.0.0.1:9', amazon: 'http://127.0.0.1:9', walmart: 'http://127.0.0.1:9', b2b: 'http://127.0.0.1:9' }, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 's' })
-})
-afterAll(async () => { await t?.drop() })
+useTestDatabase((created) => { db = created }, { demo: { skuCount: 5 } })
 
 describe('SKU ledger', () => {
   it('pages newest first and links each event to its raw message', async () => {

@@ -2,11 +2,11 @@
 // to the marketplace simulators -> verify by read-back; then an event moves a channel's number and
 // the explanation accounts for it.
 import crypto from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
-import { startSimulators, type RunningSimulators } from '../../simulators'
-import { demoExternalSkus, seedDemo } from '../../server/demo/seed-demo'
+import { useTestDatabase } from './helpers/test-db'
+import { publishPerListing, seedDemoOnSimulators } from './helpers/simulated-demo'
+import type { RunningSimulators } from '../../simulators'
 import { recomputeDirtyAvailability } from '../../server/availability/recompute-availability'
 import { publishChannel } from '../../server/publishing/publish-channel'
 import { verifyChannel } from '../../server/publishing/verify-channel'
@@ -16,7 +16,6 @@ import { getAvailability } from '../../server/availability/get-availability'
 import { explainAvailability } from '../../server/availability/explain-availability'
 import { authenticateApiKey } from '../../server/auth/api-keys'
 
-let t: TestDatabase
 let db: PrismaClient
 let sims: RunningSimulators
 const SKUS = 40
@@ -35,20 +34,12 @@ async function drainPublishAndVerify() {
   for (const c of channels) await verifyChannel(db, c.id, deps)
 }
 
-beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY = crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
-  db = t.db
-  sims = await startSimulators({ plan: 'demo', b2bSecret: 'b2b-secret', seed: 7 })
-  for (const kind of ['shopify', 'amazon', 'walmart', 'b2b'] as const) sims.sims[kind].seed(demoExternalSkus(kind, SKUS), 0)
-  await seedDemo(db, { skuCount: SKUS, simulatorUrls: sims.urls, demoApiKey: apiKey, b2bSigningSecret: 'b2b-secret' })
-  // Per-listing calls here; the bulk (feed) path has its own tests (publish-feed.int.test.ts).
-  await db.$executeRawUnsafe(`UPDATE "Channel" SET settings = settings || '{"bulkThreshold": 1000000}'::jsonb`)
+useTestDatabase(async (created) => {
+  db = created
+  sims = await seedDemoOnSimulators(db, { skuCount: SKUS, seed: 7, demoApiKey: apiKey })
+  await publishPerListing(db)
 })
-afterAll(async () => {
-  await sims?.close()
-  await t?.drop()
-})
+afterAll(async () => { await sims?.close() })
 
 describe('the vertical slice', () => {
   it('seeds the demo contract: codes, locations, channels, users and a key with every scope', async () => {

@@ -1,25 +1,15 @@
 // Snapshots from a system of record: streamed in, stored raw in chunks, compared with positions;
 // findings per differing field; full vs partial; bad rows kept as dead letters naming their line.
-import crypto from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
-import { seedDemo } from '../../server/demo/seed-demo'
+import { useTestDatabase } from './helpers/test-db'
 import { getSnapshot, listSnapshots, processSnapshot, receiveSnapshot, snapshotFormat, snapshotMode } from '../../server/reconciliation/snapshots'
 import { ingestEvents } from '../../server/ingest/ingest-events'
 import { applySnapshotCorrections } from '../../server/reconciliation/apply-corrections'
 
-let t: TestDatabase
 let db: PrismaClient
-const urls = { shopify: 'http://127.0.0.1:9', amazon: 'http://127.0.0.1:9', walmart: 'http://127.0.0.1:9', b2b: 'http://127.0.0.1:9' }
 
-beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY = crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
-  db = t.db
-  await seedDemo(db, { skuCount: 30, simulatorUrls: urls, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 's' })
-})
-afterAll(async () => { await t?.drop() })
+useTestDatabase((created) => { db = created }, { demo: { skuCount: 30 } })
 
 async function onHand(sku: string, location: string): Promise<number> {
   const [r] = await db.$queryRawUnsafe<Array<{ onHand: number }>>(

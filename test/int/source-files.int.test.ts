@@ -4,25 +4,22 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
+import { useTestDatabase } from './helpers/test-db'
+import { dropIntoInbox, onHandAt } from './helpers/inbox'
 import { makeLocation, makeSku, saveRules } from '../support/factories'
-import { scanInbox } from '../../server/ingest/inbox/scan-inbox'
-import { ingestFile } from '../../server/ingest/inbox/ingest-file'
 import { saveSource } from '../../server/sources/save-source'
 import { dryRunFile } from '../../server/sources/dry-run-file'
 import type { Actor } from '../../server/audit/record-audit'
 
-let t: TestDatabase
 let db: PrismaClient
 let inbox: string
 const actor: Actor = { kind: 'user', id: null, label: 'ops@example.com' }
 const ERP = { columns: { 'Item Number': 'sku', Warehouse: 'location', 'Qty On Hand': 'quantity', 'As Of': 'occurredAt' }, fixed: { type: 'count' }, delimiter: ';', decimalSeparator: ',', dateFormat: 'DD.MM.YYYY' }
 
-beforeAll(async () => {
-  t = await createTestDatabase()
-  db = t.db
+useTestDatabase(async (created) => {
+  db = created
   await saveRules(db)
   for (const l of ['DC-EAST', 'DC-WEST']) await makeLocation(db, l)
   for (const s of ['M-1', 'M-2', 'M-3', 'N-1', 'N-2', 'D-1']) await makeSku(db, s)
@@ -31,28 +28,10 @@ beforeAll(async () => {
   await saveSource(db, actor, 'wms-json', { name: 'WMS JSON', kind: 'wms', settings: { ndjson: { columns: { item: 'sku', site: 'location', qty: 'quantity', ts: 'occurredAt', id: 'idempotencyKey' }, fixed: { type: 'count' }, dateFormat: 'YYYY-MM-DD' } } })
   await saveSource(db, actor, 'acme-3pl', { name: 'Acme', kind: '3pl', settings: { edi846: { quantityQualifiers: ['33'], defaultLocation: 'DC-WEST' } } })
 })
-afterAll(async () => {
-  await t?.drop()
-  fs.rmSync(inbox, { recursive: true, force: true })
-})
+afterAll(async () => { fs.rmSync(inbox, { recursive: true, force: true }) })
 
-async function onHand(sku: string, location: string): Promise<number | null> {
-  const [r] = await db.$queryRawUnsafe<Array<{ onHand: number }>>(
-    `SELECT p."onHand" FROM "Position" p JOIN "Sku" s ON s.id = p."skuId" JOIN "Location" l ON l.id = p."locationId" WHERE s.code = $1 AND l.code = $2`, sku, location)
-  return r?.onHand ?? null
-}
-
-async function drop(source: string, name: string, content: string) {
-  fs.mkdirSync(path.join(inbox, source), { recursive: true })
-  fs.writeFileSync(path.join(inbox, source, name), content)
-  expect((await scanInbox(db, inbox, { minAgeMs: 0 })).claimed).toEqual([`${source}/${name}`])
-  const [{ payload }] = await db.$queryRawUnsafe<Array<{ payload: { messageId: string } }>>(
-    `SELECT j.payload FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id WHERE t.identifier = 'ingest-file' ORDER BY j.id DESC LIMIT 1`)
-  await db.$executeRawUnsafe(`DELETE FROM graphile_worker._private_jobs WHERE task_id IN (SELECT id FROM graphile_worker._private_tasks WHERE identifier = 'ingest-file')`)
-  const result = await ingestFile(db, payload.messageId, { inboxDir: inbox })
-  const report = result.movedTo && fs.existsSync(`${result.movedTo}.error.txt`) ? fs.readFileSync(`${result.movedTo}.error.txt`, 'utf8') : null
-  return { result, report }
-}
+const onHand = (sku: string, location: string) => onHandAt(db, sku, location)
+const drop = (source: string, name: string, content: string) => dropIntoInbox(db, inbox, source, name, content)
 
 const EXPORT = [
   'Item Number;Description;Warehouse;Qty On Hand;As Of',

@@ -1,21 +1,17 @@
 // Sources and channels as code (CONTRACT.md "Sources and channels") through the real route handlers
 // and a real PostgreSQL: scopes, validation, audit, and secrets never returned.
-import crypto from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
+import { useTestDatabase } from './helpers/test-db'
 import { makeApiKey, makeChannel } from '../support/factories'
 import { createSource } from '../../server/sources/signing-secrets'
 
-let t: TestDatabase
 let db: PrismaClient
 let readKey: string
 let writeKey: string
 
-beforeAll(async () => {
-  process.env.STOCKTOWER_ENCRYPTION_KEY = crypto.randomBytes(32).toString('base64')
-  t = await createTestDatabase()
-  db = t.db
+useTestDatabase(async (created) => {
+  db = created
   readKey = await makeApiKey(db, ['read'])
   writeKey = await makeApiKey(db, ['catalog:write'])
   await makeChannel(db, 'shopify', { baseUrl: 'http://127.0.0.1:4101', mode: 'shadow' })
@@ -25,7 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   // The route handlers use the process-wide client (DATABASE_URL points at this test database).
   await (globalThis as { stocktowerPrisma?: PrismaClient }).stocktowerPrisma?.$disconnect()
-  await t?.drop()
 })
 
 async function call(method: 'GET' | 'PUT', path: string, key: string | null, body?: unknown) {

@@ -2,17 +2,15 @@
 // finding. In a live demo every such insert failed with 42P18 ("could not determine data type of
 // parameter $1": the statement bound a parameter it never used), so the verify-channel job failed
 // and the finding was never recorded. Real PostgreSQL; only the marketplace's read-back is faked.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { createTestDatabase, type TestDatabase } from './helpers/test-db'
+import { useTestDatabase } from './helpers/test-db'
 import { makeChannel, makeListing, makeSku } from '../support/factories'
 import { verifyChannel } from '../../server/publishing/verify-channel'
 import type { Connector } from '../../server/channels/connector'
 
-let t: TestDatabase
 let db: PrismaClient
-beforeAll(async () => { t = await createTestDatabase(); db = t.db })
-afterAll(async () => { await t?.drop() })
+useTestDatabase((created) => { db = created })
 
 describe('verify-channel past the SLA', () => {
   it('records one unverified finding per listing the channel never applied', async () => {

@@ -1,7 +1,7 @@
 // Test data through the real schema (no mocks): small builders with sensible defaults.
 import type { PrismaClient } from '@prisma/client'
 import { createApiKey } from '../../server/auth/api-keys'
-import { DEFAULT_RULES, type RuleSet } from '../../server/rules/rules.schema'
+import { DEFAULT_RULES, RuleSetSchema, type RuleSet } from '../../server/rules/rules.schema'
 import { ruleVersionId } from '../../server/rules/rule-set.repository'
 
 let n = 0
@@ -27,6 +27,27 @@ export async function makeChannel(db: PrismaClient, code: string, extra: { kind?
 
 export async function makeListing(db: PrismaClient, channelId: string, skuId: string, externalSku: string, externalId: string | null = null) {
   return db.channelListing.create({ data: { channelId, skuId, externalSku, externalId } })
+}
+
+/** A SKU and its listing `${externalPrefix}-${code}` on a channel, for each code. */
+export async function makeListedSkus(db: PrismaClient, channelId: string, externalPrefix: string, codes: readonly string[], extra: Parameters<typeof makeSku>[2] = {}) {
+  for (const code of codes) {
+    const sku = await makeSku(db, code, extra)
+    await makeListing(db, channelId, sku.id, `${externalPrefix}-${code}`)
+  }
+}
+
+/**
+ * One channel, no safety stock, fulfilling from DC-WEST first and then DC-EAST (both created), that
+ * lists each of `codes` at 25.00: where the order tests start.
+ */
+export async function makeTwoWarehouseChannel(db: PrismaClient, channel: string, externalPrefix: string, codes: readonly string[]) {
+  await saveRules(db, RuleSetSchema.parse({ defaults: { safetyStock: { units: 0 } }, channels: { [channel]: { priority: 1, share: { type: 'shared' }, locations: ['DC-WEST', 'DC-EAST'] } } }))
+  await makeLocation(db, 'DC-EAST')
+  await makeLocation(db, 'DC-WEST')
+  const ch = await makeChannel(db, channel)
+  await makeListedSkus(db, ch.id, externalPrefix, codes, { priceCents: 2500 })
+  return ch
 }
 
 export async function saveRules(db: PrismaClient, rules: RuleSet = DEFAULT_RULES, number = 1) {

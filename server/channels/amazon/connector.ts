@@ -17,7 +17,7 @@
 // For a backlog it also offers the bulk path (`bulk`): one JSON_LISTINGS_FEED through the Feeds
 // API carries thousands of listings in a handful of calls (listings-feed.ts).
 import { accessTokenSource, exchangeToken, sendWithToken, type AuthFailure } from '../access-token'
-import type { Connector, ConnectorConfig, ListingUpdate, ReadBack } from '../connector'
+import type { Connector, ConnectorConfig, ListingUpdate } from '../connector'
 import { DEFAULT_TIMEOUT_MS, joinUrl, noResponseFailure, readErrorFrom, summarizeBody, type ChannelRequest, type ChannelResponse } from '../channel-http'
 import { parseConnectorPart } from '../connector-settings'
 import { channelWideFailure, pushSequentially, type SingleSend } from '../push-sequentially'
@@ -31,6 +31,7 @@ import {
   submissionResponseSchema,
 } from './amazon.schema'
 import { createListingsFeedPublisher } from './listings-feed'
+import { readEachListing } from '../read-each-listing'
 
 export function createAmazonConnector(config: ConnectorConfig): Connector {
   const settings = parseConnectorPart('amazon', 'settings', amazonSettingsSchema, config.settings)
@@ -84,29 +85,16 @@ export function createAmazonConnector(config: ConnectorConfig): Connector {
 
     bulk: createListingsFeedPublisher({ baseUrl: config.baseUrl, send, timeoutMs, settings }),
 
-    async readQuantities(listings) {
-      const readBacks: ReadBack[] = []
-      for (const listing of listings) {
-        const response = await send({
-          method: 'GET',
-          url: itemUrl(listing.externalSku, { includedData: 'fulfillmentAvailability' }),
-          timeoutMs,
-        })
-        if (response.kind === 'auth-failed') throw readErrorFrom(response.failure)
-        if (response.kind === 'no-response') throw readErrorFrom(noResponseFailure(response))
-        if (response.status === 404) {
-          readBacks.push({ listingId: listing.listingId, quantity: null })
-          continue
-        }
-        if (response.status !== 200) throw readErrorFrom(amazonFailure(response), response.status)
+    readQuantities: (listings) => readEachListing(listings, (externalSku) => send({ method: 'GET', url: itemUrl(externalSku, { includedData: 'fulfillmentAvailability' }), timeoutMs }), {
+      failure: amazonFailure,
+      quantity(response) {
         const item = itemSchema.safeParse(response.json)
         if (!item.success) throw readErrorFrom(unexpectedResponse(item.error.message), response.status)
         // A listing without an MFN entry offers nothing: it shows 0, it is not unknown.
         const mfn = item.data.fulfillmentAvailability?.find((entry) => entry.fulfillmentChannelCode === settings.fulfillmentChannelCode)
-        readBacks.push({ listingId: listing.listingId, quantity: mfn?.quantity ?? 0 })
-      }
-      return readBacks
-    },
+        return mfn?.quantity ?? 0
+      },
+    }),
   }
 }
 

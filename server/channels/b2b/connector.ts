@@ -3,18 +3,7 @@
 // confirms synchronously), per update when the portal answers with results.
 // Read-back is a signed `GET <inventoryPath>?skus=A,B,C` (signature over the request target).
 import type { Connector, ConnectorConfig, ListingUpdate, PushResult, ReadBack, UpdateOutcome } from '../connector'
-import {
-  classifyHttpStatus,
-  DEFAULT_TIMEOUT_MS,
-  joinUrl,
-  noResponseFailure,
-  outcomesForAll,
-  readErrorFrom,
-  sendChannelRequest,
-  summarizeBody,
-  type ChannelResponse,
-  type FailureClass,
-} from '../channel-http'
+import { classifyHttpStatus, DEFAULT_TIMEOUT_MS, joinUrl, noResponseFailure, outcomesForAll, readErrorFrom, sendChannelRequest, summarizeBody, type ChannelResponse, type FailureClass } from '../channel-http'
 import { parseConnectorPart } from '../connector-settings'
 import { b2bCredentialsSchema, b2bSettingsSchema, inventoryReadSchema, portalErrorSchema, webhookResponseSchema } from './b2b.schema'
 import { signatureHeaders } from './signature'

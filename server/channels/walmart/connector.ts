@@ -10,7 +10,7 @@
 // fulfillment lag time, price and every other item attribute are never sent.
 import { randomUUID } from 'node:crypto'
 import { accessTokenSource, exchangeToken, sendWithToken, type AccessTokenSource } from '../access-token'
-import type { Connector, ConnectorConfig, ListingUpdate, ReadBack } from '../connector'
+import type { Connector, ConnectorConfig, ListingUpdate } from '../connector'
 import {
   classifyHttpStatus,
   DEFAULT_TIMEOUT_MS,
@@ -26,6 +26,7 @@ import { parseConnectorPart } from '../connector-settings'
 import { channelWideFailure, pushSequentially, type SingleSend } from '../push-sequentially'
 import { inventorySchema, walmartCredentialsSchema, walmartErrorsSchema, walmartSettingsSchema } from './walmart.schema'
 import { createWalmartFeedPublisher } from './inventory-feed'
+import { readEachListing } from '../read-each-listing'
 
 export function createWalmartConnector(config: ConnectorConfig): Connector {
   const settings = parseConnectorPart('walmart', 'settings', walmartSettingsSchema, config.settings)
@@ -69,25 +70,16 @@ export function createWalmartConnector(config: ConnectorConfig): Connector {
 
     pushQuantities: (updates) => pushSequentially(updates, pushOne),
 
-    async readQuantities(listings) {
-      const readBacks: ReadBack[] = []
-      for (const listing of listings) {
-        const response = await call('GET', listing.externalSku)
-        if (response.kind === 'auth-failed') throw readErrorFrom(response.failure)
-        if (response.kind === 'no-response') throw readErrorFrom(noResponseFailure(response))
-        if (response.status === 404) {
-          readBacks.push({ listingId: listing.listingId, quantity: null })
-          continue
-        }
-        if (response.status !== 200) throw readErrorFrom(walmartFailure(response), response.status)
+    readQuantities: (listings) => readEachListing(listings, (externalSku) => call('GET', externalSku), {
+      failure: walmartFailure,
+      quantity(response) {
         const inventory = inventorySchema.safeParse(response.json)
         if (!inventory.success) {
           throw readErrorFrom({ outcome: 'failed', code: 'UNEXPECTED_RESPONSE', message: inventory.error.message.slice(0, 300) }, response.status)
         }
-        readBacks.push({ listingId: listing.listingId, quantity: inventory.data.quantity.amount })
-      }
-      return readBacks
-    },
+        return inventory.data.quantity.amount
+      },
+    }),
   }
 }
 

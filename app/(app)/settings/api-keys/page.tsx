@@ -1,14 +1,6 @@
-import { Suspense } from 'react'
-import { requirePageUser } from '@/app/_lib/auth'
+import { screenPage } from '@/app/_lib/screen-page'
 import { ApiKeySettings } from '@/components/settings/api-keys-settings'
 
 export const dynamic = 'force-dynamic'
 
-export default async function ApiKeySettingsPage() {
-  await requirePageUser('api-keys:manage')
-  return (
-    <Suspense>
-      <ApiKeySettings />
-    </Suspense>
-  )
-}
+export default screenPage('api-keys:manage', ApiKeySettings)
