@@ -79,7 +79,11 @@ export function classifyDrift(shown: number, l: ListingFacts): DriftCause | null
   // A sale is not drift: the channel's number is ours moved by the orders it took since.
   const afterOrders = expectedAfterOrders(l)
   if (afterOrders !== null && ((l.orders?.sold ?? 0) > 0 || (l.orders?.returned ?? 0) > 0) && shown === afterOrders) return 'sold_on_channel'
-  if (l.acceptedVersion > l.appliedVersion) return 'accepted_not_applied'
+  // An update accepted within its verify SLA is verification's to follow: it tells an update that
+  // applied and then sold from one that never applied (seen in the demo: Walmart and Amazon feeds
+  // applied and sold a unit or two before verification came, called accepted-not-applied and sent
+  // again over the sales).
+  if (l.acceptedVersion > l.appliedVersion) return l.acceptedStale ? 'accepted_not_applied' : 'own_pending'
   // What orders still on their way may explain, until the grace ends: fewer units than received
   // orders explain (a sale not received yet), or more, up to the units of the channel's orders still
   // open (a cancellation not received yet restocks them: seen in the 30-minute demo, Walmart's polled

@@ -39,7 +39,9 @@ describe('classifyDrift', () => {
     expect(classifyDrift(10, base)).toBeNull()
     expect(classifyDrift(12, { ...base, inFlight: true })).toBe('own_pending')
     expect(classifyDrift(8, { ...base, desiredVersion: 4, publishedVersion: 4, published: 8 })).toBe('own_pending')
-    expect(classifyDrift(10 + 1, { ...base, acceptedVersion: 4, publishedVersion: 4 })).toBe('accepted_not_applied')
+    // Accepted and not applied: verification's to follow within its SLA, accepted-not-applied after.
+    expect(classifyDrift(10 + 1, { ...base, acceptedVersion: 4, publishedVersion: 4 })).toBe('own_pending')
+    expect(classifyDrift(10 + 1, { ...base, acceptedVersion: 4, publishedVersion: 4, acceptedStale: true })).toBe('accepted_not_applied')
     expect(classifyDrift(7, base)).toBe('lost_update')
     expect(classifyDrift(4, base)).toBe('shared_quantity_overwrite')
     expect(classifyDrift(99, base)).toBe('merchant_edit')

@@ -21,6 +21,8 @@ describe('classifyDrift and orders', () => {
     ['an increase beyond the open orders\' units, within the grace', 99, { ...racing, withinOrderGrace: true, openOrderUnits: 2 }, 'merchant_edit'],
     ['the same increase after the grace', 98, { ...racing, withinOrderGrace: false, openOrderUnits: 2 }, 'merchant_edit'],
     ['the channel shows what we applied, orders or not', 96, { ...racing, orders: { sold: 0, returned: 0 }, withinOrderGrace: true }, null],
+    ['an accepted update within its verify SLA is verification\'s, whatever the channel shows', 93, { ...racing, acceptedVersion: 4, published: 100, publishedVersion: 4 }, 'own_pending'],
+    ['an accepted update past its verify SLA showing something else: accepted, not applied', 93, { ...racing, acceptedVersion: 4, published: 100, publishedVersion: 4, acceptedStale: true }, 'accepted_not_applied'],
     ['our own update on its way comes first', 94, { ...racing, inFlight: true, orders: { sold: 2, returned: 0 } }, 'own_pending'],
     ['a number we sent earlier above ours: a lost update at once', 99, { ...racing, earlierSent: [99], withinOrderGrace: true }, 'lost_update'],
     ['a number we sent earlier below ours, within the grace: orders may still explain it', 90, { ...racing, withinOrderGrace: true }, 'orders_in_flight'],
