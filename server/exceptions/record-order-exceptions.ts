@@ -15,7 +15,9 @@ import { emitIngestDeadLettersChanged, recordIngestDeadLetters } from '../ingest
 import { markSkusDirty } from '../availability/recompute-outbox'
 import { getCurrentRuleSet } from '../rules/rule-set.repository'
 import { OrderExceptionPolicySchema, type OrderExceptionPolicy, type RuleSet } from '../rules/rules.schema'
-import { HoldbackInputSchema, insertHoldback, removeHoldbackIn } from '../rules/holdbacks'
+import { HoldbackInputSchema } from '../rules/holdback.schema'
+import { insertHoldback } from '../rules/create-holdback'
+import { removeHoldbackIn } from '../rules/remove-holdback'
 
 export const MAX_EXCEPTIONS_PER_BATCH = 1000
 

@@ -5,8 +5,11 @@ import { defineAction } from '@/app/_lib/action'
 import type { SessionUser } from '@/app/_lib/auth'
 import { prisma } from '@/server/db'
 import type { Actor } from '@/server/audit/record-audit'
-import { dryRunRuleSet, rollbackRuleSet, saveRuleSet } from '@/server/rules/save-rule-set'
-import { createHoldback, removeHoldback } from '@/server/rules/holdbacks'
+import { dryRunRuleSet } from '@/server/rules/preview-rule-impact'
+import { rollbackRuleSet } from '@/server/rules/rollback-rule-set'
+import { saveRuleSet } from '@/server/rules/save-rule-set'
+import { createHoldback } from '@/server/rules/create-holdback'
+import { removeHoldback } from '@/server/rules/remove-holdback'
 
 const actorOf = (u: SessionUser): Actor => ({ kind: 'user', id: u.id, label: u.email })
 
