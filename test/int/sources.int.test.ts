@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
 import { createTestDatabase, type TestDatabase } from './helpers/test-db'
 import { makeApiKey, makeChannel } from '../support/factories'
-import { createSource } from '../../server/sources/signing-secrets'
+import { createSource } from '../../server/sources/create-source'
 
 let t: TestDatabase
 let db: PrismaClient
