@@ -23,7 +23,8 @@ import { changeUserRole } from '../../server/users/change-user-role'
 import { inviteUser } from '../../server/users/invite-user'
 import { setUserActive } from '../../server/users/set-user-active'
 import { listUsers } from '../../server/users/list-users'
-import { editSku, importCatalogFromScreen } from '../../server/catalog/edit-catalog'
+import { editSku } from '../../server/catalog/edit-catalog'
+import { importCatalogFromScreen } from '../../server/catalog/import-catalog-from-screen'
 import { getCatalogSku, searchCatalog } from '../../server/catalog/search-catalog'
 
 let t: TestDatabase

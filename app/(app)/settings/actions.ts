@@ -14,7 +14,8 @@ import { RotateSigningSecretInputSchema, rotateSigningSecret } from '@/server/so
 import { ChangeRoleInputSchema, changeUserRole } from '@/server/users/change-user-role'
 import { InviteUserInputSchema, inviteUser } from '@/server/users/invite-user'
 import { SetUserActiveInputSchema, setUserActive } from '@/server/users/set-user-active'
-import { EditSkuInputSchema, ImportCatalogInputSchema, editSku, importCatalogFromScreen } from '@/server/catalog/edit-catalog'
+import { EditSkuInputSchema, editSku } from '@/server/catalog/edit-catalog'
+import { ImportCatalogInputSchema, importCatalogFromScreen } from '@/server/catalog/import-catalog-from-screen'
 import { SaveSourceFromScreenInputSchema, saveSourceFromScreen } from '@/server/sources/save-source'
 import { DryRunFileInputSchema, dryRunFile } from '@/server/sources/dry-run-file'
 
