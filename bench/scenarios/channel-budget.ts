@@ -16,7 +16,7 @@ import { startStack, waitFor, waitForDrain, backlog, type Stack } from '../stack
 import { sendSteady } from '../steady-sender'
 import { batchBody, type BenchEvent } from '../events'
 import { createPrisma } from '../../server/db'
-import { setChannelStatus } from '../../server/channels/channel-ops'
+import { setChannelStatus } from '../../server/channels/set-channel-status'
 import type { Actor } from '../../server/audit/record-audit'
 import type { Figure } from '../stats'
 import { applyDocumentedLimits, KINDS, limitUse, sampleSim, type SimSample } from './documented-limits'

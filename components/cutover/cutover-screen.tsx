@@ -6,7 +6,7 @@
 import { useState, useTransition } from 'react'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import type { CutoverView } from '@/server/ownership/get-cutover'
-import type { OwnershipPreview } from '@/server/ownership/set-ownership'
+import type { OwnershipPreview } from '@/server/ownership/preview-ownership'
 import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
 import { formatCount, formatTime } from '@/components/ui/format'

@@ -3,7 +3,7 @@
 // reason, and what the policy did (reservation released or kept, suppressed on which channel).
 // Self-contained: it fetches its own data and refreshes with the page's listing pushes.
 import { useQuery } from '@tanstack/react-query'
-import type { OrderExceptionView } from '@/server/exceptions/record-order-exceptions'
+import type { OrderExceptionView } from '@/server/exceptions/list-order-exceptions'
 import { useRealtime } from '@/components/realtime/use-realtime'
 import { fetchJson } from '@/components/ui/fetch-json'
 import { formatTime } from '@/components/ui/format'

@@ -1,11 +1,11 @@
-// API keys for machine clients, created and revoked by an admin. The key is returned once, by
-// create; only its SHA-256 is stored (server/auth/api-keys.ts), so nobody can show it again.
-// Revoking is immediate: authenticateApiKey refuses a key with revokedAt.
+// API keys for machine clients, created by an admin (revoked by revoke-api-key.ts). The key is
+// returned once, by create; only its SHA-256 is stored (server/auth/api-keys.ts), so nobody can
+// show it again.
 import type { PrismaClient } from '@prisma/client'
 import { z } from 'zod'
 import { parseInput } from '../parse-input'
 import { transaction } from '../db'
-import { ConflictError, NotFoundError, ValidationError } from '../errors'
+import { ValidationError } from '../errors'
 import { recordAudit, type Actor } from '../audit/record-audit'
 import { createApiKey } from '../auth/api-keys'
 import { SCOPES } from '../auth/permissions'
@@ -42,20 +42,5 @@ export async function createApiKeyForAdmin(db: PrismaClient, actor: Actor, raw: 
     const view = { name: input.name, prefix: row.prefix, scopes, boundSource: input.boundSource ?? null, rateLimitPerMinute: input.rateLimitPerMinute ?? null }
     await recordAudit(tx, actor, { action: 'api_key.create', entity: 'api_key', entityId: created.id, after: view, ref })
     return { id: created.id, name: input.name, prefix: row.prefix, scopes, boundSource: view.boundSource, key: created.key }
-  })
-}
-
-export const RevokeApiKeyInputSchema = z.object({ id: z.string().uuid() })
-
-export async function revokeApiKey(db: PrismaClient, actor: Actor, raw: unknown, ref: string | null = null): Promise<{ id: string; revokedAt: string }> {
-  const { id } = parseInput(RevokeApiKeyInputSchema, raw)
-  return transaction(db, async (tx) => {
-    const key = await tx.apiKey.findUnique({ where: { id } })
-    if (!key) throw new NotFoundError('There is no such API key.', 'UNKNOWN_API_KEY')
-    if (key.revokedAt) throw new ConflictError(`The key "${key.name}" was already revoked at ${key.revokedAt.toISOString()}.`, 'ALREADY_REVOKED')
-    const revokedAt = new Date()
-    await tx.apiKey.update({ where: { id }, data: { revokedAt } })
-    await recordAudit(tx, actor, { action: 'api_key.revoke', entity: 'api_key', entityId: id, before: { name: key.name, prefix: key.prefix, revokedAt: null }, after: { revokedAt: revokedAt.toISOString() }, ref })
-    return { id, revokedAt: revokedAt.toISOString() }
   })
 }

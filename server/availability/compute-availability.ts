@@ -205,122 +205,152 @@ export function computeSkuAvailability(baseRules: RuleSet, facts: SkuFacts, chan
   // Allocation windows in force at `at` replace their channels' ring-fence and share everywhere
   // below (a higher-priority campaign fence comes off lower channels only while it is in force).
   const { rules: ruleSet, windows } = rulesInForce(baseRules, facts.sku, facts.category, at)
-  const allLocations = facts.locations.map((l) => l.location)
   const order = waterfallOrder(ruleSet).filter((c) => channels.includes(c))
   // Channels listed but without rules come last, sharing the pool with no extras.
   for (const c of channels) if (!order.includes(c)) order.push(c)
+  const w: Waterfall = { baseRules, ruleSet, windows, facts, order, allLocations: facts.locations.map((l) => l.location) }
 
   // Pools and safety stock first: the waterfall runs on each channel's own pool.
-  const prep = new Map<string, { pool: number; afterSafety: number; steps: Step[] }>()
-  for (const channel of order) {
-    const rules = ruleSet.channels[channel]
-    const steps: Step[] = []
-    const eligible = eligibleLocations(rules, allLocations)
-    const pool = facts.locations.filter((l) => eligible.includes(l.location)).reduce((s, l) => s + Math.max(0, l.sellable), 0)
-    const parts = facts.locations.filter((l) => eligible.includes(l.location)).map((l) => `${l.location} ${Math.max(0, l.sellable)}`)
-    steps.push({ step: 'pool', quantity: pool, detail: eligible.length ? `sellable at eligible locations: ${parts.join(' + ')}` : 'no eligible locations' })
-    const { rule, level } = resolveSafetyStock(ruleSet, facts.sku, facts.category, channel)
-    const ss = safetyUnits(rule, facts.dailySales?.[channel] ?? 0)
-    let afterSafety = Math.max(0, pool - ss.units)
-    steps.push({ step: 'safety_stock', quantity: afterSafety, detail: `minus safety stock ${ss.units} (${level} rule: ${ss.how})` })
-    // Sell-ahead comes after safety stock: safety stock protects units on the shelf, not incoming ones.
-    const ahead = sellAheadUnits(rules, facts, eligible, at)
-    if (ahead) {
-      afterSafety += ahead.units
-      steps.push({ step: 'sell_ahead', quantity: afterSafety, detail: ahead.how })
-    }
-    const windowDetail = windowStepDetail(baseRules.channels[channel], windows[channel])
-    if (windowDetail) steps.push({ step: 'allocation_window', quantity: afterSafety, detail: windowDetail })
-    prep.set(channel, { pool, afterSafety, steps })
-  }
-
-  const decisions: ChannelDecision[] = []
-  for (const channel of order) {
+  const prep = new Map(order.map((channel) => [channel, channelPool(w, channel, at)]))
+  return order.map((channel) => {
     const rules = ruleSet.channels[channel]
     const { afterSafety, steps } = prep.get(channel)!
-    // Ring-fences in priority order, each taking only what is left of this channel's pool.
-    const myRank = order.indexOf(channel)
-    let unfenced = afterSafety
-    let higherFenced = 0
-    let ownFence = 0
-    let allFenced = 0
-    const fenced: string[] = []
-    order.forEach((other, rank) => {
-      const taken = Math.min(ruleSet.channels[other]?.ringFence ?? 0, unfenced)
-      unfenced -= taken
-      allFenced += taken
-      if (other === channel) ownFence = taken
-      else if (rank < myRank && taken > 0) {
-        higherFenced += taken
-        const w = windows[other]?.inForce
-        fenced.push(`${other} ${taken}${w?.ringFence !== undefined ? ` (allocation "${w.name}"${w.until ? ` until ${w.until}` : ''})` : ''}`)
-      }
-    })
-    let q = afterSafety - higherFenced
-    steps.push({ step: 'waterfall', quantity: q, detail: fenced.length ? `minus ring-fenced for higher-priority channels: ${fenced.join(', ')}` : 'no higher-priority ring-fences' })
-
+    const fences = ringFences(w, channel, afterSafety)
+    let q = afterSafety - fences.higherFenced
+    steps.push({ step: 'waterfall', quantity: q, detail: fences.fenced.length ? `minus ring-fenced for higher-priority channels: ${fences.fenced.join(', ')}` : 'no higher-priority ring-fences' })
     const inFlight = inFlightEstimate(facts, channel)
     const buffer = rules?.inFlightBuffer ? inFlight.units : 0
     q = Math.max(0, q - buffer)
     steps.push({ step: 'in_flight_buffer', quantity: q, detail: rules?.inFlightBuffer ? `minus ${buffer} units the channel has probably sold but we have not received yet (${inFlight.how})` : 'in-flight buffer off for this channel' })
-
-    const share = rules?.share ?? { type: 'shared' as const }
-    if (share.type === 'shared') {
-      steps.push({ step: 'share', quantity: q, detail: 'shared pool: may sell all of what remains' })
-    } else {
-      // What remains after every ring-fence: fixed shares are served first, in priority order,
-      // then each percentage takes its part of what is left. Both steps only grow with the pool,
-      // so less stock (or more safety stock) never gives any channel more.
-      const remainder = Math.max(0, afterSafety - allFenced)
-      let left = remainder
-      let mine = 0
-      for (const other of order) {
-        const s = ruleSet.channels[other]?.share
-        if (s?.type !== 'fixed') continue
-        const got = Math.min(s.units, left)
-        left -= got
-        if (other === channel) mine = got
-      }
-      const fixedTotal = remainder - left
-      if (share.type === 'percent') mine = Math.floor((left * share.percent) / 100)
-      const before = q
-      q = Math.min(q, ownFence + mine)
-      const what = share.type === 'percent'
-        ? `${share.percent}% of ${left} remaining after ring-fences${fixedTotal ? ` and fixed shares (${fixedTotal})` : ''} = ${mine}`
-        : `fixed ${share.units} units: ${mine} of ${remainder} remaining after ring-fences`
-      steps.push({ step: 'share', quantity: q, detail: `${what}${ownFence ? ` plus own ring-fence ${ownFence}` : ''} (from ${before})` })
-    }
-
+    q = applyShare(w, channel, q, afterSafety, fences, steps)
     const holdbackIds: string[] = []
-    for (const h of facts.holdbacks?.[channel] ?? []) {
-      holdbackIds.push(h.id)
-      const before = q
-      if (h.mode === 'suppress') q = 0
-      else if (h.mode === 'units') q = Math.max(0, q - h.value)
-      else q = Math.max(0, q - Math.ceil((q * h.value) / 100))
-      const what = h.mode === 'suppress' ? 'suppressed' : h.mode === 'units' ? `hold back ${h.value} units` : `hold back ${h.value}%`
-      steps.push({ step: 'holdback', quantity: q, detail: `${what} (${h.reason}) from ${before}` })
-    }
-    // Degraded mode: decided while a feed is stale or a channel is blind, and saying so.
-    const degraded = degradedFor(facts, channel, eligibleLocations(rules, allLocations))
-    if (degraded.length > 0) {
-      const d = applyDegradedPolicy(rules?.degraded, q, facts.dailySales?.[channel] ?? 0)
-      q = Math.min(q, d.quantity)
-      steps.push({ step: 'degraded', quantity: q, detail: `degraded mode (${degraded.map((x) => x.what).join('; ')}): ${d.how}` })
-    }
-    if (rules?.cap !== undefined && rules.cap !== null && q > rules.cap) {
-      steps.push({ step: 'cap', quantity: rules.cap, detail: `capped at ${rules.cap} (from ${q})` })
-      q = rules.cap
-    }
-    if (rules?.zeroBelow && q > 0 && q < rules.zeroBelow) {
-      steps.push({ step: 'zero_out', quantity: 0, detail: `${q} is below the zero-out threshold ${rules.zeroBelow}` })
-      q = 0
-    }
-    q = Math.max(0, Math.floor(q))
-    steps.push({ step: 'result', quantity: q, detail: 'never negative, rounded down' })
-    decisions.push({ channel, quantity: q, steps, holdbackIds })
+    q = applyHoldbacks(facts.holdbacks?.[channel] ?? [], q, steps, holdbackIds)
+    q = applyLimits(w, channel, q, steps)
+    return { channel, quantity: q, steps, holdbackIds }
+  })
+}
+
+/** What one SKU's decision for every channel reads: the rules in force, the facts, the priority order. */
+interface Waterfall {
+  baseRules: RuleSet
+  ruleSet: RuleSet
+  windows: ReturnType<typeof rulesInForce>['windows']
+  facts: SkuFacts
+  order: string[]
+  allLocations: string[]
+}
+
+/** A channel's own pool (sellable at its eligible locations), minus safety stock, plus sell-ahead. */
+function channelPool(w: Waterfall, channel: string, at: Date): { pool: number; afterSafety: number; steps: Step[] } {
+  const { ruleSet, facts } = w
+  const rules = ruleSet.channels[channel]
+  const steps: Step[] = []
+  const eligible = eligibleLocations(rules, w.allLocations)
+  const pool = facts.locations.filter((l) => eligible.includes(l.location)).reduce((s, l) => s + Math.max(0, l.sellable), 0)
+  const parts = facts.locations.filter((l) => eligible.includes(l.location)).map((l) => `${l.location} ${Math.max(0, l.sellable)}`)
+  steps.push({ step: 'pool', quantity: pool, detail: eligible.length ? `sellable at eligible locations: ${parts.join(' + ')}` : 'no eligible locations' })
+  const { rule, level } = resolveSafetyStock(ruleSet, facts.sku, facts.category, channel)
+  const ss = safetyUnits(rule, facts.dailySales?.[channel] ?? 0)
+  let afterSafety = Math.max(0, pool - ss.units)
+  steps.push({ step: 'safety_stock', quantity: afterSafety, detail: `minus safety stock ${ss.units} (${level} rule: ${ss.how})` })
+  // Sell-ahead comes after safety stock: safety stock protects units on the shelf, not incoming ones.
+  const ahead = sellAheadUnits(rules, facts, eligible, at)
+  if (ahead) {
+    afterSafety += ahead.units
+    steps.push({ step: 'sell_ahead', quantity: afterSafety, detail: ahead.how })
   }
-  return decisions
+  const windowDetail = windowStepDetail(w.baseRules.channels[channel], w.windows[channel])
+  if (windowDetail) steps.push({ step: 'allocation_window', quantity: afterSafety, detail: windowDetail })
+  return { pool, afterSafety, steps }
+}
+
+interface Fences { higherFenced: number; ownFence: number; allFenced: number; fenced: string[] }
+
+/** Ring-fences in priority order, each taking only what is left of this channel's pool. */
+function ringFences(w: Waterfall, channel: string, afterSafety: number): Fences {
+  const myRank = w.order.indexOf(channel)
+  let unfenced = afterSafety
+  const f: Fences = { higherFenced: 0, ownFence: 0, allFenced: 0, fenced: [] }
+  w.order.forEach((other, rank) => {
+    const taken = Math.min(w.ruleSet.channels[other]?.ringFence ?? 0, unfenced)
+    unfenced -= taken
+    f.allFenced += taken
+    if (other === channel) f.ownFence = taken
+    else if (rank < myRank && taken > 0) {
+      f.higherFenced += taken
+      const win = w.windows[other]?.inForce
+      f.fenced.push(`${other} ${taken}${win?.ringFence !== undefined ? ` (allocation "${win.name}"${win.until ? ` until ${win.until}` : ''})` : ''}`)
+    }
+  })
+  return f
+}
+
+/** The channel's share: a shared pool sells all that remains; fixed and percentage shares take their part. */
+function applyShare(w: Waterfall, channel: string, q: number, afterSafety: number, fences: Fences, steps: Step[]): number {
+  const share = w.ruleSet.channels[channel]?.share ?? { type: 'shared' as const }
+  if (share.type === 'shared') {
+    steps.push({ step: 'share', quantity: q, detail: 'shared pool: may sell all of what remains' })
+    return q
+  }
+  // What remains after every ring-fence: fixed shares are served first, in priority order,
+  // then each percentage takes its part of what is left. Both steps only grow with the pool,
+  // so less stock (or more safety stock) never gives any channel more.
+  const remainder = Math.max(0, afterSafety - fences.allFenced)
+  let left = remainder
+  let mine = 0
+  for (const other of w.order) {
+    const s = w.ruleSet.channels[other]?.share
+    if (s?.type !== 'fixed') continue
+    const got = Math.min(s.units, left)
+    left -= got
+    if (other === channel) mine = got
+  }
+  const fixedTotal = remainder - left
+  if (share.type === 'percent') mine = Math.floor((left * share.percent) / 100)
+  const before = q
+  const { ownFence } = fences
+  q = Math.min(q, ownFence + mine)
+  const what = share.type === 'percent'
+    ? `${share.percent}% of ${left} remaining after ring-fences${fixedTotal ? ` and fixed shares (${fixedTotal})` : ''} = ${mine}`
+    : `fixed ${share.units} units: ${mine} of ${remainder} remaining after ring-fences`
+  steps.push({ step: 'share', quantity: q, detail: `${what}${ownFence ? ` plus own ring-fence ${ownFence}` : ''} (from ${before})` })
+  return q
+}
+
+function applyHoldbacks(holdbacks: HoldbackInput[], q: number, steps: Step[], holdbackIds: string[]): number {
+  for (const h of holdbacks) {
+    holdbackIds.push(h.id)
+    const before = q
+    if (h.mode === 'suppress') q = 0
+    else if (h.mode === 'units') q = Math.max(0, q - h.value)
+    else q = Math.max(0, q - Math.ceil((q * h.value) / 100))
+    const what = h.mode === 'suppress' ? 'suppressed' : h.mode === 'units' ? `hold back ${h.value} units` : `hold back ${h.value}%`
+    steps.push({ step: 'holdback', quantity: q, detail: `${what} (${h.reason}) from ${before}` })
+  }
+  return q
+}
+
+/** Degraded mode, cap, zero-out threshold, then never negative and rounded down. */
+function applyLimits(w: Waterfall, channel: string, q: number, steps: Step[]): number {
+  const rules = w.ruleSet.channels[channel]
+  // Degraded mode: decided while a feed is stale or a channel is blind, and saying so.
+  const degraded = degradedFor(w.facts, channel, eligibleLocations(rules, w.allLocations))
+  if (degraded.length > 0) {
+    const d = applyDegradedPolicy(rules?.degraded, q, w.facts.dailySales?.[channel] ?? 0)
+    q = Math.min(q, d.quantity)
+    steps.push({ step: 'degraded', quantity: q, detail: `degraded mode (${degraded.map((x) => x.what).join('; ')}): ${d.how}` })
+  }
+  if (rules?.cap !== undefined && rules.cap !== null && q > rules.cap) {
+    steps.push({ step: 'cap', quantity: rules.cap, detail: `capped at ${rules.cap} (from ${q})` })
+    q = rules.cap
+  }
+  if (rules?.zeroBelow && q > 0 && q < rules.zeroBelow) {
+    steps.push({ step: 'zero_out', quantity: 0, detail: `${q} is below the zero-out threshold ${rules.zeroBelow}` })
+    q = 0
+  }
+  q = Math.max(0, Math.floor(q))
+  steps.push({ step: 'result', quantity: q, detail: 'never negative, rounded down' })
+  return q
 }
 
 export interface KitComponentFacts { sku: string; quantityPerKit: number; decisions: ChannelDecision[] }

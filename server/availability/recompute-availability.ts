@@ -84,7 +84,45 @@ export interface SkuDecisions {
 
 /** Loads what the given SKUs' numbers depend on and decides every listed channel (no writes). */
 export async function decideSkus(tx: RawSql, skuIds: string[], ruleSet: { id: string; rules: RuleSet }, decidedAt: Date, opts: { lock?: boolean } = {}): Promise<SkuDecisions> {
-  const kitComponents = await tx.$queryRawUnsafe<Array<{ kitSkuId: string; componentSkuId: string; quantity: number }>>(
+  const data = await loadDecisionData(tx, skuIds, ruleSet, decidedAt, opts)
+  // Memoised: deciding and decisionInputs() ask for the same SKU's facts once per channel.
+  const factsCache = new Map<string, SkuFactsRow>()
+  const facts = (skuId: string) => {
+    let f = factsCache.get(skuId)
+    if (!f) factsCache.set(skuId, (f = buildFacts(data, skuId)))
+    return f
+  }
+  const decisionsBySku = new Map<string, ChannelDecision[]>()
+  for (const skuId of skuIds) if (data.skuById.has(skuId)) decisionsBySku.set(skuId, decideSku(data, facts, skuId))
+  const eligibleByChannel = new Map<string, string[]>()
+  return {
+    listings: data.listings,
+    skuById: data.skuById,
+    decisionsBySku,
+    inputEvents: (skuId, channel) => inputEventsFor(data, eligibleByChannel, skuId, channel),
+    decisionInputs: (listing, decision) => decisionInputsFor(data, facts, listing, decision),
+  }
+}
+
+/** Everything a batch's decisions read, loaded once: SKUs and kit components, positions, listings, holdbacks, demand, degraded conditions. */
+interface DecisionData {
+  ruleSet: { id: string; rules: RuleSet }
+  decidedAt: Date
+  kitComponents: Array<{ kitSkuId: string; componentSkuId: string; quantity: number }>
+  skuById: Map<string, SkuRow>
+  locations: Array<{ code: string }>
+  positionsBySku: Map<string, PositionRow[]>
+  listings: ListingRow[]
+  channelCodes: string[]
+  holdbacks: HoldbackRow[]
+  salesBySku: Map<string, Record<string, number>>
+  orderLagSeconds: Record<string, number>
+  usesSellAhead: boolean
+  degraded: Awaited<ReturnType<typeof loadDegradedConditions>>
+}
+
+async function loadDecisionData(tx: RawSql, skuIds: string[], ruleSet: { id: string; rules: RuleSet }, decidedAt: Date, opts: { lock?: boolean }): Promise<DecisionData> {
+  const kitComponents = await tx.$queryRawUnsafe<DecisionData['kitComponents']>(
     `SELECT "kitSkuId"::text AS "kitSkuId", "componentSkuId"::text AS "componentSkuId", quantity FROM "KitComponent" WHERE "kitSkuId" = ANY($1::uuid[])`, skuIds)
   const allSkuIds = [...new Set([...skuIds, ...kitComponents.map((k) => k.componentSkuId)])]
   const skuRows = await tx.$queryRawUnsafe<SkuRow[]>(
@@ -114,66 +152,63 @@ export async function decideSkus(tx: RawSql, skuIds: string[], ruleSet: { id: st
   const usesSellAhead = Object.values(ruleSet.rules.channels).some((c) => c.sellAhead)
   // Degraded mode: stale feeds and blind channels (server/freshness), said in every decision they touch.
   const degraded = await loadDegradedConditions(tx)
+  return { ruleSet, decidedAt, kitComponents, skuById, locations, positionsBySku, listings, channelCodes, holdbacks, salesBySku, orderLagSeconds, usesSellAhead, degraded }
+}
 
-  // Memoised: decide() and decisionInputs() ask for the same SKU's facts once per channel.
-  const factsCache = new Map<string, ReturnType<typeof buildFacts>>()
-  const facts = (skuId: string) => {
-    let f = factsCache.get(skuId)
-    if (!f) factsCache.set(skuId, (f = buildFacts(skuId)))
-    return f
-  }
-  const buildFacts = (skuId: string) => {
-    const sku = skuById.get(skuId)!
-    const rows = positionsBySku.get(skuId) ?? []
-    return {
-      sku: sku.code,
-      category: sku.category,
-      locations: locations.map((l) => {
-        const p = rows.find((r) => r.location === l.code)
-        return { location: l.code, sellable: p ? sellable(p) : 0 }
-      }),
-      holdbacks: holdbacksFor(holdbacks, sku, channelCodes),
-      dailySales: salesBySku.get(skuId),
-      orderLagSeconds,
-      at: decidedAt,
-      ...(degraded.length > 0 ? { degraded } : {}),
-      // Sell-ahead counts what is in transit to a location (already on its way: within any horizon).
-      ...(usesSellAhead ? { inbound: rows.filter((r) => r.inTransit > 0).map((r) => ({ location: r.location, quantity: r.inTransit })) } : {}),
-    }
-  }
-  const decide = (skuId: string): ChannelDecision[] => {
-    const sku = skuById.get(skuId)!
-    if (!sku.isKit) return computeSkuAvailability(ruleSet.rules, facts(skuId), channelCodes)
-    const comps = kitComponents.filter((k) => k.kitSkuId === skuId)
-    return computeKitAvailability(ruleSet.rules, { sku: sku.code, holdbacks: holdbacksFor(holdbacks, sku, channelCodes) },
-      comps.map((c) => ({ sku: skuById.get(c.componentSkuId)?.code ?? '?', quantityPerKit: c.quantity, decisions: computeSkuAvailability(ruleSet.rules, facts(c.componentSkuId), channelCodes) })),
-      channelCodes)
-  }
-  /** The ledger events that last moved the positions this channel's number was computed from. */
-  const eligibleByChannel = new Map<string, string[]>()
-  const inputEvents = (skuId: string, channel: string): string[] => {
-    const sku = skuById.get(skuId)!
-    const ids = sku.isKit ? kitComponents.filter((k) => k.kitSkuId === skuId).map((k) => k.componentSkuId) : [skuId]
-    let eligible = eligibleByChannel.get(channel)
-    if (!eligible) eligibleByChannel.set(channel, (eligible = eligibleLocations(ruleSet.rules.channels[channel], locations.map((l) => l.code))))
-    return ids.flatMap((id) => (positionsBySku.get(id) ?? []).filter((p) => eligible.includes(p.location) && p.lastEventId).map((p) => p.lastEventId!))
-  }
+type SkuFactsRow = ReturnType<typeof buildFacts>
 
-  /** What the number was computed from, as plain data (the steps say how). */
-  const decisionInputs = (listing: ListingRow, decision: ChannelDecision) => {
-    const sku = skuById.get(listing.skuId)!
-    const f = facts(listing.skuId)
-    const base = { ruleVersion: ruleSet.id, sku: sku.code, channel: listing.channel, previousQuantity: listing.desiredQuantity, holdbackIds: decision.holdbackIds,
-      ...(decision.steps.some((st) => st.step === 'degraded') ? { degraded: degraded.map((d) => d.what) } : {}),
-      ...(f.dailySales?.[listing.channel] !== undefined ? { dailySales: f.dailySales[listing.channel] } : {}),
-      ...(orderLagSeconds[listing.channel] !== undefined ? { orderLagSeconds: orderLagSeconds[listing.channel] } : {}) }
-    if (!sku.isKit) return { ...base, locations: f.locations, ...(f.inbound && ruleSet.rules.channels[listing.channel]?.sellAhead ? { inbound: f.inbound } : {}) }
-    return { ...base, components: kitComponents.filter((k) => k.kitSkuId === listing.skuId).map((k) => ({ sku: skuById.get(k.componentSkuId)?.code, quantityPerKit: k.quantity, locations: facts(k.componentSkuId).locations })) }
+/** One SKU's facts as the pure calculation takes them. */
+function buildFacts(data: DecisionData, skuId: string) {
+  const sku = data.skuById.get(skuId)!
+  const rows = data.positionsBySku.get(skuId) ?? []
+  return {
+    sku: sku.code,
+    category: sku.category,
+    locations: data.locations.map((l) => {
+      const p = rows.find((r) => r.location === l.code)
+      return { location: l.code, sellable: p ? sellable(p) : 0 }
+    }),
+    holdbacks: holdbacksFor(data.holdbacks, sku, data.channelCodes),
+    dailySales: data.salesBySku.get(skuId),
+    orderLagSeconds: data.orderLagSeconds,
+    at: data.decidedAt,
+    ...(data.degraded.length > 0 ? { degraded: data.degraded } : {}),
+    // Sell-ahead counts what is in transit to a location (already on its way: within any horizon).
+    ...(data.usesSellAhead ? { inbound: rows.filter((r) => r.inTransit > 0).map((r) => ({ location: r.location, quantity: r.inTransit })) } : {}),
   }
+}
 
-  const decisionsBySku = new Map<string, ChannelDecision[]>()
-  for (const skuId of skuIds) if (skuById.has(skuId)) decisionsBySku.set(skuId, decide(skuId))
-  return { listings, skuById, decisionsBySku, inputEvents, decisionInputs }
+/** A SKU's decision for every listed channel; a kit is decided from its components' decisions. */
+function decideSku(data: DecisionData, facts: (skuId: string) => SkuFactsRow, skuId: string): ChannelDecision[] {
+  const { ruleSet, channelCodes } = data
+  const sku = data.skuById.get(skuId)!
+  if (!sku.isKit) return computeSkuAvailability(ruleSet.rules, facts(skuId), channelCodes)
+  const comps = data.kitComponents.filter((k) => k.kitSkuId === skuId)
+  return computeKitAvailability(ruleSet.rules, { sku: sku.code, holdbacks: holdbacksFor(data.holdbacks, sku, channelCodes) },
+    comps.map((c) => ({ sku: data.skuById.get(c.componentSkuId)?.code ?? '?', quantityPerKit: c.quantity, decisions: computeSkuAvailability(ruleSet.rules, facts(c.componentSkuId), channelCodes) })),
+    channelCodes)
+}
+
+/** The ledger events that last moved the positions this channel's number was computed from. */
+function inputEventsFor(data: DecisionData, eligibleByChannel: Map<string, string[]>, skuId: string, channel: string): string[] {
+  const sku = data.skuById.get(skuId)!
+  const ids = sku.isKit ? data.kitComponents.filter((k) => k.kitSkuId === skuId).map((k) => k.componentSkuId) : [skuId]
+  let eligible = eligibleByChannel.get(channel)
+  if (!eligible) eligibleByChannel.set(channel, (eligible = eligibleLocations(data.ruleSet.rules.channels[channel], data.locations.map((l) => l.code))))
+  return ids.flatMap((id) => (data.positionsBySku.get(id) ?? []).filter((p) => eligible.includes(p.location) && p.lastEventId).map((p) => p.lastEventId!))
+}
+
+/** What the number was computed from, as plain data (the steps say how). */
+function decisionInputsFor(data: DecisionData, facts: (skuId: string) => SkuFactsRow, listing: ListingRow, decision: ChannelDecision): unknown {
+  const { ruleSet, degraded, orderLagSeconds } = data
+  const sku = data.skuById.get(listing.skuId)!
+  const f = facts(listing.skuId)
+  const base = { ruleVersion: ruleSet.id, sku: sku.code, channel: listing.channel, previousQuantity: listing.desiredQuantity, holdbackIds: decision.holdbackIds,
+    ...(decision.steps.some((st) => st.step === 'degraded') ? { degraded: degraded.map((d) => d.what) } : {}),
+    ...(f.dailySales?.[listing.channel] !== undefined ? { dailySales: f.dailySales[listing.channel] } : {}),
+    ...(orderLagSeconds[listing.channel] !== undefined ? { orderLagSeconds: orderLagSeconds[listing.channel] } : {}) }
+  if (!sku.isKit) return { ...base, locations: f.locations, ...(f.inbound && ruleSet.rules.channels[listing.channel]?.sellAhead ? { inbound: f.inbound } : {}) }
+  return { ...base, components: data.kitComponents.filter((k) => k.kitSkuId === listing.skuId).map((k) => ({ sku: data.skuById.get(k.componentSkuId)?.code, quantityPerKit: k.quantity, locations: facts(k.componentSkuId).locations })) }
 }
 
 /** Recomputes the given SKUs inside the caller's transaction. */

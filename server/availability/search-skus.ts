@@ -45,8 +45,33 @@ export interface SkuRow {
 
 export interface SkuPage { items: SkuRow[]; nextAfter: string | null; channels: string[]; categories: string[]; /** SKUs matching the filters (all pages). */ total: number }
 
+const include = { positions: true, listings: { where: { active: true }, include: { channel: { select: { code: true } } } } } as const
+type SkuWithStock = Prisma.SkuGetPayload<{ include: typeof include }>
+/** One page in the chosen order, how to count every match, and the cursor of the next page. */
+type Ordered = { page: () => Promise<{ rows: SkuWithStock[]; next: string | null }>; counted: Prisma.SkuWhereInput }
+
 export async function searchSkus(db: Db, s: SkuSearch): Promise<SkuPage> {
   if (s.status && s.status !== 'out_of_sync' && s.status !== 'failing') throw new ValidationError('"status" must be out_of_sync or failing.', undefined, 'INVALID_FILTER')
+  const where = await skuFilter(db, s)
+  const sort = s.sort ?? parseSkuSort(null, s.order)
+  const ordered = sort.field === 'code' ? byCode(db, s, sort, where) : sort.field === 'name' ? byName(db, s, sort, where) : await byAvailable(db, s, sort, where)
+  const [{ rows, next }, channels, categories, total] = await Promise.all([
+    ordered.page(),
+    db.channel.findMany({ select: { code: true }, orderBy: { code: 'asc' } }),
+    db.sku.findMany({ where: { active: true }, distinct: ['category'], select: { category: true }, orderBy: { category: 'asc' } }),
+    db.sku.count({ where: ordered.counted }),
+  ])
+  return {
+    items: rows.slice(0, s.limit).map(toSkuRow),
+    nextAfter: next,
+    channels: channels.map((c) => c.code),
+    categories: categories.map((c) => c.category),
+    total,
+  }
+}
+
+/** The filters: text (code, name or exact alias), category, kind, and sync status. */
+async function skuFilter(db: Db, s: SkuSearch): Promise<Prisma.SkuWhereInput> {
   const q = s.q?.trim()
   const listingFilter: Prisma.ChannelListingWhereInput | undefined =
     s.status === 'failing' ? { active: true, lastError: { not: null } } : undefined
@@ -63,35 +88,47 @@ export async function searchSkus(db: Db, s: SkuSearch): Promise<SkuPage> {
       `SELECT DISTINCT "skuId" FROM "ChannelListing" WHERE active AND "desiredVersion" > "appliedVersion"`)
     where.id = { in: ids.map((r) => r.skuId) }
   }
-  const include = { positions: true, listings: { where: { active: true }, include: { channel: { select: { code: true } } } } } as const
-  const sort = s.sort ?? parseSkuSort(null, s.order)
-  const whereAll = { ...where }
-  let counted: Prisma.SkuWhereInput = whereAll
-  let ordered: () => Promise<{ rows: Prisma.SkuGetPayload<{ include: typeof include }>[]; next: string | null }>
-  if (sort.field === 'code') {
-    if (s.after) where.code = sort.dir === 'desc' ? { lt: s.after } : { gt: s.after }
-    ordered = async () => {
+  return where
+}
+
+function byCode(db: Db, s: SkuSearch, sort: Sort<SkuSortField>, whereAll: Prisma.SkuWhereInput): Ordered {
+  const where: Prisma.SkuWhereInput = { ...whereAll }
+  if (s.after) where.code = sort.dir === 'desc' ? { lt: s.after } : { gt: s.after }
+  return {
+    counted: whereAll,
+    page: async () => {
       const rows = await db.sku.findMany({ where, orderBy: { code: sort.dir }, take: s.limit + 1, include })
       return { rows, next: rows.length > s.limit ? (rows[s.limit - 1]?.code ?? null) : null }
-    }
-  } else if (sort.field === 'name') {
-    const cursor = decodeCursor(s.after)
-    ordered = async () => {
+    },
+  }
+}
+
+function byName(db: Db, s: SkuSearch, sort: Sort<SkuSortField>, whereAll: Prisma.SkuWhereInput): Ordered {
+  const cursor = decodeCursor(s.after)
+  return {
+    counted: whereAll,
+    page: async () => {
       const rows = await keysetPage(sort, 'text', cursor, s.limit, (after, orderBy, take) => db.sku.findMany({ where: { AND: [whereAll, after] }, orderBy, take, include }))
       const last = rows[s.limit - 1]
       return { rows, next: rows.length > s.limit && last ? encodeCursor(sortCursor(sort, 'text', last.name, last.id)) : null }
-    }
-  } else {
-    if (!s.channel) throw new ValidationError('Sorting by "available" needs the channel it is for ("channel").', undefined, 'INVALID_SORT')
-    const channel = await db.channel.findUnique({ where: { code: s.channel }, select: { id: true } })
-    if (!channel) throw new ValidationError(`Unknown channel "${s.channel}".`, undefined, 'UNKNOWN_CHANNEL')
-    // Keyset over the channel's listings (desired quantity, listing id); the tag names the channel so
-    // a cursor from another channel's order is refused.
-    const byListing = { field: 'desiredQuantity', dir: sort.dir, scope: s.channel }
-    const cursor = decodeCursor(s.after)
-    const listingWhere: Prisma.ChannelListingWhereInput = { channelId: channel.id, active: true, sku: whereAll }
-    counted = { AND: [whereAll, { listings: { some: { channelId: channel.id, active: true } } }] }
-    ordered = async () => {
+    },
+  }
+}
+
+/**
+ * What one channel is given: keyset over the channel's listings (desired quantity, listing id);
+ * the tag names the channel so a cursor from another channel's order is refused.
+ */
+async function byAvailable(db: Db, s: SkuSearch, sort: Sort<SkuSortField>, whereAll: Prisma.SkuWhereInput): Promise<Ordered> {
+  if (!s.channel) throw new ValidationError('Sorting by "available" needs the channel it is for ("channel").', undefined, 'INVALID_SORT')
+  const channel = await db.channel.findUnique({ where: { code: s.channel }, select: { id: true } })
+  if (!channel) throw new ValidationError(`Unknown channel "${s.channel}".`, undefined, 'UNKNOWN_CHANNEL')
+  const byListing = { field: 'desiredQuantity', dir: sort.dir, scope: s.channel }
+  const cursor = decodeCursor(s.after)
+  const listingWhere: Prisma.ChannelListingWhereInput = { channelId: channel.id, active: true, sku: whereAll }
+  return {
+    counted: { AND: [whereAll, { listings: { some: { channelId: channel.id, active: true } } }] },
+    page: async () => {
       const listings = await keysetPage(byListing, 'nint', cursor, s.limit, (after, orderBy, take) =>
         db.channelListing.findMany({ where: { AND: [listingWhere, after] }, orderBy, take, select: { id: true, skuId: true, desiredQuantity: true } }))
       const byId = new Map((await db.sku.findMany({ where: { id: { in: listings.map((l) => l.skuId) } }, include })).map((x) => [x.id, x]))
@@ -100,37 +137,27 @@ export async function searchSkus(db: Db, s: SkuSearch): Promise<SkuPage> {
         rows: listings.flatMap((l) => byId.get(l.skuId) ?? []),
         next: listings.length > s.limit && last ? encodeCursor(sortCursor(byListing, 'nint', last.desiredQuantity, last.id)) : null,
       }
-    }
+    },
   }
-  const [{ rows, next }, channels, categories, total] = await Promise.all([
-    ordered(),
-    db.channel.findMany({ select: { code: true }, orderBy: { code: 'asc' } }),
-    db.sku.findMany({ where: { active: true }, distinct: ['category'], select: { category: true }, orderBy: { category: 'asc' } }),
-    db.sku.count({ where: counted }),
-  ])
-  const page = rows.slice(0, s.limit)
+}
+
+function toSkuRow(sku: SkuWithStock): SkuRow {
   return {
-    items: page.map((sku) => ({
-      sku: sku.code,
-      name: sku.name,
-      category: sku.category,
-      isKit: sku.isKit,
-      onHand: sku.positions.reduce((n, p) => n + p.onHand, 0),
-      sellable: sku.positions.reduce((n, p) => n + sellable(p), 0),
-      channels: Object.fromEntries(
-        sku.listings.map((l) => [
-          l.channel.code,
-          {
-            desired: l.desiredQuantity,
-            applied: l.appliedVersion > 0 ? l.appliedQuantity : null,
-            state: l.desiredVersion === 0 ? 'undecided' : l.lastError ? 'failing' : l.appliedVersion >= l.desiredVersion ? 'in_sync' : 'pending',
-          },
-        ]),
-      ),
-    })),
-    nextAfter: next,
-    channels: channels.map((c) => c.code),
-    categories: categories.map((c) => c.category),
-    total,
+    sku: sku.code,
+    name: sku.name,
+    category: sku.category,
+    isKit: sku.isKit,
+    onHand: sku.positions.reduce((n, p) => n + p.onHand, 0),
+    sellable: sku.positions.reduce((n, p) => n + sellable(p), 0),
+    channels: Object.fromEntries(
+      sku.listings.map((l) => [
+        l.channel.code,
+        {
+          desired: l.desiredQuantity,
+          applied: l.appliedVersion > 0 ? l.appliedQuantity : null,
+          state: l.desiredVersion === 0 ? 'undecided' : l.lastError ? 'failing' : l.appliedVersion >= l.desiredVersion ? 'in_sync' : 'pending',
+        },
+      ]),
+    ),
   }
 }

@@ -4,7 +4,7 @@ import { z } from 'zod'
 import type { Db } from '../db'
 import { NotFoundError } from '../errors'
 import { listCatalog, type Page } from '../catalog/list-catalog'
-import { CATALOG_ENTITY_NAMES } from './edit-catalog'
+import { CATALOG_ENTITY_NAMES } from './catalog-entities'
 
 export const CatalogSearchSchema = z.object({
   entity: z.enum(CATALOG_ENTITY_NAMES).default('skus'),

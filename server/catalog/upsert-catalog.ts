@@ -62,6 +62,12 @@ function describe(entity: CatalogEntity<unknown, object>, item: { index: number;
   }).join('; ')
 }
 
+type FailedItem = { index: number; line?: number; key: string; problems: ItemProblem[] }
+
+/**
+ * The catalogue use case: validate each item, plan it against what is stored, then (unless a dry
+ * run) apply all items or none, audited, with the SKUs they touch marked for recompute.
+ */
 export async function upsertCatalog<I, R extends object>(
   db: PrismaClient,
   entity: CatalogEntity<I, R>,
@@ -69,53 +75,10 @@ export async function upsertCatalog<I, R extends object>(
   rawItems: RawCatalogItem[],
   opts: UpsertCatalogOptions = {},
 ): Promise<CatalogReport> {
-  const e = entity as unknown as CatalogEntity<unknown, object>
   if (rawItems.length === 0) throw new ValidationError('There are no items: send 1 to 5,000.', undefined, 'EMPTY_BATCH')
   if (rawItems.length > MAX_CATALOG_ITEMS) throw new PayloadTooLargeError(`A request holds at most ${MAX_CATALOG_ITEMS} items (got ${rawItems.length}); split it.`)
-
-  // 1. Each item against its schema; a key given twice is an error on the later copies.
-  const failed: Array<{ index: number; line?: number; key: string; problems: ItemProblem[] }> = []
-  const parsed: ParsedItem<I>[] = []
-  const firstByKey = new Map<string, { index: number; line?: number }>()
-  rawItems.forEach(({ raw, line }, index) => {
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-      failed.push({ index, line, key: '', problems: [problem('', 'INVALID_ITEM', `each item must be an object with ${entity.fields.join(', ')}`)] })
-      return
-    }
-    const r = entity.schema.safeParse(raw)
-    if (!r.success) {
-      failed.push({ index, line, key: entity.rawKey(raw as Record<string, unknown>), problems: schemaProblems(e, r.error.issues as never) })
-      return
-    }
-    const key = entity.key(r.data)
-    const first = firstByKey.get(key)
-    if (first) {
-      failed.push({ index, line, key, problems: [problem('', 'DUPLICATE_KEY', `${key} is already given at ${first.line !== undefined ? `line ${first.line}` : `items[${first.index}]`}; give each ${entity.auditEntity.replace(/_/g, ' ')} once`)] })
-      return
-    }
-    firstByKey.set(key, { index, line })
-    parsed.push({ index, line, input: r.data })
-  })
-
-  const report = (planned: PlannedItem<R>[]): CatalogReport => {
-    const items: CatalogItemReport[] = [
-      ...failed.map((f) => ({ index: f.index, line: f.line, key: f.key, action: 'error' as const, error: describe(e, f, f.problems), problems: f.problems })),
-      ...planned.map((p): CatalogItemReport => {
-        if (p.problems.length > 0 || !p.after) return { index: p.index, line: p.line, key: p.key, action: 'error', error: describe(e, p, p.problems), problems: p.problems }
-        const changes = (entity.diff ?? diffRecords)(p.before, p.after)
-        const action = p.before === null ? 'create' : Object.keys(changes).length > 0 ? 'update' : 'unchanged'
-        return { index: p.index, line: p.line, key: p.key, action, ...(action === 'unchanged' ? {} : { changes }) }
-      }),
-    ].sort((a, b) => a.index - b.index)
-    const count = (a: string) => items.filter((i) => i.action === a).length
-    return {
-      dryRun: opts.dryRun === true,
-      applied: false,
-      changes: { created: count('create'), updated: count('update'), unchanged: count('unchanged'), errors: count('error') },
-      items: items.map((i) => (i.line === undefined ? (({ line: _line, ...rest }) => rest)(i) : i)),
-    }
-  }
-
+  const { failed, parsed } = parseItems(entity, rawItems)
+  const report = (planned: PlannedItem<R>[]) => catalogReport(entity, failed, planned, opts.dryRun === true)
   if (opts.dryRun) return report(parsed.length ? await entity.plan(db, parsed) : [])
 
   try {
@@ -145,6 +108,55 @@ export async function upsertCatalog<I, R extends object>(
       throw new ConflictError('The catalogue changed while this request was applied (another writer created the same key); nothing was written. Send the request again.', 'CATALOG_CONFLICT')
     }
     throw err
+  }
+}
+
+/** Each item against its schema; a key given twice is an error on the later copies. */
+function parseItems<I, R extends object>(entity: CatalogEntity<I, R>, rawItems: RawCatalogItem[]): { failed: FailedItem[]; parsed: ParsedItem<I>[] } {
+  const e = entity as unknown as CatalogEntity<unknown, object>
+  const failed: FailedItem[] = []
+  const parsed: ParsedItem<I>[] = []
+  const firstByKey = new Map<string, { index: number; line?: number }>()
+  rawItems.forEach(({ raw, line }, index) => {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      failed.push({ index, line, key: '', problems: [problem('', 'INVALID_ITEM', `each item must be an object with ${entity.fields.join(', ')}`)] })
+      return
+    }
+    const r = entity.schema.safeParse(raw)
+    if (!r.success) {
+      failed.push({ index, line, key: entity.rawKey(raw as Record<string, unknown>), problems: schemaProblems(e, r.error.issues as never) })
+      return
+    }
+    const key = entity.key(r.data)
+    const first = firstByKey.get(key)
+    if (first) {
+      failed.push({ index, line, key, problems: [problem('', 'DUPLICATE_KEY', `${key} is already given at ${first.line !== undefined ? `line ${first.line}` : `items[${first.index}]`}; give each ${entity.auditEntity.replace(/_/g, ' ')} once`)] })
+      return
+    }
+    firstByKey.set(key, { index, line })
+    parsed.push({ index, line, input: r.data })
+  })
+  return { failed, parsed }
+}
+
+/** The report of a plan: one row per item in input order (error, create, update or unchanged) and the counts. */
+function catalogReport<I, R extends object>(entity: CatalogEntity<I, R>, failed: FailedItem[], planned: PlannedItem<R>[], dryRun: boolean): CatalogReport {
+  const e = entity as unknown as CatalogEntity<unknown, object>
+  const items: CatalogItemReport[] = [
+    ...failed.map((f) => ({ index: f.index, line: f.line, key: f.key, action: 'error' as const, error: describe(e, f, f.problems), problems: f.problems })),
+    ...planned.map((p): CatalogItemReport => {
+      if (p.problems.length > 0 || !p.after) return { index: p.index, line: p.line, key: p.key, action: 'error', error: describe(e, p, p.problems), problems: p.problems }
+      const changes = (entity.diff ?? diffRecords)(p.before, p.after)
+      const action = p.before === null ? 'create' : Object.keys(changes).length > 0 ? 'update' : 'unchanged'
+      return { index: p.index, line: p.line, key: p.key, action, ...(action === 'unchanged' ? {} : { changes }) }
+    }),
+  ].sort((a, b) => a.index - b.index)
+  const count = (a: string) => items.filter((i) => i.action === a).length
+  return {
+    dryRun,
+    applied: false,
+    changes: { created: count('create'), updated: count('update'), unchanged: count('unchanged'), errors: count('error') },
+    items: items.map((i) => (i.line === undefined ? (({ line: _line, ...rest }) => rest)(i) : i)),
   }
 }
 

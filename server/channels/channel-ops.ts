@@ -1,16 +1,11 @@
-// The Channels screen's read model and its two operator actions. Read: one channel's state
-// (mode, pause, breaker), listing sync counts, lag percentiles per minute (from the LagMinute
-// rollup), rate-budget use per minute (requests sent vs what the budget allows), outcomes, recent
-// attempts and, in shadow mode, what the first live publish would change. Actions: pause/resume
-// (while paused desired quantities keep updating; the newest goes out on resume) and shadow/live,
-// both audited.
-import type { PrismaClient } from '@prisma/client'
+// The Channels screen's read model: one channel's state (mode, pause, breaker), listing sync
+// counts, lag percentiles per minute (from the LagMinute rollup), rate-budget use per minute
+// (requests sent vs what the budget allows), outcomes, recent attempts and, in shadow mode, what
+// the first live publish would change. Its operator actions: set-channel-status.ts (pause/resume:
+// while paused desired quantities keep updating; the newest goes out on resume) and
+// set-channel-mode.ts (shadow/live), both audited.
 import type { Db } from '../db'
-import { transaction } from '../db'
-import { NotFoundError, ValidationError, ConflictError } from '../errors'
-import { recordAudit, type Actor } from '../audit/record-audit'
-import { enqueuePublish } from '../queue/enqueue'
-import { emitRealtime, ROOMS } from '../realtime/publisher'
+import { NotFoundError } from '../errors'
 import { LAG_BUCKETS_SECONDS, percentileFromBuckets } from '../metrics/lag'
 import { sloOf } from './channel-settings'
 
@@ -92,44 +87,3 @@ export async function getChannelOps(db: Db, code: string, opts: { hours?: number
   }
 }
 
-/** Pause stops sending (desired quantities keep updating); resume sends the newest of each. */
-export async function setChannelStatus(db: PrismaClient, actor: Actor, code: string, status: 'active' | 'paused', reason: string) {
-  await switchChannel(db, actor, code, reason, {
-    field: 'status', value: status, already: status === 'paused' ? 'paused' : 'running',
-    action: status === 'paused' ? 'channel.pause' : 'channel.resume', publishes: status === 'active',
-  })
-  return { channel: code, status }
-}
-
-/** Shadow computes and reads back but never writes; live publishes. */
-export async function setChannelMode(db: PrismaClient, actor: Actor, code: string, mode: 'shadow' | 'live', reason: string) {
-  await switchChannel(db, actor, code, reason, {
-    field: 'mode', value: mode, already: mode,
-    action: mode === 'live' ? 'channel.go_live' : 'channel.to_shadow', publishes: mode === 'live',
-  })
-  return { channel: code, mode }
-}
-
-/**
- * Turns one of a channel's switches (status or mode), with the operator's reason: refused when it
- * is already so, audited, and a publish run enqueued in the same transaction when it starts sending.
- */
-async function switchChannel(db: PrismaClient, actor: Actor, code: string, reason: string, change: {
-  field: 'status' | 'mode'
-  value: string
-  /** How "already ..." reads in the refusal. */
-  already: string
-  action: string
-  publishes: boolean
-}): Promise<void> {
-  if (reason.trim().length < 3) throw new ValidationError('Say why (at least 3 characters).', undefined, 'REASON_REQUIRED')
-  await transaction(db, async (tx) => {
-    const c = await tx.channel.findUnique({ where: { code } })
-    if (!c) throw new NotFoundError(`No channel "${code}".`, 'UNKNOWN_CHANNEL')
-    if (c[change.field] === change.value) throw new ConflictError(`${code} is already ${change.already}.`)
-    await tx.channel.update({ where: { id: c.id }, data: { [change.field]: change.value } })
-    await recordAudit(tx, actor, { action: change.action, entity: 'channel', entityId: code, before: { [change.field]: c[change.field] }, after: { [change.field]: change.value, reason: reason.trim() } })
-    if (change.publishes) await enqueuePublish(tx, c.id)
-  })
-  emitRealtime([ROOMS.dashboard, ROOMS.channel(code)], 'channel.updated', { channel: code })
-}

@@ -1,5 +1,5 @@
 // Channel configuration for admins: mode (shadow/live), status, rate budget, base URL and the
-// connector's non-secret settings, and its credentials. Settings are validated against the
+// connector's non-secret settings; its credentials are set by set-channel-credentials.ts. Settings are validated against the
 // connector's own schema (the one it parses at construction), so a setting the connector would
 // refuse is refused here, with the field named. Credentials are encrypted at rest and never read
 // back: the read model (list-channel-settings.ts) says only whether they are set and when they
@@ -10,7 +10,6 @@ import { parseInput } from '../parse-input'
 import { transaction } from '../db'
 import { NotFoundError, ValidationError } from '../errors'
 import { recordAudit, type Actor } from '../audit/record-audit'
-import { encryptCredentials } from '../channels/credentials'
 import { enqueuePublish } from '../queue/enqueue'
 import { connectorFormFields, connectorSchemasFor, type ConnectorFormField } from '../channels/connector-schemas'
 
@@ -63,13 +62,6 @@ export const UpdateChannelInputSchema = z.object({
 })
 export type UpdateChannelInput = z.infer<typeof UpdateChannelInputSchema>
 
-export const SetChannelCredentialsInputSchema = z.object({
-  code: z.string().min(1).max(100),
-  credentials: z.record(z.string().min(1).max(100), z.string().min(1, 'a credential must not be empty').max(4000))
-    .refine((c) => Object.keys(c).length >= 1 && Object.keys(c).length <= 20, 'give 1 to 20 credential fields'),
-})
-export type SetChannelCredentialsInput = z.infer<typeof SetChannelCredentialsInputSchema>
-
 function issuesOf(prefix: string, error: z.ZodError): string {
   return error.issues.map((i) => `${prefix}${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')
 }
@@ -94,7 +86,8 @@ function pick(o: Record<string, unknown>, keys: string[]): Record<string, unknow
   return Object.fromEntries(Object.entries(o).filter(([k]) => keys.includes(k)))
 }
 
-async function loadChannel(db: Prisma.TransactionClient, code: string) {
+/** The channel an admin edits, by code, or a 404. */
+export async function channelByCode(db: Prisma.TransactionClient, code: string) {
   const channel = await db.channel.findUnique({ where: { code } })
   if (!channel) throw new NotFoundError(`There is no channel "${code}".`, 'UNKNOWN_CHANNEL')
   return channel
@@ -109,7 +102,7 @@ export interface ChannelChangeResult { code: string; changed: string[] }
 export async function updateChannel(db: PrismaClient, actor: Actor, raw: unknown, ref: string | null = null): Promise<ChannelChangeResult> {
   const input = parseInput(UpdateChannelInputSchema, raw)
   return transaction(db, async (tx) => {
-    const current = await loadChannel(tx, input.code)
+    const current = await channelByCode(tx, input.code)
     const settings = validateChannelSettings(current.kind, input.baseUrl, input.settings)
     const before = { name: current.name, mode: current.mode, status: current.status, ratePerSecond: current.ratePerSecond, rateBurst: current.rateBurst, settings: current.settings }
     const after = { name: input.name, mode: input.mode, status: input.status, ratePerSecond: input.ratePerSecond, rateBurst: input.rateBurst, settings }
@@ -127,30 +120,5 @@ export async function updateChannel(db: PrismaClient, actor: Actor, raw: unknown
     if (nowSending && !wasSending) await enqueuePublish(tx, current.id)
     await recordAudit(tx, actor, { action: 'channel.configure', entity: 'channel', entityId: current.id, before: pick(before, changed), after: pick(after, changed), ref })
     return { code: input.code, changed }
-  })
-}
-
-/**
- * Replaces a channel's credentials (all fields at once: a partial set would mix old and new
- * secrets). The audit row names the fields only.
- */
-export async function setChannelCredentials(db: PrismaClient, actor: Actor, raw: unknown, ref: string | null = null): Promise<{ code: string; fields: string[]; changedAt: string }> {
-  const input = parseInput(SetChannelCredentialsInputSchema, raw)
-  return transaction(db, async (tx) => {
-    const current = await loadChannel(tx, input.code)
-    const schema = connectorSchemasFor(current.kind)?.credentials
-    if (schema) {
-      const known = Object.keys(schema.shape)
-      const unknown = Object.keys(input.credentials).filter((k) => !known.includes(k))
-      if (unknown.length > 0) throw new ValidationError(`The ${current.kind} connector has no credential ${unknown.map((k) => `"${k}"`).join(', ')}; its credentials are ${known.join(', ')}.`, undefined, 'INVALID_CREDENTIALS')
-      const r = schema.safeParse(input.credentials)
-      // Field names only: a credential value never appears in a message.
-      if (!r.success) throw new ValidationError(`The credentials are not complete: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}.`, undefined, 'INVALID_CREDENTIALS')
-    }
-    const fields = Object.keys(input.credentials).sort()
-    await tx.channel.update({ where: { id: current.id }, data: { credentialsEnc: encryptCredentials(input.credentials) } })
-    const at = new Date()
-    await recordAudit(tx, actor, { action: 'channel.credentials.set', entity: 'channel', entityId: current.id, before: { set: current.credentialsEnc !== null }, after: { set: true, fields }, ref })
-    return { code: input.code, fields, changedAt: at.toISOString() }
   })
 }

@@ -112,6 +112,22 @@ export async function seedDemo(db: PrismaClient, opts: SeedOptions): Promise<{ s
     return { seeded: false }
   }
   const started = Date.now()
+  await seedLocationsAndChannels(db, opts)
+  await ensureDemoAccess(db, opts)
+  await seedSkus(db, opts.skuCount)
+  // One seeded sequence for kits, then opening stock: the same demo every time.
+  const rand = prng(20261122)
+  await seedKits(db, opts.skuCount, rand)
+  await seedListings(db)
+  await seedRuleSet(db)
+  const at = new Date().toISOString()
+  const counts = await seedOpeningStock(db, rand, at)
+  await db.systemState.upsert({ where: { key: 'demo.seeded' }, create: { key: 'demo.seeded', value: { at, skus: opts.skuCount, kits: DEMO_KIT_COUNT } }, update: {} })
+  log(`[demo] seeded ${opts.skuCount} SKUs, ${DEMO_KIT_COUNT} kits, ${DEMO_CHANNELS.length} channels, ${counts} opening counts in ${Date.now() - started} ms`)
+  return { seeded: true }
+}
+
+async function seedLocationsAndChannels(db: PrismaClient, opts: SeedOptions): Promise<void> {
   for (const l of DEMO_LOCATIONS) await db.location.upsert({ where: { code: l.code }, create: l, update: {} })
   for (const code of DEMO_CHANNELS) {
     const def = channelDefinition(code, opts.simulatorUrls, opts.b2bSigningSecret, opts.shopifyWebhookSecret)
@@ -121,24 +137,26 @@ export async function seedDemo(db: PrismaClient, opts: SeedOptions): Promise<{ s
       update: {},
     })
   }
-  await ensureDemoAccess(db, opts)
+}
 
+async function seedSkus(db: PrismaClient, skuCount: number): Promise<void> {
   // SKUs in one statement. The codes match demoSkuCode: lpad alone would cut SKU-100000 to SKU-10000.
   await db.$executeRawUnsafe(
     `INSERT INTO "Sku"(id, code, name, category, "baseUom", "unitCostCents", "priceCents", "updatedAt")
      SELECT gen_random_uuid(), 'SKU-' || lpad(n::text, GREATEST(5, length(n::text)), '0'), 'Demo product ' || n, ($2::text[])[1 + (n % array_length($2::text[], 1))], 'EA',
             500 + (n * 37) % 9500, 1000 + (n * 53) % 19000, now()
        FROM generate_series(1, $1::int) AS n
-     ON CONFLICT (code) DO NOTHING`, opts.skuCount, CATEGORIES)
+     ON CONFLICT (code) DO NOTHING`, skuCount, CATEGORIES)
   // Cases of 12 for every tenth SKU, and the ERP's own item numbers as aliases.
   await db.$executeRawUnsafe(
     `INSERT INTO "UnitOfMeasure"("skuId", uom, factor) SELECT id, 'CASE', 12 FROM "Sku" WHERE code LIKE 'SKU-%' AND substring(code from 5)::int % 10 = 0 ON CONFLICT DO NOTHING`)
   await db.$executeRawUnsafe(
     `INSERT INTO "SkuAlias"(id, scope, alias, "skuId") SELECT gen_random_uuid(), $1, 'ERP-' || substring(code from 5), id FROM "Sku" WHERE code LIKE 'SKU-%' ON CONFLICT DO NOTHING`, DEMO_SOURCE)
+}
 
-  // Kits built from the first SKUs.
-  const rand = prng(20261122)
-  const skuIds = await db.sku.findMany({ where: { isKit: false }, select: { id: true, code: true }, orderBy: { code: 'asc' }, take: Math.min(opts.skuCount, 400) })
+/** Kits built from the first SKUs. */
+async function seedKits(db: PrismaClient, skuCount: number, rand: () => number): Promise<void> {
+  const skuIds = await db.sku.findMany({ where: { isKit: false }, select: { id: true, code: true }, orderBy: { code: 'asc' }, take: Math.min(skuCount, 400) })
   for (let k = 1; k <= DEMO_KIT_COUNT; k++) {
     const kit = await db.sku.upsert({
       where: { code: demoKitCode(k) },
@@ -156,7 +174,9 @@ export async function seedDemo(db: PrismaClient, opts: SeedOptions): Promise<{ s
       })
     }
   }
+}
 
+async function seedListings(db: PrismaClient): Promise<void> {
   // Every SKU and kit listed on every channel.
   // Shopify listings carry the store's inventory item id (the demo store's ids: demo-ids.ts).
   const codes = (await db.sku.findMany({ select: { code: true } })).map((s) => s.code)
@@ -178,16 +198,19 @@ export async function seedDemo(db: PrismaClient, opts: SeedOptions): Promise<{ s
        FROM "Channel" c, unnest($1::text[], $2::text[]) AS g(code, gid)
       WHERE c.id = l."channelId" AND c.code = 'shopify' AND l."externalSku" = g.code
         AND l."externalId" ~ '^gid://shopify/InventoryItem/1[0-9]{6}$'`, codes, gids)
+}
 
+async function seedRuleSet(db: PrismaClient): Promise<void> {
   await db.ruleSetVersion.upsert({
     where: { id: ruleVersionId(1) },
     create: { id: ruleVersionId(1), number: 1, rules: DEFAULT_RULES, comment: 'Demo default rule set', authorLabel: 'system', effectiveFrom: new Date(0), activatedAt: new Date() },
     update: {},
   })
+}
 
-  // Opening stock through the ledger, in 5,000-event batches.
+/** Opening stock through the ledger, in 5,000-event batches; returns the number of counts. */
+async function seedOpeningStock(db: PrismaClient, rand: () => number, at: string): Promise<number> {
   const skus = await db.sku.findMany({ where: { isKit: false }, select: { code: true }, orderBy: { code: 'asc' } })
-  const at = new Date().toISOString()
   const events: unknown[] = []
   for (const s of skus) {
     for (const l of DEMO_LOCATIONS) {
@@ -204,9 +227,7 @@ export async function seedDemo(db: PrismaClient, opts: SeedOptions): Promise<{ s
     const r = await applyEventBatch(db, { source: DEMO_SOURCE, rawEvents, messageId, receivedAt })
     await finishInboundMessage(db, messageId, { status: 'processed', accepted: r.accepted, duplicates: r.duplicates, rejected: r.rejected.length })
   }
-  await db.systemState.upsert({ where: { key: 'demo.seeded' }, create: { key: 'demo.seeded', value: { at, skus: opts.skuCount, kits: DEMO_KIT_COUNT } }, update: {} })
-  log(`[demo] seeded ${opts.skuCount} SKUs, ${DEMO_KIT_COUNT} kits, ${DEMO_CHANNELS.length} channels, ${events.length} opening counts in ${Date.now() - started} ms`)
-  return { seeded: true }
+  return events.length
 }
 
 /** The seller SKUs the demo lists on a channel (the simulators create these listings at start). */

@@ -15,7 +15,9 @@ import { emitIngestDeadLettersChanged, recordIngestDeadLetters } from '../ingest
 import { markSkusDirty } from '../availability/recompute-outbox'
 import { getCurrentRuleSet } from '../rules/rule-set.repository'
 import { OrderExceptionPolicySchema, type OrderExceptionPolicy, type RuleSet } from '../rules/rules.schema'
-import { HoldbackInputSchema, insertHoldback, removeHoldbackIn } from '../rules/holdbacks'
+import { HoldbackInputSchema } from '../rules/holdback.schema'
+import { insertHoldback } from '../rules/create-holdback'
+import { removeHoldbackIn } from '../rules/remove-holdback'
 
 export const MAX_EXCEPTIONS_PER_BATCH = 1000
 
@@ -169,15 +171,4 @@ async function applyOrderException(tx: Db, actor: Actor, source: string, e: Orde
   else await tx.finding.create({ data: { kind: 'order_exception', sku: skus[0], channel: e.channel, cause, dedupeKey, details: { exceptionId: row.id, orderId: e.orderId, reason: e.reason, skus }, detectedAt: receivedAt, updatedAt: receivedAt } })
   await recordAudit(tx, actor, { action: 'order_exception.open', entity: 'order_exception', entityId: row.id, after: { channel: e.channel, orderId: e.orderId, reason: e.reason, kind: e.status, skus, policy: plan.from, releasedUnits, holdbackIds } })
   return 'applied'
-}
-
-export interface OrderExceptionView { id: string; channel: string; orderId: string; reason: string; kind: string; status: string; message: string; skus: string[]; releasedUnits: number; suppressed: boolean; policy: string; source: string; receivedAt: string; resolvedAt: string | null }
-
-/** The SKU page's list: exceptions concerning a SKU, open first, newest first. */
-export async function listOrderExceptionsForSku(db: Db, sku: string, limit = 50): Promise<OrderExceptionView[]> {
-  const rows = await db.orderException.findMany({ where: { skus: { has: sku }, kind: { not: 'resolved' } }, orderBy: [{ status: 'asc' }, { receivedAt: 'desc' }], take: limit })
-  return rows.map((r) => ({
-    id: r.id, channel: r.channel, orderId: r.orderId, reason: r.reason, kind: r.kind, status: r.status, message: r.message, skus: r.skus, releasedUnits: r.releasedUnits,
-    suppressed: r.holdbackIds.length > 0, policy: String((r.policy as { from?: string }).from ?? ''), source: r.source, receivedAt: r.receivedAt.toISOString(), resolvedAt: r.resolvedAt?.toISOString() ?? null,
-  }))
 }

@@ -3,6 +3,7 @@
 import type { PrismaClient } from '@prisma/client'
 import type { RuleSet } from './rules.schema'
 import { decideSkus } from '../availability/recompute-availability'
+import { parseRuleSet } from './parse-rule-set'
 
 export interface ChannelImpact { channel: string; listings: number; up: number; down: number; toZero: number; fromZero: number; unchanged: number }
 export interface RuleImpact { channels: ChannelImpact[]; sample: Array<{ sku: string; channel: string; from: number | null; to: number }>; skus: number; ms: number }
@@ -39,4 +40,9 @@ export async function previewRuleImpact(db: PrismaClient, rules: RuleSet, opts: 
     }
   }
   return { channels: [...byChannel.values()].sort((a, b) => a.channel.localeCompare(b.channel)), sample, skus, ms: Date.now() - started }
+}
+
+/** The impact of a rule set as sent (parsed first: an invalid one is a 400). Saves nothing. */
+export async function dryRunRuleSet(db: PrismaClient, raw: unknown): Promise<RuleImpact> {
+  return previewRuleImpact(db, parseRuleSet(raw))
 }

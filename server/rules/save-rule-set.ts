@@ -1,28 +1,15 @@
 // Saving a rule set creates a new immutable version (validated, audited). When it is in force
 // (effective-from now or past) every SKU is marked for recompute at once; a future effective-from
-// waits for activateDueRuleVersions. A dry run returns the impact preview and saves nothing.
-// Rollback saves an earlier version's rules as a new version.
+// waits for activateDueRuleVersions (activate-rule-versions.ts). A dry run (preview-rule-impact.ts)
+// saves nothing; a rollback (rollback-rule-set.ts) saves an earlier version's rules as a new version.
 import type { PrismaClient } from '@prisma/client'
-import type { Db } from '../db'
 import { transaction, withDeadlockRetry } from '../db'
-import { NotFoundError, ValidationError } from '../errors'
-import { RuleSetSchema, type RuleSet } from './rules.schema'
+import { ValidationError } from '../errors'
 import { ruleVersionId } from './rule-set.repository'
-import { recordAudit, SYSTEM_ACTOR, type Actor } from '../audit/record-audit'
-import { enqueue, enqueueRecompute } from '../queue/enqueue'
-import { previewRuleImpact, type RuleImpact } from './preview-rule-impact'
-import { scheduleAllocationBoundaries } from './allocation-windows'
-import { markScopeDirty } from '../availability/recompute-outbox'
-
-
-export function parseRuleSet(raw: unknown): RuleSet {
-  const r = RuleSetSchema.safeParse(raw)
-  if (!r.success) {
-    const problems = r.error.issues.map((i) => `${i.path.join('.') || 'rules'}: ${i.message}`).join('; ')
-    throw new ValidationError(`The rule set is not valid: ${problems}.`, r.error.issues, 'INVALID_RULES')
-  }
-  return r.data
-}
+import { recordAudit, type Actor } from '../audit/record-audit'
+import { enqueue } from '../queue/enqueue'
+import { parseRuleSet } from './parse-rule-set'
+import { activateVersion } from './activate-rule-versions'
 
 export interface SaveRuleSetInput { rules: unknown; comment?: string; effectiveFrom?: Date; rolledBackFrom?: string }
 
@@ -51,43 +38,4 @@ export async function saveRuleSet(db: PrismaClient, actor: Actor, input: SaveRul
     else await enqueue(tx, 'activateRules', {}, { runAt: effectiveFrom, jobKey: `activate-rules:${id}` })
     return { version: id, number, effectiveFrom: effectiveFrom.toISOString(), recomputeSkus }
   }))
-}
-
-/** Marks every active SKU for recompute under the version now in force and records the size. */
-async function activateVersion(tx: Db, id: string, now: Date): Promise<number> {
-  // Every SKU may be affected: the recompute outbox coalesces (one row per SKU) and batches them.
-  const marked = await markScopeDirty(tx, { everySku: true }, now)
-  const total = await tx.sku.count({ where: { active: true } })
-  await tx.ruleSetVersion.update({ where: { id }, data: { activatedAt: now, recomputeSkus: total } })
-  await enqueueRecompute(tx)
-  // Allocation windows start and end on time: a recompute at each future boundary.
-  const version = await tx.ruleSetVersion.findUniqueOrThrow({ where: { id }, select: { rules: true } })
-  const rules = RuleSetSchema.parse(version.rules)
-  await scheduleAllocationBoundaries(tx, rules, now)
-  // Feed cadences in force at once (not at the next minute's sweep).
-  if (rules.feeds?.length || rules.breakerOpenMinutes) await enqueue(tx, 'checkFreshness', {}, { jobKey: 'check-feed-freshness:now' })
-  return Math.max(marked, total)
-}
-
-/** Versions whose effective-from time has passed start their recompute (scheduled run + every minute). */
-export async function activateDueRuleVersions(db: PrismaClient, now = new Date()): Promise<string[]> {
-  return withDeadlockRetry(() => transaction(db, async (tx) => {
-    const due = await tx.$queryRawUnsafe<Array<{ id: string }>>(
-      `SELECT id FROM "RuleSetVersion" WHERE "activatedAt" IS NULL AND "effectiveFrom" <= $1::timestamptz ORDER BY number FOR UPDATE SKIP LOCKED`, now.toISOString())
-    for (const v of due) {
-      await activateVersion(tx, v.id, now)
-      await recordAudit(tx, SYSTEM_ACTOR, { action: 'rules.activate', entity: 'rule_set', entityId: v.id, after: { version: v.id, activatedAt: now.toISOString() } })
-    }
-    return due.map((v) => v.id)
-  }))
-}
-
-export async function rollbackRuleSet(db: PrismaClient, actor: Actor, toVersion: string, comment?: string, now = new Date()) {
-  const target = await db.ruleSetVersion.findUnique({ where: { id: toVersion } })
-  if (!target) throw new NotFoundError(`No rule set version "${toVersion}".`, 'UNKNOWN_RULE_VERSION')
-  return saveRuleSet(db, actor, { rules: target.rules, comment: comment?.trim() || `Rollback to ${toVersion}`, rolledBackFrom: toVersion }, now)
-}
-
-export async function dryRunRuleSet(db: PrismaClient, raw: unknown): Promise<RuleImpact> {
-  return previewRuleImpact(db, parseRuleSet(raw))
 }

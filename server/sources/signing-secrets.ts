@@ -3,18 +3,10 @@
 // it cannot be hashed). Rotation keeps the previous secret valid until `previousValidUntil`, so a
 // sender can switch without a window of refused webhooks; verification accepts either meanwhile
 // (server/auth/webhook-signatures.ts).
+// Creating a source issues its first secret (create-source.ts); rotate-signing-secret.ts replaces it.
 import crypto from 'node:crypto'
-import type { PrismaClient } from '@prisma/client'
-import { z } from 'zod'
-import { parseInput } from '../parse-input'
-import { transaction } from '../db'
-import { ConflictError, NotFoundError } from '../errors'
-import { recordAudit, type Actor } from '../audit/record-audit'
 import { encryptCredentials } from '../channels/credentials'
-import { SOURCE_CODE } from '../auth/manage-api-keys'
-import { SOURCE_KINDS } from './source-settings.schema'
 
-export { SOURCE_KINDS }
 export const DEFAULT_OVERLAP_HOURS = 24
 export const MAX_OVERLAP_HOURS = 24 * 14
 
@@ -27,49 +19,4 @@ export function encryptSigningSecret(secret: string): string {
   return encryptCredentials({ secret })
 }
 
-export const CreateSourceInputSchema = z.object({
-  code: z.string().trim().regex(SOURCE_CODE, 'a source code has letters, digits, ".", "_", ":" or "-" (e.g. erp-main)'),
-  name: z.string().trim().min(1, 'give the source a name').max(200),
-  kind: z.enum(SOURCE_KINDS),
-})
-
 export interface IssuedSecret { code: string; /** Shown once; stored only encrypted. */ secret: string; previousValidUntil: string | null }
-
-export async function createSource(db: PrismaClient, actor: Actor, raw: unknown, ref: string | null = null): Promise<IssuedSecret> {
-  const input = parseInput(CreateSourceInputSchema, raw)
-  return transaction(db, async (tx) => {
-    if (await tx.source.findUnique({ where: { code: input.code } })) throw new ConflictError(`A source "${input.code}" exists already; rotate its secret instead.`, 'SOURCE_EXISTS')
-    const secret = generateSigningSecret()
-    await tx.source.create({ data: { code: input.code, name: input.name, kind: input.kind, signingSecretEnc: encryptSigningSecret(secret) } })
-    await recordAudit(tx, actor, { action: 'source.create', entity: 'source', entityId: input.code, after: { name: input.name, kind: input.kind, signingSecret: 'issued' }, ref })
-    return { code: input.code, secret, previousValidUntil: null }
-  })
-}
-
-export const RotateSigningSecretInputSchema = z.object({
-  code: z.string().trim().min(1).max(100),
-  /** How long the secret being replaced keeps working; 0 ends it at once (a leaked secret). */
-  overlapHours: z.number().int().min(0).max(MAX_OVERLAP_HOURS).default(DEFAULT_OVERLAP_HOURS),
-})
-
-export async function rotateSigningSecret(db: PrismaClient, actor: Actor, raw: unknown, ref: string | null = null, now = new Date()): Promise<IssuedSecret> {
-  const input = parseInput(RotateSigningSecretInputSchema, raw)
-  return transaction(db, async (tx) => {
-    // Row lock: two rotations at once would otherwise both keep the same "previous" secret.
-    const [source] = await tx.$queryRawUnsafe<Array<{ code: string; signingSecretEnc: string | null }>>(
-      `SELECT code, "signingSecretEnc" FROM "Source" WHERE code = $1 FOR UPDATE`, input.code)
-    if (!source) throw new NotFoundError(`There is no source "${input.code}".`, 'UNKNOWN_SOURCE')
-    const secret = generateSigningSecret()
-    const keepPrevious = source.signingSecretEnc !== null && input.overlapHours > 0
-    const previousValidUntil = keepPrevious ? new Date(now.getTime() + input.overlapHours * 3_600_000) : null
-    await tx.source.update({
-      where: { code: input.code },
-      data: { signingSecretEnc: encryptSigningSecret(secret), previousSecretEnc: keepPrevious ? source.signingSecretEnc : null, previousValidUntil },
-    })
-    await recordAudit(tx, actor, {
-      action: 'source.secret.rotate', entity: 'source', entityId: input.code,
-      after: { overlapHours: input.overlapHours, previousValidUntil: previousValidUntil?.toISOString() ?? null }, ref,
-    })
-    return { code: input.code, secret, previousValidUntil: previousValidUntil?.toISOString() ?? null }
-  })
-}

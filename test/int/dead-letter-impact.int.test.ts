@@ -6,7 +6,7 @@ import { useTestDatabase } from './helpers/test-db'
 import { makeChannel, makeListing, makeLocation, makeSku, receipt, saveRules } from '../support/factories'
 import { ingestEvents } from '../../server/ingest/ingest-events'
 import { listDeadLetters } from '../../server/dead-letters/list-dead-letters'
-import { previewReplay } from '../../server/dead-letters/replay-requests'
+import { previewReplay } from '../../server/dead-letters/preview-replay'
 
 let db: PrismaClient
 

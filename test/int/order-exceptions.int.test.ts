@@ -12,7 +12,7 @@ import { explainAvailability } from '../../server/availability/explain-availabil
 import { ingestOrders } from '../../server/ingest/ingest-orders'
 import { getCurrentRuleSet } from '../../server/rules/rule-set.repository'
 import { saveRuleSet } from '../../server/rules/save-rule-set'
-import { listOrderExceptionsForSku } from '../../server/exceptions/record-order-exceptions'
+import { listOrderExceptionsForSku } from '../../server/exceptions/list-order-exceptions'
 import { makeApiKey } from '../support/factories'
 import { scanInbox } from '../../server/ingest/inbox/scan-inbox'
 import { ingestFile } from '../../server/ingest/inbox/ingest-file'

@@ -6,7 +6,11 @@ import type { PrismaClient } from '@prisma/client'
 import { useTestDatabase } from './helpers/test-db'
 import { recomputeDirtyAvailability } from '../../server/availability/recompute-availability'
 import { recordPublishDeadLetter } from '../../server/publishing/publish-channel'
-import { approveReplay, discardDeadLetters, previewReplay, rejectReplay, requestReplay } from '../../server/dead-letters/replay-requests'
+import { approveReplay } from '../../server/dead-letters/approve-replay'
+import { discardDeadLetters } from '../../server/dead-letters/discard-dead-letters'
+import { previewReplay } from '../../server/dead-letters/preview-replay'
+import { rejectReplay } from '../../server/dead-letters/reject-replay'
+import { requestReplay } from '../../server/dead-letters/request-replay'
 
 let db: PrismaClient
 type U = { id: string; email: string; role: string }

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
 import { useTestDatabase } from './helpers/test-db'
 import { makeApiKey, makeChannel } from '../support/factories'
-import { createSource } from '../../server/sources/signing-secrets'
+import { createSource } from '../../server/sources/create-source'
 
 let db: PrismaClient
 let readKey: string

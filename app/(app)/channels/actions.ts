@@ -3,7 +3,8 @@
 import { z } from 'zod'
 import { defineAction } from '@/app/_lib/action'
 import { prisma } from '@/server/db'
-import { setChannelMode, setChannelStatus } from '@/server/channels/channel-ops'
+import { setChannelMode } from '@/server/channels/set-channel-mode'
+import { setChannelStatus } from '@/server/channels/set-channel-status'
 import { setChannelSlo } from '@/server/metrics/set-channel-slo'
 
 const status = defineAction({

@@ -3,7 +3,8 @@
 import { z } from 'zod'
 import { defineAction } from '@/app/_lib/action'
 import { prisma } from '@/server/db'
-import { previewOwnership, setOwnership } from '@/server/ownership/set-ownership'
+import { previewOwnership } from '@/server/ownership/preview-ownership'
+import { setOwnership } from '@/server/ownership/set-ownership'
 
 const input = z.record(z.string(), z.unknown())
 const preview = defineAction({ action: 'ownership:switch', input, run: (i) => previewOwnership(prisma(), i) })

@@ -3,7 +3,11 @@
 import { z } from 'zod'
 import { defineAction } from '@/app/_lib/action'
 import { prisma } from '@/server/db'
-import { approveReplay, discardDeadLetters, previewReplay, rejectReplay, requestReplay } from '@/server/dead-letters/replay-requests'
+import { approveReplay } from '@/server/dead-letters/approve-replay'
+import { discardDeadLetters } from '@/server/dead-letters/discard-dead-letters'
+import { previewReplay } from '@/server/dead-letters/preview-replay'
+import { rejectReplay } from '@/server/dead-letters/reject-replay'
+import { requestReplay } from '@/server/dead-letters/request-replay'
 
 const Selection = z.object({
   ids: z.array(z.string().uuid()).max(10_000).optional(),

@@ -3,8 +3,11 @@
 import { z } from 'zod'
 import { defineAction } from '@/app/_lib/action'
 import { prisma } from '@/server/db'
-import { dryRunRuleSet, rollbackRuleSet, saveRuleSet } from '@/server/rules/save-rule-set'
-import { createHoldback, removeHoldback } from '@/server/rules/holdbacks'
+import { dryRunRuleSet } from '@/server/rules/preview-rule-impact'
+import { rollbackRuleSet } from '@/server/rules/rollback-rule-set'
+import { saveRuleSet } from '@/server/rules/save-rule-set'
+import { createHoldback } from '@/server/rules/create-holdback'
+import { removeHoldback } from '@/server/rules/remove-holdback'
 
 
 const preview = defineAction({ action: 'rules:edit', input: z.object({ rules: z.unknown() }), run: (i) => dryRunRuleSet(prisma(), i.rules) })

@@ -43,147 +43,159 @@ export const AMAZON_FEED_MAX_POLL_INTERVAL_MS = 60_000
 
 type Sent = { latencyMs: number; httpStatus?: number }
 
+/** The Feeds API calls of one channel: URLs, the token-carrying sender, the timeout, the settings. */
+interface FeedsApi {
+  api: (path: string) => string
+  spApi: (request: Omit<ChannelRequest, 'headers'>) => Promise<ChannelResponse>
+  timeoutMs: number
+  settings: ListingsFeedContext['settings']
+}
+
 export function createListingsFeedPublisher(context: ListingsFeedContext): BulkPublisher {
-  const { baseUrl, timeoutMs, settings } = context
-  const api = (path: string) => joinUrl(baseUrl, `${FEEDS_API_BASE_PATH}${path}`)
-  /** An SP-API call; a failed token exchange reads as no response (transient, channel-wide). */
-  const spApi = async (request: Omit<ChannelRequest, 'headers'>): Promise<ChannelResponse> => {
-    const response = await context.send(request)
-    return response.kind === 'auth-failed' ? { kind: 'no-response', code: response.failure.code as 'UNAUTHORIZED', message: response.failure.message, latencyMs: response.latencyMs } : response
+  const feeds: FeedsApi = {
+    api: (path) => joinUrl(context.baseUrl, `${FEEDS_API_BASE_PATH}${path}`),
+    /** An SP-API call; a failed token exchange reads as no response (transient, channel-wide). */
+    spApi: async (request) => {
+      const response = await context.send(request)
+      return response.kind === 'auth-failed' ? { kind: 'no-response', code: response.failure.code as 'UNAUTHORIZED', message: response.failure.message, latencyMs: response.latencyMs } : response
+    },
+    timeoutMs: context.timeoutMs,
+    settings: context.settings,
   }
-
-  async function submitFeed(updates: ListingUpdate[]): Promise<BulkSubmitResult> {
-    if (updates.length === 0 || updates.length > MAX_MESSAGES_PER_LISTINGS_FEED) {
-      throw new RangeError(`A listings feed carries 1 to ${MAX_MESSAGES_PER_LISTINGS_FEED} updates, not ${updates.length}.`)
-    }
-    const messages = updates.map((update, index) => ({ messageId: index + 1, listingId: update.listingId, externalSku: update.externalSku, quantity: update.quantity }))
-    const document = listingsFeedDocument(settings, settings.productType, settings.fulfillmentChannelCode, messages.map((m) => ({ messageId: m.messageId, sku: m.externalSku, quantity: m.quantity })), settings.handlingTimeDays)
-    const request = { operation: 'createFeed', feedType: LISTINGS_FEED_TYPE, messages: messages.length }
-    let latencyMs = 0
-    const notSubmitted = (failure: FailureClass, response?: Extract<ChannelResponse, { kind: 'response' }>, step?: string): BulkSubmitResult => {
-      const throttled = failure.outcome === 'failed' && failure.code === 'THROTTLED' ? { throttledForMs: failure.retryAfterMs ?? 1_000 } : {}
-      const message = step ? `${step}: ${failure.message}` : failure.message
-      return {
-        status: 'not_submitted',
-        result: {
-          outcomes: outcomesForAll(updates, { ...failure, message }),
-          latencyMs,
-          httpStatus: response?.status,
-          request,
-          response: response ? summarizeBody(response) : undefined,
-          ...throttled,
-        },
-      }
-    }
-
-    // 1. createFeedDocument: where to upload.
-    const created = await spApi({ method: 'POST', url: api('/documents'), body: JSON.stringify({ contentType: LISTINGS_FEED_CONTENT_TYPE }), timeoutMs })
-    latencyMs += created.latencyMs
-    if (created.kind === 'no-response') return notSubmitted(noResponseFailure(created), undefined, 'createFeedDocument')
-    if (created.status !== 201 && created.status !== 200) return notSubmitted(amazonFailure(created), created, 'createFeedDocument')
-    const feedDocument = createFeedDocumentResponseSchema.safeParse(created.json)
-    if (!feedDocument.success) return notSubmitted(unexpectedResponse(feedDocument.error.message), created, 'createFeedDocument')
-
-    // 2. Upload to the presigned URL. It carries its own signature: no SP-API token goes there.
-    const uploaded = await sendChannelRequest({ method: 'PUT', url: feedDocument.data.url, headers: { 'content-type': LISTINGS_FEED_CONTENT_TYPE }, body: JSON.stringify(document), timeoutMs })
-    latencyMs += uploaded.latencyMs
-    if (uploaded.kind === 'no-response') return notSubmitted(noResponseFailure(uploaded), undefined, 'feed document upload')
-    if (uploaded.status < 200 || uploaded.status >= 300) {
-      // An expired or refused upload URL is not the listings' fault: a new feed gets a new URL.
-      const failure = amazonFailure(uploaded)
-      return notSubmitted(failure.outcome === 'failed' ? failure : { outcome: 'failed', code: 'FEED_UPLOAD_FAILED', message: failure.message }, uploaded, 'feed document upload')
-    }
-
-    // 3. createFeed.
-    const feed = await spApi({
-      method: 'POST',
-      url: api('/feeds'),
-      body: JSON.stringify({ feedType: LISTINGS_FEED_TYPE, marketplaceIds: [settings.marketplaceId], inputFeedDocumentId: feedDocument.data.feedDocumentId }),
-      timeoutMs,
-    })
-    latencyMs += feed.latencyMs
-    if (feed.kind === 'no-response') return notSubmitted(noResponseFailure(feed), undefined, 'createFeed')
-    if (feed.status !== 202 && feed.status !== 200) return notSubmitted(amazonFailure(feed), feed, 'createFeed')
-    const createdFeed = createFeedResponseSchema.safeParse(feed.json)
-    if (!createdFeed.success) return notSubmitted(unexpectedResponse(createdFeed.error.message), feed, 'createFeed')
-
-    const handle: BulkFeedHandle = {
-      feedId: createdFeed.data.feedId,
-      feedType: LISTINGS_FEED_TYPE,
-      submittedAt: new Date().toISOString(),
-      messages,
-      details: { inputFeedDocumentId: feedDocument.data.feedDocumentId },
-    }
-    return { status: 'submitted', handle, latencyMs, httpStatus: feed.status, request: { ...request, feedId: handle.feedId }, response: summarizeBody(feed) }
-  }
-
-  async function pollFeed(handle: BulkFeedHandle): Promise<BulkPollResult> {
-    const sent: Sent = { latencyMs: 0 }
-    const response = await spApi({ method: 'GET', url: api(`/feeds/${encodeURIComponent(handle.feedId)}`), timeoutMs })
-    sent.latencyMs += response.latencyMs
-    if (response.kind === 'no-response') return { status: 'pending', feedStatus: 'UNKNOWN', latencyMs: sent.latencyMs, message: response.message }
-    sent.httpStatus = response.status
-    if (response.status !== 200) {
-      const failure = amazonFailure(response)
-      if (failure.outcome === 'failed') return { status: 'pending', feedStatus: 'UNKNOWN', latencyMs: sent.latencyMs, retryAfterMs: failure.retryAfterMs, message: failure.message }
-      // 404: Amazon does not know the feed (any more). Its listings go out again in a new one.
-      const code = response.status === 404 ? 'FEED_NOT_FOUND' : failure.code
-      return done(handle, 'UNKNOWN', allFailed(handle, { outcome: 'failed', code, message: `getFeed ${handle.feedId}: ${failure.message}` }), sent, response)
-    }
-    const feed = feedSchema.safeParse(response.json)
-    if (!feed.success) return done(handle, 'UNKNOWN', allFailed(handle, unexpectedResponse(feed.error.message)), sent, response)
-    const status = feed.data.processingStatus
-    if (status === 'IN_QUEUE' || status === 'IN_PROGRESS') return { status: 'pending', feedStatus: status, latencyMs: sent.latencyMs }
-    if (status === 'CANCELLED') {
-      return done(handle, status, allFailed(handle, { outcome: 'failed', code: 'FEED_CANCELLED', message: `Feed ${handle.feedId} was cancelled before processing.` }), sent, response)
-    }
-    const reportId = feed.data.resultFeedDocumentId
-    if (status === 'FATAL') {
-      // The report, when Amazon wrote one, says why; the listings are retried either way.
-      const report = reportId ? await readReport(reportId, sent) : undefined
-      const why = report?.ok ? feedLevelIssues(report.report) : ''
-      const message = `Feed ${handle.feedId} ended FATAL (Amazon aborted it; some, none or all messages may have applied)${why ? `: ${why}` : ''}.`
-      return done(handle, status, allFailed(handle, { outcome: 'failed', code: 'FEED_FATAL', message }), sent, response, report?.ok ? report.report : undefined)
-    }
-    // DONE: the processing report says which messages were accepted.
-    if (!reportId) return { status: 'pending', feedStatus: status, latencyMs: sent.latencyMs, message: 'DONE without resultFeedDocumentId yet' }
-    const report = await readReport(reportId, sent)
-    if (!report.ok) {
-      if (report.failure.outcome === 'failed') return { status: 'pending', feedStatus: status, latencyMs: sent.latencyMs, retryAfterMs: report.failure.retryAfterMs, message: report.failure.message }
-      return done(handle, status, allFailed(handle, { outcome: 'failed', code: 'FEED_REPORT_UNAVAILABLE', message: report.failure.message }), sent, response)
-    }
-    return done(handle, status, outcomesFromReport(handle, report.report), sent, response, report.report)
-  }
-
-  /** getFeedDocument, then the document itself (GZIP when Amazon says so). */
-  async function readReport(feedDocumentId: string, sent: Sent): Promise<{ ok: true; report: ProcessingReport } | { ok: false; failure: FailureClass }> {
-    const meta = await spApi({ method: 'GET', url: api(`/documents/${encodeURIComponent(feedDocumentId)}`), timeoutMs })
-    sent.latencyMs += meta.latencyMs
-    if (meta.kind === 'no-response') return { ok: false, failure: noResponseFailure(meta) }
-    if (meta.status !== 200) return { ok: false, failure: amazonFailure(meta) }
-    const document = feedDocumentSchema.safeParse(meta.json)
-    if (!document.success) return { ok: false, failure: unexpectedResponse(document.error.message) }
-    const downloaded = await downloadFeedDocument(document.data.url, document.data.compressionAlgorithm, timeoutMs)
-    sent.latencyMs += downloaded.latencyMs
-    if (!downloaded.ok) return { ok: false, failure: downloaded.failure }
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(downloaded.text)
-    } catch {
-      return { ok: false, failure: unexpectedResponse(`processing report is not JSON: ${truncate(downloaded.text, 200)}`) }
-    }
-    const report = processingReportSchema.safeParse(parsed)
-    if (!report.success) return { ok: false, failure: unexpectedResponse(`processing report: ${report.error.message}`) }
-    return { ok: true, report: report.data }
-  }
-
   return {
     feedType: LISTINGS_FEED_TYPE,
     maxUpdatesPerFeed: MAX_MESSAGES_PER_LISTINGS_FEED,
     maxPollIntervalMs: AMAZON_FEED_MAX_POLL_INTERVAL_MS,
-    submitFeed,
-    pollFeed,
+    submitFeed: (updates) => submitListingsFeed(feeds, updates),
+    pollFeed: (handle) => pollListingsFeed(feeds, handle),
   }
+}
+
+/** JSON_LISTINGS_FEED in three calls: createFeedDocument, upload the document, createFeed. Any failure is every update's outcome. */
+async function submitListingsFeed(feeds: FeedsApi, updates: ListingUpdate[]): Promise<BulkSubmitResult> {
+  if (updates.length === 0 || updates.length > MAX_MESSAGES_PER_LISTINGS_FEED) {
+    throw new RangeError(`A listings feed carries 1 to ${MAX_MESSAGES_PER_LISTINGS_FEED} updates, not ${updates.length}.`)
+  }
+  const messages = updates.map((update, index) => ({ messageId: index + 1, listingId: update.listingId, externalSku: update.externalSku, quantity: update.quantity }))
+  const document = listingsFeedDocument(feeds.settings, feeds.settings.productType, feeds.settings.fulfillmentChannelCode, messages.map((m) => ({ messageId: m.messageId, sku: m.externalSku, quantity: m.quantity })), feeds.settings.handlingTimeDays)
+  const request = { operation: 'createFeed', feedType: LISTINGS_FEED_TYPE, messages: messages.length }
+  let latencyMs = 0
+  const notSubmitted = (failure: FailureClass, response?: Extract<ChannelResponse, { kind: 'response' }>, step?: string): BulkSubmitResult => {
+    const throttled = failure.outcome === 'failed' && failure.code === 'THROTTLED' ? { throttledForMs: failure.retryAfterMs ?? 1_000 } : {}
+    const message = step ? `${step}: ${failure.message}` : failure.message
+    return {
+      status: 'not_submitted',
+      result: {
+        outcomes: outcomesForAll(updates, { ...failure, message }),
+        latencyMs,
+        httpStatus: response?.status,
+        request,
+        response: response ? summarizeBody(response) : undefined,
+        ...throttled,
+      },
+    }
+  }
+
+  // 1. createFeedDocument: where to upload.
+  const created = await feeds.spApi({ method: 'POST', url: feeds.api('/documents'), body: JSON.stringify({ contentType: LISTINGS_FEED_CONTENT_TYPE }), timeoutMs: feeds.timeoutMs })
+  latencyMs += created.latencyMs
+  if (created.kind === 'no-response') return notSubmitted(noResponseFailure(created), undefined, 'createFeedDocument')
+  if (created.status !== 201 && created.status !== 200) return notSubmitted(amazonFailure(created), created, 'createFeedDocument')
+  const feedDocument = createFeedDocumentResponseSchema.safeParse(created.json)
+  if (!feedDocument.success) return notSubmitted(unexpectedResponse(feedDocument.error.message), created, 'createFeedDocument')
+
+  // 2. Upload to the presigned URL. It carries its own signature: no SP-API token goes there.
+  const uploaded = await sendChannelRequest({ method: 'PUT', url: feedDocument.data.url, headers: { 'content-type': LISTINGS_FEED_CONTENT_TYPE }, body: JSON.stringify(document), timeoutMs: feeds.timeoutMs })
+  latencyMs += uploaded.latencyMs
+  if (uploaded.kind === 'no-response') return notSubmitted(noResponseFailure(uploaded), undefined, 'feed document upload')
+  if (uploaded.status < 200 || uploaded.status >= 300) {
+    // An expired or refused upload URL is not the listings' fault: a new feed gets a new URL.
+    const failure = amazonFailure(uploaded)
+    return notSubmitted(failure.outcome === 'failed' ? failure : { outcome: 'failed', code: 'FEED_UPLOAD_FAILED', message: failure.message }, uploaded, 'feed document upload')
+  }
+
+  // 3. createFeed.
+  const feed = await feeds.spApi({
+    method: 'POST',
+    url: feeds.api('/feeds'),
+    body: JSON.stringify({ feedType: LISTINGS_FEED_TYPE, marketplaceIds: [feeds.settings.marketplaceId], inputFeedDocumentId: feedDocument.data.feedDocumentId }),
+    timeoutMs: feeds.timeoutMs,
+  })
+  latencyMs += feed.latencyMs
+  if (feed.kind === 'no-response') return notSubmitted(noResponseFailure(feed), undefined, 'createFeed')
+  if (feed.status !== 202 && feed.status !== 200) return notSubmitted(amazonFailure(feed), feed, 'createFeed')
+  const createdFeed = createFeedResponseSchema.safeParse(feed.json)
+  if (!createdFeed.success) return notSubmitted(unexpectedResponse(createdFeed.error.message), feed, 'createFeed')
+
+  const handle: BulkFeedHandle = {
+    feedId: createdFeed.data.feedId,
+    feedType: LISTINGS_FEED_TYPE,
+    submittedAt: new Date().toISOString(),
+    messages,
+    details: { inputFeedDocumentId: feedDocument.data.feedDocumentId },
+  }
+  return { status: 'submitted', handle, latencyMs, httpStatus: feed.status, request: { ...request, feedId: handle.feedId }, response: summarizeBody(feed) }
+}
+
+/** getFeed; once processed, its report decides each message (pending until Amazon has it). */
+async function pollListingsFeed(feeds: FeedsApi, handle: BulkFeedHandle): Promise<BulkPollResult> {
+  const sent: Sent = { latencyMs: 0 }
+  const response = await feeds.spApi({ method: 'GET', url: feeds.api(`/feeds/${encodeURIComponent(handle.feedId)}`), timeoutMs: feeds.timeoutMs })
+  sent.latencyMs += response.latencyMs
+  if (response.kind === 'no-response') return { status: 'pending', feedStatus: 'UNKNOWN', latencyMs: sent.latencyMs, message: response.message }
+  sent.httpStatus = response.status
+  if (response.status !== 200) {
+    const failure = amazonFailure(response)
+    if (failure.outcome === 'failed') return { status: 'pending', feedStatus: 'UNKNOWN', latencyMs: sent.latencyMs, retryAfterMs: failure.retryAfterMs, message: failure.message }
+    // 404: Amazon does not know the feed (any more). Its listings go out again in a new one.
+    const code = response.status === 404 ? 'FEED_NOT_FOUND' : failure.code
+    return done(handle, 'UNKNOWN', allFailed(handle, { outcome: 'failed', code, message: `getFeed ${handle.feedId}: ${failure.message}` }), sent, response)
+  }
+  const feed = feedSchema.safeParse(response.json)
+  if (!feed.success) return done(handle, 'UNKNOWN', allFailed(handle, unexpectedResponse(feed.error.message)), sent, response)
+  const status = feed.data.processingStatus
+  if (status === 'IN_QUEUE' || status === 'IN_PROGRESS') return { status: 'pending', feedStatus: status, latencyMs: sent.latencyMs }
+  if (status === 'CANCELLED') {
+    return done(handle, status, allFailed(handle, { outcome: 'failed', code: 'FEED_CANCELLED', message: `Feed ${handle.feedId} was cancelled before processing.` }), sent, response)
+  }
+  const reportId = feed.data.resultFeedDocumentId
+  if (status === 'FATAL') {
+    // The report, when Amazon wrote one, says why; the listings are retried either way.
+    const report = reportId ? await readReport(feeds, reportId, sent) : undefined
+    const why = report?.ok ? feedLevelIssues(report.report) : ''
+    const message = `Feed ${handle.feedId} ended FATAL (Amazon aborted it; some, none or all messages may have applied)${why ? `: ${why}` : ''}.`
+    return done(handle, status, allFailed(handle, { outcome: 'failed', code: 'FEED_FATAL', message }), sent, response, report?.ok ? report.report : undefined)
+  }
+  // DONE: the processing report says which messages were accepted.
+  if (!reportId) return { status: 'pending', feedStatus: status, latencyMs: sent.latencyMs, message: 'DONE without resultFeedDocumentId yet' }
+  const report = await readReport(feeds, reportId, sent)
+  if (!report.ok) {
+    if (report.failure.outcome === 'failed') return { status: 'pending', feedStatus: status, latencyMs: sent.latencyMs, retryAfterMs: report.failure.retryAfterMs, message: report.failure.message }
+    return done(handle, status, allFailed(handle, { outcome: 'failed', code: 'FEED_REPORT_UNAVAILABLE', message: report.failure.message }), sent, response)
+  }
+  return done(handle, status, outcomesFromReport(handle, report.report), sent, response, report.report)
+}
+
+/** getFeedDocument, then the document itself (GZIP when Amazon says so). */
+async function readReport(feeds: FeedsApi, feedDocumentId: string, sent: Sent): Promise<{ ok: true; report: ProcessingReport } | { ok: false; failure: FailureClass }> {
+  const meta = await feeds.spApi({ method: 'GET', url: feeds.api(`/documents/${encodeURIComponent(feedDocumentId)}`), timeoutMs: feeds.timeoutMs })
+  sent.latencyMs += meta.latencyMs
+  if (meta.kind === 'no-response') return { ok: false, failure: noResponseFailure(meta) }
+  if (meta.status !== 200) return { ok: false, failure: amazonFailure(meta) }
+  const document = feedDocumentSchema.safeParse(meta.json)
+  if (!document.success) return { ok: false, failure: unexpectedResponse(document.error.message) }
+  const downloaded = await downloadFeedDocument(document.data.url, document.data.compressionAlgorithm, feeds.timeoutMs)
+  sent.latencyMs += downloaded.latencyMs
+  if (!downloaded.ok) return { ok: false, failure: downloaded.failure }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(downloaded.text)
+  } catch {
+    return { ok: false, failure: unexpectedResponse(`processing report is not JSON: ${truncate(downloaded.text, 200)}`) }
+  }
+  const report = processingReportSchema.safeParse(parsed)
+  if (!report.success) return { ok: false, failure: unexpectedResponse(`processing report: ${report.error.message}`) }
+  return { ok: true, report: report.data }
 }
 
 /** Maps a DONE feed's processing report to one outcome per message. */

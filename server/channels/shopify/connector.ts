@@ -75,132 +75,161 @@ const MAX_NEW_KEY_ROUNDS = 3
 /** GraphQL error codes that are Shopify's problem, not the request's. */
 const TRANSIENT_GRAPHQL_ERRORS = new Set(['THROTTLED', 'INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE', 'TIMEOUT', 'MAX_COST_EXCEEDED'])
 
+type ShopifySettings = ReturnType<typeof parseShopifySettings>
+const parseShopifySettings = (settings: unknown) => parseConnectorPart('shopify', 'settings', shopifySettingsSchema, settings)
+
+/** One shop's Admin GraphQL endpoint, with its settings. */
+interface ShopifyApi {
+  settings: ShopifySettings
+  callGraphql: (query: string, variables: Record<string, unknown>) => Promise<ChannelResponse>
+}
+
 export function createShopifyConnector(config: ConnectorConfig): Connector {
-  const settings = parseConnectorPart('shopify', 'settings', shopifySettingsSchema, config.settings)
+  const settings = parseShopifySettings(config.settings)
   const { accessToken } = parseConnectorPart('shopify', 'credentials', shopifyCredentialsSchema, config.credentials)
   const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS
   const endpoint = joinUrl(config.baseUrl, `/admin/api/${settings.apiVersion}/graphql.json`)
-
-  const callGraphql = (query: string, variables: Record<string, unknown>): Promise<ChannelResponse> =>
-    sendChannelRequest({
-      method: 'POST',
-      url: endpoint,
-      headers: { 'x-shopify-access-token': accessToken },
-      body: JSON.stringify({ query, variables }),
-      timeoutMs,
-    })
-
-  async function pushBatch(updates: ListingUpdate[]): Promise<PushResult> {
-    const outcomes = new Map<string, UpdateOutcome>()
-    const sendable: ListingUpdate[] = []
-    const seenItems = new Set<string>()
-    for (const update of updates) {
-      if (!update.externalId || !SHOPIFY_INVENTORY_ITEM_GID.test(update.externalId)) {
-        outcomes.set(update.listingId, { listingId: update.listingId, outcome: 'rejected', code: 'MISSING_EXTERNAL_ID', message: 'Shopify listings need the inventory item gid (gid://shopify/InventoryItem/<n>) as externalId.' })
-      } else if (seenItems.has(update.externalId)) {
-        // Shopify refuses the whole mutation for a repeated item; two listings on one item is a mapping error.
-        outcomes.set(update.listingId, { listingId: update.listingId, outcome: 'rejected', code: 'DUPLICATE_INVENTORY_ITEM', message: `another listing in this batch maps to ${update.externalId}` })
-      } else {
-        seenItems.add(update.externalId)
-        sendable.push(update)
-      }
-    }
-    const ordered = () => updates.map((update) => outcomes.get(update.listingId)!)
-    if (sendable.length === 0) return { outcomes: ordered(), latencyMs: 0 }
-
-    const baseKey = idempotencyKeyFor(sendable, settings.locationId)
-    const inputFor = (idempotencyKey: string) => ({
-      name: 'available',
-      reason: settings.reason,
-      referenceDocumentUri: `gid://stocktower/PublishBatch/${idempotencyKey}`,
-      quantities: sendable.map((update) => ({
-        inventoryItemId: update.externalId!,
-        locationId: settings.locationId,
-        quantity: update.quantity,
-        // Required from 2026-04 on every quantity (null skips the compare-and-swap check).
-        changeFromQuantity: update.expectedCurrent,
-      })),
-    })
-    // Shopify documents that a key whose first attempt failed (or that was used with other
-    // parameters) must be retried with a new key. The new keys are derived (…-r1, -r2), so a retry
-    // of a retry that timed out still replays instead of applying twice.
-    let idempotencyKey = baseKey
-    let response: ChannelResponse
-    let latencyMs = 0
-    for (let round = 0; ; round++) {
-      idempotencyKey = round === 0 ? baseKey : `${baseKey}-r${round}`
-      response = await callGraphql(SET_AVAILABLE_MUTATION, { input: inputFor(idempotencyKey), idempotencyKey })
-      latencyMs += response.latencyMs
-      if (round >= MAX_NEW_KEY_ROUNDS || !needsNewKey(response)) break
-    }
-    // Shopify serves a retired version as the oldest supported one and says so in a header: keep
-    // what was really served beside what we asked for, so an operator sees the fall-forward.
-    const served = response.kind === 'response' ? response.headers.get('x-shopify-api-version') : null
-    const request = {
-      operation: 'inventorySetQuantities', apiVersion: settings.apiVersion, ...(served && served !== settings.apiVersion ? { servedApiVersion: served } : {}),
-      idempotencyKey, locationId: settings.locationId, quantities: sendable.length,
-    }
-
-    const finish = (batchOutcomes: UpdateOutcome[], extra: Partial<PushResult> = {}): PushResult => {
-      for (const outcome of batchOutcomes) outcomes.set(outcome.listingId, outcome)
-      return { outcomes: ordered(), latencyMs, request, ...extra }
-    }
-    if (response.kind === 'no-response') return finish(outcomesForAll(sendable, noResponseFailure(response)))
-    const base = { httpStatus: response.status, response: summarizeBody(response) }
-    if (response.status < 200 || response.status >= 300) {
-      const failure = classifyHttpStatus(response.status, response.headers, shopifyErrorText(response.json) ?? response.text)
-      return finish(outcomesForAll(sendable, failure), { ...base, ...throttleOf(failure) })
-    }
-    const body = setQuantitiesResponseSchema.safeParse(response.json)
-    if (!body.success) return finish(outcomesForAll(sendable, unexpectedResponse(body.error.message)), base)
-
-    const topLevel = graphqlFailure(body.data.errors, body.data.extensions?.cost, 10 + sendable.length)
-    if (topLevel) return finish(outcomesForAll(sendable, topLevel), { ...base, ...throttleOf(topLevel) })
-    const result = body.data.data?.inventorySetQuantities
-    if (!result) return finish(outcomesForAll(sendable, unexpectedResponse('no inventorySetQuantities result')), base)
-
-    if (result.userErrors.length > 0) return finish(outcomesForUserErrors(sendable, result.userErrors), base)
-    const applied = new Map<string, number>()
-    for (const change of result.inventoryAdjustmentGroup?.changes ?? []) {
-      if (change.name === 'available' && change.quantityAfterChange != null) applied.set(change.item.id, change.quantityAfterChange)
-    }
-    // Shopify lists only quantities that moved; an unchanged one was already at the target.
-    return finish(
-      sendable.map((update) => ({ listingId: update.listingId, outcome: 'applied', appliedQuantity: applied.get(update.externalId!) ?? update.quantity })),
-      base,
-    )
+  const shop: ShopifyApi = {
+    settings,
+    callGraphql: (query, variables) =>
+      sendChannelRequest({
+        method: 'POST',
+        url: endpoint,
+        headers: { 'x-shopify-access-token': accessToken },
+        body: JSON.stringify({ query, variables }),
+        timeoutMs,
+      }),
   }
-
   return {
     kind: 'shopify',
     maxBatchSize: settings.maxBatchSize,
-
-    pushQuantities: (updates) => pushInBatches(updates, settings.maxBatchSize, pushBatch),
-
-    async readQuantities(listings) {
-      const quantities = new Map<string, number | null>()
-      const ids = [...new Set(listings.map((listing) => listing.externalId).filter((id): id is string => !!id && SHOPIFY_INVENTORY_ITEM_GID.test(id)))]
-      for (let start = 0; start < ids.length; start += READ_CHUNK) {
-        const chunk = ids.slice(start, start + READ_CHUNK)
-        const response = await callGraphql(READ_AVAILABLE_QUERY, { ids: chunk, locationId: settings.locationId })
-        if (response.kind === 'no-response') throw readErrorFrom(noResponseFailure(response))
-        if (response.status < 200 || response.status >= 300) {
-          throw readErrorFrom(classifyHttpStatus(response.status, response.headers, shopifyErrorText(response.json) ?? response.text), response.status)
-        }
-        const body = nodesResponseSchema.safeParse(response.json)
-        if (!body.success) throw readErrorFrom(unexpectedResponse(body.error.message), response.status)
-        const failure = graphqlFailure(body.data.errors, body.data.extensions?.cost, 1 + chunk.length)
-        if (failure) throw readErrorFrom(failure, response.status)
-        const nodes = body.data.data?.nodes ?? []
-        chunk.forEach((id, index) => {
-          const level = nodes[index]?.inventoryLevel
-          // Not stocked at our location reads as unknown, not as 0: the listing map needs fixing.
-          quantities.set(id, level ? (level.quantities.find((quantity) => quantity.name === 'available')?.quantity ?? null) : null)
-        })
-      }
-      return listings.map((listing): ReadBack => ({ listingId: listing.listingId, quantity: listing.externalId ? (quantities.get(listing.externalId) ?? null) : null }))
-    },
+    pushQuantities: (updates) => pushInBatches(updates, settings.maxBatchSize, (batch) => pushBatch(shop, batch)),
+    readQuantities: (listings) => readAvailable(shop, listings),
   }
+}
+
+/** One inventorySetQuantities call for a batch: screen the updates, set (with key rounds), read the outcome. */
+async function pushBatch(shop: ShopifyApi, updates: ListingUpdate[]): Promise<PushResult> {
+  const { settings } = shop
+  const { outcomes, sendable } = screenUpdates(updates)
+  const ordered = () => updates.map((update) => outcomes.get(update.listingId)!)
+  if (sendable.length === 0) return { outcomes: ordered(), latencyMs: 0 }
+
+  const { response, latencyMs, idempotencyKey } = await setAvailable(shop, sendable)
+  // Shopify serves a retired version as the oldest supported one and says so in a header: keep
+  // what was really served beside what we asked for, so an operator sees the fall-forward.
+  const served = response.kind === 'response' ? response.headers.get('x-shopify-api-version') : null
+  const request = {
+    operation: 'inventorySetQuantities', apiVersion: settings.apiVersion, ...(served && served !== settings.apiVersion ? { servedApiVersion: served } : {}),
+    idempotencyKey, locationId: settings.locationId, quantities: sendable.length,
+  }
+  const { batchOutcomes, extra } = outcomesOfSet(response, sendable)
+  for (const outcome of batchOutcomes) outcomes.set(outcome.listingId, outcome)
+  return { outcomes: ordered(), latencyMs, request, ...extra }
+}
+
+/** Refuses what cannot be sent (no inventory item gid, an item twice in the batch); the rest is sendable. */
+function screenUpdates(updates: ListingUpdate[]): { outcomes: Map<string, UpdateOutcome>; sendable: ListingUpdate[] } {
+  const outcomes = new Map<string, UpdateOutcome>()
+  const sendable: ListingUpdate[] = []
+  const seenItems = new Set<string>()
+  for (const update of updates) {
+    if (!update.externalId || !SHOPIFY_INVENTORY_ITEM_GID.test(update.externalId)) {
+      outcomes.set(update.listingId, { listingId: update.listingId, outcome: 'rejected', code: 'MISSING_EXTERNAL_ID', message: 'Shopify listings need the inventory item gid (gid://shopify/InventoryItem/<n>) as externalId.' })
+    } else if (seenItems.has(update.externalId)) {
+      // Shopify refuses the whole mutation for a repeated item; two listings on one item is a mapping error.
+      outcomes.set(update.listingId, { listingId: update.listingId, outcome: 'rejected', code: 'DUPLICATE_INVENTORY_ITEM', message: `another listing in this batch maps to ${update.externalId}` })
+    } else {
+      seenItems.add(update.externalId)
+      sendable.push(update)
+    }
+  }
+  return { outcomes, sendable }
+}
+
+/**
+ * Sends the mutation. Shopify documents that a key whose first attempt failed (or that was used
+ * with other parameters) must be retried with a new key. The new keys are derived (…-r1, -r2), so
+ * a retry of a retry that timed out still replays instead of applying twice.
+ */
+async function setAvailable(shop: ShopifyApi, sendable: ListingUpdate[]): Promise<{ response: ChannelResponse; latencyMs: number; idempotencyKey: string }> {
+  const { settings } = shop
+  const baseKey = idempotencyKeyFor(sendable, settings.locationId)
+  const inputFor = (idempotencyKey: string) => ({
+    name: 'available',
+    reason: settings.reason,
+    referenceDocumentUri: `gid://stocktower/PublishBatch/${idempotencyKey}`,
+    quantities: sendable.map((update) => ({
+      inventoryItemId: update.externalId!,
+      locationId: settings.locationId,
+      quantity: update.quantity,
+      // Required from 2026-04 on every quantity (null skips the compare-and-swap check).
+      changeFromQuantity: update.expectedCurrent,
+    })),
+  })
+  let idempotencyKey = baseKey
+  let response: ChannelResponse
+  let latencyMs = 0
+  for (let round = 0; ; round++) {
+    idempotencyKey = round === 0 ? baseKey : `${baseKey}-r${round}`
+    response = await shop.callGraphql(SET_AVAILABLE_MUTATION, { input: inputFor(idempotencyKey), idempotencyKey })
+    latencyMs += response.latencyMs
+    if (round >= MAX_NEW_KEY_ROUNDS || !needsNewKey(response)) break
+  }
+  return { response, latencyMs, idempotencyKey }
+}
+
+/** The sendable updates' outcomes from the mutation's answer (transport, HTTP, GraphQL, user errors, changes). */
+function outcomesOfSet(response: ChannelResponse, sendable: ListingUpdate[]): { batchOutcomes: UpdateOutcome[]; extra: Partial<PushResult> } {
+  if (response.kind === 'no-response') return { batchOutcomes: outcomesForAll(sendable, noResponseFailure(response)), extra: {} }
+  const base = { httpStatus: response.status, response: summarizeBody(response) }
+  if (response.status < 200 || response.status >= 300) {
+    const failure = classifyHttpStatus(response.status, response.headers, shopifyErrorText(response.json) ?? response.text)
+    return { batchOutcomes: outcomesForAll(sendable, failure), extra: { ...base, ...throttleOf(failure) } }
+  }
+  const body = setQuantitiesResponseSchema.safeParse(response.json)
+  if (!body.success) return { batchOutcomes: outcomesForAll(sendable, unexpectedResponse(body.error.message)), extra: base }
+
+  const topLevel = graphqlFailure(body.data.errors, body.data.extensions?.cost, 10 + sendable.length)
+  if (topLevel) return { batchOutcomes: outcomesForAll(sendable, topLevel), extra: { ...base, ...throttleOf(topLevel) } }
+  const result = body.data.data?.inventorySetQuantities
+  if (!result) return { batchOutcomes: outcomesForAll(sendable, unexpectedResponse('no inventorySetQuantities result')), extra: base }
+
+  if (result.userErrors.length > 0) return { batchOutcomes: outcomesForUserErrors(sendable, result.userErrors), extra: base }
+  const applied = new Map<string, number>()
+  for (const change of result.inventoryAdjustmentGroup?.changes ?? []) {
+    if (change.name === 'available' && change.quantityAfterChange != null) applied.set(change.item.id, change.quantityAfterChange)
+  }
+  // Shopify lists only quantities that moved; an unchanged one was already at the target.
+  return {
+    batchOutcomes: sendable.map((update) => ({ listingId: update.listingId, outcome: 'applied', appliedQuantity: applied.get(update.externalId!) ?? update.quantity })),
+    extra: base,
+  }
+}
+
+/** Reads "available" at our location, READ_CHUNK inventory items per query. */
+async function readAvailable(shop: ShopifyApi, listings: Parameters<Connector['readQuantities']>[0]): Promise<ReadBack[]> {
+  const quantities = new Map<string, number | null>()
+  const ids = [...new Set(listings.map((listing) => listing.externalId).filter((id): id is string => !!id && SHOPIFY_INVENTORY_ITEM_GID.test(id)))]
+  for (let start = 0; start < ids.length; start += READ_CHUNK) {
+    const chunk = ids.slice(start, start + READ_CHUNK)
+    const response = await shop.callGraphql(READ_AVAILABLE_QUERY, { ids: chunk, locationId: shop.settings.locationId })
+    if (response.kind === 'no-response') throw readErrorFrom(noResponseFailure(response))
+    if (response.status < 200 || response.status >= 300) {
+      throw readErrorFrom(classifyHttpStatus(response.status, response.headers, shopifyErrorText(response.json) ?? response.text), response.status)
+    }
+    const body = nodesResponseSchema.safeParse(response.json)
+    if (!body.success) throw readErrorFrom(unexpectedResponse(body.error.message), response.status)
+    const failure = graphqlFailure(body.data.errors, body.data.extensions?.cost, 1 + chunk.length)
+    if (failure) throw readErrorFrom(failure, response.status)
+    const nodes = body.data.data?.nodes ?? []
+    chunk.forEach((id, index) => {
+      const level = nodes[index]?.inventoryLevel
+      // Not stocked at our location reads as unknown, not as 0: the listing map needs fixing.
+      quantities.set(id, level ? (level.quantities.find((quantity) => quantity.name === 'available')?.quantity ?? null) : null)
+    })
+  }
+  return listings.map((listing): ReadBack => ({ listingId: listing.listingId, quantity: listing.externalId ? (quantities.get(listing.externalId) ?? null) : null }))
 }
 
 function needsNewKey(response: ChannelResponse): boolean {

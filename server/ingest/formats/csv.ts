@@ -41,109 +41,125 @@ export const DEFAULT_MAX_COLUMNS = 512
 export async function* readCsv(input: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>, opts: CsvOptions = {}): AsyncGenerator<CsvRecord> {
   const delimiter = opts.delimiter ?? ','
   if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') throw new Error(`Unusable CSV delimiter ${JSON.stringify(delimiter)}.`)
-  const maxField = opts.maxFieldChars ?? DEFAULT_MAX_FIELD_CHARS
-  const maxRecord = opts.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS
-  const maxColumns = opts.maxColumns ?? DEFAULT_MAX_COLUMNS
+  const tokenizer = new CsvTokenizer(delimiter, opts.maxFieldChars ?? DEFAULT_MAX_FIELD_CHARS, opts.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS, opts.maxColumns ?? DEFAULT_MAX_COLUMNS)
   const decoder = new TextDecoder('utf-8')
-  // Characters of the record's finished fields (and their delimiters); a field may grow to
-  // fieldLimit before a cap is passed (one comparison per character on the hot path).
-  let recordChars = 0
-  let fieldLimit = Math.min(maxField, maxRecord)
-  let fields: string[] = []
-  let field = ''
-  let inQuotes = false
-  let quoteJustClosed = false
-  let line = 1
-  let recordLine = 1
   let first = true
-  let pendingCr = false
-
-  const endRecord = (): CsvRecord | null => {
-    fields.push(field)
-    const rec = fields.length === 1 && fields[0] === '' && !quoteJustClosed ? null : { line: recordLine, fields }
-    fields = []
-    field = ''
-    quoteJustClosed = false
-    recordChars = 0
-    fieldLimit = Math.min(maxField, maxRecord)
-    return rec
-  }
-  const overflow = () => {
-    const hint = inQuotes ? ' (an opening quote is probably never closed)' : ''
-    if (field.length > maxField) throw new CsvSyntaxError(recordLine, `a field is longer than ${maxField} characters${hint}.`, 'FIELD_TOO_LONG')
-    throw new CsvSyntaxError(recordLine, `a record is longer than ${maxRecord} characters${hint}.`, 'RECORD_TOO_LONG')
-  }
-  const nextField = () => {
-    recordChars += field.length + 1
-    fields.push(field)
-    field = ''
-    quoteJustClosed = false
-    if (recordChars > maxRecord) throw new CsvSyntaxError(recordLine, `a record is longer than ${maxRecord} characters.`, 'RECORD_TOO_LONG')
-    fieldLimit = Math.min(maxField, maxRecord - recordChars)
-    if (fields.length >= maxColumns) throw new CsvSyntaxError(recordLine, `more than ${maxColumns} columns in one record; check the delimiter (${JSON.stringify(delimiter)}).`, 'TOO_MANY_COLUMNS')
-  }
-
-  // A quote inside quotes at a chunk's end may be half of an escaped "": the next chunk decides.
-  let pendingQuote = false
-  const process = (text: string, out: CsvRecord[]) => {
-    let start = 0
-    if (pendingQuote && text.length > 0) {
-      // (Only a chunk's first character can settle it, so the per-character loop need not ask.)
-      pendingQuote = false
-      if (text[0] === '"') { field += '"'; if (field.length > fieldLimit) overflow(); start = 1 } else { inQuotes = false; quoteJustClosed = true }
-    }
-    for (let i = start; i < text.length; i++) {
-      const c = text[i]
-      if (pendingCr) {
-        pendingCr = false
-        if (c === '\n') continue
-      }
-      if (inQuotes) {
-        if (c === '"') {
-          if (i + 1 === text.length) { pendingQuote = true; continue }
-          if (text[i + 1] === '"') { field += '"'; i++; if (field.length > fieldLimit) overflow() } else { inQuotes = false; quoteJustClosed = true }
-        } else {
-          if (c === '\n') line++
-          field += c
-          if (field.length > fieldLimit) overflow()
-        }
-        continue
-      }
-      if (c === '"') {
-        if (field.length > 0 || quoteJustClosed) throw new CsvSyntaxError(line, 'a stray quote; quote the whole field and double any quote inside it ("").')
-        inQuotes = true
-        continue
-      }
-      if (c === delimiter) { nextField(); continue }
-      if (c === '\r' || c === '\n') {
-        if (c === '\r') pendingCr = true
-        const rec = endRecord()
-        if (rec) out.push(rec)
-        line++
-        recordLine = line
-        continue
-      }
-      if (quoteJustClosed) throw new CsvSyntaxError(line, `text after a closing quote; a quoted field must end at a delimiter (${JSON.stringify(delimiter)}) or line end.`)
-      field += c
-      if (field.length > fieldLimit) overflow()
-    }
-  }
-
   for await (const chunk of input as AsyncIterable<string | Uint8Array>) {
     let text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true })
     if (first && text.length > 0) { first = false; if (text.charCodeAt(0) === 0xfeff) text = text.slice(1) }
     const out: CsvRecord[] = []
-    process(text, out)
+    tokenizer.feed(text, out)
     for (const r of out) yield r
   }
-  const tail = decoder.decode()
   const out: CsvRecord[] = []
-  process(tail, out)
+  tokenizer.feed(decoder.decode(), out)
   for (const r of out) yield r
-  if (pendingQuote) { pendingQuote = false; inQuotes = false; quoteJustClosed = true }
-  if (inQuotes) throw new CsvSyntaxError(recordLine, 'a quoted field is never closed.')
-  const rec = endRecord()
+  const rec = tokenizer.finish()
   if (rec) yield rec
+}
+
+/**
+ * The reader's state between chunks: the record and field being built, quote state, the line, and
+ * the one character of lookahead (a CR before a possible LF, a quote before a possible second one).
+ */
+class CsvTokenizer {
+  // Characters of the record's finished fields (and their delimiters); a field may grow to
+  // fieldLimit before a cap is passed (one comparison per character on the hot path).
+  private recordChars = 0
+  private fieldLimit: number
+  private fields: string[] = []
+  private field = ''
+  private inQuotes = false
+  private quoteJustClosed = false
+  private line = 1
+  private recordLine = 1
+  private pendingCr = false
+  // A quote inside quotes at a chunk's end may be half of an escaped "": the next chunk decides.
+  private pendingQuote = false
+
+  constructor(private readonly delimiter: string, private readonly maxField: number, private readonly maxRecord: number, private readonly maxColumns: number) {
+    this.fieldLimit = Math.min(maxField, maxRecord)
+  }
+
+  /** Reads one chunk of text, pushing every record it completes. */
+  feed(text: string, out: CsvRecord[]): void {
+    let start = 0
+    if (this.pendingQuote && text.length > 0) {
+      // (Only a chunk's first character can settle it, so the per-character loop need not ask.)
+      this.pendingQuote = false
+      if (text[0] === '"') { this.field += '"'; if (this.field.length > this.fieldLimit) this.overflow(); start = 1 } else { this.inQuotes = false; this.quoteJustClosed = true }
+    }
+    const delimiter = this.delimiter
+    for (let i = start; i < text.length; i++) {
+      const c = text[i]
+      if (this.pendingCr) {
+        this.pendingCr = false
+        if (c === '\n') continue
+      }
+      if (this.inQuotes) {
+        if (c === '"') {
+          if (i + 1 === text.length) { this.pendingQuote = true; continue }
+          if (text[i + 1] === '"') { this.field += '"'; i++; if (this.field.length > this.fieldLimit) this.overflow() } else { this.inQuotes = false; this.quoteJustClosed = true }
+        } else {
+          if (c === '\n') this.line++
+          this.field += c
+          if (this.field.length > this.fieldLimit) this.overflow()
+        }
+        continue
+      }
+      if (c === '"') {
+        if (this.field.length > 0 || this.quoteJustClosed) throw new CsvSyntaxError(this.line, 'a stray quote; quote the whole field and double any quote inside it ("").')
+        this.inQuotes = true
+        continue
+      }
+      if (c === delimiter) { this.nextField(); continue }
+      if (c === '\r' || c === '\n') {
+        if (c === '\r') this.pendingCr = true
+        const rec = this.endRecord()
+        if (rec) out.push(rec)
+        this.line++
+        this.recordLine = this.line
+        continue
+      }
+      if (this.quoteJustClosed) throw new CsvSyntaxError(this.line, `text after a closing quote; a quoted field must end at a delimiter (${JSON.stringify(delimiter)}) or line end.`)
+      this.field += c
+      if (this.field.length > this.fieldLimit) this.overflow()
+    }
+  }
+
+  /** The input ended: the last record (if any), or an error for a quote never closed. */
+  finish(): CsvRecord | null {
+    if (this.pendingQuote) { this.pendingQuote = false; this.inQuotes = false; this.quoteJustClosed = true }
+    if (this.inQuotes) throw new CsvSyntaxError(this.recordLine, 'a quoted field is never closed.')
+    return this.endRecord()
+  }
+
+  private endRecord(): CsvRecord | null {
+    this.fields.push(this.field)
+    const rec = this.fields.length === 1 && this.fields[0] === '' && !this.quoteJustClosed ? null : { line: this.recordLine, fields: this.fields }
+    this.fields = []
+    this.field = ''
+    this.quoteJustClosed = false
+    this.recordChars = 0
+    this.fieldLimit = Math.min(this.maxField, this.maxRecord)
+    return rec
+  }
+
+  private overflow(): never {
+    const hint = this.inQuotes ? ' (an opening quote is probably never closed)' : ''
+    if (this.field.length > this.maxField) throw new CsvSyntaxError(this.recordLine, `a field is longer than ${this.maxField} characters${hint}.`, 'FIELD_TOO_LONG')
+    throw new CsvSyntaxError(this.recordLine, `a record is longer than ${this.maxRecord} characters${hint}.`, 'RECORD_TOO_LONG')
+  }
+
+  private nextField(): void {
+    this.recordChars += this.field.length + 1
+    this.fields.push(this.field)
+    this.field = ''
+    this.quoteJustClosed = false
+    if (this.recordChars > this.maxRecord) throw new CsvSyntaxError(this.recordLine, `a record is longer than ${this.maxRecord} characters.`, 'RECORD_TOO_LONG')
+    this.fieldLimit = Math.min(this.maxField, this.maxRecord - this.recordChars)
+    if (this.fields.length >= this.maxColumns) throw new CsvSyntaxError(this.recordLine, `more than ${this.maxColumns} columns in one record; check the delimiter (${JSON.stringify(this.delimiter)}).`, 'TOO_MANY_COLUMNS')
+  }
 }
 
 export interface CsvRow {

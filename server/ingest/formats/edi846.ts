@@ -206,20 +206,7 @@ export class Edi846Reader {
   }
 
   private segment(seg: X12Segment, out: Edi846Line[]): void {
-    if (seg.id === 'ISA') {
-      if (this.interchange) this.envelope(seg, 'MISSING_IEA', `the interchange opened at segment ${this.interchange.isa.index} has no IEA before this ISA.`)
-      const control = el(seg, 13)
-      const isTest = el(seg, 15) === 'T'
-      this.interchanges.push({ control, senderId: el(seg, 6).trim(), isTest, separators: seg.separators })
-      if (isTest) {
-        this.refuse({ segmentIndex: seg.index, code: 'TEST_INTERCHANGE', message: `segment ${seg.index} (ISA): interchange ${control} is marked as a test (ISA15 = T); test interchanges are not applied to stock.` })
-        return
-      }
-      this.interchange = { isa: seg, keyPrefix: `x12-846:${el(seg, 6).trim()}:${el(seg, 9)}${el(seg, 10)}:${control}`, groups: 0, sawTa1: false }
-      this.group = null
-      this.tx = null
-      return
-    }
+    if (seg.id === 'ISA') { this.openInterchange(seg); return }
     if (seg.text.includes('\u0000')) {
       // Not X12 data (and not storable as PostgreSQL text): a binary or corrupted file.
       this.envelope(seg, 'INVALID_CHARACTER', 'holds a NUL character (U+0000), which is not X12 data; the file may be binary or corrupted.', `segment ${seg.index}`)
@@ -251,20 +238,9 @@ export class Edi846Reader {
         if (el(seg, 2) !== this.group.gs06) this.envelope(seg, 'CONTROL_NUMBER_MISMATCH', `GE02 ${el(seg, 2) || '(empty)'} does not match GS06 ${this.group.gs06} (segment ${this.group.gs.index}).`)
         this.group = null
         return
-      case 'IEA': {
-        if (this.tx) this.closeTxMissingSe(seg)
-        if (this.group) { this.envelope(seg, 'MISSING_GE', `the group opened at segment ${this.group.gs.index} has no GE.`); this.group = null }
-        const ic = this.interchange
-        if (ic.groups === 0 && ic.sawTa1) {
-          this.refuse({ segmentIndex: ic.isa.index, code: 'NOT_AN_846', message: `segment ${ic.isa.index} (ISA): interchange ${el(ic.isa, 13)} holds only a TA1 interchange acknowledgment, not an 846 inventory inquiry/advice; nothing is applied.` })
-          return
-        }
-        if (ic.groups === 0) this.envelope(seg, 'MISSING_GS', `the interchange opened at segment ${ic.isa.index} holds no functional group (GS ... GE).`)
-        if (el(seg, 1) !== String(ic.groups)) this.envelope(seg, 'GROUP_COUNT_MISMATCH', `IEA01 says ${el(seg, 1) || 'nothing'} group(s) but the interchange holds ${ic.groups}.`)
-        if (el(seg, 2) !== el(ic.isa, 13)) this.envelope(seg, 'CONTROL_NUMBER_MISMATCH', `IEA02 ${el(seg, 2) || '(empty)'} does not match ISA13 ${el(ic.isa, 13)} (segment ${ic.isa.index}).`)
-        this.interchange = null
+      case 'IEA':
+        this.closeInterchange(seg)
         return
-      }
       case 'ST': {
         if (this.tx) this.closeTxMissingSe(seg)
         if (!this.group) this.envelope(seg, 'UNEXPECTED_SEGMENT', 'ST outside a functional group (GS ... GE).')
@@ -292,6 +268,36 @@ export class Edi846Reader {
     this.body(tx, seg)
   }
 
+  /** ISA: a new interchange (a test interchange refuses the file). */
+  private openInterchange(seg: X12Segment): void {
+    if (this.interchange) this.envelope(seg, 'MISSING_IEA', `the interchange opened at segment ${this.interchange.isa.index} has no IEA before this ISA.`)
+    const control = el(seg, 13)
+    const isTest = el(seg, 15) === 'T'
+    this.interchanges.push({ control, senderId: el(seg, 6).trim(), isTest, separators: seg.separators })
+    if (isTest) {
+      this.refuse({ segmentIndex: seg.index, code: 'TEST_INTERCHANGE', message: `segment ${seg.index} (ISA): interchange ${control} is marked as a test (ISA15 = T); test interchanges are not applied to stock.` })
+      return
+    }
+    this.interchange = { isa: seg, keyPrefix: `x12-846:${el(seg, 6).trim()}:${el(seg, 9)}${el(seg, 10)}:${control}`, groups: 0, sawTa1: false }
+    this.group = null
+    this.tx = null
+  }
+
+  /** IEA: closes the interchange, checking its group count and control number. */
+  private closeInterchange(seg: X12Segment): void {
+    const ic = this.interchange!
+    if (this.tx) this.closeTxMissingSe(seg)
+    if (this.group) { this.envelope(seg, 'MISSING_GE', `the group opened at segment ${this.group.gs.index} has no GE.`); this.group = null }
+    if (ic.groups === 0 && ic.sawTa1) {
+      this.refuse({ segmentIndex: ic.isa.index, code: 'NOT_AN_846', message: `segment ${ic.isa.index} (ISA): interchange ${el(ic.isa, 13)} holds only a TA1 interchange acknowledgment, not an 846 inventory inquiry/advice; nothing is applied.` })
+      return
+    }
+    if (ic.groups === 0) this.envelope(seg, 'MISSING_GS', `the interchange opened at segment ${ic.isa.index} holds no functional group (GS ... GE).`)
+    if (el(seg, 1) !== String(ic.groups)) this.envelope(seg, 'GROUP_COUNT_MISMATCH', `IEA01 says ${el(seg, 1) || 'nothing'} group(s) but the interchange holds ${ic.groups}.`)
+    if (el(seg, 2) !== el(ic.isa, 13)) this.envelope(seg, 'CONTROL_NUMBER_MISMATCH', `IEA02 ${el(seg, 2) || '(empty)'} does not match ISA13 ${el(ic.isa, 13)} (segment ${ic.isa.index}).`)
+    this.interchange = null
+  }
+
   private closeTxMissingSe(at: X12Segment): void {
     const tx = this.tx!
     this.envelope(at, 'MISSING_SE', `transaction set ${tx.st02} (segment ${tx.st.index}) has no SE.`)
@@ -304,32 +310,12 @@ export class Edi846Reader {
         tx.biaReference = el(seg, 3).trim() || undefined
         if (el(seg, 4)) tx.biaDate = toIso(el(seg, 4), el(seg, 5), '', seg.index)
         return
-      case 'DTM': {
-        if (!this.reportDates.includes(el(seg, 1))) return // other dates (e.g. availability) describe, they do not date the count
-        const d = parseDtm((n) => el(seg, n), seg.index)
-        // A DTM dates the innermost open scope: the QTY or N1 just before it, else the LIN, else the heading.
-        const scope: { date?: Dated } = tx.lin ? tx.lin.entries.at(-1) ?? tx.lin : { date: tx.headerDate }
-        const dated: Dated = scope.date ? { ok: false, segmentIndex: seg.index, reason: `two report dates for one scope (segments ${scope.date.segmentIndex} and ${seg.index}); send one.` } : d
-        if (tx.lin) scope.date = dated
-        else tx.headerDate = dated
+      case 'DTM':
+        this.reportDate(tx, seg)
         return
-      }
-      case 'N1': {
-        const entity = el(seg, 1).trim()
-        // Parties (supplier, distributor, ship-to, buyer, ...) describe who, never where stock is.
-        if (!(LOCATION_ENTITY_CODES as readonly string[]).includes(entity)) return
-        const id = el(seg, 4).trim()
-        const location: Located = !id
-          ? { ok: false, segmentIndex: seg.index, reason: `N1*${entity} has no location id; send N1*${entity}*<name>*92*<location code> (N103 qualifier and N104 id).` }
-          : { ok: true, id, segmentIndex: seg.index }
-        if (tx.lin) tx.lin.entries.push({ kind: 'n1', seg, location, used: false })
-        else if (tx.linCount > 0) this.lineError(seg, 'AMBIGUOUS_LOCATION', 'an N1 location after the LIN loops (after CTT?) places nothing; put it in the heading or inside a LIN loop.')
-        else if (tx.headerLocation) {
-          this.lineError(seg, 'AMBIGUOUS_LOCATION', `the heading already names a location (segment ${tx.headerLocation.segmentIndex}); a heading location applies to every LIN, so place each LIN with an N1 inside its LIN loop instead.`)
-          tx.headerLocation = { ok: false, segmentIndex: seg.index, reason: 'the heading names more than one location.' }
-        } else tx.headerLocation = location
+      case 'N1':
+        this.location(tx, seg)
         return
-      }
       case 'LIN': {
         this.closeLin()
         tx.linCount++
@@ -352,33 +338,9 @@ export class Edi846Reader {
         return
       }
       case 'SDQ':
-      case 'SCH': {
-        const lin = tx.lin
-        const qty = lin?.entries.at(-1)?.kind === 'qty' ? lin.entries.at(-1) as QtyEntry : lin?.entries.findLast((e): e is QtyEntry => e.kind === 'qty')
-        if (seg.id === 'SCH') {
-          // SCH*<qty>*<unit>*<entity>*<location>: a warehouse's share; a SCH by date only is a schedule (future availability), not stock.
-          const entity = el(seg, 3).trim()
-          const id = el(seg, 4).trim()
-          if (!id || !(LOCATION_ENTITY_CODES as readonly string[]).includes(entity)) return
-          if (!qty) { this.lineError(seg, 'SPLIT_WITHOUT_QTY', 'SCH names a warehouse but follows no QTY, so its quantity has no qualifier; send QTY*<qualifier>*<total> before it.'); return }
-          qty.splits.push({ id, value: el(seg, 1).trim(), unit: el(seg, 2).split(seg.separators.component)[0].trim() || undefined, segmentIndex: seg.index, via: 'SCH' })
-          return
-        }
-        if (!qty) { this.lineError(seg, 'SPLIT_WITHOUT_QTY', 'SDQ follows no QTY, so its quantities have no qualifier (on hand? available?); send QTY*<qualifier>*<total> before it.'); return }
-        // SDQ*<unit>*<id qualifier>*<location>*<qty>*<location>*<qty>...
-        const unit = el(seg, 1).split(seg.separators.component)[0].trim() || undefined
-        const pairs: Array<[string, string]> = []
-        for (let i = 3; i < seg.elements.length && i <= 22; i += 2) {
-          const id = (seg.elements[i] ?? '').trim()
-          const value = (seg.elements[i + 1] ?? '').trim()
-          if (!id && !value) continue
-          if (!id || !value) { this.lineError(seg, 'INVALID_SPLIT', `SDQ${String(i).padStart(2, '0')}/SDQ${String(i + 1).padStart(2, '0')} must be a location id and its quantity (got ${JSON.stringify(id)} and ${JSON.stringify(value)}).`); return }
-          pairs.push([id, value])
-        }
-        if (pairs.length === 0) { this.lineError(seg, 'INVALID_SPLIT', 'SDQ holds no location id and quantity pair.'); return }
-        for (const [id, value] of pairs) qty.splits.push({ id, value, unit: unit ?? qty.unit, segmentIndex: seg.index, via: 'SDQ' })
+      case 'SCH':
+        this.split(tx, seg)
         return
-      }
       case 'CTT':
         this.closeLin()
         if (el(seg, 1) !== String(tx.linCount)) this.envelope(seg, 'LINE_COUNT_MISMATCH', `CTT01 says ${el(seg, 1) || 'nothing'} line item(s) but transaction set ${tx.st02} has ${tx.linCount} LIN segment(s); the file may be truncated or edited.`)
@@ -387,6 +349,62 @@ export class Edi846Reader {
         // PID, REF, CTP, MEA, PER, N2-N4, LS/LE, ...: descriptive, nothing to apply.
         return
     }
+  }
+
+  /** DTM with a report-date qualifier: dates the innermost open scope (QTY or N1, else the LIN, else the heading). */
+  private reportDate(tx: TxState, seg: X12Segment): void {
+    if (!this.reportDates.includes(el(seg, 1))) return // other dates (e.g. availability) describe, they do not date the count
+    const d = parseDtm((n) => el(seg, n), seg.index)
+    // A DTM dates the innermost open scope: the QTY or N1 just before it, else the LIN, else the heading.
+    const scope: { date?: Dated } = tx.lin ? tx.lin.entries.at(-1) ?? tx.lin : { date: tx.headerDate }
+    const dated: Dated = scope.date ? { ok: false, segmentIndex: seg.index, reason: `two report dates for one scope (segments ${scope.date.segmentIndex} and ${seg.index}); send one.` } : d
+    if (tx.lin) scope.date = dated
+    else tx.headerDate = dated
+  }
+
+  /** N1 naming a location: places the LIN loop's quantities, or the heading's. */
+  private location(tx: TxState, seg: X12Segment): void {
+    const entity = el(seg, 1).trim()
+    // Parties (supplier, distributor, ship-to, buyer, ...) describe who, never where stock is.
+    if (!(LOCATION_ENTITY_CODES as readonly string[]).includes(entity)) return
+    const id = el(seg, 4).trim()
+    const location: Located = !id
+      ? { ok: false, segmentIndex: seg.index, reason: `N1*${entity} has no location id; send N1*${entity}*<name>*92*<location code> (N103 qualifier and N104 id).` }
+      : { ok: true, id, segmentIndex: seg.index }
+    if (tx.lin) tx.lin.entries.push({ kind: 'n1', seg, location, used: false })
+    else if (tx.linCount > 0) this.lineError(seg, 'AMBIGUOUS_LOCATION', 'an N1 location after the LIN loops (after CTT?) places nothing; put it in the heading or inside a LIN loop.')
+    else if (tx.headerLocation) {
+      this.lineError(seg, 'AMBIGUOUS_LOCATION', `the heading already names a location (segment ${tx.headerLocation.segmentIndex}); a heading location applies to every LIN, so place each LIN with an N1 inside its LIN loop instead.`)
+      tx.headerLocation = { ok: false, segmentIndex: seg.index, reason: 'the heading names more than one location.' }
+    } else tx.headerLocation = location
+  }
+
+  /** SDQ / SCH: a QTY's total split across locations. */
+  private split(tx: TxState, seg: X12Segment): void {
+    const lin = tx.lin
+    const qty = lin?.entries.at(-1)?.kind === 'qty' ? lin.entries.at(-1) as QtyEntry : lin?.entries.findLast((e): e is QtyEntry => e.kind === 'qty')
+    if (seg.id === 'SCH') {
+      // SCH*<qty>*<unit>*<entity>*<location>: a warehouse's share; a SCH by date only is a schedule (future availability), not stock.
+      const entity = el(seg, 3).trim()
+      const id = el(seg, 4).trim()
+      if (!id || !(LOCATION_ENTITY_CODES as readonly string[]).includes(entity)) return
+      if (!qty) { this.lineError(seg, 'SPLIT_WITHOUT_QTY', 'SCH names a warehouse but follows no QTY, so its quantity has no qualifier; send QTY*<qualifier>*<total> before it.'); return }
+      qty.splits.push({ id, value: el(seg, 1).trim(), unit: el(seg, 2).split(seg.separators.component)[0].trim() || undefined, segmentIndex: seg.index, via: 'SCH' })
+      return
+    }
+    if (!qty) { this.lineError(seg, 'SPLIT_WITHOUT_QTY', 'SDQ follows no QTY, so its quantities have no qualifier (on hand? available?); send QTY*<qualifier>*<total> before it.'); return }
+    // SDQ*<unit>*<id qualifier>*<location>*<qty>*<location>*<qty>...
+    const unit = el(seg, 1).split(seg.separators.component)[0].trim() || undefined
+    const pairs: Array<[string, string]> = []
+    for (let i = 3; i < seg.elements.length && i <= 22; i += 2) {
+      const id = (seg.elements[i] ?? '').trim()
+      const value = (seg.elements[i + 1] ?? '').trim()
+      if (!id && !value) continue
+      if (!id || !value) { this.lineError(seg, 'INVALID_SPLIT', `SDQ${String(i).padStart(2, '0')}/SDQ${String(i + 1).padStart(2, '0')} must be a location id and its quantity (got ${JSON.stringify(id)} and ${JSON.stringify(value)}).`); return }
+      pairs.push([id, value])
+    }
+    if (pairs.length === 0) { this.lineError(seg, 'INVALID_SPLIT', 'SDQ holds no location id and quantity pair.'); return }
+    for (const [id, value] of pairs) qty.splits.push({ id, value, unit: unit ?? qty.unit, segmentIndex: seg.index, via: 'SDQ' })
   }
 
   /** Turns the open LIN loop into lines, one per location (it closes at the next LIN, CTT or SE). */

@@ -4,7 +4,7 @@
 // unreadable, or the worker dies) nothing is. Idempotency keys make a re-run after a crash a no-op
 // for what was already committed. A snapshot file goes to the reconciliation stage instead.
 import path from 'node:path'
-import type { PrismaClient } from '@prisma/client'
+import type { InboundMessage, PrismaClient } from '@prisma/client'
 import { transaction, withDeadlockRetry } from '../../db'
 import { readRaw } from '../raw-store'
 import { CsvSyntaxError } from '../formats/csv'
@@ -47,7 +47,14 @@ const MAX_EDI_FILE_CHARS = 64 * 1024 * 1024
 
 const FINISHED = new Set(['processed', 'partially_rejected', 'rejected'])
 
-export async function ingestFile(db: PrismaClient, messageId: string, opts: { inboxDir: string; maxFileEvents?: number; /** EDI size cap in characters (default 64 Mi). */ maxEdiChars?: number }): Promise<IngestFileResult> {
+/** One claimed file: its stored message, where it lies, and the name it was claimed under. */
+interface ClaimedFile { msg: InboundMessage; sourceDir: string; claimed: string }
+type IngestFileOptions = { inboxDir: string; maxFileEvents?: number; /** EDI size cap in characters (default 64 Mi). */ maxEdiChars?: number }
+type RowRejection = { index: number; code: string; message: string; raw: unknown; sku?: string | null }
+type EventsSummary = { accepted: number; duplicates: number; rejected: Array<{ line: number; code: string; message: string }>; skuCodes: string[] }
+
+/** The job: settle a file committed before a crash, refuse what cannot be read, else route it by kind. */
+export async function ingestFile(db: PrismaClient, messageId: string, opts: IngestFileOptions): Promise<IngestFileResult> {
   const msg = await db.inboundMessage.findUnique({ where: { id: messageId } })
   if (!msg || !msg.fileName) return { outcome: 'missing' }
   const sourceDir = path.join(opts.inboxDir, msg.source)
@@ -62,88 +69,57 @@ export async function ingestFile(db: PrismaClient, messageId: string, opts: { in
   const kind = fileKind(msg.fileName)
   if (kind === 'unsupported') return refuse(db, msg.id, sourceDir, claimed, `${msg.fileName}: unsupported file type. Drop .csv or .ndjson (events or snapshots) or .edi/.x12/.846 (EDI X12 846).`)
   if (msg.chunks === 0 && msg.body === '') return refuse(db, msg.id, sourceDir, claimed, `${msg.fileName}: the file is empty.`)
+  const file: ClaimedFile = { msg, sourceDir, claimed }
 
   // ERP order exceptions (server/exceptions): `*order-exceptions*.ndjson`, one exception per line.
-  if (kind === 'ndjson' && /order-exceptions/i.test(msg.fileName)) {
-    const items: Array<{ index: number; raw: unknown }> = []
-    const unreadable: Array<{ index: number; code: string; message: string; raw: unknown }> = []
-    // Always in Stocktower's own shape: a source's column map is for its stock files, not for these.
-    for await (const row of fileRows(db, msg.source, msg.id, 'ndjson', DEFAULT_SOURCE_SETTINGS, { fileHash: msg.sha256 ?? msg.id, receivedAt: msg.receivedAt.toISOString() })) {
-      if (row.event) items.push({ index: row.line, raw: row.event })
-      else unreadable.push({ index: row.line, code: row.code ?? 'INVALID_ROW', message: withPosition(row, row.error ?? 'unreadable.'), raw: null })
-    }
-    if (unreadable.length > 0) await recordIngestDeadLetters(db, msg.id, msg.source, unreadable)
-    const r = await recordOrderExceptionItems(db, msg.source, items, msg.id, msg.receivedAt)
-    const rejected = [...unreadable.map(({ index, code, message }) => ({ line: index, code, message })), ...r.rejected.map((x) => ({ line: x.index, code: x.code, message: x.message }))]
-    const allRejected = r.accepted + r.duplicates === 0
-    await db.inboundMessage.update({ where: { id: msg.id }, data: { status: rejected.length === 0 ? 'processed' : allRejected ? 'rejected' : 'partially_rejected', accepted: r.accepted, duplicates: r.duplicates, rejected: rejected.length } })
-    const report = rejected.length === 0 ? null : `${msg.fileName}: ${rejected.length} exception(s) rejected\n${rejected.map((x) => reportLine(x)).join('\n')}`
-    const movedTo = settleFile(sourceDir, claimed, allRejected ? 'failed' : 'processed', report)
-    return { outcome: allRejected ? 'failed' : 'processed', kind: 'events', accepted: r.accepted, duplicates: r.duplicates, rejected: rejected.length, movedTo }
-  }
+  if (kind === 'ndjson' && /order-exceptions/i.test(msg.fileName)) return ingestOrderExceptionsFile(db, file)
 
   // How this source writes its files (column maps, delimiter, ...); defaults when never configured.
   const settings = await sourceSettings(db, msg.source)
   const mapping = kind === 'csv' ? settings.csv : kind === 'ndjson' ? settings.ndjson : null
   const snapshotShaped = mapping !== null && !isMapped(mapping) && (kind !== 'csv' || settings.csv.delimiter === ',')
-  if (kind !== 'edi846' && snapshotShaped && (await looksLikeSnapshot(db, msg.id, kind))) {
-    const snapshotId = await snapshotForMessage(db, { source: msg.source, mode: snapshotModeFromName(msg.fileName), format: kind, messageId: msg.id, fileName: msg.fileName, asOf: msg.receivedAt, autoCorrectUnits: config().snapshotAutoCorrectUnits })
-    const r = await processSnapshot(db, snapshotId)
-    if (r.status === 'failed') {
-      const s = await db.snapshot.findUnique({ where: { id: snapshotId }, select: { error: true } })
-      return { ...(await refuse(db, msg.id, sourceDir, claimed, `${msg.fileName}: ${s?.error ?? 'the snapshot could not be read.'}`)), kind: 'snapshot', snapshotId }
-    }
-    const errorText = r.rejectedRows > 0 ? await deadLetterReport(db, msg.id, msg.fileName) : null
-    await db.inboundMessage.update({ where: { id: msg.id }, data: { status: r.rejectedRows > 0 ? 'partially_rejected' : 'processed', rejected: r.rejectedRows, error: null } })
-    const movedTo = settleFile(sourceDir, claimed, 'processed', errorText)
-    return { outcome: 'processed', kind: 'snapshot', snapshotId, rejected: r.rejectedRows, movedTo }
-  }
+  if (kind !== 'edi846' && snapshotShaped && (await looksLikeSnapshot(db, msg.id, kind))) return ingestSnapshotFile(db, file, kind)
+  return ingestEventsFile(db, file, kind, settings, opts)
+}
 
-  // Events: the whole file in one transaction.
-  const receivedAt = msg.receivedAt
-  let summary: { accepted: number; duplicates: number; rejected: Array<{ line: number; code: string; message: string }>; skuCodes: string[] }
+async function ingestOrderExceptionsFile(db: PrismaClient, { msg, sourceDir, claimed }: ClaimedFile): Promise<IngestFileResult> {
+  const items: Array<{ index: number; raw: unknown }> = []
+  const unreadable: Array<{ index: number; code: string; message: string; raw: unknown }> = []
+  // Always in Stocktower's own shape: a source's column map is for its stock files, not for these.
+  for await (const row of fileRows(db, msg.source, msg.id, 'ndjson', DEFAULT_SOURCE_SETTINGS, { fileHash: msg.sha256 ?? msg.id, receivedAt: msg.receivedAt.toISOString() })) {
+    if (row.event) items.push({ index: row.line, raw: row.event })
+    else unreadable.push({ index: row.line, code: row.code ?? 'INVALID_ROW', message: withPosition(row, row.error ?? 'unreadable.'), raw: null })
+  }
+  if (unreadable.length > 0) await recordIngestDeadLetters(db, msg.id, msg.source, unreadable)
+  const r = await recordOrderExceptionItems(db, msg.source, items, msg.id, msg.receivedAt)
+  const rejected = [...unreadable.map(({ index, code, message }) => ({ line: index, code, message })), ...r.rejected.map((x) => ({ line: x.index, code: x.code, message: x.message }))]
+  const allRejected = r.accepted + r.duplicates === 0
+  await db.inboundMessage.update({ where: { id: msg.id }, data: { status: rejected.length === 0 ? 'processed' : allRejected ? 'rejected' : 'partially_rejected', accepted: r.accepted, duplicates: r.duplicates, rejected: rejected.length } })
+  const report = rejected.length === 0 ? null : `${msg.fileName}: ${rejected.length} exception(s) rejected\n${rejected.map((x) => reportLine(x)).join('\n')}`
+  const movedTo = settleFile(sourceDir, claimed, allRejected ? 'failed' : 'processed', report)
+  return { outcome: allRejected ? 'failed' : 'processed', kind: 'events', accepted: r.accepted, duplicates: r.duplicates, rejected: rejected.length, movedTo }
+}
+
+/** A snapshot file goes to the reconciliation stage (compared with positions, not applied). */
+async function ingestSnapshotFile(db: PrismaClient, { msg, sourceDir, claimed }: ClaimedFile, kind: 'csv' | 'ndjson'): Promise<IngestFileResult> {
+  const fileName = msg.fileName!
+  const snapshotId = await snapshotForMessage(db, { source: msg.source, mode: snapshotModeFromName(fileName), format: kind, messageId: msg.id, fileName, asOf: msg.receivedAt, autoCorrectUnits: config().snapshotAutoCorrectUnits })
+  const r = await processSnapshot(db, snapshotId)
+  if (r.status === 'failed') {
+    const s = await db.snapshot.findUnique({ where: { id: snapshotId }, select: { error: true } })
+    return { ...(await refuse(db, msg.id, sourceDir, claimed, `${fileName}: ${s?.error ?? 'the snapshot could not be read.'}`)), kind: 'snapshot', snapshotId }
+  }
+  const errorText = r.rejectedRows > 0 ? await deadLetterReport(db, msg.id, fileName) : null
+  await db.inboundMessage.update({ where: { id: msg.id }, data: { status: r.rejectedRows > 0 ? 'partially_rejected' : 'processed', rejected: r.rejectedRows, error: null } })
+  const movedTo = settleFile(sourceDir, claimed, 'processed', errorText)
+  return { outcome: 'processed', kind: 'snapshot', snapshotId, rejected: r.rejectedRows, movedTo }
+}
+
+/** Events: the whole file in one transaction, then the file moved with its report. */
+async function ingestEventsFile(db: PrismaClient, { msg, sourceDir, claimed }: ClaimedFile, kind: 'csv' | 'ndjson' | 'edi846', settings: SourceSettings, opts: IngestFileOptions): Promise<IngestFileResult> {
+  let summary: EventsSummary
   try {
-    summary = await withDeadlockRetry(() => transaction(db, async (tx) => {
-      let accepted = 0, duplicates = 0, offset = 0, total = 0
-      const rejected: Array<{ index: number; code: string; message: string; raw: unknown; sku?: string | null }> = []
-      const skuCodes: string[] = []
-      let chunk: Row[] = []
-      const apply = async () => {
-        if (chunk.length === 0) return
-        const good = chunk.filter((r) => r.event)
-        for (const r of chunk) if (!r.event) rejected.push({ index: r.line, code: r.code ?? 'INVALID_ROW', message: withPosition(r, r.error ?? 'unreadable.'), raw: r.raw ?? null, sku: r.sku ?? null })
-        const prepared = await prepareEventBatch(tx, msg.source, good.map((r) => r.event), offset)
-        // prepareEventBatch numbers events from `offset`; report them by file line.
-        for (const rj of prepared.rejected) {
-          const row = good[rj.index - offset]
-          rejected.push({ ...rj, index: row.line, message: withPosition(row, rj.message) })
-        }
-        const r = await applyPreparedEvents(tx, msg.source, prepared, msg.id, receivedAt)
-        for (const rj of r.rejected) {
-          const row = good[rj.index - offset]
-          rejected.push({ ...rj, index: row.line, message: withPosition(row, rj.message) })
-        }
-        accepted += r.accepted
-        duplicates += r.duplicates
-        skuCodes.push(...prepared.skuCodes)
-        offset += good.length
-        chunk = []
-      }
-      for await (const row of fileRows(tx, msg.source, msg.id, kind, settings, { fileHash: msg.sha256 ?? msg.id, receivedAt: receivedAt.toISOString(), maxEdiChars: opts.maxEdiChars })) {
-        if (++total > (opts.maxFileEvents ?? 1_000_000)) throw new FileRefused(`more than ${opts.maxFileEvents ?? 1_000_000} events in one file; split it.`)
-        chunk.push(row)
-        if (chunk.length >= MAX_EVENTS_PER_BATCH) await apply()
-      }
-      await apply()
-      if (total === 0) throw new FileRefused('the file holds no events.')
-      rejected.sort((a, b) => a.index - b.index)
-      await recordIngestDeadLetters(tx, msg.id, msg.source, rejected)
-      const status = rejected.length === 0 ? 'processed' : accepted + duplicates === 0 ? 'rejected' : 'partially_rejected'
-      // The message keeps a short summary; the .error.txt beside the file lists every rejected row.
-      const errorText = rejected.length === 0 ? null : `${rejected.length} row(s) rejected; first: ${rejected.slice(0, 20).map((r) => reportLine({ line: r.index, code: r.code, message: r.message })).join(' | ')}`
-      await tx.inboundMessage.update({ where: { id: msg.id }, data: { status, accepted, duplicates, rejected: rejected.length, error: errorText } })
-      return { accepted, duplicates, rejected: rejected.map((r) => ({ line: r.index, code: r.code, message: r.message })), skuCodes }
-    }, { timeoutMs: 15 * 60_000 }))
+    summary = await withDeadlockRetry(() => transaction(db, (tx) => applyEventsFile(tx, msg, kind, settings, opts), { timeoutMs: 15 * 60_000 }))
   } catch (e) {
     if (e instanceof FileRefused || e instanceof CsvSyntaxError) return refuse(db, msg.id, sourceDir, claimed, `${msg.fileName}: ${e.message}`)
     throw e // transient (database): the job retries; nothing of this file was committed
@@ -156,6 +132,58 @@ export async function ingestFile(db: PrismaClient, messageId: string, opts: { in
       summary.rejected.map((r) => reportLine(r)).join('\n')
   const movedTo = settleFile(sourceDir, claimed, allRejected ? 'failed' : 'processed', report)
   return { outcome: allRejected ? 'failed' : 'processed', kind: 'events', accepted: summary.accepted, duplicates: summary.duplicates, rejected: summary.rejected.length, movedTo }
+}
+
+/** Inside the file's transaction: rows in chunks of MAX_EVENTS_PER_BATCH through the events use case, rejections as dead letters, the message's outcome. */
+async function applyEventsFile(tx: Db, msg: InboundMessage, kind: 'csv' | 'ndjson' | 'edi846', settings: SourceSettings, opts: IngestFileOptions): Promise<EventsSummary> {
+  const receivedAt = msg.receivedAt
+  const totals = { accepted: 0, duplicates: 0, offset: 0 }
+  let total = 0
+  const rejected: RowRejection[] = []
+  const skuCodes: string[] = []
+  let chunk: Row[] = []
+  const apply = async () => {
+    if (chunk.length === 0) return
+    await applyChunk(tx, msg, chunk, totals, rejected, skuCodes)
+    chunk = []
+  }
+  for await (const row of fileRows(tx, msg.source, msg.id, kind, settings, { fileHash: msg.sha256 ?? msg.id, receivedAt: receivedAt.toISOString(), maxEdiChars: opts.maxEdiChars })) {
+    if (++total > (opts.maxFileEvents ?? 1_000_000)) throw new FileRefused(`more than ${opts.maxFileEvents ?? 1_000_000} events in one file; split it.`)
+    chunk.push(row)
+    if (chunk.length >= MAX_EVENTS_PER_BATCH) await apply()
+  }
+  await apply()
+  if (total === 0) throw new FileRefused('the file holds no events.')
+  const { accepted, duplicates } = totals
+  rejected.sort((a, b) => a.index - b.index)
+  await recordIngestDeadLetters(tx, msg.id, msg.source, rejected)
+  const status = rejected.length === 0 ? 'processed' : accepted + duplicates === 0 ? 'rejected' : 'partially_rejected'
+  // The message keeps a short summary; the .error.txt beside the file lists every rejected row.
+  const errorText = rejected.length === 0 ? null : `${rejected.length} row(s) rejected; first: ${rejected.slice(0, 20).map((r) => reportLine({ line: r.index, code: r.code, message: r.message })).join(' | ')}`
+  await tx.inboundMessage.update({ where: { id: msg.id }, data: { status, accepted, duplicates, rejected: rejected.length, error: errorText } })
+  return { accepted, duplicates, rejected: rejected.map((r) => ({ line: r.index, code: r.code, message: r.message })), skuCodes }
+}
+
+/** One chunk of rows: unreadable rows rejected, the rest prepared and applied; rejections reported by file line. */
+async function applyChunk(tx: Db, msg: InboundMessage, chunk: Row[], totals: { accepted: number; duplicates: number; offset: number }, rejected: RowRejection[], skuCodes: string[]): Promise<void> {
+  const { offset } = totals
+  const good = chunk.filter((r) => r.event)
+  for (const r of chunk) if (!r.event) rejected.push({ index: r.line, code: r.code ?? 'INVALID_ROW', message: withPosition(r, r.error ?? 'unreadable.'), raw: r.raw ?? null, sku: r.sku ?? null })
+  const prepared = await prepareEventBatch(tx, msg.source, good.map((r) => r.event), offset)
+  // prepareEventBatch numbers events from `offset`; report them by file line.
+  for (const rj of prepared.rejected) {
+    const row = good[rj.index - offset]
+    rejected.push({ ...rj, index: row.line, message: withPosition(row, rj.message) })
+  }
+  const r = await applyPreparedEvents(tx, msg.source, prepared, msg.id, msg.receivedAt)
+  for (const rj of r.rejected) {
+    const row = good[rj.index - offset]
+    rejected.push({ ...rj, index: row.line, message: withPosition(row, rj.message) })
+  }
+  totals.accepted += r.accepted
+  totals.duplicates += r.duplicates
+  skuCodes.push(...prepared.skuCodes)
+  totals.offset += good.length
 }
 
 /** "line 12: ..." (or "segment 9: ..." for EDI), once, whatever the parser already said. */

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { json, userRoute } from '@/app/_lib/api'
 import { prisma } from '@/server/db'
 import { ValidationError } from '@/server/errors'
-import { holdbackEffects, listHoldbacks } from '@/server/rules/holdbacks'
+import { holdbackEffects, listHoldbacks } from '@/server/rules/list-holdbacks'
 
 export const dynamic = 'force-dynamic'
 

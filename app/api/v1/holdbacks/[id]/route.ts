@@ -1,6 +1,6 @@
 import { apiKeyRoute, json } from '@/app/_lib/api'
 import { prisma } from '@/server/db'
-import { removeHoldback } from '@/server/rules/holdbacks'
+import { removeHoldback } from '@/server/rules/remove-holdback'
 import { ValidationError } from '@/server/errors'
 
 export const dynamic = 'force-dynamic'

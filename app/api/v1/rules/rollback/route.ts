@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { apiKeyRoute, json } from '@/app/_lib/api'
 import { readTextLimited } from '@/app/_lib/body'
 import { prisma } from '@/server/db'
-import { rollbackRuleSet } from '@/server/rules/save-rule-set'
+import { rollbackRuleSet } from '@/server/rules/rollback-rule-set'
 import { ValidationError } from '@/server/errors'
 import { assertStorableJson, parseJsonText } from '@/server/ingest/storable-text'
 

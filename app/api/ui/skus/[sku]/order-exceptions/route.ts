@@ -1,6 +1,6 @@
 import { json, userRoute } from '@/app/_lib/api'
 import { prisma } from '@/server/db'
-import { listOrderExceptionsForSku } from '@/server/exceptions/record-order-exceptions'
+import { listOrderExceptionsForSku } from '@/server/exceptions/list-order-exceptions'
 
 export const dynamic = 'force-dynamic'
 
