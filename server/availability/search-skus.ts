@@ -48,20 +48,19 @@ export interface SkuPage { items: SkuRow[]; nextAfter: string | null; channels: 
 export async function searchSkus(db: Db, s: SkuSearch): Promise<SkuPage> {
   if (s.status && s.status !== 'out_of_sync' && s.status !== 'failing') throw new ValidationError('"status" must be out_of_sync or failing.', undefined, 'INVALID_FILTER')
   const q = s.q?.trim()
+  // out_of_sync compares two columns of a listing (a field reference); both filters are served by
+  // partial indexes on skuId (ChannelListing_waiting_sku_idx and ChannelListing_failing_sku_idx,
+  // migration 20261203120000_read_rollups), so the cost follows the listings out of sync, not the catalogue.
   const listingFilter: Prisma.ChannelListingWhereInput | undefined =
-    s.status === 'failing' ? { active: true, lastError: { not: null } } : undefined
+    s.status === 'failing' ? { active: true, lastError: { not: null } }
+      : s.status === 'out_of_sync' ? { active: true, desiredVersion: { gt: db.channelListing.fields.appliedVersion } }
+        : undefined
   const where: Prisma.SkuWhereInput = {
     active: true,
     ...(q ? { OR: [{ code: { contains: q, mode: 'insensitive' } }, { name: { contains: q, mode: 'insensitive' } }, { aliases: { some: { alias: { equals: q } } } }] } : {}),
     ...(s.category ? { category: s.category } : {}),
     ...(s.kind ? { isKit: s.kind === 'kit' } : {}),
     ...(listingFilter ? { listings: { some: listingFilter } } : {}),
-  }
-  // "Out of sync" compares two columns of a row, which Prisma's filters cannot express.
-  if (s.status === 'out_of_sync') {
-    const ids = await db.$queryRawUnsafe<Array<{ skuId: string }>>(
-      `SELECT DISTINCT "skuId" FROM "ChannelListing" WHERE active AND "desiredVersion" > "appliedVersion"`)
-    where.id = { in: ids.map((r) => r.skuId) }
   }
   const include = { positions: true, listings: { where: { active: true }, include: { channel: { select: { code: true } } } } } as const
   const sort = s.sort ?? parseSkuSort(null, s.order)

@@ -87,6 +87,9 @@ CREATE INDEX "ChannelListing_waiting_since_idx" ON "ChannelListing" ("channelId"
 -- The SKU explorer's "out of sync" filter: the SKUs of waiting listings.
 CREATE INDEX "ChannelListing_waiting_sku_idx" ON "ChannelListing" ("skuId") WHERE active AND "desiredVersion" > "appliedVersion";
 
+-- Its "failing" filter: the SKUs of listings whose last publish failed.
+CREATE INDEX "ChannelListing_failing_sku_idx" ON "ChannelListing" ("skuId") WHERE active AND "lastError" IS NOT NULL;
+
 -- SKU search: code or name containing the query, case-insensitive (Prisma's contains +
 -- insensitive is ILIKE '%q%'), served by trigram indexes. pg_trgm ships with PostgreSQL's contrib
 -- (embedded-postgres includes it).
