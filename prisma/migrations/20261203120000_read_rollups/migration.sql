@@ -96,3 +96,7 @@ CREATE INDEX "ChannelListing_failing_sku_idx" ON "ChannelListing" ("skuId") WHER
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE INDEX "Sku_code_trgm_idx" ON "Sku" USING GIN ("code" gin_trgm_ops);
 CREATE INDEX "Sku_name_trgm_idx" ON "Sku" USING GIN ("name" gin_trgm_ops);
+
+-- The dashboard's oversold units of the last 24 h and the KPIs' incidents per window.
+-- CreateIndex
+CREATE INDEX "OversellIncident_detectedAt_idx" ON "OversellIncident"("detectedAt");
