@@ -34,30 +34,43 @@ CREATE INDEX "ChannelListingState_channelId_idx" ON "ChannelListingState"("chann
 -- deletes listings appends, per channel, waiting or not and waiting-since minute, what it added
 -- minus what it removed (append only: concurrent writers never wait on a shared counter row).
 -- Reads sum the rows (server/metrics/listing-states.ts), compactListingStates folds them.
--- Only active listings count, as on the screens. TRUNCATE of the listings empties it. The body is
--- an escape string with \073 for each semicolon: Prisma's migration runner splits a script at
--- semicolons, even inside dollar quotes.
+-- Only active listings count, as on the screens. TRUNCATE of the listings empties it. One static
+-- statement per operation (PL/pgSQL plans a statement when first run and keeps the plan, and a
+-- statement naming a transition table its trigger lacks is never run). The body is an escape string
+-- with \073 for each semicolon: Prisma's migration runner splits a script at semicolons, even
+-- inside dollar quotes.
 CREATE FUNCTION channel_listing_state_delta() RETURNS trigger LANGUAGE plpgsql AS E'
-DECLARE
-  src text := CASE TG_OP
-    WHEN ''INSERT'' THEN ''SELECT 1 AS sign, n.* FROM new_rows n''
-    WHEN ''DELETE'' THEN ''SELECT -1 AS sign, o.* FROM old_rows o''
-    ELSE ''SELECT 1 AS sign, n.* FROM new_rows n UNION ALL SELECT -1, o.* FROM old_rows o'' END\073
 BEGIN
   IF TG_OP = ''TRUNCATE'' THEN
     DELETE FROM "ChannelListingState"\073
-    RETURN NULL\073
-  END IF\073
-  EXECUTE format($q$
+  ELSIF TG_OP = ''INSERT'' THEN
     INSERT INTO "ChannelListingState" ("channelId", waiting, "sinceMinute", listings, "inSync", failing)
     SELECT r."channelId", r."desiredVersion" > r."appliedVersion",
            date_bin(''1 minute'', listing_waiting_since(r."desiredVersion", r."appliedVersion", r."publishedVersion", r."pendingSince", r."publishedInputAt", r."decidedAt"), ''epoch''::timestamptz),
-           sum(r.sign), sum(r.sign * r.in_sync), sum(r.sign * r.failing)
-      FROM (SELECT s.*, (s."desiredVersion" > 0 AND s."appliedVersion" >= s."desiredVersion")::int AS in_sync,
-                   (s."lastError" IS NOT NULL)::int AS failing FROM (%s) s WHERE s.active) r
+           sum(r.sign), sum(r.sign * (r."desiredVersion" > 0 AND r."appliedVersion" >= r."desiredVersion")::int), sum(r.sign * (r."lastError" IS NOT NULL)::int)
+      FROM (SELECT 1 AS sign, n.* FROM new_rows n) r WHERE r.active
      GROUP BY 1, 2, 3
-    HAVING sum(r.sign) <> 0 OR sum(r.sign * r.in_sync) <> 0 OR sum(r.sign * r.failing) <> 0
-  $q$, src)\073
+    HAVING sum(r.sign) <> 0 OR sum(r.sign * (r."desiredVersion" > 0 AND r."appliedVersion" >= r."desiredVersion")::int) <> 0
+        OR sum(r.sign * (r."lastError" IS NOT NULL)::int) <> 0\073
+  ELSIF TG_OP = ''DELETE'' THEN
+    INSERT INTO "ChannelListingState" ("channelId", waiting, "sinceMinute", listings, "inSync", failing)
+    SELECT r."channelId", r."desiredVersion" > r."appliedVersion",
+           date_bin(''1 minute'', listing_waiting_since(r."desiredVersion", r."appliedVersion", r."publishedVersion", r."pendingSince", r."publishedInputAt", r."decidedAt"), ''epoch''::timestamptz),
+           sum(r.sign), sum(r.sign * (r."desiredVersion" > 0 AND r."appliedVersion" >= r."desiredVersion")::int), sum(r.sign * (r."lastError" IS NOT NULL)::int)
+      FROM (SELECT -1 AS sign, o.* FROM old_rows o) r WHERE r.active
+     GROUP BY 1, 2, 3
+    HAVING sum(r.sign) <> 0 OR sum(r.sign * (r."desiredVersion" > 0 AND r."appliedVersion" >= r."desiredVersion")::int) <> 0
+        OR sum(r.sign * (r."lastError" IS NOT NULL)::int) <> 0\073
+  ELSE
+    INSERT INTO "ChannelListingState" ("channelId", waiting, "sinceMinute", listings, "inSync", failing)
+    SELECT r."channelId", r."desiredVersion" > r."appliedVersion",
+           date_bin(''1 minute'', listing_waiting_since(r."desiredVersion", r."appliedVersion", r."publishedVersion", r."pendingSince", r."publishedInputAt", r."decidedAt"), ''epoch''::timestamptz),
+           sum(r.sign), sum(r.sign * (r."desiredVersion" > 0 AND r."appliedVersion" >= r."desiredVersion")::int), sum(r.sign * (r."lastError" IS NOT NULL)::int)
+      FROM (SELECT 1 AS sign, n.* FROM new_rows n UNION ALL SELECT -1, o.* FROM old_rows o) r WHERE r.active
+     GROUP BY 1, 2, 3
+    HAVING sum(r.sign) <> 0 OR sum(r.sign * (r."desiredVersion" > 0 AND r."appliedVersion" >= r."desiredVersion")::int) <> 0
+        OR sum(r.sign * (r."lastError" IS NOT NULL)::int) <> 0\073
+  END IF\073
   RETURN NULL\073
 END
 ';
