@@ -109,6 +109,13 @@ export async function runPipeline(opt: PipelineOptions, log: (l: string) => void
     }
     notes.push(`pipeline: ${opt.skus.toLocaleString('en-US')} SKUs, ${opt.seconds} s per rate, simulators on the 'demo' plan; first full sync ${firstSync.toFixed(1)} s. ` +
       'event time = LedgerEvent.receivedAt; decision = AvailabilityDecision.decidedAt (the recompute\'s snapshot time, committed in the same transaction); channel call = PublishAttempt.startedAt.')
+  } catch (e) {
+    // What the web and worker processes said last: a failed phase is otherwise gone with the temp folder.
+    for (const f of ['web.log', 'worker.log']) {
+      const p = path.join(tmp, f)
+      if (fs.existsSync(p)) log(`[bench] last lines of ${f}:\n${fs.readFileSync(p, 'utf8').split('\n').slice(-30).join('\n')}`)
+    }
+    throw e
   } finally {
     await stack?.stop()
     fs.rmSync(tmp, { recursive: true, force: true })
