@@ -78,6 +78,13 @@ export async function onOwnStack(name: string, opts: Omit<Parameters<typeof star
   try {
     stack = await startStack({ ...opts, tmp })
     await body(stack, out)
+  } catch (e) {
+    // What the web and worker processes said last: a failed phase is otherwise gone with the temp folder.
+    for (const f of ['web.log', 'worker.log']) {
+      const p = path.join(tmp, f)
+      if (fs.existsSync(p)) opts.log(`[bench] last lines of ${f}:\n${fs.readFileSync(p, 'utf8').split('\n').slice(-30).join('\n')}`)
+    }
+    throw e
   } finally {
     await stack?.stop()
     fs.rmSync(tmp, { recursive: true, force: true })

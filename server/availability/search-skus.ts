@@ -73,20 +73,19 @@ export async function searchSkus(db: Db, s: SkuSearch): Promise<SkuPage> {
 /** The filters: text (code, name or exact alias), category, kind, and sync status. */
 async function skuFilter(db: Db, s: SkuSearch): Promise<Prisma.SkuWhereInput> {
   const q = s.q?.trim()
+  // out_of_sync compares two columns of a listing (a field reference); both filters are served by
+  // partial indexes on skuId (ChannelListing_waiting_sku_idx and ChannelListing_failing_sku_idx,
+  // migration 20261203120000_read_rollups), so the cost follows the listings out of sync, not the catalogue.
   const listingFilter: Prisma.ChannelListingWhereInput | undefined =
-    s.status === 'failing' ? { active: true, lastError: { not: null } } : undefined
+    s.status === 'failing' ? { active: true, lastError: { not: null } }
+      : s.status === 'out_of_sync' ? { active: true, desiredVersion: { gt: db.channelListing.fields.appliedVersion } }
+        : undefined
   const where: Prisma.SkuWhereInput = {
     active: true,
     ...(q ? { OR: [{ code: { contains: q, mode: 'insensitive' } }, { name: { contains: q, mode: 'insensitive' } }, { aliases: { some: { alias: { equals: q } } } }] } : {}),
     ...(s.category ? { category: s.category } : {}),
     ...(s.kind ? { isKit: s.kind === 'kit' } : {}),
     ...(listingFilter ? { listings: { some: listingFilter } } : {}),
-  }
-  // "Out of sync" compares two columns of a row, which Prisma's filters cannot express.
-  if (s.status === 'out_of_sync') {
-    const ids = await db.$queryRawUnsafe<Array<{ skuId: string }>>(
-      `SELECT DISTINCT "skuId" FROM "ChannelListing" WHERE active AND "desiredVersion" > "appliedVersion"`)
-    where.id = { in: ids.map((r) => r.skuId) }
   }
   return where
 }

@@ -7,6 +7,7 @@
 import type { Db } from '../db'
 import { NotFoundError } from '../errors'
 import { LAG_BUCKETS_SECONDS, percentileFromBuckets } from '../metrics/lag'
+import { getListingStates } from '../metrics/listing-states'
 import { sloOf } from './channel-settings'
 
 export interface ChannelOpsView {
@@ -30,14 +31,8 @@ export async function getChannelOps(db: Db, code: string, opts: { hours?: number
   const from = new Date(Math.floor(now.getTime() / 60_000) * 60_000 - (hours * 60 - 1) * 60_000)
   const hourAgo = new Date(now.getTime() - 3_600_000)
   const [stats, lagRows, budgetRows, outcomeRows, attempts, shadow] = await Promise.all([
-    db.$queryRawUnsafe<Array<{ total: bigint; inSync: bigint; pending: bigint; failing: bigint; stale: bigint; oldest: Date | null }>>(
-      `SELECT count(*) AS total,
-              count(*) FILTER (WHERE "desiredVersion" > 0 AND "appliedVersion" >= "desiredVersion") AS "inSync",
-              count(*) FILTER (WHERE "desiredVersion" > "appliedVersion") AS pending,
-              count(*) FILTER (WHERE "lastError" IS NOT NULL) AS failing,
-              count(*) FILTER (WHERE "pendingSince" < $2::timestamptz) AS stale,
-              min("pendingSince") AS oldest
-         FROM "ChannelListing" WHERE "channelId" = $1::uuid AND active`, c.id, new Date(now.getTime() - slo.staleAfterSeconds * 1000).toISOString()),
+    // The same listing state the dashboard and the health verdict read (server/metrics/listing-states.ts): a rollup, not a count over the channel's listings.
+    getListingStates(db, [{ id: c.id, staleAfterSeconds: slo.staleAfterSeconds }], now).then((m) => m.get(c.id)),
     db.lagMinute.findMany({ where: { channelId: c.id, minute: { gte: from } }, orderBy: { minute: 'asc' } }),
     // One request may carry many listings (a batch mutation or a feed): requests are distinct batches.
     db.$queryRawUnsafe<Array<{ minute: Date; requests: bigint }>>(
@@ -61,7 +56,7 @@ export async function getChannelOps(db: Db, code: string, opts: { hours?: number
            FROM "ChannelListing" WHERE "channelId" = $1::uuid AND active`, c.id)
       : Promise.resolve(null),
   ])
-  const s = stats[0]
+  const s = stats
   const capacity = Math.round(c.ratePerSecond * 60)
   const byMinute = new Map(budgetRows.map((r) => [r.minute.toISOString(), Number(r.requests)]))
   const budget: ChannelOpsView['budget'] = []
@@ -76,8 +71,8 @@ export async function getChannelOps(db: Db, code: string, opts: { hours?: number
       breakerOpenedAt: c.breakerOpenedAt?.toISOString() ?? null, ratePerSecond: c.ratePerSecond, rateBurst: c.rateBurst, slo,
     },
     listings: {
-      total: Number(s?.total ?? 0), inSync: Number(s?.inSync ?? 0), pending: Number(s?.pending ?? 0), failing: Number(s?.failing ?? 0), stale: Number(s?.stale ?? 0),
-      oldestPendingSeconds: s?.oldest ? Math.max(0, Math.round((now.getTime() - s.oldest.getTime()) / 1000)) : null,
+      total: s?.total ?? 0, inSync: s?.inSync ?? 0, pending: s?.waiting ?? 0, failing: s?.failing ?? 0, stale: s?.stale ?? 0,
+      oldestPendingSeconds: s?.oldestWaitingAt ? Math.max(0, Math.round((now.getTime() - s.oldestWaitingAt.getTime()) / 1000)) : null,
     },
     lag: lagRows.map((r) => ({ minute: r.minute.toISOString(), p50: secs(percentileFromBuckets(r.buckets, 50)), p95: secs(percentileFromBuckets(r.buckets, 95)), p99: secs(percentileFromBuckets(r.buckets, 99)), samples: r.count })),
     budget,

@@ -1,7 +1,8 @@
 // One definition of a channel's health, used by the dashboard tile, the channel page, the KPIs,
 // the SLO evaluator and Prometheus alike. `assessChannelHealth` is the pure rule over measured
-// inputs; `getChannelsHealth` is the read model that measures them (listing state, the LagMinute
-// rollup of the last 15 minutes, the breaker and open dead letters), never a scan of attempts.
+// inputs; `getChannelsHealth` is the read model that measures them (listing state from the
+// ChannelListingState rollup (listing-states.ts), the LagMinute rollup of the last 15 minutes, the
+// breaker and open dead letters), never a count over every listing nor a scan of attempts.
 //
 // Invariants:
 // - a listing waits from the receipt of the oldest input its channel does not show yet, until the
@@ -13,18 +14,14 @@
 import type { Db } from '../db'
 import { sloOf } from '../channels/channel-settings'
 import { lagPercentile, sumBuckets, type LagPercentile } from './lag-percentile'
+import { getListingStates } from './listing-states'
 
 export const HEALTH_WINDOW_MINUTES = 15
 /** Fewer lag samples than this in the window: p95 is not judged (too few to say). */
 export const MIN_LAG_SAMPLES = 5
 
-/**
- * SQL for when a listing (alias `cl`) started waiting, null when the channel shows what we decided.
- * pendingSince is the oldest input not sent yet; publishedInputAt the oldest input of what was sent
- * and is not applied yet; decidedAt when neither is known (a listing never published).
- */
-export const WAITING_SINCE_SQL = `CASE WHEN cl."desiredVersion" > cl."appliedVersion" THEN COALESCE(LEAST(cl."pendingSince",
-  CASE WHEN cl."publishedVersion" > cl."appliedVersion" THEN cl."publishedInputAt" END), cl."decidedAt") END`
+/** When a listing started waiting: one definition, in SQL (listing-states.ts, the migration's listing_waiting_since). */
+export { WAITING_SINCE_SQL } from './listing-states'
 
 export type HealthState = 'healthy' | 'degraded' | 'unhealthy' | 'paused' | 'shadow'
 export type HealthCheck = 'stale' | 'lag' | 'lag_unmeasured' | 'breaker' | 'failing' | 'intake' | 'paused' | 'shadow'
@@ -103,24 +100,13 @@ export async function getChannelsHealth(db: Db, opts: { now?: Date; codes?: stri
   const ids = channels.map((c) => c.id)
   const windowFrom = new Date(Math.floor(now.getTime() / 60_000) * 60_000 - (HEALTH_WINDOW_MINUTES - 1) * 60_000)
   const [stats, lagRows, dead] = await Promise.all([
-    db.$queryRawUnsafe<Array<{ channelId: string; total: bigint; inSync: bigint; waiting: bigint; failing: bigint; stale: bigint; oldest: Date | null }>>(
-      `SELECT cl."channelId"::text AS "channelId", count(*) AS total,
-              count(*) FILTER (WHERE cl."desiredVersion" > 0 AND cl."appliedVersion" >= cl."desiredVersion") AS "inSync",
-              count(*) FILTER (WHERE cl."desiredVersion" > cl."appliedVersion") AS waiting,
-              count(*) FILTER (WHERE cl."lastError" IS NOT NULL) AS failing,
-              count(*) FILTER (WHERE w.since < $3::timestamptz - make_interval(secs => t.stale_after)) AS stale,
-              min(w.since) AS oldest
-         FROM "ChannelListing" cl
-         JOIN unnest($1::uuid[], $2::float8[]) AS t(id, stale_after) ON t.id = cl."channelId"
-         CROSS JOIN LATERAL (SELECT ${WAITING_SINCE_SQL} AS since) w
-        WHERE cl.active GROUP BY cl."channelId"`,
-      ids, channels.map((c) => sloOf(c.settings).staleAfterSeconds), now.toISOString()),
+    getListingStates(db, channels.map((c) => ({ id: c.id, staleAfterSeconds: sloOf(c.settings).staleAfterSeconds })), now),
     db.lagMinute.findMany({ where: { channelId: { in: ids }, minute: { gte: windowFrom } }, select: { channelId: true, count: true, buckets: true, maxMs: true } }),
     db.$queryRawUnsafe<Array<{ channel: string; n: bigint }>>(
       `SELECT channel, count(*) AS n FROM "DeadLetter" WHERE status IN ('open', 'replay_requested') AND channel = ANY($1::text[]) GROUP BY 1`, channels.map((c) => c.code)),
   ])
   return channels.map((c) => {
-    const s = stats.find((x) => x.channelId === c.id)
+    const s = stats.get(c.id)
     const buckets: number[] = []
     let samples = 0
     let maxMs: number | null = null
@@ -131,8 +117,8 @@ export async function getChannelsHealth(db: Db, opts: { now?: Date; codes?: stri
       breakerState: c.breakerState,
       slo: sloOf(c.settings),
       listings: {
-        total: Number(s?.total ?? 0), inSync: Number(s?.inSync ?? 0), waiting: Number(s?.waiting ?? 0), failing: Number(s?.failing ?? 0), stale: Number(s?.stale ?? 0),
-        oldestWaitingSeconds: s?.oldest ? Math.max(0, Math.round((now.getTime() - s.oldest.getTime()) / 1000)) : null,
+        total: s?.total ?? 0, inSync: s?.inSync ?? 0, waiting: s?.waiting ?? 0, failing: s?.failing ?? 0, stale: s?.stale ?? 0,
+        oldestWaitingSeconds: s?.oldestWaitingAt ? Math.max(0, Math.round((now.getTime() - s.oldestWaitingAt.getTime()) / 1000)) : null,
       },
       lag: { windowMinutes: HEALTH_WINDOW_MINUTES, samples, p50: lagPercentile(buckets, 50), p95: lagPercentile(buckets, 95), maxSeconds: maxMs === null ? null : Math.round(maxMs / 100) / 10 },
       intake: { deadLettersOpen: Number(dead.find((d) => d.channel === c.code)?.n ?? 0) },

@@ -32,13 +32,50 @@ export function skuChunks(skus: string[]): string[][] {
   return chunks
 }
 
+/** SKUs a dashboard-room event names at most (a sample: the dashboard refetches its totals anyway). */
+const DASHBOARD_SKU_SAMPLE = 200
+/**
+ * Dashboard-room `listings.changed` emits of one process within this window go out as one: the
+ * first at once, the rest merged into one at the window's end. Under a stream every recompute and
+ * publish batch emits; with hundreds of dashboards open each emit is a frame per browser, while a
+ * browser refetches at most once a second whatever it hears (use-realtime's coalescing).
+ */
+export const DASHBOARD_COALESCE_MS = 250
+
+interface Merged { rooms: Set<string>; skus: Set<string>; channels: Set<string> }
+const dashboardWindow: { open: boolean; pending: Merged | null } = { open: false, pending: null }
+
+function sendMerged(m: Merged): void {
+  emitRealtime([...m.rooms], 'listings.changed', { skus: [...m.skus].slice(0, DASHBOARD_SKU_SAMPLE), channels: [...m.channels] })
+}
+
+function closeDashboardWindowLater(): void {
+  dashboardWindow.open = true
+  // unref: a process may exit with a merged emit pending; realtime is best effort (a lost push only
+  // delays a refetch), and the next change or reconnect refetches.
+  setTimeout(() => {
+    const pending = dashboardWindow.pending
+    dashboardWindow.pending = null
+    dashboardWindow.open = false
+    if (pending) { sendMerged(pending); closeDashboardWindowLater() }
+  }, DASHBOARD_COALESCE_MS).unref()
+}
+
 /**
  * Listings moved (decided, sent, applied): one event to the dashboard and the given rooms with a
- * sample of the SKUs, and one to each SKU's own room, so an open SKU page refetches however large
- * the batch was.
+ * sample of the SKUs (coalesced per DASHBOARD_COALESCE_MS), and one to each SKU's own room, so an
+ * open SKU page refetches however large the batch was.
  */
 export function emitListingsChanged(skus: string[], channels: string[], rooms: string[] = []): void {
-  emitRealtime([ROOMS.dashboard, ...rooms], 'listings.changed', { skus: [...new Set(skus)].slice(0, 200), channels })
+  const m: Merged = { rooms: new Set([ROOMS.dashboard, ...rooms]), skus: new Set(skus), channels: new Set(channels) }
+  if (!dashboardWindow.open) { sendMerged(m); closeDashboardWindowLater() }
+  else if (!dashboardWindow.pending) dashboardWindow.pending = m
+  else {
+    const p = dashboardWindow.pending
+    for (const r of m.rooms) p.rooms.add(r)
+    for (const c of m.channels) p.channels.add(c)
+    for (const sku of m.skus) { if (p.skus.size >= DASHBOARD_SKU_SAMPLE) break; p.skus.add(sku) }
+  }
   for (const chunk of skuChunks(skus)) emitRealtime(chunk.map(ROOMS.sku), 'listings.changed', { skus: chunk, channels })
 }
 

@@ -1,0 +1,73 @@
+// The read paths of issue 20 are served by indexes, not scans: the SKU explorer's "out of sync"
+// and "failing" filters return exactly the SKUs with such listings, SKU search still finds a code
+// or name by any part of it, and the plans of these reads use the migration's indexes
+// (enable_seqscan off: on test-sized tables the planner would rightly prefer a scan, so this checks
+// the index can serve the query's exact shape, which a mismatched expression would not).
+import crypto from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { PrismaClient } from '@prisma/client'
+import { createTestDatabase, type TestDatabase } from './helpers/test-db'
+import { makeChannel, makeListing, makeSku } from '../support/factories'
+import { searchSkus } from '../../server/availability/search-skus'
+import { WAITING_SINCE_SQL, WAITING_SQL } from '../../server/metrics/listing-states'
+
+let t: TestDatabase
+let db: PrismaClient
+let channelId = ''
+
+beforeAll(async () => {
+  process.env.STOCKTOWER_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64')
+  t = await createTestDatabase()
+  db = t.db
+  channelId = (await makeChannel(db, 'shop')).id
+  const other = (await makeChannel(db, 'mart')).id
+  for (let i = 0; i < 12; i++) {
+    const sku = await db.sku.create({ data: { code: `RI-${String(i).padStart(3, '0')}`, name: i === 7 ? 'Blue Widget Deluxe' : `Item ${i}`, category: 'toys' } })
+    const a = await makeListing(db, channelId, sku.id, `A-${i}`)
+    const b = await makeListing(db, other, sku.id, `B-${i}`)
+    // Everything applied, except: 3 and 5 wait on shop, 5 also failing on mart, 9 waits but inactive.
+    await db.channelListing.updateMany({ where: { id: { in: [a.id, b.id] } }, data: { desiredVersion: 2, publishedVersion: 2, appliedVersion: 2, decidedAt: new Date() } })
+    if (i === 3 || i === 5 || i === 9) await db.channelListing.update({ where: { id: a.id }, data: { desiredVersion: 3, active: i !== 9 } })
+    if (i === 5) await db.channelListing.update({ where: { id: b.id }, data: { lastError: 'HTTP 400' } })
+  }
+  await makeSku(db, 'RI-LONE') // no listings at all
+  // A catalogue big enough that the planner weighs an index against a scan as it would in production.
+  await db.$executeRawUnsafe(`INSERT INTO "Sku" (id, code, name, category, "updatedAt") SELECT gen_random_uuid(), 'FILL-' || n, 'Filler product ' || n, 'misc', now() FROM generate_series(1, 5000) n`)
+  await db.$executeRawUnsafe('VACUUM ANALYZE') // and GIN's pending list merged, as autovacuum would
+})
+afterAll(async () => { await t?.drop() })
+
+async function plan(sql: string, ...params: unknown[]): Promise<string> {
+  return db.$transaction(async (tx) => {
+    await tx.$executeRawUnsafe('SET LOCAL enable_seqscan = off')
+    const rows = await tx.$queryRawUnsafe<Array<{ 'QUERY PLAN': string }>>(`EXPLAIN ${sql}`, ...params)
+    return rows.map((r) => r['QUERY PLAN']).join('\n')
+  })
+}
+
+describe('read paths served by indexes', () => {
+  it('"out of sync" and "failing" list exactly the SKUs with such active listings', async () => {
+    const out = await searchSkus(db, { status: 'out_of_sync', limit: 50 })
+    expect(out.items.map((r) => r.sku)).toEqual(['RI-003', 'RI-005'])
+    expect(out.total).toBe(2)
+    const failing = await searchSkus(db, { status: 'failing', limit: 50 })
+    expect(failing.items.map((r) => r.sku)).toEqual(['RI-005'])
+  })
+
+  it('SKU search finds a code or a name by any part of it, case-insensitive', async () => {
+    expect((await searchSkus(db, { q: 'i-00', limit: 50 })).items.map((r) => r.sku)).toEqual(
+      ['RI-000', 'RI-001', 'RI-002', 'RI-003', 'RI-004', 'RI-005', 'RI-006', 'RI-007', 'RI-008', 'RI-009'])
+    expect((await searchSkus(db, { q: 'widget del', limit: 50 })).items.map((r) => r.sku)).toEqual(['RI-007'])
+  })
+
+  it('uses the trigram, waiting and failing indexes', async () => {
+    expect(await plan(`SELECT id FROM "Sku" WHERE code ILIKE $1`, '%i-00%')).toContain('Sku_code_trgm_idx')
+    expect(await plan(`SELECT id FROM "Sku" WHERE name ILIKE $1`, '%widget%')).toContain('Sku_name_trgm_idx')
+    expect(await plan(`SELECT "skuId" FROM "ChannelListing" cl WHERE ${WAITING_SQL}`)).toContain('ChannelListing_waiting_sku_idx')
+    expect(await plan(`SELECT "skuId" FROM "ChannelListing" cl WHERE cl.active AND cl."lastError" IS NOT NULL`)).toContain('ChannelListing_failing_sku_idx')
+    // The health read's two probes per channel: the oldest waiting listing and the SLO boundary minute.
+    expect(await plan(`SELECT min(${WAITING_SINCE_SQL}) FROM "ChannelListing" cl WHERE cl."channelId" = $1::uuid AND ${WAITING_SQL}`, channelId)).toContain('ChannelListing_waiting_since_idx')
+    expect(await plan(`SELECT count(*) FROM "ChannelListing" cl WHERE cl."channelId" = $1::uuid AND ${WAITING_SQL} AND ${WAITING_SINCE_SQL} >= now() - interval '6 min' AND ${WAITING_SINCE_SQL} < now() - interval '5 min'`, channelId))
+      .toContain('ChannelListing_waiting_since_idx')
+  })
+})
