@@ -12,7 +12,7 @@ import type { PrismaClient } from '@prisma/client'
 import type { Db, RawSql } from '../db'
 import { rawTransaction } from '../db'
 import { AppError, PayloadTooLargeError, ValidationError } from '../errors'
-import { applyPositionBatch, positionTransaction } from '../positions/apply-batch'
+import { applyPositionBatch, positionTransaction, type ApplyBatchOptions } from '../positions/apply-batch'
 import { MAX_BODY_BYTES, MAX_EVENTS_PER_BATCH, MAX_TEXT, parseEvent, type EventRejection, type ParsedEvent } from './event.schema'
 import { resolveCatalog } from './resolve-catalog'
 import { storeInboundMessage, finishInboundMessage } from './inbound-message.repository'
@@ -46,6 +46,9 @@ interface ResolvedEvent extends ParsedEvent {
   toLocationId: string | null
   baseQuantity: number
 }
+
+/** The use case's own transactions read nothing back after applying: their write-back goes with COMMIT. */
+const AT_COMMIT: ApplyBatchOptions = { writeBackAtCommit: true }
 
 /** Parses the body as a whole; only an unusable body is a 400 (nothing applied). */
 function parseBody(body: string): { source: string; events: unknown[] } {
@@ -94,12 +97,14 @@ export async function ingestEvents(db: PrismaClient, input: IngestInput): Promis
   const prepared = await prepareEventBatch(db, source, parsed.events)
   const r = await positionTransaction(db, async (tx) => {
     const messageId = await storeInboundMessage(tx, { ...raw, source })
-    const applied = await recordEventBatch(tx, source, prepared, messageId, receivedAt)
+    // The position write-back and the message's outcome go with COMMIT: the batch holds its
+    // positions for two round trips (lock and record, then write back and commit), not four.
+    const applied = await recordEventBatch(tx, source, prepared, messageId, receivedAt, AT_COMMIT)
     await finishInboundMessage(tx, messageId, {
       source,
       status: applied.rejected.length === 0 ? 'processed' : applied.accepted + applied.duplicates === 0 ? 'rejected' : 'partially_rejected',
       accepted: applied.accepted, duplicates: applied.duplicates, rejected: applied.rejected.length,
-    })
+    }, { atCommit: true })
     return { ...applied, inboundMessageId: messageId }
   })
   if (r.accepted > 0) emitStockChanged(prepared.skuCodes)
@@ -114,7 +119,7 @@ export async function applyEventBatch(
 ): Promise<Omit<IngestResult, 'inboundMessageId'>> {
   const { source, messageId, receivedAt } = input
   const prepared = await prepareEventBatch(db, source, input.rawEvents)
-  const r = await positionTransaction(db, (tx) => recordEventBatch(tx, source, prepared, messageId, receivedAt))
+  const r = await positionTransaction(db, (tx) => recordEventBatch(tx, source, prepared, messageId, receivedAt, AT_COMMIT))
   if (r.accepted > 0) emitStockChanged(prepared.skuCodes)
   return r
 }
@@ -124,8 +129,8 @@ export async function applyEventBatch(
  * (parse, catalogue and apply-time rejections) as a dead letter. Leaves `prepared` untouched, so a
  * transaction retried after a deadlock starts from the same input.
  */
-async function recordEventBatch(tx: RawSql, source: string, prepared: PreparedEvents, messageId: string | null, receivedAt: Date): Promise<Omit<IngestResult, 'inboundMessageId'>> {
-  const applied = await applyPreparedEvents(tx, source, prepared, messageId, receivedAt)
+async function recordEventBatch(tx: RawSql, source: string, prepared: PreparedEvents, messageId: string | null, receivedAt: Date, opts: ApplyBatchOptions): Promise<Omit<IngestResult, 'inboundMessageId'>> {
+  const applied = await applyPreparedEvents(tx, source, prepared, messageId, receivedAt, opts)
   const rejected = applied.rejected.length === 0 ? prepared.rejected : [...prepared.rejected, ...applied.rejected].sort((a, b) => a.index - b.index)
   await recordIngestDeadLetters(tx, messageId, source, rejected)
   return { accepted: applied.accepted, duplicates: applied.duplicates, rejected: rejected.map(({ index, code, message }) => ({ index, code, message })), ...(applied.shadowed ? { shadowed: applied.shadowed } : {}) }
@@ -177,18 +182,18 @@ export async function prepareEventBatch(db: Db, source: string, rawEvents: unkno
 }
 
 /** Records and applies prepared events inside the caller's transaction (the file inbox applies a whole file in one). */
-export async function applyPreparedEvents(tx: RawSql, source: string, prepared: PreparedEvents, messageId: string | null, receivedAt: Date): Promise<{ accepted: number; duplicates: number; rejected: EventRejection[]; shadowed?: number }> {
+export async function applyPreparedEvents(tx: RawSql, source: string, prepared: PreparedEvents, messageId: string | null, receivedAt: Date, opts: ApplyBatchOptions = {}): Promise<{ accepted: number; duplicates: number; rejected: EventRejection[]; shadowed?: number }> {
   if (prepared.resolved.length === 0) return { accepted: 0, duplicates: 0, rejected: [] }
   // Source of truth per location (server/ownership): only the owner's events are applied.
   const owned = await partitionByOwnership(tx, source, prepared.resolved, messageId, receivedAt)
-  const r = owned.apply.length > 0 ? await applyOwned(tx, source, owned.apply, messageId, receivedAt) : { accepted: 0, duplicates: 0, rejected: [] }
+  const r = owned.apply.length > 0 ? await applyOwned(tx, source, owned.apply, messageId, receivedAt, opts) : { accepted: 0, duplicates: 0, rejected: [] }
   if (owned.refused.length === 0 && owned.shadowed === 0) return r
   return { ...r, rejected: [...owned.refused, ...r.rejected], shadowed: owned.shadowed }
 }
 
 /** The ledger and positions (server/positions); an event that would overflow a position is rejected alone. */
-async function applyOwned(tx: RawSql, source: string, events: ResolvedEvent[], messageId: string | null, receivedAt: Date): Promise<{ accepted: number; duplicates: number; rejected: EventRejection[] }> {
-  const r = await applyPositionBatch(tx, source, events, messageId, receivedAt)
+async function applyOwned(tx: RawSql, source: string, events: ResolvedEvent[], messageId: string | null, receivedAt: Date, opts: ApplyBatchOptions): Promise<{ accepted: number; duplicates: number; rejected: EventRejection[] }> {
+  const r = await applyPositionBatch(tx, source, events, messageId, receivedAt, opts)
   const rejected = r.overflowed.map(({ event: e, message }) => ({ index: e.index, code: 'INVALID_QUANTITY', message, raw: e.raw, sku: e.sku }))
   return { accepted: r.accepted, duplicates: r.duplicates, rejected }
 }

@@ -233,8 +233,12 @@ function applyInMemory<E extends PositionBatchEvent>(events: E[], plan: BatchPla
   return { touched, staleIds, countsByType, dirtySkus, overflow }
 }
 
-/** Step 4: write back, and wake the recompute worker, in one statement (see WRITE_BACK_SQL). */
-async function writeBack<E>(tx: RawSql, plan: BatchPlan, recorded: Recorded, applied: Applied<E>, source: string, receivedAt: Date): Promise<void> {
+/**
+ * Step 4: write back, and wake the recompute worker, in one statement (see WRITE_BACK_SQL). With
+ * `atCommit` (and a transaction that can) it is sent with COMMIT instead: one round trip fewer
+ * while the batch holds its position locks.
+ */
+async function writeBack<E>(tx: RawSql, plan: BatchPlan, recorded: Recorded, applied: Applied<E>, source: string, receivedAt: Date, atCommit: boolean): Promise<void> {
   const written: unknown[] = []
   const found: unknown[] = []
   const stillExceptional: unknown[] = []
@@ -246,14 +250,26 @@ async function writeBack<E>(tx: RawSql, plan: BatchPlan, recorded: Recorded, app
     for (const x of xs) found.push([si, li, x.field, x.message])
     stillExceptional.push([si, li, lastEventId, xs.map((x) => x.field)])
   }
-  await tx.$queryRawUnsafe(WRITE_BACK_SQL, arrayLiteral(plan.skus.ids), arrayLiteral(plan.locs.ids), JSON.stringify(written),
+  const run = atCommit && tx.$executeAtCommit
+    ? async (sql: string, ...values: unknown[]) => { tx.$executeAtCommit!(sql, ...values) }
+    : async (sql: string, ...values: unknown[]) => { await tx.$queryRawUnsafe(sql, ...values) }
+  await run(WRITE_BACK_SQL, arrayLiteral(plan.skus.ids), arrayLiteral(plan.locs.ids), JSON.stringify(written),
     JSON.stringify(recorded.handover.filter((h) => h.changed).map((h) => ({ id: h.id, q: h.quantity, h: h.handedOver }))),
     arrayLiteral(applied.staleIds), arrayLiteral(applied.dirtySkus), receivedAt.toISOString(),
     minuteOf(receivedAt).toISOString(), JSON.stringify([...applied.countsByType].map(([type, n]) => [`source=${source},type=${type}`, n])),
     JSON.stringify(found), JOB_CATALOG.recomputeAvailability.task, new Date().toISOString(), JSON.stringify(stillExceptional),
     JOB_CATALOG.recomputeAvailability.maxAttempts,
   )
-  if (applied.overflow.length > 0) await tx.$executeRawUnsafe(`DELETE FROM "LedgerEvent" WHERE id = ANY($1::bigint[])`, applied.overflow.map((o) => o.id))
+  if (applied.overflow.length > 0) await run(`DELETE FROM "LedgerEvent" WHERE id = ANY($1::bigint[])`, arrayLiteral(applied.overflow.map((o) => o.id)))
+}
+
+export interface ApplyBatchOptions {
+  /**
+   * Send the write-back with the transaction's COMMIT (`RawSql.$executeAtCommit`, rawTransaction
+   * only): the caller reads nothing the batch writes before committing. Shortens the time the
+   * batch holds its positions by a round trip.
+   */
+  writeBackAtCommit?: boolean
 }
 
 /**
@@ -261,14 +277,14 @@ async function writeBack<E>(tx: RawSql, plan: BatchPlan, recorded: Recorded, app
  * inside the caller's transaction. A repeated idempotency key is a duplicate and changes nothing.
  */
 export async function applyPositionBatch<E extends PositionBatchEvent>(
-  tx: RawSql, source: string, events: E[], messageId: string | null, receivedAt: Date,
+  tx: RawSql, source: string, events: E[], messageId: string | null, receivedAt: Date, opts: ApplyBatchOptions = {},
 ): Promise<PositionBatchResult<E>> {
   const plan = planBatch(events)
   const recorded = await lockAndRecord(tx, plan, source, messageId, receivedAt)
   const duplicates = events.length - recorded.idByIndex.size
   if (recorded.idByIndex.size === 0) return { accepted: 0, duplicates, overflowed: [] }
   const applied = applyInMemory(events, plan, recorded)
-  await writeBack(tx, plan, recorded, applied, source, receivedAt)
+  await writeBack(tx, plan, recorded, applied, source, receivedAt, opts.writeBackAtCommit === true)
   return {
     accepted: recorded.idByIndex.size - applied.overflow.length,
     duplicates,
