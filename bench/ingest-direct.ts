@@ -3,7 +3,7 @@
 // `ingestEvents` directly on one Prisma client, no HTTP and no Next.js. Not part of the reported
 // table; run it under `--cpu-prof` to see where the use case spends its time:
 //   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/ingest-direct.ts [--events N] [--senders N] [--pg-waits]
-//   npx tsx bench/profile-summary.ts /tmp/prof/<file>.cpuprofile 40 applyResolved prepareEventBatch
+//   npx tsx bench/profile-summary.ts /tmp/prof/<file>.cpuprofile 40 applyPositionBatch prepareEventBatch
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'

@@ -15,11 +15,17 @@ export function sampleWaits(url: string): { stop(): Promise<Map<string, number>>
   const loop = (async () => {
     await client.connect()
     while (running) {
-      const r = await client.query<{ state: string; wait: string | null; query: string }>(
-        `SELECT state, wait_event_type || ':' || wait_event AS wait, left(regexp_replace(query, '\\s+', ' ', 'g'), 90) AS query
-           FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND datname = current_database() AND state <> 'idle'`)
+      // A connection waiting for a lock also names the statement its first blocker is running:
+      // which transaction holds what it waits for. Quoted literals read as `?` (statements sent
+      // with COMMIT carry their values inline, cut off by track_activity_query_size), so one
+      // statement is one line.
+      const r = await client.query<{ state: string; wait: string | null; query: string; blocker: string | null }>(
+        `SELECT a.state, a.wait_event_type || ':' || a.wait_event AS wait, left(regexp_replace(regexp_replace(a.query, '''[^'']*(''|$)', '?', 'g'), '\\s+', ' ', 'g'), 90) AS query,
+                CASE WHEN a.wait_event_type = 'Lock' THEN (SELECT b.state || ': ' || left(regexp_replace(regexp_replace(b.query, '''[^'']*(''|$)', '?', 'g'), '\\s+', ' ', 'g'), 70)
+                  FROM pg_stat_activity b WHERE b.pid = (pg_blocking_pids(a.pid))[1]) END AS blocker
+           FROM pg_stat_activity a WHERE a.backend_type = 'client backend' AND a.pid <> pg_backend_pid() AND a.datname = current_database() AND a.state <> 'idle'`)
       for (const x of r.rows) {
-        const k = `${x.state.padEnd(19)} ${(x.wait ?? '-').padEnd(26)} ${x.query}`
+        const k = `${x.state.padEnd(19)} ${(x.wait ?? '-').padEnd(26)} ${x.query}${x.blocker ? `\n${' '.repeat(56)}blocked by ${x.blocker}` : ''}`
         counts.set(k, (counts.get(k) ?? 0) + 1)
       }
       await new Promise((res) => setTimeout(res, 20))

@@ -14,6 +14,12 @@ export type { Prisma }
 export interface RawSql {
   $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): PromiseLike<T>
   $executeRawUnsafe(query: string, ...values: unknown[]): PromiseLike<number>
+  /**
+   * Only on `rawTransaction`'s connection: queues a statement whose result nobody reads; it is sent
+   * in the same round trip as COMMIT, in the order queued (see `rawTransaction`). Its error is the
+   * transaction's. Nothing later in the transaction sees what it writes.
+   */
+  $executeAtCommit?(query: string, ...values: unknown[]): void
 }
 
 /** Each client's own connection pool (shared by Prisma and `rawTransaction`). */
@@ -21,6 +27,9 @@ const pools = new WeakMap<PrismaClient, pg.Pool>()
 
 export function createPrisma(databaseUrl: string, opts: { max?: number } = {}): PrismaClient {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: opts.max ?? 10 })
+  // An idle connection the server closes (restart, DROP DATABASE ... FORCE, a proxy timeout) is
+  // reported here and dropped from the pool; unheard, the pool's 'error' would crash the process.
+  pool.on('error', (e) => { console.warn(`[db] an idle database connection was closed: ${e.message}`) })
   const client = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) })
   pools.set(client, pool)
   return client
@@ -97,10 +106,14 @@ export async function rawTransaction<T>(client: PrismaClient, fn: (tx: RawSql) =
   // process. Heard, the statement in flight fails and the connection is discarded on release.
   const onError = (e: Error) => { broken = e }
   conn.on('error', onError)
+  // Statements queued with $executeAtCommit: sent with COMMIT as one simple-protocol query, so a
+  // hot transaction's last writes cost no round trip of their own while it holds its row locks.
+  const atCommit: string[] = []
   try {
     await conn.query(`BEGIN; SET LOCAL idle_in_transaction_session_timeout = ${Math.ceil(opts.timeoutMs ?? 60_000)}`)
-    const result = await fn(rawSql(conn))
-    await conn.query('COMMIT')
+    const result = await fn(rawSql(conn, atCommit))
+    // Each statement on its own lines: a trailing `--` comment cannot swallow the separator.
+    await conn.query(atCommit.length === 0 ? 'COMMIT' : `${atCommit.join('\n;\n')}\n;\nCOMMIT`)
     return result
   } catch (e) {
     await conn.query('ROLLBACK').catch((re: Error) => { broken = re })
@@ -111,9 +124,59 @@ export async function rawTransaction<T>(client: PrismaClient, fn: (tx: RawSql) =
   }
 }
 
-function rawSql(conn: pg.PoolClient): RawSql {
+function rawSql(conn: pg.PoolClient, atCommit: string[]): RawSql {
   return {
     $queryRawUnsafe: async <T>(query: string, ...values: unknown[]) => (await conn.query(query, values)).rows as T,
     $executeRawUnsafe: async (query: string, ...values: unknown[]) => (await conn.query(query, values)).rowCount ?? 0,
+    $executeAtCommit: (query: string, ...values: unknown[]) => { atCommit.push(inlineParameters(query, values)) },
   }
+}
+
+/**
+ * `query` with its `$n` placeholders replaced by literals (a simple-protocol query has no
+ * parameters): each value becomes the text `pg` would send as that parameter (`prepareValue`),
+ * quoted by `escapeLiteral`, so the server reads the same value through the statement's own casts.
+ * Placeholders inside standard quoted strings ('...', no E'' escapes), quoted identifiers and `--`
+ * comments are left alone. Binary
+ * values are refused (they would need bytea escaping; no caller sends one).
+ */
+export function inlineParameters(query: string, values: unknown[]): string {
+  let out = ''
+  let i = 0
+  while (i < query.length) {
+    const c = query[i]
+    if (c === "'" || c === '"') {
+      let j = i + 1
+      while (j < query.length && !(query[j] === c && query[j + 1] !== c)) j += query[j] === c ? 2 : 1
+      out += query.slice(i, j + 1)
+      i = j + 1
+    } else if (c === '-' && query[i + 1] === '-') {
+      const j = query.indexOf('\n', i)
+      const end = j < 0 ? query.length : j
+      out += query.slice(i, end)
+      i = end
+    } else if (c === '$' && /[0-9]/.test(query[i + 1] ?? '')) {
+      let j = i + 1
+      while (j < query.length && /[0-9]/.test(query[j])) j++
+      const n = Number(query.slice(i + 1, j))
+      if (n < 1 || n > values.length) throw new Error(`inlineParameters: $${n} has no value (${values.length} given)`)
+      out += literal(values[n - 1])
+      i = j
+    } else {
+      out += c
+      i++
+    }
+  }
+  return out
+}
+
+/** `pg`'s own conversion of a parameter to its text (untyped in @types/pg). */
+const prepareValue = (pg as unknown as { utils: { prepareValue(v: unknown): string | Buffer | null } }).utils.prepareValue
+
+function literal(value: unknown): string {
+  const text = prepareValue(value)
+  if (text === null) return 'NULL'
+  if (Buffer.isBuffer(text)) throw new Error('inlineParameters: binary values are not supported')
+  // Parenthesised so a negative number stays one operand (`- -1`, `-1::int`).
+  return `(${pg.escapeLiteral(text).trim()})`
 }

@@ -47,8 +47,8 @@ export async function runPipeline(opt: PipelineOptions, log: (l: string) => void
       if (waits) {
         const counts = await waits.stop()
         const total = [...counts.values()].reduce((a, b) => a + b, 0)
-        log(`  ${label}: database connections while sending (share of non-idle samples, top 8):`)
-        for (const [k, n] of [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8)) log(`    ${(100 * n / total).toFixed(1).padStart(5)}%  ${k}`)
+        log(`  ${label}: database connections while sending (share of non-idle samples, top 12):`)
+        for (const [k, n] of [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12)) log(`    ${(100 * n / total).toFixed(1).padStart(5)}%  ${k}`)
       }
       const webCpu = webCpu0 === null ? null : (cpuSeconds(stack!.webPid)! - webCpu0) / sent.seconds
       const workerCpu = workerCpu0 === null ? null : (cpuSeconds(stack!.workerPid!)! - workerCpu0) / sent.seconds
