@@ -2,6 +2,7 @@
 // defaults (embedded database, generated secrets) and hands children a complete environment.
 import { z } from 'zod'
 import path from 'node:path'
+import { describeIssues } from './errors'
 
 const onOff = z.enum(['on', 'off'])
 
@@ -74,7 +75,7 @@ export interface Config {
 export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const parsed = EnvSchema.safeParse(source)
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
+    const problems = describeIssues(parsed.error.issues)
     throw new Error(`Invalid environment: ${problems}`)
   }
   const env = parsed.data

@@ -46,3 +46,12 @@ export function toErrorResponse(err: unknown, ref = newRef()): { status: number;
   console.error(`[error ref=${ref}]`, err)
   return { status: 500, body: { error: { code: 'INTERNAL', message: `Something went wrong (ref ${ref}).`, ref } }, headers: {} }
 }
+
+/**
+ * A validation's issues as one sentence, "path: message; path: message" (zod's or any alike): the
+ * one wording every refusal uses. `root` names an issue about the whole value, `limit` keeps the first few.
+ */
+export function describeIssues(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>, opts: { root?: string; limit?: number; sep?: string } = {}): string {
+  const { root = '', limit = issues.length, sep = ': ' } = opts
+  return issues.slice(0, limit).map((i) => `${i.path.map(String).join('.') || root}${sep}${i.message}`).join('; ')
+}

@@ -7,7 +7,7 @@ import type { z } from 'zod'
 import { currentUser, type SessionUser } from '@/app/_lib/auth'
 import { PasswordChangeRequiredError } from '@/server/auth/auth-errors'
 import { can, type Action } from '@/server/auth/permissions'
-import { AppError } from '@/server/errors'
+import { AppError, describeIssues } from '@/server/errors'
 import type { Actor } from '@/server/audit/record-audit'
 
 export type ActionResult<T> = { data: T } | { error: { code: string; message: string } }
@@ -43,7 +43,7 @@ export function defineAccountAction<S extends z.ZodType, T>(def: { name: string;
 /** The chain's tail: zod parse, the one server/ call, and the error mapping. */
 async function parseAndRun<S extends z.ZodType, T>(name: string, input: S, raw: unknown, user: SessionUser, run: Run<S, T>): Promise<ActionResult<T>> {
   const parsed = input.safeParse(raw)
-  if (!parsed.success) return { error: { code: 'INVALID_INPUT', message: parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ') } }
+  if (!parsed.success) return { error: { code: 'INVALID_INPUT', message: describeIssues(parsed.error.issues, { root: 'input' }) } }
   try {
     return { data: await run(parsed.data, user, actorOf(user)) }
   } catch (e) {

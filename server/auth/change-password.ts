@@ -4,7 +4,7 @@ import bcrypt from 'bcryptjs'
 import { z } from 'zod'
 import type { PrismaClient } from '@prisma/client'
 import { transaction } from '../db'
-import { NotFoundError, ValidationError } from '../errors'
+import { NotFoundError, ValidationError, describeIssues } from '../errors'
 import { recordAudit } from '../audit/record-audit'
 import { assertAcceptablePassword, hashPassword } from './passwords'
 import { endOtherSessions } from './sessions'
@@ -16,7 +16,7 @@ export const ChangePasswordInputSchema = z.object({
 
 export async function changePassword(db: PrismaClient, user: { id: string; email: string }, sessionId: string | null, raw: unknown): Promise<{ changed: true; otherSessionsEnded: number }> {
   const parsed = ChangePasswordInputSchema.safeParse(raw)
-  if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '))
+  if (!parsed.success) throw new ValidationError(describeIssues(parsed.error.issues))
   const { currentPassword, newPassword } = parsed.data
   assertAcceptablePassword(newPassword)
   if (newPassword === currentPassword) throw new ValidationError('Choose a password different from the current one.', undefined, 'SAME_PASSWORD')

@@ -4,7 +4,7 @@ import type { PrismaClient } from '@prisma/client'
 import { z } from 'zod'
 import { parseInput } from '../parse-input'
 import { transaction } from '../db'
-import { ValidationError } from '../errors'
+import { ValidationError, describeIssues } from '../errors'
 import { recordAudit, type Actor } from '../audit/record-audit'
 import { encryptCredentials } from './credentials'
 import { connectorSchemasFor } from './connector-schemas'
@@ -32,7 +32,7 @@ export async function setChannelCredentials(db: PrismaClient, actor: Actor, raw:
       if (unknown.length > 0) throw new ValidationError(`The ${current.kind} connector has no credential ${unknown.map((k) => `"${k}"`).join(', ')}; its credentials are ${known.join(', ')}.`, undefined, 'INVALID_CREDENTIALS')
       const r = schema.safeParse(input.credentials)
       // Field names only: a credential value never appears in a message.
-      if (!r.success) throw new ValidationError(`The credentials are not complete: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}.`, undefined, 'INVALID_CREDENTIALS')
+      if (!r.success) throw new ValidationError(`The credentials are not complete: ${describeIssues(r.error.issues)}.`, undefined, 'INVALID_CREDENTIALS')
     }
     const fields = Object.keys(input.credentials).sort()
     await tx.channel.update({ where: { id: current.id }, data: { credentialsEnc: encryptCredentials(input.credentials) } })

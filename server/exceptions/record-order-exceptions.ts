@@ -8,7 +8,7 @@ import type { PrismaClient } from '@prisma/client'
 import { z } from 'zod'
 import type { Db } from '../db'
 import { transaction } from '../db'
-import { PayloadTooLargeError, ValidationError } from '../errors'
+import { PayloadTooLargeError, ValidationError, describeIssues } from '../errors'
 import { recordAudit, type Actor } from '../audit/record-audit'
 import { finishInboundMessage, storeInboundMessage } from '../ingest/inbound-message.repository'
 import { emitIngestDeadLettersChanged, recordIngestDeadLetters } from '../ingest/dead-letters.repository'
@@ -92,7 +92,7 @@ export async function recordOrderExceptionItems(db: PrismaClient, source: string
   for (const { index, raw } of items) {
     const parsed = OrderExceptionEventSchema.safeParse(raw)
     if (!parsed.success) {
-      rejected.push({ index, code: 'INVALID_EXCEPTION', message: parsed.error.issues.map((x) => `${x.path.join('.') || 'exception'}: ${x.message}`).join('; '), raw })
+      rejected.push({ index, code: 'INVALID_EXCEPTION', message: describeIssues(parsed.error.issues, { root: 'exception' }), raw })
       continue
     }
     try {

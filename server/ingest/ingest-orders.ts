@@ -9,7 +9,7 @@ import { z } from 'zod'
 import type { Db } from '../db'
 import { transaction, withDeadlockRetry } from '../db'
 import crypto from 'node:crypto'
-import { AppError, NotFoundError, PayloadTooLargeError, ValidationError } from '../errors'
+import { AppError, NotFoundError, PayloadTooLargeError, ValidationError, describeIssues } from '../errors'
 import { storeInboundMessage, finishInboundMessage } from './inbound-message.repository'
 import { attributeOversell, oneIncidentPerLine, type ListingAtOrderTime } from './attribute-oversell'
 import { emitIngestDeadLettersChanged, recordIngestDeadLetters } from './dead-letters.repository'
@@ -128,7 +128,7 @@ export async function ingestOrders(db: PrismaClient, channelCode: string, body: 
     if (bad) { rejected.push({ index, code: 'INVALID_TEXT', message: `${bad}.`, raw }); return }
     const r = OrderSchema.safeParse(raw)
     if (r.success && parseIsoTime(r.data.occurredAt)) valid.push({ index, order: r.data })
-    else rejected.push({ index, code: 'INVALID_ORDER', message: r.success ? '"occurredAt" is not a valid time.' : r.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), raw })
+    else rejected.push({ index, code: 'INVALID_ORDER', message: r.success ? '"occurredAt" is not a valid time.' : describeIssues(r.error.issues, { limit: 5 }), raw })
   })
 
   // Channel SKUs map to canonical SKUs through the channel's listing map (then aliases, then codes).

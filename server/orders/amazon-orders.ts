@@ -11,6 +11,7 @@
 import { z } from 'zod'
 import type { ParsedNativeMessage } from './native-orders'
 import { parseJsonBody } from './parse-json-body'
+import { describeIssues } from '../errors'
 
 export const amazonOrderSchema = z.object({
   AmazonOrderId: z.string(),
@@ -80,7 +81,7 @@ export function parseAmazonOrdersPage(body: string): ParsedNativeMessage {
   const result: ParsedNativeMessage = { orders: [], rejected: [] }
   page.data.orders.forEach((raw, index) => {
     const o = amazonOrderSchema.safeParse(raw)
-    if (!o.success) { result.rejected.push({ index, code: 'INVALID_ORDER', message: `Not an Amazon order: ${o.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, raw }); return }
+    if (!o.success) { result.rejected.push({ index, code: 'INVALID_ORDER', message: `Not an Amazon order: ${describeIssues(o.error.issues, { limit: 3 })}`, raw }); return }
     const order = o.data
     // Amazon fulfils AFN orders from its own stock (FBA): they never touch ours.
     if (order.FulfillmentChannel === 'AFN' || !HOLDING.has(order.OrderStatus)) return

@@ -3,6 +3,7 @@
 import { z } from 'zod'
 import type { ParsedNativeMessage } from './native-orders'
 import { parseJsonBody } from './parse-json-body'
+import { describeIssues } from '../errors'
 
 export const B2B_ORDER_EVENTS = ['order.created', 'order.updated', 'order.cancelled', 'order.shipped'] as const
 
@@ -22,7 +23,7 @@ export function parseB2bOrderWebhook(body: string): ParsedNativeMessage {
   const json = parseJsonBody(body)
   if (!json.ok) return { orders: [], rejected: [{ index: -1, code: 'UNPARSEABLE', message: json.message, raw: body.slice(0, 4096) }] }
   const r = b2bOrderWebhookSchema.safeParse(json.value)
-  if (!r.success) return { orders: [], rejected: [{ index: 0, code: 'INVALID_ORDER', message: `Not a B2B portal order webhook: ${r.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, raw: json.value }] }
+  if (!r.success) return { orders: [], rejected: [{ index: 0, code: 'INVALID_ORDER', message: `Not a B2B portal order webhook: ${describeIssues(r.error.issues, { limit: 5 })}`, raw: json.value }] }
   const o = r.data.order
   return { orders: [{ index: 0, order: { orderId: o.orderId, orderedAt: o.createdAt, updatedAt: o.updatedAt, lines: o.lines.map((l) => ({ lineId: l.lineId, sku: l.sku, quantity: l.quantity, cancelledQuantity: l.cancelledQuantity, shippedQuantity: l.shippedQuantity })) } }], rejected: [] }
 }

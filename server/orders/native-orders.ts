@@ -21,6 +21,7 @@ import { applyOrders, resolveChannelSkus, type ChannelOrder } from '../ingest/in
 import { recordIngestDeadLetters, type IngestRejection } from '../ingest/dead-letters.repository'
 import { finishInboundMessage } from '../ingest/inbound-message.repository'
 import { quoted } from '../ingest/storable-text'
+import { describeIssues } from '../errors'
 
 const MAX_QUANTITY = 1_000_000
 const id = z.string().trim().min(1).max(200)
@@ -78,7 +79,7 @@ export async function applyNativeOrders(tx: Db, channel: IntakeChannel, parsed: 
   for (const { index, order } of parsed.orders) {
     const r = nativeOrderSchema.safeParse(order)
     if (r.success) valid.push({ index, order: r.data })
-    else rejected.push({ index, code: 'INVALID_ORDER', message: r.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), raw: order })
+    else rejected.push({ index, code: 'INVALID_ORDER', message: describeIssues(r.error.issues, { limit: 5 }), raw: order })
   }
   const skuIdByInput = await resolveChannelSkus(tx, channel, valid.flatMap((v) => v.order.lines.map((l) => l.sku)))
   const accepted: Array<{ index: number; order: NativeOrder }> = []

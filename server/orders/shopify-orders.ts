@@ -9,6 +9,7 @@
 import { z } from 'zod'
 import type { ParsedNativeMessage } from './native-orders'
 import { parseJsonBody } from './parse-json-body'
+import { describeIssues } from '../errors'
 
 const num = z.union([z.number(), z.string().regex(/^\d+$/)]).transform((v) => String(v))
 const restLineItem = z.object({
@@ -39,7 +40,7 @@ export function parseShopifyOrderWebhook(body: string): ParsedNativeMessage {
   const json = parseJsonBody(body)
   if (!json.ok) return { orders: [], rejected: [{ index: -1, code: 'UNPARSEABLE', message: json.message, raw: body.slice(0, 4096) }] }
   const r = restOrder.safeParse(json.value)
-  if (!r.success) return { orders: [], rejected: [{ index: 0, code: 'INVALID_ORDER', message: `Not a Shopify order: ${r.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, raw: json.value }] }
+  if (!r.success) return { orders: [], rejected: [{ index: 0, code: 'INVALID_ORDER', message: `Not a Shopify order: ${describeIssues(r.error.issues, { limit: 5 })}`, raw: json.value }] }
   const o = r.data
   const removed = new Map<string, number>()
   for (const refund of o.refunds ?? []) for (const rl of refund.refund_line_items ?? []) if (rl.restock_type !== 'no_restock') removed.set(rl.line_item_id, (removed.get(rl.line_item_id) ?? 0) + rl.quantity)
@@ -92,7 +93,7 @@ export function parseShopifyOrdersPage(body: string): ParsedNativeMessage {
   const json = parseJsonBody(body)
   if (!json.ok) return { orders: [], rejected: [{ index: -1, code: 'UNPARSEABLE', message: json.message, raw: body.slice(0, 4096) }] }
   const r = shopifyOrdersPageSchema.safeParse(json.value)
-  if (!r.success) return { orders: [], rejected: [{ index: -1, code: 'INVALID_RESPONSE', message: `Not a Shopify orders page: ${r.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, raw: body.slice(0, 4096) }] }
+  if (!r.success) return { orders: [], rejected: [{ index: -1, code: 'INVALID_RESPONSE', message: `Not a Shopify orders page: ${describeIssues(r.error.issues, { limit: 3 })}`, raw: body.slice(0, 4096) }] }
   const orders = r.data.data.orders.nodes.map((o, index) => ({
     index,
     order: { orderId: o.id, orderedAt: o.createdAt, updatedAt: o.updatedAt, lines: o.lineItems.nodes.filter((l) => l.sku).map((l) => line(l.id, l.sku!, l.quantity, l.currentQuantity, l.unfulfilledQuantity)) },

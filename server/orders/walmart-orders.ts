@@ -5,6 +5,7 @@
 import { z } from 'zod'
 import type { ParsedNativeMessage } from './native-orders'
 import { parseJsonBody } from './parse-json-body'
+import { describeIssues } from '../errors'
 
 const amount = z.union([z.string(), z.number()]).transform((v) => Number(v)).pipe(z.number().int().min(0))
 const epochOrIso = z.union([z.number(), z.string()]).transform((v) => new Date(typeof v === 'number' || /^\d+$/.test(v) ? Number(v) : v).toISOString())
@@ -36,7 +37,7 @@ export function parseWalmartOrdersPage(body: string): ParsedNativeMessage {
   const result: ParsedNativeMessage = { orders: [], rejected: [] }
   ;(page.data.list.elements.order ?? []).forEach((raw, index) => {
     const r = walmartOrderSchema.safeParse(raw)
-    if (!r.success) { result.rejected.push({ index, code: 'INVALID_ORDER', message: `Not a Walmart order: ${r.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, raw }); return }
+    if (!r.success) { result.rejected.push({ index, code: 'INVALID_ORDER', message: `Not a Walmart order: ${describeIssues(r.error.issues, { limit: 3 })}`, raw }); return }
     const o = r.data
     const sum = (statuses: Array<{ status: string; statusQuantity: { amount: number } }>, names: string[]) => statuses.filter((s) => names.includes(s.status)).reduce((n, s) => n + s.statusQuantity.amount, 0)
     const updatedAt = o.orderLines.orderLine.reduce((latest, l) => (l.statusDate && l.statusDate > latest ? l.statusDate : latest), o.orderDate)

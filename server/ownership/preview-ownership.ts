@@ -3,7 +3,7 @@
 // source, how far its numbers are from the current owner's. Writes nothing.
 import { z } from 'zod'
 import type { Db } from '../db'
-import { NotFoundError, ValidationError } from '../errors'
+import { NotFoundError, ValidationError, describeIssues } from '../errors'
 import { loadOwnershipRules, ownerFor, type OwnershipRule } from './partition-by-ownership'
 
 export const OwnershipInputSchema = z.object({
@@ -34,7 +34,7 @@ export interface OwnershipPreview {
 /** The change as sent, or a 400 naming every problem. */
 export function parseOwnershipInput(raw: unknown) {
   const r = OwnershipInputSchema.safeParse(raw)
-  if (!r.success) throw new ValidationError(`The ownership change is not valid: ${r.error.issues.map((i) => `${i.path.join('.') || 'ownership'}: ${i.message}`).join('; ')}.`, r.error.issues, 'INVALID_OWNERSHIP')
+  if (!r.success) throw new ValidationError(`The ownership change is not valid: ${describeIssues(r.error.issues, { root: 'ownership' })}.`, r.error.issues, 'INVALID_OWNERSHIP')
   return r.data
 }
 

@@ -4,7 +4,7 @@ import type { PrismaClient } from '@prisma/client'
 import type { z } from 'zod'
 import type { Db } from '../db'
 import { transaction } from '../db'
-import { ValidationError } from '../errors'
+import { ValidationError, describeIssues } from '../errors'
 import { recordAudit, type Actor } from '../audit/record-audit'
 import { enqueue } from '../queue/enqueue'
 import { holdbackView, HoldbackInputSchema, type HoldbackView } from './holdback.schema'
@@ -13,7 +13,7 @@ import { markHoldbackSkusDirty } from './holdback.repository'
 export async function createHoldback(db: PrismaClient, actor: Actor, raw: unknown, now = new Date()): Promise<HoldbackView> {
   const parsed = HoldbackInputSchema.safeParse(raw)
   if (!parsed.success) {
-    throw new ValidationError(`The holdback is not valid: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'holdback'}: ${i.message}`).join('; ')}.`, parsed.error.issues, 'INVALID_HOLDBACK')
+    throw new ValidationError(`The holdback is not valid: ${describeIssues(parsed.error.issues, { root: 'holdback' })}.`, parsed.error.issues, 'INVALID_HOLDBACK')
   }
   const h = parsed.data
   if (h.expiresAt && h.expiresAt <= now) throw new ValidationError('The expiry is in the past: a holdback must expire later than now.', undefined, 'INVALID_HOLDBACK')

@@ -2,6 +2,7 @@
 // drops in the inbox. Parsed with zod wherever they enter (PUT /api/v1/sources/{code}, Settings)
 // and again when read back, so a file is always read with a complete, valid configuration.
 import { z } from 'zod'
+import { describeIssues } from '../errors'
 
 export const SOURCE_KINDS = ['erp', 'wms', '3pl', 'supplier', 'channel'] as const
 export type SourceKind = (typeof SOURCE_KINDS)[number]
@@ -69,7 +70,7 @@ export function readStoredSettings(stored: unknown): { settings: SourceSettings;
     if (obj[name] === undefined) return fallback
     const r = schema.safeParse(obj[name])
     if (r.success) return r.data
-    problems.push(`${name}: ${r.error.issues.map((i) => `${i.path.join('.') || name}: ${i.message}`).join('; ')}`)
+    problems.push(`${name}: ${describeIssues(r.error.issues, { root: name })}`)
     return fallback
   }
   return {

@@ -1,6 +1,6 @@
 // The audit screen's filter, shared by the list and the CSV export.
 import { z } from 'zod'
-import { ValidationError } from '@/server/errors'
+import { ValidationError, describeIssues } from '@/server/errors'
 import { parseAuditSort } from '@/server/audit/list-audit'
 
 /** A date or time PostgreSQL can compare (years 0001 to 9999). */
@@ -20,7 +20,7 @@ export const AuditQuery = z.object({
 
 export function parseAuditQuery(req: Request) {
   const parsed = AuditQuery.safeParse(Object.fromEntries([...new URL(req.url).searchParams].filter(([, v]) => v !== '')))
-  if (!parsed.success) throw new ValidationError(`Invalid filter: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`, undefined, 'INVALID_FILTER')
+  if (!parsed.success) throw new ValidationError(`Invalid filter: ${describeIssues(parsed.error.issues, { sep: ' ' })}`, undefined, 'INVALID_FILTER')
   const { sort, ...rest } = parsed.data
   return { ...rest, sort: parseAuditSort(sort) }
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { json, userRoute } from '@/app/_lib/api'
 import { prisma } from '@/server/db'
-import { ValidationError } from '@/server/errors'
+import { ValidationError, describeIssues } from '@/server/errors'
 import { holdbackEffects, listHoldbacks } from '@/server/rules/list-holdbacks'
 
 export const dynamic = 'force-dynamic'
@@ -16,7 +16,7 @@ const Query = z.object({
 /** Holdbacks with what each active one does to channel quantities now (from the stored decisions). */
 export const GET = userRoute('rules:view', async ({ req }) => {
   const parsed = Query.safeParse(Object.fromEntries([...new URL(req.url).searchParams].filter(([, v]) => v !== '')))
-  if (!parsed.success) throw new ValidationError(`Invalid filter: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`, undefined, 'INVALID_FILTER')
+  if (!parsed.success) throw new ValidationError(`Invalid filter: ${describeIssues(parsed.error.issues, { sep: ' ' })}`, undefined, 'INVALID_FILTER')
   const db = prisma()
   const items = await listHoldbacks(db, parsed.data)
   const effects = new Map((await holdbackEffects(db, items.filter((h) => h.state === 'active').map((h) => h.id))).map((e) => [e.id, e]))

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { json, userRoute } from '@/app/_lib/api'
 import { prisma } from '@/server/db'
-import { ValidationError } from '@/server/errors'
+import { ValidationError, describeIssues } from '@/server/errors'
 import { parseSkuSort, searchSkus } from '@/server/availability/search-skus'
 
 export const dynamic = 'force-dynamic'
@@ -23,6 +23,6 @@ const Query = z.object({
 export const GET = userRoute('inventory:view', async ({ req }) => {
   const raw = Object.fromEntries([...new URL(req.url).searchParams].filter(([, v]) => v !== ''))
   const parsed = Query.safeParse(raw)
-  if (!parsed.success) throw new ValidationError(`Invalid filter: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`, undefined, 'INVALID_FILTER')
+  if (!parsed.success) throw new ValidationError(`Invalid filter: ${describeIssues(parsed.error.issues, { sep: ' ' })}`, undefined, 'INVALID_FILTER')
   return json(await searchSkus(prisma(), { ...parsed.data, sort: parseSkuSort(parsed.data.sort, parsed.data.order) }))
 })
