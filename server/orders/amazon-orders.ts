@@ -10,7 +10,7 @@
 // going down, which native-orders.ts counts against the original (kept in NativeOrderLine).
 import { z } from 'zod'
 import type { ParsedNativeMessage } from './native-orders'
-import { parseJsonBody } from './parse-json-body'
+import { readNativeBody } from './parse-json-body'
 import { describeIssues } from '../errors'
 
 export const amazonOrderSchema = z.object({
@@ -74,10 +74,8 @@ export function itemsFromOrderCounts(order: z.infer<typeof amazonOrderSchema>, k
 const HOLDING = new Set(['Pending', 'Unshipped', 'PartiallyShipped', 'Shipped', 'Canceled', 'InvoiceUnconfirmed'])
 
 export function parseAmazonOrdersPage(body: string): ParsedNativeMessage {
-  const json = parseJsonBody(body)
-  if (!json.ok) return { orders: [], rejected: [{ index: -1, code: 'UNPARSEABLE', message: json.message, raw: body.slice(0, 4096) }] }
-  const page = pageSchema.safeParse(json.value)
-  if (!page.success) return { orders: [], rejected: [{ index: -1, code: 'INVALID_RESPONSE', message: 'Not an Amazon orders page ({ orders, orderItems }).', raw: body.slice(0, 4096) }] }
+  const page = readNativeBody(body, pageSchema, { as: 'page', message: () => 'Not an Amazon orders page ({ orders, orderItems }).' })
+  if (!page.ok) return page.parsed
   const result: ParsedNativeMessage = { orders: [], rejected: [] }
   page.data.orders.forEach((raw, index) => {
     const o = amazonOrderSchema.safeParse(raw)

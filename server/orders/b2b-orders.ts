@@ -2,7 +2,7 @@
 // its body already carries cumulative counts per line.
 import { z } from 'zod'
 import type { ParsedNativeMessage } from './native-orders'
-import { parseJsonBody } from './parse-json-body'
+import { readNativeBody } from './parse-json-body'
 import { describeIssues } from '../errors'
 
 export const B2B_ORDER_EVENTS = ['order.created', 'order.updated', 'order.cancelled', 'order.shipped'] as const
@@ -20,10 +20,8 @@ export const b2bOrderWebhookSchema = z.object({
 }).loose()
 
 export function parseB2bOrderWebhook(body: string): ParsedNativeMessage {
-  const json = parseJsonBody(body)
-  if (!json.ok) return { orders: [], rejected: [{ index: -1, code: 'UNPARSEABLE', message: json.message, raw: body.slice(0, 4096) }] }
-  const r = b2bOrderWebhookSchema.safeParse(json.value)
-  if (!r.success) return { orders: [], rejected: [{ index: 0, code: 'INVALID_ORDER', message: `Not a B2B portal order webhook: ${describeIssues(r.error.issues, { limit: 5 })}`, raw: json.value }] }
+  const r = readNativeBody(body, b2bOrderWebhookSchema, { as: 'order', message: (issues) => `Not a B2B portal order webhook: ${issues}` })
+  if (!r.ok) return r.parsed
   const o = r.data.order
   return { orders: [{ index: 0, order: { orderId: o.orderId, orderedAt: o.createdAt, updatedAt: o.updatedAt, lines: o.lines.map((l) => ({ lineId: l.lineId, sku: l.sku, quantity: l.quantity, cancelledQuantity: l.cancelledQuantity, shippedQuantity: l.shippedQuantity })) } }], rejected: [] }
 }

@@ -1,5 +1,8 @@
 // A stored native message's body as JSON, or why not (a poison message is a dead letter, never a crash).
+import type { z } from 'zod'
 import { parseJsonText } from '../ingest/storable-text'
+import { describeIssues } from '../errors'
+import type { ParsedNativeMessage } from './native-orders'
 
 export function parseJsonBody(body: string): { ok: true; value: unknown } | { ok: false; message: string } {
   try {
@@ -9,4 +12,19 @@ export function parseJsonBody(body: string): { ok: true; value: unknown } | { ok
   } catch (e) {
     return { ok: false, message: (e as Error).message }
   }
+}
+
+/**
+ * A stored native message's body read as `schema`, or the one rejection that says why not: a body
+ * that is not JSON (UNPARSEABLE), or not what the marketplace sends: a webhook is refused as its one
+ * order (INVALID_ORDER, index 0, the JSON kept), a page whole (INVALID_RESPONSE, index -1, the body kept).
+ */
+export function readNativeBody<S extends z.ZodType>(body: string, schema: S, refusal: { as: 'order' | 'page'; message: (issues: string) => string }): { ok: true; data: z.infer<S> } | { ok: false; parsed: ParsedNativeMessage } {
+  const json = parseJsonBody(body)
+  if (!json.ok) return { ok: false, parsed: { orders: [], rejected: [{ index: -1, code: 'UNPARSEABLE', message: json.message, raw: body.slice(0, 4096) }] } }
+  const r = schema.safeParse(json.value)
+  if (r.success) return { ok: true, data: r.data }
+  const order = refusal.as === 'order'
+  const message = refusal.message(describeIssues(r.error.issues, { limit: order ? 5 : 3 }))
+  return { ok: false, parsed: { orders: [], rejected: [{ index: order ? 0 : -1, code: order ? 'INVALID_ORDER' : 'INVALID_RESPONSE', message, raw: order ? json.value : body.slice(0, 4096) }] } }
 }

@@ -8,7 +8,7 @@
 // current units that no longer waits for fulfilment). Lines without a SKU hold no stock.
 import { z } from 'zod'
 import type { ParsedNativeMessage } from './native-orders'
-import { parseJsonBody } from './parse-json-body'
+import { readNativeBody } from './parse-json-body'
 import { describeIssues } from '../errors'
 
 const num = z.union([z.number(), z.string().regex(/^\d+$/)]).transform((v) => String(v))
@@ -37,10 +37,8 @@ function line(lineId: string, sku: string, quantity: number, current: number, un
 
 /** One webhook body: a REST Order. */
 export function parseShopifyOrderWebhook(body: string): ParsedNativeMessage {
-  const json = parseJsonBody(body)
-  if (!json.ok) return { orders: [], rejected: [{ index: -1, code: 'UNPARSEABLE', message: json.message, raw: body.slice(0, 4096) }] }
-  const r = restOrder.safeParse(json.value)
-  if (!r.success) return { orders: [], rejected: [{ index: 0, code: 'INVALID_ORDER', message: `Not a Shopify order: ${describeIssues(r.error.issues, { limit: 5 })}`, raw: json.value }] }
+  const r = readNativeBody(body, restOrder, { as: 'order', message: (issues) => `Not a Shopify order: ${issues}` })
+  if (!r.ok) return r.parsed
   const o = r.data
   const removed = new Map<string, number>()
   for (const refund of o.refunds ?? []) for (const rl of refund.refund_line_items ?? []) if (rl.restock_type !== 'no_restock') removed.set(rl.line_item_id, (removed.get(rl.line_item_id) ?? 0) + rl.quantity)
@@ -90,10 +88,8 @@ export const shopifyOrdersPageSchema = z.object({
 
 /** A stored page of the orders query (the raw GraphQL response). */
 export function parseShopifyOrdersPage(body: string): ParsedNativeMessage {
-  const json = parseJsonBody(body)
-  if (!json.ok) return { orders: [], rejected: [{ index: -1, code: 'UNPARSEABLE', message: json.message, raw: body.slice(0, 4096) }] }
-  const r = shopifyOrdersPageSchema.safeParse(json.value)
-  if (!r.success) return { orders: [], rejected: [{ index: -1, code: 'INVALID_RESPONSE', message: `Not a Shopify orders page: ${describeIssues(r.error.issues, { limit: 3 })}`, raw: body.slice(0, 4096) }] }
+  const r = readNativeBody(body, shopifyOrdersPageSchema, { as: 'page', message: (issues) => `Not a Shopify orders page: ${issues}` })
+  if (!r.ok) return r.parsed
   const orders = r.data.data.orders.nodes.map((o, index) => ({
     index,
     order: { orderId: o.id, orderedAt: o.createdAt, updatedAt: o.updatedAt, lines: o.lineItems.nodes.filter((l) => l.sku).map((l) => line(l.id, l.sku!, l.quantity, l.currentQuantity, l.unfulfilledQuantity)) },

@@ -4,7 +4,7 @@
 // cumulative cancelled = the Cancelled amounts, shipped = the Shipped and Delivered amounts.
 import { z } from 'zod'
 import type { ParsedNativeMessage } from './native-orders'
-import { parseJsonBody } from './parse-json-body'
+import { readNativeBody } from './parse-json-body'
 import { describeIssues } from '../errors'
 
 const amount = z.union([z.string(), z.number()]).transform((v) => Number(v)).pipe(z.number().int().min(0))
@@ -30,10 +30,8 @@ export const walmartOrdersPageSchema = z.object({
 }).loose()
 
 export function parseWalmartOrdersPage(body: string): ParsedNativeMessage {
-  const json = parseJsonBody(body)
-  if (!json.ok) return { orders: [], rejected: [{ index: -1, code: 'UNPARSEABLE', message: json.message, raw: body.slice(0, 4096) }] }
-  const page = walmartOrdersPageSchema.safeParse(json.value)
-  if (!page.success) return { orders: [], rejected: [{ index: -1, code: 'INVALID_RESPONSE', message: 'Not a Walmart orders page (list.elements.order).', raw: body.slice(0, 4096) }] }
+  const page = readNativeBody(body, walmartOrdersPageSchema, { as: 'page', message: () => 'Not a Walmart orders page (list.elements.order).' })
+  if (!page.ok) return page.parsed
   const result: ParsedNativeMessage = { orders: [], rejected: [] }
   ;(page.data.list.elements.order ?? []).forEach((raw, index) => {
     const r = walmartOrderSchema.safeParse(raw)
