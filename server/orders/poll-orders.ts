@@ -63,6 +63,7 @@ interface Poller {
   overlapMs: number
   list: Budget
   item?: Budget
+  /** One page from `since` (or the page token `next`); its list call's budget is already spent. */
   fetchPage(since: string, next: string | null, ctx: PollContext): Promise<Fetched>
 }
 
@@ -88,8 +89,6 @@ function amazonPoller(client: AmazonOrdersClient, settings: Record<string, unkno
     intervalMs: num(settings.ordersPollIntervalSeconds, 60) * 1000, overlapMs: num(settings.ordersOverlapSeconds, 300) * 1000,
     list: AMAZON_ORDERS_RATE.getOrders, item: AMAZON_ORDERS_RATE.getOrderItems,
     async fetchPage(since, next, ctx) {
-      const list = await ctx.spend('list', 1)
-      if (list.granted === 0) return { ok: false, kind: 'budget', waitMs: list.waitMs }
       // A page is only as long as the item calls we can afford for it now; what is not used goes
       // back to the budget however the page ends (a throw included).
       const items = await ctx.spend('item', AMAZON_MAX_RESULTS_PER_PAGE)
@@ -149,8 +148,6 @@ function walmartPoller(client: WalmartOrdersClient, settings: Record<string, unk
     intervalMs: num(settings.ordersPollIntervalSeconds, 60) * 1000, overlapMs: num(settings.ordersOverlapSeconds, 120) * 1000,
     list: WALMART_ORDERS_RATE.getAllOrders,
     async fetchPage(since, next, ctx) {
-      const list = await ctx.spend('list', 1)
-      if (list.granted === 0) return { ok: false, kind: 'budget', waitMs: list.waitMs }
       const r = await client.getOrders({ lastModifiedStartDate: since, nextCursor: next, limit: WALMART_ORDERS_PAGE_LIMIT })
       // Walmart answers 404 when no order matches the filter.
       if (r.kind === 'response' && r.status === 404) return { ok: true, page: { body: JSON.stringify({ list: { meta: { totalCount: 0 }, elements: { order: [] } } }), next: null, newest: null } }
@@ -179,8 +176,6 @@ function shopifyReconcilePoller(client: ShopifyOrdersClient, settings: Record<st
     intervalMs: num(settings.ordersReconcileIntervalSeconds, 300) * 1000, overlapMs: num(settings.ordersOverlapSeconds, 300) * 1000,
     list: SHOPIFY_ORDERS_RATE.ordersQuery,
     async fetchPage(since, next, ctx) {
-      const list = await ctx.spend('list', 1)
-      if (list.granted === 0) return { ok: false, kind: 'budget', waitMs: list.waitMs }
       const r = await client.ordersUpdatedSince({ updatedSince: since, after: next, first: SHOPIFY_ORDERS_PAGE_SIZE }, SHOPIFY_ORDERS_QUERY)
       const problem = callProblem(r, 'orders query')
       if (problem) return problem
@@ -278,7 +273,9 @@ export async function pollChannelOrders(db: PrismaClient, channelId: string, opt
   for (let i = 0; i < (opts.maxPages ?? 20); i++) {
     const row = await db.channelOrderIntake.findUniqueOrThrow({ where: { channelId_path: { channelId: channel.id, path: p.path } } })
     const cursor: Cursor = row.cursor ? JSON.parse(row.cursor) as Cursor : { since: new Date((row.cursorAt ?? startAt).getTime() - p.overlapMs).toISOString(), next: null, newest: null }
-    const fetched = await p.fetchPage(cursor.since, cursor.next, ctx)
+    // Every page costs one list call of the orders API's budget, whatever the marketplace.
+    const list = await ctx.spend('list', 1)
+    const fetched: Fetched = list.granted === 0 ? { ok: false, kind: 'budget', waitMs: list.waitMs } : await p.fetchPage(cursor.since, cursor.next, ctx)
     if (!fetched.ok) {
       if (fetched.kind === 'stale_token') { await writeCursor(db, channel.id, p.path, { ...cursor, next: null }, null); continue }
       if (fetched.kind === 'budget') { await recordIntake(db, channel.id, p.path, { poll: true }, now()); return { channel: channel.code, outcome: 'budget', pages, orders } }
