@@ -4,7 +4,7 @@ import type { Db } from '../db'
 import { LAG_BUCKETS_SECONDS } from './lag'
 import { getChannelsHealth } from './channel-health'
 import { getOrderIntakeHealth } from './order-intake'
-import { getRetentionReport } from '../retention/apply-retention'
+import { getRetentionReport } from '../retention/retention-report'
 
 /** A label value as the exposition format requires: backslash, double quote and line feed escaped. */
 export const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\r?\n|\r/g, '\\n')

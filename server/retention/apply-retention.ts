@@ -17,23 +17,7 @@
 // rows; it returns per-table counts and durations.
 import type { RawSql } from '../db'
 import { cutoffFor, DEFAULT_BATCH_SIZE, envVarFor, retentionPolicy, type RetentionKey, type RetentionPolicy } from './retention-policy'
-
-export const RETENTION_STATE_KEY = 'retention'
-
-export interface TableReport {
-  key: RetentionKey
-  table: string
-  days: number
-  cutoff: string | null
-  /** Rows deleted (for raw messages, their chunks are deleted with them and not counted). */
-  deleted: number
-  /** Old rows kept because something still refers to them. */
-  kept: number
-  batches: number
-  ms: number
-}
-
-export interface RetentionReport { startedAt: string; finishedAt: string | null; running: boolean; tables: TableReport[] }
+import { RETENTION_STATE_KEY, type RetentionReport, type TableReport } from './retention-report'
 
 interface IdTable { key: RetentionKey; table: string; time: string; protect: string }
 
@@ -194,10 +178,4 @@ export async function applyRetention(db: RawSql, opts: ApplyRetentionOptions = {
   report.finishedAt = new Date().toISOString()
   await saveState(db, report)
   return report
-}
-
-/** The last run's report (null before the first run). */
-export async function getRetentionReport(db: RawSql): Promise<RetentionReport | null> {
-  const rows = await db.$queryRawUnsafe<Array<{ value: RetentionReport }>>(`SELECT value FROM "SystemState" WHERE key = $1`, RETENTION_STATE_KEY)
-  return rows[0]?.value ?? null
 }

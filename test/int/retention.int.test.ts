@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
 import { useTestDatabase } from './helpers/test-db'
-import { applyRetention, getRetentionReport } from '../../server/retention/apply-retention'
+import { applyRetention } from '../../server/retention/apply-retention'
+import { getRetentionReport } from '../../server/retention/retention-report'
 import { retentionPolicy } from '../../server/retention/retention-policy'
 import { renderPrometheus } from '../../server/metrics/render-prometheus'
 
