@@ -1,4 +1,3 @@
-
 import path from 'node:path'
 import pg from 'pg'
 import { defineConfig } from 'prisma/config'
@@ -15,8 +14,10 @@ if (!q.__catalogPatch) {
   const orig = q.handleRowDescription
   q.handleRowDescription = function (msg: any) {
     for (const f of msg.fields) {
-      if (f.dataTypeID === CHAR_OID) { f.dataTypeID = 25; f.__wasChar = true }
-      else if (AS_TEXT.includes(f.dataTypeID)) f.dataTypeID = 25
+      if (f.dataTypeID === CHAR_OID) {
+        f.dataTypeID = 25
+        f.__wasChar = true
+      } else if (AS_TEXT.includes(f.dataTypeID)) f.dataTypeID = 25
       else if (f.dataTypeID === 1002 || f.dataTypeID === 1003) f.dataTypeID = 1009 // "char"[], name[] -> text[]
     }
     return orig.call(this, msg)
@@ -38,12 +39,18 @@ function patchQueryable(queryable: any) {
       return r
     }
     const res = await origQueryRaw.call(self, query)
-    charCols.forEach((c, i) => { if (c) res.columnTypes[i] = 6 /* ColumnTypeEnum.Character */ })
+    charCols.forEach((c, i) => {
+      if (c) res.columnTypes[i] = 6 /* ColumnTypeEnum.Character */
+    })
     return res
   }
 }
 class PatchedPrismaPg extends PrismaPg {
-  async connect() { const a = await super.connect(); patchQueryable(a); return a }
+  async connect() {
+    const a = await super.connect()
+    patchQueryable(a)
+    return a
+  }
   // Upstream connectToShadowDb() drops the shadow DB *before* closing its pool
   // ("database ... is being accessed by other users"); close first, then drop.
   async connectToShadowDb() {

@@ -7,7 +7,14 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', sequence: { groupOrder: 0 }, include: ['test/unit/**/*.test.ts'], exclude: ['**/*.int.test.ts'], environment: 'node', testTimeout: 15_000 },
+        test: {
+          name: 'unit',
+          sequence: { groupOrder: 0 },
+          include: ['test/unit/**/*.test.ts'],
+          exclude: ['**/*.int.test.ts'],
+          environment: 'node',
+          testTimeout: 15_000,
+        },
       },
       {
         extends: true,

@@ -26,9 +26,17 @@ async function main() {
   const server = createServer((req, res) => {
     // The only trustworthy client address is the socket's (or, with STOCKTOWER_TRUST_PROXY=on, what
     // our own proxy appended); never a header a client chose.
-    req.headers['x-stocktower-remote-addr'] = clientAddressOf(req.socket.remoteAddress, req.headers['x-forwarded-for'], cfg.trustProxy)
+    req.headers['x-stocktower-remote-addr'] = clientAddressOf(
+      req.socket.remoteAddress,
+      req.headers['x-forwarded-for'],
+      cfg.trustProxy,
+    )
     const nonce = newNonce()
-    const headers = securityHeaders({ nonce, https: isHttps(req.headers, 'encrypted' in req.socket && !!(req.socket as { encrypted?: boolean }).encrypted), dev })
+    const headers = securityHeaders({
+      nonce,
+      https: isHttps(req.headers, 'encrypted' in req.socket && !!(req.socket as { encrypted?: boolean }).encrypted),
+      dev,
+    })
     for (const [k, v] of Object.entries(headers)) res.setHeader(k, v)
     // Next reads the policy from the request to put the nonce on the scripts it renders.
     req.headers['content-security-policy'] = headers['Content-Security-Policy']
@@ -36,7 +44,15 @@ async function main() {
     if (!body.ok) {
       // Answer from the headers alone and close: nothing of the refused body is read.
       res.writeHead(body.status, { 'content-type': 'application/json', connection: 'close' })
-      res.end(JSON.stringify({ error: { code: body.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'LENGTH_REQUIRED', message: body.message, ref: nonce.slice(0, 12) } }))
+      res.end(
+        JSON.stringify({
+          error: {
+            code: body.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'LENGTH_REQUIRED',
+            message: body.message,
+            ref: nonce.slice(0, 12),
+          },
+        }),
+      )
       req.socket.destroySoon?.()
       return
     }
@@ -47,7 +63,12 @@ async function main() {
   const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 3 })
   // An idle connection dropped by the server (PostgreSQL restarting or stopping first) is not fatal.
   pool.on('error', (e) => console.warn('[realtime] database connection lost:', e.message))
-  const realtime = attachRealtime(server, { db, pool, readToken: (req) => getToken({ req: req as never, secret: process.env.NEXTAUTH_SECRET }), recheckMs: SOCKET_RECHECK_MS })
+  const realtime = attachRealtime(server, {
+    db,
+    pool,
+    readToken: (req) => getToken({ req: req as never, secret: process.env.NEXTAUTH_SECRET }),
+    recheckMs: SOCKET_RECHECK_MS,
+  })
   const io = realtime.io
   setRealtimeTransport(socketIoTransport(io))
 
@@ -55,7 +76,11 @@ async function main() {
   const prune = setInterval(() => void pruneWindows(db).catch(() => {}), 3600_000)
   prune.unref()
 
-  server.listen(cfg.port, cfg.hostname, () => console.log(`[web] listening on http://${cfg.hostname === '0.0.0.0' || cfg.hostname === '::' ? 'localhost' : cfg.hostname}:${cfg.port}${cfg.loopbackOnly ? ' (loopback only; set HOST to expose it)' : ''}`))
+  server.listen(cfg.port, cfg.hostname, () =>
+    console.log(
+      `[web] listening on http://${cfg.hostname === '0.0.0.0' || cfg.hostname === '::' ? 'localhost' : cfg.hostname}:${cfg.port}${cfg.loopbackOnly ? ' (loopback only; set HOST to expose it)' : ''}`,
+    ),
+  )
   let stopping = false
   const stop = () => {
     if (stopping) return
@@ -66,7 +91,9 @@ async function main() {
     clearInterval(prune)
     console.log('[web] stopping: draining requests in flight')
     void realtime.close()
-    server.close(() => { void Promise.allSettled([pool.end(), db.$disconnect()]).finally(() => process.exit(0)) })
+    server.close(() => {
+      void Promise.allSettled([pool.end(), db.$disconnect()]).finally(() => process.exit(0))
+    })
     server.closeIdleConnections()
     setTimeout(() => process.exit(0), Math.max(5_000, shutdownGraceMs())).unref()
   }

@@ -14,7 +14,16 @@ import { spawn, spawnSync } from 'node:child_process'
 
 const repoRoot = path.resolve(__dirname, '..')
 /** Never copied: dependencies (linked instead), build outputs, data folders, VCS, the tests and the bench (the web process needs neither). */
-const SKIP_TOP = new Set(['node_modules', '.next', '.git', 'test', 'test-results', 'playwright-report', 'bench', 'tsconfig.tsbuildinfo'])
+const SKIP_TOP = new Set([
+  'node_modules',
+  '.next',
+  '.git',
+  'test',
+  'test-results',
+  'playwright-report',
+  'bench',
+  'tsconfig.tsbuildinfo',
+])
 
 export function snapshotDir(profile = false): string {
   const base = path.resolve(process.env.STOCKTOWER_BENCH_APP_DIR || path.join(os.tmpdir(), 'stocktower-bench-app'))
@@ -34,13 +43,21 @@ function copySources(dir: string): void {
   }
   for (const e of fs.readdirSync(repoRoot)) {
     if (skipped(e)) continue
-    fs.cpSync(path.join(repoRoot, e), path.join(dir, e), { recursive: true, dereference: false, preserveTimestamps: true })
+    fs.cpSync(path.join(repoRoot, e), path.join(dir, e), {
+      recursive: true,
+      dereference: false,
+      preserveTimestamps: true,
+    })
   }
   // The bench measures the running code; type-checking is `tsc` and `npm test`'s job. In a shared
   // working tree someone's half-typed file elsewhere must not stop a benchmark, so the snapshot's
   // build skips Next's type check (the snapshot's copy of next.config.js only).
   const config = path.join(dir, 'next.config.js')
-  if (fs.existsSync(config)) fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace('ignoreBuildErrors: false', 'ignoreBuildErrors: true'))
+  if (fs.existsSync(config))
+    fs.writeFileSync(
+      config,
+      fs.readFileSync(config, 'utf8').replace('ignoreBuildErrors: false', 'ignoreBuildErrors: true'),
+    )
 }
 
 /** Hard-links the repository's node_modules into the snapshot (re-linked every run: a reinstall is picked up). */
@@ -49,7 +66,9 @@ function linkNodeModules(dir: string, log: (l: string) => void): void {
   fs.rmSync(target, { recursive: true, force: true })
   const r = spawnSync('cp', ['-al', path.join(repoRoot, 'node_modules'), target], { encoding: 'utf8' })
   if (r.status === 0) return
-  log(`[bench] hard-linking node_modules failed (${(r.stderr || '').trim().split('\n')[0]}); copying it instead (slow, once per run)`)
+  log(
+    `[bench] hard-linking node_modules failed (${(r.stderr || '').trim().split('\n')[0]}); copying it instead (slow, once per run)`,
+  )
   fs.rmSync(target, { recursive: true, force: true })
   const c = spawnSync('cp', ['-a', path.join(repoRoot, 'node_modules'), target], { encoding: 'utf8' })
   if (c.status !== 0) throw new Error(`could not copy node_modules into ${dir}: ${c.stderr}`)
@@ -75,7 +94,10 @@ function run(dir: string, args: string[]): Promise<{ code: number; output: strin
  * `web-server.ts` from. `profile`: a separate snapshot built with `next build --no-mangling`, so a
  * CPU profile of the web process shows the server code's own function names.
  */
-export async function prepareAppSnapshot(log: (l: string) => void, opts: { profile?: boolean } = {}): Promise<{ dir: string; built: boolean; ms: number }> {
+export async function prepareAppSnapshot(
+  log: (l: string) => void,
+  opts: { profile?: boolean } = {},
+): Promise<{ dir: string; built: boolean; ms: number }> {
   const started = Date.now()
   const dir = snapshotDir(opts.profile)
   copySources(dir)
@@ -84,7 +106,9 @@ export async function prepareAppSnapshot(log: (l: string) => void, opts: { profi
   let built = true
   if (opts.profile) {
     const stamp = path.join(dir, '.next', 'stocktower-bench-no-mangling-hash')
-    const hash = (await run(dir, ['--import', 'tsx', '-e', "process.stdout.write(require('./scripts/build.ts').sourceHash())"])).output.trim()
+    const hash = (
+      await run(dir, ['--import', 'tsx', '-e', "process.stdout.write(require('./scripts/build.ts').sourceHash())"])
+    ).output.trim()
     if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === hash) {
       r = { code: 0, output: '' }
       built = false
@@ -96,6 +120,7 @@ export async function prepareAppSnapshot(log: (l: string) => void, opts: { profi
     r = await run(dir, ['--import', 'tsx', path.join(dir, 'scripts', 'build.ts')])
     built = !/up to date/.test(r.output)
   }
-  if (r.code !== 0) throw new Error(`next build of the bench snapshot failed (exit ${r.code}):\n${r.output.slice(-6000)}`)
+  if (r.code !== 0)
+    throw new Error(`next build of the bench snapshot failed (exit ${r.code}):\n${r.output.slice(-6000)}`)
   return { dir, built, ms: Date.now() - started }
 }

@@ -25,7 +25,10 @@ let streams = 1
 
 function prng(seed: number) {
   let s = seed >>> 0
-  return () => { s = (s * 1664525 + 1013904223) >>> 0; return s / 2 ** 32 }
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0
+    return s / 2 ** 32
+  }
 }
 
 /**
@@ -34,10 +37,17 @@ function prng(seed: number) {
  * handover lookup), 20% adjustments (+-1..5), 10% absolute counts with an increasing `sourceSeq`.
  * One event in ten names its SKU by the ERP's alias (`ERP-00042`) instead of the canonical code.
  */
-export function generateEvents(opts: { runId: string; label: string; skuCount: number; batches: number; batchSize: number; seed: number }): EventStream {
+export function generateEvents(opts: {
+  runId: string
+  label: string
+  skuCount: number
+  batches: number
+  batchSize: number
+  seed: number
+}): EventStream {
   // Counts carry a source sequence that keeps growing from one stream to the next (as an ERP's
   // does), so a later stream's counts are not stale against an earlier one's.
-  const seqBase = (streams++) * 10_000_000
+  const seqBase = streams++ * 10_000_000
   const rand = prng(opts.seed)
   const base = Date.now() - 3_600_000
   const batches: BenchEvent[][] = []
@@ -55,16 +65,48 @@ export function generateEvents(opts: { runId: string; label: string; skuCount: n
       let e: BenchEvent
       if (r < 0.3) {
         const inCases = skuNo % 10 === 0 && rand() < 0.5
-        e = { idempotencyKey, type: 'receipt', sku, location, quantity: inCases ? 1 + Math.floor(rand() * 4) : 10 + Math.floor(rand() * 51), occurredAt, reference: `PO-${100000 + Math.floor(n / 50)}` }
+        e = {
+          idempotencyKey,
+          type: 'receipt',
+          sku,
+          location,
+          quantity: inCases ? 1 + Math.floor(rand() * 4) : 10 + Math.floor(rand() * 51),
+          occurredAt,
+          reference: `PO-${100000 + Math.floor(n / 50)}`,
+        }
         if (inCases) e.uom = 'CASE'
       } else if (r < 0.7) {
         const channelOrder = rand() < 0.05
-        e = { idempotencyKey, type: 'ship', sku, location, quantity: 1 + Math.floor(rand() * 5), occurredAt, reference: channelOrder ? `shopify:SH-${n}` : `SO-${200000 + n}` }
+        e = {
+          idempotencyKey,
+          type: 'ship',
+          sku,
+          location,
+          quantity: 1 + Math.floor(rand() * 5),
+          occurredAt,
+          reference: channelOrder ? `shopify:SH-${n}` : `SO-${200000 + n}`,
+        }
       } else if (r < 0.9) {
         const q = 1 + Math.floor(rand() * 5)
-        e = { idempotencyKey, type: 'adjustment', sku, location, quantity: rand() < 0.5 ? -q : q, occurredAt, reference: 'cycle adjustment' }
+        e = {
+          idempotencyKey,
+          type: 'adjustment',
+          sku,
+          location,
+          quantity: rand() < 0.5 ? -q : q,
+          occurredAt,
+          reference: 'cycle adjustment',
+        }
       } else {
-        e = { idempotencyKey, type: 'count', sku, location, quantity: 50 + Math.floor(rand() * 200), occurredAt, sourceSeq: seqBase + n }
+        e = {
+          idempotencyKey,
+          type: 'count',
+          sku,
+          location,
+          quantity: 50 + Math.floor(rand() * 200),
+          occurredAt,
+          sourceSeq: seqBase + n,
+        }
       }
       batch.push(e)
     }

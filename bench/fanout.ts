@@ -10,7 +10,12 @@ import type pg from 'pg'
 const COALESCE_MS = 1_000 // use-realtime's default, which the dashboard uses
 const EVENTS = ['listings.changed', 'dead-letters.changed', 'kpis.changed', 'channel.updated'] as const
 
-interface Cycle { firstAt: number; sku: string | null; doneAt: number | null; status: number }
+interface Cycle {
+  firstAt: number
+  sku: string | null
+  doneAt: number | null
+  status: number
+}
 
 export interface FanoutClients {
   connected: number
@@ -19,23 +24,36 @@ export interface FanoutClients {
   arm(): void
 }
 
-export async function connectFanout(opts: { url: string; cookie: string; clients: number; log: (l: string) => void }): Promise<FanoutClients> {
+export async function connectFanout(opts: {
+  url: string
+  cookie: string
+  clients: number
+  log: (l: string) => void
+}): Promise<FanoutClients> {
   const cycles: Cycle[] = []
   const errors: string[] = []
   const sockets: Socket[] = []
   let events = 0
   let armed = false
   const timers = new Set<NodeJS.Timeout>()
-  const connectOne = (): Promise<Socket> => new Promise((resolve, reject) => {
-    const s = io(opts.url, { path: '/socket.io', transports: ['websocket'], extraHeaders: { cookie: opts.cookie }, reconnection: false, timeout: 30_000 })
-    s.once('connect_error', (e) => reject(e))
-    s.once('connect', () => {
-      s.emit('subscribe', { rooms: ['dashboard'] }, (r: { joined?: string[]; error?: string }) => {
-        if (!r?.joined?.includes('dashboard')) return reject(new Error(`could not join the dashboard room: ${JSON.stringify(r)}`))
-        resolve(s)
+  const connectOne = (): Promise<Socket> =>
+    new Promise((resolve, reject) => {
+      const s = io(opts.url, {
+        path: '/socket.io',
+        transports: ['websocket'],
+        extraHeaders: { cookie: opts.cookie },
+        reconnection: false,
+        timeout: 30_000,
+      })
+      s.once('connect_error', (e) => reject(e))
+      s.once('connect', () => {
+        s.emit('subscribe', { rooms: ['dashboard'] }, (r: { joined?: string[]; error?: string }) => {
+          if (!r?.joined?.includes('dashboard'))
+            return reject(new Error(`could not join the dashboard room: ${JSON.stringify(r)}`))
+          resolve(s)
+        })
       })
     })
-  })
   // Connect in groups so the handshakes do not all queue at once.
   for (let i = 0; i < opts.clients; i += 25) {
     const group = await Promise.all(Array.from({ length: Math.min(25, opts.clients - i) }, connectOne))
@@ -53,9 +71,18 @@ export async function connectFanout(opts: { url: string; cookie: string; clients
         const t = setTimeout(() => {
           timers.delete(t)
           pending = null
-          void fetch(`${opts.url}/api/ui/dashboard?range=1h`, { headers: { cookie: opts.cookie }, signal: AbortSignal.timeout(30_000) })
-            .then(async (r) => { await r.arrayBuffer(); c.status = r.status; c.doneAt = Date.now() })
-            .catch((e: Error) => { errors.push(e.message) })
+          void fetch(`${opts.url}/api/ui/dashboard?range=1h`, {
+            headers: { cookie: opts.cookie },
+            signal: AbortSignal.timeout(30_000),
+          })
+            .then(async (r) => {
+              await r.arrayBuffer()
+              c.status = r.status
+              c.doneAt = Date.now()
+            })
+            .catch((e: Error) => {
+              errors.push(e.message)
+            })
             .finally(() => cycles.push(c))
         }, COALESCE_MS)
         timers.add(t)
@@ -65,7 +92,9 @@ export async function connectFanout(opts: { url: string; cookie: string; clients
   opts.log(`[bench] fan-out: ${sockets.length} socket.io clients in the dashboard room`)
   return {
     connected: sockets.length,
-    arm() { armed = true },
+    arm() {
+      armed = true
+    },
     async stop() {
       armed = false
       // Let scheduled refetches finish (each is bounded by its own timeout).
@@ -82,7 +111,10 @@ export async function connectFanout(opts: { url: string; cookie: string; clients
  * Commit time of each cycle's first event: the newest decision or channel call result of its SKU
  * at or before the moment the event arrived (one query for all cycles).
  */
-export async function commitToRefetch(pool: pg.Pool, cycles: Cycle[]): Promise<{ samples: number[]; unresolved: number; failed: number }> {
+export async function commitToRefetch(
+  pool: pg.Pool,
+  cycles: Cycle[],
+): Promise<{ samples: number[]; unresolved: number; failed: number }> {
   const done = cycles.filter((c) => c.doneAt !== null && c.status === 200 && c.sku)
   const failed = cycles.filter((c) => c.doneAt !== null && c.status !== 200).length
   // Many clients share an event: look each (SKU, arrival to the 10 ms) up once.
@@ -95,14 +127,18 @@ export async function commitToRefetch(pool: pg.Pool, cycles: Cycle[]): Promise<{
               (SELECT max(a."finishedAt") FROM "ChannelListing" cl JOIN "PublishAttempt" a ON a."listingId" = cl.id AND a."finishedAt" <= x.at WHERE cl."skuId" = s.id)
             )) * 1000)::float8::text AS at
        FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS x(sku, at, i) JOIN "Sku" s ON s.code = x.sku`,
-    [distinct.map((c) => c.sku), distinct.map((c) => new Date(c.firstAt + 10).toISOString())])
+    [distinct.map((c) => c.sku), distinct.map((c) => new Date(c.firstAt + 10).toISOString())],
+  )
   const commitAt = new Map<string, number>()
   for (const row of r.rows) if (row.at !== null) commitAt.set(keyOf(distinct[Number(row.i) - 1]), Number(row.at))
   const samples: number[] = []
   let unresolved = cycles.length - done.length - failed
   for (const c of done) {
     const at = commitAt.get(keyOf(c))
-    if (at === undefined) { unresolved++; continue }
+    if (at === undefined) {
+      unresolved++
+      continue
+    }
     samples.push(c.doneAt! - at)
   }
   return { samples, unresolved, failed }

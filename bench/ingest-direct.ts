@@ -17,7 +17,10 @@ import { postgresCpuSeconds } from './cpu'
 
 async function main() {
   const argv = process.argv.slice(2)
-  const arg = (n: string, d: number) => { const i = argv.indexOf(`--${n}`); return i < 0 ? d : Number(argv[i + 1]) }
+  const arg = (n: string, d: number) => {
+    const i = argv.indexOf(`--${n}`)
+    return i < 0 ? d : Number(argv[i + 1])
+  }
   const events = arg('events', 50_000)
   const senders = arg('senders', 4)
   const skus = arg('skus', 2000)
@@ -27,15 +30,20 @@ async function main() {
   const db = createPrisma(pg.url)
   try {
     const runId = crypto.randomBytes(4).toString('hex')
-    const gen = (label: string, n: number, seed: number) => generateEvents({ runId, label, skuCount: skus, batches: Math.round(n / 500), batchSize: 500, seed }).batches.map(batchBody)
+    const gen = (label: string, n: number, seed: number) =>
+      generateEvents({ runId, label, skuCount: skus, batches: Math.round(n / 500), batchSize: 500, seed }).batches.map(
+        batchBody,
+      )
     const run = async (bodies: string[]) => {
       let next = 0
-      await Promise.all(Array.from({ length: senders }, async () => {
-        for (let b = bodies[next++]; b; b = bodies[next++]) {
-          const r = await ingestEvents(db, { body: b })
-          if (r.accepted !== 500) throw new Error(`accepted ${r.accepted}: ${JSON.stringify(r.rejected.slice(0, 3))}`)
-        }
-      }))
+      await Promise.all(
+        Array.from({ length: senders }, async () => {
+          for (let b = bodies[next++]; b; b = bodies[next++]) {
+            const r = await ingestEvents(db, { body: b })
+            if (r.accepted !== 500) throw new Error(`accepted ${r.accepted}: ${JSON.stringify(r.rejected.slice(0, 3))}`)
+          }
+        }),
+      )
     }
     await run(gen('warm', 5000, 1))
     const bodies = gen('direct', events, 2)
@@ -48,9 +56,13 @@ async function main() {
     const cpu = process.cpuUsage(cpu0)
     const pgCpu = (postgresCpuSeconds(path.join(tmp, 'pg')) ?? NaN) - (pg0 ?? NaN)
     const n = bodies.length * 500
-    console.log(`CPU per 1,000 events: node ${((cpu.user + cpu.system) / 1000 / n * 1000).toFixed(0)} ms, postgres ${(pgCpu * 1e6 / n).toFixed(0)} ms`)
+    console.log(
+      `CPU per 1,000 events: node ${(((cpu.user + cpu.system) / 1000 / n) * 1000).toFixed(0)} ms, postgres ${((pgCpu * 1e6) / n).toFixed(0)} ms`,
+    )
     if (waits) printWaits(await waits.stop())
-    console.log(`ingest-direct: ${bodies.length * 500} events in ${s.toFixed(2)} s = ${Math.round(bodies.length * 500 / s)} events/s`)
+    console.log(
+      `ingest-direct: ${bodies.length * 500} events in ${s.toFixed(2)} s = ${Math.round((bodies.length * 500) / s)} events/s`,
+    )
   } finally {
     await db.$disconnect()
     await pg.stop()
@@ -58,4 +70,7 @@ async function main() {
   }
 }
 
-main().catch((e) => { console.error(e); process.exit(1) })
+main().catch((e) => {
+  console.error(e)
+  process.exit(1)
+})

@@ -32,35 +32,62 @@ export interface PipelineLatencies {
   priorityNotCalled: number
 }
 
-export async function measureLatencies(pool: pg.Pool, opts: { keyPrefix: string; since: Date; strategicSkus?: Set<string> }): Promise<PipelineLatencies> {
+export async function measureLatencies(
+  pool: pg.Pool,
+  opts: { keyPrefix: string; since: Date; strategicSkus?: Set<string> },
+): Promise<PipelineLatencies> {
   const ev = await pool.query<{ id: string; k: string; at: string; sku: string }>(
     `SELECT e.id::text AS id, e."skuId"::text || '|' || e."locationId"::text AS k, (extract(epoch FROM e."receivedAt") * 1000)::float8::text AS at, s.code AS sku
        FROM "LedgerEvent" e JOIN "Sku" s ON s.id = e."skuId"
-      WHERE e.source = 'erp-demo' AND e."idempotencyKey" LIKE $1`, [`${opts.keyPrefix}%`])
+      WHERE e.source = 'erp-demo' AND e."idempotencyKey" LIKE $1`,
+    [`${opts.keyPrefix}%`],
+  )
   const events = ev.rows.map((r) => ({ key: r.k, order: Number(r.id), at: Number(r.at), sku: r.sku }))
   const keyOfEvent = new Map(events.map((e) => [e.order, e.key]))
 
   // Listings' desired version when the window opened (the last decision before it), to tell a
   // decision that changed the quantity from one that only restated it.
-  const dec = await pool.query<{ id: string; listingId: string; channel: string; v: number; q: number; e: string[]; at: string }>(
+  const dec = await pool.query<{
+    id: string
+    listingId: string
+    channel: string
+    v: number
+    q: number
+    e: string[]
+    at: string
+  }>(
     `SELECT d.id::text AS id, d."listingId"::text AS "listingId", c.code AS channel, d."listingVersion" AS v, d.quantity AS q, d."eventIds"::text[] AS e,
             (extract(epoch FROM d."decidedAt") * 1000)::float8::text AS at
        FROM "AvailabilityDecision" d JOIN "Channel" c ON c.id = d."channelId"
-      WHERE d."decidedAt" >= $1 ORDER BY d.id`, [opts.since])
+      WHERE d."decidedAt" >= $1 ORDER BY d.id`,
+    [opts.since],
+  )
   const prior = await pool.query<{ listingId: string; v: number }>(
     `SELECT "listingId"::text AS "listingId", max("listingVersion") AS v FROM "AvailabilityDecision"
-      WHERE "decidedAt" < $1 AND "listingId" IN (SELECT DISTINCT "listingId" FROM "AvailabilityDecision" WHERE "decidedAt" >= $1) GROUP BY 1`, [opts.since])
+      WHERE "decidedAt" < $1 AND "listingId" IN (SELECT DISTINCT "listingId" FROM "AvailabilityDecision" WHERE "decidedAt" >= $1) GROUP BY 1`,
+    [opts.since],
+  )
   const lastVersion = new Map(prior.rows.map((r) => [r.listingId, r.v]))
   const decisions = dec.rows.map((r) => {
     const prev = lastVersion.get(r.listingId) ?? 0
     lastVersion.set(r.listingId, Math.max(prev, r.v))
-    return { listingId: r.listingId, channel: r.channel, version: r.v, quantity: r.q, changed: r.v > prev, at: Number(r.at), eventIds: r.e.map(Number) }
+    return {
+      listingId: r.listingId,
+      channel: r.channel,
+      version: r.v,
+      quantity: r.q,
+      changed: r.v > prev,
+      at: Number(r.at),
+      eventIds: r.e.map(Number),
+    }
   })
 
   const att = await pool.query<{ listingId: string; v: number; st: string; fi: string | null }>(
     `SELECT "listingId"::text AS "listingId", version AS v, (extract(epoch FROM "startedAt") * 1000)::float8::text AS st,
             (extract(epoch FROM "finishedAt") * 1000)::float8::text AS fi
-       FROM "PublishAttempt" WHERE "startedAt" >= $1 ORDER BY "startedAt", id`, [opts.since])
+       FROM "PublishAttempt" WHERE "startedAt" >= $1 ORDER BY "startedAt", id`,
+    [opts.since],
+  )
   const attemptsByListing = new Map<string, Array<{ v: number; st: number; fi: number }>>()
   for (const a of att.rows) {
     let l = attemptsByListing.get(a.listingId)
@@ -95,17 +122,29 @@ export async function measureLatencies(pool: pg.Pool, opts: { keyPrefix: string;
   for (const channel of channels) {
     const ds = decisions.filter((d) => d.channel === channel)
     const marks: Array<{ key: string; order: number; at: number; d: number }> = []
-    ds.forEach((d, i) => { for (const id of d.eventIds) { const key = keyOfEvent.get(id); if (key) marks.push({ key, order: id, at: d.at, d: i }) } })
+    ds.forEach((d, i) => {
+      for (const id of d.eventIds) {
+        const key = keyOfEvent.get(id)
+        if (key) marks.push({ key, order: id, at: d.at, d: i })
+      }
+    })
     const first = firstCoveringMark(events, marks)
     const calls = (toCallByChannel[channel] = [] as number[])
     events.forEach((e, i) => {
-      if (first[i] < 0) { undecided++; return }
+      if (first[i] < 0) {
+        undecided++
+        return
+      }
       const d = ds[marks[first[i]].d]
       toDecision.push(d.at - e.at)
       if (!d.changed) return
       const call = attemptsByListing.get(d.listingId)?.find((a) => a.v >= d.version && a.st >= d.at - 5)
       const strategic = opts.strategicSkus?.has(e.sku) ?? false
-      if (!call) { notCalled++; if (strategic || d.quantity === 0) priorityNotCalled++; return }
+      if (!call) {
+        notCalled++
+        if (strategic || d.quantity === 0) priorityNotCalled++
+        return
+      }
       const ms = call.st - e.at
       toCall.push(ms)
       calls.push(ms)
@@ -113,5 +152,18 @@ export async function measureLatencies(pool: pg.Pool, opts: { keyPrefix: string;
       if (d.quantity === 0) zeroToCall.push(ms)
     })
   }
-  return { events: events.length, toDecision, toCall, toCallByChannel, undecided, notCalled, overlapping, outOfOrder, attempts: att.rows.length, strategicToCall, zeroToCall, priorityNotCalled }
+  return {
+    events: events.length,
+    toDecision,
+    toCall,
+    toCallByChannel,
+    undecided,
+    notCalled,
+    overlapping,
+    outOfOrder,
+    attempts: att.rows.length,
+    strategicToCall,
+    zeroToCall,
+    priorityNotCalled,
+  }
 }

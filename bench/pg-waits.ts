@@ -23,7 +23,8 @@ export function sampleWaits(url: string): { stop(): Promise<Map<string, number>>
         `SELECT a.state, a.wait_event_type || ':' || a.wait_event AS wait, left(regexp_replace(regexp_replace(a.query, '''[^'']*(''|$)', '?', 'g'), '\\s+', ' ', 'g'), 90) AS query,
                 CASE WHEN a.wait_event_type = 'Lock' THEN (SELECT b.state || ': ' || left(regexp_replace(regexp_replace(b.query, '''[^'']*(''|$)', '?', 'g'), '\\s+', ' ', 'g'), 70)
                   FROM pg_stat_activity b WHERE b.pid = (pg_blocking_pids(a.pid))[1]) END AS blocker
-           FROM pg_stat_activity a WHERE a.backend_type = 'client backend' AND a.pid <> pg_backend_pid() AND a.datname = current_database() AND a.state <> 'idle'`)
+           FROM pg_stat_activity a WHERE a.backend_type = 'client backend' AND a.pid <> pg_backend_pid() AND a.datname = current_database() AND a.state <> 'idle'`,
+      )
       for (const x of r.rows) {
         const k = `${x.state.padEnd(19)} ${(x.wait ?? '-').padEnd(26)} ${x.query}${x.blocker ? `\n${' '.repeat(56)}blocked by ${x.blocker}` : ''}`
         counts.set(k, (counts.get(k) ?? 0) + 1)
@@ -32,11 +33,18 @@ export function sampleWaits(url: string): { stop(): Promise<Map<string, number>>
     }
     await client.end()
   })()
-  return { async stop() { running = false; await loop; return counts } }
+  return {
+    async stop() {
+      running = false
+      await loop
+      return counts
+    },
+  }
 }
 
 export function printWaits(counts: Map<string, number>): void {
   const total = [...counts.values()].reduce((a, b) => a + b, 0)
   log('[bench] database connections during ingest-http (share of non-idle samples):')
-  for (const [k, n] of [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 30)) log(`  ${(100 * n / total).toFixed(1).padStart(5)}%  ${k}`)
+  for (const [k, n] of [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 30))
+    log(`  ${((100 * n) / total).toFixed(1).padStart(5)}%  ${k}`)
 }

@@ -7,10 +7,22 @@ import { migrateDatabase } from '../server/runtime/migrate'
 import { createPrisma } from '../server/db'
 import { seedDemo } from '../server/demo/seed-demo'
 
-export interface BenchDatabase { pg: EmbeddedDatabase; apiKey: string }
+export interface BenchDatabase {
+  pg: EmbeddedDatabase
+  apiKey: string
+}
 
-export async function startBenchDatabase(opts: { dir: string; skus: number; log: (l: string) => void }): Promise<BenchDatabase> {
-  const pg = await startEmbeddedPostgres({ dir: path.join(opts.dir, 'pg'), password: 'bench', database: 'stocktower', persistent: false })
+export async function startBenchDatabase(opts: {
+  dir: string
+  skus: number
+  log: (l: string) => void
+}): Promise<BenchDatabase> {
+  const pg = await startEmbeddedPostgres({
+    dir: path.join(opts.dir, 'pg'),
+    password: 'bench',
+    database: 'stocktower',
+    persistent: false,
+  })
   try {
     await migrateDatabase(pg.url, { quiet: true })
     const apiKey = `st_bench_${crypto.randomBytes(16).toString('hex')}`
@@ -19,7 +31,13 @@ export async function startBenchDatabase(opts: { dir: string; skus: number; log:
     try {
       // Simulator URLs are never called: no worker or simulator runs during the bench.
       const dummy = 'http://127.0.0.1:9'
-      await seedDemo(db, { skuCount: opts.skus, simulatorUrls: { shopify: dummy, amazon: dummy, walmart: dummy, b2b: dummy }, demoApiKey: apiKey, b2bSigningSecret: 'bench', log: opts.log })
+      await seedDemo(db, {
+        skuCount: opts.skus,
+        simulatorUrls: { shopify: dummy, amazon: dummy, walmart: dummy, b2b: dummy },
+        demoApiKey: apiKey,
+        b2bSigningSecret: 'bench',
+        log: opts.log,
+      })
     } finally {
       await db.$disconnect()
     }

@@ -38,7 +38,12 @@ export interface Stack {
   stop(): Promise<void>
 }
 
-export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | null | undefined | false>, everyMs = 250): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | null | undefined | false>,
+  everyMs = 250,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const v = await probe()
@@ -51,27 +56,45 @@ export async function waitFor<T>(what: string, timeoutMs: number, probe: () => P
 async function waitForHttp(url: string, timeoutMs: number, child: ChildProcess): Promise<void> {
   await waitFor(`${url} answering`, timeoutMs, async () => {
     if (child.exitCode !== null) throw new Error(`the process exited (${child.exitCode}) before ${url} answered`)
-    try { await fetch(url, { signal: AbortSignal.timeout(2_000) }); return true } catch { return false }
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(2_000) })
+      return true
+    } catch {
+      return false
+    }
   })
 }
 
 export function stopChild(child: ChildProcess | undefined, graceMs = 15_000): Promise<void> {
   return new Promise((resolve) => {
     if (!child || child.exitCode !== null || child.signalCode !== null) return resolve()
-    const t = setTimeout(() => { child.kill('SIGKILL'); resolve() }, graceMs)
-    child.once('exit', () => { clearTimeout(t); resolve() })
+    const t = setTimeout(() => {
+      child.kill('SIGKILL')
+      resolve()
+    }, graceMs)
+    child.once('exit', () => {
+      clearTimeout(t)
+      resolve()
+    })
     child.kill('SIGTERM')
   })
 }
 
 /** What a scenario reports: its figures and the notes that explain them. */
-export interface ScenarioResult { figures: Figure[]; notes: string[] }
+export interface ScenarioResult {
+  figures: Figure[]
+  notes: string[]
+}
 
 /**
  * Runs a scenario on a stack of its own in a temporary folder of its own: `body` pushes figures and
  * notes; whatever happens, the stack is stopped and the folder removed.
  */
-export async function onOwnStack(name: string, opts: Omit<Parameters<typeof startStack>[0], 'tmp'>, body: (stack: Stack, out: ScenarioResult) => Promise<void>): Promise<ScenarioResult> {
+export async function onOwnStack(
+  name: string,
+  opts: Omit<Parameters<typeof startStack>[0], 'tmp'>,
+  body: (stack: Stack, out: ScenarioResult) => Promise<void>,
+): Promise<ScenarioResult> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `stocktower-bench-${name}-`))
   const out: ScenarioResult = { figures: [], notes: [] }
   let stack: Stack | undefined
@@ -82,7 +105,8 @@ export async function onOwnStack(name: string, opts: Omit<Parameters<typeof star
     // What the web and worker processes said last: a failed phase is otherwise gone with the temp folder.
     for (const f of ['web.log', 'worker.log']) {
       const p = path.join(tmp, f)
-      if (fs.existsSync(p)) opts.log(`[bench] last lines of ${f}:\n${fs.readFileSync(p, 'utf8').split('\n').slice(-30).join('\n')}`)
+      if (fs.existsSync(p))
+        opts.log(`[bench] last lines of ${f}:\n${fs.readFileSync(p, 'utf8').split('\n').slice(-30).join('\n')}`)
     }
     throw e
   } finally {
@@ -93,7 +117,11 @@ export async function onOwnStack(name: string, opts: Omit<Parameters<typeof star
 }
 
 export async function startStack(opts: {
-  tmp: string; skus: number; plan: SimulatorPlanName; worker: boolean; log: (l: string) => void
+  tmp: string
+  skus: number
+  plan: SimulatorPlanName
+  worker: boolean
+  log: (l: string) => void
   /** Extra environment for the web and worker processes. */
   env?: Record<string, string>
 }): Promise<Stack> {
@@ -101,8 +129,15 @@ export async function startStack(opts: {
   // Running as root, PostgreSQL runs as another user, who must be able to enter the folder.
   fs.chmodSync(tmp, 0o755)
   const snap = await prepareAppSnapshot(log)
-  log(`[bench] web app snapshot in ${snap.dir} (${snap.built ? 'built' : 'build up to date'}, ${Math.round(snap.ms / 1000)} s)`)
-  const db = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg'), password: 'bench', database: 'stocktower', persistent: false })
+  log(
+    `[bench] web app snapshot in ${snap.dir} (${snap.built ? 'built' : 'build up to date'}, ${Math.round(snap.ms / 1000)} s)`,
+  )
+  const db = await startEmbeddedPostgres({
+    dir: path.join(tmp, 'pg'),
+    password: 'bench',
+    database: 'stocktower',
+    persistent: false,
+  })
   const children: ChildProcess[] = []
   let sims: RunningSimulators | undefined
   let pool: pg.Pool | undefined
@@ -119,11 +154,18 @@ export async function startStack(opts: {
     process.env.STOCKTOWER_ENCRYPTION_KEY = encryptionKey
     const b2bSecret = crypto.randomBytes(16).toString('hex')
     sims = await startSimulators({ host: '127.0.0.1', plan: opts.plan, b2bSecret })
-    for (const kind of ['shopify', 'amazon', 'walmart', 'b2b'] as const) sims.sims[kind].seed(demoExternalSkus(kind, opts.skus), 0)
+    for (const kind of ['shopify', 'amazon', 'walmart', 'b2b'] as const)
+      sims.sims[kind].seed(demoExternalSkus(kind, opts.skus), 0)
     const prisma = createPrisma(db.url, { max: 4 })
     const t0 = Date.now()
     try {
-      await seedDemo(prisma, { skuCount: opts.skus, simulatorUrls: sims.urls, demoApiKey: apiKey, b2bSigningSecret: b2bSecret, log })
+      await seedDemo(prisma, {
+        skuCount: opts.skus,
+        simulatorUrls: sims.urls,
+        demoApiKey: apiKey,
+        b2bSigningSecret: b2bSecret,
+        log,
+      })
     } finally {
       await prisma.$disconnect()
     }
@@ -136,18 +178,33 @@ export async function startStack(opts: {
     const nextAuthSecret = crypto.randomBytes(32).toString('base64url')
     const env: NodeJS.ProcessEnv = {
       ...process.env,
-      NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1', PORT: String(port), HOSTNAME: '127.0.0.1',
-      DATABASE_URL: db.url, NEXTAUTH_URL: `http://127.0.0.1:${port}`, NEXTAUTH_SECRET: nextAuthSecret,
-      STOCKTOWER_ENCRYPTION_KEY: encryptionKey, STOCKTOWER_B2B_SIGNING_SECRET: b2bSecret,
-      STOCKTOWER_DATA_DIR: path.join(tmp, 'app-data'), STOCKTOWER_DEMO: 'on', STOCKTOWER_TRAFFIC: 'off', STOCKTOWER_DEMO_API_KEY: apiKey,
-      STOCKTOWER_DEMO_SKUS: String(opts.skus), STOCKTOWER_API_URL: `http://127.0.0.1:${port}`,
-      STOCKTOWER_MANAGED: '', STOCKTOWER_DIST_DIR: '',
+      NODE_ENV: 'production',
+      NEXT_TELEMETRY_DISABLED: '1',
+      PORT: String(port),
+      HOSTNAME: '127.0.0.1',
+      DATABASE_URL: db.url,
+      NEXTAUTH_URL: `http://127.0.0.1:${port}`,
+      NEXTAUTH_SECRET: nextAuthSecret,
+      STOCKTOWER_ENCRYPTION_KEY: encryptionKey,
+      STOCKTOWER_B2B_SIGNING_SECRET: b2bSecret,
+      STOCKTOWER_DATA_DIR: path.join(tmp, 'app-data'),
+      STOCKTOWER_DEMO: 'on',
+      STOCKTOWER_TRAFFIC: 'off',
+      STOCKTOWER_DEMO_API_KEY: apiKey,
+      STOCKTOWER_DEMO_SKUS: String(opts.skus),
+      STOCKTOWER_API_URL: `http://127.0.0.1:${port}`,
+      STOCKTOWER_MANAGED: '',
+      STOCKTOWER_DIST_DIR: '',
       ...opts.env,
     }
     const launch = (name: string, file: string) => {
       const out = fs.openSync(path.join(tmp, `${name}.log`), 'a')
       // The same V8 flag scripts/start.ts gives every child.
-      const child = spawn(process.execPath, ['--max-semi-space-size=32', '--import', 'tsx', path.join(snap.dir, file)], { cwd: snap.dir, env, stdio: ['ignore', out, out] })
+      const child = spawn(
+        process.execPath,
+        ['--max-semi-space-size=32', '--import', 'tsx', path.join(snap.dir, file)],
+        { cwd: snap.dir, env, stdio: ['ignore', out, out] },
+      )
       children.push(child)
       return child
     }
@@ -157,7 +214,8 @@ export async function startStack(opts: {
     const startWorker = async () => {
       const w = launch('worker', 'workers/main.ts')
       await waitFor('the worker heartbeat', 60_000, async () => {
-        if (w.exitCode !== null) throw new Error(`the worker exited (${w.exitCode}); see ${path.join(tmp, 'worker.log')}`)
+        if (w.exitCode !== null)
+          throw new Error(`the worker exited (${w.exitCode}); see ${path.join(tmp, 'worker.log')}`)
         const r = await pool!.query(`SELECT 1 FROM "WorkerHeartbeat" WHERE pid = $1`, [w.pid])
         return r.rowCount! > 0
       })
@@ -165,27 +223,46 @@ export async function startStack(opts: {
       return workerPid
     }
     if (opts.worker) await startWorker()
-    log(`[bench] stack: web ${web.pid} on 127.0.0.1:${port}${workerPid ? `, worker ${workerPid}` : ', no worker'}, simulators (plan ${opts.plan}) in the bench process, ${opts.skus.toLocaleString('en-US')} SKUs seeded in ${seedSeconds.toFixed(1)} s`)
+    log(
+      `[bench] stack: web ${web.pid} on 127.0.0.1:${port}${workerPid ? `, worker ${workerPid}` : ', no worker'}, simulators (plan ${opts.plan}) in the bench process, ${opts.skus.toLocaleString('en-US')} SKUs seeded in ${seedSeconds.toFixed(1)} s`,
+    )
 
     const sessionCookie = async (email = 'analyst@example.com') => {
       const p = createPrisma(db.url, { max: 1 })
       try {
         const u = await p.user.findUniqueOrThrow({ where: { email } })
         const sid = await startSession(p, u.id)
-        const token = await encode({ token: { sub: u.id, email: u.email, name: u.name, uid: u.id, role: u.role, sid }, secret: nextAuthSecret })
+        const token = await encode({
+          token: { sub: u.id, email: u.email, name: u.name, uid: u.id, role: u.role, sid },
+          secret: nextAuthSecret,
+        })
         return `next-auth.session-token=${token}`
       } finally {
         await p.$disconnect()
       }
     }
     return {
-      url: `http://127.0.0.1:${port}`, databaseUrl: db.url, apiKey, port, webPid: web.pid!, get workerPid() { return workerPid }, sims, pool, tmp, seedSeconds,
-      sessionCookie, startWorker, stop,
+      url: `http://127.0.0.1:${port}`,
+      databaseUrl: db.url,
+      apiKey,
+      port,
+      webPid: web.pid!,
+      get workerPid() {
+        return workerPid
+      },
+      sims,
+      pool,
+      tmp,
+      seedSeconds,
+      sessionCookie,
+      startWorker,
+      stop,
     }
   } catch (e) {
     for (const f of ['web.log', 'worker.log']) {
       const p = path.join(tmp, f)
-      if (fs.existsSync(p)) log(`[bench] last lines of ${f}:\n${fs.readFileSync(p, 'utf8').split('\n').slice(-20).join('\n')}`)
+      if (fs.existsSync(p))
+        log(`[bench] last lines of ${f}:\n${fs.readFileSync(p, 'utf8').split('\n').slice(-20).join('\n')}`)
     }
     await stop()
     throw e
@@ -197,16 +274,22 @@ export async function backlog(pool: pg.Pool): Promise<{ dirty: number; pending: 
   const r = await pool.query<{ dirty: string; pending: string; inflight: string }>(
     `SELECT (SELECT count(*) FROM "AvailabilityDirty")::text AS dirty,
             (SELECT count(*) FROM "ChannelListing" WHERE active AND "desiredVersion" > "publishedVersion")::text AS pending,
-            (SELECT count(*) FROM "ChannelListing" WHERE "inFlightVersion" IS NOT NULL)::text AS inflight`)
+            (SELECT count(*) FROM "ChannelListing" WHERE "inFlightVersion" IS NOT NULL)::text AS inflight`,
+  )
   return { dirty: Number(r.rows[0].dirty), pending: Number(r.rows[0].pending), inFlight: Number(r.rows[0].inflight) }
 }
 
 /** Waits until every SKU is decided and every listing's newest version has left for its channel. */
 export async function waitForDrain(pool: pg.Pool, timeoutMs: number): Promise<number> {
   const t0 = Date.now()
-  await waitFor('the backlog to drain', timeoutMs, async () => {
-    const b = await backlog(pool)
-    return b.dirty === 0 && b.pending === 0 && b.inFlight === 0
-  }, 1000)
+  await waitFor(
+    'the backlog to drain',
+    timeoutMs,
+    async () => {
+      const b = await backlog(pool)
+      return b.dirty === 0 && b.pending === 0 && b.inFlight === 0
+    },
+    1000,
+  )
   return (Date.now() - t0) / 1000
 }

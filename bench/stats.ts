@@ -11,7 +11,13 @@ export function percentile(samples: readonly number[], p: number): number | null
   return sorted[rank - 1]
 }
 
-export interface Summary { n: number; p50: number | null; p95: number | null; p99: number | null; max: number | null }
+export interface Summary {
+  n: number
+  p50: number | null
+  p95: number | null
+  p99: number | null
+  max: number | null
+}
 
 /** n, p50, p95, p99 and max of samples in one sort. */
 export function summarize(samples: readonly number[]): Summary {
@@ -22,7 +28,10 @@ export function summarize(samples: readonly number[]): Summary {
 }
 
 export type GoalOp = '<=' | '<' | '>=' | '>'
-export interface Goal { op: GoalOp; value: number }
+export interface Goal {
+  op: GoalOp
+  value: number
+}
 
 /** One number a scenario measured, with its goal and the baseline it is read against. */
 export interface Figure {
@@ -41,14 +50,21 @@ export interface Figure {
 export function meetsGoal(f: Pick<Figure, 'value' | 'goal'>): boolean | null {
   if (!f.goal || f.value === null || !Number.isFinite(f.value)) return f.goal && f.value !== null ? false : null
   const { op, value } = f.goal
-  return op === '<=' ? f.value <= value : op === '<' ? f.value < value : op === '>=' ? f.value >= value : f.value > value
+  return op === '<='
+    ? f.value <= value
+    : op === '<'
+      ? f.value < value
+      : op === '>='
+        ? f.value >= value
+        : f.value > value
 }
 
 export function formatNumber(v: number | null, unit = ''): string {
   if (v === null) return 'n/a'
   if (!Number.isFinite(v)) return String(v)
   const abs = Math.abs(v)
-  const s = abs >= 100 || Number.isInteger(v) ? Math.round(v).toLocaleString('en-US') : abs >= 10 ? v.toFixed(1) : v.toFixed(2)
+  const s =
+    abs >= 100 || Number.isInteger(v) ? Math.round(v).toLocaleString('en-US') : abs >= 10 ? v.toFixed(1) : v.toFixed(2)
   return unit ? `${s} ${unit}` : s
 }
 
@@ -58,14 +74,20 @@ export function formatFigures(figures: readonly Figure[]): string[] {
   const rows = figures.map((f) => {
     const ok = meetsGoal(f)
     return [
-      f.scenario, f.name, formatNumber(f.value, f.unit),
+      f.scenario,
+      f.name,
+      formatNumber(f.value, f.unit),
       f.goal ? `${f.goal.op} ${formatNumber(f.goal.value, f.unit)}` : '',
       ok === null ? '' : ok ? 'yes' : 'NO',
       f.baseline ? `${f.baseline.label}: ${formatNumber(f.baseline.value, f.baseline.unit ?? f.unit)}` : '',
     ]
   })
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
-  const line = (cells: string[]) => cells.map((c, i) => (i === 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd()
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 2 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd()
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)]
 }
 
@@ -84,7 +106,15 @@ export interface BenchRun {
   notes: string[]
 }
 
-export interface Comparison { scenario: string; name: string; unit: string; a: number | null; b: number | null; change: number | null; better: boolean | null }
+export interface Comparison {
+  scenario: string
+  name: string
+  unit: string
+  a: number | null
+  b: number | null
+  change: number | null
+  better: boolean | null
+}
 
 /**
  * Figures of two runs side by side (matched by scenario and name): the relative change b/a - 1,
@@ -101,7 +131,17 @@ export function compareRuns(a: Pick<BenchRun, 'figures'>, b: Pick<BenchRun, 'fig
     seen.add(key(fa))
     out.push(compareOne(fa, fb))
   }
-  for (const fb of b.figures) if (!seen.has(key(fb))) out.push({ scenario: fb.scenario, name: fb.name, unit: fb.unit, a: null, b: fb.value, change: null, better: null })
+  for (const fb of b.figures)
+    if (!seen.has(key(fb)))
+      out.push({
+        scenario: fb.scenario,
+        name: fb.name,
+        unit: fb.unit,
+        a: null,
+        b: fb.value,
+        change: null,
+        better: null,
+      })
   return out
 }
 
@@ -117,10 +157,20 @@ function compareOne(fa: Figure, fb: Figure | undefined): Comparison {
 
 export function formatComparison(rows: readonly Comparison[]): string[] {
   const head = ['scenario', 'figure', 'a', 'b', 'change', '']
-  const cells = rows.map((r) => [r.scenario, r.name, formatNumber(r.a, r.unit), formatNumber(r.b, r.unit),
-    r.change === null ? '' : `${r.change >= 0 ? '+' : ''}${(100 * r.change).toFixed(1)}%`, r.better === null ? '' : r.better ? 'better' : 'worse'])
+  const cells = rows.map((r) => [
+    r.scenario,
+    r.name,
+    formatNumber(r.a, r.unit),
+    formatNumber(r.b, r.unit),
+    r.change === null ? '' : `${r.change >= 0 ? '+' : ''}${(100 * r.change).toFixed(1)}%`,
+    r.better === null ? '' : r.better ? 'better' : 'worse',
+  ])
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)))
-  const line = (c: string[]) => c.map((x, i) => (i >= 2 && i <= 4 ? x.padStart(widths[i]) : x.padEnd(widths[i]))).join('  ').trimEnd()
+  const line = (c: string[]) =>
+    c
+      .map((x, i) => (i >= 2 && i <= 4 ? x.padStart(widths[i]) : x.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd()
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)]
 }
 
@@ -146,7 +196,10 @@ export function firstCoveringMark(
     list.sort((x, y) => marks[x].order - marks[y].order)
     const best = new Array<number>(list.length)
     let b = -1
-    for (let i = list.length - 1; i >= 0; i--) { if (b < 0 || marks[list[i]].at < marks[b].at) b = list[i]; best[i] = b }
+    for (let i = list.length - 1; i >= 0; i--) {
+      if (b < 0 || marks[list[i]].at < marks[b].at) b = list[i]
+      best[i] = b
+    }
     suffix.set(k, { orders: list.map((x) => marks[x].order), best })
   }
   return events.map((e) => {
@@ -154,7 +207,11 @@ export function firstCoveringMark(
     if (!s) return -1
     let lo = 0
     let hi = s.orders.length
-    while (lo < hi) { const mid = (lo + hi) >> 1; if (s.orders[mid] < e.order) lo = mid + 1; else hi = mid }
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (s.orders[mid] < e.order) lo = mid + 1
+      else hi = mid
+    }
     return lo < s.orders.length ? s.best[lo] : -1
   })
 }

@@ -6,7 +6,16 @@ import path from 'node:path'
 import { spawn } from 'node:child_process'
 
 const root = path.resolve(__dirname, '..')
-const INPUTS = ['app', 'components', 'server', 'public', 'next.config.js', 'tsconfig.json', 'package-lock.json', 'prisma/schema.prisma']
+const INPUTS = [
+  'app',
+  'components',
+  'server',
+  'public',
+  'next.config.js',
+  'tsconfig.json',
+  'package-lock.json',
+  'prisma/schema.prisma',
+]
 const SKIP = new Set(['node_modules', '.next', '.stocktower'])
 
 function walk(p: string, out: string[]) {
@@ -21,7 +30,10 @@ export function sourceHash(): string {
   const files: string[] = []
   for (const i of INPUTS) walk(path.join(root, i), files)
   const h = crypto.createHash('sha256')
-  for (const f of files) { h.update(path.relative(root, f)); h.update(fs.readFileSync(f)) }
+  for (const f of files) {
+    h.update(path.relative(root, f))
+    h.update(fs.readFileSync(f))
+  }
   return h.digest('hex')
 }
 
@@ -29,12 +41,18 @@ export function distDir(): string {
   return path.join(root, process.env.STOCKTOWER_DIST_DIR || '.next')
 }
 
-export async function buildIfChanged(opts: { log?: (l: string) => void } = {}): Promise<{ built: boolean; ms: number }> {
+export async function buildIfChanged(
+  opts: { log?: (l: string) => void } = {},
+): Promise<{ built: boolean; ms: number }> {
   const log = opts.log ?? ((l: string) => console.log(l))
   const started = Date.now()
   const hash = sourceHash()
   const stamp = path.join(distDir(), 'stocktower-build-hash')
-  if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === hash && fs.existsSync(path.join(distDir(), 'BUILD_ID'))) {
+  if (
+    fs.existsSync(stamp) &&
+    fs.readFileSync(stamp, 'utf8') === hash &&
+    fs.existsSync(path.join(distDir(), 'BUILD_ID'))
+  ) {
     log('[build] up to date, skipping next build')
     return { built: false, ms: Date.now() - started }
   }
@@ -46,10 +64,16 @@ export async function buildIfChanged(opts: { log?: (l: string) => void } = {}): 
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let output = ''
-    child.stdout.on('data', (d) => { output += d })
-    child.stderr.on('data', (d) => { output += d })
+    child.stdout.on('data', (d) => {
+      output += d
+    })
+    child.stderr.on('data', (d) => {
+      output += d
+    })
     child.on('error', reject)
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`next build failed (exit ${code}):\n${output.slice(-8000)}`))))
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`next build failed (exit ${code}):\n${output.slice(-8000)}`)),
+    )
   })
   fs.writeFileSync(stamp, hash)
   log(`[build] done in ${Math.round((Date.now() - started) / 1000)} s`)
@@ -57,5 +81,8 @@ export async function buildIfChanged(opts: { log?: (l: string) => void } = {}): 
 }
 
 if (require.main === module) {
-  buildIfChanged().catch((e) => { console.error(e.message); process.exit(1) })
+  buildIfChanged().catch((e) => {
+    console.error(e.message)
+    process.exit(1)
+  })
 }

@@ -14,4 +14,7 @@ async function main() {
   await db.$disconnect()
   console.log(`Admin ${email} is ready.`)
 }
-main().catch((e) => { console.error((e as Error).message); process.exit(1) })
+main().catch((e) => {
+  console.error((e as Error).message)
+  process.exit(1)
+})

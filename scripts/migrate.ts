@@ -7,7 +7,10 @@ if (!url) {
   console.error('[db] DATABASE_URL must be set')
   process.exit(1)
 }
-migrateDatabase(url).then(() => process.exit(0), (e) => {
-  console.error(`[db] ${e instanceof Error ? e.message : String(e)}`)
-  process.exit(1)
-})
+migrateDatabase(url).then(
+  () => process.exit(0),
+  (e) => {
+    console.error(`[db] ${e instanceof Error ? e.message : String(e)}`)
+    process.exit(1)
+  },
+)

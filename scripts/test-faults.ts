@@ -48,17 +48,33 @@ function prng(seed: number): () => number {
 }
 
 const counts = {
-  eventsSent: 0, eventsAcknowledged: 0, duplicatesAcknowledged: 0, batches: 0, batchRetries: 0,
-  ordersAcknowledged: 0, orderRetries: 0,
+  eventsSent: 0,
+  eventsAcknowledged: 0,
+  duplicatesAcknowledged: 0,
+  batches: 0,
+  batchRetries: 0,
+  ordersAcknowledged: 0,
+  orderRetries: 0,
   faults: { workerKills: 0, webKills: 0, databaseKills: 0, outages: 0, throttles: 0, errorBursts: 0, neverApplied: 0 },
 }
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs: number, everyMs = 500): Promise<T> {
+async function until<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false>,
+  timeoutMs: number,
+  everyMs = 500,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let last: unknown
   for (;;) {
-    try { const v = await fn(); if (v) return v } catch (e) { last = e }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`)
+    try {
+      const v = await fn()
+      if (v) return v
+    } catch (e) {
+      last = e
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`)
     await new Promise((r) => setTimeout(r, everyMs))
   }
 }
@@ -75,15 +91,26 @@ async function main(): Promise<void> {
   const apiKey = `st_faults_${crypto.randomBytes(12).toString('hex')}`
   const base = `http://127.0.0.1:${port}`
   const env: NodeJS.ProcessEnv = {
-    ...process.env, PORT: String(port), HOST: '127.0.0.1', STOCKTOWER_DATA_DIR: dataDir, STOCKTOWER_TRAFFIC: 'off',
-    STOCKTOWER_DEMO_SKUS: String(SKUS), STOCKTOWER_DEMO_API_KEY: apiKey, NEXTAUTH_URL: base,
+    ...process.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    STOCKTOWER_DATA_DIR: dataDir,
+    STOCKTOWER_TRAFFIC: 'off',
+    STOCKTOWER_DEMO_SKUS: String(SKUS),
+    STOCKTOWER_DEMO_API_KEY: apiKey,
+    NEXTAUTH_URL: base,
     // A killed worker's job locks are freed quickly; two workers cooperate.
-    STOCKTOWER_WORKER_DEAD_AFTER_MS: '4000', STOCKTOWER_WORKER_CONCURRENCY: '3',
+    STOCKTOWER_WORKER_DEAD_AFTER_MS: '4000',
+    STOCKTOWER_WORKER_CONCURRENCY: '3',
   }
   delete env.DATABASE_URL
   const logFile = path.join(tmp, 'product.log')
   const out = fs.createWriteStream(logFile)
-  const app: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'start.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const app: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'start.ts')], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let dbPort = 0
   let sims: Record<string, string> = {}
   readline.createInterface({ input: app.stdout! }).on('line', (l) => {
@@ -97,22 +124,40 @@ async function main(): Promise<void> {
   let failed = false
   let db: pg.Pool | undefined
   try {
-    await until('the product to be healthy', async () => app.exitCode === null && (await fetch(`${base}/api/health`, { signal: AbortSignal.timeout(3_000) })).status === 200, 8 * 60_000, 1_000)
+    await until(
+      'the product to be healthy',
+      async () =>
+        app.exitCode === null &&
+        (await fetch(`${base}/api/health`, { signal: AbortSignal.timeout(3_000) })).status === 200,
+      8 * 60_000,
+      1_000,
+    )
     const secrets = loadOrCreateSecrets(dataDir)
-    db = new pg.Pool({ connectionString: `postgresql://stocktower:${encodeURIComponent(secrets.postgresPassword)}@127.0.0.1:${dbPort}/stocktower`, max: 3 })
+    db = new pg.Pool({
+      connectionString: `postgresql://stocktower:${encodeURIComponent(secrets.postgresPassword)}@127.0.0.1:${dbPort}/stocktower`,
+      max: 3,
+    })
     db.on('error', () => {}) // PostgreSQL is killed on purpose below
     log(`product healthy in ${Math.round((Date.now() - started) / 1000)} s (web ${base}, PostgreSQL :${dbPort})`)
     await runScenario({ base, apiKey, db, dataDir, sims })
   } catch (e) {
     failed = true
     console.error(`[faults] FAILED: ${(e as Error).message}`)
-    console.error(`[faults] product log ${logFile}; last lines:\n${fs.readFileSync(logFile, 'utf8').split('\n').slice(-40).join('\n')}`)
+    console.error(
+      `[faults] product log ${logFile}; last lines:\n${fs.readFileSync(logFile, 'utf8').split('\n').slice(-40).join('\n')}`,
+    )
   } finally {
     await db?.end().catch(() => {})
     await new Promise<void>((resolve) => {
       if (app.exitCode !== null) return resolve()
-      const t = setTimeout(() => { app.kill('SIGKILL'); resolve() }, 30_000)
-      app.once('exit', () => { clearTimeout(t); resolve() })
+      const t = setTimeout(() => {
+        app.kill('SIGKILL')
+        resolve()
+      }, 30_000)
+      app.once('exit', () => {
+        clearTimeout(t)
+        resolve()
+      })
       app.kill('SIGTERM')
     })
     out.end()
@@ -123,7 +168,13 @@ async function main(): Promise<void> {
   process.exit(failed ? 1 : 0)
 }
 
-interface Scenario { base: string; apiKey: string; db: pg.Pool; dataDir: string; sims: Record<string, string> }
+interface Scenario {
+  base: string
+  apiKey: string
+  db: pg.Pool
+  dataDir: string
+  sims: Record<string, string>
+}
 
 async function runScenario(s: Scenario): Promise<void> {
   const { db } = s
@@ -133,10 +184,19 @@ async function runScenario(s: Scenario): Promise<void> {
 
   // Baseline: what the seed left, before any acknowledged event of ours.
   const model = new Map<string, number>()
-  for (const r of (await db.query<{ sku: string; loc: string; on_hand: number }>(
-    `SELECT s.code AS sku, l.code AS loc, p."onHand" AS on_hand FROM "Position" p JOIN "Sku" s ON s.id = p."skuId" JOIN "Location" l ON l.id = p."locationId"`)).rows) model.set(`${r.sku}|${r.loc}`, r.on_hand)
+  for (const r of (
+    await db.query<{ sku: string; loc: string; on_hand: number }>(
+      `SELECT s.code AS sku, l.code AS loc, p."onHand" AS on_hand FROM "Position" p JOIN "Sku" s ON s.id = p."skuId" JOIN "Location" l ON l.id = p."locationId"`,
+    )
+  ).rows)
+    model.set(`${r.sku}|${r.loc}`, r.on_hand)
   const reservedBaseline = new Map<string, number>()
-  for (const r of (await db.query<{ sku: string; n: string }>(`SELECT s.code AS sku, sum(p.reserved)::text AS n FROM "Position" p JOIN "Sku" s ON s.id = p."skuId" GROUP BY s.code`)).rows) reservedBaseline.set(r.sku, Number(r.n))
+  for (const r of (
+    await db.query<{ sku: string; n: string }>(
+      `SELECT s.code AS sku, sum(p.reserved)::text AS n FROM "Position" p JOIN "Sku" s ON s.id = p."skuId" GROUP BY s.code`,
+    )
+  ).rows)
+    reservedBaseline.set(r.sku, Number(r.n))
   const reservedModel = new Map<string, number>()
   const sentKeys = new Set<string>()
   const runId = crypto.randomBytes(4).toString('hex')
@@ -165,17 +225,31 @@ async function runScenario(s: Scenario): Promise<void> {
       const location = pick(LOCATIONS)
       const r = rand()
       const type = r < 0.55 ? 'receipt' : r < 0.8 ? 'adjustment' : 'ship'
-      const quantity = type === 'adjustment' ? (rand() < 0.5 ? -1 : 1) * (1 + Math.floor(rand() * 5)) : 1 + Math.floor(rand() * (type === 'receipt' ? 20 : 4))
+      const quantity =
+        type === 'adjustment'
+          ? (rand() < 0.5 ? -1 : 1) * (1 + Math.floor(rand() * 5))
+          : 1 + Math.floor(rand() * (type === 'receipt' ? 20 : 4))
       const key = `faults:${runId}:${++seq}`
       sentKeys.add(key)
-      return { idempotencyKey: key, type, sku, location, quantity, occurredAt: new Date().toISOString(), reference: `FLT-${seq}` }
+      return {
+        idempotencyKey: key,
+        type,
+        sku,
+        location,
+        quantity,
+        occurredAt: new Date().toISOString(),
+        reference: `FLT-${seq}`,
+      }
     })
     counts.eventsSent += n
     counts.batches += 1
-    const r = await deliver(`${s.base}/api/v1/events`, JSON.stringify({ source: SOURCE, events }), () => { counts.batchRetries += 1 })
+    const r = await deliver(`${s.base}/api/v1/events`, JSON.stringify({ source: SOURCE, events }), () => {
+      counts.batchRetries += 1
+    })
     const rejected = (r.rejected as unknown[] | undefined) ?? []
     if (rejected.length) throw new Error(`valid events were rejected: ${JSON.stringify(rejected.slice(0, 3))}`)
-    if (Number(r.accepted) + Number(r.duplicates) !== n) throw new Error(`a batch of ${n} was acknowledged as ${r.accepted} + ${r.duplicates} duplicates`)
+    if (Number(r.accepted) + Number(r.duplicates) !== n)
+      throw new Error(`a batch of ${n} was acknowledged as ${r.accepted} + ${r.duplicates} duplicates`)
     counts.eventsAcknowledged += Number(r.accepted)
     counts.duplicatesAcknowledged += Number(r.duplicates)
     // Acknowledged: the model applies the batch once, however many tries it took.
@@ -188,23 +262,45 @@ async function runScenario(s: Scenario): Promise<void> {
   const openOrders: Array<{ orderId: string; sku: string; quantity: number }> = []
   async function sendOrder(): Promise<void> {
     const cancel = openOrders.length > 3 && rand() < 0.3
-    const order = cancel ? openOrders.splice(Math.floor(rand() * openOrders.length), 1)[0] : { orderId: `FLT-${runId}-${++seq}`, sku: pick(skuCodes), quantity: 1 + Math.floor(rand() * 2) }
-    const body = JSON.stringify({ orders: [{ orderId: order.orderId, status: cancel ? 'cancelled' : 'created', occurredAt: new Date().toISOString(), lines: [{ lineId: '1', sku: order.sku, quantity: order.quantity }] }] })
-    await deliver(`${s.base}/api/v1/channels/b2b/orders`, body, () => { counts.orderRetries += 1 })
+    const order = cancel
+      ? openOrders.splice(Math.floor(rand() * openOrders.length), 1)[0]
+      : { orderId: `FLT-${runId}-${++seq}`, sku: pick(skuCodes), quantity: 1 + Math.floor(rand() * 2) }
+    const body = JSON.stringify({
+      orders: [
+        {
+          orderId: order.orderId,
+          status: cancel ? 'cancelled' : 'created',
+          occurredAt: new Date().toISOString(),
+          lines: [{ lineId: '1', sku: order.sku, quantity: order.quantity }],
+        },
+      ],
+    })
+    await deliver(`${s.base}/api/v1/channels/b2b/orders`, body, () => {
+      counts.orderRetries += 1
+    })
     counts.ordersAcknowledged += 1
     reservedModel.set(order.sku, (reservedModel.get(order.sku) ?? 0) + (cancel ? -order.quantity : order.quantity))
     if (!cancel) openOrders.push(order)
   }
 
   const sim = async (channel: string, knobs: Record<string, unknown>) => {
-    const r = await fetch(`${s.sims[channel]}/_sim/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(knobs) })
+    const r = await fetch(`${s.sims[channel]}/_sim/config`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(knobs),
+    })
     if (!r.ok) throw new Error(`${channel} /_sim/config ${JSON.stringify(knobs)}: ${r.status} ${await r.text()}`)
   }
   const pidOf = (part: string): number | null => readSupervisorState(s.dataDir)?.parts[part]?.pid ?? null
   const kill = (part: string): boolean => {
     const pid = pidOf(part)
     if (!pid) return false
-    try { process.kill(pid, 'SIGKILL'); return true } catch { return false }
+    try {
+      process.kill(pid, 'SIGKILL')
+      return true
+    } catch {
+      return false
+    }
   }
   const killDatabase = (): boolean => {
     // The postmaster itself, as an OOM kill would: no shutdown checkpoint, crash recovery on start.
@@ -212,23 +308,92 @@ async function runScenario(s: Scenario): Promise<void> {
       const pid = Number(fs.readFileSync(path.join(s.dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0])
       process.kill(pid, 'SIGKILL')
       return true
-    } catch { return false }
+    } catch {
+      return false
+    }
   }
 
   // The fault schedule, as fractions of the fault window (the same for every length).
   const W = FAULT_SECONDS * 1000
   const schedule: Array<{ at: number; what: string; run: () => Promise<void> | void }> = [
-    { at: 0.05, what: 'amazon accepts updates it never applies', run: async () => { await sim('amazon', { acceptedNeverAppliedRate: 0.5 }); counts.faults.neverApplied += 1 } },
-    { at: 0.10, what: 'SIGKILL the worker', run: () => { if (kill('worker')) counts.faults.workerKills += 1 } },
-    { at: 0.20, what: 'walmart goes down', run: async () => { await sim('walmart', { outage: true }); counts.faults.outages += 1 } },
-    { at: 0.25, what: 'SIGKILL the web process', run: () => { if (kill('web')) counts.faults.webKills += 1 } },
+    {
+      at: 0.05,
+      what: 'amazon accepts updates it never applies',
+      run: async () => {
+        await sim('amazon', { acceptedNeverAppliedRate: 0.5 })
+        counts.faults.neverApplied += 1
+      },
+    },
+    {
+      at: 0.1,
+      what: 'SIGKILL the worker',
+      run: () => {
+        if (kill('worker')) counts.faults.workerKills += 1
+      },
+    },
+    {
+      at: 0.2,
+      what: 'walmart goes down',
+      run: async () => {
+        await sim('walmart', { outage: true })
+        counts.faults.outages += 1
+      },
+    },
+    {
+      at: 0.25,
+      what: 'SIGKILL the web process',
+      run: () => {
+        if (kill('web')) counts.faults.webKills += 1
+      },
+    },
     { at: 0.35, what: 'amazon applies again', run: () => sim('amazon', { acceptedNeverAppliedRate: 0 }) },
-    { at: 0.40, what: 'SIGKILL PostgreSQL', run: () => { if (killDatabase()) counts.faults.databaseKills += 1 } },
-    { at: 0.50, what: 'shopify throttles hard, b2b fails 40% of calls', run: async () => { await sim('shopify', { throttle: { maximumAvailable: 60, restoreRate: 10 } }); counts.faults.throttles += 1; await sim('b2b', { errorRate: 0.4 }); counts.faults.errorBursts += 1 } },
-    { at: 0.60, what: 'SIGKILL the worker again', run: () => { if (kill('worker')) counts.faults.workerKills += 1 } },
-    { at: 0.70, what: 'SIGKILL the web process again', run: () => { if (kill('web')) counts.faults.webKills += 1 } },
-    { at: 0.80, what: 'walmart comes back; SIGKILL PostgreSQL again', run: async () => { await sim('walmart', { outage: false }); if (killDatabase()) counts.faults.databaseKills += 1 } },
-    { at: 0.90, what: 'shopify and b2b recover', run: async () => { await sim('shopify', { plan: 'demo' }); await sim('b2b', { errorRate: 0 }) } },
+    {
+      at: 0.4,
+      what: 'SIGKILL PostgreSQL',
+      run: () => {
+        if (killDatabase()) counts.faults.databaseKills += 1
+      },
+    },
+    {
+      at: 0.5,
+      what: 'shopify throttles hard, b2b fails 40% of calls',
+      run: async () => {
+        await sim('shopify', { throttle: { maximumAvailable: 60, restoreRate: 10 } })
+        counts.faults.throttles += 1
+        await sim('b2b', { errorRate: 0.4 })
+        counts.faults.errorBursts += 1
+      },
+    },
+    {
+      at: 0.6,
+      what: 'SIGKILL the worker again',
+      run: () => {
+        if (kill('worker')) counts.faults.workerKills += 1
+      },
+    },
+    {
+      at: 0.7,
+      what: 'SIGKILL the web process again',
+      run: () => {
+        if (kill('web')) counts.faults.webKills += 1
+      },
+    },
+    {
+      at: 0.8,
+      what: 'walmart comes back; SIGKILL PostgreSQL again',
+      run: async () => {
+        await sim('walmart', { outage: false })
+        if (killDatabase()) counts.faults.databaseKills += 1
+      },
+    },
+    {
+      at: 0.9,
+      what: 'shopify and b2b recover',
+      run: async () => {
+        await sim('shopify', { plan: 'demo' })
+        await sim('b2b', { errorRate: 0 })
+      },
+    },
   ]
   const t0 = Date.now()
   let stop = false
@@ -243,7 +408,8 @@ async function runScenario(s: Scenario): Promise<void> {
   })()
   const sender = async (kind: 'events' | 'orders') => {
     while (!stop) {
-      if (kind === 'events') await sendEvents(); else await sendOrder()
+      if (kind === 'events') await sendEvents()
+      else await sendOrder()
       await new Promise((r) => setTimeout(r, kind === 'events' ? 150 : 400))
     }
   }
@@ -252,67 +418,136 @@ async function runScenario(s: Scenario): Promise<void> {
   await new Promise((r) => setTimeout(r, Math.max(0, t0 + W - Date.now())))
   stop = true
   await Promise.all(senders)
-  log(`stream stopped after ${Math.round((Date.now() - t0) / 1000)} s: ${counts.eventsAcknowledged} events and ${counts.ordersAcknowledged} order messages acknowledged, ${counts.batchRetries + counts.orderRetries} retries`)
+  log(
+    `stream stopped after ${Math.round((Date.now() - t0) / 1000)} s: ${counts.eventsAcknowledged} events and ${counts.ordersAcknowledged} order messages acknowledged, ${counts.batchRetries + counts.orderRetries} retries`,
+  )
 
   // ---- quiesce: the product heals by itself (no nudging from here) ------------------------------
-  await until('health 200', async () => (await fetch(`${s.base}/api/health`, { signal: AbortSignal.timeout(3_000) })).status === 200, 2 * 60_000, 1_000)
-  const notConverged = async () => (await db.query<{ code: string; sku: string; ext: string; desired: number | null; published: number | null; applied: number | null; dv: number; pv: number; av: number }>(
-    `SELECT c.code, s.code AS sku, cl."externalSku" AS ext, cl."desiredQuantity" AS desired, cl."publishedQuantity" AS published, cl."appliedQuantity" AS applied,
+  await until(
+    'health 200',
+    async () => (await fetch(`${s.base}/api/health`, { signal: AbortSignal.timeout(3_000) })).status === 200,
+    2 * 60_000,
+    1_000,
+  )
+  const notConverged = async () =>
+    (
+      await db.query<{
+        code: string
+        sku: string
+        ext: string
+        desired: number | null
+        published: number | null
+        applied: number | null
+        dv: number
+        pv: number
+        av: number
+      }>(
+        `SELECT c.code, s.code AS sku, cl."externalSku" AS ext, cl."desiredQuantity" AS desired, cl."publishedQuantity" AS published, cl."appliedQuantity" AS applied,
             cl."desiredVersion" AS dv, cl."publishedVersion" AS pv, cl."appliedVersion" AS av
        FROM "ChannelListing" cl JOIN "Channel" c ON c.id = cl."channelId" JOIN "Sku" s ON s.id = cl."skuId"
       WHERE cl.active AND (cl."desiredVersion" <> cl."publishedVersion" OR cl."appliedVersion" <> cl."desiredVersion"
             OR cl."appliedQuantity" IS DISTINCT FROM cl."desiredQuantity")
-      ORDER BY 1, 2`)).rows
+      ORDER BY 1, 2`,
+      )
+    ).rows
   let lastReport = 0
-  await until('every listing to converge (desired = published = applied)', async () => {
-    const dirty = Number((await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM "AvailabilityDirty"`)).rows[0].n)
-    const left = await notConverged()
-    if (Date.now() - lastReport > 20_000) { lastReport = Date.now(); log(`waiting: ${dirty} SKUs to recompute, ${left.length} listings not converged${left.length ? ` (e.g. ${JSON.stringify(left[0])})` : ''}`) }
-    return dirty === 0 && left.length === 0
-  }, CONVERGE_TIMEOUT_MS, 2_000)
+  await until(
+    'every listing to converge (desired = published = applied)',
+    async () => {
+      const dirty = Number(
+        (await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM "AvailabilityDirty"`)).rows[0].n,
+      )
+      const left = await notConverged()
+      if (Date.now() - lastReport > 20_000) {
+        lastReport = Date.now()
+        log(
+          `waiting: ${dirty} SKUs to recompute, ${left.length} listings not converged${left.length ? ` (e.g. ${JSON.stringify(left[0])})` : ''}`,
+        )
+      }
+      return dirty === 0 && left.length === 0
+    },
+    CONVERGE_TIMEOUT_MS,
+    2_000,
+  )
 
   // ---- assertions ---------------------------------------------------------------------------
   const problems: string[] = []
   // 1. Every acknowledged event applied exactly once.
   const actual = new Map<string, number>()
-  for (const r of (await db.query<{ sku: string; loc: string; on_hand: number }>(
-    `SELECT s.code AS sku, l.code AS loc, p."onHand" AS on_hand FROM "Position" p JOIN "Sku" s ON s.id = p."skuId" JOIN "Location" l ON l.id = p."locationId"`)).rows) actual.set(`${r.sku}|${r.loc}`, r.on_hand)
-  for (const [k, v] of model) if ((actual.get(k) ?? 0) !== v) problems.push(`position ${k}: onHand ${actual.get(k) ?? 0}, the reference model says ${v}`)
-  const ledger = await db.query<{ keys: string; distinct_keys: string }>(
-    `SELECT count(*)::text AS keys, count(DISTINCT "idempotencyKey")::text AS distinct_keys FROM "LedgerEvent" WHERE "idempotencyKey" LIKE $1`, [`faults:${runId}:%`]).catch(() => null)
+  for (const r of (
+    await db.query<{ sku: string; loc: string; on_hand: number }>(
+      `SELECT s.code AS sku, l.code AS loc, p."onHand" AS on_hand FROM "Position" p JOIN "Sku" s ON s.id = p."skuId" JOIN "Location" l ON l.id = p."locationId"`,
+    )
+  ).rows)
+    actual.set(`${r.sku}|${r.loc}`, r.on_hand)
+  for (const [k, v] of model)
+    if ((actual.get(k) ?? 0) !== v)
+      problems.push(`position ${k}: onHand ${actual.get(k) ?? 0}, the reference model says ${v}`)
+  const ledger = await db
+    .query<{ keys: string; distinct_keys: string }>(
+      `SELECT count(*)::text AS keys, count(DISTINCT "idempotencyKey")::text AS distinct_keys FROM "LedgerEvent" WHERE "idempotencyKey" LIKE $1`,
+      [`faults:${runId}:%`],
+    )
+    .catch(() => null)
   if (ledger) {
     const { keys, distinct_keys } = ledger.rows[0]
-    if (Number(keys) !== Number(distinct_keys)) problems.push(`the ledger holds ${keys} rows for ${distinct_keys} idempotency keys (applied twice)`)
-    if (Number(distinct_keys) !== sentKeys.size) problems.push(`the ledger holds ${distinct_keys} of the ${sentKeys.size} acknowledged events`)
+    if (Number(keys) !== Number(distinct_keys))
+      problems.push(`the ledger holds ${keys} rows for ${distinct_keys} idempotency keys (applied twice)`)
+    if (Number(distinct_keys) !== sentKeys.size)
+      problems.push(`the ledger holds ${distinct_keys} of the ${sentKeys.size} acknowledged events`)
   }
   const reserved = new Map<string, number>()
-  for (const r of (await db.query<{ sku: string; n: string }>(`SELECT s.code AS sku, sum(p.reserved)::text AS n FROM "Position" p JOIN "Sku" s ON s.id = p."skuId" GROUP BY s.code`)).rows) reserved.set(r.sku, Number(r.n))
+  for (const r of (
+    await db.query<{ sku: string; n: string }>(
+      `SELECT s.code AS sku, sum(p.reserved)::text AS n FROM "Position" p JOIN "Sku" s ON s.id = p."skuId" GROUP BY s.code`,
+    )
+  ).rows)
+    reserved.set(r.sku, Number(r.n))
   for (const sku of skuCodes) {
     const expected = (reservedBaseline.get(sku) ?? 0) + (reservedModel.get(sku) ?? 0)
-    if ((reserved.get(sku) ?? 0) !== expected) problems.push(`reserved ${sku}: ${reserved.get(sku) ?? 0}, acknowledged orders say ${expected}`)
+    if ((reserved.get(sku) ?? 0) !== expected)
+      problems.push(`reserved ${sku}: ${reserved.get(sku) ?? 0}, acknowledged orders say ${expected}`)
   }
   // 2. Converged, and the marketplaces show it.
-  const listings = (await db.query<{ code: string; ext: string; ext_id: string | null; desired: number }>(
-    `SELECT c.code, cl."externalSku" AS ext, cl."externalId" AS ext_id, cl."desiredQuantity" AS desired FROM "ChannelListing" cl JOIN "Channel" c ON c.id = cl."channelId" WHERE cl.active AND cl."desiredQuantity" IS NOT NULL`)).rows
+  const listings = (
+    await db.query<{ code: string; ext: string; ext_id: string | null; desired: number }>(
+      `SELECT c.code, cl."externalSku" AS ext, cl."externalId" AS ext_id, cl."desiredQuantity" AS desired FROM "ChannelListing" cl JOIN "Channel" c ON c.id = cl."channelId" WHERE cl.active AND cl."desiredQuantity" IS NOT NULL`,
+    )
+  ).rows
   // What buyers see, from each simulator's /_sim/state (its own shape per marketplace: a number,
   // B2B's { quantity }, Shopify's { available: { <location>: n } } at the one location we publish to).
   const quantityIn = (v: unknown): number | null => {
     if (typeof v === 'number') return v
     if (v && typeof v === 'object' && 'quantity' in v) return Number((v as { quantity: unknown }).quantity)
-    if (v && typeof v === 'object' && 'available' in v) { const levels = Object.values((v as { available: Record<string, number> }).available); return levels.length === 1 ? levels[0] : null }
+    if (v && typeof v === 'object' && 'available' in v) {
+      const levels = Object.values((v as { available: Record<string, number> }).available)
+      return levels.length === 1 ? levels[0] : null
+    }
     return null
   }
   const shownBy = new Map<string, Record<string, unknown>>()
-  for (const ch of Object.keys(s.sims)) shownBy.set(ch, ((await (await fetch(`${s.sims[ch]}/_sim/state`)).json()) as { listings: Record<string, unknown> }).listings)
+  for (const ch of Object.keys(s.sims))
+    shownBy.set(
+      ch,
+      ((await (await fetch(`${s.sims[ch]}/_sim/state`)).json()) as { listings: Record<string, unknown> }).listings,
+    )
   // Shopify's view is keyed by SKU, but an inventory item (the listing's externalId) is what we publish to.
   const byItem = new Map<string, unknown>()
-  for (const v of Object.values(shownBy.get('shopify') ?? {})) if (v && typeof v === 'object' && 'inventoryItemId' in v) byItem.set(String((v as { inventoryItemId: unknown }).inventoryItemId), v)
+  for (const v of Object.values(shownBy.get('shopify') ?? {}))
+    if (v && typeof v === 'object' && 'inventoryItemId' in v)
+      byItem.set(String((v as { inventoryItemId: unknown }).inventoryItemId), v)
   for (const l of listings) {
-    const shown = quantityIn(l.code === 'shopify' && l.ext_id && byItem.has(l.ext_id) ? byItem.get(l.ext_id) : shownBy.get(l.code)?.[l.ext])
+    const shown = quantityIn(
+      l.code === 'shopify' && l.ext_id && byItem.has(l.ext_id) ? byItem.get(l.ext_id) : shownBy.get(l.code)?.[l.ext],
+    )
     if (shown !== l.desired) problems.push(`${l.code} ${l.ext}: the marketplace shows ${shown}, desired ${l.desired}`)
   }
   // 3. Never an older version after a newer one, per listing, in the order attempts started.
-  const attempts = (await db.query<{ listing: string; version: number }>(`SELECT "listingId"::text AS listing, version FROM "PublishAttempt" ORDER BY "startedAt", id`)).rows
+  const attempts = (
+    await db.query<{ listing: string; version: number }>(
+      `SELECT "listingId"::text AS listing, version FROM "PublishAttempt" ORDER BY "startedAt", id`,
+    )
+  ).rows
   const lastVersion = new Map<string, number>()
   let regressions = 0
   for (const a of attempts) {
@@ -321,24 +556,58 @@ async function runScenario(s: Scenario): Promise<void> {
   }
   if (regressions) problems.push(`${regressions} publish attempts sent an older version after a newer one`)
   // 4. Every failure visible.
-  const simState = async (ch: string) => ((await (await fetch(`${s.sims[ch]}/_sim/state`)).json()) as { counters: Record<string, number> }).counters
+  const simState = async (ch: string) =>
+    ((await (await fetch(`${s.sims[ch]}/_sim/state`)).json()) as { counters: Record<string, number> }).counters
   const lost = (await simState('amazon')).lostUpdates ?? 0
-  const findings = Object.fromEntries((await db.query<{ kind: string; n: string }>(`SELECT kind, count(*)::text AS n FROM "Finding" GROUP BY kind`)).rows.map((r) => [r.kind, Number(r.n)]))
-  const amazonFindings = Number((await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM "Finding" WHERE channel = 'amazon' AND kind IN ('unverified', 'drift')`)).rows[0].n)
-  if (lost > 0 && amazonFindings === 0) problems.push(`amazon lost ${lost} accepted updates and no unverified or drift finding says so`)
-  const failedAttempts = Number((await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM "PublishAttempt" WHERE outcome = 'failed'`)).rows[0].n)
+  const findings = Object.fromEntries(
+    (
+      await db.query<{ kind: string; n: string }>(`SELECT kind, count(*)::text AS n FROM "Finding" GROUP BY kind`)
+    ).rows.map((r) => [r.kind, Number(r.n)]),
+  )
+  const amazonFindings = Number(
+    (
+      await db.query<{ n: string }>(
+        `SELECT count(*)::text AS n FROM "Finding" WHERE channel = 'amazon' AND kind IN ('unverified', 'drift')`,
+      )
+    ).rows[0].n,
+  )
+  if (lost > 0 && amazonFindings === 0)
+    problems.push(`amazon lost ${lost} accepted updates and no unverified or drift finding says so`)
+  const failedAttempts = Number(
+    (await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM "PublishAttempt" WHERE outcome = 'failed'`)).rows[0]
+      .n,
+  )
   const outageRejections = (await simState('walmart')).outageRejections ?? 0
-  if (outageRejections > 0 && failedAttempts === 0) problems.push(`walmart refused ${outageRejections} calls during its outage and no publish attempt is recorded as failed`)
-  const deadLetters = Object.fromEntries((await db.query<{ kind: string; n: string }>(`SELECT kind::text AS kind, count(*)::text AS n FROM "DeadLetter" GROUP BY kind`)).rows.map((r) => [r.kind, Number(r.n)]))
+  if (outageRejections > 0 && failedAttempts === 0)
+    problems.push(
+      `walmart refused ${outageRejections} calls during its outage and no publish attempt is recorded as failed`,
+    )
+  const deadLetters = Object.fromEntries(
+    (
+      await db.query<{ kind: string; n: string }>(
+        `SELECT kind::text AS kind, count(*)::text AS n FROM "DeadLetter" GROUP BY kind`,
+      )
+    ).rows.map((r) => [r.kind, Number(r.n)]),
+  )
   const sup = readSupervisorState(s.dataDir)
   // The supervisor brought back every part the harness killed, and never gave up on one.
   const restarts = (part: string) => sup?.parts[part]?.restarts ?? 0
-  if (restarts('worker') < counts.faults.workerKills) problems.push(`the worker was killed ${counts.faults.workerKills} times and restarted ${restarts('worker')}`)
-  if (restarts('web') < counts.faults.webKills) problems.push(`the web process was killed ${counts.faults.webKills} times and restarted ${restarts('web')}`)
-  if (restarts('database') < counts.faults.databaseKills) problems.push(`PostgreSQL was killed ${counts.faults.databaseKills} times and restarted ${restarts('database')}`)
-  if (counts.faults.workerKills + counts.faults.webKills + counts.faults.databaseKills < 4) problems.push(`only ${counts.faults.workerKills + counts.faults.webKills + counts.faults.databaseKills} process kills landed (a pid was not found)`)
-  log(`faults injected: ${JSON.stringify(counts.faults)}; supervisor restarts: ${JSON.stringify(Object.fromEntries(Object.entries(sup?.parts ?? {}).map(([k, v]) => [k, v.restarts])))}`)
-  log(`marketplace: amazon lost ${lost} updates, walmart refused ${outageRejections} calls in its outage; publish attempts ${attempts.length} (${failedAttempts} failed)`)
+  if (restarts('worker') < counts.faults.workerKills)
+    problems.push(`the worker was killed ${counts.faults.workerKills} times and restarted ${restarts('worker')}`)
+  if (restarts('web') < counts.faults.webKills)
+    problems.push(`the web process was killed ${counts.faults.webKills} times and restarted ${restarts('web')}`)
+  if (restarts('database') < counts.faults.databaseKills)
+    problems.push(`PostgreSQL was killed ${counts.faults.databaseKills} times and restarted ${restarts('database')}`)
+  if (counts.faults.workerKills + counts.faults.webKills + counts.faults.databaseKills < 4)
+    problems.push(
+      `only ${counts.faults.workerKills + counts.faults.webKills + counts.faults.databaseKills} process kills landed (a pid was not found)`,
+    )
+  log(
+    `faults injected: ${JSON.stringify(counts.faults)}; supervisor restarts: ${JSON.stringify(Object.fromEntries(Object.entries(sup?.parts ?? {}).map(([k, v]) => [k, v.restarts])))}`,
+  )
+  log(
+    `marketplace: amazon lost ${lost} updates, walmart refused ${outageRejections} calls in its outage; publish attempts ${attempts.length} (${failedAttempts} failed)`,
+  )
   log(`visible: dead letters ${JSON.stringify(deadLetters)}, findings ${JSON.stringify(findings)}`)
   log(`checked ${model.size} positions, ${skuCodes.length} SKUs' reservations, ${listings.length} listings`)
   if (problems.length) throw new Error(`${problems.length} problem(s):\n  ${problems.slice(0, 30).join('\n  ')}`)

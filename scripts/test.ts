@@ -21,11 +21,17 @@ const e2eOnly = args.has('--e2e-only')
 const skipE2e = args.has('--no-e2e')
 const skipFaults = args.has('--no-faults') || e2eOnly
 
-interface Tally { passed: number; failed: number; skipped: number }
+interface Tally {
+  passed: number
+  failed: number
+  skipped: number
+}
 const tally: Tally = { passed: 0, failed: 0, skipped: 0 }
 
 function findChromium(): string | null {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean) as string[]
+  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(
+    Boolean,
+  ) as string[]
   for (const c of candidates) if (fs.existsSync(c)) return c
   const which = spawnSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'], { encoding: 'utf8' })
   return which.status === 0 && which.stdout.trim() ? which.stdout.trim() : null
@@ -39,21 +45,45 @@ function run(cmd: string, argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
 }
 
 function readJson<T>(file: string): T | null {
-  try { return JSON.parse(fs.readFileSync(file, 'utf8')) as T } catch { return null }
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T
+  } catch {
+    return null
+  }
 }
 
 async function unitAndIntegration(tmp: string): Promise<number> {
   const pgDir = path.join(tmp, 'pg')
-  const pg = await startEmbeddedPostgres({ dir: pgDir, password: 'test', database: 'stocktower_template', persistent: false })
+  const pg = await startEmbeddedPostgres({
+    dir: pgDir,
+    password: 'test',
+    database: 'stocktower_template',
+    persistent: false,
+  })
   try {
     await migrateDatabase(pg.url, { quiet: true })
     const report = path.join(tmp, 'vitest.json')
-    const code = await run(process.execPath, [path.join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], {
-      ...process.env,
-      STOCKTOWER_TEST_PG_ADMIN_URL: pg.urlFor('postgres'),
-      STOCKTOWER_TEST_PG_TEMPLATE_URL: pg.url,
-    })
-    const r = readJson<{ numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number }>(report)
+    const code = await run(
+      process.execPath,
+      [
+        path.join(root, 'node_modules', 'vitest', 'vitest.mjs'),
+        'run',
+        '--reporter=default',
+        '--reporter=json',
+        `--outputFile.json=${report}`,
+      ],
+      {
+        ...process.env,
+        STOCKTOWER_TEST_PG_ADMIN_URL: pg.urlFor('postgres'),
+        STOCKTOWER_TEST_PG_TEMPLATE_URL: pg.url,
+      },
+    )
+    const r = readJson<{
+      numPassedTests: number
+      numFailedTests: number
+      numPendingTests: number
+      numTodoTests: number
+    }>(report)
     if (r) {
       tally.passed += r.numPassedTests
       tally.failed += r.numFailedTests
@@ -84,32 +114,62 @@ async function browser(tmp: string, chromium: string): Promise<number> {
   delete env.DATABASE_URL
   const logFile = path.join(tmp, 'app.log')
   const out = fs.openSync(logFile, 'a')
-  const app: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'start.ts')], { cwd: root, env, stdio: ['ignore', out, out] })
+  const app: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'start.ts')], {
+    cwd: root,
+    env,
+    stdio: ['ignore', out, out],
+  })
   const baseUrl = `http://127.0.0.1:${port}`
   try {
     const ready = await waitForHealth(`${baseUrl}/api/health`, 6 * 60_000, app)
     if (!ready) {
-      console.error(`[test] the product did not become healthy; last lines of its log:\n${fs.readFileSync(logFile, 'utf8').split('\n').slice(-40).join('\n')}`)
+      console.error(
+        `[test] the product did not become healthy; last lines of its log:\n${fs.readFileSync(logFile, 'utf8').split('\n').slice(-40).join('\n')}`,
+      )
       tally.failed += 1
       return 1
     }
     const report = path.join(tmp, 'playwright.json')
-    const code = await run(process.execPath, [path.join(root, 'node_modules', '@playwright/test', 'cli.js'), 'test', '-c', 'test/playwright.config.ts', '--reporter=list,json', ...specFilters], {
-      ...process.env, BASE_URL: baseUrl, STOCKTOWER_DEMO_API_KEY: apiKey, CHROMIUM_PATH: chromium, PLAYWRIGHT_JSON_OUTPUT_NAME: report,
-    })
+    const code = await run(
+      process.execPath,
+      [
+        path.join(root, 'node_modules', '@playwright/test', 'cli.js'),
+        'test',
+        '-c',
+        'test/playwright.config.ts',
+        '--reporter=list,json',
+        ...specFilters,
+      ],
+      {
+        ...process.env,
+        BASE_URL: baseUrl,
+        STOCKTOWER_DEMO_API_KEY: apiKey,
+        CHROMIUM_PATH: chromium,
+        PLAYWRIGHT_JSON_OUTPUT_NAME: report,
+      },
+    )
     const r = readJson<{ stats: { expected: number; unexpected: number; flaky: number; skipped: number } }>(report)
     if (r) {
       tally.passed += r.stats.expected + r.stats.flaky
       tally.failed += r.stats.unexpected
       tally.skipped += r.stats.skipped
     } else if (code !== 0) tally.failed += 1
-    if (code !== 0) console.error(`[test] product log: ${logFile}\n${fs.readFileSync(logFile, 'utf8').split('\n').slice(-30).join('\n')}`)
+    if (code !== 0)
+      console.error(
+        `[test] product log: ${logFile}\n${fs.readFileSync(logFile, 'utf8').split('\n').slice(-30).join('\n')}`,
+      )
     return code
   } finally {
     await new Promise<void>((resolve) => {
       if (app.exitCode !== null) return resolve()
-      const t = setTimeout(() => { app.kill('SIGKILL'); resolve() }, 20_000)
-      app.once('exit', () => { clearTimeout(t); resolve() })
+      const t = setTimeout(() => {
+        app.kill('SIGKILL')
+        resolve()
+      }, 20_000)
+      app.once('exit', () => {
+        clearTimeout(t)
+        resolve()
+      })
       app.kill('SIGTERM')
     })
   }
@@ -122,7 +182,9 @@ async function waitForHealth(url: string, timeoutMs: number, app: ChildProcess):
     try {
       const r = await fetch(url, { signal: AbortSignal.timeout(3_000) })
       if (r.status === 200) return true
-    } catch { /* not up yet */ }
+    } catch {
+      /* not up yet */
+    }
     await new Promise((r) => setTimeout(r, 1_000))
   }
   return false
@@ -137,13 +199,22 @@ async function main() {
     if (!e2eOnly) failed = (await unitAndIntegration(tmp)) !== 0 || failed
     if (!skipE2e) {
       const chromium = findChromium()
-      if (!chromium) console.log("[test] Chromium not found (install Debian's chromium, or set CHROMIUM_PATH): skipping the browser tests only.")
+      if (!chromium)
+        console.log(
+          "[test] Chromium not found (install Debian's chromium, or set CHROMIUM_PATH): skipping the browser tests only.",
+        )
       else failed = (await browser(tmp, chromium)) !== 0 || failed
     }
     if (!skipFaults) {
       // Its own product, database and simulators; counted as one test. The build is shared.
-      const code = await run(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'test-faults.ts')], { ...process.env })
-      if (code === 0) tally.passed += 1; else { tally.failed += 1; failed = true }
+      const code = await run(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'test-faults.ts')], {
+        ...process.env,
+      })
+      if (code === 0) tally.passed += 1
+      else {
+        tally.failed += 1
+        failed = true
+      }
     }
   } finally {
     if (!process.env.STOCKTOWER_KEEP_TEST_DIR) fs.rmSync(tmp, { recursive: true, force: true })

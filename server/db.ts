@@ -29,7 +29,9 @@ export function createPrisma(databaseUrl: string, opts: { max?: number } = {}): 
   const pool = new pg.Pool({ connectionString: databaseUrl, max: opts.max ?? 10 })
   // An idle connection the server closes (restart, DROP DATABASE ... FORCE, a proxy timeout) is
   // reported here and dropped from the pool; unheard, the pool's 'error' would crash the process.
-  pool.on('error', (e) => { console.warn(`[db] an idle database connection was closed: ${e.message}`) })
+  pool.on('error', (e) => {
+    console.warn(`[db] an idle database connection was closed: ${e.message}`)
+  })
   const client = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) })
   pools.set(client, pool)
   return client
@@ -86,7 +88,11 @@ export async function withDeadlockRetry<T>(fn: () => Promise<T>, attempts = 5): 
 }
 
 /** Interactive transaction with the settings hot paths need (long enough for 5,000-event batches). */
-export function transaction<T>(client: PrismaClient, fn: (tx: Prisma.TransactionClient) => Promise<T>, opts: { timeoutMs?: number } = {}): Promise<T> {
+export function transaction<T>(
+  client: PrismaClient,
+  fn: (tx: Prisma.TransactionClient) => Promise<T>,
+  opts: { timeoutMs?: number } = {},
+): Promise<T> {
   return client.$transaction(fn, { timeout: opts.timeoutMs ?? 60_000, maxWait: 30_000 })
 }
 
@@ -97,14 +103,20 @@ export function transaction<T>(client: PrismaClient, fn: (tx: Prisma.Transaction
  * Same database, same pool, same isolation; an idle transaction is cut off after `timeoutMs` like
  * Prisma's.
  */
-export async function rawTransaction<T>(client: PrismaClient, fn: (tx: RawSql) => Promise<T>, opts: { timeoutMs?: number } = {}): Promise<T> {
+export async function rawTransaction<T>(
+  client: PrismaClient,
+  fn: (tx: RawSql) => Promise<T>,
+  opts: { timeoutMs?: number } = {},
+): Promise<T> {
   const pool = pools.get(client)
-  if (!pool) throw new Error('rawTransaction needs a client made by createPrisma (it runs on that client\'s pool).')
+  if (!pool) throw new Error("rawTransaction needs a client made by createPrisma (it runs on that client's pool).")
   const conn = await pool.connect()
   let broken: Error | undefined
   // A checked-out client whose server goes away emits 'error'; unheard, that would crash the
   // process. Heard, the statement in flight fails and the connection is discarded on release.
-  const onError = (e: Error) => { broken = e }
+  const onError = (e: Error) => {
+    broken = e
+  }
   conn.on('error', onError)
   // Statements queued with $executeAtCommit: sent with COMMIT as one simple-protocol query, so a
   // hot transaction's last writes cost no round trip of their own while it holds its row locks.
@@ -116,7 +128,9 @@ export async function rawTransaction<T>(client: PrismaClient, fn: (tx: RawSql) =
     await conn.query(atCommit.length === 0 ? 'COMMIT' : `${atCommit.join('\n;\n')}\n;\nCOMMIT`)
     return result
   } catch (e) {
-    await conn.query('ROLLBACK').catch((re: Error) => { broken = re })
+    await conn.query('ROLLBACK').catch((re: Error) => {
+      broken = re
+    })
     throw e
   } finally {
     conn.removeListener('error', onError)
@@ -128,7 +142,9 @@ function rawSql(conn: pg.PoolClient, atCommit: string[]): RawSql {
   return {
     $queryRawUnsafe: async <T>(query: string, ...values: unknown[]) => (await conn.query(query, values)).rows as T,
     $executeRawUnsafe: async (query: string, ...values: unknown[]) => (await conn.query(query, values)).rowCount ?? 0,
-    $executeAtCommit: (query: string, ...values: unknown[]) => { atCommit.push(inlineParameters(query, values)) },
+    $executeAtCommit: (query: string, ...values: unknown[]) => {
+      atCommit.push(inlineParameters(query, values))
+    },
   }
 }
 
@@ -171,7 +187,8 @@ export function inlineParameters(query: string, values: unknown[]): string {
 }
 
 /** `pg`'s own conversion of a parameter to its text (untyped in @types/pg). */
-const prepareValue = (pg as unknown as { utils: { prepareValue(v: unknown): string | Buffer | null } }).utils.prepareValue
+const prepareValue = (pg as unknown as { utils: { prepareValue(v: unknown): string | Buffer | null } }).utils
+  .prepareValue
 
 function literal(value: unknown): string {
   const text = prepareValue(value)

@@ -22,7 +22,11 @@ const EnvSchema = z.object({
   STOCKTOWER_ADMIN_PASSWORD: z.string().optional(),
   STOCKTOWER_INBOX_DIR: z.string().optional(),
   STOCKTOWER_INBOX_POLL_MS: z.coerce.number().int().min(100).max(600_000).default(2000),
-  STOCKTOWER_RESERVATION_MAX_AGE_HOURS: z.coerce.number().positive().max(24 * 365).default(72),
+  STOCKTOWER_RESERVATION_MAX_AGE_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 365)
+    .default(72),
   STOCKTOWER_SNAPSHOT_AUTO_CORRECT_UNITS: z.coerce.number().int().min(0).max(1_000_000).default(0),
   STOCKTOWER_ALERT_WEBHOOK_URL: z.string().url().optional(),
   STOCKTOWER_WORKER_DEAD_AFTER_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),

@@ -26,7 +26,8 @@ export interface OrdersQuery {
   maxResults: number
 }
 
-export type ParsedOrdersRequest = { ok: true; query: OrdersQuery; afterKey: string | undefined } | { ok: false; message: string }
+export type ParsedOrdersRequest =
+  { ok: true; query: OrdersQuery; afterKey: string | undefined } | { ok: false; message: string }
 
 const TWO_MINUTES = 120_000
 
@@ -55,12 +56,20 @@ export function parseGetOrders(params: URLSearchParams, nowMs: number): ParsedOr
   const createdBefore = date('CreatedBefore')
   const updated = date('LastUpdatedAfter')
   const updatedBefore = date('LastUpdatedBefore')
-  for (const [name, value] of [['CreatedAfter', created], ['CreatedBefore', createdBefore], ['LastUpdatedAfter', updated], ['LastUpdatedBefore', updatedBefore]] as const) {
+  for (const [name, value] of [
+    ['CreatedAfter', created],
+    ['CreatedBefore', createdBefore],
+    ['LastUpdatedAfter', updated],
+    ['LastUpdatedBefore', updatedBefore],
+  ] as const) {
     if (value === null) return { ok: false, message: `${name} is not a valid ISO 8601 date.` }
   }
-  if (created === undefined && updated === undefined) return { ok: false, message: 'Either CreatedAfter or LastUpdatedAfter must be specified.' }
-  if (created !== undefined && (updated !== undefined || updatedBefore !== undefined)) return { ok: false, message: 'LastUpdatedAfter and LastUpdatedBefore cannot be set when CreatedAfter is set.' }
-  if (updated !== undefined && createdBefore !== undefined) return { ok: false, message: 'CreatedAfter and CreatedBefore cannot be set when LastUpdatedAfter is set.' }
+  if (created === undefined && updated === undefined)
+    return { ok: false, message: 'Either CreatedAfter or LastUpdatedAfter must be specified.' }
+  if (created !== undefined && (updated !== undefined || updatedBefore !== undefined))
+    return { ok: false, message: 'LastUpdatedAfter and LastUpdatedBefore cannot be set when CreatedAfter is set.' }
+  if (updated !== undefined && createdBefore !== undefined)
+    return { ok: false, message: 'CreatedAfter and CreatedBefore cannot be set when LastUpdatedAfter is set.' }
   const after = (created ?? updated)!
   const explicitBefore = created !== undefined ? createdBefore : updatedBefore
   const afterName = created !== undefined ? 'CreatedAfter' : 'LastUpdatedAfter'
@@ -68,14 +77,22 @@ export function parseGetOrders(params: URLSearchParams, nowMs: number): ParsedOr
   if (after > nowMs) return { ok: false, message: `${afterName} date is in the future.` }
   if (explicitBefore != null) {
     if (explicitBefore < after) return { ok: false, message: `${beforeName} must be equal to or after ${afterName}.` }
-    if (explicitBefore > nowMs - TWO_MINUTES) return { ok: false, message: `${beforeName} must be at least two minutes before the current time.` }
+    if (explicitBefore > nowMs - TWO_MINUTES)
+      return { ok: false, message: `${beforeName} must be at least two minutes before the current time.` }
   }
   const maxRaw = params.get('MaxResultsPerPage')
   const maxResults = maxRaw === null ? 100 : Number(maxRaw)
-  if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > 100) return { ok: false, message: 'MaxResultsPerPage must be an integer from 1 to 100.' }
+  if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > 100)
+    return { ok: false, message: 'MaxResultsPerPage must be an integer from 1 to 100.' }
   return {
     ok: true,
-    query: { marketplaceIds, field: created !== undefined ? 'PurchaseDate' : 'LastUpdateDate', after, before: explicitBefore ?? nowMs, maxResults },
+    query: {
+      marketplaceIds,
+      field: created !== undefined ? 'PurchaseDate' : 'LastUpdateDate',
+      after,
+      before: explicitBefore ?? nowMs,
+      maxResults,
+    },
     afterKey: undefined,
   }
 }
@@ -101,7 +118,12 @@ export function lastUpdateMs(order: SimOrder, nowMs: number, pendingMs: number):
 
 const money = (cents: number) => ({ CurrencyCode: 'USD', Amount: (cents / 100).toFixed(2) })
 
-export function amazonOrder(order: SimOrder, nowMs: number, pendingMs: number, marketplaceId: string): Record<string, unknown> {
+export function amazonOrder(
+  order: SimOrder,
+  nowMs: number,
+  pendingMs: number,
+  marketplaceId: string,
+): Record<string, unknown> {
   const status = amazonOrderStatus(order, nowMs, pendingMs)
   const purchase = Date.parse(order.createdAt)
   const shipped = order.lines.reduce((sum, l) => sum + l.shippedQuantity, 0)
@@ -138,7 +160,13 @@ export function amazonOrder(order: SimOrder, nowMs: number, pendingMs: number, m
   }
 }
 
-export function amazonOrderItem(order: SimOrder, line: SimOrderLine, asin: string, nowMs: number, pendingMs: number): Record<string, unknown> {
+export function amazonOrderItem(
+  order: SimOrder,
+  line: SimOrderLine,
+  asin: string,
+  nowMs: number,
+  pendingMs: number,
+): Record<string, unknown> {
   const pending = amazonOrderStatus(order, nowMs, pendingMs) === 'Pending'
   const ordered = line.quantity - line.cancelledQuantity
   return {
@@ -150,7 +178,14 @@ export function amazonOrderItem(order: SimOrder, line: SimOrderLine, asin: strin
     QuantityShipped: line.shippedQuantity,
     ProductInfo: { NumberOfItems: '1' },
     // Pricing, taxes and gift status are withheld while Pending (the model's getOrderItems note).
-    ...(pending ? {} : { ItemPrice: money(ordered * line.unitPriceCents), ItemTax: money(0), PromotionDiscount: money(0), IsGift: 'false' }),
+    ...(pending
+      ? {}
+      : {
+          ItemPrice: money(ordered * line.unitPriceCents),
+          ItemTax: money(0),
+          PromotionDiscount: money(0),
+          IsGift: 'false',
+        }),
     ConditionId: 'New',
     ConditionSubtypeId: 'New',
     IsTransparency: false,

@@ -42,12 +42,26 @@
 // scopes rate limits only.
 import { z } from 'zod'
 import type { KnobsPatch, SimulatorKnobs, SimulatorPlanName } from './core/knobs'
-import { SimulatorBase, type ManualEdit, type PendingApply, type SimRequest, type SimResponse, type SimulatorBaseOptions } from './core/simulator-base'
+import {
+  SimulatorBase,
+  type ManualEdit,
+  type PendingApply,
+  type SimRequest,
+  type SimResponse,
+  type SimulatorBaseOptions,
+} from './core/simulator-base'
 import { TokenBucket } from './core/token-bucket'
 import { TokenIssuer } from './core/token-issuer'
 import { ListingStore } from './core/listing-store'
 import type { SimOrder } from './core/order-book'
-import { amazonOrder, amazonOrderItem, lastUpdateMs, nextToken, parseGetOrders, type OrdersQuery } from './amazon-orders'
+import {
+  amazonOrder,
+  amazonOrderItem,
+  lastUpdateMs,
+  nextToken,
+  parseGetOrders,
+  type OrdersQuery,
+} from './amazon-orders'
 
 /** The upper bound a getOrders answer reports (CreatedBefore or LastUpdatedBefore): the next poll's start. */
 function upperBound(query: OrdersQuery): Record<string, string> {
@@ -103,7 +117,20 @@ export const AMAZON_PLANS: Record<SimulatorPlanName, SimulatorKnobs<AmazonThrott
     applyDelayMs: 1_000,
     applyJitterMs: 2_000,
     autoCreateListings: true,
-    throttle: { ratePerSecond: 200, burst: 200, readRatePerSecond: 200, readBurst: 200, feedRatePerSecond: 1, feedBurst: 15, feedReadRatePerSecond: 20, feedReadBurst: 50, ordersRatePerSecond: 1, ordersBurst: 20, orderItemsRatePerSecond: 10, orderItemsBurst: 30 },
+    throttle: {
+      ratePerSecond: 200,
+      burst: 200,
+      readRatePerSecond: 200,
+      readBurst: 200,
+      feedRatePerSecond: 1,
+      feedBurst: 15,
+      feedReadRatePerSecond: 20,
+      feedReadBurst: 50,
+      ordersRatePerSecond: 1,
+      ordersBurst: 20,
+      orderItemsRatePerSecond: 10,
+      orderItemsBurst: 30,
+    },
   },
   // The spec's default usage plans; listings take 30 s to 2 min to reflect an accepted update.
   realistic: {
@@ -114,7 +141,20 @@ export const AMAZON_PLANS: Record<SimulatorPlanName, SimulatorKnobs<AmazonThrott
     applyDelayMs: 30_000,
     applyJitterMs: 90_000,
     autoCreateListings: false,
-    throttle: { ratePerSecond: 5, burst: 5, readRatePerSecond: 5, readBurst: 10, feedRatePerSecond: 0.0083, feedBurst: 15, feedReadRatePerSecond: 2, feedReadBurst: 15, ordersRatePerSecond: 0.0167, ordersBurst: 20, orderItemsRatePerSecond: 0.5, orderItemsBurst: 30 },
+    throttle: {
+      ratePerSecond: 5,
+      burst: 5,
+      readRatePerSecond: 5,
+      readBurst: 10,
+      feedRatePerSecond: 0.0083,
+      feedBurst: 15,
+      feedReadRatePerSecond: 2,
+      feedReadBurst: 15,
+      ordersRatePerSecond: 0.0167,
+      ordersBurst: 20,
+      orderItemsRatePerSecond: 0.5,
+      orderItemsBurst: 30,
+    },
   },
 }
 
@@ -171,7 +211,16 @@ interface FeedRecord {
 
 const ITEM_PATH = /^\/listings\/2021-08-01\/items\/([^/]+)\/([^/]+)$/
 const FULFILLMENT_AVAILABILITY_PATH = '/attributes/fulfillment_availability'
-const GET_INCLUDED_DATA = new Set(['summaries', 'attributes', 'issues', 'offers', 'fulfillmentAvailability', 'procurement', 'relationships', 'productTypes'])
+const GET_INCLUDED_DATA = new Set([
+  'summaries',
+  'attributes',
+  'issues',
+  'offers',
+  'fulfillmentAvailability',
+  'procurement',
+  'relationships',
+  'productTypes',
+])
 
 const throttlePatchSchema = z
   .object({
@@ -205,16 +254,34 @@ const patchRequestSchema = z.object({
     .min(1),
 })
 const fulfillmentAvailabilityValueSchema = z
-  .array(z.object({ fulfillment_channel_code: z.string().min(1), quantity: z.number().int().min(0).max(2_147_483_647).optional(), lead_time_to_ship_max_days: z.number().int().min(0).max(30).optional() }).loose())
+  .array(
+    z
+      .object({
+        fulfillment_channel_code: z.string().min(1),
+        quantity: z.number().int().min(0).max(2_147_483_647).optional(),
+        lead_time_to_ship_max_days: z.number().int().min(0).max(30).optional(),
+      })
+      .loose(),
+  )
   .min(1)
 
 const savedListingsSchema = z.record(
   z.string(),
-  z.object({ quantity: z.number().int().nullable(), leadTimeToShipMaxDays: z.number().int().nullable().optional(), productType: z.string(), asin: z.string(), createdAt: z.string(), updatedAt: z.string() }),
+  z.object({
+    quantity: z.number().int().nullable(),
+    leadTimeToShipMaxDays: z.number().int().nullable().optional(),
+    productType: z.string(),
+    asin: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  }),
 )
 
 export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
-  protected readonly listings = new ListingStore<ListingRecord>({ saved: savedListingsSchema, show: (listing, sku) => [sku, listing.quantity] })
+  protected readonly listings = new ListingStore<ListingRecord>({
+    saved: savedListingsSchema,
+    show: (listing, sku) => [sku, listing.quantity],
+  })
   private readonly lwa: { clientId: string; clientSecret: string; refreshToken: string } | undefined
   readonly tokens: TokenIssuer
   private readonly unknownSkuOnPatch: 'invalid' | 'not_found' | 'accepted'
@@ -256,7 +323,14 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
   private ordersApi(request: SimRequest): SimResponse {
     const items = ORDER_ITEMS_PATH.exec(request.path)
     const operation: Operation = items ? 'orderItems' : 'orders'
-    if (request.method !== 'GET') return this.errorList(400, 'InvalidInput', `${request.method} is not supported on ${request.path}.`, '', operation)
+    if (request.method !== 'GET')
+      return this.errorList(
+        400,
+        'InvalidInput',
+        `${request.method} is not supported on ${request.path}.`,
+        '',
+        operation,
+      )
     const refused = this.refuseUnauthenticated(request, operation)
     if (refused) return refused
     const throttled = this.throttle('orders', operation)
@@ -269,12 +343,15 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
     const parsed = parseGetOrders(request.query, now)
     if (!parsed.ok) return this.errorList(400, 'InvalidInput', parsed.message, '', 'orders')
     const { query } = parsed
-    if (!query.marketplaceIds.includes(this.marketplaceId)) return this.ok({ payload: { Orders: [], ...upperBound(query) } }, 'orders')
+    if (!query.marketplaceIds.includes(this.marketplaceId))
+      return this.ok({ payload: { Orders: [], ...upperBound(query) } }, 'orders')
     const keyOf = (order: SimOrder) => {
-      const at = query.field === 'PurchaseDate' ? Date.parse(order.createdAt) : lastUpdateMs(order, now, this.orderPendingMs)
+      const at =
+        query.field === 'PurchaseDate' ? Date.parse(order.createdAt) : lastUpdateMs(order, now, this.orderPendingMs)
       return `${String(at).padStart(15, '0')}|${order.orderId}`
     }
-    const matching = this.orderBook.orders()
+    const matching = this.orderBook
+      .orders()
       .map((order) => ({ order, key: keyOf(order) }))
       .filter(({ key }) => {
         const at = Number(key.slice(0, 15))
@@ -284,13 +361,16 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     const page = matching.slice(0, query.maxResults)
     const more = matching.length > page.length
-    return this.ok({
-      payload: {
-        Orders: page.map(({ order }) => amazonOrder(order, now, this.orderPendingMs, this.marketplaceId)),
-        ...(more ? { NextToken: nextToken(query, page[page.length - 1]!.key) } : {}),
-        ...upperBound(query),
+    return this.ok(
+      {
+        payload: {
+          Orders: page.map(({ order }) => amazonOrder(order, now, this.orderPendingMs, this.marketplaceId)),
+          ...(more ? { NextToken: nextToken(query, page[page.length - 1]!.key) } : {}),
+          ...upperBound(query),
+        },
       },
-    }, 'orders')
+      'orders',
+    )
   }
 
   private getOrderItems(request: SimRequest, orderId: string): SimResponse {
@@ -305,14 +385,22 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
     }
     const now = this.now()
     const lines = order.lines.slice(start, start + this.orderItemsPageSize)
-    const next = start + lines.length < order.lines.length ? Buffer.from(`items:${start + lines.length}`).toString('base64') : undefined
-    return this.ok({
-      payload: {
-        AmazonOrderId: order.orderId,
-        OrderItems: lines.map((line) => amazonOrderItem(order, line, this.listings.get(line.sku)?.asin ?? 'B000000000', now, this.orderPendingMs)),
-        ...(next ? { NextToken: next } : {}),
+    const next =
+      start + lines.length < order.lines.length
+        ? Buffer.from(`items:${start + lines.length}`).toString('base64')
+        : undefined
+    return this.ok(
+      {
+        payload: {
+          AmazonOrderId: order.orderId,
+          OrderItems: lines.map((line) =>
+            amazonOrderItem(order, line, this.listings.get(line.sku)?.asin ?? 'B000000000', now, this.orderPendingMs),
+          ),
+          ...(next ? { NextToken: next } : {}),
+        },
       },
-    }, 'orderItems')
+      'orderItems',
+    )
   }
 
   /** Changes feed timing and failure knobs at runtime; returns them. */
@@ -346,29 +434,50 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
 
   /** LWA refresh-token grant (https://api.amazon.com/auth/o2/token). */
   private issueToken(request: SimRequest): SimResponse {
-    const oauthError = (status: number, error: string, description: string): SimResponse => ({ status, body: { error, error_description: description } })
+    const oauthError = (status: number, error: string, description: string): SimResponse => ({
+      status,
+      body: { error, error_description: description },
+    })
     if (request.method !== 'POST') return oauthError(400, 'invalid_request', 'The token endpoint takes POST.')
-    if (!/^application\/x-www-form-urlencoded/i.test(request.header('content-type') ?? '')) return oauthError(400, 'invalid_request', 'Send the parameters as application/x-www-form-urlencoded.')
+    if (!/^application\/x-www-form-urlencoded/i.test(request.header('content-type') ?? ''))
+      return oauthError(400, 'invalid_request', 'Send the parameters as application/x-www-form-urlencoded.')
     const form = new URLSearchParams(request.rawBody)
     const grant = form.get('grant_type')
     if (!grant) return oauthError(400, 'invalid_request', 'The request is missing a required parameter : grant_type')
-    if (grant !== 'refresh_token') return oauthError(400, 'unsupported_grant_type', `The authorization grant type is not supported: ${grant}`)
+    if (grant !== 'refresh_token')
+      return oauthError(400, 'unsupported_grant_type', `The authorization grant type is not supported: ${grant}`)
     for (const name of ['refresh_token', 'client_id', 'client_secret']) {
-      if (!form.get(name)) return oauthError(400, 'invalid_request', `The request is missing a required parameter : ${name}`)
+      if (!form.get(name))
+        return oauthError(400, 'invalid_request', `The request is missing a required parameter : ${name}`)
     }
-    if (this.lwa && (form.get('client_id') !== this.lwa.clientId || form.get('client_secret') !== this.lwa.clientSecret)) {
+    if (
+      this.lwa &&
+      (form.get('client_id') !== this.lwa.clientId || form.get('client_secret') !== this.lwa.clientSecret)
+    ) {
       return oauthError(401, 'invalid_client', 'Client authentication failed')
     }
-    if (this.lwa && form.get('refresh_token') !== this.lwa.refreshToken) return oauthError(400, 'invalid_grant', 'The request has an invalid grant parameter : refresh_token')
+    if (this.lwa && form.get('refresh_token') !== this.lwa.refreshToken)
+      return oauthError(400, 'invalid_grant', 'The request has an invalid grant parameter : refresh_token')
     const issued = this.tokens.issue()
-    return { status: 200, body: { access_token: issued.token, refresh_token: form.get('refresh_token'), token_type: 'bearer', expires_in: issued.expiresInSeconds } }
+    return {
+      status: 200,
+      body: {
+        access_token: issued.token,
+        refresh_token: form.get('refresh_token'),
+        token_type: 'bearer',
+        expires_in: issued.expiresInSeconds,
+      },
+    }
   }
 
   /** SP-API's 403 for a missing, unknown or expired LWA access token. */
   private refuseUnauthenticated(request: SimRequest, operation: Operation): SimResponse | undefined {
     const check = this.tokens.check(request.header('x-amz-access-token'))
     if (check === 'valid') return undefined
-    const details = check === 'expired' ? 'The access token you provided has expired.' : 'The access token you provided is revoked, malformed or invalid.'
+    const details =
+      check === 'expired'
+        ? 'The access token you provided has expired.'
+        : 'The access token you provided is revoked, malformed or invalid.'
     return this.errorList(403, 'Unauthorized', 'Access to requested resource is denied.', details, operation)
   }
 
@@ -378,7 +487,8 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
     if (doc) return this.feedDocumentContent(request, decodeURIComponent(doc[1]!))
     if (request.path === LWA_TOKEN_PATH) return this.issueToken(request)
     if (request.path === ORDERS_PATH || ORDER_ITEMS_PATH.test(request.path)) return this.ordersApi(request)
-    if (request.path.startsWith(`${FEEDS_BASE}/`)) return this.refuseUnauthenticated(request, 'feedRead') ?? this.feedsApi(request)
+    if (request.path.startsWith(`${FEEDS_BASE}/`))
+      return this.refuseUnauthenticated(request, 'feedRead') ?? this.feedsApi(request)
     const match = ITEM_PATH.exec(request.path)
     if (!match) return this.errorList(404, 'NotFound', 'Resource not found.')
     const sellerId = decodeURIComponent(match[1]!)
@@ -386,7 +496,8 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
     const refused = this.refuseUnauthenticated(request, request.method === 'GET' ? 'get' : 'patch')
     if (refused) return refused
     const marketplaceIds = (request.query.get('marketplaceIds') ?? '').split(',').filter(Boolean)
-    if (marketplaceIds.length === 0) return this.errorList(400, 'InvalidInput', "Missing required 'marketplaceIds' parameter.")
+    if (marketplaceIds.length === 0)
+      return this.errorList(400, 'InvalidInput', "Missing required 'marketplaceIds' parameter.")
 
     if (request.method === 'PATCH') {
       const throttled = this.throttle(sellerId, 'patch')
@@ -402,7 +513,11 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
   }
 
   protected outageResponse(retryAfterSeconds: number | undefined): SimResponse {
-    const response = this.errorList(503, 'ServiceUnavailable', 'Service temporarily unavailable. Please try again later.')
+    const response = this.errorList(
+      503,
+      'ServiceUnavailable',
+      'Service temporarily unavailable. Please try again later.',
+    )
     if (retryAfterSeconds) response.headers = { ...response.headers, 'retry-after': String(retryAfterSeconds) }
     return response
   }
@@ -455,7 +570,12 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
   private patchListing(request: SimRequest, sku: string, marketplaceIds: string[]): SimResponse {
     const body = patchRequestSchema.safeParse(request.json)
     if (!body.success) {
-      return this.errorList(400, 'InvalidInput', 'Request has missing or invalid parameters and cannot be parsed.', z.prettifyError(body.error))
+      return this.errorList(
+        400,
+        'InvalidInput',
+        'Request has missing or invalid parameters and cannot be parsed.',
+        z.prettifyError(body.error),
+      )
     }
     const submissionId = this.newSubmissionId()
     const validationPreview = request.query.get('mode') === 'VALIDATION_PREVIEW'
@@ -486,10 +606,16 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
 
     const existing = this.listings.get(sku)
     if (!existing && !this.knobs.autoCreateListings) {
-      if (this.unknownSkuOnPatch === 'not_found') return this.errorList(404, 'NOT_FOUND', `SKU '${sku}' not found in marketplace ${marketplaceIds[0]}`)
+      if (this.unknownSkuOnPatch === 'not_found')
+        return this.errorList(404, 'NOT_FOUND', `SKU '${sku}' not found in marketplace ${marketplaceIds[0]}`)
       if (this.unknownSkuOnPatch === 'invalid') {
         return this.submission(sku, 'INVALID', submissionId, [
-          this.issue('NOT_FOUND', `A listing for SKU '${sku}' does not exist; patches need an existing listing.`, [], marketplaceIds),
+          this.issue(
+            'NOT_FOUND',
+            `A listing for SKU '${sku}' does not exist; patches need an existing listing.`,
+            [],
+            marketplaceIds,
+          ),
         ])
       }
     }
@@ -508,12 +634,15 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
   private getListing(request: SimRequest, sku: string, marketplaceId: string): SimResponse {
     const includedData = (request.query.get('includedData') ?? 'summaries').split(',').filter(Boolean)
     const unsupported = includedData.filter((name) => !GET_INCLUDED_DATA.has(name))
-    if (unsupported.length > 0) return this.errorList(400, 'InvalidInput', `Invalid includedData value(s): ${unsupported.join(', ')}.`, '', 'get')
+    if (unsupported.length > 0)
+      return this.errorList(400, 'InvalidInput', `Invalid includedData value(s): ${unsupported.join(', ')}.`, '', 'get')
     const listing = this.listings.get(sku)
-    if (!listing) return this.errorList(404, 'NOT_FOUND', `SKU '${sku}' not found in marketplace ${marketplaceId}`, '', 'get')
+    if (!listing)
+      return this.errorList(404, 'NOT_FOUND', `SKU '${sku}' not found in marketplace ${marketplaceId}`, '', 'get')
 
     const item: Record<string, unknown> = { sku }
-    const availability = listing.quantity === null ? [] : [{ fulfillmentChannelCode: 'DEFAULT', quantity: listing.quantity }]
+    const availability =
+      listing.quantity === null ? [] : [{ fulfillmentChannelCode: 'DEFAULT', quantity: listing.quantity }]
     if (includedData.includes('summaries')) {
       item.summaries = [
         {
@@ -533,7 +662,9 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
         fulfillment_availability: availability.map((entry) => ({
           fulfillment_channel_code: entry.fulfillmentChannelCode,
           quantity: entry.quantity,
-          ...(listing.leadTimeToShipMaxDays != null ? { lead_time_to_ship_max_days: listing.leadTimeToShipMaxDays } : {}),
+          ...(listing.leadTimeToShipMaxDays != null
+            ? { lead_time_to_ship_max_days: listing.leadTimeToShipMaxDays }
+            : {}),
         })),
       }
     }
@@ -552,11 +683,16 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
     let bucket = this.buckets.get(key)
     if (!bucket) {
       const [capacity, refillPerSecond] =
-        operation === 'patch' ? [plan.burst, plan.ratePerSecond]
-          : operation === 'get' ? [plan.readBurst, plan.readRatePerSecond]
-            : operation === 'feed' ? [plan.feedBurst, plan.feedRatePerSecond]
-              : operation === 'orders' ? [plan.ordersBurst, plan.ordersRatePerSecond]
-                : operation === 'orderItems' ? [plan.orderItemsBurst, plan.orderItemsRatePerSecond]
+        operation === 'patch'
+          ? [plan.burst, plan.ratePerSecond]
+          : operation === 'get'
+            ? [plan.readBurst, plan.readRatePerSecond]
+            : operation === 'feed'
+              ? [plan.feedBurst, plan.feedRatePerSecond]
+              : operation === 'orders'
+                ? [plan.ordersBurst, plan.ordersRatePerSecond]
+                : operation === 'orderItems'
+                  ? [plan.orderItemsBurst, plan.orderItemsRatePerSecond]
                   : [plan.feedReadBurst, plan.feedReadRatePerSecond]
       bucket = new TokenBucket({ capacity, refillPerSecond }, this.now)
       this.buckets.set(key, bucket)
@@ -571,36 +707,72 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
     let listing = this.listings.get(sku)
     if (!listing) {
       const at = new Date(this.now()).toISOString()
-      listing = { quantity: null, productType, asin: `B0${(this.listings.size + 1).toString(36).toUpperCase().padStart(8, '0')}`, createdAt: at, updatedAt: at }
+      listing = {
+        quantity: null,
+        productType,
+        asin: `B0${(this.listings.size + 1).toString(36).toUpperCase().padStart(8, '0')}`,
+        createdAt: at,
+        updatedAt: at,
+      }
       this.listings.set(sku, listing)
       this.markDirty()
     }
     return listing
   }
 
-  private submission(sku: string, status: 'ACCEPTED' | 'INVALID' | 'VALID', submissionId: string, issues: unknown[]): SimResponse {
+  private submission(
+    sku: string,
+    status: 'ACCEPTED' | 'INVALID' | 'VALID',
+    submissionId: string,
+    issues: unknown[],
+  ): SimResponse {
     return this.ok({ sku, status, submissionId, issues })
   }
 
   private issue(code: string, message: string, attributeNames: string[], marketplaceIds: string[]) {
-    return { code, message, severity: 'ERROR', attributeNames, categories: code === 'NOT_FOUND' ? [] : ['INVALID_ATTRIBUTE'], marketplaceIds }
+    return {
+      code,
+      message,
+      severity: 'ERROR',
+      attributeNames,
+      categories: code === 'NOT_FOUND' ? [] : ['INVALID_ATTRIBUTE'],
+      marketplaceIds,
+    }
   }
 
   private ok(body: unknown, operation: Operation = 'patch'): SimResponse {
     return { status: 200, headers: this.headers(operation), body }
   }
 
-  private errorList(status: number, code: string, message: string, details = '', operation: Operation = 'patch'): SimResponse {
+  private errorList(
+    status: number,
+    code: string,
+    message: string,
+    details = '',
+    operation: Operation = 'patch',
+  ): SimResponse {
     return { status, headers: this.headers(operation), body: { errors: [{ code, message, details }] } }
   }
 
   private headers(operation: Operation): Record<string, string> {
     this.requestCounter += 1
     const plan = this.knobs.throttle
-    const headers: Record<string, string> = { 'x-amzn-requestid': `sim-${this.requestCounter.toString(16).padStart(8, '0')}` }
+    const headers: Record<string, string> = {
+      'x-amzn-requestid': `sim-${this.requestCounter.toString(16).padStart(8, '0')}`,
+    }
     if (plan) {
-      const limit = operation === 'patch' ? plan.ratePerSecond : operation === 'get' ? plan.readRatePerSecond : operation === 'feed' ? plan.feedRatePerSecond
-        : operation === 'orders' ? plan.ordersRatePerSecond : operation === 'orderItems' ? plan.orderItemsRatePerSecond : plan.feedReadRatePerSecond
+      const limit =
+        operation === 'patch'
+          ? plan.ratePerSecond
+          : operation === 'get'
+            ? plan.readRatePerSecond
+            : operation === 'feed'
+              ? plan.feedRatePerSecond
+              : operation === 'orders'
+                ? plan.ordersRatePerSecond
+                : operation === 'orderItems'
+                  ? plan.orderItemsRatePerSecond
+                  : plan.feedReadRatePerSecond
       headers['x-amzn-ratelimit-limit'] = String(limit)
     }
     return headers
@@ -617,19 +789,50 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
       if (!body.success) return this.errorList(400, 'InvalidInput', 'contentType is required.', '', 'feedRead')
       const id = `amzn1.tortuga.4.na.sim-${(++this.feedCounter).toString(36)}-in`
       this.feedDocuments.set(id, { contentType: body.data.contentType, content: undefined })
-      return { status: 201, headers: this.headers('feedRead'), body: { feedDocumentId: id, url: `${this.url}/feed-documents/${encodeURIComponent(id)}` } }
+      return {
+        status: 201,
+        headers: this.headers('feedRead'),
+        body: { feedDocumentId: id, url: `${this.url}/feed-documents/${encodeURIComponent(id)}` },
+      }
     }
     if (request.method === 'POST' && request.path === `${FEEDS_BASE}/feeds`) {
       const throttled = this.throttle(seller, 'feed')
       if (throttled) return throttled
-      const body = z.object({ feedType: z.string(), marketplaceIds: z.array(z.string()).min(1), inputFeedDocumentId: z.string() }).safeParse(request.json)
-      if (!body.success) return this.errorList(400, 'InvalidInput', 'feedType, marketplaceIds and inputFeedDocumentId are required.', z.prettifyError(body.error), 'feed')
-      if (body.data.feedType !== 'JSON_LISTINGS_FEED') return this.errorList(400, 'InvalidInput', `The simulator supports JSON_LISTINGS_FEED, not ${body.data.feedType}.`, '', 'feed')
+      const body = z
+        .object({ feedType: z.string(), marketplaceIds: z.array(z.string()).min(1), inputFeedDocumentId: z.string() })
+        .safeParse(request.json)
+      if (!body.success)
+        return this.errorList(
+          400,
+          'InvalidInput',
+          'feedType, marketplaceIds and inputFeedDocumentId are required.',
+          z.prettifyError(body.error),
+          'feed',
+        )
+      if (body.data.feedType !== 'JSON_LISTINGS_FEED')
+        return this.errorList(
+          400,
+          'InvalidInput',
+          `The simulator supports JSON_LISTINGS_FEED, not ${body.data.feedType}.`,
+          '',
+          'feed',
+        )
       const input = this.feedDocuments.get(body.data.inputFeedDocumentId)
-      if (!input || input.content === undefined) return this.errorList(400, 'InvalidInput', 'The input feed document was not uploaded.', '', 'feed')
+      if (!input || input.content === undefined)
+        return this.errorList(400, 'InvalidInput', 'The input feed document was not uploaded.', '', 'feed')
       const feedId = `${50_000 + ++this.feedCounter}`
-      const messages = Array.isArray((input.content as { messages?: unknown[] } | null)?.messages) ? (input.content as { messages: unknown[] }).messages.length : 0
-      this.feeds.set(feedId, { feedId, marketplaceIds: body.data.marketplaceIds, inputFeedDocumentId: body.data.inputFeedDocumentId, createdAt: this.now(), messages, fatal: this.prng.chance(this.feedKnobs.feedFatalRate), resultFeedDocumentId: undefined })
+      const messages = Array.isArray((input.content as { messages?: unknown[] } | null)?.messages)
+        ? (input.content as { messages: unknown[] }).messages.length
+        : 0
+      this.feeds.set(feedId, {
+        feedId,
+        marketplaceIds: body.data.marketplaceIds,
+        inputFeedDocumentId: body.data.inputFeedDocumentId,
+        createdAt: this.now(),
+        messages,
+        fatal: this.prng.chance(this.feedKnobs.feedFatalRate),
+        resultFeedDocumentId: undefined,
+      })
       return { status: 202, headers: this.headers('feed'), body: { feedId } }
     }
     const feed = /^\/feeds\/2021-06-30\/feeds\/([^/]+)$/.exec(request.path)
@@ -641,18 +844,31 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
       const status = this.feedStatus(record)
       if ((status === 'DONE' || status === 'FATAL') && !record.resultFeedDocumentId) this.processFeed(record)
       const at = (ms: number) => new Date(ms).toISOString()
-      return this.ok({
-        feedId: record.feedId, feedType: 'JSON_LISTINGS_FEED', marketplaceIds: record.marketplaceIds, createdTime: at(record.createdAt), processingStatus: status,
-        ...(status !== 'IN_QUEUE' ? { processingStartTime: at(record.createdAt + this.feedKnobs.feedQueueMs) } : {}),
-        ...(status === 'DONE' || status === 'FATAL' ? { processingEndTime: at(record.createdAt + this.feedKnobs.feedQueueMs + this.feedKnobs.feedProcessingMs), resultFeedDocumentId: record.resultFeedDocumentId } : {}),
-      }, 'feedRead')
+      return this.ok(
+        {
+          feedId: record.feedId,
+          feedType: 'JSON_LISTINGS_FEED',
+          marketplaceIds: record.marketplaceIds,
+          createdTime: at(record.createdAt),
+          processingStatus: status,
+          ...(status !== 'IN_QUEUE' ? { processingStartTime: at(record.createdAt + this.feedKnobs.feedQueueMs) } : {}),
+          ...(status === 'DONE' || status === 'FATAL'
+            ? {
+                processingEndTime: at(record.createdAt + this.feedKnobs.feedQueueMs + this.feedKnobs.feedProcessingMs),
+                resultFeedDocumentId: record.resultFeedDocumentId,
+              }
+            : {}),
+        },
+        'feedRead',
+      )
     }
     const document = /^\/feeds\/2021-06-30\/documents\/([^/]+)$/.exec(request.path)
     if (request.method === 'GET' && document) {
       const throttled = this.throttle(seller, 'feedRead')
       if (throttled) return throttled
       const id = decodeURIComponent(document[1]!)
-      if (!this.feedDocuments.has(id)) return this.errorList(404, 'NotFound', 'The feed document does not exist.', '', 'feedRead')
+      if (!this.feedDocuments.has(id))
+        return this.errorList(404, 'NotFound', 'The feed document does not exist.', '', 'feedRead')
       return this.ok({ feedDocumentId: id, url: `${this.url}/feed-documents/${encodeURIComponent(id)}` }, 'feedRead')
     }
     return this.errorList(404, 'NotFound', 'Resource not found.', '', 'feedRead')
@@ -667,29 +883,53 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
 
   /** Judges every message like a single patch, applies the accepted ones, and writes the report. */
   private processFeed(feed: FeedRecord): void {
-    const input = this.feedDocuments.get(feed.inputFeedDocumentId)?.content as { header?: { sellerId?: string }; messages?: unknown[] } | undefined
+    const input = this.feedDocuments.get(feed.inputFeedDocumentId)?.content as
+      { header?: { sellerId?: string }; messages?: unknown[] } | undefined
     const issues: Array<Record<string, unknown>> = []
     let accepted = 0
     let invalid = 0
     const messages = Array.isArray(input?.messages) ? input!.messages : []
     if (feed.fatal) {
-      issues.push({ code: '50001', severity: 'ERROR', message: 'An internal error stopped processing this feed; no message was processed. Submit it again.' })
+      issues.push({
+        code: '50001',
+        severity: 'ERROR',
+        message: 'An internal error stopped processing this feed; no message was processed. Submit it again.',
+      })
     } else if (!input?.header || messages.length === 0) {
       issues.push({ code: '100001', severity: 'ERROR', message: 'The feed document has no header or no messages.' })
     } else {
       for (const raw of messages) {
-        const m = raw as { messageId?: unknown; sku?: unknown; operationType?: unknown; productType?: unknown; patches?: Array<{ op?: string; path?: string; value?: unknown }> }
+        const m = raw as {
+          messageId?: unknown
+          sku?: unknown
+          operationType?: unknown
+          productType?: unknown
+          patches?: Array<{ op?: string; path?: string; value?: unknown }>
+        }
         const messageId = typeof m.messageId === 'number' ? m.messageId : undefined
         const sku = typeof m.sku === 'string' ? m.sku : ''
-        const refuse = (code: string, message: string) => { invalid++; issues.push({ messageId, sku, code, severity: 'ERROR', message, attributeName: 'fulfillment_availability' }) }
-        if (messageId === undefined || !sku || m.operationType !== 'PATCH' || !Array.isArray(m.patches)) { refuse('100002', 'The message needs messageId, sku, operationType PATCH and patches.'); continue }
-        if (!this.listings.has(sku) && !this.knobs.autoCreateListings) { refuse('NOT_FOUND', `A listing for SKU '${sku}' does not exist; patches need an existing listing.`); continue }
+        const refuse = (code: string, message: string) => {
+          invalid++
+          issues.push({ messageId, sku, code, severity: 'ERROR', message, attributeName: 'fulfillment_availability' })
+        }
+        if (messageId === undefined || !sku || m.operationType !== 'PATCH' || !Array.isArray(m.patches)) {
+          refuse('100002', 'The message needs messageId, sku, operationType PATCH and patches.')
+          continue
+        }
+        if (!this.listings.has(sku) && !this.knobs.autoCreateListings) {
+          refuse('NOT_FOUND', `A listing for SKU '${sku}' does not exist; patches need an existing listing.`)
+          continue
+        }
         const patch = m.patches.find((x) => x.path === FULFILLMENT_AVAILABILITY_PATH)
         const value = fulfillmentAvailabilityValueSchema.safeParse(patch?.value)
         const mfn = value.success ? value.data.find((v) => v.fulfillment_channel_code === 'DEFAULT') : undefined
-        if (!mfn || mfn.quantity === undefined) { refuse('90000900', 'The attributes are invalid.'); continue }
+        if (!mfn || mfn.quantity === undefined) {
+          refuse('90000900', 'The attributes are invalid.')
+          continue
+        }
         const listing = this.listingFor(sku, typeof m.productType === 'string' ? m.productType : 'PRODUCT')
-        if (patch?.op !== 'merge' || mfn.lead_time_to_ship_max_days !== undefined) listing.leadTimeToShipMaxDays = mfn.lead_time_to_ship_max_days ?? null
+        if (patch?.op !== 'merge' || mfn.lead_time_to_ship_max_days !== undefined)
+          listing.leadTimeToShipMaxDays = mfn.lead_time_to_ship_max_days ?? null
         this.enqueueApply(sku, mfn.quantity, `${feed.feedId}:${messageId}`)
         accepted++
       }
@@ -701,7 +941,13 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
       content: {
         header: { sellerId: input?.header?.sellerId ?? 'unknown', version: '2.0', feedId: feed.feedId },
         issues,
-        summary: { errors: issues.filter((i) => i.severity === 'ERROR').length, warnings: 0, messagesProcessed: processed, messagesAccepted: feed.fatal ? 0 : accepted, messagesInvalid: feed.fatal ? 0 : invalid },
+        summary: {
+          errors: issues.filter((i) => i.severity === 'ERROR').length,
+          warnings: 0,
+          messagesProcessed: processed,
+          messagesAccepted: feed.fatal ? 0 : accepted,
+          messagesInvalid: feed.fatal ? 0 : invalid,
+        },
       },
     })
     feed.resultFeedDocumentId = reportId
@@ -712,7 +958,11 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
     if (!document) return { status: 404, body: { error: 'NoSuchKey' } }
     if (request.method === 'PUT') {
       let content: unknown
-      try { content = JSON.parse(request.rawBody) } catch { content = null }
+      try {
+        content = JSON.parse(request.rawBody)
+      } catch {
+        content = null
+      }
       document.content = content
       return { status: 200 }
     }

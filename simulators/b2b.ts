@@ -22,7 +22,14 @@ import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signatureHeaders, verifySignature }
 import type { SimOrder, SimOrderChange } from './core/order-book'
 import { DEFAULT_WEBHOOK_KNOBS, WebhookOutbox, webhookOutboxControl, type WebhookKnobs } from './core/webhook-outbox'
 import { NO_FAULT_KNOBS, type KnobsPatch, type SimulatorKnobs, type SimulatorPlanName } from './core/knobs'
-import { SimulatorBase, type ManualEdit, type PendingApply, type SimRequest, type SimResponse, type SimulatorBaseOptions } from './core/simulator-base'
+import {
+  SimulatorBase,
+  type ManualEdit,
+  type PendingApply,
+  type SimRequest,
+  type SimResponse,
+  type SimulatorBaseOptions,
+} from './core/simulator-base'
 import { TokenBucket } from './core/token-bucket'
 import { ListingStore } from './core/listing-store'
 
@@ -54,8 +61,20 @@ export interface B2bSimulatorOptions extends SimulatorBaseOptions, KnobsPatch<B2
  * (about 10.5 minutes), 10 s timeout; compressed 10x in the demo plan.
  */
 export const B2B_WEBHOOK_PLANS: Record<SimulatorPlanName, WebhookKnobs> = {
-  demo: { ...DEFAULT_WEBHOOK_KNOBS, webhookRetryUnitMs: 10_000, webhookMaxRetries: 6, webhookTimeoutMs: 10_000, webhookRetryScale: 0.1 },
-  realistic: { ...DEFAULT_WEBHOOK_KNOBS, webhookRetryUnitMs: 10_000, webhookMaxRetries: 6, webhookTimeoutMs: 10_000, webhookRetryScale: 1 },
+  demo: {
+    ...DEFAULT_WEBHOOK_KNOBS,
+    webhookRetryUnitMs: 10_000,
+    webhookMaxRetries: 6,
+    webhookTimeoutMs: 10_000,
+    webhookRetryScale: 0.1,
+  },
+  realistic: {
+    ...DEFAULT_WEBHOOK_KNOBS,
+    webhookRetryUnitMs: 10_000,
+    webhookMaxRetries: 6,
+    webhookTimeoutMs: 10_000,
+    webhookRetryScale: 1,
+  },
 }
 
 export type B2bOrderEvent = 'order.created' | 'order.updated' | 'order.cancelled' | 'order.shipped'
@@ -67,7 +86,10 @@ const EVENT_FOR_CHANGE: Record<SimOrderChange, B2bOrderEvent> = {
   shipped: 'order.shipped',
 }
 const receiverSchema = z.object({ url: z.url(), secret: z.string().min(1).optional() }).strict()
-const savedExtraSchema = z.object({ receivers: z.array(receiverSchema).default([]), deliveries: z.unknown().optional() })
+const savedExtraSchema = z.object({
+  receivers: z.array(receiverSchema).default([]),
+  deliveries: z.unknown().optional(),
+})
 
 interface PortalStock {
   quantity: number
@@ -76,14 +98,25 @@ interface PortalStock {
   updatedAt: string
 }
 
-const throttlePatchSchema = z.object({ ratePerSecond: z.number().positive(), burst: z.number().positive() }).partial().strict()
+const throttlePatchSchema = z
+  .object({ ratePerSecond: z.number().positive(), burst: z.number().positive() })
+  .partial()
+  .strict()
 const webhookSchema = z.object({
-  updates: z.array(z.object({ sku: z.string().min(1), quantity: z.unknown(), version: z.number().int().min(0) })).min(1),
+  updates: z
+    .array(z.object({ sku: z.string().min(1), quantity: z.unknown(), version: z.number().int().min(0) }))
+    .min(1),
 })
-const savedListingsSchema = z.record(z.string(), z.object({ quantity: z.number().int(), version: z.number().int(), updatedAt: z.string() }))
+const savedListingsSchema = z.record(
+  z.string(),
+  z.object({ quantity: z.number().int(), version: z.number().int(), updatedAt: z.string() }),
+)
 
 export class B2bSimulator extends SimulatorBase<B2bThrottlePlan> {
-  protected readonly listings = new ListingStore<PortalStock>({ saved: savedListingsSchema, show: (record, sku) => [sku, { quantity: record.quantity, version: record.version }] })
+  protected readonly listings = new ListingStore<PortalStock>({
+    saved: savedListingsSchema,
+    show: (record, sku) => [sku, { quantity: record.quantity, version: record.version }],
+  })
   private readonly secrets: string[]
   private bucket: TokenBucket | null = null
   private receivers: Array<{ url: string; secret?: string }> = []
@@ -93,7 +126,8 @@ export class B2bSimulator extends SimulatorBase<B2bThrottlePlan> {
   constructor(options: B2bSimulatorOptions) {
     super('b2b', options as B2bSimulatorOptions & Record<string, unknown>, B2B_PLANS, throttlePatchSchema)
     this.secrets = Array.isArray(options.secret) ? options.secret : [options.secret]
-    if (this.secrets.length === 0 || this.secrets.some((secret) => !secret)) throw new Error('B2B simulator needs a non-empty signing secret')
+    if (this.secrets.length === 0 || this.secrets.some((secret) => !secret))
+      throw new Error('B2B simulator needs a non-empty signing secret')
     this.webhooks = new WebhookOutbox({
       now: this.now,
       prng: this.prng,
@@ -131,7 +165,13 @@ export class B2bSimulator extends SimulatorBase<B2bThrottlePlan> {
           orderId: order.orderId,
           createdAt: order.createdAt,
           updatedAt: order.updatedAt,
-          lines: order.lines.map((l) => ({ lineId: l.lineId, sku: l.sku, quantity: l.quantity, cancelledQuantity: l.cancelledQuantity, shippedQuantity: l.shippedQuantity })),
+          lines: order.lines.map((l) => ({
+            lineId: l.lineId,
+            sku: l.sku,
+            quantity: l.quantity,
+            cancelledQuantity: l.cancelledQuantity,
+            shippedQuantity: l.shippedQuantity,
+          })),
         },
       })
       this.webhooks.enqueue({
@@ -140,7 +180,11 @@ export class B2bSimulator extends SimulatorBase<B2bThrottlePlan> {
         url: receiver.url,
         body,
         secret: receiver.secret ?? this.secrets[0]!,
-        headers: { 'content-type': 'application/json', 'x-portal-delivery-id': deliveryId, 'user-agent': 'Stocktower-B2B-Portal-Simulator' },
+        headers: {
+          'content-type': 'application/json',
+          'x-portal-delivery-id': deliveryId,
+          'user-agent': 'Stocktower-B2B-Portal-Simulator',
+        },
       })
     }
   }
@@ -160,7 +204,8 @@ export class B2bSimulator extends SimulatorBase<B2bThrottlePlan> {
   protected importExtra(saved: unknown): void {
     if (saved === undefined) return
     const extra = savedExtraSchema.parse(saved)
-    for (const receiver of extra.receivers) if (!this.receivers.some((r) => r.url === receiver.url)) this.receivers.push(receiver)
+    for (const receiver of extra.receivers)
+      if (!this.receivers.some((r) => r.url === receiver.url)) this.receivers.push(receiver)
     this.webhooks.import(extra.deliveries)
   }
 
@@ -171,10 +216,23 @@ export class B2bSimulator extends SimulatorBase<B2bThrottlePlan> {
   protected handleExtraControl(request: SimRequest): SimResponse | undefined {
     switch (`${request.method} ${request.path}`) {
       case 'GET /_sim/webhooks':
-        return { status: 200, body: { receivers: this.orderWebhookUrls(), pending: this.webhooks.pending().map(({ body, secret, ...rest }) => (void body, void secret, rest)), attempts: this.webhooks.attemptLog.slice(-100), ...this.webhooks.status() } }
+        return {
+          status: 200,
+          body: {
+            receivers: this.orderWebhookUrls(),
+            pending: this.webhooks.pending().map(({ body, secret, ...rest }) => (void body, void secret, rest)),
+            attempts: this.webhooks.attemptLog.slice(-100),
+            ...this.webhooks.status(),
+          },
+        }
       case 'POST /_sim/webhooks': {
         const body = receiverSchema.safeParse(request.json)
-        if (!body.success) return portalError(400, 'INVALID_WEBHOOK_RECEIVER', `expected { url, secret? }: ${z.prettifyError(body.error)}`)
+        if (!body.success)
+          return portalError(
+            400,
+            'INVALID_WEBHOOK_RECEIVER',
+            `expected { url, secret? }: ${z.prettifyError(body.error)}`,
+          )
         this.addOrderWebhook(body.data)
         return { status: 201, body: { receivers: this.orderWebhookUrls() } }
       }
@@ -235,32 +293,65 @@ export class B2bSimulator extends SimulatorBase<B2bThrottlePlan> {
   }
 
   protected adjustShownQuantity(sku: string, delta: number): void {
-    this.listings.change(sku, this.now(), (record) => { record.quantity = Math.max(0, record.quantity + delta) })
+    this.listings.change(sku, this.now(), (record) => {
+      record.quantity = Math.max(0, record.quantity + delta)
+    })
   }
 
   protected seedListings(skus: readonly string[], quantity: number): number {
-    return this.listings.seedMissing(skus, () => ({ quantity, version: 0, updatedAt: new Date(this.now()).toISOString() }))
+    return this.listings.seedMissing(skus, () => ({
+      quantity,
+      version: 0,
+      updatedAt: new Date(this.now()).toISOString(),
+    }))
   }
 
   protected commitApply(apply: PendingApply): void {
     const current = this.listings.get(apply.sku)
-    this.listings.set(apply.sku, { quantity: apply.quantity, version: current?.version ?? 0, updatedAt: new Date(this.now()).toISOString() })
+    this.listings.set(apply.sku, {
+      quantity: apply.quantity,
+      version: current?.version ?? 0,
+      updatedAt: new Date(this.now()).toISOString(),
+    })
   }
 
   private receiveUpdates(request: SimRequest): SimResponse {
     const body = webhookSchema.safeParse(request.json)
-    if (!body.success) return portalError(400, 'INVALID_PAYLOAD', `expected { updates: [{ sku, quantity, version }] }: ${z.prettifyError(body.error)}`)
+    if (!body.success)
+      return portalError(
+        400,
+        'INVALID_PAYLOAD',
+        `expected { updates: [{ sku, quantity, version }] }: ${z.prettifyError(body.error)}`,
+      )
     if (body.data.updates.length > B2B_MAX_UPDATES_PER_WEBHOOK) {
       return portalError(413, 'TOO_MANY_UPDATES', `at most ${B2B_MAX_UPDATES_PER_WEBHOOK} updates per call`)
     }
     const at = new Date(this.now()).toISOString()
     const results = body.data.updates.map((update) => {
       const quantity = z.number().int().min(0).max(1_000_000_000).safeParse(update.quantity)
-      if (!quantity.success) return { sku: update.sku, status: 'rejected', code: 'INVALID_QUANTITY', message: 'quantity must be an integer from 0 to 1,000,000,000' }
+      if (!quantity.success)
+        return {
+          sku: update.sku,
+          status: 'rejected',
+          code: 'INVALID_QUANTITY',
+          message: 'quantity must be an integer from 0 to 1,000,000,000',
+        }
       const current = this.listings.get(update.sku)
-      if (!current && !this.knobs.autoCreateListings) return { sku: update.sku, status: 'rejected', code: 'UNKNOWN_SKU', message: `the portal does not list ${update.sku}` }
+      if (!current && !this.knobs.autoCreateListings)
+        return {
+          sku: update.sku,
+          status: 'rejected',
+          code: 'UNKNOWN_SKU',
+          message: `the portal does not list ${update.sku}`,
+        }
       if (current && update.version < current.version) {
-        return { sku: update.sku, status: 'ignored', reason: 'STALE_VERSION', quantity: current.quantity, version: current.version }
+        return {
+          sku: update.sku,
+          status: 'ignored',
+          reason: 'STALE_VERSION',
+          quantity: current.quantity,
+          version: current.version,
+        }
       }
       this.listings.set(update.sku, { quantity: quantity.data, version: update.version, updatedAt: at })
       return { sku: update.sku, status: 'applied', quantity: quantity.data, version: update.version }
@@ -272,7 +363,8 @@ export class B2bSimulator extends SimulatorBase<B2bThrottlePlan> {
   private readInventory(request: SimRequest): SimResponse {
     const skus = (request.query.get('skus') ?? '').split(',').filter(Boolean)
     if (skus.length === 0) return portalError(400, 'INVALID_QUERY', 'skus is required, e.g. ?skus=A,B')
-    if (skus.length > B2B_MAX_UPDATES_PER_WEBHOOK) return portalError(400, 'INVALID_QUERY', `at most ${B2B_MAX_UPDATES_PER_WEBHOOK} skus per read`)
+    if (skus.length > B2B_MAX_UPDATES_PER_WEBHOOK)
+      return portalError(400, 'INVALID_QUERY', `at most ${B2B_MAX_UPDATES_PER_WEBHOOK} skus per read`)
     const items = skus.flatMap((sku) => {
       const record = this.listings.get(sku)
       return record ? [{ sku, quantity: record.quantity }] : []

@@ -91,7 +91,15 @@ export async function startSimulators(options: StartSimulatorsOptions): Promise<
       port: options.ports?.shopify ?? 0,
       accessToken: options.credentials?.shopify?.accessToken,
       ...(options.orderWebhooks
-        ? { appSecret: options.orderWebhooks.shopifySecret, webhooks: [{ url: channelWebhookUrl(options.orderWebhooks.apiBaseUrl, 'shopify'), secret: options.orderWebhooks.shopifySecret }] }
+        ? {
+            appSecret: options.orderWebhooks.shopifySecret,
+            webhooks: [
+              {
+                url: channelWebhookUrl(options.orderWebhooks.apiBaseUrl, 'shopify'),
+                secret: options.orderWebhooks.shopifySecret,
+              },
+            ],
+          }
         : {}),
       ...options.overrides?.shopify,
     }),
@@ -114,7 +122,9 @@ export async function startSimulators(options: StartSimulatorsOptions): Promise<
       ...common('b2b', 4),
       port: options.ports?.b2b ?? 0,
       secret: options.b2bSecret,
-      ...(options.orderWebhooks ? { orderWebhooks: [{ url: channelWebhookUrl(options.orderWebhooks.apiBaseUrl, 'b2b') }] } : {}),
+      ...(options.orderWebhooks
+        ? { orderWebhooks: [{ url: channelWebhookUrl(options.orderWebhooks.apiBaseUrl, 'b2b') }] }
+        : {}),
       ...options.overrides?.b2b,
     }),
   }

@@ -43,19 +43,44 @@ export function topicsFor(change: SimOrderChange): ShopifyOrderTopic[] {
 }
 
 export const orderHistorySchema = z.object({
-  refunds: z.array(z.object({ id: z.number(), createdAt: z.string(), lines: z.array(z.object({ lineId: z.string(), quantity: z.number().int() })) })),
-  fulfillments: z.array(z.object({ id: z.number(), createdAt: z.string(), lines: z.array(z.object({ lineId: z.string(), quantity: z.number().int() })) })),
+  refunds: z.array(
+    z.object({
+      id: z.number(),
+      createdAt: z.string(),
+      lines: z.array(z.object({ lineId: z.string(), quantity: z.number().int() })),
+    }),
+  ),
+  fulfillments: z.array(
+    z.object({
+      id: z.number(),
+      createdAt: z.string(),
+      lines: z.array(z.object({ lineId: z.string(), quantity: z.number().int() })),
+    }),
+  ),
 })
 /** What happened to an order over time (the order book keeps only cumulative counts). */
 export type OrderHistory = z.infer<typeof orderHistorySchema>
 
 /** Records a cancellation (a refund with restock) or a shipment (a fulfilment) in an order's history. */
-export function recordHistory(history: OrderHistory, order: SimOrder, change: SimOrderChange, moved: Array<{ line: SimOrderLine; quantity: number }>): void {
+export function recordHistory(
+  history: OrderHistory,
+  order: SimOrder,
+  change: SimOrderChange,
+  moved: Array<{ line: SimOrderLine; quantity: number }>,
+): void {
   const lines = moved.map((m) => ({ lineId: m.line.lineId, quantity: m.quantity }))
   if (change === 'cancelled' || change === 'partially_cancelled') {
-    history.refunds.push({ id: Number(order.orderId) * 100 + history.refunds.length + 1, createdAt: order.updatedAt, lines })
+    history.refunds.push({
+      id: Number(order.orderId) * 100 + history.refunds.length + 1,
+      createdAt: order.updatedAt,
+      lines,
+    })
   } else if (change === 'shipped' || change === 'partially_shipped') {
-    history.fulfillments.push({ id: Number(order.orderId) * 100 + 50 + history.fulfillments.length + 1, createdAt: order.updatedAt, lines })
+    history.fulfillments.push({
+      id: Number(order.orderId) * 100 + 50 + history.fulfillments.length + 1,
+      createdAt: order.updatedAt,
+      lines,
+    })
   }
 }
 
@@ -162,7 +187,11 @@ export function restOrderPayload(order: SimOrder, history: OrderHistory, shopDom
       status: 'success',
       service: 'manual',
       name: `#${1000 + number}.${history.fulfillments.indexOf(fulfillment) + 1}`,
-      line_items: fulfillment.lines.map((l) => ({ id: Number(l.lineId), sku: lineById.get(l.lineId)?.sku ?? null, quantity: l.quantity })),
+      line_items: fulfillment.lines.map((l) => ({
+        id: Number(l.lineId),
+        sku: lineById.get(l.lineId)?.sku ?? null,
+        quantity: l.quantity,
+      })),
     })),
     shipping_lines: [],
     order_status_url: `https://${shopDomain}/orders/${id}/authenticate`,
@@ -182,10 +211,19 @@ interface ConnectionArgs {
 }
 
 /** A Relay connection over `items` already in order; cursors come from `cursorOf`. */
-export function connection<T>(items: T[], args: ConnectionArgs, cursorOf: (item: T) => string, toNode: (item: T) => unknown) {
-  if (args.first == null && args.last == null) throw new GraphQLError('you must provide one of first or last', { extensions: { code: 'BAD_REQUEST' } })
+export function connection<T>(
+  items: T[],
+  args: ConnectionArgs,
+  cursorOf: (item: T) => string,
+  toNode: (item: T) => unknown,
+) {
+  if (args.first == null && args.last == null)
+    throw new GraphQLError('you must provide one of first or last', { extensions: { code: 'BAD_REQUEST' } })
   const size = (args.first ?? args.last)!
-  if (size < 0 || size > MAX_PAGE) throw new GraphQLError(`The ${args.first != null ? 'first' : 'last'} argument must be between 0 and ${MAX_PAGE}.`, { extensions: { code: 'BAD_REQUEST' } })
+  if (size < 0 || size > MAX_PAGE)
+    throw new GraphQLError(`The ${args.first != null ? 'first' : 'last'} argument must be between 0 and ${MAX_PAGE}.`, {
+      extensions: { code: 'BAD_REQUEST' },
+    })
   let list = args.reverse ? [...items].reverse() : items
   if (args.after) {
     const index = list.findIndex((item) => cursorOf(item) === args.after)
@@ -222,7 +260,12 @@ function afterCursor<T>(list: T[], cursor: string, cursorOf: (item: T) => string
 
 /** Cursor for the UPDATED_AT order: sorts like (updatedAt, id), so it also orders as a string. */
 export function orderCursor(order: SimOrder, sortKey: string): string {
-  const key = sortKey === 'UPDATED_AT' ? order.updatedAt : sortKey === 'CREATED_AT' || sortKey === 'PROCESSED_AT' ? order.createdAt : ''
+  const key =
+    sortKey === 'UPDATED_AT'
+      ? order.updatedAt
+      : sortKey === 'CREATED_AT' || sortKey === 'PROCESSED_AT'
+        ? order.createdAt
+        : ''
   return Buffer.from(JSON.stringify([key, order.orderId.padStart(20, '0')])).toString('base64')
 }
 
@@ -233,12 +276,21 @@ export function orderFilter(query: string | null | undefined): (order: SimOrder)
     const match = /^(updated_at|created_at):(>=|<=|>|<)?['"]?([^'"]+)['"]?$/.exec(term)
     if (!match) continue
     const bound = Date.parse(match[3]!)
-    if (Number.isNaN(bound)) throw new GraphQLError(`Invalid date in query term ${term}`, { extensions: { code: 'BAD_REQUEST' } })
+    if (Number.isNaN(bound))
+      throw new GraphQLError(`Invalid date in query term ${term}`, { extensions: { code: 'BAD_REQUEST' } })
     const field = match[1] === 'updated_at' ? 'updatedAt' : 'createdAt'
     const op = match[2] ?? '='
     tests.push((order) => {
       const at = Date.parse(order[field])
-      return op === '>' ? at > bound : op === '>=' ? at >= bound : op === '<' ? at < bound : op === '<=' ? at <= bound : at === bound
+      return op === '>'
+        ? at > bound
+        : op === '>='
+          ? at >= bound
+          : op === '<'
+            ? at < bound
+            : op === '<='
+              ? at <= bound
+              : at === bound
     })
   }
   return (order) => tests.every((test) => test(order))
@@ -272,8 +324,14 @@ export function orderNode(order: SimOrder): Record<string, unknown> {
     cancelReason: order.cancelledAt ? 'CUSTOMER' : null,
     closed: order.lines.every((l) => openQuantity(l) === 0),
     closedAt: order.lines.every((l) => openQuantity(l) === 0) ? order.updatedAt : null,
-    displayFulfillmentStatus: orderFulfillmentStatus(order) === 'fulfilled' ? 'FULFILLED' : orderFulfillmentStatus(order) === 'partial' ? 'PARTIALLY_FULFILLED' : 'UNFULFILLED',
+    displayFulfillmentStatus:
+      orderFulfillmentStatus(order) === 'fulfilled'
+        ? 'FULFILLED'
+        : orderFulfillmentStatus(order) === 'partial'
+          ? 'PARTIALLY_FULFILLED'
+          : 'UNFULFILLED',
     test: false,
-    lineItems: (args: ConnectionArgs) => connection(order.lines, args, (line) => Buffer.from(line.lineId).toString('base64'), lineNode),
+    lineItems: (args: ConnectionArgs) =>
+      connection(order.lines, args, (line) => Buffer.from(line.lineId).toString('base64'), lineNode),
   }
 }

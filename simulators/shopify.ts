@@ -43,7 +43,15 @@ import {
 import { z } from 'zod'
 import { shopifyAdminSchema, shopifySchemaVersions } from './core/shopify-admin-schema'
 import { NO_FAULT_KNOBS, type KnobsPatch, type SimulatorKnobs, type SimulatorPlanName } from './core/knobs'
-import { SimulatorBase, SimulatorInputError, type ManualEdit, type PendingApply, type SimRequest, type SimResponse, type SimulatorBaseOptions } from './core/simulator-base'
+import {
+  SimulatorBase,
+  SimulatorInputError,
+  type ManualEdit,
+  type PendingApply,
+  type SimRequest,
+  type SimResponse,
+  type SimulatorBaseOptions,
+} from './core/simulator-base'
 import { TokenBucket } from './core/token-bucket'
 import { ListingStore } from './core/listing-store'
 import { DEFAULT_WEBHOOK_KNOBS, WebhookOutbox, webhookOutboxControl, type WebhookKnobs } from './core/webhook-outbox'
@@ -155,12 +163,14 @@ const webhookSubscriptionSchema = z.object({
   updatedAt: z.string(),
 })
 type WebhookSubscription = z.infer<typeof webhookSubscriptionSchema>
-const simWebhookRequestSchema = z.object({
-  url: z.url(),
-  secret: z.string().min(1).optional(),
-  topics: z.array(z.enum(SHOPIFY_ORDER_TOPICS)).min(1).optional(),
-  apiVersion: z.string().optional(),
-}).strict()
+const simWebhookRequestSchema = z
+  .object({
+    url: z.url(),
+    secret: z.string().min(1).optional(),
+    topics: z.array(z.enum(SHOPIFY_ORDER_TOPICS)).min(1).optional(),
+    apiVersion: z.string().optional(),
+  })
+  .strict()
 const savedExtraSchema = z.object({
   subscriptions: z.array(webhookSubscriptionSchema).default([]),
   deliveries: z.unknown().optional(),
@@ -220,7 +230,10 @@ interface UserError {
 }
 
 export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
-  protected readonly listings = new ListingStore<InventoryItemRecord>({ saved: savedListingsSchema, show: (item, gid) => [item.sku ?? gid, { inventoryItemId: gid, available: item.levels }] })
+  protected readonly listings = new ListingStore<InventoryItemRecord>({
+    saved: savedListingsSchema,
+    show: (item, gid) => [item.sku ?? gid, { inventoryItemId: gid, available: item.levels }],
+  })
   private readonly locations: Set<string>
   private readonly accessToken: string | undefined
   private readonly idempotentResults = new Map<string, { fingerprint: string; data: unknown; failed: boolean }>()
@@ -256,7 +269,12 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
    * app's secret). An existing subscription of the same topic and URL is kept, like Shopify's
    * "address for this topic has already been taken" refusal, so a restart does not double it.
    */
-  subscribe(request: { url: string; secret?: string; topics?: readonly ShopifyOrderTopic[]; apiVersion?: string }): WebhookSubscription[] {
+  subscribe(request: {
+    url: string
+    secret?: string
+    topics?: readonly ShopifyOrderTopic[]
+    apiVersion?: string
+  }): WebhookSubscription[] {
     const at = new Date(this.now()).toISOString()
     const versions = shopifySchemaVersions()
     const apiVersion = request.apiVersion ?? versions[versions.length - 1] ?? '2026-01'
@@ -268,7 +286,15 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
         made.push(existing)
         continue
       }
-      const subscription = { id: this.nextSubscriptionId++, topic, uri: request.url, secret: request.secret ?? this.appSecret, apiVersion, createdAt: at, updatedAt: at }
+      const subscription = {
+        id: this.nextSubscriptionId++,
+        topic,
+        uri: request.url,
+        secret: request.secret ?? this.appSecret,
+        apiVersion,
+        createdAt: at,
+        updatedAt: at,
+      }
       this.subscriptions.push(subscription)
       made.push(subscription)
     }
@@ -291,7 +317,11 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
   }
 
   /** Shopify tells its subscribers: orders/updated on every change, plus the change's own topic. */
-  protected onOrderChanged(order: SimOrder, change: SimOrderChange, moved: Array<{ line: SimOrderLine; quantity: number }>): void {
+  protected onOrderChanged(
+    order: SimOrder,
+    change: SimOrderChange,
+    moved: Array<{ line: SimOrderLine; quantity: number }>,
+  ): void {
     let history = this.histories.get(order.orderId)
     if (!history) this.histories.set(order.orderId, (history = { refunds: [], fulfillments: [] }))
     recordHistory(history, order, change, moved)
@@ -331,7 +361,12 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
   }
 
   protected exportExtra(): unknown {
-    return { subscriptions: this.subscriptions, deliveries: this.webhooks.export(), histories: Object.fromEntries(this.histories), nextSubscriptionId: this.nextSubscriptionId }
+    return {
+      subscriptions: this.subscriptions,
+      deliveries: this.webhooks.export(),
+      histories: Object.fromEntries(this.histories),
+      nextSubscriptionId: this.nextSubscriptionId,
+    }
   }
 
   protected importExtra(saved: unknown): void {
@@ -339,9 +374,14 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
     const extra = savedExtraSchema.parse(saved)
     // Subscriptions made at construction (options.webhooks) and saved ones merge by topic and URL.
     for (const subscription of extra.subscriptions) {
-      if (!this.subscriptions.some((s) => s.topic === subscription.topic && s.uri === subscription.uri)) this.subscriptions.push(subscription)
+      if (!this.subscriptions.some((s) => s.topic === subscription.topic && s.uri === subscription.uri))
+        this.subscriptions.push(subscription)
     }
-    this.nextSubscriptionId = Math.max(this.nextSubscriptionId, extra.nextSubscriptionId, ...this.subscriptions.map((s) => s.id + 1))
+    this.nextSubscriptionId = Math.max(
+      this.nextSubscriptionId,
+      extra.nextSubscriptionId,
+      ...this.subscriptions.map((s) => s.id + 1),
+    )
     for (const [orderId, history] of Object.entries(extra.histories)) this.histories.set(orderId, history)
     this.webhooks.import(extra.deliveries)
   }
@@ -354,10 +394,27 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
     const route = `${request.method} ${request.path}`
     switch (route) {
       case 'GET /_sim/webhooks':
-        return { status: 200, body: { subscriptions: this.webhookSubscriptions(), pending: this.webhooks.pending().map(({ body, ...rest }) => (void body, rest)), attempts: this.webhooks.attemptLog.slice(-100), ...this.webhooks.status() } }
+        return {
+          status: 200,
+          body: {
+            subscriptions: this.webhookSubscriptions(),
+            pending: this.webhooks.pending().map(({ body, ...rest }) => (void body, rest)),
+            attempts: this.webhooks.attemptLog.slice(-100),
+            ...this.webhooks.status(),
+          },
+        }
       case 'POST /_sim/webhooks': {
         const body = simWebhookRequestSchema.safeParse(request.json)
-        if (!body.success) return { status: 400, body: { error: { code: 'INVALID_WEBHOOK_SUBSCRIPTION', message: `expected { url, secret?, topics?: ["orders/create", ...] }: ${z.prettifyError(body.error)}` } } }
+        if (!body.success)
+          return {
+            status: 400,
+            body: {
+              error: {
+                code: 'INVALID_WEBHOOK_SUBSCRIPTION',
+                message: `expected { url, secret?, topics?: ["orders/create", ...] }: ${z.prettifyError(body.error)}`,
+              },
+            },
+          }
         const made = this.subscribe(body.data)
         return { status: 201, body: { subscriptions: made.map(({ secret, ...rest }) => (void secret, rest)) } }
       }
@@ -387,13 +444,27 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
     if (request.method !== 'POST') return { status: 405, headers, body: { errors: 'Method Not Allowed' } }
     const token = request.header('x-shopify-access-token')
     if (!token || (this.accessToken !== undefined && token !== this.accessToken)) {
-      return { status: 401, headers, body: { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' } }
+      return {
+        status: 401,
+        headers,
+        body: { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' },
+      }
     }
     const body = z
-      .object({ query: z.string(), variables: z.record(z.string(), z.unknown()).nullable().optional(), operationName: z.string().nullable().optional() })
+      .object({
+        query: z.string(),
+        variables: z.record(z.string(), z.unknown()).nullable().optional(),
+        operationName: z.string().nullable().optional(),
+      })
       .safeParse(request.json)
-    if (!body.success) return { status: 400, headers, body: { errors: { query: 'Required parameter missing or invalid' } } }
-    const response = this.graphql(version, body.data.query, body.data.variables ?? {}, body.data.operationName ?? undefined)
+    if (!body.success)
+      return { status: 400, headers, body: { errors: { query: 'Required parameter missing or invalid' } } }
+    const response = this.graphql(
+      version,
+      body.data.query,
+      body.data.variables ?? {},
+      body.data.operationName ?? undefined,
+    )
     return { ...response, headers: { ...response.headers, ...headers } }
   }
 
@@ -403,7 +474,12 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
    * the root fields the simulator implements (ROOT_FIELDS). Answers Shopify's shapes: HTTP 200 with
    * `errors` for documents the schema refuses.
    */
-  private graphql(version: string, query: string, variables: Record<string, unknown>, operationName: string | undefined): SimResponse {
+  private graphql(
+    version: string,
+    query: string,
+    variables: Record<string, unknown>,
+    operationName: string | undefined,
+  ): SimResponse {
     const schema = shopifyAdminSchema(version)
     let document: DocumentNode
     try {
@@ -414,17 +490,29 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
     const invalid = validate(schema, document)
     if (invalid.length > 0) return graphqlErrors(invalid.map((error) => shopifyError(error)))
     const operation = getOperationAST(document, operationName)
-    if (!operation) return graphqlErrors([{ message: 'An operation name is required when the document holds several operations', extensions: { code: 'BAD_REQUEST' } }])
+    if (!operation)
+      return graphqlErrors([
+        {
+          message: 'An operation name is required when the document holds several operations',
+          extensions: { code: 'BAD_REQUEST' },
+        },
+      ])
     const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables)
     if (coerced.errors) return graphqlErrors(coerced.errors.map((error) => shopifyError(error, 'INVALID_VARIABLE')))
     const rootType = operation.operation === 'mutation' ? schema.getMutationType() : schema.getQueryType()
-    const handlers = operation.operation === 'mutation' ? this.mutations : operation.operation === 'query' ? this.queries : {}
+    const handlers =
+      operation.operation === 'mutation' ? this.mutations : operation.operation === 'query' ? this.queries : {}
     let cost = 0
     for (const selection of operation.selectionSet.selections) {
       if (selection.kind !== Kind.FIELD || selection.name.value.startsWith('__')) continue
       const handler = handlers[selection.name.value]
       if (!handler) {
-        return graphqlErrors([{ message: `The Stocktower Shopify simulator does not implement ${operation.operation} field ${selection.name.value}`, extensions: { code: 'UNSUPPORTED_OPERATION' } }])
+        return graphqlErrors([
+          {
+            message: `The Stocktower Shopify simulator does not implement ${operation.operation} field ${selection.name.value}`,
+            extensions: { code: 'UNSUPPORTED_OPERATION' },
+          },
+        ])
       }
       cost += handler.cost(getArgumentValues(rootType!.getFields()[selection.name.value]!, selection, coerced.coerced))
     }
@@ -432,7 +520,8 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
     if (throttled) return throttled
     const rootValue: Record<string, unknown> = {}
     for (const [name, handler] of Object.entries(handlers)) {
-      rootValue[name] = (args: Record<string, unknown>, _context: unknown, info: GraphQLResolveInfo) => handler.resolve(args, { version, schema, field: info.fieldNodes[0]!, variables: coerced.coerced })
+      rootValue[name] = (args: Record<string, unknown>, _context: unknown, info: GraphQLResolveInfo) =>
+        handler.resolve(args, { version, schema, field: info.fieldNodes[0]!, variables: coerced.coerced })
     }
     const result = executeSync({ schema, document, rootValue, variableValues: variables, operationName })
     return {
@@ -447,49 +536,93 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
 
   /** Root fields the simulator implements (issue 15 adds order fields here). */
   private readonly mutations: Record<string, RootField> = {
-    inventorySetQuantities: { cost: (args) => 10 + ((args.input as { quantities?: unknown[] } | undefined)?.quantities?.length ?? 0), resolve: (args, context) => this.setQuantities(args, context) },
-    webhookSubscriptionCreate: { cost: () => 10, resolve: (args, context) => this.createWebhookSubscription(args, context) },
+    inventorySetQuantities: {
+      cost: (args) => 10 + ((args.input as { quantities?: unknown[] } | undefined)?.quantities?.length ?? 0),
+      resolve: (args, context) => this.setQuantities(args, context),
+    },
+    webhookSubscriptionCreate: {
+      cost: () => 10,
+      resolve: (args, context) => this.createWebhookSubscription(args, context),
+    },
     webhookSubscriptionDelete: { cost: () => 10, resolve: (args) => this.deleteWebhookSubscription(args) },
   }
 
   private readonly queries: Record<string, RootField> = {
-    nodes: { cost: (args) => 1 + ((args.ids as unknown[] | undefined)?.length ?? 0), resolve: (args) => this.readNodes(args) },
+    nodes: {
+      cost: (args) => 1 + ((args.ids as unknown[] | undefined)?.length ?? 0),
+      resolve: (args) => this.readNodes(args),
+    },
     // Shopify's estimate charges each requested object: an order plus its first few line items.
     orders: { cost: (args) => 2 + 6 * Number(args.first ?? args.last ?? 0), resolve: (args) => this.readOrders(args) },
-    webhookSubscriptions: { cost: (args) => 2 + Number(args.first ?? args.last ?? 0), resolve: (args) => this.readWebhookSubscriptions(args) },
+    webhookSubscriptions: {
+      cost: (args) => 2 + Number(args.first ?? args.last ?? 0),
+      resolve: (args) => this.readWebhookSubscriptions(args),
+    },
   }
 
   /** webhookSubscriptions(first:, topics:, uri | callbackUrl:): an app checks what it is subscribed to. */
   private readWebhookSubscriptions(args: Record<string, unknown>): unknown {
     const topics = (args.topics as string[] | null | undefined) ?? undefined
     const uri = (args.uri ?? args.callbackUrl) as string | null | undefined
-    const matching = this.subscriptions.filter((s) => (!topics || topics.includes(TOPIC_ENUMS[s.topic])) && (!uri || s.uri === uri))
-    return connection(matching, args, (s) => Buffer.from(`sub:${String(s.id).padStart(12, '0')}`).toString('base64'), (s) => this.subscriptionNode(s))
+    const matching = this.subscriptions.filter(
+      (s) => (!topics || topics.includes(TOPIC_ENUMS[s.topic])) && (!uri || s.uri === uri),
+    )
+    return connection(
+      matching,
+      args,
+      (s) => Buffer.from(`sub:${String(s.id).padStart(12, '0')}`).toString('base64'),
+      (s) => this.subscriptionNode(s),
+    )
   }
 
   /** webhookSubscriptionDelete(id:): stops deliveries to it (queued ones still go, as Shopify's retries do). */
   private deleteWebhookSubscription(args: Record<string, unknown>): unknown {
     const id = Number(/^gid:\/\/shopify\/WebhookSubscription\/(\d+)$/.exec(String(args.id))?.[1])
     const index = this.subscriptions.findIndex((s) => s.id === id)
-    if (index < 0) return { __typename: 'WebhookSubscriptionDeletePayload', deletedWebhookSubscriptionId: null, userErrors: [{ __typename: 'UserError', field: ['id'], message: 'Webhook subscription does not exist' }] }
+    if (index < 0)
+      return {
+        __typename: 'WebhookSubscriptionDeletePayload',
+        deletedWebhookSubscriptionId: null,
+        userErrors: [{ __typename: 'UserError', field: ['id'], message: 'Webhook subscription does not exist' }],
+      }
     this.subscriptions.splice(index, 1)
     this.markDirty()
-    return { __typename: 'WebhookSubscriptionDeletePayload', deletedWebhookSubscriptionId: String(args.id), userErrors: [] }
+    return {
+      __typename: 'WebhookSubscriptionDeletePayload',
+      deletedWebhookSubscriptionId: String(args.id),
+      userErrors: [],
+    }
   }
 
   /** webhookSubscriptionCreate(topic:, webhookSubscription: { uri | callbackUrl, format }). */
   private createWebhookSubscription(args: Record<string, unknown>, context: ResolveContext): unknown {
-    const input = (args.webhookSubscription ?? {}) as { uri?: string | null; callbackUrl?: string | null; format?: string | null }
-    const topic = Object.entries(TOPIC_ENUMS).find(([, value]) => value === args.topic)?.[0] as ShopifyOrderTopic | undefined
-    const fail = (field: string[], message: string) => ({ __typename: 'WebhookSubscriptionCreatePayload', webhookSubscription: null, userErrors: [{ __typename: 'UserError', field, message }] })
-    if (!topic) return fail(['topic'], `The Stocktower Shopify simulator sends only ${Object.values(TOPIC_ENUMS).join(', ')}.`)
+    const input = (args.webhookSubscription ?? {}) as {
+      uri?: string | null
+      callbackUrl?: string | null
+      format?: string | null
+    }
+    const topic = Object.entries(TOPIC_ENUMS).find(([, value]) => value === args.topic)?.[0] as
+      ShopifyOrderTopic | undefined
+    const fail = (field: string[], message: string) => ({
+      __typename: 'WebhookSubscriptionCreatePayload',
+      webhookSubscription: null,
+      userErrors: [{ __typename: 'UserError', field, message }],
+    })
+    if (!topic)
+      return fail(['topic'], `The Stocktower Shopify simulator sends only ${Object.values(TOPIC_ENUMS).join(', ')}.`)
     const uri = input.uri ?? input.callbackUrl
-    if (!uri) return fail(['webhookSubscription', 'uri'], 'Address can\'t be blank')
+    if (!uri) return fail(['webhookSubscription', 'uri'], "Address can't be blank")
     if (!/^https?:\/\/[^\s]+$/.test(uri)) return fail(['webhookSubscription', 'uri'], 'Address is invalid')
-    if (input.format && input.format !== 'JSON') return fail(['webhookSubscription', 'format'], 'The simulator delivers JSON only.')
-    if (this.subscriptions.some((s) => s.topic === topic && s.uri === uri)) return fail(['webhookSubscription', 'callbackUrl'], 'Address for this topic has already been taken')
+    if (input.format && input.format !== 'JSON')
+      return fail(['webhookSubscription', 'format'], 'The simulator delivers JSON only.')
+    if (this.subscriptions.some((s) => s.topic === topic && s.uri === uri))
+      return fail(['webhookSubscription', 'callbackUrl'], 'Address for this topic has already been taken')
     const [subscription] = this.subscribe({ url: uri, topics: [topic], apiVersion: context.version })
-    return { __typename: 'WebhookSubscriptionCreatePayload', userErrors: [], webhookSubscription: this.subscriptionNode(subscription!) }
+    return {
+      __typename: 'WebhookSubscriptionCreatePayload',
+      userErrors: [],
+      webhookSubscription: this.subscriptionNode(subscription!),
+    }
   }
 
   private subscriptionNode(subscription: WebhookSubscription): Record<string, unknown> {
@@ -507,7 +640,12 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
       includeFields: [],
       metafieldNamespaces: [],
       metafields: [],
-      apiVersion: { __typename: 'ApiVersion', handle: subscription.apiVersion, displayName: subscription.apiVersion, supported: true },
+      apiVersion: {
+        __typename: 'ApiVersion',
+        handle: subscription.apiVersion,
+        displayName: subscription.apiVersion,
+        supported: true,
+      },
       createdAt: subscription.createdAt,
       updatedAt: subscription.updatedAt,
     }
@@ -517,8 +655,16 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
   private readOrders(args: Record<string, unknown>): unknown {
     const sortKey = typeof args.sortKey === 'string' ? args.sortKey : 'ID'
     const filter = orderFilter(args.query as string | null | undefined)
-    const key = (order: SimOrder) => (sortKey === 'UPDATED_AT' ? order.updatedAt : sortKey === 'CREATED_AT' || sortKey === 'PROCESSED_AT' ? order.createdAt : '')
-    const orders = this.orderBook.orders().filter(filter).sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : Number(a.orderId) - Number(b.orderId)))
+    const key = (order: SimOrder) =>
+      sortKey === 'UPDATED_AT'
+        ? order.updatedAt
+        : sortKey === 'CREATED_AT' || sortKey === 'PROCESSED_AT'
+          ? order.createdAt
+          : ''
+    const orders = this.orderBook
+      .orders()
+      .filter(filter)
+      .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : Number(a.orderId) - Number(b.orderId)))
     return connection(orders, args, (order) => orderCursor(order, sortKey), orderNode)
   }
 
@@ -536,7 +682,9 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
 
   protected onThrottleChanged(): void {
     const plan = this.knobs.throttle
-    this.bucket = plan ? new TokenBucket({ capacity: plan.maximumAvailable, refillPerSecond: plan.restoreRate }, this.now) : null
+    this.bucket = plan
+      ? new TokenBucket({ capacity: plan.maximumAvailable, refillPerSecond: plan.restoreRate }, this.now)
+      : null
   }
 
   protected throttleStatus(): unknown {
@@ -545,10 +693,14 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
 
   protected applyManualEdit(edit: ManualEdit & Record<string, unknown>): void {
     const locationId = typeof edit.locationId === 'string' ? edit.locationId : DEFAULT_LOCATION_GID
-    if (!this.locations.has(locationId)) throw new SimulatorInputError('INVALID_LOCATION', `unknown location ${locationId}`)
+    if (!this.locations.has(locationId))
+      throw new SimulatorInputError('INVALID_LOCATION', `unknown location ${locationId}`)
     // By inventory item id when given (items created by mutations carry no SKU), else by SKU.
-    const gid = typeof edit.inventoryItemId === 'string' ? edit.inventoryItemId
-      : [...this.listings.entries()].find(([, item]) => item.sku === edit.sku)?.[0] ?? shopifyInventoryItemGid(edit.sku)
+    const gid =
+      typeof edit.inventoryItemId === 'string'
+        ? edit.inventoryItemId
+        : ([...this.listings.entries()].find(([, item]) => item.sku === edit.sku)?.[0] ??
+          shopifyInventoryItemGid(edit.sku))
     const item = this.itemFor(gid, edit.sku)
     item.levels[locationId] = edit.quantity
     item.updatedAt = new Date(this.now()).toISOString()
@@ -576,7 +728,11 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
         existing.sku ??= sku
         continue
       }
-      this.listings.set(gid, { sku, levels: { [DEFAULT_LOCATION_GID]: quantity }, updatedAt: new Date(this.now()).toISOString() })
+      this.listings.set(gid, {
+        sku,
+        levels: { [DEFAULT_LOCATION_GID]: quantity },
+        updatedAt: new Date(this.now()).toISOString(),
+      })
       created += 1
     }
     return created
@@ -593,27 +749,48 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
   private setQuantities(args: Record<string, unknown>, context: ResolveContext): unknown {
     const input = setQuantitiesInputSchema.parse(args.input)
     const idempotent = context.schema.getDirective('idempotent')
-    const idempotencyKey = idempotent ? (getDirectiveValues(idempotent, context.field, context.variables)?.key as string | undefined) : undefined
+    const idempotencyKey = idempotent
+      ? (getDirectiveValues(idempotent, context.field, context.variables)?.key as string | undefined)
+      : undefined
     if (context.version >= STRICT_INVENTORY_VERSION) {
       // From 2026-04 Shopify refuses the mutation without an idempotency key or without an explicit
       // changeFromQuantity (null allowed) on every quantity.
-      if (idempotencyKey === undefined) throw new GraphQLError('The @idempotent directive is required for this mutation.', { extensions: { code: 'BAD_REQUEST' } })
+      if (idempotencyKey === undefined)
+        throw new GraphQLError('The @idempotent directive is required for this mutation.', {
+          extensions: { code: 'BAD_REQUEST' },
+        })
       const missing = input.quantities.findIndex((quantity) => !('changeFromQuantity' in quantity))
       if (missing >= 0) {
-        throw new GraphQLError(`InventoryQuantityInput.changeFromQuantity is required (pass null to skip the compare-and-swap check); missing at quantities[${missing}].`, { extensions: { code: 'BAD_REQUEST' } })
+        throw new GraphQLError(
+          `InventoryQuantityInput.changeFromQuantity is required (pass null to skip the compare-and-swap check); missing at quantities[${missing}].`,
+          { extensions: { code: 'BAD_REQUEST' } },
+        )
       }
     }
-    if (idempotencyKey !== undefined && idempotencyKey.trim() === '') throw new GraphQLError('The idempotency key cannot be empty.', { extensions: { code: 'BAD_REQUEST' } })
+    if (idempotencyKey !== undefined && idempotencyKey.trim() === '')
+      throw new GraphQLError('The idempotency key cannot be empty.', { extensions: { code: 'BAD_REQUEST' } })
 
     const fingerprint = JSON.stringify(input)
     if (idempotencyKey !== undefined) {
       const previous = this.idempotentResults.get(idempotencyKey)
       if (previous && previous.fingerprint !== fingerprint) {
-        return payload(null, [{ field: null, message: 'The same idempotency key cannot be used with different operation parameters.', code: 'IDEMPOTENCY_KEY_PARAMETER_MISMATCH' }])
+        return payload(null, [
+          {
+            field: null,
+            message: 'The same idempotency key cannot be used with different operation parameters.',
+            code: 'IDEMPOTENCY_KEY_PARAMETER_MISMATCH',
+          },
+        ])
       }
       // A repeat of a failed attempt is refused: Shopify wants a new key for a new try.
       if (previous && previous.failed) {
-        return payload(null, [{ field: null, message: 'A previous request with this idempotency key failed. Retry with a new idempotency key.', code: 'IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED' }])
+        return payload(null, [
+          {
+            field: null,
+            message: 'A previous request with this idempotency key failed. Retry with a new idempotency key.',
+            code: 'IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED',
+          },
+        ])
       }
       // A repeat (a client retrying after a timeout) gets the first result, applied once.
       if (previous) return previous.data
@@ -662,7 +839,8 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
 
   private remember(key: string, entry: { fingerprint: string; data: unknown; failed: boolean }): void {
     this.idempotentResults.set(key, entry)
-    if (this.idempotentResults.size > IDEMPOTENCY_CACHE_LIMIT) this.idempotentResults.delete(this.idempotentResults.keys().next().value!)
+    if (this.idempotentResults.size > IDEMPOTENCY_CACHE_LIMIT)
+      this.idempotentResults.delete(this.idempotentResults.keys().next().value!)
   }
 
   /** An InventoryItem as the schema sees it: fields with arguments are functions of them. */
@@ -677,7 +855,14 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
         id: `gid://shopify/InventoryLevel/${gid.split('/').pop()}?inventory_item_id=${gid.split('/').pop()}&location_id=${locationId.split('/').pop()}`,
         location: { __typename: 'Location', id: locationId },
         // Shopify's other quantity names are kept as they are; the simulator tracks only available (on_hand follows it).
-        quantities: ({ names }: { names: string[] }) => names.map((name) => ({ __typename: 'InventoryQuantity', id: `${gid}#${name}`, name, quantity: name === 'available' || name === 'on_hand' ? item.levels[locationId] ?? 0 : 0, updatedAt: item.updatedAt })),
+        quantities: ({ names }: { names: string[] }) =>
+          names.map((name) => ({
+            __typename: 'InventoryQuantity',
+            id: `${gid}#${name}`,
+            name,
+            quantity: name === 'available' || name === 'on_hand' ? (item.levels[locationId] ?? 0) : 0,
+            updatedAt: item.updatedAt,
+          })),
       }
     }
     return {
@@ -692,39 +877,71 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
   private validate(input: z.infer<typeof setQuantitiesInputSchema>): UserError[] {
     const errors: UserError[] = []
     if (input.name !== 'available' && input.name !== 'on_hand') {
-      errors.push({ field: ['input', 'name'], message: 'The quantity name must be either \'available\' or \'on_hand\'.', code: 'INVALID_NAME' })
+      errors.push({
+        field: ['input', 'name'],
+        message: "The quantity name must be either 'available' or 'on_hand'.",
+        code: 'INVALID_NAME',
+      })
     }
     if (!VALID_REASONS.has(input.reason)) {
       errors.push({ field: ['input', 'reason'], message: 'The specified reason is invalid.', code: 'INVALID_REASON' })
     }
     if (input.quantities.length > MAX_QUANTITIES_PER_MUTATION) {
-      errors.push({ field: ['input', 'quantities'], message: `At most ${MAX_QUANTITIES_PER_MUTATION} quantities per request.`, code: 'INVALID_QUANTITY_TOO_MANY' })
+      errors.push({
+        field: ['input', 'quantities'],
+        message: `At most ${MAX_QUANTITIES_PER_MUTATION} quantities per request.`,
+        code: 'INVALID_QUANTITY_TOO_MANY',
+      })
     }
     const seen = new Set<string>()
     input.quantities.forEach((quantity, index) => {
       const field = (name: string) => ['input', 'quantities', String(index), name]
       if (!INVENTORY_ITEM_GID.test(quantity.inventoryItemId)) {
-        errors.push({ field: field('inventoryItemId'), message: 'The specified inventory item could not be found.', code: 'INVALID_INVENTORY_ITEM' })
+        errors.push({
+          field: field('inventoryItemId'),
+          message: 'The specified inventory item could not be found.',
+          code: 'INVALID_INVENTORY_ITEM',
+        })
         return
       }
       if (!LOCATION_GID.test(quantity.locationId) || !this.locations.has(quantity.locationId)) {
-        errors.push({ field: field('locationId'), message: 'The specified location could not be found.', code: 'INVALID_LOCATION' })
+        errors.push({
+          field: field('locationId'),
+          message: 'The specified location could not be found.',
+          code: 'INVALID_LOCATION',
+        })
         return
       }
       const pair = `${quantity.inventoryItemId}|${quantity.locationId}`
       if (seen.has(pair)) {
-        errors.push({ field: field('inventoryItemId'), message: 'The combination of inventoryItemId and locationId must be unique.', code: 'NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR' })
+        errors.push({
+          field: field('inventoryItemId'),
+          message: 'The combination of inventoryItemId and locationId must be unique.',
+          code: 'NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR',
+        })
         return
       }
       seen.add(pair)
       if (quantity.quantity > QUANTITY_LIMIT) {
-        errors.push({ field: field('quantity'), message: 'The quantity can\'t be higher than 1,000,000,000.', code: 'INVALID_QUANTITY_TOO_HIGH' })
+        errors.push({
+          field: field('quantity'),
+          message: "The quantity can't be higher than 1,000,000,000.",
+          code: 'INVALID_QUANTITY_TOO_HIGH',
+        })
       } else if (quantity.quantity < -QUANTITY_LIMIT) {
-        errors.push({ field: field('quantity'), message: 'The quantity can\'t be lower than -1,000,000,000.', code: 'INVALID_QUANTITY_TOO_LOW' })
+        errors.push({
+          field: field('quantity'),
+          message: "The quantity can't be lower than -1,000,000,000.",
+          code: 'INVALID_QUANTITY_TOO_LOW',
+        })
       }
       const item = this.listings.get(quantity.inventoryItemId)
       if (!item && !this.knobs.autoCreateListings) {
-        errors.push({ field: field('inventoryItemId'), message: 'The specified inventory item could not be found.', code: 'INVALID_INVENTORY_ITEM' })
+        errors.push({
+          field: field('inventoryItemId'),
+          message: 'The specified inventory item could not be found.',
+          code: 'INVALID_INVENTORY_ITEM',
+        })
         return
       }
       const current = item?.levels[quantity.locationId] ?? 0
@@ -741,7 +958,10 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
 
   private readNodes(args: Record<string, unknown>): unknown {
     const ids = args.ids as string[]
-    if (ids.length > MAX_NODES_PER_QUERY) throw new GraphQLError(`The nodes query accepts at most ${MAX_NODES_PER_QUERY} ids.`, { extensions: { code: 'BAD_REQUEST' } })
+    if (ids.length > MAX_NODES_PER_QUERY)
+      throw new GraphQLError(`The nodes query accepts at most ${MAX_NODES_PER_QUERY} ids.`, {
+        extensions: { code: 'BAD_REQUEST' },
+      })
     return ids.map((id) => (INVENTORY_ITEM_GID.test(id) ? this.inventoryItemNode(id) : null))
   }
 
@@ -752,7 +972,12 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
       return {
         status: 200,
         body: {
-          errors: [{ message: `Query cost is ${cost}, which exceeds the single query max cost limit (${this.bucket.plan.capacity}).`, extensions: { code: 'MAX_COST_EXCEEDED', cost, maxCost: this.bucket.plan.capacity } }],
+          errors: [
+            {
+              message: `Query cost is ${cost}, which exceeds the single query max cost limit (${this.bucket.plan.capacity}).`,
+              extensions: { code: 'MAX_COST_EXCEEDED', cost, maxCost: this.bucket.plan.capacity },
+            },
+          ],
           extensions: { cost: this.costExtension(cost, null) },
         },
       }
@@ -763,7 +988,12 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
     return {
       status: 200,
       body: {
-        errors: [{ message: 'Throttled', extensions: { code: 'THROTTLED', documentation: 'https://shopify.dev/api/usage/rate-limits' } }],
+        errors: [
+          {
+            message: 'Throttled',
+            extensions: { code: 'THROTTLED', documentation: 'https://shopify.dev/api/usage/rate-limits' },
+          },
+        ],
         extensions: { cost: this.costExtension(cost, null) },
       },
     }
@@ -795,7 +1025,11 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
 }
 
 function payload(group: unknown, userErrors: UserError[]) {
-  return { __typename: 'InventorySetQuantitiesPayload', inventoryAdjustmentGroup: group, userErrors: userErrors.map((error) => ({ __typename: 'InventorySetQuantitiesUserError', ...error })) }
+  return {
+    __typename: 'InventorySetQuantitiesPayload',
+    inventoryAdjustmentGroup: group,
+    userErrors: userErrors.map((error) => ({ __typename: 'InventorySetQuantitiesUserError', ...error })),
+  }
 }
 
 function graphqlErrors(errors: unknown[]): SimResponse {
@@ -804,7 +1038,8 @@ function graphqlErrors(errors: unknown[]): SimResponse {
 
 /** graphql-js errors in Shopify's shape: message, locations, path, extensions.code. */
 function shopifyError(error: GraphQLError, fallbackCode = 'GRAPHQL_VALIDATION_FAILED'): Record<string, unknown> {
-  const code = typeof error.extensions?.code === 'string' ? error.extensions.code : validationCode(error.message) ?? fallbackCode
+  const code =
+    typeof error.extensions?.code === 'string' ? error.extensions.code : (validationCode(error.message) ?? fallbackCode)
   return {
     message: error.message,
     ...(error.locations ? { locations: error.locations } : {}),

@@ -87,11 +87,30 @@ interface OpenOrder {
   next: 'ship' | 'cancel' | 'cancel_part'
 }
 
-const simOrderSchema = z.object({ orderId: z.string(), lines: z.array(z.object({ lineId: z.string(), sku: z.string(), quantity: z.number() }).loose()) }).loose()
+const simOrderSchema = z
+  .object({
+    orderId: z.string(),
+    lines: z.array(z.object({ lineId: z.string(), sku: z.string(), quantity: z.number() }).loose()),
+  })
+  .loose()
 
 const MAX_EVENTS_PER_BATCH = 5_000
 const MAX_OPEN_ORDERS = 10_000
-const availabilitySchema = z.object({ locations: z.array(z.object({ location: z.string(), onHand: z.number(), quarantined: z.number().default(0), damaged: z.number().default(0), allocated: z.number().default(0) }).loose()) }).loose()
+const availabilitySchema = z
+  .object({
+    locations: z.array(
+      z
+        .object({
+          location: z.string(),
+          onHand: z.number(),
+          quarantined: z.number().default(0),
+          damaged: z.number().default(0),
+          allocated: z.number().default(0),
+        })
+        .loose(),
+    ),
+  })
+  .loose()
 
 export function demoSkuCode(n: number): string {
   return `SKU-${String(n).padStart(5, '0')}`
@@ -117,7 +136,17 @@ export function startTraffic(options: TrafficOptions): RunningTraffic {
   let keyCounter = 0
   let orderCounter = 0
 
-  const stats: TrafficStats = { eventsSent: 0, ordersCreated: 0, ordersShipped: 0, ordersCancelled: 0, ordersPartiallyCancelled: 0, ordersRefused: 0, marketplaceErrors: 0, failedRequests: 0, apiAvailable: true }
+  const stats: TrafficStats = {
+    eventsSent: 0,
+    ordersCreated: 0,
+    ordersShipped: 0,
+    ordersCancelled: 0,
+    ordersPartiallyCancelled: 0,
+    ordersRefused: 0,
+    marketplaceErrors: 0,
+    failedRequests: 0,
+    apiAvailable: true,
+  }
   const marketplaces = options.marketplaces ?? {}
   const channelSku = options.channelSku ?? ((_channel: Channel, sku: string) => sku)
   const kitCount = options.kitCount ?? 0
@@ -141,7 +170,13 @@ export function startTraffic(options: TrafficOptions): RunningTraffic {
   const pickSku = () => demoSkuCode(1 + Math.floor(options.skuCount * prng.next() ** 2))
   const nextKey = (type: string) => `${DEMO_TRAFFIC_SOURCE}:${type}:${runId}:${++keyCounter}`
 
-  function erpEvent(type: string, sku: string, location: string, quantity: number, extra: Record<string, unknown> = {}) {
+  function erpEvent(
+    type: string,
+    sku: string,
+    location: string,
+    quantity: number,
+    extra: Record<string, unknown> = {},
+  ) {
     sourceSeq += 1
     return {
       idempotencyKey: nextKey(type),
@@ -176,14 +211,17 @@ export function startTraffic(options: TrafficOptions): RunningTraffic {
       case 'ship': {
         // A warehouse ships only what it has: without stock the event becomes a receipt.
         const quantity = prng.int(1, 3)
-        if (!(await hasGoodUnits(sku, location, quantity))) return erpEvent('receipt', sku, location, prng.int(4, 30), { reference: `PO-${runId}-${keyCounter + 1}` })
+        if (!(await hasGoodUnits(sku, location, quantity)))
+          return erpEvent('receipt', sku, location, prng.int(4, 30), { reference: `PO-${runId}-${keyCounter + 1}` })
         return erpEvent('ship', sku, location, quantity, { reference: `SO-${runId}-${keyCounter + 1}` })
       }
       case 'adjustment': {
         // A write-off takes only units that are there (else the demo's on hand would go negative).
-        if (prng.chance(0.6)) return erpEvent('adjustment', sku, location, prng.int(1, 3), { reference: 'cycle adjustment' })
+        if (prng.chance(0.6))
+          return erpEvent('adjustment', sku, location, prng.int(1, 3), { reference: 'cycle adjustment' })
         const quantity = prng.int(1, 2)
-        if (!(await hasGoodUnits(sku, location, quantity))) return erpEvent('adjustment', sku, location, prng.int(1, 3), { reference: 'cycle adjustment' })
+        if (!(await hasGoodUnits(sku, location, quantity)))
+          return erpEvent('adjustment', sku, location, prng.int(1, 3), { reference: 'cycle adjustment' })
         return erpEvent('adjustment', sku, location, -quantity, { reference: 'cycle adjustment' })
       }
       case 'allocate': {
@@ -247,7 +285,10 @@ export function startTraffic(options: TrafficOptions): RunningTraffic {
     try {
       const response = await fetch(`${baseUrl}${path}`, {
         method,
-        headers: { authorization: `Bearer ${options.apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          authorization: `Bearer ${options.apiKey}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), stopController.signal]),
       })
@@ -261,7 +302,10 @@ export function startTraffic(options: TrafficOptions): RunningTraffic {
       if (response.status >= 400 && !loggedStatuses.has(response.status)) {
         // A refused batch (bad key, contract drift) is logged once per status, not per request.
         loggedStatuses.add(response.status)
-        const text = await response.clone().text().catch(() => '')
+        const text = await response
+          .clone()
+          .text()
+          .catch(() => '')
         log(`[traffic] ${method} ${path} answered ${response.status}: ${text.slice(0, 200)}`)
       }
       return response
@@ -276,7 +320,8 @@ export function startTraffic(options: TrafficOptions): RunningTraffic {
     stats.failedRequests += 1
     failures += 1
     // Before the first answer the web process is still starting: waiting for it is not news.
-    if (stats.apiAvailable && everReached) log(`[traffic] API unavailable at ${baseUrl} (${reason}); retrying with backoff`)
+    if (stats.apiAvailable && everReached)
+      log(`[traffic] API unavailable at ${baseUrl} (${reason}); retrying with backoff`)
     stats.apiAvailable = false
     const backoff = Math.min(retryMaxMs, retryBaseMs * 2 ** Math.min(failures - 1, 16))
     resumeAt = Date.now() + backoff / 2 + prng.next() * (backoff / 2)
@@ -309,7 +354,12 @@ export function startTraffic(options: TrafficOptions): RunningTraffic {
   }
 
   /** One call to a marketplace simulator's control API; undefined when it failed (counted, logged once per problem). */
-  async function simCall(channel: Channel, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: unknown } | undefined> {
+  async function simCall(
+    channel: Channel,
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: unknown } | undefined> {
     const base = marketplaces[channel]
     if (!base) return undefined
     try {
@@ -347,17 +397,33 @@ export function startTraffic(options: TrafficOptions): RunningTraffic {
     if (available.length === 0) return
     // Amazon's share stays within what its orders API reads (one getOrderItems per new order at 0.5/s:
     // 0.3 of the default 2 orders/s leaves room to catch up after an outage; README "Known limit").
-    const channel = prng.weighted<Channel>(([['shopify', 45], ['amazon', 15], ['walmart', 25], ['b2b', 15]] as const).filter(([c]) => available.includes(c)))
-    const lineCount = prng.weighted<number>([[1, 70], [2, 22], [3, 8]])
+    const channel = prng.weighted<Channel>(
+      (
+        [
+          ['shopify', 45],
+          ['amazon', 15],
+          ['walmart', 25],
+          ['b2b', 15],
+        ] as const
+      ).filter(([c]) => available.includes(c)),
+    )
+    const lineCount = prng.weighted<number>([
+      [1, 70],
+      [2, 22],
+      [3, 8],
+    ])
     const wanted = new Map<string, number>()
     for (let attempt = 0; attempt < lineCount * 3 && wanted.size < lineCount && !stopped; attempt++) {
-      const sku = kitCount > 0 && prng.chance(0.08) ? `KIT-${String(prng.int(1, kitCount)).padStart(4, '0')}` : pickSku()
+      const sku =
+        kitCount > 0 && prng.chance(0.08) ? `KIT-${String(prng.int(1, kitCount)).padStart(4, '0')}` : pickSku()
       if (wanted.has(sku)) continue
       const quantity = Math.min(await shown(channel, sku), channel === 'b2b' ? prng.int(2, 8) : prng.int(1, 2))
       if (quantity > 0) wanted.set(sku, quantity)
     }
     if (wanted.size === 0) return
-    const bought = await simCall(channel, 'POST', '/_sim/buy', { lines: [...wanted].map(([sku, quantity]) => ({ sku: channelSku(channel, sku), quantity })) })
+    const bought = await simCall(channel, 'POST', '/_sim/buy', {
+      lines: [...wanted].map(([sku, quantity]) => ({ sku: channelSku(channel, sku), quantity })),
+    })
     if (!bought) return
     if (bought.status === 409 || bought.status === 404) {
       // Someone else bought the last units between the look and the order: the buyer leaves.
@@ -369,7 +435,14 @@ export function startTraffic(options: TrafficOptions): RunningTraffic {
     stats.ordersCreated += 1
     const roll = prng.next()
     const next = roll < cancelRate / 2 ? 'cancel' : roll < cancelRate ? 'cancel_part' : 'ship'
-    if (openOrders.length < MAX_OPEN_ORDERS) openOrders.push({ channel, orderId: order.data.orderId, lines: order.data.lines, dueAt: Date.now() + prng.int(followUp.min, followUp.max), next })
+    if (openOrders.length < MAX_OPEN_ORDERS)
+      openOrders.push({
+        channel,
+        orderId: order.data.orderId,
+        lines: order.data.lines,
+        dueAt: Date.now() + prng.int(followUp.min, followUp.max),
+        next,
+      })
   }
 
   /** Cancels or ships the orders whose follow-up is due. */
@@ -383,10 +456,14 @@ export function startTraffic(options: TrafficOptions): RunningTraffic {
         if (answer?.status === 200) stats.ordersCancelled += 1
       } else if (order.next === 'cancel_part') {
         const line = prng.pick(order.lines)
-        const answer = await simCall(order.channel, 'POST', '/_sim/cancel', { orderId: order.orderId, lines: [{ lineId: line.lineId, quantity: 1 }] })
+        const answer = await simCall(order.channel, 'POST', '/_sim/cancel', {
+          orderId: order.orderId,
+          lines: [{ lineId: line.lineId, quantity: 1 }],
+        })
         if (answer?.status === 200) stats.ordersPartiallyCancelled += 1
         // What is left ships a little later (an order cancelled in full by this unit has nothing left: the ship is refused, harmlessly).
-        if (order.lines.some((l) => l.quantity > (l === line ? 1 : 0))) openOrders.push({ ...order, dueAt: Date.now() + prng.int(followUp.min, followUp.max), next: 'ship' })
+        if (order.lines.some((l) => l.quantity > (l === line ? 1 : 0)))
+          openOrders.push({ ...order, dueAt: Date.now() + prng.int(followUp.min, followUp.max), next: 'ship' })
       } else {
         const answer = await simCall(order.channel, 'POST', '/_sim/ship', { orderId: order.orderId })
         if (answer?.status === 200) stats.ordersShipped += 1

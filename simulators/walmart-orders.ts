@@ -24,7 +24,8 @@ export interface WalmartOrdersQuery {
   customerOrderId?: string
 }
 
-export type ParsedWalmartOrders = { ok: true; query: WalmartOrdersQuery; afterKey: string | undefined } | { ok: false; field: string; message: string }
+export type ParsedWalmartOrders =
+  { ok: true; query: WalmartOrdersQuery; afterKey: string | undefined } | { ok: false; field: string; message: string }
 
 const SEVEN_DAYS = 7 * 86_400_000
 const STATUSES = new Set(['Created', 'Acknowledged', 'Shipped', 'Delivered', 'Cancelled'])
@@ -40,23 +41,32 @@ export function parseWalmartOrders(params: URLSearchParams, nowMs: number): Pars
   const dates: Record<string, number | undefined> = {}
   for (const name of ['createdStartDate', 'createdEndDate', 'lastModifiedStartDate', 'lastModifiedEndDate']) {
     const parsed = parseDate(params.get(name))
-    if (parsed === null) return { ok: false, field: name, message: `${name} must be a date (yyyy-MM-dd) or an ISO 8601 date-time.` }
+    if (parsed === null)
+      return { ok: false, field: name, message: `${name} must be a date (yyyy-MM-dd) or an ISO 8601 date-time.` }
     dates[name] = parsed
   }
   const limitRaw = params.get('limit')
   const limit = limitRaw === null ? 100 : Number(limitRaw)
-  if (!Number.isInteger(limit) || limit < 1 || limit > 200) return { ok: false, field: 'limit', message: 'limit must be an integer from 1 to 200.' }
+  if (!Number.isInteger(limit) || limit < 1 || limit > 200)
+    return { ok: false, field: 'limit', message: 'limit must be an integer from 1 to 200.' }
   const status = params.get('status') ?? undefined
-  if (status !== undefined && !STATUSES.has(status)) return { ok: false, field: 'status', message: `status must be one of ${[...STATUSES].join(', ')}.` }
+  if (status !== undefined && !STATUSES.has(status))
+    return { ok: false, field: 'status', message: `status must be one of ${[...STATUSES].join(', ')}.` }
   const byModified = dates.lastModifiedStartDate !== undefined
-  const start = byModified ? dates.lastModifiedStartDate! : dates.createdStartDate ?? nowMs - SEVEN_DAYS
+  const start = byModified ? dates.lastModifiedStartDate! : (dates.createdStartDate ?? nowMs - SEVEN_DAYS)
   const end = (byModified ? dates.lastModifiedEndDate : dates.createdEndDate) ?? nowMs
-  if (end < start) return { ok: false, field: byModified ? 'lastModifiedEndDate' : 'createdEndDate', message: 'The end date must not be before the start date.' }
+  if (end < start)
+    return {
+      ok: false,
+      field: byModified ? 'lastModifiedEndDate' : 'createdEndDate',
+      message: 'The end date must not be before the start date.',
+    }
   let afterKey: string | undefined
   if (params.get('hasMoreElements') === 'true') {
     const so = params.get('soIndex')
     const po = params.get('poIndex')
-    if (!so || !/^\d+$/.test(so) || !po) return { ok: false, field: 'nextCursor', message: 'The cursor is invalid; start again without it.' }
+    if (!so || !/^\d+$/.test(so) || !po)
+      return { ok: false, field: 'nextCursor', message: 'The cursor is invalid; start again without it.' }
     afterKey = `${so.padStart(15, '0')}|${po}`
   }
   return {
@@ -76,7 +86,12 @@ export function parseWalmartOrders(params: URLSearchParams, nowMs: number): Pars
 }
 
 export function walmartCursor(query: WalmartOrdersQuery, last: { sortMs: number; purchaseOrderId: string }): string {
-  const params = new URLSearchParams({ limit: String(query.limit), hasMoreElements: 'true', soIndex: String(last.sortMs), poIndex: last.purchaseOrderId })
+  const params = new URLSearchParams({
+    limit: String(query.limit),
+    hasMoreElements: 'true',
+    soIndex: String(last.sortMs),
+    poIndex: last.purchaseOrderId,
+  })
   const iso = (ms: number) => new Date(ms).toISOString()
   if (query.field === 'lastModified') {
     params.set('lastModifiedStartDate', iso(query.start))
@@ -85,7 +100,8 @@ export function walmartCursor(query: WalmartOrdersQuery, last: { sortMs: number;
     params.set('createdStartDate', iso(query.start))
     params.set('createdEndDate', iso(query.end))
   }
-  for (const name of ['status', 'sku', 'purchaseOrderId', 'customerOrderId'] as const) if (query[name]) params.set(name, query[name]!)
+  for (const name of ['status', 'sku', 'purchaseOrderId', 'customerOrderId'] as const)
+    if (query[name]) params.set(name, query[name]!)
   return `?${params.toString()}`
 }
 
@@ -95,11 +111,16 @@ export function customerOrderIdFor(purchaseOrderId: string): string {
 }
 
 function lineStatuses(line: SimOrderLine) {
-  const entry = (status: string, amount: number) => ({ status, statusQuantity: { unitOfMeasurement: 'EACH', amount: String(amount) } })
+  const entry = (status: string, amount: number) => ({
+    status,
+    statusQuantity: { unitOfMeasurement: 'EACH', amount: String(amount) },
+  })
   return [
     ...(openQuantity(line) > 0 ? [entry('Created', openQuantity(line))] : []),
     ...(line.shippedQuantity > 0 ? [entry('Shipped', line.shippedQuantity)] : []),
-    ...(line.cancelledQuantity > 0 ? [{ ...entry('Cancelled', line.cancelledQuantity), cancellationReason: 'CUSTOMER_REQUESTED_SELLER_TO_CANCEL' }] : []),
+    ...(line.cancelledQuantity > 0
+      ? [{ ...entry('Cancelled', line.cancelledQuantity), cancellationReason: 'CUSTOMER_REQUESTED_SELLER_TO_CANCEL' }]
+      : []),
   ]
 }
 
@@ -117,19 +138,29 @@ export function walmartOrder(order: SimOrder): Record<string, unknown> {
       estimatedDeliveryDate: orderDate + 5 * 86_400_000,
       estimatedShipDate: orderDate + 2 * 86_400_000,
       methodCode: 'Standard',
-      postalAddress: { name: 'Demo Buyer', address1: '1 Demo Street', city: 'Bentonville', state: 'AR', postalCode: '72712', country: 'USA', addressType: 'RESIDENTIAL' },
+      postalAddress: {
+        name: 'Demo Buyer',
+        address1: '1 Demo Street',
+        city: 'Bentonville',
+        state: 'AR',
+        postalCode: '72712',
+        country: 'USA',
+        addressType: 'RESIDENTIAL',
+      },
     },
     orderLines: {
       orderLine: order.lines.map((line) => ({
         lineNumber: line.lineId,
         item: { productName: line.sku, sku: line.sku },
         charges: {
-          charge: [{
-            chargeType: 'PRODUCT',
-            chargeName: 'ItemPrice',
-            chargeAmount: { currency: 'USD', amount: line.unitPriceCents / 100 },
-            tax: { taxName: 'Tax1', taxAmount: { currency: 'USD', amount: 0 } },
-          }],
+          charge: [
+            {
+              chargeType: 'PRODUCT',
+              chargeName: 'ItemPrice',
+              chargeAmount: { currency: 'USD', amount: line.unitPriceCents / 100 },
+              tax: { taxName: 'Tax1', taxAmount: { currency: 'USD', amount: 0 } },
+            },
+          ],
         },
         orderLineQuantity: { unitOfMeasurement: 'EACH', amount: String(line.quantity) },
         statusDate,

@@ -16,7 +16,14 @@
 // default) so a test can reproduce "Walmart said OK but the site still shows the old number".
 import { z } from 'zod'
 import { NO_FAULT_KNOBS, type KnobsPatch, type SimulatorKnobs, type SimulatorPlanName } from './core/knobs'
-import { SimulatorBase, type ManualEdit, type PendingApply, type SimRequest, type SimResponse, type SimulatorBaseOptions } from './core/simulator-base'
+import {
+  SimulatorBase,
+  type ManualEdit,
+  type PendingApply,
+  type SimRequest,
+  type SimResponse,
+  type SimulatorBaseOptions,
+} from './core/simulator-base'
 import { TokenBucket } from './core/token-bucket'
 import { ListingStore } from './core/listing-store'
 import { basicCredentials, TokenIssuer } from './core/token-issuer'
@@ -33,7 +40,11 @@ export interface WalmartThrottlePlan {
 }
 
 export const WALMART_PLANS: Record<SimulatorPlanName, SimulatorKnobs<WalmartThrottlePlan>> = {
-  demo: { latencyMs: 10, ...NO_FAULT_KNOBS, throttle: { ratePerSecond: 200, burst: 200, ordersRatePerSecond: 100, ordersBurst: 200 } },
+  demo: {
+    latencyMs: 10,
+    ...NO_FAULT_KNOBS,
+    throttle: { ratePerSecond: 200, burst: 200, ordersRatePerSecond: 100, ordersBurst: 200 },
+  },
   // Walmart's published single-item inventory update limit: 200 calls per minute, per seller.
   realistic: {
     latencyMs: 120,
@@ -57,7 +68,15 @@ interface InventoryRecord {
   updatedAt: string
 }
 
-const throttlePatchSchema = z.object({ ratePerSecond: z.number().positive(), burst: z.number().positive(), ordersRatePerSecond: z.number().positive(), ordersBurst: z.number().positive() }).partial().strict()
+const throttlePatchSchema = z
+  .object({
+    ratePerSecond: z.number().positive(),
+    burst: z.number().positive(),
+    ordersRatePerSecond: z.number().positive(),
+    ordersBurst: z.number().positive(),
+  })
+  .partial()
+  .strict()
 const inventoryBodySchema = z.object({
   sku: z.string().min(1),
   quantity: z.object({ unit: z.literal('EACH'), amount: z.number().int().min(0).max(2_147_483_647) }),
@@ -74,7 +93,14 @@ interface WalmartError {
   category: 'APPLICATION' | 'DATA' | 'SYSTEM' | 'REQUEST'
 }
 
-interface WalmartFeed { feedId: string; createdAt: number; items: unknown[]; shipNode: string | undefined; error: boolean; results: Array<Record<string, unknown>> | undefined }
+interface WalmartFeed {
+  feedId: string
+  createdAt: number
+  items: unknown[]
+  shipNode: string | undefined
+  error: boolean
+  results: Array<Record<string, unknown>> | undefined
+}
 
 /** Inventory is kept per SKU for the default ship node, per `sku|shipNode` for another one. */
 function inventoryKey(sku: string, shipNode: string | undefined): string {
@@ -82,7 +108,10 @@ function inventoryKey(sku: string, shipNode: string | undefined): string {
 }
 
 export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
-  protected readonly listings = new ListingStore<InventoryRecord>({ saved: savedListingsSchema, show: (record, key) => [key, record.amount] })
+  protected readonly listings = new ListingStore<InventoryRecord>({
+    saved: savedListingsSchema,
+    show: (record, key) => [key, record.amount],
+  })
   private readonly client: { id: string; secret: string } | undefined
   readonly tokens: TokenIssuer
   /** Inventory records received per SKU (PUTs and feed records), to prove nothing is sent twice. */
@@ -96,9 +125,11 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
 
   constructor(options: WalmartSimulatorOptions = {}) {
     super('walmart', options as WalmartSimulatorOptions & Record<string, unknown>, WALMART_PLANS, throttlePatchSchema)
-    this.client = options.clientId !== undefined ? { id: options.clientId, secret: options.clientSecret ?? '' } : undefined
+    this.client =
+      options.clientId !== undefined ? { id: options.clientId, secret: options.clientSecret ?? '' } : undefined
     this.tokens = new TokenIssuer(this.now, options.tokenLifetimeSeconds ?? 900, 'wm-sim.')
-    if (options.plan === 'realistic') this.feedKnobs = { feedReceivedMs: 30_000, feedProcessingMs: 120_000, feedErrorRate: 0 }
+    if (options.plan === 'realistic')
+      this.feedKnobs = { feedReceivedMs: 30_000, feedProcessingMs: 120_000, feedErrorRate: 0 }
     this.markInitialised()
   }
 
@@ -108,7 +139,11 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
   }
 
   feedsSubmitted(): Array<{ feedId: string; items: number; status: string }> {
-    return [...this.feeds.values()].map((f) => ({ feedId: f.feedId, items: f.items.length, status: this.feedStatus(f) }))
+    return [...this.feeds.values()].map((f) => ({
+      feedId: f.feedId,
+      items: f.items.length,
+      status: this.feedStatus(f),
+    }))
   }
 
   /** The quantity read-back shows now (null for an unknown SKU), at a ship node when given. */
@@ -126,7 +161,14 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
     if (request.path === '/v3/orders') return this.refuseUnauthenticated(request) ?? this.getOrders(request)
     const isFeeds = request.path === '/v3/feeds' || request.path.startsWith('/v3/feeds/')
     if (!isFeeds && request.path !== '/v3/inventory') {
-      return this.error(404, { code: 'CONTENT_NOT_FOUND.GMP_GATEWAY_API', field: 'path', description: 'Resource not found', info: `No resource at ${request.path}.`, severity: 'ERROR', category: 'REQUEST' })
+      return this.error(404, {
+        code: 'CONTENT_NOT_FOUND.GMP_GATEWAY_API',
+        field: 'path',
+        description: 'Resource not found',
+        info: `No resource at ${request.path}.`,
+        severity: 'ERROR',
+        category: 'REQUEST',
+      })
     }
     const refused = this.refuseUnauthenticated(request)
     if (refused) return refused
@@ -145,31 +187,61 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
       return this.ok({ sku, quantity: { unit: 'EACH', amount: record.amount } })
     }
     if (request.method === 'PUT') return this.updateInventory(request, sku, shipNode)
-    return this.error(405, { code: 'METHOD_NOT_ALLOWED.GMP_GATEWAY_API', field: 'method', description: 'Method not allowed', info: `${request.method} is not supported on /v3/inventory.`, severity: 'ERROR', category: 'REQUEST' })
+    return this.error(405, {
+      code: 'METHOD_NOT_ALLOWED.GMP_GATEWAY_API',
+      field: 'method',
+      description: 'Method not allowed',
+      info: `${request.method} is not supported on /v3/inventory.`,
+      severity: 'ERROR',
+      category: 'REQUEST',
+    })
   }
 
   protected outageResponse(retryAfterSeconds: number | undefined): SimResponse {
-    const response = this.error(503, { code: 'SERVICE_UNAVAILABLE.GMP_GATEWAY_API', field: '', description: 'Service Unavailable', info: 'The service is temporarily unavailable.', severity: 'ERROR', category: 'SYSTEM' })
+    const response = this.error(503, {
+      code: 'SERVICE_UNAVAILABLE.GMP_GATEWAY_API',
+      field: '',
+      description: 'Service Unavailable',
+      info: 'The service is temporarily unavailable.',
+      severity: 'ERROR',
+      category: 'SYSTEM',
+    })
     if (retryAfterSeconds) response.headers = { ...response.headers, 'retry-after': String(retryAfterSeconds) }
     return response
   }
 
   protected serverErrorResponse(): SimResponse {
-    return this.error(500, { code: 'SYSTEM_ERROR.GMP_GATEWAY_API', field: '', description: 'Internal server error', info: 'System encountered some internal error.', severity: 'ERROR', category: 'SYSTEM' })
+    return this.error(500, {
+      code: 'SYSTEM_ERROR.GMP_GATEWAY_API',
+      field: '',
+      description: 'Internal server error',
+      info: 'System encountered some internal error.',
+      severity: 'ERROR',
+      category: 'SYSTEM',
+    })
   }
 
   protected onThrottleChanged(): void {
     const plan = this.knobs.throttle
     this.bucket = plan ? new TokenBucket({ capacity: plan.burst, refillPerSecond: plan.ratePerSecond }, this.now) : null
-    this.ordersBucket = plan ? new TokenBucket({ capacity: plan.ordersBurst, refillPerSecond: plan.ordersRatePerSecond }, this.now) : null
+    this.ordersBucket = plan
+      ? new TokenBucket({ capacity: plan.ordersBurst, refillPerSecond: plan.ordersRatePerSecond }, this.now)
+      : null
   }
 
   protected throttleStatus(): unknown {
-    return { plan: this.knobs.throttle, tokensAvailable: this.bucket ? Math.floor(this.bucket.available()) : null, ordersTokensAvailable: this.ordersBucket ? Math.floor(this.ordersBucket.available()) : null }
+    return {
+      plan: this.knobs.throttle,
+      tokensAvailable: this.bucket ? Math.floor(this.bucket.available()) : null,
+      ordersTokensAvailable: this.ordersBucket ? Math.floor(this.ordersBucket.available()) : null,
+    }
   }
 
   protected applyManualEdit(edit: ManualEdit & Record<string, unknown>): void {
-    this.listings.set(inventoryKey(edit.sku, typeof edit.shipNode === 'string' ? edit.shipNode : undefined), { amount: edit.quantity, updatedAt: new Date(this.now()).toISOString() })
+    this.listings.set(inventoryKey(edit.sku, typeof edit.shipNode === 'string' ? edit.shipNode : undefined), {
+      amount: edit.quantity,
+      updatedAt: new Date(this.now()).toISOString(),
+    })
   }
 
   protected shownQuantity(sku: string): number | undefined {
@@ -177,7 +249,9 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
   }
 
   protected adjustShownQuantity(sku: string, delta: number): void {
-    this.listings.change(sku, this.now(), (record) => { record.amount = Math.max(0, record.amount + delta) })
+    this.listings.change(sku, this.now(), (record) => {
+      record.amount = Math.max(0, record.amount + delta)
+    })
   }
 
   protected seedListings(skus: readonly string[], quantity: number): number {
@@ -198,27 +272,58 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
 
   /** POST /v3/token, client credentials grant (Walmart Authentication API). */
   private issueToken(request: SimRequest): SimResponse {
-    if (request.method !== 'POST') return this.error(405, { code: 'METHOD_NOT_ALLOWED.GMP_GATEWAY_API', field: 'method', description: 'Method not allowed', info: `${request.method} is not supported on /v3/token.`, severity: 'ERROR', category: 'REQUEST' })
+    if (request.method !== 'POST')
+      return this.error(405, {
+        code: 'METHOD_NOT_ALLOWED.GMP_GATEWAY_API',
+        field: 'method',
+        description: 'Method not allowed',
+        info: `${request.method} is not supported on /v3/token.`,
+        severity: 'ERROR',
+        category: 'REQUEST',
+      })
     const missing = this.missingHeader(request)
     if (missing) return missing
     const form = new URLSearchParams(request.rawBody)
-    if (!/^application\/x-www-form-urlencoded/i.test(request.header('content-type') ?? '') || form.get('grant_type') !== 'client_credentials') {
+    if (
+      !/^application\/x-www-form-urlencoded/i.test(request.header('content-type') ?? '') ||
+      form.get('grant_type') !== 'client_credentials'
+    ) {
       return this.invalid('grant_type', 'Send grant_type=client_credentials as application/x-www-form-urlencoded.')
     }
     const basic = basicCredentials(request.header('authorization'))
     if (!basic || (this.client && (basic.id !== this.client.id || basic.secret !== this.client.secret))) {
-      return this.error(401, { code: 'UNAUTHORIZED.GMP_GATEWAY_API', field: 'Authorization', description: 'Unauthorized', info: 'Invalid client id or client secret.', severity: 'ERROR', category: 'DATA' })
+      return this.error(401, {
+        code: 'UNAUTHORIZED.GMP_GATEWAY_API',
+        field: 'Authorization',
+        description: 'Unauthorized',
+        info: 'Invalid client id or client secret.',
+        severity: 'ERROR',
+        category: 'DATA',
+      })
     }
     const issued = this.tokens.issue()
-    return { status: 200, body: { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresInSeconds } }
+    return {
+      status: 200,
+      body: { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresInSeconds },
+    }
   }
 
   /** Walmart's 401 for a missing, unknown or expired token; 400 for a missing required header. */
   private refuseUnauthenticated(request: SimRequest): SimResponse | undefined {
     const check = this.tokens.check(request.header('wm_sec.access_token'))
     if (check !== 'valid') {
-      const info = check === 'expired' ? 'The access token has expired; request a new one at /v3/token.' : 'Unauthorized token or invalid service name.'
-      return this.error(401, { code: 'UNAUTHORIZED.GMP_GATEWAY_API', field: 'UNAUTHORIZED', description: 'Unauthorized', info, severity: 'ERROR', category: 'DATA' })
+      const info =
+        check === 'expired'
+          ? 'The access token has expired; request a new one at /v3/token.'
+          : 'Unauthorized token or invalid service name.'
+      return this.error(401, {
+        code: 'UNAUTHORIZED.GMP_GATEWAY_API',
+        field: 'UNAUTHORIZED',
+        description: 'Unauthorized',
+        info,
+        severity: 'ERROR',
+        category: 'DATA',
+      })
     }
     return this.missingHeader(request)
   }
@@ -226,7 +331,14 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
   private missingHeader(request: SimRequest): SimResponse | undefined {
     for (const header of ['wm_qos.correlation_id', 'wm_svc.name']) {
       if (!request.header(header)) {
-        return this.error(400, { code: 'MISSING_REQUIRED_HEADER.GMP_GATEWAY_API', field: header.toUpperCase(), description: `Missing header ${header.toUpperCase()}`, info: 'A required request header is missing.', severity: 'ERROR', category: 'REQUEST' })
+        return this.error(400, {
+          code: 'MISSING_REQUIRED_HEADER.GMP_GATEWAY_API',
+          field: header.toUpperCase(),
+          description: `Missing header ${header.toUpperCase()}`,
+          info: 'A required request header is missing.',
+          severity: 'ERROR',
+          category: 'REQUEST',
+        })
       }
     }
     return undefined
@@ -252,43 +364,86 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
 
   private feedsApi(request: SimRequest): SimResponse {
     if (request.method === 'POST' && request.path === '/v3/feeds') {
-      if (request.query.get('feedType') !== 'inventory') return this.invalid('feedType', 'The simulator supports feedType=inventory.')
+      if (request.query.get('feedType') !== 'inventory')
+        return this.invalid('feedType', 'The simulator supports feedType=inventory.')
       const throttled = this.throttle()
       if (throttled) return throttled
       // Like Walmart: the feed is a file upload (multipart/form-data, part `file`).
       const file = multipartFile(request, 'file')
-      if (file === undefined) return this.invalid('file', 'Upload the feed as multipart/form-data with the feed file in the part named "file".')
+      if (file === undefined)
+        return this.invalid(
+          'file',
+          'Upload the feed as multipart/form-data with the feed file in the part named "file".',
+        )
       let json: unknown
-      try { json = JSON.parse(file) } catch { return this.invalid('file', 'The feed file is not valid JSON.') }
-      const body = z.object({ InventoryHeader: z.object({ version: z.string() }).loose(), Inventory: z.array(z.unknown()).min(1).max(10_000) }).safeParse(json)
+      try {
+        json = JSON.parse(file)
+      } catch {
+        return this.invalid('file', 'The feed file is not valid JSON.')
+      }
+      const body = z
+        .object({
+          InventoryHeader: z.object({ version: z.string() }).loose(),
+          Inventory: z.array(z.unknown()).min(1).max(10_000),
+        })
+        .safeParse(json)
       if (!body.success) return this.invalid('Inventory', `Feed content is invalid: ${z.prettifyError(body.error)}`)
       const feedId = `SIM${(++this.feedCounter).toString().padStart(6, '0')}@AQMBAQA`
-      this.feeds.set(feedId, { feedId, createdAt: this.now(), items: body.data.Inventory, shipNode: request.query.get('shipNode') ?? undefined, error: this.prng.chance(this.feedKnobs.feedErrorRate), results: undefined })
+      this.feeds.set(feedId, {
+        feedId,
+        createdAt: this.now(),
+        items: body.data.Inventory,
+        shipNode: request.query.get('shipNode') ?? undefined,
+        error: this.prng.chance(this.feedKnobs.feedErrorRate),
+        results: undefined,
+      })
       return this.ok({ feedId })
     }
     const match = /^\/v3\/feeds\/([^/]+)$/.exec(request.path)
     if (request.method === 'GET' && match) {
       const feed = this.feeds.get(decodeURIComponent(match[1]!))
-      if (!feed) return this.error(404, { code: 'CONTENT_NOT_FOUND.GMP_GATEWAY_API', field: 'feedId', description: 'Feed not found', info: 'No feed with this id.', severity: 'ERROR', category: 'DATA' })
+      if (!feed)
+        return this.error(404, {
+          code: 'CONTENT_NOT_FOUND.GMP_GATEWAY_API',
+          field: 'feedId',
+          description: 'Feed not found',
+          info: 'No feed with this id.',
+          severity: 'ERROR',
+          category: 'DATA',
+        })
       const status = this.feedStatus(feed)
-      if (status === 'PROCESSED' && !feed.results) feed.results = feed.items.map((item, index) => this.ingestItem(item, index, feed.shipNode))
+      if (status === 'PROCESSED' && !feed.results)
+        feed.results = feed.items.map((item, index) => this.ingestItem(item, index, feed.shipNode))
       const results = feed.results ?? []
       const details = request.query.get('includeDetails') === 'true'
       // Item statuses come 50 at a time at most, from `offset` (Walmart: limit <= 50, default 50).
       const offset = Number(request.query.get('offset') ?? '0')
       const limit = Number(request.query.get('limit') ?? String(FEED_STATUS_PAGE_LIMIT))
-      if (!Number.isInteger(offset) || offset < 0) return this.invalid('offset', 'offset must be a non-negative integer.')
-      if (!Number.isInteger(limit) || limit < 1 || limit > FEED_STATUS_PAGE_LIMIT) return this.invalid('limit', `limit must be between 1 and ${FEED_STATUS_PAGE_LIMIT}.`)
+      if (!Number.isInteger(offset) || offset < 0)
+        return this.invalid('offset', 'offset must be a non-negative integer.')
+      if (!Number.isInteger(limit) || limit < 1 || limit > FEED_STATUS_PAGE_LIMIT)
+        return this.invalid('limit', `limit must be between 1 and ${FEED_STATUS_PAGE_LIMIT}.`)
       return this.ok({
-        feedId: feed.feedId, feedStatus: status, feedSubmissionDate: feed.createdAt, itemsReceived: feed.items.length,
+        feedId: feed.feedId,
+        feedStatus: status,
+        feedSubmissionDate: feed.createdAt,
+        itemsReceived: feed.items.length,
         itemsSucceeded: results.filter((r) => r.ingestionStatus === 'SUCCESS').length,
         itemsFailed: results.filter((r) => r.ingestionStatus !== 'SUCCESS').length,
         itemsProcessing: status === 'PROCESSED' || status === 'ERROR' ? 0 : feed.items.length,
-        offset, limit,
+        offset,
+        limit,
         ...(details ? { itemDetails: { itemIngestionStatus: results.slice(offset, offset + limit) } } : {}),
       })
     }
-    return this.error(404, { code: 'CONTENT_NOT_FOUND.GMP_GATEWAY_API', field: 'path', description: 'Resource not found', info: `No resource at ${request.path}.`, severity: 'ERROR', category: 'REQUEST' })
+    return this.error(404, {
+      code: 'CONTENT_NOT_FOUND.GMP_GATEWAY_API',
+      field: 'path',
+      description: 'Resource not found',
+      info: `No resource at ${request.path}.`,
+      severity: 'ERROR',
+      category: 'REQUEST',
+    })
   }
 
   private feedStatus(feed: WalmartFeed): 'RECEIVED' | 'INPROGRESS' | 'PROCESSED' | 'ERROR' {
@@ -303,10 +458,18 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
     const item = inventoryBodySchema.safeParse(raw)
     const sku = (raw as { sku?: unknown } | null)?.sku
     if (typeof sku === 'string') this.countRecord(sku)
-    const failed = (code: string, description: string) => ({ martId: 0, sku: typeof sku === 'string' ? sku : '', index, ingestionStatus: 'DATA_ERROR', ingestionErrors: { ingestionError: [{ type: 'DATA_ERROR', code, field: 'sku', description }] } })
-    if (!item.success) return failed('ERR_EXT_DATA_0100', `Invalid inventory record: ${z.prettifyError(item.error).slice(0, 200)}`)
+    const failed = (code: string, description: string) => ({
+      martId: 0,
+      sku: typeof sku === 'string' ? sku : '',
+      index,
+      ingestionStatus: 'DATA_ERROR',
+      ingestionErrors: { ingestionError: [{ type: 'DATA_ERROR', code, field: 'sku', description }] },
+    })
+    if (!item.success)
+      return failed('ERR_EXT_DATA_0100', `Invalid inventory record: ${z.prettifyError(item.error).slice(0, 200)}`)
     const key = inventoryKey(item.data.sku, shipNode)
-    if (!this.listings.has(key) && !this.knobs.autoCreateListings) return failed('ERR_EXT_DATA_0101', `SKU ${item.data.sku} is not set up on Walmart.`)
+    if (!this.listings.has(key) && !this.knobs.autoCreateListings)
+      return failed('ERR_EXT_DATA_0101', `SKU ${item.data.sku} is not set up on Walmart.`)
     if (!this.listings.has(key)) this.listings.set(key, { amount: 0, updatedAt: new Date(this.now()).toISOString() })
     this.enqueueApply(key, item.data.quantity.amount, this.newSubmissionId())
     return { martId: 0, sku: item.data.sku, index, ingestionStatus: 'SUCCESS' }
@@ -315,31 +478,58 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
   // ---- orders -----------------------------------------------------------------------------------
 
   private getOrders(request: SimRequest): SimResponse {
-    if (request.method !== 'GET') return this.error(405, { code: 'METHOD_NOT_ALLOWED.GMP_GATEWAY_API', field: 'method', description: 'Method not allowed', info: `${request.method} is not supported on /v3/orders.`, severity: 'ERROR', category: 'REQUEST' })
+    if (request.method !== 'GET')
+      return this.error(405, {
+        code: 'METHOD_NOT_ALLOWED.GMP_GATEWAY_API',
+        field: 'method',
+        description: 'Method not allowed',
+        info: `${request.method} is not supported on /v3/orders.`,
+        severity: 'ERROR',
+        category: 'REQUEST',
+      })
     const throttled = this.throttle(this.ordersBucket)
     if (throttled) return throttled
     const parsed = parseWalmartOrders(request.query, this.now())
-    if (!parsed.ok) return this.error(400, { code: 'INVALID_REQUEST_PARAM.GMP_ORDER_API', field: parsed.field, description: parsed.message, info: 'Request parameter is invalid.', severity: 'ERROR', category: 'DATA' })
+    if (!parsed.ok)
+      return this.error(400, {
+        code: 'INVALID_REQUEST_PARAM.GMP_ORDER_API',
+        field: parsed.field,
+        description: parsed.message,
+        info: 'Request parameter is invalid.',
+        severity: 'ERROR',
+        category: 'DATA',
+      })
     const { query } = parsed
     const sortMs = (order: SimOrder) => Date.parse(query.field === 'lastModified' ? order.updatedAt : order.createdAt)
     const keyOf = (order: SimOrder) => `${String(sortMs(order)).padStart(15, '0')}|${order.orderId}`
-    const matching = this.orderBook.orders()
+    const matching = this.orderBook
+      .orders()
       .filter((order) => sortMs(order) >= query.start && sortMs(order) <= query.end)
       .filter((order) => (query.purchaseOrderId ? order.orderId === query.purchaseOrderId : true))
       .filter((order) => (query.customerOrderId ? customerOrderIdFor(order.orderId) === query.customerOrderId : true))
       .filter((order) => (query.sku ? order.lines.some((l) => l.sku === query.sku) : true))
       .filter((order) => (query.status ? hasLineStatus(order, query.status) : true))
       .sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0))
-    const remaining = parsed.afterKey === undefined ? matching : matching.filter((order) => keyOf(order) > parsed.afterKey!)
+    const remaining =
+      parsed.afterKey === undefined ? matching : matching.filter((order) => keyOf(order) > parsed.afterKey!)
     const page = remaining.slice(0, query.limit)
     const last = page[page.length - 1]
     const more = remaining.length > page.length && last !== undefined
-    return this.ok({
-      list: {
-        meta: { totalCount: matching.length, limit: query.limit, ...(more ? { nextCursor: walmartCursor(query, { sortMs: sortMs(last), purchaseOrderId: last.orderId }) } : {}) },
-        elements: { order: page.map(walmartOrder) },
+    return this.ok(
+      {
+        list: {
+          meta: {
+            totalCount: matching.length,
+            limit: query.limit,
+            ...(more
+              ? { nextCursor: walmartCursor(query, { sortMs: sortMs(last), purchaseOrderId: last.orderId }) }
+              : {}),
+          },
+          elements: { order: page.map(walmartOrder) },
+        },
       },
-    }, this.ordersBucket)
+      this.ordersBucket,
+    )
   }
 
   private throttle(bucket: TokenBucket | null = this.bucket): SimResponse | undefined {
@@ -361,11 +551,25 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
   }
 
   private notFound(sku: string): SimResponse {
-    return this.error(404, { code: 'CONTENT_NOT_FOUND.GMP_INVENTORY_API', field: 'sku', description: `Item not found for sku ${sku}`, info: 'Requested content could not be found.', severity: 'ERROR', category: 'APPLICATION' })
+    return this.error(404, {
+      code: 'CONTENT_NOT_FOUND.GMP_INVENTORY_API',
+      field: 'sku',
+      description: `Item not found for sku ${sku}`,
+      info: 'Requested content could not be found.',
+      severity: 'ERROR',
+      category: 'APPLICATION',
+    })
   }
 
   private invalid(field: string, description: string): SimResponse {
-    return this.error(400, { code: 'INVALID_REQUEST_CONTENT.GMP_INVENTORY_API', field, description, info: 'Request content is invalid.', severity: 'ERROR', category: 'DATA' })
+    return this.error(400, {
+      code: 'INVALID_REQUEST_CONTENT.GMP_INVENTORY_API',
+      field,
+      description,
+      info: 'Request content is invalid.',
+      severity: 'ERROR',
+      category: 'DATA',
+    })
   }
 
   private ok(body: unknown, bucket: TokenBucket | null = this.bucket): SimResponse {

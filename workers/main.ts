@@ -23,7 +23,11 @@ async function main() {
   const databaseUrl = process.env.DATABASE_URL!
   const emitterPool = new pg.Pool({ connectionString: databaseUrl, max: 2 })
   emitterPool.on('error', (e) => console.warn('[realtime] database connection lost:', e.message))
-  setRealtimeTransport(postgresTransport(emitterPool, `worker-${process.pid}`, (e) => console.warn('[realtime] notify failed:', e.message)))
+  setRealtimeTransport(
+    postgresTransport(emitterPool, `worker-${process.pid}`, (e) =>
+      console.warn('[realtime] notify failed:', e.message),
+    ),
+  )
 
   const id = `worker-${os.hostname()}-${process.pid}`
   const startedAt = new Date()
@@ -34,14 +38,19 @@ async function main() {
   events.on('pool:create', ({ workerPool }) => void lockIds.add(workerPool.id))
   events.on('worker:create', ({ worker }) => void lockIds.add(worker.workerId))
   const beat = async () => {
-    await db.workerHeartbeat.upsert({
-      where: { id },
-      create: { id, kind: 'worker', pid: process.pid, startedAt, lastSeenAt: new Date(), lockIds: [...lockIds] },
-      update: { lastSeenAt: new Date(), lockIds: [...lockIds] },
-    }).catch((e) => console.warn('[worker] heartbeat failed:', (e as Error).message))
+    await db.workerHeartbeat
+      .upsert({
+        where: { id },
+        create: { id, kind: 'worker', pid: process.pid, startedAt, lastSeenAt: new Date(), lockIds: [...lockIds] },
+        update: { lastSeenAt: new Date(), lockIds: [...lockIds] },
+      })
+      .catch((e) => console.warn('[worker] heartbeat failed:', (e as Error).message))
   }
   const sweep = async () => {
-    const released = await releaseStaleLocks(db, { deadAfterMs: cfg.workerDeadAfterMs }).catch((e) => { console.warn('[worker] lock janitor failed:', (e as Error).message); return [] })
+    const released = await releaseStaleLocks(db, { deadAfterMs: cfg.workerDeadAfterMs }).catch((e) => {
+      console.warn('[worker] lock janitor failed:', (e as Error).message)
+      return []
+    })
     if (released.length) console.log(`[worker] released job locks of stopped workers: ${released.join(', ')}`)
   }
   await beat()
@@ -68,9 +77,13 @@ async function main() {
   const scan = async () => {
     if (scanning) return
     scanning = true
-    try { await scanInbox(db, cfg.inboxDir, { log, orphanAfterMs: Math.max(cfg.workerDeadAfterMs * 2, 5_000) }) }
-    catch (e) { console.warn('[inbox] scan failed:', (e as Error).message) }
-    finally { scanning = false }
+    try {
+      await scanInbox(db, cfg.inboxDir, { log, orphanAfterMs: Math.max(cfg.workerDeadAfterMs * 2, 5_000) })
+    } catch (e) {
+      console.warn('[inbox] scan failed:', (e as Error).message)
+    } finally {
+      scanning = false
+    }
   }
   const inbox = setInterval(() => void scan(), cfg.inboxPollMs)
   // Resume whatever was pending when the last process stopped (jobs survive restarts; this only
@@ -91,14 +104,19 @@ async function main() {
     const grace = shutdownGraceMs()
     console.log(`[worker] ${id} stopping: no new jobs; running ones get ${Math.round(grace / 1000)} s`)
     const finished = await Promise.race([
-      runner.stop().then(() => true, () => true),
+      runner.stop().then(
+        () => true,
+        () => true,
+      ),
       new Promise<false>((r) => setTimeout(() => r(false), grace).unref()),
     ])
     if (!finished) {
       console.log(`[worker] ${id} releasing the jobs still running`)
       await runner.kill('graceful shutdown timed out').catch(() => {})
     }
-    await releaseOwnLocks(db, [...lockIds]).catch((e) => console.warn('[worker] could not release its job locks:', (e as Error).message))
+    await releaseOwnLocks(db, [...lockIds]).catch((e) =>
+      console.warn('[worker] could not release its job locks:', (e as Error).message),
+    )
     await db.workerHeartbeat.delete({ where: { id } }).catch(() => {})
     await db.$disconnect().catch(() => {})
     await emitterPool.end().catch(() => {})

@@ -12,7 +12,10 @@ async function main() {
   const dataDir = process.env.STOCKTOWER_DATA_DIR ?? '.stocktower'
   const apiBaseUrl = process.env.STOCKTOWER_API_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`
   const shopifySecret = process.env.STOCKTOWER_SHOPIFY_WEBHOOK_SECRET
-  if (!shopifySecret) console.warn('[simulator] STOCKTOWER_SHOPIFY_WEBHOOK_SECRET is not set: Shopify order webhooks are signed with the simulator\'s default app secret')
+  if (!shopifySecret)
+    console.warn(
+      "[simulator] STOCKTOWER_SHOPIFY_WEBHOOK_SECRET is not set: Shopify order webhooks are signed with the simulator's default app secret",
+    )
   // Pinned ports (`npm run simulators` in a deployment of several processes), else any free ones.
   const base = Number(process.env.STOCKTOWER_SIMULATOR_PORT_BASE ?? 0)
   const sims = await startSimulators({
@@ -25,7 +28,8 @@ async function main() {
   })
   // Each marketplace already lists the demo catalogue under its own seller SKUs.
   const skuCount = Number(process.env.STOCKTOWER_DEMO_SKUS ?? 2000)
-  for (const kind of ['shopify', 'amazon', 'walmart', 'b2b'] as const) sims.sims[kind].seed(demoExternalSkus(kind, skuCount), 0)
+  for (const kind of ['shopify', 'amazon', 'walmart', 'b2b'] as const)
+    sims.sims[kind].seed(demoExternalSkus(kind, skuCount), 0)
   process.stdout.write(`SIMULATORS ${JSON.stringify(sims.urls)}\n`)
   let traffic: { stop(): void | Promise<void> } | undefined
   if (process.env.STOCKTOWER_TRAFFIC === 'on') {
@@ -51,7 +55,9 @@ async function main() {
   // `kill -USR2 <simulator pid>`: the buyers and the ERP stop, the marketplaces stay up (watch every
   // channel converge to our numbers once traffic stops; the runbook's quiet-period check).
   process.on('SIGUSR2', () => {
-    void Promise.resolve(traffic?.stop()).then(() => console.log('[simulator] demo traffic stopped (SIGUSR2); marketplaces still up'))
+    void Promise.resolve(traffic?.stop()).then(() =>
+      console.log('[simulator] demo traffic stopped (SIGUSR2); marketplaces still up'),
+    )
     traffic = undefined
   })
 }

@@ -33,10 +33,20 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
     .map(({ href, label }) => ({ href: href === '/' && user.role === 'executive' ? '/?view=operations' : href, label }))
   return (
     <div className="shell">
-      <a className="skip" href="#main">Skip to content</a>
-      <AppNav items={items} user={{ email: user.email, role: user.role }} searchable={can(user.role, 'inventory:view')} />
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <AppNav
+        items={items}
+        user={{ email: user.email, role: user.role }}
+        searchable={can(user.role, 'inventory:view')}
+      />
       <KeyboardShortcuts items={items} />
-      <main className="main" id="main" tabIndex={-1}><LiveBanner /><DegradedBanner />{children}</main>
+      <main className="main" id="main" tabIndex={-1}>
+        <LiveBanner />
+        <DegradedBanner />
+        {children}
+      </main>
     </div>
   )
 }

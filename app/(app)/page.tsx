@@ -8,7 +8,11 @@ import { DashboardView } from '@/components/dashboard/dashboard-view'
 export const dynamic = 'force-dynamic'
 
 /** Executives land on their KPIs; the operations dashboard stays one click away (?view=operations). */
-export default async function DashboardPage({ searchParams }: { searchParams: Promise<{ view?: string; range?: string }> }) {
+export default async function DashboardPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ view?: string; range?: string }>
+}) {
   const user = await requirePageUser('dashboard:view')
   const sp = await searchParams
   if (user.role === 'executive' && sp.view !== 'operations') redirect('/kpis')

@@ -21,8 +21,12 @@ export function defineAction<S extends z.ZodType, T>(def: { action: Action; inpu
     // Who, then may they, then what: a caller who may not do this learns nothing about its input.
     const user = await currentUser()
     if (!user) return { error: { code: 'UNAUTHORIZED', message: 'Sign in again: your session has ended.' } }
-    if (user.mustChangePassword) { const e = new PasswordChangeRequiredError(); return { error: { code: e.code, message: e.message } } }
-    if (!can(user.role, def.action)) return { error: { code: 'FORBIDDEN', message: `Your role (${user.role}) may not do this.` } }
+    if (user.mustChangePassword) {
+      const e = new PasswordChangeRequiredError()
+      return { error: { code: e.code, message: e.message } }
+    }
+    if (!can(user.role, def.action))
+      return { error: { code: 'FORBIDDEN', message: `Your role (${user.role}) may not do this.` } }
     return parseAndRun(def.action, def.input, raw, user, def.run)
   }
 }
@@ -41,15 +45,27 @@ export function defineAccountAction<S extends z.ZodType, T>(def: { name: string;
 }
 
 /** The chain's tail: zod parse, the one server/ call, and the error mapping. */
-async function parseAndRun<S extends z.ZodType, T>(name: string, input: S, raw: unknown, user: SessionUser, run: Run<S, T>): Promise<ActionResult<T>> {
+async function parseAndRun<S extends z.ZodType, T>(
+  name: string,
+  input: S,
+  raw: unknown,
+  user: SessionUser,
+  run: Run<S, T>,
+): Promise<ActionResult<T>> {
   const parsed = input.safeParse(raw)
-  if (!parsed.success) return { error: { code: 'INVALID_INPUT', message: describeIssues(parsed.error.issues, { root: 'input' }) } }
+  if (!parsed.success)
+    return { error: { code: 'INVALID_INPUT', message: describeIssues(parsed.error.issues, { root: 'input' }) } }
   try {
     return { data: await run(parsed.data, user, actorOf(user)) }
   } catch (e) {
     if (e instanceof AppError) return { error: { code: e.code, message: e.message } }
     const ref = crypto.randomBytes(6).toString('hex')
     console.error(`[action ${name}] ref=${ref}`, e)
-    return { error: { code: 'INTERNAL', message: `Something went wrong (ref ${ref}); nothing was changed if the action did not say otherwise.` } }
+    return {
+      error: {
+        code: 'INTERNAL',
+        message: `Something went wrong (ref ${ref}); nothing was changed if the action did not say otherwise.`,
+      },
+    }
   }
 }

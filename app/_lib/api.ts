@@ -23,7 +23,6 @@ function errorResponse(e: unknown, ref: string): NextResponse {
   return NextResponse.json(r.body, { status: r.status, headers: { ...r.headers, 'X-Request-Ref': ref } })
 }
 
-
 /**
  * Last line of defence, behind the validation every route does: a value PostgreSQL refused as
  * data (class 22: a NUL, a malformed uuid, a time or number out of range; 54000: a value beyond
@@ -32,16 +31,29 @@ function errorResponse(e: unknown, ref: string): NextResponse {
  */
 function inputError(e: unknown, ref: string): AppError | null {
   if (e instanceof AppError) return null
-  if (e instanceof URIError) return new ValidationError('A value in the URL is not valid percent-encoding.', undefined, 'INVALID_PARAMETER')
+  if (e instanceof URIError)
+    return new ValidationError('A value in the URL is not valid percent-encoding.', undefined, 'INVALID_PARAMETER')
   const state = sqlStateOf(e)
   const prismaCode = (e as { code?: unknown })?.code
   // PrismaClientValidationError: a query argument Prisma refused to send (a value of the wrong
   // shape for its column); a route's own validation should have caught it, hence the log line.
-  const prismaRefused = prismaCode === 'P2023' || prismaCode === 'P2000' || (e as Error)?.name === 'PrismaClientValidationError'
+  const prismaRefused =
+    prismaCode === 'P2023' || prismaCode === 'P2000' || (e as Error)?.name === 'PrismaClientValidationError'
   if (!(state && (state.startsWith('22') || state === '54000')) && !prismaRefused) return null
-  const where = String((e as Error)?.stack ?? '').split('\n').find((l) => /[/\\](server|app)[/\\]/.test(l))?.trim() ?? ''
-  console.warn(`[input refused by PostgreSQL ref=${ref} sqlstate=${state ?? prismaCode}] ${where}`, String((e as Error)?.message ?? e).slice(-300))
-  return new ValidationError('A value in the request cannot be stored or searched (invalid text, identifier, time or number, or too long).', undefined, 'INVALID_INPUT')
+  const where =
+    String((e as Error)?.stack ?? '')
+      .split('\n')
+      .find((l) => /[/\\](server|app)[/\\]/.test(l))
+      ?.trim() ?? ''
+  console.warn(
+    `[input refused by PostgreSQL ref=${ref} sqlstate=${state ?? prismaCode}] ${where}`,
+    String((e as Error)?.message ?? e).slice(-300),
+  )
+  return new ValidationError(
+    'A value in the request cannot be stored or searched (invalid text, identifier, time or number, or too long).',
+    undefined,
+    'INVALID_INPUT',
+  )
 }
 
 /** Longest path parameter or query value any route takes (codes are at most 200 characters). */
@@ -55,12 +67,22 @@ function checkUrlInputs(req: Request, params: RouteParams): void {
     if (typeof value !== 'string') continue
     const why = unstorableText(value)
     if (why) throw new ValidationError(`The path parameter "${name}" ${why}.`, undefined, 'INVALID_PARAMETER')
-    if (value.length > MAX_URL_VALUE) throw new ValidationError(`The path parameter "${name}" is longer than ${MAX_URL_VALUE} characters.`, undefined, 'INVALID_PARAMETER')
+    if (value.length > MAX_URL_VALUE)
+      throw new ValidationError(
+        `The path parameter "${name}" is longer than ${MAX_URL_VALUE} characters.`,
+        undefined,
+        'INVALID_PARAMETER',
+      )
   }
   for (const [name, value] of new URL(req.url).searchParams) {
     const why = unstorableText(value) ?? unstorableText(name)
     if (why) throw new ValidationError(`The query parameter "${name.slice(0, 40)}" ${why}.`, undefined, 'INVALID_QUERY')
-    if (value.length > MAX_URL_VALUE) throw new ValidationError(`The query parameter "${name.slice(0, 40)}" is longer than ${MAX_URL_VALUE} characters.`, undefined, 'INVALID_QUERY')
+    if (value.length > MAX_URL_VALUE)
+      throw new ValidationError(
+        `The query parameter "${name.slice(0, 40)}" is longer than ${MAX_URL_VALUE} characters.`,
+        undefined,
+        'INVALID_QUERY',
+      )
   }
 }
 
@@ -68,7 +90,11 @@ function checkUrlInputs(req: Request, params: RouteParams): void {
 export function pathCode(raw: string): string {
   if (!raw.includes('%')) return raw
   let decoded: string
-  try { decoded = decodeURIComponent(raw) } catch { return raw }
+  try {
+    decoded = decodeURIComponent(raw)
+  } catch {
+    return raw
+  }
   // `%2500` arrives as `%00`: decoded again it would be a NUL.
   const why = unstorableText(decoded)
   if (why) throw new ValidationError(`The path parameter ${why}.`, undefined, 'INVALID_PARAMETER')
@@ -84,7 +110,11 @@ export function apiKeyRoute<P extends RouteParams = RouteParams>(
     const ref = newRef()
     try {
       const params = (await context.params) ?? ({} as P)
-      const principal = await authenticateApiKey(prisma(), req.headers.get('authorization'), typeof scope === 'function' ? scope(params) : scope)
+      const principal = await authenticateApiKey(
+        prisma(),
+        req.headers.get('authorization'),
+        typeof scope === 'function' ? scope(params) : scope,
+      )
       checkUrlInputs(req, params)
       return await fn({ req, params, principal, ref })
     } catch (e) {
@@ -104,7 +134,14 @@ export function ingestRoute<P extends RouteParams = RouteParams>(
   scope: (params: P) => string,
   signedSource: (params: P, body: string) => string | null,
   limit: number,
-  fn: (ctx: { req: Request; params: P; principal: ApiPrincipal; body: string; exactBytes: Buffer | null; ref: string }) => Promise<NextResponse>,
+  fn: (ctx: {
+    req: Request
+    params: P
+    principal: ApiPrincipal
+    body: string
+    exactBytes: Buffer | null
+    ref: string
+  }) => Promise<NextResponse>,
 ) {
   return async (req: Request, context: { params: Promise<P> }): Promise<NextResponse> => {
     const ref = newRef()
@@ -126,9 +163,21 @@ export function ingestRoute<P extends RouteParams = RouteParams>(
       const { text: body, exactBytes } = await readBodyLimited(req, limit)
       const source = signedSource(params, body)
       if (!source) throw new UnauthorizedError('A signed webhook must name its source.')
-      await verifyWebhookSignature(prisma(), source, { timestamp: req.headers.get('x-stocktower-timestamp'), signature }, body)
+      await verifyWebhookSignature(
+        prisma(),
+        source,
+        { timestamp: req.headers.get('x-stocktower-timestamp'), signature },
+        body,
+      )
       await assertSourceKindForDoor(prisma(), source, door)
-      const principal: ApiPrincipal = { kind: 'api_key', keyId: `source:${source}`, name: `signed webhook from ${source}`, scopes: [scope(params)], boundSource: source, rateLimitPerMinute: null }
+      const principal: ApiPrincipal = {
+        kind: 'api_key',
+        keyId: `source:${source}`,
+        name: `signed webhook from ${source}`,
+        scopes: [scope(params)],
+        boundSource: source,
+        rateLimitPerMinute: null,
+      }
       return await fn({ req, params, principal, body, exactBytes, ref })
     } catch (e) {
       return errorResponse(e, ref)
@@ -143,7 +192,9 @@ export function sourceInBody(body: string): string | null {
     const source = typeof v?.source === 'string' ? v.source.trim() : ''
     // A name no source can have (blank, too long, unstorable) names no signing secret.
     return source && source.length <= MAX_TEXT.source && !unstorableText(source) ? source : null
-  } catch { return null }
+  } catch {
+    return null
+  }
 }
 
 /** UI data: a signed-in user whose role allows `action`. */
@@ -168,6 +219,10 @@ export function userRoute<P extends RouteParams = RouteParams>(
 export function openRoute(fn: (ctx: { req: Request; ref: string }) => Promise<NextResponse>) {
   return async (req: Request): Promise<NextResponse> => {
     const ref = newRef()
-    try { return await fn({ req, ref }) } catch (e) { return errorResponse(e, ref) }
+    try {
+      return await fn({ req, ref })
+    } catch (e) {
+      return errorResponse(e, ref)
+    }
   }
 }

@@ -41,7 +41,10 @@ export const authOptions: NextAuthOptions = {
         // The route answers 429 before this; checking again here closes the race between the two.
         if (await signInRetryAfter(db, parsed.data.email, address)) return null
         const user = await verifyCredentials(db, parsed.data.email, parsed.data.password)
-        if (!user) { await recordFailedSignIn(db, parsed.data.email, address); return null }
+        if (!user) {
+          await recordFailedSignIn(db, parsed.data.email, address)
+          return null
+        }
         await recordSuccessfulSignIn(db, parsed.data.email)
         return { id: user.id, email: user.email, name: user.name, role: user.role }
       },
@@ -76,8 +79,14 @@ export const authOptions: NextAuthOptions = {
   },
 }
 
-export interface SessionUser { id: string; email: string; name: string; role: string; mustChangePassword: boolean; sessionId: string }
-
+export interface SessionUser {
+  id: string
+  email: string
+  name: string
+  role: string
+  mustChangePassword: boolean
+  sessionId: string
+}
 
 /**
  * The signed-in user as the database has them now: a deactivated account or an ended session is
@@ -89,7 +98,14 @@ export async function currentUser(): Promise<SessionUser | null> {
   if (!u?.id) return null
   const row = await activeSessionUser(prisma(), u.sessionId, u.id)
   if (!row) return null
-  return { id: row.id, email: row.email, name: row.name ?? '', role: row.role, mustChangePassword: row.mustChangePassword, sessionId: u.sessionId! }
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name ?? '',
+    role: row.role,
+    mustChangePassword: row.mustChangePassword,
+    sessionId: u.sessionId!,
+  }
 }
 
 /**

@@ -6,12 +6,26 @@ import { LoginForm } from '@/components/auth/login-form'
 
 export const dynamic = 'force-dynamic'
 
-export default async function LoginPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string | string[]; error?: string }> }) {
+export default async function LoginPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ callbackUrl?: string | string[]; error?: string }>
+}) {
   const params = await searchParams
   if (await currentUser()) redirect(safeCallback(params.callbackUrl))
   return (
     <div className="login-wrap">
-      <LoginForm callbackUrl={safeCallback(params.callbackUrl)} demo={config().demo && config().loopbackOnly} initialError={params.error === 'RateLimited' ? 'Too many failed sign-ins for this account or address: wait a few minutes and try again.' : params.error ? 'Sign-in failed: check the email and password.' : null} />
+      <LoginForm
+        callbackUrl={safeCallback(params.callbackUrl)}
+        demo={config().demo && config().loopbackOnly}
+        initialError={
+          params.error === 'RateLimited'
+            ? 'Too many failed sign-ins for this account or address: wait a few minutes and try again.'
+            : params.error
+              ? 'Sign-in failed: check the email and password.'
+              : null
+        }
+      />
     </div>
   )
 }

@@ -24,10 +24,16 @@ import { applyDocumentedLimits, KINDS, limitUse, sampleSim, type SimSample } fro
 const BENCH_ACTOR: Actor = { kind: 'system', id: null, label: 'bench' }
 
 /** Events moving every SKU: i % 4 == 0 to zero at every location, 1 down by 1-3, 2 and 3 up by 10. */
-export async function mixedBurst(pool: Stack['pool'], runId: string, label: string, skuFilter?: (code: string) => boolean): Promise<{ bodies: string[]; events: number; zeroSkus: Set<string> }> {
+export async function mixedBurst(
+  pool: Stack['pool'],
+  runId: string,
+  label: string,
+  skuFilter?: (code: string) => boolean,
+): Promise<{ bodies: string[]; events: number; zeroSkus: Set<string> }> {
   const rows = await pool.query<{ sku: string; location: string; onHand: number }>(
     `SELECT s.code AS sku, l.code AS location, p."onHand" FROM "Position" p JOIN "Sku" s ON s.id = p."skuId" JOIN "Location" l ON l.id = p."locationId"
-      WHERE NOT s."isKit" ORDER BY s.code, l.code`)
+      WHERE NOT s."isKit" ORDER BY s.code, l.code`,
+  )
   const events: BenchEvent[] = []
   const zeroSkus = new Set<string>()
   const at = new Date().toISOString()
@@ -38,11 +44,37 @@ export async function mixedBurst(pool: Stack['pool'], runId: string, label: stri
     const key = `bench:${runId}:${label}:${n++}`
     if (no % 4 === 0) {
       zeroSkus.add(r.sku)
-      if (r.onHand > 0) events.push({ idempotencyKey: key, type: 'adjustment', sku: r.sku, location: r.location, quantity: -r.onHand, occurredAt: at, reference: 'bench zero-out' })
+      if (r.onHand > 0)
+        events.push({
+          idempotencyKey: key,
+          type: 'adjustment',
+          sku: r.sku,
+          location: r.location,
+          quantity: -r.onHand,
+          occurredAt: at,
+          reference: 'bench zero-out',
+        })
     } else if (no % 4 === 1) {
-      if (r.onHand > 3) events.push({ idempotencyKey: key, type: 'ship', sku: r.sku, location: r.location, quantity: 1 + (no % 3), occurredAt: at, reference: `SO-${no}` })
+      if (r.onHand > 3)
+        events.push({
+          idempotencyKey: key,
+          type: 'ship',
+          sku: r.sku,
+          location: r.location,
+          quantity: 1 + (no % 3),
+          occurredAt: at,
+          reference: `SO-${no}`,
+        })
     } else {
-      events.push({ idempotencyKey: key, type: 'receipt', sku: r.sku, location: r.location, quantity: 10, occurredAt: at, reference: `PO-${no}` })
+      events.push({
+        idempotencyKey: key,
+        type: 'receipt',
+        sku: r.sku,
+        location: r.location,
+        quantity: 10,
+        occurredAt: at,
+        reference: `PO-${no}`,
+      })
     }
   }
   const bodies: string[] = []
@@ -50,7 +82,10 @@ export async function mixedBurst(pool: Stack['pool'], runId: string, label: stri
   return { bodies, events: events.length, zeroSkus }
 }
 
-export async function runChannelBudget(opt: { skus: number; windowSeconds: number }, log: (l: string) => void): Promise<{ figures: Figure[]; notes: string[] }> {
+export async function runChannelBudget(
+  opt: { skus: number; windowSeconds: number },
+  log: (l: string) => void,
+): Promise<{ figures: Figure[]; notes: string[] }> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stocktower-bench-budget-'))
   const figures: Figure[] = []
   const notes: string[] = []
@@ -59,7 +94,9 @@ export async function runChannelBudget(opt: { skus: number; windowSeconds: numbe
   try {
     stack = await startStack({ tmp, skus: opt.skus, plan: 'demo', worker: true, log })
     const firstSync = await waitForDrain(stack.pool, 30 * 60_000)
-    log(`[bench] channel-budget: first sync (generous limits) ${firstSync.toFixed(1)} s; pausing every channel, switching to the documented limits`)
+    log(
+      `[bench] channel-budget: first sync (generous limits) ${firstSync.toFixed(1)} s; pausing every channel, switching to the documented limits`,
+    )
     prisma.client = createPrisma(stack.databaseUrl, { max: 2 })
     for (const k of KINDS) await setChannelStatus(prisma.client, BENCH_ACTOR, k, 'paused', 'bench: build a backlog')
     await applyDocumentedLimits(stack.sims, stack.pool)
@@ -73,8 +110,11 @@ export async function runChannelBudget(opt: { skus: number; windowSeconds: numbe
       `SELECT c.code, count(*) FILTER (WHERE cl."desiredQuantity" = 0 AND COALESCE(cl."publishedQuantity", 1) > 0)::text AS zero,
               count(*) FILTER (WHERE cl."desiredQuantity" > 0 AND cl."desiredQuantity" < cl."publishedQuantity")::text AS down,
               count(*) FILTER (WHERE cl."desiredQuantity" > COALESCE(cl."publishedQuantity", 0))::text AS up
-         FROM "ChannelListing" cl JOIN "Channel" c ON c.id = cl."channelId" WHERE cl."desiredVersion" > cl."publishedVersion" GROUP BY c.code ORDER BY c.code`)
-    log(`[bench] channel-budget: backlog ${burst.events} events; pending per channel ${pending.rows.map((r) => `${r.code} ${r.zero} to 0, ${r.down} down, ${r.up} up`).join('; ')}`)
+         FROM "ChannelListing" cl JOIN "Channel" c ON c.id = cl."channelId" WHERE cl."desiredVersion" > cl."publishedVersion" GROUP BY c.code ORDER BY c.code`,
+    )
+    log(
+      `[bench] channel-budget: backlog ${burst.events} events; pending per channel ${pending.rows.map((r) => `${r.code} ${r.zero} to 0, ${r.down} down, ${r.up} up`).join('; ')}`,
+    )
 
     const resumedAt = new Date()
     for (const k of KINDS) await setChannelStatus(prisma.client, BENCH_ACTOR, k, 'active', 'bench: drain the backlog')
@@ -91,15 +131,44 @@ export async function runChannelBudget(opt: { skus: number; windowSeconds: numbe
       const requests = end.requests - start[k].requests
       const throttled = end.throttled - start[k].throttled
       const busiest = Object.entries(use).sort((x, y) => y[1].share - x[1].share)[0]
-      log(`  ${k}: ${requests} requests, ${throttled} throttled; limit used: ${Object.entries(use).map(([b, u]) => `${b} ${(100 * u.share).toFixed(0)}% (${u.used.toFixed(1)} of ${u.allowed.toFixed(1)})`).join(', ') || 'no bucket touched'}`)
+      log(
+        `  ${k}: ${requests} requests, ${throttled} throttled; limit used: ${
+          Object.entries(use)
+            .map(([b, u]) => `${b} ${(100 * u.share).toFixed(0)}% (${u.used.toFixed(1)} of ${u.allowed.toFixed(1)})`)
+            .join(', ') || 'no bucket touched'
+        }`,
+      )
       figures.push(
-        { scenario: 'channel-budget', name: `${k} documented limit used`, value: busiest ? 100 * busiest[1].share : 0, unit: '%', goal: { op: '>=', value: 90 },
-          baseline: { label: `documented ${busiest?.[0] ?? ''} allowance`, value: busiest ? busiest[1].allowed : null, unit: k === 'shopify' ? 'points' : 'calls' } },
-        { scenario: 'channel-budget', name: `${k} throttled responses`, value: requests > 0 ? (100 * throttled) / requests : 0, unit: '%', goal: { op: '<=', value: 1 }, note: `${throttled} of ${requests}` },
+        {
+          scenario: 'channel-budget',
+          name: `${k} documented limit used`,
+          value: busiest ? 100 * busiest[1].share : 0,
+          unit: '%',
+          goal: { op: '>=', value: 90 },
+          baseline: {
+            label: `documented ${busiest?.[0] ?? ''} allowance`,
+            value: busiest ? busiest[1].allowed : null,
+            unit: k === 'shopify' ? 'points' : 'calls',
+          },
+        },
+        {
+          scenario: 'channel-budget',
+          name: `${k} throttled responses`,
+          value: requests > 0 ? (100 * throttled) / requests : 0,
+          unit: '%',
+          goal: { op: '<=', value: 1 },
+          note: `${throttled} of ${requests}`,
+        },
       )
     }
     // Priority order: an increase sent while a zero-out or decrement of the same channel had not been sent yet.
-    const order = await stack.pool.query<{ code: string; inversions: string; ups: string; firstUpMs: string | null; lastPriorityMs: string | null }>(
+    const order = await stack.pool.query<{
+      code: string
+      inversions: string
+      ups: string
+      firstUpMs: string | null
+      lastPriorityMs: string | null
+    }>(
       `WITH firsts AS (
          SELECT a."channelId", a."listingId", min(a."startedAt") AS st, min(a.quantity) AS q FROM "PublishAttempt" a WHERE a."startedAt" >= $1 GROUP BY 1, 2),
        kinds AS (
@@ -110,14 +179,27 @@ export async function runChannelBudget(opt: { skus: number; windowSeconds: numbe
               count(*) FILTER (WHERE k.kind = 'up')::text AS ups,
               (extract(epoch FROM min(k.st) FILTER (WHERE k.kind = 'up') - $1::timestamptz) * 1000)::text AS "firstUpMs",
               (extract(epoch FROM max(k.st) FILTER (WHERE k.kind <> 'up') - $1::timestamptz) * 1000)::text AS "lastPriorityMs"
-         FROM kinds k JOIN "Channel" c ON c.id = k."channelId" GROUP BY c.code ORDER BY c.code`, [resumedAt])
+         FROM kinds k JOIN "Channel" c ON c.id = k."channelId" GROUP BY c.code ORDER BY c.code`,
+      [resumedAt],
+    )
     for (const r of order.rows) {
-      log(`  ${r.code}: ${r.inversions} of ${r.ups} increases sent before the last zero-out/decrement (first increase ${Math.round(Number(r.firstUpMs ?? NaN))} ms, last zero-out/decrement ${Math.round(Number(r.lastPriorityMs ?? NaN))} ms after resume)`)
-      figures.push({ scenario: 'channel-budget', name: `${r.code} increases sent before a waiting zero-out/decrement`, value: Number(r.inversions), unit: '', goal: { op: '<=', value: 0 }, note: `${r.ups} increases sent in the window` })
+      log(
+        `  ${r.code}: ${r.inversions} of ${r.ups} increases sent before the last zero-out/decrement (first increase ${Math.round(Number(r.firstUpMs ?? NaN))} ms, last zero-out/decrement ${Math.round(Number(r.lastPriorityMs ?? NaN))} ms after resume)`,
+      )
+      figures.push({
+        scenario: 'channel-budget',
+        name: `${r.code} increases sent before a waiting zero-out/decrement`,
+        value: Number(r.inversions),
+        unit: '',
+        goal: { op: '<=', value: 0 },
+        note: `${r.ups} increases sent in the window`,
+      })
     }
-    notes.push(`channel-budget: ${opt.skus.toLocaleString('en-US')} SKUs, documented limits (simulators' realistic throttle plans), ${opt.windowSeconds} s window after a 5 s warm-up; ` +
-      'limit used = tokens taken from the simulator\'s bucket in the window / (documented rate x window); the busiest bucket per marketplace is the figure. ' +
-      'A backlog smaller than what the limit passes in the window (feeds carry 10,000 updates each) drains early and shows as low use.')
+    notes.push(
+      `channel-budget: ${opt.skus.toLocaleString('en-US')} SKUs, documented limits (simulators' realistic throttle plans), ${opt.windowSeconds} s window after a 5 s warm-up; ` +
+        "limit used = tokens taken from the simulator's bucket in the window / (documented rate x window); the busiest bucket per marketplace is the figure. " +
+        'A backlog smaller than what the limit passes in the window (feeds carry 10,000 updates each) drains early and shows as low use.',
+    )
   } finally {
     await prisma.client?.$disconnect().catch(() => {})
     await stack?.stop()

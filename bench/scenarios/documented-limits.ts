@@ -12,14 +12,19 @@ import { B2B_PLANS } from '../../simulators/b2b'
 import { TokenBucket } from '../../simulators/core/token-bucket'
 
 export const KINDS = ['shopify', 'amazon', 'walmart', 'b2b'] as const
-export type Kind = typeof KINDS[number]
+export type Kind = (typeof KINDS)[number]
 
 /** Refill rate per second of each bucket of a simulator's realistic plan, by bucket name. */
 export function documentedRates(kind: Kind): Record<string, number> {
   if (kind === 'shopify') return { cost: SHOPIFY_PLANS.realistic.throttle!.restoreRate }
   if (kind === 'amazon') {
     const t = AMAZON_PLANS.realistic.throttle!
-    return { patch: t.ratePerSecond, get: t.readRatePerSecond, feed: t.feedRatePerSecond, feedRead: t.feedReadRatePerSecond }
+    return {
+      patch: t.ratePerSecond,
+      get: t.readRatePerSecond,
+      feed: t.feedRatePerSecond,
+      feedRead: t.feedReadRatePerSecond,
+    }
   }
   if (kind === 'walmart') return { calls: WALMART_PLANS.realistic.throttle!.ratePerSecond }
   return { calls: B2B_PLANS.realistic.throttle!.ratePerSecond }
@@ -33,8 +38,15 @@ export async function applyDocumentedLimits(sims: RunningSimulators, pool: pg.Po
   const a = AMAZON_PLANS.realistic.throttle!
   const w = WALMART_PLANS.realistic.throttle!
   const b = B2B_PLANS.realistic.throttle!
-  for (const [code, rate, burst] of [['amazon', a.ratePerSecond, a.burst], ['walmart', w.ratePerSecond, w.burst], ['b2b', b.ratePerSecond, b.burst]] as const) {
-    await pool.query(`UPDATE "Channel" SET "ratePerSecond" = $2::float8, "rateBurst" = $3::int, "rateTokens" = LEAST("rateTokens", $3::int) WHERE code = $1`, [code, rate, Math.max(1, Math.floor(burst))])
+  for (const [code, rate, burst] of [
+    ['amazon', a.ratePerSecond, a.burst],
+    ['walmart', w.ratePerSecond, w.burst],
+    ['b2b', b.ratePerSecond, b.burst],
+  ] as const) {
+    await pool.query(
+      `UPDATE "Channel" SET "ratePerSecond" = $2::float8, "rateBurst" = $3::int, "rateTokens" = LEAST("rateTokens", $3::int) WHERE code = $1`,
+      [code, rate, Math.max(1, Math.floor(burst))],
+    )
   }
 }
 
@@ -54,7 +66,10 @@ function meterBuckets(): void {
 }
 
 /** Each of a simulator's current buckets by name: tokens taken so far and tokens available now. */
-function buckets(kind: Kind, sims: RunningSimulators): Record<string, { taken: number; available: number; capacity: number }> {
+function buckets(
+  kind: Kind,
+  sims: RunningSimulators,
+): Record<string, { taken: number; available: number; capacity: number }> {
   const sim = sims.sims[kind] as unknown as { bucket?: TokenBucket | null; buckets?: Map<string, TokenBucket> }
   const out: Record<string, { taken: number; available: number; capacity: number }> = {}
   const add = (name: string, b: TokenBucket) => {
@@ -63,17 +78,28 @@ function buckets(kind: Kind, sims: RunningSimulators): Record<string, { taken: n
     o.available += b.available()
     o.capacity += b.plan.capacity
   }
-  if (kind === 'amazon') for (const [key, b] of sim.buckets ?? new Map<string, TokenBucket>()) add(key.slice(key.lastIndexOf(':') + 1), b)
+  if (kind === 'amazon')
+    for (const [key, b] of sim.buckets ?? new Map<string, TokenBucket>()) add(key.slice(key.lastIndexOf(':') + 1), b)
   else if (sim.bucket) add(kind === 'shopify' ? 'cost' : 'calls', sim.bucket)
   return out
 }
 
-export interface SimSample { at: number; requests: number; throttled: number; buckets: Record<string, { taken: number; available: number; capacity: number }> }
+export interface SimSample {
+  at: number
+  requests: number
+  throttled: number
+  buckets: Record<string, { taken: number; available: number; capacity: number }>
+}
 
 export function sampleSim(sims: RunningSimulators, kind: Kind): SimSample {
   meterBuckets()
   const state = sims.sims[kind].state() as { counters: { requests: number; throttled: number } }
-  return { at: Date.now(), requests: state.counters.requests, throttled: state.counters.throttled, buckets: buckets(kind, sims) }
+  return {
+    at: Date.now(),
+    requests: state.counters.requests,
+    throttled: state.counters.throttled,
+    buckets: buckets(kind, sims),
+  }
 }
 
 /**
@@ -82,7 +108,11 @@ export function sampleSim(sims: RunningSimulators, kind: Kind): SimSample {
  * lost over the window, so spending a burst is not counted as more than 100%; a bucket first used
  * inside the window starts full).
  */
-export function limitUse(kind: Kind, a: SimSample, b: SimSample): Record<string, { used: number; allowed: number; share: number }> {
+export function limitUse(
+  kind: Kind,
+  a: SimSample,
+  b: SimSample,
+): Record<string, { used: number; allowed: number; share: number }> {
   const seconds = (b.at - a.at) / 1000
   const out: Record<string, { used: number; allowed: number; share: number }> = {}
   for (const [bucket, rate] of Object.entries(documentedRates(kind))) {

@@ -17,7 +17,10 @@ import type { BenchEvent } from '../events'
 
 const BENCH_ACTOR: Actor = { kind: 'system', id: null, label: 'bench' }
 
-export async function runPriorityLanes(opt: { skus: number; rate: number; burstSeconds: number }, log: (l: string) => void): Promise<ScenarioResult> {
+export async function runPriorityLanes(
+  opt: { skus: number; rate: number; burstSeconds: number },
+  log: (l: string) => void,
+): Promise<ScenarioResult> {
   return onOwnStack('lanes', { skus: opt.skus, plan: 'demo', worker: true, log }, async (stack, { figures, notes }) => {
     await waitForDrain(stack.pool, 30 * 60_000)
     const strategic = Array.from({ length: Math.floor(opt.skus / 100) }, (_, i) => demoSkuCode(100 * (i + 1)))
@@ -35,15 +38,26 @@ export async function runPriorityLanes(opt: { skus: number; rate: number; burstS
     // One event in 20 is an absolute count of 0 (a newer source sequence than any before) for one
     // of the "zeroing" SKUs (1 in 50), location after location, so each of them goes to 0 everywhere
     // (a channel's number is the sum over its locations) every three such events.
-    const zeroSkus = Array.from({ length: Math.max(1, Math.floor(opt.skus / 50)) }, (_, i) => demoSkuCode(50 * i + 7)).filter((c) => Number(c.slice(4)) <= opt.skus)
+    const zeroSkus = Array.from({ length: Math.max(1, Math.floor(opt.skus / 50)) }, (_, i) =>
+      demoSkuCode(50 * i + 7),
+    ).filter((c) => Number(c.slice(4)) <= opt.skus)
     let k = 0
-    const zeroing = (phase: number) => (e: BenchEvent, i: number): BenchEvent => {
-      if (i % 20 !== 0) return e
-      const n = k++
-      return { idempotencyKey: e.idempotencyKey, type: 'count', sku: zeroSkus[Math.floor(n / 3) % zeroSkus.length], location: DEMO_LOCATIONS[n % 3].code, quantity: 0,
-        // Now, not the stream's back-dated time: a count older than the position's last count (the seed's) is stale.
-        occurredAt: new Date().toISOString(), sourceSeq: 9_000_000_000 + phase * 100_000_000 + i }
-    }
+    const zeroing =
+      (phase: number) =>
+      (e: BenchEvent, i: number): BenchEvent => {
+        if (i % 20 !== 0) return e
+        const n = k++
+        return {
+          idempotencyKey: e.idempotencyKey,
+          type: 'count',
+          sku: zeroSkus[Math.floor(n / 3) % zeroSkus.length],
+          location: DEMO_LOCATIONS[n % 3].code,
+          quantity: 0,
+          // Now, not the stream's back-dated time: a count older than the position's last count (the seed's) is stale.
+          occurredAt: new Date().toISOString(),
+          sourceSeq: 9_000_000_000 + phase * 100_000_000 + i,
+        }
+      }
     const phases = [
       { label: 'steady1', rate: opt.rate, seconds: opt.burstSeconds },
       { label: 'burst', rate: 10 * opt.rate, seconds: opt.burstSeconds },
@@ -51,33 +65,88 @@ export async function runPriorityLanes(opt: { skus: number; rate: number; burstS
     ]
     const since = new Date(Date.now() - 5)
     let peakPending = 0
-    const sampler = setInterval(() => { void backlog(stack!.pool).then((b) => { peakPending = Math.max(peakPending, b.pending) }, () => {}) }, 1000)
-    log(`[bench] priority-lanes: ${strategic.length} strategic SKUs of ${opt.skus}; ${phases.map((p) => `${p.rate}/s for ${p.seconds} s`).join(', then ')}; documented limits on`)
+    const sampler = setInterval(() => {
+      void backlog(stack!.pool).then(
+        (b) => {
+          peakPending = Math.max(peakPending, b.pending)
+        },
+        () => {},
+      )
+    }, 1000)
+    log(
+      `[bench] priority-lanes: ${strategic.length} strategic SKUs of ${opt.skus}; ${phases.map((p) => `${p.rate}/s for ${p.seconds} s`).join(', then ')}; documented limits on`,
+    )
     for (const [pi, p] of phases.entries()) {
       const batch = Math.max(1, Math.round(p.rate / 20))
-      const bodies = steadyBatches({ runId, label: `lanes-${p.label}`, skuCount: opt.skus, ratePerSecond: p.rate, seconds: p.seconds, batchSize: batch, seed: 31 + pi, transform: zeroing(pi) })
+      const bodies = steadyBatches({
+        runId,
+        label: `lanes-${p.label}`,
+        skuCount: opt.skus,
+        ratePerSecond: p.rate,
+        seconds: p.seconds,
+        batchSize: batch,
+        seed: 31 + pi,
+        transform: zeroing(pi),
+      })
       const r = await sendSteady(stack.port, stack.apiKey, bodies, batch, p.rate)
       if (r.failures.length) throw new Error(`priority-lanes ${p.label}: ${r.failures[0]}`)
     }
     // "While the backlog drains": wait for the strategic and zero-out updates (not the whole backlog).
     const endOfBurst = Date.now()
-    await waitFor('the backlog to drain (or 120 s)', 125_000, async () => Date.now() - endOfBurst > 120_000 || ((await backlog(stack!.pool)).pending === 0), 1000).catch(() => {})
+    await waitFor(
+      'the backlog to drain (or 120 s)',
+      125_000,
+      async () => Date.now() - endOfBurst > 120_000 || (await backlog(stack!.pool)).pending === 0,
+      1000,
+    ).catch(() => {})
     clearInterval(sampler)
     const left = await backlog(stack.pool)
-    const lat = await measureLatencies(stack.pool, { keyPrefix: `bench:${runId}:lanes-`, since, strategicSkus: new Set(strategic) })
+    const lat = await measureLatencies(stack.pool, {
+      keyPrefix: `bench:${runId}:lanes-`,
+      since,
+      strategicSkus: new Set(strategic),
+    })
     const st = summarize(lat.strategicToCall)
     const zero = summarize(lat.zeroToCall)
     const all = summarize(lat.toCall)
-    log(`  strategic: event->call p50/p99 ${fmt(st.p50)}/${fmt(st.p99)} ms over ${st.n}; zero-outs ${fmt(zero.p50)}/${fmt(zero.p99)} ms over ${zero.n}; ` +
-      `everything ${fmt(all.p50)}/${fmt(all.p99)} ms over ${all.n}; ${lat.priorityNotCalled} strategic/zero updates not sent within 120 s after the burst, ${lat.notCalled} in all; ` +
-      `peak ${peakPending} listings pending, ${left.pending} still pending`)
-    for (const [ch, xs] of Object.entries(lat.toCallByChannel)) { const s = summarize(xs); log(`    ${ch}: all updates event->call p50/p99 ${fmt(s.p50)}/${fmt(s.p99)} ms over ${s.n}`) }
-    figures.push(
-      { scenario: 'priority-lanes', name: 'strategic SKUs event->channel call p99 (10x burst)', value: st.p99, unit: 'ms', goal: { op: '<=', value: 10_000 }, baseline: { label: 'all updates p99', value: all.p99 } },
-      { scenario: 'priority-lanes', name: 'to-zero updates event->channel call p99 (10x burst)', value: zero.p99, unit: 'ms', goal: { op: '<=', value: 10_000 }, baseline: { label: 'all updates p99', value: all.p99 } },
-      { scenario: 'priority-lanes', name: 'strategic/to-zero updates not sent 120 s after the burst', value: lat.priorityNotCalled, unit: '', goal: { op: '<=', value: 0 }, note: `${lat.notCalled} updates of any kind not sent` },
+    log(
+      `  strategic: event->call p50/p99 ${fmt(st.p50)}/${fmt(st.p99)} ms over ${st.n}; zero-outs ${fmt(zero.p50)}/${fmt(zero.p99)} ms over ${zero.n}; ` +
+        `everything ${fmt(all.p50)}/${fmt(all.p99)} ms over ${all.n}; ${lat.priorityNotCalled} strategic/zero updates not sent within 120 s after the burst, ${lat.notCalled} in all; ` +
+        `peak ${peakPending} listings pending, ${left.pending} still pending`,
     )
-    notes.push(`priority-lanes: ${opt.skus.toLocaleString('en-US')} SKUs, ${strategic.length} strategic, documented limits; ${opt.rate}/s, ${10 * opt.rate}/s, ${opt.rate}/s for ${opt.burstSeconds} s each; 1 event in 20 a count to 0; peak backlog ${peakPending} listings.`)
+    for (const [ch, xs] of Object.entries(lat.toCallByChannel)) {
+      const s = summarize(xs)
+      log(`    ${ch}: all updates event->call p50/p99 ${fmt(s.p50)}/${fmt(s.p99)} ms over ${s.n}`)
+    }
+    figures.push(
+      {
+        scenario: 'priority-lanes',
+        name: 'strategic SKUs event->channel call p99 (10x burst)',
+        value: st.p99,
+        unit: 'ms',
+        goal: { op: '<=', value: 10_000 },
+        baseline: { label: 'all updates p99', value: all.p99 },
+      },
+      {
+        scenario: 'priority-lanes',
+        name: 'to-zero updates event->channel call p99 (10x burst)',
+        value: zero.p99,
+        unit: 'ms',
+        goal: { op: '<=', value: 10_000 },
+        baseline: { label: 'all updates p99', value: all.p99 },
+      },
+      {
+        scenario: 'priority-lanes',
+        name: 'strategic/to-zero updates not sent 120 s after the burst',
+        value: lat.priorityNotCalled,
+        unit: '',
+        goal: { op: '<=', value: 0 },
+        note: `${lat.notCalled} updates of any kind not sent`,
+      },
+    )
+    notes.push(
+      `priority-lanes: ${opt.skus.toLocaleString('en-US')} SKUs, ${strategic.length} strategic, documented limits; ${opt.rate}/s, ${10 * opt.rate}/s, ${opt.rate}/s for ${opt.burstSeconds} s each; 1 event in 20 a count to 0; peak backlog ${peakPending} listings.`,
+    )
   })
 }
 

@@ -13,23 +13,38 @@ import { CursorPager } from '@/components/ui/cursor-pager'
 import { SortHeader } from '@/components/ui/sort-header'
 
 const FILTERS = ['actor', 'action', 'entity', 'from', 'to', 'sort'] as const
-type Page = { items: AuditItem[]; nextCursor: string | null; total?: number; vocabulary: { actions: string[]; entities: string[] } | null }
+type Page = {
+  items: AuditItem[]
+  nextCursor: string | null
+  total?: number
+  vocabulary: { actions: string[]; entities: string[] } | null
+}
 
 export function AuditLog() {
   const router = useRouter()
   const params = useSearchParams()
-  const filter = Object.fromEntries(FILTERS.map((f) => [f, params.get(f) ?? ''])) as Record<(typeof FILTERS)[number], string>
+  const filter = Object.fromEntries(FILTERS.map((f) => [f, params.get(f) ?? ''])) as Record<
+    (typeof FILTERS)[number],
+    string
+  >
   const [cursors, setCursors] = useState<string[]>([])
   const [open, setOpen] = useState<string | null>(null)
   const base = new URLSearchParams(Object.entries(filter).filter(([, v]) => v)).toString()
-  const qs = new URLSearchParams(Object.entries({ ...filter, cursor: cursors[cursors.length - 1] ?? '' }).filter(([, v]) => v)).toString()
+  const qs = new URLSearchParams(
+    Object.entries({ ...filter, cursor: cursors[cursors.length - 1] ?? '' }).filter(([, v]) => v),
+  ).toString()
   const page = useQuery({ queryKey: ['audit', qs], queryFn: () => fetchJson<Page>(`/api/ui/audit?${qs}`) })
-  const first = useQuery({ queryKey: ['audit-vocabulary'], queryFn: () => fetchJson<Page>('/api/ui/audit?limit=1'), staleTime: 60_000 })
+  const first = useQuery({
+    queryKey: ['audit-vocabulary'],
+    queryFn: () => fetchJson<Page>('/api/ui/audit?limit=1'),
+    staleTime: 60_000,
+  })
   const vocab = first.data?.vocabulary ?? { actions: [], entities: [] }
   const prefixes = [...new Set(vocab.actions.map((a) => `${a.split('.')[0]}.`))]
   const setFilter = (name: string, value: string) => {
     const next = new URLSearchParams(params.toString())
-    if (value) next.set(name, value); else next.delete(name)
+    if (value) next.set(name, value)
+    else next.delete(name)
     setCursors([])
     router.replace(`/audit?${next.toString()}`)
   }
@@ -39,60 +54,188 @@ export function AuditLog() {
       <div className="page-head">
         <div>
           <h1>Audit log</h1>
-          <div className="muted">Every operator action, rule change and approval, with who, when, and what it changed.</div>
+          <div className="muted">
+            Every operator action, rule change and approval, with who, when, and what it changed.
+          </div>
         </div>
-        <a className="button" href={`/api/ui/audit/export?${base}`} data-testid="audit-export" download>Export CSV</a>
+        <a className="button" href={`/api/ui/audit/export?${base}`} data-testid="audit-export" download>
+          Export CSV
+        </a>
       </div>
       <div className="panel">
         <div className="toolbar" role="search">
-          <label>Actor <input type="search" aria-label="Actor" defaultValue={filter.actor} placeholder="email or key" onBlur={(e) => setFilter('actor', e.target.value.trim())} onKeyDown={(e) => { if (e.key === 'Enter') setFilter('actor', e.currentTarget.value.trim()) }} size={18} /></label>
-          <label>Action <select aria-label="Action" value={filter.action} onChange={(e) => setFilter('action', e.target.value)}>
-            <option value="">any</option>
-            {prefixes.map((p) => <option key={p} value={p}>{p}*</option>)}
-            {vocab.actions.map((a) => <option key={a} value={a}>{a}</option>)}
-            {filter.action && !vocab.actions.includes(filter.action) && !prefixes.includes(filter.action) && <option value={filter.action}>{filter.action}</option>}
-          </select></label>
-          <label>Entity <select aria-label="Entity" value={filter.entity} onChange={(e) => setFilter('entity', e.target.value)}>
-            <option value="">any</option>{vocab.entities.map((a) => <option key={a} value={a}>{a}</option>)}
-          </select></label>
-          <label>From <input type="date" aria-label="From" value={filter.from.slice(0, 10)} onChange={(e) => setFilter('from', e.target.value)} /></label>
-          <label>To <input type="date" aria-label="To" value={filter.to.slice(0, 10)} onChange={(e) => setFilter('to', e.target.value)} /></label>
-          {base && <button onClick={() => { setCursors([]); router.replace('/audit') }}>Clear filters</button>}
-          {page.data?.total !== undefined && <span className="muted" data-testid="audit-total">{formatCount(page.data.total)} {page.data.total === 1 ? 'entry matches' : 'entries match'}</span>}
+          <label>
+            Actor{' '}
+            <input
+              type="search"
+              aria-label="Actor"
+              defaultValue={filter.actor}
+              placeholder="email or key"
+              onBlur={(e) => setFilter('actor', e.target.value.trim())}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter') setFilter('actor', e.currentTarget.value.trim())
+              }}
+              size={18}
+            />
+          </label>
+          <label>
+            Action{' '}
+            <select aria-label="Action" value={filter.action} onChange={(e) => setFilter('action', e.target.value)}>
+              <option value="">any</option>
+              {prefixes.map((p) => (
+                <option key={p} value={p}>
+                  {p}*
+                </option>
+              ))}
+              {vocab.actions.map((a) => (
+                <option key={a} value={a}>
+                  {a}
+                </option>
+              ))}
+              {filter.action && !vocab.actions.includes(filter.action) && !prefixes.includes(filter.action) && (
+                <option value={filter.action}>{filter.action}</option>
+              )}
+            </select>
+          </label>
+          <label>
+            Entity{' '}
+            <select aria-label="Entity" value={filter.entity} onChange={(e) => setFilter('entity', e.target.value)}>
+              <option value="">any</option>
+              {vocab.entities.map((a) => (
+                <option key={a} value={a}>
+                  {a}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            From{' '}
+            <input
+              type="date"
+              aria-label="From"
+              value={filter.from.slice(0, 10)}
+              onChange={(e) => setFilter('from', e.target.value)}
+            />
+          </label>
+          <label>
+            To{' '}
+            <input
+              type="date"
+              aria-label="To"
+              value={filter.to.slice(0, 10)}
+              onChange={(e) => setFilter('to', e.target.value)}
+            />
+          </label>
+          {base && (
+            <button
+              onClick={() => {
+                setCursors([])
+                router.replace('/audit')
+              }}
+            >
+              Clear filters
+            </button>
+          )}
+          {page.data?.total !== undefined && (
+            <span className="muted" data-testid="audit-total">
+              {formatCount(page.data.total)} {page.data.total === 1 ? 'entry matches' : 'entries match'}
+            </span>
+          )}
         </div>
         {page.error && <ErrorBox error={page.error} />}
         {page.isLoading && <div className="muted">Loading…</div>}
-        {page.data && page.data.items.length === 0 ? <EmptyState title="No audit entries match">Try a wider time range or fewer filters.</EmptyState> : page.data && (
-          <table className="data" data-testid="audit-table">
-            <thead><tr>
-              <SortHeader label="When" column="at" first="desc" sort={filter.sort} dflt="-at" onSort={(v) => setFilter('sort', v)} />
-              <SortHeader label="Who" column="actor" sort={filter.sort} dflt="-at" onSort={(v) => setFilter('sort', v)} />
-              <SortHeader label="Action" column="action" sort={filter.sort} dflt="-at" onSort={(v) => setFilter('sort', v)} />
-              <th>Entity</th><th>Change</th><th></th></tr></thead>
-            <tbody>
-              {page.data.items.map((a) => (
-                <Fragment key={a.id}>
-                  <tr data-testid="audit-row">
-                    <td style={{ whiteSpace: 'nowrap' }}><Time iso={a.at} /></td>
-                    <td>{a.actor} <span className="muted">({a.actorKind.replace('_', ' ')})</span></td>
-                    <td className="mono">{a.action}</td>
-                    <td>{a.entity}{a.entityId ? <span className="mono muted"> {a.entityId.length > 24 ? `${a.entityId.slice(0, 8)}…` : a.entityId}</span> : null}</td>
-                    <td className="muted" style={{ maxWidth: 460, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}>{summary(a)}</td>
-                    <td><button onClick={() => setOpen(open === a.id ? null : a.id)} aria-expanded={open === a.id}>{open === a.id ? 'Hide' : 'Details'}</button></td>
-                  </tr>
-                  {open === a.id && (
-                    <tr><td colSpan={6} style={{ background: 'var(--chip)' }}>
-                      <div className="split">
-                        <div><strong>Before</strong><pre className="mono" style={{ whiteSpace: 'pre-wrap', margin: 0 }}>{a.before === null ? '—' : JSON.stringify(a.before, null, 2)}</pre></div>
-                        <div><strong>After</strong><pre className="mono" style={{ whiteSpace: 'pre-wrap', margin: 0 }}>{a.after === null ? '—' : JSON.stringify(a.after, null, 2)}</pre></div>
-                      </div>
-                      {a.ref && <div className="muted">request ref {a.ref}</div>}
-                    </td></tr>
-                  )}
-                </Fragment>
-              ))}
-            </tbody>
-          </table>
+        {page.data && page.data.items.length === 0 ? (
+          <EmptyState title="No audit entries match">Try a wider time range or fewer filters.</EmptyState>
+        ) : (
+          page.data && (
+            <table className="data" data-testid="audit-table">
+              <thead>
+                <tr>
+                  <SortHeader
+                    label="When"
+                    column="at"
+                    first="desc"
+                    sort={filter.sort}
+                    dflt="-at"
+                    onSort={(v) => setFilter('sort', v)}
+                  />
+                  <SortHeader
+                    label="Who"
+                    column="actor"
+                    sort={filter.sort}
+                    dflt="-at"
+                    onSort={(v) => setFilter('sort', v)}
+                  />
+                  <SortHeader
+                    label="Action"
+                    column="action"
+                    sort={filter.sort}
+                    dflt="-at"
+                    onSort={(v) => setFilter('sort', v)}
+                  />
+                  <th>Entity</th>
+                  <th>Change</th>
+                  <th></th>
+                </tr>
+              </thead>
+              <tbody>
+                {page.data.items.map((a) => (
+                  <Fragment key={a.id}>
+                    <tr data-testid="audit-row">
+                      <td style={{ whiteSpace: 'nowrap' }}>
+                        <Time iso={a.at} />
+                      </td>
+                      <td>
+                        {a.actor} <span className="muted">({a.actorKind.replace('_', ' ')})</span>
+                      </td>
+                      <td className="mono">{a.action}</td>
+                      <td>
+                        {a.entity}
+                        {a.entityId ? (
+                          <span className="mono muted">
+                            {' '}
+                            {a.entityId.length > 24 ? `${a.entityId.slice(0, 8)}…` : a.entityId}
+                          </span>
+                        ) : null}
+                      </td>
+                      <td
+                        className="muted"
+                        style={{ maxWidth: 460, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}
+                      >
+                        {summary(a)}
+                      </td>
+                      <td>
+                        <button onClick={() => setOpen(open === a.id ? null : a.id)} aria-expanded={open === a.id}>
+                          {open === a.id ? 'Hide' : 'Details'}
+                        </button>
+                      </td>
+                    </tr>
+                    {open === a.id && (
+                      <tr>
+                        <td colSpan={6} style={{ background: 'var(--chip)' }}>
+                          <div className="split">
+                            <div>
+                              <strong>Before</strong>
+                              <pre className="mono" style={{ whiteSpace: 'pre-wrap', margin: 0 }}>
+                                {a.before === null ? '—' : JSON.stringify(a.before, null, 2)}
+                              </pre>
+                            </div>
+                            <div>
+                              <strong>After</strong>
+                              <pre className="mono" style={{ whiteSpace: 'pre-wrap', margin: 0 }}>
+                                {a.after === null ? '—' : JSON.stringify(a.after, null, 2)}
+                              </pre>
+                            </div>
+                          </div>
+                          {a.ref && <div className="muted">request ref {a.ref}</div>}
+                        </td>
+                      </tr>
+                    )}
+                  </Fragment>
+                ))}
+              </tbody>
+            </table>
+          )
         )}
         <CursorPager cursors={cursors} setCursors={setCursors} nextCursor={page.data?.nextCursor} />
       </div>
@@ -101,7 +244,10 @@ export function AuditLog() {
 }
 
 function summary(a: AuditItem): string {
-  const after = a.after && typeof a.after === 'object' ? a.after as Record<string, unknown> : null
+  const after = a.after && typeof a.after === 'object' ? (a.after as Record<string, unknown>) : null
   if (!after) return a.before ? 'removed' : ''
-  return Object.entries(after).slice(0, 4).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(' · ')
+  return Object.entries(after)
+    .slice(0, 4)
+    .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .join(' · ')
 }

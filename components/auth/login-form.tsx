@@ -3,7 +3,15 @@ import { signIn } from 'next-auth/react'
 import { useRouter } from 'next/navigation'
 import { useState, type FormEvent } from 'react'
 
-export function LoginForm({ callbackUrl, demo, initialError }: { callbackUrl: string; demo: boolean; initialError: string | null }) {
+export function LoginForm({
+  callbackUrl,
+  demo,
+  initialError,
+}: {
+  callbackUrl: string
+  demo: boolean
+  initialError: string | null
+}) {
   const router = useRouter()
   const [email, setEmail] = useState('')
   const [password, setPassword] = useState('')
@@ -17,9 +25,11 @@ export function LoginForm({ callbackUrl, demo, initialError }: { callbackUrl: st
     const result = await signIn('credentials', { email, password, redirect: false })
     if (!result || result.error) {
       setBusy(false)
-      setError(result?.status === 429 || result?.error === 'RateLimited'
-        ? 'Too many failed sign-ins for this account or address: wait a few minutes and try again.'
-        : 'Sign-in failed: check the email and password.')
+      setError(
+        result?.status === 429 || result?.error === 'RateLimited'
+          ? 'Too many failed sign-ins for this account or address: wait a few minutes and try again.'
+          : 'Sign-in failed: check the email and password.',
+      )
       return
     }
     router.replace(callbackUrl)
@@ -30,16 +40,39 @@ export function LoginForm({ callbackUrl, demo, initialError }: { callbackUrl: st
     <form className="login" onSubmit={onSubmit} aria-label="Sign in">
       <h1>Stocktower</h1>
       <div className="muted">Sign in to the inventory sync control tower.</div>
-      {error && <div className="error-box" role="alert" data-testid="login-error" style={{ marginTop: 12 }}>{error}</div>}
+      {error && (
+        <div className="error-box" role="alert" data-testid="login-error" style={{ marginTop: 12 }}>
+          {error}
+        </div>
+      )}
       <label htmlFor="email">Email</label>
-      <input id="email" name="email" type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
+      <input
+        id="email"
+        name="email"
+        type="email"
+        autoComplete="username"
+        required
+        value={email}
+        onChange={(e) => setEmail(e.target.value)}
+      />
       <label htmlFor="password">Password</label>
-      <input id="password" name="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
-      <button className="primary" type="submit" disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
+      <input
+        id="password"
+        name="password"
+        type="password"
+        autoComplete="current-password"
+        required
+        value={password}
+        onChange={(e) => setPassword(e.target.value)}
+      />
+      <button className="primary" type="submit" disabled={busy}>
+        {busy ? 'Signing in…' : 'Sign in'}
+      </button>
       {demo && (
         <div className="hint">
-          Demo mode: sign in as <code>analyst@example.com</code>, <code>merchandiser@example.com</code>, <code>support@example.com</code>,{' '}
-          <code>executive@example.com</code> or <code>admin@example.com</code> with the password <code>stocktower-demo</code>.
+          Demo mode: sign in as <code>analyst@example.com</code>, <code>merchandiser@example.com</code>,{' '}
+          <code>support@example.com</code>, <code>executive@example.com</code> or <code>admin@example.com</code> with
+          the password <code>stocktower-demo</code>.
         </div>
       )}
     </form>

@@ -15,7 +15,11 @@ import { LagChart } from './lag-chart'
 import { SkuJump } from '@/components/skus/sku-jump'
 
 export const DASHBOARD_KEY = ['dashboard'] as const
-const RANGES: Array<{ value: DashboardRange; label: string }> = [{ value: '1h', label: 'Last hour' }, { value: '6h', label: 'Last 6 hours' }, { value: '24h', label: 'Last 24 hours' }]
+const RANGES: Array<{ value: DashboardRange; label: string }> = [
+  { value: '1h', label: 'Last hour' },
+  { value: '6h', label: 'Last 6 hours' },
+  { value: '24h', label: 'Last 24 hours' },
+]
 
 export function DashboardView({ initial, canOpenDeadLetters }: { initial: Dashboard; canOpenDeadLetters: boolean }) {
   const router = useRouter()
@@ -33,7 +37,12 @@ export function DashboardView({ initial, canOpenDeadLetters }: { initial: Dashbo
   })
   useRealtime({
     rooms: ['dashboard'],
-    invalidate: { 'listings.changed': [DASHBOARD_KEY], 'dead-letters.changed': [DASHBOARD_KEY], 'kpis.changed': [DASHBOARD_KEY], 'channel.updated': [DASHBOARD_KEY] },
+    invalidate: {
+      'listings.changed': [DASHBOARD_KEY],
+      'dead-letters.changed': [DASHBOARD_KEY],
+      'kpis.changed': [DASHBOARD_KEY],
+      'channel.updated': [DASHBOARD_KEY],
+    },
   })
   const d = data ?? initial
 
@@ -42,17 +51,38 @@ export function DashboardView({ initial, canOpenDeadLetters }: { initial: Dashbo
       <div className="page-head">
         <div>
           <h1>Sync overview</h1>
-          <div className="muted">What each channel may sell, whether it shows it, and how long changes take to get there.</div>
+          <div className="muted">
+            What each channel may sell, whether it shows it, and how long changes take to get there.
+          </div>
         </div>
         <div className="toolbar" style={{ marginBottom: 0 }}>
           <SkuJump />
           <label className="toolbar" style={{ marginBottom: 0 }}>
             <span className="muted">Range</span>
-            <select aria-label="Range" data-testid="dashboard-range" value={range} onChange={(e) => { const q = new URLSearchParams(params.toString()); q.set('range', e.target.value); router.replace(`/?${q.toString()}`) }}>
-              {RANGES.map((r) => <option key={r.value} value={r.value}>{r.label}</option>)}
+            <select
+              aria-label="Range"
+              data-testid="dashboard-range"
+              value={range}
+              onChange={(e) => {
+                const q = new URLSearchParams(params.toString())
+                q.set('range', e.target.value)
+                router.replace(`/?${q.toString()}`)
+              }}
+            >
+              {RANGES.map((r) => (
+                <option key={r.value} value={r.value}>
+                  {r.label}
+                </option>
+              ))}
             </select>
           </label>
-          <span className="muted" data-testid="dashboard-updated">{mounted && dataUpdatedAt ? <>updated <Ago iso={new Date(dataUpdatedAt).toISOString()} /></> : null}</span>
+          <span className="muted" data-testid="dashboard-updated">
+            {mounted && dataUpdatedAt ? (
+              <>
+                updated <Ago iso={new Date(dataUpdatedAt).toISOString()} />
+              </>
+            ) : null}
+          </span>
         </div>
       </div>
       {error && <ErrorBox error={error} />}
@@ -60,21 +90,44 @@ export function DashboardView({ initial, canOpenDeadLetters }: { initial: Dashbo
       <div className="grid kpis" style={{ marginBottom: 16 }}>
         <Kpi label="ERP events, last hour" value={formatCount(d.totals.eventsLastHour)} testId="kpi-events" />
         <Kpi label="Channel order events, last hour" value={formatCount(d.totals.ordersLastHour)} testId="kpi-orders" />
-        <Kpi label="Open dead letters" value={formatCount(d.totals.openDeadLetters)} testId="kpi-dead-letters" href={canOpenDeadLetters ? '/dead-letters' : undefined} tone={d.totals.openDeadLetters > 0 ? 'warn' : undefined} />
-        <Kpi label="Open findings" value={formatCount(d.totals.openFindings)} testId="kpi-findings" href="/findings" tone={d.totals.openFindings > 0 ? 'warn' : undefined} />
-        <Kpi label="Oversold units, 24 h" value={formatCount(d.totals.oversoldUnits24h)} testId="kpi-oversold" href="/findings?tab=oversells&window=24h" tone={d.totals.oversoldUnits24h > 0 ? 'bad' : undefined} />
+        <Kpi
+          label="Open dead letters"
+          value={formatCount(d.totals.openDeadLetters)}
+          testId="kpi-dead-letters"
+          href={canOpenDeadLetters ? '/dead-letters' : undefined}
+          tone={d.totals.openDeadLetters > 0 ? 'warn' : undefined}
+        />
+        <Kpi
+          label="Open findings"
+          value={formatCount(d.totals.openFindings)}
+          testId="kpi-findings"
+          href="/findings"
+          tone={d.totals.openFindings > 0 ? 'warn' : undefined}
+        />
+        <Kpi
+          label="Oversold units, 24 h"
+          value={formatCount(d.totals.oversoldUnits24h)}
+          testId="kpi-oversold"
+          href="/findings?tab=oversells&window=24h"
+          tone={d.totals.oversoldUnits24h > 0 ? 'bad' : undefined}
+        />
       </div>
 
       <h2>Channels</h2>
       {d.channels.length === 0 ? (
-        <div className="panel"><EmptyState title="No channels yet">Channels appear here once they are configured.</EmptyState></div>
+        <div className="panel">
+          <EmptyState title="No channels yet">Channels appear here once they are configured.</EmptyState>
+        </div>
       ) : (
         <ChannelTiles channels={d.channels} />
       )}
 
       <div className="panel" style={{ marginTop: 16 }}>
         <h2>Event-to-channel lag: p95 per minute, {RANGES.find((r) => r.value === range)?.label.toLowerCase()}</h2>
-        <div className="muted" style={{ fontSize: 12 }}>Interpolated within the lag histogram&apos;s buckets (1 s, 2 s, 5 s, 10 s, 30 s, 1 min, 2 min, 5 min, 10 min, 30 min, 1 h); hover for the bounds. Gaps are minutes with no update confirmed applied.</div>
+        <div className="muted" style={{ fontSize: 12 }}>
+          Interpolated within the lag histogram&apos;s buckets (1 s, 2 s, 5 s, 10 s, 30 s, 1 min, 2 min, 5 min, 10 min,
+          30 min, 1 h); hover for the bounds. Gaps are minutes with no update confirmed applied.
+        </div>
         <LagChart points={d.lagSeries} channels={d.channels.map((c) => c.code)} from={d.series.from} to={d.series.to} />
       </div>
 
@@ -85,17 +138,34 @@ export function DashboardView({ initial, canOpenDeadLetters }: { initial: Dashbo
         ) : (
           <table className="data" data-testid="recent-changes">
             <thead>
-              <tr><th>SKU</th><th>Channel</th><th className="num">Decided</th><th className="num">Channel shows</th><th>State</th><th>When</th></tr>
+              <tr>
+                <th>SKU</th>
+                <th>Channel</th>
+                <th className="num">Decided</th>
+                <th className="num">Channel shows</th>
+                <th>State</th>
+                <th>When</th>
+              </tr>
             </thead>
             <tbody>
               {d.recent.map((r) => (
                 <tr key={r.decisionId} className="row-link" data-testid={`recent-${r.sku}-${r.channel}`}>
-                  <td><Link className="stretched" href={`/skus/${encodeURIComponent(r.sku)}`}>{r.sku}</Link></td>
+                  <td>
+                    <Link className="stretched" href={`/skus/${encodeURIComponent(r.sku)}`}>
+                      {r.sku}
+                    </Link>
+                  </td>
                   <td>{r.channel}</td>
-                  <td className="num" data-testid="recent-quantity">{formatCount(r.quantity)}</td>
+                  <td className="num" data-testid="recent-quantity">
+                    {formatCount(r.quantity)}
+                  </td>
                   <td className="num">{formatCount(r.applied)}</td>
-                  <td><StateChip state={r.state} /></td>
-                  <td className="muted"><Ago iso={r.decidedAt} /></td>
+                  <td>
+                    <StateChip state={r.state} />
+                  </td>
+                  <td className="muted">
+                    <Ago iso={r.decidedAt} />
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -106,19 +176,40 @@ export function DashboardView({ initial, canOpenDeadLetters }: { initial: Dashbo
   )
 }
 
-function Kpi({ label, value, testId, tone, href }: { label: string; value: string; testId: string; tone?: 'warn' | 'bad'; href?: string }) {
+function Kpi({
+  label,
+  value,
+  testId,
+  tone,
+  href,
+}: {
+  label: string
+  value: string
+  testId: string
+  tone?: 'warn' | 'bad'
+  href?: string
+}) {
   const body = (
     <>
       <div className="label">{label}</div>
-      <div className="value" style={tone ? { color: tone === 'bad' ? 'var(--bad)' : 'var(--warn)' } : undefined}>{value}</div>
+      <div className="value" style={tone ? { color: tone === 'bad' ? 'var(--bad)' : 'var(--warn)' } : undefined}>
+        {value}
+      </div>
     </>
   )
   // The whole tile is the link, not just its number.
-  return href ? <Link className="kpi tile-link" data-testid={testId} href={href}>{body}</Link> : <div className="kpi" data-testid={testId}>{body}</div>
+  return href ? (
+    <Link className="kpi tile-link" data-testid={testId} href={href}>
+      {body}
+    </Link>
+  ) : (
+    <div className="kpi" data-testid={testId}>
+      {body}
+    </div>
+  )
 }
 
 export function StateChip({ state }: { state: 'applied' | 'pending' | 'failing' | 'superseded' }) {
   const tone = state === 'applied' ? 'ok' : state === 'failing' ? 'bad' : state === 'pending' ? 'warn' : ''
   return <span className={`chip ${tone}`}>{state}</span>
 }
-

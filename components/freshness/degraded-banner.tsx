@@ -9,14 +9,23 @@ import { fetchJson } from '@/components/ui/fetch-json'
 import { formatTime } from '@/components/ui/format'
 
 export function DegradedBanner() {
-  const { data } = useQuery({ queryKey: ['degraded'], queryFn: () => fetchJson<DegradedView>('/api/ui/degraded'), refetchInterval: 5_000 })
+  const { data } = useQuery({
+    queryKey: ['degraded'],
+    queryFn: () => fetchJson<DegradedView>('/api/ui/degraded'),
+    refetchInterval: 5_000,
+  })
   useRealtime({ rooms: ['dashboard'], invalidate: { 'findings.changed': [['degraded']] }, coalesceMs: 1_000 })
   if (!data || data.conditions.length === 0) return null
   return (
     <div className="live-banner" role="alert" data-testid="degraded-banner">
       <strong>Degraded mode:</strong>{' '}
-      {data.conditions.map((c) => `${c.what} ${c.kind === 'feed' ? 'silent' : c.kind === 'intake' ? 'stopped (the channel still sells, its orders do not reach us)' : 'blind'} since ${formatTime(c.staleSince)}`).join('; ')}.
-      {' '}Channels publish conservatively: {data.policies.map((p) => `${p.channel} ${p.policy}`).join(', ')}.
+      {data.conditions
+        .map(
+          (c) =>
+            `${c.what} ${c.kind === 'feed' ? 'silent' : c.kind === 'intake' ? 'stopped (the channel still sells, its orders do not reach us)' : 'blind'} since ${formatTime(c.staleSince)}`,
+        )
+        .join('; ')}
+      . Channels publish conservatively: {data.policies.map((p) => `${p.channel} ${p.policy}`).join(', ')}.
     </div>
   )
 }

@@ -6,7 +6,18 @@ import Link from 'next/link'
 import { useRouter, useSearchParams } from 'next/navigation'
 import type { ReactNode } from 'react'
 import { useQuery } from '@tanstack/react-query'
-import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  Legend,
+  Line,
+  LineChart,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts'
 import type { KpiBucket, KpiView as Kpis, KpiWindow } from '@/server/metrics/get-kpis'
 import { useRealtime } from '@/components/realtime/use-realtime'
 import { ErrorBox } from '@/components/ui/empty-state'
@@ -15,10 +26,13 @@ import { formatCount, formatSeconds } from '@/components/ui/format'
 import { HealthChip } from '@/components/channels/health-chip'
 
 const WINDOWS: Array<{ value: KpiWindow; label: string }> = [
-  { value: '1h', label: 'Last hour' }, { value: '24h', label: 'Last 24 hours' }, { value: '7d', label: 'Last 7 days' },
+  { value: '1h', label: 'Last hour' },
+  { value: '24h', label: 'Last 24 hours' },
+  { value: '7d', label: 'Last 7 days' },
 ]
 
-const money = (cents: number) => (cents / 100).toLocaleString('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 })
+const money = (cents: number) =>
+  (cents / 100).toLocaleString('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 })
 /** Lag percentiles are interpolated within histogram buckets (≈); null is "not measured". */
 const lag = (s: number | null) => (s === null ? 'not measured' : `≈${formatSeconds(s)}`)
 const pct = (r: number | null) => (r === null ? '—' : `${(r * 100).toFixed(r < 0.01 ? 2 : 1)} %`)
@@ -36,46 +50,126 @@ export function KpiView({ initial, canOpenDeadLetters }: { initial: Kpis; canOpe
     initialData: window === initial.window ? initial : undefined,
     refetchInterval: 60_000,
   })
-  useRealtime({ rooms: ['kpis', 'dashboard'], invalidate: { 'kpis.changed': [key], 'findings.changed': [key], 'dead-letters.changed': [key] } })
+  useRealtime({
+    rooms: ['kpis', 'dashboard'],
+    invalidate: { 'kpis.changed': [key], 'findings.changed': [key], 'dead-letters.changed': [key] },
+  })
   const k = data ?? initial
   const o = k.overall
   const buckets = k.series?.buckets ?? []
   const codes = k.channels.map((c) => c.channel)
-  const total = (b: KpiBucket, f: 'ordered' | 'oversold' | 'revenueAtRiskCents') => codes.reduce((n, c) => n + (b.channels[c]?.[f] ?? 0), 0)
+  const total = (b: KpiBucket, f: 'ordered' | 'oversold' | 'revenueAtRiskCents') =>
+    codes.reduce((n, c) => n + (b.channels[c]?.[f] ?? 0), 0)
   const spark = {
-    rate: buckets.map((b) => { const ordered = total(b, 'ordered'); return ordered > 0 ? total(b, 'oversold') / ordered : null }),
+    rate: buckets.map((b) => {
+      const ordered = total(b, 'ordered')
+      return ordered > 0 ? total(b, 'oversold') / ordered : null
+    }),
     revenue: buckets.map((b) => total(b, 'revenueAtRiskCents')),
-    lag: buckets.map((b) => codes.reduce<number | null>((m, c) => { const v = b.channels[c]?.lagP95Seconds ?? null; return v === null ? m : Math.max(m ?? 0, v) }, null)),
+    lag: buckets.map((b) =>
+      codes.reduce<number | null>((m, c) => {
+        const v = b.channels[c]?.lagP95Seconds ?? null
+        return v === null ? m : Math.max(m ?? 0, v)
+      }, null),
+    ),
   }
-  const dl = (channel?: string) => (canOpenDeadLetters ? `/dead-letters${channel ? `?channel=${encodeURIComponent(channel)}` : ''}` : undefined)
+  const dl = (channel?: string) =>
+    canOpenDeadLetters ? `/dead-letters${channel ? `?channel=${encodeURIComponent(channel)}` : ''}` : undefined
 
   return (
     <div>
       <div className="page-head">
         <div>
           <h1>KPIs and SLOs</h1>
-          <div className="muted">Oversells, revenue at risk and how fast each channel reflects stock, against its SLO.</div>
+          <div className="muted">
+            Oversells, revenue at risk and how fast each channel reflects stock, against its SLO.
+          </div>
         </div>
         <div className="toolbar" style={{ marginBottom: 0 }}>
-        <a className="button" href={`/api/ui/kpis/export?window=${window}`} download data-testid="kpis-export">Export CSV</a>
-        <label className="toolbar" style={{ marginBottom: 0 }}>
-          <span className="muted">Window</span>
-          <select aria-label="Window" data-testid="kpi-window" value={window} onChange={(e) => router.replace(`/kpis?window=${e.target.value}`)}>
-            {WINDOWS.map((w) => <option key={w.value} value={w.value}>{w.label}</option>)}
-          </select>
-        </label>
+          <a className="button" href={`/api/ui/kpis/export?window=${window}`} download data-testid="kpis-export">
+            Export CSV
+          </a>
+          <label className="toolbar" style={{ marginBottom: 0 }}>
+            <span className="muted">Window</span>
+            <select
+              aria-label="Window"
+              data-testid="kpi-window"
+              value={window}
+              onChange={(e) => router.replace(`/kpis?window=${e.target.value}`)}
+            >
+              {WINDOWS.map((w) => (
+                <option key={w.value} value={w.value}>
+                  {w.label}
+                </option>
+              ))}
+            </select>
+          </label>
         </div>
       </div>
       {error && <ErrorBox error={error} />}
 
       <div className="grid kpis" style={{ marginBottom: 16 }}>
-        <Tile label="Oversell rate" value={pct(o.oversellRate)} testId="kpi-oversell-rate" href={`/findings?tab=oversells&window=${k.window}`} tone={o.oversoldUnits > 0 ? 'bad' : undefined} hint={`${formatCount(o.oversoldUnits)} of ${formatCount(o.orderedUnits)} units ordered · ${formatCount(o.cancelledForStockUnits)} cancelled for stock`} spark={spark.rate} />
-        <Tile label="Revenue at risk" value={money(o.revenueAtRiskCents)} testId="kpi-revenue-at-risk" href={`/findings?tab=oversells&window=${k.window}`} tone={o.revenueAtRiskCents > 0 ? 'bad' : undefined} hint={`${formatCount(o.incidents)} incident(s)`} spark={spark.revenue} />
-        <Tile label="Lag p95 (all channels)" value={lag(o.lag.p95Seconds)} testId="kpi-lag-p95" href="/channels" hint={`p50 ${lag(o.lag.p50Seconds)} · p99 ${lag(o.lag.p99Seconds)}`} spark={spark.lag} />
-        <Tile label="Stale listings now" value={formatCount(o.staleListings)} testId="kpi-stale" href="/channels" tone={o.staleListings > 0 ? 'bad' : undefined} hint={`waiting longer than their channel's SLO · unhealthy: ${k.channels.filter((c) => c.health.state === 'unhealthy').map((c) => c.channel).join(', ') || 'none'}`} />
-        <Tile label="Open drift" value={formatCount(o.driftOpen)} testId="kpi-drift-open" href="/findings?kind=drift" tone={o.driftOpen > 0 ? 'warn' : undefined} hint="channel differs from what we published" />
-        <Tile label="Open dead letters" value={formatCount(o.deadLettersOpen)} testId="kpi-dead-letters-open" href={dl()} tone={o.deadLettersOpen > 0 ? 'warn' : undefined} hint={o.oldestDeadLetterSeconds === null ? 'none open' : `oldest ${formatSeconds(o.oldestDeadLetterSeconds)}`} />
-        <Tile label="Open reservations" value={formatCount(o.reservations.units)} testId="kpi-reservations" hint={`${formatCount(o.reservations.open)} lines · oldest ${formatSeconds(o.reservations.oldestSeconds)}`} />
+        <Tile
+          label="Oversell rate"
+          value={pct(o.oversellRate)}
+          testId="kpi-oversell-rate"
+          href={`/findings?tab=oversells&window=${k.window}`}
+          tone={o.oversoldUnits > 0 ? 'bad' : undefined}
+          hint={`${formatCount(o.oversoldUnits)} of ${formatCount(o.orderedUnits)} units ordered · ${formatCount(o.cancelledForStockUnits)} cancelled for stock`}
+          spark={spark.rate}
+        />
+        <Tile
+          label="Revenue at risk"
+          value={money(o.revenueAtRiskCents)}
+          testId="kpi-revenue-at-risk"
+          href={`/findings?tab=oversells&window=${k.window}`}
+          tone={o.revenueAtRiskCents > 0 ? 'bad' : undefined}
+          hint={`${formatCount(o.incidents)} incident(s)`}
+          spark={spark.revenue}
+        />
+        <Tile
+          label="Lag p95 (all channels)"
+          value={lag(o.lag.p95Seconds)}
+          testId="kpi-lag-p95"
+          href="/channels"
+          hint={`p50 ${lag(o.lag.p50Seconds)} · p99 ${lag(o.lag.p99Seconds)}`}
+          spark={spark.lag}
+        />
+        <Tile
+          label="Stale listings now"
+          value={formatCount(o.staleListings)}
+          testId="kpi-stale"
+          href="/channels"
+          tone={o.staleListings > 0 ? 'bad' : undefined}
+          hint={`waiting longer than their channel's SLO · unhealthy: ${
+            k.channels
+              .filter((c) => c.health.state === 'unhealthy')
+              .map((c) => c.channel)
+              .join(', ') || 'none'
+          }`}
+        />
+        <Tile
+          label="Open drift"
+          value={formatCount(o.driftOpen)}
+          testId="kpi-drift-open"
+          href="/findings?kind=drift"
+          tone={o.driftOpen > 0 ? 'warn' : undefined}
+          hint="channel differs from what we published"
+        />
+        <Tile
+          label="Open dead letters"
+          value={formatCount(o.deadLettersOpen)}
+          testId="kpi-dead-letters-open"
+          href={dl()}
+          tone={o.deadLettersOpen > 0 ? 'warn' : undefined}
+          hint={o.oldestDeadLetterSeconds === null ? 'none open' : `oldest ${formatSeconds(o.oldestDeadLetterSeconds)}`}
+        />
+        <Tile
+          label="Open reservations"
+          value={formatCount(o.reservations.units)}
+          testId="kpi-reservations"
+          hint={`${formatCount(o.reservations.open)} lines · oldest ${formatSeconds(o.reservations.oldestSeconds)}`}
+        />
       </div>
 
       {buckets.length > 0 && <Trends buckets={buckets} codes={codes} bucketMinutes={k.series!.bucketMinutes} />}
@@ -85,41 +179,105 @@ export function KpiView({ initial, canOpenDeadLetters }: { initial: Kpis; canOpe
         <table className="data" data-testid="kpi-channels">
           <thead>
             <tr>
-              <th>Channel</th><th title="now: the same verdict as the dashboard and the channel page">Health now</th><th>Lag SLO (p95) in window</th><th className="num">p50</th><th className="num">p95</th><th className="num">p99</th>
-              <th className="num">Stale</th><th className="num">Drift</th><th className="num">Dead letters</th>
-              <th className="num">Ordered</th><th className="num">Oversold</th><th className="num">Rate</th><th className="num">At risk</th><th className="num" title="cancelled order units that could not be filled, of all cancelled units">Cancelled for stock</th>
-              <th className="num" title="order intake lag: marketplace order time to our reservation, p50 / p95 / p99 in the window">Order intake p50 / p95 / p99</th><th title="now: is the channel's orders intake receiving">Intake now</th>
+              <th>Channel</th>
+              <th title="now: the same verdict as the dashboard and the channel page">Health now</th>
+              <th>Lag SLO (p95) in window</th>
+              <th className="num">p50</th>
+              <th className="num">p95</th>
+              <th className="num">p99</th>
+              <th className="num">Stale</th>
+              <th className="num">Drift</th>
+              <th className="num">Dead letters</th>
+              <th className="num">Ordered</th>
+              <th className="num">Oversold</th>
+              <th className="num">Rate</th>
+              <th className="num">At risk</th>
+              <th className="num" title="cancelled order units that could not be filled, of all cancelled units">
+                Cancelled for stock
+              </th>
+              <th
+                className="num"
+                title="order intake lag: marketplace order time to our reservation, p50 / p95 / p99 in the window"
+              >
+                Order intake p50 / p95 / p99
+              </th>
+              <th title="now: is the channel's orders intake receiving">Intake now</th>
             </tr>
           </thead>
           <tbody>
             {k.channels.map((c) => (
               <tr key={c.channel} className="row-link" data-testid={`kpi-row-${c.channel}`}>
-                <td><Link className="stretched" href={`/channels/${encodeURIComponent(c.channel)}`}>{c.channel}</Link></td>
-                <td><HealthChip health={c.health} testId={`kpi-health-${c.channel}`} /></td>
                 <td>
-                  {c.lag.p95Seconds === null ? <span className="chip">no samples</span>
-                    : <span className={`chip ${c.slo.lagBreached ? 'bad' : 'ok'}`} data-testid={`slo-${c.channel}`}>{c.slo.lagBreached ? 'breached' : 'met'} · SLO {formatSeconds(c.slo.lagP95Seconds)}</span>}
+                  <Link className="stretched" href={`/channels/${encodeURIComponent(c.channel)}`}>
+                    {c.channel}
+                  </Link>
+                </td>
+                <td>
+                  <HealthChip health={c.health} testId={`kpi-health-${c.channel}`} />
+                </td>
+                <td>
+                  {c.lag.p95Seconds === null ? (
+                    <span className="chip">no samples</span>
+                  ) : (
+                    <span className={`chip ${c.slo.lagBreached ? 'bad' : 'ok'}`} data-testid={`slo-${c.channel}`}>
+                      {c.slo.lagBreached ? 'breached' : 'met'} · SLO {formatSeconds(c.slo.lagP95Seconds)}
+                    </span>
+                  )}
                 </td>
                 <td className="num">{lag(c.lag.p50Seconds)}</td>
                 <td className="num">{lag(c.lag.p95Seconds)}</td>
                 <td className="num">{lag(c.lag.p99Seconds)}</td>
-                <td className={`num${c.staleListings > 0 ? ' bad' : ''}`} data-testid={`kpi-stale-${c.channel}`}>{formatCount(c.staleListings)}</td>
-                <td className="num"><MaybeLink href={`/findings?kind=drift&channel=${encodeURIComponent(c.channel)}`}>{formatCount(c.driftOpen)}</MaybeLink></td>
-                <td className="num"><MaybeLink href={dl(c.channel)}>{formatCount(c.deadLettersOpen)}</MaybeLink></td>
+                <td className={`num${c.staleListings > 0 ? ' bad' : ''}`} data-testid={`kpi-stale-${c.channel}`}>
+                  {formatCount(c.staleListings)}
+                </td>
+                <td className="num">
+                  <MaybeLink href={`/findings?kind=drift&channel=${encodeURIComponent(c.channel)}`}>
+                    {formatCount(c.driftOpen)}
+                  </MaybeLink>
+                </td>
+                <td className="num">
+                  <MaybeLink href={dl(c.channel)}>{formatCount(c.deadLettersOpen)}</MaybeLink>
+                </td>
                 <td className="num">{formatCount(c.orderedUnits)}</td>
-                <td className="num" data-testid={`oversold-${c.channel}`}><MaybeLink href={`/findings?tab=oversells&window=${k.window}&channel=${encodeURIComponent(c.channel)}`}>{formatCount(c.oversoldUnits)}</MaybeLink></td>
-                <td className="num" data-testid={`oversell-rate-${c.channel}`}>{pct(c.oversellRate)}</td>
+                <td className="num" data-testid={`oversold-${c.channel}`}>
+                  <MaybeLink
+                    href={`/findings?tab=oversells&window=${k.window}&channel=${encodeURIComponent(c.channel)}`}
+                  >
+                    {formatCount(c.oversoldUnits)}
+                  </MaybeLink>
+                </td>
+                <td className="num" data-testid={`oversell-rate-${c.channel}`}>
+                  {pct(c.oversellRate)}
+                </td>
                 <td className="num">{money(c.revenueAtRiskCents)}</td>
-                <td className="num" data-testid={`cancelled-stock-${c.channel}`}>{formatCount(c.cancelledForStockUnits)} <span className="muted">of {formatCount(c.cancelledUnits)}</span></td>
-                <td className="num" data-testid={`kpi-intake-lag-${c.channel}`}>{c.intakeLag.samples === 0 ? <span className="muted">no orders</span> : `${lag(c.intakeLag.p50Seconds)} / ${lag(c.intakeLag.p95Seconds)} / ${lag(c.intakeLag.p99Seconds)}`}</td>
-                <td data-testid={`kpi-intake-${c.channel}`}>{c.intake.state === 'stopped' ? <span className="chip bad">stopped</span> : c.intake.state === 'ok' ? <span className="chip ok">receiving</span> : <span className="muted">{c.intake.state === 'not_live' ? 'not watched' : 'not connected'}</span>}</td>
+                <td className="num" data-testid={`cancelled-stock-${c.channel}`}>
+                  {formatCount(c.cancelledForStockUnits)}{' '}
+                  <span className="muted">of {formatCount(c.cancelledUnits)}</span>
+                </td>
+                <td className="num" data-testid={`kpi-intake-lag-${c.channel}`}>
+                  {c.intakeLag.samples === 0 ? (
+                    <span className="muted">no orders</span>
+                  ) : (
+                    `${lag(c.intakeLag.p50Seconds)} / ${lag(c.intakeLag.p95Seconds)} / ${lag(c.intakeLag.p99Seconds)}`
+                  )}
+                </td>
+                <td data-testid={`kpi-intake-${c.channel}`}>
+                  {c.intake.state === 'stopped' ? (
+                    <span className="chip bad">stopped</span>
+                  ) : c.intake.state === 'ok' ? (
+                    <span className="chip ok">receiving</span>
+                  ) : (
+                    <span className="muted">{c.intake.state === 'not_live' ? 'not watched' : 'not connected'}</span>
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
         <p className="muted" style={{ marginTop: 8 }}>
-          Lag is event received to quantity applied at the channel; order intake lag is the marketplace&apos;s order time to our reservation. Oversell rate = oversold units / ordered units in the window.
-          Rollups are per minute; see the <Link href="/">sync overview</Link> for the live picture.
+          Lag is event received to quantity applied at the channel; order intake lag is the marketplace&apos;s order
+          time to our reservation. Oversell rate = oversold units / ordered units in the window. Rollups are per minute;
+          see the <Link href="/">sync overview</Link> for the live picture.
         </p>
       </div>
     </div>
@@ -130,17 +288,47 @@ function MaybeLink({ href, children }: { href?: string; children: ReactNode }) {
   return href ? <Link href={href}>{children}</Link> : <>{children}</>
 }
 
-function Tile({ label, value, hint, testId, tone, href, spark }: { label: string; value: string; hint?: string; testId: string; tone?: 'warn' | 'bad'; href?: string; spark?: Array<number | null> }) {
+function Tile({
+  label,
+  value,
+  hint,
+  testId,
+  tone,
+  href,
+  spark,
+}: {
+  label: string
+  value: string
+  hint?: string
+  testId: string
+  tone?: 'warn' | 'bad'
+  href?: string
+  spark?: Array<number | null>
+}) {
   const body = (
     <>
       <div className="label">{label}</div>
-      <div className="value" style={tone ? { color: tone === 'bad' ? 'var(--bad)' : 'var(--warn)' } : undefined}>{value}</div>
-      {hint && <div className="muted" style={{ fontSize: 12 }}>{hint}</div>}
+      <div className="value" style={tone ? { color: tone === 'bad' ? 'var(--bad)' : 'var(--warn)' } : undefined}>
+        {value}
+      </div>
+      {hint && (
+        <div className="muted" style={{ fontSize: 12 }}>
+          {hint}
+        </div>
+      )}
       {spark && spark.some((v) => v !== null && v > 0) && <Sparkline values={spark} tone={tone} />}
     </>
   )
   // The whole tile is the link, not just its number.
-  return href ? <Link className="kpi tile-link" data-testid={testId} href={href}>{body}</Link> : <div className="kpi" data-testid={testId}>{body}</div>
+  return href ? (
+    <Link className="kpi tile-link" data-testid={testId} href={href}>
+      {body}
+    </Link>
+  ) : (
+    <div className="kpi" data-testid={testId}>
+      {body}
+    </div>
+  )
 }
 
 function Sparkline({ values, tone }: { values: Array<number | null>; tone?: 'warn' | 'bad' }) {
@@ -149,7 +337,15 @@ function Sparkline({ values, tone }: { values: Array<number | null>; tone?: 'war
     <div style={{ width: '100%', height: 28 }} aria-hidden="true">
       <ResponsiveContainer>
         <LineChart data={data} margin={{ top: 2, right: 0, bottom: 2, left: 0 }}>
-          <Line type="monotone" dataKey="v" stroke={tone === 'bad' ? '#c2413b' : tone === 'warn' ? '#d9822b' : '#1f5fbf'} strokeWidth={1.5} dot={{ r: 1 }} connectNulls={false} isAnimationActive={false} />
+          <Line
+            type="monotone"
+            dataKey="v"
+            stroke={tone === 'bad' ? '#c2413b' : tone === 'warn' ? '#d9822b' : '#1f5fbf'}
+            strokeWidth={1.5}
+            dot={{ r: 1 }}
+            connectNulls={false}
+            isAnimationActive={false}
+          />
         </LineChart>
       </ResponsiveContainer>
     </div>
@@ -157,16 +353,33 @@ function Sparkline({ values, tone }: { values: Array<number | null>; tone?: 'war
 }
 
 function Trends({ buckets, codes, bucketMinutes }: { buckets: KpiBucket[]; codes: string[]; bucketMinutes: number }) {
-  const label = (iso: string) => (bucketMinutes >= 360 ? `${iso.slice(5, 10)} ${iso.slice(11, 13)}h` : iso.slice(11, 16))
-  const rate = buckets.map((b) => ({ t: label(b.bucket), ...Object.fromEntries(codes.map((c) => { const x = b.channels[c]; return [c, x && x.ordered > 0 ? Math.round((x.oversold / x.ordered) * 10_000) / 100 : null] })) }))
-  const revenue = buckets.map((b) => ({ t: label(b.bucket), ...Object.fromEntries(codes.map((c) => [c, (b.channels[c]?.revenueAtRiskCents ?? 0) / 100])) }))
+  const label = (iso: string) =>
+    bucketMinutes >= 360 ? `${iso.slice(5, 10)} ${iso.slice(11, 13)}h` : iso.slice(11, 16)
+  const rate = buckets.map((b) => ({
+    t: label(b.bucket),
+    ...Object.fromEntries(
+      codes.map((c) => {
+        const x = b.channels[c]
+        return [c, x && x.ordered > 0 ? Math.round((x.oversold / x.ordered) * 10_000) / 100 : null]
+      }),
+    ),
+  }))
+  const revenue = buckets.map((b) => ({
+    t: label(b.bucket),
+    ...Object.fromEntries(codes.map((c) => [c, (b.channels[c]?.revenueAtRiskCents ?? 0) / 100])),
+  }))
   const any = buckets.some((b) => codes.some((c) => (b.channels[c]?.ordered ?? 0) > 0))
   return (
     <div className="grid" style={{ gridTemplateColumns: 'minmax(0,1fr) minmax(0,1fr)', marginBottom: 16 }}>
       <section className="panel" aria-labelledby="rate-h" style={{ marginBottom: 0 }}>
         <h2 id="rate-h">Oversell rate by channel</h2>
-        <div className="muted" style={{ fontSize: 12 }}>Oversold / ordered units per {bucketMinutes >= 60 ? `${bucketMinutes / 60} h` : `${bucketMinutes} min`}; gaps had no orders.</div>
-        {!any ? <div className="empty">No channel orders in this window.</div> : (
+        <div className="muted" style={{ fontSize: 12 }}>
+          Oversold / ordered units per {bucketMinutes >= 60 ? `${bucketMinutes / 60} h` : `${bucketMinutes} min`}; gaps
+          had no orders.
+        </div>
+        {!any ? (
+          <div className="empty">No channel orders in this window.</div>
+        ) : (
           <div style={{ width: '100%', height: 200 }} data-testid="oversell-trend">
             <ResponsiveContainer>
               <LineChart data={rate} margin={{ top: 4, right: 16, bottom: 4, left: 0 }}>
@@ -175,7 +388,17 @@ function Trends({ buckets, codes, bucketMinutes }: { buckets: KpiBucket[]; codes
                 <YAxis fontSize={11} unit=" %" width={52} />
                 <Tooltip formatter={(v) => `${String(v)} %`} />
                 <Legend />
-                {codes.map((c, i) => <Line key={c} type="monotone" dataKey={c} stroke={COLORS[i % COLORS.length]} dot={{ r: 2 }} connectNulls={false} isAnimationActive={false} />)}
+                {codes.map((c, i) => (
+                  <Line
+                    key={c}
+                    type="monotone"
+                    dataKey={c}
+                    stroke={COLORS[i % COLORS.length]}
+                    dot={{ r: 2 }}
+                    connectNulls={false}
+                    isAnimationActive={false}
+                  />
+                ))}
               </LineChart>
             </ResponsiveContainer>
           </div>
@@ -183,7 +406,9 @@ function Trends({ buckets, codes, bucketMinutes }: { buckets: KpiBucket[]; codes
       </section>
       <section className="panel" aria-labelledby="risk-h" style={{ marginBottom: 0 }}>
         <h2 id="risk-h">Revenue at risk by channel</h2>
-        <div className="muted" style={{ fontSize: 12 }}>Oversold units × price, per bucket.</div>
+        <div className="muted" style={{ fontSize: 12 }}>
+          Oversold units × price, per bucket.
+        </div>
         <div style={{ width: '100%', height: 200 }} data-testid="revenue-trend">
           <ResponsiveContainer>
             <BarChart data={revenue} margin={{ top: 4, right: 16, bottom: 4, left: 0 }}>
@@ -192,7 +417,9 @@ function Trends({ buckets, codes, bucketMinutes }: { buckets: KpiBucket[]; codes
               <YAxis fontSize={11} width={56} tickFormatter={(v: number) => `$${v}`} />
               <Tooltip formatter={(v) => money(Number(v) * 100)} />
               <Legend />
-              {codes.map((c, i) => <Bar key={c} dataKey={c} stackId="risk" fill={COLORS[i % COLORS.length]} isAnimationActive={false} />)}
+              {codes.map((c, i) => (
+                <Bar key={c} dataKey={c} stackId="risk" fill={COLORS[i % COLORS.length]} isAnimationActive={false} />
+              ))}
             </BarChart>
           </ResponsiveContainer>
         </div>

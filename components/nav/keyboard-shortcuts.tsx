@@ -26,13 +26,21 @@ const GO_WINDOW_MS = 1_500
 
 function typing(el: EventTarget | null): boolean {
   if (!(el instanceof HTMLElement)) return false
-  return el.isContentEditable || el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || !!el.closest('[contenteditable="true"]')
+  return (
+    el.isContentEditable ||
+    el.tagName === 'INPUT' ||
+    el.tagName === 'TEXTAREA' ||
+    el.tagName === 'SELECT' ||
+    !!el.closest('[contenteditable="true"]')
+  )
 }
 
 /** The rows j / k walk: the first visible data table's body rows in the page's main area. */
 function tableRows(): HTMLTableRowElement[] {
   const table = [...document.querySelectorAll<HTMLTableElement>('main table.data')].find((t) => t.offsetParent !== null)
-  return table ? [...table.querySelectorAll<HTMLTableRowElement>(':scope > tbody > tr')].filter((r) => r.offsetParent !== null) : []
+  return table
+    ? [...table.querySelectorAll<HTMLTableRowElement>(':scope > tbody > tr')].filter((r) => r.offsetParent !== null)
+    : []
 }
 
 export function KeyboardShortcuts({ items }: { items: NavItem[] }) {
@@ -45,7 +53,9 @@ export function KeyboardShortcuts({ items }: { items: NavItem[] }) {
   const hrefOf = (path: string) => items.find((i) => i.href.split('?')[0] === path)?.href ?? path
 
   // A new page starts with no row picked.
-  useEffect(() => { row.current = -1 }, [pathname])
+  useEffect(() => {
+    row.current = -1
+  }, [pathname])
 
   useEffect(() => {
     const mark = (i: number) => {
@@ -59,16 +69,31 @@ export function KeyboardShortcuts({ items }: { items: NavItem[] }) {
     }
     const onKey = (e: KeyboardEvent) => {
       if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented || typing(e.target)) return
-      if (e.key === 'Escape') { setSheet(false); goAt.current = 0; return }
-      if (e.key === '?') { e.preventDefault(); setSheet((s) => !s); return }
+      if (e.key === 'Escape') {
+        setSheet(false)
+        goAt.current = 0
+        return
+      }
+      if (e.key === '?') {
+        e.preventDefault()
+        setSheet((s) => !s)
+        return
+      }
       const now = Date.now()
       if (goAt.current && now - goAt.current <= GO_WINDOW_MS) {
         goAt.current = 0
         const target = allowed.find((g) => g.key === e.key)
-        if (target) { e.preventDefault(); setSheet(false); router.push(hrefOf(target.path)) }
+        if (target) {
+          e.preventDefault()
+          setSheet(false)
+          router.push(hrefOf(target.path))
+        }
         return
       }
-      if (e.key === 'g') { goAt.current = now; return }
+      if (e.key === 'g') {
+        goAt.current = now
+        return
+      }
       if (e.key === 'j' || e.key === 'k') {
         const current = document.querySelector('tr.kbd-current') ? row.current : -1
         e.preventDefault()
@@ -78,7 +103,10 @@ export function KeyboardShortcuts({ items }: { items: NavItem[] }) {
       if (e.key === 'Enter' && row.current >= 0) {
         const r = document.querySelector<HTMLTableRowElement>('tr.kbd-current')
         const link = r?.querySelector<HTMLAnchorElement>('a[href]')
-        if (link) { e.preventDefault(); link.click() }
+        if (link) {
+          e.preventDefault()
+          link.click()
+        }
       }
     }
     window.addEventListener('keydown', onKey)
@@ -88,22 +116,67 @@ export function KeyboardShortcuts({ items }: { items: NavItem[] }) {
   if (!sheet) return null
   return (
     <div className="kbd-sheet-backdrop" onClick={() => setSheet(false)}>
-      <div className="kbd-sheet panel" role="dialog" aria-modal="true" aria-labelledby="kbd-sheet-title" data-testid="shortcut-sheet" onClick={(e) => e.stopPropagation()}>
+      <div
+        className="kbd-sheet panel"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="kbd-sheet-title"
+        data-testid="shortcut-sheet"
+        onClick={(e) => e.stopPropagation()}
+      >
         <div style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'center' }}>
-          <h2 id="kbd-sheet-title" style={{ margin: 0 }}>Keyboard shortcuts</h2>
-          <button type="button" onClick={() => setSheet(false)} aria-label="Close the shortcut sheet" autoFocus>Close</button>
+          <h2 id="kbd-sheet-title" style={{ margin: 0 }}>
+            Keyboard shortcuts
+          </h2>
+          <button type="button" onClick={() => setSheet(false)} aria-label="Close the shortcut sheet" autoFocus>
+            Close
+          </button>
         </div>
         <table className="data" style={{ marginTop: 8 }}>
           <tbody>
-            <tr><td><kbd>/</kbd></td><td>Search SKUs, aliases, listings, orders</td></tr>
-            {allowed.map((g) => <tr key={g.key}><td style={{ whiteSpace: 'nowrap' }}><kbd>g</kbd> then <kbd>{g.key}</kbd></td><td>{g.label}</td></tr>)}
-            <tr><td><kbd>j</kbd> / <kbd>k</kbd></td><td>Next / previous row of the table</td></tr>
-            <tr><td><kbd>Enter</kbd></td><td>Open the chosen row</td></tr>
-            <tr><td><kbd>?</kbd></td><td>Show or hide this sheet</td></tr>
-            <tr><td><kbd>Esc</kbd></td><td>Close</td></tr>
+            <tr>
+              <td>
+                <kbd>/</kbd>
+              </td>
+              <td>Search SKUs, aliases, listings, orders</td>
+            </tr>
+            {allowed.map((g) => (
+              <tr key={g.key}>
+                <td style={{ whiteSpace: 'nowrap' }}>
+                  <kbd>g</kbd> then <kbd>{g.key}</kbd>
+                </td>
+                <td>{g.label}</td>
+              </tr>
+            ))}
+            <tr>
+              <td>
+                <kbd>j</kbd> / <kbd>k</kbd>
+              </td>
+              <td>Next / previous row of the table</td>
+            </tr>
+            <tr>
+              <td>
+                <kbd>Enter</kbd>
+              </td>
+              <td>Open the chosen row</td>
+            </tr>
+            <tr>
+              <td>
+                <kbd>?</kbd>
+              </td>
+              <td>Show or hide this sheet</td>
+            </tr>
+            <tr>
+              <td>
+                <kbd>Esc</kbd>
+              </td>
+              <td>Close</td>
+            </tr>
           </tbody>
         </table>
-        <div className="muted" style={{ fontSize: 12 }}>Shortcuts do nothing while you type in a field.</div>
+        <div className="muted" style={{ fontSize: 12 }}>
+          Shortcuts do nothing while you type in a field.
+        </div>
       </div>
     </div>
   )

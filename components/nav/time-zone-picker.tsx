@@ -3,7 +3,19 @@
 import { useEffect, useState } from 'react'
 import { browserTimeZone, setTimeZone, useTimeZone, useTimeZoneChoice, zoneAbbreviation } from '@/components/ui/time'
 
-const COMMON = ['UTC', 'America/Los_Angeles', 'America/Chicago', 'America/New_York', 'Europe/London', 'Europe/Paris', 'Europe/Berlin', 'Asia/Kolkata', 'Asia/Singapore', 'Asia/Tokyo', 'Australia/Sydney']
+const COMMON = [
+  'UTC',
+  'America/Los_Angeles',
+  'America/Chicago',
+  'America/New_York',
+  'Europe/London',
+  'Europe/Paris',
+  'Europe/Berlin',
+  'Asia/Kolkata',
+  'Asia/Singapore',
+  'Asia/Tokyo',
+  'Australia/Sydney',
+]
 
 export function TimeZonePicker() {
   const tz = useTimeZone()
@@ -15,17 +27,32 @@ export function TimeZonePicker() {
     const b = browserTimeZone()
     setBrowser(b)
     let all: string[] = []
-    try { all = (Intl as unknown as { supportedValuesOf?: (k: string) => string[] }).supportedValuesOf?.('timeZone') ?? [] } catch { all = [] }
+    try {
+      all = (Intl as unknown as { supportedValuesOf?: (k: string) => string[] }).supportedValuesOf?.('timeZone') ?? []
+    } catch {
+      all = []
+    }
     setZones([...new Set([...COMMON, b, ...all])])
   }, [])
   return (
     <label className="tz-picker">
       <span>Time zone</span>
-      <select aria-label="Time zone" data-testid="time-zone" value={choice ?? ''} onChange={(e) => setTimeZone(e.target.value || null)}>
+      <select
+        aria-label="Time zone"
+        data-testid="time-zone"
+        value={choice ?? ''}
+        onChange={(e) => setTimeZone(e.target.value || null)}
+      >
         <option value="">Browser ({browser})</option>
-        {(zones ?? (choice ? [choice] : [])).map((z) => <option key={z} value={z}>{z}</option>)}
+        {(zones ?? (choice ? [choice] : [])).map((z) => (
+          <option key={z} value={z}>
+            {z}
+          </option>
+        ))}
       </select>
-      <span className="muted" data-testid="time-zone-now" suppressHydrationWarning>{tz} ({zoneAbbreviation(tz)})</span>
+      <span className="muted" data-testid="time-zone-now" suppressHydrationWarning>
+        {tz} ({zoneAbbreviation(tz)})
+      </span>
     </label>
   )
 }

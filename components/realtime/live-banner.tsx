@@ -14,17 +14,26 @@ export function LiveBanner() {
   const tz = useTimeZone()
   const [since, setSince] = useState<number | null>(null)
   const [slowStart, setSlowStart] = useState(false)
-  useEffect(() => { setSince(state === 'reconnecting' ? Date.now() : null) }, [state])
   useEffect(() => {
-    if (state !== 'connecting') { setSlowStart(false); return }
+    setSince(state === 'reconnecting' ? Date.now() : null)
+  }, [state])
+  useEffect(() => {
+    if (state !== 'connecting') {
+      setSlowStart(false)
+      return
+    }
     const t = setTimeout(() => setSlowStart(true), FIRST_CONNECT_GRACE_MS)
     return () => clearTimeout(t)
   }, [state])
   if (state === 'live' || (state === 'connecting' && !slowStart)) return null
   return (
     <div className="live-banner" role="alert" data-testid="live-banner">
-      <strong>Live updates stopped</strong>{since ? ` at ${formatDateTime(new Date(since).toISOString(), tz)}` : ''}: numbers on this page may be stale. Reconnecting…
-      {' '}<button type="button" onClick={() => window.location.reload()}>Reload now</button>
+      <strong>Live updates stopped</strong>
+      {since ? ` at ${formatDateTime(new Date(since).toISOString(), tz)}` : ''}: numbers on this page may be stale.
+      Reconnecting…{' '}
+      <button type="button" onClick={() => window.location.reload()}>
+        Reload now
+      </button>
     </div>
   )
 }

@@ -6,7 +6,12 @@ export function LiveStatus() {
   const state = useConnectionState()
   const label = state === 'live' ? 'Live' : state === 'connecting' ? 'Connecting…' : 'Reconnecting… (data may be stale)'
   return (
-    <span className={`live ${state === 'live' ? 'on' : 'off'}`} data-testid="live-status" data-state={state} role="status">
+    <span
+      className={`live ${state === 'live' ? 'on' : 'off'}`}
+      data-testid="live-status"
+      data-state={state}
+      role="status"
+    >
       <span className="dot" aria-hidden /> {label}
     </span>
   )

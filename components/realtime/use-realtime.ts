@@ -40,7 +40,9 @@ function getSocket(): Socket {
   // The browser knows it lost the network before socket.io's ping times out (tens of seconds):
   // say so at once; when it is back, reconnect right away instead of waiting for the backoff.
   window.addEventListener('offline', () => setState('reconnecting'))
-  window.addEventListener('online', () => { if (socket && !socket.connected) socket.connect() })
+  window.addEventListener('online', () => {
+    if (socket && !socket.connected) socket.connect()
+  })
   return socket
 }
 

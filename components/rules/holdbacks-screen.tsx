@@ -19,106 +19,322 @@ import { createHoldbackAction, removeHoldbackAction } from '@/app/(app)/rules/ac
 type Item = HoldbackView & { effect: HoldbackEffect | null }
 const STATES = ['active', 'expired', 'removed', 'all'] as const
 
-export function HoldbacksScreen({ canEdit, channels, categories }: { canEdit: boolean; channels: string[]; categories: string[] }) {
+export function HoldbacksScreen({
+  canEdit,
+  channels,
+  categories,
+}: {
+  canEdit: boolean
+  channels: string[]
+  categories: string[]
+}) {
   const router = useRouter()
   const params = useSearchParams()
   const qc = useQueryClient()
   const state = (STATES as readonly string[]).includes(params.get('state') ?? '') ? params.get('state')! : 'active'
-  const list = useQuery({ queryKey: ['holdbacks', state], queryFn: () => fetchJson<{ items: Item[] }>(`/api/ui/holdbacks?state=${state}`) })
+  const list = useQuery({
+    queryKey: ['holdbacks', state],
+    queryFn: () => fetchJson<{ items: Item[] }>(`/api/ui/holdbacks?state=${state}`),
+  })
   // Effects come from decisions: refetch when listings change.
   useRealtime({ rooms: ['dashboard'], invalidate: { 'listings.changed': [['holdbacks']] }, coalesceMs: 5_000 })
   const [pending, start] = useTransition()
   const [message, setMessage] = useState<{ tone: 'ok' | 'bad'; text: string } | null>(null)
   const [removing, setRemoving] = useState<string | null>(null)
   const [reason, setReason] = useState('')
-  const [form, setForm] = useState({ target: 'sku', value: '', channel: '', mode: 'suppress', amount: '', reason: '', owner: '', expiresAt: '' })
+  const [form, setForm] = useState({
+    target: 'sku',
+    value: '',
+    channel: '',
+    mode: 'suppress',
+    amount: '',
+    reason: '',
+    owner: '',
+    expiresAt: '',
+  })
   const setF = (k: keyof typeof form, v: string) => setForm((f) => ({ ...f, [k]: v }))
 
-  const create = () => start(async () => {
-    const r = await createHoldbackAction({
-      [form.target]: form.value.trim(), ...(form.channel ? { channel: form.channel } : {}), mode: form.mode,
-      ...(form.mode !== 'suppress' ? { value: Number(form.amount) } : {}), reason: form.reason, ...(form.owner.trim() ? { owner: form.owner.trim() } : {}),
-      ...(form.expiresAt ? { expiresAt: new Date(form.expiresAt).toISOString() } : {}),
+  const create = () =>
+    start(async () => {
+      const r = await createHoldbackAction({
+        [form.target]: form.value.trim(),
+        ...(form.channel ? { channel: form.channel } : {}),
+        mode: form.mode,
+        ...(form.mode !== 'suppress' ? { value: Number(form.amount) } : {}),
+        reason: form.reason,
+        ...(form.owner.trim() ? { owner: form.owner.trim() } : {}),
+        ...(form.expiresAt ? { expiresAt: new Date(form.expiresAt).toISOString() } : {}),
+      })
+      if ('error' in r) {
+        setMessage({ tone: 'bad', text: r.error.message })
+        return
+      }
+      setMessage({
+        tone: 'ok',
+        text: `Holdback created on ${r.data.sku ?? `category ${r.data.category}`}${r.data.channel ? ` for ${r.data.channel}` : ' for every channel'}; its SKUs recompute now.`,
+      })
+      setForm((f) => ({ ...f, value: '', amount: '', reason: '', expiresAt: '' }))
+      await qc.invalidateQueries({ queryKey: ['holdbacks'] })
     })
-    if ('error' in r) { setMessage({ tone: 'bad', text: r.error.message }); return }
-    setMessage({ tone: 'ok', text: `Holdback created on ${r.data.sku ?? `category ${r.data.category}`}${r.data.channel ? ` for ${r.data.channel}` : ' for every channel'}; its SKUs recompute now.` })
-    setForm((f) => ({ ...f, value: '', amount: '', reason: '', expiresAt: '' }))
-    await qc.invalidateQueries({ queryKey: ['holdbacks'] })
-  })
-  const remove = (id: string) => start(async () => {
-    const r = await removeHoldbackAction({ id, reason })
-    if ('error' in r) { setMessage({ tone: 'bad', text: r.error.message }); return }
-    setRemoving(null); setReason('')
-    setMessage({ tone: 'ok', text: 'Holdback removed; its SKUs recompute now.' })
-    await qc.invalidateQueries({ queryKey: ['holdbacks'] })
-  })
+  const remove = (id: string) =>
+    start(async () => {
+      const r = await removeHoldbackAction({ id, reason })
+      if ('error' in r) {
+        setMessage({ tone: 'bad', text: r.error.message })
+        return
+      }
+      setRemoving(null)
+      setReason('')
+      setMessage({ tone: 'ok', text: 'Holdback removed; its SKUs recompute now.' })
+      await qc.invalidateQueries({ queryKey: ['holdbacks'] })
+    })
 
   return (
     <div>
       <div className="page-head">
         <div>
           <h1>Holdbacks</h1>
-          <div className="muted">Keep stock off a channel for a reason: a launch, a recall, a dispute. Expired holdbacks stop applying on their own.</div>
+          <div className="muted">
+            Keep stock off a channel for a reason: a launch, a recall, a dispute. Expired holdbacks stop applying on
+            their own.
+          </div>
         </div>
       </div>
-      {message && <div className={message.tone === 'bad' ? 'error-box' : 'panel'} role="status" data-testid="holdback-message">{message.text}</div>}
+      {message && (
+        <div className={message.tone === 'bad' ? 'error-box' : 'panel'} role="status" data-testid="holdback-message">
+          {message.text}
+        </div>
+      )}
 
       {canEdit && (
         <div className="panel" data-testid="holdback-form">
           <h2>New holdback</h2>
           <div className="toolbar">
-            <select aria-label="Holdback target" value={form.target} onChange={(e) => setF('target', e.target.value)}><option value="sku">SKU</option><option value="category">Category</option></select>
-            {form.target === 'sku'
-              ? <input type="text" aria-label="Holdback SKU" placeholder="SKU code" value={form.value} onChange={(e) => setF('value', e.target.value)} size={14} />
-              : <select aria-label="Holdback category" value={form.value} onChange={(e) => setF('value', e.target.value)}><option value="">choose…</option>{categories.map((c) => <option key={c} value={c}>{c}</option>)}</select>}
-            <label>on <select aria-label="Holdback channel" value={form.channel} onChange={(e) => setF('channel', e.target.value)}><option value="">every channel</option>{channels.map((c) => <option key={c} value={c}>{c}</option>)}</select></label>
-            <select aria-label="Holdback mode" value={form.mode} onChange={(e) => setF('mode', e.target.value)}>
-              <option value="suppress">suppress (publish 0)</option><option value="units">hold back units</option><option value="percent">hold back a percentage</option>
+            <select aria-label="Holdback target" value={form.target} onChange={(e) => setF('target', e.target.value)}>
+              <option value="sku">SKU</option>
+              <option value="category">Category</option>
             </select>
-            {form.mode !== 'suppress' && <input type="number" min={1} max={form.mode === 'percent' ? 100 : undefined} aria-label={form.mode === 'percent' ? 'Percent' : 'Units'} value={form.amount} onChange={(e) => setF('amount', e.target.value)} style={{ width: 70 }} />}
+            {form.target === 'sku' ? (
+              <input
+                type="text"
+                aria-label="Holdback SKU"
+                placeholder="SKU code"
+                value={form.value}
+                onChange={(e) => setF('value', e.target.value)}
+                size={14}
+              />
+            ) : (
+              <select aria-label="Holdback category" value={form.value} onChange={(e) => setF('value', e.target.value)}>
+                <option value="">choose…</option>
+                {categories.map((c) => (
+                  <option key={c} value={c}>
+                    {c}
+                  </option>
+                ))}
+              </select>
+            )}
+            <label>
+              on{' '}
+              <select
+                aria-label="Holdback channel"
+                value={form.channel}
+                onChange={(e) => setF('channel', e.target.value)}
+              >
+                <option value="">every channel</option>
+                {channels.map((c) => (
+                  <option key={c} value={c}>
+                    {c}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <select aria-label="Holdback mode" value={form.mode} onChange={(e) => setF('mode', e.target.value)}>
+              <option value="suppress">suppress (publish 0)</option>
+              <option value="units">hold back units</option>
+              <option value="percent">hold back a percentage</option>
+            </select>
+            {form.mode !== 'suppress' && (
+              <input
+                type="number"
+                min={1}
+                max={form.mode === 'percent' ? 100 : undefined}
+                aria-label={form.mode === 'percent' ? 'Percent' : 'Units'}
+                value={form.amount}
+                onChange={(e) => setF('amount', e.target.value)}
+                style={{ width: 70 }}
+              />
+            )}
           </div>
           <div className="toolbar" style={{ marginBottom: 0 }}>
-            <input type="text" aria-label="Holdback reason" placeholder="reason (required)" value={form.reason} onChange={(e) => setF('reason', e.target.value)} size={32} />
-            <input type="text" aria-label="Owner" placeholder="owner (default: you)" value={form.owner} onChange={(e) => setF('owner', e.target.value)} size={18} />
-            <label>Expires <input type="datetime-local" aria-label="Expires" value={form.expiresAt} onChange={(e) => setF('expiresAt', e.target.value)} /></label>
-            <button className="primary" data-testid="create-holdback" disabled={pending || !form.value.trim() || form.reason.trim().length < 3} onClick={create}>Create holdback</button>
+            <input
+              type="text"
+              aria-label="Holdback reason"
+              placeholder="reason (required)"
+              value={form.reason}
+              onChange={(e) => setF('reason', e.target.value)}
+              size={32}
+            />
+            <input
+              type="text"
+              aria-label="Owner"
+              placeholder="owner (default: you)"
+              value={form.owner}
+              onChange={(e) => setF('owner', e.target.value)}
+              size={18}
+            />
+            <label>
+              Expires{' '}
+              <input
+                type="datetime-local"
+                aria-label="Expires"
+                value={form.expiresAt}
+                onChange={(e) => setF('expiresAt', e.target.value)}
+              />
+            </label>
+            <button
+              className="primary"
+              data-testid="create-holdback"
+              disabled={pending || !form.value.trim() || form.reason.trim().length < 3}
+              onClick={create}
+            >
+              Create holdback
+            </button>
           </div>
         </div>
       )}
 
       <div className="panel">
         <div className="toolbar" role="search">
-          <label>State <select aria-label="State" value={state} onChange={(e) => router.replace(`/holdbacks?state=${e.target.value}`)}>{STATES.map((s) => <option key={s} value={s}>{s}</option>)}</select></label>
+          <label>
+            State{' '}
+            <select
+              aria-label="State"
+              value={state}
+              onChange={(e) => router.replace(`/holdbacks?state=${e.target.value}`)}
+            >
+              {STATES.map((s) => (
+                <option key={s} value={s}>
+                  {s}
+                </option>
+              ))}
+            </select>
+          </label>
         </div>
         {removing && (
           <div className="toolbar" data-testid="remove-form">
-            <input type="text" aria-label="Why remove" placeholder="why remove it" value={reason} onChange={(e) => setReason(e.target.value)} size={40} />
-            <button className="primary" disabled={pending || reason.trim().length < 3} data-testid="confirm-remove" onClick={() => remove(removing)}>Remove holdback</button>
+            <input
+              type="text"
+              aria-label="Why remove"
+              placeholder="why remove it"
+              value={reason}
+              onChange={(e) => setReason(e.target.value)}
+              size={40}
+            />
+            <button
+              className="primary"
+              disabled={pending || reason.trim().length < 3}
+              data-testid="confirm-remove"
+              onClick={() => remove(removing)}
+            >
+              Remove holdback
+            </button>
             <button onClick={() => setRemoving(null)}>Cancel</button>
           </div>
         )}
         {list.error && <ErrorBox error={list.error} />}
-        {list.data && list.data.items.length === 0 ? <EmptyState title={`No ${state === 'all' ? '' : `${state} `}holdbacks`}>{canEdit ? 'Create one above to keep stock off a channel.' : 'Merchandisers create holdbacks here.'}</EmptyState> : (
+        {list.data && list.data.items.length === 0 ? (
+          <EmptyState title={`No ${state === 'all' ? '' : `${state} `}holdbacks`}>
+            {canEdit ? 'Create one above to keep stock off a channel.' : 'Merchandisers create holdbacks here.'}
+          </EmptyState>
+        ) : (
           <table className="data" data-testid="holdback-list">
-            <thead><tr><th>Applies to</th><th>Channel</th><th>What</th><th>Reason</th><th>Owner</th><th>Created</th><th>Expires</th><th>Effect now</th><th>State</th>{canEdit && <th></th>}</tr></thead>
+            <thead>
+              <tr>
+                <th>Applies to</th>
+                <th>Channel</th>
+                <th>What</th>
+                <th>Reason</th>
+                <th>Owner</th>
+                <th>Created</th>
+                <th>Expires</th>
+                <th>Effect now</th>
+                <th>State</th>
+                {canEdit && <th></th>}
+              </tr>
+            </thead>
             <tbody>
               {list.data?.items.map((h) => (
                 <tr key={h.id} data-testid={`holdback-${h.sku ?? h.category}`}>
-                  <td>{h.sku ? <a className="mono" href={`/skus/${encodeURIComponent(h.sku)}`}>{h.sku}</a> : <>category <strong>{h.category}</strong></>}</td>
+                  <td>
+                    {h.sku ? (
+                      <a className="mono" href={`/skus/${encodeURIComponent(h.sku)}`}>
+                        {h.sku}
+                      </a>
+                    ) : (
+                      <>
+                        category <strong>{h.category}</strong>
+                      </>
+                    )}
+                  </td>
                   <td>{h.channel ?? 'every channel'}</td>
-                  <td>{h.mode === 'suppress' ? 'suppress' : h.mode === 'units' ? `${formatCount(h.value)} units` : `${h.value}%`}</td>
-                  <td style={{ maxWidth: 280 }}>{h.reason}{h.removeReason ? <div className="muted">removed by {h.removedBy}: {h.removeReason}</div> : null}</td>
+                  <td>
+                    {h.mode === 'suppress'
+                      ? 'suppress'
+                      : h.mode === 'units'
+                        ? `${formatCount(h.value)} units`
+                        : `${h.value}%`}
+                  </td>
+                  <td style={{ maxWidth: 280 }}>
+                    {h.reason}
+                    {h.removeReason ? (
+                      <div className="muted">
+                        removed by {h.removedBy}: {h.removeReason}
+                      </div>
+                    ) : null}
+                  </td>
                   <td>{h.owner}</td>
-                  <td><Ago iso={h.createdAt} /> <span className="muted">by {h.createdBy}</span></td>
+                  <td>
+                    <Ago iso={h.createdAt} /> <span className="muted">by {h.createdBy}</span>
+                  </td>
                   <td>{h.expiresAt ? <Time iso={h.expiresAt} seconds={false} /> : 'never'}</td>
-                  <td data-testid="holdback-effect">{h.state !== 'active' ? '—' : !h.effect || h.effect.listings === 0 ? <span className="muted">nothing withheld yet</span> : (
-                    <span title={Object.entries(h.effect.byChannel).map(([c, e]) => `${c}: ${e.listings} listings, ${e.unitsWithheld} units`).join('\n')}>
-                      {formatCount(h.effect.unitsWithheld)} units off {formatCount(h.effect.listings)} listing(s)
-                      <div className="muted" style={{ fontSize: 12 }}>{Object.entries(h.effect.byChannel).map(([c, e]) => `${c} −${e.unitsWithheld}`).join(' · ')}</div>
-                    </span>
-                  )}</td>
-                  <td><span className={`chip ${h.state === 'active' ? 'warn' : ''}`}>{h.state}</span></td>
-                  {canEdit && <td>{h.state === 'active' && <button disabled={pending} onClick={() => { setRemoving(h.id); setReason('') }}>Remove…</button>}</td>}
+                  <td data-testid="holdback-effect">
+                    {h.state !== 'active' ? (
+                      '—'
+                    ) : !h.effect || h.effect.listings === 0 ? (
+                      <span className="muted">nothing withheld yet</span>
+                    ) : (
+                      <span
+                        title={Object.entries(h.effect.byChannel)
+                          .map(([c, e]) => `${c}: ${e.listings} listings, ${e.unitsWithheld} units`)
+                          .join('\n')}
+                      >
+                        {formatCount(h.effect.unitsWithheld)} units off {formatCount(h.effect.listings)} listing(s)
+                        <div className="muted" style={{ fontSize: 12 }}>
+                          {Object.entries(h.effect.byChannel)
+                            .map(([c, e]) => `${c} −${e.unitsWithheld}`)
+                            .join(' · ')}
+                        </div>
+                      </span>
+                    )}
+                  </td>
+                  <td>
+                    <span className={`chip ${h.state === 'active' ? 'warn' : ''}`}>{h.state}</span>
+                  </td>
+                  {canEdit && (
+                    <td>
+                      {h.state === 'active' && (
+                        <button
+                          disabled={pending}
+                          onClick={() => {
+                            setRemoving(h.id)
+                            setReason('')
+                          }}
+                        >
+                          Remove…
+                        </button>
+                      )}
+                    </td>
+                  )}
                 </tr>
               ))}
             </tbody>

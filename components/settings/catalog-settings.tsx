@@ -15,7 +15,10 @@ import { ConfirmBar, FeedbackLine, Loading, useSettingsAction } from './shared'
 import { CursorPager } from '@/components/ui/cursor-pager'
 
 const ENTITIES = {
-  skus: { label: 'SKUs', columns: 'code, name, category, unit_cost_cents, price_cents, base_uom, active, components (e.g. SKU-A:2;SKU-B:1)' },
+  skus: {
+    label: 'SKUs',
+    columns: 'code, name, category, unit_cost_cents, price_cents, base_uom, active, components (e.g. SKU-A:2;SKU-B:1)',
+  },
   locations: { label: 'Locations', columns: 'code, name, kind (dc, 3pl, store), active' },
   listings: { label: 'Listings', columns: 'channel, sku, external_sku, external_id, active' },
   'sku-aliases': { label: 'SKU aliases', columns: 'scope, alias, sku' },
@@ -40,21 +43,34 @@ export function CatalogSettings() {
   const [search, setSearch] = useState(q)
   const cursor = cursors[cursors.length - 1] ?? ''
   const qs = new URLSearchParams(Object.entries({ entity, q, cursor, limit: '50' }).filter(([, v]) => v)).toString()
-  const list = useQuery({ queryKey: ['settings', 'catalog', qs], queryFn: () => fetchJson<{ items: Row[]; nextCursor: string | null }>(`/api/ui/settings/catalog?${qs}`), placeholderData: keepPreviousData })
+  const list = useQuery({
+    queryKey: ['settings', 'catalog', qs],
+    queryFn: () => fetchJson<{ items: Row[]; nextCursor: string | null }>(`/api/ui/settings/catalog?${qs}`),
+    placeholderData: keepPreviousData,
+  })
 
   const setParams = (changes: Record<string, string | null>) => {
     const next = new URLSearchParams(params.toString())
-    for (const [k, v] of Object.entries(changes)) { if (v) next.set(k, v); else next.delete(k) }
+    for (const [k, v] of Object.entries(changes)) {
+      if (v) next.set(k, v)
+      else next.delete(k)
+    }
     router.replace(`${pathname}?${next.toString()}`)
   }
-  const onSearch = (e: FormEvent) => { e.preventDefault(); setCursors([]); setParams({ q: search.trim() || null }) }
+  const onSearch = (e: FormEvent) => {
+    e.preventDefault()
+    setCursors([])
+    setParams({ q: search.trim() || null })
+  }
 
   return (
     <div>
       <div className="page-head">
         <div>
           <h1>Catalog</h1>
-          <div className="muted">The master data ingest checks events against. Changes are audited and recompute the affected SKUs.</div>
+          <div className="muted">
+            The master data ingest checks events against. Changes are audited and recompute the affected SKUs.
+          </div>
         </div>
       </div>
 
@@ -62,70 +78,189 @@ export function CatalogSettings() {
 
       <div className="panel">
         <form className="toolbar" role="search" onSubmit={onSearch}>
-          <label>Show
-            <select value={entity} onChange={(e) => { setCursors([]); setParams({ entity: e.target.value, sku: null }) }}>
-              {Object.entries(ENTITIES).map(([k, v]) => <option key={k} value={k}>{v.label}</option>)}
+          <label>
+            Show
+            <select
+              value={entity}
+              onChange={(e) => {
+                setCursors([])
+                setParams({ entity: e.target.value, sku: null })
+              }}
+            >
+              {Object.entries(ENTITIES).map(([k, v]) => (
+                <option key={k} value={k}>
+                  {v.label}
+                </option>
+              ))}
             </select>
           </label>
-          <label>Search <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} placeholder="code, name or alias" size={28} /></label>
+          <label>
+            Search{' '}
+            <input
+              type="search"
+              value={search}
+              onChange={(e) => setSearch(e.target.value)}
+              placeholder="code, name or alias"
+              size={28}
+            />
+          </label>
           <button type="submit">Search</button>
-          {list.isFetching && !list.isPending && <span className="muted" role="status">Updating…</span>}
+          {list.isFetching && !list.isPending && (
+            <span className="muted" role="status">
+              Updating…
+            </span>
+          )}
         </form>
         {list.error && <ErrorBox error={list.error} />}
         {list.isPending && <Loading what={ENTITIES[entity].label.toLowerCase()} />}
-        {list.data && list.data.items.length === 0 && <EmptyState title={`No ${ENTITIES[entity].label.toLowerCase()} match`}>{q ? 'Try another part of a code or name.' : 'Import a CSV below to add some.'}</EmptyState>}
-        {list.data && list.data.items.length > 0 && <CatalogTable entity={entity} rows={list.data.items} onOpenSku={(code) => setParams({ sku: code })} />}
+        {list.data && list.data.items.length === 0 && (
+          <EmptyState title={`No ${ENTITIES[entity].label.toLowerCase()} match`}>
+            {q ? 'Try another part of a code or name.' : 'Import a CSV below to add some.'}
+          </EmptyState>
+        )}
+        {list.data && list.data.items.length > 0 && (
+          <CatalogTable entity={entity} rows={list.data.items} onOpenSku={(code) => setParams({ sku: code })} />
+        )}
         <CursorPager cursors={cursors} setCursors={setCursors} nextCursor={list.data?.nextCursor} />
       </div>
 
-      <CsvImport defaultEntity={entity} prefill={isEntity(params.get('import')) && params.get('csv') ? { entity: params.get('import') as Entity, csv: params.get('csv')! } : null} />
+      <CsvImport
+        defaultEntity={entity}
+        prefill={
+          isEntity(params.get('import')) && params.get('csv')
+            ? { entity: params.get('import') as Entity, csv: params.get('csv')! }
+            : null
+        }
+      />
     </div>
   )
 }
 
 function CatalogTable({ entity, rows, onOpenSku }: { entity: Entity; rows: Row[]; onOpenSku: (code: string) => void }) {
-  const skuLink = (code: unknown) => <button type="button" className="linkish mono" onClick={() => onOpenSku(text(code))}>{text(code)}</button>
-  const active = (v: unknown) => (v === false ? <span className="chip bad">inactive</span> : <span className="chip ok">active</span>)
+  const skuLink = (code: unknown) => (
+    <button type="button" className="linkish mono" onClick={() => onOpenSku(text(code))}>
+      {text(code)}
+    </button>
+  )
+  const active = (v: unknown) =>
+    v === false ? <span className="chip bad">inactive</span> : <span className="chip ok">active</span>
   switch (entity) {
     case 'skus':
       return (
         <table className="data" data-testid="catalog-list">
-          <thead><tr><th>Code</th><th>Name</th><th>Category</th><th>Base unit</th><th>Kit</th><th>State</th></tr></thead>
-          <tbody>{rows.map((r) => (
-            <tr key={text(r.code)}>
-              <td>{skuLink(r.code)}</td><td>{text(r.name)}</td><td>{text(r.category)}</td><td className="mono">{text(r.baseUom)}</td>
-              <td>{r.isKit ? <span className="chip">kit of {(r.components as unknown[]).length}</span> : ''}</td><td>{active(r.active)}</td>
+          <thead>
+            <tr>
+              <th>Code</th>
+              <th>Name</th>
+              <th>Category</th>
+              <th>Base unit</th>
+              <th>Kit</th>
+              <th>State</th>
             </tr>
-          ))}</tbody>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={text(r.code)}>
+                <td>{skuLink(r.code)}</td>
+                <td>{text(r.name)}</td>
+                <td>{text(r.category)}</td>
+                <td className="mono">{text(r.baseUom)}</td>
+                <td>{r.isKit ? <span className="chip">kit of {(r.components as unknown[]).length}</span> : ''}</td>
+                <td>{active(r.active)}</td>
+              </tr>
+            ))}
+          </tbody>
         </table>
       )
     case 'locations':
       return (
         <table className="data" data-testid="catalog-list">
-          <thead><tr><th>Code</th><th>Name</th><th>Kind</th><th>State</th></tr></thead>
-          <tbody>{rows.map((r) => <tr key={text(r.code)}><td className="mono">{text(r.code)}</td><td>{text(r.name)}</td><td>{text(r.kind)}</td><td>{active(r.active)}</td></tr>)}</tbody>
+          <thead>
+            <tr>
+              <th>Code</th>
+              <th>Name</th>
+              <th>Kind</th>
+              <th>State</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={text(r.code)}>
+                <td className="mono">{text(r.code)}</td>
+                <td>{text(r.name)}</td>
+                <td>{text(r.kind)}</td>
+                <td>{active(r.active)}</td>
+              </tr>
+            ))}
+          </tbody>
         </table>
       )
     case 'listings':
       return (
         <table className="data" data-testid="catalog-list">
-          <thead><tr><th>Channel</th><th>SKU</th><th>Seller SKU</th><th>Channel id</th><th>State</th></tr></thead>
-          <tbody>{rows.map((r) => <tr key={`${text(r.channel)}/${text(r.sku)}`}><td>{text(r.channel)}</td><td>{skuLink(r.sku)}</td><td className="mono">{text(r.externalSku)}</td><td className="mono">{text(r.externalId)}</td><td>{active(r.active)}</td></tr>)}</tbody>
+          <thead>
+            <tr>
+              <th>Channel</th>
+              <th>SKU</th>
+              <th>Seller SKU</th>
+              <th>Channel id</th>
+              <th>State</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={`${text(r.channel)}/${text(r.sku)}`}>
+                <td>{text(r.channel)}</td>
+                <td>{skuLink(r.sku)}</td>
+                <td className="mono">{text(r.externalSku)}</td>
+                <td className="mono">{text(r.externalId)}</td>
+                <td>{active(r.active)}</td>
+              </tr>
+            ))}
+          </tbody>
         </table>
       )
     case 'sku-aliases':
     case 'location-aliases':
       return (
         <table className="data" data-testid="catalog-list">
-          <thead><tr><th>Scope</th><th>Alias</th><th>{entity === 'sku-aliases' ? 'SKU' : 'Location'}</th></tr></thead>
-          <tbody>{rows.map((r) => <tr key={`${text(r.scope)}/${text(r.alias)}`}><td className="mono">{text(r.scope)}</td><td className="mono">{text(r.alias)}</td><td>{entity === 'sku-aliases' ? skuLink(r.sku) : <span className="mono">{text(r.location)}</span>}</td></tr>)}</tbody>
+          <thead>
+            <tr>
+              <th>Scope</th>
+              <th>Alias</th>
+              <th>{entity === 'sku-aliases' ? 'SKU' : 'Location'}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={`${text(r.scope)}/${text(r.alias)}`}>
+                <td className="mono">{text(r.scope)}</td>
+                <td className="mono">{text(r.alias)}</td>
+                <td>{entity === 'sku-aliases' ? skuLink(r.sku) : <span className="mono">{text(r.location)}</span>}</td>
+              </tr>
+            ))}
+          </tbody>
         </table>
       )
     case 'units':
       return (
         <table className="data" data-testid="catalog-list">
-          <thead><tr><th>SKU</th><th>Unit</th><th className="num">Base units per unit</th></tr></thead>
-          <tbody>{rows.map((r) => <tr key={`${text(r.sku)}/${text(r.uom)}`}><td>{skuLink(r.sku)}</td><td className="mono">{text(r.uom)}</td><td className="num">{formatCount(r.factor as number)}</td></tr>)}</tbody>
+          <thead>
+            <tr>
+              <th>SKU</th>
+              <th>Unit</th>
+              <th className="num">Base units per unit</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={`${text(r.sku)}/${text(r.uom)}`}>
+                <td>{skuLink(r.sku)}</td>
+                <td className="mono">{text(r.uom)}</td>
+                <td className="num">{formatCount(r.factor as number)}</td>
+              </tr>
+            ))}
+          </tbody>
         </table>
       )
   }
@@ -133,7 +268,10 @@ function CatalogTable({ entity, rows, onOpenSku }: { entity: Entity; rows: Row[]
 
 function SkuPanel({ code, onClose }: { code: string; onClose: () => void }) {
   const qc = useQueryClient()
-  const sku = useQuery({ queryKey: ['settings', 'catalog-sku', code], queryFn: () => fetchJson<CatalogSkuView>(`/api/ui/settings/catalog/skus/${encodeURIComponent(code)}`) })
+  const sku = useQuery({
+    queryKey: ['settings', 'catalog-sku', code],
+    queryFn: () => fetchJson<CatalogSkuView>(`/api/ui/settings/catalog/skus/${encodeURIComponent(code)}`),
+  })
   const action = useSettingsAction()
   const [draft, setDraft] = useState<{ name: string; active: boolean } | null>(null)
   const [confirm, setConfirm] = useState(false)
@@ -142,36 +280,85 @@ function SkuPanel({ code, onClose }: { code: string; onClose: () => void }) {
   function save() {
     if (!form) return
     setConfirm(false)
-    action.run(() => editSkuAction({ code, name: form.name, active: form.active }), (r) => (r.changes.updated ? `${code} saved.` : 'Nothing changed.'), () => {
-      setDraft(null)
-      void qc.invalidateQueries({ queryKey: ['settings', 'catalog'] })
-      void qc.invalidateQueries({ queryKey: ['settings', 'catalog-sku', code] })
-    })
+    action.run(
+      () => editSkuAction({ code, name: form.name, active: form.active }),
+      (r) => (r.changes.updated ? `${code} saved.` : 'Nothing changed.'),
+      () => {
+        setDraft(null)
+        void qc.invalidateQueries({ queryKey: ['settings', 'catalog'] })
+        void qc.invalidateQueries({ queryKey: ['settings', 'catalog-sku', code] })
+      },
+    )
   }
   return (
     <div className="panel" data-testid="sku-panel" aria-labelledby="sku-panel-title">
       <div className="toolbar">
-        <h2 id="sku-panel-title" style={{ margin: 0 }}>SKU <span className="mono">{code}</span></h2>
-        <button style={{ marginLeft: 'auto' }} onClick={onClose} aria-label="Close the SKU">Close</button>
+        <h2 id="sku-panel-title" style={{ margin: 0 }}>
+          SKU <span className="mono">{code}</span>
+        </h2>
+        <button style={{ marginLeft: 'auto' }} onClick={onClose} aria-label="Close the SKU">
+          Close
+        </button>
       </div>
       <FeedbackLine message={action.message} testId="sku-message" />
       {sku.error && <ErrorBox error={sku.error} />}
       {sku.isPending && <Loading what={code} />}
       {sku.data && form && (
         <>
-          <form onSubmit={(e) => { e.preventDefault(); if (sku.data.active && !form.active) setConfirm(true); else save() }}>
+          <form
+            onSubmit={(e) => {
+              e.preventDefault()
+              if (sku.data.active && !form.active) setConfirm(true)
+              else save()
+            }}
+          >
             <div className="form-grid">
-              <label>Name<input type="text" value={form.name} onChange={(e) => setDraft({ ...form, name: e.target.value })} required maxLength={300} /></label>
-              <label className="inline-check"><input type="checkbox" checked={form.active} onChange={(e) => setDraft({ ...form, active: e.target.checked })} /> active</label>
-              <div className="muted">{sku.data.category} · base unit {sku.data.baseUom}</div>
+              <label>
+                Name
+                <input
+                  type="text"
+                  value={form.name}
+                  onChange={(e) => setDraft({ ...form, name: e.target.value })}
+                  required
+                  maxLength={300}
+                />
+              </label>
+              <label className="inline-check">
+                <input
+                  type="checkbox"
+                  checked={form.active}
+                  onChange={(e) => setDraft({ ...form, active: e.target.checked })}
+                />{' '}
+                active
+              </label>
+              <div className="muted">
+                {sku.data.category} · base unit {sku.data.baseUom}
+              </div>
             </div>
             {confirm ? (
-              <ConfirmBar title={`Deactivate ${code}?`} confirmLabel="Deactivate" pending={action.pending} onConfirm={save} onCancel={() => setConfirm(false)}>
-                Inventory events for it are then refused as an unknown SKU (kept as dead letters you can replay after reactivating it) and it leaves the SKU explorer; channel orders for it are still taken.
+              <ConfirmBar
+                title={`Deactivate ${code}?`}
+                confirmLabel="Deactivate"
+                pending={action.pending}
+                onConfirm={save}
+                onCancel={() => setConfirm(false)}
+              >
+                Inventory events for it are then refused as an unknown SKU (kept as dead letters you can replay after
+                reactivating it) and it leaves the SKU explorer; channel orders for it are still taken.
               </ConfirmBar>
             ) : (
               <div className="toolbar" style={{ marginTop: 10 }}>
-                <button type="submit" className="primary" disabled={action.pending || !form.name.trim() || (form.name === sku.data.name && form.active === sku.data.active)}>{action.pending ? 'Saving…' : 'Save'}</button>
+                <button
+                  type="submit"
+                  className="primary"
+                  disabled={
+                    action.pending ||
+                    !form.name.trim() ||
+                    (form.name === sku.data.name && form.active === sku.data.active)
+                  }
+                >
+                  {action.pending ? 'Saving…' : 'Save'}
+                </button>
               </div>
             )}
           </form>
@@ -180,23 +367,76 @@ function SkuPanel({ code, onClose }: { code: string; onClose: () => void }) {
               <h2>{sku.data.isKit ? 'Kit components' : 'Part of kits'}</h2>
               {sku.data.isKit ? (
                 <table className="data" data-testid="kit-components">
-                  <thead><tr><th>Component</th><th>Name</th><th className="num">Per kit</th></tr></thead>
-                  <tbody>{sku.data.components.map((c) => <tr key={c.sku}><td className="mono">{c.sku}{!c.active && <span className="chip bad" style={{ marginLeft: 6 }}>inactive</span>}</td><td>{c.name}</td><td className="num">{c.quantity}</td></tr>)}</tbody>
+                  <thead>
+                    <tr>
+                      <th>Component</th>
+                      <th>Name</th>
+                      <th className="num">Per kit</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {sku.data.components.map((c) => (
+                      <tr key={c.sku}>
+                        <td className="mono">
+                          {c.sku}
+                          {!c.active && (
+                            <span className="chip bad" style={{ marginLeft: 6 }}>
+                              inactive
+                            </span>
+                          )}
+                        </td>
+                        <td>{c.name}</td>
+                        <td className="num">{c.quantity}</td>
+                      </tr>
+                    ))}
+                  </tbody>
                 </table>
-              ) : sku.data.usedInKits.length === 0 ? <p className="muted">Not a component of any kit.</p> : (
+              ) : sku.data.usedInKits.length === 0 ? (
+                <p className="muted">Not a component of any kit.</p>
+              ) : (
                 <table className="data" data-testid="used-in-kits">
-                  <thead><tr><th>Kit</th><th>Name</th><th className="num">Per kit</th></tr></thead>
-                  <tbody>{sku.data.usedInKits.map((k) => <tr key={k.sku}><td className="mono">{k.sku}</td><td>{k.name}</td><td className="num">{k.quantity}</td></tr>)}</tbody>
+                  <thead>
+                    <tr>
+                      <th>Kit</th>
+                      <th>Name</th>
+                      <th className="num">Per kit</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {sku.data.usedInKits.map((k) => (
+                      <tr key={k.sku}>
+                        <td className="mono">{k.sku}</td>
+                        <td>{k.name}</td>
+                        <td className="num">{k.quantity}</td>
+                      </tr>
+                    ))}
+                  </tbody>
                 </table>
               )}
             </div>
             <div>
               <h2>Listings, aliases and units</h2>
-              {sku.data.listings.length === 0 ? <p className="muted">Not listed on any channel.</p> : (
-                <p>{sku.data.listings.map((l) => <span key={l.channel} className={`chip ${l.active ? '' : 'bad'}`} style={{ marginRight: 4 }}>{l.channel}: <span className="mono">{l.externalSku}</span></span>)}</p>
+              {sku.data.listings.length === 0 ? (
+                <p className="muted">Not listed on any channel.</p>
+              ) : (
+                <p>
+                  {sku.data.listings.map((l) => (
+                    <span key={l.channel} className={`chip ${l.active ? '' : 'bad'}`} style={{ marginRight: 4 }}>
+                      {l.channel}: <span className="mono">{l.externalSku}</span>
+                    </span>
+                  ))}
+                </p>
               )}
-              <p className="muted">{sku.data.aliases.length ? sku.data.aliases.map((a) => `${a.scope}: ${a.alias}`).join(' · ') : 'No aliases.'}</p>
-              <p className="muted">{sku.data.units.length ? sku.data.units.map((u) => `1 ${u.uom} = ${u.factor} ${sku.data.baseUom}`).join(' · ') : 'No other units.'}</p>
+              <p className="muted">
+                {sku.data.aliases.length
+                  ? sku.data.aliases.map((a) => `${a.scope}: ${a.alias}`).join(' · ')
+                  : 'No aliases.'}
+              </p>
+              <p className="muted">
+                {sku.data.units.length
+                  ? sku.data.units.map((u) => `1 ${u.uom} = ${u.factor} ${sku.data.baseUom}`).join(' · ')
+                  : 'No other units.'}
+              </p>
             </div>
           </div>
         </>
@@ -206,63 +446,161 @@ function SkuPanel({ code, onClose }: { code: string; onClose: () => void }) {
 }
 
 /** `prefill`: rows a dead letter's fix link brought (e.g. the alias to add), edited here before the dry run. */
-function CsvImport({ defaultEntity, prefill }: { defaultEntity: Entity; prefill: { entity: Entity; csv: string } | null }) {
+function CsvImport({
+  defaultEntity,
+  prefill,
+}: {
+  defaultEntity: Entity
+  prefill: { entity: Entity; csv: string } | null
+}) {
   const qc = useQueryClient()
   const action = useSettingsAction()
   const [entity, setEntity] = useState<Entity>(prefill?.entity ?? defaultEntity)
-  const [file, setFile] = useState<{ name: string; csv: string } | null>(prefill ? { name: 'rows from a dead letter', csv: prefill.csv } : null)
+  const [file, setFile] = useState<{ name: string; csv: string } | null>(
+    prefill ? { name: 'rows from a dead letter', csv: prefill.csv } : null,
+  )
   const [report, setReport] = useState<CatalogReport | null>(null)
   const [planned, setPlanned] = useState<{ entity: Entity; csv: string } | null>(null)
   const [confirm, setConfirm] = useState(false)
   const [problem, setProblem] = useState<string | null>(null)
-  const canApply = planned !== null && file !== null && planned.csv === file.csv && planned.entity === entity && report?.dryRun === true && report.changes.errors === 0 && report.changes.created + report.changes.updated > 0
+  const canApply =
+    planned !== null &&
+    file !== null &&
+    planned.csv === file.csv &&
+    planned.entity === entity &&
+    report?.dryRun === true &&
+    report.changes.errors === 0 &&
+    report.changes.created + report.changes.updated > 0
 
   async function onFile(f: File | undefined) {
-    setReport(null); setPlanned(null); setProblem(null); action.setMessage(null)
-    if (!f) { setFile(null); return }
-    if (f.size > MAX_FILE_BYTES) { setFile(null); setProblem(`${f.name} is ${Math.round(f.size / 1024)} KiB; files above ${MAX_FILE_BYTES / 1024} KiB go through the API (POST /api/v1/catalog/<entity>/import).`); return }
+    setReport(null)
+    setPlanned(null)
+    setProblem(null)
+    action.setMessage(null)
+    if (!f) {
+      setFile(null)
+      return
+    }
+    if (f.size > MAX_FILE_BYTES) {
+      setFile(null)
+      setProblem(
+        `${f.name} is ${Math.round(f.size / 1024)} KiB; files above ${MAX_FILE_BYTES / 1024} KiB go through the API (POST /api/v1/catalog/<entity>/import).`,
+      )
+      return
+    }
     setFile({ name: f.name, csv: await f.text() })
   }
   function dryRun() {
     if (!file) return
     const sent = { entity, csv: file.csv }
-    action.run(() => importCatalogAction({ ...sent, dryRun: true }), () => null, (r) => { setReport(r); setPlanned(sent) })
+    action.run(
+      () => importCatalogAction({ ...sent, dryRun: true }),
+      () => null,
+      (r) => {
+        setReport(r)
+        setPlanned(sent)
+      },
+    )
   }
   function applyIt() {
     if (!file) return
     setConfirm(false)
-    action.run(() => importCatalogAction({ entity, csv: file.csv, dryRun: false }), (r) => (r.applied ? `Imported ${file.name}: ${r.changes.created} created, ${r.changes.updated} updated, ${r.changes.unchanged} unchanged.` : { tone: 'bad' as const, text: `Nothing was applied: ${r.changes.errors} row(s) need fixing (below); fix them and run the dry run again.` }), (r) => {
-      setReport(r); setPlanned(null)
-      if (r.applied) void qc.invalidateQueries({ queryKey: ['settings', 'catalog'] })
-    })
+    action.run(
+      () => importCatalogAction({ entity, csv: file.csv, dryRun: false }),
+      (r) =>
+        r.applied
+          ? `Imported ${file.name}: ${r.changes.created} created, ${r.changes.updated} updated, ${r.changes.unchanged} unchanged.`
+          : {
+              tone: 'bad' as const,
+              text: `Nothing was applied: ${r.changes.errors} row(s) need fixing (below); fix them and run the dry run again.`,
+            },
+      (r) => {
+        setReport(r)
+        setPlanned(null)
+        if (r.applied) void qc.invalidateQueries({ queryKey: ['settings', 'catalog'] })
+      },
+    )
   }
 
   return (
     <div className="panel" data-testid="csv-import">
       <h2>Import a CSV</h2>
-      <p className="muted" style={{ marginTop: 0 }}>First a dry run shows what each row would do; nothing changes until you apply. A file applies whole or not at all. Columns for {ENTITIES[entity].label.toLowerCase()}: <span className="mono">{ENTITIES[entity].columns}</span>.</p>
+      <p className="muted" style={{ marginTop: 0 }}>
+        First a dry run shows what each row would do; nothing changes until you apply. A file applies whole or not at
+        all. Columns for {ENTITIES[entity].label.toLowerCase()}:{' '}
+        <span className="mono">{ENTITIES[entity].columns}</span>.
+      </p>
       <FeedbackLine message={action.message} testId="import-message" />
-      {problem && <div className="error-box" role="alert">{problem}</div>}
+      {problem && (
+        <div className="error-box" role="alert">
+          {problem}
+        </div>
+      )}
       <div className="form-grid">
-        <label>What the file holds
-          <select value={entity} onChange={(e) => { setEntity(e.target.value as Entity); setReport(null); setPlanned(null) }}>
-            {Object.entries(ENTITIES).map(([k, v]) => <option key={k} value={k}>{v.label}</option>)}
+        <label>
+          What the file holds
+          <select
+            value={entity}
+            onChange={(e) => {
+              setEntity(e.target.value as Entity)
+              setReport(null)
+              setPlanned(null)
+            }}
+          >
+            {Object.entries(ENTITIES).map(([k, v]) => (
+              <option key={k} value={k}>
+                {v.label}
+              </option>
+            ))}
           </select>
         </label>
-        <label>CSV file<input type="file" accept=".csv,text/csv" onChange={(e) => void onFile(e.target.files?.[0])} /></label>
+        <label>
+          CSV file
+          <input type="file" accept=".csv,text/csv" onChange={(e) => void onFile(e.target.files?.[0])} />
+        </label>
         {prefill && file?.name === 'rows from a dead letter' && (
-          <label style={{ gridColumn: '1 / -1' }}>Rows to import (complete the empty column, then run the dry run)
-            <textarea aria-label="Rows to import" data-testid="prefilled-csv" rows={4} className="mono" value={file.csv} onChange={(e) => { setFile({ name: file.name, csv: e.target.value }); setReport(null); setPlanned(null) }} />
+          <label style={{ gridColumn: '1 / -1' }}>
+            Rows to import (complete the empty column, then run the dry run)
+            <textarea
+              aria-label="Rows to import"
+              data-testid="prefilled-csv"
+              rows={4}
+              className="mono"
+              value={file.csv}
+              onChange={(e) => {
+                setFile({ name: file.name, csv: e.target.value })
+                setReport(null)
+                setPlanned(null)
+              }}
+            />
           </label>
         )}
         <div className="toolbar" style={{ marginBottom: 0 }}>
-          <button type="button" disabled={!file || action.pending} onClick={dryRun}>{action.pending && !confirm ? 'Working…' : 'Dry run'}</button>
-          <button type="button" className="primary" disabled={!canApply || action.pending} onClick={() => setConfirm(true)} title={canApply ? undefined : 'Run a clean dry run of this file first'}>Apply</button>
+          <button type="button" disabled={!file || action.pending} onClick={dryRun}>
+            {action.pending && !confirm ? 'Working…' : 'Dry run'}
+          </button>
+          <button
+            type="button"
+            className="primary"
+            disabled={!canApply || action.pending}
+            onClick={() => setConfirm(true)}
+            title={canApply ? undefined : 'Run a clean dry run of this file first'}
+          >
+            Apply
+          </button>
         </div>
       </div>
       {confirm && report && file && (
-        <ConfirmBar title={`Apply ${file.name}?`} confirmLabel="Apply" danger={false} pending={action.pending} onConfirm={applyIt} onCancel={() => setConfirm(false)}>
-          {report.changes.created} {ENTITIES[entity].label.toLowerCase()} created and {report.changes.updated} updated, as the dry run showed. Each change is audited and the affected SKUs are recomputed.
+        <ConfirmBar
+          title={`Apply ${file.name}?`}
+          confirmLabel="Apply"
+          danger={false}
+          pending={action.pending}
+          onConfirm={applyIt}
+          onCancel={() => setConfirm(false)}
+        >
+          {report.changes.created} {ENTITIES[entity].label.toLowerCase()} created and {report.changes.updated} updated,
+          as the dry run showed. Each change is audited and the affected SKUs are recomputed.
         </ConfirmBar>
       )}
       {report && <ImportReport report={report} />}
@@ -274,7 +612,10 @@ function CsvImport({ defaultEntity, prefill }: { defaultEntity: Entity; prefill:
 function describeChanges(action: string, changes: Record<string, { from: unknown; to: unknown }>): string {
   const entries = Object.entries(changes)
   if (action === 'create') {
-    return entries.filter(([f, c]) => f !== 'isKit' && c.to !== null && c.to !== '' && !(Array.isArray(c.to) && c.to.length === 0)).map(([f, c]) => `${f} ${JSON.stringify(c.to)}`).join(', ')
+    return entries
+      .filter(([f, c]) => f !== 'isKit' && c.to !== null && c.to !== '' && !(Array.isArray(c.to) && c.to.length === 0))
+      .map(([f, c]) => `${f} ${JSON.stringify(c.to)}`)
+      .join(', ')
   }
   return entries.map(([f, c]) => `${f}: ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`).join('; ')
 }
@@ -282,28 +623,56 @@ function describeChanges(action: string, changes: Record<string, { from: unknown
 function ImportReport({ report }: { report: CatalogReport }) {
   const c = report.changes
   // Errors first: they are what to act on, and a long file would push them off the first page.
-  const items = c.errors ? [...report.items].sort((a, b) => Number(b.action === 'error') - Number(a.action === 'error') || a.index - b.index) : report.items
+  const items = c.errors
+    ? [...report.items].sort((a, b) => Number(b.action === 'error') - Number(a.action === 'error') || a.index - b.index)
+    : report.items
   return (
     <div data-testid="import-report" style={{ marginTop: 12 }}>
       <p role="status">
         <strong>{report.dryRun ? 'Dry run (nothing changed):' : report.applied ? 'Applied:' : 'Not applied:'}</strong>{' '}
-        <span className="chip ok">{c.created} create</span> <span className="chip warn">{c.updated} update</span> <span className="chip">{c.unchanged} unchanged</span> <span className={`chip ${c.errors ? 'bad' : ''}`}>{c.errors} error{c.errors === 1 ? '' : 's'}</span>
+        <span className="chip ok">{c.created} create</span> <span className="chip warn">{c.updated} update</span>{' '}
+        <span className="chip">{c.unchanged} unchanged</span>{' '}
+        <span className={`chip ${c.errors ? 'bad' : ''}`}>
+          {c.errors} error{c.errors === 1 ? '' : 's'}
+        </span>
       </p>
       <table className="data">
-        <thead><tr><th className="num">Line</th><th>Key</th><th>Action</th><th>Details</th></tr></thead>
+        <thead>
+          <tr>
+            <th className="num">Line</th>
+            <th>Key</th>
+            <th>Action</th>
+            <th>Details</th>
+          </tr>
+        </thead>
         <tbody>
           {items.slice(0, 500).map((i) => (
             <tr key={i.index}>
               <td className="num">{i.line ?? i.index + 1}</td>
               <td className="mono">{i.key}</td>
-              <td><span className={`chip ${i.action === 'error' ? 'bad' : i.action === 'create' ? 'ok' : i.action === 'update' ? 'warn' : ''}`}>{i.action}</span></td>
-              <td>{i.action === 'error' ? <span style={{ color: 'var(--bad)' }}>{i.error}</span>
-                : i.changes ? <span className="muted">{describeChanges(i.action, i.changes)}</span> : ''}</td>
+              <td>
+                <span
+                  className={`chip ${i.action === 'error' ? 'bad' : i.action === 'create' ? 'ok' : i.action === 'update' ? 'warn' : ''}`}
+                >
+                  {i.action}
+                </span>
+              </td>
+              <td>
+                {i.action === 'error' ? (
+                  <span style={{ color: 'var(--bad)' }}>{i.error}</span>
+                ) : i.changes ? (
+                  <span className="muted">{describeChanges(i.action, i.changes)}</span>
+                ) : (
+                  ''
+                )}
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
-      {report.items.length > 500 && <p className="muted">Showing the first 500 of {formatCount(report.items.length)} rows.</p>}
+      {report.items.length > 500 && (
+        <p className="muted">Showing the first 500 of {formatCount(report.items.length)} rows.</p>
+      )}
     </div>
   )
 }

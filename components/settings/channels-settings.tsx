@@ -15,7 +15,10 @@ const KEY = ['settings', 'channels']
 
 export function ChannelSettings() {
   const qc = useQueryClient()
-  const list = useQuery({ queryKey: KEY, queryFn: () => fetchJson<{ items: ChannelSettingsView[] }>('/api/ui/settings/channels') })
+  const list = useQuery({
+    queryKey: KEY,
+    queryFn: () => fetchJson<{ items: ChannelSettingsView[] }>('/api/ui/settings/channels'),
+  })
   const [editing, setEditing] = useState<{ code: string; part: 'settings' | 'credentials' } | null>(null)
   const action = useSettingsAction()
   const refresh = () => void qc.invalidateQueries({ queryKey: KEY })
@@ -26,35 +29,90 @@ export function ChannelSettings() {
       <div className="page-head">
         <div>
           <h1>Channels</h1>
-          <div className="muted">A channel in shadow mode computes and reads back but never writes. Credentials are stored encrypted and never shown again.</div>
+          <div className="muted">
+            A channel in shadow mode computes and reads back but never writes. Credentials are stored encrypted and
+            never shown again.
+          </div>
         </div>
       </div>
       <FeedbackLine message={action.message} testId="channels-message" />
       <div className="panel">
         {list.error && <ErrorBox error={list.error} />}
         {list.isPending && <Loading what="channels" />}
-        {list.data && list.data.items.length === 0 && <EmptyState title="No channels yet">Channels are created by the demo seed or a deployment script; once they exist they are configured here.</EmptyState>}
+        {list.data && list.data.items.length === 0 && (
+          <EmptyState title="No channels yet">
+            Channels are created by the demo seed or a deployment script; once they exist they are configured here.
+          </EmptyState>
+        )}
         {list.data && list.data.items.length > 0 && (
           <table className="data" data-testid="channel-settings-list">
-            <thead><tr><th>Channel</th><th>Connector</th><th>Mode</th><th>Status</th><th>Base URL</th><th>Credentials</th><th className="num">Listings</th><th></th></tr></thead>
+            <thead>
+              <tr>
+                <th>Channel</th>
+                <th>Connector</th>
+                <th>Mode</th>
+                <th>Status</th>
+                <th>Base URL</th>
+                <th>Credentials</th>
+                <th className="num">Listings</th>
+                <th></th>
+              </tr>
+            </thead>
             <tbody>
               {list.data.items.map((c) => (
                 <tr key={c.code} data-testid={`channel-${c.code}`}>
-                  <td><strong>{c.name}</strong><div className="mono muted">{c.code}</div></td>
+                  <td>
+                    <strong>{c.name}</strong>
+                    <div className="mono muted">{c.code}</div>
+                  </td>
                   <td className="mono">{c.kind}</td>
-                  <td><span className={`chip ${c.mode === 'live' ? 'ok' : 'warn'}`}>{c.mode}</span></td>
-                  <td><span className={`chip ${c.status === 'active' ? 'ok' : 'bad'}`}>{c.status}</span></td>
-                  <td className="mono" style={{ maxWidth: 260, wordBreak: 'break-all' }}>{c.baseUrl || <span className="muted">not set</span>}</td>
+                  <td>
+                    <span className={`chip ${c.mode === 'live' ? 'ok' : 'warn'}`}>{c.mode}</span>
+                  </td>
+                  <td>
+                    <span className={`chip ${c.status === 'active' ? 'ok' : 'bad'}`}>{c.status}</span>
+                  </td>
+                  <td className="mono" style={{ maxWidth: 260, wordBreak: 'break-all' }}>
+                    {c.baseUrl || <span className="muted">not set</span>}
+                  </td>
                   <td data-testid="credentials-state">
-                    {c.credentials.set
-                      ? <>set{c.credentials.lastChangedAt ? <>, last changed <Ago iso={c.credentials.lastChangedAt} />{c.credentials.lastChangedBy ? ` by ${c.credentials.lastChangedBy}` : ''}</> : ''}</>
-                      : <span className="chip bad">not set</span>}
+                    {c.credentials.set ? (
+                      <>
+                        set
+                        {c.credentials.lastChangedAt ? (
+                          <>
+                            , last changed <Ago iso={c.credentials.lastChangedAt} />
+                            {c.credentials.lastChangedBy ? ` by ${c.credentials.lastChangedBy}` : ''}
+                          </>
+                        ) : (
+                          ''
+                        )}
+                      </>
+                    ) : (
+                      <span className="chip bad">not set</span>
+                    )}
                   </td>
                   <td className="num">{formatCount(c.listings)}</td>
                   <td>
                     <span className="toolbar" style={{ marginBottom: 0, flexWrap: 'nowrap' }}>
-                      <button onClick={() => { action.setMessage(null); setEditing({ code: c.code, part: 'settings' }) }} aria-label={`Edit settings of ${c.name}`}>Edit</button>
-                      <button onClick={() => { action.setMessage(null); setEditing({ code: c.code, part: 'credentials' }) }} aria-label={`Set credentials of ${c.name}`}>{c.credentials.set ? 'Replace credentials' : 'Set credentials'}</button>
+                      <button
+                        onClick={() => {
+                          action.setMessage(null)
+                          setEditing({ code: c.code, part: 'settings' })
+                        }}
+                        aria-label={`Edit settings of ${c.name}`}
+                      >
+                        Edit
+                      </button>
+                      <button
+                        onClick={() => {
+                          action.setMessage(null)
+                          setEditing({ code: c.code, part: 'credentials' })
+                        }}
+                        aria-label={`Set credentials of ${c.name}`}
+                      >
+                        {c.credentials.set ? 'Replace credentials' : 'Set credentials'}
+                      </button>
                     </span>
                   </td>
                 </tr>
@@ -64,10 +122,22 @@ export function ChannelSettings() {
         )}
       </div>
       {current && editing?.part === 'settings' && (
-        <ChannelForm key={`${current.code}-${current.updatedAt}`} channel={current} action={action} onClose={() => setEditing(null)} onSaved={refresh} />
+        <ChannelForm
+          key={`${current.code}-${current.updatedAt}`}
+          channel={current}
+          action={action}
+          onClose={() => setEditing(null)}
+          onSaved={refresh}
+        />
       )}
       {current && editing?.part === 'credentials' && (
-        <CredentialsForm key={current.code} channel={current} action={action} onClose={() => setEditing(null)} onSaved={refresh} />
+        <CredentialsForm
+          key={current.code}
+          channel={current}
+          action={action}
+          onClose={() => setEditing(null)}
+          onSaved={refresh}
+        />
       )}
     </div>
   )
@@ -89,23 +159,43 @@ function fieldValue(field: FormField, text: string | boolean): { value?: unknown
   if (trimmed === '') return field.required ? { error: `${field.label} is required.` } : {}
   if (field.type === 'integer' || field.type === 'number') {
     const n = Number(trimmed)
-    if (!Number.isFinite(n) || (field.type === 'integer' && !Number.isInteger(n))) return { error: `${field.label} must be a ${field.type === 'integer' ? 'whole number' : 'number'}.` }
+    if (!Number.isFinite(n) || (field.type === 'integer' && !Number.isInteger(n)))
+      return { error: `${field.label} must be a ${field.type === 'integer' ? 'whole number' : 'number'}.` }
     return { value: n }
   }
   return { value: trimmed }
 }
 
-function ChannelForm({ channel, action, onClose, onSaved }: { channel: ChannelSettingsView; action: ActionApi; onClose: () => void; onSaved: () => void }) {
+function ChannelForm({
+  channel,
+  action,
+  onClose,
+  onSaved,
+}: {
+  channel: ChannelSettingsView
+  action: ActionApi
+  onClose: () => void
+  onSaved: () => void
+}) {
   const generated = channel.form.settings
   const generatedNames = new Set(generated.map((f) => f.name))
   const extra = Object.fromEntries(Object.entries(channel.settings).filter(([k]) => !generatedNames.has(k)))
   const [form, setForm] = useState({
-    name: channel.name, mode: channel.mode, status: channel.status, baseUrl: channel.baseUrl,
-    ratePerSecond: String(channel.ratePerSecond), rateBurst: String(channel.rateBurst),
+    name: channel.name,
+    mode: channel.mode,
+    status: channel.status,
+    baseUrl: channel.baseUrl,
+    ratePerSecond: String(channel.ratePerSecond),
+    rateBurst: String(channel.rateBurst),
     settings: Object.keys(extra).length > 0 || generated.length === 0 ? JSON.stringify(extra, null, 2) : '',
   })
   const [fields, setFields] = useState<Record<string, string | boolean>>(
-    Object.fromEntries(generated.map((f) => [f.name, f.type === 'boolean' ? channel.settings[f.name] === true : fieldText(channel.settings[f.name])])),
+    Object.fromEntries(
+      generated.map((f) => [
+        f.name,
+        f.type === 'boolean' ? channel.settings[f.name] === true : fieldText(channel.settings[f.name]),
+      ]),
+    ),
   )
   const [problem, setProblem] = useState<string | null>(null)
   const [confirmLive, setConfirmLive] = useState(false)
@@ -113,8 +203,13 @@ function ChannelForm({ channel, action, onClose, onSaved }: { channel: ChannelSe
 
   function parsed() {
     let settings: unknown
-    try { settings = JSON.parse(form.settings.trim() || '{}') } catch (e) { return { error: `Other settings: not valid JSON (${(e as Error).message}).` } }
-    if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) return { error: 'Other settings must be a JSON object, e.g. { "bulkThreshold": 50 }.' }
+    try {
+      settings = JSON.parse(form.settings.trim() || '{}')
+    } catch (e) {
+      return { error: `Other settings: not valid JSON (${(e as Error).message}).` }
+    }
+    if (typeof settings !== 'object' || settings === null || Array.isArray(settings))
+      return { error: 'Other settings must be a JSON object, e.g. { "bulkThreshold": 50 }.' }
     const own: Record<string, unknown> = {}
     for (const field of generated) {
       const v = fieldValue(field, fields[field.name] ?? '')
@@ -124,66 +219,143 @@ function ChannelForm({ channel, action, onClose, onSaved }: { channel: ChannelSe
     settings = { ...(settings as Record<string, unknown>), ...own }
     const ratePerSecond = Number(form.ratePerSecond)
     const rateBurst = Number(form.rateBurst)
-    if (!Number.isFinite(ratePerSecond) || ratePerSecond <= 0) return { error: 'Requests per second must be a number above 0.' }
+    if (!Number.isFinite(ratePerSecond) || ratePerSecond <= 0)
+      return { error: 'Requests per second must be a number above 0.' }
     if (!Number.isInteger(rateBurst) || rateBurst < 1) return { error: 'Burst must be a whole number from 1.' }
-    return { input: { code: channel.code, name: form.name, mode: form.mode, status: form.status, baseUrl: form.baseUrl.trim(), ratePerSecond, rateBurst, settings } }
+    return {
+      input: {
+        code: channel.code,
+        name: form.name,
+        mode: form.mode,
+        status: form.status,
+        baseUrl: form.baseUrl.trim(),
+        ratePerSecond,
+        rateBurst,
+        settings,
+      },
+    }
   }
   function save() {
     const p = parsed()
-    if ('error' in p) { setProblem(p.error ?? null); return }
+    if ('error' in p) {
+      setProblem(p.error ?? null)
+      return
+    }
     setConfirmLive(false)
-    action.run(() => updateChannelAction(p.input), (d) => (d.changed.length ? `Saved ${channel.name}: ${d.changed.join(', ')} changed.` : 'Nothing changed.'), () => { onSaved(); onClose() })
+    action.run(
+      () => updateChannelAction(p.input),
+      (d) => (d.changed.length ? `Saved ${channel.name}: ${d.changed.join(', ')} changed.` : 'Nothing changed.'),
+      () => {
+        onSaved()
+        onClose()
+      },
+    )
   }
   function onSubmit(e: FormEvent) {
     e.preventDefault()
     setProblem(null)
     const p = parsed()
-    if ('error' in p) { setProblem(p.error ?? null); return }
+    if ('error' in p) {
+      setProblem(p.error ?? null)
+      return
+    }
     // Going live starts real writes to a marketplace: say so and ask once more.
-    if (form.mode === 'live' && channel.mode !== 'live') { setConfirmLive(true); return }
+    if (form.mode === 'live' && channel.mode !== 'live') {
+      setConfirmLive(true)
+      return
+    }
     save()
   }
 
   return (
     <form className="panel" onSubmit={onSubmit} aria-labelledby="channel-form-title" data-testid="channel-form">
-      <h2 id="channel-form-title">Edit {channel.name} <span className="mono muted">({channel.code}, {channel.kind})</span></h2>
-      {problem && <div className="error-box" role="alert">{problem}</div>}
+      <h2 id="channel-form-title">
+        Edit {channel.name}{' '}
+        <span className="mono muted">
+          ({channel.code}, {channel.kind})
+        </span>
+      </h2>
+      {problem && (
+        <div className="error-box" role="alert">
+          {problem}
+        </div>
+      )}
       <div className="form-grid">
-        <label>Name<input type="text" value={form.name} onChange={set('name')} required maxLength={200} /></label>
-        <label>Mode
+        <label>
+          Name
+          <input type="text" value={form.name} onChange={set('name')} required maxLength={200} />
+        </label>
+        <label>
+          Mode
           <select value={form.mode} onChange={set('mode')}>
             <option value="shadow">shadow (compute and read back, never write)</option>
             <option value="live">live (publish quantities)</option>
           </select>
         </label>
-        <label>Status
+        <label>
+          Status
           <select value={form.status} onChange={set('status')}>
             <option value="active">active</option>
             <option value="paused">paused (publishing stops)</option>
           </select>
         </label>
-        <label>Base URL<input type="url" value={form.baseUrl} onChange={set('baseUrl')} required placeholder="https://…" /></label>
-        <label>Requests per second<input type="number" min="0.01" step="any" value={form.ratePerSecond} onChange={set('ratePerSecond')} required /></label>
-        <label>Burst<input type="number" min="1" step="1" value={form.rateBurst} onChange={set('rateBurst')} required /></label>
+        <label>
+          Base URL
+          <input type="url" value={form.baseUrl} onChange={set('baseUrl')} required placeholder="https://…" />
+        </label>
+        <label>
+          Requests per second
+          <input
+            type="number"
+            min="0.01"
+            step="any"
+            value={form.ratePerSecond}
+            onChange={set('ratePerSecond')}
+            required
+          />
+        </label>
+        <label>
+          Burst
+          <input type="number" min="1" step="1" value={form.rateBurst} onChange={set('rateBurst')} required />
+        </label>
       </div>
       {generated.length > 0 && (
         <fieldset className="form-grid" style={{ marginTop: 10 }} data-testid="connector-settings-fields">
           <legend>{channel.kind} connector</legend>
           {generated.map((f) => (
-            <label key={f.name} title={f.name}>{f.label}{f.required ? ' *' : ''}
+            <label key={f.name} title={f.name}>
+              {f.label}
+              {f.required ? ' *' : ''}
               {f.type === 'boolean' ? (
-                <input type="checkbox" name={f.name} checked={fields[f.name] === true} onChange={(e) => setFields({ ...fields, [f.name]: e.target.checked })} />
+                <input
+                  type="checkbox"
+                  name={f.name}
+                  checked={fields[f.name] === true}
+                  onChange={(e) => setFields({ ...fields, [f.name]: e.target.checked })}
+                />
               ) : f.type === 'choice' ? (
-                <select name={f.name} value={String(fields[f.name] ?? '')} onChange={(e) => setFields({ ...fields, [f.name]: e.target.value })} required={f.required}>
-                  {!f.required && <option value="">{f.default !== undefined ? `default (${String(f.default)})` : '(not set)'}</option>}
-                  {(f.choices ?? []).map((c) => <option key={c} value={c}>{c}</option>)}
+                <select
+                  name={f.name}
+                  value={String(fields[f.name] ?? '')}
+                  onChange={(e) => setFields({ ...fields, [f.name]: e.target.value })}
+                  required={f.required}
+                >
+                  {!f.required && (
+                    <option value="">{f.default !== undefined ? `default (${String(f.default)})` : '(not set)'}</option>
+                  )}
+                  {(f.choices ?? []).map((c) => (
+                    <option key={c} value={c}>
+                      {c}
+                    </option>
+                  ))}
                 </select>
               ) : (
                 <input
                   name={f.name}
                   type={f.type === 'integer' || f.type === 'number' ? 'number' : f.type === 'url' ? 'url' : 'text'}
                   step={f.type === 'integer' ? 1 : f.type === 'number' ? 'any' : undefined}
-                  min={f.min} max={f.max}
+                  min={f.min}
+                  max={f.max}
                   value={String(fields[f.name] ?? '')}
                   placeholder={f.default !== undefined ? `default: ${String(f.default)}` : undefined}
                   onChange={(e) => setFields({ ...fields, [f.name]: e.target.value })}
@@ -194,12 +366,29 @@ function ChannelForm({ channel, action, onClose, onSaved }: { channel: ChannelSe
           ))}
         </fieldset>
       )}
-      <label className="field" style={{ marginTop: 10 }}>{generated.length > 0 ? 'Advanced settings (JSON object, optional; e.g. bulkThreshold)' : 'Other settings (JSON object; not secret: tokens and passwords go under credentials)'}
-        <textarea className="mono" rows={Math.min(14, form.settings.split('\n').length + 1)} value={form.settings} onChange={set('settings')} spellCheck={false} />
+      <label className="field" style={{ marginTop: 10 }}>
+        {generated.length > 0
+          ? 'Advanced settings (JSON object, optional; e.g. bulkThreshold)'
+          : 'Other settings (JSON object; not secret: tokens and passwords go under credentials)'}
+        <textarea
+          className="mono"
+          rows={Math.min(14, form.settings.split('\n').length + 1)}
+          value={form.settings}
+          onChange={set('settings')}
+          spellCheck={false}
+        />
       </label>
       {confirmLive ? (
-        <ConfirmBar title={`Switch ${channel.name} to live?`} confirmLabel="Go live" danger={false} pending={action.pending} onConfirm={save} onCancel={() => setConfirmLive(false)}>
-          Stocktower will start writing quantities to this marketplace; listings waiting since shadow mode are published at once.
+        <ConfirmBar
+          title={`Switch ${channel.name} to live?`}
+          confirmLabel="Go live"
+          danger={false}
+          pending={action.pending}
+          onConfirm={save}
+          onCancel={() => setConfirmLive(false)}
+        >
+          Stocktower will start writing quantities to this marketplace; listings waiting since shadow mode are published
+          at once.
         </ConfirmBar>
       ) : (
         <SaveCancel pending={action.pending} onCancel={onClose} />
@@ -208,46 +397,116 @@ function ChannelForm({ channel, action, onClose, onSaved }: { channel: ChannelSe
   )
 }
 
-function CredentialsForm({ channel, action, onClose, onSaved }: { channel: ChannelSettingsView; action: ActionApi; onClose: () => void; onSaved: () => void }) {
+function CredentialsForm({
+  channel,
+  action,
+  onClose,
+  onSaved,
+}: {
+  channel: ChannelSettingsView
+  action: ActionApi
+  onClose: () => void
+  onSaved: () => void
+}) {
   const known = channel.credentials.fields
   const labels = new Map(channel.form.credentials.map((f) => [f.name, f.label]))
   const [values, setValues] = useState<Record<string, string>>(Object.fromEntries(known.map((f) => [f, ''])))
   const [custom, setCustom] = useState({ field: '', value: '' })
   const [confirm, setConfirm] = useState(false)
-  const credentials = known.length > 0 ? values : (custom.field ? { [custom.field.trim()]: custom.value } : {})
+  const credentials = known.length > 0 ? values : custom.field ? { [custom.field.trim()]: custom.value } : {}
   const complete = Object.keys(credentials).length > 0 && Object.values(credentials).every((v) => v.length > 0)
 
   function save() {
     setConfirm(false)
-    action.run(() => setChannelCredentialsAction({ code: channel.code, credentials }), (d) => `Credentials of ${channel.name} saved (${d.fields.join(', ')}); they are stored encrypted and will not be shown.`, () => {
-      setValues(Object.fromEntries(known.map((f) => [f, ''])))
-      onSaved()
-      onClose()
-    })
+    action.run(
+      () => setChannelCredentialsAction({ code: channel.code, credentials }),
+      (d) =>
+        `Credentials of ${channel.name} saved (${d.fields.join(', ')}); they are stored encrypted and will not be shown.`,
+      () => {
+        setValues(Object.fromEntries(known.map((f) => [f, ''])))
+        onSaved()
+        onClose()
+      },
+    )
   }
   return (
-    <form className="panel" aria-labelledby="cred-form-title" data-testid="credentials-form" autoComplete="off"
-      onSubmit={(e) => { e.preventDefault(); if (channel.credentials.set) setConfirm(true); else save() }}>
-      <h2 id="cred-form-title">{channel.credentials.set ? 'Replace' : 'Set'} credentials of {channel.name}</h2>
-      <p className="muted">Give every field, as the marketplace issued it: the new set replaces the old one whole. Values are encrypted before they are stored and are never sent back to a browser.</p>
+    <form
+      className="panel"
+      aria-labelledby="cred-form-title"
+      data-testid="credentials-form"
+      autoComplete="off"
+      onSubmit={(e) => {
+        e.preventDefault()
+        if (channel.credentials.set) setConfirm(true)
+        else save()
+      }}
+    >
+      <h2 id="cred-form-title">
+        {channel.credentials.set ? 'Replace' : 'Set'} credentials of {channel.name}
+      </h2>
+      <p className="muted">
+        Give every field, as the marketplace issued it: the new set replaces the old one whole. Values are encrypted
+        before they are stored and are never sent back to a browser.
+      </p>
       <div className="form-grid">
-        {known.length > 0 ? known.map((f) => (
-          <label key={f} title={f}>{labels.get(f) ?? f}<input type="password" name={f} autoComplete="new-password" value={values[f] ?? ''} onChange={(e) => setValues({ ...values, [f]: e.target.value })} required /></label>
-        )) : (
+        {known.length > 0 ? (
+          known.map((f) => (
+            <label key={f} title={f}>
+              {labels.get(f) ?? f}
+              <input
+                type="password"
+                name={f}
+                autoComplete="new-password"
+                value={values[f] ?? ''}
+                onChange={(e) => setValues({ ...values, [f]: e.target.value })}
+                required
+              />
+            </label>
+          ))
+        ) : (
           <>
-            <label>Credential name<input type="text" value={custom.field} onChange={(e) => setCustom({ ...custom, field: e.target.value })} placeholder="e.g. apiToken" required /></label>
-            <label>Value<input type="password" autoComplete="new-password" value={custom.value} onChange={(e) => setCustom({ ...custom, value: e.target.value })} required /></label>
+            <label>
+              Credential name
+              <input
+                type="text"
+                value={custom.field}
+                onChange={(e) => setCustom({ ...custom, field: e.target.value })}
+                placeholder="e.g. apiToken"
+                required
+              />
+            </label>
+            <label>
+              Value
+              <input
+                type="password"
+                autoComplete="new-password"
+                value={custom.value}
+                onChange={(e) => setCustom({ ...custom, value: e.target.value })}
+                required
+              />
+            </label>
           </>
         )}
       </div>
       {confirm ? (
-        <ConfirmBar title={`Replace the credentials of ${channel.name}?`} confirmLabel="Replace" pending={action.pending} onConfirm={save} onCancel={() => setConfirm(false)}>
-          The current credentials are overwritten and cannot be recovered; the connector uses the new ones on its next call.
+        <ConfirmBar
+          title={`Replace the credentials of ${channel.name}?`}
+          confirmLabel="Replace"
+          pending={action.pending}
+          onConfirm={save}
+          onCancel={() => setConfirm(false)}
+        >
+          The current credentials are overwritten and cannot be recovered; the connector uses the new ones on its next
+          call.
         </ConfirmBar>
       ) : (
         <div className="toolbar" style={{ marginTop: 10, marginBottom: 0 }}>
-          <button type="submit" className="primary" disabled={action.pending || !complete}>{action.pending ? 'Saving…' : 'Save credentials'}</button>
-          <button type="button" onClick={onClose} disabled={action.pending}>Cancel</button>
+          <button type="submit" className="primary" disabled={action.pending || !complete}>
+            {action.pending ? 'Saving…' : 'Save credentials'}
+          </button>
+          <button type="button" onClick={onClose} disabled={action.pending}>
+            Cancel
+          </button>
         </div>
       )}
     </form>

@@ -6,9 +6,17 @@ export function SettingsTabs({ items }: { items: Array<{ href: string; label: st
   const pathname = usePathname()
   return (
     <nav className="tabs" aria-label="Settings sections">
-      <Link href="/settings" aria-current={pathname === '/settings' ? 'page' : undefined}>Overview</Link>
+      <Link href="/settings" aria-current={pathname === '/settings' ? 'page' : undefined}>
+        Overview
+      </Link>
       {items.map((i) => (
-        <Link key={i.href} href={i.href} aria-current={pathname === i.href || pathname.startsWith(`${i.href}/`) ? 'page' : undefined}>{i.label}</Link>
+        <Link
+          key={i.href}
+          href={i.href}
+          aria-current={pathname === i.href || pathname.startsWith(`${i.href}/`) ? 'page' : undefined}
+        >
+          {i.label}
+        </Link>
       ))}
     </nav>
   )

@@ -4,7 +4,10 @@
 import { useId, useState, useTransition, type ReactNode } from 'react'
 
 type Result<T> = { data: T } | { error: { code: string; message: string } }
-export interface Feedback { tone: 'ok' | 'bad'; text: string }
+export interface Feedback {
+  tone: 'ok' | 'bad'
+  text: string
+}
 
 /** Runs one action at a time; `message` is the outcome of the last one (shown by <Feedback>). */
 export function useSettingsAction() {
@@ -15,7 +18,10 @@ export function useSettingsAction() {
     start(async () => {
       try {
         const r = await fn()
-        if ('error' in r) { setMessage({ tone: 'bad', text: r.error.message }); return }
+        if ('error' in r) {
+          setMessage({ tone: 'bad', text: r.error.message })
+          return
+        }
         const text = ok(r.data)
         if (text) setMessage(typeof text === 'string' ? { tone: 'ok', text } : text)
         after?.(r.data)
@@ -30,21 +36,60 @@ export function useSettingsAction() {
 
 export function FeedbackLine({ message, testId }: { message: Feedback | null; testId?: string }) {
   if (!message) return null
-  return <div className={message.tone === 'bad' ? 'error-box' : 'notice ok'} role={message.tone === 'bad' ? 'alert' : 'status'} data-testid={testId}>{message.text}</div>
+  return (
+    <div
+      className={message.tone === 'bad' ? 'error-box' : 'notice ok'}
+      role={message.tone === 'bad' ? 'alert' : 'status'}
+      data-testid={testId}
+    >
+      {message.text}
+    </div>
+  )
 }
 
 /** An inline confirmation: states what will happen and needs a second, explicit click. */
-export function ConfirmBar({ title, children, confirmLabel, danger = true, pending, onConfirm, onCancel }: {
-  title: string; children?: ReactNode; confirmLabel: string; danger?: boolean; pending: boolean; onConfirm: () => void; onCancel: () => void
+export function ConfirmBar({
+  title,
+  children,
+  confirmLabel,
+  danger = true,
+  pending,
+  onConfirm,
+  onCancel,
+}: {
+  title: string
+  children?: ReactNode
+  confirmLabel: string
+  danger?: boolean
+  pending: boolean
+  onConfirm: () => void
+  onCancel: () => void
 }) {
   const id = useId()
   return (
-    <div className="confirm" role="alertdialog" aria-labelledby={`${id}-t`} aria-describedby={`${id}-d`} data-testid="confirm">
+    <div
+      className="confirm"
+      role="alertdialog"
+      aria-labelledby={`${id}-t`}
+      aria-describedby={`${id}-d`}
+      data-testid="confirm"
+    >
       <strong id={`${id}-t`}>{title}</strong>
-      <div id={`${id}-d`} className="muted">{children}</div>
+      <div id={`${id}-d`} className="muted">
+        {children}
+      </div>
       <div className="toolbar" style={{ marginTop: 8, marginBottom: 0 }}>
-        <button className={danger ? 'danger' : 'primary'} disabled={pending} onClick={onConfirm} data-testid="confirm-yes">{pending ? 'Working…' : confirmLabel}</button>
-        <button disabled={pending} onClick={onCancel}>Cancel</button>
+        <button
+          className={danger ? 'danger' : 'primary'}
+          disabled={pending}
+          onClick={onConfirm}
+          data-testid="confirm-yes"
+        >
+          {pending ? 'Working…' : confirmLabel}
+        </button>
+        <button disabled={pending} onClick={onCancel}>
+          Cancel
+        </button>
       </div>
     </div>
   )
@@ -54,35 +99,85 @@ export function ConfirmBar({ title, children, confirmLabel, danger = true, pendi
 export function SaveCancel({ pending, onCancel }: { pending: boolean; onCancel: () => void }) {
   return (
     <div className="toolbar" style={{ marginTop: 10, marginBottom: 0 }}>
-      <button type="submit" className="primary" disabled={pending}>{pending ? 'Saving…' : 'Save'}</button>
-      <button type="button" onClick={onCancel} disabled={pending}>Cancel</button>
+      <button type="submit" className="primary" disabled={pending}>
+        {pending ? 'Saving…' : 'Save'}
+      </button>
+      <button type="button" onClick={onCancel} disabled={pending}>
+        Cancel
+      </button>
     </div>
   )
 }
 
 /** A secret shown exactly once, with a copy button; closing it forgets it in this tab too. */
-export function OneTimeSecret({ title, secret, children, onDone }: { title: string; secret: string; children?: ReactNode; onDone: () => void }) {
+export function OneTimeSecret({
+  title,
+  secret,
+  children,
+  onDone,
+}: {
+  title: string
+  secret: string
+  children?: ReactNode
+  onDone: () => void
+}) {
   const [copied, setCopied] = useState<'yes' | 'failed' | null>(null)
   const id = useId()
   return (
     <div className="secret-once" role="region" aria-labelledby={`${id}-t`} data-testid="one-time-secret">
       <strong id={`${id}-t`}>{title}</strong>
-      <p><strong>Copy it now: you will not see it again.</strong> Stocktower keeps only a hash (or an encrypted copy it never shows); if it is lost, create a new one.</p>
+      <p>
+        <strong>Copy it now: you will not see it again.</strong> Stocktower keeps only a hash (or an encrypted copy it
+        never shows); if it is lost, create a new one.
+      </p>
       {children}
       <div className="toolbar" style={{ marginBottom: 0 }}>
-        <label htmlFor={`${id}-v`} className="sr-only">Secret value</label>
-        <input id={`${id}-v`} type="text" readOnly value={secret} className="mono secret-value" onFocus={(e) => e.currentTarget.select()} data-testid="secret-value" />
-        <button type="button" className="primary" onClick={() => {
-          navigator.clipboard?.writeText(secret).then(() => setCopied('yes'), () => setCopied('failed')) ?? setCopied('failed')
-        }}>Copy</button>
-        <button type="button" onClick={onDone}>I have stored it</button>
-        {copied === 'yes' && <span role="status" className="muted">Copied.</span>}
-        {copied === 'failed' && <span role="status" className="muted">Copy failed: select the text and copy it by hand.</span>}
+        <label htmlFor={`${id}-v`} className="sr-only">
+          Secret value
+        </label>
+        <input
+          id={`${id}-v`}
+          type="text"
+          readOnly
+          value={secret}
+          className="mono secret-value"
+          onFocus={(e) => e.currentTarget.select()}
+          data-testid="secret-value"
+        />
+        <button
+          type="button"
+          className="primary"
+          onClick={() => {
+            navigator.clipboard?.writeText(secret).then(
+              () => setCopied('yes'),
+              () => setCopied('failed'),
+            ) ?? setCopied('failed')
+          }}
+        >
+          Copy
+        </button>
+        <button type="button" onClick={onDone}>
+          I have stored it
+        </button>
+        {copied === 'yes' && (
+          <span role="status" className="muted">
+            Copied.
+          </span>
+        )}
+        {copied === 'failed' && (
+          <span role="status" className="muted">
+            Copy failed: select the text and copy it by hand.
+          </span>
+        )}
       </div>
     </div>
   )
 }
 
 export function Loading({ what }: { what: string }) {
-  return <div className="empty" role="status" aria-live="polite" data-testid="loading">Loading {what}…</div>
+  return (
+    <div className="empty" role="status" aria-live="polite" data-testid="loading">
+      Loading {what}…
+    </div>
+  )
 }

@@ -21,7 +21,10 @@ type ActionApi = ReturnType<typeof useSettingsAction>
 
 export function SourceSettings() {
   const qc = useQueryClient()
-  const list = useQuery({ queryKey: KEY, queryFn: () => fetchJson<{ items: SourceView[] }>('/api/ui/settings/sources') })
+  const list = useQuery({
+    queryKey: KEY,
+    queryFn: () => fetchJson<{ items: SourceView[] }>('/api/ui/settings/sources'),
+  })
   const [editing, setEditing] = useState<string | 'new' | null>(null)
   const action = useSettingsAction()
   const refresh = () => void qc.invalidateQueries({ queryKey: KEY })
@@ -32,39 +35,88 @@ export function SourceSettings() {
       <div className="page-head">
         <div>
           <h1>Sources</h1>
-          <div className="muted">Systems that send stock (ERP, WMS, 3PL, suppliers) and how their files are read. The same settings are readable and writable as code: GET and PUT /api/v1/sources/&#123;code&#125;.</div>
+          <div className="muted">
+            Systems that send stock (ERP, WMS, 3PL, suppliers) and how their files are read. The same settings are
+            readable and writable as code: GET and PUT /api/v1/sources/&#123;code&#125;.
+          </div>
         </div>
-        <button className="primary" onClick={() => { action.setMessage(null); setEditing('new') }} data-testid="source-new">Add a source</button>
+        <button
+          className="primary"
+          onClick={() => {
+            action.setMessage(null)
+            setEditing('new')
+          }}
+          data-testid="source-new"
+        >
+          Add a source
+        </button>
       </div>
       <FeedbackLine message={action.message} testId="sources-message" />
       <div className="panel">
         {list.error && <ErrorBox error={list.error} />}
         {list.isPending && <Loading what="sources" />}
-        {list.data && list.data.items.length === 0 && <EmptyState title="No sources yet">Add one to tell Stocktower how a sender writes its files; files dropped for an undeclared source are read with the defaults.</EmptyState>}
+        {list.data && list.data.items.length === 0 && (
+          <EmptyState title="No sources yet">
+            Add one to tell Stocktower how a sender writes its files; files dropped for an undeclared source are read
+            with the defaults.
+          </EmptyState>
+        )}
         {list.data && list.data.items.length > 0 && (
           <table className="data" data-testid="source-list">
-            <thead><tr><th>Source</th><th>Kind</th><th>EDI 846 qualifiers</th><th>Default location</th><th>CSV / NDJSON</th><th>Signing secret</th><th></th></tr></thead>
+            <thead>
+              <tr>
+                <th>Source</th>
+                <th>Kind</th>
+                <th>EDI 846 qualifiers</th>
+                <th>Default location</th>
+                <th>CSV / NDJSON</th>
+                <th>Signing secret</th>
+                <th></th>
+              </tr>
+            </thead>
             <tbody>
               {list.data.items.map((s) => (
                 <tr key={s.code} data-testid={`source-${s.code}`}>
-                  <td><strong>{s.name}</strong><div className="mono muted">{s.code}</div></td>
+                  <td>
+                    <strong>{s.name}</strong>
+                    <div className="mono muted">{s.code}</div>
+                  </td>
                   <td className="mono">{s.kind}</td>
                   <td className="mono">{s.settings.edi846.quantityQualifiers.join(', ')}</td>
                   <td className="mono">{s.settings.edi846.defaultLocation ?? <span className="muted">none</span>}</td>
                   <td>{describeMapping(s)}</td>
                   <td>{s.signingSecret.set ? 'set' : <span className="muted">none</span>}</td>
-                  <td><button onClick={() => { action.setMessage(null); setEditing(s.code) }} aria-label={`Edit ${s.name}`}>Edit</button></td>
+                  <td>
+                    <button
+                      onClick={() => {
+                        action.setMessage(null)
+                        setEditing(s.code)
+                      }}
+                      aria-label={`Edit ${s.name}`}
+                    >
+                      Edit
+                    </button>
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
         )}
         {list.data?.items.some((s) => s.settingsProblems.length > 0) && (
-          <div className="error-box" role="alert">Some stored settings no longer validate and are read with defaults: {list.data.items.flatMap((s) => s.settingsProblems.map((p) => `${s.code}: ${p}`)).join('; ')}</div>
+          <div className="error-box" role="alert">
+            Some stored settings no longer validate and are read with defaults:{' '}
+            {list.data.items.flatMap((s) => s.settingsProblems.map((p) => `${s.code}: ${p}`)).join('; ')}
+          </div>
         )}
       </div>
       {editing && (
-        <SourceForm key={current ? `${current.code}-${current.updatedAt}` : 'new'} source={current} action={action} onClose={() => setEditing(null)} onSaved={refresh} />
+        <SourceForm
+          key={current ? `${current.code}-${current.updatedAt}` : 'new'}
+          source={current}
+          action={action}
+          onClose={() => setEditing(null)}
+          onSaved={refresh}
+        />
       )}
     </div>
   )
@@ -72,30 +124,63 @@ export function SourceSettings() {
 
 function describeMapping(s: SourceView): string {
   const parts: string[] = []
-  if (s.settings.csv.columns && Object.keys(s.settings.csv.columns).length > 0) parts.push(`CSV mapped (${Object.keys(s.settings.csv.columns).length} columns, "${s.settings.csv.delimiter === '\t' ? 'tab' : s.settings.csv.delimiter}")`)
-  if (s.settings.ndjson.columns && Object.keys(s.settings.ndjson.columns).length > 0) parts.push(`NDJSON mapped (${Object.keys(s.settings.ndjson.columns).length} keys)`)
+  if (s.settings.csv.columns && Object.keys(s.settings.csv.columns).length > 0)
+    parts.push(
+      `CSV mapped (${Object.keys(s.settings.csv.columns).length} columns, "${s.settings.csv.delimiter === '\t' ? 'tab' : s.settings.csv.delimiter}")`,
+    )
+  if (s.settings.ndjson.columns && Object.keys(s.settings.ndjson.columns).length > 0)
+    parts.push(`NDJSON mapped (${Object.keys(s.settings.ndjson.columns).length} keys)`)
   return parts.length > 0 ? parts.join('; ') : 'Stocktower columns'
 }
 
-function SourceForm({ source, action, onClose, onSaved }: { source?: SourceView; action: ActionApi; onClose: () => void; onSaved: () => void }) {
+function SourceForm({
+  source,
+  action,
+  onClose,
+  onSaved,
+}: {
+  source?: SourceView
+  action: ActionApi
+  onClose: () => void
+  onSaved: () => void
+}) {
   const [form, setForm] = useState({
-    code: source?.code ?? '', name: source?.name ?? '', kind: source?.kind ?? 'erp',
+    code: source?.code ?? '',
+    name: source?.name ?? '',
+    kind: source?.kind ?? 'erp',
     qualifiers: (source?.settings.edi846.quantityQualifiers ?? ['17']).join(', '),
     defaultLocation: source?.settings.edi846.defaultLocation ?? '',
-    files: JSON.stringify({ csv: source?.settings.csv ?? { delimiter: ',', decimalSeparator: '.', dateFormat: 'iso' }, ndjson: source?.settings.ndjson ?? { decimalSeparator: '.', dateFormat: 'iso' } }, null, 2),
+    files: JSON.stringify(
+      {
+        csv: source?.settings.csv ?? { delimiter: ',', decimalSeparator: '.', dateFormat: 'iso' },
+        ndjson: source?.settings.ndjson ?? { decimalSeparator: '.', dateFormat: 'iso' },
+      },
+      null,
+      2,
+    ),
   })
   const [problem, setProblem] = useState<string | null>(null)
   const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value })
 
   function parsed(): { input: Record<string, unknown> } | { error: string } {
     let files: unknown
-    try { files = JSON.parse(form.files || '{}') } catch (e) { return { error: `CSV and NDJSON settings: not valid JSON (${(e as Error).message}).` } }
-    if (typeof files !== 'object' || files === null || Array.isArray(files)) return { error: 'CSV and NDJSON settings must be a JSON object with "csv" and "ndjson".' }
+    try {
+      files = JSON.parse(form.files || '{}')
+    } catch (e) {
+      return { error: `CSV and NDJSON settings: not valid JSON (${(e as Error).message}).` }
+    }
+    if (typeof files !== 'object' || files === null || Array.isArray(files))
+      return { error: 'CSV and NDJSON settings must be a JSON object with "csv" and "ndjson".' }
     const quantityQualifiers = form.qualifiers.split(/[\s,]+/).filter(Boolean)
     return {
       input: {
-        code: form.code.trim(), name: form.name, kind: form.kind,
-        settings: { edi846: { quantityQualifiers, defaultLocation: form.defaultLocation.trim() || null }, ...(files as object) },
+        code: form.code.trim(),
+        name: form.name,
+        kind: form.kind,
+        settings: {
+          edi846: { quantityQualifiers, defaultLocation: form.defaultLocation.trim() || null },
+          ...(files as object),
+        },
       },
     }
   }
@@ -103,54 +188,170 @@ function SourceForm({ source, action, onClose, onSaved }: { source?: SourceView;
     e.preventDefault()
     setProblem(null)
     const p = parsed()
-    if ('error' in p) { setProblem(p.error); return }
-    action.run(() => saveSourceAction(p.input), (d) => `${d.created ? 'Added' : 'Saved'} ${d.source.name}.`, () => { onSaved(); onClose() })
+    if ('error' in p) {
+      setProblem(p.error)
+      return
+    }
+    action.run(
+      () => saveSourceAction(p.input),
+      (d) => `${d.created ? 'Added' : 'Saved'} ${d.source.name}.`,
+      () => {
+        onSaved()
+        onClose()
+      },
+    )
   }
 
   return (
     <div>
       <form className="panel" onSubmit={onSubmit} aria-labelledby="source-form-title" data-testid="source-form">
-        <h2 id="source-form-title">{source ? <>Edit {source.name} <span className="mono muted">({source.code})</span></> : 'Add a source'}</h2>
-        {problem && <div className="error-box" role="alert">{problem}</div>}
+        <h2 id="source-form-title">
+          {source ? (
+            <>
+              Edit {source.name} <span className="mono muted">({source.code})</span>
+            </>
+          ) : (
+            'Add a source'
+          )}
+        </h2>
+        {problem && (
+          <div className="error-box" role="alert">
+            {problem}
+          </div>
+        )}
         <div className="form-grid">
-          {!source && <label>Code<input type="text" value={form.code} onChange={set('code')} required maxLength={100} placeholder="acme-3pl" pattern="[A-Za-z0-9][A-Za-z0-9._:\-]*" /></label>}
-          <label>Name<input type="text" value={form.name} onChange={set('name')} required maxLength={200} /></label>
-          <label>Kind
-            <select value={form.kind} onChange={set('kind')}>{KINDS.map((k) => <option key={k} value={k}>{k}</option>)}</select>
+          {!source && (
+            <label>
+              Code
+              <input
+                type="text"
+                value={form.code}
+                onChange={set('code')}
+                required
+                maxLength={100}
+                placeholder="acme-3pl"
+                pattern="[A-Za-z0-9][A-Za-z0-9._:\-]*"
+              />
+            </label>
+          )}
+          <label>
+            Name
+            <input type="text" value={form.name} onChange={set('name')} required maxLength={200} />
           </label>
-          <label>EDI 846 quantity qualifiers, preferred first<input type="text" value={form.qualifiers} onChange={set('qualifiers')} placeholder="17, 33" data-testid="source-qualifiers" /></label>
-          <label>EDI 846 default location (when the file names none)<input type="text" value={form.defaultLocation} onChange={set('defaultLocation')} placeholder="none" maxLength={100} data-testid="source-default-location" /></label>
+          <label>
+            Kind
+            <select value={form.kind} onChange={set('kind')}>
+              {KINDS.map((k) => (
+                <option key={k} value={k}>
+                  {k}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            EDI 846 quantity qualifiers, preferred first
+            <input
+              type="text"
+              value={form.qualifiers}
+              onChange={set('qualifiers')}
+              placeholder="17, 33"
+              data-testid="source-qualifiers"
+            />
+          </label>
+          <label>
+            EDI 846 default location (when the file names none)
+            <input
+              type="text"
+              value={form.defaultLocation}
+              onChange={set('defaultLocation')}
+              placeholder="none"
+              maxLength={100}
+              data-testid="source-default-location"
+            />
+          </label>
         </div>
-        <label className="field" style={{ marginTop: 10 }}>CSV and NDJSON (JSON: a column map such as {'{ "Item Number": "sku", "Qty On Hand": "quantity" }'}, fixed values such as {'{ "type": "count" }'}, delimiter, decimalSeparator, dateFormat)
-          <textarea className="mono" rows={Math.min(16, form.files.split('\n').length + 1)} value={form.files} onChange={set('files')} spellCheck={false} data-testid="source-files-json" />
+        <label className="field" style={{ marginTop: 10 }}>
+          CSV and NDJSON (JSON: a column map such as {'{ "Item Number": "sku", "Qty On Hand": "quantity" }'}, fixed
+          values such as {'{ "type": "count" }'}, delimiter, decimalSeparator, dateFormat)
+          <textarea
+            className="mono"
+            rows={Math.min(16, form.files.split('\n').length + 1)}
+            value={form.files}
+            onChange={set('files')}
+            spellCheck={false}
+            data-testid="source-files-json"
+          />
         </label>
         <SaveCancel pending={action.pending} onCancel={onClose} />
       </form>
-      {source && <TryFile code={source.code} settingsOnScreen={() => { const p = parsed(); return 'error' in p ? p : { settings: p.input.settings } }} />}
+      {source && (
+        <TryFile
+          code={source.code}
+          settingsOnScreen={() => {
+            const p = parsed()
+            return 'error' in p ? p : { settings: p.input.settings }
+          }}
+        />
+      )}
     </div>
   )
 }
 
 /** Reads a sample file with the settings on screen; shows what would apply. */
-function TryFile({ code, settingsOnScreen }: { code: string; settingsOnScreen: () => { settings: unknown } | { error: string } }) {
+function TryFile({
+  code,
+  settingsOnScreen,
+}: {
+  code: string
+  settingsOnScreen: () => { settings: unknown } | { error: string }
+}) {
   const action = useSettingsAction()
   const [result, setResult] = useState<DryRunResult | null>(null)
   async function onFile(file: File | undefined) {
     setResult(null)
     if (!file) return
-    if (file.size > MAX_SAMPLE_BYTES) { action.setMessage({ tone: 'bad', text: `A sample is at most ${MAX_SAMPLE_BYTES / 1024} KiB; take the first lines of the file.` }); return }
+    if (file.size > MAX_SAMPLE_BYTES) {
+      action.setMessage({
+        tone: 'bad',
+        text: `A sample is at most ${MAX_SAMPLE_BYTES / 1024} KiB; take the first lines of the file.`,
+      })
+      return
+    }
     const s = settingsOnScreen()
-    if ('error' in s) { action.setMessage({ tone: 'bad', text: s.error }); return }
+    if ('error' in s) {
+      action.setMessage({ tone: 'bad', text: s.error })
+      return
+    }
     const content = await file.text()
-    action.run(() => dryRunSourceFileAction({ code, fileName: file.name, content, settings: s.settings }), () => null, setResult)
+    action.run(
+      () => dryRunSourceFileAction({ code, fileName: file.name, content, settings: s.settings }),
+      () => null,
+      setResult,
+    )
   }
   return (
     <div className="panel" data-testid="source-try-file">
       <h2>Try a file</h2>
-      <div className="muted">Read a sample (.csv, .ndjson, .edi) exactly as the inbox would read it from this source, with the settings above, even unsaved. Nothing is stored or applied.</div>
+      <div className="muted">
+        Read a sample (.csv, .ndjson, .edi) exactly as the inbox would read it from this source, with the settings
+        above, even unsaved. Nothing is stored or applied.
+      </div>
       <div className="toolbar" style={{ marginTop: 8 }}>
-        <label>Sample file <input type="file" accept=".csv,.ndjson,.jsonl,.edi,.x12,.846" onChange={(e) => void onFile(e.target.files?.[0])} disabled={action.pending} data-testid="source-sample" /></label>
-        {action.pending && <span className="muted" role="status">Reading…</span>}
+        <label>
+          Sample file{' '}
+          <input
+            type="file"
+            accept=".csv,.ndjson,.jsonl,.edi,.x12,.846"
+            onChange={(e) => void onFile(e.target.files?.[0])}
+            disabled={action.pending}
+            data-testid="source-sample"
+          />
+        </label>
+        {action.pending && (
+          <span className="muted" role="status">
+            Reading…
+          </span>
+        )}
       </div>
       <FeedbackLine message={action.message} />
       {result && <DryRunReport result={result} />}
@@ -159,23 +360,48 @@ function TryFile({ code, settingsOnScreen }: { code: string; settingsOnScreen: (
 }
 
 function DryRunReport({ result }: { result: DryRunResult }) {
-  if (result.refused) return <div className="error-box" role="alert" data-testid="dry-run-refused">The whole file would be refused, nothing applied: {result.refused}</div>
+  if (result.refused)
+    return (
+      <div className="error-box" role="alert" data-testid="dry-run-refused">
+        The whole file would be refused, nothing applied: {result.refused}
+      </div>
+    )
   return (
     <div data-testid="dry-run-report">
       <p role="status">
         {result.kind === 'snapshot'
           ? `A snapshot: ${formatCount(result.snapshotRows ?? 0)} row(s) would be compared with positions (not applied as events); ${formatCount(result.totals.errors)} row(s) with errors.`
           : `${formatCount(result.totals.events)} event(s) would apply; ${formatCount(result.totals.errors)} row(s) would be rejected (each kept as a dead letter).`}
-        {(result.events.length < result.totals.events || result.errors.length < result.totals.errors) && ' Only the first rows are listed.'}
+        {(result.events.length < result.totals.events || result.errors.length < result.totals.errors) &&
+          ' Only the first rows are listed.'}
       </p>
       {result.events.length > 0 && (
         <table className="data" data-testid="dry-run-events">
-          <thead><tr><th className="num">{result.format === 'edi846' ? 'Segment' : 'Line'}</th><th>Type</th><th>SKU</th><th>Location</th><th className="num">Quantity (base)</th><th>As written</th><th>Occurred</th><th>Key</th></tr></thead>
+          <thead>
+            <tr>
+              <th className="num">{result.format === 'edi846' ? 'Segment' : 'Line'}</th>
+              <th>Type</th>
+              <th>SKU</th>
+              <th>Location</th>
+              <th className="num">Quantity (base)</th>
+              <th>As written</th>
+              <th>Occurred</th>
+              <th>Key</th>
+            </tr>
+          </thead>
           <tbody>
             {result.events.map((e) => (
               <tr key={`${e.line}-${e.idempotencyKey}`}>
-                <td className="num">{e.line}</td><td>{e.type}</td><td className="mono">{e.sku}</td><td className="mono">{e.location}</td>
-                <td className="num">{formatCount(e.quantity)}</td><td className="mono">{e.written}</td><td className="mono">{e.occurredAt}</td><td className="mono muted" style={{ wordBreak: 'break-all' }}>{e.idempotencyKey}</td>
+                <td className="num">{e.line}</td>
+                <td>{e.type}</td>
+                <td className="mono">{e.sku}</td>
+                <td className="mono">{e.location}</td>
+                <td className="num">{formatCount(e.quantity)}</td>
+                <td className="mono">{e.written}</td>
+                <td className="mono">{e.occurredAt}</td>
+                <td className="mono muted" style={{ wordBreak: 'break-all' }}>
+                  {e.idempotencyKey}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -183,9 +409,21 @@ function DryRunReport({ result }: { result: DryRunResult }) {
       )}
       {result.errors.length > 0 && (
         <table className="data" data-testid="dry-run-errors">
-          <thead><tr><th className="num">{result.format === 'edi846' ? 'Segment' : 'Line'}</th><th>Code</th><th>What to fix</th></tr></thead>
+          <thead>
+            <tr>
+              <th className="num">{result.format === 'edi846' ? 'Segment' : 'Line'}</th>
+              <th>Code</th>
+              <th>What to fix</th>
+            </tr>
+          </thead>
           <tbody>
-            {result.errors.map((e, i) => <tr key={i}><td className="num">{e.line}</td><td className="mono">{e.code}</td><td>{e.message}</td></tr>)}
+            {result.errors.map((e, i) => (
+              <tr key={i}>
+                <td className="num">{e.line}</td>
+                <td className="mono">{e.code}</td>
+                <td>{e.message}</td>
+              </tr>
+            ))}
           </tbody>
         </table>
       )}

@@ -22,11 +22,32 @@ export function UserSettings() {
   const [invited, setInvited] = useState<{ email: string; password: string } | null>(null)
   const [confirm, setConfirm] = useState<Pending | null>(null)
   const [filter, setFilter] = useState('')
-  const items = (list.data?.items ?? []).filter((u) => !filter || `${u.email} ${u.name}`.toLowerCase().includes(filter.toLowerCase()))
+  const items = (list.data?.items ?? []).filter(
+    (u) => !filter || `${u.email} ${u.name}`.toLowerCase().includes(filter.toLowerCase()),
+  )
 
   function apply(p: Pending) {
-    if (p.kind === 'role') action.run(() => changeUserRoleAction({ id: p.user.id, role: p.role }), () => `${p.user.email} is now ${p.role}. It takes effect at their next sign-in.`, () => { setConfirm(null); refresh() })
-    else action.run(() => setUserActiveAction({ id: p.user.id, active: p.active }), () => (p.active ? `${p.user.email} can sign in again.` : `${p.user.email} is deactivated: signed out at their next click, and they can no longer sign in.`), () => { setConfirm(null); refresh() })
+    if (p.kind === 'role')
+      action.run(
+        () => changeUserRoleAction({ id: p.user.id, role: p.role }),
+        () => `${p.user.email} is now ${p.role}. It takes effect at their next sign-in.`,
+        () => {
+          setConfirm(null)
+          refresh()
+        },
+      )
+    else
+      action.run(
+        () => setUserActiveAction({ id: p.user.id, active: p.active }),
+        () =>
+          p.active
+            ? `${p.user.email} can sign in again.`
+            : `${p.user.email} is deactivated: signed out at their next click, and they can no longer sign in.`,
+        () => {
+          setConfirm(null)
+          refresh()
+        },
+      )
   }
 
   return (
@@ -34,60 +55,149 @@ export function UserSettings() {
       <div className="page-head">
         <div>
           <h1>Users and roles</h1>
-          <div className="muted">Roles decide what each person may see and do. At least one active admin always remains.</div>
+          <div className="muted">
+            Roles decide what each person may see and do. At least one active admin always remains.
+          </div>
         </div>
       </div>
       <FeedbackLine message={action.message} testId="users-message" />
       {invited && (
-        <OneTimeSecret title={`Temporary password for ${invited.email}`} secret={invited.password} onDone={() => setInvited(null)}>
+        <OneTimeSecret
+          title={`Temporary password for ${invited.email}`}
+          secret={invited.password}
+          onDone={() => setInvited(null)}
+        >
           <p className="muted">Give it to them over a channel you trust; they sign in at /login with it.</p>
         </OneTimeSecret>
       )}
 
       <div className="panel">
         <h2>Invite someone</h2>
-        {list.data && <InviteForm roles={list.data.roles} action={action} onInvited={(d) => { setInvited({ email: d.email, password: d.temporaryPassword }); refresh() }} />}
+        {list.data && (
+          <InviteForm
+            roles={list.data.roles}
+            action={action}
+            onInvited={(d) => {
+              setInvited({ email: d.email, password: d.temporaryPassword })
+              refresh()
+            }}
+          />
+        )}
       </div>
 
       <div className="panel">
         <div className="toolbar" role="search">
-          <label>Find <input type="search" aria-label="Find a user by email or name" value={filter} onChange={(e) => setFilter(e.target.value)} placeholder="email or name" /></label>
+          <label>
+            Find{' '}
+            <input
+              type="search"
+              aria-label="Find a user by email or name"
+              value={filter}
+              onChange={(e) => setFilter(e.target.value)}
+              placeholder="email or name"
+            />
+          </label>
         </div>
         {confirm && (
           <ConfirmBar
-            title={confirm.kind === 'role' ? `Change ${confirm.user.email} from ${confirm.user.role} to ${confirm.role}?` : confirm.active ? `Reactivate ${confirm.user.email}?` : `Deactivate ${confirm.user.email}?`}
+            title={
+              confirm.kind === 'role'
+                ? `Change ${confirm.user.email} from ${confirm.user.role} to ${confirm.role}?`
+                : confirm.active
+                  ? `Reactivate ${confirm.user.email}?`
+                  : `Deactivate ${confirm.user.email}?`
+            }
             confirmLabel={confirm.kind === 'role' ? 'Change role' : confirm.active ? 'Reactivate' : 'Deactivate'}
             danger={confirm.kind === 'active' ? !confirm.active : confirm.user.role === 'admin'}
-            pending={action.pending} onConfirm={() => apply(confirm)} onCancel={() => setConfirm(null)}>
-            {confirm.kind === 'role' ? 'What they may see and do changes with the role.' : confirm.active ? 'They can sign in again with their existing password.' : 'They are signed out at their next click and can no longer sign in; their history and audit entries stay.'}
+            pending={action.pending}
+            onConfirm={() => apply(confirm)}
+            onCancel={() => setConfirm(null)}
+          >
+            {confirm.kind === 'role'
+              ? 'What they may see and do changes with the role.'
+              : confirm.active
+                ? 'They can sign in again with their existing password.'
+                : 'They are signed out at their next click and can no longer sign in; their history and audit entries stay.'}
           </ConfirmBar>
         )}
         {list.error && <ErrorBox error={list.error} />}
         {list.isPending && <Loading what="users" />}
-        {list.data && items.length === 0 && <EmptyState title={filter ? 'No user matches' : 'No users yet'}>{filter ? 'Try another part of the email or name.' : 'Invite someone above.'}</EmptyState>}
+        {list.data && items.length === 0 && (
+          <EmptyState title={filter ? 'No user matches' : 'No users yet'}>
+            {filter ? 'Try another part of the email or name.' : 'Invite someone above.'}
+          </EmptyState>
+        )}
         {items.length > 0 && (
           <table className="data" data-testid="user-list">
-            <thead><tr><th>Email</th><th>Name</th><th>Role</th><th>State</th><th>Last sign-in</th><th>Created</th><th></th></tr></thead>
+            <thead>
+              <tr>
+                <th>Email</th>
+                <th>Name</th>
+                <th>Role</th>
+                <th>State</th>
+                <th>Last sign-in</th>
+                <th>Created</th>
+                <th></th>
+              </tr>
+            </thead>
             <tbody>
               {items.map((u) => (
                 <tr key={u.id} className={u.active ? undefined : 'inactive'} data-testid={`user-${u.email}`}>
-                  <td>{u.email}{u.me && <span className="chip" style={{ marginLeft: 6 }}>you</span>}</td>
+                  <td>
+                    {u.email}
+                    {u.me && (
+                      <span className="chip" style={{ marginLeft: 6 }}>
+                        you
+                      </span>
+                    )}
+                  </td>
                   <td>{u.name}</td>
                   <td>
-                    <label className="sr-only" htmlFor={`role-${u.id}`}>Role of {u.email}</label>
-                    <select id={`role-${u.id}`} value={u.role} disabled={u.me || action.pending}
+                    <label className="sr-only" htmlFor={`role-${u.id}`}>
+                      Role of {u.email}
+                    </label>
+                    <select
+                      id={`role-${u.id}`}
+                      value={u.role}
+                      disabled={u.me || action.pending}
                       title={u.me ? 'Another admin must change your role' : undefined}
-                      onChange={(e) => setConfirm({ kind: 'role', user: u, role: e.target.value })}>
-                      {list.data?.roles.map((r) => <option key={r} value={r}>{r}</option>)}
+                      onChange={(e) => setConfirm({ kind: 'role', user: u, role: e.target.value })}
+                    >
+                      {list.data?.roles.map((r) => (
+                        <option key={r} value={r}>
+                          {r}
+                        </option>
+                      ))}
                     </select>
                   </td>
-                  <td>{u.active ? <span className="chip ok">active</span> : <span className="chip bad">deactivated</span>}</td>
-                  <td><Ago iso={u.lastLoginAt} fallback="never" /></td>
-                  <td><Ago iso={u.createdAt} /></td>
                   <td>
-                    {!u.me && (u.active
-                      ? <button disabled={action.pending} onClick={() => setConfirm({ kind: 'active', user: u, active: false })} aria-label={`Deactivate ${u.email}`}>Deactivate</button>
-                      : <button disabled={action.pending} onClick={() => setConfirm({ kind: 'active', user: u, active: true })} aria-label={`Reactivate ${u.email}`}>Reactivate</button>)}
+                    {u.active ? <span className="chip ok">active</span> : <span className="chip bad">deactivated</span>}
+                  </td>
+                  <td>
+                    <Ago iso={u.lastLoginAt} fallback="never" />
+                  </td>
+                  <td>
+                    <Ago iso={u.createdAt} />
+                  </td>
+                  <td>
+                    {!u.me &&
+                      (u.active ? (
+                        <button
+                          disabled={action.pending}
+                          onClick={() => setConfirm({ kind: 'active', user: u, active: false })}
+                          aria-label={`Deactivate ${u.email}`}
+                        >
+                          Deactivate
+                        </button>
+                      ) : (
+                        <button
+                          disabled={action.pending}
+                          onClick={() => setConfirm({ kind: 'active', user: u, active: true })}
+                          aria-label={`Reactivate ${u.email}`}
+                        >
+                          Reactivate
+                        </button>
+                      ))}
                   </td>
                 </tr>
               ))}
@@ -99,24 +209,75 @@ export function UserSettings() {
   )
 }
 
-function InviteForm({ roles, action, onInvited }: { roles: string[]; action: ReturnType<typeof useSettingsAction>; onInvited: (d: { email: string; temporaryPassword: string }) => void }) {
+function InviteForm({
+  roles,
+  action,
+  onInvited,
+}: {
+  roles: string[]
+  action: ReturnType<typeof useSettingsAction>
+  onInvited: (d: { email: string; temporaryPassword: string }) => void
+}) {
   const [form, setForm] = useState({ email: '', name: '', role: 'analyst' })
   function onSubmit(e: FormEvent) {
     e.preventDefault()
-    action.run(() => inviteUserAction({ email: form.email, role: form.role, ...(form.name.trim() ? { name: form.name.trim() } : {}) }), (d) => `${d.email} invited as ${d.role}.`, (d) => {
-      setForm({ email: '', name: '', role: form.role })
-      onInvited(d)
-    })
+    action.run(
+      () =>
+        inviteUserAction({
+          email: form.email,
+          role: form.role,
+          ...(form.name.trim() ? { name: form.name.trim() } : {}),
+        }),
+      (d) => `${d.email} invited as ${d.role}.`,
+      (d) => {
+        setForm({ email: '', name: '', role: form.role })
+        onInvited(d)
+      },
+    )
   }
   return (
     <form onSubmit={onSubmit} data-testid="invite-user">
       <div className="form-grid">
-        <label>Email<input type="email" value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value })} required maxLength={320} autoComplete="off" /></label>
-        <label>Name (optional)<input type="text" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} maxLength={200} autoComplete="off" /></label>
-        <label>Role<select value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value })}>{roles.map((r) => <option key={r} value={r}>{r}</option>)}</select></label>
-        <div><button type="submit" className="primary" disabled={action.pending || !form.email.trim()}>{action.pending ? 'Inviting…' : 'Invite'}</button></div>
+        <label>
+          Email
+          <input
+            type="email"
+            value={form.email}
+            onChange={(e) => setForm({ ...form, email: e.target.value })}
+            required
+            maxLength={320}
+            autoComplete="off"
+          />
+        </label>
+        <label>
+          Name (optional)
+          <input
+            type="text"
+            value={form.name}
+            onChange={(e) => setForm({ ...form, name: e.target.value })}
+            maxLength={200}
+            autoComplete="off"
+          />
+        </label>
+        <label>
+          Role
+          <select value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value })}>
+            {roles.map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
+          </select>
+        </label>
+        <div>
+          <button type="submit" className="primary" disabled={action.pending || !form.email.trim()}>
+            {action.pending ? 'Inviting…' : 'Invite'}
+          </button>
+        </div>
       </div>
-      <p className="muted" style={{ marginBottom: 0 }}>They get a temporary password, shown once here for you to pass on.</p>
+      <p className="muted" style={{ marginBottom: 0 }}>
+        They get a temporary password, shown once here for you to pass on.
+      </p>
     </form>
   )
 }

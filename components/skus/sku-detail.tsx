@@ -16,7 +16,18 @@ import type { SyncStory } from '@/server/availability/get-sku-detail'
 
 function SyncState({ story: s }: { story: SyncStory }) {
   if (s.waitsFor.state === 'in_sync') return <>in sync</>
-  return <>waiting{s.waitingSince ? <> <Ago iso={s.waitingSince} /></> : null}: {s.waitsFor.state.replaceAll('_', ' ')}</>
+  return (
+    <>
+      waiting
+      {s.waitingSince ? (
+        <>
+          {' '}
+          <Ago iso={s.waitingSince} />
+        </>
+      ) : null}
+      : {s.waitsFor.state.replaceAll('_', ' ')}
+    </>
+  )
 }
 
 /** From decision to applied, each step with its time, and what the listing waits for now. */
@@ -28,19 +39,89 @@ function SyncStoryCard({ channel, story: s }: { channel: string; story: SyncStor
   const appliedDone = s.applied !== null && s.applied.version >= v
   return (
     <section className="kpi" aria-label={`Sync story ${channel}`} data-testid={`sync-story-${channel}`}>
-      <div className="label"><strong>{channel}</strong> · version {v}{s.waitingSince ? <> · waiting since <Time iso={s.waitingSince} /></> : null}</div>
+      <div className="label">
+        <strong>{channel}</strong> · version {v}
+        {s.waitingSince ? (
+          <>
+            {' '}
+            · waiting since <Time iso={s.waitingSince} />
+          </>
+        ) : null}
+      </div>
       <ol className="story">
-        <li><span className="step-done">Decided</span><span>{formatCount(s.desired.quantity)} at <Time iso={s.desired.at} /></span></li>
-        <li><span className={step(sentDone, !sentDone)}>Sent</span><span>{s.sent ? <>{formatCount(s.sent.quantity)} (v{s.sent.version}, try {s.sent.attemptNo}) at <Time iso={s.sent.at} />: <strong>{s.sent.outcome}</strong>{s.sent.batchId ? <> · request <span className="mono">{s.sent.batchId}</span></> : <> · attempt <span className="mono">{s.sent.attemptId}</span></>}{s.sent.error ? <div className="muted">{s.sent.error}</div> : null}</> : 'not yet'}</span></li>
-        <li><span className={step(acceptedDone, sentDone && !acceptedDone)}>Accepted</span><span>{s.accepted ? <>v{s.accepted.version} at <Time iso={s.accepted.at} /></> : 'not yet'}</span></li>
-        <li><span className={step(appliedDone, acceptedDone && !appliedDone)}>Applied</span><span>{s.applied ? <>{formatCount(s.applied.quantity)} (v{s.applied.version}) at <Time iso={s.applied.at} /></> : 'not yet'}</span></li>
+        <li>
+          <span className="step-done">Decided</span>
+          <span>
+            {formatCount(s.desired.quantity)} at <Time iso={s.desired.at} />
+          </span>
+        </li>
+        <li>
+          <span className={step(sentDone, !sentDone)}>Sent</span>
+          <span>
+            {s.sent ? (
+              <>
+                {formatCount(s.sent.quantity)} (v{s.sent.version}, try {s.sent.attemptNo}) at <Time iso={s.sent.at} />:{' '}
+                <strong>{s.sent.outcome}</strong>
+                {s.sent.batchId ? (
+                  <>
+                    {' '}
+                    · request <span className="mono">{s.sent.batchId}</span>
+                  </>
+                ) : (
+                  <>
+                    {' '}
+                    · attempt <span className="mono">{s.sent.attemptId}</span>
+                  </>
+                )}
+                {s.sent.error ? <div className="muted">{s.sent.error}</div> : null}
+              </>
+            ) : (
+              'not yet'
+            )}
+          </span>
+        </li>
+        <li>
+          <span className={step(acceptedDone, sentDone && !acceptedDone)}>Accepted</span>
+          <span>
+            {s.accepted ? (
+              <>
+                v{s.accepted.version} at <Time iso={s.accepted.at} />
+              </>
+            ) : (
+              'not yet'
+            )}
+          </span>
+        </li>
+        <li>
+          <span className={step(appliedDone, acceptedDone && !appliedDone)}>Applied</span>
+          <span>
+            {s.applied ? (
+              <>
+                {formatCount(s.applied.quantity)} (v{s.applied.version}) at <Time iso={s.applied.at} />
+              </>
+            ) : (
+              'not yet'
+            )}
+          </span>
+        </li>
       </ol>
-      <div data-testid={`waits-for-${channel}`} className={s.waitsFor.state === 'in_sync' ? 'muted' : undefined} style={{ marginTop: 6 }}>
-        <strong>Waits for:</strong> {s.waitsFor.message}{s.waitsFor.until ? <> (next try <Time iso={s.waitsFor.until} />)</> : null}
+      <div
+        data-testid={`waits-for-${channel}`}
+        className={s.waitsFor.state === 'in_sync' ? 'muted' : undefined}
+        style={{ marginTop: 6 }}
+      >
+        <strong>Waits for:</strong> {s.waitsFor.message}
+        {s.waitsFor.until ? (
+          <>
+            {' '}
+            (next try <Time iso={s.waitsFor.until} />)
+          </>
+        ) : null}
       </div>
       {s.orders && (
         <div className="muted" data-testid={`orders-note-${channel}`} style={{ marginTop: 6 }}>
-          <strong>The channel&apos;s orders:</strong> at <Time iso={s.orders.at} />, {s.orders.note.replace(/^\S+: /, '')}
+          <strong>The channel&apos;s orders:</strong> at <Time iso={s.orders.at} />,{' '}
+          {s.orders.note.replace(/^\S+: /, '')}
         </div>
       )}
     </section>
@@ -56,16 +137,30 @@ export function SkuDetailView({ initial }: { initial: SkuDetail }) {
     // Pushes drive updates; this is the safety net should one be lost (NOTIFY is best effort).
     refetchInterval: 30_000,
   })
-  useRealtime({ rooms: [`sku:${initial.sku}`], invalidate: { 'listings.changed': [key], 'stock.changed': [key] }, coalesceMs: 300 })
+  useRealtime({
+    rooms: [`sku:${initial.sku}`],
+    invalidate: { 'listings.changed': [key], 'stock.changed': [key] },
+    coalesceMs: 300,
+  })
   const d = data ?? initial
 
   return (
     <div>
       <div className="page-head">
         <div>
-          <div className="muted"><Link href="/skus">SKUs</Link> /</div>
-          <h1 data-testid="sku-code">{d.sku} <span className="muted" style={{ fontWeight: 400 }}>{d.name}</span></h1>
-          <div className="muted">{d.category}{d.kit && ` · kit of ${d.kit.components.map((c) => `${c.quantity}× ${c.sku}`).join(', ')}`}</div>
+          <div className="muted">
+            <Link href="/skus">SKUs</Link> /
+          </div>
+          <h1 data-testid="sku-code">
+            {d.sku}{' '}
+            <span className="muted" style={{ fontWeight: 400 }}>
+              {d.name}
+            </span>
+          </h1>
+          <div className="muted">
+            {d.category}
+            {d.kit && ` · kit of ${d.kit.components.map((c) => `${c.quantity}× ${c.sku}`).join(', ')}`}
+          </div>
         </div>
       </div>
       {error && <ErrorBox error={error} />}
@@ -78,21 +173,48 @@ export function SkuDetailView({ initial }: { initial: SkuDetail }) {
         ) : (
           <table className="data" data-testid="channel-quantities">
             <thead>
-              <tr><th>Channel</th><th>Listing</th><th className="num">Decided</th><th className="num">Published</th><th className="num">Channel shows</th><th>Sync state</th><th>Last error</th></tr>
+              <tr>
+                <th>Channel</th>
+                <th>Listing</th>
+                <th className="num">Decided</th>
+                <th className="num">Published</th>
+                <th className="num">Channel shows</th>
+                <th>Sync state</th>
+                <th>Last error</th>
+              </tr>
             </thead>
             <tbody>
               {d.channels.map((c) => (
                 <tr key={c.channel}>
                   <td>{c.channel}</td>
-                  <td className="mono" style={{ whiteSpace: 'nowrap' }} data-testid={`listing-${c.channel}`} data-external-id={d.externalIds?.[c.channel] ?? undefined} title={d.externalIds?.[c.channel] ? `marketplace id ${d.externalIds[c.channel]}` : undefined}>{c.externalSku}</td>
-                  <td className="num" data-testid={`desired-${c.channel}`}>{formatCount(c.desired)}</td>
-                  <td className="num" data-testid={`published-${c.channel}`}>{formatCount(c.published)}</td>
-                  <td className="num" data-testid={`applied-${c.channel}`}>{formatCount(c.applied)}</td>
+                  <td
+                    className="mono"
+                    style={{ whiteSpace: 'nowrap' }}
+                    data-testid={`listing-${c.channel}`}
+                    data-external-id={d.externalIds?.[c.channel] ?? undefined}
+                    title={d.externalIds?.[c.channel] ? `marketplace id ${d.externalIds[c.channel]}` : undefined}
+                  >
+                    {c.externalSku}
+                  </td>
+                  <td className="num" data-testid={`desired-${c.channel}`}>
+                    {formatCount(c.desired)}
+                  </td>
+                  <td className="num" data-testid={`published-${c.channel}`}>
+                    {formatCount(c.published)}
+                  </td>
+                  <td className="num" data-testid={`applied-${c.channel}`}>
+                    {formatCount(c.applied)}
+                  </td>
                   <td className="muted" data-testid={`sync-state-${c.channel}`}>
-                    {c.lastError?.startsWith('held:') ? <span className="chip warn">held for a person</span>
-                      : d.sync?.[c.channel] ? <SyncState story={d.sync[c.channel]} />
-                      : c.published !== c.applied ? 'awaiting channel confirmation'
-                      : 'in sync'}
+                    {c.lastError?.startsWith('held:') ? (
+                      <span className="chip warn">held for a person</span>
+                    ) : d.sync?.[c.channel] ? (
+                      <SyncState story={d.sync[c.channel]} />
+                    ) : c.published !== c.applied ? (
+                      'awaiting channel confirmation'
+                    ) : (
+                      'in sync'
+                    )}
                   </td>
                   <td className="muted">{c.lastError ?? ''}</td>
                 </tr>
@@ -106,7 +228,11 @@ export function SkuDetailView({ initial }: { initial: SkuDetail }) {
         <div className="panel" data-testid="sync-stories">
           <h2>Sync story per channel</h2>
           <div className="grid" style={{ gridTemplateColumns: 'repeat(auto-fill, minmax(300px, 1fr))' }}>
-            {d.channels.map((c) => d.sync[c.channel] ? <SyncStoryCard key={c.channel} channel={c.channel} story={d.sync[c.channel]} /> : null)}
+            {d.channels.map((c) =>
+              d.sync[c.channel] ? (
+                <SyncStoryCard key={c.channel} channel={c.channel} story={d.sync[c.channel]} />
+              ) : null,
+            )}
           </div>
         </div>
       )}
@@ -115,36 +241,70 @@ export function SkuDetailView({ initial }: { initial: SkuDetail }) {
         <div className="panel" data-testid="sku-incidents">
           <h2>Oversell incidents of this SKU</h2>
           <table className="data">
-            <thead><tr><th>Ordered</th><th>Channel</th><th>Order</th><th className="num">Oversold</th><th>What happened</th></tr></thead>
-            <tbody>{d.incidents.map((x) => (
-              <tr key={x.id} className="row-link">
-                <td><Link className="stretched" href={`/findings/oversells/${x.id}`}><Time iso={x.occurredAt} /></Link></td>
-                <td>{x.channel}</td><td className="mono">{x.orderId}/{x.lineId}</td><td className="num">{formatCount(x.oversoldUnits)}</td><td className="muted">{x.sentence}</td>
+            <thead>
+              <tr>
+                <th>Ordered</th>
+                <th>Channel</th>
+                <th>Order</th>
+                <th className="num">Oversold</th>
+                <th>What happened</th>
               </tr>
-            ))}</tbody>
+            </thead>
+            <tbody>
+              {d.incidents.map((x) => (
+                <tr key={x.id} className="row-link">
+                  <td>
+                    <Link className="stretched" href={`/findings/oversells/${x.id}`}>
+                      <Time iso={x.occurredAt} />
+                    </Link>
+                  </td>
+                  <td>{x.channel}</td>
+                  <td className="mono">
+                    {x.orderId}/{x.lineId}
+                  </td>
+                  <td className="num">{formatCount(x.oversoldUnits)}</td>
+                  <td className="muted">{x.sentence}</td>
+                </tr>
+              ))}
+            </tbody>
           </table>
         </div>
       )}
 
       <div className="panel">
-          <h2>Stock by location</h2>
-          {d.kit ? (
-            <p className="muted">
-              A kit holds no stock of its own: each channel may sell as many kits as its scarcest component allows. Components:{' '}
-              {d.kit.components.map((c, i) => (
-                <span key={c.sku}>{i > 0 && ', '}<Link href={`/skus/${encodeURIComponent(c.sku)}`}>{c.sku}</Link> ×{c.quantity}</span>
-              ))}
-            </p>
-          ) : (
+        <h2>Stock by location</h2>
+        {d.kit ? (
+          <p className="muted">
+            A kit holds no stock of its own: each channel may sell as many kits as its scarcest component allows.
+            Components:{' '}
+            {d.kit.components.map((c, i) => (
+              <span key={c.sku}>
+                {i > 0 && ', '}
+                <Link href={`/skus/${encodeURIComponent(c.sku)}`}>{c.sku}</Link> ×{c.quantity}
+              </span>
+            ))}
+          </p>
+        ) : (
           <table className="data" data-testid="positions">
             <thead>
-              <tr><th>Location</th><th className="num">On hand</th><th className="num">Reserved</th><th className="num">Allocated</th><th className="num">In transit</th><th className="num">Quarantined</th><th className="num">Damaged</th><th className="num">Sellable</th></tr>
+              <tr>
+                <th>Location</th>
+                <th className="num">On hand</th>
+                <th className="num">Reserved</th>
+                <th className="num">Allocated</th>
+                <th className="num">In transit</th>
+                <th className="num">Quarantined</th>
+                <th className="num">Damaged</th>
+                <th className="num">Sellable</th>
+              </tr>
             </thead>
             <tbody>
               {d.locations.map((l) => (
                 <tr key={l.location}>
                   <td>{l.location}</td>
-                  <td className="num" data-testid={`on-hand-${l.location}`}>{formatCount(l.onHand)}</td>
+                  <td className="num" data-testid={`on-hand-${l.location}`}>
+                    {formatCount(l.onHand)}
+                  </td>
                   <td className="num">{formatCount(l.reserved)}</td>
                   <td className="num">{formatCount(l.allocated)}</td>
                   <td className="num">{formatCount(l.inTransit)}</td>
@@ -155,26 +315,48 @@ export function SkuDetailView({ initial }: { initial: SkuDetail }) {
               ))}
             </tbody>
           </table>
-          )}
+        )}
       </div>
 
       <div className="panel">
-          <h2>Why each channel gets its number</h2>
-          {d.channels.map((c) => {
-            const e = d.explanations[c.channel]
-            return (
-              <details key={c.channel} open={d.channels.length <= 4} data-testid={`explain-${c.channel}`} style={{ marginBottom: 8 }}>
-                <summary><strong>{c.channel}</strong>: {e ? <>{formatCount(e.result)} <span className="muted">(rules {e.ruleVersions.join(', ') || '—'}{e.holdbacks.length ? `, holdbacks ${e.holdbacks.join(', ')}` : ''}, decided <Ago iso={e.decidedAt} />)</span></> : 'no decision yet'}</summary>
-                {e && (
-                  <ol className="steps">
-                    {e.steps.map((s, i) => (
-                      <li key={i}><span className="mono">{s.step}</span> → <strong>{formatCount(s.quantity)}</strong> <span className="muted">{s.detail}</span></li>
-                    ))}
-                  </ol>
+        <h2>Why each channel gets its number</h2>
+        {d.channels.map((c) => {
+          const e = d.explanations[c.channel]
+          return (
+            <details
+              key={c.channel}
+              open={d.channels.length <= 4}
+              data-testid={`explain-${c.channel}`}
+              style={{ marginBottom: 8 }}
+            >
+              <summary>
+                <strong>{c.channel}</strong>:{' '}
+                {e ? (
+                  <>
+                    {formatCount(e.result)}{' '}
+                    <span className="muted">
+                      (rules {e.ruleVersions.join(', ') || '—'}
+                      {e.holdbacks.length ? `, holdbacks ${e.holdbacks.join(', ')}` : ''}, decided{' '}
+                      <Ago iso={e.decidedAt} />)
+                    </span>
+                  </>
+                ) : (
+                  'no decision yet'
                 )}
-              </details>
-            )
-          })}
+              </summary>
+              {e && (
+                <ol className="steps">
+                  {e.steps.map((s, i) => (
+                    <li key={i}>
+                      <span className="mono">{s.step}</span> → <strong>{formatCount(s.quantity)}</strong>{' '}
+                      <span className="muted">{s.detail}</span>
+                    </li>
+                  ))}
+                </ol>
+              )}
+            </details>
+          )
+        })}
       </div>
 
       <LedgerTimeline sku={d.sku} first={d.events} firstBefore={d.eventsBefore} />
@@ -186,7 +368,16 @@ export function SkuDetailView({ initial }: { initial: SkuDetail }) {
             <EmptyState title="Nothing published yet" />
           ) : (
             <table className="data" data-testid="attempts">
-              <thead><tr><th>Channel</th><th className="num">Version</th><th className="num">Qty</th><th>Outcome</th><th className="num">Lag</th><th>When</th></tr></thead>
+              <thead>
+                <tr>
+                  <th>Channel</th>
+                  <th className="num">Version</th>
+                  <th className="num">Qty</th>
+                  <th>Outcome</th>
+                  <th className="num">Lag</th>
+                  <th>When</th>
+                </tr>
+              </thead>
               <tbody>
                 {d.attempts.map((a) => (
                   <tr key={a.id}>
@@ -194,11 +385,17 @@ export function SkuDetailView({ initial }: { initial: SkuDetail }) {
                     <td className="num">{a.version}</td>
                     <td className="num">{formatCount(a.quantity)}</td>
                     <td>
-                      <span className={`chip ${a.outcome === 'applied' ? 'ok' : a.outcome === 'rejected' || a.outcome === 'failed' ? 'bad' : 'warn'}`}>{a.outcome}</span>
+                      <span
+                        className={`chip ${a.outcome === 'applied' ? 'ok' : a.outcome === 'rejected' || a.outcome === 'failed' ? 'bad' : 'warn'}`}
+                      >
+                        {a.outcome}
+                      </span>
                       {a.error && <div className="muted">{a.error}</div>}
                     </td>
                     <td className="num">{a.lagMs === null ? '—' : formatSeconds(a.lagMs / 1000)}</td>
-                    <td className="muted"><Ago iso={a.startedAt} /></td>
+                    <td className="muted">
+                      <Ago iso={a.startedAt} />
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -226,38 +423,122 @@ function LedgerTimeline({ sku, first, firstBefore }: { sku: string; first: SkuEv
   const rows = [...first, ...(older?.items ?? []).filter((e) => !shownIds.has(e.id))]
   const before = older ? older.before : firstBefore
   const more = async () => {
-    setLoading(true); setError(null)
+    setLoading(true)
+    setError(null)
     try {
-      const page = await fetchJson<{ items: SkuEvent[]; before: string | null }>(`/api/ui/skus/${encodeURIComponent(sku)}/events?before=${before}&limit=50`)
+      const page = await fetchJson<{ items: SkuEvent[]; before: string | null }>(
+        `/api/ui/skus/${encodeURIComponent(sku)}/events?before=${before}&limit=50`,
+      )
       setOlder((o) => ({ items: [...(o?.items ?? []), ...page.items], before: page.before }))
-    } catch (e) { setError(e) } finally { setLoading(false) }
+    } catch (e) {
+      setError(e)
+    } finally {
+      setLoading(false)
+    }
   }
   return (
     <div className="panel">
       <h2>Ledger</h2>
-      <div className="muted" style={{ fontSize: 12, marginBottom: 6 }}>Every stock movement of this SKU in arrival order, newest first: when it happened at the source, when we received it, when it moved the position, and the message it came in.</div>
-      {rows.length === 0 ? <EmptyState title="No events recorded for this SKU" /> : (
+      <div className="muted" style={{ fontSize: 12, marginBottom: 6 }}>
+        Every stock movement of this SKU in arrival order, newest first: when it happened at the source, when we
+        received it, when it moved the position, and the message it came in.
+      </div>
+      {rows.length === 0 ? (
+        <EmptyState title="No events recorded for this SKU" />
+      ) : (
         <table className="data" data-testid="events">
-          <thead><tr><th scope="col">#</th><th scope="col">Type</th><th scope="col">Location</th><th scope="col" className="num">Qty</th><th scope="col">Source · reference</th><th scope="col">Occurred</th><th scope="col" title="after it occurred">Received</th><th scope="col" title="after it was received">Applied</th><th scope="col">Raw</th></tr></thead>
+          <thead>
+            <tr>
+              <th scope="col">#</th>
+              <th scope="col">Type</th>
+              <th scope="col">Location</th>
+              <th scope="col" className="num">
+                Qty
+              </th>
+              <th scope="col">Source · reference</th>
+              <th scope="col">Occurred</th>
+              <th scope="col" title="after it occurred">
+                Received
+              </th>
+              <th scope="col" title="after it was received">
+                Applied
+              </th>
+              <th scope="col">Raw</th>
+            </tr>
+          </thead>
           <tbody>
             {rows.map((e) => (
               <tr key={e.id}>
                 <td className="mono">{e.id}</td>
-                <td>{e.type}{e.outcome !== 'applied' && <> <span className="chip warn" title="recorded, did not move on hand (an older count than the last applied one)">{e.outcome}</span></>}</td>
-                <td>{e.location}{e.toLocation ? ` → ${e.toLocation}` : ''}</td>
-                <td className="num">{formatCount(e.quantity)}{e.rawQuantity !== e.quantity ? <span className="muted"> ({formatCount(e.rawQuantity)} {e.uom})</span> : null}</td>
-                <td className="muted"><span title={`idempotency key ${e.idempotencyKey}`}>{e.source}</span>{e.reference ? ` · ${e.reference}` : ''}</td>
-                <td className="muted"><Ago iso={e.occurredAt} /></td>
-                <td className="muted" title={formatTime(e.receivedAt)}>{after(e.occurredAt, e.receivedAt)}</td>
-                <td className="muted" title={formatTime(e.appliedAt)}>{after(e.receivedAt, e.appliedAt)}</td>
-                <td>{e.messageId ? <a href={`/api/ui/raw-messages/${e.messageId}`} target="_blank" rel="noreferrer" data-testid={`raw-${e.id}`}>message</a> : <span className="muted" title="generated inside Stocktower (demo seed, a correction or a replay)">—</span>}</td>
+                <td>
+                  {e.type}
+                  {e.outcome !== 'applied' && (
+                    <>
+                      {' '}
+                      <span
+                        className="chip warn"
+                        title="recorded, did not move on hand (an older count than the last applied one)"
+                      >
+                        {e.outcome}
+                      </span>
+                    </>
+                  )}
+                </td>
+                <td>
+                  {e.location}
+                  {e.toLocation ? ` → ${e.toLocation}` : ''}
+                </td>
+                <td className="num">
+                  {formatCount(e.quantity)}
+                  {e.rawQuantity !== e.quantity ? (
+                    <span className="muted">
+                      {' '}
+                      ({formatCount(e.rawQuantity)} {e.uom})
+                    </span>
+                  ) : null}
+                </td>
+                <td className="muted">
+                  <span title={`idempotency key ${e.idempotencyKey}`}>{e.source}</span>
+                  {e.reference ? ` · ${e.reference}` : ''}
+                </td>
+                <td className="muted">
+                  <Ago iso={e.occurredAt} />
+                </td>
+                <td className="muted" title={formatTime(e.receivedAt)}>
+                  {after(e.occurredAt, e.receivedAt)}
+                </td>
+                <td className="muted" title={formatTime(e.appliedAt)}>
+                  {after(e.receivedAt, e.appliedAt)}
+                </td>
+                <td>
+                  {e.messageId ? (
+                    <a
+                      href={`/api/ui/raw-messages/${e.messageId}`}
+                      target="_blank"
+                      rel="noreferrer"
+                      data-testid={`raw-${e.id}`}
+                    >
+                      message
+                    </a>
+                  ) : (
+                    <span className="muted" title="generated inside Stocktower (demo seed, a correction or a replay)">
+                      —
+                    </span>
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
       {error ? <ErrorBox error={error} /> : null}
-      {before && <div className="toolbar" style={{ marginTop: 8 }}><button disabled={loading} onClick={() => void more()} data-testid="older-events">{loading ? 'Loading…' : 'Show older events'}</button></div>}
+      {before && (
+        <div className="toolbar" style={{ marginTop: 8 }}>
+          <button disabled={loading} onClick={() => void more()} data-testid="older-events">
+            {loading ? 'Loading…' : 'Show older events'}
+          </button>
+        </div>
+      )}
     </div>
   )
 }

@@ -19,7 +19,15 @@ export function SkuExplorer() {
   const router = useRouter()
   const pathname = usePathname()
   const params = useSearchParams()
-  const filters = { q: params.get('q') ?? '', category: params.get('category') ?? '', status: params.get('status') ?? '', kind: params.get('kind') ?? '', order: params.get('order') ?? '', sort: params.get('sort') ?? '', channel: params.get('channel') ?? '' }
+  const filters = {
+    q: params.get('q') ?? '',
+    category: params.get('category') ?? '',
+    status: params.get('status') ?? '',
+    kind: params.get('kind') ?? '',
+    order: params.get('order') ?? '',
+    sort: params.get('sort') ?? '',
+    channel: params.get('channel') ?? '',
+  }
   const sortDefault = filters.order === 'desc' ? '-code' : 'code'
   const [after, setAfter] = useState<string[]>([])
   const [q, setQ] = useState(filters.q)
@@ -58,11 +66,26 @@ export function SkuExplorer() {
       </div>
       <div className="panel">
         <form className="toolbar" onSubmit={onSearch} role="search">
-          <input type="search" aria-label="Search SKUs" placeholder="Code, name or alias" value={q} onChange={(e) => setQ(e.target.value)} style={{ width: 240 }} />
+          <input
+            type="search"
+            aria-label="Search SKUs"
+            placeholder="Code, name or alias"
+            value={q}
+            onChange={(e) => setQ(e.target.value)}
+            style={{ width: 240 }}
+          />
           <button type="submit">Search</button>
-          <select aria-label="Category" value={filters.category} onChange={(e) => setFilter('category', e.target.value)}>
+          <select
+            aria-label="Category"
+            value={filters.category}
+            onChange={(e) => setFilter('category', e.target.value)}
+          >
             <option value="">All categories</option>
-            {data?.categories.map((c) => <option key={c} value={c}>{c}</option>)}
+            {data?.categories.map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
           </select>
           <select aria-label="Kind" value={filters.kind} onChange={(e) => setFilter('kind', e.target.value)}>
             <option value="">Items and kits</option>
@@ -74,28 +97,78 @@ export function SkuExplorer() {
             <option value="out_of_sync">Channel not yet showing our number</option>
             <option value="failing">Publish failing</option>
           </select>
-          <a className="button" style={{ marginLeft: 'auto' }} href={`/api/ui/skus/export?${new URLSearchParams(Object.entries(filters).filter(([, v]) => v)).toString()}`} download data-testid="skus-export">Export CSV</a>
+          <a
+            className="button"
+            style={{ marginLeft: 'auto' }}
+            href={`/api/ui/skus/export?${new URLSearchParams(Object.entries(filters).filter(([, v]) => v)).toString()}`}
+            download
+            data-testid="skus-export"
+          >
+            Export CSV
+          </a>
         </form>
         {error && <ErrorBox error={error} />}
-        {data && <div className="muted" data-testid="sku-total" style={{ marginBottom: 6 }}>{formatCount(data.total)} SKU(s) match{data.total > data.items.length ? `; showing ${formatCount(data.items.length)} per page` : ''}</div>}
+        {data && (
+          <div className="muted" data-testid="sku-total" style={{ marginBottom: 6 }}>
+            {formatCount(data.total)} SKU(s) match
+            {data.total > data.items.length ? `; showing ${formatCount(data.items.length)} per page` : ''}
+          </div>
+        )}
         {data && data.items.length === 0 ? (
           <EmptyState title="No SKUs match">Try a shorter search or clear the filters.</EmptyState>
         ) : (
           <table className="data" data-testid="sku-table">
             <thead>
               <tr>
-                <SortHeader label="SKU" column="code" sort={filters.sort} dflt={sortDefault} onSort={(v) => setFilter('sort', v, { order: '', channel: '' })} />
-                <SortHeader label="Name" column="name" sort={filters.sort} dflt={sortDefault} onSort={(v) => setFilter('sort', v, { order: '', channel: '' })} />
-                <th>Category</th><th className="num">On hand</th><th className="num">Sellable</th>
+                <SortHeader
+                  label="SKU"
+                  column="code"
+                  sort={filters.sort}
+                  dflt={sortDefault}
+                  onSort={(v) => setFilter('sort', v, { order: '', channel: '' })}
+                />
+                <SortHeader
+                  label="Name"
+                  column="name"
+                  sort={filters.sort}
+                  dflt={sortDefault}
+                  onSort={(v) => setFilter('sort', v, { order: '', channel: '' })}
+                />
+                <th>Category</th>
+                <th className="num">On hand</th>
+                <th className="num">Sellable</th>
                 {data?.channels.map((c) => {
                   // What the channel is given: most first on the first click; SKUs not listed there drop out of the list.
                   const active = filters.channel === c && filters.sort.replace(/^-/, '') === 'available'
                   const desc = filters.sort.startsWith('-')
                   return (
-                    <th key={c} className="num" title="decided / channel shows" aria-sort={active ? (desc ? 'descending' : 'ascending') : 'none'}>
-                      <button type="button" className="sort" data-testid={`sort-available-${c}`} title={`Sort by what ${c} is given (SKUs listed on ${c})`}
-                        onClick={() => setFilter('sort', active && desc ? 'available' : '-available', { order: '', channel: c })}>
-                        {c} {active ? (desc ? '▼' : '▲') : <span className="muted" aria-hidden>↕</span>}
+                    <th
+                      key={c}
+                      className="num"
+                      title="decided / channel shows"
+                      aria-sort={active ? (desc ? 'descending' : 'ascending') : 'none'}
+                    >
+                      <button
+                        type="button"
+                        className="sort"
+                        data-testid={`sort-available-${c}`}
+                        title={`Sort by what ${c} is given (SKUs listed on ${c})`}
+                        onClick={() =>
+                          setFilter('sort', active && desc ? 'available' : '-available', { order: '', channel: c })
+                        }
+                      >
+                        {c}{' '}
+                        {active ? (
+                          desc ? (
+                            '▼'
+                          ) : (
+                            '▲'
+                          )
+                        ) : (
+                          <span className="muted" aria-hidden>
+                            ↕
+                          </span>
+                        )}
                       </button>
                     </th>
                   )
@@ -105,17 +178,40 @@ export function SkuExplorer() {
             <tbody>
               {data?.items.map((row) => (
                 <tr key={row.sku} className="row-link">
-                  <td><Link className="stretched" href={`/skus/${encodeURIComponent(row.sku)}`}>{row.sku}</Link>{row.isKit && <> <span className="chip">kit</span></>}</td>
+                  <td>
+                    <Link className="stretched" href={`/skus/${encodeURIComponent(row.sku)}`}>
+                      {row.sku}
+                    </Link>
+                    {row.isKit && (
+                      <>
+                        {' '}
+                        <span className="chip">kit</span>
+                      </>
+                    )}
+                  </td>
                   <td>{row.name}</td>
                   <td className="muted">{row.category}</td>
-                  <td className="num" title={row.isKit ? 'Kits hold no stock of their own: they are built from components' : undefined}>{row.isKit ? '—' : formatCount(row.onHand)}</td>
+                  <td
+                    className="num"
+                    title={row.isKit ? 'Kits hold no stock of their own: they are built from components' : undefined}
+                  >
+                    {row.isKit ? '—' : formatCount(row.onHand)}
+                  </td>
                   <td className="num">{row.isKit ? '—' : formatCount(row.sellable)}</td>
                   {data.channels.map((c) => {
                     const l = row.channels[c]
-                    if (!l) return <td key={c} className="num muted">not listed</td>
+                    if (!l)
+                      return (
+                        <td key={c} className="num muted">
+                          not listed
+                        </td>
+                      )
                     return (
                       <td key={c} className="num" title={`state: ${l.state.replace('_', ' ')}`}>
-                        <span className={`chip ${STATE_TONE[l.state]}`}>{formatCount(l.desired)}{l.applied !== l.desired ? ` · shows ${formatCount(l.applied)}` : ''}</span>
+                        <span className={`chip ${STATE_TONE[l.state]}`}>
+                          {formatCount(l.desired)}
+                          {l.applied !== l.desired ? ` · shows ${formatCount(l.applied)}` : ''}
+                        </span>
                       </td>
                     )
                   })}
@@ -125,8 +221,16 @@ export function SkuExplorer() {
           </table>
         )}
         <div className="pager">
-          <button type="button" disabled={after.length === 0} onClick={() => setAfter(after.slice(0, -1))}>Previous</button>
-          <button type="button" disabled={!data?.nextAfter} onClick={() => data?.nextAfter && setAfter([...after, data.nextAfter])}>Next</button>
+          <button type="button" disabled={after.length === 0} onClick={() => setAfter(after.slice(0, -1))}>
+            Previous
+          </button>
+          <button
+            type="button"
+            disabled={!data?.nextAfter}
+            onClick={() => data?.nextAfter && setAfter([...after, data.nextAfter])}
+          >
+            Next
+          </button>
         </div>
       </div>
     </div>

@@ -13,7 +13,13 @@ export function SkuJump() {
   }
   return (
     <form onSubmit={onSubmit} role="search" style={{ display: 'flex', gap: 6 }}>
-      <input type="search" aria-label="Open SKU" placeholder="SKU code, e.g. SKU-00001" value={code} onChange={(e) => setCode(e.target.value)} />
+      <input
+        type="search"
+        aria-label="Open SKU"
+        placeholder="SKU code, e.g. SKU-00001"
+        value={code}
+        onChange={(e) => setCode(e.target.value)}
+      />
       <button type="submit">Open</button>
     </form>
   )

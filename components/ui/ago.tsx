@@ -18,13 +18,20 @@ function subscribe(l: () => void) {
   }, 5_000)
   return () => {
     listeners.delete(l)
-    if (listeners.size === 0 && timer) { clearInterval(timer); timer = null }
+    if (listeners.size === 0 && timer) {
+      clearInterval(timer)
+      timer = null
+    }
   }
 }
 
 /** The ticking clock (null while server-rendering and hydrating). */
 export function useNow(): number | null {
-  return useSyncExternalStore(subscribe, () => now, () => null)
+  return useSyncExternalStore(
+    subscribe,
+    () => now,
+    () => null,
+  )
 }
 
 export function Ago({ iso, fallback = '—' }: { iso: string | null | undefined; fallback?: string }) {
@@ -32,5 +39,9 @@ export function Ago({ iso, fallback = '—' }: { iso: string | null | undefined;
   const tz = useTimeZone()
   if (!iso) return <>{fallback}</>
   if (new Date(iso).getTime() <= 0) return <time dateTime={iso}>from the start</time>
-  return <time dateTime={iso} title={formatDateTime(iso, tz)}>{clock === null ? formatDateTime(iso, tz) : formatRelative(iso, Math.max(clock, Date.now()), tz)}</time>
+  return (
+    <time dateTime={iso} title={formatDateTime(iso, tz)}>
+      {clock === null ? formatDateTime(iso, tz) : formatRelative(iso, Math.max(clock, Date.now()), tz)}
+    </time>
+  )
 }

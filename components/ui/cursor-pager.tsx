@@ -1,11 +1,23 @@
 'use client'
 // Previous / Next over a keyset-paged list: `cursors` is the stack of cursors of the pages before
 // this one (empty on the first page), `nextCursor` what the server returned for the next page.
-export function CursorPager({ cursors, setCursors, nextCursor }: { cursors: string[]; setCursors: (next: string[]) => void; nextCursor: string | null | undefined }) {
+export function CursorPager({
+  cursors,
+  setCursors,
+  nextCursor,
+}: {
+  cursors: string[]
+  setCursors: (next: string[]) => void
+  nextCursor: string | null | undefined
+}) {
   return (
     <div className="pager">
-      <button disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>Previous</button>
-      <button disabled={!nextCursor} onClick={() => nextCursor && setCursors([...cursors, nextCursor])}>Next</button>
+      <button disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
+        Previous
+      </button>
+      <button disabled={!nextCursor} onClick={() => nextCursor && setCursors([...cursors, nextCursor])}>
+        Next
+      </button>
     </div>
   )
 }

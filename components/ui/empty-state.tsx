@@ -11,5 +11,9 @@ export function EmptyState({ title, children }: { title: string; children?: Reac
 
 export function ErrorBox({ error }: { error: unknown }) {
   const message = error instanceof Error ? error.message : 'Something went wrong.'
-  return <div className="error-box" role="alert">{message}</div>
+  return (
+    <div className="error-box" role="alert">
+      {message}
+    </div>
+  )
 }

@@ -2,17 +2,48 @@
 // A sortable column header for keyset-paged lists: the list's `sort` URL parameter is `<column>`
 // (ascending) or `-<column>` (descending), as server/paging/sort.ts reads it; empty means the list's
 // default. Clicking the sorted column flips it; another column starts in `first` order.
-export function SortHeader({ label, column, sort, dflt, first = 'asc', onSort, className }: {
-  label: string; column: string; sort: string; dflt: string; first?: 'asc' | 'desc'; onSort: (next: string) => void; className?: string
+export function SortHeader({
+  label,
+  column,
+  sort,
+  dflt,
+  first = 'asc',
+  onSort,
+  className,
+}: {
+  label: string
+  column: string
+  sort: string
+  dflt: string
+  first?: 'asc' | 'desc'
+  onSort: (next: string) => void
+  className?: string
 }) {
   const current = sort || dflt
   const active = current.replace(/^-/, '') === column
   const desc = current.startsWith('-')
-  const next = active ? (desc ? column : `-${column}`) : (first === 'desc' ? `-${column}` : column)
+  const next = active ? (desc ? column : `-${column}`) : first === 'desc' ? `-${column}` : column
   return (
     <th className={className} aria-sort={active ? (desc ? 'descending' : 'ascending') : 'none'}>
-      <button type="button" className="sort" data-testid={`sort-${column}`} title={`Sort by ${label.toLowerCase()}`} onClick={() => onSort(next === dflt ? '' : next)}>
-        {label} {active ? (desc ? '▼' : '▲') : <span className="muted" aria-hidden>↕</span>}
+      <button
+        type="button"
+        className="sort"
+        data-testid={`sort-${column}`}
+        title={`Sort by ${label.toLowerCase()}`}
+        onClick={() => onSort(next === dflt ? '' : next)}
+      >
+        {label}{' '}
+        {active ? (
+          desc ? (
+            '▼'
+          ) : (
+            '▲'
+          )
+        ) : (
+          <span className="muted" aria-hidden>
+            ↕
+          </span>
+        )}
       </button>
     </th>
   )

@@ -11,33 +11,59 @@ const EVENT = 'stocktower:timezone'
 
 /** The browser's zone (client only). */
 export function browserTimeZone(): string {
-  try { return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC' } catch { return 'UTC' }
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'
+  } catch {
+    return 'UTC'
+  }
 }
 
 function valid(tz: string | null): tz is string {
   if (!tz) return false
-  try { new Intl.DateTimeFormat('en-US', { timeZone: tz }); return true } catch { return false }
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz })
+    return true
+  } catch {
+    return false
+  }
 }
 
 /** The stored choice, or null for "follow the browser". */
 export function storedTimeZone(): string | null {
-  try { const v = window.localStorage.getItem(KEY); return valid(v) ? v : null } catch { return null }
+  try {
+    const v = window.localStorage.getItem(KEY)
+    return valid(v) ? v : null
+  } catch {
+    return null
+  }
 }
 
 export function setTimeZone(tz: string | null) {
-  try { if (tz) window.localStorage.setItem(KEY, tz); else window.localStorage.removeItem(KEY) } catch { /* private mode: session only */ }
+  try {
+    if (tz) window.localStorage.setItem(KEY, tz)
+    else window.localStorage.removeItem(KEY)
+  } catch {
+    /* private mode: session only */
+  }
   window.dispatchEvent(new Event(EVENT))
 }
 
 function subscribe(l: () => void) {
   window.addEventListener(EVENT, l)
   window.addEventListener('storage', l)
-  return () => { window.removeEventListener(EVENT, l); window.removeEventListener('storage', l) }
+  return () => {
+    window.removeEventListener(EVENT, l)
+    window.removeEventListener('storage', l)
+  }
 }
 
 /** The zone every time on screen uses; 'UTC' while server-rendering and hydrating. */
 export function useTimeZone(): string {
-  return useSyncExternalStore(subscribe, () => storedTimeZone() ?? browserTimeZone(), () => 'UTC')
+  return useSyncExternalStore(
+    subscribe,
+    () => storedTimeZone() ?? browserTimeZone(),
+    () => 'UTC',
+  )
 }
 
 /** Whether the zone is the browser's own (no explicit choice). */
@@ -50,14 +76,28 @@ function fmt(tz: string, withSeconds: boolean): Intl.DateTimeFormat {
   const k = `${tz}|${withSeconds}`
   let f = partsCache.get(k)
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', ...(withSeconds ? { second: '2-digit' } : {}), hourCycle: 'h23', timeZoneName: 'short' })
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      ...(withSeconds ? { second: '2-digit' } : {}),
+      hourCycle: 'h23',
+      timeZoneName: 'short',
+    })
     partsCache.set(k, f)
   }
   return f
 }
 
 function parts(d: Date, tz: string, withSeconds: boolean) {
-  const p = Object.fromEntries(fmt(tz, withSeconds).formatToParts(d).map((x) => [x.type, x.value]))
+  const p = Object.fromEntries(
+    fmt(tz, withSeconds)
+      .formatToParts(d)
+      .map((x) => [x.type, x.value]),
+  )
   return p as Record<string, string>
 }
 
@@ -67,7 +107,11 @@ export function zoneAbbreviation(tz: string, at: Date = new Date()): string {
 }
 
 /** "2026-12-02 10:51:38 CET" in the given zone. */
-export function formatDateTime(iso: string | Date | null | undefined, tz: string, opts: { seconds?: boolean } = {}): string {
+export function formatDateTime(
+  iso: string | Date | null | undefined,
+  tz: string,
+  opts: { seconds?: boolean } = {},
+): string {
   if (!iso) return '—'
   const d = typeof iso === 'string' ? new Date(iso) : iso
   if (Number.isNaN(d.getTime())) return '—'
@@ -101,9 +145,26 @@ function formatSpan(s: number): string {
 }
 
 /** An absolute time in the user's zone, with the zone. */
-export function Time({ iso, seconds = true, testId }: { iso: string | null | undefined; seconds?: boolean; testId?: string }) {
+export function Time({
+  iso,
+  seconds = true,
+  testId,
+}: {
+  iso: string | null | undefined
+  seconds?: boolean
+  testId?: string
+}) {
   const tz = useTimeZone()
   if (!iso) return <>—</>
-  if (new Date(iso).getTime() <= 0) return <time dateTime={iso} data-testid={testId}>from the start</time>
-  return <time dateTime={iso} data-testid={testId} title={tz}>{formatDateTime(iso, tz, { seconds })}</time>
+  if (new Date(iso).getTime() <= 0)
+    return (
+      <time dateTime={iso} data-testid={testId}>
+        from the start
+      </time>
+    )
+  return (
+    <time dateTime={iso} data-testid={testId} title={tz}>
+      {formatDateTime(iso, tz, { seconds })}
+    </time>
+  )
 }

@@ -9,16 +9,39 @@ import { cursorValue, parseSort, sortCursor, type Sort } from '../paging/sort'
 /** Columns the log sorts on, each served by an index (at; action, id; actorLabel, id). */
 export const AUDIT_SORTS = { at: 'time', action: 'text', actor: 'text' } as const
 export type AuditSortField = keyof typeof AUDIT_SORTS
-export const parseAuditSort = (raw: string | null | undefined): Sort<AuditSortField> => parseSort(raw, AUDIT_SORTS, { field: 'at', dir: 'desc' })
+export const parseAuditSort = (raw: string | null | undefined): Sort<AuditSortField> =>
+  parseSort(raw, AUDIT_SORTS, { field: 'at', dir: 'desc' })
 const COLUMN: Record<AuditSortField, string> = { at: 'at', action: 'action', actor: '"actorLabel"' }
 
-export interface AuditFilter { actor?: string; action?: string; entity?: string; entityId?: string; from?: Date; to?: Date; /** newest first by default */ sort?: Sort<AuditSortField> }
-export interface AuditItem { id: string; at: string; actorKind: string; actor: string; action: string; entity: string; entityId: string | null; before: unknown; after: unknown; ref: string | null }
+export interface AuditFilter {
+  actor?: string
+  action?: string
+  entity?: string
+  entityId?: string
+  from?: Date
+  to?: Date
+  /** newest first by default */ sort?: Sort<AuditSortField>
+}
+export interface AuditItem {
+  id: string
+  at: string
+  actorKind: string
+  actor: string
+  action: string
+  entity: string
+  entityId: string | null
+  before: unknown
+  after: unknown
+  ref: string | null
+}
 
 function where(f: AuditFilter, cursor: Cursor | null): { sql: string; params: unknown[] } {
   const params: unknown[] = []
   const conds: string[] = []
-  const p = (v: unknown) => { params.push(v); return `$${params.length}` }
+  const p = (v: unknown) => {
+    params.push(v)
+    return `$${params.length}`
+  }
   if (f.actor) conds.push(`"actorLabel" ILIKE ${p(`%${f.actor}%`)}`)
   if (f.action) conds.push(`action LIKE ${p(`${f.action.replace(/[%_\\]/g, '\\$&')}%`)}`)
   if (f.entity) conds.push(`entity = ${p(f.entity)}`)
@@ -31,15 +54,46 @@ function where(f: AuditFilter, cursor: Cursor | null): { sql: string; params: un
     const kind = AUDIT_SORTS[sort.field]
     const v = cursorValue(sort, kind, cursor)
     const op = sort.dir === 'asc' ? '>' : '<'
-    conds.push(`(${COLUMN[sort.field]}, id) ${op} (${kind === 'time' ? `${p((v as Date).toISOString())}::timestamptz` : `${p(v)}::text`}, ${p(cursor.id)}::bigint)`)
+    conds.push(
+      `(${COLUMN[sort.field]}, id) ${op} (${kind === 'time' ? `${p((v as Date).toISOString())}::timestamptz` : `${p(v)}::text`}, ${p(cursor.id)}::bigint)`,
+    )
   }
   return { sql: conds.length ? `WHERE ${conds.join(' AND ')}` : '', params }
 }
 
-type Row = { id: bigint; at: Date; actorKind: string; actorLabel: string; action: string; entity: string; entityId: string | null; before: unknown; after: unknown; ref: string | null }
-const toItem = (r: Row): AuditItem => ({ id: String(r.id), at: r.at.toISOString(), actorKind: r.actorKind, actor: r.actorLabel, action: r.action, entity: r.entity, entityId: r.entityId, before: r.before, after: r.after, ref: r.ref })
+type Row = {
+  id: bigint
+  at: Date
+  actorKind: string
+  actorLabel: string
+  action: string
+  entity: string
+  entityId: string | null
+  before: unknown
+  after: unknown
+  ref: string | null
+}
+const toItem = (r: Row): AuditItem => ({
+  id: String(r.id),
+  at: r.at.toISOString(),
+  actorKind: r.actorKind,
+  actor: r.actorLabel,
+  action: r.action,
+  entity: r.entity,
+  entityId: r.entityId,
+  before: r.before,
+  after: r.after,
+  ref: r.ref,
+})
 
-export async function listAudit(db: Db, f: AuditFilter & { cursor?: string; limit?: number; /** count the matches (the first page of a screen); CSV pages skip it */ withTotal?: boolean }): Promise<{ items: AuditItem[]; nextCursor: string | null; total?: number }> {
+export async function listAudit(
+  db: Db,
+  f: AuditFilter & {
+    cursor?: string
+    limit?: number
+    /** count the matches (the first page of a screen); CSV pages skip it */ withTotal?: boolean
+  },
+): Promise<{ items: AuditItem[]; nextCursor: string | null; total?: number }> {
   const limit = f.limit ?? 50
   const sort = f.sort ?? parseAuditSort(null)
   const dir = sort.dir === 'asc' ? 'ASC' : 'DESC'
@@ -47,16 +101,24 @@ export async function listAudit(db: Db, f: AuditFilter & { cursor?: string; limi
   const all = where(f, null)
   const [rows, count] = await Promise.all([
     db.$queryRawUnsafe<Row[]>(
-      `SELECT id, at, "actorKind", "actorLabel", action, entity, "entityId", before, after, ref FROM "AuditLog" ${w.sql} ORDER BY ${COLUMN[sort.field]} ${dir}, id ${dir} LIMIT ${limit + 1}`, ...w.params),
-    f.withTotal ? db.$queryRawUnsafe<Array<{ n: bigint }>>(`SELECT count(*) AS n FROM "AuditLog" ${all.sql}`, ...all.params) : Promise.resolve(null),
+      `SELECT id, at, "actorKind", "actorLabel", action, entity, "entityId", before, after, ref FROM "AuditLog" ${w.sql} ORDER BY ${COLUMN[sort.field]} ${dir}, id ${dir} LIMIT ${limit + 1}`,
+      ...w.params,
+    ),
+    f.withTotal
+      ? db.$queryRawUnsafe<Array<{ n: bigint }>>(`SELECT count(*) AS n FROM "AuditLog" ${all.sql}`, ...all.params)
+      : Promise.resolve(null),
   ])
   const page = rows.slice(0, limit)
   const items = page.map(toItem)
   const last = page[page.length - 1]
-  const value = (r: Row): Date | string => (sort.field === 'at' ? r.at : sort.field === 'action' ? r.action : r.actorLabel)
+  const value = (r: Row): Date | string =>
+    sort.field === 'at' ? r.at : sort.field === 'action' ? r.action : r.actorLabel
   return {
     items,
-    nextCursor: rows.length > limit && last ? encodeCursor(sortCursor(sort, AUDIT_SORTS[sort.field], value(last), String(last.id))) : null,
+    nextCursor:
+      rows.length > limit && last
+        ? encodeCursor(sortCursor(sort, AUDIT_SORTS[sort.field], value(last), String(last.id)))
+        : null,
     ...(count ? { total: Number(count[0]?.n ?? 0) } : {}),
   }
 }

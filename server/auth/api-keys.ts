@@ -24,7 +24,17 @@ export function generateApiKey(): { key: string; prefix: string } {
 }
 
 /** Stores a key. `key` may be given (the demo key from STOCKTOWER_DEMO_API_KEY); its prefix is derived. */
-export async function createApiKey(db: Db, input: { name: string; scopes: string[]; key?: string; boundSource?: string | null; createdById?: string | null; rateLimitPerMinute?: number | null }): Promise<{ id: string; key: string }> {
+export async function createApiKey(
+  db: Db,
+  input: {
+    name: string
+    scopes: string[]
+    key?: string
+    boundSource?: string | null
+    createdById?: string | null
+    rateLimitPerMinute?: number | null
+  },
+): Promise<{ id: string; key: string }> {
   const generated = input.key ? { key: input.key, prefix: hashApiKey(input.key).slice(0, 12) } : generateApiKey()
   const row = await db.apiKey.create({
     data: {
@@ -47,7 +57,12 @@ export function bearerToken(authorization: string | null | undefined): string | 
 }
 
 /** 401 when the key is missing, unknown or revoked; 403 when it lacks the scope; 429 beyond its rate limit. */
-export async function authenticateApiKey(db: Db, authorization: string | null | undefined, scope: string, now = new Date()): Promise<ApiPrincipal> {
+export async function authenticateApiKey(
+  db: Db,
+  authorization: string | null | undefined,
+  scope: string,
+  now = new Date(),
+): Promise<ApiPrincipal> {
   const token = bearerToken(authorization)
   if (!token) throw new UnauthorizedError('Missing API key: send "Authorization: Bearer <api key>".')
   const row = await db.apiKey.findUnique({ where: { secretHash: hashApiKey(token) } })
@@ -56,7 +71,17 @@ export async function authenticateApiKey(db: Db, authorization: string | null | 
   await enforceApiKeyRateLimit(db, row, now)
   // "Last used" for the keys screen, at most one write a minute per key (a hot ingest key is not a hot row).
   if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
-    await db.apiKey.updateMany({ where: { id: row.id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: new Date(Date.now() - 60_000) } }] }, data: { lastUsedAt: new Date() } })
+    await db.apiKey.updateMany({
+      where: { id: row.id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: new Date(Date.now() - 60_000) } }] },
+      data: { lastUsedAt: new Date() },
+    })
   }
-  return { kind: 'api_key', keyId: row.id, name: row.name, scopes: row.scopes, boundSource: row.boundSource, rateLimitPerMinute: row.rateLimitPerMinute }
+  return {
+    kind: 'api_key',
+    keyId: row.id,
+    name: row.name,
+    scopes: row.scopes,
+    boundSource: row.boundSource,
+    rateLimitPerMinute: row.rateLimitPerMinute,
+  }
 }

@@ -14,20 +14,31 @@ export const ChangePasswordInputSchema = z.object({
   newPassword: z.string().max(200),
 })
 
-export async function changePassword(db: PrismaClient, user: { id: string; email: string }, sessionId: string | null, raw: unknown): Promise<{ changed: true; otherSessionsEnded: number }> {
+export async function changePassword(
+  db: PrismaClient,
+  user: { id: string; email: string },
+  sessionId: string | null,
+  raw: unknown,
+): Promise<{ changed: true; otherSessionsEnded: number }> {
   const parsed = ChangePasswordInputSchema.safeParse(raw)
   if (!parsed.success) throw new ValidationError(describeIssues(parsed.error.issues))
   const { currentPassword, newPassword } = parsed.data
   assertAcceptablePassword(newPassword)
-  if (newPassword === currentPassword) throw new ValidationError('Choose a password different from the current one.', undefined, 'SAME_PASSWORD')
+  if (newPassword === currentPassword)
+    throw new ValidationError('Choose a password different from the current one.', undefined, 'SAME_PASSWORD')
   const row = await db.user.findUnique({ where: { id: user.id } })
   if (!row || !row.active) throw new NotFoundError('There is no such user.', 'UNKNOWN_USER')
-  if (!(await bcrypt.compare(currentPassword, row.passwordHash))) throw new ValidationError('The current password is not right.', undefined, 'WRONG_PASSWORD')
+  if (!(await bcrypt.compare(currentPassword, row.passwordHash)))
+    throw new ValidationError('The current password is not right.', undefined, 'WRONG_PASSWORD')
   const passwordHash = await hashPassword(newPassword)
   return transaction(db, async (tx) => {
     await tx.user.update({ where: { id: row.id }, data: { passwordHash, mustChangePassword: false } })
     const ended = await endOtherSessions(tx, row.id, sessionId)
-    await recordAudit(tx, { kind: 'user', id: row.id, label: row.email }, { action: 'user.password.change', entity: 'user', entityId: row.id, after: { otherSessionsEnded: ended } })
+    await recordAudit(
+      tx,
+      { kind: 'user', id: row.id, label: row.email },
+      { action: 'user.password.change', entity: 'user', entityId: row.id, after: { otherSessionsEnded: ended } },
+    )
     return { changed: true as const, otherSessionsEnded: ended }
   })
 }

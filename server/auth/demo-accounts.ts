@@ -15,6 +15,9 @@ export function generatedDemoPassword(): string {
 /** Sets every demo account's password (they are demo accounts: nobody else's password changes). */
 export async function setDemoPasswords(db: Db, password: string): Promise<number> {
   const passwordHash = await hashPassword(password)
-  const r = await db.user.updateMany({ where: { email: { in: DEMO_EMAILS } }, data: { passwordHash, mustChangePassword: false } })
+  const r = await db.user.updateMany({
+    where: { email: { in: DEMO_EMAILS } },
+    data: { passwordHash, mustChangePassword: false },
+  })
   return r.count
 }

@@ -11,11 +11,27 @@ export const MIN_PASSWORD_LENGTH = 10
 export const MAX_PASSWORD_BYTES = 72
 
 export function assertAcceptablePassword(password: string): void {
-  if (password.length < MIN_PASSWORD_LENGTH) throw new ValidationError(`A password needs at least ${MIN_PASSWORD_LENGTH} characters.`, undefined, 'WEAK_PASSWORD')
-  if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) throw new ValidationError(`A password may be at most ${MAX_PASSWORD_BYTES} bytes long.`, undefined, 'PASSWORD_TOO_LONG')
+  if (password.length < MIN_PASSWORD_LENGTH)
+    throw new ValidationError(
+      `A password needs at least ${MIN_PASSWORD_LENGTH} characters.`,
+      undefined,
+      'WEAK_PASSWORD',
+    )
+  if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES)
+    throw new ValidationError(
+      `A password may be at most ${MAX_PASSWORD_BYTES} bytes long.`,
+      undefined,
+      'PASSWORD_TOO_LONG',
+    )
 }
 
-export interface SessionUser { id: string; email: string; name: string; role: string; mustChangePassword: boolean }
+export interface SessionUser {
+  id: string
+  email: string
+  name: string
+  role: string
+  mustChangePassword: boolean
+}
 
 // A hash of nothing anyone knows, with the same cost as real ones: an unknown or deactivated
 // account still pays one bcrypt comparison, so the answer's timing does not say which emails exist.
@@ -28,5 +44,11 @@ export async function verifyCredentials(db: Db, email: string, password: string)
   const ok = await bcrypt.compare(password, user?.passwordHash ?? (await dummy()))
   if (!user || !user.active || !ok) return null
   await db.user.update({ where: { id: user.id }, data: { lastLoginAt: new Date() } })
-  return { id: user.id, email: user.email, name: user.name, role: user.role, mustChangePassword: user.mustChangePassword }
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    role: user.role,
+    mustChangePassword: user.mustChangePassword,
+  }
 }

@@ -27,12 +27,36 @@ export const ACTIONS = [
 ] as const
 export type Action = (typeof ACTIONS)[number]
 
-const VIEW: Action[] = ['dashboard:view', 'inventory:view', 'channels:view', 'rules:view', 'dead-letters:view', 'findings:view', 'kpis:view']
+const VIEW: Action[] = [
+  'dashboard:view',
+  'inventory:view',
+  'channels:view',
+  'rules:view',
+  'dead-letters:view',
+  'findings:view',
+  'kpis:view',
+]
 
 export const PERMISSIONS: Record<Role, readonly Action[]> = {
-  analyst: [...VIEW, 'channels:pause', 'replays:request', 'findings:act', 'audit:view', 'ownership:view', 'ownership:switch'],
+  analyst: [
+    ...VIEW,
+    'channels:pause',
+    'replays:request',
+    'findings:act',
+    'audit:view',
+    'ownership:view',
+    'ownership:switch',
+  ],
   merchandiser: [...VIEW, 'rules:edit', 'holdbacks:edit'],
-  support: [...VIEW, 'replays:request', 'replays:approve', 'dead-letters:discard', 'findings:act', 'audit:view', 'ownership:view'],
+  support: [
+    ...VIEW,
+    'replays:request',
+    'replays:approve',
+    'dead-letters:discard',
+    'findings:act',
+    'audit:view',
+    'ownership:view',
+  ],
   executive: ['dashboard:view', 'kpis:view', 'channels:view', 'findings:view', 'inventory:view'],
   admin: [...ACTIONS],
 }

@@ -2,7 +2,11 @@
 // counted request (`INSERT .. ON CONFLICT DO UPDATE .. RETURNING`), no read-modify-write race.
 import type { RawSql } from '../db'
 
-export interface WindowCount { count: number; windowStart: Date; retryAfterSeconds: number }
+export interface WindowCount {
+  count: number
+  windowStart: Date
+  retryAfterSeconds: number
+}
 
 function windowOf(now: Date, windowSeconds: number): Date {
   const ms = windowSeconds * 1000
@@ -14,19 +18,40 @@ function retryAfter(start: Date, windowSeconds: number, now: Date): number {
 }
 
 /** Counts one hit for `key` in the current window and returns the window's total including it. */
-export async function hitWindow(db: RawSql, key: string, windowSeconds: number, now = new Date()): Promise<WindowCount> {
+export async function hitWindow(
+  db: RawSql,
+  key: string,
+  windowSeconds: number,
+  now = new Date(),
+): Promise<WindowCount> {
   const start = windowOf(now, windowSeconds)
   const rows = await db.$queryRawUnsafe<Array<{ count: number }>>(
     `INSERT INTO "RateWindow"(key, "windowStart", count) VALUES ($1, $2::timestamptz, 1)
-     ON CONFLICT (key, "windowStart") DO UPDATE SET count = "RateWindow".count + 1 RETURNING count`, key, start.toISOString())
+     ON CONFLICT (key, "windowStart") DO UPDATE SET count = "RateWindow".count + 1 RETURNING count`,
+    key,
+    start.toISOString(),
+  )
   return { count: Number(rows[0].count), windowStart: start, retryAfterSeconds: retryAfter(start, windowSeconds, now) }
 }
 
 /** The current window's count without counting. */
-export async function peekWindow(db: RawSql, key: string, windowSeconds: number, now = new Date()): Promise<WindowCount> {
+export async function peekWindow(
+  db: RawSql,
+  key: string,
+  windowSeconds: number,
+  now = new Date(),
+): Promise<WindowCount> {
   const start = windowOf(now, windowSeconds)
-  const rows = await db.$queryRawUnsafe<Array<{ count: number }>>(`SELECT count FROM "RateWindow" WHERE key = $1 AND "windowStart" = $2::timestamptz`, key, start.toISOString())
-  return { count: Number(rows[0]?.count ?? 0), windowStart: start, retryAfterSeconds: retryAfter(start, windowSeconds, now) }
+  const rows = await db.$queryRawUnsafe<Array<{ count: number }>>(
+    `SELECT count FROM "RateWindow" WHERE key = $1 AND "windowStart" = $2::timestamptz`,
+    key,
+    start.toISOString(),
+  )
+  return {
+    count: Number(rows[0]?.count ?? 0),
+    windowStart: start,
+    retryAfterSeconds: retryAfter(start, windowSeconds, now),
+  }
 }
 
 export async function clearWindow(db: RawSql, key: string): Promise<void> {
@@ -35,5 +60,8 @@ export async function clearWindow(db: RawSql, key: string): Promise<void> {
 
 /** Windows older than a day are history; the worker's cron calls this. */
 export async function pruneWindows(db: RawSql, now = new Date()): Promise<number> {
-  return db.$executeRawUnsafe(`DELETE FROM "RateWindow" WHERE "windowStart" < $1::timestamptz`, new Date(now.getTime() - 24 * 3600_000).toISOString())
+  return db.$executeRawUnsafe(
+    `DELETE FROM "RateWindow" WHERE "windowStart" < $1::timestamptz`,
+    new Date(now.getTime() - 24 * 3600_000).toISOString(),
+  )
 }

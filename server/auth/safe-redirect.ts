@@ -5,7 +5,10 @@
 const BASE = 'http://stocktower.invalid'
 
 /** A same-origin path with query and hash, or `fallback`. Absolute URLs count only when their origin is `ownOrigin`. */
-export function safeRedirectPath(raw: string | null | undefined, opts: { ownOrigin?: string; fallback?: string } = {}): string {
+export function safeRedirectPath(
+  raw: string | null | undefined,
+  opts: { ownOrigin?: string; fallback?: string } = {},
+): string {
   const fallback = opts.fallback ?? '/'
   if (typeof raw !== 'string' || raw.length === 0 || raw.length > 2048) return fallback
   // Control characters and backslashes are how "looks like a path" becomes another host.

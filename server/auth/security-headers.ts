@@ -28,7 +28,7 @@ export function contentSecurityPolicy(nonce: string, opts: { dev: boolean }): st
 export function isHttps(headers: Record<string, string | string[] | undefined>, encrypted: boolean): boolean {
   if (encrypted) return true
   const proto = headers['x-forwarded-proto']
-  const first = (Array.isArray(proto) ? proto[0] : proto ?? '').split(',')[0].trim().toLowerCase()
+  const first = (Array.isArray(proto) ? proto[0] : (proto ?? '')).split(',')[0].trim().toLowerCase()
   return first === 'https'
 }
 
@@ -48,9 +48,16 @@ export function securityHeaders(opts: { nonce: string; https: boolean; dev: bool
  * The client's address: the socket's, or behind a trusted reverse proxy the last X-Forwarded-For
  * hop (the one the proxy itself appended; earlier hops are whatever the client claimed).
  */
-export function clientAddressOf(socketAddress: string | undefined, forwardedFor: string | string[] | undefined, trustProxy: boolean): string {
+export function clientAddressOf(
+  socketAddress: string | undefined,
+  forwardedFor: string | string[] | undefined,
+  trustProxy: boolean,
+): string {
   if (trustProxy && forwardedFor) {
-    const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor).split(',').map((h) => h.trim()).filter(Boolean)
+    const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor)
+      .split(',')
+      .map((h) => h.trim())
+      .filter(Boolean)
     if (hops.length) return hops[hops.length - 1].slice(0, 64)
   }
   return socketAddress ?? ''

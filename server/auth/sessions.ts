@@ -15,18 +15,34 @@ export async function endSession(db: Db, sessionId: string): Promise<void> {
 
 /** Ends every session of a user but `keep` (the one that changed the password stays signed in). */
 export async function endOtherSessions(db: Db, userId: string, keep: string | null): Promise<number> {
-  const r = await db.userSession.updateMany({ where: { userId, endedAt: null, ...(keep ? { id: { not: keep } } : {}) }, data: { endedAt: new Date() } })
+  const r = await db.userSession.updateMany({
+    where: { userId, endedAt: null, ...(keep ? { id: { not: keep } } : {}) },
+    data: { endedAt: new Date() },
+  })
   return r.count
 }
 
-export interface ActiveSessionUser { id: string; email: string; name: string; role: string; mustChangePassword: boolean }
+export interface ActiveSessionUser {
+  id: string
+  email: string
+  name: string
+  role: string
+  mustChangePassword: boolean
+}
 
 /** The user behind an open session, as the database has them now; null when ended, unknown or deactivated. */
-export async function activeSessionUser(db: Db, sessionId: string | undefined, userId: string | undefined): Promise<ActiveSessionUser | null> {
+export async function activeSessionUser(
+  db: Db,
+  sessionId: string | undefined,
+  userId: string | undefined,
+): Promise<ActiveSessionUser | null> {
   if (!sessionId || !userId || !/^[0-9a-f-]{36}$/i.test(sessionId) || !/^[0-9a-f-]{36}$/i.test(userId)) return null
   const rows = await db.$queryRawUnsafe<Array<ActiveSessionUser>>(
     `SELECT u.id, u.email, u.name, u.role::text AS role, u."mustChangePassword" AS "mustChangePassword"
        FROM "UserSession" s JOIN "User" u ON u.id = s."userId"
-      WHERE s.id = $1::uuid AND s."userId" = $2::uuid AND s."endedAt" IS NULL AND u.active`, sessionId, userId)
+      WHERE s.id = $1::uuid AND s."userId" = $2::uuid AND s."endedAt" IS NULL AND u.active`,
+    sessionId,
+    userId,
+  )
   return rows[0] ?? null
 }

@@ -14,9 +14,20 @@ const accountKey = (email: string) => `signin:acct:${email.trim().toLowerCase().
 const addressKey = (addr: string) => `signin:addr:${(addr || 'unknown').slice(0, 64)}`
 
 /** Seconds to wait when this account or address has used its failures, else null. */
-export async function signInRetryAfter(db: RawSql, email: string, address: string, now = new Date()): Promise<number | null> {
-  const [acct, addr] = await Promise.all([peekWindow(db, accountKey(email), SIGN_IN_WINDOW_SECONDS, now), peekWindow(db, addressKey(address), SIGN_IN_WINDOW_SECONDS, now)])
-  const waits = [acct.count >= SIGN_IN_ACCOUNT_LIMIT ? acct.retryAfterSeconds : 0, addr.count >= SIGN_IN_ADDRESS_LIMIT ? addr.retryAfterSeconds : 0]
+export async function signInRetryAfter(
+  db: RawSql,
+  email: string,
+  address: string,
+  now = new Date(),
+): Promise<number | null> {
+  const [acct, addr] = await Promise.all([
+    peekWindow(db, accountKey(email), SIGN_IN_WINDOW_SECONDS, now),
+    peekWindow(db, addressKey(address), SIGN_IN_WINDOW_SECONDS, now),
+  ])
+  const waits = [
+    acct.count >= SIGN_IN_ACCOUNT_LIMIT ? acct.retryAfterSeconds : 0,
+    addr.count >= SIGN_IN_ADDRESS_LIMIT ? addr.retryAfterSeconds : 0,
+  ]
   const wait = Math.max(...waits)
   return wait > 0 ? wait : null
 }

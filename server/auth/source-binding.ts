@@ -23,10 +23,14 @@ export async function assertSourceKindForDoor(db: Db, sourceCode: string, door: 
   const source = await db.source.findUnique({ where: { code: sourceCode }, select: { kind: true } })
   if (!source) return
   if (door === 'inventory' && source.kind === 'channel') {
-    throw new ForbiddenError(`"${sourceCode}" is a channel source: its credentials send channel orders, not inventory events.`)
+    throw new ForbiddenError(
+      `"${sourceCode}" is a channel source: its credentials send channel orders, not inventory events.`,
+    )
   }
   if (door === 'channel' && source.kind !== 'channel') {
-    throw new ForbiddenError(`"${sourceCode}" is a ${source.kind} source: its credentials send inventory events, not channel orders.`)
+    throw new ForbiddenError(
+      `"${sourceCode}" is a ${source.kind} source: its credentials send inventory events, not channel orders.`,
+    )
   }
 }
 
@@ -34,7 +38,9 @@ export async function assertSourceKindForDoor(db: Db, sourceCode: string, door: 
 export function assertBoundTo(principal: ApiPrincipal, named: string | null, what: string): void {
   if (!principal.boundSource) return
   if (named !== principal.boundSource) {
-    throw new ForbiddenError(`This ${principal.keyId.startsWith('source:') ? 'signed sender' : 'API key'} is bound to source "${principal.boundSource}" and may not ${what}${named ? ` for "${named}"` : ''}.`)
+    throw new ForbiddenError(
+      `This ${principal.keyId.startsWith('source:') ? 'signed sender' : 'API key'} is bound to source "${principal.boundSource}" and may not ${what}${named ? ` for "${named}"` : ''}.`,
+    )
   }
 }
 
@@ -46,13 +52,24 @@ export function assertBoundTo(principal: ApiPrincipal, named: string | null, wha
 export function assertCatalogWriteAllowed(principal: ApiPrincipal, entity: string, items: unknown[] | null): void {
   if (!principal.boundSource) return
   if (entity !== 'sku-aliases' && entity !== 'location-aliases') {
-    throw new ForbiddenError(`This API key is bound to source "${principal.boundSource}": it may write only its own aliases, not ${entity}.`)
+    throw new ForbiddenError(
+      `This API key is bound to source "${principal.boundSource}": it may write only its own aliases, not ${entity}.`,
+    )
   }
   if (items === null) {
-    throw new ForbiddenError(`This API key is bound to source "${principal.boundSource}": send its aliases as JSON items to POST /api/v1/catalog/${entity}, not as a CSV import.`)
+    throw new ForbiddenError(
+      `This API key is bound to source "${principal.boundSource}": send its aliases as JSON items to POST /api/v1/catalog/${entity}, not as a CSV import.`,
+    )
   }
-  const foreign = items.map((it, i) => ({ i, scope: (it as { scope?: unknown } | null)?.scope })).filter((x) => x.scope !== principal.boundSource)
+  const foreign = items
+    .map((it, i) => ({ i, scope: (it as { scope?: unknown } | null)?.scope }))
+    .filter((x) => x.scope !== principal.boundSource)
   if (foreign.length) {
-    throw new ForbiddenError(`This API key is bound to source "${principal.boundSource}" and may write only aliases with "scope": "${principal.boundSource}" (items ${foreign.slice(0, 10).map((x) => x.i).join(', ')}${foreign.length > 10 ? ', ...' : ''} name another scope).`)
+    throw new ForbiddenError(
+      `This API key is bound to source "${principal.boundSource}" and may write only aliases with "scope": "${principal.boundSource}" (items ${foreign
+        .slice(0, 10)
+        .map((x) => x.i)
+        .join(', ')}${foreign.length > 10 ? ', ...' : ''} name another scope).`,
+    )
   }
 }

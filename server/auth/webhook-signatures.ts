@@ -19,13 +19,23 @@ function equal(a: string, b: string): boolean {
 }
 
 /** Throws UnauthorizedError (401) unless the signature matches a secret valid now. */
-export async function verifyWebhookSignature(db: Db, sourceCode: string, headers: { timestamp: string | null; signature: string | null }, rawBody: string, now = new Date()): Promise<void> {
-  if (!headers.timestamp || !headers.signature) throw new UnauthorizedError('Missing X-Stocktower-Timestamp or X-Stocktower-Signature.')
+export async function verifyWebhookSignature(
+  db: Db,
+  sourceCode: string,
+  headers: { timestamp: string | null; signature: string | null },
+  rawBody: string,
+  now = new Date(),
+): Promise<void> {
+  if (!headers.timestamp || !headers.signature)
+    throw new UnauthorizedError('Missing X-Stocktower-Timestamp or X-Stocktower-Signature.')
   const ts = Number(headers.timestamp)
-  if (!Number.isInteger(ts) || Math.abs(now.getTime() / 1000 - ts) > SIGNATURE_TOLERANCE_SECONDS) throw new UnauthorizedError('The webhook timestamp is more than 5 minutes off; check the sender\'s clock.')
+  if (!Number.isInteger(ts) || Math.abs(now.getTime() / 1000 - ts) > SIGNATURE_TOLERANCE_SECONDS)
+    throw new UnauthorizedError("The webhook timestamp is more than 5 minutes off; check the sender's clock.")
   const source = await db.source.findUnique({ where: { code: sourceCode } })
   const secrets: string[] = []
   if (source?.signingSecretEnc) secrets.push(decryptCredentials(source.signingSecretEnc).secret)
-  if (source?.previousSecretEnc && source.previousValidUntil && source.previousValidUntil > now) secrets.push(decryptCredentials(source.previousSecretEnc).secret)
-  if (!secrets.some((s) => equal(signWebhook(s, headers.timestamp!, rawBody), headers.signature!.trim()))) throw new UnauthorizedError('Invalid webhook signature.')
+  if (source?.previousSecretEnc && source.previousValidUntil && source.previousValidUntil > now)
+    secrets.push(decryptCredentials(source.previousSecretEnc).secret)
+  if (!secrets.some((s) => equal(signWebhook(s, headers.timestamp!, rawBody), headers.signature!.trim())))
+    throw new UnauthorizedError('Invalid webhook signature.')
 }

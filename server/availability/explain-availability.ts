@@ -21,10 +21,22 @@ export interface ExplainView {
   channelOrders?: { note: string; at: string } | null
 }
 
-export async function explainAvailability(db: Db, skuCode: string, channelCode: string, at?: Date): Promise<ExplainView> {
+export async function explainAvailability(
+  db: Db,
+  skuCode: string,
+  channelCode: string,
+  at?: Date,
+): Promise<ExplainView> {
   const listing = await db.channelListing.findFirst({
     where: { sku: { code: skuCode }, channel: { code: channelCode } },
-    select: { id: true, decisionId: true, desiredQuantity: true, desiredVersion: true, ordersNote: true, ordersNoteAt: true },
+    select: {
+      id: true,
+      decisionId: true,
+      desiredQuantity: true,
+      desiredVersion: true,
+      ordersNote: true,
+      ordersNoteAt: true,
+    },
   })
   if (!listing) {
     const sku = await db.sku.findUnique({ where: { code: skuCode }, select: { id: true } })
@@ -32,9 +44,18 @@ export async function explainAvailability(db: Db, skuCode: string, channelCode: 
     throw new NotFoundError(`SKU "${skuCode}" is not listed on channel "${channelCode}".`, 'NOT_LISTED')
   }
   const decision = at
-    ? await db.availabilityDecision.findFirst({ where: { listingId: listing.id, decidedAt: { lte: at } }, orderBy: { decidedAt: 'desc' } })
-    : listing.decisionId !== null ? await db.availabilityDecision.findUnique({ where: { id: listing.decisionId } }) : null
-  if (!decision) throw new NotFoundError(`No decision yet for "${skuCode}" on "${channelCode}"${at ? ` before ${at.toISOString()}` : ''}.`, 'NO_DECISION')
+    ? await db.availabilityDecision.findFirst({
+        where: { listingId: listing.id, decidedAt: { lte: at } },
+        orderBy: { decidedAt: 'desc' },
+      })
+    : listing.decisionId !== null
+      ? await db.availabilityDecision.findUnique({ where: { id: listing.decisionId } })
+      : null
+  if (!decision)
+    throw new NotFoundError(
+      `No decision yet for "${skuCode}" on "${channelCode}"${at ? ` before ${at.toISOString()}` : ''}.`,
+      'NO_DECISION',
+    )
   return {
     sku: skuCode,
     channel: channelCode,
@@ -46,6 +67,13 @@ export async function explainAvailability(db: Db, skuCode: string, channelCode: 
     events: decision.eventIds.map((e) => e.toString()),
     inputs: decision.inputs,
     desiredVersion: decision.listingVersion,
-    ...(at ? {} : { channelOrders: listing.ordersNote && listing.ordersNoteAt ? { note: listing.ordersNote, at: listing.ordersNoteAt.toISOString() } : null }),
+    ...(at
+      ? {}
+      : {
+          channelOrders:
+            listing.ordersNote && listing.ordersNoteAt
+              ? { note: listing.ordersNote, at: listing.ordersNoteAt.toISOString() }
+              : null,
+        }),
   }
 }

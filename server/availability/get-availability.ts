@@ -8,11 +8,30 @@ export interface AvailabilityView {
   name: string
   category: string
   kit: { components: Array<{ sku: string; quantity: number }> } | null
-  locations: Array<{ location: string; onHand: number; reserved: number; allocated: number; inTransit: number; quarantined: number; damaged: number; sellable: number; updatedAt: string | null }>
+  locations: Array<{
+    location: string
+    onHand: number
+    reserved: number
+    allocated: number
+    inTransit: number
+    quarantined: number
+    damaged: number
+    sellable: number
+    updatedAt: string | null
+  }>
   channels: Array<{
-    channel: string; externalSku: string; desired: number | null; desiredVersion: number; decidedAt: string | null
-    published: number | null; publishedVersion: number | null; publishedAt: string | null
-    applied: number | null; appliedAt: string | null; pendingSince: string | null; lastError: string | null
+    channel: string
+    externalSku: string
+    desired: number | null
+    desiredVersion: number
+    decidedAt: string | null
+    published: number | null
+    publishedVersion: number | null
+    publishedAt: string | null
+    applied: number | null
+    appliedAt: string | null
+    pendingSince: string | null
+    lastError: string | null
   }>
 }
 
@@ -33,10 +52,19 @@ export async function getAvailability(db: Db, skuCode: string): Promise<Availabi
     sku: sku.code,
     name: sku.name,
     category: sku.category,
-    kit: sku.isKit ? { components: sku.components.map((c) => ({ sku: c.component.code, quantity: c.quantity })) } : null,
+    kit: sku.isKit
+      ? { components: sku.components.map((c) => ({ sku: c.component.code, quantity: c.quantity })) }
+      : null,
     locations: locations.map((l) => {
       const p = sku.positions.find((x) => x.locationId === l.id)
-      const q = { onHand: p?.onHand ?? 0, reserved: p?.reserved ?? 0, allocated: p?.allocated ?? 0, inTransit: p?.inTransit ?? 0, quarantined: p?.quarantined ?? 0, damaged: p?.damaged ?? 0 }
+      const q = {
+        onHand: p?.onHand ?? 0,
+        reserved: p?.reserved ?? 0,
+        allocated: p?.allocated ?? 0,
+        inTransit: p?.inTransit ?? 0,
+        quarantined: p?.quarantined ?? 0,
+        damaged: p?.damaged ?? 0,
+      }
       return { location: l.code, ...q, sellable: sellable(q), updatedAt: iso(p?.updatedAt) }
     }),
     channels: sku.listings

@@ -7,49 +7,93 @@ import type { RawSql } from '../db'
 import { rawTransaction, withDeadlockRetry } from '../db'
 import { getCurrentRuleSet } from '../rules/rule-set.repository'
 import type { RuleSet } from '../rules/rules.schema'
-import { computeKitAvailability, computeSkuAvailability, eligibleLocations, type ChannelDecision, type HoldbackInput } from './compute-availability'
+import {
+  computeKitAvailability,
+  computeSkuAvailability,
+  eligibleLocations,
+  type ChannelDecision,
+  type HoldbackInput,
+} from './compute-availability'
 import { enqueuePublish, enqueueRecompute } from '../queue/enqueue'
 import { sellable } from '../positions/apply-event'
 import { loadDegradedConditions } from '../freshness/check-feed-freshness'
 import { loadStrategicClass } from '../publishing/lock-listings'
 
 export interface RecomputeResult {
-  processed: number; changedListings: number; more: boolean
+  processed: number
+  changedListings: number
+  more: boolean
   /** Listings whose quantity changed. */
   changes: Array<{ sku: string; channel: string; quantity: number }>
   /** Every listing that got a new decision (a new quantity, or the same one for new reasons, e.g. a rule version). */
   decided: Array<{ sku: string; channel: string }>
 }
 
-interface SkuRow { id: string; code: string; category: string; isKit: boolean }
-interface PositionRow { skuId: string; location: string; onHand: number; reserved: number; allocated: number; quarantined: number; damaged: number; inTransit: number; lastEventId: string | null }
-export interface ListingRow { id: string; skuId: string; channelId: string; channel: string; desiredQuantity: number | null; desiredVersion: number; /** The current decision's steps as stored JSON text. */ steps: string | null; ruleVersionIds: string[] | null }
+interface SkuRow {
+  id: string
+  code: string
+  category: string
+  isKit: boolean
+}
+interface PositionRow {
+  skuId: string
+  location: string
+  onHand: number
+  reserved: number
+  allocated: number
+  quarantined: number
+  damaged: number
+  inTransit: number
+  lastEventId: string | null
+}
+export interface ListingRow {
+  id: string
+  skuId: string
+  channelId: string
+  channel: string
+  desiredQuantity: number | null
+  desiredVersion: number
+  /** The current decision's steps as stored JSON text. */ steps: string | null
+  ruleVersionIds: string[] | null
+}
 
-export async function recomputeDirtyAvailability(db: PrismaClient, opts: { batchSize?: number; now?: () => Date } = {}): Promise<RecomputeResult> {
+export async function recomputeDirtyAvailability(
+  db: PrismaClient,
+  opts: { batchSize?: number; now?: () => Date } = {},
+): Promise<RecomputeResult> {
   const batchSize = opts.batchSize ?? 500
   const now = opts.now ?? (() => new Date())
   // On a plain `pg` connection: a batch sends megabytes of decisions as parameters (see rawTransaction).
   // A batch chosen as a deadlock victim was rolled back whole (its claim included) and runs again:
   // a failed recompute job would leave its SKUs' channels on old numbers until the next one.
-  return withDeadlockRetry(() => rawTransaction(db, async (tx) => {
-    // Priority lane: strategic SKUs of a backlog are decided first (then the oldest of the rest).
-    const strategic = await loadStrategicClass(tx, now())
-    const claimed = strategic ? await tx.$queryRawUnsafe<Array<{ skuId: string; since: Date }>>(
-      `DELETE FROM "AvailabilityDirty" d USING (
+  return withDeadlockRetry(() =>
+    rawTransaction(db, async (tx) => {
+      // Priority lane: strategic SKUs of a backlog are decided first (then the oldest of the rest).
+      const strategic = await loadStrategicClass(tx, now())
+      const claimed = strategic
+        ? await tx.$queryRawUnsafe<Array<{ skuId: string; since: Date }>>(
+            `DELETE FROM "AvailabilityDirty" d USING (
          SELECT "skuId" FROM "AvailabilityDirty" x
           ORDER BY EXISTS (SELECT 1 FROM "Sku" s WHERE s.id = x."skuId" AND (s.category = ANY($2::text[]) OR s.code = ANY($3::text[]))) DESC, since
           LIMIT $1 FOR UPDATE SKIP LOCKED) c
-       WHERE d."skuId" = c."skuId" RETURNING d."skuId"::text AS "skuId", d.since`, batchSize, strategic.categories, strategic.skus)
-      : await tx.$queryRawUnsafe<Array<{ skuId: string; since: Date }>>(
-      `DELETE FROM "AvailabilityDirty" d USING (
+       WHERE d."skuId" = c."skuId" RETURNING d."skuId"::text AS "skuId", d.since`,
+            batchSize,
+            strategic.categories,
+            strategic.skus,
+          )
+        : await tx.$queryRawUnsafe<Array<{ skuId: string; since: Date }>>(
+            `DELETE FROM "AvailabilityDirty" d USING (
          SELECT "skuId" FROM "AvailabilityDirty" ORDER BY since LIMIT $1 FOR UPDATE SKIP LOCKED) c
-       WHERE d."skuId" = c."skuId" RETURNING d."skuId"::text AS "skuId", d.since`, batchSize)
-    if (claimed.length === 0) return { processed: 0, changedListings: 0, more: false, changes: [], decided: [] }
-    const result = await recomputeSkus(tx, claimed, now())
-    const more = claimed.length === batchSize
-    if (more) await enqueueRecompute(tx)
-    return { ...result, processed: claimed.length, more }
-  }))
+       WHERE d."skuId" = c."skuId" RETURNING d."skuId"::text AS "skuId", d.since`,
+            batchSize,
+          )
+      if (claimed.length === 0) return { processed: 0, changedListings: 0, more: false, changes: [], decided: [] }
+      const result = await recomputeSkus(tx, claimed, now())
+      const more = claimed.length === batchSize
+      if (more) await enqueueRecompute(tx)
+      return { ...result, processed: claimed.length, more }
+    }),
+  )
 }
 
 /**
@@ -58,7 +102,16 @@ export async function recomputeDirtyAvailability(db: PrismaClient, opts: { batch
  * next, until the outbox is empty or the time budget is spent (then the job is already re-queued).
  * On the 2-core machine 2 lanes use both cores; more only adds contention.
  */
-export async function recomputeInLanes(db: PrismaClient, opts: { lanes?: number; batchSize?: number; budgetMs?: number; now?: () => Date; onBatch?: (r: RecomputeResult) => void } = {}): Promise<{ processed: number; changedListings: number; batches: number }> {
+export async function recomputeInLanes(
+  db: PrismaClient,
+  opts: {
+    lanes?: number
+    batchSize?: number
+    budgetMs?: number
+    now?: () => Date
+    onBatch?: (r: RecomputeResult) => void
+  } = {},
+): Promise<{ processed: number; changedListings: number; batches: number }> {
   const until = Date.now() + (opts.budgetMs ?? 10_000)
   const total = { processed: 0, changedListings: 0, batches: 0 }
   const lane = async () => {
@@ -66,7 +119,10 @@ export async function recomputeInLanes(db: PrismaClient, opts: { lanes?: number;
       const r = await recomputeDirtyAvailability(db, { batchSize: opts.batchSize, now: opts.now })
       total.processed += r.processed
       total.changedListings += r.changedListings
-      if (r.processed > 0) { total.batches++; opts.onBatch?.(r) }
+      if (r.processed > 0) {
+        total.batches++
+        opts.onBatch?.(r)
+      }
       if (!r.more || Date.now() >= until) return
     }
   }
@@ -83,7 +139,13 @@ export interface SkuDecisions {
 }
 
 /** Loads what the given SKUs' numbers depend on and decides every listed channel (no writes). */
-export async function decideSkus(tx: RawSql, skuIds: string[], ruleSet: { id: string; rules: RuleSet }, decidedAt: Date, opts: { lock?: boolean } = {}): Promise<SkuDecisions> {
+export async function decideSkus(
+  tx: RawSql,
+  skuIds: string[],
+  ruleSet: { id: string; rules: RuleSet },
+  decidedAt: Date,
+  opts: { lock?: boolean } = {},
+): Promise<SkuDecisions> {
   const data = await loadDecisionData(tx, skuIds, ruleSet, decidedAt, opts)
   // Memoised: deciding and decisionInputs() ask for the same SKU's facts once per channel.
   const factsCache = new Map<string, SkuFactsRow>()
@@ -121,22 +183,37 @@ interface DecisionData {
   degraded: Awaited<ReturnType<typeof loadDegradedConditions>>
 }
 
-async function loadDecisionData(tx: RawSql, skuIds: string[], ruleSet: { id: string; rules: RuleSet }, decidedAt: Date, opts: { lock?: boolean }): Promise<DecisionData> {
+async function loadDecisionData(
+  tx: RawSql,
+  skuIds: string[],
+  ruleSet: { id: string; rules: RuleSet },
+  decidedAt: Date,
+  opts: { lock?: boolean },
+): Promise<DecisionData> {
   const kitComponents = await tx.$queryRawUnsafe<DecisionData['kitComponents']>(
-    `SELECT "kitSkuId"::text AS "kitSkuId", "componentSkuId"::text AS "componentSkuId", quantity FROM "KitComponent" WHERE "kitSkuId" = ANY($1::uuid[])`, skuIds)
+    `SELECT "kitSkuId"::text AS "kitSkuId", "componentSkuId"::text AS "componentSkuId", quantity FROM "KitComponent" WHERE "kitSkuId" = ANY($1::uuid[])`,
+    skuIds,
+  )
   const allSkuIds = [...new Set([...skuIds, ...kitComponents.map((k) => k.componentSkuId)])]
   const skuRows = await tx.$queryRawUnsafe<SkuRow[]>(
-    `SELECT id::text AS id, code, category, "isKit" FROM "Sku" WHERE id = ANY($1::uuid[])`, allSkuIds)
+    `SELECT id::text AS id, code, category, "isKit" FROM "Sku" WHERE id = ANY($1::uuid[])`,
+    allSkuIds,
+  )
   const skuById = new Map(skuRows.map((s) => [s.id, s]))
-  const locations = await tx.$queryRawUnsafe<Array<{ code: string }>>(`SELECT code FROM "Location" WHERE active ORDER BY code`)
+  const locations = await tx.$queryRawUnsafe<Array<{ code: string }>>(
+    `SELECT code FROM "Location" WHERE active ORDER BY code`,
+  )
   const positions = await tx.$queryRawUnsafe<PositionRow[]>(
     `SELECT p."skuId"::text AS "skuId", l.code AS location, p."onHand", p.reserved, p.allocated, p.quarantined, p.damaged, p."inTransit",
             p."lastEventId"::text AS "lastEventId"
-       FROM "Position" p JOIN "Location" l ON l.id = p."locationId" WHERE p."skuId" = ANY($1::uuid[]) AND l.active`, allSkuIds)
+       FROM "Position" p JOIN "Location" l ON l.id = p."locationId" WHERE p."skuId" = ANY($1::uuid[]) AND l.active`,
+    allSkuIds,
+  )
   const positionsBySku = new Map<string, PositionRow[]>()
   for (const p of positions) {
     const rows = positionsBySku.get(p.skuId)
-    if (rows) rows.push(p); else positionsBySku.set(p.skuId, [p])
+    if (rows) rows.push(p)
+    else positionsBySku.set(p.skuId, [p])
   }
   const listings = await tx.$queryRawUnsafe<ListingRow[]>(
     `SELECT cl.id::text AS id, cl."skuId"::text AS "skuId", cl."channelId"::text AS "channelId", c.code AS channel,
@@ -145,14 +222,30 @@ async function loadDecisionData(tx: RawSql, skuIds: string[], ruleSet: { id: str
        LEFT JOIN "AvailabilityDecision" d ON d.id = cl."decisionId"
       WHERE cl."skuId" = ANY($1::uuid[]) AND cl.active
       -- Locked in id order, like every multi-listing writer (see lockListings, channels/channel.repository.ts).
-      ORDER BY cl.id ${opts.lock === false ? '' : 'FOR UPDATE OF cl'}`, skuIds)
+      ORDER BY cl.id ${opts.lock === false ? '' : 'FOR UPDATE OF cl'}`,
+    skuIds,
+  )
   const channelCodes = [...new Set(listings.map((l) => l.channel))]
   const holdbacks = await loadActiveHoldbacks(tx, decidedAt)
   const { salesBySku, orderLagSeconds } = await loadDemand(tx, ruleSet.rules, allSkuIds, decidedAt)
   const usesSellAhead = Object.values(ruleSet.rules.channels).some((c) => c.sellAhead)
   // Degraded mode: stale feeds and blind channels (server/freshness), said in every decision they touch.
   const degraded = await loadDegradedConditions(tx)
-  return { ruleSet, decidedAt, kitComponents, skuById, locations, positionsBySku, listings, channelCodes, holdbacks, salesBySku, orderLagSeconds, usesSellAhead, degraded }
+  return {
+    ruleSet,
+    decidedAt,
+    kitComponents,
+    skuById,
+    locations,
+    positionsBySku,
+    listings,
+    channelCodes,
+    holdbacks,
+    salesBySku,
+    orderLagSeconds,
+    usesSellAhead,
+    degraded,
+  }
 }
 
 type SkuFactsRow = ReturnType<typeof buildFacts>
@@ -174,7 +267,9 @@ function buildFacts(data: DecisionData, skuId: string) {
     at: data.decidedAt,
     ...(data.degraded.length > 0 ? { degraded: data.degraded } : {}),
     // Sell-ahead counts what is in transit to a location (already on its way: within any horizon).
-    ...(data.usesSellAhead ? { inbound: rows.filter((r) => r.inTransit > 0).map((r) => ({ location: r.location, quantity: r.inTransit })) } : {}),
+    ...(data.usesSellAhead
+      ? { inbound: rows.filter((r) => r.inTransit > 0).map((r) => ({ location: r.location, quantity: r.inTransit })) }
+      : {}),
   }
 }
 
@@ -184,38 +279,95 @@ function decideSku(data: DecisionData, facts: (skuId: string) => SkuFactsRow, sk
   const sku = data.skuById.get(skuId)!
   if (!sku.isKit) return computeSkuAvailability(ruleSet.rules, facts(skuId), channelCodes)
   const comps = data.kitComponents.filter((k) => k.kitSkuId === skuId)
-  return computeKitAvailability(ruleSet.rules, { sku: sku.code, holdbacks: holdbacksFor(data.holdbacks, sku, channelCodes) },
-    comps.map((c) => ({ sku: data.skuById.get(c.componentSkuId)?.code ?? '?', quantityPerKit: c.quantity, decisions: computeSkuAvailability(ruleSet.rules, facts(c.componentSkuId), channelCodes) })),
-    channelCodes)
+  return computeKitAvailability(
+    ruleSet.rules,
+    { sku: sku.code, holdbacks: holdbacksFor(data.holdbacks, sku, channelCodes) },
+    comps.map((c) => ({
+      sku: data.skuById.get(c.componentSkuId)?.code ?? '?',
+      quantityPerKit: c.quantity,
+      decisions: computeSkuAvailability(ruleSet.rules, facts(c.componentSkuId), channelCodes),
+    })),
+    channelCodes,
+  )
 }
 
 /** The ledger events that last moved the positions this channel's number was computed from. */
-function inputEventsFor(data: DecisionData, eligibleByChannel: Map<string, string[]>, skuId: string, channel: string): string[] {
+function inputEventsFor(
+  data: DecisionData,
+  eligibleByChannel: Map<string, string[]>,
+  skuId: string,
+  channel: string,
+): string[] {
   const sku = data.skuById.get(skuId)!
   const ids = sku.isKit ? data.kitComponents.filter((k) => k.kitSkuId === skuId).map((k) => k.componentSkuId) : [skuId]
   let eligible = eligibleByChannel.get(channel)
-  if (!eligible) eligibleByChannel.set(channel, (eligible = eligibleLocations(data.ruleSet.rules.channels[channel], data.locations.map((l) => l.code))))
-  return ids.flatMap((id) => (data.positionsBySku.get(id) ?? []).filter((p) => eligible.includes(p.location) && p.lastEventId).map((p) => p.lastEventId!))
+  if (!eligible)
+    eligibleByChannel.set(
+      channel,
+      (eligible = eligibleLocations(
+        data.ruleSet.rules.channels[channel],
+        data.locations.map((l) => l.code),
+      )),
+    )
+  return ids.flatMap((id) =>
+    (data.positionsBySku.get(id) ?? [])
+      .filter((p) => eligible.includes(p.location) && p.lastEventId)
+      .map((p) => p.lastEventId!),
+  )
 }
 
 /** What the number was computed from, as plain data (the steps say how). */
-function decisionInputsFor(data: DecisionData, facts: (skuId: string) => SkuFactsRow, listing: ListingRow, decision: ChannelDecision): unknown {
+function decisionInputsFor(
+  data: DecisionData,
+  facts: (skuId: string) => SkuFactsRow,
+  listing: ListingRow,
+  decision: ChannelDecision,
+): unknown {
   const { ruleSet, degraded, orderLagSeconds } = data
   const sku = data.skuById.get(listing.skuId)!
   const f = facts(listing.skuId)
-  const base = { ruleVersion: ruleSet.id, sku: sku.code, channel: listing.channel, previousQuantity: listing.desiredQuantity, holdbackIds: decision.holdbackIds,
+  const base = {
+    ruleVersion: ruleSet.id,
+    sku: sku.code,
+    channel: listing.channel,
+    previousQuantity: listing.desiredQuantity,
+    holdbackIds: decision.holdbackIds,
     ...(decision.steps.some((st) => st.step === 'degraded') ? { degraded: degraded.map((d) => d.what) } : {}),
     ...(f.dailySales?.[listing.channel] !== undefined ? { dailySales: f.dailySales[listing.channel] } : {}),
-    ...(orderLagSeconds[listing.channel] !== undefined ? { orderLagSeconds: orderLagSeconds[listing.channel] } : {}) }
-  if (!sku.isKit) return { ...base, locations: f.locations, ...(f.inbound && ruleSet.rules.channels[listing.channel]?.sellAhead ? { inbound: f.inbound } : {}) }
-  return { ...base, components: data.kitComponents.filter((k) => k.kitSkuId === listing.skuId).map((k) => ({ sku: data.skuById.get(k.componentSkuId)?.code, quantityPerKit: k.quantity, locations: facts(k.componentSkuId).locations })) }
+    ...(orderLagSeconds[listing.channel] !== undefined ? { orderLagSeconds: orderLagSeconds[listing.channel] } : {}),
+  }
+  if (!sku.isKit)
+    return {
+      ...base,
+      locations: f.locations,
+      ...(f.inbound && ruleSet.rules.channels[listing.channel]?.sellAhead ? { inbound: f.inbound } : {}),
+    }
+  return {
+    ...base,
+    components: data.kitComponents
+      .filter((k) => k.kitSkuId === listing.skuId)
+      .map((k) => ({
+        sku: data.skuById.get(k.componentSkuId)?.code,
+        quantityPerKit: k.quantity,
+        locations: facts(k.componentSkuId).locations,
+      })),
+  }
 }
 
 /** Recomputes the given SKUs inside the caller's transaction. */
-export async function recomputeSkus(tx: RawSql, skus: Array<{ skuId: string; since: Date }>, decidedAt: Date): Promise<Omit<RecomputeResult, 'processed' | 'more'>> {
+export async function recomputeSkus(
+  tx: RawSql,
+  skus: Array<{ skuId: string; since: Date }>,
+  decidedAt: Date,
+): Promise<Omit<RecomputeResult, 'processed' | 'more'>> {
   const ruleSet = await getCurrentRuleSet(tx, decidedAt)
   const sinceBySku = new Map(skus.map((s) => [s.skuId, s.since]))
-  const { listings, skuById, decisionsBySku, inputEvents, decisionInputs } = await decideSkus(tx, skus.map((s) => s.skuId), ruleSet, decidedAt)
+  const { listings, skuById, decisionsBySku, inputEvents, decisionInputs } = await decideSkus(
+    tx,
+    skus.map((s) => s.skuId),
+    ruleSet,
+    decidedAt,
+  )
 
   type Write = { listing: ListingRow; decision: ChannelDecision; changed: boolean; steps: string; eventIds: string[] }
   const writes: Write[] = []
@@ -238,9 +390,15 @@ export async function recomputeSkus(tx: RawSql, skus: Array<{ skuId: string; sin
      SELECT x.l, x.s, x.c, x.q, x.v, ARRAY[$2::text], x.h, x.i, x.st, x.e, $3::timestamptz
        FROM json_to_recordset($1::json) AS x(l uuid, s uuid, c uuid, q int, v int, h text[], i json, st json, e bigint[])
      RETURNING id::text AS id, "listingId"::text AS "listingId"`,
-    `[${writes.map((w) => `{"l":"${w.listing.id}","s":"${w.listing.skuId}","c":"${w.listing.channelId}","q":${w.decision.quantity},"v":${w.listing.desiredVersion + (w.changed ? 1 : 0)},` +
-      `"h":${JSON.stringify(w.decision.holdbackIds)},"e":[${w.eventIds.join(',')}],"i":${JSON.stringify(decisionInputs(w.listing, w.decision))},"st":${w.steps}}`).join(',')}]`,
-    ruleSet.id, decidedAt.toISOString(),
+    `[${writes
+      .map(
+        (w) =>
+          `{"l":"${w.listing.id}","s":"${w.listing.skuId}","c":"${w.listing.channelId}","q":${w.decision.quantity},"v":${w.listing.desiredVersion + (w.changed ? 1 : 0)},` +
+          `"h":${JSON.stringify(w.decision.holdbackIds)},"e":[${w.eventIds.join(',')}],"i":${JSON.stringify(decisionInputs(w.listing, w.decision))},"st":${w.steps}}`,
+      )
+      .join(',')}]`,
+    ruleSet.id,
+    decidedAt.toISOString(),
   )
   const decisionByListing = new Map(inserted.map((r) => [r.listingId, r.id]))
   await tx.$executeRawUnsafe(
@@ -253,14 +411,28 @@ export async function recomputeSkus(tx: RawSql, skus: Array<{ skuId: string; sin
             "failedAttempts" = CASE WHEN u.ch THEN 0 ELSE cl."failedAttempts" END
        FROM json_to_recordset($1::json) AS u(id uuid, d bigint, q int, ch boolean, since timestamptz)
       WHERE cl.id = u.id`,
-    JSON.stringify(writes.map((w) => ({ id: w.listing.id, d: decisionByListing.get(w.listing.id)!, q: w.decision.quantity, ch: w.changed, since: (sinceBySku.get(w.listing.skuId) ?? decidedAt).toISOString() }))),
+    JSON.stringify(
+      writes.map((w) => ({
+        id: w.listing.id,
+        d: decisionByListing.get(w.listing.id)!,
+        q: w.decision.quantity,
+        ch: w.changed,
+        since: (sinceBySku.get(w.listing.skuId) ?? decidedAt).toISOString(),
+      })),
+    ),
     decidedAt.toISOString(),
   )
   // Sorted: concurrent recomputes take the per-channel publish job keys in one order (no deadlock).
   const changedChannels = [...new Set(writes.filter((w) => w.changed).map((w) => w.listing.channelId))].sort()
   // Job rows in one order too (two lanes enqueue for the same channels).
   for (const channelId of [...changedChannels].sort()) await enqueuePublish(tx, channelId)
-  const changes = writes.filter((w) => w.changed).map((w) => ({ sku: skuById.get(w.listing.skuId)!.code, channel: w.listing.channel, quantity: w.decision.quantity }))
+  const changes = writes
+    .filter((w) => w.changed)
+    .map((w) => ({
+      sku: skuById.get(w.listing.skuId)!.code,
+      channel: w.listing.channel,
+      quantity: w.decision.quantity,
+    }))
   const decided = writes.map((w) => ({ sku: skuById.get(w.listing.skuId)!.code, channel: w.listing.channel }))
   return { changedListings: changes.length, changes, decided }
 }
@@ -270,8 +442,14 @@ export async function recomputeSkus(tx: RawSql, skus: Array<{ skuId: string; sin
  * the rules' sales window (SalesDaily), and each channel's order lag (p95 of order placed to
  * received over the last hour), for days-of-cover safety stock and the in-flight buffer.
  */
-async function loadDemand(tx: RawSql, rules: RuleSet, skuIds: string[], at: Date): Promise<{ salesBySku: Map<string, Record<string, number>>; orderLagSeconds: Record<string, number> }> {
-  const usesDays = rules.defaults.safetyStock.days !== undefined || (rules.safetyStock ?? []).some((r) => r.days !== undefined)
+async function loadDemand(
+  tx: RawSql,
+  rules: RuleSet,
+  skuIds: string[],
+  at: Date,
+): Promise<{ salesBySku: Map<string, Record<string, number>>; orderLagSeconds: Record<string, number> }> {
+  const usesDays =
+    rules.defaults.safetyStock.days !== undefined || (rules.safetyStock ?? []).some((r) => r.days !== undefined)
   const usesBuffer = Object.values(rules.channels).some((c) => c.inFlightBuffer)
   const salesBySku = new Map<string, Record<string, number>>()
   const orderLagSeconds: Record<string, number> = {}
@@ -281,25 +459,42 @@ async function loadDemand(tx: RawSql, rules: RuleSet, skuIds: string[], at: Date
     `SELECT s."skuId"::text AS "skuId", c.code AS channel, sum(s.units)::int AS units
        FROM "SalesDaily" s JOIN "Channel" c ON c.id = s."channelId"
       WHERE s."skuId" = ANY($1::uuid[]) AND s.day > ($2::timestamptz)::date - $3::int AND s.day <= ($2::timestamptz)::date
-      GROUP BY 1, 2`, skuIds, at.toISOString(), windowDays)
-  for (const r of rows) (salesBySku.get(r.skuId) ?? salesBySku.set(r.skuId, {}).get(r.skuId)!)[r.channel] = r.units / windowDays
+      GROUP BY 1, 2`,
+    skuIds,
+    at.toISOString(),
+    windowDays,
+  )
+  for (const r of rows)
+    (salesBySku.get(r.skuId) ?? salesBySku.set(r.skuId, {}).get(r.skuId)!)[r.channel] = r.units / windowDays
   if (usesBuffer) {
     const lags = await tx.$queryRawUnsafe<Array<{ channel: string; lag: number }>>(
       `SELECT c.code AS channel, percentile_cont(0.95) WITHIN GROUP (ORDER BY GREATEST(0, extract(epoch FROM o."receivedAt" - o."occurredAt")))::float8 AS lag
          FROM "ChannelOrderEvent" o JOIN "Channel" c ON c.id = o."channelId"
         WHERE o."receivedAt" > $1::timestamptz - interval '1 hour' AND o."receivedAt" <= $1::timestamptz AND o.status = 'created'
-        GROUP BY c.code`, at.toISOString())
+        GROUP BY c.code`,
+      at.toISOString(),
+    )
     for (const l of lags) orderLagSeconds[l.channel] = Number(l.lag)
   }
   return { salesBySku, orderLagSeconds }
 }
 
-interface HoldbackRow { id: string; channel: string | null; skuCode: string | null; category: string | null; mode: HoldbackInput['mode']; value: number; reason: string }
+interface HoldbackRow {
+  id: string
+  channel: string | null
+  skuCode: string | null
+  category: string | null
+  mode: HoldbackInput['mode']
+  value: number
+  reason: string
+}
 
 async function loadActiveHoldbacks(tx: RawSql, at: Date): Promise<HoldbackRow[]> {
   return tx.$queryRawUnsafe<HoldbackRow[]>(
     `SELECT id::text AS id, channel, "skuCode", category, mode, value, reason FROM "Holdback"
-      WHERE "removedAt" IS NULL AND ("expiresAt" IS NULL OR "expiresAt" > $1::timestamptz)`, at.toISOString())
+      WHERE "removedAt" IS NULL AND ("expiresAt" IS NULL OR "expiresAt" > $1::timestamptz)`,
+    at.toISOString(),
+  )
 }
 
 function holdbacksFor(all: HoldbackRow[], sku: SkuRow, channels: string[]): Record<string, HoldbackInput[]> {
@@ -308,7 +503,8 @@ function holdbacksFor(all: HoldbackRow[], sku: SkuRow, channels: string[]): Reco
     if (h.skuCode && h.skuCode !== sku.code) continue
     if (h.category && h.category !== sku.category) continue
     if (!h.skuCode && !h.category) continue
-    for (const c of h.channel ? [h.channel] : channels) (out[c] ??= []).push({ id: h.id, mode: h.mode, value: h.value, reason: h.reason })
+    for (const c of h.channel ? [h.channel] : channels)
+      (out[c] ??= []).push({ id: h.id, mode: h.mode, value: h.value, reason: h.reason })
   }
   return out
 }

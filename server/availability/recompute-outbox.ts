@@ -39,6 +39,12 @@ export async function markScopeDirty(tx: RawSql, scope: DirtyScope, since: Date)
   const ids = `SELECT s.id FROM "Sku" s
     WHERE s.active AND ($1::boolean OR s.code = ANY($2::text[]) OR s.category = ANY($3::text[]))
       AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM "Position" p JOIN "Location" l ON l.id = p."locationId" WHERE p."skuId" = s.id AND l.code = $4))`
-  return tx.$executeRawUnsafe(markDirtySql(ids, '$5::timestamptz'),
-    scope.everySku ?? false, scope.skuCodes ?? [], scope.categories ?? [], scope.location ?? null, since.toISOString())
+  return tx.$executeRawUnsafe(
+    markDirtySql(ids, '$5::timestamptz'),
+    scope.everySku ?? false,
+    scope.skuCodes ?? [],
+    scope.categories ?? [],
+    scope.location ?? null,
+    since.toISOString(),
+  )
 }

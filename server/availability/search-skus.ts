@@ -40,25 +40,48 @@ export interface SkuRow {
   isKit: boolean
   onHand: number
   sellable: number
-  channels: Record<string, { desired: number | null; applied: number | null; state: 'in_sync' | 'pending' | 'failing' | 'undecided' }>
+  channels: Record<
+    string,
+    { desired: number | null; applied: number | null; state: 'in_sync' | 'pending' | 'failing' | 'undecided' }
+  >
 }
 
-export interface SkuPage { items: SkuRow[]; nextAfter: string | null; channels: string[]; categories: string[]; /** SKUs matching the filters (all pages). */ total: number }
+export interface SkuPage {
+  items: SkuRow[]
+  nextAfter: string | null
+  channels: string[]
+  categories: string[]
+  /** SKUs matching the filters (all pages). */ total: number
+}
 
-const include = { positions: true, listings: { where: { active: true }, include: { channel: { select: { code: true } } } } } as const
+const include = {
+  positions: true,
+  listings: { where: { active: true }, include: { channel: { select: { code: true } } } },
+} as const
 type SkuWithStock = Prisma.SkuGetPayload<{ include: typeof include }>
 /** One page in the chosen order, how to count every match, and the cursor of the next page. */
 type Ordered = { page: () => Promise<{ rows: SkuWithStock[]; next: string | null }>; counted: Prisma.SkuWhereInput }
 
 export async function searchSkus(db: Db, s: SkuSearch): Promise<SkuPage> {
-  if (s.status && s.status !== 'out_of_sync' && s.status !== 'failing') throw new ValidationError('"status" must be out_of_sync or failing.', undefined, 'INVALID_FILTER')
+  if (s.status && s.status !== 'out_of_sync' && s.status !== 'failing')
+    throw new ValidationError('"status" must be out_of_sync or failing.', undefined, 'INVALID_FILTER')
   const where = await skuFilter(db, s)
   const sort = s.sort ?? parseSkuSort(null, s.order)
-  const ordered = sort.field === 'code' ? byCode(db, s, sort, where) : sort.field === 'name' ? byName(db, s, sort, where) : await byAvailable(db, s, sort, where)
+  const ordered =
+    sort.field === 'code'
+      ? byCode(db, s, sort, where)
+      : sort.field === 'name'
+        ? byName(db, s, sort, where)
+        : await byAvailable(db, s, sort, where)
   const [{ rows, next }, channels, categories, total] = await Promise.all([
     ordered.page(),
     db.channel.findMany({ select: { code: true }, orderBy: { code: 'asc' } }),
-    db.sku.findMany({ where: { active: true }, distinct: ['category'], select: { category: true }, orderBy: { category: 'asc' } }),
+    db.sku.findMany({
+      where: { active: true },
+      distinct: ['category'],
+      select: { category: true },
+      orderBy: { category: 'asc' },
+    }),
     db.sku.count({ where: ordered.counted }),
   ])
   return {
@@ -77,12 +100,22 @@ async function skuFilter(db: Db, s: SkuSearch): Promise<Prisma.SkuWhereInput> {
   // partial indexes on skuId (ChannelListing_waiting_sku_idx and ChannelListing_failing_sku_idx,
   // migration 20261203120000_read_rollups), so the cost follows the listings out of sync, not the catalogue.
   const listingFilter: Prisma.ChannelListingWhereInput | undefined =
-    s.status === 'failing' ? { active: true, lastError: { not: null } }
-      : s.status === 'out_of_sync' ? { active: true, desiredVersion: { gt: db.channelListing.fields.appliedVersion } }
+    s.status === 'failing'
+      ? { active: true, lastError: { not: null } }
+      : s.status === 'out_of_sync'
+        ? { active: true, desiredVersion: { gt: db.channelListing.fields.appliedVersion } }
         : undefined
   const where: Prisma.SkuWhereInput = {
     active: true,
-    ...(q ? { OR: [{ code: { contains: q, mode: 'insensitive' } }, { name: { contains: q, mode: 'insensitive' } }, { aliases: { some: { alias: { equals: q } } } }] } : {}),
+    ...(q
+      ? {
+          OR: [
+            { code: { contains: q, mode: 'insensitive' } },
+            { name: { contains: q, mode: 'insensitive' } },
+            { aliases: { some: { alias: { equals: q } } } },
+          ],
+        }
+      : {}),
     ...(s.category ? { category: s.category } : {}),
     ...(s.kind ? { isKit: s.kind === 'kit' } : {}),
     ...(listingFilter ? { listings: { some: listingFilter } } : {}),
@@ -107,9 +140,14 @@ function byName(db: Db, s: SkuSearch, sort: Sort<SkuSortField>, whereAll: Prisma
   return {
     counted: whereAll,
     page: async () => {
-      const rows = await keysetPage(sort, 'text', cursor, s.limit, (after, orderBy, take) => db.sku.findMany({ where: { AND: [whereAll, after] }, orderBy, take, include }))
+      const rows = await keysetPage(sort, 'text', cursor, s.limit, (after, orderBy, take) =>
+        db.sku.findMany({ where: { AND: [whereAll, after] }, orderBy, take, include }),
+      )
       const last = rows[s.limit - 1]
-      return { rows, next: rows.length > s.limit && last ? encodeCursor(sortCursor(sort, 'text', last.name, last.id)) : null }
+      return {
+        rows,
+        next: rows.length > s.limit && last ? encodeCursor(sortCursor(sort, 'text', last.name, last.id)) : null,
+      }
     },
   }
 }
@@ -118,8 +156,18 @@ function byName(db: Db, s: SkuSearch, sort: Sort<SkuSortField>, whereAll: Prisma
  * What one channel is given: keyset over the channel's listings (desired quantity, listing id);
  * the tag names the channel so a cursor from another channel's order is refused.
  */
-async function byAvailable(db: Db, s: SkuSearch, sort: Sort<SkuSortField>, whereAll: Prisma.SkuWhereInput): Promise<Ordered> {
-  if (!s.channel) throw new ValidationError('Sorting by "available" needs the channel it is for ("channel").', undefined, 'INVALID_SORT')
+async function byAvailable(
+  db: Db,
+  s: SkuSearch,
+  sort: Sort<SkuSortField>,
+  whereAll: Prisma.SkuWhereInput,
+): Promise<Ordered> {
+  if (!s.channel)
+    throw new ValidationError(
+      'Sorting by "available" needs the channel it is for ("channel").',
+      undefined,
+      'INVALID_SORT',
+    )
   const channel = await db.channel.findUnique({ where: { code: s.channel }, select: { id: true } })
   if (!channel) throw new ValidationError(`Unknown channel "${s.channel}".`, undefined, 'UNKNOWN_CHANNEL')
   const byListing = { field: 'desiredQuantity', dir: sort.dir, scope: s.channel }
@@ -129,12 +177,23 @@ async function byAvailable(db: Db, s: SkuSearch, sort: Sort<SkuSortField>, where
     counted: { AND: [whereAll, { listings: { some: { channelId: channel.id, active: true } } }] },
     page: async () => {
       const listings = await keysetPage(byListing, 'nint', cursor, s.limit, (after, orderBy, take) =>
-        db.channelListing.findMany({ where: { AND: [listingWhere, after] }, orderBy, take, select: { id: true, skuId: true, desiredQuantity: true } }))
-      const byId = new Map((await db.sku.findMany({ where: { id: { in: listings.map((l) => l.skuId) } }, include })).map((x) => [x.id, x]))
+        db.channelListing.findMany({
+          where: { AND: [listingWhere, after] },
+          orderBy,
+          take,
+          select: { id: true, skuId: true, desiredQuantity: true },
+        }),
+      )
+      const byId = new Map(
+        (await db.sku.findMany({ where: { id: { in: listings.map((l) => l.skuId) } }, include })).map((x) => [x.id, x]),
+      )
       const last = listings[s.limit - 1]
       return {
         rows: listings.flatMap((l) => byId.get(l.skuId) ?? []),
-        next: listings.length > s.limit && last ? encodeCursor(sortCursor(byListing, 'nint', last.desiredQuantity, last.id)) : null,
+        next:
+          listings.length > s.limit && last
+            ? encodeCursor(sortCursor(byListing, 'nint', last.desiredQuantity, last.id))
+            : null,
       }
     },
   }
@@ -154,7 +213,14 @@ function toSkuRow(sku: SkuWithStock): SkuRow {
         {
           desired: l.desiredQuantity,
           applied: l.appliedVersion > 0 ? l.appliedQuantity : null,
-          state: l.desiredVersion === 0 ? 'undecided' : l.lastError ? 'failing' : l.appliedVersion >= l.desiredVersion ? 'in_sync' : 'pending',
+          state:
+            l.desiredVersion === 0
+              ? 'undecided'
+              : l.lastError
+                ? 'failing'
+                : l.appliedVersion >= l.desiredVersion
+                  ? 'in_sync'
+                  : 'pending',
         },
       ]),
     ),

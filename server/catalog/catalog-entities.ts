@@ -16,4 +16,11 @@ export const CATALOG_ENTITIES: Record<CatalogEntityName, CatalogEntity<never, ob
 }
 
 /** The entity names, for schemas that take one (the screen's import, catalogue search). */
-export const CATALOG_ENTITY_NAMES = ['skus', 'locations', 'sku-aliases', 'location-aliases', 'units', 'listings'] as const satisfies readonly CatalogEntityName[]
+export const CATALOG_ENTITY_NAMES = [
+  'skus',
+  'locations',
+  'sku-aliases',
+  'location-aliases',
+  'units',
+  'listings',
+] as const satisfies readonly CatalogEntityName[]

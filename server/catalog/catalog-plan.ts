@@ -7,9 +7,16 @@ import type { Prisma } from '@prisma/client'
 export type CatalogAction = 'create' | 'update' | 'unchanged' | 'error'
 
 /** One problem with one item: the field it concerns (JSON name) and a sentence that says how to fix it. */
-export interface ItemProblem { field: string; code: string; message: string }
+export interface ItemProblem {
+  field: string
+  code: string
+  message: string
+}
 
-export interface FieldChange { from: unknown; to: unknown }
+export interface FieldChange {
+  from: unknown
+  to: unknown
+}
 
 /** One item of the report (same order as the request's items or the file's rows). */
 export interface CatalogItemReport {
@@ -34,7 +41,11 @@ export interface CatalogReport {
 }
 
 /** An item that passed its schema, with where it came from. */
-export interface ParsedItem<I> { index: number; line?: number; input: I }
+export interface ParsedItem<I> {
+  index: number
+  line?: number
+  input: I
+}
 
 /**
  * The planner's verdict on one item. `before`/`after` are full records in API terms (what GET

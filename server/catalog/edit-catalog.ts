@@ -17,14 +17,27 @@ export const EditSkuInputSchema = z.object({
   active: z.boolean(),
 })
 
-export async function editSku(db: PrismaClient, actor: Actor, raw: unknown, ref: string | null = null): Promise<CatalogReport> {
+export async function editSku(
+  db: PrismaClient,
+  actor: Actor,
+  raw: unknown,
+  ref: string | null = null,
+): Promise<CatalogReport> {
   const input = parseInput(EditSkuInputSchema, raw)
-  if (!(await db.sku.findUnique({ where: { code: input.code }, select: { id: true } }))) throw new ValidationError(`There is no SKU ${input.code}.`, undefined, 'UNKNOWN_SKU')
+  if (!(await db.sku.findUnique({ where: { code: input.code }, select: { id: true } })))
+    throw new ValidationError(`There is no SKU ${input.code}.`, undefined, 'UNKNOWN_SKU')
   try {
-    return await upsertCatalog(db, skuEntity, actor, [{ raw: { code: input.code, name: input.name, active: input.active } }], { ref })
+    return await upsertCatalog(
+      db,
+      skuEntity,
+      actor,
+      [{ raw: { code: input.code, name: input.name, active: input.active } }],
+      { ref },
+    )
   } catch (e) {
     // One item: its own sentence is the clearest message.
-    if (e instanceof CatalogRejectedError) throw new ValidationError(e.report.items[0]?.error ?? e.message, undefined, 'INVALID_SKU')
+    if (e instanceof CatalogRejectedError)
+      throw new ValidationError(e.report.items[0]?.error ?? e.message, undefined, 'INVALID_SKU')
     throw e
   }
 }

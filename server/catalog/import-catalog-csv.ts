@@ -20,15 +20,23 @@ export async function importCatalogCsv<I, R extends object>(
   const items: RawCatalogItem[] = []
   try {
     for await (const row of readCsvRows(input, { required: entity.csv.required, allowed: entity.csv.allowed })) {
-      if (items.length >= MAX_CATALOG_ITEMS) throw new PayloadTooLargeError(`A file holds at most ${MAX_CATALOG_ITEMS} rows (line ${row.line} is row ${MAX_CATALOG_ITEMS + 1}); split it.`)
+      if (items.length >= MAX_CATALOG_ITEMS)
+        throw new PayloadTooLargeError(
+          `A file holds at most ${MAX_CATALOG_ITEMS} rows (line ${row.line} is row ${MAX_CATALOG_ITEMS + 1}); split it.`,
+        )
       items.push({ raw: entity.csv.toRaw(row.values), line: row.line })
     }
   } catch (e) {
     if (e instanceof CsvSyntaxError) {
-      throw new ValidationError(`The CSV cannot be read at ${e.message} Nothing was applied. The columns are: ${entity.csv.allowed.join(', ')} (required: ${entity.csv.required.join(', ')}).`, { line: e.line }, 'INVALID_CSV')
+      throw new ValidationError(
+        `The CSV cannot be read at ${e.message} Nothing was applied. The columns are: ${entity.csv.allowed.join(', ')} (required: ${entity.csv.required.join(', ')}).`,
+        { line: e.line },
+        'INVALID_CSV',
+      )
     }
     throw e
   }
-  if (items.length === 0) throw new ValidationError('The file has a header but no rows: add 1 to 5,000 rows.', undefined, 'EMPTY_BATCH')
+  if (items.length === 0)
+    throw new ValidationError('The file has a header but no rows: add 1 to 5,000 rows.', undefined, 'EMPTY_BATCH')
   return upsertCatalog(db, entity, actor, items, opts)
 }

@@ -14,7 +14,13 @@ export const MAX_SCREEN_CSV_BYTES = 900 * 1024
 
 export const ImportCatalogInputSchema = z.object({
   entity: z.enum(CATALOG_ENTITY_NAMES),
-  csv: z.string().min(1, 'the file is empty').refine((s) => Buffer.byteLength(s) <= MAX_SCREEN_CSV_BYTES, `files above ${Math.round(MAX_SCREEN_CSV_BYTES / 1024)} KiB go through the API (POST /api/v1/catalog/<entity>/import)`),
+  csv: z
+    .string()
+    .min(1, 'the file is empty')
+    .refine(
+      (s) => Buffer.byteLength(s) <= MAX_SCREEN_CSV_BYTES,
+      `files above ${Math.round(MAX_SCREEN_CSV_BYTES / 1024)} KiB go through the API (POST /api/v1/catalog/<entity>/import)`,
+    ),
   dryRun: z.boolean(),
 })
 
@@ -23,7 +29,12 @@ export const ImportCatalogInputSchema = z.object({
  * A real run applies all rows or none: with any invalid row the report comes back with
  * `applied: false` and the rows to fix, instead of an error, so the screen can show them.
  */
-export async function importCatalogFromScreen(db: PrismaClient, actor: Actor, raw: unknown, ref: string | null = null): Promise<CatalogReport> {
+export async function importCatalogFromScreen(
+  db: PrismaClient,
+  actor: Actor,
+  raw: unknown,
+  ref: string | null = null,
+): Promise<CatalogReport> {
   const input = parseInput(ImportCatalogInputSchema, raw)
   try {
     return await importCatalogCsv(db, CATALOG_ENTITIES[input.entity], actor, [input.csv], { dryRun: input.dryRun, ref })

@@ -18,11 +18,24 @@ export const CatalogSearchSchema = z.object({
 export type CatalogSearch = z.infer<typeof CatalogSearchSchema>
 
 export function searchCatalog(db: Db, s: CatalogSearch): Promise<Page<object>> {
-  return listCatalog(db, s.entity, { q: s.q || undefined, kind: s.kind, channel: s.channel || undefined, scope: s.scope || undefined, cursor: s.cursor, limit: s.limit })
+  return listCatalog(db, s.entity, {
+    q: s.q || undefined,
+    kind: s.kind,
+    channel: s.channel || undefined,
+    scope: s.scope || undefined,
+    cursor: s.cursor,
+    limit: s.limit,
+  })
 }
 
 export interface CatalogSkuView {
-  code: string; name: string; category: string; baseUom: string; active: boolean; isKit: boolean; updatedAt: string
+  code: string
+  name: string
+  category: string
+  baseUom: string
+  active: boolean
+  isKit: boolean
+  updatedAt: string
   components: Array<{ sku: string; name: string; quantity: number; active: boolean }>
   usedInKits: Array<{ sku: string; name: string; quantity: number }>
   listings: Array<{ channel: string; externalSku: string; active: boolean }>
@@ -44,10 +57,20 @@ export async function getCatalogSku(db: Db, code: string): Promise<CatalogSkuVie
   if (!sku) throw new NotFoundError(`There is no SKU ${code}.`, 'UNKNOWN_SKU')
   const byCode = <T extends { sku: string }>(a: T, b: T) => a.sku.localeCompare(b.sku)
   return {
-    code: sku.code, name: sku.name, category: sku.category, baseUom: sku.baseUom, active: sku.active, isKit: sku.isKit, updatedAt: sku.updatedAt.toISOString(),
-    components: sku.components.map((c) => ({ sku: c.component.code, name: c.component.name, quantity: c.quantity, active: c.component.active })).sort(byCode),
+    code: sku.code,
+    name: sku.name,
+    category: sku.category,
+    baseUom: sku.baseUom,
+    active: sku.active,
+    isKit: sku.isKit,
+    updatedAt: sku.updatedAt.toISOString(),
+    components: sku.components
+      .map((c) => ({ sku: c.component.code, name: c.component.name, quantity: c.quantity, active: c.component.active }))
+      .sort(byCode),
     usedInKits: sku.usedInKits.map((k) => ({ sku: k.kit.code, name: k.kit.name, quantity: k.quantity })).sort(byCode),
-    listings: sku.listings.map((l) => ({ channel: l.channel.code, externalSku: l.externalSku, active: l.active })).sort((a, b) => a.channel.localeCompare(b.channel)),
+    listings: sku.listings
+      .map((l) => ({ channel: l.channel.code, externalSku: l.externalSku, active: l.active }))
+      .sort((a, b) => a.channel.localeCompare(b.channel)),
     aliases: sku.aliases.map((a) => ({ scope: a.scope, alias: a.alias })),
     units: sku.uoms.map((u) => ({ uom: u.uom, factor: u.factor })),
   }

@@ -4,7 +4,15 @@
 import type { Prisma } from '@prisma/client'
 import type { Db } from '../db'
 import { SkuInputSchema, csvBool, csvComponents, csvInt, csvText, type SkuInput } from './catalog.schema'
-import { diffRecords, merge, problem, type CatalogEntity, type ItemProblem, type ParsedItem, type PlannedItem } from './catalog-plan'
+import {
+  diffRecords,
+  merge,
+  problem,
+  type CatalogEntity,
+  type ItemProblem,
+  type ParsedItem,
+  type PlannedItem,
+} from './catalog-plan'
 
 export interface SkuRecord {
   code: string
@@ -19,13 +27,23 @@ export interface SkuRecord {
   components: Array<{ sku: string; quantity: number }>
 }
 
-interface ExistingSku extends SkuRecord { id: string; hasStock: boolean; units: string[] }
+interface ExistingSku extends SkuRecord {
+  id: string
+  hasStock: boolean
+  units: string[]
+}
 
 const byCode = (a: { sku: string }, b: { sku: string }) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0)
 
 const CSV_COLUMNS: Record<string, string> = {
-  code: 'code', name: 'name', category: 'category', unitCostCents: 'unit_cost_cents', priceCents: 'price_cents',
-  baseUom: 'base_uom', active: 'active', components: 'components',
+  code: 'code',
+  name: 'name',
+  category: 'category',
+  unitCostCents: 'unit_cost_cents',
+  priceCents: 'price_cents',
+  baseUom: 'base_uom',
+  active: 'active',
+  components: 'components',
 }
 
 async function loadSkus(db: Db, codes: string[]): Promise<Map<string, ExistingSku>> {
@@ -37,7 +55,9 @@ async function loadSkus(db: Db, codes: string[]): Promise<Map<string, ExistingSk
             EXISTS (SELECT 1 FROM "Position" p WHERE p."skuId" = s.id AND (p."onHand" <> 0 OR p.reserved <> 0 OR p.allocated <> 0
                       OR p."inTransit" <> 0 OR p.quarantined <> 0 OR p.damaged <> 0)) AS "hasStock",
             COALESCE((SELECT array_agg(u.uom ORDER BY u.uom) FROM "UnitOfMeasure" u WHERE u."skuId" = s.id), '{}'::text[]) AS units
-       FROM "Sku" s WHERE s.code = ANY($1::text[])`, codes)
+       FROM "Sku" s WHERE s.code = ANY($1::text[])`,
+    codes,
+  )
   return new Map(rows.map((r) => [r.code, { ...r, components: [...r.components].sort(byCode) }]))
 }
 
@@ -48,14 +68,23 @@ async function loadParentKits(db: Db, codes: string[]): Promise<Map<string, stri
   const rows = await db.$queryRawUnsafe<Array<{ kit: string; component: string }>>(
     `SELECT k.code AS kit, c.code AS component FROM "KitComponent" kc
        JOIN "Sku" k ON k.id = kc."kitSkuId" JOIN "Sku" c ON c.id = kc."componentSkuId"
-      WHERE c.code = ANY($1::text[]) ORDER BY k.code`, codes)
+      WHERE c.code = ANY($1::text[]) ORDER BY k.code`,
+    codes,
+  )
   for (const r of rows) out.set(r.component, [...(out.get(r.component) ?? []), r.kit])
   return out
 }
 
 const recordOf = (s: ExistingSku): SkuRecord => ({
-  code: s.code, name: s.name, category: s.category, unitCostCents: s.unitCostCents, priceCents: s.priceCents,
-  baseUom: s.baseUom, active: s.active, isKit: s.isKit, components: s.components,
+  code: s.code,
+  name: s.name,
+  category: s.category,
+  unitCostCents: s.unitCostCents,
+  priceCents: s.priceCents,
+  baseUom: s.baseUom,
+  active: s.active,
+  isKit: s.isKit,
+  components: s.components,
 })
 
 async function planSkus(db: Db, items: ParsedItem<SkuInput>[]): Promise<PlannedItem<SkuRecord>[]> {
@@ -86,46 +115,132 @@ async function planSkus(db: Db, items: ParsedItem<SkuInput>[]): Promise<PlannedI
     const problems: ItemProblem[] = []
     const current = existing.get(input.code)
     const before = current ? recordOf(current) : null
-    if (!current && input.name === undefined) problems.push(problem('name', 'REQUIRED', `name is required to create SKU ${input.code}; give the product name`))
+    if (!current && input.name === undefined)
+      problems.push(problem('name', 'REQUIRED', `name is required to create SKU ${input.code}; give the product name`))
     const components = input.components === undefined ? undefined : [...input.components].sort(byCode)
     const given: Partial<SkuRecord> = {
-      name: input.name, category: input.category, unitCostCents: input.unitCostCents, priceCents: input.priceCents,
+      name: input.name,
+      category: input.category,
+      unitCostCents: input.unitCostCents,
+      priceCents: input.priceCents,
       // An existing lower-case base unit is the same unit: keep it rather than report a change.
-      baseUom: input.baseUom !== undefined && current && current.baseUom.toUpperCase() === input.baseUom ? current.baseUom : input.baseUom,
-      active: input.active, components, isKit: components === undefined ? undefined : components.length > 0,
+      baseUom:
+        input.baseUom !== undefined && current && current.baseUom.toUpperCase() === input.baseUom
+          ? current.baseUom
+          : input.baseUom,
+      active: input.active,
+      components,
+      isKit: components === undefined ? undefined : components.length > 0,
     }
-    const base: SkuRecord = before ?? { code: input.code, name: input.name ?? '', category: 'uncategorized', unitCostCents: 0, priceCents: 0, baseUom: 'EA', active: true, isKit: false, components: [] }
+    const base: SkuRecord = before ?? {
+      code: input.code,
+      name: input.name ?? '',
+      category: 'uncategorized',
+      unitCostCents: 0,
+      priceCents: 0,
+      baseUom: 'EA',
+      active: true,
+      isKit: false,
+      components: [],
+    }
     const after = merge(base, given)
 
     // isKit is derived; a caller who sends it expecting it to act gets told how instead.
     if (typeof input.isKit === 'boolean' && input.isKit !== after.isKit) {
-      problems.push(problem('isKit', 'DERIVED_FIELD', input.isKit ? `a SKU becomes a kit by its components; send "components": [{ "sku": "...", "quantity": n }]` : 'a kit becomes a plain item by sending "components": []'))
+      problems.push(
+        problem(
+          'isKit',
+          'DERIVED_FIELD',
+          input.isKit
+            ? `a SKU becomes a kit by its components; send "components": [{ "sku": "...", "quantity": n }]`
+            : 'a kit becomes a plain item by sending "components": []',
+        ),
+      )
     }
     if (input.components !== undefined) {
       const seen = new Set<string>()
       input.components.forEach((c, i) => {
         const field = `components[${i}].sku`
-        if (seen.has(c.sku)) problems.push(problem(field, 'DUPLICATE_COMPONENT', `${c.sku} is listed twice; give it once with the total quantity per kit`))
+        if (seen.has(c.sku))
+          problems.push(
+            problem(
+              field,
+              'DUPLICATE_COMPONENT',
+              `${c.sku} is listed twice; give it once with the total quantity per kit`,
+            ),
+          )
         seen.add(c.sku)
-        if (c.sku === input.code) { problems.push(problem(field, 'KIT_CONTAINS_ITSELF', `a kit cannot contain itself; remove ${c.sku} from its components`)); return }
-        if (!existing.has(c.sku) && !batch.has(c.sku)) { problems.push(problem(field, 'UNKNOWN_SKU', `unknown SKU ${c.sku}; create it first (it may be in the same request) or fix the code`)); return }
-        if (isKitAfter(c.sku)) problems.push(problem(field, 'NESTED_KIT', `${c.sku} is a kit and kits cannot contain kits; list ${c.sku}'s components instead`))
+        if (c.sku === input.code) {
+          problems.push(
+            problem(field, 'KIT_CONTAINS_ITSELF', `a kit cannot contain itself; remove ${c.sku} from its components`),
+          )
+          return
+        }
+        if (!existing.has(c.sku) && !batch.has(c.sku)) {
+          problems.push(
+            problem(
+              field,
+              'UNKNOWN_SKU',
+              `unknown SKU ${c.sku}; create it first (it may be in the same request) or fix the code`,
+            ),
+          )
+          return
+        }
+        if (isKitAfter(c.sku))
+          problems.push(
+            problem(
+              field,
+              'NESTED_KIT',
+              `${c.sku} is a kit and kits cannot contain kits; list ${c.sku}'s components instead`,
+            ),
+          )
       })
     }
     if (after.isKit) {
       const kits = kitsContaining(input.code)
-      if (kits.length > 0) problems.push(problem('components', 'NESTED_KIT', `${input.code} is a component of kit(s) ${kits.slice(0, 5).join(', ')}${kits.length > 5 ? ', ...' : ''}; kits cannot contain kits: remove it from them first (in this request or before)`))
-      if (current && !current.isKit && current.hasStock) problems.push(problem('components', 'SKU_HAS_STOCK', `${input.code} holds stock, and a kit's availability comes only from its components; bring its stock to zero or create the kit under a new code`))
+      if (kits.length > 0)
+        problems.push(
+          problem(
+            'components',
+            'NESTED_KIT',
+            `${input.code} is a component of kit(s) ${kits.slice(0, 5).join(', ')}${kits.length > 5 ? ', ...' : ''}; kits cannot contain kits: remove it from them first (in this request or before)`,
+          ),
+        )
+      if (current && !current.isKit && current.hasStock)
+        problems.push(
+          problem(
+            'components',
+            'SKU_HAS_STOCK',
+            `${input.code} holds stock, and a kit's availability comes only from its components; bring its stock to zero or create the kit under a new code`,
+          ),
+        )
     }
     if (current && after.baseUom.toUpperCase() !== current.baseUom.toUpperCase()) {
-      if (current.hasStock) problems.push(problem('baseUom', 'SKU_HAS_STOCK', `${input.code} holds stock counted in ${current.baseUom}; changing the base unit would reinterpret it: bring its stock to zero first or create a new SKU`))
-      if (current.units.length > 0) problems.push(problem('baseUom', 'SKU_HAS_UNITS', `${input.code} has units of measure (${current.units.join(', ')}) defined as multiples of ${current.baseUom}; changing the base unit would change what they mean: create a new SKU instead`))
+      if (current.hasStock)
+        problems.push(
+          problem(
+            'baseUom',
+            'SKU_HAS_STOCK',
+            `${input.code} holds stock counted in ${current.baseUom}; changing the base unit would reinterpret it: bring its stock to zero first or create a new SKU`,
+          ),
+        )
+      if (current.units.length > 0)
+        problems.push(
+          problem(
+            'baseUom',
+            'SKU_HAS_UNITS',
+            `${input.code} has units of measure (${current.units.join(', ')}) defined as multiples of ${current.baseUom}; changing the base unit would change what they mean: create a new SKU instead`,
+          ),
+        )
     }
     return { index, line, key: input.code, before, after: problems.length ? null : after, problems }
   })
 }
 
-async function applySkus(tx: Prisma.TransactionClient, items: Array<PlannedItem<SkuRecord> & { after: SkuRecord }>): Promise<{ dirtySkuIds: string[] }> {
+async function applySkus(
+  tx: Prisma.TransactionClient,
+  items: Array<PlannedItem<SkuRecord> & { after: SkuRecord }>,
+): Promise<{ dirtySkuIds: string[] }> {
   const rows = items.map((i) => i.after)
   const upserted = await tx.$queryRawUnsafe<Array<{ id: string; code: string }>>(
     `INSERT INTO "Sku"(id, code, name, category, "baseUom", "unitCostCents", "priceCents", "isKit", active, "updatedAt")
@@ -134,21 +249,37 @@ async function applySkus(tx: Prisma.TransactionClient, items: Array<PlannedItem<
      ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, category = EXCLUDED.category, "baseUom" = EXCLUDED."baseUom",
        "unitCostCents" = EXCLUDED."unitCostCents", "priceCents" = EXCLUDED."priceCents", "isKit" = EXCLUDED."isKit", active = EXCLUDED.active, "updatedAt" = now()
      RETURNING id::text AS id, code`,
-    rows.map((r) => r.code), rows.map((r) => r.name), rows.map((r) => r.category), rows.map((r) => r.baseUom),
-    rows.map((r) => r.unitCostCents), rows.map((r) => r.priceCents), rows.map((r) => r.isKit), rows.map((r) => r.active))
+    rows.map((r) => r.code),
+    rows.map((r) => r.name),
+    rows.map((r) => r.category),
+    rows.map((r) => r.baseUom),
+    rows.map((r) => r.unitCostCents),
+    rows.map((r) => r.priceCents),
+    rows.map((r) => r.isKit),
+    rows.map((r) => r.active),
+  )
 
   // Component lists are replaced whole, only for the kits whose list changed.
-  const recomposed = items.filter((i) => JSON.stringify(i.before?.components ?? []) !== JSON.stringify(i.after.components)).map((i) => i.after)
+  const recomposed = items
+    .filter((i) => JSON.stringify(i.before?.components ?? []) !== JSON.stringify(i.after.components))
+    .map((i) => i.after)
   if (recomposed.length > 0) {
     await tx.$executeRawUnsafe(
-      `DELETE FROM "KitComponent" k USING "Sku" s WHERE k."kitSkuId" = s.id AND s.code = ANY($1::text[])`, recomposed.map((r) => r.code))
-    const pairs = recomposed.flatMap((r) => r.components.map((c) => ({ kit: r.code, sku: c.sku, quantity: c.quantity })))
+      `DELETE FROM "KitComponent" k USING "Sku" s WHERE k."kitSkuId" = s.id AND s.code = ANY($1::text[])`,
+      recomposed.map((r) => r.code),
+    )
+    const pairs = recomposed.flatMap((r) =>
+      r.components.map((c) => ({ kit: r.code, sku: c.sku, quantity: c.quantity })),
+    )
     if (pairs.length > 0) {
       await tx.$executeRawUnsafe(
         `INSERT INTO "KitComponent"("kitSkuId", "componentSkuId", quantity)
          SELECT k.id, c.id, x.q FROM unnest($1::text[], $2::text[], $3::int[]) AS x(kc, cc, q)
            JOIN "Sku" k ON k.code = x.kc JOIN "Sku" c ON c.code = x.cc`,
-        pairs.map((p) => p.kit), pairs.map((p) => p.sku), pairs.map((p) => p.quantity))
+        pairs.map((p) => p.kit),
+        pairs.map((p) => p.sku),
+        pairs.map((p) => p.quantity),
+      )
     }
   }
   // Any change may move a number (category selects rules, a new kit needs a decision); recompute
@@ -176,8 +307,14 @@ export const skuEntity: CatalogEntity<SkuInput, SkuRecord> = {
     allowed: Object.values(CSV_COLUMNS),
     columnOf: (field) => CSV_COLUMNS[field] ?? field,
     toRaw: (v) => ({
-      code: csvText(v.code), name: csvText(v.name), category: csvText(v.category), unitCostCents: csvInt(v.unit_cost_cents),
-      priceCents: csvInt(v.price_cents), baseUom: csvText(v.base_uom), active: csvBool(v.active), components: csvComponents(v.components),
+      code: csvText(v.code),
+      name: csvText(v.name),
+      category: csvText(v.category),
+      unitCostCents: csvInt(v.unit_cost_cents),
+      priceCents: csvInt(v.price_cents),
+      baseUom: csvText(v.base_uom),
+      active: csvBool(v.active),
+      components: csvComponents(v.components),
     }),
   },
 }

@@ -11,7 +11,15 @@
 // they are not logged, not put in attempt rows, not in error messages.
 import { createHash } from 'node:crypto'
 import { z } from 'zod'
-import { classifyHttpStatus, noResponseFailure, sendChannelRequest, truncate, type ChannelRequest, type ChannelResponse, type FailureClass } from './channel-http'
+import {
+  classifyHttpStatus,
+  noResponseFailure,
+  sendChannelRequest,
+  truncate,
+  type ChannelRequest,
+  type ChannelResponse,
+  type FailureClass,
+} from './channel-http'
 
 export interface TokenGrant {
   accessToken: string
@@ -43,7 +51,11 @@ const entries = new Map<string, Entry>()
  * A token source for one credential set. `identity` must contain everything that makes a token
  * (token URL, client id, secret or refresh token); it is hashed, never stored in clear.
  */
-export function accessTokenSource(identity: readonly string[], exchange: () => Promise<{ ok: true; grant: TokenGrant } | { ok: false; failure: FailureClass }>, now: () => number = Date.now): AccessTokenSource {
+export function accessTokenSource(
+  identity: readonly string[],
+  exchange: () => Promise<{ ok: true; grant: TokenGrant } | { ok: false; failure: FailureClass }>,
+  now: () => number = Date.now,
+): AccessTokenSource {
   const key = createHash('sha256').update(JSON.stringify(identity)).digest('hex')
   const entry = (): Entry => {
     let found = entries.get(key)
@@ -104,7 +116,13 @@ export function clearAccessTokens(): void {
  * `{ access_token, expires_in }`. Failures name the status and the marketplace's error code only:
  * a token endpoint's error body may echo what was sent.
  */
-export async function exchangeToken(request: { url: string; headers: Record<string, string>; form: Record<string, string>; timeoutMs: number; marketplace: string }): Promise<{ ok: true; grant: TokenGrant } | { ok: false; failure: FailureClass }> {
+export async function exchangeToken(request: {
+  url: string
+  headers: Record<string, string>
+  form: Record<string, string>
+  timeoutMs: number
+  marketplace: string
+}): Promise<{ ok: true; grant: TokenGrant } | { ok: false; failure: FailureClass }> {
   const response = await sendChannelRequest({
     method: 'POST',
     url: request.url,
@@ -112,8 +130,15 @@ export async function exchangeToken(request: { url: string; headers: Record<stri
     body: new URLSearchParams(request.form).toString(),
     timeoutMs: request.timeoutMs,
   })
-  const fail = (code: string, message: string, retryAfterMs?: number): { ok: false; failure: FailureClass } =>
-    ({ ok: false, failure: { outcome: 'failed', code, message: `${request.marketplace} token exchange failed: ${message}`, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) } })
+  const fail = (code: string, message: string, retryAfterMs?: number): { ok: false; failure: FailureClass } => ({
+    ok: false,
+    failure: {
+      outcome: 'failed',
+      code,
+      message: `${request.marketplace} token exchange failed: ${message}`,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    },
+  })
   if (response.kind === 'no-response') {
     const failure = noResponseFailure(response)
     return fail('AUTH_TOKEN_UNAVAILABLE', failure.message)
@@ -121,7 +146,14 @@ export async function exchangeToken(request: { url: string; headers: Record<stri
   const body = (response.json ?? {}) as Record<string, unknown>
   if (response.status !== 200) {
     const classified = classifyHttpStatus(response.status, response.headers, '')
-    const oauthError = typeof body.error === 'string' ? body.error : Array.isArray(body.error) ? 'error' : Array.isArray(body.errors) ? String((body.errors[0] as { code?: unknown } | undefined)?.code ?? 'error') : ''
+    const oauthError =
+      typeof body.error === 'string'
+        ? body.error
+        : Array.isArray(body.error)
+          ? 'error'
+          : Array.isArray(body.errors)
+            ? String((body.errors[0] as { code?: unknown } | undefined)?.code ?? 'error')
+            : ''
     const retryAfterMs = classified.outcome === 'failed' ? classified.retryAfterMs : undefined
     // Refused credentials (400 invalid_grant, 401 invalid_client) need an operator; the
     // endpoint being down or throttled passes. Both are channel-wide, never a listing's fault.
@@ -130,12 +162,22 @@ export async function exchangeToken(request: { url: string; headers: Record<stri
   }
   const grant = tokenResponseSchema.safeParse(response.json)
   // Never echo the body: it holds the token. Name the fields that are wrong only.
-  if (!grant.success) return fail('AUTH_TOKEN_UNAVAILABLE', `unexpected answer (${grant.error.issues.map((i) => i.path.join('.')).join(', ')})`)
+  if (!grant.success)
+    return fail(
+      'AUTH_TOKEN_UNAVAILABLE',
+      `unexpected answer (${grant.error.issues.map((i) => i.path.join('.')).join(', ')})`,
+    )
   return { ok: true, grant: { accessToken: grant.data.access_token, expiresInSeconds: grant.data.expires_in } }
 }
 
 /** An OAuth 2.0 token response (RFC 6749 5.1), as Walmart and Login with Amazon send it. */
-const tokenResponseSchema = z.object({ access_token: z.string().min(1), token_type: z.string().optional(), expires_in: z.coerce.number().positive() }).loose()
+const tokenResponseSchema = z
+  .object({
+    access_token: z.string().min(1),
+    token_type: z.string().optional(),
+    expires_in: z.coerce.number().positive(),
+  })
+  .loose()
 
 /** A marketplace call that could not be authenticated: one channel-wide, transient failure. */
 export interface AuthFailure {
@@ -161,9 +203,18 @@ export async function sendWithToken(
     latencyMs += Math.round(performance.now() - started)
     if (!token.ok) return { kind: 'auth-failed', failure: token.failure, latencyMs }
     const response = await sendChannelRequest(build(token.token))
-    if (response.kind !== 'response' || !refused(response)) return { ...response, latencyMs: response.latencyMs + latencyMs }
+    if (response.kind !== 'response' || !refused(response))
+      return { ...response, latencyMs: response.latencyMs + latencyMs }
     latencyMs += response.latencyMs
     source.invalidate(token.token)
   }
-  return { kind: 'auth-failed', failure: { outcome: 'failed', code: 'UNAUTHORIZED', message: 'the marketplace refused a freshly issued access token; check the channel credentials' }, latencyMs }
+  return {
+    kind: 'auth-failed',
+    failure: {
+      outcome: 'failed',
+      code: 'UNAUTHORIZED',
+      message: 'the marketplace refused a freshly issued access token; check the channel credentials',
+    },
+    latencyMs,
+  }
 }

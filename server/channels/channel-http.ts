@@ -21,28 +21,50 @@ export interface ChannelRequest {
 
 export type ChannelResponse =
   | { kind: 'response'; status: number; headers: Headers; text: string; json: unknown; latencyMs: number }
-  | { kind: 'no-response'; code: 'TIMEOUT' | 'NETWORK_ERROR' | 'AUTH_TOKEN_UNAVAILABLE' | 'AUTH_TOKEN_REFUSED' | 'UNAUTHORIZED'; message: string; latencyMs: number }
+  | {
+      kind: 'no-response'
+      code: 'TIMEOUT' | 'NETWORK_ERROR' | 'AUTH_TOKEN_UNAVAILABLE' | 'AUTH_TOKEN_REFUSED' | 'UNAUTHORIZED'
+      message: string
+      latencyMs: number
+    }
 
 export async function sendChannelRequest(request: ChannelRequest): Promise<ChannelResponse> {
   const started = performance.now()
   try {
     const response = await fetch(request.url, {
       method: request.method,
-      headers: { 'user-agent': USER_AGENT, accept: 'application/json', ...(typeof request.body === 'string' ? { 'content-type': 'application/json' } : {}), ...request.headers },
+      headers: {
+        'user-agent': USER_AGENT,
+        accept: 'application/json',
+        ...(typeof request.body === 'string' ? { 'content-type': 'application/json' } : {}),
+        ...request.headers,
+      },
       body: request.body,
       // A redirect on a write API means a wrong base URL; replaying the write elsewhere is worse.
       redirect: 'manual',
       signal: AbortSignal.timeout(request.timeoutMs),
     })
     const text = await response.text()
-    return { kind: 'response', status: response.status, headers: response.headers, text, json: parseJson(text), latencyMs: elapsed(started) }
+    return {
+      kind: 'response',
+      status: response.status,
+      headers: response.headers,
+      text,
+      json: parseJson(text),
+      latencyMs: elapsed(started),
+    }
   } catch (error) {
     const latencyMs = elapsed(started)
     if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
       return { kind: 'no-response', code: 'TIMEOUT', message: `no answer within ${request.timeoutMs} ms`, latencyMs }
     }
     const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : ''
-    return { kind: 'no-response', code: 'NETWORK_ERROR', message: `${error instanceof Error ? error.message : String(error)}${cause}`, latencyMs }
+    return {
+      kind: 'no-response',
+      code: 'NETWORK_ERROR',
+      message: `${error instanceof Error ? error.message : String(error)}${cause}`,
+      latencyMs,
+    }
   }
 }
 
@@ -63,7 +85,12 @@ export type FailureClass =
 export function classifyHttpStatus(status: number, headers: Headers, detail: string): FailureClass {
   const retryAfterMs = retryAfterMsFrom(headers)
   const message = `HTTP ${status}${detail ? `: ${truncate(detail, 300)}` : ''}`
-  const transient = (code: string): FailureClass => ({ outcome: 'failed', code, message, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) })
+  const transient = (code: string): FailureClass => ({
+    outcome: 'failed',
+    code,
+    message,
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  })
   if (status === 408) return transient('REQUEST_TIMEOUT')
   if (status === 409) return transient('CONFLICT')
   if (status === 425) return transient('TOO_EARLY')
@@ -75,7 +102,8 @@ export function classifyHttpStatus(status: number, headers: Headers, detail: str
   if (status === 404) return { outcome: 'rejected', code: 'NOT_FOUND', message }
   if (status === 400 || status === 422) return { outcome: 'rejected', code: 'INVALID_REQUEST', message }
   if (status >= 400) return { outcome: 'rejected', code: `HTTP_${status}`, message }
-  if (status >= 300) return { outcome: 'rejected', code: 'UNEXPECTED_REDIRECT', message: `${message} (check the channel's base URL)` }
+  if (status >= 300)
+    return { outcome: 'rejected', code: 'UNEXPECTED_REDIRECT', message: `${message} (check the channel's base URL)` }
   return transient('UNEXPECTED_STATUS')
 }
 
@@ -84,7 +112,10 @@ export function noResponseFailure(response: Extract<ChannelResponse, { kind: 'no
 }
 
 /** The same failure for every update of a batch. */
-export function outcomesForAll(updates: readonly Pick<ListingUpdate, 'listingId'>[], failure: FailureClass): UpdateOutcome[] {
+export function outcomesForAll(
+  updates: readonly Pick<ListingUpdate, 'listingId'>[],
+  failure: FailureClass,
+): UpdateOutcome[] {
   return updates.map((update) => ({ listingId: update.listingId, ...failure }))
 }
 

@@ -11,18 +11,61 @@ import { getListingStates } from '../metrics/listing-states'
 import { sloOf } from './channel-settings'
 
 export interface ChannelOpsView {
-  channel: { code: string; name: string; kind: string; mode: string; status: string; breakerState: string; breakerFailures: number; breakerOpenedAt: string | null; ratePerSecond: number; rateBurst: number; slo: { lagP95Seconds: number; staleAfterSeconds: number } }
-  listings: { total: number; inSync: number; pending: number; failing: number; stale: number; oldestPendingSeconds: number | null }
+  channel: {
+    code: string
+    name: string
+    kind: string
+    mode: string
+    status: string
+    breakerState: string
+    breakerFailures: number
+    breakerOpenedAt: string | null
+    ratePerSecond: number
+    rateBurst: number
+    slo: { lagP95Seconds: number; staleAfterSeconds: number }
+  }
+  listings: {
+    total: number
+    inSync: number
+    pending: number
+    failing: number
+    stale: number
+    oldestPendingSeconds: number | null
+  }
   lag: Array<{ minute: string; p50: number | null; p95: number | null; p99: number | null; samples: number }>
   budget: Array<{ minute: string; requests: number; capacity: number }>
   outcomes: Record<string, number>
-  attempts: Array<{ id: string; sku: string; quantity: number; version: number; outcome: string; httpStatus: number | null; latencyMs: number | null; error: string | null; batchId: string | null; startedAt: string }>
-  shadowPreview: { listings: number; up: number; down: number; toZero: number; fromZero: number; unchanged: number; unknown: number } | null
+  attempts: Array<{
+    id: string
+    sku: string
+    quantity: number
+    version: number
+    outcome: string
+    httpStatus: number | null
+    latencyMs: number | null
+    error: string | null
+    batchId: string | null
+    startedAt: string
+  }>
+  shadowPreview: {
+    listings: number
+    up: number
+    down: number
+    toZero: number
+    fromZero: number
+    unchanged: number
+    unknown: number
+  } | null
 }
 
-const secs = (b: number | null) => (b === null ? null : Number.isFinite(b) ? b : LAG_BUCKETS_SECONDS[LAG_BUCKETS_SECONDS.length - 1] * 2)
+const secs = (b: number | null) =>
+  b === null ? null : Number.isFinite(b) ? b : LAG_BUCKETS_SECONDS[LAG_BUCKETS_SECONDS.length - 1] * 2
 
-export async function getChannelOps(db: Db, code: string, opts: { hours?: number; now?: Date } = {}): Promise<ChannelOpsView> {
+export async function getChannelOps(
+  db: Db,
+  code: string,
+  opts: { hours?: number; now?: Date } = {},
+): Promise<ChannelOpsView> {
   const now = opts.now ?? new Date()
   const c = await db.channel.findUnique({ where: { code } })
   if (!c) throw new NotFoundError(`No channel "${code}".`, 'UNKNOWN_CHANNEL')
@@ -37,23 +80,56 @@ export async function getChannelOps(db: Db, code: string, opts: { hours?: number
     // One request may carry many listings (a batch mutation or a feed): requests are distinct batches.
     db.$queryRawUnsafe<Array<{ minute: Date; requests: bigint }>>(
       `SELECT date_trunc('minute', "startedAt") AS minute, count(DISTINCT COALESCE("batchId", id::text)) AS requests
-         FROM "PublishAttempt" WHERE "channelId" = $1::uuid AND "startedAt" >= $2::timestamptz GROUP BY 1 ORDER BY 1`, c.id, hourAgo.toISOString()),
+         FROM "PublishAttempt" WHERE "channelId" = $1::uuid AND "startedAt" >= $2::timestamptz GROUP BY 1 ORDER BY 1`,
+      c.id,
+      hourAgo.toISOString(),
+    ),
     db.$queryRawUnsafe<Array<{ outcome: string; n: bigint }>>(
-      `SELECT outcome, count(*) AS n FROM "PublishAttempt" WHERE "channelId" = $1::uuid AND "startedAt" >= $2::timestamptz GROUP BY 1`, c.id, hourAgo.toISOString()),
-    db.$queryRawUnsafe<Array<{ id: bigint; sku: string; quantity: number; version: number; outcome: string; httpStatus: number | null; latencyMs: number | null; error: string | null; batchId: string | null; startedAt: Date }>>(
+      `SELECT outcome, count(*) AS n FROM "PublishAttempt" WHERE "channelId" = $1::uuid AND "startedAt" >= $2::timestamptz GROUP BY 1`,
+      c.id,
+      hourAgo.toISOString(),
+    ),
+    db.$queryRawUnsafe<
+      Array<{
+        id: bigint
+        sku: string
+        quantity: number
+        version: number
+        outcome: string
+        httpStatus: number | null
+        latencyMs: number | null
+        error: string | null
+        batchId: string | null
+        startedAt: Date
+      }>
+    >(
       `SELECT a.id, s.code AS sku, a.quantity, a.version, a.outcome, a."httpStatus", a."latencyMs", a.error, a."batchId", a."startedAt"
          FROM "PublishAttempt" a JOIN "ChannelListing" l ON l.id = a."listingId" JOIN "Sku" s ON s.id = l."skuId"
-        WHERE a."channelId" = $1::uuid ORDER BY a."startedAt" DESC, a.id DESC LIMIT 50`, c.id),
+        WHERE a."channelId" = $1::uuid ORDER BY a."startedAt" DESC, a.id DESC LIMIT 50`,
+      c.id,
+    ),
     c.mode === 'shadow'
-      ? db.$queryRawUnsafe<Array<{ listings: bigint; up: bigint; down: bigint; tozero: bigint; fromzero: bigint; unchanged: bigint; unknown: bigint }>>(
-        `SELECT count(*) AS listings,
+      ? db.$queryRawUnsafe<
+          Array<{
+            listings: bigint
+            up: bigint
+            down: bigint
+            tozero: bigint
+            fromzero: bigint
+            unchanged: bigint
+            unknown: bigint
+          }>
+        >(
+          `SELECT count(*) AS listings,
                 count(*) FILTER (WHERE "appliedQuantity" IS NOT NULL AND "desiredQuantity" > "appliedQuantity") AS up,
                 count(*) FILTER (WHERE "appliedQuantity" IS NOT NULL AND "desiredQuantity" < "appliedQuantity") AS down,
                 count(*) FILTER (WHERE "appliedQuantity" > 0 AND "desiredQuantity" = 0) AS tozero,
                 count(*) FILTER (WHERE "appliedQuantity" = 0 AND "desiredQuantity" > 0) AS fromzero,
                 count(*) FILTER (WHERE "appliedQuantity" = "desiredQuantity") AS unchanged,
                 count(*) FILTER (WHERE "appliedQuantity" IS NULL AND "desiredQuantity" IS NOT NULL) AS unknown
-           FROM "ChannelListing" WHERE "channelId" = $1::uuid AND active`, c.id)
+           FROM "ChannelListing" WHERE "channelId" = $1::uuid AND active`,
+          c.id,
+        )
       : Promise.resolve(null),
   ])
   const s = stats
@@ -67,18 +143,59 @@ export async function getChannelOps(db: Db, code: string, opts: { hours?: number
   const sh = shadow?.[0]
   return {
     channel: {
-      code: c.code, name: c.name, kind: c.kind, mode: c.mode, status: c.status, breakerState: c.breakerState, breakerFailures: c.breakerFailures,
-      breakerOpenedAt: c.breakerOpenedAt?.toISOString() ?? null, ratePerSecond: c.ratePerSecond, rateBurst: c.rateBurst, slo,
+      code: c.code,
+      name: c.name,
+      kind: c.kind,
+      mode: c.mode,
+      status: c.status,
+      breakerState: c.breakerState,
+      breakerFailures: c.breakerFailures,
+      breakerOpenedAt: c.breakerOpenedAt?.toISOString() ?? null,
+      ratePerSecond: c.ratePerSecond,
+      rateBurst: c.rateBurst,
+      slo,
     },
     listings: {
-      total: s?.total ?? 0, inSync: s?.inSync ?? 0, pending: s?.waiting ?? 0, failing: s?.failing ?? 0, stale: s?.stale ?? 0,
-      oldestPendingSeconds: s?.oldestWaitingAt ? Math.max(0, Math.round((now.getTime() - s.oldestWaitingAt.getTime()) / 1000)) : null,
+      total: s?.total ?? 0,
+      inSync: s?.inSync ?? 0,
+      pending: s?.waiting ?? 0,
+      failing: s?.failing ?? 0,
+      stale: s?.stale ?? 0,
+      oldestPendingSeconds: s?.oldestWaitingAt
+        ? Math.max(0, Math.round((now.getTime() - s.oldestWaitingAt.getTime()) / 1000))
+        : null,
     },
-    lag: lagRows.map((r) => ({ minute: r.minute.toISOString(), p50: secs(percentileFromBuckets(r.buckets, 50)), p95: secs(percentileFromBuckets(r.buckets, 95)), p99: secs(percentileFromBuckets(r.buckets, 99)), samples: r.count })),
+    lag: lagRows.map((r) => ({
+      minute: r.minute.toISOString(),
+      p50: secs(percentileFromBuckets(r.buckets, 50)),
+      p95: secs(percentileFromBuckets(r.buckets, 95)),
+      p99: secs(percentileFromBuckets(r.buckets, 99)),
+      samples: r.count,
+    })),
     budget,
     outcomes: Object.fromEntries(outcomeRows.map((r) => [r.outcome, Number(r.n)])),
-    attempts: attempts.map((a) => ({ id: String(a.id), sku: a.sku, quantity: a.quantity, version: a.version, outcome: a.outcome, httpStatus: a.httpStatus, latencyMs: a.latencyMs, error: a.error, batchId: a.batchId, startedAt: a.startedAt.toISOString() })),
-    shadowPreview: sh ? { listings: Number(sh.listings), up: Number(sh.up), down: Number(sh.down), toZero: Number(sh.tozero), fromZero: Number(sh.fromzero), unchanged: Number(sh.unchanged), unknown: Number(sh.unknown) } : null,
+    attempts: attempts.map((a) => ({
+      id: String(a.id),
+      sku: a.sku,
+      quantity: a.quantity,
+      version: a.version,
+      outcome: a.outcome,
+      httpStatus: a.httpStatus,
+      latencyMs: a.latencyMs,
+      error: a.error,
+      batchId: a.batchId,
+      startedAt: a.startedAt.toISOString(),
+    })),
+    shadowPreview: sh
+      ? {
+          listings: Number(sh.listings),
+          up: Number(sh.up),
+          down: Number(sh.down),
+          toZero: Number(sh.tozero),
+          fromZero: Number(sh.fromzero),
+          unchanged: Number(sh.unchanged),
+          unknown: Number(sh.unknown),
+        }
+      : null,
   }
 }
-

@@ -2,7 +2,7 @@
 // channel's `settings` JSON, each with its default, in one place.
 
 type WithSettings = { settings: unknown }
-const settingsOf = (c: WithSettings) => ((c.settings ?? {}) as Record<string, unknown>)
+const settingsOf = (c: WithSettings) => (c.settings ?? {}) as Record<string, unknown>
 
 /** Pending listings from which a channel with a bulk path sends a feed (settings.bulkThreshold, default 50). */
 export function bulkThreshold(channel: WithSettings): number {

@@ -8,20 +8,36 @@ import { refill, take } from './rate-budget'
 export type BreakerState = 'closed' | 'open' | 'half_open'
 
 export interface ChannelRow {
-  id: string; code: string; kind: string; mode: 'shadow' | 'live'; status: 'active' | 'paused'
-  settings: Record<string, unknown>; credentialsEnc: string | null
-  ratePerSecond: number; rateBurst: number; rateTokens: number; rateRefilledAt: Date
-  breakerState: BreakerState; breakerFailures: number; breakerOpenedAt: Date | null
+  id: string
+  code: string
+  kind: string
+  mode: 'shadow' | 'live'
+  status: 'active' | 'paused'
+  settings: Record<string, unknown>
+  credentialsEnc: string | null
+  ratePerSecond: number
+  rateBurst: number
+  rateTokens: number
+  rateRefilledAt: Date
+  breakerState: BreakerState
+  breakerFailures: number
+  breakerOpenedAt: Date | null
 }
 
-const CHANNEL_SELECT =
-  `SELECT id::text AS id, code, kind, mode::text AS mode, status::text AS status, settings, "credentialsEnc", "ratePerSecond", "rateBurst",
+const CHANNEL_SELECT = `SELECT id::text AS id, code, kind, mode::text AS mode, status::text AS status, settings, "credentialsEnc", "ratePerSecond", "rateBurst",
           "rateTokens", "rateRefilledAt", "breakerState"::text AS "breakerState", "breakerFailures", "breakerOpenedAt"
      FROM "Channel" WHERE id = $1::uuid`
 
 /** The channel row, or null; `forUpdate` locks it for the rest of the caller's transaction. */
-export async function loadChannel(db: Db, channelId: string, opts: { forUpdate?: boolean } = {}): Promise<ChannelRow | null> {
-  const [row] = await db.$queryRawUnsafe<ChannelRow[]>(`${CHANNEL_SELECT}${opts.forUpdate ? ' FOR UPDATE' : ''}`, channelId)
+export async function loadChannel(
+  db: Db,
+  channelId: string,
+  opts: { forUpdate?: boolean } = {},
+): Promise<ChannelRow | null> {
+  const [row] = await db.$queryRawUnsafe<ChannelRow[]>(
+    `${CHANNEL_SELECT}${opts.forUpdate ? ' FOR UPDATE' : ''}`,
+    channelId,
+  )
   return row ?? null
 }
 
@@ -32,19 +48,36 @@ type BudgetFields = Pick<ChannelRow, 'id' | 'rateTokens' | 'rateRefilledAt' | 'r
  * stores what is left. Call inside a transaction holding the channel row (loadChannel forUpdate).
  * `waitMs` says how long until the next token when nothing was granted.
  */
-export async function spendRateBudget(tx: Db, channel: BudgetFields, at: Date, wanted: (tokensAvailable: number) => number): Promise<{ granted: number; waitMs: number }> {
-  const bucket = refill({ tokens: channel.rateTokens, refilledAt: channel.rateRefilledAt }, channel.ratePerSecond, channel.rateBurst, at)
+export async function spendRateBudget(
+  tx: Db,
+  channel: BudgetFields,
+  at: Date,
+  wanted: (tokensAvailable: number) => number,
+): Promise<{ granted: number; waitMs: number }> {
+  const bucket = refill(
+    { tokens: channel.rateTokens, refilledAt: channel.rateRefilledAt },
+    channel.ratePerSecond,
+    channel.rateBurst,
+    at,
+  )
   const { granted, bucket: after, waitMs } = take(bucket, wanted(bucket.tokens), channel.ratePerSecond)
   await tx.$executeRawUnsafe(
     `UPDATE "Channel" SET "rateTokens" = $2, "rateRefilledAt" = $3::timestamptz WHERE id = $1::uuid`,
-    channel.id, after.tokens, after.refilledAt.toISOString())
+    channel.id,
+    after.tokens,
+    after.refilledAt.toISOString(),
+  )
   return { granted, waitMs }
 }
 
 /** Gives back calls taken with spendRateBudget but not made, never above the channel's burst. */
 export async function returnRateBudget(tx: Db, channelId: string, calls: number): Promise<void> {
   if (calls <= 0) return
-  await tx.$executeRawUnsafe(`UPDATE "Channel" SET "rateTokens" = LEAST("rateBurst", "rateTokens" + $2) WHERE id = $1::uuid`, channelId, calls)
+  await tx.$executeRawUnsafe(
+    `UPDATE "Channel" SET "rateTokens" = LEAST("rateBurst", "rateTokens" + $2) WHERE id = $1::uuid`,
+    channelId,
+    calls,
+  )
 }
 
 /**
@@ -54,5 +87,7 @@ export async function returnRateBudget(tx: Db, channelId: string, calls: number)
  */
 export async function lockListings(db: RawSql, listingIds: string[]): Promise<void> {
   if (listingIds.length === 0) return
-  await db.$queryRawUnsafe(`SELECT id FROM "ChannelListing" WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [...new Set(listingIds)])
+  await db.$queryRawUnsafe(`SELECT id FROM "ChannelListing" WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [
+    ...new Set(listingIds),
+  ])
 }

@@ -22,10 +22,30 @@ export function credentialFieldsFor(kind: string): string[] {
 /** Settings every channel has, whatever its connector (publisher and verifier read them). */
 const CommonSettingsSchema = z.object({
   simulated: z.boolean().optional(),
-  verifyAfterSeconds: z.number().int().min(0).max(3600).optional().describe('Read back this many seconds after publishing'),
+  verifyAfterSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(3600)
+    .optional()
+    .describe('Read back this many seconds after publishing'),
   verifySlaSeconds: z.number().int().min(1).max(86_400).optional().describe('Alert when not verified within (seconds)'),
-  orderGraceSeconds: z.number().int().min(1).max(86_400).optional().describe('Wait this long for orders in flight before a shortfall is a merchant edit (seconds; default from the measured order intake lag)'),
-  orderIntakeStaleAfterSeconds: z.number().int().min(60).max(604_800).optional().describe('Orders intake counts as stopped after this much silence (seconds, default 900)'),
+  orderGraceSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(86_400)
+    .optional()
+    .describe(
+      'Wait this long for orders in flight before a shortfall is a merchant edit (seconds; default from the measured order intake lag)',
+    ),
+  orderIntakeStaleAfterSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(604_800)
+    .optional()
+    .describe('Orders intake counts as stopped after this much silence (seconds, default 900)'),
 })
 
 /**
@@ -37,7 +57,10 @@ export function channelFormFor(kind: string): { settings: ConnectorFormField[]; 
   const s = connectorSchemasFor(kind)
   if (!s) return { settings: [], credentials: [] }
   const common = connectorFormFields(CommonSettingsSchema.omit({ simulated: true }), 'settings')
-  return { settings: [...connectorFormFields(s.settings, 'settings'), ...common], credentials: connectorFormFields(s.credentials, 'credentials') }
+  return {
+    settings: [...connectorFormFields(s.settings, 'settings'), ...common],
+    credentials: connectorFormFields(s.credentials, 'credentials'),
+  }
 }
 
 /**
@@ -53,12 +76,17 @@ export const UpdateChannelInputSchema = z.object({
   name: z.string().trim().min(1, 'give the channel a name').max(200),
   mode: z.enum(['shadow', 'live']),
   status: z.enum(['active', 'paused']),
-  baseUrl: z.string().trim().url('the base URL must be an absolute http(s) URL, e.g. https://example.myshopify.com')
+  baseUrl: z
+    .string()
+    .trim()
+    .url('the base URL must be an absolute http(s) URL, e.g. https://example.myshopify.com')
     .refine((u) => /^https?:\/\//i.test(u), 'the base URL must start with http:// or https://'),
   ratePerSecond: z.number().positive('the rate must be above 0 requests per second').max(10_000),
   rateBurst: z.number().int().min(1, 'the burst must be at least 1').max(100_000),
   /** The other non-secret settings, flat key -> value (baseUrl is its own field). */
-  settings: z.record(z.string().min(1).max(100), settingValue).refine((s) => Object.keys(s).length <= 50, 'at most 50 settings'),
+  settings: z
+    .record(z.string().min(1).max(100), settingValue)
+    .refine((s) => Object.keys(s).length <= 50, 'at most 50 settings'),
 })
 export type UpdateChannelInput = z.infer<typeof UpdateChannelInputSchema>
 
@@ -67,10 +95,16 @@ function issuesOf(prefix: string, error: z.ZodError): string {
 }
 
 /** Validates a channel's settings as its connector will read them; returns what to store. */
-export function validateChannelSettings(kind: string, baseUrl: string, settings: Record<string, unknown>): Record<string, unknown> {
+export function validateChannelSettings(
+  kind: string,
+  baseUrl: string,
+  settings: Record<string, unknown>,
+): Record<string, unknown> {
   const problems: string[] = []
   if ('baseUrl' in settings) problems.push('settings.baseUrl: give the base URL in its own field')
-  for (const k of Object.keys(settings)) if (SECRET_KEY.test(k)) problems.push(`settings.${k}: looks like a secret; set it under credentials, where it is stored encrypted`)
+  for (const k of Object.keys(settings))
+    if (SECRET_KEY.test(k))
+      problems.push(`settings.${k}: looks like a secret; set it under credentials, where it is stored encrypted`)
   const common = CommonSettingsSchema.safeParse(pick(settings, Object.keys(CommonSettingsSchema.shape)))
   if (!common.success) problems.push(issuesOf('settings.', common.error))
   const kindSchema = connectorSchemasFor(kind)?.settings
@@ -78,7 +112,12 @@ export function validateChannelSettings(kind: string, baseUrl: string, settings:
     const r = kindSchema.safeParse(settings)
     if (!r.success) problems.push(issuesOf('settings.', r.error))
   }
-  if (problems.length > 0) throw new ValidationError(`The channel settings are not valid: ${problems.join('; ')}.`, undefined, 'INVALID_SETTINGS')
+  if (problems.length > 0)
+    throw new ValidationError(
+      `The channel settings are not valid: ${problems.join('; ')}.`,
+      undefined,
+      'INVALID_SETTINGS',
+    )
   return { ...settings, baseUrl }
 }
 
@@ -93,32 +132,69 @@ export async function channelByCode(db: Prisma.TransactionClient, code: string) 
   return channel
 }
 
-export interface ChannelChangeResult { code: string; changed: string[] }
+export interface ChannelChangeResult {
+  code: string
+  changed: string[]
+}
 
 /**
  * Saves a channel's configuration. Switching to live or resuming enqueues a publish in the same
  * transaction, so the listings waiting while it was in shadow mode or paused go out.
  */
-export async function updateChannel(db: PrismaClient, actor: Actor, raw: unknown, ref: string | null = null): Promise<ChannelChangeResult> {
+export async function updateChannel(
+  db: PrismaClient,
+  actor: Actor,
+  raw: unknown,
+  ref: string | null = null,
+): Promise<ChannelChangeResult> {
   const input = parseInput(UpdateChannelInputSchema, raw)
   return transaction(db, async (tx) => {
     const current = await channelByCode(tx, input.code)
     const settings = validateChannelSettings(current.kind, input.baseUrl, input.settings)
-    const before = { name: current.name, mode: current.mode, status: current.status, ratePerSecond: current.ratePerSecond, rateBurst: current.rateBurst, settings: current.settings }
-    const after = { name: input.name, mode: input.mode, status: input.status, ratePerSecond: input.ratePerSecond, rateBurst: input.rateBurst, settings }
-    const changed = Object.keys(after).filter((k) => JSON.stringify((before as Record<string, unknown>)[k]) !== JSON.stringify((after as Record<string, unknown>)[k]))
+    const before = {
+      name: current.name,
+      mode: current.mode,
+      status: current.status,
+      ratePerSecond: current.ratePerSecond,
+      rateBurst: current.rateBurst,
+      settings: current.settings,
+    }
+    const after = {
+      name: input.name,
+      mode: input.mode,
+      status: input.status,
+      ratePerSecond: input.ratePerSecond,
+      rateBurst: input.rateBurst,
+      settings,
+    }
+    const changed = Object.keys(after).filter(
+      (k) =>
+        JSON.stringify((before as Record<string, unknown>)[k]) !==
+        JSON.stringify((after as Record<string, unknown>)[k]),
+    )
     if (changed.length === 0) return { code: input.code, changed }
     await tx.channel.update({
       where: { id: current.id },
       data: {
-        name: input.name, mode: input.mode, status: input.status, ratePerSecond: input.ratePerSecond, rateBurst: input.rateBurst,
+        name: input.name,
+        mode: input.mode,
+        status: input.status,
+        ratePerSecond: input.ratePerSecond,
+        rateBurst: input.rateBurst,
         settings: settings as Prisma.InputJsonObject,
       },
     })
     const nowSending = input.mode === 'live' && input.status === 'active'
     const wasSending = current.mode === 'live' && current.status === 'active'
     if (nowSending && !wasSending) await enqueuePublish(tx, current.id)
-    await recordAudit(tx, actor, { action: 'channel.configure', entity: 'channel', entityId: current.id, before: pick(before, changed), after: pick(after, changed), ref })
+    await recordAudit(tx, actor, {
+      action: 'channel.configure',
+      entity: 'channel',
+      entityId: current.id,
+      before: pick(before, changed),
+      after: pick(after, changed),
+      ref,
+    })
     return { code: input.code, changed }
   })
 }

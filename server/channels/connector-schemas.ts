@@ -47,16 +47,30 @@ interface JsonSchemaProperty {
 
 /** The form fields of a connector's settings or credentials schema (JSON Schema of its input). */
 export function connectorFormFields(schema: z.ZodObject, part: 'settings' | 'credentials'): ConnectorFormField[] {
-  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, JsonSchemaProperty>; required?: string[] }
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as {
+    properties?: Record<string, JsonSchemaProperty>
+    required?: string[]
+  }
   const required = new Set(json.required ?? [])
   return Object.entries(json.properties ?? {}).map(([name, p]): ConnectorFormField => {
-    const type: ConnectorFormField['type'] = part === 'credentials' ? 'secret'
-      : p.enum ? 'choice'
-        : p.type === 'integer' ? 'integer'
-          : p.type === 'number' ? 'number'
-            : p.type === 'boolean' ? 'boolean'
-              : p.format === 'uri' ? 'url' : 'text'
-    const dflt = typeof p.default === 'string' || typeof p.default === 'number' || typeof p.default === 'boolean' ? p.default : undefined
+    const type: ConnectorFormField['type'] =
+      part === 'credentials'
+        ? 'secret'
+        : p.enum
+          ? 'choice'
+          : p.type === 'integer'
+            ? 'integer'
+            : p.type === 'number'
+              ? 'number'
+              : p.type === 'boolean'
+                ? 'boolean'
+                : p.format === 'uri'
+                  ? 'url'
+                  : 'text'
+    const dflt =
+      typeof p.default === 'string' || typeof p.default === 'number' || typeof p.default === 'boolean'
+        ? p.default
+        : undefined
     return {
       name,
       label: p.description ?? name,

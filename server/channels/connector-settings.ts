@@ -3,7 +3,12 @@
 import { z } from 'zod'
 import { ConnectorConfigError } from './connector-errors'
 
-export function parseConnectorPart<T extends z.ZodType>(kind: string, part: 'settings' | 'credentials', schema: T, value: unknown): z.infer<T> {
+export function parseConnectorPart<T extends z.ZodType>(
+  kind: string,
+  part: 'settings' | 'credentials',
+  schema: T,
+  value: unknown,
+): z.infer<T> {
   const parsed = schema.safeParse(value ?? {})
   if (parsed.success) return parsed.data
   // Never echo credential values: name the fields only.

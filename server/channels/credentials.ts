@@ -22,5 +22,7 @@ export function decryptCredentials(stored: string | null): Record<string, string
   if (v !== 'v1') throw new Error('Unknown credentials format.')
   const decipher = crypto.createDecipheriv('aes-256-gcm', key(), Buffer.from(iv, 'base64'))
   decipher.setAuthTag(Buffer.from(tag, 'base64'))
-  return JSON.parse(Buffer.concat([decipher.update(Buffer.from(data, 'base64')), decipher.final()]).toString('utf8')) as Record<string, string>
+  return JSON.parse(
+    Buffer.concat([decipher.update(Buffer.from(data, 'base64')), decipher.final()]).toString('utf8'),
+  ) as Record<string, string>
 }

@@ -14,7 +14,10 @@ export interface SingleSend {
   channelWide?: FailureClass
 }
 
-export async function pushSequentially(updates: readonly ListingUpdate[], pushOne: (update: ListingUpdate) => Promise<SingleSend>): Promise<PushResult> {
+export async function pushSequentially(
+  updates: readonly ListingUpdate[],
+  pushOne: (update: ListingUpdate) => Promise<SingleSend>,
+): Promise<PushResult> {
   const outcomes: UpdateOutcome[] = []
   let last: Omit<PushResult, 'outcomes'> = { latencyMs: 0 }
   let latencyMs = 0
@@ -37,11 +40,20 @@ export async function pushSequentially(updates: readonly ListingUpdate[], pushOn
 }
 
 /** The result of a per-listing call that got no usable answer: the failure applies to the whole channel. */
-export function channelWideFailure(update: ListingUpdate, latencyMs: number, request: unknown, failure: FailureClass): SingleSend {
+export function channelWideFailure(
+  update: ListingUpdate,
+  latencyMs: number,
+  request: unknown,
+  failure: FailureClass,
+): SingleSend {
   return { outcome: { listingId: update.listingId, ...failure }, result: { latencyMs, request }, channelWide: failure }
 }
 
-export async function pushInBatches(updates: readonly ListingUpdate[], maxBatchSize: number, pushBatch: (batch: ListingUpdate[]) => Promise<PushResult>): Promise<PushResult> {
+export async function pushInBatches(
+  updates: readonly ListingUpdate[],
+  maxBatchSize: number,
+  pushBatch: (batch: ListingUpdate[]) => Promise<PushResult>,
+): Promise<PushResult> {
   if (updates.length <= maxBatchSize) return pushBatch([...updates])
   const merged: PushResult = { outcomes: [], latencyMs: 0 }
   for (let start = 0; start < updates.length; start += maxBatchSize) {

@@ -9,28 +9,57 @@ import { keysetPage, parseSort, sortCursor, type Sort } from '../paging/sort'
 import { fixForDeadLetter, type DeadLetterFix } from './fix-for-dead-letter'
 
 /** Columns dead letters sort on; SKU and channel are nullable (an ingest dead letter may have neither): missing last. */
-export const DEAD_LETTER_SORTS = { lastSeenAt: 'time', code: 'text', attempts: 'int', sku: 'ntext', channel: 'ntext' } as const
+export const DEAD_LETTER_SORTS = {
+  lastSeenAt: 'time',
+  code: 'text',
+  attempts: 'int',
+  sku: 'ntext',
+  channel: 'ntext',
+} as const
 export type DeadLetterSortField = keyof typeof DEAD_LETTER_SORTS
 /** `risk` (the support ranking) or a column sort; `recent` is the older name of `-lastSeenAt`. */
 export type DeadLetterSort = 'risk' | Sort<DeadLetterSortField>
 
-export function parseDeadLetterSort(raw: string | null | undefined, dflt: 'risk' | 'recent' = 'recent'): DeadLetterSort {
+export function parseDeadLetterSort(
+  raw: string | null | undefined,
+  dflt: 'risk' | 'recent' = 'recent',
+): DeadLetterSort {
   const v = raw || dflt
   if (v === 'risk') return 'risk'
   if (v === 'recent') return { field: 'lastSeenAt', dir: 'desc' }
   try {
     return parseSort(v, DEAD_LETTER_SORTS, { field: 'lastSeenAt', dir: 'desc' })
   } catch (e) {
-    if (e instanceof ValidationError) throw new ValidationError(`${e.message.replace(/\.$/, '')}, risk or recent.`, undefined, 'INVALID_SORT')
+    if (e instanceof ValidationError)
+      throw new ValidationError(`${e.message.replace(/\.$/, '')}, risk or recent.`, undefined, 'INVALID_SORT')
     throw e
   }
 }
 
-export interface DeadLetterFilter { kind?: string; status?: string; sku?: string; channel?: string; code?: string; sort?: 'recent' | 'risk' | Sort<DeadLetterSortField>; cursor?: string | null; limit: number }
+export interface DeadLetterFilter {
+  kind?: string
+  status?: string
+  sku?: string
+  channel?: string
+  code?: string
+  sort?: 'recent' | 'risk' | Sort<DeadLetterSortField>
+  cursor?: string | null
+  limit: number
+}
 
 export interface DeadLetterItem {
-  id: string; kind: string; code: string; reason: string; sku: string | null; channel: string | null; source: string | null
-  status: string; attempts: number; riskScore: number; firstSeenAt: string; lastSeenAt: string
+  id: string
+  kind: string
+  code: string
+  reason: string
+  sku: string | null
+  channel: string | null
+  source: string | null
+  status: string
+  attempts: number
+  riskScore: number
+  firstSeenAt: string
+  lastSeenAt: string
   /** What was kept of the rejected item (the raw event, or the publish that failed) and the stored message it came in. */
   payload: unknown
   inboundMessageId: string | null
@@ -40,10 +69,19 @@ export interface DeadLetterItem {
   fix: DeadLetterFix | null
 }
 
-const ANOTHER_SORT = () => new ValidationError('The cursor belongs to another sort order: start from the first page.', undefined, 'INVALID_CURSOR')
+const ANOTHER_SORT = () =>
+  new ValidationError(
+    'The cursor belongs to another sort order: start from the first page.',
+    undefined,
+    'INVALID_CURSOR',
+  )
 
-export async function listDeadLetters(db: Db, f: DeadLetterFilter): Promise<{ items: DeadLetterItem[]; nextCursor: string | null; total?: number }> {
-  if (f.kind && f.kind !== 'ingest' && f.kind !== 'publish') throw new ValidationError('"kind" must be ingest or publish.', undefined, 'INVALID_FILTER')
+export async function listDeadLetters(
+  db: Db,
+  f: DeadLetterFilter,
+): Promise<{ items: DeadLetterItem[]; nextCursor: string | null; total?: number }> {
+  if (f.kind && f.kind !== 'ingest' && f.kind !== 'publish')
+    throw new ValidationError('"kind" must be ingest or publish.', undefined, 'INVALID_FILTER')
   const cursor = decodeCursor(f.cursor)
   const where: Prisma.DeadLetterWhereInput = {
     ...(f.kind ? { kind: f.kind as 'ingest' | 'publish' } : {}),
@@ -62,28 +100,62 @@ export async function listDeadLetters(db: Db, f: DeadLetterFilter): Promise<{ it
   let rows
   if (byRisk) {
     if (cursor) {
-      const after: Prisma.DeadLetterWhereInput[] = [{ lastSeenAt: { lt: new Date(cursor.at) } }, { lastSeenAt: new Date(cursor.at), id: { lt: cursor.id } }]
+      const after: Prisma.DeadLetterWhereInput[] = [
+        { lastSeenAt: { lt: new Date(cursor.at) } },
+        { lastSeenAt: new Date(cursor.at), id: { lt: cursor.id } },
+      ]
       where.OR = [{ riskScore: { lt: cursor.score } }, ...after.map((a) => ({ ...a, riskScore: cursor.score }))]
     }
-    rows = await db.deadLetter.findMany({ where, orderBy: [{ riskScore: 'desc' }, { lastSeenAt: 'desc' }, { id: 'desc' }], take: f.limit + 1 })
+    rows = await db.deadLetter.findMany({
+      where,
+      orderBy: [{ riskScore: 'desc' }, { lastSeenAt: 'desc' }, { id: 'desc' }],
+      take: f.limit + 1,
+    })
   } else {
-    rows = await keysetPage(sort, DEAD_LETTER_SORTS[sort.field], cursor, f.limit, (after, orderBy, take) => db.deadLetter.findMany({ where: { AND: [where, after] }, orderBy, take }))
+    rows = await keysetPage(sort, DEAD_LETTER_SORTS[sort.field], cursor, f.limit, (after, orderBy, take) =>
+      db.deadLetter.findMany({ where: { AND: [where, after] }, orderBy, take }),
+    )
   }
   const page = rows.slice(0, f.limit)
   const last = page[page.length - 1]
   // How each rejected delivery came in: a marketplace webhook reads differently from a file or a POST.
   const messageIds = [...new Set(page.map((d) => d.inboundMessageId).filter((id): id is string => id !== null))]
-  const messages = messageIds.length === 0 ? [] : await db.inboundMessage.findMany({ where: { id: { in: messageIds } }, select: { id: true, kind: true, transport: true } })
+  const messages =
+    messageIds.length === 0
+      ? []
+      : await db.inboundMessage.findMany({
+          where: { id: { in: messageIds } },
+          select: { id: true, kind: true, transport: true },
+        })
   return {
     ...(total ? { total: await total } : {}),
     items: page.map((d) => ({
-      id: d.id, kind: d.kind, code: d.code, reason: d.reason, sku: d.sku, channel: d.channel, source: d.source, status: d.status,
-      attempts: d.attempts, riskScore: d.riskScore, firstSeenAt: d.firstSeenAt.toISOString(), lastSeenAt: d.lastSeenAt.toISOString(),
-      payload: d.payload, inboundMessageId: d.inboundMessageId, fix: fixForDeadLetter(d),
-      message: ((m) => (m ? { kind: m.kind, transport: m.transport } : null))(messages.find((m) => m.id === d.inboundMessageId)),
+      id: d.id,
+      kind: d.kind,
+      code: d.code,
+      reason: d.reason,
+      sku: d.sku,
+      channel: d.channel,
+      source: d.source,
+      status: d.status,
+      attempts: d.attempts,
+      riskScore: d.riskScore,
+      firstSeenAt: d.firstSeenAt.toISOString(),
+      lastSeenAt: d.lastSeenAt.toISOString(),
+      payload: d.payload,
+      inboundMessageId: d.inboundMessageId,
+      fix: fixForDeadLetter(d),
+      message: ((m) => (m ? { kind: m.kind, transport: m.transport } : null))(
+        messages.find((m) => m.id === d.inboundMessageId),
+      ),
     })),
-    nextCursor: rows.length > f.limit && last
-      ? encodeCursor(byRisk ? { at: last.lastSeenAt.toISOString(), id: last.id, score: last.riskScore } : sortCursor(sort, DEAD_LETTER_SORTS[sort.field], last[sort.field], last.id))
-      : null,
+    nextCursor:
+      rows.length > f.limit && last
+        ? encodeCursor(
+            byRisk
+              ? { at: last.lastSeenAt.toISOString(), id: last.id, score: last.riskScore }
+              : sortCursor(sort, DEAD_LETTER_SORTS[sort.field], last[sort.field], last.id),
+          )
+        : null,
   }
 }

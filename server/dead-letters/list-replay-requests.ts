@@ -13,12 +13,24 @@ export interface PendingReplay {
 }
 
 export async function listPendingReplays(db: Db, viewerId: string, limit = 100): Promise<{ items: PendingReplay[] }> {
-  const rows = await db.replayRequest.findMany({ where: { status: 'pending' }, orderBy: { createdAt: 'asc' }, take: limit })
-  const users = await db.user.findMany({ where: { id: { in: rows.map((r) => r.requestedById) } }, select: { id: true, email: true } })
+  const rows = await db.replayRequest.findMany({
+    where: { status: 'pending' },
+    orderBy: { createdAt: 'asc' },
+    take: limit,
+  })
+  const users = await db.user.findMany({
+    where: { id: { in: rows.map((r) => r.requestedById) } },
+    select: { id: true, email: true },
+  })
   return {
     items: rows.map((r) => ({
-      id: r.id, note: r.note, createdAt: r.createdAt.toISOString(), impact: r.impact, deadLetters: r.deadLetterIds.length,
-      requestedBy: users.find((u) => u.id === r.requestedById)?.email ?? 'unknown', mine: r.requestedById === viewerId,
+      id: r.id,
+      note: r.note,
+      createdAt: r.createdAt.toISOString(),
+      impact: r.impact,
+      deadLetters: r.deadLetterIds.length,
+      requestedBy: users.find((u) => u.id === r.requestedById)?.email ?? 'unknown',
+      mine: r.requestedById === viewerId,
     })),
   }
 }

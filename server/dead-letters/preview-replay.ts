@@ -15,15 +15,48 @@ export interface ReplayImpact {
   /** Listings whose channel shows 0 and would get a positive quantity, and the reverse. */
   zeroToPositive: number
   positiveToZero: number
-  sample: Array<{ id: string; kind: string; code: string; sku: string | null; channel: string | null; current: number | null; next: number | null }>
+  sample: Array<{
+    id: string
+    kind: string
+    code: string
+    sku: string | null
+    channel: string | null
+    current: number | null
+    next: number | null
+  }>
 }
 
 /** What a replay of this selection would do, computed from current state. Changes nothing. */
 export async function previewReplay(db: Db, sel: ReplaySelection): Promise<ReplayImpact & { ids: string[] }> {
-  const letters = await db.deadLetter.findMany({ where: whereOf(sel), orderBy: [{ riskScore: 'desc' }, { lastSeenAt: 'desc' }], take: MAX_REPLAY_SELECTION + 1, select: { id: true, kind: true, code: true, sku: true, channel: true, listingId: true, source: true, payload: true } })
-  if (letters.length > MAX_REPLAY_SELECTION) throw new ValidationError(`The filter matches more than ${MAX_REPLAY_SELECTION} dead letters; narrow it.`, undefined, 'SELECTION_TOO_LARGE')
+  const letters = await db.deadLetter.findMany({
+    where: whereOf(sel),
+    orderBy: [{ riskScore: 'desc' }, { lastSeenAt: 'desc' }],
+    take: MAX_REPLAY_SELECTION + 1,
+    select: {
+      id: true,
+      kind: true,
+      code: true,
+      sku: true,
+      channel: true,
+      listingId: true,
+      source: true,
+      payload: true,
+    },
+  })
+  if (letters.length > MAX_REPLAY_SELECTION)
+    throw new ValidationError(
+      `The filter matches more than ${MAX_REPLAY_SELECTION} dead letters; narrow it.`,
+      undefined,
+      'SELECTION_TOO_LARGE',
+    )
   const listingIds = [...new Set(letters.filter((l) => l.kind === 'publish' && l.listingId).map((l) => l.listingId!))]
-  const listings = listingIds.length === 0 ? [] : await db.channelListing.findMany({ where: { id: { in: listingIds } }, select: { id: true, desiredQuantity: true, appliedQuantity: true } })
+  const listings =
+    listingIds.length === 0
+      ? []
+      : await db.channelListing.findMany({
+          where: { id: { in: listingIds } },
+          select: { id: true, desiredQuantity: true, appliedQuantity: true },
+        })
   // Events: the units they move and the listings of their SKUs (by code, or by an alias in the
   // event's source scope or '*'), which recompute and republish once the events apply.
   let units = 0
@@ -36,22 +69,35 @@ export async function previewReplay(db: Db, sel: ReplaySelection): Promise<Repla
     if (code) eventSkus.set(`${l.source ?? '*'}\u0000${code}`, code)
   }
   const codes = [...new Set([...eventSkus.values()].filter((c): c is string => c !== null))]
-  const [byCode, byAlias] = codes.length === 0 ? [[], []] : await Promise.all([
-    db.sku.findMany({ where: { code: { in: codes } }, select: { id: true, code: true } }),
-    db.skuAlias.findMany({ where: { alias: { in: codes } }, select: { scope: true, alias: true, skuId: true } }),
-  ])
+  const [byCode, byAlias] =
+    codes.length === 0
+      ? [[], []]
+      : await Promise.all([
+          db.sku.findMany({ where: { code: { in: codes } }, select: { id: true, code: true } }),
+          db.skuAlias.findMany({ where: { alias: { in: codes } }, select: { scope: true, alias: true, skuId: true } }),
+        ])
   const resolved = new Set<string>()
   let unresolvedSkus = 0
   for (const [key, code] of eventSkus) {
     if (!code) continue
     const scope = key.split('\u0000')[0]
-    const id = byCode.find((s) => s.code === code)?.id ?? byAlias.find((a) => a.alias === code && (a.scope === scope || a.scope === '*'))?.skuId
-    if (id) resolved.add(id); else unresolvedSkus++
+    const id =
+      byCode.find((s) => s.code === code)?.id ??
+      byAlias.find((a) => a.alias === code && (a.scope === scope || a.scope === '*'))?.skuId
+    if (id) resolved.add(id)
+    else unresolvedSkus++
   }
-  const eventListings = resolved.size === 0 ? [] : await db.channelListing.findMany({ where: { skuId: { in: [...resolved] }, active: true }, select: { id: true } })
+  const eventListings =
+    resolved.size === 0
+      ? []
+      : await db.channelListing.findMany({
+          where: { skuId: { in: [...resolved] }, active: true },
+          select: { id: true },
+        })
   const listingCount = new Set([...listings.map((l) => l.id), ...eventListings.map((l) => l.id)]).size
   const byId = new Map(listings.map((l) => [l.id, l]))
-  let zeroToPositive = 0, positiveToZero = 0
+  let zeroToPositive = 0,
+    positiveToZero = 0
   for (const l of listings) {
     const current = l.appliedQuantity ?? 0
     const next = l.desiredQuantity ?? 0
@@ -61,7 +107,10 @@ export async function previewReplay(db: Db, sel: ReplaySelection): Promise<Repla
   return {
     ids: letters.map((l) => l.id),
     deadLetters: letters.length,
-    byKind: { ingest: letters.filter((l) => l.kind === 'ingest').length, publish: letters.filter((l) => l.kind === 'publish').length },
+    byKind: {
+      ingest: letters.filter((l) => l.kind === 'ingest').length,
+      publish: letters.filter((l) => l.kind === 'publish').length,
+    },
     listings: listingCount,
     units,
     skus: resolved.size,
@@ -70,7 +119,15 @@ export async function previewReplay(db: Db, sel: ReplaySelection): Promise<Repla
     positiveToZero,
     sample: letters.slice(0, 20).map((l) => {
       const listing = l.listingId ? byId.get(l.listingId) : undefined
-      return { id: l.id, kind: l.kind, code: l.code, sku: l.sku, channel: l.channel, current: listing?.appliedQuantity ?? null, next: listing?.desiredQuantity ?? null }
+      return {
+        id: l.id,
+        kind: l.kind,
+        code: l.code,
+        sku: l.sku,
+        channel: l.channel,
+        current: listing?.appliedQuantity ?? null,
+        next: listing?.desiredQuantity ?? null,
+      }
     }),
   }
 }

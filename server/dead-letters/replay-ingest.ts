@@ -17,24 +17,50 @@ export interface ReplayIngestResult {
   notReplayable: Array<{ id: string; reason: string }>
 }
 
-export async function replayIngestDeadLetters(db: PrismaClient, ids: string[], actor: Actor): Promise<ReplayIngestResult> {
+export async function replayIngestDeadLetters(
+  db: PrismaClient,
+  ids: string[],
+  actor: Actor,
+): Promise<ReplayIngestResult> {
   const result: ReplayIngestResult = { replayed: [], stillRejected: [], notReplayable: [] }
-  const letters = await db.deadLetter.findMany({ where: { id: { in: ids } }, orderBy: [{ firstSeenAt: 'asc' }, { id: 'asc' }] })
-  for (const id of ids) if (!letters.some((l) => l.id === id)) result.notReplayable.push({ id, reason: 'no such dead letter' })
+  const letters = await db.deadLetter.findMany({
+    where: { id: { in: ids } },
+    orderBy: [{ firstSeenAt: 'asc' }, { id: 'asc' }],
+  })
+  for (const id of ids)
+    if (!letters.some((l) => l.id === id)) result.notReplayable.push({ id, reason: 'no such dead letter' })
   const bySource = new Map<string, Array<{ id: string; event: Record<string, unknown> }>>()
   // Native order messages (marketplace webhooks and polls) replay through their stored raw message.
   const native = letters.filter((l) => l.kind === 'ingest' && l.status === 'open' && isNativeDeadLetterSource(l.source))
   if (native.length > 0) {
     const r = await replayNativeDeadLetters(db, native, actor)
-    result.replayed.push(...r.replayed); result.stillRejected.push(...r.stillRejected); result.notReplayable.push(...r.notReplayable)
+    result.replayed.push(...r.replayed)
+    result.stillRejected.push(...r.stillRejected)
+    result.notReplayable.push(...r.notReplayable)
   }
   for (const l of letters) {
     if (native.includes(l)) continue
     const event = (l.payload as { event?: unknown } | null)?.event
-    if (l.kind !== 'ingest') { result.notReplayable.push({ id: l.id, reason: 'not an ingest dead letter' }); continue }
-    if (l.status !== 'open') { result.notReplayable.push({ id: l.id, reason: `already ${l.status}` }); continue }
-    if (!l.source || l.source.startsWith('channel:') || typeof event !== 'object' || event === null || !('type' in event)) {
-      result.notReplayable.push({ id: l.id, reason: 'not a single inventory event (a whole body, an order or a snapshot row): send it again from its source' })
+    if (l.kind !== 'ingest') {
+      result.notReplayable.push({ id: l.id, reason: 'not an ingest dead letter' })
+      continue
+    }
+    if (l.status !== 'open') {
+      result.notReplayable.push({ id: l.id, reason: `already ${l.status}` })
+      continue
+    }
+    if (
+      !l.source ||
+      l.source.startsWith('channel:') ||
+      typeof event !== 'object' ||
+      event === null ||
+      !('type' in event)
+    ) {
+      result.notReplayable.push({
+        id: l.id,
+        reason:
+          'not a single inventory event (a whole body, an order or a snapshot row): send it again from its source',
+      })
       continue
     }
     const list = bySource.get(l.source) ?? []
@@ -45,34 +71,71 @@ export async function replayIngestDeadLetters(db: PrismaClient, ids: string[], a
   const now = new Date()
   for (const [source, items] of bySource) {
     // An EDI 846 line is resolved again with the source's current settings and catalogue first.
-    const revived = await reviveFileEvents(db, source, items.map((i) => i.event))
-    const prepared = await prepareEventBatch(db, source, revived.map((r) => (r.ok ? r.event : null)))
+    const revived = await reviveFileEvents(
+      db,
+      source,
+      items.map((i) => i.event),
+    )
+    const prepared = await prepareEventBatch(
+      db,
+      source,
+      revived.map((r) => (r.ok ? r.event : null)),
+    )
     const refused = new Map(prepared.rejected.map((r) => [r.index, r]))
-    revived.forEach((r, index) => { if (!r.ok) refused.set(index, { index, code: r.code, message: r.message, raw: items[index].event }) })
-    const applied = await withDeadlockRetry(() => transaction(db, async (tx) => {
-      const r = await applyPreparedEvents(tx, source, prepared, null, now)
-      for (const rj of r.rejected) refused.set(rj.index, rj)
-      for (const [index, item] of items.entries()) {
-        const rj = refused.get(index)
-        if (rj) {
-          await tx.deadLetter.update({ where: { id: item.id }, data: { code: rj.code, reason: rj.message, attempts: { increment: 1 }, lastSeenAt: now } })
-          continue
+    revived.forEach((r, index) => {
+      if (!r.ok) refused.set(index, { index, code: r.code, message: r.message, raw: items[index].event })
+    })
+    const applied = await withDeadlockRetry(() =>
+      transaction(db, async (tx) => {
+        const r = await applyPreparedEvents(tx, source, prepared, null, now)
+        for (const rj of r.rejected) refused.set(rj.index, rj)
+        for (const [index, item] of items.entries()) {
+          const rj = refused.get(index)
+          if (rj) {
+            await tx.deadLetter.update({
+              where: { id: item.id },
+              data: { code: rj.code, reason: rj.message, attempts: { increment: 1 }, lastSeenAt: now },
+            })
+            continue
+          }
+          await tx.deadLetter.update({
+            where: { id: item.id },
+            data: {
+              status: 'replayed',
+              resolvedAt: now,
+              resolution: `replayed by ${actor.label}`,
+              attempts: { increment: 1 },
+              lastSeenAt: now,
+            },
+          })
+          await recordAudit(tx, actor, {
+            action: 'dead_letter.replay',
+            entity: 'DeadLetter',
+            entityId: item.id,
+            after: { source, idempotencyKey: item.event.idempotencyKey },
+          })
         }
-        await tx.deadLetter.update({ where: { id: item.id }, data: { status: 'replayed', resolvedAt: now, resolution: `replayed by ${actor.label}`, attempts: { increment: 1 }, lastSeenAt: now } })
-        await recordAudit(tx, actor, { action: 'dead_letter.replay', entity: 'DeadLetter', entityId: item.id, after: { source, idempotencyKey: item.event.idempotencyKey } })
-      }
-      return r
-    }))
+        return r
+      }),
+    )
     // Within one source an idempotency key applies once: the first occurrence applies, later ones are duplicates.
     const keys = await db.ledgerEvent.findMany({
-      where: { source, idempotencyKey: { in: items.map((i) => String(i.event.idempotencyKey)) }, appliedAt: { gte: new Date(now.getTime() - 1) } },
+      where: {
+        source,
+        idempotencyKey: { in: items.map((i) => String(i.event.idempotencyKey)) },
+        appliedAt: { gte: new Date(now.getTime() - 1) },
+      },
       select: { idempotencyKey: true },
     })
     const fresh = new Set(keys.map((k) => k.idempotencyKey))
     for (const [index, item] of items.entries()) {
       const rj = refused.get(index)
       if (rj) result.stillRejected.push({ id: item.id, code: rj.code, reason: rj.message })
-      else result.replayed.push({ id: item.id, outcome: fresh.has(String(item.event.idempotencyKey)) && applied.accepted > 0 ? 'applied' : 'duplicate' })
+      else
+        result.replayed.push({
+          id: item.id,
+          outcome: fresh.has(String(item.event.idempotencyKey)) && applied.accepted > 0 ? 'applied' : 'duplicate',
+        })
     }
     if (applied.accepted > 0) emitStockChanged(prepared.skuCodes)
   }

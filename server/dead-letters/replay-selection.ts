@@ -17,14 +17,30 @@ export interface ReplaySelection {
   to?: Date
 }
 
-export interface ReplayUser { id: string; email: string; role: string }
+export interface ReplayUser {
+  id: string
+  email: string
+  role: string
+}
 
-export function actorOf(u: ReplayUser): Actor { return { kind: 'user', id: u.id, label: u.email } }
+export function actorOf(u: ReplayUser): Actor {
+  return { kind: 'user', id: u.id, label: u.email }
+}
 
 export function whereOf(sel: ReplaySelection): Prisma.DeadLetterWhereInput {
-  if (sel.ids && sel.ids.length > MAX_REPLAY_SELECTION) throw new ValidationError(`Select at most ${MAX_REPLAY_SELECTION} dead letters at once.`, undefined, 'SELECTION_TOO_LARGE')
+  if (sel.ids && sel.ids.length > MAX_REPLAY_SELECTION)
+    throw new ValidationError(
+      `Select at most ${MAX_REPLAY_SELECTION} dead letters at once.`,
+      undefined,
+      'SELECTION_TOO_LARGE',
+    )
   const hasFilter = Boolean(sel.ids?.length || sel.kind || sel.channel || sel.code || sel.sku || sel.from || sel.to)
-  if (!hasFilter) throw new ValidationError('Choose dead letters by id or by a filter (kind, channel, code, SKU, time).', undefined, 'EMPTY_SELECTION')
+  if (!hasFilter)
+    throw new ValidationError(
+      'Choose dead letters by id or by a filter (kind, channel, code, SKU, time).',
+      undefined,
+      'EMPTY_SELECTION',
+    )
   return {
     status: 'open',
     ...(sel.ids?.length ? { id: { in: sel.ids } } : {}),
@@ -32,6 +48,8 @@ export function whereOf(sel: ReplaySelection): Prisma.DeadLetterWhereInput {
     ...(sel.channel ? { channel: sel.channel } : {}),
     ...(sel.code ? { code: sel.code } : {}),
     ...(sel.sku ? { sku: sel.sku } : {}),
-    ...(sel.from || sel.to ? { lastSeenAt: { ...(sel.from ? { gte: sel.from } : {}), ...(sel.to ? { lt: sel.to } : {}) } } : {}),
+    ...(sel.from || sel.to
+      ? { lastSeenAt: { ...(sel.from ? { gte: sel.from } : {}), ...(sel.to ? { lt: sel.to } : {}) } }
+      : {}),
   }
 }

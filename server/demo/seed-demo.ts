@@ -27,7 +27,12 @@ const CATEGORIES = ['apparel', 'electronics', 'home', 'outdoor', 'toys', 'grocer
 export const demoSkuCode = (n: number) => `SKU-${String(n).padStart(5, '0')}`
 export const demoKitCode = (n: number) => `KIT-${String(n).padStart(4, '0')}`
 
-export interface SimulatorUrls { shopify: string; amazon: string; walmart: string; b2b: string }
+export interface SimulatorUrls {
+  shopify: string
+  amazon: string
+  walmart: string
+  b2b: string
+}
 
 export interface SeedOptions {
   skuCount: number
@@ -45,29 +50,79 @@ export const DEMO_SHOPIFY_WEBHOOK_SECRET = 'shpss_demo_webhook_secret'
 /** Deterministic pseudo-random stream, so every demo starts from the same stock. */
 function prng(seed: number) {
   let s = seed >>> 0
-  return () => { s = (s * 1664525 + 1013904223) >>> 0; return s / 2 ** 32 }
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0
+    return s / 2 ** 32
+  }
 }
 
-interface ChannelDefinition { name: string; kind: string; ratePerSecond: number; rateBurst: number; settings: Record<string, unknown> & { baseUrl: string }; credentials: Record<string, string> }
+interface ChannelDefinition {
+  name: string
+  kind: string
+  ratePerSecond: number
+  rateBurst: number
+  settings: Record<string, unknown> & { baseUrl: string }
+  credentials: Record<string, string>
+}
 
-function channelDefinition(code: (typeof DEMO_CHANNELS)[number], urls: SimulatorUrls, b2bSecret: string, shopifyWebhookSecret: string = DEMO_SHOPIFY_WEBHOOK_SECRET): ChannelDefinition {
+function channelDefinition(
+  code: (typeof DEMO_CHANNELS)[number],
+  urls: SimulatorUrls,
+  b2bSecret: string,
+  shopifyWebhookSecret: string = DEMO_SHOPIFY_WEBHOOK_SECRET,
+): ChannelDefinition {
   const common = { simulated: true, verifyAfterSeconds: 2, verifySlaSeconds: 60 }
   switch (code) {
     case 'shopify':
-      return { name: 'Shopify store', kind: 'shopify', ratePerSecond: 20, rateBurst: 20, settings: { ...common, baseUrl: urls.shopify, locationId: 'gid://shopify/Location/1' }, credentials: { accessToken: 'shpat_demo', webhookSecret: shopifyWebhookSecret } }
+      return {
+        name: 'Shopify store',
+        kind: 'shopify',
+        ratePerSecond: 20,
+        rateBurst: 20,
+        settings: { ...common, baseUrl: urls.shopify, locationId: 'gid://shopify/Location/1' },
+        credentials: { accessToken: 'shpat_demo', webhookSecret: shopifyWebhookSecret },
+      }
     case 'amazon':
       // What Amazon issues: an LWA app (client id + secret) and the seller's refresh token; the
       // simulator serves Login with Amazon's token endpoint on its own host.
       return {
-        name: 'Amazon US', kind: 'amazon', ratePerSecond: 150, rateBurst: 150,
-        settings: { ...common, baseUrl: urls.amazon, lwaTokenUrl: `${urls.amazon}/auth/o2/token`, sellerId: 'A1DEMOSELLER', marketplaceId: 'ATVPDKIKX0DER', productType: 'PRODUCT' },
-        credentials: { clientId: 'amzn1.application-oa2-client.demo', clientSecret: 'demo-lwa-client-secret', refreshToken: 'Atzr|demo-refresh-token' },
+        name: 'Amazon US',
+        kind: 'amazon',
+        ratePerSecond: 150,
+        rateBurst: 150,
+        settings: {
+          ...common,
+          baseUrl: urls.amazon,
+          lwaTokenUrl: `${urls.amazon}/auth/o2/token`,
+          sellerId: 'A1DEMOSELLER',
+          marketplaceId: 'ATVPDKIKX0DER',
+          productType: 'PRODUCT',
+        },
+        credentials: {
+          clientId: 'amzn1.application-oa2-client.demo',
+          clientSecret: 'demo-lwa-client-secret',
+          refreshToken: 'Atzr|demo-refresh-token',
+        },
       }
     case 'walmart':
       // What Walmart issues: a client id and secret, exchanged at POST /v3/token for 900 s tokens.
-      return { name: 'Walmart Marketplace', kind: 'walmart', ratePerSecond: 150, rateBurst: 150, settings: { ...common, baseUrl: urls.walmart }, credentials: { clientId: 'demo-walmart-client-id', clientSecret: 'demo-walmart-client-secret' } }
+      return {
+        name: 'Walmart Marketplace',
+        kind: 'walmart',
+        ratePerSecond: 150,
+        rateBurst: 150,
+        settings: { ...common, baseUrl: urls.walmart },
+        credentials: { clientId: 'demo-walmart-client-id', clientSecret: 'demo-walmart-client-secret' },
+      }
     case 'b2b':
-      return { name: 'B2B portal', kind: 'b2b', ratePerSecond: 20, rateBurst: 20, settings: { ...common, baseUrl: urls.b2b, webhookPath: '/webhooks/inventory' }, credentials: { signingSecret: b2bSecret } }
+      return {
+        name: 'B2B portal',
+        kind: 'b2b',
+        ratePerSecond: 20,
+        rateBurst: 20,
+        settings: { ...common, baseUrl: urls.b2b, webhookPath: '/webhooks/inventory' },
+        credentials: { signingSecret: b2bSecret },
+      }
   }
 }
 
@@ -82,7 +137,10 @@ export async function isDemoSeeded(db: PrismaClient): Promise<boolean> {
 }
 
 /** Things every start must (re)assert, seeded or not. */
-export async function ensureDemoAccess(db: PrismaClient, opts: Pick<SeedOptions, 'demoApiKey' | 'simulatorUrls' | 'b2bSigningSecret' | 'shopifyWebhookSecret'>): Promise<void> {
+export async function ensureDemoAccess(
+  db: PrismaClient,
+  opts: Pick<SeedOptions, 'demoApiKey' | 'simulatorUrls' | 'b2bSigningSecret' | 'shopifyWebhookSecret'>,
+): Promise<void> {
   const hash = await hashPassword(DEMO_PASSWORD)
   for (const role of ROLES) {
     await db.user.upsert({
@@ -92,7 +150,12 @@ export async function ensureDemoAccess(db: PrismaClient, opts: Pick<SeedOptions,
     })
   }
   const existing = await db.apiKey.findUnique({ where: { secretHash: hashApiKey(opts.demoApiKey) } })
-  if (!existing) await createApiKey(db, { name: 'Demo key (all scopes)', key: opts.demoApiKey, scopes: ['ingest:erp', 'ingest:channel:*', 'read', 'rules:write', 'catalog:write'] })
+  if (!existing)
+    await createApiKey(db, {
+      name: 'Demo key (all scopes)',
+      key: opts.demoApiKey,
+      scopes: ['ingest:erp', 'ingest:channel:*', 'read', 'rules:write', 'catalog:write'],
+    })
   for (const code of DEMO_CHANNELS) {
     const def = channelDefinition(code, opts.simulatorUrls, opts.b2bSigningSecret, opts.shopifyWebhookSecret)
     const ch = await db.channel.findUnique({ where: { code } })
@@ -100,8 +163,15 @@ export async function ensureDemoAccess(db: PrismaClient, opts: Pick<SeedOptions,
     const settings = (ch.settings ?? {}) as Record<string, unknown>
     // Only channels still pointing at the simulator follow its ports; an operator's URL is kept.
     // The simulator's URLs (API and token endpoint) follow its ports.
-    const followed = { baseUrl: def.settings.baseUrl, ...(typeof def.settings.lwaTokenUrl === 'string' ? { lwaTokenUrl: def.settings.lwaTokenUrl } : {}) }
-    if (settings.simulated) await db.channel.update({ where: { code }, data: { settings: { ...settings, ...followed }, credentialsEnc: encryptCredentials(def.credentials) } })
+    const followed = {
+      baseUrl: def.settings.baseUrl,
+      ...(typeof def.settings.lwaTokenUrl === 'string' ? { lwaTokenUrl: def.settings.lwaTokenUrl } : {}),
+    }
+    if (settings.simulated)
+      await db.channel.update({
+        where: { code },
+        data: { settings: { ...settings, ...followed }, credentialsEnc: encryptCredentials(def.credentials) },
+      })
   }
 }
 
@@ -122,8 +192,14 @@ export async function seedDemo(db: PrismaClient, opts: SeedOptions): Promise<{ s
   await seedRuleSet(db)
   const at = new Date().toISOString()
   const counts = await seedOpeningStock(db, rand, at)
-  await db.systemState.upsert({ where: { key: 'demo.seeded' }, create: { key: 'demo.seeded', value: { at, skus: opts.skuCount, kits: DEMO_KIT_COUNT } }, update: {} })
-  log(`[demo] seeded ${opts.skuCount} SKUs, ${DEMO_KIT_COUNT} kits, ${DEMO_CHANNELS.length} channels, ${counts} opening counts in ${Date.now() - started} ms`)
+  await db.systemState.upsert({
+    where: { key: 'demo.seeded' },
+    create: { key: 'demo.seeded', value: { at, skus: opts.skuCount, kits: DEMO_KIT_COUNT } },
+    update: {},
+  })
+  log(
+    `[demo] seeded ${opts.skuCount} SKUs, ${DEMO_KIT_COUNT} kits, ${DEMO_CHANNELS.length} channels, ${counts} opening counts in ${Date.now() - started} ms`,
+  )
   return { seeded: true }
 }
 
@@ -133,7 +209,17 @@ async function seedLocationsAndChannels(db: PrismaClient, opts: SeedOptions): Pr
     const def = channelDefinition(code, opts.simulatorUrls, opts.b2bSigningSecret, opts.shopifyWebhookSecret)
     await db.channel.upsert({
       where: { code },
-      create: { code, name: def.name, kind: def.kind, mode: 'live', settings: def.settings as Prisma.InputJsonObject, credentialsEnc: encryptCredentials(def.credentials), ratePerSecond: def.ratePerSecond, rateBurst: def.rateBurst, rateTokens: def.rateBurst },
+      create: {
+        code,
+        name: def.name,
+        kind: def.kind,
+        mode: 'live',
+        settings: def.settings as Prisma.InputJsonObject,
+        credentialsEnc: encryptCredentials(def.credentials),
+        ratePerSecond: def.ratePerSecond,
+        rateBurst: def.rateBurst,
+        rateTokens: def.rateBurst,
+      },
       update: {},
     })
   }
@@ -146,17 +232,28 @@ async function seedSkus(db: PrismaClient, skuCount: number): Promise<void> {
      SELECT gen_random_uuid(), 'SKU-' || lpad(n::text, GREATEST(5, length(n::text)), '0'), 'Demo product ' || n, ($2::text[])[1 + (n % array_length($2::text[], 1))], 'EA',
             500 + (n * 37) % 9500, 1000 + (n * 53) % 19000, now()
        FROM generate_series(1, $1::int) AS n
-     ON CONFLICT (code) DO NOTHING`, skuCount, CATEGORIES)
+     ON CONFLICT (code) DO NOTHING`,
+    skuCount,
+    CATEGORIES,
+  )
   // Cases of 12 for every tenth SKU, and the ERP's own item numbers as aliases.
   await db.$executeRawUnsafe(
-    `INSERT INTO "UnitOfMeasure"("skuId", uom, factor) SELECT id, 'CASE', 12 FROM "Sku" WHERE code LIKE 'SKU-%' AND substring(code from 5)::int % 10 = 0 ON CONFLICT DO NOTHING`)
+    `INSERT INTO "UnitOfMeasure"("skuId", uom, factor) SELECT id, 'CASE', 12 FROM "Sku" WHERE code LIKE 'SKU-%' AND substring(code from 5)::int % 10 = 0 ON CONFLICT DO NOTHING`,
+  )
   await db.$executeRawUnsafe(
-    `INSERT INTO "SkuAlias"(id, scope, alias, "skuId") SELECT gen_random_uuid(), $1, 'ERP-' || substring(code from 5), id FROM "Sku" WHERE code LIKE 'SKU-%' ON CONFLICT DO NOTHING`, DEMO_SOURCE)
+    `INSERT INTO "SkuAlias"(id, scope, alias, "skuId") SELECT gen_random_uuid(), $1, 'ERP-' || substring(code from 5), id FROM "Sku" WHERE code LIKE 'SKU-%' ON CONFLICT DO NOTHING`,
+    DEMO_SOURCE,
+  )
 }
 
 /** Kits built from the first SKUs. */
 async function seedKits(db: PrismaClient, skuCount: number, rand: () => number): Promise<void> {
-  const skuIds = await db.sku.findMany({ where: { isKit: false }, select: { id: true, code: true }, orderBy: { code: 'asc' }, take: Math.min(skuCount, 400) })
+  const skuIds = await db.sku.findMany({
+    where: { isKit: false },
+    select: { id: true, code: true },
+    orderBy: { code: 'asc' },
+    take: Math.min(skuCount, 400),
+  })
   for (let k = 1; k <= DEMO_KIT_COUNT; k++) {
     const kit = await db.sku.upsert({
       where: { code: demoKitCode(k) },
@@ -190,20 +287,35 @@ async function seedListings(db: PrismaClient): Promise<void> {
          FROM "Sku" s CROSS JOIN "Channel" c
          JOIN unnest($2::text[], $3::text[]) AS g(code, gid) ON g.code = s.code
         WHERE c.code = $1
-       ON CONFLICT DO NOTHING`, code, codes, gids)
+       ON CONFLICT DO NOTHING`,
+      code,
+      codes,
+      gids,
+    )
   }
   // Demo databases seeded before the ids were shared numbered them 1000001...: move them over.
   await db.$executeRawUnsafe(
     `UPDATE "ChannelListing" l SET "externalId" = g.gid
        FROM "Channel" c, unnest($1::text[], $2::text[]) AS g(code, gid)
       WHERE c.id = l."channelId" AND c.code = 'shopify' AND l."externalSku" = g.code
-        AND l."externalId" ~ '^gid://shopify/InventoryItem/1[0-9]{6}$'`, codes, gids)
+        AND l."externalId" ~ '^gid://shopify/InventoryItem/1[0-9]{6}$'`,
+    codes,
+    gids,
+  )
 }
 
 async function seedRuleSet(db: PrismaClient): Promise<void> {
   await db.ruleSetVersion.upsert({
     where: { id: ruleVersionId(1) },
-    create: { id: ruleVersionId(1), number: 1, rules: DEFAULT_RULES, comment: 'Demo default rule set', authorLabel: 'system', effectiveFrom: new Date(0), activatedAt: new Date() },
+    create: {
+      id: ruleVersionId(1),
+      number: 1,
+      rules: DEFAULT_RULES,
+      comment: 'Demo default rule set',
+      authorLabel: 'system',
+      effectiveFrom: new Date(0),
+      activatedAt: new Date(),
+    },
     update: {},
   })
 }
@@ -217,21 +329,43 @@ async function seedOpeningStock(db: PrismaClient, rand: () => number, at: string
       const r = rand()
       // Some SKUs are out of stock somewhere, a few are scarce, most are healthy.
       const q = r < 0.08 ? 0 : r < 0.2 ? Math.floor(rand() * 8) : 20 + Math.floor(rand() * 180)
-      events.push({ idempotencyKey: `seed:count:${s.code}:${l.code}`, type: 'count', sku: s.code, location: l.code, quantity: q, occurredAt: at, reference: 'opening stock' })
+      events.push({
+        idempotencyKey: `seed:count:${s.code}:${l.code}`,
+        type: 'count',
+        sku: s.code,
+        location: l.code,
+        quantity: q,
+        occurredAt: at,
+        reference: 'opening stock',
+      })
     }
   }
   for (let i = 0; i < events.length; i += 5000) {
     const rawEvents = events.slice(i, i + 5000)
     const receivedAt = new Date()
-    const messageId = await storeInboundMessage(db, { source: DEMO_SOURCE, kind: 'events', transport: 'seed', body: JSON.stringify({ source: DEMO_SOURCE, events: rawEvents }), receivedAt })
+    const messageId = await storeInboundMessage(db, {
+      source: DEMO_SOURCE,
+      kind: 'events',
+      transport: 'seed',
+      body: JSON.stringify({ source: DEMO_SOURCE, events: rawEvents }),
+      receivedAt,
+    })
     const r = await applyEventBatch(db, { source: DEMO_SOURCE, rawEvents, messageId, receivedAt })
-    await finishInboundMessage(db, messageId, { status: 'processed', accepted: r.accepted, duplicates: r.duplicates, rejected: r.rejected.length })
+    await finishInboundMessage(db, messageId, {
+      status: 'processed',
+      accepted: r.accepted,
+      duplicates: r.duplicates,
+      rejected: r.rejected.length,
+    })
   }
   return events.length
 }
 
 /** The seller SKUs the demo lists on a channel (the simulators create these listings at start). */
 export function demoExternalSkus(channel: string, skuCount: number): string[] {
-  const codes = [...Array.from({ length: skuCount }, (_, i) => demoSkuCode(i + 1)), ...Array.from({ length: DEMO_KIT_COUNT }, (_, i) => demoKitCode(i + 1))]
+  const codes = [
+    ...Array.from({ length: skuCount }, (_, i) => demoSkuCode(i + 1)),
+    ...Array.from({ length: DEMO_KIT_COUNT }, (_, i) => demoKitCode(i + 1)),
+  ]
   return codes.map((c) => externalSkuFor(channel, c))
 }

@@ -18,14 +18,31 @@ import type { DegradedCondition } from '../availability/compute-availability'
 import { getOrderIntakeHealth } from '../metrics/order-intake'
 import { markScopeDirty } from '../availability/recompute-outbox'
 
-
 type Kind = 'feed' | 'snapshot' | 'channel' | 'intake'
-interface Expected { key: string; kind: Kind; source: string | null; location: string | null; channel: string | null; lastSeenAt: Date | null; staleSince: Date | null }
-export interface Transition { key: string; kind: Kind; state: 'stale' | 'returned'; what: string }
+interface Expected {
+  key: string
+  kind: Kind
+  source: string | null
+  location: string | null
+  channel: string | null
+  lastSeenAt: Date | null
+  staleSince: Date | null
+}
+export interface Transition {
+  key: string
+  kind: Kind
+  state: 'stale' | 'returned'
+  what: string
+}
 
 const describe = (e: { kind: string; source: string | null; location: string | null; channel: string | null }) =>
-  e.kind === 'feed' ? `feed ${e.source}${e.location ? ` at ${e.location}` : ''}`
-    : e.kind === 'snapshot' ? `snapshot feed ${e.source}${e.location ? ` at ${e.location}` : ''}` : e.kind === 'intake' ? `orders intake of channel ${e.channel}` : `channel ${e.channel}`
+  e.kind === 'feed'
+    ? `feed ${e.source}${e.location ? ` at ${e.location}` : ''}`
+    : e.kind === 'snapshot'
+      ? `snapshot feed ${e.source}${e.location ? ` at ${e.location}` : ''}`
+      : e.kind === 'intake'
+        ? `orders intake of channel ${e.channel}`
+        : `channel ${e.channel}`
 
 export async function checkFeedFreshness(db: PrismaClient, now = new Date()): Promise<Transition[]> {
   return transaction(db, async (tx) => {
@@ -34,7 +51,9 @@ export async function checkFeedFreshness(db: PrismaClient, now = new Date()): Pr
     const expected: Expected[] = []
     for (const f of rules?.feeds ?? []) {
       const since = new Date(now.getTime() - f.maxSilenceMinutes * 60_000)
-      const location = f.location ? await tx.location.findUnique({ where: { code: f.location }, select: { id: true } }) : null
+      const location = f.location
+        ? await tx.location.findUnique({ where: { code: f.location }, select: { id: true } })
+        : null
       if (f.location && !location) continue
       const snapshots = feedExpects(f) === 'snapshots'
       // The ledger's arrival-time index (the snapshots' source and start-time index) bounds the scan
@@ -42,34 +61,70 @@ export async function checkFeedFreshness(db: PrismaClient, now = new Date()): Pr
       // completed with rows there, anywhere as soon as it is stored (unless it failed to read).
       const [row] = snapshots
         ? await tx.$queryRawUnsafe<Array<{ last: Date | null }>>(
-          `SELECT max("startedAt") AS last FROM "Snapshot" WHERE source = $3 AND "startedAt" > $1::timestamptz AND "startedAt" <= $2::timestamptz
+            `SELECT max("startedAt") AS last FROM "Snapshot" WHERE source = $3 AND "startedAt" > $1::timestamptz AND "startedAt" <= $2::timestamptz
               AND CASE WHEN $4::uuid IS NULL THEN status <> 'failed' ELSE status = 'completed' AND $4::uuid = ANY("locationIds") END`,
-          since.toISOString(), now.toISOString(), f.source, location?.id ?? null)
+            since.toISOString(),
+            now.toISOString(),
+            f.source,
+            location?.id ?? null,
+          )
         : await tx.$queryRawUnsafe<Array<{ last: Date | null }>>(
-          `SELECT max("receivedAt") AS last FROM "LedgerEvent" WHERE "receivedAt" > $1::timestamptz AND "receivedAt" <= $2::timestamptz AND source = $3 AND ($4::uuid IS NULL OR "locationId" = $4::uuid)`,
-          since.toISOString(), now.toISOString(), f.source, location?.id ?? null)
-      const kind = snapshots ? 'snapshot' as const : 'feed' as const
+            `SELECT max("receivedAt") AS last FROM "LedgerEvent" WHERE "receivedAt" > $1::timestamptz AND "receivedAt" <= $2::timestamptz AND source = $3 AND ($4::uuid IS NULL OR "locationId" = $4::uuid)`,
+            since.toISOString(),
+            now.toISOString(),
+            f.source,
+            location?.id ?? null,
+          )
+      const kind = snapshots ? ('snapshot' as const) : ('feed' as const)
       const key = `${kind}:${f.source}|${f.location ?? '*'}`
       const prev = await tx.degradedState.findUnique({ where: { key } })
       const lastSeenAt = row?.last ?? prev?.lastSeenAt ?? null
       const fresh = !!row?.last
-      expected.push({ key, kind, source: f.source, location: f.location ?? null, channel: null, lastSeenAt,
-        staleSince: fresh ? null : prev?.staleSince ?? (lastSeenAt ? new Date(Math.min(now.getTime(), lastSeenAt.getTime() + f.maxSilenceMinutes * 60_000)) : now) })
+      expected.push({
+        key,
+        kind,
+        source: f.source,
+        location: f.location ?? null,
+        channel: null,
+        lastSeenAt,
+        staleSince: fresh
+          ? null
+          : (prev?.staleSince ??
+            (lastSeenAt
+              ? new Date(Math.min(now.getTime(), lastSeenAt.getTime() + f.maxSilenceMinutes * 60_000))
+              : now)),
+      })
     }
     if (rules?.breakerOpenMinutes) {
       const limit = rules.breakerOpenMinutes * 60_000
       const channels = await tx.channel.findMany({ select: { code: true, breakerState: true, breakerOpenedAt: true } })
       for (const c of channels) {
-        const blind = c.breakerState === 'open' && !!c.breakerOpenedAt && c.breakerOpenedAt.getTime() <= now.getTime() - limit
-        expected.push({ key: `channel:${c.code}`, kind: 'channel', source: null, location: null, channel: c.code, lastSeenAt: null, staleSince: blind ? new Date(c.breakerOpenedAt!.getTime() + limit) : null })
+        const blind =
+          c.breakerState === 'open' && !!c.breakerOpenedAt && c.breakerOpenedAt.getTime() <= now.getTime() - limit
+        expected.push({
+          key: `channel:${c.code}`,
+          kind: 'channel',
+          source: null,
+          location: null,
+          channel: c.code,
+          lastSeenAt: null,
+          staleSince: blind ? new Date(c.breakerOpenedAt!.getTime() + limit) : null,
+        })
       }
     }
 
     // Orders intake: watched for every live channel with a native intake path, whatever the rules.
     for (const c of await getOrderIntakeHealth(tx, now)) {
       if (c.state === 'not_connected' || c.state === 'not_live') continue
-      expected.push({ key: `intake:${c.channel}`, kind: 'intake', source: null, location: null, channel: c.channel,
-        lastSeenAt: c.lastActivityAt ? new Date(c.lastActivityAt) : null, staleSince: c.stoppedSince ? new Date(c.stoppedSince) : null })
+      expected.push({
+        key: `intake:${c.channel}`,
+        kind: 'intake',
+        source: null,
+        location: null,
+        channel: c.channel,
+        lastSeenAt: c.lastActivityAt ? new Date(c.lastActivityAt) : null,
+        staleSince: c.stoppedSince ? new Date(c.stoppedSince) : null,
+      })
     }
 
     const before = new Map((await tx.degradedState.findMany()).map((s) => [s.key, s]))
@@ -80,10 +135,20 @@ export async function checkFeedFreshness(db: PrismaClient, now = new Date()): Pr
       const wasStale = !!prev?.staleSince
       await tx.degradedState.upsert({
         where: { key: e.key },
-        create: { key: e.key, kind: e.kind, source: e.source, location: e.location, channel: e.channel, lastSeenAt: e.lastSeenAt, staleSince: e.staleSince, checkedAt: now },
+        create: {
+          key: e.key,
+          kind: e.kind,
+          source: e.source,
+          location: e.location,
+          channel: e.channel,
+          lastSeenAt: e.lastSeenAt,
+          staleSince: e.staleSince,
+          checkedAt: now,
+        },
         update: { lastSeenAt: e.lastSeenAt, staleSince: e.staleSince, checkedAt: now },
       })
-      if (!!e.staleSince !== wasStale) transitions.push(await transition(tx, e, e.staleSince ? 'stale' : 'returned', now))
+      if (!!e.staleSince !== wasStale)
+        transitions.push(await transition(tx, e, e.staleSince ? 'stale' : 'returned', now))
     }
     // No longer expected (the rules changed): a stale one returns.
     for (const gone of before.values()) {
@@ -95,34 +160,90 @@ export async function checkFeedFreshness(db: PrismaClient, now = new Date()): Pr
   })
 }
 
-async function transition(tx: Db, e: Pick<Expected, 'key' | 'kind' | 'source' | 'location' | 'channel' | 'lastSeenAt' | 'staleSince'>, state: 'stale' | 'returned', now: Date): Promise<Transition> {
+async function transition(
+  tx: Db,
+  e: Pick<Expected, 'key' | 'kind' | 'source' | 'location' | 'channel' | 'lastSeenAt' | 'staleSince'>,
+  state: 'stale' | 'returned',
+  now: Date,
+): Promise<Transition> {
   const what = describe(e)
   const dedupeKey = `degraded:${e.key}`
   if (state === 'stale') {
-    const cause = e.kind === 'snapshot'
-      ? `${what} is stale: no snapshot${e.location ? ` with rows for ${e.location}` : ''} since ${e.lastSeenAt ? e.lastSeenAt.toISOString() : 'it was first expected'} (events do not count for it); channels publish under their degraded policy until one arrives`
-      : e.kind === 'feed'
-      ? `${what} is stale: nothing since ${e.lastSeenAt ? e.lastSeenAt.toISOString() : 'it was first expected'}; channels publish under their degraded policy until it returns`
-      : e.kind === 'intake'
-        ? `${what} stopped: no delivery or successful poll since ${e.lastSeenAt ? e.lastSeenAt.toISOString() : 'it was set up'}; the channel still sells, its orders do not reach us: the other channels publish under their degraded policy until it returns`
-        : `${what} is blind: its breaker has stayed open since ${e.staleSince?.toISOString()}; the other channels publish under their degraded policy`
-    await tx.finding.create({ data: { kind: e.kind === 'feed' || e.kind === 'snapshot' ? 'stale_feed' : e.kind === 'intake' ? 'intake_stopped' : 'blind_channel', channel: e.channel, location: e.location, cause, dedupeKey, details: { key: e.key, source: e.source, ...(e.kind === 'snapshot' ? { expects: 'snapshots' } : {}), lastSeenAt: e.lastSeenAt?.toISOString() ?? null }, detectedAt: now, updatedAt: now } })
+    const cause =
+      e.kind === 'snapshot'
+        ? `${what} is stale: no snapshot${e.location ? ` with rows for ${e.location}` : ''} since ${e.lastSeenAt ? e.lastSeenAt.toISOString() : 'it was first expected'} (events do not count for it); channels publish under their degraded policy until one arrives`
+        : e.kind === 'feed'
+          ? `${what} is stale: nothing since ${e.lastSeenAt ? e.lastSeenAt.toISOString() : 'it was first expected'}; channels publish under their degraded policy until it returns`
+          : e.kind === 'intake'
+            ? `${what} stopped: no delivery or successful poll since ${e.lastSeenAt ? e.lastSeenAt.toISOString() : 'it was set up'}; the channel still sells, its orders do not reach us: the other channels publish under their degraded policy until it returns`
+            : `${what} is blind: its breaker has stayed open since ${e.staleSince?.toISOString()}; the other channels publish under their degraded policy`
+    await tx.finding.create({
+      data: {
+        kind:
+          e.kind === 'feed' || e.kind === 'snapshot'
+            ? 'stale_feed'
+            : e.kind === 'intake'
+              ? 'intake_stopped'
+              : 'blind_channel',
+        channel: e.channel,
+        location: e.location,
+        cause,
+        dedupeKey,
+        details: {
+          key: e.key,
+          source: e.source,
+          ...(e.kind === 'snapshot' ? { expects: 'snapshots' } : {}),
+          lastSeenAt: e.lastSeenAt?.toISOString() ?? null,
+        },
+        detectedAt: now,
+        updatedAt: now,
+      },
+    })
   } else {
-    await tx.$executeRawUnsafe(`UPDATE "Finding" SET status = 'resolved', "resolvedAt" = $2::timestamptz, "updatedAt" = $2::timestamptz, note = 'returned' WHERE "dedupeKey" = $1 AND status IN ('open', 'healing')`, dedupeKey, now.toISOString())
+    await tx.$executeRawUnsafe(
+      `UPDATE "Finding" SET status = 'resolved', "resolvedAt" = $2::timestamptz, "updatedAt" = $2::timestamptz, note = 'returned' WHERE "dedupeKey" = $1 AND status IN ('open', 'healing')`,
+      dedupeKey,
+      now.toISOString(),
+    )
   }
-  await recordAudit(tx, SYSTEM_ACTOR, { action: state === 'stale' ? 'degraded.on' : 'degraded.off', entity: e.kind, entityId: e.key, after: { what, lastSeenAt: e.lastSeenAt?.toISOString() ?? null, staleSince: e.staleSince?.toISOString() ?? null } })
+  await recordAudit(tx, SYSTEM_ACTOR, {
+    action: state === 'stale' ? 'degraded.on' : 'degraded.off',
+    entity: e.kind,
+    entityId: e.key,
+    after: { what, lastSeenAt: e.lastSeenAt?.toISOString() ?? null, staleSince: e.staleSince?.toISOString() ?? null },
+  })
   // Every SKU the condition can touch is decided again now (a location's SKUs, else every SKU).
-  await markScopeDirty(tx, { everySku: true, location: e.kind === 'feed' || e.kind === 'snapshot' ? e.location : null }, now)
+  await markScopeDirty(
+    tx,
+    { everySku: true, location: e.kind === 'feed' || e.kind === 'snapshot' ? e.location : null },
+    now,
+  )
   return { key: e.key, kind: e.kind, state, what }
 }
 
 /** What the calculation needs: the conditions degraded now, as the explanation will name them. */
 export async function loadDegradedConditions(tx: RawSql): Promise<DegradedCondition[]> {
-  const rows = await tx.$queryRawUnsafe<Array<{ kind: string; source: string | null; location: string | null; channel: string | null; staleSince: Date }>>(
-    `SELECT kind, source, location, channel, "staleSince" FROM "DegradedState" WHERE "staleSince" IS NOT NULL ORDER BY key`)
-  return rows.map((r) => r.kind === 'channel' || r.kind === 'intake'
-    ? { kind: 'channel' as const, channel: r.channel!, what: r.kind === 'intake' ? `channel ${r.channel} blind: its orders intake stopped at ${new Date(r.staleSince).toISOString()}` : `channel ${r.channel} blind: breaker open since ${new Date(r.staleSince).toISOString()}` }
-    : { kind: 'feed' as const, ...(r.location ? { locations: [r.location] } : {}), what: `${describe(r)} ${r.kind === 'snapshot' ? 'sent no snapshot' : 'silent'}, stale since ${new Date(r.staleSince).toISOString()}` })
+  const rows = await tx.$queryRawUnsafe<
+    Array<{ kind: string; source: string | null; location: string | null; channel: string | null; staleSince: Date }>
+  >(
+    `SELECT kind, source, location, channel, "staleSince" FROM "DegradedState" WHERE "staleSince" IS NOT NULL ORDER BY key`,
+  )
+  return rows.map((r) =>
+    r.kind === 'channel' || r.kind === 'intake'
+      ? {
+          kind: 'channel' as const,
+          channel: r.channel!,
+          what:
+            r.kind === 'intake'
+              ? `channel ${r.channel} blind: its orders intake stopped at ${new Date(r.staleSince).toISOString()}`
+              : `channel ${r.channel} blind: breaker open since ${new Date(r.staleSince).toISOString()}`,
+        }
+      : {
+          kind: 'feed' as const,
+          ...(r.location ? { locations: [r.location] } : {}),
+          what: `${describe(r)} ${r.kind === 'snapshot' ? 'sent no snapshot' : 'silent'}, stale since ${new Date(r.staleSince).toISOString()}`,
+        },
+  )
 }
 
 export interface DegradedView {
@@ -137,10 +258,26 @@ export async function getDegradedMode(db: Db, now = new Date()): Promise<Degrade
   const rules = (await getCurrentRuleSet(db, now).catch(() => null))?.rules
   const policies = Object.entries(rules?.channels ?? {}).map(([channel, c]) => {
     const p = c.degraded
-    return { channel, policy: !p || p.mode === 'keep' ? 'keep' : p.mode === 'reduce' ? `reduce ${p.percent}%` : p.mode === 'cap' ? `cap ${p.units}` : `zero below ${p.days} days of cover` }
+    return {
+      channel,
+      policy:
+        !p || p.mode === 'keep'
+          ? 'keep'
+          : p.mode === 'reduce'
+            ? `reduce ${p.percent}%`
+            : p.mode === 'cap'
+              ? `cap ${p.units}`
+              : `zero below ${p.days} days of cover`,
+    }
   })
   return {
-    conditions: rows.map((r) => ({ key: r.key, kind: r.kind, what: describe(r), lastSeenAt: r.lastSeenAt?.toISOString() ?? null, staleSince: r.staleSince!.toISOString() })),
+    conditions: rows.map((r) => ({
+      key: r.key,
+      kind: r.kind,
+      what: describe(r),
+      lastSeenAt: r.lastSeenAt?.toISOString() ?? null,
+      staleSince: r.staleSince!.toISOString(),
+    })),
     policies,
   }
 }

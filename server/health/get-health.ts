@@ -8,7 +8,13 @@ import { readSupervisorState } from '../runtime/supervisor'
 // Which part of the product a check is about, so an operator sees at once what is degraded.
 export type HealthPart = 'database' | 'workers' | 'web' | 'demo' | 'simulators' | 'supervisor'
 /** `critical: false` checks are reported (degraded) without making the answer 503. */
-export interface HealthCheck { name: string; ok: boolean; detail: string; part?: HealthPart; critical?: boolean }
+export interface HealthCheck {
+  name: string
+  ok: boolean
+  detail: string
+  part?: HealthPart
+  critical?: boolean
+}
 export interface Health {
   status: 'ok' | 'unavailable'
   /** The parts with a failing check (empty when all is well); a non-critical part can be degraded while status is ok. */
@@ -20,18 +26,39 @@ export interface Health {
 
 const WORKER_STALE_MS = 30_000
 
-const PART: Record<string, HealthPart> = { database: 'database', 'durable commits': 'database', migrations: 'database', workers: 'workers', 'demo seed': 'demo', decisions: 'demo', simulators: 'simulators' }
+const PART: Record<string, HealthPart> = {
+  database: 'database',
+  'durable commits': 'database',
+  migrations: 'database',
+  workers: 'workers',
+  'demo seed': 'demo',
+  decisions: 'demo',
+  simulators: 'simulators',
+}
 
-export async function getHealth(db: Db, opts: { demo: boolean; simulatorHealthUrl?: string; migrationsDir?: string; dataDir?: string; now?: Date }): Promise<Health> {
+export async function getHealth(
+  db: Db,
+  opts: { demo: boolean; simulatorHealthUrl?: string; migrationsDir?: string; dataDir?: string; now?: Date },
+): Promise<Health> {
   const now = opts.now ?? new Date()
   const checks: HealthCheck[] = []
   const check = async (name: string, fn: () => Promise<{ ok: boolean; detail: string; critical?: boolean }>) => {
     // Only the first line of a failure: a driver's message can be long, and health reveals no data.
-    try { checks.push({ name, part: PART[name], ...(await fn()) }) } catch (e) { checks.push({ name, part: PART[name], ok: false, detail: (e as Error).message.split('\n')[0].slice(0, 200) }) }
+    try {
+      checks.push({ name, part: PART[name], ...(await fn()) })
+    } catch (e) {
+      checks.push({ name, part: PART[name], ok: false, detail: (e as Error).message.split('\n')[0].slice(0, 200) })
+    }
   }
   let databaseUp = true
   await check('database', async () => {
-    try { await db.$queryRawUnsafe('SELECT 1'); return { ok: true, detail: 'reachable' } } catch (e) { databaseUp = false; throw e }
+    try {
+      await db.$queryRawUnsafe('SELECT 1')
+      return { ok: true, detail: 'reachable' }
+    } catch (e) {
+      databaseUp = false
+      throw e
+    }
   })
   if (!databaseUp) {
     // Nothing below can be checked without it; say so once instead of five connection errors.
@@ -40,21 +67,32 @@ export async function getHealth(db: Db, opts: { demo: boolean; simulatorHealthUr
   await check('durable commits', async () => {
     const [r] = await db.$queryRawUnsafe<Array<{ synchronous_commit: string }>>('SHOW synchronous_commit')
     const on = r.synchronous_commit !== 'off'
-    return { ok: on, critical: false, detail: on ? `synchronous_commit=${r.synchronous_commit}` : 'synchronous_commit=off: a database crash can lose acknowledged events (set it on)' }
+    return {
+      ok: on,
+      critical: false,
+      detail: on
+        ? `synchronous_commit=${r.synchronous_commit}`
+        : 'synchronous_commit=off: a database crash can lose acknowledged events (set it on)',
+    }
   })
   await check('migrations', async () => {
     const dir = opts.migrationsDir ?? path.join(process.cwd(), 'prisma', 'migrations')
     const expected = fs.existsSync(/*turbopackIgnore: true*/ dir)
-      ? fs.readdirSync(/*turbopackIgnore: true*/ dir).filter((d) => fs.existsSync(/*turbopackIgnore: true*/ path.join(dir, d, 'migration.sql'))).length
+      ? fs
+          .readdirSync(/*turbopackIgnore: true*/ dir)
+          .filter((d) => fs.existsSync(/*turbopackIgnore: true*/ path.join(dir, d, 'migration.sql'))).length
       : 0
     const [r] = await db.$queryRawUnsafe<Array<{ applied: bigint; failed: bigint }>>(
       `SELECT count(*) FILTER (WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL) AS applied,
-              count(*) FILTER (WHERE finished_at IS NULL AND rolled_back_at IS NULL) AS failed FROM _prisma_migrations`)
+              count(*) FILTER (WHERE finished_at IS NULL AND rolled_back_at IS NULL) AS failed FROM _prisma_migrations`,
+    )
     const applied = Number(r.applied)
     return { ok: Number(r.failed) === 0 && applied >= expected, detail: `${applied} of ${expected} applied` }
   })
   await check('workers', async () => {
-    const alive = await db.workerHeartbeat.count({ where: { lastSeenAt: { gt: new Date(now.getTime() - WORKER_STALE_MS) } } })
+    const alive = await db.workerHeartbeat.count({
+      where: { lastSeenAt: { gt: new Date(now.getTime() - WORKER_STALE_MS) } },
+    })
     return { ok: alive > 0, detail: `${alive} alive` }
   })
   if (opts.demo) {
@@ -70,14 +108,21 @@ export async function getHealth(db: Db, opts: { demo: boolean; simulatorHealthUr
       const channels = await db.channel.findMany({ select: { code: true, settings: true } })
       const simulated = channels.filter((c) => (c.settings as { simulated?: boolean }).simulated)
       const down: string[] = []
-      await Promise.all(simulated.map(async (c) => {
-        const base = (c.settings as { baseUrl?: string }).baseUrl
-        try {
-          const r = await fetch(`${base}/_sim/health`, { signal: AbortSignal.timeout(2_000) })
-          if (!r.ok) down.push(c.code)
-        } catch { down.push(c.code) }
-      }))
-      return { ok: down.length === 0, detail: down.length ? `not answering: ${down.join(', ')}` : `${simulated.length} answering` }
+      await Promise.all(
+        simulated.map(async (c) => {
+          const base = (c.settings as { baseUrl?: string }).baseUrl
+          try {
+            const r = await fetch(`${base}/_sim/health`, { signal: AbortSignal.timeout(2_000) })
+            if (!r.ok) down.push(c.code)
+          } catch {
+            down.push(c.code)
+          }
+        }),
+      )
+      return {
+        ok: down.length === 0,
+        detail: down.length ? `not answering: ${down.join(', ')}` : `${simulated.length} answering`,
+      }
     })
   }
   return finish(checks, opts, now)
@@ -89,10 +134,27 @@ function finish(checks: HealthCheck[], opts: { demo: boolean; dataDir?: string }
   const sup = readSupervisorState(opts.dataDir)
   if (sup) {
     const restarting = Object.entries(sup.parts).filter(([, p]) => p.state !== 'running')
-    const restarts = Object.entries(sup.parts).filter(([, p]) => p.restarts > 0).map(([n, p]) => `${n} restarted ${p.restarts}x (last exit ${p.lastExit})`)
-    checks.push({ name: 'supervisor', part: 'supervisor', critical: false, ok: restarting.length === 0,
-      detail: restarting.length ? `restarting: ${restarting.map(([n]) => n).join(', ')}` : restarts.length ? restarts.join('; ') : 'every part running' })
+    const restarts = Object.entries(sup.parts)
+      .filter(([, p]) => p.restarts > 0)
+      .map(([n, p]) => `${n} restarted ${p.restarts}x (last exit ${p.lastExit})`)
+    checks.push({
+      name: 'supervisor',
+      part: 'supervisor',
+      critical: false,
+      ok: restarting.length === 0,
+      detail: restarting.length
+        ? `restarting: ${restarting.map(([n]) => n).join(', ')}`
+        : restarts.length
+          ? restarts.join('; ')
+          : 'every part running',
+    })
   }
   const degraded = [...new Set(checks.filter((c) => !c.ok && c.part).map((c) => c.part!))]
-  return { status: checks.every((c) => c.ok || c.critical === false) ? 'ok' : 'unavailable', degraded, checks, demo: opts.demo, time: now.toISOString() }
+  return {
+    status: checks.every((c) => c.ok || c.critical === false) ? 'ok' : 'unavailable',
+    degraded,
+    checks,
+    demo: opts.demo,
+    time: now.toISOString(),
+  }
 }

@@ -28,18 +28,39 @@ export interface ListingAtOrderTime {
   inputsChangedSinceDecision: boolean
 }
 
-export function attributeOversell(kind: 'channel_oversell' | 'shortage', l: ListingAtOrderTime | null, orderedAt: Date): { cause: OversellCause; detail: string } {
-  if (!l) return { cause: kind === 'shortage' ? 'stock_moved' : 'manual_channel_edit', detail: 'the SKU is not listed on this channel in Stocktower' }
+export function attributeOversell(
+  kind: 'channel_oversell' | 'shortage',
+  l: ListingAtOrderTime | null,
+  orderedAt: Date,
+): { cause: OversellCause; detail: string } {
+  if (!l)
+    return {
+      cause: kind === 'shortage' ? 'stock_moved' : 'manual_channel_edit',
+      detail: 'the SKU is not listed on this channel in Stocktower',
+    }
   const shown = l.applied ?? l.published
-  if (l.driftOpen) return { cause: 'manual_channel_edit', detail: `the channel's quantity was changed outside Stocktower (open drift; we last applied ${l.applied ?? '?'})` }
+  if (l.driftOpen)
+    return {
+      cause: 'manual_channel_edit',
+      detail: `the channel's quantity was changed outside Stocktower (open drift; we last applied ${l.applied ?? '?'})`,
+    }
   if (l.acceptedVersion > l.appliedVersion && l.published !== null && l.applied !== null && l.published < l.applied) {
-    return { cause: 'accepted_not_applied', detail: `the channel accepted ${l.published} (version ${l.acceptedVersion}) but still showed ${l.applied}` }
+    return {
+      cause: 'accepted_not_applied',
+      detail: `the channel accepted ${l.published} (version ${l.acceptedVersion}) but still showed ${l.applied}`,
+    }
   }
   if (l.desired !== null && shown !== null && l.desired < shown && l.desiredVersion > l.appliedVersion) {
-    const waited = l.pendingSince ? Math.max(0, Math.round((orderedAt.getTime() - l.pendingSince.getTime()) / 1000)) : null
-    return { cause: 'lag', detail: `we had decided ${l.desired} but the channel still showed ${shown}${waited !== null ? ` (waiting ${waited} s to apply)` : ''}` }
+    const waited = l.pendingSince
+      ? Math.max(0, Math.round((orderedAt.getTime() - l.pendingSince.getTime()) / 1000))
+      : null
+    return {
+      cause: 'lag',
+      detail: `we had decided ${l.desired} but the channel still showed ${shown}${waited !== null ? ` (waiting ${waited} s to apply)` : ''}`,
+    }
   }
-  if (kind === 'shortage' && l.inputsChangedSinceDecision) return { cause: 'stock_moved', detail: 'stock moved after the last decision and before the channel could be told' }
+  if (kind === 'shortage' && l.inputsChangedSinceDecision)
+    return { cause: 'stock_moved', detail: 'stock moved after the last decision and before the channel could be told' }
   return {
     cause: 'rule',
     detail: l.sharedPoolWithoutBuffer
@@ -49,7 +70,18 @@ export function attributeOversell(kind: 'channel_oversell' | 'shortage', l: List
 }
 
 /** An incident as the orders use case builds it, before it is stored. */
-export interface LineIncident { kind: string; sku: string; orderId: string; lineId: string; ordered: number; oversold: number; revenue: number; occurredAt: string; cause: string; details: object }
+export interface LineIncident {
+  kind: string
+  sku: string
+  orderId: string
+  lineId: string
+  ordered: number
+  oversold: number
+  revenue: number
+  occurredAt: string
+  cause: string
+  details: object
+}
 
 /**
  * One incident per order line, counted once. A line can trip both checks (the channel sold beyond
@@ -68,13 +100,23 @@ export function oneIncidentPerLine<T extends LineIncident>(incidents: T[]): T[] 
   }
   return [...byLine.values()].map((group) => {
     if (group.length === 1) return group[0]
-    const primary = group.find((i) => i.kind === 'channel_oversell') ?? group.reduce((a, b) => (b.oversold > a.oversold ? b : a))
+    const primary =
+      group.find((i) => i.kind === 'channel_oversell') ?? group.reduce((a, b) => (b.oversold > a.oversold ? b : a))
     const others = group.filter((i) => i !== primary)
     return {
       ...primary,
       oversold: Math.max(...group.map((i) => i.oversold)),
       revenue: Math.max(...group.map((i) => i.revenue)),
-      details: { ...primary.details, alsoDetected: others.map((o) => ({ kind: o.kind, sku: o.sku, oversold: o.oversold, cause: o.cause, details: o.details })) },
+      details: {
+        ...primary.details,
+        alsoDetected: others.map((o) => ({
+          kind: o.kind,
+          sku: o.sku,
+          oversold: o.oversold,
+          cause: o.cause,
+          details: o.details,
+        })),
+      },
     }
   })
 }
@@ -91,12 +133,26 @@ const CAUSE_SENTENCE: Record<string, string> = {
  * The incident in one sentence a person understands: what was ordered, what the channel showed,
  * what was missing and why. Pure, from the stored incident.
  */
-export function describeOversell(i: { kind: string; channel: string; sku: string; orderedUnits: number; oversoldUnits: number; cause: string | null; details: unknown }): string {
-  const d = (i.details ?? {}) as { published?: number | null; reservedSincePublish?: number; why?: string; eligiblePoolSellable?: number }
+export function describeOversell(i: {
+  kind: string
+  channel: string
+  sku: string
+  orderedUnits: number
+  oversoldUnits: number
+  cause: string | null
+  details: unknown
+}): string {
+  const d = (i.details ?? {}) as {
+    published?: number | null
+    reservedSincePublish?: number
+    why?: string
+    eligiblePoolSellable?: number
+  }
   const units = (n: number) => `${n.toLocaleString('en-US')} unit${n === 1 ? '' : 's'}`
-  const what = i.kind === 'channel_oversell'
-    ? `${i.channel} sold ${units(i.orderedUnits)} of ${i.sku} while it had been offered ${d.published ?? '?'}${d.reservedSincePublish ? ` (${d.reservedSincePublish} of them already taken by earlier orders)` : ''}`
-    : `${i.channel} sold ${units(i.orderedUnits)} of ${i.sku} but the locations it ships from had ${d.eligiblePoolSellable ?? '?'} sellable`
+  const what =
+    i.kind === 'channel_oversell'
+      ? `${i.channel} sold ${units(i.orderedUnits)} of ${i.sku} while it had been offered ${d.published ?? '?'}${d.reservedSincePublish ? ` (${d.reservedSincePublish} of them already taken by earlier orders)` : ''}`
+      : `${i.channel} sold ${units(i.orderedUnits)} of ${i.sku} but the locations it ships from had ${d.eligiblePoolSellable ?? '?'} sellable`
   const why = i.cause ? CAUSE_SENTENCE[i.cause] : undefined
   return `${what}, so ${units(i.oversoldUnits)} cannot be filled${why ? `: ${why}` : ''}${d.why ? ` (${d.why})` : ''}.`
 }

@@ -2,9 +2,16 @@ import type { RawSql } from '../db'
 import { jsonbSafe, storableCopy } from './storable-text'
 import { emitRealtime, ROOMS } from '../realtime/publisher'
 
-export interface IngestRejection { index: number; code: string; message: string; raw: unknown; sku?: string | null }
+export interface IngestRejection {
+  index: number
+  code: string
+  message: string
+  raw: unknown
+  sku?: string | null
+}
 
-const bounded = (s: string | null | undefined, max: number): string | null => (s == null ? null : storableCopy(s.length > max ? `${s.slice(0, max)}…` : s))
+const bounded = (s: string | null | undefined, max: number): string | null =>
+  s == null ? null : storableCopy(s.length > max ? `${s.slice(0, max)}…` : s)
 
 /**
  * Records rejected events as ingest dead letters, in the caller's transaction (the one that records
@@ -18,18 +25,32 @@ export function emitIngestDeadLettersChanged(): void {
   emitRealtime([ROOMS.deadLetters, ROOMS.dashboard], 'dead-letters.changed', { kind: 'ingest' })
 }
 
-export async function recordIngestDeadLetters(tx: RawSql, inboundMessageId: string | null, source: string | null, rejections: IngestRejection[]): Promise<void> {
+export async function recordIngestDeadLetters(
+  tx: RawSql,
+  inboundMessageId: string | null,
+  source: string | null,
+  rejections: IngestRejection[],
+): Promise<void> {
   if (rejections.length === 0) return
   const rows = rejections.map((r) => {
     const event = jsonbSafe(r.raw ?? null)
     // `altered`: the copy differs from what was sent (NUL, surrogates, depth or length cut), so
     // replaying it as is would apply other data than the sender's; the raw message has the original.
     const altered = r.raw !== undefined && JSON.stringify(event) !== JSON.stringify(r.raw ?? null)
-    return { code: bounded(r.code, 64), reason: bounded(r.message, 2000), sku: bounded(r.sku, 200), payload: { index: r.index, event, ...(altered ? { altered: true } : {}) } }
+    return {
+      code: bounded(r.code, 64),
+      reason: bounded(r.message, 2000),
+      sku: bounded(r.sku, 200),
+      payload: { index: r.index, event, ...(altered ? { altered: true } : {}) },
+    }
   })
   await tx.$executeRawUnsafe(
     `INSERT INTO "DeadLetter"(id, kind, code, reason, source, sku, "inboundMessageId", payload, "firstSeenAt", "lastSeenAt")
      SELECT gen_random_uuid(), 'ingest', x.code, x.reason, $2::text, x.sku, $3::uuid, x.payload, $4::timestamptz, $4::timestamptz
        FROM jsonb_to_recordset($1::jsonb) AS x(code text, reason text, sku text, payload jsonb)`,
-    JSON.stringify(rows), bounded(source, 200), inboundMessageId, new Date().toISOString())
+    JSON.stringify(rows),
+    bounded(source, 200),
+    inboundMessageId,
+    new Date().toISOString(),
+  )
 }

@@ -13,7 +13,16 @@ const MAX_SOURCE_SEQ = 2n ** 53n - 1n
  * is looked up against one (a btree entry holds ~2.7 KB): a source code, the SKU and location
  * codes or aliases the catalogue accepts (aliases up to 200), units (20), keys and references.
  */
-export const MAX_TEXT = { source: 100, idempotencyKey: 256, type: 32, sku: 200, location: 200, uom: 20, reference: 256, toLocation: 200 } as const
+export const MAX_TEXT = {
+  source: 100,
+  idempotencyKey: 256,
+  type: 32,
+  sku: 200,
+  location: 200,
+  uom: 20,
+  reference: 256,
+  toLocation: 200,
+} as const
 const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i
 
 export interface ParsedEvent {
@@ -31,13 +40,29 @@ export interface ParsedEvent {
   raw: unknown
 }
 
-export interface EventRejection { index: number; code: string; message: string; raw: unknown; sku?: string | null }
+export interface EventRejection {
+  index: number
+  code: string
+  message: string
+  raw: unknown
+  sku?: string | null
+}
 
 /** Which sign each type's quantity may have (docs/api.md's event table). */
 const SIGN: Record<EventType, 'positive' | 'nonzero' | 'nonnegative'> = {
-  receipt: 'positive', adjustment: 'nonzero', count: 'nonnegative', transfer_out: 'positive', transfer_in: 'positive',
-  in_transit: 'nonzero', ship: 'positive', return_received: 'positive', quarantine: 'positive', release: 'positive',
-  damage: 'nonzero', allocate: 'positive', deallocate: 'positive',
+  receipt: 'positive',
+  adjustment: 'nonzero',
+  count: 'nonnegative',
+  transfer_out: 'positive',
+  transfer_in: 'positive',
+  in_transit: 'nonzero',
+  ship: 'positive',
+  return_received: 'positive',
+  quarantine: 'positive',
+  release: 'positive',
+  damage: 'nonzero',
+  allocate: 'positive',
+  deallocate: 'positive',
 }
 
 function str(v: unknown): string | null {
@@ -68,9 +93,16 @@ export function parseIsoTime(v: string): Date | null {
   return new Date(v)
 }
 
-export function parseEvent(raw: unknown, index: number): { ok: true; event: ParsedEvent } | { ok: false; rejection: EventRejection } {
-  const reject = (code: string, message: string, sku?: string | null) => ({ ok: false as const, rejection: { index, code, message, raw, sku } })
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return reject('INVALID_EVENT', 'An event must be a JSON object.')
+export function parseEvent(
+  raw: unknown,
+  index: number,
+): { ok: true; event: ParsedEvent } | { ok: false; rejection: EventRejection } {
+  const reject = (code: string, message: string, sku?: string | null) => ({
+    ok: false as const,
+    rejection: { index, code, message, raw, sku },
+  })
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    return reject('INVALID_EVENT', 'An event must be a JSON object.')
   const r = raw as Record<string, unknown>
   const sku = typeof r.sku === 'string' ? r.sku : null
   for (const f of ['idempotencyKey', 'type', 'sku', 'location', 'occurredAt'] as const) {
@@ -79,12 +111,22 @@ export function parseEvent(raw: unknown, index: number): { ok: true; event: Pars
     if ((r[f] as string).trim() === '') return reject('MISSING_FIELD', `"${f}" is blank (only whitespace).`, sku)
   }
   // Text checks come before anything quotes the value: the dead letter's sku is storable and bounded.
-  for (const f of ['idempotencyKey', 'type', 'sku', 'location', 'occurredAt', 'uom', 'reference', 'toLocation'] as const) {
+  for (const f of [
+    'idempotencyKey',
+    'type',
+    'sku',
+    'location',
+    'occurredAt',
+    'uom',
+    'reference',
+    'toLocation',
+  ] as const) {
     if (typeof r[f] !== 'string') continue
     const why = unstorableText(r[f] as string)
     if (why) return reject('INVALID_TEXT', `"${f}" ${why}.`, null)
     const max = f === 'occurredAt' ? 40 : MAX_TEXT[f]
-    if ((r[f] as string).trim().length > max) return reject('VALUE_TOO_LONG', `"${f}" is longer than ${max} characters.`, f === 'sku' ? null : sku)
+    if ((r[f] as string).trim().length > max)
+      return reject('VALUE_TOO_LONG', `"${f}" is longer than ${max} characters.`, f === 'sku' ? null : sku)
   }
   const key = str(r.idempotencyKey)!
   const type = r.type as string
@@ -93,33 +135,59 @@ export function parseEvent(raw: unknown, index: number): { ok: true; event: Pars
   }
   const t = type as EventType
   if (r.quantity === undefined || r.quantity === null) return reject('MISSING_FIELD', '"quantity" is required.', sku)
-  if (typeof r.quantity !== 'number' || !Number.isInteger(r.quantity)) return reject('INVALID_QUANTITY', '"quantity" must be an integer.', sku)
+  if (typeof r.quantity !== 'number' || !Number.isInteger(r.quantity))
+    return reject('INVALID_QUANTITY', '"quantity" must be an integer.', sku)
   const q = r.quantity
-  if (Math.abs(q) > MAX_ABS_QUANTITY) return reject('INVALID_QUANTITY', `"quantity" ${q} is beyond ±${MAX_ABS_QUANTITY}.`, sku)
+  if (Math.abs(q) > MAX_ABS_QUANTITY)
+    return reject('INVALID_QUANTITY', `"quantity" ${q} is beyond ±${MAX_ABS_QUANTITY}.`, sku)
   const sign = SIGN[t]
-  if (sign === 'positive' && q <= 0) return reject('INVALID_QUANTITY', `A ${t} needs a quantity greater than 0 (got ${q}).`, sku)
+  if (sign === 'positive' && q <= 0)
+    return reject('INVALID_QUANTITY', `A ${t} needs a quantity greater than 0 (got ${q}).`, sku)
   if (sign === 'nonzero' && q === 0) return reject('INVALID_QUANTITY', `A ${t} needs a non-zero quantity.`, sku)
-  if (sign === 'nonnegative' && q < 0) return reject('INVALID_QUANTITY', `A count needs a quantity of 0 or more (got ${q}).`, sku)
+  if (sign === 'nonnegative' && q < 0)
+    return reject('INVALID_QUANTITY', `A count needs a quantity of 0 or more (got ${q}).`, sku)
   const occurredRaw = (r.occurredAt as string).trim()
   const occurredAt = parseIsoTime(occurredRaw)
-  if (!occurredAt) return reject('INVALID_DATE', `"occurredAt" must be an ISO-8601 time with an offset (got ${quoted(occurredRaw)}).`, sku)
+  if (!occurredAt)
+    return reject(
+      'INVALID_DATE',
+      `"occurredAt" must be an ISO-8601 time with an offset (got ${quoted(occurredRaw)}).`,
+      sku,
+    )
   let sourceSeq: bigint | null = null
   if (r.sourceSeq !== undefined && r.sourceSeq !== null) {
-    if (typeof r.sourceSeq !== 'number' || !Number.isInteger(r.sourceSeq) || r.sourceSeq < 0 || BigInt(r.sourceSeq) > MAX_SOURCE_SEQ) {
+    if (
+      typeof r.sourceSeq !== 'number' ||
+      !Number.isInteger(r.sourceSeq) ||
+      r.sourceSeq < 0 ||
+      BigInt(r.sourceSeq) > MAX_SOURCE_SEQ
+    ) {
       return reject('INVALID_FIELD', '"sourceSeq" must be an integer from 0 to 2^53 - 1.', sku)
     }
     sourceSeq = BigInt(r.sourceSeq)
   }
   for (const f of ['uom', 'reference', 'toLocation'] as const) {
-    if (r[f] !== undefined && r[f] !== null && typeof r[f] !== 'string') return reject('INVALID_FIELD', `"${f}" must be a string.`, sku)
+    if (r[f] !== undefined && r[f] !== null && typeof r[f] !== 'string')
+      return reject('INVALID_FIELD', `"${f}" must be a string.`, sku)
   }
   const toLocation = str(r.toLocation)
-  if (toLocation && t !== 'transfer_out') return reject('INVALID_FIELD', '"toLocation" is only allowed on transfer_out.', sku)
+  if (toLocation && t !== 'transfer_out')
+    return reject('INVALID_FIELD', '"toLocation" is only allowed on transfer_out.', sku)
   return {
     ok: true,
     event: {
-      index, idempotencyKey: key, type: t, sku: (r.sku as string).trim(), location: (r.location as string).trim(),
-      quantity: q, uom: str(r.uom), occurredAt, sourceSeq, reference: str(r.reference), toLocation, raw,
+      index,
+      idempotencyKey: key,
+      type: t,
+      sku: (r.sku as string).trim(),
+      location: (r.location as string).trim(),
+      quantity: q,
+      uom: str(r.uom),
+      occurredAt,
+      sourceSeq,
+      reference: str(r.reference),
+      toLocation,
+      raw,
     },
   }
 }

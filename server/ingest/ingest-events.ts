@@ -13,7 +13,14 @@ import type { Db, RawSql } from '../db'
 import { rawTransaction } from '../db'
 import { AppError, PayloadTooLargeError, ValidationError } from '../errors'
 import { applyPositionBatch, positionTransaction, type ApplyBatchOptions } from '../positions/apply-batch'
-import { MAX_BODY_BYTES, MAX_EVENTS_PER_BATCH, MAX_TEXT, parseEvent, type EventRejection, type ParsedEvent } from './event.schema'
+import {
+  MAX_BODY_BYTES,
+  MAX_EVENTS_PER_BATCH,
+  MAX_TEXT,
+  parseEvent,
+  type EventRejection,
+  type ParsedEvent,
+} from './event.schema'
 import { resolveCatalog } from './resolve-catalog'
 import { storeInboundMessage, finishInboundMessage } from './inbound-message.repository'
 import { emitIngestDeadLettersChanged, recordIngestDeadLetters } from './dead-letters.repository'
@@ -53,16 +60,26 @@ const AT_COMMIT: ApplyBatchOptions = { writeBackAtCommit: true }
 /** Parses the body as a whole; only an unusable body is a 400 (nothing applied). */
 function parseBody(body: string): { source: string; events: unknown[] } {
   const json = parseJsonText(body)
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ValidationError('The body must be a JSON object with "source" and "events".', undefined, 'INVALID_BODY')
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new ValidationError('The body must be a JSON object with "source" and "events".', undefined, 'INVALID_BODY')
   const obj = json as Record<string, unknown>
-  if (typeof obj.source !== 'string' || obj.source.trim() === '') throw new ValidationError('"source" is required: the name of the system sending these events.', undefined, 'MISSING_SOURCE')
+  if (typeof obj.source !== 'string' || obj.source.trim() === '')
+    throw new ValidationError(
+      '"source" is required: the name of the system sending these events.',
+      undefined,
+      'MISSING_SOURCE',
+    )
   const source = obj.source.trim()
   const why = unstorableText(source)
   if (why) throw new ValidationError(`"source" ${why}.`, undefined, 'INVALID_SOURCE')
-  if (source.length > MAX_TEXT.source) throw new ValidationError(`"source" is longer than ${MAX_TEXT.source} characters.`, undefined, 'INVALID_SOURCE')
-  if (!Array.isArray(obj.events)) throw new ValidationError('"events" must be an array of inventory events.', undefined, 'MISSING_EVENTS')
-  if (obj.events.length === 0) throw new ValidationError('"events" is empty: send 1 to 5,000 events.', undefined, 'EMPTY_BATCH')
-  if (obj.events.length > MAX_EVENTS_PER_BATCH) throw new PayloadTooLargeError(`A batch holds at most ${MAX_EVENTS_PER_BATCH} events (got ${obj.events.length}).`)
+  if (source.length > MAX_TEXT.source)
+    throw new ValidationError(`"source" is longer than ${MAX_TEXT.source} characters.`, undefined, 'INVALID_SOURCE')
+  if (!Array.isArray(obj.events))
+    throw new ValidationError('"events" must be an array of inventory events.', undefined, 'MISSING_EVENTS')
+  if (obj.events.length === 0)
+    throw new ValidationError('"events" is empty: send 1 to 5,000 events.', undefined, 'EMPTY_BATCH')
+  if (obj.events.length > MAX_EVENTS_PER_BATCH)
+    throw new PayloadTooLargeError(`A batch holds at most ${MAX_EVENTS_PER_BATCH} events (got ${obj.events.length}).`)
   return { source, events: obj.events }
 }
 
@@ -75,12 +92,22 @@ function parseBody(body: string): { source: string; events: unknown[] } {
 export async function ingestEvents(db: PrismaClient, input: IngestInput): Promise<IngestResult> {
   const receivedAt = input.receivedAt ?? new Date()
   if (Buffer.byteLength(input.body) > MAX_BODY_BYTES) throw new PayloadTooLargeError('The body is larger than 10 MiB.')
-  const raw = { kind: 'events', transport: input.transport ?? 'http', body: input.body, exactBytes: input.exactBytes, receivedAt }
+  const raw = {
+    kind: 'events',
+    transport: input.transport ?? 'http',
+    body: input.body,
+    exactBytes: input.exactBytes,
+    receivedAt,
+  }
   let parsed: { source: string; events: unknown[] }
   try {
     parsed = parseBody(input.body)
     if (input.boundSource && input.boundSource !== parsed.source) {
-      throw new ValidationError(`This API key may only send events for source "${input.boundSource}".`, undefined, 'SOURCE_NOT_ALLOWED')
+      throw new ValidationError(
+        `This API key may only send events for source "${input.boundSource}".`,
+        undefined,
+        'SOURCE_NOT_ALLOWED',
+      )
     }
   } catch (e) {
     if (!(e instanceof AppError)) throw e
@@ -88,7 +115,9 @@ export async function ingestEvents(db: PrismaClient, input: IngestInput): Promis
     await rawTransaction(db, async (tx) => {
       const messageId = await storeInboundMessage(tx, { ...raw, source: input.boundSource ?? '(unparsed)' })
       await finishInboundMessage(tx, messageId, { status: 'rejected', error: e.message })
-      await recordIngestDeadLetters(tx, messageId, input.boundSource ?? null, [{ index: -1, code: e.code, message: e.message, raw: input.body.slice(0, 4096) }])
+      await recordIngestDeadLetters(tx, messageId, input.boundSource ?? null, [
+        { index: -1, code: e.code, message: e.message, raw: input.body.slice(0, 4096) },
+      ])
     })
     emitIngestDeadLettersChanged()
     throw e
@@ -100,11 +129,23 @@ export async function ingestEvents(db: PrismaClient, input: IngestInput): Promis
     // The position write-back and the message's outcome go with COMMIT: the batch holds its
     // positions for two round trips (lock and record, then write back and commit), not four.
     const applied = await recordEventBatch(tx, source, prepared, messageId, receivedAt, AT_COMMIT)
-    await finishInboundMessage(tx, messageId, {
-      source,
-      status: applied.rejected.length === 0 ? 'processed' : applied.accepted + applied.duplicates === 0 ? 'rejected' : 'partially_rejected',
-      accepted: applied.accepted, duplicates: applied.duplicates, rejected: applied.rejected.length,
-    }, { atCommit: true })
+    await finishInboundMessage(
+      tx,
+      messageId,
+      {
+        source,
+        status:
+          applied.rejected.length === 0
+            ? 'processed'
+            : applied.accepted + applied.duplicates === 0
+              ? 'rejected'
+              : 'partially_rejected',
+        accepted: applied.accepted,
+        duplicates: applied.duplicates,
+        rejected: applied.rejected.length,
+      },
+      { atCommit: true },
+    )
     return { ...applied, inboundMessageId: messageId }
   })
   if (r.accepted > 0) emitStockChanged(prepared.skuCodes)
@@ -119,7 +160,9 @@ export async function applyEventBatch(
 ): Promise<Omit<IngestResult, 'inboundMessageId'>> {
   const { source, messageId, receivedAt } = input
   const prepared = await prepareEventBatch(db, source, input.rawEvents)
-  const r = await positionTransaction(db, (tx) => recordEventBatch(tx, source, prepared, messageId, receivedAt, AT_COMMIT))
+  const r = await positionTransaction(db, (tx) =>
+    recordEventBatch(tx, source, prepared, messageId, receivedAt, AT_COMMIT),
+  )
   if (r.accepted > 0) emitStockChanged(prepared.skuCodes)
   return r
 }
@@ -129,11 +172,26 @@ export async function applyEventBatch(
  * (parse, catalogue and apply-time rejections) as a dead letter. Leaves `prepared` untouched, so a
  * transaction retried after a deadlock starts from the same input.
  */
-async function recordEventBatch(tx: RawSql, source: string, prepared: PreparedEvents, messageId: string | null, receivedAt: Date, opts: ApplyBatchOptions): Promise<Omit<IngestResult, 'inboundMessageId'>> {
+async function recordEventBatch(
+  tx: RawSql,
+  source: string,
+  prepared: PreparedEvents,
+  messageId: string | null,
+  receivedAt: Date,
+  opts: ApplyBatchOptions,
+): Promise<Omit<IngestResult, 'inboundMessageId'>> {
   const applied = await applyPreparedEvents(tx, source, prepared, messageId, receivedAt, opts)
-  const rejected = applied.rejected.length === 0 ? prepared.rejected : [...prepared.rejected, ...applied.rejected].sort((a, b) => a.index - b.index)
+  const rejected =
+    applied.rejected.length === 0
+      ? prepared.rejected
+      : [...prepared.rejected, ...applied.rejected].sort((a, b) => a.index - b.index)
   await recordIngestDeadLetters(tx, messageId, source, rejected)
-  return { accepted: applied.accepted, duplicates: applied.duplicates, rejected: rejected.map(({ index, code, message }) => ({ index, code, message })), ...(applied.shadowed ? { shadowed: applied.shadowed } : {}) }
+  return {
+    accepted: applied.accepted,
+    duplicates: applied.duplicates,
+    rejected: rejected.map(({ index, code, message }) => ({ index, code, message })),
+    ...(applied.shadowed ? { shadowed: applied.shadowed } : {}),
+  }
 }
 
 export interface PreparedEvents {
@@ -144,7 +202,12 @@ export interface PreparedEvents {
 }
 
 /** Parses and maps (alias, location, unit) raw events; touches nothing. `indexOffset` numbers rows of a long file. */
-export async function prepareEventBatch(db: Db, source: string, rawEvents: unknown[], indexOffset = 0): Promise<PreparedEvents> {
+export async function prepareEventBatch(
+  db: Db,
+  source: string,
+  rawEvents: unknown[],
+  indexOffset = 0,
+): Promise<PreparedEvents> {
   const rejected: EventRejection[] = []
   const valid: ParsedEvent[] = []
   rawEvents.forEach((raw, i) => {
@@ -153,28 +216,91 @@ export async function prepareEventBatch(db: Db, source: string, rawEvents: unkno
     else rejected.push(r.rejection)
   })
 
-  const catalog = await resolveCatalog(db, source, valid.map((e) => e.sku), valid.flatMap((e) => (e.toLocation ? [e.location, e.toLocation] : [e.location])))
+  const catalog = await resolveCatalog(
+    db,
+    source,
+    valid.map((e) => e.sku),
+    valid.flatMap((e) => (e.toLocation ? [e.location, e.toLocation] : [e.location])),
+  )
   const resolved: ResolvedEvent[] = []
   for (const e of valid) {
     const sku = catalog.sku(e.sku)
-    if (!sku) { rejected.push({ index: e.index, code: 'UNKNOWN_SKU', message: `Unknown SKU ${quoted(e.sku)} for source ${quoted(source)}: add the SKU or an alias.`, raw: e.raw, sku: e.sku }); continue }
+    if (!sku) {
+      rejected.push({
+        index: e.index,
+        code: 'UNKNOWN_SKU',
+        message: `Unknown SKU ${quoted(e.sku)} for source ${quoted(source)}: add the SKU or an alias.`,
+        raw: e.raw,
+        sku: e.sku,
+      })
+      continue
+    }
     const locationId = catalog.location(e.location)
-    if (!locationId) { rejected.push({ index: e.index, code: 'UNKNOWN_LOCATION', message: `Unknown location ${quoted(e.location)} for source ${quoted(source)}: add the location or an alias.`, raw: e.raw, sku: e.sku }); continue }
+    if (!locationId) {
+      rejected.push({
+        index: e.index,
+        code: 'UNKNOWN_LOCATION',
+        message: `Unknown location ${quoted(e.location)} for source ${quoted(source)}: add the location or an alias.`,
+        raw: e.raw,
+        sku: e.sku,
+      })
+      continue
+    }
     let toLocationId: string | null = null
     if (e.toLocation) {
       toLocationId = catalog.location(e.toLocation) ?? null
-      if (!toLocationId) { rejected.push({ index: e.index, code: 'UNKNOWN_LOCATION', message: `Unknown destination location ${quoted(e.toLocation)}.`, raw: e.raw, sku: e.sku }); continue }
+      if (!toLocationId) {
+        rejected.push({
+          index: e.index,
+          code: 'UNKNOWN_LOCATION',
+          message: `Unknown destination location ${quoted(e.toLocation)}.`,
+          raw: e.raw,
+          sku: e.sku,
+        })
+        continue
+      }
     }
     const uom = (e.uom ?? sku.baseUom).toUpperCase()
     const factor = sku.factors.get(uom)
-    if (!factor) { rejected.push({ index: e.index, code: 'UNKNOWN_UOM', message: `Unknown unit ${quoted(e.uom ?? sku.baseUom)} for SKU ${sku.code} (base unit ${sku.baseUom}): add a unit-of-measure conversion.`, raw: e.raw, sku: e.sku }); continue }
+    if (!factor) {
+      rejected.push({
+        index: e.index,
+        code: 'UNKNOWN_UOM',
+        message: `Unknown unit ${quoted(e.uom ?? sku.baseUom)} for SKU ${sku.code} (base unit ${sku.baseUom}): add a unit-of-measure conversion.`,
+        raw: e.raw,
+        sku: e.sku,
+      })
+      continue
+    }
     const baseQuantity = e.quantity * factor
-    if (Math.abs(baseQuantity) > 1e9) { rejected.push({ index: e.index, code: 'INVALID_QUANTITY', message: `${e.quantity} ${uom} is beyond ±1e9 base units.`, raw: e.raw, sku: e.sku }); continue }
+    if (Math.abs(baseQuantity) > 1e9) {
+      rejected.push({
+        index: e.index,
+        code: 'INVALID_QUANTITY',
+        message: `${e.quantity} ${uom} is beyond ±1e9 base units.`,
+        raw: e.raw,
+        sku: e.sku,
+      })
+      continue
+    }
     // A plain literal, not a spread: this runs per event on the hot path (spread costs ~20x).
     resolved.push({
-      index: e.index, idempotencyKey: e.idempotencyKey, type: e.type, sku: e.sku, location: e.location, quantity: e.quantity, uom,
-      occurredAt: e.occurredAt, sourceSeq: e.sourceSeq, reference: e.reference, toLocation: e.toLocation, raw: e.raw,
-      skuId: sku.id, locationId, toLocationId, baseQuantity,
+      index: e.index,
+      idempotencyKey: e.idempotencyKey,
+      type: e.type,
+      sku: e.sku,
+      location: e.location,
+      quantity: e.quantity,
+      uom,
+      occurredAt: e.occurredAt,
+      sourceSeq: e.sourceSeq,
+      reference: e.reference,
+      toLocation: e.toLocation,
+      raw: e.raw,
+      skuId: sku.id,
+      locationId,
+      toLocationId,
+      baseQuantity,
     })
   }
   rejected.sort((a, b) => a.index - b.index)
@@ -182,18 +308,41 @@ export async function prepareEventBatch(db: Db, source: string, rawEvents: unkno
 }
 
 /** Records and applies prepared events inside the caller's transaction (the file inbox applies a whole file in one). */
-export async function applyPreparedEvents(tx: RawSql, source: string, prepared: PreparedEvents, messageId: string | null, receivedAt: Date, opts: ApplyBatchOptions = {}): Promise<{ accepted: number; duplicates: number; rejected: EventRejection[]; shadowed?: number }> {
+export async function applyPreparedEvents(
+  tx: RawSql,
+  source: string,
+  prepared: PreparedEvents,
+  messageId: string | null,
+  receivedAt: Date,
+  opts: ApplyBatchOptions = {},
+): Promise<{ accepted: number; duplicates: number; rejected: EventRejection[]; shadowed?: number }> {
   if (prepared.resolved.length === 0) return { accepted: 0, duplicates: 0, rejected: [] }
   // Source of truth per location (server/ownership): only the owner's events are applied.
   const owned = await partitionByOwnership(tx, source, prepared.resolved, messageId, receivedAt)
-  const r = owned.apply.length > 0 ? await applyOwned(tx, source, owned.apply, messageId, receivedAt, opts) : { accepted: 0, duplicates: 0, rejected: [] }
+  const r =
+    owned.apply.length > 0
+      ? await applyOwned(tx, source, owned.apply, messageId, receivedAt, opts)
+      : { accepted: 0, duplicates: 0, rejected: [] }
   if (owned.refused.length === 0 && owned.shadowed === 0) return r
   return { ...r, rejected: [...owned.refused, ...r.rejected], shadowed: owned.shadowed }
 }
 
 /** The ledger and positions (server/positions); an event that would overflow a position is rejected alone. */
-async function applyOwned(tx: RawSql, source: string, events: ResolvedEvent[], messageId: string | null, receivedAt: Date, opts: ApplyBatchOptions): Promise<{ accepted: number; duplicates: number; rejected: EventRejection[] }> {
+async function applyOwned(
+  tx: RawSql,
+  source: string,
+  events: ResolvedEvent[],
+  messageId: string | null,
+  receivedAt: Date,
+  opts: ApplyBatchOptions,
+): Promise<{ accepted: number; duplicates: number; rejected: EventRejection[] }> {
   const r = await applyPositionBatch(tx, source, events, messageId, receivedAt, opts)
-  const rejected = r.overflowed.map(({ event: e, message }) => ({ index: e.index, code: 'INVALID_QUANTITY', message, raw: e.raw, sku: e.sku }))
+  const rejected = r.overflowed.map(({ event: e, message }) => ({
+    index: e.index,
+    code: 'INVALID_QUANTITY',
+    message,
+    raw: e.raw,
+    sku: e.sku,
+  }))
   return { accepted: r.accepted, duplicates: r.duplicates, rejected }
 }

@@ -32,25 +32,61 @@ const OrderSchema = z.object({
   eventId: z.string().trim().min(1).max(256).optional(),
   status: z.enum(['created', 'cancelled', 'shipped']),
   occurredAt: z.string().regex(ISO, 'an ISO-8601 time with an offset'),
-  lines: z.array(z.object({
-    lineId: z.string().trim().min(1).max(100),
-    sku: z.string().trim().min(1).max(200),
-    quantity: z.number().int().min(1).max(1_000_000),
-  })).min(1).max(1000),
+  lines: z
+    .array(
+      z.object({
+        lineId: z.string().trim().min(1).max(100),
+        sku: z.string().trim().min(1).max(200),
+        quantity: z.number().int().min(1).max(1_000_000),
+      }),
+    )
+    .min(1)
+    .max(1000),
 })
 type Order = z.infer<typeof OrderSchema>
 /** One order event as the order use case applies it (the public API's shape, parsed). */
 export type ChannelOrder = Order
 
-export interface OrdersResult { accepted: number; duplicates: number; rejected: Array<{ index: number; code: string; message: string }>; inboundMessageId: string; incidents: number }
+export interface OrdersResult {
+  accepted: number
+  duplicates: number
+  rejected: Array<{ index: number; code: string; message: string }>
+  inboundMessageId: string
+  incidents: number
+}
 
-interface ChannelInfo { id: string; code: string; settings: unknown }
-interface Pos { skuId: string; locationId: string; location: string; onHand: number; reserved: number; allocated: number; quarantined: number; damaged: number; inTransit: number; changed: boolean; lastEventId: bigint | null }
-interface SkuInfo { id: string; code: string; isKit: boolean; priceCents: number; components: Array<{ skuId: string; quantity: number }> }
+interface ChannelInfo {
+  id: string
+  code: string
+  settings: unknown
+}
+interface Pos {
+  skuId: string
+  locationId: string
+  location: string
+  onHand: number
+  reserved: number
+  allocated: number
+  quarantined: number
+  damaged: number
+  inTransit: number
+  changed: boolean
+  lastEventId: bigint | null
+}
+interface SkuInfo {
+  id: string
+  code: string
+  isKit: boolean
+  priceCents: number
+  components: Array<{ skuId: string; quantity: number }>
+}
 
 export function orderIdempotencyKey(o: Order): string {
   if (o.eventId) return `evt:${o.eventId}`
-  const lines = [...o.lines].sort((a, b) => (a.lineId < b.lineId ? -1 : 1)).map((l) => `${l.lineId}x${l.quantity}`).join(',')
+  const lines = [...o.lines]
+    .sort((a, b) => (a.lineId < b.lineId ? -1 : 1))
+    .map((l) => `${l.lineId}x${l.quantity}`)
+    .join(',')
   const key = `ord:${o.orderId}:${o.status}:${lines}`
   // An order of many lines would not fit the key's unique index entry (~2.7 KB): long keys are
   // hashed (short ones keep their readable form, so existing keys still match).
@@ -81,13 +117,21 @@ function unstorableField(raw: unknown): string | null {
 const plausibleChannelCode = (code: string) => code.length > 0 && code.length <= 100 && unstorableText(code) === null
 
 /** Channel SKUs -> canonical SKU ids: the channel's listing map first, then aliases, then SKU codes. */
-export async function resolveChannelSkus(db: Db | PrismaClient, channel: { id: string; code: string }, channelSkus: string[]): Promise<Map<string, string>> {
+export async function resolveChannelSkus(
+  db: Db | PrismaClient,
+  channel: { id: string; code: string },
+  channelSkus: string[],
+): Promise<Map<string, string>> {
   const mapped = await db.$queryRawUnsafe<Array<{ input: string; id: string }>>(
     `SELECT input, id FROM (
        SELECT cl."externalSku" AS input, cl."skuId"::text AS id, 0 AS rank FROM "ChannelListing" cl WHERE cl."channelId" = $2::uuid AND cl."externalSku" = ANY($1::text[])
        UNION ALL SELECT a.alias, a."skuId"::text, 1 FROM "SkuAlias" a WHERE a.scope IN ($3, '*') AND a.alias = ANY($1::text[])
        UNION ALL SELECT s.code, s.id::text, 2 FROM "Sku" s WHERE s.code = ANY($1::text[])
-     ) x ORDER BY input, rank`, [...new Set(channelSkus)], channel.id, `channel:${channel.code}`)
+     ) x ORDER BY input, rank`,
+    [...new Set(channelSkus)],
+    channel.id,
+    `channel:${channel.code}`,
+  )
   const skuIdByInput = new Map<string, string>()
   for (const m of mapped) if (!skuIdByInput.has(m.input)) skuIdByInput.set(m.input, m.id)
   return skuIdByInput
@@ -97,7 +141,12 @@ export async function resolveChannelSkus(db: Db | PrismaClient, channel: { id: s
  * Like events: the raw message, the applied orders, the rejected ones' dead letters and the
  * message's outcome commit in one transaction (2xx with every order accounted for, or nothing).
  */
-export async function ingestOrders(db: PrismaClient, channelCode: string, body: string, opts: { receivedAt?: Date; exactBytes?: Buffer | null } = {}): Promise<OrdersResult> {
+export async function ingestOrders(
+  db: PrismaClient,
+  channelCode: string,
+  body: string,
+  opts: { receivedAt?: Date; exactBytes?: Buffer | null } = {},
+): Promise<OrdersResult> {
   const receivedAt = opts.receivedAt ?? new Date()
   const source = `channel:${channelCode}`
   if (Buffer.byteLength(body) > MAX_BODY_BYTES) throw new PayloadTooLargeError('The body is larger than 10 MiB.')
@@ -107,64 +156,138 @@ export async function ingestOrders(db: PrismaClient, channelCode: string, body: 
     await transaction(db, async (tx) => {
       const messageId = await storeInboundMessage(tx, raw)
       await finishInboundMessage(tx, messageId, { status: 'rejected', error: e.message })
-      await recordIngestDeadLetters(tx, messageId, source, [{ index: -1, code: e.code, message: e.message, raw: body.slice(0, 4096) }])
+      await recordIngestDeadLetters(tx, messageId, source, [
+        { index: -1, code: e.code, message: e.message, raw: body.slice(0, 4096) },
+      ])
     })
     emitIngestDeadLettersChanged()
     return e
   }
-  const channel = plausibleChannelCode(channelCode) ? await db.channel.findUnique({ where: { code: channelCode }, select: { id: true, code: true, settings: true } }) : null
+  const channel = plausibleChannelCode(channelCode)
+    ? await db.channel.findUnique({ where: { code: channelCode }, select: { id: true, code: true, settings: true } })
+    : null
   if (!channel) throw await fail(new NotFoundError(`Unknown channel ${quoted(channelCode)}.`, 'UNKNOWN_CHANNEL'))
   let json: unknown
-  try { json = parseJsonText(body) } catch (e) { throw await fail(e as AppError) }
+  try {
+    json = parseJsonText(body)
+  } catch (e) {
+    throw await fail(e as AppError)
+  }
   const orders = (json as { orders?: unknown })?.orders
-  if (typeof json !== 'object' || json === null || !Array.isArray(orders)) throw await fail(new ValidationError('The body must be { "orders": [ ... ] }.', undefined, 'MISSING_ORDERS'))
+  if (typeof json !== 'object' || json === null || !Array.isArray(orders))
+    throw await fail(new ValidationError('The body must be { "orders": [ ... ] }.', undefined, 'MISSING_ORDERS'))
   if (orders.length === 0) throw await fail(new ValidationError('"orders" is empty.', undefined, 'EMPTY_BATCH'))
-  if (orders.length > MAX_ORDERS_PER_BATCH) throw await fail(new PayloadTooLargeError(`A batch holds at most ${MAX_ORDERS_PER_BATCH} orders.`))
+  if (orders.length > MAX_ORDERS_PER_BATCH)
+    throw await fail(new PayloadTooLargeError(`A batch holds at most ${MAX_ORDERS_PER_BATCH} orders.`))
 
   const rejected: Array<{ index: number; code: string; message: string; raw: unknown; sku?: string | null }> = []
   const valid: Array<{ index: number; order: Order }> = []
   orders.forEach((raw, index) => {
     const bad = unstorableField(raw)
-    if (bad) { rejected.push({ index, code: 'INVALID_TEXT', message: `${bad}.`, raw }); return }
+    if (bad) {
+      rejected.push({ index, code: 'INVALID_TEXT', message: `${bad}.`, raw })
+      return
+    }
     const r = OrderSchema.safeParse(raw)
     if (r.success && parseIsoTime(r.data.occurredAt)) valid.push({ index, order: r.data })
-    else rejected.push({ index, code: 'INVALID_ORDER', message: r.success ? '"occurredAt" is not a valid time.' : describeIssues(r.error.issues, { limit: 5 }), raw })
+    else
+      rejected.push({
+        index,
+        code: 'INVALID_ORDER',
+        message: r.success ? '"occurredAt" is not a valid time.' : describeIssues(r.error.issues, { limit: 5 }),
+        raw,
+      })
   })
 
   // Channel SKUs map to canonical SKUs through the channel's listing map (then aliases, then codes).
-  const skuIdByInput = await resolveChannelSkus(db, channel, valid.flatMap((v) => v.order.lines.map((l) => l.sku)))
+  const skuIdByInput = await resolveChannelSkus(
+    db,
+    channel,
+    valid.flatMap((v) => v.order.lines.map((l) => l.sku)),
+  )
   const accepted: Array<{ index: number; order: Order }> = []
   for (const v of valid) {
     const unknown = v.order.lines.find((l) => !skuIdByInput.has(l.sku))
-    if (unknown) rejected.push({ index: v.index, code: 'UNKNOWN_SKU', message: `Unknown SKU ${quoted(unknown.sku)} on channel ${channelCode}: add it to the channel's listing map.`, raw: orders[v.index], sku: unknown.sku })
+    if (unknown)
+      rejected.push({
+        index: v.index,
+        code: 'UNKNOWN_SKU',
+        message: `Unknown SKU ${quoted(unknown.sku)} on channel ${channelCode}: add it to the channel's listing map.`,
+        raw: orders[v.index],
+        sku: unknown.sku,
+      })
     else accepted.push(v)
   }
   rejected.sort((a, b) => a.index - b.index)
 
   // Concurrent batches insert the same order keys and lock the same positions: a deadlock victim
   // was rolled back whole and runs again.
-  const r = await withDeadlockRetry(() => transaction(db, async (tx) => {
-    const messageId = await storeInboundMessage(tx, raw)
-    const result = accepted.length > 0 ? await applyOrders(tx, channel, accepted, skuIdByInput, messageId, receivedAt) : { accepted: 0, duplicates: 0, incidents: 0 }
-    await recordIngestDeadLetters(tx, messageId, source, rejected)
-    await finishInboundMessage(tx, messageId, {
-      source, status: rejected.length === 0 ? 'processed' : accepted.length === 0 ? 'rejected' : 'partially_rejected',
-      accepted: result.accepted, duplicates: result.duplicates, rejected: rejected.length,
-    })
-    return { ...result, messageId }
-  }))
+  const r = await withDeadlockRetry(() =>
+    transaction(db, async (tx) => {
+      const messageId = await storeInboundMessage(tx, raw)
+      const result =
+        accepted.length > 0
+          ? await applyOrders(tx, channel, accepted, skuIdByInput, messageId, receivedAt)
+          : { accepted: 0, duplicates: 0, incidents: 0 }
+      await recordIngestDeadLetters(tx, messageId, source, rejected)
+      await finishInboundMessage(tx, messageId, {
+        source,
+        status: rejected.length === 0 ? 'processed' : accepted.length === 0 ? 'rejected' : 'partially_rejected',
+        accepted: result.accepted,
+        duplicates: result.duplicates,
+        rejected: rejected.length,
+      })
+      return { ...result, messageId }
+    }),
+  )
   if (rejected.length > 0) emitIngestDeadLettersChanged()
   if (r.incidents > 0) emitRealtime([ROOMS.kpis, ROOMS.dashboard], 'kpis.changed', { reason: 'oversell' })
-  return { accepted: r.accepted, duplicates: r.duplicates, incidents: r.incidents, rejected: rejected.map(({ index, code, message }) => ({ index, code, message })), inboundMessageId: r.messageId }
+  return {
+    accepted: r.accepted,
+    duplicates: r.duplicates,
+    incidents: r.incidents,
+    rejected: rejected.map(({ index, code, message }) => ({ index, code, message })),
+    inboundMessageId: r.messageId,
+  }
 }
 
 type OrderItem = { index: number; order: Order }
 type Location = { id: string; code: string }
-type LedgerRow = { key: string; type: string; skuId: string; locationId: string; quantity: number; reference: string; occurredAt: string; index: number }
-type NewReservation = { orderId: string; lineId: string; skuId: string; locationId: string; kitSkuId: string | null; quantity: number }
+type LedgerRow = {
+  key: string
+  type: string
+  skuId: string
+  locationId: string
+  quantity: number
+  reference: string
+  occurredAt: string
+  index: number
+}
+type NewReservation = {
+  orderId: string
+  lineId: string
+  skuId: string
+  locationId: string
+  kitSkuId: string | null
+  quantity: number
+}
 type OpenReservation = NewReservation & { id: string; handedOverQuantity: number; status: string }
-type Incident = { kind: string; sku: string; orderId: string; lineId: string; ordered: number; oversold: number; revenue: number; occurredAt: string; cause: string; details: object }
-type Offered = { skuId: string; published: number | null; publishedAt: Date | null; reservedSince: number } & Omit<ListingAtOrderTime, 'sharedPoolWithoutBuffer'>
+type Incident = {
+  kind: string
+  sku: string
+  orderId: string
+  lineId: string
+  ordered: number
+  oversold: number
+  revenue: number
+  occurredAt: string
+  cause: string
+  details: object
+}
+type Offered = { skuId: string; published: number | null; publishedAt: Date | null; reservedSince: number } & Omit<
+  ListingAtOrderTime,
+  'sharedPoolWithoutBuffer'
+>
 
 /** What the orders touch, read and locked before any quantity moves. */
 interface OrderContext {
@@ -176,7 +299,11 @@ interface OrderContext {
   pos: Map<string, Pos>
   reservations: OpenReservation[]
   offeredBySku: Map<string, Offered>
-  attribute: (kind: 'channel_oversell' | 'shortage', skuId: string, occurredAt: string) => { cause: string; detail: string }
+  attribute: (
+    kind: 'channel_oversell' | 'shortage',
+    skuId: string,
+    occurredAt: string,
+  ) => { cause: string; detail: string }
 }
 
 /** Every quantity move the orders make, decided in memory, written set-based afterwards. */
@@ -193,12 +320,26 @@ interface OrderPlan {
  * reservations, positions, incidents, follow-ups. Every line's SKU must be in `skuIdByInput`.
  * Also called by native order intake (server/orders/native-orders.ts) with its own events.
  */
-export async function applyOrders(tx: Db, channel: ChannelInfo, orders: OrderItem[], skuIdByInput: Map<string, string>, messageId: string, receivedAt: Date) {
+export async function applyOrders(
+  tx: Db,
+  channel: ChannelInfo,
+  orders: OrderItem[],
+  skuIdByInput: Map<string, string>,
+  messageId: string,
+  receivedAt: Date,
+) {
   const source = `channel:${channel.code}`
   const { todo, duplicates } = await recordOrderEvents(tx, channel, orders, messageId, receivedAt)
   if (todo.length === 0) return { accepted: 0, duplicates, incidents: 0 }
   // Order intake lag (marketplace order time to the reservation made in this transaction).
-  await recordOrderLag(tx, channel.id, todo.filter((o) => o.order.status === 'created').map((o) => receivedAt.getTime() - new Date(o.order.occurredAt).getTime()), receivedAt)
+  await recordOrderLag(
+    tx,
+    channel.id,
+    todo
+      .filter((o) => o.order.status === 'created')
+      .map((o) => receivedAt.getTime() - new Date(o.order.occurredAt).getTime()),
+    receivedAt,
+  )
 
   const ctx = await loadOrderContext(tx, channel, todo, skuIdByInput)
   const plan = planOrders(channel, source, todo, skuIdByInput, ctx)
@@ -212,7 +353,19 @@ export async function applyOrders(tx: Db, channel: ChannelInfo, orders: OrderIte
   const incidents = oneIncidentPerLine(plan.incidents)
   if (incidents.length > 0) {
     await tx.oversellIncident.createMany({
-      data: incidents.map((i) => ({ kind: i.kind, channel: channel.code, sku: i.sku, orderId: i.orderId, lineId: i.lineId, orderedUnits: i.ordered, oversoldUnits: i.oversold, revenueAtRiskCents: i.revenue, occurredAt: new Date(i.occurredAt), cause: i.cause, details: i.details })),
+      data: incidents.map((i) => ({
+        kind: i.kind,
+        channel: channel.code,
+        sku: i.sku,
+        orderId: i.orderId,
+        lineId: i.lineId,
+        orderedUnits: i.ordered,
+        oversoldUnits: i.oversold,
+        revenueAtRiskCents: i.revenue,
+        occurredAt: new Date(i.occurredAt),
+        cause: i.cause,
+        details: i.details,
+      })),
     })
   }
   await protectAfterOversell(tx, channel, incidents, receivedAt)
@@ -224,23 +377,43 @@ export async function applyOrders(tx: Db, channel: ChannelInfo, orders: OrderIte
 }
 
 /** Order-level idempotency: one row per order event; a repeat inserts nothing and is not applied again. */
-async function recordOrderEvents(tx: Db, channel: ChannelInfo, orders: OrderItem[], messageId: string, receivedAt: Date): Promise<{ todo: OrderItem[]; duplicates: number }> {
+async function recordOrderEvents(
+  tx: Db,
+  channel: ChannelInfo,
+  orders: OrderItem[],
+  messageId: string,
+  receivedAt: Date,
+): Promise<{ todo: OrderItem[]; duplicates: number }> {
   const keys = orders.map((o) => orderIdempotencyKey(o.order))
   const fresh = await tx.$queryRawUnsafe<Array<{ k: string }>>(
     `INSERT INTO "ChannelOrderEvent"("channelId", "idempotencyKey", "orderId", status, lines, "occurredAt", "receivedAt", "inboundMessageId")
      SELECT $1::uuid, k, o, st, l, oa, $2::timestamptz, $3::uuid FROM unnest($4::text[], $5::text[], $6::text[], $7::jsonb[], $8::timestamptz[]) AS x(k, o, st, l, oa)
      ON CONFLICT ("channelId", "idempotencyKey") DO NOTHING RETURNING "idempotencyKey" AS k`,
-    channel.id, receivedAt.toISOString(), messageId, keys, orders.map((o) => o.order.orderId), orders.map((o) => o.order.status),
-    orders.map((o) => JSON.stringify(o.order.lines)), orders.map((o) => o.order.occurredAt))
+    channel.id,
+    receivedAt.toISOString(),
+    messageId,
+    keys,
+    orders.map((o) => o.order.orderId),
+    orders.map((o) => o.order.status),
+    orders.map((o) => JSON.stringify(o.order.lines)),
+    orders.map((o) => o.order.occurredAt),
+  )
   const freshKeys = new Set(fresh.map((f) => f.k))
   const seen = new Set<string>()
-  const todo = orders.filter((o, i) => { const k = keys[i]; if (!freshKeys.has(k) || seen.has(k)) return false; seen.add(k); return true })
+  const todo = orders.filter((o, i) => {
+    const k = keys[i]
+    if (!freshKeys.has(k) || seen.has(k)) return false
+    seen.add(k)
+    return true
+  })
   return { todo, duplicates: orders.length - todo.length }
 }
 
 /** The units of physical SKUs a line moves: a kit line moves its components. */
 function lineParts(lineSku: SkuInfo, quantity: number): Array<{ skuId: string; quantity: number }> {
-  return lineSku.isKit ? lineSku.components.map((c) => ({ skuId: c.skuId, quantity: c.quantity * quantity })) : [{ skuId: lineSku.id, quantity }]
+  return lineSku.isKit
+    ? lineSku.components.map((c) => ({ skuId: c.skuId, quantity: c.quantity * quantity }))
+    : [{ skuId: lineSku.id, quantity }]
 }
 
 /**
@@ -248,29 +421,62 @@ function lineParts(lineSku: SkuInfo, quantity: number): Array<{ skuId: string; q
  * every position these orders can touch (locked in a stable order), their open reservations
  * (locked), and what the channel was last offered per SKU (for channel_oversell).
  */
-async function loadOrderContext(tx: Db, channel: ChannelInfo, todo: OrderItem[], skuIdByInput: Map<string, string>): Promise<OrderContext> {
+async function loadOrderContext(
+  tx: Db,
+  channel: ChannelInfo,
+  todo: OrderItem[],
+  skuIdByInput: Map<string, string>,
+): Promise<OrderContext> {
   const lineSkuIds = [...new Set(todo.flatMap((o) => o.order.lines.map((l) => skuIdByInput.get(l.sku)!)))]
-  const skuRows = await tx.$queryRawUnsafe<Array<{ id: string; code: string; isKit: boolean; priceCents: number; components: Array<{ skuId: string; quantity: number }> | null }>>(
+  const skuRows = await tx.$queryRawUnsafe<
+    Array<{
+      id: string
+      code: string
+      isKit: boolean
+      priceCents: number
+      components: Array<{ skuId: string; quantity: number }> | null
+    }>
+  >(
     `SELECT s.id::text AS id, s.code, s."isKit", s."priceCents",
             (SELECT json_agg(json_build_object('skuId', k."componentSkuId", 'quantity', k.quantity)) FROM "KitComponent" k WHERE k."kitSkuId" = s.id) AS components
-       FROM "Sku" s WHERE s.id = ANY($1::uuid[])`, lineSkuIds)
+       FROM "Sku" s WHERE s.id = ANY($1::uuid[])`,
+    lineSkuIds,
+  )
   const skus = new Map<string, SkuInfo>(skuRows.map((s) => [s.id, { ...s, components: s.components ?? [] }]))
   const physicalSkuIds = [...new Set(skuRows.flatMap((s) => (s.isKit ? s.components!.map((c) => c.skuId) : [s.id])))]
-  const codes = await tx.$queryRawUnsafe<Array<{ id: string; code: string }>>(`SELECT id::text AS id, code FROM "Sku" WHERE id = ANY($1::uuid[])`, physicalSkuIds)
-  for (const c of codes) if (!skus.has(c.id)) skus.set(c.id, { id: c.id, code: c.code, isKit: false, priceCents: 0, components: [] })
-  const locations = await tx.$queryRawUnsafe<Location[]>(`SELECT id::text AS id, code FROM "Location" WHERE active ORDER BY code`)
+  const codes = await tx.$queryRawUnsafe<Array<{ id: string; code: string }>>(
+    `SELECT id::text AS id, code FROM "Sku" WHERE id = ANY($1::uuid[])`,
+    physicalSkuIds,
+  )
+  for (const c of codes)
+    if (!skus.has(c.id)) skus.set(c.id, { id: c.id, code: c.code, isKit: false, priceCents: 0, components: [] })
+  const locations = await tx.$queryRawUnsafe<Location[]>(
+    `SELECT id::text AS id, code FROM "Location" WHERE active ORDER BY code`,
+  )
   const rules = await getCurrentRuleSet(tx).catch(() => null)
-  const eligibleCodes = eligibleLocations(rules?.rules.channels[channel.code], locations.map((l) => l.code))
+  const eligibleCodes = eligibleLocations(
+    rules?.rules.channels[channel.code],
+    locations.map((l) => l.code),
+  )
   const eligible = eligibleCodes.map((c) => locations.find((l) => l.code === c)!).filter(Boolean)
-  if (eligible.length === 0) throw new ValidationError(`Channel ${channel.code} has no eligible locations to reserve at.`, undefined, 'NO_ELIGIBLE_LOCATION')
+  if (eligible.length === 0)
+    throw new ValidationError(
+      `Channel ${channel.code} has no eligible locations to reserve at.`,
+      undefined,
+      'NO_ELIGIBLE_LOCATION',
+    )
 
   const pos = await lockPositions(tx, physicalSkuIds, eligible, locations)
   const orderIds = [...new Set(todo.map((o) => o.order.orderId))]
   const reservations = await tx.$queryRawUnsafe<OpenReservation[]>(
     `SELECT id::text AS id, "orderId", "lineId", "skuId"::text AS "skuId", "locationId"::text AS "locationId", "kitSkuId"::text AS "kitSkuId", quantity, "handedOverQuantity", status
-       FROM "Reservation" WHERE "channelId" = $1::uuid AND "orderId" = ANY($2::text[]) ORDER BY "createdAt" FOR UPDATE`, channel.id, orderIds)
+       FROM "Reservation" WHERE "channelId" = $1::uuid AND "orderId" = ANY($2::text[]) ORDER BY "createdAt" FOR UPDATE`,
+    channel.id,
+    orderIds,
+  )
   const offered = await loadOffered(tx, channel, lineSkuIds)
-  const channelRules = rules?.rules.channels[channel.code] as { share?: { type?: string }; inFlightBuffer?: unknown } | undefined
+  const channelRules = rules?.rules.channels[channel.code] as
+    { share?: { type?: string }; inFlightBuffer?: unknown } | undefined
   const sharedPoolWithoutBuffer = (channelRules?.share?.type ?? 'shared') === 'shared' && !channelRules?.inFlightBuffer
   const attribute = (kind: 'channel_oversell' | 'shortage', skuId: string, occurredAt: string) => {
     const l = offered.find((o) => o.skuId === skuId)
@@ -281,16 +487,33 @@ async function loadOrderContext(tx: Db, channel: ChannelInfo, todo: OrderItem[],
 }
 
 /** Locks every position these orders can touch (created if missing), in a stable order. */
-async function lockPositions(tx: Db, physicalSkuIds: string[], eligible: Location[], locations: Location[]): Promise<Map<string, Pos>> {
+async function lockPositions(
+  tx: Db,
+  physicalSkuIds: string[],
+  eligible: Location[],
+  locations: Location[],
+): Promise<Map<string, Pos>> {
   const pairs: Array<[string, string]> = []
   for (const s of physicalSkuIds) for (const l of eligible) pairs.push([s, l.id])
   pairs.sort((a, b) => (a[0] + a[1] < b[0] + b[1] ? -1 : 1))
-  await tx.$executeRawUnsafe(`INSERT INTO "Position"("skuId","locationId") SELECT * FROM unnest($1::uuid[], $2::uuid[]) ON CONFLICT DO NOTHING`, pairs.map((p) => p[0]), pairs.map((p) => p[1]))
+  await tx.$executeRawUnsafe(
+    `INSERT INTO "Position"("skuId","locationId") SELECT * FROM unnest($1::uuid[], $2::uuid[]) ON CONFLICT DO NOTHING`,
+    pairs.map((p) => p[0]),
+    pairs.map((p) => p[1]),
+  )
   const rows = await tx.$queryRawUnsafe<Array<Omit<Pos, 'location' | 'changed' | 'lastEventId'>>>(
     `SELECT p."skuId"::text AS "skuId", p."locationId"::text AS "locationId", p."onHand", p.reserved, p.allocated, p.quarantined, p.damaged, p."inTransit"
        FROM "Position" p JOIN unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS k(s, l, ord) ON p."skuId" = k.s AND p."locationId" = k.l
-      ORDER BY k.ord FOR UPDATE OF p`, pairs.map((p) => p[0]), pairs.map((p) => p[1]))
-  return new Map<string, Pos>(rows.map((r) => [`${r.skuId}|${r.locationId}`, { ...r, location: locations.find((l) => l.id === r.locationId)!.code, changed: false, lastEventId: null }]))
+      ORDER BY k.ord FOR UPDATE OF p`,
+    pairs.map((p) => p[0]),
+    pairs.map((p) => p[1]),
+  )
+  return new Map<string, Pos>(
+    rows.map((r) => [
+      `${r.skuId}|${r.locationId}`,
+      { ...r, location: locations.find((l) => l.id === r.locationId)!.code, changed: false, lastEventId: null },
+    ]),
+  )
 }
 
 /** What the channel was last offered, per SKU, and what it reserved since (for channel_oversell). */
@@ -302,12 +525,28 @@ async function loadOffered(tx: Db, channel: ChannelInfo, lineSkuIds: string[]): 
             cl."desiredQuantity" AS desired, cl."appliedQuantity" AS applied, cl."desiredVersion", cl."publishedVersion", cl."acceptedVersion", cl."appliedVersion", cl."pendingSince",
             EXISTS (SELECT 1 FROM "Finding" f JOIN "Sku" s ON s.code = f.sku WHERE s.id = cl."skuId" AND f.channel = $3 AND f.kind = 'drift' AND f.status IN ('open', 'healing')) AS "driftOpen",
             EXISTS (SELECT 1 FROM "AvailabilityDirty" d WHERE d."skuId" = cl."skuId") AS "inputsChangedSinceDecision"
-       FROM "ChannelListing" cl WHERE cl."channelId" = $1::uuid AND cl."skuId" = ANY($2::uuid[])`, channel.id, lineSkuIds, channel.code)
+       FROM "ChannelListing" cl WHERE cl."channelId" = $1::uuid AND cl."skuId" = ANY($2::uuid[])`,
+    channel.id,
+    lineSkuIds,
+    channel.code,
+  )
 }
 
 /** Decides every order's quantity moves in arrival order, on the locked positions held in memory. */
-function planOrders(channel: ChannelInfo, source: string, todo: OrderItem[], skuIdByInput: Map<string, string>, ctx: OrderContext): OrderPlan {
-  const plan: OrderPlan = { ledger: [], newReservations: [], reservationUpdates: new Map(), incidents: [], counters: new Map() }
+function planOrders(
+  channel: ChannelInfo,
+  source: string,
+  todo: OrderItem[],
+  skuIdByInput: Map<string, string>,
+  ctx: OrderContext,
+): OrderPlan {
+  const plan: OrderPlan = {
+    ledger: [],
+    newReservations: [],
+    reservationUpdates: new Map(),
+    incidents: [],
+    counters: new Map(),
+  }
   for (const { order, index } of todo) {
     const counterKey = `source=${source},type=order_${order.status}`
     plan.counters.set(counterKey, (plan.counters.get(counterKey) ?? 0) + 1)
@@ -328,14 +567,38 @@ const positionAt = (ctx: OrderContext, skuId: string, locationId: string) => ctx
  * a reservation of each part at the first eligible location that covers it (a shortage incident
  * if none does).
  */
-function planCreatedLine(channel: ChannelInfo, order: Order, index: number, line: OrderLine, lineSku: SkuInfo, ctx: OrderContext, plan: OrderPlan): void {
+function planCreatedLine(
+  channel: ChannelInfo,
+  order: Order,
+  index: number,
+  line: OrderLine,
+  lineSku: SkuInfo,
+  ctx: OrderContext,
+  plan: OrderPlan,
+): void {
   const key = orderIdempotencyKey(order)
   const o = ctx.offeredBySku.get(lineSku.id)
   if (o && o.published !== null) {
     const left = o.published - o.reservedSince
     if (line.quantity > left) {
       const why = ctx.attribute('channel_oversell', lineSku.id, order.occurredAt)
-      plan.incidents.push({ kind: 'channel_oversell', sku: lineSku.code, orderId: order.orderId, lineId: line.lineId, ordered: line.quantity, oversold: line.quantity - Math.max(0, left), revenue: (line.quantity - Math.max(0, left)) * lineSku.priceCents, occurredAt: order.occurredAt, cause: why.cause, details: { published: o.published, publishedAt: o.publishedAt, reservedSincePublish: o.reservedSince, why: why.detail } })
+      plan.incidents.push({
+        kind: 'channel_oversell',
+        sku: lineSku.code,
+        orderId: order.orderId,
+        lineId: line.lineId,
+        ordered: line.quantity,
+        oversold: line.quantity - Math.max(0, left),
+        revenue: (line.quantity - Math.max(0, left)) * lineSku.priceCents,
+        occurredAt: order.occurredAt,
+        cause: why.cause,
+        details: {
+          published: o.published,
+          publishedAt: o.publishedAt,
+          reservedSincePublish: o.reservedSince,
+          why: why.detail,
+        },
+      })
     }
     o.reservedSince += line.quantity
   }
@@ -350,12 +613,45 @@ function planCreatedLine(channel: ChannelInfo, order: Order, index: number, line
       const code = ctx.skus.get(part.skuId)!.code
       const price = lineSku.isKit ? 0 : lineSku.priceCents
       const why = ctx.attribute('shortage', lineSku.id, order.occurredAt)
-      plan.incidents.push({ kind: 'shortage', sku: code, orderId: order.orderId, lineId: line.lineId, ordered: part.quantity, oversold: short, revenue: short * price, occurredAt: order.occurredAt, cause: why.cause, details: { eligiblePoolSellable: pool, bestLocationSellable: Math.max(...candidates.map(sellable)), reservedAt: chosen.location, kit: lineSku.isKit ? lineSku.code : null, why: why.detail } })
+      plan.incidents.push({
+        kind: 'shortage',
+        sku: code,
+        orderId: order.orderId,
+        lineId: line.lineId,
+        ordered: part.quantity,
+        oversold: short,
+        revenue: short * price,
+        occurredAt: order.occurredAt,
+        cause: why.cause,
+        details: {
+          eligiblePoolSellable: pool,
+          bestLocationSellable: Math.max(...candidates.map(sellable)),
+          reservedAt: chosen.location,
+          kit: lineSku.isKit ? lineSku.code : null,
+          why: why.detail,
+        },
+      })
     }
     chosen.reserved += part.quantity
     chosen.changed = true
-    plan.newReservations.push({ orderId: order.orderId, lineId: line.lineId, skuId: part.skuId, locationId: chosen.locationId, kitSkuId: lineSku.isKit ? lineSku.id : null, quantity: part.quantity })
-    plan.ledger.push({ key: `${key}:${line.lineId}:${part.skuId}`, type: 'reserve', skuId: part.skuId, locationId: chosen.locationId, quantity: part.quantity, reference: `${channel.code}:${order.orderId}`, occurredAt: order.occurredAt, index })
+    plan.newReservations.push({
+      orderId: order.orderId,
+      lineId: line.lineId,
+      skuId: part.skuId,
+      locationId: chosen.locationId,
+      kitSkuId: lineSku.isKit ? lineSku.id : null,
+      quantity: part.quantity,
+    })
+    plan.ledger.push({
+      key: `${key}:${line.lineId}:${part.skuId}`,
+      type: 'reserve',
+      skuId: part.skuId,
+      locationId: chosen.locationId,
+      quantity: part.quantity,
+      reference: `${channel.code}:${order.orderId}`,
+      occurredAt: order.occurredAt,
+      index,
+    })
   }
 }
 
@@ -363,13 +659,29 @@ function planCreatedLine(channel: ChannelInfo, order: Order, index: number, line
  * A cancelled or shipped line: releases (or ships) its open reservations, oldest first; a
  * shipment beyond them is covered by what the ERP took over, else shipped unreserved.
  */
-function planReleasedLine(channel: ChannelInfo, order: Order, index: number, line: OrderLine, lineSku: SkuInfo, ctx: OrderContext, plan: OrderPlan): void {
+function planReleasedLine(
+  channel: ChannelInfo,
+  order: Order,
+  index: number,
+  line: OrderLine,
+  lineSku: SkuInfo,
+  ctx: OrderContext,
+  plan: OrderPlan,
+): void {
   const key = orderIdempotencyKey(order)
   const shipped = order.status === 'shipped'
   for (const part of lineParts(lineSku, line.quantity)) {
     let remaining = part.quantity
-    const open = [...ctx.reservations, ...plan.newReservations.map((r, i) => ({ ...r, id: `new-${i}`, status: 'open', handedOverQuantity: 0 }))]
-      .filter((r) => r.orderId === order.orderId && r.lineId === line.lineId && r.skuId === part.skuId && (plan.reservationUpdates.get(r.id)?.status ?? r.status) !== 'released')
+    const open = [
+      ...ctx.reservations,
+      ...plan.newReservations.map((r, i) => ({ ...r, id: `new-${i}`, status: 'open', handedOverQuantity: 0 })),
+    ].filter(
+      (r) =>
+        r.orderId === order.orderId &&
+        r.lineId === line.lineId &&
+        r.skuId === part.skuId &&
+        (plan.reservationUpdates.get(r.id)?.status ?? r.status) !== 'released',
+    )
     for (const r of open) {
       if (remaining === 0) break
       const current = plan.reservationUpdates.get(r.id) ?? { quantity: r.quantity, status: r.status }
@@ -381,8 +693,20 @@ function planReleasedLine(channel: ChannelInfo, order: Order, index: number, lin
       p.changed = true
       remaining -= q
       const left = current.quantity - q
-      plan.reservationUpdates.set(r.id, { quantity: left, status: left > 0 ? 'open' : shipped ? 'shipped' : 'released' })
-      plan.ledger.push({ key: `${key}:${line.lineId}:${part.skuId}:${r.locationId}`, type: shipped ? 'ship_reserved' : 'release', skuId: part.skuId, locationId: r.locationId, quantity: q, reference: `${channel.code}:${order.orderId}`, occurredAt: order.occurredAt, index })
+      plan.reservationUpdates.set(r.id, {
+        quantity: left,
+        status: left > 0 ? 'open' : shipped ? 'shipped' : 'released',
+      })
+      plan.ledger.push({
+        key: `${key}:${line.lineId}:${part.skuId}:${r.locationId}`,
+        type: shipped ? 'ship_reserved' : 'release',
+        skuId: part.skuId,
+        locationId: r.locationId,
+        quantity: q,
+        reference: `${channel.code}:${order.orderId}`,
+        occurredAt: order.occurredAt,
+        index,
+      })
     }
     if (remaining > 0 && shipped) {
       // Units the ERP took over with an allocation: its own ship moves them, not this status.
@@ -394,40 +718,87 @@ function planReleasedLine(channel: ChannelInfo, order: Order, index: number, lin
       const p = positionAt(ctx, part.skuId, ctx.eligible[0].id)
       p.onHand -= remaining
       p.changed = true
-      plan.ledger.push({ key: `${key}:${line.lineId}:${part.skuId}:unreserved`, type: 'ship_unreserved', skuId: part.skuId, locationId: ctx.eligible[0].id, quantity: remaining, reference: `${channel.code}:${order.orderId}`, occurredAt: order.occurredAt, index })
+      plan.ledger.push({
+        key: `${key}:${line.lineId}:${part.skuId}:unreserved`,
+        type: 'ship_unreserved',
+        skuId: part.skuId,
+        locationId: ctx.eligible[0].id,
+        quantity: remaining,
+        reference: `${channel.code}:${order.orderId}`,
+        occurredAt: order.occurredAt,
+        index,
+      })
     }
   }
 }
 
 /** Ledger events (for explanations); each position remembers the last event that moved it. */
-async function writeLedger(tx: Db, source: string, ledger: LedgerRow[], pos: Map<string, Pos>, messageId: string, receivedAt: Date): Promise<void> {
+async function writeLedger(
+  tx: Db,
+  source: string,
+  ledger: LedgerRow[],
+  pos: Map<string, Pos>,
+  messageId: string,
+  receivedAt: Date,
+): Promise<void> {
   if (ledger.length === 0) return
   const ids = await tx.$queryRawUnsafe<Array<{ id: bigint; skuId: string; locationId: string }>>(
     `INSERT INTO "LedgerEvent"(source, "idempotencyKey", type, "skuId", "locationId", quantity, "rawQuantity", uom, reference, "occurredAt", "receivedAt", "inboundMessageId", "batchIndex")
      SELECT $1, k, t, s, l, q, q, 'EA', r, oa, $2::timestamptz, $3::uuid, bi
        FROM unnest($4::text[], $5::text[], $6::uuid[], $7::uuid[], $8::int[], $9::text[], $10::timestamptz[], $11::int[]) AS x(k, t, s, l, q, r, oa, bi)
      ON CONFLICT (source, "idempotencyKey") DO NOTHING RETURNING id, "skuId"::text AS "skuId", "locationId"::text AS "locationId"`,
-    source, receivedAt.toISOString(), messageId, ledger.map((e) => e.key), ledger.map((e) => e.type), ledger.map((e) => e.skuId), ledger.map((e) => e.locationId),
-    ledger.map((e) => e.quantity), ledger.map((e) => e.reference), ledger.map((e) => e.occurredAt), ledger.map((e) => e.index))
-  for (const r of ids) { const p = pos.get(`${r.skuId}|${r.locationId}`); if (p) p.lastEventId = BigInt(r.id) }
+    source,
+    receivedAt.toISOString(),
+    messageId,
+    ledger.map((e) => e.key),
+    ledger.map((e) => e.type),
+    ledger.map((e) => e.skuId),
+    ledger.map((e) => e.locationId),
+    ledger.map((e) => e.quantity),
+    ledger.map((e) => e.reference),
+    ledger.map((e) => e.occurredAt),
+    ledger.map((e) => e.index),
+  )
+  for (const r of ids) {
+    const p = pos.get(`${r.skuId}|${r.locationId}`)
+    if (p) p.lastEventId = BigInt(r.id)
+  }
 }
 
-async function writeNewReservations(tx: Db, channel: ChannelInfo, newReservations: NewReservation[], receivedAt: Date): Promise<void> {
+async function writeNewReservations(
+  tx: Db,
+  channel: ChannelInfo,
+  newReservations: NewReservation[],
+  receivedAt: Date,
+): Promise<void> {
   if (newReservations.length === 0) return
   await tx.$executeRawUnsafe(
     `INSERT INTO "Reservation"(id, "channelId", "orderId", "lineId", "skuId", "locationId", "kitSkuId", quantity, status, "createdAt", "updatedAt")
      SELECT gen_random_uuid(), $1::uuid, o, li, s, l, k, q, 'open', $2::timestamptz, $2::timestamptz
        FROM unnest($3::text[], $4::text[], $5::uuid[], $6::uuid[], $7::uuid[], $8::int[]) AS x(o, li, s, l, k, q)
      ON CONFLICT ("channelId", "orderId", "lineId", "skuId") DO UPDATE SET quantity = "Reservation".quantity + EXCLUDED.quantity, status = 'open', "updatedAt" = EXCLUDED."updatedAt"`,
-    channel.id, receivedAt.toISOString(), newReservations.map((r) => r.orderId), newReservations.map((r) => r.lineId), newReservations.map((r) => r.skuId),
-    newReservations.map((r) => r.locationId), newReservations.map((r) => r.kitSkuId), newReservations.map((r) => r.quantity))
+    channel.id,
+    receivedAt.toISOString(),
+    newReservations.map((r) => r.orderId),
+    newReservations.map((r) => r.lineId),
+    newReservations.map((r) => r.skuId),
+    newReservations.map((r) => r.locationId),
+    newReservations.map((r) => r.kitSkuId),
+    newReservations.map((r) => r.quantity),
+  )
 }
 
 /**
  * Sales rate (days-of-cover safety stock, in-flight buffer): units of each physical SKU the
  * channel's new orders take, per day of the order (kit lines count their components).
  */
-async function recordSales(tx: Db, channel: ChannelInfo, todo: OrderItem[], skuIdByInput: Map<string, string>, skus: Map<string, SkuInfo>): Promise<void> {
+async function recordSales(
+  tx: Db,
+  channel: ChannelInfo,
+  todo: OrderItem[],
+  skuIdByInput: Map<string, string>,
+  skus: Map<string, SkuInfo>,
+): Promise<void> {
   const sales = new Map<string, { skuId: string; day: string; units: number }>()
   for (const { order } of todo) {
     if (order.status !== 'created') continue
@@ -447,16 +818,28 @@ async function recordSales(tx: Db, channel: ChannelInfo, todo: OrderItem[], skuI
     `INSERT INTO "SalesDaily"("skuId", "channelId", day, units)
      SELECT s, $1::uuid, d, u FROM unnest($2::uuid[], $3::date[], $4::int[]) AS x(s, d, u)
      ON CONFLICT ("skuId", "channelId", day) DO UPDATE SET units = "SalesDaily".units + EXCLUDED.units`,
-    channel.id, rows.map((r) => r.skuId), rows.map((r) => r.day), rows.map((r) => r.units))
+    channel.id,
+    rows.map((r) => r.skuId),
+    rows.map((r) => r.day),
+    rows.map((r) => r.units),
+  )
 }
 
 /** Reservations that existed before this batch, released or shipped (new ones were inserted with their final quantity). */
-async function writeReservationUpdates(tx: Db, reservationUpdates: Map<string, { quantity: number; status: string }>, receivedAt: Date): Promise<void> {
+async function writeReservationUpdates(
+  tx: Db,
+  reservationUpdates: Map<string, { quantity: number; status: string }>,
+  receivedAt: Date,
+): Promise<void> {
   const persisted = [...reservationUpdates.entries()].filter(([id]) => !id.startsWith('new-'))
   if (persisted.length === 0) return
   await tx.$executeRawUnsafe(
     `UPDATE "Reservation" r SET quantity = u.q, status = u.st, "updatedAt" = $4::timestamptz FROM unnest($1::uuid[], $2::int[], $3::text[]) AS u(id, q, st) WHERE r.id = u.id`,
-    persisted.map(([id]) => id), persisted.map(([, u]) => u.quantity), persisted.map(([, u]) => u.status), receivedAt.toISOString())
+    persisted.map(([id]) => id),
+    persisted.map(([, u]) => u.quantity),
+    persisted.map(([, u]) => u.status),
+    receivedAt.toISOString(),
+  )
 }
 
 /** Changed positions, and an exception finding for each one left impossible (e.g. reserved above on hand). */
@@ -466,7 +849,12 @@ async function writePositions(tx: Db, pos: Map<string, Pos>): Promise<void> {
   await tx.$executeRawUnsafe(
     `UPDATE "Position" p SET "onHand" = u.oh, reserved = u.rs, version = p.version + 1, "lastEventId" = COALESCE(u.le, p."lastEventId"), "updatedAt" = now()
        FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::int[], $5::bigint[]) AS u(s, l, oh, rs, le) WHERE p."skuId" = u.s AND p."locationId" = u.l`,
-    changed.map((p) => p.skuId), changed.map((p) => p.locationId), changed.map((p) => p.onHand), changed.map((p) => p.reserved), changed.map((p) => (p.lastEventId === null ? null : p.lastEventId.toString())))
+    changed.map((p) => p.skuId),
+    changed.map((p) => p.locationId),
+    changed.map((p) => p.onHand),
+    changed.map((p) => p.reserved),
+    changed.map((p) => (p.lastEventId === null ? null : p.lastEventId.toString())),
+  )
   const exceptions = changed.flatMap((p) => positionExceptions(p).map((x) => ({ ...x, p })))
   if (exceptions.length === 0) return
   await tx.$executeRawUnsafe(
@@ -474,32 +862,58 @@ async function writePositions(tx: Db, pos: Map<string, Pos>): Promise<void> {
      SELECT gen_random_uuid(), 'exception', s.code, f.loc, f.msg, f.field, '{}'::jsonb, 'exception:' || s.code || ':' || f.loc || ':' || f.field
        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS f(sku, loc, field, msg) JOIN "Sku" s ON s.id = f.sku
       WHERE NOT EXISTS (SELECT 1 FROM "Finding" x WHERE x."dedupeKey" = 'exception:' || s.code || ':' || f.loc || ':' || f.field AND x.status = 'open')`,
-    exceptions.map((x) => x.p.skuId), exceptions.map((x) => x.p.location), exceptions.map((x) => x.field), exceptions.map((x) => x.message))
+    exceptions.map((x) => x.p.skuId),
+    exceptions.map((x) => x.p.location),
+    exceptions.map((x) => x.field),
+    exceptions.map((x) => x.message),
+  )
 }
 
 /**
  * KPI rollups (per minute, per channel): units ordered, oversold and at risk, cancelled and
  * cancelled for stock, so the KPI views never scan orders or incidents.
  */
-async function recordOrderUnits(tx: Db, channel: ChannelInfo, todo: OrderItem[], incidents: Incident[], receivedAt: Date): Promise<void> {
+async function recordOrderUnits(
+  tx: Db,
+  channel: ChannelInfo,
+  todo: OrderItem[],
+  incidents: Incident[],
+  receivedAt: Date,
+): Promise<void> {
   const units = new Map<string, number>()
-  const add = (label: string, n: number) => { if (n !== 0) units.set(label, (units.get(label) ?? 0) + n) }
-  for (const { order } of todo) if (order.status === 'created') add(`channel=${channel.code},measure=ordered`, order.lines.reduce((sum, l) => sum + l.quantity, 0))
-  for (const i of incidents) { add(`channel=${channel.code},measure=oversold_${i.kind}`, i.oversold); add(`channel=${channel.code},measure=revenue_at_risk_cents`, i.revenue) }
+  const add = (label: string, n: number) => {
+    if (n !== 0) units.set(label, (units.get(label) ?? 0) + n)
+  }
+  for (const { order } of todo)
+    if (order.status === 'created')
+      add(
+        `channel=${channel.code},measure=ordered`,
+        order.lines.reduce((sum, l) => sum + l.quantity, 0),
+      )
+  for (const i of incidents) {
+    add(`channel=${channel.code},measure=oversold_${i.kind}`, i.oversold)
+    add(`channel=${channel.code},measure=revenue_at_risk_cents`, i.revenue)
+  }
   // Cancellations, and those due to stock: a cancelled line that had oversold units (the channel or
   // we could not fill it) counts up to those units as cancelled for stock.
   const cancelled = todo.filter(({ order }) => order.status === 'cancelled')
   if (cancelled.length) {
     const oversoldLines = await tx.$queryRawUnsafe<Array<{ orderId: string; lineId: string; oversold: number }>>(
       `SELECT "orderId", "lineId", max("oversoldUnits")::int AS oversold FROM "OversellIncident"
-        WHERE channel = $1 AND "orderId" = ANY($2::text[]) AND "oversoldUnits" > 0 GROUP BY 1, 2`, channel.code, [...new Set(cancelled.map(({ order }) => order.orderId))])
+        WHERE channel = $1 AND "orderId" = ANY($2::text[]) AND "oversoldUnits" > 0 GROUP BY 1, 2`,
+      channel.code,
+      [...new Set(cancelled.map(({ order }) => order.orderId))],
+    )
     const short = new Map(oversoldLines.map((r) => [`${r.orderId}|${r.lineId}`, r.oversold]))
     for (const { order } of cancelled) {
       for (const l of order.lines) {
         add(`channel=${channel.code},measure=cancelled`, l.quantity)
         const left = short.get(`${order.orderId}|${l.lineId}`) ?? 0
         const forStock = Math.min(left, l.quantity)
-        if (forStock > 0) { add(`channel=${channel.code},measure=cancelled_stock`, forStock); short.set(`${order.orderId}|${l.lineId}`, left - forStock) }
+        if (forStock > 0) {
+          add(`channel=${channel.code},measure=cancelled_stock`, forStock)
+          short.set(`${order.orderId}|${l.lineId}`, left - forStock)
+        }
       }
     }
   }
@@ -512,7 +926,12 @@ async function recordOrderUnits(tx: Db, channel: ChannelInfo, todo: OrderItem[],
  * twice while people look. `zero_others` suppresses it; `reduce_others` holds back the oversold
  * units. Holdbacks expire after `oversellProtectionMinutes` (default 60) and are attributed.
  */
-async function protectAfterOversell(tx: Db, channel: { id: string; code: string; settings: unknown }, incidents: Array<{ sku: string; orderId: string; oversold: number }>, at: Date): Promise<void> {
+async function protectAfterOversell(
+  tx: Db,
+  channel: { id: string; code: string; settings: unknown },
+  incidents: Array<{ sku: string; orderId: string; oversold: number }>,
+  at: Date,
+): Promise<void> {
   const s = (channel.settings ?? {}) as { oversellProtection?: string; oversellProtectionMinutes?: number }
   if (s.oversellProtection !== 'zero_others' && s.oversellProtection !== 'reduce_others') return
   const hit = incidents.filter((i) => i.oversold > 0)
@@ -520,9 +939,15 @@ async function protectAfterOversell(tx: Db, channel: { id: string; code: string;
   const others = await tx.channel.findMany({ where: { id: { not: channel.id } }, select: { code: true } })
   const expiresAt = new Date(at.getTime() + (s.oversellProtectionMinutes ?? 60) * 60_000)
   await tx.holdback.createMany({
-    data: hit.flatMap((i) => others.map((o) => ({
-      channel: o.code, skuCode: i.sku, mode: s.oversellProtection === 'zero_others' ? 'suppress' : 'units', value: s.oversellProtection === 'zero_others' ? 0 : i.oversold,
-      reason: `oversell protection: ${channel.code} order ${i.orderId} oversold ${i.oversold}`, expiresAt,
-    }))),
+    data: hit.flatMap((i) =>
+      others.map((o) => ({
+        channel: o.code,
+        skuCode: i.sku,
+        mode: s.oversellProtection === 'zero_others' ? 'suppress' : 'units',
+        value: s.oversellProtection === 'zero_others' ? 0 : i.oversold,
+        reason: `oversell protection: ${channel.code} order ${i.orderId} oversold ${i.oversold}`,
+        expiresAt,
+      })),
+    ),
   })
 }

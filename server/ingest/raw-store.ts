@@ -27,11 +27,26 @@ export interface RawMeta {
 }
 
 /** Streams `input` into chunk rows; `maxBytes` guards the database from a runaway upload. */
-export async function storeRawStream(db: Db, meta: RawMeta, input: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>, opts: { maxBytes?: number; nul?: 'replace' | 'refuse' } = {}): Promise<StoredRaw> {
+export async function storeRawStream(
+  db: Db,
+  meta: RawMeta,
+  input: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
+  opts: { maxBytes?: number; nul?: 'replace' | 'refuse' } = {},
+): Promise<StoredRaw> {
   const maxBytes = opts.maxBytes ?? 2 * 1024 ** 3
   const message = await db.inboundMessage.create({
     // 'storing' until the last chunk is in: a crash mid-upload leaves a message recognisably incomplete.
-    data: { ...(meta.id ? { id: meta.id } : {}), source: meta.source, kind: meta.kind, transport: meta.transport, contentType: meta.contentType, body: '', fileName: meta.fileName ?? null, receivedAt: meta.receivedAt ?? new Date(), status: 'storing' },
+    data: {
+      ...(meta.id ? { id: meta.id } : {}),
+      source: meta.source,
+      kind: meta.kind,
+      transport: meta.transport,
+      contentType: meta.contentType,
+      body: '',
+      fileName: meta.fileName ?? null,
+      receivedAt: meta.receivedAt ?? new Date(),
+      status: 'storing',
+    },
     select: { id: true },
   })
   const hash = crypto.createHash('sha256')
@@ -47,25 +62,37 @@ export async function storeRawStream(db: Db, meta: RawMeta, input: AsyncIterable
   let hadNul = false
   const flush = async (text: string) => {
     if (text.includes('\u0000')) {
-      if (opts.nul === 'refuse') throw new ValidationError('The body holds a NUL byte, which text cannot hold.', undefined, 'UNSTORABLE_TEXT')
+      if (opts.nul === 'refuse')
+        throw new ValidationError('The body holds a NUL byte, which text cannot hold.', undefined, 'UNSTORABLE_TEXT')
       hadNul = true
       text = text.replaceAll('\u0000', '\uFFFD')
     }
-    await db.$executeRawUnsafe(`INSERT INTO "InboundChunk"("messageId", seq, data) VALUES ($1::uuid, $2, $3)`, message.id, seq++, text)
+    await db.$executeRawUnsafe(
+      `INSERT INTO "InboundChunk"("messageId", seq, data) VALUES ($1::uuid, $2, $3)`,
+      message.id,
+      seq++,
+      text,
+    )
   }
   for await (const part of input) {
     const buf = typeof part === 'string' ? Buffer.from(part) : part
     bytes += buf.byteLength
     if (bytes > maxBytes) {
       await db.$executeRawUnsafe(`DELETE FROM "InboundChunk" WHERE "messageId" = $1::uuid`, message.id)
-      await db.inboundMessage.update({ where: { id: message.id }, data: { status: 'rejected', error: `Larger than ${maxBytes} bytes.`, sizeBytes: bytes } })
+      await db.inboundMessage.update({
+        where: { id: message.id },
+        data: { status: 'rejected', error: `Larger than ${maxBytes} bytes.`, sizeBytes: bytes },
+      })
       throw new PayloadTooLargeError(`The upload is larger than ${Math.round(maxBytes / 1024 ** 2)} MiB.`)
     }
     hash.update(buf)
     const text = decoder.decode(buf, { stream: true })
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i)
-      if (c === 10) { if (lineHasText) lines++; lineHasText = false } else if (c !== 13 && c !== 32 && c !== 9) lineHasText = true
+      if (c === 10) {
+        if (lineHasText) lines++
+        lineHasText = false
+      } else if (c !== 13 && c !== 32 && c !== 9) lineHasText = true
     }
     pending += text
     while (pending.length >= CHUNK_CHARS) {
@@ -80,11 +107,23 @@ export async function storeRawStream(db: Db, meta: RawMeta, input: AsyncIterable
   if (lineHasText) lines++
   if (pending.length > 0) await flush(pending)
   if (bytes === 0) {
-    await db.inboundMessage.update({ where: { id: message.id }, data: { status: 'rejected', error: 'The body is empty.' } })
+    await db.inboundMessage.update({
+      where: { id: message.id },
+      data: { status: 'rejected', error: 'The body is empty.' },
+    })
     throw new ValidationError('The body is empty.', undefined, 'EMPTY_BODY')
   }
   const sha256 = hash.digest('hex')
-  await db.inboundMessage.update({ where: { id: message.id }, data: { chunks: seq, sizeBytes: bytes, sha256, status: 'received', ...(hadNul ? { error: 'The upload held NUL bytes, stored here as U+FFFD.' } : {}) } })
+  await db.inboundMessage.update({
+    where: { id: message.id },
+    data: {
+      chunks: seq,
+      sizeBytes: bytes,
+      sha256,
+      status: 'received',
+      ...(hadNul ? { error: 'The upload held NUL bytes, stored here as U+FFFD.' } : {}),
+    },
+  })
   return { messageId: message.id, bytes, lines, sha256 }
 }
 
@@ -92,19 +131,57 @@ export async function storeRawStream(db: Db, meta: RawMeta, input: AsyncIterable
 export async function* readRaw(db: Db, messageId: string): AsyncGenerator<string> {
   const m = await db.inboundMessage.findUnique({ where: { id: messageId }, select: { chunks: true, body: true } })
   if (!m) throw new Error(`Inbound message ${messageId} not found.`)
-  if (m.chunks === 0) { if (m.body) yield m.body; return }
+  if (m.chunks === 0) {
+    if (m.body) yield m.body
+    return
+  }
   for (let seq = 0; seq < m.chunks; seq++) {
-    const [row] = await db.$queryRawUnsafe<Array<{ data: string }>>(`SELECT data FROM "InboundChunk" WHERE "messageId" = $1::uuid AND seq = $2`, messageId, seq)
+    const [row] = await db.$queryRawUnsafe<Array<{ data: string }>>(
+      `SELECT data FROM "InboundChunk" WHERE "messageId" = $1::uuid AND seq = $2`,
+      messageId,
+      seq,
+    )
     if (!row) throw new Error(`Inbound message ${messageId} is missing chunk ${seq}.`)
     yield row.data
   }
 }
 
-export interface RawMessageMeta { id: string; source: string; kind: string; transport: string; contentType: string | null; fileName: string | null; sizeBytes: number; receivedAt: string; status: string; accepted: number; duplicates: number; rejected: number; error: string | null }
+export interface RawMessageMeta {
+  id: string
+  source: string
+  kind: string
+  transport: string
+  contentType: string | null
+  fileName: string | null
+  sizeBytes: number
+  receivedAt: string
+  status: string
+  accepted: number
+  duplicates: number
+  rejected: number
+  error: string | null
+}
 
 /** What a stored message is, without its body (for provenance links and headers). */
 export async function getRawMessageMeta(db: Db, messageId: string): Promise<RawMessageMeta | null> {
   if (!/^[0-9a-f-]{36}$/i.test(messageId)) return null
-  const m = await db.inboundMessage.findUnique({ where: { id: messageId }, select: { id: true, source: true, kind: true, transport: true, contentType: true, fileName: true, sizeBytes: true, receivedAt: true, status: true, accepted: true, duplicates: true, rejected: true, error: true } })
+  const m = await db.inboundMessage.findUnique({
+    where: { id: messageId },
+    select: {
+      id: true,
+      source: true,
+      kind: true,
+      transport: true,
+      contentType: true,
+      fileName: true,
+      sizeBytes: true,
+      receivedAt: true,
+      status: true,
+      accepted: true,
+      duplicates: true,
+      rejected: true,
+      error: true,
+    },
+  })
   return m ? { ...m, receivedAt: m.receivedAt.toISOString() } : null
 }

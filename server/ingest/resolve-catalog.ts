@@ -2,7 +2,12 @@
 // code, then a global alias), location (likewise) and unit of measure (factor to base units).
 import type { Db } from '../db'
 
-export interface SkuRef { id: string; code: string; baseUom: string; factors: Map<string, number> }
+export interface SkuRef {
+  id: string
+  code: string
+  baseUom: string
+  factors: Map<string, number>
+}
 export interface CatalogLookup {
   sku(input: string): SkuRef | undefined
   location(input: string): string | undefined
@@ -49,13 +54,23 @@ function jsonTextArray(values: string[]): string {
   return JSON.stringify(values.map((v) => (v as string & { toWellFormed(): string }).toWellFormed()))
 }
 
-export async function resolveCatalog(db: Db, scope: string, skuInputs: string[], locationInputs: string[]): Promise<CatalogLookup> {
+export async function resolveCatalog(
+  db: Db,
+  scope: string,
+  skuInputs: string[],
+  locationInputs: string[],
+): Promise<CatalogLookup> {
   const skus = [...new Set(skuInputs)]
   const locations = [...new Set(locationInputs)]
   const skuMap = new Map<string, SkuRef>()
   const locMap = new Map<string, string>()
   if (skus.length > 0 || locations.length > 0) {
-    const [r] = await db.$queryRawUnsafe<Array<{ skus: string | null; locations: string | null }>>(RESOLVE_SQL, jsonTextArray(skus), scope, jsonTextArray(locations))
+    const [r] = await db.$queryRawUnsafe<Array<{ skus: string | null; locations: string | null }>>(
+      RESOLVE_SQL,
+      jsonTextArray(skus),
+      scope,
+      jsonTextArray(locations),
+    )
     type SkuRow = [string, string, string, string, Array<[string, number]> | null]
     for (const [input, id, code, baseUom, uoms] of JSON.parse(r.skus ?? '[]') as SkuRow[]) {
       const factors = new Map<string, number>([[baseUom.toUpperCase(), 1]])

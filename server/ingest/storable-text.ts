@@ -9,7 +9,8 @@ import { ValidationError } from '../errors'
 /** Why `s` cannot be stored as PostgreSQL text, or null when it can. */
 export function unstorableText(s: string): string | null {
   if (s.includes('\u0000')) return 'contains a NUL character (U+0000), which PostgreSQL cannot store'
-  if (!(s as string & { isWellFormed(): boolean }).isWellFormed()) return 'contains an unpaired UTF-16 surrogate (not valid Unicode)'
+  if (!(s as string & { isWellFormed(): boolean }).isWellFormed())
+    return 'contains an unpaired UTF-16 surrogate (not valid Unicode)'
   return null
 }
 
@@ -56,22 +57,33 @@ export function jsonNestingDepth(text: string): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
     if (inString) {
-      if (c === 92) i++ // backslash: skip the escaped character
+      if (c === 92)
+        i++ // backslash: skip the escaped character
       else if (c === 34) inString = false
     } else if (c === 34) inString = true
-    else if (c === 123 || c === 91) { if (++depth > max) max = depth }
-    else if (c === 125 || c === 93) depth--
+    else if (c === 123 || c === 91) {
+      if (++depth > max) max = depth
+    } else if (c === 125 || c === 93) depth--
   }
   return max
 }
 
 /** JSON.parse for a request body: refuses bodies nested deeper than `maxDepth` before parsing them. */
 export function parseJsonText(text: string, maxDepth = MAX_JSON_DEPTH): unknown {
-  if (jsonNestingDepth(text) > maxDepth) throw new ValidationError(`The body nests arrays or objects more than ${maxDepth} levels deep.`, undefined, 'INVALID_JSON')
+  if (jsonNestingDepth(text) > maxDepth)
+    throw new ValidationError(
+      `The body nests arrays or objects more than ${maxDepth} levels deep.`,
+      undefined,
+      'INVALID_JSON',
+    )
   try {
     return JSON.parse(text)
   } catch (e) {
-    throw new ValidationError(`The body is not valid JSON: ${storableCopy((e as Error).message).slice(0, 200)}.`, undefined, 'INVALID_JSON')
+    throw new ValidationError(
+      `The body is not valid JSON: ${storableCopy((e as Error).message).slice(0, 200)}.`,
+      undefined,
+      'INVALID_JSON',
+    )
   }
 }
 
@@ -90,7 +102,8 @@ export function assertStorableJson(value: unknown, what = 'The body'): void {
     else if (v !== null && typeof v === 'object') {
       for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
         const why = unstorableText(k)
-        if (why) throw new ValidationError(`${what} has a key at ${at || '(top)'} that ${why}.`, undefined, 'INVALID_TEXT')
+        if (why)
+          throw new ValidationError(`${what} has a key at ${at || '(top)'} that ${why}.`, undefined, 'INVALID_TEXT')
         stack.push([x, `${at}.${k}`])
       }
     }

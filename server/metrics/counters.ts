@@ -13,5 +13,9 @@ export async function bumpCounters(db: Db, name: string, values: Map<string, num
     `INSERT INTO "CounterMinute"(name, labels, minute, value)
      SELECT $1, l, $2::timestamptz, v FROM unnest($3::text[], $4::bigint[]) AS x(l, v)
      ON CONFLICT (name, labels, minute) DO UPDATE SET value = "CounterMinute".value + EXCLUDED.value`,
-    name, minuteOf(at).toISOString(), labels, labels.map((l) => String(values.get(l))))
+    name,
+    minuteOf(at).toISOString(),
+    labels,
+    labels.map((l) => String(values.get(l))),
+  )
 }

@@ -5,9 +5,21 @@ import type { Db } from '../db'
 import { NotFoundError } from '../errors'
 import { getChannelsHealth, type ChannelHealthView } from './channel-health'
 import { lagPercentile, type LagPercentile } from './lag-percentile'
-import { getOrderIntakeHealth, getOrderIntakeLag, loadOrderGraceMs, type ChannelIntake, type IntakeLag } from './order-intake'
+import {
+  getOrderIntakeHealth,
+  getOrderIntakeLag,
+  loadOrderGraceMs,
+  type ChannelIntake,
+  type IntakeLag,
+} from './order-intake'
 
-export interface ChannelLagMinute { minute: string; samples: number; p50: LagPercentile | null; p95: LagPercentile | null; p99: LagPercentile | null }
+export interface ChannelLagMinute {
+  minute: string
+  samples: number
+  p50: LagPercentile | null
+  p95: LagPercentile | null
+  p99: LagPercentile | null
+}
 export interface ChannelHealthDetail {
   health: ChannelHealthView
   lag: { from: string; to: string; hours: number; minutes: ChannelLagMinute[] }
@@ -15,7 +27,11 @@ export interface ChannelHealthDetail {
   intake: ChannelIntake & { lag: IntakeLag; graceSeconds: number }
 }
 
-export async function getChannelHealthDetail(db: Db, code: string, opts: { hours?: number; now?: Date } = {}): Promise<ChannelHealthDetail> {
+export async function getChannelHealthDetail(
+  db: Db,
+  code: string,
+  opts: { hours?: number; now?: Date } = {},
+): Promise<ChannelHealthDetail> {
   const now = opts.now ?? new Date()
   const [health] = await getChannelsHealth(db, { now, codes: [code] })
   if (!health) throw new NotFoundError(`No channel "${code}".`, 'UNKNOWN_CHANNEL')
@@ -24,7 +40,11 @@ export async function getChannelHealthDetail(db: Db, code: string, opts: { hours
   const from = new Date(to - (hours * 60 - 1) * 60_000)
   const channel = await db.channel.findUniqueOrThrow({ where: { code }, select: { id: true, settings: true } })
   const [rows, intakeLag, intakeHealth, graceMs] = await Promise.all([
-    db.lagMinute.findMany({ where: { channelId: channel.id, minute: { gte: from } }, orderBy: { minute: 'asc' }, select: { minute: true, count: true, buckets: true } }),
+    db.lagMinute.findMany({
+      where: { channelId: channel.id, minute: { gte: from } },
+      orderBy: { minute: 'asc' },
+      select: { minute: true, count: true, buckets: true },
+    }),
     getOrderIntakeLag(db, from),
     getOrderIntakeHealth(db, now),
     loadOrderGraceMs(db, channel, now),
@@ -34,12 +54,25 @@ export async function getChannelHealthDetail(db: Db, code: string, opts: { hours
     health,
     intake: {
       ...intakeHealth.find((c) => c.channel === code)!,
-      lag: { samples: lag?.samples ?? 0, p50Seconds: lag?.p50Seconds ?? null, p95Seconds: lag?.p95Seconds ?? null, p99Seconds: lag?.p99Seconds ?? null },
+      lag: {
+        samples: lag?.samples ?? 0,
+        p50Seconds: lag?.p50Seconds ?? null,
+        p95Seconds: lag?.p95Seconds ?? null,
+        p99Seconds: lag?.p99Seconds ?? null,
+      },
       graceSeconds: Math.round(graceMs / 1000),
     },
     lag: {
-      from: from.toISOString(), to: new Date(to).toISOString(), hours,
-      minutes: rows.map((r) => ({ minute: r.minute.toISOString(), samples: r.count, p50: lagPercentile(r.buckets, 50), p95: lagPercentile(r.buckets, 95), p99: lagPercentile(r.buckets, 99) })),
+      from: from.toISOString(),
+      to: new Date(to).toISOString(),
+      hours,
+      minutes: rows.map((r) => ({
+        minute: r.minute.toISOString(),
+        samples: r.count,
+        p50: lagPercentile(r.buckets, 50),
+        p95: lagPercentile(r.buckets, 95),
+        p99: lagPercentile(r.buckets, 99),
+      })),
     },
   }
 }

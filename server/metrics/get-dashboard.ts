@@ -23,14 +23,29 @@ export interface ChannelTile {
   /** Age in seconds of the oldest input the channel does not show yet (null when none waits). */
   oldestPendingSeconds: number | null
   /** Percentiles interpolated from the histogram; null when not measured (no samples). */
-  lag: { windowMinutes: number; samples: number; p50Seconds: number | null; p95Seconds: number | null; p95UpperSeconds: number | null; p95LowerSeconds: number | null; maxSeconds: number | null }
+  lag: {
+    windowMinutes: number
+    samples: number
+    p50Seconds: number | null
+    p95Seconds: number | null
+    p95UpperSeconds: number | null
+    p95LowerSeconds: number | null
+    maxSeconds: number | null
+  }
   slo: { lagP95Seconds: number; staleAfterSeconds: number }
   /** The one health verdict (server/metrics/channel-health.ts). */
   health: ChannelHealth
 }
 
 /** One channel's p95 in one minute: interpolated, with the bucket bounds it lies between. Minutes without samples are absent (gaps). */
-export interface LagPoint { minute: string; channel: string; p95Seconds: number | null; p95LowerSeconds: number | null; p95UpperSeconds: number | null; samples: number }
+export interface LagPoint {
+  minute: string
+  channel: string
+  p95Seconds: number | null
+  p95LowerSeconds: number | null
+  p95UpperSeconds: number | null
+  samples: number
+}
 
 export interface RecentChange {
   decisionId: string
@@ -50,7 +65,13 @@ export interface DashboardView {
   lagSeries: LagPoint[]
   /** The series' continuous time axis: every minute from `from` to `to` (ISO, UTC). */
   series: { from: string; to: string; minutes: number }
-  totals: { eventsLastHour: number; ordersLastHour: number; openDeadLetters: number; openFindings: number; oversoldUnits24h: number }
+  totals: {
+    eventsLastHour: number
+    ordersLastHour: number
+    openDeadLetters: number
+    openFindings: number
+    oversoldUnits24h: number
+  }
   recent: RecentChange[]
 }
 
@@ -59,32 +80,56 @@ export const DASHBOARD_RANGES = { '1h': 60, '6h': 360, '24h': 1440 } as const
 export type DashboardRange = keyof typeof DASHBOARD_RANGES
 const RECENT_LIMIT = 25
 
-export async function getDashboard(db: Db, opts: { now?: Date; recentLimit?: number; range?: DashboardRange } = {}): Promise<DashboardView> {
+export async function getDashboard(
+  db: Db,
+  opts: { now?: Date; recentLimit?: number; range?: DashboardRange } = {},
+): Promise<DashboardView> {
   const now = opts.now ?? new Date()
   const seriesMinutes = DASHBOARD_RANGES[opts.range ?? '1h']
   const toMinute = Math.floor(now.getTime() / 60_000) * 60_000
   const seriesFrom = new Date(toMinute - (seriesMinutes - 1) * 60_000)
 
-  const [channels, health, lagRows, counterRows, openDeadLetters, openFindings, oversold, recentRows] = await Promise.all([
-    db.channel.findMany({ orderBy: { code: 'asc' } }),
-    getChannelsHealth(db, { now }),
-    db.lagMinute.findMany({ where: { minute: { gte: seriesFrom } }, orderBy: { minute: 'asc' } }),
-    db.$queryRawUnsafe<Array<{ name: string; labels: string; value: bigint }>>(
-      `SELECT name, labels, sum(value) AS value FROM "CounterMinute"
+  const [channels, health, lagRows, counterRows, openDeadLetters, openFindings, oversold, recentRows] =
+    await Promise.all([
+      db.channel.findMany({ orderBy: { code: 'asc' } }),
+      getChannelsHealth(db, { now }),
+      db.lagMinute.findMany({ where: { minute: { gte: seriesFrom } }, orderBy: { minute: 'asc' } }),
+      db.$queryRawUnsafe<Array<{ name: string; labels: string; value: bigint }>>(
+        `SELECT name, labels, sum(value) AS value FROM "CounterMinute"
         WHERE minute >= $1::timestamptz AND name = 'stocktower_events_total' GROUP BY name, labels`,
-      new Date(now.getTime() - 60 * 60_000).toISOString()),
-    db.deadLetter.count({ where: { status: { in: ['open', 'replay_requested'] } } }),
-    db.finding.count({ where: { status: { in: ['open', 'healing'] } } }),
-    db.oversellIncident.aggregate({ _sum: { oversoldUnits: true }, where: { detectedAt: { gte: new Date(now.getTime() - 24 * 3600_000) } } }),
-    db.$queryRawUnsafe<Array<{ id: bigint; sku: string; channel: string; quantity: number; decidedAt: Date; listingVersion: number; desiredVersion: number; appliedVersion: number; appliedQuantity: number | null; appliedAt: Date | null; lastError: string | null }>>(
-      `SELECT d.id, s.code AS sku, c.code AS channel, d.quantity, d."decidedAt", d."listingVersion",
+        new Date(now.getTime() - 60 * 60_000).toISOString(),
+      ),
+      db.deadLetter.count({ where: { status: { in: ['open', 'replay_requested'] } } }),
+      db.finding.count({ where: { status: { in: ['open', 'healing'] } } }),
+      db.oversellIncident.aggregate({
+        _sum: { oversoldUnits: true },
+        where: { detectedAt: { gte: new Date(now.getTime() - 24 * 3600_000) } },
+      }),
+      db.$queryRawUnsafe<
+        Array<{
+          id: bigint
+          sku: string
+          channel: string
+          quantity: number
+          decidedAt: Date
+          listingVersion: number
+          desiredVersion: number
+          appliedVersion: number
+          appliedQuantity: number | null
+          appliedAt: Date | null
+          lastError: string | null
+        }>
+      >(
+        `SELECT d.id, s.code AS sku, c.code AS channel, d.quantity, d."decidedAt", d."listingVersion",
               l."desiredVersion", l."appliedVersion", l."appliedQuantity", l."appliedAt", l."lastError"
          FROM "AvailabilityDecision" d
          JOIN "ChannelListing" l ON l.id = d."listingId"
          JOIN "Sku" s ON s.id = d."skuId"
          JOIN "Channel" c ON c.id = d."channelId"
-        ORDER BY d.id DESC LIMIT $1`, opts.recentLimit ?? RECENT_LIMIT),
-  ])
+        ORDER BY d.id DESC LIMIT $1`,
+        opts.recentLimit ?? RECENT_LIMIT,
+      ),
+    ])
 
   const healthByCode = new Map(health.map((h) => [h.code, h]))
   const codeById = new Map(channels.map((c) => [c.id, c.code]))
@@ -94,7 +139,14 @@ export async function getDashboard(db: Db, opts: { now?: Date; recentLimit?: num
     const code = codeById.get(row.channelId)
     if (!code) continue
     const p95 = lagPercentile(row.buckets, 95)
-    lagSeries.push({ minute: row.minute.toISOString(), channel: code, p95Seconds: p95?.seconds ?? null, p95LowerSeconds: p95?.lowerSeconds ?? null, p95UpperSeconds: p95?.upperSeconds ?? null, samples: row.count })
+    lagSeries.push({
+      minute: row.minute.toISOString(),
+      channel: code,
+      p95Seconds: p95?.seconds ?? null,
+      p95LowerSeconds: p95?.lowerSeconds ?? null,
+      p95UpperSeconds: p95?.upperSeconds ?? null,
+      samples: row.count,
+    })
   }
 
   let eventsLastHour = 0
@@ -110,35 +162,43 @@ export async function getDashboard(db: Db, opts: { now?: Date; recentLimit?: num
     channels: channels.flatMap((c) => {
       const h = healthByCode.get(c.code)
       if (!h) return []
-      return [{
-        code: c.code,
-        name: c.name,
-        kind: c.kind,
-        mode: c.mode,
-        status: c.status,
-        breakerState: c.breakerState,
-        listings: h.listings.total,
-        inSync: h.listings.inSync,
-        pending: h.listings.waiting,
-        failing: h.listings.failing,
-        stale: h.listings.stale,
-        oldestPendingSeconds: h.listings.oldestWaitingSeconds,
-        lag: {
-          windowMinutes: h.lag.windowMinutes,
-          samples: h.lag.samples,
-          p50Seconds: h.lag.p50?.seconds ?? null,
-          p95Seconds: h.lag.p95?.seconds ?? null,
-          p95LowerSeconds: h.lag.p95?.lowerSeconds ?? null,
-          p95UpperSeconds: h.lag.p95?.upperSeconds ?? null,
-          maxSeconds: h.lag.maxSeconds,
+      return [
+        {
+          code: c.code,
+          name: c.name,
+          kind: c.kind,
+          mode: c.mode,
+          status: c.status,
+          breakerState: c.breakerState,
+          listings: h.listings.total,
+          inSync: h.listings.inSync,
+          pending: h.listings.waiting,
+          failing: h.listings.failing,
+          stale: h.listings.stale,
+          oldestPendingSeconds: h.listings.oldestWaitingSeconds,
+          lag: {
+            windowMinutes: h.lag.windowMinutes,
+            samples: h.lag.samples,
+            p50Seconds: h.lag.p50?.seconds ?? null,
+            p95Seconds: h.lag.p95?.seconds ?? null,
+            p95LowerSeconds: h.lag.p95?.lowerSeconds ?? null,
+            p95UpperSeconds: h.lag.p95?.upperSeconds ?? null,
+            maxSeconds: h.lag.maxSeconds,
+          },
+          slo: h.slo,
+          health: h.health,
         },
-        slo: h.slo,
-        health: h.health,
-      }]
+      ]
     }),
     lagSeries,
     series: { from: seriesFrom.toISOString(), to: new Date(toMinute).toISOString(), minutes: seriesMinutes },
-    totals: { eventsLastHour, ordersLastHour, openDeadLetters, openFindings, oversoldUnits24h: oversold._sum.oversoldUnits ?? 0 },
+    totals: {
+      eventsLastHour,
+      ordersLastHour,
+      openDeadLetters,
+      openFindings,
+      oversoldUnits24h: oversold._sum.oversoldUnits ?? 0,
+    },
     recent: recentRows.map((r) => ({
       decisionId: String(r.id),
       sku: r.sku,
@@ -147,7 +207,14 @@ export async function getDashboard(db: Db, opts: { now?: Date; recentLimit?: num
       decidedAt: r.decidedAt.toISOString(),
       applied: r.appliedQuantity,
       appliedAt: r.appliedAt ? r.appliedAt.toISOString() : null,
-      state: r.listingVersion < r.desiredVersion ? 'superseded' : r.appliedVersion >= r.listingVersion ? 'applied' : r.lastError ? 'failing' : 'pending',
+      state:
+        r.listingVersion < r.desiredVersion
+          ? 'superseded'
+          : r.appliedVersion >= r.listingVersion
+            ? 'applied'
+            : r.lastError
+              ? 'failing'
+              : 'pending',
     })),
   }
 }

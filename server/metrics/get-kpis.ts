@@ -35,9 +35,22 @@ export interface ChannelKpis {
 }
 
 /** One bucket of the trend: per channel ordered/oversold units, revenue at risk and lag p95. */
-export interface KpiBucket { bucket: string; channels: Record<string, { ordered: number; oversold: number; revenueAtRiskCents: number; lagP95Seconds: number | null }> }
+export interface KpiBucket {
+  bucket: string
+  channels: Record<
+    string,
+    { ordered: number; oversold: number; revenueAtRiskCents: number; lagP95Seconds: number | null }
+  >
+}
 
-export interface KpiView { window: KpiWindow; from: string; to: string; channels: ChannelKpis[]; overall: Omit<ChannelKpis, 'channel' | 'slo' | 'health' | 'intake'>; series?: { bucketMinutes: number; buckets: KpiBucket[] } }
+export interface KpiView {
+  window: KpiWindow
+  from: string
+  to: string
+  channels: ChannelKpis[]
+  overall: Omit<ChannelKpis, 'channel' | 'slo' | 'health' | 'intake'>
+  series?: { bucketMinutes: number; buckets: KpiBucket[] }
+}
 
 /** Trend resolution per window: 12 to 28 points, each a whole number of minutes. */
 export const SERIES_BUCKET_MINUTES: Record<KpiWindow, number> = { '1h': 5, '24h': 60, '7d': 360 }
@@ -46,41 +59,73 @@ export const SERIES_BUCKET_MINUTES: Record<KpiWindow, number> = { '1h': 5, '24h'
 const pct = (buckets: number[], p: number) => lagPercentile(buckets, p)?.seconds ?? null
 
 /** Percentiles of an order intake lag histogram (absent: not measured, all null). */
-const lagOf = (x: { samples: number; buckets: number[] } | undefined) =>
-  ({ samples: x?.samples ?? 0, p50Seconds: x ? pct(x.buckets, 50) : null, p95Seconds: x ? pct(x.buckets, 95) : null, p99Seconds: x ? pct(x.buckets, 99) : null })
+const lagOf = (x: { samples: number; buckets: number[] } | undefined) => ({
+  samples: x?.samples ?? 0,
+  p50Seconds: x ? pct(x.buckets, 50) : null,
+  p95Seconds: x ? pct(x.buckets, 95) : null,
+  p99Seconds: x ? pct(x.buckets, 99) : null,
+})
 
-function sum(into: number[], add: number[]) { for (let i = 0; i < add.length; i++) into[i] = (into[i] ?? 0) + (add[i] ?? 0); return into }
+function sum(into: number[], add: number[]) {
+  for (let i = 0; i < add.length; i++) into[i] = (into[i] ?? 0) + (add[i] ?? 0)
+  return into
+}
 
-export async function getKpis(db: Db, window: KpiWindow, now = new Date(), opts: { series?: boolean } = {}): Promise<KpiView> {
+export async function getKpis(
+  db: Db,
+  window: KpiWindow,
+  now = new Date(),
+  opts: { series?: boolean } = {},
+): Promise<KpiView> {
   const minutes = KPI_WINDOWS[window]
   const from = new Date(Math.floor(now.getTime() / 60_000) * 60_000 - (minutes - 1) * 60_000)
   const channels = await db.channel.findMany({ orderBy: { code: 'asc' } })
   const [intakeLag, intakeHealth] = await Promise.all([getOrderIntakeLag(db, from), getOrderIntakeHealth(db, now)])
   const [lagRows, unitRows, health, drift, dead, reservations, incidents] = await Promise.all([
-    db.lagMinute.findMany({ where: { minute: { gte: from } }, select: { channelId: true, minute: true, count: true, buckets: true } }),
+    db.lagMinute.findMany({
+      where: { minute: { gte: from } },
+      select: { channelId: true, minute: true, count: true, buckets: true },
+    }),
     // Per trend bucket and label set (a few dozen rows), summed again here for the whole window.
     db.$queryRawUnsafe<Array<{ minute: Date; labels: string; value: bigint }>>(
       `SELECT date_bin(make_interval(mins => $2::int), minute, 'epoch'::timestamptz) AS minute, labels, sum(value) AS value
-         FROM "CounterMinute" WHERE name = 'stocktower_order_units_total' AND minute >= $1::timestamptz GROUP BY 1, 2`, from.toISOString(), SERIES_BUCKET_MINUTES[window]),
+         FROM "CounterMinute" WHERE name = 'stocktower_order_units_total' AND minute >= $1::timestamptz GROUP BY 1, 2`,
+      from.toISOString(),
+      SERIES_BUCKET_MINUTES[window],
+    ),
     getChannelsHealth(db, { now }),
-    db.$queryRawUnsafe<Array<{ channel: string | null; n: bigint }>>(`SELECT channel, count(*) AS n FROM "Finding" WHERE kind = 'drift' AND status IN ('open', 'healing') GROUP BY 1`),
+    db.$queryRawUnsafe<Array<{ channel: string | null; n: bigint }>>(
+      `SELECT channel, count(*) AS n FROM "Finding" WHERE kind = 'drift' AND status IN ('open', 'healing') GROUP BY 1`,
+    ),
     db.$queryRawUnsafe<Array<{ channel: string | null; n: bigint; oldest: Date | null }>>(
-      `SELECT channel, count(*) AS n, min("firstSeenAt") AS oldest FROM "DeadLetter" WHERE status IN ('open', 'replay_requested') GROUP BY 1`),
+      `SELECT channel, count(*) AS n, min("firstSeenAt") AS oldest FROM "DeadLetter" WHERE status IN ('open', 'replay_requested') GROUP BY 1`,
+    ),
     db.$queryRawUnsafe<Array<{ channelId: string; n: bigint; units: bigint; oldest: Date | null }>>(
-      `SELECT "channelId"::text AS "channelId", count(*) AS n, sum(quantity) AS units, min("createdAt") AS oldest FROM "Reservation" WHERE status = 'open' AND quantity > 0 GROUP BY 1`),
+      `SELECT "channelId"::text AS "channelId", count(*) AS n, sum(quantity) AS units, min("createdAt") AS oldest FROM "Reservation" WHERE status = 'open' AND quantity > 0 GROUP BY 1`,
+    ),
     db.$queryRawUnsafe<Array<{ channel: string; n: bigint }>>(
-      `SELECT channel, count(*) AS n FROM "OversellIncident" WHERE "detectedAt" >= $1::timestamptz GROUP BY 1`, from.toISOString()),
+      `SELECT channel, count(*) AS n FROM "OversellIncident" WHERE "detectedAt" >= $1::timestamptz GROUP BY 1`,
+      from.toISOString(),
+    ),
   ])
   const age = (d: Date | null | undefined) => (d ? Math.max(0, Math.round((now.getTime() - d.getTime()) / 1000)) : null)
-  const unit = (channel: string, measure: string) => unitRows.filter((r) => r.labels === `channel=${channel},measure=${measure}`).reduce((s, r) => s + Number(r.value), 0)
+  const unit = (channel: string, measure: string) =>
+    unitRows
+      .filter((r) => r.labels === `channel=${channel},measure=${measure}`)
+      .reduce((s, r) => s + Number(r.value), 0)
 
   const overallBuckets: number[] = []
   let overallSamples = 0
   const list: ChannelKpis[] = channels.map((c) => {
     const buckets: number[] = []
     let samples = 0
-    for (const r of lagRows) if (r.channelId === c.id) { sum(buckets, r.buckets); samples += r.count }
-    sum(overallBuckets, buckets); overallSamples += samples
+    for (const r of lagRows)
+      if (r.channelId === c.id) {
+        sum(buckets, r.buckets)
+        samples += r.count
+      }
+    sum(overallBuckets, buckets)
+    overallSamples += samples
     const h = health.find((x) => x.code === c.code)!
     const slo = h.slo
     const p95 = pct(buckets, 95)
@@ -106,7 +151,10 @@ export async function getKpis(db: Db, window: KpiWindow, now = new Date(), opts:
       cancelledUnits: unit(c.code, 'cancelled'),
       cancelledForStockUnits: unit(c.code, 'cancelled_stock'),
       intakeLag: lagOf(intakeLag.get(c.id)),
-      intake: { state: intakeHealth.find((x) => x.channel === c.code)?.state ?? 'not_connected', lastActivityAt: intakeHealth.find((x) => x.channel === c.code)?.lastActivityAt ?? null },
+      intake: {
+        state: intakeHealth.find((x) => x.channel === c.code)?.state ?? 'not_connected',
+        lastActivityAt: intakeHealth.find((x) => x.channel === c.code)?.lastActivityAt ?? null,
+      },
     }
   })
   const series = opts.series ? trend(window, from, now, channels, lagRows, unitRows) : undefined
@@ -114,34 +162,69 @@ export async function getKpis(db: Db, window: KpiWindow, now = new Date(), opts:
   const ordered = total('orderedUnits')
   const oversold = total('oversoldUnits')
   const ingestDead = dead.filter((x) => x.channel === null)
-  const oldestDead = [...dead.map((x) => x.oldest)].filter((x): x is Date => x !== null).sort((a, b) => a.getTime() - b.getTime())[0]
+  const oldestDead = [...dead.map((x) => x.oldest)]
+    .filter((x): x is Date => x !== null)
+    .sort((a, b) => a.getTime() - b.getTime())[0]
   return {
-    window, from: from.toISOString(), to: now.toISOString(), channels: list, ...(series ? { series } : {}),
+    window,
+    from: from.toISOString(),
+    to: now.toISOString(),
+    channels: list,
+    ...(series ? { series } : {}),
     overall: {
-      lag: { samples: overallSamples, p50Seconds: pct(overallBuckets, 50), p95Seconds: pct(overallBuckets, 95), p99Seconds: pct(overallBuckets, 99) },
+      lag: {
+        samples: overallSamples,
+        p50Seconds: pct(overallBuckets, 50),
+        p95Seconds: pct(overallBuckets, 95),
+        p99Seconds: pct(overallBuckets, 99),
+      },
       staleListings: total('staleListings'),
       driftOpen: total('driftOpen') + Number(drift.find((x) => x.channel === null)?.n ?? 0),
       deadLettersOpen: total('deadLettersOpen') + ingestDead.reduce((s, x) => s + Number(x.n), 0),
       oldestDeadLetterSeconds: age(oldestDead),
-      reservations: { open: list.reduce((s, c) => s + c.reservations.open, 0), units: list.reduce((s, c) => s + c.reservations.units, 0), oldestSeconds: Math.max(-1, ...list.map((c) => c.reservations.oldestSeconds ?? -1)) < 0 ? null : Math.max(...list.map((c) => c.reservations.oldestSeconds ?? -1)) },
-      orderedUnits: ordered, oversoldUnits: oversold, oversellRate: ordered > 0 ? oversold / ordered : null,
-      revenueAtRiskCents: total('revenueAtRiskCents'), incidents: total('incidents'),
-      cancelledUnits: total('cancelledUnits'), cancelledForStockUnits: total('cancelledForStockUnits'),
-      intakeLag: lagOf([...intakeLag.values()].reduce((a, x) => ({ samples: a.samples + x.samples, buckets: sum(a.buckets, x.buckets) }), { samples: 0, buckets: [] as number[] })),
+      reservations: {
+        open: list.reduce((s, c) => s + c.reservations.open, 0),
+        units: list.reduce((s, c) => s + c.reservations.units, 0),
+        oldestSeconds:
+          Math.max(-1, ...list.map((c) => c.reservations.oldestSeconds ?? -1)) < 0
+            ? null
+            : Math.max(...list.map((c) => c.reservations.oldestSeconds ?? -1)),
+      },
+      orderedUnits: ordered,
+      oversoldUnits: oversold,
+      oversellRate: ordered > 0 ? oversold / ordered : null,
+      revenueAtRiskCents: total('revenueAtRiskCents'),
+      incidents: total('incidents'),
+      cancelledUnits: total('cancelledUnits'),
+      cancelledForStockUnits: total('cancelledForStockUnits'),
+      intakeLag: lagOf(
+        [...intakeLag.values()].reduce(
+          (a, x) => ({ samples: a.samples + x.samples, buckets: sum(a.buckets, x.buckets) }),
+          { samples: 0, buckets: [] as number[] },
+        ),
+      ),
     },
   }
 }
 
 function trend(
-  window: KpiWindow, from: Date, now: Date, channels: Array<{ id: string; code: string }>,
-  lagRows: Array<{ channelId: string; minute: Date; count: number; buckets: number[] }>, unitRows: Array<{ minute: Date; labels: string; value: bigint }>,
+  window: KpiWindow,
+  from: Date,
+  now: Date,
+  channels: Array<{ id: string; code: string }>,
+  lagRows: Array<{ channelId: string; minute: Date; count: number; buckets: number[] }>,
+  unitRows: Array<{ minute: Date; labels: string; value: bigint }>,
 ): { bucketMinutes: number; buckets: KpiBucket[] } {
   const size = SERIES_BUCKET_MINUTES[window] * 60_000
   const start = Math.floor(from.getTime() / size) * size
   const index = (t: Date) => Math.floor((t.getTime() - start) / size)
   const n = index(now) + 1
   const codeOf = new Map(channels.map((c) => [c.id, c.code]))
-  const acc = Array.from({ length: n }, () => new Map(channels.map((c) => [c.code, { ordered: 0, oversold: 0, revenueAtRiskCents: 0, lag: [] as number[] }])))
+  const acc = Array.from(
+    { length: n },
+    () =>
+      new Map(channels.map((c) => [c.code, { ordered: 0, oversold: 0, revenueAtRiskCents: 0, lag: [] as number[] }])),
+  )
   for (const r of unitRows) {
     const m = /^channel=([^,]+),measure=(.+)$/.exec(r.labels)
     const cell = m ? acc[index(r.minute)]?.get(m[1]) : undefined
@@ -159,10 +242,17 @@ function trend(
     bucketMinutes: SERIES_BUCKET_MINUTES[window],
     buckets: acc.map((cells, i) => ({
       bucket: new Date(start + i * size).toISOString(),
-      channels: Object.fromEntries([...cells].map(([code, c]) => [code, {
-        ordered: c.ordered, oversold: c.oversold, revenueAtRiskCents: c.revenueAtRiskCents,
-        lagP95Seconds: pct(c.lag, 95),
-      }])),
+      channels: Object.fromEntries(
+        [...cells].map(([code, c]) => [
+          code,
+          {
+            ordered: c.ordered,
+            oversold: c.oversold,
+            revenueAtRiskCents: c.revenueAtRiskCents,
+            lagP95Seconds: pct(c.lag, 95),
+          },
+        ]),
+      ),
     })),
   }
 }

@@ -23,7 +23,12 @@ export function lagPercentile(buckets: readonly number[], p: number): LagPercent
     const n = buckets[i] ?? 0
     if (n > 0 && seen + n >= rank) {
       const lower = i === 0 ? 0 : LAG_BUCKETS_SECONDS[i - 1]
-      if (i >= LAG_BUCKETS_SECONDS.length) return { seconds: LAG_BUCKETS_SECONDS[LAG_BUCKETS_SECONDS.length - 1], lowerSeconds: LAG_BUCKETS_SECONDS[LAG_BUCKETS_SECONDS.length - 1], upperSeconds: null }
+      if (i >= LAG_BUCKETS_SECONDS.length)
+        return {
+          seconds: LAG_BUCKETS_SECONDS[LAG_BUCKETS_SECONDS.length - 1],
+          lowerSeconds: LAG_BUCKETS_SECONDS[LAG_BUCKETS_SECONDS.length - 1],
+          upperSeconds: null,
+        }
       const upper = LAG_BUCKETS_SECONDS[i]
       const seconds = lower + (upper - lower) * Math.max(0, Math.min(1, (rank - seen) / n))
       return { seconds: Math.round(seconds * 10) / 10, lowerSeconds: lower, upperSeconds: upper }

@@ -17,7 +17,13 @@ export async function recordLag(db: Db, channelId: string, samplesMs: number[], 
 }
 
 /** Adds samples to a per-channel per-minute histogram table (LagMinute, OrderLagMinute: same shape). */
-export async function recordHistogram(db: Db, table: 'LagMinute' | 'OrderLagMinute', channelId: string, samplesMs: number[], at: Date): Promise<void> {
+export async function recordHistogram(
+  db: Db,
+  table: 'LagMinute' | 'OrderLagMinute',
+  channelId: string,
+  samplesMs: number[],
+  at: Date,
+): Promise<void> {
   if (samplesMs.length === 0) return
   const buckets = new Array<number>(LAG_BUCKETS_SECONDS.length + 1).fill(0)
   for (const ms of samplesMs) buckets[bucketIndex(ms)]++
@@ -28,7 +34,13 @@ export async function recordHistogram(db: Db, table: 'LagMinute' | 'OrderLagMinu
      ON CONFLICT ("channelId", minute) DO UPDATE SET count = "${table}".count + EXCLUDED.count, "sumMs" = "${table}"."sumMs" + EXCLUDED."sumMs",
        "maxMs" = GREATEST("${table}"."maxMs", EXCLUDED."maxMs"),
        buckets = (SELECT array_agg(a + b ORDER BY i) FROM unnest("${table}".buckets, EXCLUDED.buckets) WITH ORDINALITY AS x(a, b, i))`,
-    channelId, minuteOf(at).toISOString(), samplesMs.length, sum, max, buckets)
+    channelId,
+    minuteOf(at).toISOString(),
+    samplesMs.length,
+    sum,
+    max,
+    buckets,
+  )
 }
 
 /** Approximate percentile from bucket counts (upper bound of the bucket holding the rank). */

@@ -19,12 +19,34 @@ export const WAITING_SINCE_SQL = `listing_waiting_since(cl."desiredVersion", cl.
 /** The predicate of the partial indexes on waiting listings (alias `cl`). */
 export const WAITING_SQL = `cl.active AND cl."desiredVersion" > cl."appliedVersion"`
 
-export interface ListingStates { total: number; inSync: number; waiting: number; failing: number; stale: number; oldestWaitingAt: Date | null }
+export interface ListingStates {
+  total: number
+  inSync: number
+  waiting: number
+  failing: number
+  stale: number
+  oldestWaitingAt: Date | null
+}
 
 /** Listing state of each channel (absent channels have none), stale judged against each one's `staleAfterSeconds`. */
-export async function getListingStates(db: Db, channels: Array<{ id: string; staleAfterSeconds: number }>, now: Date): Promise<Map<string, ListingStates>> {
+export async function getListingStates(
+  db: Db,
+  channels: Array<{ id: string; staleAfterSeconds: number }>,
+  now: Date,
+): Promise<Map<string, ListingStates>> {
   if (channels.length === 0) return new Map()
-  const rows = await db.$queryRawUnsafe<Array<{ channelId: string; total: bigint; inSync: bigint; waiting: bigint; failing: bigint; staleWhole: bigint; staleEdge: bigint; oldest: Date | null }>>(
+  const rows = await db.$queryRawUnsafe<
+    Array<{
+      channelId: string
+      total: bigint
+      inSync: bigint
+      waiting: bigint
+      failing: bigint
+      staleWhole: bigint
+      staleEdge: bigint
+      oldest: Date | null
+    }>
+  >(
     `WITH t AS (
        SELECT id, boundary, date_bin('1 minute', boundary, 'epoch'::timestamptz) AS edge
          FROM (SELECT id, $3::timestamptz - make_interval(secs => stale_after) AS boundary FROM unnest($1::uuid[], $2::float8[]) AS u(id, stale_after)) b
@@ -43,11 +65,23 @@ export async function getListingStates(db: Db, channels: Array<{ id: string; sta
             (SELECT min(${WAITING_SINCE_SQL}) FROM "ChannelListing" cl WHERE cl."channelId" = t.id AND ${WAITING_SQL}) AS oldest
        FROM t LEFT JOIN r ON r."channelId" = t.id
       GROUP BY t.id, t.edge, t.boundary`,
-    channels.map((c) => c.id), channels.map((c) => c.staleAfterSeconds), now.toISOString())
-  return new Map(rows.map((r) => [r.channelId, {
-    total: Number(r.total), inSync: Number(r.inSync), waiting: Number(r.waiting), failing: Number(r.failing),
-    stale: Number(r.staleWhole) + Number(r.staleEdge), oldestWaitingAt: r.oldest,
-  }]))
+    channels.map((c) => c.id),
+    channels.map((c) => c.staleAfterSeconds),
+    now.toISOString(),
+  )
+  return new Map(
+    rows.map((r) => [
+      r.channelId,
+      {
+        total: Number(r.total),
+        inSync: Number(r.inSync),
+        waiting: Number(r.waiting),
+        failing: Number(r.failing),
+        stale: Number(r.staleWhole) + Number(r.staleEdge),
+        oldestWaitingAt: r.oldest,
+      },
+    ]),
+  )
 }
 
 /**
@@ -66,6 +100,7 @@ export async function compactListingStates(db: RawSql): Promise<{ before: number
        HAVING sum(listings) <> 0 OR sum("inSync") <> 0 OR sum(failing) <> 0
        RETURNING 1
      )
-     SELECT (SELECT count(*) FROM moved) AS before, (SELECT count(*) FROM folded) AS after`)
+     SELECT (SELECT count(*) FROM moved) AS before, (SELECT count(*) FROM folded) AS after`,
+  )
   return { before: Number(r[0]?.before ?? 0), after: Number(r[0]?.after ?? 0) }
 }

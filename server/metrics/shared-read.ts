@@ -10,11 +10,19 @@
 // queries started after the commit and show it. A failed computation is not shared with later
 // requests.
 
-interface Entry<T> { startedAt: number; value: Promise<T> }
+interface Entry<T> {
+  startedAt: number
+  value: Promise<T>
+}
 
-export interface SharedRead<T> { (key: string): Promise<T> }
+export interface SharedRead<T> {
+  (key: string): Promise<T>
+}
 
-export function sharedRead<T>(compute: (key: string) => Promise<T>, opts: { maxAgeMs: number; clock?: () => number }): SharedRead<T> {
+export function sharedRead<T>(
+  compute: (key: string) => Promise<T>,
+  opts: { maxAgeMs: number; clock?: () => number },
+): SharedRead<T> {
   const clock = opts.clock ?? Date.now
   const entries = new Map<string, Entry<T>>()
   return (key: string) => {
@@ -24,7 +32,9 @@ export function sharedRead<T>(compute: (key: string) => Promise<T>, opts: { maxA
     const value = compute(key)
     const entry = { startedAt: at, value }
     entries.set(key, entry)
-    value.catch(() => { if (entries.get(key) === entry) entries.delete(key) })
+    value.catch(() => {
+      if (entries.get(key) === entry) entries.delete(key)
+    })
     return value
   }
 }

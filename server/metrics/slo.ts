@@ -7,10 +7,20 @@ import type { Db } from '../db'
 import { getChannelsHealth, HEALTH_WINDOW_MINUTES } from './channel-health'
 import { emitRealtime, ROOMS } from '../realtime/publisher'
 
+export interface SloAlert {
+  channel: string
+  slo: 'lag_p95' | 'stale_listings'
+  state: 'breached' | 'resolved'
+  message: string
+  value: number
+  threshold: number
+  at: string
+}
 
-export interface SloAlert { channel: string; slo: 'lag_p95' | 'stale_listings'; state: 'breached' | 'resolved'; message: string; value: number; threshold: number; at: string }
-
-export async function evaluateSlos(db: Db, opts: { now?: Date; notify?: (a: SloAlert) => Promise<void> } = {}): Promise<SloAlert[]> {
+export async function evaluateSlos(
+  db: Db,
+  opts: { now?: Date; notify?: (a: SloAlert) => Promise<void> } = {},
+): Promise<SloAlert[]> {
   const now = opts.now ?? new Date()
   // The same measurements and verdicts the screens show (channel-health.ts), for live channels.
   const all = await getChannelsHealth(db, { now })
@@ -20,22 +30,68 @@ export async function evaluateSlos(db: Db, opts: { now?: Date; notify?: (a: SloA
     const p95 = c.health.lagBreached === null ? null : c.lag.p95!.seconds
     const stale = c.listings.stale
     const checks = [
-      { slo: 'lag_p95' as const, breached: c.health.lagBreached === true, value: p95 ?? 0, threshold: slo.lagP95Seconds,
-        message: `${c.code}: event-to-applied lag p95 over ${HEALTH_WINDOW_MINUTES} min is ≈${p95 ?? 0} s, above the SLO of ${slo.lagP95Seconds} s` },
-      { slo: 'stale_listings' as const, breached: c.health.staleBreached, value: stale, threshold: slo.staleAfterSeconds,
-        message: `${c.code}: ${stale} listing(s) waiting longer than ${slo.staleAfterSeconds} s to apply` },
+      {
+        slo: 'lag_p95' as const,
+        breached: c.health.lagBreached === true,
+        value: p95 ?? 0,
+        threshold: slo.lagP95Seconds,
+        message: `${c.code}: event-to-applied lag p95 over ${HEALTH_WINDOW_MINUTES} min is ≈${p95 ?? 0} s, above the SLO of ${slo.lagP95Seconds} s`,
+      },
+      {
+        slo: 'stale_listings' as const,
+        breached: c.health.staleBreached,
+        value: stale,
+        threshold: slo.staleAfterSeconds,
+        message: `${c.code}: ${stale} listing(s) waiting longer than ${slo.staleAfterSeconds} s to apply`,
+      },
     ]
     for (const check of checks) {
       const key = `slo:${c.code}:${check.slo}`
       const open = await db.finding.findFirst({ where: { dedupeKey: key, status: { in: ['open', 'healing'] } } })
       if (check.breached && !open) {
-        await db.finding.create({ data: { kind: 'slo_breach', channel: c.code, cause: check.message, dedupeKey: key, details: { slo: check.slo, value: check.value, threshold: check.threshold }, detectedAt: now, updatedAt: now } })
-        alerts.push({ channel: c.code, slo: check.slo, state: 'breached', message: check.message, value: check.value, threshold: check.threshold, at: now.toISOString() })
+        await db.finding.create({
+          data: {
+            kind: 'slo_breach',
+            channel: c.code,
+            cause: check.message,
+            dedupeKey: key,
+            details: { slo: check.slo, value: check.value, threshold: check.threshold },
+            detectedAt: now,
+            updatedAt: now,
+          },
+        })
+        alerts.push({
+          channel: c.code,
+          slo: check.slo,
+          state: 'breached',
+          message: check.message,
+          value: check.value,
+          threshold: check.threshold,
+          at: now.toISOString(),
+        })
       } else if (check.breached && open) {
-        await db.finding.update({ where: { id: open.id }, data: { cause: check.message, updatedAt: now, details: { slo: check.slo, value: check.value, threshold: check.threshold } } })
+        await db.finding.update({
+          where: { id: open.id },
+          data: {
+            cause: check.message,
+            updatedAt: now,
+            details: { slo: check.slo, value: check.value, threshold: check.threshold },
+          },
+        })
       } else if (!check.breached && open) {
-        await db.finding.update({ where: { id: open.id }, data: { status: 'resolved', resolvedAt: now, updatedAt: now, note: 'back within the SLO' } })
-        alerts.push({ channel: c.code, slo: check.slo, state: 'resolved', message: `${c.code}: ${check.slo.replace('_', ' ')} back within the SLO`, value: check.value, threshold: check.threshold, at: now.toISOString() })
+        await db.finding.update({
+          where: { id: open.id },
+          data: { status: 'resolved', resolvedAt: now, updatedAt: now, note: 'back within the SLO' },
+        })
+        alerts.push({
+          channel: c.code,
+          slo: check.slo,
+          state: 'resolved',
+          message: `${c.code}: ${check.slo.replace('_', ' ')} back within the SLO`,
+          value: check.value,
+          threshold: check.threshold,
+          at: now.toISOString(),
+        })
       }
     }
   }
@@ -45,12 +101,22 @@ export async function evaluateSlos(db: Db, opts: { now?: Date; notify?: (a: SloA
 }
 
 /** POSTs an alert as JSON to the configured webhook; a failure is logged, never fatal. */
-export function webhookNotifier(url: string | undefined, log: (l: string) => void): ((a: SloAlert) => Promise<void>) | undefined {
+export function webhookNotifier(
+  url: string | undefined,
+  log: (l: string) => void,
+): ((a: SloAlert) => Promise<void>) | undefined {
   if (!url) return undefined
   return async (a) => {
     try {
-      const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ source: 'stocktower', ...a }), signal: AbortSignal.timeout(5000) })
+      const r = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ source: 'stocktower', ...a }),
+        signal: AbortSignal.timeout(5000),
+      })
       if (!r.ok) log(`[slo] webhook answered ${r.status}`)
-    } catch (e) { log(`[slo] webhook failed: ${(e as Error).message}`) }
+    } catch (e) {
+      log(`[slo] webhook failed: ${(e as Error).message}`)
+    }
   }
 }

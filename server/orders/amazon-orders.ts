@@ -13,27 +13,47 @@ import type { ParsedNativeMessage } from './native-orders'
 import { readNativeBody } from './parse-json-body'
 import { describeIssues } from '../errors'
 
-export const amazonOrderSchema = z.object({
-  AmazonOrderId: z.string(),
-  PurchaseDate: z.string(),
-  LastUpdateDate: z.string(),
-  OrderStatus: z.string(),
-  FulfillmentChannel: z.string().optional(),
-  NumberOfItemsShipped: z.number().int().min(0).optional(),
-  NumberOfItemsUnshipped: z.number().int().min(0).optional(),
-}).loose()
-export const amazonOrderItemSchema = z.object({
-  OrderItemId: z.string(),
-  SellerSKU: z.string().optional(),
-  QuantityOrdered: z.number().int().min(0),
-  QuantityShipped: z.number().int().min(0).optional(),
-}).loose()
-export const getOrdersResponseSchema = z.object({
-  payload: z.object({ Orders: z.array(amazonOrderSchema), NextToken: z.string().optional(), LastUpdatedBefore: z.string().optional() }).loose(),
-}).loose()
-export const getOrderItemsResponseSchema = z.object({
-  payload: z.object({ AmazonOrderId: z.string(), OrderItems: z.array(amazonOrderItemSchema), NextToken: z.string().optional() }).loose(),
-}).loose()
+export const amazonOrderSchema = z
+  .object({
+    AmazonOrderId: z.string(),
+    PurchaseDate: z.string(),
+    LastUpdateDate: z.string(),
+    OrderStatus: z.string(),
+    FulfillmentChannel: z.string().optional(),
+    NumberOfItemsShipped: z.number().int().min(0).optional(),
+    NumberOfItemsUnshipped: z.number().int().min(0).optional(),
+  })
+  .loose()
+export const amazonOrderItemSchema = z
+  .object({
+    OrderItemId: z.string(),
+    SellerSKU: z.string().optional(),
+    QuantityOrdered: z.number().int().min(0),
+    QuantityShipped: z.number().int().min(0).optional(),
+  })
+  .loose()
+export const getOrdersResponseSchema = z
+  .object({
+    payload: z
+      .object({
+        Orders: z.array(amazonOrderSchema),
+        NextToken: z.string().optional(),
+        LastUpdatedBefore: z.string().optional(),
+      })
+      .loose(),
+  })
+  .loose()
+export const getOrderItemsResponseSchema = z
+  .object({
+    payload: z
+      .object({
+        AmazonOrderId: z.string(),
+        OrderItems: z.array(amazonOrderItemSchema),
+        NextToken: z.string().optional(),
+      })
+      .loose(),
+  })
+  .loose()
 
 const pageSchema = z.object({
   orders: z.array(z.unknown()),
@@ -43,7 +63,13 @@ const pageSchema = z.object({
 })
 
 /** A line of an order as we last applied it (NativeOrderLine). */
-export interface KnownAmazonLine { lineId: string; sku: string; quantity: number; cancelledQuantity: number; shippedQuantity: number }
+export interface KnownAmazonLine {
+  lineId: string
+  sku: string
+  quantity: number
+  cancelledQuantity: number
+  shippedQuantity: number
+}
 
 /**
  * The order items of a known order's update, when its order-level counts say what changed without
@@ -54,19 +80,29 @@ export interface KnownAmazonLine { lineId: string; sku: string; quantity: number
  * - Canceled: nothing shipped since (NumberOfItemsShipped unchanged): the rest is cancelled.
  * - Pending / Unshipped: both counts unchanged: the lines are as we have them.
  */
-export function itemsFromOrderCounts(order: z.infer<typeof amazonOrderSchema>, known: KnownAmazonLine[]): Array<z.infer<typeof amazonOrderItemSchema>> | null {
+export function itemsFromOrderCounts(
+  order: z.infer<typeof amazonOrderSchema>,
+  known: KnownAmazonLine[],
+): Array<z.infer<typeof amazonOrderItemSchema>> | null {
   const shipped = order.NumberOfItemsShipped
   const unshipped = order.NumberOfItemsUnshipped
   if (known.length === 0 || shipped === undefined || unshipped === undefined) return null
   const ordered = known.reduce((n, l) => n + l.quantity - l.cancelledQuantity, 0)
   const shippedBefore = known.reduce((n, l) => n + l.shippedQuantity, 0)
   const item = (l: KnownAmazonLine, allShipped: boolean) => ({
-    OrderItemId: l.lineId, SellerSKU: l.sku, QuantityOrdered: l.quantity - l.cancelledQuantity,
+    OrderItemId: l.lineId,
+    SellerSKU: l.sku,
+    QuantityOrdered: l.quantity - l.cancelledQuantity,
     QuantityShipped: allShipped ? l.quantity - l.cancelledQuantity : l.shippedQuantity,
   })
   if (order.OrderStatus === 'Shipped' && unshipped === 0 && shipped === ordered) return known.map((l) => item(l, true))
   if (order.OrderStatus === 'Canceled' && shipped === shippedBefore) return known.map((l) => item(l, false))
-  if ((order.OrderStatus === 'Pending' || order.OrderStatus === 'Unshipped') && shipped === shippedBefore && unshipped === ordered - shippedBefore) return known.map((l) => item(l, false))
+  if (
+    (order.OrderStatus === 'Pending' || order.OrderStatus === 'Unshipped') &&
+    shipped === shippedBefore &&
+    unshipped === ordered - shippedBefore
+  )
+    return known.map((l) => item(l, false))
   return null
 }
 
@@ -74,24 +110,58 @@ export function itemsFromOrderCounts(order: z.infer<typeof amazonOrderSchema>, k
 const HOLDING = new Set(['Pending', 'Unshipped', 'PartiallyShipped', 'Shipped', 'Canceled', 'InvoiceUnconfirmed'])
 
 export function parseAmazonOrdersPage(body: string): ParsedNativeMessage {
-  const page = readNativeBody(body, pageSchema, { as: 'page', message: () => 'Not an Amazon orders page ({ orders, orderItems }).' })
+  const page = readNativeBody(body, pageSchema, {
+    as: 'page',
+    message: () => 'Not an Amazon orders page ({ orders, orderItems }).',
+  })
   if (!page.ok) return page.parsed
   const result: ParsedNativeMessage = { orders: [], rejected: [] }
   page.data.orders.forEach((raw, index) => {
     const o = amazonOrderSchema.safeParse(raw)
-    if (!o.success) { result.rejected.push({ index, code: 'INVALID_ORDER', message: `Not an Amazon order: ${describeIssues(o.error.issues, { limit: 3 })}`, raw }); return }
+    if (!o.success) {
+      result.rejected.push({
+        index,
+        code: 'INVALID_ORDER',
+        message: `Not an Amazon order: ${describeIssues(o.error.issues, { limit: 3 })}`,
+        raw,
+      })
+      return
+    }
     const order = o.data
     // Amazon fulfils AFN orders from its own stock (FBA): they never touch ours.
     if (order.FulfillmentChannel === 'AFN' || !HOLDING.has(order.OrderStatus)) return
-    const items = (page.data.orderItems[order.AmazonOrderId] ?? page.data.itemsFromOrderCounts?.[order.AmazonOrderId] ?? []).map((i) => amazonOrderItemSchema.safeParse(i))
+    const items = (
+      page.data.orderItems[order.AmazonOrderId] ??
+      page.data.itemsFromOrderCounts?.[order.AmazonOrderId] ??
+      []
+    ).map((i) => amazonOrderItemSchema.safeParse(i))
     const bad = items.find((i) => !i.success)
-    if (bad && !bad.success) { result.rejected.push({ index, code: 'INVALID_ORDER', message: `Order ${order.AmazonOrderId} has an unreadable order item: ${bad.error.issues[0]?.message}`, raw }); return }
-    const lines = items.map((i) => i.data!).map((i) => {
-      const shipped = i.QuantityShipped ?? 0
-      return { lineId: i.OrderItemId, sku: i.SellerSKU ?? '', quantity: i.QuantityOrdered, cancelledQuantity: order.OrderStatus === 'Canceled' ? Math.max(0, i.QuantityOrdered - shipped) : 0, shippedQuantity: shipped }
-    })
+    if (bad && !bad.success) {
+      result.rejected.push({
+        index,
+        code: 'INVALID_ORDER',
+        message: `Order ${order.AmazonOrderId} has an unreadable order item: ${bad.error.issues[0]?.message}`,
+        raw,
+      })
+      return
+    }
+    const lines = items
+      .map((i) => i.data!)
+      .map((i) => {
+        const shipped = i.QuantityShipped ?? 0
+        return {
+          lineId: i.OrderItemId,
+          sku: i.SellerSKU ?? '',
+          quantity: i.QuantityOrdered,
+          cancelledQuantity: order.OrderStatus === 'Canceled' ? Math.max(0, i.QuantityOrdered - shipped) : 0,
+          shippedQuantity: shipped,
+        }
+      })
     if (lines.length === 0) return
-    result.orders.push({ index, order: { orderId: order.AmazonOrderId, orderedAt: order.PurchaseDate, updatedAt: order.LastUpdateDate, lines } })
+    result.orders.push({
+      index,
+      order: { orderId: order.AmazonOrderId, orderedAt: order.PurchaseDate, updatedAt: order.LastUpdateDate, lines },
+    })
   })
   return result
 }

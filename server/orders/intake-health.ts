@@ -17,7 +17,13 @@ export interface IntakeOutcome {
   failure?: string
 }
 
-export async function recordIntake(db: RawSql, channelId: string, path: IntakePath, o: IntakeOutcome, at: Date = new Date()): Promise<void> {
+export async function recordIntake(
+  db: RawSql,
+  channelId: string,
+  path: IntakePath,
+  o: IntakeOutcome,
+  at: Date = new Date(),
+): Promise<void> {
   const failure = o.failure ? storableCopy(o.failure).slice(0, 1000) : null
   await db.$executeRawUnsafe(
     `INSERT INTO "ChannelOrderIntake" AS i ("channelId", path, "lastDeliveryAt", "lastPollAt", "lastSuccessAt", "lastFailureAt", "lastError", "consecutiveFailures", deliveries, "updatedAt")
@@ -32,5 +38,12 @@ export async function recordIntake(db: RawSql, channelId: string, path: IntakePa
        "consecutiveFailures" = CASE WHEN $7::text IS NOT NULL THEN i."consecutiveFailures" + 1 WHEN $5 THEN 0 ELSE i."consecutiveFailures" END,
        deliveries = i.deliveries + CASE WHEN $3 THEN 1 ELSE 0 END,
        "updatedAt" = $6::timestamptz`,
-    channelId, path, !!o.delivery, !!o.poll, !!o.success, at.toISOString(), failure)
+    channelId,
+    path,
+    !!o.delivery,
+    !!o.poll,
+    !!o.success,
+    at.toISOString(),
+    failure,
+  )
 }

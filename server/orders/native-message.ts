@@ -28,7 +28,11 @@ export const isNativeKind = (kind: string): kind is NativeKind => Object.hasOwn(
 /** The source a channel's native messages are stored under (same as its orders API's). */
 export const channelSource = (channelCode: string) => `channel:${channelCode}`
 
-const PATH_OF_TRANSPORT: Record<string, IntakePath> = { webhook: 'webhook', poll: 'poll', reconcile_poll: 'reconcile_poll' }
+const PATH_OF_TRANSPORT: Record<string, IntakePath> = {
+  webhook: 'webhook',
+  poll: 'poll',
+  reconcile_poll: 'reconcile_poll',
+}
 
 export interface ProcessOptions {
   /** Replays: the message's dead letters exist already; rejections are returned, not recorded again. */
@@ -40,18 +44,33 @@ export interface ProcessOptions {
  * Parses and applies one stored message. Null when the message is not a native order message of
  * a known channel (nothing to do: the job drops it).
  */
-export async function processNativeMessage(db: PrismaClient, messageId: string, opts: ProcessOptions = {}): Promise<(NativeApplyResult & { channel: string }) | null> {
-  const m = await db.inboundMessage.findUnique({ where: { id: messageId }, select: { id: true, source: true, kind: true, transport: true, body: true, status: true } })
+export async function processNativeMessage(
+  db: PrismaClient,
+  messageId: string,
+  opts: ProcessOptions = {},
+): Promise<(NativeApplyResult & { channel: string }) | null> {
+  const m = await db.inboundMessage.findUnique({
+    where: { id: messageId },
+    select: { id: true, source: true, kind: true, transport: true, body: true, status: true },
+  })
   if (!m || !isNativeKind(m.kind) || !m.source.startsWith('channel:')) return null
   if (m.status !== 'received' && !opts.replay) return null // processed already (a job retried after commit)
-  const channel = await db.channel.findUnique({ where: { code: m.source.slice('channel:'.length) }, select: { id: true, code: true, settings: true } })
+  const channel = await db.channel.findUnique({
+    where: { code: m.source.slice('channel:'.length) },
+    select: { id: true, code: true, settings: true },
+  })
   if (!channel) return null
   const parsed = NATIVE_KINDS[m.kind](m.body)
   const path = PATH_OF_TRANSPORT[m.transport]
   const inside = async (tx: Db, result: NativeApplyResult) => {
     if (path === 'webhook' && !opts.replay) {
       const problem = result.rejected[0]
-      await recordIntake(tx, channel.id, 'webhook', problem ? { failure: `${problem.code}: ${problem.message}` } : { success: true })
+      await recordIntake(
+        tx,
+        channel.id,
+        'webhook',
+        problem ? { failure: `${problem.code}: ${problem.message}` } : { success: true },
+      )
     }
     if (opts.inside) await opts.inside(tx, result)
   }
@@ -63,10 +82,18 @@ export async function processNativeMessage(db: PrismaClient, messageId: string, 
     // The order use case refused the whole message (e.g. the channel has no eligible location): the
     // message becomes a dead letter to replay once that is fixed, never a job failing forever, and
     // a poller moves past it (its orders are in the dead letter's raw message).
-    const r: NativeApplyResult = { applied: 0, unchanged: 0, events: 0, rejected: [{ index: -1, code: e.code, message: e.message, raw: null }] }
+    const r: NativeApplyResult = {
+      applied: 0,
+      unchanged: 0,
+      events: 0,
+      rejected: [{ index: -1, code: e.code, message: e.message, raw: null }],
+    }
     await transaction(db, async (tx) => {
       await finishInboundMessage(tx, m.id, { status: 'rejected', rejected: 1, error: e.message })
-      if (!opts.replay) await recordIngestDeadLetters(tx, m.id, nativeSource(channel.code), [{ index: -1, code: e.code, message: e.message, raw: { inboundMessageId: m.id } }])
+      if (!opts.replay)
+        await recordIngestDeadLetters(tx, m.id, nativeSource(channel.code), [
+          { index: -1, code: e.code, message: e.message, raw: { inboundMessageId: m.id } },
+        ])
       await inside(tx, r)
     })
     return { ...r, channel: channel.code }

@@ -32,15 +32,20 @@ export const nativeOrderSchema = z.object({
   orderId: id,
   orderedAt: time,
   updatedAt: time,
-  lines: z.array(z.object({
-    lineId: z.string().trim().min(1).max(100),
-    sku: id,
-    /** Units ordered as the marketplace reports them now (Amazon lowers it on a partial buyer cancel). */
-    quantity: count,
-    /** Cumulative units cancelled / shipped (marketplace's word; they only ever grow). */
-    cancelledQuantity: count,
-    shippedQuantity: count,
-  })).min(1).max(1000),
+  lines: z
+    .array(
+      z.object({
+        lineId: z.string().trim().min(1).max(100),
+        sku: id,
+        /** Units ordered as the marketplace reports them now (Amazon lowers it on a partial buyer cancel). */
+        quantity: count,
+        /** Cumulative units cancelled / shipped (marketplace's word; they only ever grow). */
+        cancelledQuantity: count,
+        shippedQuantity: count,
+      }),
+    )
+    .min(1)
+    .max(1000),
 })
 export type NativeOrder = z.infer<typeof nativeOrderSchema>
 export type NativeLine = NativeOrder['lines'][number]
@@ -61,31 +66,62 @@ export interface NativeApplyResult {
   rejected: IngestRejection[]
 }
 
-export interface IntakeChannel { id: string; code: string; settings: unknown }
+export interface IntakeChannel {
+  id: string
+  code: string
+  settings: unknown
+}
 
 /** The dead-letter source of native intake: replays go back through the stored raw message. */
 export const nativeSource = (channelCode: string) => `native:${channelCode}`
 
-interface MergedLine { orderId: string; lineId: string; sku: string; quantity: number; cancelled: number; shipped: number; orderedAt: string; updatedAt: string; index: number }
+interface MergedLine {
+  orderId: string
+  lineId: string
+  sku: string
+  quantity: number
+  cancelled: number
+  shipped: number
+  orderedAt: string
+  updatedAt: string
+  index: number
+}
 
 /**
  * Applies parsed snapshots in the caller's transaction. Invalid snapshots and orders naming a SKU
  * the channel does not map are returned as rejections (nothing of that order moves: replaying it
  * after the listing map is fixed applies it whole).
  */
-export async function applyNativeOrders(tx: Db, channel: IntakeChannel, parsed: ParsedNativeMessage, opts: { messageId: string; receivedAt: Date }): Promise<NativeApplyResult> {
+export async function applyNativeOrders(
+  tx: Db,
+  channel: IntakeChannel,
+  parsed: ParsedNativeMessage,
+  opts: { messageId: string; receivedAt: Date },
+): Promise<NativeApplyResult> {
   const rejected: IngestRejection[] = parsed.rejected.map((r) => ({ ...r }))
   const valid: Array<{ index: number; order: NativeOrder }> = []
   for (const { index, order } of parsed.orders) {
     const r = nativeOrderSchema.safeParse(order)
     if (r.success) valid.push({ index, order: r.data })
-    else rejected.push({ index, code: 'INVALID_ORDER', message: describeIssues(r.error.issues, { limit: 5 }), raw: order })
+    else
+      rejected.push({ index, code: 'INVALID_ORDER', message: describeIssues(r.error.issues, { limit: 5 }), raw: order })
   }
-  const skuIdByInput = await resolveChannelSkus(tx, channel, valid.flatMap((v) => v.order.lines.map((l) => l.sku)))
+  const skuIdByInput = await resolveChannelSkus(
+    tx,
+    channel,
+    valid.flatMap((v) => v.order.lines.map((l) => l.sku)),
+  )
   const accepted: Array<{ index: number; order: NativeOrder }> = []
   for (const v of valid) {
     const unknown = v.order.lines.find((l) => !skuIdByInput.has(l.sku))
-    if (unknown) rejected.push({ index: v.index, code: 'UNKNOWN_SKU', message: `Unknown SKU ${quoted(unknown.sku)} in ${channel.code} order ${quoted(v.order.orderId)}: add it to the channel's listing map, then replay.`, raw: v.order, sku: unknown.sku })
+    if (unknown)
+      rejected.push({
+        index: v.index,
+        code: 'UNKNOWN_SKU',
+        message: `Unknown SKU ${quoted(unknown.sku)} in ${channel.code} order ${quoted(v.order.orderId)}: add it to the channel's listing map, then replay.`,
+        raw: v.order,
+        sku: unknown.sku,
+      })
     else accepted.push(v)
   }
   rejected.sort((a, b) => a.index - b.index)
@@ -98,7 +134,20 @@ export async function applyNativeOrders(tx: Db, channel: IntakeChannel, parsed: 
     for (const l of order.lines) {
       const k = `${order.orderId}\u0000${l.lineId}`
       const cur = merged.get(k)
-      if (!cur) { merged.set(k, { orderId: order.orderId, lineId: l.lineId, sku: l.sku, quantity: l.quantity, cancelled: l.cancelledQuantity, shipped: l.shippedQuantity, orderedAt: order.orderedAt, updatedAt: order.updatedAt, index }); continue }
+      if (!cur) {
+        merged.set(k, {
+          orderId: order.orderId,
+          lineId: l.lineId,
+          sku: l.sku,
+          quantity: l.quantity,
+          cancelled: l.cancelledQuantity,
+          shipped: l.shippedQuantity,
+          orderedAt: order.orderedAt,
+          updatedAt: order.updatedAt,
+          index,
+        })
+        continue
+      }
       const quantity = Math.max(cur.quantity, l.quantity)
       cur.cancelled = Math.max(cur.cancelled + quantity - cur.quantity, l.cancelledQuantity + quantity - l.quantity)
       cur.quantity = quantity
@@ -107,37 +156,72 @@ export async function applyNativeOrders(tx: Db, channel: IntakeChannel, parsed: 
       if (Date.parse(order.updatedAt) > Date.parse(cur.updatedAt)) cur.updatedAt = order.updatedAt
     }
   }
-  const lines = [...merged.values()].sort((a, b) => (a.orderId < b.orderId ? -1 : a.orderId > b.orderId ? 1 : a.lineId < b.lineId ? -1 : a.lineId > b.lineId ? 1 : 0))
+  const lines = [...merged.values()].sort((a, b) =>
+    a.orderId < b.orderId ? -1 : a.orderId > b.orderId ? 1 : a.lineId < b.lineId ? -1 : a.lineId > b.lineId ? 1 : 0,
+  )
 
   // Insert the lines never seen (they are the created news), then lock every line in one order.
   const inserted = await tx.$queryRawUnsafe<Array<{ orderId: string; lineId: string }>>(
     `INSERT INTO "NativeOrderLine"("channelId", "orderId", "lineId", sku, quantity, "cancelledQuantity", "shippedQuantity", "orderedAt", "updatedAt", "firstSeenAt")
      SELECT $1::uuid, o, l, s, q, 0, 0, oa, ua, $7::timestamptz FROM unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $8::timestamptz[]) AS x(o, l, s, q, oa, ua)
      ON CONFLICT ("channelId", "orderId", "lineId") DO NOTHING RETURNING "orderId", "lineId"`,
-    channel.id, lines.map((l) => l.orderId), lines.map((l) => l.lineId), lines.map((l) => l.sku), lines.map((l) => l.quantity),
-    lines.map((l) => l.orderedAt), opts.receivedAt.toISOString(), lines.map((l) => l.updatedAt))
+    channel.id,
+    lines.map((l) => l.orderId),
+    lines.map((l) => l.lineId),
+    lines.map((l) => l.sku),
+    lines.map((l) => l.quantity),
+    lines.map((l) => l.orderedAt),
+    opts.receivedAt.toISOString(),
+    lines.map((l) => l.updatedAt),
+  )
   const isNew = new Set(inserted.map((r) => `${r.orderId}\u0000${r.lineId}`))
-  const stored = await tx.$queryRawUnsafe<Array<{ orderId: string; lineId: string; quantity: number; cancelledQuantity: number; shippedQuantity: number }>>(
+  const stored = await tx.$queryRawUnsafe<
+    Array<{ orderId: string; lineId: string; quantity: number; cancelledQuantity: number; shippedQuantity: number }>
+  >(
     `SELECT n."orderId", n."lineId", n.quantity, n."cancelledQuantity", n."shippedQuantity"
        FROM "NativeOrderLine" n JOIN unnest($2::text[], $3::text[]) WITH ORDINALITY AS k(o, l, ord) ON n."orderId" = k.o AND n."lineId" = k.l
       WHERE n."channelId" = $1::uuid ORDER BY k.ord FOR UPDATE OF n`,
-    channel.id, lines.map((l) => l.orderId), lines.map((l) => l.lineId))
+    channel.id,
+    lines.map((l) => l.orderId),
+    lines.map((l) => l.lineId),
+  )
   const storedBy = new Map(stored.map((s) => [`${s.orderId}\u0000${s.lineId}`, s]))
 
   const created: Array<{ index: number; order: ChannelOrder }> = []
   const later: Array<{ index: number; order: ChannelOrder }> = []
-  const updates: Array<{ orderId: string; lineId: string; quantity: number; cancelled: number; shipped: number; updatedAt: string }> = []
+  const updates: Array<{
+    orderId: string
+    lineId: string
+    quantity: number
+    cancelled: number
+    shipped: number
+    updatedAt: string
+  }> = []
   const moved = new Set<number>()
-  const event = (l: MergedLine, status: ChannelOrder['status'], eventId: string, quantity: number, occurredAt: string) => ({
-    index: l.index, order: { orderId: l.orderId, eventId, status, occurredAt, lines: [{ lineId: l.lineId, sku: l.sku, quantity }] } as ChannelOrder,
+  const event = (
+    l: MergedLine,
+    status: ChannelOrder['status'],
+    eventId: string,
+    quantity: number,
+    occurredAt: string,
+  ) => ({
+    index: l.index,
+    order: {
+      orderId: l.orderId,
+      eventId,
+      status,
+      occurredAt,
+      lines: [{ lineId: l.lineId, sku: l.sku, quantity }],
+    } as ChannelOrder,
   })
   for (const l of lines) {
     const k = `${l.orderId}\u0000${l.lineId}`
     const s = storedBy.get(k)!
     const key = `native:${l.orderId}:${l.lineId}`
     let quantity = s.quantity
-    if (isNew.has(k)) { if (quantity > 0) created.push(event(l, 'created', `${key}:created`, quantity, l.orderedAt)) }
-    else if (l.quantity > quantity) {
+    if (isNew.has(k)) {
+      if (quantity > 0) created.push(event(l, 'created', `${key}:created`, quantity, l.orderedAt))
+    } else if (l.quantity > quantity) {
       // The marketplace reports more units than it first did (an order edit): the extra units reserve.
       created.push(event(l, 'created', `${key}:created:${l.quantity}`, l.quantity - quantity, l.updatedAt))
       quantity = l.quantity
@@ -146,9 +230,12 @@ export async function applyNativeOrders(tx: Db, channel: IntakeChannel, parsed: 
     const cancelledNow = Math.min(quantity, l.cancelled + Math.max(0, quantity - l.quantity))
     const cancelled = Math.max(s.cancelledQuantity, Math.min(cancelledNow, quantity - s.shippedQuantity))
     const shipped = Math.max(s.shippedQuantity, Math.min(l.shipped, quantity - cancelled))
-    if (cancelled > s.cancelledQuantity) later.push(event(l, 'cancelled', `${key}:cancelled:${cancelled}`, cancelled - s.cancelledQuantity, l.updatedAt))
-    if (shipped > s.shippedQuantity) later.push(event(l, 'shipped', `${key}:shipped:${shipped}`, shipped - s.shippedQuantity, l.updatedAt))
-    if (isNew.has(k) || quantity !== s.quantity || cancelled !== s.cancelledQuantity || shipped !== s.shippedQuantity) moved.add(l.index)
+    if (cancelled > s.cancelledQuantity)
+      later.push(event(l, 'cancelled', `${key}:cancelled:${cancelled}`, cancelled - s.cancelledQuantity, l.updatedAt))
+    if (shipped > s.shippedQuantity)
+      later.push(event(l, 'shipped', `${key}:shipped:${shipped}`, shipped - s.shippedQuantity, l.updatedAt))
+    if (isNew.has(k) || quantity !== s.quantity || cancelled !== s.cancelledQuantity || shipped !== s.shippedQuantity)
+      moved.add(l.index)
     // Every line seen records the newest marketplace update applied (pollers skip what they have).
     updates.push({ orderId: l.orderId, lineId: l.lineId, quantity, cancelled, shipped, updatedAt: l.updatedAt })
   }
@@ -157,7 +244,14 @@ export async function applyNativeOrders(tx: Db, channel: IntakeChannel, parsed: 
       `UPDATE "NativeOrderLine" n SET quantity = u.q, "cancelledQuantity" = u.c, "shippedQuantity" = u.s, "updatedAt" = GREATEST(n."updatedAt", u.ua)
          FROM unnest($2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::timestamptz[]) AS u(o, l, q, c, s, ua)
         WHERE n."channelId" = $1::uuid AND n."orderId" = u.o AND n."lineId" = u.l`,
-      channel.id, updates.map((u) => u.orderId), updates.map((u) => u.lineId), updates.map((u) => u.quantity), updates.map((u) => u.cancelled), updates.map((u) => u.shipped), updates.map((u) => u.updatedAt))
+      channel.id,
+      updates.map((u) => u.orderId),
+      updates.map((u) => u.lineId),
+      updates.map((u) => u.quantity),
+      updates.map((u) => u.cancelled),
+      updates.map((u) => u.shipped),
+      updates.map((u) => u.updatedAt),
+    )
   }
   // Reservations first, then what releases or ships them (the use case applies in array order).
   const events = [...created, ...later]
@@ -170,17 +264,32 @@ export async function applyNativeOrders(tx: Db, channel: IntakeChannel, parsed: 
  * `inside` runs in the same transaction (a poller commits its cursor there, so a page's cursor
  * moves only with its orders). `recordRejections: false` is for replays (their letters exist).
  */
-export async function ingestNativeMessage(db: PrismaClient, channel: IntakeChannel, messageId: string, parsed: ParsedNativeMessage, opts: { receivedAt?: Date; recordRejections?: boolean; inside?: (tx: Db, r: NativeApplyResult) => Promise<void> } = {}): Promise<NativeApplyResult> {
+export async function ingestNativeMessage(
+  db: PrismaClient,
+  channel: IntakeChannel,
+  messageId: string,
+  parsed: ParsedNativeMessage,
+  opts: {
+    receivedAt?: Date
+    recordRejections?: boolean
+    inside?: (tx: Db, r: NativeApplyResult) => Promise<void>
+  } = {},
+): Promise<NativeApplyResult> {
   const receivedAt = opts.receivedAt ?? new Date()
-  return withDeadlockRetry(() => transaction(db, async (tx) => {
-    const r = await applyNativeOrders(tx, channel, parsed, { messageId, receivedAt })
-    if (opts.recordRejections !== false) await recordIngestDeadLetters(tx, messageId, nativeSource(channel.code), r.rejected)
-    const total = parsed.orders.length + parsed.rejected.length
-    await finishInboundMessage(tx, messageId, {
-      status: r.rejected.length === 0 ? 'processed' : r.rejected.length >= total ? 'rejected' : 'partially_rejected',
-      accepted: r.applied, duplicates: r.unchanged, rejected: r.rejected.length,
-    })
-    if (opts.inside) await opts.inside(tx, r)
-    return r
-  }))
+  return withDeadlockRetry(() =>
+    transaction(db, async (tx) => {
+      const r = await applyNativeOrders(tx, channel, parsed, { messageId, receivedAt })
+      if (opts.recordRejections !== false)
+        await recordIngestDeadLetters(tx, messageId, nativeSource(channel.code), r.rejected)
+      const total = parsed.orders.length + parsed.rejected.length
+      await finishInboundMessage(tx, messageId, {
+        status: r.rejected.length === 0 ? 'processed' : r.rejected.length >= total ? 'rejected' : 'partially_rejected',
+        accepted: r.applied,
+        duplicates: r.unchanged,
+        rejected: r.rejected.length,
+      })
+      if (opts.inside) await opts.inside(tx, r)
+      return r
+    }),
+  )
 }

@@ -19,12 +19,36 @@ export function parseJsonBody(body: string): { ok: true; value: unknown } | { ok
  * that is not JSON (UNPARSEABLE), or not what the marketplace sends: a webhook is refused as its one
  * order (INVALID_ORDER, index 0, the JSON kept), a page whole (INVALID_RESPONSE, index -1, the body kept).
  */
-export function readNativeBody<S extends z.ZodType>(body: string, schema: S, refusal: { as: 'order' | 'page'; message: (issues: string) => string }): { ok: true; data: z.infer<S> } | { ok: false; parsed: ParsedNativeMessage } {
+export function readNativeBody<S extends z.ZodType>(
+  body: string,
+  schema: S,
+  refusal: { as: 'order' | 'page'; message: (issues: string) => string },
+): { ok: true; data: z.infer<S> } | { ok: false; parsed: ParsedNativeMessage } {
   const json = parseJsonBody(body)
-  if (!json.ok) return { ok: false, parsed: { orders: [], rejected: [{ index: -1, code: 'UNPARSEABLE', message: json.message, raw: body.slice(0, 4096) }] } }
+  if (!json.ok)
+    return {
+      ok: false,
+      parsed: {
+        orders: [],
+        rejected: [{ index: -1, code: 'UNPARSEABLE', message: json.message, raw: body.slice(0, 4096) }],
+      },
+    }
   const r = schema.safeParse(json.value)
   if (r.success) return { ok: true, data: r.data }
   const order = refusal.as === 'order'
   const message = refusal.message(describeIssues(r.error.issues, { limit: order ? 5 : 3 }))
-  return { ok: false, parsed: { orders: [], rejected: [{ index: order ? 0 : -1, code: order ? 'INVALID_ORDER' : 'INVALID_RESPONSE', message, raw: order ? json.value : body.slice(0, 4096) }] } }
+  return {
+    ok: false,
+    parsed: {
+      orders: [],
+      rejected: [
+        {
+          index: order ? 0 : -1,
+          code: order ? 'INVALID_ORDER' : 'INVALID_RESPONSE',
+          message,
+          raw: order ? json.value : body.slice(0, 4096),
+        },
+      ],
+    },
+  }
 }

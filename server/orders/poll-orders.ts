@@ -20,26 +20,57 @@ import { refill, take } from '../channels/rate-budget'
 import { decryptCredentials } from '../channels/credentials'
 import { channelBaseUrl } from '../channels/connector-for-channel'
 import { classifyHttpStatus, retryAfterMsFrom } from '../channels/channel-http'
-import { AMAZON_MAX_RESULTS_PER_PAGE, AMAZON_ORDERS_RATE, createAmazonOrdersClient, type AmazonOrdersClient, type OrdersApiResponse } from '../channels/amazon/orders-client'
-import { createWalmartOrdersClient, WALMART_ORDERS_PAGE_LIMIT, WALMART_ORDERS_RATE, type WalmartOrdersClient } from '../channels/walmart/orders-client'
-import { createShopifyOrdersClient, SHOPIFY_ORDERS_PAGE_SIZE, SHOPIFY_ORDERS_RATE, type ShopifyOrdersClient } from '../channels/shopify/orders-client'
+import {
+  AMAZON_MAX_RESULTS_PER_PAGE,
+  AMAZON_ORDERS_RATE,
+  createAmazonOrdersClient,
+  type AmazonOrdersClient,
+  type OrdersApiResponse,
+} from '../channels/amazon/orders-client'
+import {
+  createWalmartOrdersClient,
+  WALMART_ORDERS_PAGE_LIMIT,
+  WALMART_ORDERS_RATE,
+  type WalmartOrdersClient,
+} from '../channels/walmart/orders-client'
+import {
+  createShopifyOrdersClient,
+  SHOPIFY_ORDERS_PAGE_SIZE,
+  SHOPIFY_ORDERS_RATE,
+  type ShopifyOrdersClient,
+} from '../channels/shopify/orders-client'
 import { storeInboundMessage } from '../ingest/inbound-message.repository'
 import { enqueue } from '../queue/enqueue'
-import { getOrderItemsResponseSchema, getOrdersResponseSchema, itemsFromOrderCounts, type KnownAmazonLine } from './amazon-orders'
+import {
+  getOrderItemsResponseSchema,
+  getOrdersResponseSchema,
+  itemsFromOrderCounts,
+  type KnownAmazonLine,
+} from './amazon-orders'
 import { walmartOrderSchema, walmartOrdersPageSchema } from './walmart-orders'
 import { SHOPIFY_ORDERS_QUERY, shopifyOrdersPageSchema } from './shopify-orders'
 import { recordIntake, type IntakePath } from './intake-health'
 import { channelSource, processNativeMessage, type NativeKind } from './native-message'
-
 
 /** A first run reads orders updated since the channel was added, at most this far back. */
 const FIRST_RUN_LOOKBACK_MS = 24 * 3600_000
 /** Longest a run waits for its item budget before leaving the page for the next run. */
 const MAX_BUDGET_WAIT_MS = 15_000
 
-interface Budget { ratePerSecond: number; burst: number }
-interface Cursor { since: string; next: string | null; newest: string | null }
-interface Page { body: string; next: string | null; newest: string | null }
+interface Budget {
+  ratePerSecond: number
+  burst: number
+}
+interface Cursor {
+  since: string
+  next: string | null
+  newest: string | null
+}
+interface Page {
+  body: string
+  next: string | null
+  newest: string | null
+}
 type Fetched =
   | { ok: true; page: Page }
   | { ok: false; kind: 'failure'; message: string; retryAfterMs?: number; throttled?: boolean }
@@ -67,39 +98,65 @@ interface Poller {
   fetchPage(since: string, next: string | null, ctx: PollContext): Promise<Fetched>
 }
 
-export interface OrdersClients { amazon?: AmazonOrdersClient; walmart?: WalmartOrdersClient; shopify?: ShopifyOrdersClient }
+export interface OrdersClients {
+  amazon?: AmazonOrdersClient
+  walmart?: WalmartOrdersClient
+  shopify?: ShopifyOrdersClient
+}
 
-export interface PollResult { channel: string; outcome: 'not_polled' | 'not_due' | 'caught_up' | 'more_pages' | 'budget' | 'failed'; pages: number; orders: number; error?: string }
+export interface PollResult {
+  channel: string
+  outcome: 'not_polled' | 'not_due' | 'caught_up' | 'more_pages' | 'budget' | 'failed'
+  pages: number
+  orders: number
+  error?: string
+}
 
 const num = (v: unknown, d: number) => (typeof v === 'number' && Number.isFinite(v) ? v : d)
 const later = (a: string | null, b: string | null) => (!a ? b : !b ? a : Date.parse(a) >= Date.parse(b) ? a : b)
 
 /** What went wrong with an orders API call, or null when it answered 2xx. */
 function callProblem(r: OrdersApiResponse, what: string): Extract<Fetched, { kind: 'failure' }> | null {
-  if (r.kind === 'auth-failed') return { ok: false, kind: 'failure', message: `${what}: ${r.failure.code}: ${r.failure.message}` }
+  if (r.kind === 'auth-failed')
+    return { ok: false, kind: 'failure', message: `${what}: ${r.failure.code}: ${r.failure.message}` }
   if (r.kind === 'no-response') return { ok: false, kind: 'failure', message: `${what}: ${r.code}: ${r.message}` }
   if (r.status >= 200 && r.status < 300) return null
   const f = classifyHttpStatus(r.status, r.headers, r.text.slice(0, 300))
-  return { ok: false, kind: 'failure', message: `${what}: ${f.message}`, throttled: r.status === 429, retryAfterMs: retryAfterMsFrom(r.headers) }
+  return {
+    ok: false,
+    kind: 'failure',
+    message: `${what}: ${f.message}`,
+    throttled: r.status === 429,
+    retryAfterMs: retryAfterMsFrom(r.headers),
+  }
 }
 
 function amazonPoller(client: AmazonOrdersClient, settings: Record<string, unknown>): Poller {
   return {
-    path: 'poll', kind: 'amazon_orders',
-    intervalMs: num(settings.ordersPollIntervalSeconds, 60) * 1000, overlapMs: num(settings.ordersOverlapSeconds, 300) * 1000,
-    list: AMAZON_ORDERS_RATE.getOrders, item: AMAZON_ORDERS_RATE.getOrderItems,
+    path: 'poll',
+    kind: 'amazon_orders',
+    intervalMs: num(settings.ordersPollIntervalSeconds, 60) * 1000,
+    overlapMs: num(settings.ordersOverlapSeconds, 300) * 1000,
+    list: AMAZON_ORDERS_RATE.getOrders,
+    item: AMAZON_ORDERS_RATE.getOrderItems,
     async fetchPage(since, next, ctx) {
       // A page is only as long as the item calls we can afford for it now; what is not used goes
       // back to the budget however the page ends (a throw included).
       const items = await ctx.spend('item', AMAZON_MAX_RESULTS_PER_PAGE)
       let itemTokens = items.granted
       try {
-        const r = await client.getOrders({ lastUpdatedAfter: since, nextToken: next, maxResultsPerPage: Math.max(1, itemTokens) })
+        const r = await client.getOrders({
+          lastUpdatedAfter: since,
+          nextToken: next,
+          maxResultsPerPage: Math.max(1, itemTokens),
+        })
         const problem = callProblem(r, 'getOrders')
         // An expired or refused NextToken: the run starts again from its `since`.
-        if (problem) return next && r.kind === 'response' && r.status === 400 ? { ok: false, kind: 'stale_token' } : problem
+        if (problem)
+          return next && r.kind === 'response' && r.status === 400 ? { ok: false, kind: 'stale_token' } : problem
         const parsed = getOrdersResponseSchema.safeParse((r as { json: unknown }).json)
-        if (!parsed.success) return { ok: false, kind: 'failure', message: 'getOrders: the response is not an orders list' }
+        if (!parsed.success)
+          return { ok: false, kind: 'failure', message: 'getOrders: the response is not an orders list' }
         const orders = parsed.data.payload.Orders
         const known = await ctx.known(orders.map((o) => o.AmazonOrderId))
         const orderItems: Record<string, unknown[]> = {}
@@ -107,9 +164,13 @@ function amazonPoller(client: AmazonOrdersClient, settings: Record<string, unkno
         let waited = 0
         for (const o of orders) {
           const seen = known.get(o.AmazonOrderId)
-          if (o.FulfillmentChannel === 'AFN' || (seen && seen.updatedAt.getTime() >= Date.parse(o.LastUpdateDate))) continue // nothing new in it
+          if (o.FulfillmentChannel === 'AFN' || (seen && seen.updatedAt.getTime() >= Date.parse(o.LastUpdateDate)))
+            continue // nothing new in it
           const derived = seen ? itemsFromOrderCounts(o, seen.lines) : null
-          if (derived) { fromCounts[o.AmazonOrderId] = derived; continue }
+          if (derived) {
+            fromCounts[o.AmazonOrderId] = derived
+            continue
+          }
           let token: string | null = null
           const all: unknown[] = []
           do {
@@ -126,14 +187,23 @@ function amazonPoller(client: AmazonOrdersClient, settings: Record<string, unkno
             const ip = callProblem(ir, `getOrderItems ${o.AmazonOrderId}`)
             if (ip) return ip
             const page = getOrderItemsResponseSchema.safeParse((ir as { json: unknown }).json)
-            if (!page.success) return { ok: false, kind: 'failure', message: `getOrderItems ${o.AmazonOrderId}: the response is not an order items list` }
+            if (!page.success)
+              return {
+                ok: false,
+                kind: 'failure',
+                message: `getOrderItems ${o.AmazonOrderId}: the response is not an order items list`,
+              }
             all.push(...page.data.payload.OrderItems)
             token = page.data.payload.NextToken ?? null
           } while (token)
           orderItems[o.AmazonOrderId] = all
         }
         const newest = orders.reduce<string | null>((n, o) => later(n, o.LastUpdateDate), null)
-        const body = { orders: (r as { json: { payload: { Orders: unknown[] } } }).json.payload.Orders, orderItems, ...(Object.keys(fromCounts).length > 0 ? { itemsFromOrderCounts: fromCounts } : {}) }
+        const body = {
+          orders: (r as { json: { payload: { Orders: unknown[] } } }).json.payload.Orders,
+          orderItems,
+          ...(Object.keys(fromCounts).length > 0 ? { itemsFromOrderCounts: fromCounts } : {}),
+        }
         return { ok: true, page: { body: JSON.stringify(body), next: parsed.data.payload.NextToken ?? null, newest } }
       } finally {
         await ctx.giveBack(itemTokens)
@@ -144,18 +214,34 @@ function amazonPoller(client: AmazonOrdersClient, settings: Record<string, unkno
 
 function walmartPoller(client: WalmartOrdersClient, settings: Record<string, unknown>): Poller {
   return {
-    path: 'poll', kind: 'walmart_orders',
-    intervalMs: num(settings.ordersPollIntervalSeconds, 60) * 1000, overlapMs: num(settings.ordersOverlapSeconds, 120) * 1000,
+    path: 'poll',
+    kind: 'walmart_orders',
+    intervalMs: num(settings.ordersPollIntervalSeconds, 60) * 1000,
+    overlapMs: num(settings.ordersOverlapSeconds, 120) * 1000,
     list: WALMART_ORDERS_RATE.getAllOrders,
     async fetchPage(since, next, ctx) {
-      const r = await client.getOrders({ lastModifiedStartDate: since, nextCursor: next, limit: WALMART_ORDERS_PAGE_LIMIT })
+      const r = await client.getOrders({
+        lastModifiedStartDate: since,
+        nextCursor: next,
+        limit: WALMART_ORDERS_PAGE_LIMIT,
+      })
       // Walmart answers 404 when no order matches the filter.
-      if (r.kind === 'response' && r.status === 404) return { ok: true, page: { body: JSON.stringify({ list: { meta: { totalCount: 0 }, elements: { order: [] } } }), next: null, newest: null } }
+      if (r.kind === 'response' && r.status === 404)
+        return {
+          ok: true,
+          page: {
+            body: JSON.stringify({ list: { meta: { totalCount: 0 }, elements: { order: [] } } }),
+            next: null,
+            newest: null,
+          },
+        }
       const problem = callProblem(r, 'getAllOrders')
-      if (problem) return next && r.kind === 'response' && r.status === 400 ? { ok: false, kind: 'stale_token' } : problem
+      if (problem)
+        return next && r.kind === 'response' && r.status === 400 ? { ok: false, kind: 'stale_token' } : problem
       const text = (r as { text: string }).text
       const parsed = walmartOrdersPageSchema.safeParse((r as { json: unknown }).json)
-      if (!parsed.success) return { ok: false, kind: 'failure', message: 'getAllOrders: the response is not an orders list' }
+      if (!parsed.success)
+        return { ok: false, kind: 'failure', message: 'getAllOrders: the response is not an orders list' }
       const orders = parsed.data.list.elements.order ?? []
       let newest: string | null = null
       for (const raw of orders) {
@@ -172,63 +258,133 @@ function walmartPoller(client: WalmartOrdersClient, settings: Record<string, unk
 
 function shopifyReconcilePoller(client: ShopifyOrdersClient, settings: Record<string, unknown>): Poller {
   return {
-    path: 'reconcile_poll', kind: 'shopify_orders_query',
-    intervalMs: num(settings.ordersReconcileIntervalSeconds, 300) * 1000, overlapMs: num(settings.ordersOverlapSeconds, 300) * 1000,
+    path: 'reconcile_poll',
+    kind: 'shopify_orders_query',
+    intervalMs: num(settings.ordersReconcileIntervalSeconds, 300) * 1000,
+    overlapMs: num(settings.ordersOverlapSeconds, 300) * 1000,
     list: SHOPIFY_ORDERS_RATE.ordersQuery,
     async fetchPage(since, next, ctx) {
-      const r = await client.ordersUpdatedSince({ updatedSince: since, after: next, first: SHOPIFY_ORDERS_PAGE_SIZE }, SHOPIFY_ORDERS_QUERY)
+      const r = await client.ordersUpdatedSince(
+        { updatedSince: since, after: next, first: SHOPIFY_ORDERS_PAGE_SIZE },
+        SHOPIFY_ORDERS_QUERY,
+      )
       const problem = callProblem(r, 'orders query')
       if (problem) return problem
       const json = (r as { json: unknown }).json as { errors?: Array<{ extensions?: { code?: string } }> } | undefined
-      if (Array.isArray(json?.errors) && json.errors.some((e) => e.extensions?.code === 'THROTTLED')) return { ok: false, kind: 'failure', message: 'orders query: THROTTLED', throttled: true }
+      if (Array.isArray(json?.errors) && json.errors.some((e) => e.extensions?.code === 'THROTTLED'))
+        return { ok: false, kind: 'failure', message: 'orders query: THROTTLED', throttled: true }
       const parsed = shopifyOrdersPageSchema.safeParse(json)
-      if (!parsed.success) return { ok: false, kind: 'failure', message: 'orders query: the response is not an orders page' }
+      if (!parsed.success)
+        return { ok: false, kind: 'failure', message: 'orders query: the response is not an orders page' }
       const o = parsed.data.data.orders
       const newest = o.nodes.reduce<string | null>((n, x) => later(n, x.updatedAt), null)
-      return { ok: true, page: { body: (r as { text: string }).text, next: o.pageInfo.hasNextPage && o.pageInfo.endCursor ? o.pageInfo.endCursor : null, newest } }
+      return {
+        ok: true,
+        page: {
+          body: (r as { text: string }).text,
+          next: o.pageInfo.hasNextPage && o.pageInfo.endCursor ? o.pageInfo.endCursor : null,
+          newest,
+        },
+      }
     },
   }
 }
 
-function pollerFor(channel: { kind: string; settings: unknown; credentialsEnc: string | null }, clients: OrdersClients): Poller | null {
+function pollerFor(
+  channel: { kind: string; settings: unknown; credentialsEnc: string | null },
+  clients: OrdersClients,
+): Poller | null {
   const settings = (channel.settings ?? {}) as Record<string, unknown>
-  const config = () => ({ baseUrl: channelBaseUrl(channel), settings, credentials: decryptCredentials(channel.credentialsEnc) })
+  const config = () => ({
+    baseUrl: channelBaseUrl(channel),
+    settings,
+    credentials: decryptCredentials(channel.credentialsEnc),
+  })
   if (channel.kind === 'amazon') return amazonPoller(clients.amazon ?? createAmazonOrdersClient(config()), settings)
   if (channel.kind === 'walmart') return walmartPoller(clients.walmart ?? createWalmartOrdersClient(config()), settings)
-  if (channel.kind === 'shopify') return shopifyReconcilePoller(clients.shopify ?? createShopifyOrdersClient(config()), settings)
+  if (channel.kind === 'shopify')
+    return shopifyReconcilePoller(clients.shopify ?? createShopifyOrdersClient(config()), settings)
   return null
 }
 
 /** Spends the orders API budget of one path (list or item bucket), in its own short transaction. */
-async function spendOrdersBudget(db: PrismaClient, channelId: string, poller: Poller, which: 'list' | 'item', wanted: number, now: Date): Promise<{ granted: number; waitMs: number }> {
+async function spendOrdersBudget(
+  db: PrismaClient,
+  channelId: string,
+  poller: Poller,
+  which: 'list' | 'item',
+  wanted: number,
+  now: Date,
+): Promise<{ granted: number; waitMs: number }> {
   const budget = which === 'item' ? poller.item : poller.list
   if (!budget) return { granted: wanted, waitMs: 0 }
-  const [tokensCol, atCol] = which === 'item' ? ['itemRateTokens', 'itemRateRefilledAt'] : ['rateTokens', 'rateRefilledAt']
+  const [tokensCol, atCol] =
+    which === 'item' ? ['itemRateTokens', 'itemRateRefilledAt'] : ['rateTokens', 'rateRefilledAt']
   return transaction(db, async (tx) => {
-    const [row] = await tx.$queryRawUnsafe<Array<{ tokens: number; at: Date }>>(`SELECT "${tokensCol}" AS tokens, "${atCol}" AS at FROM "ChannelOrderIntake" WHERE "channelId" = $1::uuid AND path = $2 FOR UPDATE`, channelId, poller.path)
+    const [row] = await tx.$queryRawUnsafe<Array<{ tokens: number; at: Date }>>(
+      `SELECT "${tokensCol}" AS tokens, "${atCol}" AS at FROM "ChannelOrderIntake" WHERE "channelId" = $1::uuid AND path = $2 FOR UPDATE`,
+      channelId,
+      poller.path,
+    )
     // A 429 set the refill time to its Retry-After: nothing is granted before then.
     if (row.at.getTime() > now.getTime()) return { granted: 0, waitMs: row.at.getTime() - now.getTime() }
-    const t = take(refill({ tokens: row.tokens, refilledAt: row.at }, budget.ratePerSecond, budget.burst, now), wanted, budget.ratePerSecond)
-    await tx.$executeRawUnsafe(`UPDATE "ChannelOrderIntake" SET "${tokensCol}" = $3, "${atCol}" = $4::timestamptz WHERE "channelId" = $1::uuid AND path = $2`, channelId, poller.path, t.bucket.tokens, t.bucket.refilledAt.toISOString())
+    const t = take(
+      refill({ tokens: row.tokens, refilledAt: row.at }, budget.ratePerSecond, budget.burst, now),
+      wanted,
+      budget.ratePerSecond,
+    )
+    await tx.$executeRawUnsafe(
+      `UPDATE "ChannelOrderIntake" SET "${tokensCol}" = $3, "${atCol}" = $4::timestamptz WHERE "channelId" = $1::uuid AND path = $2`,
+      channelId,
+      poller.path,
+      t.bucket.tokens,
+      t.bucket.refilledAt.toISOString(),
+    )
     return { granted: t.granted, waitMs: t.waitMs }
   })
 }
 
-async function writeCursor(db: Db, channelId: string, path: IntakePath, cursor: Cursor | null, cursorAt: string | null): Promise<void> {
+async function writeCursor(
+  db: Db,
+  channelId: string,
+  path: IntakePath,
+  cursor: Cursor | null,
+  cursorAt: string | null,
+): Promise<void> {
   await db.$executeRawUnsafe(
     `UPDATE "ChannelOrderIntake" SET cursor = $3, "cursorAt" = CASE WHEN $4::timestamptz IS NULL THEN "cursorAt" ELSE GREATEST("cursorAt", $4::timestamptz) END, "updatedAt" = now()
-      WHERE "channelId" = $1::uuid AND path = $2`, channelId, path, cursor ? JSON.stringify(cursor) : null, cursorAt)
+      WHERE "channelId" = $1::uuid AND path = $2`,
+    channelId,
+    path,
+    cursor ? JSON.stringify(cursor) : null,
+    cursorAt,
+  )
 }
 
-export interface PollOptions { now?: () => Date; force?: boolean; maxPages?: number; clients?: OrdersClients; sleep?: (ms: number) => Promise<void> }
+export interface PollOptions {
+  now?: () => Date
+  force?: boolean
+  maxPages?: number
+  clients?: OrdersClients
+  sleep?: (ms: number) => Promise<void>
+}
 
 /** One run of a channel's order poller (a job; one at a time per channel). */
-export async function pollChannelOrders(db: PrismaClient, channelId: string, opts: PollOptions = {}): Promise<PollResult> {
+export async function pollChannelOrders(
+  db: PrismaClient,
+  channelId: string,
+  opts: PollOptions = {},
+): Promise<PollResult> {
   const now = opts.now ?? (() => new Date())
-  const channel = await db.channel.findUnique({ where: { id: channelId }, select: { id: true, code: true, kind: true, settings: true, credentialsEnc: true, createdAt: true } })
+  const channel = await db.channel.findUnique({
+    where: { id: channelId },
+    select: { id: true, code: true, kind: true, settings: true, credentialsEnc: true, createdAt: true },
+  })
   if (!channel) return { channel: channelId, outcome: 'not_polled', pages: 0, orders: 0 }
   let poller: Poller | null
-  try { poller = pollerFor(channel, opts.clients ?? {}) } catch (e) {
+  try {
+    poller = pollerFor(channel, opts.clients ?? {})
+  } catch (e) {
     const path: IntakePath = channel.kind === 'shopify' ? 'reconcile_poll' : 'poll'
     await recordIntake(db, channel.id, path, { poll: true, failure: `Not configured: ${(e as Error).message}` }, now())
     return { channel: channel.code, outcome: 'failed', pages: 0, orders: 0, error: (e as Error).message }
@@ -239,29 +395,55 @@ export async function pollChannelOrders(db: PrismaClient, channelId: string, opt
   await db.$executeRawUnsafe(
     `INSERT INTO "ChannelOrderIntake"("channelId", path, "cursorAt", "rateTokens", "itemRateTokens", "rateRefilledAt", "itemRateRefilledAt")
      VALUES ($1::uuid, $2, $3::timestamptz, $4, $5, $6::timestamptz, $6::timestamptz) ON CONFLICT ("channelId", path) DO NOTHING`,
-    channel.id, p.path, startAt.toISOString(), p.list.burst, p.item?.burst ?? 0, now().toISOString())
-  const state = await db.channelOrderIntake.findUniqueOrThrow({ where: { channelId_path: { channelId: channel.id, path: p.path } } })
+    channel.id,
+    p.path,
+    startAt.toISOString(),
+    p.list.burst,
+    p.item?.burst ?? 0,
+    now().toISOString(),
+  )
+  const state = await db.channelOrderIntake.findUniqueOrThrow({
+    where: { channelId_path: { channelId: channel.id, path: p.path } },
+  })
   // A row another path created (webhook health) may lack a starting point.
   if (!state.cursorAt) await writeCursor(db, channel.id, p.path, null, startAt.toISOString())
-  if (!opts.force && state.lastPollAt && now().getTime() - state.lastPollAt.getTime() < p.intervalMs && !state.cursor && state.consecutiveFailures === 0) {
+  if (
+    !opts.force &&
+    state.lastPollAt &&
+    now().getTime() - state.lastPollAt.getTime() < p.intervalMs &&
+    !state.cursor &&
+    state.consecutiveFailures === 0
+  ) {
     return { channel: channel.code, outcome: 'not_due', pages: 0, orders: 0 }
   }
   const ctx: PollContext = {
     spend: (which, wanted) => spendOrdersBudget(db, channel.id, p, which, wanted, now()),
     giveBack: async (n) => {
       if (n <= 0 || !p.item) return
-      await db.$executeRawUnsafe(`UPDATE "ChannelOrderIntake" SET "itemRateTokens" = LEAST($3::float8, "itemRateTokens" + $4::float8) WHERE "channelId" = $1::uuid AND path = $2`, channel.id, p.path, p.item.burst, n)
+      await db.$executeRawUnsafe(
+        `UPDATE "ChannelOrderIntake" SET "itemRateTokens" = LEAST($3::float8, "itemRateTokens" + $4::float8) WHERE "channelId" = $1::uuid AND path = $2`,
+        channel.id,
+        p.path,
+        p.item.burst,
+        n,
+      )
     },
     known: async (orderIds) => {
       const known = new Map<string, { updatedAt: Date; lines: KnownAmazonLine[] }>()
       if (orderIds.length === 0) return known
       const rows = await db.$queryRawUnsafe<Array<KnownAmazonLine & { orderId: string; updatedAt: Date }>>(
         `SELECT "orderId", "lineId", sku, quantity, "cancelledQuantity", "shippedQuantity", "updatedAt" FROM "NativeOrderLine"
-          WHERE "channelId" = $1::uuid AND "orderId" = ANY($2::text[]) ORDER BY "orderId", "lineId"`, channel.id, orderIds)
+          WHERE "channelId" = $1::uuid AND "orderId" = ANY($2::text[]) ORDER BY "orderId", "lineId"`,
+        channel.id,
+        orderIds,
+      )
       for (const { orderId, updatedAt, ...line } of rows) {
         const k = known.get(orderId)
         if (!k) known.set(orderId, { updatedAt, lines: [line] })
-        else { k.lines.push(line); if (updatedAt < k.updatedAt) k.updatedAt = updatedAt }
+        else {
+          k.lines.push(line)
+          if (updatedAt < k.updatedAt) k.updatedAt = updatedAt
+        }
       }
       return known
     },
@@ -271,17 +453,35 @@ export async function pollChannelOrders(db: PrismaClient, channelId: string, opt
   let pages = 0
   let orders = 0
   for (let i = 0; i < (opts.maxPages ?? 20); i++) {
-    const row = await db.channelOrderIntake.findUniqueOrThrow({ where: { channelId_path: { channelId: channel.id, path: p.path } } })
-    const cursor: Cursor = row.cursor ? JSON.parse(row.cursor) as Cursor : { since: new Date((row.cursorAt ?? startAt).getTime() - p.overlapMs).toISOString(), next: null, newest: null }
+    const row = await db.channelOrderIntake.findUniqueOrThrow({
+      where: { channelId_path: { channelId: channel.id, path: p.path } },
+    })
+    const cursor: Cursor = row.cursor
+      ? (JSON.parse(row.cursor) as Cursor)
+      : { since: new Date((row.cursorAt ?? startAt).getTime() - p.overlapMs).toISOString(), next: null, newest: null }
     // Every page costs one list call of the orders API's budget, whatever the marketplace.
     const list = await ctx.spend('list', 1)
-    const fetched: Fetched = list.granted === 0 ? { ok: false, kind: 'budget', waitMs: list.waitMs } : await p.fetchPage(cursor.since, cursor.next, ctx)
+    const fetched: Fetched =
+      list.granted === 0
+        ? { ok: false, kind: 'budget', waitMs: list.waitMs }
+        : await p.fetchPage(cursor.since, cursor.next, ctx)
     if (!fetched.ok) {
-      if (fetched.kind === 'stale_token') { await writeCursor(db, channel.id, p.path, { ...cursor, next: null }, null); continue }
-      if (fetched.kind === 'budget') { await recordIntake(db, channel.id, p.path, { poll: true }, now()); return { channel: channel.code, outcome: 'budget', pages, orders } }
+      if (fetched.kind === 'stale_token') {
+        await writeCursor(db, channel.id, p.path, { ...cursor, next: null }, null)
+        continue
+      }
+      if (fetched.kind === 'budget') {
+        await recordIntake(db, channel.id, p.path, { poll: true }, now())
+        return { channel: channel.code, outcome: 'budget', pages, orders }
+      }
       if (fetched.throttled) {
         const until = new Date(now().getTime() + (fetched.retryAfterMs ?? 0))
-        await db.$executeRawUnsafe(`UPDATE "ChannelOrderIntake" SET "rateTokens" = 0, "rateRefilledAt" = $3::timestamptz WHERE "channelId" = $1::uuid AND path = $2`, channel.id, p.path, until.toISOString())
+        await db.$executeRawUnsafe(
+          `UPDATE "ChannelOrderIntake" SET "rateTokens" = 0, "rateRefilledAt" = $3::timestamptz WHERE "channelId" = $1::uuid AND path = $2`,
+          channel.id,
+          p.path,
+          until.toISOString(),
+        )
       }
       await recordIntake(db, channel.id, p.path, { poll: true, failure: fetched.message }, now())
       return { channel: channel.code, outcome: 'failed', pages, orders, error: fetched.message }
@@ -289,19 +489,34 @@ export async function pollChannelOrders(db: PrismaClient, channelId: string, opt
     const page = fetched.page
     // The raw page first, committed on its own: what the marketplace said is kept whatever follows.
     const receivedAt = now()
-    const messageId = await transaction(db, (tx) => storeInboundMessage(tx, { source: channelSource(channel.code), kind: p.kind, transport: p.path, body: page.body, receivedAt }))
+    const messageId = await transaction(db, (tx) =>
+      storeInboundMessage(tx, {
+        source: channelSource(channel.code),
+        kind: p.kind,
+        transport: p.path,
+        body: page.body,
+        receivedAt,
+      }),
+    )
     const newest = later(cursor.newest, page.newest)
     try {
       const r = await processNativeMessage(db, messageId, {
         inside: async (tx) => {
-          if (page.next) await writeCursor(tx, channel.id, p.path, { since: cursor.since, next: page.next, newest }, null)
+          if (page.next)
+            await writeCursor(tx, channel.id, p.path, { since: cursor.since, next: page.next, newest }, null)
           else await writeCursor(tx, channel.id, p.path, null, newest)
           await recordIntake(tx, channel.id, p.path, { poll: true, success: true }, receivedAt)
         },
       })
       orders += r ? r.applied + r.unchanged : 0
     } catch (e) {
-      await recordIntake(db, channel.id, p.path, { poll: true, failure: `Applying page failed: ${(e as Error).message}` }, now())
+      await recordIntake(
+        db,
+        channel.id,
+        p.path,
+        { poll: true, failure: `Applying page failed: ${(e as Error).message}` },
+        now(),
+      )
       throw e
     }
     pages++
@@ -315,7 +530,16 @@ export async function pollChannelOrders(db: PrismaClient, channelId: string, opt
  * A paused channel is polled too: pausing stops our publishing, not the marketplace's buyers.
  */
 export async function scheduleOrderPolls(db: PrismaClient): Promise<number> {
-  const channels = await db.channel.findMany({ where: { kind: { in: ['amazon', 'walmart', 'shopify'] } }, select: { id: true } })
-  for (const c of channels) await enqueue(db, 'pollChannelOrders', { channelId: c.id }, { jobKey: `poll-orders:${c.id}`, jobKeyMode: 'preserve_run_at', queueName: `poll-orders:${c.id}` })
+  const channels = await db.channel.findMany({
+    where: { kind: { in: ['amazon', 'walmart', 'shopify'] } },
+    select: { id: true },
+  })
+  for (const c of channels)
+    await enqueue(
+      db,
+      'pollChannelOrders',
+      { channelId: c.id },
+      { jobKey: `poll-orders:${c.id}`, jobKeyMode: 'preserve_run_at', queueName: `poll-orders:${c.id}` },
+    )
   return channels.length
 }

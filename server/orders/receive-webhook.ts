@@ -24,15 +24,22 @@ import { recordIntake } from './intake-health'
 import { channelSource, type NativeKind } from './native-message'
 import { nativeSource } from './native-orders'
 
-
 /** Header lookup, case-insensitive (a Fetch `Headers` fits). */
-export interface HeaderSource { get(name: string): string | null }
+export interface HeaderSource {
+  get(name: string): string | null
+}
 
 interface WebhookKind {
   messageKind: NativeKind
   deliveryIdHeader: string
   topicHeader: string | null
-  verify(credentials: Record<string, string>, headers: HeaderSource, rawBytes: Buffer, body: string, now: Date): string | null
+  verify(
+    credentials: Record<string, string>,
+    headers: HeaderSource,
+    rawBytes: Buffer,
+    body: string,
+    now: Date,
+  ): string | null
 }
 
 /** Shopify: base64 HMAC-SHA256 of the raw body with the app's secret, compared in constant time. */
@@ -47,12 +54,14 @@ const WEBHOOK_KINDS: Record<string, WebhookKind> = {
     topicHeader: 'x-shopify-topic',
     verify(credentials, headers, rawBytes) {
       const secret = credentials.webhookSecret
-      if (!secret) return 'The channel has no webhookSecret (the Shopify app\'s API secret) configured.'
+      if (!secret) return "The channel has no webhookSecret (the Shopify app's API secret) configured."
       const sent = headers.get('x-shopify-hmac-sha256')
       if (!sent) return 'Missing X-Shopify-Hmac-Sha256.'
       const expected = Buffer.from(shopifyHmac(secret, rawBytes), 'base64')
       const received = Buffer.from(sent.trim(), 'base64')
-      return received.length === expected.length && crypto.timingSafeEqual(received, expected) ? null : 'X-Shopify-Hmac-Sha256 does not match the body (wrong webhookSecret, or the body was changed).'
+      return received.length === expected.length && crypto.timingSafeEqual(received, expected)
+        ? null
+        : 'X-Shopify-Hmac-Sha256 does not match the body (wrong webhookSecret, or the body was changed).'
     },
   },
   b2b: {
@@ -62,50 +71,107 @@ const WEBHOOK_KINDS: Record<string, WebhookKind> = {
     verify(credentials, headers, _raw, body, now) {
       const secret = credentials.signingSecret
       if (!secret) return 'The channel has no signingSecret configured.'
-      const r = verifySignature({ secrets: [secret], timestampHeader: headers.get('x-stocktower-timestamp'), signatureHeader: headers.get('x-stocktower-signature'), payload: body, nowMs: now.getTime() })
+      const r = verifySignature({
+        secrets: [secret],
+        timestampHeader: headers.get('x-stocktower-timestamp'),
+        signatureHeader: headers.get('x-stocktower-signature'),
+        payload: body,
+        nowMs: now.getTime(),
+      })
       return r.ok ? null : `${r.reason}: ${r.message}.`
     },
   },
 }
 
-export interface WebhookReceipt { messageId: string; duplicate: boolean }
+export interface WebhookReceipt {
+  messageId: string
+  duplicate: boolean
+}
 
-export async function receiveOrderWebhook(db: PrismaClient, channelCode: string, req: { headers: HeaderSource; body: string; exactBytes: Buffer | null }, now: Date = new Date()): Promise<WebhookReceipt> {
+export async function receiveOrderWebhook(
+  db: PrismaClient,
+  channelCode: string,
+  req: { headers: HeaderSource; body: string; exactBytes: Buffer | null },
+  now: Date = new Date(),
+): Promise<WebhookReceipt> {
   const rawBytes = req.exactBytes ?? Buffer.from(req.body, 'utf8')
   const plausible = channelCode.length > 0 && channelCode.length <= 100 && unstorableText(channelCode) === null
-  const channel = plausible ? await db.channel.findUnique({ where: { code: channelCode }, select: { id: true, code: true, kind: true, credentialsEnc: true } }) : null
+  const channel = plausible
+    ? await db.channel.findUnique({
+        where: { code: channelCode },
+        select: { id: true, code: true, kind: true, credentialsEnc: true },
+      })
+    : null
   const kind = channel && Object.hasOwn(WEBHOOK_KINDS, channel.kind) ? WEBHOOK_KINDS[channel.kind] : null
-  const topic = kind?.topicHeader ? req.headers.get(kind.topicHeader)?.slice(0, 200) ?? null : null
-  const raw = { source: channelSource(plausible ? channelCode : '?'), kind: kind?.messageKind ?? 'native_order', transport: 'webhook', body: req.body, exactBytes: req.exactBytes, receivedAt: now }
+  const topic = kind?.topicHeader ? (req.headers.get(kind.topicHeader)?.slice(0, 200) ?? null) : null
+  const raw = {
+    source: channelSource(plausible ? channelCode : '?'),
+    kind: kind?.messageKind ?? 'native_order',
+    transport: 'webhook',
+    body: req.body,
+    exactBytes: req.exactBytes,
+    receivedAt: now,
+  }
 
   /** Refused: the raw message and a dead letter with the reason are kept, then the error answers. */
   const refuse = async (e: AppError) => {
     await transaction(db, async (tx) => {
       const messageId = await storeInboundMessage(tx, raw)
       await finishInboundMessage(tx, messageId, { status: 'rejected', error: e.message })
-      await recordIngestDeadLetters(tx, messageId, nativeSource(plausible ? channelCode : '?'), [{ index: -1, code: e.code, message: e.message, raw: { topic, headers: safeHeaders(req.headers), body: req.body.slice(0, 4096) } }])
-      if (channel && e.status === 401) await recordIntake(tx, channel.id, 'webhook', { delivery: true, failure: `${e.code}: ${e.message}` }, now)
+      await recordIngestDeadLetters(tx, messageId, nativeSource(plausible ? channelCode : '?'), [
+        {
+          index: -1,
+          code: e.code,
+          message: e.message,
+          raw: { topic, headers: safeHeaders(req.headers), body: req.body.slice(0, 4096) },
+        },
+      ])
+      if (channel && e.status === 401)
+        await recordIntake(tx, channel.id, 'webhook', { delivery: true, failure: `${e.code}: ${e.message}` }, now)
     })
     return e
   }
-  if (!channel) throw await refuse(new NotFoundError(`Unknown channel ${quoted(channelCode.slice(0, 100))}.`, 'UNKNOWN_CHANNEL'))
-  if (!kind) throw await refuse(new NotFoundError(`Channel ${channel.code} (${channel.kind}) sends no order webhooks: its orders are polled.`, 'NO_ORDER_WEBHOOK'))
+  if (!channel)
+    throw await refuse(new NotFoundError(`Unknown channel ${quoted(channelCode.slice(0, 100))}.`, 'UNKNOWN_CHANNEL'))
+  if (!kind)
+    throw await refuse(
+      new NotFoundError(
+        `Channel ${channel.code} (${channel.kind}) sends no order webhooks: its orders are polled.`,
+        'NO_ORDER_WEBHOOK',
+      ),
+    )
   let credentials: Record<string, string>
-  try { credentials = decryptCredentials(channel.credentialsEnc) } catch { credentials = {} }
+  try {
+    credentials = decryptCredentials(channel.credentialsEnc)
+  } catch {
+    credentials = {}
+  }
   const problem = kind.verify(credentials, req.headers, rawBytes, req.body, now)
   if (problem) {
     throw await refuse(new AppError('BAD_WEBHOOK_SIGNATURE', problem, 401))
   }
   // A sender without a delivery id: a byte-identical retry is still recognised by the body's hash.
-  const deliveryId = (req.headers.get(kind.deliveryIdHeader)?.trim().slice(0, 200) || `sha256:${crypto.createHash('sha256').update(rawBytes).digest('hex')}`)
+  const deliveryId =
+    req.headers.get(kind.deliveryIdHeader)?.trim().slice(0, 200) ||
+    `sha256:${crypto.createHash('sha256').update(rawBytes).digest('hex')}`
   return transaction(db, async (tx) => {
     const messageId = await storeInboundMessage(tx, raw)
     const fresh = await tx.$executeRawUnsafe(
       `INSERT INTO "NativeWebhookDelivery"("channelId", "deliveryId", topic, "inboundMessageId", "receivedAt") VALUES ($1::uuid, $2, $3, $4::uuid, $5::timestamptz)
-       ON CONFLICT ("channelId", "deliveryId") DO NOTHING`, channel.id, deliveryId, topic, messageId, now.toISOString())
+       ON CONFLICT ("channelId", "deliveryId") DO NOTHING`,
+      channel.id,
+      deliveryId,
+      topic,
+      messageId,
+      now.toISOString(),
+    )
     await recordIntake(tx, channel.id, 'webhook', { delivery: true }, now)
     if (fresh === 0) {
-      await finishInboundMessage(tx, messageId, { status: 'processed', duplicates: 1, error: `A retry of delivery ${deliveryId}, already received.` })
+      await finishInboundMessage(tx, messageId, {
+        status: 'processed',
+        duplicates: 1,
+        error: `A retry of delivery ${deliveryId}, already received.`,
+      })
       return { messageId, duplicate: true }
     }
     // Priority and no queue of its own: the job catalogue (one at a time per channel left the demo's
@@ -118,7 +184,17 @@ export async function receiveOrderWebhook(db: PrismaClient, channelCode: string,
 /** The headers worth keeping with a refused delivery (never a signature or a secret). */
 function safeHeaders(h: HeaderSource): Record<string, string> {
   const out: Record<string, string> = {}
-  for (const name of ['x-shopify-topic', 'x-shopify-webhook-id', 'x-shopify-event-id', 'x-shopify-triggered-at', 'x-shopify-shop-domain', 'x-shopify-api-version', 'x-portal-delivery-id', 'x-stocktower-timestamp', 'content-type']) {
+  for (const name of [
+    'x-shopify-topic',
+    'x-shopify-webhook-id',
+    'x-shopify-event-id',
+    'x-shopify-triggered-at',
+    'x-shopify-shop-domain',
+    'x-shopify-api-version',
+    'x-portal-delivery-id',
+    'x-stocktower-timestamp',
+    'content-type',
+  ]) {
     const v = h.get(name)
     if (v) out[name] = v.slice(0, 200)
   }

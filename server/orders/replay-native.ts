@@ -15,13 +15,24 @@ export interface NativeReplayResult {
 
 export const isNativeDeadLetterSource = (source: string | null | undefined) => !!source && source.startsWith('native:')
 
-export async function replayNativeDeadLetters(db: PrismaClient, letters: Array<{ id: string; code: string; inboundMessageId: string | null; payload: unknown }>, actor: Actor): Promise<NativeReplayResult> {
+export async function replayNativeDeadLetters(
+  db: PrismaClient,
+  letters: Array<{ id: string; code: string; inboundMessageId: string | null; payload: unknown }>,
+  actor: Actor,
+): Promise<NativeReplayResult> {
   const result: NativeReplayResult = { replayed: [], stillRejected: [], notReplayable: [] }
   const byMessage = new Map<string, typeof letters>()
   for (const l of letters) {
-    if (!l.inboundMessageId) { result.notReplayable.push({ id: l.id, reason: 'no stored message to replay' }); continue }
+    if (!l.inboundMessageId) {
+      result.notReplayable.push({ id: l.id, reason: 'no stored message to replay' })
+      continue
+    }
     if (l.code === 'BAD_WEBHOOK_SIGNATURE' || l.code === 'UNKNOWN_CHANNEL' || l.code === 'NO_ORDER_WEBHOOK') {
-      result.notReplayable.push({ id: l.id, reason: 'a delivery we could not authenticate or place is never applied: fix the channel, then have the marketplace send it again' })
+      result.notReplayable.push({
+        id: l.id,
+        reason:
+          'a delivery we could not authenticate or place is never applied: fix the channel, then have the marketplace send it again',
+      })
       continue
     }
     byMessage.set(l.inboundMessageId, [...(byMessage.get(l.inboundMessageId) ?? []), l])
@@ -38,17 +49,39 @@ export async function replayNativeDeadLetters(db: PrismaClient, letters: Array<{
           const index = (item.payload as { index?: number } | null)?.index ?? -1
           const rj = whole ?? refused.get(index)
           if (rj) {
-            await tx.deadLetter.update({ where: { id: item.id }, data: { code: rj.code, reason: rj.message, attempts: { increment: 1 }, lastSeenAt: now } })
+            await tx.deadLetter.update({
+              where: { id: item.id },
+              data: { code: rj.code, reason: rj.message, attempts: { increment: 1 }, lastSeenAt: now },
+            })
             result.stillRejected.push({ id: item.id, code: rj.code, reason: rj.message })
           } else {
-            await tx.deadLetter.update({ where: { id: item.id }, data: { status: 'replayed', resolvedAt: now, resolution: `replayed by ${actor.label}`, attempts: { increment: 1 }, lastSeenAt: now } })
-            await recordAudit(tx, actor, { action: 'dead_letter.replay', entity: 'DeadLetter', entityId: item.id, after: { inboundMessageId: messageId } })
+            await tx.deadLetter.update({
+              where: { id: item.id },
+              data: {
+                status: 'replayed',
+                resolvedAt: now,
+                resolution: `replayed by ${actor.label}`,
+                attempts: { increment: 1 },
+                lastSeenAt: now,
+              },
+            })
+            await recordAudit(tx, actor, {
+              action: 'dead_letter.replay',
+              entity: 'DeadLetter',
+              entityId: item.id,
+              after: { inboundMessageId: messageId },
+            })
             result.replayed.push({ id: item.id, outcome: applied.events > 0 ? 'applied' : 'duplicate' })
           }
         }
       },
     })
-    if (!r) for (const item of items) result.notReplayable.push({ id: item.id, reason: 'the stored message is not a native order message of a known channel' })
+    if (!r)
+      for (const item of items)
+        result.notReplayable.push({
+          id: item.id,
+          reason: 'the stored message is not a native order message of a known channel',
+        })
   }
   return result
 }

@@ -7,7 +7,12 @@ import { transaction } from '../db'
 import { recordAudit, type Actor } from '../audit/record-audit'
 import { parseOwnershipInput, previewOwnership, type OwnershipPreview } from './preview-ownership'
 
-export async function setOwnership(db: PrismaClient, actor: Actor, raw: unknown, now = new Date()): Promise<OwnershipPreview & { id: string }> {
+export async function setOwnership(
+  db: PrismaClient,
+  actor: Actor,
+  raw: unknown,
+  now = new Date(),
+): Promise<OwnershipPreview & { id: string }> {
   const o = parseOwnershipInput(raw)
   return transaction(db, async (tx) => {
     // Serialised per location: two operators switching at once get one after the other.
@@ -15,11 +20,29 @@ export async function setOwnership(db: PrismaClient, actor: Actor, raw: unknown,
     const preview = await previewOwnership(tx, raw, now)
     const location = await tx.location.findUniqueOrThrow({ where: { code: o.location }, select: { id: true } })
     const row = await tx.locationOwnership.create({
-      data: { locationId: location.id, category: o.category ?? null, source: o.source, shadowSource: o.shadowSource ?? null, effectiveFrom: new Date(preview.effectiveFrom), reason: o.reason, createdBy: actor.label },
+      data: {
+        locationId: location.id,
+        category: o.category ?? null,
+        source: o.source,
+        shadowSource: o.shadowSource ?? null,
+        effectiveFrom: new Date(preview.effectiveFrom),
+        reason: o.reason,
+        createdBy: actor.label,
+      },
     })
     await recordAudit(tx, actor, {
-      action: preview.before && preview.before.source !== o.source ? 'ownership.switch' : 'ownership.set', entity: 'location', entityId: o.location,
-      before: preview.before, after: { ...preview.after, reason: o.reason, changes: preview.changes, ...(preview.shadowDifferences ? { differing: preview.shadowDifferences.differing, absDifference: preview.shadowDifferences.absDifference } : {}) },
+      action: preview.before && preview.before.source !== o.source ? 'ownership.switch' : 'ownership.set',
+      entity: 'location',
+      entityId: o.location,
+      before: preview.before,
+      after: {
+        ...preview.after,
+        reason: o.reason,
+        changes: preview.changes,
+        ...(preview.shadowDifferences
+          ? { differing: preview.shadowDifferences.differing, absDifference: preview.shadowDifferences.absDifference }
+          : {}),
+      },
     })
     return { ...preview, id: row.id }
   })

@@ -19,14 +19,28 @@ type NonNullKind = 'time' | 'text' | 'int'
 const nonNull = (k: SortKind): NonNullKind => (k === 'ntext' ? 'text' : k === 'nint' ? 'int' : k)
 const isNullable = (k: SortKind) => k === 'ntext' || k === 'nint'
 /** `scope`: what the column is for when that varies (the channel of an availability sort); part of the cursor's tag. */
-export interface Sort<F extends string = string> { field: F; dir: SortDir; scope?: string }
+export interface Sort<F extends string = string> {
+  field: F
+  dir: SortDir
+  scope?: string
+}
 
-export function parseSort<F extends string>(raw: string | null | undefined, columns: Readonly<Record<F, SortKind>>, dflt: Sort<F>): Sort<F> {
+export function parseSort<F extends string>(
+  raw: string | null | undefined,
+  columns: Readonly<Record<F, SortKind>>,
+  dflt: Sort<F>,
+): Sort<F> {
   if (!raw) return dflt
   const dir: SortDir = raw.startsWith('-') ? 'desc' : 'asc'
   const field = raw.replace(/^[-+]/, '')
   if (!Object.prototype.hasOwnProperty.call(columns, field)) {
-    throw new ValidationError(`"sort" must be one of ${Object.keys(columns).flatMap((c) => [c, `-${c}`]).join(', ')}.`, undefined, 'INVALID_SORT')
+    throw new ValidationError(
+      `"sort" must be one of ${Object.keys(columns)
+        .flatMap((c) => [c, `-${c}`])
+        .join(', ')}.`,
+      undefined,
+      'INVALID_SORT',
+    )
   }
   return { field: field as F, dir }
 }
@@ -39,18 +53,29 @@ export function sortCursor(s: Sort, kind: SortKind, value: Date | string | numbe
   if (value === null) return { at: new Date(0).toISOString(), id, sort: tag, none: true }
   if (kind === 'time') return { at: (value as Date).toISOString(), id, sort: tag }
   const epoch = new Date(0).toISOString()
-  return nonNull(kind) === 'int' ? { at: epoch, id, score: value as number, sort: tag } : { at: epoch, id, key: value as string, sort: tag }
+  return nonNull(kind) === 'int'
+    ? { at: epoch, id, score: value as number, sort: tag }
+    : { at: epoch, id, key: value as string, sort: tag }
 }
 
 /** The value a cursor continues after, for this sort; a cursor made under another sort is refused. */
 export function cursorValue(s: Sort, kind: NonNullKind, c: Cursor): Date | string | number {
   // Cursors minted before column sorts carry no tag: they were made by the default time order.
   if ((c.sort ?? null) !== null && c.sort !== sortParam(s)) {
-    throw new ValidationError('The cursor belongs to another sort order: start again from the first page.', undefined, 'INVALID_CURSOR')
+    throw new ValidationError(
+      'The cursor belongs to another sort order: start again from the first page.',
+      undefined,
+      'INVALID_CURSOR',
+    )
   }
   if (kind === 'text' || kind === 'int') {
     const v = kind === 'text' ? c.key : c.score
-    if (v === undefined) throw new ValidationError('The cursor belongs to another sort order: start again from the first page.', undefined, 'INVALID_CURSOR')
+    if (v === undefined)
+      throw new ValidationError(
+        'The cursor belongs to another sort order: start again from the first page.',
+        undefined,
+        'INVALID_CURSOR',
+      )
     return v
   }
   return new Date(c.at)
@@ -59,7 +84,12 @@ export function cursorValue(s: Sort, kind: NonNullKind, c: Cursor): Date | strin
 /** Like cursorValue, for any kind: null when the cursor's row had no value (nullable kinds only). */
 export function nullableCursorValue(s: Sort, kind: SortKind, c: Cursor): Date | string | number | null {
   if (c.none) {
-    if (!isNullable(kind) || (c.sort ?? null) !== sortParam(s)) throw new ValidationError('The cursor belongs to another sort order: start again from the first page.', undefined, 'INVALID_CURSOR')
+    if (!isNullable(kind) || (c.sort ?? null) !== sortParam(s))
+      throw new ValidationError(
+        'The cursor belongs to another sort order: start again from the first page.',
+        undefined,
+        'INVALID_CURSOR',
+      )
     return null
   }
   return cursorValue(s, nonNull(kind), c)
@@ -76,7 +106,10 @@ type OrderBy = Array<Record<string, unknown>>
  * (`column IS NULL` by id, the same index), so NULLS LAST holds both ways without a second index.
  */
 export async function keysetPage<R>(
-  sort: Sort, kind: SortKind, cursor: Cursor | null, limit: number,
+  sort: Sort,
+  kind: SortKind,
+  cursor: Cursor | null,
+  limit: number,
   find: (where: Where, orderBy: OrderBy, take: number) => Promise<R[]>,
   /** The id column's value from the cursor's text (a bigint id: `BigInt`). */
   toId: (id: string) => unknown = (id) => id,
@@ -88,7 +121,8 @@ export async function keysetPage<R>(
   const id = cursor ? toId(cursor.id) : undefined
   const after = (x: Date | string | number): Where => ({ OR: [{ [f]: { [cmp]: x } }, { [f]: x, id: { [cmp]: id } }] })
   if (!isNullable(kind)) return find(v === undefined || v === null ? {} : after(v), byValue, limit + 1)
-  const nulls = (take: number) => find({ [f]: null, ...(v === null ? { id: { [cmp]: id } } : {}) }, [{ id: sort.dir }], take)
+  const nulls = (take: number) =>
+    find({ [f]: null, ...(v === null ? { id: { [cmp]: id } } : {}) }, [{ id: sort.dir }], take)
   if (v === null) return nulls(limit + 1)
   const rows = await find({ AND: [{ [f]: { not: null } }, v === undefined ? {} : after(v)] }, byValue, limit + 1)
   return rows.length > limit ? rows : [...rows, ...(await nulls(limit + 1 - rows.length))]

@@ -53,7 +53,15 @@ export function positionTransaction<T>(db: PrismaClient, fn: (tx: RawSql) => Pro
 
 type PositionRow = PositionState & { skuId: string; locationId: string; version: bigint }
 
-interface HandoverReservation { id: string; ref: string; skuId: string; locationId: string; quantity: number; handedOver: number; changed: boolean }
+interface HandoverReservation {
+  id: string
+  ref: string
+  skuId: string
+  locationId: string
+  quantity: number
+  handedOver: number
+  changed: boolean
+}
 
 /** A PostgreSQL array literal of uuids or integers (no element needs quoting). */
 const arrayLiteral = (values: Iterable<string | number>): string => `{${[...values].join(',')}}`
@@ -70,7 +78,11 @@ class IdIndex {
   private readonly index = new Map<string, number>()
   of(id: string): number {
     let i = this.index.get(id)
-    if (i === undefined) { i = this.ids.length; this.ids.push(id); this.index.set(id, i) }
+    if (i === undefined) {
+      i = this.ids.length
+      this.ids.push(id)
+      this.index.set(id, i)
+    }
     return i
   }
 }
@@ -79,7 +91,10 @@ class IdIndex {
 // shares a position waits for it. It is two statements and in-memory work; parsing, the catalog
 // lookup and the raw message are outside it.
 const INT4_MAX = 2_147_483_647
-const fitsPosition = (p: PositionState) => [p.onHand, p.reserved, p.allocated, p.inTransit, p.quarantined, p.damaged].every((v) => v <= INT4_MAX && v >= -INT4_MAX)
+const fitsPosition = (p: PositionState) =>
+  [p.onHand, p.reserved, p.allocated, p.inTransit, p.quarantined, p.damaged].every(
+    (v) => v <= INT4_MAX && v >= -INT4_MAX,
+  )
 
 /** Step 1: the batch's ids numbered, its positions in lock order, its ledger rows as compact JSON. */
 interface BatchPlan {
@@ -116,8 +131,20 @@ function planBatch(events: PositionBatchEvent[]): BatchPlan {
       const dest = `${e.skuId}|${e.toLocationId}`
       if (!pairOf.has(dest)) pairOf.set(dest, [si, ti])
     }
-    rows[i] = [wellFormed(e.idempotencyKey), e.type, si, li, e.baseQuantity, e.quantity, wellFormed(e.uom), ti, wellFormed(e.reference),
-      e.sourceSeq === null ? null : e.sourceSeq.toString(), e.occurredAt.toISOString(), e.index]
+    rows[i] = [
+      wellFormed(e.idempotencyKey),
+      e.type,
+      si,
+      li,
+      e.baseQuantity,
+      e.quantity,
+      wellFormed(e.uom),
+      ti,
+      wellFormed(e.reference),
+      e.sourceSeq === null ? null : e.sourceSeq.toString(),
+      e.occurredAt.toISOString(),
+      e.index,
+    ]
     if ((e.type === 'allocate' || e.type === 'ship') && e.reference && e.reference.indexOf(':') > 0) {
       const ref = wellFormed(e.reference)!
       const c = ref.indexOf(':')
@@ -134,14 +161,32 @@ interface Recorded {
   handover: HandoverReservation[]
 }
 
-async function lockAndRecord(tx: RawSql, plan: BatchPlan, source: string, messageId: string | null, receivedAt: Date): Promise<Recorded> {
+async function lockAndRecord(
+  tx: RawSql,
+  plan: BatchPlan,
+  source: string,
+  messageId: string | null,
+  receivedAt: Date,
+): Promise<Recorded> {
   const { skus, locs, pairOf, sortedKeys } = plan
   const pairs: number[] = []
-  for (const k of sortedKeys) { const [si, li] = pairOf.get(k)!; pairs.push(si, li) }
+  for (const k of sortedKeys) {
+    const [si, li] = pairOf.get(k)!
+    pairs.push(si, li)
+  }
   // More passes happen only when positions are missing (see LOCK_AND_RECORD_SQL).
   let r: { locked: number; positions: string | null; inserted: string | null; reservations: string | null } | undefined
-  const args = [arrayLiteral(skus.ids), arrayLiteral(locs.ids), arrayLiteral(pairs), sortedKeys.length, source, receivedAt.toISOString(), messageId,
-    JSON.stringify(plan.rows), JSON.stringify(plan.handoverCandidates)]
+  const args = [
+    arrayLiteral(skus.ids),
+    arrayLiteral(locs.ids),
+    arrayLiteral(pairs),
+    sortedKeys.length,
+    source,
+    receivedAt.toISOString(),
+    messageId,
+    JSON.stringify(plan.rows),
+    JSON.stringify(plan.handoverCandidates),
+  ]
   for (let pass = 1; ; pass++) {
     ;[r] = await tx.$queryRawUnsafe<Array<NonNullable<typeof r>>>(LOCK_AND_RECORD_SQL, ...args, pass > 1)
     if (r.locked === sortedKeys.length) break
@@ -149,21 +194,50 @@ async function lockAndRecord(tx: RawSql, plan: BatchPlan, source: string, messag
   }
   const positions = new Map<string, PositionRow>()
   type LockedRow = [number, number, number, number, number, number, number, string | null, string | null, string]
-  for (const [ord, onHand, reserved, allocated, inTransit, quarantined, damaged, lcs, lca, v] of JSON.parse(r.positions ?? '[]') as LockedRow[]) {
+  for (const [ord, onHand, reserved, allocated, inTransit, quarantined, damaged, lcs, lca, v] of JSON.parse(
+    r.positions ?? '[]',
+  ) as LockedRow[]) {
     const key = sortedKeys[ord]
     const [si, li] = pairOf.get(key)!
     positions.set(key, {
-      skuId: skus.ids[si], locationId: locs.ids[li], onHand, reserved, allocated, inTransit, quarantined, damaged,
-      lastCountSeq: lcs === null ? null : BigInt(lcs), lastCountAt: lca === null ? null : new Date(lca), version: BigInt(v),
+      skuId: skus.ids[si],
+      locationId: locs.ids[li],
+      onHand,
+      reserved,
+      allocated,
+      inTransit,
+      quarantined,
+      damaged,
+      lastCountSeq: lcs === null ? null : BigInt(lcs),
+      lastCountAt: lca === null ? null : new Date(lca),
+      version: BigInt(v),
     })
   }
   const idByIndex = new Map<number, string>()
-  for (const [id, batchIndex] of JSON.parse(r.inserted ?? '[]') as Array<[string, number]>) idByIndex.set(batchIndex, id)
+  for (const [id, batchIndex] of JSON.parse(r.inserted ?? '[]') as Array<[string, number]>)
+    idByIndex.set(batchIndex, id)
   // Handover from channel reservation to ERP allocation: an allocate or ship whose reference is
   // `<channel>:<orderId>` first releases that order's reservation of the same SKU at that location,
   // so the same units are never held twice.
-  const handover: HandoverReservation[] = (JSON.parse(r.reservations ?? '[]') as Array<{ id: string; channel: string; orderId: string; skuId: string; locationId: string; quantity: number; handedOverQuantity: number }>)
-    .map((h) => ({ id: h.id, ref: `${h.channel}:${h.orderId}`, skuId: h.skuId, locationId: h.locationId, quantity: h.quantity, handedOver: h.handedOverQuantity, changed: false }))
+  const handover: HandoverReservation[] = (
+    JSON.parse(r.reservations ?? '[]') as Array<{
+      id: string
+      channel: string
+      orderId: string
+      skuId: string
+      locationId: string
+      quantity: number
+      handedOverQuantity: number
+    }>
+  ).map((h) => ({
+    id: h.id,
+    ref: `${h.channel}:${h.orderId}`,
+    skuId: h.skuId,
+    locationId: h.locationId,
+    quantity: h.quantity,
+    handedOver: h.handedOverQuantity,
+    changed: false,
+  }))
   return { positions, idByIndex, handover }
 }
 
@@ -208,9 +282,17 @@ function applyInMemory<E extends PositionBatchEvent>(events: E[], plan: BatchPla
       }
       if (released > 0) row = { ...row, reserved: row.reserved - released }
     }
-    const { next, outcome } = applyEvent(row, { type: e.type, quantity: e.baseQuantity, occurredAt: e.occurredAt, sourceSeq: e.sourceSeq })
+    const { next, outcome } = applyEvent(row, {
+      type: e.type,
+      quantity: e.baseQuantity,
+      occurredAt: e.occurredAt,
+      sourceSeq: e.sourceSeq,
+    })
     const destRow = e.type === 'transfer_out' && e.toLocationId ? positions.get(`${e.skuId}|${e.toLocationId}`)! : null
-    if (!fitsPosition({ ...row, ...next }) || (destRow && !fitsPosition({ ...destRow, inTransit: destRow.inTransit + e.baseQuantity }))) {
+    if (
+      !fitsPosition({ ...row, ...next }) ||
+      (destRow && !fitsPosition({ ...destRow, inTransit: destRow.inTransit + e.baseQuantity }))
+    ) {
       handover.forEach((h, k) => Object.assign(h, handoverBefore[k]))
       positions.set(key, rowBefore)
       overflow.push({ id, e })
@@ -238,29 +320,67 @@ function applyInMemory<E extends PositionBatchEvent>(events: E[], plan: BatchPla
  * `atCommit` (and a transaction that can) it is sent with COMMIT instead: one round trip fewer
  * while the batch holds its position locks.
  */
-async function writeBack<E>(tx: RawSql, plan: BatchPlan, recorded: Recorded, applied: Applied<E>, source: string, receivedAt: Date, atCommit: boolean): Promise<void> {
+async function writeBack<E>(
+  tx: RawSql,
+  plan: BatchPlan,
+  recorded: Recorded,
+  applied: Applied<E>,
+  source: string,
+  receivedAt: Date,
+  atCommit: boolean,
+): Promise<void> {
   const written: unknown[] = []
   const found: unknown[] = []
   const stillExceptional: unknown[] = []
   for (const [key, { row: p, lastEventId }] of applied.touched) {
     const [si, li] = plan.pairOf.get(key)!
-    written.push([si, li, p.onHand, p.reserved, p.allocated, p.inTransit, p.quarantined, p.damaged,
-      p.lastCountSeq === null ? null : p.lastCountSeq.toString(), p.lastCountAt ? p.lastCountAt.toISOString() : null, p.version.toString(), lastEventId])
+    written.push([
+      si,
+      li,
+      p.onHand,
+      p.reserved,
+      p.allocated,
+      p.inTransit,
+      p.quarantined,
+      p.damaged,
+      p.lastCountSeq === null ? null : p.lastCountSeq.toString(),
+      p.lastCountAt ? p.lastCountAt.toISOString() : null,
+      p.version.toString(),
+      lastEventId,
+    ])
     const xs = positionExceptions(p)
     for (const x of xs) found.push([si, li, x.field, x.message])
     stillExceptional.push([si, li, lastEventId, xs.map((x) => x.field)])
   }
-  const run = atCommit && tx.$executeAtCommit
-    ? async (sql: string, ...values: unknown[]) => { tx.$executeAtCommit!(sql, ...values) }
-    : async (sql: string, ...values: unknown[]) => { await tx.$queryRawUnsafe(sql, ...values) }
-  await run(WRITE_BACK_SQL, arrayLiteral(plan.skus.ids), arrayLiteral(plan.locs.ids), JSON.stringify(written),
-    JSON.stringify(recorded.handover.filter((h) => h.changed).map((h) => ({ id: h.id, q: h.quantity, h: h.handedOver }))),
-    arrayLiteral(applied.staleIds), arrayLiteral(applied.dirtySkus), receivedAt.toISOString(),
-    minuteOf(receivedAt).toISOString(), JSON.stringify([...applied.countsByType].map(([type, n]) => [`source=${source},type=${type}`, n])),
-    JSON.stringify(found), JOB_CATALOG.recomputeAvailability.task, new Date().toISOString(), JSON.stringify(stillExceptional),
+  const run =
+    atCommit && tx.$executeAtCommit
+      ? async (sql: string, ...values: unknown[]) => {
+          tx.$executeAtCommit!(sql, ...values)
+        }
+      : async (sql: string, ...values: unknown[]) => {
+          await tx.$queryRawUnsafe(sql, ...values)
+        }
+  await run(
+    WRITE_BACK_SQL,
+    arrayLiteral(plan.skus.ids),
+    arrayLiteral(plan.locs.ids),
+    JSON.stringify(written),
+    JSON.stringify(
+      recorded.handover.filter((h) => h.changed).map((h) => ({ id: h.id, q: h.quantity, h: h.handedOver })),
+    ),
+    arrayLiteral(applied.staleIds),
+    arrayLiteral(applied.dirtySkus),
+    receivedAt.toISOString(),
+    minuteOf(receivedAt).toISOString(),
+    JSON.stringify([...applied.countsByType].map(([type, n]) => [`source=${source},type=${type}`, n])),
+    JSON.stringify(found),
+    JOB_CATALOG.recomputeAvailability.task,
+    new Date().toISOString(),
+    JSON.stringify(stillExceptional),
     JOB_CATALOG.recomputeAvailability.maxAttempts,
   )
-  if (applied.overflow.length > 0) await run(`DELETE FROM "LedgerEvent" WHERE id = ANY($1::bigint[])`, arrayLiteral(applied.overflow.map((o) => o.id)))
+  if (applied.overflow.length > 0)
+    await run(`DELETE FROM "LedgerEvent" WHERE id = ANY($1::bigint[])`, arrayLiteral(applied.overflow.map((o) => o.id)))
 }
 
 export interface ApplyBatchOptions {
@@ -277,7 +397,12 @@ export interface ApplyBatchOptions {
  * inside the caller's transaction. A repeated idempotency key is a duplicate and changes nothing.
  */
 export async function applyPositionBatch<E extends PositionBatchEvent>(
-  tx: RawSql, source: string, events: E[], messageId: string | null, receivedAt: Date, opts: ApplyBatchOptions = {},
+  tx: RawSql,
+  source: string,
+  events: E[],
+  messageId: string | null,
+  receivedAt: Date,
+  opts: ApplyBatchOptions = {},
 ): Promise<PositionBatchResult<E>> {
   const plan = planBatch(events)
   const recorded = await lockAndRecord(tx, plan, source, messageId, receivedAt)

@@ -2,8 +2,19 @@
 // results below zero are applied as computed and reported as exceptions for an operator.
 
 export const EVENT_TYPES = [
-  'receipt', 'adjustment', 'count', 'transfer_out', 'transfer_in', 'in_transit', 'ship',
-  'return_received', 'quarantine', 'release', 'damage', 'allocate', 'deallocate',
+  'receipt',
+  'adjustment',
+  'count',
+  'transfer_out',
+  'transfer_in',
+  'in_transit',
+  'ship',
+  'return_received',
+  'quarantine',
+  'release',
+  'damage',
+  'allocate',
+  'deallocate',
 ] as const
 export type EventType = (typeof EVENT_TYPES)[number]
 
@@ -32,7 +43,14 @@ export interface PositionEvent {
 export type ApplyOutcome = 'applied' | 'stale'
 
 export const ZERO_POSITION: PositionState = {
-  onHand: 0, reserved: 0, allocated: 0, inTransit: 0, quarantined: 0, damaged: 0, lastCountSeq: null, lastCountAt: null,
+  onHand: 0,
+  reserved: 0,
+  allocated: 0,
+  inTransit: 0,
+  quarantined: 0,
+  damaged: 0,
+  lastCountSeq: null,
+  lastCountAt: null,
 }
 
 export function sellable(p: PositionQuantities): number {
@@ -43,7 +61,10 @@ export function sellable(p: PositionQuantities): number {
  * A count is older than the last applied count when its sourceSeq is lower (both have one),
  * else when its occurredAt is earlier. Equal is not older.
  */
-export function isStaleCount(p: Pick<PositionState, 'lastCountSeq' | 'lastCountAt'>, e: Pick<PositionEvent, 'sourceSeq' | 'occurredAt'>): boolean {
+export function isStaleCount(
+  p: Pick<PositionState, 'lastCountSeq' | 'lastCountAt'>,
+  e: Pick<PositionEvent, 'sourceSeq' | 'occurredAt'>,
+): boolean {
   if (p.lastCountSeq !== null && e.sourceSeq !== null) return e.sourceSeq < p.lastCountSeq
   if (p.lastCountAt !== null) return e.occurredAt.getTime() < p.lastCountAt.getTime()
   return false
@@ -118,7 +139,10 @@ export function positionExceptions(p: PositionQuantities): Array<{ field: string
   if (p.reserved < 0) out.push({ field: 'reserved', message: `reserved is negative (${p.reserved})` })
   if (p.inTransit < 0) out.push({ field: 'inTransit', message: `in transit is negative (${p.inTransit})` })
   if (p.quarantined + p.damaged > p.onHand && p.onHand >= 0) {
-    out.push({ field: 'quarantined+damaged', message: `quarantined + damaged (${p.quarantined + p.damaged}) exceed on hand (${p.onHand})` })
+    out.push({
+      field: 'quarantined+damaged',
+      message: `quarantined + damaged (${p.quarantined + p.damaged}) exceed on hand (${p.onHand})`,
+    })
   }
   return out
 }

@@ -2,10 +2,18 @@
 // listings in one order is channels/channel.repository.ts `lockListings`.
 import type { RawSql } from '../db'
 
-export interface StrategicClass { categories: string[]; skus: string[] }
+export interface StrategicClass {
+  categories: string[]
+  skus: string[]
+}
 
 /** Pure: a listing's publish lane (lower first): 0 zero-out, 1 decrease, 2 strategic increase, 3 other. */
-export function publishLane(l: { desiredQuantity: number; publishedQuantity: number | null; appliedQuantity: number | null; strategic: boolean }): number {
+export function publishLane(l: {
+  desiredQuantity: number
+  publishedQuantity: number | null
+  appliedQuantity: number | null
+  strategic: boolean
+}): number {
   if (l.desiredQuantity === 0) return 0
   if (l.desiredQuantity < (l.publishedQuantity ?? l.appliedQuantity ?? 2147483647)) return 1
   return l.strategic ? 2 : 3
@@ -19,17 +27,23 @@ export function publishLane(l: { desiredQuantity: number; publishedQuantity: num
  */
 export function publishClaimOrder(strategic: StrategicClass | null): string {
   const lit = (xs: string[]) => `ARRAY[${xs.map((x) => `'${x.replace(/'/g, "''")}'`).join(',')}]::text[]`
-  const isStrategic = strategic && (strategic.categories.length || strategic.skus.length)
-    ? `EXISTS (SELECT 1 FROM "Sku" s WHERE s.id = "skuId" AND (s.category = ANY(${lit(strategic.categories)}) OR s.code = ANY(${lit(strategic.skus)})))`
-    : 'false'
+  const isStrategic =
+    strategic && (strategic.categories.length || strategic.skus.length)
+      ? `EXISTS (SELECT 1 FROM "Sku" s WHERE s.id = "skuId" AND (s.category = ANY(${lit(strategic.categories)}) OR s.code = ANY(${lit(strategic.skus)})))`
+      : 'false'
   return `CASE WHEN "desiredQuantity" = 0 THEN 0 WHEN "desiredQuantity" < COALESCE("publishedQuantity", "appliedQuantity", 2147483647) THEN 1 WHEN ${isStrategic} THEN 2 ELSE 3 END, "pendingSince" NULLS LAST`
 }
 
 /** The strategic SKU class of the rule set in force (null: none defined). */
 export async function loadStrategicClass(db: RawSql, at = new Date()): Promise<StrategicClass | null> {
   const [row] = await db.$queryRawUnsafe<Array<{ s: { categories?: string[]; skus?: string[] } | null }>>(
-    `SELECT rules->'strategic' AS s FROM "RuleSetVersion" WHERE "effectiveFrom" <= $1::timestamptz ORDER BY number DESC LIMIT 1`, at.toISOString())
+    `SELECT rules->'strategic' AS s FROM "RuleSetVersion" WHERE "effectiveFrom" <= $1::timestamptz ORDER BY number DESC LIMIT 1`,
+    at.toISOString(),
+  )
   const s = row?.s
   if (!s || (!s.categories?.length && !s.skus?.length)) return null
-  return { categories: (s.categories ?? []).filter((x) => typeof x === 'string'), skus: (s.skus ?? []).filter((x) => typeof x === 'string') }
+  return {
+    categories: (s.categories ?? []).filter((x) => typeof x === 'string'),
+    skus: (s.skus ?? []).filter((x) => typeof x === 'string'),
+  }
 }

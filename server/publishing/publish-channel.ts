@@ -9,7 +9,13 @@ import { transaction } from '../db'
 import type { BulkFeedHandle, BulkSubmitResult, Connector, ListingUpdate, UpdateOutcome } from '../channels/connector'
 import { backoffDelayMs, attemptsExhausted, DEFAULT_BACKOFF } from './backoff'
 import { breakerGate, breakerRecord, DEFAULT_BREAKER } from './circuit-breaker'
-import { loadChannel, lockListings, returnRateBudget, spendRateBudget, type ChannelRow } from '../channels/channel.repository'
+import {
+  loadChannel,
+  lockListings,
+  returnRateBudget,
+  spendRateBudget,
+  type ChannelRow,
+} from '../channels/channel.repository'
 import { bulkMaxPerFeed, bulkThreshold, verifyDelayMs } from '../channels/channel-settings'
 import { enqueuePollFeed, enqueuePublish, enqueueVerify, FIRST_POLL_MS } from '../queue/enqueue'
 import { recordLag } from '../metrics/lag'
@@ -28,9 +34,16 @@ const FEED_HOLD_MS = FEED_GIVE_UP_AFTER_MS + 10 * 60_000
 export const COMPARE_AND_SET_CONFLICTS = new Set(['CHANGE_FROM_QUANTITY_STALE', 'COMPARE_QUANTITY_STALE'])
 
 interface ClaimedListing {
-  id: string; sku: string; externalSku: string; externalId: string | null
-  desiredQuantity: number; desiredVersion: number; appliedQuantity: number | null; publishedQuantity: number | null
-  pendingSince: Date | null; failedAttempts: number
+  id: string
+  sku: string
+  externalSku: string
+  externalId: string | null
+  desiredQuantity: number
+  desiredVersion: number
+  appliedQuantity: number | null
+  publishedQuantity: number | null
+  pendingSince: Date | null
+  failedAttempts: number
 }
 
 export interface PublishDeps {
@@ -39,24 +52,55 @@ export interface PublishDeps {
   random?: () => number
 }
 
-export interface PublishRunResult { claimed: number; applied: number; accepted: number; failed: number; rejected: number; skipped?: string; nextRunAt?: Date }
+export interface PublishRunResult {
+  claimed: number
+  applied: number
+  accepted: number
+  failed: number
+  rejected: number
+  skipped?: string
+  nextRunAt?: Date
+}
 
 /** Why a run claimed nothing, and when to come back (if ever). */
-type SkippedClaim = { skipped: 'unknown channel' | 'shadow mode' | 'paused' | 'breaker open' | 'rate budget'; retryAt?: Date; channel?: ChannelRow }
+type SkippedClaim = {
+  skipped: 'unknown channel' | 'shadow mode' | 'paused' | 'breaker open' | 'rate budget'
+  retryAt?: Date
+  channel?: ChannelRow
+}
 
 interface Claim {
-  channel: ChannelRow; connector: Connector; listings: ClaimedListing[]
-  probe: boolean; bulk: boolean; granted: number; moreLikely: boolean; leaseRetryAt: Date | null
+  channel: ChannelRow
+  connector: Connector
+  listings: ClaimedListing[]
+  probe: boolean
+  bulk: boolean
+  granted: number
+  moreLikely: boolean
+  leaseRetryAt: Date | null
 }
 
 /** One listing's answer from the marketplace, with the call it came from. */
 interface SendResult {
-  listing: ClaimedListing; outcome: UpdateOutcome; batchId: string; httpStatus?: number; latencyMs: number
-  request?: unknown; response?: unknown; startedAt: Date; finishedAt: Date
+  listing: ClaimedListing
+  outcome: UpdateOutcome
+  batchId: string
+  httpStatus?: number
+  latencyMs: number
+  request?: unknown
+  response?: unknown
+  startedAt: Date
+  finishedAt: Date
 }
 
 /** What the calls to the marketplace produced: per-listing results, what was never sent, the feed. */
-interface Sent { results: SendResult[]; unsent: ClaimedListing[]; feed: BulkFeedHandle | null; callsMade: number; throttledForMs: number }
+interface Sent {
+  results: SendResult[]
+  unsent: ClaimedListing[]
+  feed: BulkFeedHandle | null
+  callsMade: number
+  throttledForMs: number
+}
 
 type Clock = () => Date
 
@@ -65,27 +109,51 @@ type Clock = () => Date
  * transaction open), record the results (another short transaction), then read back any listing
  * whose compare-and-set the channel refused.
  */
-export async function publishChannel(db: PrismaClient, channelId: string, deps: PublishDeps): Promise<PublishRunResult> {
+export async function publishChannel(
+  db: PrismaClient,
+  channelId: string,
+  deps: PublishDeps,
+): Promise<PublishRunResult> {
   const now = deps.now ?? (() => new Date())
   const random = deps.random ?? Math.random
 
   const claim = await transaction(db, (tx) => claimListings(tx, channelId, deps, now()))
   if ('skipped' in claim) {
     if (claim.retryAt) await enqueuePublish(db, channelId, claim.retryAt)
-    return { claimed: 0, applied: 0, accepted: 0, failed: 0, rejected: 0, skipped: claim.skipped, nextRunAt: claim.retryAt }
+    return {
+      claimed: 0,
+      applied: 0,
+      accepted: 0,
+      failed: 0,
+      rejected: 0,
+      skipped: claim.skipped,
+      nextRunAt: claim.retryAt,
+    }
   }
   const { channel, listings } = claim
   if (listings.length === 0) {
     if (claim.leaseRetryAt) await enqueuePublish(db, channelId, claim.leaseRetryAt)
-    return { claimed: 0, applied: 0, accepted: 0, failed: 0, rejected: 0, ...(claim.leaseRetryAt ? { nextRunAt: claim.leaseRetryAt } : {}) }
+    return {
+      claimed: 0,
+      applied: 0,
+      accepted: 0,
+      failed: 0,
+      rejected: 0,
+      ...(claim.leaseRetryAt ? { nextRunAt: claim.leaseRetryAt } : {}),
+    }
   }
 
   const sent = claim.bulk && claim.connector.bulk ? await submitBulkFeed(claim, now) : await pushInBatches(claim, now)
 
   const t = now()
   const summary = await transaction(db, (tx) => recordResults(tx, channelId, claim, sent, t, random))
-  emitListingsChanged(listings.map((l) => l.sku), [channel.code], [ROOMS.channel(channel.code)])
-  if (summary.rejected > 0 || summary.failed > 0) emitRealtime([ROOMS.deadLetters], 'dead-letters.changed', { kind: 'publish' })
+  emitListingsChanged(
+    listings.map((l) => l.sku),
+    [channel.code],
+    [ROOMS.channel(channel.code)],
+  )
+  if (summary.rejected > 0 || summary.failed > 0)
+    emitRealtime([ROOMS.deadLetters], 'dead-letters.changed', { kind: 'publish' })
 
   await readBackConflicts(db, channelId, channel, sent.results, deps, now)
   return { claimed: listings.length, ...summary }
@@ -99,20 +167,41 @@ async function claimListings(tx: Db, channelId: string, deps: PublishDeps, t: Da
   // quantities updating and publishes the newest on resume.
   if (channel.mode !== 'live') return { skipped: 'shadow mode' }
   if (channel.status !== 'active') return { skipped: 'paused' }
-  const gate = breakerGate({ state: channel.breakerState, failures: channel.breakerFailures, openedAt: channel.breakerOpenedAt }, t, DEFAULT_BREAKER)
+  const gate = breakerGate(
+    { state: channel.breakerState, failures: channel.breakerFailures, openedAt: channel.breakerOpenedAt },
+    t,
+    DEFAULT_BREAKER,
+  )
   if (!gate.allowed) return { skipped: 'breaker open', retryAt: gate.retryAt, channel }
   const connector = deps.connectorFor(channel)
-  const bulk = Boolean(connector.bulk) && !gate.probe && await backlogCallsForBulk(tx, channel, t)
+  const bulk = Boolean(connector.bulk) && !gate.probe && (await backlogCallsForBulk(tx, channel, t))
   const wantedCalls = gate.probe || bulk ? 1 : Math.max(1, Math.ceil(channel.rateBurst))
   const { granted, waitMs } = await spendRateBudget(tx, channel, t, () => wantedCalls)
   if (gate.next.state !== channel.breakerState) {
-    await tx.$executeRawUnsafe(`UPDATE "Channel" SET "breakerState" = $2::"BreakerState" WHERE id = $1::uuid`, channelId, gate.next.state)
+    await tx.$executeRawUnsafe(
+      `UPDATE "Channel" SET "breakerState" = $2::"BreakerState" WHERE id = $1::uuid`,
+      channelId,
+      gate.next.state,
+    )
   }
   if (granted === 0) return { skipped: 'rate budget', retryAt: new Date(t.getTime() + waitMs), channel }
-  const limit = gate.probe ? 1 : bulk ? Math.min(connector.bulk!.maxUpdatesPerFeed, bulkMaxPerFeed(channel)) : granted * connector.maxBatchSize
+  const limit = gate.probe
+    ? 1
+    : bulk
+      ? Math.min(connector.bulk!.maxUpdatesPerFeed, bulkMaxPerFeed(channel))
+      : granted * connector.maxBatchSize
   const listings = await leaseListings(tx, channelId, limit, t)
   const leaseRetryAt = listings.length === 0 ? await firstLeaseEnd(tx, channelId, t) : null
-  return { channel, connector, listings, probe: gate.probe, bulk, granted, moreLikely: listings.length === limit, leaseRetryAt }
+  return {
+    channel,
+    connector,
+    listings,
+    probe: gate.probe,
+    bulk,
+    granted,
+    moreLikely: listings.length === limit,
+    leaseRetryAt,
+  }
 }
 
 /**
@@ -124,7 +213,11 @@ async function backlogCallsForBulk(tx: Db, channel: ChannelRow, t: Date): Promis
     `SELECT count(*) AS n FROM (SELECT 1 FROM "ChannelListing"
         WHERE "channelId" = $1::uuid AND active AND "desiredQuantity" IS NOT NULL AND "desiredVersion" > "publishedVersion"
           AND ("leaseUntil" IS NULL OR "leaseUntil" < $2::timestamptz) AND ("nextAttemptAt" IS NULL OR "nextAttemptAt" <= $2::timestamptz)
-        LIMIT $3) x`, channel.id, t.toISOString(), bulkThreshold(channel))
+        LIMIT $3) x`,
+    channel.id,
+    t.toISOString(),
+    bulkThreshold(channel),
+  )
   return Number(row?.n ?? 0) >= bulkThreshold(channel)
 }
 
@@ -141,7 +234,11 @@ async function leaseListings(tx: Db, channelId: string, limit: number, t: Date):
       WHERE cl.id = pick.id
       RETURNING cl.id::text AS id, (SELECT code FROM "Sku" s WHERE s.id = cl."skuId") AS sku, cl."externalSku", cl."externalId",
                 cl."desiredQuantity", cl."desiredVersion", cl."appliedQuantity", cl."publishedQuantity", cl."pendingSince", cl."failedAttempts"`,
-    channelId, limit, new Date(t.getTime() + LEASE_MS).toISOString(), t.toISOString())
+    channelId,
+    limit,
+    new Date(t.getTime() + LEASE_MS).toISOString(),
+    t.toISOString(),
+  )
 }
 
 /**
@@ -153,21 +250,49 @@ async function firstLeaseEnd(tx: Db, channelId: string, t: Date): Promise<Date |
   const [lease] = await tx.$queryRawUnsafe<Array<{ at: Date | null }>>(
     `SELECT min("leaseUntil") AS at FROM "ChannelListing"
       WHERE "channelId" = $1::uuid AND active AND "desiredQuantity" IS NOT NULL AND "desiredVersion" > "publishedVersion" AND "leaseUntil" >= $2::timestamptz`,
-    channelId, t.toISOString())
+    channelId,
+    t.toISOString(),
+  )
   return lease?.at ? new Date(new Date(lease.at).getTime() + 1_000) : null
 }
 
 function toUpdate(l: ClaimedListing): ListingUpdate {
-  return { listingId: l.id, externalSku: l.externalSku, externalId: l.externalId, quantity: l.desiredQuantity, expectedCurrent: l.appliedQuantity, version: l.desiredVersion }
+  return {
+    listingId: l.id,
+    externalSku: l.externalSku,
+    externalId: l.externalId,
+    quantity: l.desiredQuantity,
+    expectedCurrent: l.appliedQuantity,
+    version: l.desiredVersion,
+  }
 }
 
 /** A connector bug or unexpected error is transient for the listing, never a crash. */
-function connectorFailure(updates: ListingUpdate[], latencyMs: number, e: unknown): { latencyMs: number; outcomes: UpdateOutcome[] } {
-  return { latencyMs, outcomes: updates.map((u) => ({ listingId: u.listingId, outcome: 'failed' as const, code: 'CONNECTOR_ERROR', message: (e as Error).message })) }
+function connectorFailure(
+  updates: ListingUpdate[],
+  latencyMs: number,
+  e: unknown,
+): { latencyMs: number; outcomes: UpdateOutcome[] } {
+  return {
+    latencyMs,
+    outcomes: updates.map((u) => ({
+      listingId: u.listingId,
+      outcome: 'failed' as const,
+      code: 'CONNECTOR_ERROR',
+      message: (e as Error).message,
+    })),
+  }
 }
 
 function outcomeFor(outcomes: UpdateOutcome[], listingId: string): UpdateOutcome {
-  return outcomes.find((o) => o.listingId === listingId) ?? { listingId, outcome: 'failed' as const, code: 'NO_OUTCOME', message: 'The connector returned no outcome for this listing.' }
+  return (
+    outcomes.find((o) => o.listingId === listingId) ?? {
+      listingId,
+      outcome: 'failed' as const,
+      code: 'NO_OUTCOME',
+      message: 'The connector returned no outcome for this listing.',
+    }
+  )
 }
 
 /**
@@ -192,14 +317,34 @@ async function submitBulkFeed(claim: Claim, now: Clock): Promise<Sent> {
     const batchId = `${channel.code}-feed-${handle.feedId}`
     const byListing = new Map(handle.messages.map((m) => [m.listingId, m.messageId]))
     for (const l of listings) {
-      results.push({ listing: l, outcome: { listingId: l.id, outcome: 'accepted', submissionId: `${handle.feedId}:${byListing.get(l.id)}` }, batchId, httpStatus: sub.httpStatus, latencyMs: sub.latencyMs, request: sub.request, response: sub.response, startedAt, finishedAt })
+      results.push({
+        listing: l,
+        outcome: { listingId: l.id, outcome: 'accepted', submissionId: `${handle.feedId}:${byListing.get(l.id)}` },
+        batchId,
+        httpStatus: sub.httpStatus,
+        latencyMs: sub.latencyMs,
+        request: sub.request,
+        response: sub.response,
+        startedAt,
+        finishedAt,
+      })
     }
     return { results, unsent: [], feed: handle, callsMade: 1, throttledForMs: 0 }
   }
   const r = sub.result
   const batchId = `${channel.code}-feed-${startedAt.getTime()}`
   for (const l of listings) {
-    results.push({ listing: l, outcome: outcomeFor(r.outcomes, l.id), batchId, httpStatus: r.httpStatus, latencyMs: r.latencyMs, request: r.request, response: r.response, startedAt, finishedAt })
+    results.push({
+      listing: l,
+      outcome: outcomeFor(r.outcomes, l.id),
+      batchId,
+      httpStatus: r.httpStatus,
+      latencyMs: r.latencyMs,
+      request: r.request,
+      response: r.response,
+      startedAt,
+      finishedAt,
+    })
   }
   return { results, unsent: [], feed: null, callsMade: 1, throttledForMs: r.throttledForMs ?? 0 }
 }
@@ -212,13 +357,17 @@ async function pushInBatches(claim: Claim, now: Clock): Promise<Sent> {
   const { channel, connector, listings } = claim
   const sent: Sent = { results: [], unsent: [], feed: null, callsMade: 0, throttledForMs: 0 }
   const batches: ClaimedListing[][] = []
-  for (let i = 0; i < listings.length; i += connector.maxBatchSize) batches.push(listings.slice(i, i + connector.maxBatchSize))
+  for (let i = 0; i < listings.length; i += connector.maxBatchSize)
+    batches.push(listings.slice(i, i + connector.maxBatchSize))
   let nextBatch = 0
   const sendNext = async (): Promise<void> => {
     while (nextBatch < batches.length) {
       const index = nextBatch++
       const batch = batches[index]
-      if (sent.throttledForMs > 0) { sent.unsent.push(...batch); continue }
+      if (sent.throttledForMs > 0) {
+        sent.unsent.push(...batch)
+        continue
+      }
       const updates = batch.map(toUpdate)
       const startedAt = now()
       const batchId = `${channel.code}-${startedAt.getTime()}-${index}`
@@ -232,7 +381,17 @@ async function pushInBatches(claim: Claim, now: Clock): Promise<Sent> {
       const finishedAt = now()
       sent.throttledForMs = Math.max(sent.throttledForMs, push.throttledForMs ?? 0)
       for (const l of batch) {
-        sent.results.push({ listing: l, outcome: outcomeFor(push.outcomes, l.id), batchId, httpStatus: push.httpStatus, latencyMs: push.latencyMs, request: push.request, response: push.response, startedAt, finishedAt })
+        sent.results.push({
+          listing: l,
+          outcome: outcomeFor(push.outcomes, l.id),
+          batchId,
+          httpStatus: push.httpStatus,
+          latencyMs: push.latencyMs,
+          request: push.request,
+          response: push.response,
+          startedAt,
+          finishedAt,
+        })
       }
     }
   }
@@ -244,23 +403,48 @@ async function pushInBatches(claim: Claim, now: Clock): Promise<Sent> {
 type SuccessRow = { id: string; q: number; v: number; at: string; ap: boolean; aq: number | null; fh: string | null }
 
 interface Tally {
-  applied: number; accepted: number; failed: number; rejected: number; anySuccess: boolean
-  counters: Map<string, number>; lagSamples: number[]; attemptRows: unknown[]; successRows: SuccessRow[]
+  applied: number
+  accepted: number
+  failed: number
+  rejected: number
+  anySuccess: boolean
+  counters: Map<string, number>
+  lagSamples: number[]
+  attemptRows: unknown[]
+  successRows: SuccessRow[]
 }
 
 /** Step 3, record: attempts, listing state, dead letters, breaker, budget, metrics and the next run, in one short transaction. */
-async function recordResults(tx: Db, channelId: string, claim: Claim, sent: Sent, t: Date, random: () => number): Promise<Omit<PublishRunResult, 'claimed'>> {
+async function recordResults(
+  tx: Db,
+  channelId: string,
+  claim: Claim,
+  sent: Sent,
+  t: Date,
+  random: () => number,
+): Promise<Omit<PublishRunResult, 'claimed'>> {
   const { channel } = claim
   await lockListings(tx, [...sent.results.map((r) => r.listing.id), ...sent.unsent.map((l) => l.id)])
   // Never sent (the channel throttled first): release the lease, no attempt is recorded.
   if (sent.unsent.length > 0) {
     await tx.$executeRawUnsafe(
       `UPDATE "ChannelListing" SET "inFlightVersion" = NULL, "leaseUntil" = NULL WHERE id = ANY($1::uuid[]) AND "inFlightVersion" IS NOT NULL`,
-      sent.unsent.map((l) => l.id))
+      sent.unsent.map((l) => l.id),
+    )
   }
   // Attempts and successful listings are written set-based (a feed's results are thousands of
   // rows); the rarer refusals and failures one by one.
-  const tally: Tally = { applied: 0, accepted: 0, failed: 0, rejected: 0, anySuccess: false, counters: new Map(), lagSamples: [], attemptRows: [], successRows: [] }
+  const tally: Tally = {
+    applied: 0,
+    accepted: 0,
+    failed: 0,
+    rejected: 0,
+    anySuccess: false,
+    counters: new Map(),
+    lagSamples: [],
+    attemptRows: [],
+    successRows: [],
+  }
   // A listing in a feed the marketplace has not processed yet stays held (leased) until poll-feed
   // reads the feed's report: a newer quantity sent meanwhile by the per-listing path could apply
   // first and then be overwritten by the feed's older one (found by the scale-out test).
@@ -268,10 +452,23 @@ async function recordResults(tx: Db, channelId: string, claim: Claim, sent: Sent
   for (const r of sent.results) await recordOutcome(tx, claim, r, tally, feedHold, t, random)
   await writeAttempts(tx, channelId, tally.attemptRows)
   await writeSuccesses(tx, tally.successRows)
-  const breaker = breakerRecord({ state: claim.probe ? 'half_open' : channel.breakerState, failures: channel.breakerFailures, openedAt: channel.breakerOpenedAt }, tally.anySuccess, t, DEFAULT_BREAKER)
+  const breaker = breakerRecord(
+    {
+      state: claim.probe ? 'half_open' : channel.breakerState,
+      failures: channel.breakerFailures,
+      openedAt: channel.breakerOpenedAt,
+    },
+    tally.anySuccess,
+    t,
+    DEFAULT_BREAKER,
+  )
   await tx.$executeRawUnsafe(
     `UPDATE "Channel" SET "breakerState" = $2::"BreakerState", "breakerFailures" = $3, "breakerOpenedAt" = $4::timestamptz WHERE id = $1::uuid`,
-    channelId, breaker.state, breaker.failures, breaker.openedAt ? breaker.openedAt.toISOString() : null)
+    channelId,
+    breaker.state,
+    breaker.failures,
+    breaker.openedAt ? breaker.openedAt.toISOString() : null,
+  )
   // Calls taken from the budget but not made (fewer listings than it allowed) go back to it, so
   // reads (verification, reconciliation) are not starved by a publish that needed one call.
   // Not after a throttle: then the channel asked us to slow down.
@@ -284,30 +481,73 @@ async function recordResults(tx: Db, channelId: string, claim: Claim, sent: Sent
 }
 
 /** One listing's result: an attempt row, and its success row, refusal or scheduled retry. */
-async function recordOutcome(tx: Db, claim: Claim, r: SendResult, tally: Tally, feedHold: string | null, t: Date, random: () => number): Promise<void> {
+async function recordOutcome(
+  tx: Db,
+  claim: Claim,
+  r: SendResult,
+  tally: Tally,
+  feedHold: string | null,
+  t: Date,
+  random: () => number,
+): Promise<void> {
   const { channel } = claim
   const { listing: l, outcome: o } = r
   const attemptNo = l.failedAttempts + 1
   const counterKey = `channel=${channel.code},outcome=${o.outcome}`
   tally.counters.set(counterKey, (tally.counters.get(counterKey) ?? 0) + 1)
-  const lagMs = o.outcome === 'applied' && l.pendingSince ? Math.max(0, Math.round(r.finishedAt.getTime() - new Date(l.pendingSince).getTime())) : null
+  const lagMs =
+    o.outcome === 'applied' && l.pendingSince
+      ? Math.max(0, Math.round(r.finishedAt.getTime() - new Date(l.pendingSince).getTime()))
+      : null
   tally.attemptRows.push({
-    l: l.id, v: l.desiredVersion, q: l.desiredQuantity, n: attemptNo, b: r.batchId, o: o.outcome, hs: r.httpStatus ?? null, ms: Math.round(r.latencyMs),
-    rq: r.request ?? null, rs: r.response ?? null, e: o.outcome === 'failed' || o.outcome === 'rejected' ? `${o.code}: ${o.message}` : null,
-    lag: lagMs, st: r.startedAt.toISOString(), fi: r.finishedAt.toISOString(), ve: o.outcome === 'applied' ? r.finishedAt.toISOString() : null,
+    l: l.id,
+    v: l.desiredVersion,
+    q: l.desiredQuantity,
+    n: attemptNo,
+    b: r.batchId,
+    o: o.outcome,
+    hs: r.httpStatus ?? null,
+    ms: Math.round(r.latencyMs),
+    rq: r.request ?? null,
+    rs: r.response ?? null,
+    e: o.outcome === 'failed' || o.outcome === 'rejected' ? `${o.code}: ${o.message}` : null,
+    lag: lagMs,
+    st: r.startedAt.toISOString(),
+    fi: r.finishedAt.toISOString(),
+    ve: o.outcome === 'applied' ? r.finishedAt.toISOString() : null,
   })
   if (o.outcome === 'applied' || o.outcome === 'accepted') {
     tally.anySuccess = true
     const isApplied = o.outcome === 'applied'
-    if (isApplied) { tally.applied++; if (lagMs !== null) tally.lagSamples.push(lagMs) } else tally.accepted++
-    tally.successRows.push({ id: l.id, q: l.desiredQuantity, v: l.desiredVersion, at: r.finishedAt.toISOString(), ap: isApplied, aq: isApplied ? (o as { appliedQuantity: number }).appliedQuantity : null, fh: isApplied ? null : feedHold })
+    if (isApplied) {
+      tally.applied++
+      if (lagMs !== null) tally.lagSamples.push(lagMs)
+    } else tally.accepted++
+    tally.successRows.push({
+      id: l.id,
+      q: l.desiredQuantity,
+      v: l.desiredVersion,
+      at: r.finishedAt.toISOString(),
+      ap: isApplied,
+      aq: isApplied ? (o as { appliedQuantity: number }).appliedQuantity : null,
+      fh: isApplied ? null : feedHold,
+    })
   } else if (o.outcome === 'rejected') {
     tally.rejected++
     tally.anySuccess = true // the channel answered: not a channel health problem
     await tx.$executeRawUnsafe(
       `UPDATE "ChannelListing" SET "inFlightVersion" = NULL, "leaseUntil" = NULL, "nextAttemptAt" = 'infinity', "lastError" = $2 WHERE id = $1::uuid`,
-      l.id, `${o.code}: ${o.message}`)
-    await recordPublishDeadLetter(tx, { channel: channel.code, listing: l, code: o.code, reason: o.message, attempts: attemptNo, at: t })
+      l.id,
+      `${o.code}: ${o.message}`,
+    )
+    await recordPublishDeadLetter(tx, {
+      channel: channel.code,
+      listing: l,
+      code: o.code,
+      reason: o.message,
+      attempts: attemptNo,
+      at: t,
+    })
   } else {
     tally.failed++
     // A failed breaker probe says the channel is still down, not that this listing is bad: it
@@ -315,12 +555,27 @@ async function recordOutcome(tx: Db, claim: Claim, r: SendResult, tally: Tally, 
     // one probe at a time, and their newest quantities would not go out on recovery).
     const counted = claim.probe ? l.failedAttempts : attemptNo
     const exhausted = !claim.probe && attemptsExhausted(attemptNo, DEFAULT_BACKOFF)
-    const delay = claim.probe ? DEFAULT_BREAKER.cooldownMs : backoffDelayMs(attemptNo, DEFAULT_BACKOFF, o.retryAfterMs, random())
+    const delay = claim.probe
+      ? DEFAULT_BREAKER.cooldownMs
+      : backoffDelayMs(attemptNo, DEFAULT_BACKOFF, o.retryAfterMs, random())
     await tx.$executeRawUnsafe(
       `UPDATE "ChannelListing" SET "inFlightVersion" = NULL, "leaseUntil" = NULL, "failedAttempts" = $2,
               "nextAttemptAt" = CASE WHEN $3 THEN 'infinity'::timestamptz ELSE $4::timestamptz END, "lastError" = $5 WHERE id = $1::uuid`,
-      l.id, counted, exhausted, new Date(t.getTime() + delay).toISOString(), `${o.code}: ${o.message}`)
-    if (exhausted) await recordPublishDeadLetter(tx, { channel: channel.code, listing: l, code: 'RETRIES_EXHAUSTED', reason: `Gave up after ${attemptNo} attempts; last error ${o.code}: ${o.message}`, attempts: attemptNo, at: t })
+      l.id,
+      counted,
+      exhausted,
+      new Date(t.getTime() + delay).toISOString(),
+      `${o.code}: ${o.message}`,
+    )
+    if (exhausted)
+      await recordPublishDeadLetter(tx, {
+        channel: channel.code,
+        listing: l,
+        code: 'RETRIES_EXHAUSTED',
+        reason: `Gave up after ${attemptNo} attempts; last error ${o.code}: ${o.message}`,
+        attempts: attemptNo,
+        at: t,
+      })
   }
 }
 
@@ -330,7 +585,9 @@ async function writeAttempts(tx: Db, channelId: string, attemptRows: unknown[]):
     `INSERT INTO "PublishAttempt"("listingId", "channelId", version, quantity, "attemptNo", "batchId", outcome, "httpStatus", "latencyMs", request, response, error, "lagMs", "startedAt", "finishedAt", "verifiedAt")
      SELECT a.l, $2::uuid, a.v, a.q, a.n, a.b, a.o, a.hs, a.ms, a.rq, a.rs, a.e, a.lag, a.st, a.fi, a.ve
        FROM json_to_recordset($1::json) AS a(l uuid, v int, q int, n int, b text, o text, hs int, ms int, rq jsonb, rs jsonb, e text, lag int, st timestamptz, fi timestamptz, ve timestamptz)`,
-    JSON.stringify(attemptRows), channelId)
+    JSON.stringify(attemptRows),
+    channelId,
+  )
 }
 
 /** Guarded by version: a late result for an older version never overwrites a newer one. */
@@ -347,11 +604,20 @@ async function writeSuccesses(tx: Db, successRows: SuccessRow[]): Promise<void> 
         "inFlightVersion" = NULL, "leaseUntil" = u.fh, "failedAttempts" = 0, "nextAttemptAt" = NULL, "lastError" = NULL
        FROM json_to_recordset($1::json) AS u(id uuid, q int, v int, at timestamptz, ap boolean, aq int, fh timestamptz)
       WHERE cl.id = u.id AND cl."publishedVersion" < u.v`,
-    JSON.stringify(successRows))
+    JSON.stringify(successRows),
+  )
 }
 
 /** Keep draining (more pending work, a throttle, or retries scheduled for later), verify what was accepted, poll a submitted feed. */
-async function scheduleFollowUps(tx: Db, channelId: string, claim: Claim, sent: Sent, breakerState: string, accepted: number, t: Date): Promise<Date | undefined> {
+async function scheduleFollowUps(
+  tx: Db,
+  channelId: string,
+  claim: Claim,
+  sent: Sent,
+  breakerState: string,
+  accepted: number,
+  t: Date,
+): Promise<Date | undefined> {
   let nextRunAt: Date | undefined
   if (breakerState === 'open') nextRunAt = new Date(t.getTime() + DEFAULT_BREAKER.cooldownMs)
   else if (sent.throttledForMs > 0) nextRunAt = new Date(t.getTime() + sent.throttledForMs)
@@ -360,12 +626,22 @@ async function scheduleFollowUps(tx: Db, channelId: string, claim: Claim, sent: 
     const [next] = await tx.$queryRawUnsafe<Array<{ at: Date | null }>>(
       `SELECT min(GREATEST(COALESCE("nextAttemptAt", $2::timestamptz), $2::timestamptz)) AS at FROM "ChannelListing"
         WHERE "channelId" = $1::uuid AND active AND "desiredVersion" > "publishedVersion" AND "desiredQuantity" IS NOT NULL
-          AND ("nextAttemptAt" IS NULL OR "nextAttemptAt" < 'infinity')`, channelId, t.toISOString())
+          AND ("nextAttemptAt" IS NULL OR "nextAttemptAt" < 'infinity')`,
+      channelId,
+      t.toISOString(),
+    )
     if (next?.at) nextRunAt = new Date(next.at)
   }
   if (nextRunAt) await enqueuePublish(tx, channelId, nextRunAt)
   if (accepted > 0) await enqueueVerify(tx, channelId, new Date(t.getTime() + verifyDelayMs(claim.channel)))
-  if (sent.feed) await enqueuePollFeed(tx, channelId, sent.feed as unknown as { feedId: string } & Record<string, unknown>, Object.fromEntries(claim.listings.map((l) => [l.id, l.desiredVersion])), new Date(t.getTime() + FIRST_POLL_MS))
+  if (sent.feed)
+    await enqueuePollFeed(
+      tx,
+      channelId,
+      sent.feed as unknown as { feedId: string } & Record<string, unknown>,
+      Object.fromEntries(claim.listings.map((l) => [l.id, l.desiredVersion])),
+      new Date(t.getTime() + FIRST_POLL_MS),
+    )
   return nextRunAt
 }
 
@@ -375,25 +651,83 @@ async function scheduleFollowUps(tx: Db, channelId: string, claim: Claim, sent: 
  * read those listings back now and let the drift policy decide: republish over it (the read value
  * becomes the expected one) or hold the listing for a person.
  */
-async function readBackConflicts(db: PrismaClient, channelId: string, channel: ChannelRow, results: SendResult[], deps: PublishDeps, now: Clock): Promise<void> {
-  const conflicts = results.filter((r) => r.outcome.outcome === 'failed' && COMPARE_AND_SET_CONFLICTS.has(r.outcome.code)).map((r) => r.listing.id)
+async function readBackConflicts(
+  db: PrismaClient,
+  channelId: string,
+  channel: ChannelRow,
+  results: SendResult[],
+  deps: PublishDeps,
+  now: Clock,
+): Promise<void> {
+  const conflicts = results
+    .filter((r) => r.outcome.outcome === 'failed' && COMPARE_AND_SET_CONFLICTS.has(r.outcome.code))
+    .map((r) => r.listing.id)
   if (conflicts.length === 0) return
-  await reconcileChannel(db, channelId, { connectorFor: deps.connectorFor, now, listingIds: conflicts, holdFlagged: true })
-    .catch((e: Error) => console.warn(`[publish] ${channel.code}: reading back ${conflicts.length} compare-and-set conflict(s) failed: ${e.message}`))
+  await reconcileChannel(db, channelId, {
+    connectorFor: deps.connectorFor,
+    now,
+    listingIds: conflicts,
+    holdFlagged: true,
+  }).catch((e: Error) =>
+    console.warn(
+      `[publish] ${channel.code}: reading back ${conflicts.length} compare-and-set conflict(s) failed: ${e.message}`,
+    ),
+  )
 }
 
 /** One open dead letter per listing: a repeat bumps its attempts and last-seen time. */
-export async function recordPublishDeadLetter(tx: Db, d: { channel: string; listing: { id: string; sku: string; desiredQuantity: number; desiredVersion: number; publishedQuantity: number | null }; code: string; reason: string; attempts: number; at: Date }): Promise<void> {
-  const payload = { listingId: d.listing.id, sku: d.listing.sku, quantity: d.listing.desiredQuantity, version: d.listing.desiredVersion, previousQuantity: d.listing.publishedQuantity }
+export async function recordPublishDeadLetter(
+  tx: Db,
+  d: {
+    channel: string
+    listing: {
+      id: string
+      sku: string
+      desiredQuantity: number
+      desiredVersion: number
+      publishedQuantity: number | null
+    }
+    code: string
+    reason: string
+    attempts: number
+    at: Date
+  },
+): Promise<void> {
+  const payload = {
+    listingId: d.listing.id,
+    sku: d.listing.sku,
+    quantity: d.listing.desiredQuantity,
+    version: d.listing.desiredVersion,
+    previousQuantity: d.listing.publishedQuantity,
+  }
   const updated = await tx.$executeRawUnsafe(
     `UPDATE "DeadLetter" SET attempts = attempts + $2, "lastSeenAt" = $3::timestamptz, code = $4, reason = $5, payload = $6::jsonb
       WHERE kind = 'publish' AND "listingId" = $1::uuid AND status = 'open'`,
-    d.listing.id, d.attempts, d.at.toISOString(), d.code, d.reason, JSON.stringify(payload))
+    d.listing.id,
+    d.attempts,
+    d.at.toISOString(),
+    d.code,
+    d.reason,
+    JSON.stringify(payload),
+  )
   if (updated > 0) return
   // Oversell risk: a decrement that never arrived is the most dangerous.
   const decrement = d.listing.publishedQuantity !== null && d.listing.desiredQuantity < d.listing.publishedQuantity
-  const risk = (decrement ? 50 : 0) + (d.listing.desiredQuantity <= 5 ? 30 : 0) + (d.listing.desiredQuantity === 0 ? 20 : 0)
+  const risk =
+    (decrement ? 50 : 0) + (d.listing.desiredQuantity <= 5 ? 30 : 0) + (d.listing.desiredQuantity === 0 ? 20 : 0)
   await tx.deadLetter.create({
-    data: { kind: 'publish', code: d.code, reason: d.reason, sku: d.listing.sku, channel: d.channel, listingId: d.listing.id, payload, attempts: d.attempts, riskScore: risk, firstSeenAt: d.at, lastSeenAt: d.at },
+    data: {
+      kind: 'publish',
+      code: d.code,
+      reason: d.reason,
+      sku: d.listing.sku,
+      channel: d.channel,
+      listingId: d.listing.id,
+      payload,
+      attempts: d.attempts,
+      riskScore: risk,
+      firstSeenAt: d.at,
+      lastSeenAt: d.at,
+    },
   })
 }

@@ -11,9 +11,26 @@ import { loadChannel, lockListings, type ChannelRow } from '../channels/channel.
 import { verifySlaMs } from '../channels/channel-settings'
 import { describeOrders, ORDERS_SINCE_SENT_SQL } from '../reconciliation/channel-drift'
 
-interface Pending { id: string; sku: string; externalSku: string; externalId: string | null; publishedQuantity: number; acceptedVersion: number; acceptedAt: Date; publishedInputAt: Date | null; sold: number; returned: number }
+interface Pending {
+  id: string
+  sku: string
+  externalSku: string
+  externalId: string | null
+  publishedQuantity: number
+  acceptedVersion: number
+  acceptedAt: Date
+  publishedInputAt: Date | null
+  sold: number
+  returned: number
+}
 
-export interface VerifyResult { checked: number; applied: number; unverified: number; stillPending: number; skipped?: string }
+export interface VerifyResult {
+  checked: number
+  applied: number
+  unverified: number
+  stillPending: number
+  skipped?: string
+}
 
 type VerifyDeps = { connectorFor(channel: ChannelRow): Connector; now?: () => Date; batchSize?: number }
 type Verified = { id: string; q: number; v: number; lag: number | null; key: string }
@@ -29,16 +46,28 @@ export async function verifyChannel(db: PrismaClient, channelId: string, deps: V
   const connector = deps.connectorFor(channel)
   let readBack: Awaited<ReturnType<Connector['readQuantities']>> = []
   try {
-    readBack = await connector.readQuantities(pending.map((p) => ({ listingId: p.id, externalSku: p.externalSku, externalId: p.externalId })))
+    readBack = await connector.readQuantities(
+      pending.map((p) => ({ listingId: p.id, externalSku: p.externalSku, externalId: p.externalId })),
+    )
   } catch (e) {
     // The channel could not be read now: try again later; the SLA clock keeps running.
     await enqueueVerify(db, channelId, new Date(now().getTime() + 15_000))
-    return { checked: 0, applied: 0, unverified: 0, stillPending: pending.length, skipped: `read-back failed: ${(e as Error).message}` }
+    return {
+      checked: 0,
+      applied: 0,
+      unverified: 0,
+      stillPending: pending.length,
+      skipped: `read-back failed: ${(e as Error).message}`,
+    }
   }
   const t = now()
   const result = await transaction(db, (tx) => recordReadBack(tx, channel, pending, readBack, t, batchSize))
   if (result.applied > 0) {
-    emitListingsChanged(pending.map((p) => p.sku), [channel.code], [ROOMS.channel(channel.code)])
+    emitListingsChanged(
+      pending.map((p) => p.sku),
+      [channel.code],
+      [ROOMS.channel(channel.code)],
+    )
   }
   return { checked: pending.length, ...result }
 }
@@ -52,30 +81,56 @@ async function loadPending(db: PrismaClient, channelId: string, batchSize: numbe
        ${ORDERS_SINCE_SENT_SQL}
       WHERE cl."channelId" = $1::uuid AND cl."acceptedVersion" > cl."appliedVersion" AND cl."acceptedVersion" = cl."publishedVersion"
         AND NOT EXISTS (SELECT 1 FROM "Finding" f WHERE f."dedupeKey" = 'unverified:' || cl.id::text AND f.status IN ('open', 'healing'))
-      ORDER BY cl."acceptedAt" LIMIT $2`, channelId, batchSize)
+      ORDER BY cl."acceptedAt" LIMIT $2`,
+    channelId,
+    batchSize,
+  )
 }
 
 /** Each listing: applied (as sent, or as sent and then moved by orders received since), past its SLA (a finding), or still pending. */
-async function recordReadBack(tx: Db, channel: ChannelRow, pending: Pending[], readBack: ReadBack[], t: Date, batchSize: number): Promise<{ applied: number; unverified: number; stillPending: number }> {
-  let applied = 0, unverified = 0, stillPending = 0
+async function recordReadBack(
+  tx: Db,
+  channel: ChannelRow,
+  pending: Pending[],
+  readBack: ReadBack[],
+  t: Date,
+  batchSize: number,
+): Promise<{ applied: number; unverified: number; stillPending: number }> {
+  let applied = 0,
+    unverified = 0,
+    stillPending = 0
   const sla = verifySlaMs(channel)
   const lags: number[] = []
-  await lockListings(tx, pending.map((p) => p.id))
+  await lockListings(
+    tx,
+    pending.map((p) => p.id),
+  )
   const seenById = new Map(readBack.map((r) => [r.listingId, r]))
   // Verified listings are written set-based (three statements for the whole run, not per listing).
   const verified: Verified[] = []
   for (const p of pending) {
     const seen = seenById.get(p.id)
-    const lagMs = p.publishedInputAt ? Math.max(0, Math.round(t.getTime() - new Date(p.publishedInputAt).getTime())) : null
+    const lagMs = p.publishedInputAt
+      ? Math.max(0, Math.round(t.getTime() - new Date(p.publishedInputAt).getTime()))
+      : null
     // The channel applied our number and then sold (or took back) units in orders we have
     // received since we sent it: it applied; what it shows is our number moved by its orders.
     const afterOrders = p.publishedQuantity - p.sold + p.returned
-    if (seen && seen.quantity !== p.publishedQuantity && (p.sold > 0 || p.returned > 0) && seen.quantity === afterOrders) {
+    if (
+      seen &&
+      seen.quantity !== p.publishedQuantity &&
+      (p.sold > 0 || p.returned > 0) &&
+      seen.quantity === afterOrders
+    ) {
       applied++
       if (lagMs !== null) lags.push(lagMs)
       verified.push({ id: p.id, q: seen.quantity, v: p.acceptedVersion, lag: lagMs, key: `unverified:${p.id}` })
-      await tx.$executeRawUnsafe(`UPDATE "ChannelListing" SET "appliedReadAt" = $2::timestamptz, "ordersNote" = $3, "ordersNoteAt" = $2::timestamptz WHERE id = $1::uuid`,
-        p.id, t.toISOString(), `${t.toISOString()}: version ${p.acceptedVersion} (${p.publishedQuantity}) applied; the channel shows ${seen.quantity}: ${describeOrders(p.sold, p.returned)} since, already received`)
+      await tx.$executeRawUnsafe(
+        `UPDATE "ChannelListing" SET "appliedReadAt" = $2::timestamptz, "ordersNote" = $3, "ordersNoteAt" = $2::timestamptz WHERE id = $1::uuid`,
+        p.id,
+        t.toISOString(),
+        `${t.toISOString()}: version ${p.acceptedVersion} (${p.publishedQuantity}) applied; the channel shows ${seen.quantity}: ${describeOrders(p.sold, p.returned)} since, already received`,
+      )
     } else if (seen && seen.quantity === p.publishedQuantity) {
       applied++
       if (lagMs !== null) lags.push(lagMs)
@@ -96,14 +151,26 @@ async function recordReadBack(tx: Db, channel: ChannelRow, pending: Pending[], r
   return { applied, unverified, stillPending }
 }
 
-async function recordUnverified(tx: Db, channel: ChannelRow, p: Pending, seenQuantity: number | null, sla: number): Promise<void> {
+async function recordUnverified(
+  tx: Db,
+  channel: ChannelRow,
+  p: Pending,
+  seenQuantity: number | null,
+  sla: number,
+): Promise<void> {
   await tx.$executeRawUnsafe(
     `INSERT INTO "Finding"(id, kind, sku, channel, cause, expected, actual, variance, details, "dedupeKey")
      SELECT gen_random_uuid(), 'unverified', $1::text, $2::text, 'update accepted but not applied within the channel SLA', $3::int, $4::int, $5::int, $6::jsonb, $7::text
       WHERE NOT EXISTS (SELECT 1 FROM "Finding" WHERE "dedupeKey" = $7::text AND status IN ('open', 'healing'))`,
     // Every parameter is used and typed: an unused one is 42P18 and failed every such job.
-    p.sku, channel.code, p.publishedQuantity, seenQuantity, seenQuantity == null ? null : p.publishedQuantity - seenQuantity,
-    JSON.stringify({ listingId: p.id, version: p.acceptedVersion, acceptedAt: p.acceptedAt, slaSeconds: sla / 1000 }), `unverified:${p.id}`)
+    p.sku,
+    channel.code,
+    p.publishedQuantity,
+    seenQuantity,
+    seenQuantity == null ? null : p.publishedQuantity - seenQuantity,
+    JSON.stringify({ listingId: p.id, version: p.acceptedVersion, acceptedAt: p.acceptedAt, slaSeconds: sla / 1000 }),
+    `unverified:${p.id}`,
+  )
 }
 
 /** Applied listings, their attempts, and any `unverified` finding a later read-back settles. */
@@ -112,11 +179,20 @@ async function writeVerified(tx: Db, verified: Verified[], t: Date): Promise<voi
   const rows = JSON.stringify(verified)
   await tx.$executeRawUnsafe(
     `UPDATE "ChannelListing" cl SET "appliedQuantity" = u.q, "appliedVersion" = u.v, "appliedAt" = $2::timestamptz
-       FROM json_to_recordset($1::json) AS u(id uuid, q int, v int) WHERE cl.id = u.id AND cl."appliedVersion" < u.v`, rows, t.toISOString())
+       FROM json_to_recordset($1::json) AS u(id uuid, q int, v int) WHERE cl.id = u.id AND cl."appliedVersion" < u.v`,
+    rows,
+    t.toISOString(),
+  )
   await tx.$executeRawUnsafe(
     `UPDATE "PublishAttempt" pa SET outcome = 'applied', "verifiedAt" = $2::timestamptz, "lagMs" = u.lag
-       FROM json_to_recordset($1::json) AS u(id uuid, v int, lag int) WHERE pa."listingId" = u.id AND pa.version = u.v AND pa.outcome = 'accepted'`, rows, t.toISOString())
+       FROM json_to_recordset($1::json) AS u(id uuid, v int, lag int) WHERE pa."listingId" = u.id AND pa.version = u.v AND pa.outcome = 'accepted'`,
+    rows,
+    t.toISOString(),
+  )
   await tx.$executeRawUnsafe(
     `UPDATE "Finding" f SET status = 'resolved', "resolvedAt" = $2::timestamptz, "updatedAt" = $2::timestamptz, note = 'applied on a later read-back'
-       FROM json_to_recordset($1::json) AS u(key text) WHERE f."dedupeKey" = u.key AND f.status = 'open'`, rows, t.toISOString())
+       FROM json_to_recordset($1::json) AS u(key text) WHERE f."dedupeKey" = u.key AND f.status = 'open'`,
+    rows,
+    t.toISOString(),
+  )
 }

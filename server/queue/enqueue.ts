@@ -20,7 +20,12 @@ export interface EnqueueOptions {
 }
 
 /** Adds one job of the catalogue (attempts and default priority come from JOB_CATALOG) in the caller's transaction. */
-export async function enqueue(db: RawSql, job: JobName, payload: Record<string, unknown>, opts: EnqueueOptions = {}): Promise<void> {
+export async function enqueue(
+  db: RawSql,
+  job: JobName,
+  payload: Record<string, unknown>,
+  opts: EnqueueOptions = {},
+): Promise<void> {
   const spec: JobSpec = JOB_CATALOG[job]
   const mode = opts.jobKeyMode ?? 'replace'
   // `earliest` = add with preserve_run_at, then pull an unlocked job's run time forward through
@@ -47,10 +52,14 @@ export async function enqueue(db: RawSql, job: JobName, payload: Record<string, 
   )
 }
 
-
 /** Wake the recompute worker: one pending job at most, whatever the number of dirty SKUs. */
 export function enqueueRecompute(db: RawSql): Promise<void> {
-  return enqueue(db, 'recomputeAvailability', {}, { jobKey: 'recompute-availability', jobKeyMode: 'preserve_run_at', queueName: 'recompute' })
+  return enqueue(
+    db,
+    'recomputeAvailability',
+    {},
+    { jobKey: 'recompute-availability', jobKeyMode: 'preserve_run_at', queueName: 'recompute' },
+  )
 }
 
 /**
@@ -59,11 +68,21 @@ export function enqueueRecompute(db: RawSql): Promise<void> {
  */
 export async function enqueuePublish(db: RawSql, channelId: string, runAt?: Date): Promise<void> {
   const priority = await getChannelPublishPriority(db, channelId)
-  return enqueue(db, 'publishChannel', { channelId }, { jobKey: `publish:${channelId}`, jobKeyMode: 'earliest', queueName: `publish:${channelId}`, runAt, priority })
+  return enqueue(
+    db,
+    'publishChannel',
+    { channelId },
+    { jobKey: `publish:${channelId}`, jobKeyMode: 'earliest', queueName: `publish:${channelId}`, runAt, priority },
+  )
 }
 
 export function enqueueVerify(db: RawSql, channelId: string, runAt: Date): Promise<void> {
-  return enqueue(db, 'verifyChannel', { channelId }, { jobKey: `verify:${channelId}`, jobKeyMode: 'earliest', queueName: `verify:${channelId}`, runAt })
+  return enqueue(
+    db,
+    'verifyChannel',
+    { channelId },
+    { jobKey: `verify:${channelId}`, jobKeyMode: 'earliest', queueName: `verify:${channelId}`, runAt },
+  )
 }
 
 /** First look at a submitted feed; later polls back off up to the connector's maxPollIntervalMs. */
@@ -73,6 +92,23 @@ export const FIRST_POLL_MS = 2_000
  * Polls one submitted feed (its handle and the version each listing was sent at travel in the
  * payload, so no process waits for a feed). One job per feed; feeds of a channel poll one at a time.
  */
-export function enqueuePollFeed(db: RawSql, channelId: string, handle: { feedId: string } & Record<string, unknown>, versions: Record<string, number>, runAt: Date, attempt = 0): Promise<void> {
-  return enqueue(db, 'pollFeed', { channelId, handle, versions, attempt }, { jobKey: `poll-feed:${channelId}:${handle.feedId}`, jobKeyMode: 'replace', queueName: `poll-feed:${channelId}`, runAt })
+export function enqueuePollFeed(
+  db: RawSql,
+  channelId: string,
+  handle: { feedId: string } & Record<string, unknown>,
+  versions: Record<string, number>,
+  runAt: Date,
+  attempt = 0,
+): Promise<void> {
+  return enqueue(
+    db,
+    'pollFeed',
+    { channelId, handle, versions, attempt },
+    {
+      jobKey: `poll-feed:${channelId}:${handle.feedId}`,
+      jobKeyMode: 'replace',
+      queueName: `poll-feed:${channelId}`,
+      runAt,
+    },
+  )
 }

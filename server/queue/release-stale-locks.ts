@@ -18,7 +18,8 @@ export async function releaseStaleLocks(db: Db, opts: { now?: Date; deadAfterMs?
      SELECT DISTINCT locked_by AS "lockedBy" FROM locks
       WHERE locked_at < $1::timestamptz
         AND NOT EXISTS (SELECT 1 FROM "WorkerHeartbeat" h WHERE h."lastSeenAt" >= $1::timestamptz AND locks.locked_by = ANY(h."lockIds"))`,
-    cutoff)
+    cutoff,
+  )
   const dead = rows.map((r) => r.lockedBy)
   if (dead.length > 0) await db.$executeRawUnsafe(`SELECT graphile_worker.force_unlock_workers($1::text[])`, dead)
   return dead

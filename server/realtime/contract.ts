@@ -24,7 +24,10 @@ export const ROOMS = {
  * Every room name: the fixed rooms, or `sku:` / `channel:` followed by any code the catalogue
  * accepts (1 to 100 characters, no control characters).
  */
-export const ROOM_PATTERN = new RegExp(`^(dashboard|dead-letters|kpis|findings|(sku|channel):[^\\u0000-\\u001f\\u007f]{1,${MAX_CODE}})$`, 'u')
+export const ROOM_PATTERN = new RegExp(
+  `^(dashboard|dead-letters|kpis|findings|(sku|channel):[^\\u0000-\\u001f\\u007f]{1,${MAX_CODE}})$`,
+  'u',
+)
 
 export const EVENT_PAYLOADS = {
   /** Listings moved (decided, sent, applied). */

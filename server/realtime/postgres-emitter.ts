@@ -26,10 +26,17 @@ export function broadcastMessages(uid: string, rooms: string[], event: string, p
   const whole = buildBroadcast(uid, rooms, event, payload)
   if (Buffer.byteLength(whole) <= MAX_PAYLOAD_BYTES || rooms.length <= 1) return [whole]
   const half = Math.ceil(rooms.length / 2)
-  return [...broadcastMessages(uid, rooms.slice(0, half), event, payload), ...broadcastMessages(uid, rooms.slice(half), event, payload)]
+  return [
+    ...broadcastMessages(uid, rooms.slice(0, half), event, payload),
+    ...broadcastMessages(uid, rooms.slice(half), event, payload),
+  ]
 }
 
-export function postgresTransport(pool: pg.Pool, uid: string, onError: (e: Error) => void = () => {}): RealtimeTransport {
+export function postgresTransport(
+  pool: pg.Pool,
+  uid: string,
+  onError: (e: Error) => void = () => {},
+): RealtimeTransport {
   return {
     emit(rooms, event, payload) {
       for (const message of broadcastMessages(uid, rooms, event, payload)) {

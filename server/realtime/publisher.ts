@@ -6,7 +6,9 @@ export { ROOMS }
 export type { RealtimeEventName, RealtimeEvents }
 
 /** Sends one event to every socket in any of `rooms` (a socket in two of them gets it once). */
-export interface RealtimeTransport { emit(rooms: string[], event: string, payload: unknown): void }
+export interface RealtimeTransport {
+  emit(rooms: string[], event: string, payload: unknown): void
+}
 
 const holder = globalThis as unknown as { stocktowerRealtime?: RealtimeTransport }
 
@@ -24,7 +26,11 @@ export function skuChunks(skus: string[]): string[][] {
   let bytes = 0
   for (const sku of new Set(skus)) {
     const cost = 2 * Buffer.byteLength(sku) + 12 // plus quoting and the room prefix
-    if (bytes + cost > 5_000 && chunk.length) { chunks.push(chunk); chunk = []; bytes = 0 }
+    if (bytes + cost > 5_000 && chunk.length) {
+      chunks.push(chunk)
+      chunk = []
+      bytes = 0
+    }
     chunk.push(sku)
     bytes += cost
   }
@@ -42,11 +48,18 @@ const DASHBOARD_SKU_SAMPLE = 200
  */
 export const DASHBOARD_COALESCE_MS = 250
 
-interface Merged { rooms: Set<string>; skus: Set<string>; channels: Set<string> }
+interface Merged {
+  rooms: Set<string>
+  skus: Set<string>
+  channels: Set<string>
+}
 const dashboardWindow: { open: boolean; pending: Merged | null } = { open: false, pending: null }
 
 function sendMerged(m: Merged): void {
-  emitRealtime([...m.rooms], 'listings.changed', { skus: [...m.skus].slice(0, DASHBOARD_SKU_SAMPLE), channels: [...m.channels] })
+  emitRealtime([...m.rooms], 'listings.changed', {
+    skus: [...m.skus].slice(0, DASHBOARD_SKU_SAMPLE),
+    channels: [...m.channels],
+  })
 }
 
 function closeDashboardWindowLater(): void {
@@ -57,7 +70,10 @@ function closeDashboardWindowLater(): void {
     const pending = dashboardWindow.pending
     dashboardWindow.pending = null
     dashboardWindow.open = false
-    if (pending) { sendMerged(pending); closeDashboardWindowLater() }
+    if (pending) {
+      sendMerged(pending)
+      closeDashboardWindowLater()
+    }
   }, DASHBOARD_COALESCE_MS).unref()
 }
 
@@ -68,13 +84,18 @@ function closeDashboardWindowLater(): void {
  */
 export function emitListingsChanged(skus: string[], channels: string[], rooms: string[] = []): void {
   const m: Merged = { rooms: new Set([ROOMS.dashboard, ...rooms]), skus: new Set(skus), channels: new Set(channels) }
-  if (!dashboardWindow.open) { sendMerged(m); closeDashboardWindowLater() }
-  else if (!dashboardWindow.pending) dashboardWindow.pending = m
+  if (!dashboardWindow.open) {
+    sendMerged(m)
+    closeDashboardWindowLater()
+  } else if (!dashboardWindow.pending) dashboardWindow.pending = m
   else {
     const p = dashboardWindow.pending
     for (const r of m.rooms) p.rooms.add(r)
     for (const c of m.channels) p.channels.add(c)
-    for (const sku of m.skus) { if (p.skus.size >= DASHBOARD_SKU_SAMPLE) break; p.skus.add(sku) }
+    for (const sku of m.skus) {
+      if (p.skus.size >= DASHBOARD_SKU_SAMPLE) break
+      p.skus.add(sku)
+    }
   }
   for (const chunk of skuChunks(skus)) emitRealtime(chunk.map(ROOMS.sku), 'listings.changed', { skus: chunk, channels })
 }
@@ -88,5 +109,9 @@ export function emitStockChanged(skus: string[]): void {
 export function emitRealtime<E extends RealtimeEventName>(rooms: string[], event: E, payload: RealtimeEvents[E]): void {
   const t = holder.stocktowerRealtime
   if (!t || rooms.length === 0) return
-  try { t.emit(rooms, event, payload) } catch (e) { console.warn('[realtime] emit failed:', (e as Error).message) }
+  try {
+    t.emit(rooms, event, payload)
+  } catch (e) {
+    console.warn('[realtime] emit failed:', (e as Error).message)
+  }
 }

@@ -24,7 +24,10 @@ export function mayJoinRoom(role: string | null | undefined, room: string): bool
 }
 
 /** Splits requested rooms into those the role may join and those it may not. */
-export function authoriseRooms(role: string | null | undefined, rooms: string[]): { allowed: string[]; refused: string[] } {
+export function authoriseRooms(
+  role: string | null | undefined,
+  rooms: string[],
+): { allowed: string[]; refused: string[] } {
   const allowed: string[] = []
   const refused: string[] = []
   for (const r of rooms) (mayJoinRoom(role, r) ? allowed : refused).push(r)

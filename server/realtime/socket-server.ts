@@ -17,7 +17,11 @@ import type { RealtimeTransport } from './publisher'
 
 const Subscribe = z.object({ rooms: z.array(z.string().regex(ROOM_PATTERN)).max(50) })
 
-interface SocketUser { id: string; role: string; sessionId?: string }
+interface SocketUser {
+  id: string
+  role: string
+  sessionId?: string
+}
 
 export function parseCookies(header: string | undefined): Record<string, string> {
   const out: Record<string, string> = {}
@@ -25,19 +29,33 @@ export function parseCookies(header: string | undefined): Record<string, string>
     const i = part.indexOf('=')
     if (i <= 0) continue
     const name = part.slice(0, i).trim()
-    try { out[name] = decodeURIComponent(part.slice(i + 1).trim()) } catch { out[name] = part.slice(i + 1).trim() }
+    try {
+      out[name] = decodeURIComponent(part.slice(i + 1).trim())
+    } catch {
+      out[name] = part.slice(i + 1).trim()
+    }
   }
   return out
 }
 
 /** The request as next-auth's getToken reads it: headers, and cookies parsed into an object. */
-export interface TokenRequest { headers: IncomingHttpHeaders; cookies: Record<string, string> }
+export interface TokenRequest {
+  headers: IncomingHttpHeaders
+  cookies: Record<string, string>
+}
 /** The decoded session token's claims (uid, sid), or null when there is no valid token. */
 export type ReadToken = (req: TokenRequest) => Promise<Record<string, unknown> | null>
 
-export interface RealtimeServer { io: Server; recheckNow(): Promise<void>; close(): Promise<void> }
+export interface RealtimeServer {
+  io: Server
+  recheckNow(): Promise<void>
+  close(): Promise<void>
+}
 
-export function attachRealtime(http: HttpServer, opts: { db: Db; pool: pg.Pool; readToken: ReadToken; recheckMs: number; log?: (l: string) => void }): RealtimeServer {
+export function attachRealtime(
+  http: HttpServer,
+  opts: { db: Db; pool: pg.Pool; readToken: ReadToken; recheckMs: number; log?: (l: string) => void },
+): RealtimeServer {
   const { db } = opts
   const warn = opts.log ?? ((l: string) => console.warn(l))
   const io = new Server(http, { path: '/socket.io', serveClient: false })
@@ -46,7 +64,10 @@ export function attachRealtime(http: HttpServer, opts: { db: Db; pool: pg.Pool; 
   io.use(async (socket, nextFn) => {
     try {
       // next-auth reads `req.cookies` as an object; a raw Node request only has the header.
-      const token = await opts.readToken({ headers: socket.request.headers, cookies: parseCookies(socket.request.headers.cookie) })
+      const token = await opts.readToken({
+        headers: socket.request.headers,
+        cookies: parseCookies(socket.request.headers.cookie),
+      })
       if (!token?.uid) return nextFn(new Error('unauthorized'))
       // The token lives 12 hours; the user and the session must still be current now.
       const user = await activeSessionUser(db, token.sid as string | undefined, token.uid as string)
@@ -61,11 +82,18 @@ export function attachRealtime(http: HttpServer, opts: { db: Db; pool: pg.Pool; 
     socket.on('subscribe', async (raw: unknown, ack?: (r: unknown) => void) => {
       const reply = typeof ack === 'function' ? ack : () => {}
       const parsed = Subscribe.safeParse(raw)
-      if (!parsed.success) { reply({ error: 'invalid rooms' }); return }
+      if (!parsed.success) {
+        reply({ error: 'invalid rooms' })
+        return
+      }
       // The role as the database has it now, not as it was when the socket connected.
       const u = socket.data.user as SocketUser
       const user = await activeSessionUser(db, u.sessionId, u.id).catch(() => null)
-      if (!user) { reply({ error: 'unauthorized' }); socket.disconnect(true); return }
+      if (!user) {
+        reply({ error: 'unauthorized' })
+        socket.disconnect(true)
+        return
+      }
       socket.data.user = { ...u, role: user.role }
       const { allowed, refused } = authoriseRooms(user.role, parsed.data.rooms)
       for (const room of allowed) void socket.join(room)
@@ -84,7 +112,10 @@ export function attachRealtime(http: HttpServer, opts: { db: Db; pool: pg.Pool; 
       if (!u) continue
       const user = await activeSessionUser(db, u.sessionId, u.id).catch(() => undefined)
       if (user === undefined) continue // the database is unreachable: decide at the next round
-      if (!user) { s.disconnect(true); continue }
+      if (!user) {
+        s.disconnect(true)
+        continue
+      }
       if (user.role !== u.role) s.data.user = { ...u, role: user.role }
       for (const room of s.rooms) if (room !== s.id && !mayJoinRoom(user.role, room)) void s.leave(room)
     }
@@ -93,14 +124,20 @@ export function attachRealtime(http: HttpServer, opts: { db: Db; pool: pg.Pool; 
   const timer = setInterval(() => {
     if (checking) return
     checking = true
-    void recheckNow().finally(() => { checking = false })
+    void recheckNow().finally(() => {
+      checking = false
+    })
   }, opts.recheckMs)
   timer.unref()
 
   return {
     io,
     recheckNow,
-    close: () => new Promise<void>((resolve) => { clearInterval(timer); io.close(() => resolve()) }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        clearInterval(timer)
+        io.close(() => resolve())
+      }),
   }
 }
 
@@ -111,5 +148,9 @@ export function attachRealtime(http: HttpServer, opts: { db: Db; pool: pg.Pool; 
  * browser hears every event once, whichever web process it is connected to.
  */
 export function socketIoTransport(io: Server): RealtimeTransport {
-  return { emit: (rooms, event, payload) => { io.to(rooms).emit(event, payload) } }
+  return {
+    emit: (rooms, event, payload) => {
+      io.to(rooms).emit(event, payload)
+    },
+  }
 }

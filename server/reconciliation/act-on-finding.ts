@@ -14,13 +14,24 @@ import { enqueuePublish } from '../queue/enqueue'
 
 export type FindingAction = 'ignore' | 'resolve' | 'reopen' | 'correct' | 'republish'
 
-export async function actOnFinding(db: PrismaClient, user: { id: string; email: string; role: string }, findingId: string, action: FindingAction, note?: string) {
+export async function actOnFinding(
+  db: PrismaClient,
+  user: { id: string; email: string; role: string },
+  findingId: string,
+  action: FindingAction,
+  note?: string,
+) {
   if (!can(user.role, 'findings:act')) throw new ForbiddenError(`Your role (${user.role}) may not act on findings.`)
   const actor: Actor = { kind: 'user', id: user.id, label: user.email }
   const f = await db.finding.findUnique({ where: { id: findingId } })
   if (!f) throw new NotFoundError(`No finding ${findingId}.`)
   if (action === 'correct') {
-    if (f.kind !== 'variance') throw new ValidationError('Only snapshot variances can be corrected; fix drift on the channel or republish.', undefined, 'NOT_CORRECTABLE')
+    if (f.kind !== 'variance')
+      throw new ValidationError(
+        'Only snapshot variances can be corrected; fix drift on the channel or republish.',
+        undefined,
+        'NOT_CORRECTABLE',
+      )
     const r = await applySnapshotCorrections(db, [findingId], actor)
     if (r.corrected.length === 0) throw new ConflictError(r.skipped[0]?.reason ?? 'Nothing was corrected.')
     return { id: findingId, status: 'resolved', correction: r.corrected[0].event }
@@ -28,33 +39,65 @@ export async function actOnFinding(db: PrismaClient, user: { id: string; email: 
   const open = f.status === 'open' || f.status === 'healing'
   if (action === 'republish') {
     const listingId = (f.details as { listingId?: string } | null)?.listingId
-    if (f.kind !== 'drift' || !listingId || f.actual === null) throw new ValidationError('Only channel drift can be republished.', undefined, 'NOT_REPUBLISHABLE')
-    if (f.status !== 'open') throw new ConflictError(f.status === 'healing' ? 'This drift is already being republished.' : `This finding is already ${f.status}.`)
+    if (f.kind !== 'drift' || !listingId || f.actual === null)
+      throw new ValidationError('Only channel drift can be republished.', undefined, 'NOT_REPUBLISHABLE')
+    if (f.status !== 'open')
+      throw new ConflictError(
+        f.status === 'healing' ? 'This drift is already being republished.' : `This finding is already ${f.status}.`,
+      )
     const now = new Date()
     await transaction(db, async (tx) => {
       const [l] = await tx.$queryRawUnsafe<Array<{ channelId: string; desired: number | null }>>(
-        `SELECT "channelId"::text AS "channelId", "desiredQuantity" AS desired FROM "ChannelListing" WHERE id = $1::uuid FOR UPDATE`, listingId)
+        `SELECT "channelId"::text AS "channelId", "desiredQuantity" AS desired FROM "ChannelListing" WHERE id = $1::uuid FOR UPDATE`,
+        listingId,
+      )
       if (!l) throw new NotFoundError('The listing of this finding no longer exists.')
       // What the channel showed becomes the expected value; our desired quantity goes out again.
       await republishOver(tx, listingId, f.actual!, now)
-      await tx.finding.update({ where: { id: findingId }, data: { status: 'healing', updatedAt: now, note: `republish by ${user.email}${note?.trim() ? `: ${note.trim()}` : ''}` } })
-      await recordAudit(tx, actor, { action: 'finding.republish', entity: 'Finding', entityId: findingId, before: { status: f.status, channelShows: f.actual }, after: { status: 'healing', sending: l.desired } })
+      await tx.finding.update({
+        where: { id: findingId },
+        data: {
+          status: 'healing',
+          updatedAt: now,
+          note: `republish by ${user.email}${note?.trim() ? `: ${note.trim()}` : ''}`,
+        },
+      })
+      await recordAudit(tx, actor, {
+        action: 'finding.republish',
+        entity: 'Finding',
+        entityId: findingId,
+        before: { status: f.status, channelShows: f.actual },
+        after: { status: 'healing', sending: l.desired },
+      })
       await enqueuePublish(tx, l.channelId)
     })
     emitRealtime([ROOMS.findings, ROOMS.dashboard], 'findings.changed', { kind: f.kind })
     return { id: findingId, status: 'healing' }
   }
-  if (action === 'ignore' && !note?.trim()) throw new ValidationError('Say why this finding is ignored.', undefined, 'REASON_REQUIRED')
-  if ((action === 'ignore' || action === 'resolve') && !open) throw new ConflictError(`This finding is already ${f.status}.`)
+  if (action === 'ignore' && !note?.trim())
+    throw new ValidationError('Say why this finding is ignored.', undefined, 'REASON_REQUIRED')
+  if ((action === 'ignore' || action === 'resolve') && !open)
+    throw new ConflictError(`This finding is already ${f.status}.`)
   if (action === 'reopen' && open) throw new ConflictError('This finding is already open.')
   const now = new Date()
   const status = action === 'ignore' ? 'ignored' : action === 'resolve' ? 'resolved' : 'open'
   await transaction(db, async (tx) => {
     await tx.finding.update({
       where: { id: findingId },
-      data: { status, updatedAt: now, resolvedAt: status === 'open' ? null : now, note: note?.trim() ? `${action} by ${user.email}: ${note.trim()}` : `${action} by ${user.email}` },
+      data: {
+        status,
+        updatedAt: now,
+        resolvedAt: status === 'open' ? null : now,
+        note: note?.trim() ? `${action} by ${user.email}: ${note.trim()}` : `${action} by ${user.email}`,
+      },
     })
-    await recordAudit(tx, actor, { action: `finding.${action}`, entity: 'Finding', entityId: findingId, before: { status: f.status }, after: { status, note: note ?? null } })
+    await recordAudit(tx, actor, {
+      action: `finding.${action}`,
+      entity: 'Finding',
+      entityId: findingId,
+      before: { status: f.status },
+      after: { status, note: note ?? null },
+    })
   })
   emitRealtime([ROOMS.findings, ROOMS.dashboard], 'findings.changed', { kind: f.kind })
   return { id: findingId, status }

@@ -27,13 +27,23 @@ import { loadOrderGraceMs } from '../metrics/order-intake'
 import { enqueuePublish } from '../queue/enqueue'
 import { emitRealtime, ROOMS } from '../realtime/publisher'
 
-export type DriftCause = 'own_pending' | 'sold_on_channel' | 'orders_in_flight' | 'accepted_not_applied' | 'lost_update' | 'shared_quantity_overwrite' | 'merchant_edit'
+export type DriftCause =
+  | 'own_pending'
+  | 'sold_on_channel'
+  | 'orders_in_flight'
+  | 'accepted_not_applied'
+  | 'lost_update'
+  | 'shared_quantity_overwrite'
+  | 'merchant_edit'
 export type HealAction = 'republish' | 'flag'
 /** Causes a policy decides; orders (sold_on_channel, orders_in_flight) are never a person's business. */
 export type PolicyCause = Exclude<DriftCause, 'own_pending' | 'sold_on_channel' | 'orders_in_flight'>
 
 export const DEFAULT_HEAL: Record<PolicyCause, HealAction> = {
-  accepted_not_applied: 'republish', lost_update: 'republish', shared_quantity_overwrite: 'flag', merchant_edit: 'flag',
+  accepted_not_applied: 'republish',
+  lost_update: 'republish',
+  shared_quantity_overwrite: 'flag',
+  merchant_edit: 'flag',
 }
 
 export interface ListingFacts {
@@ -72,13 +82,25 @@ export function expectedAfterOrders(l: Pick<ListingFacts, 'applied' | 'orders'>)
 export function classifyDrift(shown: number, l: ListingFacts): DriftCause | null {
   if (l.applied !== null && shown === l.applied) {
     // Still the old number long after the channel accepted a new one: it will never apply.
-    if (l.acceptedStale && l.acceptedVersion > l.appliedVersion && l.published !== null && l.published !== shown && !l.inFlight) return 'accepted_not_applied'
+    if (
+      l.acceptedStale &&
+      l.acceptedVersion > l.appliedVersion &&
+      l.published !== null &&
+      l.published !== shown &&
+      !l.inFlight
+    )
+      return 'accepted_not_applied'
     return null
   }
-  if (l.inFlight || (l.desiredVersion > l.appliedVersion && l.publishedVersion > l.appliedVersion && shown === l.published)) return 'own_pending'
+  if (
+    l.inFlight ||
+    (l.desiredVersion > l.appliedVersion && l.publishedVersion > l.appliedVersion && shown === l.published)
+  )
+    return 'own_pending'
   // A sale is not drift: the channel's number is ours moved by the orders it took since.
   const afterOrders = expectedAfterOrders(l)
-  if (afterOrders !== null && ((l.orders?.sold ?? 0) > 0 || (l.orders?.returned ?? 0) > 0) && shown === afterOrders) return 'sold_on_channel'
+  if (afterOrders !== null && ((l.orders?.sold ?? 0) > 0 || (l.orders?.returned ?? 0) > 0) && shown === afterOrders)
+    return 'sold_on_channel'
   // An update accepted within its verify SLA is verification's to follow: it tells an update that
   // applied and then sold from one that never applied (seen in the demo: Walmart and Amazon feeds
   // applied and sold a unit or two before verification came, called accepted-not-applied and sent
@@ -92,7 +114,12 @@ export function classifyDrift(shown: number, l: ListingFacts): DriftCause | null
   // units short after a sale whose webhook was on its way, equal to a number of ours from minutes
   // before, called a lost update and republished over the sale; Amazon one unit short, equal to
   // Walmart's number, flagged as a shared overwrite). Beyond that, or after the grace, it is not orders.
-  if (afterOrders !== null && l.withinOrderGrace === true && (shown < afterOrders || shown - afterOrders <= (l.openOrderUnits ?? 0))) return 'orders_in_flight'
+  if (
+    afterOrders !== null &&
+    l.withinOrderGrace === true &&
+    (shown < afterOrders || shown - afterOrders <= (l.openOrderUnits ?? 0))
+  )
+    return 'orders_in_flight'
   if (l.earlierSent.includes(shown)) return 'lost_update'
   if (l.otherChannelsApplied.includes(shown)) return 'shared_quantity_overwrite'
   return 'merchant_edit'
@@ -108,30 +135,76 @@ export function healPolicy(settings: unknown, cause: PolicyCause): HealAction {
  * applied quantity (compare-and-set connectors send it as the expected value) and rewinds the
  * versions so the listing is pending under its own version, with fresh retries.
  */
-export async function republishOver(tx: RawSql, listingId: string, shown: number, t: Date, readAt: Date = t): Promise<number> {
+export async function republishOver(
+  tx: RawSql,
+  listingId: string,
+  shown: number,
+  t: Date,
+  readAt: Date = t,
+): Promise<number> {
   return tx.$executeRawUnsafe(
     `UPDATE "ChannelListing" SET "appliedQuantity" = $2, "appliedReadAt" = $4::timestamptz, "orderGraceSince" = NULL, "publishedVersion" = LEAST("publishedVersion", "desiredVersion" - 1),
             "appliedVersion" = LEAST("appliedVersion", "desiredVersion" - 1), "acceptedVersion" = LEAST("acceptedVersion", "desiredVersion" - 1),
             "pendingSince" = COALESCE("pendingSince", $3::timestamptz), "nextAttemptAt" = NULL, "failedAttempts" = 0, "lastError" = NULL
-      WHERE id = $1::uuid`, listingId, shown, t.toISOString(), readAt.toISOString())
+      WHERE id = $1::uuid`,
+    listingId,
+    shown,
+    t.toISOString(),
+    readAt.toISOString(),
+  )
 }
 
 export interface ReconcileResult {
-  channel: string; checked: number; matched: number; drift: Partial<Record<DriftCause, number>>; resolved: number; skipped?: string
+  channel: string
+  checked: number
+  matched: number
+  drift: Partial<Record<DriftCause, number>>
+  resolved: number
+  skipped?: string
   /** Listings read back while one of our publishes moved them: not compared, read again later. */
   moved?: number
 }
 
 /** What a publish changes on a listing: a read-back is only compared with the facts it was read beside. */
 const PUBLISH_STATE_SQL = `"inFlightVersion", "publishedVersion", "acceptedVersion", "appliedVersion", "appliedQuantity"`
-const publishState = (r: { inFlightVersion: number | null; publishedVersion: number; acceptedVersion: number; appliedVersion: number; applied?: number | null; appliedQuantity?: number | null }) =>
-  [r.inFlightVersion, r.publishedVersion, r.acceptedVersion, r.appliedVersion, r.applied ?? r.appliedQuantity ?? null].join('/')
+const publishState = (r: {
+  inFlightVersion: number | null
+  publishedVersion: number
+  acceptedVersion: number
+  appliedVersion: number
+  applied?: number | null
+  appliedQuantity?: number | null
+}) =>
+  [
+    r.inFlightVersion,
+    r.publishedVersion,
+    r.acceptedVersion,
+    r.appliedVersion,
+    r.applied ?? r.appliedQuantity ?? null,
+  ].join('/')
 
 interface Row {
-  id: string; sku: string; skuId: string; externalSku: string; externalId: string | null
-  applied: number | null; published: number | null; desiredVersion: number; publishedVersion: number; acceptedVersion: number; appliedVersion: number
-  inFlight: boolean; inFlightVersion: number | null; acceptedStale: boolean; earlierSent: number[] | null; others: number[] | null
-  sold: number; returned: number; orderGraceSince: Date | null; graceOver: boolean; openUnits: number
+  id: string
+  sku: string
+  skuId: string
+  externalSku: string
+  externalId: string | null
+  applied: number | null
+  published: number | null
+  desiredVersion: number
+  publishedVersion: number
+  acceptedVersion: number
+  appliedVersion: number
+  inFlight: boolean
+  inFlightVersion: number | null
+  acceptedStale: boolean
+  earlierSent: number[] | null
+  others: number[] | null
+  sold: number
+  returned: number
+  orderGraceSince: Date | null
+  graceOver: boolean
+  openUnits: number
 }
 
 /**
@@ -157,7 +230,8 @@ const ORDERS_SINCE_KNOWN_SQL = channelOrdersSinceSql(`GREATEST(
 
 /** Orders since the accepted version was sent (verification: it may have applied and then sold). */
 export const ORDERS_SINCE_SENT_SQL = channelOrdersSinceSql(
-  `SELECT min(pa."startedAt") FROM "PublishAttempt" pa WHERE pa."listingId" = cl.id AND pa.version = cl."acceptedVersion"`)
+  `SELECT min(pa."startedAt") FROM "PublishAttempt" pa WHERE pa."listingId" = cl.id AND pa.version = cl."acceptedVersion"`,
+)
 
 export interface ReconcileDeps {
   connectorFor(channel: ChannelRow): Connector
@@ -169,11 +243,16 @@ export interface ReconcileDeps {
   holdFlagged?: boolean
 }
 
-export async function reconcileChannel(db: PrismaClient, channelId: string, deps: ReconcileDeps): Promise<ReconcileResult> {
+export async function reconcileChannel(
+  db: PrismaClient,
+  channelId: string,
+  deps: ReconcileDeps,
+): Promise<ReconcileResult> {
   const now = deps.now ?? (() => new Date())
   const channel = await loadChannel(db, channelId)
   if (!channel) return { channel: '?', checked: 0, matched: 0, drift: {}, resolved: 0, skipped: 'unknown channel' }
-  if (channel.status !== 'active') return { channel: channel.code, checked: 0, matched: 0, drift: {}, resolved: 0, skipped: 'paused' }
+  if (channel.status !== 'active')
+    return { channel: channel.code, checked: 0, matched: 0, drift: {}, resolved: 0, skipped: 'paused' }
   const connector = deps.connectorFor(channel)
   const wanted = deps.listingIds ? deps.listingIds.length : Math.max(1, deps.batch ?? reconcileBatch(channel))
   if (wanted === 0) return { channel: channel.code, checked: 0, matched: 0, drift: {}, resolved: 0 }
@@ -187,7 +266,8 @@ export async function reconcileChannel(db: PrismaClient, channelId: string, deps
     const { granted } = await spendRateBudget(tx, c, now(), (tokens) => Math.min(want, Math.floor(tokens / 2)))
     return granted
   })
-  if (calls === 0) return { channel: channel.code, checked: 0, matched: 0, drift: {}, resolved: 0, skipped: 'rate budget' }
+  if (calls === 0)
+    return { channel: channel.code, checked: 0, matched: 0, drift: {}, resolved: 0, skipped: 'rate budget' }
   const limit = Math.min(wanted, calls * connector.maxBatchSize)
   const graceMs = await loadOrderGraceMs(db, channel, now())
 
@@ -196,8 +276,9 @@ export async function reconcileChannel(db: PrismaClient, channelId: string, deps
   const cursorKey = `reconcile-cursor:${channelId}`
   const state = await db.systemState.findUnique({ where: { key: cursorKey } })
   const after = (state?.value as { after?: string } | null)?.after ?? '00000000-0000-0000-0000-000000000000'
-  const select = (from: string, n: number, overdue = false) => db.$queryRawUnsafe<Row[]>(
-    `SELECT cl.id::text AS id, s.code AS sku, cl."skuId"::text AS "skuId", cl."externalSku", cl."externalId",
+  const select = (from: string, n: number, overdue = false) =>
+    db.$queryRawUnsafe<Row[]>(
+      `SELECT cl.id::text AS id, s.code AS sku, cl."skuId"::text AS "skuId", cl."externalSku", cl."externalId",
             cl."appliedQuantity" AS applied, cl."publishedQuantity" AS published, cl."desiredVersion", cl."publishedVersion", cl."acceptedVersion", cl."appliedVersion",
             (cl."inFlightVersion" IS NOT NULL AND cl."leaseUntil" > $4::timestamptz) AS "inFlight", cl."inFlightVersion",
             COALESCE(cl."acceptedAt" < $5::timestamptz, false) AS "acceptedStale",
@@ -216,24 +297,44 @@ export async function reconcileChannel(db: PrismaClient, channelId: string, deps
        ${ORDERS_SINCE_KNOWN_SQL}
       WHERE cl."channelId" = $1::uuid AND cl.active AND cl.id > $2::uuid
         AND (cardinality($6::uuid[]) = 0 OR cl.id = ANY($6::uuid[]))
-        AND ${deps.listingIds ? 'cl."appliedQuantity" IS NOT NULL'
-          // Accepted longer ago than the verify SLA and still not applied, oldest first.
-          // and shortfalls whose order grace has ended (orders in flight did not explain them), once:
-          // a shortfall already flagged is found again by the rotation.
-          : overdue ? '((cl."acceptedVersion" > cl."appliedVersion" AND cl."acceptedAt" < $5::timestamptz) OR (cl."orderGraceSince" < $7::timestamptz AND NOT EXISTS (SELECT 1 FROM "Finding" f WHERE f."dedupeKey" = \'drift:\' || cl.id::text AND f.status IN (\'open\', \'healing\'))))'
-          // Applied once, or accepted and never verified (a first update verification gave up on).
-          : '((cl."appliedQuantity" IS NOT NULL AND cl."appliedVersion" > 0) OR cl."acceptedVersion" > cl."appliedVersion")'}
-      ORDER BY ${overdue ? 'COALESCE(cl."acceptedAt", cl."orderGraceSince"), cl.id' : 'cl.id'} LIMIT $3`, channelId, from, n, now().toISOString(), new Date(now().getTime() - verifySlaMs(channel)).toISOString(), deps.listingIds ?? [], new Date(now().getTime() - graceMs).toISOString())
+        AND ${
+          deps.listingIds
+            ? 'cl."appliedQuantity" IS NOT NULL'
+            : // Accepted longer ago than the verify SLA and still not applied, oldest first.
+              // and shortfalls whose order grace has ended (orders in flight did not explain them), once:
+              // a shortfall already flagged is found again by the rotation.
+              overdue
+              ? '((cl."acceptedVersion" > cl."appliedVersion" AND cl."acceptedAt" < $5::timestamptz) OR (cl."orderGraceSince" < $7::timestamptz AND NOT EXISTS (SELECT 1 FROM "Finding" f WHERE f."dedupeKey" = \'drift:\' || cl.id::text AND f.status IN (\'open\', \'healing\'))))'
+              : // Applied once, or accepted and never verified (a first update verification gave up on).
+                '((cl."appliedQuantity" IS NOT NULL AND cl."appliedVersion" > 0) OR cl."acceptedVersion" > cl."appliedVersion")'
+        }
+      ORDER BY ${overdue ? 'COALESCE(cl."acceptedAt", cl."orderGraceSince"), cl.id' : 'cl.id'} LIMIT $3`,
+      channelId,
+      from,
+      n,
+      now().toISOString(),
+      new Date(now().getTime() - verifySlaMs(channel)).toISOString(),
+      deps.listingIds ?? [],
+      new Date(now().getTime() - graceMs).toISOString(),
+    )
   // Updates accepted longer ago than the verify SLA and still not applied come first (up to half
   // the read budget): verification has stopped polling them, and waiting for the rotating slice to
   // reach them took a full turn of the catalogue (27 minutes for 2,050 Amazon listings at 75 a
   // minute) before a lost update was sent again. The rest of the budget keeps the rotation going,
   // which is what finds merchant edits and lost updates nobody is waiting for.
-  const overdue = deps.listingIds ? [] : await select('00000000-0000-0000-0000-000000000000', Math.floor(limit / 2), true)
+  const overdue = deps.listingIds
+    ? []
+    : await select('00000000-0000-0000-0000-000000000000', Math.floor(limit / 2), true)
   const ZERO = '00000000-0000-0000-0000-000000000000'
   const notOverdue = (r: Row) => !overdue.some((x) => x.id === r.id)
   let slice = (await select(deps.listingIds ? ZERO : after, limit - overdue.length)).filter(notOverdue)
-  if (slice.length < limit - overdue.length && !deps.listingIds) slice = [...slice, ...(await select(ZERO, limit - overdue.length - slice.length)).filter((r) => notOverdue(r) && !slice.some((x) => x.id === r.id))]
+  if (slice.length < limit - overdue.length && !deps.listingIds)
+    slice = [
+      ...slice,
+      ...(await select(ZERO, limit - overdue.length - slice.length)).filter(
+        (r) => notOverdue(r) && !slice.some((x) => x.id === r.id),
+      ),
+    ]
   const rows = [...overdue, ...slice]
   if (rows.length === 0) return { channel: channel.code, checked: 0, matched: 0, drift: {}, resolved: 0 }
 
@@ -241,9 +342,18 @@ export async function reconcileChannel(db: PrismaClient, channelId: string, deps
   // What the channel shows includes its orders up to the read: a healed number counts orders from here.
   const readAt = now()
   try {
-    readBack = await connector.readQuantities(rows.map((r) => ({ listingId: r.id, externalSku: r.externalSku, externalId: r.externalId })))
+    readBack = await connector.readQuantities(
+      rows.map((r) => ({ listingId: r.id, externalSku: r.externalSku, externalId: r.externalId })),
+    )
   } catch (e) {
-    return { channel: channel.code, checked: 0, matched: 0, drift: {}, resolved: 0, skipped: `read-back failed: ${(e as Error).message}` }
+    return {
+      channel: channel.code,
+      checked: 0,
+      matched: 0,
+      drift: {},
+      resolved: 0,
+      skipped: `read-back failed: ${(e as Error).message}`,
+    }
   }
   const shownById = new Map(readBack.map((r) => [r.listingId, r.quantity]))
   const t = now()
@@ -257,24 +367,43 @@ export async function reconcileChannel(db: PrismaClient, channelId: string, deps
     // A publish of ours that started, or applied, between the facts' read and the read-back makes
     // the two incomparable (seen in the 30-minute demo: a receipt's new number, decided and applied
     // while the read-back was on its way, was taken for a merchant edit of +21 units).
-    const current = await tx.$queryRawUnsafe<Array<{ id: string; inFlightVersion: number | null; publishedVersion: number; acceptedVersion: number; appliedVersion: number; appliedQuantity: number | null }>>(
-      `SELECT id::text AS id, ${PUBLISH_STATE_SQL} FROM "ChannelListing" WHERE id = ANY($1::uuid[])`, readIds)
+    const current = await tx.$queryRawUnsafe<
+      Array<{
+        id: string
+        inFlightVersion: number | null
+        publishedVersion: number
+        acceptedVersion: number
+        appliedVersion: number
+        appliedQuantity: number | null
+      }>
+    >(`SELECT id::text AS id, ${PUBLISH_STATE_SQL} FROM "ChannelListing" WHERE id = ANY($1::uuid[])`, readIds)
     const stateNow = new Map(current.map((x) => [x.id, publishState(x)]))
     for (const r of rows) {
       const shown = shownById.get(r.id)
       if (shown === undefined || shown === null) continue // unknown to the channel: the publish stage reports that
-      if (stateNow.get(r.id) !== publishState(r)) { result.moved = (result.moved ?? 0) + 1; continue }
+      if (stateNow.get(r.id) !== publishState(r)) {
+        result.moved = (result.moved ?? 0) + 1
+        continue
+      }
       result.checked++
       const cause = classifyDrift(shown, {
-        ...r, earlierSent: r.earlierSent ?? [], otherChannelsApplied: r.others ?? [],
-        orders: { sold: r.sold, returned: r.returned }, withinOrderGrace: !r.graceOver, openOrderUnits: r.openUnits,
+        ...r,
+        earlierSent: r.earlierSent ?? [],
+        otherChannelsApplied: r.others ?? [],
+        orders: { sold: r.sold, returned: r.returned },
+        withinOrderGrace: !r.graceOver,
+        openOrderUnits: r.openUnits,
       })
       if (cause === null) {
         result.matched++
-        if (r.orderGraceSince) await tx.$executeRawUnsafe(`UPDATE "ChannelListing" SET "orderGraceSince" = NULL WHERE id = $1::uuid`, r.id)
+        if (r.orderGraceSince)
+          await tx.$executeRawUnsafe(`UPDATE "ChannelListing" SET "orderGraceSince" = NULL WHERE id = $1::uuid`, r.id)
         result.resolved += await tx.$executeRawUnsafe(
           `UPDATE "Finding" SET status = 'resolved', "resolvedAt" = $2::timestamptz, "updatedAt" = $2::timestamptz, note = 'read-back matches again'
-            WHERE "dedupeKey" = $1 AND status IN ('open', 'healing')`, `drift:${r.id}`, t.toISOString())
+            WHERE "dedupeKey" = $1 AND status IN ('open', 'healing')`,
+          `drift:${r.id}`,
+          t.toISOString(),
+        )
         continue
       }
       result.drift[cause] = (result.drift[cause] ?? 0) + 1
@@ -282,16 +411,32 @@ export async function reconcileChannel(db: PrismaClient, channelId: string, deps
         // Our accepted update shows now, but past the verify SLA: verification stopped polling it
         // (an `unverified` finding was opened), so nobody else would ever record it applied and
         // the listing would stay pending forever (found by the fault suite, issue 17).
-        if (shown === r.published && r.acceptedVersion === r.publishedVersion && r.acceptedVersion > r.appliedVersion && r.acceptedStale && !r.inFlight) {
+        if (
+          shown === r.published &&
+          r.acceptedVersion === r.publishedVersion &&
+          r.acceptedVersion > r.appliedVersion &&
+          r.acceptedStale &&
+          !r.inFlight
+        ) {
           await tx.$executeRawUnsafe(
             `UPDATE "ChannelListing" SET "appliedQuantity" = $2, "appliedVersion" = $3, "appliedAt" = $4::timestamptz WHERE id = $1::uuid AND "appliedVersion" < $3`,
-            r.id, shown, r.acceptedVersion, t.toISOString())
+            r.id,
+            shown,
+            r.acceptedVersion,
+            t.toISOString(),
+          )
           await tx.$executeRawUnsafe(
             `UPDATE "PublishAttempt" SET outcome = 'applied', "verifiedAt" = $3::timestamptz WHERE "listingId" = $1::uuid AND version = $2 AND outcome = 'accepted'`,
-            r.id, r.acceptedVersion, t.toISOString())
+            r.id,
+            r.acceptedVersion,
+            t.toISOString(),
+          )
           result.resolved += await tx.$executeRawUnsafe(
             `UPDATE "Finding" SET status = 'resolved', "resolvedAt" = $2::timestamptz, "updatedAt" = $2::timestamptz, note = 'applied late: a read-back shows it'
-              WHERE "dedupeKey" = $1 AND status IN ('open', 'healing')`, `unverified:${r.id}`, t.toISOString())
+              WHERE "dedupeKey" = $1 AND status IN ('open', 'healing')`,
+            `unverified:${r.id}`,
+            t.toISOString(),
+          )
         }
         continue
       }
@@ -301,10 +446,19 @@ export async function reconcileChannel(db: PrismaClient, channelId: string, deps
         // never a finding; one left from before (flagged while the orders were late) is resolved.
         const note = `${readAt.toISOString()}: the channel showed ${shown} where we had applied ${r.applied}: ${describeOrders(r.sold, r.returned)} since, already received; our number counts them and goes out over it`
         await republishOver(tx, r.id, shown, t, readAt)
-        await tx.$executeRawUnsafe(`UPDATE "ChannelListing" SET "ordersNote" = $2, "ordersNoteAt" = $3::timestamptz WHERE id = $1::uuid`, r.id, note, t.toISOString())
+        await tx.$executeRawUnsafe(
+          `UPDATE "ChannelListing" SET "ordersNote" = $2, "ordersNoteAt" = $3::timestamptz WHERE id = $1::uuid`,
+          r.id,
+          note,
+          t.toISOString(),
+        )
         result.resolved += await tx.$executeRawUnsafe(
           `UPDATE "Finding" SET status = 'resolved', "resolvedAt" = $2::timestamptz, "updatedAt" = $2::timestamptz, note = $3
-            WHERE "dedupeKey" = $1 AND status IN ('open', 'healing')`, `drift:${r.id}`, t.toISOString(), `explained by the channel's orders: ${describeOrders(r.sold, r.returned)}`)
+            WHERE "dedupeKey" = $1 AND status IN ('open', 'healing')`,
+          `drift:${r.id}`,
+          t.toISOString(),
+          `explained by the channel's orders: ${describeOrders(r.sold, r.returned)}`,
+        )
         republished = true
         continue
       }
@@ -315,16 +469,26 @@ export async function reconcileChannel(db: PrismaClient, channelId: string, deps
         // grace's end, when the read-back decides again.
         const since = r.orderGraceSince ?? t
         const until = new Date(since.getTime() + graceMs)
-        const missing = (expectedAfterOrders({ applied: r.applied, orders: { sold: r.sold, returned: r.returned } }) ?? 0) - shown
-        const difference = missing >= 0 ? `${missing} fewer than we applied` : `${-missing} more than we applied (a cancellation of its open orders not received yet?)`
+        const missing =
+          (expectedAfterOrders({ applied: r.applied, orders: { sold: r.sold, returned: r.returned } }) ?? 0) - shown
+        const difference =
+          missing >= 0
+            ? `${missing} fewer than we applied`
+            : `${-missing} more than we applied (a cancellation of its open orders not received yet?)`
         const sentence = `orders in flight: the channel shows ${shown}, ${difference}${r.sold || r.returned ? ` and its received orders explain` : ''}; waiting until ${until.toISOString()} (order grace ${Math.round(graceMs / 1000)} s) for its orders before calling it a merchant edit`
         await tx.$executeRawUnsafe(
           `UPDATE "ChannelListing" SET "orderGraceSince" = COALESCE("orderGraceSince", $2::timestamptz), "ordersNote" = $3, "ordersNoteAt" = $2::timestamptz WHERE id = $1::uuid`,
-          r.id, t.toISOString(), `${t.toISOString()}: ${sentence}`)
+          r.id,
+          t.toISOString(),
+          `${t.toISOString()}: ${sentence}`,
+        )
         if (deps.holdFlagged) {
           await tx.$executeRawUnsafe(
             `UPDATE "ChannelListing" SET "nextAttemptAt" = $2::timestamptz, "lastError" = $3 WHERE id = $1::uuid AND "desiredVersion" > "publishedVersion"`,
-            r.id, until.toISOString(), sentence)
+            r.id,
+            until.toISOString(),
+            sentence,
+          )
           await enqueuePublish(tx, channelId, until)
         }
         continue
@@ -340,13 +504,27 @@ export async function reconcileChannel(db: PrismaClient, channelId: string, deps
       const updated = await tx.$executeRawUnsafe(
         `UPDATE "Finding" SET cause = $2, actual = $3::int, variance = $3::int - expected, "updatedAt" = $4::timestamptz, status = $5, details = details || $6::jsonb
           WHERE "dedupeKey" = $1 AND status IN ('open', 'healing')`,
-        `drift:${r.id}`, cause_, shown, t.toISOString(), heal === 'republish' ? 'healing' : 'open', JSON.stringify({ cause, heal }))
+        `drift:${r.id}`,
+        cause_,
+        shown,
+        t.toISOString(),
+        heal === 'republish' ? 'healing' : 'open',
+        JSON.stringify({ cause, heal }),
+      )
       if (updated === 0) {
         await tx.$executeRawUnsafe(
           `INSERT INTO "Finding"(id, kind, sku, channel, cause, status, field, expected, actual, variance, details, "dedupeKey", "detectedAt", "updatedAt")
            VALUES (gen_random_uuid(), 'drift', $1, $2, $3, $4, 'quantity', $5::int, $6::int, $6::int - $5::int, $7::jsonb, $8, $9::timestamptz, $9::timestamptz)`,
-          r.sku, channel.code, cause_, heal === 'republish' ? 'healing' : 'open', (cause === 'accepted_not_applied' ? r.published : r.applied) ?? 0, shown,
-          JSON.stringify({ cause, heal, listingId: r.id, appliedVersion: r.appliedVersion }), `drift:${r.id}`, t.toISOString())
+          r.sku,
+          channel.code,
+          cause_,
+          heal === 'republish' ? 'healing' : 'open',
+          (cause === 'accepted_not_applied' ? r.published : r.applied) ?? 0,
+          shown,
+          JSON.stringify({ cause, heal, listingId: r.id, appliedVersion: r.appliedVersion }),
+          `drift:${r.id}`,
+          t.toISOString(),
+        )
       }
       if (heal === 'republish') {
         await republishOver(tx, r.id, shown, t)
@@ -356,13 +534,21 @@ export async function reconcileChannel(db: PrismaClient, channelId: string, deps
         // overwrite what a person is asked to look at). Held until they republish or it matches.
         await tx.$executeRawUnsafe(
           `UPDATE "ChannelListing" SET "nextAttemptAt" = 'infinity', "lastError" = $2 WHERE id = $1::uuid AND "desiredVersion" > "publishedVersion"`,
-          r.id, `held: ${sentence}; a person decides on the drift finding (Republish, or resolve it)`)
+          r.id,
+          `held: ${sentence}; a person decides on the drift finding (Republish, or resolve it)`,
+        )
       }
     }
-    if (!deps.listingIds && slice.length > 0) await tx.systemState.upsert({ where: { key: cursorKey }, create: { key: cursorKey, value: { after: slice[slice.length - 1].id } }, update: { value: { after: slice[slice.length - 1].id }, updatedAt: t } })
+    if (!deps.listingIds && slice.length > 0)
+      await tx.systemState.upsert({
+        where: { key: cursorKey },
+        create: { key: cursorKey, value: { after: slice[slice.length - 1].id } },
+        update: { value: { after: slice[slice.length - 1].id }, updatedAt: t },
+      })
     if (republished) await enqueuePublish(tx, channelId)
   })
-  if (Object.keys(result.drift).length > 0 || result.resolved > 0) emitRealtime([ROOMS.findings, ROOMS.dashboard, ROOMS.channel(channel.code)], 'findings.changed', { kind: 'drift' })
+  if (Object.keys(result.drift).length > 0 || result.resolved > 0)
+    emitRealtime([ROOMS.findings, ROOMS.dashboard, ROOMS.channel(channel.code)], 'findings.changed', { kind: 'drift' })
   return result
 }
 
@@ -374,7 +560,10 @@ export function describeOrders(sold: number, returned: number): string {
 }
 
 /** One pass over every active channel (the periodic job). */
-export async function reconcileChannels(db: PrismaClient, deps: { connectorFor(channel: ChannelRow): Connector; now?: () => Date }): Promise<ReconcileResult[]> {
+export async function reconcileChannels(
+  db: PrismaClient,
+  deps: { connectorFor(channel: ChannelRow): Connector; now?: () => Date },
+): Promise<ReconcileResult[]> {
   const channels = await db.channel.findMany({ where: { status: 'active' }, select: { id: true } })
   const out: ReconcileResult[] = []
   for (const c of channels) out.push(await reconcileChannel(db, c.id, deps))

@@ -5,8 +5,10 @@
 // is released, shipped or handed over.
 import type { Db } from '../db'
 
-
-export async function flagAgedReservations(db: Db, opts: { defaultMaxAgeHours: number; now?: Date }): Promise<{ opened: number; resolved: number }> {
+export async function flagAgedReservations(
+  db: Db,
+  opts: { defaultMaxAgeHours: number; now?: Date },
+): Promise<{ opened: number; resolved: number }> {
   const now = (opts.now ?? new Date()).toISOString()
   const opened = await db.$executeRawUnsafe(
     `INSERT INTO "Finding"(id, kind, sku, channel, location, cause, details, "dedupeKey", "detectedAt", "updatedAt")
@@ -23,12 +25,15 @@ export async function flagAgedReservations(db: Db, opts: { defaultMaxAgeHours: n
       WHERE r.status = 'open' AND r.quantity > 0
         AND r."createdAt" < $1::timestamptz - make_interval(secs => w.hours * 3600)
         AND NOT EXISTS (SELECT 1 FROM "Finding" f WHERE f."dedupeKey" = 'aged:' || r.id AND f.status IN ('open', 'healing'))`,
-    now, opts.defaultMaxAgeHours)
+    now,
+    opts.defaultMaxAgeHours,
+  )
   const resolved = await db.$executeRawUnsafe(
     `UPDATE "Finding" f SET status = 'resolved', "resolvedAt" = $1::timestamptz, "updatedAt" = $1::timestamptz, note = 'reservation no longer open'
        FROM "Reservation" r
       WHERE f.kind = 'aged_reservation' AND f.status IN ('open', 'healing') AND f."dedupeKey" = 'aged:' || r.id
         AND (r.status <> 'open' OR r.quantity = 0)`,
-    now)
+    now,
+  )
   return { opened, resolved }
 }

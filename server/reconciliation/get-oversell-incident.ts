@@ -8,8 +8,20 @@ import { describeOversell } from '../ingest/attribute-oversell'
 
 export interface OversellIncidentDetail {
   incident: {
-    id: string; kind: string; channel: string; sku: string; orderId: string; lineId: string; orderedUnits: number; oversoldUnits: number
-    revenueAtRiskCents: number; cause: string | null; sentence: string; details: Record<string, unknown>; occurredAt: string; detectedAt: string
+    id: string
+    kind: string
+    channel: string
+    sku: string
+    orderId: string
+    lineId: string
+    orderedUnits: number
+    oversoldUnits: number
+    revenueAtRiskCents: number
+    cause: string | null
+    sentence: string
+    details: Record<string, unknown>
+    occurredAt: string
+    detectedAt: string
   }
   /** Other incidents of the same order (other lines). */
   sameOrder: Array<{ id: string; lineId: string; sku: string; kind: string; oversoldUnits: number }>
@@ -17,14 +29,47 @@ export interface OversellIncidentDetail {
   channels: Array<{
     channel: string
     atOrder: { quantity: number | null; since: string | null; outcome: string | null; version: number | null }
-    now: { desired: number | null; desiredAt: string | null; published: number | null; publishedAt: string | null; applied: number | null; appliedAt: string | null }
+    now: {
+      desired: number | null
+      desiredAt: string | null
+      published: number | null
+      publishedAt: string | null
+      applied: number | null
+      appliedAt: string | null
+    }
   }>
   /** Publish attempts of the SKU from an hour before the order to ten minutes after; inFlight: sent before the order, not confirmed applied by then. */
-  publishes: Array<{ id: string; channel: string; version: number; quantity: number; outcome: string; batchId: string | null; startedAt: string; finishedAt: string | null; verifiedAt: string | null; inFlight: boolean }>
+  publishes: Array<{
+    id: string
+    channel: string
+    version: number
+    quantity: number
+    outcome: string
+    batchId: string | null
+    startedAt: string
+    finishedAt: string | null
+    verifiedAt: string | null
+    inFlight: boolean
+  }>
   /** Ledger events of the SKU received in the two hours before the order was detected (newest first). */
-  events: Array<{ id: string; type: string; location: string; quantity: number; source: string; reference: string | null; occurredAt: string; receivedAt: string }>
+  events: Array<{
+    id: string
+    type: string
+    location: string
+    quantity: number
+    source: string
+    reference: string | null
+    occurredAt: string
+    receivedAt: string
+  }>
   /** The decision behind what the incident's channel showed: the last decision at or before the order. */
-  decision: { id: string; quantity: number; decidedAt: string; ruleVersions: Array<{ id: string; number: number; comment: string; effectiveFrom: string }>; holdbacks: string[] } | null
+  decision: {
+    id: string
+    quantity: number
+    decidedAt: string
+    ruleVersions: Array<{ id: string; number: number; comment: string; effectiveFrom: string }>
+    holdbacks: string[]
+  } | null
 }
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null)
@@ -36,59 +81,173 @@ export async function getOversellIncident(db: Db, id: string): Promise<OversellI
   const sku = await db.sku.findUnique({ where: { code: x.sku }, select: { id: true } })
   const at = x.occurredAt
   const listings = sku
-    ? await db.channelListing.findMany({ where: { skuId: sku.id }, select: { id: true, channelId: true, desiredQuantity: true, decidedAt: true, publishedQuantity: true, publishedAt: true, appliedQuantity: true, appliedAt: true, channel: { select: { code: true } } }, orderBy: { channel: { code: 'asc' } } })
+    ? await db.channelListing.findMany({
+        where: { skuId: sku.id },
+        select: {
+          id: true,
+          channelId: true,
+          desiredQuantity: true,
+          decidedAt: true,
+          publishedQuantity: true,
+          publishedAt: true,
+          appliedQuantity: true,
+          appliedAt: true,
+          channel: { select: { code: true } },
+        },
+        orderBy: { channel: { code: 'asc' } },
+      })
     : []
   const listingIds = listings.map((l) => l.id)
   const from = new Date(at.getTime() - 3600_000)
   const until = new Date(at.getTime() + 600_000)
   const [sameOrder, attempts, lastShown, events, decision] = await Promise.all([
-    db.oversellIncident.findMany({ where: { channel: x.channel, orderId: x.orderId, id: { not: x.id } }, orderBy: { lineId: 'asc' }, select: { id: true, lineId: true, sku: true, kind: true, oversoldUnits: true } }),
-    listingIds.length === 0 ? [] : db.$queryRawUnsafe<Array<{ id: bigint; listingId: string; version: number; quantity: number; outcome: string; batchId: string | null; startedAt: Date; finishedAt: Date | null; verifiedAt: Date | null }>>(
-      `SELECT a.id, a."listingId"::text AS "listingId", a.version, a.quantity, a.outcome, a."batchId", a."startedAt", a."finishedAt", a."verifiedAt"
+    db.oversellIncident.findMany({
+      where: { channel: x.channel, orderId: x.orderId, id: { not: x.id } },
+      orderBy: { lineId: 'asc' },
+      select: { id: true, lineId: true, sku: true, kind: true, oversoldUnits: true },
+    }),
+    listingIds.length === 0
+      ? []
+      : db.$queryRawUnsafe<
+          Array<{
+            id: bigint
+            listingId: string
+            version: number
+            quantity: number
+            outcome: string
+            batchId: string | null
+            startedAt: Date
+            finishedAt: Date | null
+            verifiedAt: Date | null
+          }>
+        >(
+          `SELECT a.id, a."listingId"::text AS "listingId", a.version, a.quantity, a.outcome, a."batchId", a."startedAt", a."finishedAt", a."verifiedAt"
          FROM "PublishAttempt" a WHERE a."listingId" = ANY($1::uuid[]) AND a."startedAt" BETWEEN $2::timestamptz AND $3::timestamptz
-        ORDER BY a."startedAt" DESC, a.id DESC LIMIT 100`, listingIds, from.toISOString(), until.toISOString()),
+        ORDER BY a."startedAt" DESC, a.id DESC LIMIT 100`,
+          listingIds,
+          from.toISOString(),
+          until.toISOString(),
+        ),
     // What each channel showed at order time: its last applied (or, not verified yet, accepted) quantity before the order.
-    listingIds.length === 0 ? [] : db.$queryRawUnsafe<Array<{ listingId: string; quantity: number; at: Date; outcome: string; version: number }>>(
-      `SELECT DISTINCT ON (a."listingId") a."listingId"::text AS "listingId", a.quantity, COALESCE(a."verifiedAt", a."finishedAt", a."startedAt") AS at, a.outcome, a.version
+    listingIds.length === 0
+      ? []
+      : db.$queryRawUnsafe<Array<{ listingId: string; quantity: number; at: Date; outcome: string; version: number }>>(
+          `SELECT DISTINCT ON (a."listingId") a."listingId"::text AS "listingId", a.quantity, COALESCE(a."verifiedAt", a."finishedAt", a."startedAt") AS at, a.outcome, a.version
          FROM "PublishAttempt" a WHERE a."listingId" = ANY($1::uuid[]) AND a.outcome IN ('applied', 'accepted')
           AND COALESCE(a."verifiedAt", a."finishedAt", a."startedAt") <= $2::timestamptz
-        ORDER BY a."listingId", a.version DESC, a.id DESC`, listingIds, at.toISOString()),
-    sku ? db.$queryRawUnsafe<Array<{ id: bigint; type: string; location: string; quantity: number; source: string; reference: string | null; occurredAt: Date; receivedAt: Date }>>(
-      `SELECT e.id, e.type, l.code AS location, e.quantity, e.source, e.reference, e."occurredAt", e."receivedAt"
+        ORDER BY a."listingId", a.version DESC, a.id DESC`,
+          listingIds,
+          at.toISOString(),
+        ),
+    sku
+      ? db.$queryRawUnsafe<
+          Array<{
+            id: bigint
+            type: string
+            location: string
+            quantity: number
+            source: string
+            reference: string | null
+            occurredAt: Date
+            receivedAt: Date
+          }>
+        >(
+          `SELECT e.id, e.type, l.code AS location, e.quantity, e.source, e.reference, e."occurredAt", e."receivedAt"
          FROM "LedgerEvent" e JOIN "Location" l ON l.id = e."locationId"
         WHERE e."skuId" = $1::uuid AND e."receivedAt" BETWEEN $2::timestamptz AND $3::timestamptz
-        ORDER BY e.id DESC LIMIT 50`, sku.id, new Date(x.detectedAt.getTime() - 2 * 3600_000).toISOString(), x.detectedAt.toISOString()) : [],
+        ORDER BY e.id DESC LIMIT 50`,
+          sku.id,
+          new Date(x.detectedAt.getTime() - 2 * 3600_000).toISOString(),
+          x.detectedAt.toISOString(),
+        )
+      : [],
     (async () => {
       const l = listings.find((y) => y.channel.code === x.channel)
       if (!l) return null
-      const d = await db.availabilityDecision.findFirst({ where: { listingId: l.id, decidedAt: { lte: at } }, orderBy: { decidedAt: 'desc' }, select: { id: true, quantity: true, decidedAt: true, ruleVersionIds: true, holdbackIds: true } })
+      const d = await db.availabilityDecision.findFirst({
+        where: { listingId: l.id, decidedAt: { lte: at } },
+        orderBy: { decidedAt: 'desc' },
+        select: { id: true, quantity: true, decidedAt: true, ruleVersionIds: true, holdbackIds: true },
+      })
       if (!d) return null
-      const versions = await db.ruleSetVersion.findMany({ where: { id: { in: d.ruleVersionIds } }, select: { id: true, number: true, comment: true, effectiveFrom: true }, orderBy: { number: 'asc' } })
-      return { id: String(d.id), quantity: d.quantity, decidedAt: d.decidedAt.toISOString(), ruleVersions: versions.map((v) => ({ ...v, effectiveFrom: v.effectiveFrom.toISOString() })), holdbacks: d.holdbackIds }
+      const versions = await db.ruleSetVersion.findMany({
+        where: { id: { in: d.ruleVersionIds } },
+        select: { id: true, number: true, comment: true, effectiveFrom: true },
+        orderBy: { number: 'asc' },
+      })
+      return {
+        id: String(d.id),
+        quantity: d.quantity,
+        decidedAt: d.decidedAt.toISOString(),
+        ruleVersions: versions.map((v) => ({ ...v, effectiveFrom: v.effectiveFrom.toISOString() })),
+        holdbacks: d.holdbackIds,
+      }
     })(),
   ])
   const codeOf = new Map(listings.map((l) => [l.id, l.channel.code]))
   return {
     incident: {
-      id: x.id, kind: x.kind, channel: x.channel, sku: x.sku, orderId: x.orderId, lineId: x.lineId, orderedUnits: x.orderedUnits, oversoldUnits: x.oversoldUnits,
-      revenueAtRiskCents: x.revenueAtRiskCents, cause: x.cause, sentence: describeOversell(x), details: (x.details ?? {}) as Record<string, unknown>,
-      occurredAt: x.occurredAt.toISOString(), detectedAt: x.detectedAt.toISOString(),
+      id: x.id,
+      kind: x.kind,
+      channel: x.channel,
+      sku: x.sku,
+      orderId: x.orderId,
+      lineId: x.lineId,
+      orderedUnits: x.orderedUnits,
+      oversoldUnits: x.oversoldUnits,
+      revenueAtRiskCents: x.revenueAtRiskCents,
+      cause: x.cause,
+      sentence: describeOversell(x),
+      details: (x.details ?? {}) as Record<string, unknown>,
+      occurredAt: x.occurredAt.toISOString(),
+      detectedAt: x.detectedAt.toISOString(),
     },
     sameOrder,
     channels: listings.map((l) => {
       const s = lastShown.find((r) => r.listingId === l.id)
       return {
         channel: l.channel.code,
-        atOrder: { quantity: s?.quantity ?? null, since: iso(s?.at), outcome: s?.outcome ?? null, version: s?.version ?? null },
-        now: { desired: l.desiredQuantity, desiredAt: iso(l.decidedAt), published: l.publishedQuantity, publishedAt: iso(l.publishedAt), applied: l.appliedQuantity, appliedAt: iso(l.appliedAt) },
+        atOrder: {
+          quantity: s?.quantity ?? null,
+          since: iso(s?.at),
+          outcome: s?.outcome ?? null,
+          version: s?.version ?? null,
+        },
+        now: {
+          desired: l.desiredQuantity,
+          desiredAt: iso(l.decidedAt),
+          published: l.publishedQuantity,
+          publishedAt: iso(l.publishedAt),
+          applied: l.appliedQuantity,
+          appliedAt: iso(l.appliedAt),
+        },
       }
     }),
     publishes: attempts.map((a) => ({
-      id: String(a.id), channel: codeOf.get(a.listingId) ?? '?', version: a.version, quantity: a.quantity, outcome: a.outcome, batchId: a.batchId,
-      startedAt: a.startedAt.toISOString(), finishedAt: iso(a.finishedAt), verifiedAt: iso(a.verifiedAt),
-      inFlight: a.startedAt <= at && !(a.outcome === 'applied' && a.verifiedAt !== null && a.verifiedAt <= at) && ['sent', 'accepted', 'applied'].includes(a.outcome),
+      id: String(a.id),
+      channel: codeOf.get(a.listingId) ?? '?',
+      version: a.version,
+      quantity: a.quantity,
+      outcome: a.outcome,
+      batchId: a.batchId,
+      startedAt: a.startedAt.toISOString(),
+      finishedAt: iso(a.finishedAt),
+      verifiedAt: iso(a.verifiedAt),
+      inFlight:
+        a.startedAt <= at &&
+        !(a.outcome === 'applied' && a.verifiedAt !== null && a.verifiedAt <= at) &&
+        ['sent', 'accepted', 'applied'].includes(a.outcome),
     })),
-    events: events.map((e) => ({ id: String(e.id), type: e.type, location: e.location, quantity: e.quantity, source: e.source, reference: e.reference, occurredAt: e.occurredAt.toISOString(), receivedAt: e.receivedAt.toISOString() })),
+    events: events.map((e) => ({
+      id: String(e.id),
+      type: e.type,
+      location: e.location,
+      quantity: e.quantity,
+      source: e.source,
+      reference: e.reference,
+      occurredAt: e.occurredAt.toISOString(),
+      receivedAt: e.receivedAt.toISOString(),
+    })),
     decision,
   }
 }

@@ -9,13 +9,25 @@ import { keysetPage, parseSort, sortCursor, type Sort } from '../paging/sort'
  * and variance are nullable (a snapshot variance has no channel, an exception no variance): rows
  * without a value come last in both directions.
  */
-export const FINDING_SORTS = { detectedAt: 'time', updatedAt: 'time', kind: 'text', sku: 'ntext', channel: 'ntext', variance: 'nint' } as const
+export const FINDING_SORTS = {
+  detectedAt: 'time',
+  updatedAt: 'time',
+  kind: 'text',
+  sku: 'ntext',
+  channel: 'ntext',
+  variance: 'nint',
+} as const
 export type FindingSortField = keyof typeof FINDING_SORTS
 export const parseFindingSort = (raw: string | null | undefined, order?: 'recent' | 'oldest'): Sort<FindingSortField> =>
   parseSort(raw, FINDING_SORTS, { field: 'detectedAt', dir: order === 'oldest' ? 'asc' : 'desc' })
 
 export interface FindingFilter {
-  status?: string; kind?: string; sku?: string; channel?: string; cursor?: string | null; limit: number
+  status?: string
+  kind?: string
+  sku?: string
+  channel?: string
+  cursor?: string | null
+  limit: number
   /** Newest first by default; oldest first to work a backlog from its start. `sort` wins when given. */
   order?: 'recent' | 'oldest'
   sort?: Sort<FindingSortField>
@@ -33,16 +45,30 @@ export async function listFindings(db: Db, f: FindingFilter) {
   }
   // Keyset on (sort column, id), both in the sort's direction.
   const [rows, total] = await Promise.all([
-    keysetPage(sort, kind, cursor, f.limit, (after, orderBy, take) => db.finding.findMany({ where: { AND: [where, after] }, orderBy, take })),
+    keysetPage(sort, kind, cursor, f.limit, (after, orderBy, take) =>
+      db.finding.findMany({ where: { AND: [where, after] }, orderBy, take }),
+    ),
     db.finding.count({ where }),
   ])
   const page = rows.slice(0, f.limit)
   const last = page[page.length - 1]
   return {
     items: page.map((x) => ({
-      id: x.id, kind: x.kind, sku: x.sku, channel: x.channel, location: x.location, cause: x.cause, status: x.status,
-      field: x.field, expected: x.expected, actual: x.actual, variance: x.variance, details: x.details,
-      detectedAt: x.detectedAt.toISOString(), updatedAt: x.updatedAt.toISOString(), resolvedAt: x.resolvedAt?.toISOString() ?? null,
+      id: x.id,
+      kind: x.kind,
+      sku: x.sku,
+      channel: x.channel,
+      location: x.location,
+      cause: x.cause,
+      status: x.status,
+      field: x.field,
+      expected: x.expected,
+      actual: x.actual,
+      variance: x.variance,
+      details: x.details,
+      detectedAt: x.detectedAt.toISOString(),
+      updatedAt: x.updatedAt.toISOString(),
+      resolvedAt: x.resolvedAt?.toISOString() ?? null,
     })),
     nextCursor: rows.length > f.limit && last ? encodeNext(sort, kind, last) : null,
     /** Findings matching the filters (all pages). */
@@ -50,6 +76,18 @@ export async function listFindings(db: Db, f: FindingFilter) {
   }
 }
 
-function encodeNext(sort: Sort<FindingSortField>, kind: (typeof FINDING_SORTS)[FindingSortField], last: { id: string; kind: string; sku: string | null; channel: string | null; variance: number | null; detectedAt: Date; updatedAt: Date }) {
+function encodeNext(
+  sort: Sort<FindingSortField>,
+  kind: (typeof FINDING_SORTS)[FindingSortField],
+  last: {
+    id: string
+    kind: string
+    sku: string | null
+    channel: string | null
+    variance: number | null
+    detectedAt: Date
+    updatedAt: Date
+  },
+) {
   return encodeCursor(sortCursor(sort, kind, last[sort.field], last.id))
 }

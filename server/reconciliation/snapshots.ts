@@ -11,7 +11,11 @@ import { enqueue } from '../queue/enqueue'
 import { readRaw, storeRawStream } from '../ingest/raw-store'
 import { readCsvRows, CsvSyntaxError } from '../ingest/formats/csv'
 import { readNdjson } from '../ingest/formats/ndjson'
-import { parseSnapshotRow, SNAPSHOT_CSV_ALLOWED_COLUMNS, SNAPSHOT_CSV_REQUIRED_COLUMNS } from '../ingest/formats/snapshot-rows'
+import {
+  parseSnapshotRow,
+  SNAPSHOT_CSV_ALLOWED_COLUMNS,
+  SNAPSHOT_CSV_REQUIRED_COLUMNS,
+} from '../ingest/formats/snapshot-rows'
 import { resolveCatalog } from '../ingest/resolve-catalog'
 import { emitIngestDeadLettersChanged, recordIngestDeadLetters } from '../ingest/dead-letters.repository'
 import { emitRealtime, ROOMS } from '../realtime/publisher'
@@ -27,7 +31,11 @@ export function snapshotFormat(contentType: string | null | undefined): Snapshot
   const ct = (contentType ?? '').split(';')[0].trim().toLowerCase()
   if (ct === 'text/csv') return 'csv'
   if (ct === 'application/x-ndjson' || ct === 'application/ndjson') return 'ndjson'
-  throw new ValidationError('Send the snapshot as text/csv or application/x-ndjson.', undefined, 'UNSUPPORTED_MEDIA_TYPE')
+  throw new ValidationError(
+    'Send the snapshot as text/csv or application/x-ndjson.',
+    undefined,
+    'UNSUPPORTED_MEDIA_TYPE',
+  )
 }
 
 export function snapshotMode(raw: string | null | undefined): SnapshotMode {
@@ -37,40 +45,88 @@ export function snapshotMode(raw: string | null | undefined): SnapshotMode {
 }
 
 /** Stores the upload and queues its comparison. Returns as soon as the raw text is stored. */
-export async function receiveSnapshot(db: PrismaClient, input: {
-  source: string; mode: SnapshotMode; format: SnapshotFormat; body: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>; transport?: 'http' | 'file'; fileName?: string | null
-  /** When the system of record took the snapshot (default: now, when the upload starts). */
-  asOf?: Date | null
-  /** Correct variances up to this many units at once (default 0: a person decides every one). */
-  autoCorrectUnits?: number
-  /** When it arrived (default now; tests and replays pass it, like ingestEvents): feed freshness counts from it. */
-  receivedAt?: Date
-}): Promise<{ snapshotId: string; rows: number }> {
+export async function receiveSnapshot(
+  db: PrismaClient,
+  input: {
+    source: string
+    mode: SnapshotMode
+    format: SnapshotFormat
+    body: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>
+    transport?: 'http' | 'file'
+    fileName?: string | null
+    /** When the system of record took the snapshot (default: now, when the upload starts). */
+    asOf?: Date | null
+    /** Correct variances up to this many units at once (default 0: a person decides every one). */
+    autoCorrectUnits?: number
+    /** When it arrived (default now; tests and replays pass it, like ingestEvents): feed freshness counts from it. */
+    receivedAt?: Date
+  },
+): Promise<{ snapshotId: string; rows: number }> {
   const receivedAt = input.receivedAt ?? new Date()
   const asOf = input.asOf ?? receivedAt
-  const stored = await storeRawStream(db, { source: input.source, kind: 'snapshot', transport: input.transport ?? 'http', contentType: input.format === 'csv' ? 'text/csv' : 'application/x-ndjson', fileName: input.fileName, receivedAt }, input.body)
+  const stored = await storeRawStream(
+    db,
+    {
+      source: input.source,
+      kind: 'snapshot',
+      transport: input.transport ?? 'http',
+      contentType: input.format === 'csv' ? 'text/csv' : 'application/x-ndjson',
+      fileName: input.fileName,
+      receivedAt,
+    },
+    input.body,
+  )
   const rows = Math.max(0, stored.lines - (input.format === 'csv' ? 1 : 0))
   const snapshot = await transaction(db, async (tx) => {
-    const s = await tx.snapshot.create({ data: { source: input.source, mode: input.mode, format: input.format, rows, messageId: stored.messageId, fileName: input.fileName ?? null, asOf, autoCorrectUnits: input.autoCorrectUnits ?? 0, startedAt: receivedAt }, select: { id: true } })
+    const s = await tx.snapshot.create({
+      data: {
+        source: input.source,
+        mode: input.mode,
+        format: input.format,
+        rows,
+        messageId: stored.messageId,
+        fileName: input.fileName ?? null,
+        asOf,
+        autoCorrectUnits: input.autoCorrectUnits ?? 0,
+        startedAt: receivedAt,
+      },
+      select: { id: true },
+    })
     await enqueue(tx, 'processSnapshot', { snapshotId: s.id }, { jobKey: `snapshot:${s.id}`, queueName: 'snapshots' })
     return s
   })
   return { snapshotId: snapshot.id, rows }
 }
 
-interface StagedRow { line: number; skuId: string; locationId: string; onHand: number | null; quarantined: number | null; damaged: number | null; allocated: number | null }
+interface StagedRow {
+  line: number
+  skuId: string
+  locationId: string
+  onHand: number | null
+  quarantined: number | null
+  damaged: number | null
+  allocated: number | null
+}
 
 /**
  * Reads the stored upload, stages rows and compares. Safe to run again after a crash: it starts
  * over from the raw text, replacing what an interrupted run staged.
  */
-export async function processSnapshot(db: PrismaClient, snapshotId: string, opts: { onProgress?: (processed: number) => void } = {}): Promise<{ status: string; findings: number; rejectedRows: number }> {
+export async function processSnapshot(
+  db: PrismaClient,
+  snapshotId: string,
+  opts: { onProgress?: (processed: number) => void } = {},
+): Promise<{ status: string; findings: number; rejectedRows: number }> {
   const snap = await db.snapshot.findUnique({ where: { id: snapshotId } })
   if (!snap) return { status: 'missing', findings: 0, rejectedRows: 0 }
-  if (snap.status !== 'running') return { status: snap.status, findings: snap.findings, rejectedRows: snap.rejectedRows }
+  if (snap.status !== 'running')
+    return { status: snap.status, findings: snap.findings, rejectedRows: snap.rejectedRows }
   if (!snap.messageId) return fail(db, snapshotId, 'The snapshot has no stored upload.')
   await db.$executeRawUnsafe(`DELETE FROM "SnapshotRow" WHERE "snapshotId" = $1::uuid`, snapshotId)
-  await db.$executeRawUnsafe(`DELETE FROM "DeadLetter" WHERE "inboundMessageId" = $1::uuid AND kind = 'ingest'`, snap.messageId)
+  await db.$executeRawUnsafe(
+    `DELETE FROM "DeadLetter" WHERE "inboundMessageId" = $1::uuid AND kind = 'ingest'`,
+    snap.messageId,
+  )
   await db.snapshot.update({ where: { id: snapshotId }, data: { processedRows: 0, rejectedRows: 0 } })
 
   let processed = 0
@@ -88,14 +144,18 @@ export async function processSnapshot(db: PrismaClient, snapshotId: string, opts
   try {
     const raw = readRaw(db, snap.messageId)
     if (snap.format === 'csv') {
-      for await (const row of readCsvRows(raw, { required: [...SNAPSHOT_CSV_REQUIRED_COLUMNS], allowed: [...SNAPSHOT_CSV_ALLOWED_COLUMNS] })) {
+      for await (const row of readCsvRows(raw, {
+        required: [...SNAPSHOT_CSV_REQUIRED_COLUMNS],
+        allowed: [...SNAPSHOT_CSV_ALLOWED_COLUMNS],
+      })) {
         batch.push({ line: row.line, values: row.values })
         if (batch.length >= STAGE_BATCH) await flush()
       }
     } else {
       for await (const item of readNdjson(raw)) {
         if (item.error !== undefined) batch.push({ line: item.line, error: item.error })
-        else if (typeof item.value !== 'object' || item.value === null || Array.isArray(item.value)) batch.push({ line: item.line, error: `line ${item.line}: expected a JSON object.` })
+        else if (typeof item.value !== 'object' || item.value === null || Array.isArray(item.value))
+          batch.push({ line: item.line, error: `line ${item.line}: expected a JSON object.` })
         else batch.push({ line: item.line, values: item.value as Record<string, unknown> })
         if (batch.length >= STAGE_BATCH) await flush()
       }
@@ -110,15 +170,34 @@ export async function processSnapshot(db: PrismaClient, snapshotId: string, opts
   const findings = await transaction(db, async (tx) => {
     // The locations it covered, kept after its staged rows go: feed freshness by snapshot reads them.
     await tx.$executeRawUnsafe(
-      `UPDATE "Snapshot" SET "locationIds" = COALESCE((SELECT array_agg(DISTINCT "locationId") FROM "SnapshotRow" WHERE "snapshotId" = $1::uuid), ARRAY[]::uuid[]) WHERE id = $1::uuid`, snapshotId)
+      `UPDATE "Snapshot" SET "locationIds" = COALESCE((SELECT array_agg(DISTINCT "locationId") FROM "SnapshotRow" WHERE "snapshotId" = $1::uuid), ARRAY[]::uuid[]) WHERE id = $1::uuid`,
+      snapshotId,
+    )
     return compareSnapshot(tx, snapshotId, snap.mode as SnapshotMode, snap.asOf ?? snap.startedAt)
   })
-  await db.snapshot.update({ where: { id: snapshotId }, data: { status: 'completed', findings, rows: processed, processedRows: processed, rejectedRows, completedAt: new Date() } })
+  await db.snapshot.update({
+    where: { id: snapshotId },
+    data: {
+      status: 'completed',
+      findings,
+      rows: processed,
+      processedRows: processed,
+      rejectedRows,
+      completedAt: new Date(),
+    },
+  })
   await db.$executeRawUnsafe(`DELETE FROM "SnapshotRow" WHERE "snapshotId" = $1::uuid`, snapshotId)
   // Policy: variances up to autoCorrectUnits are corrected at once; larger ones wait for a person.
   if (snap.autoCorrectUnits > 0) {
-    const small = await db.finding.findMany({ where: { snapshotId, status: 'open', variance: { gte: -snap.autoCorrectUnits, lte: snap.autoCorrectUnits } }, select: { id: true } })
-    await applySnapshotCorrections(db, small.map((f) => f.id), { kind: 'system', id: null, label: `snapshot policy (|variance| <= ${snap.autoCorrectUnits})` })
+    const small = await db.finding.findMany({
+      where: { snapshotId, status: 'open', variance: { gte: -snap.autoCorrectUnits, lte: snap.autoCorrectUnits } },
+      select: { id: true },
+    })
+    await applySnapshotCorrections(
+      db,
+      small.map((f) => f.id),
+      { kind: 'system', id: null, label: `snapshot policy (|variance| <= ${snap.autoCorrectUnits})` },
+    )
   }
   emitRealtime([ROOMS.dashboard, ROOMS.findings], 'findings.changed', { kind: 'variance' })
   return { status: 'completed', findings, rejectedRows }
@@ -129,34 +208,89 @@ async function fail(db: Db, snapshotId: string, error: string) {
   return { status: 'failed', findings: 0, rejectedRows: 0 }
 }
 
-async function stageBatch(db: PrismaClient, source: string, snapshotId: string, messageId: string,
-  batch: Array<{ line: number; values: Record<string, unknown> } | { line: number; error: string }>): Promise<{ rejected: number }> {
+async function stageBatch(
+  db: PrismaClient,
+  source: string,
+  snapshotId: string,
+  messageId: string,
+  batch: Array<{ line: number; values: Record<string, unknown> } | { line: number; error: string }>,
+): Promise<{ rejected: number }> {
   const rejections: Array<{ index: number; code: string; message: string; raw: unknown; sku?: string | null }> = []
-  const parsed: Array<{ line: number; raw: unknown; row: { sku: string; location: string; onHand?: number; quarantined?: number; damaged?: number; allocated?: number } }> = []
+  const parsed: Array<{
+    line: number
+    raw: unknown
+    row: { sku: string; location: string; onHand?: number; quarantined?: number; damaged?: number; allocated?: number }
+  }> = []
   for (const b of batch) {
-    if ('error' in b) { rejections.push({ index: b.line, code: 'INVALID_ROW', message: `Snapshot ${b.error}`, raw: null }); continue }
+    if ('error' in b) {
+      rejections.push({ index: b.line, code: 'INVALID_ROW', message: `Snapshot ${b.error}`, raw: null })
+      continue
+    }
     const r = parseSnapshotRow(b.values, b.line)
     if (!r.ok) rejections.push({ index: b.line, code: r.code, message: `Snapshot ${r.message}`, raw: b.values })
     else parsed.push({ line: b.line, raw: b.values, row: r.row })
   }
-  const catalog = await resolveCatalog(db, source, parsed.map((p) => p.row.sku), parsed.map((p) => p.row.location))
+  const catalog = await resolveCatalog(
+    db,
+    source,
+    parsed.map((p) => p.row.sku),
+    parsed.map((p) => p.row.location),
+  )
   const staged: StagedRow[] = []
   for (const p of parsed) {
     const sku = catalog.sku(p.row.sku)
-    if (!sku) { rejections.push({ index: p.line, code: 'UNKNOWN_SKU', message: `Snapshot line ${p.line}: unknown SKU "${p.row.sku}" for source "${source}": add the SKU or an alias.`, raw: p.raw, sku: p.row.sku }); continue }
+    if (!sku) {
+      rejections.push({
+        index: p.line,
+        code: 'UNKNOWN_SKU',
+        message: `Snapshot line ${p.line}: unknown SKU "${p.row.sku}" for source "${source}": add the SKU or an alias.`,
+        raw: p.raw,
+        sku: p.row.sku,
+      })
+      continue
+    }
     const locationId = catalog.location(p.row.location)
-    if (!locationId) { rejections.push({ index: p.line, code: 'UNKNOWN_LOCATION', message: `Snapshot line ${p.line}: unknown location "${p.row.location}" for source "${source}".`, raw: p.raw, sku: p.row.sku }); continue }
-    staged.push({ line: p.line, skuId: sku.id, locationId, onHand: p.row.onHand ?? null, quarantined: p.row.quarantined ?? null, damaged: p.row.damaged ?? null, allocated: p.row.allocated ?? null })
+    if (!locationId) {
+      rejections.push({
+        index: p.line,
+        code: 'UNKNOWN_LOCATION',
+        message: `Snapshot line ${p.line}: unknown location "${p.row.location}" for source "${source}".`,
+        raw: p.raw,
+        sku: p.row.sku,
+      })
+      continue
+    }
+    staged.push({
+      line: p.line,
+      skuId: sku.id,
+      locationId,
+      onHand: p.row.onHand ?? null,
+      quarantined: p.row.quarantined ?? null,
+      damaged: p.row.damaged ?? null,
+      allocated: p.row.allocated ?? null,
+    })
   }
   if (staged.length > 0) {
     await db.$executeRawUnsafe(
       `INSERT INTO "SnapshotRow"("snapshotId", line, "skuId", "locationId", "onHand", quarantined, damaged, allocated)
        SELECT $1::uuid, * FROM unnest($2::int[], $3::uuid[], $4::uuid[], $5::int[], $6::int[], $7::int[], $8::int[])`,
-      snapshotId, staged.map((s) => s.line), staged.map((s) => s.skuId), staged.map((s) => s.locationId),
-      staged.map((s) => s.onHand), staged.map((s) => s.quarantined), staged.map((s) => s.damaged), staged.map((s) => s.allocated))
+      snapshotId,
+      staged.map((s) => s.line),
+      staged.map((s) => s.skuId),
+      staged.map((s) => s.locationId),
+      staged.map((s) => s.onHand),
+      staged.map((s) => s.quarantined),
+      staged.map((s) => s.damaged),
+      staged.map((s) => s.allocated),
+    )
   }
   if (rejections.length > 0) {
-    await recordIngestDeadLetters(db, messageId, source, rejections.sort((a, b) => a.index - b.index))
+    await recordIngestDeadLetters(
+      db,
+      messageId,
+      source,
+      rejections.sort((a, b) => a.index - b.index),
+    )
     emitIngestDeadLettersChanged()
   }
   return { rejected: rejections.length }
@@ -178,7 +312,9 @@ async function compareSnapshot(tx: Db, snapshotId: string, mode: SnapshotMode, a
       WHERE f.kind = 'variance' AND f.status = 'open' AND f.sku = s.code AND f.location = l.code
         AND (EXISTS (SELECT 1 FROM rows r WHERE r."skuId" = s.id AND r."locationId" = l.id)
              OR ($2 = 'full' AND EXISTS (SELECT 1 FROM locs WHERE locs."locationId" = l.id)))`,
-    snapshotId, mode)
+    snapshotId,
+    mode,
+  )
   // Stocktower's side as of the snapshot: movements that occurred after `asOf` are taken back out
   // (the system of record could not have counted them). A count after asOf cannot be undone, so
   // that position's onHand is not compared; a ship after asOf consumed allocations by an amount
@@ -228,73 +364,183 @@ async function compareSnapshot(tx: Db, snapshotId: string, mode: SnapshotMode, a
        RETURNING 1
      )
      SELECT count(*)::int AS n FROM ins`,
-    snapshotId, mode, asOf ? asOf.toISOString() : null)
+    snapshotId,
+    mode,
+    asOf ? asOf.toISOString() : null,
+  )
   return inserted[0]?.n ?? 0
 }
 
 export interface SnapshotView {
-  snapshotId: string; status: string; mode: string; format: string; source: string; rows: number; processedRows: number; rejectedRows: number
-  findingsCount: number; corrected: number; asOf: string | null; autoCorrectUnits: number; error: string | null; startedAt: string; completedAt: string | null
-  findings: Array<{ sku: string | null; location: string | null; field: string | null; expected: number | null; actual: number | null; variance: number | null }>
+  snapshotId: string
+  status: string
+  mode: string
+  format: string
+  source: string
+  rows: number
+  processedRows: number
+  rejectedRows: number
+  findingsCount: number
+  corrected: number
+  asOf: string | null
+  autoCorrectUnits: number
+  error: string | null
+  startedAt: string
+  completedAt: string | null
+  findings: Array<{
+    sku: string | null
+    location: string | null
+    field: string | null
+    expected: number | null
+    actual: number | null
+    variance: number | null
+  }>
   nextCursor: string | null
 }
 
 /** GET /api/v1/snapshots/{id}: progress and a page of findings (ordered by SKU, location, field). */
-export async function getSnapshot(db: Db, snapshotId: string, page: { cursor?: string | null; limit: number }): Promise<SnapshotView> {
+export async function getSnapshot(
+  db: Db,
+  snapshotId: string,
+  page: { cursor?: string | null; limit: number },
+): Promise<SnapshotView> {
   const s = await db.snapshot.findUnique({ where: { id: snapshotId } })
   if (!s) throw new NotFoundError(`No snapshot ${snapshotId}.`)
   const after = page.cursor ? decodeFindingCursor(page.cursor) : null
-  const rows = await db.$queryRawUnsafe<Array<{ id: string; sku: string | null; location: string | null; field: string | null; expected: number | null; actual: number | null; variance: number | null }>>(
+  const rows = await db.$queryRawUnsafe<
+    Array<{
+      id: string
+      sku: string | null
+      location: string | null
+      field: string | null
+      expected: number | null
+      actual: number | null
+      variance: number | null
+    }>
+  >(
     `SELECT id::text, sku, location, field, expected, actual, variance FROM "Finding"
       WHERE "snapshotId" = $1::uuid AND ($2::text IS NULL OR (sku, location, field, id::text) > ($2, $3, $4, $5))
       ORDER BY sku, location, field, id::text LIMIT $6`,
-    snapshotId, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, after?.[3] ?? null, page.limit + 1)
+    snapshotId,
+    after?.[0] ?? null,
+    after?.[1] ?? null,
+    after?.[2] ?? null,
+    after?.[3] ?? null,
+    page.limit + 1,
+  )
   const items = rows.slice(0, page.limit)
   const last = items[items.length - 1]
   return {
-    snapshotId: s.id, status: s.status, mode: s.mode, format: s.format, source: s.source, rows: s.rows, processedRows: s.processedRows,
-    rejectedRows: s.rejectedRows, findingsCount: s.findings, corrected: s.corrected, asOf: s.asOf?.toISOString() ?? null, autoCorrectUnits: s.autoCorrectUnits, error: s.error, startedAt: s.startedAt.toISOString(), completedAt: s.completedAt?.toISOString() ?? null,
+    snapshotId: s.id,
+    status: s.status,
+    mode: s.mode,
+    format: s.format,
+    source: s.source,
+    rows: s.rows,
+    processedRows: s.processedRows,
+    rejectedRows: s.rejectedRows,
+    findingsCount: s.findings,
+    corrected: s.corrected,
+    asOf: s.asOf?.toISOString() ?? null,
+    autoCorrectUnits: s.autoCorrectUnits,
+    error: s.error,
+    startedAt: s.startedAt.toISOString(),
+    completedAt: s.completedAt?.toISOString() ?? null,
     findings: items.map(({ id: _id, ...f }) => f),
-    nextCursor: rows.length > page.limit && last ? Buffer.from(JSON.stringify([last.sku, last.location, last.field, last.id])).toString('base64url') : null,
+    nextCursor:
+      rows.length > page.limit && last
+        ? Buffer.from(JSON.stringify([last.sku, last.location, last.field, last.id])).toString('base64url')
+        : null,
   }
 }
 
 function decodeFindingCursor(raw: string): [string, string, string, string] {
   try {
     const v = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown
-    if (Array.isArray(v) && v.length === 4 && v.every((x) => typeof x === 'string')) return v as [string, string, string, string]
-  } catch { /* fall through */ }
-  throw new ValidationError('The cursor is not valid: pass back the nextCursor of a previous page.', undefined, 'INVALID_CURSOR')
+    if (Array.isArray(v) && v.length === 4 && v.every((x) => typeof x === 'string'))
+      return v as [string, string, string, string]
+  } catch {
+    /* fall through */
+  }
+  throw new ValidationError(
+    'The cursor is not valid: pass back the nextCursor of a previous page.',
+    undefined,
+    'INVALID_CURSOR',
+  )
 }
 
 /** A snapshot read from an already stored raw message (a file drop); the caller runs processSnapshot. */
-export async function snapshotForMessage(db: Db, input: { source: string; mode: SnapshotMode; format: SnapshotFormat; messageId: string; fileName: string | null; asOf: Date; autoCorrectUnits?: number }): Promise<string> {
+export async function snapshotForMessage(
+  db: Db,
+  input: {
+    source: string
+    mode: SnapshotMode
+    format: SnapshotFormat
+    messageId: string
+    fileName: string | null
+    asOf: Date
+    autoCorrectUnits?: number
+  },
+): Promise<string> {
   const existing = await db.snapshot.findFirst({ where: { messageId: input.messageId }, select: { id: true } })
   if (existing) return existing.id
-  const s = await db.snapshot.create({ data: { source: input.source, mode: input.mode, format: input.format, messageId: input.messageId, fileName: input.fileName, asOf: input.asOf, autoCorrectUnits: input.autoCorrectUnits ?? 0 }, select: { id: true } })
+  const s = await db.snapshot.create({
+    data: {
+      source: input.source,
+      mode: input.mode,
+      format: input.format,
+      messageId: input.messageId,
+      fileName: input.fileName,
+      asOf: input.asOf,
+      autoCorrectUnits: input.autoCorrectUnits ?? 0,
+    },
+    select: { id: true },
+  })
   return s.id
 }
 
 export type SnapshotSummary = Omit<SnapshotView, 'findings' | 'nextCursor'> & { fileName: string | null }
 
 /** Recent snapshots, newest first (keyset on start time), with their progress: the reconciliation list. */
-export async function listSnapshots(db: Db, page: { cursor?: string | null; limit: number; source?: string }): Promise<{ items: SnapshotSummary[]; nextCursor: string | null }> {
+export async function listSnapshots(
+  db: Db,
+  page: { cursor?: string | null; limit: number; source?: string },
+): Promise<{ items: SnapshotSummary[]; nextCursor: string | null }> {
   const cursor = decodeCursor(page.cursor)
   const rows = await db.snapshot.findMany({
     where: {
       ...(page.source ? { source: page.source } : {}),
-      ...(cursor ? { OR: [{ startedAt: { lt: new Date(cursor.at) } }, { startedAt: new Date(cursor.at), id: { lt: cursor.id } }] } : {}),
+      ...(cursor
+        ? {
+            OR: [{ startedAt: { lt: new Date(cursor.at) } }, { startedAt: new Date(cursor.at), id: { lt: cursor.id } }],
+          }
+        : {}),
     },
-    orderBy: [{ startedAt: 'desc' }, { id: 'desc' }], take: page.limit + 1,
+    orderBy: [{ startedAt: 'desc' }, { id: 'desc' }],
+    take: page.limit + 1,
   })
   const items = rows.slice(0, page.limit)
   const last = items[items.length - 1]
   return {
     items: items.map((s) => ({
-      snapshotId: s.id, status: s.status, mode: s.mode, format: s.format, source: s.source, rows: s.rows, processedRows: s.processedRows, rejectedRows: s.rejectedRows,
-      findingsCount: s.findings, corrected: s.corrected, asOf: s.asOf?.toISOString() ?? null, autoCorrectUnits: s.autoCorrectUnits, error: s.error,
-      startedAt: s.startedAt.toISOString(), completedAt: s.completedAt?.toISOString() ?? null, fileName: s.fileName,
+      snapshotId: s.id,
+      status: s.status,
+      mode: s.mode,
+      format: s.format,
+      source: s.source,
+      rows: s.rows,
+      processedRows: s.processedRows,
+      rejectedRows: s.rejectedRows,
+      findingsCount: s.findings,
+      corrected: s.corrected,
+      asOf: s.asOf?.toISOString() ?? null,
+      autoCorrectUnits: s.autoCorrectUnits,
+      error: s.error,
+      startedAt: s.startedAt.toISOString(),
+      completedAt: s.completedAt?.toISOString() ?? null,
+      fileName: s.fileName,
     })),
-    nextCursor: rows.length > page.limit && last ? encodeCursor({ at: last.startedAt.toISOString(), id: last.id }) : null,
+    nextCursor:
+      rows.length > page.limit && last ? encodeCursor({ at: last.startedAt.toISOString(), id: last.id }) : null,
   }
 }

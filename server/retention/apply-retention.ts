@@ -16,30 +16,50 @@
 // Bench hook: `applyRetention(db, { policy, now, batchSize })` is what bench times at 10 million
 // rows; it returns per-table counts and durations.
 import type { RawSql } from '../db'
-import { cutoffFor, DEFAULT_BATCH_SIZE, envVarFor, retentionPolicy, type RetentionKey, type RetentionPolicy } from './retention-policy'
+import {
+  cutoffFor,
+  DEFAULT_BATCH_SIZE,
+  envVarFor,
+  retentionPolicy,
+  type RetentionKey,
+  type RetentionPolicy,
+} from './retention-policy'
 import { RETENTION_STATE_KEY, type RetentionReport, type TableReport } from './retention-report'
 
-interface IdTable { key: RetentionKey; table: string; time: string; protect: string }
+interface IdTable {
+  key: RetentionKey
+  table: string
+  time: string
+  protect: string
+}
 
 /** Tables keyed by an increasing bigint id: walked in id order (ids follow arrival). */
 const ID_TABLES: IdTable[] = [
   {
-    key: 'LEDGER_EVENTS', table: 'LedgerEvent', time: 'receivedAt',
+    key: 'LEDGER_EVENTS',
+    table: 'LedgerEvent',
+    time: 'receivedAt',
     protect: `EXISTS (SELECT 1 FROM "Position" p WHERE p."skuId" = e."skuId" AND p."locationId" = e."locationId" AND p."lastEventId" = e.id)
       OR EXISTS (SELECT 1 FROM "ChannelListing" l JOIN "AvailabilityDecision" d ON d.id = l."decisionId" WHERE l."skuId" = e."skuId" AND e.id = ANY(d."eventIds"))
       OR EXISTS (SELECT 1 FROM "KitComponent" k JOIN "ChannelListing" l ON l."skuId" = k."kitSkuId" JOIN "AvailabilityDecision" d ON d.id = l."decisionId"
                  WHERE k."componentSkuId" = e."skuId" AND e.id = ANY(d."eventIds"))`,
   },
   {
-    key: 'DECISIONS', table: 'AvailabilityDecision', time: 'decidedAt',
+    key: 'DECISIONS',
+    table: 'AvailabilityDecision',
+    time: 'decidedAt',
     protect: `EXISTS (SELECT 1 FROM "ChannelListing" l WHERE l.id = e."listingId" AND l."decisionId" = e.id)`,
   },
   {
-    key: 'PUBLISH_ATTEMPTS', table: 'PublishAttempt', time: 'startedAt',
+    key: 'PUBLISH_ATTEMPTS',
+    table: 'PublishAttempt',
+    time: 'startedAt',
     protect: `EXISTS (SELECT 1 FROM "ChannelListing" l WHERE l.id = e."listingId" AND e.version >= LEAST(l."publishedVersion", l."appliedVersion"))`,
   },
   {
-    key: 'ORDER_EVENTS', table: 'ChannelOrderEvent', time: 'receivedAt',
+    key: 'ORDER_EVENTS',
+    table: 'ChannelOrderEvent',
+    time: 'receivedAt',
     protect: `EXISTS (SELECT 1 FROM "Reservation" r WHERE r."channelId" = e."channelId" AND r."orderId" = e."orderId" AND r.status = 'open')
       OR EXISTS (SELECT 1 FROM "OrderException" x JOIN "Channel" c ON c.code = x.channel WHERE c.id = e."channelId" AND x."orderId" = e."orderId" AND x.status = 'open')`,
   },
@@ -53,7 +73,14 @@ const RAW_MESSAGE_PROTECT = `e.status = 'received'
   OR EXISTS (SELECT 1 FROM "Snapshot" x WHERE x."messageId" = e.id)
   OR EXISTS (SELECT 1 FROM "OrderException" x WHERE x."inboundMessageId" = e.id AND x.status = 'open')`
 
-type Counts = { deleted: bigint | number; kept: bigint | number; scanned: bigint | number; old?: bigint | number; last: string | null; lastAt?: Date | null }
+type Counts = {
+  deleted: bigint | number
+  kept: bigint | number
+  scanned: bigint | number
+  old?: bigint | number
+  last: string | null
+  lastAt?: Date | null
+}
 
 /** Adds one batch's counts to its table's report. */
 function tally(t: TableReport, batch: Pick<Counts, 'deleted' | 'kept'>): void {
@@ -73,11 +100,20 @@ async function idBatch(db: RawSql, t: IdTable, after: string, cutoff: Date, batc
             (SELECT count(*) FROM batch) AS scanned,
             (SELECT count(*) FROM batch WHERE old) AS old,
             (SELECT max(id)::text FROM batch) AS last`,
-    after, cutoff, batchSize)
+    after,
+    cutoff,
+    batchSize,
+  )
   return r
 }
 
-async function rawMessageBatch(db: RawSql, afterAt: Date, afterId: string, cutoff: Date, batchSize: number): Promise<Counts> {
+async function rawMessageBatch(
+  db: RawSql,
+  afterAt: Date,
+  afterId: string,
+  cutoff: Date,
+  batchSize: number,
+): Promise<Counts> {
   const [r] = await db.$queryRawUnsafe<Counts[]>(
     `WITH batch AS (SELECT e.id, e."receivedAt", NOT (${RAW_MESSAGE_PROTECT}) AS doomed FROM "InboundMessage" e
                      WHERE e."receivedAt" < $3::timestamptz AND (e."receivedAt", e.id) > ($1::timestamptz, $2::uuid)
@@ -89,21 +125,35 @@ async function rawMessageBatch(db: RawSql, afterAt: Date, afterId: string, cutof
             (SELECT count(*) FROM batch) AS scanned,
             (SELECT id::text FROM batch ORDER BY "receivedAt" DESC, id DESC LIMIT 1) AS last,
             (SELECT max("receivedAt") FROM batch) AS "lastAt"`,
-    afterAt, afterId, cutoff, batchSize)
+    afterAt,
+    afterId,
+    cutoff,
+    batchSize,
+  )
   return r
 }
 
 /** Rollups have no protected rows: delete old minutes a batch at a time. */
-async function rollupBatch(db: RawSql, table: 'LagMinute' | 'CounterMinute' | 'OrderLagMinute', cutoff: Date, batchSize: number): Promise<number> {
+async function rollupBatch(
+  db: RawSql,
+  table: 'LagMinute' | 'CounterMinute' | 'OrderLagMinute',
+  cutoff: Date,
+  batchSize: number,
+): Promise<number> {
   return db.$executeRawUnsafe(
-    `DELETE FROM "${table}" WHERE ctid = ANY(ARRAY(SELECT ctid FROM "${table}" WHERE minute < $1::timestamptz LIMIT $2))`, cutoff, batchSize)
+    `DELETE FROM "${table}" WHERE ctid = ANY(ARRAY(SELECT ctid FROM "${table}" WHERE minute < $1::timestamptz LIMIT $2))`,
+    cutoff,
+    batchSize,
+  )
 }
 
 async function saveState(db: RawSql, report: RetentionReport): Promise<void> {
   await db.$executeRawUnsafe(
     `INSERT INTO "SystemState"(key, value, "updatedAt") VALUES ($1, $2::jsonb, now())
      ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, "updatedAt" = now()`,
-    RETENTION_STATE_KEY, JSON.stringify(report))
+    RETENTION_STATE_KEY,
+    JSON.stringify(report),
+  )
 }
 
 export interface ApplyRetentionOptions {
@@ -128,13 +178,27 @@ export async function applyRetention(db: RawSql, opts: ApplyRetentionOptions = {
     if (!wanted(key)) return
     const days = policy[key]
     const cutoff = cutoffFor(days, now)
-    const t: TableReport = { key, table, days, cutoff: cutoff?.toISOString() ?? null, deleted: 0, kept: 0, batches: 0, ms: 0 }
+    const t: TableReport = {
+      key,
+      table,
+      days,
+      cutoff: cutoff?.toISOString() ?? null,
+      deleted: 0,
+      kept: 0,
+      batches: 0,
+      ms: 0,
+    }
     report.tables.push(t)
-    if (!cutoff) { log(`[retention] ${table}: kept forever (${envVarFor(key)}=0)`); return }
+    if (!cutoff) {
+      log(`[retention] ${table}: kept forever (${envVarFor(key)}=0)`)
+      return
+    }
     const started = Date.now()
     await body(cutoff, t)
     t.ms = Date.now() - started
-    log(`[retention] ${table}: ${t.deleted} rows older than ${days} days deleted in ${t.batches} batches, ${t.kept} kept (still referred to), ${t.ms} ms`)
+    log(
+      `[retention] ${table}: ${t.deleted} rows older than ${days} days deleted in ${t.batches} batches, ${t.kept} kept (still referred to), ${t.ms} ms`,
+    )
     await saveState(db, report)
   }
 

@@ -37,9 +37,15 @@ export function retentionPolicy(env: Record<string, string | undefined> = proces
   const policy = {} as RetentionPolicy
   for (const key of Object.keys(RETENTION_TABLES) as RetentionKey[]) {
     const raw = env[envVarFor(key)]
-    if (raw === undefined || raw.trim() === '') { policy[key] = RETENTION_TABLES[key].defaultDays; continue }
+    if (raw === undefined || raw.trim() === '') {
+      policy[key] = RETENTION_TABLES[key].defaultDays
+      continue
+    }
     const parsed = Days.safeParse(raw)
-    if (!parsed.success) throw new Error(`${envVarFor(key)} must be a whole number of days from 0 (keep forever) to 36500, not ${JSON.stringify(raw)}`)
+    if (!parsed.success)
+      throw new Error(
+        `${envVarFor(key)} must be a whole number of days from 0 (keep forever) to 36500, not ${JSON.stringify(raw)}`,
+      )
     policy[key] = parsed.data
   }
   return policy

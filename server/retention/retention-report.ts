@@ -18,10 +18,18 @@ export interface TableReport {
   ms: number
 }
 
-export interface RetentionReport { startedAt: string; finishedAt: string | null; running: boolean; tables: TableReport[] }
+export interface RetentionReport {
+  startedAt: string
+  finishedAt: string | null
+  running: boolean
+  tables: TableReport[]
+}
 
 /** The last run's report (null before the first run). */
 export async function getRetentionReport(db: RawSql): Promise<RetentionReport | null> {
-  const rows = await db.$queryRawUnsafe<Array<{ value: RetentionReport }>>(`SELECT value FROM "SystemState" WHERE key = $1`, RETENTION_STATE_KEY)
+  const rows = await db.$queryRawUnsafe<Array<{ value: RetentionReport }>>(
+    `SELECT value FROM "SystemState" WHERE key = $1`,
+    RETENTION_STATE_KEY,
+  )
   return rows[0]?.value ?? null
 }

@@ -22,19 +22,29 @@ export async function activateVersion(tx: Db, id: string, now: Date): Promise<nu
   const rules = RuleSetSchema.parse(version.rules)
   await scheduleAllocationBoundaries(tx, rules, now)
   // Feed cadences in force at once (not at the next minute's sweep).
-  if (rules.feeds?.length || rules.breakerOpenMinutes) await enqueue(tx, 'checkFreshness', {}, { jobKey: 'check-feed-freshness:now' })
+  if (rules.feeds?.length || rules.breakerOpenMinutes)
+    await enqueue(tx, 'checkFreshness', {}, { jobKey: 'check-feed-freshness:now' })
   return Math.max(marked, total)
 }
 
 /** Versions whose effective-from time has passed start their recompute (scheduled run + every minute). */
 export async function activateDueRuleVersions(db: PrismaClient, now = new Date()): Promise<string[]> {
-  return withDeadlockRetry(() => transaction(db, async (tx) => {
-    const due = await tx.$queryRawUnsafe<Array<{ id: string }>>(
-      `SELECT id FROM "RuleSetVersion" WHERE "activatedAt" IS NULL AND "effectiveFrom" <= $1::timestamptz ORDER BY number FOR UPDATE SKIP LOCKED`, now.toISOString())
-    for (const v of due) {
-      await activateVersion(tx, v.id, now)
-      await recordAudit(tx, SYSTEM_ACTOR, { action: 'rules.activate', entity: 'rule_set', entityId: v.id, after: { version: v.id, activatedAt: now.toISOString() } })
-    }
-    return due.map((v) => v.id)
-  }))
+  return withDeadlockRetry(() =>
+    transaction(db, async (tx) => {
+      const due = await tx.$queryRawUnsafe<Array<{ id: string }>>(
+        `SELECT id FROM "RuleSetVersion" WHERE "activatedAt" IS NULL AND "effectiveFrom" <= $1::timestamptz ORDER BY number FOR UPDATE SKIP LOCKED`,
+        now.toISOString(),
+      )
+      for (const v of due) {
+        await activateVersion(tx, v.id, now)
+        await recordAudit(tx, SYSTEM_ACTOR, {
+          action: 'rules.activate',
+          entity: 'rule_set',
+          entityId: v.id,
+          after: { version: v.id, activatedAt: now.toISOString() },
+        })
+      }
+      return due.map((v) => v.id)
+    }),
+  )
 }

@@ -12,8 +12,10 @@ import { getCurrentRuleSet } from './rule-set.repository'
 import type { AllocationWindow, RuleSet } from './rules.schema'
 import { markScopeDirty } from '../availability/recompute-outbox'
 
-
-export interface Boundary { at: Date; windows: Array<{ channel: string; window: AllocationWindow; edge: 'from' | 'until' }> }
+export interface Boundary {
+  at: Date
+  windows: Array<{ channel: string; window: AllocationWindow; edge: 'from' | 'until' }>
+}
 
 /** Every window start or end later than `after`, in time order. */
 export function allocationBoundaries(rules: RuleSet, after: Date): Boundary[] {
@@ -37,7 +39,12 @@ export function allocationBoundaries(rules: RuleSet, after: Date): Boundary[] {
 export async function scheduleAllocationBoundaries(tx: Db, rules: RuleSet, now: Date): Promise<Date[]> {
   const boundaries = allocationBoundaries(rules, now)
   for (const b of boundaries) {
-    await enqueue(tx, 'allocationBoundary', { at: b.at.toISOString() }, { runAt: b.at, jobKey: `allocation-boundary:${b.at.toISOString()}` })
+    await enqueue(
+      tx,
+      'allocationBoundary',
+      { at: b.at.toISOString() },
+      { runAt: b.at, jobKey: `allocation-boundary:${b.at.toISOString()}` },
+    )
   }
   return boundaries.map((b) => b.at)
 }
@@ -47,18 +54,31 @@ export async function scheduleAllocationBoundaries(tx: Db, rules: RuleSet, now: 
  * scoped to a SKU or category) for recompute under the rules in force, and audits it. A boundary no
  * longer in the rules in force (a later version dropped the window) does nothing.
  */
-export async function applyAllocationBoundary(db: PrismaClient, at: Date, now = new Date()): Promise<{ skus: number; windows: string[] }> {
+export async function applyAllocationBoundary(
+  db: PrismaClient,
+  at: Date,
+  now = new Date(),
+): Promise<{ skus: number; windows: string[] }> {
   return transaction(db, async (tx) => {
     const current = await getCurrentRuleSet(tx, now)
-    const boundary = allocationBoundaries(current.rules, new Date(at.getTime() - 1)).find((b) => b.at.getTime() === at.getTime())
+    const boundary = allocationBoundaries(current.rules, new Date(at.getTime() - 1)).find(
+      (b) => b.at.getTime() === at.getTime(),
+    )
     if (!boundary) return { skus: 0, windows: [] }
     const everySku = boundary.windows.some((w) => !w.window.sku && !w.window.category)
     const skus = [...new Set(boundary.windows.map((w) => w.window.sku).filter((x): x is string => !!x))]
     const categories = [...new Set(boundary.windows.map((w) => w.window.category).filter((x): x is string => !!x))]
     const marked = await markScopeDirty(tx, { everySku, skuCodes: skus, categories }, now)
     await enqueueRecompute(tx)
-    const windows = boundary.windows.map((w) => `${w.channel}: "${w.window.name}" ${w.edge === 'from' ? 'starts' : 'released'}`)
-    await recordAudit(tx, SYSTEM_ACTOR, { action: 'rules.allocation_boundary', entity: 'rule_set', entityId: current.id, after: { at: at.toISOString(), windows, skusMarked: marked } })
+    const windows = boundary.windows.map(
+      (w) => `${w.channel}: "${w.window.name}" ${w.edge === 'from' ? 'starts' : 'released'}`,
+    )
+    await recordAudit(tx, SYSTEM_ACTOR, {
+      action: 'rules.allocation_boundary',
+      entity: 'rule_set',
+      entityId: current.id,
+      after: { at: at.toISOString(), windows, skusMarked: marked },
+    })
     return { skus: marked, windows }
   })
 }

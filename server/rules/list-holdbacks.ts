@@ -3,7 +3,11 @@
 import type { Db } from '../db'
 import { holdbackView, type HoldbackView } from './holdback.schema'
 
-export async function listHoldbacks(db: Db, filter: { state?: 'active' | 'expired' | 'removed' | 'all'; sku?: string; channel?: string; category?: string } = {}, now = new Date()): Promise<HoldbackView[]> {
+export async function listHoldbacks(
+  db: Db,
+  filter: { state?: 'active' | 'expired' | 'removed' | 'all'; sku?: string; channel?: string; category?: string } = {},
+  now = new Date(),
+): Promise<HoldbackView[]> {
   const state = filter.state ?? 'active'
   const rows = await db.holdback.findMany({
     where: {
@@ -20,7 +24,12 @@ export async function listHoldbacks(db: Db, filter: { state?: 'active' | 'expire
   return rows.map((r) => holdbackView(r, now))
 }
 
-export interface HoldbackEffect { id: string; listings: number; unitsWithheld: number; byChannel: Record<string, { listings: number; unitsWithheld: number }> }
+export interface HoldbackEffect {
+  id: string
+  listings: number
+  unitsWithheld: number
+  byChannel: Record<string, { listings: number; unitsWithheld: number }>
+}
 
 /**
  * What each active holdback does to channel quantities now, from the stored decisions: the listings
@@ -29,14 +38,19 @@ export interface HoldbackEffect { id: string; listings: number; unitsWithheld: n
  */
 export async function holdbackEffects(db: Db, ids: string[]): Promise<HoldbackEffect[]> {
   if (ids.length === 0) return []
-  const rows = await db.$queryRawUnsafe<Array<{ channel: string; holdbackIds: string[]; steps: Array<{ step: string; quantity: number }> }>>(
+  const rows = await db.$queryRawUnsafe<
+    Array<{ channel: string; holdbackIds: string[]; steps: Array<{ step: string; quantity: number }> }>
+  >(
     `SELECT c.code AS channel, d."holdbackIds", d.steps
        FROM "Holdback" h
        JOIN "Sku" s ON (h."skuCode" IS NOT NULL AND s.code = h."skuCode") OR (h.category IS NOT NULL AND s.category = h.category)
        JOIN "ChannelListing" cl ON cl."skuId" = s.id
        JOIN "Channel" c ON c.id = cl."channelId" AND (h.channel IS NULL OR h.channel = c.code)
        JOIN "AvailabilityDecision" d ON d.id = cl."decisionId"
-      WHERE h.id = ANY($1::uuid[]) AND d."holdbackIds" && $2::text[]`, ids, ids)
+      WHERE h.id = ANY($1::uuid[]) AND d."holdbackIds" && $2::text[]`,
+    ids,
+    ids,
+  )
   const out = new Map(ids.map((id) => [id, { id, listings: 0, unitsWithheld: 0, byChannel: {} } as HoldbackEffect]))
   const seen = new Set<string>()
   for (const r of rows) {

@@ -5,10 +5,27 @@ import type { RuleSet } from './rules.schema'
 import { decideSkus } from '../availability/recompute-availability'
 import { parseRuleSet } from './parse-rule-set'
 
-export interface ChannelImpact { channel: string; listings: number; up: number; down: number; toZero: number; fromZero: number; unchanged: number }
-export interface RuleImpact { channels: ChannelImpact[]; sample: Array<{ sku: string; channel: string; from: number | null; to: number }>; skus: number; ms: number }
+export interface ChannelImpact {
+  channel: string
+  listings: number
+  up: number
+  down: number
+  toZero: number
+  fromZero: number
+  unchanged: number
+}
+export interface RuleImpact {
+  channels: ChannelImpact[]
+  sample: Array<{ sku: string; channel: string; from: number | null; to: number }>
+  skus: number
+  ms: number
+}
 
-export async function previewRuleImpact(db: PrismaClient, rules: RuleSet, opts: { chunk?: number; sampleSize?: number } = {}): Promise<RuleImpact> {
+export async function previewRuleImpact(
+  db: PrismaClient,
+  rules: RuleSet,
+  opts: { chunk?: number; sampleSize?: number } = {},
+): Promise<RuleImpact> {
   const started = Date.now()
   const chunk = opts.chunk ?? 2000
   const sampleSize = opts.sampleSize ?? 20
@@ -18,28 +35,55 @@ export async function previewRuleImpact(db: PrismaClient, rules: RuleSet, opts: 
   let after = '00000000-0000-0000-0000-000000000000'
   let skus = 0
   for (;;) {
-    const ids = await db.$queryRawUnsafe<Array<{ id: string }>>(`SELECT id::text AS id FROM "Sku" WHERE active AND id > $1::uuid ORDER BY id LIMIT $2`, after, chunk)
+    const ids = await db.$queryRawUnsafe<Array<{ id: string }>>(
+      `SELECT id::text AS id FROM "Sku" WHERE active AND id > $1::uuid ORDER BY id LIMIT $2`,
+      after,
+      chunk,
+    )
     if (ids.length === 0) break
     after = ids[ids.length - 1].id
     skus += ids.length
-    const d = await decideSkus(db, ids.map((r) => r.id), { id: 'preview', rules }, now, { lock: false })
+    const d = await decideSkus(
+      db,
+      ids.map((r) => r.id),
+      { id: 'preview', rules },
+      now,
+      { lock: false },
+    )
     for (const l of d.listings) {
       const decision = d.decisionsBySku.get(l.skuId)?.find((x) => x.channel === l.channel)
       if (!decision) continue
-      const c = byChannel.get(l.channel) ?? { channel: l.channel, listings: 0, up: 0, down: 0, toZero: 0, fromZero: 0, unchanged: 0 }
+      const c = byChannel.get(l.channel) ?? {
+        channel: l.channel,
+        listings: 0,
+        up: 0,
+        down: 0,
+        toZero: 0,
+        fromZero: 0,
+        unchanged: 0,
+      }
       byChannel.set(l.channel, c)
       c.listings++
       const from = l.desiredQuantity
       const to = decision.quantity
-      if (from === to) { c.unchanged++; continue }
+      if (from === to) {
+        c.unchanged++
+        continue
+      }
       if (from === null || to > from) c.up++
       else c.down++
       if (to === 0) c.toZero++
       if ((from ?? 0) === 0 && to > 0) c.fromZero++
-      if (sample.length < sampleSize) sample.push({ sku: d.skuById.get(l.skuId)?.code ?? '?', channel: l.channel, from, to })
+      if (sample.length < sampleSize)
+        sample.push({ sku: d.skuById.get(l.skuId)?.code ?? '?', channel: l.channel, from, to })
     }
   }
-  return { channels: [...byChannel.values()].sort((a, b) => a.channel.localeCompare(b.channel)), sample, skus, ms: Date.now() - started }
+  return {
+    channels: [...byChannel.values()].sort((a, b) => a.channel.localeCompare(b.channel)),
+    sample,
+    skus,
+    ms: Date.now() - started,
+  }
 }
 
 /** The impact of a rule set as sent (parsed first: an invalid one is a 400). Saves nothing. */

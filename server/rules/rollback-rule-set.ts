@@ -4,8 +4,19 @@ import { NotFoundError } from '../errors'
 import type { Actor } from '../audit/record-audit'
 import { saveRuleSet } from './save-rule-set'
 
-export async function rollbackRuleSet(db: PrismaClient, actor: Actor, toVersion: string, comment?: string, now = new Date()) {
+export async function rollbackRuleSet(
+  db: PrismaClient,
+  actor: Actor,
+  toVersion: string,
+  comment?: string,
+  now = new Date(),
+) {
   const target = await db.ruleSetVersion.findUnique({ where: { id: toVersion } })
   if (!target) throw new NotFoundError(`No rule set version "${toVersion}".`, 'UNKNOWN_RULE_VERSION')
-  return saveRuleSet(db, actor, { rules: target.rules, comment: comment?.trim() || `Rollback to ${toVersion}`, rolledBackFrom: toVersion }, now)
+  return saveRuleSet(
+    db,
+    actor,
+    { rules: target.rules, comment: comment?.trim() || `Rollback to ${toVersion}`, rolledBackFrom: toVersion },
+    now,
+  )
 }

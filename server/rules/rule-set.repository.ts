@@ -3,14 +3,41 @@ import { NotFoundError } from '../errors'
 import { RuleSetSchema, type RuleSet } from './rules.schema'
 
 export interface RuleSetVersionView {
-  id: string; number: number; rules: RuleSet; comment: string; authorLabel: string; createdAt: Date; effectiveFrom: Date
-  rolledBackFrom: string | null; activatedAt: Date | null
+  id: string
+  number: number
+  rules: RuleSet
+  comment: string
+  authorLabel: string
+  createdAt: Date
+  effectiveFrom: Date
+  rolledBackFrom: string | null
+  activatedAt: Date | null
 }
 
-type VersionRow = { id: string; number: number; rules: unknown; comment: string; authorLabel: string; createdAt: Date; effectiveFrom: Date; rolledBackFrom: string | null; activatedAt: Date | null }
+type VersionRow = {
+  id: string
+  number: number
+  rules: unknown
+  comment: string
+  authorLabel: string
+  createdAt: Date
+  effectiveFrom: Date
+  rolledBackFrom: string | null
+  activatedAt: Date | null
+}
 
 function view(row: VersionRow): RuleSetVersionView {
-  return { id: row.id, number: row.number, rules: RuleSetSchema.parse(row.rules), comment: row.comment, authorLabel: row.authorLabel, createdAt: row.createdAt, effectiveFrom: row.effectiveFrom, rolledBackFrom: row.rolledBackFrom, activatedAt: row.activatedAt }
+  return {
+    id: row.id,
+    number: row.number,
+    rules: RuleSetSchema.parse(row.rules),
+    comment: row.comment,
+    authorLabel: row.authorLabel,
+    createdAt: row.createdAt,
+    effectiveFrom: row.effectiveFrom,
+    rolledBackFrom: row.rolledBackFrom,
+    activatedAt: row.activatedAt,
+  }
 }
 
 /** Which version is in force at $1: the newest whose effective-from time has passed (one definition). */
@@ -20,7 +47,9 @@ const IN_FORCE = `FROM "RuleSetVersion" WHERE "effectiveFrom" <= $1::timestamptz
 export async function getCurrentRuleSet(db: RawSql, at: Date = new Date()): Promise<RuleSetVersionView> {
   // SQL text, not the model API, so a recompute's plain `pg` transaction can call it too.
   const [row] = await db.$queryRawUnsafe<VersionRow[]>(
-    `SELECT id, number, rules, comment, "authorLabel", "createdAt", "effectiveFrom", "rolledBackFrom", "activatedAt" ${IN_FORCE}`, at.toISOString())
+    `SELECT id, number, rules, comment, "authorLabel", "createdAt", "effectiveFrom", "rolledBackFrom", "activatedAt" ${IN_FORCE}`,
+    at.toISOString(),
+  )
   if (!row) throw new NotFoundError('No rule set has been saved yet.', 'NO_RULES')
   return view(row)
 }
@@ -34,7 +63,10 @@ export async function getChannelPublishPriority(db: RawSql, channelId: string, a
   const [row] = await db.$queryRawUnsafe<Array<{ priority: number }>>(
     `SELECT COALESCE((v.rules #>> ARRAY['channels', c.code, 'publishPriority'])::int, 0) AS priority
        FROM "Channel" c LEFT JOIN LATERAL (SELECT rules ${IN_FORCE}) v ON true
-      WHERE c.id = $2::uuid`, at.toISOString(), channelId)
+      WHERE c.id = $2::uuid`,
+    at.toISOString(),
+    channelId,
+  )
   return row?.priority ?? 0
 }
 
@@ -44,25 +76,64 @@ export async function getRuleSetVersion(db: Db, id: string): Promise<RuleSetVers
   return view(row)
 }
 
-export interface RuleVersionSummary { id: string; number: number; comment: string; author: string; createdAt: string; effectiveFrom: string; rolledBackFrom: string | null; state: 'scheduled' | 'current' | 'superseded' }
+export interface RuleVersionSummary {
+  id: string
+  number: number
+  comment: string
+  author: string
+  createdAt: string
+  effectiveFrom: string
+  rolledBackFrom: string | null
+  state: 'scheduled' | 'current' | 'superseded'
+}
 
 /** Every version, newest first, with which one is in force. */
-export async function listRuleSetVersions(db: Db, opts: { limit?: number } = {}, now = new Date()): Promise<RuleVersionSummary[]> {
-  const rows = await db.ruleSetVersion.findMany({ orderBy: { number: 'desc' }, take: opts.limit ?? 100, select: { id: true, number: true, comment: true, authorLabel: true, createdAt: true, effectiveFrom: true, rolledBackFrom: true } })
+export async function listRuleSetVersions(
+  db: Db,
+  opts: { limit?: number } = {},
+  now = new Date(),
+): Promise<RuleVersionSummary[]> {
+  const rows = await db.ruleSetVersion.findMany({
+    orderBy: { number: 'desc' },
+    take: opts.limit ?? 100,
+    select: {
+      id: true,
+      number: true,
+      comment: true,
+      authorLabel: true,
+      createdAt: true,
+      effectiveFrom: true,
+      rolledBackFrom: true,
+    },
+  })
   const current = rows.find((r) => r.effectiveFrom <= now)?.id
   return rows.map((r) => ({
-    id: r.id, number: r.number, comment: r.comment, author: r.authorLabel, createdAt: r.createdAt.toISOString(), effectiveFrom: r.effectiveFrom.toISOString(), rolledBackFrom: r.rolledBackFrom,
+    id: r.id,
+    number: r.number,
+    comment: r.comment,
+    author: r.authorLabel,
+    createdAt: r.createdAt.toISOString(),
+    effectiveFrom: r.effectiveFrom.toISOString(),
+    rolledBackFrom: r.rolledBackFrom,
     state: r.effectiveFrom > now ? 'scheduled' : r.id === current ? 'current' : 'superseded',
   }))
 }
 
 /** The version numbered just before `number`, or null for the first. */
 export async function getPreviousRuleSetVersion(db: Db, number: number): Promise<RuleSetVersionView | null> {
-  const previous = await db.ruleSetVersion.findFirst({ where: { number: { lt: number } }, orderBy: { number: 'desc' }, select: { id: true } })
+  const previous = await db.ruleSetVersion.findFirst({
+    where: { number: { lt: number } },
+    orderBy: { number: 'desc' },
+    select: { id: true },
+  })
   return previous ? getRuleSetVersion(db, previous.id) : null
 }
 
-export interface RuleChange { path: string; from: unknown; to: unknown }
+export interface RuleChange {
+  path: string
+  from: unknown
+  to: unknown
+}
 
 /** A path-level diff of two rule sets (added, removed and changed leaves; arrays compared whole). */
 export function diffRuleSets(a: unknown, b: unknown, path = ''): RuleChange[] {
@@ -76,11 +147,23 @@ export function diffRuleSets(a: unknown, b: unknown, path = ''): RuleChange[] {
 }
 
 /** Progress of the recompute started by the newest activated version. */
-export async function getRecomputeProgress(db: Db): Promise<{ version: string | null; total: number; pending: number; done: number; startedAt: string | null }> {
-  const v = await db.ruleSetVersion.findFirst({ where: { activatedAt: { not: null } }, orderBy: { activatedAt: 'desc' }, select: { id: true, recomputeSkus: true, activatedAt: true } })
+export async function getRecomputeProgress(
+  db: Db,
+): Promise<{ version: string | null; total: number; pending: number; done: number; startedAt: string | null }> {
+  const v = await db.ruleSetVersion.findFirst({
+    where: { activatedAt: { not: null } },
+    orderBy: { activatedAt: 'desc' },
+    select: { id: true, recomputeSkus: true, activatedAt: true },
+  })
   const pending = await db.availabilityDirty.count()
   const total = v?.recomputeSkus ?? 0
-  return { version: v?.id ?? null, total, pending, done: Math.max(0, total - pending), startedAt: v?.activatedAt?.toISOString() ?? null }
+  return {
+    version: v?.id ?? null,
+    total,
+    pending,
+    done: Math.max(0, total - pending),
+    startedAt: v?.activatedAt?.toISOString() ?? null,
+  }
 }
 
 export function ruleVersionId(n: number): string {

@@ -10,7 +10,9 @@ export interface RuleVocabulary {
 
 /** Categories of active SKUs (at most 500, alphabetical). */
 export async function listSkuCategories(db: Db): Promise<string[]> {
-  const rows = await db.$queryRawUnsafe<Array<{ category: string }>>(`SELECT DISTINCT category FROM "Sku" WHERE active AND category IS NOT NULL ORDER BY category LIMIT 500`)
+  const rows = await db.$queryRawUnsafe<Array<{ category: string }>>(
+    `SELECT DISTINCT category FROM "Sku" WHERE active AND category IS NOT NULL ORDER BY category LIMIT 500`,
+  )
   return rows.map((r) => r.category)
 }
 

@@ -3,18 +3,22 @@ import { z } from 'zod'
 
 const units = z.number().int().min(0).max(1_000_000_000)
 
-export const SafetyStockSchema = z.object({
-  /** Fixed units held back from the channel. */
-  units: units.optional(),
-  /** Days of cover: units = average daily sales x days (rounded up). */
-  days: z.number().min(0).max(365).optional(),
-}).refine((s) => s.units !== undefined || s.days !== undefined, { message: 'safety stock needs "units" or "days"' })
+export const SafetyStockSchema = z
+  .object({
+    /** Fixed units held back from the channel. */
+    units: units.optional(),
+    /** Days of cover: units = average daily sales x days (rounded up). */
+    days: z.number().min(0).max(365).optional(),
+  })
+  .refine((s) => s.units !== undefined || s.days !== undefined, { message: 'safety stock needs "units" or "days"' })
 
-export const SafetyStockRuleSchema = SafetyStockSchema.and(z.object({
-  sku: z.string().min(1).optional(),
-  category: z.string().min(1).optional(),
-  channel: z.string().min(1).optional(),
-}))
+export const SafetyStockRuleSchema = SafetyStockSchema.and(
+  z.object({
+    sku: z.string().min(1).optional(),
+    category: z.string().min(1).optional(),
+    channel: z.string().min(1).optional(),
+  }),
+)
 
 export const ShareSchema = z.discriminatedUnion('type', [
   /** Every channel on the shared pool may sell all of what remains. */
@@ -30,21 +34,26 @@ const isoTime = z.iso.datetime({ offset: true })
  * `until` its ring-fence and/or share replace the channel's own; outside the window the channel's
  * own apply again. Optionally only for one SKU or one category. The first allocation in force wins.
  */
-export const AllocationWindowSchema = z.object({
-  name: z.string().trim().min(1).max(200),
-  /** In force from this time (absent: since always). */
-  from: isoTime.optional(),
-  /** Released at this time (absent: until the rules change). */
-  until: isoTime.optional(),
-  sku: z.string().min(1).optional(),
-  category: z.string().min(1).optional(),
-  ringFence: units.optional(),
-  share: ShareSchema.optional(),
-}).superRefine((a, ctx) => {
-  if (a.ringFence === undefined && a.share === undefined) ctx.addIssue({ code: 'custom', path: ['ringFence'], message: 'an allocation needs "ringFence" or "share"' })
-  if (a.from && a.until && Date.parse(a.from) >= Date.parse(a.until)) ctx.addIssue({ code: 'custom', path: ['until'], message: '"until" must be later than "from"' })
-  if (a.sku && a.category) ctx.addIssue({ code: 'custom', path: ['sku'], message: 'give at most one of "sku" or "category"' })
-})
+export const AllocationWindowSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    /** In force from this time (absent: since always). */
+    from: isoTime.optional(),
+    /** Released at this time (absent: until the rules change). */
+    until: isoTime.optional(),
+    sku: z.string().min(1).optional(),
+    category: z.string().min(1).optional(),
+    ringFence: units.optional(),
+    share: ShareSchema.optional(),
+  })
+  .superRefine((a, ctx) => {
+    if (a.ringFence === undefined && a.share === undefined)
+      ctx.addIssue({ code: 'custom', path: ['ringFence'], message: 'an allocation needs "ringFence" or "share"' })
+    if (a.from && a.until && Date.parse(a.from) >= Date.parse(a.until))
+      ctx.addIssue({ code: 'custom', path: ['until'], message: '"until" must be later than "from"' })
+    if (a.sku && a.category)
+      ctx.addIssue({ code: 'custom', path: ['sku'], message: 'give at most one of "sku" or "category"' })
+  })
 
 /**
  * Sell-ahead: the channel may also sell incoming units (in transit to, or expected at, its eligible
@@ -71,7 +80,10 @@ export const DegradedPolicySchema = z.discriminatedUnion('mode', [
 export const FeedExpectationSchema = z.object({
   source: z.string().trim().min(1).max(100),
   location: z.string().trim().min(1).max(200).optional(),
-  maxSilenceMinutes: z.number().min(0.1).max(60 * 24 * 30),
+  maxSilenceMinutes: z
+    .number()
+    .min(0.1)
+    .max(60 * 24 * 30),
   /**
    * What keeps the feed fresh: `events` (any ledger event of the source, at the location) or
    * `snapshots` (a stored snapshot of the source, with rows for the location; e.g. the WMS's nightly
@@ -122,48 +134,91 @@ export const OrderExceptionPolicySchema = z.object({
   /** Suppress the order's SKUs on the order's channel until the exception is resolved. */
   suppress: z.boolean().default(false),
   /** The suppression expires after this many hours even if nobody resolves the exception. */
-  suppressHours: z.number().int().min(1).max(24 * 90).default(72),
+  suppressHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 90)
+    .default(72),
 })
 
-export const RuleSetSchema = z.object({
-  defaults: z.object({ safetyStock: SafetyStockSchema, salesWindowDays: z.number().int().min(1).max(365).default(28) }),
-  channels: z.record(z.string().min(1), ChannelRulesSchema),
-  safetyStock: z.array(SafetyStockRuleSchema).default([]),
-  /** Per ERP order exception reason code (or `*`). */
-  orderExceptions: z.record(z.string().min(1).max(100), OrderExceptionPolicySchema).optional(),
-  /** Expected cadence per source and location: a feed silent for longer is stale (degraded mode). */
-  feeds: z.array(FeedExpectationSchema).max(500).optional(),
-  /**
-   * Priority lane: strategic SKUs (by category or code) are recomputed before the rest of a backlog
-   * and published right after zero-outs and decrements, ahead of other increases.
-   */
-  strategic: z.object({ categories: z.array(z.string().min(1)).max(500).optional(), skus: z.array(z.string().min(1)).max(10_000).optional() }).optional(),
-  /** A channel whose circuit breaker stays open this long is blind: the other channels apply their degraded policy. */
-  breakerOpenMinutes: z.number().min(0.1).max(60 * 24).optional(),
-}).superRefine((rs, ctx) => {
-  const pct = Object.values(rs.channels).reduce((s, c) => s + (c.share.type === 'percent' ? c.share.percent : 0), 0)
-  if (pct > 100) ctx.addIssue({ code: 'custom', path: ['channels'], message: `percentage shares add up to ${pct}%, more than 100%` })
-  // Allocation windows change shares over time: percentages must stay within 100% at every moment
-  // (checked at each window boundary, for unscoped windows and for each SKU/category scope).
-  const windows = Object.values(rs.channels).flatMap((c) => c.allocations ?? [])
-  if (windows.length === 0) return
-  const scopes = [{ sku: undefined as string | undefined, category: undefined as string | undefined }, ...windows.filter((w) => w.sku || w.category).map((w) => ({ sku: w.sku, category: w.category }))]
-  const instants = [Number.NEGATIVE_INFINITY, ...windows.flatMap((w) => [w.from, w.until]).filter((x): x is string => !!x).map((x) => Date.parse(x))]
-  for (const scope of scopes) {
-    for (const t of instants) {
-      const total = Object.values(rs.channels).reduce((s, c) => {
-        const w = (c.allocations ?? []).find((a) => a.share && windowInForce(a, t) && (!a.sku || a.sku === scope.sku) && (!a.category || a.category === scope.category))
-        const share = w?.share ?? c.share
-        return s + (share.type === 'percent' ? share.percent : 0)
-      }, 0)
-      if (total > 100) {
-        const when = Number.isFinite(t) ? ` from ${new Date(t).toISOString()}` : ''
-        ctx.addIssue({ code: 'custom', path: ['channels'], message: `with allocation windows, percentage shares add up to ${total}%${when}${scope.sku ? ` for SKU ${scope.sku}` : scope.category ? ` for category ${scope.category}` : ''}, more than 100%` })
-        return
+export const RuleSetSchema = z
+  .object({
+    defaults: z.object({
+      safetyStock: SafetyStockSchema,
+      salesWindowDays: z.number().int().min(1).max(365).default(28),
+    }),
+    channels: z.record(z.string().min(1), ChannelRulesSchema),
+    safetyStock: z.array(SafetyStockRuleSchema).default([]),
+    /** Per ERP order exception reason code (or `*`). */
+    orderExceptions: z.record(z.string().min(1).max(100), OrderExceptionPolicySchema).optional(),
+    /** Expected cadence per source and location: a feed silent for longer is stale (degraded mode). */
+    feeds: z.array(FeedExpectationSchema).max(500).optional(),
+    /**
+     * Priority lane: strategic SKUs (by category or code) are recomputed before the rest of a backlog
+     * and published right after zero-outs and decrements, ahead of other increases.
+     */
+    strategic: z
+      .object({
+        categories: z.array(z.string().min(1)).max(500).optional(),
+        skus: z.array(z.string().min(1)).max(10_000).optional(),
+      })
+      .optional(),
+    /** A channel whose circuit breaker stays open this long is blind: the other channels apply their degraded policy. */
+    breakerOpenMinutes: z
+      .number()
+      .min(0.1)
+      .max(60 * 24)
+      .optional(),
+  })
+  .superRefine((rs, ctx) => {
+    const pct = Object.values(rs.channels).reduce((s, c) => s + (c.share.type === 'percent' ? c.share.percent : 0), 0)
+    if (pct > 100)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['channels'],
+        message: `percentage shares add up to ${pct}%, more than 100%`,
+      })
+    // Allocation windows change shares over time: percentages must stay within 100% at every moment
+    // (checked at each window boundary, for unscoped windows and for each SKU/category scope).
+    const windows = Object.values(rs.channels).flatMap((c) => c.allocations ?? [])
+    if (windows.length === 0) return
+    const scopes = [
+      { sku: undefined as string | undefined, category: undefined as string | undefined },
+      ...windows.filter((w) => w.sku || w.category).map((w) => ({ sku: w.sku, category: w.category })),
+    ]
+    const instants = [
+      Number.NEGATIVE_INFINITY,
+      ...windows
+        .flatMap((w) => [w.from, w.until])
+        .filter((x): x is string => !!x)
+        .map((x) => Date.parse(x)),
+    ]
+    for (const scope of scopes) {
+      for (const t of instants) {
+        const total = Object.values(rs.channels).reduce((s, c) => {
+          const w = (c.allocations ?? []).find(
+            (a) =>
+              a.share &&
+              windowInForce(a, t) &&
+              (!a.sku || a.sku === scope.sku) &&
+              (!a.category || a.category === scope.category),
+          )
+          const share = w?.share ?? c.share
+          return s + (share.type === 'percent' ? share.percent : 0)
+        }, 0)
+        if (total > 100) {
+          const when = Number.isFinite(t) ? ` from ${new Date(t).toISOString()}` : ''
+          ctx.addIssue({
+            code: 'custom',
+            path: ['channels'],
+            message: `with allocation windows, percentage shares add up to ${total}%${when}${scope.sku ? ` for SKU ${scope.sku}` : scope.category ? ` for category ${scope.category}` : ''}, more than 100%`,
+          })
+          return
+        }
       }
     }
-  }
-})
+  })
 
 /** A window is in force at `t` (ms) when it has started and not yet ended: [from, until). */
 export function windowInForce(a: { from?: string; until?: string }, t: number): boolean {
@@ -184,7 +239,13 @@ export const DEFAULT_RULES: RuleSet = {
   channels: {
     b2b: { priority: 10, ringFence: 5, share: { type: 'shared' }, zeroBelow: 0 },
     shopify: { priority: 20, share: { type: 'shared' }, zeroBelow: 0 },
-    amazon: { priority: 30, share: { type: 'shared' }, cap: 500, zeroBelow: 2, locations: ['DC-EAST', 'DC-WEST', '3PL-CENTRAL'] },
+    amazon: {
+      priority: 30,
+      share: { type: 'shared' },
+      cap: 500,
+      zeroBelow: 2,
+      locations: ['DC-EAST', 'DC-WEST', '3PL-CENTRAL'],
+    },
     walmart: { priority: 40, share: { type: 'shared' }, zeroBelow: 2, excludeLocations: ['3PL-CENTRAL'] },
   },
   safetyStock: [{ channel: 'amazon', units: 3 }],

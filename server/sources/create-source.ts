@@ -15,13 +15,27 @@ export const CreateSourceInputSchema = z.object({
   kind: z.enum(SOURCE_KINDS),
 })
 
-export async function createSource(db: PrismaClient, actor: Actor, raw: unknown, ref: string | null = null): Promise<IssuedSecret> {
+export async function createSource(
+  db: PrismaClient,
+  actor: Actor,
+  raw: unknown,
+  ref: string | null = null,
+): Promise<IssuedSecret> {
   const input = parseInput(CreateSourceInputSchema, raw)
   return transaction(db, async (tx) => {
-    if (await tx.source.findUnique({ where: { code: input.code } })) throw new ConflictError(`A source "${input.code}" exists already; rotate its secret instead.`, 'SOURCE_EXISTS')
+    if (await tx.source.findUnique({ where: { code: input.code } }))
+      throw new ConflictError(`A source "${input.code}" exists already; rotate its secret instead.`, 'SOURCE_EXISTS')
     const secret = generateSigningSecret()
-    await tx.source.create({ data: { code: input.code, name: input.name, kind: input.kind, signingSecretEnc: encryptSigningSecret(secret) } })
-    await recordAudit(tx, actor, { action: 'source.create', entity: 'source', entityId: input.code, after: { name: input.name, kind: input.kind, signingSecret: 'issued' }, ref })
+    await tx.source.create({
+      data: { code: input.code, name: input.name, kind: input.kind, signingSecretEnc: encryptSigningSecret(secret) },
+    })
+    await recordAudit(tx, actor, {
+      action: 'source.create',
+      entity: 'source',
+      entityId: input.code,
+      after: { name: input.name, kind: input.kind, signingSecret: 'issued' },
+      ref,
+    })
     return { code: input.code, secret, previousValidUntil: null }
   })
 }

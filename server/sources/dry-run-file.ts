@@ -24,16 +24,45 @@ export const MAX_DRY_RUN_BYTES = 900 * 1024
 /** Rows listed in the answer; the totals count them all. */
 export const MAX_DRY_RUN_ROWS_SHOWN = 500
 
-export const DryRunFileInputSchema = z.object({
-  code: SourceCodeSchema,
-  fileName: z.string().trim().min(1).max(255).regex(/^[^/\\\u0000]+$/, 'a file name, without folders'),
-  content: z.string().min(1, 'the file is empty').refine((s) => Buffer.byteLength(s) <= MAX_DRY_RUN_BYTES, `a sample is at most ${MAX_DRY_RUN_BYTES / 1024} KiB; drop larger files in the inbox`),
-  /** Settings to try instead of the stored ones (the form being edited); omitted = the stored settings. */
-  settings: SourceSettingsSchema.optional(),
-}).strict()
+export const DryRunFileInputSchema = z
+  .object({
+    code: SourceCodeSchema,
+    fileName: z
+      .string()
+      .trim()
+      .min(1)
+      .max(255)
+      .regex(/^[^/\\\u0000]+$/, 'a file name, without folders'),
+    content: z
+      .string()
+      .min(1, 'the file is empty')
+      .refine(
+        (s) => Buffer.byteLength(s) <= MAX_DRY_RUN_BYTES,
+        `a sample is at most ${MAX_DRY_RUN_BYTES / 1024} KiB; drop larger files in the inbox`,
+      ),
+    /** Settings to try instead of the stored ones (the form being edited); omitted = the stored settings. */
+    settings: SourceSettingsSchema.optional(),
+  })
+  .strict()
 
-export interface DryRunEvent { line: number; unit: 'line' | 'segment'; idempotencyKey: string; type: string; sku: string; location: string; /** In base units. */ quantity: number; /** As the file wrote it, e.g. "3 CA". */ written: string; occurredAt: string; reference: string | null }
-export interface DryRunError { line: number; unit: 'line' | 'segment'; code: string; message: string }
+export interface DryRunEvent {
+  line: number
+  unit: 'line' | 'segment'
+  idempotencyKey: string
+  type: string
+  sku: string
+  location: string
+  /** In base units. */ quantity: number
+  /** As the file wrote it, e.g. "3 CA". */ written: string
+  occurredAt: string
+  reference: string | null
+}
+export interface DryRunError {
+  line: number
+  unit: 'line' | 'segment'
+  code: string
+  message: string
+}
 export interface DryRunResult {
   source: string
   fileName: string
@@ -53,23 +82,51 @@ export async function dryRunFile(db: PrismaClient, raw: unknown): Promise<DryRun
   const source = await getSource(db, input.code)
   const settings: SourceSettings = input.settings ?? source.settings
   const format = fileKind(input.fileName)
-  const result: DryRunResult = { source: input.code, fileName: input.fileName, format, kind: null, refused: null, events: [], errors: [], totals: { events: 0, errors: 0 } }
-  const addError = (e: DryRunError) => { result.totals.errors++; if (result.errors.length < MAX_DRY_RUN_ROWS_SHOWN) result.errors.push(e) }
+  const result: DryRunResult = {
+    source: input.code,
+    fileName: input.fileName,
+    format,
+    kind: null,
+    refused: null,
+    events: [],
+    errors: [],
+    totals: { events: 0, errors: 0 },
+  }
+  const addError = (e: DryRunError) => {
+    result.totals.errors++
+    if (result.errors.length < MAX_DRY_RUN_ROWS_SHOWN) result.errors.push(e)
+  }
   if (format === 'unsupported') {
     result.refused = `${input.fileName}: unsupported file type. Drop .csv or .ndjson (events or snapshots) or .edi/.x12/.846 (EDI X12 846).`
     return result
   }
   const mapping = format === 'csv' ? settings.csv : format === 'ndjson' ? settings.ndjson : null
-  if (format !== 'edi846' && mapping && !isMapped(mapping) && (format !== 'csv' || settings.csv.delimiter === ',') && headLooksLikeSnapshot(input.content, format)) {
+  if (
+    format !== 'edi846' &&
+    mapping &&
+    !isMapped(mapping) &&
+    (format !== 'csv' || settings.csv.delimiter === ',') &&
+    headLooksLikeSnapshot(input.content, format)
+  ) {
     result.kind = 'snapshot'
     result.snapshotRows = 0
     try {
-      const rows = format === 'csv'
-        ? readCsvRows([input.content], { required: [...SNAPSHOT_CSV_REQUIRED_COLUMNS], allowed: [...SNAPSHOT_CSV_ALLOWED_COLUMNS] })
-        : (async function* () { for await (const r of readNdjson([input.content])) yield r.error !== undefined ? { line: r.line, error: r.error } : { line: r.line, values: r.value } })()
+      const rows =
+        format === 'csv'
+          ? readCsvRows([input.content], {
+              required: [...SNAPSHOT_CSV_REQUIRED_COLUMNS],
+              allowed: [...SNAPSHOT_CSV_ALLOWED_COLUMNS],
+            })
+          : (async function* () {
+              for await (const r of readNdjson([input.content]))
+                yield r.error !== undefined ? { line: r.line, error: r.error } : { line: r.line, values: r.value }
+            })()
       for await (const r of rows as AsyncIterable<{ line: number; values?: unknown; error?: string }>) {
         result.snapshotRows++
-        if (r.error !== undefined) { addError({ line: r.line, unit: 'line', code: 'INVALID_JSON', message: r.error }); continue }
+        if (r.error !== undefined) {
+          addError({ line: r.line, unit: 'line', code: 'INVALID_JSON', message: r.error })
+          continue
+        }
         const p = parseSnapshotRow(r.values, r.line)
         if (!p.ok) addError({ line: r.line, unit: 'line', code: p.code, message: p.message })
       }
@@ -81,19 +138,48 @@ export async function dryRunFile(db: PrismaClient, raw: unknown): Promise<DryRun
   }
 
   result.kind = 'events'
-  const ctx = { fileHash: crypto.createHash('sha256').update(input.content).digest('hex'), receivedAt: new Date().toISOString() }
+  const ctx = {
+    fileHash: crypto.createHash('sha256').update(input.content).digest('hex'),
+    receivedAt: new Date().toISOString(),
+  }
   let chunk: Row[] = []
   let offset = 0
   const flush = async () => {
     const good = chunk.filter((r) => r.event)
-    for (const r of chunk) if (!r.event) addError({ line: r.line, unit: r.unit ?? 'line', code: r.code ?? 'INVALID_ROW', message: r.error ?? 'unreadable.' })
-    const prepared = await prepareEventBatch(db, input.code, good.map((r) => r.event), offset)
-    for (const rj of prepared.rejected) { const row = good[rj.index - offset]; addError({ line: row.line, unit: row.unit ?? 'line', code: rj.code, message: rj.message }) }
+    for (const r of chunk)
+      if (!r.event)
+        addError({
+          line: r.line,
+          unit: r.unit ?? 'line',
+          code: r.code ?? 'INVALID_ROW',
+          message: r.error ?? 'unreadable.',
+        })
+    const prepared = await prepareEventBatch(
+      db,
+      input.code,
+      good.map((r) => r.event),
+      offset,
+    )
+    for (const rj of prepared.rejected) {
+      const row = good[rj.index - offset]
+      addError({ line: row.line, unit: row.unit ?? 'line', code: rj.code, message: rj.message })
+    }
     prepared.resolved.forEach((e, i) => {
       const row = good[e.index - offset]
       result.totals.events++
       if (result.events.length < MAX_DRY_RUN_ROWS_SHOWN) {
-        result.events.push({ line: row.line, unit: row.unit ?? 'line', idempotencyKey: e.idempotencyKey, type: e.type, sku: prepared.skuCodes[i], location: e.location, quantity: e.baseQuantity, written: `${e.quantity} ${e.uom}`, occurredAt: e.occurredAt.toISOString(), reference: e.reference })
+        result.events.push({
+          line: row.line,
+          unit: row.unit ?? 'line',
+          idempotencyKey: e.idempotencyKey,
+          type: e.type,
+          sku: prepared.skuCodes[i],
+          location: e.location,
+          quantity: e.baseQuantity,
+          written: `${e.quantity} ${e.uom}`,
+          occurredAt: e.occurredAt.toISOString(),
+          reference: e.reference,
+        })
       }
     })
     offset += good.length
@@ -105,7 +191,8 @@ export async function dryRunFile(db: PrismaClient, raw: unknown): Promise<DryRun
       if (chunk.length >= MAX_EVENTS_PER_BATCH) await flush()
     }
     await flush()
-    if (result.totals.events + result.totals.errors === 0) result.refused = `${input.fileName}: the file holds no events.`
+    if (result.totals.events + result.totals.errors === 0)
+      result.refused = `${input.fileName}: the file holds no events.`
   } catch (e) {
     if (e instanceof FileRefused || e instanceof CsvSyntaxError) {
       result.refused = `${input.fileName}: ${e.message}`

@@ -16,14 +16,31 @@ export interface SourceView {
   updatedAt: string
 }
 
-type SourceRow = { code: string; name: string; kind: string; settings: unknown; signingSecretEnc: string | null; previousValidUntil: Date | null; createdAt: Date; updatedAt: Date }
+type SourceRow = {
+  code: string
+  name: string
+  kind: string
+  settings: unknown
+  signingSecretEnc: string | null
+  previousValidUntil: Date | null
+  createdAt: Date
+  updatedAt: Date
+}
 
 export function toSourceView(s: SourceRow): SourceView {
   const { settings, problems } = readStoredSettings(s.settings)
   return {
-    code: s.code, name: s.name, kind: s.kind, settings, settingsProblems: problems,
-    signingSecret: { set: s.signingSecretEnc !== null, previousValidUntil: s.previousValidUntil?.toISOString() ?? null },
-    createdAt: s.createdAt.toISOString(), updatedAt: s.updatedAt.toISOString(),
+    code: s.code,
+    name: s.name,
+    kind: s.kind,
+    settings,
+    settingsProblems: problems,
+    signingSecret: {
+      set: s.signingSecretEnc !== null,
+      previousValidUntil: s.previousValidUntil?.toISOString() ?? null,
+    },
+    createdAt: s.createdAt.toISOString(),
+    updatedAt: s.updatedAt.toISOString(),
   }
 }
 

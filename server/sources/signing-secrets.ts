@@ -19,4 +19,8 @@ export function encryptSigningSecret(secret: string): string {
   return encryptCredentials({ secret })
 }
 
-export interface IssuedSecret { code: string; /** Shown once; stored only encrypted. */ secret: string; previousValidUntil: string | null }
+export interface IssuedSecret {
+  code: string
+  /** Shown once; stored only encrypted. */ secret: string
+  previousValidUntil: string | null
+}

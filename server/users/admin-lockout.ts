@@ -6,10 +6,13 @@ import { AppError, NotFoundError } from '../errors'
 
 /** Refused because it would leave nobody able to administer Stocktower, or lock the actor out. */
 export class AdminLockoutError extends AppError {
-  constructor(message: string, code = 'LAST_ADMIN') { super(code, message, 409) }
+  constructor(message: string, code = 'LAST_ADMIN') {
+    super(code, message, 409)
+  }
 }
 
-export const lockAdmins = (tx: Prisma.TransactionClient) => tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext('stocktower:user-admins'))`)
+export const lockAdmins = (tx: Prisma.TransactionClient) =>
+  tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext('stocktower:user-admins'))`)
 
 export async function otherActiveAdmins(tx: Prisma.TransactionClient, userId: string): Promise<number> {
   return tx.user.count({ where: { role: 'admin', active: true, id: { not: userId } } })

@@ -16,7 +16,12 @@ export const InviteUserInputSchema = z.object({
   role: z.enum(ROLES),
 })
 
-export interface InvitedUser { id: string; email: string; role: string; /** Shown once; stored only hashed. */ temporaryPassword: string }
+export interface InvitedUser {
+  id: string
+  email: string
+  role: string
+  /** Shown once; stored only hashed. */ temporaryPassword: string
+}
 
 /** 20 characters from an alphabet without look-alikes (0/O, 1/l/I), about 115 bits. */
 export function temporaryPassword(): string {
@@ -25,15 +30,38 @@ export function temporaryPassword(): string {
   return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('')
 }
 
-export async function inviteUser(db: PrismaClient, actor: Actor, raw: unknown, ref: string | null = null): Promise<InvitedUser> {
+export async function inviteUser(
+  db: PrismaClient,
+  actor: Actor,
+  raw: unknown,
+  ref: string | null = null,
+): Promise<InvitedUser> {
   const input = parseInput(InviteUserInputSchema, raw)
   const password = temporaryPassword()
   const passwordHash = await hashPassword(password)
   return transaction(db, async (tx) => {
     const existing = await tx.user.findUnique({ where: { email: input.email } })
-    if (existing) throw new ConflictError(`${input.email} already has an account${existing.active ? '' : ' (deactivated: reactivate it instead)'}.`, 'USER_EXISTS')
-    const user = await tx.user.create({ data: { email: input.email, name: input.name || input.email.split('@')[0], role: input.role, passwordHash, mustChangePassword: true } })
-    await recordAudit(tx, actor, { action: 'user.invite', entity: 'user', entityId: user.id, after: { email: user.email, name: user.name, role: user.role, active: true }, ref })
+    if (existing)
+      throw new ConflictError(
+        `${input.email} already has an account${existing.active ? '' : ' (deactivated: reactivate it instead)'}.`,
+        'USER_EXISTS',
+      )
+    const user = await tx.user.create({
+      data: {
+        email: input.email,
+        name: input.name || input.email.split('@')[0],
+        role: input.role,
+        passwordHash,
+        mustChangePassword: true,
+      },
+    })
+    await recordAudit(tx, actor, {
+      action: 'user.invite',
+      entity: 'user',
+      entityId: user.id,
+      after: { email: user.email, name: user.name, role: user.role, active: true },
+      ref,
+    })
     return { id: user.id, email: user.email, role: user.role, temporaryPassword: password }
   })
 }

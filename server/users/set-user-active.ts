@@ -8,17 +8,31 @@ import { AdminLockoutError, loadUserToChange, otherActiveAdmins } from './admin-
 
 export const SetUserActiveInputSchema = z.object({ id: z.string().uuid(), active: z.boolean() })
 
-export async function setUserActive(db: PrismaClient, actor: Actor, raw: unknown, ref: string | null = null): Promise<{ id: string; active: boolean }> {
+export async function setUserActive(
+  db: PrismaClient,
+  actor: Actor,
+  raw: unknown,
+  ref: string | null = null,
+): Promise<{ id: string; active: boolean }> {
   const input = parseInput(SetUserActiveInputSchema, raw)
   return transaction(db, async (tx) => {
     const user = await loadUserToChange(tx, input.id)
     if (user.active === input.active) return { id: user.id, active: user.active }
     if (!input.active) {
-      if (user.id === actor.id) throw new AdminLockoutError('You cannot deactivate your own account; ask another admin.', 'SELF_DEACTIVATE')
-      if (user.role === 'admin' && (await otherActiveAdmins(tx, user.id)) === 0) throw new AdminLockoutError(`${user.email} is the last active admin; make someone else an admin first.`)
+      if (user.id === actor.id)
+        throw new AdminLockoutError('You cannot deactivate your own account; ask another admin.', 'SELF_DEACTIVATE')
+      if (user.role === 'admin' && (await otherActiveAdmins(tx, user.id)) === 0)
+        throw new AdminLockoutError(`${user.email} is the last active admin; make someone else an admin first.`)
     }
     await tx.user.update({ where: { id: user.id }, data: { active: input.active } })
-    await recordAudit(tx, actor, { action: input.active ? 'user.reactivate' : 'user.deactivate', entity: 'user', entityId: user.id, before: { email: user.email, active: user.active }, after: { active: input.active }, ref })
+    await recordAudit(tx, actor, {
+      action: input.active ? 'user.reactivate' : 'user.deactivate',
+      entity: 'user',
+      entityId: user.id,
+      before: { email: user.email, active: user.active },
+      after: { active: input.active },
+      ref,
+    })
     return { id: user.id, active: input.active }
   })
 }

@@ -72,7 +72,9 @@ export const KNOB_NAMES = [
 ] as const
 
 /** Builds the strict runtime schema for one simulator's knobs patch (unknown keys are a 400, so typos show). */
-export function knobsPatchSchema<Throttle extends Record<string, number>>(throttleSchema: z.ZodType<Partial<Throttle>>) {
+export function knobsPatchSchema<Throttle extends Record<string, number>>(
+  throttleSchema: z.ZodType<Partial<Throttle>>,
+) {
   return commonKnobsPatchSchema
     .extend({
       plan: z.enum(['demo', 'realistic']).optional(),

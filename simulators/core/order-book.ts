@@ -37,7 +37,8 @@ export type SimOrder = z.infer<typeof simOrderSchema>
 export type SimOrderChange = 'created' | 'cancelled' | 'partially_cancelled' | 'shipped' | 'partially_shipped'
 
 /** Open units of a line: neither cancelled nor shipped. */
-export const openQuantity = (line: SimOrderLine): number => line.quantity - line.cancelledQuantity - line.shippedQuantity
+export const openQuantity = (line: SimOrderLine): number =>
+  line.quantity - line.cancelledQuantity - line.shippedQuantity
 
 /** Every line fully cancelled. */
 export const isCancelled = (order: SimOrder): boolean => order.lines.every((l) => l.cancelledQuantity === l.quantity)
@@ -48,23 +49,38 @@ export const isShipped = (order: SimOrder): boolean =>
 
 export const buySchema = z.union([
   z.object({ sku: z.string().min(1), quantity: z.number().int().min(1).max(1_000_000) }).strict(),
-  z.object({
-    lines: z.array(z.object({ sku: z.string().min(1), quantity: z.number().int().min(1).max(1_000_000) }).strict()).min(1).max(50),
-  }).strict(),
+  z
+    .object({
+      lines: z
+        .array(z.object({ sku: z.string().min(1), quantity: z.number().int().min(1).max(1_000_000) }).strict())
+        .min(1)
+        .max(50),
+    })
+    .strict(),
 ])
 export type BuyRequest = z.infer<typeof buySchema>
 
-export const cancelSchema = z.object({
-  orderId: z.string().min(1),
-  /** Omitted: cancel everything still open. Given: cancel these units of these lines. */
-  lines: z.array(z.object({ lineId: z.string().min(1), quantity: z.number().int().min(1) }).strict()).min(1).optional(),
-}).strict()
+export const cancelSchema = z
+  .object({
+    orderId: z.string().min(1),
+    /** Omitted: cancel everything still open. Given: cancel these units of these lines. */
+    lines: z
+      .array(z.object({ lineId: z.string().min(1), quantity: z.number().int().min(1) }).strict())
+      .min(1)
+      .optional(),
+  })
+  .strict()
 export type CancelRequest = z.infer<typeof cancelSchema>
 
-export const shipSchema = z.object({
-  orderId: z.string().min(1),
-  lines: z.array(z.object({ lineId: z.string().min(1), quantity: z.number().int().min(1) }).strict()).min(1).optional(),
-}).strict()
+export const shipSchema = z
+  .object({
+    orderId: z.string().min(1),
+    lines: z
+      .array(z.object({ lineId: z.string().min(1), quantity: z.number().int().min(1) }).strict())
+      .min(1)
+      .optional(),
+  })
+  .strict()
 export type ShipRequest = z.infer<typeof shipSchema>
 
 export class OrderBookError extends Error {
@@ -103,14 +119,26 @@ export class OrderBook {
    * Takes units off lines (cancel or ship). Returns per line how many units moved. Throws when a
    * named line does not exist or has fewer open units than asked.
    */
-  take(orderId: string, kind: 'cancel' | 'ship', lines: Array<{ lineId: string; quantity: number }> | undefined, at: string): { order: SimOrder; moved: Array<{ line: SimOrderLine; quantity: number }> } {
+  take(
+    orderId: string,
+    kind: 'cancel' | 'ship',
+    lines: Array<{ lineId: string; quantity: number }> | undefined,
+    at: string,
+  ): { order: SimOrder; moved: Array<{ line: SimOrderLine; quantity: number }> } {
     const order = this.byId.get(orderId)
     if (!order) throw new OrderBookError(404, 'ORDER_NOT_FOUND', `no order ${orderId}`)
-    const wanted = lines ?? order.lines.filter((l) => openQuantity(l) > 0).map((l) => ({ lineId: l.lineId, quantity: openQuantity(l) }))
+    const wanted =
+      lines ??
+      order.lines.filter((l) => openQuantity(l) > 0).map((l) => ({ lineId: l.lineId, quantity: openQuantity(l) }))
     for (const w of wanted) {
       const line = order.lines.find((l) => l.lineId === w.lineId)
       if (!line) throw new OrderBookError(404, 'LINE_NOT_FOUND', `order ${orderId} has no line ${w.lineId}`)
-      if (openQuantity(line) < w.quantity) throw new OrderBookError(409, 'NOT_OPEN', `line ${w.lineId} of order ${orderId} has ${openQuantity(line)} open unit(s), not ${w.quantity}`)
+      if (openQuantity(line) < w.quantity)
+        throw new OrderBookError(
+          409,
+          'NOT_OPEN',
+          `line ${w.lineId} of order ${orderId} has ${openQuantity(line)} open unit(s), not ${w.quantity}`,
+        )
     }
     if (wanted.length === 0) throw new OrderBookError(409, 'NOT_OPEN', `order ${orderId} has nothing open`)
     const moved = wanted.map((w) => {

@@ -20,11 +20,13 @@ export function shopifySchemaVersions(): string[] {
   const dir = path.join(specsDir(), 'shopify')
   const known = versionsByDir.get(dir)
   if (known) return known
-  const versions = !fs.existsSync(dir) ? [] : fs
-    .readdirSync(dir)
-    .map((file) => /^admin_(\d{4}-\d{2})\.json\.gz$/.exec(file)?.[1])
-    .filter((version): version is string => version !== undefined)
-    .sort()
+  const versions = !fs.existsSync(dir)
+    ? []
+    : fs
+        .readdirSync(dir)
+        .map((file) => /^admin_(\d{4}-\d{2})\.json\.gz$/.exec(file)?.[1])
+        .filter((version): version is string => version !== undefined)
+        .sort()
   versionsByDir.set(dir, versions)
   return versions
 }

@@ -15,7 +15,19 @@ import { z } from 'zod'
 import { createPrng, type Prng } from './prng'
 import type { TokenIssuer } from './token-issuer'
 import type { SavedListings } from './listing-store'
-import { OrderBook, OrderBookError, buySchema, cancelSchema, shipSchema, type BuyRequest, type CancelRequest, type ShipRequest, type SimOrder, type SimOrderChange, type SimOrderLine } from './order-book'
+import {
+  OrderBook,
+  OrderBookError,
+  buySchema,
+  cancelSchema,
+  shipSchema,
+  type BuyRequest,
+  type CancelRequest,
+  type ShipRequest,
+  type SimOrder,
+  type SimOrderChange,
+  type SimOrderLine,
+} from './order-book'
 import {
   isOutageActive,
   knobsFromOptions,
@@ -147,7 +159,17 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
   protected readonly log: (line: string) => void
   protected knobs: SimulatorKnobs<Throttle>
   /** Counters shown in `/_sim/state`. */
-  protected readonly counters = { requests: 0, throttled: 0, injectedErrors: 0, outageRejections: 0, lostUpdates: 0, applied: 0, ordersPlaced: 0, ordersCancelled: 0, ordersShipped: 0 }
+  protected readonly counters = {
+    requests: 0,
+    throttled: 0,
+    injectedErrors: 0,
+    outageRejections: 0,
+    lostUpdates: 0,
+    applied: 0,
+    ordersPlaced: 0,
+    ordersCancelled: 0,
+    ordersShipped: 0,
+  }
   /** What buyers ordered here; each marketplace tells Stocktower about it its own way. */
   protected readonly orderBook = new OrderBook()
   private orderSequence = 0
@@ -282,26 +304,41 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
     for (const [sku, quantity] of perSku) {
       const shown = this.shownQuantity(sku)
       if (shown === undefined) throw new OrderBookError(404, 'LISTING_NOT_FOUND', `no listing for ${sku}`)
-      if (shown < quantity) throw new OrderBookError(409, 'INSUFFICIENT_QUANTITY', `${sku} shows ${shown}, fewer than ${quantity}`)
+      if (shown < quantity)
+        throw new OrderBookError(409, 'INSUFFICIENT_QUANTITY', `${sku} shows ${shown}, fewer than ${quantity}`)
     }
     for (const [sku, quantity] of perSku) this.adjustShownQuantity(sku, -quantity)
     this.orderSequence += 1
     const at = new Date(this.now()).toISOString()
     const orderId = this.newOrderId(this.orderSequence)
     const lines: SimOrderLine[] = wanted.map((w, i) => ({
-      lineId: this.newLineId(orderId, i), sku: w.sku, quantity: w.quantity, cancelledQuantity: 0, shippedQuantity: 0, unitPriceCents: this.unitPriceCents(w.sku),
+      lineId: this.newLineId(orderId, i),
+      sku: w.sku,
+      quantity: w.quantity,
+      cancelledQuantity: 0,
+      shippedQuantity: 0,
+      unitPriceCents: this.unitPriceCents(w.sku),
     }))
     const order = this.orderBook.add({ orderId, createdAt: at, updatedAt: at, version: 1, cancelledAt: null, lines })
     this.counters.ordersPlaced += 1
     this.markDirty()
-    this.onOrderChanged(order, 'created', lines.map((line) => ({ line, quantity: line.quantity })))
+    this.onOrderChanged(
+      order,
+      'created',
+      lines.map((line) => ({ line, quantity: line.quantity })),
+    )
     return order
   }
 
   /** The marketplace cancels all (or some units of some lines) of an order: the units come back. */
   cancel(request: CancelRequest): SimOrder {
     this.settleDue()
-    const { order, moved } = this.orderBook.take(request.orderId, 'cancel', request.lines, new Date(this.now()).toISOString())
+    const { order, moved } = this.orderBook.take(
+      request.orderId,
+      'cancel',
+      request.lines,
+      new Date(this.now()).toISOString(),
+    )
     for (const m of moved) this.adjustShownQuantity(m.line.sku, m.quantity)
     this.counters.ordersCancelled += 1
     this.markDirty()
@@ -311,7 +348,12 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
 
   /** The seller ships all (or some units of some lines) of an order. Quantities do not change. */
   ship(request: ShipRequest): SimOrder {
-    const { order, moved } = this.orderBook.take(request.orderId, 'ship', request.lines, new Date(this.now()).toISOString())
+    const { order, moved } = this.orderBook.take(
+      request.orderId,
+      'ship',
+      request.lines,
+      new Date(this.now()).toISOString(),
+    )
     this.counters.ordersShipped += 1
     this.markDirty()
     const open = order.lines.some((l) => l.quantity - l.cancelledQuantity - l.shippedQuantity > 0)
@@ -330,7 +372,9 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
       counters: this.counters,
       pendingApplies: this.pending.length,
       throttle: this.throttleStatus(),
-      ...(this.tokenIssuer() ? { tokens: { lifetimeSeconds: this.tokenIssuer()!.lifetimeSeconds, ...this.tokenIssuer()!.stats } } : {}),
+      ...(this.tokenIssuer()
+        ? { tokens: { lifetimeSeconds: this.tokenIssuer()!.lifetimeSeconds, ...this.tokenIssuer()!.stats } }
+        : {}),
       orders: this.orderBook.size,
       ...this.extraState(),
       listings: this.listings.view(),
@@ -379,7 +423,11 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
    * An order was placed, cancelled or shipped: the marketplace tells Stocktower its own way
    * (webhooks) or makes it visible to its orders API. Default: nothing (readers use `orderBook`).
    */
-  protected onOrderChanged(order: SimOrder, change: SimOrderChange, moved: Array<{ line: SimOrderLine; quantity: number }>): void {
+  protected onOrderChanged(
+    order: SimOrder,
+    change: SimOrderChange,
+    moved: Array<{ line: SimOrderLine; quantity: number }>,
+  ): void {
     void order
     void change
     void moved
@@ -430,7 +478,10 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
       this.commitPending({ sku, quantity, dueAt: this.now(), submissionId })
       return true
     }
-    const lastForSku = this.pending.reduce((latest, apply) => (apply.sku === sku ? Math.max(latest, apply.dueAt) : latest), 0)
+    const lastForSku = this.pending.reduce(
+      (latest, apply) => (apply.sku === sku ? Math.max(latest, apply.dueAt) : latest),
+      0,
+    )
     const dueAt = Math.max(this.now() + delay, lastForSku)
     this.pending.push({ sku, quantity, dueAt, submissionId })
     this.pending.sort((a, b) => a.dueAt - b.dueAt)
@@ -452,7 +503,10 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
   protected newSubmissionId(): string {
     // Deterministic per seed (tests), shaped like Amazon's 32-hex submission ids.
     let id = ''
-    for (let i = 0; i < 4; i++) id += Math.floor(this.prng.next() * 0x100000000).toString(16).padStart(8, '0')
+    for (let i = 0; i < 4; i++)
+      id += Math.floor(this.prng.next() * 0x100000000)
+        .toString(16)
+        .padStart(8, '0')
     return id
   }
 
@@ -461,7 +515,10 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
   private applyKnobsPatch(patch: unknown): void {
     const parsed = this.patchSchema.safeParse(patch)
     if (!parsed.success) {
-      throw new SimulatorConfigError(`invalid ${this.kind} simulator config: ${z.prettifyError(parsed.error)}`, parsed.error.issues)
+      throw new SimulatorConfigError(
+        `invalid ${this.kind} simulator config: ${z.prettifyError(parsed.error)}`,
+        parsed.error.issues,
+      )
     }
     const { plan, throttle, ...common } = parsed.data
     const base = plan ? structuredClone(this.plans[plan]) : this.knobs
@@ -537,7 +594,11 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
     try {
       const url = new URL(req.url ?? '/', 'http://simulator.local')
       const rawBody = await readBody(req)
-      if (rawBody === undefined) return sendJson(res, { status: 413, body: { error: { code: 'PAYLOAD_TOO_LARGE', message: 'body over 10 MiB' } } })
+      if (rawBody === undefined)
+        return sendJson(res, {
+          status: 413,
+          body: { error: { code: 'PAYLOAD_TOO_LARGE', message: 'body over 10 MiB' } },
+        })
       const request = toSimRequest(req, url, rawBody)
       if (url.pathname.startsWith('/_sim/')) return sendJson(res, this.handleControl(request))
       this.counters.requests += 1
@@ -549,7 +610,8 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
       this.scheduleApplyTimer()
     } catch (error) {
       // A bug in a simulator must show as a 500 with a reason, not a hung socket.
-      if (!res.headersSent) sendJson(res, { status: 500, body: { error: { code: 'SIMULATOR_BUG', message: String(error) } } })
+      if (!res.headersSent)
+        sendJson(res, { status: 500, body: { error: { code: 'SIMULATOR_BUG', message: String(error) } } })
       else res.destroy()
     }
   }
@@ -559,7 +621,8 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
     const at = this.now()
     if (isOutageActive(this.knobs.outage, at)) {
       this.counters.outageRejections += 1
-      const retryAfter = typeof this.knobs.outage === 'number' ? Math.max(1, Math.ceil((this.knobs.outage - at) / 1000)) : undefined
+      const retryAfter =
+        typeof this.knobs.outage === 'number' ? Math.max(1, Math.ceil((this.knobs.outage - at) / 1000)) : undefined
       return this.outageResponse(retryAfter)
     }
     if (this.prng.chance(this.knobs.errorRate)) {
@@ -603,24 +666,42 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
         }
         case 'POST /_sim/buy': {
           const body = buySchema.safeParse(request.json)
-          if (!body.success) return controlError(400, 'INVALID_ORDER', `expected { sku, quantity } or { lines: [{ sku, quantity }] }: ${z.prettifyError(body.error)}`)
+          if (!body.success)
+            return controlError(
+              400,
+              'INVALID_ORDER',
+              `expected { sku, quantity } or { lines: [{ sku, quantity }] }: ${z.prettifyError(body.error)}`,
+            )
           // { orderId } is the contract; the order (with the marketplace's line ids) lets buyers cancel by line.
           const order = this.buy(body.data)
           return { status: 201, body: { orderId: order.orderId, order } }
         }
         case 'POST /_sim/cancel': {
           const body = cancelSchema.safeParse(request.json)
-          if (!body.success) return controlError(400, 'INVALID_CANCEL', `expected { orderId, lines?: [{ lineId, quantity }] }: ${z.prettifyError(body.error)}`)
+          if (!body.success)
+            return controlError(
+              400,
+              'INVALID_CANCEL',
+              `expected { orderId, lines?: [{ lineId, quantity }] }: ${z.prettifyError(body.error)}`,
+            )
           return { status: 200, body: { order: this.cancel(body.data) } }
         }
         case 'POST /_sim/ship': {
           const body = shipSchema.safeParse(request.json)
-          if (!body.success) return controlError(400, 'INVALID_SHIPMENT', `expected { orderId, lines?: [{ lineId, quantity }] }: ${z.prettifyError(body.error)}`)
+          if (!body.success)
+            return controlError(
+              400,
+              'INVALID_SHIPMENT',
+              `expected { orderId, lines?: [{ lineId, quantity }] }: ${z.prettifyError(body.error)}`,
+            )
           return { status: 200, body: { order: this.ship(body.data) } }
         }
         case 'GET /_sim/orders': {
           const limit = Number(request.query.get('limit') ?? 100)
-          return { status: 200, body: { orders: this.orderBook.orders().slice(-Math.max(1, Number.isFinite(limit) ? limit : 100)) } }
+          return {
+            status: 200,
+            body: { orders: this.orderBook.orders().slice(-Math.max(1, Number.isFinite(limit) ? limit : 100)) },
+          }
         }
         case 'POST /_sim/apply-now':
           return { status: 200, body: { applied: this.applyNow() } }
@@ -634,7 +715,9 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
           return { status: 200, body: { lifetimeSeconds: issuer.lifetimeSeconds } }
         }
         default:
-          return this.handleExtraControl(request) ?? controlError(404, 'NOT_FOUND', `no simulator control route ${route}`)
+          return (
+            this.handleExtraControl(request) ?? controlError(404, 'NOT_FOUND', `no simulator control route ${route}`)
+          )
       }
     } catch (error) {
       if (error instanceof z.ZodError) return controlError(400, 'INVALID_SIM_REQUEST', z.prettifyError(error))
@@ -687,7 +770,8 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
       status: response.status,
       response: secret ? '[redacted]' : response.body,
     })
-    if (this.requests.length > this.requestLogLimit) this.requests.splice(0, this.requests.length - this.requestLogLimit)
+    if (this.requests.length > this.requestLogLimit)
+      this.requests.splice(0, this.requests.length - this.requestLogLimit)
   }
 
   private loadStateFile(): void {
@@ -703,7 +787,9 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
     } catch (error) {
       // A corrupt demo state file must not stop the demo: start empty and keep the bad file aside.
       const aside = `${this.stateFile}.corrupt-${Date.now()}`
-      this.log(`[sim:${this.kind}] ignoring unreadable state file ${this.stateFile} (${String(error)}); moved to ${aside}`)
+      this.log(
+        `[sim:${this.kind}] ignoring unreadable state file ${this.stateFile} (${String(error)}); moved to ${aside}`,
+      )
       try {
         fs.renameSync(this.stateFile, aside)
       } catch {

@@ -98,7 +98,16 @@ export interface WebhookOutboxOptions {
 const ATTEMPT_LOG_LIMIT = 500
 
 export class WebhookOutbox {
-  readonly counters = { enqueued: 0, attempts: 0, delivered: 0, retries: 0, failedAttempts: 0, abandoned: 0, duplicatesInjected: 0, reordered: 0 }
+  readonly counters = {
+    enqueued: 0,
+    attempts: 0,
+    delivered: 0,
+    retries: 0,
+    failedAttempts: 0,
+    abandoned: 0,
+    duplicatesInjected: 0,
+    reordered: 0,
+  }
   /** The most recent attempts, oldest first (tests and /_sim/state read them). */
   readonly attemptLog: WebhookAttempt[] = []
   private knobs: WebhookKnobs
@@ -128,7 +137,9 @@ export class WebhookOutbox {
   }
 
   /** Queues one delivery; the reorder knob may hold it back so later ones overtake it. */
-  enqueue(delivery: Omit<WebhookDelivery, 'createdAt' | 'dueAt' | 'attempts' | 'duplicate' | 'lastError'>): WebhookDelivery {
+  enqueue(
+    delivery: Omit<WebhookDelivery, 'createdAt' | 'dueAt' | 'attempts' | 'duplicate' | 'lastError'>,
+  ): WebhookDelivery {
     const at = this.options.now()
     const held = this.options.prng.chance(this.knobs.webhookReorderRate)
     if (held) this.counters.reordered += 1
@@ -203,11 +214,15 @@ export class WebhookOutbox {
     this.timer = undefined
     const at = this.options.now()
     while (this.inFlight.size < this.knobs.webhookConcurrency) {
-      const next = this.queue.find((delivery) => !this.inFlight.has(delivery.deliveryId + ':' + String(delivery.duplicate)))
+      const next = this.queue.find(
+        (delivery) => !this.inFlight.has(delivery.deliveryId + ':' + String(delivery.duplicate)),
+      )
       if (!next || next.dueAt > at) break
       void this.attempt(next)
     }
-    const waiting = this.queue.find((delivery) => !this.inFlight.has(delivery.deliveryId + ':' + String(delivery.duplicate)))
+    const waiting = this.queue.find(
+      (delivery) => !this.inFlight.has(delivery.deliveryId + ':' + String(delivery.duplicate)),
+    )
     if (!waiting || this.inFlight.size >= this.knobs.webhookConcurrency) return
     // An injected clock may stand still: poll gently rather than spin.
     const delay = Math.min(Math.max(waiting.dueAt - at, 0), 2_000_000_000) || 50
@@ -248,15 +263,28 @@ export class WebhookOutbox {
       delivery.attempts -= 1
       return
     }
-    this.attemptLog.push({ deliveryId: delivery.deliveryId, topic: delivery.topic, attempt: delivery.attempts, at: new Date(this.options.now()).toISOString(), outcome })
-    if (this.attemptLog.length > ATTEMPT_LOG_LIMIT) this.attemptLog.splice(0, this.attemptLog.length - ATTEMPT_LOG_LIMIT)
+    this.attemptLog.push({
+      deliveryId: delivery.deliveryId,
+      topic: delivery.topic,
+      attempt: delivery.attempts,
+      at: new Date(this.options.now()).toISOString(),
+      outcome,
+    })
+    if (this.attemptLog.length > ATTEMPT_LOG_LIMIT)
+      this.attemptLog.splice(0, this.attemptLog.length - ATTEMPT_LOG_LIMIT)
     const index = this.queue.indexOf(delivery)
     if (typeof outcome === 'number' && outcome >= 200 && outcome < 300) {
       if (index >= 0) this.queue.splice(index, 1)
       this.counters.delivered += 1
       if (!delivery.duplicate && this.options.prng.chance(this.knobs.webhookDuplicateRate)) {
         this.counters.duplicatesInjected += 1
-        this.insert({ ...delivery, duplicate: true, attempts: 0, lastError: null, dueAt: this.options.now() + this.knobs.webhookDelayMs })
+        this.insert({
+          ...delivery,
+          duplicate: true,
+          attempts: 0,
+          lastError: null,
+          dueAt: this.options.now() + this.knobs.webhookDelayMs,
+        })
       }
     } else {
       this.counters.failedAttempts += 1
@@ -265,7 +293,9 @@ export class WebhookOutbox {
       const retry = delivery.attempts
       if (retry > this.knobs.webhookMaxRetries) {
         this.counters.abandoned += 1
-        this.options.log?.(`[webhooks] gave up on ${delivery.topic} ${delivery.deliveryId} to ${delivery.url} after ${delivery.attempts} attempts (last: ${outcome})`)
+        this.options.log?.(
+          `[webhooks] gave up on ${delivery.topic} ${delivery.deliveryId} to ${delivery.url} after ${delivery.attempts} attempts (last: ${outcome})`,
+        )
       } else {
         delivery.dueAt = this.options.now() + this.retryDelayMs(retry)
         this.insert(delivery)
@@ -286,7 +316,11 @@ function networkCode(error: unknown): string {
  * delivery knobs) and `POST /_sim/webhooks/flush` (send everything pending now). Undefined for any
  * other route.
  */
-export function webhookOutboxControl(outbox: WebhookOutbox, route: string, json: unknown): { status: number; body: unknown } | undefined {
+export function webhookOutboxControl(
+  outbox: WebhookOutbox,
+  route: string,
+  json: unknown,
+): { status: number; body: unknown } | undefined {
   switch (route) {
     case 'POST /_sim/webhooks/config':
       return { status: 200, body: { config: outbox.configure(json ?? {}) } }

@@ -6,7 +6,10 @@ import { expect, test } from '@playwright/test'
 import { signIn, signedIn } from './session'
 
 test.describe('admin', () => {
-  test('invites a user, changes their role and deactivates them; their open session follows', async ({ page, browser }) => {
+  test('invites a user, changes their role and deactivates them; their open session follows', async ({
+    page,
+    browser,
+  }) => {
     test.slow() // two people, a password change and three role states: several sign-ins and bcrypt checks on a shared 2-core machine
     await signIn(page, 'admin@example.com')
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click()
@@ -63,7 +66,10 @@ test.describe('admin', () => {
     await expect(page.getByText(email).first()).toBeVisible()
   })
 
-  test('creates an API key shown once that works until revoked; other roles cannot open Settings', async ({ page, browser }) => {
+  test('creates an API key shown once that works until revoked; other roles cannot open Settings', async ({
+    page,
+    browser,
+  }) => {
     test.slow() // five sign-ins (each a bcrypt check and a server-side session)
     await signIn(page, 'admin@example.com')
     await page.goto('/settings/api-keys')
@@ -76,7 +82,11 @@ test.describe('admin', () => {
     const bearer = { Authorization: `Bearer ${key}` }
     expect((await page.request.get('/api/v1/availability/SKU-00001', { headers: bearer })).status()).toBe(200)
     // Not allowed to ingest with a read-only key.
-    expect((await page.request.post('/api/v1/events', { headers: bearer, data: { source: 'erp-demo', events: [] } })).status()).toBe(403)
+    expect(
+      (
+        await page.request.post('/api/v1/events', { headers: bearer, data: { source: 'erp-demo', events: [] } })
+      ).status(),
+    ).toBe(403)
     await page.getByRole('button', { name: 'I have stored it' }).click()
     await expect(page.getByTestId('one-time-secret')).toHaveCount(0)
     await expect(page.getByText(key)).toHaveCount(0)
@@ -84,11 +94,15 @@ test.describe('admin', () => {
     const row = page.getByTestId('api-key-list').locator('tr', { hasText: name })
     await row.getByRole('button', { name: /^Revoke key/ }).click()
     await page.getByTestId('confirm-yes').click()
-    await expect.poll(async () => (await page.request.get('/api/v1/availability/SKU-00001', { headers: bearer })).status()).toBe(401)
+    await expect
+      .poll(async () => (await page.request.get('/api/v1/availability/SKU-00001', { headers: bearer })).status())
+      .toBe(401)
 
     for (const role of ['analyst', 'merchandiser', 'support', 'executive']) {
       const other = await signedIn(browser, `${role}@example.com`)
-      await expect(other.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' })).toHaveCount(0)
+      await expect(other.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' })).toHaveCount(
+        0,
+      )
       await other.goto('/settings/users')
       await expect(other.getByTestId('forbidden')).toBeVisible()
       expect((await other.request.get('/api/ui/settings/users')).status()).toBe(403)
@@ -108,11 +122,28 @@ test.describe('admin', () => {
     const secret = await page.getByTestId('one-time-secret').getByTestId('secret-value').inputValue()
     await expect(page.getByTestId(`source-${code}`)).toBeVisible()
 
-    const send = (body: string, key: string, ts = Math.floor(Date.now() / 1000)) => page.request.post('/api/v1/events', {
-      headers: { 'content-type': 'application/json', 'x-stocktower-timestamp': String(ts), 'x-stocktower-signature': `sha256=${crypto.createHmac('sha256', key).update(`${ts}.${body}`).digest('hex')}` },
-      data: body,
+    const send = (body: string, key: string, ts = Math.floor(Date.now() / 1000)) =>
+      page.request.post('/api/v1/events', {
+        headers: {
+          'content-type': 'application/json',
+          'x-stocktower-timestamp': String(ts),
+          'x-stocktower-signature': `sha256=${crypto.createHmac('sha256', key).update(`${ts}.${body}`).digest('hex')}`,
+        },
+        data: body,
+      })
+    const body = JSON.stringify({
+      source: code,
+      events: [
+        {
+          idempotencyKey: `${code}-1`,
+          type: 'receipt',
+          sku: 'SKU-00421',
+          location: 'DC-EAST',
+          quantity: 3,
+          occurredAt: new Date().toISOString(),
+        },
+      ],
     })
-    const body = JSON.stringify({ source: code, events: [{ idempotencyKey: `${code}-1`, type: 'receipt', sku: 'SKU-00421', location: 'DC-EAST', quantity: 3, occurredAt: new Date().toISOString() }] })
     const ok = await send(body, secret)
     expect(ok.status()).toBe(202)
     expect(await ok.json()).toMatchObject({ accepted: 1 })
@@ -123,4 +154,3 @@ test.describe('admin', () => {
     expect((await send(other, secret)).status()).toBe(401)
   })
 })
-

@@ -24,35 +24,57 @@ test.describe('analyst', () => {
   test('sees a posted event change the channel quantity live on the dashboard', async ({ page, request }) => {
     await signIn(page, 'analyst@example.com')
     await expect(page.getByRole('heading', { name: 'Sync overview' })).toBeVisible()
-    for (const channel of ['shopify', 'amazon', 'walmart', 'b2b']) await expect(page.getByTestId(`channel-${channel}`)).toBeVisible()
+    for (const channel of ['shopify', 'amazon', 'walmart', 'b2b'])
+      await expect(page.getByTestId(`channel-${channel}`)).toBeVisible()
     await expect(page.getByTestId('live-status')).toHaveAttribute('data-state', 'live')
     // A marker that survives only as long as the page is not reloaded.
-    await page.evaluate(() => { (window as unknown as { stocktowerMarker: string }).stocktowerMarker = 'same-page' })
+    await page.evaluate(() => {
+      ;(window as unknown as { stocktowerMarker: string }).stocktowerMarker = 'same-page'
+    })
 
     const sku = 'SKU-00417'
     const before = (await (await request.get(`/api/v1/availability/${sku}`, { headers: auth })).json()) as Availability
     const shopifyBefore = before.channels.find((c) => c.channel === 'shopify')!.desired
     const post = await request.post('/api/v1/events', {
       headers: auth,
-      data: { source: 'erp-demo', events: [{ idempotencyKey: `e2e-analyst-${Date.now()}`, type: 'receipt', sku, location: 'DC-EAST', quantity: 60, occurredAt: new Date().toISOString() }] },
+      data: {
+        source: 'erp-demo',
+        events: [
+          {
+            idempotencyKey: `e2e-analyst-${Date.now()}`,
+            type: 'receipt',
+            sku,
+            location: 'DC-EAST',
+            quantity: 60,
+            occurredAt: new Date().toISOString(),
+          },
+        ],
+      },
     })
     expect(post.status()).toBe(202)
 
     // The workers decide and publish; wait until the channel confirms the new number.
     let shopifyAfter: number | null = null
     await expect
-      .poll(async () => {
-        const now = (await (await request.get(`/api/v1/availability/${sku}`, { headers: auth })).json()) as Availability
-        const shopify = now.channels.find((c) => c.channel === 'shopify')!
-        shopifyAfter = shopify.applied === shopify.desired ? shopify.desired : null
-        return shopifyAfter !== null && shopifyAfter !== shopifyBefore
-      }, { timeout: 45_000 })
+      .poll(
+        async () => {
+          const now = (await (
+            await request.get(`/api/v1/availability/${sku}`, { headers: auth })
+          ).json()) as Availability
+          const shopify = now.channels.find((c) => c.channel === 'shopify')!
+          shopifyAfter = shopify.applied === shopify.desired ? shopify.desired : null
+          return shopifyAfter !== null && shopifyAfter !== shopifyBefore
+        },
+        { timeout: 45_000 },
+      )
       .toBe(true)
 
     const row = page.getByTestId(`recent-${sku}-shopify`).first()
     await expect(row.getByTestId('recent-quantity')).toHaveText(String(shopifyAfter!.toLocaleString('en-US')))
     await expect(row).toContainText('applied')
-    expect(await page.evaluate(() => (window as unknown as { stocktowerMarker?: string }).stocktowerMarker)).toBe('same-page')
+    expect(await page.evaluate(() => (window as unknown as { stocktowerMarker?: string }).stocktowerMarker)).toBe(
+      'same-page',
+    )
   })
 
   test('follows one SKU live and sees why each channel gets its number', async ({ page, request }) => {
@@ -64,19 +86,36 @@ test.describe('analyst', () => {
     await expect(page.getByTestId('sku-code')).toContainText(sku)
     await expect(page.getByTestId('explain-shopify')).toContainText('safety_stock')
     const onHandBefore = Number((await page.getByTestId('on-hand-DC-WEST').innerText()).replace(/,/g, ''))
-    await page.evaluate(() => { (window as unknown as { stocktowerMarker: string }).stocktowerMarker = 'same-page' })
+    await page.evaluate(() => {
+      ;(window as unknown as { stocktowerMarker: string }).stocktowerMarker = 'same-page'
+    })
 
     const idempotencyKey = `e2e-sku-${Date.now()}`
     const post = await request.post('/api/v1/events', {
       headers: auth,
-      data: { source: 'erp-demo', events: [{ idempotencyKey, type: 'receipt', sku, location: 'DC-WEST', quantity: 40, occurredAt: new Date().toISOString(), reference: 'PO-E2E-7' }] },
+      data: {
+        source: 'erp-demo',
+        events: [
+          {
+            idempotencyKey,
+            type: 'receipt',
+            sku,
+            location: 'DC-WEST',
+            quantity: 40,
+            occurredAt: new Date().toISOString(),
+            reference: 'PO-E2E-7',
+          },
+        ],
+      },
     })
     expect(post.status()).toBe(202)
     await expect(page.getByTestId('on-hand-DC-WEST')).toHaveText((onHandBefore + 40).toLocaleString('en-US'))
     // The ledger shows the event with its provenance, and the message exactly as it arrived.
     const newest = page.getByTestId('events').locator('tbody tr').first()
     await expect(newest).toContainText('PO-E2E-7')
-    const raw = await (await page.request.get((await newest.getByRole('link', { name: 'message' }).getAttribute('href'))!)).text()
+    const raw = await (
+      await page.request.get((await newest.getByRole('link', { name: 'message' }).getAttribute('href'))!)
+    ).text()
     expect(JSON.parse(raw).events[0]).toMatchObject({ idempotencyKey, sku, quantity: 40 })
     // Decided and applied converge on the page as the workers publish and the channel confirms.
     await expect(async () => {
@@ -85,10 +124,15 @@ test.describe('analyst', () => {
       const api = (await (await request.get(`/api/v1/availability/${sku}`, { headers: auth })).json()) as Availability
       expect(desired).toBe(String(api.channels.find((c) => c.channel === 'amazon')!.desired?.toLocaleString('en-US')))
     }).toPass({ timeout: 45_000 })
-    expect(await page.evaluate(() => (window as unknown as { stocktowerMarker?: string }).stocktowerMarker)).toBe('same-page')
+    expect(await page.evaluate(() => (window as unknown as { stocktowerMarker?: string }).stocktowerMarker)).toBe(
+      'same-page',
+    )
   })
 
-  test('pauses Walmart: quantities keep being decided but nothing is sent; on resume the newest lands', async ({ page, request }) => {
+  test('pauses Walmart: quantities keep being decided but nothing is sent; on resume the newest lands', async ({
+    page,
+    request,
+  }) => {
     await signIn(page, 'analyst@example.com')
     await page.goto('/channels/walmart')
     await expect(page.getByRole('heading', { level: 1 })).toContainText('Walmart')
@@ -100,12 +144,27 @@ test.describe('analyst', () => {
     await expect(page.getByRole('heading', { level: 1 })).toContainText('paused')
     try {
       const sku = 'SKU-00419'
-      const walmart = async () => ((await (await request.get(`/api/v1/availability/${sku}`, { headers: auth })).json()) as Availability).channels.find((c) => c.channel === 'walmart')!
+      const walmart = async () =>
+        (
+          (await (await request.get(`/api/v1/availability/${sku}`, { headers: auth })).json()) as Availability
+        ).channels.find((c) => c.channel === 'walmart')!
       const before = await walmart()
       for (const [i, quantity] of [25, 35].entries()) {
         const post = await request.post('/api/v1/events', {
           headers: auth,
-          data: { source: 'erp-demo', events: [{ idempotencyKey: `e2e-pause-${Date.now()}-${i}`, type: 'receipt', sku, location: 'DC-EAST', quantity, occurredAt: new Date().toISOString() }] },
+          data: {
+            source: 'erp-demo',
+            events: [
+              {
+                idempotencyKey: `e2e-pause-${Date.now()}-${i}`,
+                type: 'receipt',
+                sku,
+                location: 'DC-EAST',
+                quantity,
+                occurredAt: new Date().toISOString(),
+              },
+            ],
+          },
         })
         expect(post.status()).toBe(202)
       }
@@ -118,11 +177,19 @@ test.describe('analyst', () => {
       await page.getByLabel('Reason').fill('e2e: outage over')
       await page.getByTestId('confirm-switch').click()
       await expect(page.getByTestId('channel-message')).toContainText('resumed')
-      await expect.poll(async () => { const w = await walmart(); return w.applied !== null && w.applied === w.desired && w.desired !== before.desired }, { timeout: 60_000 }).toBe(true)
+      await expect
+        .poll(
+          async () => {
+            const w = await walmart()
+            return w.applied !== null && w.applied === w.desired && w.desired !== before.desired
+          },
+          { timeout: 60_000 },
+        )
+        .toBe(true)
       await expect(page.getByTestId('ops-pending')).toHaveText('0', { timeout: 60_000 })
     } finally {
       // Leave the demo running for the specs after this one, whatever happened above.
-      if (await page.getByTestId('toggle-pause').innerText() === 'Resume channel') {
+      if ((await page.getByTestId('toggle-pause').innerText()) === 'Resume channel') {
         await page.getByTestId('toggle-pause').click()
         await page.getByLabel('Reason').fill('e2e: cleanup')
         await page.getByTestId('confirm-switch').click()
@@ -132,43 +199,88 @@ test.describe('analyst', () => {
     await expect(page.getByText('e2e: carrier outage at the Walmart DC').first()).toBeVisible()
   })
 
-  test('a lost live connection shows a banner; on reconnect the page catches up without a reload', async ({ page, request }) => {
+  test('a lost live connection shows a banner; on reconnect the page catches up without a reload', async ({
+    page,
+    request,
+  }) => {
     await signIn(page, 'analyst@example.com')
     const sku = 'SKU-00420'
     await page.goto(`/skus/${sku}`)
     await expect(page.getByTestId('live-status')).toHaveAttribute('data-state', 'live')
     const before = Number((await page.getByTestId('on-hand-DC-EAST').innerText()).replace(/,/g, ''))
-    await page.evaluate(() => { (window as unknown as { stocktowerMarker: string }).stocktowerMarker = 'same-page' })
+    await page.evaluate(() => {
+      ;(window as unknown as { stocktowerMarker: string }).stocktowerMarker = 'same-page'
+    })
     await page.context().setOffline(true)
     // At once, not after socket.io's ping timeout: the browser says it is offline.
     await expect(page.getByTestId('live-banner')).toBeVisible({ timeout: 5_000 })
     await expect(page.getByTestId('live-banner')).toContainText('Live updates stopped')
     // Stock moves while this browser hears nothing.
-    const post = await request.post('/api/v1/events', { headers: auth, data: { source: 'erp-demo', events: [{ idempotencyKey: `e2e-offline-${Date.now()}`, type: 'receipt', sku, location: 'DC-EAST', quantity: 11, occurredAt: new Date().toISOString() }] } })
+    const post = await request.post('/api/v1/events', {
+      headers: auth,
+      data: {
+        source: 'erp-demo',
+        events: [
+          {
+            idempotencyKey: `e2e-offline-${Date.now()}`,
+            type: 'receipt',
+            sku,
+            location: 'DC-EAST',
+            quantity: 11,
+            occurredAt: new Date().toISOString(),
+          },
+        ],
+      },
+    })
     expect(post.status()).toBe(202)
     await page.context().setOffline(false)
     await expect(page.getByTestId('live-banner')).toHaveCount(0, { timeout: 45_000 })
     await expect(page.getByTestId('on-hand-DC-EAST')).toHaveText((before + 11).toLocaleString('en-US'))
-    expect(await page.evaluate(() => (window as unknown as { stocktowerMarker?: string }).stocktowerMarker)).toBe('same-page')
+    expect(await page.evaluate(() => (window as unknown as { stocktowerMarker?: string }).stocktowerMarker)).toBe(
+      'same-page',
+    )
   })
 
-  test('a merchant edit on Shopify is held for a person; the analyst republishes and our number lands', async ({ browser, request }) => {
+  test('a merchant edit on Shopify is held for a person; the analyst republishes and our number lands', async ({
+    browser,
+    request,
+  }) => {
     const sku = 'SKU-01990'
     // The setup a store makes: someone edits the number in Shopify's admin (the simulator's back door).
     const admin = await signedIn(browser, 'admin@example.com')
-    const { items } = (await (await admin.request.get('/api/ui/settings/channels')).json()) as { items: Array<{ code: string; baseUrl: string }> }
+    const { items } = (await (await admin.request.get('/api/ui/settings/channels')).json()) as {
+      items: Array<{ code: string; baseUrl: string }>
+    }
     const shopifyUrl = items.find((c) => c.code === 'shopify')!.baseUrl
-    type Detail = { externalIds: Record<string, string | null>; channels: Array<{ channel: string; externalSku: string; applied: number | null }> }
+    type Detail = {
+      externalIds: Record<string, string | null>
+      channels: Array<{ channel: string; externalSku: string; applied: number | null }>
+    }
     const detail = (await (await admin.request.get(`/api/ui/skus/${sku}`)).json()) as Detail
     const shopify = detail.channels.find((c) => c.channel === 'shopify')!
     expect(shopify.applied).not.toBeNull()
     const edited = shopify.applied! + 40
-    const edit = await request.post(`${shopifyUrl}/_sim/manual-edit`, { data: { sku: shopify.externalSku, inventoryItemId: detail.externalIds.shopify, quantity: edited } })
+    const edit = await request.post(`${shopifyUrl}/_sim/manual-edit`, {
+      data: { sku: shopify.externalSku, inventoryItemId: detail.externalIds.shopify, quantity: edited },
+    })
     expect(edit.status()).toBe(200)
     // Our next update carries the number we last applied as Shopify's compare-and-set value: refused.
-    const posted = await request.post('/api/v1/events', { headers: auth, data: { source: 'erp-demo', events: [
-      { idempotencyKey: `e2e-cas-${Date.now()}`, type: 'receipt', sku, location: 'DC-EAST', quantity: 3, occurredAt: new Date().toISOString() },
-    ] } })
+    const posted = await request.post('/api/v1/events', {
+      headers: auth,
+      data: {
+        source: 'erp-demo',
+        events: [
+          {
+            idempotencyKey: `e2e-cas-${Date.now()}`,
+            type: 'receipt',
+            sku,
+            location: 'DC-EAST',
+            quantity: 3,
+            occurredAt: new Date().toISOString(),
+          },
+        ],
+      },
+    })
     expect(posted.status()).toBe(202)
 
     const page = await signedIn(browser, 'analyst@example.com')
@@ -232,10 +344,15 @@ test.describe('analyst', () => {
     await expect(page.getByTestId('search-hits')).toContainText('amazon listing of SKU-00042')
   })
 
-  test('a channel falling behind its SLO is unhealthy on every screen, with the reason', async ({ browser, request }) => {
+  test('a channel falling behind its SLO is unhealthy on every screen, with the reason', async ({
+    browser,
+    request,
+  }) => {
     test.setTimeout(240_000)
     const admin = await signedIn(browser, 'admin@example.com')
-    const { items } = (await (await admin.request.get('/api/ui/settings/channels')).json()) as { items: Array<{ code: string; baseUrl: string }> }
+    const { items } = (await (await admin.request.get('/api/ui/settings/channels')).json()) as {
+      items: Array<{ code: string; baseUrl: string }>
+    }
     const amazonUrl = items.find((c) => c.code === 'amazon')!.baseUrl
     // Amazon is down (every API call answers 503) and its SLO says 5 s: what we decide waits.
     expect((await request.post(`${amazonUrl}/_sim/config`, { data: { outage: true } })).status()).toBe(200)
@@ -246,21 +363,43 @@ test.describe('analyst', () => {
       await admin.getByTestId('save-slo').click()
       await expect(admin.getByTestId('slo-message')).toContainText('stale after 5 s')
       const sku = 'SKU-00777'
-      const post = await request.post('/api/v1/events', { headers: auth, data: { source: 'erp-demo', events: [
-        { idempotencyKey: `e2e-slo-${Date.now()}`, type: 'receipt', sku, location: 'DC-EAST', quantity: 25, occurredAt: new Date().toISOString() },
-      ] } })
+      const post = await request.post('/api/v1/events', {
+        headers: auth,
+        data: {
+          source: 'erp-demo',
+          events: [
+            {
+              idempotencyKey: `e2e-slo-${Date.now()}`,
+              type: 'receipt',
+              sku,
+              location: 'DC-EAST',
+              quantity: 25,
+              occurredAt: new Date().toISOString(),
+            },
+          ],
+        },
+      })
       expect(post.status()).toBe(202)
       // Amazon now has a number it does not show.
-      await expect.poll(async () => {
-        const a = (await (await request.get(`/api/v1/availability/${sku}`, { headers: auth })).json()) as Availability
-        const amazon = a.channels.find((c) => c.channel === 'amazon')!
-        return amazon.desired !== amazon.applied
-      }, { timeout: 60_000 }).toBe(true)
+      await expect
+        .poll(
+          async () => {
+            const a = (await (
+              await request.get(`/api/v1/availability/${sku}`, { headers: auth })
+            ).json()) as Availability
+            const amazon = a.channels.find((c) => c.channel === 'amazon')!
+            return amazon.desired !== amazon.applied
+          },
+          { timeout: 60_000 },
+        )
+        .toBe(true)
       // The channel page: unhealthy, saying how many wait past the SLO and for how long.
       await expect(async () => {
         await admin.reload()
         await expect(admin.getByTestId('channel-health')).toHaveAttribute('data-state', 'unhealthy', { timeout: 2_000 })
-        await expect(admin.getByTestId('channel-health-panel')).toContainText('waiting longer than the SLO of 5 s', { timeout: 2_000 })
+        await expect(admin.getByTestId('channel-health-panel')).toContainText('waiting longer than the SLO of 5 s', {
+          timeout: 2_000,
+        })
       }).toPass({ timeout: 90_000 })
       expect(Number((await admin.getByTestId('ops-stale').innerText()).replace(/,/g, ''))).toBeGreaterThan(0)
       await expect(admin.getByTestId('ops-oldest')).not.toHaveText('none waiting')
@@ -269,7 +408,9 @@ test.describe('analyst', () => {
       // Dashboard tile.
       await expect(async () => {
         await analyst.goto('/')
-        await expect(analyst.getByTestId('health-amazon')).toHaveAttribute('data-state', 'unhealthy', { timeout: 2_000 })
+        await expect(analyst.getByTestId('health-amazon')).toHaveAttribute('data-state', 'unhealthy', {
+          timeout: 2_000,
+        })
         await expect(analyst.getByTestId('stale-amazon')).not.toHaveText('0', { timeout: 2_000 })
       }).toPass({ timeout: 30_000 })
       await expect(analyst.getByTestId('health-amazon')).toHaveAttribute('title', /waiting longer than the SLO of 5 s/)
@@ -296,7 +437,9 @@ test.describe('analyst', () => {
     }
   })
 
-  test('sorts the findings and the audit log on their columns, with totals; the URL and the CSV follow the order', async ({ page }) => {
+  test('sorts the findings and the audit log on their columns, with totals; the URL and the CSV follow the order', async ({
+    page,
+  }) => {
     await signIn(page, 'analyst@example.com')
     // Audit: how many match, then sorted by action through the header; the page shows the rows the
     // server returns for that order, the URL carries it and the export link follows it.
@@ -306,19 +449,30 @@ test.describe('analyst', () => {
     await page.getByTestId('sort-action').click()
     await expect(page).toHaveURL(/[?&]sort=action(&|$)/)
     await expect(page.getByTestId('audit-export')).toHaveAttribute('href', /sort=action/)
-    const byAction = (await (await page.request.get('/api/ui/audit?sort=action&limit=50')).json()) as { items: Array<{ action: string }> }
+    const byAction = (await (await page.request.get('/api/ui/audit?sort=action&limit=50')).json()) as {
+      items: Array<{ action: string }>
+    }
     await expect(page.getByTestId('audit-row').first().locator('td').nth(2)).toHaveText(byAction.items[0].action)
     // Shown in the database's order of actions (its collation decides, so its own order is the reference).
     const rank = new Map([...new Set(byAction.items.map((a) => a.action))].map((a, i) => [a, i]))
-    const shown = (await page.getByTestId('audit-row').locator('td:nth-child(3)').allInnerTexts()).filter((a) => rank.has(a)).map((a) => rank.get(a)!)
+    const shown = (await page.getByTestId('audit-row').locator('td:nth-child(3)').allInnerTexts())
+      .filter((a) => rank.has(a))
+      .map((a) => rank.get(a)!)
     expect(shown.length).toBeGreaterThan(0)
     expect(shown).toEqual([...shown].sort((a, b) => a - b))
     await page.getByTestId('sort-action').click()
     await expect(page).toHaveURL(/[?&]sort=-action(&|$)/)
     await expect(page.getByTestId('sort-action').locator('..')).toHaveAttribute('aria-sort', 'descending')
     const csv = await (await page.request.get('/api/ui/audit/export?sort=-action')).text()
-    const desc = (await (await page.request.get('/api/ui/audit?sort=-action&limit=5')).json()) as { items: Array<{ action: string }> }
-    expect(csv.split('\n').slice(1, 6).map((l) => l.split(',')[3])).toEqual(desc.items.map((a) => a.action))
+    const desc = (await (await page.request.get('/api/ui/audit?sort=-action&limit=5')).json()) as {
+      items: Array<{ action: string }>
+    }
+    expect(
+      csv
+        .split('\n')
+        .slice(1, 6)
+        .map((l) => l.split(',')[3]),
+    ).toEqual(desc.items.map((a) => a.action))
     expect((await page.request.get('/api/ui/audit?sort=before')).status()).toBe(400)
 
     // Findings: the total, then sorted by kind; every status so the list is not empty on the demo.
@@ -330,8 +484,13 @@ test.describe('analyst', () => {
     await expect(page).toHaveURL(/[?&]sort=kind(&|$)/)
     await expect(page.getByTestId('findings-export')).toHaveAttribute('href', /sort=kind/)
     if (total > 0) {
-      const byKind = (await (await page.request.get('/api/ui/findings?sort=kind&limit=50')).json()) as { items: Array<{ id: string }> }
-      await expect(page.getByTestId('findings-table').locator('tbody tr').first()).toHaveAttribute('data-testid', `finding-${byKind.items[0].id}`)
+      const byKind = (await (await page.request.get('/api/ui/findings?sort=kind&limit=50')).json()) as {
+        items: Array<{ id: string }>
+      }
+      await expect(page.getByTestId('findings-table').locator('tbody tr').first()).toHaveAttribute(
+        'data-testid',
+        `finding-${byKind.items[0].id}`,
+      )
     }
     await page.getByTestId('sort-updatedAt').click()
     await expect(page).toHaveURL(/[?&]sort=-updatedAt(&|$)/)

@@ -8,7 +8,14 @@ import { auth, signedIn } from './session'
 const LOC = 'E2E-CUTOVER'
 const SKU = 'SKU-00003'
 let seq = Date.now()
-const event = (type: string, quantity: number) => ({ idempotencyKey: `e2e-cut-${++seq}`, type, sku: SKU, location: LOC, quantity, occurredAt: new Date().toISOString() })
+const event = (type: string, quantity: number) => ({
+  idempotencyKey: `e2e-cut-${++seq}`,
+  type,
+  sku: SKU,
+  location: LOC,
+  quantity,
+  occurredAt: new Date().toISOString(),
+})
 async function send(request: APIRequestContext, source: string, events: unknown[]) {
   const r = await request.post('/api/v1/events', { headers: auth, data: { source, events } })
   expect(r.status()).toBe(202)
@@ -17,7 +24,10 @@ async function send(request: APIRequestContext, source: string, events: unknown[
 
 test.describe('cutover and degraded mode', () => {
   test.beforeAll(async ({ request }) => {
-    const r = await request.post('/api/v1/catalog/locations', { headers: auth, data: { items: [{ code: LOC, name: 'E2E cutover DC', active: true }] } })
+    const r = await request.post('/api/v1/catalog/locations', {
+      headers: auth,
+      data: { items: [{ code: LOC, name: 'E2E cutover DC', active: true }] },
+    })
     expect(r.ok()).toBe(true)
   })
   test.afterAll(async ({ request }) => {
@@ -25,7 +35,10 @@ test.describe('cutover and degraded mode', () => {
     await request.post('/api/v1/catalog/locations', { headers: auth, data: { items: [{ code: LOC, active: false }] } })
   })
 
-  test('the analyst runs a cutover: shadow differences, preview, confirm; other sources refused', async ({ browser, request }) => {
+  test('the analyst runs a cutover: shadow differences, preview, confirm; other sources refused', async ({
+    browser,
+    request,
+  }) => {
     const page = await signedIn(browser, 'analyst@example.com')
     await page.getByRole('navigation').getByRole('link', { name: 'Cutover' }).click()
     await expect(page.getByTestId(`owner-${LOC}`)).toContainText('any source')
@@ -39,7 +52,9 @@ test.describe('cutover and degraded mode', () => {
     await expect(page.getByTestId('ownership-preview')).toContainText('only "e2e-old-erp" moves its on hand')
     await form.getByLabel('Reason').fill('e2e: migration to the new ERP, shadow first')
     await page.getByTestId('confirm-ownership').click()
-    await expect(page.getByTestId('cutover-message')).toContainText(`e2e-old-erp is the system of record for ${LOC} now`)
+    await expect(page.getByTestId('cutover-message')).toContainText(
+      `e2e-old-erp is the system of record for ${LOC} now`,
+    )
     await expect(page.getByTestId(`owner-${LOC}`)).toContainText('e2e-new-erp')
 
     // The owner applies, the shadow is recorded only, anyone else is refused.
@@ -49,7 +64,9 @@ test.describe('cutover and degraded mode', () => {
     expect(rogue.rejected[0].code).toBe('NOT_SYSTEM_OF_RECORD')
 
     await expect(page.getByTestId(`shadow-row-${SKU}`)).toContainText('+6', { timeout: 30_000 })
-    await expect(page.getByTestId(`shadow-${LOC}`).getByTestId('shadow-summary')).toContainText('1 of 1 SKUs differ, 6 units')
+    await expect(page.getByTestId(`shadow-${LOC}`).getByTestId('shadow-summary')).toContainText(
+      '1 of 1 SKUs differ, 6 units',
+    )
     await expect(page.getByTestId(`shadow-${LOC}`).getByTestId('shadow-trend')).toBeVisible()
     await expect(page.getByTestId(`owner-${LOC}`).getByRole('cell').last()).toHaveText('1')
 
@@ -64,13 +81,17 @@ test.describe('cutover and degraded mode', () => {
     await expect(preview).toContainText('1 of 1 SKUs')
     await page.getByTestId('confirm-ownership').click()
     // Committed (the owner cell, not the shadow one, now names the new ERP): only then send.
-    await expect(page.getByTestId('cutover-message')).toContainText(`e2e-new-erp is the system of record for ${LOC} now`)
+    await expect(page.getByTestId('cutover-message')).toContainText(
+      `e2e-new-erp is the system of record for ${LOC} now`,
+    )
     await expect(page.getByTestId(`owner-${LOC}`).getByRole('cell').nth(1)).toHaveText('e2e-new-erp')
     expect((await send(request, 'e2e-new-erp', [event('count', 46)])).accepted).toBe(1)
     expect(await send(request, 'e2e-old-erp', [event('receipt', 1)])).toMatchObject({ accepted: 0, shadowed: 1 })
   })
 
-  test('the merchandiser and the executive cannot open the cutover screen; support reads it without controls', async ({ browser }) => {
+  test('the merchandiser and the executive cannot open the cutover screen; support reads it without controls', async ({
+    browser,
+  }) => {
     for (const who of ['merchandiser', 'executive']) {
       const page = await signedIn(browser, `${who}@example.com`)
       await expect(page.getByRole('navigation').getByRole('link', { name: 'Cutover' })).toHaveCount(0)
@@ -86,7 +107,9 @@ test.describe('cutover and degraded mode', () => {
 
   test('a stale feed turns degraded mode on visibly, and off when the feed returns', async ({ browser, request }) => {
     test.setTimeout(240_000)
-    const current = (await (await request.get('/api/v1/rules', { headers: auth })).json()) as { rules: { channels: Record<string, Record<string, unknown>> } & Record<string, unknown> }
+    const current = (await (await request.get('/api/v1/rules', { headers: auth })).json()) as {
+      rules: { channels: Record<string, Record<string, unknown>> } & Record<string, unknown>
+    }
     const original = structuredClone(current.rules)
     const rules = structuredClone(current.rules)
     rules.feeds = [{ source: 'e2e-feed', location: 'DC-EAST', maxSilenceMinutes: 2 }]
@@ -98,7 +121,10 @@ test.describe('cutover and degraded mode', () => {
     await expect(page.getByTestId('desired-shopify')).toHaveText(/^\d+$/)
     const normal = Number(await page.getByTestId('desired-shopify').textContent())
     expect(normal).toBeGreaterThan(1)
-    const saved = await request.post('/api/v1/rules', { headers: auth, data: { rules, comment: 'e2e: expect e2e-feed at DC-EAST every 2 minutes' } })
+    const saved = await request.post('/api/v1/rules', {
+      headers: auth,
+      data: { rules, comment: 'e2e: expect e2e-feed at DC-EAST every 2 minutes' },
+    })
     expect(saved.status()).toBe(201)
     try {
       // Never heard from: stale at once (a check runs when the rules come into force).
@@ -110,13 +136,31 @@ test.describe('cutover and degraded mode', () => {
       await expect(page.getByTestId('explain-amazon')).toContainText('policy keep')
 
       // The feed speaks again: the next per-minute check lifts degraded mode everywhere.
-      const r = await request.post('/api/v1/events', { headers: auth, data: { source: 'e2e-feed', events: [{ idempotencyKey: `e2e-feed-${Date.now()}`, type: 'adjustment', sku: 'SKU-00001', location: 'DC-EAST', quantity: 1, occurredAt: new Date().toISOString() }] } })
+      const r = await request.post('/api/v1/events', {
+        headers: auth,
+        data: {
+          source: 'e2e-feed',
+          events: [
+            {
+              idempotencyKey: `e2e-feed-${Date.now()}`,
+              type: 'adjustment',
+              sku: 'SKU-00001',
+              location: 'DC-EAST',
+              quantity: 1,
+              occurredAt: new Date().toISOString(),
+            },
+          ],
+        },
+      })
       expect(((await r.json()) as { accepted: number }).accepted).toBe(1)
       await expect(banner).toHaveCount(0, { timeout: 100_000 })
       await expect(page.getByTestId('desired-shopify')).not.toHaveText('1', { timeout: 60_000 })
       await expect(page.getByTestId('explain-shopify')).not.toContainText('degraded mode')
     } finally {
-      await request.post('/api/v1/rules', { headers: auth, data: { rules: original, comment: 'e2e: restore the rules' } })
+      await request.post('/api/v1/rules', {
+        headers: auth,
+        data: { rules: original, comment: 'e2e: restore the rules' },
+      })
     }
   })
 })

@@ -8,7 +8,10 @@ import { signIn } from './session'
 
 const base = () => new URL(process.env.BASE_URL ?? 'http://127.0.0.1:3102')
 
-test('every response carries the security headers; the CSP nonce is on the scripts Next renders', async ({ page, request }) => {
+test('every response carries the security headers; the CSP nonce is on the scripts Next renders', async ({
+  page,
+  request,
+}) => {
   for (const path of ['/login', '/api/health', '/api/v1/dead-letters']) {
     const r = await request.get(path)
     const h = r.headers()
@@ -18,9 +21,15 @@ test('every response carries the security headers; the CSP nonce is on the scrip
     expect(h['referrer-policy'], path).toBe('strict-origin-when-cross-origin')
     expect(h['strict-transport-security'], path).toBeUndefined()
   }
-  expect((await request.get('/api/health', { headers: { 'x-forwarded-proto': 'https' } })).headers()['strict-transport-security']).toMatch(/max-age=/)
+  expect(
+    (await request.get('/api/health', { headers: { 'x-forwarded-proto': 'https' } })).headers()[
+      'strict-transport-security'
+    ],
+  ).toMatch(/max-age=/)
   const violations: string[] = []
-  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) violations.push(m.text()) })
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) violations.push(m.text())
+  })
   const res = await page.goto('/login')
   const nonce = /'nonce-([^']+)'/.exec(res!.headers()['content-security-policy'])![1]
   expect(await page.locator(`script[nonce]`).count()).toBeGreaterThan(0)
@@ -41,8 +50,19 @@ test('a sign-in link cannot send a signed-in user to another site', async ({ pag
 test('a huge sign-in body is refused from its headers, before anything reads it', async () => {
   const { status, ms } = await new Promise<{ status: number; ms: number }>((resolve, reject) => {
     const started = Date.now()
-    const req = http.request({ host: base().hostname, port: base().port, path: '/api/auth/callback/credentials', method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(200 * 1024 * 1024) } }, (res) => { res.resume(); resolve({ status: res.statusCode!, ms: Date.now() - started }) })
+    const req = http.request(
+      {
+        host: base().hostname,
+        port: base().port,
+        path: '/api/auth/callback/credentials',
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(200 * 1024 * 1024) },
+      },
+      (res) => {
+        res.resume()
+        resolve({ status: res.statusCode!, ms: Date.now() - started })
+      },
+    )
     req.on('error', reject)
     req.write('email=a%40b.c&password=')
     // Nothing more is sent: the answer must come without the other 200 MiB.
@@ -57,7 +77,10 @@ test('failed sign-ins are throttled per account with 429 and Retry-After', async
   const statuses: number[] = []
   let retryAfter: string | undefined
   for (let i = 0; i < 7; i++) {
-    const r = await request.post('/api/auth/callback/credentials', { form: { email, password: `wrong-${i}`, csrfToken: await csrf(), json: 'true' }, maxRedirects: 0 })
+    const r = await request.post('/api/auth/callback/credentials', {
+      form: { email, password: `wrong-${i}`, csrfToken: await csrf(), json: 'true' },
+      maxRedirects: 0,
+    })
     statuses.push(r.status())
     if (r.status() === 429) retryAfter = r.headers()['retry-after']
   }

@@ -11,11 +11,13 @@ test.describe('executive', () => {
     const nav = page.getByRole('navigation')
     await expect(nav.getByRole('link', { name: 'KPIs' })).toBeVisible()
     // No operator screens in the executive's navigation.
-    for (const hidden of ['Dead letters', 'Audit', 'Rules', 'Settings']) await expect(nav.getByRole('link', { name: hidden })).toHaveCount(0)
+    for (const hidden of ['Dead letters', 'Audit', 'Rules', 'Settings'])
+      await expect(nav.getByRole('link', { name: hidden })).toHaveCount(0)
 
     await nav.getByRole('link', { name: 'KPIs' }).click()
     await expect(page.getByTestId('kpi-channels')).toBeVisible()
-    for (const c of ['amazon', 'b2b', 'shopify', 'walmart']) await expect(page.getByTestId(`kpi-row-${c}`)).toBeVisible()
+    for (const c of ['amazon', 'b2b', 'shopify', 'walmart'])
+      await expect(page.getByTestId(`kpi-row-${c}`)).toBeVisible()
     await page.getByTestId('kpi-window').selectOption('1h')
     await expect(page).toHaveURL(/window=1h/)
 
@@ -23,12 +25,26 @@ test.describe('executive', () => {
     const sku = 'SKU-01999'
     let offered: number | null = null
     await expect(async () => {
-      const avail = await (await request.get(`/api/v1/availability/${sku}`, { headers: auth })).json() as { channels: Array<{ channel: string; published: number | null }> }
+      const avail = (await (await request.get(`/api/v1/availability/${sku}`, { headers: auth })).json()) as {
+        channels: Array<{ channel: string; published: number | null }>
+      }
       offered = avail.channels.find((c) => c.channel === 'walmart')?.published ?? null
       expect(offered).not.toBeNull()
     }).toPass({ timeout: 120_000 })
     const orderId = `E2E-EXEC-${Date.now()}`
-    const res = await request.post('/api/v1/channels/walmart/orders', { headers: auth, data: { orders: [{ orderId, status: 'created', occurredAt: new Date().toISOString(), lines: [{ lineId: '1', sku: `WM-${sku}`, quantity: (offered ?? 0) + 3 }] }] } })
+    const res = await request.post('/api/v1/channels/walmart/orders', {
+      headers: auth,
+      data: {
+        orders: [
+          {
+            orderId,
+            status: 'created',
+            occurredAt: new Date().toISOString(),
+            lines: [{ lineId: '1', sku: `WM-${sku}`, quantity: (offered ?? 0) + 3 }],
+          },
+        ],
+      },
+    })
     expect(res.status()).toBe(202)
     await expect(async () => {
       await page.reload()
@@ -43,9 +59,14 @@ test.describe('executive', () => {
     await expect(page.getByText(orderId).first()).toBeVisible()
     // One incident for the line, and its page tells what happened in a sentence.
     await expect(page.getByTestId(`oversell-row-${orderId}-1`)).toHaveCount(1)
-    await page.getByTestId(`oversell-row-${orderId}-1`).getByRole('link', { name: `Incident ${orderId}/1` }).click()
+    await page
+      .getByTestId(`oversell-row-${orderId}-1`)
+      .getByRole('link', { name: `Incident ${orderId}/1` })
+      .click()
     await expect(page.getByRole('heading', { level: 1 })).toContainText(`Order ${orderId} line 1 on walmart`)
-    await expect(page.getByTestId('incident-sentence')).toContainText(`walmart sold ${((offered ?? 0) + 3).toLocaleString('en-US')} units of ${sku} while it had been offered`)
+    await expect(page.getByTestId('incident-sentence')).toContainText(
+      `walmart sold ${((offered ?? 0) + 3).toLocaleString('en-US')} units of ${sku} while it had been offered`,
+    )
     await expect(page.getByTestId('incident-channels')).toContainText('walmart (this order)')
     await expect(page.getByTestId('incident-sku')).toHaveText(sku)
   })

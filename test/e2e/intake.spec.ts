@@ -4,9 +4,24 @@ import { expect, test } from '@playwright/test'
 import { auth, signedIn } from './session'
 
 test.describe('order intake', () => {
-  test('the analyst sees a channel\'s order intake lag and intake health on the channel page and the KPIs', async ({ browser, request }) => {
+  test("the analyst sees a channel's order intake lag and intake health on the channel page and the KPIs", async ({
+    browser,
+    request,
+  }) => {
     const orderId = `e2e-intake-${Date.now()}`
-    const res = await request.post('/api/v1/channels/walmart/orders', { headers: auth, data: { orders: [{ orderId, status: 'created', occurredAt: new Date(Date.now() - 4_000).toISOString(), lines: [{ lineId: '1', sku: 'WM-SKU-01001', quantity: 1 }] }] } })
+    const res = await request.post('/api/v1/channels/walmart/orders', {
+      headers: auth,
+      data: {
+        orders: [
+          {
+            orderId,
+            status: 'created',
+            occurredAt: new Date(Date.now() - 4_000).toISOString(),
+            lines: [{ lineId: '1', sku: 'WM-SKU-01001', quantity: 1 }],
+          },
+        ],
+      },
+    })
     expect(res.status()).toBe(202)
 
     const page = await signedIn(browser, 'analyst@example.com')

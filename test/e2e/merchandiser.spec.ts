@@ -23,12 +23,17 @@ async function pickSku(request: APIRequestContext, taken: string[]): Promise<{ s
 }
 
 async function amazonSafetyStock(request: APIRequestContext): Promise<number> {
-  const r = (await (await request.get('/api/v1/rules', { headers: auth })).json()) as { rules: { safetyStock: Array<{ channel?: string; sku?: string; category?: string; units?: number }> } }
+  const r = (await (await request.get('/api/v1/rules', { headers: auth })).json()) as {
+    rules: { safetyStock: Array<{ channel?: string; sku?: string; category?: string; units?: number }> }
+  }
   return r.rules.safetyStock.find((s) => s.channel === 'amazon' && !s.sku && !s.category)?.units ?? 0
 }
 
 test.describe('merchandiser', () => {
-  test('raises Amazon safety stock, sees the impact and the SKU change with its explanation, then rolls back', async ({ browser, request }) => {
+  test('raises Amazon safety stock, sees the impact and the SKU change with its explanation, then rolls back', async ({
+    browser,
+    request,
+  }) => {
     const { sku, amazon: before } = await pickSku(request, [])
     const oldUnits = await amazonSafetyStock(request)
     const newUnits = oldUnits + 5
@@ -45,7 +50,9 @@ test.describe('merchandiser', () => {
     await expect(page.getByTestId('impact-amazon')).toBeVisible()
     const down = Number((await page.getByTestId('impact-amazon').locator('td').nth(3).textContent())?.replace(/,/g, ''))
     expect(down).toBeGreaterThan(0)
-    await expect(page.getByTestId('impact-shopify').locator('td').nth(6)).toHaveText(await page.getByTestId('impact-shopify').locator('td').nth(1).innerText())
+    await expect(page.getByTestId('impact-shopify').locator('td').nth(6)).toHaveText(
+      await page.getByTestId('impact-shopify').locator('td').nth(1).innerText(),
+    )
     await page.getByLabel('Comment').fill('e2e: more Amazon safety stock')
     await page.getByTestId('save-rules').click()
     await expect(page.getByTestId('rules-message')).toContainText('recomputing')
@@ -70,7 +77,10 @@ test.describe('merchandiser', () => {
     await expect(page.getByTestId('desired-amazon')).toHaveText(String(before), { timeout: 60_000 })
   })
 
-  test('suppresses a SKU on Walmart with a holdback, sees what it withholds, and removes it', async ({ browser, request }) => {
+  test('suppresses a SKU on Walmart with a holdback, sees what it withholds, and removes it', async ({
+    browser,
+    request,
+  }) => {
     const { sku } = await pickSku(request, ['SKU-00001', 'SKU-00002', 'SKU-00003'])
     const walmartBefore = await desired(request, sku, 'walmart')
     expect(walmartBefore).toBeGreaterThan(0)
@@ -83,7 +93,9 @@ test.describe('merchandiser', () => {
     await expect(page.getByTestId('holdback-message')).toContainText(`Holdback created on ${sku} for walmart`)
     await expect.poll(() => desired(request, sku, 'walmart'), { timeout: 60_000 }).toBe(0)
     await page.reload()
-    await expect(page.getByTestId(`holdback-${sku}`).getByTestId('holdback-effect')).toContainText(`${walmartBefore} units off 1 listing(s)`)
+    await expect(page.getByTestId(`holdback-${sku}`).getByTestId('holdback-effect')).toContainText(
+      `${walmartBefore} units off 1 listing(s)`,
+    )
 
     await page.getByTestId(`holdback-${sku}`).getByRole('button', { name: 'Remove…' }).click()
     await page.getByLabel('Why remove').fill('e2e: recall cleared')
@@ -92,7 +104,10 @@ test.describe('merchandiser', () => {
     await expect.poll(() => desired(request, sku, 'walmart'), { timeout: 60_000 }).toBe(walmartBefore)
   })
 
-  test('edits feed freshness, strategic SKUs, an order exception policy and a publish priority on the Rules screen, saved as a version, then rolls back', async ({ browser, request }) => {
+  test('edits feed freshness, strategic SKUs, an order exception policy and a publish priority on the Rules screen, saved as a version, then rolls back', async ({
+    browser,
+    request,
+  }) => {
     const page = await signedIn(browser, 'merchandiser@example.com')
     await page.goto('/rules')
     const startVersion = (await page.getByTestId('current-version').textContent()) ?? ''
@@ -114,14 +129,20 @@ test.describe('merchandiser', () => {
     await page.getByTestId('preview-impact').click()
     // None of these moves a quantity: the preview says so before the save.
     await expect(page.getByTestId('impact-amazon')).toBeVisible()
-    await expect(page.getByTestId('impact-amazon').locator('td').nth(6)).toHaveText(await page.getByTestId('impact-amazon').locator('td').nth(1).innerText())
+    await expect(page.getByTestId('impact-amazon').locator('td').nth(6)).toHaveText(
+      await page.getByTestId('impact-amazon').locator('td').nth(1).innerText(),
+    )
     await page.getByLabel('Comment').fill('e2e: policies from the screen')
     await page.getByTestId('save-rules').click()
     await expect(page.getByTestId('current-version')).not.toHaveText(startVersion)
-    const r = (await (await request.get('/api/v1/rules', { headers: auth })).json()) as { rules: Record<string, unknown> & { channels: Record<string, { publishPriority?: number }> } }
+    const r = (await (await request.get('/api/v1/rules', { headers: auth })).json()) as {
+      rules: Record<string, unknown> & { channels: Record<string, { publishPriority?: number }> }
+    }
     expect(r.rules.feeds).toEqual([{ source: 'erp-demo', maxSilenceMinutes: 43200 }])
     expect(r.rules.strategic).toEqual({ skus: ['SKU-00001', 'SKU-00002'] })
-    expect(r.rules.orderExceptions).toEqual({ E2E_HOLD: { releaseReservation: false, suppress: true, suppressHours: 12 } })
+    expect(r.rules.orderExceptions).toEqual({
+      E2E_HOLD: { releaseReservation: false, suppress: true, suppressHours: 12 },
+    })
     expect(r.rules.channels.amazon.publishPriority).toBe(-5)
     // The saved version reads back into the editor, and the change is one rollback away.
     await expect(page.getByTestId('feed-0').getByLabel('Source of feed 1')).toHaveValue('erp-demo')

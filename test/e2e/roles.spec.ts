@@ -5,11 +5,25 @@ import { expect, test, type Page } from '@playwright/test'
 import { signIn } from './session'
 
 const SCREENS = {
-  Dashboard: '/', SKUs: '/skus', KPIs: '/kpis', Channels: '/channels', 'Drift & oversells': '/findings',
-  'Dead letters': '/dead-letters', Rules: '/rules', Holdbacks: '/holdbacks', Audit: '/audit', Settings: '/settings',
+  Dashboard: '/',
+  SKUs: '/skus',
+  KPIs: '/kpis',
+  Channels: '/channels',
+  'Drift & oversells': '/findings',
+  'Dead letters': '/dead-letters',
+  Rules: '/rules',
+  Holdbacks: '/holdbacks',
+  Audit: '/audit',
+  Settings: '/settings',
 } as const
 type Screen = keyof typeof SCREENS
-const READS: Partial<Record<Screen, string>> = { 'Dead letters': '/api/ui/dead-letters', Rules: '/api/ui/rules', Holdbacks: '/api/ui/holdbacks', Audit: '/api/ui/audit', Settings: '/api/ui/settings/api-keys' }
+const READS: Partial<Record<Screen, string>> = {
+  'Dead letters': '/api/ui/dead-letters',
+  Rules: '/api/ui/rules',
+  Holdbacks: '/api/ui/holdbacks',
+  Audit: '/api/ui/audit',
+  Settings: '/api/ui/settings/api-keys',
+}
 
 const ALL = Object.keys(SCREENS) as Screen[]
 const OPS = ALL.filter((s) => s !== 'Settings')
@@ -37,7 +51,9 @@ for (const [role, allowed] of Object.entries(ALLOWED)) {
   })
 }
 
-test('channel switches: the analyst may pause but not go live; merchandiser and executive see neither', async ({ page }) => {
+test('channel switches: the analyst may pause but not go live; merchandiser and executive see neither', async ({
+  page,
+}) => {
   await signIn(page, 'analyst@example.com')
   await page.goto('/channels/amazon')
   await expect(page.getByTestId('toggle-pause')).toBeVisible()

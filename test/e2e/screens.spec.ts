@@ -24,18 +24,39 @@ const SCREENS: Array<{ name: string; path: string; heading: RegExp; ready?: stri
   { name: 'settings-catalog', path: '/settings/catalog', heading: /^Catalog$/ },
 ]
 
-const VIEWPORTS = [{ width: 1440, height: 900 }, { width: 1280, height: 720 }, { width: 390, height: 844 }]
+const VIEWPORTS = [
+  { width: 1440, height: 900 },
+  { width: 1280, height: 720 },
+  { width: 390, height: 844 },
+]
 
-test('every screen renders for the admin at three sizes, with no console error or hydration mismatch, with screenshots', async ({ page }) => {
+test('every screen renders for the admin at three sizes, with no console error or hydration mismatch, with screenshots', async ({
+  page,
+}) => {
   test.setTimeout(420_000)
   // Any console error (React's hydration mismatch #418 included) or uncaught exception fails the test.
   const problems: string[] = []
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`${page.url()}: ${m.text()}`) })
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`${page.url()}: ${m.text()}`)
+  })
   page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`))
   await signIn(page, 'admin@example.com')
   // An oversell incident's page, when the demo has one (the executive spec makes one).
-  const incidents = (await (await page.request.get('/api/ui/oversells?window=30d&limit=1')).json()) as { items: Array<{ id: string; orderId: string }> }
-  const screens = [...SCREENS, ...(incidents.items[0] ? [{ name: 'oversell-incident', path: `/findings/oversells/${incidents.items[0].id}`, heading: /^Order .+ line .+ on / }] : [])]
+  const incidents = (await (await page.request.get('/api/ui/oversells?window=30d&limit=1')).json()) as {
+    items: Array<{ id: string; orderId: string }>
+  }
+  const screens = [
+    ...SCREENS,
+    ...(incidents.items[0]
+      ? [
+          {
+            name: 'oversell-incident',
+            path: `/findings/oversells/${incidents.items[0].id}`,
+            heading: /^Order .+ line .+ on /,
+          },
+        ]
+      : []),
+  ]
   for (const v of VIEWPORTS) {
     await page.setViewportSize(v)
     for (const s of screens) {
@@ -57,12 +78,30 @@ test('every list exports its filtered rows as CSV', async ({ page }) => {
   await signIn(page, 'admin@example.com')
   const exports: Array<[string, string]> = [
     ['/api/ui/audit/export?entity=rule_set', 'at,actor,actorKind,action,entity,entityId,before,after,ref'],
-    ['/api/ui/dead-letters/export?status=open', 'id,kind,code,reason,sku,channel,source,status,attempts,riskScore,firstSeenAt,lastSeenAt'],
-    ['/api/ui/findings/export?status=open', 'id,kind,status,sku,channel,location,cause,field,expected,actual,variance,detectedAt,updatedAt,resolvedAt,details'],
-    ['/api/ui/oversells/export?window=30d', 'id,kind,channel,sku,orderId,lineId,orderedUnits,oversoldUnits,revenueAtRiskCents,cause,occurredAt,detectedAt,details'],
-    ['/api/ui/skus/export?kind=item', 'sku,name,category,kit,onHand,sellable,amazon_decided,amazon_shows,amazon_state,b2b_decided,b2b_shows,b2b_state,shopify_decided,shopify_shows,shopify_state,walmart_decided,walmart_shows,walmart_state'],
-    ['/api/ui/channels/export', 'channel,name,kind,mode,status,breaker,health,summary,listings,inSync,waiting,pastSlo,failing,oldestWaitingSeconds,lagSamples15m,lagP50Seconds,lagP95Seconds,sloLagP95Seconds,sloStaleAfterSeconds,deadLettersOpen'],
-    ['/api/ui/kpis/export?window=1h', 'channel,window,from,to,health,lagSamples,lagP50Seconds,lagP95Seconds,lagP99Seconds,sloLagP95Seconds,lagSloBreached,staleListings,driftOpen,deadLettersOpen,orderedUnits,oversoldUnits,oversellRate,revenueAtRiskCents,incidents,cancelledUnits,cancelledForStockUnits,reservationsOpen,reservedUnits'],
+    [
+      '/api/ui/dead-letters/export?status=open',
+      'id,kind,code,reason,sku,channel,source,status,attempts,riskScore,firstSeenAt,lastSeenAt',
+    ],
+    [
+      '/api/ui/findings/export?status=open',
+      'id,kind,status,sku,channel,location,cause,field,expected,actual,variance,detectedAt,updatedAt,resolvedAt,details',
+    ],
+    [
+      '/api/ui/oversells/export?window=30d',
+      'id,kind,channel,sku,orderId,lineId,orderedUnits,oversoldUnits,revenueAtRiskCents,cause,occurredAt,detectedAt,details',
+    ],
+    [
+      '/api/ui/skus/export?kind=item',
+      'sku,name,category,kit,onHand,sellable,amazon_decided,amazon_shows,amazon_state,b2b_decided,b2b_shows,b2b_state,shopify_decided,shopify_shows,shopify_state,walmart_decided,walmart_shows,walmart_state',
+    ],
+    [
+      '/api/ui/channels/export',
+      'channel,name,kind,mode,status,breaker,health,summary,listings,inSync,waiting,pastSlo,failing,oldestWaitingSeconds,lagSamples15m,lagP50Seconds,lagP95Seconds,sloLagP95Seconds,sloStaleAfterSeconds,deadLettersOpen',
+    ],
+    [
+      '/api/ui/kpis/export?window=1h',
+      'channel,window,from,to,health,lagSamples,lagP50Seconds,lagP95Seconds,lagP99Seconds,sloLagP95Seconds,lagSloBreached,staleListings,driftOpen,deadLettersOpen,orderedUnits,oversoldUnits,oversellRate,revenueAtRiskCents,incidents,cancelledUnits,cancelledForStockUnits,reservationsOpen,reservedUnits',
+    ],
   ]
   for (const [url, header] of exports) {
     const res = await page.request.get(url)
@@ -72,8 +111,15 @@ test('every list exports its filtered rows as CSV', async ({ page }) => {
     expect((await res.text()).split('\n')[0]).toBe(header)
   }
   await page.goto('/dead-letters')
-  await expect(page.getByTestId('dead-letters-export')).toHaveAttribute('href', /\/api\/ui\/dead-letters\/export\?status=open/)
-  for (const [path, id] of [['/skus', 'skus-export'], ['/channels', 'channels-export'], ['/kpis', 'kpis-export']]) {
+  await expect(page.getByTestId('dead-letters-export')).toHaveAttribute(
+    'href',
+    /\/api\/ui\/dead-letters\/export\?status=open/,
+  )
+  for (const [path, id] of [
+    ['/skus', 'skus-export'],
+    ['/channels', 'channels-export'],
+    ['/kpis', 'kpis-export'],
+  ]) {
     await page.goto(path)
     await expect(page.getByTestId(id)).toHaveAttribute('href', /\/api\/ui\/.+\/export/)
   }
@@ -89,24 +135,31 @@ test('every list exports its filtered rows as CSV', async ({ page }) => {
   await page.getByTestId('sort-quantity').click()
   await expect(attempts.locator('th[aria-sort="descending"]')).toHaveText(/Quantity/)
   await expect(attempts).toHaveAttribute('aria-busy', 'false')
-  await expect.poll(async () => {
-    const q = (await column(3)).map((t) => Number(t.replace(/,/g, '')))
-    return q.length > 0 && q.every((x, i) => i === 0 || q[i - 1] >= x) && [...new Set(await column(5))].join()
-  }).toBe('applied')
+  await expect
+    .poll(async () => {
+      const q = (await column(3)).map((t) => Number(t.replace(/,/g, '')))
+      return q.length > 0 && q.every((x, i) => i === 0 || q[i - 1] >= x) && [...new Set(await column(5))].join()
+    })
+    .toBe('applied')
 })
 
-test('the Rules screen fits at 1440, 1280 and 390 px without sideways scrolling; the incident page at 390 px too; dark mode screenshots', async ({ page }) => {
+test('the Rules screen fits at 1440, 1280 and 390 px without sideways scrolling; the incident page at 390 px too; dark mode screenshots', async ({
+  page,
+}) => {
   test.setTimeout(240_000)
   await signIn(page, 'admin@example.com')
-  const overflow = () => page.evaluate(() => {
-    const wide = (el: Element) => el.scrollWidth > el.clientWidth + 1
-    return {
-      page: document.documentElement.scrollWidth > document.documentElement.clientWidth + 1,
-      waterfall: wide(document.querySelector('[data-testid="channel-rules"]')!.closest('.panel')!),
-      // Every other panel too (windows, sell-ahead, feeds, exceptions, safety stock, versions): they stack as cards on a phone.
-      panels: [...document.querySelectorAll('main .panel')].filter(wide).map((p) => p.querySelector('h2')?.textContent ?? p.getAttribute('data-testid') ?? '?'),
-    }
-  })
+  const overflow = () =>
+    page.evaluate(() => {
+      const wide = (el: Element) => el.scrollWidth > el.clientWidth + 1
+      return {
+        page: document.documentElement.scrollWidth > document.documentElement.clientWidth + 1,
+        waterfall: wide(document.querySelector('[data-testid="channel-rules"]')!.closest('.panel')!),
+        // Every other panel too (windows, sell-ahead, feeds, exceptions, safety stock, versions): they stack as cards on a phone.
+        panels: [...document.querySelectorAll('main .panel')]
+          .filter(wide)
+          .map((p) => p.querySelector('h2')?.textContent ?? p.getAttribute('data-testid') ?? '?'),
+      }
+    })
   for (const v of VIEWPORTS) {
     await page.setViewportSize(v)
     await page.goto('/rules')
@@ -119,7 +172,9 @@ test('the Rules screen fits at 1440, 1280 and 390 px without sideways scrolling;
       expect(box && box.x + box.width <= v.width, `${await input.getAttribute('aria-label')} at ${v.width}`).toBe(true)
     }
   }
-  const incidents = (await (await page.request.get('/api/ui/oversells?window=30d&limit=1')).json()) as { items: Array<{ id: string }> }
+  const incidents = (await (await page.request.get('/api/ui/oversells?window=30d&limit=1')).json()) as {
+    items: Array<{ id: string }>
+  }
   await page.setViewportSize({ width: 390, height: 844 })
   if (incidents.items[0]) {
     await page.goto(`/findings/oversells/${incidents.items[0].id}`)
@@ -129,13 +184,18 @@ test('the Rules screen fits at 1440, 1280 and 390 px without sideways scrolling;
       const panel = await decision.locator('..').boundingBox()
       for (const chip of await decision.locator('.chip').all()) {
         const box = await chip.boundingBox()
-        expect(box && panel && box.x + box.width <= panel.x + panel.width, 'the rule chip stays inside its panel').toBe(true)
+        expect(box && panel && box.x + box.width <= panel.x + panel.width, 'the rule chip stays inside its panel').toBe(
+          true,
+        )
       }
     }
   }
   // Dark mode follows the system: screenshots to look at, and text keeps its contrast on panels.
   await page.emulateMedia({ colorScheme: 'dark' })
-  for (const v of [{ width: 1440, height: 900 }, { width: 390, height: 844 }]) {
+  for (const v of [
+    { width: 1440, height: 900 },
+    { width: 390, height: 844 },
+  ]) {
     await page.setViewportSize(v)
     for (const s of SCREENS) {
       await page.goto(s.path)

@@ -4,7 +4,9 @@
 import { expect, test } from '@playwright/test'
 import { signIn } from './session'
 
-test('g-keys open screens, j/k pick rows and Enter opens one, ? shows the sheet; never while typing', async ({ page }) => {
+test('g-keys open screens, j/k pick rows and Enter opens one, ? shows the sheet; never while typing', async ({
+  page,
+}) => {
   await signIn(page, 'analyst@example.com')
   await page.goto('/')
   await expect(page.getByRole('heading', { level: 1 }).first()).toBeVisible()
@@ -19,7 +21,10 @@ test('g-keys open screens, j/k pick rows and Enter opens one, ? shows the sheet;
   const navLinks = await page.getByRole('navigation').getByRole('link').allInnerTexts()
   for (const label of await sheet.locator('tbody tr td:nth-child(2)').allInnerTexts()) {
     if (/^(Search|Next|Open|Show|Close)/.test(label)) continue
-    expect(navLinks.some((n) => n.includes(label.replace(' (ownership)', ''))), `${label} is in the nav`).toBe(true)
+    expect(
+      navLinks.some((n) => n.includes(label.replace(' (ownership)', ''))),
+      `${label} is in the nav`,
+    ).toBe(true)
   }
   await page.keyboard.press('Escape')
   await expect(sheet).toBeHidden()
@@ -63,7 +68,9 @@ test('g-keys open screens, j/k pick rows and Enter opens one, ? shows the sheet;
   await expect(page).toHaveURL(/\/(\?.*)?$/)
 })
 
-test('column sorts from the headers: SKUs by what Amazon is given (most first), findings by variance; the URL keeps the order', async ({ page }) => {
+test('column sorts from the headers: SKUs by what Amazon is given (most first), findings by variance; the URL keeps the order', async ({
+  page,
+}) => {
   await signIn(page, 'analyst@example.com')
   await page.goto('/skus')
   await page.getByTestId('sort-available-amazon').click()
@@ -72,10 +79,18 @@ test('column sorts from the headers: SKUs by what Amazon is given (most first), 
   await expect(page.getByTestId('sort-available-amazon').locator('..')).toHaveAttribute('aria-sort', 'descending')
   const headers = await page.getByTestId('sku-table').locator('thead th').allInnerTexts()
   const column = headers.findIndex((h) => h.startsWith('amazon'))
-  const amounts = async () => (await page.getByTestId('sku-table').locator(`tbody tr td:nth-child(${column + 1})`).allInnerTexts())
-    .map((t) => (/^[\d,]+/.test(t) ? Number(t.match(/^[\d,]+/)![0].replace(/,/g, '')) : Number.NEGATIVE_INFINITY))
+  const amounts = async () =>
+    (
+      await page
+        .getByTestId('sku-table')
+        .locator(`tbody tr td:nth-child(${column + 1})`)
+        .allInnerTexts()
+    ).map((t) => (/^[\d,]+/.test(t) ? Number(t.match(/^[\d,]+/)![0].replace(/,/g, '')) : Number.NEGATIVE_INFINITY))
   // The previous page stays on screen until the sorted one arrives: wait for it.
-  const sortedDesc = async () => { const xs = await amounts(); return xs.length > 3 && xs.every((x, i) => i === 0 || xs[i - 1] >= x) }
+  const sortedDesc = async () => {
+    const xs = await amounts()
+    return xs.length > 3 && xs.every((x, i) => i === 0 || xs[i - 1] >= x)
+  }
   await expect.poll(sortedDesc, { timeout: 15_000 }).toBe(true)
   await page.getByTestId('sort-available-amazon').click()
   await expect(page).toHaveURL(/sort=available(&|$)/)

@@ -4,8 +4,14 @@
 import { expect, test } from '@playwright/test'
 import { auth, signedIn } from './session'
 
-async function onHand(request: import('@playwright/test').APIRequestContext, sku: string, location: string): Promise<number> {
-  const a = (await (await request.get(`/api/v1/availability/${sku}`, { headers: auth })).json()) as { locations: Array<{ location: string; onHand: number }> }
+async function onHand(
+  request: import('@playwright/test').APIRequestContext,
+  sku: string,
+  location: string,
+): Promise<number> {
+  const a = (await (await request.get(`/api/v1/availability/${sku}`, { headers: auth })).json()) as {
+    locations: Array<{ location: string; onHand: number }>
+  }
   return a.locations.find((l) => l.location === location)?.onHand ?? 0
 }
 
@@ -14,12 +20,28 @@ test.describe('support', () => {
     const legacy = `LEGACY-${Date.now()}`
     const sku = 'SKU-01998'
     const before = await onHand(request, sku, 'DC-WEST')
-    const posted = await request.post('/api/v1/events', { headers: auth, data: { source: 'erp-demo', events: [
-      { idempotencyKey: `e2e-${legacy}`, type: 'receipt', sku: legacy, location: 'DC-WEST', quantity: 7, occurredAt: new Date().toISOString() },
-    ] } })
+    const posted = await request.post('/api/v1/events', {
+      headers: auth,
+      data: {
+        source: 'erp-demo',
+        events: [
+          {
+            idempotencyKey: `e2e-${legacy}`,
+            type: 'receipt',
+            sku: legacy,
+            location: 'DC-WEST',
+            quantity: 7,
+            occurredAt: new Date().toISOString(),
+          },
+        ],
+      },
+    })
     expect((await posted.json()).rejected[0].code).toBe('UNKNOWN_SKU')
     // The fix: an alias from the ERP's old code to ours.
-    const alias = await request.post('/api/v1/catalog/sku-aliases', { headers: auth, data: { items: [{ scope: 'erp-demo', alias: legacy, sku }] } })
+    const alias = await request.post('/api/v1/catalog/sku-aliases', {
+      headers: auth,
+      data: { items: [{ scope: 'erp-demo', alias: legacy, sku }] },
+    })
     expect(alias.status()).toBe(200)
 
     const analyst = await signedIn(browser, 'analyst@example.com')
@@ -48,24 +70,47 @@ test.describe('support', () => {
 
     const support = await signedIn(browser, 'support@example.com')
     await support.goto('/dead-letters')
-    const row = support.getByTestId('approval-queue').getByRole('row').filter({ hasText: 'analyst@example.com' }).filter({ hasText: 'alias added' })
+    const row = support
+      .getByTestId('approval-queue')
+      .getByRole('row')
+      .filter({ hasText: 'analyst@example.com' })
+      .filter({ hasText: 'alias added' })
     await row.getByTestId('approve').click()
     await expect(support.getByTestId('dl-message')).toContainText('Replay done: 1 event(s) applied')
     expect(await onHand(request, sku, 'DC-WEST')).toBe(before + 7)
   })
 
-  test('support cannot approve their own request; the executive cannot open dead letters', async ({ browser, request }) => {
+  test('support cannot approve their own request; the executive cannot open dead letters', async ({
+    browser,
+    request,
+  }) => {
     const legacy = `LEGACY-OWN-${Date.now()}`
-    await request.post('/api/v1/events', { headers: auth, data: { source: 'erp-demo', events: [
-      { idempotencyKey: `e2e-${legacy}`, type: 'receipt', sku: legacy, location: 'DC-EAST', quantity: 1, occurredAt: new Date().toISOString() },
-    ] } })
+    await request.post('/api/v1/events', {
+      headers: auth,
+      data: {
+        source: 'erp-demo',
+        events: [
+          {
+            idempotencyKey: `e2e-${legacy}`,
+            type: 'receipt',
+            sku: legacy,
+            location: 'DC-EAST',
+            quantity: 1,
+            occurredAt: new Date().toISOString(),
+          },
+        ],
+      },
+    })
     const support = await signedIn(browser, 'support@example.com')
     await support.goto(`/dead-letters?sku=${legacy}`)
     await support.getByTestId('preview-replay').click()
     await support.getByLabel('Note for the approver').fill(`own ${legacy}`)
     await support.getByTestId('request-replay').click()
     await expect(support.getByTestId('dl-message')).toContainText('waiting for approval')
-    const mine = support.getByTestId('approval-queue').getByRole('row').filter({ hasText: `own ${legacy}` })
+    const mine = support
+      .getByTestId('approval-queue')
+      .getByRole('row')
+      .filter({ hasText: `own ${legacy}` })
     await expect(mine.getByTestId('own-request')).toBeVisible()
     await expect(mine.getByTestId('approve')).toHaveCount(0)
 
@@ -75,11 +120,27 @@ test.describe('support', () => {
     await expect(executive.getByTestId('forbidden')).toContainText('dead-letters:view')
   })
 
-  test('a dead letter for an unknown SKU links to its fix, prefilled in the catalog import', async ({ browser, request }) => {
+  test('a dead letter for an unknown SKU links to its fix, prefilled in the catalog import', async ({
+    browser,
+    request,
+  }) => {
     const legacy = `LEGACY-FIX-${Date.now()}`
-    const posted = await request.post('/api/v1/events', { headers: auth, data: { source: 'erp-demo', events: [
-      { idempotencyKey: `e2e-${legacy}`, type: 'receipt', sku: legacy, location: 'DC-WEST', quantity: 2, occurredAt: new Date().toISOString() },
-    ] } })
+    const posted = await request.post('/api/v1/events', {
+      headers: auth,
+      data: {
+        source: 'erp-demo',
+        events: [
+          {
+            idempotencyKey: `e2e-${legacy}`,
+            type: 'receipt',
+            sku: legacy,
+            location: 'DC-WEST',
+            quantity: 2,
+            occurredAt: new Date().toISOString(),
+          },
+        ],
+      },
+    })
     expect((await posted.json()).rejected[0].code).toBe('UNKNOWN_SKU')
     const admin = await signedIn(browser, 'admin@example.com')
     await admin.goto(`/dead-letters?sku=${legacy}`)

@@ -25,11 +25,20 @@ beforeAll(async () => {
   await recomputeAll(db, new Date())
   key = await makeApiKey(db, ['rules:write', 'read'])
 }, 120_000)
-afterAll(async () => { await t?.drop() })
+afterAll(async () => {
+  await t?.drop()
+})
 
 async function postRules(rules: unknown, comment: string) {
   const { POST } = await import('../../app/api/v1/rules/route')
-  const res = await POST(new Request('http://localhost/api/v1/rules', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ rules, comment }) }), { params: Promise.resolve({}) })
+  const res = await POST(
+    new Request('http://localhost/api/v1/rules', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ rules, comment }),
+    }),
+    { params: Promise.resolve({}) },
+  )
   return { status: res.status, body: await res.json() }
 }
 async function waitFor<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 45_000): Promise<T> {
@@ -45,7 +54,9 @@ async function waitFor<T>(what: string, fn: () => Promise<T>, ok: (v: T) => bool
 describe('allocation windows', () => {
   it('a window with until before from is refused with a clear error', async () => {
     const rules = structuredClone((await getCurrentRuleSet(db)).rules) as RuleSet
-    rules.channels.b2b.allocations = [{ name: 'Broken', from: '2026-12-10T00:00:00Z', until: '2026-12-01T00:00:00Z', ringFence: 5 }]
+    rules.channels.b2b.allocations = [
+      { name: 'Broken', from: '2026-12-10T00:00:00Z', until: '2026-12-01T00:00:00Z', ringFence: 5 },
+    ]
     const r = await postRules(rules, 'broken window')
     expect(r.status).toBe(400)
     expect(r.body.error).toMatchObject({ code: 'INVALID_RULES' })
@@ -64,27 +75,54 @@ describe('allocation windows', () => {
     const saved = await postRules(rules, 'partner campaign for SKU-00001')
     expect(saved.status).toBe(201)
     // The release is a durable job at the boundary, not a timer in some process.
-    const jobs = await db.$queryRawUnsafe<Array<{ run_at: Date }>>(`SELECT run_at FROM graphile_worker.jobs WHERE key = $1`, `allocation-boundary:${until}`)
+    const jobs = await db.$queryRawUnsafe<Array<{ run_at: Date }>>(
+      `SELECT run_at FROM graphile_worker.jobs WHERE key = $1`,
+      `allocation-boundary:${until}`,
+    )
     expect(jobs.map((j) => j.run_at.toISOString())).toEqual([until])
 
     const runner: Runner = await run({
-      connectionString: t.url, concurrency: 2, pollInterval: 100, noHandleSignals: true,
+      connectionString: t.url,
+      concurrency: 2,
+      pollInterval: 100,
+      noHandleSignals: true,
       // Only what this test is about: the boundary and the recompute (publishing has no marketplace here).
-      taskList: Object.fromEntries(Object.entries(taskList({ db, log: () => {} })).filter(([name]) => name === JOB_CATALOG.allocationBoundary.task || name === JOB_CATALOG.recomputeAvailability.task)),
+      taskList: Object.fromEntries(
+        Object.entries(taskList({ db, log: () => {} })).filter(
+          ([name]) => name === JOB_CATALOG.allocationBoundary.task || name === JOB_CATALOG.recomputeAvailability.task,
+        ),
+      ),
     })
     try {
-      await waitFor('the campaign fence', () => desiredQuantity(db, 'SKU-00001', 'shopify'), (q) => q === shopifyBefore - 15)
+      await waitFor(
+        'the campaign fence',
+        () => desiredQuantity(db, 'SKU-00001', 'shopify'),
+        (q) => q === shopifyBefore - 15,
+      )
       expect(await desiredQuantity(db, 'SKU-00002', 'shopify')).toBe(otherSku)
       const during = await explainAvailability(db, 'SKU-00001', 'shopify')
-      expect(during.steps.find((s) => s.step === 'waterfall')?.detail).toContain(`b2b ${own + 15} (allocation "Partner campaign" until ${until})`)
-      expect((await explainAvailability(db, 'SKU-00001', 'b2b')).steps.find((s) => s.step === 'allocation_window')?.detail).toContain('"Partner campaign"')
+      expect(during.steps.find((s) => s.step === 'waterfall')?.detail).toContain(
+        `b2b ${own + 15} (allocation "Partner campaign" until ${until})`,
+      )
+      expect(
+        (await explainAvailability(db, 'SKU-00001', 'b2b')).steps.find((s) => s.step === 'allocation_window')?.detail,
+      ).toContain('"Partner campaign"')
 
       // Nobody touches anything: at `until` the worker recomputes and shopify gets the units back.
-      await waitFor('the release at until', () => desiredQuantity(db, 'SKU-00001', 'shopify'), (q) => q === shopifyBefore)
+      await waitFor(
+        'the release at until',
+        () => desiredQuantity(db, 'SKU-00001', 'shopify'),
+        (q) => q === shopifyBefore,
+      )
       const after = await explainAvailability(db, 'SKU-00001', 'shopify')
       expect(new Date(after.decidedAt).getTime()).toBeGreaterThanOrEqual(Date.parse(until))
-      expect((await explainAvailability(db, 'SKU-00001', 'b2b')).steps.find((s) => s.step === 'allocation_window')?.detail).toContain(`"Partner campaign" released at ${until}`)
-      const audit = await db.auditLog.findFirst({ where: { action: 'rules.allocation_boundary' }, orderBy: { at: 'desc' } })
+      expect(
+        (await explainAvailability(db, 'SKU-00001', 'b2b')).steps.find((s) => s.step === 'allocation_window')?.detail,
+      ).toContain(`"Partner campaign" released at ${until}`)
+      const audit = await db.auditLog.findFirst({
+        where: { action: 'rules.allocation_boundary' },
+        orderBy: { at: 'desc' },
+      })
       expect(audit?.after).toMatchObject({ at: until, windows: ['b2b: "Partner campaign" released'] })
     } finally {
       await runner.stop()
@@ -104,16 +142,39 @@ describe('sell-ahead', () => {
     await recomputeAll(db, new Date())
     const before = (await desiredQuantity(db, 'SKU-00003', 'b2b'))!
     const shopify = await desiredQuantity(db, 'SKU-00003', 'shopify')
-    const r = await ingestEvents(db, { body: JSON.stringify({ source: 'erp-demo', events: [
-      { idempotencyKey: 'sa-1', type: 'in_transit', sku: 'SKU-00003', location: 'DC-EAST', quantity: 12, occurredAt: new Date().toISOString() },
-      { idempotencyKey: 'sa-2', type: 'in_transit', sku: 'SKU-00003', location: 'DC-WEST', quantity: 25, occurredAt: new Date().toISOString() },
-    ] }) })
+    const r = await ingestEvents(db, {
+      body: JSON.stringify({
+        source: 'erp-demo',
+        events: [
+          {
+            idempotencyKey: 'sa-1',
+            type: 'in_transit',
+            sku: 'SKU-00003',
+            location: 'DC-EAST',
+            quantity: 12,
+            occurredAt: new Date().toISOString(),
+          },
+          {
+            idempotencyKey: 'sa-2',
+            type: 'in_transit',
+            sku: 'SKU-00003',
+            location: 'DC-WEST',
+            quantity: 25,
+            occurredAt: new Date().toISOString(),
+          },
+        ],
+      }),
+    })
     expect(r.accepted).toBe(2)
     await recomputeAll(db, new Date())
     expect(await desiredQuantity(db, 'SKU-00003', 'b2b')).toBe(before + 30)
     expect(await desiredQuantity(db, 'SKU-00003', 'shopify')).toBe(shopify)
     const why = await explainAvailability(db, 'SKU-00003', 'b2b')
-    expect(why.steps.find((s) => s.step === 'sell_ahead')?.detail).toMatch(/plus 30 incoming units sold ahead \(\d+ in transit or expected within 14 days; cap 30\)/)
-    expect(why.inputs).toMatchObject({ inbound: expect.arrayContaining([{ location: 'DC-WEST', quantity: expect.any(Number) }]) })
+    expect(why.steps.find((s) => s.step === 'sell_ahead')?.detail).toMatch(
+      /plus 30 incoming units sold ahead \(\d+ in transit or expected within 14 days; cap 30\)/,
+    )
+    expect(why.inputs).toMatchObject({
+      inbound: expect.arrayContaining([{ location: 'DC-WEST', quantity: expect.any(Number) }]),
+    })
   })
 })

@@ -18,7 +18,10 @@ import { endSession, startSession } from '../../server/auth/sessions'
 import { storeInboundMessage } from '../../server/ingest/inbound-message.repository'
 
 const session = vi.hoisted(() => ({ current: null as null | { user: { id: string; sessionId: string } } }))
-vi.mock('next-auth', async (importOriginal) => ({ ...(await importOriginal<Record<string, unknown>>()), getServerSession: async () => session.current }))
+vi.mock('next-auth', async (importOriginal) => ({
+  ...(await importOriginal<Record<string, unknown>>()),
+  getServerSession: async () => session.current,
+}))
 
 const root = path.resolve(__dirname, '..', '..')
 type Door = { user: Action } | { key: string } | { open: true } | { nextAuth: true } | { marketplaceSigned: true }
@@ -148,7 +151,8 @@ const ACTIONS_TABLE: Record<string, Action | null> = {
 function walk(dir: string, name: string, out: string[] = []): string[] {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name)
-    if (e.isDirectory()) walk(p, name, out); else if (e.name === name) out.push(p)
+    if (e.isDirectory()) walk(p, name, out)
+    else if (e.name === name) out.push(p)
   }
   return out
 }
@@ -160,48 +164,96 @@ const users = {} as Record<Role, { id: string; sid: string }>
 let rawMessageId = ''
 let ruleVersionId = ''
 
-useTestDatabase(async (created) => {
-  db = created
-  ruleVersionId = (await saveRules(db)).id
-  await makeChannel(db, 'shopify')
-  await makeChannel(db, 'amazon')
-  await db.sku.create({ data: { code: 'SKU-00001', name: 'one' } })
-  for (const role of ROLES) {
-    const u = await db.user.create({ data: { email: `${role}@authz.test`, name: role, role, passwordHash: 'x' } })
-    users[role] = { id: u.id, sid: await startSession(db, u.id) }
-  }
-  // A rejected batch's raw message: the cross-scope id for roles without dead-letters:view.
-  rawMessageId = await storeInboundMessage(db, { source: 'erp-main', kind: 'events', transport: 'http', body: '{"source":"erp-main","events":[{"sku":"SECRET-COST"}]}', receivedAt: new Date() })
-}, { timeoutMs: 120_000 })
-afterAll(async () => { await (globalThis as { stocktowerPrisma?: PrismaClient }).stocktowerPrisma?.$disconnect() })
+useTestDatabase(
+  async (created) => {
+    db = created
+    ruleVersionId = (await saveRules(db)).id
+    await makeChannel(db, 'shopify')
+    await makeChannel(db, 'amazon')
+    await db.sku.create({ data: { code: 'SKU-00001', name: 'one' } })
+    for (const role of ROLES) {
+      const u = await db.user.create({ data: { email: `${role}@authz.test`, name: role, role, passwordHash: 'x' } })
+      users[role] = { id: u.id, sid: await startSession(db, u.id) }
+    }
+    // A rejected batch's raw message: the cross-scope id for roles without dead-letters:view.
+    rawMessageId = await storeInboundMessage(db, {
+      source: 'erp-main',
+      kind: 'events',
+      transport: 'http',
+      body: '{"source":"erp-main","events":[{"sku":"SECRET-COST"}]}',
+      receivedAt: new Date(),
+    })
+  },
+  { timeoutMs: 120_000 },
+)
+afterAll(async () => {
+  await (globalThis as { stocktowerPrisma?: PrismaClient }).stocktowerPrisma?.$disconnect()
+})
 
 function routeOf(file: string): string {
-  return `/${path.relative(path.join(root, 'app'), path.dirname(file)).split(path.sep).filter((s) => !/^\(.*\)$/.test(s)).join('/')}`
+  return `/${path
+    .relative(path.join(root, 'app'), path.dirname(file))
+    .split(path.sep)
+    .filter((s) => !/^\(.*\)$/.test(s))
+    .join('/')}`
 }
 function paramsFor(route: string): Record<string, unknown> {
   const p: Record<string, unknown> = {}
   for (const m of route.matchAll(/\[(\.\.\.)?([^\]]+)\]/g)) {
     const name = m[2]
-    p[name] = m[1] ? ['session'] : name === 'id' ? (route.includes('raw-messages') ? rawMessageId : route.includes('rules/versions') ? ruleVersionId : crypto.randomUUID()) : name === 'channel' ? 'shopify' : name === 'code' ? (route.includes('channels') ? 'amazon' : 'SKU-00001') : 'SKU-00001'
+    p[name] = m[1]
+      ? ['session']
+      : name === 'id'
+        ? route.includes('raw-messages')
+          ? rawMessageId
+          : route.includes('rules/versions')
+            ? ruleVersionId
+            : crypto.randomUUID()
+        : name === 'channel'
+          ? 'shopify'
+          : name === 'code'
+            ? route.includes('channels')
+              ? 'amazon'
+              : 'SKU-00001'
+            : 'SKU-00001'
   }
   return p
 }
-async function call(method: string, route: string, handler: Handler, headers: Record<string, string> = {}): Promise<{ status: number; code?: string }> {
+async function call(
+  method: string,
+  route: string,
+  handler: Handler,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; code?: string }> {
   const body = method === 'GET' || method === 'DELETE' ? undefined : '{}'
-  const res = await handler(new Request(`http://localhost${route.replace(/\[(\.\.\.)?[^\]]+\]/g, 'x')}`, { method, headers: { 'content-type': 'application/json', ...headers }, body }), { params: Promise.resolve(paramsFor(route)) })
+  const res = await handler(
+    new Request(`http://localhost${route.replace(/\[(\.\.\.)?[^\]]+\]/g, 'x')}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    }),
+    { params: Promise.resolve(paramsFor(route)) },
+  )
   let code: string | undefined
-  try { code = ((await res.clone().json()) as { error?: { code?: string } }).error?.code } catch { /* not JSON (CSV, text) */ }
+  try {
+    code = ((await res.clone().json()) as { error?: { code?: string } }).error?.code
+  } catch {
+    /* not JSON (CSV, text) */
+  }
   await res.body?.cancel().catch(() => {})
   return { status: res.status, code }
 }
-const asUser = (role: Role | null) => { session.current = role ? { user: { id: users[role].id, sessionId: users[role].sid } } : null }
+const asUser = (role: Role | null) => {
+  session.current = role ? { user: { id: users[role].id, sessionId: users[role].sid } } : null
+}
 
 async function enumerateRoutes(): Promise<Array<{ key: string; route: string; method: string; handler: Handler }>> {
   const out: Array<{ key: string; route: string; method: string; handler: Handler }> = []
   for (const file of walk(path.join(root, 'app'), 'route.ts').sort()) {
     const mod = (await import(file)) as Record<string, unknown>
     const route = routeOf(file)
-    for (const m of METHODS) if (typeof mod[m] === 'function') out.push({ key: `${m} ${route}`, route, method: m, handler: mod[m] as Handler })
+    for (const m of METHODS)
+      if (typeof mod[m] === 'function') out.push({ key: `${m} ${route}`, route, method: m, handler: mod[m] as Handler })
   }
   return out
 }
@@ -221,30 +273,42 @@ describe('every route handler against the role table and the scopes', () => {
       for (const role of ROLES) {
         asUser(role)
         const res = await call(r.method, r.route, r.handler)
-        if (can(role, action)) expect([401, 403], `${role} ${r.key} (allowed) answered ${res.status}`).not.toContain(res.status)
+        if (can(role, action))
+          expect([401, 403], `${role} ${r.key} (allowed) answered ${res.status}`).not.toContain(res.status)
         else expect(res, `${role} ${r.key} (refused)`).toEqual({ status: 403, code: 'FORBIDDEN' })
         checked++
       }
       asUser(null)
-      expect(await call(r.method, r.route, r.handler), `signed out ${r.key}`).toEqual({ status: 401, code: 'UNAUTHORIZED' })
+      expect(await call(r.method, r.route, r.handler), `signed out ${r.key}`).toEqual({
+        status: 401,
+        code: 'UNAUTHORIZED',
+      })
     }
     // An admin whose password change is pending reaches nothing but the password page.
     await db.user.update({ where: { id: users.admin.id }, data: { mustChangePassword: true } })
     asUser('admin')
-    for (const r of routes) expect(await call(r.method, r.route, r.handler), `pending change ${r.key}`).toEqual({ status: 403, code: 'PASSWORD_CHANGE_REQUIRED' })
+    for (const r of routes)
+      expect(await call(r.method, r.route, r.handler), `pending change ${r.key}`).toEqual({
+        status: 403,
+        code: 'PASSWORD_CHANGE_REQUIRED',
+      })
     await db.user.update({ where: { id: users.admin.id }, data: { mustChangePassword: false } })
     // A signed-out session (the cookie still decodes) and a deactivated user are refused.
     const sid = await startSession(db, users.analyst.id)
     await endSession(db, sid)
     session.current = { user: { id: users.analyst.id, sessionId: sid } }
-    for (const r of routes) expect((await call(r.method, r.route, r.handler)).status, `ended session ${r.key}`).toBe(401)
+    for (const r of routes)
+      expect((await call(r.method, r.route, r.handler)).status, `ended session ${r.key}`).toBe(401)
     // A session id of one user presented with another user's id is nobody's session.
     session.current = { user: { id: users.admin.id, sessionId: users.executive.sid } }
-    expect((await call('GET', '/api/ui/settings/users', routes.find((r) => r.key === 'GET /api/ui/settings/users')!.handler)).status).toBe(401)
+    expect(
+      (await call('GET', '/api/ui/settings/users', routes.find((r) => r.key === 'GET /api/ui/settings/users')!.handler))
+        .status,
+    ).toBe(401)
     expect(checked).toBe(routes.length * ROLES.length)
   })
 
-  it('cross-scope ids: a rejected batch\'s raw message is readable by the dead-letter roles only, never with inventory:view alone', async () => {
+  it("cross-scope ids: a rejected batch's raw message is readable by the dead-letter roles only, never with inventory:view alone", async () => {
     const r = (await enumerateRoutes()).find((x) => x.key === 'GET /api/ui/raw-messages/[id]')!
     asUser('executive')
     expect(can('executive', 'inventory:view')).toBe(true)
@@ -254,8 +318,17 @@ describe('every route handler against the role table and the scopes', () => {
   })
 
   it('API routes: each scope opens exactly its routes; no key and a revoked key are 401; a channel scope does not open another channel', async () => {
-    const scopes = ['read', 'ingest:erp', 'ingest:channel:amazon', 'ingest:channel:shopify', 'rules:write', 'catalog:write']
-    const keys = await Promise.all(scopes.map(async (s) => ({ scope: s, key: (await createApiKey(db, { name: `authz ${s}`, scopes: [s] })).key })))
+    const scopes = [
+      'read',
+      'ingest:erp',
+      'ingest:channel:amazon',
+      'ingest:channel:shopify',
+      'rules:write',
+      'catalog:write',
+    ]
+    const keys = await Promise.all(
+      scopes.map(async (s) => ({ scope: s, key: (await createApiKey(db, { name: `authz ${s}`, scopes: [s] })).key })),
+    )
     const revoked = await createApiKey(db, { name: 'revoked', scopes: [...scopes] })
     await db.apiKey.update({ where: { id: revoked.id }, data: { revokedAt: new Date() } })
     const routes = (await enumerateRoutes()).filter((r) => 'key' in ROUTES[r.key])
@@ -263,11 +336,15 @@ describe('every route handler against the role table and the scopes', () => {
       const needed = (ROUTES[r.key] as { key: string }).key
       for (const k of keys) {
         const res = await call(r.method, r.route, r.handler, { authorization: `Bearer ${k.key}` })
-        if (hasScope([k.scope], needed)) expect([401, 403], `${k.scope} ${r.key} (allowed) answered ${res.status}`).not.toContain(res.status)
+        if (hasScope([k.scope], needed))
+          expect([401, 403], `${k.scope} ${r.key} (allowed) answered ${res.status}`).not.toContain(res.status)
         else expect(res.status, `${k.scope} ${r.key} (refused)`).toBe(403)
       }
       expect((await call(r.method, r.route, r.handler)).status, `no key ${r.key}`).toBe(401)
-      expect((await call(r.method, r.route, r.handler, { authorization: `Bearer ${revoked.key}` })).status, `revoked ${r.key}`).toBe(401)
+      expect(
+        (await call(r.method, r.route, r.handler, { authorization: `Bearer ${revoked.key}` })).status,
+        `revoked ${r.key}`,
+      ).toBe(401)
       // A signed-in admin is no API key.
       asUser('admin')
       expect((await call(r.method, r.route, r.handler)).status, `session instead of key ${r.key}`).toBe(401)
@@ -275,15 +352,24 @@ describe('every route handler against the role table and the scopes', () => {
     }
   })
 
-  it('marketplace webhook doors: only the marketplace\'s signature opens them (no API key, no session)', async () => {
+  it("marketplace webhook doors: only the marketplace's signature opens them (no API key, no session)", async () => {
     const routes = (await enumerateRoutes()).filter((r) => 'marketplaceSigned' in ROUTES[r.key])
     expect(routes.length).toBeGreaterThan(0)
     const key = (await createApiKey(db, { name: 'authz webhook', scopes: ['ingest:channel:shopify', 'read'] })).key
     for (const r of routes) {
-      expect(await call(r.method, r.route, r.handler), `unsigned ${r.key}`).toEqual({ status: 401, code: 'BAD_WEBHOOK_SIGNATURE' })
-      expect(await call(r.method, r.route, r.handler, { authorization: `Bearer ${key}` }), `API key ${r.key}`).toEqual({ status: 401, code: 'BAD_WEBHOOK_SIGNATURE' })
+      expect(await call(r.method, r.route, r.handler), `unsigned ${r.key}`).toEqual({
+        status: 401,
+        code: 'BAD_WEBHOOK_SIGNATURE',
+      })
+      expect(await call(r.method, r.route, r.handler, { authorization: `Bearer ${key}` }), `API key ${r.key}`).toEqual({
+        status: 401,
+        code: 'BAD_WEBHOOK_SIGNATURE',
+      })
       asUser('admin')
-      expect(await call(r.method, r.route, r.handler), `session ${r.key}`).toEqual({ status: 401, code: 'BAD_WEBHOOK_SIGNATURE' })
+      expect(await call(r.method, r.route, r.handler), `session ${r.key}`).toEqual({
+        status: 401,
+        code: 'BAD_WEBHOOK_SIGNATURE',
+      })
       asUser(null)
     }
   })
@@ -301,11 +387,13 @@ describe('every route handler against the role table and the scopes', () => {
 describe('every server action against the role table', () => {
   it('the table names exactly the exported actions; each role is refused (FORBIDDEN, before any input is read) or let through', async () => {
     const files = walk(path.join(root, 'app'), 'actions.ts').sort()
-    const found: Array<{ key: string; fn: (input: unknown) => Promise<{ data?: unknown; error?: { code: string } }> }> = []
+    const found: Array<{ key: string; fn: (input: unknown) => Promise<{ data?: unknown; error?: { code: string } }> }> =
+      []
     for (const f of files) {
       const mod = (await import(f)) as Record<string, unknown>
       const area = path.basename(path.dirname(f))
-      for (const [name, fn] of Object.entries(mod)) if (typeof fn === 'function') found.push({ key: `${area}.${name}`, fn: fn as never })
+      for (const [name, fn] of Object.entries(mod))
+        if (typeof fn === 'function') found.push({ key: `${area}.${name}`, fn: fn as never })
     }
     expect(found.map((a) => a.key).sort()).toEqual(Object.keys(ACTIONS_TABLE).sort())
     for (const a of found) {
@@ -316,7 +404,8 @@ describe('every server action against the role table', () => {
         // parsing); an allowed one gets past it (typically INVALID_INPUT for `{}`).
         const r = await a.fn({ __authz: true })
         const code = r.error?.code
-        if (needed === null || can(role, needed)) expect(['FORBIDDEN', 'UNAUTHORIZED'], `${role} ${a.key} (allowed) got ${code}`).not.toContain(code)
+        if (needed === null || can(role, needed))
+          expect(['FORBIDDEN', 'UNAUTHORIZED'], `${role} ${a.key} (allowed) got ${code}`).not.toContain(code)
         else expect(code, `${role} ${a.key} (refused)`).toBe('FORBIDDEN')
       }
       asUser(null)

@@ -29,19 +29,34 @@ useTestDatabase(async (created) => {
   await db.$executeRawUnsafe(`DELETE FROM "KitComponent"`) // keep the slice to plain SKUs
   await settle()
 })
-afterAll(async () => { await sims?.close() })
+afterAll(async () => {
+  await sims?.close()
+})
 
-const listing = (channel: string, sku: string) => db.channelListing.findFirstOrThrow({ where: { channel: { code: channel }, sku: { code: sku } } })
+const listing = (channel: string, sku: string) =>
+  db.channelListing.findFirstOrThrow({ where: { channel: { code: channel }, sku: { code: sku } } })
 
 describe('classifyDrift', () => {
-  const base = { applied: 10, published: 10, desiredVersion: 3, publishedVersion: 3, acceptedVersion: 3, appliedVersion: 3, inFlight: false, earlierSent: [7], otherChannelsApplied: [4] }
+  const base = {
+    applied: 10,
+    published: 10,
+    desiredVersion: 3,
+    publishedVersion: 3,
+    acceptedVersion: 3,
+    appliedVersion: 3,
+    inFlight: false,
+    earlierSent: [7],
+    otherChannelsApplied: [4],
+  }
   it('names each cause', () => {
     expect(classifyDrift(10, base)).toBeNull()
     expect(classifyDrift(12, { ...base, inFlight: true })).toBe('own_pending')
     expect(classifyDrift(8, { ...base, desiredVersion: 4, publishedVersion: 4, published: 8 })).toBe('own_pending')
     // Accepted and not applied: verification's to follow within its SLA, accepted-not-applied after.
     expect(classifyDrift(10 + 1, { ...base, acceptedVersion: 4, publishedVersion: 4 })).toBe('own_pending')
-    expect(classifyDrift(10 + 1, { ...base, acceptedVersion: 4, publishedVersion: 4, acceptedStale: true })).toBe('accepted_not_applied')
+    expect(classifyDrift(10 + 1, { ...base, acceptedVersion: 4, publishedVersion: 4, acceptedStale: true })).toBe(
+      'accepted_not_applied',
+    )
     expect(classifyDrift(7, base)).toBe('lost_update')
     expect(classifyDrift(4, base)).toBe('shared_quantity_overwrite')
     expect(classifyDrift(99, base)).toBe('merchant_edit')
@@ -55,17 +70,31 @@ describe('reconcileChannel', () => {
   it('flags a merchant edit on Shopify, and resolves it when the channel matches again', async () => {
     const shopify = await db.channel.findUniqueOrThrow({ where: { code: 'shopify' } })
     const l = await listing('shopify', 'SKU-00002')
-    sims.sims.shopify.manualEdit({ sku: l.externalSku, inventoryItemId: l.externalId, quantity: (l.appliedQuantity ?? 0) + 37 })
+    sims.sims.shopify.manualEdit({
+      sku: l.externalSku,
+      inventoryItemId: l.externalId,
+      quantity: (l.appliedQuantity ?? 0) + 37,
+    })
     const r = await reconcileChannel(db, shopify.id, { ...deps, batch: 100 })
     expect(r, JSON.stringify(r)).toMatchObject({ drift: { merchant_edit: 1 } })
     const f = await db.finding.findFirstOrThrow({ where: { kind: 'drift', dedupeKey: `drift:${l.id}` } })
-    expect(f).toMatchObject({ status: 'open', sku: 'SKU-00002', channel: 'shopify', expected: l.appliedQuantity, actual: (l.appliedQuantity ?? 0) + 37 })
+    expect(f).toMatchObject({
+      status: 'open',
+      sku: 'SKU-00002',
+      channel: 'shopify',
+      expected: l.appliedQuantity,
+      actual: (l.appliedQuantity ?? 0) + 37,
+    })
     expect(f.cause).toMatch(/changed on the channel; needs a person/)
     // Reconciling again keeps one finding.
     await reconcileChannel(db, shopify.id, { ...deps, batch: 100 })
     expect(await db.finding.count({ where: { dedupeKey: `drift:${l.id}` } })).toBe(1)
     // The merchant undoes it: the next read-back resolves the finding.
-    sims.sims.shopify.manualEdit({ sku: l.externalSku, inventoryItemId: l.externalId, quantity: l.appliedQuantity ?? 0 })
+    sims.sims.shopify.manualEdit({
+      sku: l.externalSku,
+      inventoryItemId: l.externalId,
+      quantity: l.appliedQuantity ?? 0,
+    })
     const again = await reconcileChannel(db, shopify.id, { ...deps, batch: 100 })
     expect(again.resolved).toBe(1)
     expect((await db.finding.findUniqueOrThrow({ where: { id: f.id } })).status).toBe('resolved')
@@ -75,7 +104,21 @@ describe('reconcileChannel', () => {
     const walmart = await db.channel.findUniqueOrThrow({ where: { code: 'walmart' } })
     const before = await listing('walmart', 'SKU-00003')
     // A second version reaches Walmart, then the channel reverts to the first quantity we sent.
-    await ingestEvents(db, { body: JSON.stringify({ source: 'erp-demo', events: [{ idempotencyKey: 'drift-r1', type: 'receipt', sku: 'SKU-00003', location: 'DC-EAST', quantity: 20, occurredAt: new Date().toISOString() }] }) })
+    await ingestEvents(db, {
+      body: JSON.stringify({
+        source: 'erp-demo',
+        events: [
+          {
+            idempotencyKey: 'drift-r1',
+            type: 'receipt',
+            sku: 'SKU-00003',
+            location: 'DC-EAST',
+            quantity: 20,
+            occurredAt: new Date().toISOString(),
+          },
+        ],
+      }),
+    })
     await settle()
     const after = await listing('walmart', 'SKU-00003')
     expect(after.appliedQuantity).not.toBe(before.appliedQuantity)
@@ -86,7 +129,10 @@ describe('reconcileChannel', () => {
     // Fewer units than we applied: orders Walmart took may explain it until the order grace ends.
     const first = await reconcileChannel(db, walmart.id, { ...deps, batch: 100 })
     expect(first, JSON.stringify(first)).toMatchObject({ drift: { orders_in_flight: 1 } })
-    await db.channelListing.update({ where: { id: after.id }, data: { orderGraceSince: new Date(Date.now() - 3_600_000) } })
+    await db.channelListing.update({
+      where: { id: after.id },
+      data: { orderGraceSince: new Date(Date.now() - 3_600_000) },
+    })
     await db.channel.update({ where: { id: walmart.id }, data: { rateTokens: 1000 } })
     await db.systemState.deleteMany({ where: { key: `reconcile-cursor:${walmart.id}` } })
     const r = await reconcileChannel(db, walmart.id, { ...deps, batch: 100 })
@@ -109,7 +155,21 @@ describe('reconcileChannel', () => {
     await db.systemState.deleteMany({ where: { key: `reconcile-cursor:${channelId}` } })
   }
   async function receipt(key: string, sku: string, quantity: number) {
-    await ingestEvents(db, { body: JSON.stringify({ source: 'erp-demo', events: [{ idempotencyKey: key, type: 'receipt', sku, location: 'DC-EAST', quantity, occurredAt: new Date().toISOString() }] }) })
+    await ingestEvents(db, {
+      body: JSON.stringify({
+        source: 'erp-demo',
+        events: [
+          {
+            idempotencyKey: key,
+            type: 'receipt',
+            sku,
+            location: 'DC-EAST',
+            quantity,
+            occurredAt: new Date().toISOString(),
+          },
+        ],
+      }),
+    })
     await recomputeAll(db)
   }
 
@@ -155,7 +215,9 @@ describe('reconcileChannel', () => {
     const later = () => new Date(Date.now() + 3_600_000)
     const r = await reconcileChannel(db, amazon.id, { ...deps, batch: 4, now: later })
     expect(r, JSON.stringify(r)).toMatchObject({ checked: 4, drift: { accepted_not_applied: 1 } })
-    expect(await db.finding.findFirstOrThrow({ where: { dedupeKey: `drift:${lost.id}` } })).toMatchObject({ status: 'healing' })
+    expect(await db.finding.findFirstOrThrow({ where: { dedupeKey: `drift:${lost.id}` } })).toMatchObject({
+      status: 'healing',
+    })
     // The rotation still moved on: the cursor is past the lost listing, at the slice's last row.
     const cursor = await db.systemState.findUniqueOrThrow({ where: { key: `reconcile-cursor:${amazon.id}` } })
     expect((cursor.value as { after: string }).after).not.toBe(lost.id)
@@ -178,18 +240,25 @@ describe('reconcileChannel', () => {
     expect((await listing('walmart', 'SKU-00009')).appliedQuantity).toBe(l.desiredQuantity)
   })
 
-  it('flags Shopify showing another channel\'s number for the SKU as a shared quantity overwrite (a lower one once orders cannot explain it)', async () => {
+  it("flags Shopify showing another channel's number for the SKU as a shared quantity overwrite (a lower one once orders cannot explain it)", async () => {
     const shopify = await db.channel.findUniqueOrThrow({ where: { code: 'shopify' } })
     const mine = await listing('shopify', 'SKU-00005')
     const walmart = await listing('walmart', 'SKU-00005')
     expect(walmart.appliedQuantity).toBeLessThan(mine.appliedQuantity!)
-    sims.sims.shopify.manualEdit({ sku: mine.externalSku, inventoryItemId: mine.externalId, quantity: walmart.appliedQuantity! })
+    sims.sims.shopify.manualEdit({
+      sku: mine.externalSku,
+      inventoryItemId: mine.externalId,
+      quantity: walmart.appliedQuantity!,
+    })
     await freshRead(shopify.id)
     // Fewer units than we applied: within the order grace, orders Shopify took may still explain it.
     const first = await reconcileChannel(db, shopify.id, { ...deps, batch: 100 })
     expect(first, JSON.stringify(first)).toMatchObject({ drift: { orders_in_flight: 1 } })
     expect(await db.finding.count({ where: { dedupeKey: `drift:${mine.id}` } })).toBe(0)
-    await db.channelListing.update({ where: { id: mine.id }, data: { orderGraceSince: new Date(Date.now() - 3_600_000) } })
+    await db.channelListing.update({
+      where: { id: mine.id },
+      data: { orderGraceSince: new Date(Date.now() - 3_600_000) },
+    })
     await freshRead(shopify.id)
     const r = await reconcileChannel(db, shopify.id, { ...deps, batch: 100 })
     expect(r, JSON.stringify(r)).toMatchObject({ drift: { shared_quantity_overwrite: 1 } })
@@ -215,9 +284,21 @@ describe('reconcileChannel', () => {
     const amazon = await db.channel.findUniqueOrThrow({ where: { code: 'amazon' } })
     const l = await listing('amazon', 'SKU-00006') // accepted, shown by Amazon, not verified by us (previous test)
     expect(l.appliedVersion).toBeLessThan(l.acceptedVersion)
-    await db.finding.create({ data: { kind: 'unverified', sku: 'SKU-00006', channel: 'amazon', cause: 'update accepted but not applied within the channel SLA', dedupeKey: `unverified:${l.id}` } })
+    await db.finding.create({
+      data: {
+        kind: 'unverified',
+        sku: 'SKU-00006',
+        channel: 'amazon',
+        cause: 'update accepted but not applied within the channel SLA',
+        dedupeKey: `unverified:${l.id}`,
+      },
+    })
     await freshRead(amazon.id)
-    const r = await reconcileChannel(db, amazon.id, { ...deps, batch: 100, now: () => new Date(Date.now() + 3_600_000) })
+    const r = await reconcileChannel(db, amazon.id, {
+      ...deps,
+      batch: 100,
+      now: () => new Date(Date.now() + 3_600_000),
+    })
     expect(r, JSON.stringify(r)).toMatchObject({ drift: { own_pending: 1 }, resolved: 1 })
     const after = await listing('amazon', 'SKU-00006')
     expect(after).toMatchObject({ appliedVersion: l.acceptedVersion, appliedQuantity: l.publishedQuantity })
@@ -240,7 +321,10 @@ describe('reconcileChannel', () => {
       const f = await db.finding.findFirstOrThrow({ where: { dedupeKey: `drift:${held.id}` } })
       expect(f).toMatchObject({ status: 'open', expected: before.appliedQuantity, actual: edited })
       expect(f.cause).toMatch(/changed on the channel; needs a person/)
-      const [{ isHeld }] = await db.$queryRawUnsafe<Array<{ isHeld: boolean }>>(`SELECT "nextAttemptAt" = 'infinity' AS "isHeld" FROM "ChannelListing" WHERE id = $1::uuid`, held.id)
+      const [{ isHeld }] = await db.$queryRawUnsafe<Array<{ isHeld: boolean }>>(
+        `SELECT "nextAttemptAt" = 'infinity' AS "isHeld" FROM "ChannelListing" WHERE id = $1::uuid`,
+        held.id,
+      )
       expect(isHeld).toBe(true)
       expect(held.lastError).toMatch(/^held: /)
       expect(held.failedAttempts).toBe(1)
@@ -265,7 +349,14 @@ describe('reconcileChannel', () => {
     it('under a republish policy for merchant edits, heals in the same run and lands on the next', async () => {
       const shopify = await db.channel.findUniqueOrThrow({ where: { code: 'shopify' } })
       const settings = shopify.settings
-      await db.channel.update({ where: { id: shopify.id }, data: { settings: { ...(settings as object), driftHeal: { merchant_edit: 'republish' } }, rateTokens: 1000, rateBurst: 1000 } })
+      await db.channel.update({
+        where: { id: shopify.id },
+        data: {
+          settings: { ...(settings as object), driftHeal: { merchant_edit: 'republish' } },
+          rateTokens: 1000,
+          rateBurst: 1000,
+        },
+      })
       try {
         const before = await listing('shopify', 'SKU-00008')
         const edited = (before.appliedQuantity ?? 0) + 30
@@ -274,7 +365,9 @@ describe('reconcileChannel', () => {
         expect((await publishChannel(db, shopify.id, deps)).failed).toBeGreaterThanOrEqual(1)
         const healing = await listing('shopify', 'SKU-00008')
         expect(healing).toMatchObject({ appliedQuantity: edited, failedAttempts: 0, nextAttemptAt: null })
-        expect((await db.finding.findFirstOrThrow({ where: { dedupeKey: `drift:${healing.id}` } })).status).toBe('healing')
+        expect((await db.finding.findFirstOrThrow({ where: { dedupeKey: `drift:${healing.id}` } })).status).toBe(
+          'healing',
+        )
         expect((await publishChannel(db, shopify.id, deps)).applied).toBeGreaterThanOrEqual(1)
         expect(sims.sims.shopify.quantityOfItem(before.externalId!)).toBe(healing.desiredQuantity)
       } finally {
@@ -283,7 +376,15 @@ describe('reconcileChannel', () => {
     })
 
     it('only drift can be republished', async () => {
-      const f = await db.finding.create({ data: { kind: 'exception', sku: 'SKU-00001', location: 'DC-EAST', cause: 'on hand is negative (-1)', dedupeKey: `exception:test:${crypto.randomUUID()}` } })
+      const f = await db.finding.create({
+        data: {
+          kind: 'exception',
+          sku: 'SKU-00001',
+          location: 'DC-EAST',
+          cause: 'on hand is negative (-1)',
+          dedupeKey: `exception:test:${crypto.randomUUID()}`,
+        },
+      })
       await expect(actOnFinding(db, analyst, f.id, 'republish')).rejects.toThrow(/Only channel drift/)
     })
   })

@@ -28,14 +28,49 @@ useTestDatabase(async (created) => {
     const f = await makeListing(db, fast.id, sku.id, `F-${i}`)
     const s = await makeListing(db, slow.id, sku.id, `S-${i}`)
     // fast: applied what we decided.
-    await db.channelListing.update({ where: { id: f.id }, data: { desiredQuantity: 5, desiredVersion: 1, decidedAt: ago(100), publishedVersion: 1, acceptedVersion: 1, appliedVersion: 1, appliedQuantity: 5, appliedAt: ago(90), publishedInputAt: ago(100) } })
+    await db.channelListing.update({
+      where: { id: f.id },
+      data: {
+        desiredQuantity: 5,
+        desiredVersion: 1,
+        decidedAt: ago(100),
+        publishedVersion: 1,
+        acceptedVersion: 1,
+        appliedVersion: 1,
+        appliedQuantity: 5,
+        appliedAt: ago(90),
+        publishedInputAt: ago(100),
+      },
+    })
     // slow: four sent and accepted 20 minutes ago, never applied (as publish-channel leaves them:
     // pendingSince cleared, the lag clock kept in publishedInputAt); two applied.
     await db.channelListing.update({
       where: { id: s.id },
-      data: i < 4
-        ? { desiredQuantity: 5, desiredVersion: 1, decidedAt: ago(1200), pendingSince: null, publishedVersion: 1, publishedAt: ago(1190), acceptedVersion: 1, acceptedAt: ago(1190), appliedVersion: 0, publishedInputAt: ago(1200) }
-        : { desiredQuantity: 5, desiredVersion: 1, decidedAt: ago(60), publishedVersion: 1, acceptedVersion: 1, appliedVersion: 1, appliedQuantity: 5, appliedAt: ago(50), publishedInputAt: ago(60) },
+      data:
+        i < 4
+          ? {
+              desiredQuantity: 5,
+              desiredVersion: 1,
+              decidedAt: ago(1200),
+              pendingSince: null,
+              publishedVersion: 1,
+              publishedAt: ago(1190),
+              acceptedVersion: 1,
+              acceptedAt: ago(1190),
+              appliedVersion: 0,
+              publishedInputAt: ago(1200),
+            }
+          : {
+              desiredQuantity: 5,
+              desiredVersion: 1,
+              decidedAt: ago(60),
+              publishedVersion: 1,
+              acceptedVersion: 1,
+              appliedVersion: 1,
+              appliedQuantity: 5,
+              appliedAt: ago(50),
+              publishedInputAt: ago(60),
+            },
     })
   }
   // Both verified some updates quickly in the last minutes (≤ 10 s): lag alone looks fine.
@@ -43,7 +78,9 @@ useTestDatabase(async (created) => {
   for (const c of [fast, slow]) {
     const buckets = new Array(LAG_BUCKETS_SECONDS.length + 1).fill(0)
     buckets[3] = 10
-    await db.lagMinute.create({ data: { channelId: c.id, minute, count: 10, sumMs: BigInt(60_000), maxMs: 8000, buckets } })
+    await db.lagMinute.create({
+      data: { channelId: c.id, minute, count: 10, sumMs: BigInt(60_000), maxMs: 8000, buckets },
+    })
   }
 })
 
@@ -94,17 +131,37 @@ describe('channel health', () => {
     expect(p).toMatchObject({ p95Seconds: 9.8, p95LowerSeconds: 5, p95UpperSeconds: 10, samples: 10 })
   })
 
-  it('tells each listing\'s sync story on the SKU page: sent with its feed, accepted, waiting to apply since when', async () => {
+  it("tells each listing's sync story on the SKU page: sent with its feed, accepted, waiting to apply since when", async () => {
     const slow = await db.channel.findUniqueOrThrow({ where: { code: 'slow' } })
     const listing = await db.channelListing.findFirstOrThrow({ where: { channelId: slow.id, externalSku: 'S-0' } })
-    await db.publishAttempt.create({ data: { listingId: listing.id, channelId: slow.id, version: 1, quantity: 5, outcome: 'accepted', batchId: 'FEED-42', startedAt: ago(1190), finishedAt: ago(1189) } })
+    await db.publishAttempt.create({
+      data: {
+        listingId: listing.id,
+        channelId: slow.id,
+        version: 1,
+        quantity: 5,
+        outcome: 'accepted',
+        batchId: 'FEED-42',
+        startedAt: ago(1190),
+        finishedAt: ago(1189),
+      },
+    })
     const d = await getSkuDetail(db, 'H-0')
     const s = d.sync.slow
     expect(s.waitingSince).toBe(ago(1200).toISOString())
-    expect(s.sent).toMatchObject({ version: 1, quantity: 5, outcome: 'accepted', batchId: 'FEED-42', at: ago(1190).toISOString() })
+    expect(s.sent).toMatchObject({
+      version: 1,
+      quantity: 5,
+      outcome: 'accepted',
+      batchId: 'FEED-42',
+      at: ago(1190).toISOString(),
+    })
     expect(s.accepted).toEqual({ version: 1, at: ago(1190).toISOString() })
     expect(s.applied).toBeNull()
-    expect(s.waitsFor).toEqual({ state: 'apply', message: 'The channel to apply version 1, accepted (request FEED-42); confirmed by reading it back.' })
+    expect(s.waitsFor).toEqual({
+      state: 'apply',
+      message: 'The channel to apply version 1, accepted (request FEED-42); confirmed by reading it back.',
+    })
     expect(d.sync.fast.waitsFor.state).toBe('in_sync')
     expect(d.sync.fast.waitingSince).toBeNull()
   })
@@ -116,6 +173,8 @@ describe('channel health', () => {
     expect(slow.slo.staleAfterSeconds).toBe(3600)
     expect([slow.listings.stale, slow.health.state]).toEqual([0, 'healthy'])
     expect(await db.auditLog.count({ where: { action: 'channel.slo', entityId: 'slow' } })).toBe(1)
-    await expect(setChannelSlo(db, actor, 'slow', { lagP95Seconds: 0, staleAfterSeconds: 300 })).rejects.toThrow(/whole number of seconds/)
+    await expect(setChannelSlo(db, actor, 'slow', { lagP95Seconds: 0, staleAfterSeconds: 300 })).rejects.toThrow(
+      /whole number of seconds/,
+    )
   })
 })

@@ -19,26 +19,65 @@ let channelId: string
 const analyst: Actor = { kind: 'user', id: null, label: 'analyst@example.com' }
 const sent: ListingUpdate[] = []
 const connector: Connector = {
-  kind: 'walmart', maxBatchSize: 1,
-  async pushQuantities(updates) { sent.push(...updates); return { latencyMs: 1, httpStatus: 200, outcomes: updates.map((u) => ({ listingId: u.listingId, outcome: 'applied' as const, appliedQuantity: u.quantity })) } },
-  async readQuantities() { return [] },
+  kind: 'walmart',
+  maxBatchSize: 1,
+  async pushQuantities(updates) {
+    sent.push(...updates)
+    return {
+      latencyMs: 1,
+      httpStatus: 200,
+      outcomes: updates.map((u) => ({
+        listingId: u.listingId,
+        outcome: 'applied' as const,
+        appliedQuantity: u.quantity,
+      })),
+    }
+  },
+  async readQuantities() {
+    return []
+  },
 }
-const drain = async () => { for (;;) { const r = await recomputeDirtyAvailability(db, { batchSize: 100 }); if (r.processed === 0) break } }
+const drain = async () => {
+  for (;;) {
+    const r = await recomputeDirtyAvailability(db, { batchSize: 100 })
+    if (r.processed === 0) break
+  }
+}
 const publish = () => publishChannel(db, channelId, { connectorFor: () => connector })
 const receipt = async (qty: number) => {
-  const r = await ingestEvents(db, { body: JSON.stringify({ source: 'erp-demo', events: [{ idempotencyKey: `ops-${crypto.randomUUID()}`, type: 'receipt', sku: 'SKU-00002', location: 'DC-EAST', quantity: qty, occurredAt: new Date().toISOString() }] }) })
+  const r = await ingestEvents(db, {
+    body: JSON.stringify({
+      source: 'erp-demo',
+      events: [
+        {
+          idempotencyKey: `ops-${crypto.randomUUID()}`,
+          type: 'receipt',
+          sku: 'SKU-00002',
+          location: 'DC-EAST',
+          quantity: qty,
+          occurredAt: new Date().toISOString(),
+        },
+      ],
+    }),
+  })
   expect(r.accepted).toBe(1)
   await drain()
 }
 const listing = () => db.channelListing.findFirstOrThrow({ where: { channelId, sku: { code: 'SKU-00002' } } })
 
-useTestDatabase(async (created) => {
-  db = created
-  await drain()
-  channelId = (await db.channel.findUniqueOrThrow({ where: { code: 'walmart' } })).id
-  await db.channel.update({ where: { id: channelId }, data: { mode: 'live', rateTokens: 1000, rateBurst: 1000, ratePerSecond: 1000 } })
-  await publish()
-}, { demo: { skuCount: 6 }, timeoutMs: 120_000 })
+useTestDatabase(
+  async (created) => {
+    db = created
+    await drain()
+    channelId = (await db.channel.findUniqueOrThrow({ where: { code: 'walmart' } })).id
+    await db.channel.update({
+      where: { id: channelId },
+      data: { mode: 'live', rateTokens: 1000, rateBurst: 1000, ratePerSecond: 1000 },
+    })
+    await publish()
+  },
+  { demo: { skuCount: 6 }, timeoutMs: 120_000 },
+)
 
 describe('pause and resume', () => {
   it('a paused channel sends nothing while desired quantities move; resume sends only the newest', async () => {
@@ -65,7 +104,10 @@ describe('pause and resume', () => {
     expect(forSku[0].quantity).toBe(l.desiredQuantity)
     expect((await listing()).appliedQuantity).toBe(l.desiredQuantity)
 
-    const audit = await db.auditLog.findMany({ where: { entity: 'channel', entityId: 'walmart' }, orderBy: { id: 'asc' } })
+    const audit = await db.auditLog.findMany({
+      where: { entity: 'channel', entityId: 'walmart' },
+      orderBy: { id: 'asc' },
+    })
     expect(audit.map((a) => a.action)).toEqual(['channel.pause', 'channel.resume'])
     expect(audit[0].after).toMatchObject({ status: 'paused', reason: 'marketplace maintenance window' })
   })

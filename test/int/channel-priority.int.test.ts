@@ -22,35 +22,57 @@ beforeAll(async () => {
   db = t.db
   for (const c of await db.channel.findMany({ select: { id: true, code: true } })) channelId[c.code] = c.id
 }, 120_000)
-afterAll(async () => { await t?.drop() })
+afterAll(async () => {
+  await t?.drop()
+})
 
 async function setPublishPriorities(p: Record<string, number | undefined>) {
   const { rules } = await getCurrentRuleSet(db)
-  const channels = Object.fromEntries(Object.entries(rules.channels).map(([code, c]) => {
-    const { publishPriority: _old, ...rest } = c
-    return [code, p[code] === undefined ? rest : { ...rest, publishPriority: p[code] }]
-  }))
+  const channels = Object.fromEntries(
+    Object.entries(rules.channels).map(([code, c]) => {
+      const { publishPriority: _old, ...rest } = c
+      return [code, p[code] === undefined ? rest : { ...rest, publishPriority: p[code] }]
+    }),
+  )
   await saveRuleSet(db, analyst, { rules: { ...rules, channels }, comment: 'publish priority' })
 }
 
-const pendingPriority = async () => Object.fromEntries((await db.$queryRawUnsafe<Array<{ key: string; priority: number }>>(
-  `SELECT key, priority FROM graphile_worker.jobs WHERE task_identifier = $1`, JOB_CATALOG.publishChannel.task)).map((j) => [j.key, j.priority]))
+const pendingPriority = async () =>
+  Object.fromEntries(
+    (
+      await db.$queryRawUnsafe<Array<{ key: string; priority: number }>>(
+        `SELECT key, priority FROM graphile_worker.jobs WHERE task_identifier = $1`,
+        JOB_CATALOG.publishChannel.task,
+      )
+    ).map((j) => [j.key, j.priority]),
+  )
 
 describe('channel priority across publish jobs', () => {
-  it('a high-priority channel\'s publish jobs run first under congestion; unset channels keep 0', async () => {
+  it("a high-priority channel's publish jobs run first under congestion; unset channels keep 0", async () => {
     await setPublishPriorities({ amazon: -10, walmart: 10 })
     await db.$executeRawUnsafe(`DELETE FROM graphile_worker._private_jobs`)
     // Enqueued lowest priority first: without priorities the queue would run them in this order.
     for (const code of ['walmart', 'b2b', 'shopify', 'amazon']) await enqueuePublish(db, channelId[code])
     expect(await pendingPriority()).toEqual({
-      [`publish:${channelId.walmart}`]: 10, [`publish:${channelId.b2b}`]: 0, [`publish:${channelId.shopify}`]: 0, [`publish:${channelId.amazon}`]: -10,
+      [`publish:${channelId.walmart}`]: 10,
+      [`publish:${channelId.b2b}`]: 0,
+      [`publish:${channelId.shopify}`]: 0,
+      [`publish:${channelId.amazon}`]: -10,
     })
 
     // One worker slot and a recording publish handler: the claim order is the queue's.
     const ran: string[] = []
     const runner: Runner = await run({
-      connectionString: t.url, concurrency: 1, pollInterval: 50, noHandleSignals: true, logger: new Logger(() => () => {}),
-      taskList: { [JOB_CATALOG.publishChannel.task]: async (payload) => { ran.push((payload as { channelId: string }).channelId) } },
+      connectionString: t.url,
+      concurrency: 1,
+      pollInterval: 50,
+      noHandleSignals: true,
+      logger: new Logger(() => () => {}),
+      taskList: {
+        [JOB_CATALOG.publishChannel.task]: async (payload) => {
+          ran.push((payload as { channelId: string }).channelId)
+        },
+      },
     })
     try {
       const deadline = Date.now() + 30_000
@@ -81,7 +103,13 @@ describe('channel priority across publish jobs', () => {
 
   it('refuses a publish priority out of range', async () => {
     const { rules } = await getCurrentRuleSet(db)
-    await expect(saveRuleSet(db, analyst, { rules: { ...rules, channels: { ...rules.channels, amazon: { ...rules.channels.amazon, publishPriority: 5000 } } } }))
-      .rejects.toThrow(/channels\.amazon\.publishPriority/)
+    await expect(
+      saveRuleSet(db, analyst, {
+        rules: {
+          ...rules,
+          channels: { ...rules.channels, amazon: { ...rules.channels.amazon, publishPriority: 5000 } },
+        },
+      }),
+    ).rejects.toThrow(/channels\.amazon\.publishPriority/)
   })
 })

@@ -7,16 +7,42 @@ import { useTestDatabase } from './helpers/test-db'
 import { makeChannel } from '../support/factories'
 import { transaction } from '../../server/db'
 import { loadChannel, returnRateBudget, spendRateBudget } from '../../server/channels/channel.repository'
-import { bulkMaxPerFeed, bulkThreshold, reconcileBatch, sloOf, verifyDelayMs, verifySlaMs } from '../../server/channels/channel-settings'
+import {
+  bulkMaxPerFeed,
+  bulkThreshold,
+  reconcileBatch,
+  sloOf,
+  verifyDelayMs,
+  verifySlaMs,
+} from '../../server/channels/channel-settings'
 
 let db: PrismaClient
-useTestDatabase((created) => { db = created })
+useTestDatabase((created) => {
+  db = created
+})
 
 describe('channel repository', () => {
   it('loads the channel row with typed columns, and null for an unknown id', async () => {
-    const c = await makeChannel(db, 'repo-load', { kind: 'walmart', ratePerSecond: 2, rateBurst: 4, settings: { bulkThreshold: 7 } })
+    const c = await makeChannel(db, 'repo-load', {
+      kind: 'walmart',
+      ratePerSecond: 2,
+      rateBurst: 4,
+      settings: { bulkThreshold: 7 },
+    })
     const row = await loadChannel(db, c.id)
-    expect(row).toMatchObject({ id: c.id, code: 'repo-load', kind: 'walmart', mode: 'live', status: 'active', ratePerSecond: 2, rateBurst: 4, rateTokens: 4, breakerState: 'closed', breakerFailures: 0, breakerOpenedAt: null })
+    expect(row).toMatchObject({
+      id: c.id,
+      code: 'repo-load',
+      kind: 'walmart',
+      mode: 'live',
+      status: 'active',
+      ratePerSecond: 2,
+      rateBurst: 4,
+      rateTokens: 4,
+      breakerState: 'closed',
+      breakerFailures: 0,
+      breakerOpenedAt: null,
+    })
     expect(row!.rateRefilledAt).toBeInstanceOf(Date)
     expect(row!.settings).toMatchObject({ bulkThreshold: 7 })
     expect(await loadChannel(db, '00000000-0000-0000-0000-000000000000')).toBeNull()
@@ -28,13 +54,20 @@ describe('channel repository', () => {
     await db.channel.update({ where: { id: c.id }, data: { rateTokens: 1.5, rateRefilledAt: t0 } })
     // Two seconds later the bucket holds 3.5: asking for 10 grants 3 and leaves 0.5.
     const at = new Date(t0.getTime() + 2_000)
-    const first = await transaction(db, async (tx) => spendRateBudget(tx, (await loadChannel(tx, c.id, { forUpdate: true }))!, at, (available) => { expect(available).toBe(3.5); return 10 }))
+    const first = await transaction(db, async (tx) =>
+      spendRateBudget(tx, (await loadChannel(tx, c.id, { forUpdate: true }))!, at, (available) => {
+        expect(available).toBe(3.5)
+        return 10
+      }),
+    )
     expect(first).toEqual({ granted: 3, waitMs: 0 })
     let stored = await db.channel.findUniqueOrThrow({ where: { id: c.id } })
     expect(stored.rateTokens).toBe(0.5)
     expect(stored.rateRefilledAt.toISOString()).toBe(at.toISOString())
     // At the same instant nothing whole is left: the answer says when the next token comes.
-    const second = await transaction(db, async (tx) => spendRateBudget(tx, (await loadChannel(tx, c.id, { forUpdate: true }))!, at, () => 1))
+    const second = await transaction(db, async (tx) =>
+      spendRateBudget(tx, (await loadChannel(tx, c.id, { forUpdate: true }))!, at, () => 1),
+    )
     expect(second).toEqual({ granted: 0, waitMs: 500 })
     await returnRateBudget(db, c.id, 2)
     stored = await db.channel.findUniqueOrThrow({ where: { id: c.id } })
@@ -46,9 +79,29 @@ describe('channel repository', () => {
 
   it('reads channel settings with their defaults', () => {
     const none = { settings: {} }
-    expect([bulkThreshold(none), bulkMaxPerFeed(none), verifyDelayMs(none), verifySlaMs(none), reconcileBatch(none)]).toEqual([50, 2_000, 5_000, 300_000, 200])
-    const set = { settings: { bulkThreshold: 3.7, bulkMaxPerFeed: 0, verifyAfterSeconds: 0, verifySlaSeconds: 60, reconcileBatch: 25 } }
-    expect([bulkThreshold(set), bulkMaxPerFeed(set), verifyDelayMs(set), verifySlaMs(set), reconcileBatch(set)]).toEqual([3, 2_000, 1_000, 60_000, 25])
+    expect([
+      bulkThreshold(none),
+      bulkMaxPerFeed(none),
+      verifyDelayMs(none),
+      verifySlaMs(none),
+      reconcileBatch(none),
+    ]).toEqual([50, 2_000, 5_000, 300_000, 200])
+    const set = {
+      settings: {
+        bulkThreshold: 3.7,
+        bulkMaxPerFeed: 0,
+        verifyAfterSeconds: 0,
+        verifySlaSeconds: 60,
+        reconcileBatch: 25,
+      },
+    }
+    expect([
+      bulkThreshold(set),
+      bulkMaxPerFeed(set),
+      verifyDelayMs(set),
+      verifySlaMs(set),
+      reconcileBatch(set),
+    ]).toEqual([3, 2_000, 1_000, 60_000, 25])
     expect(sloOf({ sloLagP95Seconds: 30 })).toEqual({ lagP95Seconds: 30, staleAfterSeconds: 300 })
     expect(sloOf(null)).toEqual({ lagP95Seconds: 60, staleAfterSeconds: 300 })
   })

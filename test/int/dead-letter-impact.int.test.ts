@@ -17,7 +17,12 @@ useTestDatabase(async (created) => {
   const sku = await makeSku(db, 'SKU-1')
   for (const code of ['shop', 'mall']) await makeListing(db, (await makeChannel(db, code)).id, sku.id, `${code}-SKU-1`)
   // The ERP sends its own code for SKU-1, twice, which we do not know yet.
-  await ingestEvents(db, { body: JSON.stringify({ source: 'erp', events: [receipt('k1', 'ERP-0001', 'DC-1', 7), receipt('k2', 'ERP-0001', 'DC-1', 5)] }) })
+  await ingestEvents(db, {
+    body: JSON.stringify({
+      source: 'erp',
+      events: [receipt('k1', 'ERP-0001', 'DC-1', 7), receipt('k2', 'ERP-0001', 'DC-1', 5)],
+    }),
+  })
 })
 
 describe('dead letter impact and fix', () => {
@@ -33,13 +38,23 @@ describe('dead letter impact and fix', () => {
     expect(d.code).toBe('UNKNOWN_SKU')
     expect((d.payload as { event: { sku: string } }).event.sku).toBe('ERP-0001')
     expect(d.inboundMessageId).toMatch(/^[0-9a-f-]{36}$/)
-    expect(d.fix).toEqual({ label: 'Add SKU alias "ERP-0001"', entity: 'sku-aliases', csv: 'scope,alias,sku\nerp,ERP-0001,\n' })
+    expect(d.fix).toEqual({
+      label: 'Add SKU alias "ERP-0001"',
+      entity: 'sku-aliases',
+      csv: 'scope,alias,sku\nerp,ERP-0001,\n',
+    })
   })
 
   it('counts the units the events move and, once the SKU resolves, the listings they republish', async () => {
     const before = await previewReplay(db, { kind: 'ingest' })
     expect(before).toMatchObject({ deadLetters: 2, units: 12, skus: 0, unresolvedSkus: 1, listings: 0 })
-    await db.skuAlias.create({ data: { scope: 'erp', alias: 'ERP-0001', skuId: (await db.sku.findUniqueOrThrow({ where: { code: 'SKU-1' } })).id } })
+    await db.skuAlias.create({
+      data: {
+        scope: 'erp',
+        alias: 'ERP-0001',
+        skuId: (await db.sku.findUniqueOrThrow({ where: { code: 'SKU-1' } })).id,
+      },
+    })
     const after = await previewReplay(db, { kind: 'ingest' })
     expect(after).toMatchObject({ deadLetters: 2, units: 12, skus: 1, unresolvedSkus: 0, listings: 2 })
   })

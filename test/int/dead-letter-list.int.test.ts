@@ -14,7 +14,19 @@ useTestDatabase(async (created) => {
   const base = Date.UTC(2026, 10, 23, 8, 0, 0)
   // 23 letters: risk scores with ties (i % 5), times all different.
   for (let i = 0; i < 23; i++) {
-    await db.deadLetter.create({ data: { kind: 'publish', code: 'TEST', reason: `letter ${i}`, sku: `SKU-${i}`, channel: 'amazon', payload: {}, riskScore: (i % 5) * 10, firstSeenAt: new Date(base + i * 1000), lastSeenAt: new Date(base + i * 1000) } })
+    await db.deadLetter.create({
+      data: {
+        kind: 'publish',
+        code: 'TEST',
+        reason: `letter ${i}`,
+        sku: `SKU-${i}`,
+        channel: 'amazon',
+        payload: {},
+        riskScore: (i % 5) * 10,
+        firstSeenAt: new Date(base + i * 1000),
+        lastSeenAt: new Date(base + i * 1000),
+      },
+    })
   }
 })
 
@@ -45,18 +57,28 @@ describe('dead letter list', () => {
     const recent = await all('recent', 5)
     expect(recent.map((d) => d.sku)).toEqual(Array.from({ length: 23 }, (_, i) => `SKU-${22 - i}`))
     const first = await listDeadLetters(db, { sort: 'risk', limit: 2 })
-    await expect(listDeadLetters(db, { sort: 'recent', cursor: first.nextCursor, limit: 2 })).rejects.toThrow('another sort order')
+    await expect(listDeadLetters(db, { sort: 'recent', cursor: first.nextCursor, limit: 2 })).rejects.toThrow(
+      'another sort order',
+    )
   })
 
   it('exports every row of the order as CSV', async () => {
     let csv = ''
-    for await (const chunk of pagedCsv(['sku', 'riskScore', 'reason'] as const, (cursor) => listDeadLetters(db, { sort: 'risk', cursor, limit: 5 }))) csv += chunk
+    for await (const chunk of pagedCsv(['sku', 'riskScore', 'reason'] as const, (cursor) =>
+      listDeadLetters(db, { sort: 'risk', cursor, limit: 5 }),
+    ))
+      csv += chunk
     const lines = csv.trimEnd().split('\n')
     expect(lines[0]).toBe('sku,riskScore,reason')
     expect(lines).toHaveLength(24)
     expect(lines[1]).toBe('SKU-19,40,letter 19')
     let capped = ''
-    for await (const chunk of pagedCsv(['sku'] as const, (cursor) => listDeadLetters(db, { sort: 'risk', cursor, limit: 5 }), 7)) capped += chunk
+    for await (const chunk of pagedCsv(
+      ['sku'] as const,
+      (cursor) => listDeadLetters(db, { sort: 'risk', cursor, limit: 5 }),
+      7,
+    ))
+      capped += chunk
     expect(capped.trimEnd().split('\n')).toHaveLength(8)
   })
 })

@@ -37,11 +37,23 @@ const output: string[] = []
 
 function startWorker(n: number): ChildProcess {
   const env = {
-    ...process.env, DATABASE_URL: t.url, STOCKTOWER_DATA_DIR: dataDir, STOCKTOWER_DEMO: 'off', STOCKTOWER_WORKER_CONCURRENCY: '4',
-    STOCKTOWER_INBOX_POLL_MS: '1000', NEXTAUTH_SECRET: 'demo-live-test',
+    ...process.env,
+    DATABASE_URL: t.url,
+    STOCKTOWER_DATA_DIR: dataDir,
+    STOCKTOWER_DEMO: 'off',
+    STOCKTOWER_WORKER_CONCURRENCY: '4',
+    STOCKTOWER_INBOX_POLL_MS: '1000',
+    NEXTAUTH_SECRET: 'demo-live-test',
   }
-  const w = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'workers', 'main.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
-  for (const [name, stream] of [['out', w.stdout!], ['err', w.stderr!]] as const) {
+  const w = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'workers', 'main.ts')], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  for (const [name, stream] of [
+    ['out', w.stdout!],
+    ['err', w.stderr!],
+  ] as const) {
     readline.createInterface({ input: stream }).on('line', (l) => output.push(`[worker ${n} ${name}] ${l}`))
   }
   w.on('exit', (code, signal) => output.push(`[worker ${n}] exited ${code ?? signal}`))
@@ -63,9 +75,16 @@ beforeAll(async () => {
   db = t.db
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stk-demo-live-'))
   sims = await startSimulators({ plan: 'demo', b2bSecret: 'b2b-demo-live', seed: 17 })
-  for (const kind of ['shopify', 'amazon', 'walmart', 'b2b'] as const) sims.sims[kind].seed(demoExternalSkus(kind, SKUS), 0)
+  for (const kind of ['shopify', 'amazon', 'walmart', 'b2b'] as const)
+    sims.sims[kind].seed(demoExternalSkus(kind, SKUS), 0)
   const demoApiKey = `st_demo_${crypto.randomBytes(8).toString('hex')}`
-  await seedDemo(db, { skuCount: SKUS, simulatorUrls: sims.urls, demoApiKey, b2bSigningSecret: 'b2b-demo-live', shopifyWebhookSecret: 'shopify-demo-live' })
+  await seedDemo(db, {
+    skuCount: SKUS,
+    simulatorUrls: sims.urls,
+    demoApiKey,
+    b2bSigningSecret: 'b2b-demo-live',
+    shopifyWebhookSecret: 'shopify-demo-live',
+  })
   await db.$executeRawUnsafe(`UPDATE "Channel" SET settings = settings || '{"verifySlaSeconds": 1}'::jsonb`)
   server = await startRouteServer(path.join(root, 'app'), ['v1'])
   startWorker(1)
@@ -76,15 +95,26 @@ beforeAll(async () => {
   sims.sims.shopify.subscribe({ url: channelWebhookUrl(server.url, 'shopify'), secret: 'shopify-demo-live' })
   sims.sims.b2b.addOrderWebhook({ url: channelWebhookUrl(server.url, 'b2b') })
   traffic = startTraffic({
-    apiBaseUrl: server.url, apiKey: demoApiKey, skuCount: SKUS, seed: 17, eventsPerSecond: 20, ordersPerSecond: 2, orderFollowUpMs: { min: 2_000, max: 8_000 },
-    marketplaces: sims.urls, channelSku: externalSkuFor, kitCount: DEMO_KIT_COUNT, log: (l) => output.push(`[traffic] ${l}`),
+    apiBaseUrl: server.url,
+    apiKey: demoApiKey,
+    skuCount: SKUS,
+    seed: 17,
+    eventsPerSecond: 20,
+    ordersPerSecond: 2,
+    orderFollowUpMs: { min: 2_000, max: 8_000 },
+    marketplaces: sims.urls,
+    channelSku: externalSkuFor,
+    kitCount: DEMO_KIT_COUNT,
+    log: (l) => output.push(`[traffic] ${l}`),
   })
 }, 180_000)
 
 afterAll(async () => {
   await traffic?.stop()
   for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGTERM')
-  await Promise.all(workers.map((w) => (w.exitCode === null && w.signalCode === null ? new Promise((r) => w.once('exit', r)) : null)))
+  await Promise.all(
+    workers.map((w) => (w.exitCode === null && w.signalCode === null ? new Promise((r) => w.once('exit', r)) : null)),
+  )
   await server?.close()
   await sims?.close()
   await t?.drop()
@@ -96,31 +126,64 @@ describe('live demo', () => {
     const startedAt = new Date()
     const deadline = Date.now() + TIMEOUT_MS
     // Every job that runs each minute (a daily one such as retention is not waited for).
-    const cronTasks = CRONTAB.split('\n').filter((l) => l.startsWith('* * * * * ')).map((l) => l.split(' ')[5])
+    const cronTasks = CRONTAB.split('\n')
+      .filter((l) => l.startsWith('* * * * * '))
+      .map((l) => l.split(' ')[5])
     const progress = async () => {
-      const [p] = await db.$queryRawUnsafe<Array<{ events: number; orders: number; shopifyOrders: number; applied: number; unverified: number; crons: number }>>(
+      const [p] = await db.$queryRawUnsafe<
+        Array<{
+          events: number
+          orders: number
+          shopifyOrders: number
+          applied: number
+          unverified: number
+          crons: number
+        }>
+      >(
         `SELECT (SELECT count(*)::int FROM "LedgerEvent" WHERE source = 'erp-demo' AND "receivedAt" >= $1::timestamptz) AS events,
                 (SELECT count(*)::int FROM "ChannelOrderEvent" WHERE "receivedAt" >= $1::timestamptz) AS orders,
                 (SELECT count(*)::int FROM "ChannelOrderEvent" e JOIN "Channel" c ON c.id = e."channelId" WHERE c.code = 'shopify' AND e."receivedAt" >= $1::timestamptz) AS "shopifyOrders",
                 (SELECT count(*)::int FROM "PublishAttempt" WHERE outcome = 'applied') AS applied,
                 (SELECT count(*)::int FROM "Finding" WHERE kind = 'unverified') AS unverified,
                 (SELECT count(*)::int FROM graphile_worker._private_known_crontabs WHERE identifier = ANY($2::text[]) AND last_execution >= $1::timestamptz) AS crons`,
-        startedAt.toISOString(), cronTasks)
+        startedAt.toISOString(),
+        cronTasks,
+      )
       return p
     }
-    const problemLines = () => output.filter((l) => /\[queue\] (error|warning)|failed|fatal|unhandled|Error\b|\bERR/i.test(l) && !l.startsWith('[traffic]'))
+    const problemLines = () =>
+      output.filter(
+        (l) => /\[queue\] (error|warning)|failed|fatal|unhandled|Error\b|\bERR/i.test(l) && !l.startsWith('[traffic]'),
+      )
     let last = await progress()
     // A problem in the workers' output ends the wait at once (and fails below).
-    await until('traffic, publishing, verification and every cron task', async () => {
-      last = await progress()
-      return problemLines().length > 0 || (last.events >= 300 && last.orders >= 20 && last.shopifyOrders >= 1 && last.applied >= 50 && last.unverified >= 1 && last.crons === cronTasks.length)
-    }, deadline).catch((e: Error) => { throw new Error(`${e.message}; reached ${JSON.stringify(last)}\n${output.slice(-40).join('\n')}`) })
+    await until(
+      'traffic, publishing, verification and every cron task',
+      async () => {
+        last = await progress()
+        return (
+          problemLines().length > 0 ||
+          (last.events >= 300 &&
+            last.orders >= 20 &&
+            last.shopifyOrders >= 1 &&
+            last.applied >= 50 &&
+            last.unverified >= 1 &&
+            last.crons === cronTasks.length)
+        )
+      },
+      deadline,
+    ).catch((e: Error) => {
+      throw new Error(`${e.message}; reached ${JSON.stringify(last)}\n${output.slice(-40).join('\n')}`)
+    })
 
     const failedJobs = await db.$queryRawUnsafe<Array<{ task: string; attempts: number; last_error: string }>>(
-      `SELECT k.identifier AS task, j.attempts, j.last_error FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks k ON k.id = j.task_id WHERE j.last_error IS NOT NULL`)
+      `SELECT k.identifier AS task, j.attempts, j.last_error FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks k ON k.id = j.task_id WHERE j.last_error IS NOT NULL`,
+    )
     const problems = problemLines()
     const s = traffic!.stats()
-    console.log(`demo-live: ${JSON.stringify(last)}; traffic ${JSON.stringify(s)}; worker output ${output.length} lines, problems ${problems.length}, failed jobs ${failedJobs.length}`)
+    console.log(
+      `demo-live: ${JSON.stringify(last)}; traffic ${JSON.stringify(s)}; worker output ${output.length} lines, problems ${problems.length}, failed jobs ${failedJobs.length}`,
+    )
     expect(failedJobs.map((j) => `${j.task} (attempt ${j.attempts}): ${j.last_error.slice(0, 300)}`)).toEqual([])
     expect(problems.slice(0, 20)).toEqual([])
     expect(s.failedRequests).toBe(0)

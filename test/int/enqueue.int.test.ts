@@ -5,15 +5,23 @@ import { enqueuePublish } from '../../server/queue/enqueue'
 import { createTestDatabase, type TestDatabase } from './helpers/test-db'
 
 let t: TestDatabase
-beforeAll(async () => { t = await createTestDatabase() })
-afterAll(async () => { await t.drop() })
-beforeEach(async () => { await t.db.$executeRawUnsafe(`DELETE FROM graphile_worker._private_jobs`) })
+beforeAll(async () => {
+  t = await createTestDatabase()
+})
+afterAll(async () => {
+  await t.drop()
+})
+beforeEach(async () => {
+  await t.db.$executeRawUnsafe(`DELETE FROM graphile_worker._private_jobs`)
+})
 
 const CHANNEL = '00000000-0000-4000-8000-0000000000aa'
 
 async function publishJobs() {
   return t.db.$queryRawUnsafe<Array<{ runAt: Date }>>(
-    `SELECT run_at AS "runAt" FROM graphile_worker.jobs WHERE key = $1`, `publish:${CHANNEL}`)
+    `SELECT run_at AS "runAt" FROM graphile_worker.jobs WHERE key = $1`,
+    `publish:${CHANNEL}`,
+  )
 }
 
 describe('enqueuePublish coalescing', () => {
@@ -54,12 +62,15 @@ describe('the job catalogue', () => {
     await enqueue(t.db, 'processSnapshot', { snapshotId: CHANNEL }, { jobKey: 'catalogue-check' })
     await enqueue(t.db, 'expireHoldbacks', {}, { jobKey: 'catalogue-check-2' })
     const rows = await t.db.$queryRawUnsafe<Array<{ task: string; max: number }>>(
-      `SELECT task_identifier AS task, max_attempts AS max FROM graphile_worker.jobs WHERE key LIKE 'catalogue-check%' ORDER BY task_identifier`)
+      `SELECT task_identifier AS task, max_attempts AS max FROM graphile_worker.jobs WHERE key LIKE 'catalogue-check%' ORDER BY task_identifier`,
+    )
     expect(rows).toEqual([
       { task: JOB_CATALOG.expireHoldbacks.task, max: JOB_CATALOG.expireHoldbacks.maxAttempts },
       { task: JOB_CATALOG.processSnapshot.task, max: JOB_CATALOG.processSnapshot.maxAttempts },
     ])
     const periodic = Object.values(JOB_CATALOG).filter((j) => 'cron' in j)
-    expect(CRONTAB.split('\n')).toEqual(periodic.map((j) => `${(j as { cron: string }).cron} ${j.task} ?max=${j.maxAttempts}`))
+    expect(CRONTAB.split('\n')).toEqual(
+      periodic.map((j) => `${(j as { cron: string }).cron} ${j.task} ?max=${j.maxAttempts}`),
+    )
   })
 })

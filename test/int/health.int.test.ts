@@ -34,16 +34,37 @@ describe('health', () => {
   })
 
   it('a live worker: 200; a part the supervisor is restarting is reported degraded without a 503', async () => {
-    await db.workerHeartbeat.create({ data: { id: 'w1', kind: 'worker', pid: 1, startedAt: new Date(), lastSeenAt: new Date() } })
+    await db.workerHeartbeat.create({
+      data: { id: 'w1', kind: 'worker', pid: 1, startedAt: new Date(), lastSeenAt: new Date() },
+    })
     expect((await getHealth(db, { demo: false, dataDir })).status).toBe('ok')
-    writeSupervisorState(dataDir, { pid: 1, parts: {
-      database: { state: 'running', restarts: 1, lastExit: 'SIGKILL at 2026-12-02T10:00:00.000Z', since: new Date().toISOString(), pid: 2 },
-      worker: { state: 'restarting', restarts: 3, lastExit: '1 at 2026-12-02T10:00:05.000Z', since: new Date().toISOString(), pid: null },
-    } })
+    writeSupervisorState(dataDir, {
+      pid: 1,
+      parts: {
+        database: {
+          state: 'running',
+          restarts: 1,
+          lastExit: 'SIGKILL at 2026-12-02T10:00:00.000Z',
+          since: new Date().toISOString(),
+          pid: 2,
+        },
+        worker: {
+          state: 'restarting',
+          restarts: 3,
+          lastExit: '1 at 2026-12-02T10:00:05.000Z',
+          since: new Date().toISOString(),
+          pid: null,
+        },
+      },
+    })
     const h = await getHealth(db, { demo: false, dataDir })
     expect(h.status).toBe('ok')
     expect(h.degraded).toEqual(['supervisor'])
-    expect(h.checks.find((c) => c.name === 'supervisor')).toMatchObject({ ok: false, critical: false, detail: 'restarting: worker' })
+    expect(h.checks.find((c) => c.name === 'supervisor')).toMatchObject({
+      ok: false,
+      critical: false,
+      detail: 'restarting: worker',
+    })
   })
 
   it('synchronous_commit off is reported (degraded database) but does not turn health into 503', async () => {
@@ -55,7 +76,9 @@ describe('health', () => {
       expect(h.checks.find((c) => c.name === 'durable commits')).toMatchObject({ ok: false, critical: false })
       expect(h.degraded).toContain('database')
       expect(h.status).toBe('ok')
-    } finally { await lax.$disconnect() }
+    } finally {
+      await lax.$disconnect()
+    }
   })
 
   it('the database unreachable: 503 naming the database, one check instead of a cascade', async () => {
@@ -65,6 +88,8 @@ describe('health', () => {
       expect(h.status).toBe('unavailable')
       expect(h.degraded).toEqual(['database'])
       expect(h.checks.map((c) => c.name)).toEqual(['database'])
-    } finally { await gone.$disconnect().catch(() => {}) }
+    } finally {
+      await gone.$disconnect().catch(() => {})
+    }
   })
 })

@@ -62,7 +62,10 @@ describe('file inbox', () => {
 
   it('counts a re-dropped file as duplicates; the file and the API share one key space', async () => {
     const before = await onHand('SKU-00001', 'DC-EAST')
-    const { result } = await drop('moves-1.csv', 'idempotency_key,type,sku,location,quantity,occurred_at\nf1-1,receipt,SKU-00001,DC-EAST,10,2026-11-22T10:00:00Z\n')
+    const { result } = await drop(
+      'moves-1.csv',
+      'idempotency_key,type,sku,location,quantity,occurred_at\nf1-1,receipt,SKU-00001,DC-EAST,10,2026-11-22T10:00:00Z\n',
+    )
     expect(result).toMatchObject({ outcome: 'processed', accepted: 0, duplicates: 1, rejected: 0 })
     expect(await onHand('SKU-00001', 'DC-EAST')).toBe(before)
     // An earlier file of the same name is never overwritten.
@@ -71,11 +74,16 @@ describe('file inbox', () => {
 
   it('refuses an unreadable file whole: nothing applied, failed/ with the reason', async () => {
     const before = await onHand('SKU-00002', 'DC-EAST')
-    const { result } = await drop('broken.csv', 'idempotency_key,type,sku,location,quantity\nb-1,receipt,SKU-00002,DC-EAST,4\n')
+    const { result } = await drop(
+      'broken.csv',
+      'idempotency_key,type,sku,location,quantity\nb-1,receipt,SKU-00002,DC-EAST,4\n',
+    )
     expect(result.outcome).toBe('failed')
     expect(await onHand('SKU-00002', 'DC-EAST')).toBe(before)
     expect(dir('failed')).toContain('broken.csv')
-    expect(fs.readFileSync(path.join(inbox, SOURCE, 'failed', 'broken.csv.error.txt'), 'utf8')).toMatch(/occurred_at[\s\S]*Nothing from this file was applied/)
+    expect(fs.readFileSync(path.join(inbox, SOURCE, 'failed', 'broken.csv.error.txt'), 'utf8')).toMatch(
+      /occurred_at[\s\S]*Nothing from this file was applied/,
+    )
     const dead = await db.deadLetter.findFirst({ where: { code: 'FILE_REFUSED', source: SOURCE } })
     expect(dead?.reason).toContain('broken.csv')
   })
@@ -86,11 +94,19 @@ describe('file inbox', () => {
     for (let i = 0; i < 12_000; i++) rows.push(`aon-${i},receipt,SKU-00003,DC-EAST,1,2026-11-22T11:00:00Z`)
     fs.writeFileSync(path.join(inbox, SOURCE, 'big.csv'), rows.join('\n'))
     await scanInbox(db, inbox, { minAgeMs: 0 })
-    const [{ payload }] = await db.$queryRawUnsafe<Array<{ payload: { messageId: string } }>>(`SELECT j.payload FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id WHERE t.identifier = 'ingest-file'`)
-    await db.$executeRawUnsafe(`DELETE FROM graphile_worker._private_jobs WHERE task_id IN (SELECT id FROM graphile_worker._private_tasks WHERE identifier = 'ingest-file')`)
+    const [{ payload }] = await db.$queryRawUnsafe<Array<{ payload: { messageId: string } }>>(
+      `SELECT j.payload FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id WHERE t.identifier = 'ingest-file'`,
+    )
+    await db.$executeRawUnsafe(
+      `DELETE FROM graphile_worker._private_jobs WHERE task_id IN (SELECT id FROM graphile_worker._private_tasks WHERE identifier = 'ingest-file')`,
+    )
     // A trigger fails the third batch of 5,000 (rows 10,001+): the first two were already written in the same transaction.
-    await db.$executeRawUnsafe(`CREATE FUNCTION fail_aon() RETURNS trigger AS $$ BEGIN IF NEW."idempotencyKey" = 'aon-10500' THEN RAISE EXCEPTION 'disk full (simulated)'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`)
-    await db.$executeRawUnsafe(`CREATE TRIGGER fail_aon BEFORE INSERT ON "LedgerEvent" FOR EACH ROW EXECUTE FUNCTION fail_aon()`)
+    await db.$executeRawUnsafe(
+      `CREATE FUNCTION fail_aon() RETURNS trigger AS $$ BEGIN IF NEW."idempotencyKey" = 'aon-10500' THEN RAISE EXCEPTION 'disk full (simulated)'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`,
+    )
+    await db.$executeRawUnsafe(
+      `CREATE TRIGGER fail_aon BEFORE INSERT ON "LedgerEvent" FOR EACH ROW EXECUTE FUNCTION fail_aon()`,
+    )
     await expect(ingestFile(db, payload.messageId, { inboxDir: inbox })).rejects.toThrow(/disk full/)
     expect(await onHand('SKU-00003', 'DC-EAST')).toBe(before)
     expect(await db.ledgerEvent.count({ where: { source: SOURCE, idempotencyKey: { startsWith: 'aon-' } } })).toBe(0)
@@ -104,9 +120,23 @@ describe('file inbox', () => {
   it('applies an NDJSON file with a broken line rejected alone', async () => {
     const before = await onHand('SKU-00004', 'DC-WEST')
     const lines = [
-      JSON.stringify({ idempotencyKey: 'nd-1', type: 'receipt', sku: 'SKU-00004', location: 'DC-WEST', quantity: 6, occurredAt: '2026-11-22T12:00:00Z' }),
+      JSON.stringify({
+        idempotencyKey: 'nd-1',
+        type: 'receipt',
+        sku: 'SKU-00004',
+        location: 'DC-WEST',
+        quantity: 6,
+        occurredAt: '2026-11-22T12:00:00Z',
+      }),
       '{"idempotencyKey": "nd-2", "type": ',
-      JSON.stringify({ idempotencyKey: 'nd-3', type: 'damage', sku: 'SKU-00004', location: 'DC-WEST', quantity: 1, occurredAt: '2026-11-22T12:00:00Z' }),
+      JSON.stringify({
+        idempotencyKey: 'nd-3',
+        type: 'damage',
+        sku: 'SKU-00004',
+        location: 'DC-WEST',
+        quantity: 1,
+        occurredAt: '2026-11-22T12:00:00Z',
+      }),
     ]
     const { result } = await drop('moves.ndjson', lines.join('\n') + '\n')
     expect(result).toMatchObject({ outcome: 'processed', accepted: 2, rejected: 1 })
@@ -141,7 +171,9 @@ describe('file inbox', () => {
     expect(result).toMatchObject({ outcome: 'processed', accepted: 2, rejected: 1 })
     expect(await onHand('SKU-00005', 'DC-EAST')).toBe(140)
     expect(await onHand('SKU-00005', 'DC-WEST')).toBe(36)
-    expect(fs.readFileSync(path.join(inbox, SOURCE, 'processed', 'advice.edi.error.txt'), 'utf8')).toBe('advice.edi: 1 row(s) rejected; 2 applied, 0 duplicate(s)\nsegment 11: UNKNOWN_SKU: LIN at segment 11 (SK SKU-99999) at DC-EAST: none of its product ids is a SKU or an alias of source "erp-files": add an alias for one of them (SKU-99999).\n')
+    expect(fs.readFileSync(path.join(inbox, SOURCE, 'processed', 'advice.edi.error.txt'), 'utf8')).toBe(
+      'advice.edi: 1 row(s) rejected; 2 applied, 0 duplicate(s)\nsegment 11: UNKNOWN_SKU: LIN at segment 11 (SK SKU-99999) at DC-EAST: none of its product ids is a SKU or an alias of source "erp-files": add an alias for one of them (SKU-99999).\n',
+    )
     const again = await drop('advice-resent.edi', edi)
     expect(again.result).toMatchObject({ accepted: 0, duplicates: 2 })
   })
@@ -160,6 +192,8 @@ describe('file inbox', () => {
     fs.rmSync(path.join(inbox, SOURCE, 'half-written.csv'))
     const { result } = await drop('notes.txt', 'hello')
     expect(result.outcome).toBe('failed')
-    expect(fs.readFileSync(path.join(inbox, SOURCE, 'failed', 'notes.txt.error.txt'), 'utf8')).toMatch(/unsupported file type/)
+    expect(fs.readFileSync(path.join(inbox, SOURCE, 'failed', 'notes.txt.error.txt'), 'utf8')).toMatch(
+      /unsupported file type/,
+    )
   })
 })

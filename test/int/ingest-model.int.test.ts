@@ -49,7 +49,8 @@ useTestDatabase(async (created) => {
 // ---------------------------------------------------------------------------------------------
 // Seeded PRNG (mulberry32): every run is reproducible from its seed.
 // ---------------------------------------------------------------------------------------------
-const seedFor = (label: string, i: number) => (crypto.createHash('sha256').update(`${BASE_SEED}:${label}:${i}`).digest().readUInt32LE(0) || 1)
+const seedFor = (label: string, i: number) =>
+  crypto.createHash('sha256').update(`${BASE_SEED}:${label}:${i}`).digest().readUInt32LE(0) || 1
 
 // ---------------------------------------------------------------------------------------------
 // The reference model: CONTRACT.md's table, nothing clamped.
@@ -63,11 +64,26 @@ interface ModelPosition extends Quantities {
 }
 type Raw = Record<string, unknown>
 /** One event as sent; `reject` is the code the contract/product must reject it with. */
-interface Gen { raw: Raw; reject?: string }
+interface Gen {
+  raw: Raw
+  reject?: string
+}
 type Outcome = 'applied' | 'stale'
-interface ModelResponse { accepted: number; duplicates: number; rejected: Array<[number, string]> }
+interface ModelResponse {
+  accepted: number
+  duplicates: number
+  rejected: Array<[number, string]>
+}
 
-const zero = (): ModelPosition => ({ onHand: 0, reserved: 0, allocated: 0, inTransit: 0, quarantined: 0, damaged: 0, lastCount: null })
+const zero = (): ModelPosition => ({
+  onHand: 0,
+  reserved: 0,
+  allocated: 0,
+  inTransit: 0,
+  quarantined: 0,
+  damaged: 0,
+  lastCount: null,
+})
 const lk = (source: string, key: string) => `${source}\u0000${key}`
 const pk = (sku: string, loc: string) => `${sku}|${loc}`
 
@@ -85,7 +101,10 @@ class Model {
   pos(sku: string, loc: string): ModelPosition {
     const k = pk(sku, loc)
     let p = this.positions.get(k)
-    if (!p) { p = zero(); this.positions.set(k, p) }
+    if (!p) {
+      p = zero()
+      this.positions.set(k, p)
+    }
     return p
   }
 
@@ -93,8 +112,14 @@ class Model {
   ingest(source: string, batch: Gen[]): ModelResponse {
     const out: ModelResponse = { accepted: 0, duplicates: 0, rejected: [] }
     batch.forEach((g, index) => {
-      if (g.reject) { out.rejected.push([index, g.reject]); return }
-      if (this.ledger.has(lk(source, g.raw.idempotencyKey as string))) { out.duplicates++; return }
+      if (g.reject) {
+        out.rejected.push([index, g.reject])
+        return
+      }
+      if (this.ledger.has(lk(source, g.raw.idempotencyKey as string))) {
+        out.duplicates++
+        return
+      }
       this.record(source, g.raw)
       out.accepted++
     })
@@ -119,7 +144,10 @@ class Model {
       const rk = `${ref}|${sku}|${loc}`
       const open = this.reservations.get(rk) ?? 0
       const released = Math.min(q, open)
-      if (released > 0) { this.reservations.set(rk, open - released); p.reserved -= released }
+      if (released > 0) {
+        this.reservations.set(rk, open - released)
+        p.reserved -= released
+      }
     }
     switch (type) {
       case 'receipt':
@@ -130,7 +158,10 @@ class Model {
         const last = p.lastCount
         const older = last !== null && (seq !== null && last.seq !== null ? seq < last.seq : at < last.at)
         if (older) outcome = 'stale'
-        else { p.onHand = q; p.lastCount = { seq, at } }
+        else {
+          p.onHand = q
+          p.lastCount = { seq, at }
+        }
         break
       }
       case 'transfer_out':
@@ -138,7 +169,11 @@ class Model {
         if (typeof raw.toLocation === 'string') {
           const dest = this.pos(sku, raw.toLocation)
           dest.inTransit += q
-          this.trace(pk(sku, raw.toLocation), `  <- ${raw.idempotencyKey} transfer_out from ${loc}: inTransit +${q}`, dest)
+          this.trace(
+            pk(sku, raw.toLocation),
+            `  <- ${raw.idempotencyKey} transfer_out from ${loc}: inTransit +${q}`,
+            dest,
+          )
         }
         break
       case 'transfer_in':
@@ -158,22 +193,35 @@ class Model {
         p.onHand += q
         p.quarantined += q
         break
-      case 'quarantine': p.quarantined += q; break
-      case 'release': p.quarantined -= q; break
-      case 'damage': p.damaged += q; break
+      case 'quarantine':
+        p.quarantined += q
+        break
+      case 'release':
+        p.quarantined -= q
+        break
+      case 'damage':
+        p.damaged += q
+        break
       case 'allocate':
         handover()
         p.allocated += q
         break
-      case 'deallocate': p.allocated -= q; break
-      default: throw new Error(`model: unknown type ${type}`)
+      case 'deallocate':
+        p.allocated -= q
+        break
+      default:
+        throw new Error(`model: unknown type ${type}`)
     }
     const posKey = pk(sku, loc)
     this.ledger.set(lk(source, raw.idempotencyKey as string), { outcome, pos: posKey, quantity: q })
     const order = this.applyOrder.get(posKey) ?? []
     order.push(lk(source, raw.idempotencyKey as string))
     this.applyOrder.set(posKey, order)
-    this.trace(posKey, `${source}/${raw.idempotencyKey} ${type} q=${q}${seq !== null ? ` seq=${seq}` : ''} at=${raw.occurredAt}${ref ? ` ref=${ref}` : ''}${raw.toLocation ? ` to=${raw.toLocation}` : ''} => ${outcome}`, p)
+    this.trace(
+      posKey,
+      `${source}/${raw.idempotencyKey} ${type} q=${q}${seq !== null ? ` seq=${seq}` : ''} at=${raw.occurredAt}${ref ? ` ref=${ref}` : ''}${raw.toLocation ? ` to=${raw.toLocation}` : ''} => ${outcome}`,
+      p,
+    )
     return outcome
   }
 
@@ -188,11 +236,28 @@ class Model {
 // Generator of random sequences.
 // ---------------------------------------------------------------------------------------------
 const TYPES = [
-  ['receipt', 3], ['adjustment', 2], ['count', 2], ['transfer_out', 2], ['transfer_in', 2], ['in_transit', 1], ['ship', 3],
-  ['return_received', 1], ['quarantine', 1], ['release', 1], ['damage', 1], ['allocate', 2], ['deallocate', 1],
+  ['receipt', 3],
+  ['adjustment', 2],
+  ['count', 2],
+  ['transfer_out', 2],
+  ['transfer_in', 2],
+  ['in_transit', 1],
+  ['ship', 3],
+  ['return_received', 1],
+  ['quarantine', 1],
+  ['release', 1],
+  ['damage', 1],
+  ['allocate', 2],
+  ['deallocate', 1],
 ] as const
 const SIGNED = new Set(['adjustment', 'in_transit', 'damage'])
-const BAD_DATES = ['yesterday', '2026-13-01T00:00:00Z', '2026-11-22T25:00:00Z', '22/11/2026 10:00', '2026-11-22T10:61:00Z']
+const BAD_DATES = [
+  'yesterday',
+  '2026-13-01T00:00:00Z',
+  '2026-11-22T25:00:00Z',
+  '22/11/2026 10:00',
+  '2026-11-22T10:61:00Z',
+]
 
 /** One instant, written in one of several equivalent ISO-8601 forms. */
 function isoVariant(rng: Prng, ms: number): string {
@@ -206,7 +271,14 @@ function isoVariant(rng: Prng, ms: number): string {
   return `${local}${sign}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`
 }
 
-interface CountClock { mode: 'seq' | 'time' | 'time-then-seq'; center: number; lastSeq: number | null; t: number; lastT: number | null; switched: boolean }
+interface CountClock {
+  mode: 'seq' | 'time' | 'time-then-seq'
+  center: number
+  lastSeq: number | null
+  t: number
+  lastT: number | null
+  switched: boolean
+}
 
 interface GeneratorOptions {
   invalid?: boolean
@@ -222,9 +294,16 @@ class Generator {
   private rejectedKeys: string[] = []
   private clocks = new Map<string, CountClock>()
 
-  constructor(private rng: Prng, private tag: string, private skus: string[], private opts: GeneratorOptions = {}) {}
+  constructor(
+    private rng: Prng,
+    private tag: string,
+    private skus: string[],
+    private opts: GeneratorOptions = {},
+  ) {}
 
-  key() { return `${this.tag}:${++this.n}` }
+  key() {
+    return `${this.tag}:${++this.n}`
+  }
 
   batch(source: string, size: number): Gen[] {
     const out: Gen[] = []
@@ -238,7 +317,9 @@ class Generator {
       } else if (r < 0.11 && out.length > 0) {
         // The same key again within the batch; sometimes with other content (still a duplicate).
         const prev = rng.pick(out)
-        out.push(rng.chance(0.7) || prev.reject ? prev : { raw: { ...this.valid(), idempotencyKey: prev.raw.idempotencyKey } })
+        out.push(
+          rng.chance(0.7) || prev.reject ? prev : { raw: { ...this.valid(), idempotencyKey: prev.raw.idempotencyKey } },
+        )
       } else if (r < 0.17 && this.opts.invalid !== false) {
         const g = this.invalid()
         if (typeof g.raw.idempotencyKey === 'string') this.rejectedKeys.push(g.raw.idempotencyKey)
@@ -298,9 +379,20 @@ class Generator {
     const k = pk(sku, loc)
     let c = this.clocks.get(k)
     if (!c) {
-      const mode = rng.weighted([['seq', 3], ['time', 2], ['time-then-seq', 1]] as const)
+      const mode = rng.weighted([
+        ['seq', 3],
+        ['time', 2],
+        ['time-then-seq', 1],
+      ] as const)
       const big = rng.chance(0.15) // near the 2^53 - 1 ceiling
-      c = { mode, center: big ? 2 ** 53 - 5000 : rng.int(0, 50), lastSeq: null, t: T0 + rng.int(0, 120) * 60_000, lastT: null, switched: false }
+      c = {
+        mode,
+        center: big ? 2 ** 53 - 5000 : rng.int(0, 50),
+        lastSeq: null,
+        t: T0 + rng.int(0, 120) * 60_000,
+        lastT: null,
+        switched: false,
+      }
       this.clocks.set(k, c)
     }
     const out: Raw = {}
@@ -329,15 +421,42 @@ class Generator {
     const base = this.valid()
     const kind = rng.int(0, 8)
     switch (kind) {
-      case 0: return { raw: { ...base, sku: `NOPE-${this.tag}-${rng.int(1, 9)}` }, reject: 'UNKNOWN_SKU' }
-      case 1: return { raw: { ...base, type: 'receipt', quantity: 0, toLocation: undefined }, reject: 'INVALID_QUANTITY' }
-      case 2: return { raw: { ...base, occurredAt: rng.pick(BAD_DATES) }, reject: 'INVALID_DATE' }
-      case 3: return { raw: { ...base, location: 'MOON-BASE' }, reject: 'UNKNOWN_LOCATION' }
-      case 4: return { raw: { ...base, type: 'count', quantity: -rng.int(1, 9), toLocation: undefined }, reject: 'INVALID_QUANTITY' }
-      case 5: return { raw: { ...base, type: rng.pick(['adjustment', 'damage', 'in_transit']), quantity: 0, toLocation: undefined }, reject: 'INVALID_QUANTITY' }
-      case 6: return { raw: { ...base, quantity: 1.5 }, reject: 'INVALID_QUANTITY' }
-      case 7: return { raw: { ...base, quantity: rng.pick([1_000_000_001, -1_000_000_001]), type: 'adjustment', toLocation: undefined, uom: undefined }, reject: 'INVALID_QUANTITY' }
-      default: return { raw: { ...base, type: 'transfer_out', quantity: rng.int(1, 9), toLocation: 'ATLANTIS' }, reject: 'UNKNOWN_LOCATION' }
+      case 0:
+        return { raw: { ...base, sku: `NOPE-${this.tag}-${rng.int(1, 9)}` }, reject: 'UNKNOWN_SKU' }
+      case 1:
+        return { raw: { ...base, type: 'receipt', quantity: 0, toLocation: undefined }, reject: 'INVALID_QUANTITY' }
+      case 2:
+        return { raw: { ...base, occurredAt: rng.pick(BAD_DATES) }, reject: 'INVALID_DATE' }
+      case 3:
+        return { raw: { ...base, location: 'MOON-BASE' }, reject: 'UNKNOWN_LOCATION' }
+      case 4:
+        return {
+          raw: { ...base, type: 'count', quantity: -rng.int(1, 9), toLocation: undefined },
+          reject: 'INVALID_QUANTITY',
+        }
+      case 5:
+        return {
+          raw: { ...base, type: rng.pick(['adjustment', 'damage', 'in_transit']), quantity: 0, toLocation: undefined },
+          reject: 'INVALID_QUANTITY',
+        }
+      case 6:
+        return { raw: { ...base, quantity: 1.5 }, reject: 'INVALID_QUANTITY' }
+      case 7:
+        return {
+          raw: {
+            ...base,
+            quantity: rng.pick([1_000_000_001, -1_000_000_001]),
+            type: 'adjustment',
+            toLocation: undefined,
+            uom: undefined,
+          },
+          reject: 'INVALID_QUANTITY',
+        }
+      default:
+        return {
+          raw: { ...base, type: 'transfer_out', quantity: rng.int(1, 9), toLocation: 'ATLANTIS' },
+          reject: 'UNKNOWN_LOCATION',
+        }
     }
   }
 }
@@ -356,13 +475,30 @@ async function makeSkus(tag: string, count: number): Promise<Map<string, string>
   return ids
 }
 
-const send = (source: string, batch: Gen[]) => ingestEvents(db, { body: JSON.stringify({ source, events: batch.map((g) => g.raw) }) })
-const shape = (r: Pick<IngestResult, 'accepted' | 'duplicates' | 'rejected'>): ModelResponse => ({ accepted: r.accepted, duplicates: r.duplicates, rejected: r.rejected.map((x) => [x.index, x.code]) })
+const send = (source: string, batch: Gen[]) =>
+  ingestEvents(db, { body: JSON.stringify({ source, events: batch.map((g) => g.raw) }) })
+const shape = (r: Pick<IngestResult, 'accepted' | 'duplicates' | 'rejected'>): ModelResponse => ({
+  accepted: r.accepted,
+  duplicates: r.duplicates,
+  rejected: r.rejected.map((x) => [x.index, x.code]),
+})
 
 async function dbPositions(skuIds: Map<string, string>): Promise<Map<string, Quantities>> {
   const rows = await db.position.findMany({ where: { skuId: { in: [...skuIds.values()] } } })
   const codeById = new Map([...skuIds].map(([code, id]) => [id, code]))
-  return new Map(rows.map((r) => [pk(codeById.get(r.skuId)!, locationCodes.get(r.locationId)!), { onHand: r.onHand, reserved: r.reserved, allocated: r.allocated, inTransit: r.inTransit, quarantined: r.quarantined, damaged: r.damaged }]))
+  return new Map(
+    rows.map((r) => [
+      pk(codeById.get(r.skuId)!, locationCodes.get(r.locationId)!),
+      {
+        onHand: r.onHand,
+        reserved: r.reserved,
+        allocated: r.allocated,
+        inTransit: r.inTransit,
+        quarantined: r.quarantined,
+        damaged: r.damaged,
+      },
+    ]),
+  )
 }
 
 /** Every position field equals the model's; on a difference, prints the position's history. */
@@ -375,10 +511,17 @@ async function expectPositions(label: string, model: Model, skuIds: Map<string, 
       const k = pk(sku, loc)
       const m = model.positions.get(k) ?? zero()
       const a = actual.get(k) ?? zero()
-      for (const f of FIELDS) if (m[f] !== a[f]) { diffs.push(`${k}.${f}: model ${m[f]}, database ${a[f]}`); bad.add(k) }
+      for (const f of FIELDS)
+        if (m[f] !== a[f]) {
+          diffs.push(`${k}.${f}: model ${m[f]}, database ${a[f]}`)
+          bad.add(k)
+        }
     }
   }
-  const traces = [...bad].slice(0, 2).map((k) => `history of ${k}:\n  ${(model.history.get(k) ?? []).join('\n  ')}`).join('\n')
+  const traces = [...bad]
+    .slice(0, 2)
+    .map((k) => `history of ${k}:\n  ${(model.history.get(k) ?? []).join('\n  ')}`)
+    .join('\n')
   expect(diffs, `${label}: positions differ from the model\n${traces}`).toEqual([])
 }
 
@@ -386,7 +529,16 @@ async function expectPositions(label: string, model: Model, skuIds: Map<string, 
 async function expectLedger(label: string, model: Model, skuIds: Map<string, string>, opts: { order: boolean }) {
   const rows = await db.ledgerEvent.findMany({
     where: { skuId: { in: [...skuIds.values()] }, source: { in: [...SOURCES] } },
-    orderBy: { id: 'asc' }, select: { id: true, source: true, idempotencyKey: true, outcome: true, skuId: true, locationId: true, quantity: true },
+    orderBy: { id: 'asc' },
+    select: {
+      id: true,
+      source: true,
+      idempotencyKey: true,
+      outcome: true,
+      skuId: true,
+      locationId: true,
+      quantity: true,
+    },
   })
   const codeById = new Map([...skuIds].map(([code, id]) => [id, code]))
   const seen = new Map<string, number>()
@@ -397,18 +549,27 @@ async function expectLedger(label: string, model: Model, skuIds: Map<string, str
     seen.set(k, (seen.get(k) ?? 0) + 1)
     const m = model.ledger.get(k)
     const posKey = pk(codeById.get(r.skuId)!, locationCodes.get(r.locationId)!)
-    if (!m) { problems.push(`unexpected ledger row ${r.source}/${r.idempotencyKey}`); continue }
-    if (m.outcome !== r.outcome) problems.push(`${r.source}/${r.idempotencyKey}: outcome ${r.outcome}, model ${m.outcome}`)
+    if (!m) {
+      problems.push(`unexpected ledger row ${r.source}/${r.idempotencyKey}`)
+      continue
+    }
+    if (m.outcome !== r.outcome)
+      problems.push(`${r.source}/${r.idempotencyKey}: outcome ${r.outcome}, model ${m.outcome}`)
     if (m.pos !== posKey) problems.push(`${r.source}/${r.idempotencyKey}: at ${posKey}, model ${m.pos}`)
-    if (m.quantity !== r.quantity) problems.push(`${r.source}/${r.idempotencyKey}: quantity ${r.quantity}, model ${m.quantity}`)
+    if (m.quantity !== r.quantity)
+      problems.push(`${r.source}/${r.idempotencyKey}: quantity ${r.quantity}, model ${m.quantity}`)
     order.set(posKey, [...(order.get(posKey) ?? []), k])
   }
   for (const [k, n] of seen) if (n !== 1) problems.push(`${k.replace('\u0000', '/')} recorded ${n} times`)
-  for (const k of model.ledger.keys()) if (!seen.has(k)) problems.push(`${k.replace('\u0000', '/')} missing from the ledger`)
+  for (const k of model.ledger.keys())
+    if (!seen.has(k)) problems.push(`${k.replace('\u0000', '/')} missing from the ledger`)
   if (opts.order) {
     for (const [posKey, keys] of model.applyOrder) {
       const got = order.get(posKey) ?? []
-      if (got.join(',') !== keys.join(',')) problems.push(`${posKey}: ledger id order ${got.join(',').replaceAll('\u0000', '/')} != apply order ${keys.join(',').replaceAll('\u0000', '/')}`)
+      if (got.join(',') !== keys.join(','))
+        problems.push(
+          `${posKey}: ledger id order ${got.join(',').replaceAll('\u0000', '/')} != apply order ${keys.join(',').replaceAll('\u0000', '/')}`,
+        )
     }
   }
   expect(problems, `${label}: ledger differs from the model`).toEqual([])
@@ -418,14 +579,19 @@ async function expectLedger(label: string, model: Model, skuIds: Map<string, str
 /** Each rejection is kept raw as an ingest dead letter of its message, with its index and code. */
 async function expectDeadLetters(label: string, sent: Array<{ messageId: string; expected: Array<[number, string]> }>) {
   const ids = sent.map((s) => s.messageId)
-  const rows = await db.deadLetter.findMany({ where: { inboundMessageId: { in: ids } }, select: { inboundMessageId: true, code: true, payload: true, kind: true } })
+  const rows = await db.deadLetter.findMany({
+    where: { inboundMessageId: { in: ids } },
+    select: { inboundMessageId: true, code: true, payload: true, kind: true },
+  })
   const got = new Map<string, string[]>()
   for (const r of rows) {
     const idx = (r.payload as { index?: number }).index
     got.set(r.inboundMessageId!, [...(got.get(r.inboundMessageId!) ?? []), `${r.kind}:${idx}:${r.code}`])
   }
   for (const s of sent) {
-    expect((got.get(s.messageId) ?? []).sort(), `${label}: dead letters of message ${s.messageId}`).toEqual(s.expected.map(([i, c]) => `ingest:${i}:${c}`).sort())
+    expect((got.get(s.messageId) ?? []).sort(), `${label}: dead letters of message ${s.messageId}`).toEqual(
+      s.expected.map(([i, c]) => `ingest:${i}:${c}`).sort(),
+    )
   }
 }
 
@@ -452,16 +618,31 @@ async function sequentialRun(label: string, rng: Prng, tag: string, opts: { with
     // Stock first, then channel orders reserve it (the product picks the location); the model
     // takes the reservations it finds, then follows the handover rule for what comes next.
     const warm = new Generator(rng, `${tag}w`, skus, { invalid: false, counts: false })
-    await exchange(SOURCES[0], skus.flatMap((sku) => LOCS.map((loc) => ({ raw: { ...warm.valid(['receipt']), sku, location: loc, quantity: rng.int(0, 12) + 1, uom: undefined } }))), 'the warm-up receipts')
+    await exchange(
+      SOURCES[0],
+      skus.flatMap((sku) =>
+        LOCS.map((loc) => ({
+          raw: { ...warm.valid(['receipt']), sku, location: loc, quantity: rng.int(0, 12) + 1, uom: undefined },
+        })),
+      ),
+      'the warm-up receipts',
+    )
     const channel = await db.channel.findUniqueOrThrow({ where: { code: 'amazon' } })
     for (const [code, id] of skuIds) await makeListing(db, channel.id, id, `AMZ-${code}`)
     const orders = Array.from({ length: rng.int(2, 4) }, (_, i) => ({
-      orderId: `${tag}-O${i + 1}`, status: 'created', occurredAt: '2026-11-22T09:00:00Z',
-      lines: rng.shuffle(skus).slice(0, rng.int(1, skus.length)).map((sku, j) => ({ lineId: String(j + 1), sku: `AMZ-${sku}`, quantity: rng.int(1, 6) })),
+      orderId: `${tag}-O${i + 1}`,
+      status: 'created',
+      occurredAt: '2026-11-22T09:00:00Z',
+      lines: rng
+        .shuffle(skus)
+        .slice(0, rng.int(1, skus.length))
+        .map((sku, j) => ({ lineId: String(j + 1), sku: `AMZ-${sku}`, quantity: rng.int(1, 6) })),
     }))
     const r = await ingestOrders(db, 'amazon', JSON.stringify({ orders }))
     expect(r.accepted, `${label}: orders`).toBe(orders.length)
-    const reservations = await db.reservation.findMany({ where: { orderId: { startsWith: `${tag}-O` }, status: 'open' } })
+    const reservations = await db.reservation.findMany({
+      where: { orderId: { startsWith: `${tag}-O` }, status: 'open' },
+    })
     const codeById = new Map([...skuIds].map(([code, id]) => [id, code]))
     for (const res of reservations) {
       const k = `amazon:${res.orderId}|${codeById.get(res.skuId)}|${locationCodes.get(res.locationId)}`
@@ -535,8 +716,16 @@ describe(`ingest model: concurrent senders (INGEST_MODEL_SEED=${BASE_SEED})`, ()
       const pool = Array.from({ length: 60 }, () => gen.valid())
       const senders = Array.from({ length: 4 }, (_, s) => {
         const source = s === 3 ? SOURCES[1] : SOURCES[0] // the 4th sends the same keys under another source
-        const batch: Gen[] = rng.shuffle(pool).slice(0, rng.int(15, 40)).map((raw) => ({ raw }))
-        for (let j = 0; j < 3; j++) batch.splice(rng.int(0, batch.length), 0, rng.chance(0.5) ? gen.invalid() : batch[rng.int(0, batch.length - 1)])
+        const batch: Gen[] = rng
+          .shuffle(pool)
+          .slice(0, rng.int(15, 40))
+          .map((raw) => ({ raw }))
+        for (let j = 0; j < 3; j++)
+          batch.splice(
+            rng.int(0, batch.length),
+            0,
+            rng.chance(0.5) ? gen.invalid() : batch[rng.int(0, batch.length - 1)],
+          )
         return { source, batch }
       })
       const results = await Promise.all(senders.map((s) => send(s.source, s.batch)))
@@ -546,11 +735,17 @@ describe(`ingest model: concurrent senders (INGEST_MODEL_SEED=${BASE_SEED})`, ()
         const batch = senders[s].batch
         const rejected = batch.flatMap((g, i) => (g.reject ? [[i, g.reject] as [number, string]] : []))
         expect(shape(r).rejected, `${label} sender ${s}: rejected`).toEqual(rejected)
-        expect(r.accepted + r.duplicates, `${label} sender ${s}: accepted + duplicates`).toBe(batch.length - rejected.length)
+        expect(r.accepted + r.duplicates, `${label} sender ${s}: accepted + duplicates`).toBe(
+          batch.length - rejected.length,
+        )
       })
       // Across senders: each (source, key) accepted exactly once.
       for (const source of SOURCES) {
-        const distinct = new Set(senders.filter((s) => s.source === source).flatMap((s) => s.batch.filter((g) => !g.reject).map((g) => g.raw.idempotencyKey as string)))
+        const distinct = new Set(
+          senders
+            .filter((s) => s.source === source)
+            .flatMap((s) => s.batch.filter((g) => !g.reject).map((g) => g.raw.idempotencyKey as string)),
+        )
         const accepted = results.filter((_, s) => senders[s].source === source).reduce((n, r) => n + r.accepted, 0)
         expect(accepted, `${label}: accepted under ${source}`).toBe(distinct.size)
       }
@@ -558,7 +753,8 @@ describe(`ingest model: concurrent senders (INGEST_MODEL_SEED=${BASE_SEED})`, ()
       // Replay the model in ledger id order (the apply order per SKU x location).
       const rows = await db.ledgerEvent.findMany({
         where: { skuId: { in: [...skuIds.values()] }, source: { in: [...SOURCES] } },
-        orderBy: { id: 'asc' }, select: { source: true, idempotencyKey: true, inboundMessageId: true },
+        orderBy: { id: 'asc' },
+        select: { source: true, idempotencyKey: true, inboundMessageId: true },
       })
       const byKey = new Map(pool.map((raw) => [raw.idempotencyKey as string, raw]))
       const model = new Model()
@@ -569,11 +765,16 @@ describe(`ingest model: concurrent senders (INGEST_MODEL_SEED=${BASE_SEED})`, ()
         expect(raw, `${label}: ledger row ${row.source}/${row.idempotencyKey} is one of the events sent`).toBeDefined()
         const s = messageOf.get(row.inboundMessageId!)!
         expect(senders[s].source, `${label}: ${row.idempotencyKey} recorded for the sender's source`).toBe(row.source)
-        expect(senders[s].batch.some((g) => g.raw.idempotencyKey === row.idempotencyKey), `${label}: ${row.idempotencyKey} recorded by a sender that sent it`).toBe(true)
+        expect(
+          senders[s].batch.some((g) => g.raw.idempotencyKey === row.idempotencyKey),
+          `${label}: ${row.idempotencyKey} recorded by a sender that sent it`,
+        ).toBe(true)
         acceptedBy.set(s, (acceptedBy.get(s) ?? 0) + 1)
         model.record(row.source, raw!)
       }
-      results.forEach((r, s) => expect(acceptedBy.get(s) ?? 0, `${label} sender ${s}: ledger rows of its message`).toBe(r.accepted))
+      results.forEach((r, s) =>
+        expect(acceptedBy.get(s) ?? 0, `${label} sender ${s}: ledger rows of its message`).toBe(r.accepted),
+      )
       await expectPositions(label, model, skuIds)
       await expectLedger(label, model, skuIds, { order: true })
     })
@@ -594,7 +795,11 @@ describe(`ingest model: concurrent senders (INGEST_MODEL_SEED=${BASE_SEED})`, ()
       const winners = results.filter((r) => r.accepted > 0)
       expect(winners, `${label}: exactly one request applies`).toEqual([expected])
       for (const r of results.filter((x) => x.accepted === 0)) {
-        expect(r, `${label}: the others report duplicates`).toEqual({ accepted: 0, duplicates: valid, rejected: expected.rejected })
+        expect(r, `${label}: the others report duplicates`).toEqual({
+          accepted: 0,
+          duplicates: valid,
+          rejected: expected.rejected,
+        })
       }
       await expectPositions(label, model, skuIds)
       await expectLedger(label, model, skuIds, { order: true })
@@ -610,7 +815,9 @@ async function fixedCase(events: Raw[], source: string = SOURCES[0]) {
   const tag = `F${++fixed}`
   const skuIds = await makeSkus(tag, 1)
   const sku = [...skuIds.keys()][0]
-  const gens = events.map((e, i) => ({ raw: { idempotencyKey: `${tag}:${i}`, sku, location: 'DC-EAST', occurredAt: '2026-11-22T10:00:00Z', ...e } }))
+  const gens = events.map((e, i) => ({
+    raw: { idempotencyKey: `${tag}:${i}`, sku, location: 'DC-EAST', occurredAt: '2026-11-22T10:00:00Z', ...e },
+  }))
   const model = new Model()
   const expected = model.ingest(source, gens)
   const res = await send(source, gens)
@@ -638,22 +845,83 @@ describe('ingest model: the contract table, case by case', () => {
       { type: 'adjustment', quantity: -1 },
     ])
     expect(c.res).toEqual(c.expected)
-    expect(c.model.pos(c.sku, 'DC-EAST')).toMatchObject({ onHand: -12, allocated: -2, quarantined: -1, damaged: -3, inTransit: -2, reserved: 0 })
+    expect(c.model.pos(c.sku, 'DC-EAST')).toMatchObject({
+      onHand: -12,
+      allocated: -2,
+      quarantined: -1,
+      damaged: -3,
+      inTransit: -2,
+      reserved: 0,
+    })
     expect(c.model.pos(c.sku, 'DC-WEST')).toMatchObject({ onHand: 0, inTransit: 30 })
     await expectPositions('table', c.model, c.skuIds)
     await expectLedger('table', c.model, c.skuIds, { order: true })
   })
 
   it.each([
-    ['a lower sourceSeq is older, whatever its occurredAt', [{ sourceSeq: 10, occurredAt: '2026-11-22T10:00:00Z' }, { sourceSeq: 9, occurredAt: '2026-11-23T10:00:00Z' }], ['applied', 'stale'], 1],
-    ['an equal sourceSeq is not older, even with an earlier occurredAt', [{ sourceSeq: 10, occurredAt: '2026-11-22T10:00:00Z' }, { sourceSeq: 10, occurredAt: '2026-11-21T10:00:00Z' }], ['applied', 'applied'], 2],
-    ['a higher sourceSeq applies, even with an earlier occurredAt', [{ sourceSeq: 10, occurredAt: '2026-11-22T10:00:00Z' }, { sourceSeq: 11, occurredAt: '2026-11-01T10:00:00Z' }], ['applied', 'applied'], 2],
-    ['without sequences an earlier occurredAt is older', [{ occurredAt: '2026-11-22T10:00:00Z' }, { occurredAt: '2026-11-22T09:59:59.999Z' }], ['applied', 'stale'], 1],
-    ['an equal instant in another notation is not older', [{ occurredAt: '2026-11-22T10:00:00Z' }, { occurredAt: '2026-11-22T12:00:00.000+02:00' }], ['applied', 'applied'], 2],
-    ['one side without a sequence: occurredAt decides (earlier: older)', [{ sourceSeq: 5, occurredAt: '2026-11-22T10:00:00Z' }, { occurredAt: '2026-11-22T09:00:00Z' }], ['applied', 'stale'], 1],
-    ['one side without a sequence: occurredAt decides (later applies)', [{ occurredAt: '2026-11-22T10:00:00Z' }, { sourceSeq: 1, occurredAt: '2026-11-22T11:00:00Z' }], ['applied', 'applied'], 2],
-    ['the 2^53 - 1 ceiling compares exactly', [{ sourceSeq: 2 ** 53 - 1 }, { sourceSeq: 2 ** 53 - 2 }], ['applied', 'stale'], 1],
-    ['a stale count is not the last applied count', [{ sourceSeq: 10 }, { sourceSeq: 5 }, { sourceSeq: 7 }], ['applied', 'stale', 'stale'], 1],
+    [
+      'a lower sourceSeq is older, whatever its occurredAt',
+      [
+        { sourceSeq: 10, occurredAt: '2026-11-22T10:00:00Z' },
+        { sourceSeq: 9, occurredAt: '2026-11-23T10:00:00Z' },
+      ],
+      ['applied', 'stale'],
+      1,
+    ],
+    [
+      'an equal sourceSeq is not older, even with an earlier occurredAt',
+      [
+        { sourceSeq: 10, occurredAt: '2026-11-22T10:00:00Z' },
+        { sourceSeq: 10, occurredAt: '2026-11-21T10:00:00Z' },
+      ],
+      ['applied', 'applied'],
+      2,
+    ],
+    [
+      'a higher sourceSeq applies, even with an earlier occurredAt',
+      [
+        { sourceSeq: 10, occurredAt: '2026-11-22T10:00:00Z' },
+        { sourceSeq: 11, occurredAt: '2026-11-01T10:00:00Z' },
+      ],
+      ['applied', 'applied'],
+      2,
+    ],
+    [
+      'without sequences an earlier occurredAt is older',
+      [{ occurredAt: '2026-11-22T10:00:00Z' }, { occurredAt: '2026-11-22T09:59:59.999Z' }],
+      ['applied', 'stale'],
+      1,
+    ],
+    [
+      'an equal instant in another notation is not older',
+      [{ occurredAt: '2026-11-22T10:00:00Z' }, { occurredAt: '2026-11-22T12:00:00.000+02:00' }],
+      ['applied', 'applied'],
+      2,
+    ],
+    [
+      'one side without a sequence: occurredAt decides (earlier: older)',
+      [{ sourceSeq: 5, occurredAt: '2026-11-22T10:00:00Z' }, { occurredAt: '2026-11-22T09:00:00Z' }],
+      ['applied', 'stale'],
+      1,
+    ],
+    [
+      'one side without a sequence: occurredAt decides (later applies)',
+      [{ occurredAt: '2026-11-22T10:00:00Z' }, { sourceSeq: 1, occurredAt: '2026-11-22T11:00:00Z' }],
+      ['applied', 'applied'],
+      2,
+    ],
+    [
+      'the 2^53 - 1 ceiling compares exactly',
+      [{ sourceSeq: 2 ** 53 - 1 }, { sourceSeq: 2 ** 53 - 2 }],
+      ['applied', 'stale'],
+      1,
+    ],
+    [
+      'a stale count is not the last applied count',
+      [{ sourceSeq: 10 }, { sourceSeq: 5 }, { sourceSeq: 7 }],
+      ['applied', 'stale', 'stale'],
+      1,
+    ],
   ] as const)('stale-count rule: %s', async (_name, counts, outcomes, onHandFromCount) => {
     const c = await fixedCase(counts.map((x, i) => ({ type: 'count', quantity: i + 1, ...x })))
     expect(c.res).toEqual({ accepted: counts.length, duplicates: 0, rejected: [] })
@@ -682,21 +950,61 @@ describe('ingest model: the contract table, case by case', () => {
     const channel = await db.channel.findUniqueOrThrow({ where: { code: 'amazon' } })
     await makeListing(db, channel.id, skuId, `AMZ-${sku}`)
     const model = new Model()
-    const warm: Gen[] = [{ raw: { idempotencyKey: `${tag}:0`, type: 'receipt', sku, location: 'DC-EAST', quantity: 20, occurredAt: '2026-11-22T08:00:00Z' } }]
+    const warm: Gen[] = [
+      {
+        raw: {
+          idempotencyKey: `${tag}:0`,
+          type: 'receipt',
+          sku,
+          location: 'DC-EAST',
+          quantity: 20,
+          occurredAt: '2026-11-22T08:00:00Z',
+        },
+      },
+    ]
     model.ingest(SOURCES[0], warm)
     await send(SOURCES[0], warm)
-    const order = { orderId: `${tag}-1`, status: 'created', occurredAt: '2026-11-22T09:00:00Z', lines: [{ lineId: '1', sku: `AMZ-${sku}`, quantity: 5 }] }
+    const order = {
+      orderId: `${tag}-1`,
+      status: 'created',
+      occurredAt: '2026-11-22T09:00:00Z',
+      lines: [{ lineId: '1', sku: `AMZ-${sku}`, quantity: 5 }],
+    }
     await ingestOrders(db, 'amazon', JSON.stringify({ orders: [order] }))
     model.pos(sku, 'DC-EAST').reserved += 5
     model.reservations.set(`amazon:${tag}-1|${sku}|DC-EAST`, 5)
     const events: Gen[] = [
-      { raw: { idempotencyKey: `${tag}:1`, type: 'allocate', sku, location: 'DC-EAST', quantity: 3, reference: `amazon:${tag}-1`, occurredAt: '2026-11-22T10:00:00Z' } },
-      { raw: { idempotencyKey: `${tag}:2`, type: 'ship', sku, location: 'DC-EAST', quantity: 5, reference: `amazon:${tag}-1`, occurredAt: '2026-11-22T11:00:00Z' } },
+      {
+        raw: {
+          idempotencyKey: `${tag}:1`,
+          type: 'allocate',
+          sku,
+          location: 'DC-EAST',
+          quantity: 3,
+          reference: `amazon:${tag}-1`,
+          occurredAt: '2026-11-22T10:00:00Z',
+        },
+      },
+      {
+        raw: {
+          idempotencyKey: `${tag}:2`,
+          type: 'ship',
+          sku,
+          location: 'DC-EAST',
+          quantity: 5,
+          reference: `amazon:${tag}-1`,
+          occurredAt: '2026-11-22T11:00:00Z',
+        },
+      },
     ]
     expect(shape(await send(SOURCES[0], events))).toEqual(model.ingest(SOURCES[0], events))
     expect(model.pos(sku, 'DC-EAST')).toMatchObject({ onHand: 15, reserved: 0, allocated: 0 })
     await expectPositions('handover', model, skuIds)
-    await ingestOrders(db, 'amazon', JSON.stringify({ orders: [{ ...order, status: 'shipped', occurredAt: '2026-11-22T12:00:00Z' }] }))
+    await ingestOrders(
+      db,
+      'amazon',
+      JSON.stringify({ orders: [{ ...order, status: 'shipped', occurredAt: '2026-11-22T12:00:00Z' }] }),
+    )
     await expectPositions('handover, after the channel shipped', model, skuIds)
   })
 })
@@ -710,7 +1018,7 @@ describe('ingest model: regressions of fixed contract divergences', () => {
   // have one), else when its occurredAt is earlier." After A (seq 10) and B (no seq, later) are
   // applied, the last applied count is B, which has no sourceSeq: C (seq 5, later than B) must be
   // compared by occurredAt and applies. (The product used to keep A's sequence on the position.)
-  it('regression stale-count: a count is compared with the LAST APPLIED count, not with an older count\'s sourceSeq', async () => {
+  it("regression stale-count: a count is compared with the LAST APPLIED count, not with an older count's sourceSeq", async () => {
     const c = await fixedCase([
       { type: 'count', quantity: 10, sourceSeq: 10, occurredAt: '2026-11-22T10:00:00Z' },
       { type: 'count', quantity: 20, occurredAt: '2026-11-22T11:00:00Z' },

@@ -58,8 +58,17 @@ describe('POST /api/v1/events use case', () => {
     ]
     const r = await ingestEvents(db, { body: body('erp-1', events) })
     expect(r.accepted).toBe(1)
-    expect(r.rejected.map((x) => [x.index, x.code])).toEqual([[1, 'UNKNOWN_SKU'], [2, 'UNKNOWN_LOCATION'], [3, 'UNKNOWN_UOM'], [4, 'UNKNOWN_TYPE'], [5, 'INVALID_QUANTITY']])
-    const dls = await db.deadLetter.findMany({ where: { inboundMessageId: r.inboundMessageId }, orderBy: { code: 'asc' } })
+    expect(r.rejected.map((x) => [x.index, x.code])).toEqual([
+      [1, 'UNKNOWN_SKU'],
+      [2, 'UNKNOWN_LOCATION'],
+      [3, 'UNKNOWN_UOM'],
+      [4, 'UNKNOWN_TYPE'],
+      [5, 'INVALID_QUANTITY'],
+    ])
+    const dls = await db.deadLetter.findMany({
+      where: { inboundMessageId: r.inboundMessageId },
+      orderBy: { code: 'asc' },
+    })
     expect(dls).toHaveLength(5)
     expect(dls.every((d) => d.kind === 'ingest' && d.status === 'open' && d.reason.length > 10)).toBe(true)
   })
@@ -71,17 +80,30 @@ describe('POST /api/v1/events use case', () => {
 
   it('rejects an unusable body as a whole with a message naming the problem', async () => {
     await expect(ingestEvents(db, { body: '{not json' })).rejects.toMatchObject({ status: 400, code: 'INVALID_JSON' })
-    await expect(ingestEvents(db, { body: JSON.stringify({ events: [] }) })).rejects.toMatchObject({ status: 400, code: 'MISSING_SOURCE' })
-    await expect(ingestEvents(db, { body: JSON.stringify({ source: 'x' }) })).rejects.toMatchObject({ status: 400, code: 'MISSING_EVENTS' })
-    const big = JSON.stringify({ source: 'x', events: Array.from({ length: 5001 }, (_, i) => receipt(`b${i}`, 'SKU-A', 'DC-EAST', 1)) })
+    await expect(ingestEvents(db, { body: JSON.stringify({ events: [] }) })).rejects.toMatchObject({
+      status: 400,
+      code: 'MISSING_SOURCE',
+    })
+    await expect(ingestEvents(db, { body: JSON.stringify({ source: 'x' }) })).rejects.toMatchObject({
+      status: 400,
+      code: 'MISSING_EVENTS',
+    })
+    const big = JSON.stringify({
+      source: 'x',
+      events: Array.from({ length: 5001 }, (_, i) => receipt(`b${i}`, 'SKU-A', 'DC-EAST', 1)),
+    })
     await expect(ingestEvents(db, { body: big })).rejects.toMatchObject({ status: 413 })
     // Even an unusable body is kept.
     expect(await db.inboundMessage.count({ where: { body: '{not json' } })).toBe(1)
   })
 
   it('applies a stale count as recorded but not moving on hand', async () => {
-    await ingestEvents(db, { body: body('erp-1', [{ ...receipt('c-1', 'SKU-B', 'DC-WEST', 10, { sourceSeq: 100 }), type: 'count' }]) })
-    const r = await ingestEvents(db, { body: body('erp-1', [{ ...receipt('c-0', 'SKU-B', 'DC-WEST', 99, { sourceSeq: 99 }), type: 'count' }]) })
+    await ingestEvents(db, {
+      body: body('erp-1', [{ ...receipt('c-1', 'SKU-B', 'DC-WEST', 10, { sourceSeq: 100 }), type: 'count' }]),
+    })
+    const r = await ingestEvents(db, {
+      body: body('erp-1', [{ ...receipt('c-0', 'SKU-B', 'DC-WEST', 99, { sourceSeq: 99 }), type: 'count' }]),
+    })
     expect(r.accepted).toBe(1)
     expect((await position('SKU-B', 'DC-WEST'))?.onHand).toBe(10)
     expect((await db.ledgerEvent.findFirstOrThrow({ where: { idempotencyKey: 'c-0' } })).outcome).toBe('stale')
@@ -90,37 +112,58 @@ describe('POST /api/v1/events use case', () => {
   it('raises an exception instead of clamping a negative result', async () => {
     await ingestEvents(db, { body: body('erp-1', [{ ...receipt('neg-1', 'SKU-B', 'DC-EAST', 500), type: 'ship' }]) })
     expect((await position('SKU-B', 'DC-EAST'))!.onHand).toBeLessThan(0)
-    expect(await db.finding.count({ where: { kind: 'exception', sku: 'SKU-B', location: 'DC-EAST', field: 'onHand', status: 'open' } })).toBe(1)
+    expect(
+      await db.finding.count({
+        where: { kind: 'exception', sku: 'SKU-B', location: 'DC-EAST', field: 'onHand', status: 'open' },
+      }),
+    ).toBe(1)
     // Another negative event keeps the one open finding; a receipt that brings it back resolves it.
     await ingestEvents(db, { body: body('erp-1', [{ ...receipt('neg-2', 'SKU-B', 'DC-EAST', 1), type: 'ship' }]) })
-    expect(await db.finding.count({ where: { kind: 'exception', sku: 'SKU-B', location: 'DC-EAST', field: 'onHand', status: 'open' } })).toBe(1)
+    expect(
+      await db.finding.count({
+        where: { kind: 'exception', sku: 'SKU-B', location: 'DC-EAST', field: 'onHand', status: 'open' },
+      }),
+    ).toBe(1)
     const short = -(await position('SKU-B', 'DC-EAST'))!.onHand
     await ingestEvents(db, { body: body('erp-1', [receipt('neg-fix', 'SKU-B', 'DC-EAST', short + 10)]) })
-    const f = await db.finding.findFirstOrThrow({ where: { kind: 'exception', sku: 'SKU-B', location: 'DC-EAST', field: 'onHand' } })
+    const f = await db.finding.findFirstOrThrow({
+      where: { kind: 'exception', sku: 'SKU-B', location: 'DC-EAST', field: 'onHand' },
+    })
     expect(f.status).toBe('resolved')
     expect(f.note).toMatch(/back in range after ledger event \d+/)
   })
 
   it('under concurrent senders of overlapping batches, every key applies exactly once', async () => {
     const before = (await position('SKU-A', 'DC-EAST'))!.onHand
-    const batches = Array.from({ length: 6 }, (_, b) => Array.from({ length: 50 }, (_, i) => receipt(`conc-${(b * 25 + i) % 200}`, i % 2 ? 'SKU-A' : 'SKU-B', i % 3 ? 'DC-EAST' : 'DC-WEST', 1)))
+    const batches = Array.from({ length: 6 }, (_, b) =>
+      Array.from({ length: 50 }, (_, i) =>
+        receipt(`conc-${(b * 25 + i) % 200}`, i % 2 ? 'SKU-A' : 'SKU-B', i % 3 ? 'DC-EAST' : 'DC-WEST', 1),
+      ),
+    )
     const results = await Promise.all(batches.map((events) => ingestEvents(db, { body: body('erp-c', events) })))
     const accepted = results.reduce((s, r) => s + r.accepted, 0)
     const uniqueKeys = new Set(batches.flat().map((e) => e.idempotencyKey)).size
     expect(accepted).toBe(uniqueKeys)
     expect(results.reduce((s, r) => s + r.accepted + r.duplicates, 0)).toBe(300)
     expect(await db.ledgerEvent.count({ where: { source: 'erp-c' } })).toBe(uniqueKeys)
-    const rows = await db.ledgerEvent.findMany({ where: { source: 'erp-c' }, select: { skuId: true, locationId: true, quantity: true } })
+    const rows = await db.ledgerEvent.findMany({
+      where: { source: 'erp-c' },
+      select: { skuId: true, locationId: true, quantity: true },
+    })
     const skuA = await db.sku.findUniqueOrThrow({ where: { code: 'SKU-A' } })
     const east = await db.location.findUniqueOrThrow({ where: { code: 'DC-EAST' } })
-    const expectedDelta = rows.filter((r) => r.skuId === skuA.id && r.locationId === east.id).reduce((s, r) => s + r.quantity, 0)
+    const expectedDelta = rows
+      .filter((r) => r.skuId === skuA.id && r.locationId === east.id)
+      .reduce((s, r) => s + r.quantity, 0)
     expect((await position('SKU-A', 'DC-EAST'))!.onHand).toBe(before + expectedDelta)
   })
 
   it('marks touched SKUs dirty and enqueues one recompute job in the same transaction', async () => {
     const dirty = await db.availabilityDirty.count()
     expect(dirty).toBeGreaterThan(0)
-    const jobs = await db.$queryRawUnsafe<Array<{ n: bigint }>>(`SELECT count(*) AS n FROM graphile_worker.jobs WHERE task_identifier = 'recompute-availability'`)
+    const jobs = await db.$queryRawUnsafe<Array<{ n: bigint }>>(
+      `SELECT count(*) AS n FROM graphile_worker.jobs WHERE task_identifier = 'recompute-availability'`,
+    )
     expect(Number(jobs[0].n)).toBe(1)
   })
 })

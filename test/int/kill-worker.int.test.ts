@@ -33,10 +33,20 @@ afterAll(async () => {
 
 function startWorker(): ChildProcess {
   const env = {
-    ...process.env, DATABASE_URL: t.url, STOCKTOWER_DATA_DIR: dataDir, STOCKTOWER_DEMO: 'off', STOCKTOWER_WORKER_CONCURRENCY: '2',
-    STOCKTOWER_INBOX_POLL_MS: '200', STOCKTOWER_WORKER_DEAD_AFTER_MS: '2000', NEXTAUTH_SECRET: 'x',
+    ...process.env,
+    DATABASE_URL: t.url,
+    STOCKTOWER_DATA_DIR: dataDir,
+    STOCKTOWER_DEMO: 'off',
+    STOCKTOWER_WORKER_CONCURRENCY: '2',
+    STOCKTOWER_INBOX_POLL_MS: '200',
+    STOCKTOWER_WORKER_DEAD_AFTER_MS: '2000',
+    NEXTAUTH_SECRET: 'x',
   }
-  const w = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'workers', 'main.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const w = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'workers', 'main.ts')], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   w.stdout!.resume()
   w.stderr!.resume()
   workers.push(w)
@@ -53,8 +63,12 @@ async function until<T>(what: string, fn: () => Promise<T | null | undefined | f
   }
 }
 
-const onHand = async () => (await db.$queryRawUnsafe<Array<{ n: number }>>(
-  `SELECT p."onHand" AS n FROM "Position" p JOIN "Sku" s ON s.id = p."skuId" JOIN "Location" l ON l.id = p."locationId" WHERE s.code = 'SKU-00007' AND l.code = '3PL-CENTRAL'`))[0]?.n ?? 0
+const onHand = async () =>
+  (
+    await db.$queryRawUnsafe<Array<{ n: number }>>(
+      `SELECT p."onHand" AS n FROM "Position" p JOIN "Sku" s ON s.id = p."skuId" JOIN "Location" l ON l.id = p."locationId" WHERE s.code = 'SKU-00007' AND l.code = '3PL-CENTRAL'`,
+    )
+  )[0]?.n ?? 0
 const ledgerRows = () => db.ledgerEvent.count({ where: { source: SOURCE } })
 
 describe('a worker killed mid-file', () => {
@@ -70,14 +84,19 @@ describe('a worker killed mid-file', () => {
 
     // The file is claimed and stored, and its job is running: some of its events are written
     // inside the still-open transaction.
-    const message = await until('the file to be stored', () => db.inboundMessage.findFirst({ where: { source: SOURCE, fileName: 'big.csv', status: 'received' } }))
+    const message = await until('the file to be stored', () =>
+      db.inboundMessage.findFirst({ where: { source: SOURCE, fileName: 'big.csv', status: 'received' } }),
+    )
     await until('the ingest transaction to be writing', async () => {
       const rows = await db.$queryRawUnsafe<Array<{ n: number }>>(
-        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state IN ('active', 'idle in transaction') AND query ILIKE '%INSERT INTO "LedgerEvent"%'`)
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state IN ('active', 'idle in transaction') AND query ILIKE '%INSERT INTO "LedgerEvent"%'`,
+      )
       return rows[0].n > 0
     })
     first.kill('SIGKILL')
-    await new Promise<void>((r) => (first.exitCode !== null || first.signalCode !== null ? r() : first.once('exit', () => r())))
+    await new Promise<void>((r) =>
+      first.exitCode !== null || first.signalCode !== null ? r() : first.once('exit', () => r()),
+    )
 
     // Nothing of the file is visible: its transaction died with the worker.
     expect(await ledgerRows()).toBe(0)
@@ -86,14 +105,20 @@ describe('a worker killed mid-file', () => {
 
     // A new worker frees the dead one's lock and ingests the file once, whole.
     startWorker()
-    const done = await until('the file to be ingested', async () => {
-      const m = await db.inboundMessage.findUniqueOrThrow({ where: { id: message.id } })
-      return m.status === 'processed' ? m : null
-    }, 120_000)
+    const done = await until(
+      'the file to be ingested',
+      async () => {
+        const m = await db.inboundMessage.findUniqueOrThrow({ where: { id: message.id } })
+        return m.status === 'processed' ? m : null
+      },
+      120_000,
+    )
     expect(done.accepted).toBe(ROWS)
     expect(done.duplicates).toBe(0)
     expect(await ledgerRows()).toBe(ROWS)
     expect(await onHand()).toBe(before + ROWS)
-    await until('the file to be moved', async () => fs.existsSync(path.join(dataDir, 'inbox', SOURCE, 'processed', 'big.csv')))
+    await until('the file to be moved', async () =>
+      fs.existsSync(path.join(dataDir, 'inbox', SOURCE, 'processed', 'big.csv')),
+    )
   }, 240_000)
 })

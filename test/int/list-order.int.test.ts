@@ -11,7 +11,15 @@ useTestDatabase(async (created) => {
   db = created
   const base = Date.UTC(2026, 10, 23, 9, 0, 0)
   // 11 findings; pairs share a detection time so the id breaks ties.
-  for (let i = 0; i < 11; i++) await db.finding.create({ data: { kind: 'variance', cause: `f${i}`, sku: `SKU-${i}`, detectedAt: new Date(base + Math.floor(i / 2) * 1000) } })
+  for (let i = 0; i < 11; i++)
+    await db.finding.create({
+      data: {
+        kind: 'variance',
+        cause: `f${i}`,
+        sku: `SKU-${i}`,
+        detectedAt: new Date(base + Math.floor(i / 2) * 1000),
+      },
+    })
 })
 
 async function all(order: 'recent' | 'oldest') {

@@ -19,11 +19,38 @@ import { createAmazonOrdersClient } from '../../server/channels/amazon/orders-cl
 import { pollChannelOrders } from '../../server/orders/poll-orders'
 
 const SPECS = path.resolve(__dirname, '..', 'fixtures', 'specs')
-const amazonSpec = JSON.parse(fs.readFileSync(path.join(SPECS, 'amazon', 'ordersV0.json'), 'utf8')) as { paths: Record<string, Record<string, { parameters: Array<{ name: string; in: string; required?: boolean; type?: string; maximum?: number; minimum?: number }> }>> }
-const walmartSpec = JSON.parse(fs.readFileSync(path.join(SPECS, 'walmart', 'orders.json'), 'utf8')) as { paths: Record<string, Record<string, { parameters: Array<{ name?: string; in?: string; required?: boolean; $ref?: string }> }>>; components: { parameters: Record<string, { name: string; in: string; required?: boolean }> } }
+const amazonSpec = JSON.parse(fs.readFileSync(path.join(SPECS, 'amazon', 'ordersV0.json'), 'utf8')) as {
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        parameters: Array<{
+          name: string
+          in: string
+          required?: boolean
+          type?: string
+          maximum?: number
+          minimum?: number
+        }>
+      }
+    >
+  >
+}
+const walmartSpec = JSON.parse(fs.readFileSync(path.join(SPECS, 'walmart', 'orders.json'), 'utf8')) as {
+  paths: Record<
+    string,
+    Record<string, { parameters: Array<{ name?: string; in?: string; required?: boolean; $ref?: string }> }>
+  >
+  components: { parameters: Record<string, { name: string; in: string; required?: boolean }> }
+}
 
 /** Problems of a request's query against an OpenAPI operation's query parameters (names, required, integer bounds). */
-function queryProblems(params: Array<{ name: string; in: string; required?: boolean; type?: string; maximum?: number; minimum?: number }>, query: URLSearchParams, headers: http.IncomingHttpHeaders): string[] {
+function queryProblems(
+  params: Array<{ name: string; in: string; required?: boolean; type?: string; maximum?: number; minimum?: number }>,
+  query: URLSearchParams,
+  headers: http.IncomingHttpHeaders,
+): string[] {
   const problems: string[] = []
   const q = params.filter((p) => p.in === 'query')
   for (const name of query.keys()) if (!q.some((p) => p.name === name)) problems.push(`unknown query parameter ${name}`)
@@ -31,12 +58,26 @@ function queryProblems(params: Array<{ name: string; in: string; required?: bool
     if (p.in === 'query' && p.required && !query.has(p.name)) problems.push(`missing ${p.name}`)
     if (p.in === 'header' && p.required && !headers[p.name.toLowerCase()]) problems.push(`missing header ${p.name}`)
     const v = query.get(p.name)
-    if (v !== null && p.type === 'integer' && (!/^\d+$/.test(v) || (p.maximum !== undefined && Number(v) > p.maximum) || (p.minimum !== undefined && Number(v) < p.minimum))) problems.push(`${p.name}=${v} out of range`)
+    if (
+      v !== null &&
+      p.type === 'integer' &&
+      (!/^\d+$/.test(v) ||
+        (p.maximum !== undefined && Number(v) > p.maximum) ||
+        (p.minimum !== undefined && Number(v) < p.minimum))
+    )
+      problems.push(`${p.name}=${v} out of range`)
   }
   return problems
 }
 
-interface AmazonOrder { AmazonOrderId: string; PurchaseDate: string; LastUpdateDate: string; OrderStatus: string; FulfillmentChannel: 'MFN' | 'AFN'; items: Array<{ OrderItemId: string; SellerSKU: string; QuantityOrdered: number; QuantityShipped: number }> }
+interface AmazonOrder {
+  AmazonOrderId: string
+  PurchaseDate: string
+  LastUpdateDate: string
+  OrderStatus: string
+  FulfillmentChannel: 'MFN' | 'AFN'
+  items: Array<{ OrderItemId: string; SellerSKU: string; QuantityOrdered: number; QuantityShipped: number }>
+}
 
 /** Amazon as the pollers meet it: LWA, getOrders (pages of at most 2 here), getOrderItems. */
 function fakeAmazon() {
@@ -47,42 +88,108 @@ function fakeAmazon() {
   let throttle = false
   const server = http.createServer((req, res) => {
     const url = new URL(req.url!, 'http://x')
-    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => { res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-RateLimit-Limit': '0.0167', ...headers }); res.end(JSON.stringify(body)) }
-    if (req.method === 'POST' && url.pathname === '/auth/o2/token') return send(200, { access_token: 'Atza|test', token_type: 'bearer', expires_in: 3600 })
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-RateLimit-Limit': '0.0167', ...headers })
+      res.end(JSON.stringify(body))
+    }
+    if (req.method === 'POST' && url.pathname === '/auth/o2/token')
+      return send(200, { access_token: 'Atza|test', token_type: 'bearer', expires_in: 3600 })
     calls.push(`${req.method} ${url.pathname}${url.search}`)
     if (req.headers['x-amz-access-token'] !== 'Atza|test') problems.push(`${url.pathname} without the access token`)
     if (outage) return send(503, { errors: [{ code: 'ServiceUnavailable', message: 'try later' }] })
-    if (throttle && url.pathname === '/orders/v0/orders') { throttle = false; return send(429, { errors: [{ code: 'QuotaExceeded', message: 'You exceeded your quota for the requested resource.' }] }, { 'retry-after': '120' }) }
+    if (throttle && url.pathname === '/orders/v0/orders') {
+      throttle = false
+      return send(
+        429,
+        { errors: [{ code: 'QuotaExceeded', message: 'You exceeded your quota for the requested resource.' }] },
+        { 'retry-after': '120' },
+      )
+    }
     if (req.method === 'GET' && url.pathname === '/orders/v0/orders') {
-      problems.push(...queryProblems(amazonSpec.paths['/orders/v0/orders'].get.parameters, url.searchParams, req.headers))
+      problems.push(
+        ...queryProblems(amazonSpec.paths['/orders/v0/orders'].get.parameters, url.searchParams, req.headers),
+      )
       const after = Date.parse(url.searchParams.get('LastUpdatedAfter')!)
       const size = Math.min(2, Number(url.searchParams.get('MaxResultsPerPage') ?? 100))
-      const offset = url.searchParams.has('NextToken') ? Number(Buffer.from(url.searchParams.get('NextToken')!, 'base64').toString()) : 0
-      const matching = orders.filter((o) => Date.parse(o.LastUpdateDate) >= after && url.searchParams.getAll('FulfillmentChannels').every((f) => f.split(',').includes(o.FulfillmentChannel))).sort((a, b) => Date.parse(a.LastUpdateDate) - Date.parse(b.LastUpdateDate))
+      const offset = url.searchParams.has('NextToken')
+        ? Number(Buffer.from(url.searchParams.get('NextToken')!, 'base64').toString())
+        : 0
+      const matching = orders
+        .filter(
+          (o) =>
+            Date.parse(o.LastUpdateDate) >= after &&
+            url.searchParams.getAll('FulfillmentChannels').every((f) => f.split(',').includes(o.FulfillmentChannel)),
+        )
+        .sort((a, b) => Date.parse(a.LastUpdateDate) - Date.parse(b.LastUpdateDate))
       const page = matching.slice(offset, offset + size)
       const next = offset + size < matching.length ? Buffer.from(String(offset + size)).toString('base64') : undefined
-      return send(200, { payload: { Orders: page.map(({ items: _items, ...o }) => ({ ...o, MarketplaceId: 'ATVPDKIKX0DER' })), ...(next ? { NextToken: next } : {}) } })
+      return send(200, {
+        payload: {
+          Orders: page.map(({ items: _items, ...o }) => ({ ...o, MarketplaceId: 'ATVPDKIKX0DER' })),
+          ...(next ? { NextToken: next } : {}),
+        },
+      })
     }
     const m = /^\/orders\/v0\/orders\/([^/]+)\/orderItems$/.exec(url.pathname)
     if (req.method === 'GET' && m) {
-      problems.push(...queryProblems(amazonSpec.paths['/orders/v0/orders/{orderId}/orderItems'].get.parameters.filter((p) => p.in !== 'path'), url.searchParams, req.headers))
+      problems.push(
+        ...queryProblems(
+          amazonSpec.paths['/orders/v0/orders/{orderId}/orderItems'].get.parameters.filter((p) => p.in !== 'path'),
+          url.searchParams,
+          req.headers,
+        ),
+      )
       const o = orders.find((x) => x.AmazonOrderId === decodeURIComponent(m[1]))
       if (!o) return send(404, { errors: [{ code: 'NotFound', message: 'no such order' }] })
-      return send(200, { payload: { AmazonOrderId: o.AmazonOrderId, OrderItems: o.items.map((i) => ({ ASIN: 'B000TEST', ...i })) } })
+      return send(200, {
+        payload: { AmazonOrderId: o.AmazonOrderId, OrderItems: o.items.map((i) => ({ ASIN: 'B000TEST', ...i })) },
+      })
     }
     send(404, { errors: [{ code: 'NotFound', message: req.url }] })
   })
-  return { server, orders, problems, calls, setOutage: (v: boolean) => { outage = v }, throttleOnce: () => { throttle = true } }
+  return {
+    server,
+    orders,
+    problems,
+    calls,
+    setOutage: (v: boolean) => {
+      outage = v
+    },
+    throttleOnce: () => {
+      throttle = true
+    },
+  }
 }
 
 function fakeWalmart() {
-  const orders: Array<{ purchaseOrderId: string; orderDate: number; lines: Array<{ lineNumber: string; sku: string; amount: number; statuses: Array<[string, number]>; statusDate: number }> }> = []
+  const orders: Array<{
+    purchaseOrderId: string
+    orderDate: number
+    lines: Array<{
+      lineNumber: string
+      sku: string
+      amount: number
+      statuses: Array<[string, number]>
+      statusDate: number
+    }>
+  }> = []
   const problems: string[] = []
-  const specParams = walmartSpec.paths['/v3/orders'].get.parameters.map((p) => (p.$ref ? walmartSpec.components.parameters[p.$ref.split('/').pop()!] : p) as { name: string; in: string; required?: boolean })
+  const specParams = walmartSpec.paths['/v3/orders'].get.parameters.map(
+    (p) =>
+      (p.$ref ? walmartSpec.components.parameters[p.$ref.split('/').pop()!] : p) as {
+        name: string
+        in: string
+        required?: boolean
+      },
+  )
   const server = http.createServer((req, res) => {
     const url = new URL(req.url!, 'http://x')
-    const send = (status: number, body: unknown) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)) }
-    if (req.method === 'POST' && url.pathname === '/v3/token') return send(200, { access_token: 'wm-token', token_type: 'Bearer', expires_in: 900 })
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' })
+      res.end(JSON.stringify(body))
+    }
+    if (req.method === 'POST' && url.pathname === '/v3/token')
+      return send(200, { access_token: 'wm-token', token_type: 'Bearer', expires_in: 900 })
     if (req.method === 'GET' && url.pathname === '/v3/orders') {
       problems.push(...queryProblems(specParams, url.searchParams, req.headers))
       if (req.headers['wm_sec.access_token'] !== 'wm-token') problems.push('no WM_SEC.ACCESS_TOKEN')
@@ -90,19 +197,51 @@ function fakeWalmart() {
       const offset = Number(url.searchParams.get('soIndex') ?? 0)
       const matching = orders.filter((o) => Math.max(o.orderDate, ...o.lines.map((l) => l.statusDate)) >= since)
       const page = matching.slice(offset, offset + 1)
-      if (matching.length === 0) return send(404, { errors: { error: [{ code: 'CONTENT_NOT_FOUND.GMP_ORDER_API', description: 'No orders' }] } })
+      if (matching.length === 0)
+        return send(404, { errors: { error: [{ code: 'CONTENT_NOT_FOUND.GMP_ORDER_API', description: 'No orders' }] } })
       const more = offset + 1 < matching.length
-      return send(200, { list: { meta: { totalCount: matching.length, limit: 1, nextCursor: more ? `?limit=1&hasMoreElements=true&soIndex=${offset + 1}&poIndex=1&lastModifiedStartDate=${encodeURIComponent(url.searchParams.get('lastModifiedStartDate')!)}` : null }, elements: { order: page.map((o) => ({
-        purchaseOrderId: o.purchaseOrderId, customerOrderId: `C${o.purchaseOrderId}`, orderDate: o.orderDate,
-        orderLines: { orderLine: o.lines.map((l) => ({ lineNumber: l.lineNumber, item: { productName: l.sku, sku: l.sku }, orderLineQuantity: { unitOfMeasurement: 'EACH', amount: String(l.amount) }, statusDate: l.statusDate, orderLineStatuses: { orderLineStatus: l.statuses.map(([status, n]) => ({ status, statusQuantity: { unitOfMeasurement: 'EACH', amount: String(n) } })) } })) },
-      })) } } })
+      return send(200, {
+        list: {
+          meta: {
+            totalCount: matching.length,
+            limit: 1,
+            nextCursor: more
+              ? `?limit=1&hasMoreElements=true&soIndex=${offset + 1}&poIndex=1&lastModifiedStartDate=${encodeURIComponent(url.searchParams.get('lastModifiedStartDate')!)}`
+              : null,
+          },
+          elements: {
+            order: page.map((o) => ({
+              purchaseOrderId: o.purchaseOrderId,
+              customerOrderId: `C${o.purchaseOrderId}`,
+              orderDate: o.orderDate,
+              orderLines: {
+                orderLine: o.lines.map((l) => ({
+                  lineNumber: l.lineNumber,
+                  item: { productName: l.sku, sku: l.sku },
+                  orderLineQuantity: { unitOfMeasurement: 'EACH', amount: String(l.amount) },
+                  statusDate: l.statusDate,
+                  orderLineStatuses: {
+                    orderLineStatus: l.statuses.map(([status, n]) => ({
+                      status,
+                      statusQuantity: { unitOfMeasurement: 'EACH', amount: String(n) },
+                    })),
+                  },
+                })),
+              },
+            })),
+          },
+        },
+      })
     }
     send(404, { error: req.url })
   })
   return { server, orders, problems }
 }
 
-const listen = async (s: http.Server) => { await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r())); return `http://127.0.0.1:${(s.address() as AddressInfo).port}` }
+const listen = async (s: http.Server) => {
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()))
+  return `http://127.0.0.1:${(s.address() as AddressInfo).port}`
+}
 
 let t: TestDatabase
 let db: PrismaClient
@@ -120,10 +259,26 @@ beforeAll(async () => {
   db = t.db
   amazonUrl = await listen(amazon.server)
   const walmartUrl = await listen(walmart.server)
-  await saveRules(db, RuleSetSchema.parse({ defaults: { safetyStock: { units: 0 } }, channels: { amazon: { priority: 1, share: { type: 'shared' } }, walmart: { priority: 2, share: { type: 'shared' } } } }))
+  await saveRules(
+    db,
+    RuleSetSchema.parse({
+      defaults: { safetyStock: { units: 0 } },
+      channels: {
+        amazon: { priority: 1, share: { type: 'shared' } },
+        walmart: { priority: 2, share: { type: 'shared' } },
+      },
+    }),
+  )
   await makeLocation(db, 'DC-EAST')
-  const a = await makeChannel(db, 'amazon', { baseUrl: amazonUrl, settings: { sellerId: 'S1', marketplaceId: 'ATVPDKIKX0DER', lwaTokenUrl: `${amazonUrl}/auth/o2/token` }, credentialsEnc: encryptCredentials({ clientId: 'c', clientSecret: 's', refreshToken: 'Atzr|r' }) })
-  const w = await makeChannel(db, 'walmart', { baseUrl: walmartUrl, credentialsEnc: encryptCredentials({ clientId: 'c', clientSecret: 's' }) })
+  const a = await makeChannel(db, 'amazon', {
+    baseUrl: amazonUrl,
+    settings: { sellerId: 'S1', marketplaceId: 'ATVPDKIKX0DER', lwaTokenUrl: `${amazonUrl}/auth/o2/token` },
+    credentialsEnc: encryptCredentials({ clientId: 'c', clientSecret: 's', refreshToken: 'Atzr|r' }),
+  })
+  const w = await makeChannel(db, 'walmart', {
+    baseUrl: walmartUrl,
+    credentialsEnc: encryptCredentials({ clientId: 'c', clientSecret: 's' }),
+  })
   amazonId = a.id
   walmartId = w.id
   // The channels were added before the orders below were placed.
@@ -133,29 +288,73 @@ beforeAll(async () => {
     await makeListing(db, a.id, s.id, `AMZ-${code}`)
     await makeListing(db, w.id, s.id, `WM-${code}`)
   }
-  await ingestEvents(db, { body: JSON.stringify({ source: 'erp', events: [receipt('r1', 'SKU-A', 'DC-EAST', 100), receipt('r2', 'SKU-B', 'DC-EAST', 100)] }) })
+  await ingestEvents(db, {
+    body: JSON.stringify({
+      source: 'erp',
+      events: [receipt('r1', 'SKU-A', 'DC-EAST', 100), receipt('r2', 'SKU-B', 'DC-EAST', 100)],
+    }),
+  })
 }, 120_000)
-afterAll(async () => { amazon.server.close(); walmart.server.close(); await t?.drop() })
+afterAll(async () => {
+  amazon.server.close()
+  walmart.server.close()
+  await t?.drop()
+})
 
-const reserved = async (sku: string) => (await db.position.findFirstOrThrow({ where: { sku: { code: sku }, location: { code: 'DC-EAST' } } })).reserved
-const onHand = async (sku: string) => (await db.position.findFirstOrThrow({ where: { sku: { code: sku }, location: { code: 'DC-EAST' } } })).onHand
-const intake = (channelId: string) => db.channelOrderIntake.findUniqueOrThrow({ where: { channelId_path: { channelId, path: 'poll' } } })
-const amazonOrder = (id: string, minutes: number, status: string, lines: Array<[string, string, number, number?]>, fulfillment: 'MFN' | 'AFN' = 'MFN'): AmazonOrder =>
-  ({ AmazonOrderId: id, PurchaseDate: iso(minutes), LastUpdateDate: iso(minutes), OrderStatus: status, FulfillmentChannel: fulfillment, items: lines.map(([OrderItemId, SellerSKU, QuantityOrdered, QuantityShipped]) => ({ OrderItemId, SellerSKU, QuantityOrdered, QuantityShipped: QuantityShipped ?? 0 })) })
+const reserved = async (sku: string) =>
+  (await db.position.findFirstOrThrow({ where: { sku: { code: sku }, location: { code: 'DC-EAST' } } })).reserved
+const onHand = async (sku: string) =>
+  (await db.position.findFirstOrThrow({ where: { sku: { code: sku }, location: { code: 'DC-EAST' } } })).onHand
+const intake = (channelId: string) =>
+  db.channelOrderIntake.findUniqueOrThrow({ where: { channelId_path: { channelId, path: 'poll' } } })
+const amazonOrder = (
+  id: string,
+  minutes: number,
+  status: string,
+  lines: Array<[string, string, number, number?]>,
+  fulfillment: 'MFN' | 'AFN' = 'MFN',
+): AmazonOrder => ({
+  AmazonOrderId: id,
+  PurchaseDate: iso(minutes),
+  LastUpdateDate: iso(minutes),
+  OrderStatus: status,
+  FulfillmentChannel: fulfillment,
+  items: lines.map(([OrderItemId, SellerSKU, QuantityOrdered, QuantityShipped]) => ({
+    OrderItemId,
+    SellerSKU,
+    QuantityOrdered,
+    QuantityShipped: QuantityShipped ?? 0,
+  })),
+})
 
 describe('Amazon orders poller', () => {
   it('a poller killed mid-run resumes at the page it had not applied, without loss or duplicates; Pending holds units', async () => {
     amazon.orders.push(
       amazonOrder('111-0000001-0000001', 1, 'Pending', [['i1', 'AMZ-SKU-A', 2]]),
-      amazonOrder('111-0000001-0000002', 2, 'Unshipped', [['i2', 'AMZ-SKU-A', 1], ['i3', 'AMZ-SKU-B', 3]]),
+      amazonOrder('111-0000001-0000002', 2, 'Unshipped', [
+        ['i2', 'AMZ-SKU-A', 1],
+        ['i3', 'AMZ-SKU-B', 3],
+      ]),
       amazonOrder('111-0000001-0000003', 3, 'Unshipped', [['i4', 'AMZ-SKU-B', 1]]),
       amazonOrder('111-0000001-0000004', 4, 'Unshipped', [['i5', 'AMZ-SKU-A', 5]], 'AFN'), // Amazon's own stock: never ours
     )
     const channel = await db.channel.findUniqueOrThrow({ where: { id: amazonId } })
-    const real = createAmazonOrdersClient({ baseUrl: amazonUrl, settings: channel.settings, credentials: { clientId: 'c', clientSecret: 's', refreshToken: 'Atzr|r' } })
+    const real = createAmazonOrdersClient({
+      baseUrl: amazonUrl,
+      settings: channel.settings,
+      credentials: { clientId: 'c', clientSecret: 's', refreshToken: 'Atzr|r' },
+    })
     let listCalls = 0
-    const dying = { ...real, getOrders: async (q: Parameters<typeof real.getOrders>[0]) => { if (++listCalls === 2) throw new Error('worker killed'); return real.getOrders(q) } }
-    await expect(pollChannelOrders(db, amazonId, { force: true, clients: { amazon: dying } })).rejects.toThrow('worker killed')
+    const dying = {
+      ...real,
+      getOrders: async (q: Parameters<typeof real.getOrders>[0]) => {
+        if (++listCalls === 2) throw new Error('worker killed')
+        return real.getOrders(q)
+      },
+    }
+    await expect(pollChannelOrders(db, amazonId, { force: true, clients: { amazon: dying } })).rejects.toThrow(
+      'worker killed',
+    )
     // The first page (two orders) is applied and its NextToken committed with it.
     expect(await reserved('SKU-A')).toBe(3)
     expect(await reserved('SKU-B')).toBe(3)
@@ -191,7 +390,9 @@ describe('Amazon orders poller', () => {
     expect(await reserved('SKU-A')).toBe(1)
     expect(await reserved('SKU-B')).toBe(1)
     expect(await onHand('SKU-B')).toBe(b - 1)
-    const line = await db.nativeOrderLine.findUniqueOrThrow({ where: { channelId_orderId_lineId: { channelId: amazonId, orderId: '111-0000001-0000002', lineId: 'i3' } } })
+    const line = await db.nativeOrderLine.findUniqueOrThrow({
+      where: { channelId_orderId_lineId: { channelId: amazonId, orderId: '111-0000001-0000002', lineId: 'i3' } },
+    })
     expect(line).toMatchObject({ quantity: 3, cancelledQuantity: 2 })
     expect(amazon.problems).toEqual([])
   })
@@ -226,7 +427,10 @@ describe('Amazon orders poller', () => {
   })
 
   it('spends the orders API budget: no getOrders call without a token', async () => {
-    await db.channelOrderIntake.update({ where: { channelId_path: { channelId: amazonId, path: 'poll' } }, data: { rateTokens: 0, rateRefilledAt: new Date() } })
+    await db.channelOrderIntake.update({
+      where: { channelId_path: { channelId: amazonId, path: 'poll' } },
+      data: { rateTokens: 0, rateRefilledAt: new Date() },
+    })
     const calls = amazon.calls.length
     const r = await pollChannelOrders(db, amazonId, { force: true })
     expect(r.outcome).toBe('budget')
@@ -234,13 +438,22 @@ describe('Amazon orders poller', () => {
   })
   it('an update its order counts explain is read without getOrderItems; a partial cancel they cannot explain is fetched', async () => {
     const now = new Date()
-    await db.channelOrderIntake.update({ where: { channelId_path: { channelId: amazonId, path: 'poll' } }, data: { rateTokens: 20, itemRateTokens: 30, rateRefilledAt: now, itemRateRefilledAt: now } })
-    const counted = (o: AmazonOrder) => Object.assign(o, {
-      NumberOfItemsShipped: o.items.reduce((n, i) => n + i.QuantityShipped, 0),
-      NumberOfItemsUnshipped: o.items.reduce((n, i) => n + i.QuantityOrdered - i.QuantityShipped, 0),
+    await db.channelOrderIntake.update({
+      where: { channelId_path: { channelId: amazonId, path: 'poll' } },
+      data: { rateTokens: 20, itemRateTokens: 30, rateRefilledAt: now, itemRateRefilledAt: now },
     })
+    const counted = (o: AmazonOrder) =>
+      Object.assign(o, {
+        NumberOfItemsShipped: o.items.reduce((n, i) => n + i.QuantityShipped, 0),
+        NumberOfItemsUnshipped: o.items.reduce((n, i) => n + i.QuantityOrdered - i.QuantityShipped, 0),
+      })
     const itemCalls = (id: string) => amazon.calls.filter((c) => c.includes(`/orders/${id}/orderItems`)).length
-    const o6 = counted(amazonOrder('111-0000001-0000006', 9, 'Unshipped', [['i7', 'AMZ-SKU-B', 2], ['i8', 'AMZ-SKU-A', 1]]))
+    const o6 = counted(
+      amazonOrder('111-0000001-0000006', 9, 'Unshipped', [
+        ['i7', 'AMZ-SKU-B', 2],
+        ['i8', 'AMZ-SKU-A', 1],
+      ]),
+    )
     const o7 = counted(amazonOrder('111-0000001-0000007', 9, 'Unshipped', [['i9', 'AMZ-SKU-A', 2]]))
     amazon.orders.push(o6, o7)
     const [a, b] = [await reserved('SKU-A'), await reserved('SKU-B')]
@@ -249,7 +462,9 @@ describe('Amazon orders poller', () => {
     expect([itemCalls(o6.AmazonOrderId), itemCalls(o7.AmazonOrderId)]).toEqual([1, 1])
 
     // o6 ships whole: its counts say so. o7 loses one unit to a buyer cancel: only its items say which line.
-    o6.items.forEach((i) => { i.QuantityShipped = i.QuantityOrdered })
+    o6.items.forEach((i) => {
+      i.QuantityShipped = i.QuantityOrdered
+    })
     Object.assign(counted(o6), { OrderStatus: 'Shipped', LastUpdateDate: iso(9.5) })
     o7.items[0].QuantityOrdered = 1
     Object.assign(counted(o7), { LastUpdateDate: iso(9.5) })
@@ -259,7 +474,10 @@ describe('Amazon orders poller', () => {
     expect([await reserved('SKU-A'), await reserved('SKU-B')]).toEqual([a + 1, b])
     expect(await onHand('SKU-B')).toBe(onHandB - 2)
     // The page says which items were ours: the stored raw message keeps Amazon's words apart.
-    const page = await db.inboundMessage.findFirstOrThrow({ where: { kind: 'amazon_orders', body: { contains: 'itemsFromOrderCounts' } }, orderBy: { receivedAt: 'desc' } })
+    const page = await db.inboundMessage.findFirstOrThrow({
+      where: { kind: 'amazon_orders', body: { contains: 'itemsFromOrderCounts' } },
+      orderBy: { receivedAt: 'desc' },
+    })
     expect(Object.keys(JSON.parse(page.body).itemsFromOrderCounts)).toEqual([o6.AmazonOrderId])
     expect(amazon.problems).toEqual([])
   })
@@ -268,8 +486,27 @@ describe('Amazon orders poller', () => {
 describe('Walmart orders poller', () => {
   it('pages by nextCursor; Cancelled and Shipped line statuses release and ship', async () => {
     walmart.orders.push(
-      { purchaseOrderId: 'PO-1', orderDate: T0 + 60_000, lines: [{ lineNumber: '1', sku: 'WM-SKU-A', amount: 2, statuses: [['Created', 2]], statusDate: T0 + 60_000 }] },
-      { purchaseOrderId: 'PO-2', orderDate: T0 + 120_000, lines: [{ lineNumber: '1', sku: 'WM-SKU-B', amount: 3, statuses: [['Acknowledged', 2], ['Cancelled', 1]], statusDate: T0 + 130_000 }] },
+      {
+        purchaseOrderId: 'PO-1',
+        orderDate: T0 + 60_000,
+        lines: [{ lineNumber: '1', sku: 'WM-SKU-A', amount: 2, statuses: [['Created', 2]], statusDate: T0 + 60_000 }],
+      },
+      {
+        purchaseOrderId: 'PO-2',
+        orderDate: T0 + 120_000,
+        lines: [
+          {
+            lineNumber: '1',
+            sku: 'WM-SKU-B',
+            amount: 3,
+            statuses: [
+              ['Acknowledged', 2],
+              ['Cancelled', 1],
+            ],
+            statusDate: T0 + 130_000,
+          },
+        ],
+      },
     )
     const a = await reserved('SKU-A')
     const b = await reserved('SKU-B')
@@ -278,7 +515,10 @@ describe('Walmart orders poller', () => {
     expect(await reserved('SKU-A')).toBe(a + 2)
     expect(await reserved('SKU-B')).toBe(b + 2)
     const line = walmart.orders[1].lines[0]
-    line.statuses = [['Shipped', 2], ['Cancelled', 1]]
+    line.statuses = [
+      ['Shipped', 2],
+      ['Cancelled', 1],
+    ]
     line.statusDate = T0 + 180_000
     const hand = await onHand('SKU-B')
     await pollChannelOrders(db, walmartId, { force: true })

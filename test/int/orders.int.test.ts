@@ -13,26 +13,52 @@ useTestDatabase(async (created) => {
   // amazon fulfils from DC-WEST first, then DC-EAST.
   const ch = await makeTwoWarehouseChannel(db, 'amazon', 'AMZ', ['SKU-A', 'SKU-B', 'SKU-C'])
   const kit = await makeSku(db, 'KIT-1', { isKit: true })
-  await db.kitComponent.createMany({ data: [
-    { kitSkuId: kit.id, componentSkuId: (await db.sku.findUniqueOrThrow({ where: { code: 'SKU-A' } })).id, quantity: 2 },
-    { kitSkuId: kit.id, componentSkuId: (await db.sku.findUniqueOrThrow({ where: { code: 'SKU-B' } })).id, quantity: 1 },
-  ] })
+  await db.kitComponent.createMany({
+    data: [
+      {
+        kitSkuId: kit.id,
+        componentSkuId: (await db.sku.findUniqueOrThrow({ where: { code: 'SKU-A' } })).id,
+        quantity: 2,
+      },
+      {
+        kitSkuId: kit.id,
+        componentSkuId: (await db.sku.findUniqueOrThrow({ where: { code: 'SKU-B' } })).id,
+        quantity: 1,
+      },
+    ],
+  })
   await makeListing(db, ch.id, kit.id, 'AMZ-KIT-1')
-  await ingestEvents(db, { body: JSON.stringify({ source: 'erp', events: [
-    receipt('r1', 'SKU-A', 'DC-EAST', 10), receipt('r2', 'SKU-A', 'DC-WEST', 3),
-    receipt('r3', 'SKU-B', 'DC-EAST', 10), receipt('r4', 'SKU-C', 'DC-EAST', 1),
-  ] }) })
+  await ingestEvents(db, {
+    body: JSON.stringify({
+      source: 'erp',
+      events: [
+        receipt('r1', 'SKU-A', 'DC-EAST', 10),
+        receipt('r2', 'SKU-A', 'DC-WEST', 3),
+        receipt('r3', 'SKU-B', 'DC-EAST', 10),
+        receipt('r4', 'SKU-C', 'DC-EAST', 1),
+      ],
+    }),
+  })
 })
 
 const post = (orders: unknown[]) => ingestOrders(db, 'amazon', JSON.stringify({ orders }))
-const order = (orderId: string, status: string, lines: Array<[string, string, number]>, extra: object = {}) => ({ orderId, status, occurredAt: at, lines: lines.map(([lineId, sku, quantity]) => ({ lineId, sku, quantity })), ...extra })
+const order = (orderId: string, status: string, lines: Array<[string, string, number]>, extra: object = {}) => ({
+  orderId,
+  status,
+  occurredAt: at,
+  lines: lines.map(([lineId, sku, quantity]) => ({ lineId, sku, quantity })),
+  ...extra,
+})
 async function pos(sku: string, loc: string) {
   return db.position.findFirstOrThrow({ where: { sku: { code: sku }, location: { code: loc } } })
 }
 
 describe('channel orders', () => {
   it('reserves at the first eligible location with enough sellable units, mapping channel SKUs', async () => {
-    const r = await post([order('O-1', 'created', [['1', 'AMZ-SKU-A', 2]]), order('O-2', 'created', [['1', 'AMZ-SKU-A', 5]])])
+    const r = await post([
+      order('O-1', 'created', [['1', 'AMZ-SKU-A', 2]]),
+      order('O-2', 'created', [['1', 'AMZ-SKU-A', 5]]),
+    ])
     expect(r).toMatchObject({ accepted: 2, duplicates: 0, rejected: [] })
     expect((await pos('SKU-A', 'DC-WEST')).reserved).toBe(2) // 3 sellable in the west covers 2
     expect((await pos('SKU-A', 'DC-EAST')).reserved).toBe(5) // 1 left in the west does not cover 5
@@ -66,7 +92,10 @@ describe('channel orders', () => {
   })
 
   it('records a channel oversell when the line exceeds what the channel was last offered', async () => {
-    await db.channelListing.updateMany({ where: { externalSku: 'AMZ-SKU-B' }, data: { publishedQuantity: 1, publishedVersion: 1, publishedAt: new Date('2026-11-22T09:00:00Z') } })
+    await db.channelListing.updateMany({
+      where: { externalSku: 'AMZ-SKU-B' },
+      data: { publishedQuantity: 1, publishedVersion: 1, publishedAt: new Date('2026-11-22T09:00:00Z') },
+    })
     await post([order('O-5', 'created', [['1', 'AMZ-SKU-B', 3]])])
     const inc = await db.oversellIncident.findFirstOrThrow({ where: { orderId: 'O-5', kind: 'channel_oversell' } })
     expect(inc.oversoldUnits).toBe(2)
@@ -78,41 +107,91 @@ describe('channel orders', () => {
 
   it('protects the other channels after an oversell when the channel asks for it', async () => {
     const amazon = await db.channel.findUniqueOrThrow({ where: { code: 'amazon' } })
-    await db.channel.update({ where: { id: amazon.id }, data: { settings: { ...(amazon.settings as object), oversellProtection: 'zero_others', oversellProtectionMinutes: 30 } } })
-    await db.channelListing.updateMany({ where: { externalSku: 'AMZ-SKU-B' }, data: { publishedQuantity: 0, publishedVersion: 5, publishedAt: new Date() } })
+    await db.channel.update({
+      where: { id: amazon.id },
+      data: {
+        settings: { ...(amazon.settings as object), oversellProtection: 'zero_others', oversellProtectionMinutes: 30 },
+      },
+    })
+    await db.channelListing.updateMany({
+      where: { externalSku: 'AMZ-SKU-B' },
+      data: { publishedQuantity: 0, publishedVersion: 5, publishedAt: new Date() },
+    })
     await post([order('O-P1', 'created', [['1', 'AMZ-SKU-B', 1]])])
     const holds = await db.holdback.findMany({ where: { skuCode: 'SKU-B', reason: { contains: 'O-P1' } } })
-    expect(holds.map((h) => h.channel).sort()).toEqual((await db.channel.findMany({ where: { code: { not: 'amazon' } } })).map((c) => c.code).sort())
-    expect(holds.every((h) => h.mode === 'suppress' && h.expiresAt && h.expiresAt.getTime() > Date.now() + 29 * 60_000)).toBe(true)
+    expect(holds.map((h) => h.channel).sort()).toEqual(
+      (await db.channel.findMany({ where: { code: { not: 'amazon' } } })).map((c) => c.code).sort(),
+    )
+    expect(
+      holds.every((h) => h.mode === 'suppress' && h.expiresAt && h.expiresAt.getTime() > Date.now() + 29 * 60_000),
+    ).toBe(true)
     await db.channel.update({ where: { id: amazon.id }, data: { settings: amazon.settings as object } })
   })
 
   it('attributes an oversell to our lag when a lower decision had not reached the channel', async () => {
-    await db.channelListing.updateMany({ where: { externalSku: 'AMZ-SKU-B' }, data: {
-      desiredQuantity: 0, desiredVersion: 9, publishedQuantity: 6, publishedVersion: 8, acceptedVersion: 8, appliedQuantity: 6, appliedVersion: 8,
-      publishedAt: new Date(), pendingSince: new Date(Date.now() - 20_000) } })
+    await db.channelListing.updateMany({
+      where: { externalSku: 'AMZ-SKU-B' },
+      data: {
+        desiredQuantity: 0,
+        desiredVersion: 9,
+        publishedQuantity: 6,
+        publishedVersion: 8,
+        acceptedVersion: 8,
+        appliedQuantity: 6,
+        appliedVersion: 8,
+        publishedAt: new Date(),
+        pendingSince: new Date(Date.now() - 20_000),
+      },
+    })
     await post([order('O-5b', 'created', [['1', 'AMZ-SKU-B', 7]])])
     const inc = await db.oversellIncident.findFirstOrThrow({ where: { orderId: 'O-5b', kind: 'channel_oversell' } })
     expect(inc.cause).toBe('lag')
-    expect((inc.details as { why: string }).why).toMatch(/we had decided 0 but the channel still showed 6 \(waiting \d+ s to apply\)/)
+    expect((inc.details as { why: string }).why).toMatch(
+      /we had decided 0 but the channel still showed 6 \(waiting \d+ s to apply\)/,
+    )
   })
 
   it('an ERP allocation referencing the order takes over its reservation; a later shipped status changes nothing', async () => {
     await post([order('O-6', 'created', [['1', 'AMZ-SKU-B', 2]])])
     const before = await pos('SKU-B', 'DC-EAST')
-    await ingestEvents(db, { body: JSON.stringify({ source: 'erp', events: [{ ...receipt('alloc-o6', 'SKU-B', 'DC-EAST', 2), type: 'allocate', reference: 'amazon:O-6' }] }) })
+    await ingestEvents(db, {
+      body: JSON.stringify({
+        source: 'erp',
+        events: [{ ...receipt('alloc-o6', 'SKU-B', 'DC-EAST', 2), type: 'allocate', reference: 'amazon:O-6' }],
+      }),
+    })
     const mid = await pos('SKU-B', 'DC-EAST')
     expect(mid).toMatchObject({ reserved: before.reserved - 2, allocated: before.allocated + 2, onHand: before.onHand })
     await post([order('O-6', 'shipped', [['1', 'AMZ-SKU-B', 2]])])
-    expect(await pos('SKU-B', 'DC-EAST')).toMatchObject({ reserved: mid.reserved, allocated: mid.allocated, onHand: mid.onHand })
-    await ingestEvents(db, { body: JSON.stringify({ source: 'erp', events: [{ ...receipt('ship-o6', 'SKU-B', 'DC-EAST', 2), type: 'ship', reference: 'amazon:O-6' }] }) })
-    expect(await pos('SKU-B', 'DC-EAST')).toMatchObject({ reserved: mid.reserved, allocated: mid.allocated - 2, onHand: mid.onHand - 2 })
+    expect(await pos('SKU-B', 'DC-EAST')).toMatchObject({
+      reserved: mid.reserved,
+      allocated: mid.allocated,
+      onHand: mid.onHand,
+    })
+    await ingestEvents(db, {
+      body: JSON.stringify({
+        source: 'erp',
+        events: [{ ...receipt('ship-o6', 'SKU-B', 'DC-EAST', 2), type: 'ship', reference: 'amazon:O-6' }],
+      }),
+    })
+    expect(await pos('SKU-B', 'DC-EAST')).toMatchObject({
+      reserved: mid.reserved,
+      allocated: mid.allocated - 2,
+      onHand: mid.onHand - 2,
+    })
   })
 
   it('rejects orders with unknown SKUs or bad shapes alone, as dead letters', async () => {
-    const r = await post([order('O-7', 'created', [['1', 'NOPE', 1]]), { orderId: 'O-8', status: 'lost', occurredAt: at, lines: [] }, order('O-9', 'created', [['1', 'AMZ-SKU-A', 1]])])
+    const r = await post([
+      order('O-7', 'created', [['1', 'NOPE', 1]]),
+      { orderId: 'O-8', status: 'lost', occurredAt: at, lines: [] },
+      order('O-9', 'created', [['1', 'AMZ-SKU-A', 1]]),
+    ])
     expect(r.accepted).toBe(1)
-    expect(r.rejected.map((x) => [x.index, x.code])).toEqual([[0, 'UNKNOWN_SKU'], [1, 'INVALID_ORDER']])
+    expect(r.rejected.map((x) => [x.index, x.code])).toEqual([
+      [0, 'UNKNOWN_SKU'],
+      [1, 'INVALID_ORDER'],
+    ])
     expect(await db.deadLetter.count({ where: { inboundMessageId: r.inboundMessageId } })).toBe(2)
   })
 })

@@ -11,15 +11,27 @@ import type { Connector, ListingUpdate, PushResult } from '../../server/channels
 let db: PrismaClient
 let amazonId: string
 
-useTestDatabase(async (created) => {
-  db = created
-  for (;;) { const r = await recomputeDirtyAvailability(db, { batchSize: 50 }); if (r.processed === 0) break }
-  amazonId = (await db.channel.findUniqueOrThrow({ where: { code: 'amazon' } })).id
-}, { demo: { skuCount: 30 } })
+useTestDatabase(
+  async (created) => {
+    db = created
+    for (;;) {
+      const r = await recomputeDirtyAvailability(db, { batchSize: 50 })
+      if (r.processed === 0) break
+    }
+    amazonId = (await db.channel.findUniqueOrThrow({ where: { code: 'amazon' } })).id
+  },
+  { demo: { skuCount: 30 } },
+)
 beforeEach(async () => {
   await db.$executeRawUnsafe(`DELETE FROM graphile_worker._private_jobs`)
-  await db.channel.update({ where: { id: amazonId }, data: { rateTokens: 1000, rateBurst: 1000, ratePerSecond: 1000, breakerState: 'closed', breakerFailures: 0 } })
-  await db.$executeRawUnsafe(`UPDATE "ChannelListing" SET "publishedVersion" = 0, "publishedQuantity" = NULL, "leaseUntil" = NULL, "inFlightVersion" = NULL, "nextAttemptAt" = NULL WHERE "channelId" = $1::uuid`, amazonId)
+  await db.channel.update({
+    where: { id: amazonId },
+    data: { rateTokens: 1000, rateBurst: 1000, ratePerSecond: 1000, breakerState: 'closed', breakerFailures: 0 },
+  })
+  await db.$executeRawUnsafe(
+    `UPDATE "ChannelListing" SET "publishedVersion" = 0, "publishedQuantity" = NULL, "leaseUntil" = NULL, "inFlightVersion" = NULL, "nextAttemptAt" = NULL WHERE "channelId" = $1::uuid`,
+    amazonId,
+  )
 })
 
 /** A per-listing marketplace whose calls resolve when the test says so. */
@@ -27,7 +39,9 @@ function scriptedConnector(maxConcurrency: number, respond: (u: ListingUpdate, c
   let inFlight = 0
   const seen = { maxInFlight: 0, calls: 0 }
   const connector: Connector = {
-    kind: 'amazon', maxBatchSize: 1, maxConcurrency,
+    kind: 'amazon',
+    maxBatchSize: 1,
+    maxConcurrency,
     async pushQuantities(updates) {
       const callNo = ++seen.calls
       inFlight++
@@ -37,12 +51,18 @@ function scriptedConnector(maxConcurrency: number, respond: (u: ListingUpdate, c
       inFlight--
       return respond(updates[0], callNo)
     },
-    async readQuantities() { return [] },
+    async readQuantities() {
+      return []
+    },
   }
   return { connector, seen }
 }
 
-const applied = (u: ListingUpdate): PushResult => ({ latencyMs: 1, httpStatus: 200, outcomes: [{ listingId: u.listingId, outcome: 'applied', appliedQuantity: u.quantity }] })
+const applied = (u: ListingUpdate): PushResult => ({
+  latencyMs: 1,
+  httpStatus: 200,
+  outcomes: [{ listingId: u.listingId, outcome: 'applied', appliedQuantity: u.quantity }],
+})
 
 describe('publishChannel', () => {
   it('runs per-listing calls concurrently up to the connector limit and records every one', async () => {
@@ -58,8 +78,24 @@ describe('publishChannel', () => {
 
   it('stops sending once throttled, releases the unsent listings and retries after the wait', async () => {
     const throttleAt = 3
-    const { connector, seen } = scriptedConnector(1, (u, callNo) => callNo < throttleAt ? applied(u)
-      : { latencyMs: 1, httpStatus: 429, throttledForMs: 7000, outcomes: [{ listingId: u.listingId, outcome: 'failed', code: 'QuotaExceeded', message: 'throttled', retryAfterMs: 7000 }] })
+    const { connector, seen } = scriptedConnector(1, (u, callNo) =>
+      callNo < throttleAt
+        ? applied(u)
+        : {
+            latencyMs: 1,
+            httpStatus: 429,
+            throttledForMs: 7000,
+            outcomes: [
+              {
+                listingId: u.listingId,
+                outcome: 'failed',
+                code: 'QuotaExceeded',
+                message: 'throttled',
+                retryAfterMs: 7000,
+              },
+            ],
+          },
+    )
     const before = Date.now()
     const r = await publishChannel(db, amazonId, { connectorFor: () => connector })
     expect(seen.calls).toBe(throttleAt)
@@ -70,9 +106,14 @@ describe('publishChannel', () => {
     const leased = await db.channelListing.count({ where: { channelId: amazonId, leaseUntil: { not: null } } })
     expect(leased).toBe(0)
     const pending = await db.$queryRawUnsafe<Array<{ n: number }>>(
-      `SELECT count(*)::int AS n FROM "ChannelListing" WHERE "channelId" = $1::uuid AND "desiredVersion" > "publishedVersion" AND "nextAttemptAt" IS NULL`, amazonId)
+      `SELECT count(*)::int AS n FROM "ChannelListing" WHERE "channelId" = $1::uuid AND "desiredVersion" > "publishedVersion" AND "nextAttemptAt" IS NULL`,
+      amazonId,
+    )
     expect(pending[0].n).toBe(r.claimed - throttleAt)
-    const job = await db.$queryRawUnsafe<Array<{ runAt: Date }>>(`SELECT run_at AS "runAt" FROM graphile_worker.jobs WHERE key = $1`, `publish:${amazonId}`)
+    const job = await db.$queryRawUnsafe<Array<{ runAt: Date }>>(
+      `SELECT run_at AS "runAt" FROM graphile_worker.jobs WHERE key = $1`,
+      `publish:${amazonId}`,
+    )
     expect(job[0].runAt.getTime()).toBeGreaterThanOrEqual(before + 7000)
   })
 })

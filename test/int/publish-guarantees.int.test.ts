@@ -19,18 +19,38 @@ const SKUS = 12
 let nowMs = Date.now()
 const deps = { connectorFor: connectorForChannel, now: () => new Date(nowMs) }
 
-async function recompute() { for (;;) { const r = await recomputeDirtyAvailability(db, { batchSize: 50 }); if (r.processed === 0) break } }
+async function recompute() {
+  for (;;) {
+    const r = await recomputeDirtyAvailability(db, { batchSize: 50 })
+    if (r.processed === 0) break
+  }
+}
 let key = 0
 async function receipts(quantity: number, skus = SKUS) {
-  const events = Array.from({ length: skus }, (_, i) => ({ idempotencyKey: `pg-${++key}`, type: 'receipt', sku: `SKU-${String(i + 1).padStart(5, '0')}`, location: 'DC-EAST', quantity, occurredAt: new Date().toISOString() }))
+  const events = Array.from({ length: skus }, (_, i) => ({
+    idempotencyKey: `pg-${++key}`,
+    type: 'receipt',
+    sku: `SKU-${String(i + 1).padStart(5, '0')}`,
+    location: 'DC-EAST',
+    quantity,
+    occurredAt: new Date().toISOString(),
+  }))
   expect((await ingestEvents(db, { body: JSON.stringify({ source: 'erp-demo', events }) })).accepted).toBe(skus)
   await recompute()
 }
-const walmartListings = () => db.channelListing.findMany({ where: { channelId: walmartId, active: true }, include: { sku: true } })
+const walmartListings = () =>
+  db.channelListing.findMany({ where: { channelId: walmartId, active: true }, include: { sku: true } })
 async function drain(maxRuns = 60) {
   for (let i = 0; i < maxRuns; i++) {
     const r = await publishChannel(db, walmartId, deps)
-    const pending = await db.channelListing.count({ where: { channelId: walmartId, active: true, desiredQuantity: { not: null }, desiredVersion: { gt: db.channelListing.fields.publishedVersion } } })
+    const pending = await db.channelListing.count({
+      where: {
+        channelId: walmartId,
+        active: true,
+        desiredQuantity: { not: null },
+        desiredVersion: { gt: db.channelListing.fields.publishedVersion },
+      },
+    })
     if (pending === 0 && r.claimed === 0) return
     nowMs += 31_000
   }
@@ -39,15 +59,24 @@ async function drain(maxRuns = 60) {
 
 useTestDatabase(async (created) => {
   db = created
-  sims = await seedDemoOnSimulators(db, { skuCount: SKUS, seed: 21, listedOn: ['walmart'], overrides: { walmart: { now: () => nowMs, latencyMs: 0 } } })
+  sims = await seedDemoOnSimulators(db, {
+    skuCount: SKUS,
+    seed: 21,
+    listedOn: ['walmart'],
+    overrides: { walmart: { now: () => nowMs, latencyMs: 0 } },
+  })
   await db.$executeRawUnsafe(`DELETE FROM "KitComponent"`)
-  await db.$executeRawUnsafe(`UPDATE "ChannelListing" SET active = false WHERE "skuId" IN (SELECT id FROM "Sku" WHERE "isKit")`)
+  await db.$executeRawUnsafe(
+    `UPDATE "ChannelListing" SET active = false WHERE "skuId" IN (SELECT id FROM "Sku" WHERE "isKit")`,
+  )
   walmartId = (await db.channel.findUniqueOrThrow({ where: { code: 'walmart' } })).id
   await db.channel.update({ where: { id: walmartId }, data: { ratePerSecond: 50, rateBurst: 50, rateTokens: 50 } })
   await recompute()
   await drain()
 })
-afterAll(async () => { await sims?.close() })
+afterAll(async () => {
+  await sims?.close()
+})
 
 describe('publishing guarantees', () => {
   it('an outage of ten minutes loses nothing: the breaker opens and probes, and after recovery the newest quantities land', async () => {
@@ -87,13 +116,16 @@ describe('publishing guarantees', () => {
     expect(await db.deadLetter.count({ where: { channel: 'walmart' } })).toBe(0)
   })
 
-  it('a long outage with nothing new to send: probes do not use up the listings\' retries', async () => {
+  it("a long outage with nothing new to send: probes do not use up the listings' retries", async () => {
     const wm = sims.sims.walmart
     await receipts(4)
     wm.configure({ outage: true })
     try {
       // 40 minutes of a cool-down probe every 30 s, and no new decision to reset anything.
-      for (let i = 0; i < 80; i++) { await publishChannel(db, walmartId, deps); nowMs += 30_000 }
+      for (let i = 0; i < 80; i++) {
+        await publishChannel(db, walmartId, deps)
+        nowMs += 30_000
+      }
       expect(await db.deadLetter.count({ where: { channel: 'walmart' } })).toBe(0)
     } finally {
       wm.configure({ outage: false })
@@ -108,11 +140,18 @@ describe('publishing guarantees', () => {
     for (let round = 0; round < 6; round++) {
       await receipts(3 + round)
       // Two workers at once, plus a change landing between their calls.
-      await Promise.all([publishChannel(db, walmartId, deps), publishChannel(db, walmartId, deps), round % 2 ? receipts(2, 6) : Promise.resolve()])
+      await Promise.all([
+        publishChannel(db, walmartId, deps),
+        publishChannel(db, walmartId, deps),
+        round % 2 ? receipts(2, 6) : Promise.resolve(),
+      ])
       nowMs += 1_000
     }
     await drain()
-    const rows = await db.publishAttempt.findMany({ where: { channelId: walmartId, startedAt: { gte: since } }, orderBy: [{ startedAt: 'asc' }, { id: 'asc' }] })
+    const rows = await db.publishAttempt.findMany({
+      where: { channelId: walmartId, startedAt: { gte: since } },
+      orderBy: [{ startedAt: 'asc' }, { id: 'asc' }],
+    })
     expect(rows.length).toBeGreaterThan(SKUS)
     const lastVersion = new Map<string, number>()
     for (const r of rows) {

@@ -9,7 +9,9 @@ import { publishChannel } from '../../server/publishing/publish-channel'
 
 let db: PrismaClient
 
-useTestDatabase((created) => { db = created })
+useTestDatabase((created) => {
+  db = created
+})
 
 describe('publish leases of a killed run', () => {
   it('a run that finds only leased listings schedules itself for when the lease ends', async () => {
@@ -18,11 +20,19 @@ describe('publish leases of a killed run', () => {
     const listing = await makeListing(db, channel.id, sku.id, `WM-${sku.code}`)
     const now = new Date('2026-12-02T10:00:00Z')
     const leaseUntil = new Date(now.getTime() + 90_000)
-    await db.channelListing.update({ where: { id: listing.id }, data: { desiredQuantity: 7, desiredVersion: 2, publishedVersion: 1, inFlightVersion: 2, leaseUntil } })
+    await db.channelListing.update({
+      where: { id: listing.id },
+      data: { desiredQuantity: 7, desiredVersion: 2, publishedVersion: 1, inFlightVersion: 2, leaseUntil },
+    })
     await db.$executeRawUnsafe(`DELETE FROM graphile_worker._private_jobs`)
-    const r = await publishChannel(db, channel.id, { connectorFor: () => ({ maxBatchSize: 50 }) as never, now: () => now })
+    const r = await publishChannel(db, channel.id, {
+      connectorFor: () => ({ maxBatchSize: 50 }) as never,
+      now: () => now,
+    })
     expect(r).toMatchObject({ claimed: 0, nextRunAt: new Date(leaseUntil.getTime() + 1_000) })
-    const jobs = await db.$queryRawUnsafe<Array<{ task: string; run_at: Date }>>(`SELECT task_identifier AS task, run_at FROM graphile_worker.jobs`)
+    const jobs = await db.$queryRawUnsafe<Array<{ task: string; run_at: Date }>>(
+      `SELECT task_identifier AS task, run_at FROM graphile_worker.jobs`,
+    )
     expect(jobs).toHaveLength(1)
     expect(jobs[0].task).toBe('publish-channel')
     expect(new Date(jobs[0].run_at).getTime()).toBe(leaseUntil.getTime() + 1_000)
@@ -31,7 +41,13 @@ describe('publish leases of a killed run', () => {
     await db.$executeRawUnsafe(`DELETE FROM graphile_worker._private_jobs`)
     // (a minute later: the first run spent the channel's rate budget)
     const later = new Date(now.getTime() + 60_000)
-    expect(await publishChannel(db, channel.id, { connectorFor: () => ({ maxBatchSize: 50 }) as never, now: () => later })).toMatchObject({ claimed: 0 })
-    expect(await db.$queryRawUnsafe<unknown[]>(`SELECT task_identifier, run_at FROM graphile_worker.jobs WHERE task_identifier = 'publish-channel'`)).toEqual([])
+    expect(
+      await publishChannel(db, channel.id, { connectorFor: () => ({ maxBatchSize: 50 }) as never, now: () => later }),
+    ).toMatchObject({ claimed: 0 })
+    expect(
+      await db.$queryRawUnsafe<unknown[]>(
+        `SELECT task_identifier, run_at FROM graphile_worker.jobs WHERE task_identifier = 'publish-channel'`,
+      ),
+    ).toEqual([])
   })
 })

@@ -18,7 +18,9 @@ import { createPrng } from '../../simulators/core/prng'
 let db: PrismaClient
 let sim: WalmartSimulator | undefined
 
-useTestDatabase((created) => { db = created })
+useTestDatabase((created) => {
+  db = created
+})
 afterEach(async () => {
   await sim?.close()
   sim = undefined
@@ -33,21 +35,41 @@ function sharedClock() {
 }
 
 async function walmartChannel(clock: ReturnType<typeof sharedClock>, skus: string[]): Promise<PublishFixture> {
-  sim = await new WalmartSimulator({ plan: 'demo', seed: 21, now: clock.ms, latencyMs: 0, throttle: null, autoCreateListings: false, requestLogLimit: 100_000 }).start()
+  sim = await new WalmartSimulator({
+    plan: 'demo',
+    seed: 21,
+    now: clock.ms,
+    latencyMs: 0,
+    throttle: null,
+    autoCreateListings: false,
+    requestLogLimit: 100_000,
+  }).start()
   sim.seed(skus, 0)
-  return makePublishFixture(db, { kind: 'walmart', baseUrl: sim.url, credentials: WALMART_CREDENTIALS, skus, at: clock.date() })
+  return makePublishFixture(db, {
+    kind: 'walmart',
+    baseUrl: sim.url,
+    credentials: WALMART_CREDENTIALS,
+    skus,
+    at: clock.date(),
+  })
 }
 
 const puts = () => sim!.requests.filter((r) => r.method === 'PUT')
 const breakerOf = (channelId: string) =>
-  db.channel.findUniqueOrThrow({ where: { id: channelId }, select: { breakerState: true, breakerFailures: true, breakerOpenedAt: true } })
+  db.channel.findUniqueOrThrow({
+    where: { id: channelId },
+    select: { breakerState: true, breakerFailures: true, breakerOpenedAt: true },
+  })
 
 describe('circuit breaker, end to end', () => {
   it('sustained failures open it, attempts stop, a probe half-opens it after the cool-down, a success closes it', async () => {
     const clock = sharedClock()
     const f = await walmartChannel(clock, ['BRK-1', 'BRK-2', 'BRK-3'])
     const desired = new Map<string, number>()
-    for (const [i, l] of f.listings.entries()) { await setDesired(db, l.id, 10 + i, clock.date()); desired.set(l.externalSku, 10 + i) }
+    for (const [i, l] of f.listings.entries()) {
+      await setDesired(db, l.id, 10 + i, clock.date())
+      desired.set(l.externalSku, 10 + i)
+    }
     // Records the breaker state the database holds while each call is on the wire.
     const statesDuringCalls: string[] = []
     const deps: PublishDeps = {
@@ -68,7 +90,11 @@ describe('circuit breaker, end to end', () => {
 
     // The channel held a valid access token before the outage (900 s, longer than this test), so
     // every failing run reaches the inventory API itself; the token is cached per credential set.
-    await createConnector('walmart', { baseUrl: sim!.url, credentials: WALMART_CREDENTIALS, settings: {} }).readQuantities([{ listingId: 'warm', externalSku: 'BRK-1', externalId: null }])
+    await createConnector('walmart', {
+      baseUrl: sim!.url,
+      credentials: WALMART_CREDENTIALS,
+      settings: {},
+    }).readQuantities([{ listingId: 'warm', externalSku: 'BRK-1', externalId: null }])
     sim!.configure({ outage: true })
     // DEFAULT_BREAKER.failureThreshold failing runs, 5 s apart (longer than each listing's backoff).
     for (let run = 1; run <= DEFAULT_BREAKER.failureThreshold; run++) {
@@ -128,62 +154,71 @@ describe('circuit breaker, end to end', () => {
 
 describe('an outage of minutes while desired quantities keep changing', () => {
   // 'window': 503 with Retry-After up to the announced end; 'open-ended': plain 503s until it is over.
-  it.each(['window', 'open-ended'] as const)('loses no update (%s): after recovery the newest quantity lands for every listing', async (kind) => {
-    const clock = sharedClock()
-    const skus = Array.from({ length: 10 }, (_, i) => `OUT-${i + 1}`)
-    const f = await walmartChannel(clock, skus)
-    const deps: PublishDeps = { now: clock.date, random: () => 0, connectorFor: connectorForChannel }
-    const desired = new Map<string, number>()
-    const change = async (l: PublishFixture['listings'][number], quantity: number) => {
-      await setDesired(db, l.id, quantity, clock.date())
-      desired.set(l.externalSku, quantity)
-    }
-    /** One worker wake-up: runs while the publisher asks to be run again now. */
-    const publishNow = async () => {
-      for (let i = 0; i < 10; i++) {
-        const r = await publishChannel(db, f.channelId, deps)
-        if (r.claimed === 0 || !r.nextRunAt || r.nextRunAt.getTime() > clock.ms()) return
+  it.each(['window', 'open-ended'] as const)(
+    'loses no update (%s): after recovery the newest quantity lands for every listing',
+    async (kind) => {
+      const clock = sharedClock()
+      const skus = Array.from({ length: 10 }, (_, i) => `OUT-${i + 1}`)
+      const f = await walmartChannel(clock, skus)
+      const deps: PublishDeps = { now: clock.date, random: () => 0, connectorFor: connectorForChannel }
+      const desired = new Map<string, number>()
+      const change = async (l: PublishFixture['listings'][number], quantity: number) => {
+        await setDesired(db, l.id, quantity, clock.date())
+        desired.set(l.externalSku, quantity)
       }
-    }
-
-    for (const [i, l] of f.listings.entries()) await change(l, 100 + i)
-    await publishNow()
-    for (const [sku, quantity] of desired) expect(sim!.quantityOf(sku), sku).toBe(quantity)
-
-    // Down for 5 minutes. Every listing changes once as it starts; the first four keep changing.
-    const outageMs = 5 * 60_000
-    const outageEnd = clock.ms() + outageMs
-    sim!.configure({ outage: kind === 'window' ? outageEnd : true })
-    const prng = createPrng(5)
-    for (const l of f.listings) await change(l, prng.int(0, 500))
-    const stepMs = 5_000
-    while (clock.ms() < outageEnd + 30_000) {
-      if (kind === 'open-ended' && clock.ms() >= outageEnd) sim!.configure({ outage: false })
-      if (clock.ms() < outageEnd) {
-        for (const l of f.listings.slice(0, 4)) if (prng.chance(0.3)) await change(l, prng.int(0, 500))
+      /** One worker wake-up: runs while the publisher asks to be run again now. */
+      const publishNow = async () => {
+        for (let i = 0; i < 10; i++) {
+          const r = await publishChannel(db, f.channelId, deps)
+          if (r.claimed === 0 || !r.nextRunAt || r.nextRunAt.getTime() > clock.ms()) return
+        }
       }
-      await publishNow()
-      clock.advance(stepMs)
-    }
-    // The quiet listings waited out the whole outage: longer than their backoff schedule allows
-    // (8 attempts) when the channel gives no Retry-After.
-    const failed = await db.publishAttempt.groupBy({ by: ['listingId'], where: { channelId: f.channelId, outcome: 'failed' }, _count: true })
-    expect(failed.length).toBe(f.listings.length)
-    if (kind === 'open-ended') expect(Math.max(...failed.map((g) => g._count))).toBeGreaterThanOrEqual(8)
 
-    // Recovered: keep waking the publisher (as the job queue would) until nothing is pending.
-    for (let step = 0; step < 200 && (await pendingCount(db, f.channelId)) > 0; step++) {
+      for (const [i, l] of f.listings.entries()) await change(l, 100 + i)
       await publishNow()
-      clock.advance(stepMs)
-    }
-    const states = await listingStates(db, f.channelId)
-    const stuck = states.filter((s) => s.publishedVersion < s.desiredVersion)
-    expect(stuck, JSON.stringify(stuck)).toEqual([])
-    for (const [sku, quantity] of desired) expect(sim!.quantityOf(sku), sku).toBe(quantity)
-    for (const s of states) expect(s.appliedQuantity, s.externalSku).toBe(s.desiredQuantity)
-    // Waiting out an outage is not a reason to give up on a listing.
-    expect(await db.deadLetter.count({ where: { kind: 'publish', listingId: { in: f.listings.map((l) => l.id) } } })).toBe(0)
-  })
+      for (const [sku, quantity] of desired) expect(sim!.quantityOf(sku), sku).toBe(quantity)
+
+      // Down for 5 minutes. Every listing changes once as it starts; the first four keep changing.
+      const outageMs = 5 * 60_000
+      const outageEnd = clock.ms() + outageMs
+      sim!.configure({ outage: kind === 'window' ? outageEnd : true })
+      const prng = createPrng(5)
+      for (const l of f.listings) await change(l, prng.int(0, 500))
+      const stepMs = 5_000
+      while (clock.ms() < outageEnd + 30_000) {
+        if (kind === 'open-ended' && clock.ms() >= outageEnd) sim!.configure({ outage: false })
+        if (clock.ms() < outageEnd) {
+          for (const l of f.listings.slice(0, 4)) if (prng.chance(0.3)) await change(l, prng.int(0, 500))
+        }
+        await publishNow()
+        clock.advance(stepMs)
+      }
+      // The quiet listings waited out the whole outage: longer than their backoff schedule allows
+      // (8 attempts) when the channel gives no Retry-After.
+      const failed = await db.publishAttempt.groupBy({
+        by: ['listingId'],
+        where: { channelId: f.channelId, outcome: 'failed' },
+        _count: true,
+      })
+      expect(failed.length).toBe(f.listings.length)
+      if (kind === 'open-ended') expect(Math.max(...failed.map((g) => g._count))).toBeGreaterThanOrEqual(8)
+
+      // Recovered: keep waking the publisher (as the job queue would) until nothing is pending.
+      for (let step = 0; step < 200 && (await pendingCount(db, f.channelId)) > 0; step++) {
+        await publishNow()
+        clock.advance(stepMs)
+      }
+      const states = await listingStates(db, f.channelId)
+      const stuck = states.filter((s) => s.publishedVersion < s.desiredVersion)
+      expect(stuck, JSON.stringify(stuck)).toEqual([])
+      for (const [sku, quantity] of desired) expect(sim!.quantityOf(sku), sku).toBe(quantity)
+      for (const s of states) expect(s.appliedQuantity, s.externalSku).toBe(s.desiredQuantity)
+      // Waiting out an outage is not a reason to give up on a listing.
+      expect(
+        await db.deadLetter.count({ where: { kind: 'publish', listingId: { in: f.listings.map((l) => l.id) } } }),
+      ).toBe(0)
+    },
+  )
 })
 
 describe('pause and resume', () => {
@@ -214,7 +249,8 @@ describe('pause and resume', () => {
     // One PUT per listing, carrying the newest quantity; the intermediate ones never went out.
     const resumed = puts().slice(sentBeforePause)
     expect(resumed.map((r) => r.body).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual(
-      f.listings.map((l, i) => ({ sku: l.externalSku, quantity: { unit: 'EACH', amount: 40 + i } })))
+      f.listings.map((l, i) => ({ sku: l.externalSku, quantity: { unit: 'EACH', amount: 40 + i } })),
+    )
     for (const [i, l] of f.listings.entries()) expect(sim!.quantityOf(l.externalSku)).toBe(40 + i)
     const attempts = await db.publishAttempt.findMany({ where: { channelId: f.channelId }, select: { version: true } })
     expect(attempts.map((a) => a.version).sort()).toEqual([1, 1, 1, 4, 4, 4])

@@ -14,12 +14,15 @@ beforeAll(async () => {
   await client.connect()
   await client.query('CREATE TABLE scratch_at_commit (n int, v text)')
 })
-afterAll(async () => { await client.end(); await t.drop() })
+afterAll(async () => {
+  await client.end()
+  await t.drop()
+})
 
 describe('statements sent with COMMIT', () => {
   it('read every value as the same statement with bound parameters does', async () => {
     const cases: Array<[string, unknown]> = [
-      ['text', "O'Brien \\ back\\slash \"quoted\" é 😀 \u00a0 line\nbreak"],
+      ['text', 'O\'Brien \\ back\\slash "quoted" é 😀 \u00a0 line\nbreak'],
       ['jsonb', JSON.stringify([{ k: 'a"b\\c', n: -1.5, u: '\u2028' }, null, ['x']])],
       ['json', JSON.stringify({ s: "it's" })],
       ['int', -2147483647],
@@ -48,15 +51,19 @@ describe('statements sent with COMMIT', () => {
       return r.n
     })
     expect(seen).toBe(0)
-    expect((await client.query('SELECT n, v FROM scratch_at_commit')).rows).toEqual([{ n: 1, v: "first's then second" }])
+    expect((await client.query('SELECT n, v FROM scratch_at_commit')).rows).toEqual([
+      { n: 1, v: "first's then second" },
+    ])
   })
 
-  it('a failing one rolls the whole transaction back and its error is the transaction\'s', async () => {
-    await expect(rawTransaction(t.db, async (tx) => {
-      await tx.$executeRawUnsafe('INSERT INTO scratch_at_commit VALUES (2, $1)', 'immediate')
-      tx.$executeAtCommit!('INSERT INTO scratch_at_commit VALUES ($1::int, $2)', 3, 'queued')
-      tx.$executeAtCommit!('SELECT 1 / $1::int', 0)
-    })).rejects.toMatchObject({ code: '22012' })
+  it("a failing one rolls the whole transaction back and its error is the transaction's", async () => {
+    await expect(
+      rawTransaction(t.db, async (tx) => {
+        await tx.$executeRawUnsafe('INSERT INTO scratch_at_commit VALUES (2, $1)', 'immediate')
+        tx.$executeAtCommit!('INSERT INTO scratch_at_commit VALUES ($1::int, $2)', 3, 'queued')
+        tx.$executeAtCommit!('SELECT 1 / $1::int', 0)
+      }),
+    ).rejects.toMatchObject({ code: '22012' })
     expect((await client.query('SELECT n FROM scratch_at_commit WHERE n > 1')).rows).toEqual([])
   })
 })

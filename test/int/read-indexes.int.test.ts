@@ -22,20 +22,34 @@ beforeAll(async () => {
   channelId = (await makeChannel(db, 'shop')).id
   const other = (await makeChannel(db, 'mart')).id
   for (let i = 0; i < 12; i++) {
-    const sku = await db.sku.create({ data: { code: `RI-${String(i).padStart(3, '0')}`, name: i === 7 ? 'Blue Widget Deluxe' : `Item ${i}`, category: 'toys' } })
+    const sku = await db.sku.create({
+      data: {
+        code: `RI-${String(i).padStart(3, '0')}`,
+        name: i === 7 ? 'Blue Widget Deluxe' : `Item ${i}`,
+        category: 'toys',
+      },
+    })
     const a = await makeListing(db, channelId, sku.id, `A-${i}`)
     const b = await makeListing(db, other, sku.id, `B-${i}`)
     // Everything applied, except: 3 and 5 wait on shop, 5 also failing on mart, 9 waits but inactive.
-    await db.channelListing.updateMany({ where: { id: { in: [a.id, b.id] } }, data: { desiredVersion: 2, publishedVersion: 2, appliedVersion: 2, decidedAt: new Date() } })
-    if (i === 3 || i === 5 || i === 9) await db.channelListing.update({ where: { id: a.id }, data: { desiredVersion: 3, active: i !== 9 } })
+    await db.channelListing.updateMany({
+      where: { id: { in: [a.id, b.id] } },
+      data: { desiredVersion: 2, publishedVersion: 2, appliedVersion: 2, decidedAt: new Date() },
+    })
+    if (i === 3 || i === 5 || i === 9)
+      await db.channelListing.update({ where: { id: a.id }, data: { desiredVersion: 3, active: i !== 9 } })
     if (i === 5) await db.channelListing.update({ where: { id: b.id }, data: { lastError: 'HTTP 400' } })
   }
   await makeSku(db, 'RI-LONE') // no listings at all
   // A catalogue big enough that the planner weighs an index against a scan as it would in production.
-  await db.$executeRawUnsafe(`INSERT INTO "Sku" (id, code, name, category, "updatedAt") SELECT gen_random_uuid(), 'FILL-' || n, 'Filler product ' || n, 'misc', now() FROM generate_series(1, 5000) n`)
+  await db.$executeRawUnsafe(
+    `INSERT INTO "Sku" (id, code, name, category, "updatedAt") SELECT gen_random_uuid(), 'FILL-' || n, 'Filler product ' || n, 'misc', now() FROM generate_series(1, 5000) n`,
+  )
   await db.$executeRawUnsafe('VACUUM ANALYZE') // and GIN's pending list merged, as autovacuum would
 })
-afterAll(async () => { await t?.drop() })
+afterAll(async () => {
+  await t?.drop()
+})
 
 async function plan(sql: string, ...params: unknown[]): Promise<string> {
   return db.$transaction(async (tx) => {
@@ -55,19 +69,42 @@ describe('read paths served by indexes', () => {
   })
 
   it('SKU search finds a code or a name by any part of it, case-insensitive', async () => {
-    expect((await searchSkus(db, { q: 'i-00', limit: 50 })).items.map((r) => r.sku)).toEqual(
-      ['RI-000', 'RI-001', 'RI-002', 'RI-003', 'RI-004', 'RI-005', 'RI-006', 'RI-007', 'RI-008', 'RI-009'])
+    expect((await searchSkus(db, { q: 'i-00', limit: 50 })).items.map((r) => r.sku)).toEqual([
+      'RI-000',
+      'RI-001',
+      'RI-002',
+      'RI-003',
+      'RI-004',
+      'RI-005',
+      'RI-006',
+      'RI-007',
+      'RI-008',
+      'RI-009',
+    ])
     expect((await searchSkus(db, { q: 'widget del', limit: 50 })).items.map((r) => r.sku)).toEqual(['RI-007'])
   })
 
   it('uses the trigram, waiting and failing indexes', async () => {
     expect(await plan(`SELECT id FROM "Sku" WHERE code ILIKE $1`, '%i-00%')).toContain('Sku_code_trgm_idx')
     expect(await plan(`SELECT id FROM "Sku" WHERE name ILIKE $1`, '%widget%')).toContain('Sku_name_trgm_idx')
-    expect(await plan(`SELECT "skuId" FROM "ChannelListing" cl WHERE ${WAITING_SQL}`)).toContain('ChannelListing_waiting_sku_idx')
-    expect(await plan(`SELECT "skuId" FROM "ChannelListing" cl WHERE cl.active AND cl."lastError" IS NOT NULL`)).toContain('ChannelListing_failing_sku_idx')
+    expect(await plan(`SELECT "skuId" FROM "ChannelListing" cl WHERE ${WAITING_SQL}`)).toContain(
+      'ChannelListing_waiting_sku_idx',
+    )
+    expect(
+      await plan(`SELECT "skuId" FROM "ChannelListing" cl WHERE cl.active AND cl."lastError" IS NOT NULL`),
+    ).toContain('ChannelListing_failing_sku_idx')
     // The health read's two probes per channel: the oldest waiting listing and the SLO boundary minute.
-    expect(await plan(`SELECT min(${WAITING_SINCE_SQL}) FROM "ChannelListing" cl WHERE cl."channelId" = $1::uuid AND ${WAITING_SQL}`, channelId)).toContain('ChannelListing_waiting_since_idx')
-    expect(await plan(`SELECT count(*) FROM "ChannelListing" cl WHERE cl."channelId" = $1::uuid AND ${WAITING_SQL} AND ${WAITING_SINCE_SQL} >= now() - interval '6 min' AND ${WAITING_SINCE_SQL} < now() - interval '5 min'`, channelId))
-      .toContain('ChannelListing_waiting_since_idx')
+    expect(
+      await plan(
+        `SELECT min(${WAITING_SINCE_SQL}) FROM "ChannelListing" cl WHERE cl."channelId" = $1::uuid AND ${WAITING_SQL}`,
+        channelId,
+      ),
+    ).toContain('ChannelListing_waiting_since_idx')
+    expect(
+      await plan(
+        `SELECT count(*) FROM "ChannelListing" cl WHERE cl."channelId" = $1::uuid AND ${WAITING_SQL} AND ${WAITING_SINCE_SQL} >= now() - interval '6 min' AND ${WAITING_SINCE_SQL} < now() - interval '5 min'`,
+        channelId,
+      ),
+    ).toContain('ChannelListing_waiting_since_idx')
   })
 })

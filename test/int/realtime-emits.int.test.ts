@@ -19,23 +19,40 @@ useTestDatabase(async (created) => {
 })
 beforeEach(() => {
   sent = []
-  setRealtimeTransport({ emit: (rooms, event, payload) => { sent.push({ rooms, event, payload }) } })
+  setRealtimeTransport({
+    emit: (rooms, event, payload) => {
+      sent.push({ rooms, event, payload })
+    },
+  })
 })
 
 describe('realtime emits', () => {
   it('an HTTP ingest dead letter reaches the dead-letters room, a clean batch does not', async () => {
-    await ingestEvents(db, { body: JSON.stringify({ source: 'erp', events: [receipt('ok-1', 'SKU-A', 'DC-EAST', 1)] }) })
+    await ingestEvents(db, {
+      body: JSON.stringify({ source: 'erp', events: [receipt('ok-1', 'SKU-A', 'DC-EAST', 1)] }),
+    })
     expect(sent.filter((s) => s.event === 'dead-letters.changed')).toEqual([])
-    await ingestEvents(db, { body: JSON.stringify({ source: 'erp', events: [receipt('bad-1', 'NO-SUCH-SKU', 'DC-EAST', 1)] }) })
-    expect(sent.filter((s) => s.event === 'dead-letters.changed')).toEqual([{ rooms: ['dead-letters', 'dashboard'], event: 'dead-letters.changed', payload: { kind: 'ingest' } }])
+    await ingestEvents(db, {
+      body: JSON.stringify({ source: 'erp', events: [receipt('bad-1', 'NO-SUCH-SKU', 'DC-EAST', 1)] }),
+    })
+    expect(sent.filter((s) => s.event === 'dead-letters.changed')).toEqual([
+      { rooms: ['dead-letters', 'dashboard'], event: 'dead-letters.changed', payload: { kind: 'ingest' } },
+    ])
     await expect(ingestEvents(db, { body: '{not json' })).rejects.toThrow()
     expect(sent.filter((s) => s.event === 'dead-letters.changed')).toHaveLength(2)
   })
 
   it('an order the stock cannot fill emits kpis.changed for the oversell', async () => {
-    const order = { orderId: 'o-1', status: 'created', occurredAt: new Date().toISOString(), lines: [{ lineId: '1', sku: 'SKU-A', quantity: 50 }] }
+    const order = {
+      orderId: 'o-1',
+      status: 'created',
+      occurredAt: new Date().toISOString(),
+      lines: [{ lineId: '1', sku: 'SKU-A', quantity: 50 }],
+    }
     const r = await ingestOrders(db, 'web', JSON.stringify({ orders: [order] }))
     expect(r.incidents).toBeGreaterThan(0)
-    expect(sent.filter((s) => s.event === 'kpis.changed')).toEqual([{ rooms: ['kpis', 'dashboard'], event: 'kpis.changed', payload: { reason: 'oversell' } }])
+    expect(sent.filter((s) => s.event === 'kpis.changed')).toEqual([
+      { rooms: ['kpis', 'dashboard'], event: 'kpis.changed', payload: { reason: 'oversell' } },
+    ])
   })
 })

@@ -46,7 +46,10 @@ beforeAll(async () => {
   ioServer = new Server(http)
   ioServer.adapter(createAdapter(webPool))
   ioServer.on('connection', (socket) => {
-    socket.on('subscribe', (raw: { rooms: string[] }, ack: () => void) => { for (const r of raw.rooms) void socket.join(r); ack() })
+    socket.on('subscribe', (raw: { rooms: string[] }, ack: () => void) => {
+      for (const r of raw.rooms) void socket.join(r)
+      ack()
+    })
   })
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
 })
@@ -82,9 +85,12 @@ describe('realtime from workers', () => {
     expect(other.received).toEqual([{ skus: ['SKU-00002'], channels: [] }])
   })
 
-  it('splits a broadcast to many rooms so each NOTIFY stays under PostgreSQL\'s 8000-byte limit', () => {
+  it("splits a broadcast to many rooms so each NOTIFY stays under PostgreSQL's 8000-byte limit", () => {
     const rooms = Array.from({ length: 400 }, (_, i) => `sku:SKU-${String(i).padStart(5, '0')}`)
-    const messages = broadcastMessages('w', rooms, 'listings.changed', { skus: rooms.slice(0, 200).map((r) => r.slice(4)), channels: ['shopify'] })
+    const messages = broadcastMessages('w', rooms, 'listings.changed', {
+      skus: rooms.slice(0, 200).map((r) => r.slice(4)),
+      channels: ['shopify'],
+    })
     expect(messages.length).toBeGreaterThan(1)
     for (const m of messages) expect(Buffer.byteLength(m)).toBeLessThanOrEqual(7_500)
     expect(messages.flatMap((m) => JSON.parse(m).data.opts.rooms as string[])).toEqual(rooms)
@@ -96,9 +102,17 @@ describe('realtime from workers', () => {
     const dashboard = await client(['dashboard'])
     const sent: string[] = []
     const transport = postgresTransport(workerPool, 'worker-test')
-    setRealtimeTransport({ emit: (rooms, event, payload) => { sent.push(...broadcastMessages('w', rooms, event, payload)); transport.emit(rooms, event, payload) } })
+    setRealtimeTransport({
+      emit: (rooms, event, payload) => {
+        sent.push(...broadcastMessages('w', rooms, event, payload))
+        transport.emit(rooms, event, payload)
+      },
+    })
     emitListingsChanged(skus, ['amazon'])
-    await until(() => late.received.length === 1 && dashboard.received.length === 1, 'the SKU-02400 page and the dashboard')
+    await until(
+      () => late.received.length === 1 && dashboard.received.length === 1,
+      'the SKU-02400 page and the dashboard',
+    )
     expect(late.received[0]).toMatchObject({ channels: ['amazon'], skus: expect.arrayContaining(['SKU-02400']) })
     // The dashboard hears once, with a sample; every SKU room is covered by exactly one message.
     expect((dashboard.received[0] as { skus: string[] }).skus).toHaveLength(200)
@@ -107,11 +121,18 @@ describe('realtime from workers', () => {
   })
 
   it('stock moves reach every SKU page of a large batch too, in messages NOTIFY takes (long SKU codes included)', () => {
-    const skus = [...Array.from({ length: 3_000 }, (_, i) => `SKU-${String(i).padStart(5, '0')}`), ...Array.from({ length: 50 }, (_, i) => `LONG-${'X'.repeat(60)}-${i}`)]
+    const skus = [
+      ...Array.from({ length: 3_000 }, (_, i) => `SKU-${String(i).padStart(5, '0')}`),
+      ...Array.from({ length: 50 }, (_, i) => `LONG-${'X'.repeat(60)}-${i}`),
+    ]
     const chunks = skuChunks([...skus, ...skus.slice(0, 10)])
     expect(chunks.flat()).toEqual(skus)
     const sent: string[] = []
-    setRealtimeTransport({ emit: (rooms, event, payload) => { sent.push(...broadcastMessages('w', rooms, event, payload)) } })
+    setRealtimeTransport({
+      emit: (rooms, event, payload) => {
+        sent.push(...broadcastMessages('w', rooms, event, payload))
+      },
+    })
     emitStockChanged(skus)
     expect(sent.flatMap((m) => JSON.parse(m).data.opts.rooms as string[])).toEqual(skus.map((s) => `sku:${s}`))
     for (const m of sent) expect(Buffer.byteLength(m)).toBeLessThanOrEqual(7_500)

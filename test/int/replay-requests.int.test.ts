@@ -16,22 +16,50 @@ let db: PrismaClient
 type U = { id: string; email: string; role: string }
 let analyst: U, support: U, merchandiser: U
 
-useTestDatabase(async (created) => {
-  db = created
-  for (;;) { const r = await recomputeDirtyAvailability(db, { batchSize: 100 }); if (r.processed === 0) break }
-  const user = async (email: string) => { const u = await db.user.findUniqueOrThrow({ where: { email } }); return { id: u.id, email: u.email, role: u.role } }
-  analyst = await user('analyst@example.com')
-  support = await user('support@example.com')
-  merchandiser = await user('merchandiser@example.com')
-}, { demo: { skuCount: 20 } })
+useTestDatabase(
+  async (created) => {
+    db = created
+    for (;;) {
+      const r = await recomputeDirtyAvailability(db, { batchSize: 100 })
+      if (r.processed === 0) break
+    }
+    const user = async (email: string) => {
+      const u = await db.user.findUniqueOrThrow({ where: { email } })
+      return { id: u.id, email: u.email, role: u.role }
+    }
+    analyst = await user('analyst@example.com')
+    support = await user('support@example.com')
+    merchandiser = await user('merchandiser@example.com')
+  },
+  { demo: { skuCount: 20 } },
+)
 
 /** Three amazon listings whose publish gave up: parked at 'infinity' with a dead letter each. */
 async function failedListings(skus: string[]) {
   const amazon = await db.channel.findUniqueOrThrow({ where: { code: 'amazon' } })
   for (const code of skus) {
-    const l = await db.channelListing.findFirstOrThrow({ where: { channelId: amazon.id, sku: { code } }, include: { sku: true } })
-    await db.$executeRawUnsafe(`UPDATE "ChannelListing" SET "nextAttemptAt" = 'infinity', "failedAttempts" = 8, "lastError" = 'HTTP 503' WHERE id = $1::uuid`, l.id)
-    await recordPublishDeadLetter(db, { channel: 'amazon', listing: { id: l.id, sku: code, desiredQuantity: l.desiredQuantity ?? 0, desiredVersion: l.desiredVersion, publishedQuantity: l.publishedQuantity }, code: 'RETRIES_EXHAUSTED', reason: 'Gave up after 8 attempts', attempts: 8, at: new Date() })
+    const l = await db.channelListing.findFirstOrThrow({
+      where: { channelId: amazon.id, sku: { code } },
+      include: { sku: true },
+    })
+    await db.$executeRawUnsafe(
+      `UPDATE "ChannelListing" SET "nextAttemptAt" = 'infinity', "failedAttempts" = 8, "lastError" = 'HTTP 503' WHERE id = $1::uuid`,
+      l.id,
+    )
+    await recordPublishDeadLetter(db, {
+      channel: 'amazon',
+      listing: {
+        id: l.id,
+        sku: code,
+        desiredQuantity: l.desiredQuantity ?? 0,
+        desiredVersion: l.desiredVersion,
+        publishedQuantity: l.publishedQuantity,
+      },
+      code: 'RETRIES_EXHAUSTED',
+      reason: 'Gave up after 8 attempts',
+      attempts: 8,
+      at: new Date(),
+    })
   }
   return amazon
 }
@@ -54,22 +82,35 @@ describe('replay requests', () => {
 
     const done = await approveReplay(db, support, req.id)
     expect(done.publish).toEqual({ released: 3, channels: [amazon.id] })
-    const listings = await db.channelListing.findMany({ where: { channelId: amazon.id, sku: { code: { in: ['SKU-00001', 'SKU-00002', 'SKU-00003'] } } } })
+    const listings = await db.channelListing.findMany({
+      where: { channelId: amazon.id, sku: { code: { in: ['SKU-00001', 'SKU-00002', 'SKU-00003'] } } },
+    })
     expect(listings.every((l) => l.nextAttemptAt === null && l.failedAttempts === 0)).toBe(true)
     expect(await db.deadLetter.count({ where: { status: 'replayed' } })).toBe(3)
     expect(await db.availabilityDirty.count()).toBeGreaterThanOrEqual(3) // recomputed from current state first
-    const jobs = await db.$queryRawUnsafe<Array<{ key: string }>>(`SELECT key FROM graphile_worker.jobs WHERE key = $1`, `publish:${amazon.id}`)
+    const jobs = await db.$queryRawUnsafe<Array<{ key: string }>>(
+      `SELECT key FROM graphile_worker.jobs WHERE key = $1`,
+      `publish:${amazon.id}`,
+    )
     expect(jobs).toHaveLength(1)
     await expect(approveReplay(db, support, req.id)).rejects.toThrow(/already executed/)
     const audit = await db.auditLog.findMany({ where: { entityId: req.id }, orderBy: { at: 'asc' } })
-    expect(audit.map((a) => [a.action, a.actorLabel])).toEqual([['replay.request', 'analyst@example.com'], ['replay.approve', 'support@example.com']])
+    expect(audit.map((a) => [a.action, a.actorLabel])).toEqual([
+      ['replay.request', 'analyst@example.com'],
+      ['replay.approve', 'support@example.com'],
+    ])
   })
 
   it('a requester with the approve permission still cannot approve their own request', async () => {
     await failedListings(['SKU-00004'])
     const req = await requestReplay(db, support, { sku: 'SKU-00004' })
     await expect(approveReplay(db, support, req.id)).rejects.toThrow(/second person/)
-    const rejected = await rejectReplay(db, { id: crypto.randomUUID(), email: 'lead@example.com', role: 'admin' }, req.id, 'wait for the carrier fix')
+    const rejected = await rejectReplay(
+      db,
+      { id: crypto.randomUUID(), email: 'lead@example.com', role: 'admin' },
+      req.id,
+      'wait for the carrier fix',
+    )
     expect(rejected.status).toBe('rejected')
     expect(await db.deadLetter.count({ where: { sku: 'SKU-00004', status: 'open' } })).toBe(1)
   })
@@ -79,6 +120,8 @@ describe('replay requests', () => {
     await expect(discardDeadLetters(db, support, [dl.id], ' ')).rejects.toThrow(/needs a reason/)
     await expect(discardDeadLetters(db, analyst, [dl.id], 'duplicate listing')).rejects.toThrow(/may not discard/)
     expect(await discardDeadLetters(db, support, [dl.id], 'listing retired on Amazon')).toEqual({ discarded: 1 })
-    expect((await db.deadLetter.findUniqueOrThrow({ where: { id: dl.id } })).resolution).toMatch(/discarded by support@example.com: listing retired/)
+    expect((await db.deadLetter.findUniqueOrThrow({ where: { id: dl.id } })).resolution).toMatch(
+      /discarded by support@example.com: listing retired/,
+    )
   })
 })

@@ -13,7 +13,12 @@ import { removeHoldback } from '../../server/rules/remove-holdback'
 import { activateDueRuleVersions } from '../../server/rules/activate-rule-versions'
 import { rollbackRuleSet } from '../../server/rules/rollback-rule-set'
 import { saveRuleSet } from '../../server/rules/save-rule-set'
-import { diffRuleSets, getCurrentRuleSet, getRecomputeProgress, listRuleSetVersions } from '../../server/rules/rule-set.repository'
+import {
+  diffRuleSets,
+  getCurrentRuleSet,
+  getRecomputeProgress,
+  listRuleSetVersions,
+} from '../../server/rules/rule-set.repository'
 import { ingestOrders } from '../../server/ingest/ingest-orders'
 import { markSkusDirty } from '../../server/availability/recompute-outbox'
 import type { Actor } from '../../server/audit/record-audit'
@@ -23,19 +28,36 @@ let db: PrismaClient
 const merch: Actor = { kind: 'user', id: null, label: 'merch@example.com' }
 const HOUR = 3_600_000
 
-useTestDatabase(async (created) => {
-  db = created
-  await recomputeAll(db, new Date())
-}, { demo: { skuCount: 12 }, timeoutMs: 120_000 })
-
+useTestDatabase(
+  async (created) => {
+    db = created
+    await recomputeAll(db, new Date())
+  },
+  { demo: { skuCount: 12 }, timeoutMs: 120_000 },
+)
 
 describe('holdbacks', () => {
   it('are validated: a reason, one of sku or category, a sensible value, a future expiry', async () => {
-    await expect(createHoldback(db, merch, { sku: 'SKU-00001', channel: 'amazon', mode: 'units', value: 3, reason: '' })).rejects.toThrow(/reason/)
-    await expect(createHoldback(db, merch, { sku: 'SKU-00001', category: 'x', mode: 'suppress', reason: 'promo prep' })).rejects.toThrow(/exactly one/)
-    await expect(createHoldback(db, merch, { sku: 'SKU-00001', mode: 'percent', value: 140, reason: 'promo prep' })).rejects.toThrow(/1 to 100/)
-    await expect(createHoldback(db, merch, { sku: 'NOPE', mode: 'suppress', reason: 'promo prep' })).rejects.toThrow(/Unknown SKU/)
-    await expect(createHoldback(db, merch, { sku: 'SKU-00001', mode: 'suppress', reason: 'promo prep', expiresAt: new Date(Date.now() - 1000).toISOString() })).rejects.toThrow(/past/)
+    await expect(
+      createHoldback(db, merch, { sku: 'SKU-00001', channel: 'amazon', mode: 'units', value: 3, reason: '' }),
+    ).rejects.toThrow(/reason/)
+    await expect(
+      createHoldback(db, merch, { sku: 'SKU-00001', category: 'x', mode: 'suppress', reason: 'promo prep' }),
+    ).rejects.toThrow(/exactly one/)
+    await expect(
+      createHoldback(db, merch, { sku: 'SKU-00001', mode: 'percent', value: 140, reason: 'promo prep' }),
+    ).rejects.toThrow(/1 to 100/)
+    await expect(createHoldback(db, merch, { sku: 'NOPE', mode: 'suppress', reason: 'promo prep' })).rejects.toThrow(
+      /Unknown SKU/,
+    )
+    await expect(
+      createHoldback(db, merch, {
+        sku: 'SKU-00001',
+        mode: 'suppress',
+        reason: 'promo prep',
+        expiresAt: new Date(Date.now() - 1000).toISOString(),
+      }),
+    ).rejects.toThrow(/past/)
   })
 
   it('suppresses a SKU on one channel until it expires, then the channel gets its units back on its own', async () => {
@@ -43,7 +65,19 @@ describe('holdbacks', () => {
     expect(before).toBeGreaterThan(0)
     const shopify = await desiredQuantity(db, 'SKU-00001', 'shopify')
     const t0 = new Date()
-    const h = await createHoldback(db, merch, { sku: 'SKU-00001', channel: 'amazon', mode: 'suppress', reason: 'listing under review', owner: 'Dana (merch)', expiresAt: new Date(t0.getTime() + HOUR).toISOString() }, t0)
+    const h = await createHoldback(
+      db,
+      merch,
+      {
+        sku: 'SKU-00001',
+        channel: 'amazon',
+        mode: 'suppress',
+        reason: 'listing under review',
+        owner: 'Dana (merch)',
+        expiresAt: new Date(t0.getTime() + HOUR).toISOString(),
+      },
+      t0,
+    )
     expect(h).toMatchObject({ state: 'active', owner: 'Dana (merch)', createdBy: 'merch@example.com' })
     await recomputeAll(db, t0)
     expect(await desiredQuantity(db, 'SKU-00001', 'amazon')).toBe(0)
@@ -70,13 +104,28 @@ describe('holdbacks', () => {
   it('a category holdback of N units covers every SKU of the category; removing it needs a reason and restores them', async () => {
     const cat = (await db.sku.findFirstOrThrow({ where: { code: 'SKU-00002' } })).category
     const skus = await db.sku.findMany({ where: { category: cat, isKit: false }, select: { code: true } })
-    const before = new Map(await Promise.all(skus.map(async (s) => [s.code, await desiredQuantity(db, s.code, 'walmart')] as const)))
-    const h = await createHoldback(db, merch, { category: cat, channel: 'walmart', mode: 'units', value: 5, reason: 'B2B promise for a key account' })
+    const before = new Map(
+      await Promise.all(skus.map(async (s) => [s.code, await desiredQuantity(db, s.code, 'walmart')] as const)),
+    )
+    const h = await createHoldback(db, merch, {
+      category: cat,
+      channel: 'walmart',
+      mode: 'units',
+      value: 5,
+      reason: 'B2B promise for a key account',
+    })
     await recomputeAll(db, new Date())
-    for (const s of skus) expect(await desiredQuantity(db, s.code, 'walmart')).toBeLessThanOrEqual(Math.max(0, (before.get(s.code) ?? 0) - 5))
+    for (const s of skus)
+      expect(await desiredQuantity(db, s.code, 'walmart')).toBeLessThanOrEqual(
+        Math.max(0, (before.get(s.code) ?? 0) - 5),
+      )
     await expect(removeHoldback(db, merch, h.id, '')).rejects.toThrow(/why/)
     const removed = await removeHoldback(db, merch, h.id, 'promise fulfilled')
-    expect(removed).toMatchObject({ state: 'removed', removedBy: 'merch@example.com', removeReason: 'promise fulfilled' })
+    expect(removed).toMatchObject({
+      state: 'removed',
+      removedBy: 'merch@example.com',
+      removeReason: 'promise fulfilled',
+    })
     await recomputeAll(db, new Date())
     for (const s of skus) expect(await desiredQuantity(db, s.code, 'walmart')).toBe(before.get(s.code))
   })
@@ -101,7 +150,13 @@ describe('rule versions', () => {
   it('a higher safety stock lowers the channel, records the version on the decision, and reports progress', async () => {
     const current = await getCurrentRuleSet(db)
     const amazonBefore = await desiredQuantity(db, 'SKU-00003', 'amazon')
-    const rules: RuleSet = { ...current.rules, safetyStock: [...current.rules.safetyStock.filter((r) => !(r.sku === 'SKU-00003')), { sku: 'SKU-00003', channel: 'amazon', units: 25 }] }
+    const rules: RuleSet = {
+      ...current.rules,
+      safetyStock: [
+        ...current.rules.safetyStock.filter((r) => !(r.sku === 'SKU-00003')),
+        { sku: 'SKU-00003', channel: 'amazon', units: 25 },
+      ],
+    }
     const saved = await saveRuleSet(db, merch, { rules, comment: 'protect SKU-00003 on Amazon' })
     const progress = await getRecomputeProgress(db)
     expect(progress).toMatchObject({ version: saved.version, total: saved.recomputeSkus })
@@ -113,14 +168,24 @@ describe('rule versions', () => {
     const why = await explainAvailability(db, 'SKU-00003', 'amazon')
     expect(why.ruleVersions).toEqual([saved.version])
     expect(why.steps.find((s) => s.step === 'safety_stock')?.detail).toContain('SKU + channel rule: 25 units')
-    expect(diffRuleSets(current.rules, rules)).toEqual([{ path: 'safetyStock', from: current.rules.safetyStock, to: rules.safetyStock }])
+    expect(diffRuleSets(current.rules, rules)).toEqual([
+      { path: 'safetyStock', from: current.rules.safetyStock, to: rules.safetyStock },
+    ])
   })
 
   it('a version with a later effective-from waits, then takes effect and recomputes', async () => {
     const current = await getCurrentRuleSet(db)
     const now = new Date()
-    const rules: RuleSet = { ...current.rules, channels: { ...current.rules.channels, walmart: { ...current.rules.channels.walmart, cap: 1 } } }
-    const saved = await saveRuleSet(db, merch, { rules, comment: 'cap walmart from tomorrow', effectiveFrom: new Date(now.getTime() + HOUR) }, now)
+    const rules: RuleSet = {
+      ...current.rules,
+      channels: { ...current.rules.channels, walmart: { ...current.rules.channels.walmart, cap: 1 } },
+    }
+    const saved = await saveRuleSet(
+      db,
+      merch,
+      { rules, comment: 'cap walmart from tomorrow', effectiveFrom: new Date(now.getTime() + HOUR) },
+      now,
+    )
     expect(saved.recomputeSkus).toBe(0)
     expect((await getCurrentRuleSet(db, now)).id).toBe(current.id)
     expect((await listRuleSetVersions(db, {}, now))[0]).toMatchObject({ id: saved.version, state: 'scheduled' })
@@ -161,13 +226,31 @@ describe('demand', () => {
     await saveRuleSet(db, merch, { rules, comment: 'demand-driven' }, now)
     // 28 units of SKU-00005 ordered on Shopify within the window, received 30 minutes after they were placed.
     const placed = new Date(now.getTime() - 30 * 60_000).toISOString()
-    const r = await ingestOrders(db, 'shopify', JSON.stringify({ orders: [{ orderId: 'D-1', status: 'created', occurredAt: placed, lines: [{ lineId: '1', sku: 'SKU-00005', quantity: 28 }] }] }), { receivedAt: now })
+    const r = await ingestOrders(
+      db,
+      'shopify',
+      JSON.stringify({
+        orders: [
+          {
+            orderId: 'D-1',
+            status: 'created',
+            occurredAt: placed,
+            lines: [{ lineId: '1', sku: 'SKU-00005', quantity: 28 }],
+          },
+        ],
+      }),
+      { receivedAt: now },
+    )
     expect(r).toMatchObject({ accepted: 1, rejected: [] })
-    await db.$executeRawUnsafe(`INSERT INTO "AvailabilityDirty"("skuId", since) SELECT id, now() FROM "Sku" WHERE code = 'SKU-00005' ON CONFLICT DO NOTHING`)
+    await db.$executeRawUnsafe(
+      `INSERT INTO "AvailabilityDirty"("skuId", since) SELECT id, now() FROM "Sku" WHERE code = 'SKU-00005' ON CONFLICT DO NOTHING`,
+    )
     await recomputeAll(db, now)
     const shop = await explainAvailability(db, 'SKU-00005', 'shopify')
     // 28 units / 7 days = 4 per day; 4 x 1800 s / 86400 = 0.083 -> 1 unit in flight.
-    expect(shop.steps.find((s) => s.step === 'in_flight_buffer')?.detail).toMatch(/minus 1 units .*4\.00 units\/day x 1800 s order lag/)
+    expect(shop.steps.find((s) => s.step === 'in_flight_buffer')?.detail).toMatch(
+      /minus 1 units .*4\.00 units\/day x 1800 s order lag/,
+    )
     expect(shop.inputs).toMatchObject({ dailySales: 4, orderLagSeconds: 1800 })
     // Walmart sold nothing: 2 days of cover x 0 units/day.
     const wm = await explainAvailability(db, 'SKU-00005', 'walmart')

@@ -25,7 +25,8 @@ const SHOPIFY_SECRET = 'shopify-native-secret'
 const deps = { connectorFor: connectorForChannel }
 
 const settle = () => settleOnSimulators(db, sims, { refillRate: true })
-const listing = (channel: string, sku: string) => db.channelListing.findFirstOrThrow({ where: { channel: { code: channel }, sku: { code: sku } } })
+const listing = (channel: string, sku: string) =>
+  db.channelListing.findFirstOrThrow({ where: { channel: { code: channel }, sku: { code: sku } } })
 async function freshRead(channelId: string) {
   await db.channel.update({ where: { id: channelId }, data: { rateTokens: 1000, rateBurst: 1000 } })
   await db.systemState.deleteMany({ where: { key: `reconcile-cursor:${channelId}` } })
@@ -58,7 +59,21 @@ describe('a sale racing a receipt, orders polled natively', () => {
       const r1 = await reconcileChannel(db, channel.id, { ...deps, batch: 100 })
       expect(r1, JSON.stringify(r1)).toMatchObject({ drift: { orders_in_flight: 1 } })
 
-      await ingestEvents(db, { body: JSON.stringify({ source: 'erp-demo', events: [{ idempotencyKey: `native-${kind}`, type: 'receipt', sku: 'SKU-00002', location: 'DC-EAST', quantity: 7, occurredAt: new Date().toISOString() }] }) })
+      await ingestEvents(db, {
+        body: JSON.stringify({
+          source: 'erp-demo',
+          events: [
+            {
+              idempotencyKey: `native-${kind}`,
+              type: 'receipt',
+              sku: 'SKU-00002',
+              location: 'DC-EAST',
+              quantity: 7,
+              occurredAt: new Date().toISOString(),
+            },
+          ],
+        }),
+      })
       await settle()
       // The poller brings the order from the marketplace's orders API.
       const polled = await pollChannelOrders(db, channel.id, { force: true })
@@ -77,7 +92,10 @@ describe('a sale racing a receipt, orders polled natively', () => {
       expect(landed.desiredQuantity).toBe(applied + 7 - 2)
       expect(landed.appliedQuantity).toBe(landed.desiredQuantity)
       expect(sims.sims[kind].quantity(before.externalSku)).toBe(landed.desiredQuantity)
-      const reserved = await db.reservation.aggregate({ where: { channelId: channel.id, status: 'open' }, _sum: { quantity: true } })
+      const reserved = await db.reservation.aggregate({
+        where: { channelId: channel.id, status: 'open' },
+        _sum: { quantity: true },
+      })
       expect(reserved._sum.quantity).toBe(2)
       await freshRead(channel.id)
       const r3 = await reconcileChannel(db, channel.id, { ...deps, batch: 100 })
@@ -90,18 +108,35 @@ describe('a sale racing a receipt, orders polled natively', () => {
 describe('a sale racing a receipt, the order pushed by a Shopify webhook', () => {
   /** Process every stored Shopify webhook not processed yet (the job's own function); how many. */
   async function processDeliveries(): Promise<number> {
-    const waiting = await db.inboundMessage.findMany({ where: { source: 'channel:shopify', status: 'received' }, select: { id: true } })
+    const waiting = await db.inboundMessage.findMany({
+      where: { source: 'channel:shopify', status: 'received' },
+      select: { id: true },
+    })
     for (const m of waiting) await processNativeMessage(db, m.id)
     return waiting.length
   }
 
-  it('the refused compare-and-set waits for the order; the webhook reserves it and our number lands over the store\'s', async () => {
+  it("the refused compare-and-set waits for the order; the webhook reserves it and our number lands over the store's", async () => {
     const shopify = await db.channel.findUniqueOrThrow({ where: { code: 'shopify' } })
     const before = await listing('shopify', 'SKU-00004')
     const applied = before.appliedQuantity!
     sims.sims.shopify.buy({ sku: before.externalSku, quantity: 2 })
     expect(sims.sims.shopify.quantityOfItem(before.externalId!)).toBe(applied - 2)
-    await ingestEvents(db, { body: JSON.stringify({ source: 'erp-demo', events: [{ idempotencyKey: 'native-shopify', type: 'receipt', sku: 'SKU-00004', location: 'DC-EAST', quantity: 9, occurredAt: new Date().toISOString() }] }) })
+    await ingestEvents(db, {
+      body: JSON.stringify({
+        source: 'erp-demo',
+        events: [
+          {
+            idempotencyKey: 'native-shopify',
+            type: 'receipt',
+            sku: 'SKU-00004',
+            location: 'DC-EAST',
+            quantity: 9,
+            occurredAt: new Date().toISOString(),
+          },
+        ],
+      }),
+    })
     await recomputeAll(db)
     await db.channel.update({ where: { id: shopify.id }, data: { rateTokens: 1000, rateBurst: 1000 } })
     expect((await publishChannel(db, shopify.id, deps)).failed).toBeGreaterThanOrEqual(1)

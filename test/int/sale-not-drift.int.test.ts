@@ -27,19 +27,46 @@ type Kind = 'shopify' | 'amazon' | 'walmart'
 
 const settle = () => settleOnSimulators(db, sims, { refillRate: true })
 
-const listing = (channel: string, sku: string) => db.channelListing.findFirstOrThrow({ where: { channel: { code: channel }, sku: { code: sku } } })
+const listing = (channel: string, sku: string) =>
+  db.channelListing.findFirstOrThrow({ where: { channel: { code: channel }, sku: { code: sku } } })
 const channelOf = (code: string) => db.channel.findUniqueOrThrow({ where: { code } })
 const shownOn = (kind: Kind, l: { externalSku: string; externalId: string | null }) =>
   kind === 'shopify' ? sims.sims.shopify.quantityOfItem(l.externalId!) : sims.sims[kind].quantity(l.externalSku)
 
 async function receipt(key: string, sku: string, quantity: number) {
-  await ingestEvents(db, { body: JSON.stringify({ source: 'erp-demo', events: [{ idempotencyKey: key, type: 'receipt', sku, location: 'DC-EAST', quantity, occurredAt: new Date().toISOString() }] }) })
+  await ingestEvents(db, {
+    body: JSON.stringify({
+      source: 'erp-demo',
+      events: [
+        {
+          idempotencyKey: key,
+          type: 'receipt',
+          sku,
+          location: 'DC-EAST',
+          quantity,
+          occurredAt: new Date().toISOString(),
+        },
+      ],
+    }),
+  })
   await recomputeAll(db)
 }
 
 /** The order the marketplace took, as our orders API receives it. */
-async function orderArrives(channel: string, o: { orderId: string; status: 'created' | 'cancelled'; occurredAt: Date; lines: Array<{ lineId: string; sku: string; quantity: number }> }) {
-  const r = await ingestOrders(db, channel, JSON.stringify({ orders: [{ ...o, occurredAt: o.occurredAt.toISOString() }] }))
+async function orderArrives(
+  channel: string,
+  o: {
+    orderId: string
+    status: 'created' | 'cancelled'
+    occurredAt: Date
+    lines: Array<{ lineId: string; sku: string; quantity: number }>
+  },
+) {
+  const r = await ingestOrders(
+    db,
+    channel,
+    JSON.stringify({ orders: [{ ...o, occurredAt: o.occurredAt.toISOString() }] }),
+  )
   expect(r.rejected).toEqual([])
   expect(r.accepted).toBe(1)
   await recomputeAll(db)
@@ -59,10 +86,12 @@ useTestDatabase(async (created) => {
   await db.$executeRawUnsafe(`DELETE FROM "KitComponent"`)
   await settle()
 })
-afterAll(async () => { await sims?.close() })
+afterAll(async () => {
+  await sims?.close()
+})
 
 describe('a sale racing a receipt', () => {
-  it('on Shopify (compare-and-set): the refused update waits for the order, then our number lands over the store\'s; never held, no finding', async () => {
+  it("on Shopify (compare-and-set): the refused update waits for the order, then our number lands over the store's; never held, no finding", async () => {
     const shopify = await channelOf('shopify')
     const before = await listing('shopify', 'SKU-00002')
     const applied = before.appliedQuantity!
@@ -82,7 +111,12 @@ describe('a sale racing a receipt', () => {
     expect(await driftFindings(waiting.id)).toEqual([])
 
     // The order arrives: it reserves, our number is decided again and goes out over Shopify's.
-    await orderArrives('shopify', { orderId: order.orderId, status: 'created', occurredAt: boughtAt, lines: [{ lineId: order.lines[0].lineId, sku: before.externalSku, quantity: 2 }] })
+    await orderArrives('shopify', {
+      orderId: order.orderId,
+      status: 'created',
+      occurredAt: boughtAt,
+      lines: [{ lineId: order.lines[0].lineId, sku: before.externalSku, quantity: 2 }],
+    })
     for (let i = 0; i < 3; i++) await settle()
     const landed = await listing('shopify', 'SKU-00002')
     expect(landed.desiredQuantity).toBe(waiting.desiredQuantity! - 2)
@@ -95,7 +129,9 @@ describe('a sale racing a receipt', () => {
     // The SKU page's sync story says the channel's number accounted for orders.
     const detail = await getSkuDetail(db, 'SKU-00002')
     expect(detail.sync.shopify.orders?.note).toMatch(/2 units sold/)
-    expect((await explainAvailability(db, 'SKU-00002', 'shopify')).channelOrders?.note).toMatch(/the channel showed \d+ where we had applied \d+: 2 units sold in its orders since, already received; our number counts them and goes out over it/)
+    expect((await explainAvailability(db, 'SKU-00002', 'shopify')).channelOrders?.note).toMatch(
+      /the channel showed \d+ where we had applied \d+: 2 units sold in its orders since, already received; our number counts them and goes out over it/,
+    )
   })
 
   for (const kind of ['amazon', 'walmart'] as const) {
@@ -116,7 +152,12 @@ describe('a sale racing a receipt', () => {
       // A receipt races the order: our number goes out (absolute), the order then arrives.
       await receipt(`sale-${kind}-receipt`, 'SKU-00003', 7)
       await settle()
-      await orderArrives(kind, { orderId: order.orderId, status: 'created', occurredAt: boughtAt, lines: [{ lineId: order.lines[0].lineId, sku: before.externalSku, quantity: 3 }] })
+      await orderArrives(kind, {
+        orderId: order.orderId,
+        status: 'created',
+        occurredAt: boughtAt,
+        lines: [{ lineId: order.lines[0].lineId, sku: before.externalSku, quantity: 3 }],
+      })
       // Read back before our new number is out: the received order explains what the channel shows.
       const pending = await listing(kind, 'SKU-00003')
       await freshRead(channel.id)
@@ -145,18 +186,28 @@ describe('verification', () => {
     expect(accepted.acceptedVersion).toBeGreaterThan(accepted.appliedVersion)
     sims.sims.amazon.applyNow()
     const order = sims.sims.amazon.buy({ sku: accepted.externalSku, quantity: 2 })
-    await orderArrives('amazon', { orderId: order.orderId, status: 'created', occurredAt: new Date(), lines: [{ lineId: order.lines[0].lineId, sku: accepted.externalSku, quantity: 2 }] })
+    await orderArrives('amazon', {
+      orderId: order.orderId,
+      status: 'created',
+      occurredAt: new Date(),
+      lines: [{ lineId: order.lines[0].lineId, sku: accepted.externalSku, quantity: 2 }],
+    })
     const v = await verifyChannel(db, amazon.id, deps)
     expect(v.applied).toBeGreaterThanOrEqual(1)
     const verified = await listing('amazon', 'SKU-00009')
-    expect(verified).toMatchObject({ appliedVersion: accepted.acceptedVersion, appliedQuantity: accepted.publishedQuantity! - 2 })
+    expect(verified).toMatchObject({
+      appliedVersion: accepted.acceptedVersion,
+      appliedQuantity: accepted.publishedQuantity! - 2,
+    })
     expect(verified.ordersNote).toMatch(/applied; the channel shows \d+: 2 units sold in its orders since/)
     // The order's reservation decided a new number; it lands without a finding.
     for (let i = 0; i < 3; i++) await settle()
     const landed = await listing('amazon', 'SKU-00009')
     expect(landed.appliedQuantity).toBe(landed.desiredQuantity)
     expect(shownOn('amazon', landed)).toBe(landed.desiredQuantity)
-    expect(await db.finding.count({ where: { dedupeKey: { in: [`drift:${landed.id}`, `unverified:${landed.id}`] } } })).toBe(0)
+    expect(
+      await db.finding.count({ where: { dedupeKey: { in: [`drift:${landed.id}`, `unverified:${landed.id}`] } } }),
+    ).toBe(0)
   })
 })
 
@@ -171,7 +222,11 @@ describe('what orders cannot explain', () => {
     expect(await driftFindings(before.id)).toEqual([])
     // Past the grace (120 s with no measured lag here; 30 s to 15 min from the lag otherwise), the
     // shortfall is read back first (overdue, wherever the rotating slice stands) and flagged.
-    await db.systemState.upsert({ where: { key: `reconcile-cursor:${walmart.id}` }, create: { key: `reconcile-cursor:${walmart.id}`, value: { after: before.id } }, update: { value: { after: before.id } } })
+    await db.systemState.upsert({
+      where: { key: `reconcile-cursor:${walmart.id}` },
+      create: { key: `reconcile-cursor:${walmart.id}`, value: { after: before.id } },
+      update: { value: { after: before.id } },
+    })
     await db.channel.update({ where: { id: walmart.id }, data: { rateTokens: 1000, rateBurst: 1000 } })
     const later = () => new Date(Date.now() + 16 * 60_000)
     const r2 = await reconcileChannel(db, walmart.id, { ...deps, batch: 2, now: later })
@@ -180,13 +235,16 @@ describe('what orders cannot explain', () => {
     expect(f).toMatchObject({ status: 'open', expected: before.appliedQuantity, actual: before.appliedQuantity! - 4 })
     expect(f.cause).toMatch(/changed on the channel; needs a person/)
     // Flagged once: it is not read first again on every run (the rotation finds it again).
-    await db.systemState.update({ where: { key: `reconcile-cursor:${walmart.id}` }, data: { value: { after: before.id } } })
+    await db.systemState.update({
+      where: { key: `reconcile-cursor:${walmart.id}` },
+      data: { value: { after: before.id } },
+    })
     await db.channel.update({ where: { id: walmart.id }, data: { rateTokens: 1000, rateBurst: 1000 } })
     const r3 = await reconcileChannel(db, walmart.id, { ...deps, batch: 2, now: later })
     expect(r3.drift.merchant_edit ?? 0).toBe(0)
   })
 
-  it('a merchant raising the number is a merchant edit at once (no order raises a channel\'s number but a cancellation)', async () => {
+  it("a merchant raising the number is a merchant edit at once (no order raises a channel's number but a cancellation)", async () => {
     const amazon = await channelOf('amazon')
     const before = await listing('amazon', 'SKU-00006')
     sims.sims.amazon.manualEdit({ sku: before.externalSku, quantity: before.appliedQuantity! + 5 })
@@ -200,7 +258,12 @@ describe('a cancel on the channel', () => {
   it('gives units back on Shopify: the compare-and-set conflict it causes is explained by the cancellation, not a merchant edit', async () => {
     const before = await listing('shopify', 'SKU-00008')
     const order = sims.sims.shopify.buy({ sku: before.externalSku, quantity: 3 })
-    await orderArrives('shopify', { orderId: order.orderId, status: 'created', occurredAt: new Date(), lines: [{ lineId: order.lines[0].lineId, sku: before.externalSku, quantity: 3 }] })
+    await orderArrives('shopify', {
+      orderId: order.orderId,
+      status: 'created',
+      occurredAt: new Date(),
+      lines: [{ lineId: order.lines[0].lineId, sku: before.externalSku, quantity: 3 }],
+    })
     for (let i = 0; i < 3; i++) await settle()
     const sold = await listing('shopify', 'SKU-00008')
     expect(sold.appliedQuantity).toBe(sold.desiredQuantity)
@@ -208,7 +271,12 @@ describe('a cancel on the channel', () => {
     // The buyer cancels 2 of the 3: Shopify restocks them at once; the cancellation reaches us.
     sims.sims.shopify.cancel({ orderId: order.orderId, lines: [{ lineId: order.lines[0].lineId, quantity: 2 }] })
     expect(shownOn('shopify', sold)).toBe(sold.appliedQuantity! + 2)
-    await orderArrives('shopify', { orderId: order.orderId, status: 'cancelled', occurredAt: new Date(), lines: [{ lineId: order.lines[0].lineId, sku: before.externalSku, quantity: 2 }] })
+    await orderArrives('shopify', {
+      orderId: order.orderId,
+      status: 'cancelled',
+      occurredAt: new Date(),
+      lines: [{ lineId: order.lines[0].lineId, sku: before.externalSku, quantity: 2 }],
+    })
     for (let i = 0; i < 3; i++) await settle()
     const back = await listing('shopify', 'SKU-00008')
     expect(back.desiredQuantity).toBe(sold.desiredQuantity! + 2)

@@ -33,24 +33,37 @@ let admin: Actor
 useTestDatabase(async (created) => {
   db = created
   await saveRules(db)
-  const u = await db.user.create({ data: { email: 'root@example.com', name: 'Root', role: 'admin', passwordHash: 'x' } })
+  const u = await db.user.create({
+    data: { email: 'root@example.com', name: 'Root', role: 'admin', passwordHash: 'x' },
+  })
   admin = { kind: 'user', id: u.id, label: u.email }
 })
 
 async function auditRows(entity: string, entityId: string, action?: string) {
-  const rows = await db.auditLog.findMany({ where: { entity, entityId, ...(action ? { action } : {}) }, orderBy: { id: 'asc' } })
+  const rows = await db.auditLog.findMany({
+    where: { entity, entityId, ...(action ? { action } : {}) },
+    orderBy: { id: 'asc' },
+  })
   return rows.map(({ id: _id, ...row }) => row)
 }
 
 async function refused(p: Promise<unknown>): Promise<AppError> {
-  const e = await p.then(() => null, (err: unknown) => err)
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  )
   expect(e).toBeInstanceOf(AppError)
   return e as AppError
 }
 
 describe('API keys', () => {
   it('returns the key once, stores only its hash, and a revoked key is refused', async () => {
-    const created = await createApiKeyForAdmin(db, admin, { name: 'WMS east', scopes: ['read', 'ingest:erp'], boundSource: 'wms-east' }, 'ref-1')
+    const created = await createApiKeyForAdmin(
+      db,
+      admin,
+      { name: 'WMS east', scopes: ['read', 'ingest:erp'], boundSource: 'wms-east' },
+      'ref-1',
+    )
     expect(created.key).toMatch(new RegExp(`^st_${created.prefix}_`))
 
     const row = await db.apiKey.findUniqueOrThrow({ where: { id: created.id } })
@@ -60,17 +73,30 @@ describe('API keys', () => {
     const secret = created.key.slice(`st_${created.prefix}_`.length)
     expect(secret.length).toBeGreaterThan(20)
     expect(JSON.stringify(row)).not.toContain(secret)
-    expect(row).toMatchObject({ scopes: ['ingest:erp', 'read'], boundSource: 'wms-east', createdById: admin.id, revokedAt: null })
+    expect(row).toMatchObject({
+      scopes: ['ingest:erp', 'read'],
+      boundSource: 'wms-east',
+      createdById: admin.id,
+      revokedAt: null,
+    })
 
     // The list shows the prefix and state, never the key or its hash.
     const screen = await listApiKeys(db)
     const listed = screen.keys.find((k) => k.id === created.id)!
-    expect(listed).toMatchObject({ name: 'WMS east', prefix: created.prefix, createdBy: 'root@example.com', revokedAt: null })
+    expect(listed).toMatchObject({
+      name: 'WMS east',
+      prefix: created.prefix,
+      createdBy: 'root@example.com',
+      revokedAt: null,
+    })
     expect(JSON.stringify(screen)).not.toContain(created.key)
     expect(JSON.stringify(screen)).not.toContain(row.secretHash)
 
     expect(listed.lastUsedAt).toBeNull()
-    await expect(authenticateApiKey(db, `Bearer ${created.key}`, 'read')).resolves.toMatchObject({ keyId: created.id, boundSource: 'wms-east' })
+    await expect(authenticateApiKey(db, `Bearer ${created.key}`, 'read')).resolves.toMatchObject({
+      keyId: created.id,
+      boundSource: 'wms-east',
+    })
     const used = (await listApiKeys(db)).keys.find((k) => k.id === created.id)!.lastUsedAt
     expect(used).not.toBeNull()
     await authenticateApiKey(db, `Bearer ${created.key}`, 'read')
@@ -87,8 +113,12 @@ describe('API keys', () => {
   })
 
   it('refuses unknown scopes and unknown channels', async () => {
-    expect((await refused(createApiKeyForAdmin(db, admin, { name: 'x', scopes: ['admin:everything'] }))).code).toBe('INVALID_INPUT')
-    expect((await refused(createApiKeyForAdmin(db, admin, { name: 'x', scopes: ['ingest:channel:nowhere'] }))).code).toBe('UNKNOWN_CHANNEL')
+    expect((await refused(createApiKeyForAdmin(db, admin, { name: 'x', scopes: ['admin:everything'] }))).code).toBe(
+      'INVALID_INPUT',
+    )
+    expect(
+      (await refused(createApiKeyForAdmin(db, admin, { name: 'x', scopes: ['ingest:channel:nowhere'] }))).code,
+    ).toBe('UNKNOWN_CHANNEL')
   })
 })
 
@@ -112,17 +142,29 @@ describe('webhook signing secrets', () => {
     await expect(verifyWebhookSignature(db, 'erp-main', signed(issued.secret), body, now)).resolves.toBeUndefined()
     // After the window, only the new one.
     const later = new Date(now.getTime() + 2 * 3_600_000 + 1000)
-    const laterSigned = (secret: string) => ({ timestamp: String(Math.floor(later.getTime() / 1000)), signature: signWebhook(secret, Math.floor(later.getTime() / 1000), body) })
-    expect((await refused(verifyWebhookSignature(db, 'erp-main', laterSigned(issued.secret), body, later))).status).toBe(401)
-    await expect(verifyWebhookSignature(db, 'erp-main', laterSigned(rotated.secret), body, later)).resolves.toBeUndefined()
+    const laterSigned = (secret: string) => ({
+      timestamp: String(Math.floor(later.getTime() / 1000)),
+      signature: signWebhook(secret, Math.floor(later.getTime() / 1000), body),
+    })
+    expect(
+      (await refused(verifyWebhookSignature(db, 'erp-main', laterSigned(issued.secret), body, later))).status,
+    ).toBe(401)
+    await expect(
+      verifyWebhookSignature(db, 'erp-main', laterSigned(rotated.secret), body, later),
+    ).resolves.toBeUndefined()
     // A stale timestamp is refused even with the right secret.
-    expect((await refused(verifyWebhookSignature(db, 'erp-main', signed(rotated.secret), body, later))).status).toBe(401)
+    expect((await refused(verifyWebhookSignature(db, 'erp-main', signed(rotated.secret), body, later))).status).toBe(
+      401,
+    )
 
     const screen = await listApiKeys(db, now)
     const source = screen.sources.find((s) => s.code === 'erp-main')!
     expect(source).toMatchObject({ secretSet: true, previousValidUntil: rotated.previousValidUntil })
     expect(JSON.stringify(screen)).not.toContain(rotated.secret)
-    expect((await auditRows('source', 'erp-main')).map((a) => a.action)).toEqual(['source.create', 'source.secret.rotate'])
+    expect((await auditRows('source', 'erp-main')).map((a) => a.action)).toEqual([
+      'source.create',
+      'source.secret.rotate',
+    ])
     expect(JSON.stringify(await auditRows('source', 'erp-main'))).not.toContain(rotated.secret)
   })
 })
@@ -131,7 +173,11 @@ describe('channel configuration', () => {
   it('stores credentials encrypted; the read model says only "set" and when', async () => {
     const ch = await makeChannel(db, 'shop-eu', { kind: 'shopify', mode: 'shadow', baseUrl: 'https://eu.example.com' })
     const before = (await listChannelSettings(db)).items.find((c) => c.code === 'shop-eu')!
-    expect(before.credentials).toMatchObject({ set: false, lastChangedAt: null, fields: ['accessToken', 'webhookSecret'] })
+    expect(before.credentials).toMatchObject({
+      set: false,
+      lastChangedAt: null,
+      fields: ['accessToken', 'webhookSecret'],
+    })
 
     const token = `shpat_${crypto.randomBytes(12).toString('hex')}`
     await setChannelCredentials(db, admin, { code: 'shop-eu', credentials: { accessToken: token } })
@@ -152,32 +198,74 @@ describe('channel configuration', () => {
     expect(JSON.stringify(audit)).not.toContain(token)
 
     // A field the connector does not have is refused, naming fields, never values.
-    const e = await refused(setChannelCredentials(db, admin, { code: 'shop-eu', credentials: { password: 'hunter2-secret' } }))
+    const e = await refused(
+      setChannelCredentials(db, admin, { code: 'shop-eu', credentials: { password: 'hunter2-secret' } }),
+    )
     expect(e.code).toBe('INVALID_CREDENTIALS')
     expect(e.message).not.toContain('hunter2')
   })
 
   it('validates settings with the connector schema, refuses secrets in settings, and going live enqueues a publish', async () => {
-    const ch = await makeChannel(db, 'amz-de', { kind: 'amazon', mode: 'shadow', settings: { sellerId: 'S1', marketplaceId: 'M1' } })
-    const base = { code: 'amz-de', name: 'Amazon DE', mode: 'shadow', status: 'active', baseUrl: 'https://sp-api.example.com', ratePerSecond: 10, rateBurst: 10 }
-    expect((await refused(updateChannel(db, admin, { ...base, settings: { sellerId: '', marketplaceId: 'M1' } }))).code).toBe('INVALID_SETTINGS')
-    const secret = await refused(updateChannel(db, admin, { ...base, settings: { sellerId: 'S1', marketplaceId: 'M1', apiToken: 'abc' } }))
+    const ch = await makeChannel(db, 'amz-de', {
+      kind: 'amazon',
+      mode: 'shadow',
+      settings: { sellerId: 'S1', marketplaceId: 'M1' },
+    })
+    const base = {
+      code: 'amz-de',
+      name: 'Amazon DE',
+      mode: 'shadow',
+      status: 'active',
+      baseUrl: 'https://sp-api.example.com',
+      ratePerSecond: 10,
+      rateBurst: 10,
+    }
+    expect(
+      (await refused(updateChannel(db, admin, { ...base, settings: { sellerId: '', marketplaceId: 'M1' } }))).code,
+    ).toBe('INVALID_SETTINGS')
+    const secret = await refused(
+      updateChannel(db, admin, { ...base, settings: { sellerId: 'S1', marketplaceId: 'M1', apiToken: 'abc' } }),
+    )
     expect(secret.message).toContain('credentials')
-    expect((await refused(updateChannel(db, admin, { ...base, baseUrl: 'not a url', settings: { sellerId: 'S1', marketplaceId: 'M1' } }))).message).toContain('baseUrl')
+    expect(
+      (
+        await refused(
+          updateChannel(db, admin, {
+            ...base,
+            baseUrl: 'not a url',
+            settings: { sellerId: 'S1', marketplaceId: 'M1' },
+          }),
+        )
+      ).message,
+    ).toContain('baseUrl')
 
     await db.$executeRawUnsafe(`DELETE FROM graphile_worker._private_jobs`)
-    const r = await updateChannel(db, admin, { ...base, mode: 'live', settings: { sellerId: 'S2', marketplaceId: 'M1', verifySlaSeconds: 60 } })
+    const r = await updateChannel(db, admin, {
+      ...base,
+      mode: 'live',
+      settings: { sellerId: 'S2', marketplaceId: 'M1', verifySlaSeconds: 60 },
+    })
     expect(r.changed.sort()).toEqual(['mode', 'name', 'ratePerSecond', 'rateBurst', 'settings'].sort())
     const row = await db.channel.findUniqueOrThrow({ where: { id: ch.id } })
     expect(row).toMatchObject({ mode: 'live', name: 'Amazon DE', ratePerSecond: 10, rateBurst: 10 })
-    expect(row.settings).toEqual({ sellerId: 'S2', marketplaceId: 'M1', verifySlaSeconds: 60, baseUrl: 'https://sp-api.example.com' })
-    const [jobs] = await db.$queryRawUnsafe<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM graphile_worker.jobs WHERE task_identifier LIKE 'publish%'`)
+    expect(row.settings).toEqual({
+      sellerId: 'S2',
+      marketplaceId: 'M1',
+      verifySlaSeconds: 60,
+      baseUrl: 'https://sp-api.example.com',
+    })
+    const [jobs] = await db.$queryRawUnsafe<Array<{ n: number }>>(
+      `SELECT count(*)::int AS n FROM graphile_worker.jobs WHERE task_identifier LIKE 'publish%'`,
+    )
     expect(jobs.n).toBe(1)
     const audit = await auditRows('channel', ch.id, 'channel.configure')
     expect(audit).toHaveLength(1)
 
     // A secret someone put in settings outside this screen is not sent to the browser.
-    await db.channel.update({ where: { id: ch.id }, data: { settings: { ...(row.settings as object), apiToken: 'leaked-token' } } })
+    await db.channel.update({
+      where: { id: ch.id },
+      data: { settings: { ...(row.settings as object), apiToken: 'leaked-token' } },
+    })
     const listed = (await listChannelSettings(db)).items.find((c) => c.code === 'amz-de')!
     expect(JSON.stringify(listed)).not.toContain('leaked-token')
     expect(listed.settings).toMatchObject({ sellerId: 'S2', apiToken: '(hidden: move to credentials)' })
@@ -193,8 +281,13 @@ describe('users and roles', () => {
     expect(invited.temporaryPassword.length).toBeGreaterThanOrEqual(16)
     const row = await db.user.findUniqueOrThrow({ where: { id: invited.id } })
     expect(row.passwordHash).not.toContain(invited.temporaryPassword)
-    await expect(verifyCredentials(db, 'new.person@example.com', invited.temporaryPassword)).resolves.toMatchObject({ id: invited.id, role: 'analyst' })
-    expect((await refused(inviteUser(db, admin, { email: 'new.person@example.com', role: 'support' }))).code).toBe('USER_EXISTS')
+    await expect(verifyCredentials(db, 'new.person@example.com', invited.temporaryPassword)).resolves.toMatchObject({
+      id: invited.id,
+      role: 'analyst',
+    })
+    expect((await refused(inviteUser(db, admin, { email: 'new.person@example.com', role: 'support' }))).code).toBe(
+      'USER_EXISTS',
+    )
 
     await changeUserRole(db, admin, { id: invited.id, role: 'support' })
     expect((await db.user.findUniqueOrThrow({ where: { id: invited.id } })).role).toBe('support')
@@ -222,7 +315,12 @@ describe('users and roles', () => {
     expect(list.items.find((u) => u.id === admin.id)).toMatchObject({ me: true, role: 'admin', active: true })
     expect(JSON.stringify(list)).not.toContain(row.passwordHash)
 
-    expect((await auditRows('user', invited.id)).map((a) => a.action)).toEqual(['user.invite', 'user.role.change', 'user.deactivate', 'user.reactivate'])
+    expect((await auditRows('user', invited.id)).map((a) => a.action)).toEqual([
+      'user.invite',
+      'user.role.change',
+      'user.deactivate',
+      'user.reactivate',
+    ])
     expect(JSON.stringify(await auditRows('user', invited.id))).not.toContain(invited.temporaryPassword)
     expect((await auditRows('user', admin.id!)).map((a) => a.action)).toEqual(['user.deactivate', 'user.reactivate'])
   })
@@ -234,7 +332,11 @@ describe('catalogue screen', () => {
   it('a dry run plans and changes nothing; apply creates, audited; kits show on the SKU', async () => {
     const plan = await importCatalogFromScreen(db, admin, { entity: 'skus', csv, dryRun: true })
     expect(plan).toMatchObject({ dryRun: true, applied: false, changes: { created: 3, updated: 0, errors: 0 } })
-    expect(plan.items.map((i) => [i.line, i.key, i.action])).toEqual([[2, 'SET-A', 'create'], [3, 'SET-B', 'create'], [4, 'SET-KIT', 'create']])
+    expect(plan.items.map((i) => [i.line, i.key, i.action])).toEqual([
+      [2, 'SET-A', 'create'],
+      [3, 'SET-B', 'create'],
+      [4, 'SET-KIT', 'create'],
+    ])
     expect(await db.sku.count({ where: { code: { startsWith: 'SET-' } } })).toBe(0)
     expect(await db.auditLog.count({ where: { entity: 'sku', entityId: { startsWith: 'SET-' } } })).toBe(0)
 
@@ -243,15 +345,32 @@ describe('catalogue screen', () => {
     expect(await db.sku.count({ where: { code: { startsWith: 'SET-' } } })).toBe(3)
     const audit = await auditRows('sku', 'SET-KIT')
     expect(audit).toHaveLength(1)
-    expect(audit[0]).toMatchObject({ action: 'catalog.sku.create', actorKind: 'user', actorLabel: 'root@example.com', ref: 'ref-import' })
+    expect(audit[0]).toMatchObject({
+      action: 'catalog.sku.create',
+      actorKind: 'user',
+      actorLabel: 'root@example.com',
+      ref: 'ref-import',
+    })
 
     const kit = await getCatalogSku(db, 'SET-KIT')
-    expect(kit).toMatchObject({ isKit: true, components: [{ sku: 'SET-A', quantity: 2 }, { sku: 'SET-B', quantity: 1 }] })
-    expect((await getCatalogSku(db, 'SET-A')).usedInKits).toEqual([{ sku: 'SET-KIT', name: 'Kit of A and B', quantity: 2 }])
+    expect(kit).toMatchObject({
+      isKit: true,
+      components: [
+        { sku: 'SET-A', quantity: 2 },
+        { sku: 'SET-B', quantity: 1 },
+      ],
+    })
+    expect((await getCatalogSku(db, 'SET-A')).usedInKits).toEqual([
+      { sku: 'SET-KIT', name: 'Kit of A and B', quantity: 2 },
+    ])
   })
 
   it('a file with a bad row applies nothing and reports the row', async () => {
-    const r = await importCatalogFromScreen(db, admin, { entity: 'skus', csv: 'code,name,price_cents\nBAD-1,Fine,100\nBAD-2,Broken,12.5\n', dryRun: false })
+    const r = await importCatalogFromScreen(db, admin, {
+      entity: 'skus',
+      csv: 'code,name,price_cents\nBAD-1,Fine,100\nBAD-2,Broken,12.5\n',
+      dryRun: false,
+    })
     expect(r).toMatchObject({ applied: false, changes: { errors: 1 } })
     expect(r.items.find((i) => i.action === 'error')).toMatchObject({ line: 3, key: 'BAD-2' })
     expect(await db.sku.count({ where: { code: { startsWith: 'BAD-' } } })).toBe(0)
@@ -263,7 +382,10 @@ describe('catalogue screen', () => {
     await makeSku(db, 'PAGE-3')
     const r = await editSku(db, admin, { code: 'PAGE-2', name: 'Renamed', active: false })
     expect(r.changes.updated).toBe(1)
-    expect(await db.sku.findUniqueOrThrow({ where: { code: 'PAGE-2' } })).toMatchObject({ name: 'Renamed', active: false })
+    expect(await db.sku.findUniqueOrThrow({ where: { code: 'PAGE-2' } })).toMatchObject({
+      name: 'Renamed',
+      active: false,
+    })
     const audit = await auditRows('sku', 'PAGE-2')
     expect(audit.map((a) => a.action)).toEqual(['catalog.sku.update'])
     expect(audit[0].after).toMatchObject({ name: 'Renamed', active: false })

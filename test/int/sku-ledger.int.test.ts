@@ -9,13 +9,31 @@ import { getRawMessageMeta, readRaw } from '../../server/ingest/raw-store'
 
 let db: PrismaClient
 
-useTestDatabase((created) => { db = created }, { demo: { skuCount: 5 } })
+useTestDatabase(
+  (created) => {
+    db = created
+  },
+  { demo: { skuCount: 5 } },
+)
 
 describe('SKU ledger', () => {
   it('pages newest first and links each event to its raw message', async () => {
     const bodies: string[] = []
     for (let i = 0; i < 7; i++) {
-      const body = JSON.stringify({ source: 'erp-demo', events: [{ idempotencyKey: `ledger-${i}`, type: 'receipt', sku: 'SKU-00003', location: 'DC-EAST', quantity: i + 1, occurredAt: new Date(Date.now() - 60_000).toISOString(), reference: `PO-${i}` }] })
+      const body = JSON.stringify({
+        source: 'erp-demo',
+        events: [
+          {
+            idempotencyKey: `ledger-${i}`,
+            type: 'receipt',
+            sku: 'SKU-00003',
+            location: 'DC-EAST',
+            quantity: i + 1,
+            occurredAt: new Date(Date.now() - 60_000).toISOString(),
+            reference: `PO-${i}`,
+          },
+        ],
+      })
       bodies.push(body)
       expect((await ingestEvents(db, { body })).accepted).toBe(1)
     }
@@ -30,7 +48,13 @@ describe('SKU ledger', () => {
     expect(rest.before).toBeNull()
 
     const e = first.items[0]
-    expect(e).toMatchObject({ type: 'receipt', location: 'DC-EAST', quantity: 7, source: 'erp-demo', idempotencyKey: 'ledger-6' })
+    expect(e).toMatchObject({
+      type: 'receipt',
+      location: 'DC-EAST',
+      quantity: 7,
+      source: 'erp-demo',
+      idempotencyKey: 'ledger-6',
+    })
     expect(Date.parse(e.receivedAt) - Date.parse(e.occurredAt)).toBeGreaterThanOrEqual(59_000)
     expect(Date.parse(e.appliedAt)).toBeGreaterThanOrEqual(Date.parse(e.receivedAt))
     const meta = await getRawMessageMeta(db, e.messageId!)

@@ -3,24 +3,52 @@
 import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
 import { useTestDatabase } from './helpers/test-db'
-import { getSnapshot, listSnapshots, processSnapshot, receiveSnapshot, snapshotFormat, snapshotMode } from '../../server/reconciliation/snapshots'
+import {
+  getSnapshot,
+  listSnapshots,
+  processSnapshot,
+  receiveSnapshot,
+  snapshotFormat,
+  snapshotMode,
+} from '../../server/reconciliation/snapshots'
 import { ingestEvents } from '../../server/ingest/ingest-events'
 import { applySnapshotCorrections } from '../../server/reconciliation/apply-corrections'
 
 let db: PrismaClient
 
-useTestDatabase((created) => { db = created }, { demo: { skuCount: 30 } })
+useTestDatabase(
+  (created) => {
+    db = created
+  },
+  { demo: { skuCount: 30 } },
+)
 
 async function onHand(sku: string, location: string): Promise<number> {
   const [r] = await db.$queryRawUnsafe<Array<{ onHand: number }>>(
-    `SELECT p."onHand" FROM "Position" p JOIN "Sku" s ON s.id = p."skuId" JOIN "Location" l ON l.id = p."locationId" WHERE s.code = $1 AND l.code = $2`, sku, location)
+    `SELECT p."onHand" FROM "Position" p JOIN "Sku" s ON s.id = p."skuId" JOIN "Location" l ON l.id = p."locationId" WHERE s.code = $1 AND l.code = $2`,
+    sku,
+    location,
+  )
   return r?.onHand ?? 0
 }
 
-function* chunks(text: string, size: number) { for (let i = 0; i < text.length; i += size) yield Buffer.from(text.slice(i, i + size)) }
+function* chunks(text: string, size: number) {
+  for (let i = 0; i < text.length; i += size) yield Buffer.from(text.slice(i, i + size))
+}
 
-async function run(body: string, format: 'csv' | 'ndjson', mode: 'full' | 'partial' = 'full', extra: { asOf?: Date; autoCorrectUnits?: number } = {}) {
-  const { snapshotId } = await receiveSnapshot(db, { source: 'erp-demo', mode, format, body: chunks(body, 7), ...extra })
+async function run(
+  body: string,
+  format: 'csv' | 'ndjson',
+  mode: 'full' | 'partial' = 'full',
+  extra: { asOf?: Date; autoCorrectUnits?: number } = {},
+) {
+  const { snapshotId } = await receiveSnapshot(db, {
+    source: 'erp-demo',
+    mode,
+    format,
+    body: chunks(body, 7),
+    ...extra,
+  })
   const progress: number[] = []
   await processSnapshot(db, snapshotId, { onProgress: (n) => progress.push(n) })
   return { snapshotId, progress, view: await getSnapshot(db, snapshotId, { limit: 200 }) }
@@ -28,7 +56,21 @@ async function run(body: string, format: 'csv' | 'ndjson', mode: 'full' | 'parti
 
 describe('snapshots', () => {
   it('partial: reports only differing fields of the rows given, with variance = expected - actual', async () => {
-    await ingestEvents(db, { body: JSON.stringify({ source: 'erp-demo', events: [{ idempotencyKey: 'snap-q-1', type: 'quarantine', sku: 'SKU-00002', location: 'DC-EAST', quantity: 1, occurredAt: new Date().toISOString() }] }) })
+    await ingestEvents(db, {
+      body: JSON.stringify({
+        source: 'erp-demo',
+        events: [
+          {
+            idempotencyKey: 'snap-q-1',
+            type: 'quarantine',
+            sku: 'SKU-00002',
+            location: 'DC-EAST',
+            quantity: 1,
+            occurredAt: new Date().toISOString(),
+          },
+        ],
+      }),
+    })
     const a = await onHand('SKU-00001', 'DC-EAST')
     const b = await onHand('SKU-00002', 'DC-EAST')
     const csv = `sku,location,on_hand,quarantined\nSKU-00001,DC-EAST,${a + 5},\nSKU-00002,DC-EAST,${b},0\n`
@@ -43,13 +85,22 @@ describe('snapshots', () => {
   })
 
   it('full: a position the snapshot leaves out at a location it covers is expected to be zero', async () => {
-    const skus = await db.sku.findMany({ where: { code: { startsWith: 'SKU-' } }, select: { code: true }, orderBy: { code: 'asc' } })
+    const skus = await db.sku.findMany({
+      where: { code: { startsWith: 'SKU-' } },
+      select: { code: true },
+      orderBy: { code: 'asc' },
+    })
     const lines: string[] = []
-    for (const s of skus.slice(1)) lines.push(JSON.stringify({ sku: s.code, location: 'DC-WEST', on_hand: await onHand(s.code, 'DC-WEST') }))
+    for (const s of skus.slice(1))
+      lines.push(JSON.stringify({ sku: s.code, location: 'DC-WEST', on_hand: await onHand(s.code, 'DC-WEST') }))
     const missing = skus[0].code
     const { view } = await run(lines.join('\n') + '\n', 'ndjson', 'full')
     const expected = await onHand(missing, 'DC-WEST')
-    expect(view.findings).toEqual(expected === 0 ? [] : [{ sku: missing, location: 'DC-WEST', field: 'onHand', expected: 0, actual: expected, variance: -expected }])
+    expect(view.findings).toEqual(
+      expected === 0
+        ? []
+        : [{ sku: missing, location: 'DC-WEST', field: 'onHand', expected: 0, actual: expected, variance: -expected }],
+    )
   })
 
   it('keeps bad rows as dead letters naming their line and compares the rest', async () => {
@@ -60,7 +111,10 @@ describe('snapshots', () => {
     expect(view.rejectedRows).toBe(3)
     expect(view.findings).toEqual([])
     const snap = await db.snapshot.findUniqueOrThrow({ where: { id: snapshotId } })
-    const dead = await db.deadLetter.findMany({ where: { inboundMessageId: snap.messageId }, orderBy: { reason: 'asc' } })
+    const dead = await db.deadLetter.findMany({
+      where: { inboundMessageId: snap.messageId },
+      orderBy: { reason: 'asc' },
+    })
     expect(dead.map((d) => d.code).sort()).toEqual(['INVALID_QUANTITY', 'UNKNOWN_LOCATION', 'UNKNOWN_SKU'])
     expect(dead.find((d) => d.code === 'UNKNOWN_SKU')!.reason).toContain('line 3')
   })
@@ -82,7 +136,9 @@ describe('snapshots', () => {
       for (let i = 0; i < rows; i++) yield `SKU-${String((i % 30) + 1).padStart(5, '0')},DC-EAST,${1_000_000 + i}\n`
     })()
     const { snapshotId } = await receiveSnapshot(db, { source: 'erp-demo', mode: 'partial', format: 'csv', body })
-    const msg = await db.inboundMessage.findFirstOrThrow({ where: { id: (await db.snapshot.findUniqueOrThrow({ where: { id: snapshotId } })).messageId! } })
+    const msg = await db.inboundMessage.findFirstOrThrow({
+      where: { id: (await db.snapshot.findUniqueOrThrow({ where: { id: snapshotId } })).messageId! },
+    })
     expect(msg.chunks).toBeGreaterThan(1)
     const progress: number[] = []
     await processSnapshot(db, snapshotId, { onProgress: (n) => progress.push(n) })
@@ -104,28 +160,62 @@ describe('snapshots', () => {
     const a = await onHand('SKU-00007', 'DC-EAST')
     const b = await onHand('SKU-00008', 'DC-EAST')
     const later = new Date(asOf.getTime() + 1000).toISOString()
-    await ingestEvents(db, { body: JSON.stringify({ source: 'erp-demo', events: [
-      { idempotencyKey: 'asof-r1', type: 'receipt', sku: 'SKU-00007', location: 'DC-EAST', quantity: 5, occurredAt: later },
-      { idempotencyKey: 'asof-c1', type: 'count', sku: 'SKU-00008', location: 'DC-EAST', quantity: b + 9, occurredAt: later },
-    ] }) })
+    await ingestEvents(db, {
+      body: JSON.stringify({
+        source: 'erp-demo',
+        events: [
+          {
+            idempotencyKey: 'asof-r1',
+            type: 'receipt',
+            sku: 'SKU-00007',
+            location: 'DC-EAST',
+            quantity: 5,
+            occurredAt: later,
+          },
+          {
+            idempotencyKey: 'asof-c1',
+            type: 'count',
+            sku: 'SKU-00008',
+            location: 'DC-EAST',
+            quantity: b + 9,
+            occurredAt: later,
+          },
+        ],
+      }),
+    })
     // The ERP counted before those movements: a + 0 and b are right as of asOf.
-    const { view } = await run(`sku,location,on_hand\nSKU-00007,DC-EAST,${a}\nSKU-00008,DC-EAST,${b}\n`, 'csv', 'partial', { asOf })
+    const { view } = await run(
+      `sku,location,on_hand\nSKU-00007,DC-EAST,${a}\nSKU-00008,DC-EAST,${b}\n`,
+      'csv',
+      'partial',
+      { asOf },
+    )
     expect(view.findings).toEqual([])
     expect(view.asOf).toBe(asOf.toISOString())
     // Off by 3 at snapshot time, even with the later receipt.
     const { view: off } = await run(`sku,location,on_hand\nSKU-00007,DC-EAST,${a + 3}\n`, 'csv', 'partial', { asOf })
-    expect(off.findings).toEqual([{ sku: 'SKU-00007', location: 'DC-EAST', field: 'onHand', expected: a + 3, actual: a, variance: 3 }])
+    expect(off.findings).toEqual([
+      { sku: 'SKU-00007', location: 'DC-EAST', field: 'onHand', expected: a + 3, actual: a, variance: 3 },
+    ])
   })
 
   it('corrects small variances at once under the policy, leaves larger ones to a person, never twice', async () => {
     const a = await onHand('SKU-00011', 'DC-WEST')
     const b = await onHand('SKU-00012', 'DC-WEST')
-    const { snapshotId, view } = await run(`sku,location,on_hand\nSKU-00011,DC-WEST,${a + 2}\nSKU-00012,DC-WEST,${b + 10}\n`, 'csv', 'partial', { autoCorrectUnits: 3 })
+    const { snapshotId, view } = await run(
+      `sku,location,on_hand\nSKU-00011,DC-WEST,${a + 2}\nSKU-00012,DC-WEST,${b + 10}\n`,
+      'csv',
+      'partial',
+      { autoCorrectUnits: 3 },
+    )
     expect(view.corrected).toBe(1)
     expect(await onHand('SKU-00011', 'DC-WEST')).toBe(a + 2)
     expect(await onHand('SKU-00012', 'DC-WEST')).toBe(b)
     const findings = await db.finding.findMany({ where: { snapshotId }, orderBy: { sku: 'asc' } })
-    expect(findings.map((f) => [f.sku, f.status])).toEqual([['SKU-00011', 'resolved'], ['SKU-00012', 'open']])
+    expect(findings.map((f) => [f.sku, f.status])).toEqual([
+      ['SKU-00011', 'resolved'],
+      ['SKU-00012', 'open'],
+    ])
     // A person approves the larger one; it lands through the ledger as a count, once.
     const actor = { kind: 'user' as const, id: null, label: 'analyst@example.com' }
     const r = await applySnapshotCorrections(db, [findings[1].id], actor)
@@ -133,7 +223,9 @@ describe('snapshots', () => {
     expect(await onHand('SKU-00012', 'DC-WEST')).toBe(b + 10)
     const again = await applySnapshotCorrections(db, [findings[1].id], actor)
     expect(again.skipped).toEqual([{ findingId: findings[1].id, reason: 'already resolved' }])
-    expect(await db.ledgerEvent.count({ where: { source: 'reconciliation', reference: `snapshot ${snapshotId}` } })).toBe(2)
+    expect(
+      await db.ledgerEvent.count({ where: { source: 'reconciliation', reference: `snapshot ${snapshotId}` } }),
+    ).toBe(2)
   })
 
   it('lists every snapshot newest first with its progress, a page at a time', async () => {
@@ -151,7 +243,11 @@ describe('snapshots', () => {
     expect(new Set(seen).size).toBe(total)
     const newest = await db.snapshot.findFirstOrThrow({ orderBy: [{ startedAt: 'desc' }, { id: 'desc' }] })
     const first = (await listSnapshots(db, { limit: 1 })).items[0]
-    expect(first).toMatchObject({ snapshotId: newest.id, status: newest.status, processedRows: newest.processedRows, findingsCount: newest.findings })
+    expect(first).toMatchObject({
+      snapshotId: newest.id,
+      status: newest.status,
+      processedRows: newest.processedRows,
+      findingsCount: newest.findings,
+    })
   })
 })
-

@@ -29,7 +29,13 @@ beforeAll(async () => {
   db = t.db
   pool = new pg.Pool({ connectionString: t.url, max: 3 })
   http = createServer()
-  rt = attachRealtime(http, { db, pool, readToken: (req) => getToken({ req: req as never, secret: SECRET }), recheckMs: 3_600_000, log: () => {} })
+  rt = attachRealtime(http, {
+    db,
+    pool,
+    readToken: (req) => getToken({ req: req as never, secret: SECRET }),
+    recheckMs: 3_600_000,
+    log: () => {},
+  })
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()))
 })
 afterAll(async () => {
@@ -43,12 +49,21 @@ afterAll(async () => {
 async function user(role: Role, email = `${role}-${Math.random().toString(36).slice(2)}@example.com`) {
   const u = await db.user.create({ data: { email, name: role, role, passwordHash: 'x' } })
   const sid = await startSession(db, u.id)
-  return { id: u.id, sid, cookie: `next-auth.session-token=${await encode({ token: { uid: u.id, role, sid }, secret: SECRET })}` }
+  return {
+    id: u.id,
+    sid,
+    cookie: `next-auth.session-token=${await encode({ token: { uid: u.id, role, sid }, secret: SECRET })}`,
+  }
 }
 
 async function connectAs(cookie: string | null): Promise<Socket> {
   const { port } = http.address() as AddressInfo
-  const socket = connect(`http://127.0.0.1:${port}`, { path: '/socket.io', transports: ['websocket'], extraHeaders: cookie ? { cookie } : {}, reconnection: false })
+  const socket = connect(`http://127.0.0.1:${port}`, {
+    path: '/socket.io',
+    transports: ['websocket'],
+    extraHeaders: cookie ? { cookie } : {},
+    reconnection: false,
+  })
   clients.push(socket)
   await new Promise<void>((resolve, reject) => {
     socket.on('connect', () => resolve())
@@ -57,7 +72,8 @@ async function connectAs(cookie: string | null): Promise<Socket> {
   return socket
 }
 
-const subscribe = (s: Socket, rooms: string[]) => new Promise<{ joined?: string[]; refused?: string[]; error?: string }>((r) => s.emit('subscribe', { rooms }, r))
+const subscribe = (s: Socket, rooms: string[]) =>
+  new Promise<{ joined?: string[]; refused?: string[]; error?: string }>((r) => s.emit('subscribe', { rooms }, r))
 
 async function until(cond: () => boolean | Promise<boolean>, what: string): Promise<void> {
   const deadline = Date.now() + 15_000
@@ -82,7 +98,11 @@ describe('socket rooms by role', () => {
       const expected = ROOM_KINDS.filter((room) => can(role, roomAction(room)!))
       expect(r.joined, role).toEqual(expected)
       expect(r.refused, role).toEqual(ROOM_KINDS.filter((room) => !expected.includes(room)))
-      const server = rt.io.of('/').sockets.get([...rt.io.of('/').sockets.keys()].find((id) => rt.io.of('/').sockets.get(id)!.data.user?.id === u.id)!)!
+      const server = rt.io
+        .of('/')
+        .sockets.get(
+          [...rt.io.of('/').sockets.keys()].find((id) => rt.io.of('/').sockets.get(id)!.data.user?.id === u.id)!,
+        )!
       for (const room of ROOM_KINDS) expect(server.rooms.has(room), `${role} in ${room}`).toBe(expected.includes(room))
       s.close()
     }

@@ -18,8 +18,27 @@ export interface X12Style {
 /** A fixed-width ISA (106 characters when the separators are one UTF-16 unit each). */
 export function isa(s: X12Style = {}): string {
   const el = s.element ?? '*'
-  return ['ISA', '00', ' '.repeat(10), '00', ' '.repeat(10), 'ZZ', (s.sender ?? 'ACME3PL').padEnd(15), 'ZZ', 'STOCKTOWER'.padEnd(15),
-    '261122', '0615', 'U', '00401', (s.control ?? '000000101').padStart(9, '0'), '0', s.usage ?? 'P', s.component ?? '>'].join(el) + (s.segment ?? '~')
+  return (
+    [
+      'ISA',
+      '00',
+      ' '.repeat(10),
+      '00',
+      ' '.repeat(10),
+      'ZZ',
+      (s.sender ?? 'ACME3PL').padEnd(15),
+      'ZZ',
+      'STOCKTOWER'.padEnd(15),
+      '261122',
+      '0615',
+      'U',
+      '00401',
+      (s.control ?? '000000101').padStart(9, '0'),
+      '0',
+      s.usage ?? 'P',
+      s.component ?? '>',
+    ].join(el) + (s.segment ?? '~')
+  )
 }
 
 /**
@@ -44,7 +63,8 @@ export function interchange(groups: string[][][], s: X12Style = {}): string {
     segs.push(`GE*${sets.length}*${g + 1}`)
   })
   segs.push(`IEA*${groups.length}*${control}`)
-  let text = isa(s) + after + segs.map((x) => x.replace(/[*>]/g, (c) => (c === '*' ? el : comp)) + term).join(after) + after
+  let text =
+    isa(s) + after + segs.map((x) => x.replace(/[*>]/g, (c) => (c === '*' ? el : comp)) + term).join(after) + after
   if (s.wrap) text = wrap(text.replaceAll('\n', '').replaceAll('\r', ''), s.wrap)
   return (s.bom ? '\uFEFF' : '') + text
 }
@@ -59,5 +79,9 @@ export function wrap(text: string, columns: number): string {
 
 /** An 846 body (between ST and SE) with a BIA dated `ymd`. */
 export function body846(ymd: string, segments: string[], reference = 'ADV-1'): string[] {
-  return [`BIA*00*MM*${reference}*${ymd}*0600`, ...segments, `CTT*${segments.filter((s) => s.startsWith('LIN*')).length}`]
+  return [
+    `BIA*00*MM*${reference}*${ymd}*0600`,
+    ...segments,
+    `CTT*${segments.filter((s) => s.startsWith('LIN*')).length}`,
+  ]
 }

@@ -25,7 +25,10 @@ import { processNativeMessage } from '../../server/orders/native-message'
 import { pollChannelOrders, scheduleOrderPolls } from '../../server/orders/poll-orders'
 import { applyRetention } from '../../server/retention/apply-retention'
 
-export interface JobContext { db: PrismaClient; log: (line: string) => void }
+export interface JobContext {
+  db: PrismaClient
+  log: (line: string) => void
+}
 
 export interface JobDefinition<S extends z.ZodType> {
   payload: S
@@ -33,7 +36,9 @@ export interface JobDefinition<S extends z.ZodType> {
   handler(payload: z.infer<S>, ctx: JobContext): Promise<unknown>
 }
 
-function job<S extends z.ZodType>(d: JobDefinition<S>): JobDefinition<S> { return d }
+function job<S extends z.ZodType>(d: JobDefinition<S>): JobDefinition<S> {
+  return d
+}
 
 const channelPayload = z.object({ channelId: z.string().uuid() })
 
@@ -42,11 +47,16 @@ export const JOBS: { [K in JobName]: JobDefinition<z.ZodType> } = {
     payload: z.object({}).passthrough(),
     async handler(_p, { db }) {
       return recomputeInLanes(db, {
-        lanes: 2, batchSize: 500, budgetMs: 10_000,
+        lanes: 2,
+        batchSize: 500,
+        budgetMs: 10_000,
         onBatch: (r) => {
           // Every new decision, not only new quantities: a SKU page shows the reasons too.
           if (r.decided.length === 0) return
-          emitListingsChanged(r.decided.map((c) => c.sku), [...new Set(r.decided.map((c) => c.channel))])
+          emitListingsChanged(
+            r.decided.map((c) => c.sku),
+            [...new Set(r.decided.map((c) => c.channel))],
+          )
         },
       })
     },
@@ -60,7 +70,21 @@ export const JOBS: { [K in JobName]: JobDefinition<z.ZodType> } = {
     handler: (p, { db }) => verifyChannel(db, p.channelId, { connectorFor: connectorForChannel }),
   }),
   pollFeed: job({
-    payload: z.object({ channelId: z.string().uuid(), handle: z.object({ feedId: z.string(), feedType: z.string(), submittedAt: z.string(), messages: z.array(z.object({ messageId: z.number(), listingId: z.string(), externalSku: z.string(), quantity: z.number() })) }).passthrough(), versions: z.record(z.string(), z.number()), attempt: z.number().optional() }),
+    payload: z.object({
+      channelId: z.string().uuid(),
+      handle: z
+        .object({
+          feedId: z.string(),
+          feedType: z.string(),
+          submittedAt: z.string(),
+          messages: z.array(
+            z.object({ messageId: z.number(), listingId: z.string(), externalSku: z.string(), quantity: z.number() }),
+          ),
+        })
+        .passthrough(),
+      versions: z.record(z.string(), z.number()),
+      attempt: z.number().optional(),
+    }),
     handler: (p, { db }) => pollFeed(db, p as PollFeedPayload, { connectorFor: connectorForChannel }),
   }),
   processSnapshot: job({
@@ -71,7 +95,9 @@ export const JOBS: { [K in JobName]: JobDefinition<z.ZodType> } = {
     payload: z.object({ messageId: z.string().uuid(), source: z.string() }),
     async handler(p, { db, log }) {
       const r = await ingestFile(db, p.messageId, { inboxDir: config().inboxDir })
-      log(`[inbox] ${p.source} file ${p.messageId}: ${r.outcome}${r.kind ? ` (${r.kind})` : ''}${r.accepted !== undefined ? `, ${r.accepted} applied, ${r.duplicates} duplicates, ${r.rejected} rejected` : ''}${r.error ? `: ${r.error}` : ''}`)
+      log(
+        `[inbox] ${p.source} file ${p.messageId}: ${r.outcome}${r.kind ? ` (${r.kind})` : ''}${r.accepted !== undefined ? `, ${r.accepted} applied, ${r.duplicates} duplicates, ${r.rejected} rejected` : ''}${r.error ? `: ${r.error}` : ''}`,
+      )
       return r
     },
   }),
@@ -79,7 +105,8 @@ export const JOBS: { [K in JobName]: JobDefinition<z.ZodType> } = {
     payload: z.object({}).passthrough(),
     async handler(_p, { db }) {
       const r = await flagAgedReservations(db, { defaultMaxAgeHours: config().reservationMaxAgeHours })
-      if (r.opened + r.resolved > 0) emitRealtime([ROOMS.dashboard, ROOMS.findings], 'findings.changed', { kind: 'aged_reservation' })
+      if (r.opened + r.resolved > 0)
+        emitRealtime([ROOMS.dashboard, ROOMS.findings], 'findings.changed', { kind: 'aged_reservation' })
       return r
     },
   }),
@@ -91,7 +118,8 @@ export const JOBS: { [K in JobName]: JobDefinition<z.ZodType> } = {
       await compactListingStates(db)
       const alerts = await evaluateSlos(db, { notify: webhookNotifier(config().alertWebhookUrl, log) })
       for (const a of alerts) log(`[slo] ${a.state}: ${a.message}`)
-      if (alerts.length > 0) emitRealtime([ROOMS.dashboard, ROOMS.findings, ROOMS.kpis], 'findings.changed', { kind: 'slo_breach' })
+      if (alerts.length > 0)
+        emitRealtime([ROOMS.dashboard, ROOMS.findings, ROOMS.kpis], 'findings.changed', { kind: 'slo_breach' })
       return alerts
     },
   }),
@@ -99,7 +127,9 @@ export const JOBS: { [K in JobName]: JobDefinition<z.ZodType> } = {
     payload: z.object({}).passthrough(),
     async handler(_p, { db, log }) {
       const results = await reconcileChannels(db, { connectorFor: connectorForChannel })
-      for (const r of results) if (Object.keys(r.drift).length > 0) log(`[reconcile] ${r.channel}: checked ${r.checked}, drift ${JSON.stringify(r.drift)}`)
+      for (const r of results)
+        if (Object.keys(r.drift).length > 0)
+          log(`[reconcile] ${r.channel}: checked ${r.checked}, drift ${JSON.stringify(r.drift)}`)
       return results
     },
   }),
@@ -123,7 +153,8 @@ export const JOBS: { [K in JobName]: JobDefinition<z.ZodType> } = {
     payload: z.object({ at: z.iso.datetime({ offset: true }) }),
     async handler(p, { db, log }) {
       const r = await applyAllocationBoundary(db, new Date(p.at))
-      if (r.windows.length > 0) log(`[rules] allocation window boundary ${p.at}: ${r.windows.join('; ')}; ${r.skus} SKUs recomputing`)
+      if (r.windows.length > 0)
+        log(`[rules] allocation window boundary ${p.at}: ${r.windows.join('; ')}; ${r.skus} SKUs recomputing`)
       return r
     },
   }),
@@ -131,8 +162,12 @@ export const JOBS: { [K in JobName]: JobDefinition<z.ZodType> } = {
     payload: z.object({}).passthrough(),
     async handler(_p, { db, log }) {
       const transitions = await checkFeedFreshness(db)
-      for (const t of transitions) log(`[degraded] ALERT ${t.what} ${t.state === 'stale' ? 'is stale: degraded policies apply' : 'returned: degraded policies lifted'}`)
-      if (transitions.length > 0) emitRealtime([ROOMS.dashboard, ROOMS.findings], 'findings.changed', { kind: 'degraded' })
+      for (const t of transitions)
+        log(
+          `[degraded] ALERT ${t.what} ${t.state === 'stale' ? 'is stale: degraded policies apply' : 'returned: degraded policies lifted'}`,
+        )
+      if (transitions.length > 0)
+        emitRealtime([ROOMS.dashboard, ROOMS.findings], 'findings.changed', { kind: 'degraded' })
       return transitions
     },
   }),
@@ -140,7 +175,8 @@ export const JOBS: { [K in JobName]: JobDefinition<z.ZodType> } = {
     payload: z.object({ messageId: z.string().uuid() }),
     async handler(p, { db, log }) {
       const r = await processNativeMessage(db, p.messageId)
-      if (r && r.rejected.length > 0) log(`[orders] ${r.channel} message ${p.messageId}: ${r.rejected.length} dead-lettered (${r.rejected[0].code})`)
+      if (r && r.rejected.length > 0)
+        log(`[orders] ${r.channel} message ${p.messageId}: ${r.rejected.length} dead-lettered (${r.rejected[0].code})`)
       return r
     },
   }),

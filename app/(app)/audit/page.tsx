@@ -6,5 +6,9 @@ export const dynamic = 'force-dynamic'
 
 export default async function AuditPage() {
   await requirePageUser('audit:view')
-  return <Suspense><AuditLog /></Suspense>
+  return (
+    <Suspense>
+      <AuditLog />
+    </Suspense>
+  )
 }

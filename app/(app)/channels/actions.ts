@@ -9,12 +9,20 @@ import { setChannelSlo } from '@/server/metrics/set-channel-slo'
 
 const status = defineAction({
   action: 'channels:pause',
-  input: z.object({ channel: z.string().min(1).max(40), status: z.enum(['active', 'paused']), reason: z.string().trim().min(3, 'say why (at least 3 characters)').max(500) }),
+  input: z.object({
+    channel: z.string().min(1).max(40),
+    status: z.enum(['active', 'paused']),
+    reason: z.string().trim().min(3, 'say why (at least 3 characters)').max(500),
+  }),
   run: (i, _u, actor) => setChannelStatus(prisma(), actor, i.channel, i.status, i.reason),
 })
 const mode = defineAction({
   action: 'channels:configure',
-  input: z.object({ channel: z.string().min(1).max(40), mode: z.enum(['shadow', 'live']), reason: z.string().trim().min(3, 'say why (at least 3 characters)').max(500) }),
+  input: z.object({
+    channel: z.string().min(1).max(40),
+    mode: z.enum(['shadow', 'live']),
+    reason: z.string().trim().min(3, 'say why (at least 3 characters)').max(500),
+  }),
   run: (i, _u, actor) => setChannelMode(prisma(), actor, i.channel, i.mode, i.reason),
 })
 
@@ -22,9 +30,19 @@ const seconds = z.coerce.number().int('whole seconds').min(1).max(86_400)
 const slo = defineAction({
   action: 'channels:configure',
   input: z.object({ channel: z.string().min(1).max(40), lagP95Seconds: seconds, staleAfterSeconds: seconds }),
-  run: (i, _u, actor) => setChannelSlo(prisma(), actor, i.channel, { lagP95Seconds: i.lagP95Seconds, staleAfterSeconds: i.staleAfterSeconds }),
+  run: (i, _u, actor) =>
+    setChannelSlo(prisma(), actor, i.channel, {
+      lagP95Seconds: i.lagP95Seconds,
+      staleAfterSeconds: i.staleAfterSeconds,
+    }),
 })
 
-export async function setChannelSloAction(input: unknown) { return slo(input) }
-export async function setChannelStatusAction(input: unknown) { return status(input) }
-export async function setChannelModeAction(input: unknown) { return mode(input) }
+export async function setChannelSloAction(input: unknown) {
+  return slo(input)
+}
+export async function setChannelStatusAction(input: unknown) {
+  return status(input)
+}
+export async function setChannelModeAction(input: unknown) {
+  return mode(input)
+}

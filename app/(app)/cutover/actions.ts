@@ -8,7 +8,15 @@ import { setOwnership } from '@/server/ownership/set-ownership'
 
 const input = z.record(z.string(), z.unknown())
 const preview = defineAction({ action: 'ownership:switch', input, run: (i) => previewOwnership(prisma(), i) })
-const apply = defineAction({ action: 'ownership:switch', input, run: (i, _u, actor) => setOwnership(prisma(), actor, i) })
+const apply = defineAction({
+  action: 'ownership:switch',
+  input,
+  run: (i, _u, actor) => setOwnership(prisma(), actor, i),
+})
 
-export async function previewOwnershipAction(raw: unknown) { return preview(raw) }
-export async function setOwnershipAction(raw: unknown) { return apply(raw) }
+export async function previewOwnershipAction(raw: unknown) {
+  return preview(raw)
+}
+export async function setOwnershipAction(raw: unknown) {
+  return apply(raw)
+}

@@ -9,7 +9,13 @@ export default async function DeadLettersPage() {
   const user = await requirePageUser('dead-letters:view')
   return (
     <Suspense>
-      <DeadLetters can={{ request: can(user.role, 'replays:request'), approve: can(user.role, 'replays:approve'), discard: can(user.role, 'dead-letters:discard') }} />
+      <DeadLetters
+        can={{
+          request: can(user.role, 'replays:request'),
+          approve: can(user.role, 'replays:approve'),
+          discard: can(user.role, 'dead-letters:discard'),
+        }}
+      />
     </Suspense>
   )
 }

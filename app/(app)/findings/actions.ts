@@ -7,8 +7,14 @@ import { actOnFinding } from '@/server/reconciliation/act-on-finding'
 
 const act = defineAction({
   action: 'findings:act',
-  input: z.object({ id: z.string().uuid(), action: z.enum(['ignore', 'resolve', 'reopen', 'correct', 'republish']), note: z.string().max(500).optional() }),
+  input: z.object({
+    id: z.string().uuid(),
+    action: z.enum(['ignore', 'resolve', 'reopen', 'correct', 'republish']),
+    note: z.string().max(500).optional(),
+  }),
   run: (i, u) => actOnFinding(prisma(), u, i.id, i.action, i.note),
 })
 
-export async function actOnFindingAction(input: unknown) { return act(input) }
+export async function actOnFindingAction(input: unknown) {
+  return act(input)
+}

@@ -10,5 +10,9 @@ export const dynamic = 'force-dynamic'
 export default async function FindingsPage() {
   const user = await requirePageUser('findings:view')
   const channels = await listChannelCodes(prisma())
-  return <Suspense><FindingsScreen canAct={can(user.role, 'findings:act')} channels={channels} /></Suspense>
+  return (
+    <Suspense>
+      <FindingsScreen canAct={can(user.role, 'findings:act')} channels={channels} />
+    </Suspense>
+  )
 }

@@ -11,9 +11,17 @@ export default async function ForbiddenPage({ searchParams }: { searchParams: Pr
       <h1>Not allowed for your role</h1>
       <p>
         You are signed in as <strong>{user.email}</strong> ({user.role}).
-        {need ? <> That page needs the <code>{need}</code> permission.</> : null} Ask an administrator if you need it.
+        {need ? (
+          <>
+            {' '}
+            That page needs the <code>{need}</code> permission.
+          </>
+        ) : null}{' '}
+        Ask an administrator if you need it.
       </p>
-      <p><Link href="/">Back to the dashboard</Link></p>
+      <p>
+        <Link href="/">Back to the dashboard</Link>
+      </p>
     </section>
   )
 }

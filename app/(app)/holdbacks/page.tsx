@@ -10,10 +10,7 @@ export const dynamic = 'force-dynamic'
 export default async function HoldbacksPage() {
   const user = await requirePageUser('rules:view')
   const db = prisma()
-  const [channels, categories] = await Promise.all([
-    listChannelCodes(db),
-    listSkuCategories(db),
-  ])
+  const [channels, categories] = await Promise.all([listChannelCodes(db), listSkuCategories(db)])
   return (
     <Suspense>
       <HoldbacksScreen canEdit={can(user.role, 'holdbacks:edit')} channels={channels} categories={categories} />

@@ -12,5 +12,9 @@ export default async function KpisPage({ searchParams }: { searchParams: Promise
   const { window } = await searchParams
   const w: KpiWindow = window && window in KPI_WINDOWS ? (window as KpiWindow) : '24h'
   const initial = await getKpis(prisma(), w, new Date(), { series: true })
-  return <Suspense><KpiView initial={initial} canOpenDeadLetters={can(user.role, 'dead-letters:view')} /></Suspense>
+  return (
+    <Suspense>
+      <KpiView initial={initial} canOpenDeadLetters={can(user.role, 'dead-letters:view')} />
+    </Suspense>
+  )
 }

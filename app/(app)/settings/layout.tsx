@@ -11,7 +11,8 @@ export const dynamic = 'force-dynamic'
 export default async function SettingsLayout({ children }: { children: ReactNode }) {
   const user = await requirePageUser()
   const sections = SETTINGS_SECTIONS.filter((s) => can(user.role, s.action))
-  if (sections.length === 0) redirect(`/forbidden?need=${encodeURIComponent(SETTINGS_SECTIONS.map((s) => s.action).join(' or '))}`)
+  if (sections.length === 0)
+    redirect(`/forbidden?need=${encodeURIComponent(SETTINGS_SECTIONS.map((s) => s.action).join(' or '))}`)
   return (
     <div>
       <SettingsTabs items={sections.map(({ href, label }) => ({ href, label }))} />

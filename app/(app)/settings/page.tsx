@@ -13,12 +13,19 @@ export default async function SettingsPage() {
       <div className="page-head">
         <div>
           <h1>Settings</h1>
-          <div className="muted">Configuration only your role can change. Every change is recorded in the audit log with who made it.</div>
+          <div className="muted">
+            Configuration only your role can change. Every change is recorded in the audit log with who made it.
+          </div>
         </div>
       </div>
       <div className="grid tiles" data-testid="settings-sections">
         {sections.map((s) => (
-          <Link key={s.href} href={s.href} className="tile settings-card" data-testid={`settings-section-${s.href.split('/').pop()}`}>
+          <Link
+            key={s.href}
+            href={s.href}
+            className="tile settings-card"
+            data-testid={`settings-section-${s.href.split('/').pop()}`}
+          >
             <div className="title">{s.label}</div>
             <div className="muted">{s.summary}</div>
           </Link>

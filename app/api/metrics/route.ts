@@ -11,9 +11,13 @@ export const dynamic = 'force-dynamic'
 export async function GET(req: Request) {
   const ref = newRef()
   try {
-    const open = process.env.STOCKTOWER_METRICS_OPEN_PRIVATE === 'on' && isPrivateAddress(req.headers.get('x-stocktower-remote-addr'))
+    const open =
+      process.env.STOCKTOWER_METRICS_OPEN_PRIVATE === 'on' &&
+      isPrivateAddress(req.headers.get('x-stocktower-remote-addr'))
     if (!open) await authenticateApiKey(prisma(), req.headers.get('authorization'), 'read')
-    return new NextResponse(await renderPrometheus(prisma()), { headers: { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' } })
+    return new NextResponse(await renderPrometheus(prisma()), {
+      headers: { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' },
+    })
   } catch (e) {
     const r = toErrorResponse(e, ref)
     return NextResponse.json(r.body, { status: r.status, headers: { ...r.headers, 'X-Request-Ref': ref } })

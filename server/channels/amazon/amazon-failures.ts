@@ -7,7 +7,9 @@ import { errorListSchema } from './amazon.schema'
 /** A non-2xx SP-API answer (ErrorList body) in the publisher's vocabulary. */
 export function amazonFailure(response: Extract<ChannelResponse, { kind: 'response' }>): FailureClass {
   const errors = errorListSchema.safeParse(response.json)
-  const detail = errors.success ? errors.data.errors.map((error) => `${error.code}: ${error.message}`).join('; ') : response.text
+  const detail = errors.success
+    ? errors.data.errors.map((error) => `${error.code}: ${error.message}`).join('; ')
+    : response.text
   const failure = classifyHttpStatus(response.status, response.headers, detail)
   if (response.status === 404) return { outcome: 'rejected', code: 'LISTING_NOT_FOUND', message: failure.message }
   if (failure.outcome === 'failed' && failure.code === 'THROTTLED' && failure.retryAfterMs === undefined) {
@@ -23,7 +25,11 @@ export function waitFromRateLimit(headers: Headers): number {
 }
 
 export function unexpectedResponse(detail: string): FailureClass {
-  return { outcome: 'failed', code: 'UNEXPECTED_RESPONSE', message: `Amazon answered in an unexpected shape: ${detail.slice(0, 300)}` }
+  return {
+    outcome: 'failed',
+    code: 'UNEXPECTED_RESPONSE',
+    message: `Amazon answered in an unexpected shape: ${detail.slice(0, 300)}`,
+  }
 }
 
 export interface AmazonIssue {
@@ -37,9 +43,14 @@ export interface AmazonIssue {
  * permanent. NOT_FOUND means the SKU has no listing to patch; every other ERROR is invalid data.
  * The marketplace's own issue codes and messages stay in `message` for the operator.
  */
-export function rejectionFromIssues(listingId: string, issues: readonly AmazonIssue[], emptyMessage: string): Extract<UpdateOutcome, { outcome: 'rejected' }> {
+export function rejectionFromIssues(
+  listingId: string,
+  issues: readonly AmazonIssue[],
+  emptyMessage: string,
+): Extract<UpdateOutcome, { outcome: 'rejected' }> {
   const errors = issues.filter((issue) => issue.severity === 'ERROR')
   const notFound = errors.some((issue) => issue.code === 'NOT_FOUND')
-  const message = errors.length > 0 ? errors.map((issue) => `${issue.code ?? 'ERROR'}: ${issue.message}`).join('; ') : emptyMessage
+  const message =
+    errors.length > 0 ? errors.map((issue) => `${issue.code ?? 'ERROR'}: ${issue.message}`).join('; ') : emptyMessage
   return { listingId, outcome: 'rejected', code: notFound ? 'LISTING_NOT_FOUND' : 'LISTING_INVALID', message }
 }

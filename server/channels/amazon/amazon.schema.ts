@@ -10,24 +10,46 @@ export const FULFILLMENT_AVAILABILITY_PATH = '/attributes/fulfillment_availabili
 export const LWA_TOKEN_URL = 'https://api.amazon.com/auth/o2/token'
 
 export const amazonSettingsSchema = z.object({
-  sellerId: z.string({ error: 'sellerId is required' }).min(1, 'sellerId is required').describe('Seller ID (merchant token)'),
-  marketplaceId: z.string({ error: 'marketplaceId is required' }).min(1, 'marketplaceId is required').describe('Marketplace ID (e.g. ATVPDKIKX0DER for amazon.com)'),
+  sellerId: z
+    .string({ error: 'sellerId is required' })
+    .min(1, 'sellerId is required')
+    .describe('Seller ID (merchant token)'),
+  marketplaceId: z
+    .string({ error: 'marketplaceId is required' })
+    .min(1, 'marketplaceId is required')
+    .describe('Marketplace ID (e.g. ATVPDKIKX0DER for amazon.com)'),
   productType: z.string().min(1).default('PRODUCT').describe('Product type sent with each patch'),
   /** "DEFAULT" is merchant-fulfilled (MFN) stock, the only quantity a seller sets. */
-  fulfillmentChannelCode: z.string().min(1).default('DEFAULT').describe('Fulfillment channel code (DEFAULT = merchant fulfilled)'),
-  issueLocale: z.string().default('en_US').describe('Locale of Amazon\'s issue messages'),
+  fulfillmentChannelCode: z
+    .string()
+    .min(1)
+    .default('DEFAULT')
+    .describe('Fulfillment channel code (DEFAULT = merchant fulfilled)'),
+  issueLocale: z.string().default('en_US').describe("Locale of Amazon's issue messages"),
   /**
    * The MFN handling time (days) sent with every quantity as lead_time_to_ship_max_days, when the
    * channel sets one for all its listings. Empty: each listing keeps the handling time it has on
    * Amazon (the quantity goes as a JSON Patch `merge`, which leaves fields it does not carry alone).
    */
-  handlingTimeDays: z.number().int().min(0).max(30).optional().describe('Handling time in days (lead_time_to_ship_max_days), sent with every quantity'),
+  handlingTimeDays: z
+    .number()
+    .int()
+    .min(0)
+    .max(30)
+    .optional()
+    .describe('Handling time in days (lead_time_to_ship_max_days), sent with every quantity'),
   /** Login with Amazon token endpoint (refresh token -> 1 h access token). */
   lwaTokenUrl: z.string().url('must be an absolute URL').default(LWA_TOKEN_URL).describe('Login with Amazon token URL'),
   /** How often the Orders API is polled for orders (getOrders allows one call a minute sustained). */
   ordersPollIntervalSeconds: z.number().int().min(60).max(3600).default(60).describe('Orders poll interval (seconds)'),
   /** Each poll re-reads this much before the newest order update seen: Amazon's order data can lag. */
-  ordersOverlapSeconds: z.number().int().min(0).max(86_400).default(300).describe('Orders poll overlap window (seconds)'),
+  ordersOverlapSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(86_400)
+    .default(300)
+    .describe('Orders poll overlap window (seconds)'),
 })
 export const amazonCredentialsSchema = z.object({
   clientId: credential('clientId').describe('LWA client ID (amzn1.application-oa2-client...)'),
@@ -35,7 +57,9 @@ export const amazonCredentialsSchema = z.object({
   refreshToken: credential('refreshToken').describe('Refresh token (Atzr|...) from authorising the app'),
 })
 
-const issueSchema = z.object({ code: z.string(), message: z.string(), severity: z.enum(['ERROR', 'WARNING', 'INFO']) }).loose()
+const issueSchema = z
+  .object({ code: z.string(), message: z.string(), severity: z.enum(['ERROR', 'WARNING', 'INFO']) })
+  .loose()
 
 export const submissionResponseSchema = z
   .object({
@@ -49,11 +73,15 @@ export const submissionResponseSchema = z
 export const itemSchema = z
   .object({
     sku: z.string(),
-    fulfillmentAvailability: z.array(z.object({ fulfillmentChannelCode: z.string(), quantity: z.number().int().optional() }).loose()).optional(),
+    fulfillmentAvailability: z
+      .array(z.object({ fulfillmentChannelCode: z.string(), quantity: z.number().int().optional() }).loose())
+      .optional(),
   })
   .loose()
 
-export const errorListSchema = z.object({ errors: z.array(z.object({ code: z.string(), message: z.string(), details: z.string().optional() }).loose()) })
+export const errorListSchema = z.object({
+  errors: z.array(z.object({ code: z.string(), message: z.string(), details: z.string().optional() }).loose()),
+})
 
 /**
  * The PATCH body that sets MFN quantity (ListingsItemPatchRequest). A JSON Patch `merge` (SP-API,
@@ -61,8 +89,17 @@ export const errorListSchema = z.object({ errors: z.array(z.object({ code: z.str
  * leaves lead_time_to_ship_max_days and restock_date as they are, where `replace` would drop them
  * (the handling-time reset pitfall). A channel-wide handling time, when set, travels with it.
  */
-export function fulfillmentAvailabilityPatch(productType: string, fulfillmentChannelCode: string, quantity: number, handlingTimeDays?: number) {
-  const value = { fulfillment_channel_code: fulfillmentChannelCode, quantity, ...(handlingTimeDays !== undefined ? { lead_time_to_ship_max_days: handlingTimeDays } : {}) }
+export function fulfillmentAvailabilityPatch(
+  productType: string,
+  fulfillmentChannelCode: string,
+  quantity: number,
+  handlingTimeDays?: number,
+) {
+  const value = {
+    fulfillment_channel_code: fulfillmentChannelCode,
+    quantity,
+    ...(handlingTimeDays !== undefined ? { lead_time_to_ship_max_days: handlingTimeDays } : {}),
+  }
   return {
     productType,
     patches: [{ op: 'merge' as const, path: FULFILLMENT_AVAILABILITY_PATH, value: [value] }],
@@ -80,7 +117,9 @@ export const LISTINGS_FEED_CONTENT_TYPE = 'application/json; charset=UTF-8'
 /** The listings feed schema allows 25,000 messages; smaller feeds process sooner and fail smaller. */
 export const MAX_MESSAGES_PER_LISTINGS_FEED = 10_000
 
-export const createFeedDocumentResponseSchema = z.object({ feedDocumentId: z.string().min(1), url: z.string().min(1) }).loose()
+export const createFeedDocumentResponseSchema = z
+  .object({ feedDocumentId: z.string().min(1), url: z.string().min(1) })
+  .loose()
 export const createFeedResponseSchema = z.object({ feedId: z.string().min(1) }).loose()
 export const feedSchema = z
   .object({
@@ -90,7 +129,9 @@ export const feedSchema = z
     resultFeedDocumentId: z.string().optional(),
   })
   .loose()
-export const feedDocumentSchema = z.object({ feedDocumentId: z.string(), url: z.string().min(1), compressionAlgorithm: z.enum(['GZIP']).optional() }).loose()
+export const feedDocumentSchema = z
+  .object({ feedDocumentId: z.string(), url: z.string().min(1), compressionAlgorithm: z.enum(['GZIP']).optional() })
+  .loose()
 
 const reportIssueSchema = z
   .object({
@@ -107,7 +148,13 @@ export const processingReportSchema = z
     header: z.object({ sellerId: z.string(), version: z.string(), feedId: z.string() }).loose(),
     issues: z.array(reportIssueSchema),
     summary: z
-      .object({ errors: z.number().int(), warnings: z.number().int(), messagesProcessed: z.number().int(), messagesAccepted: z.number().int(), messagesInvalid: z.number().int() })
+      .object({
+        errors: z.number().int(),
+        warnings: z.number().int(),
+        messagesProcessed: z.number().int(),
+        messagesAccepted: z.number().int(),
+        messagesInvalid: z.number().int(),
+      })
       .loose(),
   })
   .loose()

@@ -18,7 +18,15 @@
 // API carries thousands of listings in a handful of calls (listings-feed.ts).
 import { accessTokenSource, exchangeToken, sendWithToken, type AuthFailure } from '../access-token'
 import type { Connector, ConnectorConfig, ListingUpdate } from '../connector'
-import { DEFAULT_TIMEOUT_MS, joinUrl, noResponseFailure, readErrorFrom, summarizeBody, type ChannelRequest, type ChannelResponse } from '../channel-http'
+import {
+  DEFAULT_TIMEOUT_MS,
+  joinUrl,
+  noResponseFailure,
+  readErrorFrom,
+  summarizeBody,
+  type ChannelRequest,
+  type ChannelResponse,
+} from '../channel-http'
 import { parseConnectorPart } from '../connector-settings'
 import { channelWideFailure, pushSequentially, type SingleSend } from '../push-sequentially'
 import { amazonFailure, rejectionFromIssues, unexpectedResponse } from './amazon-failures'
@@ -46,34 +54,69 @@ export function createAmazonConnector(config: ConnectorConfig): Connector {
     )
 
   async function pushOne(update: ListingUpdate): Promise<SingleSend> {
-    const body = fulfillmentAvailabilityPatch(settings.productType, settings.fulfillmentChannelCode, update.quantity, settings.handlingTimeDays)
+    const body = fulfillmentAvailabilityPatch(
+      settings.productType,
+      settings.fulfillmentChannelCode,
+      update.quantity,
+      settings.handlingTimeDays,
+    )
     const response = await send({
       method: 'PATCH',
       url: itemUrl(update.externalSku, { issueLocale: settings.issueLocale }),
       body: JSON.stringify(body),
       timeoutMs,
     })
-    const request = { operation: 'patchListingsItem', sku: update.externalSku, quantity: update.quantity, ...(settings.handlingTimeDays !== undefined ? { handlingTimeDays: settings.handlingTimeDays } : {}) }
-    if (response.kind === 'auth-failed') return channelWideFailure(update, response.latencyMs, request, response.failure)
-    if (response.kind === 'no-response') return channelWideFailure(update, response.latencyMs, request, noResponseFailure(response))
-    const result = { latencyMs: response.latencyMs, httpStatus: response.status, request, response: summarizeBody(response) }
+    const request = {
+      operation: 'patchListingsItem',
+      sku: update.externalSku,
+      quantity: update.quantity,
+      ...(settings.handlingTimeDays !== undefined ? { handlingTimeDays: settings.handlingTimeDays } : {}),
+    }
+    if (response.kind === 'auth-failed')
+      return channelWideFailure(update, response.latencyMs, request, response.failure)
+    if (response.kind === 'no-response')
+      return channelWideFailure(update, response.latencyMs, request, noResponseFailure(response))
+    const result = {
+      latencyMs: response.latencyMs,
+      httpStatus: response.status,
+      request,
+      response: summarizeBody(response),
+    }
     if (response.status !== 200) {
       const failure = amazonFailure(response)
-      const throttled = failure.outcome === 'failed' && failure.code === 'THROTTLED' ? { throttledForMs: failure.retryAfterMs } : {}
-      return { outcome: { listingId: update.listingId, ...failure }, result: { ...result, ...throttled }, channelWide: failure.outcome === 'failed' ? failure : undefined }
+      const throttled =
+        failure.outcome === 'failed' && failure.code === 'THROTTLED' ? { throttledForMs: failure.retryAfterMs } : {}
+      return {
+        outcome: { listingId: update.listingId, ...failure },
+        result: { ...result, ...throttled },
+        channelWide: failure.outcome === 'failed' ? failure : undefined,
+      }
     }
     const submission = submissionResponseSchema.safeParse(response.json)
     if (!submission.success) {
       return { outcome: { listingId: update.listingId, ...unexpectedResponse(submission.error.message) }, result }
     }
     if (submission.data.status === 'ACCEPTED') {
-      return { outcome: { listingId: update.listingId, outcome: 'accepted', submissionId: submission.data.submissionId }, result }
+      return {
+        outcome: { listingId: update.listingId, outcome: 'accepted', submissionId: submission.data.submissionId },
+        result,
+      }
     }
     if (submission.data.status === 'INVALID') {
-      return { outcome: rejectionFromIssues(update.listingId, submission.data.issues ?? [], 'Amazon marked the submission INVALID without issues'), result }
+      return {
+        outcome: rejectionFromIssues(
+          update.listingId,
+          submission.data.issues ?? [],
+          'Amazon marked the submission INVALID without issues',
+        ),
+        result,
+      }
     }
     // VALID only answers VALIDATION_PREVIEW, which we never send.
-    return { outcome: { listingId: update.listingId, ...unexpectedResponse(`status ${submission.data.status}`) }, result }
+    return {
+      outcome: { listingId: update.listingId, ...unexpectedResponse(`status ${submission.data.status}`) },
+      result,
+    }
   }
 
   return {
@@ -85,32 +128,55 @@ export function createAmazonConnector(config: ConnectorConfig): Connector {
 
     bulk: createListingsFeedPublisher({ baseUrl: config.baseUrl, send, timeoutMs, settings }),
 
-    readQuantities: (listings) => readEachListing(listings, (externalSku) => send({ method: 'GET', url: itemUrl(externalSku, { includedData: 'fulfillmentAvailability' }), timeoutMs }), {
-      failure: amazonFailure,
-      quantity(response) {
-        const item = itemSchema.safeParse(response.json)
-        if (!item.success) throw readErrorFrom(unexpectedResponse(item.error.message), response.status)
-        // A listing without an MFN entry offers nothing: it shows 0, it is not unknown.
-        const mfn = item.data.fulfillmentAvailability?.find((entry) => entry.fulfillmentChannelCode === settings.fulfillmentChannelCode)
-        return mfn?.quantity ?? 0
-      },
-    }),
+    readQuantities: (listings) =>
+      readEachListing(
+        listings,
+        (externalSku) =>
+          send({ method: 'GET', url: itemUrl(externalSku, { includedData: 'fulfillmentAvailability' }), timeoutMs }),
+        {
+          failure: amazonFailure,
+          quantity(response) {
+            const item = itemSchema.safeParse(response.json)
+            if (!item.success) throw readErrorFrom(unexpectedResponse(item.error.message), response.status)
+            // A listing without an MFN entry offers nothing: it shows 0, it is not unknown.
+            const mfn = item.data.fulfillmentAvailability?.find(
+              (entry) => entry.fulfillmentChannelCode === settings.fulfillmentChannelCode,
+            )
+            return mfn?.quantity ?? 0
+          },
+        },
+      ),
   }
 }
 
 export type AmazonSend = (request: Omit<ChannelRequest, 'headers'>) => Promise<ChannelResponse | AuthFailure>
 
 /** SP-API calls with a current LWA access token (x-amz-access-token). */
-export function amazonSender(tokenUrl: string, credentials: { clientId: string; clientSecret: string; refreshToken: string }, timeoutMs: number, now?: () => number): AmazonSend {
-  const tokens = accessTokenSource(['amazon-lwa', tokenUrl, credentials.clientId, credentials.clientSecret, credentials.refreshToken], () =>
-    exchangeToken({
-      url: tokenUrl,
-      headers: {},
-      form: { grant_type: 'refresh_token', refresh_token: credentials.refreshToken, client_id: credentials.clientId, client_secret: credentials.clientSecret },
-      timeoutMs,
-      marketplace: 'Login with Amazon',
-    }), now)
-  return (request) => sendWithToken(tokens, (token) => ({ ...request, headers: { 'x-amz-access-token': token } }), isRefusedToken)
+export function amazonSender(
+  tokenUrl: string,
+  credentials: { clientId: string; clientSecret: string; refreshToken: string },
+  timeoutMs: number,
+  now?: () => number,
+): AmazonSend {
+  const tokens = accessTokenSource(
+    ['amazon-lwa', tokenUrl, credentials.clientId, credentials.clientSecret, credentials.refreshToken],
+    () =>
+      exchangeToken({
+        url: tokenUrl,
+        headers: {},
+        form: {
+          grant_type: 'refresh_token',
+          refresh_token: credentials.refreshToken,
+          client_id: credentials.clientId,
+          client_secret: credentials.clientSecret,
+        },
+        timeoutMs,
+        marketplace: 'Login with Amazon',
+      }),
+    now,
+  )
+  return (request) =>
+    sendWithToken(tokens, (token) => ({ ...request, headers: { 'x-amz-access-token': token } }), isRefusedToken)
 }
 
 /** SP-API refuses an expired or revoked access token with 401, or 403 and code Unauthorized. */

@@ -12,9 +12,27 @@
 // The Feeds API's usage plans are tight (createFeed ~1 per 2 minutes, burst 15), which is why a
 // feed only pays off for a backlog; the per-listing path stays the default for small changes.
 import { gunzipSync } from 'node:zlib'
-import type { BulkFeedHandle, BulkPollResult, BulkPublisher, BulkSubmitResult, ListingUpdate, PushResult, UpdateOutcome } from '../connector'
+import type {
+  BulkFeedHandle,
+  BulkPollResult,
+  BulkPublisher,
+  BulkSubmitResult,
+  ListingUpdate,
+  PushResult,
+  UpdateOutcome,
+} from '../connector'
 import type { AuthFailure } from '../access-token'
-import { joinUrl, noResponseFailure, outcomesForAll, sendChannelRequest, summarizeBody, truncate, type ChannelRequest, type ChannelResponse, type FailureClass } from '../channel-http'
+import {
+  joinUrl,
+  noResponseFailure,
+  outcomesForAll,
+  sendChannelRequest,
+  summarizeBody,
+  truncate,
+  type ChannelRequest,
+  type ChannelResponse,
+  type FailureClass,
+} from '../channel-http'
 import { amazonFailure, rejectionFromIssues, unexpectedResponse } from './amazon-failures'
 import {
   createFeedDocumentResponseSchema,
@@ -35,7 +53,14 @@ export interface ListingsFeedContext {
   /** Sends an SP-API call with a current LWA access token (connector.ts). */
   send: (request: Omit<ChannelRequest, 'headers'>) => Promise<ChannelResponse | AuthFailure>
   timeoutMs: number
-  settings: { sellerId: string; marketplaceId: string; productType: string; fulfillmentChannelCode: string; issueLocale: string; handlingTimeDays?: number }
+  settings: {
+    sellerId: string
+    marketplaceId: string
+    productType: string
+    fulfillmentChannelCode: string
+    issueLocale: string
+    handlingTimeDays?: number
+  }
 }
 
 /** Amazon suggests polling getFeed every few minutes at most; pollers start faster and back off to this. */
@@ -57,7 +82,14 @@ export function createListingsFeedPublisher(context: ListingsFeedContext): BulkP
     /** An SP-API call; a failed token exchange reads as no response (transient, channel-wide). */
     spApi: async (request) => {
       const response = await context.send(request)
-      return response.kind === 'auth-failed' ? { kind: 'no-response', code: response.failure.code as 'UNAUTHORIZED', message: response.failure.message, latencyMs: response.latencyMs } : response
+      return response.kind === 'auth-failed'
+        ? {
+            kind: 'no-response',
+            code: response.failure.code as 'UNAUTHORIZED',
+            message: response.failure.message,
+            latencyMs: response.latencyMs,
+          }
+        : response
     },
     timeoutMs: context.timeoutMs,
     settings: context.settings,
@@ -74,14 +106,34 @@ export function createListingsFeedPublisher(context: ListingsFeedContext): BulkP
 /** JSON_LISTINGS_FEED in three calls: createFeedDocument, upload the document, createFeed. Any failure is every update's outcome. */
 async function submitListingsFeed(feeds: FeedsApi, updates: ListingUpdate[]): Promise<BulkSubmitResult> {
   if (updates.length === 0 || updates.length > MAX_MESSAGES_PER_LISTINGS_FEED) {
-    throw new RangeError(`A listings feed carries 1 to ${MAX_MESSAGES_PER_LISTINGS_FEED} updates, not ${updates.length}.`)
+    throw new RangeError(
+      `A listings feed carries 1 to ${MAX_MESSAGES_PER_LISTINGS_FEED} updates, not ${updates.length}.`,
+    )
   }
-  const messages = updates.map((update, index) => ({ messageId: index + 1, listingId: update.listingId, externalSku: update.externalSku, quantity: update.quantity }))
-  const document = listingsFeedDocument(feeds.settings, feeds.settings.productType, feeds.settings.fulfillmentChannelCode, messages.map((m) => ({ messageId: m.messageId, sku: m.externalSku, quantity: m.quantity })), feeds.settings.handlingTimeDays)
+  const messages = updates.map((update, index) => ({
+    messageId: index + 1,
+    listingId: update.listingId,
+    externalSku: update.externalSku,
+    quantity: update.quantity,
+  }))
+  const document = listingsFeedDocument(
+    feeds.settings,
+    feeds.settings.productType,
+    feeds.settings.fulfillmentChannelCode,
+    messages.map((m) => ({ messageId: m.messageId, sku: m.externalSku, quantity: m.quantity })),
+    feeds.settings.handlingTimeDays,
+  )
   const request = { operation: 'createFeed', feedType: LISTINGS_FEED_TYPE, messages: messages.length }
   let latencyMs = 0
-  const notSubmitted = (failure: FailureClass, response?: Extract<ChannelResponse, { kind: 'response' }>, step?: string): BulkSubmitResult => {
-    const throttled = failure.outcome === 'failed' && failure.code === 'THROTTLED' ? { throttledForMs: failure.retryAfterMs ?? 1_000 } : {}
+  const notSubmitted = (
+    failure: FailureClass,
+    response?: Extract<ChannelResponse, { kind: 'response' }>,
+    step?: string,
+  ): BulkSubmitResult => {
+    const throttled =
+      failure.outcome === 'failed' && failure.code === 'THROTTLED'
+        ? { throttledForMs: failure.retryAfterMs ?? 1_000 }
+        : {}
     const message = step ? `${step}: ${failure.message}` : failure.message
     return {
       status: 'not_submitted',
@@ -97,28 +149,52 @@ async function submitListingsFeed(feeds: FeedsApi, updates: ListingUpdate[]): Pr
   }
 
   // 1. createFeedDocument: where to upload.
-  const created = await feeds.spApi({ method: 'POST', url: feeds.api('/documents'), body: JSON.stringify({ contentType: LISTINGS_FEED_CONTENT_TYPE }), timeoutMs: feeds.timeoutMs })
+  const created = await feeds.spApi({
+    method: 'POST',
+    url: feeds.api('/documents'),
+    body: JSON.stringify({ contentType: LISTINGS_FEED_CONTENT_TYPE }),
+    timeoutMs: feeds.timeoutMs,
+  })
   latencyMs += created.latencyMs
   if (created.kind === 'no-response') return notSubmitted(noResponseFailure(created), undefined, 'createFeedDocument')
-  if (created.status !== 201 && created.status !== 200) return notSubmitted(amazonFailure(created), created, 'createFeedDocument')
+  if (created.status !== 201 && created.status !== 200)
+    return notSubmitted(amazonFailure(created), created, 'createFeedDocument')
   const feedDocument = createFeedDocumentResponseSchema.safeParse(created.json)
-  if (!feedDocument.success) return notSubmitted(unexpectedResponse(feedDocument.error.message), created, 'createFeedDocument')
+  if (!feedDocument.success)
+    return notSubmitted(unexpectedResponse(feedDocument.error.message), created, 'createFeedDocument')
 
   // 2. Upload to the presigned URL. It carries its own signature: no SP-API token goes there.
-  const uploaded = await sendChannelRequest({ method: 'PUT', url: feedDocument.data.url, headers: { 'content-type': LISTINGS_FEED_CONTENT_TYPE }, body: JSON.stringify(document), timeoutMs: feeds.timeoutMs })
+  const uploaded = await sendChannelRequest({
+    method: 'PUT',
+    url: feedDocument.data.url,
+    headers: { 'content-type': LISTINGS_FEED_CONTENT_TYPE },
+    body: JSON.stringify(document),
+    timeoutMs: feeds.timeoutMs,
+  })
   latencyMs += uploaded.latencyMs
-  if (uploaded.kind === 'no-response') return notSubmitted(noResponseFailure(uploaded), undefined, 'feed document upload')
+  if (uploaded.kind === 'no-response')
+    return notSubmitted(noResponseFailure(uploaded), undefined, 'feed document upload')
   if (uploaded.status < 200 || uploaded.status >= 300) {
     // An expired or refused upload URL is not the listings' fault: a new feed gets a new URL.
     const failure = amazonFailure(uploaded)
-    return notSubmitted(failure.outcome === 'failed' ? failure : { outcome: 'failed', code: 'FEED_UPLOAD_FAILED', message: failure.message }, uploaded, 'feed document upload')
+    return notSubmitted(
+      failure.outcome === 'failed'
+        ? failure
+        : { outcome: 'failed', code: 'FEED_UPLOAD_FAILED', message: failure.message },
+      uploaded,
+      'feed document upload',
+    )
   }
 
   // 3. createFeed.
   const feed = await feeds.spApi({
     method: 'POST',
     url: feeds.api('/feeds'),
-    body: JSON.stringify({ feedType: LISTINGS_FEED_TYPE, marketplaceIds: [feeds.settings.marketplaceId], inputFeedDocumentId: feedDocument.data.feedDocumentId }),
+    body: JSON.stringify({
+      feedType: LISTINGS_FEED_TYPE,
+      marketplaceIds: [feeds.settings.marketplaceId],
+      inputFeedDocumentId: feedDocument.data.feedDocumentId,
+    }),
     timeoutMs: feeds.timeoutMs,
   })
   latencyMs += feed.latencyMs
@@ -134,29 +210,66 @@ async function submitListingsFeed(feeds: FeedsApi, updates: ListingUpdate[]): Pr
     messages,
     details: { inputFeedDocumentId: feedDocument.data.feedDocumentId },
   }
-  return { status: 'submitted', handle, latencyMs, httpStatus: feed.status, request: { ...request, feedId: handle.feedId }, response: summarizeBody(feed) }
+  return {
+    status: 'submitted',
+    handle,
+    latencyMs,
+    httpStatus: feed.status,
+    request: { ...request, feedId: handle.feedId },
+    response: summarizeBody(feed),
+  }
 }
 
 /** getFeed; once processed, its report decides each message (pending until Amazon has it). */
 async function pollListingsFeed(feeds: FeedsApi, handle: BulkFeedHandle): Promise<BulkPollResult> {
   const sent: Sent = { latencyMs: 0 }
-  const response = await feeds.spApi({ method: 'GET', url: feeds.api(`/feeds/${encodeURIComponent(handle.feedId)}`), timeoutMs: feeds.timeoutMs })
+  const response = await feeds.spApi({
+    method: 'GET',
+    url: feeds.api(`/feeds/${encodeURIComponent(handle.feedId)}`),
+    timeoutMs: feeds.timeoutMs,
+  })
   sent.latencyMs += response.latencyMs
-  if (response.kind === 'no-response') return { status: 'pending', feedStatus: 'UNKNOWN', latencyMs: sent.latencyMs, message: response.message }
+  if (response.kind === 'no-response')
+    return { status: 'pending', feedStatus: 'UNKNOWN', latencyMs: sent.latencyMs, message: response.message }
   sent.httpStatus = response.status
   if (response.status !== 200) {
     const failure = amazonFailure(response)
-    if (failure.outcome === 'failed') return { status: 'pending', feedStatus: 'UNKNOWN', latencyMs: sent.latencyMs, retryAfterMs: failure.retryAfterMs, message: failure.message }
+    if (failure.outcome === 'failed')
+      return {
+        status: 'pending',
+        feedStatus: 'UNKNOWN',
+        latencyMs: sent.latencyMs,
+        retryAfterMs: failure.retryAfterMs,
+        message: failure.message,
+      }
     // 404: Amazon does not know the feed (any more). Its listings go out again in a new one.
     const code = response.status === 404 ? 'FEED_NOT_FOUND' : failure.code
-    return done(handle, 'UNKNOWN', allFailed(handle, { outcome: 'failed', code, message: `getFeed ${handle.feedId}: ${failure.message}` }), sent, response)
+    return done(
+      handle,
+      'UNKNOWN',
+      allFailed(handle, { outcome: 'failed', code, message: `getFeed ${handle.feedId}: ${failure.message}` }),
+      sent,
+      response,
+    )
   }
   const feed = feedSchema.safeParse(response.json)
-  if (!feed.success) return done(handle, 'UNKNOWN', allFailed(handle, unexpectedResponse(feed.error.message)), sent, response)
+  if (!feed.success)
+    return done(handle, 'UNKNOWN', allFailed(handle, unexpectedResponse(feed.error.message)), sent, response)
   const status = feed.data.processingStatus
-  if (status === 'IN_QUEUE' || status === 'IN_PROGRESS') return { status: 'pending', feedStatus: status, latencyMs: sent.latencyMs }
+  if (status === 'IN_QUEUE' || status === 'IN_PROGRESS')
+    return { status: 'pending', feedStatus: status, latencyMs: sent.latencyMs }
   if (status === 'CANCELLED') {
-    return done(handle, status, allFailed(handle, { outcome: 'failed', code: 'FEED_CANCELLED', message: `Feed ${handle.feedId} was cancelled before processing.` }), sent, response)
+    return done(
+      handle,
+      status,
+      allFailed(handle, {
+        outcome: 'failed',
+        code: 'FEED_CANCELLED',
+        message: `Feed ${handle.feedId} was cancelled before processing.`,
+      }),
+      sent,
+      response,
+    )
   }
   const reportId = feed.data.resultFeedDocumentId
   if (status === 'FATAL') {
@@ -164,21 +277,55 @@ async function pollListingsFeed(feeds: FeedsApi, handle: BulkFeedHandle): Promis
     const report = reportId ? await readReport(feeds, reportId, sent) : undefined
     const why = report?.ok ? feedLevelIssues(report.report) : ''
     const message = `Feed ${handle.feedId} ended FATAL (Amazon aborted it; some, none or all messages may have applied)${why ? `: ${why}` : ''}.`
-    return done(handle, status, allFailed(handle, { outcome: 'failed', code: 'FEED_FATAL', message }), sent, response, report?.ok ? report.report : undefined)
+    return done(
+      handle,
+      status,
+      allFailed(handle, { outcome: 'failed', code: 'FEED_FATAL', message }),
+      sent,
+      response,
+      report?.ok ? report.report : undefined,
+    )
   }
   // DONE: the processing report says which messages were accepted.
-  if (!reportId) return { status: 'pending', feedStatus: status, latencyMs: sent.latencyMs, message: 'DONE without resultFeedDocumentId yet' }
+  if (!reportId)
+    return {
+      status: 'pending',
+      feedStatus: status,
+      latencyMs: sent.latencyMs,
+      message: 'DONE without resultFeedDocumentId yet',
+    }
   const report = await readReport(feeds, reportId, sent)
   if (!report.ok) {
-    if (report.failure.outcome === 'failed') return { status: 'pending', feedStatus: status, latencyMs: sent.latencyMs, retryAfterMs: report.failure.retryAfterMs, message: report.failure.message }
-    return done(handle, status, allFailed(handle, { outcome: 'failed', code: 'FEED_REPORT_UNAVAILABLE', message: report.failure.message }), sent, response)
+    if (report.failure.outcome === 'failed')
+      return {
+        status: 'pending',
+        feedStatus: status,
+        latencyMs: sent.latencyMs,
+        retryAfterMs: report.failure.retryAfterMs,
+        message: report.failure.message,
+      }
+    return done(
+      handle,
+      status,
+      allFailed(handle, { outcome: 'failed', code: 'FEED_REPORT_UNAVAILABLE', message: report.failure.message }),
+      sent,
+      response,
+    )
   }
   return done(handle, status, outcomesFromReport(handle, report.report), sent, response, report.report)
 }
 
 /** getFeedDocument, then the document itself (GZIP when Amazon says so). */
-async function readReport(feeds: FeedsApi, feedDocumentId: string, sent: Sent): Promise<{ ok: true; report: ProcessingReport } | { ok: false; failure: FailureClass }> {
-  const meta = await feeds.spApi({ method: 'GET', url: feeds.api(`/documents/${encodeURIComponent(feedDocumentId)}`), timeoutMs: feeds.timeoutMs })
+async function readReport(
+  feeds: FeedsApi,
+  feedDocumentId: string,
+  sent: Sent,
+): Promise<{ ok: true; report: ProcessingReport } | { ok: false; failure: FailureClass }> {
+  const meta = await feeds.spApi({
+    method: 'GET',
+    url: feeds.api(`/documents/${encodeURIComponent(feedDocumentId)}`),
+    timeoutMs: feeds.timeoutMs,
+  })
   sent.latencyMs += meta.latencyMs
   if (meta.kind === 'no-response') return { ok: false, failure: noResponseFailure(meta) }
   if (meta.status !== 200) return { ok: false, failure: amazonFailure(meta) }
@@ -191,7 +338,10 @@ async function readReport(feeds: FeedsApi, feedDocumentId: string, sent: Sent): 
   try {
     parsed = JSON.parse(downloaded.text)
   } catch {
-    return { ok: false, failure: unexpectedResponse(`processing report is not JSON: ${truncate(downloaded.text, 200)}`) }
+    return {
+      ok: false,
+      failure: unexpectedResponse(`processing report is not JSON: ${truncate(downloaded.text, 200)}`),
+    }
   }
   const report = processingReportSchema.safeParse(parsed)
   if (!report.success) return { ok: false, failure: unexpectedResponse(`processing report: ${report.error.message}`) }
@@ -208,9 +358,15 @@ export function outcomesFromReport(handle: BulkFeedHandle, report: ProcessingRep
   }
   // Feed-level errors with nothing processed: the document itself was refused (unparseable,
   // wrong header). Not any listing's fault, and nothing was applied: all of it goes out again.
-  const feedErrors = report.issues.filter((issue) => (issue.messageId === undefined || !known.has(issue.messageId)) && issue.severity === 'ERROR')
+  const feedErrors = report.issues.filter(
+    (issue) => (issue.messageId === undefined || !known.has(issue.messageId)) && issue.severity === 'ERROR',
+  )
   if (feedErrors.length > 0 && report.summary.messagesProcessed === 0) {
-    return allFailed(handle, { outcome: 'failed', code: 'FEED_NOT_PROCESSED', message: `Amazon processed no message of feed ${handle.feedId}: ${feedLevelIssues(report)}` })
+    return allFailed(handle, {
+      outcome: 'failed',
+      code: 'FEED_NOT_PROCESSED',
+      message: `Amazon processed no message of feed ${handle.feedId}: ${feedLevelIssues(report)}`,
+    })
   }
   return handle.messages.map((message) => {
     const issues = byMessage.get(message.messageId) ?? []
@@ -271,15 +427,29 @@ export async function downloadFeedDocument(
     if (!response.ok) {
       const failure: FailureClass =
         response.status === 429 || response.status >= 500
-          ? { outcome: 'failed', code: response.status === 429 ? 'THROTTLED' : 'CHANNEL_ERROR', message: `HTTP ${response.status} downloading a feed document` }
-          : { outcome: 'failed', code: 'FEED_DOCUMENT_UNAVAILABLE', message: `HTTP ${response.status} downloading a feed document (expired URL?)` }
+          ? {
+              outcome: 'failed',
+              code: response.status === 429 ? 'THROTTLED' : 'CHANNEL_ERROR',
+              message: `HTTP ${response.status} downloading a feed document`,
+            }
+          : {
+              outcome: 'failed',
+              code: 'FEED_DOCUMENT_UNAVAILABLE',
+              message: `HTTP ${response.status} downloading a feed document (expired URL?)`,
+            }
       return { ok: false, failure, latencyMs: latency() }
     }
     const text = (compression === 'GZIP' ? gunzipSync(bytes) : bytes).toString('utf8')
     return { ok: true, text, latencyMs: latency() }
   } catch (error) {
     const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')
-    const message = timedOut ? `no answer within ${timeoutMs} ms` : `feed document download failed: ${error instanceof Error ? error.message : String(error)}`
-    return { ok: false, failure: { outcome: 'failed', code: timedOut ? 'TIMEOUT' : 'NETWORK_ERROR', message }, latencyMs: latency() }
+    const message = timedOut
+      ? `no answer within ${timeoutMs} ms`
+      : `feed document download failed: ${error instanceof Error ? error.message : String(error)}`
+    return {
+      ok: false,
+      failure: { outcome: 'failed', code: timedOut ? 'TIMEOUT' : 'NETWORK_ERROR', message },
+      latencyMs: latency(),
+    }
   }
 }

@@ -14,13 +14,27 @@ export const b2bCredentialsSchema = z.object({ signingSecret: credential('signin
 
 const resultSchema = z.discriminatedUnion('status', [
   z.object({ sku: z.string(), status: z.literal('applied'), quantity: z.number().int() }).loose(),
-  z.object({ sku: z.string(), status: z.literal('ignored'), reason: z.string(), quantity: z.number().int().optional(), version: z.number().int().optional() }).loose(),
-  z.object({ sku: z.string(), status: z.literal('rejected'), code: z.string(), message: z.string().optional() }).loose(),
+  z
+    .object({
+      sku: z.string(),
+      status: z.literal('ignored'),
+      reason: z.string(),
+      quantity: z.number().int().optional(),
+      version: z.number().int().optional(),
+    })
+    .loose(),
+  z
+    .object({ sku: z.string(), status: z.literal('rejected'), code: z.string(), message: z.string().optional() })
+    .loose(),
 ])
 
 /** Portals may answer with per-update results, or with an empty 2xx meaning "all taken". */
 export const webhookResponseSchema = z.object({ results: z.array(resultSchema).optional() }).loose()
 
-export const inventoryReadSchema = z.object({ items: z.array(z.object({ sku: z.string(), quantity: z.number().int() }).loose()) })
+export const inventoryReadSchema = z.object({
+  items: z.array(z.object({ sku: z.string(), quantity: z.number().int() }).loose()),
+})
 
-export const portalErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string().optional() }).loose() })
+export const portalErrorSchema = z.object({
+  error: z.object({ code: z.string(), message: z.string().optional() }).loose(),
+})

@@ -3,9 +3,26 @@
 // confirms synchronously), per update when the portal answers with results.
 // Read-back is a signed `GET <inventoryPath>?skus=A,B,C` (signature over the request target).
 import type { Connector, ConnectorConfig, ListingUpdate, PushResult, ReadBack, UpdateOutcome } from '../connector'
-import { classifyHttpStatus, DEFAULT_TIMEOUT_MS, joinUrl, noResponseFailure, outcomesForAll, readErrorFrom, sendChannelRequest, summarizeBody, type ChannelResponse, type FailureClass } from '../channel-http'
+import {
+  classifyHttpStatus,
+  DEFAULT_TIMEOUT_MS,
+  joinUrl,
+  noResponseFailure,
+  outcomesForAll,
+  readErrorFrom,
+  sendChannelRequest,
+  summarizeBody,
+  type ChannelResponse,
+  type FailureClass,
+} from '../channel-http'
 import { parseConnectorPart } from '../connector-settings'
-import { b2bCredentialsSchema, b2bSettingsSchema, inventoryReadSchema, portalErrorSchema, webhookResponseSchema } from './b2b.schema'
+import {
+  b2bCredentialsSchema,
+  b2bSettingsSchema,
+  inventoryReadSchema,
+  portalErrorSchema,
+  webhookResponseSchema,
+} from './b2b.schema'
 import { signatureHeaders } from './signature'
 import { pushInBatches } from '../push-sequentially'
 
@@ -18,7 +35,13 @@ export function createB2bConnector(config: ConnectorConfig): Connector {
   const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS
 
   async function pushBatch(updates: readonly ListingUpdate[]): Promise<PushResult> {
-    const body = JSON.stringify({ updates: updates.map((update) => ({ sku: update.externalSku, quantity: update.quantity, version: update.version })) })
+    const body = JSON.stringify({
+      updates: updates.map((update) => ({
+        sku: update.externalSku,
+        quantity: update.quantity,
+        version: update.version,
+      })),
+    })
     const response = await sendChannelRequest({
       method: 'POST',
       url: joinUrl(config.baseUrl, settings.webhookPath),
@@ -27,11 +50,20 @@ export function createB2bConnector(config: ConnectorConfig): Connector {
       timeoutMs,
     })
     const request = { operation: 'inventoryWebhook', path: settings.webhookPath, updates: updates.length }
-    if (response.kind === 'no-response') return { outcomes: outcomesForAll(updates, noResponseFailure(response)), latencyMs: response.latencyMs, request }
-    const result = { latencyMs: response.latencyMs, httpStatus: response.status, request, response: summarizeBody(response) }
+    if (response.kind === 'no-response')
+      return { outcomes: outcomesForAll(updates, noResponseFailure(response)), latencyMs: response.latencyMs, request }
+    const result = {
+      latencyMs: response.latencyMs,
+      httpStatus: response.status,
+      request,
+      response: summarizeBody(response),
+    }
     if (response.status < 200 || response.status >= 300) {
       const failure = portalFailure(response)
-      const throttled = failure.outcome === 'failed' && failure.code === 'THROTTLED' ? { throttledForMs: failure.retryAfterMs ?? 1_000 } : {}
+      const throttled =
+        failure.outcome === 'failed' && failure.code === 'THROTTLED'
+          ? { throttledForMs: failure.retryAfterMs ?? 1_000 }
+          : {}
       return { ...result, ...throttled, outcomes: outcomesForAll(updates, failure) }
     }
     const parsed = webhookResponseSchema.safeParse(response.json ?? {})
@@ -42,17 +74,34 @@ export function createB2bConnector(config: ConnectorConfig): Connector {
     const results = parsed.data.results
     if (!results) return { ...result, outcomes: updates.map((update) => applied(update, update.quantity)) }
     // Results come in request order; fall back to matching by SKU if a portal reorders them.
-    const aligned = results.length === updates.length && results.every((entry, index) => entry.sku === updates[index]!.externalSku)
+    const aligned =
+      results.length === updates.length && results.every((entry, index) => entry.sku === updates[index]!.externalSku)
     const bySku = new Map(results.map((entry) => [entry.sku, entry]))
     const outcomes = updates.map((update, index): UpdateOutcome => {
       const entry = aligned ? results[index] : bySku.get(update.externalSku)
-      if (!entry) return { listingId: update.listingId, outcome: 'failed', code: 'NO_RESULT', message: 'the portal returned no result for this SKU' }
+      if (!entry)
+        return {
+          listingId: update.listingId,
+          outcome: 'failed',
+          code: 'NO_RESULT',
+          message: 'the portal returned no result for this SKU',
+        }
       if (entry.status === 'applied') return applied(update, entry.quantity)
       if (entry.status === 'ignored') {
         // The portal holds a newer version than ours: our numbering went backwards; an operator must look.
-        return { listingId: update.listingId, outcome: 'rejected', code: entry.reason, message: `portal kept version ${entry.version ?? '?'} (quantity ${entry.quantity ?? '?'}) over our version ${update.version}` }
+        return {
+          listingId: update.listingId,
+          outcome: 'rejected',
+          code: entry.reason,
+          message: `portal kept version ${entry.version ?? '?'} (quantity ${entry.quantity ?? '?'}) over our version ${update.version}`,
+        }
       }
-      return { listingId: update.listingId, outcome: 'rejected', code: entry.code, message: entry.message ?? entry.code }
+      return {
+        listingId: update.listingId,
+        outcome: 'rejected',
+        code: entry.code,
+        message: entry.message ?? entry.code,
+      }
     })
     return { ...result, outcomes }
   }
@@ -68,17 +117,31 @@ export function createB2bConnector(config: ConnectorConfig): Connector {
       const skus = [...new Set(listings.map((listing) => listing.externalSku))]
       for (let start = 0; start < skus.length; start += READ_CHUNK) {
         const chunk = skus.slice(start, start + READ_CHUNK)
-        const url = new URL(joinUrl(config.baseUrl, `${settings.inventoryPath}?skus=${chunk.map(encodeURIComponent).join(',')}`))
+        const url = new URL(
+          joinUrl(config.baseUrl, `${settings.inventoryPath}?skus=${chunk.map(encodeURIComponent).join(',')}`),
+        )
         // Sign exactly the target the server will see (the URL as normalised and sent).
         const target = `${url.pathname}${url.search}`
-        const response = await sendChannelRequest({ method: 'GET', url: url.toString(), headers: signatureHeaders(signingSecret, target), timeoutMs })
+        const response = await sendChannelRequest({
+          method: 'GET',
+          url: url.toString(),
+          headers: signatureHeaders(signingSecret, target),
+          timeoutMs,
+        })
         if (response.kind === 'no-response') throw readErrorFrom(noResponseFailure(response))
         if (response.status !== 200) throw readErrorFrom(portalFailure(response), response.status)
         const body = inventoryReadSchema.safeParse(response.json)
-        if (!body.success) throw readErrorFrom({ outcome: 'failed', code: 'UNEXPECTED_RESPONSE', message: body.error.message.slice(0, 300) }, response.status)
+        if (!body.success)
+          throw readErrorFrom(
+            { outcome: 'failed', code: 'UNEXPECTED_RESPONSE', message: body.error.message.slice(0, 300) },
+            response.status,
+          )
         for (const item of body.data.items) quantities.set(item.sku, item.quantity)
       }
-      return listings.map((listing): ReadBack => ({ listingId: listing.listingId, quantity: quantities.get(listing.externalSku) ?? null }))
+      return listings.map((listing): ReadBack => ({
+        listingId: listing.listingId,
+        quantity: quantities.get(listing.externalSku) ?? null,
+      }))
     },
   }
 }

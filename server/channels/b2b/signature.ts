@@ -45,17 +45,29 @@ export interface VerifySignatureInput {
 export function verifySignature(input: VerifySignatureInput): SignatureCheck {
   const { timestampHeader, signatureHeader } = input
   if (!timestampHeader || !signatureHeader) {
-    return { ok: false, reason: 'MISSING_SIGNATURE', message: `${TIMESTAMP_HEADER} and ${SIGNATURE_HEADER} headers are required` }
+    return {
+      ok: false,
+      reason: 'MISSING_SIGNATURE',
+      message: `${TIMESTAMP_HEADER} and ${SIGNATURE_HEADER} headers are required`,
+    }
   }
   const match = SIGNATURE_FORMAT.exec(signatureHeader.trim().toLowerCase())
   if (!/^\d{1,12}$/.test(timestampHeader.trim()) || !match) {
-    return { ok: false, reason: 'MALFORMED_SIGNATURE', message: `expected ${TIMESTAMP_HEADER}: <unix seconds> and ${SIGNATURE_HEADER}: sha256=<64 hex>` }
+    return {
+      ok: false,
+      reason: 'MALFORMED_SIGNATURE',
+      message: `expected ${TIMESTAMP_HEADER}: <unix seconds> and ${SIGNATURE_HEADER}: sha256=<64 hex>`,
+    }
   }
   const timestamp = Number(timestampHeader.trim())
   const nowSeconds = Math.floor((input.nowMs ?? Date.now()) / 1000)
   const tolerance = input.toleranceSeconds ?? DEFAULT_SIGNATURE_TOLERANCE_SECONDS
   if (Math.abs(nowSeconds - timestamp) > tolerance) {
-    return { ok: false, reason: 'STALE_TIMESTAMP', message: `timestamp is more than ${tolerance} seconds away from the receiver's clock` }
+    return {
+      ok: false,
+      reason: 'STALE_TIMESTAMP',
+      message: `timestamp is more than ${tolerance} seconds away from the receiver's clock`,
+    }
   }
   const received = Buffer.from(match[1]!, 'hex')
   for (const secret of input.secrets) {

@@ -73,10 +73,17 @@ const TRANSIENT_USER_ERRORS = new Set([
 const NEW_KEY_USER_ERRORS = new Set(['IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED', 'IDEMPOTENCY_KEY_PARAMETER_MISMATCH'])
 const MAX_NEW_KEY_ROUNDS = 3
 /** GraphQL error codes that are Shopify's problem, not the request's. */
-const TRANSIENT_GRAPHQL_ERRORS = new Set(['THROTTLED', 'INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE', 'TIMEOUT', 'MAX_COST_EXCEEDED'])
+const TRANSIENT_GRAPHQL_ERRORS = new Set([
+  'THROTTLED',
+  'INTERNAL_SERVER_ERROR',
+  'SERVICE_UNAVAILABLE',
+  'TIMEOUT',
+  'MAX_COST_EXCEEDED',
+])
 
 type ShopifySettings = ReturnType<typeof parseShopifySettings>
-const parseShopifySettings = (settings: unknown) => parseConnectorPart('shopify', 'settings', shopifySettingsSchema, settings)
+const parseShopifySettings = (settings: unknown) =>
+  parseConnectorPart('shopify', 'settings', shopifySettingsSchema, settings)
 
 /** One shop's Admin GraphQL endpoint, with its settings. */
 interface ShopifyApi {
@@ -120,8 +127,12 @@ async function pushBatch(shop: ShopifyApi, updates: ListingUpdate[]): Promise<Pu
   // what was really served beside what we asked for, so an operator sees the fall-forward.
   const served = response.kind === 'response' ? response.headers.get('x-shopify-api-version') : null
   const request = {
-    operation: 'inventorySetQuantities', apiVersion: settings.apiVersion, ...(served && served !== settings.apiVersion ? { servedApiVersion: served } : {}),
-    idempotencyKey, locationId: settings.locationId, quantities: sendable.length,
+    operation: 'inventorySetQuantities',
+    apiVersion: settings.apiVersion,
+    ...(served && served !== settings.apiVersion ? { servedApiVersion: served } : {}),
+    idempotencyKey,
+    locationId: settings.locationId,
+    quantities: sendable.length,
   }
   const { batchOutcomes, extra } = outcomesOfSet(response, sendable)
   for (const outcome of batchOutcomes) outcomes.set(outcome.listingId, outcome)
@@ -135,10 +146,20 @@ function screenUpdates(updates: ListingUpdate[]): { outcomes: Map<string, Update
   const seenItems = new Set<string>()
   for (const update of updates) {
     if (!update.externalId || !SHOPIFY_INVENTORY_ITEM_GID.test(update.externalId)) {
-      outcomes.set(update.listingId, { listingId: update.listingId, outcome: 'rejected', code: 'MISSING_EXTERNAL_ID', message: 'Shopify listings need the inventory item gid (gid://shopify/InventoryItem/<n>) as externalId.' })
+      outcomes.set(update.listingId, {
+        listingId: update.listingId,
+        outcome: 'rejected',
+        code: 'MISSING_EXTERNAL_ID',
+        message: 'Shopify listings need the inventory item gid (gid://shopify/InventoryItem/<n>) as externalId.',
+      })
     } else if (seenItems.has(update.externalId)) {
       // Shopify refuses the whole mutation for a repeated item; two listings on one item is a mapping error.
-      outcomes.set(update.listingId, { listingId: update.listingId, outcome: 'rejected', code: 'DUPLICATE_INVENTORY_ITEM', message: `another listing in this batch maps to ${update.externalId}` })
+      outcomes.set(update.listingId, {
+        listingId: update.listingId,
+        outcome: 'rejected',
+        code: 'DUPLICATE_INVENTORY_ITEM',
+        message: `another listing in this batch maps to ${update.externalId}`,
+      })
     } else {
       seenItems.add(update.externalId)
       sendable.push(update)
@@ -152,7 +173,10 @@ function screenUpdates(updates: ListingUpdate[]): { outcomes: Map<string, Update
  * with other parameters) must be retried with a new key. The new keys are derived (…-r1, -r2), so
  * a retry of a retry that timed out still replays instead of applying twice.
  */
-async function setAvailable(shop: ShopifyApi, sendable: ListingUpdate[]): Promise<{ response: ChannelResponse; latencyMs: number; idempotencyKey: string }> {
+async function setAvailable(
+  shop: ShopifyApi,
+  sendable: ListingUpdate[],
+): Promise<{ response: ChannelResponse; latencyMs: number; idempotencyKey: string }> {
   const { settings } = shop
   const baseKey = idempotencyKeyFor(sendable, settings.locationId)
   const inputFor = (idempotencyKey: string) => ({
@@ -180,43 +204,75 @@ async function setAvailable(shop: ShopifyApi, sendable: ListingUpdate[]): Promis
 }
 
 /** The sendable updates' outcomes from the mutation's answer (transport, HTTP, GraphQL, user errors, changes). */
-function outcomesOfSet(response: ChannelResponse, sendable: ListingUpdate[]): { batchOutcomes: UpdateOutcome[]; extra: Partial<PushResult> } {
-  if (response.kind === 'no-response') return { batchOutcomes: outcomesForAll(sendable, noResponseFailure(response)), extra: {} }
+function outcomesOfSet(
+  response: ChannelResponse,
+  sendable: ListingUpdate[],
+): { batchOutcomes: UpdateOutcome[]; extra: Partial<PushResult> } {
+  if (response.kind === 'no-response')
+    return { batchOutcomes: outcomesForAll(sendable, noResponseFailure(response)), extra: {} }
   const base = { httpStatus: response.status, response: summarizeBody(response) }
   if (response.status < 200 || response.status >= 300) {
-    const failure = classifyHttpStatus(response.status, response.headers, shopifyErrorText(response.json) ?? response.text)
+    const failure = classifyHttpStatus(
+      response.status,
+      response.headers,
+      shopifyErrorText(response.json) ?? response.text,
+    )
     return { batchOutcomes: outcomesForAll(sendable, failure), extra: { ...base, ...throttleOf(failure) } }
   }
   const body = setQuantitiesResponseSchema.safeParse(response.json)
-  if (!body.success) return { batchOutcomes: outcomesForAll(sendable, unexpectedResponse(body.error.message)), extra: base }
+  if (!body.success)
+    return { batchOutcomes: outcomesForAll(sendable, unexpectedResponse(body.error.message)), extra: base }
 
   const topLevel = graphqlFailure(body.data.errors, body.data.extensions?.cost, 10 + sendable.length)
-  if (topLevel) return { batchOutcomes: outcomesForAll(sendable, topLevel), extra: { ...base, ...throttleOf(topLevel) } }
+  if (topLevel)
+    return { batchOutcomes: outcomesForAll(sendable, topLevel), extra: { ...base, ...throttleOf(topLevel) } }
   const result = body.data.data?.inventorySetQuantities
-  if (!result) return { batchOutcomes: outcomesForAll(sendable, unexpectedResponse('no inventorySetQuantities result')), extra: base }
+  if (!result)
+    return {
+      batchOutcomes: outcomesForAll(sendable, unexpectedResponse('no inventorySetQuantities result')),
+      extra: base,
+    }
 
-  if (result.userErrors.length > 0) return { batchOutcomes: outcomesForUserErrors(sendable, result.userErrors), extra: base }
+  if (result.userErrors.length > 0)
+    return { batchOutcomes: outcomesForUserErrors(sendable, result.userErrors), extra: base }
   const applied = new Map<string, number>()
   for (const change of result.inventoryAdjustmentGroup?.changes ?? []) {
-    if (change.name === 'available' && change.quantityAfterChange != null) applied.set(change.item.id, change.quantityAfterChange)
+    if (change.name === 'available' && change.quantityAfterChange != null)
+      applied.set(change.item.id, change.quantityAfterChange)
   }
   // Shopify lists only quantities that moved; an unchanged one was already at the target.
   return {
-    batchOutcomes: sendable.map((update) => ({ listingId: update.listingId, outcome: 'applied', appliedQuantity: applied.get(update.externalId!) ?? update.quantity })),
+    batchOutcomes: sendable.map((update) => ({
+      listingId: update.listingId,
+      outcome: 'applied',
+      appliedQuantity: applied.get(update.externalId!) ?? update.quantity,
+    })),
     extra: base,
   }
 }
 
 /** Reads "available" at our location, READ_CHUNK inventory items per query. */
-async function readAvailable(shop: ShopifyApi, listings: Parameters<Connector['readQuantities']>[0]): Promise<ReadBack[]> {
+async function readAvailable(
+  shop: ShopifyApi,
+  listings: Parameters<Connector['readQuantities']>[0],
+): Promise<ReadBack[]> {
   const quantities = new Map<string, number | null>()
-  const ids = [...new Set(listings.map((listing) => listing.externalId).filter((id): id is string => !!id && SHOPIFY_INVENTORY_ITEM_GID.test(id)))]
+  const ids = [
+    ...new Set(
+      listings
+        .map((listing) => listing.externalId)
+        .filter((id): id is string => !!id && SHOPIFY_INVENTORY_ITEM_GID.test(id)),
+    ),
+  ]
   for (let start = 0; start < ids.length; start += READ_CHUNK) {
     const chunk = ids.slice(start, start + READ_CHUNK)
     const response = await shop.callGraphql(READ_AVAILABLE_QUERY, { ids: chunk, locationId: shop.settings.locationId })
     if (response.kind === 'no-response') throw readErrorFrom(noResponseFailure(response))
     if (response.status < 200 || response.status >= 300) {
-      throw readErrorFrom(classifyHttpStatus(response.status, response.headers, shopifyErrorText(response.json) ?? response.text), response.status)
+      throw readErrorFrom(
+        classifyHttpStatus(response.status, response.headers, shopifyErrorText(response.json) ?? response.text),
+        response.status,
+      )
     }
     const body = nodesResponseSchema.safeParse(response.json)
     if (!body.success) throw readErrorFrom(unexpectedResponse(body.error.message), response.status)
@@ -226,10 +282,16 @@ async function readAvailable(shop: ShopifyApi, listings: Parameters<Connector['r
     chunk.forEach((id, index) => {
       const level = nodes[index]?.inventoryLevel
       // Not stocked at our location reads as unknown, not as 0: the listing map needs fixing.
-      quantities.set(id, level ? (level.quantities.find((quantity) => quantity.name === 'available')?.quantity ?? null) : null)
+      quantities.set(
+        id,
+        level ? (level.quantities.find((quantity) => quantity.name === 'available')?.quantity ?? null) : null,
+      )
     })
   }
-  return listings.map((listing): ReadBack => ({ listingId: listing.listingId, quantity: listing.externalId ? (quantities.get(listing.externalId) ?? null) : null }))
+  return listings.map((listing): ReadBack => ({
+    listingId: listing.listingId,
+    quantity: listing.externalId ? (quantities.get(listing.externalId) ?? null) : null,
+  }))
 }
 
 function needsNewKey(response: ChannelResponse): boolean {
@@ -241,16 +303,23 @@ function needsNewKey(response: ChannelResponse): boolean {
 
 function idempotencyKeyFor(updates: readonly ListingUpdate[], locationId: string): string {
   const content = updates.map((update) => [update.listingId, update.version, update.quantity, update.expectedCurrent])
-  return `stocktower-${createHash('sha256').update(JSON.stringify([locationId, content])).digest('hex').slice(0, 40)}`
+  return `stocktower-${createHash('sha256')
+    .update(JSON.stringify([locationId, content]))
+    .digest('hex')
+    .slice(0, 40)}`
 }
 
 /** Maps user errors (field ["input","quantities","<i>",...]) to their quantity; the rest of an aborted batch fails. */
-function outcomesForUserErrors(updates: readonly ListingUpdate[], userErrors: readonly ShopifyUserError[]): UpdateOutcome[] {
+function outcomesForUserErrors(
+  updates: readonly ListingUpdate[],
+  userErrors: readonly ShopifyUserError[],
+): UpdateOutcome[] {
   const byIndex = new Map<number, ShopifyUserError>()
   const batchWide: ShopifyUserError[] = []
   for (const error of userErrors) {
     const field = error.field ?? []
-    const index = field[0] === 'input' && field[1] === 'quantities' && field[2] !== undefined ? Number(field[2]) : Number.NaN
+    const index =
+      field[0] === 'input' && field[1] === 'quantities' && field[2] !== undefined ? Number(field[2]) : Number.NaN
     if (Number.isInteger(index) && index >= 0 && index < updates.length) {
       if (!byIndex.has(index)) byIndex.set(index, error)
     } else batchWide.push(error)
@@ -258,7 +327,13 @@ function outcomesForUserErrors(updates: readonly ListingUpdate[], userErrors: re
   return updates.map((update, index): UpdateOutcome => {
     const own = byIndex.get(index) ?? batchWide[0]
     if (!own) {
-      return { listingId: update.listingId, outcome: 'failed', code: 'BATCH_ABORTED', message: 'not applied: another quantity in the same Shopify mutation was refused', retryAfterMs: 0 }
+      return {
+        listingId: update.listingId,
+        outcome: 'failed',
+        code: 'BATCH_ABORTED',
+        message: 'not applied: another quantity in the same Shopify mutation was refused',
+        retryAfterMs: 0,
+      }
     }
     const code = own.code ?? 'USER_ERROR'
     const message = `${own.message}${update.expectedCurrent !== null && code === 'CHANGE_FROM_QUANTITY_STALE' ? ` (we expected ${update.expectedCurrent})` : ''}`
@@ -269,14 +344,28 @@ function outcomesForUserErrors(updates: readonly ListingUpdate[], userErrors: re
 }
 
 /** A top-level GraphQL error (THROTTLED and friends) as one failure for the whole call. */
-function graphqlFailure(errors: unknown, cost: ShopifyCost | undefined, fallbackCost: number): FailureClass | undefined {
+function graphqlFailure(
+  errors: unknown,
+  cost: ShopifyCost | undefined,
+  fallbackCost: number,
+): FailureClass | undefined {
   if (errors === undefined) return undefined
-  if (!Array.isArray(errors)) return { outcome: 'rejected', code: 'GRAPHQL_ERROR', message: String(shopifyErrorText({ errors }) ?? 'unknown error') }
+  if (!Array.isArray(errors))
+    return {
+      outcome: 'rejected',
+      code: 'GRAPHQL_ERROR',
+      message: String(shopifyErrorText({ errors }) ?? 'unknown error'),
+    }
   if (errors.length === 0) return undefined
   const first = errors[0] as { message: string; extensions?: { code?: string } }
   const code = first.extensions?.code ?? 'GRAPHQL_ERROR'
   if (code === 'THROTTLED') {
-    return { outcome: 'failed', code: 'THROTTLED', message: first.message, retryAfterMs: throttleWaitMs(cost, fallbackCost) }
+    return {
+      outcome: 'failed',
+      code: 'THROTTLED',
+      message: first.message,
+      retryAfterMs: throttleWaitMs(cost, fallbackCost),
+    }
   }
   if (TRANSIENT_GRAPHQL_ERRORS.has(code)) return { outcome: 'failed', code, message: first.message }
   // Anything else (invalid variables, unsupported operation) is our request's fault: retrying cannot help.
@@ -293,12 +382,18 @@ function throttleWaitMs(cost: ShopifyCost | undefined, fallbackCost: number): nu
 }
 
 function throttleOf(failure: FailureClass): Partial<PushResult> {
-  return failure.outcome === 'failed' && failure.code === 'THROTTLED' ? { throttledForMs: failure.retryAfterMs ?? 1_000 } : {}
+  return failure.outcome === 'failed' && failure.code === 'THROTTLED'
+    ? { throttledForMs: failure.retryAfterMs ?? 1_000 }
+    : {}
 }
 
 function unexpectedResponse(detail: string): FailureClass {
   // Unreadable success: we cannot tell whether Shopify applied it; setting a quantity is safe to repeat.
-  return { outcome: 'failed', code: 'UNEXPECTED_RESPONSE', message: `Shopify answered in an unexpected shape: ${detail.slice(0, 300)}` }
+  return {
+    outcome: 'failed',
+    code: 'UNEXPECTED_RESPONSE',
+    message: `Shopify answered in an unexpected shape: ${detail.slice(0, 300)}`,
+  }
 }
 
 function shopifyErrorText(json: unknown): string | undefined {

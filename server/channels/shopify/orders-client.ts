@@ -11,23 +11,35 @@ export const SHOPIFY_ORDERS_PAGE_SIZE = 50
 export const SHOPIFY_ORDERS_RATE = { ordersQuery: { ratePerSecond: 1, burst: 10 } } as const
 
 export interface ShopifyOrdersClient {
-  ordersUpdatedSince(q: { updatedSince: string; after?: string | null; first: number }, document: string): Promise<ChannelResponse>
+  ordersUpdatedSince(
+    q: { updatedSince: string; after?: string | null; first: number },
+    document: string,
+  ): Promise<ChannelResponse>
 }
 
 /** Shopify search syntax: orders updated after the time (quoted ISO-8601). */
 export const updatedSinceQuery = (iso: string) => `updated_at:>'${iso}'`
 
-export function createShopifyOrdersClient(config: { baseUrl: string; settings: unknown; credentials: unknown; timeoutMs?: number }): ShopifyOrdersClient {
+export function createShopifyOrdersClient(config: {
+  baseUrl: string
+  settings: unknown
+  credentials: unknown
+  timeoutMs?: number
+}): ShopifyOrdersClient {
   const settings = parseConnectorPart('shopify', 'settings', shopifySettingsSchema, config.settings)
   const credentials = parseConnectorPart('shopify', 'credentials', shopifyCredentialsSchema, config.credentials)
   const timeoutMs = config.timeoutMs ?? 15_000
   return {
-    ordersUpdatedSince: (q, document) => sendChannelRequest({
-      method: 'POST',
-      url: joinUrl(config.baseUrl, `/admin/api/${settings.apiVersion}/graphql.json`),
-      headers: { 'x-shopify-access-token': credentials.accessToken },
-      body: JSON.stringify({ query: document, variables: { first: q.first, after: q.after ?? null, query: updatedSinceQuery(q.updatedSince) } }),
-      timeoutMs,
-    }),
+    ordersUpdatedSince: (q, document) =>
+      sendChannelRequest({
+        method: 'POST',
+        url: joinUrl(config.baseUrl, `/admin/api/${settings.apiVersion}/graphql.json`),
+        headers: { 'x-shopify-access-token': credentials.accessToken },
+        body: JSON.stringify({
+          query: document,
+          variables: { first: q.first, after: q.after ?? null, query: updatedSinceQuery(q.updatedSince) },
+        }),
+        timeoutMs,
+      }),
   }
 }

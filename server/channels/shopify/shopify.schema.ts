@@ -16,18 +16,40 @@ export const SHOPIFY_DEFAULT_API_VERSION = '2026-04'
 
 export const shopifySettingsSchema = z.object({
   /** The store's permanent domain (<shop>.myshopify.com); used as https://<shopDomain> when no base URL is set. */
-  shopDomain: z.string().regex(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/, 'must be the store domain, e.g. my-store.myshopify.com').optional()
+  shopDomain: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/, 'must be the store domain, e.g. my-store.myshopify.com')
+    .optional()
     .describe('Shop domain (<shop>.myshopify.com)'),
-  locationId: z.string().regex(/^gid:\/\/shopify\/Location\/\d+$/, 'must look like gid://shopify/Location/<n>').default(SHOPIFY_DEFAULT_LOCATION)
+  locationId: z
+    .string()
+    .regex(/^gid:\/\/shopify\/Location\/\d+$/, 'must look like gid://shopify/Location/<n>')
+    .default(SHOPIFY_DEFAULT_LOCATION)
     .describe('Shopify location the quantities are set at (gid://shopify/Location/<n>)'),
-  apiVersion: z.enum(SHOPIFY_API_VERSIONS, { error: `must be one of the supported Admin API versions: ${SHOPIFY_API_VERSIONS.join(', ')}` }).default(SHOPIFY_DEFAULT_API_VERSION)
+  apiVersion: z
+    .enum(SHOPIFY_API_VERSIONS, {
+      error: `must be one of the supported Admin API versions: ${SHOPIFY_API_VERSIONS.join(', ')}`,
+    })
+    .default(SHOPIFY_DEFAULT_API_VERSION)
     .describe('Admin API version'),
   /** Quantities per inventorySetQuantities call (Shopify accepts up to 250). */
   maxBatchSize: z.number().int().min(1).max(250).default(100),
   reason: z.string().default('correction'),
   /** The reconciliation poll (orders updated since the last one): catches order webhooks that never came. */
-  ordersReconcileIntervalSeconds: z.number().int().min(60).max(86_400).default(300).describe('Orders reconciliation poll interval (seconds)'),
-  ordersOverlapSeconds: z.number().int().min(0).max(86_400).default(300).describe('Orders reconciliation overlap window (seconds)'),
+  ordersReconcileIntervalSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(86_400)
+    .default(300)
+    .describe('Orders reconciliation poll interval (seconds)'),
+  ordersOverlapSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(86_400)
+    .default(300)
+    .describe('Orders reconciliation overlap window (seconds)'),
 })
 export const shopifyCredentialsSchema = z.object({
   accessToken: credential('accessToken').describe('Admin API access token (shpat_...)'),

@@ -38,28 +38,64 @@ export function createWalmartConnector(config: ConnectorConfig): Connector {
   const call = (method: 'GET' | 'PUT', sku: string, body?: unknown) =>
     authed({
       method,
-      url: joinUrl(config.baseUrl, `/v3/inventory?${new URLSearchParams({ sku, ...(settings.shipNode ? { shipNode: settings.shipNode } : {}) })}`),
+      url: joinUrl(
+        config.baseUrl,
+        `/v3/inventory?${new URLSearchParams({ sku, ...(settings.shipNode ? { shipNode: settings.shipNode } : {}) })}`,
+      ),
       body: body === undefined ? undefined : JSON.stringify(body),
       timeoutMs,
     })
 
   async function pushOne(update: ListingUpdate): Promise<SingleSend> {
-    const response = await call('PUT', update.externalSku, { sku: update.externalSku, quantity: { unit: 'EACH', amount: update.quantity } })
-    const request = { operation: 'updateInventory', sku: update.externalSku, quantity: update.quantity, ...(settings.shipNode ? { shipNode: settings.shipNode } : {}) }
-    if (response.kind === 'auth-failed') return channelWideFailure(update, response.latencyMs, request, response.failure)
-    if (response.kind === 'no-response') return channelWideFailure(update, response.latencyMs, request, noResponseFailure(response))
-    const result = { latencyMs: response.latencyMs, httpStatus: response.status, request, response: summarizeBody(response) }
+    const response = await call('PUT', update.externalSku, {
+      sku: update.externalSku,
+      quantity: { unit: 'EACH', amount: update.quantity },
+    })
+    const request = {
+      operation: 'updateInventory',
+      sku: update.externalSku,
+      quantity: update.quantity,
+      ...(settings.shipNode ? { shipNode: settings.shipNode } : {}),
+    }
+    if (response.kind === 'auth-failed')
+      return channelWideFailure(update, response.latencyMs, request, response.failure)
+    if (response.kind === 'no-response')
+      return channelWideFailure(update, response.latencyMs, request, noResponseFailure(response))
+    const result = {
+      latencyMs: response.latencyMs,
+      httpStatus: response.status,
+      request,
+      response: summarizeBody(response),
+    }
     if (response.status < 200 || response.status >= 300) {
       const failure = walmartFailure(response)
-      const throttled = failure.outcome === 'failed' && failure.code === 'THROTTLED' ? { throttledForMs: failure.retryAfterMs ?? 1_000 } : {}
-      return { outcome: { listingId: update.listingId, ...failure }, result: { ...result, ...throttled }, channelWide: failure.outcome === 'failed' ? failure : undefined }
+      const throttled =
+        failure.outcome === 'failed' && failure.code === 'THROTTLED'
+          ? { throttledForMs: failure.retryAfterMs ?? 1_000 }
+          : {}
+      return {
+        outcome: { listingId: update.listingId, ...failure },
+        result: { ...result, ...throttled },
+        channelWide: failure.outcome === 'failed' ? failure : undefined,
+      }
     }
     const echo = inventorySchema.safeParse(response.json)
     if (!echo.success || echo.data.sku !== update.externalSku) {
       const detail = echo.success ? `echoed sku ${echo.data.sku}` : echo.error.message
-      return { outcome: { listingId: update.listingId, outcome: 'failed', code: 'UNEXPECTED_RESPONSE', message: `Walmart answered in an unexpected shape: ${detail.slice(0, 300)}` }, result }
+      return {
+        outcome: {
+          listingId: update.listingId,
+          outcome: 'failed',
+          code: 'UNEXPECTED_RESPONSE',
+          message: `Walmart answered in an unexpected shape: ${detail.slice(0, 300)}`,
+        },
+        result,
+      }
     }
-    return { outcome: { listingId: update.listingId, outcome: 'applied', appliedQuantity: echo.data.quantity.amount }, result }
+    return {
+      outcome: { listingId: update.listingId, outcome: 'applied', appliedQuantity: echo.data.quantity.amount },
+      result,
+    }
   }
 
   return {
@@ -70,16 +106,20 @@ export function createWalmartConnector(config: ConnectorConfig): Connector {
 
     pushQuantities: (updates) => pushSequentially(updates, pushOne),
 
-    readQuantities: (listings) => readEachListing(listings, (externalSku) => call('GET', externalSku), {
-      failure: walmartFailure,
-      quantity(response) {
-        const inventory = inventorySchema.safeParse(response.json)
-        if (!inventory.success) {
-          throw readErrorFrom({ outcome: 'failed', code: 'UNEXPECTED_RESPONSE', message: inventory.error.message.slice(0, 300) }, response.status)
-        }
-        return inventory.data.quantity.amount
-      },
-    }),
+    readQuantities: (listings) =>
+      readEachListing(listings, (externalSku) => call('GET', externalSku), {
+        failure: walmartFailure,
+        quantity(response) {
+          const inventory = inventorySchema.safeParse(response.json)
+          if (!inventory.success) {
+            throw readErrorFrom(
+              { outcome: 'failed', code: 'UNEXPECTED_RESPONSE', message: inventory.error.message.slice(0, 300) },
+              response.status,
+            )
+          }
+          return inventory.data.quantity.amount
+        },
+      }),
   }
 }
 
@@ -93,20 +133,30 @@ function walmartFailure(response: Extract<ChannelResponse, { kind: 'response' }>
 }
 
 /** The cached client-credentials token for one channel's credentials (POST /v3/token, 900 s). */
-export function walmartTokenSource(baseUrl: string, settings: { serviceName: string; tokenUrl?: string }, credentials: { clientId: string; clientSecret: string }, timeoutMs: number, now?: () => number): AccessTokenSource {
+export function walmartTokenSource(
+  baseUrl: string,
+  settings: { serviceName: string; tokenUrl?: string },
+  credentials: { clientId: string; clientSecret: string },
+  timeoutMs: number,
+  now?: () => number,
+): AccessTokenSource {
   const url = settings.tokenUrl ?? joinUrl(baseUrl, '/v3/token')
-  return accessTokenSource(['walmart', url, credentials.clientId, credentials.clientSecret], () =>
-    exchangeToken({
-      url,
-      headers: {
-        authorization: `Basic ${Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`).toString('base64')}`,
-        'WM_QOS.CORRELATION_ID': randomUUID(),
-        'WM_SVC.NAME': settings.serviceName,
-      },
-      form: { grant_type: 'client_credentials' },
-      timeoutMs,
-      marketplace: 'Walmart',
-    }), now)
+  return accessTokenSource(
+    ['walmart', url, credentials.clientId, credentials.clientSecret],
+    () =>
+      exchangeToken({
+        url,
+        headers: {
+          authorization: `Basic ${Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`).toString('base64')}`,
+          'WM_QOS.CORRELATION_ID': randomUUID(),
+          'WM_SVC.NAME': settings.serviceName,
+        },
+        form: { grant_type: 'client_credentials' },
+        timeoutMs,
+        marketplace: 'Walmart',
+      }),
+    now,
+  )
 }
 
 export type WalmartSend = (request: Omit<ChannelRequest, 'headers'>) => ReturnType<typeof sendWithToken>

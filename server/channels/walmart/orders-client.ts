@@ -13,7 +13,11 @@ export const WALMART_ORDERS_RATE = { getAllOrders: { ratePerSecond: 0.5, burst: 
 export const WALMART_ORDERS_PAGE_LIMIT = 100
 
 export interface WalmartOrdersClient {
-  getOrders(q: { lastModifiedStartDate: string; nextCursor?: string | null; limit: number }): Promise<ChannelResponse | AuthFailure>
+  getOrders(q: {
+    lastModifiedStartDate: string
+    nextCursor?: string | null
+    limit: number
+  }): Promise<ChannelResponse | AuthFailure>
 }
 
 export function getOrdersPath(q: { lastModifiedStartDate: string; nextCursor?: string | null; limit: number }): string {
@@ -21,7 +25,12 @@ export function getOrdersPath(q: { lastModifiedStartDate: string; nextCursor?: s
   return `/v3/orders?${new URLSearchParams({ lastModifiedStartDate: q.lastModifiedStartDate, limit: String(Math.max(1, Math.min(200, q.limit))) })}`
 }
 
-export function createWalmartOrdersClient(config: { baseUrl: string; settings: unknown; credentials: unknown; timeoutMs?: number }): WalmartOrdersClient {
+export function createWalmartOrdersClient(config: {
+  baseUrl: string
+  settings: unknown
+  credentials: unknown
+  timeoutMs?: number
+}): WalmartOrdersClient {
   const settings = parseConnectorPart('walmart', 'settings', walmartSettingsSchema, config.settings)
   const credentials = parseConnectorPart('walmart', 'credentials', walmartCredentialsSchema, config.credentials)
   const timeoutMs = config.timeoutMs ?? 15_000

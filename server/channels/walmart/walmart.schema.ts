@@ -9,12 +9,21 @@ export const walmartSettingsSchema = z.object({
   tokenUrl: z.string().url('must be an absolute URL').optional().describe('Token URL (default: <base URL>/v3/token)'),
   ordersPollIntervalSeconds: z.number().int().min(60).max(3600).default(60).describe('Orders poll interval (seconds)'),
   /** Each poll re-reads this much before the newest order change seen (late status updates). */
-  ordersOverlapSeconds: z.number().int().min(0).max(86_400).default(120).describe('Orders poll overlap window (seconds)'),
+  ordersOverlapSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(86_400)
+    .default(120)
+    .describe('Orders poll overlap window (seconds)'),
   /**
    * Multi-node inventory: the ship node (fulfillment center id) quantities are set for. Empty: the
    * seller's default ship node (single-node sellers).
    */
-  shipNode: z.string().regex(/^\d{1,20}$/, 'must be the numeric ship node id Walmart gave the fulfillment center').optional()
+  shipNode: z
+    .string()
+    .regex(/^\d{1,20}$/, 'must be the numeric ship node id Walmart gave the fulfillment center')
+    .optional()
     .describe('Ship node id (multi-node sellers; empty: default node)'),
 })
 export const walmartCredentialsSchema = z.object({

@@ -20,7 +20,11 @@ export interface CsvRecord {
 }
 
 export class CsvSyntaxError extends Error {
-  constructor(public readonly line: number, message: string, public readonly code: string = 'INVALID_CSV') {
+  constructor(
+    public readonly line: number,
+    message: string,
+    public readonly code: string = 'INVALID_CSV',
+  ) {
     super(`line ${line}: ${message}`)
     this.name = 'CsvSyntaxError'
   }
@@ -38,15 +42,27 @@ export const DEFAULT_MAX_RECORD_CHARS = 1024 * 1024
 export const DEFAULT_MAX_COLUMNS = 512
 
 /** Splits a stream of text or bytes into records. Blank lines are skipped. */
-export async function* readCsv(input: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>, opts: CsvOptions = {}): AsyncGenerator<CsvRecord> {
+export async function* readCsv(
+  input: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>,
+  opts: CsvOptions = {},
+): AsyncGenerator<CsvRecord> {
   const delimiter = opts.delimiter ?? ','
-  if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') throw new Error(`Unusable CSV delimiter ${JSON.stringify(delimiter)}.`)
-  const tokenizer = new CsvTokenizer(delimiter, opts.maxFieldChars ?? DEFAULT_MAX_FIELD_CHARS, opts.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS, opts.maxColumns ?? DEFAULT_MAX_COLUMNS)
+  if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r')
+    throw new Error(`Unusable CSV delimiter ${JSON.stringify(delimiter)}.`)
+  const tokenizer = new CsvTokenizer(
+    delimiter,
+    opts.maxFieldChars ?? DEFAULT_MAX_FIELD_CHARS,
+    opts.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS,
+    opts.maxColumns ?? DEFAULT_MAX_COLUMNS,
+  )
   const decoder = new TextDecoder('utf-8')
   let first = true
   for await (const chunk of input as AsyncIterable<string | Uint8Array>) {
     let text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true })
-    if (first && text.length > 0) { first = false; if (text.charCodeAt(0) === 0xfeff) text = text.slice(1) }
+    if (first && text.length > 0) {
+      first = false
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
+    }
     const out: CsvRecord[] = []
     tokenizer.feed(text, out)
     for (const r of out) yield r
@@ -77,7 +93,12 @@ class CsvTokenizer {
   // A quote inside quotes at a chunk's end may be half of an escaped "": the next chunk decides.
   private pendingQuote = false
 
-  constructor(private readonly delimiter: string, private readonly maxField: number, private readonly maxRecord: number, private readonly maxColumns: number) {
+  constructor(
+    private readonly delimiter: string,
+    private readonly maxField: number,
+    private readonly maxRecord: number,
+    private readonly maxColumns: number,
+  ) {
     this.fieldLimit = Math.min(maxField, maxRecord)
   }
 
@@ -87,7 +108,14 @@ class CsvTokenizer {
     if (this.pendingQuote && text.length > 0) {
       // (Only a chunk's first character can settle it, so the per-character loop need not ask.)
       this.pendingQuote = false
-      if (text[0] === '"') { this.field += '"'; if (this.field.length > this.fieldLimit) this.overflow(); start = 1 } else { this.inQuotes = false; this.quoteJustClosed = true }
+      if (text[0] === '"') {
+        this.field += '"'
+        if (this.field.length > this.fieldLimit) this.overflow()
+        start = 1
+      } else {
+        this.inQuotes = false
+        this.quoteJustClosed = true
+      }
     }
     const delimiter = this.delimiter
     for (let i = start; i < text.length; i++) {
@@ -98,8 +126,18 @@ class CsvTokenizer {
       }
       if (this.inQuotes) {
         if (c === '"') {
-          if (i + 1 === text.length) { this.pendingQuote = true; continue }
-          if (text[i + 1] === '"') { this.field += '"'; i++; if (this.field.length > this.fieldLimit) this.overflow() } else { this.inQuotes = false; this.quoteJustClosed = true }
+          if (i + 1 === text.length) {
+            this.pendingQuote = true
+            continue
+          }
+          if (text[i + 1] === '"') {
+            this.field += '"'
+            i++
+            if (this.field.length > this.fieldLimit) this.overflow()
+          } else {
+            this.inQuotes = false
+            this.quoteJustClosed = true
+          }
         } else {
           if (c === '\n') this.line++
           this.field += c
@@ -108,11 +146,18 @@ class CsvTokenizer {
         continue
       }
       if (c === '"') {
-        if (this.field.length > 0 || this.quoteJustClosed) throw new CsvSyntaxError(this.line, 'a stray quote; quote the whole field and double any quote inside it ("").')
+        if (this.field.length > 0 || this.quoteJustClosed)
+          throw new CsvSyntaxError(
+            this.line,
+            'a stray quote; quote the whole field and double any quote inside it ("").',
+          )
         this.inQuotes = true
         continue
       }
-      if (c === delimiter) { this.nextField(); continue }
+      if (c === delimiter) {
+        this.nextField()
+        continue
+      }
       if (c === '\r' || c === '\n') {
         if (c === '\r') this.pendingCr = true
         const rec = this.endRecord()
@@ -121,7 +166,11 @@ class CsvTokenizer {
         this.recordLine = this.line
         continue
       }
-      if (this.quoteJustClosed) throw new CsvSyntaxError(this.line, `text after a closing quote; a quoted field must end at a delimiter (${JSON.stringify(delimiter)}) or line end.`)
+      if (this.quoteJustClosed)
+        throw new CsvSyntaxError(
+          this.line,
+          `text after a closing quote; a quoted field must end at a delimiter (${JSON.stringify(delimiter)}) or line end.`,
+        )
       this.field += c
       if (this.field.length > this.fieldLimit) this.overflow()
     }
@@ -129,14 +178,21 @@ class CsvTokenizer {
 
   /** The input ended: the last record (if any), or an error for a quote never closed. */
   finish(): CsvRecord | null {
-    if (this.pendingQuote) { this.pendingQuote = false; this.inQuotes = false; this.quoteJustClosed = true }
+    if (this.pendingQuote) {
+      this.pendingQuote = false
+      this.inQuotes = false
+      this.quoteJustClosed = true
+    }
     if (this.inQuotes) throw new CsvSyntaxError(this.recordLine, 'a quoted field is never closed.')
     return this.endRecord()
   }
 
   private endRecord(): CsvRecord | null {
     this.fields.push(this.field)
-    const rec = this.fields.length === 1 && this.fields[0] === '' && !this.quoteJustClosed ? null : { line: this.recordLine, fields: this.fields }
+    const rec =
+      this.fields.length === 1 && this.fields[0] === '' && !this.quoteJustClosed
+        ? null
+        : { line: this.recordLine, fields: this.fields }
     this.fields = []
     this.field = ''
     this.quoteJustClosed = false
@@ -147,8 +203,17 @@ class CsvTokenizer {
 
   private overflow(): never {
     const hint = this.inQuotes ? ' (an opening quote is probably never closed)' : ''
-    if (this.field.length > this.maxField) throw new CsvSyntaxError(this.recordLine, `a field is longer than ${this.maxField} characters${hint}.`, 'FIELD_TOO_LONG')
-    throw new CsvSyntaxError(this.recordLine, `a record is longer than ${this.maxRecord} characters${hint}.`, 'RECORD_TOO_LONG')
+    if (this.field.length > this.maxField)
+      throw new CsvSyntaxError(
+        this.recordLine,
+        `a field is longer than ${this.maxField} characters${hint}.`,
+        'FIELD_TOO_LONG',
+      )
+    throw new CsvSyntaxError(
+      this.recordLine,
+      `a record is longer than ${this.maxRecord} characters${hint}.`,
+      'RECORD_TOO_LONG',
+    )
   }
 
   private nextField(): void {
@@ -156,9 +221,19 @@ class CsvTokenizer {
     this.fields.push(this.field)
     this.field = ''
     this.quoteJustClosed = false
-    if (this.recordChars > this.maxRecord) throw new CsvSyntaxError(this.recordLine, `a record is longer than ${this.maxRecord} characters.`, 'RECORD_TOO_LONG')
+    if (this.recordChars > this.maxRecord)
+      throw new CsvSyntaxError(
+        this.recordLine,
+        `a record is longer than ${this.maxRecord} characters.`,
+        'RECORD_TOO_LONG',
+      )
     this.fieldLimit = Math.min(this.maxField, this.maxRecord - this.recordChars)
-    if (this.fields.length >= this.maxColumns) throw new CsvSyntaxError(this.recordLine, `more than ${this.maxColumns} columns in one record; check the delimiter (${JSON.stringify(this.delimiter)}).`, 'TOO_MANY_COLUMNS')
+    if (this.fields.length >= this.maxColumns)
+      throw new CsvSyntaxError(
+        this.recordLine,
+        `more than ${this.maxColumns} columns in one record; check the delimiter (${JSON.stringify(this.delimiter)}).`,
+        'TOO_MANY_COLUMNS',
+      )
   }
 }
 
@@ -181,18 +256,29 @@ export async function* readCsvRows(
     if (!header) {
       header = rec.fields.map((f) => f.trim().toLowerCase())
       const missing = opts.required.filter((r) => !header!.includes(r))
-      if (missing.length > 0) throw new CsvSyntaxError(rec.line, `the header lacks the column(s) ${missing.join(', ')} (found: ${header.join(', ') || 'nothing'}).`)
+      if (missing.length > 0)
+        throw new CsvSyntaxError(
+          rec.line,
+          `the header lacks the column(s) ${missing.join(', ')} (found: ${header.join(', ') || 'nothing'}).`,
+        )
       if (opts.allowed) {
         const unknown = header.filter((h) => h !== '' && !opts.allowed!.includes(h))
-        if (unknown.length > 0) throw new CsvSyntaxError(rec.line, `unknown column(s) ${unknown.join(', ')}; allowed: ${opts.allowed.join(', ')}.`)
+        if (unknown.length > 0)
+          throw new CsvSyntaxError(
+            rec.line,
+            `unknown column(s) ${unknown.join(', ')}; allowed: ${opts.allowed.join(', ')}.`,
+          )
       }
       const dup = header.find((h, i) => h !== '' && header!.indexOf(h) !== i)
       if (dup) throw new CsvSyntaxError(rec.line, `the column ${dup} appears twice in the header.`)
       continue
     }
-    if (rec.fields.length > header.length) throw new CsvSyntaxError(rec.line, `${rec.fields.length} cells but the header has ${header.length} columns.`)
+    if (rec.fields.length > header.length)
+      throw new CsvSyntaxError(rec.line, `${rec.fields.length} cells but the header has ${header.length} columns.`)
     const values: Record<string, string> = {}
-    rec.fields.forEach((f, i) => { if (header![i]) values[header![i]] = f.trim() })
+    rec.fields.forEach((f, i) => {
+      if (header![i]) values[header![i]] = f.trim()
+    })
     yield { line: rec.line, values }
   }
   if (!header) throw new CsvSyntaxError(1, 'the file is empty; a header row is required.')

@@ -6,17 +6,41 @@ import { CsvSyntaxError, readCsv, type CsvOptions } from './csv'
 
 /** The CSV columns, in snake_case, each naming one field of the API's event object. */
 export const EVENT_CSV_COLUMNS = [
-  'idempotency_key', 'type', 'sku', 'location', 'quantity', 'uom', 'occurred_at', 'source_seq', 'reference', 'to_location',
+  'idempotency_key',
+  'type',
+  'sku',
+  'location',
+  'quantity',
+  'uom',
+  'occurred_at',
+  'source_seq',
+  'reference',
+  'to_location',
 ] as const
 export type EventCsvColumn = (typeof EVENT_CSV_COLUMNS)[number]
 
 /** Columns a header must have: a file lacking one is unusable as a whole, not row by row. */
-export const EVENT_CSV_REQUIRED_COLUMNS: readonly EventCsvColumn[] = ['idempotency_key', 'type', 'sku', 'location', 'quantity', 'occurred_at']
+export const EVENT_CSV_REQUIRED_COLUMNS: readonly EventCsvColumn[] = [
+  'idempotency_key',
+  'type',
+  'sku',
+  'location',
+  'quantity',
+  'occurred_at',
+]
 
 /** CSV column to the API field it fills. */
 export const EVENT_FIELD_BY_COLUMN: Readonly<Record<EventCsvColumn, string>> = {
-  idempotency_key: 'idempotencyKey', type: 'type', sku: 'sku', location: 'location', quantity: 'quantity', uom: 'uom',
-  occurred_at: 'occurredAt', source_seq: 'sourceSeq', reference: 'reference', to_location: 'toLocation',
+  idempotency_key: 'idempotencyKey',
+  type: 'type',
+  sku: 'sku',
+  location: 'location',
+  quantity: 'quantity',
+  uom: 'uom',
+  occurred_at: 'occurredAt',
+  source_seq: 'sourceSeq',
+  reference: 'reference',
+  to_location: 'toLocation',
 }
 
 /**
@@ -24,7 +48,13 @@ export const EVENT_FIELD_BY_COLUMN: Readonly<Record<EventCsvColumn, string>> = {
  * snake_case column: `occurred_at`, `occurredAt` and `OccurredAt` are all `occurred_at`.
  */
 export const EVENT_CSV_HEADER_ALIASES: Readonly<Record<string, EventCsvColumn>> = Object.fromEntries(
-  EVENT_CSV_COLUMNS.flatMap((c) => [[c, c], [EVENT_FIELD_BY_COLUMN[c].toLowerCase(), c]] as Array<[string, EventCsvColumn]>),
+  EVENT_CSV_COLUMNS.flatMap(
+    (c) =>
+      [
+        [c, c],
+        [EVENT_FIELD_BY_COLUMN[c].toLowerCase(), c],
+      ] as Array<[string, EventCsvColumn]>,
+  ),
 )
 
 const INTEGER = /^[+-]?\d+$/
@@ -52,19 +82,33 @@ export function eventFromCsvRow(values: Record<string, string | undefined>): Rec
  * Checks an events CSV header: maps each name to its snake_case column and names what is missing,
  * unknown or repeated (`idempotency_key` and `idempotencyKey` together is a repeat).
  */
-export function normalizeEventCsvHeader(header: string[]): { ok: true; columns: Array<EventCsvColumn | null> } | { ok: false; message: string } {
+export function normalizeEventCsvHeader(
+  header: string[],
+): { ok: true; columns: Array<EventCsvColumn | null> } | { ok: false; message: string } {
   const names = header.map((h) => h.trim())
-  const columns = names.map((n) => (n === '' ? null : EVENT_CSV_HEADER_ALIASES[n.toLowerCase()] ?? null))
+  const columns = names.map((n) => (n === '' ? null : (EVENT_CSV_HEADER_ALIASES[n.toLowerCase()] ?? null)))
   const unknown = names.filter((n, i) => n !== '' && columns[i] === null)
-  if (unknown.length > 0) return { ok: false, message: `unknown column(s) ${unknown.join(', ')}; allowed: ${EVENT_CSV_COLUMNS.join(', ')} (or their camelCase names).` }
+  if (unknown.length > 0)
+    return {
+      ok: false,
+      message: `unknown column(s) ${unknown.join(', ')}; allowed: ${EVENT_CSV_COLUMNS.join(', ')} (or their camelCase names).`,
+    }
   const seen = new Set<string>()
   for (const c of columns) {
     if (c === null) continue
-    if (seen.has(c)) return { ok: false, message: `the column ${c} appears twice in the header (snake_case and camelCase name the same column).` }
+    if (seen.has(c))
+      return {
+        ok: false,
+        message: `the column ${c} appears twice in the header (snake_case and camelCase name the same column).`,
+      }
     seen.add(c)
   }
   const missing = EVENT_CSV_REQUIRED_COLUMNS.filter((c) => !seen.has(c))
-  if (missing.length > 0) return { ok: false, message: `the header lacks the column(s) ${missing.join(', ')} (found: ${names.filter(Boolean).join(', ') || 'nothing'}).` }
+  if (missing.length > 0)
+    return {
+      ok: false,
+      message: `the header lacks the column(s) ${missing.join(', ')} (found: ${names.filter(Boolean).join(', ') || 'nothing'}).`,
+    }
   return { ok: true, columns }
 }
 
@@ -92,11 +136,17 @@ export async function* readEventCsvRows(
       continue
     }
     if (rec.fields.length > columns.length) {
-      yield { line: rec.line, error: `line ${rec.line}: ${rec.fields.length} cells but the header has ${columns.length} columns; quote a cell that contains a comma.` }
+      yield {
+        line: rec.line,
+        error: `line ${rec.line}: ${rec.fields.length} cells but the header has ${columns.length} columns; quote a cell that contains a comma.`,
+      }
       continue
     }
     const values: Record<string, string> = {}
-    rec.fields.forEach((f, i) => { const c = columns![i]; if (c) values[c] = f })
+    rec.fields.forEach((f, i) => {
+      const c = columns![i]
+      if (c) values[c] = f
+    })
     yield { line: rec.line, event: eventFromCsvRow(values) }
   }
   if (!columns) throw new CsvSyntaxError(1, 'the file is empty; a header row is required.')

@@ -58,7 +58,12 @@ export function parseMappedNumber(raw: unknown, decimalSeparator: '.' | ','): nu
  * One record (header or key to value) to a raw event. Unmapped keys are ignored (exports carry many
  * columns); an empty cell leaves the field to the fixed value or the default.
  */
-export function mapRecord(values: Record<string, unknown>, mapping: FileMapping, ctx: MappingContext, line: number): MappedRow {
+export function mapRecord(
+  values: Record<string, unknown>,
+  mapping: FileMapping,
+  ctx: MappingContext,
+  line: number,
+): MappedRow {
   const byName = new Map(Object.entries(mapping.columns ?? {}).map(([k, f]) => [k.trim().toLowerCase(), f] as const))
   const event: Partial<Record<EventField, unknown>> = {}
   for (const [key, value] of Object.entries(values)) {
@@ -72,14 +77,23 @@ export function mapRecord(values: Record<string, unknown>, mapping: FileMapping,
   if (event.quantity !== undefined) {
     const q = parseMappedNumber(event.quantity, mapping.decimalSeparator)
     if (typeof q === 'number' && !Number.isInteger(q)) {
-      return { line, code: 'INVALID_QUANTITY', error: `line ${line}: quantity ${JSON.stringify(String(event.quantity))} is not a whole number of units; quantities are whole units (use a unit with a conversion, e.g. EA instead of CA).` }
+      return {
+        line,
+        code: 'INVALID_QUANTITY',
+        error: `line ${line}: quantity ${JSON.stringify(String(event.quantity))} is not a whole number of units; quantities are whole units (use a unit with a conversion, e.g. EA instead of CA).`,
+      }
     }
     event.quantity = q
   }
   if (event.sourceSeq !== undefined) event.sourceSeq = parseMappedNumber(event.sourceSeq, '.')
   if (event.occurredAt !== undefined) {
     const iso = parseMappedDate(String(event.occurredAt), mapping.dateFormat)
-    if (iso === null) return { line, code: 'INVALID_DATE', error: `line ${line}: date ${JSON.stringify(String(event.occurredAt).slice(0, 40))} is not in the source's date format ${mapping.dateFormat} (optionally followed by HH:MM, UTC).` }
+    if (iso === null)
+      return {
+        line,
+        code: 'INVALID_DATE',
+        error: `line ${line}: date ${JSON.stringify(String(event.occurredAt).slice(0, 40))} is not in the source's date format ${mapping.dateFormat} (optionally followed by HH:MM, UTC).`,
+      }
     event.occurredAt = iso
   } else event.occurredAt = ctx.receivedAt
   if (event.idempotencyKey === undefined) event.idempotencyKey = `file:${ctx.fileHash.slice(0, 16)}:${line}`
@@ -105,15 +119,26 @@ export async function* readMappedCsvRows(
       header = rec.fields.map((f) => f.trim())
       const lower = new Set(header.map((h) => h.toLowerCase()))
       const missing = Object.keys(mapping.columns ?? {}).filter((c) => !lower.has(c.trim().toLowerCase()))
-      if (missing.length > 0) throw new CsvSyntaxError(rec.line, `the header lacks the mapped column(s) ${missing.join(', ')} (found: ${header.filter(Boolean).join(', ') || 'nothing'}); check the source's column map and delimiter (${JSON.stringify(mapping.delimiter ?? ',')}).`, 'MISSING_COLUMN')
+      if (missing.length > 0)
+        throw new CsvSyntaxError(
+          rec.line,
+          `the header lacks the mapped column(s) ${missing.join(', ')} (found: ${header.filter(Boolean).join(', ') || 'nothing'}); check the source's column map and delimiter (${JSON.stringify(mapping.delimiter ?? ',')}).`,
+          'MISSING_COLUMN',
+        )
       continue
     }
     if (rec.fields.length > header.length) {
-      yield { line: rec.line, code: 'INVALID_ROW', error: `line ${rec.line}: ${rec.fields.length} cells but the header has ${header.length} columns; quote a cell that contains the delimiter.` }
+      yield {
+        line: rec.line,
+        code: 'INVALID_ROW',
+        error: `line ${rec.line}: ${rec.fields.length} cells but the header has ${header.length} columns; quote a cell that contains the delimiter.`,
+      }
       continue
     }
     const values: Record<string, string> = {}
-    rec.fields.forEach((f, i) => { if (header![i]) values[header![i]] = f })
+    rec.fields.forEach((f, i) => {
+      if (header![i]) values[header![i]] = f
+    })
     yield mapRecord(values, mapping, ctx, rec.line)
   }
   if (!header) throw new CsvSyntaxError(1, 'the file is empty; a header row is required.', 'EMPTY_FILE')

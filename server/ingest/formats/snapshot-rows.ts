@@ -4,7 +4,14 @@
 // zero would raise a variance for every position the sender simply does not track.
 
 export const SNAPSHOT_CSV_REQUIRED_COLUMNS = ['sku', 'location', 'on_hand'] as const
-export const SNAPSHOT_CSV_ALLOWED_COLUMNS = ['sku', 'location', 'on_hand', 'quarantined', 'damaged', 'allocated'] as const
+export const SNAPSHOT_CSV_ALLOWED_COLUMNS = [
+  'sku',
+  'location',
+  'on_hand',
+  'quarantined',
+  'damaged',
+  'allocated',
+] as const
 
 /** Same bound as an event's quantity: a larger count is a unit or keying mistake. */
 export const MAX_SNAPSHOT_QUANTITY = 1_000_000_000
@@ -18,17 +25,21 @@ export interface SnapshotRow {
   allocated?: number
 }
 
-export type SnapshotRowErrorCode = 'INVALID_ROW' | 'MISSING_FIELD' | 'INVALID_FIELD' | 'UNKNOWN_FIELD' | 'INVALID_QUANTITY'
+export type SnapshotRowErrorCode =
+  'INVALID_ROW' | 'MISSING_FIELD' | 'INVALID_FIELD' | 'UNKNOWN_FIELD' | 'INVALID_QUANTITY'
 
 export type SnapshotRowResult =
-  | { ok: true; row: SnapshotRow }
-  | { ok: false; code: SnapshotRowErrorCode; message: string }
+  { ok: true; row: SnapshotRow } | { ok: false; code: SnapshotRowErrorCode; message: string }
 
 type QuantityField = 'onHand' | 'quarantined' | 'damaged' | 'allocated'
 
 /** Key in the file to the row's field. NDJSON may say onHand; both spellings in one row is refused. */
 const QUANTITY_KEYS: ReadonlyArray<readonly [string, QuantityField]> = [
-  ['on_hand', 'onHand'], ['onHand', 'onHand'], ['quarantined', 'quarantined'], ['damaged', 'damaged'], ['allocated', 'allocated'],
+  ['on_hand', 'onHand'],
+  ['onHand', 'onHand'],
+  ['quarantined', 'quarantined'],
+  ['damaged', 'damaged'],
+  ['allocated', 'allocated'],
 ]
 const KNOWN_KEYS = new Set(['sku', 'location', ...QUANTITY_KEYS.map(([k]) => k)])
 const WHOLE_NUMBER = /^\d+$/
@@ -39,19 +50,27 @@ const WHOLE_NUMBER = /^\d+$/
  * rather than ignored, because a misspelt `on_hnad` would otherwise silently mean "not compared".
  */
 export function parseSnapshotRow(values: unknown, line: number): SnapshotRowResult {
-  const fail = (code: SnapshotRowErrorCode, message: string): SnapshotRowResult => ({ ok: false, code, message: `line ${line}: ${message}` })
+  const fail = (code: SnapshotRowErrorCode, message: string): SnapshotRowResult => ({
+    ok: false,
+    code,
+    message: `line ${line}: ${message}`,
+  })
   if (typeof values !== 'object' || values === null || Array.isArray(values)) {
     return fail('INVALID_ROW', 'a snapshot row must be an object with sku, location and on_hand.')
   }
   const v = values as Record<string, unknown>
   const unknown = Object.keys(v).filter((k) => !KNOWN_KEYS.has(k))
   if (unknown.length > 0) {
-    return fail('UNKNOWN_FIELD', `unknown field(s) ${unknown.map((k) => `"${k}"`).join(', ')}; allowed: ${SNAPSHOT_CSV_ALLOWED_COLUMNS.join(', ')} (or onHand).`)
+    return fail(
+      'UNKNOWN_FIELD',
+      `unknown field(s) ${unknown.map((k) => `"${k}"`).join(', ')}; allowed: ${SNAPSHOT_CSV_ALLOWED_COLUMNS.join(', ')} (or onHand).`,
+    )
   }
   const row: Partial<SnapshotRow> = {}
   for (const f of ['sku', 'location'] as const) {
     const raw = v[f]
-    if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) return fail('MISSING_FIELD', `"${f}" is required.`)
+    if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === ''))
+      return fail('MISSING_FIELD', `"${f}" is required.`)
     if (typeof raw !== 'string') return fail('INVALID_FIELD', `"${f}" must be a string (got ${JSON.stringify(raw)}).`)
     row[f] = raw.trim()
   }
@@ -62,7 +81,10 @@ export function parseSnapshotRow(values: unknown, line: number): SnapshotRowResu
     if (!isPresent(v[key])) continue
     const q = parseQuantity(v[key])
     if (q === null) {
-      return fail('INVALID_QUANTITY', `"${key}" must be a whole number from 0 to ${MAX_SNAPSHOT_QUANTITY} (got ${JSON.stringify(v[key])}); leave it empty to not compare it.`)
+      return fail(
+        'INVALID_QUANTITY',
+        `"${key}" must be a whole number from 0 to ${MAX_SNAPSHOT_QUANTITY} (got ${JSON.stringify(v[key])}); leave it empty to not compare it.`,
+      )
     }
     row[field] = q
   }

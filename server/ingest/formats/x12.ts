@@ -13,7 +13,11 @@
 // the reader with an error instead of growing a buffer without end (a wrong terminator makes the
 // whole file one "segment").
 
-export interface X12Separators { element: string; component: string; segment: string }
+export interface X12Separators {
+  element: string
+  component: string
+  segment: string
+}
 
 export interface X12Segment {
   /** 1-based position of the segment in the file, counted across interchanges (the first ISA is 1). */
@@ -25,7 +29,11 @@ export interface X12Segment {
   separators: X12Separators
 }
 
-export interface X12Problem { segmentIndex: number; code: 'INVALID_ISA' | 'SEGMENT_TOO_LONG' | 'NOT_X12' | 'MISSING_IEA'; message: string }
+export interface X12Problem {
+  segmentIndex: number
+  code: 'INVALID_ISA' | 'SEGMENT_TOO_LONG' | 'NOT_X12' | 'MISSING_IEA'
+  message: string
+}
 
 // ISA01..ISA15 widths (ISA16 is one code point): the ISA is the one fixed-width segment, which is
 // how a reader learns the separators before it can split anything.
@@ -35,7 +43,8 @@ export const DEFAULT_MAX_SEGMENT_CHARS = 64 * 1024
 const ISA_LOOKAHEAD = 1024
 
 const isBreak = (c: string | undefined) => c === '\n' || c === '\r'
-const isSpace = (c: string | undefined) => c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\v'
+const isSpace = (c: string | undefined) =>
+  c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\v'
 const isAlnumOrSpace = (c: string) => c.length === 1 && /[A-Za-z0-9\s]/.test(c)
 
 type IsaRead =
@@ -54,7 +63,13 @@ export function readIsa(buf: string, final: boolean): IsaRead {
     i += ch.length
     return ch
   }
-  const cut = (): IsaRead => (final ? { ok: false, reason: `the ISA is cut off after ${i} characters; it is fixed-width, 106 characters with its segment terminator.` } : { need: true })
+  const cut = (): IsaRead =>
+    final
+      ? {
+          ok: false,
+          reason: `the ISA is cut off after ${i} characters; it is fixed-width, 106 characters with its segment terminator.`,
+        }
+      : { need: true }
   for (const want of 'ISA') {
     const c = next(true)
     if (c === null) return cut()
@@ -62,7 +77,11 @@ export function readIsa(buf: string, final: boolean): IsaRead {
   }
   const element = next(true)
   if (element === null) return cut()
-  if (isAlnumOrSpace(element)) return { ok: false, reason: `the element separator (the character after "ISA") is ${JSON.stringify(element)}; it must be a punctuation character such as *.` }
+  if (isAlnumOrSpace(element))
+    return {
+      ok: false,
+      reason: `the element separator (the character after "ISA") is ${JSON.stringify(element)}; it must be a punctuation character such as *.`,
+    }
   const elements = ['ISA']
   for (let n = 1; n <= 15; n++) {
     let v = ''
@@ -74,7 +93,10 @@ export function readIsa(buf: string, final: boolean): IsaRead {
       if (v.length > ISA_WIDTHS[n - 1]) break
     }
     if (v.length !== ISA_WIDTHS[n - 1]) {
-      return { ok: false, reason: `ISA${String(n).padStart(2, '0')} is ${v.length > ISA_WIDTHS[n - 1] ? 'longer than' : `${v.length} characters but must be`} ${ISA_WIDTHS[n - 1]}${v.length > ISA_WIDTHS[n - 1] ? ' characters' : ''} (the ISA is fixed-width, 106 characters with its terminator; pad ISA06 and ISA08 with spaces).` }
+      return {
+        ok: false,
+        reason: `ISA${String(n).padStart(2, '0')} is ${v.length > ISA_WIDTHS[n - 1] ? 'longer than' : `${v.length} characters but must be`} ${ISA_WIDTHS[n - 1]}${v.length > ISA_WIDTHS[n - 1] ? ' characters' : ''} (the ISA is fixed-width, 106 characters with its terminator; pad ISA06 and ISA08 with spaces).`,
+      }
     }
     elements.push(v)
   }
@@ -95,8 +117,17 @@ export function readIsa(buf: string, final: boolean): IsaRead {
     segment = next(false)!
   }
   elements.push(component)
-  if (segment === element || segment === component || component === element || isAlnumOrSpace(component) || (segment.length === 1 && /[A-Za-z0-9 \t]/.test(segment))) {
-    return { ok: false, reason: `the separators are not distinct punctuation: element ${JSON.stringify(element)}, component (ISA16) ${JSON.stringify(component)}, segment terminator ${JSON.stringify(segment)}.` }
+  if (
+    segment === element ||
+    segment === component ||
+    component === element ||
+    isAlnumOrSpace(component) ||
+    (segment.length === 1 && /[A-Za-z0-9 \t]/.test(segment))
+  ) {
+    return {
+      ok: false,
+      reason: `the separators are not distinct punctuation: element ${JSON.stringify(element)}, component (ISA16) ${JSON.stringify(component)}, segment terminator ${JSON.stringify(segment)}.`,
+    }
   }
   return { ok: true, consumed: i, separators: { element, component, segment }, elements, text: elements.join(element) }
 }
@@ -111,7 +142,10 @@ function cleanSegment(raw: string, dropBreaks: boolean): string {
   let out = ''
   let from = start
   for (let k = start; k < end; k++) {
-    if (isBreak(raw[k])) { out += raw.slice(from, k); from = k + 1 }
+    if (isBreak(raw[k])) {
+      out += raw.slice(from, k)
+      from = k + 1
+    }
   }
   return out + raw.slice(from, end)
 }
@@ -132,7 +166,9 @@ export class X12Tokenizer {
 
   constructor(private readonly opts: { maxSegmentChars?: number } = {}) {}
 
-  get segmentCount(): number { return this.index }
+  get segmentCount(): number {
+    return this.index
+  }
 
   push(text: string): X12Segment[] {
     const out: X12Segment[] = []
@@ -165,14 +201,22 @@ export class X12Tokenizer {
             this.head = this.buf.slice(pos, pos + 200)
             this.fatal = { segmentIndex: 1, code: 'NOT_X12', message: 'the file does not start with an ISA segment.' }
           } else {
-            this.fatal = { segmentIndex: this.index + 1, code: 'MISSING_IEA', message: `segment ${this.index + 1}: ${JSON.stringify(this.buf.slice(pos, pos + 20))} follows an IEA; after an interchange only another ISA may follow.` }
+            this.fatal = {
+              segmentIndex: this.index + 1,
+              code: 'MISSING_IEA',
+              message: `segment ${this.index + 1}: ${JSON.stringify(this.buf.slice(pos, pos + 20))} follows an IEA; after an interchange only another ISA may follow.`,
+            }
           }
           break
         }
         const isa = readIsa(this.buf.slice(pos, pos + ISA_LOOKAHEAD), final || this.buf.length - pos >= ISA_LOOKAHEAD)
         if ('need' in isa) break
         if (!isa.ok) {
-          this.fatal = { segmentIndex: this.index + 1, code: 'INVALID_ISA', message: `segment ${this.index + 1} (ISA): ${isa.reason}` }
+          this.fatal = {
+            segmentIndex: this.index + 1,
+            code: 'INVALID_ISA',
+            message: `segment ${this.index + 1} (ISA): ${isa.reason}`,
+          }
           break
         }
         this.started = true
@@ -187,7 +231,11 @@ export class X12Tokenizer {
       if (at === -1) {
         this.scanFrom = this.buf.length
         if (this.buf.length - pos > max) {
-          this.fatal = { segmentIndex: this.index + 1, code: 'SEGMENT_TOO_LONG', message: `segment ${this.index + 1}: more than ${max} characters without the segment terminator ${JSON.stringify(term)} (declared by the ISA); check the terminator.` }
+          this.fatal = {
+            segmentIndex: this.index + 1,
+            code: 'SEGMENT_TOO_LONG',
+            message: `segment ${this.index + 1}: more than ${max} characters without the segment terminator ${JSON.stringify(term)} (declared by the ISA); check the terminator.`,
+          }
           break
         }
         if (final) {
@@ -198,7 +246,11 @@ export class X12Tokenizer {
         break
       }
       if (at - pos > max) {
-        this.fatal = { segmentIndex: this.index + 1, code: 'SEGMENT_TOO_LONG', message: `segment ${this.index + 1}: more than ${max} characters without the segment terminator ${JSON.stringify(term)} (declared by the ISA); check the terminator.` }
+        this.fatal = {
+          segmentIndex: this.index + 1,
+          code: 'SEGMENT_TOO_LONG',
+          message: `segment ${this.index + 1}: more than ${max} characters without the segment terminator ${JSON.stringify(term)} (declared by the ISA); check the terminator.`,
+        }
         break
       }
       const text = cleanSegment(this.buf.slice(pos, at), !isBreak(term[0]))
@@ -224,14 +276,34 @@ export class X12Tokenizer {
 
 /** What an X12 transaction set is, by its ST01 code, to say what a refused file is. */
 export const TRANSACTION_SET_NAMES: Readonly<Record<string, string>> = {
-  '180': 'return merchandise authorization', '753': 'routing request', '754': 'routing instructions',
-  '810': 'invoice', '812': 'credit/debit adjustment', '816': 'organizational relationships', '820': 'payment order/remittance advice',
-  '830': 'planning schedule', '832': 'price/sales catalog', '846': 'inventory inquiry/advice', '850': 'purchase order',
-  '852': 'product activity data', '855': 'purchase order acknowledgment', '856': 'ship notice/manifest',
-  '860': 'purchase order change', '861': 'receiving advice', '864': 'text message', '865': 'purchase order change acknowledgment',
-  '869': 'order status inquiry', '870': 'order status report', '875': 'grocery purchase order', '880': 'grocery invoice',
-  '940': 'warehouse shipping order', '943': 'warehouse stock transfer shipment advice', '944': 'warehouse stock transfer receipt advice',
-  '945': 'warehouse shipping advice', '947': 'warehouse inventory adjustment advice', '997': 'functional acknowledgment',
+  '180': 'return merchandise authorization',
+  '753': 'routing request',
+  '754': 'routing instructions',
+  '810': 'invoice',
+  '812': 'credit/debit adjustment',
+  '816': 'organizational relationships',
+  '820': 'payment order/remittance advice',
+  '830': 'planning schedule',
+  '832': 'price/sales catalog',
+  '846': 'inventory inquiry/advice',
+  '850': 'purchase order',
+  '852': 'product activity data',
+  '855': 'purchase order acknowledgment',
+  '856': 'ship notice/manifest',
+  '860': 'purchase order change',
+  '861': 'receiving advice',
+  '864': 'text message',
+  '865': 'purchase order change acknowledgment',
+  '869': 'order status inquiry',
+  '870': 'order status report',
+  '875': 'grocery purchase order',
+  '880': 'grocery invoice',
+  '940': 'warehouse shipping order',
+  '943': 'warehouse stock transfer shipment advice',
+  '944': 'warehouse stock transfer receipt advice',
+  '945': 'warehouse shipping advice',
+  '947': 'warehouse inventory adjustment advice',
+  '997': 'functional acknowledgment',
   '999': 'implementation acknowledgment',
 }
 

@@ -39,14 +39,20 @@ export function ensureSourceFolders(sourceDir: string): void {
 }
 
 /** Moves a claimed file to processed/ or failed/ (never overwriting an earlier file of the same name). */
-export function settleFile(sourceDir: string, claimed: string, outcome: 'processed' | 'failed', errorText: string | null): string | null {
+export function settleFile(
+  sourceDir: string,
+  claimed: string,
+  outcome: 'processed' | 'failed',
+  errorText: string | null,
+): string | null {
   const parsed = parseClaimedName(claimed)
   const from = path.join(sourceDir, RECEIVED, claimed)
   if (!parsed || !fs.existsSync(from)) return null
   const folder = path.join(sourceDir, outcome === 'processed' ? PROCESSED : FAILED)
   fs.mkdirSync(folder, { recursive: true })
   let target = path.join(folder, parsed.name)
-  if (fs.existsSync(target)) target = path.join(folder, `${new Date().toISOString().replace(/[:.]/g, '-')}-${parsed.name}`)
+  if (fs.existsSync(target))
+    target = path.join(folder, `${new Date().toISOString().replace(/[:.]/g, '-')}-${parsed.name}`)
   if (errorText) fs.writeFileSync(`${target}.error.txt`, errorText.endsWith('\n') ? errorText : `${errorText}\n`)
   fs.renameSync(from, target)
   return target

@@ -40,7 +40,15 @@ export interface IngestFileResult {
 export class FileRefused extends Error {}
 
 /** One row of a file; `unit` says how its position is named in reports (EDI counts segments). */
-export interface Row { line: number; unit?: 'line' | 'segment'; event?: Record<string, unknown>; error?: string; code?: string; /** Kept in the dead letter so a fix can replay it. */ raw?: unknown; sku?: string }
+export interface Row {
+  line: number
+  unit?: 'line' | 'segment'
+  event?: Record<string, unknown>
+  error?: string
+  code?: string
+  /** Kept in the dead letter so a fix can replay it. */ raw?: unknown
+  sku?: string
+}
 
 /** Largest EDI file read (characters); bigger ones are refused whole, asking to split them. */
 const MAX_EDI_FILE_CHARS = 64 * 1024 * 1024
@@ -48,13 +56,30 @@ const MAX_EDI_FILE_CHARS = 64 * 1024 * 1024
 const FINISHED = new Set(['processed', 'partially_rejected', 'rejected'])
 
 /** One claimed file: its stored message, where it lies, and the name it was claimed under. */
-interface ClaimedFile { msg: InboundMessage; sourceDir: string; claimed: string }
-type IngestFileOptions = { inboxDir: string; maxFileEvents?: number; /** EDI size cap in characters (default 64 Mi). */ maxEdiChars?: number }
+interface ClaimedFile {
+  msg: InboundMessage
+  sourceDir: string
+  claimed: string
+}
+type IngestFileOptions = {
+  inboxDir: string
+  maxFileEvents?: number
+  /** EDI size cap in characters (default 64 Mi). */ maxEdiChars?: number
+}
 type RowRejection = { index: number; code: string; message: string; raw: unknown; sku?: string | null }
-type EventsSummary = { accepted: number; duplicates: number; rejected: Array<{ line: number; code: string; message: string }>; skuCodes: string[] }
+type EventsSummary = {
+  accepted: number
+  duplicates: number
+  rejected: Array<{ line: number; code: string; message: string }>
+  skuCodes: string[]
+}
 
 /** The job: settle a file committed before a crash, refuse what cannot be read, else route it by kind. */
-export async function ingestFile(db: PrismaClient, messageId: string, opts: IngestFileOptions): Promise<IngestFileResult> {
+export async function ingestFile(
+  db: PrismaClient,
+  messageId: string,
+  opts: IngestFileOptions,
+): Promise<IngestFileResult> {
   const msg = await db.inboundMessage.findUnique({ where: { id: messageId } })
   if (!msg || !msg.fileName) return { outcome: 'missing' }
   const sourceDir = path.join(opts.inboxDir, msg.source)
@@ -67,8 +92,16 @@ export async function ingestFile(db: PrismaClient, messageId: string, opts: Inge
   if (msg.status === 'storing') throw new Error(`File ${msg.fileName} is still being stored; retrying.`)
 
   const kind = fileKind(msg.fileName)
-  if (kind === 'unsupported') return refuse(db, msg.id, sourceDir, claimed, `${msg.fileName}: unsupported file type. Drop .csv or .ndjson (events or snapshots) or .edi/.x12/.846 (EDI X12 846).`)
-  if (msg.chunks === 0 && msg.body === '') return refuse(db, msg.id, sourceDir, claimed, `${msg.fileName}: the file is empty.`)
+  if (kind === 'unsupported')
+    return refuse(
+      db,
+      msg.id,
+      sourceDir,
+      claimed,
+      `${msg.fileName}: unsupported file type. Drop .csv or .ndjson (events or snapshots) or .edi/.x12/.846 (EDI X12 846).`,
+    )
+  if (msg.chunks === 0 && msg.body === '')
+    return refuse(db, msg.id, sourceDir, claimed, `${msg.fileName}: the file is empty.`)
   const file: ClaimedFile = { msg, sourceDir, claimed }
 
   // ERP order exceptions (server/exceptions): `*order-exceptions*.ndjson`, one exception per line.
@@ -78,64 +111,148 @@ export async function ingestFile(db: PrismaClient, messageId: string, opts: Inge
   const settings = await sourceSettings(db, msg.source)
   const mapping = kind === 'csv' ? settings.csv : kind === 'ndjson' ? settings.ndjson : null
   const snapshotShaped = mapping !== null && !isMapped(mapping) && (kind !== 'csv' || settings.csv.delimiter === ',')
-  if (kind !== 'edi846' && snapshotShaped && (await looksLikeSnapshot(db, msg.id, kind))) return ingestSnapshotFile(db, file, kind)
+  if (kind !== 'edi846' && snapshotShaped && (await looksLikeSnapshot(db, msg.id, kind)))
+    return ingestSnapshotFile(db, file, kind)
   return ingestEventsFile(db, file, kind, settings, opts)
 }
 
-async function ingestOrderExceptionsFile(db: PrismaClient, { msg, sourceDir, claimed }: ClaimedFile): Promise<IngestFileResult> {
+async function ingestOrderExceptionsFile(
+  db: PrismaClient,
+  { msg, sourceDir, claimed }: ClaimedFile,
+): Promise<IngestFileResult> {
   const items: Array<{ index: number; raw: unknown }> = []
   const unreadable: Array<{ index: number; code: string; message: string; raw: unknown }> = []
   // Always in Stocktower's own shape: a source's column map is for its stock files, not for these.
-  for await (const row of fileRows(db, msg.source, msg.id, 'ndjson', DEFAULT_SOURCE_SETTINGS, { fileHash: msg.sha256 ?? msg.id, receivedAt: msg.receivedAt.toISOString() })) {
+  for await (const row of fileRows(db, msg.source, msg.id, 'ndjson', DEFAULT_SOURCE_SETTINGS, {
+    fileHash: msg.sha256 ?? msg.id,
+    receivedAt: msg.receivedAt.toISOString(),
+  })) {
     if (row.event) items.push({ index: row.line, raw: row.event })
-    else unreadable.push({ index: row.line, code: row.code ?? 'INVALID_ROW', message: withPosition(row, row.error ?? 'unreadable.'), raw: null })
+    else
+      unreadable.push({
+        index: row.line,
+        code: row.code ?? 'INVALID_ROW',
+        message: withPosition(row, row.error ?? 'unreadable.'),
+        raw: null,
+      })
   }
   if (unreadable.length > 0) await recordIngestDeadLetters(db, msg.id, msg.source, unreadable)
   const r = await recordOrderExceptionItems(db, msg.source, items, msg.id, msg.receivedAt)
-  const rejected = [...unreadable.map(({ index, code, message }) => ({ line: index, code, message })), ...r.rejected.map((x) => ({ line: x.index, code: x.code, message: x.message }))]
+  const rejected = [
+    ...unreadable.map(({ index, code, message }) => ({ line: index, code, message })),
+    ...r.rejected.map((x) => ({ line: x.index, code: x.code, message: x.message })),
+  ]
   const allRejected = r.accepted + r.duplicates === 0
-  await db.inboundMessage.update({ where: { id: msg.id }, data: { status: rejected.length === 0 ? 'processed' : allRejected ? 'rejected' : 'partially_rejected', accepted: r.accepted, duplicates: r.duplicates, rejected: rejected.length } })
-  const report = rejected.length === 0 ? null : `${msg.fileName}: ${rejected.length} exception(s) rejected\n${rejected.map((x) => reportLine(x)).join('\n')}`
+  await db.inboundMessage.update({
+    where: { id: msg.id },
+    data: {
+      status: rejected.length === 0 ? 'processed' : allRejected ? 'rejected' : 'partially_rejected',
+      accepted: r.accepted,
+      duplicates: r.duplicates,
+      rejected: rejected.length,
+    },
+  })
+  const report =
+    rejected.length === 0
+      ? null
+      : `${msg.fileName}: ${rejected.length} exception(s) rejected\n${rejected.map((x) => reportLine(x)).join('\n')}`
   const movedTo = settleFile(sourceDir, claimed, allRejected ? 'failed' : 'processed', report)
-  return { outcome: allRejected ? 'failed' : 'processed', kind: 'events', accepted: r.accepted, duplicates: r.duplicates, rejected: rejected.length, movedTo }
+  return {
+    outcome: allRejected ? 'failed' : 'processed',
+    kind: 'events',
+    accepted: r.accepted,
+    duplicates: r.duplicates,
+    rejected: rejected.length,
+    movedTo,
+  }
 }
 
 /** A snapshot file goes to the reconciliation stage (compared with positions, not applied). */
-async function ingestSnapshotFile(db: PrismaClient, { msg, sourceDir, claimed }: ClaimedFile, kind: 'csv' | 'ndjson'): Promise<IngestFileResult> {
+async function ingestSnapshotFile(
+  db: PrismaClient,
+  { msg, sourceDir, claimed }: ClaimedFile,
+  kind: 'csv' | 'ndjson',
+): Promise<IngestFileResult> {
   const fileName = msg.fileName!
-  const snapshotId = await snapshotForMessage(db, { source: msg.source, mode: snapshotModeFromName(fileName), format: kind, messageId: msg.id, fileName, asOf: msg.receivedAt, autoCorrectUnits: config().snapshotAutoCorrectUnits })
+  const snapshotId = await snapshotForMessage(db, {
+    source: msg.source,
+    mode: snapshotModeFromName(fileName),
+    format: kind,
+    messageId: msg.id,
+    fileName,
+    asOf: msg.receivedAt,
+    autoCorrectUnits: config().snapshotAutoCorrectUnits,
+  })
   const r = await processSnapshot(db, snapshotId)
   if (r.status === 'failed') {
     const s = await db.snapshot.findUnique({ where: { id: snapshotId }, select: { error: true } })
-    return { ...(await refuse(db, msg.id, sourceDir, claimed, `${fileName}: ${s?.error ?? 'the snapshot could not be read.'}`)), kind: 'snapshot', snapshotId }
+    return {
+      ...(await refuse(
+        db,
+        msg.id,
+        sourceDir,
+        claimed,
+        `${fileName}: ${s?.error ?? 'the snapshot could not be read.'}`,
+      )),
+      kind: 'snapshot',
+      snapshotId,
+    }
   }
   const errorText = r.rejectedRows > 0 ? await deadLetterReport(db, msg.id, fileName) : null
-  await db.inboundMessage.update({ where: { id: msg.id }, data: { status: r.rejectedRows > 0 ? 'partially_rejected' : 'processed', rejected: r.rejectedRows, error: null } })
+  await db.inboundMessage.update({
+    where: { id: msg.id },
+    data: { status: r.rejectedRows > 0 ? 'partially_rejected' : 'processed', rejected: r.rejectedRows, error: null },
+  })
   const movedTo = settleFile(sourceDir, claimed, 'processed', errorText)
   return { outcome: 'processed', kind: 'snapshot', snapshotId, rejected: r.rejectedRows, movedTo }
 }
 
 /** Events: the whole file in one transaction, then the file moved with its report. */
-async function ingestEventsFile(db: PrismaClient, { msg, sourceDir, claimed }: ClaimedFile, kind: 'csv' | 'ndjson' | 'edi846', settings: SourceSettings, opts: IngestFileOptions): Promise<IngestFileResult> {
+async function ingestEventsFile(
+  db: PrismaClient,
+  { msg, sourceDir, claimed }: ClaimedFile,
+  kind: 'csv' | 'ndjson' | 'edi846',
+  settings: SourceSettings,
+  opts: IngestFileOptions,
+): Promise<IngestFileResult> {
   let summary: EventsSummary
   try {
-    summary = await withDeadlockRetry(() => transaction(db, (tx) => applyEventsFile(tx, msg, kind, settings, opts), { timeoutMs: 15 * 60_000 }))
+    summary = await withDeadlockRetry(() =>
+      transaction(db, (tx) => applyEventsFile(tx, msg, kind, settings, opts), { timeoutMs: 15 * 60_000 }),
+    )
   } catch (e) {
-    if (e instanceof FileRefused || e instanceof CsvSyntaxError) return refuse(db, msg.id, sourceDir, claimed, `${msg.fileName}: ${e.message}`)
+    if (e instanceof FileRefused || e instanceof CsvSyntaxError)
+      return refuse(db, msg.id, sourceDir, claimed, `${msg.fileName}: ${e.message}`)
     throw e // transient (database): the job retries; nothing of this file was committed
   }
   if (summary.accepted > 0) emitStockChanged(summary.skuCodes)
-  if (summary.rejected.length > 0) emitRealtime([ROOMS.deadLetters, ROOMS.dashboard], 'dead-letters.changed', { kind: 'ingest' })
+  if (summary.rejected.length > 0)
+    emitRealtime([ROOMS.deadLetters, ROOMS.dashboard], 'dead-letters.changed', { kind: 'ingest' })
   const allRejected = summary.accepted + summary.duplicates === 0
-  const report = summary.rejected.length === 0 ? null
-    : `${msg.fileName}: ${summary.rejected.length} row(s) rejected${allRejected ? ' (none applied)' : `; ${summary.accepted} applied, ${summary.duplicates} duplicate(s)`}\n` +
-      summary.rejected.map((r) => reportLine(r)).join('\n')
+  const report =
+    summary.rejected.length === 0
+      ? null
+      : `${msg.fileName}: ${summary.rejected.length} row(s) rejected${allRejected ? ' (none applied)' : `; ${summary.accepted} applied, ${summary.duplicates} duplicate(s)`}\n` +
+        summary.rejected.map((r) => reportLine(r)).join('\n')
   const movedTo = settleFile(sourceDir, claimed, allRejected ? 'failed' : 'processed', report)
-  return { outcome: allRejected ? 'failed' : 'processed', kind: 'events', accepted: summary.accepted, duplicates: summary.duplicates, rejected: summary.rejected.length, movedTo }
+  return {
+    outcome: allRejected ? 'failed' : 'processed',
+    kind: 'events',
+    accepted: summary.accepted,
+    duplicates: summary.duplicates,
+    rejected: summary.rejected.length,
+    movedTo,
+  }
 }
 
 /** Inside the file's transaction: rows in chunks of MAX_EVENTS_PER_BATCH through the events use case, rejections as dead letters, the message's outcome. */
-async function applyEventsFile(tx: Db, msg: InboundMessage, kind: 'csv' | 'ndjson' | 'edi846', settings: SourceSettings, opts: IngestFileOptions): Promise<EventsSummary> {
+async function applyEventsFile(
+  tx: Db,
+  msg: InboundMessage,
+  kind: 'csv' | 'ndjson' | 'edi846',
+  settings: SourceSettings,
+  opts: IngestFileOptions,
+): Promise<EventsSummary> {
   const receivedAt = msg.receivedAt
   const totals = { accepted: 0, duplicates: 0, offset: 0 }
   let total = 0
@@ -147,8 +264,13 @@ async function applyEventsFile(tx: Db, msg: InboundMessage, kind: 'csv' | 'ndjso
     await applyChunk(tx, msg, chunk, totals, rejected, skuCodes)
     chunk = []
   }
-  for await (const row of fileRows(tx, msg.source, msg.id, kind, settings, { fileHash: msg.sha256 ?? msg.id, receivedAt: receivedAt.toISOString(), maxEdiChars: opts.maxEdiChars })) {
-    if (++total > (opts.maxFileEvents ?? 1_000_000)) throw new FileRefused(`more than ${opts.maxFileEvents ?? 1_000_000} events in one file; split it.`)
+  for await (const row of fileRows(tx, msg.source, msg.id, kind, settings, {
+    fileHash: msg.sha256 ?? msg.id,
+    receivedAt: receivedAt.toISOString(),
+    maxEdiChars: opts.maxEdiChars,
+  })) {
+    if (++total > (opts.maxFileEvents ?? 1_000_000))
+      throw new FileRefused(`more than ${opts.maxFileEvents ?? 1_000_000} events in one file; split it.`)
     chunk.push(row)
     if (chunk.length >= MAX_EVENTS_PER_BATCH) await apply()
   }
@@ -159,17 +281,51 @@ async function applyEventsFile(tx: Db, msg: InboundMessage, kind: 'csv' | 'ndjso
   await recordIngestDeadLetters(tx, msg.id, msg.source, rejected)
   const status = rejected.length === 0 ? 'processed' : accepted + duplicates === 0 ? 'rejected' : 'partially_rejected'
   // The message keeps a short summary; the .error.txt beside the file lists every rejected row.
-  const errorText = rejected.length === 0 ? null : `${rejected.length} row(s) rejected; first: ${rejected.slice(0, 20).map((r) => reportLine({ line: r.index, code: r.code, message: r.message })).join(' | ')}`
-  await tx.inboundMessage.update({ where: { id: msg.id }, data: { status, accepted, duplicates, rejected: rejected.length, error: errorText } })
-  return { accepted, duplicates, rejected: rejected.map((r) => ({ line: r.index, code: r.code, message: r.message })), skuCodes }
+  const errorText =
+    rejected.length === 0
+      ? null
+      : `${rejected.length} row(s) rejected; first: ${rejected
+          .slice(0, 20)
+          .map((r) => reportLine({ line: r.index, code: r.code, message: r.message }))
+          .join(' | ')}`
+  await tx.inboundMessage.update({
+    where: { id: msg.id },
+    data: { status, accepted, duplicates, rejected: rejected.length, error: errorText },
+  })
+  return {
+    accepted,
+    duplicates,
+    rejected: rejected.map((r) => ({ line: r.index, code: r.code, message: r.message })),
+    skuCodes,
+  }
 }
 
 /** One chunk of rows: unreadable rows rejected, the rest prepared and applied; rejections reported by file line. */
-async function applyChunk(tx: Db, msg: InboundMessage, chunk: Row[], totals: { accepted: number; duplicates: number; offset: number }, rejected: RowRejection[], skuCodes: string[]): Promise<void> {
+async function applyChunk(
+  tx: Db,
+  msg: InboundMessage,
+  chunk: Row[],
+  totals: { accepted: number; duplicates: number; offset: number },
+  rejected: RowRejection[],
+  skuCodes: string[],
+): Promise<void> {
   const { offset } = totals
   const good = chunk.filter((r) => r.event)
-  for (const r of chunk) if (!r.event) rejected.push({ index: r.line, code: r.code ?? 'INVALID_ROW', message: withPosition(r, r.error ?? 'unreadable.'), raw: r.raw ?? null, sku: r.sku ?? null })
-  const prepared = await prepareEventBatch(tx, msg.source, good.map((r) => r.event), offset)
+  for (const r of chunk)
+    if (!r.event)
+      rejected.push({
+        index: r.line,
+        code: r.code ?? 'INVALID_ROW',
+        message: withPosition(r, r.error ?? 'unreadable.'),
+        raw: r.raw ?? null,
+        sku: r.sku ?? null,
+      })
+  const prepared = await prepareEventBatch(
+    tx,
+    msg.source,
+    good.map((r) => r.event),
+    offset,
+  )
   // prepareEventBatch numbers events from `offset`; report them by file line.
   for (const rj of prepared.rejected) {
     const row = good[rj.index - offset]
@@ -198,27 +354,44 @@ function reportLine(r: { line: number; code: string; message: string }): string 
   return m ? `${m[1]}: ${r.code}: ${m[2]}` : `line ${r.line}: ${r.code}: ${r.message}`
 }
 
-export async function* fileRows(db: Parameters<typeof readRaw>[0], source: string, messageId: string, kind: 'csv' | 'ndjson' | 'edi846', settings: SourceSettings, ctx: ReadContext): AsyncGenerator<Row> {
+export async function* fileRows(
+  db: Parameters<typeof readRaw>[0],
+  source: string,
+  messageId: string,
+  kind: 'csv' | 'ndjson' | 'edi846',
+  settings: SourceSettings,
+  ctx: ReadContext,
+): AsyncGenerator<Row> {
   yield* rowsOf(db, source, readRaw(db, messageId), kind, settings, ctx)
 }
 
 /** A file's rows with the source's settings: events to apply, or per-row errors. Shared with the dry run. */
 export type ReadContext = MappingContext & { maxEdiChars?: number }
 
-export async function* rowsOf(db: Db, source: string, raw: AsyncIterable<string> | Iterable<string>, kind: 'csv' | 'ndjson' | 'edi846', settings: SourceSettings, ctx: ReadContext): AsyncGenerator<Row> {
+export async function* rowsOf(
+  db: Db,
+  source: string,
+  raw: AsyncIterable<string> | Iterable<string>,
+  kind: 'csv' | 'ndjson' | 'edi846',
+  settings: SourceSettings,
+  ctx: ReadContext,
+): AsyncGenerator<Row> {
   if (kind === 'csv') {
     if (isMapped(settings.csv)) {
-      for await (const r of readMappedCsvRows(raw, settings.csv, ctx)) yield r.error !== undefined ? { line: r.line, error: r.error, code: r.code } : { line: r.line, event: r.event }
+      for await (const r of readMappedCsvRows(raw, settings.csv, ctx))
+        yield r.error !== undefined ? { line: r.line, error: r.error, code: r.code } : { line: r.line, event: r.event }
       return
     }
-    for await (const r of readEventCsvRows(raw, { delimiter: settings.csv.delimiter })) yield r.error !== undefined ? { line: r.line, error: r.error } : { line: r.line, event: r.event }
+    for await (const r of readEventCsvRows(raw, { delimiter: settings.csv.delimiter }))
+      yield r.error !== undefined ? { line: r.line, error: r.error } : { line: r.line, event: r.event }
     return
   }
   if (kind === 'ndjson') {
     const mapped = isMapped(settings.ndjson)
     for await (const r of readNdjson(raw)) {
       if (r.error !== undefined) yield { line: r.line, error: r.error, code: 'INVALID_JSON' }
-      else if (typeof r.value !== 'object' || r.value === null || Array.isArray(r.value)) yield { line: r.line, error: `line ${r.line}: expected one JSON object per line.` }
+      else if (typeof r.value !== 'object' || r.value === null || Array.isArray(r.value))
+        yield { line: r.line, error: `line ${r.line}: expected one JSON object per line.` }
       else if (mapped) {
         const m = mapRecord(r.value as Record<string, unknown>, settings.ndjson, ctx, r.line)
         yield m.error !== undefined ? { line: r.line, error: m.error, code: m.code } : { line: r.line, event: m.event }
@@ -242,14 +415,27 @@ export async function* rowsOf(db: Db, source: string, raw: AsyncIterable<string>
     const resolved = await resolveEdi846Lines(db, source, lines, settings.edi846)
     for (const [i, r] of resolved.entries()) {
       if (r.ok) yield { line: r.segmentIndex, unit: 'segment', event: { ...r.event } }
-      else yield { line: r.segmentIndex, unit: 'segment', error: r.message, code: r.code, raw: unresolvedEdi846Event(lines[i]), sku: lines[i].itemIds[0]?.id }
+      else
+        yield {
+          line: r.segmentIndex,
+          unit: 'segment',
+          error: r.message,
+          code: r.code,
+          raw: unresolvedEdi846Event(lines[i]),
+          sku: lines[i].itemIds[0]?.id,
+        }
     }
   }
   const refused = () => {
     if (reader.refusal) return new FileRefused(reader.refusal.message)
     if (reader.envelopeErrors.length > 0) {
       const errs = [...reader.envelopeErrors].sort((a, b) => a.segmentIndex - b.segmentIndex)
-      return new FileRefused(`malformed envelope: ${errs.slice(0, 20).map((e) => `${e.code}: ${e.message}`).join('; ')}${errs.length > 20 ? `; and ${errs.length - 20} more` : ''}`)
+      return new FileRefused(
+        `malformed envelope: ${errs
+          .slice(0, 20)
+          .map((e) => `${e.code}: ${e.message}`)
+          .join('; ')}${errs.length > 20 ? `; and ${errs.length - 20} more` : ''}`,
+      )
     }
     return null
   }
@@ -268,21 +454,34 @@ export async function* rowsOf(db: Db, source: string, raw: AsyncIterable<string>
 /** A CSV whose header has on_hand, or NDJSON whose first object has on_hand/onHand and no type, is a snapshot. */
 async function looksLikeSnapshot(db: PrismaClient, messageId: string, kind: 'csv' | 'ndjson'): Promise<boolean> {
   let head = ''
-  for await (const part of readRaw(db, messageId)) { head += part; if (head.includes('\n') || head.length > 65536) break }
+  for await (const part of readRaw(db, messageId)) {
+    head += part
+    if (head.includes('\n') || head.length > 65536) break
+  }
   return headLooksLikeSnapshot(head, kind)
 }
 
 /** The start of a file (its first line at least) tells a snapshot from an events file. */
 export function headLooksLikeSnapshot(head: string, kind: 'csv' | 'ndjson'): boolean {
-  const firstLine = head.slice(0, 65536).replace(/^\uFEFF/, '').split(/\r?\n/).find((l) => l.trim() !== '') ?? ''
+  const firstLine =
+    head
+      .slice(0, 65536)
+      .replace(/^\uFEFF/, '')
+      .split(/\r?\n/)
+      .find((l) => l.trim() !== '') ?? ''
   if (kind === 'csv') {
-    const cols = firstLine.toLowerCase().split(',').map((c) => c.trim().replace(/^"|"$/g, ''))
+    const cols = firstLine
+      .toLowerCase()
+      .split(',')
+      .map((c) => c.trim().replace(/^"|"$/g, ''))
     return cols.includes('on_hand') && !cols.includes('type')
   }
   try {
     const v = JSON.parse(firstLine) as Record<string, unknown>
     return typeof v === 'object' && v !== null && ('on_hand' in v || 'onHand' in v) && !('type' in v)
-  } catch { return false }
+  } catch {
+    return false
+  }
 }
 
 /** PostgreSQL text cannot hold NUL; a reason quoting a file's bytes must still be storable. */
@@ -290,17 +489,30 @@ function storable(text: string): string {
   return text.includes('\u0000') ? text.replaceAll('\u0000', '\\u0000') : text
 }
 
-async function refuse(db: PrismaClient, messageId: string, sourceDir: string, claimed: string, rawReason: string): Promise<IngestFileResult> {
+async function refuse(
+  db: PrismaClient,
+  messageId: string,
+  sourceDir: string,
+  claimed: string,
+  rawReason: string,
+): Promise<IngestFileResult> {
   const reason = storable(rawReason)
   await db.inboundMessage.update({ where: { id: messageId }, data: { status: 'rejected', error: reason } })
   const m = await db.inboundMessage.findUnique({ where: { id: messageId }, select: { source: true } })
-  await recordIngestDeadLetters(db, messageId, m?.source ?? null, [{ index: -1, code: 'FILE_REFUSED', message: reason, raw: null }])
+  await recordIngestDeadLetters(db, messageId, m?.source ?? null, [
+    { index: -1, code: 'FILE_REFUSED', message: reason, raw: null },
+  ])
   emitRealtime([ROOMS.deadLetters, ROOMS.dashboard], 'dead-letters.changed', { kind: 'ingest' })
   const movedTo = settleFile(sourceDir, claimed, 'failed', `${reason}\nNothing from this file was applied.`)
   return { outcome: 'failed', error: reason, movedTo }
 }
 
 async function deadLetterReport(db: PrismaClient, messageId: string, fileName: string): Promise<string> {
-  const rows = await db.deadLetter.findMany({ where: { inboundMessageId: messageId }, orderBy: { firstSeenAt: 'asc' }, take: 10_000, select: { code: true, reason: true } })
+  const rows = await db.deadLetter.findMany({
+    where: { inboundMessageId: messageId },
+    orderBy: { firstSeenAt: 'asc' },
+    take: 10_000,
+    select: { code: true, reason: true },
+  })
   return `${fileName}: ${rows.length} row(s) rejected\n` + rows.map((r) => `${r.code}: ${r.reason}`).join('\n')
 }

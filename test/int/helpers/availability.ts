@@ -12,6 +12,9 @@ export async function recomputeAll(db: PrismaClient, now?: Date): Promise<void> 
 
 /** The quantity the last recompute decided to offer for a SKU on a channel (null before any decision). */
 export async function desiredQuantity(db: PrismaClient, sku: string, channel: string): Promise<number | null> {
-  const listing = await db.channelListing.findFirstOrThrow({ where: { sku: { code: sku }, channel: { code: channel } }, select: { desiredQuantity: true } })
+  const listing = await db.channelListing.findFirstOrThrow({
+    where: { sku: { code: sku }, channel: { code: channel } },
+    select: { desiredQuantity: true },
+  })
   return listing.desiredQuantity
 }

@@ -8,7 +8,10 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../../server/ru
 import { migrateDatabase } from '../../../server/runtime/migrate'
 
 declare module 'vitest' {
-  export interface ProvidedContext { pgTemplateUrl: string; pgAdminUrl: string }
+  export interface ProvidedContext {
+    pgTemplateUrl: string
+    pgAdminUrl: string
+  }
 }
 
 let db: EmbeddedDatabase | undefined
@@ -24,7 +27,12 @@ export default async function setup(project: TestProject) {
   }
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stocktower-test-pg-'))
   fs.chmodSync(dir, 0o755)
-  db = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), password: 'test', database: 'stocktower_template', persistent: false })
+  db = await startEmbeddedPostgres({
+    dir: path.join(dir, 'pg'),
+    password: 'test',
+    database: 'stocktower_template',
+    persistent: false,
+  })
   await migrateDatabase(db.url, { quiet: true })
   project.provide('pgAdminUrl', db.urlFor('postgres'))
   project.provide('pgTemplateUrl', db.url)

@@ -11,22 +11,29 @@ export interface PublishFixture {
 
 let fixtureNo = 0
 
-export async function makePublishFixture(db: PrismaClient, options: {
-  kind: 'shopify' | 'amazon' | 'walmart' | 'b2b'
-  baseUrl: string
-  credentials: Record<string, string>
-  settings?: Record<string, unknown>
-  skus: string[]
-  externalId?: (sku: string) => string | null
-  ratePerSecond?: number
-  rateBurst?: number
-  /** Start of the rate bucket (the publisher's clock; a fake one in most tests). */
-  at: Date
-}): Promise<PublishFixture> {
+export async function makePublishFixture(
+  db: PrismaClient,
+  options: {
+    kind: 'shopify' | 'amazon' | 'walmart' | 'b2b'
+    baseUrl: string
+    credentials: Record<string, string>
+    settings?: Record<string, unknown>
+    skus: string[]
+    externalId?: (sku: string) => string | null
+    ratePerSecond?: number
+    rateBurst?: number
+    /** Start of the rate bucket (the publisher's clock; a fake one in most tests). */
+    at: Date
+  },
+): Promise<PublishFixture> {
   const no = ++fixtureNo
   const channel = await makeChannel(db, `${options.kind}-${no}`, {
-    kind: options.kind, baseUrl: options.baseUrl, credentialsEnc: encryptCredentials(options.credentials), settings: options.settings,
-    ratePerSecond: options.ratePerSecond ?? 1_000, rateBurst: options.rateBurst ?? 1_000,
+    kind: options.kind,
+    baseUrl: options.baseUrl,
+    credentialsEnc: encryptCredentials(options.credentials),
+    settings: options.settings,
+    ratePerSecond: options.ratePerSecond ?? 1_000,
+    rateBurst: options.rateBurst ?? 1_000,
   })
   await db.channel.update({ where: { id: channel.id }, data: { rateRefilledAt: options.at } })
   const listings: PublishFixture['listings'] = []
@@ -48,21 +55,38 @@ export async function setDesired(db: PrismaClient, listingId: string, quantity: 
   const [row] = await db.$queryRawUnsafe<Array<{ version: number }>>(
     `UPDATE "ChannelListing" SET "desiredQuantity" = $2, "desiredVersion" = "desiredVersion" + 1, "decidedAt" = $3::timestamptz,
             "pendingSince" = COALESCE("pendingSince", $3::timestamptz), "nextAttemptAt" = NULL, "failedAttempts" = 0
-      WHERE id = $1::uuid RETURNING "desiredVersion" AS version`, listingId, quantity, at.toISOString())
+      WHERE id = $1::uuid RETURNING "desiredVersion" AS version`,
+    listingId,
+    quantity,
+    at.toISOString(),
+  )
   return row!.version
 }
 
 /** Listings whose newest desired version is not published yet. */
 export async function pendingCount(db: PrismaClient, channelId: string): Promise<number> {
   const [row] = await db.$queryRawUnsafe<Array<{ n: number }>>(
-    `SELECT count(*)::int AS n FROM "ChannelListing" WHERE "channelId" = $1::uuid AND "desiredQuantity" IS NOT NULL AND "desiredVersion" > "publishedVersion"`, channelId)
+    `SELECT count(*)::int AS n FROM "ChannelListing" WHERE "channelId" = $1::uuid AND "desiredQuantity" IS NOT NULL AND "desiredVersion" > "publishedVersion"`,
+    channelId,
+  )
   return row!.n
 }
 
 export async function listingStates(db: PrismaClient, channelId: string) {
   return db.channelListing.findMany({
     where: { channelId },
-    select: { id: true, externalSku: true, desiredQuantity: true, desiredVersion: true, publishedVersion: true, publishedQuantity: true, appliedQuantity: true, nextAttemptAt: true, failedAttempts: true, lastError: true },
+    select: {
+      id: true,
+      externalSku: true,
+      desiredQuantity: true,
+      desiredVersion: true,
+      publishedVersion: true,
+      publishedQuantity: true,
+      appliedQuantity: true,
+      nextAttemptAt: true,
+      failedAttempts: true,
+      lastError: true,
+    },
     orderBy: { externalSku: 'asc' },
   })
 }

@@ -9,7 +9,11 @@ import path from 'node:path'
 import { readdirSync, statSync } from 'node:fs'
 
 type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>
-interface Route { file: string; segments: string[]; methods: Record<string, Handler> }
+interface Route {
+  file: string
+  segments: string[]
+  methods: Record<string, Handler>
+}
 
 export interface RouteServer {
   url: string
@@ -38,12 +42,15 @@ export async function startRouteServer(appDir: string, roots: string[]): Promise
       const rel = path.relative(path.join(appDir, 'api'), path.dirname(file)).split(path.sep)
       const mod = (await import(file)) as Record<string, unknown>
       const methods: Record<string, Handler> = {}
-      for (const m of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) if (typeof mod[m] === 'function') methods[m] = mod[m] as Handler
+      for (const m of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'])
+        if (typeof mod[m] === 'function') methods[m] = mod[m] as Handler
       routes.push({ file, segments: ['api', ...rel], methods })
     }
   }
   // Static segments win over dynamic ones, as in Next.
-  routes.sort((a, b) => a.segments.filter((s) => s.startsWith('[')).length - b.segments.filter((s) => s.startsWith('[')).length)
+  routes.sort(
+    (a, b) => a.segments.filter((s) => s.startsWith('[')).length - b.segments.filter((s) => s.startsWith('[')).length,
+  )
   const crashes: RouteServer['crashes'] = []
 
   const match = (parts: string[]): { route: Route; params: Record<string, string> } | null => {
@@ -55,7 +62,11 @@ export async function startRouteServer(appDir: string, roots: string[]): Promise
         const s = route.segments[i]
         if (s.startsWith('[')) {
           // Next hands route handlers decoded params (a segment it cannot decode stays as sent).
-          try { params[s.slice(1, -1)] = decodeURIComponent(parts[i]) } catch { params[s.slice(1, -1)] = parts[i] }
+          try {
+            params[s.slice(1, -1)] = decodeURIComponent(parts[i])
+          } catch {
+            params[s.slice(1, -1)] = parts[i]
+          }
         } else ok = s === parts[i]
       }
       if (ok) return { route, params }
@@ -68,13 +79,17 @@ export async function startRouteServer(appDir: string, roots: string[]): Promise
     const parts = url.pathname.split('/').filter(Boolean)
     const found = match(parts)
     const handler = found?.route.methods[req.method ?? 'GET']
-    if (!found || !handler) { res.writeHead(found ? 405 : 404).end(); return }
+    if (!found || !handler) {
+      res.writeHead(found ? 405 : 404).end()
+      return
+    }
     try {
       const headers = new Headers()
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v)
       const hasBody = req.method !== 'GET' && req.method !== 'HEAD'
       const request = new Request(url, {
-        method: req.method, headers,
+        method: req.method,
+        headers,
         body: hasBody ? (ReadableStreamFromNode(req) as unknown as BodyInit) : undefined,
         ...(hasBody ? { duplex: 'half' } : {}),
       } as RequestInit)
@@ -82,7 +97,11 @@ export async function startRouteServer(appDir: string, roots: string[]): Promise
       res.writeHead(response.status, Object.fromEntries(response.headers))
       if (response.body) {
         const reader = response.body.getReader()
-        for (;;) { const r = await reader.read(); if (r.done) break; res.write(r.value) }
+        for (;;) {
+          const r = await reader.read()
+          if (r.done) break
+          res.write(r.value)
+        }
       }
       res.end()
     } catch (e) {
@@ -98,7 +117,11 @@ export async function startRouteServer(appDir: string, roots: string[]): Promise
     server,
     routes: routes.map((r) => ({ pattern: `/${r.segments.join('/')}`, methods: Object.keys(r.methods) })),
     crashes,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
   }
 }
 
@@ -109,6 +132,8 @@ function ReadableStreamFromNode(req: http.IncomingMessage): ReadableStream<Uint8
       req.on('end', () => controller.close())
       req.on('error', (e) => controller.error(e))
     },
-    cancel() { req.resume() },
+    cancel() {
+      req.resume()
+    },
   })
 }

@@ -18,15 +18,23 @@ export const SIMULATED_B2B_SECRET = 'b2b-secret'
  * Starts the four simulators (demo plan, PRNG `seed`), lists the first `skuCount` demo SKUs at 0 on
  * the simulators named in `listedOn` (all four by default), and seeds the demo world pointed at them.
  */
-export async function seedDemoOnSimulators(db: PrismaClient, options: {
-  skuCount: number
-  seed: number
-  listedOn?: readonly Kind[]
-  overrides?: StartSimulatorsOptions['overrides']
-  demoApiKey?: string
-  shopifyWebhookSecret?: string
-}): Promise<RunningSimulators> {
-  const sims = await startSimulators({ plan: 'demo', b2bSecret: SIMULATED_B2B_SECRET, seed: options.seed, overrides: options.overrides })
+export async function seedDemoOnSimulators(
+  db: PrismaClient,
+  options: {
+    skuCount: number
+    seed: number
+    listedOn?: readonly Kind[]
+    overrides?: StartSimulatorsOptions['overrides']
+    demoApiKey?: string
+    shopifyWebhookSecret?: string
+  },
+): Promise<RunningSimulators> {
+  const sims = await startSimulators({
+    plan: 'demo',
+    b2bSecret: SIMULATED_B2B_SECRET,
+    seed: options.seed,
+    overrides: options.overrides,
+  })
   for (const kind of options.listedOn ?? ALL_KINDS) sims.sims[kind].seed(demoExternalSkus(kind, options.skuCount), 0)
   await seedDemo(db, {
     skuCount: options.skuCount,
@@ -47,12 +55,20 @@ export async function publishPerListing(db: PrismaClient): Promise<void> {
  * Recompute, publish (at most 20 runs a channel), apply on the simulators and verify by read-back,
  * until nothing is left to do. `refillRate` gives every channel a full rate budget first.
  */
-export async function settleOnSimulators(db: PrismaClient, sims: RunningSimulators, options: { refillRate?: boolean } = {}): Promise<void> {
+export async function settleOnSimulators(
+  db: PrismaClient,
+  sims: RunningSimulators,
+  options: { refillRate?: boolean } = {},
+): Promise<void> {
   const deps = { connectorFor: connectorForChannel }
   await recomputeAll(db)
   for (const c of await db.channel.findMany()) {
-    if (options.refillRate) await db.channel.update({ where: { id: c.id }, data: { rateTokens: 1000, rateBurst: 1000 } })
-    for (let i = 0; i < 20; i++) { const r = await publishChannel(db, c.id, deps); if (r.claimed === 0) break }
+    if (options.refillRate)
+      await db.channel.update({ where: { id: c.id }, data: { rateTokens: 1000, rateBurst: 1000 } })
+    for (let i = 0; i < 20; i++) {
+      const r = await publishChannel(db, c.id, deps)
+      if (r.claimed === 0) break
+    }
   }
   for (const s of Object.values(sims.sims)) s.applyNow()
   for (const c of await db.channel.findMany()) await verifyChannel(db, c.id, deps)

@@ -6,10 +6,19 @@ import type { PrismaClient } from '@prisma/client'
 import { createPrisma } from '../../../server/db'
 import { seedDemo, type SeedOptions } from '../../../server/demo/seed-demo'
 
-export interface TestDatabase { url: string; db: PrismaClient; drop(): Promise<void> }
+export interface TestDatabase {
+  url: string
+  db: PrismaClient
+  drop(): Promise<void>
+}
 
 /** Simulator URLs on a closed port: channels that exist but never answer (tests that publish nothing). */
-export const NO_SIMULATOR_URLS = { shopify: 'http://127.0.0.1:9', amazon: 'http://127.0.0.1:9', walmart: 'http://127.0.0.1:9', b2b: 'http://127.0.0.1:9' }
+export const NO_SIMULATOR_URLS = {
+  shopify: 'http://127.0.0.1:9',
+  amazon: 'http://127.0.0.1:9',
+  walmart: 'http://127.0.0.1:9',
+  b2b: 'http://127.0.0.1:9',
+}
 
 export async function createTestDatabase(): Promise<TestDatabase> {
   // Channel credentials are encrypted at rest; a test run has its own key unless the file set one.
@@ -36,7 +45,11 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await db.$disconnect()
       const a = new pg.Client({ connectionString: adminUrl })
       await a.connect()
-      try { await a.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) } finally { await a.end() }
+      try {
+        await a.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
+      } finally {
+        await a.end()
+      }
     },
   }
 }
@@ -46,9 +59,16 @@ export async function createTestDatabase(): Promise<TestDatabase> {
  * users): channels point at NO_SIMULATOR_URLS unless given, the demo API key is random, the B2B
  * signing secret is 's' unless given.
  */
-export async function createDemoTestDatabase(options: Pick<SeedOptions, 'skuCount'> & Partial<SeedOptions>): Promise<TestDatabase> {
+export async function createDemoTestDatabase(
+  options: Pick<SeedOptions, 'skuCount'> & Partial<SeedOptions>,
+): Promise<TestDatabase> {
   const t = await createTestDatabase()
-  await seedDemo(t.db, { simulatorUrls: NO_SIMULATOR_URLS, demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`, b2bSigningSecret: 's', ...options })
+  await seedDemo(t.db, {
+    simulatorUrls: NO_SIMULATOR_URLS,
+    demoApiKey: `st_demo_${crypto.randomBytes(8).toString('hex')}`,
+    b2bSigningSecret: 's',
+    ...options,
+  })
   return t
 }
 
@@ -65,5 +85,7 @@ export function useTestDatabase(
     t = options.demo ? await createDemoTestDatabase(options.demo) : await createTestDatabase()
     await ready(t.db, t)
   }, options.timeoutMs)
-  afterAll(async () => { await t?.drop() })
+  afterAll(async () => {
+    await t?.drop()
+  })
 }

@@ -16,14 +16,21 @@ async function main() {
   const api = await startRouteServer(path.resolve(__dirname, '..', '..', '..', 'app'), ['v1'])
   const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 3 })
   pool.on('error', () => {})
-  const realtime = attachRealtime(api.server, { db: prisma(), pool, readToken: (req) => getToken({ req: req as never, secret: process.env.NEXTAUTH_SECRET }), recheckMs: 60_000 })
+  const realtime = attachRealtime(api.server, {
+    db: prisma(),
+    pool,
+    readToken: (req) => getToken({ req: req as never, secret: process.env.NEXTAUTH_SECRET }),
+    recheckMs: 60_000,
+  })
   setRealtimeTransport(socketIoTransport(realtime.io))
   readline.createInterface({ input: process.stdin }).on('line', (l) => {
     const [cmd, room, event] = l.split(' ')
     if (cmd === 'EMIT') emitRealtime([room], event as RealtimeEventName, { kind: `from-${process.pid}` } as never)
   })
   process.on('SIGTERM', () => {
-    void realtime.close().finally(() => void Promise.allSettled([pool.end(), prisma().$disconnect()]).finally(() => process.exit(0)))
+    void realtime
+      .close()
+      .finally(() => void Promise.allSettled([pool.end(), prisma().$disconnect()]).finally(() => process.exit(0)))
   })
   process.stdout.write(`WEB ${api.url}\n`)
 }

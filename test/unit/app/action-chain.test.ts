@@ -9,10 +9,14 @@ const session = vi.hoisted(() => ({ user: null as null | { id: string; email: st
 vi.mock('@/app/_lib/auth', () => ({ currentUser: async () => session.user }))
 const { defineAction } = await import('@/app/_lib/action')
 
-const as = (role: Role) => { session.user = { id: `u-${role}`, email: `${role}@example.com`, role } }
+const as = (role: Role) => {
+  session.user = { id: `u-${role}`, email: `${role}@example.com`, role }
+}
 
 describe('the action chain', () => {
-  beforeEach(() => { session.user = null })
+  beforeEach(() => {
+    session.user = null
+  })
 
   it('runs an action only for roles the table grants it to, and never calls the server otherwise', async () => {
     for (const action of ACTIONS) {
@@ -22,7 +26,10 @@ describe('the action chain', () => {
         as(role)
         const result = await act({})
         if (PERMISSIONS[role].includes(action)) expect(result, `${role} ${action}`).toEqual({ data: 'done' })
-        else expect(result, `${role} ${action}`).toEqual({ error: { code: 'FORBIDDEN', message: `Your role (${role}) may not do this.` } })
+        else
+          expect(result, `${role} ${action}`).toEqual({
+            error: { code: 'FORBIDDEN', message: `Your role (${role}) may not do this.` },
+          })
       }
       expect(run).toHaveBeenCalledTimes(ROLES.filter((r) => PERMISSIONS[r].includes(action)).length)
     }
@@ -39,8 +46,18 @@ describe('the action chain', () => {
 
   it('answers bad input with the field and a typed error with its code; anything else is generic', async () => {
     as('admin')
-    const act = defineAction({ action: 'rules:edit', input: z.object({ reason: z.string().min(3) }), run: async (i) => { if (i.reason === 'boom') throw new Error('secret detail'); if (i.reason === 'nope') throw new ValidationError('Not like that.', undefined, 'NOPE'); return i.reason } })
-    expect(await act({ reason: 'x' })).toMatchObject({ error: { code: 'INVALID_INPUT', message: expect.stringContaining('reason') } })
+    const act = defineAction({
+      action: 'rules:edit',
+      input: z.object({ reason: z.string().min(3) }),
+      run: async (i) => {
+        if (i.reason === 'boom') throw new Error('secret detail')
+        if (i.reason === 'nope') throw new ValidationError('Not like that.', undefined, 'NOPE')
+        return i.reason
+      },
+    })
+    expect(await act({ reason: 'x' })).toMatchObject({
+      error: { code: 'INVALID_INPUT', message: expect.stringContaining('reason') },
+    })
     expect(await act({ reason: 'nope' })).toEqual({ error: { code: 'NOPE', message: 'Not like that.' } })
     const spy = vi.spyOn(console, 'error').mockImplementation(() => {})
     const failed = await act({ reason: 'boom' })
@@ -54,11 +71,15 @@ describe('the role table', () => {
   it('gives each persona its job and nothing else', () => {
     expect(PERMISSIONS.executive).not.toContain('rules:edit')
     expect(PERMISSIONS.executive.filter((a) => !a.endsWith(':view'))).toEqual([])
-    expect(PERMISSIONS.merchandiser.filter((a) => !a.endsWith(':view')).sort()).toEqual(['holdbacks:edit', 'rules:edit'])
+    expect(PERMISSIONS.merchandiser.filter((a) => !a.endsWith(':view')).sort()).toEqual([
+      'holdbacks:edit',
+      'rules:edit',
+    ])
     expect(PERMISSIONS.support).toContain('replays:approve')
     expect(PERMISSIONS.analyst).not.toContain('replays:approve')
     for (const role of ROLES.filter((r) => r !== 'admin')) {
-      for (const a of ['api-keys:manage', 'users:manage', 'catalog:edit', 'channels:configure'] as const) expect(PERMISSIONS[role], `${role} ${a}`).not.toContain(a)
+      for (const a of ['api-keys:manage', 'users:manage', 'catalog:edit', 'channels:configure'] as const)
+        expect(PERMISSIONS[role], `${role} ${a}`).not.toContain(a)
     }
     expect([...PERMISSIONS.admin].sort()).toEqual([...ACTIONS].sort())
   })

@@ -14,6 +14,7 @@ describe('csvField', () => {
     expect(csvField({ a: 1 })).toBe('"{""a"":1}"')
   })
   it('neutralises cells a spreadsheet would run as a formula', () => {
-    for (const f of ['=HYPERLINK("x")', '+1+1', '-2', '@SUM(A1)', '\tx']) expect(csvField(f).replace(/^"/, '').startsWith("'")).toBe(true)
+    for (const f of ['=HYPERLINK("x")', '+1+1', '-2', '@SUM(A1)', '\tx'])
+      expect(csvField(f).replace(/^"/, '').startsWith("'")).toBe(true)
   })
 })

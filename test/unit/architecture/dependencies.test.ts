@@ -46,7 +46,14 @@ function resolveLocal(from: string, spec: string): string | null {
   if (spec.startsWith('@/')) base = path.join(ROOT, spec.slice(2))
   else if (spec.startsWith('.')) base = path.resolve(path.dirname(from), spec)
   else return null
-  const candidates = [base, `${base}.ts`, `${base}.tsx`, `${base}.mts`, path.join(base, 'index.ts'), path.join(base, 'index.tsx')]
+  const candidates = [
+    base,
+    `${base}.ts`,
+    `${base}.tsx`,
+    `${base}.mts`,
+    path.join(base, 'index.ts'),
+    path.join(base, 'index.tsx'),
+  ]
   for (const c of candidates) if (fs.existsSync(c) && fs.statSync(c).isFile()) return c
   return base // unresolved (an asset, a generated file): still checked by folder
 }
@@ -54,7 +61,11 @@ function resolveLocal(from: string, spec: string): string | null {
 const rel = (f: string) => path.relative(ROOT, f).split(path.sep).join('/')
 const packageOf = (spec: string) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0])
 
-interface Edge { from: string; to: string; spec: string }
+interface Edge {
+  from: string
+  to: string
+  spec: string
+}
 
 function graph(dirs: string[]): Edge[] {
   const edges: Edge[] = []
@@ -81,19 +92,31 @@ export function findCycles(edges: Array<{ from: string; to: string }>): string[]
     adj.get(e.from)!.push(e.to)
   }
   let index = 0
-  const idx = new Map<string, number>(), low = new Map<string, number>(), onStack = new Set<string>(), stack: string[] = []
+  const idx = new Map<string, number>(),
+    low = new Map<string, number>(),
+    onStack = new Set<string>(),
+    stack: string[] = []
   const components: string[][] = []
   const strong = (v: string) => {
-    idx.set(v, index); low.set(v, index); index++
-    stack.push(v); onStack.add(v)
+    idx.set(v, index)
+    low.set(v, index)
+    index++
+    stack.push(v)
+    onStack.add(v)
     for (const w of adj.get(v) ?? []) {
-      if (!idx.has(w)) { strong(w); low.set(v, Math.min(low.get(v)!, low.get(w)!)) }
-      else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, idx.get(w)!))
+      if (!idx.has(w)) {
+        strong(w)
+        low.set(v, Math.min(low.get(v)!, low.get(w)!))
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, idx.get(w)!))
     }
     if (low.get(v) === idx.get(v)) {
       const comp: string[] = []
       let w: string
-      do { w = stack.pop()!; onStack.delete(w); comp.push(w) } while (w !== v)
+      do {
+        w = stack.pop()!
+        onStack.delete(w)
+        comp.push(w)
+      } while (w !== v)
       if (comp.length > 1 || (adj.get(v) ?? []).includes(v)) components.push(comp)
     }
   }
@@ -114,7 +137,11 @@ export function findCycles(edges: Array<{ from: string; to: string }>): string[]
           while (cycle[0] !== start) cycle.unshift(prev.get(cycle[0])!)
           return [...cycle, start]
         }
-        if (!seen.has(w)) { seen.add(w); prev.set(w, v); queue.push(w) }
+        if (!seen.has(w)) {
+          seen.add(w)
+          prev.set(w, v)
+          queue.push(w)
+        }
       }
     }
     return [...comp, comp[0]]
@@ -128,8 +155,21 @@ describe('architecture: what may import what', () => {
   })
 
   it('the cycle finder names a cycle as a path and ignores a tree', () => {
-    expect(findCycles([{ from: 'a', to: 'b' }, { from: 'b', to: 'c' }, { from: 'a', to: 'c' }])).toEqual([])
-    expect(findCycles([{ from: 'a', to: 'b' }, { from: 'b', to: 'c' }, { from: 'c', to: 'a' }, { from: 'c', to: 'd' }])).toEqual([['a', 'b', 'c', 'a']])
+    expect(
+      findCycles([
+        { from: 'a', to: 'b' },
+        { from: 'b', to: 'c' },
+        { from: 'a', to: 'c' },
+      ]),
+    ).toEqual([])
+    expect(
+      findCycles([
+        { from: 'a', to: 'b' },
+        { from: 'b', to: 'c' },
+        { from: 'c', to: 'a' },
+        { from: 'c', to: 'd' },
+      ]),
+    ).toEqual([['a', 'b', 'c', 'a']])
   })
 
   it('server/ has no import cycle', () => {
@@ -151,18 +191,32 @@ describe('architecture: what may import what', () => {
 
   it('components/ never reach the database (server/db, Prisma)', () => {
     const bad = graph(['components'])
-      .filter((e) => e.to === 'server/db.ts' || e.to.startsWith('server/db/') || packageOf(e.spec) === '@prisma/client' || packageOf(e.spec).startsWith('@prisma/'))
+      .filter(
+        (e) =>
+          e.to === 'server/db.ts' ||
+          e.to.startsWith('server/db/') ||
+          packageOf(e.spec) === '@prisma/client' ||
+          packageOf(e.spec).startsWith('@prisma/'),
+      )
       .filter((e) => !allowed(e))
       .map((e) => `${e.from} -> ${e.spec}`)
     expect(bad, `components/ import the database:\n  ${bad.join('\n  ')}`).toEqual([])
   })
 
   it('app/ reads and writes through server/ use cases: no queries of its own (Prisma model calls or SQL)', () => {
-    const QUERY = /\.\$(queryRaw|executeRaw)\w*\s*[(`<]|\b(prisma\(\)|db|tx)\.[a-z]\w*\.(findMany|findFirst|findUnique|findUniqueOrThrow|findFirstOrThrow|count|aggregate|groupBy|create|createMany|update|updateMany|upsert|delete|deleteMany)\s*\(/
+    const QUERY =
+      /\.\$(queryRaw|executeRaw)\w*\s*[(`<]|\b(prisma\(\)|db|tx)\.[a-z]\w*\.(findMany|findFirst|findUnique|findUniqueOrThrow|findFirstOrThrow|count|aggregate|groupBy|create|createMany|update|updateMany|upsert|delete|deleteMany)\s*\(/
     const bad: string[] = []
     for (const file of walk(path.join(ROOT, 'app'))) {
-      fs.readFileSync(file, 'utf8').split('\n').forEach((line, i) => { if (QUERY.test(line)) bad.push(`${rel(file)}:${i + 1}: ${line.trim().slice(0, 120)}`) })
+      fs.readFileSync(file, 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          if (QUERY.test(line)) bad.push(`${rel(file)}:${i + 1}: ${line.trim().slice(0, 120)}`)
+        })
     }
-    expect(bad, `app/ queries the database itself; move the query into a server/ read model:\n  ${bad.join('\n  ')}`).toEqual([])
+    expect(
+      bad,
+      `app/ queries the database itself; move the query into a server/ read model:\n  ${bad.join('\n  ')}`,
+    ).toEqual([])
   })
 })

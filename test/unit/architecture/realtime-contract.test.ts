@@ -10,12 +10,20 @@ describe('realtime contract', () => {
       expect(ROOM_PATTERN.test(ROOMS.sku(code)), code).toBe(true)
       expect(roomAction(ROOMS.sku(code))).toBe('inventory:view')
     }
-    for (const room of ['', 'sku:', `sku:${'A'.repeat(101)}`, 'sku:a\nb', 'sku:\u0000', 'admin', 'channel:']) expect(ROOM_PATTERN.test(room), JSON.stringify(room)).toBe(false)
+    for (const room of ['', 'sku:', `sku:${'A'.repeat(101)}`, 'sku:a\nb', 'sku:\u0000', 'admin', 'channel:'])
+      expect(ROOM_PATTERN.test(room), JSON.stringify(room)).toBe(false)
     expect(roomAction(ROOMS.channel('amazon-us'))).toBe('channels:view')
   })
 
   it('has one payload schema per event, which the payloads we emit satisfy', () => {
-    expect(EVENT_NAMES.sort()).toEqual(['channel.updated', 'dead-letters.changed', 'findings.changed', 'kpis.changed', 'listings.changed', 'stock.changed'])
+    expect(EVENT_NAMES.sort()).toEqual([
+      'channel.updated',
+      'dead-letters.changed',
+      'findings.changed',
+      'kpis.changed',
+      'listings.changed',
+      'stock.changed',
+    ])
     expect(EVENT_PAYLOADS['kpis.changed'].safeParse({ reason: 'oversell' }).success).toBe(true)
     expect(EVENT_PAYLOADS['kpis.changed'].safeParse({}).success).toBe(false)
     expect(EVENT_PAYLOADS['dead-letters.changed'].safeParse({ kind: 'ingest' }).success).toBe(true)

@@ -13,14 +13,26 @@ import type { ApiPrincipal } from '../../../server/auth/api-keys'
 
 describe('safeRedirectPath', () => {
   it.each([
-    ['/..//evil.example', '/'], ['//evil.example', '/'], ['/\\evil.example', '/'], ['\\\\evil.example', '/'],
-    ['https://evil.example/x', '/'], ['javascript:alert(1)', '/'], ['/%2e%2e//evil.example', '/'], ['/\t/evil.example', '/'],
-    ['evil.example', '/'], ['', '/'], ['/./..//evil.example/a', '/'], ['/a/../..//evil.example', '/'],
+    ['/..//evil.example', '/'],
+    ['//evil.example', '/'],
+    ['/\\evil.example', '/'],
+    ['\\\\evil.example', '/'],
+    ['https://evil.example/x', '/'],
+    ['javascript:alert(1)', '/'],
+    ['/%2e%2e//evil.example', '/'],
+    ['/\t/evil.example', '/'],
+    ['evil.example', '/'],
+    ['', '/'],
+    ['/./..//evil.example/a', '/'],
+    ['/a/../..//evil.example', '/'],
   ])('%j stays on this site', (raw, expected) => {
     expect(safeRedirectPath(raw)).toBe(expected)
   })
   it.each([
-    ['/skus/SKU-1?tab=ledger#x', '/skus/SKU-1?tab=ledger#x'], ['/', '/'], ['/a/../b', '/b'], ['/dead-letters', '/dead-letters'],
+    ['/skus/SKU-1?tab=ledger#x', '/skus/SKU-1?tab=ledger#x'],
+    ['/', '/'],
+    ['/a/../b', '/b'],
+    ['/dead-letters', '/dead-letters'],
   ])('%j is kept as a same-origin path', (raw, expected) => {
     expect(safeRedirectPath(raw)).toBe(expected)
   })
@@ -33,13 +45,23 @@ describe('safeRedirectPath', () => {
 
 describe('checkAuthBody (before next-auth reads anything)', () => {
   it('refuses a declared 200 MiB sign-in body and a chunked one, from the headers alone', () => {
-    expect(checkAuthBody('POST', '/api/auth/callback/credentials', { 'content-length': String(200 * 1024 * 1024) })).toMatchObject({ ok: false, status: 413 })
-    expect(checkAuthBody('POST', '/api/auth/callback/credentials', { 'transfer-encoding': 'chunked' })).toMatchObject({ ok: false, status: 411 })
-    expect(checkAuthBody('POST', '/api/auth/callback/credentials', { 'content-length': 'abc' })).toMatchObject({ ok: false, status: 411 })
+    expect(
+      checkAuthBody('POST', '/api/auth/callback/credentials', { 'content-length': String(200 * 1024 * 1024) }),
+    ).toMatchObject({ ok: false, status: 413 })
+    expect(checkAuthBody('POST', '/api/auth/callback/credentials', { 'transfer-encoding': 'chunked' })).toMatchObject({
+      ok: false,
+      status: 411,
+    })
+    expect(checkAuthBody('POST', '/api/auth/callback/credentials', { 'content-length': 'abc' })).toMatchObject({
+      ok: false,
+      status: 411,
+    })
   })
   it('lets a normal sign-in, GETs and other paths through', () => {
     expect(checkAuthBody('POST', '/api/auth/callback/credentials', { 'content-length': '120' }).ok).toBe(true)
-    expect(checkAuthBody('POST', '/api/auth/callback/credentials', { 'content-length': String(AUTH_BODY_LIMIT_BYTES) }).ok).toBe(true)
+    expect(
+      checkAuthBody('POST', '/api/auth/callback/credentials', { 'content-length': String(AUTH_BODY_LIMIT_BYTES) }).ok,
+    ).toBe(true)
     expect(checkAuthBody('GET', '/api/auth/session', {}).ok).toBe(true)
     expect(checkAuthBody('POST', '/api/v1/events', { 'content-length': String(200 * 1024 * 1024) }).ok).toBe(true)
   })
@@ -54,7 +76,9 @@ describe('security headers', () => {
     expect(plain['X-Content-Type-Options']).toBe('nosniff')
     expect(plain['Referrer-Policy']).toBe('strict-origin-when-cross-origin')
     expect(plain['Strict-Transport-Security']).toBeUndefined()
-    expect(securityHeaders({ nonce: 'abc', https: true, dev: false })['Strict-Transport-Security']).toMatch(/^max-age=\d+/)
+    expect(securityHeaders({ nonce: 'abc', https: true, dev: false })['Strict-Transport-Security']).toMatch(
+      /^max-age=\d+/,
+    )
     expect(contentSecurityPolicy('n', { dev: true })).toContain("'unsafe-eval'")
   })
   it('TLS is the socket or the proxy saying https', () => {
@@ -67,29 +91,49 @@ describe('security headers', () => {
 
 describe('socket rooms by role', () => {
   it('each room needs the permission of its screen; unknown rooms are refused to everyone', () => {
-    for (const role of ROLES) for (const room of ROOM_KINDS) expect(mayJoinRoom(role, room), `${role} ${room}`).toBe(can(role, roomAction(room)!))
+    for (const role of ROLES)
+      for (const room of ROOM_KINDS)
+        expect(mayJoinRoom(role, room), `${role} ${room}`).toBe(can(role, roomAction(room)!))
     expect(mayJoinRoom('executive', 'dead-letters')).toBe(false)
     expect(mayJoinRoom('support', 'dead-letters')).toBe(true)
     expect(mayJoinRoom('admin', 'admin-secrets')).toBe(false)
     expect(mayJoinRoom(null, 'dashboard')).toBe(false)
-    expect(authoriseRooms('executive', ['dashboard', 'dead-letters', 'sku:A'])).toEqual({ allowed: ['dashboard', 'sku:A'], refused: ['dead-letters'] })
+    expect(authoriseRooms('executive', ['dashboard', 'dead-letters', 'sku:A'])).toEqual({
+      allowed: ['dashboard', 'sku:A'],
+      refused: ['dead-letters'],
+    })
   })
 })
 
 describe('key binding', () => {
-  const bound: ApiPrincipal = { kind: 'api_key', keyId: 'k', name: 'wms', scopes: ['catalog:write'], boundSource: 'wms-east', rateLimitPerMinute: null }
+  const bound: ApiPrincipal = {
+    kind: 'api_key',
+    keyId: 'k',
+    name: 'wms',
+    scopes: ['catalog:write'],
+    boundSource: 'wms-east',
+    rateLimitPerMinute: null,
+  }
   const free: ApiPrincipal = { ...bound, boundSource: null }
   it('a bound key writes only aliases scoped to its own source, and no shared catalog entity', () => {
-    expect(() => assertCatalogWriteAllowed(bound, 'sku-aliases', [{ scope: 'wms-east', alias: 'a', sku: 'S' }])).not.toThrow()
-    expect(() => assertCatalogWriteAllowed(bound, 'sku-aliases', [{ scope: 'erp-main', alias: 'a', sku: 'S' }])).toThrow(/bound to source "wms-east"/)
-    expect(() => assertCatalogWriteAllowed(bound, 'location-aliases', [{ scope: '*', alias: 'a', location: 'L' }])).toThrow()
+    expect(() =>
+      assertCatalogWriteAllowed(bound, 'sku-aliases', [{ scope: 'wms-east', alias: 'a', sku: 'S' }]),
+    ).not.toThrow()
+    expect(() =>
+      assertCatalogWriteAllowed(bound, 'sku-aliases', [{ scope: 'erp-main', alias: 'a', sku: 'S' }]),
+    ).toThrow(/bound to source "wms-east"/)
+    expect(() =>
+      assertCatalogWriteAllowed(bound, 'location-aliases', [{ scope: '*', alias: 'a', location: 'L' }]),
+    ).toThrow()
     expect(() => assertCatalogWriteAllowed(bound, 'skus', [{ code: 'S', name: 'renamed' }])).toThrow(/not skus/)
     expect(() => assertCatalogWriteAllowed(bound, 'sku-aliases', null)).toThrow(/CSV/)
     expect(() => assertCatalogWriteAllowed(free, 'skus', [{ code: 'S', name: 'renamed' }])).not.toThrow()
   })
   it('a bound key posts only for its own source or channel', () => {
     expect(() => assertBoundTo(bound, 'wms-east', 'send events')).not.toThrow()
-    expect(() => assertBoundTo(bound, 'shopify', 'post channel orders')).toThrow(/may not post channel orders for "shopify"/)
+    expect(() => assertBoundTo(bound, 'shopify', 'post channel orders')).toThrow(
+      /may not post channel orders for "shopify"/,
+    )
     expect(() => assertBoundTo(free, 'shopify', 'post channel orders')).not.toThrow()
     expect(ingestDoorOf('ingest:erp')).toBe('inventory')
     expect(ingestDoorOf('ingest:channel:shopify')).toBe('channel')

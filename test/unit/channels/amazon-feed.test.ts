@@ -17,7 +17,10 @@ const load = (f: string) => JSON.parse(fs.readFileSync(path.join(DIR, f), 'utf8'
 const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false })
 const feedDocument = ajv.compile(load('listings-feed-schema-v2.json'))
 const report = ajv.compile(load('listings-feed-processing-report-schema-v2.json'))
-ajv.addSchema({ $id: 'feeds', definitions: (load('feeds_2021-06-30.json') as { definitions: Record<string, unknown> }).definitions })
+ajv.addSchema({
+  $id: 'feeds',
+  definitions: (load('feeds_2021-06-30.json') as { definitions: Record<string, unknown> }).definitions,
+})
 const feedsModel = (name: string, value: unknown) => {
   const v = ajv.getSchema(`feeds#/definitions/${name}`)!
   return v(value) ? 'valid' : ajv.errorsText(v.errors)
@@ -25,17 +28,48 @@ const feedsModel = (name: string, value: unknown) => {
 const valid = (v: ReturnType<typeof ajv.compile>, value: unknown) => (v(value) ? 'valid' : ajv.errorsText(v.errors))
 
 const open: AmazonSimulator[] = []
-afterEach(async () => { while (open.length) await open.pop()!.close() })
+afterEach(async () => {
+  while (open.length) await open.pop()!.close()
+})
 
 async function setup() {
   const clock = fakeClock()
-  const sim = await new AmazonSimulator({ plan: 'demo', seed: 9, now: clock.now, latencyMs: 0, applyDelayMs: 5_000, applyJitterMs: 0, autoCreateListings: false, feeds: { feedQueueMs: 1_000, feedProcessingMs: 2_000 } }).start()
+  const sim = await new AmazonSimulator({
+    plan: 'demo',
+    seed: 9,
+    now: clock.now,
+    latencyMs: 0,
+    applyDelayMs: 5_000,
+    applyJitterMs: 0,
+    autoCreateListings: false,
+    feeds: { feedQueueMs: 1_000, feedProcessingMs: 2_000 },
+  }).start()
   open.push(sim)
   sim.seed(['F-1', 'F-2', 'F-3'], 1)
-  const connector: Connector = createConnector('amazon', { baseUrl: sim.url, credentials: { clientId: 'amzn1.application-oa2-client.feed', clientSecret: 'lwa-secret', refreshToken: 'Atzr|feed' }, settings: { lwaTokenUrl: `${sim.url}/auth/o2/token`, sellerId: 'A1FEEDSELLER', marketplaceId: 'ATVPDKIKX0DER', productType: 'PRODUCT' } })
+  const connector: Connector = createConnector('amazon', {
+    baseUrl: sim.url,
+    credentials: {
+      clientId: 'amzn1.application-oa2-client.feed',
+      clientSecret: 'lwa-secret',
+      refreshToken: 'Atzr|feed',
+    },
+    settings: {
+      lwaTokenUrl: `${sim.url}/auth/o2/token`,
+      sellerId: 'A1FEEDSELLER',
+      marketplaceId: 'ATVPDKIKX0DER',
+      productType: 'PRODUCT',
+    },
+  })
   return { sim, clock, connector, bulk: connector.bulk! }
 }
-const u = (sku: string, quantity: number): ListingUpdate => ({ listingId: `l-${sku}`, externalSku: sku, externalId: null, quantity, expectedCurrent: null, version: 2 })
+const u = (sku: string, quantity: number): ListingUpdate => ({
+  listingId: `l-${sku}`,
+  externalSku: sku,
+  externalId: null,
+  quantity,
+  expectedCurrent: null,
+  version: 2,
+})
 
 describe('Amazon JSON_LISTINGS_FEED', () => {
   it('submits one feed for many listings, reports per message, and applies the accepted ones', async () => {
@@ -52,8 +86,12 @@ describe('Amazon JSON_LISTINGS_FEED', () => {
     const createFeed = sim.requests.find((r) => r.method === 'POST' && r.path.endsWith('/feeds'))!
     expect(feedsModel('CreateFeedSpecification', createFeed.body)).toBe('valid')
     expect(feedsModel('CreateFeedResponse', createFeed.response)).toBe('valid')
-    expect(feedsModel('CreateFeedDocumentResponse', sim.requests.find((r) => r.path.endsWith('/documents'))!.response)).toBe('valid')
-    expect(feedsModel('CreateFeedDocumentSpecification', sim.requests.find((r) => r.path.endsWith('/documents'))!.body)).toBe('valid')
+    expect(
+      feedsModel('CreateFeedDocumentResponse', sim.requests.find((r) => r.path.endsWith('/documents'))!.response),
+    ).toBe('valid')
+    expect(
+      feedsModel('CreateFeedDocumentSpecification', sim.requests.find((r) => r.path.endsWith('/documents'))!.body),
+    ).toBe('valid')
 
     // IN_QUEUE, IN_PROGRESS, then DONE with the processing report.
     const states: string[] = []
@@ -68,11 +106,19 @@ describe('Amazon JSON_LISTINGS_FEED', () => {
     expect(done!.feedStatus).toBe('DONE')
     const getFeed = sim.requests.filter((r) => r.method === 'GET' && /\/feeds\/\d+$/.test(r.path)).at(-1)!
     expect(feedsModel('Feed', getFeed.response)).toBe('valid')
-    const getFeedDocument = sim.requests.filter((r) => r.method === 'GET' && /\/feeds\/2021-06-30\/documents\//.test(r.path)).at(-1)!
+    const getFeedDocument = sim.requests
+      .filter((r) => r.method === 'GET' && /\/feeds\/2021-06-30\/documents\//.test(r.path))
+      .at(-1)!
     expect(feedsModel('FeedDocument', getFeedDocument.response)).toBe('valid')
-    const reportBody = sim.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/feed-documents/')).at(-1)!.response
+    const reportBody = sim.requests
+      .filter((r) => r.method === 'GET' && r.path.startsWith('/feed-documents/'))
+      .at(-1)!.response
     expect(valid(report, reportBody)).toBe('valid')
-    expect(done!.result.outcomes).toMatchObject([{ listingId: 'l-F-1', outcome: 'accepted' }, { listingId: 'l-F-2', outcome: 'accepted' }, { listingId: 'l-F-404', outcome: 'rejected' }])
+    expect(done!.result.outcomes).toMatchObject([
+      { listingId: 'l-F-1', outcome: 'accepted' },
+      { listingId: 'l-F-2', outcome: 'accepted' },
+      { listingId: 'l-F-404', outcome: 'rejected' },
+    ])
 
     // Accepted is not applied: read-back shows the new numbers after Amazon applied them.
     expect((await connector.readQuantities([u('F-1', 0)]))[0].quantity).toBe(1)
@@ -88,7 +134,9 @@ describe('Amazon JSON_LISTINGS_FEED', () => {
     clock.advance(5_000)
     const p = await bulk.pollFeed((s as { handle: BulkFeedHandle }).handle)
     expect(p).toMatchObject({ status: 'done', feedStatus: 'FATAL' })
-    expect((p as Extract<BulkPollResult, { status: 'done' }>).result.outcomes.every((o) => o.outcome === 'failed')).toBe(true)
+    expect(
+      (p as Extract<BulkPollResult, { status: 'done' }>).result.outcomes.every((o) => o.outcome === 'failed'),
+    ).toBe(true)
     sim.applyNow()
     expect((await connector.readQuantities([u('F-1', 0)]))[0].quantity).toBe(1)
   })
@@ -98,7 +146,10 @@ describe('Amazon JSON_LISTINGS_FEED', () => {
     sim.configure({ outage: true })
     const s = await bulk.submitFeed([u('F-1', 5), u('F-2', 6)])
     expect(s.status).toBe('not_submitted')
-    expect((s as { result: { outcomes: Array<{ outcome: string }> } }).result.outcomes.map((o) => o.outcome)).toEqual(['failed', 'failed'])
+    expect((s as { result: { outcomes: Array<{ outcome: string }> } }).result.outcomes.map((o) => o.outcome)).toEqual([
+      'failed',
+      'failed',
+    ])
     expect(sim.feedsSubmitted()).toEqual([])
   })
 })

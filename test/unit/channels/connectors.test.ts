@@ -12,34 +12,60 @@ import { B2bSimulator } from '../../../simulators/b2b'
 import { fakeClock } from './support'
 
 const open: Array<{ close(): Promise<void> }> = []
-afterEach(async () => { while (open.length) await open.pop()!.close() })
+afterEach(async () => {
+  while (open.length) await open.pop()!.close()
+})
 
 async function started<T extends { start(): Promise<T>; close(): Promise<void> }>(sim: T): Promise<T> {
   open.push(sim)
   return sim.start()
 }
 
-const update = (sku: string, quantity: number, over: Partial<ListingUpdate> = {}): ListingUpdate =>
-  ({ listingId: `l-${sku}`, externalSku: sku, externalId: null, quantity, expectedCurrent: null, version: 1, ...over })
+const update = (sku: string, quantity: number, over: Partial<ListingUpdate> = {}): ListingUpdate => ({
+  listingId: `l-${sku}`,
+  externalSku: sku,
+  externalId: null,
+  quantity,
+  expectedCurrent: null,
+  version: 1,
+  ...over,
+})
 
 describe('Shopify (GraphQL inventorySetQuantities)', () => {
   const setup = async (plan: 'demo' | 'realistic' = 'demo') => {
     const clock = fakeClock()
     const sim = await started(new ShopifySimulator({ plan, seed: 1, now: clock.now, latencyMs: 0 }))
     sim.seed(['SH-1', 'SH-2', 'SH-3'], 5)
-    const connector = createConnector('shopify', { baseUrl: sim.url, credentials: { accessToken: 'shpat_test' }, settings: { locationId: 'gid://shopify/Location/1' } })
-    const u = (sku: string, q: number, over: Partial<ListingUpdate> = {}) => update(sku, q, { externalId: shopifyInventoryItemGid(sku), ...over })
+    const connector = createConnector('shopify', {
+      baseUrl: sim.url,
+      credentials: { accessToken: 'shpat_test' },
+      settings: { locationId: 'gid://shopify/Location/1' },
+    })
+    const u = (sku: string, q: number, over: Partial<ListingUpdate> = {}) =>
+      update(sku, q, { externalId: shopifyInventoryItemGid(sku), ...over })
     return { sim, clock, connector, u }
   }
 
   it('sets available in one batched mutation with compare-and-set and an idempotency key, and reads it back', async () => {
     const { sim, connector, u } = await setup()
-    const r = await connector.pushQuantities([u('SH-1', 9, { expectedCurrent: 5 }), u('SH-2', 0, { expectedCurrent: 5 })])
+    const r = await connector.pushQuantities([
+      u('SH-1', 9, { expectedCurrent: 5 }),
+      u('SH-2', 0, { expectedCurrent: 5 }),
+    ])
     expect(r.outcomes.map((o) => o.outcome)).toEqual(['applied', 'applied'])
-    const sent = sim.requests.at(-1)!.body as { query: string; variables: { idempotencyKey: string; input: { name: string; quantities: Array<{ changeFromQuantity: number | null; quantity: number }> } } }
+    const sent = sim.requests.at(-1)!.body as {
+      query: string
+      variables: {
+        idempotencyKey: string
+        input: { name: string; quantities: Array<{ changeFromQuantity: number | null; quantity: number }> }
+      }
+    }
     expect(sent.query).toContain('inventorySetQuantities')
     expect(sent.variables.input.name).toBe('available')
-    expect(sent.variables.input.quantities.map((q) => [q.quantity, q.changeFromQuantity])).toEqual([[9, 5], [0, 5]])
+    expect(sent.variables.input.quantities.map((q) => [q.quantity, q.changeFromQuantity])).toEqual([
+      [9, 5],
+      [0, 5],
+    ])
     expect(sent.variables.idempotencyKey).toMatch(/\S{8,}/)
     const back = await connector.readQuantities([u('SH-1', 0), u('SH-2', 0), u('SH-3', 0)])
     expect(back.map((b) => b.quantity)).toEqual([9, 0, 5])
@@ -49,7 +75,10 @@ describe('Shopify (GraphQL inventorySetQuantities)', () => {
     const { sim, connector, u } = await setup()
     sim.manualEdit({ sku: 'SH-1', inventoryItemId: shopifyInventoryItemGid('SH-1'), quantity: 17 })
     expect((await connector.readQuantities([u('SH-1', 0)]))[0].quantity).toBe(17)
-    const r = await connector.pushQuantities([u('SH-1', 3, { expectedCurrent: 5 }), u('SH-2', 4, { expectedCurrent: 5 })])
+    const r = await connector.pushQuantities([
+      u('SH-1', 3, { expectedCurrent: 5 }),
+      u('SH-2', 4, { expectedCurrent: 5 }),
+    ])
     expect(r.outcomes).toMatchObject([{ outcome: 'failed', code: 'CHANGE_FROM_QUANTITY_STALE' }, { outcome: 'failed' }])
     expect((await connector.readQuantities([u('SH-2', 0)]))[0].quantity).toBe(5)
   })
@@ -60,8 +89,13 @@ describe('Shopify (GraphQL inventorySetQuantities)', () => {
     sim.configure({ throttle: { maximumAvailable: 15, restoreRate: 1 } })
     expect((await connector.pushQuantities([u('SH-1', 2)])).outcomes).toMatchObject([{ outcome: 'applied' }])
     const r = await connector.pushQuantities([u('SH-2', 2), u('SH-3', 2)])
-    expect(r.outcomes).toMatchObject([{ outcome: 'failed', code: 'THROTTLED' }, { outcome: 'failed', code: 'THROTTLED' }])
-    expect((r.response as { extensions: { cost: { throttleStatus: unknown } } }).extensions.cost.throttleStatus).toMatchObject({ maximumAvailable: 15, restoreRate: 1 })
+    expect(r.outcomes).toMatchObject([
+      { outcome: 'failed', code: 'THROTTLED' },
+      { outcome: 'failed', code: 'THROTTLED' },
+    ])
+    expect(
+      (r.response as { extensions: { cost: { throttleStatus: unknown } } }).extensions.cost.throttleStatus,
+    ).toMatchObject({ maximumAvailable: 15, restoreRate: 1 })
     // (11 - 4 available) / 1 per second = about 7 s.
     expect(r.throttledForMs).toBeGreaterThanOrEqual(6_000)
     expect(r.throttledForMs).toBeLessThanOrEqual(12_000)
@@ -82,9 +116,32 @@ describe('Shopify (GraphQL inventorySetQuantities)', () => {
 describe('Amazon (SP-API patchListingsItem)', () => {
   const setup = async (opts: { acceptedNeverAppliedRate?: number } = {}) => {
     const clock = fakeClock()
-    const sim = await started(new AmazonSimulator({ plan: 'demo', seed: 2, now: clock.now, latencyMs: 0, applyDelayMs: 30_000, applyJitterMs: 0, ...opts }))
+    const sim = await started(
+      new AmazonSimulator({
+        plan: 'demo',
+        seed: 2,
+        now: clock.now,
+        latencyMs: 0,
+        applyDelayMs: 30_000,
+        applyJitterMs: 0,
+        ...opts,
+      }),
+    )
     sim.seed(['AMZ-1', 'AMZ-2'], 5)
-    const connector = createConnector('amazon', { baseUrl: sim.url, credentials: { clientId: 'amzn1.application-oa2-client.test', clientSecret: 'lwa-secret', refreshToken: 'Atzr|test' }, settings: { lwaTokenUrl: `${sim.url}/auth/o2/token`, sellerId: 'A1SELLER', marketplaceId: 'ATVPDKIKX0DER', productType: 'PRODUCT' } })
+    const connector = createConnector('amazon', {
+      baseUrl: sim.url,
+      credentials: {
+        clientId: 'amzn1.application-oa2-client.test',
+        clientSecret: 'lwa-secret',
+        refreshToken: 'Atzr|test',
+      },
+      settings: {
+        lwaTokenUrl: `${sim.url}/auth/o2/token`,
+        sellerId: 'A1SELLER',
+        marketplaceId: 'ATVPDKIKX0DER',
+        productType: 'PRODUCT',
+      },
+    })
     return { sim, clock, connector }
   }
 
@@ -112,7 +169,10 @@ describe('Amazon (SP-API patchListingsItem)', () => {
     for (let i = 0; i < 7; i++) results.push(await connector.pushQuantities([update('AMZ-1', i)]))
     const throttled = results.filter((r) => r.httpStatus === 429)
     expect(throttled.length).toBe(2)
-    for (const t of throttled) { expect(t.outcomes).toMatchObject([{ outcome: 'failed' }]); expect(t.throttledForMs ?? (t.outcomes[0] as { retryAfterMs?: number }).retryAfterMs).toBeGreaterThan(0) }
+    for (const t of throttled) {
+      expect(t.outcomes).toMatchObject([{ outcome: 'failed' }])
+      expect(t.throttledForMs ?? (t.outcomes[0] as { retryAfterMs?: number }).retryAfterMs).toBeGreaterThan(0)
+    }
     expect(sim.requests.find((q) => q.status === 429)).toBeDefined()
     sim.configure({ outage: true })
     expect((await connector.pushQuantities([update('AMZ-1', 3)])).outcomes).toMatchObject([{ outcome: 'failed' }])
@@ -132,7 +192,11 @@ describe('Walmart (PUT /v3/inventory)', () => {
     const clock = fakeClock()
     const sim = await started(new WalmartSimulator({ plan: 'demo', seed: 3, now: clock.now, latencyMs: 0 }))
     sim.seed(['WM-1', 'WM-2'], 5)
-    const connector = createConnector('walmart', { baseUrl: sim.url, credentials: { clientId: 'wm-test-client', clientSecret: 'wm-test-secret' }, settings: {} })
+    const connector = createConnector('walmart', {
+      baseUrl: sim.url,
+      credentials: { clientId: 'wm-test-client', clientSecret: 'wm-test-secret' },
+      settings: {},
+    })
     return { sim, clock, connector }
   }
 
@@ -166,9 +230,20 @@ describe('Walmart (PUT /v3/inventory)', () => {
 describe('Walmart bulk inventory feed', () => {
   it('the simulator takes the feed only as a file upload, like Walmart', async () => {
     const sim = await started(new WalmartSimulator({ plan: 'demo', seed: 5, latencyMs: 0 }))
-    const feed = JSON.stringify({ InventoryHeader: { version: '1.4' }, Inventory: [{ sku: 'WM-1', quantity: { unit: 'EACH', amount: 3 } }] })
-    const headers = { 'WM_SEC.ACCESS_TOKEN': sim.tokens.issue().token, 'WM_QOS.CORRELATION_ID': 'c-1', 'WM_SVC.NAME': 'Walmart Marketplace' }
-    const inline = await fetch(`${sim.url}/v3/feeds?feedType=inventory`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: feed })
+    const feed = JSON.stringify({
+      InventoryHeader: { version: '1.4' },
+      Inventory: [{ sku: 'WM-1', quantity: { unit: 'EACH', amount: 3 } }],
+    })
+    const headers = {
+      'WM_SEC.ACCESS_TOKEN': sim.tokens.issue().token,
+      'WM_QOS.CORRELATION_ID': 'c-1',
+      'WM_SVC.NAME': 'Walmart Marketplace',
+    }
+    const inline = await fetch(`${sim.url}/v3/feeds?feedType=inventory`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: feed,
+    })
     expect(inline.status).toBe(400)
     expect(await inline.text()).toMatch(/multipart\/form-data/)
     const form = new FormData()
@@ -180,9 +255,23 @@ describe('Walmart bulk inventory feed', () => {
 
   it('one feed for many records: RECEIVED, INPROGRESS, PROCESSED with per-record ingestion status', async () => {
     const clock = fakeClock()
-    const sim = await started(new WalmartSimulator({ plan: 'demo', seed: 5, now: clock.now, latencyMs: 0, autoCreateListings: false, applyDelayMs: 0, applyJitterMs: 0 }))
+    const sim = await started(
+      new WalmartSimulator({
+        plan: 'demo',
+        seed: 5,
+        now: clock.now,
+        latencyMs: 0,
+        autoCreateListings: false,
+        applyDelayMs: 0,
+        applyJitterMs: 0,
+      }),
+    )
     sim.seed(['WM-1', 'WM-2'], 5)
-    const connector = createConnector('walmart', { baseUrl: sim.url, credentials: { clientId: 'wm-test-client', clientSecret: 'wm-test-secret' }, settings: {} })
+    const connector = createConnector('walmart', {
+      baseUrl: sim.url,
+      credentials: { clientId: 'wm-test-client', clientSecret: 'wm-test-secret' },
+      settings: {},
+    })
     const sub = await connector.bulk!.submitFeed([update('WM-1', 30), update('WM-NOPE', 4), update('WM-2', 0)])
     expect(sub.status).toBe('submitted')
     const sent = sim.requests.find((r) => r.method === 'POST' && r.path !== '/v3/token')!
@@ -190,18 +279,39 @@ describe('Walmart bulk inventory feed', () => {
     expect(sent.query).toMatchObject({ feedType: 'inventory' })
     // As Walmart takes it: the feed file as a multipart/form-data upload.
     expect(sent.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/)
-    const file = /name="file"; filename="[^"]+"\r\nContent-Type: application\/json\r\n\r\n([^]*?)\r\n--/.exec(String(sent.body))?.[1]
-    expect(JSON.parse(file ?? 'null')).toEqual({ InventoryHeader: { version: '1.4' }, Inventory: [{ sku: 'WM-1', quantity: { unit: 'EACH', amount: 30 } }, { sku: 'WM-NOPE', quantity: { unit: 'EACH', amount: 4 } }, { sku: 'WM-2', quantity: { unit: 'EACH', amount: 0 } }] })
+    const file = /name="file"; filename="[^"]+"\r\nContent-Type: application\/json\r\n\r\n([^]*?)\r\n--/.exec(
+      String(sent.body),
+    )?.[1]
+    expect(JSON.parse(file ?? 'null')).toEqual({
+      InventoryHeader: { version: '1.4' },
+      Inventory: [
+        { sku: 'WM-1', quantity: { unit: 'EACH', amount: 30 } },
+        { sku: 'WM-NOPE', quantity: { unit: 'EACH', amount: 4 } },
+        { sku: 'WM-2', quantity: { unit: 'EACH', amount: 0 } },
+      ],
+    })
     const handle = (sub as { handle: import('../../../server/channels/connector').BulkFeedHandle }).handle
     const seen: string[] = []
-    for (let i = 0; i < 4; i++) { const p = await connector.bulk!.pollFeed(handle); seen.push(p.feedStatus); if (p.status === 'done') { expect(p.result.outcomes.map((o) => o.outcome)).toEqual(['accepted', 'rejected', 'accepted']); break } clock.advance(1_000) }
+    for (let i = 0; i < 4; i++) {
+      const p = await connector.bulk!.pollFeed(handle)
+      seen.push(p.feedStatus)
+      if (p.status === 'done') {
+        expect(p.result.outcomes.map((o) => o.outcome)).toEqual(['accepted', 'rejected', 'accepted'])
+        break
+      }
+      clock.advance(1_000)
+    }
     expect(seen).toEqual(['RECEIVED', 'INPROGRESS', 'INPROGRESS', 'PROCESSED'])
     sim.applyNow()
-    expect((await connector.readQuantities([update('WM-1', 0), update('WM-2', 0)])).map((r) => r.quantity)).toEqual([30, 0])
+    expect((await connector.readQuantities([update('WM-1', 0), update('WM-2', 0)])).map((r) => r.quantity)).toEqual([
+      30, 0,
+    ])
     sim.configureFeeds({ feedErrorRate: 1 })
     const bad = await connector.bulk!.submitFeed([update('WM-1', 1)])
     clock.advance(5_000)
-    const ended = await connector.bulk!.pollFeed((bad as { handle: import('../../../server/channels/connector').BulkFeedHandle }).handle)
+    const ended = await connector.bulk!.pollFeed(
+      (bad as { handle: import('../../../server/channels/connector').BulkFeedHandle }).handle,
+    )
     expect(ended).toMatchObject({ status: 'done', feedStatus: 'ERROR' })
   })
 })
@@ -211,7 +321,11 @@ describe('B2B portal (signed webhook)', () => {
     // The signature's timestamp is the sender's real clock, so the portal keeps the real clock too.
     const sim = await started(new B2bSimulator({ plan: 'demo', seed: 4, latencyMs: 0, secret: 'b2b-secret' }))
     sim.seed(['B-1', 'B-2'], 5)
-    const connector: Connector = createConnector('b2b', { baseUrl: sim.url, credentials: { signingSecret: secret }, settings: { webhookPath: '/webhooks/inventory' } })
+    const connector: Connector = createConnector('b2b', {
+      baseUrl: sim.url,
+      credentials: { signingSecret: secret },
+      settings: { webhookPath: '/webhooks/inventory' },
+    })
     return { sim, connector }
   }
 
@@ -225,7 +339,9 @@ describe('B2B portal (signed webhook)', () => {
     expect(sent.headers['x-stocktower-signature']).toBe('[redacted]')
     expect(sent.headers['x-stocktower-timestamp']).toMatch(/^\d+$/)
     sim.applyNow()
-    expect((await connector.readQuantities([update('B-1', 0), update('B-2', 0)])).map((b) => b.quantity)).toEqual([8, 0])
+    expect((await connector.readQuantities([update('B-1', 0), update('B-2', 0)])).map((b) => b.quantity)).toEqual([
+      8, 0,
+    ])
   })
 
   it('a wrong signing secret is refused as permanent (credentials), not retried forever', async () => {

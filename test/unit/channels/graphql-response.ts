@@ -19,10 +19,18 @@ import {
   type SelectionSetNode,
 } from 'graphql'
 
-export function graphqlResponseProblems(schema: GraphQLSchema, query: string, response: { data?: unknown; errors?: unknown }): string[] {
+export function graphqlResponseProblems(
+  schema: GraphQLSchema,
+  query: string,
+  response: { data?: unknown; errors?: unknown },
+): string[] {
   const problems: string[] = []
   if (response.errors !== undefined) {
-    if (!Array.isArray(response.errors) || response.errors.some((e) => typeof (e as { message?: unknown })?.message !== 'string')) problems.push('errors: not a list of { message }')
+    if (
+      !Array.isArray(response.errors) ||
+      response.errors.some((e) => typeof (e as { message?: unknown })?.message !== 'string')
+    )
+      problems.push('errors: not a list of { message }')
   }
   if (response.data === undefined || response.data === null) return problems
   const operation = getOperationAST(parse(query))
@@ -30,35 +38,65 @@ export function graphqlResponseProblems(schema: GraphQLSchema, query: string, re
   const root = operation.operation === 'mutation' ? schema.getMutationType() : schema.getQueryType()
   if (!root) return [...problems, `no ${operation.operation} root`]
 
-  const collect = (parent: GraphQLCompositeType, selections: SelectionSetNode, value: Record<string, unknown>, out: Array<{ key: string; node: FieldNode; parent: GraphQLCompositeType }>) => {
+  const collect = (
+    parent: GraphQLCompositeType,
+    selections: SelectionSetNode,
+    value: Record<string, unknown>,
+    out: Array<{ key: string; node: FieldNode; parent: GraphQLCompositeType }>,
+  ) => {
     for (const selection of selections.selections) {
-      if (selection.kind === Kind.FIELD) out.push({ key: selection.alias?.value ?? selection.name.value, node: selection, parent })
+      if (selection.kind === Kind.FIELD)
+        out.push({ key: selection.alias?.value ?? selection.name.value, node: selection, parent })
       else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        const condition = (selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent) as GraphQLCompositeType
+        const condition = (
+          selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent
+        ) as GraphQLCompositeType
         const typename = typeof value.__typename === 'string' ? schema.getType(value.__typename) : undefined
-        const applies = typename && isObjectType(typename)
-          ? typename === condition || (isAbstractType(condition) && schema.isSubType(condition, typename))
-          : selection.selectionSet.selections.some((s) => s.kind === Kind.FIELD && (s.alias?.value ?? s.name.value) in value)
+        const applies =
+          typename && isObjectType(typename)
+            ? typename === condition || (isAbstractType(condition) && schema.isSubType(condition, typename))
+            : selection.selectionSet.selections.some(
+                (s) => s.kind === Kind.FIELD && (s.alias?.value ?? s.name.value) in value,
+              )
         if (applies) collect(condition, selection.selectionSet, value, out)
       } else problems.push(`fragment spreads are not checked (${selection.name.value})`)
     }
   }
 
-  const checkObject = (parent: GraphQLCompositeType, selections: SelectionSetNode, value: Record<string, unknown>, path: string) => {
+  const checkObject = (
+    parent: GraphQLCompositeType,
+    selections: SelectionSetNode,
+    value: Record<string, unknown>,
+    path: string,
+  ) => {
     const fields: Array<{ key: string; node: FieldNode; parent: GraphQLCompositeType }> = []
     collect(parent, selections, value, fields)
     const expected = new Set(fields.map((f) => f.key))
     for (const key of Object.keys(value)) if (!expected.has(key)) problems.push(`${path}.${key}: not selected`)
     for (const { key, node, parent: owner } of fields) {
-      if (!(key in value)) { problems.push(`${path}.${key}: missing`); continue }
-      if (node.name.value === '__typename') { if (typeof value[key] !== 'string') problems.push(`${path}.${key}: not a string`); continue }
+      if (!(key in value)) {
+        problems.push(`${path}.${key}: missing`)
+        continue
+      }
+      if (node.name.value === '__typename') {
+        if (typeof value[key] !== 'string') problems.push(`${path}.${key}: not a string`)
+        continue
+      }
       const definition = 'getFields' in owner ? owner.getFields()[node.name.value] : undefined
-      if (!definition) { problems.push(`${path}.${key}: ${owner.name} has no field ${node.name.value}`); continue }
+      if (!definition) {
+        problems.push(`${path}.${key}: ${owner.name} has no field ${node.name.value}`)
+        continue
+      }
       checkValue(definition.type, node.selectionSet, value[key], `${path}.${key}`)
     }
   }
 
-  const checkValue = (type: GraphQLOutputType, selections: SelectionSetNode | undefined, value: unknown, path: string): void => {
+  const checkValue = (
+    type: GraphQLOutputType,
+    selections: SelectionSetNode | undefined,
+    value: unknown,
+    path: string,
+  ): void => {
     if (isNonNullType(type)) {
       if (value === null || value === undefined) problems.push(`${path}: null for ${String(type)}`)
       else checkValue(type.ofType, selections, value, path)
@@ -71,19 +109,28 @@ export function graphqlResponseProblems(schema: GraphQLSchema, query: string, re
       return
     }
     if (isScalarType(type)) {
-      const ok = type.name === 'Int' ? Number.isInteger(value) && Math.abs(value as number) <= 2 ** 31
-        : type.name === 'Float' ? typeof value === 'number'
-          : type.name === 'Boolean' ? typeof value === 'boolean'
-            : type.name === 'String' || type.name === 'ID' ? typeof value === 'string'
-              : value !== undefined
+      const ok =
+        type.name === 'Int'
+          ? Number.isInteger(value) && Math.abs(value as number) <= 2 ** 31
+          : type.name === 'Float'
+            ? typeof value === 'number'
+            : type.name === 'Boolean'
+              ? typeof value === 'boolean'
+              : type.name === 'String' || type.name === 'ID'
+                ? typeof value === 'string'
+                : value !== undefined
       if (!ok) problems.push(`${path}: ${JSON.stringify(value)} is not a ${type.name}`)
       return
     }
     if (isEnumType(type)) {
-      if (typeof value !== 'string' || !type.getValue(value)) problems.push(`${path}: ${JSON.stringify(value)} is not a ${type.name}`)
+      if (typeof value !== 'string' || !type.getValue(value))
+        problems.push(`${path}: ${JSON.stringify(value)} is not a ${type.name}`)
       return
     }
-    if (typeof value !== 'object' || Array.isArray(value) || !selections) { problems.push(`${path}: not an object`); return }
+    if (typeof value !== 'object' || Array.isArray(value) || !selections) {
+      problems.push(`${path}: not an object`)
+      return
+    }
     checkObject(type as GraphQLCompositeType, selections, value as Record<string, unknown>, path)
   }
 

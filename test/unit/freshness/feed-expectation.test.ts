@@ -11,18 +11,31 @@ describe('feed expectation: what keeps a feed fresh', () => {
   })
 
   it('keeps snapshots and events as written', () => {
-    expect(feedExpects(FeedExpectationSchema.parse({ source: 'wms', maxSilenceMinutes: 1500, expects: 'snapshots' }))).toBe('snapshots')
-    expect(feedExpects(FeedExpectationSchema.parse({ source: 'wms', maxSilenceMinutes: 1500, expects: 'events' }))).toBe('events')
+    expect(
+      feedExpects(FeedExpectationSchema.parse({ source: 'wms', maxSilenceMinutes: 1500, expects: 'snapshots' })),
+    ).toBe('snapshots')
+    expect(
+      feedExpects(FeedExpectationSchema.parse({ source: 'wms', maxSilenceMinutes: 1500, expects: 'events' })),
+    ).toBe('events')
   })
 
   it('refuses anything else, naming the field', () => {
-    const r = RuleSetSchema.safeParse({ ...DEFAULT_RULES, feeds: [{ source: 'wms', maxSilenceMinutes: 60, expects: 'files' }] })
+    const r = RuleSetSchema.safeParse({
+      ...DEFAULT_RULES,
+      feeds: [{ source: 'wms', maxSilenceMinutes: 60, expects: 'files' }],
+    })
     expect(r.success).toBe(false)
     expect(r.error!.issues.map((i) => i.path.join('.'))).toEqual(['feeds.0.expects'])
   })
 
   it('a rule set mixing both parses with each kept', () => {
-    const rules = RuleSetSchema.parse({ ...DEFAULT_RULES, feeds: [{ source: 'erp', maxSilenceMinutes: 5 }, { source: 'wms', location: 'DC-WEST', maxSilenceMinutes: 1500, expects: 'snapshots' }] })
+    const rules = RuleSetSchema.parse({
+      ...DEFAULT_RULES,
+      feeds: [
+        { source: 'erp', maxSilenceMinutes: 5 },
+        { source: 'wms', location: 'DC-WEST', maxSilenceMinutes: 1500, expects: 'snapshots' },
+      ],
+    })
     expect(rules.feeds!.map(feedExpects)).toEqual(['events', 'snapshots'])
   })
 })

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { parseEvent } from '../../../server/ingest/event.schema'
 
-const good = { idempotencyKey: 'k1', type: 'receipt', sku: 'SKU-1', location: 'DC-EAST', quantity: 4, occurredAt: '2026-11-22T10:00:00Z' }
+const good = {
+  idempotencyKey: 'k1',
+  type: 'receipt',
+  sku: 'SKU-1',
+  location: 'DC-EAST',
+  quantity: 4,
+  occurredAt: '2026-11-22T10:00:00Z',
+}
 
 describe('parseEvent', () => {
   it('accepts a valid event with optional fields', () => {
@@ -45,7 +52,11 @@ describe('parseEvent', () => {
   it.each(bad)('rejects %s', (_n, raw, code) => {
     const r = parseEvent(raw, 3)
     expect(r.ok).toBe(false)
-    if (!r.ok) { expect(r.rejection.code).toBe(code); expect(r.rejection.index).toBe(3); expect(r.rejection.message.length).toBeGreaterThan(5) }
+    if (!r.ok) {
+      expect(r.rejection.code).toBe(code)
+      expect(r.rejection.index).toBe(3)
+      expect(r.rejection.message.length).toBeGreaterThan(5)
+    }
   })
   it('a rejection never carries an unbounded or unstorable SKU into its dead letter', () => {
     const r = parseEvent({ ...good, sku: 'S'.repeat(5000) }, 0)
@@ -54,7 +65,9 @@ describe('parseEvent', () => {
     expect(!t.ok && t.rejection.sku).toBe(null)
   })
   it('accepts emoji and accents (well-formed text) and the longest allowed values', () => {
-    expect(parseEvent({ ...good, sku: 'SKU-😀-é', reference: 'R'.repeat(256), idempotencyKey: 'k'.repeat(256) }, 0).ok).toBe(true)
+    expect(
+      parseEvent({ ...good, sku: 'SKU-😀-é', reference: 'R'.repeat(256), idempotencyKey: 'k'.repeat(256) }, 0).ok,
+    ).toBe(true)
   })
   it('allows a count of zero and a signed damage', () => {
     expect(parseEvent({ ...good, type: 'count', quantity: 0 }, 0).ok).toBe(true)

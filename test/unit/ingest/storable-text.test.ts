@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { assertStorableJson, jsonNestingDepth, jsonbSafe, parseJsonText, quoted, storableCopy, unstorableText } from '../../../server/ingest/storable-text'
+import {
+  assertStorableJson,
+  jsonNestingDepth,
+  jsonbSafe,
+  parseJsonText,
+  quoted,
+  storableCopy,
+  unstorableText,
+} from '../../../server/ingest/storable-text'
 
 describe('storable text', () => {
   it.each([
@@ -23,7 +31,10 @@ describe('storable text', () => {
 
   it('copies JSON for jsonb: keys and strings made storable, depth and length bounded', () => {
     const deep = JSON.parse(`${'{"a":'.repeat(50)}1${'}'.repeat(50)}`)
-    const copy = jsonbSafe({ 'k\u0000': 'v\ud800', deep, big: 'x'.repeat(10_000), n: 1, nul: null }, 16, 100) as Record<string, unknown>
+    const copy = jsonbSafe({ 'k\u0000': 'v\ud800', deep, big: 'x'.repeat(10_000), n: 1, nul: null }, 16, 100) as Record<
+      string,
+      unknown
+    >
     expect(copy['k\uFFFD']).toBe('v\uFFFD')
     expect(JSON.stringify(copy).length).toBeLessThan(1_000)
     expect((copy.big as string).length).toBe(101)
@@ -38,13 +49,17 @@ describe('storable text', () => {
   })
 
   it('refuses deep or broken JSON bodies with INVALID_JSON', () => {
-    expect(() => parseJsonText('['.repeat(65) + ']'.repeat(65))).toThrow(expect.objectContaining({ code: 'INVALID_JSON' }))
+    expect(() => parseJsonText('['.repeat(65) + ']'.repeat(65))).toThrow(
+      expect.objectContaining({ code: 'INVALID_JSON' }),
+    )
     expect(() => parseJsonText('{"a":')).toThrow(expect.objectContaining({ code: 'INVALID_JSON' }))
     expect(parseJsonText('['.repeat(64) + ']'.repeat(64))).toBeInstanceOf(Array)
   })
 
   it('names where a body holds unstorable text', () => {
-    expect(() => assertStorableJson({ rules: { channels: [{ code: 'a\u0000' }] } })).toThrow(/at \.rules\.channels\[0\]\.code contains a NUL/)
+    expect(() => assertStorableJson({ rules: { channels: [{ code: 'a\u0000' }] } })).toThrow(
+      /at \.rules\.channels\[0\]\.code contains a NUL/,
+    )
     expect(() => assertStorableJson({ ['\ud800']: 1 })).toThrow(expect.objectContaining({ code: 'INVALID_TEXT' }))
     expect(() => assertStorableJson({ ok: ['😀', 1, null] })).not.toThrow()
   })

@@ -1,9 +1,22 @@
 import { describe, expect, it } from 'vitest'
-import { applyEvent, isStaleCount, positionExceptions, sellable, ZERO_POSITION, type EventType, type PositionState } from '../../../server/positions/apply-event'
+import {
+  applyEvent,
+  isStaleCount,
+  positionExceptions,
+  sellable,
+  ZERO_POSITION,
+  type EventType,
+  type PositionState,
+} from '../../../server/positions/apply-event'
 
 const at = new Date('2026-11-22T10:00:00Z')
 const pos = (p: Partial<PositionState>): PositionState => ({ ...ZERO_POSITION, ...p })
-const ev = (type: EventType, quantity: number, extra: { occurredAt?: Date; sourceSeq?: bigint | null } = {}) => ({ type, quantity, occurredAt: extra.occurredAt ?? at, sourceSeq: extra.sourceSeq ?? null })
+const ev = (type: EventType, quantity: number, extra: { occurredAt?: Date; sourceSeq?: bigint | null } = {}) => ({
+  type,
+  quantity,
+  occurredAt: extra.occurredAt ?? at,
+  sourceSeq: extra.sourceSeq ?? null,
+})
 
 describe('applyEvent: CONTRACT.md event table', () => {
   const cases: Array<[string, Partial<PositionState>, ReturnType<typeof ev>, Partial<PositionState>]> = [
@@ -12,8 +25,18 @@ describe('applyEvent: CONTRACT.md event table', () => {
     ['count sets on hand absolutely', { onHand: 5 }, ev('count', 12), { onHand: 12 }],
     ['count to zero', { onHand: 5 }, ev('count', 0), { onHand: 0 }],
     ['transfer_out removes on hand', { onHand: 10 }, ev('transfer_out', 4), { onHand: 6 }],
-    ['transfer_in settles in transit first', { onHand: 1, inTransit: 5 }, ev('transfer_in', 3), { onHand: 4, inTransit: 2 }],
-    ['transfer_in excess is a plain receipt', { onHand: 0, inTransit: 2 }, ev('transfer_in', 5), { onHand: 5, inTransit: 0 }],
+    [
+      'transfer_in settles in transit first',
+      { onHand: 1, inTransit: 5 },
+      ev('transfer_in', 3),
+      { onHand: 4, inTransit: 2 },
+    ],
+    [
+      'transfer_in excess is a plain receipt',
+      { onHand: 0, inTransit: 2 },
+      ev('transfer_in', 5),
+      { onHand: 5, inTransit: 0 },
+    ],
     ['in_transit signed', { inTransit: 5 }, ev('in_transit', -2), { inTransit: 3 }],
     ['ship fulfils allocations first', { onHand: 10, allocated: 3 }, ev('ship', 5), { onHand: 5, allocated: 0 }],
     ['ship smaller than allocations', { onHand: 10, allocated: 8 }, ev('ship', 5), { onHand: 5, allocated: 3 }],
@@ -37,7 +60,9 @@ describe('applyEvent: CONTRACT.md event table', () => {
   })
 
   it('flags quarantined + damaged above on hand', () => {
-    expect(positionExceptions({ ...ZERO_POSITION, onHand: 3, quarantined: 2, damaged: 2 }).map((x) => x.field)).toEqual(['quarantined+damaged'])
+    expect(positionExceptions({ ...ZERO_POSITION, onHand: 3, quarantined: 2, damaged: 2 }).map((x) => x.field)).toEqual(
+      ['quarantined+damaged'],
+    )
   })
 
   it('sellable subtracts every hold and floors at zero', () => {

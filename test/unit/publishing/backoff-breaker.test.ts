@@ -5,7 +5,12 @@ import { refill, take } from '../../../server/channels/rate-budget'
 
 describe('backoff', () => {
   it('grows exponentially within jitter bounds and caps', () => {
-    for (const [attempt, lo, hi] of [[1, 500, 1000], [2, 1000, 2000], [4, 4000, 8000], [20, 150_000, 300_000]] as const) {
+    for (const [attempt, lo, hi] of [
+      [1, 500, 1000],
+      [2, 1000, 2000],
+      [4, 4000, 8000],
+      [20, 150_000, 300_000],
+    ] as const) {
       expect(backoffDelayMs(attempt, DEFAULT_BACKOFF, undefined, 0)).toBe(lo)
       expect(backoffDelayMs(attempt, DEFAULT_BACKOFF, undefined, 0.999999)).toBeLessThanOrEqual(hi)
     }
@@ -33,7 +38,12 @@ describe('circuit breaker', () => {
     expect(breakerRecord(gate.next, true, t0, policy)).toEqual({ state: 'closed', failures: 0, openedAt: null })
   })
   it('a failed probe reopens at once', () => {
-    const b = breakerRecord({ state: 'half_open', failures: 3, openedAt: t0 }, false, new Date(t0.getTime() + 11_000), policy)
+    const b = breakerRecord(
+      { state: 'half_open', failures: 3, openedAt: t0 },
+      false,
+      new Date(t0.getTime() + 11_000),
+      policy,
+    )
     expect(b.state).toBe('open')
     expect(b.openedAt?.getTime()).toBe(t0.getTime() + 11_000)
   })

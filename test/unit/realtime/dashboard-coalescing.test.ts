@@ -10,22 +10,43 @@ const toDashboard = () => sent.filter((m) => m.rooms.includes('dashboard'))
 beforeEach(() => {
   vi.useFakeTimers()
   sent = []
-  setRealtimeTransport({ emit: (rooms, event, payload) => { sent.push({ rooms, event, payload: payload as never }) } })
+  setRealtimeTransport({
+    emit: (rooms, event, payload) => {
+      sent.push({ rooms, event, payload: payload as never })
+    },
+  })
 })
-afterEach(() => { vi.runAllTimers(); vi.useRealTimers() })
+afterEach(() => {
+  vi.runAllTimers()
+  vi.useRealTimers()
+})
 
 describe('dashboard emit coalescing', () => {
   it('sends the first of a burst at once and the rest merged at the end of the window', () => {
     emitListingsChanged(['A'], ['shopify'], ['channel:shopify'])
-    expect(toDashboard()).toEqual([{ rooms: ['dashboard', 'channel:shopify'], event: 'listings.changed', payload: { skus: ['A'], channels: ['shopify'] } }])
+    expect(toDashboard()).toEqual([
+      {
+        rooms: ['dashboard', 'channel:shopify'],
+        event: 'listings.changed',
+        payload: { skus: ['A'], channels: ['shopify'] },
+      },
+    ])
     emitListingsChanged(['B'], ['amazon'], ['channel:amazon'])
     emitListingsChanged(['C', 'B'], ['shopify'])
     expect(toDashboard()).toHaveLength(1)
     // Every SKU room heard every batch without waiting.
-    expect(sent.filter((m) => !m.rooms.includes('dashboard')).map((m) => m.rooms)).toEqual([['sku:A'], ['sku:B'], ['sku:C', 'sku:B']])
+    expect(sent.filter((m) => !m.rooms.includes('dashboard')).map((m) => m.rooms)).toEqual([
+      ['sku:A'],
+      ['sku:B'],
+      ['sku:C', 'sku:B'],
+    ])
     vi.advanceTimersByTime(DASHBOARD_COALESCE_MS)
     expect(toDashboard()).toHaveLength(2)
-    expect(toDashboard()[1]).toEqual({ rooms: ['dashboard', 'channel:amazon'], event: 'listings.changed', payload: { skus: ['B', 'C'], channels: ['amazon', 'shopify'] } })
+    expect(toDashboard()[1]).toEqual({
+      rooms: ['dashboard', 'channel:amazon'],
+      event: 'listings.changed',
+      payload: { skus: ['B', 'C'], channels: ['amazon', 'shopify'] },
+    })
   })
 
   it('sends at once again after a quiet window, and caps the SKU sample at 200', () => {

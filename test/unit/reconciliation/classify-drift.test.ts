@@ -1,10 +1,25 @@
 // classifyDrift with the channel's orders: a sale (or a cancellation) the channel made since its
 // number was last known is not drift; a shortfall orders may still explain waits for the grace.
 import { describe, expect, it } from 'vitest'
-import { classifyDrift, describeOrders, expectedAfterOrders, type ListingFacts } from '../../../server/reconciliation/channel-drift'
+import {
+  classifyDrift,
+  describeOrders,
+  expectedAfterOrders,
+  type ListingFacts,
+} from '../../../server/reconciliation/channel-drift'
 import { orderGraceMs } from '../../../server/channels/channel-settings'
 
-const base: ListingFacts = { applied: 96, published: 96, desiredVersion: 3, publishedVersion: 3, acceptedVersion: 3, appliedVersion: 3, inFlight: false, earlierSent: [90], otherChannelsApplied: [40] }
+const base: ListingFacts = {
+  applied: 96,
+  published: 96,
+  desiredVersion: 3,
+  publishedVersion: 3,
+  acceptedVersion: 3,
+  appliedVersion: 3,
+  inFlight: false,
+  earlierSent: [90],
+  otherChannelsApplied: [40],
+}
 // Our compare-and-set for a receipt (106) was refused: version 4 decided, not published.
 const racing: ListingFacts = { ...base, desiredVersion: 4 }
 
@@ -12,25 +27,120 @@ describe('classifyDrift and orders', () => {
   it.each<[string, number, ListingFacts, ReturnType<typeof classifyDrift>]>([
     ['a sale received since: sold on channel', 94, { ...racing, orders: { sold: 2, returned: 0 } }, 'sold_on_channel'],
     ['sales and a cancellation received since', 95, { ...racing, orders: { sold: 3, returned: 2 } }, 'sold_on_channel'],
-    ['a cancellation of an older order (units back)', 99, { ...racing, orders: { sold: 0, returned: 3 } }, 'sold_on_channel'],
-    ['a shortfall no received order explains, within the grace', 94, { ...racing, withinOrderGrace: true }, 'orders_in_flight'],
-    ['more sold than received, within the grace', 91, { ...racing, orders: { sold: 2, returned: 0 }, withinOrderGrace: true }, 'orders_in_flight'],
-    ['the same shortfall after the grace: a merchant edit', 94, { ...racing, withinOrderGrace: false }, 'merchant_edit'],
-    ['an increase orders do not explain, even within the grace', 101, { ...racing, orders: { sold: 0, returned: 3 }, withinOrderGrace: true }, 'merchant_edit'],
-    ['an increase a cancellation of an open order may explain, within the grace', 98, { ...racing, withinOrderGrace: true, openOrderUnits: 2 }, 'orders_in_flight'],
-    ['an increase beyond the open orders\' units, within the grace', 99, { ...racing, withinOrderGrace: true, openOrderUnits: 2 }, 'merchant_edit'],
-    ['the same increase after the grace', 98, { ...racing, withinOrderGrace: false, openOrderUnits: 2 }, 'merchant_edit'],
-    ['the channel shows what we applied, orders or not', 96, { ...racing, orders: { sold: 0, returned: 0 }, withinOrderGrace: true }, null],
-    ['an accepted update within its verify SLA is verification\'s, whatever the channel shows', 93, { ...racing, acceptedVersion: 4, published: 100, publishedVersion: 4 }, 'own_pending'],
-    ['an accepted update past its verify SLA showing something else: accepted, not applied', 93, { ...racing, acceptedVersion: 4, published: 100, publishedVersion: 4, acceptedStale: true }, 'accepted_not_applied'],
-    ['our own update on its way comes first', 94, { ...racing, inFlight: true, orders: { sold: 2, returned: 0 } }, 'own_pending'],
-    ['a number we sent earlier above ours: a lost update at once', 99, { ...racing, earlierSent: [99], withinOrderGrace: true }, 'lost_update'],
-    ['a number we sent earlier below ours, within the grace: orders may still explain it', 90, { ...racing, withinOrderGrace: true }, 'orders_in_flight'],
-    ['a number we sent earlier below ours after the grace: a lost update', 90, { ...racing, withinOrderGrace: false }, 'lost_update'],
-    ['another channel\'s number above ours: a shared overwrite at once', 120, { ...racing, otherChannelsApplied: [120], withinOrderGrace: true }, 'shared_quantity_overwrite'],
-    ['another channel\'s number below ours, within the grace: orders may still explain it', 40, { ...racing, withinOrderGrace: true }, 'orders_in_flight'],
-    ['another channel\'s number below ours after the grace: a shared overwrite', 40, { ...racing, withinOrderGrace: false }, 'shared_quantity_overwrite'],
-    ['nothing applied yet: no order arithmetic', 5, { ...racing, applied: null, orders: { sold: 2, returned: 0 }, withinOrderGrace: true }, 'merchant_edit'],
+    [
+      'a cancellation of an older order (units back)',
+      99,
+      { ...racing, orders: { sold: 0, returned: 3 } },
+      'sold_on_channel',
+    ],
+    [
+      'a shortfall no received order explains, within the grace',
+      94,
+      { ...racing, withinOrderGrace: true },
+      'orders_in_flight',
+    ],
+    [
+      'more sold than received, within the grace',
+      91,
+      { ...racing, orders: { sold: 2, returned: 0 }, withinOrderGrace: true },
+      'orders_in_flight',
+    ],
+    [
+      'the same shortfall after the grace: a merchant edit',
+      94,
+      { ...racing, withinOrderGrace: false },
+      'merchant_edit',
+    ],
+    [
+      'an increase orders do not explain, even within the grace',
+      101,
+      { ...racing, orders: { sold: 0, returned: 3 }, withinOrderGrace: true },
+      'merchant_edit',
+    ],
+    [
+      'an increase a cancellation of an open order may explain, within the grace',
+      98,
+      { ...racing, withinOrderGrace: true, openOrderUnits: 2 },
+      'orders_in_flight',
+    ],
+    [
+      "an increase beyond the open orders' units, within the grace",
+      99,
+      { ...racing, withinOrderGrace: true, openOrderUnits: 2 },
+      'merchant_edit',
+    ],
+    [
+      'the same increase after the grace',
+      98,
+      { ...racing, withinOrderGrace: false, openOrderUnits: 2 },
+      'merchant_edit',
+    ],
+    [
+      'the channel shows what we applied, orders or not',
+      96,
+      { ...racing, orders: { sold: 0, returned: 0 }, withinOrderGrace: true },
+      null,
+    ],
+    [
+      "an accepted update within its verify SLA is verification's, whatever the channel shows",
+      93,
+      { ...racing, acceptedVersion: 4, published: 100, publishedVersion: 4 },
+      'own_pending',
+    ],
+    [
+      'an accepted update past its verify SLA showing something else: accepted, not applied',
+      93,
+      { ...racing, acceptedVersion: 4, published: 100, publishedVersion: 4, acceptedStale: true },
+      'accepted_not_applied',
+    ],
+    [
+      'our own update on its way comes first',
+      94,
+      { ...racing, inFlight: true, orders: { sold: 2, returned: 0 } },
+      'own_pending',
+    ],
+    [
+      'a number we sent earlier above ours: a lost update at once',
+      99,
+      { ...racing, earlierSent: [99], withinOrderGrace: true },
+      'lost_update',
+    ],
+    [
+      'a number we sent earlier below ours, within the grace: orders may still explain it',
+      90,
+      { ...racing, withinOrderGrace: true },
+      'orders_in_flight',
+    ],
+    [
+      'a number we sent earlier below ours after the grace: a lost update',
+      90,
+      { ...racing, withinOrderGrace: false },
+      'lost_update',
+    ],
+    [
+      "another channel's number above ours: a shared overwrite at once",
+      120,
+      { ...racing, otherChannelsApplied: [120], withinOrderGrace: true },
+      'shared_quantity_overwrite',
+    ],
+    [
+      "another channel's number below ours, within the grace: orders may still explain it",
+      40,
+      { ...racing, withinOrderGrace: true },
+      'orders_in_flight',
+    ],
+    [
+      "another channel's number below ours after the grace: a shared overwrite",
+      40,
+      { ...racing, withinOrderGrace: false },
+      'shared_quantity_overwrite',
+    ],
+    [
+      'nothing applied yet: no order arithmetic',
+      5,
+      { ...racing, applied: null, orders: { sold: 2, returned: 0 }, withinOrderGrace: true },
+      'merchant_edit',
+    ],
   ])('%s', (_name, shown, facts, cause) => {
     expect(classifyDrift(shown, facts)).toBe(cause)
   })

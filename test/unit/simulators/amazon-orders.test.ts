@@ -10,7 +10,9 @@ import { AmazonSimulator, type AmazonSimulatorOptions } from '../../../simulator
 import { fakeClock } from '../channels/support'
 import { json } from './support'
 
-const spec = JSON.parse(fs.readFileSync(path.resolve(process.cwd(), 'test', 'fixtures', 'specs', 'amazon', 'ordersV0.json'), 'utf8')) as { definitions: Record<string, unknown> }
+const spec = JSON.parse(
+  fs.readFileSync(path.resolve(process.cwd(), 'test', 'fixtures', 'specs', 'amazon', 'ordersV0.json'), 'utf8'),
+) as { definitions: Record<string, unknown> }
 const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false })
 ajv.addSchema({ $id: 'orders', definitions: spec.definitions })
 const check = (definition: string, value: unknown) => {
@@ -26,12 +28,26 @@ afterEach(async () => {
 
 async function setup(options: AmazonSimulatorOptions = {}) {
   const clock = fakeClock(Date.UTC(2026, 11, 2, 9, 0, 0))
-  const sim = new AmazonSimulator({ plan: 'demo', seed: 9, latencyMs: 0, now: clock.now, orderPendingMs: 60_000, ...options })
+  const sim = new AmazonSimulator({
+    plan: 'demo',
+    seed: 9,
+    latencyMs: 0,
+    now: clock.now,
+    orderPendingMs: 60_000,
+    ...options,
+  })
   open.push(sim)
   await sim.start()
   sim.seed(['AMZ-SKU-1', 'AMZ-SKU-2'], 100)
-  const token = (await fetch(`${sim.url}/auth/o2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=refresh_token&refresh_token=r&client_id=c&client_secret=s' }).then((r) => r.json()) as { access_token: string }).access_token
-  const get = (pathAndQuery: string) => json(`${sim.url}${pathAndQuery}`, 'GET', undefined, { 'x-amz-access-token': token })
+  const token = (
+    (await fetch(`${sim.url}/auth/o2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=refresh_token&refresh_token=r&client_id=c&client_secret=s',
+    }).then((r) => r.json())) as { access_token: string }
+  ).access_token
+  const get = (pathAndQuery: string) =>
+    json(`${sim.url}${pathAndQuery}`, 'GET', undefined, { 'x-amz-access-token': token })
   return { sim, clock, get }
 }
 
@@ -53,7 +69,9 @@ describe('Amazon Orders API v0', () => {
     let next: string | undefined
     let pages = 0
     do {
-      const query = next ? `NextToken=${encodeURIComponent(next)}&MarketplaceIds=${MARKETPLACE}` : `MarketplaceIds=${MARKETPLACE}&LastUpdatedAfter=${since}&MaxResultsPerPage=2`
+      const query = next
+        ? `NextToken=${encodeURIComponent(next)}&MarketplaceIds=${MARKETPLACE}`
+        : `MarketplaceIds=${MARKETPLACE}&LastUpdatedAfter=${since}&MaxResultsPerPage=2`
       const response = await get(`/orders/v0/orders?${query}`)
       expect(response.status).toBe(200)
       expect(check('GetOrdersResponse', response.body)).toBe('valid')
@@ -73,15 +91,30 @@ describe('Amazon Orders API v0', () => {
     // A minute later payment is authorised: the orders are Unshipped and count as updated then.
     clock.advance(60_000)
     const later = new Date(clock.now() - 5_000).toISOString()
-    const aged = await get(`/orders/v0/orders?MarketplaceIds=${MARKETPLACE}&LastUpdatedAfter=${encodeURIComponent(later)}`)
+    const aged = await get(
+      `/orders/v0/orders?MarketplaceIds=${MARKETPLACE}&LastUpdatedAfter=${encodeURIComponent(later)}`,
+    )
     expect(check('GetOrdersResponse', aged.body)).toBe('valid')
-    expect(aged.body.payload.Orders.map((o: any) => o.OrderStatus)).toEqual(['Unshipped', 'Unshipped', 'Unshipped', 'Unshipped', 'Unshipped'])
+    expect(aged.body.payload.Orders.map((o: any) => o.OrderStatus)).toEqual([
+      'Unshipped',
+      'Unshipped',
+      'Unshipped',
+      'Unshipped',
+      'Unshipped',
+    ])
     expect(aged.body.payload.Orders[0].OrderTotal).toMatchObject({ CurrencyCode: 'USD' })
   })
 
   it('getOrderItems shows QuantityOrdered going down on a partial cancel, QuantityShipped, and pages with NextToken', async () => {
     const { sim, clock, get } = await setup({ orderItemsPageSize: 1 })
-    const orderId = (await json(`${sim.url}/_sim/buy`, 'POST', { lines: [{ sku: 'AMZ-SKU-1', quantity: 3 }, { sku: 'AMZ-SKU-2', quantity: 2 }] })).body.orderId
+    const orderId = (
+      await json(`${sim.url}/_sim/buy`, 'POST', {
+        lines: [
+          { sku: 'AMZ-SKU-1', quantity: 3 },
+          { sku: 'AMZ-SKU-2', quantity: 2 },
+        ],
+      })
+    ).body.orderId
     clock.advance(61_000)
     const first = await get(`/orders/v0/orders/${orderId}/orderItems`)
     expect(check('GetOrderItemsResponse', first.body)).toBe('valid')
@@ -89,7 +122,9 @@ describe('Amazon Orders API v0', () => {
     const [item] = first.body.payload.OrderItems
     expect(item).toMatchObject({ SellerSKU: 'AMZ-SKU-1', QuantityOrdered: 3, QuantityShipped: 0 })
     expect(item.OrderItemId).toMatch(/^\d{14}$/)
-    const second = await get(`/orders/v0/orders/${orderId}/orderItems?NextToken=${encodeURIComponent(first.body.payload.NextToken)}`)
+    const second = await get(
+      `/orders/v0/orders/${orderId}/orderItems?NextToken=${encodeURIComponent(first.body.payload.NextToken)}`,
+    )
     expect(check('GetOrderItemsResponse', second.body)).toBe('valid')
     expect(second.body.payload.OrderItems[0]).toMatchObject({ SellerSKU: 'AMZ-SKU-2', QuantityOrdered: 2 })
     expect(second.body.payload.NextToken).toBeUndefined()
@@ -112,16 +147,25 @@ describe('Amazon Orders API v0', () => {
     expect((await get('/orders/v0/orders/111-0000000-0000000/orderItems')).status).toBe(404)
   })
 
-  it('refuses bad requests in Amazon\'s error shape', async () => {
+  it("refuses bad requests in Amazon's error shape", async () => {
     const { clock, get } = await setup()
     const cases: Array<[string, RegExp]> = [
       [`LastUpdatedAfter=2026-12-01T00:00:00Z`, /MarketplaceIds/],
       [`MarketplaceIds=${MARKETPLACE}`, /Either CreatedAfter or LastUpdatedAfter/],
-      [`MarketplaceIds=${MARKETPLACE}&CreatedAfter=2026-12-01T00:00:00Z&LastUpdatedAfter=2026-12-01T00:00:00Z`, /cannot be set/],
+      [
+        `MarketplaceIds=${MARKETPLACE}&CreatedAfter=2026-12-01T00:00:00Z&LastUpdatedAfter=2026-12-01T00:00:00Z`,
+        /cannot be set/,
+      ],
       [`MarketplaceIds=${MARKETPLACE}&LastUpdatedAfter=${new Date(clock.now() + 3_600_000).toISOString()}`, /future/],
       [`MarketplaceIds=${MARKETPLACE}&LastUpdatedAfter=yesterday`, /ISO 8601/],
-      [`MarketplaceIds=${MARKETPLACE}&LastUpdatedAfter=2026-12-01T00:00:00Z&LastUpdatedBefore=${new Date(clock.now() - 60_000).toISOString()}`, /two minutes/],
-      [`MarketplaceIds=${MARKETPLACE}&LastUpdatedAfter=2026-12-01T00:00:00Z&MaxResultsPerPage=101`, /MaxResultsPerPage/],
+      [
+        `MarketplaceIds=${MARKETPLACE}&LastUpdatedAfter=2026-12-01T00:00:00Z&LastUpdatedBefore=${new Date(clock.now() - 60_000).toISOString()}`,
+        /two minutes/,
+      ],
+      [
+        `MarketplaceIds=${MARKETPLACE}&LastUpdatedAfter=2026-12-01T00:00:00Z&MaxResultsPerPage=101`,
+        /MaxResultsPerPage/,
+      ],
       [`MarketplaceIds=${MARKETPLACE}&NextToken=garbage`, /NextToken/],
     ]
     for (const [query, message] of cases) {
@@ -135,11 +179,16 @@ describe('Amazon Orders API v0', () => {
 
   it('needs a valid LWA access token and throttles getOrders beyond its burst with 429 and x-amzn-RateLimit-Limit', async () => {
     const { sim, get } = await setup({ plan: 'realistic', latencyMs: 0 })
-    const noToken = await json(`${sim.url}/orders/v0/orders?MarketplaceIds=${MARKETPLACE}&CreatedAfter=2026-12-01T00:00:00Z`)
+    const noToken = await json(
+      `${sim.url}/orders/v0/orders?MarketplaceIds=${MARKETPLACE}&CreatedAfter=2026-12-01T00:00:00Z`,
+    )
     expect(noToken.status).toBe(403)
     expect(check('GetOrdersResponse', noToken.body)).toBe('valid')
     const statuses: number[] = []
-    for (let i = 0; i < 21; i++) statuses.push((await get(`/orders/v0/orders?MarketplaceIds=${MARKETPLACE}&CreatedAfter=2026-12-01T00:00:00Z`)).status)
+    for (let i = 0; i < 21; i++)
+      statuses.push(
+        (await get(`/orders/v0/orders?MarketplaceIds=${MARKETPLACE}&CreatedAfter=2026-12-01T00:00:00Z`)).status,
+      )
     expect(statuses.slice(0, 20)).toEqual(Array(20).fill(200))
     const throttled = await get(`/orders/v0/orders?MarketplaceIds=${MARKETPLACE}&CreatedAfter=2026-12-01T00:00:00Z`)
     expect(throttled.status).toBe(429)
@@ -147,6 +196,8 @@ describe('Amazon Orders API v0', () => {
     expect(check('GetOrdersResponse', throttled.body)).toBe('valid')
     expect(throttled.body.errors[0].code).toBe('QuotaExceeded')
     // getOrderItems has its own plan (burst 30), untouched by getOrders.
-    expect((await get('/orders/v0/orders/111-0000000-0000000/orderItems')).headers.get('x-amzn-ratelimit-limit')).toBe('0.5')
+    expect((await get('/orders/v0/orders/111-0000000-0000000/orderItems')).headers.get('x-amzn-ratelimit-limit')).toBe(
+      '0.5',
+    )
   })
 })

@@ -19,11 +19,16 @@ const makers = {
   shopify: (stateFile?: string) => new ShopifySimulator({ plan: 'demo', seed: 3, latencyMs: 0, stateFile }),
   amazon: (stateFile?: string) => new AmazonSimulator({ plan: 'demo', seed: 3, latencyMs: 0, stateFile }),
   walmart: (stateFile?: string) => new WalmartSimulator({ plan: 'demo', seed: 3, latencyMs: 0, stateFile }),
-  b2b: (stateFile?: string) => new B2bSimulator({ plan: 'demo', seed: 3, latencyMs: 0, stateFile, secret: 'b2b-order-book-secret' }),
+  b2b: (stateFile?: string) =>
+    new B2bSimulator({ plan: 'demo', seed: 3, latencyMs: 0, stateFile, secret: 'b2b-order-book-secret' }),
 }
 
 async function call(url: string, method: 'GET' | 'POST', body?: unknown) {
-  const response = await fetch(url, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
+  const response = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
   return { status: response.status, body: (await response.json()) as Record<string, unknown> }
 }
 
@@ -33,7 +38,10 @@ describe.each(Object.entries(makers))('%s simulator sells', (_kind, make) => {
     open.push(sim)
     await sim.start()
     sim.seed(['SKU-1'], 5)
-    expect(await call(`${sim.url}/_sim/quantity?sku=SKU-1`, 'GET')).toEqual({ status: 200, body: { sku: 'SKU-1', quantity: 5 } })
+    expect(await call(`${sim.url}/_sim/quantity?sku=SKU-1`, 'GET')).toEqual({
+      status: 200,
+      body: { sku: 'SKU-1', quantity: 5 },
+    })
     expect((await call(`${sim.url}/_sim/quantity?sku=NOPE`, 'GET')).status).toBe(404)
 
     const bought = await call(`${sim.url}/_sim/buy`, 'POST', { sku: 'SKU-1', quantity: 3 })
@@ -45,8 +53,13 @@ describe.each(Object.entries(makers))('%s simulator sells', (_kind, make) => {
     expect(refused).toMatchObject({ status: 409, body: { error: { code: 'INSUFFICIENT_QUANTITY' } } })
     expect((await call(`${sim.url}/_sim/buy`, 'POST', { sku: 'SKU-1' })).status).toBe(400)
 
-    const lineId = (sim as unknown as { orderBook: { get(id: string): { lines: Array<{ lineId: string }> } } }).orderBook.get(bought.body.orderId as string)!.lines[0]!.lineId
-    expect((await call(`${sim.url}/_sim/cancel`, 'POST', { orderId: bought.body.orderId, lines: [{ lineId, quantity: 1 }] })).status).toBe(200)
+    const lineId = (
+      sim as unknown as { orderBook: { get(id: string): { lines: Array<{ lineId: string }> } } }
+    ).orderBook.get(bought.body.orderId as string)!.lines[0]!.lineId
+    expect(
+      (await call(`${sim.url}/_sim/cancel`, 'POST', { orderId: bought.body.orderId, lines: [{ lineId, quantity: 1 }] }))
+        .status,
+    ).toBe(200)
     expect((await call(`${sim.url}/_sim/quantity?sku=SKU-1`, 'GET')).body.quantity).toBe(3)
     expect((await call(`${sim.url}/_sim/cancel`, 'POST', { orderId: bought.body.orderId })).status).toBe(200)
     expect((await call(`${sim.url}/_sim/quantity?sku=SKU-1`, 'GET')).body.quantity).toBe(5)

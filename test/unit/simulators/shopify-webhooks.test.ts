@@ -23,7 +23,13 @@ afterEach(async () => {
 async function setup(options: ConstructorParameters<typeof ShopifySimulator>[0] = {}, receiver?: Receiver) {
   const seller = receiver ?? (await startReceiver())
   if (!receiver) open.push(seller)
-  const sim = new ShopifySimulator({ plan: 'demo', seed: 11, latencyMs: 0, ...options, webhookKnobs: { webhookRetryUnitMs: 20, webhookRetryScale: 1, webhookConcurrency: 1, ...options.webhookKnobs } })
+  const sim = new ShopifySimulator({
+    plan: 'demo',
+    seed: 11,
+    latencyMs: 0,
+    ...options,
+    webhookKnobs: { webhookRetryUnitMs: 20, webhookRetryScale: 1, webhookConcurrency: 1, ...options.webhookKnobs },
+  })
   open.push(sim)
   await sim.start()
   sim.seed(['SKU-A', 'SKU-B'], 50)
@@ -39,8 +45,32 @@ const verifies = (rawBody: string, hmac: string | string[] | undefined, secret =
 
 // The REST Order fields Shopify documents for order webhooks (shopify.dev/docs/api/admin-rest/latest/resources/order,
 // "The Order resource"), limited to what a stock integration reads, and per line item / refund / fulfillment.
-const ORDER_FIELDS = ['id', 'admin_graphql_api_id', 'name', 'created_at', 'updated_at', 'cancelled_at', 'cancel_reason', 'financial_status', 'fulfillment_status', 'currency', 'line_items', 'refunds', 'fulfillments']
-const LINE_ITEM_FIELDS = ['id', 'variant_id', 'product_id', 'sku', 'quantity', 'current_quantity', 'fulfillable_quantity', 'fulfillment_status', 'price']
+const ORDER_FIELDS = [
+  'id',
+  'admin_graphql_api_id',
+  'name',
+  'created_at',
+  'updated_at',
+  'cancelled_at',
+  'cancel_reason',
+  'financial_status',
+  'fulfillment_status',
+  'currency',
+  'line_items',
+  'refunds',
+  'fulfillments',
+]
+const LINE_ITEM_FIELDS = [
+  'id',
+  'variant_id',
+  'product_id',
+  'sku',
+  'quantity',
+  'current_quantity',
+  'fulfillable_quantity',
+  'fulfillment_status',
+  'price',
+]
 const REFUND_FIELDS = ['id', 'created_at', 'refund_line_items']
 const REFUND_LINE_FIELDS = ['id', 'line_item_id', 'quantity', 'restock_type']
 const FULFILLMENT_FIELDS = ['id', 'created_at', 'status', 'line_items']
@@ -50,7 +80,12 @@ describe('Shopify order webhooks', () => {
   it('sends each topic with Shopify headers, an HMAC over the raw body, and the REST Order payload', async () => {
     const { sim, seller } = await setup()
     sim.subscribe({ url: `${(await Promise.resolve(seller)).url}/hooks`, secret: SECRET })
-    const { body: bought } = await json(`${sim.url}/_sim/buy`, 'POST', { lines: [{ sku: 'SKU-A', quantity: 3 }, { sku: 'SKU-B', quantity: 1 }] })
+    const { body: bought } = await json(`${sim.url}/_sim/buy`, 'POST', {
+      lines: [
+        { sku: 'SKU-A', quantity: 3 },
+        { sku: 'SKU-B', quantity: 1 },
+      ],
+    })
     await waitFor(() => seller.received.length === 2, { what: 'orders/create + orders/updated' })
     expect(topicsOf(seller)).toEqual(['orders/create', 'orders/updated'])
     const first = seller.received[0]!
@@ -62,7 +97,9 @@ describe('Shopify order webhooks', () => {
     expect(first.headers['x-shopify-triggered-at']).toMatch(ISO)
     expect(verifies(first.rawBody, first.headers['x-shopify-hmac-sha256'])).toBe(true)
     // A body changed by one byte does not verify (the check is not vacuous).
-    expect(verifies(first.rawBody.replace('"quantity":3', '"quantity":4'), first.headers['x-shopify-hmac-sha256'])).toBe(false)
+    expect(
+      verifies(first.rawBody.replace('"quantity":3', '"quantity":4'), first.headers['x-shopify-hmac-sha256']),
+    ).toBe(false)
 
     const order = JSON.parse(first.rawBody)
     for (const field of ORDER_FIELDS) expect(order, field).toHaveProperty(field)
@@ -71,7 +108,10 @@ describe('Shopify order webhooks', () => {
     expect(order.admin_graphql_api_id).toBe(`gid://shopify/Order/${order.id}`)
     expect(order.created_at).toMatch(ISO)
     expect(typeof order.line_items[0].price).toBe('string')
-    expect(order.line_items.map((l: any) => [l.sku, l.quantity, l.current_quantity, l.fulfillable_quantity])).toEqual([['SKU-A', 3, 3, 3], ['SKU-B', 1, 1, 1]])
+    expect(order.line_items.map((l: any) => [l.sku, l.quantity, l.current_quantity, l.fulfillable_quantity])).toEqual([
+      ['SKU-A', 3, 3, 3],
+      ['SKU-B', 1, 1, 1],
+    ])
 
     // Cancel one unit of line 1 (partial: orders/updated only), ship the rest, then nothing is open.
     const lineA = String(order.line_items[0].id)
@@ -80,7 +120,8 @@ describe('Shopify order webhooks', () => {
     expect(topicsOf(seller)[2]).toBe('orders/updated')
     const afterCancel = JSON.parse(seller.received[2]!.rawBody)
     for (const field of REFUND_FIELDS) expect(afterCancel.refunds[0], field).toHaveProperty(field)
-    for (const field of REFUND_LINE_FIELDS) expect(afterCancel.refunds[0].refund_line_items[0], field).toHaveProperty(field)
+    for (const field of REFUND_LINE_FIELDS)
+      expect(afterCancel.refunds[0].refund_line_items[0], field).toHaveProperty(field)
     expect(afterCancel.line_items[0]).toMatchObject({ quantity: 3, current_quantity: 2, fulfillable_quantity: 2 })
     expect(afterCancel.financial_status).toBe('partially_refunded')
 
@@ -92,7 +133,10 @@ describe('Shopify order webhooks', () => {
     expect(shipped.fulfillment_status).toBe('fulfilled')
     // Intake's cumulative reading: cancelled = quantity - current_quantity, shipped = quantity - fulfillable - cancelled.
     const l = shipped.line_items[0]
-    expect([l.quantity - l.current_quantity, l.quantity - l.fulfillable_quantity - (l.quantity - l.current_quantity)]).toEqual([1, 2])
+    expect([
+      l.quantity - l.current_quantity,
+      l.quantity - l.fulfillable_quantity - (l.quantity - l.current_quantity),
+    ]).toEqual([1, 2])
   })
 
   it('sends orders/cancelled when the whole order is cancelled', async () => {
@@ -154,15 +198,32 @@ describe('Shopify order webhooks', () => {
     const run = async () => {
       // The outbox runs on the simulator's clock: advancing it step by step makes the sequence exact.
       const clock = fakeClock()
-      const { sim, seller } = await setup({ seed: 5, now: clock.now, webhookKnobs: { webhookDelayMs: 10, webhookDuplicateRate: 0.5, webhookReorderRate: 0.4, webhookReorderDelayMs: 60 } })
+      const { sim, seller } = await setup({
+        seed: 5,
+        now: clock.now,
+        webhookKnobs: {
+          webhookDelayMs: 10,
+          webhookDuplicateRate: 0.5,
+          webhookReorderRate: 0.4,
+          webhookReorderDelayMs: 60,
+        },
+      })
       sim.subscribe({ url: seller.url, secret: SECRET, topics: ['orders/create'] })
       const ids: string[] = []
-      for (let i = 0; i < 8; i++) ids.push((await json(`${sim.url}/_sim/buy`, 'POST', { sku: 'SKU-A', quantity: 1 })).body.orderId)
+      for (let i = 0; i < 8; i++)
+        ids.push((await json(`${sim.url}/_sim/buy`, 'POST', { sku: 'SKU-A', quantity: 1 })).body.orderId)
       while (sim.webhooks.pending().length > 0) {
         clock.advance(10)
-        await waitFor(() => sim.webhooks.status().inFlight === 0 && sim.webhooks.pending().every((d) => d.dueAt > clock.now()), { what: 'the due deliveries' })
+        await waitFor(
+          () => sim.webhooks.status().inFlight === 0 && sim.webhooks.pending().every((d) => d.dueAt > clock.now()),
+          { what: 'the due deliveries' },
+        )
       }
-      return { ids, sequence: seller.received.map((d) => `${JSON.parse(d.rawBody).id}:${d.headers['x-shopify-webhook-id']}`), counters: { ...sim.webhooks.counters } }
+      return {
+        ids,
+        sequence: seller.received.map((d) => `${JSON.parse(d.rawBody).id}:${d.headers['x-shopify-webhook-id']}`),
+        counters: { ...sim.webhooks.counters },
+      }
     }
     const a = await run()
     expect(a.counters.duplicatesInjected).toBeGreaterThan(0)
@@ -187,7 +248,13 @@ describe('Shopify order webhooks', () => {
     await seller.close()
     open.pop()
     // The seller is down: the delivery fails (connection refused) and waits for its retry.
-    const first = new ShopifySimulator({ plan: 'demo', seed: 2, latencyMs: 0, stateFile, webhookKnobs: { webhookRetryUnitMs: 200, webhookRetryScale: 1, webhookConcurrency: 1 } })
+    const first = new ShopifySimulator({
+      plan: 'demo',
+      seed: 2,
+      latencyMs: 0,
+      stateFile,
+      webhookKnobs: { webhookRetryUnitMs: 200, webhookRetryScale: 1, webhookConcurrency: 1 },
+    })
     await first.start()
     first.seed(['SKU-A'], 5)
     first.subscribe({ url: seller.url, secret: SECRET, topics: ['orders/create'] })
@@ -198,7 +265,13 @@ describe('Shopify order webhooks', () => {
 
     const back = await startReceiver(port)
     open.push(back)
-    const second = new ShopifySimulator({ plan: 'demo', seed: 2, latencyMs: 0, stateFile, webhookKnobs: { webhookConcurrency: 1 } })
+    const second = new ShopifySimulator({
+      plan: 'demo',
+      seed: 2,
+      latencyMs: 0,
+      stateFile,
+      webhookKnobs: { webhookConcurrency: 1 },
+    })
     open.push(second)
     await second.start()
     expect(second.webhooks.pending()).toHaveLength(1)
@@ -210,13 +283,24 @@ describe('Shopify order webhooks', () => {
 
   it('subscribes through POST /_sim/webhooks and lists subscriptions without secrets', async () => {
     const { sim, seller } = await setup()
-    const made = await json(`${sim.url}/_sim/webhooks`, 'POST', { url: `${seller.url}/api/v1/channels/shopify/webhooks`, secret: SECRET })
+    const made = await json(`${sim.url}/_sim/webhooks`, 'POST', {
+      url: `${seller.url}/api/v1/channels/shopify/webhooks`,
+      secret: SECRET,
+    })
     expect(made.status).toBe(201)
-    expect(made.body.subscriptions.map((s: any) => s.topic)).toEqual(['orders/create', 'orders/updated', 'orders/cancelled', 'orders/fulfilled'])
+    expect(made.body.subscriptions.map((s: any) => s.topic)).toEqual([
+      'orders/create',
+      'orders/updated',
+      'orders/cancelled',
+      'orders/fulfilled',
+    ])
     expect(JSON.stringify((await json(`${sim.url}/_sim/webhooks`)).body)).not.toContain(SECRET)
     expect((await json(`${sim.url}/_sim/webhooks`, 'POST', { url: 'not a url' })).status).toBe(400)
     // The same subscription again is not doubled.
-    await json(`${sim.url}/_sim/webhooks`, 'POST', { url: `${seller.url}/api/v1/channels/shopify/webhooks`, secret: SECRET })
+    await json(`${sim.url}/_sim/webhooks`, 'POST', {
+      url: `${seller.url}/api/v1/channels/shopify/webhooks`,
+      secret: SECRET,
+    })
     expect(sim.webhookSubscriptions()).toHaveLength(4)
   })
 })

@@ -26,7 +26,12 @@ export async function startReceiver(port = 0): Promise<Receiver> {
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
       const status = answers.length ? answers.shift()! : 200
-      received.push({ path: req.url ?? '/', headers: req.headers, rawBody: Buffer.concat(chunks).toString('utf8'), status })
+      received.push({
+        path: req.url ?? '/',
+        headers: req.headers,
+        rawBody: Buffer.concat(chunks).toString('utf8'),
+        status,
+      })
       res.writeHead(status, { 'content-type': 'application/json' })
       res.end('{}')
     })
@@ -37,12 +42,29 @@ export async function startReceiver(port = 0): Promise<Receiver> {
     url: `http://127.0.0.1:${address.port}`,
     received,
     answers,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
   }
 }
 
-export async function json(url: string, method: 'GET' | 'POST' = 'GET', body?: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(url, { method, headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) })
+export async function json(
+  url: string,
+  method: 'GET' | 'POST' = 'GET',
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
+  const response = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
   const text = await response.text()
-  return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as Record<string, any> }
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (text ? JSON.parse(text) : undefined) as Record<string, any>,
+  }
 }

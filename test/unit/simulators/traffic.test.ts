@@ -11,7 +11,8 @@ import { startReceiver, type Receiver } from './support'
 let sims: RunningSimulators
 let api: Receiver
 let traffic: RunningTraffic | undefined
-const channelSku = (channel: string, sku: string) => (channel === 'amazon' ? `AMZ-${sku}` : channel === 'walmart' ? `WM-${sku}` : sku)
+const channelSku = (channel: string, sku: string) =>
+  channel === 'amazon' ? `AMZ-${sku}` : channel === 'walmart' ? `WM-${sku}` : sku
 
 beforeAll(async () => {
   api = await startReceiver()
@@ -24,7 +25,10 @@ beforeAll(async () => {
   })
   const skus = Array.from({ length: 10 }, (_, i) => `SKU-${String(i + 1).padStart(5, '0')}`)
   for (const kind of ['shopify', 'amazon', 'walmart', 'b2b'] as const) {
-    sims.sims[kind].seed(skus.map((sku) => channelSku(kind, sku)), 40)
+    sims.sims[kind].seed(
+      skus.map((sku) => channelSku(kind, sku)),
+      40,
+    )
     sims.sims[kind].seed([channelSku(kind, 'KIT-0001')], 40)
   }
 })
@@ -37,13 +41,27 @@ afterAll(async () => {
 describe('demo traffic', () => {
   it('places, cancels and ships orders on the marketplaces, which tell the seller their own way', async () => {
     traffic = startTraffic({
-      apiBaseUrl: api.url, apiKey: 'k', skuCount: 10, seed: 5, eventsPerSecond: 0, ordersPerSecond: 40, tickMs: 25,
-      orderFollowUpMs: { min: 10, max: 60 }, cancelRate: 0.4, marketplaces: sims.urls, channelSku, kitCount: 1, log: () => {},
+      apiBaseUrl: api.url,
+      apiKey: 'k',
+      skuCount: 10,
+      seed: 5,
+      eventsPerSecond: 0,
+      ordersPerSecond: 40,
+      tickMs: 25,
+      orderFollowUpMs: { min: 10, max: 60 },
+      cancelRate: 0.4,
+      marketplaces: sims.urls,
+      channelSku,
+      kitCount: 1,
+      log: () => {},
     })
-    await waitFor(() => {
-      const s = traffic!.stats()
-      return s.ordersCreated >= 40 && s.ordersShipped > 0 && s.ordersCancelled > 0 && s.ordersPartiallyCancelled > 0
-    }, { timeoutMs: 10_000, what: 'orders created, cancelled (whole and in part) and shipped' })
+    await waitFor(
+      () => {
+        const s = traffic!.stats()
+        return s.ordersCreated >= 40 && s.ordersShipped > 0 && s.ordersCancelled > 0 && s.ordersPartiallyCancelled > 0
+      },
+      { timeoutMs: 10_000, what: 'orders created, cancelled (whole and in part) and shipped' },
+    )
     await traffic.stop()
     const stats = traffic.stats()
     expect(stats.marketplaceErrors).toBe(0)
@@ -51,11 +69,25 @@ describe('demo traffic', () => {
     // stop() aborts a buy in flight: the marketplace may have placed it without the buyer hearing back.
     expect(placed - stats.ordersCreated).toBeGreaterThanOrEqual(0)
     expect(placed - stats.ordersCreated).toBeLessThanOrEqual(1)
-    for (const kind of ['shopify', 'amazon', 'walmart', 'b2b'] as const) expect(sims.sims[kind].state().orders, kind).toBeGreaterThan(0)
+    for (const kind of ['shopify', 'amazon', 'walmart', 'b2b'] as const)
+      expect(sims.sims[kind].state().orders, kind).toBeGreaterThan(0)
     // Multi-line orders exist.
-    expect(Object.values(sims.sims).some((sim) => (sim as unknown as { orderBook: { orders(): Array<{ lines: unknown[] }> } }).orderBook.orders().some((o) => o.lines.length > 1))).toBe(true)
-    await waitFor(() => api.received.some((r) => r.path === '/api/v1/channels/b2b/webhooks') && api.received.some((r) => r.path === '/api/v1/channels/shopify/webhooks'), { what: 'webhooks from Shopify and the B2B portal' })
+    expect(
+      Object.values(sims.sims).some((sim) =>
+        (sim as unknown as { orderBook: { orders(): Array<{ lines: unknown[] }> } }).orderBook
+          .orders()
+          .some((o) => o.lines.length > 1),
+      ),
+    ).toBe(true)
+    await waitFor(
+      () =>
+        api.received.some((r) => r.path === '/api/v1/channels/b2b/webhooks') &&
+        api.received.some((r) => r.path === '/api/v1/channels/shopify/webhooks'),
+      { what: 'webhooks from Shopify and the B2B portal' },
+    )
     expect(api.received.filter((r) => /\/orders$/.test(r.path))).toEqual([])
-    expect(new Set(api.received.map((r) => r.path))).toEqual(new Set(['/api/v1/channels/shopify/webhooks', '/api/v1/channels/b2b/webhooks']))
+    expect(new Set(api.received.map((r) => r.path))).toEqual(
+      new Set(['/api/v1/channels/shopify/webhooks', '/api/v1/channels/b2b/webhooks']),
+    )
   })
 })

@@ -4,7 +4,9 @@ import { B2bSimulator } from '../../../simulators/b2b'
 import { ShopifySimulator } from '../../../simulators/shopify'
 
 const open: Array<{ close(): Promise<void> }> = []
-afterEach(async () => { while (open.length) await open.pop()!.close() })
+afterEach(async () => {
+  while (open.length) await open.pop()!.close()
+})
 
 describe.each([
   ['shopify', () => new ShopifySimulator({ plan: 'demo', seed: 2, latencyMs: 0 })],
@@ -14,7 +16,12 @@ describe.each([
     const sim = make()
     open.push(sim)
     await sim.start()
-    const post = (path: string, body: unknown) => fetch(`${sim.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    const post = (path: string, body: unknown) =>
+      fetch(`${sim.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
     const set = await post('/_sim/webhooks/config', { webhookDuplicateRate: 0.25 })
     expect(set.status).toBe(200)
     expect(((await set.json()) as { config: Record<string, unknown> }).config.webhookDuplicateRate).toBe(0.25)

@@ -7,5 +7,10 @@ export const dynamic = 'force-dynamic'
 export default async function ChannelPage({ params }: { params: Promise<{ code: string }> }) {
   const user = await requirePageUser('channels:view')
   const { code } = await params
-  return <ChannelDetail code={decodeURIComponent(code)} can={{ pause: can(user.role, 'channels:pause'), configure: can(user.role, 'channels:configure') }} />
+  return (
+    <ChannelDetail
+      code={decodeURIComponent(code)}
+      can={{ pause: can(user.role, 'channels:pause'), configure: can(user.role, 'channels:configure') }}
+    />
+  )
 }

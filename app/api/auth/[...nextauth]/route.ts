@@ -16,13 +16,27 @@ async function post(req: Request, ctx: Ctx): Promise<Response> {
   const { nextauth } = await ctx.params
   if (nextauth?.[0] === 'callback' && nextauth[1] === 'credentials') {
     let email = ''
-    try { email = String((await req.clone().formData()).get('email') ?? '') } catch { /* next-auth answers a malformed body itself */ }
+    try {
+      email = String((await req.clone().formData()).get('email') ?? '')
+    } catch {
+      /* next-auth answers a malformed body itself */
+    }
     const wait = await signInRetryAfter(prisma(), email, clientAddress(req.headers))
     if (wait) {
       const ref = newRef()
       // `url` is what next-auth's client reads the outcome from (`?error=`).
       const url = `${new URL(req.url).origin}/login?error=RateLimited`
-      return NextResponse.json({ url, error: { code: 'RATE_LIMITED', message: `Too many failed sign-ins; try again in ${Math.ceil(wait / 60)} minute(s).`, ref } }, { status: 429, headers: { 'Retry-After': String(wait), 'X-Request-Ref': ref } })
+      return NextResponse.json(
+        {
+          url,
+          error: {
+            code: 'RATE_LIMITED',
+            message: `Too many failed sign-ins; try again in ${Math.ceil(wait / 60)} minute(s).`,
+            ref,
+          },
+        },
+        { status: 429, headers: { 'Retry-After': String(wait), 'X-Request-Ref': ref } },
+      )
     }
   }
   return handler(req, ctx)

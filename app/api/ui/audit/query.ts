@@ -4,7 +4,9 @@ import { ValidationError, describeIssues } from '@/server/errors'
 import { parseAuditSort } from '@/server/audit/list-audit'
 
 /** A date or time PostgreSQL can compare (years 0001 to 9999). */
-const boundedDate = z.coerce.date().refine((d) => d.getUTCFullYear() >= 1 && d.getUTCFullYear() <= 9999, { error: 'must be a date between the years 0001 and 9999' })
+const boundedDate = z.coerce.date().refine((d) => d.getUTCFullYear() >= 1 && d.getUTCFullYear() <= 9999, {
+  error: 'must be a date between the years 0001 and 9999',
+})
 
 export const AuditQuery = z.object({
   actor: z.string().max(200).optional(),
@@ -19,8 +21,15 @@ export const AuditQuery = z.object({
 })
 
 export function parseAuditQuery(req: Request) {
-  const parsed = AuditQuery.safeParse(Object.fromEntries([...new URL(req.url).searchParams].filter(([, v]) => v !== '')))
-  if (!parsed.success) throw new ValidationError(`Invalid filter: ${describeIssues(parsed.error.issues, { sep: ' ' })}`, undefined, 'INVALID_FILTER')
+  const parsed = AuditQuery.safeParse(
+    Object.fromEntries([...new URL(req.url).searchParams].filter(([, v]) => v !== '')),
+  )
+  if (!parsed.success)
+    throw new ValidationError(
+      `Invalid filter: ${describeIssues(parsed.error.issues, { sep: ' ' })}`,
+      undefined,
+      'INVALID_FILTER',
+    )
   const { sort, ...rest } = parsed.data
   return { ...rest, sort: parseAuditSort(sort) }
 }

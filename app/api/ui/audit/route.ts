@@ -8,6 +8,9 @@ export const dynamic = 'force-dynamic'
 export const GET = userRoute('audit:view', async ({ req }) => {
   const q = parseAuditQuery(req)
   const db = prisma()
-  const [page, vocabulary] = await Promise.all([listAudit(db, { ...q, withTotal: true }), q.cursor ? Promise.resolve(null) : auditVocabulary(db)])
+  const [page, vocabulary] = await Promise.all([
+    listAudit(db, { ...q, withTotal: true }),
+    q.cursor ? Promise.resolve(null) : auditVocabulary(db),
+  ])
   return json({ ...page, vocabulary })
 })

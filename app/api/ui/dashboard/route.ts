@@ -7,10 +7,17 @@ import { sharedRead, SHARED_READ_MAX_AGE_MS } from '@/server/metrics/shared-read
 export const dynamic = 'force-dynamic'
 
 // Every open dashboard refetches after the same change: one computation serves them (shared-read.ts).
-const dashboard = sharedRead((range) => getDashboard(prisma(), { range: range as DashboardRange }), { maxAgeMs: SHARED_READ_MAX_AGE_MS })
+const dashboard = sharedRead((range) => getDashboard(prisma(), { range: range as DashboardRange }), {
+  maxAgeMs: SHARED_READ_MAX_AGE_MS,
+})
 
 export const GET = userRoute('dashboard:view', async ({ req }) => {
   const range = new URL(req.url).searchParams.get('range') ?? '1h'
-  if (!Object.hasOwn(DASHBOARD_RANGES, range)) throw new ValidationError(`"range" must be one of ${Object.keys(DASHBOARD_RANGES).join(', ')}.`, undefined, 'INVALID_RANGE')
+  if (!Object.hasOwn(DASHBOARD_RANGES, range))
+    throw new ValidationError(
+      `"range" must be one of ${Object.keys(DASHBOARD_RANGES).join(', ')}.`,
+      undefined,
+      'INVALID_RANGE',
+    )
   return json(await dashboard(range))
 })

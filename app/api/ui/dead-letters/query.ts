@@ -17,6 +17,11 @@ const Query = z.object({
 /** The list's filters from the URL (empty values mean "any"). */
 export function parseDeadLetterQuery(req: Request): DeadLetterFilter {
   const parsed = Query.safeParse(Object.fromEntries([...new URL(req.url).searchParams].filter(([, v]) => v !== '')))
-  if (!parsed.success) throw new ValidationError(`Invalid filter: ${describeIssues(parsed.error.issues, { sep: ' ' })}`, undefined, 'INVALID_FILTER')
+  if (!parsed.success)
+    throw new ValidationError(
+      `Invalid filter: ${describeIssues(parsed.error.issues, { sep: ' ' })}`,
+      undefined,
+      'INVALID_FILTER',
+    )
   return { ...parsed.data, sort: parseDeadLetterSort(parsed.data.sort, 'risk') }
 }

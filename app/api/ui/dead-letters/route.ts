@@ -5,4 +5,6 @@ import { parseDeadLetterQuery } from './query'
 
 export const dynamic = 'force-dynamic'
 
-export const GET = userRoute('dead-letters:view', async ({ req }) => json(await listDeadLetters(prisma(), parseDeadLetterQuery(req))))
+export const GET = userRoute('dead-letters:view', async ({ req }) =>
+  json(await listDeadLetters(prisma(), parseDeadLetterQuery(req))),
+)

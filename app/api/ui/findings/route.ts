@@ -5,4 +5,6 @@ import { parseFindingQuery } from './query'
 
 export const dynamic = 'force-dynamic'
 
-export const GET = userRoute('findings:view', async ({ req }) => json(await listFindings(prisma(), parseFindingQuery(req))))
+export const GET = userRoute('findings:view', async ({ req }) =>
+  json(await listFindings(prisma(), parseFindingQuery(req))),
+)

@@ -1,7 +1,12 @@
 import { parseOversellSort, type OversellFilter } from '@/server/reconciliation/list-oversells'
 import { pageSize } from '@/server/paging/cursor'
 
-const WINDOWS: Record<string, number> = { '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 }
+const WINDOWS: Record<string, number> = {
+  '1h': 3_600_000,
+  '24h': 86_400_000,
+  '7d': 7 * 86_400_000,
+  '30d': 30 * 86_400_000,
+}
 
 export function parseOversellQuery(req: Request): OversellFilter {
   const q = new URL(req.url).searchParams
@@ -11,7 +16,14 @@ export function parseOversellQuery(req: Request): OversellFilter {
   const window = Object.hasOwn(WINDOWS, w) ? WINDOWS[w] : undefined
   const order = q.get('order') === 'oldest' ? 'oldest' : 'recent'
   return {
-    channel: opt('channel'), kind: opt('kind'), sku: opt('sku'), cause: opt('cause'), since: window ? new Date(Date.now() - window) : undefined,
-    cursor: opt('cursor'), limit: pageSize(q.get('limit')), order, sort: parseOversellSort(opt('sort'), order),
+    channel: opt('channel'),
+    kind: opt('kind'),
+    sku: opt('sku'),
+    cause: opt('cause'),
+    since: window ? new Date(Date.now() - window) : undefined,
+    cursor: opt('cursor'),
+    limit: pageSize(q.get('limit')),
+    order,
+    sort: parseOversellSort(opt('sort'), order),
   }
 }

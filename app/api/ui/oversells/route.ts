@@ -5,4 +5,6 @@ import { parseOversellQuery } from './query'
 
 export const dynamic = 'force-dynamic'
 
-export const GET = userRoute('findings:view', async ({ req }) => json(await listOversells(prisma(), parseOversellQuery(req))))
+export const GET = userRoute('findings:view', async ({ req }) =>
+  json(await listOversells(prisma(), parseOversellQuery(req))),
+)

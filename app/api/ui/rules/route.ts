@@ -15,7 +15,17 @@ export const GET = userRoute('rules:view', async () => {
     getRuleVocabulary(db),
   ])
   return json({
-    current: { version: current.id, number: current.number, rules: current.rules, comment: current.comment, author: current.authorLabel, createdAt: current.createdAt.toISOString(), effectiveFrom: current.effectiveFrom.toISOString() },
-    versions, recompute, ...vocabulary,
+    current: {
+      version: current.id,
+      number: current.number,
+      rules: current.rules,
+      comment: current.comment,
+      author: current.authorLabel,
+      createdAt: current.createdAt.toISOString(),
+      effectiveFrom: current.effectiveFrom.toISOString(),
+    },
+    versions,
+    recompute,
+    ...vocabulary,
   })
 })

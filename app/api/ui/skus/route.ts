@@ -23,6 +23,11 @@ const Query = z.object({
 export const GET = userRoute('inventory:view', async ({ req }) => {
   const raw = Object.fromEntries([...new URL(req.url).searchParams].filter(([, v]) => v !== ''))
   const parsed = Query.safeParse(raw)
-  if (!parsed.success) throw new ValidationError(`Invalid filter: ${describeIssues(parsed.error.issues, { sep: ' ' })}`, undefined, 'INVALID_FILTER')
+  if (!parsed.success)
+    throw new ValidationError(
+      `Invalid filter: ${describeIssues(parsed.error.issues, { sep: ' ' })}`,
+      undefined,
+      'INVALID_FILTER',
+    )
   return json(await searchSkus(prisma(), { ...parsed.data, sort: parseSkuSort(parsed.data.sort, parsed.data.order) }))
 })

@@ -5,7 +5,21 @@ import { MAX_BODY_BYTES } from '@/server/ingest/event.schema'
 
 export const dynamic = 'force-dynamic'
 
-export const POST = ingestRoute(() => 'ingest:erp', (_p, body) => sourceInBody(body), MAX_BODY_BYTES, async ({ body, exactBytes, principal }) => {
-  const r = await ingestEvents(prisma(), { body, exactBytes, boundSource: principal.boundSource })
-  return json({ accepted: r.accepted, duplicates: r.duplicates, rejected: r.rejected, messageId: r.inboundMessageId, ...(r.shadowed ? { shadowed: r.shadowed } : {}) }, 202)
-})
+export const POST = ingestRoute(
+  () => 'ingest:erp',
+  (_p, body) => sourceInBody(body),
+  MAX_BODY_BYTES,
+  async ({ body, exactBytes, principal }) => {
+    const r = await ingestEvents(prisma(), { body, exactBytes, boundSource: principal.boundSource })
+    return json(
+      {
+        accepted: r.accepted,
+        duplicates: r.duplicates,
+        rejected: r.rejected,
+        messageId: r.inboundMessageId,
+        ...(r.shadowed ? { shadowed: r.shadowed } : {}),
+      },
+      202,
+    )
+  },
+)

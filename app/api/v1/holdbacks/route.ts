@@ -9,12 +9,18 @@ import { assertStorableJson, parseJsonText } from '@/server/ingest/storable-text
 
 export const dynamic = 'force-dynamic'
 
-const Query = z.object({ state: z.enum(['active', 'expired', 'removed', 'all']).optional(), sku: z.string().optional(), channel: z.string().optional(), category: z.string().optional() })
+const Query = z.object({
+  state: z.enum(['active', 'expired', 'removed', 'all']).optional(),
+  sku: z.string().optional(),
+  channel: z.string().optional(),
+  category: z.string().optional(),
+})
 
 /** GET /api/v1/holdbacks?state=active|expired|removed|all&sku=&channel=&category= */
 export const GET = apiKeyRoute('read', async ({ req }) => {
   const q = Query.safeParse(Object.fromEntries(new URL(req.url).searchParams))
-  if (!q.success) throw new ValidationError('"state" is one of active, expired, removed, all.', undefined, 'INVALID_QUERY')
+  if (!q.success)
+    throw new ValidationError('"state" is one of active, expired, removed, all.', undefined, 'INVALID_QUERY')
   return json({ items: await listHoldbacks(prisma(), q.data) })
 })
 
@@ -23,5 +29,8 @@ export const POST = apiKeyRoute('rules:write', async ({ req, principal }) => {
   let raw: unknown
   raw = parseJsonText(await readTextLimited(req, 64 * 1024))
   assertStorableJson(raw)
-  return json(await createHoldback(prisma(), { kind: 'api_key', id: principal.keyId, label: `api key ${principal.name}` }, raw), 201)
+  return json(
+    await createHoldback(prisma(), { kind: 'api_key', id: principal.keyId, label: `api key ${principal.name}` }, raw),
+    201,
+  )
 })

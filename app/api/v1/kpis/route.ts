@@ -7,6 +7,11 @@ export const dynamic = 'force-dynamic'
 
 export const GET = apiKeyRoute('read', async ({ req }) => {
   const w = new URL(req.url).searchParams.get('window') ?? '24h'
-  if (!Object.hasOwn(KPI_WINDOWS, w)) throw new ValidationError(`"window" must be one of ${Object.keys(KPI_WINDOWS).join(', ')}.`, undefined, 'INVALID_WINDOW')
+  if (!Object.hasOwn(KPI_WINDOWS, w))
+    throw new ValidationError(
+      `"window" must be one of ${Object.keys(KPI_WINDOWS).join(', ')}.`,
+      undefined,
+      'INVALID_WINDOW',
+    )
   return json(await getKpis(prisma(), w as KpiWindow))
 })

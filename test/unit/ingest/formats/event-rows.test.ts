@@ -4,7 +4,12 @@ import { describe, expect, it } from 'vitest'
 import { parseEvent } from '../../../../server/ingest/event.schema'
 import { readCsvRows } from '../../../../server/ingest/formats/csv'
 import {
-  EVENT_CSV_COLUMNS, EVENT_CSV_HEADER_ALIASES, eventFromCsvRow, normalizeEventCsvHeader, readEventCsvRows, type EventCsvRow,
+  EVENT_CSV_COLUMNS,
+  EVENT_CSV_HEADER_ALIASES,
+  eventFromCsvRow,
+  normalizeEventCsvHeader,
+  readEventCsvRows,
+  type EventCsvRow,
 } from '../../../../server/ingest/formats/event-rows'
 
 const fixtures = path.join(import.meta.dirname, '../../../fixtures/inbox')
@@ -17,15 +22,38 @@ async function readAll(text: string | Buffer): Promise<EventCsvRow[]> {
 
 describe('eventFromCsvRow', () => {
   it('maps snake_case cells to the API event, integers to numbers, empty cells omitted', () => {
-    expect(eventFromCsvRow({
-      idempotency_key: 'k1', type: 'receipt', sku: 'SKU-1', location: 'DC-EAST', quantity: '40', uom: 'EA',
-      occurred_at: '2026-11-22T10:00:00Z', source_seq: '88123', reference: '', to_location: '',
-    })).toEqual({ idempotencyKey: 'k1', type: 'receipt', sku: 'SKU-1', location: 'DC-EAST', quantity: 40, uom: 'EA', occurredAt: '2026-11-22T10:00:00Z', sourceSeq: 88123 })
+    expect(
+      eventFromCsvRow({
+        idempotency_key: 'k1',
+        type: 'receipt',
+        sku: 'SKU-1',
+        location: 'DC-EAST',
+        quantity: '40',
+        uom: 'EA',
+        occurred_at: '2026-11-22T10:00:00Z',
+        source_seq: '88123',
+        reference: '',
+        to_location: '',
+      }),
+    ).toEqual({
+      idempotencyKey: 'k1',
+      type: 'receipt',
+      sku: 'SKU-1',
+      location: 'DC-EAST',
+      quantity: 40,
+      uom: 'EA',
+      occurredAt: '2026-11-22T10:00:00Z',
+      sourceSeq: 88123,
+    })
   })
 
   it('accepts camelCase names, as written or lower-cased by readCsvRows', () => {
-    expect(eventFromCsvRow({ idempotencyKey: 'k', occurredat: 't', SourceSeq: '7', toLocation: 'DC-W' }))
-      .toEqual({ idempotencyKey: 'k', occurredAt: 't', sourceSeq: 7, toLocation: 'DC-W' })
+    expect(eventFromCsvRow({ idempotencyKey: 'k', occurredat: 't', SourceSeq: '7', toLocation: 'DC-W' })).toEqual({
+      idempotencyKey: 'k',
+      occurredAt: 't',
+      sourceSeq: 7,
+      toLocation: 'DC-W',
+    })
   })
 
   it('keeps a signed integer quantity as a number', () => {
@@ -42,7 +70,14 @@ describe('eventFromCsvRow', () => {
     ['a source_seq above 2^53-1', { source_seq: '9007199254740993' }, 'INVALID_FIELD'],
     ['a missing sku', { sku: '' }, 'MISSING_FIELD'],
   ]
-  const base = { idempotency_key: 'k', type: 'receipt', sku: 'SKU-1', location: 'DC-EAST', quantity: '4', occurred_at: '2026-11-22T10:00:00Z' }
+  const base = {
+    idempotency_key: 'k',
+    type: 'receipt',
+    sku: 'SKU-1',
+    location: 'DC-EAST',
+    quantity: '4',
+    occurred_at: '2026-11-22T10:00:00Z',
+  }
   it.each(rejected)('leaves %s for parseEvent to reject with its precise code', (_n, cells, code) => {
     const r = parseEvent(eventFromCsvRow({ ...base, ...cells }), 0)
     expect(r.ok).toBe(false)
@@ -61,18 +96,30 @@ describe('eventFromCsvRow', () => {
 
 describe('normalizeEventCsvHeader', () => {
   it('maps either spelling to snake_case columns', () => {
-    expect(normalizeEventCsvHeader(['idempotencyKey', 'TYPE', 'sku', 'location', 'quantity', 'occurred_at', ''])).toEqual({
-      ok: true, columns: ['idempotency_key', 'type', 'sku', 'location', 'quantity', 'occurred_at', null],
+    expect(
+      normalizeEventCsvHeader(['idempotencyKey', 'TYPE', 'sku', 'location', 'quantity', 'occurred_at', '']),
+    ).toEqual({
+      ok: true,
+      columns: ['idempotency_key', 'type', 'sku', 'location', 'quantity', 'occurred_at', null],
     })
   })
   it('names a missing required column', () => {
-    expect(normalizeEventCsvHeader(['idempotency_key', 'type', 'sku', 'location', 'quantity'])).toEqual({ ok: false, message: expect.stringMatching(/lacks the column\(s\) occurred_at/) })
+    expect(normalizeEventCsvHeader(['idempotency_key', 'type', 'sku', 'location', 'quantity'])).toEqual({
+      ok: false,
+      message: expect.stringMatching(/lacks the column\(s\) occurred_at/),
+    })
   })
   it('names an unknown column', () => {
-    expect(normalizeEventCsvHeader(['idempotency_key', 'qty'])).toEqual({ ok: false, message: expect.stringMatching(/^unknown column\(s\) qty/) })
+    expect(normalizeEventCsvHeader(['idempotency_key', 'qty'])).toEqual({
+      ok: false,
+      message: expect.stringMatching(/^unknown column\(s\) qty/),
+    })
   })
   it('refuses the same column in both spellings', () => {
-    expect(normalizeEventCsvHeader(['sku', 'occurred_at', 'occurredAt'])).toEqual({ ok: false, message: expect.stringMatching(/occurred_at appears twice/) })
+    expect(normalizeEventCsvHeader(['sku', 'occurred_at', 'occurredAt'])).toEqual({
+      ok: false,
+      message: expect.stringMatching(/occurred_at appears twice/),
+    })
   })
 })
 
@@ -90,7 +137,9 @@ describe('readEventCsvRows', () => {
   })
 
   it('rejects a row with too many cells alone and goes on', async () => {
-    const out = await readAll('idempotency_key,type,sku,location,quantity,occurred_at,reference\nk1,receipt,A,L,1,2026-11-22T10:00:00Z,PO 1, line 2\nk2,receipt,A,L,1,2026-11-22T10:00:00Z,PO 2\n')
+    const out = await readAll(
+      'idempotency_key,type,sku,location,quantity,occurred_at,reference\nk1,receipt,A,L,1,2026-11-22T10:00:00Z,PO 1, line 2\nk2,receipt,A,L,1,2026-11-22T10:00:00Z,PO 2\n',
+    )
     expect(out).toEqual([
       { line: 2, error: 'line 2: 8 cells but the header has 7 columns; quote a cell that contains a comma.' },
       { line: 3, event: expect.objectContaining({ idempotencyKey: 'k2', reference: 'PO 2' }) },
@@ -98,16 +147,27 @@ describe('readEventCsvRows', () => {
   })
 
   it('fails the whole file on a bad header or an empty file', async () => {
-    await expect(readAll('sku,location\nA,B\n')).rejects.toThrow(/^line 1: the header lacks the column\(s\) idempotency_key, type, quantity, occurred_at/)
+    await expect(readAll('sku,location\nA,B\n')).rejects.toThrow(
+      /^line 1: the header lacks the column\(s\) idempotency_key, type, quantity, occurred_at/,
+    )
     await expect(readAll('')).rejects.toThrow(/the file is empty/)
   })
 
   it('agrees with readCsvRows + eventFromCsvRow on a camelCase header', async () => {
-    const text = 'idempotencyKey,type,sku,location,quantity,occurredAt,sourceSeq\nk1,count,A,L,7,2026-11-22T10:00:00Z,12\n'
+    const text =
+      'idempotencyKey,type,sku,location,quantity,occurredAt,sourceSeq\nk1,count,A,L,7,2026-11-22T10:00:00Z,12\n'
     const viaRows = []
     for await (const r of readCsvRows([text], { required: [] })) viaRows.push(eventFromCsvRow(r.values))
     const out = await readAll(text)
     expect(out[0].event).toEqual(viaRows[0])
-    expect(viaRows[0]).toEqual({ idempotencyKey: 'k1', type: 'count', sku: 'A', location: 'L', quantity: 7, occurredAt: '2026-11-22T10:00:00Z', sourceSeq: 12 })
+    expect(viaRows[0]).toEqual({
+      idempotencyKey: 'k1',
+      type: 'count',
+      sku: 'A',
+      location: 'L',
+      quantity: 7,
+      occurredAt: '2026-11-22T10:00:00Z',
+      sourceSeq: 12,
+    })
   })
 })

@@ -11,7 +11,12 @@ import { readEventCsvRows } from '../../../../server/ingest/formats/event-rows'
 import { readNdjson } from '../../../../server/ingest/formats/ndjson'
 import { parseSnapshotRow } from '../../../../server/ingest/formats/snapshot-rows'
 import { mapRecord, readMappedCsvRows } from '../../../../server/ingest/formats/mapped-rows'
-import { Edi846Reader, parseEdi846, resolveEdi846Line, type Edi846Parsed } from '../../../../server/ingest/formats/edi846'
+import {
+  Edi846Reader,
+  parseEdi846,
+  resolveEdi846Line,
+  type Edi846Parsed,
+} from '../../../../server/ingest/formats/edi846'
 import { parseEvent } from '../../../../server/ingest/event.schema'
 import { CsvSettingsSchema } from '../../../../server/sources/source-settings.schema'
 import { body846, interchange } from '../../../support/x12'
@@ -19,7 +24,40 @@ import { Prng, seedFromEnv } from '../../../support/prng'
 
 const SEED = seedFromEnv(20_261_202)
 const CODE = /^[A-Z][A-Z0-9_]+$/
-const HOSTILE = ['a', 'Z', '0', '9', ' ', ',', ';', '\t', '|', '"', '""', '\r', '\n', '\r\n', '\uFEFF', '\u0000', '\uD800', '\uDC00', 'é', '€', '🙂', '…', '~', '*', '{', '}', '[', ']', ':', '\\', '-', '.']
+const HOSTILE = [
+  'a',
+  'Z',
+  '0',
+  '9',
+  ' ',
+  ',',
+  ';',
+  '\t',
+  '|',
+  '"',
+  '""',
+  '\r',
+  '\n',
+  '\r\n',
+  '\uFEFF',
+  '\u0000',
+  '\uD800',
+  '\uDC00',
+  'é',
+  '€',
+  '🙂',
+  '…',
+  '~',
+  '*',
+  '{',
+  '}',
+  '[',
+  ']',
+  ':',
+  '\\',
+  '-',
+  '.',
+]
 
 function hostileText(rng: Prng, max: number): string {
   let s = ''
@@ -72,15 +110,28 @@ describe(`file formats fuzz (seed ${SEED}; FUZZ_SEED=<n> to replay another)`, { 
       const nRec = rng.int(1, 8)
       for (let r = 0; r < nRec; r++) {
         const fields: string[] = []
-        for (let f = rng.int(1, 6); f > 0; f--) { let s = ''; for (let k = rng.int(0, 6); k > 0; k--) s += rng.pick(FIELD); fields.push(s) }
+        for (let f = rng.int(1, 6); f > 0; f--) {
+          let s = ''
+          for (let k = rng.int(0, 6); k > 0; k--) s += rng.pick(FIELD)
+          fields.push(s)
+        }
         records.push(fields)
       }
-      const quote = (s: string) => (s === '' || /["\r\n]/.test(s) || s.includes(delimiter) || rng.chance(0.2) ? `"${s.replaceAll('"', '""')}"` : s)
-      const text = (rng.chance(0.3) ? '\uFEFF' : '') + records.map((fields) => (fields.length === 1 && fields[0] === '' ? '""' : fields.map(quote).join(delimiter))).join(eol) + (rng.chance(0.5) ? eol : '')
+      const quote = (s: string) =>
+        s === '' || /["\r\n]/.test(s) || s.includes(delimiter) || rng.chance(0.2) ? `"${s.replaceAll('"', '""')}"` : s
+      const text =
+        (rng.chance(0.3) ? '\uFEFF' : '') +
+        records
+          .map((fields) => (fields.length === 1 && fields[0] === '' ? '""' : fields.map(quote).join(delimiter)))
+          .join(eol) +
+        (rng.chance(0.5) ? eol : '')
       const where = `seed ${SEED} case ${c}: ${JSON.stringify(text)}`
       const got = await outcomeOf(readCsv(chunks(rng, text), { delimiter }))
       expect(got.error, where).toBeNull()
-      expect(got.items.map((r: CsvRecord) => r.fields), where).toEqual(records)
+      expect(
+        got.items.map((r: CsvRecord) => r.fields),
+        where,
+      ).toEqual(records)
     }
   })
 
@@ -88,7 +139,12 @@ describe(`file formats fuzz (seed ${SEED}; FUZZ_SEED=<n> to replay another)`, { 
     const rng = new Prng(SEED + 1)
     for (let c = 0; c < 2500; c++) {
       const text = hostileText(rng, 60)
-      const opts = { delimiter: rng.pick([',', ';']), maxFieldChars: rng.pick([8, 64, 65536]), maxRecordChars: rng.pick([16, 1024]), maxColumns: rng.pick([4, 512]) }
+      const opts = {
+        delimiter: rng.pick([',', ';']),
+        maxFieldChars: rng.pick([8, 64, 65536]),
+        maxRecordChars: rng.pick([16, 1024]),
+        maxColumns: rng.pick([4, 512]),
+      }
       const where = `seed ${SEED + 1} case ${c}: ${JSON.stringify(text)} ${JSON.stringify(opts)}`
       const whole = await outcomeOf(readCsv([text], opts))
       expectCodedCsvError(whole.error, where)
@@ -101,13 +157,57 @@ describe(`file formats fuzz (seed ${SEED}; FUZZ_SEED=<n> to replay another)`, { 
 
   it('event CSV, snapshot CSV and mapped CSV: every row becomes an event, a coded row error or a coded file error', async () => {
     const rng = new Prng(SEED + 2)
-    const HEADERS = ['idempotency_key', 'type', 'sku', 'location', 'quantity', 'occurred_at', 'uom', 'reference', 'on_hand', 'Item Number', 'Qty', 'junk', '']
-    const CELLS = ['k1', 'receipt', 'count', 'SKU-1', 'DC', '5', '-3', '1.5', '12,5', '1e3', '2026-11-22T10:00:00Z', '01.12.2026', '', ' ', '"', '\u0000', '\uD800', 'x'.repeat(300)]
-    const mapping = CsvSettingsSchema.parse({ columns: { 'Item Number': 'sku', Qty: 'quantity' }, fixed: { type: 'count', location: 'DC' }, decimalSeparator: ',', dateFormat: 'DD.MM.YYYY' })
+    const HEADERS = [
+      'idempotency_key',
+      'type',
+      'sku',
+      'location',
+      'quantity',
+      'occurred_at',
+      'uom',
+      'reference',
+      'on_hand',
+      'Item Number',
+      'Qty',
+      'junk',
+      '',
+    ]
+    const CELLS = [
+      'k1',
+      'receipt',
+      'count',
+      'SKU-1',
+      'DC',
+      '5',
+      '-3',
+      '1.5',
+      '12,5',
+      '1e3',
+      '2026-11-22T10:00:00Z',
+      '01.12.2026',
+      '',
+      ' ',
+      '"',
+      '\u0000',
+      '\uD800',
+      'x'.repeat(300),
+    ]
+    const mapping = CsvSettingsSchema.parse({
+      columns: { 'Item Number': 'sku', Qty: 'quantity' },
+      fixed: { type: 'count', location: 'DC' },
+      decimalSeparator: ',',
+      dateFormat: 'DD.MM.YYYY',
+    })
     for (let c = 0; c < 1500; c++) {
       const header = rng.sample(HEADERS, rng.int(1, 7))
       const lines = [header.join(',')]
-      for (let r = rng.int(0, 5); r > 0; r--) lines.push(Array.from({ length: rng.int(1, header.length + 1) }, () => { const v = rng.pick(CELLS); return /[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v }).join(','))
+      for (let r = rng.int(0, 5); r > 0; r--)
+        lines.push(
+          Array.from({ length: rng.int(1, header.length + 1) }, () => {
+            const v = rng.pick(CELLS)
+            return /[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v
+          }).join(','),
+        )
       if (rng.chance(0.2)) lines.push(hostileText(rng, 20))
       const text = lines.join(rng.pick(['\n', '\r\n']))
       const where = `seed ${SEED + 2} case ${c}: ${JSON.stringify(text)}`
@@ -115,22 +215,41 @@ describe(`file formats fuzz (seed ${SEED}; FUZZ_SEED=<n> to replay another)`, { 
       const events = await outcomeOf(readEventCsvRows(chunks(rng, text)))
       expectCodedCsvError(events.error, where)
       events.items.forEach((row, i) => {
-        if (row.error !== undefined) { expect(row.error, where).toMatch(/^line \d+: /); return }
+        if (row.error !== undefined) {
+          expect(row.error, where).toMatch(/^line \d+: /)
+          return
+        }
         const p = parseEvent(row.event, i)
         if (!p.ok) expect(p.rejection.code, where).toMatch(CODE)
       })
 
-      const snap = await outcomeOf(readCsvRows(chunks(rng, text), { required: ['sku', 'location', 'on_hand'], allowed: ['sku', 'location', 'on_hand', 'quarantined', 'damaged', 'allocated'] }))
+      const snap = await outcomeOf(
+        readCsvRows(chunks(rng, text), {
+          required: ['sku', 'location', 'on_hand'],
+          allowed: ['sku', 'location', 'on_hand', 'quarantined', 'damaged', 'allocated'],
+        }),
+      )
       expectCodedCsvError(snap.error, where)
       for (const row of snap.items) {
         const p = parseSnapshotRow(row.values, row.line)
-        if (!p.ok) { expect(p.code, where).toMatch(CODE); expect(p.message, where).toMatch(/^line \d+: /) }
+        if (!p.ok) {
+          expect(p.code, where).toMatch(CODE)
+          expect(p.message, where).toMatch(/^line \d+: /)
+        }
       }
 
-      const mapped = await outcomeOf(readMappedCsvRows(chunks(rng, text), mapping, { fileHash: 'f'.repeat(64), receivedAt: '2026-12-01T00:00:00.000Z' }))
+      const mapped = await outcomeOf(
+        readMappedCsvRows(chunks(rng, text), mapping, {
+          fileHash: 'f'.repeat(64),
+          receivedAt: '2026-12-01T00:00:00.000Z',
+        }),
+      )
       expectCodedCsvError(mapped.error, where)
       mapped.items.forEach((row, i) => {
-        if (row.error !== undefined) { expect(row.code, where).toMatch(CODE); return }
+        if (row.error !== undefined) {
+          expect(row.code, where).toMatch(CODE)
+          return
+        }
         const p = parseEvent(row.event, i)
         if (!p.ok) expect(p.rejection.code, where).toMatch(CODE)
       })
@@ -140,11 +259,20 @@ describe(`file formats fuzz (seed ${SEED}; FUZZ_SEED=<n> to replay another)`, { 
   it('NDJSON: every non-blank line is one record (a value or a line error), none lost, deep and broken JSON included', async () => {
     const rng = new Prng(SEED + 3)
     const LINES = [
-      () => JSON.stringify({ idempotencyKey: `k${rng.int(0, 9)}`, type: rng.pick(['receipt', 'count', 'nope']), sku: 'SKU-1', location: 'DC', quantity: rng.pick([1, -1, 0, 1.5, 1e12]), occurredAt: '2026-11-22T10:00:00Z' }),
-      () => '[' .repeat(rng.int(1, 6000)) + ']'.repeat(rng.int(0, 6000)),
-      () => '{"a":' .repeat(rng.int(1, 3000)) + '1' + '}'.repeat(rng.int(0, 3000)),
+      () =>
+        JSON.stringify({
+          idempotencyKey: `k${rng.int(0, 9)}`,
+          type: rng.pick(['receipt', 'count', 'nope']),
+          sku: 'SKU-1',
+          location: 'DC',
+          quantity: rng.pick([1, -1, 0, 1.5, 1e12]),
+          occurredAt: '2026-11-22T10:00:00Z',
+        }),
+      () => '['.repeat(rng.int(1, 6000)) + ']'.repeat(rng.int(0, 6000)),
+      () => '{"a":'.repeat(rng.int(1, 3000)) + '1' + '}'.repeat(rng.int(0, 3000)),
       () => hostileText(rng, 40).replace(/[\r\n]/g, ''),
-      () => JSON.stringify({ item: `\u0000\uD800${'x'.repeat(rng.int(0, 50))}`, qty: rng.pick(['1', '2,5', 3, null, {}]) }),
+      () =>
+        JSON.stringify({ item: `\u0000\uD800${'x'.repeat(rng.int(0, 50))}`, qty: rng.pick(['1', '2,5', 3, null, {}]) }),
       () => '"just a string"',
       () => '',
     ]
@@ -155,15 +283,37 @@ describe(`file formats fuzz (seed ${SEED}; FUZZ_SEED=<n> to replay another)`, { 
       const max = rng.pick([64, 1024 * 1024])
       const got: Array<{ line: number; error?: string; value?: unknown }> = []
       for await (const r of readNdjson(chunks(rng, text), { maxLineLength: max })) got.push(r)
-      const expected = lines.map((l, i) => ({ l: l.replace(/^\uFEFF/, ''), i })).filter(({ l }) => l.trim() !== '').map(({ i }) => i + 1)
-      expect(got.map((r) => r.line), where).toEqual(expected)
+      const expected = lines
+        .map((l, i) => ({ l: l.replace(/^\uFEFF/, ''), i }))
+        .filter(({ l }) => l.trim() !== '')
+        .map(({ i }) => i + 1)
+      expect(
+        got.map((r) => r.line),
+        where,
+      ).toEqual(expected)
       for (const r of got) {
-        if (r.error !== undefined) { expect(r.error, where).toMatch(/^line \d+: /); continue }
+        if (r.error !== undefined) {
+          expect(r.error, where).toMatch(/^line \d+: /)
+          continue
+        }
         const v = r.value
         if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
-          const m = mapRecord(v as Record<string, unknown>, { columns: { item: 'sku', qty: 'quantity' }, fixed: { type: 'count', location: 'DC' }, decimalSeparator: ',', dateFormat: 'iso' }, { fileHash: 'a'.repeat(64), receivedAt: '2026-12-01T00:00:00.000Z' }, r.line)
+          const m = mapRecord(
+            v as Record<string, unknown>,
+            {
+              columns: { item: 'sku', qty: 'quantity' },
+              fixed: { type: 'count', location: 'DC' },
+              decimalSeparator: ',',
+              dateFormat: 'iso',
+            },
+            { fileHash: 'a'.repeat(64), receivedAt: '2026-12-01T00:00:00.000Z' },
+            r.line,
+          )
           if (m.error !== undefined) expect(m.code, where).toMatch(CODE)
-          else { const p = parseEvent(m.event, 0); if (!p.ok) expect(p.rejection.code, where).toMatch(CODE) }
+          else {
+            const p = parseEvent(m.event, 0)
+            if (!p.ok) expect(p.rejection.code, where).toMatch(CODE)
+          }
           const p = parseEvent(v, 0)
           if (!p.ok) expect(p.rejection.code, where).toMatch(CODE)
         }
@@ -173,20 +323,74 @@ describe(`file formats fuzz (seed ${SEED}; FUZZ_SEED=<n> to replay another)`, { 
 
   it('EDI 846: damaged interchanges never throw; every problem is coded and names its segment; streaming equals reading whole', () => {
     const rng = new Prng(SEED + 4)
-    const base = interchange([[
-      body846('20261122', ['N1*SU*Acme*92*ACME', 'N1*WH*Dallas*92*DC-EAST', 'LIN*1*SK*SKU-1*UP*0001', 'UIT*CA', 'QTY*17*2.5', 'QTY*33*2', 'LIN*2*SK*SKU-2', 'QTY*33*30', 'SDQ*EA*92*E1*10*W1*20', 'LIN*3*SK*SKU-3', 'QTY*17*9', 'SCH*4*EA*WH*DC-EAST', 'DTM*405*20261123']),
-      body846('20261122', ['LIN*1*VN*V-1', 'QTY*17*1']),
-    ]])
-    const catalog = { sku: (id: string) => (/^SKU-\d$/.test(id) ? { code: id, baseUom: 'EA', factors: new Map([['EA', 1], ['CA', 12]]) } : undefined) }
-    const INSERTS = ['~', '*', '>', '\n', '\r', ' ', 'ISA', 'IEA*1*1~', 'ST*997*1~', 'SE*1*1~', 'QTY*17*x~', 'LIN*9~', 'SDQ*EA~', 'N1*WH~', '\u0000', '🙂', '…']
+    const base = interchange([
+      [
+        body846('20261122', [
+          'N1*SU*Acme*92*ACME',
+          'N1*WH*Dallas*92*DC-EAST',
+          'LIN*1*SK*SKU-1*UP*0001',
+          'UIT*CA',
+          'QTY*17*2.5',
+          'QTY*33*2',
+          'LIN*2*SK*SKU-2',
+          'QTY*33*30',
+          'SDQ*EA*92*E1*10*W1*20',
+          'LIN*3*SK*SKU-3',
+          'QTY*17*9',
+          'SCH*4*EA*WH*DC-EAST',
+          'DTM*405*20261123',
+        ]),
+        body846('20261122', ['LIN*1*VN*V-1', 'QTY*17*1']),
+      ],
+    ])
+    const catalog = {
+      sku: (id: string) =>
+        /^SKU-\d$/.test(id)
+          ? {
+              code: id,
+              baseUom: 'EA',
+              factors: new Map([
+                ['EA', 1],
+                ['CA', 12],
+              ]),
+            }
+          : undefined,
+    }
+    const INSERTS = [
+      '~',
+      '*',
+      '>',
+      '\n',
+      '\r',
+      ' ',
+      'ISA',
+      'IEA*1*1~',
+      'ST*997*1~',
+      'SE*1*1~',
+      'QTY*17*x~',
+      'LIN*9~',
+      'SDQ*EA~',
+      'N1*WH~',
+      '\u0000',
+      '🙂',
+      '…',
+    ]
     const check = (p: Edi846Parsed, where: string) => {
       for (const e of [...p.envelopeErrors, ...p.lineErrors, ...(p.refusal ? [p.refusal] : [])]) {
         expect(e.code, where).toMatch(CODE)
         expect(e.message, where).toMatch(/^(segment \d+|end of file after segment \d+)/)
       }
       for (const l of p.lines) {
-        const r = resolveEdi846Line(l, { quantityQualifiers: rng.pick([['17'], ['33', '17']]), defaultLocation: rng.pick([null, 'HOME']) }, catalog, 'fuzz')
-        if (!r.ok) { expect(r.code, where).toMatch(CODE); expect(r.message, where).toMatch(/^segment \d+: /) } else expect(parseEvent(r.event, 0).ok || true, where).toBe(true)
+        const r = resolveEdi846Line(
+          l,
+          { quantityQualifiers: rng.pick([['17'], ['33', '17']]), defaultLocation: rng.pick([null, 'HOME']) },
+          catalog,
+          'fuzz',
+        )
+        if (!r.ok) {
+          expect(r.code, where).toMatch(CODE)
+          expect(r.message, where).toMatch(/^segment \d+: /)
+        } else expect(parseEvent(r.event, 0).ok || true, where).toBe(true)
       }
     }
     for (let c = 0; c < 2500; c++) {
@@ -207,10 +411,18 @@ describe(`file formats fuzz (seed ${SEED}; FUZZ_SEED=<n> to replay another)`, { 
       const r = new Edi846Reader({ maxSegmentChars: 200 })
       const lines = []
       let i = 0
-      while (i < text.length) { const n = rng.int(1, 50); lines.push(...r.push(text.slice(i, i + n))); i += n }
+      while (i < text.length) {
+        const n = rng.int(1, 50)
+        lines.push(...r.push(text.slice(i, i + n)))
+        i += n
+      }
       lines.push(...r.end())
-      expect({ lines, envelopeErrors: r.envelopeErrors, lineErrors: r.lineErrors, refusal: r.refusal }, where)
-        .toEqual({ lines: whole.lines, envelopeErrors: whole.envelopeErrors, lineErrors: whole.lineErrors, refusal: whole.refusal })
+      expect({ lines, envelopeErrors: r.envelopeErrors, lineErrors: r.lineErrors, refusal: r.refusal }, where).toEqual({
+        lines: whole.lines,
+        envelopeErrors: whole.envelopeErrors,
+        lineErrors: whole.lineErrors,
+        refusal: whole.refusal,
+      })
     }
   })
 })

@@ -7,7 +7,10 @@ type Chunk = string | Uint8Array
 const fixtures = path.join(import.meta.dirname, '../../../fixtures/inbox')
 const enc = new TextEncoder()
 
-async function all(input: Iterable<Chunk> | AsyncIterable<Chunk>, opts?: { maxLineLength?: number }): Promise<NdjsonRecord[]> {
+async function all(
+  input: Iterable<Chunk> | AsyncIterable<Chunk>,
+  opts?: { maxLineLength?: number },
+): Promise<NdjsonRecord[]> {
   const out: NdjsonRecord[] = []
   for await (const r of readNdjson(input, opts)) out.push(r)
   return out
@@ -40,7 +43,12 @@ describe('readNdjson', () => {
 
   it('reads the inbox fixture: one bad line rejected alone, the rest parsed (multi-byte text intact)', async () => {
     const out = await all([readFileSync(path.join(fixtures, 'events-one-bad-line.ndjson'))])
-    expect(out.map((r) => [r.line, r.error ? 'error' : 'ok'])).toEqual([[1, 'ok'], [2, 'ok'], [4, 'error'], [5, 'ok']])
+    expect(out.map((r) => [r.line, r.error ? 'error' : 'ok'])).toEqual([
+      [1, 'ok'],
+      [2, 'ok'],
+      [4, 'error'],
+      [5, 'ok'],
+    ])
     expect((out[3].value as { reference: string }).reference).toBe('Kartonschaden – Gabelstapler')
   })
 
@@ -69,12 +77,21 @@ describe('readNdjson', () => {
 
   it('reports an over-long last line', async () => {
     const out = await all(['{"ok":1}\n', `"${'b'.repeat(80)}"`], { maxLineLength: 64 })
-    expect(out).toEqual([{ line: 1, value: { ok: 1 } }, { line: 2, error: expect.stringMatching(/^line 2: longer than 64/) }])
+    expect(out).toEqual([
+      { line: 1, value: { ok: 1 } },
+      { line: 2, error: expect.stringMatching(/^line 2: longer than 64/) },
+    ])
   })
 
   it('reads async sources', async () => {
-    async function* gen() { yield '{"a"'; yield ':1}\n{"b":2}' }
-    expect(await all(gen())).toEqual([{ line: 1, value: { a: 1 } }, { line: 2, value: { b: 2 } }])
+    async function* gen() {
+      yield '{"a"'
+      yield ':1}\n{"b":2}'
+    }
+    expect(await all(gen())).toEqual([
+      { line: 1, value: { a: 1 } },
+      { line: 2, value: { b: 2 } },
+    ])
   })
 
   it('streams a million lines fed in small chunks in flat memory', async () => {
@@ -83,13 +100,19 @@ describe('readNdjson', () => {
       let buf = ''
       for (let i = 0; i < total; i++) {
         buf += `{"i":${i}}\n`
-        if (buf.length >= 4096) { yield buf; buf = '' }
+        if (buf.length >= 4096) {
+          yield buf
+          buf = ''
+        }
       }
       if (buf) yield buf
     }
     let count = 0
     let last: NdjsonRecord | undefined
-    for await (const r of readNdjson(source())) { count++; last = r }
+    for await (const r of readNdjson(source())) {
+      count++
+      last = r
+    }
     expect(count).toBe(total)
     expect(last).toEqual({ line: total, value: { i: total - 1 } })
   })

@@ -6,7 +6,28 @@ import { csvField } from '@/server/paging/csv'
 
 export const dynamic = 'force-dynamic'
 
-const HEADER = ['channel', 'name', 'kind', 'mode', 'status', 'breaker', 'health', 'summary', 'listings', 'inSync', 'waiting', 'pastSlo', 'failing', 'oldestWaitingSeconds', 'lagSamples15m', 'lagP50Seconds', 'lagP95Seconds', 'sloLagP95Seconds', 'sloStaleAfterSeconds', 'deadLettersOpen']
+const HEADER = [
+  'channel',
+  'name',
+  'kind',
+  'mode',
+  'status',
+  'breaker',
+  'health',
+  'summary',
+  'listings',
+  'inSync',
+  'waiting',
+  'pastSlo',
+  'failing',
+  'oldestWaitingSeconds',
+  'lagSamples15m',
+  'lagP50Seconds',
+  'lagP95Seconds',
+  'sloLagP95Seconds',
+  'sloStaleAfterSeconds',
+  'deadLettersOpen',
+]
 
 /** The channels list as CSV, with the same health verdict as the screens. */
 export const GET = userRoute('channels:view', async () => {
@@ -14,8 +35,30 @@ export const GET = userRoute('channels:view', async () => {
   async function* lines(): AsyncGenerator<string> {
     yield `${HEADER.join(',')}\n`
     for (const h of rows) {
-      yield `${[h.code, h.name, h.kind, h.mode, h.status, h.breakerState, h.health.state, h.health.summary, h.listings.total, h.listings.inSync, h.listings.waiting, h.listings.stale, h.listings.failing,
-        h.listings.oldestWaitingSeconds ?? '', h.lag.samples, h.lag.p50?.seconds ?? '', h.lag.p95?.seconds ?? '', h.slo.lagP95Seconds, h.slo.staleAfterSeconds, h.intake.deadLettersOpen].map(csvField).join(',')}\n`
+      yield `${[
+        h.code,
+        h.name,
+        h.kind,
+        h.mode,
+        h.status,
+        h.breakerState,
+        h.health.state,
+        h.health.summary,
+        h.listings.total,
+        h.listings.inSync,
+        h.listings.waiting,
+        h.listings.stale,
+        h.listings.failing,
+        h.listings.oldestWaitingSeconds ?? '',
+        h.lag.samples,
+        h.lag.p50?.seconds ?? '',
+        h.lag.p95?.seconds ?? '',
+        h.slo.lagP95Seconds,
+        h.slo.staleAfterSeconds,
+        h.intake.deadLettersOpen,
+      ]
+        .map(csvField)
+        .join(',')}\n`
     }
   }
   return csvResponse(lines(), 'channels')

@@ -7,10 +7,26 @@ import { parseDeadLetterQuery } from '../query'
 
 export const dynamic = 'force-dynamic'
 
-const COLUMNS = ['id', 'kind', 'code', 'reason', 'sku', 'channel', 'source', 'status', 'attempts', 'riskScore', 'firstSeenAt', 'lastSeenAt'] as const
+const COLUMNS = [
+  'id',
+  'kind',
+  'code',
+  'reason',
+  'sku',
+  'channel',
+  'source',
+  'status',
+  'attempts',
+  'riskScore',
+  'firstSeenAt',
+  'lastSeenAt',
+] as const
 
 /** The filtered dead letters as CSV, in the list's order, streamed. */
 export const GET = userRoute('dead-letters:view', async ({ req }) => {
   const f = parseDeadLetterQuery(req)
-  return csvResponse(pagedCsv(COLUMNS, (cursor) => listDeadLetters(prisma(), { ...f, cursor, limit: 200 })), 'dead-letters')
+  return csvResponse(
+    pagedCsv(COLUMNS, (cursor) => listDeadLetters(prisma(), { ...f, cursor, limit: 200 })),
+    'dead-letters',
+  )
 })

@@ -7,9 +7,28 @@ import { parseFindingQuery } from '../query'
 
 export const dynamic = 'force-dynamic'
 
-const COLUMNS = ['id', 'kind', 'status', 'sku', 'channel', 'location', 'cause', 'field', 'expected', 'actual', 'variance', 'detectedAt', 'updatedAt', 'resolvedAt', 'details'] as const
+const COLUMNS = [
+  'id',
+  'kind',
+  'status',
+  'sku',
+  'channel',
+  'location',
+  'cause',
+  'field',
+  'expected',
+  'actual',
+  'variance',
+  'detectedAt',
+  'updatedAt',
+  'resolvedAt',
+  'details',
+] as const
 
 export const GET = userRoute('findings:view', async ({ req }) => {
   const f = parseFindingQuery(req)
-  return csvResponse(pagedCsv(COLUMNS, (cursor) => listFindings(prisma(), { ...f, cursor, limit: 200 })), 'findings')
+  return csvResponse(
+    pagedCsv(COLUMNS, (cursor) => listFindings(prisma(), { ...f, cursor, limit: 200 })),
+    'findings',
+  )
 })

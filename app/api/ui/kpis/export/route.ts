@@ -7,20 +7,81 @@ import { csvField } from '@/server/paging/csv'
 
 export const dynamic = 'force-dynamic'
 
-const HEADER = ['channel', 'window', 'from', 'to', 'health', 'lagSamples', 'lagP50Seconds', 'lagP95Seconds', 'lagP99Seconds', 'sloLagP95Seconds', 'lagSloBreached', 'staleListings', 'driftOpen', 'deadLettersOpen',
-  'orderedUnits', 'oversoldUnits', 'oversellRate', 'revenueAtRiskCents', 'incidents', 'cancelledUnits', 'cancelledForStockUnits', 'reservationsOpen', 'reservedUnits']
+const HEADER = [
+  'channel',
+  'window',
+  'from',
+  'to',
+  'health',
+  'lagSamples',
+  'lagP50Seconds',
+  'lagP95Seconds',
+  'lagP99Seconds',
+  'sloLagP95Seconds',
+  'lagSloBreached',
+  'staleListings',
+  'driftOpen',
+  'deadLettersOpen',
+  'orderedUnits',
+  'oversoldUnits',
+  'oversellRate',
+  'revenueAtRiskCents',
+  'incidents',
+  'cancelledUnits',
+  'cancelledForStockUnits',
+  'reservationsOpen',
+  'reservedUnits',
+]
 
 /** KPIs per channel and overall for a window, as CSV. */
 export const GET = userRoute('kpis:view', async ({ req }) => {
   const w = new URL(req.url).searchParams.get('window') ?? '24h'
-  if (!Object.hasOwn(KPI_WINDOWS, w)) throw new ValidationError(`"window" must be one of ${Object.keys(KPI_WINDOWS).join(', ')}.`, undefined, 'INVALID_WINDOW')
+  if (!Object.hasOwn(KPI_WINDOWS, w))
+    throw new ValidationError(
+      `"window" must be one of ${Object.keys(KPI_WINDOWS).join(', ')}.`,
+      undefined,
+      'INVALID_WINDOW',
+    )
   const k = await getKpis(prisma(), w as KpiWindow)
   async function* lines(): AsyncGenerator<string> {
     yield `${HEADER.join(',')}\n`
-    const rows = [...k.channels.map((c) => ({ ...c, health: c.health.state, sloP95: c.slo.lagP95Seconds, breached: c.slo.lagBreached })), { ...k.overall, channel: '(all)', health: '', sloP95: '', breached: '' }]
+    const rows = [
+      ...k.channels.map((c) => ({
+        ...c,
+        health: c.health.state,
+        sloP95: c.slo.lagP95Seconds,
+        breached: c.slo.lagBreached,
+      })),
+      { ...k.overall, channel: '(all)', health: '', sloP95: '', breached: '' },
+    ]
     for (const c of rows) {
-      yield `${[c.channel, k.window, k.from, k.to, c.health, c.lag.samples, c.lag.p50Seconds ?? '', c.lag.p95Seconds ?? '', c.lag.p99Seconds ?? '', c.sloP95, c.breached, c.staleListings, c.driftOpen, c.deadLettersOpen,
-        c.orderedUnits, c.oversoldUnits, c.oversellRate ?? '', c.revenueAtRiskCents, c.incidents, c.cancelledUnits, c.cancelledForStockUnits, c.reservations.open, c.reservations.units].map(csvField).join(',')}\n`
+      yield `${[
+        c.channel,
+        k.window,
+        k.from,
+        k.to,
+        c.health,
+        c.lag.samples,
+        c.lag.p50Seconds ?? '',
+        c.lag.p95Seconds ?? '',
+        c.lag.p99Seconds ?? '',
+        c.sloP95,
+        c.breached,
+        c.staleListings,
+        c.driftOpen,
+        c.deadLettersOpen,
+        c.orderedUnits,
+        c.oversoldUnits,
+        c.oversellRate ?? '',
+        c.revenueAtRiskCents,
+        c.incidents,
+        c.cancelledUnits,
+        c.cancelledForStockUnits,
+        c.reservations.open,
+        c.reservations.units,
+      ]
+        .map(csvField)
+        .join(',')}\n`
     }
   }
   return csvResponse(lines(), `kpis-${k.window}`)

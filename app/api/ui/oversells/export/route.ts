@@ -7,9 +7,26 @@ import { parseOversellQuery } from '../query'
 
 export const dynamic = 'force-dynamic'
 
-const COLUMNS = ['id', 'kind', 'channel', 'sku', 'orderId', 'lineId', 'orderedUnits', 'oversoldUnits', 'revenueAtRiskCents', 'cause', 'occurredAt', 'detectedAt', 'details'] as const
+const COLUMNS = [
+  'id',
+  'kind',
+  'channel',
+  'sku',
+  'orderId',
+  'lineId',
+  'orderedUnits',
+  'oversoldUnits',
+  'revenueAtRiskCents',
+  'cause',
+  'occurredAt',
+  'detectedAt',
+  'details',
+] as const
 
 export const GET = userRoute('findings:view', async ({ req }) => {
   const f = parseOversellQuery(req)
-  return csvResponse(pagedCsv(COLUMNS, (cursor) => listOversells(prisma(), { ...f, cursor, limit: 200 })), 'oversells')
+  return csvResponse(
+    pagedCsv(COLUMNS, (cursor) => listOversells(prisma(), { ...f, cursor, limit: 200 })),
+    'oversells',
+  )
 })

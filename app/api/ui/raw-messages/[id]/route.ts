@@ -17,16 +17,23 @@ export const GET = userRoute<{ id: string }>('dead-letters:view', async ({ param
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       const next = await chunks.next()
-      if (next.done) controller.close(); else controller.enqueue(encoder.encode(next.value))
+      if (next.done) controller.close()
+      else controller.enqueue(encoder.encode(next.value))
     },
   })
   // Shown as text whatever it was (JSON, CSV, EDI): never rendered as HTML in our origin.
   return new NextResponse(body, {
     headers: {
-      'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff',
-      'x-stocktower-source': meta.source, 'x-stocktower-kind': meta.kind, 'x-stocktower-transport': meta.transport,
-      'x-stocktower-received-at': meta.receivedAt, 'x-stocktower-status': meta.status,
-      ...(meta.fileName ? { 'content-disposition': `inline; filename="${meta.fileName.replace(/[^\w.-]/g, '_')}"` } : {}),
+      'content-type': 'text/plain; charset=utf-8',
+      'x-content-type-options': 'nosniff',
+      'x-stocktower-source': meta.source,
+      'x-stocktower-kind': meta.kind,
+      'x-stocktower-transport': meta.transport,
+      'x-stocktower-received-at': meta.receivedAt,
+      'x-stocktower-status': meta.status,
+      ...(meta.fileName
+        ? { 'content-disposition': `inline; filename="${meta.fileName.replace(/[^\w.-]/g, '_')}"` }
+        : {}),
     },
   })
 })

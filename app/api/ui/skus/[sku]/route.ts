@@ -4,4 +4,6 @@ import { getSkuDetail } from '@/server/availability/get-sku-detail'
 
 export const dynamic = 'force-dynamic'
 
-export const GET = userRoute<{ sku: string }>('inventory:view', async ({ params }) => json(await getSkuDetail(prisma(), params.sku)))
+export const GET = userRoute<{ sku: string }>('inventory:view', async ({ params }) =>
+  json(await getSkuDetail(prisma(), params.sku)),
+)

@@ -12,9 +12,19 @@ export const GET = userRoute('inventory:view', async ({ req }) => {
   const p = new URL(req.url).searchParams
   const status = p.get('status') || undefined
   const kind = p.get('kind') || undefined
-  if (status && status !== 'out_of_sync' && status !== 'failing') throw new ValidationError('"status" must be out_of_sync or failing.', undefined, 'INVALID_FILTER')
-  if (kind && kind !== 'kit' && kind !== 'item') throw new ValidationError('"kind" must be kit or item.', undefined, 'INVALID_FILTER')
-  const filter: Omit<SkuSearch, 'limit' | 'after'> = { q: p.get('q')?.slice(0, 100) || undefined, category: p.get('category')?.slice(0, 100) || undefined, status: status as SkuSearch['status'], kind: kind as SkuSearch['kind'], order: p.get('order') === 'desc' ? 'desc' : 'asc', sort: parseSkuSort(p.get('sort'), p.get('order') === 'desc' ? 'desc' : 'asc'), channel: p.get('channel')?.slice(0, 100) || undefined }
+  if (status && status !== 'out_of_sync' && status !== 'failing')
+    throw new ValidationError('"status" must be out_of_sync or failing.', undefined, 'INVALID_FILTER')
+  if (kind && kind !== 'kit' && kind !== 'item')
+    throw new ValidationError('"kind" must be kit or item.', undefined, 'INVALID_FILTER')
+  const filter: Omit<SkuSearch, 'limit' | 'after'> = {
+    q: p.get('q')?.slice(0, 100) || undefined,
+    category: p.get('category')?.slice(0, 100) || undefined,
+    status: status as SkuSearch['status'],
+    kind: kind as SkuSearch['kind'],
+    order: p.get('order') === 'desc' ? 'desc' : 'asc',
+    sort: parseSkuSort(p.get('sort'), p.get('order') === 'desc' ? 'desc' : 'asc'),
+    channel: p.get('channel')?.slice(0, 100) || undefined,
+  }
   async function* lines(): AsyncGenerator<string> {
     let after: string | null = null
     let channels: string[] | null = null
@@ -25,7 +35,12 @@ export const GET = userRoute('inventory:view', async ({ req }) => {
         yield `${['sku', 'name', 'category', 'kit', 'onHand', 'sellable', ...channels.flatMap((c) => [`${c}_decided`, `${c}_shows`, `${c}_state`])].join(',')}\n`
       }
       const cs = channels
-      yield page.items.map((r) => `${[r.sku, r.name, r.category, r.isKit, r.onHand, r.sellable, ...cs.flatMap((c) => [r.channels[c]?.desired ?? '', r.channels[c]?.applied ?? '', r.channels[c]?.state ?? ''])].map(csvField).join(',')}\n`).join('')
+      yield page.items
+        .map(
+          (r) =>
+            `${[r.sku, r.name, r.category, r.isKit, r.onHand, r.sellable, ...cs.flatMap((c) => [r.channels[c]?.desired ?? '', r.channels[c]?.applied ?? '', r.channels[c]?.state ?? ''])].map(csvField).join(',')}\n`,
+        )
+        .join('')
       n += page.items.length
       if (!page.nextAfter) return
       after = page.nextAfter

@@ -29,22 +29,48 @@ export function catalogListRoute(entity: CatalogEntityName) {
   return apiKeyRoute('read', async ({ req }) => {
     const q = new URL(req.url).searchParams
     const opt = (k: string) => q.get(k)?.trim() || undefined
-    return json(await listCatalog(prisma(), entity, { q: opt('q'), kind: opt('kind'), scope: opt('scope'), channel: opt('channel'), cursor: opt('cursor'), limit: pageSize(q.get('limit')) }))
+    return json(
+      await listCatalog(prisma(), entity, {
+        q: opt('q'),
+        kind: opt('kind'),
+        scope: opt('scope'),
+        channel: opt('channel'),
+        cursor: opt('cursor'),
+        limit: pageSize(q.get('limit')),
+      }),
+    )
   })
 }
 
 export function catalogUpsertRoute(entity: CatalogEntityName) {
   return apiKeyRoute('catalog:write', async ({ req, principal, ref }) => {
     let body: unknown
-    try { body = parseJsonText(await readTextLimited(req, MAX_CATALOG_BODY_BYTES)) } catch (e) {
+    try {
+      body = parseJsonText(await readTextLimited(req, MAX_CATALOG_BODY_BYTES))
+    } catch (e) {
       if (e instanceof AppError && e.code !== 'INVALID_JSON') throw e
-      throw new ValidationError(`${(e as Error).message} Send { "items": [ ... ] }, or a CSV file to /api/v1/catalog/${entity}/import.`, undefined, 'INVALID_JSON')
+      throw new ValidationError(
+        `${(e as Error).message} Send { "items": [ ... ] }, or a CSV file to /api/v1/catalog/${entity}/import.`,
+        undefined,
+        'INVALID_JSON',
+      )
     }
     const items = (body as { items?: unknown } | null)?.items
-    if (typeof body !== 'object' || body === null || !Array.isArray(items)) throw new ValidationError('The body must be { "items": [ ... ] } with 1 to 5,000 items.', undefined, 'INVALID_BODY')
+    if (typeof body !== 'object' || body === null || !Array.isArray(items))
+      throw new ValidationError(
+        'The body must be { "items": [ ... ] } with 1 to 5,000 items.',
+        undefined,
+        'INVALID_BODY',
+      )
     assertCatalogWriteAllowed(principal, entity, items)
     try {
-      const report = await upsertCatalog(prisma(), CATALOG_ENTITIES[entity], actorOf(principal), items.map((raw) => ({ raw })), { dryRun: isDryRun(req), ref })
+      const report = await upsertCatalog(
+        prisma(),
+        CATALOG_ENTITIES[entity],
+        actorOf(principal),
+        items.map((raw) => ({ raw })),
+        { dryRun: isDryRun(req), ref },
+      )
       return json(report)
     } catch (e) {
       if (e instanceof CatalogRejectedError) return rejected(e, ref)
@@ -55,7 +81,8 @@ export function catalogUpsertRoute(entity: CatalogEntityName) {
 
 /** The request body as a stream of chunks, refused past `limit` bytes without buffering the file. */
 async function* bodyChunks(req: Request, limit: number): AsyncGenerator<Uint8Array> {
-  const tooLarge = () => new PayloadTooLargeError(`The file is larger than ${Math.round(limit / 1024 / 1024)} MiB; split it.`)
+  const tooLarge = () =>
+    new PayloadTooLargeError(`The file is larger than ${Math.round(limit / 1024 / 1024)} MiB; split it.`)
   if (Number(req.headers.get('content-length') ?? '0') > limit) throw tooLarge()
   if (!req.body) return
   const reader = req.body.getReader()
@@ -64,7 +91,10 @@ async function* bodyChunks(req: Request, limit: number): AsyncGenerator<Uint8Arr
   try {
     for (;;) {
       const r = await reader.read()
-      if (r.done) { done = true; return }
+      if (r.done) {
+        done = true
+        return
+      }
       size += r.value.byteLength
       if (size > limit) throw tooLarge()
       yield r.value
@@ -79,9 +109,20 @@ export function catalogImportRoute(entity: CatalogEntityName) {
   return apiKeyRoute('catalog:write', async ({ req, principal, ref }) => {
     assertCatalogWriteAllowed(principal, entity, null)
     const type = (req.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase()
-    if (type !== 'text/csv') throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Send the file with "Content-Type: text/csv" (got "${type || 'none'}"); JSON items go to /api/v1/catalog/${entity}.`, 415)
+    if (type !== 'text/csv')
+      throw new AppError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        `Send the file with "Content-Type: text/csv" (got "${type || 'none'}"); JSON items go to /api/v1/catalog/${entity}.`,
+        415,
+      )
     try {
-      const report = await importCatalogCsv(prisma(), CATALOG_ENTITIES[entity], actorOf(principal), bodyChunks(req, MAX_CATALOG_BODY_BYTES), { dryRun: isDryRun(req), ref })
+      const report = await importCatalogCsv(
+        prisma(),
+        CATALOG_ENTITIES[entity],
+        actorOf(principal),
+        bodyChunks(req, MAX_CATALOG_BODY_BYTES),
+        { dryRun: isDryRun(req), ref },
+      )
       return json(report)
     } catch (e) {
       if (e instanceof CatalogRejectedError) return rejected(e, ref)

@@ -9,5 +9,12 @@ export const dynamic = 'force-dynamic'
 export const DELETE = apiKeyRoute<{ id: string }>('rules:write', async ({ req, params, principal }) => {
   if (!/^[0-9a-f-]{36}$/i.test(params.id)) throw new ValidationError('Not a holdback id.', undefined, 'INVALID_ID')
   const reason = new URL(req.url).searchParams.get('reason') ?? ''
-  return json(await removeHoldback(prisma(), { kind: 'api_key', id: principal.keyId, label: `api key ${principal.name}` }, params.id, reason))
+  return json(
+    await removeHoldback(
+      prisma(),
+      { kind: 'api_key', id: principal.keyId, label: `api key ${principal.name}` },
+      params.id,
+      reason,
+    ),
+  )
 })

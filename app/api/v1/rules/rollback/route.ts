@@ -16,7 +16,13 @@ export const POST = apiKeyRoute('rules:write', async ({ req, principal }) => {
   raw = parseJsonText(await readTextLimited(req, 64 * 1024))
   assertStorableJson(raw)
   const body = Body.safeParse(raw)
-  if (!body.success) throw new ValidationError('The body must be { "version": "rs-0003", "comment": "..." }.', undefined, 'INVALID_BODY')
-  const saved = await rollbackRuleSet(prisma(), { kind: 'api_key', id: principal.keyId, label: `api key ${principal.name}` }, body.data.version, body.data.comment)
+  if (!body.success)
+    throw new ValidationError('The body must be { "version": "rs-0003", "comment": "..." }.', undefined, 'INVALID_BODY')
+  const saved = await rollbackRuleSet(
+    prisma(),
+    { kind: 'api_key', id: principal.keyId, label: `api key ${principal.name}` },
+    body.data.version,
+    body.data.comment,
+  )
   return json({ version: saved.version, rolledBackTo: body.data.version, recomputeSkus: saved.recomputeSkus }, 201)
 })

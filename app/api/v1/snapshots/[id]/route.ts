@@ -11,5 +11,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 export const GET = apiKeyRoute<{ id: string }>('read', async ({ req, params }) => {
   if (!UUID.test(params.id)) throw new NotFoundError(`No snapshot ${params.id}.`)
   const url = new URL(req.url)
-  return json(await getSnapshot(prisma(), params.id, { cursor: url.searchParams.get('cursor'), limit: pageSize(url.searchParams.get('limit'), 100) }))
+  return json(
+    await getSnapshot(prisma(), params.id, {
+      cursor: url.searchParams.get('cursor'),
+      limit: pageSize(url.searchParams.get('limit'), 100),
+    }),
+  )
 })

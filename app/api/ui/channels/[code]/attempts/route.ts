@@ -18,7 +18,14 @@ const Query = z.object({
 /** GET /api/ui/channels/{code}/attempts: the channel's publish attempts, filtered, sorted, keyset-paged. */
 export const GET = userRoute<{ code: string }>('channels:view', async ({ req, params }) => {
   const parsed = Query.safeParse(Object.fromEntries([...new URL(req.url).searchParams].filter(([, v]) => v !== '')))
-  if (!parsed.success) throw new ValidationError(`Invalid filter: ${describeIssues(parsed.error.issues, { sep: ' ' })}`, undefined, 'INVALID_FILTER')
+  if (!parsed.success)
+    throw new ValidationError(
+      `Invalid filter: ${describeIssues(parsed.error.issues, { sep: ' ' })}`,
+      undefined,
+      'INVALID_FILTER',
+    )
   const { sort, ...rest } = parsed.data
-  return json(await listPublishAttempts(prisma(), { ...rest, channel: pathCode(params.code), sort: parseAttemptSort(sort) }))
+  return json(
+    await listPublishAttempts(prisma(), { ...rest, channel: pathCode(params.code), sort: parseAttemptSort(sort) }),
+  )
 })

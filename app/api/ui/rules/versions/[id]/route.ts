@@ -1,6 +1,11 @@
 import { json, userRoute } from '@/app/_lib/api'
 import { prisma } from '@/server/db'
-import { diffRuleSets, getCurrentRuleSet, getPreviousRuleSetVersion, getRuleSetVersion } from '@/server/rules/rule-set.repository'
+import {
+  diffRuleSets,
+  getCurrentRuleSet,
+  getPreviousRuleSetVersion,
+  getRuleSetVersion,
+} from '@/server/rules/rule-set.repository'
 
 export const dynamic = 'force-dynamic'
 
@@ -14,8 +19,14 @@ export const GET = userRoute<{ id: string }>('rules:view', async ({ params }) =>
   const previous = await getPreviousRuleSetVersion(db, v.number)
   const current = await getCurrentRuleSet(db)
   return json({
-    version: v.id, number: v.number, comment: v.comment, author: v.authorLabel, createdAt: v.createdAt.toISOString(), effectiveFrom: v.effectiveFrom.toISOString(),
-    rolledBackFrom: v.rolledBackFrom, rules: v.rules,
+    version: v.id,
+    number: v.number,
+    comment: v.comment,
+    author: v.authorLabel,
+    createdAt: v.createdAt.toISOString(),
+    effectiveFrom: v.effectiveFrom.toISOString(),
+    rolledBackFrom: v.rolledBackFrom,
+    rules: v.rules,
     previous: previous?.id ?? null,
     changes: diffRuleSets(previous?.rules ?? {}, v.rules),
     rollbackChanges: diffRuleSets(current.rules, v.rules),

@@ -5,4 +5,6 @@ import { listOrderExceptionsForSku } from '@/server/exceptions/list-order-except
 export const dynamic = 'force-dynamic'
 
 /** ERP order exceptions concerning one SKU (open first), for the SKU page. */
-export const GET = userRoute<{ sku: string }>('inventory:view', async ({ params }) => json({ items: await listOrderExceptionsForSku(prisma(), params.sku) }))
+export const GET = userRoute<{ sku: string }>('inventory:view', async ({ params }) =>
+  json({ items: await listOrderExceptionsForSku(prisma(), params.sku) }),
+)

@@ -10,7 +10,14 @@ export const GET = apiKeyRoute<{ id: string }>('read', async ({ req, params }) =
   const other = new URL(req.url).searchParams.get('diff')
   const changes = other ? diffRuleSets((await getRuleSetVersion(prisma(), other)).rules, v.rules) : undefined
   return json({
-    version: v.id, number: v.number, rules: v.rules, comment: v.comment, author: v.authorLabel, createdAt: v.createdAt.toISOString(),
-    effectiveFrom: v.effectiveFrom.toISOString(), rolledBackFrom: v.rolledBackFrom, ...(changes ? { diffFrom: other, changes } : {}),
+    version: v.id,
+    number: v.number,
+    rules: v.rules,
+    comment: v.comment,
+    author: v.authorLabel,
+    createdAt: v.createdAt.toISOString(),
+    effectiveFrom: v.effectiveFrom.toISOString(),
+    rolledBackFrom: v.rolledBackFrom,
+    ...(changes ? { diffFrom: other, changes } : {}),
   })
 })
