@@ -223,6 +223,15 @@ export function channelOrdersSinceSql(since: string): string {
             AND o."occurredAt" > (${since})) ord ON true`
 }
 
+/**
+ * When a listing's order grace started: when a shortfall was first seen, or later when our number
+ * was applied (or read back) since, whichever is later: a number the channel applied since absorbed
+ * what it sold before, so only sales after it count (the 30-minute demo flagged a one-unit Amazon
+ * sale 71 s old as a merchant edit because the grace had started at another shortfall ten minutes
+ * and ten applied versions earlier). NULL when no shortfall is waiting.
+ */
+const GRACE_SINCE_SQL = `CASE WHEN cl."orderGraceSince" IS NULL THEN NULL ELSE GREATEST(cl."orderGraceSince", cl."appliedAt", cl."appliedReadAt") END`
+
 /** Orders since the channel's number was last known: the applied version was sent (its first attempt), or a read-back set it, whichever is later. */
 const ORDERS_SINCE_KNOWN_SQL = channelOrdersSinceSql(`GREATEST(
                   COALESCE((SELECT min(pa."startedAt") FROM "PublishAttempt" pa WHERE pa."listingId" = cl.id AND pa.version = cl."appliedVersion" AND pa.outcome IN ('applied', 'accepted')), cl."appliedAt"),
@@ -289,10 +298,10 @@ export async function reconcileChannel(
                SELECT pa.quantity AS q FROM "PublishAttempt" pa WHERE pa."listingId" = cl.id AND pa.version < cl."appliedVersion" AND pa.outcome IN ('applied', 'accepted')
                UNION SELECT d.quantity FROM "AvailabilityDecision" d WHERE d."listingId" = cl.id AND d."listingVersion" > cl."appliedVersion" AND d."listingVersion" <= cl."desiredVersion") ours) AS "earlierSent",
             (SELECT array_agg(DISTINCT o."appliedQuantity") FROM "ChannelListing" o WHERE o."skuId" = cl."skuId" AND o."channelId" <> cl."channelId" AND o."appliedQuantity" IS NOT NULL) AS others,
-            COALESCE(ord.sold, 0)::int AS sold, COALESCE(ord.returned, 0)::int AS returned, cl."orderGraceSince",
+            COALESCE(ord.sold, 0)::int AS sold, COALESCE(ord.returned, 0)::int AS returned, ${GRACE_SINCE_SQL} AS "orderGraceSince",
             (SELECT COALESCE(sum(n.quantity - n."cancelledQuantity" - n."shippedQuantity"), 0)::int FROM "NativeOrderLine" n
               WHERE n."channelId" = cl."channelId" AND n.sku = cl."externalSku") AS "openUnits",
-            COALESCE(cl."orderGraceSince" < $7::timestamptz, false) AS "graceOver"
+            COALESCE(${GRACE_SINCE_SQL} < $7::timestamptz, false) AS "graceOver"
        FROM "ChannelListing" cl JOIN "Sku" s ON s.id = cl."skuId"
        ${ORDERS_SINCE_KNOWN_SQL}
       WHERE cl."channelId" = $1::uuid AND cl.active AND cl.id > $2::uuid
@@ -304,11 +313,11 @@ export async function reconcileChannel(
               // and shortfalls whose order grace has ended (orders in flight did not explain them), once:
               // a shortfall already flagged is found again by the rotation.
               overdue
-              ? '((cl."acceptedVersion" > cl."appliedVersion" AND cl."acceptedAt" < $5::timestamptz) OR (cl."orderGraceSince" < $7::timestamptz AND NOT EXISTS (SELECT 1 FROM "Finding" f WHERE f."dedupeKey" = \'drift:\' || cl.id::text AND f.status IN (\'open\', \'healing\'))))'
+              ? `((cl."acceptedVersion" > cl."appliedVersion" AND cl."acceptedAt" < $5::timestamptz) OR (${GRACE_SINCE_SQL} < $7::timestamptz AND NOT EXISTS (SELECT 1 FROM "Finding" f WHERE f."dedupeKey" = 'drift:' || cl.id::text AND f.status IN ('open', 'healing'))))`
               : // Applied once, or accepted and never verified (a first update verification gave up on).
                 '((cl."appliedQuantity" IS NOT NULL AND cl."appliedVersion" > 0) OR cl."acceptedVersion" > cl."appliedVersion")'
         }
-      ORDER BY ${overdue ? 'COALESCE(cl."acceptedAt", cl."orderGraceSince"), cl.id' : 'cl.id'} LIMIT $3`,
+      ORDER BY ${overdue ? `COALESCE(cl."acceptedAt", ${GRACE_SINCE_SQL}), cl.id` : 'cl.id'} LIMIT $3`,
       channelId,
       from,
       n,
@@ -477,10 +486,11 @@ export async function reconcileChannel(
             : `${-missing} more than we applied (a cancellation of its open orders not received yet?)`
         const sentence = `orders in flight: the channel shows ${shown}, ${difference}${r.sold || r.returned ? ` and its received orders explain` : ''}; waiting until ${until.toISOString()} (order grace ${Math.round(graceMs / 1000)} s) for its orders before calling it a merchant edit`
         await tx.$executeRawUnsafe(
-          `UPDATE "ChannelListing" SET "orderGraceSince" = COALESCE("orderGraceSince", $2::timestamptz), "ordersNote" = $3, "ordersNoteAt" = $2::timestamptz WHERE id = $1::uuid`,
+          `UPDATE "ChannelListing" SET "orderGraceSince" = $4::timestamptz, "ordersNote" = $3, "ordersNoteAt" = $2::timestamptz WHERE id = $1::uuid`,
           r.id,
           t.toISOString(),
           `${t.toISOString()}: ${sentence}`,
+          since.toISOString(),
         )
         if (deps.holdFlagged) {
           await tx.$executeRawUnsafe(

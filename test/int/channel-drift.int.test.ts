@@ -131,7 +131,11 @@ describe('reconcileChannel', () => {
     expect(first, JSON.stringify(first)).toMatchObject({ drift: { orders_in_flight: 1 } })
     await db.channelListing.update({
       where: { id: after.id },
-      data: { orderGraceSince: new Date(Date.now() - 3_600_000) },
+      data: {
+        orderGraceSince: new Date(Date.now() - 3_600_000),
+        appliedAt: new Date(Date.now() - 3_600_000),
+        appliedReadAt: null,
+      },
     })
     await db.channel.update({ where: { id: walmart.id }, data: { rateTokens: 1000 } })
     await db.systemState.deleteMany({ where: { key: `reconcile-cursor:${walmart.id}` } })
@@ -172,6 +176,28 @@ describe('reconcileChannel', () => {
     })
     await recomputeAll(db)
   }
+
+  it('restarts the order grace when our number applied since the shortfall was first seen', async () => {
+    const shopify = await db.channel.findUniqueOrThrow({ where: { code: 'shopify' } })
+    const l = await listing('shopify', 'SKU-00012')
+    expect(l.appliedQuantity).toBeGreaterThan(0)
+    // A shortfall seen an hour ago, and our number applied just now: it absorbed what sold before.
+    await db.channelListing.update({
+      where: { id: l.id },
+      data: { orderGraceSince: new Date(Date.now() - 3_600_000), appliedAt: new Date() },
+    })
+    sims.sims.shopify.manualEdit({
+      sku: l.externalSku,
+      inventoryItemId: l.externalId,
+      quantity: l.appliedQuantity! - 1,
+    })
+    await freshRead(shopify.id)
+    const r = await reconcileChannel(db, shopify.id, { ...deps, batch: 100 })
+    expect(r, JSON.stringify(r)).toMatchObject({ drift: { orders_in_flight: 1 } })
+    expect(await db.finding.count({ where: { dedupeKey: `drift:${l.id}` } })).toBe(0)
+    expect((await listing('shopify', 'SKU-00012')).orderGraceSince!.getTime()).toBeGreaterThan(Date.now() - 60_000)
+    sims.sims.shopify.manualEdit({ sku: l.externalSku, inventoryItemId: l.externalId, quantity: l.appliedQuantity! })
+  })
 
   it('finds an Amazon update accepted but never applied, republishes it and heals', async () => {
     const amazon = await db.channel.findUniqueOrThrow({ where: { code: 'amazon' } })
@@ -257,7 +283,11 @@ describe('reconcileChannel', () => {
     expect(await db.finding.count({ where: { dedupeKey: `drift:${mine.id}` } })).toBe(0)
     await db.channelListing.update({
       where: { id: mine.id },
-      data: { orderGraceSince: new Date(Date.now() - 3_600_000) },
+      data: {
+        orderGraceSince: new Date(Date.now() - 3_600_000),
+        appliedAt: new Date(Date.now() - 3_600_000),
+        appliedReadAt: null,
+      },
     })
     await freshRead(shopify.id)
     const r = await reconcileChannel(db, shopify.id, { ...deps, batch: 100 })
