@@ -69,5 +69,75 @@ describe('verify-channel past the SLA', () => {
       checked: 0,
     })
     expect(await db.finding.count({ where: { kind: 'unverified' } })).toBe(2)
+
+    // A newer version of V-1 is still verified (an open finding about version 2 does not stop it),
+    // and its read-back resolves that finding.
+    await db.channelListing.update({
+      where: { id: listings[0].id },
+      data: {
+        desiredQuantity: 9,
+        desiredVersion: 3,
+        publishedQuantity: 9,
+        publishedVersion: 3,
+        acceptedVersion: 3,
+        acceptedAt: now,
+      },
+    })
+    shown['EXT-V-1'] = 9
+    const later = new Date(now.getTime() + 5_000)
+    expect(await verifyChannel(db, channel.id, { connectorFor: () => connector, now: () => later })).toMatchObject({
+      checked: 1,
+      applied: 1,
+    })
+    expect((await db.finding.findFirstOrThrow({ where: { kind: 'unverified', sku: 'V-1' } })).status).toBe('resolved')
+  })
+
+  it('a shortfall orders may still explain waits for the order grace past the SLA; the old number does not', async () => {
+    const channel = await makeChannel(db, 'walmart-verify', {
+      kind: 'walmart',
+      settings: { verifySlaSeconds: 60, orderGraceSeconds: 300 },
+    })
+    const acceptedAt = new Date('2026-12-01T11:00:00Z')
+    const shown: Record<string, number> = {}
+    for (const [code, quantity] of [
+      ['G-1', 6],
+      ['G-2', 3],
+    ] as const) {
+      const sku = await makeSku(db, code)
+      const l = await makeListing(db, channel.id, sku.id, `EXT-${code}`)
+      await db.channelListing.update({
+        where: { id: l.id },
+        data: {
+          desiredQuantity: 7,
+          desiredVersion: 2,
+          publishedQuantity: 7,
+          publishedVersion: 2,
+          acceptedVersion: 2,
+          acceptedAt,
+          appliedVersion: 1,
+          appliedQuantity: 3,
+        },
+      })
+      shown[`EXT-${code}`] = quantity
+    }
+    const connector = {
+      readQuantities: async (ls: Array<{ listingId: string; externalSku: string }>) =>
+        ls.map((l) => ({ listingId: l.listingId, externalSku: l.externalSku, quantity: shown[l.externalSku]! })),
+    } as unknown as Connector
+    // 61 s after: G-1 shows one unit fewer than we sent (a sale on its way?); G-2 the number it had before.
+    const now = new Date(acceptedAt.getTime() + 61_000)
+    expect(await verifyChannel(db, channel.id, { connectorFor: () => connector, now: () => now })).toMatchObject({
+      checked: 2,
+      unverified: 1,
+      stillPending: 1,
+    })
+    expect(
+      (await db.finding.findMany({ where: { kind: 'unverified', channel: 'walmart-verify' } })).map((f) => f.sku),
+    ).toEqual(['G-2'])
+    // Past the SLA and the grace, no order came: unverified.
+    const afterGrace = new Date(acceptedAt.getTime() + 61_000 + 300_000)
+    expect(await verifyChannel(db, channel.id, { connectorFor: () => connector, now: () => afterGrace })).toMatchObject(
+      { unverified: 1 },
+    )
   })
 })
