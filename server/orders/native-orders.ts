@@ -256,6 +256,19 @@ export async function applyNativeOrders(
   // Reservations first, then what releases or ships them (the use case applies in array order).
   const events = [...created, ...later]
   if (events.length > 0) await applyOrders(tx, channel, events, skuIdByInput, opts.messageId, opts.receivedAt)
+  // Units the marketplace sold or restocked: its number moved by them; reconciliation reads these
+  // listings first, so a sale our number does not change (a capped quantity) is healed at once
+  // instead of when the rotation comes round (27 minutes for 2,050 Amazon listings).
+  const moving = [...created, ...later].filter((e) => e.order.status !== 'shipped')
+  if (moving.length > 0) {
+    await tx.$executeRawUnsafe(
+      `UPDATE "ChannelListing" SET "readBackDueAt" = COALESCE("readBackDueAt", $3::timestamptz)
+        WHERE "channelId" = $1::uuid AND active AND "skuId" = ANY($2::uuid[])`,
+      channel.id,
+      [...new Set(moving.flatMap((e) => e.order.lines.map((l) => skuIdByInput.get(l.sku)!)))],
+      opts.receivedAt.toISOString(),
+    )
+  }
   return { applied: moved.size, unchanged: accepted.length - moved.size, events: events.length, rejected }
 }
 

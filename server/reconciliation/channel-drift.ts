@@ -309,15 +309,16 @@ export async function reconcileChannel(
         AND ${
           deps.listingIds
             ? 'cl."appliedQuantity" IS NOT NULL'
-            : // Accepted longer ago than the verify SLA and still not applied, oldest first.
+            : // Listings whose channel orders arrived since their last read (readBackDueAt), updates
+              // accepted longer ago than the verify SLA and still not applied, oldest first,
               // and shortfalls whose order grace has ended (orders in flight did not explain them), once:
               // a shortfall already flagged is found again by the rotation.
               overdue
-              ? `((cl."acceptedVersion" > cl."appliedVersion" AND cl."acceptedAt" < $5::timestamptz) OR (${GRACE_SINCE_SQL} < $7::timestamptz AND NOT EXISTS (SELECT 1 FROM "Finding" f WHERE f."dedupeKey" = 'drift:' || cl.id::text AND f.status IN ('open', 'healing'))))`
+              ? `(cl."readBackDueAt" IS NOT NULL OR (cl."acceptedVersion" > cl."appliedVersion" AND cl."acceptedAt" < $5::timestamptz) OR (${GRACE_SINCE_SQL} < $7::timestamptz AND NOT EXISTS (SELECT 1 FROM "Finding" f WHERE f."dedupeKey" = 'drift:' || cl.id::text AND f.status IN ('open', 'healing'))))`
               : // Applied once, or accepted and never verified (a first update verification gave up on).
                 '((cl."appliedQuantity" IS NOT NULL AND cl."appliedVersion" > 0) OR cl."acceptedVersion" > cl."appliedVersion")'
         }
-      ORDER BY ${overdue ? `COALESCE(cl."acceptedAt", ${GRACE_SINCE_SQL}), cl.id` : 'cl.id'} LIMIT $3`,
+      ORDER BY ${overdue ? `COALESCE(cl."readBackDueAt", cl."acceptedAt", ${GRACE_SINCE_SQL}), cl.id` : 'cl.id'} LIMIT $3`,
       channelId,
       from,
       n,
@@ -373,6 +374,12 @@ export async function reconcileChannel(
     // recompute locking the same listings in id order deadlocked with this loop's order).
     const readIds = rows.filter((r) => shownById.get(r.id) != null).map((r) => r.id)
     await lockListings(tx, readIds)
+    // Read now: the orders that made them due are in what the channel showed.
+    await tx.$executeRawUnsafe(
+      `UPDATE "ChannelListing" SET "readBackDueAt" = NULL WHERE id = ANY($1::uuid[]) AND "readBackDueAt" <= $2::timestamptz`,
+      readIds,
+      readAt.toISOString(),
+    )
     // A publish of ours that started, or applied, between the facts' read and the read-back makes
     // the two incomparable (seen in the 30-minute demo: a receipt's new number, decided and applied
     // while the read-back was on its way, was taken for a merchant edit of +21 units).

@@ -199,6 +199,40 @@ describe('reconcileChannel', () => {
     sims.sims.shopify.manualEdit({ sku: l.externalSku, inventoryItemId: l.externalId, quantity: l.appliedQuantity! })
   })
 
+  it('reads a listing whose channel orders arrived first, wherever the rotating slice stands, and heals a sale our number does not change', async () => {
+    const shopify = await db.channel.findUniqueOrThrow({ where: { code: 'shopify' } })
+    const l = await listing('shopify', 'SKU-00011')
+    // Shopify sold 2 units; the order arrived (received orders explain it) and marked the listing due.
+    sims.sims.shopify.manualEdit({
+      sku: l.externalSku,
+      inventoryItemId: l.externalId,
+      quantity: l.appliedQuantity! - 2,
+    })
+    await db.channelOrderEvent.create({
+      data: {
+        channelId: shopify.id,
+        idempotencyKey: 'due-1',
+        orderId: 'due-1',
+        status: 'created',
+        occurredAt: new Date(),
+        receivedAt: new Date(),
+        lines: [{ sku: l.externalSku, lineId: '1', quantity: 2 }],
+      },
+    })
+    await db.channelListing.update({ where: { id: l.id }, data: { readBackDueAt: new Date() } })
+    // The rotation stands far from it, and the budget reads two listings: one overdue, one rotating.
+    await db.channel.update({ where: { id: shopify.id }, data: { rateTokens: 1000, rateBurst: 1000 } })
+    await db.systemState.upsert({
+      where: { key: `reconcile-cursor:${shopify.id}` },
+      create: { key: `reconcile-cursor:${shopify.id}`, value: { after: l.id } },
+      update: { value: { after: l.id } },
+    })
+    const r = await reconcileChannel(db, shopify.id, { ...deps, batch: 2 })
+    expect(r, JSON.stringify(r)).toMatchObject({ drift: { sold_on_channel: 1 } })
+    expect((await listing('shopify', 'SKU-00011')).readBackDueAt).toBeNull()
+    expect(await db.finding.count({ where: { dedupeKey: `drift:${l.id}` } })).toBe(0)
+  })
+
   it('finds an Amazon update accepted but never applied, republishes it and heals', async () => {
     const amazon = await db.channel.findUniqueOrThrow({ where: { code: 'amazon' } })
     const before = await listing('amazon', 'SKU-00004')

@@ -155,6 +155,9 @@ describe('Shopify order webhooks', () => {
     await runJob(c1.body.messageId)
     expect(await runJob(c2.body.messageId)).toBeNull() // a retry is stored, acknowledged, never processed
     expect((await position('SKU-A')).reserved).toBe(2)
+    // The sale moved Shopify's own number: reconciliation is asked to read the listing first.
+    const listed = await db.channelListing.findFirstOrThrow({ where: { externalSku: 'SH-SKU-A' } })
+    expect(listed.readBackDueAt).not.toBeNull()
     const line = await db.nativeOrderLine.findUniqueOrThrow({
       where: {
         channelId_orderId_lineId: {
