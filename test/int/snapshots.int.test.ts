@@ -3,14 +3,8 @@
 import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
 import { useTestDatabase } from './helpers/test-db'
-import {
-  getSnapshot,
-  listSnapshots,
-  processSnapshot,
-  receiveSnapshot,
-  snapshotFormat,
-  snapshotMode,
-} from '../../server/reconciliation/snapshots'
+import { processSnapshot, receiveSnapshot, snapshotFormat, snapshotMode } from '../../server/reconciliation/snapshots'
+import { getSnapshot, listSnapshots } from '../../server/reconciliation/snapshot-reads'
 import { ingestEvents } from '../../server/ingest/ingest-events'
 import { applySnapshotCorrections } from '../../server/reconciliation/apply-corrections'
 

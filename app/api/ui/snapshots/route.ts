@@ -1,6 +1,6 @@
 import { json, userRoute } from '@/app/_lib/api'
 import { prisma } from '@/server/db'
-import { listSnapshots } from '@/server/reconciliation/snapshots'
+import { listSnapshots } from '@/server/reconciliation/snapshot-reads'
 import { pageSize } from '@/server/paging/cursor'
 
 export const dynamic = 'force-dynamic'

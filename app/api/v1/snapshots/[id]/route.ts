@@ -2,7 +2,7 @@ import { apiKeyRoute, json } from '@/app/_lib/api'
 import { prisma } from '@/server/db'
 import { NotFoundError } from '@/server/errors'
 import { pageSize } from '@/server/paging/cursor'
-import { getSnapshot } from '@/server/reconciliation/snapshots'
+import { getSnapshot } from '@/server/reconciliation/snapshot-reads'
 
 export const dynamic = 'force-dynamic'
 
