@@ -12,7 +12,7 @@ import crypto from 'node:crypto'
 import { AppError, NotFoundError, PayloadTooLargeError, ValidationError, describeIssues } from '../errors'
 import { storeInboundMessage, finishInboundMessage } from './inbound-message.repository'
 import { attributeOversell, oneIncidentPerLine, type ListingAtOrderTime } from './attribute-oversell'
-import { emitIngestDeadLettersChanged, recordIngestDeadLetters } from './dead-letters.repository'
+import { emitIngestDeadLettersChanged, recordIngestDeadLetters, type IngestRejection } from './dead-letters.repository'
 import { emitRealtime, ROOMS } from '../realtime/publisher'
 import { markSkusDirty } from '../availability/recompute-outbox'
 import { enqueueRecompute } from '../queue/enqueue'
@@ -138,6 +138,36 @@ export async function resolveChannelSkus(
 }
 
 /**
+ * Orders whose every line names a SKU the channel maps (resolveChannelSkus), and the map; an order
+ * naming one it does not is refused whole (`unknownSku` words the rejection), so replaying it after
+ * the listing map is fixed applies it whole.
+ */
+export async function keepOrdersWithKnownSkus<O extends { lines: Array<{ sku: string }> }>(
+  db: Db | PrismaClient,
+  channel: { id: string; code: string },
+  valid: Array<{ index: number; order: O }>,
+  unknownSku: (v: { index: number; order: O }, sku: string) => IngestRejection,
+): Promise<{
+  skuIdByInput: Map<string, string>
+  accepted: Array<{ index: number; order: O }>
+  rejected: IngestRejection[]
+}> {
+  const skuIdByInput = await resolveChannelSkus(
+    db,
+    channel,
+    valid.flatMap((v) => v.order.lines.map((l) => l.sku)),
+  )
+  const accepted: Array<{ index: number; order: O }> = []
+  const rejected: IngestRejection[] = []
+  for (const v of valid) {
+    const unknown = v.order.lines.find((l) => !skuIdByInput.has(l.sku))
+    if (unknown) rejected.push(unknownSku(v, unknown.sku))
+    else accepted.push(v)
+  }
+  return { skuIdByInput, accepted, rejected }
+}
+
+/**
  * Like events: the raw message, the applied orders, the rejected ones' dead letters and the
  * message's outcome commit in one transaction (2xx with every order accounted for, or nothing).
  */
@@ -200,24 +230,15 @@ export async function ingestOrders(
   })
 
   // Channel SKUs map to canonical SKUs through the channel's listing map (then aliases, then codes).
-  const skuIdByInput = await resolveChannelSkus(
-    db,
-    channel,
-    valid.flatMap((v) => v.order.lines.map((l) => l.sku)),
-  )
-  const accepted: Array<{ index: number; order: Order }> = []
-  for (const v of valid) {
-    const unknown = v.order.lines.find((l) => !skuIdByInput.has(l.sku))
-    if (unknown)
-      rejected.push({
-        index: v.index,
-        code: 'UNKNOWN_SKU',
-        message: `Unknown SKU ${quoted(unknown.sku)} on channel ${channelCode}: add it to the channel's listing map.`,
-        raw: orders[v.index],
-        sku: unknown.sku,
-      })
-    else accepted.push(v)
-  }
+  const known = await keepOrdersWithKnownSkus(db, channel, valid, (v, sku) => ({
+    index: v.index,
+    code: 'UNKNOWN_SKU',
+    message: `Unknown SKU ${quoted(sku)} on channel ${channelCode}: add it to the channel's listing map.`,
+    raw: orders[v.index],
+    sku,
+  }))
+  const { skuIdByInput, accepted } = known
+  rejected.push(...known.rejected)
   rejected.sort((a, b) => a.index - b.index)
 
   // Concurrent batches insert the same order keys and lock the same positions: a deadlock victim

@@ -17,7 +17,7 @@ import type { PrismaClient } from '@prisma/client'
 import { z } from 'zod'
 import type { Db } from '../db'
 import { transaction, withDeadlockRetry } from '../db'
-import { applyOrders, resolveChannelSkus, type ChannelOrder } from '../ingest/ingest-orders'
+import { applyOrders, keepOrdersWithKnownSkus, type ChannelOrder } from '../ingest/ingest-orders'
 import { recordIngestDeadLetters, type IngestRejection } from '../ingest/dead-letters.repository'
 import { finishInboundMessage } from '../ingest/inbound-message.repository'
 import { quoted } from '../ingest/storable-text'
@@ -106,24 +106,15 @@ export async function applyNativeOrders(
     else
       rejected.push({ index, code: 'INVALID_ORDER', message: describeIssues(r.error.issues, { limit: 5 }), raw: order })
   }
-  const skuIdByInput = await resolveChannelSkus(
-    tx,
-    channel,
-    valid.flatMap((v) => v.order.lines.map((l) => l.sku)),
-  )
-  const accepted: Array<{ index: number; order: NativeOrder }> = []
-  for (const v of valid) {
-    const unknown = v.order.lines.find((l) => !skuIdByInput.has(l.sku))
-    if (unknown)
-      rejected.push({
-        index: v.index,
-        code: 'UNKNOWN_SKU',
-        message: `Unknown SKU ${quoted(unknown.sku)} in ${channel.code} order ${quoted(v.order.orderId)}: add it to the channel's listing map, then replay.`,
-        raw: v.order,
-        sku: unknown.sku,
-      })
-    else accepted.push(v)
-  }
+  const known = await keepOrdersWithKnownSkus(tx, channel, valid, (v, sku) => ({
+    index: v.index,
+    code: 'UNKNOWN_SKU',
+    message: `Unknown SKU ${quoted(sku)} in ${channel.code} order ${quoted(v.order.orderId)}: add it to the channel's listing map, then replay.`,
+    raw: v.order,
+    sku,
+  }))
+  const { skuIdByInput, accepted } = known
+  rejected.push(...known.rejected)
   rejected.sort((a, b) => a.index - b.index)
   if (accepted.length === 0) return { applied: 0, unchanged: 0, events: 0, rejected }
 
