@@ -5,7 +5,8 @@
 // (four-eyes approval wraps this use case in the UI).
 import type { PrismaClient } from '@prisma/client'
 import { transaction, withDeadlockRetry } from '../db'
-import { recordAudit, type Actor } from '../audit/record-audit'
+import type { Actor } from '../audit/record-audit'
+import { settleReplayedLetter } from '../ingest/dead-letters.repository'
 import { applyPreparedEvents, prepareEventBatch } from '../ingest/ingest-events'
 import { emitRealtime, emitStockChanged, ROOMS } from '../realtime/publisher'
 import { reviveFileEvents } from '../ingest/inbox/edi846-events'
@@ -91,29 +92,13 @@ export async function replayIngestDeadLetters(
         for (const rj of r.rejected) refused.set(rj.index, rj)
         for (const [index, item] of items.entries()) {
           const rj = refused.get(index)
-          if (rj) {
-            await tx.deadLetter.update({
-              where: { id: item.id },
-              data: { code: rj.code, reason: rj.message, attempts: { increment: 1 }, lastSeenAt: now },
-            })
-            continue
-          }
-          await tx.deadLetter.update({
-            where: { id: item.id },
-            data: {
-              status: 'replayed',
-              resolvedAt: now,
-              resolution: `replayed by ${actor.label}`,
-              attempts: { increment: 1 },
-              lastSeenAt: now,
-            },
-          })
-          await recordAudit(tx, actor, {
-            action: 'dead_letter.replay',
-            entity: 'DeadLetter',
-            entityId: item.id,
-            after: { source, idempotencyKey: item.event.idempotencyKey },
-          })
+          await settleReplayedLetter(
+            tx,
+            actor,
+            item.id,
+            now,
+            rj ? { refused: rj } : { replayed: { source, idempotencyKey: item.event.idempotencyKey } },
+          )
         }
         return r
       }),

@@ -1,6 +1,7 @@
-import type { RawSql } from '../db'
+import type { Db, RawSql } from '../db'
 import { jsonbSafe, storableCopy } from './storable-text'
 import { emitRealtime, ROOMS } from '../realtime/publisher'
+import { recordAudit, type Actor } from '../audit/record-audit'
 
 export interface IngestRejection {
   index: number
@@ -53,4 +54,46 @@ export async function recordIngestDeadLetters(
     inboundMessageId,
     new Date().toISOString(),
   )
+}
+
+/**
+ * A replayed ingest dead letter's outcome, written the same way by every replay (HTTP events, file
+ * rows, native order messages): refused again (its new reason, one more attempt) or replayed
+ * (resolved by the actor, audited with what it became).
+ */
+export async function settleReplayedLetter(
+  tx: Db,
+  actor: Actor,
+  id: string,
+  now: Date,
+  outcome: { refused: { code: string; message: string } } | { replayed: Record<string, unknown> },
+): Promise<void> {
+  if ('refused' in outcome) {
+    await tx.deadLetter.update({
+      where: { id },
+      data: {
+        code: outcome.refused.code,
+        reason: outcome.refused.message,
+        attempts: { increment: 1 },
+        lastSeenAt: now,
+      },
+    })
+    return
+  }
+  await tx.deadLetter.update({
+    where: { id },
+    data: {
+      status: 'replayed',
+      resolvedAt: now,
+      resolution: `replayed by ${actor.label}`,
+      attempts: { increment: 1 },
+      lastSeenAt: now,
+    },
+  })
+  await recordAudit(tx, actor, {
+    action: 'dead_letter.replay',
+    entity: 'DeadLetter',
+    entityId: id,
+    after: outcome.replayed,
+  })
 }

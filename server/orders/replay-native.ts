@@ -4,7 +4,8 @@
 // path. NativeOrderLine makes that harmless for the orders of the message that applied the first
 // time; each letter closes when its order now applies and stays open with the new reason when not.
 import type { PrismaClient } from '@prisma/client'
-import { recordAudit, type Actor } from '../audit/record-audit'
+import type { Actor } from '../audit/record-audit'
+import { settleReplayedLetter } from '../ingest/dead-letters.repository'
 import { processNativeMessage } from './native-message'
 
 export interface NativeReplayResult {
@@ -48,29 +49,16 @@ export async function replayNativeDeadLetters(
         for (const item of items) {
           const index = (item.payload as { index?: number } | null)?.index ?? -1
           const rj = whole ?? refused.get(index)
+          await settleReplayedLetter(
+            tx,
+            actor,
+            item.id,
+            now,
+            rj ? { refused: rj } : { replayed: { inboundMessageId: messageId } },
+          )
           if (rj) {
-            await tx.deadLetter.update({
-              where: { id: item.id },
-              data: { code: rj.code, reason: rj.message, attempts: { increment: 1 }, lastSeenAt: now },
-            })
             result.stillRejected.push({ id: item.id, code: rj.code, reason: rj.message })
           } else {
-            await tx.deadLetter.update({
-              where: { id: item.id },
-              data: {
-                status: 'replayed',
-                resolvedAt: now,
-                resolution: `replayed by ${actor.label}`,
-                attempts: { increment: 1 },
-                lastSeenAt: now,
-              },
-            })
-            await recordAudit(tx, actor, {
-              action: 'dead_letter.replay',
-              entity: 'DeadLetter',
-              entityId: item.id,
-              after: { inboundMessageId: messageId },
-            })
             result.replayed.push({ id: item.id, outcome: applied.events > 0 ? 'applied' : 'duplicate' })
           }
         }
