@@ -4,7 +4,7 @@
 // and a cause sentence (attribute-oversell.ts). Reads indexed rows for one SKU only.
 import type { Db } from '../db'
 import { NotFoundError } from '../errors'
-import { describeOversell } from '../ingest/attribute-oversell'
+import { oversellView } from './list-oversells'
 
 export interface OversellIncidentDetail {
   incident: {
@@ -186,22 +186,7 @@ export async function getOversellIncident(db: Db, id: string): Promise<OversellI
   ])
   const codeOf = new Map(listings.map((l) => [l.id, l.channel.code]))
   return {
-    incident: {
-      id: x.id,
-      kind: x.kind,
-      channel: x.channel,
-      sku: x.sku,
-      orderId: x.orderId,
-      lineId: x.lineId,
-      orderedUnits: x.orderedUnits,
-      oversoldUnits: x.oversoldUnits,
-      revenueAtRiskCents: x.revenueAtRiskCents,
-      cause: x.cause,
-      sentence: describeOversell(x),
-      details: (x.details ?? {}) as Record<string, unknown>,
-      occurredAt: x.occurredAt.toISOString(),
-      detectedAt: x.detectedAt.toISOString(),
-    },
+    incident: oversellView(x),
     sameOrder,
     channels: listings.map((l) => {
       const s = lastShown.find((r) => r.listingId === l.id)

@@ -62,22 +62,7 @@ export async function listOversells(db: Db, f: OversellFilter) {
   const page = rows.slice(0, f.limit)
   const last = page[page.length - 1]
   return {
-    items: page.map((x) => ({
-      id: x.id,
-      kind: x.kind,
-      channel: x.channel,
-      sku: x.sku,
-      orderId: x.orderId,
-      lineId: x.lineId,
-      orderedUnits: x.orderedUnits,
-      oversoldUnits: x.oversoldUnits,
-      revenueAtRiskCents: x.revenueAtRiskCents,
-      cause: x.cause,
-      sentence: describeOversell(x),
-      details: x.details,
-      occurredAt: x.occurredAt.toISOString(),
-      detectedAt: x.detectedAt.toISOString(),
-    })),
+    items: page.map(oversellView),
     totals: totals
       ? {
           incidents: totals._count,
@@ -86,5 +71,25 @@ export async function listOversells(db: Db, f: OversellFilter) {
         }
       : null,
     nextCursor: rows.length > f.limit && last ? encodeCursor(sortCursor(sort, kind, last[sort.field], last.id)) : null,
+  }
+}
+
+/** One oversell incident as every screen and API shows it (the list, the incident page). */
+export function oversellView(x: Prisma.OversellIncidentGetPayload<object>) {
+  return {
+    id: x.id,
+    kind: x.kind,
+    channel: x.channel,
+    sku: x.sku,
+    orderId: x.orderId,
+    lineId: x.lineId,
+    orderedUnits: x.orderedUnits,
+    oversoldUnits: x.oversoldUnits,
+    revenueAtRiskCents: x.revenueAtRiskCents,
+    cause: x.cause,
+    sentence: describeOversell(x),
+    details: (x.details ?? {}) as Record<string, unknown>,
+    occurredAt: x.occurredAt.toISOString(),
+    detectedAt: x.detectedAt.toISOString(),
   }
 }
