@@ -237,9 +237,14 @@ const ORDERS_SINCE_KNOWN_SQL = channelOrdersSinceSql(`GREATEST(
                   COALESCE((SELECT min(pa."startedAt") FROM "PublishAttempt" pa WHERE pa."listingId" = cl.id AND pa.version = cl."appliedVersion" AND pa.outcome IN ('applied', 'accepted')), cl."appliedAt"),
                   cl."appliedReadAt")`)
 
-/** Orders since the accepted version was sent (verification: it may have applied and then sold). */
+/**
+ * Orders since the accepted version was last sent (verification: it may have applied and then sold).
+ * The last send: a version sent twice sets the number again, absorbing what sold after the first
+ * (the demo verified an Amazon feed sent again at 18:19 as "applied, then 2 sold" from sales after
+ * the first send at 18:15, recorded 498, and called the second feed's 500 a merchant edit).
+ */
 export const ORDERS_SINCE_SENT_SQL = channelOrdersSinceSql(
-  `SELECT min(pa."startedAt") FROM "PublishAttempt" pa WHERE pa."listingId" = cl.id AND pa.version = cl."acceptedVersion"`,
+  `SELECT max(pa."startedAt") FROM "PublishAttempt" pa WHERE pa."listingId" = cl.id AND pa.version = cl."acceptedVersion" AND pa.outcome IN ('accepted', 'applied')`,
 )
 
 export interface ReconcileDeps {
