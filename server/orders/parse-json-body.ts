@@ -4,7 +4,7 @@ import { parseJsonText } from '../ingest/storable-text'
 import { describeIssues } from '../errors'
 import type { ParsedNativeMessage } from './native-orders'
 
-export function parseJsonBody(body: string): { ok: true; value: unknown } | { ok: false; message: string } {
+function parseJsonBody(body: string): { ok: true; value: unknown } | { ok: false; message: string } {
   try {
     const value = parseJsonText(body)
     if (typeof value !== 'object' || value === null) return { ok: false, message: 'The body is not a JSON object.' }
