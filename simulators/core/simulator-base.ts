@@ -15,6 +15,7 @@ import { z } from 'zod'
 import { createPrng, type Prng } from './prng'
 import type { TokenIssuer } from './token-issuer'
 import type { SavedListings } from './listing-store'
+import { QuantityHistory, type QuantityChange } from './quantity-history'
 import {
   OrderBook,
   OrderBookError,
@@ -154,6 +155,8 @@ const seedSchema = z.object({
 export abstract class SimulatorBase<Throttle extends Record<string, number>> {
   /** The most recent API requests (not `/_sim/*`), oldest first: tests inspect what connectors sent. */
   readonly requests: RecordedRequest[] = []
+  /** Every change of a SKU's shown quantity and its cause, newest last (`GET /_sim/history?sku=`). */
+  private readonly history = new QuantityHistory()
   protected readonly now: () => number
   protected readonly prng: Prng
   protected readonly log: (line: string) => void
@@ -275,7 +278,9 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
 
   /** A merchant edits the quantity on the channel itself (drift Stocktower must detect). */
   manualEdit(edit: ManualEdit & Record<string, unknown>): void {
+    const before = this.shownQuantity(edit.sku)
     this.applyManualEdit(edit)
+    this.noteChange(edit.sku, before, 'manual-edit', null)
     this.markDirty()
   }
 
@@ -307,10 +312,14 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
       if (shown < quantity)
         throw new OrderBookError(409, 'INSUFFICIENT_QUANTITY', `${sku} shows ${shown}, fewer than ${quantity}`)
     }
-    for (const [sku, quantity] of perSku) this.adjustShownQuantity(sku, -quantity)
     this.orderSequence += 1
     const at = new Date(this.now()).toISOString()
     const orderId = this.newOrderId(this.orderSequence)
+    for (const [sku, quantity] of perSku) {
+      const before = this.shownQuantity(sku)
+      this.adjustShownQuantity(sku, -quantity)
+      this.noteChange(sku, before, 'buy', orderId)
+    }
     const lines: SimOrderLine[] = wanted.map((w, i) => ({
       lineId: this.newLineId(orderId, i),
       sku: w.sku,
@@ -339,7 +348,11 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
       request.lines,
       new Date(this.now()).toISOString(),
     )
-    for (const m of moved) this.adjustShownQuantity(m.line.sku, m.quantity)
+    for (const m of moved) {
+      const before = this.shownQuantity(m.line.sku)
+      this.adjustShownQuantity(m.line.sku, m.quantity)
+      this.noteChange(m.line.sku, before, 'cancel', order.orderId)
+    }
     this.counters.ordersCancelled += 1
     this.markDirty()
     this.onOrderChanged(order, order.cancelledAt ? 'cancelled' : 'partially_cancelled', moved)
@@ -512,6 +525,17 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
 
   // ---- internals ------------------------------------------------------------------------------
 
+  private noteChange(
+    sku: string,
+    before: number | undefined,
+    cause: QuantityChange['cause'],
+    ref: string | null,
+  ): void {
+    const after = this.shownQuantity(sku)
+    if (after === undefined) return
+    this.history.add(sku, { at: new Date(this.now()).toISOString(), from: before ?? null, to: after, cause, ref })
+  }
+
   private applyKnobsPatch(patch: unknown): void {
     const parsed = this.patchSchema.safeParse(patch)
     if (!parsed.success) {
@@ -543,7 +567,9 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
   }
 
   private commitPending(apply: PendingApply): void {
+    const before = this.shownQuantity(apply.sku)
     this.commitApply(apply)
+    this.noteChange(apply.sku, before, 'apply', apply.submissionId)
     this.counters.applied += 1
     this.markDirty()
   }
@@ -640,6 +666,11 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
           return { status: 200, body: { status: 'ok', kind: this.kind } }
         case 'GET /_sim/state':
           return { status: 200, body: this.state() }
+        case 'GET /_sim/history': {
+          const sku = request.query.get('sku')
+          if (!sku) return controlError(400, 'INVALID_QUERY', 'sku is required')
+          return { status: 200, body: { sku, changes: this.history.of(sku) } }
+        }
         case 'GET /_sim/requests': {
           const limit = Number(request.query.get('limit') ?? 100)
           return { status: 200, body: { requests: this.requests.slice(-Math.max(1, limit)) } }

@@ -65,6 +65,21 @@ describe.each(Object.entries(makers))('%s simulator sells', (_kind, make) => {
     expect((await call(`${sim.url}/_sim/quantity?sku=SKU-1`, 'GET')).body.quantity).toBe(5)
     expect((await call(`${sim.url}/_sim/cancel`, 'POST', { orderId: bought.body.orderId })).status).toBe(409)
     expect((await call(`${sim.url}/_sim/cancel`, 'POST', { orderId: 'missing' })).status).toBe(404)
+
+    // Why it shows what it shows: every change with its cause, newest last.
+    sim.manualEdit({ sku: 'SKU-1', quantity: 9 })
+    const history = await call(`${sim.url}/_sim/history?sku=SKU-1`, 'GET')
+    expect(
+      (history.body.changes as Array<{ from: number; to: number; cause: string; ref: string | null }>).map(
+        ({ from, to, cause, ref }) => [from, to, cause, ref],
+      ),
+    ).toEqual([
+      [5, 2, 'buy', bought.body.orderId],
+      [2, 3, 'cancel', bought.body.orderId],
+      [3, 5, 'cancel', bought.body.orderId],
+      [5, 9, 'manual-edit', null],
+    ])
+    expect((await call(`${sim.url}/_sim/history`, 'GET')).status).toBe(400)
   })
 
   it('keeps its orders across a restart', async () => {
