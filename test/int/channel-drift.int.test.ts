@@ -199,6 +199,54 @@ describe('reconcileChannel', () => {
     sims.sims.shopify.manualEdit({ sku: l.externalSku, inventoryItemId: l.externalId, quantity: l.appliedQuantity! })
   })
 
+  it('waits again for a listing that sells all the time (its grace began with a shortfall its orders explain) and still finds a merchant edit one grace later', async () => {
+    const shopify = await db.channel.findUniqueOrThrow({ where: { code: 'shopify' } })
+    const l = await listing('shopify', 'SKU-00010')
+    const applied = l.appliedQuantity!
+    const show = (quantity: number) =>
+      sims.sims.shopify.manualEdit({ sku: l.externalSku, inventoryItemId: l.externalId, quantity })
+    let n = 0
+    const orderArrives = async (quantity: number, occurredAt = new Date()) =>
+      db.channelOrderEvent.create({
+        data: {
+          channelId: shopify.id,
+          idempotencyKey: `busy-${++n}`,
+          orderId: `busy-${n}`,
+          status: 'created',
+          occurredAt,
+          receivedAt: new Date(),
+          lines: [{ sku: l.externalSku, lineId: '1', quantity }],
+        },
+      })
+    const readAt = async (hoursLater: number) => {
+      await freshRead(shopify.id)
+      const now = () => new Date(Date.now() + hoursLater * 3_600_000)
+      return reconcileChannel(db, shopify.id, { ...deps, listingIds: [l.id], now })
+    }
+    // Two sales on their way: the wait begins with what the channel shows.
+    show(applied - 2)
+    expect((await readAt(0)).drift).toEqual({ orders_in_flight: 1 })
+    const waiting = await listing('shopify', 'SKU-00010')
+    expect(waiting).toMatchObject({ orderGraceShown: applied - 2 })
+    // Both arrive (placed before that read), and a third sale is on its way when the grace ends.
+    await orderArrives(2, new Date(waiting.orderGraceSince!.getTime() - 1))
+    show(applied - 3)
+    expect((await readAt(2)).drift).toEqual({ orders_in_flight: 1 })
+    const again = await listing('shopify', 'SKU-00010')
+    expect(again.orderGraceShown).toBe(applied - 3)
+    expect(again.ordersNote).toContain('keeps selling')
+    // The third sale arrives; meanwhile a merchant takes 10 off. The start is explained again (the
+    // edit came after it), so the grace begins again; one grace later orders do not explain it.
+    await orderArrives(1)
+    show(applied - 13)
+    expect((await readAt(4)).drift).toEqual({ orders_in_flight: 1 })
+    expect(await db.finding.count({ where: { dedupeKey: `drift:${l.id}` } })).toBe(0)
+    expect((await readAt(6)).drift).toEqual({ merchant_edit: 1 })
+    const f = await db.finding.findFirstOrThrow({ where: { dedupeKey: `drift:${l.id}` } })
+    expect(f).toMatchObject({ status: 'open', actual: applied - 13 })
+    show(applied)
+  })
+
   it('reads a listing whose channel orders arrived first, wherever the rotating slice stands, and heals a sale our number does not change', async () => {
     const shopify = await db.channel.findUniqueOrThrow({ where: { code: 'shopify' } })
     const l = await listing('shopify', 'SKU-00011')
