@@ -9,7 +9,7 @@ import { recordLag } from '../metrics/lag'
 import { emitListingsChanged, ROOMS } from '../realtime/publisher'
 import { loadChannel, lockListings, type ChannelRow } from '../channels/channel.repository'
 import { verifySlaMs } from '../channels/channel-settings'
-import { describeOrders, ORDERS_SINCE_SENT_SQL } from '../reconciliation/channel-drift'
+import { describeOrders, ORDERS_SINCE_SENT_SQL } from '../orders/orders-since'
 import { loadOrderGraceMs } from '../metrics/order-intake'
 
 interface Pending {

@@ -9,7 +9,7 @@ import { recordAudit, type Actor } from '../audit/record-audit'
 import { can } from '../auth/permissions'
 import { emitRealtime, ROOMS } from '../realtime/publisher'
 import { applySnapshotCorrections } from './apply-corrections'
-import { republishOver } from './channel-drift'
+import { republishOver } from './republish-over'
 import { enqueuePublish } from '../queue/enqueue'
 
 export type FindingAction = 'ignore' | 'resolve' | 'reopen' | 'correct' | 'republish'

@@ -12,7 +12,8 @@ import type { RunningSimulators } from '../../simulators'
 import { publishChannel } from '../../server/publishing/publish-channel'
 import { connectorForChannel } from '../../server/channels/connector-for-channel'
 import { ingestEvents } from '../../server/ingest/ingest-events'
-import { classifyDrift, reconcileChannel } from '../../server/reconciliation/channel-drift'
+import { reconcileChannel } from '../../server/reconciliation/channel-drift'
+import { classifyDrift } from '../../server/reconciliation/classify-drift'
 import { actOnFinding } from '../../server/reconciliation/act-on-finding'
 
 let db: PrismaClient

@@ -1,12 +1,8 @@
 // classifyDrift with the channel's orders: a sale (or a cancellation) the channel made since its
 // number was last known is not drift; a shortfall orders may still explain waits for the grace.
 import { describe, expect, it } from 'vitest'
-import {
-  classifyDrift,
-  describeOrders,
-  expectedAfterOrders,
-  type ListingFacts,
-} from '../../../server/reconciliation/channel-drift'
+import { classifyDrift, expectedAfterOrders, type ListingFacts } from '../../../server/reconciliation/classify-drift'
+import { describeOrders } from '../../../server/orders/orders-since'
 import { orderGraceMs } from '../../../server/channels/channel-settings'
 
 const base: ListingFacts = {
