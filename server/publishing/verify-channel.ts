@@ -9,7 +9,7 @@ import { recordLag } from '../metrics/lag'
 import { emitListingsChanged, ROOMS } from '../realtime/publisher'
 import { loadChannel, lockListings, type ChannelRow } from '../channels/channel.repository'
 import { verifySlaMs } from '../channels/channel-settings'
-import { describeOrders, ORDERS_SINCE_SENT_SQL } from '../orders/orders-since'
+import { describeOrders, ORDERS_SINCE_SENT_SQL, possibleAfterOrders } from '../orders/orders-since'
 import { loadOrderGraceMs } from '../metrics/order-intake'
 
 interface Pending {
@@ -25,6 +25,8 @@ interface Pending {
   publishedInputAt: Date | null
   sold: number
   returned: number
+  /** Order changes since the send (sale negative, cancellation positive), oldest first: those before the apply were absorbed by it. */
+  absorbable: number[] | null
 }
 
 export interface VerifyResult {
@@ -80,7 +82,7 @@ export async function verifyChannel(db: PrismaClient, channelId: string, deps: V
 async function loadPending(db: PrismaClient, channelId: string, batchSize: number): Promise<Pending[]> {
   return db.$queryRawUnsafe<Pending[]>(
     `SELECT cl.id::text AS id, s.code AS sku, cl."externalSku", cl."externalId", cl."publishedQuantity", cl."appliedQuantity", cl."acceptedVersion", cl."acceptedAt", cl."publishedInputAt",
-            COALESCE(ord.sold, 0)::int AS sold, COALESCE(ord.returned, 0)::int AS returned
+            COALESCE(ord.sold, 0)::int AS sold, COALESCE(ord.returned, 0)::int AS returned, ord.absorbable
        FROM "ChannelListing" cl JOIN "Sku" s ON s.id = cl."skuId"
        ${ORDERS_SINCE_SENT_SQL}
       WHERE cl."channelId" = $1::uuid AND cl."acceptedVersion" > cl."appliedVersion" AND cl."acceptedVersion" = cl."publishedVersion"
@@ -121,13 +123,15 @@ async function recordReadBack(
       ? Math.max(0, Math.round(t.getTime() - new Date(p.publishedInputAt).getTime()))
       : null
     // The channel applied our number and then sold (or took back) units in orders we have
-    // received since we sent it: it applied; what it shows is our number moved by its orders.
+    // received since we sent it: it applied; what it shows is our number moved by its orders
+    // after the apply (those before it were absorbed by it).
     const afterOrders = p.publishedQuantity - p.sold + p.returned
     if (
       seen &&
+      seen.quantity !== null &&
       seen.quantity !== p.publishedQuantity &&
       (p.sold > 0 || p.returned > 0) &&
-      seen.quantity === afterOrders
+      possibleAfterOrders(p.publishedQuantity, p, p.absorbable ?? []).includes(seen.quantity)
     ) {
       applied++
       if (lagMs !== null) lags.push(lagMs)

@@ -181,6 +181,7 @@ async function compareReadBack(
       earlierSent: r.earlierSent ?? [],
       otherChannelsApplied: r.others ?? [],
       orders: { sold: r.sold, returned: r.returned },
+      absorbable: r.absorbable ?? [],
       withinOrderGrace: !r.graceOver || r.graceStartExplained,
       openOrderUnits: r.openUnits,
     })

@@ -18,6 +18,8 @@
 // Policy: settings.driftHeal = { <cause>: 'republish' | 'flag' }. A later read-back that matches
 // resolves the finding. Findings are deduplicated per listing.
 
+import { possibleAfterOrders } from '../orders/orders-since'
+
 export type DriftCause =
   | 'own_pending'
   | 'sold_on_channel'
@@ -57,6 +59,12 @@ export interface ListingFacts {
    * `sold` by orders created, `returned` by cancellations (the channel restocks them).
    */
   orders?: { sold: number; returned: number }
+  /**
+   * Of those, the changes (sale negative, cancellation positive, oldest first) placed before our
+   * applied number was verified: the channel may have made them before it applied ours, which its
+   * absolute set then absorbed.
+   */
+  absorbable?: number[]
   /** A shortfall may still be orders the channel took that have not reached us (within its grace). */
   withinOrderGrace?: boolean
   /** Units of this listing in the channel's orders still open (neither cancelled nor shipped): a cancellation not yet received may give them back. */
@@ -88,9 +96,14 @@ export function classifyDrift(shown: number, l: ListingFacts): DriftCause | null
     (l.desiredVersion > l.appliedVersion && l.publishedVersion > l.appliedVersion && shown === l.published)
   )
     return 'own_pending'
-  // A sale is not drift: the channel's number is ours moved by the orders it took since.
+  // A sale is not drift: the channel's number is ours moved by the orders it took since (those
+  // before our number applied there absorbed by it).
   const afterOrders = expectedAfterOrders(l)
-  if (afterOrders !== null && ((l.orders?.sold ?? 0) > 0 || (l.orders?.returned ?? 0) > 0) && shown === afterOrders)
+  if (
+    l.applied !== null &&
+    ((l.orders?.sold ?? 0) > 0 || (l.orders?.returned ?? 0) > 0) &&
+    possibleAfterOrders(l.applied, l.orders ?? { sold: 0, returned: 0 }, l.absorbable).includes(shown)
+  )
     return 'sold_on_channel'
   // An update accepted within its verify SLA is verification's to follow: it tells an update that
   // applied and then sold from one that never applied (seen in the demo: Walmart and Amazon feeds

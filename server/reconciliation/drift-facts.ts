@@ -41,6 +41,8 @@ export interface DriftRow {
   others: number[] | null
   sold: number
   returned: number
+  /** Order changes (sale negative, cancellation positive) that may have come before our number applied, oldest first. */
+  absorbable: number[] | null
   orderGraceSince: Date | null
   graceOver: boolean
   /** The grace is over and the shortfall that started it was the channel's orders (all received since). */
@@ -61,8 +63,11 @@ const GRACE_SINCE_SQL = `CASE WHEN cl."orderGraceSince" IS NULL THEN NULL ELSE G
 const KNOWN_SINCE_SQL = `GREATEST(
                   COALESCE((SELECT min(pa."startedAt") FROM "PublishAttempt" pa WHERE pa."listingId" = cl.id AND pa.version = cl."appliedVersion" AND pa.outcome IN ('applied', 'accepted')), cl."appliedAt"),
                   cl."appliedReadAt")`
-/** Orders since the channel's number was last known. */
-const ORDERS_SINCE_KNOWN_SQL = channelOrdersSinceSql(KNOWN_SINCE_SQL)
+/**
+ * Orders since the channel's number was last known; those up to the applied version's verification
+ * (appliedAt) may have come before it applied there, absorbed by it (possibleAfterOrders).
+ */
+const ORDERS_SINCE_KNOWN_SQL = channelOrdersSinceSql(KNOWN_SINCE_SQL, undefined, 'ord', `cl."appliedAt"`)
 
 /**
  * Whether the shortfall that started a listing's order grace was the channel's orders after all:
@@ -120,7 +125,7 @@ export async function loadDriftSlice(db: Db, q: SliceQuery): Promise<{ rows: Dri
                SELECT pa.quantity AS q FROM "PublishAttempt" pa WHERE pa."listingId" = cl.id AND pa.version < cl."appliedVersion" AND pa.outcome IN ('applied', 'accepted')
                UNION SELECT d.quantity FROM "AvailabilityDecision" d WHERE d."listingId" = cl.id AND d."listingVersion" > cl."appliedVersion" AND d."listingVersion" <= cl."desiredVersion") ours) AS "earlierSent",
             (SELECT array_agg(DISTINCT o."appliedQuantity") FROM "ChannelListing" o WHERE o."skuId" = cl."skuId" AND o."channelId" <> cl."channelId" AND o."appliedQuantity" IS NOT NULL) AS others,
-            COALESCE(ord.sold, 0)::int AS sold, COALESCE(ord.returned, 0)::int AS returned, ${GRACE_SINCE_SQL} AS "orderGraceSince",
+            COALESCE(ord.sold, 0)::int AS sold, COALESCE(ord.returned, 0)::int AS returned, ord.absorbable, ${GRACE_SINCE_SQL} AS "orderGraceSince",
             (SELECT COALESCE(sum(n.quantity - n."cancelledQuantity" - n."shippedQuantity"), 0)::int FROM "NativeOrderLine" n
               WHERE n."channelId" = cl."channelId" AND n.sku = cl."externalSku") AS "openUnits",
             COALESCE(${GRACE_SINCE_SQL} < $7::timestamptz, false) AS "graceOver",

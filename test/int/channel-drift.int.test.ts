@@ -248,6 +248,42 @@ describe('reconcileChannel', () => {
     show(applied)
   })
 
+  it('takes a sale our number absorbed (it applied after the sale) and its cancellation restocked after for a sale, not a merchant edit', async () => {
+    const walmart = await db.channel.findUniqueOrThrow({ where: { code: 'walmart' } })
+    const l = await listing('walmart', 'SKU-00008')
+    const applied = l.appliedQuantity!
+    const sent = await db.publishAttempt.findFirstOrThrow({
+      where: { listingId: l.id, version: l.appliedVersion },
+      orderBy: { startedAt: 'asc' },
+    })
+    // Walmart sold 2 after our send and before it applied our number there (absorbed by the set),
+    // then the buyer cancelled: the 2 came back on top of ours. Both orders reached us.
+    const at = (ms: number) => new Date(sent.startedAt.getTime() + ms)
+    for (const [status, ms] of [
+      ['created', 1],
+      ['cancelled', 2],
+    ] as const)
+      await db.channelOrderEvent.create({
+        data: {
+          channelId: walmart.id,
+          idempotencyKey: `absorbed-${status}`,
+          orderId: 'absorbed-1',
+          status,
+          occurredAt: at(ms),
+          receivedAt: new Date(),
+          lines: [{ sku: l.externalSku, lineId: '1', quantity: 2 }],
+        },
+      })
+    await db.channelListing.update({ where: { id: l.id }, data: { appliedAt: at(1_000) } })
+    sims.sims.walmart.manualEdit({ sku: l.externalSku, quantity: applied + 2 })
+    await freshRead(walmart.id)
+    const r = await reconcileChannel(db, walmart.id, { ...deps, listingIds: [l.id] })
+    expect(r.drift).toEqual({ sold_on_channel: 1 })
+    expect(await db.finding.count({ where: { dedupeKey: `drift:${l.id}` } })).toBe(0)
+    await settle()
+    expect(sims.sims.walmart.quantityOf(l.externalSku)).toBe((await listing('walmart', 'SKU-00008')).desiredQuantity)
+  })
+
   it('reads a listing whose channel orders arrived first, wherever the rotating slice stands, and heals a sale our number does not change', async () => {
     const shopify = await db.channel.findUniqueOrThrow({ where: { code: 'shopify' } })
     const l = await listing('shopify', 'SKU-00011')

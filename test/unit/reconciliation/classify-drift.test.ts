@@ -2,7 +2,7 @@
 // number was last known is not drift; a shortfall orders may still explain waits for the grace.
 import { describe, expect, it } from 'vitest'
 import { classifyDrift, expectedAfterOrders, type ListingFacts } from '../../../server/reconciliation/classify-drift'
-import { describeOrders } from '../../../server/orders/orders-since'
+import { describeOrders, possibleAfterOrders } from '../../../server/orders/orders-since'
 import { orderGraceMs } from '../../../server/channels/channel-settings'
 
 const base: ListingFacts = {
@@ -28,6 +28,18 @@ describe('classifyDrift and orders', () => {
       99,
       { ...racing, orders: { sold: 0, returned: 3 } },
       'sold_on_channel',
+    ],
+    [
+      'a sale absorbed by our number applying after it, then its cancellation restocked (Walmart, demo)',
+      98,
+      { ...racing, orders: { sold: 2, returned: 2 }, absorbable: [-2, 2] },
+      'sold_on_channel',
+    ],
+    [
+      'a cancellation absorbed but its sale counted cannot happen (the sale came first)',
+      94,
+      { ...racing, orders: { sold: 2, returned: 2 }, absorbable: [-2, 2], withinOrderGrace: false },
+      'merchant_edit',
     ],
     [
       'a shortfall no received order explains, within the grace',
@@ -160,5 +172,13 @@ describe('orderGraceMs', () => {
     ['a bad setting falls back to the measurement', { orderGraceSeconds: 'soon' }, 45, 90_000],
   ])('%s', (_name, settings, p99, ms) => {
     expect(orderGraceMs({ settings }, p99)).toBe(ms)
+  })
+})
+
+describe('possibleAfterOrders', () => {
+  it('is our number moved by the orders after each possible apply moment, oldest changes absorbed first', () => {
+    expect(possibleAfterOrders(85, { sold: 2, returned: 2 }, [-2, 2]).sort()).toEqual([85, 87])
+    expect(possibleAfterOrders(50, { sold: 3, returned: 0 }, [-1, -2]).sort()).toEqual([47, 48, 50])
+    expect(possibleAfterOrders(50, { sold: 3, returned: 0 })).toEqual([47])
   })
 })
