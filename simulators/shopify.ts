@@ -809,6 +809,8 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
       const before = item.levels[quantity.locationId] ?? 0
       item.levels[quantity.locationId] = quantity.quantity
       item.updatedAt = at
+      if (item.sku && quantity.locationId === DEFAULT_LOCATION_GID)
+        this.noteChange(item.sku, before, 'apply', idempotencyKey ?? null)
       const delta = quantity.quantity - before
       // Shopify lists only quantities that moved; setting "available" moves "on_hand" alike.
       if (delta === 0) continue

@@ -43,13 +43,16 @@ export function sloOf(settings: unknown): { lagP95Seconds: number; staleAfterSec
  * How long a channel showing fewer units than its received orders explain is given for the orders
  * it took to reach us before the shortfall counts as a merchant edit. settings.orderGraceSeconds
  * fixes it; otherwise twice the measured p99 order intake lag (marketplace order time to
- * reservation, last hour), clamped to [30 s, 15 min]; 120 s when nothing was measured.
+ * reservation, last hour), clamped to [60 s, 15 min]; 120 s when nothing was measured. The floor:
+ * the 30-minute demo measured Shopify's webhooks at a p99 of 23 s (a 46 s grace), and an order
+ * delayed past it by a loaded machine would be a merchant edit; a real edit found a minute later
+ * costs nothing.
  */
 export function orderGraceMs(channel: WithSettings, measuredP99Seconds: number | null): number {
   const fixed = Number(settingsOf(channel).orderGraceSeconds)
   if (Number.isFinite(fixed) && fixed > 0) return Math.round(fixed * 1000)
   if (measuredP99Seconds === null || !Number.isFinite(measuredP99Seconds)) return 120_000
-  return Math.round(Math.min(900, Math.max(30, 2 * measuredP99Seconds)) * 1000)
+  return Math.round(Math.min(900, Math.max(60, 2 * measuredP99Seconds)) * 1000)
 }
 
 /** How long a live channel's orders intake may be silent (no delivery, no successful poll) before it counts as stopped (settings.orderIntakeStaleAfterSeconds, default 900). */

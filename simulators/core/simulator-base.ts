@@ -525,7 +525,8 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
 
   // ---- internals ------------------------------------------------------------------------------
 
-  private noteChange(
+  /** Records a change of what buyers see for `sku` (from `before`) with its cause, for `GET /_sim/history`. */
+  protected noteChange(
     sku: string,
     before: number | undefined,
     cause: QuantityChange['cause'],

@@ -166,7 +166,7 @@ describe('orderGraceMs', () => {
   it.each<[string, unknown, number | null, number]>([
     ['unmeasured: 120 s', {}, null, 120_000],
     ['twice the p99 intake lag', {}, 45, 90_000],
-    ['at least 30 s', {}, 2, 30_000],
+    ['at least 60 s', {}, 2, 60_000],
     ['at most 15 min', {}, 3_600, 900_000],
     ['fixed by the channel setting', { orderGraceSeconds: 20 }, 45, 20_000],
     ['a bad setting falls back to the measurement', { orderGraceSeconds: 'soon' }, 45, 90_000],
