@@ -211,6 +211,33 @@ describe('verification', () => {
   })
 })
 
+describe('verification of a sale absorbed by our number', () => {
+  it('an Amazon update applied after a sale (absorbing it) whose cancellation then restocked is applied, not unverified', async () => {
+    const amazon = await channelOf('amazon')
+    await receipt('absorbed-verify-receipt', 'SKU-00010', 5)
+    await db.channel.update({ where: { id: amazon.id }, data: { rateTokens: 1000, rateBurst: 1000 } })
+    expect((await publishChannel(db, amazon.id, deps)).accepted).toBeGreaterThanOrEqual(1)
+    const accepted = await listing('amazon', 'SKU-00010')
+    expect(accepted.acceptedVersion).toBeGreaterThan(accepted.appliedVersion)
+    // A buyer buys 2 while our update waits to apply; it applies (setting our number over the
+    // sale), then the buyer cancels and Amazon restocks the 2 on top of ours.
+    const order = sims.sims.amazon.buy({ sku: accepted.externalSku, quantity: 2 })
+    sims.sims.amazon.applyNow()
+    sims.sims.amazon.cancel({ orderId: order.orderId })
+    expect(shownOn('amazon', accepted)).toBe(accepted.publishedQuantity! + 2)
+    const line = { lineId: order.lines[0].lineId, sku: accepted.externalSku, quantity: 2 }
+    await orderArrives('amazon', { orderId: order.orderId, status: 'created', occurredAt: new Date(), lines: [line] })
+    await orderArrives('amazon', { orderId: order.orderId, status: 'cancelled', occurredAt: new Date(), lines: [line] })
+    const v = await verifyChannel(db, amazon.id, deps)
+    expect(v.applied).toBeGreaterThanOrEqual(1)
+    expect(await listing('amazon', 'SKU-00010')).toMatchObject({
+      appliedVersion: accepted.acceptedVersion,
+      appliedQuantity: accepted.publishedQuantity! + 2,
+    })
+    expect(await db.finding.count({ where: { dedupeKey: `unverified:${accepted.id}` } })).toBe(0)
+  })
+})
+
 describe('what orders cannot explain', () => {
   it('a merchant lowering the number is a merchant edit once the order grace has passed with no order', async () => {
     const walmart = await channelOf('walmart')
