@@ -111,17 +111,17 @@ export async function renderPrometheus(db: Db, now = new Date()): Promise<string
       )
 
   out.push(
-    '# HELP stocktower_queue_depth Jobs waiting, by queue; publish_<channel>: listings waiting to be published.',
+    '# HELP stocktower_queue_depth Jobs waiting, by queue; publish_<channel>: listings waiting for the channel to apply our number.',
     '# TYPE stocktower_queue_depth gauge',
   )
   const jobs = await db.$queryRawUnsafe<Array<{ q: string; n: bigint }>>(
     `SELECT task_identifier AS q, count(*) AS n FROM graphile_worker.jobs GROUP BY 1 ORDER BY 1`,
   )
   for (const j of jobs) out.push(`stocktower_queue_depth{queue="${esc(j.q)}"} ${j.n}`)
-  const pending = await db.$queryRawUnsafe<Array<{ code: string; n: bigint }>>(
-    `SELECT c.code, count(cl.id) AS n FROM "Channel" c LEFT JOIN "ChannelListing" cl ON cl."channelId" = c.id AND cl."desiredVersion" > cl."publishedVersion" GROUP BY c.code ORDER BY c.code`,
-  )
-  for (const p of pending) out.push(`stocktower_queue_depth{queue="publish_${esc(p.code)}"} ${p.n}`)
+  // Listing counts come from the same rollup as the screens (listing-states.ts): a scrape never
+  // counts a catalogue's listings.
+  const health = await getChannelsHealth(db)
+  for (const h of health) out.push(`stocktower_queue_depth{queue="publish_${esc(h.code)}"} ${h.listings.waiting}`)
   const dirty = await db.availabilityDirty.count()
   out.push(`stocktower_queue_depth{queue="recompute_skus"} ${dirty}`)
 
@@ -145,12 +145,7 @@ export async function renderPrometheus(db: Db, now = new Date()): Promise<string
     '# HELP stocktower_stale_listings Listings waiting to apply longer than their channel SLO (settings.sloStaleAfterSeconds, default 300).',
     '# TYPE stocktower_stale_listings gauge',
   )
-  for (const r of await db.$queryRawUnsafe<Array<{ code: string; n: bigint }>>(
-    `SELECT c.code, count(cl.id) AS n FROM "Channel" c LEFT JOIN "ChannelListing" cl ON cl."channelId" = c.id AND cl.active AND cl."pendingSince" IS NOT NULL
-        AND cl."pendingSince" < now() - make_interval(secs => COALESCE(NULLIF(c.settings->>'sloStaleAfterSeconds', '')::numeric, 300))
-      GROUP BY c.code ORDER BY c.code`,
-  ))
-    out.push(`stocktower_stale_listings{channel="${esc(r.code)}"} ${r.n}`)
+  for (const h of health) out.push(`stocktower_stale_listings{channel="${esc(h.code)}"} ${h.listings.stale}`)
   out.push(
     '# HELP stocktower_reservations_open_units Units held by open channel reservations.',
     '# TYPE stocktower_reservations_open_units gauge',
@@ -165,8 +160,7 @@ export async function renderPrometheus(db: Db, now = new Date()): Promise<string
     '# HELP stocktower_channel_health Channel health now (1 for its state: healthy, degraded, unhealthy, paused, shadow).',
     '# TYPE stocktower_channel_health gauge',
   )
-  for (const h of await getChannelsHealth(db))
-    out.push(`stocktower_channel_health{channel="${esc(h.code)}",state="${h.health.state}"} 1`)
+  for (const h of health) out.push(`stocktower_channel_health{channel="${esc(h.code)}",state="${h.health.state}"} 1`)
 
   out.push(
     '# HELP stocktower_oversell_incidents_total Oversell incidents, by channel and kind.',
