@@ -19,16 +19,17 @@
 import { accessTokenSource, exchangeToken, sendWithToken, type AuthFailure } from '../access-token'
 import type { Connector, ConnectorConfig, ListingUpdate } from '../connector'
 import {
+  answeredResult,
   DEFAULT_TIMEOUT_MS,
   joinUrl,
   noResponseFailure,
   readErrorFrom,
-  summarizeBody,
+  throttleOf,
   type ChannelRequest,
   type ChannelResponse,
 } from '../channel-http'
 import { parseConnectorPart } from '../connector-settings'
-import { channelWideFailure, pushSequentially, type SingleSend } from '../push-sequentially'
+import { channelWideFailure, pushSequentially, refusedSend, type SingleSend } from '../push-sequentially'
 import { amazonFailure, rejectionFromIssues, unexpectedResponse } from './amazon-failures'
 import {
   amazonCredentialsSchema,
@@ -76,21 +77,10 @@ export function createAmazonConnector(config: ConnectorConfig): Connector {
       return channelWideFailure(update, response.latencyMs, request, response.failure)
     if (response.kind === 'no-response')
       return channelWideFailure(update, response.latencyMs, request, noResponseFailure(response))
-    const result = {
-      latencyMs: response.latencyMs,
-      httpStatus: response.status,
-      request,
-      response: summarizeBody(response),
-    }
+    const result = answeredResult(response, request)
     if (response.status !== 200) {
       const failure = amazonFailure(response)
-      const throttled =
-        failure.outcome === 'failed' && failure.code === 'THROTTLED' ? { throttledForMs: failure.retryAfterMs } : {}
-      return {
-        outcome: { listingId: update.listingId, ...failure },
-        result: { ...result, ...throttled },
-        channelWide: failure.outcome === 'failed' ? failure : undefined,
-      }
+      return refusedSend(update, result, failure, throttleOf(failure, null))
     }
     const submission = submissionResponseSchema.safeParse(response.json)
     if (!submission.success) {

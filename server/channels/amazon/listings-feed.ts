@@ -28,6 +28,7 @@ import {
   outcomesForAll,
   sendChannelRequest,
   summarizeBody,
+  throttleOf,
   truncate,
   type ChannelRequest,
   type ChannelResponse,
@@ -130,10 +131,7 @@ async function submitListingsFeed(feeds: FeedsApi, updates: ListingUpdate[]): Pr
     response?: Extract<ChannelResponse, { kind: 'response' }>,
     step?: string,
   ): BulkSubmitResult => {
-    const throttled =
-      failure.outcome === 'failed' && failure.code === 'THROTTLED'
-        ? { throttledForMs: failure.retryAfterMs ?? 1_000 }
-        : {}
+    const throttled = throttleOf(failure)
     const message = step ? `${step}: ${failure.message}` : failure.message
     return {
       status: 'not_submitted',

@@ -4,6 +4,7 @@
 // Read-back is a signed `GET <inventoryPath>?skus=A,B,C` (signature over the request target).
 import type { Connector, ConnectorConfig, ListingUpdate, PushResult, ReadBack, UpdateOutcome } from '../connector'
 import {
+  answeredResult,
   classifyHttpStatus,
   DEFAULT_TIMEOUT_MS,
   joinUrl,
@@ -11,7 +12,7 @@ import {
   outcomesForAll,
   readErrorFrom,
   sendChannelRequest,
-  summarizeBody,
+  throttleOf,
   type ChannelResponse,
   type FailureClass,
 } from '../channel-http'
@@ -52,19 +53,10 @@ export function createB2bConnector(config: ConnectorConfig): Connector {
     const request = { operation: 'inventoryWebhook', path: settings.webhookPath, updates: updates.length }
     if (response.kind === 'no-response')
       return { outcomes: outcomesForAll(updates, noResponseFailure(response)), latencyMs: response.latencyMs, request }
-    const result = {
-      latencyMs: response.latencyMs,
-      httpStatus: response.status,
-      request,
-      response: summarizeBody(response),
-    }
+    const result = answeredResult(response, request)
     if (response.status < 200 || response.status >= 300) {
       const failure = portalFailure(response)
-      const throttled =
-        failure.outcome === 'failed' && failure.code === 'THROTTLED'
-          ? { throttledForMs: failure.retryAfterMs ?? 1_000 }
-          : {}
-      return { ...result, ...throttled, outcomes: outcomesForAll(updates, failure) }
+      return { ...result, ...throttleOf(failure), outcomes: outcomesForAll(updates, failure) }
     }
     const parsed = webhookResponseSchema.safeParse(response.json ?? {})
     if (!parsed.success) {

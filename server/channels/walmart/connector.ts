@@ -12,18 +12,19 @@ import { randomUUID } from 'node:crypto'
 import { accessTokenSource, exchangeToken, sendWithToken, type AccessTokenSource } from '../access-token'
 import type { Connector, ConnectorConfig, ListingUpdate } from '../connector'
 import {
+  answeredResult,
   classifyHttpStatus,
   DEFAULT_TIMEOUT_MS,
   joinUrl,
   noResponseFailure,
   readErrorFrom,
-  summarizeBody,
+  throttleOf,
   type ChannelRequest,
   type ChannelResponse,
   type FailureClass,
 } from '../channel-http'
 import { parseConnectorPart } from '../connector-settings'
-import { channelWideFailure, pushSequentially, type SingleSend } from '../push-sequentially'
+import { channelWideFailure, pushSequentially, refusedSend, type SingleSend } from '../push-sequentially'
 import { inventorySchema, walmartCredentialsSchema, walmartErrorsSchema, walmartSettingsSchema } from './walmart.schema'
 import { createWalmartFeedPublisher } from './inventory-feed'
 import { readEachListing } from '../read-each-listing'
@@ -61,23 +62,10 @@ export function createWalmartConnector(config: ConnectorConfig): Connector {
       return channelWideFailure(update, response.latencyMs, request, response.failure)
     if (response.kind === 'no-response')
       return channelWideFailure(update, response.latencyMs, request, noResponseFailure(response))
-    const result = {
-      latencyMs: response.latencyMs,
-      httpStatus: response.status,
-      request,
-      response: summarizeBody(response),
-    }
+    const result = answeredResult(response, request)
     if (response.status < 200 || response.status >= 300) {
       const failure = walmartFailure(response)
-      const throttled =
-        failure.outcome === 'failed' && failure.code === 'THROTTLED'
-          ? { throttledForMs: failure.retryAfterMs ?? 1_000 }
-          : {}
-      return {
-        outcome: { listingId: update.listingId, ...failure },
-        result: { ...result, ...throttled },
-        channelWide: failure.outcome === 'failed' ? failure : undefined,
-      }
+      return refusedSend(update, result, failure, throttleOf(failure))
     }
     const echo = inventorySchema.safeParse(response.json)
     if (!echo.success || echo.data.sku !== update.externalSku) {

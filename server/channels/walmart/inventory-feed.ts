@@ -22,6 +22,7 @@ import {
   noResponseFailure,
   outcomesForAll,
   summarizeBody,
+  throttleOf,
   type ChannelRequest,
   type ChannelResponse,
   type FailureClass,
@@ -122,10 +123,7 @@ export function createWalmartFeedPublisher(context: WalmartFeedContext): BulkPub
       // Refusing the feed as a whole is about the feed, not a listing: send the records again.
       const transient: FailureClass =
         failure.outcome === 'failed' ? failure : { outcome: 'failed', code: 'FEED_REFUSED', message: failure.message }
-      const throttled =
-        transient.outcome === 'failed' && transient.code === 'THROTTLED'
-          ? { throttledForMs: transient.retryAfterMs ?? 1_000 }
-          : {}
+      const throttled = throttleOf(transient)
       return {
         status: 'not_submitted',
         result: {
