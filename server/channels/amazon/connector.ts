@@ -17,7 +17,7 @@
 // For a backlog it also offers the bulk path (`bulk`): one JSON_LISTINGS_FEED through the Feeds
 // API carries thousands of listings in a handful of calls (listings-feed.ts).
 import { accessTokenSource, exchangeToken, sendWithToken, type AuthFailure } from '../access-token'
-import type { Connector, ConnectorConfig, ListingUpdate } from '../connector'
+import type { Connector, ConnectorConfig, ListingUpdate, UpdateOutcome } from '../connector'
 import {
   answeredResult,
   DEFAULT_TIMEOUT_MS,
@@ -82,31 +82,7 @@ export function createAmazonConnector(config: ConnectorConfig): Connector {
       const failure = amazonFailure(response)
       return refusedSend(update, result, failure, throttleOf(failure, null))
     }
-    const submission = submissionResponseSchema.safeParse(response.json)
-    if (!submission.success) {
-      return { outcome: { listingId: update.listingId, ...unexpectedResponse(submission.error.message) }, result }
-    }
-    if (submission.data.status === 'ACCEPTED') {
-      return {
-        outcome: { listingId: update.listingId, outcome: 'accepted', submissionId: submission.data.submissionId },
-        result,
-      }
-    }
-    if (submission.data.status === 'INVALID') {
-      return {
-        outcome: rejectionFromIssues(
-          update.listingId,
-          submission.data.issues ?? [],
-          'Amazon marked the submission INVALID without issues',
-        ),
-        result,
-      }
-    }
-    // VALID only answers VALIDATION_PREVIEW, which we never send.
-    return {
-      outcome: { listingId: update.listingId, ...unexpectedResponse(`status ${submission.data.status}`) },
-      result,
-    }
+    return { outcome: submissionOutcome(update, response.json), result }
   }
 
   return {
@@ -175,4 +151,20 @@ function isRefusedToken(response: Extract<ChannelResponse, { kind: 'response' }>
   if (response.status !== 403) return false
   const errors = (response.json as { errors?: Array<{ code?: unknown }> } | undefined)?.errors
   return Array.isArray(errors) && errors.some((error) => error.code === 'Unauthorized')
+}
+
+/** A patchListingsItem answer as the update's outcome: ACCEPTED, INVALID with its issues, or unexpected. */
+function submissionOutcome(update: ListingUpdate, json: unknown): UpdateOutcome {
+  const submission = submissionResponseSchema.safeParse(json)
+  if (!submission.success) return { listingId: update.listingId, ...unexpectedResponse(submission.error.message) }
+  if (submission.data.status === 'ACCEPTED')
+    return { listingId: update.listingId, outcome: 'accepted', submissionId: submission.data.submissionId }
+  if (submission.data.status === 'INVALID')
+    return rejectionFromIssues(
+      update.listingId,
+      submission.data.issues ?? [],
+      'Amazon marked the submission INVALID without issues',
+    )
+  // VALID only answers VALIDATION_PREVIEW, which we never send.
+  return { listingId: update.listingId, ...unexpectedResponse(`status ${submission.data.status}`) }
 }

@@ -10,7 +10,7 @@
 // fulfillment lag time, price and every other item attribute are never sent.
 import { randomUUID } from 'node:crypto'
 import { accessTokenSource, exchangeToken, sendWithToken, type AccessTokenSource } from '../access-token'
-import type { Connector, ConnectorConfig, ListingUpdate } from '../connector'
+import type { Connector, ConnectorConfig, ListingUpdate, UpdateOutcome } from '../connector'
 import {
   answeredResult,
   classifyHttpStatus,
@@ -67,23 +67,7 @@ export function createWalmartConnector(config: ConnectorConfig): Connector {
       const failure = walmartFailure(response)
       return refusedSend(update, result, failure, throttleOf(failure))
     }
-    const echo = inventorySchema.safeParse(response.json)
-    if (!echo.success || echo.data.sku !== update.externalSku) {
-      const detail = echo.success ? `echoed sku ${echo.data.sku}` : echo.error.message
-      return {
-        outcome: {
-          listingId: update.listingId,
-          outcome: 'failed',
-          code: 'UNEXPECTED_RESPONSE',
-          message: `Walmart answered in an unexpected shape: ${detail.slice(0, 300)}`,
-        },
-        result,
-      }
-    }
-    return {
-      outcome: { listingId: update.listingId, outcome: 'applied', appliedQuantity: echo.data.quantity.amount },
-      result,
-    }
+    return { outcome: echoOutcome(update, response.json), result }
   }
 
   return {
@@ -165,4 +149,19 @@ export function walmartSender(tokens: AccessTokenSource, serviceName: string): W
       }),
       (response) => response.status === 401,
     )
+}
+
+/** Walmart echoes the inventory it now holds: applied at the echoed amount, or unexpected when the echo is not ours. */
+function echoOutcome(update: ListingUpdate, json: unknown): UpdateOutcome {
+  const echo = inventorySchema.safeParse(json)
+  if (!echo.success || echo.data.sku !== update.externalSku) {
+    const detail = echo.success ? `echoed sku ${echo.data.sku}` : echo.error.message
+    return {
+      listingId: update.listingId,
+      outcome: 'failed',
+      code: 'UNEXPECTED_RESPONSE',
+      message: `Walmart answered in an unexpected shape: ${detail.slice(0, 300)}`,
+    }
+  }
+  return { listingId: update.listingId, outcome: 'applied', appliedQuantity: echo.data.quantity.amount }
 }
