@@ -43,17 +43,7 @@ export async function getSnapshot(
   const s = await db.snapshot.findUnique({ where: { id: snapshotId } })
   if (!s) throw new NotFoundError(`No snapshot ${snapshotId}.`)
   const after = page.cursor ? decodeFindingCursor(page.cursor) : null
-  const rows = await db.$queryRawUnsafe<
-    Array<{
-      id: string
-      sku: string | null
-      location: string | null
-      field: string | null
-      expected: number | null
-      actual: number | null
-      variance: number | null
-    }>
-  >(
+  const rows = await db.$queryRawUnsafe<Array<SnapshotView['findings'][number] & { id: string }>>(
     `SELECT id::text, sku, location, field, expected, actual, variance FROM "Finding"
       WHERE "snapshotId" = $1::uuid AND ($2::text IS NULL OR (sku, location, field, id::text) > ($2, $3, $4, $5))
       ORDER BY sku, location, field, id::text LIMIT $6`,
