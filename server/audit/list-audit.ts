@@ -61,18 +61,8 @@ function where(f: AuditFilter, cursor: Cursor | null): { sql: string; params: un
   return { sql: conds.length ? `WHERE ${conds.join(' AND ')}` : '', params }
 }
 
-type Row = {
-  id: bigint
-  at: Date
-  actorKind: string
-  actorLabel: string
-  action: string
-  entity: string
-  entityId: string | null
-  before: unknown
-  after: unknown
-  ref: string | null
-}
+/** An audit row as read: the item's fields with the raw id, time and actor label. */
+type Row = Omit<AuditItem, 'id' | 'at' | 'actor'> & { id: bigint; at: Date; actorLabel: string }
 const toItem = (r: Row): AuditItem => ({
   id: String(r.id),
   at: r.at.toISOString(),

@@ -446,13 +446,18 @@ function applyShare(
   return q
 }
 
+/** What is left of `q` after one holdback: suppressed, a number of units, or a percentage (rounded up). */
+function heldBack(h: HoldbackInput, q: number): number {
+  if (h.mode === 'suppress') return 0
+  if (h.mode === 'units') return Math.max(0, q - h.value)
+  return Math.max(0, q - Math.ceil((q * h.value) / 100))
+}
+
 function applyHoldbacks(holdbacks: HoldbackInput[], q: number, steps: Step[], holdbackIds: string[]): number {
   for (const h of holdbacks) {
     holdbackIds.push(h.id)
     const before = q
-    if (h.mode === 'suppress') q = 0
-    else if (h.mode === 'units') q = Math.max(0, q - h.value)
-    else q = Math.max(0, q - Math.ceil((q * h.value) / 100))
+    q = heldBack(h, q)
     const what =
       h.mode === 'suppress' ? 'suppressed' : h.mode === 'units' ? `hold back ${h.value} units` : `hold back ${h.value}%`
     steps.push({ step: 'holdback', quantity: q, detail: `${what} (${h.reason}) from ${before}` })
@@ -474,6 +479,11 @@ function applyLimits(w: Waterfall, channel: string, q: number, steps: Step[]): n
       detail: `degraded mode (${degraded.map((x) => x.what).join('; ')}): ${d.how}`,
     })
   }
+  return applyCapAndFloor(rules, q, steps)
+}
+
+/** The channel's cap and zero-out threshold, then never negative and rounded down: the last steps of every decision. */
+function applyCapAndFloor(rules: ChannelRules | undefined, q: number, steps: Step[]): number {
   if (rules?.cap !== undefined && rules.cap !== null && q > rules.cap) {
     steps.push({ step: 'cap', quantity: rules.cap, detail: `capped at ${rules.cap} (from ${q})` })
     q = rules.cap
@@ -537,22 +547,10 @@ export function computeKitAvailability(
     for (const h of kit.holdbacks?.[channel] ?? []) {
       holdbackIds.push(h.id)
       const before = q
-      if (h.mode === 'suppress') q = 0
-      else if (h.mode === 'units') q = Math.max(0, q - h.value)
-      else q = Math.max(0, q - Math.ceil((q * h.value) / 100))
+      q = heldBack(h, q)
       steps.push({ step: 'holdback', quantity: q, detail: `${h.mode} ${h.value} (${h.reason}) from ${before}` })
     }
-    const rules = ruleSet.channels[channel]
-    if (rules?.cap !== undefined && rules.cap !== null && q > rules.cap) {
-      steps.push({ step: 'cap', quantity: rules.cap, detail: `capped at ${rules.cap} (from ${q})` })
-      q = rules.cap
-    }
-    if (rules?.zeroBelow && q > 0 && q < rules.zeroBelow) {
-      steps.push({ step: 'zero_out', quantity: 0, detail: `${q} is below the zero-out threshold ${rules.zeroBelow}` })
-      q = 0
-    }
-    q = Math.max(0, Math.floor(q))
-    steps.push({ step: 'result', quantity: q, detail: 'never negative, rounded down' })
+    q = applyCapAndFloor(ruleSet.channels[channel], q, steps)
     return { channel, quantity: q, steps, holdbackIds }
   })
 }

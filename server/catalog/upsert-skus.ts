@@ -157,84 +157,103 @@ async function planSkus(db: Db, items: ParsedItem<SkuInput>[]): Promise<PlannedI
         ),
       )
     }
-    if (input.components !== undefined) {
-      const seen = new Set<string>()
-      input.components.forEach((c, i) => {
-        const field = `components[${i}].sku`
-        if (seen.has(c.sku))
-          problems.push(
-            problem(
-              field,
-              'DUPLICATE_COMPONENT',
-              `${c.sku} is listed twice; give it once with the total quantity per kit`,
-            ),
-          )
-        seen.add(c.sku)
-        if (c.sku === input.code) {
-          problems.push(
-            problem(field, 'KIT_CONTAINS_ITSELF', `a kit cannot contain itself; remove ${c.sku} from its components`),
-          )
-          return
-        }
-        if (!existing.has(c.sku) && !batch.has(c.sku)) {
-          problems.push(
-            problem(
-              field,
-              'UNKNOWN_SKU',
-              `unknown SKU ${c.sku}; create it first (it may be in the same request) or fix the code`,
-            ),
-          )
-          return
-        }
-        if (isKitAfter(c.sku))
-          problems.push(
-            problem(
-              field,
-              'NESTED_KIT',
-              `${c.sku} is a kit and kits cannot contain kits; list ${c.sku}'s components instead`,
-            ),
-          )
-      })
-    }
-    if (after.isKit) {
-      const kits = kitsContaining(input.code)
-      if (kits.length > 0)
-        problems.push(
-          problem(
-            'components',
-            'NESTED_KIT',
-            `${input.code} is a component of kit(s) ${kits.slice(0, 5).join(', ')}${kits.length > 5 ? ', ...' : ''}; kits cannot contain kits: remove it from them first (in this request or before)`,
-          ),
-        )
-      if (current && !current.isKit && current.hasStock)
-        problems.push(
-          problem(
-            'components',
-            'SKU_HAS_STOCK',
-            `${input.code} holds stock, and a kit's availability comes only from its components; bring its stock to zero or create the kit under a new code`,
-          ),
-        )
-    }
-    if (current && after.baseUom.toUpperCase() !== current.baseUom.toUpperCase()) {
-      if (current.hasStock)
-        problems.push(
-          problem(
-            'baseUom',
-            'SKU_HAS_STOCK',
-            `${input.code} holds stock counted in ${current.baseUom}; changing the base unit would reinterpret it: bring its stock to zero first or create a new SKU`,
-          ),
-        )
-      if (current.units.length > 0)
-        problems.push(
-          problem(
-            'baseUom',
-            'SKU_HAS_UNITS',
-            `${input.code} has units of measure (${current.units.join(', ')}) defined as multiples of ${current.baseUom}; changing the base unit would change what they mean: create a new SKU instead`,
-          ),
-        )
-    }
+    if (input.components !== undefined)
+      problems.push(
+        ...componentProblems(input.code, input.components, (code) => existing.has(code) || batch.has(code), isKitAfter),
+      )
+    if (after.isKit) problems.push(...kitProblems(input.code, current, kitsContaining(input.code)))
+    if (current && after.baseUom.toUpperCase() !== current.baseUom.toUpperCase())
+      problems.push(...baseUomProblems(input.code, current))
     return { index, line, key: input.code, before, after: problems.length ? null : after, problems }
   })
+}
+
+/** A kit's components: each once, never the kit itself, known, and no kit among them. */
+function componentProblems(
+  code: string,
+  components: NonNullable<SkuInput['components']>,
+  isKnown: (code: string) => boolean,
+  isKitAfter: (code: string) => boolean,
+): ItemProblem[] {
+  const problems: ItemProblem[] = []
+  const seen = new Set<string>()
+  components.forEach((c, i) => {
+    const field = `components[${i}].sku`
+    if (seen.has(c.sku))
+      problems.push(
+        problem(field, 'DUPLICATE_COMPONENT', `${c.sku} is listed twice; give it once with the total quantity per kit`),
+      )
+    seen.add(c.sku)
+    if (c.sku === code) {
+      problems.push(
+        problem(field, 'KIT_CONTAINS_ITSELF', `a kit cannot contain itself; remove ${c.sku} from its components`),
+      )
+      return
+    }
+    if (!isKnown(c.sku)) {
+      problems.push(
+        problem(
+          field,
+          'UNKNOWN_SKU',
+          `unknown SKU ${c.sku}; create it first (it may be in the same request) or fix the code`,
+        ),
+      )
+      return
+    }
+    if (isKitAfter(c.sku))
+      problems.push(
+        problem(
+          field,
+          'NESTED_KIT',
+          `${c.sku} is a kit and kits cannot contain kits; list ${c.sku}'s components instead`,
+        ),
+      )
+  })
+  return problems
+}
+
+/** A SKU that is a kit after the request: no kit contains it, and it held no stock of its own. */
+function kitProblems(code: string, current: ExistingSku | undefined, kits: string[]): ItemProblem[] {
+  const problems: ItemProblem[] = []
+  if (kits.length > 0)
+    problems.push(
+      problem(
+        'components',
+        'NESTED_KIT',
+        `${code} is a component of kit(s) ${kits.slice(0, 5).join(', ')}${kits.length > 5 ? ', ...' : ''}; kits cannot contain kits: remove it from them first (in this request or before)`,
+      ),
+    )
+  if (current && !current.isKit && current.hasStock)
+    problems.push(
+      problem(
+        'components',
+        'SKU_HAS_STOCK',
+        `${code} holds stock, and a kit's availability comes only from its components; bring its stock to zero or create the kit under a new code`,
+      ),
+    )
+  return problems
+}
+
+/** A changed base unit: refused while stock or units of measure are counted in the old one. */
+function baseUomProblems(code: string, current: ExistingSku): ItemProblem[] {
+  const problems: ItemProblem[] = []
+  if (current.hasStock)
+    problems.push(
+      problem(
+        'baseUom',
+        'SKU_HAS_STOCK',
+        `${code} holds stock counted in ${current.baseUom}; changing the base unit would reinterpret it: bring its stock to zero first or create a new SKU`,
+      ),
+    )
+  if (current.units.length > 0)
+    problems.push(
+      problem(
+        'baseUom',
+        'SKU_HAS_UNITS',
+        `${code} has units of measure (${current.units.join(', ')}) defined as multiples of ${current.baseUom}; changing the base unit would change what they mean: create a new SKU instead`,
+      ),
+    )
+  return problems
 }
 
 async function applySkus(

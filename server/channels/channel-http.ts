@@ -139,6 +139,24 @@ export function summarizeBody(response: Extract<ChannelResponse, { kind: 'respon
   return response.text ? truncate(response.text, 1_000) : null
 }
 
+/** What an attempt row keeps of an answered call: its timing, status, our request and the body. */
+export function answeredResult(
+  response: Extract<ChannelResponse, { kind: 'response' }>,
+  request: unknown,
+): { latencyMs: number; httpStatus: number; request: unknown; response: unknown } {
+  return { latencyMs: response.latencyMs, httpStatus: response.status, request, response: summarizeBody(response) }
+}
+
+/**
+ * The wait a throttled failure asks the publisher for: the channel's Retry-After, else `fallbackMs`
+ * (null: no wait of our own, the publisher's backoff decides).
+ */
+export function throttleOf(failure: FailureClass, fallbackMs: number | null = 1_000): { throttledForMs?: number } {
+  return failure.outcome === 'failed' && failure.code === 'THROTTLED'
+    ? { throttledForMs: failure.retryAfterMs ?? fallbackMs ?? undefined }
+    : {}
+}
+
 /** Joins a base URL (possibly with a path prefix) and an absolute API path. */
 export function joinUrl(baseUrl: string, pathAndQuery: string): string {
   return `${baseUrl.replace(/\/+$/, '')}${pathAndQuery.startsWith('/') ? '' : '/'}${pathAndQuery}`

@@ -73,74 +73,20 @@ export async function getChannelOps(
   const hours = Math.min(24, Math.max(1, opts.hours ?? 1))
   const from = new Date(Math.floor(now.getTime() / 60_000) * 60_000 - (hours * 60 - 1) * 60_000)
   const hourAgo = new Date(now.getTime() - 3_600_000)
-  const [stats, lagRows, budgetRows, outcomeRows, attempts, shadow] = await Promise.all([
+  const [stats, lagRows, budget, outcomeRows, attempts, shadowPreview] = await Promise.all([
     // The same listing state the dashboard and the health verdict read (server/metrics/listing-states.ts): a rollup, not a count over the channel's listings.
     getListingStates(db, [{ id: c.id, staleAfterSeconds: slo.staleAfterSeconds }], now).then((m) => m.get(c.id)),
     db.lagMinute.findMany({ where: { channelId: c.id, minute: { gte: from } }, orderBy: { minute: 'asc' } }),
-    // One request may carry many listings (a batch mutation or a feed): requests are distinct batches.
-    db.$queryRawUnsafe<Array<{ minute: Date; requests: bigint }>>(
-      `SELECT date_trunc('minute', "startedAt") AS minute, count(DISTINCT COALESCE("batchId", id::text)) AS requests
-         FROM "PublishAttempt" WHERE "channelId" = $1::uuid AND "startedAt" >= $2::timestamptz GROUP BY 1 ORDER BY 1`,
-      c.id,
-      hourAgo.toISOString(),
-    ),
+    readBudgetPerMinute(db, c, hourAgo, now),
     db.$queryRawUnsafe<Array<{ outcome: string; n: bigint }>>(
       `SELECT outcome, count(*) AS n FROM "PublishAttempt" WHERE "channelId" = $1::uuid AND "startedAt" >= $2::timestamptz GROUP BY 1`,
       c.id,
       hourAgo.toISOString(),
     ),
-    db.$queryRawUnsafe<
-      Array<{
-        id: bigint
-        sku: string
-        quantity: number
-        version: number
-        outcome: string
-        httpStatus: number | null
-        latencyMs: number | null
-        error: string | null
-        batchId: string | null
-        startedAt: Date
-      }>
-    >(
-      `SELECT a.id, s.code AS sku, a.quantity, a.version, a.outcome, a."httpStatus", a."latencyMs", a.error, a."batchId", a."startedAt"
-         FROM "PublishAttempt" a JOIN "ChannelListing" l ON l.id = a."listingId" JOIN "Sku" s ON s.id = l."skuId"
-        WHERE a."channelId" = $1::uuid ORDER BY a."startedAt" DESC, a.id DESC LIMIT 50`,
-      c.id,
-    ),
-    c.mode === 'shadow'
-      ? db.$queryRawUnsafe<
-          Array<{
-            listings: bigint
-            up: bigint
-            down: bigint
-            tozero: bigint
-            fromzero: bigint
-            unchanged: bigint
-            unknown: bigint
-          }>
-        >(
-          `SELECT count(*) AS listings,
-                count(*) FILTER (WHERE "appliedQuantity" IS NOT NULL AND "desiredQuantity" > "appliedQuantity") AS up,
-                count(*) FILTER (WHERE "appliedQuantity" IS NOT NULL AND "desiredQuantity" < "appliedQuantity") AS down,
-                count(*) FILTER (WHERE "appliedQuantity" > 0 AND "desiredQuantity" = 0) AS tozero,
-                count(*) FILTER (WHERE "appliedQuantity" = 0 AND "desiredQuantity" > 0) AS fromzero,
-                count(*) FILTER (WHERE "appliedQuantity" = "desiredQuantity") AS unchanged,
-                count(*) FILTER (WHERE "appliedQuantity" IS NULL AND "desiredQuantity" IS NOT NULL) AS unknown
-           FROM "ChannelListing" WHERE "channelId" = $1::uuid AND active`,
-          c.id,
-        )
-      : Promise.resolve(null),
+    readRecentAttempts(db, c.id),
+    c.mode === 'shadow' ? readShadowPreview(db, c.id) : Promise.resolve(null),
   ])
   const s = stats
-  const capacity = Math.round(c.ratePerSecond * 60)
-  const byMinute = new Map(budgetRows.map((r) => [r.minute.toISOString(), Number(r.requests)]))
-  const budget: ChannelOpsView['budget'] = []
-  for (let t = Math.floor(hourAgo.getTime() / 60_000) * 60_000 + 60_000; t <= now.getTime(); t += 60_000) {
-    const minute = new Date(t).toISOString()
-    budget.push({ minute, requests: byMinute.get(minute) ?? 0, capacity })
-  }
-  const sh = shadow?.[0]
   return {
     channel: {
       code: c.code,
@@ -174,28 +120,71 @@ export async function getChannelOps(
     })),
     budget,
     outcomes: Object.fromEntries(outcomeRows.map((r) => [r.outcome, Number(r.n)])),
-    attempts: attempts.map((a) => ({
-      id: String(a.id),
-      sku: a.sku,
-      quantity: a.quantity,
-      version: a.version,
-      outcome: a.outcome,
-      httpStatus: a.httpStatus,
-      latencyMs: a.latencyMs,
-      error: a.error,
-      batchId: a.batchId,
-      startedAt: a.startedAt.toISOString(),
-    })),
-    shadowPreview: sh
-      ? {
-          listings: Number(sh.listings),
-          up: Number(sh.up),
-          down: Number(sh.down),
-          toZero: Number(sh.tozero),
-          fromZero: Number(sh.fromzero),
-          unchanged: Number(sh.unchanged),
-          unknown: Number(sh.unknown),
-        }
-      : null,
+    attempts,
+    shadowPreview,
+  }
+}
+
+/**
+ * Requests sent per minute over the last hour beside what the rate budget allows. One request may
+ * carry many listings (a batch mutation or a feed): requests are distinct batches.
+ */
+async function readBudgetPerMinute(
+  db: Db,
+  c: { id: string; ratePerSecond: number },
+  hourAgo: Date,
+  now: Date,
+): Promise<ChannelOpsView['budget']> {
+  const budgetRows = await db.$queryRawUnsafe<Array<{ minute: Date; requests: bigint }>>(
+    `SELECT date_trunc('minute', "startedAt") AS minute, count(DISTINCT COALESCE("batchId", id::text)) AS requests
+       FROM "PublishAttempt" WHERE "channelId" = $1::uuid AND "startedAt" >= $2::timestamptz GROUP BY 1 ORDER BY 1`,
+    c.id,
+    hourAgo.toISOString(),
+  )
+  const capacity = Math.round(c.ratePerSecond * 60)
+  const byMinute = new Map(budgetRows.map((r) => [r.minute.toISOString(), Number(r.requests)]))
+  const budget: ChannelOpsView['budget'] = []
+  for (let t = Math.floor(hourAgo.getTime() / 60_000) * 60_000 + 60_000; t <= now.getTime(); t += 60_000) {
+    const minute = new Date(t).toISOString()
+    budget.push({ minute, requests: byMinute.get(minute) ?? 0, capacity })
+  }
+  return budget
+}
+
+type AttemptView = ChannelOpsView['attempts'][number]
+
+/** The channel's 50 latest publish attempts, newest first. */
+async function readRecentAttempts(db: Db, channelId: string): Promise<AttemptView[]> {
+  const rows = await db.$queryRawUnsafe<Array<Omit<AttemptView, 'id' | 'startedAt'> & { id: bigint; startedAt: Date }>>(
+    `SELECT a.id, s.code AS sku, a.quantity, a.version, a.outcome, a."httpStatus", a."latencyMs", a.error, a."batchId", a."startedAt"
+       FROM "PublishAttempt" a JOIN "ChannelListing" l ON l.id = a."listingId" JOIN "Sku" s ON s.id = l."skuId"
+      WHERE a."channelId" = $1::uuid ORDER BY a."startedAt" DESC, a.id DESC LIMIT 50`,
+    channelId,
+  )
+  return rows.map((a) => ({ ...a, id: String(a.id), startedAt: a.startedAt.toISOString() }))
+}
+
+/** In shadow mode: how the first live publish would move the channel's active listings. */
+async function readShadowPreview(db: Db, channelId: string): Promise<ChannelOpsView['shadowPreview']> {
+  const [sh] = await db.$queryRawUnsafe<Array<Record<keyof NonNullable<ChannelOpsView['shadowPreview']>, bigint>>>(
+    `SELECT count(*) AS listings,
+            count(*) FILTER (WHERE "appliedQuantity" IS NOT NULL AND "desiredQuantity" > "appliedQuantity") AS up,
+            count(*) FILTER (WHERE "appliedQuantity" IS NOT NULL AND "desiredQuantity" < "appliedQuantity") AS down,
+            count(*) FILTER (WHERE "appliedQuantity" > 0 AND "desiredQuantity" = 0) AS "toZero",
+            count(*) FILTER (WHERE "appliedQuantity" = 0 AND "desiredQuantity" > 0) AS "fromZero",
+            count(*) FILTER (WHERE "appliedQuantity" = "desiredQuantity") AS unchanged,
+            count(*) FILTER (WHERE "appliedQuantity" IS NULL AND "desiredQuantity" IS NOT NULL) AS unknown
+       FROM "ChannelListing" WHERE "channelId" = $1::uuid AND active`,
+    channelId,
+  )
+  if (!sh) return null
+  return {
+    listings: Number(sh.listings),
+    up: Number(sh.up),
+    down: Number(sh.down),
+    toZero: Number(sh.toZero),
+    fromZero: Number(sh.fromZero),
+    unchanged: Number(sh.unchanged),
+    unknown: Number(sh.unknown),
   }
 }

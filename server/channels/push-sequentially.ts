@@ -49,6 +49,20 @@ export function channelWideFailure(
   return { outcome: { listingId: update.listingId, ...failure }, result: { latencyMs, request }, channelWide: failure }
 }
 
+/** The result of a per-listing call the channel refused: a transient refusal concerns the whole channel. */
+export function refusedSend(
+  update: ListingUpdate,
+  result: Omit<PushResult, 'outcomes'>,
+  failure: FailureClass,
+  throttledForMs: { throttledForMs?: number },
+): SingleSend {
+  return {
+    outcome: { listingId: update.listingId, ...failure },
+    result: { ...result, ...throttledForMs },
+    channelWide: failure.outcome === 'failed' ? failure : undefined,
+  }
+}
+
 export async function pushInBatches(
   updates: readonly ListingUpdate[],
   maxBatchSize: number,

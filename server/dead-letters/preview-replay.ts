@@ -57,36 +57,7 @@ export async function previewReplay(db: Db, sel: ReplaySelection): Promise<Repla
           where: { id: { in: listingIds } },
           select: { id: true, desiredQuantity: true, appliedQuantity: true },
         })
-  // Events: the units they move and the listings of their SKUs (by code, or by an alias in the
-  // event's source scope or '*'), which recompute and republish once the events apply.
-  let units = 0
-  const eventSkus = new Map<string, string | null>()
-  for (const l of letters) {
-    if (l.kind !== 'ingest') continue
-    const e = ((l.payload ?? {}) as { event?: { sku?: unknown; quantity?: unknown } }).event ?? {}
-    if (typeof e.quantity === 'number' && Number.isFinite(e.quantity)) units += Math.abs(e.quantity)
-    const code = typeof e.sku === 'string' ? e.sku : l.sku
-    if (code) eventSkus.set(`${l.source ?? '*'}\u0000${code}`, code)
-  }
-  const codes = [...new Set([...eventSkus.values()].filter((c): c is string => c !== null))]
-  const [byCode, byAlias] =
-    codes.length === 0
-      ? [[], []]
-      : await Promise.all([
-          db.sku.findMany({ where: { code: { in: codes } }, select: { id: true, code: true } }),
-          db.skuAlias.findMany({ where: { alias: { in: codes } }, select: { scope: true, alias: true, skuId: true } }),
-        ])
-  const resolved = new Set<string>()
-  let unresolvedSkus = 0
-  for (const [key, code] of eventSkus) {
-    if (!code) continue
-    const scope = key.split('\u0000')[0]
-    const id =
-      byCode.find((s) => s.code === code)?.id ??
-      byAlias.find((a) => a.alias === code && (a.scope === scope || a.scope === '*'))?.skuId
-    if (id) resolved.add(id)
-    else unresolvedSkus++
-  }
+  const { units, resolved, unresolvedSkus } = await eventImpact(db, letters)
   const eventListings =
     resolved.size === 0
       ? []
@@ -130,4 +101,43 @@ export async function previewReplay(db: Db, sel: ReplaySelection): Promise<Repla
       }
     }),
   }
+}
+
+/**
+ * Events: the units they move and the SKUs they touch (by code, or by an alias in the event's
+ * source scope or '*'), whose listings recompute and republish once the events apply.
+ */
+async function eventImpact(
+  db: Db,
+  letters: Array<{ kind: string; sku: string | null; source: string | null; payload: unknown }>,
+): Promise<{ units: number; resolved: Set<string>; unresolvedSkus: number }> {
+  let units = 0
+  const eventSkus = new Map<string, string | null>()
+  for (const l of letters) {
+    if (l.kind !== 'ingest') continue
+    const e = ((l.payload ?? {}) as { event?: { sku?: unknown; quantity?: unknown } }).event ?? {}
+    if (typeof e.quantity === 'number' && Number.isFinite(e.quantity)) units += Math.abs(e.quantity)
+    const code = typeof e.sku === 'string' ? e.sku : l.sku
+    if (code) eventSkus.set(`${l.source ?? '*'}\u0000${code}`, code)
+  }
+  const codes = [...new Set([...eventSkus.values()].filter((c): c is string => c !== null))]
+  const [byCode, byAlias] =
+    codes.length === 0
+      ? [[], []]
+      : await Promise.all([
+          db.sku.findMany({ where: { code: { in: codes } }, select: { id: true, code: true } }),
+          db.skuAlias.findMany({ where: { alias: { in: codes } }, select: { scope: true, alias: true, skuId: true } }),
+        ])
+  const resolved = new Set<string>()
+  let unresolvedSkus = 0
+  for (const [key, code] of eventSkus) {
+    if (!code) continue
+    const scope = key.split('\u0000')[0]
+    const id =
+      byCode.find((s) => s.code === code)?.id ??
+      byAlias.find((a) => a.alias === code && (a.scope === scope || a.scope === '*'))?.skuId
+    if (id) resolved.add(id)
+    else unresolvedSkus++
+  }
+  return { units, resolved, unresolvedSkus }
 }

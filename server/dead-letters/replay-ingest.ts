@@ -30,7 +30,6 @@ export async function replayIngestDeadLetters(
   })
   for (const id of ids)
     if (!letters.some((l) => l.id === id)) result.notReplayable.push({ id, reason: 'no such dead letter' })
-  const bySource = new Map<string, Array<{ id: string; event: Record<string, unknown> }>>()
   // Native order messages (marketplace webhooks and polls) replay through their stored raw message.
   const native = letters.filter((l) => l.kind === 'ingest' && l.status === 'open' && isNativeDeadLetterSource(l.source))
   if (native.length > 0) {
@@ -39,8 +38,24 @@ export async function replayIngestDeadLetters(
     result.stillRejected.push(...r.stillRejected)
     result.notReplayable.push(...r.notReplayable)
   }
+  const bySource = groupBySource(
+    letters.filter((l) => !native.includes(l)),
+    result,
+  )
+
+  const now = new Date()
+  for (const [source, items] of bySource) await replaySource(db, actor, source, items, now, result)
+  emitRealtime([ROOMS.deadLetters, ROOMS.dashboard], 'dead-letters.changed', { kind: 'ingest' })
+  return result
+}
+
+type ReplayItem = { id: string; event: Record<string, unknown> }
+type DeadLetterRow = Awaited<ReturnType<PrismaClient['deadLetter']['findMany']>>[number]
+
+/** The letters that hold one inventory event, by source; the others are reported as not replayable. */
+function groupBySource(letters: DeadLetterRow[], result: ReplayIngestResult): Map<string, ReplayItem[]> {
+  const bySource = new Map<string, ReplayItem[]>()
   for (const l of letters) {
-    if (native.includes(l)) continue
     const event = (l.payload as { event?: unknown } | null)?.event
     if (l.kind !== 'ingest') {
       result.notReplayable.push({ id: l.id, reason: 'not an ingest dead letter' })
@@ -68,62 +83,68 @@ export async function replayIngestDeadLetters(
     list.push({ id: l.id, event: event as Record<string, unknown> })
     bySource.set(l.source, list)
   }
+  return bySource
+}
 
-  const now = new Date()
-  for (const [source, items] of bySource) {
-    // An EDI 846 line is resolved again with the source's current settings and catalogue first.
-    const revived = await reviveFileEvents(
-      db,
+/** One source's events replayed as one batch; each letter settled with its outcome. */
+async function replaySource(
+  db: PrismaClient,
+  actor: Actor,
+  source: string,
+  items: ReplayItem[],
+  now: Date,
+  result: ReplayIngestResult,
+): Promise<void> {
+  // An EDI 846 line is resolved again with the source's current settings and catalogue first.
+  const revived = await reviveFileEvents(
+    db,
+    source,
+    items.map((i) => i.event),
+  )
+  const prepared = await prepareEventBatch(
+    db,
+    source,
+    revived.map((r) => (r.ok ? r.event : null)),
+  )
+  const refused = new Map(prepared.rejected.map((r) => [r.index, r]))
+  revived.forEach((r, index) => {
+    if (!r.ok) refused.set(index, { index, code: r.code, message: r.message, raw: items[index].event })
+  })
+  const applied = await withDeadlockRetry(() =>
+    transaction(db, async (tx) => {
+      const r = await applyPreparedEvents(tx, source, prepared, null, now)
+      for (const rj of r.rejected) refused.set(rj.index, rj)
+      for (const [index, item] of items.entries()) {
+        const rj = refused.get(index)
+        await settleReplayedLetter(
+          tx,
+          actor,
+          item.id,
+          now,
+          rj ? { refused: rj } : { replayed: { source, idempotencyKey: item.event.idempotencyKey } },
+        )
+      }
+      return r
+    }),
+  )
+  // Within one source an idempotency key applies once: the first occurrence applies, later ones are duplicates.
+  const keys = await db.ledgerEvent.findMany({
+    where: {
       source,
-      items.map((i) => i.event),
-    )
-    const prepared = await prepareEventBatch(
-      db,
-      source,
-      revived.map((r) => (r.ok ? r.event : null)),
-    )
-    const refused = new Map(prepared.rejected.map((r) => [r.index, r]))
-    revived.forEach((r, index) => {
-      if (!r.ok) refused.set(index, { index, code: r.code, message: r.message, raw: items[index].event })
-    })
-    const applied = await withDeadlockRetry(() =>
-      transaction(db, async (tx) => {
-        const r = await applyPreparedEvents(tx, source, prepared, null, now)
-        for (const rj of r.rejected) refused.set(rj.index, rj)
-        for (const [index, item] of items.entries()) {
-          const rj = refused.get(index)
-          await settleReplayedLetter(
-            tx,
-            actor,
-            item.id,
-            now,
-            rj ? { refused: rj } : { replayed: { source, idempotencyKey: item.event.idempotencyKey } },
-          )
-        }
-        return r
-      }),
-    )
-    // Within one source an idempotency key applies once: the first occurrence applies, later ones are duplicates.
-    const keys = await db.ledgerEvent.findMany({
-      where: {
-        source,
-        idempotencyKey: { in: items.map((i) => String(i.event.idempotencyKey)) },
-        appliedAt: { gte: new Date(now.getTime() - 1) },
-      },
-      select: { idempotencyKey: true },
-    })
-    const fresh = new Set(keys.map((k) => k.idempotencyKey))
-    for (const [index, item] of items.entries()) {
-      const rj = refused.get(index)
-      if (rj) result.stillRejected.push({ id: item.id, code: rj.code, reason: rj.message })
-      else
-        result.replayed.push({
-          id: item.id,
-          outcome: fresh.has(String(item.event.idempotencyKey)) && applied.accepted > 0 ? 'applied' : 'duplicate',
-        })
-    }
-    if (applied.accepted > 0) emitStockChanged(prepared.skuCodes)
+      idempotencyKey: { in: items.map((i) => String(i.event.idempotencyKey)) },
+      appliedAt: { gte: new Date(now.getTime() - 1) },
+    },
+    select: { idempotencyKey: true },
+  })
+  const fresh = new Set(keys.map((k) => k.idempotencyKey))
+  for (const [index, item] of items.entries()) {
+    const rj = refused.get(index)
+    if (rj) result.stillRejected.push({ id: item.id, code: rj.code, reason: rj.message })
+    else
+      result.replayed.push({
+        id: item.id,
+        outcome: fresh.has(String(item.event.idempotencyKey)) && applied.accepted > 0 ? 'applied' : 'duplicate',
+      })
   }
-  emitRealtime([ROOMS.deadLetters, ROOMS.dashboard], 'dead-letters.changed', { kind: 'ingest' })
-  return result
+  if (applied.accepted > 0) emitStockChanged(prepared.skuCodes)
 }

@@ -213,123 +213,28 @@ async function applyOrderException(
   )
     return 'duplicate'
 
-  if (e.status === 'resolved') {
-    const open = await tx.orderException.findMany({ where: { channel: e.channel, orderId: e.orderId, status: 'open' } })
-    if (open.length === 0)
-      throw new ValidationError(
-        `No open exception for order ${e.channel}:${e.orderId} to resolve.`,
-        undefined,
-        'NO_OPEN_EXCEPTION',
-      )
-    for (const x of open) {
-      for (const id of x.holdbackIds)
-        await removeHoldbackIn(tx, actor, id, `order exception ${e.channel}:${e.orderId} resolved`)
-      await tx.orderException.update({ where: { id: x.id }, data: { status: 'resolved', resolvedAt: receivedAt } })
-      await recordAudit(tx, actor, {
-        action: 'order_exception.resolve',
-        entity: 'order_exception',
-        entityId: x.id,
-        before: { status: 'open' },
-        after: { status: 'resolved', channel: e.channel, orderId: e.orderId, message: e.message ?? '' },
-      })
-    }
-    await tx.$executeRawUnsafe(
-      `UPDATE "Finding" SET status = 'resolved', "resolvedAt" = $2::timestamptz, "updatedAt" = $2::timestamptz WHERE "dedupeKey" = $1 AND status IN ('open', 'healing')`,
-      `order-exception:${e.channel}:${e.orderId}`,
-      receivedAt.toISOString(),
-    )
-    // The resolution itself is recorded too, so the same key is a duplicate next time.
-    await tx.orderException.create({
-      data: {
-        source,
-        idempotencyKey: e.idempotencyKey,
-        channel: e.channel,
-        orderId: e.orderId,
-        skus: [...new Set(open.flatMap((x) => x.skus))],
-        reason: 'resolved',
-        kind: 'resolved',
-        message: e.message ?? '',
-        status: 'resolved',
-        policy: {},
-        occurredAt: new Date(e.occurredAt),
-        receivedAt,
-        resolvedAt: receivedAt,
-        inboundMessageId: messageId,
-      },
-    })
-    return 'applied'
-  }
+  if (e.status === 'resolved') return resolveOrderException(tx, actor, source, e, messageId, receivedAt)
 
-  // The order's open reservations (the SKUs concerned, unless the event names them).
-  const reservations = await tx.$queryRawUnsafe<
-    Array<{ id: string; skuId: string; locationId: string; sku: string; quantity: number }>
-  >(
-    `SELECT r.id::text AS id, r."skuId"::text AS "skuId", r."locationId"::text AS "locationId", s.code AS sku, r.quantity
-       FROM "Reservation" r JOIN "Sku" s ON s.id = r."skuId"
-      WHERE r."channelId" = $1::uuid AND r."orderId" = $2 AND r.status = 'open' AND r.quantity > 0
-      ORDER BY r."skuId", r."locationId" FOR UPDATE OF r`,
-    channel.id,
-    e.orderId,
-  )
-  const kitCodes = await tx.$queryRawUnsafe<Array<{ code: string }>>(
-    `SELECT DISTINCT s.code FROM "Reservation" r JOIN "Sku" s ON s.id = r."kitSkuId" WHERE r."channelId" = $1::uuid AND r."orderId" = $2 AND r."kitSkuId" IS NOT NULL`,
-    channel.id,
-    e.orderId,
-  )
-  const skus = e.skus?.length
-    ? [...new Set(e.skus)]
-    : [...new Set([...reservations.map((r) => r.sku), ...kitCodes.map((k) => k.code)])]
-  if (skus.length === 0)
-    throw new ValidationError(
-      `Order ${e.channel}:${e.orderId} holds no reservation and the exception names no SKU: say which SKUs it concerns ("skus").`,
-      undefined,
-      'UNKNOWN_ORDER',
-    )
-  const known = await tx.sku.findMany({ where: { code: { in: skus } }, select: { code: true } })
-  const missing = skus.filter((s) => !known.some((k) => k.code === s))
-  if (missing.length)
-    throw new ValidationError(`Unknown SKU ${missing.map((m) => `"${m}"`).join(', ')}.`, undefined, 'UNKNOWN_SKU')
+  const { reservations, kitCodes, skus } = await orderSkus(tx, channel.id, e)
 
   const rules = (await getCurrentRuleSet(tx, receivedAt)).rules
   const plan = planOrderException(rules, { channel: e.channel, reason: e.reason!, skus }, receivedAt)
-  let releasedUnits = 0
-  if (plan.release) {
-    const mine = reservations.filter((r) => skus.includes(r.sku) || kitCodes.some((k) => skus.includes(k.code)))
-    for (const r of mine) {
-      await tx.$executeRawUnsafe(
-        `UPDATE "Position" SET reserved = reserved - $3, version = version + 1, "updatedAt" = $4::timestamptz WHERE "skuId" = $1::uuid AND "locationId" = $2::uuid`,
-        r.skuId,
-        r.locationId,
-        r.quantity,
-        receivedAt.toISOString(),
+  const releasedUnits = plan.release
+    ? await releaseReservations(
+        tx,
+        reservations.filter((r) => skus.includes(r.sku) || kitCodes.some((k) => skus.includes(k.code))),
+        receivedAt,
       )
-      await tx.$executeRawUnsafe(
-        `UPDATE "Reservation" SET quantity = 0, status = 'released', "updatedAt" = $2::timestamptz WHERE id = $1::uuid`,
-        r.id,
-        receivedAt.toISOString(),
-      )
-      releasedUnits += r.quantity
-    }
-    await markSkusDirty(tx, [...new Set(mine.map((r) => r.skuId))], receivedAt)
-  }
+    : 0
   const why = `ERP order exception: ${e.reason} (${e.status}) on ${e.channel}:${e.orderId}`
-  const holdbackIds: string[] = []
-  for (const s of plan.suppress) {
-    const h = await insertHoldback(
-      tx,
-      actor,
-      HoldbackInputSchema.parse({
-        sku: s.sku,
-        channel: s.channel,
-        mode: 'suppress',
-        reason: `${why}, until resolved`,
-        owner: `source ${source}`,
-        expiresAt: s.expiresAt,
-      }),
-      receivedAt,
-    )
-    holdbackIds.push(h.id)
-  }
+  const holdbackIds = await suppressUntilResolved(
+    tx,
+    actor,
+    plan.suppress,
+    `${why}, until resolved`,
+    source,
+    receivedAt,
+  )
   const row = await tx.orderException.create({
     data: {
       source,
@@ -348,34 +253,8 @@ async function applyOrderException(
       inboundMessageId: messageId,
     },
   })
-  const dedupeKey = `order-exception:${e.channel}:${e.orderId}`
-  const open = await tx.finding.findFirst({
-    where: { dedupeKey, status: { in: ['open', 'healing'] } },
-    select: { id: true },
-  })
   const cause = `${why}: ${plan.release ? `reservation released (${releasedUnits} units)` : 'reservation kept'}${plan.suppress.length ? `, ${skus.join(', ')} suppressed on ${e.channel} until resolved (at most ${plan.policy.suppressHours} h)` : ''}${e.message ? `. ERP says: ${e.message}` : ''}`
-  if (open)
-    await tx.finding.update({
-      where: { id: open.id },
-      data: {
-        cause,
-        updatedAt: receivedAt,
-        details: { exceptionId: row.id, orderId: e.orderId, reason: e.reason, skus },
-      },
-    })
-  else
-    await tx.finding.create({
-      data: {
-        kind: 'order_exception',
-        sku: skus[0],
-        channel: e.channel,
-        cause,
-        dedupeKey,
-        details: { exceptionId: row.id, orderId: e.orderId, reason: e.reason, skus },
-        detectedAt: receivedAt,
-        updatedAt: receivedAt,
-      },
-    })
+  await upsertExceptionFinding(tx, e, { exceptionId: row.id, skus, cause }, receivedAt)
   await recordAudit(tx, actor, {
     action: 'order_exception.open',
     entity: 'order_exception',
@@ -392,4 +271,184 @@ async function applyOrderException(
     },
   })
   return 'applied'
+}
+
+/** A resolution closes the order's open exceptions, lifts their holdbacks and resolves their finding. */
+async function resolveOrderException(
+  tx: Db,
+  actor: Actor,
+  source: string,
+  e: OrderExceptionEvent,
+  messageId: string,
+  receivedAt: Date,
+): Promise<'applied'> {
+  const open = await tx.orderException.findMany({ where: { channel: e.channel, orderId: e.orderId, status: 'open' } })
+  if (open.length === 0)
+    throw new ValidationError(
+      `No open exception for order ${e.channel}:${e.orderId} to resolve.`,
+      undefined,
+      'NO_OPEN_EXCEPTION',
+    )
+  for (const x of open) {
+    for (const id of x.holdbackIds)
+      await removeHoldbackIn(tx, actor, id, `order exception ${e.channel}:${e.orderId} resolved`)
+    await tx.orderException.update({ where: { id: x.id }, data: { status: 'resolved', resolvedAt: receivedAt } })
+    await recordAudit(tx, actor, {
+      action: 'order_exception.resolve',
+      entity: 'order_exception',
+      entityId: x.id,
+      before: { status: 'open' },
+      after: { status: 'resolved', channel: e.channel, orderId: e.orderId, message: e.message ?? '' },
+    })
+  }
+  await tx.$executeRawUnsafe(
+    `UPDATE "Finding" SET status = 'resolved', "resolvedAt" = $2::timestamptz, "updatedAt" = $2::timestamptz WHERE "dedupeKey" = $1 AND status IN ('open', 'healing')`,
+    `order-exception:${e.channel}:${e.orderId}`,
+    receivedAt.toISOString(),
+  )
+  // The resolution itself is recorded too, so the same key is a duplicate next time.
+  await tx.orderException.create({
+    data: {
+      source,
+      idempotencyKey: e.idempotencyKey,
+      channel: e.channel,
+      orderId: e.orderId,
+      skus: [...new Set(open.flatMap((x) => x.skus))],
+      reason: 'resolved',
+      kind: 'resolved',
+      message: e.message ?? '',
+      status: 'resolved',
+      policy: {},
+      occurredAt: new Date(e.occurredAt),
+      receivedAt,
+      resolvedAt: receivedAt,
+      inboundMessageId: messageId,
+    },
+  })
+  return 'applied'
+}
+
+/** The SKUs an exception concerns: those it names, else what the order holds (kits by their code). */
+async function orderSkus(tx: Db, channelId: string, e: OrderExceptionEvent) {
+  // The order's open reservations (the SKUs concerned, unless the event names them).
+  const reservations = await tx.$queryRawUnsafe<
+    Array<{ id: string; skuId: string; locationId: string; sku: string; quantity: number }>
+  >(
+    `SELECT r.id::text AS id, r."skuId"::text AS "skuId", r."locationId"::text AS "locationId", s.code AS sku, r.quantity
+       FROM "Reservation" r JOIN "Sku" s ON s.id = r."skuId"
+      WHERE r."channelId" = $1::uuid AND r."orderId" = $2 AND r.status = 'open' AND r.quantity > 0
+      ORDER BY r."skuId", r."locationId" FOR UPDATE OF r`,
+    channelId,
+    e.orderId,
+  )
+  const kitCodes = await tx.$queryRawUnsafe<Array<{ code: string }>>(
+    `SELECT DISTINCT s.code FROM "Reservation" r JOIN "Sku" s ON s.id = r."kitSkuId" WHERE r."channelId" = $1::uuid AND r."orderId" = $2 AND r."kitSkuId" IS NOT NULL`,
+    channelId,
+    e.orderId,
+  )
+  const skus = e.skus?.length
+    ? [...new Set(e.skus)]
+    : [...new Set([...reservations.map((r) => r.sku), ...kitCodes.map((k) => k.code)])]
+  if (skus.length === 0)
+    throw new ValidationError(
+      `Order ${e.channel}:${e.orderId} holds no reservation and the exception names no SKU: say which SKUs it concerns ("skus").`,
+      undefined,
+      'UNKNOWN_ORDER',
+    )
+  const known = await tx.sku.findMany({ where: { code: { in: skus } }, select: { code: true } })
+  const missing = skus.filter((s) => !known.some((k) => k.code === s))
+  if (missing.length)
+    throw new ValidationError(`Unknown SKU ${missing.map((m) => `"${m}"`).join(', ')}.`, undefined, 'UNKNOWN_SKU')
+  return { reservations, kitCodes, skus }
+}
+
+/** Releases the order's reservations of those SKUs; returns the units released. */
+async function releaseReservations(
+  tx: Db,
+  mine: Array<{ id: string; skuId: string; locationId: string; quantity: number }>,
+  receivedAt: Date,
+): Promise<number> {
+  let releasedUnits = 0
+  for (const r of mine) {
+    await tx.$executeRawUnsafe(
+      `UPDATE "Position" SET reserved = reserved - $3, version = version + 1, "updatedAt" = $4::timestamptz WHERE "skuId" = $1::uuid AND "locationId" = $2::uuid`,
+      r.skuId,
+      r.locationId,
+      r.quantity,
+      receivedAt.toISOString(),
+    )
+    await tx.$executeRawUnsafe(
+      `UPDATE "Reservation" SET quantity = 0, status = 'released', "updatedAt" = $2::timestamptz WHERE id = $1::uuid`,
+      r.id,
+      receivedAt.toISOString(),
+    )
+    releasedUnits += r.quantity
+  }
+  await markSkusDirty(tx, [...new Set(mine.map((r) => r.skuId))], receivedAt)
+  return releasedUnits
+}
+
+/** A suppress holdback per SKU and channel the policy names; returns their ids. */
+async function suppressUntilResolved(
+  tx: Db,
+  actor: Actor,
+  suppress: Array<{ sku: string; channel: string; expiresAt: Date }>,
+  reason: string,
+  source: string,
+  receivedAt: Date,
+): Promise<string[]> {
+  const holdbackIds: string[] = []
+  for (const s of suppress) {
+    const h = await insertHoldback(
+      tx,
+      actor,
+      HoldbackInputSchema.parse({
+        sku: s.sku,
+        channel: s.channel,
+        mode: 'suppress',
+        reason,
+        owner: `source ${source}`,
+        expiresAt: s.expiresAt,
+      }),
+      receivedAt,
+    )
+    holdbackIds.push(h.id)
+  }
+  return holdbackIds
+}
+
+/** One open finding per order: updated with the latest cause, or created. */
+async function upsertExceptionFinding(
+  tx: Db,
+  e: OrderExceptionEvent,
+  x: { exceptionId: string; skus: string[]; cause: string },
+  receivedAt: Date,
+): Promise<void> {
+  const dedupeKey = `order-exception:${e.channel}:${e.orderId}`
+  const open = await tx.finding.findFirst({
+    where: { dedupeKey, status: { in: ['open', 'healing'] } },
+    select: { id: true },
+  })
+  if (open)
+    await tx.finding.update({
+      where: { id: open.id },
+      data: {
+        cause: x.cause,
+        updatedAt: receivedAt,
+        details: { exceptionId: x.exceptionId, orderId: e.orderId, reason: e.reason, skus: x.skus },
+      },
+    })
+  else
+    await tx.finding.create({
+      data: {
+        kind: 'order_exception',
+        sku: x.skus[0],
+        channel: e.channel,
+        cause: x.cause,
+        dedupeKey,
+        details: { exceptionId: x.exceptionId, orderId: e.orderId, reason: e.reason, skus: x.skus },
+        detectedAt: receivedAt,
+        updatedAt: receivedAt,
+      },
+    })
 }

@@ -48,116 +48,139 @@ export async function checkFeedFreshness(db: PrismaClient, now = new Date()): Pr
   return transaction(db, async (tx) => {
     await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext('stocktower:freshness'))`)
     const rules = (await getCurrentRuleSet(tx, now).catch(() => null))?.rules
-    const expected: Expected[] = []
-    for (const f of rules?.feeds ?? []) {
-      const since = new Date(now.getTime() - f.maxSilenceMinutes * 60_000)
-      const location = f.location
-        ? await tx.location.findUnique({ where: { code: f.location }, select: { id: true } })
-        : null
-      if (f.location && !location) continue
-      const snapshots = feedExpects(f) === 'snapshots'
-      // The ledger's arrival-time index (the snapshots' source and start-time index) bounds the scan
-      // to the cadence window. A snapshot counts from its arrival; at a location only once it has
-      // completed with rows there, anywhere as soon as it is stored (unless it failed to read).
-      const [row] = snapshots
-        ? await tx.$queryRawUnsafe<Array<{ last: Date | null }>>(
-            `SELECT max("startedAt") AS last FROM "Snapshot" WHERE source = $3 AND "startedAt" > $1::timestamptz AND "startedAt" <= $2::timestamptz
-              AND CASE WHEN $4::uuid IS NULL THEN status <> 'failed' ELSE status = 'completed' AND $4::uuid = ANY("locationIds") END`,
-            since.toISOString(),
-            now.toISOString(),
-            f.source,
-            location?.id ?? null,
-          )
-        : await tx.$queryRawUnsafe<Array<{ last: Date | null }>>(
-            `SELECT max("receivedAt") AS last FROM "LedgerEvent" WHERE "receivedAt" > $1::timestamptz AND "receivedAt" <= $2::timestamptz AND source = $3 AND ($4::uuid IS NULL OR "locationId" = $4::uuid)`,
-            since.toISOString(),
-            now.toISOString(),
-            f.source,
-            location?.id ?? null,
-          )
-      const kind = snapshots ? ('snapshot' as const) : ('feed' as const)
-      const key = `${kind}:${f.source}|${f.location ?? '*'}`
-      const prev = await tx.degradedState.findUnique({ where: { key } })
-      const lastSeenAt = row?.last ?? prev?.lastSeenAt ?? null
-      const fresh = !!row?.last
-      expected.push({
-        key,
-        kind,
-        source: f.source,
-        location: f.location ?? null,
-        channel: null,
-        lastSeenAt,
-        staleSince: fresh
-          ? null
-          : (prev?.staleSince ??
-            (lastSeenAt
-              ? new Date(Math.min(now.getTime(), lastSeenAt.getTime() + f.maxSilenceMinutes * 60_000))
-              : now)),
-      })
-    }
-    if (rules?.breakerOpenMinutes) {
-      const limit = rules.breakerOpenMinutes * 60_000
-      const channels = await tx.channel.findMany({ select: { code: true, breakerState: true, breakerOpenedAt: true } })
-      for (const c of channels) {
-        const blind =
-          c.breakerState === 'open' && !!c.breakerOpenedAt && c.breakerOpenedAt.getTime() <= now.getTime() - limit
-        expected.push({
-          key: `channel:${c.code}`,
-          kind: 'channel',
-          source: null,
-          location: null,
-          channel: c.code,
-          lastSeenAt: null,
-          staleSince: blind ? new Date(c.breakerOpenedAt!.getTime() + limit) : null,
-        })
-      }
-    }
-
-    // Orders intake: watched for every live channel with a native intake path, whatever the rules.
-    for (const c of await getOrderIntakeHealth(tx, now)) {
-      if (c.state === 'not_connected' || c.state === 'not_live') continue
-      expected.push({
-        key: `intake:${c.channel}`,
-        kind: 'intake',
-        source: null,
-        location: null,
-        channel: c.channel,
-        lastSeenAt: c.lastActivityAt ? new Date(c.lastActivityAt) : null,
-        staleSince: c.stoppedSince ? new Date(c.stoppedSince) : null,
-      })
-    }
-
-    const before = new Map((await tx.degradedState.findMany()).map((s) => [s.key, s]))
-    const transitions: Transition[] = []
-    for (const e of expected) {
-      const prev = before.get(e.key)
-      before.delete(e.key)
-      const wasStale = !!prev?.staleSince
-      await tx.degradedState.upsert({
-        where: { key: e.key },
-        create: {
-          key: e.key,
-          kind: e.kind,
-          source: e.source,
-          location: e.location,
-          channel: e.channel,
-          lastSeenAt: e.lastSeenAt,
-          staleSince: e.staleSince,
-          checkedAt: now,
-        },
-        update: { lastSeenAt: e.lastSeenAt, staleSince: e.staleSince, checkedAt: now },
-      })
-      if (!!e.staleSince !== wasStale)
-        transitions.push(await transition(tx, e, e.staleSince ? 'stale' : 'returned', now))
-    }
-    // No longer expected (the rules changed): a stale one returns.
-    for (const gone of before.values()) {
-      await tx.degradedState.delete({ where: { key: gone.key } })
-      if (gone.staleSince) transitions.push(await transition(tx, { ...gone, kind: gone.kind as Kind }, 'returned', now))
-    }
+    const expected: Expected[] = [
+      ...(await expectedFeeds(tx, rules?.feeds ?? [], now)),
+      ...(await expectedChannels(tx, rules?.breakerOpenMinutes, now)),
+      ...(await expectedIntake(tx, now)),
+    ]
+    const transitions = await recordStates(tx, expected, now)
     if (transitions.length > 0) await enqueueRecompute(tx)
     return transitions
   })
+}
+
+type FeedRule = NonNullable<NonNullable<Awaited<ReturnType<typeof getCurrentRuleSet>>['rules']['feeds']>>[number]
+
+/** Each feed the rules expect: when it was last heard from within its cadence, stale past it. */
+async function expectedFeeds(tx: Db, feeds: FeedRule[], now: Date): Promise<Expected[]> {
+  const expected: Expected[] = []
+  for (const f of feeds) {
+    const since = new Date(now.getTime() - f.maxSilenceMinutes * 60_000)
+    const location = f.location
+      ? await tx.location.findUnique({ where: { code: f.location }, select: { id: true } })
+      : null
+    if (f.location && !location) continue
+    const snapshots = feedExpects(f) === 'snapshots'
+    // The ledger's arrival-time index (the snapshots' source and start-time index) bounds the scan
+    // to the cadence window. A snapshot counts from its arrival; at a location only once it has
+    // completed with rows there, anywhere as soon as it is stored (unless it failed to read).
+    const [row] = snapshots
+      ? await tx.$queryRawUnsafe<Array<{ last: Date | null }>>(
+          `SELECT max("startedAt") AS last FROM "Snapshot" WHERE source = $3 AND "startedAt" > $1::timestamptz AND "startedAt" <= $2::timestamptz
+            AND CASE WHEN $4::uuid IS NULL THEN status <> 'failed' ELSE status = 'completed' AND $4::uuid = ANY("locationIds") END`,
+          since.toISOString(),
+          now.toISOString(),
+          f.source,
+          location?.id ?? null,
+        )
+      : await tx.$queryRawUnsafe<Array<{ last: Date | null }>>(
+          `SELECT max("receivedAt") AS last FROM "LedgerEvent" WHERE "receivedAt" > $1::timestamptz AND "receivedAt" <= $2::timestamptz AND source = $3 AND ($4::uuid IS NULL OR "locationId" = $4::uuid)`,
+          since.toISOString(),
+          now.toISOString(),
+          f.source,
+          location?.id ?? null,
+        )
+    const kind = snapshots ? ('snapshot' as const) : ('feed' as const)
+    const key = `${kind}:${f.source}|${f.location ?? '*'}`
+    const prev = await tx.degradedState.findUnique({ where: { key } })
+    const lastSeenAt = row?.last ?? prev?.lastSeenAt ?? null
+    const fresh = !!row?.last
+    expected.push({
+      key,
+      kind,
+      source: f.source,
+      location: f.location ?? null,
+      channel: null,
+      lastSeenAt,
+      staleSince: fresh
+        ? null
+        : (prev?.staleSince ??
+          (lastSeenAt ? new Date(Math.min(now.getTime(), lastSeenAt.getTime() + f.maxSilenceMinutes * 60_000)) : now)),
+    })
+  }
+  return expected
+}
+
+/** Each channel whose breaker has been open longer than the rules allow is blind. */
+async function expectedChannels(tx: Db, breakerOpenMinutes: number | null | undefined, now: Date): Promise<Expected[]> {
+  const expected: Expected[] = []
+  if (breakerOpenMinutes) {
+    const limit = breakerOpenMinutes * 60_000
+    const channels = await tx.channel.findMany({ select: { code: true, breakerState: true, breakerOpenedAt: true } })
+    for (const c of channels) {
+      const blind =
+        c.breakerState === 'open' && !!c.breakerOpenedAt && c.breakerOpenedAt.getTime() <= now.getTime() - limit
+      expected.push({
+        key: `channel:${c.code}`,
+        kind: 'channel',
+        source: null,
+        location: null,
+        channel: c.code,
+        lastSeenAt: null,
+        staleSince: blind ? new Date(c.breakerOpenedAt!.getTime() + limit) : null,
+      })
+    }
+  }
+  return expected
+}
+
+/** Orders intake: watched for every live channel with a native intake path, whatever the rules. */
+async function expectedIntake(tx: Db, now: Date): Promise<Expected[]> {
+  const expected: Expected[] = []
+  for (const c of await getOrderIntakeHealth(tx, now)) {
+    if (c.state === 'not_connected' || c.state === 'not_live') continue
+    expected.push({
+      key: `intake:${c.channel}`,
+      kind: 'intake',
+      source: null,
+      location: null,
+      channel: c.channel,
+      lastSeenAt: c.lastActivityAt ? new Date(c.lastActivityAt) : null,
+      staleSince: c.stoppedSince ? new Date(c.stoppedSince) : null,
+    })
+  }
+  return expected
+}
+
+/** Stores each expected state and returns what turned stale or returned; one no longer expected (the rules changed) returns. */
+async function recordStates(tx: Db, expected: Expected[], now: Date): Promise<Transition[]> {
+  const before = new Map((await tx.degradedState.findMany()).map((s) => [s.key, s]))
+  const transitions: Transition[] = []
+  for (const e of expected) {
+    const prev = before.get(e.key)
+    before.delete(e.key)
+    const wasStale = !!prev?.staleSince
+    await tx.degradedState.upsert({
+      where: { key: e.key },
+      create: {
+        key: e.key,
+        kind: e.kind,
+        source: e.source,
+        location: e.location,
+        channel: e.channel,
+        lastSeenAt: e.lastSeenAt,
+        staleSince: e.staleSince,
+        checkedAt: now,
+      },
+      update: { lastSeenAt: e.lastSeenAt, staleSince: e.staleSince, checkedAt: now },
+    })
+    if (!!e.staleSince !== wasStale) transitions.push(await transition(tx, e, e.staleSince ? 'stale' : 'returned', now))
+  }
+  for (const gone of before.values()) {
+    await tx.degradedState.delete({ where: { key: gone.key } })
+    if (gone.staleSince) transitions.push(await transition(tx, { ...gone, kind: gone.kind as Kind }, 'returned', now))
+  }
+  return transitions
 }
 
 async function transition(

@@ -11,7 +11,12 @@ import { transaction, withDeadlockRetry } from '../db'
 import crypto from 'node:crypto'
 import { AppError, NotFoundError, PayloadTooLargeError, ValidationError, describeIssues } from '../errors'
 import { storeInboundMessage, finishInboundMessage } from './inbound-message.repository'
-import { attributeOversell, oneIncidentPerLine, type ListingAtOrderTime } from './attribute-oversell'
+import {
+  attributeOversell,
+  oneIncidentPerLine,
+  type LineIncident as Incident,
+  type ListingAtOrderTime,
+} from './attribute-oversell'
 import { emitIngestDeadLettersChanged, recordIngestDeadLetters, type IngestRejection } from './dead-letters.repository'
 import { emitRealtime, ROOMS } from '../realtime/publisher'
 import { markSkusDirty } from '../availability/recompute-outbox'
@@ -293,18 +298,6 @@ type NewReservation = {
   quantity: number
 }
 type OpenReservation = NewReservation & { id: string; handedOverQuantity: number; status: string }
-type Incident = {
-  kind: string
-  sku: string
-  orderId: string
-  lineId: string
-  ordered: number
-  oversold: number
-  revenue: number
-  occurredAt: string
-  cause: string
-  details: object
-}
 type Offered = { skuId: string; published: number | null; publishedAt: Date | null; reservedSince: number } & Omit<
   ListingAtOrderTime,
   'sharedPoolWithoutBuffer'

@@ -1,7 +1,7 @@
 // The operations dashboard's read model: exactly what the page shows, from listing state and the
 // per-minute rollups (LagMinute, CounterMinute). It never scans the ledger or the attempts table.
 import type { Db } from '../db'
-import { getChannelsHealth, type ChannelHealth } from './channel-health'
+import { getChannelsHealth, type ChannelHealth, type ChannelHealthView } from './channel-health'
 import { lagPercentile } from './lag-percentile'
 
 export interface ChannelTile {
@@ -105,35 +105,85 @@ export async function getDashboard(
         _sum: { oversoldUnits: true },
         where: { detectedAt: { gte: new Date(now.getTime() - 24 * 3600_000) } },
       }),
-      db.$queryRawUnsafe<
-        Array<{
-          id: bigint
-          sku: string
-          channel: string
-          quantity: number
-          decidedAt: Date
-          listingVersion: number
-          desiredVersion: number
-          appliedVersion: number
-          appliedQuantity: number | null
-          appliedAt: Date | null
-          lastError: string | null
-        }>
-      >(
-        `SELECT d.id, s.code AS sku, c.code AS channel, d.quantity, d."decidedAt", d."listingVersion",
+      readRecentChanges(db, opts.recentLimit ?? RECENT_LIMIT),
+    ])
+
+  const healthByCode = new Map(health.map((h) => [h.code, h]))
+  const codeById = new Map(channels.map((c) => [c.id, c.code]))
+
+  const lagSeries = lagSeriesOf(lagRows, codeById)
+  const { eventsLastHour, ordersLastHour } = countsLastHour(counterRows)
+
+  return {
+    generatedAt: now.toISOString(),
+    channels: channels.flatMap((c) => {
+      const h = healthByCode.get(c.code)
+      if (!h) return []
+      return [channelCard(c, h)]
+    }),
+    lagSeries,
+    series: { from: seriesFrom.toISOString(), to: new Date(toMinute).toISOString(), minutes: seriesMinutes },
+    totals: {
+      eventsLastHour,
+      ordersLastHour,
+      openDeadLetters,
+      openFindings,
+      oversoldUnits24h: oversold._sum.oversoldUnits ?? 0,
+    },
+    recent: recentRows,
+  }
+}
+
+/** The latest availability decisions and where each stands at its channel. */
+async function readRecentChanges(db: Db, limit: number): Promise<RecentChange[]> {
+  const rows = await db.$queryRawUnsafe<
+    Array<{
+      id: bigint
+      sku: string
+      channel: string
+      quantity: number
+      decidedAt: Date
+      listingVersion: number
+      desiredVersion: number
+      appliedVersion: number
+      appliedQuantity: number | null
+      appliedAt: Date | null
+      lastError: string | null
+    }>
+  >(
+    `SELECT d.id, s.code AS sku, c.code AS channel, d.quantity, d."decidedAt", d."listingVersion",
               l."desiredVersion", l."appliedVersion", l."appliedQuantity", l."appliedAt", l."lastError"
          FROM "AvailabilityDecision" d
          JOIN "ChannelListing" l ON l.id = d."listingId"
          JOIN "Sku" s ON s.id = d."skuId"
          JOIN "Channel" c ON c.id = d."channelId"
         ORDER BY d.id DESC LIMIT $1`,
-        opts.recentLimit ?? RECENT_LIMIT,
-      ),
-    ])
+    limit,
+  )
+  return rows.map((r) => ({
+    decisionId: String(r.id),
+    sku: r.sku,
+    channel: r.channel,
+    quantity: r.quantity,
+    decidedAt: r.decidedAt.toISOString(),
+    applied: r.appliedQuantity,
+    appliedAt: r.appliedAt ? r.appliedAt.toISOString() : null,
+    state:
+      r.listingVersion < r.desiredVersion
+        ? 'superseded'
+        : r.appliedVersion >= r.listingVersion
+          ? 'applied'
+          : r.lastError
+            ? 'failing'
+            : 'pending',
+  }))
+}
 
-  const healthByCode = new Map(health.map((h) => [h.code, h]))
-  const codeById = new Map(channels.map((c) => [c.id, c.code]))
-
+/** Per channel and minute: the p95 publish lag (with its bucket bounds). */
+function lagSeriesOf(
+  lagRows: Array<{ channelId: string; minute: Date; buckets: number[]; count: number }>,
+  codeById: Map<string, string>,
+): LagPoint[] {
   const lagSeries: LagPoint[] = []
   for (const row of lagRows) {
     const code = codeById.get(row.channelId)
@@ -148,7 +198,11 @@ export async function getDashboard(
       samples: row.count,
     })
   }
+  return lagSeries
+}
 
+/** Events of the last hour: order events (source=channel:<code>) apart from inventory movement. */
+function countsLastHour(counterRows: Array<{ labels: string; value: bigint }>) {
   let eventsLastHour = 0
   let ordersLastHour = 0
   for (const row of counterRows) {
@@ -156,65 +210,36 @@ export async function getDashboard(
     if (/(^|,)source=channel:/.test(row.labels)) ordersLastHour += Number(row.value)
     else eventsLastHour += Number(row.value)
   }
+  return { eventsLastHour, ordersLastHour }
+}
 
+function channelCard(
+  c: { code: string; name: string; kind: string; mode: string; status: string; breakerState: string },
+  h: ChannelHealthView,
+): DashboardView['channels'][number] {
   return {
-    generatedAt: now.toISOString(),
-    channels: channels.flatMap((c) => {
-      const h = healthByCode.get(c.code)
-      if (!h) return []
-      return [
-        {
-          code: c.code,
-          name: c.name,
-          kind: c.kind,
-          mode: c.mode,
-          status: c.status,
-          breakerState: c.breakerState,
-          listings: h.listings.total,
-          inSync: h.listings.inSync,
-          pending: h.listings.waiting,
-          failing: h.listings.failing,
-          stale: h.listings.stale,
-          oldestPendingSeconds: h.listings.oldestWaitingSeconds,
-          lag: {
-            windowMinutes: h.lag.windowMinutes,
-            samples: h.lag.samples,
-            p50Seconds: h.lag.p50?.seconds ?? null,
-            p95Seconds: h.lag.p95?.seconds ?? null,
-            p95LowerSeconds: h.lag.p95?.lowerSeconds ?? null,
-            p95UpperSeconds: h.lag.p95?.upperSeconds ?? null,
-            maxSeconds: h.lag.maxSeconds,
-          },
-          slo: h.slo,
-          health: h.health,
-        },
-      ]
-    }),
-    lagSeries,
-    series: { from: seriesFrom.toISOString(), to: new Date(toMinute).toISOString(), minutes: seriesMinutes },
-    totals: {
-      eventsLastHour,
-      ordersLastHour,
-      openDeadLetters,
-      openFindings,
-      oversoldUnits24h: oversold._sum.oversoldUnits ?? 0,
+    code: c.code,
+    name: c.name,
+    kind: c.kind,
+    mode: c.mode,
+    status: c.status,
+    breakerState: c.breakerState,
+    listings: h.listings.total,
+    inSync: h.listings.inSync,
+    pending: h.listings.waiting,
+    failing: h.listings.failing,
+    stale: h.listings.stale,
+    oldestPendingSeconds: h.listings.oldestWaitingSeconds,
+    lag: {
+      windowMinutes: h.lag.windowMinutes,
+      samples: h.lag.samples,
+      p50Seconds: h.lag.p50?.seconds ?? null,
+      p95Seconds: h.lag.p95?.seconds ?? null,
+      p95LowerSeconds: h.lag.p95?.lowerSeconds ?? null,
+      p95UpperSeconds: h.lag.p95?.upperSeconds ?? null,
+      maxSeconds: h.lag.maxSeconds,
     },
-    recent: recentRows.map((r) => ({
-      decisionId: String(r.id),
-      sku: r.sku,
-      channel: r.channel,
-      quantity: r.quantity,
-      decidedAt: r.decidedAt.toISOString(),
-      applied: r.appliedQuantity,
-      appliedAt: r.appliedAt ? r.appliedAt.toISOString() : null,
-      state:
-        r.listingVersion < r.desiredVersion
-          ? 'superseded'
-          : r.appliedVersion >= r.listingVersion
-            ? 'applied'
-            : r.lastError
-              ? 'failing'
-              : 'pending',
-    })),
+    slo: h.slo,
+    health: h.health,
   }
 }

@@ -81,81 +81,17 @@ export async function getKpis(
   const from = new Date(Math.floor(now.getTime() / 60_000) * 60_000 - (minutes - 1) * 60_000)
   const channels = await db.channel.findMany({ orderBy: { code: 'asc' } })
   const [intakeLag, intakeHealth] = await Promise.all([getOrderIntakeLag(db, from), getOrderIntakeHealth(db, now)])
-  const [lagRows, unitRows, health, drift, dead, reservations, incidents] = await Promise.all([
-    db.lagMinute.findMany({
-      where: { minute: { gte: from } },
-      select: { channelId: true, minute: true, count: true, buckets: true },
-    }),
-    // Per trend bucket and label set (a few dozen rows), summed again here for the whole window.
-    db.$queryRawUnsafe<Array<{ minute: Date; labels: string; value: bigint }>>(
-      `SELECT date_bin(make_interval(mins => $2::int), minute, 'epoch'::timestamptz) AS minute, labels, sum(value) AS value
-         FROM "CounterMinute" WHERE name = 'stocktower_order_units_total' AND minute >= $1::timestamptz GROUP BY 1, 2`,
-      from.toISOString(),
-      SERIES_BUCKET_MINUTES[window],
-    ),
-    getChannelsHealth(db, { now }),
-    db.$queryRawUnsafe<Array<{ channel: string | null; n: bigint }>>(
-      `SELECT channel, count(*) AS n FROM "Finding" WHERE kind = 'drift' AND status IN ('open', 'healing') GROUP BY 1`,
-    ),
-    db.$queryRawUnsafe<Array<{ channel: string | null; n: bigint; oldest: Date | null }>>(
-      `SELECT channel, count(*) AS n, min("firstSeenAt") AS oldest FROM "DeadLetter" WHERE status IN ('open', 'replay_requested') GROUP BY 1`,
-    ),
-    db.$queryRawUnsafe<Array<{ channelId: string; n: bigint; units: bigint; oldest: Date | null }>>(
-      `SELECT "channelId"::text AS "channelId", count(*) AS n, sum(quantity) AS units, min("createdAt") AS oldest FROM "Reservation" WHERE status = 'open' AND quantity > 0 GROUP BY 1`,
-    ),
-    db.$queryRawUnsafe<Array<{ channel: string; n: bigint }>>(
-      `SELECT channel, count(*) AS n FROM "OversellIncident" WHERE "detectedAt" >= $1::timestamptz GROUP BY 1`,
-      from.toISOString(),
-    ),
-  ])
-  const age = (d: Date | null | undefined) => (d ? Math.max(0, Math.round((now.getTime() - d.getTime()) / 1000)) : null)
-  const unit = (channel: string, measure: string) =>
-    unitRows
-      .filter((r) => r.labels === `channel=${channel},measure=${measure}`)
-      .reduce((s, r) => s + Number(r.value), 0)
+  const rows = await readWindowRows(db, window, from, now)
+  const { lagRows, unitRows, drift, dead } = rows
+  const age = (d: Date | null | undefined) => ageSeconds(now, d)
 
   const overallBuckets: number[] = []
   let overallSamples = 0
   const list: ChannelKpis[] = channels.map((c) => {
-    const buckets: number[] = []
-    let samples = 0
-    for (const r of lagRows)
-      if (r.channelId === c.id) {
-        sum(buckets, r.buckets)
-        samples += r.count
-      }
-    sum(overallBuckets, buckets)
-    overallSamples += samples
-    const h = health.find((x) => x.code === c.code)!
-    const slo = h.slo
-    const p95 = pct(buckets, 95)
-    const ordered = unit(c.code, 'ordered')
-    const oversold = unit(c.code, 'oversold_channel_oversell') + unit(c.code, 'oversold_shortage')
-    const d = dead.find((x) => x.channel === c.code)
-    const r = reservations.find((x) => x.channelId === c.id)
-    return {
-      channel: c.code,
-      lag: { samples, p50Seconds: pct(buckets, 50), p95Seconds: p95, p99Seconds: pct(buckets, 99) },
-      slo: { ...slo, lagBreached: p95 !== null && p95 > slo.lagP95Seconds },
-      health: h.health,
-      staleListings: h.listings.stale,
-      driftOpen: Number(drift.find((x) => x.channel === c.code)?.n ?? 0),
-      deadLettersOpen: Number(d?.n ?? 0),
-      oldestDeadLetterSeconds: age(d?.oldest),
-      reservations: { open: Number(r?.n ?? 0), units: Number(r?.units ?? 0), oldestSeconds: age(r?.oldest) },
-      orderedUnits: ordered,
-      oversoldUnits: oversold,
-      oversellRate: ordered > 0 ? oversold / ordered : null,
-      revenueAtRiskCents: unit(c.code, 'revenue_at_risk_cents'),
-      incidents: Number(incidents.find((x) => x.channel === c.code)?.n ?? 0),
-      cancelledUnits: unit(c.code, 'cancelled'),
-      cancelledForStockUnits: unit(c.code, 'cancelled_stock'),
-      intakeLag: lagOf(intakeLag.get(c.id)),
-      intake: {
-        state: intakeHealth.find((x) => x.channel === c.code)?.state ?? 'not_connected',
-        lastActivityAt: intakeHealth.find((x) => x.channel === c.code)?.lastActivityAt ?? null,
-      },
-    }
+    const lag = channelLag(lagRows, c.id)
+    sum(overallBuckets, lag.buckets)
+    overallSamples += lag.samples
+    return channelKpis(c, rows, lag, { lag: intakeLag, health: intakeHealth }, now)
   })
   const series = opts.series ? trend(window, from, now, channels, lagRows, unitRows) : undefined
   const total = <K extends keyof ChannelKpis>(k: K) => list.reduce((s, c) => s + (c[k] as number), 0)
@@ -203,6 +139,105 @@ export async function getKpis(
           { samples: 0, buckets: [] as number[] },
         ),
       ),
+    },
+  }
+}
+
+type WindowRows = Awaited<ReturnType<typeof readWindowRows>>
+
+/** The window's rollups and open work, read once for every channel (a few dozen rows each). */
+async function readWindowRows(db: Db, window: KpiWindow, from: Date, now: Date) {
+  const [lagRows, unitRows, health, drift, dead, reservations, incidents] = await Promise.all([
+    db.lagMinute.findMany({
+      where: { minute: { gte: from } },
+      select: { channelId: true, minute: true, count: true, buckets: true },
+    }),
+    // Per trend bucket and label set (a few dozen rows), summed again here for the whole window.
+    db.$queryRawUnsafe<Array<{ minute: Date; labels: string; value: bigint }>>(
+      `SELECT date_bin(make_interval(mins => $2::int), minute, 'epoch'::timestamptz) AS minute, labels, sum(value) AS value
+         FROM "CounterMinute" WHERE name = 'stocktower_order_units_total' AND minute >= $1::timestamptz GROUP BY 1, 2`,
+      from.toISOString(),
+      SERIES_BUCKET_MINUTES[window],
+    ),
+    getChannelsHealth(db, { now }),
+    db.$queryRawUnsafe<Array<{ channel: string | null; n: bigint }>>(
+      `SELECT channel, count(*) AS n FROM "Finding" WHERE kind = 'drift' AND status IN ('open', 'healing') GROUP BY 1`,
+    ),
+    db.$queryRawUnsafe<Array<{ channel: string | null; n: bigint; oldest: Date | null }>>(
+      `SELECT channel, count(*) AS n, min("firstSeenAt") AS oldest FROM "DeadLetter" WHERE status IN ('open', 'replay_requested') GROUP BY 1`,
+    ),
+    db.$queryRawUnsafe<Array<{ channelId: string; n: bigint; units: bigint; oldest: Date | null }>>(
+      `SELECT "channelId"::text AS "channelId", count(*) AS n, sum(quantity) AS units, min("createdAt") AS oldest FROM "Reservation" WHERE status = 'open' AND quantity > 0 GROUP BY 1`,
+    ),
+    db.$queryRawUnsafe<Array<{ channel: string; n: bigint }>>(
+      `SELECT channel, count(*) AS n FROM "OversellIncident" WHERE "detectedAt" >= $1::timestamptz GROUP BY 1`,
+      from.toISOString(),
+    ),
+  ])
+  return { lagRows, unitRows, health, drift, dead, reservations, incidents }
+}
+
+const ageSeconds = (now: Date, d: Date | null | undefined) =>
+  d ? Math.max(0, Math.round((now.getTime() - d.getTime()) / 1000)) : null
+
+/** One channel's publish lag histogram over the window. */
+function channelLag(lagRows: WindowRows['lagRows'], channelId: string): { buckets: number[]; samples: number } {
+  const buckets: number[] = []
+  let samples = 0
+  for (const r of lagRows)
+    if (r.channelId === channelId) {
+      sum(buckets, r.buckets)
+      samples += r.count
+    }
+  return { buckets, samples }
+}
+
+function channelKpis(
+  c: { id: string; code: string },
+  rows: WindowRows,
+  { buckets, samples }: { buckets: number[]; samples: number },
+  intakeOf: {
+    lag: Awaited<ReturnType<typeof getOrderIntakeLag>>
+    health: Awaited<ReturnType<typeof getOrderIntakeHealth>>
+  },
+  now: Date,
+): ChannelKpis {
+  const { unitRows, health, drift, dead, reservations, incidents } = rows
+  const intakeLag = intakeOf.lag
+  const intakeHealth = intakeOf.health
+  const age = (d: Date | null | undefined) => ageSeconds(now, d)
+  const unit = (channel: string, measure: string) =>
+    unitRows
+      .filter((r) => r.labels === `channel=${channel},measure=${measure}`)
+      .reduce((s, r) => s + Number(r.value), 0)
+  const h = health.find((x) => x.code === c.code)!
+  const slo = h.slo
+  const p95 = pct(buckets, 95)
+  const ordered = unit(c.code, 'ordered')
+  const oversold = unit(c.code, 'oversold_channel_oversell') + unit(c.code, 'oversold_shortage')
+  const d = dead.find((x) => x.channel === c.code)
+  const r = reservations.find((x) => x.channelId === c.id)
+  return {
+    channel: c.code,
+    lag: { samples, p50Seconds: pct(buckets, 50), p95Seconds: p95, p99Seconds: pct(buckets, 99) },
+    slo: { ...slo, lagBreached: p95 !== null && p95 > slo.lagP95Seconds },
+    health: h.health,
+    staleListings: h.listings.stale,
+    driftOpen: Number(drift.find((x) => x.channel === c.code)?.n ?? 0),
+    deadLettersOpen: Number(d?.n ?? 0),
+    oldestDeadLetterSeconds: age(d?.oldest),
+    reservations: { open: Number(r?.n ?? 0), units: Number(r?.units ?? 0), oldestSeconds: age(r?.oldest) },
+    orderedUnits: ordered,
+    oversoldUnits: oversold,
+    oversellRate: ordered > 0 ? oversold / ordered : null,
+    revenueAtRiskCents: unit(c.code, 'revenue_at_risk_cents'),
+    incidents: Number(incidents.find((x) => x.channel === c.code)?.n ?? 0),
+    cancelledUnits: unit(c.code, 'cancelled'),
+    cancelledForStockUnits: unit(c.code, 'cancelled_stock'),
+    intakeLag: lagOf(intakeLag.get(c.id)),
+    intake: {
+      state: intakeHealth.find((x) => x.channel === c.code)?.state ?? 'not_connected',
+      lastActivityAt: intakeHealth.find((x) => x.channel === c.code)?.lastActivityAt ?? null,
     },
   }
 }

@@ -36,6 +36,18 @@ export function labelsOf(stored: string): string {
 
 export async function renderPrometheus(db: Db, now = new Date()): Promise<string> {
   const out: string[] = []
+  await renderCounters(db, out)
+  await renderLagHistograms(db, out)
+  await renderOrderIntake(db, out, now)
+  await renderQueueDepth(db, out)
+  await renderOpenWork(db, out)
+  await renderChannelState(db, out)
+  await renderRetention(db, out)
+  return `${out.join('\n')}\n`
+}
+
+/** Counters summed over their minute rollups. */
+async function renderCounters(db: Db, out: string[]): Promise<void> {
   const counter = async (name: string, help: string) => {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`)
     const rows = await db.$queryRawUnsafe<Array<{ labels: string; v: bigint }>>(
@@ -54,7 +66,10 @@ export async function renderPrometheus(db: Db, now = new Date()): Promise<string
     'stocktower_order_units_total',
     'Channel order units, by channel and measure (ordered, oversold_<kind>, revenue_at_risk_cents, cancelled, cancelled_stock).',
   )
+}
 
+/** Publish and order-intake lag histograms per channel. */
+async function renderLagHistograms(db: Db, out: string[]): Promise<void> {
   const histogram = async (name: string, help: string, table: 'LagMinute' | 'OrderLagMinute') => {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} histogram`)
     const lag = await db.$queryRawUnsafe<Array<{ code: string; count: bigint; sum: bigint; buckets: number[] | null }>>(
@@ -80,7 +95,10 @@ export async function renderPrometheus(db: Db, now = new Date()): Promise<string
     'Marketplace order time to our reservation (order intake lag).',
     'OrderLagMinute',
   )
+}
 
+/** Order intake health: per channel and path, how long since it last worked, failures in a row. */
+async function renderOrderIntake(db: Db, out: string[], now: Date): Promise<void> {
   // Order intake health: per channel and path, how long since it last worked, failures in a row.
   const intake = await getOrderIntakeHealth(db, now)
   out.push(
@@ -109,7 +127,10 @@ export async function renderPrometheus(db: Db, now = new Date()): Promise<string
       out.push(
         `stocktower_order_intake_consecutive_failures{channel="${esc(c.channel)}",path="${esc(p.path)}"} ${p.consecutiveFailures}`,
       )
+}
 
+/** Work waiting: jobs by queue, listings to publish per channel, SKUs to recompute. */
+async function renderQueueDepth(db: Db, out: string[]): Promise<void> {
   out.push(
     '# HELP stocktower_queue_depth Jobs waiting, by queue; publish_<channel>: listings waiting for the channel to apply our number.',
     '# TYPE stocktower_queue_depth gauge',
@@ -124,7 +145,10 @@ export async function renderPrometheus(db: Db, now = new Date()): Promise<string
   for (const h of health) out.push(`stocktower_queue_depth{queue="publish_${esc(h.code)}"} ${h.listings.waiting}`)
   const dirty = await db.availabilityDirty.count()
   out.push(`stocktower_queue_depth{queue="recompute_skus"} ${dirty}`)
+}
 
+/** What waits on an operator: dead letters and findings, stale listings, reserved units. */
+async function renderOpenWork(db: Db, out: string[]): Promise<void> {
   const gauge = async (name: string, help: string, sql: string) => {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`)
     for (const r of await db.$queryRawUnsafe<Array<{ k: string; n: bigint }>>(sql))
@@ -154,7 +178,10 @@ export async function renderPrometheus(db: Db, now = new Date()): Promise<string
     `SELECT c.code, COALESCE(sum(r.quantity), 0) AS n FROM "Channel" c LEFT JOIN "Reservation" r ON r."channelId" = c.id AND r.status = 'open' GROUP BY c.code ORDER BY c.code`,
   ))
     out.push(`stocktower_reservations_open_units{channel="${esc(r.code)}"} ${r.n}`)
+}
 
+/** Channel health now and oversell incidents. */
+async function renderChannelState(db: Db, out: string[]): Promise<void> {
   // The same verdict as the screens (channel-health.ts): 1 for the channel's current state.
   out.push(
     '# HELP stocktower_channel_health Channel health now (1 for its state: healthy, degraded, unhealthy, paused, shadow).',
@@ -171,6 +198,10 @@ export async function renderPrometheus(db: Db, now = new Date()): Promise<string
   )) {
     out.push(`stocktower_oversell_incidents_total{channel="${esc(r.channel)}",kind="${esc(r.kind)}"} ${r.n}`)
   }
+}
+
+/** Retention (server/retention): what the last daily run deleted and kept, per table. */
+async function renderRetention(db: Db, out: string[]): Promise<void> {
   // Retention (server/retention): what the last daily run deleted and kept, per table.
   const retention = await getRetentionReport(db)
   out.push(
@@ -193,7 +224,6 @@ export async function renderPrometheus(db: Db, now = new Date()): Promise<string
   out.push(
     `stocktower_retention_last_run_seconds ${retention?.finishedAt ? Math.floor(Date.parse(retention.finishedAt) / 1000) : 0}`,
   )
-  return `${out.join('\n')}\n`
 }
 
 /** 127.0.0.0/8, ::1, 10/8, 172.16/12, 192.168/16, fc00::/7 (and IPv4-mapped forms). */

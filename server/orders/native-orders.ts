@@ -118,8 +118,29 @@ export async function applyNativeOrders(
   rejected.sort((a, b) => a.index - b.index)
   if (accepted.length === 0) return { applied: 0, unchanged: 0, events: 0, rejected }
 
-  // Several snapshots of one line in one message (a page listing an order twice): the latest word
-  // per count wins. A lowered quantity counts as units cancelled against the highest one seen.
+  const lines = mergeLines(accepted)
+  const { isNew, storedBy } = await storeAndLockLines(tx, channel.id, lines, opts.receivedAt)
+  const { created, later, updates, moved } = lineNews(lines, isNew, storedBy)
+  await writeLineUpdates(tx, channel.id, updates)
+  // Reservations first, then what releases or ships them (the use case applies in array order).
+  const events = [...created, ...later]
+  if (events.length > 0) await applyOrders(tx, channel, events, skuIdByInput, opts.messageId, opts.receivedAt)
+  await readBackSoon(
+    tx,
+    channel.id,
+    events.filter((e) => e.order.status !== 'shipped'),
+    skuIdByInput,
+    opts.receivedAt,
+  )
+  return { applied: moved.size, unchanged: accepted.length - moved.size, events: events.length, rejected }
+}
+
+/**
+ * Several snapshots of one line in one message (a page listing an order twice): the latest word
+ * per count wins. A lowered quantity counts as units cancelled against the highest one seen.
+ * Sorted by order and line (the lock order).
+ */
+function mergeLines(accepted: Array<{ index: number; order: NativeOrder }>): MergedLine[] {
   const merged = new Map<string, MergedLine>()
   for (const { index, order } of accepted) {
     for (const l of order.lines) {
@@ -147,22 +168,37 @@ export async function applyNativeOrders(
       if (Date.parse(order.updatedAt) > Date.parse(cur.updatedAt)) cur.updatedAt = order.updatedAt
     }
   }
-  const lines = [...merged.values()].sort((a, b) =>
+  return [...merged.values()].sort((a, b) =>
     a.orderId < b.orderId ? -1 : a.orderId > b.orderId ? 1 : a.lineId < b.lineId ? -1 : a.lineId > b.lineId ? 1 : 0,
   )
+}
 
-  // Insert the lines never seen (they are the created news), then lock every line in one order.
+type StoredLine = {
+  orderId: string
+  lineId: string
+  quantity: number
+  cancelledQuantity: number
+  shippedQuantity: number
+}
+
+/** Inserts the lines never seen (they are the created news), then locks every line in one order. */
+async function storeAndLockLines(
+  tx: Db,
+  channelId: string,
+  lines: MergedLine[],
+  receivedAt: Date,
+): Promise<{ isNew: Set<string>; storedBy: Map<string, StoredLine> }> {
   const inserted = await tx.$queryRawUnsafe<Array<{ orderId: string; lineId: string }>>(
     `INSERT INTO "NativeOrderLine"("channelId", "orderId", "lineId", sku, quantity, "cancelledQuantity", "shippedQuantity", "orderedAt", "updatedAt", "firstSeenAt")
      SELECT $1::uuid, o, l, s, q, 0, 0, oa, ua, $7::timestamptz FROM unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $8::timestamptz[]) AS x(o, l, s, q, oa, ua)
      ON CONFLICT ("channelId", "orderId", "lineId") DO NOTHING RETURNING "orderId", "lineId"`,
-    channel.id,
+    channelId,
     lines.map((l) => l.orderId),
     lines.map((l) => l.lineId),
     lines.map((l) => l.sku),
     lines.map((l) => l.quantity),
     lines.map((l) => l.orderedAt),
-    opts.receivedAt.toISOString(),
+    receivedAt.toISOString(),
     lines.map((l) => l.updatedAt),
   )
   const isNew = new Set(inserted.map((r) => `${r.orderId}\u0000${r.lineId}`))
@@ -172,12 +208,30 @@ export async function applyNativeOrders(
     `SELECT n."orderId", n."lineId", n.quantity, n."cancelledQuantity", n."shippedQuantity"
        FROM "NativeOrderLine" n JOIN unnest($2::text[], $3::text[]) WITH ORDINALITY AS k(o, l, ord) ON n."orderId" = k.o AND n."lineId" = k.l
       WHERE n."channelId" = $1::uuid ORDER BY k.ord FOR UPDATE OF n`,
-    channel.id,
+    channelId,
     lines.map((l) => l.orderId),
     lines.map((l) => l.lineId),
   )
   const storedBy = new Map(stored.map((s) => [`${s.orderId}\u0000${s.lineId}`, s]))
+  return { isNew, storedBy }
+}
 
+type LineEvent = { index: number; order: ChannelOrder }
+type LineUpdate = {
+  orderId: string
+  lineId: string
+  quantity: number
+  cancelled: number
+  shipped: number
+  updatedAt: string
+}
+
+/** What each line's snapshot says happened since we last stored it: orders to reserve, to cancel or ship, and the new counts. */
+function lineNews(
+  lines: MergedLine[],
+  isNew: Set<string>,
+  storedBy: Map<string, StoredLine>,
+): { created: LineEvent[]; later: LineEvent[]; updates: LineUpdate[]; moved: Set<number> } {
   const created: Array<{ index: number; order: ChannelOrder }> = []
   const later: Array<{ index: number; order: ChannelOrder }> = []
   const updates: Array<{
@@ -230,37 +284,47 @@ export async function applyNativeOrders(
     // Every line seen records the newest marketplace update applied (pollers skip what they have).
     updates.push({ orderId: l.orderId, lineId: l.lineId, quantity, cancelled, shipped, updatedAt: l.updatedAt })
   }
-  if (updates.length > 0) {
-    await tx.$executeRawUnsafe(
-      `UPDATE "NativeOrderLine" n SET quantity = u.q, "cancelledQuantity" = u.c, "shippedQuantity" = u.s, "updatedAt" = GREATEST(n."updatedAt", u.ua)
-         FROM unnest($2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::timestamptz[]) AS u(o, l, q, c, s, ua)
-        WHERE n."channelId" = $1::uuid AND n."orderId" = u.o AND n."lineId" = u.l`,
-      channel.id,
-      updates.map((u) => u.orderId),
-      updates.map((u) => u.lineId),
-      updates.map((u) => u.quantity),
-      updates.map((u) => u.cancelled),
-      updates.map((u) => u.shipped),
-      updates.map((u) => u.updatedAt),
-    )
-  }
-  // Reservations first, then what releases or ships them (the use case applies in array order).
-  const events = [...created, ...later]
-  if (events.length > 0) await applyOrders(tx, channel, events, skuIdByInput, opts.messageId, opts.receivedAt)
-  // Units the marketplace sold or restocked: its number moved by them; reconciliation reads these
-  // listings first, so a sale our number does not change (a capped quantity) is healed at once
-  // instead of when the rotation comes round (27 minutes for 2,050 Amazon listings).
-  const moving = [...created, ...later].filter((e) => e.order.status !== 'shipped')
+  return { created, later, updates, moved }
+}
+
+/** Every line seen records the newest marketplace update applied. */
+async function writeLineUpdates(tx: Db, channelId: string, updates: LineUpdate[]): Promise<void> {
+  if (updates.length === 0) return
+  await tx.$executeRawUnsafe(
+    `UPDATE "NativeOrderLine" n SET quantity = u.q, "cancelledQuantity" = u.c, "shippedQuantity" = u.s, "updatedAt" = GREATEST(n."updatedAt", u.ua)
+       FROM unnest($2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::timestamptz[]) AS u(o, l, q, c, s, ua)
+      WHERE n."channelId" = $1::uuid AND n."orderId" = u.o AND n."lineId" = u.l`,
+    channelId,
+    updates.map((u) => u.orderId),
+    updates.map((u) => u.lineId),
+    updates.map((u) => u.quantity),
+    updates.map((u) => u.cancelled),
+    updates.map((u) => u.shipped),
+    updates.map((u) => u.updatedAt),
+  )
+}
+
+/**
+ * Units the marketplace sold or restocked: its number moved by them; reconciliation reads these
+ * listings first, so a sale our number does not change (a capped quantity) is healed at once
+ * instead of when the rotation comes round (27 minutes for 2,050 Amazon listings).
+ */
+async function readBackSoon(
+  tx: Db,
+  channelId: string,
+  moving: LineEvent[],
+  skuIdByInput: Map<string, string>,
+  receivedAt: Date,
+): Promise<void> {
   if (moving.length > 0) {
     await tx.$executeRawUnsafe(
       `UPDATE "ChannelListing" SET "readBackDueAt" = COALESCE("readBackDueAt", $3::timestamptz)
         WHERE "channelId" = $1::uuid AND active AND "skuId" = ANY($2::uuid[])`,
-      channel.id,
+      channelId,
       [...new Set(moving.flatMap((e) => e.order.lines.map((l) => skuIdByInput.get(l.sku)!)))],
-      opts.receivedAt.toISOString(),
+      receivedAt.toISOString(),
     )
   }
-  return { applied: moved.size, unchanged: accepted.length - moved.size, events: events.length, rejected }
 }
 
 /**

@@ -392,21 +392,7 @@ export async function pollChannelOrders(
   if (!poller) return { channel: channel.code, outcome: 'not_polled', pages: 0, orders: 0 }
   const p = poller
   const startAt = new Date(Math.max(channel.createdAt.getTime(), now().getTime() - FIRST_RUN_LOOKBACK_MS))
-  await db.$executeRawUnsafe(
-    `INSERT INTO "ChannelOrderIntake"("channelId", path, "cursorAt", "rateTokens", "itemRateTokens", "rateRefilledAt", "itemRateRefilledAt")
-     VALUES ($1::uuid, $2, $3::timestamptz, $4, $5, $6::timestamptz, $6::timestamptz) ON CONFLICT ("channelId", path) DO NOTHING`,
-    channel.id,
-    p.path,
-    startAt.toISOString(),
-    p.list.burst,
-    p.item?.burst ?? 0,
-    now().toISOString(),
-  )
-  const state = await db.channelOrderIntake.findUniqueOrThrow({
-    where: { channelId_path: { channelId: channel.id, path: p.path } },
-  })
-  // A row another path created (webhook health) may lack a starting point.
-  if (!state.cursorAt) await writeCursor(db, channel.id, p.path, null, startAt.toISOString())
+  const state = await ensureIntakeRow(db, channel.id, p, startAt, now())
   if (
     !opts.force &&
     state.lastPollAt &&
@@ -416,39 +402,7 @@ export async function pollChannelOrders(
   ) {
     return { channel: channel.code, outcome: 'not_due', pages: 0, orders: 0 }
   }
-  const ctx: PollContext = {
-    spend: (which, wanted) => spendOrdersBudget(db, channel.id, p, which, wanted, now()),
-    giveBack: async (n) => {
-      if (n <= 0 || !p.item) return
-      await db.$executeRawUnsafe(
-        `UPDATE "ChannelOrderIntake" SET "itemRateTokens" = LEAST($3::float8, "itemRateTokens" + $4::float8) WHERE "channelId" = $1::uuid AND path = $2`,
-        channel.id,
-        p.path,
-        p.item.burst,
-        n,
-      )
-    },
-    known: async (orderIds) => {
-      const known = new Map<string, { updatedAt: Date; lines: KnownAmazonLine[] }>()
-      if (orderIds.length === 0) return known
-      const rows = await db.$queryRawUnsafe<Array<KnownAmazonLine & { orderId: string; updatedAt: Date }>>(
-        `SELECT "orderId", "lineId", sku, quantity, "cancelledQuantity", "shippedQuantity", "updatedAt" FROM "NativeOrderLine"
-          WHERE "channelId" = $1::uuid AND "orderId" = ANY($2::text[]) ORDER BY "orderId", "lineId"`,
-        channel.id,
-        orderIds,
-      )
-      for (const { orderId, updatedAt, ...line } of rows) {
-        const k = known.get(orderId)
-        if (!k) known.set(orderId, { updatedAt, lines: [line] })
-        else {
-          k.lines.push(line)
-          if (updatedAt < k.updatedAt) k.updatedAt = updatedAt
-        }
-      }
-      return known
-    },
-    sleep: opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
-  }
+  const ctx = pollContext(db, channel.id, p, now, opts.sleep)
 
   let pages = 0
   let orders = 0
@@ -470,59 +424,150 @@ export async function pollChannelOrders(
         await writeCursor(db, channel.id, p.path, { ...cursor, next: null }, null)
         continue
       }
-      if (fetched.kind === 'budget') {
-        await recordIntake(db, channel.id, p.path, { poll: true }, now())
-        return { channel: channel.code, outcome: 'budget', pages, orders }
-      }
-      if (fetched.throttled) {
-        const until = new Date(now().getTime() + (fetched.retryAfterMs ?? 0))
-        await db.$executeRawUnsafe(
-          `UPDATE "ChannelOrderIntake" SET "rateTokens" = 0, "rateRefilledAt" = $3::timestamptz WHERE "channelId" = $1::uuid AND path = $2`,
-          channel.id,
-          p.path,
-          until.toISOString(),
-        )
-      }
-      await recordIntake(db, channel.id, p.path, { poll: true, failure: fetched.message }, now())
-      return { channel: channel.code, outcome: 'failed', pages, orders, error: fetched.message }
+      const failure = await recordFetchFailure(db, channel.id, p.path, fetched, now)
+      return { channel: channel.code, pages, orders, ...failure }
     }
     const page = fetched.page
-    // The raw page first, committed on its own: what the marketplace said is kept whatever follows.
-    const receivedAt = now()
-    const messageId = await transaction(db, (tx) =>
-      storeInboundMessage(tx, {
-        source: channelSource(channel.code),
-        kind: p.kind,
-        transport: p.path,
-        body: page.body,
-        receivedAt,
-      }),
-    )
-    const newest = later(cursor.newest, page.newest)
-    try {
-      const r = await processNativeMessage(db, messageId, {
-        inside: async (tx) => {
-          if (page.next)
-            await writeCursor(tx, channel.id, p.path, { since: cursor.since, next: page.next, newest }, null)
-          else await writeCursor(tx, channel.id, p.path, null, newest)
-          await recordIntake(tx, channel.id, p.path, { poll: true, success: true }, receivedAt)
-        },
-      })
-      orders += r ? r.applied + r.unchanged : 0
-    } catch (e) {
-      await recordIntake(
-        db,
-        channel.id,
-        p.path,
-        { poll: true, failure: `Applying page failed: ${(e as Error).message}` },
-        now(),
-      )
-      throw e
-    }
+    orders += await storeAndApplyPage(db, channel, p, cursor, page, now)
     pages++
     if (!page.next) return { channel: channel.code, outcome: 'caught_up', pages, orders }
   }
   return { channel: channel.code, outcome: 'more_pages', pages, orders }
+}
+
+/**
+ * The raw page first, committed on its own: what the marketplace said is kept whatever follows.
+ * Then its orders, with the cursor and intake health in the same transaction. Returns the orders seen.
+ */
+async function storeAndApplyPage(
+  db: PrismaClient,
+  channel: { id: string; code: string },
+  p: Poller,
+  cursor: Cursor,
+  page: Page,
+  now: () => Date,
+): Promise<number> {
+  const receivedAt = now()
+  const messageId = await transaction(db, (tx) =>
+    storeInboundMessage(tx, {
+      source: channelSource(channel.code),
+      kind: p.kind,
+      transport: p.path,
+      body: page.body,
+      receivedAt,
+    }),
+  )
+  const newest = later(cursor.newest, page.newest)
+  try {
+    const r = await processNativeMessage(db, messageId, {
+      inside: async (tx) => {
+        if (page.next) await writeCursor(tx, channel.id, p.path, { since: cursor.since, next: page.next, newest }, null)
+        else await writeCursor(tx, channel.id, p.path, null, newest)
+        await recordIntake(tx, channel.id, p.path, { poll: true, success: true }, receivedAt)
+      },
+    })
+    return r ? r.applied + r.unchanged : 0
+  } catch (e) {
+    await recordIntake(
+      db,
+      channel.id,
+      p.path,
+      { poll: true, failure: `Applying page failed: ${(e as Error).message}` },
+      now(),
+    )
+    throw e
+  }
+}
+
+/** The channel's intake row for this path (created with a full budget and a starting point on first use). */
+async function ensureIntakeRow(db: PrismaClient, channelId: string, p: Poller, startAt: Date, now: Date) {
+  await db.$executeRawUnsafe(
+    `INSERT INTO "ChannelOrderIntake"("channelId", path, "cursorAt", "rateTokens", "itemRateTokens", "rateRefilledAt", "itemRateRefilledAt")
+     VALUES ($1::uuid, $2, $3::timestamptz, $4, $5, $6::timestamptz, $6::timestamptz) ON CONFLICT ("channelId", path) DO NOTHING`,
+    channelId,
+    p.path,
+    startAt.toISOString(),
+    p.list.burst,
+    p.item?.burst ?? 0,
+    now.toISOString(),
+  )
+  const state = await db.channelOrderIntake.findUniqueOrThrow({
+    where: { channelId_path: { channelId, path: p.path } },
+  })
+  // A row another path created (webhook health) may lack a starting point.
+  if (!state.cursorAt) await writeCursor(db, channelId, p.path, null, startAt.toISOString())
+  return state
+}
+
+/** What a poller may ask of us: the orders API budget, and the lines we already hold. */
+function pollContext(
+  db: PrismaClient,
+  channelId: string,
+  p: Poller,
+  now: () => Date,
+  sleep: ((ms: number) => Promise<void>) | undefined,
+): PollContext {
+  return {
+    spend: (which, wanted) => spendOrdersBudget(db, channelId, p, which, wanted, now()),
+    giveBack: async (n) => {
+      if (n <= 0 || !p.item) return
+      await db.$executeRawUnsafe(
+        `UPDATE "ChannelOrderIntake" SET "itemRateTokens" = LEAST($3::float8, "itemRateTokens" + $4::float8) WHERE "channelId" = $1::uuid AND path = $2`,
+        channelId,
+        p.path,
+        p.item.burst,
+        n,
+      )
+    },
+    known: (orderIds) => knownNativeLines(db, channelId, orderIds),
+    sleep: sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+  }
+}
+
+/** The stored lines of these orders, with each order's oldest update. */
+async function knownNativeLines(db: PrismaClient, channelId: string, orderIds: string[]) {
+  const known = new Map<string, { updatedAt: Date; lines: KnownAmazonLine[] }>()
+  if (orderIds.length === 0) return known
+  const rows = await db.$queryRawUnsafe<Array<KnownAmazonLine & { orderId: string; updatedAt: Date }>>(
+    `SELECT "orderId", "lineId", sku, quantity, "cancelledQuantity", "shippedQuantity", "updatedAt" FROM "NativeOrderLine"
+      WHERE "channelId" = $1::uuid AND "orderId" = ANY($2::text[]) ORDER BY "orderId", "lineId"`,
+    channelId,
+    orderIds,
+  )
+  for (const { orderId, updatedAt, ...line } of rows) {
+    const k = known.get(orderId)
+    if (!k) known.set(orderId, { updatedAt, lines: [line] })
+    else {
+      k.lines.push(line)
+      if (updatedAt < k.updatedAt) k.updatedAt = updatedAt
+    }
+  }
+  return known
+}
+
+/** A page that could not be fetched: out of budget, or failed (a throttle empties the list budget until its Retry-After). */
+async function recordFetchFailure(
+  db: PrismaClient,
+  channelId: string,
+  path: IntakePath,
+  fetched: Extract<Fetched, { ok: false; kind: 'budget' | 'failure' }>,
+  now: () => Date,
+): Promise<{ outcome: 'budget' } | { outcome: 'failed'; error: string }> {
+  if (fetched.kind === 'budget') {
+    await recordIntake(db, channelId, path, { poll: true }, now())
+    return { outcome: 'budget' }
+  }
+  if (fetched.throttled) {
+    const until = new Date(now().getTime() + (fetched.retryAfterMs ?? 0))
+    await db.$executeRawUnsafe(
+      `UPDATE "ChannelOrderIntake" SET "rateTokens" = 0, "rateRefilledAt" = $3::timestamptz WHERE "channelId" = $1::uuid AND path = $2`,
+      channelId,
+      path,
+      until.toISOString(),
+    )
+  }
+  await recordIntake(db, channelId, path, { poll: true, failure: fetched.message }, now())
+  return { outcome: 'failed', error: fetched.message }
 }
 
 /**

@@ -154,18 +154,30 @@ export async function receiveOrderWebhook(
   const deliveryId =
     req.headers.get(kind.deliveryIdHeader)?.trim().slice(0, 200) ||
     `sha256:${crypto.createHash('sha256').update(rawBytes).digest('hex')}`
+  return acceptDelivery(db, channel.id, { deliveryId, topic }, raw, now)
+}
+
+/** A verified delivery: its raw message, once per delivery id (a retry is a processed duplicate), then its job. */
+async function acceptDelivery(
+  db: PrismaClient,
+  channelId: string,
+  delivery: { deliveryId: string; topic: string | null },
+  raw: Parameters<typeof storeInboundMessage>[1],
+  now: Date,
+): Promise<WebhookReceipt> {
+  const { deliveryId, topic } = delivery
   return transaction(db, async (tx) => {
     const messageId = await storeInboundMessage(tx, raw)
     const fresh = await tx.$executeRawUnsafe(
       `INSERT INTO "NativeWebhookDelivery"("channelId", "deliveryId", topic, "inboundMessageId", "receivedAt") VALUES ($1::uuid, $2, $3, $4::uuid, $5::timestamptz)
        ON CONFLICT ("channelId", "deliveryId") DO NOTHING`,
-      channel.id,
+      channelId,
       deliveryId,
       topic,
       messageId,
       now.toISOString(),
     )
-    await recordIntake(tx, channel.id, 'webhook', { delivery: true }, now)
+    await recordIntake(tx, channelId, 'webhook', { delivery: true }, now)
     if (fresh === 0) {
       await finishInboundMessage(tx, messageId, {
         status: 'processed',

@@ -31,19 +31,9 @@ export async function applySnapshotCorrections(
   for (const id of findingIds)
     if (!findings.some((f) => f.id === id)) result.skipped.push({ findingId: id, reason: 'no such finding' })
   const usable = findings.filter((f) => {
-    if (f.kind !== 'variance' || !f.snapshotId || !f.sku || !f.location || !f.field || f.variance === null) {
-      result.skipped.push({ findingId: f.id, reason: 'not a snapshot variance' })
-      return false
-    }
-    if (f.status !== 'open') {
-      result.skipped.push({ findingId: f.id, reason: `already ${f.status}` })
-      return false
-    }
-    if (f.variance === 0) {
-      result.skipped.push({ findingId: f.id, reason: 'nothing to correct' })
-      return false
-    }
-    return true
+    const reason = notCorrectable(f)
+    if (reason) result.skipped.push({ findingId: f.id, reason })
+    return reason === null
   })
   if (usable.length === 0) return result
 
@@ -57,26 +47,7 @@ export async function applySnapshotCorrections(
         usable.map((f) => f.location!),
       )
       const onHand = new Map(current.map((c) => [`${c.sku}|${c.location}`, c.onHand]))
-      const events = usable.map((f) => {
-        const v = f.variance!
-        const base = {
-          idempotencyKey: `snapshot:${f.snapshotId}:${f.sku}:${f.location}:${f.field}`,
-          sku: f.sku!,
-          location: f.location!,
-          occurredAt: now.toISOString(),
-          reference: `snapshot ${f.snapshotId}`,
-        }
-        switch (f.field) {
-          case 'onHand':
-            return { ...base, type: 'count', quantity: Math.max(0, (onHand.get(`${f.sku}|${f.location}`) ?? 0) + v) }
-          case 'quarantined':
-            return { ...base, type: v > 0 ? 'quarantine' : 'release', quantity: Math.abs(v) }
-          case 'damaged':
-            return { ...base, type: 'damage', quantity: v }
-          default:
-            return { ...base, type: v > 0 ? 'allocate' : 'deallocate', quantity: Math.abs(v) }
-        }
-      })
+      const events = usable.map((f) => correctionEvent(f, onHand, now))
       const prepared = await prepareEventBatch(tx, RECONCILIATION_SOURCE, events)
       for (const r of prepared.rejected)
         result.skipped.push({ findingId: usable[r.index].id, reason: `${r.code}: ${r.message}` })
@@ -115,4 +86,37 @@ export async function applySnapshotCorrections(
   emitStockChanged(skuCodes)
   emitRealtime([ROOMS.findings, ROOMS.dashboard], 'findings.changed', { kind: 'variance' })
   return result
+}
+
+type FindingRow = Awaited<ReturnType<PrismaClient['finding']['findMany']>>[number]
+
+/** Why a finding cannot be corrected from its snapshot (null: it can). */
+function notCorrectable(f: FindingRow): string | null {
+  if (f.kind !== 'variance' || !f.snapshotId || !f.sku || !f.location || !f.field || f.variance === null)
+    return 'not a snapshot variance'
+  if (f.status !== 'open') return `already ${f.status}`
+  if (f.variance === 0) return 'nothing to correct'
+  return null
+}
+
+/** The event that brings a position to what the snapshot counted: a count for on hand (from the locked value), a movement for the rest. */
+function correctionEvent(f: FindingRow, onHand: Map<string, number>, now: Date) {
+  const v = f.variance!
+  const base = {
+    idempotencyKey: `snapshot:${f.snapshotId}:${f.sku}:${f.location}:${f.field}`,
+    sku: f.sku!,
+    location: f.location!,
+    occurredAt: now.toISOString(),
+    reference: `snapshot ${f.snapshotId}`,
+  }
+  switch (f.field) {
+    case 'onHand':
+      return { ...base, type: 'count', quantity: Math.max(0, (onHand.get(`${f.sku}|${f.location}`) ?? 0) + v) }
+    case 'quarantined':
+      return { ...base, type: v > 0 ? 'quarantine' : 'release', quantity: Math.abs(v) }
+    case 'damaged':
+      return { ...base, type: 'damage', quantity: v }
+    default:
+      return { ...base, type: v > 0 ? 'allocate' : 'deallocate', quantity: Math.abs(v) }
+  }
 }

@@ -106,108 +106,21 @@ export async function getOversellIncident(db: Db, id: string): Promise<OversellI
       orderBy: { lineId: 'asc' },
       select: { id: true, lineId: true, sku: true, kind: true, oversoldUnits: true },
     }),
-    listingIds.length === 0
-      ? []
-      : db.$queryRawUnsafe<
-          Array<{
-            id: bigint
-            listingId: string
-            version: number
-            quantity: number
-            outcome: string
-            batchId: string | null
-            startedAt: Date
-            finishedAt: Date | null
-            verifiedAt: Date | null
-          }>
-        >(
-          `SELECT a.id, a."listingId"::text AS "listingId", a.version, a.quantity, a.outcome, a."batchId", a."startedAt", a."finishedAt", a."verifiedAt"
-         FROM "PublishAttempt" a WHERE a."listingId" = ANY($1::uuid[]) AND a."startedAt" BETWEEN $2::timestamptz AND $3::timestamptz
-        ORDER BY a."startedAt" DESC, a.id DESC LIMIT 100`,
-          listingIds,
-          from.toISOString(),
-          until.toISOString(),
-        ),
-    // What each channel showed at order time: its last applied (or, not verified yet, accepted) quantity before the order.
-    listingIds.length === 0
-      ? []
-      : db.$queryRawUnsafe<Array<{ listingId: string; quantity: number; at: Date; outcome: string; version: number }>>(
-          `SELECT DISTINCT ON (a."listingId") a."listingId"::text AS "listingId", a.quantity, COALESCE(a."verifiedAt", a."finishedAt", a."startedAt") AS at, a.outcome, a.version
-         FROM "PublishAttempt" a WHERE a."listingId" = ANY($1::uuid[]) AND a.outcome IN ('applied', 'accepted')
-          AND COALESCE(a."verifiedAt", a."finishedAt", a."startedAt") <= $2::timestamptz
-        ORDER BY a."listingId", a.version DESC, a.id DESC`,
-          listingIds,
-          at.toISOString(),
-        ),
-    sku
-      ? db.$queryRawUnsafe<
-          Array<{
-            id: bigint
-            type: string
-            location: string
-            quantity: number
-            source: string
-            reference: string | null
-            occurredAt: Date
-            receivedAt: Date
-          }>
-        >(
-          `SELECT e.id, e.type, l.code AS location, e.quantity, e.source, e.reference, e."occurredAt", e."receivedAt"
-         FROM "LedgerEvent" e JOIN "Location" l ON l.id = e."locationId"
-        WHERE e."skuId" = $1::uuid AND e."receivedAt" BETWEEN $2::timestamptz AND $3::timestamptz
-        ORDER BY e.id DESC LIMIT 50`,
-          sku.id,
-          new Date(x.detectedAt.getTime() - 2 * 3600_000).toISOString(),
-          x.detectedAt.toISOString(),
-        )
-      : [],
-    (async () => {
-      const l = listings.find((y) => y.channel.code === x.channel)
-      if (!l) return null
-      const d = await db.availabilityDecision.findFirst({
-        where: { listingId: l.id, decidedAt: { lte: at } },
-        orderBy: { decidedAt: 'desc' },
-        select: { id: true, quantity: true, decidedAt: true, ruleVersionIds: true, holdbackIds: true },
-      })
-      if (!d) return null
-      const versions = await db.ruleSetVersion.findMany({
-        where: { id: { in: d.ruleVersionIds } },
-        select: { id: true, number: true, comment: true, effectiveFrom: true },
-        orderBy: { number: 'asc' },
-      })
-      return {
-        id: String(d.id),
-        quantity: d.quantity,
-        decidedAt: d.decidedAt.toISOString(),
-        ruleVersions: versions.map((v) => ({ ...v, effectiveFrom: v.effectiveFrom.toISOString() })),
-        holdbacks: d.holdbackIds,
-      }
-    })(),
+    readAttempts(db, listingIds, from, until),
+    readLastShown(db, listingIds, at),
+    sku ? readEventsBefore(db, sku.id, x.detectedAt) : [],
+    readDecisionAt(db, listings.find((y) => y.channel.code === x.channel)?.id, at),
   ])
   const codeOf = new Map(listings.map((l) => [l.id, l.channel.code]))
   return {
     incident: oversellView(x),
     sameOrder,
-    channels: listings.map((l) => {
-      const s = lastShown.find((r) => r.listingId === l.id)
-      return {
-        channel: l.channel.code,
-        atOrder: {
-          quantity: s?.quantity ?? null,
-          since: iso(s?.at),
-          outcome: s?.outcome ?? null,
-          version: s?.version ?? null,
-        },
-        now: {
-          desired: l.desiredQuantity,
-          desiredAt: iso(l.decidedAt),
-          published: l.publishedQuantity,
-          publishedAt: iso(l.publishedAt),
-          applied: l.appliedQuantity,
-          appliedAt: iso(l.appliedAt),
-        },
-      }
-    }),
+    channels: listings.map((l) =>
+      channelAtOrder(
+        l,
+        lastShown.find((r) => r.listingId === l.id),
+      ),
+    ),
     publishes: attempts.map((a) => ({
       id: String(a.id),
       channel: codeOf.get(a.listingId) ?? '?',
@@ -234,5 +147,126 @@ export async function getOversellIncident(db: Db, id: string): Promise<OversellI
       receivedAt: e.receivedAt.toISOString(),
     })),
     decision,
+  }
+}
+
+/** Publish attempts of the SKU's listings from an hour before the order to ten minutes after. */
+function readAttempts(db: Db, listingIds: string[], from: Date, until: Date) {
+  if (listingIds.length === 0) return Promise.resolve([])
+  return db.$queryRawUnsafe<
+    Array<{
+      id: bigint
+      listingId: string
+      version: number
+      quantity: number
+      outcome: string
+      batchId: string | null
+      startedAt: Date
+      finishedAt: Date | null
+      verifiedAt: Date | null
+    }>
+  >(
+    `SELECT a.id, a."listingId"::text AS "listingId", a.version, a.quantity, a.outcome, a."batchId", a."startedAt", a."finishedAt", a."verifiedAt"
+ FROM "PublishAttempt" a WHERE a."listingId" = ANY($1::uuid[]) AND a."startedAt" BETWEEN $2::timestamptz AND $3::timestamptz
+ORDER BY a."startedAt" DESC, a.id DESC LIMIT 100`,
+    listingIds,
+    from.toISOString(),
+    until.toISOString(),
+  )
+}
+
+/** What each channel showed at order time: its last applied (or, not verified yet, accepted) quantity before the order. */
+function readLastShown(db: Db, listingIds: string[], at: Date) {
+  if (listingIds.length === 0) return Promise.resolve([])
+  return db.$queryRawUnsafe<Array<{ listingId: string; quantity: number; at: Date; outcome: string; version: number }>>(
+    `SELECT DISTINCT ON (a."listingId") a."listingId"::text AS "listingId", a.quantity, COALESCE(a."verifiedAt", a."finishedAt", a."startedAt") AS at, a.outcome, a.version
+ FROM "PublishAttempt" a WHERE a."listingId" = ANY($1::uuid[]) AND a.outcome IN ('applied', 'accepted')
+  AND COALESCE(a."verifiedAt", a."finishedAt", a."startedAt") <= $2::timestamptz
+ORDER BY a."listingId", a.version DESC, a.id DESC`,
+    listingIds,
+    at.toISOString(),
+  )
+}
+
+/** The SKU's ledger events received in the two hours before the incident was detected. */
+function readEventsBefore(db: Db, skuId: string, detectedAt: Date) {
+  return db.$queryRawUnsafe<
+    Array<{
+      id: bigint
+      type: string
+      location: string
+      quantity: number
+      source: string
+      reference: string | null
+      occurredAt: Date
+      receivedAt: Date
+    }>
+  >(
+    `SELECT e.id, e.type, l.code AS location, e.quantity, e.source, e.reference, e."occurredAt", e."receivedAt"
+   FROM "LedgerEvent" e JOIN "Location" l ON l.id = e."locationId"
+  WHERE e."skuId" = $1::uuid AND e."receivedAt" BETWEEN $2::timestamptz AND $3::timestamptz
+  ORDER BY e.id DESC LIMIT 50`,
+    skuId,
+    new Date(detectedAt.getTime() - 2 * 3600_000).toISOString(),
+    detectedAt.toISOString(),
+  )
+}
+
+/** The decision in force for the order's channel at order time, with its rule versions. */
+async function readDecisionAt(
+  db: Db,
+  listingId: string | undefined,
+  at: Date,
+): Promise<OversellIncidentDetail['decision']> {
+  if (!listingId) return null
+  const d = await db.availabilityDecision.findFirst({
+    where: { listingId, decidedAt: { lte: at } },
+    orderBy: { decidedAt: 'desc' },
+    select: { id: true, quantity: true, decidedAt: true, ruleVersionIds: true, holdbackIds: true },
+  })
+  if (!d) return null
+  const versions = await db.ruleSetVersion.findMany({
+    where: { id: { in: d.ruleVersionIds } },
+    select: { id: true, number: true, comment: true, effectiveFrom: true },
+    orderBy: { number: 'asc' },
+  })
+  return {
+    id: String(d.id),
+    quantity: d.quantity,
+    decidedAt: d.decidedAt.toISOString(),
+    ruleVersions: versions.map((v) => ({ ...v, effectiveFrom: v.effectiveFrom.toISOString() })),
+    holdbacks: d.holdbackIds,
+  }
+}
+
+/** A channel's listing: what it showed at order time beside where it stands now. */
+function channelAtOrder(
+  l: {
+    desiredQuantity: number | null
+    decidedAt: Date | null
+    publishedQuantity: number | null
+    publishedAt: Date | null
+    appliedQuantity: number | null
+    appliedAt: Date | null
+    channel: { code: string }
+  },
+  s: { quantity: number; at: Date; outcome: string; version: number } | undefined,
+): OversellIncidentDetail['channels'][number] {
+  return {
+    channel: l.channel.code,
+    atOrder: {
+      quantity: s?.quantity ?? null,
+      since: iso(s?.at),
+      outcome: s?.outcome ?? null,
+      version: s?.version ?? null,
+    },
+    now: {
+      desired: l.desiredQuantity,
+      desiredAt: iso(l.decidedAt),
+      published: l.publishedQuantity,
+      publishedAt: iso(l.publishedAt),
+      applied: l.appliedQuantity,
+      appliedAt: iso(l.appliedAt),
+    },
   }
 }

@@ -1,6 +1,7 @@
 // Snapshot read models: one snapshot's progress and findings (GET /api/v1/snapshots/{id}), the
 // snapshot a stored raw message became, and the list the Snapshots screen shows. The use case that
 // receives and processes a snapshot is snapshots.ts.
+import type { Snapshot } from '@prisma/client'
 import type { Db } from '../db'
 import { NotFoundError, ValidationError } from '../errors'
 import { decodeCursor, encodeCursor } from '../paging/cursor'
@@ -42,17 +43,7 @@ export async function getSnapshot(
   const s = await db.snapshot.findUnique({ where: { id: snapshotId } })
   if (!s) throw new NotFoundError(`No snapshot ${snapshotId}.`)
   const after = page.cursor ? decodeFindingCursor(page.cursor) : null
-  const rows = await db.$queryRawUnsafe<
-    Array<{
-      id: string
-      sku: string | null
-      location: string | null
-      field: string | null
-      expected: number | null
-      actual: number | null
-      variance: number | null
-    }>
-  >(
+  const rows = await db.$queryRawUnsafe<Array<SnapshotView['findings'][number] & { id: string }>>(
     `SELECT id::text, sku, location, field, expected, actual, variance FROM "Finding"
       WHERE "snapshotId" = $1::uuid AND ($2::text IS NULL OR (sku, location, field, id::text) > ($2, $3, $4, $5))
       ORDER BY sku, location, field, id::text LIMIT $6`,
@@ -65,6 +56,18 @@ export async function getSnapshot(
   )
   const items = rows.slice(0, page.limit)
   const last = items[items.length - 1]
+  return {
+    ...snapshotProgress(s),
+    findings: items.map(({ id: _id, ...f }) => f),
+    nextCursor:
+      rows.length > page.limit && last
+        ? Buffer.from(JSON.stringify([last.sku, last.location, last.field, last.id])).toString('base64url')
+        : null,
+  }
+}
+
+/** A snapshot row as both reads show its progress (the view without its findings page). */
+function snapshotProgress(s: Snapshot): Omit<SnapshotView, 'findings' | 'nextCursor'> {
   return {
     snapshotId: s.id,
     status: s.status,
@@ -81,11 +84,6 @@ export async function getSnapshot(
     error: s.error,
     startedAt: s.startedAt.toISOString(),
     completedAt: s.completedAt?.toISOString() ?? null,
-    findings: items.map(({ id: _id, ...f }) => f),
-    nextCursor:
-      rows.length > page.limit && last
-        ? Buffer.from(JSON.stringify([last.sku, last.location, last.field, last.id])).toString('base64url')
-        : null,
   }
 }
 
@@ -157,24 +155,7 @@ export async function listSnapshots(
   const items = rows.slice(0, page.limit)
   const last = items[items.length - 1]
   return {
-    items: items.map((s) => ({
-      snapshotId: s.id,
-      status: s.status,
-      mode: s.mode,
-      format: s.format,
-      source: s.source,
-      rows: s.rows,
-      processedRows: s.processedRows,
-      rejectedRows: s.rejectedRows,
-      findingsCount: s.findings,
-      corrected: s.corrected,
-      asOf: s.asOf?.toISOString() ?? null,
-      autoCorrectUnits: s.autoCorrectUnits,
-      error: s.error,
-      startedAt: s.startedAt.toISOString(),
-      completedAt: s.completedAt?.toISOString() ?? null,
-      fileName: s.fileName,
-    })),
+    items: items.map((s) => ({ ...snapshotProgress(s), fileName: s.fileName })),
     nextCursor:
       rows.length > page.limit && last ? encodeCursor({ at: last.startedAt.toISOString(), id: last.id }) : null,
   }

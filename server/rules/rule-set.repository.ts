@@ -14,17 +14,8 @@ export interface RuleSetVersionView {
   activatedAt: Date | null
 }
 
-type VersionRow = {
-  id: string
-  number: number
-  rules: unknown
-  comment: string
-  authorLabel: string
-  createdAt: Date
-  effectiveFrom: Date
-  rolledBackFrom: string | null
-  activatedAt: Date | null
-}
+/** A stored version as read: the same fields, its rules not yet parsed. */
+type VersionRow = Omit<RuleSetVersionView, 'rules'> & { rules: unknown }
 
 function view(row: VersionRow): RuleSetVersionView {
   return {

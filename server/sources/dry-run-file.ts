@@ -110,33 +110,58 @@ export async function dryRunFile(db: PrismaClient, raw: unknown): Promise<DryRun
   ) {
     result.kind = 'snapshot'
     result.snapshotRows = 0
-    try {
-      const rows =
-        format === 'csv'
-          ? readCsvRows([input.content], {
-              required: [...SNAPSHOT_CSV_REQUIRED_COLUMNS],
-              allowed: [...SNAPSHOT_CSV_ALLOWED_COLUMNS],
-            })
-          : (async function* () {
-              for await (const r of readNdjson([input.content]))
-                yield r.error !== undefined ? { line: r.line, error: r.error } : { line: r.line, values: r.value }
-            })()
-      for await (const r of rows as AsyncIterable<{ line: number; values?: unknown; error?: string }>) {
-        result.snapshotRows++
-        if (r.error !== undefined) {
-          addError({ line: r.line, unit: 'line', code: 'INVALID_JSON', message: r.error })
-          continue
-        }
-        const p = parseSnapshotRow(r.values, r.line)
-        if (!p.ok) addError({ line: r.line, unit: 'line', code: p.code, message: p.message })
-      }
-    } catch (e) {
-      if (e instanceof CsvSyntaxError) result.refused = `${input.fileName}: ${e.message}`
-      else throw e
-    }
+    await dryRunSnapshotRows(input, format, result, addError)
     return result
   }
+  await dryRunEvents(db, input, format, settings, result, addError)
+  result.errors.sort((a, b) => a.line - b.line)
+  return result
+}
 
+type DryRunInput = { code: string; fileName: string; content: string }
+
+/** A snapshot file: each row read and parsed (snapshots are compared with positions, not applied as events). */
+async function dryRunSnapshotRows(
+  input: DryRunInput,
+  format: 'csv' | 'ndjson',
+  result: DryRunResult,
+  addError: (e: DryRunError) => void,
+): Promise<void> {
+  try {
+    const rows =
+      format === 'csv'
+        ? readCsvRows([input.content], {
+            required: [...SNAPSHOT_CSV_REQUIRED_COLUMNS],
+            allowed: [...SNAPSHOT_CSV_ALLOWED_COLUMNS],
+          })
+        : (async function* () {
+            for await (const r of readNdjson([input.content]))
+              yield r.error !== undefined ? { line: r.line, error: r.error } : { line: r.line, values: r.value }
+          })()
+    for await (const r of rows as AsyncIterable<{ line: number; values?: unknown; error?: string }>) {
+      result.snapshotRows = (result.snapshotRows ?? 0) + 1
+      if (r.error !== undefined) {
+        addError({ line: r.line, unit: 'line', code: 'INVALID_JSON', message: r.error })
+        continue
+      }
+      const p = parseSnapshotRow(r.values, r.line)
+      if (!p.ok) addError({ line: r.line, unit: 'line', code: p.code, message: p.message })
+    }
+  } catch (e) {
+    if (e instanceof CsvSyntaxError) result.refused = `${input.fileName}: ${e.message}`
+    else throw e
+  }
+}
+
+/** An events file: rows parsed and resolved in batches as the ingest would, nothing written. */
+async function dryRunEvents(
+  db: PrismaClient,
+  input: DryRunInput,
+  format: Exclude<DryRunResult['format'], 'unsupported'>,
+  settings: SourceSettings,
+  result: DryRunResult,
+  addError: (e: DryRunError) => void,
+): Promise<void> {
   result.kind = 'events'
   const ctx = {
     fileHash: crypto.createHash('sha256').update(input.content).digest('hex'),
@@ -200,6 +225,4 @@ export async function dryRunFile(db: PrismaClient, raw: unknown): Promise<DryRun
       result.totals.events = 0
     } else throw e
   }
-  result.errors.sort((a, b) => a.line - b.line)
-  return result
 }

@@ -17,18 +17,19 @@
 // For a backlog it also offers the bulk path (`bulk`): one JSON_LISTINGS_FEED through the Feeds
 // API carries thousands of listings in a handful of calls (listings-feed.ts).
 import { accessTokenSource, exchangeToken, sendWithToken, type AuthFailure } from '../access-token'
-import type { Connector, ConnectorConfig, ListingUpdate } from '../connector'
+import type { Connector, ConnectorConfig, ListingUpdate, UpdateOutcome } from '../connector'
 import {
+  answeredResult,
   DEFAULT_TIMEOUT_MS,
   joinUrl,
   noResponseFailure,
   readErrorFrom,
-  summarizeBody,
+  throttleOf,
   type ChannelRequest,
   type ChannelResponse,
 } from '../channel-http'
 import { parseConnectorPart } from '../connector-settings'
-import { channelWideFailure, pushSequentially, type SingleSend } from '../push-sequentially'
+import { channelWideFailure, pushSequentially, refusedSend, type SingleSend } from '../push-sequentially'
 import { amazonFailure, rejectionFromIssues, unexpectedResponse } from './amazon-failures'
 import {
   amazonCredentialsSchema,
@@ -76,47 +77,12 @@ export function createAmazonConnector(config: ConnectorConfig): Connector {
       return channelWideFailure(update, response.latencyMs, request, response.failure)
     if (response.kind === 'no-response')
       return channelWideFailure(update, response.latencyMs, request, noResponseFailure(response))
-    const result = {
-      latencyMs: response.latencyMs,
-      httpStatus: response.status,
-      request,
-      response: summarizeBody(response),
-    }
+    const result = answeredResult(response, request)
     if (response.status !== 200) {
       const failure = amazonFailure(response)
-      const throttled =
-        failure.outcome === 'failed' && failure.code === 'THROTTLED' ? { throttledForMs: failure.retryAfterMs } : {}
-      return {
-        outcome: { listingId: update.listingId, ...failure },
-        result: { ...result, ...throttled },
-        channelWide: failure.outcome === 'failed' ? failure : undefined,
-      }
+      return refusedSend(update, result, failure, throttleOf(failure, null))
     }
-    const submission = submissionResponseSchema.safeParse(response.json)
-    if (!submission.success) {
-      return { outcome: { listingId: update.listingId, ...unexpectedResponse(submission.error.message) }, result }
-    }
-    if (submission.data.status === 'ACCEPTED') {
-      return {
-        outcome: { listingId: update.listingId, outcome: 'accepted', submissionId: submission.data.submissionId },
-        result,
-      }
-    }
-    if (submission.data.status === 'INVALID') {
-      return {
-        outcome: rejectionFromIssues(
-          update.listingId,
-          submission.data.issues ?? [],
-          'Amazon marked the submission INVALID without issues',
-        ),
-        result,
-      }
-    }
-    // VALID only answers VALIDATION_PREVIEW, which we never send.
-    return {
-      outcome: { listingId: update.listingId, ...unexpectedResponse(`status ${submission.data.status}`) },
-      result,
-    }
+    return { outcome: submissionOutcome(update, response.json), result }
   }
 
   return {
@@ -185,4 +151,20 @@ function isRefusedToken(response: Extract<ChannelResponse, { kind: 'response' }>
   if (response.status !== 403) return false
   const errors = (response.json as { errors?: Array<{ code?: unknown }> } | undefined)?.errors
   return Array.isArray(errors) && errors.some((error) => error.code === 'Unauthorized')
+}
+
+/** A patchListingsItem answer as the update's outcome: ACCEPTED, INVALID with its issues, or unexpected. */
+function submissionOutcome(update: ListingUpdate, json: unknown): UpdateOutcome {
+  const submission = submissionResponseSchema.safeParse(json)
+  if (!submission.success) return { listingId: update.listingId, ...unexpectedResponse(submission.error.message) }
+  if (submission.data.status === 'ACCEPTED')
+    return { listingId: update.listingId, outcome: 'accepted', submissionId: submission.data.submissionId }
+  if (submission.data.status === 'INVALID')
+    return rejectionFromIssues(
+      update.listingId,
+      submission.data.issues ?? [],
+      'Amazon marked the submission INVALID without issues',
+    )
+  // VALID only answers VALIDATION_PREVIEW, which we never send.
+  return { listingId: update.listingId, ...unexpectedResponse(`status ${submission.data.status}`) }
 }

@@ -28,6 +28,7 @@ import {
   outcomesForAll,
   sendChannelRequest,
   summarizeBody,
+  throttleOf,
   truncate,
   type ChannelRequest,
   type ChannelResponse,
@@ -103,6 +104,29 @@ export function createListingsFeedPublisher(context: ListingsFeedContext): BulkP
   }
 }
 
+type AnsweredCall = Extract<ChannelResponse, { kind: 'response' }>
+
+/** A feed that never reached Amazon: its failure (prefixed with the step that failed) is every update's outcome. */
+function notSubmittedResult(
+  call: { updates: ListingUpdate[]; request: unknown; latencyMs: number },
+  failure: FailureClass,
+  response?: AnsweredCall,
+  step?: string,
+): BulkSubmitResult {
+  const message = step ? `${step}: ${failure.message}` : failure.message
+  return {
+    status: 'not_submitted',
+    result: {
+      outcomes: outcomesForAll(call.updates, { ...failure, message }),
+      latencyMs: call.latencyMs,
+      httpStatus: response?.status,
+      request: call.request,
+      response: response ? summarizeBody(response) : undefined,
+      ...throttleOf(failure),
+    },
+  }
+}
+
 /** JSON_LISTINGS_FEED in three calls: createFeedDocument, upload the document, createFeed. Any failure is every update's outcome. */
 async function submitListingsFeed(feeds: FeedsApi, updates: ListingUpdate[]): Promise<BulkSubmitResult> {
   if (updates.length === 0 || updates.length > MAX_MESSAGES_PER_LISTINGS_FEED) {
@@ -125,28 +149,8 @@ async function submitListingsFeed(feeds: FeedsApi, updates: ListingUpdate[]): Pr
   )
   const request = { operation: 'createFeed', feedType: LISTINGS_FEED_TYPE, messages: messages.length }
   let latencyMs = 0
-  const notSubmitted = (
-    failure: FailureClass,
-    response?: Extract<ChannelResponse, { kind: 'response' }>,
-    step?: string,
-  ): BulkSubmitResult => {
-    const throttled =
-      failure.outcome === 'failed' && failure.code === 'THROTTLED'
-        ? { throttledForMs: failure.retryAfterMs ?? 1_000 }
-        : {}
-    const message = step ? `${step}: ${failure.message}` : failure.message
-    return {
-      status: 'not_submitted',
-      result: {
-        outcomes: outcomesForAll(updates, { ...failure, message }),
-        latencyMs,
-        httpStatus: response?.status,
-        request,
-        response: response ? summarizeBody(response) : undefined,
-        ...throttled,
-      },
-    }
-  }
+  const notSubmitted = (failure: FailureClass, response?: AnsweredCall, step?: string) =>
+    notSubmittedResult({ updates, request, latencyMs }, failure, response, step)
 
   // 1. createFeedDocument: where to upload.
   const created = await feeds.spApi({
@@ -164,13 +168,7 @@ async function submitListingsFeed(feeds: FeedsApi, updates: ListingUpdate[]): Pr
     return notSubmitted(unexpectedResponse(feedDocument.error.message), created, 'createFeedDocument')
 
   // 2. Upload to the presigned URL. It carries its own signature: no SP-API token goes there.
-  const uploaded = await sendChannelRequest({
-    method: 'PUT',
-    url: feedDocument.data.url,
-    headers: { 'content-type': LISTINGS_FEED_CONTENT_TYPE },
-    body: JSON.stringify(document),
-    timeoutMs: feeds.timeoutMs,
-  })
+  const uploaded = await uploadFeedDocument(feeds, feedDocument.data.url, document)
   latencyMs += uploaded.latencyMs
   if (uploaded.kind === 'no-response')
     return notSubmitted(noResponseFailure(uploaded), undefined, 'feed document upload')
@@ -187,16 +185,7 @@ async function submitListingsFeed(feeds: FeedsApi, updates: ListingUpdate[]): Pr
   }
 
   // 3. createFeed.
-  const feed = await feeds.spApi({
-    method: 'POST',
-    url: feeds.api('/feeds'),
-    body: JSON.stringify({
-      feedType: LISTINGS_FEED_TYPE,
-      marketplaceIds: [feeds.settings.marketplaceId],
-      inputFeedDocumentId: feedDocument.data.feedDocumentId,
-    }),
-    timeoutMs: feeds.timeoutMs,
-  })
+  const feed = await createFeed(feeds, feedDocument.data.feedDocumentId)
   latencyMs += feed.latencyMs
   if (feed.kind === 'no-response') return notSubmitted(noResponseFailure(feed), undefined, 'createFeed')
   if (feed.status !== 202 && feed.status !== 200) return notSubmitted(amazonFailure(feed), feed, 'createFeed')
@@ -218,6 +207,31 @@ async function submitListingsFeed(feeds: FeedsApi, updates: ListingUpdate[]): Pr
     request: { ...request, feedId: handle.feedId },
     response: summarizeBody(feed),
   }
+}
+
+/** Step 2: the document goes to the presigned URL, which carries its own signature (no SP-API token goes there). */
+function uploadFeedDocument(feeds: FeedsApi, url: string, document: unknown): Promise<ChannelResponse> {
+  return sendChannelRequest({
+    method: 'PUT',
+    url,
+    headers: { 'content-type': LISTINGS_FEED_CONTENT_TYPE },
+    body: JSON.stringify(document),
+    timeoutMs: feeds.timeoutMs,
+  })
+}
+
+/** Step 3: createFeed over the uploaded document. */
+function createFeed(feeds: FeedsApi, inputFeedDocumentId: string) {
+  return feeds.spApi({
+    method: 'POST',
+    url: feeds.api('/feeds'),
+    body: JSON.stringify({
+      feedType: LISTINGS_FEED_TYPE,
+      marketplaceIds: [feeds.settings.marketplaceId],
+      inputFeedDocumentId,
+    }),
+    timeoutMs: feeds.timeoutMs,
+  })
 }
 
 /** getFeed; once processed, its report decides each message (pending until Amazon has it). */

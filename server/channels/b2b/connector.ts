@@ -2,8 +2,10 @@
 // version so the portal can drop an older update that arrives late. A 2xx is applied (the portal
 // confirms synchronously), per update when the portal answers with results.
 // Read-back is a signed `GET <inventoryPath>?skus=A,B,C` (signature over the request target).
+import type { z } from 'zod'
 import type { Connector, ConnectorConfig, ListingUpdate, PushResult, ReadBack, UpdateOutcome } from '../connector'
 import {
+  answeredResult,
   classifyHttpStatus,
   DEFAULT_TIMEOUT_MS,
   joinUrl,
@@ -11,7 +13,7 @@ import {
   outcomesForAll,
   readErrorFrom,
   sendChannelRequest,
-  summarizeBody,
+  throttleOf,
   type ChannelResponse,
   type FailureClass,
 } from '../channel-http'
@@ -52,19 +54,10 @@ export function createB2bConnector(config: ConnectorConfig): Connector {
     const request = { operation: 'inventoryWebhook', path: settings.webhookPath, updates: updates.length }
     if (response.kind === 'no-response')
       return { outcomes: outcomesForAll(updates, noResponseFailure(response)), latencyMs: response.latencyMs, request }
-    const result = {
-      latencyMs: response.latencyMs,
-      httpStatus: response.status,
-      request,
-      response: summarizeBody(response),
-    }
+    const result = answeredResult(response, request)
     if (response.status < 200 || response.status >= 300) {
       const failure = portalFailure(response)
-      const throttled =
-        failure.outcome === 'failed' && failure.code === 'THROTTLED'
-          ? { throttledForMs: failure.retryAfterMs ?? 1_000 }
-          : {}
-      return { ...result, ...throttled, outcomes: outcomesForAll(updates, failure) }
+      return { ...result, ...throttleOf(failure), outcomes: outcomesForAll(updates, failure) }
     }
     const parsed = webhookResponseSchema.safeParse(response.json ?? {})
     if (!parsed.success) {
@@ -73,37 +66,7 @@ export function createB2bConnector(config: ConnectorConfig): Connector {
     }
     const results = parsed.data.results
     if (!results) return { ...result, outcomes: updates.map((update) => applied(update, update.quantity)) }
-    // Results come in request order; fall back to matching by SKU if a portal reorders them.
-    const aligned =
-      results.length === updates.length && results.every((entry, index) => entry.sku === updates[index]!.externalSku)
-    const bySku = new Map(results.map((entry) => [entry.sku, entry]))
-    const outcomes = updates.map((update, index): UpdateOutcome => {
-      const entry = aligned ? results[index] : bySku.get(update.externalSku)
-      if (!entry)
-        return {
-          listingId: update.listingId,
-          outcome: 'failed',
-          code: 'NO_RESULT',
-          message: 'the portal returned no result for this SKU',
-        }
-      if (entry.status === 'applied') return applied(update, entry.quantity)
-      if (entry.status === 'ignored') {
-        // The portal holds a newer version than ours: our numbering went backwards; an operator must look.
-        return {
-          listingId: update.listingId,
-          outcome: 'rejected',
-          code: entry.reason,
-          message: `portal kept version ${entry.version ?? '?'} (quantity ${entry.quantity ?? '?'}) over our version ${update.version}`,
-        }
-      }
-      return {
-        listingId: update.listingId,
-        outcome: 'rejected',
-        code: entry.code,
-        message: entry.message ?? entry.code,
-      }
-    })
-    return { ...result, outcomes }
+    return { ...result, outcomes: outcomesFromResults(updates, results) }
   }
 
   return {
@@ -120,23 +83,7 @@ export function createB2bConnector(config: ConnectorConfig): Connector {
         const url = new URL(
           joinUrl(config.baseUrl, `${settings.inventoryPath}?skus=${chunk.map(encodeURIComponent).join(',')}`),
         )
-        // Sign exactly the target the server will see (the URL as normalised and sent).
-        const target = `${url.pathname}${url.search}`
-        const response = await sendChannelRequest({
-          method: 'GET',
-          url: url.toString(),
-          headers: signatureHeaders(signingSecret, target),
-          timeoutMs,
-        })
-        if (response.kind === 'no-response') throw readErrorFrom(noResponseFailure(response))
-        if (response.status !== 200) throw readErrorFrom(portalFailure(response), response.status)
-        const body = inventoryReadSchema.safeParse(response.json)
-        if (!body.success)
-          throw readErrorFrom(
-            { outcome: 'failed', code: 'UNEXPECTED_RESPONSE', message: body.error.message.slice(0, 300) },
-            response.status,
-          )
-        for (const item of body.data.items) quantities.set(item.sku, item.quantity)
+        for (const item of await readInventory(url, signingSecret, timeoutMs)) quantities.set(item.sku, item.quantity)
       }
       return listings.map((listing): ReadBack => ({
         listingId: listing.listingId,
@@ -144,6 +91,64 @@ export function createB2bConnector(config: ConnectorConfig): Connector {
       }))
     },
   }
+}
+
+/** One signed inventory read; any failure is a read error. */
+async function readInventory(url: URL, signingSecret: string, timeoutMs: number) {
+  // Sign exactly the target the server will see (the URL as normalised and sent).
+  const target = `${url.pathname}${url.search}`
+  const response = await sendChannelRequest({
+    method: 'GET',
+    url: url.toString(),
+    headers: signatureHeaders(signingSecret, target),
+    timeoutMs,
+  })
+  if (response.kind === 'no-response') throw readErrorFrom(noResponseFailure(response))
+  if (response.status !== 200) throw readErrorFrom(portalFailure(response), response.status)
+  const body = inventoryReadSchema.safeParse(response.json)
+  if (!body.success)
+    throw readErrorFrom(
+      { outcome: 'failed', code: 'UNEXPECTED_RESPONSE', message: body.error.message.slice(0, 300) },
+      response.status,
+    )
+  return body.data.items
+}
+
+/** The portal's per-update results as outcomes: applied, ignored (it holds a newer version) or rejected. */
+function outcomesFromResults(
+  updates: readonly ListingUpdate[],
+  results: NonNullable<z.infer<typeof webhookResponseSchema>['results']>,
+): UpdateOutcome[] {
+  // Results come in request order; fall back to matching by SKU if a portal reorders them.
+  const aligned =
+    results.length === updates.length && results.every((entry, index) => entry.sku === updates[index]!.externalSku)
+  const bySku = new Map(results.map((entry) => [entry.sku, entry]))
+  return updates.map((update, index): UpdateOutcome => {
+    const entry = aligned ? results[index] : bySku.get(update.externalSku)
+    if (!entry)
+      return {
+        listingId: update.listingId,
+        outcome: 'failed',
+        code: 'NO_RESULT',
+        message: 'the portal returned no result for this SKU',
+      }
+    if (entry.status === 'applied') return applied(update, entry.quantity)
+    if (entry.status === 'ignored') {
+      // The portal holds a newer version than ours: our numbering went backwards; an operator must look.
+      return {
+        listingId: update.listingId,
+        outcome: 'rejected',
+        code: entry.reason,
+        message: `portal kept version ${entry.version ?? '?'} (quantity ${entry.quantity ?? '?'}) over our version ${update.version}`,
+      }
+    }
+    return {
+      listingId: update.listingId,
+      outcome: 'rejected',
+      code: entry.code,
+      message: entry.message ?? entry.code,
+    }
+  })
 }
 
 function applied(update: ListingUpdate, quantity: number): UpdateOutcome {

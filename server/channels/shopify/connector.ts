@@ -29,6 +29,7 @@ import {
   readErrorFrom,
   sendChannelRequest,
   summarizeBody,
+  throttleOf,
   type ChannelResponse,
   type FailureClass,
 } from '../channel-http'
@@ -379,12 +380,6 @@ function throttleWaitMs(cost: ShopifyCost | undefined, fallbackCost: number): nu
   const missing = Math.max(1, needed - cost.throttleStatus.currentlyAvailable)
   const rate = cost.throttleStatus.restoreRate > 0 ? cost.throttleStatus.restoreRate : 50
   return Math.ceil((missing / rate) * 1000)
-}
-
-function throttleOf(failure: FailureClass): Partial<PushResult> {
-  return failure.outcome === 'failed' && failure.code === 'THROTTLED'
-    ? { throttledForMs: failure.retryAfterMs ?? 1_000 }
-    : {}
 }
 
 function unexpectedResponse(detail: string): FailureClass {

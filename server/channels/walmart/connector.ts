@@ -10,20 +10,21 @@
 // fulfillment lag time, price and every other item attribute are never sent.
 import { randomUUID } from 'node:crypto'
 import { accessTokenSource, exchangeToken, sendWithToken, type AccessTokenSource } from '../access-token'
-import type { Connector, ConnectorConfig, ListingUpdate } from '../connector'
+import type { Connector, ConnectorConfig, ListingUpdate, UpdateOutcome } from '../connector'
 import {
+  answeredResult,
   classifyHttpStatus,
   DEFAULT_TIMEOUT_MS,
   joinUrl,
   noResponseFailure,
   readErrorFrom,
-  summarizeBody,
+  throttleOf,
   type ChannelRequest,
   type ChannelResponse,
   type FailureClass,
 } from '../channel-http'
 import { parseConnectorPart } from '../connector-settings'
-import { channelWideFailure, pushSequentially, type SingleSend } from '../push-sequentially'
+import { channelWideFailure, pushSequentially, refusedSend, type SingleSend } from '../push-sequentially'
 import { inventorySchema, walmartCredentialsSchema, walmartErrorsSchema, walmartSettingsSchema } from './walmart.schema'
 import { createWalmartFeedPublisher } from './inventory-feed'
 import { readEachListing } from '../read-each-listing'
@@ -61,41 +62,12 @@ export function createWalmartConnector(config: ConnectorConfig): Connector {
       return channelWideFailure(update, response.latencyMs, request, response.failure)
     if (response.kind === 'no-response')
       return channelWideFailure(update, response.latencyMs, request, noResponseFailure(response))
-    const result = {
-      latencyMs: response.latencyMs,
-      httpStatus: response.status,
-      request,
-      response: summarizeBody(response),
-    }
+    const result = answeredResult(response, request)
     if (response.status < 200 || response.status >= 300) {
       const failure = walmartFailure(response)
-      const throttled =
-        failure.outcome === 'failed' && failure.code === 'THROTTLED'
-          ? { throttledForMs: failure.retryAfterMs ?? 1_000 }
-          : {}
-      return {
-        outcome: { listingId: update.listingId, ...failure },
-        result: { ...result, ...throttled },
-        channelWide: failure.outcome === 'failed' ? failure : undefined,
-      }
+      return refusedSend(update, result, failure, throttleOf(failure))
     }
-    const echo = inventorySchema.safeParse(response.json)
-    if (!echo.success || echo.data.sku !== update.externalSku) {
-      const detail = echo.success ? `echoed sku ${echo.data.sku}` : echo.error.message
-      return {
-        outcome: {
-          listingId: update.listingId,
-          outcome: 'failed',
-          code: 'UNEXPECTED_RESPONSE',
-          message: `Walmart answered in an unexpected shape: ${detail.slice(0, 300)}`,
-        },
-        result,
-      }
-    }
-    return {
-      outcome: { listingId: update.listingId, outcome: 'applied', appliedQuantity: echo.data.quantity.amount },
-      result,
-    }
+    return { outcome: echoOutcome(update, response.json), result }
   }
 
   return {
@@ -177,4 +149,19 @@ export function walmartSender(tokens: AccessTokenSource, serviceName: string): W
       }),
       (response) => response.status === 401,
     )
+}
+
+/** Walmart echoes the inventory it now holds: applied at the echoed amount, or unexpected when the echo is not ours. */
+function echoOutcome(update: ListingUpdate, json: unknown): UpdateOutcome {
+  const echo = inventorySchema.safeParse(json)
+  if (!echo.success || echo.data.sku !== update.externalSku) {
+    const detail = echo.success ? `echoed sku ${echo.data.sku}` : echo.error.message
+    return {
+      listingId: update.listingId,
+      outcome: 'failed',
+      code: 'UNEXPECTED_RESPONSE',
+      message: `Walmart answered in an unexpected shape: ${detail.slice(0, 300)}`,
+    }
+  }
+  return { listingId: update.listingId, outcome: 'applied', appliedQuantity: echo.data.quantity.amount }
 }
