@@ -2,7 +2,7 @@
 // from a scan of the ledger.
 import type { Db } from '../db'
 import { LAG_BUCKETS_SECONDS } from './lag'
-import { getChannelsHealth } from './channel-health'
+import { getChannelsHealth, type ChannelHealthView } from './channel-health'
 import { getOrderIntakeHealth } from './order-intake'
 import { getRetentionReport } from '../retention/retention-report'
 
@@ -39,9 +39,12 @@ export async function renderPrometheus(db: Db, now = new Date()): Promise<string
   await renderCounters(db, out)
   await renderLagHistograms(db, out)
   await renderOrderIntake(db, out, now)
-  await renderQueueDepth(db, out)
-  await renderOpenWork(db, out)
-  await renderChannelState(db, out)
+  // Listing counts and health from the same rollup as the screens (listing-states.ts): a scrape
+  // never counts a catalogue's listings.
+  const health = await getChannelsHealth(db, { now })
+  await renderQueueDepth(db, out, health)
+  await renderOpenWork(db, out, health)
+  await renderChannelState(db, out, health)
   await renderRetention(db, out)
   return `${out.join('\n')}\n`
 }
@@ -130,7 +133,7 @@ async function renderOrderIntake(db: Db, out: string[], now: Date): Promise<void
 }
 
 /** Work waiting: jobs by queue, listings to publish per channel, SKUs to recompute. */
-async function renderQueueDepth(db: Db, out: string[]): Promise<void> {
+async function renderQueueDepth(db: Db, out: string[], health: ChannelHealthView[]): Promise<void> {
   out.push(
     '# HELP stocktower_queue_depth Jobs waiting, by queue; publish_<channel>: listings waiting for the channel to apply our number.',
     '# TYPE stocktower_queue_depth gauge',
@@ -139,16 +142,13 @@ async function renderQueueDepth(db: Db, out: string[]): Promise<void> {
     `SELECT task_identifier AS q, count(*) AS n FROM graphile_worker.jobs GROUP BY 1 ORDER BY 1`,
   )
   for (const j of jobs) out.push(`stocktower_queue_depth{queue="${esc(j.q)}"} ${j.n}`)
-  // Listing counts come from the same rollup as the screens (listing-states.ts): a scrape never
-  // counts a catalogue's listings.
-  const health = await getChannelsHealth(db)
   for (const h of health) out.push(`stocktower_queue_depth{queue="publish_${esc(h.code)}"} ${h.listings.waiting}`)
   const dirty = await db.availabilityDirty.count()
   out.push(`stocktower_queue_depth{queue="recompute_skus"} ${dirty}`)
 }
 
 /** What waits on an operator: dead letters and findings, stale listings, reserved units. */
-async function renderOpenWork(db: Db, out: string[]): Promise<void> {
+async function renderOpenWork(db: Db, out: string[], health: ChannelHealthView[]): Promise<void> {
   const gauge = async (name: string, help: string, sql: string) => {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`)
     for (const r of await db.$queryRawUnsafe<Array<{ k: string; n: bigint }>>(sql))
@@ -181,7 +181,7 @@ async function renderOpenWork(db: Db, out: string[]): Promise<void> {
 }
 
 /** Channel health now and oversell incidents. */
-async function renderChannelState(db: Db, out: string[]): Promise<void> {
+async function renderChannelState(db: Db, out: string[], health: ChannelHealthView[]): Promise<void> {
   // The same verdict as the screens (channel-health.ts): 1 for the channel's current state.
   out.push(
     '# HELP stocktower_channel_health Channel health now (1 for its state: healthy, degraded, unhealthy, paused, shadow).',
