@@ -22,7 +22,7 @@ import type { KpiBucket, KpiView as Kpis, KpiWindow } from '@/server/metrics/get
 import { useRealtime } from '@/components/realtime/use-realtime'
 import { ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
-import { formatCount, formatSeconds } from '@/components/ui/format'
+import { formatCount, formatMoney, formatSeconds } from '@/components/ui/format'
 import { HealthChip } from '@/components/channels/health-chip'
 
 const WINDOWS: Array<{ value: KpiWindow; label: string }> = [
@@ -31,8 +31,7 @@ const WINDOWS: Array<{ value: KpiWindow; label: string }> = [
   { value: '7d', label: 'Last 7 days' },
 ]
 
-const money = (cents: number) =>
-  (cents / 100).toLocaleString('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 })
+const money = (cents: number) => formatMoney(cents, { whole: true })
 /** Lag percentiles are interpolated within histogram buckets (≈); null is "not measured". */
 const lag = (s: number | null) => (s === null ? 'not measured' : `≈${formatSeconds(s)}`)
 const pct = (r: number | null) => (r === null ? '—' : `${(r * 100).toFixed(r < 0.01 ? 2 : 1)} %`)
