@@ -3,12 +3,13 @@
 // exceptions, aged reservations, SLO breaches) with their state and the actions policy allows, and
 // oversell incidents with their attributed cause and revenue at risk. Filters in the URL; live.
 import Link from 'next/link'
-import { useState, useTransition } from 'react'
+import { useState } from 'react'
 import { useSearchParams } from 'next/navigation'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { useRealtime } from '@/components/realtime/use-realtime'
 import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
+import { FeedbackLine, useAction } from '@/components/ui/action'
 import { Ago } from '@/components/ui/ago'
 import { formatCount, formatMoney } from '@/components/ui/format'
 import { actOnFindingAction } from '@/app/(app)/findings/actions'
@@ -104,30 +105,24 @@ function FindingsTab({
   // The column sort wins over the older newest/oldest picker, which stays for shared links.
   const sortDefault = filter.order === 'oldest' ? 'detectedAt' : '-detectedAt'
   const sorting = { sort: filter.sort, dflt: sortDefault, onSort: (v: string) => set('sort', v) }
-  const [pending, start] = useTransition()
-  const [message, setMessage] = useState<{ tone: 'ok' | 'bad'; text: string } | null>(null)
+  const { pending, message, run } = useAction()
   const [noteFor, setNoteFor] = useState<{ id: string; action: 'ignore' | 'resolve' } | null>(null)
   const [note, setNote] = useState('')
   const act = (id: string, action: 'ignore' | 'resolve' | 'reopen' | 'correct' | 'republish', text?: string) =>
-    start(async () => {
-      const r = await actOnFindingAction({ id, action, ...(text ? { note: text } : {}) })
-      if ('error' in r) {
-        setMessage({ tone: 'bad', text: r.error.message })
-        return
-      }
-      setMessage({
-        tone: 'ok',
-        text:
-          action === 'correct'
-            ? 'Corrected through the ledger (a count event); the finding is resolved.'
-            : action === 'republish'
-              ? 'Our quantity goes out again over what the channel shows; the finding resolves when a read-back matches.'
-              : `Finding ${action === 'reopen' ? 'reopened' : `${action}d`}.`,
-      })
-      setNoteFor(null)
-      setNote('')
-      await qc.invalidateQueries({ queryKey: ['findings'] })
-    })
+    run(
+      () => actOnFindingAction({ id, action, ...(text ? { note: text } : {}) }),
+      () =>
+        action === 'correct'
+          ? 'Corrected through the ledger (a count event); the finding is resolved.'
+          : action === 'republish'
+            ? 'Our quantity goes out again over what the channel shows; the finding resolves when a read-back matches.'
+            : `Finding ${action === 'reopen' ? 'reopened' : `${action}d`}.`,
+      async () => {
+        setNoteFor(null)
+        setNote('')
+        await qc.invalidateQueries({ queryKey: ['findings'] })
+      },
+    )
   const set = (k: string, v: string) => {
     setCursors([])
     setParam(k, v)
@@ -135,11 +130,7 @@ function FindingsTab({
 
   return (
     <div className="panel">
-      {message && (
-        <div className={message.tone === 'bad' ? 'error-box' : 'panel'} role="status" data-testid="finding-message">
-          {message.text}
-        </div>
-      )}
+      <FeedbackLine message={message} testId="finding-message" />
       <div className="toolbar" role="search">
         <SelectFilter label="Status" value={filter.status} options={STATUSES} onChange={(v) => set('status', v)} />
         <SelectFilter

@@ -5,13 +5,14 @@
 // comment and an optional effective-from time. Below: recompute progress and every version with its
 // diff and a one-click rollback (which saves a new version). Roles without rules:edit see the same
 // rules as text, with no controls.
-import { Fragment, useEffect, useState, useTransition, type ReactNode } from 'react'
+import { Fragment, useEffect, useState, type ReactNode } from 'react'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import type { ChannelRules, RuleSet, SafetyStockRule } from '@/server/rules/rules.schema'
 import type { RuleImpact } from '@/server/rules/preview-rule-impact'
 import type { RuleChange, RuleVersionSummary } from '@/server/rules/rule-set.repository'
 import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
+import { FeedbackLine, useAction } from '@/components/ui/action'
 import { Ago } from '@/components/ui/ago'
 import { formatCount, formatTime } from '@/components/ui/format'
 import { Time } from '@/components/ui/time'
@@ -49,7 +50,6 @@ interface VersionDetail {
   changes: RuleChange[]
   rollbackChanges: RuleChange[]
 }
-type Message = { tone: 'ok' | 'bad'; text: string } | null
 
 const clone = <T,>(x: T): T => JSON.parse(JSON.stringify(x)) as T
 const numOrUndef = (v: string): number | undefined => (v.trim() === '' ? undefined : Number(v))
@@ -77,8 +77,8 @@ export function RulesScreen({ canEdit }: { canEdit: boolean }) {
   const [impact, setImpact] = useState<RuleImpact | null>(null)
   const [comment, setComment] = useState('')
   const [effectiveFrom, setEffectiveFrom] = useState('')
-  const [message, setMessage] = useState<Message>(null)
-  const [pending, start] = useTransition()
+  const action = useAction()
+  const { pending, message, run } = action
 
   const current = data.data?.current
   useEffect(() => {
@@ -95,39 +95,37 @@ export function RulesScreen({ canEdit }: { canEdit: boolean }) {
   }
   const dirty = !!draft && !!current && JSON.stringify(draft) !== JSON.stringify(current.rules)
 
+  // Refetch first: the editor then starts again from the version now in force.
+  const restart = async () => {
+    setImpact(null)
+    await qc.invalidateQueries({ queryKey: ['rules'] })
+    await qc.invalidateQueries({ queryKey: ['rules-recompute'] })
+    setDraft(null)
+  }
   const preview = () =>
-    start(async () => {
-      setMessage(null)
-      const r = await previewRulesAction({ rules: draft })
-      if ('error' in r) setMessage({ tone: 'bad', text: r.error.message })
-      else setImpact(r.data)
-    })
+    run(
+      () => previewRulesAction({ rules: draft }),
+      () => null,
+      setImpact,
+    )
   const save = () =>
-    start(async () => {
-      const r = await saveRulesAction({
-        rules: draft,
-        comment,
-        ...(effectiveFrom ? { effectiveFrom: new Date(effectiveFrom).toISOString() } : {}),
-      })
-      if ('error' in r) {
-        setMessage({ tone: 'bad', text: r.error.message })
-        return
-      }
-      const scheduled = new Date(r.data.effectiveFrom).getTime() > Date.now() + 1_000
-      setMessage({
-        tone: 'ok',
-        text: scheduled
-          ? `Saved ${r.data.version}; it takes effect ${formatTime(r.data.effectiveFrom)} and recomputes then.`
-          : `Saved ${r.data.version}; recomputing ${formatCount(r.data.recomputeSkus)} SKUs in the background.`,
-      })
-      setImpact(null)
-      setComment('')
-      setEffectiveFrom('')
-      // Refetch first: the editor then starts again from the version now in force.
-      await qc.invalidateQueries({ queryKey: ['rules'] })
-      await qc.invalidateQueries({ queryKey: ['rules-recompute'] })
-      setDraft(null)
-    })
+    run(
+      () =>
+        saveRulesAction({
+          rules: draft,
+          comment,
+          ...(effectiveFrom ? { effectiveFrom: new Date(effectiveFrom).toISOString() } : {}),
+        }),
+      (d) =>
+        new Date(d.effectiveFrom).getTime() > Date.now() + 1_000
+          ? `Saved ${d.version}; it takes effect ${formatTime(d.effectiveFrom)} and recomputes then.`
+          : `Saved ${d.version}; recomputing ${formatCount(d.recomputeSkus)} SKUs in the background.`,
+      async () => {
+        setComment('')
+        setEffectiveFrom('')
+        await restart()
+      },
+    )
 
   if (data.error) return <ErrorBox error={data.error} />
   if (!data.data || !draft || !current) return <div className="muted">Loading rules…</div>
@@ -154,11 +152,7 @@ export function RulesScreen({ canEdit }: { canEdit: boolean }) {
           </span>
         )}
       </div>
-      {message && (
-        <div className={message.tone === 'bad' ? 'error-box' : 'panel'} role="status" data-testid="rules-message">
-          {message.text}
-        </div>
-      )}
+      <FeedbackLine message={message} testId="rules-message" />
       <RecomputeProgress progress={progress.data ?? d.recompute} />
 
       <div className="panel">
@@ -577,18 +571,7 @@ export function RulesScreen({ canEdit }: { canEdit: boolean }) {
         </div>
       )}
 
-      <VersionsPanel
-        versions={d.versions}
-        canEdit={canEdit}
-        onRolledBack={async (text) => {
-          setMessage({ tone: 'ok', text })
-          setImpact(null)
-          await qc.invalidateQueries({ queryKey: ['rules'] })
-          await qc.invalidateQueries({ queryKey: ['rules-recompute'] })
-          setDraft(null)
-        }}
-        onError={(text) => setMessage({ tone: 'bad', text })}
-      />
+      <VersionsPanel versions={d.versions} canEdit={canEdit} action={action} onRolledBack={restart} />
     </div>
   )
 }
@@ -866,37 +849,35 @@ function SafetyStockPanel({
 function VersionsPanel({
   versions,
   canEdit,
+  action,
   onRolledBack,
-  onError,
 }: {
   versions: RuleVersionSummary[]
   canEdit: boolean
-  onRolledBack: (text: string) => Promise<void>
-  onError: (text: string) => void
+  /** The screen's action runner: a rollback's outcome shows in the screen's message line. */
+  action: ReturnType<typeof useAction>
+  onRolledBack: () => Promise<void>
 }) {
   const [open, setOpen] = useState<string | null>(null)
   const [confirm, setConfirm] = useState<string | null>(null)
   const [comment, setComment] = useState('')
-  const [pending, start] = useTransition()
+  const { pending, run } = action
   const detail = useQuery({
     queryKey: ['rule-version', open],
     enabled: !!open,
     queryFn: () => fetchJson<VersionDetail>(`/api/ui/rules/versions/${open}`),
   })
   const rollback = (version: string) =>
-    start(async () => {
-      const r = await rollbackRulesAction({ version, comment: comment || undefined })
-      if ('error' in r) {
-        onError(r.error.message)
-        return
-      }
-      setConfirm(null)
-      setOpen(null)
-      setComment('')
-      await onRolledBack(
-        `Rolled back to ${version} as ${r.data.version}; recomputing ${formatCount(r.data.recomputeSkus)} SKUs.`,
-      )
-    })
+    run(
+      () => rollbackRulesAction({ version, comment: comment || undefined }),
+      (d) => `Rolled back to ${version} as ${d.version}; recomputing ${formatCount(d.recomputeSkus)} SKUs.`,
+      async () => {
+        setConfirm(null)
+        setOpen(null)
+        setComment('')
+        await onRolledBack()
+      },
+    )
   return (
     <div className="panel">
       <h2>Versions</h2>

@@ -11,7 +11,8 @@ import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
 import { formatCount } from '@/components/ui/format'
 import { editSkuAction, importCatalogAction } from '@/app/(app)/settings/actions'
-import { ConfirmBar, FeedbackLine, Loading, useSettingsAction } from './shared'
+import { FeedbackLine, useAction } from '@/components/ui/action'
+import { ConfirmBar, Loading } from './shared'
 import { CursorPager } from '@/components/ui/cursor-pager'
 
 const ENTITIES = {
@@ -272,7 +273,7 @@ function SkuPanel({ code, onClose }: { code: string; onClose: () => void }) {
     queryKey: ['settings', 'catalog-sku', code],
     queryFn: () => fetchJson<CatalogSkuView>(`/api/ui/settings/catalog/skus/${encodeURIComponent(code)}`),
   })
-  const action = useSettingsAction()
+  const action = useAction()
   const [draft, setDraft] = useState<{ name: string; active: boolean } | null>(null)
   const [confirm, setConfirm] = useState(false)
   const form = draft ?? (sku.data ? { name: sku.data.name, active: sku.data.active } : null)
@@ -454,7 +455,7 @@ function CsvImport({
   prefill: { entity: Entity; csv: string } | null
 }) {
   const qc = useQueryClient()
-  const action = useSettingsAction()
+  const action = useAction()
   const [entity, setEntity] = useState<Entity>(prefill?.entity ?? defaultEntity)
   const [file, setFile] = useState<{ name: string; csv: string } | null>(
     prefill ? { name: 'rows from a dead letter', csv: prefill.csv } : null,

@@ -8,7 +8,8 @@ import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
 import { Ago } from '@/components/ui/ago'
 import { changeUserRoleAction, inviteUserAction, setUserActiveAction } from '@/app/(app)/settings/actions'
-import { ConfirmBar, FeedbackLine, Loading, OneTimeSecret, useSettingsAction } from './shared'
+import { FeedbackLine, useAction } from '@/components/ui/action'
+import { ConfirmBar, Loading, OneTimeSecret } from './shared'
 
 const KEY = ['settings', 'users']
 type Screen = { items: UserView[]; roles: string[] }
@@ -17,7 +18,7 @@ type Pending = { kind: 'role'; user: UserView; role: string } | { kind: 'active'
 export function UserSettings() {
   const qc = useQueryClient()
   const list = useQuery({ queryKey: KEY, queryFn: () => fetchJson<Screen>('/api/ui/settings/users') })
-  const action = useSettingsAction()
+  const action = useAction()
   const refresh = () => void qc.invalidateQueries({ queryKey: KEY })
   const [invited, setInvited] = useState<{ email: string; password: string } | null>(null)
   const [confirm, setConfirm] = useState<Pending | null>(null)
@@ -215,7 +216,7 @@ function InviteForm({
   onInvited,
 }: {
   roles: string[]
-  action: ReturnType<typeof useSettingsAction>
+  action: ReturnType<typeof useAction>
   onInvited: (d: { email: string; temporaryPassword: string }) => void
 }) {
   const [form, setForm] = useState({ email: '', name: '', role: 'analyst' })
