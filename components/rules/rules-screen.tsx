@@ -19,6 +19,7 @@ import { Time } from '@/components/ui/time'
 import { previewRulesAction, rollbackRulesAction, saveRulesAction } from '@/app/(app)/rules/actions'
 import { AllocationWindowsPanel } from './allocation-windows-panel'
 import { PoliciesPanel } from './policies-panel'
+import { ChoiceCell, RemoveButton, RemoveCell } from './editable-cells'
 
 interface RulesData {
   current: {
@@ -174,16 +175,14 @@ export function RulesScreen({ canEdit }: { canEdit: boolean }) {
                 <div className="rule-card-head">
                   <strong>{code}</strong>
                   {canEdit && (
-                    <button
-                      aria-label={`Remove rules for ${code}`}
-                      onClick={() =>
+                    <RemoveButton
+                      label={`Remove rules for ${code}`}
+                      onRemove={() =>
                         edit((r) => {
                           delete r.channels[code]
                         })
                       }
-                    >
-                      Remove
-                    </button>
+                    />
                   )}
                 </div>
                 <div className="rule-fields">
@@ -737,48 +736,32 @@ function SafetyStockPanel({
                     )}
                   </td>
                   <td data-label="Category">
-                    {canEdit ? (
-                      <select
-                        aria-label="Category"
-                        value={rule.category ?? ''}
-                        onChange={(e) =>
-                          set((x) => {
-                            x.category = e.target.value || undefined
-                          })
-                        }
-                      >
-                        <option value="">any</option>
-                        {[...new Set([...categories, ...(rule.category ? [rule.category] : [])])].map((c) => (
-                          <option key={c} value={c}>
-                            {c}
-                          </option>
-                        ))}
-                      </select>
-                    ) : (
-                      (rule.category ?? 'any')
-                    )}
+                    <ChoiceCell
+                      canEdit={canEdit}
+                      label="Category"
+                      value={rule.category}
+                      choices={categories}
+                      none="any"
+                      onChange={(v) =>
+                        set((x) => {
+                          x.category = v
+                        })
+                      }
+                    />
                   </td>
                   <td data-label="Channel">
-                    {canEdit ? (
-                      <select
-                        aria-label="Channel"
-                        value={rule.channel ?? ''}
-                        onChange={(e) =>
-                          set((x) => {
-                            x.channel = e.target.value || undefined
-                          })
-                        }
-                      >
-                        <option value="">any</option>
-                        {[...new Set([...channels, ...(rule.channel ? [rule.channel] : [])])].map((c) => (
-                          <option key={c} value={c}>
-                            {c}
-                          </option>
-                        ))}
-                      </select>
-                    ) : (
-                      (rule.channel ?? 'any')
-                    )}
+                    <ChoiceCell
+                      canEdit={canEdit}
+                      label="Channel"
+                      value={rule.channel}
+                      choices={channels}
+                      none="any"
+                      onChange={(v) =>
+                        set((x) => {
+                          x.channel = v
+                        })
+                      }
+                    />
                   </td>
                   <td data-label="Amount" className="num">
                     {canEdit ? (
@@ -810,20 +793,15 @@ function SafetyStockPanel({
                       'units'
                     )}
                   </td>
-                  {canEdit && (
-                    <td>
-                      <button
-                        aria-label="Remove safety stock rule"
-                        onClick={() =>
-                          edit((r) => {
-                            r.safetyStock.splice(i, 1)
-                          })
-                        }
-                      >
-                        Remove
-                      </button>
-                    </td>
-                  )}
+                  <RemoveCell
+                    canEdit={canEdit}
+                    label="Remove safety stock rule"
+                    onRemove={() =>
+                      edit((r) => {
+                        r.safetyStock.splice(i, 1)
+                      })
+                    }
+                  />
                 </tr>
               )
             })}
