@@ -7,6 +7,7 @@ import { useQuery } from '@tanstack/react-query'
 import type { AuditItem } from '@/server/audit/list-audit'
 import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
+import { TextInput } from '@/components/ui/fields'
 import { formatCount, formatTime } from '@/components/ui/format'
 import { Time } from '@/components/ui/time'
 import { CursorPager } from '@/components/ui/cursor-pager'
@@ -108,24 +109,20 @@ export function AuditLog() {
               ))}
             </select>
           </label>
-          <label>
-            From{' '}
-            <input
-              type="date"
-              aria-label="From"
-              value={filter.from.slice(0, 10)}
-              onChange={(e) => setFilter('from', e.target.value)}
-            />
-          </label>
-          <label>
-            To{' '}
-            <input
-              type="date"
-              aria-label="To"
-              value={filter.to.slice(0, 10)}
-              onChange={(e) => setFilter('to', e.target.value)}
-            />
-          </label>
+          <TextInput
+            caption="From"
+            type="date"
+            label="From"
+            value={filter.from.slice(0, 10)}
+            onValue={(v) => setFilter('from', v)}
+          />
+          <TextInput
+            caption="To"
+            type="date"
+            label="To"
+            value={filter.to.slice(0, 10)}
+            onValue={(v) => setFilter('to', v)}
+          />
           {base && (
             <button
               onClick={() => {

@@ -9,6 +9,7 @@ import type { CutoverView } from '@/server/ownership/get-cutover'
 import type { OwnershipPreview } from '@/server/ownership/preview-ownership'
 import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
+import { TextInput } from '@/components/ui/fields'
 import { FeedbackLine, useAction } from '@/components/ui/action'
 import { formatCount, formatTime } from '@/components/ui/format'
 import { previewOwnershipAction, setOwnershipAction } from '@/app/(app)/cutover/actions'
@@ -241,57 +242,43 @@ export function CutoverScreen({ canSwitch }: { canSwitch: boolean }) {
                 ))}
               </select>
             </label>
-            <label>
-              Category{' '}
-              <input
-                type="text"
-                aria-label="Category"
-                placeholder="every SKU"
-                value={form.category}
-                onChange={(e) => setF('category', e.target.value)}
-                size={10}
-              />
-            </label>
-            <label>
-              Owner{' '}
-              <input
-                type="text"
-                aria-label="Owner source"
-                value={form.source}
-                onChange={(e) => setF('source', e.target.value)}
-                size={12}
-              />
-            </label>
-            <label>
-              Shadow{' '}
-              <input
-                type="text"
-                aria-label="Shadow source"
-                placeholder="none"
-                value={form.shadowSource}
-                onChange={(e) => setF('shadowSource', e.target.value)}
-                size={12}
-              />
-            </label>
-            <label>
-              Effective{' '}
-              <input
-                type="datetime-local"
-                aria-label="Effective at"
-                value={form.effectiveFrom}
-                onChange={(e) => setF('effectiveFrom', e.target.value)}
-              />
-            </label>
-            <label>
-              Reason{' '}
-              <input
-                type="text"
-                aria-label="Reason"
-                value={form.reason}
-                onChange={(e) => setF('reason', e.target.value)}
-                size={24}
-              />
-            </label>
+            <TextInput
+              caption="Category"
+              label="Category"
+              placeholder="every SKU"
+              value={form.category}
+              onValue={(v) => setF('category', v)}
+              size={10}
+            />
+            <TextInput
+              caption="Owner"
+              label="Owner source"
+              value={form.source}
+              onValue={(v) => setF('source', v)}
+              size={12}
+            />
+            <TextInput
+              caption="Shadow"
+              label="Shadow source"
+              placeholder="none"
+              value={form.shadowSource}
+              onValue={(v) => setF('shadowSource', v)}
+              size={12}
+            />
+            <TextInput
+              caption="Effective"
+              type="datetime-local"
+              label="Effective at"
+              value={form.effectiveFrom}
+              onValue={(v) => setF('effectiveFrom', v)}
+            />
+            <TextInput
+              caption="Reason"
+              label="Reason"
+              value={form.reason}
+              onValue={(v) => setF('reason', v)}
+              size={24}
+            />
             <button
               data-testid="preview-ownership"
               disabled={pending || !form.location || !form.source.trim()}

@@ -10,6 +10,7 @@ import type { DeadLetterItem } from '@/server/dead-letters/list-dead-letters'
 import { useRealtime } from '@/components/realtime/use-realtime'
 import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
+import { TextInput } from '@/components/ui/fields'
 import { FeedbackLine, useAction } from '@/components/ui/action'
 import { ExportLink, filterQuery, SearchFilter, SelectFilter, useUrlFilter } from '@/components/ui/filters'
 import { Ago } from '@/components/ui/ago'
@@ -311,12 +312,11 @@ export function DeadLetters({ can }: { can: { request: boolean; approve: boolean
             <span data-testid="replay-impact-text">{impactText(impact)}</span>. Events run again with their original
             keys. A second person must approve.
             <div className="toolbar" style={{ marginTop: 8, marginBottom: 0 }}>
-              <input
-                type="text"
-                aria-label="Note for the approver"
+              <TextInput
+                label="Note for the approver"
                 placeholder="why (for the approver)"
                 value={note}
-                onChange={(e) => setNote(e.target.value)}
+                onValue={setNote}
                 size={40}
               />
               <button
@@ -351,12 +351,11 @@ export function DeadLetters({ can }: { can: { request: boolean; approve: boolean
 
         {reasonFor && (
           <div className="toolbar" data-testid="reason-form">
-            <input
-              type="text"
-              aria-label="Reason"
+            <TextInput
+              label="Reason"
               placeholder={reasonFor.kind === 'reject' ? 'why reject' : 'why discard'}
               value={reason}
-              onChange={(e) => setReason(e.target.value)}
+              onValue={setReason}
               size={40}
             />
             <button

@@ -9,6 +9,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { useRealtime } from '@/components/realtime/use-realtime'
 import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
+import { TextInput } from '@/components/ui/fields'
 import { FeedbackLine, useAction } from '@/components/ui/action'
 import { Ago } from '@/components/ui/ago'
 import { formatCount, formatMoney } from '@/components/ui/format'
@@ -162,12 +163,11 @@ function FindingsTab({
       </div>
       {noteFor && (
         <div className="toolbar" data-testid="finding-note">
-          <input
-            type="text"
-            aria-label={noteFor.action === 'ignore' ? 'Why ignore' : 'Resolution note'}
+          <TextInput
+            label={noteFor.action === 'ignore' ? 'Why ignore' : 'Resolution note'}
             placeholder={noteFor.action === 'ignore' ? 'why ignore it (required)' : 'what fixed it (optional)'}
             value={note}
-            onChange={(e) => setNote(e.target.value)}
+            onValue={setNote}
             size={40}
           />
           <button

@@ -10,6 +10,7 @@ import type { HoldbackView } from '@/server/rules/holdback.schema'
 import type { HoldbackEffect } from '@/server/rules/list-holdbacks'
 import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
+import { TextInput } from '@/components/ui/fields'
 import { FeedbackLine, useAction } from '@/components/ui/action'
 import { Ago } from '@/components/ui/ago'
 import { formatCount, formatTime } from '@/components/ui/format'
@@ -107,12 +108,11 @@ export function HoldbacksScreen({
               <option value="category">Category</option>
             </select>
             {form.target === 'sku' ? (
-              <input
-                type="text"
-                aria-label="Holdback SKU"
+              <TextInput
+                label="Holdback SKU"
                 placeholder="SKU code"
                 value={form.value}
-                onChange={(e) => setF('value', e.target.value)}
+                onValue={(v) => setF('value', v)}
                 size={14}
               />
             ) : (
@@ -146,43 +146,39 @@ export function HoldbacksScreen({
               <option value="percent">hold back a percentage</option>
             </select>
             {form.mode !== 'suppress' && (
-              <input
+              <TextInput
                 type="number"
                 min={1}
                 max={form.mode === 'percent' ? 100 : undefined}
-                aria-label={form.mode === 'percent' ? 'Percent' : 'Units'}
+                label={form.mode === 'percent' ? 'Percent' : 'Units'}
                 value={form.amount}
-                onChange={(e) => setF('amount', e.target.value)}
+                onValue={(v) => setF('amount', v)}
                 style={{ width: 70 }}
               />
             )}
           </div>
           <div className="toolbar" style={{ marginBottom: 0 }}>
-            <input
-              type="text"
-              aria-label="Holdback reason"
+            <TextInput
+              label="Holdback reason"
               placeholder="reason (required)"
               value={form.reason}
-              onChange={(e) => setF('reason', e.target.value)}
+              onValue={(v) => setF('reason', v)}
               size={32}
             />
-            <input
-              type="text"
-              aria-label="Owner"
+            <TextInput
+              label="Owner"
               placeholder="owner (default: you)"
               value={form.owner}
-              onChange={(e) => setF('owner', e.target.value)}
+              onValue={(v) => setF('owner', v)}
               size={18}
             />
-            <label>
-              Expires{' '}
-              <input
-                type="datetime-local"
-                aria-label="Expires"
-                value={form.expiresAt}
-                onChange={(e) => setF('expiresAt', e.target.value)}
-              />
-            </label>
+            <TextInput
+              caption="Expires"
+              type="datetime-local"
+              label="Expires"
+              value={form.expiresAt}
+              onValue={(v) => setF('expiresAt', v)}
+            />
             <button
               className="primary"
               data-testid="create-holdback"
@@ -214,14 +210,7 @@ export function HoldbacksScreen({
         </div>
         {removing && (
           <div className="toolbar" data-testid="remove-form">
-            <input
-              type="text"
-              aria-label="Why remove"
-              placeholder="why remove it"
-              value={reason}
-              onChange={(e) => setReason(e.target.value)}
-              size={40}
-            />
+            <TextInput label="Why remove" placeholder="why remove it" value={reason} onValue={setReason} size={40} />
             <button
               className="primary"
               disabled={pending || reason.trim().length < 3}

@@ -12,6 +12,7 @@ import type { RuleImpact } from '@/server/rules/preview-rule-impact'
 import type { RuleChange, RuleVersionSummary } from '@/server/rules/rule-set.repository'
 import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
+import { TextInput } from '@/components/ui/fields'
 import { FeedbackLine, useAction } from '@/components/ui/action'
 import { Ago } from '@/components/ui/ago'
 import { formatCount, formatTime } from '@/components/ui/format'
@@ -535,26 +536,21 @@ export function RulesScreen({ canEdit }: { canEdit: boolean }) {
                 </details>
               )}
               <div className="toolbar" style={{ marginTop: 12, marginBottom: 0 }}>
-                <label>
-                  Comment{' '}
-                  <input
-                    type="text"
-                    aria-label="Comment"
-                    placeholder="what changed and why"
-                    value={comment}
-                    onChange={(e) => setComment(e.target.value)}
-                    size={40}
-                  />
-                </label>
-                <label>
-                  Effective from{' '}
-                  <input
-                    type="datetime-local"
-                    aria-label="Effective from"
-                    value={effectiveFrom}
-                    onChange={(e) => setEffectiveFrom(e.target.value)}
-                  />
-                </label>
+                <TextInput
+                  caption="Comment"
+                  label="Comment"
+                  placeholder="what changed and why"
+                  value={comment}
+                  onValue={setComment}
+                  size={40}
+                />
+                <TextInput
+                  caption="Effective from"
+                  type="datetime-local"
+                  label="Effective from"
+                  value={effectiveFrom}
+                  onValue={setEffectiveFrom}
+                />
                 <span className="muted">{effectiveFrom ? 'scheduled: recomputes at that time' : 'now'}</span>
                 <button
                   className="primary"
@@ -926,12 +922,11 @@ function VersionsPanel({
                         {detail.data.current}, in force now:
                         <ChangeList changes={detail.data.rollbackChanges} empty="The rules would not change." />
                         <div className="toolbar" style={{ marginTop: 8, marginBottom: 0 }}>
-                          <input
-                            type="text"
-                            aria-label="Rollback comment"
+                          <TextInput
+                            label="Rollback comment"
                             placeholder={`Rollback to ${v.id}`}
                             value={comment}
-                            onChange={(e) => setComment(e.target.value)}
+                            onValue={setComment}
                             size={40}
                           />
                           <button

@@ -6,6 +6,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query'
 import type { UserView } from '@/server/users/list-users'
 import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
+import { TextInput } from '@/components/ui/fields'
 import { Ago } from '@/components/ui/ago'
 import { changeUserRoleAction, inviteUserAction, setUserActiveAction } from '@/app/(app)/settings/actions'
 import { FeedbackLine, useAction } from '@/components/ui/action'
@@ -88,16 +89,14 @@ export function UserSettings() {
 
       <div className="panel">
         <div className="toolbar" role="search">
-          <label>
-            Find{' '}
-            <input
-              type="search"
-              aria-label="Find a user by email or name"
-              value={filter}
-              onChange={(e) => setFilter(e.target.value)}
-              placeholder="email or name"
-            />
-          </label>
+          <TextInput
+            caption="Find"
+            type="search"
+            label="Find a user by email or name"
+            value={filter}
+            onValue={setFilter}
+            placeholder="email or name"
+          />
         </div>
         {confirm && (
           <ConfirmBar
