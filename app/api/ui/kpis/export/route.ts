@@ -1,8 +1,8 @@
 import { userRoute } from '@/app/_lib/api'
 import { csvResponse, rowsCsv } from '@/app/_lib/csv'
 import { prisma } from '@/server/db'
-import { ValidationError } from '@/server/errors'
-import { getKpis, KPI_WINDOWS, type KpiWindow } from '@/server/metrics/get-kpis'
+import { getKpis, KPI_WINDOWS } from '@/server/metrics/get-kpis'
+import { oneOf } from '@/app/_lib/query'
 
 export const dynamic = 'force-dynamic'
 
@@ -34,14 +34,8 @@ const HEADER = [
 
 /** KPIs per channel and overall for a window, as CSV. */
 export const GET = userRoute('kpis:view', async ({ req }) => {
-  const w = new URL(req.url).searchParams.get('window') ?? '24h'
-  if (!Object.hasOwn(KPI_WINDOWS, w))
-    throw new ValidationError(
-      `"window" must be one of ${Object.keys(KPI_WINDOWS).join(', ')}.`,
-      undefined,
-      'INVALID_WINDOW',
-    )
-  const k = await getKpis(prisma(), w as KpiWindow)
+  const w = oneOf(req, 'window', KPI_WINDOWS, '24h', 'INVALID_WINDOW')
+  const k = await getKpis(prisma(), w)
   const rows = [
     ...k.channels.map((c) => ({
       ...c,
