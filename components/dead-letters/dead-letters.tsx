@@ -7,6 +7,8 @@ import Link from 'next/link'
 import { useSearchParams } from 'next/navigation'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import type { DeadLetterItem } from '@/server/dead-letters/list-dead-letters'
+import type { ReplayImpact } from '@/server/dead-letters/preview-replay'
+import type { PendingReplay } from '@/server/dead-letters/list-replay-requests'
 import { useRealtime } from '@/components/realtime/use-realtime'
 import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
@@ -25,16 +27,9 @@ import {
 import { CursorPager, useCursors } from '@/components/ui/cursor-pager'
 import { SortHeader } from '@/components/ui/sort-header'
 
-type Impact = {
-  deadLetters: number
-  byKind: { ingest: number; publish: number }
-  listings: number
-  units?: number
-  skus?: number
-  unresolvedSkus?: number
-  zeroToPositive: number
-  positiveToZero: number
-}
+/** A stored request's impact is the preview it was asked with (older rows may lack the unit counts). */
+type Impact = Omit<ReplayImpact, 'units' | 'skus' | 'unresolvedSkus' | 'sample'> &
+  Partial<Pick<ReplayImpact, 'units' | 'skus' | 'unresolvedSkus'>>
 /** Honest names for a dead letter's status: a requested replay has not run yet. */
 const STATUS_LABEL: Record<string, string> = {
   open: 'open',
@@ -56,15 +51,7 @@ function impactText(i: Impact): string {
   const pubs = i.byKind.publish ? `${formatCount(i.byKind.publish)} failed publish(es)` : ''
   return `${[events, pubs].filter(Boolean).join(' and ')}; ${formatCount(i.listings)} listing(s) recompute and republish (${formatCount(i.zeroToPositive)} from 0 to a positive quantity, ${formatCount(i.positiveToZero)} to 0)`
 }
-type Pending = {
-  id: string
-  note: string | null
-  createdAt: string
-  impact: Impact
-  deadLetters: number
-  requestedBy: string
-  mine: boolean
-}
+type Pending = Omit<PendingReplay, 'impact'> & { impact: Impact }
 const FILTERS = ['kind', 'status', 'channel', 'code', 'sku', 'sort'] as const
 
 export function DeadLetters({ can }: { can: { request: boolean; approve: boolean; discard: boolean } }) {

@@ -9,7 +9,7 @@ import { Fragment, useEffect, useState, type ReactNode } from 'react'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import type { ChannelRules, RuleSet, SafetyStockRule } from '@/server/rules/rules.schema'
 import type { RuleImpact } from '@/server/rules/preview-rule-impact'
-import type { RuleChange, RuleVersionSummary } from '@/server/rules/rule-set.repository'
+import type { getRecomputeProgress, RuleChange, RuleVersionSummary } from '@/server/rules/rule-set.repository'
 import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
 import { TextInput } from '@/components/ui/fields'
@@ -38,13 +38,7 @@ interface RulesData {
   locations: Array<{ code: string; name: string }>
   categories: string[]
 }
-interface Progress {
-  version: string | null
-  total: number
-  pending: number
-  done: number
-  startedAt: string | null
-}
+type Progress = Awaited<ReturnType<typeof getRecomputeProgress>>
 interface VersionDetail {
   version: string
   previous: string | null

@@ -15,7 +15,7 @@ import {
   revokeApiKeyAction,
   rotateSigningSecretAction,
 } from '@/app/(app)/settings/actions'
-import { FeedbackLine, useAction } from '@/components/ui/action'
+import { type ActionApi, FeedbackLine, useAction } from '@/components/ui/action'
 import { ConfirmBar, Loading, OneTimeSecret } from './shared'
 
 const KEY = ['settings', 'api-keys']
@@ -283,8 +283,6 @@ export function ApiKeySettings() {
     </div>
   )
 }
-
-type ActionApi = ReturnType<typeof useAction>
 
 function CreateKeyForm({
   screen,

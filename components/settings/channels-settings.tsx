@@ -9,7 +9,7 @@ import { fetchJson } from '@/components/ui/fetch-json'
 import { Ago } from '@/components/ui/ago'
 import { formatCount } from '@/components/ui/format'
 import { setChannelCredentialsAction, updateChannelAction } from '@/app/(app)/settings/actions'
-import { FeedbackLine, useAction } from '@/components/ui/action'
+import { type ActionApi, FeedbackLine, useAction } from '@/components/ui/action'
 import { ConfirmBar, Loading, SaveCancel } from './shared'
 
 const KEY = ['settings', 'channels']
@@ -143,8 +143,6 @@ export function ChannelSettings() {
     </div>
   )
 }
-
-type ActionApi = ReturnType<typeof useAction>
 
 type FormField = ChannelSettingsView['form']['settings'][number]
 

@@ -11,14 +11,12 @@ import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
 import { formatCount } from '@/components/ui/format'
 import { dryRunSourceFileAction, saveSourceAction } from '@/app/(app)/settings/actions'
-import { FeedbackLine, useAction } from '@/components/ui/action'
+import { type ActionApi, FeedbackLine, useAction } from '@/components/ui/action'
 import { Loading, SaveCancel } from './shared'
 
 const KEY = ['settings', 'sources']
 const KINDS = ['erp', 'wms', '3pl', 'supplier', 'channel'] as const
 const MAX_SAMPLE_BYTES = 900 * 1024
-
-type ActionApi = ReturnType<typeof useAction>
 
 export function SourceSettings() {
   const qc = useQueryClient()

@@ -9,7 +9,7 @@ import { fetchJson } from '@/components/ui/fetch-json'
 import { TextInput } from '@/components/ui/fields'
 import { Ago } from '@/components/ui/ago'
 import { changeUserRoleAction, inviteUserAction, setUserActiveAction } from '@/app/(app)/settings/actions'
-import { FeedbackLine, useAction } from '@/components/ui/action'
+import { type ActionApi, FeedbackLine, useAction } from '@/components/ui/action'
 import { ConfirmBar, Loading, OneTimeSecret } from './shared'
 
 const KEY = ['settings', 'users']
@@ -215,7 +215,7 @@ function InviteForm({
   onInvited,
 }: {
   roles: string[]
-  action: ReturnType<typeof useAction>
+  action: ActionApi
   onInvited: (d: { email: string; temporaryPassword: string }) => void
 }) {
   const [form, setForm] = useState({ email: '', name: '', role: 'analyst' })

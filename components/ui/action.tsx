@@ -44,6 +44,8 @@ export function useAction() {
   return { pending, message, setMessage, run }
 }
 
+export type ActionApi = ReturnType<typeof useAction>
+
 /** The outcome of the last action: an alert when refused, a status line when done. */
 export function FeedbackLine({
   message,
