@@ -7,7 +7,7 @@ import CredentialsProvider from 'next-auth/providers/credentials'
 import { redirect } from 'next/navigation'
 import { z } from 'zod'
 import { prisma } from '@/server/db'
-import { verifyCredentials } from '@/server/auth/passwords'
+import { verifyCredentials, type SessionUser as VerifiedUser } from '@/server/auth/passwords'
 import { can, type Action } from '@/server/auth/permissions'
 import { safeRedirectPath } from '@/server/auth/safe-redirect'
 import { activeSessionUser, endSession, startSession } from '@/server/auth/sessions'
@@ -79,12 +79,8 @@ export const authOptions: NextAuthOptions = {
   },
 }
 
-export interface SessionUser {
-  id: string
-  email: string
-  name: string
-  role: string
-  mustChangePassword: boolean
+/** The verified user (server/auth/passwords.ts) and the session their sign-in started. */
+export interface SessionUser extends VerifiedUser {
   sessionId: string
 }
 

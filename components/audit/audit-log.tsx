@@ -7,9 +7,11 @@ import { useQuery } from '@tanstack/react-query'
 import type { AuditItem } from '@/server/audit/list-audit'
 import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
+import { TextInput } from '@/components/ui/fields'
 import { formatCount, formatTime } from '@/components/ui/format'
 import { Time } from '@/components/ui/time'
-import { CursorPager } from '@/components/ui/cursor-pager'
+import { CursorPager, useCursors } from '@/components/ui/cursor-pager'
+import { ExportLink, filterQuery, SearchFilter, useUrlFilter } from '@/components/ui/filters'
 import { SortHeader } from '@/components/ui/sort-header'
 
 const FILTERS = ['actor', 'action', 'entity', 'from', 'to', 'sort'] as const
@@ -23,16 +25,15 @@ type Page = {
 export function AuditLog() {
   const router = useRouter()
   const params = useSearchParams()
+  const setParam = useUrlFilter('/audit')
   const filter = Object.fromEntries(FILTERS.map((f) => [f, params.get(f) ?? ''])) as Record<
     (typeof FILTERS)[number],
     string
   >
-  const [cursors, setCursors] = useState<string[]>([])
+  const { cursors, setCursors, cursor } = useCursors()
   const [open, setOpen] = useState<string | null>(null)
-  const base = new URLSearchParams(Object.entries(filter).filter(([, v]) => v)).toString()
-  const qs = new URLSearchParams(
-    Object.entries({ ...filter, cursor: cursors[cursors.length - 1] ?? '' }).filter(([, v]) => v),
-  ).toString()
+  const base = filterQuery(filter)
+  const qs = filterQuery({ ...filter, cursor })
   const page = useQuery({ queryKey: ['audit', qs], queryFn: () => fetchJson<Page>(`/api/ui/audit?${qs}`) })
   const first = useQuery({
     queryKey: ['audit-vocabulary'],
@@ -42,12 +43,10 @@ export function AuditLog() {
   const vocab = first.data?.vocabulary ?? { actions: [], entities: [] }
   const prefixes = [...new Set(vocab.actions.map((a) => `${a.split('.')[0]}.`))]
   const setFilter = (name: string, value: string) => {
-    const next = new URLSearchParams(params.toString())
-    if (value) next.set(name, value)
-    else next.delete(name)
     setCursors([])
-    router.replace(`/audit?${next.toString()}`)
+    setParam(name, value)
   }
+  const sorting = { sort: filter.sort, dflt: '-at', onSort: (v: string) => setFilter('sort', v) }
 
   return (
     <div>
@@ -58,26 +57,17 @@ export function AuditLog() {
             Every operator action, rule change and approval, with who, when, and what it changed.
           </div>
         </div>
-        <a className="button" href={`/api/ui/audit/export?${base}`} data-testid="audit-export" download>
-          Export CSV
-        </a>
+        <ExportLink href={`/api/ui/audit/export?${base}`} testId="audit-export" />
       </div>
       <div className="panel">
         <div className="toolbar" role="search">
-          <label>
-            Actor{' '}
-            <input
-              type="search"
-              aria-label="Actor"
-              defaultValue={filter.actor}
-              placeholder="email or key"
-              onBlur={(e) => setFilter('actor', e.target.value.trim())}
-              onKeyDown={(e) => {
-                if (e.key === 'Enter') setFilter('actor', e.currentTarget.value.trim())
-              }}
-              size={18}
-            />
-          </label>
+          <SearchFilter
+            label="Actor"
+            defaultValue={filter.actor}
+            placeholder="email or key"
+            size={18}
+            onCommit={(v) => setFilter('actor', v)}
+          />
           <label>
             Action{' '}
             <select aria-label="Action" value={filter.action} onChange={(e) => setFilter('action', e.target.value)}>
@@ -108,24 +98,20 @@ export function AuditLog() {
               ))}
             </select>
           </label>
-          <label>
-            From{' '}
-            <input
-              type="date"
-              aria-label="From"
-              value={filter.from.slice(0, 10)}
-              onChange={(e) => setFilter('from', e.target.value)}
-            />
-          </label>
-          <label>
-            To{' '}
-            <input
-              type="date"
-              aria-label="To"
-              value={filter.to.slice(0, 10)}
-              onChange={(e) => setFilter('to', e.target.value)}
-            />
-          </label>
+          <TextInput
+            caption="From"
+            type="date"
+            label="From"
+            value={filter.from.slice(0, 10)}
+            onValue={(v) => setFilter('from', v)}
+          />
+          <TextInput
+            caption="To"
+            type="date"
+            label="To"
+            value={filter.to.slice(0, 10)}
+            onValue={(v) => setFilter('to', v)}
+          />
           {base && (
             <button
               onClick={() => {
@@ -151,28 +137,9 @@ export function AuditLog() {
             <table className="data" data-testid="audit-table">
               <thead>
                 <tr>
-                  <SortHeader
-                    label="When"
-                    column="at"
-                    first="desc"
-                    sort={filter.sort}
-                    dflt="-at"
-                    onSort={(v) => setFilter('sort', v)}
-                  />
-                  <SortHeader
-                    label="Who"
-                    column="actor"
-                    sort={filter.sort}
-                    dflt="-at"
-                    onSort={(v) => setFilter('sort', v)}
-                  />
-                  <SortHeader
-                    label="Action"
-                    column="action"
-                    sort={filter.sort}
-                    dflt="-at"
-                    onSort={(v) => setFilter('sort', v)}
-                  />
+                  <SortHeader label="When" column="at" first="desc" {...sorting} />
+                  <SortHeader label="Who" column="actor" {...sorting} />
+                  <SortHeader label="Action" column="action" {...sorting} />
                   <th>Entity</th>
                   <th>Change</th>
                   <th></th>

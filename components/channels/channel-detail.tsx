@@ -15,6 +15,7 @@ import { formatTick, useTimeZone } from '@/components/ui/time'
 import { useRealtime } from '@/components/realtime/use-realtime'
 import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
+import { TextInput } from '@/components/ui/fields'
 import { Ago } from '@/components/ui/ago'
 import { formatCount, formatSeconds } from '@/components/ui/format'
 import { StateChip } from '@/components/channels/channel-list'
@@ -406,16 +407,14 @@ function Switches({ view, can }: { view: ChannelOpsView; can: { pause: boolean; 
                 ? `Go live on ${c.name}? ${view.shadowPreview ? `${formatCount(view.shadowPreview.up + view.shadowPreview.down + view.shadowPreview.unknown)} listing(s) will be written.` : ''}`
                 : `Return ${c.name} to shadow mode? Nothing more will be written.`}
           </strong>
-          <label>
-            Reason{' '}
-            <input
-              aria-label="Reason"
-              value={reason}
-              onChange={(e) => setReason(e.target.value)}
-              placeholder="why (audited)"
-              size={32}
-            />
-          </label>
+          <TextInput
+            caption="Reason"
+            label="Reason"
+            value={reason}
+            onValue={setReason}
+            placeholder="why (audited)"
+            size={32}
+          />
           <button
             className="primary"
             disabled={pending || reason.trim().length < 3}
@@ -580,30 +579,26 @@ function SloForm({ channel, slo }: { channel: string; slo: { lagP95Seconds: numb
         save()
       }}
     >
-      <label>
-        Lag p95 SLO (s){' '}
-        <input
-          type="number"
-          min={1}
-          max={86400}
-          aria-label="Lag p95 SLO in seconds"
-          value={lag}
-          onChange={(e) => setLag(e.target.value)}
-          style={{ width: 90 }}
-        />
-      </label>
-      <label>
-        Stale after (s){' '}
-        <input
-          type="number"
-          min={1}
-          max={86400}
-          aria-label="Stale after seconds"
-          value={stale}
-          onChange={(e) => setStale(e.target.value)}
-          style={{ width: 90 }}
-        />
-      </label>
+      <TextInput
+        caption="Lag p95 SLO (s)"
+        type="number"
+        min={1}
+        max={86400}
+        label="Lag p95 SLO in seconds"
+        value={lag}
+        onValue={setLag}
+        style={{ width: 90 }}
+      />
+      <TextInput
+        caption="Stale after (s)"
+        type="number"
+        min={1}
+        max={86400}
+        label="Stale after seconds"
+        value={stale}
+        onValue={setStale}
+        style={{ width: 90 }}
+      />
       <button className="primary" type="submit" disabled={pending} data-testid="save-slo">
         {pending ? 'Saving…' : 'Save SLOs'}
       </button>

@@ -3,12 +3,14 @@
 // scheduled for later, refused events, and for each shadow source its differences from the owner
 // per SKU with their trend. An analyst previews an ownership change (what changes for each source,
 // how far the shadow numbers are) and only then confirms it; it is audited and effective at its time.
-import { useState, useTransition } from 'react'
+import { useState } from 'react'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import type { CutoverView } from '@/server/ownership/get-cutover'
 import type { OwnershipPreview } from '@/server/ownership/preview-ownership'
 import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
+import { TextInput } from '@/components/ui/fields'
+import { FeedbackLine, useAction } from '@/components/ui/action'
 import { formatCount, formatTime } from '@/components/ui/format'
 import { previewOwnershipAction, setOwnershipAction } from '@/app/(app)/cutover/actions'
 
@@ -69,8 +71,7 @@ export function CutoverScreen({ canSwitch }: { canSwitch: boolean }) {
   })
   const [form, setForm] = useState<Form>(EMPTY)
   const [preview, setPreview] = useState<OwnershipPreview | null>(null)
-  const [message, setMessage] = useState<{ tone: 'ok' | 'bad'; text: string } | null>(null)
-  const [pending, start] = useTransition()
+  const { pending, message, run } = useAction()
   // Changing what would change invalidates the preview; writing the reason does not.
   const setF = (k: keyof Form, v: string) => {
     setForm((f) => ({ ...f, [k]: v }))
@@ -78,28 +79,24 @@ export function CutoverScreen({ canSwitch }: { canSwitch: boolean }) {
   }
 
   const doPreview = () =>
-    start(async () => {
-      setMessage(null)
-      const r = await previewOwnershipAction(toInput(form))
-      if ('error' in r) setMessage({ tone: 'bad', text: r.error.message })
-      else setPreview(r.data)
-    })
+    run(
+      () => previewOwnershipAction(toInput(form)),
+      () => null,
+      setPreview,
+    )
   const confirm = () =>
-    start(async () => {
-      const r = await setOwnershipAction(toInput(form))
-      if ('error' in r) {
-        setMessage({ tone: 'bad', text: r.error.message })
-        return
-      }
-      const later = new Date(r.data.effectiveFrom).getTime() > Date.now() + 1_000
-      setMessage({
-        tone: 'ok',
-        text: `${r.data.after.source} is the system of record for ${r.data.location}${r.data.category ? ` (${r.data.category})` : ''} ${later ? `from ${formatTime(r.data.effectiveFrom)}` : 'now'}.`,
-      })
-      setPreview(null)
-      setForm(EMPTY)
-      await qc.invalidateQueries({ queryKey: ['cutover'] })
-    })
+    run(
+      () => setOwnershipAction(toInput(form)),
+      (d) => {
+        const later = new Date(d.effectiveFrom).getTime() > Date.now() + 1_000
+        return `${d.after.source} is the system of record for ${d.location}${d.category ? ` (${d.category})` : ''} ${later ? `from ${formatTime(d.effectiveFrom)}` : 'now'}.`
+      },
+      async () => {
+        setPreview(null)
+        setForm(EMPTY)
+        await qc.invalidateQueries({ queryKey: ['cutover'] })
+      },
+    )
 
   if (data.error) return <ErrorBox error={data.error} />
   if (!data.data) return <div className="muted">Loading ownership…</div>
@@ -115,11 +112,7 @@ export function CutoverScreen({ canSwitch }: { canSwitch: boolean }) {
           </div>
         </div>
       </div>
-      {message && (
-        <div className={message.tone === 'bad' ? 'error-box' : 'panel'} role="status" data-testid="cutover-message">
-          {message.text}
-        </div>
-      )}
+      <FeedbackLine message={message} testId="cutover-message" />
 
       <div className="panel">
         <h2>Systems of record</h2>
@@ -249,57 +242,43 @@ export function CutoverScreen({ canSwitch }: { canSwitch: boolean }) {
                 ))}
               </select>
             </label>
-            <label>
-              Category{' '}
-              <input
-                type="text"
-                aria-label="Category"
-                placeholder="every SKU"
-                value={form.category}
-                onChange={(e) => setF('category', e.target.value)}
-                size={10}
-              />
-            </label>
-            <label>
-              Owner{' '}
-              <input
-                type="text"
-                aria-label="Owner source"
-                value={form.source}
-                onChange={(e) => setF('source', e.target.value)}
-                size={12}
-              />
-            </label>
-            <label>
-              Shadow{' '}
-              <input
-                type="text"
-                aria-label="Shadow source"
-                placeholder="none"
-                value={form.shadowSource}
-                onChange={(e) => setF('shadowSource', e.target.value)}
-                size={12}
-              />
-            </label>
-            <label>
-              Effective{' '}
-              <input
-                type="datetime-local"
-                aria-label="Effective at"
-                value={form.effectiveFrom}
-                onChange={(e) => setF('effectiveFrom', e.target.value)}
-              />
-            </label>
-            <label>
-              Reason{' '}
-              <input
-                type="text"
-                aria-label="Reason"
-                value={form.reason}
-                onChange={(e) => setF('reason', e.target.value)}
-                size={24}
-              />
-            </label>
+            <TextInput
+              caption="Category"
+              label="Category"
+              placeholder="every SKU"
+              value={form.category}
+              onValue={(v) => setF('category', v)}
+              size={10}
+            />
+            <TextInput
+              caption="Owner"
+              label="Owner source"
+              value={form.source}
+              onValue={(v) => setF('source', v)}
+              size={12}
+            />
+            <TextInput
+              caption="Shadow"
+              label="Shadow source"
+              placeholder="none"
+              value={form.shadowSource}
+              onValue={(v) => setF('shadowSource', v)}
+              size={12}
+            />
+            <TextInput
+              caption="Effective"
+              type="datetime-local"
+              label="Effective at"
+              value={form.effectiveFrom}
+              onValue={(v) => setF('effectiveFrom', v)}
+            />
+            <TextInput
+              caption="Reason"
+              label="Reason"
+              value={form.reason}
+              onValue={(v) => setF('reason', v)}
+              size={24}
+            />
             <button
               data-testid="preview-ownership"
               disabled={pending || !form.location || !form.source.trim()}

@@ -13,6 +13,7 @@ import { Ago, useNow } from '@/components/ui/ago'
 import { ChannelTiles } from './channel-tiles'
 import { LagChart } from './lag-chart'
 import { SkuJump } from '@/components/skus/sku-jump'
+import { KpiTile } from '@/components/ui/kpi-tile'
 
 export const DASHBOARD_KEY = ['dashboard'] as const
 const RANGES: Array<{ value: DashboardRange; label: string }> = [
@@ -88,23 +89,27 @@ export function DashboardView({ initial, canOpenDeadLetters }: { initial: Dashbo
       {error && <ErrorBox error={error} />}
 
       <div className="grid kpis" style={{ marginBottom: 16 }}>
-        <Kpi label="ERP events, last hour" value={formatCount(d.totals.eventsLastHour)} testId="kpi-events" />
-        <Kpi label="Channel order events, last hour" value={formatCount(d.totals.ordersLastHour)} testId="kpi-orders" />
-        <Kpi
+        <KpiTile label="ERP events, last hour" value={formatCount(d.totals.eventsLastHour)} testId="kpi-events" />
+        <KpiTile
+          label="Channel order events, last hour"
+          value={formatCount(d.totals.ordersLastHour)}
+          testId="kpi-orders"
+        />
+        <KpiTile
           label="Open dead letters"
           value={formatCount(d.totals.openDeadLetters)}
           testId="kpi-dead-letters"
           href={canOpenDeadLetters ? '/dead-letters' : undefined}
           tone={d.totals.openDeadLetters > 0 ? 'warn' : undefined}
         />
-        <Kpi
+        <KpiTile
           label="Open findings"
           value={formatCount(d.totals.openFindings)}
           testId="kpi-findings"
           href="/findings"
           tone={d.totals.openFindings > 0 ? 'warn' : undefined}
         />
-        <Kpi
+        <KpiTile
           label="Oversold units, 24 h"
           value={formatCount(d.totals.oversoldUnits24h)}
           testId="kpi-oversold"
@@ -172,39 +177,6 @@ export function DashboardView({ initial, canOpenDeadLetters }: { initial: Dashbo
           </table>
         )}
       </div>
-    </div>
-  )
-}
-
-function Kpi({
-  label,
-  value,
-  testId,
-  tone,
-  href,
-}: {
-  label: string
-  value: string
-  testId: string
-  tone?: 'warn' | 'bad'
-  href?: string
-}) {
-  const body = (
-    <>
-      <div className="label">{label}</div>
-      <div className="value" style={tone ? { color: tone === 'bad' ? 'var(--bad)' : 'var(--warn)' } : undefined}>
-        {value}
-      </div>
-    </>
-  )
-  // The whole tile is the link, not just its number.
-  return href ? (
-    <Link className="kpi tile-link" data-testid={testId} href={href}>
-      {body}
-    </Link>
-  ) : (
-    <div className="kpi" data-testid={testId}>
-      {body}
     </div>
   )
 }

@@ -2,14 +2,19 @@
 // Support's screen: dead letters ranked by oversell risk, filters in the URL, replay by filter
 // with the impact shown first, an approval queue (four eyes: one's own request cannot be approved),
 // and discard with a reason. Live: the 'dead-letters' room refetches both lists.
-import { Fragment, useState, useTransition } from 'react'
+import { Fragment, useState } from 'react'
 import Link from 'next/link'
-import { useRouter, useSearchParams } from 'next/navigation'
+import { useSearchParams } from 'next/navigation'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import type { DeadLetterItem } from '@/server/dead-letters/list-dead-letters'
+import type { ReplayImpact } from '@/server/dead-letters/preview-replay'
+import type { PendingReplay } from '@/server/dead-letters/list-replay-requests'
 import { useRealtime } from '@/components/realtime/use-realtime'
 import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
+import { TextInput } from '@/components/ui/fields'
+import { FeedbackLine, useAction } from '@/components/ui/action'
+import { ExportLink, filterQuery, SearchFilter, SelectFilter, useUrlFilter } from '@/components/ui/filters'
 import { Ago } from '@/components/ui/ago'
 import { formatCount } from '@/components/ui/format'
 import {
@@ -19,19 +24,12 @@ import {
   rejectReplayAction,
   requestReplayAction,
 } from '@/app/(app)/dead-letters/actions'
-import { CursorPager } from '@/components/ui/cursor-pager'
+import { CursorPager, useCursors } from '@/components/ui/cursor-pager'
 import { SortHeader } from '@/components/ui/sort-header'
 
-type Impact = {
-  deadLetters: number
-  byKind: { ingest: number; publish: number }
-  listings: number
-  units?: number
-  skus?: number
-  unresolvedSkus?: number
-  zeroToPositive: number
-  positiveToZero: number
-}
+/** A stored request's impact is the preview it was asked with (older rows may lack the unit counts). */
+type Impact = Omit<ReplayImpact, 'units' | 'skus' | 'unresolvedSkus' | 'sample'> &
+  Partial<Pick<ReplayImpact, 'units' | 'skus' | 'unresolvedSkus'>>
 /** Honest names for a dead letter's status: a requested replay has not run yet. */
 const STATUS_LABEL: Record<string, string> = {
   open: 'open',
@@ -53,19 +51,10 @@ function impactText(i: Impact): string {
   const pubs = i.byKind.publish ? `${formatCount(i.byKind.publish)} failed publish(es)` : ''
   return `${[events, pubs].filter(Boolean).join(' and ')}; ${formatCount(i.listings)} listing(s) recompute and republish (${formatCount(i.zeroToPositive)} from 0 to a positive quantity, ${formatCount(i.positiveToZero)} to 0)`
 }
-type Pending = {
-  id: string
-  note: string | null
-  createdAt: string
-  impact: Impact
-  deadLetters: number
-  requestedBy: string
-  mine: boolean
-}
+type Pending = Omit<PendingReplay, 'impact'> & { impact: Impact }
 const FILTERS = ['kind', 'status', 'channel', 'code', 'sku', 'sort'] as const
 
 export function DeadLetters({ can }: { can: { request: boolean; approve: boolean; discard: boolean } }) {
-  const router = useRouter()
   const params = useSearchParams()
   const qc = useQueryClient()
   const filter = Object.fromEntries(FILTERS.map((f) => [f, params.get(f) ?? ''])) as Record<
@@ -73,10 +62,8 @@ export function DeadLetters({ can }: { can: { request: boolean; approve: boolean
     string
   >
   if (!params.has('status')) filter.status = 'open'
-  const [cursors, setCursors] = useState<string[]>([])
-  const qs = new URLSearchParams(
-    Object.entries({ ...filter, cursor: cursors[cursors.length - 1] ?? '' }).filter(([, v]) => v),
-  ).toString()
+  const { cursors, setCursors, cursor } = useCursors()
+  const qs = filterQuery({ ...filter, cursor })
   const list = useQuery({
     queryKey: ['dead-letters', qs],
     queryFn: () =>
@@ -85,8 +72,7 @@ export function DeadLetters({ can }: { can: { request: boolean; approve: boolean
   const queue = useQuery({ queryKey: ['replays'], queryFn: () => fetchJson<{ items: Pending[] }>('/api/ui/replays') })
   useRealtime({ rooms: ['dead-letters'], invalidate: { 'dead-letters.changed': [['dead-letters'], ['replays']] } })
 
-  const [pending, start] = useTransition()
-  const [message, setMessage] = useState<{ tone: 'ok' | 'bad'; text: string } | null>(null)
+  const { pending, message, run } = useAction()
   const [impact, setImpact] = useState<Impact | null>(null)
   const [note, setNote] = useState('')
   const [reasonFor, setReasonFor] = useState<{ kind: 'reject' | 'discard'; id: string } | null>(null)
@@ -112,23 +98,18 @@ export function DeadLetters({ can }: { can: { request: boolean; approve: boolean
     void qc.invalidateQueries({ queryKey: ['dead-letters'] })
     void qc.invalidateQueries({ queryKey: ['replays'] })
   }
+  const setParam = useUrlFilter('/dead-letters')
+  const sorting = { sort: filter.sort, dflt: 'risk', onSort: (v: string) => setFilter('sort', v) }
   const setFilter = (name: string, value: string) => {
-    const next = new URLSearchParams(params.toString())
-    if (value) next.set(name, value)
-    else next.delete(name)
     setCursors([])
     setSelected(new Set())
-    router.replace(`/dead-letters?${next.toString()}`)
+    setParam(name, value)
   }
-  const run = <T,>(fn: () => Promise<{ data: T } | { error: { message: string } }>, ok: (d: T) => string) =>
-    start(async () => {
-      const r = await fn()
-      if ('error' in r) setMessage({ tone: 'bad', text: r.error.message })
-      else {
-        setMessage({ tone: 'ok', text: ok(r.data) })
-        refresh()
-      }
-    })
+  /** An action that changes dead letters: its outcome, then both lists refetch. */
+  const act = <T,>(
+    fn: () => Promise<{ data: T } | { error: { code: string; message: string } }>,
+    ok: (d: T) => string,
+  ) => run(fn, ok, refresh)
 
   return (
     <div>
@@ -141,11 +122,7 @@ export function DeadLetters({ can }: { can: { request: boolean; approve: boolean
           </div>
         </div>
       </div>
-      {message && (
-        <div className={message.tone === 'bad' ? 'error-box' : 'panel'} role="status" data-testid="dl-message">
-          {message.text}
-        </div>
-      )}
+      <FeedbackLine message={message} testId="dl-message" />
 
       <div className="panel">
         <h2>Approval queue</h2>
@@ -189,7 +166,7 @@ export function DeadLetters({ can }: { can: { request: boolean; approve: boolean
                             disabled={pending}
                             data-testid="approve"
                             onClick={() =>
-                              run(
+                              act(
                                 () => approveReplayAction({ id: r.id }),
                                 (d) =>
                                   `Replay done: ${d.replayed} event(s) applied, ${d.stillRejected} still rejected, ${d.releasedListings} listing(s) republishing.`,
@@ -219,66 +196,41 @@ export function DeadLetters({ can }: { can: { request: boolean; approve: boolean
 
       <div className="panel">
         <div className="toolbar" role="search">
-          <label>
-            Kind{' '}
-            <select aria-label="Kind" value={filter.kind} onChange={(e) => setFilter('kind', e.target.value)}>
-              <option value="">any</option>
-              <option value="ingest">ingest</option>
-              <option value="publish">publish</option>
-            </select>
-          </label>
-          <label>
-            Status{' '}
-            <select aria-label="Status" value={filter.status} onChange={(e) => setFilter('status', e.target.value)}>
-              {['open', 'replay_requested', 'replayed', 'discarded'].map((s) => (
-                <option key={s} value={s}>
-                  {STATUS_LABEL[s]}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Channel{' '}
-            <input
-              type="search"
-              aria-label="Channel"
-              defaultValue={filter.channel}
-              onBlur={(e) => setFilter('channel', e.target.value.trim())}
-              onKeyDown={(e) => {
-                if (e.key === 'Enter') setFilter('channel', e.currentTarget.value.trim())
-              }}
-              placeholder="any"
-              size={8}
-            />
-          </label>
-          <label>
-            Code{' '}
-            <input
-              type="search"
-              aria-label="Code"
-              defaultValue={filter.code}
-              onBlur={(e) => setFilter('code', e.target.value.trim())}
-              onKeyDown={(e) => {
-                if (e.key === 'Enter') setFilter('code', e.currentTarget.value.trim())
-              }}
-              placeholder="any"
-              size={14}
-            />
-          </label>
-          <label>
-            SKU{' '}
-            <input
-              type="search"
-              aria-label="SKU"
-              defaultValue={filter.sku}
-              onBlur={(e) => setFilter('sku', e.target.value.trim())}
-              onKeyDown={(e) => {
-                if (e.key === 'Enter') setFilter('sku', e.currentTarget.value.trim())
-              }}
-              placeholder="any"
-              size={10}
-            />
-          </label>
+          <SelectFilter
+            label="Kind"
+            value={filter.kind}
+            options={['ingest', 'publish']}
+            onChange={(v) => setFilter('kind', v)}
+          />
+          <SelectFilter
+            label="Status"
+            value={filter.status}
+            options={['open', 'replay_requested', 'replayed', 'discarded']}
+            format={(s) => STATUS_LABEL[s]}
+            any={null}
+            onChange={(v) => setFilter('status', v)}
+          />
+          <SearchFilter
+            label="Channel"
+            defaultValue={filter.channel}
+            placeholder="any"
+            size={8}
+            onCommit={(v) => setFilter('channel', v)}
+          />
+          <SearchFilter
+            label="Code"
+            defaultValue={filter.code}
+            placeholder="any"
+            size={14}
+            onCommit={(v) => setFilter('code', v)}
+          />
+          <SearchFilter
+            label="SKU"
+            defaultValue={filter.sku}
+            placeholder="any"
+            size={10}
+            onCommit={(v) => setFilter('sku', v)}
+          />
           <label>
             Order{' '}
             <select
@@ -291,28 +243,22 @@ export function DeadLetters({ can }: { can: { request: boolean; approve: boolean
               {filter.sort && filter.sort !== 'recent' && <option value={filter.sort}>by column</option>}
             </select>
           </label>
-          <a
-            className="button"
-            href={`/api/ui/dead-letters/export?${new URLSearchParams(Object.entries({ ...filter, cursor: '' }).filter(([, v]) => v)).toString()}`}
-            download
-            data-testid="dead-letters-export"
-          >
-            Export CSV
-          </a>
+          <ExportLink href={`/api/ui/dead-letters/export?${filterQuery(filter)}`} testId="dead-letters-export" />
           {can.request && filter.status === 'open' && (
             <button
               disabled={pending || (list.data?.items.length ?? 0) === 0}
               data-testid="preview-replay"
               onClick={() =>
-                start(async () => {
-                  const r = await previewReplayAction(
-                    Object.keys(selection).length
-                      ? selection
-                      : { kind: filter.kind || undefined, ids: list.data?.items.map((i) => i.id) },
-                  )
-                  if ('error' in r) setMessage({ tone: 'bad', text: r.error.message })
-                  else setImpact(r.data)
-                })
+                run(
+                  () =>
+                    previewReplayAction(
+                      Object.keys(selection).length
+                        ? selection
+                        : { kind: filter.kind || undefined, ids: list.data?.items.map((i) => i.id) },
+                    ),
+                  () => null,
+                  setImpact,
+                )
               }
             >
               Replay all matching…
@@ -323,11 +269,11 @@ export function DeadLetters({ can }: { can: { request: boolean; approve: boolean
               disabled={pending}
               data-testid="preview-replay-selected"
               onClick={() =>
-                start(async () => {
-                  const r = await previewReplayAction({ ids: picked })
-                  if ('error' in r) setMessage({ tone: 'bad', text: r.error.message })
-                  else setImpact(r.data)
-                })
+                run(
+                  () => previewReplayAction({ ids: picked }),
+                  () => null,
+                  setImpact,
+                )
               }
             >
               Replay {picked.length} selected…
@@ -353,12 +299,11 @@ export function DeadLetters({ can }: { can: { request: boolean; approve: boolean
             <span data-testid="replay-impact-text">{impactText(impact)}</span>. Events run again with their original
             keys. A second person must approve.
             <div className="toolbar" style={{ marginTop: 8, marginBottom: 0 }}>
-              <input
-                type="text"
-                aria-label="Note for the approver"
+              <TextInput
+                label="Note for the approver"
                 placeholder="why (for the approver)"
                 value={note}
-                onChange={(e) => setNote(e.target.value)}
+                onValue={setNote}
                 size={40}
               />
               <button
@@ -366,7 +311,7 @@ export function DeadLetters({ can }: { can: { request: boolean; approve: boolean
                 disabled={pending}
                 data-testid="request-replay"
                 onClick={() =>
-                  run(
+                  act(
                     () =>
                       requestReplayAction({
                         selection: picked.length
@@ -393,12 +338,11 @@ export function DeadLetters({ can }: { can: { request: boolean; approve: boolean
 
         {reasonFor && (
           <div className="toolbar" data-testid="reason-form">
-            <input
-              type="text"
-              aria-label="Reason"
+            <TextInput
+              label="Reason"
               placeholder={reasonFor.kind === 'reject' ? 'why reject' : 'why discard'}
               value={reason}
-              onChange={(e) => setReason(e.target.value)}
+              onValue={setReason}
               size={40}
             />
             <button
@@ -408,12 +352,12 @@ export function DeadLetters({ can }: { can: { request: boolean; approve: boolean
                 const target = reasonFor
                 setReasonFor(null)
                 if (target.kind === 'reject')
-                  run(
+                  act(
                     () => rejectReplayAction({ id: target.id, reason }),
                     () => 'Replay rejected; the dead letters are open again.',
                   )
                 else
-                  run(
+                  act(
                     () => discardAction({ ids: target.id.split(','), reason }),
                     () => {
                       setSelected(new Set())
@@ -453,46 +397,13 @@ export function DeadLetters({ can }: { can: { request: boolean; approve: boolean
                 </th>
                 <th className="num">Risk</th>
                 <th>Kind</th>
-                <SortHeader
-                  label="Code"
-                  column="code"
-                  sort={filter.sort}
-                  dflt="risk"
-                  onSort={(v) => setFilter('sort', v)}
-                />
+                <SortHeader label="Code" column="code" {...sorting} />
                 <th>Reason</th>
-                <SortHeader
-                  label="SKU"
-                  column="sku"
-                  sort={filter.sort}
-                  dflt="risk"
-                  onSort={(v) => setFilter('sort', v)}
-                />
-                <SortHeader
-                  label="Channel / source"
-                  column="channel"
-                  sort={filter.sort}
-                  dflt="risk"
-                  onSort={(v) => setFilter('sort', v)}
-                />
+                <SortHeader label="SKU" column="sku" {...sorting} />
+                <SortHeader label="Channel / source" column="channel" {...sorting} />
                 <th>Status</th>
-                <SortHeader
-                  label="Attempts"
-                  column="attempts"
-                  first="desc"
-                  className="num"
-                  sort={filter.sort}
-                  dflt="risk"
-                  onSort={(v) => setFilter('sort', v)}
-                />
-                <SortHeader
-                  label="Last seen"
-                  column="lastSeenAt"
-                  first="desc"
-                  sort={filter.sort}
-                  dflt="risk"
-                  onSort={(v) => setFilter('sort', v)}
-                />
+                <SortHeader label="Attempts" column="attempts" first="desc" className="num" {...sorting} />
+                <SortHeader label="Last seen" column="lastSeenAt" first="desc" {...sorting} />
                 <th>Fix</th>
                 <th></th>
               </tr>

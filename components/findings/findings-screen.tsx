@@ -3,68 +3,41 @@
 // exceptions, aged reservations, SLO breaches) with their state and the actions policy allows, and
 // oversell incidents with their attributed cause and revenue at risk. Filters in the URL; live.
 import Link from 'next/link'
-import { useState, useTransition } from 'react'
-import { useRouter, useSearchParams } from 'next/navigation'
+import { useState } from 'react'
+import { useSearchParams } from 'next/navigation'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { useRealtime } from '@/components/realtime/use-realtime'
 import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
+import { TextInput } from '@/components/ui/fields'
+import { FeedbackLine, useAction } from '@/components/ui/action'
 import { Ago } from '@/components/ui/ago'
-import { formatCount } from '@/components/ui/format'
+import { formatCount, formatMoney } from '@/components/ui/format'
 import { actOnFindingAction } from '@/app/(app)/findings/actions'
 import { CursorPager } from '@/components/ui/cursor-pager'
 import { SortHeader } from '@/components/ui/sort-header'
+import { useCursors } from '@/components/ui/cursor-pager'
+import { ExportLink, filterQuery, OrderFilter, SearchFilter, SelectFilter, useUrlFilter } from '@/components/ui/filters'
+import type { listFindings } from '@/server/reconciliation/list-findings'
+import type { listOversells } from '@/server/reconciliation/list-oversells'
+import type { SnapshotSummary } from '@/server/reconciliation/snapshot-reads'
 
-interface Finding {
-  id: string
-  kind: string
-  sku: string | null
-  channel: string | null
-  location: string | null
-  cause: string | null
-  status: string
-  field: string | null
-  expected: number | null
-  actual: number | null
-  variance: number | null
-  details: unknown
-  detectedAt: string
-  updatedAt: string
-  resolvedAt: string | null
-}
-interface Incident {
-  id: string
-  kind: string
-  channel: string
-  sku: string
-  orderId: string
-  lineId: string
-  orderedUnits: number
-  oversoldUnits: number
-  revenueAtRiskCents: number
-  cause: string | null
-  sentence: string
-  details: unknown
-  occurredAt: string
-  detectedAt: string
-}
-type Page<T> = { items: T[]; nextCursor: string | null }
+type FindingsPage = Awaited<ReturnType<typeof listFindings>>
+type OversellsPage = Awaited<ReturnType<typeof listOversells>>
 
 const KINDS = ['drift', 'variance', 'unverified', 'exception', 'aged_reservation', 'slo_breach', 'intake_stopped']
+const TABS = [
+  ['findings', 'Findings'],
+  ['oversells', 'Oversells'],
+  ['snapshots', 'ERP snapshots'],
+] as const
 const STATUSES = ['open', 'healing', 'resolved', 'ignored']
-const money = (cents: number) => (cents / 100).toLocaleString('en-US', { style: 'currency', currency: 'USD' })
 
 export function FindingsScreen({ canAct, channels }: { canAct: boolean; channels: string[] }) {
-  const router = useRouter()
   const params = useSearchParams()
+  const setParam = useUrlFilter('/findings')
   const tab =
     params.get('tab') === 'oversells' ? 'oversells' : params.get('tab') === 'snapshots' ? 'snapshots' : 'findings'
-  const setParam = (name: string, value: string) => {
-    const next = new URLSearchParams(params.toString())
-    if (value) next.set(name, value)
-    else next.delete(name)
-    router.replace(`/findings?${next.toString()}`)
-  }
   useRealtime({
     rooms: ['dashboard', 'kpis'],
     invalidate: { 'findings.changed': [['findings']], 'kpis.changed': [['oversells']] },
@@ -82,30 +55,17 @@ export function FindingsScreen({ canAct, channels }: { canAct: boolean; channels
         </div>
       </div>
       <div className="toolbar" role="tablist">
-        <button
-          role="tab"
-          aria-selected={tab === 'findings'}
-          className={tab === 'findings' ? 'primary' : ''}
-          onClick={() => setParam('tab', '')}
-        >
-          Findings
-        </button>
-        <button
-          role="tab"
-          aria-selected={tab === 'oversells'}
-          className={tab === 'oversells' ? 'primary' : ''}
-          onClick={() => setParam('tab', 'oversells')}
-        >
-          Oversells
-        </button>
-        <button
-          role="tab"
-          aria-selected={tab === 'snapshots'}
-          className={tab === 'snapshots' ? 'primary' : ''}
-          onClick={() => setParam('tab', 'snapshots')}
-        >
-          ERP snapshots
-        </button>
+        {TABS.map(([id, label]) => (
+          <button
+            key={id}
+            role="tab"
+            aria-selected={tab === id}
+            className={tab === id ? 'primary' : ''}
+            onClick={() => setParam('tab', id === 'findings' ? '' : id)}
+          >
+            {label}
+          </button>
+        ))}
       </div>
       {tab === 'findings' ? (
         <FindingsTab canAct={canAct} channels={channels} setParam={setParam} />
@@ -137,40 +97,33 @@ function FindingsTab({
     order: params.get('order') ?? '',
     sort: params.get('sort') ?? '',
   }
-  const [cursors, setCursors] = useState<string[]>([])
-  const qs = new URLSearchParams(
-    Object.entries({ ...filter, cursor: cursors[cursors.length - 1] ?? '' }).filter(([, v]) => v),
-  ).toString()
+  const { cursors, setCursors, cursor } = useCursors()
+  const qs = filterQuery({ ...filter, cursor })
   const list = useQuery({
     queryKey: ['findings', qs],
-    queryFn: () => fetchJson<Page<Finding> & { total: number }>(`/api/ui/findings?${qs}`),
+    queryFn: () => fetchJson<FindingsPage>(`/api/ui/findings?${qs}`),
   })
   // The column sort wins over the older newest/oldest picker, which stays for shared links.
   const sortDefault = filter.order === 'oldest' ? 'detectedAt' : '-detectedAt'
-  const [pending, start] = useTransition()
-  const [message, setMessage] = useState<{ tone: 'ok' | 'bad'; text: string } | null>(null)
+  const sorting = { sort: filter.sort, dflt: sortDefault, onSort: (v: string) => set('sort', v) }
+  const { pending, message, run } = useAction()
   const [noteFor, setNoteFor] = useState<{ id: string; action: 'ignore' | 'resolve' } | null>(null)
   const [note, setNote] = useState('')
   const act = (id: string, action: 'ignore' | 'resolve' | 'reopen' | 'correct' | 'republish', text?: string) =>
-    start(async () => {
-      const r = await actOnFindingAction({ id, action, ...(text ? { note: text } : {}) })
-      if ('error' in r) {
-        setMessage({ tone: 'bad', text: r.error.message })
-        return
-      }
-      setMessage({
-        tone: 'ok',
-        text:
-          action === 'correct'
-            ? 'Corrected through the ledger (a count event); the finding is resolved.'
-            : action === 'republish'
-              ? 'Our quantity goes out again over what the channel shows; the finding resolves when a read-back matches.'
-              : `Finding ${action === 'reopen' ? 'reopened' : `${action}d`}.`,
-      })
-      setNoteFor(null)
-      setNote('')
-      await qc.invalidateQueries({ queryKey: ['findings'] })
-    })
+    run(
+      () => actOnFindingAction({ id, action, ...(text ? { note: text } : {}) }),
+      () =>
+        action === 'correct'
+          ? 'Corrected through the ledger (a count event); the finding is resolved.'
+          : action === 'republish'
+            ? 'Our quantity goes out again over what the channel shows; the finding resolves when a read-back matches.'
+            : `Finding ${action === 'reopen' ? 'reopened' : `${action}d`}.`,
+      async () => {
+        setNoteFor(null)
+        setNote('')
+        await qc.invalidateQueries({ queryKey: ['findings'] })
+      },
+    )
   const set = (k: string, v: string) => {
     setCursors([])
     setParam(k, v)
@@ -178,93 +131,43 @@ function FindingsTab({
 
   return (
     <div className="panel">
-      {message && (
-        <div className={message.tone === 'bad' ? 'error-box' : 'panel'} role="status" data-testid="finding-message">
-          {message.text}
-        </div>
-      )}
+      <FeedbackLine message={message} testId="finding-message" />
       <div className="toolbar" role="search">
-        <label>
-          Status{' '}
-          <select aria-label="Status" value={filter.status} onChange={(e) => set('status', e.target.value)}>
-            <option value="">any</option>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Kind{' '}
-          <select aria-label="Kind" value={filter.kind} onChange={(e) => set('kind', e.target.value)}>
-            <option value="">any</option>
-            {KINDS.map((s) => (
-              <option key={s} value={s}>
-                {s.replace('_', ' ')}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Channel{' '}
-          <select aria-label="Channel" value={filter.channel} onChange={(e) => set('channel', e.target.value)}>
-            <option value="">any</option>
-            {channels.map((c) => (
-              <option key={c} value={c}>
-                {c}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          SKU{' '}
-          <input
-            type="search"
-            aria-label="SKU"
-            defaultValue={filter.sku}
-            placeholder="any"
-            onBlur={(e) => set('sku', e.target.value.trim())}
-            onKeyDown={(e) => {
-              if (e.key === 'Enter') set('sku', e.currentTarget.value.trim())
-            }}
-            size={12}
-          />
-        </label>
-        <label>
-          Order{' '}
-          <select
-            aria-label="Order"
-            value={filter.order || 'recent'}
-            onChange={(e) => set('order', e.target.value === 'recent' ? '' : e.target.value)}
-          >
-            <option value="recent">newest first</option>
-            <option value="oldest">oldest first</option>
-          </select>
-        </label>
+        <SelectFilter label="Status" value={filter.status} options={STATUSES} onChange={(v) => set('status', v)} />
+        <SelectFilter
+          label="Kind"
+          value={filter.kind}
+          options={KINDS}
+          format={(k) => k.replace('_', ' ')}
+          onChange={(v) => set('kind', v)}
+        />
+        <SelectFilter label="Channel" value={filter.channel} options={channels} onChange={(v) => set('channel', v)} />
+        <SearchFilter
+          label="SKU"
+          defaultValue={filter.sku}
+          placeholder="any"
+          size={12}
+          onCommit={(v) => set('sku', v)}
+        />
+        <OrderFilter value={filter.order} onChange={(v) => set('order', v)} />
         {list.data && (
           <span className="muted" data-testid="findings-total">
             {formatCount(list.data.total)} {list.data.total === 1 ? 'finding matches' : 'findings match'}
           </span>
         )}
-        <a
-          className="button"
+        <ExportLink
           style={{ marginLeft: 'auto' }}
-          href={`/api/ui/findings/export?${new URLSearchParams(Object.entries(filter).filter(([, v]) => v)).toString()}`}
-          download
-          data-testid="findings-export"
-        >
-          Export CSV
-        </a>
+          href={`/api/ui/findings/export?${filterQuery(filter)}`}
+          testId="findings-export"
+        />
       </div>
       {noteFor && (
         <div className="toolbar" data-testid="finding-note">
-          <input
-            type="text"
-            aria-label={noteFor.action === 'ignore' ? 'Why ignore' : 'Resolution note'}
+          <TextInput
+            label={noteFor.action === 'ignore' ? 'Why ignore' : 'Resolution note'}
             placeholder={noteFor.action === 'ignore' ? 'why ignore it (required)' : 'what fixed it (optional)'}
             value={note}
-            onChange={(e) => setNote(e.target.value)}
+            onValue={setNote}
             size={40}
           />
           <button
@@ -286,56 +189,16 @@ function FindingsTab({
           <table className="data" data-testid="findings-table">
             <thead>
               <tr>
-                <SortHeader
-                  label="Kind"
-                  column="kind"
-                  sort={filter.sort}
-                  dflt={sortDefault}
-                  onSort={(v) => set('sort', v)}
-                />
+                <SortHeader label="Kind" column="kind" {...sorting} />
                 <th>Cause</th>
-                <SortHeader
-                  label="SKU"
-                  column="sku"
-                  sort={filter.sort}
-                  dflt={sortDefault}
-                  onSort={(v) => set('sort', v)}
-                />
-                <SortHeader
-                  label="Where"
-                  column="channel"
-                  sort={filter.sort}
-                  dflt={sortDefault}
-                  onSort={(v) => set('sort', v)}
-                />
+                <SortHeader label="SKU" column="sku" {...sorting} />
+                <SortHeader label="Where" column="channel" {...sorting} />
                 <th className="num">Expected</th>
                 <th className="num">Actual</th>
-                <SortHeader
-                  label="Variance"
-                  column="variance"
-                  first="desc"
-                  className="num"
-                  sort={filter.sort}
-                  dflt={sortDefault}
-                  onSort={(v) => set('sort', v)}
-                />
+                <SortHeader label="Variance" column="variance" first="desc" className="num" {...sorting} />
                 <th>Status</th>
-                <SortHeader
-                  label="Detected"
-                  column="detectedAt"
-                  first="desc"
-                  sort={filter.sort}
-                  dflt={sortDefault}
-                  onSort={(v) => set('sort', v)}
-                />
-                <SortHeader
-                  label="Updated"
-                  column="updatedAt"
-                  first="desc"
-                  sort={filter.sort}
-                  dflt={sortDefault}
-                  onSort={(v) => set('sort', v)}
-                />
+                <SortHeader label="Detected" column="detectedAt" first="desc" {...sorting} />
+                <SortHeader label="Updated" column="updatedAt" first="desc" {...sorting} />
                 {canAct && <th></th>}
               </tr>
             </thead>
@@ -456,25 +319,18 @@ function OversellsTab({ channels, setParam }: { channels: string[]; setParam: (k
     sort: params.get('sort') ?? '',
   }
   const sortDefault = filter.order === 'oldest' ? 'detectedAt' : '-detectedAt'
-  const [cursors, setCursors] = useState<string[]>([])
-  const qs = new URLSearchParams(
-    Object.entries({ ...filter, cursor: cursors[cursors.length - 1] ?? '' }).filter(([, v]) => v),
-  ).toString()
+  const sorting = { sort: filter.sort, dflt: sortDefault, onSort: (v: string) => set('sort', v) }
+  const { cursors, setCursors, cursor } = useCursors()
+  const qs = filterQuery({ ...filter, cursor })
   const list = useQuery({
     queryKey: ['oversells', qs],
-    queryFn: () =>
-      fetchJson<
-        Page<Incident> & { totals: { incidents: number; oversoldUnits: number; revenueAtRiskCents: number } | null }
-      >(`/api/ui/oversells?${qs}`),
+    queryFn: () => fetchJson<OversellsPage>(`/api/ui/oversells?${qs}`),
   })
   // Totals over the whole filter (the first page carries them; later pages do not).
-  const base = new URLSearchParams(Object.entries(filter).filter(([, v]) => v)).toString()
+  const base = filterQuery(filter)
   const first = useQuery({
     queryKey: ['oversells', base, 'totals'],
-    queryFn: () =>
-      fetchJson<{ totals: { incidents: number; oversoldUnits: number; revenueAtRiskCents: number } | null }>(
-        `/api/ui/oversells?${base}&limit=1`,
-      ),
+    queryFn: () => fetchJson<Pick<OversellsPage, 'totals'>>(`/api/ui/oversells?${base}&limit=1`),
   })
   const totals = first.data?.totals
   const set = (k: string, v: string) => {
@@ -484,69 +340,36 @@ function OversellsTab({ channels, setParam }: { channels: string[]; setParam: (k
   return (
     <div className="panel">
       <div className="toolbar" role="search">
-        <label>
-          Window{' '}
-          <select aria-label="Window" value={filter.window} onChange={(e) => set('window', e.target.value)}>
-            {['1h', '24h', '7d', '30d'].map((w) => (
-              <option key={w} value={w}>
-                {w}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Kind{' '}
-          <select aria-label="Kind" value={filter.kind} onChange={(e) => set('kind', e.target.value)}>
-            <option value="">any</option>
-            <option value="channel_oversell">channel oversell</option>
-            <option value="shortage">shortage</option>
-          </select>
-        </label>
-        <label>
-          Channel{' '}
-          <select aria-label="Channel" value={filter.channel} onChange={(e) => set('channel', e.target.value)}>
-            <option value="">any</option>
-            {channels.map((c) => (
-              <option key={c} value={c}>
-                {c}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          SKU{' '}
-          <input
-            type="search"
-            aria-label="SKU"
-            defaultValue={filter.sku}
-            placeholder="any (Enter)"
-            onKeyDown={(e) => {
-              if (e.key === 'Enter') set('sku', e.currentTarget.value.trim())
-            }}
-            onBlur={(e) => set('sku', e.target.value.trim())}
-            size={12}
-          />
-        </label>
-        <label>
-          Order{' '}
-          <select
-            aria-label="Order"
-            value={filter.order || 'recent'}
-            onChange={(e) => set('order', e.target.value === 'recent' ? '' : e.target.value)}
-          >
-            <option value="recent">newest first</option>
-            <option value="oldest">oldest first</option>
-          </select>
-        </label>
-        <a
-          className="button"
+        <SelectFilter
+          label="Window"
+          value={filter.window}
+          options={['1h', '24h', '7d', '30d']}
+          any={null}
+          onChange={(v) => set('window', v)}
+        />
+        <SelectFilter
+          label="Kind"
+          value={filter.kind}
+          options={[
+            { value: 'channel_oversell', label: 'channel oversell' },
+            { value: 'shortage', label: 'shortage' },
+          ]}
+          onChange={(v) => set('kind', v)}
+        />
+        <SelectFilter label="Channel" value={filter.channel} options={channels} onChange={(v) => set('channel', v)} />
+        <SearchFilter
+          label="SKU"
+          defaultValue={filter.sku}
+          placeholder="any (Enter)"
+          size={12}
+          onCommit={(v) => set('sku', v)}
+        />
+        <OrderFilter value={filter.order} onChange={(v) => set('order', v)} />
+        <ExportLink
           style={{ marginLeft: 'auto' }}
           href={`/api/ui/oversells/export?${base}`}
-          download
-          data-testid="oversells-export"
-        >
-          Export CSV
-        </a>
+          testId="oversells-export"
+        />
       </div>
       {totals && (
         <div className="grid kpis" style={{ marginBottom: 12 }} data-testid="oversell-totals">
@@ -560,7 +383,7 @@ function OversellsTab({ channels, setParam }: { channels: string[]; setParam: (k
           </div>
           <div className="kpi">
             <div className="label">Revenue at risk</div>
-            <div className="value">{money(totals.revenueAtRiskCents)}</div>
+            <div className="value">{formatMoney(totals.revenueAtRiskCents)}</div>
           </div>
         </div>
       )}
@@ -575,37 +398,14 @@ function OversellsTab({ channels, setParam }: { channels: string[]; setParam: (k
           <table className="data" data-testid="oversells-table">
             <thead>
               <tr>
-                <SortHeader
-                  label="When"
-                  column="occurredAt"
-                  first="desc"
-                  sort={filter.sort}
-                  dflt={sortDefault}
-                  onSort={(v) => set('sort', v)}
-                />
+                <SortHeader label="When" column="occurredAt" first="desc" {...sorting} />
                 <th>Kind</th>
                 <th>Channel</th>
                 <th>SKU</th>
                 <th>Order</th>
                 <th className="num">Ordered</th>
-                <SortHeader
-                  label="Oversold"
-                  column="oversoldUnits"
-                  first="desc"
-                  className="num"
-                  sort={filter.sort}
-                  dflt={sortDefault}
-                  onSort={(v) => set('sort', v)}
-                />
-                <SortHeader
-                  label="At risk"
-                  column="revenueAtRiskCents"
-                  first="desc"
-                  className="num"
-                  sort={filter.sort}
-                  dflt={sortDefault}
-                  onSort={(v) => set('sort', v)}
-                />
+                <SortHeader label="Oversold" column="oversoldUnits" first="desc" className="num" {...sorting} />
+                <SortHeader label="At risk" column="revenueAtRiskCents" first="desc" className="num" {...sorting} />
                 <th>Cause</th>
               </tr>
             </thead>
@@ -631,7 +431,7 @@ function OversellsTab({ channels, setParam }: { channels: string[]; setParam: (k
                   </td>
                   <td className="num">{formatCount(o.orderedUnits)}</td>
                   <td className="num">{formatCount(o.oversoldUnits)}</td>
-                  <td className="num">{money(o.revenueAtRiskCents)}</td>
+                  <td className="num">{formatMoney(o.revenueAtRiskCents)}</td>
                   <td style={{ minWidth: 260 }}>
                     {o.cause ? <span className="chip warn">{o.cause.replace(/_/g, ' ')}</span> : null}{' '}
                     <span className="muted" style={{ fontSize: 12 }}>
@@ -649,32 +449,15 @@ function OversellsTab({ channels, setParam }: { channels: string[]; setParam: (k
   )
 }
 
-interface SnapshotRow {
-  snapshotId: string
-  status: string
-  mode: string
-  format: string
-  source: string
-  rows: number
-  processedRows: number
-  rejectedRows: number
-  findingsCount: number
-  corrected: number
-  asOf: string | null
-  autoCorrectUnits: number
-  error: string | null
-  startedAt: string
-  completedAt: string | null
-  fileName: string | null
-}
-
 /** ERP snapshots and their reconciliation: progress while running (polled), then what they found. */
 function SnapshotsTab() {
-  const [cursors, setCursors] = useState<string[]>([])
-  const cursor = cursors[cursors.length - 1] ?? ''
+  const { cursors, setCursors, cursor } = useCursors()
   const list = useQuery({
     queryKey: ['snapshots', cursor],
-    queryFn: () => fetchJson<Page<SnapshotRow>>(`/api/ui/snapshots${cursor ? `?cursor=${cursor}` : ''}`),
+    queryFn: () =>
+      fetchJson<{ items: SnapshotSummary[]; nextCursor: string | null }>(
+        `/api/ui/snapshots${cursor ? `?cursor=${cursor}` : ''}`,
+      ),
     refetchInterval: (q) => (q.state.data?.items.some((x) => x.status === 'running') ? 2_000 : false),
   })
   return (
@@ -769,17 +552,7 @@ function SnapshotsTab() {
           </tbody>
         </table>
       )}
-      <div className="toolbar" style={{ justifyContent: 'flex-end', marginTop: 8 }}>
-        <button disabled={cursors.length === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
-          Previous
-        </button>
-        <button
-          disabled={!list.data?.nextCursor}
-          onClick={() => list.data?.nextCursor && setCursors((c) => [...c, list.data!.nextCursor!])}
-        >
-          Next
-        </button>
-      </div>
+      <CursorPager cursors={cursors} setCursors={setCursors} nextCursor={list.data?.nextCursor} />
     </div>
   )
 }

@@ -5,10 +5,8 @@
 import Link from 'next/link'
 import type { OversellIncidentDetail } from '@/server/reconciliation/get-oversell-incident'
 import { EmptyState } from '@/components/ui/empty-state'
-import { formatCount } from '@/components/ui/format'
+import { formatCount, formatMoney } from '@/components/ui/format'
 import { Time } from '@/components/ui/time'
-
-const money = (cents: number) => (cents / 100).toLocaleString('en-US', { style: 'currency', currency: 'USD' })
 
 export function OversellIncidentView({ detail: d }: { detail: OversellIncidentDetail }) {
   const i = d.incident
@@ -61,7 +59,7 @@ export function OversellIncidentView({ detail: d }: { detail: OversellIncidentDe
         </div>
         <div className="kpi">
           <div className="label">Revenue at risk</div>
-          <div className="value">{money(i.revenueAtRiskCents)}</div>
+          <div className="value">{formatMoney(i.revenueAtRiskCents)}</div>
         </div>
         <div className="kpi">
           <div className="label">Cause</div>

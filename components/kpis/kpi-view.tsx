@@ -4,7 +4,7 @@
 // chosen in the URL (shareable). Live: findings and KPI pushes refetch the view.
 import Link from 'next/link'
 import { useRouter, useSearchParams } from 'next/navigation'
-import type { ReactNode } from 'react'
+import type { ComponentProps, ReactNode } from 'react'
 import { useQuery } from '@tanstack/react-query'
 import {
   Bar,
@@ -22,8 +22,9 @@ import type { KpiBucket, KpiView as Kpis, KpiWindow } from '@/server/metrics/get
 import { useRealtime } from '@/components/realtime/use-realtime'
 import { ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
-import { formatCount, formatSeconds } from '@/components/ui/format'
+import { formatCount, formatMoney, formatSeconds } from '@/components/ui/format'
 import { HealthChip } from '@/components/channels/health-chip'
+import { KpiTile } from '@/components/ui/kpi-tile'
 
 const WINDOWS: Array<{ value: KpiWindow; label: string }> = [
   { value: '1h', label: 'Last hour' },
@@ -31,8 +32,7 @@ const WINDOWS: Array<{ value: KpiWindow; label: string }> = [
   { value: '7d', label: 'Last 7 days' },
 ]
 
-const money = (cents: number) =>
-  (cents / 100).toLocaleString('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 })
+const money = (cents: number) => formatMoney(cents, { whole: true })
 /** Lag percentiles are interpolated within histogram buckets (≈); null is "not measured". */
 const lag = (s: number | null) => (s === null ? 'not measured' : `≈${formatSeconds(s)}`)
 const pct = (r: number | null) => (r === null ? '—' : `${(r * 100).toFixed(r < 0.01 ? 2 : 1)} %`)
@@ -288,46 +288,21 @@ function MaybeLink({ href, children }: { href?: string; children: ReactNode }) {
   return href ? <Link href={href}>{children}</Link> : <>{children}</>
 }
 
+/** A KPI tile with an optional hint and a sparkline of its trend (drawn only when it moved). */
 function Tile({
-  label,
-  value,
   hint,
-  testId,
-  tone,
-  href,
   spark,
-}: {
-  label: string
-  value: string
-  hint?: string
-  testId: string
-  tone?: 'warn' | 'bad'
-  href?: string
-  spark?: Array<number | null>
-}) {
-  const body = (
-    <>
-      <div className="label">{label}</div>
-      <div className="value" style={tone ? { color: tone === 'bad' ? 'var(--bad)' : 'var(--warn)' } : undefined}>
-        {value}
-      </div>
+  ...tile
+}: Omit<ComponentProps<typeof KpiTile>, 'children'> & { hint?: string; spark?: Array<number | null> }) {
+  return (
+    <KpiTile {...tile}>
       {hint && (
         <div className="muted" style={{ fontSize: 12 }}>
           {hint}
         </div>
       )}
-      {spark && spark.some((v) => v !== null && v > 0) && <Sparkline values={spark} tone={tone} />}
-    </>
-  )
-  // The whole tile is the link, not just its number.
-  return href ? (
-    <Link className="kpi tile-link" data-testid={testId} href={href}>
-      {body}
-    </Link>
-  ) : (
-    <div className="kpi" data-testid={testId}>
-      {body}
-    </div>
+      {spark && spark.some((v) => v !== null && v > 0) && <Sparkline values={spark} tone={tile.tone} />}
+    </KpiTile>
   )
 }
 

@@ -4,6 +4,7 @@
 // rule set draft like every other rule (previewed, then saved as a version).
 import type { AllocationWindow, ChannelRules, DegradedPolicy, RuleSet } from '@/server/rules/rules.schema'
 import { EmptyState } from '@/components/ui/empty-state'
+import { RemoveCell } from './editable-cells'
 
 /** ISO (UTC) <-> the browser's datetime-local value. */
 const toLocalInput = (iso?: string) => {
@@ -184,21 +185,16 @@ export function AllocationWindowsPanel({
                   <td data-label="State">
                     <span className="chip">{windowState(w, now)}</span>
                   </td>
-                  {canEdit && (
-                    <td>
-                      <button
-                        aria-label={label('Remove')}
-                        onClick={() =>
-                          setChannel(code, (c) => {
-                            c.allocations!.splice(i, 1)
-                            if (c.allocations!.length === 0) delete c.allocations
-                          })
-                        }
-                      >
-                        Remove
-                      </button>
-                    </td>
-                  )}
+                  <RemoveCell
+                    canEdit={canEdit}
+                    label={label('Remove')}
+                    onRemove={() =>
+                      setChannel(code, (c) => {
+                        c.allocations!.splice(i, 1)
+                        if (c.allocations!.length === 0) delete c.allocations
+                      })
+                    }
+                  />
                 </tr>
               )
             })}

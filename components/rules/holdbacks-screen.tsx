@@ -3,13 +3,15 @@
 // reason, an owner and an optional expiry; each active one shows what it withholds now (listings
 // and units per channel, from the stored decisions). Removing one needs a reason. State filter in
 // the URL.
-import { useState, useTransition } from 'react'
+import { useState } from 'react'
 import { useRouter, useSearchParams } from 'next/navigation'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import type { HoldbackView } from '@/server/rules/holdback.schema'
 import type { HoldbackEffect } from '@/server/rules/list-holdbacks'
 import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
+import { TextInput } from '@/components/ui/fields'
+import { FeedbackLine, useAction } from '@/components/ui/action'
 import { Ago } from '@/components/ui/ago'
 import { formatCount, formatTime } from '@/components/ui/format'
 import { Time } from '@/components/ui/time'
@@ -38,8 +40,7 @@ export function HoldbacksScreen({
   })
   // Effects come from decisions: refetch when listings change.
   useRealtime({ rooms: ['dashboard'], invalidate: { 'listings.changed': [['holdbacks']] }, coalesceMs: 5_000 })
-  const [pending, start] = useTransition()
-  const [message, setMessage] = useState<{ tone: 'ok' | 'bad'; text: string } | null>(null)
+  const { pending, message, run } = useAction()
   const [removing, setRemoving] = useState<string | null>(null)
   const [reason, setReason] = useState('')
   const [form, setForm] = useState({
@@ -54,40 +55,36 @@ export function HoldbacksScreen({
   })
   const setF = (k: keyof typeof form, v: string) => setForm((f) => ({ ...f, [k]: v }))
 
+  const refetch = () => qc.invalidateQueries({ queryKey: ['holdbacks'] })
   const create = () =>
-    start(async () => {
-      const r = await createHoldbackAction({
-        [form.target]: form.value.trim(),
-        ...(form.channel ? { channel: form.channel } : {}),
-        mode: form.mode,
-        ...(form.mode !== 'suppress' ? { value: Number(form.amount) } : {}),
-        reason: form.reason,
-        ...(form.owner.trim() ? { owner: form.owner.trim() } : {}),
-        ...(form.expiresAt ? { expiresAt: new Date(form.expiresAt).toISOString() } : {}),
-      })
-      if ('error' in r) {
-        setMessage({ tone: 'bad', text: r.error.message })
-        return
-      }
-      setMessage({
-        tone: 'ok',
-        text: `Holdback created on ${r.data.sku ?? `category ${r.data.category}`}${r.data.channel ? ` for ${r.data.channel}` : ' for every channel'}; its SKUs recompute now.`,
-      })
-      setForm((f) => ({ ...f, value: '', amount: '', reason: '', expiresAt: '' }))
-      await qc.invalidateQueries({ queryKey: ['holdbacks'] })
-    })
+    run(
+      () =>
+        createHoldbackAction({
+          [form.target]: form.value.trim(),
+          ...(form.channel ? { channel: form.channel } : {}),
+          mode: form.mode,
+          ...(form.mode !== 'suppress' ? { value: Number(form.amount) } : {}),
+          reason: form.reason,
+          ...(form.owner.trim() ? { owner: form.owner.trim() } : {}),
+          ...(form.expiresAt ? { expiresAt: new Date(form.expiresAt).toISOString() } : {}),
+        }),
+      (d) =>
+        `Holdback created on ${d.sku ?? `category ${d.category}`}${d.channel ? ` for ${d.channel}` : ' for every channel'}; its SKUs recompute now.`,
+      async () => {
+        setForm((f) => ({ ...f, value: '', amount: '', reason: '', expiresAt: '' }))
+        await refetch()
+      },
+    )
   const remove = (id: string) =>
-    start(async () => {
-      const r = await removeHoldbackAction({ id, reason })
-      if ('error' in r) {
-        setMessage({ tone: 'bad', text: r.error.message })
-        return
-      }
-      setRemoving(null)
-      setReason('')
-      setMessage({ tone: 'ok', text: 'Holdback removed; its SKUs recompute now.' })
-      await qc.invalidateQueries({ queryKey: ['holdbacks'] })
-    })
+    run(
+      () => removeHoldbackAction({ id, reason }),
+      () => 'Holdback removed; its SKUs recompute now.',
+      async () => {
+        setRemoving(null)
+        setReason('')
+        await refetch()
+      },
+    )
 
   return (
     <div>
@@ -100,11 +97,7 @@ export function HoldbacksScreen({
           </div>
         </div>
       </div>
-      {message && (
-        <div className={message.tone === 'bad' ? 'error-box' : 'panel'} role="status" data-testid="holdback-message">
-          {message.text}
-        </div>
-      )}
+      <FeedbackLine message={message} testId="holdback-message" />
 
       {canEdit && (
         <div className="panel" data-testid="holdback-form">
@@ -115,12 +108,11 @@ export function HoldbacksScreen({
               <option value="category">Category</option>
             </select>
             {form.target === 'sku' ? (
-              <input
-                type="text"
-                aria-label="Holdback SKU"
+              <TextInput
+                label="Holdback SKU"
                 placeholder="SKU code"
                 value={form.value}
-                onChange={(e) => setF('value', e.target.value)}
+                onValue={(v) => setF('value', v)}
                 size={14}
               />
             ) : (
@@ -154,43 +146,39 @@ export function HoldbacksScreen({
               <option value="percent">hold back a percentage</option>
             </select>
             {form.mode !== 'suppress' && (
-              <input
+              <TextInput
                 type="number"
                 min={1}
                 max={form.mode === 'percent' ? 100 : undefined}
-                aria-label={form.mode === 'percent' ? 'Percent' : 'Units'}
+                label={form.mode === 'percent' ? 'Percent' : 'Units'}
                 value={form.amount}
-                onChange={(e) => setF('amount', e.target.value)}
+                onValue={(v) => setF('amount', v)}
                 style={{ width: 70 }}
               />
             )}
           </div>
           <div className="toolbar" style={{ marginBottom: 0 }}>
-            <input
-              type="text"
-              aria-label="Holdback reason"
+            <TextInput
+              label="Holdback reason"
               placeholder="reason (required)"
               value={form.reason}
-              onChange={(e) => setF('reason', e.target.value)}
+              onValue={(v) => setF('reason', v)}
               size={32}
             />
-            <input
-              type="text"
-              aria-label="Owner"
+            <TextInput
+              label="Owner"
               placeholder="owner (default: you)"
               value={form.owner}
-              onChange={(e) => setF('owner', e.target.value)}
+              onValue={(v) => setF('owner', v)}
               size={18}
             />
-            <label>
-              Expires{' '}
-              <input
-                type="datetime-local"
-                aria-label="Expires"
-                value={form.expiresAt}
-                onChange={(e) => setF('expiresAt', e.target.value)}
-              />
-            </label>
+            <TextInput
+              caption="Expires"
+              type="datetime-local"
+              label="Expires"
+              value={form.expiresAt}
+              onValue={(v) => setF('expiresAt', v)}
+            />
             <button
               className="primary"
               data-testid="create-holdback"
@@ -222,14 +210,7 @@ export function HoldbacksScreen({
         </div>
         {removing && (
           <div className="toolbar" data-testid="remove-form">
-            <input
-              type="text"
-              aria-label="Why remove"
-              placeholder="why remove it"
-              value={reason}
-              onChange={(e) => setReason(e.target.value)}
-              size={40}
-            />
+            <TextInput label="Why remove" placeholder="why remove it" value={reason} onValue={setReason} size={40} />
             <button
               className="primary"
               disabled={pending || reason.trim().length < 3}

@@ -6,6 +6,7 @@
 import type { FeedExpectation, OrderExceptionPolicy, RuleSet } from '@/server/rules/rules.schema'
 import { feedExpects } from '@/server/rules/rules.schema'
 import { EmptyState } from '@/components/ui/empty-state'
+import { ChoiceCell, FlagCell, RemoveCell } from './editable-cells'
 
 type Edit = (fn: (r: RuleSet) => void) => void
 const list = (v: string): string[] | undefined => {
@@ -104,27 +105,19 @@ function FeedsPanel({
                     )}
                   </td>
                   <td data-label="Location">
-                    {canEdit ? (
-                      <select
-                        aria-label={label('Location')}
-                        value={f.location ?? ''}
-                        onChange={(e) =>
-                          setFeed(i, (x) => {
-                            if (e.target.value) x.location = e.target.value
-                            else delete x.location
-                          })
-                        }
-                      >
-                        <option value="">anywhere</option>
-                        {[...new Set([...locations, ...(f.location ? [f.location] : [])])].map((l) => (
-                          <option key={l} value={l}>
-                            {l}
-                          </option>
-                        ))}
-                      </select>
-                    ) : (
-                      (f.location ?? 'anywhere')
-                    )}
+                    <ChoiceCell
+                      canEdit={canEdit}
+                      label={label('Location')}
+                      value={f.location}
+                      choices={locations}
+                      none="anywhere"
+                      onChange={(v) =>
+                        setFeed(i, (x) => {
+                          if (v) x.location = v
+                          else delete x.location
+                        })
+                      }
+                    />
                   </td>
                   <td data-label="Expects">
                     {canEdit ? (
@@ -164,21 +157,16 @@ function FeedsPanel({
                       f.maxSilenceMinutes
                     )}
                   </td>
-                  {canEdit && (
-                    <td>
-                      <button
-                        aria-label={label('Remove')}
-                        onClick={() =>
-                          edit((r) => {
-                            r.feeds!.splice(i, 1)
-                            if (r.feeds!.length === 0) delete r.feeds
-                          })
-                        }
-                      >
-                        Remove
-                      </button>
-                    </td>
-                  )}
+                  <RemoveCell
+                    canEdit={canEdit}
+                    label={label('Remove')}
+                    onRemove={() =>
+                      edit((r) => {
+                        r.feeds!.splice(i, 1)
+                        if (r.feeds!.length === 0) delete r.feeds
+                      })
+                    }
+                  />
                 </tr>
               )
             })}
@@ -389,40 +377,28 @@ function OrderExceptionsPanel({ draft, edit, canEdit }: { draft: RuleSet; edit: 
                     )}
                   </td>
                   <td data-label="Release reservation">
-                    {canEdit ? (
-                      <input
-                        type="checkbox"
-                        aria-label={label('Release reservation')}
-                        checked={p.releaseReservation}
-                        onChange={(e) =>
-                          setPolicy(code, (x) => {
-                            x.releaseReservation = e.target.checked
-                          })
-                        }
-                      />
-                    ) : p.releaseReservation ? (
-                      'yes'
-                    ) : (
-                      'no'
-                    )}
+                    <FlagCell
+                      canEdit={canEdit}
+                      label={label('Release reservation')}
+                      checked={p.releaseReservation}
+                      onChange={(v) =>
+                        setPolicy(code, (x) => {
+                          x.releaseReservation = v
+                        })
+                      }
+                    />
                   </td>
                   <td data-label="Suppress SKU on the channel">
-                    {canEdit ? (
-                      <input
-                        type="checkbox"
-                        aria-label={label('Suppress')}
-                        checked={p.suppress}
-                        onChange={(e) =>
-                          setPolicy(code, (x) => {
-                            x.suppress = e.target.checked
-                          })
-                        }
-                      />
-                    ) : p.suppress ? (
-                      'yes'
-                    ) : (
-                      'no'
-                    )}
+                    <FlagCell
+                      canEdit={canEdit}
+                      label={label('Suppress')}
+                      checked={p.suppress}
+                      onChange={(v) =>
+                        setPolicy(code, (x) => {
+                          x.suppress = v
+                        })
+                      }
+                    />
                   </td>
                   <td data-label="Suppression expires (hours)" className="num">
                     {p.suppress ? (
@@ -447,21 +423,16 @@ function OrderExceptionsPanel({ draft, edit, canEdit }: { draft: RuleSet; edit: 
                       '—'
                     )}
                   </td>
-                  {canEdit && (
-                    <td>
-                      <button
-                        aria-label={label('Remove')}
-                        onClick={() =>
-                          edit((r) => {
-                            delete r.orderExceptions![code]
-                            if (Object.keys(r.orderExceptions!).length === 0) delete r.orderExceptions
-                          })
-                        }
-                      >
-                        Remove
-                      </button>
-                    </td>
-                  )}
+                  <RemoveCell
+                    canEdit={canEdit}
+                    label={label('Remove')}
+                    onRemove={() =>
+                      edit((r) => {
+                        delete r.orderExceptions![code]
+                        if (Object.keys(r.orderExceptions!).length === 0) delete r.orderExceptions
+                      })
+                    }
+                  />
                 </tr>
               )
             })}

@@ -5,19 +5,22 @@
 // comment and an optional effective-from time. Below: recompute progress and every version with its
 // diff and a one-click rollback (which saves a new version). Roles without rules:edit see the same
 // rules as text, with no controls.
-import { Fragment, useEffect, useState, useTransition, type ReactNode } from 'react'
+import { Fragment, useEffect, useState, type ReactNode } from 'react'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import type { ChannelRules, RuleSet, SafetyStockRule } from '@/server/rules/rules.schema'
 import type { RuleImpact } from '@/server/rules/preview-rule-impact'
-import type { RuleChange, RuleVersionSummary } from '@/server/rules/rule-set.repository'
+import type { getRecomputeProgress, RuleChange, RuleVersionSummary } from '@/server/rules/rule-set.repository'
 import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
+import { TextInput } from '@/components/ui/fields'
+import { FeedbackLine, useAction } from '@/components/ui/action'
 import { Ago } from '@/components/ui/ago'
 import { formatCount, formatTime } from '@/components/ui/format'
 import { Time } from '@/components/ui/time'
 import { previewRulesAction, rollbackRulesAction, saveRulesAction } from '@/app/(app)/rules/actions'
 import { AllocationWindowsPanel } from './allocation-windows-panel'
 import { PoliciesPanel } from './policies-panel'
+import { ChoiceCell, RemoveButton, RemoveCell } from './editable-cells'
 
 interface RulesData {
   current: {
@@ -35,13 +38,7 @@ interface RulesData {
   locations: Array<{ code: string; name: string }>
   categories: string[]
 }
-interface Progress {
-  version: string | null
-  total: number
-  pending: number
-  done: number
-  startedAt: string | null
-}
+type Progress = Awaited<ReturnType<typeof getRecomputeProgress>>
 interface VersionDetail {
   version: string
   previous: string | null
@@ -49,7 +46,6 @@ interface VersionDetail {
   changes: RuleChange[]
   rollbackChanges: RuleChange[]
 }
-type Message = { tone: 'ok' | 'bad'; text: string } | null
 
 const clone = <T,>(x: T): T => JSON.parse(JSON.stringify(x)) as T
 const numOrUndef = (v: string): number | undefined => (v.trim() === '' ? undefined : Number(v))
@@ -77,8 +73,8 @@ export function RulesScreen({ canEdit }: { canEdit: boolean }) {
   const [impact, setImpact] = useState<RuleImpact | null>(null)
   const [comment, setComment] = useState('')
   const [effectiveFrom, setEffectiveFrom] = useState('')
-  const [message, setMessage] = useState<Message>(null)
-  const [pending, start] = useTransition()
+  const action = useAction()
+  const { pending, message, run } = action
 
   const current = data.data?.current
   useEffect(() => {
@@ -95,39 +91,37 @@ export function RulesScreen({ canEdit }: { canEdit: boolean }) {
   }
   const dirty = !!draft && !!current && JSON.stringify(draft) !== JSON.stringify(current.rules)
 
+  // Refetch first: the editor then starts again from the version now in force.
+  const restart = async () => {
+    setImpact(null)
+    await qc.invalidateQueries({ queryKey: ['rules'] })
+    await qc.invalidateQueries({ queryKey: ['rules-recompute'] })
+    setDraft(null)
+  }
   const preview = () =>
-    start(async () => {
-      setMessage(null)
-      const r = await previewRulesAction({ rules: draft })
-      if ('error' in r) setMessage({ tone: 'bad', text: r.error.message })
-      else setImpact(r.data)
-    })
+    run(
+      () => previewRulesAction({ rules: draft }),
+      () => null,
+      setImpact,
+    )
   const save = () =>
-    start(async () => {
-      const r = await saveRulesAction({
-        rules: draft,
-        comment,
-        ...(effectiveFrom ? { effectiveFrom: new Date(effectiveFrom).toISOString() } : {}),
-      })
-      if ('error' in r) {
-        setMessage({ tone: 'bad', text: r.error.message })
-        return
-      }
-      const scheduled = new Date(r.data.effectiveFrom).getTime() > Date.now() + 1_000
-      setMessage({
-        tone: 'ok',
-        text: scheduled
-          ? `Saved ${r.data.version}; it takes effect ${formatTime(r.data.effectiveFrom)} and recomputes then.`
-          : `Saved ${r.data.version}; recomputing ${formatCount(r.data.recomputeSkus)} SKUs in the background.`,
-      })
-      setImpact(null)
-      setComment('')
-      setEffectiveFrom('')
-      // Refetch first: the editor then starts again from the version now in force.
-      await qc.invalidateQueries({ queryKey: ['rules'] })
-      await qc.invalidateQueries({ queryKey: ['rules-recompute'] })
-      setDraft(null)
-    })
+    run(
+      () =>
+        saveRulesAction({
+          rules: draft,
+          comment,
+          ...(effectiveFrom ? { effectiveFrom: new Date(effectiveFrom).toISOString() } : {}),
+        }),
+      (d) =>
+        new Date(d.effectiveFrom).getTime() > Date.now() + 1_000
+          ? `Saved ${d.version}; it takes effect ${formatTime(d.effectiveFrom)} and recomputes then.`
+          : `Saved ${d.version}; recomputing ${formatCount(d.recomputeSkus)} SKUs in the background.`,
+      async () => {
+        setComment('')
+        setEffectiveFrom('')
+        await restart()
+      },
+    )
 
   if (data.error) return <ErrorBox error={data.error} />
   if (!data.data || !draft || !current) return <div className="muted">Loading rules…</div>
@@ -154,11 +148,7 @@ export function RulesScreen({ canEdit }: { canEdit: boolean }) {
           </span>
         )}
       </div>
-      {message && (
-        <div className={message.tone === 'bad' ? 'error-box' : 'panel'} role="status" data-testid="rules-message">
-          {message.text}
-        </div>
-      )}
+      <FeedbackLine message={message} testId="rules-message" />
       <RecomputeProgress progress={progress.data ?? d.recompute} />
 
       <div className="panel">
@@ -180,16 +170,14 @@ export function RulesScreen({ canEdit }: { canEdit: boolean }) {
                 <div className="rule-card-head">
                   <strong>{code}</strong>
                   {canEdit && (
-                    <button
-                      aria-label={`Remove rules for ${code}`}
-                      onClick={() =>
+                    <RemoveButton
+                      label={`Remove rules for ${code}`}
+                      onRemove={() =>
                         edit((r) => {
                           delete r.channels[code]
                         })
                       }
-                    >
-                      Remove
-                    </button>
+                    />
                   )}
                 </div>
                 <div className="rule-fields">
@@ -542,26 +530,21 @@ export function RulesScreen({ canEdit }: { canEdit: boolean }) {
                 </details>
               )}
               <div className="toolbar" style={{ marginTop: 12, marginBottom: 0 }}>
-                <label>
-                  Comment{' '}
-                  <input
-                    type="text"
-                    aria-label="Comment"
-                    placeholder="what changed and why"
-                    value={comment}
-                    onChange={(e) => setComment(e.target.value)}
-                    size={40}
-                  />
-                </label>
-                <label>
-                  Effective from{' '}
-                  <input
-                    type="datetime-local"
-                    aria-label="Effective from"
-                    value={effectiveFrom}
-                    onChange={(e) => setEffectiveFrom(e.target.value)}
-                  />
-                </label>
+                <TextInput
+                  caption="Comment"
+                  label="Comment"
+                  placeholder="what changed and why"
+                  value={comment}
+                  onValue={setComment}
+                  size={40}
+                />
+                <TextInput
+                  caption="Effective from"
+                  type="datetime-local"
+                  label="Effective from"
+                  value={effectiveFrom}
+                  onValue={setEffectiveFrom}
+                />
                 <span className="muted">{effectiveFrom ? 'scheduled: recomputes at that time' : 'now'}</span>
                 <button
                   className="primary"
@@ -577,18 +560,7 @@ export function RulesScreen({ canEdit }: { canEdit: boolean }) {
         </div>
       )}
 
-      <VersionsPanel
-        versions={d.versions}
-        canEdit={canEdit}
-        onRolledBack={async (text) => {
-          setMessage({ tone: 'ok', text })
-          setImpact(null)
-          await qc.invalidateQueries({ queryKey: ['rules'] })
-          await qc.invalidateQueries({ queryKey: ['rules-recompute'] })
-          setDraft(null)
-        }}
-        onError={(text) => setMessage({ tone: 'bad', text })}
-      />
+      <VersionsPanel versions={d.versions} canEdit={canEdit} action={action} onRolledBack={restart} />
     </div>
   )
 }
@@ -754,48 +726,32 @@ function SafetyStockPanel({
                     )}
                   </td>
                   <td data-label="Category">
-                    {canEdit ? (
-                      <select
-                        aria-label="Category"
-                        value={rule.category ?? ''}
-                        onChange={(e) =>
-                          set((x) => {
-                            x.category = e.target.value || undefined
-                          })
-                        }
-                      >
-                        <option value="">any</option>
-                        {[...new Set([...categories, ...(rule.category ? [rule.category] : [])])].map((c) => (
-                          <option key={c} value={c}>
-                            {c}
-                          </option>
-                        ))}
-                      </select>
-                    ) : (
-                      (rule.category ?? 'any')
-                    )}
+                    <ChoiceCell
+                      canEdit={canEdit}
+                      label="Category"
+                      value={rule.category}
+                      choices={categories}
+                      none="any"
+                      onChange={(v) =>
+                        set((x) => {
+                          x.category = v
+                        })
+                      }
+                    />
                   </td>
                   <td data-label="Channel">
-                    {canEdit ? (
-                      <select
-                        aria-label="Channel"
-                        value={rule.channel ?? ''}
-                        onChange={(e) =>
-                          set((x) => {
-                            x.channel = e.target.value || undefined
-                          })
-                        }
-                      >
-                        <option value="">any</option>
-                        {[...new Set([...channels, ...(rule.channel ? [rule.channel] : [])])].map((c) => (
-                          <option key={c} value={c}>
-                            {c}
-                          </option>
-                        ))}
-                      </select>
-                    ) : (
-                      (rule.channel ?? 'any')
-                    )}
+                    <ChoiceCell
+                      canEdit={canEdit}
+                      label="Channel"
+                      value={rule.channel}
+                      choices={channels}
+                      none="any"
+                      onChange={(v) =>
+                        set((x) => {
+                          x.channel = v
+                        })
+                      }
+                    />
                   </td>
                   <td data-label="Amount" className="num">
                     {canEdit ? (
@@ -827,20 +783,15 @@ function SafetyStockPanel({
                       'units'
                     )}
                   </td>
-                  {canEdit && (
-                    <td>
-                      <button
-                        aria-label="Remove safety stock rule"
-                        onClick={() =>
-                          edit((r) => {
-                            r.safetyStock.splice(i, 1)
-                          })
-                        }
-                      >
-                        Remove
-                      </button>
-                    </td>
-                  )}
+                  <RemoveCell
+                    canEdit={canEdit}
+                    label="Remove safety stock rule"
+                    onRemove={() =>
+                      edit((r) => {
+                        r.safetyStock.splice(i, 1)
+                      })
+                    }
+                  />
                 </tr>
               )
             })}
@@ -866,37 +817,35 @@ function SafetyStockPanel({
 function VersionsPanel({
   versions,
   canEdit,
+  action,
   onRolledBack,
-  onError,
 }: {
   versions: RuleVersionSummary[]
   canEdit: boolean
-  onRolledBack: (text: string) => Promise<void>
-  onError: (text: string) => void
+  /** The screen's action runner: a rollback's outcome shows in the screen's message line. */
+  action: ReturnType<typeof useAction>
+  onRolledBack: () => Promise<void>
 }) {
   const [open, setOpen] = useState<string | null>(null)
   const [confirm, setConfirm] = useState<string | null>(null)
   const [comment, setComment] = useState('')
-  const [pending, start] = useTransition()
+  const { pending, run } = action
   const detail = useQuery({
     queryKey: ['rule-version', open],
     enabled: !!open,
     queryFn: () => fetchJson<VersionDetail>(`/api/ui/rules/versions/${open}`),
   })
   const rollback = (version: string) =>
-    start(async () => {
-      const r = await rollbackRulesAction({ version, comment: comment || undefined })
-      if ('error' in r) {
-        onError(r.error.message)
-        return
-      }
-      setConfirm(null)
-      setOpen(null)
-      setComment('')
-      await onRolledBack(
-        `Rolled back to ${version} as ${r.data.version}; recomputing ${formatCount(r.data.recomputeSkus)} SKUs.`,
-      )
-    })
+    run(
+      () => rollbackRulesAction({ version, comment: comment || undefined }),
+      (d) => `Rolled back to ${version} as ${d.version}; recomputing ${formatCount(d.recomputeSkus)} SKUs.`,
+      async () => {
+        setConfirm(null)
+        setOpen(null)
+        setComment('')
+        await onRolledBack()
+      },
+    )
   return (
     <div className="panel">
       <h2>Versions</h2>
@@ -967,12 +916,11 @@ function VersionsPanel({
                         {detail.data.current}, in force now:
                         <ChangeList changes={detail.data.rollbackChanges} empty="The rules would not change." />
                         <div className="toolbar" style={{ marginTop: 8, marginBottom: 0 }}>
-                          <input
-                            type="text"
-                            aria-label="Rollback comment"
+                          <TextInput
+                            label="Rollback comment"
                             placeholder={`Rollback to ${v.id}`}
                             value={comment}
-                            onChange={(e) => setComment(e.target.value)}
+                            onValue={setComment}
                             size={40}
                           />
                           <button

@@ -15,7 +15,8 @@ import {
   revokeApiKeyAction,
   rotateSigningSecretAction,
 } from '@/app/(app)/settings/actions'
-import { ConfirmBar, FeedbackLine, Loading, OneTimeSecret, useSettingsAction } from './shared'
+import { type ActionApi, FeedbackLine, useAction } from '@/components/ui/action'
+import { ConfirmBar, Loading, OneTimeSecret } from './shared'
 
 const KEY = ['settings', 'api-keys']
 const SOURCE_KINDS = ['erp', 'wms', '3pl', 'channel'] as const
@@ -23,7 +24,7 @@ const SOURCE_KINDS = ['erp', 'wms', '3pl', 'channel'] as const
 export function ApiKeySettings() {
   const qc = useQueryClient()
   const screen = useQuery({ queryKey: KEY, queryFn: () => fetchJson<ApiKeysScreen>('/api/ui/settings/api-keys') })
-  const action = useSettingsAction()
+  const action = useAction()
   const refresh = () => void qc.invalidateQueries({ queryKey: KEY })
   const [secret, setSecret] = useState<{ title: string; value: string; note?: string } | null>(null)
   const [revoking, setRevoking] = useState<{ id: string; name: string; prefix: string } | null>(null)
@@ -282,8 +283,6 @@ export function ApiKeySettings() {
     </div>
   )
 }
-
-type ActionApi = ReturnType<typeof useSettingsAction>
 
 function CreateKeyForm({
   screen,

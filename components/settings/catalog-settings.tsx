@@ -11,7 +11,9 @@ import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
 import { formatCount } from '@/components/ui/format'
 import { editSkuAction, importCatalogAction } from '@/app/(app)/settings/actions'
-import { ConfirmBar, FeedbackLine, Loading, useSettingsAction } from './shared'
+import { FeedbackLine, useAction } from '@/components/ui/action'
+import { ConfirmBar, Loading } from './shared'
+import { DataTable, type Column } from '@/components/ui/data-table'
 import { CursorPager } from '@/components/ui/cursor-pager'
 
 const ENTITIES = {
@@ -144,124 +146,69 @@ function CatalogTable({ entity, rows, onOpenSku }: { entity: Entity; rows: Row[]
   )
   const active = (v: unknown) =>
     v === false ? <span className="chip bad">inactive</span> : <span className="chip ok">active</span>
+  const mono = (key: string) => ({ className: 'mono', cell: (r: Row) => text(r[key]) })
+  const plain = (key: string) => ({ cell: (r: Row) => text(r[key]) })
+  const state: Column<Row> = { header: 'State', cell: (r) => active(r.active) }
+  const table = (columns: Array<Column<Row>>, rowKey: (r: Row) => string) => (
+    <DataTable columns={columns} rows={rows} rowKey={rowKey} testId="catalog-list" />
+  )
   switch (entity) {
     case 'skus':
-      return (
-        <table className="data" data-testid="catalog-list">
-          <thead>
-            <tr>
-              <th>Code</th>
-              <th>Name</th>
-              <th>Category</th>
-              <th>Base unit</th>
-              <th>Kit</th>
-              <th>State</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => (
-              <tr key={text(r.code)}>
-                <td>{skuLink(r.code)}</td>
-                <td>{text(r.name)}</td>
-                <td>{text(r.category)}</td>
-                <td className="mono">{text(r.baseUom)}</td>
-                <td>{r.isKit ? <span className="chip">kit of {(r.components as unknown[]).length}</span> : ''}</td>
-                <td>{active(r.active)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+      return table(
+        [
+          { header: 'Code', cell: (r) => skuLink(r.code) },
+          { header: 'Name', ...plain('name') },
+          { header: 'Category', ...plain('category') },
+          { header: 'Base unit', ...mono('baseUom') },
+          {
+            header: 'Kit',
+            cell: (r) => (r.isKit ? <span className="chip">kit of {(r.components as unknown[]).length}</span> : ''),
+          },
+          state,
+        ],
+        (r) => text(r.code),
       )
     case 'locations':
-      return (
-        <table className="data" data-testid="catalog-list">
-          <thead>
-            <tr>
-              <th>Code</th>
-              <th>Name</th>
-              <th>Kind</th>
-              <th>State</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => (
-              <tr key={text(r.code)}>
-                <td className="mono">{text(r.code)}</td>
-                <td>{text(r.name)}</td>
-                <td>{text(r.kind)}</td>
-                <td>{active(r.active)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+      return table(
+        [
+          { header: 'Code', ...mono('code') },
+          { header: 'Name', ...plain('name') },
+          { header: 'Kind', ...plain('kind') },
+          state,
+        ],
+        (r) => text(r.code),
       )
     case 'listings':
-      return (
-        <table className="data" data-testid="catalog-list">
-          <thead>
-            <tr>
-              <th>Channel</th>
-              <th>SKU</th>
-              <th>Seller SKU</th>
-              <th>Channel id</th>
-              <th>State</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => (
-              <tr key={`${text(r.channel)}/${text(r.sku)}`}>
-                <td>{text(r.channel)}</td>
-                <td>{skuLink(r.sku)}</td>
-                <td className="mono">{text(r.externalSku)}</td>
-                <td className="mono">{text(r.externalId)}</td>
-                <td>{active(r.active)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+      return table(
+        [
+          { header: 'Channel', ...plain('channel') },
+          { header: 'SKU', cell: (r) => skuLink(r.sku) },
+          { header: 'Seller SKU', ...mono('externalSku') },
+          { header: 'Channel id', ...mono('externalId') },
+          state,
+        ],
+        (r) => `${text(r.channel)}/${text(r.sku)}`,
       )
     case 'sku-aliases':
     case 'location-aliases':
-      return (
-        <table className="data" data-testid="catalog-list">
-          <thead>
-            <tr>
-              <th>Scope</th>
-              <th>Alias</th>
-              <th>{entity === 'sku-aliases' ? 'SKU' : 'Location'}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => (
-              <tr key={`${text(r.scope)}/${text(r.alias)}`}>
-                <td className="mono">{text(r.scope)}</td>
-                <td className="mono">{text(r.alias)}</td>
-                <td>{entity === 'sku-aliases' ? skuLink(r.sku) : <span className="mono">{text(r.location)}</span>}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+      return table(
+        [
+          { header: 'Scope', ...mono('scope') },
+          { header: 'Alias', ...mono('alias') },
+          entity === 'sku-aliases'
+            ? { header: 'SKU', cell: (r) => skuLink(r.sku) }
+            : { header: 'Location', cell: (r) => <span className="mono">{text(r.location)}</span> },
+        ],
+        (r) => `${text(r.scope)}/${text(r.alias)}`,
       )
     case 'units':
-      return (
-        <table className="data" data-testid="catalog-list">
-          <thead>
-            <tr>
-              <th>SKU</th>
-              <th>Unit</th>
-              <th className="num">Base units per unit</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => (
-              <tr key={`${text(r.sku)}/${text(r.uom)}`}>
-                <td>{skuLink(r.sku)}</td>
-                <td className="mono">{text(r.uom)}</td>
-                <td className="num">{formatCount(r.factor as number)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+      return table(
+        [
+          { header: 'SKU', cell: (r) => skuLink(r.sku) },
+          { header: 'Unit', ...mono('uom') },
+          { header: 'Base units per unit', className: 'num', cell: (r) => formatCount(r.factor as number) },
+        ],
+        (r) => `${text(r.sku)}/${text(r.uom)}`,
       )
   }
 }
@@ -272,7 +219,7 @@ function SkuPanel({ code, onClose }: { code: string; onClose: () => void }) {
     queryKey: ['settings', 'catalog-sku', code],
     queryFn: () => fetchJson<CatalogSkuView>(`/api/ui/settings/catalog/skus/${encodeURIComponent(code)}`),
   })
-  const action = useSettingsAction()
+  const action = useAction()
   const [draft, setDraft] = useState<{ name: string; active: boolean } | null>(null)
   const [confirm, setConfirm] = useState(false)
   const form = draft ?? (sku.data ? { name: sku.data.name, active: sku.data.active } : null)
@@ -454,7 +401,7 @@ function CsvImport({
   prefill: { entity: Entity; csv: string } | null
 }) {
   const qc = useQueryClient()
-  const action = useSettingsAction()
+  const action = useAction()
   const [entity, setEntity] = useState<Entity>(prefill?.entity ?? defaultEntity)
   const [file, setFile] = useState<{ name: string; csv: string } | null>(
     prefill ? { name: 'rows from a dead letter', csv: prefill.csv } : null,

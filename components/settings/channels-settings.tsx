@@ -9,7 +9,8 @@ import { fetchJson } from '@/components/ui/fetch-json'
 import { Ago } from '@/components/ui/ago'
 import { formatCount } from '@/components/ui/format'
 import { setChannelCredentialsAction, updateChannelAction } from '@/app/(app)/settings/actions'
-import { ConfirmBar, FeedbackLine, Loading, SaveCancel, useSettingsAction } from './shared'
+import { type ActionApi, FeedbackLine, useAction } from '@/components/ui/action'
+import { ConfirmBar, Loading, SaveCancel } from './shared'
 
 const KEY = ['settings', 'channels']
 
@@ -20,7 +21,7 @@ export function ChannelSettings() {
     queryFn: () => fetchJson<{ items: ChannelSettingsView[] }>('/api/ui/settings/channels'),
   })
   const [editing, setEditing] = useState<{ code: string; part: 'settings' | 'credentials' } | null>(null)
-  const action = useSettingsAction()
+  const action = useAction()
   const refresh = () => void qc.invalidateQueries({ queryKey: KEY })
   const current = list.data?.items.find((c) => c.code === editing?.code)
 
@@ -142,8 +143,6 @@ export function ChannelSettings() {
     </div>
   )
 }
-
-type ActionApi = ReturnType<typeof useSettingsAction>
 
 type FormField = ChannelSettingsView['form']['settings'][number]
 

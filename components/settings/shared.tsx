@@ -1,51 +1,7 @@
 'use client'
-// Pieces every settings screen uses: one way to run a server action with pending / success /
-// error states, an inline confirmation for destructive changes, and the once-only secret panel.
-import { useId, useState, useTransition, type ReactNode } from 'react'
-
-type Result<T> = { data: T } | { error: { code: string; message: string } }
-export interface Feedback {
-  tone: 'ok' | 'bad'
-  text: string
-}
-
-/** Runs one action at a time; `message` is the outcome of the last one (shown by <Feedback>). */
-export function useSettingsAction() {
-  const [pending, start] = useTransition()
-  const [message, setMessage] = useState<Feedback | null>(null)
-  function run<T>(fn: () => Promise<Result<T>>, ok: (data: T) => string | Feedback | null, after?: (data: T) => void) {
-    setMessage(null)
-    start(async () => {
-      try {
-        const r = await fn()
-        if ('error' in r) {
-          setMessage({ tone: 'bad', text: r.error.message })
-          return
-        }
-        const text = ok(r.data)
-        if (text) setMessage(typeof text === 'string' ? { tone: 'ok', text } : text)
-        after?.(r.data)
-      } catch {
-        // A network failure or a server restart: the action may not have run.
-        setMessage({ tone: 'bad', text: 'The request did not reach the server; check the connection and try again.' })
-      }
-    })
-  }
-  return { pending, message, setMessage, run }
-}
-
-export function FeedbackLine({ message, testId }: { message: Feedback | null; testId?: string }) {
-  if (!message) return null
-  return (
-    <div
-      className={message.tone === 'bad' ? 'error-box' : 'notice ok'}
-      role={message.tone === 'bad' ? 'alert' : 'status'}
-      data-testid={testId}
-    >
-      {message.text}
-    </div>
-  )
-}
+// Pieces every settings screen uses: an inline confirmation for destructive changes, Save / Cancel,
+// and the once-only secret panel. Running an action and showing its outcome: components/ui/action.tsx.
+import { useId, useState, type ReactNode } from 'react'
 
 /** An inline confirmation: states what will happen and needs a second, explicit click. */
 export function ConfirmBar({

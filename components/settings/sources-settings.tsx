@@ -11,13 +11,12 @@ import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
 import { formatCount } from '@/components/ui/format'
 import { dryRunSourceFileAction, saveSourceAction } from '@/app/(app)/settings/actions'
-import { FeedbackLine, Loading, SaveCancel, useSettingsAction } from './shared'
+import { type ActionApi, FeedbackLine, useAction } from '@/components/ui/action'
+import { Loading, SaveCancel } from './shared'
 
 const KEY = ['settings', 'sources']
 const KINDS = ['erp', 'wms', '3pl', 'supplier', 'channel'] as const
 const MAX_SAMPLE_BYTES = 900 * 1024
-
-type ActionApi = ReturnType<typeof useSettingsAction>
 
 export function SourceSettings() {
   const qc = useQueryClient()
@@ -26,7 +25,7 @@ export function SourceSettings() {
     queryFn: () => fetchJson<{ items: SourceView[] }>('/api/ui/settings/sources'),
   })
   const [editing, setEditing] = useState<string | 'new' | null>(null)
-  const action = useSettingsAction()
+  const action = useAction()
   const refresh = () => void qc.invalidateQueries({ queryKey: KEY })
   const current = editing && editing !== 'new' ? list.data?.items.find((s) => s.code === editing) : undefined
 
@@ -305,7 +304,7 @@ function TryFile({
   code: string
   settingsOnScreen: () => { settings: unknown } | { error: string }
 }) {
-  const action = useSettingsAction()
+  const action = useAction()
   const [result, setResult] = useState<DryRunResult | null>(null)
   async function onFile(file: File | undefined) {
     setResult(null)

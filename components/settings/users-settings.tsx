@@ -6,9 +6,11 @@ import { useQuery, useQueryClient } from '@tanstack/react-query'
 import type { UserView } from '@/server/users/list-users'
 import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
+import { TextInput } from '@/components/ui/fields'
 import { Ago } from '@/components/ui/ago'
 import { changeUserRoleAction, inviteUserAction, setUserActiveAction } from '@/app/(app)/settings/actions'
-import { ConfirmBar, FeedbackLine, Loading, OneTimeSecret, useSettingsAction } from './shared'
+import { type ActionApi, FeedbackLine, useAction } from '@/components/ui/action'
+import { ConfirmBar, Loading, OneTimeSecret } from './shared'
 
 const KEY = ['settings', 'users']
 type Screen = { items: UserView[]; roles: string[] }
@@ -17,7 +19,7 @@ type Pending = { kind: 'role'; user: UserView; role: string } | { kind: 'active'
 export function UserSettings() {
   const qc = useQueryClient()
   const list = useQuery({ queryKey: KEY, queryFn: () => fetchJson<Screen>('/api/ui/settings/users') })
-  const action = useSettingsAction()
+  const action = useAction()
   const refresh = () => void qc.invalidateQueries({ queryKey: KEY })
   const [invited, setInvited] = useState<{ email: string; password: string } | null>(null)
   const [confirm, setConfirm] = useState<Pending | null>(null)
@@ -87,16 +89,14 @@ export function UserSettings() {
 
       <div className="panel">
         <div className="toolbar" role="search">
-          <label>
-            Find{' '}
-            <input
-              type="search"
-              aria-label="Find a user by email or name"
-              value={filter}
-              onChange={(e) => setFilter(e.target.value)}
-              placeholder="email or name"
-            />
-          </label>
+          <TextInput
+            caption="Find"
+            type="search"
+            label="Find a user by email or name"
+            value={filter}
+            onValue={setFilter}
+            placeholder="email or name"
+          />
         </div>
         {confirm && (
           <ConfirmBar
@@ -215,7 +215,7 @@ function InviteForm({
   onInvited,
 }: {
   roles: string[]
-  action: ReturnType<typeof useSettingsAction>
+  action: ActionApi
   onInvited: (d: { email: string; temporaryPassword: string }) => void
 }) {
   const [form, setForm] = useState({ email: '', name: '', role: 'analyst' })

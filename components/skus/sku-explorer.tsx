@@ -11,7 +11,7 @@ import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
 import { formatCount } from '@/components/ui/format'
 import { useRealtime } from '@/components/realtime/use-realtime'
-import { SortHeader } from '@/components/ui/sort-header'
+import { SortArrow, SortHeader } from '@/components/ui/sort-header'
 
 const STATE_TONE = { in_sync: 'ok', pending: 'warn', failing: 'bad', undecided: '' } as const
 
@@ -157,18 +157,7 @@ export function SkuExplorer() {
                           setFilter('sort', active && desc ? 'available' : '-available', { order: '', channel: c })
                         }
                       >
-                        {c}{' '}
-                        {active ? (
-                          desc ? (
-                            '▼'
-                          ) : (
-                            '▲'
-                          )
-                        ) : (
-                          <span className="muted" aria-hidden>
-                            ↕
-                          </span>
-                        )}
+                        {c} <SortArrow active={active} desc={desc} />
                       </button>
                     </th>
                   )

@@ -1,6 +1,8 @@
 'use client'
 // Previous / Next over a keyset-paged list: `cursors` is the stack of cursors of the pages before
 // this one (empty on the first page), `nextCursor` what the server returned for the next page.
+import { useState } from 'react'
+
 export function CursorPager({
   cursors,
   setCursors,
@@ -20,4 +22,10 @@ export function CursorPager({
       </button>
     </div>
   )
+}
+
+/** The cursor stack of a keyset-paged list and the cursor of the page shown (empty: the first). */
+export function useCursors() {
+  const [cursors, setCursors] = useState<string[]>([])
+  return { cursors, setCursors, cursor: cursors[cursors.length - 1] ?? '' }
 }

@@ -20,3 +20,12 @@ export function formatTime(iso: string | null | undefined): string {
   if (d.getTime() <= 0) return 'from the start'
   return `${d.toISOString().replace('T', ' ').slice(0, 19)} UTC`
 }
+
+/** Cents as US dollars; `whole` drops the cents (KPI tiles, where the cents are noise). */
+export function formatMoney(cents: number, { whole = false }: { whole?: boolean } = {}): string {
+  return (cents / 100).toLocaleString('en-US', {
+    style: 'currency',
+    currency: 'USD',
+    ...(whole ? { maximumFractionDigits: 0 } : {}),
+  })
+}

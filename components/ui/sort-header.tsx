@@ -32,19 +32,19 @@ export function SortHeader({
         title={`Sort by ${label.toLowerCase()}`}
         onClick={() => onSort(next === dflt ? '' : next)}
       >
-        {label}{' '}
-        {active ? (
-          desc ? (
-            '▼'
-          ) : (
-            '▲'
-          )
-        ) : (
-          <span className="muted" aria-hidden>
-            ↕
-          </span>
-        )}
+        {label} <SortArrow active={active} desc={desc} />
       </button>
     </th>
   )
+}
+
+/** ▲ / ▼ on the sorted column, a faint ↕ on the others. */
+export function SortArrow({ active, desc }: { active: boolean; desc: boolean }) {
+  if (!active)
+    return (
+      <span className="muted" aria-hidden>
+        ↕
+      </span>
+    )
+  return <>{desc ? '▼' : '▲'}</>
 }

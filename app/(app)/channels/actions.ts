@@ -7,12 +7,15 @@ import { setChannelMode } from '@/server/channels/set-channel-mode'
 import { setChannelStatus } from '@/server/channels/set-channel-status'
 import { setChannelSlo } from '@/server/metrics/set-channel-slo'
 
+/** Pausing or switching a channel is audited with why. */
+const reason = z.string().trim().min(3, 'say why (at least 3 characters)').max(500)
+
 const status = defineAction({
   action: 'channels:pause',
   input: z.object({
     channel: z.string().min(1).max(40),
     status: z.enum(['active', 'paused']),
-    reason: z.string().trim().min(3, 'say why (at least 3 characters)').max(500),
+    reason,
   }),
   run: (i, _u, actor) => setChannelStatus(prisma(), actor, i.channel, i.status, i.reason),
 })
@@ -21,7 +24,7 @@ const mode = defineAction({
   input: z.object({
     channel: z.string().min(1).max(40),
     mode: z.enum(['shadow', 'live']),
-    reason: z.string().trim().min(3, 'say why (at least 3 characters)').max(500),
+    reason,
   }),
   run: (i, _u, actor) => setChannelMode(prisma(), actor, i.channel, i.mode, i.reason),
 })

@@ -1,7 +1,7 @@
 // The audit screen's filter, shared by the list and the CSV export.
 import { z } from 'zod'
-import { ValidationError, describeIssues } from '@/server/errors'
 import { parseAuditSort } from '@/server/audit/list-audit'
+import { parseFilter } from '@/app/_lib/query'
 
 /** A date or time PostgreSQL can compare (years 0001 to 9999). */
 const boundedDate = z.coerce.date().refine((d) => d.getUTCFullYear() >= 1 && d.getUTCFullYear() <= 9999, {
@@ -21,15 +21,7 @@ export const AuditQuery = z.object({
 })
 
 export function parseAuditQuery(req: Request) {
-  const parsed = AuditQuery.safeParse(
-    Object.fromEntries([...new URL(req.url).searchParams].filter(([, v]) => v !== '')),
-  )
-  if (!parsed.success)
-    throw new ValidationError(
-      `Invalid filter: ${describeIssues(parsed.error.issues, { sep: ' ' })}`,
-      undefined,
-      'INVALID_FILTER',
-    )
-  const { sort, ...rest } = parsed.data
+  const query = parseFilter(req, AuditQuery)
+  const { sort, ...rest } = query
   return { ...rest, sort: parseAuditSort(sort) }
 }

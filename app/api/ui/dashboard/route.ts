@@ -1,8 +1,8 @@
 import { json, userRoute } from '@/app/_lib/api'
 import { prisma } from '@/server/db'
-import { ValidationError } from '@/server/errors'
 import { DASHBOARD_RANGES, getDashboard, type DashboardRange } from '@/server/metrics/get-dashboard'
 import { sharedRead, SHARED_READ_MAX_AGE_MS } from '@/server/metrics/shared-read'
+import { oneOf } from '@/app/_lib/query'
 
 export const dynamic = 'force-dynamic'
 
@@ -12,12 +12,6 @@ const dashboard = sharedRead((range) => getDashboard(prisma(), { range: range as
 })
 
 export const GET = userRoute('dashboard:view', async ({ req }) => {
-  const range = new URL(req.url).searchParams.get('range') ?? '1h'
-  if (!Object.hasOwn(DASHBOARD_RANGES, range))
-    throw new ValidationError(
-      `"range" must be one of ${Object.keys(DASHBOARD_RANGES).join(', ')}.`,
-      undefined,
-      'INVALID_RANGE',
-    )
+  const range = oneOf(req, 'range', DASHBOARD_RANGES, '1h', 'INVALID_RANGE')
   return json(await dashboard(range))
 })

@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import { ValidationError, describeIssues } from '@/server/errors'
 import { parseDeadLetterSort, type DeadLetterFilter } from '@/server/dead-letters/list-dead-letters'
+import { parseFilter } from '@/app/_lib/query'
 
 const Query = z.object({
   kind: z.enum(['ingest', 'publish']).optional(),
@@ -16,12 +16,6 @@ const Query = z.object({
 
 /** The list's filters from the URL (empty values mean "any"). */
 export function parseDeadLetterQuery(req: Request): DeadLetterFilter {
-  const parsed = Query.safeParse(Object.fromEntries([...new URL(req.url).searchParams].filter(([, v]) => v !== '')))
-  if (!parsed.success)
-    throw new ValidationError(
-      `Invalid filter: ${describeIssues(parsed.error.issues, { sep: ' ' })}`,
-      undefined,
-      'INVALID_FILTER',
-    )
-  return { ...parsed.data, sort: parseDeadLetterSort(parsed.data.sort, 'risk') }
+  const query = parseFilter(req, Query)
+  return { ...query, sort: parseDeadLetterSort(query.sort, 'risk') }
 }

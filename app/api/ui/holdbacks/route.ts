@@ -1,8 +1,8 @@
 import { z } from 'zod'
 import { json, userRoute } from '@/app/_lib/api'
 import { prisma } from '@/server/db'
-import { ValidationError, describeIssues } from '@/server/errors'
 import { holdbackEffects, listHoldbacks } from '@/server/rules/list-holdbacks'
+import { parseFilter } from '@/app/_lib/query'
 
 export const dynamic = 'force-dynamic'
 
@@ -15,15 +15,9 @@ const Query = z.object({
 
 /** Holdbacks with what each active one does to channel quantities now (from the stored decisions). */
 export const GET = userRoute('rules:view', async ({ req }) => {
-  const parsed = Query.safeParse(Object.fromEntries([...new URL(req.url).searchParams].filter(([, v]) => v !== '')))
-  if (!parsed.success)
-    throw new ValidationError(
-      `Invalid filter: ${describeIssues(parsed.error.issues, { sep: ' ' })}`,
-      undefined,
-      'INVALID_FILTER',
-    )
+  const query = parseFilter(req, Query)
   const db = prisma()
-  const items = await listHoldbacks(db, parsed.data)
+  const items = await listHoldbacks(db, query)
   const effects = new Map(
     (
       await holdbackEffects(

@@ -1,8 +1,8 @@
 import { json, userRoute } from '@/app/_lib/api'
 import { prisma } from '@/server/db'
-import { ValidationError } from '@/server/errors'
 import { getKpis, KPI_WINDOWS, type KpiWindow } from '@/server/metrics/get-kpis'
 import { sharedRead, SHARED_READ_MAX_AGE_MS } from '@/server/metrics/shared-read'
+import { oneOf } from '@/app/_lib/query'
 
 export const dynamic = 'force-dynamic'
 
@@ -12,12 +12,6 @@ const kpis = sharedRead((w) => getKpis(prisma(), w as KpiWindow, new Date(), { s
 })
 
 export const GET = userRoute('kpis:view', async ({ req }) => {
-  const w = new URL(req.url).searchParams.get('window') ?? '24h'
-  if (!Object.hasOwn(KPI_WINDOWS, w))
-    throw new ValidationError(
-      `"window" must be one of ${Object.keys(KPI_WINDOWS).join(', ')}.`,
-      undefined,
-      'INVALID_WINDOW',
-    )
+  const w = oneOf(req, 'window', KPI_WINDOWS, '24h', 'INVALID_WINDOW')
   return json(await kpis(w))
 })

@@ -1,8 +1,8 @@
 import { z } from 'zod'
 import { json, userRoute } from '@/app/_lib/api'
 import { prisma } from '@/server/db'
-import { ValidationError, describeIssues } from '@/server/errors'
 import { parseSkuSort, searchSkus } from '@/server/availability/search-skus'
+import { parseFilter } from '@/app/_lib/query'
 
 export const dynamic = 'force-dynamic'
 
@@ -21,13 +21,6 @@ const Query = z.object({
 })
 
 export const GET = userRoute('inventory:view', async ({ req }) => {
-  const raw = Object.fromEntries([...new URL(req.url).searchParams].filter(([, v]) => v !== ''))
-  const parsed = Query.safeParse(raw)
-  if (!parsed.success)
-    throw new ValidationError(
-      `Invalid filter: ${describeIssues(parsed.error.issues, { sep: ' ' })}`,
-      undefined,
-      'INVALID_FILTER',
-    )
-  return json(await searchSkus(prisma(), { ...parsed.data, sort: parseSkuSort(parsed.data.sort, parsed.data.order) }))
+  const query = parseFilter(req, Query)
+  return json(await searchSkus(prisma(), { ...query, sort: parseSkuSort(query.sort, query.order) }))
 })

@@ -1,8 +1,7 @@
 import { userRoute } from '@/app/_lib/api'
-import { csvResponse } from '@/app/_lib/csv'
+import { csvResponse, rowsCsv } from '@/app/_lib/csv'
 import { prisma } from '@/server/db'
 import { getChannelsHealth } from '@/server/metrics/channel-health'
-import { csvField } from '@/server/paging/csv'
 
 export const dynamic = 'force-dynamic'
 
@@ -32,34 +31,27 @@ const HEADER = [
 /** The channels list as CSV, with the same health verdict as the screens. */
 export const GET = userRoute('channels:view', async () => {
   const rows = await getChannelsHealth(prisma())
-  async function* lines(): AsyncGenerator<string> {
-    yield `${HEADER.join(',')}\n`
-    for (const h of rows) {
-      yield `${[
-        h.code,
-        h.name,
-        h.kind,
-        h.mode,
-        h.status,
-        h.breakerState,
-        h.health.state,
-        h.health.summary,
-        h.listings.total,
-        h.listings.inSync,
-        h.listings.waiting,
-        h.listings.stale,
-        h.listings.failing,
-        h.listings.oldestWaitingSeconds ?? '',
-        h.lag.samples,
-        h.lag.p50?.seconds ?? '',
-        h.lag.p95?.seconds ?? '',
-        h.slo.lagP95Seconds,
-        h.slo.staleAfterSeconds,
-        h.intake.deadLettersOpen,
-      ]
-        .map(csvField)
-        .join(',')}\n`
-    }
-  }
-  return csvResponse(lines(), 'channels')
+  const lines = rowsCsv(HEADER, rows, (h) => [
+    h.code,
+    h.name,
+    h.kind,
+    h.mode,
+    h.status,
+    h.breakerState,
+    h.health.state,
+    h.health.summary,
+    h.listings.total,
+    h.listings.inSync,
+    h.listings.waiting,
+    h.listings.stale,
+    h.listings.failing,
+    h.listings.oldestWaitingSeconds ?? '',
+    h.lag.samples,
+    h.lag.p50?.seconds ?? '',
+    h.lag.p95?.seconds ?? '',
+    h.slo.lagP95Seconds,
+    h.slo.staleAfterSeconds,
+    h.intake.deadLettersOpen,
+  ])
+  return csvResponse(lines, 'channels')
 })

@@ -1,9 +1,8 @@
 import { userRoute } from '@/app/_lib/api'
-import { csvResponse } from '@/app/_lib/csv'
+import { csvResponse, rowsCsv } from '@/app/_lib/csv'
 import { prisma } from '@/server/db'
-import { ValidationError } from '@/server/errors'
-import { getKpis, KPI_WINDOWS, type KpiWindow } from '@/server/metrics/get-kpis'
-import { csvField } from '@/server/paging/csv'
+import { getKpis, KPI_WINDOWS } from '@/server/metrics/get-kpis'
+import { oneOf } from '@/app/_lib/query'
 
 export const dynamic = 'force-dynamic'
 
@@ -35,54 +34,41 @@ const HEADER = [
 
 /** KPIs per channel and overall for a window, as CSV. */
 export const GET = userRoute('kpis:view', async ({ req }) => {
-  const w = new URL(req.url).searchParams.get('window') ?? '24h'
-  if (!Object.hasOwn(KPI_WINDOWS, w))
-    throw new ValidationError(
-      `"window" must be one of ${Object.keys(KPI_WINDOWS).join(', ')}.`,
-      undefined,
-      'INVALID_WINDOW',
-    )
-  const k = await getKpis(prisma(), w as KpiWindow)
-  async function* lines(): AsyncGenerator<string> {
-    yield `${HEADER.join(',')}\n`
-    const rows = [
-      ...k.channels.map((c) => ({
-        ...c,
-        health: c.health.state,
-        sloP95: c.slo.lagP95Seconds,
-        breached: c.slo.lagBreached,
-      })),
-      { ...k.overall, channel: '(all)', health: '', sloP95: '', breached: '' },
-    ]
-    for (const c of rows) {
-      yield `${[
-        c.channel,
-        k.window,
-        k.from,
-        k.to,
-        c.health,
-        c.lag.samples,
-        c.lag.p50Seconds ?? '',
-        c.lag.p95Seconds ?? '',
-        c.lag.p99Seconds ?? '',
-        c.sloP95,
-        c.breached,
-        c.staleListings,
-        c.driftOpen,
-        c.deadLettersOpen,
-        c.orderedUnits,
-        c.oversoldUnits,
-        c.oversellRate ?? '',
-        c.revenueAtRiskCents,
-        c.incidents,
-        c.cancelledUnits,
-        c.cancelledForStockUnits,
-        c.reservations.open,
-        c.reservations.units,
-      ]
-        .map(csvField)
-        .join(',')}\n`
-    }
-  }
-  return csvResponse(lines(), `kpis-${k.window}`)
+  const w = oneOf(req, 'window', KPI_WINDOWS, '24h', 'INVALID_WINDOW')
+  const k = await getKpis(prisma(), w)
+  const rows = [
+    ...k.channels.map((c) => ({
+      ...c,
+      health: c.health.state,
+      sloP95: c.slo.lagP95Seconds,
+      breached: c.slo.lagBreached,
+    })),
+    { ...k.overall, channel: '(all)', health: '', sloP95: '', breached: '' },
+  ]
+  const lines = rowsCsv(HEADER, rows, (c) => [
+    c.channel,
+    k.window,
+    k.from,
+    k.to,
+    c.health,
+    c.lag.samples,
+    c.lag.p50Seconds ?? '',
+    c.lag.p95Seconds ?? '',
+    c.lag.p99Seconds ?? '',
+    c.sloP95,
+    c.breached,
+    c.staleListings,
+    c.driftOpen,
+    c.deadLettersOpen,
+    c.orderedUnits,
+    c.oversoldUnits,
+    c.oversellRate ?? '',
+    c.revenueAtRiskCents,
+    c.incidents,
+    c.cancelledUnits,
+    c.cancelledForStockUnits,
+    c.reservations.open,
+    c.reservations.units,
+  ])
+  return csvResponse(lines, `kpis-${k.window}`)
 })

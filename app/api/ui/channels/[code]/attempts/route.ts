@@ -1,8 +1,8 @@
 import { z } from 'zod'
 import { json, pathCode, userRoute } from '@/app/_lib/api'
 import { prisma } from '@/server/db'
-import { ValidationError, describeIssues } from '@/server/errors'
 import { listPublishAttempts, parseAttemptSort } from '@/server/channels/list-publish-attempts'
+import { parseFilter } from '@/app/_lib/query'
 
 export const dynamic = 'force-dynamic'
 
@@ -17,14 +17,8 @@ const Query = z.object({
 
 /** GET /api/ui/channels/{code}/attempts: the channel's publish attempts, filtered, sorted, keyset-paged. */
 export const GET = userRoute<{ code: string }>('channels:view', async ({ req, params }) => {
-  const parsed = Query.safeParse(Object.fromEntries([...new URL(req.url).searchParams].filter(([, v]) => v !== '')))
-  if (!parsed.success)
-    throw new ValidationError(
-      `Invalid filter: ${describeIssues(parsed.error.issues, { sep: ' ' })}`,
-      undefined,
-      'INVALID_FILTER',
-    )
-  const { sort, ...rest } = parsed.data
+  const query = parseFilter(req, Query)
+  const { sort, ...rest } = query
   return json(
     await listPublishAttempts(prisma(), { ...rest, channel: pathCode(params.code), sort: parseAttemptSort(sort) }),
   )

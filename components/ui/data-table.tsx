@@ -1,0 +1,49 @@
+// A plain data table described by its columns: a header and a cell per column, one row per item.
+// For lists whose rows are only cells; a row with its own behaviour (a link over the whole row,
+// an expandable detail, actions) writes its own <tr>.
+import type { ReactNode } from 'react'
+
+export interface Column<T> {
+  header: ReactNode
+  cell: (row: T) => ReactNode
+  /** 'num' right-aligns, 'mono' sets the code font; applied to the header and the cells. */
+  className?: string
+}
+
+export function DataTable<T>({
+  columns,
+  rows,
+  rowKey,
+  testId,
+}: {
+  columns: ReadonlyArray<Column<T>>
+  rows: readonly T[]
+  rowKey: (row: T) => string
+  testId?: string
+}) {
+  return (
+    <table className="data" data-testid={testId}>
+      <thead>
+        <tr>
+          {columns.map((c, i) => (
+            // Only the numeric alignment belongs on the header; the code font is for values.
+            <th key={i} className={c.className?.includes('num') ? 'num' : undefined}>
+              {c.header}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={rowKey(r)}>
+            {columns.map((c, i) => (
+              <td key={i} className={c.className}>
+                {c.cell(r)}
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  )
+}

@@ -1,0 +1,117 @@
+'use client'
+// The filter bar pieces every list screen shows: a labelled select with an "any" choice, a search
+// box that applies on Enter or when it loses focus, the older newest/oldest order picker, and the
+// "Export CSV" link. Filters live in the URL (useUrlFilter) so a filtered view is a link to share.
+import type { CSSProperties } from 'react'
+import { useRouter, useSearchParams } from 'next/navigation'
+
+export type FilterOption = string | { value: string; label: string }
+
+/** `<label>Name <select aria-label="Name">…</select></label>`; `any` adds a first empty choice. */
+export function SelectFilter({
+  label,
+  value,
+  options,
+  onChange,
+  any = 'any',
+  format = (v) => v,
+}: {
+  label: string
+  value: string
+  options: readonly FilterOption[]
+  onChange: (value: string) => void
+  any?: string | null
+  format?: (value: string) => string
+}) {
+  return (
+    <label>
+      {label}{' '}
+      <select aria-label={label} value={value} onChange={(e) => onChange(e.target.value)}>
+        {any !== null && <option value="">{any}</option>}
+        {options.map((o) => {
+          const { value: v, label: text } = typeof o === 'string' ? { value: o, label: format(o) } : o
+          return (
+            <option key={v} value={v}>
+              {text}
+            </option>
+          )
+        })}
+      </select>
+    </label>
+  )
+}
+
+/** A search box that commits its trimmed text on Enter and on blur (not on every key). */
+export function SearchFilter({
+  label,
+  defaultValue,
+  placeholder,
+  size,
+  onCommit,
+}: {
+  label: string
+  defaultValue: string
+  placeholder: string
+  size: number
+  onCommit: (value: string) => void
+}) {
+  return (
+    <label>
+      {label}{' '}
+      <input
+        type="search"
+        aria-label={label}
+        defaultValue={defaultValue}
+        placeholder={placeholder}
+        onBlur={(e) => onCommit(e.target.value.trim())}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') onCommit(e.currentTarget.value.trim())
+        }}
+        size={size}
+      />
+    </label>
+  )
+}
+
+/** Newest / oldest first; the empty URL value is "newest" so default links stay short. */
+export function OrderFilter({ value, onChange }: { value: string; onChange: (value: string) => void }) {
+  return (
+    <label>
+      Order{' '}
+      <select
+        aria-label="Order"
+        value={value || 'recent'}
+        onChange={(e) => onChange(e.target.value === 'recent' ? '' : e.target.value)}
+      >
+        <option value="recent">newest first</option>
+        <option value="oldest">oldest first</option>
+      </select>
+    </label>
+  )
+}
+
+/** The download link for a list's CSV export with the same filters as the screen. */
+export function ExportLink({ href, testId, style }: { href: string; testId: string; style?: CSSProperties }) {
+  return (
+    <a className="button" style={style} href={href} download data-testid={testId}>
+      Export CSV
+    </a>
+  )
+}
+
+/** The non-empty entries of a filter as a query string. */
+export function filterQuery(filter: Record<string, string>): string {
+  return new URLSearchParams(Object.entries(filter).filter(([, v]) => v)).toString()
+}
+
+/** Sets (or, when empty, removes) one URL search parameter of the page at `path`. */
+export function useUrlFilter(path: string) {
+  const router = useRouter()
+  const params = useSearchParams()
+  return (name: string, value: string) => {
+    const next = new URLSearchParams(params.toString())
+    if (value) next.set(name, value)
+    else next.delete(name)
+    router.replace(`${path}?${next.toString()}`)
+  }
+}
