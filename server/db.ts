@@ -110,15 +110,7 @@ export async function rawTransaction<T>(
 ): Promise<T> {
   const pool = pools.get(client)
   if (!pool) throw new Error("rawTransaction needs a client made by createPrisma (it runs on that client's pool).")
-  const slots = transactionSlotsOf(pool)
-  await slots.take()
-  let conn: pg.PoolClient
-  try {
-    conn = await pool.connect()
-  } catch (e) {
-    slots.give()
-    throw e
-  }
+  const conn = await pool.connect()
   let broken: Error | undefined
   // A checked-out client whose server goes away emits 'error'; unheard, that would crash the
   // process. Heard, the statement in flight fails and the connection is discarded on release.
@@ -143,50 +135,7 @@ export async function rawTransaction<T>(
   } finally {
     conn.removeListener('error', onError)
     conn.release(broken)
-    slots.give()
   }
-}
-
-/**
- * Share of a pool `rawTransaction`s may hold at once: the rest always serves short queries. Ingest
- * batches wait for each other's position locks while holding their connections; under a stream
- * they took all ten of the web process's, and every signed-in request (its session check, the
- * dashboard read) queued behind them for as long as the batches did (fan-out bench: 500 dashboards
- * refetching during the pipeline, web CPU half idle, refetches answered seconds late). More
- * concurrent batches add no throughput: they are serialised on the same positions anyway.
- */
-export function transactionSlots(poolMax: number): number {
-  return Math.max(1, poolMax - Math.floor(poolMax / 4))
-}
-
-interface Slots {
-  take(): Promise<void>
-  give(): void
-}
-const slotsByPool = new WeakMap<pg.Pool, Slots>()
-
-function transactionSlotsOf(pool: pg.Pool): Slots {
-  let slots = slotsByPool.get(pool)
-  if (!slots) {
-    let free = transactionSlots(pool.options.max ?? 10)
-    const waiting: Array<() => void> = []
-    slots = {
-      take: () => {
-        if (free > 0) {
-          free--
-          return Promise.resolve()
-        }
-        return new Promise<void>((resolve) => waiting.push(resolve))
-      },
-      give: () => {
-        const next = waiting.shift()
-        if (next) next()
-        else free++
-      },
-    }
-    slotsByPool.set(pool, slots)
-  }
-  return slots
 }
 
 function rawSql(conn: pg.PoolClient, atCommit: string[]): RawSql {

@@ -3,7 +3,7 @@
 // connection back in the pool afterwards, and an abandoned transaction cut off rather than holding
 // its locks forever.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { rawTransaction, transactionSlots } from '../../server/db'
+import { rawTransaction } from '../../server/db'
 import { enqueueRecompute } from '../../server/queue/enqueue'
 import { createTestDatabase, type TestDatabase } from './helpers/test-db'
 
@@ -98,30 +98,5 @@ describe('rawTransaction', () => {
         async (tx) => (await tx.$queryRawUnsafe<Array<{ ok: number }>>(`SELECT 1 AS ok`))[0].ok,
       ),
     ).toBe(1)
-  })
-
-  it('holds at most 3/4 of the pool at once, so short queries are answered while transactions wait (fan-out bench)', async () => {
-    expect([1, 2, 3, 4, 8, 10].map(transactionSlots)).toEqual([1, 2, 3, 3, 6, 8])
-    let entered = 0
-    let open!: () => void
-    const gate = new Promise<void>((r) => (open = r))
-    // The test database's pool has 8 connections: 6 transaction slots.
-    const txs = Array.from({ length: 10 }, (_, i) =>
-      rawTransaction(t.db, async (tx) => {
-        entered++
-        await gate
-        return (await tx.$queryRawUnsafe<Array<{ n: number }>>(`SELECT $1::int AS n`, i))[0].n
-      }),
-    )
-    const deadline = Date.now() + 10_000
-    while (entered < 6 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
-    expect(entered).toBe(6)
-    // Every slot taken and four transactions waiting: a plain query still gets a connection.
-    const short = await t.db.$queryRawUnsafe<Array<{ ok: number }>>(`SELECT 1 AS ok`)
-    expect(short).toEqual([{ ok: 1 }])
-    expect(entered).toBe(6)
-    open()
-    expect(await Promise.all(txs)).toEqual(Array.from({ length: 10 }, (_, i) => i))
-    expect(entered).toBe(10)
   })
 })
