@@ -16,6 +16,13 @@ import { shutdownGraceMs } from './server/runtime/process-role'
 
 /** How often open sockets are re-checked against their user's current state (deactivated, signed out, role changed). */
 const SOCKET_RECHECK_MS = Number(process.env.STOCKTOWER_SOCKET_RECHECK_MS ?? 10_000)
+/**
+ * Connections waiting to be accepted. Node's default (511) overflows when hundreds of open
+ * dashboards refetch after the same event while the event loop is busy: the kernel then drops
+ * the SYNs and clients, the ERP's sender among them, see connect timeouts (fan-out bench, 500
+ * clients). The kernel caps it at net.core.somaxconn.
+ */
+const LISTEN_BACKLOG = 4096
 
 async function main() {
   const cfg = config()
@@ -76,7 +83,7 @@ async function main() {
   const prune = setInterval(() => void pruneWindows(db).catch(() => {}), 3600_000)
   prune.unref()
 
-  server.listen(cfg.port, cfg.hostname, () =>
+  server.listen({ port: cfg.port, host: cfg.hostname, backlog: LISTEN_BACKLOG }, () =>
     console.log(
       `[web] listening on http://${cfg.hostname === '0.0.0.0' || cfg.hostname === '::' ? 'localhost' : cfg.hostname}:${cfg.port}${cfg.loopbackOnly ? ' (loopback only; set HOST to expose it)' : ''}`,
     ),

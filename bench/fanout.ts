@@ -1,7 +1,7 @@
 // Live fan-out: N socket.io clients signed in as the analyst, in the dashboard room, each behaving as
 // the dashboard page does (components/dashboard/dashboard-view.tsx + components/realtime/use-realtime.ts):
 // a `listings.changed` (or channel/kpi/dead-letter) event schedules one refetch of /api/ui/dashboard
-// after the page's 1 s coalescing window. Measured per refetch: from the commit that caused its first
+// after the page's 1 s coalescing window, never two at once per client. Measured per refetch: from the commit that caused its first
 // event (the newest decision or publish result of the event's first SKU at or before the event
 // arrived) to the refetch's answer.
 import { io, type Socket } from 'socket.io-client'
@@ -59,31 +59,50 @@ export async function connectFanout(opts: {
     const group = await Promise.all(Array.from({ length: Math.min(25, opts.clients - i) }, connectOne))
     sockets.push(...group)
   }
+  // Cycles scheduled or in flight (stop() waits for them).
+  let open = 0
   for (const s of sockets) {
-    let pending: Cycle | null = null
+    // As use-realtime does: the first event schedules a refetch after the coalescing window;
+    // later events join it until it starts. At most one refetch is in flight: an event arriving
+    // during one starts the next cycle, whose refetch waits for both its window and the one in
+    // flight (that one may have started before the change, so it does not count).
+    let pending: (Cycle & { due: boolean }) | null = null
+    let inFlight = false
+    const start = () => {
+      const c = pending!
+      pending = null
+      inFlight = true
+      void fetch(`${opts.url}/api/ui/dashboard?range=1h`, {
+        headers: { cookie: opts.cookie },
+        signal: AbortSignal.timeout(30_000),
+      })
+        .then(async (r) => {
+          await r.arrayBuffer()
+          c.status = r.status
+          c.doneAt = Date.now()
+        })
+        .catch((e: Error) => {
+          errors.push(e.message)
+        })
+        .finally(() => {
+          cycles.push({ firstAt: c.firstAt, sku: c.sku, doneAt: c.doneAt, status: c.status })
+          open--
+          inFlight = false
+          if (pending?.due) start()
+        })
+    }
     for (const event of EVENTS) {
       s.on(event, (payload: { skus?: string[] }) => {
         if (!armed) return
         events++
         if (pending) return
-        const c: Cycle = { firstAt: Date.now(), sku: payload?.skus?.[0] ?? null, doneAt: null, status: 0 }
+        const c = { firstAt: Date.now(), sku: payload?.skus?.[0] ?? null, doneAt: null, status: 0, due: false }
         pending = c
+        open++
         const t = setTimeout(() => {
           timers.delete(t)
-          pending = null
-          void fetch(`${opts.url}/api/ui/dashboard?range=1h`, {
-            headers: { cookie: opts.cookie },
-            signal: AbortSignal.timeout(30_000),
-          })
-            .then(async (r) => {
-              await r.arrayBuffer()
-              c.status = r.status
-              c.doneAt = Date.now()
-            })
-            .catch((e: Error) => {
-              errors.push(e.message)
-            })
-            .finally(() => cycles.push(c))
+          c.due = true
+          if (!inFlight) start()
         }, COALESCE_MS)
         timers.add(t)
       })
@@ -99,7 +118,7 @@ export async function connectFanout(opts: {
       armed = false
       // Let scheduled refetches finish (each is bounded by its own timeout).
       const deadline = Date.now() + 35_000
-      while (timers.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+      while (open > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
       await new Promise((r) => setTimeout(r, 50))
       for (const s of sockets) s.disconnect()
       return { cycles, events, errors }

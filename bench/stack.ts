@@ -199,10 +199,13 @@ export async function startStack(opts: {
     }
     const launch = (name: string, file: string) => {
       const out = fs.openSync(path.join(tmp, `${name}.log`), 'a')
-      // The same V8 flag scripts/start.ts gives every child.
+      // The same V8 flag scripts/start.ts gives every child; STOCKTOWER_BENCH_WEB_NODE_FLAGS adds flags
+      // to the web process only (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it under fan-out).
+      const extra =
+        name === 'web' ? (process.env.STOCKTOWER_BENCH_WEB_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean) : []
       const child = spawn(
         process.execPath,
-        ['--max-semi-space-size=32', '--import', 'tsx', path.join(snap.dir, file)],
+        ['--max-semi-space-size=32', ...extra, '--import', 'tsx', path.join(snap.dir, file)],
         { cwd: snap.dir, env, stdio: ['ignore', out, out] },
       )
       children.push(child)

@@ -18,6 +18,11 @@ export function json(body: unknown, status = 200, headers: Record<string, string
   return NextResponse.json(body, { status, headers })
 }
 
+/** A body already serialised to JSON (e.g. once for every request a shared read answers). */
+export function jsonText(text: string): NextResponse {
+  return new NextResponse(text, { status: 200, headers: { 'content-type': 'application/json' } })
+}
+
 function errorResponse(e: unknown, ref: string): NextResponse {
   const r = toErrorResponse(inputError(e, ref) ?? e, ref)
   return NextResponse.json(r.body, { status: r.status, headers: { ...r.headers, 'X-Request-Ref': ref } })

@@ -14,6 +14,9 @@ const PAYLOADS: Record<RealtimeEventName, z.ZodType> = EVENT_PAYLOADS
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting'
 
+/** How often a pending refetch checks whether the same key's fetch in flight has settled. */
+const IN_FLIGHT_RECHECK_MS = 50
+
 let socket: Socket | null = null
 let state: ConnectionState = 'connecting'
 const stateListeners = new Set<() => void>()
@@ -97,10 +100,19 @@ export function useRealtime(sub: RealtimeSubscription): void {
     const s = getSocket()
     const pending = new Map<string, QueryKey>()
     let timer: ReturnType<typeof setTimeout> | null = null
+    // At most one refetch per key in flight: a key whose query is still fetching stays pending and
+    // is refetched once that fetch settles (it may have started before the change the event
+    // announced, so it must not count as the refetch). Cancelling it instead (react-query's default)
+    // leaves the server computing answers nobody reads: with hundreds of dashboards open, a slow
+    // answer turned into more requests, not fewer (fan-out bench).
     const flush = () => {
       timer = null
-      for (const key of pending.values()) void queryClient.invalidateQueries({ queryKey: key })
-      pending.clear()
+      for (const [id, key] of pending) {
+        if (queryClient.isFetching({ queryKey: key }) > 0) continue
+        pending.delete(id)
+        void queryClient.invalidateQueries({ queryKey: key }, { cancelRefetch: false })
+      }
+      if (pending.size > 0) timer = setTimeout(flush, IN_FLIGHT_RECHECK_MS)
     }
     const schedule = (keys: QueryKey[]) => {
       for (const k of keys) pending.set(JSON.stringify(k), k)
