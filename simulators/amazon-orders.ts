@@ -9,8 +9,8 @@
 //
 // Status is derived from the order book and the clock: Pending for `orderPendingMs` after purchase
 // (payment not yet authorised; the units are already held: buyers see them gone), then Unshipped,
-// PartiallyShipped, Shipped; Canceled once every unit is cancelled. A partial buyer cancellation
-// shows as QuantityOrdered going down (intake keeps the original). The end of Pending is itself an
+// PartiallyShipped, Shipped; Canceled once every unit is cancelled (its items keep QuantityOrdered).
+// A partial buyer cancellation shows as QuantityOrdered going down (intake keeps the original). The end of Pending is itself an
 // update (LastUpdateDate moves), as on Amazon.
 import type { SimOrder, SimOrderLine } from './core/order-book'
 import { openQuantity } from './core/order-book'
@@ -167,8 +167,11 @@ export function amazonOrderItem(
   nowMs: number,
   pendingMs: number,
 ): Record<string, unknown> {
-  const pending = amazonOrderStatus(order, nowMs, pendingMs) === 'Pending'
-  const ordered = line.quantity - line.cancelledQuantity
+  const status = amazonOrderStatus(order, nowMs, pendingMs)
+  const pending = status === 'Pending'
+  // A cancelled order keeps what was ordered (its items say what the buyer bought; the status says
+  // it is cancelled); a partial buyer cancellation shows as QuantityOrdered going down.
+  const ordered = status === 'Canceled' ? line.quantity : line.quantity - line.cancelledQuantity
   return {
     ASIN: asin,
     SellerSKU: line.sku,

@@ -434,7 +434,12 @@ export function startTraffic(options: TrafficOptions): RunningTraffic {
     if (bought.status !== 201 || !order.success) return
     stats.ordersCreated += 1
     const roll = prng.next()
-    const next = roll < cancelRate / 2 ? 'cancel' : roll < cancelRate ? 'cancel_part' : 'ship'
+    // Amazon's buyers cancel whole orders: its Orders API reports an order only as it stands now, so
+    // a unit cancelled before Stocktower first polled the order would leave no trace there (the
+    // 30-minute demo: a sale absorbed by our number, then one unit of it cancelled on top, read as a
+    // merchant edit of +1 that no order of Amazon's could explain).
+    const partial = channel === 'amazon' ? 'cancel' : 'cancel_part'
+    const next = roll < cancelRate / 2 ? 'cancel' : roll < cancelRate ? partial : 'ship'
     if (openOrders.length < MAX_OPEN_ORDERS)
       openOrders.push({
         channel,

@@ -144,6 +144,11 @@ describe('Amazon Orders API v0', () => {
     const all = await get(`/orders/v0/orders?MarketplaceIds=${MARKETPLACE}&CreatedAfter=2026-12-01T00:00:00Z`)
     expect(check('GetOrdersResponse', all.body)).toBe('valid')
     expect(all.body.payload.Orders.find((o: any) => o.AmazonOrderId === whole).OrderStatus).toBe('Canceled')
+    // A cancelled order's items keep what was ordered: polled first after the cancel, the sale and
+    // its cancellation are both still there for intake to see.
+    const wholeItems = await get(`/orders/v0/orders/${whole}/orderItems`)
+    expect(check('GetOrderItemsResponse', wholeItems.body)).toBe('valid')
+    expect(wholeItems.body.payload.OrderItems[0]).toMatchObject({ QuantityOrdered: 1, QuantityShipped: 0 })
     expect((await get('/orders/v0/orders/111-0000000-0000000/orderItems')).status).toBe(404)
   })
 
