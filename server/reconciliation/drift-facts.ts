@@ -3,6 +3,7 @@
 // builds the slice a run reads; the publish state is read again under the row locks.
 import type { Db } from '../db'
 import { channelOrdersSinceSql } from '../orders/orders-since'
+import type { ListingFacts } from './classify-drift'
 
 /** What a publish changes on a listing: a read-back is only compared with the facts it was read beside. */
 export const PUBLISH_STATE_SQL = `"inFlightVersion", "publishedVersion", "acceptedVersion", "appliedVersion", "appliedQuantity"`
@@ -22,19 +23,16 @@ export const publishState = (r: {
     r.applied ?? r.appliedQuantity ?? null,
   ].join('/')
 
-export interface DriftRow {
+/** A listing as the slice reads it: the publish facts classifyDrift takes, and what the rest are made from. */
+export interface DriftRow extends Pick<
+  ListingFacts,
+  'applied' | 'published' | 'desiredVersion' | 'publishedVersion' | 'acceptedVersion' | 'appliedVersion' | 'inFlight'
+> {
   id: string
   sku: string
   skuId: string
   externalSku: string
   externalId: string | null
-  applied: number | null
-  published: number | null
-  desiredVersion: number
-  publishedVersion: number
-  acceptedVersion: number
-  appliedVersion: number
-  inFlight: boolean
   inFlightVersion: number | null
   acceptedStale: boolean
   earlierSent: number[] | null
