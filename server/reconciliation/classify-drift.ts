@@ -53,6 +53,8 @@ export interface ListingFacts {
   otherChannelsApplied: number[]
   /** A newer version was accepted longer ago than the channel's verify SLA and has not applied. */
   acceptedStale?: boolean
+  /** That newer version was accepted within the verify SLA plus the order grace (verification still waits for a shortfall orders may explain). */
+  acceptedWithinGrace?: boolean
   /**
    * Units of this SKU in channel orders we have received with a marketplace time after the
    * channel's number was last known (the applied version was sent, or a read-back set it):
@@ -109,7 +111,18 @@ export function classifyDrift(shown: number, l: ListingFacts): DriftCause | null
   // applied and then sold from one that never applied (seen in the demo: Walmart and Amazon feeds
   // applied and sold a unit or two before verification came, called accepted-not-applied and sent
   // again over the sales).
-  if (l.acceptedVersion > l.appliedVersion) return l.acceptedStale ? 'accepted_not_applied' : 'own_pending'
+  // Past the SLA, fewer units than we sent and its received orders explain (and not the number it
+  // had before, which says the update never applied) may still be a sale on its way: verification
+  // waits for it until the order grace ends too (seen in the demo: Walmart's first full sync,
+  // accepted, applied and sold a unit before its polled order arrived, was republished over the sale).
+  if (l.acceptedVersion > l.appliedVersion) {
+    if (!l.acceptedStale) return 'own_pending'
+    const sentAfterOrders =
+      l.published === null ? null : l.published - (l.orders?.sold ?? 0) + (l.orders?.returned ?? 0)
+    if (l.acceptedWithinGrace && sentAfterOrders !== null && shown < sentAfterOrders && shown !== l.applied)
+      return 'own_pending'
+    return 'accepted_not_applied'
+  }
   // What orders still on their way may explain, until the grace ends: fewer units than received
   // orders explain (a sale not received yet), or more, up to the units of the channel's orders still
   // open (a cancellation not received yet restocks them: seen in the 30-minute demo, Walmart's polled

@@ -35,6 +35,7 @@ export interface DriftRow extends Pick<
   externalId: string | null
   inFlightVersion: number | null
   acceptedStale: boolean
+  acceptedWithinGrace: boolean
   earlierSent: number[] | null
   others: number[] | null
   sold: number
@@ -116,6 +117,7 @@ export async function loadDriftSlice(db: Db, q: SliceQuery): Promise<{ rows: Dri
             cl."appliedQuantity" AS applied, cl."publishedQuantity" AS published, cl."desiredVersion", cl."publishedVersion", cl."acceptedVersion", cl."appliedVersion",
             (cl."inFlightVersion" IS NOT NULL AND cl."leaseUntil" > $4::timestamptz) AS "inFlight", cl."inFlightVersion",
             COALESCE(cl."acceptedAt" < $5::timestamptz, false) AS "acceptedStale",
+            COALESCE(cl."acceptedAt" >= $8::timestamptz, false) AS "acceptedWithinGrace",
             -- Numbers of ours: earlier ones the channel applied or accepted, and every one decided
             -- since the last applied version (a worker killed between sending and recording its
             -- attempt leaves no attempt row, yet the channel may show that number).
@@ -149,6 +151,7 @@ export async function loadDriftSlice(db: Db, q: SliceQuery): Promise<{ rows: Dri
       new Date(q.now.getTime() - q.verifySlaMs).toISOString(),
       q.listingIds ?? [],
       new Date(q.now.getTime() - q.graceMs).toISOString(),
+      new Date(q.now.getTime() - q.verifySlaMs - q.graceMs).toISOString(),
     )
   if (q.listingIds) {
     const rows = await select(ZERO, q.limit)
