@@ -125,7 +125,6 @@ async function recordReadBack(
     // The channel applied our number and then sold (or took back) units in orders we have
     // received since we sent it: it applied; what it shows is our number moved by its orders
     // after the apply (those before it were absorbed by it).
-    const afterOrders = p.publishedQuantity - p.sold + p.returned
     if (
       seen &&
       seen.quantity !== null &&
@@ -149,14 +148,14 @@ async function recordReadBack(
     } else if (
       seen &&
       seen.quantity !== null &&
-      seen.quantity < afterOrders &&
       seen.quantity !== p.appliedQuantity &&
       t.getTime() - new Date(p.acceptedAt).getTime() <= sla + graceMs
     ) {
-      // Fewer units than we sent and its received orders explain, and not the number it had before
-      // (that one says the update never applied): orders the channel took since may still be on
-      // their way to us (its order grace past the SLA). Seen in the 30-minute demo:
-      // Walmart applied and sold a unit before its polled order arrived, after the 60 s SLA.
+      // Neither what we sent (moved by received orders) nor the number it had before (that one says
+      // the update never applied): orders the channel took or cancelled since may still be on their
+      // way to us (its order grace past the SLA). Seen in the 30-minute demo: Walmart applied and
+      // sold a unit before its polled order arrived, after the 60 s SLA; and applied ours, then a
+      // buyer cancelled 2 units (98 where we sent 96) whose order had not reached us yet.
       stillPending++
     } else if (t.getTime() - new Date(p.acceptedAt).getTime() > sla) {
       unverified++
