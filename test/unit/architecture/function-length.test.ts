@@ -1,0 +1,111 @@
+// No function in server/ is longer than a reader can hold: every function, method and arrow counts
+// its formatted lines (Prettier's layout, which formatting.test.ts enforces), from the line its
+// declaration starts on to the line of its closing brace, and none may pass MAX_LINES. A longer one
+// is split along its steps into named helpers in the same module (see `git log -- server/` for the
+// style). ALLOWED names the few not split yet, each with the reason; keep it short, never add to it.
+import fs from 'node:fs'
+import path from 'node:path'
+import ts from 'typescript'
+import { describe, expect, it } from 'vitest'
+
+const root = path.resolve(__dirname, '../../..')
+const MAX_LINES = 80
+
+/** `file:name` -> why it is still long. Remove an entry when its function is split. */
+const ALLOWED: Record<string, string> = {
+  'server/availability/get-sku-detail.ts:getSkuDetail': 'one read per panel of the SKU screen, not split in time',
+  'server/availability/recompute-availability.ts:recomputeSkus':
+    'the recompute transaction, hot path, not split in time',
+  'server/catalog/upsert-listings.ts:planListings': 'one pass over the listing rows, not split in time',
+  'server/channels/amazon/listings-feed.ts:pollListingsFeed': 'the feed poll loop, not split in time',
+  'server/dead-letters/list-dead-letters.ts:listDeadLetters': 'one filtered query and its page, not split in time',
+  'server/health/get-health.ts:getHealth': 'one read per health section, not split in time',
+  'server/ingest/event.schema.ts:parseEvent': 'the event parser, not split in time',
+  'server/ingest/formats/edi846.ts:segment': 'one case per EDI 846 segment, not split in time',
+  'server/ingest/formats/edi846.ts:closeLin': 'closing a LIN group, not split in time',
+  'server/ingest/formats/edi846.ts:resolveEdi846Line': 'resolving a LIN group to events, not split in time',
+  'server/ingest/inbox/ingest-file.ts:rowsOf': 'one case per inbox file format, not split in time',
+  'server/ingest/ingest-events.ts:prepareEventBatch': 'the batch preparation, not split in time',
+  'server/ingest/ingest-orders.ts:ingestOrders': 'the order ingest use case, not split in time',
+  'server/ingest/ingest-orders.ts:planCreatedLine': 'planning a created line, not split in time',
+  'server/ingest/raw-store.ts:storeRawStream': 'the streaming raw store, not split in time',
+  'server/metrics/channel-health.ts:assessChannelHealth': 'one rule per health signal, not split in time',
+  'server/metrics/slo.ts:evaluateSlos': 'one evaluation per SLO, not split in time',
+  'server/ownership/get-cutover.ts:getCutover': 'one read per cutover panel, not split in time',
+  'server/ownership/partition-by-ownership.ts:recordShadowEvents': 'the shadow recording, not split in time',
+  'server/publishing/publish-channel.ts:recordOutcome': 'recording a publish outcome, not split in time',
+  'server/realtime/socket-server.ts:attachRealtime': 'server/realtime is owned by another helper until their merge',
+  'server/reconciliation/act-on-finding.ts:actOnFinding': 'one branch per finding action, not split in time',
+  'server/reconciliation/snapshots.ts:processSnapshot': 'the snapshot processing, not split in time',
+  'server/reconciliation/snapshots.ts:stageBatch': 'the snapshot staging, not split in time',
+  'server/runtime/embedded-postgres.ts:startEmbeddedPostgres': 'the embedded server start, not split in time',
+}
+
+interface LongFunction {
+  file: string
+  name: string
+  lines: number
+}
+
+function sources(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name)
+    if (e.isDirectory()) return sources(p)
+    return /\.tsx?$/.test(e.name) && !e.name.endsWith('.d.ts') ? [p] : []
+  })
+}
+
+function isFunction(node: ts.Node): node is ts.FunctionLikeDeclaration {
+  return (
+    ts.isFunctionDeclaration(node) ||
+    ts.isMethodDeclaration(node) ||
+    ts.isArrowFunction(node) ||
+    ts.isFunctionExpression(node) ||
+    ts.isConstructorDeclaration(node) ||
+    ts.isGetAccessorDeclaration(node) ||
+    ts.isSetAccessorDeclaration(node)
+  )
+}
+
+/** The name a reader would search for: the declared one, else the variable, property or call it sits in. */
+function nameOf(node: ts.FunctionLikeDeclaration, sf: ts.SourceFile): string {
+  if (node.name) return node.name.getText(sf)
+  const parent = node.parent
+  if ((ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent)) && parent.name)
+    return parent.name.getText(sf)
+  if (ts.isCallExpression(parent)) return `(callback of ${parent.expression.getText(sf).slice(0, 40)})`
+  return '(anonymous)'
+}
+
+function longFunctions(file: string): LongFunction[] {
+  const text = fs.readFileSync(file, 'utf8')
+  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true)
+  const found: LongFunction[] = []
+  const visit = (node: ts.Node) => {
+    if (isFunction(node) && node.body) {
+      const first = sf.getLineAndCharacterOfPosition(node.getStart(sf)).line
+      const last = sf.getLineAndCharacterOfPosition(node.getEnd()).line
+      const lines = last - first + 1
+      if (lines > MAX_LINES) found.push({ file: path.relative(root, file), name: nameOf(node, sf), lines })
+    }
+    ts.forEachChild(node, visit)
+  }
+  visit(sf)
+  return found
+}
+
+describe('function length', () => {
+  const all = sources(path.join(root, 'server')).flatMap(longFunctions)
+
+  it(`no function in server/ is longer than ${MAX_LINES} formatted lines (split it along its steps)`, () => {
+    expect(sources(path.join(root, 'server')).length).toBeGreaterThan(50)
+    const over = all.filter((f) => !(`${f.file}:${f.name}` in ALLOWED))
+    const list = over.map((f) => `${f.name} (${f.file}, ${f.lines} lines)`).join('\n  ')
+    expect(over, `functions over ${MAX_LINES} lines:\n  ${list}`).toEqual([])
+  })
+
+  it('every ALLOWED entry is still long (remove it once its function is split)', () => {
+    const long = new Set(all.map((f) => `${f.file}:${f.name}`))
+    expect(Object.keys(ALLOWED).filter((key) => !long.has(key))).toEqual([])
+  })
+})
