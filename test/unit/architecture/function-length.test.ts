@@ -13,7 +13,6 @@ const MAX_LINES = 80
 
 /** `file:name` -> why it is still long. Remove an entry when its function is split. */
 const ALLOWED: Record<string, string> = {
-  'server/availability/get-sku-detail.ts:getSkuDetail': 'one read per panel of the SKU screen, not split in time',
   'server/availability/recompute-availability.ts:recomputeSkus':
     'the recompute transaction, hot path, not split in time',
   'server/catalog/upsert-listings.ts:planListings': 'one pass over the listing rows, not split in time',
