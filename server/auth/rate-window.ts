@@ -13,8 +13,10 @@ function windowOf(now: Date, windowSeconds: number): Date {
   return new Date(Math.floor(now.getTime() / ms) * ms)
 }
 
-function retryAfter(start: Date, windowSeconds: number, now: Date): number {
-  return Math.max(1, Math.ceil((start.getTime() + windowSeconds * 1000 - now.getTime()) / 1000))
+/** A window's count, and when the next window starts (at least a second away). */
+function windowCount(count: number, start: Date, windowSeconds: number, now: Date): WindowCount {
+  const retryAfterSeconds = Math.max(1, Math.ceil((start.getTime() + windowSeconds * 1000 - now.getTime()) / 1000))
+  return { count, windowStart: start, retryAfterSeconds }
 }
 
 /** Counts one hit for `key` in the current window and returns the window's total including it. */
@@ -31,7 +33,7 @@ export async function hitWindow(
     key,
     start.toISOString(),
   )
-  return { count: Number(rows[0].count), windowStart: start, retryAfterSeconds: retryAfter(start, windowSeconds, now) }
+  return windowCount(Number(rows[0].count), start, windowSeconds, now)
 }
 
 /** The current window's count without counting. */
@@ -47,11 +49,7 @@ export async function peekWindow(
     key,
     start.toISOString(),
   )
-  return {
-    count: Number(rows[0]?.count ?? 0),
-    windowStart: start,
-    retryAfterSeconds: retryAfter(start, windowSeconds, now),
-  }
+  return windowCount(Number(rows[0]?.count ?? 0), start, windowSeconds, now)
 }
 
 export async function clearWindow(db: RawSql, key: string): Promise<void> {

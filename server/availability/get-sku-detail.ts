@@ -270,21 +270,12 @@ export async function getSkuDetail(db: Db, skuCode: string): Promise<SkuDetail> 
   }
 }
 
+/** A shown attempt as the database returns it (the view's id and time as text). */
+type AttemptRow = Omit<SkuDetail['attempts'][number], 'id' | 'startedAt'> & { id: bigint; startedAt: Date }
+
 /** The SKU's latest publish attempts on every channel, newest first. */
 function recentAttempts(db: Db, skuId: string) {
-  return db.$queryRawUnsafe<
-    Array<{
-      id: bigint
-      channel: string
-      version: number
-      quantity: number
-      outcome: string
-      httpStatus: number | null
-      error: string | null
-      lagMs: number | null
-      startedAt: Date
-    }>
-  >(
+  return db.$queryRawUnsafe<Array<AttemptRow>>(
     `SELECT a.id, c.code AS channel, a.version, a.quantity, a.outcome, a."httpStatus", a.error, a."lagMs", a."startedAt"
        FROM "PublishAttempt" a JOIN "ChannelListing" l ON l.id = a."listingId" JOIN "Channel" c ON c.id = a."channelId"
       WHERE l."skuId" = $1::uuid ORDER BY a.id DESC LIMIT $2`,

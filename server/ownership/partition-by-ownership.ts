@@ -7,7 +7,7 @@
 // Invariant (tested as a property): no event from a source other than the owner moves a position.
 import type { RawSql } from '../db'
 import type { EventRejection } from '../ingest/event.schema'
-import { applyEvent, type EventType, type PositionState } from '../positions/apply-event'
+import { applyEvent, ZERO_POSITION, type EventType, type PositionState } from '../positions/apply-event'
 import { minuteOf } from '../metrics/counters'
 
 export const NOT_SYSTEM_OF_RECORD = 'NOT_SYSTEM_OF_RECORD'
@@ -175,16 +175,7 @@ async function recordShadowEvents(
   const state = await lockShadowPositions(tx, source, toApply)
   for (const e of toApply) {
     const key = `${e.skuId}|${e.locationId}`
-    const before = state.get(key) ?? {
-      onHand: 0,
-      reserved: 0,
-      allocated: 0,
-      inTransit: 0,
-      quarantined: 0,
-      damaged: 0,
-      lastCountSeq: null,
-      lastCountAt: null,
-    }
+    const before = state.get(key) ?? ZERO_POSITION
     state.set(
       key,
       applyEvent(before, { type: e.type, quantity: e.baseQuantity, occurredAt: e.occurredAt, sourceSeq: e.sourceSeq })

@@ -62,6 +62,9 @@ export interface PublishRunResult {
   nextRunAt?: Date
 }
 
+/** A run that claimed nothing (skipped, or every due listing leased by another run). */
+const NOTHING_PUBLISHED = { claimed: 0, applied: 0, accepted: 0, failed: 0, rejected: 0 } as const
+
 /** Why a run claimed nothing, and when to come back (if ever). */
 type SkippedClaim = {
   skipped: 'unknown channel' | 'shadow mode' | 'paused' | 'breaker open' | 'rate budget'
@@ -120,27 +123,12 @@ export async function publishChannel(
   const claim = await transaction(db, (tx) => claimListings(tx, channelId, deps, now()))
   if ('skipped' in claim) {
     if (claim.retryAt) await enqueuePublish(db, channelId, claim.retryAt)
-    return {
-      claimed: 0,
-      applied: 0,
-      accepted: 0,
-      failed: 0,
-      rejected: 0,
-      skipped: claim.skipped,
-      nextRunAt: claim.retryAt,
-    }
+    return { ...NOTHING_PUBLISHED, skipped: claim.skipped, nextRunAt: claim.retryAt }
   }
   const { channel, listings } = claim
   if (listings.length === 0) {
     if (claim.leaseRetryAt) await enqueuePublish(db, channelId, claim.leaseRetryAt)
-    return {
-      claimed: 0,
-      applied: 0,
-      accepted: 0,
-      failed: 0,
-      rejected: 0,
-      ...(claim.leaseRetryAt ? { nextRunAt: claim.leaseRetryAt } : {}),
-    }
+    return { ...NOTHING_PUBLISHED, ...(claim.leaseRetryAt ? { nextRunAt: claim.leaseRetryAt } : {}) }
   }
 
   const sent = claim.bulk && claim.connector.bulk ? await submitBulkFeed(claim, now) : await pushInBatches(claim, now)
