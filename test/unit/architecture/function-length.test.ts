@@ -16,7 +16,6 @@ const ALLOWED: Record<string, string> = {
   'server/availability/recompute-availability.ts:recomputeSkus':
     'the recompute transaction, hot path, not split in time',
   'server/catalog/upsert-listings.ts:planListings': 'one pass over the listing rows, not split in time',
-  'server/ingest/inbox/ingest-file.ts:rowsOf': 'one case per inbox file format, not split in time',
   'server/realtime/socket-server.ts:attachRealtime': 'server/realtime is owned by another helper until their merge',
 }
 
