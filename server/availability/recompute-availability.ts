@@ -15,7 +15,7 @@ import {
   type HoldbackInput,
 } from './compute-availability'
 import { enqueuePublish, enqueueRecompute } from '../queue/enqueue'
-import { sellable } from '../positions/apply-event'
+import { sellable, type PositionQuantities } from '../positions/apply-event'
 import { loadDegradedConditions } from '../freshness/check-feed-freshness'
 import { loadStrategicClass } from '../publishing/lock-listings'
 
@@ -35,15 +35,9 @@ interface SkuRow {
   category: string
   isKit: boolean
 }
-interface PositionRow {
+interface PositionRow extends PositionQuantities {
   skuId: string
   location: string
-  onHand: number
-  reserved: number
-  allocated: number
-  quarantined: number
-  damaged: number
-  inTransit: number
   lastEventId: string | null
 }
 export interface ListingRow {

@@ -25,7 +25,7 @@ import { bumpCounters } from '../metrics/counters'
 import { recordOrderLag } from '../metrics/order-intake'
 import { getCurrentRuleSet } from '../rules/rule-set.repository'
 import { eligibleLocations } from '../availability/compute-availability'
-import { positionExceptions, sellable } from '../positions/apply-event'
+import { positionExceptions, sellable, type PositionQuantities } from '../positions/apply-event'
 import { MAX_BODY_BYTES, parseIsoTime } from './event.schema'
 import { parseJsonText, quoted, unstorableText } from './storable-text'
 
@@ -65,16 +65,10 @@ interface ChannelInfo {
   code: string
   settings: unknown
 }
-interface Pos {
+interface Pos extends PositionQuantities {
   skuId: string
   locationId: string
   location: string
-  onHand: number
-  reserved: number
-  allocated: number
-  quarantined: number
-  damaged: number
-  inTransit: number
   changed: boolean
   lastEventId: bigint | null
 }
