@@ -13,45 +13,42 @@ function windowOf(now: Date, windowSeconds: number): Date {
   return new Date(Math.floor(now.getTime() / ms) * ms)
 }
 
-function retryAfter(start: Date, windowSeconds: number, now: Date): number {
-  return Math.max(1, Math.ceil((start.getTime() + windowSeconds * 1000 - now.getTime()) / 1000))
-}
-
 /** Counts one hit for `key` in the current window and returns the window's total including it. */
-export async function hitWindow(
-  db: RawSql,
-  key: string,
-  windowSeconds: number,
-  now = new Date(),
-): Promise<WindowCount> {
-  const start = windowOf(now, windowSeconds)
-  const rows = await db.$queryRawUnsafe<Array<{ count: number }>>(
+export function hitWindow(db: RawSql, key: string, windowSeconds: number, now = new Date()): Promise<WindowCount> {
+  return windowQuery(
+    db,
     `INSERT INTO "RateWindow"(key, "windowStart", count) VALUES ($1, $2::timestamptz, 1)
      ON CONFLICT (key, "windowStart") DO UPDATE SET count = "RateWindow".count + 1 RETURNING count`,
     key,
-    start.toISOString(),
+    windowSeconds,
+    now,
   )
-  return { count: Number(rows[0].count), windowStart: start, retryAfterSeconds: retryAfter(start, windowSeconds, now) }
 }
 
 /** The current window's count without counting. */
-export async function peekWindow(
-  db: RawSql,
-  key: string,
-  windowSeconds: number,
-  now = new Date(),
-): Promise<WindowCount> {
-  const start = windowOf(now, windowSeconds)
-  const rows = await db.$queryRawUnsafe<Array<{ count: number }>>(
+export function peekWindow(db: RawSql, key: string, windowSeconds: number, now = new Date()): Promise<WindowCount> {
+  return windowQuery(
+    db,
     `SELECT count FROM "RateWindow" WHERE key = $1 AND "windowStart" = $2::timestamptz`,
     key,
-    start.toISOString(),
+    windowSeconds,
+    now,
   )
-  return {
-    count: Number(rows[0]?.count ?? 0),
-    windowStart: start,
-    retryAfterSeconds: retryAfter(start, windowSeconds, now),
-  }
+}
+
+/** `sql` ($1 the key, $2 the window's start) returns the window's count; none is 0. */
+async function windowQuery(
+  db: RawSql,
+  sql: string,
+  key: string,
+  windowSeconds: number,
+  now: Date,
+): Promise<WindowCount> {
+  const start = windowOf(now, windowSeconds)
+  const rows = await db.$queryRawUnsafe<Array<{ count: number }>>(sql, key, start.toISOString())
+  // The next window starts at least a second away.
+  const retryAfterSeconds = Math.max(1, Math.ceil((start.getTime() + windowSeconds * 1000 - now.getTime()) / 1000))
+  return { count: Number(rows[0]?.count ?? 0), windowStart: start, retryAfterSeconds }
 }
 
 export async function clearWindow(db: RawSql, key: string): Promise<void> {

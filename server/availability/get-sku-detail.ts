@@ -1,6 +1,7 @@
 // The SKU page's read model: stock per location, and per channel the number we decided with the
 // steps that produced it, what was published and what the channel shows, plus the latest ledger
 // events and publish attempts. It answers "why does this channel show this number?" on one page.
+import type { AvailabilityDecision } from '@prisma/client'
 import type { Db } from '../db'
 import { NotFoundError } from '../errors'
 import { getAvailability, type AvailabilityView } from './get-availability'
@@ -232,61 +233,15 @@ export async function getSkuDetail(db: Db, skuCode: string): Promise<SkuDetail> 
       select: { id: true, decisionId: true, externalId: true, channel: { select: { code: true } } },
     }),
     listSkuEvents(db, skuCode, { limit: EVENTS_SHOWN }),
-    db.$queryRawUnsafe<
-      Array<{
-        id: bigint
-        channel: string
-        version: number
-        quantity: number
-        outcome: string
-        httpStatus: number | null
-        error: string | null
-        lagMs: number | null
-        startedAt: Date
-      }>
-    >(
-      `SELECT a.id, c.code AS channel, a.version, a.quantity, a.outcome, a."httpStatus", a.error, a."lagMs", a."startedAt"
-         FROM "PublishAttempt" a JOIN "ChannelListing" l ON l.id = a."listingId" JOIN "Channel" c ON c.id = a."channelId"
-        WHERE l."skuId" = $1::uuid ORDER BY a.id DESC LIMIT $2`,
-      sku.id,
-      ATTEMPTS_SHOWN,
-    ),
-    db.$queryRawUnsafe<ListingRow[]>(
-      `SELECT c.code AS channel, c.mode::text AS mode, c.status::text AS status, c."breakerState"::text AS "breakerState",
-              cl."desiredQuantity", cl."desiredVersion", cl."decidedAt", cl."publishedVersion", cl."acceptedVersion", cl."acceptedAt",
-              cl."appliedVersion", cl."appliedQuantity", cl."appliedAt", cl."inFlightVersion", cl."nextAttemptAt", cl."lastError", cl."ordersNote", cl."ordersNoteAt",
-              ${WAITING_SINCE_SQL} AS "waitingSince",
-              a.id AS "aId", a.version AS "aVersion", a.quantity AS "aQuantity", a."attemptNo" AS "aNo", a.outcome AS "aOutcome", a."batchId" AS "aBatch",
-              a."httpStatus" AS "aHttp", a.error AS "aError", a."startedAt" AS "aStarted", a."finishedAt" AS "aFinished"
-         FROM "ChannelListing" cl JOIN "Channel" c ON c.id = cl."channelId"
-         LEFT JOIN LATERAL (SELECT * FROM "PublishAttempt" x WHERE x."listingId" = cl.id ORDER BY x.version DESC, x.id DESC LIMIT 1) a ON true
-        WHERE cl."skuId" = $1::uuid AND cl.active ORDER BY c.code`,
-      sku.id,
-    ),
+    recentAttempts(db, sku.id),
+    listingStories(db, sku.id),
     db.oversellIncident.findMany({ where: { sku: skuCode }, orderBy: { detectedAt: 'desc' }, take: 10 }),
   ])
   const decisionIds = listings.map((l) => l.decisionId).filter((id): id is bigint => id !== null)
   const decisions = await db.availabilityDecision.findMany({ where: { id: { in: decisionIds } } })
   return {
     ...availability,
-    explanations: Object.fromEntries(
-      listings.map((l) => {
-        const d = decisions.find((x) => x.id === l.decisionId)
-        return [
-          l.channel.code,
-          d
-            ? {
-                result: d.quantity,
-                decidedAt: d.decidedAt.toISOString(),
-                ruleVersions: d.ruleVersionIds,
-                holdbacks: d.holdbackIds,
-                steps: d.steps as unknown as DecisionStep[],
-                eventCount: d.eventIds.length,
-              }
-            : null,
-        ]
-      }),
-    ),
+    explanations: explanationsOf(listings, decisions),
     externalIds: Object.fromEntries(listings.map((l) => [l.channel.code, l.externalId])),
     events: events.items,
     eventsBefore: events.before,
@@ -313,6 +268,61 @@ export async function getSkuDetail(db: Db, skuCode: string): Promise<SkuDetail> 
       startedAt: a.startedAt.toISOString(),
     })),
   }
+}
+
+/** A shown attempt as the database returns it (the view's id and time as text). */
+type AttemptRow = Omit<SkuDetail['attempts'][number], 'id' | 'startedAt'> & { id: bigint; startedAt: Date }
+
+/** The SKU's latest publish attempts on every channel, newest first. */
+function recentAttempts(db: Db, skuId: string) {
+  return db.$queryRawUnsafe<Array<AttemptRow>>(
+    `SELECT a.id, c.code AS channel, a.version, a.quantity, a.outcome, a."httpStatus", a.error, a."lagMs", a."startedAt"
+       FROM "PublishAttempt" a JOIN "ChannelListing" l ON l.id = a."listingId" JOIN "Channel" c ON c.id = a."channelId"
+      WHERE l."skuId" = $1::uuid ORDER BY a.id DESC LIMIT $2`,
+    skuId,
+    ATTEMPTS_SHOWN,
+  )
+}
+
+/** Each active listing's channel, versions and latest attempt: what syncStory tells. */
+function listingStories(db: Db, skuId: string) {
+  return db.$queryRawUnsafe<ListingRow[]>(
+    `SELECT c.code AS channel, c.mode::text AS mode, c.status::text AS status, c."breakerState"::text AS "breakerState",
+            cl."desiredQuantity", cl."desiredVersion", cl."decidedAt", cl."publishedVersion", cl."acceptedVersion", cl."acceptedAt",
+            cl."appliedVersion", cl."appliedQuantity", cl."appliedAt", cl."inFlightVersion", cl."nextAttemptAt", cl."lastError", cl."ordersNote", cl."ordersNoteAt",
+            ${WAITING_SINCE_SQL} AS "waitingSince",
+            a.id AS "aId", a.version AS "aVersion", a.quantity AS "aQuantity", a."attemptNo" AS "aNo", a.outcome AS "aOutcome", a."batchId" AS "aBatch",
+            a."httpStatus" AS "aHttp", a.error AS "aError", a."startedAt" AS "aStarted", a."finishedAt" AS "aFinished"
+       FROM "ChannelListing" cl JOIN "Channel" c ON c.id = cl."channelId"
+       LEFT JOIN LATERAL (SELECT * FROM "PublishAttempt" x WHERE x."listingId" = cl.id ORDER BY x.version DESC, x.id DESC LIMIT 1) a ON true
+      WHERE cl."skuId" = $1::uuid AND cl.active ORDER BY c.code`,
+    skuId,
+  )
+}
+
+/** Per channel, how its listing's quantity was decided (null before the first decision). */
+function explanationsOf(
+  listings: Array<{ decisionId: bigint | null; channel: { code: string } }>,
+  decisions: AvailabilityDecision[],
+) {
+  return Object.fromEntries(
+    listings.map((l) => {
+      const d = decisions.find((x) => x.id === l.decisionId)
+      return [
+        l.channel.code,
+        d
+          ? {
+              result: d.quantity,
+              decidedAt: d.decidedAt.toISOString(),
+              ruleVersions: d.ruleVersionIds,
+              holdbacks: d.holdbackIds,
+              steps: d.steps as unknown as DecisionStep[],
+              eventCount: d.eventIds.length,
+            }
+          : null,
+      ]
+    }),
+  )
 }
 
 /** The SKU's ledger, newest first, a page at a time (keyset on the event id). */

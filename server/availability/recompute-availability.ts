@@ -15,7 +15,7 @@ import {
   type HoldbackInput,
 } from './compute-availability'
 import { enqueuePublish, enqueueRecompute } from '../queue/enqueue'
-import { sellable } from '../positions/apply-event'
+import { sellable, type PositionQuantities } from '../positions/apply-event'
 import { loadDegradedConditions } from '../freshness/check-feed-freshness'
 import { loadStrategicClass } from '../publishing/lock-listings'
 
@@ -35,15 +35,9 @@ interface SkuRow {
   category: string
   isKit: boolean
 }
-interface PositionRow {
+interface PositionRow extends PositionQuantities {
   skuId: string
   location: string
-  onHand: number
-  reserved: number
-  allocated: number
-  quarantined: number
-  damaged: number
-  inTransit: number
   lastEventId: string | null
 }
 export interface ListingRow {
@@ -362,26 +356,68 @@ export async function recomputeSkus(
 ): Promise<Omit<RecomputeResult, 'processed' | 'more'>> {
   const ruleSet = await getCurrentRuleSet(tx, decidedAt)
   const sinceBySku = new Map(skus.map((s) => [s.skuId, s.since]))
-  const { listings, skuById, decisionsBySku, inputEvents, decisionInputs } = await decideSkus(
+  const decided = await decideSkus(
     tx,
     skus.map((s) => s.skuId),
     ruleSet,
     decidedAt,
   )
+  const { skuById } = decided
+  const writes = decisionWrites(decided, ruleSet.id)
+  if (writes.length === 0) return { changedListings: 0, changes: [], decided: [] }
+  const decisionByListing = await insertDecisions(tx, writes, decided.decisionInputs, ruleSet.id, decidedAt)
+  await updateDecidedListings(tx, writes, decisionByListing, sinceBySku, decidedAt)
+  // Sorted: concurrent recomputes take the per-channel publish job keys in one order (no deadlock).
+  const changedChannels = [...new Set(writes.filter((w) => w.changed).map((w) => w.listing.channelId))].sort()
+  // Job rows in one order too (two lanes enqueue for the same channels).
+  for (const channelId of [...changedChannels].sort()) await enqueuePublish(tx, channelId)
+  const changes = writes
+    .filter((w) => w.changed)
+    .map((w) => ({
+      sku: skuById.get(w.listing.skuId)!.code,
+      channel: w.listing.channel,
+      quantity: w.decision.quantity,
+    }))
+  return {
+    changedListings: changes.length,
+    changes,
+    decided: writes.map((w) => ({ sku: skuById.get(w.listing.skuId)!.code, channel: w.listing.channel })),
+  }
+}
 
-  type Write = { listing: ListingRow; decision: ChannelDecision; changed: boolean; steps: string; eventIds: string[] }
-  const writes: Write[] = []
+type Decided = Awaited<ReturnType<typeof decideSkus>>
+type DecisionWrite = {
+  listing: ListingRow
+  decision: ChannelDecision
+  changed: boolean
+  steps: string
+  eventIds: string[]
+}
+
+/** The listings whose decision is new: a changed quantity, or the same one for other reasons (rules, steps). */
+function decisionWrites(decided: Decided, ruleSetId: string): DecisionWrite[] {
+  const { listings, decisionsBySku, inputEvents } = decided
+  const writes: DecisionWrite[] = []
   for (const listing of listings) {
     const decision = decisionsBySku.get(listing.skuId)?.find((d) => d.channel === listing.channel)
     if (!decision) continue
     const changed = listing.desiredQuantity !== decision.quantity
     const steps = JSON.stringify(decision.steps)
-    const sameReasons = !changed && (listing.ruleVersionIds ?? []).includes(ruleSet.id) && listing.steps === steps
+    const sameReasons = !changed && (listing.ruleVersionIds ?? []).includes(ruleSetId) && listing.steps === steps
     if (!changed && sameReasons) continue
     writes.push({ listing, decision, changed, steps, eventIds: inputEvents(listing.skuId, listing.channel) })
   }
-  if (writes.length === 0) return { changedListings: 0, changes: [], decided: [] }
+  return writes
+}
 
+/** One AvailabilityDecision row per write; the decision id per listing. */
+async function insertDecisions(
+  tx: RawSql,
+  writes: DecisionWrite[],
+  decisionInputs: Decided['decisionInputs'],
+  ruleSetId: string,
+  decidedAt: Date,
+): Promise<Map<string, string>> {
   // Each statement gets its rows as one JSON document (json_to_recordset) rather than a dozen
   // parameter arrays: measured, the per-element array handling in the client cost more than the
   // database's own work. Inputs and steps go in as raw JSON text (json columns keep it as is).
@@ -397,10 +433,20 @@ export async function recomputeSkus(
           `"h":${JSON.stringify(w.decision.holdbackIds)},"e":[${w.eventIds.join(',')}],"i":${JSON.stringify(decisionInputs(w.listing, w.decision))},"st":${w.steps}}`,
       )
       .join(',')}]`,
-    ruleSet.id,
+    ruleSetId,
     decidedAt.toISOString(),
   )
-  const decisionByListing = new Map(inserted.map((r) => [r.listingId, r.id]))
+  return new Map(inserted.map((r) => [r.listingId, r.id]))
+}
+
+/** The listings point at their decision; a changed quantity is a new desired version to publish. */
+async function updateDecidedListings(
+  tx: RawSql,
+  writes: DecisionWrite[],
+  decisionByListing: Map<string, string>,
+  sinceBySku: Map<string, Date>,
+  decidedAt: Date,
+): Promise<void> {
   await tx.$executeRawUnsafe(
     `UPDATE "ChannelListing" cl SET "decisionId" = u.d, "decidedAt" = $2::timestamptz,
             "desiredQuantity" = CASE WHEN u.ch THEN u.q ELSE cl."desiredQuantity" END,
@@ -422,19 +468,6 @@ export async function recomputeSkus(
     ),
     decidedAt.toISOString(),
   )
-  // Sorted: concurrent recomputes take the per-channel publish job keys in one order (no deadlock).
-  const changedChannels = [...new Set(writes.filter((w) => w.changed).map((w) => w.listing.channelId))].sort()
-  // Job rows in one order too (two lanes enqueue for the same channels).
-  for (const channelId of [...changedChannels].sort()) await enqueuePublish(tx, channelId)
-  const changes = writes
-    .filter((w) => w.changed)
-    .map((w) => ({
-      sku: skuById.get(w.listing.skuId)!.code,
-      channel: w.listing.channel,
-      quantity: w.decision.quantity,
-    }))
-  const decided = writes.map((w) => ({ sku: skuById.get(w.listing.skuId)!.code, channel: w.listing.channel }))
-  return { changedListings: changes.length, changes, decided }
 }
 
 /**

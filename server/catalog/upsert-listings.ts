@@ -18,22 +18,7 @@ export interface ListingRecord {
 export const listingKey = (channel: string, sku: string) => `${channel}/${sku}`
 
 async function planListings(db: Db, items: ParsedItem<ListingInput>[]): Promise<PlannedItem<ListingRecord>[]> {
-  const channels = new Set(
-    (
-      await db.channel.findMany({
-        where: { code: { in: [...new Set(items.map((i) => i.input.channel))] } },
-        select: { code: true },
-      })
-    ).map((c) => c.code),
-  )
-  const skus = new Set(
-    (
-      await db.sku.findMany({
-        where: { code: { in: [...new Set(items.map((i) => i.input.sku))] } },
-        select: { code: true },
-      })
-    ).map((s) => s.code),
-  )
+  const { channels, skus } = await knownCodes(db, items)
   const current = await db.$queryRawUnsafe<ListingRecord[]>(
     `SELECT c.code AS channel, s.code AS sku, l."externalSku", l."externalId", l.active
        FROM "ChannelListing" l JOIN "Channel" c ON c.id = l."channelId" JOIN "Sku" s ON s.id = l."skuId"
@@ -70,8 +55,42 @@ async function planListings(db: Db, items: ParsedItem<ListingInput>[]): Promise<
     return { index, line, key, before, after, problems }
   })
 
-  // A seller SKU maps to one listing per channel, judged on the state after this request: a
-  // listing this request moves to another seller SKU frees its old one.
+  await checkExternalSkusFree(db, drafts)
+  return drafts.map((d) => ({ ...d, after: d.problems.length ? null : d.after }))
+}
+
+/** Which of the items' channels and SKUs exist. */
+async function knownCodes(
+  db: Db,
+  items: ParsedItem<ListingInput>[],
+): Promise<{ channels: Set<string>; skus: Set<string> }> {
+  const channels = new Set(
+    (
+      await db.channel.findMany({
+        where: { code: { in: [...new Set(items.map((i) => i.input.channel))] } },
+        select: { code: true },
+      })
+    ).map((c) => c.code),
+  )
+  const skus = new Set(
+    (
+      await db.sku.findMany({
+        where: { code: { in: [...new Set(items.map((i) => i.input.sku))] } },
+        select: { code: true },
+      })
+    ).map((s) => s.code),
+  )
+  return { channels, skus }
+}
+
+/**
+ * A seller SKU maps to one listing per channel, judged on the state after this request: a
+ * listing this request moves to another seller SKU frees its old one.
+ */
+async function checkExternalSkusFree(
+  db: Db,
+  drafts: Array<{ key: string; after: ListingRecord; problems: ItemProblem[] }>,
+): Promise<void> {
   const finalExternal = new Map<string, string>()
   for (const d of drafts) finalExternal.set(d.key, d.after.externalSku)
   const holders = await db.$queryRawUnsafe<Array<{ channel: string; externalSku: string; sku: string }>>(
@@ -100,7 +119,6 @@ async function planListings(db: Db, items: ParsedItem<ListingInput>[]): Promise<
       )
     } else claimed.set(slot, d.after.sku)
   }
-  return drafts.map((d) => ({ ...d, after: d.problems.length ? null : d.after }))
 }
 
 async function applyListings(

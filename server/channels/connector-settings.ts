@@ -18,3 +18,11 @@ export function parseConnectorPart<T extends z.ZodType>(
 
 /** A credential: a non-empty string. */
 export const credential = (name: string) => z.string({ error: `${name} is required` }).min(1, `${name} is required`)
+
+/** How often a channel's orders are polled (seconds, at least a minute). */
+export const ordersPollSeconds = (defaultSeconds: number, maxSeconds: number, label: string) =>
+  z.number().int().min(60).max(maxSeconds).default(defaultSeconds).describe(label)
+
+/** How much each orders poll re-reads before the newest order change seen (seconds, up to a day). */
+export const ordersOverlapSeconds = (defaultSeconds: number, label: string) =>
+  z.number().int().min(0).max(86_400).default(defaultSeconds).describe(label)

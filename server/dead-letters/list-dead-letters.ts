@@ -97,58 +97,17 @@ export async function listDeadLetters(
   if (cursor && byRisk !== (cursor.score !== undefined && cursor.sort === undefined)) throw ANOTHER_SORT()
   // The first page carries how many match the filter (all pages).
   const total = cursor ? undefined : db.deadLetter.count({ where: { ...where } })
-  let rows
-  if (byRisk) {
-    if (cursor) {
-      const after: Prisma.DeadLetterWhereInput[] = [
-        { lastSeenAt: { lt: new Date(cursor.at) } },
-        { lastSeenAt: new Date(cursor.at), id: { lt: cursor.id } },
-      ]
-      where.OR = [{ riskScore: { lt: cursor.score } }, ...after.map((a) => ({ ...a, riskScore: cursor.score }))]
-    }
-    rows = await db.deadLetter.findMany({
-      where,
-      orderBy: [{ riskScore: 'desc' }, { lastSeenAt: 'desc' }, { id: 'desc' }],
-      take: f.limit + 1,
-    })
-  } else {
-    rows = await keysetPage(sort, DEAD_LETTER_SORTS[sort.field], cursor, f.limit, (after, orderBy, take) =>
-      db.deadLetter.findMany({ where: { AND: [where, after] }, orderBy, take }),
-    )
-  }
+  const rows = byRisk
+    ? await riskPage(db, where, cursor, f.limit)
+    : await keysetPage(sort, DEAD_LETTER_SORTS[sort.field], cursor, f.limit, (after, orderBy, take) =>
+        db.deadLetter.findMany({ where: { AND: [where, after] }, orderBy, take }),
+      )
   const page = rows.slice(0, f.limit)
   const last = page[page.length - 1]
-  // How each rejected delivery came in: a marketplace webhook reads differently from a file or a POST.
-  const messageIds = [...new Set(page.map((d) => d.inboundMessageId).filter((id): id is string => id !== null))]
-  const messages =
-    messageIds.length === 0
-      ? []
-      : await db.inboundMessage.findMany({
-          where: { id: { in: messageIds } },
-          select: { id: true, kind: true, transport: true },
-        })
+  const messages = await deliveriesOf(db, page)
   return {
     ...(total ? { total: await total } : {}),
-    items: page.map((d) => ({
-      id: d.id,
-      kind: d.kind,
-      code: d.code,
-      reason: d.reason,
-      sku: d.sku,
-      channel: d.channel,
-      source: d.source,
-      status: d.status,
-      attempts: d.attempts,
-      riskScore: d.riskScore,
-      firstSeenAt: d.firstSeenAt.toISOString(),
-      lastSeenAt: d.lastSeenAt.toISOString(),
-      payload: d.payload,
-      inboundMessageId: d.inboundMessageId,
-      fix: fixForDeadLetter(d),
-      message: ((m) => (m ? { kind: m.kind, transport: m.transport } : null))(
-        messages.find((m) => m.id === d.inboundMessageId),
-      ),
-    })),
+    items: page.map((d) => deadLetterItem(d, messages)),
     nextCursor:
       rows.length > f.limit && last
         ? encodeCursor(
@@ -157,5 +116,62 @@ export async function listDeadLetters(
               : sortCursor(sort, DEAD_LETTER_SORTS[sort.field], last[sort.field], last.id),
           )
         : null,
+  }
+}
+
+type DeadLetterRow = Awaited<ReturnType<Db['deadLetter']['findMany']>>[number]
+type Delivery = { id: string; kind: string; transport: string }
+
+/** Riskiest first, then newest: a cursor continues below its score, or at its score after its time and id. */
+async function riskPage(
+  db: Db,
+  where: Prisma.DeadLetterWhereInput,
+  cursor: ReturnType<typeof decodeCursor>,
+  limit: number,
+): Promise<DeadLetterRow[]> {
+  if (cursor) {
+    const after: Prisma.DeadLetterWhereInput[] = [
+      { lastSeenAt: { lt: new Date(cursor.at) } },
+      { lastSeenAt: new Date(cursor.at), id: { lt: cursor.id } },
+    ]
+    where.OR = [{ riskScore: { lt: cursor.score } }, ...after.map((a) => ({ ...a, riskScore: cursor.score }))]
+  }
+  return db.deadLetter.findMany({
+    where,
+    orderBy: [{ riskScore: 'desc' }, { lastSeenAt: 'desc' }, { id: 'desc' }],
+    take: limit + 1,
+  })
+}
+
+/** How each rejected delivery came in: a marketplace webhook reads differently from a file or a POST. */
+async function deliveriesOf(db: Db, page: DeadLetterRow[]): Promise<Delivery[]> {
+  const messageIds = [...new Set(page.map((d) => d.inboundMessageId).filter((id): id is string => id !== null))]
+  if (messageIds.length === 0) return []
+  return db.inboundMessage.findMany({
+    where: { id: { in: messageIds } },
+    select: { id: true, kind: true, transport: true },
+  })
+}
+
+function deadLetterItem(d: DeadLetterRow, messages: Delivery[]): DeadLetterItem {
+  return {
+    id: d.id,
+    kind: d.kind,
+    code: d.code,
+    reason: d.reason,
+    sku: d.sku,
+    channel: d.channel,
+    source: d.source,
+    status: d.status,
+    attempts: d.attempts,
+    riskScore: d.riskScore,
+    firstSeenAt: d.firstSeenAt.toISOString(),
+    lastSeenAt: d.lastSeenAt.toISOString(),
+    payload: d.payload,
+    inboundMessageId: d.inboundMessageId,
+    fix: fixForDeadLetter(d),
+    message: ((m) => (m ? { kind: m.kind, transport: m.transport } : null))(
+      messages.find((m) => m.id === d.inboundMessageId),
+    ),
   }
 }

@@ -42,7 +42,7 @@ export async function getHealth(
 ): Promise<Health> {
   const now = opts.now ?? new Date()
   const checks: HealthCheck[] = []
-  const check = async (name: string, fn: () => Promise<{ ok: boolean; detail: string; critical?: boolean }>) => {
+  const check = async (name: string, fn: () => Promise<CheckResult>) => {
     // Only the first line of a failure: a driver's message can be long, and health reveals no data.
     try {
       checks.push({ name, part: PART[name], ...(await fn()) })
@@ -64,31 +64,10 @@ export async function getHealth(
     // Nothing below can be checked without it; say so once instead of five connection errors.
     return finish(checks, opts, now)
   }
-  await check('durable commits', async () => {
-    const [r] = await db.$queryRawUnsafe<Array<{ synchronous_commit: string }>>('SHOW synchronous_commit')
-    const on = r.synchronous_commit !== 'off'
-    return {
-      ok: on,
-      critical: false,
-      detail: on
-        ? `synchronous_commit=${r.synchronous_commit}`
-        : 'synchronous_commit=off: a database crash can lose acknowledged events (set it on)',
-    }
-  })
-  await check('migrations', async () => {
-    const dir = opts.migrationsDir ?? path.join(process.cwd(), 'prisma', 'migrations')
-    const expected = fs.existsSync(/*turbopackIgnore: true*/ dir)
-      ? fs
-          .readdirSync(/*turbopackIgnore: true*/ dir)
-          .filter((d) => fs.existsSync(/*turbopackIgnore: true*/ path.join(dir, d, 'migration.sql'))).length
-      : 0
-    const [r] = await db.$queryRawUnsafe<Array<{ applied: bigint; failed: bigint }>>(
-      `SELECT count(*) FILTER (WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL) AS applied,
-              count(*) FILTER (WHERE finished_at IS NULL AND rolled_back_at IS NULL) AS failed FROM _prisma_migrations`,
-    )
-    const applied = Number(r.applied)
-    return { ok: Number(r.failed) === 0 && applied >= expected, detail: `${applied} of ${expected} applied` }
-  })
+  await check('durable commits', () => durableCommits(db))
+  await check('migrations', () =>
+    migrationsApplied(db, opts.migrationsDir ?? path.join(process.cwd(), 'prisma', 'migrations')),
+  )
   await check('workers', async () => {
     const alive = await db.workerHeartbeat.count({
       where: { lastSeenAt: { gt: new Date(now.getTime() - WORKER_STALE_MS) } },
@@ -104,28 +83,61 @@ export async function getHealth(
       const undecided = await db.channelListing.count({ where: { active: true, decisionId: null } })
       return { ok: undecided === 0, detail: `${undecided} listings without a decision` }
     })
-    await check('simulators', async () => {
-      const channels = await db.channel.findMany({ select: { code: true, settings: true } })
-      const simulated = channels.filter((c) => (c.settings as { simulated?: boolean }).simulated)
-      const down: string[] = []
-      await Promise.all(
-        simulated.map(async (c) => {
-          const base = (c.settings as { baseUrl?: string }).baseUrl
-          try {
-            const r = await fetch(`${base}/_sim/health`, { signal: AbortSignal.timeout(2_000) })
-            if (!r.ok) down.push(c.code)
-          } catch {
-            down.push(c.code)
-          }
-        }),
-      )
-      return {
-        ok: down.length === 0,
-        detail: down.length ? `not answering: ${down.join(', ')}` : `${simulated.length} answering`,
-      }
-    })
+    await check('simulators', () => simulatorsAnswering(db))
   }
   return finish(checks, opts, now)
+}
+
+type CheckResult = { ok: boolean; detail: string; critical?: boolean }
+
+/** Commits wait for the disk (synchronous_commit on): a 202 promises the events are recorded. Off warns, not critical. */
+async function durableCommits(db: Db): Promise<CheckResult> {
+  const [r] = await db.$queryRawUnsafe<Array<{ synchronous_commit: string }>>('SHOW synchronous_commit')
+  const on = r.synchronous_commit !== 'off'
+  return {
+    ok: on,
+    critical: false,
+    detail: on
+      ? `synchronous_commit=${r.synchronous_commit}`
+      : 'synchronous_commit=off: a database crash can lose acknowledged events (set it on)',
+  }
+}
+
+/** Every migration folder applied, none failed. */
+async function migrationsApplied(db: Db, dir: string): Promise<CheckResult> {
+  const expected = fs.existsSync(/*turbopackIgnore: true*/ dir)
+    ? fs
+        .readdirSync(/*turbopackIgnore: true*/ dir)
+        .filter((d) => fs.existsSync(/*turbopackIgnore: true*/ path.join(dir, d, 'migration.sql'))).length
+    : 0
+  const [r] = await db.$queryRawUnsafe<Array<{ applied: bigint; failed: bigint }>>(
+    `SELECT count(*) FILTER (WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL) AS applied,
+            count(*) FILTER (WHERE finished_at IS NULL AND rolled_back_at IS NULL) AS failed FROM _prisma_migrations`,
+  )
+  const applied = Number(r.applied)
+  return { ok: Number(r.failed) === 0 && applied >= expected, detail: `${applied} of ${expected} applied` }
+}
+
+/** Every simulated channel's simulator answers its health URL within 2 s. */
+async function simulatorsAnswering(db: Db): Promise<CheckResult> {
+  const channels = await db.channel.findMany({ select: { code: true, settings: true } })
+  const simulated = channels.filter((c) => (c.settings as { simulated?: boolean }).simulated)
+  const down: string[] = []
+  await Promise.all(
+    simulated.map(async (c) => {
+      const base = (c.settings as { baseUrl?: string }).baseUrl
+      try {
+        const r = await fetch(`${base}/_sim/health`, { signal: AbortSignal.timeout(2_000) })
+        if (!r.ok) down.push(c.code)
+      } catch {
+        down.push(c.code)
+      }
+    }),
+  )
+  return {
+    ok: down.length === 0,
+    detail: down.length ? `not answering: ${down.join(', ')}` : `${simulated.length} answering`,
+  }
 }
 
 function finish(checks: HealthCheck[], opts: { demo: boolean; dataDir?: string }, now: Date): Health {

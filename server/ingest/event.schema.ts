@@ -97,18 +97,57 @@ export function parseEvent(
   raw: unknown,
   index: number,
 ): { ok: true; event: ParsedEvent } | { ok: false; rejection: EventRejection } {
-  const reject = (code: string, message: string, sku?: string | null) => ({
+  const reject = (p: EventProblem) => ({
     ok: false as const,
-    rejection: { index, code, message, raw, sku },
+    rejection: { index, code: p.code, message: p.message, raw, sku: p.sku },
   })
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-    return reject('INVALID_EVENT', 'An event must be a JSON object.')
+    return reject({ code: 'INVALID_EVENT', message: 'An event must be a JSON object.' })
   const r = raw as Record<string, unknown>
   const sku = typeof r.sku === 'string' ? r.sku : null
+  const problem = textProblem(r, sku) ?? typeAndQuantityProblem(r, sku)
+  if (problem) return reject(problem)
+  const t = r.type as EventType
+  const occurredRaw = (r.occurredAt as string).trim()
+  const occurredAt = parseIsoTime(occurredRaw)
+  if (!occurredAt)
+    return reject({
+      code: 'INVALID_DATE',
+      message: `"occurredAt" must be an ISO-8601 time with an offset (got ${quoted(occurredRaw)}).`,
+      sku,
+    })
+  const later = optionalFieldProblem(r, t, sku)
+  if (later) return reject(later)
+  return {
+    ok: true,
+    event: {
+      index,
+      idempotencyKey: str(r.idempotencyKey)!,
+      type: t,
+      sku: (r.sku as string).trim(),
+      location: (r.location as string).trim(),
+      quantity: r.quantity as number,
+      uom: str(r.uom),
+      occurredAt,
+      sourceSeq: r.sourceSeq === undefined || r.sourceSeq === null ? null : BigInt(r.sourceSeq as number),
+      reference: str(r.reference),
+      toLocation: str(r.toLocation),
+      raw,
+    },
+  }
+}
+
+/** Why an event is refused, before it is one (`sku` names it in the dead letter when storable). */
+type EventProblem = { code: string; message: string; sku?: string | null }
+
+/** Required text fields present, and every text field storable and within its length. */
+function textProblem(r: Record<string, unknown>, sku: string | null): EventProblem | null {
   for (const f of ['idempotencyKey', 'type', 'sku', 'location', 'occurredAt'] as const) {
-    if (r[f] === undefined || r[f] === null || r[f] === '') return reject('MISSING_FIELD', `"${f}" is required.`, sku)
-    if (typeof r[f] !== 'string') return reject('INVALID_FIELD', `"${f}" must be a string.`, sku)
-    if ((r[f] as string).trim() === '') return reject('MISSING_FIELD', `"${f}" is blank (only whitespace).`, sku)
+    if (r[f] === undefined || r[f] === null || r[f] === '')
+      return { code: 'MISSING_FIELD', message: `"${f}" is required.`, sku }
+    if (typeof r[f] !== 'string') return { code: 'INVALID_FIELD', message: `"${f}" must be a string.`, sku }
+    if ((r[f] as string).trim() === '')
+      return { code: 'MISSING_FIELD', message: `"${f}" is blank (only whitespace).`, sku }
   }
   // Text checks come before anything quotes the value: the dead letter's sku is storable and bounded.
   for (const f of [
@@ -123,38 +162,48 @@ export function parseEvent(
   ] as const) {
     if (typeof r[f] !== 'string') continue
     const why = unstorableText(r[f] as string)
-    if (why) return reject('INVALID_TEXT', `"${f}" ${why}.`, null)
+    if (why) return { code: 'INVALID_TEXT', message: `"${f}" ${why}.`, sku: null }
     const max = f === 'occurredAt' ? 40 : MAX_TEXT[f]
     if ((r[f] as string).trim().length > max)
-      return reject('VALUE_TOO_LONG', `"${f}" is longer than ${max} characters.`, f === 'sku' ? null : sku)
+      return {
+        code: 'VALUE_TOO_LONG',
+        message: `"${f}" is longer than ${max} characters.`,
+        sku: f === 'sku' ? null : sku,
+      }
   }
-  const key = str(r.idempotencyKey)!
+  return null
+}
+
+/** A known event type, and an integer quantity within bounds with the sign the type needs. */
+function typeAndQuantityProblem(r: Record<string, unknown>, sku: string | null): EventProblem | null {
   const type = r.type as string
   if (!(EVENT_TYPES as readonly string[]).includes(type)) {
-    return reject('UNKNOWN_TYPE', `Unknown event type ${quoted(type)}; expected one of ${EVENT_TYPES.join(', ')}.`, sku)
+    return {
+      code: 'UNKNOWN_TYPE',
+      message: `Unknown event type ${quoted(type)}; expected one of ${EVENT_TYPES.join(', ')}.`,
+      sku,
+    }
   }
   const t = type as EventType
-  if (r.quantity === undefined || r.quantity === null) return reject('MISSING_FIELD', '"quantity" is required.', sku)
+  if (r.quantity === undefined || r.quantity === null)
+    return { code: 'MISSING_FIELD', message: '"quantity" is required.', sku }
   if (typeof r.quantity !== 'number' || !Number.isInteger(r.quantity))
-    return reject('INVALID_QUANTITY', '"quantity" must be an integer.', sku)
+    return { code: 'INVALID_QUANTITY', message: '"quantity" must be an integer.', sku }
   const q = r.quantity
   if (Math.abs(q) > MAX_ABS_QUANTITY)
-    return reject('INVALID_QUANTITY', `"quantity" ${q} is beyond ±${MAX_ABS_QUANTITY}.`, sku)
+    return { code: 'INVALID_QUANTITY', message: `"quantity" ${q} is beyond ±${MAX_ABS_QUANTITY}.`, sku }
   const sign = SIGN[t]
   if (sign === 'positive' && q <= 0)
-    return reject('INVALID_QUANTITY', `A ${t} needs a quantity greater than 0 (got ${q}).`, sku)
-  if (sign === 'nonzero' && q === 0) return reject('INVALID_QUANTITY', `A ${t} needs a non-zero quantity.`, sku)
+    return { code: 'INVALID_QUANTITY', message: `A ${t} needs a quantity greater than 0 (got ${q}).`, sku }
+  if (sign === 'nonzero' && q === 0)
+    return { code: 'INVALID_QUANTITY', message: `A ${t} needs a non-zero quantity.`, sku }
   if (sign === 'nonnegative' && q < 0)
-    return reject('INVALID_QUANTITY', `A count needs a quantity of 0 or more (got ${q}).`, sku)
-  const occurredRaw = (r.occurredAt as string).trim()
-  const occurredAt = parseIsoTime(occurredRaw)
-  if (!occurredAt)
-    return reject(
-      'INVALID_DATE',
-      `"occurredAt" must be an ISO-8601 time with an offset (got ${quoted(occurredRaw)}).`,
-      sku,
-    )
-  let sourceSeq: bigint | null = null
+    return { code: 'INVALID_QUANTITY', message: `A count needs a quantity of 0 or more (got ${q}).`, sku }
+  return null
+}
+
+/** sourceSeq a safe non-negative integer, uom/reference/toLocation strings, toLocation only on a transfer_out. */
+function optionalFieldProblem(r: Record<string, unknown>, t: EventType, sku: string | null): EventProblem | null {
   if (r.sourceSeq !== undefined && r.sourceSeq !== null) {
     if (
       typeof r.sourceSeq !== 'number' ||
@@ -162,32 +211,14 @@ export function parseEvent(
       r.sourceSeq < 0 ||
       BigInt(r.sourceSeq) > MAX_SOURCE_SEQ
     ) {
-      return reject('INVALID_FIELD', '"sourceSeq" must be an integer from 0 to 2^53 - 1.', sku)
+      return { code: 'INVALID_FIELD', message: '"sourceSeq" must be an integer from 0 to 2^53 - 1.', sku }
     }
-    sourceSeq = BigInt(r.sourceSeq)
   }
   for (const f of ['uom', 'reference', 'toLocation'] as const) {
     if (r[f] !== undefined && r[f] !== null && typeof r[f] !== 'string')
-      return reject('INVALID_FIELD', `"${f}" must be a string.`, sku)
+      return { code: 'INVALID_FIELD', message: `"${f}" must be a string.`, sku }
   }
-  const toLocation = str(r.toLocation)
-  if (toLocation && t !== 'transfer_out')
-    return reject('INVALID_FIELD', '"toLocation" is only allowed on transfer_out.', sku)
-  return {
-    ok: true,
-    event: {
-      index,
-      idempotencyKey: key,
-      type: t,
-      sku: (r.sku as string).trim(),
-      location: (r.location as string).trim(),
-      quantity: q,
-      uom: str(r.uom),
-      occurredAt,
-      sourceSeq,
-      reference: str(r.reference),
-      toLocation,
-      raw,
-    },
-  }
+  if (str(r.toLocation) && t !== 'transfer_out')
+    return { code: 'INVALID_FIELD', message: '"toLocation" is only allowed on transfer_out.', sku }
+  return null
 }

@@ -224,87 +224,93 @@ export async function prepareEventBatch(
   )
   const resolved: ResolvedEvent[] = []
   for (const e of valid) {
-    const sku = catalog.sku(e.sku)
-    if (!sku) {
-      rejected.push({
-        index: e.index,
-        code: 'UNKNOWN_SKU',
-        message: `Unknown SKU ${quoted(e.sku)} for source ${quoted(source)}: add the SKU or an alias.`,
-        raw: e.raw,
-        sku: e.sku,
-      })
-      continue
-    }
-    const locationId = catalog.location(e.location)
-    if (!locationId) {
-      rejected.push({
-        index: e.index,
-        code: 'UNKNOWN_LOCATION',
-        message: `Unknown location ${quoted(e.location)} for source ${quoted(source)}: add the location or an alias.`,
-        raw: e.raw,
-        sku: e.sku,
-      })
-      continue
-    }
-    let toLocationId: string | null = null
-    if (e.toLocation) {
-      toLocationId = catalog.location(e.toLocation) ?? null
-      if (!toLocationId) {
-        rejected.push({
-          index: e.index,
-          code: 'UNKNOWN_LOCATION',
-          message: `Unknown destination location ${quoted(e.toLocation)}.`,
-          raw: e.raw,
-          sku: e.sku,
-        })
-        continue
-      }
-    }
-    const uom = (e.uom ?? sku.baseUom).toUpperCase()
-    const factor = sku.factors.get(uom)
-    if (!factor) {
-      rejected.push({
-        index: e.index,
-        code: 'UNKNOWN_UOM',
-        message: `Unknown unit ${quoted(e.uom ?? sku.baseUom)} for SKU ${sku.code} (base unit ${sku.baseUom}): add a unit-of-measure conversion.`,
-        raw: e.raw,
-        sku: e.sku,
-      })
-      continue
-    }
-    const baseQuantity = e.quantity * factor
-    if (Math.abs(baseQuantity) > 1e9) {
-      rejected.push({
-        index: e.index,
-        code: 'INVALID_QUANTITY',
-        message: `${e.quantity} ${uom} is beyond ±1e9 base units.`,
-        raw: e.raw,
-        sku: e.sku,
-      })
-      continue
-    }
-    // A plain literal, not a spread: this runs per event on the hot path (spread costs ~20x).
-    resolved.push({
-      index: e.index,
-      idempotencyKey: e.idempotencyKey,
-      type: e.type,
-      sku: e.sku,
-      location: e.location,
-      quantity: e.quantity,
-      uom,
-      occurredAt: e.occurredAt,
-      sourceSeq: e.sourceSeq,
-      reference: e.reference,
-      toLocation: e.toLocation,
-      raw: e.raw,
-      skuId: sku.id,
-      locationId,
-      toLocationId,
-      baseQuantity,
-    })
+    const r = resolveEvent(e, catalog, source, rejected)
+    if (r) resolved.push(r)
   }
   rejected.sort((a, b) => a.index - b.index)
   return { resolved, rejected, skuCodes: resolved.map((e) => catalog.sku(e.sku)!.code) }
+}
+
+/**
+ * One parsed event mapped to our SKU, locations and base unit; null when one of them is unknown
+ * or the quantity out of range (its rejection pushed to `rejected`).
+ */
+function resolveEvent(
+  e: ParsedEvent,
+  catalog: Awaited<ReturnType<typeof resolveCatalog>>,
+  source: string,
+  rejected: EventRejection[],
+): ResolvedEvent | null {
+  const sku = catalog.sku(e.sku)
+  if (!sku) {
+    rejected.push(
+      eventRejection(
+        e,
+        'UNKNOWN_SKU',
+        `Unknown SKU ${quoted(e.sku)} for source ${quoted(source)}: add the SKU or an alias.`,
+      ),
+    )
+    return null
+  }
+  const locationId = catalog.location(e.location)
+  if (!locationId) {
+    rejected.push(
+      eventRejection(
+        e,
+        'UNKNOWN_LOCATION',
+        `Unknown location ${quoted(e.location)} for source ${quoted(source)}: add the location or an alias.`,
+      ),
+    )
+    return null
+  }
+  let toLocationId: string | null = null
+  if (e.toLocation) {
+    toLocationId = catalog.location(e.toLocation) ?? null
+    if (!toLocationId) {
+      rejected.push(eventRejection(e, 'UNKNOWN_LOCATION', `Unknown destination location ${quoted(e.toLocation)}.`))
+      return null
+    }
+  }
+  const uom = (e.uom ?? sku.baseUom).toUpperCase()
+  const factor = sku.factors.get(uom)
+  if (!factor) {
+    rejected.push(
+      eventRejection(
+        e,
+        'UNKNOWN_UOM',
+        `Unknown unit ${quoted(e.uom ?? sku.baseUom)} for SKU ${sku.code} (base unit ${sku.baseUom}): add a unit-of-measure conversion.`,
+      ),
+    )
+    return null
+  }
+  const baseQuantity = e.quantity * factor
+  if (Math.abs(baseQuantity) > 1e9) {
+    rejected.push(eventRejection(e, 'INVALID_QUANTITY', `${e.quantity} ${uom} is beyond ±1e9 base units.`))
+    return null
+  }
+  // A plain literal, not a spread: this runs per event on the hot path (spread costs ~20x).
+  return {
+    index: e.index,
+    idempotencyKey: e.idempotencyKey,
+    type: e.type,
+    sku: e.sku,
+    location: e.location,
+    quantity: e.quantity,
+    uom,
+    occurredAt: e.occurredAt,
+    sourceSeq: e.sourceSeq,
+    reference: e.reference,
+    toLocation: e.toLocation,
+    raw: e.raw,
+    skuId: sku.id,
+    locationId,
+    toLocationId,
+    baseQuantity,
+  }
+}
+
+function eventRejection(e: ParsedEvent, code: string, message: string): EventRejection {
+  return { index: e.index, code, message, raw: e.raw, sku: e.sku }
 }
 
 /** Records and applies prepared events inside the caller's transaction (the file inbox applies a whole file in one). */

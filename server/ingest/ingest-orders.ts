@@ -25,7 +25,7 @@ import { bumpCounters } from '../metrics/counters'
 import { recordOrderLag } from '../metrics/order-intake'
 import { getCurrentRuleSet } from '../rules/rule-set.repository'
 import { eligibleLocations } from '../availability/compute-availability'
-import { positionExceptions, sellable } from '../positions/apply-event'
+import { positionExceptions, sellable, type PositionQuantities } from '../positions/apply-event'
 import { MAX_BODY_BYTES, parseIsoTime } from './event.schema'
 import { parseJsonText, quoted, unstorableText } from './storable-text'
 
@@ -65,16 +65,10 @@ interface ChannelInfo {
   code: string
   settings: unknown
 }
-interface Pos {
+interface Pos extends PositionQuantities {
   skuId: string
   locationId: string
   location: string
-  onHand: number
-  reserved: number
-  allocated: number
-  quarantined: number
-  damaged: number
-  inTransit: number
   changed: boolean
   lastEventId: bigint | null
 }
@@ -172,6 +166,9 @@ export async function keepOrdersWithKnownSkus<O extends { lines: Array<{ sku: st
   return { skuIdByInput, accepted, rejected }
 }
 
+type RawOrders = Parameters<typeof storeInboundMessage>[1] & { source: string; body: string }
+type RejectedOrder = { index: number; code: string; message: string; raw: unknown; sku?: string | null }
+
 /**
  * Like events: the raw message, the applied orders, the rejected ones' dead letters and the
  * message's outcome commit in one transaction (2xx with every order accounted for, or nothing).
@@ -185,38 +182,78 @@ export async function ingestOrders(
   const receivedAt = opts.receivedAt ?? new Date()
   const source = `channel:${channelCode}`
   if (Buffer.byteLength(body) > MAX_BODY_BYTES) throw new PayloadTooLargeError('The body is larger than 10 MiB.')
-  const raw = { source, kind: 'orders', transport: 'http', body, exactBytes: opts.exactBytes, receivedAt }
-  /** Refused whole: the raw message and one dead letter are still kept. */
-  const fail = async (e: AppError) => {
-    await transaction(db, async (tx) => {
-      const messageId = await storeInboundMessage(tx, raw)
-      await finishInboundMessage(tx, messageId, { status: 'rejected', error: e.message })
-      await recordIngestDeadLetters(tx, messageId, source, [
-        { index: -1, code: e.code, message: e.message, raw: body.slice(0, 4096) },
-      ])
-    })
-    emitIngestDeadLettersChanged()
-    return e
-  }
+  const raw: RawOrders = { source, kind: 'orders', transport: 'http', body, exactBytes: opts.exactBytes, receivedAt }
   const channel = plausibleChannelCode(channelCode)
     ? await db.channel.findUnique({ where: { code: channelCode }, select: { id: true, code: true, settings: true } })
     : null
-  if (!channel) throw await fail(new NotFoundError(`Unknown channel ${quoted(channelCode)}.`, 'UNKNOWN_CHANNEL'))
+  if (!channel)
+    throw await refuseOrders(db, raw, new NotFoundError(`Unknown channel ${quoted(channelCode)}.`, 'UNKNOWN_CHANNEL'))
+  const orders = await ordersOfBody(db, raw)
+  const { rejected, valid } = validateOrders(orders)
+
+  // Channel SKUs map to canonical SKUs through the channel's listing map (then aliases, then codes).
+  const known = await keepOrdersWithKnownSkus(db, channel, valid, (v, sku) => ({
+    index: v.index,
+    code: 'UNKNOWN_SKU',
+    message: `Unknown SKU ${quoted(sku)} on channel ${channelCode}: add it to the channel's listing map.`,
+    raw: orders[v.index],
+    sku,
+  }))
+  const { skuIdByInput, accepted } = known
+  rejected.push(...known.rejected)
+  rejected.sort((a, b) => a.index - b.index)
+
+  const r = await commitOrders(db, raw, channel, { accepted, skuIdByInput, rejected })
+  if (rejected.length > 0) emitIngestDeadLettersChanged()
+  if (r.incidents > 0) emitRealtime([ROOMS.kpis, ROOMS.dashboard], 'kpis.changed', { reason: 'oversell' })
+  return {
+    accepted: r.accepted,
+    duplicates: r.duplicates,
+    incidents: r.incidents,
+    rejected: rejected.map(({ index, code, message }) => ({ index, code, message })),
+    inboundMessageId: r.messageId,
+  }
+}
+
+/** Refused whole: the raw message and one dead letter are still kept. Returns the error to throw. */
+async function refuseOrders(db: PrismaClient, raw: RawOrders, e: AppError): Promise<AppError> {
+  await transaction(db, async (tx) => {
+    const messageId = await storeInboundMessage(tx, raw)
+    await finishInboundMessage(tx, messageId, { status: 'rejected', error: e.message })
+    await recordIngestDeadLetters(tx, messageId, raw.source, [
+      { index: -1, code: e.code, message: e.message, raw: raw.body.slice(0, 4096) },
+    ])
+  })
+  emitIngestDeadLettersChanged()
+  return e
+}
+
+/** The body's `orders` array, or the whole message refused (not JSON, no array, empty, too many). */
+async function ordersOfBody(db: PrismaClient, raw: RawOrders): Promise<unknown[]> {
   let json: unknown
   try {
-    json = parseJsonText(body)
+    json = parseJsonText(raw.body)
   } catch (e) {
-    throw await fail(e as AppError)
+    throw await refuseOrders(db, raw, e as AppError)
   }
   const orders = (json as { orders?: unknown })?.orders
   if (typeof json !== 'object' || json === null || !Array.isArray(orders))
-    throw await fail(new ValidationError('The body must be { "orders": [ ... ] }.', undefined, 'MISSING_ORDERS'))
-  if (orders.length === 0) throw await fail(new ValidationError('"orders" is empty.', undefined, 'EMPTY_BATCH'))
+    throw await refuseOrders(
+      db,
+      raw,
+      new ValidationError('The body must be { "orders": [ ... ] }.', undefined, 'MISSING_ORDERS'),
+    )
+  if (orders.length === 0)
+    throw await refuseOrders(db, raw, new ValidationError('"orders" is empty.', undefined, 'EMPTY_BATCH'))
   if (orders.length > MAX_ORDERS_PER_BATCH)
-    throw await fail(new PayloadTooLargeError(`A batch holds at most ${MAX_ORDERS_PER_BATCH} orders.`))
+    throw await refuseOrders(db, raw, new PayloadTooLargeError(`A batch holds at most ${MAX_ORDERS_PER_BATCH} orders.`))
+  return orders
+}
 
-  const rejected: Array<{ index: number; code: string; message: string; raw: unknown; sku?: string | null }> = []
-  const valid: Array<{ index: number; order: Order }> = []
+/** Each order checked on its own: storable text, the schema, a valid time. */
+function validateOrders(orders: unknown[]): { rejected: RejectedOrder[]; valid: OrderItem[] } {
+  const rejected: RejectedOrder[] = []
+  const valid: OrderItem[] = []
   orders.forEach((raw, index) => {
     const bad = unstorableField(raw)
     if (bad) {
@@ -233,31 +270,31 @@ export async function ingestOrders(
         raw,
       })
   })
+  return { rejected, valid }
+}
 
-  // Channel SKUs map to canonical SKUs through the channel's listing map (then aliases, then codes).
-  const known = await keepOrdersWithKnownSkus(db, channel, valid, (v, sku) => ({
-    index: v.index,
-    code: 'UNKNOWN_SKU',
-    message: `Unknown SKU ${quoted(sku)} on channel ${channelCode}: add it to the channel's listing map.`,
-    raw: orders[v.index],
-    sku,
-  }))
-  const { skuIdByInput, accepted } = known
-  rejected.push(...known.rejected)
-  rejected.sort((a, b) => a.index - b.index)
-
-  // Concurrent batches insert the same order keys and lock the same positions: a deadlock victim
-  // was rolled back whole and runs again.
-  const r = await withDeadlockRetry(() =>
+/**
+ * The raw message, the accepted orders, the dead letters and the outcome in one transaction.
+ * Concurrent batches insert the same order keys and lock the same positions: a deadlock victim
+ * was rolled back whole and runs again.
+ */
+async function commitOrders(
+  db: PrismaClient,
+  raw: RawOrders,
+  channel: ChannelInfo,
+  batch: { accepted: OrderItem[]; skuIdByInput: Map<string, string>; rejected: RejectedOrder[] },
+) {
+  const { accepted, skuIdByInput, rejected } = batch
+  return withDeadlockRetry(() =>
     transaction(db, async (tx) => {
       const messageId = await storeInboundMessage(tx, raw)
       const result =
         accepted.length > 0
-          ? await applyOrders(tx, channel, accepted, skuIdByInput, messageId, receivedAt)
+          ? await applyOrders(tx, channel, accepted, skuIdByInput, messageId, raw.receivedAt)
           : { accepted: 0, duplicates: 0, incidents: 0 }
-      await recordIngestDeadLetters(tx, messageId, source, rejected)
+      await recordIngestDeadLetters(tx, messageId, raw.source, rejected)
       await finishInboundMessage(tx, messageId, {
-        source,
+        source: raw.source,
         status: rejected.length === 0 ? 'processed' : accepted.length === 0 ? 'rejected' : 'partially_rejected',
         accepted: result.accepted,
         duplicates: result.duplicates,
@@ -266,15 +303,6 @@ export async function ingestOrders(
       return { ...result, messageId }
     }),
   )
-  if (rejected.length > 0) emitIngestDeadLettersChanged()
-  if (r.incidents > 0) emitRealtime([ROOMS.kpis, ROOMS.dashboard], 'kpis.changed', { reason: 'oversell' })
-  return {
-    accepted: r.accepted,
-    duplicates: r.duplicates,
-    incidents: r.incidents,
-    rejected: rejected.map(({ index, code, message }) => ({ index, code, message })),
-    inboundMessageId: r.messageId,
-  }
 }
 
 type OrderItem = { index: number; order: Order }
@@ -590,7 +618,44 @@ function planCreatedLine(
   ctx: OrderContext,
   plan: OrderPlan,
 ): void {
+  planChannelOversell(order, line, lineSku, ctx, plan)
   const key = orderIdempotencyKey(order)
+  for (const part of lineParts(lineSku, line.quantity)) {
+    const candidates = ctx.eligible.map((l) => positionAt(ctx, part.skuId, l.id))
+    const chosen = candidates.find((p) => sellable(p) >= part.quantity) ?? candidates[0]
+    if (sellable(chosen) < part.quantity)
+      plan.incidents.push(shortageIncident(order, line, lineSku, part, candidates, chosen, ctx))
+    chosen.reserved += part.quantity
+    chosen.changed = true
+    plan.newReservations.push({
+      orderId: order.orderId,
+      lineId: line.lineId,
+      skuId: part.skuId,
+      locationId: chosen.locationId,
+      kitSkuId: lineSku.isKit ? lineSku.id : null,
+      quantity: part.quantity,
+    })
+    plan.ledger.push({
+      key: `${key}:${line.lineId}:${part.skuId}`,
+      type: 'reserve',
+      skuId: part.skuId,
+      locationId: chosen.locationId,
+      quantity: part.quantity,
+      reference: `${channel.code}:${order.orderId}`,
+      occurredAt: order.occurredAt,
+      index,
+    })
+  }
+}
+
+/** A channel_oversell incident when the line takes more than the channel was offered since its last publish. */
+function planChannelOversell(
+  order: Order,
+  line: OrderLine,
+  lineSku: SkuInfo,
+  ctx: OrderContext,
+  plan: OrderPlan,
+): void {
   const o = ctx.offeredBySku.get(lineSku.id)
   if (o && o.published !== null) {
     const left = o.published - o.reservedSince
@@ -616,56 +681,43 @@ function planCreatedLine(
     }
     o.reservedSince += line.quantity
   }
-  for (const part of lineParts(lineSku, line.quantity)) {
-    const candidates = ctx.eligible.map((l) => positionAt(ctx, part.skuId, l.id))
-    const chosen = candidates.find((p) => sellable(p) >= part.quantity) ?? candidates[0]
-    if (sellable(chosen) < part.quantity) {
-      // Shortage: no single eligible location covers the line. Units short are measured
-      // against the channel's whole eligible pool (0 means it needs a split shipment).
-      const pool = candidates.reduce((sum, p) => sum + sellable(p), 0)
-      const short = part.quantity - Math.min(part.quantity, pool)
-      const code = ctx.skus.get(part.skuId)!.code
-      const price = lineSku.isKit ? 0 : lineSku.priceCents
-      const why = ctx.attribute('shortage', lineSku.id, order.occurredAt)
-      plan.incidents.push({
-        kind: 'shortage',
-        sku: code,
-        orderId: order.orderId,
-        lineId: line.lineId,
-        ordered: part.quantity,
-        oversold: short,
-        revenue: short * price,
-        occurredAt: order.occurredAt,
-        cause: why.cause,
-        details: {
-          eligiblePoolSellable: pool,
-          bestLocationSellable: Math.max(...candidates.map(sellable)),
-          reservedAt: chosen.location,
-          kit: lineSku.isKit ? lineSku.code : null,
-          why: why.detail,
-        },
-      })
-    }
-    chosen.reserved += part.quantity
-    chosen.changed = true
-    plan.newReservations.push({
-      orderId: order.orderId,
-      lineId: line.lineId,
-      skuId: part.skuId,
-      locationId: chosen.locationId,
-      kitSkuId: lineSku.isKit ? lineSku.id : null,
-      quantity: part.quantity,
-    })
-    plan.ledger.push({
-      key: `${key}:${line.lineId}:${part.skuId}`,
-      type: 'reserve',
-      skuId: part.skuId,
-      locationId: chosen.locationId,
-      quantity: part.quantity,
-      reference: `${channel.code}:${order.orderId}`,
-      occurredAt: order.occurredAt,
-      index,
-    })
+}
+
+/**
+ * Shortage: no single eligible location covers the part. Units short are measured against the
+ * channel's whole eligible pool (0 means it needs a split shipment).
+ */
+function shortageIncident(
+  order: Order,
+  line: OrderLine,
+  lineSku: SkuInfo,
+  part: { skuId: string; quantity: number },
+  candidates: Pos[],
+  chosen: Pos,
+  ctx: OrderContext,
+): Incident {
+  const pool = candidates.reduce((sum, p) => sum + sellable(p), 0)
+  const short = part.quantity - Math.min(part.quantity, pool)
+  const code = ctx.skus.get(part.skuId)!.code
+  const price = lineSku.isKit ? 0 : lineSku.priceCents
+  const why = ctx.attribute('shortage', lineSku.id, order.occurredAt)
+  return {
+    kind: 'shortage',
+    sku: code,
+    orderId: order.orderId,
+    lineId: line.lineId,
+    ordered: part.quantity,
+    oversold: short,
+    revenue: short * price,
+    occurredAt: order.occurredAt,
+    cause: why.cause,
+    details: {
+      eligiblePoolSellable: pool,
+      bestLocationSellable: Math.max(...candidates.map(sellable)),
+      reservedAt: chosen.location,
+      kit: lineSku.isKit ? lineSku.code : null,
+      why: why.detail,
+    },
   }
 }
 

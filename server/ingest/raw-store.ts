@@ -34,28 +34,13 @@ export async function storeRawStream(
   opts: { maxBytes?: number; nul?: 'replace' | 'refuse' } = {},
 ): Promise<StoredRaw> {
   const maxBytes = opts.maxBytes ?? 2 * 1024 ** 3
-  const message = await db.inboundMessage.create({
-    // 'storing' until the last chunk is in: a crash mid-upload leaves a message recognisably incomplete.
-    data: {
-      ...(meta.id ? { id: meta.id } : {}),
-      source: meta.source,
-      kind: meta.kind,
-      transport: meta.transport,
-      contentType: meta.contentType,
-      body: '',
-      fileName: meta.fileName ?? null,
-      receivedAt: meta.receivedAt ?? new Date(),
-      status: 'storing',
-    },
-    select: { id: true },
-  })
+  const messageId = await createStoringMessage(db, meta)
   const hash = crypto.createHash('sha256')
   const decoder = new TextDecoder('utf-8', { fatal: false })
+  const counter = new LineCounter()
   let pending = ''
   let seq = 0
   let bytes = 0
-  let lines = 0
-  let lineHasText = false
   // PostgreSQL text cannot hold a NUL byte: it is stored as U+FFFD and the message says so (the
   // sha256 and size are of the bytes received, so the original stays identifiable); or, for a
   // dropped file (`nul: 'refuse'`), the file is refused as binary (UNSTORABLE_TEXT).
@@ -69,7 +54,7 @@ export async function storeRawStream(
     }
     await db.$executeRawUnsafe(
       `INSERT INTO "InboundChunk"("messageId", seq, data) VALUES ($1::uuid, $2, $3)`,
-      message.id,
+      messageId,
       seq++,
       text,
     )
@@ -77,23 +62,10 @@ export async function storeRawStream(
   for await (const part of input) {
     const buf = typeof part === 'string' ? Buffer.from(part) : part
     bytes += buf.byteLength
-    if (bytes > maxBytes) {
-      await db.$executeRawUnsafe(`DELETE FROM "InboundChunk" WHERE "messageId" = $1::uuid`, message.id)
-      await db.inboundMessage.update({
-        where: { id: message.id },
-        data: { status: 'rejected', error: `Larger than ${maxBytes} bytes.`, sizeBytes: bytes },
-      })
-      throw new PayloadTooLargeError(`The upload is larger than ${Math.round(maxBytes / 1024 ** 2)} MiB.`)
-    }
+    if (bytes > maxBytes) await refuseOversize(db, messageId, bytes, maxBytes)
     hash.update(buf)
     const text = decoder.decode(buf, { stream: true })
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i)
-      if (c === 10) {
-        if (lineHasText) lines++
-        lineHasText = false
-      } else if (c !== 13 && c !== 32 && c !== 9) lineHasText = true
-    }
+    counter.feed(text)
     pending += text
     while (pending.length >= CHUNK_CHARS) {
       // Never split a surrogate pair (an emoji) across chunks: each half alone is not storable.
@@ -104,18 +76,11 @@ export async function storeRawStream(
     }
   }
   pending += decoder.decode()
-  if (lineHasText) lines++
   if (pending.length > 0) await flush(pending)
-  if (bytes === 0) {
-    await db.inboundMessage.update({
-      where: { id: message.id },
-      data: { status: 'rejected', error: 'The body is empty.' },
-    })
-    throw new ValidationError('The body is empty.', undefined, 'EMPTY_BODY')
-  }
+  if (bytes === 0) await refuseEmpty(db, messageId)
   const sha256 = hash.digest('hex')
   await db.inboundMessage.update({
-    where: { id: message.id },
+    where: { id: messageId },
     data: {
       chunks: seq,
       sizeBytes: bytes,
@@ -124,7 +89,65 @@ export async function storeRawStream(
       ...(hadNul ? { error: 'The upload held NUL bytes, stored here as U+FFFD.' } : {}),
     },
   })
-  return { messageId: message.id, bytes, lines, sha256 }
+  return { messageId, bytes, lines: counter.end(), sha256 }
+}
+
+/** The message row, 'storing' until the last chunk is in: a crash mid-upload leaves it recognisably incomplete. */
+async function createStoringMessage(db: Db, meta: RawMeta): Promise<string> {
+  const message = await db.inboundMessage.create({
+    data: {
+      ...(meta.id ? { id: meta.id } : {}),
+      source: meta.source,
+      kind: meta.kind,
+      transport: meta.transport,
+      contentType: meta.contentType,
+      body: '',
+      fileName: meta.fileName ?? null,
+      receivedAt: meta.receivedAt ?? new Date(),
+      status: 'storing',
+    },
+    select: { id: true },
+  })
+  return message.id
+}
+
+/** Past `maxBytes`: the chunks stored so far go, the message says why, and the upload is refused. */
+async function refuseOversize(db: Db, messageId: string, bytes: number, maxBytes: number): Promise<never> {
+  await db.$executeRawUnsafe(`DELETE FROM "InboundChunk" WHERE "messageId" = $1::uuid`, messageId)
+  await db.inboundMessage.update({
+    where: { id: messageId },
+    data: { status: 'rejected', error: `Larger than ${maxBytes} bytes.`, sizeBytes: bytes },
+  })
+  throw new PayloadTooLargeError(`The upload is larger than ${Math.round(maxBytes / 1024 ** 2)} MiB.`)
+}
+
+async function refuseEmpty(db: Db, messageId: string): Promise<never> {
+  await db.inboundMessage.update({
+    where: { id: messageId },
+    data: { status: 'rejected', error: 'The body is empty.' },
+  })
+  throw new ValidationError('The body is empty.', undefined, 'EMPTY_BODY')
+}
+
+/** Counts lines holding more than whitespace, across chunks of decoded text. */
+class LineCounter {
+  private lines = 0
+  private lineHasText = false
+
+  feed(text: string): void {
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i)
+      if (c === 10) {
+        if (this.lineHasText) this.lines++
+        this.lineHasText = false
+      } else if (c !== 13 && c !== 32 && c !== 9) this.lineHasText = true
+    }
+  }
+
+  /** The count, the last line included when it has no newline. */
+  end(): number {
+    return this.lines + (this.lineHasText ? 1 : 0)
+  }
 }
 
 /** The stored text, chunk by chunk (or the inline body). */

@@ -77,13 +77,39 @@ const dur = (s: number): string =>
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`
 
 export function assessChannelHealth(h: HealthInputs): ChannelHealth {
-  const reasons: HealthReason[] = []
   const { listings: l, slo } = h
   const staleBreached =
     l.stale > 0 || (l.oldestWaitingSeconds !== null && l.oldestWaitingSeconds > slo.staleAfterSeconds)
   const measured = h.lag.samples >= MIN_LAG_SAMPLES && h.lag.p95 !== null
   const lagBreached = measured ? h.lag.p95!.seconds > slo.lagP95Seconds : null
+  const reasons = [...controlReasons(h), ...syncReasons(h, staleBreached, measured, lagBreached)]
 
+  const bad = reasons.some((r) => r.severity === 'bad')
+  const warn = reasons.some((r) => r.severity === 'warn')
+  const state: HealthState =
+    h.mode === 'shadow'
+      ? 'shadow'
+      : h.status === 'paused'
+        ? 'paused'
+        : bad
+          ? 'unhealthy'
+          : warn
+            ? 'degraded'
+            : 'healthy'
+  const tone = state === 'shadow' ? 'neutral' : state === 'unhealthy' ? 'bad' : state === 'healthy' ? 'ok' : 'warn'
+  const first = reasons.find((r) => r.severity === 'bad') ?? reasons.find((r) => r.severity === 'warn') ?? reasons[0]
+  const summary = first
+    ? first.message
+    : l.total === 0
+      ? 'No listings yet.'
+      : `All within the SLO: ${plural(l.inSync, 'listing')} in sync${l.waiting ? `, ${plural(l.waiting, 'listing')} on the way (oldest ${dur(l.oldestWaitingSeconds ?? 0)})` : ''}.`
+  return { state, tone, summary, reasons, lagBreached, staleBreached: h.mode === 'shadow' ? false : staleBreached }
+}
+
+/** What the channel's controls say: shadow mode, paused, the circuit breaker. */
+function controlReasons(h: HealthInputs): HealthReason[] {
+  const reasons: HealthReason[] = []
+  const { listings: l } = h
   if (h.mode === 'shadow')
     reasons.push({ check: 'shadow', severity: 'info', message: 'Shadow mode: computes and reads back, never writes.' })
   if (h.status === 'paused')
@@ -104,6 +130,18 @@ export function assessChannelHealth(h: HealthInputs): ChannelHealth {
       severity: 'warn',
       message: 'Circuit breaker half-open: probing whether the channel recovered.',
     })
+  return reasons
+}
+
+/** How the channel keeps up: stale listings, lag against the SLO (or unmeasured), failures, intake dead letters. */
+function syncReasons(
+  h: HealthInputs,
+  staleBreached: boolean,
+  measured: boolean,
+  lagBreached: boolean | null,
+): HealthReason[] {
+  const reasons: HealthReason[] = []
+  const { listings: l, slo } = h
   if (staleBreached && h.mode !== 'shadow') {
     const n = Math.max(l.stale, 1)
     reasons.push({
@@ -137,27 +175,7 @@ export function assessChannelHealth(h: HealthInputs): ChannelHealth {
       severity: 'warn',
       message: `${plural(h.intake.deadLettersOpen, 'open dead letter')} for this channel.`,
     })
-
-  const bad = reasons.some((r) => r.severity === 'bad')
-  const warn = reasons.some((r) => r.severity === 'warn')
-  const state: HealthState =
-    h.mode === 'shadow'
-      ? 'shadow'
-      : h.status === 'paused'
-        ? 'paused'
-        : bad
-          ? 'unhealthy'
-          : warn
-            ? 'degraded'
-            : 'healthy'
-  const tone = state === 'shadow' ? 'neutral' : state === 'unhealthy' ? 'bad' : state === 'healthy' ? 'ok' : 'warn'
-  const first = reasons.find((r) => r.severity === 'bad') ?? reasons.find((r) => r.severity === 'warn') ?? reasons[0]
-  const summary = first
-    ? first.message
-    : l.total === 0
-      ? 'No listings yet.'
-      : `All within the SLO: ${plural(l.inSync, 'listing')} in sync${l.waiting ? `, ${plural(l.waiting, 'listing')} on the way (oldest ${dur(l.oldestWaitingSeconds ?? 0)})` : ''}.`
-  return { state, tone, summary, reasons, lagBreached, staleBreached: h.mode === 'shadow' ? false : staleBreached }
+  return reasons
 }
 
 export interface ChannelHealthView extends HealthInputs {

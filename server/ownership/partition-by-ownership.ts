@@ -7,7 +7,7 @@
 // Invariant (tested as a property): no event from a source other than the owner moves a position.
 import type { RawSql } from '../db'
 import type { EventRejection } from '../ingest/event.schema'
-import { applyEvent, type EventType, type PositionState } from '../positions/apply-event'
+import { applyEvent, ZERO_POSITION, type EventType, type PositionState } from '../positions/apply-event'
 import { minuteOf } from '../metrics/counters'
 
 export const NOT_SYSTEM_OF_RECORD = 'NOT_SYSTEM_OF_RECORD'
@@ -169,6 +169,32 @@ async function recordShadowEvents(
   messageId: string | null,
   receivedAt: Date,
 ): Promise<number> {
+  const fresh = await insertShadowEvents(tx, source, events, messageId, receivedAt)
+  const toApply = events.filter((e) => fresh.has(e.index))
+  if (toApply.length === 0) return 0
+  const state = await lockShadowPositions(tx, source, toApply)
+  for (const e of toApply) {
+    const key = `${e.skuId}|${e.locationId}`
+    const before = state.get(key) ?? ZERO_POSITION
+    state.set(
+      key,
+      applyEvent(before, { type: e.type, quantity: e.baseQuantity, occurredAt: e.occurredAt, sourceSeq: e.sourceSeq })
+        .next,
+    )
+  }
+  await writeShadowPositions(tx, source, state, receivedAt)
+  await sampleCutover(tx, source, [...new Set(toApply.map((e) => e.locationId))], receivedAt)
+  return toApply.length
+}
+
+/** Stores the events (idempotent per source and key); the indexes of those not seen before. */
+async function insertShadowEvents(
+  tx: RawSql,
+  source: string,
+  events: OwnedEvent[],
+  messageId: string | null,
+  receivedAt: Date,
+): Promise<Set<number>> {
   const inserted = await tx.$queryRawUnsafe<Array<{ i: number }>>(
     `INSERT INTO "ShadowEvent"(source, "idempotencyKey", "skuId", "locationId", type, quantity, "occurredAt", "receivedAt", "messageId", raw)
      SELECT $1, x.k, x.s, x.l, x.t, x.q, x.o, $2::timestamptz, $3::uuid, x.r
@@ -191,10 +217,15 @@ async function recordShadowEvents(
       })),
     ),
   )
-  const fresh = new Set(inserted.map((r) => r.i))
-  const toApply = events.filter((e) => fresh.has(e.index))
-  if (toApply.length === 0) return 0
+  return new Set(inserted.map((r) => r.i))
+}
 
+/** The shadow positions the events touch, locked in (location, SKU) order. */
+async function lockShadowPositions(
+  tx: RawSql,
+  source: string,
+  events: OwnedEvent[],
+): Promise<Map<string, PositionState>> {
   type Row = {
     skuId: string
     locationId: string
@@ -206,7 +237,7 @@ async function recordShadowEvents(
     lastCountSeq: string | null
     lastCountAt: Date | null
   }
-  const pairs = [...new Set(toApply.map((e) => `${e.skuId}|${e.locationId}`))].sort()
+  const pairs = [...new Set(events.map((e) => `${e.skuId}|${e.locationId}`))].sort()
   const existing = await tx.$queryRawUnsafe<Row[]>(
     `SELECT "skuId"::text AS "skuId", "locationId"::text AS "locationId", "onHand", quarantined, damaged, allocated, "inTransit", "lastCountSeq"::text AS "lastCountSeq", "lastCountAt"
        FROM "ShadowPosition" WHERE source = $1 AND ("skuId"::text || '|' || "locationId"::text) = ANY($2::text[])
@@ -226,24 +257,15 @@ async function recordShadowEvents(
       lastCountSeq: r.lastCountSeq === null ? null : BigInt(r.lastCountSeq),
       lastCountAt: r.lastCountAt,
     })
-  for (const e of toApply) {
-    const key = `${e.skuId}|${e.locationId}`
-    const before = state.get(key) ?? {
-      onHand: 0,
-      reserved: 0,
-      allocated: 0,
-      inTransit: 0,
-      quarantined: 0,
-      damaged: 0,
-      lastCountSeq: null,
-      lastCountAt: null,
-    }
-    state.set(
-      key,
-      applyEvent(before, { type: e.type, quantity: e.baseQuantity, occurredAt: e.occurredAt, sourceSeq: e.sourceSeq })
-        .next,
-    )
-  }
+  return state
+}
+
+async function writeShadowPositions(
+  tx: RawSql,
+  source: string,
+  state: Map<string, PositionState>,
+  receivedAt: Date,
+): Promise<void> {
   await tx.$executeRawUnsafe(
     `INSERT INTO "ShadowPosition"(source, "skuId", "locationId", "onHand", quarantined, damaged, allocated, "inTransit", "lastCountSeq", "lastCountAt", "updatedAt")
      SELECT $1, x.s, x.l, x.oh, x.qu, x.da, x.al, x.it, x.cs, x.ca, $2::timestamptz
@@ -269,8 +291,6 @@ async function recordShadowEvents(
       }),
     ),
   )
-  await sampleCutover(tx, source, [...new Set(toApply.map((e) => e.locationId))], receivedAt)
-  return toApply.length
 }
 
 /** One trend point per minute per (shadow source, location): SKUs compared, differing, total |difference| of on hand. */

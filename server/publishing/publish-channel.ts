@@ -62,6 +62,9 @@ export interface PublishRunResult {
   nextRunAt?: Date
 }
 
+/** A run that claimed nothing (skipped, or every due listing leased by another run). */
+const NOTHING_PUBLISHED = { claimed: 0, applied: 0, accepted: 0, failed: 0, rejected: 0 } as const
+
 /** Why a run claimed nothing, and when to come back (if ever). */
 type SkippedClaim = {
   skipped: 'unknown channel' | 'shadow mode' | 'paused' | 'breaker open' | 'rate budget'
@@ -120,27 +123,12 @@ export async function publishChannel(
   const claim = await transaction(db, (tx) => claimListings(tx, channelId, deps, now()))
   if ('skipped' in claim) {
     if (claim.retryAt) await enqueuePublish(db, channelId, claim.retryAt)
-    return {
-      claimed: 0,
-      applied: 0,
-      accepted: 0,
-      failed: 0,
-      rejected: 0,
-      skipped: claim.skipped,
-      nextRunAt: claim.retryAt,
-    }
+    return { ...NOTHING_PUBLISHED, skipped: claim.skipped, nextRunAt: claim.retryAt }
   }
   const { channel, listings } = claim
   if (listings.length === 0) {
     if (claim.leaseRetryAt) await enqueuePublish(db, channelId, claim.leaseRetryAt)
-    return {
-      claimed: 0,
-      applied: 0,
-      accepted: 0,
-      failed: 0,
-      rejected: 0,
-      ...(claim.leaseRetryAt ? { nextRunAt: claim.leaseRetryAt } : {}),
-    }
+    return { ...NOTHING_PUBLISHED, ...(claim.leaseRetryAt ? { nextRunAt: claim.leaseRetryAt } : {}) }
   }
 
   const sent = claim.bulk && claim.connector.bulk ? await submitBulkFeed(claim, now) : await pushInBatches(claim, now)
@@ -490,16 +478,33 @@ async function recordOutcome(
   t: Date,
   random: () => number,
 ): Promise<void> {
-  const { channel } = claim
   const { listing: l, outcome: o } = r
   const attemptNo = l.failedAttempts + 1
-  const counterKey = `channel=${channel.code},outcome=${o.outcome}`
+  const counterKey = `channel=${claim.channel.code},outcome=${o.outcome}`
   tally.counters.set(counterKey, (tally.counters.get(counterKey) ?? 0) + 1)
   const lagMs =
     o.outcome === 'applied' && l.pendingSince
       ? Math.max(0, Math.round(r.finishedAt.getTime() - new Date(l.pendingSince).getTime()))
       : null
-  tally.attemptRows.push({
+  tally.attemptRows.push(attemptRow(r, attemptNo, lagMs))
+  if (o.outcome === 'applied' || o.outcome === 'accepted') tallySuccess(r, tally, lagMs, feedHold)
+  else if (o.outcome === 'rejected') {
+    tally.rejected++
+    tally.anySuccess = true // the channel answered: not a channel health problem
+    await recordRejection(tx, claim, l, o, attemptNo, t)
+  } else {
+    tally.failed++
+    await scheduleRetry(tx, claim, l, o, attemptNo, t, random)
+  }
+}
+
+type Refusal = Extract<UpdateOutcome, { outcome: 'rejected' }>
+type Failure = Extract<UpdateOutcome, { outcome: 'failed' }>
+
+/** The PublishAttempt row of one result (written set-based by writeAttempts). */
+function attemptRow(r: SendResult, attemptNo: number, lagMs: number | null) {
+  const { listing: l, outcome: o } = r
+  return {
     l: l.id,
     v: l.desiredVersion,
     q: l.desiredQuantity,
@@ -515,68 +520,89 @@ async function recordOutcome(
     st: r.startedAt.toISOString(),
     fi: r.finishedAt.toISOString(),
     ve: o.outcome === 'applied' ? r.finishedAt.toISOString() : null,
+  }
+}
+
+/** An applied or accepted result: counted, and its success row (written set-based by writeSuccesses). */
+function tallySuccess(r: SendResult, tally: Tally, lagMs: number | null, feedHold: string | null): void {
+  const { listing: l, outcome: o } = r
+  tally.anySuccess = true
+  const isApplied = o.outcome === 'applied'
+  if (isApplied) {
+    tally.applied++
+    if (lagMs !== null) tally.lagSamples.push(lagMs)
+  } else tally.accepted++
+  tally.successRows.push({
+    id: l.id,
+    q: l.desiredQuantity,
+    v: l.desiredVersion,
+    at: r.finishedAt.toISOString(),
+    ap: isApplied,
+    aq: isApplied ? (o as { appliedQuantity: number }).appliedQuantity : null,
+    fh: isApplied ? null : feedHold,
   })
-  if (o.outcome === 'applied' || o.outcome === 'accepted') {
-    tally.anySuccess = true
-    const isApplied = o.outcome === 'applied'
-    if (isApplied) {
-      tally.applied++
-      if (lagMs !== null) tally.lagSamples.push(lagMs)
-    } else tally.accepted++
-    tally.successRows.push({
-      id: l.id,
-      q: l.desiredQuantity,
-      v: l.desiredVersion,
-      at: r.finishedAt.toISOString(),
-      ap: isApplied,
-      aq: isApplied ? (o as { appliedQuantity: number }).appliedQuantity : null,
-      fh: isApplied ? null : feedHold,
-    })
-  } else if (o.outcome === 'rejected') {
-    tally.rejected++
-    tally.anySuccess = true // the channel answered: not a channel health problem
-    await tx.$executeRawUnsafe(
-      `UPDATE "ChannelListing" SET "inFlightVersion" = NULL, "leaseUntil" = NULL, "nextAttemptAt" = 'infinity', "lastError" = $2 WHERE id = $1::uuid`,
-      l.id,
-      `${o.code}: ${o.message}`,
-    )
+}
+
+/** A refused listing is not sent again until its quantity changes, and leaves a dead letter. */
+async function recordRejection(
+  tx: Db,
+  claim: Claim,
+  l: ClaimedListing,
+  o: Refusal,
+  attemptNo: number,
+  t: Date,
+): Promise<void> {
+  await tx.$executeRawUnsafe(
+    `UPDATE "ChannelListing" SET "inFlightVersion" = NULL, "leaseUntil" = NULL, "nextAttemptAt" = 'infinity', "lastError" = $2 WHERE id = $1::uuid`,
+    l.id,
+    `${o.code}: ${o.message}`,
+  )
+  await recordPublishDeadLetter(tx, {
+    channel: claim.channel.code,
+    listing: l,
+    code: o.code,
+    reason: o.message,
+    attempts: attemptNo,
+    at: t,
+  })
+}
+
+/** A failed send: retried after a backoff, or dead-lettered once its retries are used up. */
+async function scheduleRetry(
+  tx: Db,
+  claim: Claim,
+  l: ClaimedListing,
+  o: Failure,
+  attemptNo: number,
+  t: Date,
+  random: () => number,
+): Promise<void> {
+  // A failed breaker probe says the channel is still down, not that this listing is bad: it
+  // does not use up the listing's retries (else a long outage would dead-letter every listing
+  // one probe at a time, and their newest quantities would not go out on recovery).
+  const counted = claim.probe ? l.failedAttempts : attemptNo
+  const exhausted = !claim.probe && attemptsExhausted(attemptNo, DEFAULT_BACKOFF)
+  const delay = claim.probe
+    ? DEFAULT_BREAKER.cooldownMs
+    : backoffDelayMs(attemptNo, DEFAULT_BACKOFF, o.retryAfterMs, random())
+  await tx.$executeRawUnsafe(
+    `UPDATE "ChannelListing" SET "inFlightVersion" = NULL, "leaseUntil" = NULL, "failedAttempts" = $2,
+            "nextAttemptAt" = CASE WHEN $3 THEN 'infinity'::timestamptz ELSE $4::timestamptz END, "lastError" = $5 WHERE id = $1::uuid`,
+    l.id,
+    counted,
+    exhausted,
+    new Date(t.getTime() + delay).toISOString(),
+    `${o.code}: ${o.message}`,
+  )
+  if (exhausted)
     await recordPublishDeadLetter(tx, {
-      channel: channel.code,
+      channel: claim.channel.code,
       listing: l,
-      code: o.code,
-      reason: o.message,
+      code: 'RETRIES_EXHAUSTED',
+      reason: `Gave up after ${attemptNo} attempts; last error ${o.code}: ${o.message}`,
       attempts: attemptNo,
       at: t,
     })
-  } else {
-    tally.failed++
-    // A failed breaker probe says the channel is still down, not that this listing is bad: it
-    // does not use up the listing's retries (else a long outage would dead-letter every listing
-    // one probe at a time, and their newest quantities would not go out on recovery).
-    const counted = claim.probe ? l.failedAttempts : attemptNo
-    const exhausted = !claim.probe && attemptsExhausted(attemptNo, DEFAULT_BACKOFF)
-    const delay = claim.probe
-      ? DEFAULT_BREAKER.cooldownMs
-      : backoffDelayMs(attemptNo, DEFAULT_BACKOFF, o.retryAfterMs, random())
-    await tx.$executeRawUnsafe(
-      `UPDATE "ChannelListing" SET "inFlightVersion" = NULL, "leaseUntil" = NULL, "failedAttempts" = $2,
-              "nextAttemptAt" = CASE WHEN $3 THEN 'infinity'::timestamptz ELSE $4::timestamptz END, "lastError" = $5 WHERE id = $1::uuid`,
-      l.id,
-      counted,
-      exhausted,
-      new Date(t.getTime() + delay).toISOString(),
-      `${o.code}: ${o.message}`,
-    )
-    if (exhausted)
-      await recordPublishDeadLetter(tx, {
-        channel: channel.code,
-        listing: l,
-        code: 'RETRIES_EXHAUSTED',
-        reason: `Gave up after ${attemptNo} attempts; last error ${o.code}: ${o.message}`,
-        attempts: attemptNo,
-        at: t,
-      })
-  }
 }
 
 async function writeAttempts(tx: Db, channelId: string, attemptRows: unknown[]): Promise<void> {

@@ -5,7 +5,7 @@
 // as an ingest dead letter naming its line; the rest is compared.
 import type { Db } from '../db'
 import { transaction } from '../db'
-import type { PrismaClient } from '@prisma/client'
+import type { PrismaClient, Snapshot } from '@prisma/client'
 import { NotFoundError, ValidationError } from '../errors'
 import { enqueue } from '../queue/enqueue'
 import { readRaw, storeRawStream } from '../ingest/raw-store'
@@ -122,51 +122,86 @@ export async function processSnapshot(
   if (snap.status !== 'running')
     return { status: snap.status, findings: snap.findings, rejectedRows: snap.rejectedRows }
   if (!snap.messageId) return fail(db, snapshotId, 'The snapshot has no stored upload.')
-  await db.$executeRawUnsafe(`DELETE FROM "SnapshotRow" WHERE "snapshotId" = $1::uuid`, snapshotId)
-  await db.$executeRawUnsafe(
-    `DELETE FROM "DeadLetter" WHERE "inboundMessageId" = $1::uuid AND kind = 'ingest'`,
-    snap.messageId,
-  )
-  await db.snapshot.update({ where: { id: snapshotId }, data: { processedRows: 0, rejectedRows: 0 } })
-
-  let processed = 0
-  let rejectedRows = 0
-  let batch: Array<{ line: number; values: Record<string, unknown> } | { line: number; error: string }> = []
-  const flush = async () => {
-    if (batch.length === 0) return
-    const r = await stageBatch(db, snap.source, snapshotId, snap.messageId!, batch)
-    rejectedRows += r.rejected
-    processed += batch.length
-    batch = []
-    await db.snapshot.update({ where: { id: snapshotId }, data: { processedRows: processed, rejectedRows } })
-    opts.onProgress?.(processed)
-  }
+  await restartStaging(db, snapshotId, snap.messageId)
+  let staged: { processed: number; rejectedRows: number }
   try {
-    const raw = readRaw(db, snap.messageId)
-    if (snap.format === 'csv') {
-      for await (const row of readCsvRows(raw, {
-        required: [...SNAPSHOT_CSV_REQUIRED_COLUMNS],
-        allowed: [...SNAPSHOT_CSV_ALLOWED_COLUMNS],
-      })) {
-        batch.push({ line: row.line, values: row.values })
-        if (batch.length >= STAGE_BATCH) await flush()
-      }
-    } else {
-      for await (const item of readNdjson(raw)) {
-        if (item.error !== undefined) batch.push({ line: item.line, error: item.error })
-        else if (typeof item.value !== 'object' || item.value === null || Array.isArray(item.value))
-          batch.push({ line: item.line, error: `line ${item.line}: expected a JSON object.` })
-        else batch.push({ line: item.line, values: item.value as Record<string, unknown> })
-        if (batch.length >= STAGE_BATCH) await flush()
-      }
-    }
-    await flush()
+    staged = await stageUpload(db, snap, snap.messageId, opts.onProgress)
   } catch (e) {
     // The file itself is unreadable (no header, a quote never closed): nothing to compare.
     if (e instanceof CsvSyntaxError) return fail(db, snapshotId, `The file cannot be read: ${e.message}`)
     return fail(db, snapshotId, `Reading the snapshot failed: ${(e as Error).message}`)
   }
+  const findings = await completeSnapshot(db, snap, staged)
+  await autoCorrectSmallVariances(db, snap)
+  emitRealtime([ROOMS.dashboard, ROOMS.findings], 'findings.changed', { kind: 'variance' })
+  return { status: 'completed', findings, rejectedRows: staged.rejectedRows }
+}
 
+type SnapshotItem = { line: number; values: Record<string, unknown> } | { line: number; error: string }
+
+/** What an interrupted run staged goes: its rows, its dead letters, its progress. */
+async function restartStaging(db: PrismaClient, snapshotId: string, messageId: string): Promise<void> {
+  await db.$executeRawUnsafe(`DELETE FROM "SnapshotRow" WHERE "snapshotId" = $1::uuid`, snapshotId)
+  await db.$executeRawUnsafe(
+    `DELETE FROM "DeadLetter" WHERE "inboundMessageId" = $1::uuid AND kind = 'ingest'`,
+    messageId,
+  )
+  await db.snapshot.update({ where: { id: snapshotId }, data: { processedRows: 0, rejectedRows: 0 } })
+}
+
+/** Streams the stored upload (CSV or NDJSON) into staged rows, STAGE_BATCH at a time, with progress. */
+async function stageUpload(
+  db: PrismaClient,
+  snap: Snapshot,
+  messageId: string,
+  onProgress?: (processed: number) => void,
+): Promise<{ processed: number; rejectedRows: number }> {
+  let processed = 0
+  let rejectedRows = 0
+  let batch: SnapshotItem[] = []
+  const flush = async () => {
+    if (batch.length === 0) return
+    const r = await stageBatch(db, snap.source, snap.id, messageId, batch)
+    rejectedRows += r.rejected
+    processed += batch.length
+    batch = []
+    await db.snapshot.update({ where: { id: snap.id }, data: { processedRows: processed, rejectedRows } })
+    onProgress?.(processed)
+  }
+  for await (const item of snapshotItems(db, snap.format, messageId)) {
+    batch.push(item)
+    if (batch.length >= STAGE_BATCH) await flush()
+  }
+  await flush()
+  return { processed, rejectedRows }
+}
+
+/** The upload's rows in file order: CSV rows by header, NDJSON objects, or a line's error. */
+async function* snapshotItems(db: PrismaClient, format: string, messageId: string): AsyncGenerator<SnapshotItem> {
+  const raw = readRaw(db, messageId)
+  if (format === 'csv') {
+    for await (const row of readCsvRows(raw, {
+      required: [...SNAPSHOT_CSV_REQUIRED_COLUMNS],
+      allowed: [...SNAPSHOT_CSV_ALLOWED_COLUMNS],
+    }))
+      yield { line: row.line, values: row.values }
+    return
+  }
+  for await (const item of readNdjson(raw)) {
+    if (item.error !== undefined) yield { line: item.line, error: item.error }
+    else if (typeof item.value !== 'object' || item.value === null || Array.isArray(item.value))
+      yield { line: item.line, error: `line ${item.line}: expected a JSON object.` }
+    else yield { line: item.line, values: item.value as Record<string, unknown> }
+  }
+}
+
+/** Compares the staged rows, marks the snapshot completed and drops its staged rows. */
+async function completeSnapshot(
+  db: PrismaClient,
+  snap: Snapshot,
+  staged: { processed: number; rejectedRows: number },
+): Promise<number> {
+  const snapshotId = snap.id
   const findings = await transaction(db, async (tx) => {
     // The locations it covered, kept after its staged rows go: feed freshness by snapshot reads them.
     await tx.$executeRawUnsafe(
@@ -180,27 +215,32 @@ export async function processSnapshot(
     data: {
       status: 'completed',
       findings,
-      rows: processed,
-      processedRows: processed,
-      rejectedRows,
+      rows: staged.processed,
+      processedRows: staged.processed,
+      rejectedRows: staged.rejectedRows,
       completedAt: new Date(),
     },
   })
   await db.$executeRawUnsafe(`DELETE FROM "SnapshotRow" WHERE "snapshotId" = $1::uuid`, snapshotId)
-  // Policy: variances up to autoCorrectUnits are corrected at once; larger ones wait for a person.
-  if (snap.autoCorrectUnits > 0) {
-    const small = await db.finding.findMany({
-      where: { snapshotId, status: 'open', variance: { gte: -snap.autoCorrectUnits, lte: snap.autoCorrectUnits } },
-      select: { id: true },
-    })
-    await applySnapshotCorrections(
-      db,
-      small.map((f) => f.id),
-      { kind: 'system', id: null, label: `snapshot policy (|variance| <= ${snap.autoCorrectUnits})` },
-    )
-  }
-  emitRealtime([ROOMS.dashboard, ROOMS.findings], 'findings.changed', { kind: 'variance' })
-  return { status: 'completed', findings, rejectedRows }
+  return findings
+}
+
+/** Policy: variances up to autoCorrectUnits are corrected at once; larger ones wait for a person. */
+async function autoCorrectSmallVariances(db: PrismaClient, snap: Snapshot): Promise<void> {
+  if (snap.autoCorrectUnits <= 0) return
+  const small = await db.finding.findMany({
+    where: {
+      snapshotId: snap.id,
+      status: 'open',
+      variance: { gte: -snap.autoCorrectUnits, lte: snap.autoCorrectUnits },
+    },
+    select: { id: true },
+  })
+  await applySnapshotCorrections(
+    db,
+    small.map((f) => f.id),
+    { kind: 'system', id: null, label: `snapshot policy (|variance| <= ${snap.autoCorrectUnits})` },
+  )
 }
 
 async function fail(db: Db, snapshotId: string, error: string) {
@@ -208,19 +248,23 @@ async function fail(db: Db, snapshotId: string, error: string) {
   return { status: 'failed', findings: 0, rejectedRows: 0 }
 }
 
+type SnapshotRejection = { index: number; code: string; message: string; raw: unknown; sku?: string | null }
+type ParsedSnapshotRow = {
+  line: number
+  raw: unknown
+  row: { sku: string; location: string; onHand?: number; quarantined?: number; damaged?: number; allocated?: number }
+}
+
+/** One batch: parsed, mapped to SKUs and locations, staged; its rejected rows become dead letters. */
 async function stageBatch(
   db: PrismaClient,
   source: string,
   snapshotId: string,
   messageId: string,
-  batch: Array<{ line: number; values: Record<string, unknown> } | { line: number; error: string }>,
+  batch: SnapshotItem[],
 ): Promise<{ rejected: number }> {
-  const rejections: Array<{ index: number; code: string; message: string; raw: unknown; sku?: string | null }> = []
-  const parsed: Array<{
-    line: number
-    raw: unknown
-    row: { sku: string; location: string; onHand?: number; quarantined?: number; damaged?: number; allocated?: number }
-  }> = []
+  const rejections: SnapshotRejection[] = []
+  const parsed: ParsedSnapshotRow[] = []
   for (const b of batch) {
     if ('error' in b) {
       rejections.push({ index: b.line, code: 'INVALID_ROW', message: `Snapshot ${b.error}`, raw: null })
@@ -230,6 +274,27 @@ async function stageBatch(
     if (!r.ok) rejections.push({ index: b.line, code: r.code, message: `Snapshot ${r.message}`, raw: b.values })
     else parsed.push({ line: b.line, raw: b.values, row: r.row })
   }
+  const staged = await resolveSnapshotRows(db, source, parsed, rejections)
+  await insertStagedRows(db, snapshotId, staged)
+  if (rejections.length > 0) {
+    await recordIngestDeadLetters(
+      db,
+      messageId,
+      source,
+      rejections.sort((a, b) => a.index - b.index),
+    )
+    emitIngestDeadLettersChanged()
+  }
+  return { rejected: rejections.length }
+}
+
+/** Parsed rows mapped to our SKU and location ids (aliases of the source); an unknown one is rejected. */
+async function resolveSnapshotRows(
+  db: PrismaClient,
+  source: string,
+  parsed: ParsedSnapshotRow[],
+  rejections: SnapshotRejection[],
+): Promise<StagedRow[]> {
   const catalog = await resolveCatalog(
     db,
     source,
@@ -270,30 +335,23 @@ async function stageBatch(
       allocated: p.row.allocated ?? null,
     })
   }
-  if (staged.length > 0) {
-    await db.$executeRawUnsafe(
-      `INSERT INTO "SnapshotRow"("snapshotId", line, "skuId", "locationId", "onHand", quarantined, damaged, allocated)
-       SELECT $1::uuid, * FROM unnest($2::int[], $3::uuid[], $4::uuid[], $5::int[], $6::int[], $7::int[], $8::int[])`,
-      snapshotId,
-      staged.map((s) => s.line),
-      staged.map((s) => s.skuId),
-      staged.map((s) => s.locationId),
-      staged.map((s) => s.onHand),
-      staged.map((s) => s.quarantined),
-      staged.map((s) => s.damaged),
-      staged.map((s) => s.allocated),
-    )
-  }
-  if (rejections.length > 0) {
-    await recordIngestDeadLetters(
-      db,
-      messageId,
-      source,
-      rejections.sort((a, b) => a.index - b.index),
-    )
-    emitIngestDeadLettersChanged()
-  }
-  return { rejected: rejections.length }
+  return staged
+}
+
+async function insertStagedRows(db: PrismaClient, snapshotId: string, staged: StagedRow[]): Promise<void> {
+  if (staged.length === 0) return
+  await db.$executeRawUnsafe(
+    `INSERT INTO "SnapshotRow"("snapshotId", line, "skuId", "locationId", "onHand", quarantined, damaged, allocated)
+     SELECT $1::uuid, * FROM unnest($2::int[], $3::uuid[], $4::uuid[], $5::int[], $6::int[], $7::int[], $8::int[])`,
+    snapshotId,
+    staged.map((s) => s.line),
+    staged.map((s) => s.skuId),
+    staged.map((s) => s.locationId),
+    staged.map((s) => s.onHand),
+    staged.map((s) => s.quarantined),
+    staged.map((s) => s.damaged),
+    staged.map((s) => s.allocated),
+  )
 }
 
 /**

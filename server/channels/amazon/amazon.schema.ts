@@ -1,7 +1,7 @@
 // SP-API Listings Items 2021-08-01 shapes the connector sends and reads (mirrors the official
 // model in ../shared/specs/amazon/listingsItems_2021-08-01.json; a test validates against it).
 import { z } from 'zod'
-import { credential } from '../connector-settings'
+import { credential, ordersOverlapSeconds, ordersPollSeconds } from '../connector-settings'
 
 export const LISTINGS_API_BASE_PATH = '/listings/2021-08-01/items'
 export const FULFILLMENT_AVAILABILITY_PATH = '/attributes/fulfillment_availability'
@@ -41,15 +41,9 @@ export const amazonSettingsSchema = z.object({
   /** Login with Amazon token endpoint (refresh token -> 1 h access token). */
   lwaTokenUrl: z.string().url('must be an absolute URL').default(LWA_TOKEN_URL).describe('Login with Amazon token URL'),
   /** How often the Orders API is polled for orders (getOrders allows one call a minute sustained). */
-  ordersPollIntervalSeconds: z.number().int().min(60).max(3600).default(60).describe('Orders poll interval (seconds)'),
+  ordersPollIntervalSeconds: ordersPollSeconds(60, 3600, 'Orders poll interval (seconds)'),
   /** Each poll re-reads this much before the newest order update seen: Amazon's order data can lag. */
-  ordersOverlapSeconds: z
-    .number()
-    .int()
-    .min(0)
-    .max(86_400)
-    .default(300)
-    .describe('Orders poll overlap window (seconds)'),
+  ordersOverlapSeconds: ordersOverlapSeconds(300, 'Orders poll overlap window (seconds)'),
 })
 export const amazonCredentialsSchema = z.object({
   clientId: credential('clientId').describe('LWA client ID (amzn1.application-oa2-client...)'),

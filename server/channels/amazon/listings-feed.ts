@@ -246,26 +246,7 @@ async function pollListingsFeed(feeds: FeedsApi, handle: BulkFeedHandle): Promis
   if (response.kind === 'no-response')
     return { status: 'pending', feedStatus: 'UNKNOWN', latencyMs: sent.latencyMs, message: response.message }
   sent.httpStatus = response.status
-  if (response.status !== 200) {
-    const failure = amazonFailure(response)
-    if (failure.outcome === 'failed')
-      return {
-        status: 'pending',
-        feedStatus: 'UNKNOWN',
-        latencyMs: sent.latencyMs,
-        retryAfterMs: failure.retryAfterMs,
-        message: failure.message,
-      }
-    // 404: Amazon does not know the feed (any more). Its listings go out again in a new one.
-    const code = response.status === 404 ? 'FEED_NOT_FOUND' : failure.code
-    return done(
-      handle,
-      'UNKNOWN',
-      allFailed(handle, { outcome: 'failed', code, message: `getFeed ${handle.feedId}: ${failure.message}` }),
-      sent,
-      response,
-    )
-  }
+  if (response.status !== 200) return getFeedRefused(handle, sent, response)
   const feed = feedSchema.safeParse(response.json)
   if (!feed.success)
     return done(handle, 'UNKNOWN', allFailed(handle, unexpectedResponse(feed.error.message)), sent, response)
@@ -286,21 +267,62 @@ async function pollListingsFeed(feeds: FeedsApi, handle: BulkFeedHandle): Promis
     )
   }
   const reportId = feed.data.resultFeedDocumentId
-  if (status === 'FATAL') {
-    // The report, when Amazon wrote one, says why; the listings are retried either way.
-    const report = reportId ? await readReport(feeds, reportId, sent) : undefined
-    const why = report?.ok ? feedLevelIssues(report.report) : ''
-    const message = `Feed ${handle.feedId} ended FATAL (Amazon aborted it; some, none or all messages may have applied)${why ? `: ${why}` : ''}.`
-    return done(
-      handle,
-      status,
-      allFailed(handle, { outcome: 'failed', code: 'FEED_FATAL', message }),
-      sent,
-      response,
-      report?.ok ? report.report : undefined,
-    )
-  }
-  // DONE: the processing report says which messages were accepted.
+  if (status === 'FATAL') return fatalFeed(feeds, handle, reportId, sent, response)
+  return processedFeed(feeds, handle, status, reportId, sent, response)
+}
+
+/** getFeed answered an error: retried later when transient, else every listing of the feed failed. */
+function getFeedRefused(handle: BulkFeedHandle, sent: Sent, response: AnsweredCall): BulkPollResult {
+  const failure = amazonFailure(response)
+  if (failure.outcome === 'failed')
+    return {
+      status: 'pending',
+      feedStatus: 'UNKNOWN',
+      latencyMs: sent.latencyMs,
+      retryAfterMs: failure.retryAfterMs,
+      message: failure.message,
+    }
+  // 404: Amazon does not know the feed (any more). Its listings go out again in a new one.
+  const code = response.status === 404 ? 'FEED_NOT_FOUND' : failure.code
+  return done(
+    handle,
+    'UNKNOWN',
+    allFailed(handle, { outcome: 'failed', code, message: `getFeed ${handle.feedId}: ${failure.message}` }),
+    sent,
+    response,
+  )
+}
+
+/** FATAL: every listing is retried; the report, when Amazon wrote one, says why. */
+async function fatalFeed(
+  feeds: FeedsApi,
+  handle: BulkFeedHandle,
+  reportId: string | null | undefined,
+  sent: Sent,
+  response: AnsweredCall,
+): Promise<BulkPollResult> {
+  const report = reportId ? await readReport(feeds, reportId, sent) : undefined
+  const why = report?.ok ? feedLevelIssues(report.report) : ''
+  const message = `Feed ${handle.feedId} ended FATAL (Amazon aborted it; some, none or all messages may have applied)${why ? `: ${why}` : ''}.`
+  return done(
+    handle,
+    'FATAL',
+    allFailed(handle, { outcome: 'failed', code: 'FEED_FATAL', message }),
+    sent,
+    response,
+    report?.ok ? report.report : undefined,
+  )
+}
+
+/** DONE: the processing report says which messages were accepted (pending until Amazon has it). */
+async function processedFeed(
+  feeds: FeedsApi,
+  handle: BulkFeedHandle,
+  status: string,
+  reportId: string | null | undefined,
+  sent: Sent,
+  response: AnsweredCall,
+): Promise<BulkPollResult> {
   if (!reportId)
     return {
       status: 'pending',

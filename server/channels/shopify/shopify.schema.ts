@@ -1,7 +1,7 @@
 // Shopify Admin GraphQL shapes the connector reads (zod at the boundary, CONVENTIONS rule 5).
 // Lenient where Shopify may add fields; strict on what drives a decision.
 import { z } from 'zod'
-import { credential } from '../connector-settings'
+import { credential, ordersOverlapSeconds, ordersPollSeconds } from '../connector-settings'
 
 export const SHOPIFY_DEFAULT_LOCATION = 'gid://shopify/Location/1'
 export const SHOPIFY_INVENTORY_ITEM_GID = /^gid:\/\/shopify\/InventoryItem\/\d+$/
@@ -36,20 +36,8 @@ export const shopifySettingsSchema = z.object({
   maxBatchSize: z.number().int().min(1).max(250).default(100),
   reason: z.string().default('correction'),
   /** The reconciliation poll (orders updated since the last one): catches order webhooks that never came. */
-  ordersReconcileIntervalSeconds: z
-    .number()
-    .int()
-    .min(60)
-    .max(86_400)
-    .default(300)
-    .describe('Orders reconciliation poll interval (seconds)'),
-  ordersOverlapSeconds: z
-    .number()
-    .int()
-    .min(0)
-    .max(86_400)
-    .default(300)
-    .describe('Orders reconciliation overlap window (seconds)'),
+  ordersReconcileIntervalSeconds: ordersPollSeconds(300, 86_400, 'Orders reconciliation poll interval (seconds)'),
+  ordersOverlapSeconds: ordersOverlapSeconds(300, 'Orders reconciliation overlap window (seconds)'),
 })
 export const shopifyCredentialsSchema = z.object({
   accessToken: credential('accessToken').describe('Admin API access token (shpat_...)'),

@@ -1,21 +1,15 @@
 // Walmart Marketplace Inventory API shapes (single-item PUT/GET /v3/inventory).
 import { z } from 'zod'
-import { credential } from '../connector-settings'
+import { credential, ordersOverlapSeconds, ordersPollSeconds } from '../connector-settings'
 
 export const walmartSettingsSchema = z.object({
   /** WM_SVC.NAME Walmart expects on every call. */
   serviceName: z.string().min(1).default('Walmart Marketplace').describe('Service name (WM_SVC.NAME header)'),
   /** Where client credentials are exchanged for a 900 s access token; default <base URL>/v3/token. */
   tokenUrl: z.string().url('must be an absolute URL').optional().describe('Token URL (default: <base URL>/v3/token)'),
-  ordersPollIntervalSeconds: z.number().int().min(60).max(3600).default(60).describe('Orders poll interval (seconds)'),
+  ordersPollIntervalSeconds: ordersPollSeconds(60, 3600, 'Orders poll interval (seconds)'),
   /** Each poll re-reads this much before the newest order change seen (late status updates). */
-  ordersOverlapSeconds: z
-    .number()
-    .int()
-    .min(0)
-    .max(86_400)
-    .default(120)
-    .describe('Orders poll overlap window (seconds)'),
+  ordersOverlapSeconds: ordersOverlapSeconds(120, 'Orders poll overlap window (seconds)'),
   /**
    * Multi-node inventory: the ship node (fulfillment center id) quantities are set for. Empty: the
    * seller's default ship node (single-node sellers).

@@ -146,6 +146,13 @@ interface LinState {
   entries: Array<QtyEntry | N1Entry>
 }
 
+/** One location's quantities within a LIN loop (a line once its location is usable). */
+interface LinScope {
+  location: Edi846Line['location'] | Located
+  quantities: Edi846Quantity[]
+  segmentIndex: number
+}
+
 interface TxState {
   st: X12Segment
   st02: string
@@ -302,27 +309,7 @@ export class Edi846Reader {
       this.openInterchange(seg)
       return
     }
-    if (seg.text.includes('\u0000')) {
-      // Not X12 data (and not storable as PostgreSQL text): a binary or corrupted file.
-      this.envelope(
-        seg,
-        'INVALID_CHARACTER',
-        'holds a NUL character (U+0000), which is not X12 data; the file may be binary or corrupted.',
-        `segment ${seg.index}`,
-      )
-      if (this.tx) this.tx.segmentCount++
-      return
-    }
-    if (!/^[A-Z][A-Z0-9]{1,2}$/.test(seg.id)) {
-      this.envelope(
-        seg,
-        'INVALID_SEGMENT',
-        `"${shorten(seg.id)}" is not a segment id; check that the segment terminator ${JSON.stringify(seg.separators.segment)} (declared by the ISA) is not used inside data.`,
-        `segment ${seg.index}`,
-      )
-      if (this.tx) this.tx.segmentCount++
-      return
-    }
+    if (this.unreadable(seg)) return
     if (!this.interchange) {
       this.envelope(seg, 'UNEXPECTED_SEGMENT', 'outside an interchange (ISA ... IEA).')
       return
@@ -334,73 +321,15 @@ export class Edi846Reader {
         this.interchange.sawTa1 = true
         return
       case 'GS':
-        if (this.tx) this.closeTxMissingSe(seg)
-        if (this.group)
-          this.envelope(seg, 'MISSING_GE', `the group opened at segment ${this.group.gs.index} has no GE.`)
-        this.group = { gs: seg, gs06: el(seg, 6), txCount: 0 }
-        this.interchange.groups++
-        return
+        return this.openGroup(seg, this.interchange)
       case 'GE':
-        if (this.tx) this.closeTxMissingSe(seg)
-        if (!this.group) {
-          this.envelope(seg, 'UNEXPECTED_SEGMENT', 'GE without a GS.')
-          return
-        }
-        if (el(seg, 1) !== String(this.group.txCount))
-          this.envelope(
-            seg,
-            'TRANSACTION_COUNT_MISMATCH',
-            `GE01 says ${el(seg, 1) || 'nothing'} transaction set(s) but the group holds ${this.group.txCount}; a transaction set may be missing.`,
-          )
-        if (el(seg, 2) !== this.group.gs06)
-          this.envelope(
-            seg,
-            'CONTROL_NUMBER_MISMATCH',
-            `GE02 ${el(seg, 2) || '(empty)'} does not match GS06 ${this.group.gs06} (segment ${this.group.gs.index}).`,
-          )
-        this.group = null
-        return
+        return this.closeGroup(seg)
       case 'IEA':
-        this.closeInterchange(seg)
-        return
-      case 'ST': {
-        if (this.tx) this.closeTxMissingSe(seg)
-        if (!this.group) this.envelope(seg, 'UNEXPECTED_SEGMENT', 'ST outside a functional group (GS ... GE).')
-        else this.group.txCount++
-        const code = el(seg, 1).trim()
-        if (code !== '846') {
-          this.refuse({
-            segmentIndex: seg.index,
-            code: 'NOT_AN_846',
-            message: `segment ${seg.index} (ST): this is a ${describeTransactionSet(code)} (transaction set ${code || '(empty)'}), not an 846 inventory inquiry/advice; nothing from this file is applied.`,
-          })
-          return
-        }
-        this.tx = { st: seg, st02: el(seg, 2), segmentCount: 1, lin: null, linCount: 0 }
-        return
-      }
-      case 'SE': {
-        const tx = this.tx
-        if (!tx) {
-          this.envelope(seg, 'UNEXPECTED_SEGMENT', 'SE without an ST.')
-          return
-        }
-        this.closeLin()
-        if (el(seg, 1) !== String(tx.segmentCount))
-          this.envelope(
-            seg,
-            'SEGMENT_COUNT_MISMATCH',
-            `SE01 says ${el(seg, 1) || 'nothing'} segments but transaction set ${tx.st02} has ${tx.segmentCount} (ST to SE inclusive); the file may be truncated or edited.`,
-          )
-        if (el(seg, 2) !== tx.st02)
-          this.envelope(
-            seg,
-            'CONTROL_NUMBER_MISMATCH',
-            `SE02 ${el(seg, 2) || '(empty)'} does not match ST02 ${tx.st02} (segment ${tx.st.index}).`,
-          )
-        this.tx = null
-        return
-      }
+        return this.closeInterchange(seg)
+      case 'ST':
+        return this.openTx(seg)
+      case 'SE':
+        return this.closeTx(seg)
     }
     const tx = this.tx
     if (!tx) {
@@ -408,6 +337,98 @@ export class Edi846Reader {
       return
     }
     this.body(tx, seg)
+  }
+
+  /** A segment that is not X12 at all (a NUL, a malformed id): reported, counted, skipped. */
+  private unreadable(seg: X12Segment): boolean {
+    if (seg.text.includes('\u0000')) {
+      // Not X12 data (and not storable as PostgreSQL text): a binary or corrupted file.
+      this.envelope(
+        seg,
+        'INVALID_CHARACTER',
+        'holds a NUL character (U+0000), which is not X12 data; the file may be binary or corrupted.',
+        `segment ${seg.index}`,
+      )
+    } else if (!/^[A-Z][A-Z0-9]{1,2}$/.test(seg.id)) {
+      this.envelope(
+        seg,
+        'INVALID_SEGMENT',
+        `"${shorten(seg.id)}" is not a segment id; check that the segment terminator ${JSON.stringify(seg.separators.segment)} (declared by the ISA) is not used inside data.`,
+        `segment ${seg.index}`,
+      )
+    } else return false
+    if (this.tx) this.tx.segmentCount++
+    return true
+  }
+
+  /** GS: a functional group (closing a transaction set or group left open). */
+  private openGroup(seg: X12Segment, interchange: { groups: number }): void {
+    if (this.tx) this.closeTxMissingSe(seg)
+    if (this.group) this.envelope(seg, 'MISSING_GE', `the group opened at segment ${this.group.gs.index} has no GE.`)
+    this.group = { gs: seg, gs06: el(seg, 6), txCount: 0 }
+    interchange.groups++
+  }
+
+  /** GE: the group's transaction-set count and control number checked. */
+  private closeGroup(seg: X12Segment): void {
+    if (this.tx) this.closeTxMissingSe(seg)
+    if (!this.group) {
+      this.envelope(seg, 'UNEXPECTED_SEGMENT', 'GE without a GS.')
+      return
+    }
+    if (el(seg, 1) !== String(this.group.txCount))
+      this.envelope(
+        seg,
+        'TRANSACTION_COUNT_MISMATCH',
+        `GE01 says ${el(seg, 1) || 'nothing'} transaction set(s) but the group holds ${this.group.txCount}; a transaction set may be missing.`,
+      )
+    if (el(seg, 2) !== this.group.gs06)
+      this.envelope(
+        seg,
+        'CONTROL_NUMBER_MISMATCH',
+        `GE02 ${el(seg, 2) || '(empty)'} does not match GS06 ${this.group.gs06} (segment ${this.group.gs.index}).`,
+      )
+    this.group = null
+  }
+
+  /** ST: a transaction set; anything but an 846 refuses the file. */
+  private openTx(seg: X12Segment): void {
+    if (this.tx) this.closeTxMissingSe(seg)
+    if (!this.group) this.envelope(seg, 'UNEXPECTED_SEGMENT', 'ST outside a functional group (GS ... GE).')
+    else this.group.txCount++
+    const code = el(seg, 1).trim()
+    if (code !== '846') {
+      this.refuse({
+        segmentIndex: seg.index,
+        code: 'NOT_AN_846',
+        message: `segment ${seg.index} (ST): this is a ${describeTransactionSet(code)} (transaction set ${code || '(empty)'}), not an 846 inventory inquiry/advice; nothing from this file is applied.`,
+      })
+      return
+    }
+    this.tx = { st: seg, st02: el(seg, 2), segmentCount: 1, lin: null, linCount: 0 }
+  }
+
+  /** SE: the last LIN closed, the segment count and control number checked. */
+  private closeTx(seg: X12Segment): void {
+    const tx = this.tx
+    if (!tx) {
+      this.envelope(seg, 'UNEXPECTED_SEGMENT', 'SE without an ST.')
+      return
+    }
+    this.closeLin()
+    if (el(seg, 1) !== String(tx.segmentCount))
+      this.envelope(
+        seg,
+        'SEGMENT_COUNT_MISMATCH',
+        `SE01 says ${el(seg, 1) || 'nothing'} segments but transaction set ${tx.st02} has ${tx.segmentCount} (ST to SE inclusive); the file may be truncated or edited.`,
+      )
+    if (el(seg, 2) !== tx.st02)
+      this.envelope(
+        seg,
+        'CONTROL_NUMBER_MISMATCH',
+        `SE02 ${el(seg, 2) || '(empty)'} does not match ST02 ${tx.st02} (segment ${tx.st.index}).`,
+      )
+    this.tx = null
   }
 
   /** ISA: a new interchange (a test interchange refuses the file). */
@@ -665,18 +686,24 @@ export class Edi846Reader {
     tx.lin = null
     const ids = lin.itemIds.map((p) => `${p.qualifier} ${p.id}`).join(', ')
     const label = `LIN ${lin.ordinal}${ids ? ` (${ids})` : ''}`
+    const qtys = lin.entries.filter((e): e is QtyEntry => e.kind === 'qty')
+    if (!this.linIsReadable(tx, lin, label, qtys)) return
+    this.releaseLines(tx, lin, label, this.linScopes(tx, lin, label, qtys))
+  }
+
+  /** A LIN loop with a product id, a QTY and N1s placed unambiguously; else its line error. */
+  private linIsReadable(tx: TxState, lin: LinState, label: string, qtys: QtyEntry[]): boolean {
     if (lin.itemIds.length === 0) {
       this.lineError(
         lin.seg,
         'MISSING_ITEM_ID',
         'LIN has no product id; send LIN*<line>*SK*<your SKU> (or VN, BP, UP ... qualifier and id pairs).',
       )
-      return
+      return false
     }
-    const qtys = lin.entries.filter((e): e is QtyEntry => e.kind === 'qty')
     if (qtys.length === 0) {
       this.lineError(lin.seg, 'NO_QUANTITY', `${label} has no QTY; send QTY*<qualifier>*<quantity> for each location.`)
-      return
+      return false
     }
     const hasN1 = lin.entries.some((e) => e.kind === 'n1')
     const trailing = hasN1 && lin.entries[0].kind === 'qty'
@@ -689,8 +716,13 @@ export class Edi846Reader {
         'AMBIGUOUS_LOCATION',
         `${label}: this N1 follows the LIN's QTYs while the heading names a location (segment ${tx.headerLocation.segmentIndex}), so it may place this LIN or the LINs after it. Put each LIN's N1 right after its LIN, before its QTYs.`,
       )
-      return
+      return false
     }
+    return true
+  }
+
+  /** The loop's quantities grouped by location: one scope per location id (or the heading / no location). */
+  private linScopes(tx: TxState, lin: LinState, label: string, qtys: QtyEntry[]): Map<string, LinScope> {
     const placement = placeQuantities(lin.entries)
     for (const q of qtys) {
       if (q.splits.length === 0 && !placement.has(q))
@@ -700,11 +732,7 @@ export class Edi846Reader {
           `${label}: this QTY comes after the loop's last N1, but the loop opened with QTYs placed by the N1 that follows them. Within one LIN loop put every N1 before its QTYs, or every N1 after them.`,
         )
     }
-    // Scopes: one line per location id (or the heading / no location).
-    const scopes = new Map<
-      string,
-      { location: Edi846Line['location'] | Located; quantities: Edi846Quantity[]; segmentIndex: number }
-    >()
+    const scopes = new Map<string, LinScope>()
     const add = (key: string, location: Edi846Line['location'] | Located, q: Edi846Quantity) => {
       const s = scopes.get(key) ?? { location, quantities: [], segmentIndex: q.segmentIndex }
       s.quantities.push(q)
@@ -730,6 +758,11 @@ export class Edi846Reader {
       const location = !loc ? null : loc.ok ? { id: loc.id, segmentIndex: loc.segmentIndex, via: 'N1' as const } : loc
       add(key, location, this.quantity(q.seg.index, q.qualifier, q.value, q.unit ?? lin.unit, dateOf(n1)))
     }
+    return scopes
+  }
+
+  /** One line per usable scope, released to the reader's output; an unusable location is a line error. */
+  private releaseLines(tx: TxState, lin: LinState, label: string, scopes: Map<string, LinScope>): void {
     const reference =
       (tx.biaReference ? `846 ${tx.biaReference}` : `846 ${tx.st02}`) +
       ` LIN ${lin.ordinal}: ${lin.itemIds.map((p) => `${p.qualifier}=${p.id}`).join(' ')}`
@@ -909,13 +942,39 @@ export function resolveEdi846Line(
 ): Edi846Resolution {
   const ids = orderedItemIds(line.itemIds)
   const label = `LIN at segment ${line.segmentIndex} (${ids.map((p) => `${p.qualifier} ${p.id}`).join(', ')})${line.location ? ` at ${line.location.id}` : ''}`
-  const fail = (segmentIndex: number, code: string, message: string): Edi846Resolution => ({
+  const fail: Fail = (segmentIndex, code, message) => ({
     ok: false,
     segmentIndex,
     code,
     message: `segment ${segmentIndex}: ${label}: ${message}`,
   })
+  const q = chooseQuantity(line, settings, source, label, fail)
+  if ('ok' in q) return q
+  const location = line.location?.id ?? settings.defaultLocation
+  if (!location)
+    return fail(
+      q.segmentIndex,
+      'MISSING_LOCATION',
+      `the file names no location for it: set edi846.defaultLocation of source "${source}" (Settings -> Sources) if the sender is the location, or send N1*WH*<name>*92*<location> in the heading or the LIN loop.`,
+    )
 
+  const match = matchSku(line, ids, catalog, source, fail)
+  if ('ok' in match) return match
+  return countEvent(line, q, location, match, fail)
+}
+
+type Refused = Extract<Edi846Resolution, { ok: false }>
+type Fail = (segmentIndex: number, code: string, message: string) => Refused
+type SkuMatch = { p: Edi846ItemId; sku: NonNullable<ReturnType<Edi846Catalog['sku']>> }
+
+/** The line's one QTY with the first listed qualifier present, usable (a number, a date). */
+function chooseQuantity(
+  line: Edi846Line,
+  settings: Edi846Settings,
+  source: string,
+  label: string,
+  fail: Fail,
+): Edi846Quantity | Refused {
   const qualifier = settings.quantityQualifiers.find((q) => line.quantities.some((x) => x.qualifier === q))
   if (!qualifier) {
     const found = [...new Set(line.quantities.map((q) => q.qualifier || '(empty)'))].join(', ')
@@ -940,15 +999,17 @@ export function resolveEdi846Line(
       code: q.problem.code,
       message: `${q.problem.message.replace(/^segment \d+: /, `segment ${q.segmentIndex}: ${label}: `)}`,
     }
+  return q
+}
 
-  const location = line.location?.id ?? settings.defaultLocation
-  if (!location)
-    return fail(
-      q.segmentIndex,
-      'MISSING_LOCATION',
-      `the file names no location for it: set edi846.defaultLocation of source "${source}" (Settings -> Sources) if the sender is the location, or send N1*WH*<name>*92*<location> in the heading or the LIN loop.`,
-    )
-
+/** The one SKU the line's product ids name (a SKU code or an alias of the source). */
+function matchSku(
+  line: Edi846Line,
+  ids: Edi846ItemId[],
+  catalog: Edi846Catalog,
+  source: string,
+  fail: Fail,
+): SkuMatch | Refused {
   const matches = ids.map((p) => ({ p, sku: catalog.sku(p.id) })).filter((m) => m.sku)
   if (matches.length === 0)
     return fail(
@@ -963,12 +1024,21 @@ export function resolveEdi846Line(
       'AMBIGUOUS_SKU',
       `its product ids name different SKUs (${matches.map((m) => `${m.p.id} is ${m.sku!.code}`).join(', ')}): fix the aliases so they agree.`,
     )
-  const { p, sku } = matches[0] as { p: Edi846ItemId; sku: NonNullable<ReturnType<Edi846Catalog['sku']>> }
+  return matches[0] as SkuMatch
+}
 
+/** The count event: whole units as sent, or a decimal quantity converted to whole base units. */
+function countEvent(
+  line: Edi846Line,
+  q: Edi846Quantity,
+  location: string,
+  match: SkuMatch,
+  fail: Fail,
+): Edi846Resolution {
   const base = {
     idempotencyKey: line.idempotencyKey,
     type: 'count' as const,
-    sku: p.id,
+    sku: match.p.id,
     location,
     occurredAt: q.occurredAt!,
     reference: line.reference,
@@ -982,6 +1052,7 @@ export function resolveEdi846Line(
     if (unit) event.uom = unit
     return { ok: true, event, segmentIndex: q.segmentIndex }
   }
+  const { sku } = match
   const factor = sku.factors.get(unit ?? sku.baseUom.toUpperCase())
   const written = `${q.value}${q.unit ? ` ${q.unit}` : ''}`
   if (!factor)

@@ -377,32 +377,56 @@ export async function* rowsOf(
   settings: SourceSettings,
   ctx: ReadContext,
 ): AsyncGenerator<Row> {
-  if (kind === 'csv') {
-    if (isMapped(settings.csv)) {
-      for await (const r of readMappedCsvRows(raw, settings.csv, ctx))
-        yield r.error !== undefined ? { line: r.line, error: r.error, code: r.code } : { line: r.line, event: r.event }
-      return
-    }
-    for await (const r of readEventCsvRows(raw, { delimiter: settings.csv.delimiter }))
-      yield r.error !== undefined ? { line: r.line, error: r.error } : { line: r.line, event: r.event }
+  if (kind === 'csv') yield* csvRows(raw, settings, ctx)
+  else if (kind === 'ndjson') yield* ndjsonRows(raw, settings, ctx)
+  else yield* edi846Rows(db, source, raw, settings, ctx)
+}
+
+/** CSV: mapped columns when the source maps them, else the event columns. */
+async function* csvRows(
+  raw: AsyncIterable<string> | Iterable<string>,
+  settings: SourceSettings,
+  ctx: ReadContext,
+): AsyncGenerator<Row> {
+  if (isMapped(settings.csv)) {
+    for await (const r of readMappedCsvRows(raw, settings.csv, ctx))
+      yield r.error !== undefined ? { line: r.line, error: r.error, code: r.code } : { line: r.line, event: r.event }
     return
   }
-  if (kind === 'ndjson') {
-    const mapped = isMapped(settings.ndjson)
-    for await (const r of readNdjson(raw)) {
-      if (r.error !== undefined) yield { line: r.line, error: r.error, code: 'INVALID_JSON' }
-      else if (typeof r.value !== 'object' || r.value === null || Array.isArray(r.value))
-        yield { line: r.line, error: `line ${r.line}: expected one JSON object per line.` }
-      else if (mapped) {
-        const m = mapRecord(r.value as Record<string, unknown>, settings.ndjson, ctx, r.line)
-        yield m.error !== undefined ? { line: r.line, error: m.error, code: m.code } : { line: r.line, event: m.event }
-      } else yield { line: r.line, event: r.value as Record<string, unknown> }
-    }
-    return
+  for await (const r of readEventCsvRows(raw, { delimiter: settings.csv.delimiter }))
+    yield r.error !== undefined ? { line: r.line, error: r.error } : { line: r.line, event: r.event }
+}
+
+/** NDJSON: one object per line, mapped when the source maps its fields. */
+async function* ndjsonRows(
+  raw: AsyncIterable<string> | Iterable<string>,
+  settings: SourceSettings,
+  ctx: ReadContext,
+): AsyncGenerator<Row> {
+  const mapped = isMapped(settings.ndjson)
+  for await (const r of readNdjson(raw)) {
+    if (r.error !== undefined) yield { line: r.line, error: r.error, code: 'INVALID_JSON' }
+    else if (typeof r.value !== 'object' || r.value === null || Array.isArray(r.value))
+      yield { line: r.line, error: `line ${r.line}: expected one JSON object per line.` }
+    else if (mapped) {
+      const m = mapRecord(r.value as Record<string, unknown>, settings.ndjson, ctx, r.line)
+      yield m.error !== undefined ? { line: r.line, error: m.error, code: m.code } : { line: r.line, event: m.event }
+    } else yield { line: r.line, event: r.value as Record<string, unknown> }
   }
-  // EDI: streamed through the reader; lines are released per intact transaction set and resolved
-  // in batches with the source's settings. A refusal or an envelope error found later (a count
-  // mismatch at the end) throws, which rolls back whatever this file already wrote.
+}
+
+/**
+ * EDI: streamed through the reader; lines are released per intact transaction set and resolved
+ * in batches with the source's settings. A refusal or an envelope error found later (a count
+ * mismatch at the end) throws, which rolls back whatever this file already wrote.
+ */
+async function* edi846Rows(
+  db: Db,
+  source: string,
+  raw: AsyncIterable<string> | Iterable<string>,
+  settings: SourceSettings,
+  ctx: ReadContext,
+): AsyncGenerator<Row> {
   const reader = new Edi846Reader({ maxFileChars: ctx.maxEdiChars ?? MAX_EDI_FILE_CHARS })
   let pending: Edi846Line[] = []
   let errorsSeen = 0
@@ -427,29 +451,31 @@ export async function* rowsOf(
         }
     }
   }
-  const refused = () => {
-    if (reader.refusal) return new FileRefused(reader.refusal.message)
-    if (reader.envelopeErrors.length > 0) {
-      const errs = [...reader.envelopeErrors].sort((a, b) => a.segmentIndex - b.segmentIndex)
-      return new FileRefused(
-        `malformed envelope: ${errs
-          .slice(0, 20)
-          .map((e) => `${e.code}: ${e.message}`)
-          .join('; ')}${errs.length > 20 ? `; and ${errs.length - 20} more` : ''}`,
-      )
-    }
-    return null
-  }
   for await (const part of raw) {
     for (const l of reader.push(part)) pending.push(l)
-    const r = refused()
+    const r = refusalOf(reader)
     if (r) throw r
     if (pending.length >= 1000) yield* flush()
   }
   for (const l of reader.end()) pending.push(l)
-  const r = refused()
+  const r = refusalOf(reader)
   if (r) throw r
   yield* flush()
+}
+
+/** The reader's refusal, or its envelope errors (the first 20), as the file's refusal; null while it reads. */
+function refusalOf(reader: Edi846Reader): FileRefused | null {
+  if (reader.refusal) return new FileRefused(reader.refusal.message)
+  if (reader.envelopeErrors.length > 0) {
+    const errs = [...reader.envelopeErrors].sort((a, b) => a.segmentIndex - b.segmentIndex)
+    return new FileRefused(
+      `malformed envelope: ${errs
+        .slice(0, 20)
+        .map((e) => `${e.code}: ${e.message}`)
+        .join('; ')}${errs.length > 20 ? `; and ${errs.length - 20} more` : ''}`,
+    )
+  }
+  return null
 }
 
 /** A CSV whose header has on_hand, or NDJSON whose first object has on_hand/onHand and no type, is a snapshot. */
