@@ -7,7 +7,7 @@
 // stays framework-free (docs/architecture.md).
 import type { Server as HttpServer, IncomingHttpHeaders } from 'node:http'
 import pg from 'pg'
-import { Server } from 'socket.io'
+import { Server, type Socket } from 'socket.io'
 import { createAdapter } from '@socket.io/postgres-adapter'
 import { z } from 'zod'
 import type { Db } from '../db'
@@ -52,74 +52,24 @@ export interface RealtimeServer {
   close(): Promise<void>
 }
 
-export function attachRealtime(
-  http: HttpServer,
-  opts: { db: Db; pool: pg.Pool; readToken: ReadToken; recheckMs: number; log?: (l: string) => void },
-): RealtimeServer {
-  const { db } = opts
+type AttachOptions = { db: Db; pool: pg.Pool; readToken: ReadToken; recheckMs: number; log?: (l: string) => void }
+
+export function attachRealtime(http: HttpServer, opts: AttachOptions): RealtimeServer {
   const warn = opts.log ?? ((l: string) => console.warn(l))
   const io = new Server(http, { path: '/socket.io', serveClient: false })
   io.adapter(createAdapter(opts.pool, { errorHandler: (e) => warn(`[realtime] adapter: ${e.message}`) }))
-
-  io.use(async (socket, nextFn) => {
-    try {
-      // next-auth reads `req.cookies` as an object; a raw Node request only has the header.
-      const token = await opts.readToken({
-        headers: socket.request.headers,
-        cookies: parseCookies(socket.request.headers.cookie),
-      })
-      if (!token?.uid) return nextFn(new Error('unauthorized'))
-      // The token lives 12 hours; the user and the session must still be current now.
-      const user = await activeSessionUser(db, token.sid as string | undefined, token.uid as string)
-      if (!user) return nextFn(new Error('unauthorized'))
-      socket.data.user = { id: user.id, role: user.role, sessionId: token.sid as string } satisfies SocketUser
-      nextFn()
-    } catch {
-      nextFn(new Error('unauthorized'))
-    }
-  })
+  io.use(authenticate(opts))
   io.on('connection', (socket) => {
-    socket.on('subscribe', async (raw: unknown, ack?: (r: unknown) => void) => {
-      const reply = typeof ack === 'function' ? ack : () => {}
-      const parsed = Subscribe.safeParse(raw)
-      if (!parsed.success) {
-        reply({ error: 'invalid rooms' })
-        return
-      }
-      // The role as the database has it now, not as it was when the socket connected.
-      const u = socket.data.user as SocketUser
-      const user = await activeSessionUser(db, u.sessionId, u.id).catch(() => null)
-      if (!user) {
-        reply({ error: 'unauthorized' })
-        socket.disconnect(true)
-        return
-      }
-      socket.data.user = { ...u, role: user.role }
-      const { allowed, refused } = authoriseRooms(user.role, parsed.data.rooms)
-      for (const room of allowed) void socket.join(room)
-      reply({ joined: allowed, refused })
-    })
+    socket.on('subscribe', (raw: unknown, ack?: (r: unknown) => void) =>
+      subscribe(opts.db, socket, raw, typeof ack === 'function' ? ack : () => {}),
+    )
     socket.on('unsubscribe', (raw: unknown) => {
       const parsed = Subscribe.safeParse(raw)
       if (parsed.success) for (const room of parsed.data.rooms) void socket.leave(room)
     })
   })
 
-  const recheckNow = async (): Promise<void> => {
-    // This process's own sockets only: every web process re-checks its own.
-    for (const s of [...io.of('/').sockets.values()]) {
-      const u = s.data.user as SocketUser | undefined
-      if (!u) continue
-      const user = await activeSessionUser(db, u.sessionId, u.id).catch(() => undefined)
-      if (user === undefined) continue // the database is unreachable: decide at the next round
-      if (!user) {
-        s.disconnect(true)
-        continue
-      }
-      if (user.role !== u.role) s.data.user = { ...u, role: user.role }
-      for (const room of s.rooms) if (room !== s.id && !mayJoinRoom(user.role, room)) void s.leave(room)
-    }
-  }
+  const recheckNow = () => recheckSockets(opts.db, io)
   let checking = false
   const timer = setInterval(() => {
     if (checking) return
@@ -138,6 +88,63 @@ export function attachRealtime(
         clearInterval(timer)
         io.close(() => resolve())
       }),
+  }
+}
+
+/** The handshake: a next-auth session token whose user and session are still current. */
+function authenticate(opts: AttachOptions): Parameters<Server['use']>[0] {
+  return async (socket, nextFn) => {
+    try {
+      // next-auth reads `req.cookies` as an object; a raw Node request only has the header.
+      const token = await opts.readToken({
+        headers: socket.request.headers,
+        cookies: parseCookies(socket.request.headers.cookie),
+      })
+      if (!token?.uid) return nextFn(new Error('unauthorized'))
+      // The token lives 12 hours; the user and the session must still be current now.
+      const user = await activeSessionUser(opts.db, token.sid as string | undefined, token.uid as string)
+      if (!user) return nextFn(new Error('unauthorized'))
+      socket.data.user = { id: user.id, role: user.role, sessionId: token.sid as string } satisfies SocketUser
+      nextFn()
+    } catch {
+      nextFn(new Error('unauthorized'))
+    }
+  }
+}
+
+/** Joins the rooms the user's role may see now (the role as the database has it, not as it was at connect). */
+async function subscribe(db: Db, socket: Socket, raw: unknown, reply: (r: unknown) => void): Promise<void> {
+  const parsed = Subscribe.safeParse(raw)
+  if (!parsed.success) {
+    reply({ error: 'invalid rooms' })
+    return
+  }
+  const u = socket.data.user as SocketUser
+  const user = await activeSessionUser(db, u.sessionId, u.id).catch(() => null)
+  if (!user) {
+    reply({ error: 'unauthorized' })
+    socket.disconnect(true)
+    return
+  }
+  socket.data.user = { ...u, role: user.role }
+  const { allowed, refused } = authoriseRooms(user.role, parsed.data.rooms)
+  for (const room of allowed) void socket.join(room)
+  reply({ joined: allowed, refused })
+}
+
+/** This process's own sockets only (every web process re-checks its own): gone users out, rooms a new role may not see left. */
+async function recheckSockets(db: Db, io: Server): Promise<void> {
+  for (const s of [...io.of('/').sockets.values()]) {
+    const u = s.data.user as SocketUser | undefined
+    if (!u) continue
+    const user = await activeSessionUser(db, u.sessionId, u.id).catch(() => undefined)
+    if (user === undefined) continue // the database is unreachable: decide at the next round
+    if (!user) {
+      s.disconnect(true)
+      continue
+    }
+    if (user.role !== u.role) s.data.user = { ...u, role: user.role }
+    for (const room of s.rooms) if (room !== s.id && !mayJoinRoom(user.role, room)) void s.leave(room)
   }
 }
 
