@@ -12,6 +12,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { EVENT_TYPES } from '../server/positions/apply-event'
 
 async function dump(root: string, out: string) {
   const { startEmbeddedPostgres } = await import(path.join(root, 'server/runtime/embedded-postgres.ts'))
@@ -68,21 +69,7 @@ async function dump(root: string, out: string) {
       s = (s * 1664525 + 1013904223) >>> 0
       return s / 2 ** 32
     }
-    const types = [
-      'receipt',
-      'adjustment',
-      'count',
-      'transfer_out',
-      'transfer_in',
-      'in_transit',
-      'ship',
-      'return_received',
-      'quarantine',
-      'release',
-      'damage',
-      'allocate',
-      'deallocate',
-    ]
+    const types = EVENT_TYPES
     const locs = ['DC-EAST', 'DC-WEST', '3PL-CENTRAL', 'E1']
     let n = 0
     const event = () => {
