@@ -23,6 +23,13 @@ const SOCKET_RECHECK_MS = Number(process.env.STOCKTOWER_SOCKET_RECHECK_MS ?? 10_
  * clients). The kernel caps it at net.core.somaxconn.
  */
 const LISTEN_BACKLOG = 4096
+/**
+ * How long an idle keep-alive connection stays open. Node's 5 s is shorter than the idle timeout of
+ * the proxies in front of a web process (nginx's upstream keepalive 60 s, AWS ALB 60 s), so a proxy
+ * (or any client: the e2e suite's request context met it as ECONNRESET) reusing a connection the
+ * server just closed gets a reset. 65 s outlasts them; headers must arrive within a second more.
+ */
+const KEEP_ALIVE_MS = 65_000
 
 async function main() {
   const cfg = config()
@@ -83,6 +90,8 @@ async function main() {
   const prune = setInterval(() => void pruneWindows(db).catch(() => {}), 3600_000)
   prune.unref()
 
+  server.keepAliveTimeout = KEEP_ALIVE_MS
+  server.headersTimeout = KEEP_ALIVE_MS + 1_000
   server.listen({ port: cfg.port, host: cfg.hostname, backlog: LISTEN_BACKLOG }, () =>
     console.log(
       `[web] listening on http://${cfg.hostname === '0.0.0.0' || cfg.hostname === '::' ? 'localhost' : cfg.hostname}:${cfg.port}${cfg.loopbackOnly ? ' (loopback only; set HOST to expose it)' : ''}`,
