@@ -24,8 +24,12 @@ export type UpdateOutcome =
   | { listingId: string; outcome: 'accepted'; submissionId?: string }
   /** Permanent: the channel refused this update (validation, unknown listing). Goes to a dead letter. */
   | { listingId: string; outcome: 'rejected'; code: string; message: string }
-  /** Transient: retry with backoff (timeouts, 5xx, 429, compare-and-set conflict). */
-  | { listingId: string; outcome: 'failed'; code: string; message: string; retryAfterMs?: number }
+  /**
+   * Transient: retry with backoff (timeouts, 5xx, 429, compare-and-set conflict). `collateral`: not
+   * tried on its own merit (another update in the same all-or-nothing call was refused): sent again
+   * at once, and it does not use up the listing's retries.
+   */
+  | { listingId: string; outcome: 'failed'; code: string; message: string; retryAfterMs?: number; collateral?: true }
 
 export interface PushResult {
   outcomes: UpdateOutcome[]

@@ -580,11 +580,17 @@ async function scheduleRetry(
   // A failed breaker probe says the channel is still down, not that this listing is bad: it
   // does not use up the listing's retries (else a long outage would dead-letter every listing
   // one probe at a time, and their newest quantities would not go out on recovery).
-  const counted = claim.probe ? l.failedAttempts : attemptNo
-  const exhausted = !claim.probe && attemptsExhausted(attemptNo, DEFAULT_BACKOFF)
+  // Nor does an update aborted with another one's refusal (Shopify's all-or-nothing mutation): the
+  // 30-minute demo dead-lettered three Shopify listings after eight BATCH_ABORTED in a row, each
+  // time batched beside a different compare-and-set that sales in flight had made stale.
+  const spared = claim.probe || o.collateral === true
+  const counted = spared ? l.failedAttempts : attemptNo
+  const exhausted = !spared && attemptsExhausted(attemptNo, DEFAULT_BACKOFF)
   const delay = claim.probe
     ? DEFAULT_BREAKER.cooldownMs
-    : backoffDelayMs(attemptNo, DEFAULT_BACKOFF, o.retryAfterMs, random())
+    : o.collateral
+      ? 0
+      : backoffDelayMs(attemptNo, DEFAULT_BACKOFF, o.retryAfterMs, random())
   await tx.$executeRawUnsafe(
     `UPDATE "ChannelListing" SET "inFlightVersion" = NULL, "leaseUntil" = NULL, "failedAttempts" = $2,
             "nextAttemptAt" = CASE WHEN $3 THEN 'infinity'::timestamptz ELSE $4::timestamptz END, "lastError" = $5 WHERE id = $1::uuid`,

@@ -537,4 +537,29 @@ describe('reconcileChannel', () => {
       await expect(actOnFinding(db, analyst, f.id, 'republish')).rejects.toThrow(/Only channel drift/)
     })
   })
+
+  it('an update aborted beside a refused compare-and-set keeps its retries and goes out again at once', async () => {
+    const shopify = await db.channel.findUniqueOrThrow({ where: { code: 'shopify' } })
+    const edited = await listing('shopify', 'SKU-00001')
+    const innocent = await listing('shopify', 'SKU-00003')
+    sims.sims.shopify.manualEdit({
+      sku: edited.externalSku,
+      inventoryItemId: edited.externalId,
+      quantity: (edited.appliedQuantity ?? 0) + 50,
+    })
+    await receipt('abort-1', 'SKU-00001', 4)
+    await receipt('abort-3', 'SKU-00003', 4)
+    await db.channel.update({ where: { id: shopify.id }, data: { rateTokens: 1000, rateBurst: 1000 } })
+    // One all-or-nothing mutation: SKU-00001's compare-and-set is refused, SKU-00003 is aborted with it.
+    expect((await publishChannel(db, shopify.id, deps)).failed).toBe(2)
+    const aborted = await listing('shopify', 'SKU-00003')
+    expect(aborted).toMatchObject({ failedAttempts: 0 })
+    expect(aborted.lastError).toMatch(/^BATCH_ABORTED/)
+    expect(aborted.nextAttemptAt!.getTime()).toBeLessThanOrEqual(Date.now())
+    // The next run sends it on its own (the refused one is held or waits for its orders).
+    await publishChannel(db, shopify.id, deps)
+    const landed = await listing('shopify', 'SKU-00003')
+    expect(landed.appliedVersion).toBe(landed.desiredVersion)
+    expect(sims.sims.shopify.quantityOfItem(innocent.externalId!)).toBe(landed.desiredQuantity)
+  })
 })

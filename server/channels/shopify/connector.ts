@@ -334,6 +334,7 @@ function outcomesForUserErrors(
         code: 'BATCH_ABORTED',
         message: 'not applied: another quantity in the same Shopify mutation was refused',
         retryAfterMs: 0,
+        collateral: true,
       }
     }
     const code = own.code ?? 'USER_ERROR'

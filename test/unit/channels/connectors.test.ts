@@ -79,7 +79,11 @@ describe('Shopify (GraphQL inventorySetQuantities)', () => {
       u('SH-1', 3, { expectedCurrent: 5 }),
       u('SH-2', 4, { expectedCurrent: 5 }),
     ])
-    expect(r.outcomes).toMatchObject([{ outcome: 'failed', code: 'CHANGE_FROM_QUANTITY_STALE' }, { outcome: 'failed' }])
+    expect(r.outcomes).toMatchObject([
+      { outcome: 'failed', code: 'CHANGE_FROM_QUANTITY_STALE' },
+      { outcome: 'failed', code: 'BATCH_ABORTED', collateral: true },
+    ])
+    expect(r.outcomes[0]).not.toHaveProperty('collateral')
     expect((await connector.readQuantities([u('SH-2', 0)]))[0].quantity).toBe(5)
   })
 
