@@ -18,6 +18,15 @@ const base: ListingFacts = {
 }
 // Our compare-and-set for a receipt (106) was refused: version 4 decided, not published.
 const racing: ListingFacts = { ...base, desiredVersion: 4 }
+// Version 4 (100) accepted longer ago than the verify SLA, still within the order grace.
+const acceptedWithinGrace: ListingFacts = {
+  ...racing,
+  acceptedVersion: 4,
+  published: 100,
+  publishedVersion: 4,
+  acceptedStale: true,
+  acceptedWithinGrace: true,
+}
 
 describe('classifyDrift and orders', () => {
   it.each<[string, number, ListingFacts, ReturnType<typeof classifyDrift>]>([
@@ -104,42 +113,16 @@ describe('classifyDrift and orders', () => {
     [
       "past its SLA but within the order grace, fewer than we sent (a sale on its way): still verification's",
       99,
-      {
-        ...racing,
-        acceptedVersion: 4,
-        published: 100,
-        publishedVersion: 4,
-        acceptedStale: true,
-        acceptedWithinGrace: true,
-      },
+      acceptedWithinGrace,
       'own_pending',
     ],
     [
       'within the order grace but the number it had before: the update never applied',
       96,
-      {
-        ...racing,
-        acceptedVersion: 4,
-        published: 100,
-        publishedVersion: 4,
-        acceptedStale: true,
-        acceptedWithinGrace: true,
-      },
+      acceptedWithinGrace,
       'accepted_not_applied',
     ],
-    [
-      'within the order grace but more than we sent: not a sale',
-      101,
-      {
-        ...racing,
-        acceptedVersion: 4,
-        published: 100,
-        publishedVersion: 4,
-        acceptedStale: true,
-        acceptedWithinGrace: true,
-      },
-      'accepted_not_applied',
-    ],
+    ['within the order grace but more than we sent: not a sale', 101, acceptedWithinGrace, 'accepted_not_applied'],
     [
       'our own update on its way comes first',
       94,
