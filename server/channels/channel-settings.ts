@@ -41,7 +41,7 @@ export function sloOf(settings: unknown): { lagP95Seconds: number; staleAfterSec
 
 /**
  * How long a channel showing fewer units than its received orders explain is given for the orders
- * it took to reach us before the shortfall counts as a merchant edit. settings.orderGraceSeconds
+ * it took to reach us before the difference counts as a merchant edit. settings.orderGraceSeconds
  * fixes it; otherwise twice the measured p99 order intake lag (marketplace order time to
  * reservation, last hour), clamped to [60 s, 15 min]; 120 s when nothing was measured. The floor:
  * the 30-minute demo measured Shopify's webhooks at a p99 of 23 s (a 46 s grace), and an order

@@ -37,7 +37,7 @@ const CommonSettingsSchema = z.object({
     .max(86_400)
     .optional()
     .describe(
-      'Wait this long for orders in flight before a shortfall is a merchant edit (seconds; default from the measured order intake lag)',
+      'Wait this long for orders in flight before a difference is a merchant edit (seconds; default from the measured order intake lag)',
     ),
   orderIntakeStaleAfterSeconds: z
     .number()

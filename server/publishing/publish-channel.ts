@@ -80,7 +80,7 @@ interface Claim {
   bulk: boolean
   granted: number
   moreLikely: boolean
-  leaseRetryAt: Date | null
+  claimableAt: Date | null
 }
 
 /** One listing's answer from the marketplace, with the call it came from. */
@@ -127,8 +127,8 @@ export async function publishChannel(
   }
   const { channel, listings } = claim
   if (listings.length === 0) {
-    if (claim.leaseRetryAt) await enqueuePublish(db, channelId, claim.leaseRetryAt)
-    return { ...NOTHING_PUBLISHED, ...(claim.leaseRetryAt ? { nextRunAt: claim.leaseRetryAt } : {}) }
+    if (claim.claimableAt) await enqueuePublish(db, channelId, claim.claimableAt)
+    return { ...NOTHING_PUBLISHED, ...(claim.claimableAt ? { nextRunAt: claim.claimableAt } : {}) }
   }
 
   const sent = claim.bulk && claim.connector.bulk ? await submitBulkFeed(claim, now) : await pushInBatches(claim, now)
@@ -179,7 +179,7 @@ async function claimListings(tx: Db, channelId: string, deps: PublishDeps, t: Da
       ? Math.min(connector.bulk!.maxUpdatesPerFeed, bulkMaxPerFeed(channel))
       : granted * connector.maxBatchSize
   const listings = await leaseListings(tx, channelId, limit, t)
-  const leaseRetryAt = listings.length === 0 ? await firstLeaseEnd(tx, channelId, t) : null
+  const claimableAt = listings.length === 0 ? await nextClaimableAt(tx, channelId, t) : null
   return {
     channel,
     connector,
@@ -188,7 +188,7 @@ async function claimListings(tx: Db, channelId: string, deps: PublishDeps, t: Da
     bulk,
     granted,
     moreLikely: listings.length === limit,
-    leaseRetryAt,
+    claimableAt,
   }
 }
 
@@ -230,18 +230,26 @@ async function leaseListings(tx: Db, channelId: string, limit: number, t: Date):
 }
 
 /**
- * Nothing claimable but listings still leased by a run that never finished (its worker was
- * killed): come back when the first lease ends, or nobody would publish them until the next
- * decision for this channel (found by the fault suite, issue 17).
+ * Nothing claimable now: come back when something is. A listing still leased by a run that never
+ * finished (its worker was killed) when its lease ends, or nobody would publish it until the next
+ * decision for this channel (found by the fault suite, issue 17); a listing waiting (a retry's
+ * backoff, orders in flight) when its wait ends: a run that came early for another reason finds
+ * nothing and would otherwise leave it waiting for good (found by the e2e: a refused
+ * compare-and-set waiting 5 s for orders in flight, the run its own retry had scheduled 2 s out
+ * came first, and the update was never sent again).
  */
-async function firstLeaseEnd(tx: Db, channelId: string, t: Date): Promise<Date | null> {
-  const [lease] = await tx.$queryRawUnsafe<Array<{ at: Date | null }>>(
-    `SELECT min("leaseUntil") AS at FROM "ChannelListing"
-      WHERE "channelId" = $1::uuid AND active AND "desiredQuantity" IS NOT NULL AND "desiredVersion" > "publishedVersion" AND "leaseUntil" >= $2::timestamptz`,
+async function nextClaimableAt(tx: Db, channelId: string, t: Date): Promise<Date | null> {
+  const [next] = await tx.$queryRawUnsafe<Array<{ at: Date | null }>>(
+    `SELECT LEAST(
+              (SELECT min("leaseUntil") + interval '1 second' FROM "ChannelListing"
+                WHERE "channelId" = $1::uuid AND active AND "desiredQuantity" IS NOT NULL AND "desiredVersion" > "publishedVersion" AND "leaseUntil" >= $2::timestamptz),
+              (SELECT min("nextAttemptAt") FROM "ChannelListing"
+                WHERE "channelId" = $1::uuid AND active AND "desiredQuantity" IS NOT NULL AND "desiredVersion" > "publishedVersion"
+                  AND "nextAttemptAt" > $2::timestamptz AND "nextAttemptAt" < 'infinity')) AS at`,
     channelId,
     t.toISOString(),
   )
-  return lease?.at ? new Date(new Date(lease.at).getTime() + 1_000) : null
+  return next?.at ? new Date(next.at) : null
 }
 
 function toUpdate(l: ClaimedListing): ListingUpdate {

@@ -183,7 +183,6 @@ async function compareReadBack(
       orders: { sold: r.sold, returned: r.returned },
       absorbable: r.absorbable ?? [],
       withinOrderGrace: !r.graceOver || r.graceStartExplained,
-      openOrderUnits: r.openUnits,
     })
     if (cause === null) result.matched++
     else result.drift[cause] = (result.drift[cause] ?? 0) + 1
@@ -273,7 +272,7 @@ async function onOrdersInFlight({ tx, channel, deps, t, readAt, graceMs }: Run, 
   const difference =
     missing >= 0
       ? `${missing} fewer than we applied`
-      : `${-missing} more than we applied (a cancellation of its open orders not received yet?)`
+      : `${-missing} more than we applied (a cancellation not received yet?)`
   const before = again
     ? `what it showed when the wait began at ${r.orderGraceSince!.toISOString()} was its orders, all received since, and it keeps selling: `
     : ''

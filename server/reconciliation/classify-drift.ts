@@ -9,12 +9,13 @@
 //                                its number was last known: a sale is not drift. Healed at once: the
 //                                shown number becomes the expected one and ours (which counts the
 //                                reservation) goes out over it; no finding, never held;
-//   orders_in_flight           - the channel shows fewer units than received orders explain, but orders
-//                                it took may still be on their way to us: within the channel's order
-//                                grace period (from its measured order intake lag) nothing is flagged;
-//                                a compare-and-set conflict waits for the orders (or the grace's end);
-//   merchant_edit              - someone changed it on the channel (a decrease only once the grace
-//                                has passed with no order to explain it): flag for a person.
+//   orders_in_flight           - the channel shows another number than received orders explain, but
+//                                orders it took (or their cancellations) may still be on their way
+//                                to us: within the channel's order grace period (from its measured
+//                                order intake lag) nothing is flagged; a compare-and-set conflict
+//                                waits for the orders (or the grace's end);
+//   merchant_edit              - someone changed it on the channel, once the grace has passed with
+//                                no order to explain it: flag for a person.
 // Policy: settings.driftHeal = { <cause>: 'republish' | 'flag' }. A later read-back that matches
 // resolves the finding. Findings are deduplicated per listing.
 
@@ -69,8 +70,6 @@ export interface ListingFacts {
   absorbable?: number[]
   /** A shortfall may still be orders the channel took that have not reached us (within its grace). */
   withinOrderGrace?: boolean
-  /** Units of this listing in the channel's orders still open (neither cancelled nor shipped): a cancellation not yet received may give them back. */
-  openOrderUnits?: number
 }
 
 /** What the channel should show after its received orders: applied - sold + returned (null when unknown). */
@@ -123,22 +122,22 @@ export function classifyDrift(shown: number, l: ListingFacts): DriftCause | null
       return 'own_pending'
     return 'accepted_not_applied'
   }
-  // What orders still on their way may explain, until the grace ends: fewer units than received
-  // orders explain (a sale not received yet), or more, up to the units of the channel's orders still
-  // open (a cancellation not received yet restocks them: seen in the 30-minute demo, Walmart's polled
-  // cancellations arrive a minute or two after the marketplace restocks). Also when the number
-  // happens to be one we sent earlier or another channel's (seen in the demo: Shopify one or two
-  // units short after a sale whose webhook was on its way, equal to a number of ours from minutes
-  // before, called a lost update and republished over the sale; Amazon one unit short, equal to
-  // Walmart's number, flagged as a shared overwrite). Beyond that, or after the grace, it is not orders.
-  if (
-    afterOrders !== null &&
-    l.withinOrderGrace === true &&
-    (shown < afterOrders || shown - afterOrders <= (l.openOrderUnits ?? 0))
-  )
-    return 'orders_in_flight'
+  // What orders still on their way may explain, until the grace ends. Fewer units than received
+  // orders explain is a sale not received yet, also when the number happens to be one we sent
+  // earlier or another channel's (seen in the demo: Shopify one or two units short after a sale
+  // whose webhook was on its way, equal to a number of ours from minutes before, called a lost
+  // update and republished over the sale; Amazon one unit short, equal to Walmart's number, flagged
+  // as a shared overwrite).
+  const inGrace = afterOrders !== null && l.withinOrderGrace === true
+  if (inGrace && shown < afterOrders) return 'orders_in_flight'
   if (l.earlierSent.includes(shown)) return 'lost_update'
   if (l.otherChannelsApplied.includes(shown)) return 'shared_quantity_overwrite'
+  // More units than received orders explain may be a cancellation not received yet, of an order
+  // not received yet either: the channel sold before our number applied there (our absolute set
+  // absorbed the sale), then restocked the cancelled units over ours (seen in the 30-minute demo:
+  // Walmart's polled orders, created and cancelled within a minute, reached us after the read-back
+  // that showed the restock, flagged as a merchant edit). After the grace it is not orders.
+  if (inGrace) return 'orders_in_flight'
   return 'merchant_edit'
 }
 

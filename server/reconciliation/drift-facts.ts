@@ -46,7 +46,6 @@ export interface DriftRow extends Pick<
   graceOver: boolean
   /** The grace is over and the shortfall that started it was the channel's orders (all received since). */
   graceStartExplained: boolean
-  openUnits: number
 }
 
 /**
@@ -126,8 +125,6 @@ export async function loadDriftSlice(db: Db, q: SliceQuery): Promise<{ rows: Dri
                UNION SELECT d.quantity FROM "AvailabilityDecision" d WHERE d."listingId" = cl.id AND d."listingVersion" > cl."appliedVersion" AND d."listingVersion" <= cl."desiredVersion") ours) AS "earlierSent",
             (SELECT array_agg(DISTINCT o."appliedQuantity") FROM "ChannelListing" o WHERE o."skuId" = cl."skuId" AND o."channelId" <> cl."channelId" AND o."appliedQuantity" IS NOT NULL) AS others,
             COALESCE(ord.sold, 0)::int AS sold, COALESCE(ord.returned, 0)::int AS returned, ord.absorbable, ${GRACE_SINCE_SQL} AS "orderGraceSince",
-            (SELECT COALESCE(sum(n.quantity - n."cancelledQuantity" - n."shippedQuantity"), 0)::int FROM "NativeOrderLine" n
-              WHERE n."channelId" = cl."channelId" AND n.sku = cl."externalSku") AS "openUnits",
             COALESCE(${GRACE_SINCE_SQL} < $7::timestamptz, false) AS "graceOver",
             COALESCE(${GRACE_SINCE_SQL} < $7::timestamptz AND ${GRACE_START_EXPLAINED_SQL}, false) AS "graceStartExplained"
        FROM "ChannelListing" cl JOIN "Sku" s ON s.id = cl."skuId"

@@ -241,66 +241,82 @@ test.describe('analyst', () => {
     )
   })
 
-  test('a merchant edit on Shopify is held for a person; the analyst republishes and our number lands', async ({
+  test('a merchant edit on Shopify is held for a person once the order grace has passed; the analyst republishes and our number lands', async ({
     browser,
     request,
   }) => {
     const sku = 'SKU-01990'
-    // The setup a store makes: someone edits the number in Shopify's admin (the simulator's back door).
     const admin = await signedIn(browser, 'admin@example.com')
-    const { items } = (await (await admin.request.get('/api/ui/settings/channels')).json()) as {
-      items: Array<{ code: string; baseUrl: string }>
+    // More units than we applied may be a cancellation on its way: a refused update waits the
+    // channel's order grace (at least a minute, from its measured order lag) before the difference is
+    // a merchant edit. The admin shortens Shopify's grace in Settings, and puts it back after.
+    const orderGrace = async (seconds: string) => {
+      await admin.goto('/settings/channels')
+      await admin.getByRole('button', { name: 'Edit settings of Shopify' }).click()
+      const form = admin.getByTestId('channel-form')
+      await form.getByLabel(/^Wait this long for orders in flight/).fill(seconds)
+      await form.getByRole('button', { name: 'Save', exact: true }).click()
+      await expect(admin.getByTestId('channels-message')).toContainText('Saved Shopify')
     }
-    const shopifyUrl = items.find((c) => c.code === 'shopify')!.baseUrl
-    type Detail = {
-      externalIds: Record<string, string | null>
-      channels: Array<{ channel: string; externalSku: string; applied: number | null }>
+    await orderGrace('5')
+    try {
+      // The setup a store makes: someone edits the number in Shopify's admin (the simulator's back door).
+      const { items } = (await (await admin.request.get('/api/ui/settings/channels')).json()) as {
+        items: Array<{ code: string; baseUrl: string }>
+      }
+      const shopifyUrl = items.find((c) => c.code === 'shopify')!.baseUrl
+      type Detail = {
+        externalIds: Record<string, string | null>
+        channels: Array<{ channel: string; externalSku: string; applied: number | null }>
+      }
+      const detail = (await (await admin.request.get(`/api/ui/skus/${sku}`)).json()) as Detail
+      const shopify = detail.channels.find((c) => c.channel === 'shopify')!
+      expect(shopify.applied).not.toBeNull()
+      const edited = shopify.applied! + 40
+      const edit = await request.post(`${shopifyUrl}/_sim/manual-edit`, {
+        data: { sku: shopify.externalSku, inventoryItemId: detail.externalIds.shopify, quantity: edited },
+      })
+      expect(edit.status()).toBe(200)
+      // Our next update carries the number we last applied as Shopify's compare-and-set value: refused.
+      const posted = await request.post('/api/v1/events', {
+        headers: auth,
+        data: {
+          source: 'erp-demo',
+          events: [
+            {
+              idempotencyKey: `e2e-cas-${Date.now()}`,
+              type: 'receipt',
+              sku,
+              location: 'DC-EAST',
+              quantity: 3,
+              occurredAt: new Date().toISOString(),
+            },
+          ],
+        },
+      })
+      expect(posted.status()).toBe(202)
+
+      const page = await signedIn(browser, 'analyst@example.com')
+      await page.goto(`/findings?kind=drift&sku=${sku}`)
+      const row = page.getByTestId('findings-table').getByRole('row').filter({ hasText: 'shopify' })
+      await expect(row).toContainText('needs a person', { timeout: 60_000 })
+      await expect(row).toContainText(String(edited))
+      // Held, not retried: the store keeps the merchant's number until a person decides.
+      await page.goto(`/skus/${sku}`)
+      await expect(page.getByTestId('sync-state-shopify')).toContainText('held for a person')
+      await expect(page.getByTestId('channel-quantities')).toContainText('held:')
+
+      await page.goto(`/findings?kind=drift&sku=${sku}`)
+      page.once('dialog', (d) => void d.accept())
+      await row.getByTestId('republish').click()
+      await expect(page.getByTestId('finding-message')).toContainText('goes out again')
+      await page.goto(`/skus/${sku}`)
+      const desired = (await page.getByTestId('desired-shopify').textContent()) ?? ''
+      await expect(page.getByTestId('applied-shopify')).toHaveText(desired, { timeout: 60_000 })
+      await expect(page.getByTestId('sync-state-shopify')).toContainText('in sync', { timeout: 60_000 })
+    } finally {
+      await orderGrace('')
     }
-    const detail = (await (await admin.request.get(`/api/ui/skus/${sku}`)).json()) as Detail
-    const shopify = detail.channels.find((c) => c.channel === 'shopify')!
-    expect(shopify.applied).not.toBeNull()
-    const edited = shopify.applied! + 40
-    const edit = await request.post(`${shopifyUrl}/_sim/manual-edit`, {
-      data: { sku: shopify.externalSku, inventoryItemId: detail.externalIds.shopify, quantity: edited },
-    })
-    expect(edit.status()).toBe(200)
-    // Our next update carries the number we last applied as Shopify's compare-and-set value: refused.
-    const posted = await request.post('/api/v1/events', {
-      headers: auth,
-      data: {
-        source: 'erp-demo',
-        events: [
-          {
-            idempotencyKey: `e2e-cas-${Date.now()}`,
-            type: 'receipt',
-            sku,
-            location: 'DC-EAST',
-            quantity: 3,
-            occurredAt: new Date().toISOString(),
-          },
-        ],
-      },
-    })
-    expect(posted.status()).toBe(202)
-
-    const page = await signedIn(browser, 'analyst@example.com')
-    await page.goto(`/findings?kind=drift&sku=${sku}`)
-    const row = page.getByTestId('findings-table').getByRole('row').filter({ hasText: 'shopify' })
-    await expect(row).toContainText('needs a person', { timeout: 60_000 })
-    await expect(row).toContainText(String(edited))
-    // Held, not retried: the store keeps the merchant's number until a person decides.
-    await page.goto(`/skus/${sku}`)
-    await expect(page.getByTestId('sync-state-shopify')).toContainText('held for a person')
-    await expect(page.getByTestId('channel-quantities')).toContainText('held:')
-
-    await page.goto(`/findings?kind=drift&sku=${sku}`)
-    page.once('dialog', (d) => void d.accept())
-    await row.getByTestId('republish').click()
-    await expect(page.getByTestId('finding-message')).toContainText('goes out again')
-    await page.goto(`/skus/${sku}`)
-    const desired = (await page.getByTestId('desired-shopify').textContent()) ?? ''
-    await expect(page.getByTestId('applied-shopify')).toHaveText(desired, { timeout: 60_000 })
-    await expect(page.getByTestId('sync-state-shopify')).toContainText('in sync', { timeout: 60_000 })
   })
 
   test('chooses a time zone: every axis and time says it, and the choice sticks', async ({ page }) => {

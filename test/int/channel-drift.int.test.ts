@@ -22,6 +22,8 @@ const SKUS = 12
 const deps = { connectorFor: connectorForChannel }
 
 const settle = () => settleOnSimulators(db, sims)
+/** Past any channel's order grace (at most 15 minutes). */
+const graceLater = () => new Date(Date.now() + 16 * 60_000)
 
 useTestDatabase(async (created) => {
   db = created
@@ -68,7 +70,7 @@ describe('classifyDrift', () => {
 })
 
 describe('reconcileChannel', () => {
-  it('flags a merchant edit on Shopify, and resolves it when the channel matches again', async () => {
+  it('flags a merchant edit on Shopify once the order grace has passed, and resolves it when the channel matches again', async () => {
     const shopify = await db.channel.findUniqueOrThrow({ where: { code: 'shopify' } })
     const l = await listing('shopify', 'SKU-00002')
     sims.sims.shopify.manualEdit({
@@ -76,7 +78,11 @@ describe('reconcileChannel', () => {
       inventoryItemId: l.externalId,
       quantity: (l.appliedQuantity ?? 0) + 37,
     })
-    const r = await reconcileChannel(db, shopify.id, { ...deps, batch: 100 })
+    // Within the grace, more units may be a cancellation on its way: no finding yet.
+    const waiting = await reconcileChannel(db, shopify.id, { ...deps, batch: 100 })
+    expect(waiting, JSON.stringify(waiting)).toMatchObject({ drift: { orders_in_flight: 1 } })
+    expect(await db.finding.count({ where: { dedupeKey: `drift:${l.id}` } })).toBe(0)
+    const r = await reconcileChannel(db, shopify.id, { ...deps, batch: 100, now: graceLater })
     expect(r, JSON.stringify(r)).toMatchObject({ drift: { merchant_edit: 1 } })
     const f = await db.finding.findFirstOrThrow({ where: { kind: 'drift', dedupeKey: `drift:${l.id}` } })
     expect(f).toMatchObject({
@@ -88,7 +94,7 @@ describe('reconcileChannel', () => {
     })
     expect(f.cause).toMatch(/changed on the channel; needs a person/)
     // Reconciling again keeps one finding.
-    await reconcileChannel(db, shopify.id, { ...deps, batch: 100 })
+    await reconcileChannel(db, shopify.id, { ...deps, batch: 100, now: graceLater })
     expect(await db.finding.count({ where: { dedupeKey: `drift:${l.id}` } })).toBe(1)
     // The merchant undoes it: the next read-back resolves the finding.
     sims.sims.shopify.manualEdit({
@@ -457,7 +463,7 @@ describe('reconcileChannel', () => {
   describe('a refused compare-and-set (Shopify changeFromQuantity)', () => {
     const analyst = { id: crypto.randomUUID(), email: 'analyst@example.com', role: 'analyst' }
 
-    it('is read back at once: a merchant edit holds the listing for a person without spending retries; Republish sends our number and it lands', async () => {
+    it('is read back at once: within the order grace it waits for orders; after it a merchant edit holds the listing for a person, not retried; Republish sends our number and it lands', async () => {
       const shopify = await db.channel.findUniqueOrThrow({ where: { code: 'shopify' } })
       const before = await listing('shopify', 'SKU-00007')
       const edited = (before.appliedQuantity ?? 0) + 50
@@ -466,6 +472,13 @@ describe('reconcileChannel', () => {
       await db.channel.update({ where: { id: shopify.id }, data: { rateTokens: 1000, rateBurst: 1000 } })
       const pushed = await publishChannel(db, shopify.id, deps)
       expect(pushed.failed).toBeGreaterThanOrEqual(1)
+      // More units than we applied may be a cancellation on its way: it waits until the grace ends.
+      const waiting = await listing('shopify', 'SKU-00007')
+      expect(waiting.lastError).toMatch(/^orders in flight: .*50 more than we applied/)
+      expect(waiting.nextAttemptAt!.getTime()).toBeGreaterThan(Date.now())
+      expect(await db.finding.count({ where: { dedupeKey: `drift:${waiting.id}` } })).toBe(0)
+      // The grace ends with no order: refused again, and a merchant edit now.
+      expect((await publishChannel(db, shopify.id, { ...deps, now: graceLater })).failed).toBeGreaterThanOrEqual(1)
       const held = await listing('shopify', 'SKU-00007')
       const f = await db.finding.findFirstOrThrow({ where: { dedupeKey: `drift:${held.id}` } })
       expect(f).toMatchObject({ status: 'open', expected: before.appliedQuantity, actual: edited })
@@ -476,7 +489,7 @@ describe('reconcileChannel', () => {
       )
       expect(isHeld).toBe(true)
       expect(held.lastError).toMatch(/^held: /)
-      expect(held.failedAttempts).toBe(1)
+      expect(held.failedAttempts).toBe(2) // the two refused sends; held, it is not retried
       expect(await db.deadLetter.count({ where: { listingId: held.id } })).toBe(0)
       // Held: the next runs leave it alone, and the merchant's number stays on the channel.
       await publishChannel(db, shopify.id, deps)
@@ -511,7 +524,8 @@ describe('reconcileChannel', () => {
         const edited = (before.appliedQuantity ?? 0) + 30
         sims.sims.shopify.manualEdit({ sku: before.externalSku, inventoryItemId: before.externalId, quantity: edited })
         await receipt('drift-cas-2', 'SKU-00008', 6)
-        expect((await publishChannel(db, shopify.id, deps)).failed).toBeGreaterThanOrEqual(1)
+        expect((await publishChannel(db, shopify.id, deps)).failed).toBeGreaterThanOrEqual(1) // orders in flight
+        expect((await publishChannel(db, shopify.id, { ...deps, now: graceLater })).failed).toBeGreaterThanOrEqual(1)
         const healing = await listing('shopify', 'SKU-00008')
         expect(healing).toMatchObject({ appliedQuantity: edited, failedAttempts: 0, nextAttemptAt: null })
         expect((await db.finding.findFirstOrThrow({ where: { dedupeKey: `drift:${healing.id}` } })).status).toBe(

@@ -1,6 +1,8 @@
 // A publish run whose worker was killed after claiming leaves its listings leased (2 minutes).
 // The next run claims nothing; it must come back when the lease ends instead of leaving those
-// listings unpublished until the next decision for the channel (found by the fault suite).
+// listings unpublished until the next decision for the channel (found by the fault suite). Likewise
+// a run that comes before a listing's wait ends (a retry's backoff, orders in flight) comes back
+// when it does (found by the e2e).
 import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
 import { useTestDatabase } from './helpers/test-db'
@@ -49,5 +51,38 @@ describe('publish leases of a killed run', () => {
         `SELECT task_identifier, run_at FROM graphile_worker.jobs WHERE task_identifier = 'publish-channel'`,
       ),
     ).toEqual([])
+  })
+
+  it('a run that comes before a waiting listing is due schedules itself for when its wait ends', async () => {
+    const channel = await makeChannel(db, 'amazon')
+    const sku = await makeSku(db)
+    const listing = await makeListing(db, channel.id, sku.id, `AZ-${sku.code}`)
+    const now = new Date('2026-12-02T11:00:00Z')
+    const waitEnds = new Date(now.getTime() + 5_000)
+    await db.channelListing.update({
+      where: { id: listing.id },
+      data: { desiredQuantity: 9, desiredVersion: 3, publishedVersion: 2, nextAttemptAt: waitEnds },
+    })
+    await db.$executeRawUnsafe(`DELETE FROM graphile_worker._private_jobs`)
+    const r = await publishChannel(db, channel.id, {
+      connectorFor: () => ({ maxBatchSize: 50 }) as never,
+      now: () => now,
+    })
+    expect(r).toMatchObject({ claimed: 0, nextRunAt: waitEnds })
+    const jobs = await db.$queryRawUnsafe<Array<{ task: string; run_at: Date }>>(
+      `SELECT task_identifier AS task, run_at FROM graphile_worker.jobs`,
+    )
+    expect(jobs.map((j) => [j.task, new Date(j.run_at).getTime()])).toEqual([['publish-channel', waitEnds.getTime()]])
+    // Held for a person (infinity): nothing to come back for.
+    await db.$executeRawUnsafe(
+      `UPDATE "ChannelListing" SET "nextAttemptAt" = 'infinity' WHERE id = $1::uuid`,
+      listing.id,
+    )
+    await db.$executeRawUnsafe(`DELETE FROM graphile_worker._private_jobs`)
+    const later = new Date(now.getTime() + 60_000)
+    expect(
+      await publishChannel(db, channel.id, { connectorFor: () => ({ maxBatchSize: 50 }) as never, now: () => later }),
+    ).toMatchObject({ claimed: 0 })
+    expect(await db.$queryRawUnsafe<unknown[]>(`SELECT 1 FROM graphile_worker.jobs`)).toEqual([])
   })
 })

@@ -271,13 +271,22 @@ describe('what orders cannot explain', () => {
     expect(r3.drift.merchant_edit ?? 0).toBe(0)
   })
 
-  it("a merchant raising the number is a merchant edit at once (no order raises a channel's number but a cancellation)", async () => {
+  it('a merchant raising the number is a merchant edit once the grace has passed (a cancellation not received yet raises it too)', async () => {
     const amazon = await channelOf('amazon')
     const before = await listing('amazon', 'SKU-00006')
     sims.sims.amazon.manualEdit({ sku: before.externalSku, quantity: before.appliedQuantity! + 5 })
     await freshRead(amazon.id)
-    const r = await reconcileChannel(db, amazon.id, { ...deps, batch: 100 })
-    expect(r, JSON.stringify(r)).toMatchObject({ drift: { merchant_edit: 1 } })
+    const r1 = await reconcileChannel(db, amazon.id, { ...deps, batch: 100 })
+    expect(r1, JSON.stringify(r1)).toMatchObject({ drift: { orders_in_flight: 1 } })
+    expect(await driftFindings(before.id)).toEqual([])
+    expect((await listing('amazon', 'SKU-00006')).ordersNote).toMatch(
+      /5 more than we applied \(a cancellation not received yet\?\)/,
+    )
+    await db.channel.update({ where: { id: amazon.id }, data: { rateTokens: 1000, rateBurst: 1000 } })
+    const later = () => new Date(Date.now() + 16 * 60_000)
+    const r2 = await reconcileChannel(db, amazon.id, { ...deps, listingIds: [before.id], now: later })
+    expect(r2, JSON.stringify(r2)).toMatchObject({ drift: { merchant_edit: 1 } })
+    expect(await driftFindings(before.id)).toMatchObject([{ status: 'open', actual: before.appliedQuantity! + 5 }])
   })
 })
 
