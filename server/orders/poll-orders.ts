@@ -70,6 +70,8 @@ interface Page {
   body: string
   next: string | null
   newest: string | null
+  /** Only the orders before the item budget ran out: the next run reads this page again (same token). */
+  again?: boolean
 }
 type Fetched =
   | { ok: true; page: Page }
@@ -139,77 +141,119 @@ function amazonPoller(client: AmazonOrdersClient, settings: Record<string, unkno
     overlapMs: num(settings.ordersOverlapSeconds, 300) * 1000,
     list: AMAZON_ORDERS_RATE.getOrders,
     item: AMAZON_ORDERS_RATE.getOrderItems,
-    async fetchPage(since, next, ctx) {
-      // A page is only as long as the item calls we can afford for it now; what is not used goes
-      // back to the budget however the page ends (a throw included).
-      const items = await ctx.spend('item', AMAZON_MAX_RESULTS_PER_PAGE)
-      let itemTokens = items.granted
-      try {
-        const r = await client.getOrders({
-          lastUpdatedAfter: since,
-          nextToken: next,
-          maxResultsPerPage: Math.max(1, itemTokens),
-        })
-        const problem = callProblem(r, 'getOrders')
-        // An expired or refused NextToken: the run starts again from its `since`.
-        if (problem)
-          return next && r.kind === 'response' && r.status === 400 ? { ok: false, kind: 'stale_token' } : problem
-        const parsed = getOrdersResponseSchema.safeParse((r as { json: unknown }).json)
-        if (!parsed.success)
-          return { ok: false, kind: 'failure', message: 'getOrders: the response is not an orders list' }
-        const orders = parsed.data.payload.Orders
-        const known = await ctx.known(orders.map((o) => o.AmazonOrderId))
-        const orderItems: Record<string, unknown[]> = {}
-        const fromCounts: Record<string, unknown[]> = {}
-        let waited = 0
-        for (const o of orders) {
-          const seen = known.get(o.AmazonOrderId)
-          if (o.FulfillmentChannel === 'AFN' || (seen && seen.updatedAt.getTime() >= Date.parse(o.LastUpdateDate)))
-            continue // nothing new in it
-          const derived = seen ? itemsFromOrderCounts(o, seen.lines) : null
-          if (derived) {
-            fromCounts[o.AmazonOrderId] = derived
-            continue
-          }
-          let token: string | null = null
-          const all: unknown[] = []
-          do {
-            while (itemTokens === 0) {
-              const more = await ctx.spend('item', 1)
-              itemTokens += more.granted
-              if (more.granted > 0) break
-              if (waited + more.waitMs > MAX_BUDGET_WAIT_MS) return { ok: false, kind: 'budget', waitMs: more.waitMs }
-              waited += more.waitMs
-              await ctx.sleep(more.waitMs)
-            }
-            itemTokens -= 1
-            const ir = await client.getOrderItems(o.AmazonOrderId, token)
-            const ip = callProblem(ir, `getOrderItems ${o.AmazonOrderId}`)
-            if (ip) return ip
-            const page = getOrderItemsResponseSchema.safeParse((ir as { json: unknown }).json)
-            if (!page.success)
-              return {
-                ok: false,
-                kind: 'failure',
-                message: `getOrderItems ${o.AmazonOrderId}: the response is not an order items list`,
-              }
-            all.push(...page.data.payload.OrderItems)
-            token = page.data.payload.NextToken ?? null
-          } while (token)
-          orderItems[o.AmazonOrderId] = all
-        }
-        const newest = orders.reduce<string | null>((n, o) => later(n, o.LastUpdateDate), null)
-        const body = {
-          orders: (r as { json: { payload: { Orders: unknown[] } } }).json.payload.Orders,
-          orderItems,
-          ...(Object.keys(fromCounts).length > 0 ? { itemsFromOrderCounts: fromCounts } : {}),
-        }
-        return { ok: true, page: { body: JSON.stringify(body), next: parsed.data.payload.NextToken ?? null, newest } }
-      } finally {
-        await ctx.giveBack(itemTokens)
-      }
-    },
+    fetchPage: (since, next, ctx) => fetchAmazonPage(client, since, next, ctx),
   }
+}
+
+/**
+ * One getOrders page (Amazon's largest, 100 orders) with the items of the orders in it that need
+ * them. Most of a page is orders we know (the overlap window re-reads minutes of them, and every
+ * status change brings an order back), which cost no item call. A page used to be only as long as
+ * the item calls we could afford: with the item budget (0.5/s) spent it shrank to an order or two,
+ * the list budget (one call a minute) could not keep up, and Amazon's orders reached us minutes late
+ * (the 30-minute demo: intake lag p50 2 min and growing). When the item budget runs out mid-page,
+ * the orders before it are applied and the next run reads the page again (`again`): every run moves
+ * on by what it could afford, and nothing after the first order without its items is skipped.
+ */
+async function fetchAmazonPage(
+  client: AmazonOrdersClient,
+  since: string,
+  next: string | null,
+  ctx: PollContext,
+): Promise<Fetched> {
+  const r = await client.getOrders({
+    lastUpdatedAfter: since,
+    nextToken: next,
+    maxResultsPerPage: AMAZON_MAX_RESULTS_PER_PAGE,
+  })
+  const problem = callProblem(r, 'getOrders')
+  // An expired or refused NextToken: the run starts again from its `since`.
+  if (problem) return next && r.kind === 'response' && r.status === 400 ? { ok: false, kind: 'stale_token' } : problem
+  const parsed = getOrdersResponseSchema.safeParse((r as { json: unknown }).json)
+  if (!parsed.success) return { ok: false, kind: 'failure', message: 'getOrders: the response is not an orders list' }
+  const raw = (r as { json: { payload: { Orders: unknown[] } } }).json.payload.Orders
+  const orders = parsed.data.payload.Orders
+  const known = await ctx.known(orders.map((o) => o.AmazonOrderId))
+  const budget = itemBudget(ctx)
+  const orderItems: Record<string, unknown[]> = {}
+  const fromCounts: Record<string, unknown[]> = {}
+  let taken = orders.length
+  try {
+    for (let i = 0; i < orders.length && taken === orders.length; i++) {
+      const o = orders[i]
+      const seen = known.get(o.AmazonOrderId)
+      if (o.FulfillmentChannel === 'AFN' || (seen && seen.updatedAt.getTime() >= Date.parse(o.LastUpdateDate))) continue // nothing new in it
+      const derived = seen ? itemsFromOrderCounts(o, seen.lines) : null
+      if (derived) fromCounts[o.AmazonOrderId] = derived
+      else {
+        const items = await fetchOrderItems(client, o.AmazonOrderId, budget)
+        if (!items.ok && (items.kind !== 'budget' || i === 0)) return items
+        if (items.ok) orderItems[o.AmazonOrderId] = items.items
+        else taken = i
+      }
+    }
+  } finally {
+    await budget.giveBack()
+  }
+  const newest = orders.slice(0, taken).reduce<string | null>((n, o) => later(n, o.LastUpdateDate), null)
+  const body = {
+    orders: raw.slice(0, taken),
+    orderItems,
+    ...(Object.keys(fromCounts).length > 0 ? { itemsFromOrderCounts: fromCounts } : {}),
+  }
+  const again = taken < orders.length
+  return {
+    ok: true,
+    page: { body: JSON.stringify(body), next: again ? next : (parsed.data.payload.NextToken ?? null), newest, again },
+  }
+}
+
+/** Item calls taken from the orders API's item budget as they are needed (waiting a little when it is empty); what is not used goes back. */
+function itemBudget(ctx: PollContext) {
+  let tokens = 0
+  let waited = 0
+  return {
+    async take(): Promise<{ ok: true } | { ok: false; kind: 'budget'; waitMs: number }> {
+      while (tokens === 0) {
+        const more = await ctx.spend('item', AMAZON_MAX_RESULTS_PER_PAGE)
+        tokens += more.granted
+        if (more.granted > 0) break
+        if (waited + more.waitMs > MAX_BUDGET_WAIT_MS) return { ok: false, kind: 'budget', waitMs: more.waitMs }
+        waited += more.waitMs
+        await ctx.sleep(more.waitMs)
+      }
+      tokens -= 1
+      return { ok: true }
+    },
+    giveBack: () => ctx.giveBack(tokens),
+  }
+}
+
+/** Every page of one order's items, each call out of the item budget. */
+async function fetchOrderItems(
+  client: AmazonOrdersClient,
+  orderId: string,
+  budget: ReturnType<typeof itemBudget>,
+): Promise<{ ok: true; items: unknown[] } | Exclude<Fetched, { ok: true }>> {
+  let token: string | null = null
+  const all: unknown[] = []
+  do {
+    const taken = await budget.take()
+    if (!taken.ok) return taken
+    const ir = await client.getOrderItems(orderId, token)
+    const problem = callProblem(ir, `getOrderItems ${orderId}`)
+    if (problem) return problem
+    const page = getOrderItemsResponseSchema.safeParse((ir as { json: unknown }).json)
+    if (!page.success)
+      return {
+        ok: false,
+        kind: 'failure',
+        message: `getOrderItems ${orderId}: the response is not an order items list`,
+      }
+    all.push(...page.data.payload.OrderItems)
+    token = page.data.payload.NextToken ?? null
+  } while (token)
+  return { ok: true, items: all }
 }
 
 function walmartPoller(client: WalmartOrdersClient, settings: Record<string, unknown>): Poller {
@@ -430,6 +474,7 @@ export async function pollChannelOrders(
     const page = fetched.page
     orders += await storeAndApplyPage(db, channel, p, cursor, page, now)
     pages++
+    if (page.again) return { channel: channel.code, outcome: 'budget', pages, orders }
     if (!page.next) return { channel: channel.code, outcome: 'caught_up', pages, orders }
   }
   return { channel: channel.code, outcome: 'more_pages', pages, orders }
@@ -461,7 +506,8 @@ async function storeAndApplyPage(
   try {
     const r = await processNativeMessage(db, messageId, {
       inside: async (tx) => {
-        if (page.next) await writeCursor(tx, channel.id, p.path, { since: cursor.since, next: page.next, newest }, null)
+        if (page.next || page.again)
+          await writeCursor(tx, channel.id, p.path, { since: cursor.since, next: page.next, newest }, null)
         else await writeCursor(tx, channel.id, p.path, null, newest)
         await recordIntake(tx, channel.id, p.path, { poll: true, success: true }, receivedAt)
       },

@@ -481,6 +481,50 @@ describe('Amazon orders poller', () => {
     expect(Object.keys(JSON.parse(page.body).itemsFromOrderCounts)).toEqual([o6.AmazonOrderId])
     expect(amazon.problems).toEqual([])
   })
+
+  it("asks for Amazon's longest pages whatever is left of the item budget; when it runs out mid-page the orders before it are applied and the next run reads the page again", async () => {
+    const now = new Date()
+    await db.channelOrderIntake.update({
+      where: { channelId_path: { channelId: amazonId, path: 'poll' } },
+      data: { rateTokens: 20, itemRateTokens: 1, rateRefilledAt: now, itemRateRefilledAt: now },
+    })
+    const fresh = [
+      amazonOrder('111-0000001-0000008', 9.6, 'Unshipped', [['i10', 'AMZ-SKU-A', 1]]),
+      amazonOrder('111-0000001-0000009', 9.7, 'Unshipped', [['i11', 'AMZ-SKU-B', 1]]),
+      amazonOrder('111-0000001-0000010', 9.8, 'Unshipped', [['i12', 'AMZ-SKU-A', 2]]),
+    ]
+    amazon.orders.push(...fresh)
+    const [a, b] = [await reserved('SKU-A'), await reserved('SKU-B')]
+    const from = amazon.calls.length
+    // One item call left and a clock that stands still: the second new order's items cannot be had.
+    const r = await pollChannelOrders(db, amazonId, { force: true, now: () => now, sleep: async () => {} })
+    expect(r.outcome).toBe('budget')
+    expect([await reserved('SKU-A'), await reserved('SKU-B')]).toEqual([a + 1, b])
+    const lists = amazon.calls.slice(from).filter((c) => c.startsWith('GET /orders/v0/orders?'))
+    expect(lists.length).toBeGreaterThan(0)
+    expect(lists.filter((c) => !c.includes('MaxResultsPerPage=100'))).toEqual([])
+    const mid = await intake(amazonId)
+    expect(mid.cursor).not.toBeNull() // the run goes on from the page it could not finish
+    // The raw page kept is what was applied: the orders before the one whose items could not be had.
+    const partial = await db.inboundMessage.findFirstOrThrow({
+      where: { kind: 'amazon_orders', body: { contains: fresh[0].AmazonOrderId } },
+      orderBy: { receivedAt: 'asc' },
+    })
+    expect((JSON.parse(partial.body) as { orders: AmazonOrder[] }).orders.map((o) => o.AmazonOrderId)).toEqual([
+      fresh[0].AmazonOrderId,
+    ])
+    // The item budget refills: the page is read again, the rest applied, nothing twice.
+    await db.channelOrderIntake.update({
+      where: { channelId_path: { channelId: amazonId, path: 'poll' } },
+      data: { itemRateTokens: 30, itemRateRefilledAt: new Date() },
+    })
+    expect((await pollChannelOrders(db, amazonId)).outcome).toBe('caught_up') // a run in progress is due at once
+    expect([await reserved('SKU-A'), await reserved('SKU-B')]).toEqual([a + 3, b + 1])
+    const itemCalls = (id: string) => amazon.calls.filter((c) => c.includes(`/orders/${id}/orderItems`)).length
+    expect(fresh.map((o) => itemCalls(o.AmazonOrderId))).toEqual([1, 1, 1])
+    expect((await intake(amazonId)).cursor).toBeNull()
+    expect(amazon.problems).toEqual([])
+  })
 })
 
 describe('Walmart orders poller', () => {
