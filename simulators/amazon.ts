@@ -4,6 +4,9 @@
 //     -> 200 ListingsItemSubmissionResponse { sku, status: ACCEPTED | INVALID | VALID, submissionId, issues }
 //   GET   /listings/2021-08-01/items/{sellerId}/{sku}?marketplaceIds=...&includedData=...
 //     -> 200 Item | 404 ErrorList
+//   GET   /listings/2021-08-01/items/{sellerId}?marketplaceIds=...&identifiers=...&identifiersType=SKU&includedData=...
+//     -> 200 ItemSearchResults { numberOfResults, pagination?, items } (searchListingsItems;
+//        up to 20 identifiers, pages of pageSize 1..20; request rules in amazon-search.ts)
 // and the Feeds API 2021-06-30 with JSON_LISTINGS_FEED (../shared/specs/amazon/feeds_2021-06-30.json,
 // listings-feed-schema-v2.json, listings-feed-processing-report-schema-v2.json):
 //   POST /feeds/2021-06-30/documents  { contentType }            -> 201 { feedDocumentId, url }
@@ -36,7 +39,8 @@
 //
 // What makes Amazon hard, reproduced on purpose: ACCEPTED is not applied (the quantity shows in
 // read-back only after applyDelayMs, and a fraction acceptedNeverAppliedRate never shows), and
-// usage plans are tight (PATCH 5 req/s burst 5, GET 5 req/s burst 10, per seller).
+// usage plans are tight (PATCH 5 req/s burst 5, GET 5 req/s burst 10, search 5 req/s burst 5, per
+// seller and operation).
 //
 // The simulator holds one seller's catalogue: listings are keyed by SKU; the sellerId in the path
 // scopes rate limits only.
@@ -62,6 +66,7 @@ import {
   parseGetOrders,
   type OrdersQuery,
 } from './amazon-orders'
+import { parseSearch, searchPage } from './amazon-search'
 
 /** The upper bound a getOrders answer reports (CreatedBefore or LastUpdatedBefore): the next poll's start. */
 function upperBound(query: OrdersQuery): Record<string, string> {
@@ -77,6 +82,9 @@ export interface AmazonThrottlePlan {
   /** getListingsItem usage plan. */
   readRatePerSecond: number
   readBurst: number
+  /** searchListingsItems usage plan (the spec's: 5 req/s, burst 5). */
+  searchRatePerSecond: number
+  searchBurst: number
   /** createFeed usage plan (the spec's is 0.0083 req/s, burst 15). */
   feedRatePerSecond: number
   feedBurst: number
@@ -122,6 +130,8 @@ export const AMAZON_PLANS: Record<SimulatorPlanName, SimulatorKnobs<AmazonThrott
       burst: 200,
       readRatePerSecond: 200,
       readBurst: 200,
+      searchRatePerSecond: 200,
+      searchBurst: 200,
       feedRatePerSecond: 1,
       feedBurst: 15,
       feedReadRatePerSecond: 20,
@@ -146,6 +156,8 @@ export const AMAZON_PLANS: Record<SimulatorPlanName, SimulatorKnobs<AmazonThrott
       burst: 5,
       readRatePerSecond: 5,
       readBurst: 10,
+      searchRatePerSecond: 5,
+      searchBurst: 5,
       feedRatePerSecond: 0.0083,
       feedBurst: 15,
       feedReadRatePerSecond: 2,
@@ -191,13 +203,29 @@ interface ListingRecord {
   updatedAt: string
 }
 
-type Operation = 'patch' | 'get' | 'feed' | 'feedRead' | 'orders' | 'orderItems'
+type Operation = 'patch' | 'get' | 'search' | 'feed' | 'feedRead' | 'orders' | 'orderItems'
+
+/** Each operation's usage plan in the throttle knobs: [rate per second, burst]. */
+const USAGE_PLAN: Record<Operation, readonly [keyof AmazonThrottlePlan, keyof AmazonThrottlePlan]> = {
+  patch: ['ratePerSecond', 'burst'],
+  get: ['readRatePerSecond', 'readBurst'],
+  search: ['searchRatePerSecond', 'searchBurst'],
+  feed: ['feedRatePerSecond', 'feedBurst'],
+  feedRead: ['feedReadRatePerSecond', 'feedReadBurst'],
+  orders: ['ordersRatePerSecond', 'ordersBurst'],
+  orderItems: ['orderItemsRatePerSecond', 'orderItemsBurst'],
+}
 const ORDERS_PATH = '/orders/v0/orders'
 const ORDER_ITEMS_PATH = /^\/orders\/v0\/orders\/([^/]+)\/orderItems$/
 export const AMAZON_ORDER_PENDING_MS: Record<SimulatorPlanName, number> = { demo: 2_000, realistic: 300_000 }
 const FEEDS_BASE = '/feeds/2021-06-30'
 const LWA_TOKEN_PATH = '/auth/o2/token'
 const FEED_DOCUMENT_URL_PATH = /^\/feed-documents\/([^/]+)$/
+
+/** A listing with stock is BUYABLE; every listing is DISCOVERABLE. */
+function statusOf(listing: ListingRecord): string[] {
+  return listing.quantity ? ['BUYABLE', 'DISCOVERABLE'] : ['DISCOVERABLE']
+}
 
 interface FeedRecord {
   feedId: string
@@ -210,6 +238,7 @@ interface FeedRecord {
 }
 
 const ITEM_PATH = /^\/listings\/2021-08-01\/items\/([^/]+)\/([^/]+)$/
+const SEARCH_PATH = /^\/listings\/2021-08-01\/items\/([^/]+)$/
 const FULFILLMENT_AVAILABILITY_PATH = '/attributes/fulfillment_availability'
 const GET_INCLUDED_DATA = new Set([
   'summaries',
@@ -228,6 +257,8 @@ const throttlePatchSchema = z
     burst: z.number().positive(),
     readRatePerSecond: z.number().positive(),
     readBurst: z.number().positive(),
+    searchRatePerSecond: z.number().positive(),
+    searchBurst: z.number().positive(),
     feedRatePerSecond: z.number().positive(),
     feedBurst: z.number().positive(),
     feedReadRatePerSecond: z.number().positive(),
@@ -489,6 +520,8 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
     if (request.path === ORDERS_PATH || ORDER_ITEMS_PATH.test(request.path)) return this.ordersApi(request)
     if (request.path.startsWith(`${FEEDS_BASE}/`))
       return this.refuseUnauthenticated(request, 'feedRead') ?? this.feedsApi(request)
+    const search = SEARCH_PATH.exec(request.path)
+    if (search) return this.searchRoute(request, decodeURIComponent(search[1]!))
     const match = ITEM_PATH.exec(request.path)
     if (!match) return this.errorList(404, 'NotFound', 'Resource not found.')
     const sellerId = decodeURIComponent(match[1]!)
@@ -632,14 +665,63 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
   }
 
   private getListing(request: SimRequest, sku: string, marketplaceId: string): SimResponse {
-    const includedData = (request.query.get('includedData') ?? 'summaries').split(',').filter(Boolean)
-    const unsupported = includedData.filter((name) => !GET_INCLUDED_DATA.has(name))
-    if (unsupported.length > 0)
-      return this.errorList(400, 'InvalidInput', `Invalid includedData value(s): ${unsupported.join(', ')}.`, '', 'get')
+    const includedData = this.includedData(request)
+    if (!Array.isArray(includedData)) return includedData
     const listing = this.listings.get(sku)
     if (!listing)
       return this.errorList(404, 'NOT_FOUND', `SKU '${sku}' not found in marketplace ${marketplaceId}`, '', 'get')
+    return this.ok(this.item(sku, listing, includedData, marketplaceId), 'get')
+  }
 
+  /** searchListingsItems: same auth, marketplaceIds rule and answer shapes as the item routes, its own usage plan. */
+  private searchRoute(request: SimRequest, sellerId: string): SimResponse {
+    const refused = this.refuseUnauthenticated(request, 'search')
+    if (refused) return refused
+    if (request.method !== 'GET')
+      return this.errorList(400, 'InvalidInput', `${request.method} is not supported on ${request.path}.`, '', 'search')
+    const marketplaceIds = (request.query.get('marketplaceIds') ?? '').split(',').filter(Boolean)
+    if (marketplaceIds.length === 0)
+      return this.errorList(400, 'InvalidInput', "Missing required 'marketplaceIds' parameter.", '', 'search')
+    const throttled = this.throttle(sellerId, 'search')
+    if (throttled) return throttled
+    const includedData = this.includedData(request, 'search')
+    if (!Array.isArray(includedData)) return includedData
+    const parsed = parseSearch(request.query)
+    if (!parsed.ok) return this.errorList(400, 'InvalidInput', parsed.message, '', 'search')
+    const searchable = [...this.listings].map(([sku, listing]) => ({
+      sku,
+      listing,
+      ...listing,
+      status: statusOf(listing),
+    }))
+    const { numberOfResults, page, pagination } = searchPage(searchable, parsed.query)
+    return this.ok(
+      {
+        numberOfResults,
+        ...(pagination ? { pagination } : {}),
+        items: page.map(({ sku, listing }) => this.item(sku, listing, includedData, marketplaceIds[0]!)),
+      },
+      'search',
+    )
+  }
+
+  /** The includedData a read asks for (default summaries), or its 400 for a value the model does not list. */
+  private includedData(request: SimRequest, operation: Operation = 'get'): string[] | SimResponse {
+    const includedData = (request.query.get('includedData') ?? 'summaries').split(',').filter(Boolean)
+    const unsupported = includedData.filter((name) => !GET_INCLUDED_DATA.has(name))
+    if (unsupported.length > 0)
+      return this.errorList(
+        400,
+        'InvalidInput',
+        `Invalid includedData value(s): ${unsupported.join(', ')}.`,
+        '',
+        operation,
+      )
+    return includedData
+  }
+
+  /** One listing as an Item with the data sets asked for (getListingsItem and searchListingsItems alike). */
+  private item(sku: string, listing: ListingRecord, includedData: string[], marketplaceId: string) {
     const item: Record<string, unknown> = { sku }
     const availability =
       listing.quantity === null ? [] : [{ fulfillmentChannelCode: 'DEFAULT', quantity: listing.quantity }]
@@ -650,7 +732,7 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
           asin: listing.asin,
           productType: listing.productType,
           conditionType: 'new_new',
-          status: listing.quantity ? ['BUYABLE', 'DISCOVERABLE'] : ['DISCOVERABLE'],
+          status: statusOf(listing),
           itemName: `Simulated item ${sku}`,
           createdDate: listing.createdAt,
           lastUpdatedDate: listing.updatedAt,
@@ -670,7 +752,7 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
     }
     if (includedData.includes('issues')) item.issues = []
     if (includedData.includes('fulfillmentAvailability')) item.fulfillmentAvailability = availability
-    return this.ok(item, 'get')
+    return item
   }
 
   // ---- helpers ----------------------------------------------------------------------------------
@@ -682,18 +764,8 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
     const key = `${sellerId}:${operation}`
     let bucket = this.buckets.get(key)
     if (!bucket) {
-      const [capacity, refillPerSecond] =
-        operation === 'patch'
-          ? [plan.burst, plan.ratePerSecond]
-          : operation === 'get'
-            ? [plan.readBurst, plan.readRatePerSecond]
-            : operation === 'feed'
-              ? [plan.feedBurst, plan.feedRatePerSecond]
-              : operation === 'orders'
-                ? [plan.ordersBurst, plan.ordersRatePerSecond]
-                : operation === 'orderItems'
-                  ? [plan.orderItemsBurst, plan.orderItemsRatePerSecond]
-                  : [plan.feedReadBurst, plan.feedReadRatePerSecond]
+      const [rate, burst] = USAGE_PLAN[operation]
+      const [capacity, refillPerSecond] = [plan[burst], plan[rate]]
       bucket = new TokenBucket({ capacity, refillPerSecond }, this.now)
       this.buckets.set(key, bucket)
     }
@@ -761,18 +833,7 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
       'x-amzn-requestid': `sim-${this.requestCounter.toString(16).padStart(8, '0')}`,
     }
     if (plan) {
-      const limit =
-        operation === 'patch'
-          ? plan.ratePerSecond
-          : operation === 'get'
-            ? plan.readRatePerSecond
-            : operation === 'feed'
-              ? plan.feedRatePerSecond
-              : operation === 'orders'
-                ? plan.ordersRatePerSecond
-                : operation === 'orderItems'
-                  ? plan.orderItemsRatePerSecond
-                  : plan.feedReadRatePerSecond
+      const limit = plan[USAGE_PLAN[operation][0]]
       headers['x-amzn-ratelimit-limit'] = String(limit)
     }
     return headers

@@ -22,6 +22,7 @@ export function documentedRates(kind: Kind): Record<string, number> {
     return {
       patch: t.ratePerSecond,
       get: t.readRatePerSecond,
+      search: t.searchRatePerSecond,
       feed: t.feedRatePerSecond,
       feedRead: t.feedReadRatePerSecond,
     }

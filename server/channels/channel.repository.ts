@@ -2,7 +2,8 @@
 // it (optionally locked) and spending its rate budget. Publishing (publish, verify, poll a feed)
 // and reconciliation (drift read-backs) both depend on this module and never on each other
 // (docs/architecture.md). Settings read off the row live beside it in channel-settings.ts.
-import type { Db, RawSql } from '../db'
+import type { PrismaClient } from '@prisma/client'
+import { transaction, type Db, type RawSql } from '../db'
 import { refill, take } from './rate-budget'
 
 export type BreakerState = 'closed' | 'open' | 'half_open'
@@ -68,6 +69,36 @@ export async function spendRateBudget(
     after.refilledAt.toISOString(),
   )
   return { granted, waitMs }
+}
+
+/**
+ * Read calls (verification and reconciliation read-backs) come out of the same rate budget as
+ * publishing, in their own short transaction. Publishing is not starved: a read takes at most half
+ * of what is in the bucket, yet one call from a full bucket (a burst of 1 would never halve to a
+ * whole call). `waitMs`: when nothing was granted, how long until a read will be.
+ */
+export async function takeReadCalls(
+  db: PrismaClient,
+  channelId: string,
+  want: number,
+  at: Date,
+): Promise<{ granted: number; waitMs: number }> {
+  return transaction(db, async (tx) => {
+    const c = await loadChannel(tx, channelId, { forUpdate: true })
+    if (!c) return { granted: 0, waitMs: 0 }
+    let available = 0
+    const { granted } = await spendRateBudget(tx, c, at, (tokens) => {
+      available = tokens
+      return Math.min(want, Math.max(Math.floor(tokens / 2), tokens >= c.rateBurst ? 1 : 0))
+    })
+    // The bucket grants a read once it holds two calls (or is full, for a burst below two).
+    const needed = Math.min(2, c.rateBurst)
+    const waitMs =
+      granted > 0 || want <= 0
+        ? 0
+        : Math.max(1, Math.ceil(((needed - available) / Math.max(c.ratePerSecond, 0.001)) * 1000))
+    return { granted, waitMs }
+  })
 }
 
 /** Gives back calls taken with spendRateBudget but not made, never above the channel's burst. */

@@ -66,6 +66,11 @@ export interface Connector {
   readonly kind: string
   /** How many listing updates one push may carry (1 for per-listing APIs). */
   readonly maxBatchSize: number
+  /**
+   * How many listings one read call covers (readQuantities makes ceil(n / readBatchSize) calls):
+   * read-backs spend the channel's rate budget by it.
+   */
+  readonly readBatchSize: number
   /** How many pushes may be in flight at once within one claim (default 1; per-listing APIs use more). */
   readonly maxConcurrency?: number
   pushQuantities(updates: ListingUpdate[]): Promise<PushResult>

@@ -1,5 +1,6 @@
-// Read-back one listing per request, for marketplaces without a batch read (Amazon's
-// getListingsItem, Walmart's GET inventory): a 404 is a listing the channel does not have (null),
+// Read-back one listing per request, for marketplaces without a batch read (Walmart's GET
+// inventory) and for what a batch read cannot carry (Amazon's getListingsItem, for a SKU holding a
+// comma that searchListingsItems cannot search): a 404 is a listing the channel does not have (null),
 // any other failure ends the read-back with the marketplace's own reason.
 import type { AuthFailure } from './access-token'
 import type { ListingUpdate, ReadBack } from './connector'

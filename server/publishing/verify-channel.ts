@@ -1,13 +1,15 @@
 // Verifies accepted updates by reading the channel back: an accepted quantity the channel now
 // shows is applied (and its lag recorded); one still missing after the channel's SLA becomes an
-// `unverified` finding an operator sees.
+// `unverified` finding an operator sees. Read calls spend the channel's rate budget like
+// reconciliation's (ceil(listings / readBatchSize) calls): a run reads what the budget grants and
+// comes back for the rest.
 import type { PrismaClient } from '@prisma/client'
 import { transaction, type Db } from '../db'
 import type { Connector, ReadBack } from '../channels/connector'
 import { enqueueVerify } from '../queue/enqueue'
 import { recordLag } from '../metrics/lag'
 import { emitListingsChanged, ROOMS } from '../realtime/publisher'
-import { loadChannel, lockListings, type ChannelRow } from '../channels/channel.repository'
+import { loadChannel, lockListings, takeReadCalls, type ChannelRow } from '../channels/channel.repository'
 import { verifySlaMs } from '../channels/channel-settings'
 import { describeOrders, ORDERS_SINCE_SENT_SQL, possibleAfterOrders } from '../orders/orders-since'
 import { loadOrderGraceMs } from '../metrics/order-intake'
@@ -46,9 +48,26 @@ export async function verifyChannel(db: PrismaClient, channelId: string, deps: V
   const channel = await loadChannel(db, channelId)
   if (!channel) return { checked: 0, applied: 0, unverified: 0, stillPending: 0, skipped: 'unknown channel' }
   const batchSize = deps.batchSize ?? 500
-  const pending = await loadPending(db, channelId, batchSize)
-  if (pending.length === 0) return { checked: 0, applied: 0, unverified: 0, stillPending: 0 }
+  const loaded = await loadPending(db, channelId, batchSize)
+  if (loaded.length === 0) return { checked: 0, applied: 0, unverified: 0, stillPending: 0 }
   const connector = deps.connectorFor(channel)
+  const perCall = Math.max(1, connector.readBatchSize)
+  const { granted, waitMs } = await takeReadCalls(db, channelId, Math.ceil(loaded.length / perCall), now())
+  const notRead = (skipped: string) => ({
+    checked: 0,
+    applied: 0,
+    unverified: 0,
+    stillPending: loaded.length,
+    skipped,
+  })
+  // Nothing granted: come back when the budget grants a read (the SLA clock keeps running).
+  if (granted === 0) {
+    await enqueueVerify(db, channelId, new Date(now().getTime() + waitMs))
+    return notRead('rate budget')
+  }
+  const pending = loaded.slice(0, granted * perCall)
+  // More awaits than this run read (a full batch, or what the budget did not grant): run again.
+  const more = loaded.length === batchSize || pending.length < loaded.length
   let readBack: Awaited<ReturnType<Connector['readQuantities']>> = []
   try {
     readBack = await connector.readQuantities(
@@ -57,17 +76,11 @@ export async function verifyChannel(db: PrismaClient, channelId: string, deps: V
   } catch (e) {
     // The channel could not be read now: try again later; the SLA clock keeps running.
     await enqueueVerify(db, channelId, new Date(now().getTime() + 15_000))
-    return {
-      checked: 0,
-      applied: 0,
-      unverified: 0,
-      stillPending: pending.length,
-      skipped: `read-back failed: ${(e as Error).message}`,
-    }
+    return notRead(`read-back failed: ${(e as Error).message}`)
   }
   const t = now()
   const graceMs = await loadOrderGraceMs(db, channel, t)
-  const result = await transaction(db, (tx) => recordReadBack(tx, channel, pending, readBack, t, batchSize, graceMs))
+  const result = await transaction(db, (tx) => recordReadBack(tx, channel, pending, readBack, t, more, graceMs))
   if (result.applied > 0) {
     emitListingsChanged(
       pending.map((p) => p.sku),
@@ -102,7 +115,7 @@ async function recordReadBack(
   pending: Pending[],
   readBack: ReadBack[],
   t: Date,
-  batchSize: number,
+  more: boolean,
   graceMs: number,
 ): Promise<{ applied: number; unverified: number; stillPending: number }> {
   let applied = 0,
@@ -167,7 +180,7 @@ async function recordReadBack(
   }
   await writeVerified(tx, verified, t)
   await recordLag(tx, channel.id, lags, t)
-  if (stillPending > 0 || pending.length === batchSize) {
+  if (stillPending > 0 || more) {
     await enqueueVerify(tx, channel.id, new Date(t.getTime() + (stillPending > 0 ? 5_000 : 0)))
   }
   return { applied, unverified, stillPending }

@@ -6,7 +6,7 @@
 import type { Prisma, PrismaClient } from '@prisma/client'
 import { transaction, type RawSql } from '../db'
 import type { Connector } from '../channels/connector'
-import { loadChannel, lockListings, spendRateBudget, type ChannelRow } from '../channels/channel.repository'
+import { loadChannel, lockListings, takeReadCalls, type ChannelRow } from '../channels/channel.repository'
 import { reconcileBatch, verifySlaMs } from '../channels/channel-settings'
 import { loadOrderGraceMs } from '../metrics/order-intake'
 import { describeOrders } from '../orders/orders-since'
@@ -59,7 +59,7 @@ export async function reconcileChannel(
   const connector = deps.connectorFor(channel)
   const wanted = deps.listingIds ? deps.listingIds.length : Math.max(1, deps.batch ?? reconcileBatch(channel))
   if (wanted === 0) return none(channel.code)
-  const calls = await takeReadCalls(db, channelId, Math.ceil(wanted / connector.maxBatchSize), now())
+  const { granted: calls } = await takeReadCalls(db, channelId, Math.ceil(wanted / connector.readBatchSize), now())
   if (calls === 0) return none(channel.code, 'rate budget')
   const graceMs = await loadOrderGraceMs(db, channel, now())
   const cursorKey = `reconcile-cursor:${channelId}`
@@ -68,7 +68,7 @@ export async function reconcileChannel(
     channelId,
     listingIds: deps.listingIds,
     after: (state?.value as { after?: string } | null)?.after ?? ZERO,
-    limit: Math.min(wanted, calls * connector.maxBatchSize),
+    limit: Math.min(wanted, calls * connector.readBatchSize),
     now: now(),
     verifySlaMs: verifySlaMs(channel),
     graceMs,
@@ -112,19 +112,6 @@ export async function reconcileChannels(
   const out: ReconcileResult[] = []
   for (const c of channels) out.push(await reconcileChannel(db, c.id, deps))
   return out
-}
-
-/**
- * Read calls come out of the same rate budget as publishing; publishing is not starved: a read
- * takes at most half of what is in the bucket. Returns the calls granted.
- */
-async function takeReadCalls(db: PrismaClient, channelId: string, want: number, at: Date): Promise<number> {
-  return transaction(db, async (tx) => {
-    const c = await loadChannel(tx, channelId, { forUpdate: true })
-    if (!c) return 0
-    const { granted } = await spendRateBudget(tx, c, at, (tokens) => Math.min(want, Math.floor(tokens / 2)))
-    return granted
-  })
 }
 
 /** What one run's comparisons share. */

@@ -21,6 +21,7 @@ const sent: ListingUpdate[] = []
 const connector: Connector = {
   kind: 'walmart',
   maxBatchSize: 1,
+  readBatchSize: 1,
   async pushQuantities(updates) {
     sent.push(...updates)
     return {

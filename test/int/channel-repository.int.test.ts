@@ -6,7 +6,7 @@ import type { PrismaClient } from '@prisma/client'
 import { useTestDatabase } from './helpers/test-db'
 import { makeChannel } from '../support/factories'
 import { transaction } from '../../server/db'
-import { loadChannel, returnRateBudget, spendRateBudget } from '../../server/channels/channel.repository'
+import { loadChannel, returnRateBudget, spendRateBudget, takeReadCalls } from '../../server/channels/channel.repository'
 import {
   bulkMaxPerFeed,
   bulkThreshold,
@@ -75,6 +75,25 @@ describe('channel repository', () => {
     await returnRateBudget(db, c.id, 100)
     stored = await db.channel.findUniqueOrThrow({ where: { id: c.id } })
     expect(stored.rateTokens).toBe(5)
+  })
+
+  it('read calls take at most half the bucket (one from a full bucket of 1) and say when a read will be granted', async () => {
+    const c = await makeChannel(db, 'repo-reads', { ratePerSecond: 2, rateBurst: 10 })
+    const t0 = new Date('2026-12-02T11:00:00Z')
+    await db.channel.update({ where: { id: c.id }, data: { rateTokens: 7, rateRefilledAt: t0 } })
+    // Seven tokens: a read of 10 calls gets 3 (publishing keeps the rest), a read of 2 gets 2.
+    expect(await takeReadCalls(db, c.id, 10, t0)).toEqual({ granted: 3, waitMs: 0 })
+    expect(await takeReadCalls(db, c.id, 2, t0)).toEqual({ granted: 2, waitMs: 0 })
+    // Two tokens left, then one: one more call, then nothing until the bucket holds two (0.5 s at 2/s).
+    expect(await takeReadCalls(db, c.id, 5, t0)).toEqual({ granted: 1, waitMs: 0 })
+    expect(await takeReadCalls(db, c.id, 5, t0)).toEqual({ granted: 0, waitMs: 500 })
+    expect((await db.channel.findUniqueOrThrow({ where: { id: c.id } })).rateTokens).toBe(1)
+
+    // A burst of 1 never halves to a whole call: a full bucket still grants one read.
+    const one = await makeChannel(db, 'repo-reads-1', { ratePerSecond: 0.5, rateBurst: 1 })
+    await db.channel.update({ where: { id: one.id }, data: { rateTokens: 1, rateRefilledAt: t0 } })
+    expect(await takeReadCalls(db, one.id, 3, t0)).toEqual({ granted: 1, waitMs: 0 })
+    expect(await takeReadCalls(db, one.id, 3, t0)).toEqual({ granted: 0, waitMs: 2_000 })
   })
 
   it('reads channel settings with their defaults', () => {

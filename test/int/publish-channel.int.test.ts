@@ -41,6 +41,7 @@ function scriptedConnector(maxConcurrency: number, respond: (u: ListingUpdate, c
   const connector: Connector = {
     kind: 'amazon',
     maxBatchSize: 1,
+    readBatchSize: 20,
     maxConcurrency,
     async pushQuantities(updates) {
       const callNo = ++seen.calls

@@ -28,7 +28,7 @@ describe('publish leases of a killed run', () => {
     })
     await db.$executeRawUnsafe(`DELETE FROM graphile_worker._private_jobs`)
     const r = await publishChannel(db, channel.id, {
-      connectorFor: () => ({ maxBatchSize: 50 }) as never,
+      connectorFor: () => ({ maxBatchSize: 50, readBatchSize: 50 }) as never,
       now: () => now,
     })
     expect(r).toMatchObject({ claimed: 0, nextRunAt: new Date(leaseUntil.getTime() + 1_000) })
@@ -44,7 +44,10 @@ describe('publish leases of a killed run', () => {
     // (a minute later: the first run spent the channel's rate budget)
     const later = new Date(now.getTime() + 60_000)
     expect(
-      await publishChannel(db, channel.id, { connectorFor: () => ({ maxBatchSize: 50 }) as never, now: () => later }),
+      await publishChannel(db, channel.id, {
+        connectorFor: () => ({ maxBatchSize: 50, readBatchSize: 50 }) as never,
+        now: () => later,
+      }),
     ).toMatchObject({ claimed: 0 })
     expect(
       await db.$queryRawUnsafe<unknown[]>(
@@ -65,7 +68,7 @@ describe('publish leases of a killed run', () => {
     })
     await db.$executeRawUnsafe(`DELETE FROM graphile_worker._private_jobs`)
     const r = await publishChannel(db, channel.id, {
-      connectorFor: () => ({ maxBatchSize: 50 }) as never,
+      connectorFor: () => ({ maxBatchSize: 50, readBatchSize: 50 }) as never,
       now: () => now,
     })
     expect(r).toMatchObject({ claimed: 0, nextRunAt: waitEnds })
@@ -81,7 +84,10 @@ describe('publish leases of a killed run', () => {
     await db.$executeRawUnsafe(`DELETE FROM graphile_worker._private_jobs`)
     const later = new Date(now.getTime() + 60_000)
     expect(
-      await publishChannel(db, channel.id, { connectorFor: () => ({ maxBatchSize: 50 }) as never, now: () => later }),
+      await publishChannel(db, channel.id, {
+        connectorFor: () => ({ maxBatchSize: 50, readBatchSize: 50 }) as never,
+        now: () => later,
+      }),
     ).toMatchObject({ claimed: 0 })
     expect(await db.$queryRawUnsafe<unknown[]>(`SELECT 1 FROM graphile_worker.jobs`)).toEqual([])
   })

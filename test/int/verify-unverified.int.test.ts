@@ -40,6 +40,7 @@ describe('verify-channel past the SLA', () => {
     // The channel shows 3 for V-1, nothing at all for V-2 (actual unknown), and the new 7 for V-3.
     const shown: Record<string, number | null> = { 'EXT-V-1': 3, 'EXT-V-2': null, 'EXT-V-3': 7 }
     const connector = {
+      readBatchSize: 100,
       readQuantities: async (ls: Array<{ listingId: string; externalSku: string }>) =>
         ls.flatMap((l) =>
           shown[l.externalSku] == null
@@ -122,6 +123,7 @@ describe('verify-channel past the SLA', () => {
       shown[`EXT-${code}`] = quantity
     }
     const connector = {
+      readBatchSize: 100,
       readQuantities: async (ls: Array<{ listingId: string; externalSku: string }>) =>
         ls.map((l) => ({ listingId: l.listingId, externalSku: l.externalSku, quantity: shown[l.externalSku]! })),
     } as unknown as Connector

@@ -73,6 +73,15 @@ export const itemSchema = z
   })
   .loose()
 
+/** searchListingsItems' answer (ItemSearchResults): items found, and a nextToken while pages remain. */
+export const itemSearchResultsSchema = z
+  .object({
+    numberOfResults: z.number().int(),
+    pagination: z.object({ nextToken: z.string().optional() }).loose().optional(),
+    items: z.array(itemSchema),
+  })
+  .loose()
+
 export const errorListSchema = z.object({
   errors: z.array(z.object({ code: z.string(), message: z.string(), details: z.string().optional() }).loose()),
 })

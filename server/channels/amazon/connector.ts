@@ -14,6 +14,8 @@
 // permanent; 429/5xx/timeouts transient. SP-API sends no Retry-After on 429: the pause comes from
 // the x-amzn-RateLimit-Limit header (requests per second).
 //
+// Read-back searches 20 SKUs per searchListingsItems call (read-listings.ts).
+//
 // For a backlog it also offers the bulk path (`bulk`): one JSON_LISTINGS_FEED through the Feeds
 // API carries thousands of listings in a handful of calls (listings-feed.ts).
 import { accessTokenSource, exchangeToken, sendWithToken, type AuthFailure } from '../access-token'
@@ -23,7 +25,6 @@ import {
   DEFAULT_TIMEOUT_MS,
   joinUrl,
   noResponseFailure,
-  readErrorFrom,
   throttleOf,
   type ChannelRequest,
   type ChannelResponse,
@@ -35,12 +36,11 @@ import {
   amazonCredentialsSchema,
   amazonSettingsSchema,
   fulfillmentAvailabilityPatch,
-  itemSchema,
   LISTINGS_API_BASE_PATH,
   submissionResponseSchema,
 } from './amazon.schema'
 import { createListingsFeedPublisher } from './listings-feed'
-import { readEachListing } from '../read-each-listing'
+import { createListingsReader, SEARCH_SKUS_PER_CALL } from './read-listings'
 
 export function createAmazonConnector(config: ConnectorConfig): Connector {
   const settings = parseConnectorPart('amazon', 'settings', amazonSettingsSchema, config.settings)
@@ -88,30 +88,14 @@ export function createAmazonConnector(config: ConnectorConfig): Connector {
   return {
     kind: 'amazon',
     maxBatchSize: 1,
+    readBatchSize: SEARCH_SKUS_PER_CALL,
     maxConcurrency: 4,
 
     pushQuantities: (updates) => pushSequentially(updates, pushOne),
 
     bulk: createListingsFeedPublisher({ baseUrl: config.baseUrl, send, timeoutMs, settings }),
 
-    readQuantities: (listings) =>
-      readEachListing(
-        listings,
-        (externalSku) =>
-          send({ method: 'GET', url: itemUrl(externalSku, { includedData: 'fulfillmentAvailability' }), timeoutMs }),
-        {
-          failure: amazonFailure,
-          quantity(response) {
-            const item = itemSchema.safeParse(response.json)
-            if (!item.success) throw readErrorFrom(unexpectedResponse(item.error.message), response.status)
-            // A listing without an MFN entry offers nothing: it shows 0, it is not unknown.
-            const mfn = item.data.fulfillmentAvailability?.find(
-              (entry) => entry.fulfillmentChannelCode === settings.fulfillmentChannelCode,
-            )
-            return mfn?.quantity ?? 0
-          },
-        },
-      ),
+    readQuantities: createListingsReader({ baseUrl: config.baseUrl, send, timeoutMs, settings }),
   }
 }
 

@@ -72,6 +72,7 @@ export function createB2bConnector(config: ConnectorConfig): Connector {
   return {
     kind: 'b2b',
     maxBatchSize: settings.maxBatchSize,
+    readBatchSize: READ_CHUNK,
 
     pushQuantities: (updates) => pushInBatches(updates, settings.maxBatchSize, pushBatch),
 

@@ -111,6 +111,7 @@ export function createShopifyConnector(config: ConnectorConfig): Connector {
   return {
     kind: 'shopify',
     maxBatchSize: settings.maxBatchSize,
+    readBatchSize: READ_CHUNK,
     pushQuantities: (updates) => pushInBatches(updates, settings.maxBatchSize, (batch) => pushBatch(shop, batch)),
     readQuantities: (listings) => readAvailable(shop, listings),
   }

@@ -73,6 +73,8 @@ export function createWalmartConnector(config: ConnectorConfig): Connector {
   return {
     kind: 'walmart',
     maxBatchSize: 1,
+    // GET /v3/inventory reads one SKU per call.
+    readBatchSize: 1,
     maxConcurrency: 4,
     bulk: createWalmartFeedPublisher({ baseUrl: config.baseUrl, send: authed, timeoutMs, shipNode: settings.shipNode }),
 
