@@ -446,6 +446,11 @@ export async function pollChannelOrders(
   ) {
     return { channel: channel.code, outcome: 'not_due', pages: 0, orders: 0 }
   }
+  // A poll's time is when it starts: the interval runs start to start. Marked at the end, a poll that
+  // waited 15 s for its item budget was 45 s old at the next minute's tick and skipped it, so Amazon
+  // was polled every other minute, each poll met two minutes of orders and waited for items again
+  // (the 30-minute demo: Amazon intake lag p50 1.5 min and growing).
+  await recordIntake(db, channel.id, p.path, { poll: true }, now())
   const ctx = pollContext(db, channel.id, p, now, opts.sleep)
 
   let pages = 0
@@ -509,18 +514,12 @@ async function storeAndApplyPage(
         if (page.next || page.again)
           await writeCursor(tx, channel.id, p.path, { since: cursor.since, next: page.next, newest }, null)
         else await writeCursor(tx, channel.id, p.path, null, newest)
-        await recordIntake(tx, channel.id, p.path, { poll: true, success: true }, receivedAt)
+        await recordIntake(tx, channel.id, p.path, { success: true }, receivedAt)
       },
     })
     return r ? r.applied + r.unchanged : 0
   } catch (e) {
-    await recordIntake(
-      db,
-      channel.id,
-      p.path,
-      { poll: true, failure: `Applying page failed: ${(e as Error).message}` },
-      now(),
-    )
+    await recordIntake(db, channel.id, p.path, { failure: `Applying page failed: ${(e as Error).message}` }, now())
     throw e
   }
 }
@@ -599,10 +598,7 @@ async function recordFetchFailure(
   fetched: Extract<Fetched, { ok: false; kind: 'budget' | 'failure' }>,
   now: () => Date,
 ): Promise<{ outcome: 'budget' } | { outcome: 'failed'; error: string }> {
-  if (fetched.kind === 'budget') {
-    await recordIntake(db, channelId, path, { poll: true }, now())
-    return { outcome: 'budget' }
-  }
+  if (fetched.kind === 'budget') return { outcome: 'budget' }
   if (fetched.throttled) {
     const until = new Date(now().getTime() + (fetched.retryAfterMs ?? 0))
     await db.$executeRawUnsafe(
@@ -612,7 +608,7 @@ async function recordFetchFailure(
       until.toISOString(),
     )
   }
-  await recordIntake(db, channelId, path, { poll: true, failure: fetched.message }, now())
+  await recordIntake(db, channelId, path, { failure: fetched.message }, now())
   return { outcome: 'failed', error: fetched.message }
 }
 

@@ -525,6 +525,29 @@ describe('Amazon orders poller', () => {
     expect((await intake(amazonId)).cursor).toBeNull()
     expect(amazon.problems).toEqual([])
   })
+
+  it('polls every interval from start to start: a poll that waited for its item budget does not skip the next tick', async () => {
+    let clock = Date.now() + 3_600_000
+    const now = () => new Date(clock)
+    await db.channelOrderIntake.update({
+      where: { channelId_path: { channelId: amazonId, path: 'poll' } },
+      data: { rateTokens: 20, itemRateTokens: 0, rateRefilledAt: now(), itemRateRefilledAt: now() },
+    })
+    amazon.orders.push(amazonOrder('111-0000001-0000011', 10, 'Unshipped', [['i13', 'AMZ-SKU-B', 1]]))
+    const b = await reserved('SKU-B')
+    const start = clock
+    // The item budget is empty: the poll waits for an item call (its sleep moves the clock).
+    const first = await pollChannelOrders(db, amazonId, { now, sleep: async (ms) => void (clock += ms) })
+    expect(first.outcome).toBe('caught_up')
+    expect(await reserved('SKU-B')).toBe(b + 1)
+    expect(clock).toBeGreaterThan(start)
+    expect((await intake(amazonId)).lastPollAt!.getTime()).toBe(start)
+    // The crontab's next minute: due, however long the last poll took.
+    clock = start + 60_000
+    expect((await pollChannelOrders(db, amazonId, { now })).outcome).toBe('caught_up')
+    clock = start + 90_000
+    expect((await pollChannelOrders(db, amazonId, { now })).outcome).toBe('not_due')
+  })
 })
 
 describe('Walmart orders poller', () => {
