@@ -388,7 +388,7 @@ export async function applyOrders(
 
   // Write: ledger events (for explanations), reservations, positions, incidents, follow-ups.
   await writeLedger(tx, source, plan.ledger, ctx.pos, messageId, receivedAt)
-  await writeNewReservations(tx, channel, plan.newReservations, receivedAt)
+  await writeNewReservations(tx, channel, plan, receivedAt)
   await recordSales(tx, channel, todo, skuIdByInput, ctx.skus)
   await writeReservationUpdates(tx, plan.reservationUpdates, receivedAt)
   await writePositions(tx, ctx.pos)
@@ -831,26 +831,39 @@ async function writeLedger(
   }
 }
 
+/**
+ * Reservations this batch made, as the batch leaves them: a line created and cancelled (or shipped)
+ * in the same batch (an order a poll first sees already cancelled, e.g. after an orders API outage)
+ * is written released (or shipped) with what is left, as a later batch would have left it; its
+ * position was already moved by both. Written open with its full quantity, it held units no
+ * position reserved, for the ERP's allocation to take over and the aged-reservation check to flag.
+ */
 async function writeNewReservations(
   tx: Db,
   channel: ChannelInfo,
-  newReservations: NewReservation[],
+  plan: Pick<OrderPlan, 'newReservations' | 'reservationUpdates'>,
   receivedAt: Date,
 ): Promise<void> {
-  if (newReservations.length === 0) return
+  const rows = plan.newReservations.map((r, i) => ({
+    ...r,
+    ...(plan.reservationUpdates.get(`new-${i}`) ?? { quantity: r.quantity, status: 'open' }),
+  }))
+  if (rows.length === 0) return
   await tx.$executeRawUnsafe(
     `INSERT INTO "Reservation"(id, "channelId", "orderId", "lineId", "skuId", "locationId", "kitSkuId", quantity, status, "createdAt", "updatedAt")
-     SELECT gen_random_uuid(), $1::uuid, o, li, s, l, k, q, 'open', $2::timestamptz, $2::timestamptz
-       FROM unnest($3::text[], $4::text[], $5::uuid[], $6::uuid[], $7::uuid[], $8::int[]) AS x(o, li, s, l, k, q)
-     ON CONFLICT ("channelId", "orderId", "lineId", "skuId") DO UPDATE SET quantity = "Reservation".quantity + EXCLUDED.quantity, status = 'open', "updatedAt" = EXCLUDED."updatedAt"`,
+     SELECT gen_random_uuid(), $1::uuid, o, li, s, l, k, q, st, $2::timestamptz, $2::timestamptz
+       FROM unnest($3::text[], $4::text[], $5::uuid[], $6::uuid[], $7::uuid[], $8::int[], $9::text[]) AS x(o, li, s, l, k, q, st)
+     ON CONFLICT ("channelId", "orderId", "lineId", "skuId") DO UPDATE SET quantity = "Reservation".quantity + EXCLUDED.quantity,
+       status = CASE WHEN EXCLUDED.quantity > 0 THEN 'open' ELSE "Reservation".status END, "updatedAt" = EXCLUDED."updatedAt"`,
     channel.id,
     receivedAt.toISOString(),
-    newReservations.map((r) => r.orderId),
-    newReservations.map((r) => r.lineId),
-    newReservations.map((r) => r.skuId),
-    newReservations.map((r) => r.locationId),
-    newReservations.map((r) => r.kitSkuId),
-    newReservations.map((r) => r.quantity),
+    rows.map((r) => r.orderId),
+    rows.map((r) => r.lineId),
+    rows.map((r) => r.skuId),
+    rows.map((r) => r.locationId),
+    rows.map((r) => r.kitSkuId),
+    rows.map((r) => r.quantity),
+    rows.map((r) => r.status),
   )
 }
 

@@ -15,8 +15,9 @@ const ALL_KINDS: readonly Kind[] = ['shopify', 'amazon', 'walmart', 'b2b']
 export const SIMULATED_B2B_SECRET = 'b2b-secret'
 
 /**
- * Starts the four simulators (demo plan, PRNG `seed`), lists the first `skuCount` demo SKUs at 0 on
- * the simulators named in `listedOn` (all four by default), and seeds the demo world pointed at them.
+ * Starts the four simulators (demo plan, PRNG `seed`), lists the first `skuCount` demo SKUs at
+ * `listedQuantity` (0 by default) on the simulators named in `listedOn` (all four by default), and
+ * seeds the demo world pointed at them.
  */
 export async function seedDemoOnSimulators(
   db: PrismaClient,
@@ -24,6 +25,8 @@ export async function seedDemoOnSimulators(
     skuCount: number
     seed: number
     listedOn?: readonly Kind[]
+    /** What each listing shows buyers at start (a test whose buyers buy before anything is published). */
+    listedQuantity?: number
     overrides?: StartSimulatorsOptions['overrides']
     demoApiKey?: string
     shopifyWebhookSecret?: string
@@ -35,7 +38,8 @@ export async function seedDemoOnSimulators(
     seed: options.seed,
     overrides: options.overrides,
   })
-  for (const kind of options.listedOn ?? ALL_KINDS) sims.sims[kind].seed(demoExternalSkus(kind, options.skuCount), 0)
+  for (const kind of options.listedOn ?? ALL_KINDS)
+    sims.sims[kind].seed(demoExternalSkus(kind, options.skuCount), options.listedQuantity ?? 0)
   await seedDemo(db, {
     skuCount: options.skuCount,
     simulatorUrls: sims.urls,
