@@ -18,7 +18,7 @@ import {
 } from '../channels/channel.repository'
 import { bulkMaxPerFeed, bulkThreshold, verifyDelayMs } from '../channels/channel-settings'
 import { enqueuePollFeed, enqueuePublish, enqueueVerify, FIRST_POLL_MS } from '../queue/enqueue'
-import { recordLag } from '../metrics/lag'
+import { isLagSample, recordLag } from '../metrics/lag'
 import { bumpCounters } from '../metrics/counters'
 import { emitListingsChanged, emitRealtime, ROOMS } from '../realtime/publisher'
 import { loadStrategicClass, publishClaimOrder } from './lock-listings'
@@ -538,7 +538,7 @@ function tallySuccess(r: SendResult, tally: Tally, lagMs: number | null, feedHol
   const isApplied = o.outcome === 'applied'
   if (isApplied) {
     tally.applied++
-    if (lagMs !== null) tally.lagSamples.push(lagMs)
+    if (lagMs !== null && isLagSample(l.appliedQuantity)) tally.lagSamples.push(lagMs)
   } else tally.accepted++
   tally.successRows.push({
     id: l.id,

@@ -7,7 +7,7 @@ import type { PrismaClient } from '@prisma/client'
 import { transaction, type Db } from '../db'
 import type { Connector, ReadBack } from '../channels/connector'
 import { enqueueVerify } from '../queue/enqueue'
-import { recordLag } from '../metrics/lag'
+import { isLagSample, recordLag } from '../metrics/lag'
 import { emitListingsChanged, ROOMS } from '../realtime/publisher'
 import { loadChannel, lockListings, takeReadCalls, type ChannelRow } from '../channels/channel.repository'
 import { verifySlaMs } from '../channels/channel-settings'
@@ -146,7 +146,7 @@ async function recordReadBack(
       possibleAfterOrders(p.publishedQuantity, p, p.absorbable ?? []).includes(seen.quantity)
     ) {
       applied++
-      if (lagMs !== null) lags.push(lagMs)
+      if (lagMs !== null && isLagSample(p.appliedQuantity)) lags.push(lagMs)
       verified.push({ id: p.id, q: seen.quantity, v: p.acceptedVersion, lag: lagMs, key: `unverified:${p.id}` })
       await tx.$executeRawUnsafe(
         `UPDATE "ChannelListing" SET "appliedReadAt" = $2::timestamptz, "ordersNote" = $3, "ordersNoteAt" = $2::timestamptz WHERE id = $1::uuid`,
@@ -156,7 +156,7 @@ async function recordReadBack(
       )
     } else if (seen && seen.quantity === p.publishedQuantity) {
       applied++
-      if (lagMs !== null) lags.push(lagMs)
+      if (lagMs !== null && isLagSample(p.appliedQuantity)) lags.push(lagMs)
       verified.push({ id: p.id, q: p.publishedQuantity, v: p.acceptedVersion, lag: lagMs, key: `unverified:${p.id}` })
     } else if (
       seen &&

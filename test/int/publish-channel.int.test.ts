@@ -66,6 +66,24 @@ const applied = (u: ListingUpdate): PushResult => ({
 })
 
 describe('publishChannel', () => {
+  it('counts no lag for the first number a listing gets (its initial sync), only for later ones', async () => {
+    await db.$executeRawUnsafe(`DELETE FROM "LagMinute"`)
+    await db.$executeRawUnsafe(
+      `UPDATE "ChannelListing" SET "appliedQuantity" = NULL, "pendingSince" = now() - interval '5 seconds' WHERE "channelId" = $1::uuid`,
+      amazonId,
+    )
+    // Three listings had a number on Amazon before; the others get their first.
+    await db.$executeRawUnsafe(
+      `UPDATE "ChannelListing" SET "appliedQuantity" = 1 WHERE id IN (SELECT id FROM "ChannelListing" WHERE "channelId" = $1::uuid ORDER BY id LIMIT 3)`,
+      amazonId,
+    )
+    const { connector } = scriptedConnector(4, applied)
+    const r = await publishChannel(db, amazonId, { connectorFor: () => connector })
+    expect(r.applied).toBeGreaterThan(3)
+    const lag = await db.lagMinute.aggregate({ _sum: { count: true }, where: { channelId: amazonId } })
+    expect(lag._sum.count).toBe(3)
+  })
+
   it('runs per-listing calls concurrently up to the connector limit and records every one', async () => {
     const { connector, seen } = scriptedConnector(4, applied)
     const r = await publishChannel(db, amazonId, { connectorFor: () => connector })
