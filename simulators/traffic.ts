@@ -155,6 +155,8 @@ export function startTraffic(options: TrafficOptions): RunningTraffic {
   /** Units we allocated per sku|location, so deallocations never exceed them. */
   const allocatedByUs = new Map<string, number>()
   const pendingTransfers: Array<{ sku: string; to: string; quantity: number; dueAt: number }> = []
+  /** Good units per sku|location the events of the batch being built take (hasGoodUnits). */
+  const takenInBatch = new Map<string, number>()
   const loggedStatuses = new Set<number>()
 
   let stopped = false
@@ -260,10 +262,13 @@ export function startTraffic(options: TrafficOptions): RunningTraffic {
         if (!(await hasGoodUnits(sku, location, 1))) return erpEvent('receipt', sku, location, prng.int(4, 30))
         return erpEvent('damage', sku, location, 1)
       case 'count': {
-        // A cycle count finds roughly what the system holds, give or take a unit or two.
-        const onHand = await readOnHand(sku, location)
-        if (onHand === undefined) return undefined
-        return erpEvent('count', sku, location, Math.max(0, onHand + prng.int(-2, 1)))
+        // A cycle count finds roughly what the system holds, give or take a unit or two of good
+        // stock: quarantined and damaged units are on the shelf too (a count below them took on
+        // hand under quarantined + damaged: an exception finding in the 30-minute demo).
+        const p = await readPosition(sku, location)
+        if (p === undefined) return undefined
+        const held = p.quarantined + p.damaged
+        return erpEvent('count', sku, location, Math.max(held, p.onHand + prng.int(-2, 1)))
       }
     }
     return undefined
@@ -276,14 +281,18 @@ export function startTraffic(options: TrafficOptions): RunningTraffic {
     return body.success ? body.data.locations.find((entry) => entry.location === location) : undefined
   }
 
-  async function readOnHand(sku: string, location: string): Promise<number | undefined> {
-    return (await readPosition(sku, location))?.onHand
-  }
-
-  /** Units on hand that are neither quarantined nor damaged, at least `quantity` of them. */
+  /**
+   * Units on hand that are neither quarantined nor damaged, at least `quantity` of them, less what
+   * events of the batch being built already take (the position does not show them yet); when there
+   * are, the caller's event takes them.
+   */
   async function hasGoodUnits(sku: string, location: string, quantity: number): Promise<boolean> {
     const p = await readPosition(sku, location)
-    return p !== undefined && p.onHand - p.quarantined - p.damaged >= quantity
+    const key = `${sku}|${location}`
+    const taken = takenInBatch.get(key) ?? 0
+    if (p === undefined || p.onHand - p.quarantined - p.damaged - taken < quantity) return false
+    takenInBatch.set(key, taken + quantity)
+    return true
   }
 
   /** One HTTP call; undefined when the API could not be reached (already logged and counted). */
@@ -342,6 +351,7 @@ export function startTraffic(options: TrafficOptions): RunningTraffic {
 
   async function sendEvents(count: number) {
     const events: Array<Record<string, unknown>> = []
+    takenInBatch.clear()
     const now = Date.now()
     for (let index = pendingTransfers.length - 1; index >= 0; index--) {
       const transfer = pendingTransfers[index]!
