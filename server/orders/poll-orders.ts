@@ -54,6 +54,12 @@ import { channelSource, processNativeMessage, type NativeKind } from './native-m
 
 /** A first run reads orders updated since the channel was added, at most this far back. */
 const FIRST_RUN_LOOKBACK_MS = 24 * 3600_000
+/**
+ * The crontab ticks each minute a few hundred milliseconds either way: a poll is due this much
+ * before its interval has passed (a poll started 0.5 s after one tick was 59.7 s old at the next and
+ * skipped it: the demo's Walmart was polled every other minute).
+ */
+const TICK_JITTER_MS = 5_000
 /** Longest a run waits for its item budget before leaving the page for the next run. */
 const MAX_BUDGET_WAIT_MS = 15_000
 
@@ -440,7 +446,7 @@ export async function pollChannelOrders(
   if (
     !opts.force &&
     state.lastPollAt &&
-    now().getTime() - state.lastPollAt.getTime() < p.intervalMs &&
+    now().getTime() - state.lastPollAt.getTime() < p.intervalMs - TICK_JITTER_MS &&
     !state.cursor &&
     state.consecutiveFailures === 0
   ) {
