@@ -15,7 +15,7 @@ import {
   YAxis,
 } from 'recharts'
 import { formatSeconds } from '@/components/ui/format'
-import { formatDateTime, formatTick, useTimeZone, zoneAbbreviation } from '@/components/ui/time'
+import { formatDateTime, formatTick, useTimeZone, zoneLabel } from '@/components/ui/time'
 
 export const LAG_COLORS = ['#1f5fbf', '#d9822b', '#2f9e6a', '#8a4fbf', '#c2413b', '#4b6b8a']
 
@@ -83,7 +83,7 @@ export function LagLines({
             fontSize={11}
             tickFormatter={(ms: number) => formatTick(ms, tz, multiDay)}
             label={{
-              value: `time (${tz}, ${zoneAbbreviation(tz, new Date(to))})`,
+              value: `time (${zoneLabel(tz, new Date(to))})`,
               position: 'insideBottom',
               offset: -12,
               fontSize: 11,

@@ -106,6 +106,12 @@ export function zoneAbbreviation(tz: string, at: Date = new Date()): string {
   return parts(at, tz, false).timeZoneName ?? tz
 }
 
+/** The zone as an axis states it: "Asia/Tokyo, GMT+9", or "UTC" alone where the name is its abbreviation. */
+export function zoneLabel(tz: string, at: Date = new Date()): string {
+  const abbreviation = zoneAbbreviation(tz, at)
+  return abbreviation === tz ? tz : `${tz}, ${abbreviation}`
+}
+
 /** "2026-12-02 10:51:38 CET" in the given zone. */
 export function formatDateTime(
   iso: string | Date | null | undefined,
