@@ -227,7 +227,7 @@ function OrdersIntake({ intake }: { intake: ChannelHealthDetail['intake'] }) {
         <Kpi
           label="Order grace"
           value={formatSeconds(intake.graceSeconds)}
-          sub="a shortfall on the channel waits this long for its orders before it is a merchant edit"
+          sub="a difference on the channel waits this long for its orders before it is a merchant edit"
           testId="intake-grace"
         />
       </div>
