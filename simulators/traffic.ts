@@ -105,6 +105,7 @@ const availabilitySchema = z
           onHand: z.number(),
           quarantined: z.number().default(0),
           damaged: z.number().default(0),
+          reserved: z.number().default(0),
           allocated: z.number().default(0),
         })
         .loose(),
@@ -282,15 +283,17 @@ export function startTraffic(options: TrafficOptions): RunningTraffic {
   }
 
   /**
-   * Units on hand that are neither quarantined nor damaged, at least `quantity` of them, less what
-   * events of the batch being built already take (the position does not show them yet); when there
-   * are, the caller's event takes them.
+   * Units on hand that are neither quarantined nor damaged nor reserved for channel orders (the
+   * warehouse ships those to the marketplace's buyers: an ERP shipment of them left on hand at -3
+   * when the portal's order shipped, an exception finding in the demo), at least `quantity` of
+   * them, less what events of the batch being built already take (the position does not show them
+   * yet); when there are, the caller's event takes them.
    */
   async function hasGoodUnits(sku: string, location: string, quantity: number): Promise<boolean> {
     const p = await readPosition(sku, location)
     const key = `${sku}|${location}`
     const taken = takenInBatch.get(key) ?? 0
-    if (p === undefined || p.onHand - p.quarantined - p.damaged - taken < quantity) return false
+    if (p === undefined || p.onHand - p.quarantined - p.damaged - p.reserved - taken < quantity) return false
     takenInBatch.set(key, taken + quantity)
     return true
   }
