@@ -46,7 +46,12 @@ const u = (sku: string, quantity: number) => ({
 beforeAll(async () => {
   sim = await new AmazonSimulator({ plan: 'demo', seed: 7, now: clock.now, latencyMs: 0, applyJitterMs: 0 }).start()
   sim.seed(['AMZ-SPEC-1', 'AMZ-SPEC-2'], 4)
-  connector = createConnector('amazon', {
+  connector = specConnector({ productType: 'PRODUCT' })
+})
+
+/** The connector against the simulator with the spec seller's credentials and these settings. */
+function specConnector(settings: Record<string, unknown>) {
+  return createConnector('amazon', {
     baseUrl: sim.url,
     credentials: {
       clientId: 'amzn1.application-oa2-client.spec',
@@ -57,10 +62,10 @@ beforeAll(async () => {
       lwaTokenUrl: `${sim.url}/auth/o2/token`,
       sellerId: 'A1SPECSELLER',
       marketplaceId: 'ATVPDKIKX0DER',
-      productType: 'PRODUCT',
+      ...settings,
     },
   })
-})
+}
 afterAll(async () => {
   await sim?.close()
 })
@@ -337,20 +342,7 @@ describe('searchListingsItems (read-back) against the published model', () => {
     const answer = searches().at(-1)!.response as { numberOfResults: number; items: Array<{ sku: string }> }
     expect(answer.items.map((i) => i.sku).sort()).toEqual(['AMZ-S-03', 'AMZ-S-04'])
     // The simulator's listings offer only DEFAULT (MFN) quantities: a channel selling another shows 0.
-    const afn = createConnector('amazon', {
-      baseUrl: sim.url,
-      credentials: {
-        clientId: 'amzn1.application-oa2-client.spec',
-        clientSecret: 'lwa-secret',
-        refreshToken: 'Atzr|spec',
-      },
-      settings: {
-        lwaTokenUrl: `${sim.url}/auth/o2/token`,
-        sellerId: 'A1SPECSELLER',
-        marketplaceId: 'ATVPDKIKX0DER',
-        fulfillmentChannelCode: 'AMAZON_NA',
-      },
-    })
+    const afn = specConnector({ fulfillmentChannelCode: 'AMAZON_NA' })
     expect(await afn.readQuantities([u('AMZ-S-03', 0), u('AMZ-S-NOT-LISTED', 0)])).toEqual([
       { listingId: 'AMZ-S-03', quantity: 0 },
       { listingId: 'AMZ-S-NOT-LISTED', quantity: null },
