@@ -7,6 +7,7 @@ import pg from 'pg'
 import { config } from './server/env'
 import { setRealtimeTransport } from './server/realtime/publisher'
 import { getToken } from 'next-auth/jwt'
+import { decodeSessionToken } from './app/_lib/session-jwt'
 import { attachRealtime, socketIoTransport } from './server/realtime/socket-server'
 import { createPrisma } from './server/db'
 import { clientAddressOf, isHttps, newNonce, securityHeaders } from './server/auth/security-headers'
@@ -80,7 +81,8 @@ async function main() {
   const realtime = attachRealtime(server, {
     db,
     pool,
-    readToken: (req) => getToken({ req: req as never, secret: process.env.NEXTAUTH_SECRET }),
+    readToken: (req) =>
+      getToken({ req: req as never, secret: process.env.NEXTAUTH_SECRET, decode: decodeSessionToken }),
     recheckMs: SOCKET_RECHECK_MS,
   })
   const io = realtime.io

@@ -14,6 +14,7 @@ import { activeSessionUser, endSession, startSession } from '@/server/auth/sessi
 import { recordFailedSignIn, recordSuccessfulSignIn, signInRetryAfter } from '@/server/auth/sign-in-throttle'
 import { ForbiddenError, UnauthorizedError } from '@/server/errors'
 import { PasswordChangeRequiredError } from '@/server/auth/auth-errors'
+import { decodeSessionToken, encodeSessionToken } from './session-jwt'
 
 export const Credentials = z.object({ email: z.string().trim().max(320).email(), password: z.string().min(1).max(200) })
 
@@ -27,6 +28,7 @@ export function clientAddress(headers: Record<string, unknown> | Headers | undef
 export const authOptions: NextAuthOptions = {
   secret: process.env.NEXTAUTH_SECRET,
   session: { strategy: 'jwt', maxAge: 12 * 60 * 60 },
+  jwt: { encode: encodeSessionToken, decode: decodeSessionToken },
   pages: { signIn: '/login' },
   providers: [
     CredentialsProvider({
