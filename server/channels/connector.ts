@@ -58,8 +58,10 @@ export interface ConnectorConfig {
   settings: Record<string, unknown>
   /** Per-request timeout. */
   timeoutMs?: number
-  /** Clock for access token lifetimes (tests share the simulator's); default Date.now. */
+  /** Clock for access token lifetimes and pacing (tests share the simulator's); default Date.now. */
   now?: () => number
+  /** How a connector waits before a call it paces (Shopify's cost bucket); tests advance their clock instead. */
+  sleep?: (ms: number) => Promise<void>
 }
 
 export interface Connector {

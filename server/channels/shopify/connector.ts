@@ -17,7 +17,9 @@
 //   (on_hand follows it inside Shopify); committed, incoming, reserved, damaged, safety_stock and
 //   quality_control quantities are never sent.
 // - Throttling: Shopify answers HTTP 200 with a THROTTLED error; the wait comes from the cost
-//   extension (missing points / restore rate).
+//   extension (missing points / restore rate). Before that, every call waits for the points it is
+//   expected to cost as the last answer's bucket said (cost-pacing.ts), so a backlog spends the
+//   bucket as it restores instead of half its calls being throttled.
 import { createHash } from 'node:crypto'
 import type { Connector, ConnectorConfig, ListingUpdate, PushResult, ReadBack, UpdateOutcome } from '../connector'
 import {
@@ -35,7 +37,9 @@ import {
 } from '../channel-http'
 import { parseConnectorPart } from '../connector-settings'
 import { pushInBatches } from '../push-sequentially'
+import { recordCost, reservePoints } from './cost-pacing'
 import {
+  costSchema,
   nodesResponseSchema,
   setQuantitiesResponseSchema,
   SHOPIFY_INVENTORY_ITEM_GID,
@@ -86,10 +90,20 @@ type ShopifySettings = ReturnType<typeof parseShopifySettings>
 const parseShopifySettings = (settings: unknown) =>
   parseConnectorPart('shopify', 'settings', shopifySettingsSchema, settings)
 
+/** What our calls cost by our own formula (a mutation's 10 plus a point per quantity; a query's 1 per node): pacing scales it by Shopify's real price. */
+const setCost = (quantities: number) => 10 + quantities
+const readCost = (ids: number) => 1 + ids
+
+/** What a call is, for pacing: its operation and what our formula says it costs (10 + items for the mutation). */
+interface Pace {
+  operation: 'set' | 'read'
+  formulaCost: number
+}
+
 /** One shop's Admin GraphQL endpoint, with its settings. */
 interface ShopifyApi {
   settings: ShopifySettings
-  callGraphql: (query: string, variables: Record<string, unknown>) => Promise<ChannelResponse>
+  callGraphql: (query: string, variables: Record<string, unknown>, pace: Pace) => Promise<ChannelResponse>
 }
 
 export function createShopifyConnector(config: ConnectorConfig): Connector {
@@ -97,16 +111,29 @@ export function createShopifyConnector(config: ConnectorConfig): Connector {
   const { accessToken } = parseConnectorPart('shopify', 'credentials', shopifyCredentialsSchema, config.credentials)
   const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS
   const endpoint = joinUrl(config.baseUrl, `/admin/api/${settings.apiVersion}/graphql.json`)
+  const now = config.now ?? Date.now
+  const sleep = config.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)))
+  // The cost bucket is the shop's and the app's: one estimate per endpoint and token.
+  const bucketKey = `${endpoint} ${createHash('sha256').update(accessToken).digest('hex').slice(0, 16)}`
   const shop: ShopifyApi = {
     settings,
-    callGraphql: (query, variables) =>
-      sendChannelRequest({
+    callGraphql: async (query, variables, pace) => {
+      const wait = reservePoints(bucketKey, pace.operation, pace.formulaCost, now())
+      if (wait > 0) await sleep(wait)
+      const response = await sendChannelRequest({
         method: 'POST',
         url: endpoint,
         headers: { 'x-shopify-access-token': accessToken },
         body: JSON.stringify({ query, variables }),
         timeoutMs,
-      }),
+      })
+      const cost =
+        response.kind === 'response'
+          ? costSchema.safeParse((response.json as { extensions?: { cost?: unknown } } | null)?.extensions?.cost)
+          : undefined
+      if (cost?.success) recordCost(bucketKey, pace.operation, pace.formulaCost, cost.data, now())
+      return response
+    },
   }
   return {
     kind: 'shopify',
@@ -198,7 +225,11 @@ async function setAvailable(
   let latencyMs = 0
   for (let round = 0; ; round++) {
     idempotencyKey = round === 0 ? baseKey : `${baseKey}-r${round}`
-    response = await shop.callGraphql(SET_AVAILABLE_MUTATION, { input: inputFor(idempotencyKey), idempotencyKey })
+    response = await shop.callGraphql(
+      SET_AVAILABLE_MUTATION,
+      { input: inputFor(idempotencyKey), idempotencyKey },
+      { operation: 'set', formulaCost: setCost(sendable.length) },
+    )
     latencyMs += response.latencyMs
     if (round >= MAX_NEW_KEY_ROUNDS || !needsNewKey(response)) break
   }
@@ -225,7 +256,7 @@ function outcomesOfSet(
   if (!body.success)
     return { batchOutcomes: outcomesForAll(sendable, unexpectedResponse(body.error.message)), extra: base }
 
-  const topLevel = graphqlFailure(body.data.errors, body.data.extensions?.cost, 10 + sendable.length)
+  const topLevel = graphqlFailure(body.data.errors, body.data.extensions?.cost, setCost(sendable.length))
   if (topLevel)
     return { batchOutcomes: outcomesForAll(sendable, topLevel), extra: { ...base, ...throttleOf(topLevel) } }
   const result = body.data.data?.inventorySetQuantities
@@ -268,7 +299,11 @@ async function readAvailable(
   ]
   for (let start = 0; start < ids.length; start += READ_CHUNK) {
     const chunk = ids.slice(start, start + READ_CHUNK)
-    const response = await shop.callGraphql(READ_AVAILABLE_QUERY, { ids: chunk, locationId: shop.settings.locationId })
+    const response = await shop.callGraphql(
+      READ_AVAILABLE_QUERY,
+      { ids: chunk, locationId: shop.settings.locationId },
+      { operation: 'read', formulaCost: readCost(chunk.length) },
+    )
     if (response.kind === 'no-response') throw readErrorFrom(noResponseFailure(response))
     if (response.status < 200 || response.status >= 300) {
       throw readErrorFrom(
@@ -278,7 +313,7 @@ async function readAvailable(
     }
     const body = nodesResponseSchema.safeParse(response.json)
     if (!body.success) throw readErrorFrom(unexpectedResponse(body.error.message), response.status)
-    const failure = graphqlFailure(body.data.errors, body.data.extensions?.cost, 1 + chunk.length)
+    const failure = graphqlFailure(body.data.errors, body.data.extensions?.cost, readCost(chunk.length))
     if (failure) throw readErrorFrom(failure, response.status)
     const nodes = body.data.data?.nodes ?? []
     chunk.forEach((id, index) => {

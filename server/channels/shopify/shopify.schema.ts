@@ -57,7 +57,7 @@ const graphqlErrorSchema = z.object({
   extensions: z.object({ code: z.string().optional() }).loose().optional(),
 })
 
-const costSchema = z
+export const costSchema = z
   .object({
     requestedQueryCost: z.number().nullable().optional(),
     actualQueryCost: z.number().nullable().optional(),

@@ -36,14 +36,23 @@ describe('Shopify (GraphQL inventorySetQuantities)', () => {
     const clock = fakeClock()
     const sim = await started(new ShopifySimulator({ plan, seed: 1, now: clock.now, latencyMs: 0 }))
     sim.seed(['SH-1', 'SH-2', 'SH-3'], 5)
-    const connector = createConnector('shopify', {
-      baseUrl: sim.url,
-      credentials: { accessToken: 'shpat_test' },
-      settings: { locationId: 'gid://shopify/Location/1' },
-    })
+    const slept: number[] = []
+    // Pacing waits on the simulator's clock: the test advances it instead of waiting.
+    const connectorFor = (accessToken: string) =>
+      createConnector('shopify', {
+        baseUrl: sim.url,
+        credentials: { accessToken },
+        settings: { locationId: 'gid://shopify/Location/1' },
+        now: clock.now,
+        sleep: async (ms) => {
+          slept.push(ms)
+          clock.advance(ms)
+        },
+      })
+    const connector = connectorFor('shpat_test')
     const u = (sku: string, q: number, over: Partial<ListingUpdate> = {}) =>
       update(sku, q, { externalId: shopifyInventoryItemGid(sku), ...over })
-    return { sim, clock, connector, u }
+    return { sim, clock, connector, connectorFor, slept, u }
   }
 
   it('sets available in one batched mutation with compare-and-set and an idempotency key, and reads it back', async () => {
@@ -87,12 +96,37 @@ describe('Shopify (GraphQL inventorySetQuantities)', () => {
     expect((await connector.readQuantities([u('SH-2', 0)]))[0].quantity).toBe(5)
   })
 
+  it('waits for the points a call needs as the last answer described the bucket, so it is not throttled', async () => {
+    const { sim, connector, slept, u } = await setup()
+    // A bucket of 15 points restoring 1 a second: the first mutation (cost 11) leaves 4.
+    sim.configure({ throttle: { maximumAvailable: 15, restoreRate: 1 } })
+    expect((await connector.pushQuantities([u('SH-1', 2)])).outcomes).toMatchObject([{ outcome: 'applied' }])
+    expect(slept).toEqual([])
+    // The next (cost 12) waits (12 - 4) / 1 per second, then goes through.
+    const r = await connector.pushQuantities([u('SH-2', 2), u('SH-3', 2)])
+    expect(r.outcomes).toMatchObject([{ outcome: 'applied' }, { outcome: 'applied' }])
+    expect(slept).toEqual([8_000])
+    expect(
+      sim.requests.filter(
+        (request) => request.status !== 200 || JSON.stringify(request.response).includes('THROTTLED'),
+      ),
+    ).toEqual([])
+    // Read-backs draw from the same bucket: 3 ids cost 4 points, 0 are left, so it waits 4 s.
+    expect(await connector.readQuantities([u('SH-1', 0), u('SH-2', 0), u('SH-3', 0)])).toMatchObject([
+      { quantity: 2 },
+      { quantity: 2 },
+      { quantity: 2 },
+    ])
+    expect(slept).toEqual([8_000, 4_000])
+  })
+
   it('THROTTLED is transient with the wait the cost extension gives', async () => {
-    const { sim, connector, u } = await setup()
+    const { sim, connector, connectorFor, u } = await setup()
     // A bucket of 15 points restoring 1 a second: the first mutation (cost 11) fits, the next does not.
     sim.configure({ throttle: { maximumAvailable: 15, restoreRate: 1 } })
     expect((await connector.pushQuantities([u('SH-1', 2)])).outcomes).toMatchObject([{ outcome: 'applied' }])
-    const r = await connector.pushQuantities([u('SH-2', 2), u('SH-3', 2)])
+    // Another app (another token: nothing seen of the bucket yet) sends without waiting.
+    const r = await connectorFor('shpat_other_app').pushQuantities([u('SH-2', 2), u('SH-3', 2)])
     expect(r.outcomes).toMatchObject([
       { outcome: 'failed', code: 'THROTTLED' },
       { outcome: 'failed', code: 'THROTTLED' },

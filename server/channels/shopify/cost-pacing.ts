@@ -1,0 +1,74 @@
+// Shopify's cost bucket, as its answers describe it, so a connector waits for the points a call
+// needs instead of finding the limit by being throttled.
+//
+// Every Admin GraphQL answer carries `extensions.cost.throttleStatus` (currentlyAvailable,
+// maximumAvailable, restoreRate: shopify.dev "API rate limits"). Before a call we estimate the
+// points it will cost (our own formula for it, scaled by what the same operation really cost last
+// time: Shopify's costs are its own) and the points the bucket holds now (the last answer's,
+// restored since), wait for the difference and take the points from the estimate, so calls made
+// at once from this process (a publish and a read-back) queue behind each other. One estimate per
+// shop and token in this process: a shop's writes and read-backs draw from one bucket. Another
+// process (a second worker) is not seen: Shopify's THROTTLED answer, and the wait it names, stays
+// the net.
+
+/** Never wait longer than this before a call: a full bucket refills in 20 s at 50 points/s. */
+export const MAX_PACE_WAIT_MS = 20_000
+
+interface Seen {
+  available: number
+  maximum: number
+  restoreRate: number
+  atMs: number
+  /** Per operation: the last call's real cost over our formula's. */
+  ratio: Map<string, number>
+}
+
+const buckets = new Map<string, Seen>()
+
+export interface CostSeen {
+  requestedQueryCost?: number | null
+  actualQueryCost?: number | null
+  throttleStatus: { maximumAvailable: number; currentlyAvailable: number; restoreRate: number }
+}
+
+/** Records what an answer said of the bucket and of this call's cost. */
+export function recordCost(shop: string, operation: string, formulaCost: number, cost: CostSeen, nowMs: number): void {
+  const previous = buckets.get(shop)
+  const ratio = previous?.ratio ?? new Map<string, number>()
+  const points = cost.requestedQueryCost ?? cost.actualQueryCost
+  if (points != null && formulaCost > 0) ratio.set(operation, points / formulaCost)
+  buckets.set(shop, {
+    available: cost.throttleStatus.currentlyAvailable,
+    maximum: cost.throttleStatus.maximumAvailable,
+    restoreRate: cost.throttleStatus.restoreRate,
+    atMs: nowMs,
+    ratio,
+  })
+  // One entry per shop and token; bounded should credentials rotate often.
+  if (buckets.size > 1_000) buckets.delete(buckets.keys().next().value!)
+}
+
+/**
+ * How long to wait before a call our formula prices at `formulaCost` (0 when the bucket, as last
+ * seen and restored since, holds the points it is expected to cost, or nothing is known yet); the
+ * points are taken from the estimate at the time the call will go.
+ */
+export function reservePoints(shop: string, operation: string, formulaCost: number, nowMs: number): number {
+  const seen = buckets.get(shop)
+  if (!seen || seen.restoreRate <= 0) return 0
+  const needed = Math.min(seen.maximum, Math.ceil(formulaCost * (seen.ratio.get(operation) ?? 1)))
+  const atMs = Math.max(nowMs, seen.atMs)
+  const available = Math.min(seen.maximum, seen.available + ((atMs - seen.atMs) / 1000) * seen.restoreRate)
+  const waitMs =
+    available >= needed ? 0 : Math.min(MAX_PACE_WAIT_MS, Math.ceil(((needed - available) / seen.restoreRate) * 1000))
+  // At the send time the bucket holds `needed` more than it will after the call (if we waited, that is all of it).
+  const sendAt = nowMs + waitMs
+  seen.available = Math.min(seen.maximum, available + ((sendAt - atMs) / 1000) * seen.restoreRate) - needed
+  seen.atMs = sendAt
+  return waitMs
+}
+
+/** Forgets every shop (tests). */
+export function resetCostPacing(): void {
+  buckets.clear()
+}
