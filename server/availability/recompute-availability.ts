@@ -15,6 +15,7 @@ import {
   type HoldbackInput,
 } from './compute-availability'
 import { enqueuePublish, enqueueRecompute } from '../queue/enqueue'
+import { claimDirty, finishClaim, releaseClaim } from './recompute-outbox'
 import { sellable, type PositionQuantities } from '../positions/apply-event'
 import { loadDegradedConditions } from '../freshness/check-feed-freshness'
 import { loadStrategicClass } from '../publishing/lock-listings'
@@ -57,37 +58,28 @@ export async function recomputeDirtyAvailability(
 ): Promise<RecomputeResult> {
   const batchSize = opts.batchSize ?? 500
   const now = opts.now ?? (() => new Date())
-  // On a plain `pg` connection: a batch sends megabytes of decisions as parameters (see rawTransaction).
-  // A batch chosen as a deadlock victim was rolled back whole (its claim included) and runs again:
-  // a failed recompute job would leave its SKUs' channels on old numbers until the next one.
-  return withDeadlockRetry(() =>
-    rawTransaction(db, async (tx) => {
-      // Priority lane: strategic SKUs of a backlog are decided first (then the oldest of the rest).
-      const strategic = await loadStrategicClass(tx, now())
-      const claimed = strategic
-        ? await tx.$queryRawUnsafe<Array<{ skuId: string; since: Date }>>(
-            `DELETE FROM "AvailabilityDirty" d USING (
-         SELECT "skuId" FROM "AvailabilityDirty" x
-          ORDER BY EXISTS (SELECT 1 FROM "Sku" s WHERE s.id = x."skuId" AND (s.category = ANY($2::text[]) OR s.code = ANY($3::text[]))) DESC, since
-          LIMIT $1 FOR UPDATE SKIP LOCKED) c
-       WHERE d."skuId" = c."skuId" RETURNING d."skuId"::text AS "skuId", d.since`,
-            batchSize,
-            strategic.categories,
-            strategic.skus,
-          )
-        : await tx.$queryRawUnsafe<Array<{ skuId: string; since: Date }>>(
-            `DELETE FROM "AvailabilityDirty" d USING (
-         SELECT "skuId" FROM "AvailabilityDirty" ORDER BY since LIMIT $1 FOR UPDATE SKIP LOCKED) c
-       WHERE d."skuId" = c."skuId" RETURNING d."skuId"::text AS "skuId", d.since`,
-            batchSize,
-          )
-      if (claimed.length === 0) return { processed: 0, changedListings: 0, more: false, changes: [], decided: [] }
-      const result = await recomputeSkus(tx, claimed, now())
-      const more = claimed.length === batchSize
-      if (more) await enqueueRecompute(tx)
-      return { ...result, processed: claimed.length, more }
-    }),
-  )
+  // Priority lane: strategic SKUs of a backlog are decided first (then the oldest of the rest).
+  const strategic = await loadStrategicClass(db, now())
+  // Claimed and committed before deciding: ingest marking these SKUs meanwhile never waits for us.
+  const claim = await claimDirty(db, batchSize, now(), strategic)
+  if (claim.skus.length === 0) return { processed: 0, changedListings: 0, more: false, changes: [], decided: [] }
+  try {
+    // On a plain `pg` connection: a batch sends megabytes of decisions as parameters (see rawTransaction).
+    // A batch chosen as a deadlock victim was rolled back whole and runs again: a failed recompute
+    // job would leave its SKUs' channels on old numbers until the next one.
+    return await withDeadlockRetry(() =>
+      rawTransaction(db, async (tx) => {
+        const result = await recomputeSkus(tx, claim.skus, now())
+        await finishClaim(tx, claim)
+        const more = claim.skus.length === batchSize
+        if (more) await enqueueRecompute(tx)
+        return { ...result, processed: claim.skus.length, more }
+      }),
+    )
+  } catch (e) {
+    await releaseClaim(db, claim).catch(() => {})
+    throw e
+  }
 }
 
 /**
@@ -184,6 +176,19 @@ async function loadDecisionData(
   decidedAt: Date,
   opts: { lock?: boolean },
 ): Promise<DecisionData> {
+  // The listings first, locked, and only then what they are decided from: two recomputes of one SKU
+  // (a claim taken again, recompute-outbox.ts) write in lock order, each from positions read after
+  // the other's commit, so the last decision written is never from older positions.
+  const listings = await tx.$queryRawUnsafe<ListingRow[]>(
+    `SELECT cl.id::text AS id, cl."skuId"::text AS "skuId", cl."channelId"::text AS "channelId", c.code AS channel,
+            cl."desiredQuantity", cl."desiredVersion", d.steps::text AS steps, d."ruleVersionIds"
+       FROM "ChannelListing" cl JOIN "Channel" c ON c.id = cl."channelId"
+       LEFT JOIN "AvailabilityDecision" d ON d.id = cl."decisionId"
+      WHERE cl."skuId" = ANY($1::uuid[]) AND cl.active
+      -- Locked in id order, like every multi-listing writer (see lockListings, channels/channel.repository.ts).
+      ORDER BY cl.id ${opts.lock === false ? '' : 'FOR UPDATE OF cl'}`,
+    skuIds,
+  )
   const kitComponents = await tx.$queryRawUnsafe<DecisionData['kitComponents']>(
     `SELECT "kitSkuId"::text AS "kitSkuId", "componentSkuId"::text AS "componentSkuId", quantity FROM "KitComponent" WHERE "kitSkuId" = ANY($1::uuid[])`,
     skuIds,
@@ -209,16 +214,6 @@ async function loadDecisionData(
     if (rows) rows.push(p)
     else positionsBySku.set(p.skuId, [p])
   }
-  const listings = await tx.$queryRawUnsafe<ListingRow[]>(
-    `SELECT cl.id::text AS id, cl."skuId"::text AS "skuId", cl."channelId"::text AS "channelId", c.code AS channel,
-            cl."desiredQuantity", cl."desiredVersion", d.steps::text AS steps, d."ruleVersionIds"
-       FROM "ChannelListing" cl JOIN "Channel" c ON c.id = cl."channelId"
-       LEFT JOIN "AvailabilityDecision" d ON d.id = cl."decisionId"
-      WHERE cl."skuId" = ANY($1::uuid[]) AND cl.active
-      -- Locked in id order, like every multi-listing writer (see lockListings, channels/channel.repository.ts).
-      ORDER BY cl.id ${opts.lock === false ? '' : 'FOR UPDATE OF cl'}`,
-    skuIds,
-  )
   const channelCodes = [...new Set(listings.map((l) => l.channel))]
   const holdbacks = await loadActiveHoldbacks(tx, decidedAt)
   const { salesBySku, orderLagSeconds } = await loadDemand(tx, ruleSet.rules, allSkuIds, decidedAt)

@@ -2,13 +2,28 @@
 // decided again, with the earliest time it changed). Every writer goes through this module, in one
 // statement shape: kits containing the SKUs are included, rows are written in id order (so
 // concurrent writers lock them in one order and never deadlock on the outbox), and an existing row
-// keeps the earliest time. The recompute job (JOB_CATALOG.recomputeAvailability) drains it.
+// keeps the earliest time. The recompute job (JOB_CATALOG.recomputeAvailability) drains it:
+// - `claimDirty` claims a batch in a statement of its own (committed at once): a claimed row stays,
+//   so writers never wait for a recompute deciding it (they used to wait for its whole transaction,
+//   holding their positions);
+// - marking a claimed row again clears its claim (the recompute may have read the positions before
+//   this change), with the new change's time;
+// - `finishClaim`, in the recompute's deciding transaction, deletes the rows still claimed by it.
+// A claim older than CLAIM_STALE_MS (a recompute that crashed) may be taken again. Two recomputes
+// deciding one SKU are safe: each locks the SKU's listings before reading its positions
+// (recompute-availability.ts), so the last to write read the newest positions.
+import { randomUUID } from 'node:crypto'
 import type { RawSql } from '../db'
+
+/** A claim this old belongs to a recompute that died: the rows may be claimed again. */
+export const CLAIM_STALE_MS = 30_000
 
 /**
  * The outbox upsert for the SKUs `ids` selects (a SELECT of one uuid column), as SQL to embed in a
  * larger statement (ingest writes it in the same round trip as positions). A row is rewritten only
- * when the new time is earlier: rewriting every marked row was most of the cost of a busy batch.
+ * when the new time is earlier or it is claimed: rewriting every marked row was most of the cost of
+ * a busy batch. A claimed row loses its claim and takes this change's time (the claim's recompute
+ * covers what came before).
  */
 export const markDirtySql = (ids: string, since: string) => `
   INSERT INTO "AvailabilityDirty"("skuId", since)
@@ -16,7 +31,58 @@ export const markDirtySql = (ids: string, since: string) => `
     SELECT i.id FROM (${ids}) AS i(id)
     UNION SELECT k."kitSkuId" FROM "KitComponent" k WHERE k."componentSkuId" IN (${ids})
   ) x ORDER BY id
-  ON CONFLICT ("skuId") DO UPDATE SET since = EXCLUDED.since WHERE EXCLUDED.since < "AvailabilityDirty".since`
+  ON CONFLICT ("skuId") DO UPDATE SET since = EXCLUDED.since, claim = NULL, "claimedAt" = NULL
+   WHERE EXCLUDED.since < "AvailabilityDirty".since OR "AvailabilityDirty".claim IS NOT NULL`
+
+export interface Claim {
+  id: string
+  skus: Array<{ skuId: string; since: Date }>
+}
+
+/**
+ * Claims up to `limit` unclaimed SKUs, oldest change first (with `strategic`, that class's SKUs
+ * first: the priority lane), in one statement of its own: call it outside a transaction.
+ */
+export async function claimDirty(
+  db: RawSql,
+  limit: number,
+  now: Date,
+  strategic?: { categories: string[]; skus: string[] } | null,
+): Promise<Claim> {
+  const id = randomUUID()
+  const order = strategic
+    ? `EXISTS (SELECT 1 FROM "Sku" s WHERE s.id = x."skuId" AND (s.category = ANY($4::text[]) OR s.code = ANY($5::text[]))) DESC, since`
+    : 'since'
+  const skus = await db.$queryRawUnsafe<Array<{ skuId: string; since: Date }>>(
+    `UPDATE "AvailabilityDirty" d SET claim = $2::uuid, "claimedAt" = $3::timestamptz FROM (
+       SELECT "skuId" FROM "AvailabilityDirty" x
+        WHERE x.claim IS NULL OR x."claimedAt" < $3::timestamptz - make_interval(secs => ${CLAIM_STALE_MS / 1000})
+        ORDER BY ${order} LIMIT $1 FOR UPDATE SKIP LOCKED) c
+      WHERE d."skuId" = c."skuId" RETURNING d."skuId"::text AS "skuId", d.since`,
+    limit,
+    id,
+    now.toISOString(),
+    ...(strategic ? [strategic.categories, strategic.skus] : []),
+  )
+  return { id, skus }
+}
+
+/** Deletes the claim's rows nothing marked again (in the transaction that wrote their decisions). */
+export async function finishClaim(tx: RawSql, claim: Claim): Promise<void> {
+  await tx.$executeRawUnsafe(
+    `DELETE FROM "AvailabilityDirty" WHERE "skuId" = ANY($1::uuid[]) AND claim = $2::uuid`,
+    claim.skus.map((s) => s.skuId),
+    claim.id,
+  )
+}
+
+/** Gives a claim's rows back at once (its recompute failed): another may take them without waiting. */
+export async function releaseClaim(db: RawSql, claim: Claim): Promise<void> {
+  await db.$executeRawUnsafe(
+    `UPDATE "AvailabilityDirty" SET claim = NULL, "claimedAt" = NULL WHERE claim = $1::uuid`,
+    claim.id,
+  )
+}
 
 /** Adds SKUs (and every kit that contains them) to the outbox. Returns rows written. */
 export async function markSkusDirty(tx: RawSql, skuIds: string[], since: Date): Promise<number> {

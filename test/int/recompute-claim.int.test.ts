@@ -1,0 +1,116 @@
+// The recompute outbox's short claim on a real database: ingest marking a SKU that a recompute is
+// deciding does not wait for that recompute (it used to wait for its whole transaction, holding its
+// positions: the pipeline's ack tail), the mark survives the recompute, and the next recompute
+// decides from the new positions. A claim left by a recompute that died is taken again.
+import { randomUUID } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import type { PrismaClient } from '@prisma/client'
+import { useTestDatabase } from './helpers/test-db'
+import { desiredQuantity, recomputeAll } from './helpers/availability'
+import { rawTransaction } from '../../server/db'
+import { recomputeDirtyAvailability, recomputeSkus } from '../../server/availability/recompute-availability'
+import { CLAIM_STALE_MS, claimDirty, finishClaim } from '../../server/availability/recompute-outbox'
+import { ingestEvents } from '../../server/ingest/ingest-events'
+
+let db: PrismaClient
+useTestDatabase(
+  async (created) => {
+    db = created
+    await recomputeAll(db)
+  },
+  { demo: { skuCount: 6 }, timeoutMs: 120_000 },
+)
+
+const skuId = async (code: string) => (await db.sku.findUniqueOrThrow({ where: { code }, select: { id: true } })).id
+/** The outbox's rows for plain SKUs (kits containing a marked SKU are marked with it). */
+const outbox = async () =>
+  db.$queryRawUnsafe<Array<{ code: string; claimed: boolean; since: Date }>>(
+    `SELECT s.code, d.claim IS NOT NULL AS claimed, d.since FROM "AvailabilityDirty" d JOIN "Sku" s ON s.id = d."skuId"
+      WHERE NOT s."isKit" ORDER BY s.code`,
+  )
+const receipt = (key: string, sku: string, quantity: number) =>
+  JSON.stringify({
+    source: 'erp-demo',
+    events: [
+      {
+        idempotencyKey: key,
+        type: 'receipt',
+        sku,
+        location: 'DC-EAST',
+        quantity,
+        occurredAt: new Date().toISOString(),
+      },
+    ],
+  })
+/** Fails clearly instead of hanging when a statement waits on a lock it should never wait for. */
+const within = <T>(ms: number, what: string, p: Promise<T>) =>
+  Promise.race([
+    p,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} waited ${ms} ms`)), ms)),
+  ])
+
+describe('recompute outbox claims', () => {
+  it('ingest marking a SKU a recompute is deciding does not wait for it, and the next recompute decides the new stock', async () => {
+    const before = await desiredQuantity(db, 'SKU-00001', 'shopify')
+    await db.availabilityDirty.create({
+      data: { skuId: await skuId('SKU-00001'), since: new Date(Date.now() - 1_000) },
+    })
+    const claim = await claimDirty(db, 10, new Date())
+    expect(claim.skus).toHaveLength(1)
+
+    const receivedAt = new Date()
+    await rawTransaction(db, async (tx) => {
+      // The recompute has locked the SKU's listings, read its positions and written its decisions...
+      await recomputeSkus(tx, claim.skus, new Date())
+      // ...when a receipt for the SKU arrives: it commits while the recompute is still open.
+      const r = await within(
+        10_000,
+        'ingest',
+        ingestEvents(db, { body: receipt('claim-1', 'SKU-00001', 40), receivedAt }),
+      )
+      expect(r.accepted).toBe(1)
+      expect(await outbox()).toMatchObject([{ code: 'SKU-00001', claimed: false }])
+      await finishClaim(tx, claim)
+    })
+    // The recompute read the positions before the receipt: its claim was cleared, so the row stays,
+    // with the receipt's time for the lag.
+    const rows = await outbox()
+    expect(rows).toMatchObject([{ code: 'SKU-00001', claimed: false }])
+    expect(rows[0]!.since.getTime()).toBe(receivedAt.getTime())
+    expect(await desiredQuantity(db, 'SKU-00001', 'shopify')).toBe(before)
+
+    await recomputeAll(db)
+    expect(await db.availabilityDirty.count()).toBe(0)
+    expect(await desiredQuantity(db, 'SKU-00001', 'shopify')).toBeGreaterThan(before!)
+  })
+
+  it('a claim is taken again only once it is stale (its recompute died), and a finished claim leaves nothing', async () => {
+    const [fresh, stale] = [await skuId('SKU-00002'), await skuId('SKU-00003')]
+    const now = Date.now()
+    await db.$executeRawUnsafe(
+      `INSERT INTO "AvailabilityDirty"("skuId", since, claim, "claimedAt")
+       VALUES ($1::uuid, $3::timestamptz, $4::uuid, $5::timestamptz), ($2::uuid, $3::timestamptz, $6::uuid, $7::timestamptz)`,
+      fresh,
+      stale,
+      new Date(now - 60_000).toISOString(),
+      randomUUID(),
+      new Date(now - 1_000).toISOString(),
+      randomUUID(),
+      new Date(now - CLAIM_STALE_MS - 1_000).toISOString(),
+    )
+    const r = await recomputeDirtyAvailability(db, { batchSize: 10 })
+    expect(r.processed).toBe(1)
+    expect(await outbox()).toMatchObject([{ code: 'SKU-00002', claimed: true }])
+    await db.$executeRawUnsafe(`DELETE FROM "AvailabilityDirty"`)
+  })
+
+  it('marking an unclaimed row keeps its earliest time', async () => {
+    const early = new Date(Date.now() - 120_000)
+    await db.availabilityDirty.create({ data: { skuId: await skuId('SKU-00004'), since: early } })
+    await ingestEvents(db, { body: receipt('claim-2', 'SKU-00004', 3) })
+    const rows = await outbox()
+    expect(rows).toMatchObject([{ code: 'SKU-00004', claimed: false }])
+    expect(rows[0]!.since.getTime()).toBe(early.getTime())
+    await recomputeAll(db)
+  })
+})
