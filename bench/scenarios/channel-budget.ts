@@ -123,8 +123,13 @@ export async function runChannelBudget(
     await new Promise((r) => setTimeout(r, 5_000))
     const start: Record<string, SimSample> = {}
     for (const k of KINDS) start[k] = sampleSim(stack.sims, k)
+    // A marketplace whose calls carry the whole backlog (Amazon's feed, the portal's 500 per call)
+    // may have sent it all during the warm-up: its limit did not bind, and its share of it says nothing.
+    const pendingAtStart = await pendingByChannel(stack.pool)
     log(`[bench] channel-budget: measuring ${opt.windowSeconds} s`)
     await new Promise((r) => setTimeout(r, opt.windowSeconds * 1000))
+    const cleared = await backlogClearedMs(stack.pool, resumedAt)
+    const pendingAtEnd = await pendingByChannel(stack.pool)
     for (const k of KINDS) {
       const end = sampleSim(stack.sims, k)
       const use = limitUse(k, start[k], end)
@@ -138,13 +143,33 @@ export async function runChannelBudget(
             .join(', ') || 'no bucket touched'
         }`,
       )
+      const bound = (pendingAtStart.get(k) ?? 0) > 0
+      if (!bound)
+        log(
+          `  ${k}: the whole backlog was sent ${((cleared.get(k) ?? 0) / 1000).toFixed(1)} s after resume, before the window: the limit did not bind`,
+        )
       figures.push(
+        {
+          scenario: 'channel-budget',
+          name: `${k} whole backlog sent after resume`,
+          value: (pendingAtEnd.get(k) ?? 0) === 0 && cleared.has(k) ? cleared.get(k)! / 1000 : null,
+          unit: 's',
+          note:
+            (pendingAtEnd.get(k) ?? 0) > 0
+              ? `${pendingAtEnd.get(k)} listings still waiting when the window closed`
+              : bound
+                ? 'sent within the window'
+                : 'sent before the window opened',
+        },
         {
           scenario: 'channel-budget',
           name: `${k} documented limit used`,
           value: busiest ? 100 * busiest[1].share : 0,
           unit: '%',
-          goal: { op: '>=', value: 90 },
+          // Only a limit that binds (a backlog still waiting when the window opens) can be used to 90%.
+          ...(bound
+            ? { goal: { op: '>=' as const, value: 90 } }
+            : { note: 'no backlog left in the window: the limit did not bind' }),
           baseline: {
             label: `documented ${busiest?.[0] ?? ''} allowance`,
             value: busiest ? busiest[1].allowed : null,
@@ -206,4 +231,24 @@ export async function runChannelBudget(
     fs.rmSync(tmp, { recursive: true, force: true })
   }
   return { figures, notes }
+}
+
+/** Listings each channel still has to send (desired version not yet published), by channel code. */
+async function pendingByChannel(pool: Stack['pool']): Promise<Map<string, number>> {
+  const r = await pool.query<{ code: string; n: string }>(
+    `SELECT c.code, count(cl.id)::text AS n FROM "Channel" c
+       LEFT JOIN "ChannelListing" cl ON cl."channelId" = c.id AND cl."desiredVersion" > cl."publishedVersion"
+      GROUP BY c.code`,
+  )
+  return new Map(r.rows.map((x) => [x.code, Number(x.n)]))
+}
+
+/** When each channel's last call of the resumed backlog started, in ms after resume. */
+async function backlogClearedMs(pool: Stack['pool'], resumedAt: Date): Promise<Map<string, number>> {
+  const r = await pool.query<{ code: string; ms: string }>(
+    `SELECT c.code, (extract(epoch FROM max(a."startedAt") - $1::timestamptz) * 1000)::text AS ms
+       FROM "PublishAttempt" a JOIN "Channel" c ON c.id = a."channelId" WHERE a."startedAt" >= $1 GROUP BY c.code`,
+    [resumedAt],
+  )
+  return new Map(r.rows.map((x) => [x.code, Number(x.ms)]))
 }

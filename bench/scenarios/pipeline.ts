@@ -2,12 +2,14 @@
 // simulators, plan 'demo', i.e. generous marketplace limits: "when the budget allows"), measured
 // from the database's provenance (bench/latency.ts). Same-run baseline: a trickle of 20 events/s
 // through the same stack first, i.e. the latencies of an idle system.
+import os from 'node:os'
+import path from 'node:path'
 import crypto from 'node:crypto'
 import { backlog, onOwnStack, waitForDrain, type ScenarioResult } from '../stack'
 import { sendSteady, steadyBatches } from '../steady-sender'
 import { measureLatencies } from '../latency'
 import { summarize } from '../stats'
-import { cpuSeconds } from '../cpu'
+import { cpuSeconds, postgresCpuSeconds } from '../cpu'
 import { connectFanout, commitToRefetch } from '../fanout'
 import { memoryOf } from '../proc'
 import { sampleWaits } from '../pg-waits'
@@ -70,6 +72,9 @@ export async function runPipeline(opt: PipelineOptions, log: (l: string) => void
         }, 2000)
         const webCpu0 = cpuSeconds(stack!.webPid)
         const workerCpu0 = stack!.workerPid ? cpuSeconds(stack!.workerPid) : null
+        // Where the machine's CPU goes: PostgreSQL, and this process (simulators, the ERP sender, the dashboard clients).
+        const pgCpu0 = postgresCpuSeconds(path.join(stack!.tmp, 'pg'))
+        const benchCpu0 = process.cpuUsage()
         let webPeak = 0
         const mem = setInterval(() => {
           const m = memoryOf(stack!.webPid)
@@ -90,6 +95,10 @@ export async function runPipeline(opt: PipelineOptions, log: (l: string) => void
         }
         const webCpu = webCpu0 === null ? null : (cpuSeconds(stack!.webPid)! - webCpu0) / sent.seconds
         const workerCpu = workerCpu0 === null ? null : (cpuSeconds(stack!.workerPid!)! - workerCpu0) / sent.seconds
+        const pgCpu =
+          pgCpu0 === null ? null : (postgresCpuSeconds(path.join(stack!.tmp, 'pg'))! - pgCpu0) / sent.seconds
+        const benchUsage = process.cpuUsage(benchCpu0)
+        const benchCpu = (benchUsage.user + benchUsage.system) / 1e6 / sent.seconds
         clearInterval(mem)
         const fanResult = fan ? await fan.stop() : null
         let drainSeconds: number | null = null
@@ -111,7 +120,7 @@ export async function runPipeline(opt: PipelineOptions, log: (l: string) => void
           `  ${label}: achieved ${(sent.sent / sent.seconds).toFixed(0)} events/s (${sent.lateStarts} late sends, ${sent.retries} resent after a connection reset); ack p50/p99 ${fmt(ack.p50)}/${fmt(ack.p99)} ms; ` +
             `event->decision p50/p99 ${fmt(dec.p50)}/${fmt(dec.p99)} ms (${dec.n} event x channel pairs, ${lat.undecided} without a new decision); ` +
             `event->call p50/p99 ${fmt(call.p50)}/${fmt(call.p99)} ms (${call.n}, ${lat.notCalled} not called); backlog peak ${maxDirty} SKUs to decide, ${maxPending} listings to send; ` +
-            `drained ${drainSeconds === null ? 'not within the timeout' : `${drainSeconds.toFixed(1)} s after the last send`}; web CPU ${fmtCpu(webCpu)}, worker CPU ${fmtCpu(workerCpu)}`,
+            `drained ${drainSeconds === null ? 'not within the timeout' : `${drainSeconds.toFixed(1)} s after the last send`}; web CPU ${fmtCpu(webCpu)}, worker CPU ${fmtCpu(workerCpu)}, PostgreSQL CPU ${fmtCpu(pgCpu)}, bench process (simulators, sender, clients) CPU ${fmtCpu(benchCpu)}, of ${os.cpus().length} cores`,
         )
         for (const [ch, xs] of Object.entries(lat.toCallByChannel)) {
           const s = summarize(xs)

@@ -49,6 +49,12 @@ export interface ReadBack {
   quantity: number | null
 }
 
+/**
+ * A run may wait this long for a marketplace's own limit (`Connector.readyInMs`); longer, it comes
+ * back later instead of holding a worker slot.
+ */
+export const MAX_INLINE_PACE_MS = 1_000
+
 export interface ConnectorConfig {
   /** Production, sandbox or a local simulator. */
   baseUrl: string
@@ -75,6 +81,12 @@ export interface Connector {
   readonly readBatchSize: number
   /** How many pushes may be in flight at once within one claim (default 1; per-listing APIs use more). */
   readonly maxConcurrency?: number
+  /**
+   * How long until the marketplace's own limit, as its last answers described it, lets a full batch
+   * go (Shopify's cost bucket); 0 when it may go now or nothing is known. The publisher comes back
+   * then instead of holding a worker slot while the connector waits.
+   */
+  readyInMs?(): number
   pushQuantities(updates: ListingUpdate[]): Promise<PushResult>
   readQuantities(listings: Array<Pick<ListingUpdate, 'listingId' | 'externalSku' | 'externalId'>>): Promise<ReadBack[]>
   /**

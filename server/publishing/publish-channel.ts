@@ -6,7 +6,14 @@
 import type { PrismaClient } from '@prisma/client'
 import type { Db } from '../db'
 import { transaction } from '../db'
-import type { BulkFeedHandle, BulkSubmitResult, Connector, ListingUpdate, UpdateOutcome } from '../channels/connector'
+import {
+  MAX_INLINE_PACE_MS,
+  type BulkFeedHandle,
+  type BulkSubmitResult,
+  type Connector,
+  type ListingUpdate,
+  type UpdateOutcome,
+} from '../channels/connector'
 import { backoffDelayMs, attemptsExhausted, DEFAULT_BACKOFF } from './backoff'
 import { breakerGate, breakerRecord, DEFAULT_BREAKER } from './circuit-breaker'
 import {
@@ -67,7 +74,7 @@ const NOTHING_PUBLISHED = { claimed: 0, applied: 0, accepted: 0, failed: 0, reje
 
 /** Why a run claimed nothing, and when to come back (if ever). */
 type SkippedClaim = {
-  skipped: 'unknown channel' | 'shadow mode' | 'paused' | 'breaker open' | 'rate budget'
+  skipped: 'unknown channel' | 'shadow mode' | 'paused' | 'breaker open' | 'rate budget' | 'marketplace limit'
   retryAt?: Date
   channel?: ChannelRow
 }
@@ -162,6 +169,11 @@ async function claimListings(tx: Db, channelId: string, deps: PublishDeps, t: Da
   )
   if (!gate.allowed) return { skipped: 'breaker open', retryAt: gate.retryAt, channel }
   const connector = deps.connectorFor(channel)
+  // The marketplace's own limit (Shopify's cost bucket) before ours: come back when a batch may go,
+  // rather than hold a worker slot while the connector waits for it.
+  const readyIn = gate.probe ? 0 : (connector.readyInMs?.() ?? 0)
+  if (readyIn > MAX_INLINE_PACE_MS)
+    return { skipped: 'marketplace limit', retryAt: new Date(t.getTime() + readyIn), channel }
   const bulk = Boolean(connector.bulk) && !gate.probe && (await backlogCallsForBulk(tx, channel, t))
   const wantedCalls = gate.probe || bulk ? 1 : Math.max(1, Math.ceil(channel.rateBurst))
   const { granted, waitMs } = await spendRateBudget(tx, channel, t, () => wantedCalls)

@@ -5,7 +5,7 @@
 // comes back for the rest.
 import type { PrismaClient } from '@prisma/client'
 import { transaction, type Db } from '../db'
-import type { Connector, ReadBack } from '../channels/connector'
+import { MAX_INLINE_PACE_MS, type Connector, type ReadBack } from '../channels/connector'
 import { enqueueVerify } from '../queue/enqueue'
 import { isLagSample, recordLag } from '../metrics/lag'
 import { emitListingsChanged, ROOMS } from '../realtime/publisher'
@@ -52,7 +52,6 @@ export async function verifyChannel(db: PrismaClient, channelId: string, deps: V
   if (loaded.length === 0) return { checked: 0, applied: 0, unverified: 0, stillPending: 0 }
   const connector = deps.connectorFor(channel)
   const perCall = Math.max(1, connector.readBatchSize)
-  const { granted, waitMs } = await takeReadCalls(db, channelId, Math.ceil(loaded.length / perCall), now())
   const notRead = (skipped: string) => ({
     checked: 0,
     applied: 0,
@@ -60,6 +59,14 @@ export async function verifyChannel(db: PrismaClient, channelId: string, deps: V
     stillPending: loaded.length,
     skipped,
   })
+  // Reads give way to writes: while the marketplace's own limit could not take a full batch of
+  // updates (Shopify's cost bucket), come back when it could.
+  const readyIn = connector.readyInMs?.() ?? 0
+  if (readyIn > MAX_INLINE_PACE_MS) {
+    await enqueueVerify(db, channelId, new Date(now().getTime() + readyIn))
+    return notRead('marketplace limit')
+  }
+  const { granted, waitMs } = await takeReadCalls(db, channelId, Math.ceil(loaded.length / perCall), now())
   // Nothing granted: come back when the budget grants a read (the SLA clock keeps running).
   if (granted === 0) {
     await enqueueVerify(db, channelId, new Date(now().getTime() + waitMs))

@@ -5,7 +5,7 @@
 // later read-back that matches resolves the finding. Findings are deduplicated per listing.
 import type { Prisma, PrismaClient } from '@prisma/client'
 import { transaction, type RawSql } from '../db'
-import type { Connector } from '../channels/connector'
+import { MAX_INLINE_PACE_MS, type Connector } from '../channels/connector'
 import { loadChannel, lockListings, takeReadCalls, type ChannelRow } from '../channels/channel.repository'
 import { reconcileBatch, verifySlaMs } from '../channels/channel-settings'
 import { loadOrderGraceMs } from '../metrics/order-intake'
@@ -59,6 +59,8 @@ export async function reconcileChannel(
   const connector = deps.connectorFor(channel)
   const wanted = deps.listingIds ? deps.listingIds.length : Math.max(1, deps.batch ?? reconcileBatch(channel))
   if (wanted === 0) return none(channel.code)
+  // Reads give way to writes while the marketplace's own limit is spent (the next tick tries again).
+  if ((connector.readyInMs?.() ?? 0) > MAX_INLINE_PACE_MS) return none(channel.code, 'marketplace limit')
   const { granted: calls } = await takeReadCalls(db, channelId, Math.ceil(wanted / connector.readBatchSize), now())
   if (calls === 0) return none(channel.code, 'rate budget')
   const graceMs = await loadOrderGraceMs(db, channel, now())

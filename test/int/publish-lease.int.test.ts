@@ -91,4 +91,38 @@ describe('publish leases of a killed run', () => {
     ).toMatchObject({ claimed: 0 })
     expect(await db.$queryRawUnsafe<unknown[]>(`SELECT 1 FROM graphile_worker.jobs`)).toEqual([])
   })
+
+  it("a run the marketplace's own limit cannot take yet comes back when it can, sending nothing and spending none of the budget", async () => {
+    const channel = await makeChannel(db, 'shopify')
+    const sku = await makeSku(db)
+    const listing = await makeListing(db, channel.id, sku.id, `SH-${sku.code}`)
+    await db.channelListing.update({
+      where: { id: listing.id },
+      data: { desiredQuantity: 4, desiredVersion: 2, publishedVersion: 1 },
+    })
+    const before = await db.channel.findUniqueOrThrow({ where: { id: channel.id }, select: { rateTokens: true } })
+    await db.$executeRawUnsafe(`DELETE FROM graphile_worker._private_jobs`)
+    const now = new Date('2026-12-03T10:00:00Z')
+    const r = await publishChannel(db, channel.id, {
+      connectorFor: () =>
+        ({
+          maxBatchSize: 250,
+          readBatchSize: 100,
+          readyInMs: () => 4_200,
+          pushQuantities: () => {
+            throw new Error('nothing may be sent before the bucket holds a batch')
+          },
+        }) as never,
+      now: () => now,
+    })
+    expect(r).toMatchObject({ claimed: 0, skipped: 'marketplace limit', nextRunAt: new Date(now.getTime() + 4_200) })
+    const jobs = await db.$queryRawUnsafe<Array<{ run_at: Date }>>(
+      `SELECT run_at FROM graphile_worker.jobs WHERE task_identifier = 'publish-channel'`,
+    )
+    expect(jobs.map((j) => new Date(j.run_at).getTime())).toEqual([now.getTime() + 4_200])
+    const after = await db.channel.findUniqueOrThrow({ where: { id: channel.id }, select: { rateTokens: true } })
+    expect(after.rateTokens).toBe(before.rateTokens)
+    const row = await db.channelListing.findUniqueOrThrow({ where: { id: listing.id }, select: { leaseUntil: true } })
+    expect(row.leaseUntil).toBeNull()
+  })
 })

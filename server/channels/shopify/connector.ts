@@ -37,7 +37,7 @@ import {
 } from '../channel-http'
 import { parseConnectorPart } from '../connector-settings'
 import { pushInBatches } from '../push-sequentially'
-import { recordCost, reservePoints } from './cost-pacing'
+import { readyInMs, recordCost, reservePoints } from './cost-pacing'
 import {
   costSchema,
   nodesResponseSchema,
@@ -141,6 +141,7 @@ export function createShopifyConnector(config: ConnectorConfig): Connector {
     readBatchSize: READ_CHUNK,
     pushQuantities: (updates) => pushInBatches(updates, settings.maxBatchSize, (batch) => pushBatch(shop, batch)),
     readQuantities: (listings) => readAvailable(shop, listings),
+    readyInMs: () => readyInMs(bucketKey, 'set', setCost(settings.maxBatchSize), now()),
   }
 }
 

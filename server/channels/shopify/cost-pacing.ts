@@ -48,6 +48,15 @@ export function recordCost(shop: string, operation: string, formulaCost: number,
   if (buckets.size > 1_000) buckets.delete(buckets.keys().next().value!)
 }
 
+/** How long until the bucket (as last seen, restored since) holds what a call priced at `formulaCost` needs; takes nothing. */
+export function readyInMs(shop: string, operation: string, formulaCost: number, nowMs: number): number {
+  const seen = buckets.get(shop)
+  if (!seen || seen.restoreRate <= 0) return 0
+  const needed = Math.min(seen.maximum, Math.ceil(formulaCost * (seen.ratio.get(operation) ?? 1)))
+  const available = Math.min(seen.maximum, seen.available + ((nowMs - seen.atMs) / 1000) * seen.restoreRate)
+  return available >= needed ? 0 : Math.ceil(((needed - available) / seen.restoreRate) * 1000)
+}
+
 /**
  * How long to wait before a call our formula prices at `formulaCost` (0 when the bucket, as last
  * seen and restored since, holds the points it is expected to cost, or nothing is known yet); the

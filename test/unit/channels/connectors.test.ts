@@ -102,6 +102,8 @@ describe('Shopify (GraphQL inventorySetQuantities)', () => {
     sim.configure({ throttle: { maximumAvailable: 15, restoreRate: 1 } })
     expect((await connector.pushQuantities([u('SH-1', 2)])).outcomes).toMatchObject([{ outcome: 'applied' }])
     expect(slept).toEqual([])
+    // A full batch would need the whole bucket (15): the publisher hears it is ready in 11 s.
+    expect(connector.readyInMs?.()).toBe(11_000)
     // The next (cost 12) waits (12 - 4) / 1 per second, then goes through.
     const r = await connector.pushQuantities([u('SH-2', 2), u('SH-3', 2)])
     expect(r.outcomes).toMatchObject([{ outcome: 'applied' }, { outcome: 'applied' }])
