@@ -282,6 +282,32 @@ export async function backlog(pool: pg.Pool): Promise<{ dirty: number; pending: 
   return { dirty: Number(r.rows[0].dirty), pending: Number(r.rows[0].pending), inFlight: Number(r.rows[0].inflight) }
 }
 
+/**
+ * After a drain, waits (up to `timeoutMs`) until every sent version is verified applied, so a phase
+ * measured next does not share the machine with the previous one's read-backs. Returns the seconds
+ * waited and the listings still unverified.
+ */
+export async function waitForVerified(
+  pool: pg.Pool,
+  timeoutMs: number,
+): Promise<{ seconds: number; unverified: number }> {
+  const t0 = Date.now()
+  const unverified = async () =>
+    Number(
+      (
+        await pool.query<{ n: string }>(
+          `SELECT count(*)::text AS n FROM "ChannelListing" WHERE active AND "appliedVersion" < "publishedVersion"`,
+        )
+      ).rows[0].n,
+    )
+  let left = await unverified()
+  while (left > 0 && Date.now() - t0 < timeoutMs) {
+    await new Promise((r) => setTimeout(r, 1000))
+    left = await unverified()
+  }
+  return { seconds: (Date.now() - t0) / 1000, unverified: left }
+}
+
 /** Waits until every SKU is decided and every listing's newest version has left for its channel. */
 export async function waitForDrain(pool: pg.Pool, timeoutMs: number): Promise<number> {
   const t0 = Date.now()
