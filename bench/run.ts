@@ -649,6 +649,7 @@ async function main(): Promise<void> {
           fanoutClients: argv.includes('--no-fanout') ? 0 : int('clients', 500),
           drainTimeoutMs: int('drain-timeout', full ? 600 : 120) * 1000,
           pgWaits: argv.includes('--pg-waits'),
+          pgStatements: argv.includes('--pg-statements'),
         },
         log,
       ),

@@ -124,6 +124,8 @@ export async function startStack(opts: {
   log: (l: string) => void
   /** Extra environment for the web and worker processes. */
   env?: Record<string, string>
+  /** Load pg_stat_statements (`--pg-statements`): what PostgreSQL spends its time on, per statement. */
+  pgStatements?: boolean
 }): Promise<Stack> {
   const { tmp, log } = opts
   // Running as root, PostgreSQL runs as another user, who must be able to enter the folder.
@@ -137,6 +139,7 @@ export async function startStack(opts: {
     password: 'bench',
     database: 'stocktower',
     persistent: false,
+    extraFlags: opts.pgStatements ? ['-c', 'shared_preload_libraries=pg_stat_statements'] : [],
   })
   const children: ChildProcess[] = []
   let sims: RunningSimulators | undefined

@@ -24,13 +24,15 @@ export interface PipelineOptions {
   drainTimeoutMs: number
   /** Sample pg_stat_activity while sending: where the database connections wait (the bottleneck's evidence). */
   pgWaits: boolean
+  /** pg_stat_statements over each phase: the statements PostgreSQL spent its time on. */
+  pgStatements?: boolean
 }
 
 export async function runPipeline(opt: PipelineOptions, log: (l: string) => void): Promise<ScenarioResult> {
   const S = 'pipeline'
   return onOwnStack(
     'pipeline',
-    { skus: opt.skus, plan: 'demo', worker: true, log },
+    { skus: opt.skus, plan: 'demo', worker: true, log, pgStatements: opt.pgStatements },
     async (stack, { figures, notes }) => {
       const firstSync = await waitForDrain(stack.pool, 30 * 60_000)
       log(
@@ -90,6 +92,10 @@ export async function runPipeline(opt: PipelineOptions, log: (l: string) => void
           `[bench] pipeline ${label}: ${rate} events/s for ${seconds} s in batches of ${batch}${fan ? `, ${fan.connected} dashboard clients` : ''}`,
         )
         const waits = opt.pgWaits ? sampleWaits(stack!.databaseUrl) : null
+        if (opt.pgStatements) {
+          await stack!.pool.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements')
+          await stack!.pool.query('SELECT pg_stat_statements_reset()')
+        }
         const sent = await sendSteady(stack!.port, stack!.apiKey, bodies, batch, rate)
         if (waits) {
           const counts = await waits.stop()
@@ -113,6 +119,7 @@ export async function runPipeline(opt: PipelineOptions, log: (l: string) => void
           notes.push(`pipeline ${label}: ${(e as Error).message}`)
         }
         clearInterval(sampler)
+        if (opt.pgStatements) await logTopStatements(stack!.pool, label, log)
         if (sent.failures.length > 0)
           throw new Error(`pipeline ${label}: ${sent.failures.length} batches failed, e.g. ${sent.failures[0]}`)
         const lat = await measureLatencies(stack!.pool, { keyPrefix: `bench:${runId}:${label}:`, since })
@@ -254,3 +261,26 @@ export async function runPipeline(opt: PipelineOptions, log: (l: string) => void
 
 const fmt = (v: number | null) => (v === null ? 'n/a' : Math.round(v).toString())
 const fmtCpu = (v: number | null) => (v === null ? 'n/a' : `${Math.round(100 * v)}%`)
+
+/** The statements PostgreSQL spent the phase on (sending and draining), by total execution time. */
+async function logTopStatements(pool: import('pg').Pool, label: string, log: (l: string) => void): Promise<void> {
+  const r = await pool.query<{ calls: string; total: number; mean: number; rows: string; query: string }>(
+    `SELECT calls::text, total_exec_time AS total, mean_exec_time AS mean, rows::text, regexp_replace(query, '\\s+', ' ', 'g') AS query
+       FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+      ORDER BY total_exec_time DESC LIMIT 12`,
+  )
+  const all = Number(
+    (
+      await pool.query<{ t: number }>(
+        `SELECT sum(total_exec_time) AS t FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      )
+    ).rows[0].t,
+  )
+  log(
+    `  ${label}: PostgreSQL statements by execution time (pg_stat_statements, phase and drain; ${(all / 1000).toFixed(1)} s in all):`,
+  )
+  for (const x of r.rows)
+    log(
+      `    ${((100 * x.total) / all).toFixed(1).padStart(5)}%  ${(x.total / 1000).toFixed(1).padStart(6)} s  ${x.calls.padStart(7)} calls  ${x.mean.toFixed(1).padStart(7)} ms  ${x.query.slice(0, 150)}`,
+    )
+}

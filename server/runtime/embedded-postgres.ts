@@ -25,6 +25,8 @@ export interface EmbeddedOptions {
   port?: number
   persistent?: boolean
   log?: (line: string) => void
+  /** More server settings (`-c name=value` pairs), e.g. the bench's pg_stat_statements. */
+  extraFlags?: string[]
 }
 
 /** The first existing folder from `/` down to `target` that users other than its owner cannot traverse. */
@@ -77,7 +79,15 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
     // Sized for a 2-core machine running web + workers + tests. fsync and synchronous_commit stay
     // on: a 202 promises the events are recorded, so a commit must be on disk before we answer.
-    postgresFlags: ['-c', 'max_connections=200', '-c', 'shared_buffers=256MB', '-c', 'listen_addresses=127.0.0.1'],
+    postgresFlags: [
+      '-c',
+      'max_connections=200',
+      '-c',
+      'shared_buffers=256MB',
+      '-c',
+      'listen_addresses=127.0.0.1',
+      ...(opts.extraFlags ?? []),
+    ],
     onLog: (m: string) => log(String(m).trim()),
     onError: (m: unknown) => {
       errors.push(String(m))
