@@ -110,6 +110,8 @@ interface Sent {
   feed: BulkFeedHandle | null
   callsMade: number
   throttledForMs: number
+  /** The marketplace's own limit would have made the next batch wait this long: the rest was left for a fresh claim then. */
+  pacedForMs?: number
 }
 
 type Clock = () => Date
@@ -359,7 +361,9 @@ async function submitBulkFeed(claim: Claim, now: Clock): Promise<Sent> {
 
 /**
  * Step 2 (per listing): batches of maxBatchSize, up to maxConcurrency in flight. A throttle stops
- * further sends; unsent listings are released for the next run.
+ * further sends; so does a marketplace limit that would make the next batch wait (Shopify's cost
+ * bucket): unsent listings are released, and the next run claims afresh in priority order, so a
+ * zero-out decided meanwhile goes before the rest of a large claim.
  */
 async function pushInBatches(claim: Claim, now: Clock): Promise<Sent> {
   const { channel, connector, listings } = claim
@@ -372,7 +376,13 @@ async function pushInBatches(claim: Claim, now: Clock): Promise<Sent> {
     while (nextBatch < batches.length) {
       const index = nextBatch++
       const batch = batches[index]
-      if (sent.throttledForMs > 0) {
+      if (sent.throttledForMs > 0 || sent.pacedForMs) {
+        sent.unsent.push(...batch)
+        continue
+      }
+      const readyIn = index > 0 ? (connector.readyInMs?.() ?? 0) : 0
+      if (readyIn > MAX_INLINE_PACE_MS) {
+        sent.pacedForMs = readyIn
         sent.unsent.push(...batch)
         continue
       }
@@ -673,6 +683,7 @@ async function scheduleFollowUps(
   let nextRunAt: Date | undefined
   if (breakerState === 'open') nextRunAt = new Date(t.getTime() + DEFAULT_BREAKER.cooldownMs)
   else if (sent.throttledForMs > 0) nextRunAt = new Date(t.getTime() + sent.throttledForMs)
+  else if (sent.pacedForMs) nextRunAt = new Date(t.getTime() + sent.pacedForMs)
   else if (claim.moreLikely || sent.unsent.length > 0) nextRunAt = t
   else {
     const [next] = await tx.$queryRawUnsafe<Array<{ at: Date | null }>>(

@@ -125,4 +125,62 @@ describe('publish leases of a killed run', () => {
     const row = await db.channelListing.findUniqueOrThrow({ where: { id: listing.id }, select: { leaseUntil: true } })
     expect(row.leaseUntil).toBeNull()
   })
+
+  it('a run stops sending when the next batch would wait for the marketplace, leaving the rest to a fresh claim then', async () => {
+    const channel = await makeChannel(db, 'shopify-2', { kind: 'shopify' })
+    const listings = []
+    for (let i = 0; i < 3; i++) {
+      const sku = await makeSku(db)
+      const listing = await makeListing(db, channel.id, sku.id, `SH-${sku.code}`)
+      await db.channelListing.update({
+        where: { id: listing.id },
+        data: {
+          desiredQuantity: 5 + i,
+          desiredVersion: 2,
+          publishedVersion: 1,
+          externalId: `gid://shopify/InventoryItem/${9000 + i}`,
+        },
+      })
+      listings.push(listing)
+    }
+    await db.$executeRawUnsafe(`DELETE FROM graphile_worker._private_jobs`)
+    const now = new Date('2026-12-03T11:00:00Z')
+    const pushed: string[][] = []
+    const r = await publishChannel(db, channel.id, {
+      connectorFor: () =>
+        ({
+          maxBatchSize: 1,
+          readBatchSize: 100,
+          // Ready for the first batch; after it, the bucket needs 5 s to take another.
+          readyInMs: () => (pushed.length === 0 ? 0 : 5_000),
+          pushQuantities: async (updates: Array<{ listingId: string; quantity: number }>) => {
+            pushed.push(updates.map((u) => u.listingId))
+            return {
+              outcomes: updates.map((u) => ({
+                listingId: u.listingId,
+                outcome: 'applied',
+                appliedQuantity: u.quantity,
+              })),
+              latencyMs: 1,
+            }
+          },
+        }) as never,
+      now: () => now,
+    })
+    expect(pushed).toHaveLength(1)
+    expect(r).toMatchObject({ claimed: 3 })
+    const rows = await db.channelListing.findMany({
+      where: { channelId: channel.id },
+      select: { publishedVersion: true, leaseUntil: true, failedAttempts: true },
+    })
+    // One sent; two released (no lease, no failed attempt) for the next run.
+    expect(rows.filter((x) => x.publishedVersion === 2)).toHaveLength(1)
+    expect(
+      rows.filter((x) => x.publishedVersion === 1 && x.leaseUntil === null && x.failedAttempts === 0),
+    ).toHaveLength(2)
+    const jobs = await db.$queryRawUnsafe<Array<{ run_at: Date }>>(
+      `SELECT run_at FROM graphile_worker.jobs WHERE task_identifier = 'publish-channel'`,
+    )
+    expect(jobs.map((j) => new Date(j.run_at).getTime())).toEqual([now.getTime() + 5_000])
+  })
 })
