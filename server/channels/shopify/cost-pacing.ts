@@ -48,13 +48,22 @@ export function recordCost(shop: string, operation: string, formulaCost: number,
   if (buckets.size > 1_000) buckets.delete(buckets.keys().next().value!)
 }
 
+/**
+ * The estimate for a call priced at `formulaCost` at `nowMs`: the points it needs and the points
+ * the bucket holds then. The last state may lie ahead of `nowMs` (a call reserved for later): the
+ * bucket now is that state restored backwards, so a second caller queues behind the first.
+ */
+function estimate(seen: Seen, operation: string, formulaCost: number, nowMs: number) {
+  const needed = Math.min(seen.maximum, Math.ceil(formulaCost * (seen.ratio.get(operation) ?? 1)))
+  const available = Math.min(seen.maximum, seen.available + ((nowMs - seen.atMs) / 1000) * seen.restoreRate)
+  const waitMs = available >= needed ? 0 : Math.ceil(((needed - available) / seen.restoreRate) * 1000)
+  return { needed, available, waitMs }
+}
+
 /** How long until the bucket (as last seen, restored since) holds what a call priced at `formulaCost` needs; takes nothing. */
 export function readyInMs(shop: string, operation: string, formulaCost: number, nowMs: number): number {
   const seen = buckets.get(shop)
-  if (!seen || seen.restoreRate <= 0) return 0
-  const needed = Math.min(seen.maximum, Math.ceil(formulaCost * (seen.ratio.get(operation) ?? 1)))
-  const available = Math.min(seen.maximum, seen.available + ((nowMs - seen.atMs) / 1000) * seen.restoreRate)
-  return available >= needed ? 0 : Math.ceil(((needed - available) / seen.restoreRate) * 1000)
+  return !seen || seen.restoreRate <= 0 ? 0 : estimate(seen, operation, formulaCost, nowMs).waitMs
 }
 
 /**
@@ -65,15 +74,11 @@ export function readyInMs(shop: string, operation: string, formulaCost: number, 
 export function reservePoints(shop: string, operation: string, formulaCost: number, nowMs: number): number {
   const seen = buckets.get(shop)
   if (!seen || seen.restoreRate <= 0) return 0
-  const needed = Math.min(seen.maximum, Math.ceil(formulaCost * (seen.ratio.get(operation) ?? 1)))
-  const atMs = Math.max(nowMs, seen.atMs)
-  const available = Math.min(seen.maximum, seen.available + ((atMs - seen.atMs) / 1000) * seen.restoreRate)
-  const waitMs =
-    available >= needed ? 0 : Math.min(MAX_PACE_WAIT_MS, Math.ceil(((needed - available) / seen.restoreRate) * 1000))
-  // At the send time the bucket holds `needed` more than it will after the call (if we waited, that is all of it).
-  const sendAt = nowMs + waitMs
-  seen.available = Math.min(seen.maximum, available + ((sendAt - atMs) / 1000) * seen.restoreRate) - needed
-  seen.atMs = sendAt
+  const { needed, available, waitMs: wanted } = estimate(seen, operation, formulaCost, nowMs)
+  const waitMs = Math.min(MAX_PACE_WAIT_MS, wanted)
+  // At the send time the bucket holds what it holds now plus the wait's restore, less this call.
+  seen.available = available + (waitMs / 1000) * seen.restoreRate - needed
+  seen.atMs = nowMs + waitMs
   return waitMs
 }
 
