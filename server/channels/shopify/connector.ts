@@ -37,9 +37,8 @@ import {
 } from '../channel-http'
 import { parseConnectorPart } from '../connector-settings'
 import { pushInBatches } from '../push-sequentially'
-import { readyInMs, recordCost, reservePoints } from './cost-pacing'
+import { pacedGraphqlCall, readyInMs, realSleep, shopBucketKey } from './cost-pacing'
 import {
-  costSchema,
   nodesResponseSchema,
   setQuantitiesResponseSchema,
   SHOPIFY_INVENTORY_ITEM_GID,
@@ -112,28 +111,20 @@ export function createShopifyConnector(config: ConnectorConfig): Connector {
   const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS
   const endpoint = joinUrl(config.baseUrl, `/admin/api/${settings.apiVersion}/graphql.json`)
   const now = config.now ?? Date.now
-  const sleep = config.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)))
-  // The cost bucket is the shop's and the app's: one estimate per endpoint and token.
-  const bucketKey = `${endpoint} ${createHash('sha256').update(accessToken).digest('hex').slice(0, 16)}`
+  const sleep = config.sleep ?? realSleep
+  const bucketKey = shopBucketKey(endpoint, accessToken)
   const shop: ShopifyApi = {
     settings,
-    callGraphql: async (query, variables, pace) => {
-      const wait = reservePoints(bucketKey, pace.operation, pace.formulaCost, now())
-      if (wait > 0) await sleep(wait)
-      const response = await sendChannelRequest({
-        method: 'POST',
-        url: endpoint,
-        headers: { 'x-shopify-access-token': accessToken },
-        body: JSON.stringify({ query, variables }),
-        timeoutMs,
-      })
-      const cost =
-        response.kind === 'response'
-          ? costSchema.safeParse((response.json as { extensions?: { cost?: unknown } } | null)?.extensions?.cost)
-          : undefined
-      if (cost?.success) recordCost(bucketKey, pace.operation, pace.formulaCost, cost.data, now())
-      return response
-    },
+    callGraphql: (query, variables, pace) =>
+      pacedGraphqlCall({ key: bucketKey, operation: pace.operation, formulaCost: pace.formulaCost, now, sleep }, () =>
+        sendChannelRequest({
+          method: 'POST',
+          url: endpoint,
+          headers: { 'x-shopify-access-token': accessToken },
+          body: JSON.stringify({ query, variables }),
+          timeoutMs,
+        }),
+      ),
   }
   return {
     kind: 'shopify',

@@ -7,9 +7,13 @@
 // time: Shopify's costs are its own) and the points the bucket holds now (the last answer's,
 // restored since), wait for the difference and take the points from the estimate, so calls made
 // at once from this process (a publish and a read-back) queue behind each other. One estimate per
-// shop and token in this process: a shop's writes and read-backs draw from one bucket. Another
+// shop and token in this process: a shop's writes, read-backs and orders poll draw from one bucket. Another
 // process (a second worker) is not seen: Shopify's THROTTLED answer, and the wait it names, stays
 // the net.
+
+import { createHash } from 'node:crypto'
+import type { ChannelResponse } from '../channel-http'
+import { costSchema } from './shopify.schema'
 
 /** Never wait longer than this before a call: a full bucket refills in 20 s at 50 points/s. */
 export const MAX_PACE_WAIT_MS = 20_000
@@ -86,3 +90,36 @@ export function reservePoints(shop: string, operation: string, formulaCost: numb
 export function resetCostPacing(): void {
   buckets.clear()
 }
+
+/** The bucket is the shop's and the app's: one estimate per Admin API endpoint and access token. */
+export function shopBucketKey(endpoint: string, accessToken: string): string {
+  return `${endpoint} ${createHash('sha256').update(accessToken).digest('hex').slice(0, 16)}`
+}
+
+/**
+ * One Admin GraphQL call of the shop's, paced: waits for the points it needs, sends, and records
+ * what the answer said of the bucket. Every caller of a shop (inventory writes, read-backs, the
+ * orders poll) goes through it, so they draw from one estimate.
+ */
+export async function pacedGraphqlCall(
+  pace: {
+    key: string
+    operation: string
+    formulaCost: number
+    now: () => number
+    sleep: (ms: number) => Promise<void>
+  },
+  send: () => Promise<ChannelResponse>,
+): Promise<ChannelResponse> {
+  const wait = reservePoints(pace.key, pace.operation, pace.formulaCost, pace.now())
+  if (wait > 0) await pace.sleep(wait)
+  const response = await send()
+  if (response.kind === 'response') {
+    const cost = costSchema.safeParse((response.json as { extensions?: { cost?: unknown } } | null)?.extensions?.cost)
+    if (cost.success) recordCost(pace.key, pace.operation, pace.formulaCost, cost.data, pace.now())
+  }
+  return response
+}
+
+/** Waits with a timer (connectors take a test's clock instead). */
+export const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))

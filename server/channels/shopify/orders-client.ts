@@ -4,6 +4,7 @@
 import type { ChannelResponse } from '../channel-http'
 import { joinUrl, sendChannelRequest } from '../channel-http'
 import { parseConnectorPart } from '../connector-settings'
+import { pacedGraphqlCall, realSleep, shopBucketKey } from './cost-pacing'
 import { shopifyCredentialsSchema, shopifySettingsSchema } from './shopify.schema'
 
 export const SHOPIFY_ORDERS_PAGE_SIZE = 50
@@ -29,17 +30,25 @@ export function createShopifyOrdersClient(config: {
   const settings = parseConnectorPart('shopify', 'settings', shopifySettingsSchema, config.settings)
   const credentials = parseConnectorPart('shopify', 'credentials', shopifyCredentialsSchema, config.credentials)
   const timeoutMs = config.timeoutMs ?? 15_000
+  const endpoint = joinUrl(config.baseUrl, `/admin/api/${settings.apiVersion}/graphql.json`)
+  // The shop's one cost bucket, shared with the inventory connector's writes and read-backs.
+  const key = shopBucketKey(endpoint, credentials.accessToken)
   return {
     ordersUpdatedSince: (q, document) =>
-      sendChannelRequest({
-        method: 'POST',
-        url: joinUrl(config.baseUrl, `/admin/api/${settings.apiVersion}/graphql.json`),
-        headers: { 'x-shopify-access-token': credentials.accessToken },
-        body: JSON.stringify({
-          query: document,
-          variables: { first: q.first, after: q.after ?? null, query: updatedSinceQuery(q.updatedSince) },
-        }),
-        timeoutMs,
-      }),
+      pacedGraphqlCall(
+        // Our formula: a point per order of the page (the real price, line items included, is learned).
+        { key, operation: 'orders', formulaCost: 1 + q.first, now: Date.now, sleep: realSleep },
+        () =>
+          sendChannelRequest({
+            method: 'POST',
+            url: endpoint,
+            headers: { 'x-shopify-access-token': credentials.accessToken },
+            body: JSON.stringify({
+              query: document,
+              variables: { first: q.first, after: q.after ?? null, query: updatedSinceQuery(q.updatedSince) },
+            }),
+            timeoutMs,
+          }),
+      ),
   }
 }

@@ -1,5 +1,12 @@
 import { beforeEach, describe, expect, it } from 'vitest'
-import { readyInMs, recordCost, reservePoints, resetCostPacing } from '../../../server/channels/shopify/cost-pacing'
+import {
+  pacedGraphqlCall,
+  readyInMs,
+  recordCost,
+  reservePoints,
+  resetCostPacing,
+  shopBucketKey,
+} from '../../../server/channels/shopify/cost-pacing'
 
 // Shopify's cost bucket as our calls see it: 1,000 points, 50 restored a second.
 const status = (currentlyAvailable: number) => ({
@@ -33,5 +40,26 @@ describe('Shopify cost pacing', () => {
     expect(readyInMs('shop', 'set', 55, 0)).toBe(200)
     // Another shop (or token) is another bucket.
     expect(readyInMs('other-shop', 'set', 55, 0)).toBe(0)
+  })
+
+  it('an orders poll and the inventory connector of one shop and token draw from one bucket', async () => {
+    const key = shopBucketKey('https://shop.example/admin/api/2026-04/graphql.json', 'shpat_1')
+    expect(shopBucketKey('https://shop.example/admin/api/2026-04/graphql.json', 'shpat_2')).not.toBe(key)
+    let t = 0
+    const slept: number[] = []
+    const answer = (available: number) => async () => ({
+      kind: 'response' as const,
+      status: 200,
+      headers: new Headers(),
+      text: '',
+      json: { data: {}, extensions: { cost: { ...status(available), requestedQueryCost: 51 } } },
+      latencyMs: 1,
+    })
+    const pace = { key, now: () => t, sleep: async (ms: number) => void (slept.push(ms), (t += ms)) }
+    // The orders poll (formula 51) leaves 20 points...
+    await pacedGraphqlCall({ ...pace, operation: 'orders', formulaCost: 51 }, answer(20))
+    // ...so an inventory write of 110 waits (110 - 20) / 50 per second.
+    await pacedGraphqlCall({ ...pace, operation: 'set', formulaCost: 110 }, answer(0))
+    expect(slept).toEqual([1_800])
   })
 })
