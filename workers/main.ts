@@ -9,7 +9,6 @@ import { postgresTransport } from '../server/realtime/postgres-emitter'
 import { prisma } from '../server/db'
 import { config } from '../server/env'
 import { CRONTAB, taskList } from './jobs/registry'
-import { JOB_CATALOG } from '../server/queue/job-catalog'
 import { setRealtimeTransport } from '../server/realtime/publisher'
 import { quietGraphileLogger } from '../server/runtime/migrate'
 import { enqueueRecompute, enqueuePublish } from '../server/queue/enqueue'
@@ -58,30 +57,16 @@ async function main() {
   const heartbeat = setInterval(beat, Math.min(5_000, Math.floor(cfg.workerDeadAfterMs / 3)))
 
   const log = (line: string) => console.log(line)
-  // Decisions never wait for a slot: the recompute job has a runner of its own, so publishes,
-  // read-backs and crontab jobs filling every slot (a 200,000-SKU first sync) cannot hold back the
-  // numbers they publish. graphile-worker fetches only the tasks a runner lists.
-  const { [JOB_CATALOG.recomputeAvailability.task]: recompute, ...otherTasks } = taskList({ db, log })
   const runner = await run({
     connectionString: databaseUrl,
     concurrency: cfg.workerConcurrency,
     noHandleSignals: true,
     pollInterval: 1_000,
-    taskList: otherTasks,
+    taskList: taskList({ db, log }),
     crontab: CRONTAB,
     logger: quietGraphileLogger(),
     events,
   })
-  const recomputeRunner = await run({
-    connectionString: databaseUrl,
-    concurrency: 1,
-    noHandleSignals: true,
-    pollInterval: 1_000,
-    taskList: { [JOB_CATALOG.recomputeAvailability.task]: recompute! },
-    logger: quietGraphileLogger(),
-    events,
-  })
-  const runners = [runner, recomputeRunner]
   await beat()
   await sweep()
   const janitor = setInterval(() => void sweep(), Math.min(15_000, Math.floor(cfg.workerDeadAfterMs / 2)))
@@ -119,12 +104,15 @@ async function main() {
     const grace = shutdownGraceMs()
     console.log(`[worker] ${id} stopping: no new jobs; running ones get ${Math.round(grace / 1000)} s`)
     const finished = await Promise.race([
-      Promise.all(runners.map((r) => r.stop().catch(() => {}))).then(() => true),
+      runner.stop().then(
+        () => true,
+        () => true,
+      ),
       new Promise<false>((r) => setTimeout(() => r(false), grace).unref()),
     ])
     if (!finished) {
       console.log(`[worker] ${id} releasing the jobs still running`)
-      await Promise.all(runners.map((r) => r.kill('graceful shutdown timed out').catch(() => {})))
+      await runner.kill('graceful shutdown timed out').catch(() => {})
     }
     await releaseOwnLocks(db, [...lockIds]).catch((e) =>
       console.warn('[worker] could not release its job locks:', (e as Error).message),
@@ -138,7 +126,7 @@ async function main() {
   // with SIGTERM in a safe order (web and workers, simulators, PostgreSQL), so ignore it here.
   process.on('SIGINT', process.env.STOCKTOWER_MANAGED === '1' ? () => {} : stop)
   process.on('SIGTERM', stop)
-  await Promise.all(runners.map((r) => r.promise))
+  await runner.promise
 }
 
 main().catch((e) => {
