@@ -168,7 +168,7 @@ export async function runChannelBudget(
           name: `${k} documented limit used`,
           value: busiest ? 100 * busiest[1].share : 0,
           unit: '%',
-          // Only a limit that binds (a backlog still waiting when the window opens) can be used to 90%.
+          // Only a limit that binds (a backlog waiting from the window's start to its end) can be used to 90%.
           ...(bound
             ? { goal: { op: '>=' as const, value: 90 } }
             : { note: 'the backlog did not last the window: the limit did not bind throughout' }),
