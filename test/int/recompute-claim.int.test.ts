@@ -11,6 +11,7 @@ import { rawTransaction } from '../../server/db'
 import { recomputeDirtyAvailability, recomputeSkus } from '../../server/availability/recompute-availability'
 import { CLAIM_STALE_MS, claimDirty, finishClaim } from '../../server/availability/recompute-outbox'
 import { ingestEvents } from '../../server/ingest/ingest-events'
+import { receipt } from '../support/factories'
 
 let db: PrismaClient
 useTestDatabase(
@@ -28,20 +29,9 @@ const outbox = async () =>
     `SELECT s.code, d.claim IS NOT NULL AS claimed, d.since FROM "AvailabilityDirty" d JOIN "Sku" s ON s.id = d."skuId"
       WHERE NOT s."isKit" ORDER BY s.code`,
   )
-const receipt = (key: string, sku: string, quantity: number) =>
-  JSON.stringify({
-    source: 'erp-demo',
-    events: [
-      {
-        idempotencyKey: key,
-        type: 'receipt',
-        sku,
-        location: 'DC-EAST',
-        quantity,
-        occurredAt: new Date().toISOString(),
-      },
-    ],
-  })
+/** The demo ERP's receipt of `quantity` at DC-EAST, as an ingest body (the shared factory's event). */
+const receiptBody = (key: string, sku: string, quantity: number) =>
+  JSON.stringify({ source: 'erp-demo', events: [receipt(key, sku, 'DC-EAST', quantity)] })
 /** Fails clearly instead of hanging when a statement waits on a lock it should never wait for. */
 const within = <T>(ms: number, what: string, p: Promise<T>) =>
   Promise.race([
@@ -66,7 +56,7 @@ describe('recompute outbox claims', () => {
       const r = await within(
         10_000,
         'ingest',
-        ingestEvents(db, { body: receipt('claim-1', 'SKU-00001', 40), receivedAt }),
+        ingestEvents(db, { body: receiptBody('claim-1', 'SKU-00001', 40), receivedAt }),
       )
       expect(r.accepted).toBe(1)
       expect(await outbox()).toMatchObject([{ code: 'SKU-00001', claimed: false }])
@@ -107,7 +97,7 @@ describe('recompute outbox claims', () => {
   it('marking an unclaimed row keeps its earliest time', async () => {
     const early = new Date(Date.now() - 120_000)
     await db.availabilityDirty.create({ data: { skuId: await skuId('SKU-00004'), since: early } })
-    await ingestEvents(db, { body: receipt('claim-2', 'SKU-00004', 3) })
+    await ingestEvents(db, { body: receiptBody('claim-2', 'SKU-00004', 3) })
     const rows = await outbox()
     expect(rows).toMatchObject([{ code: 'SKU-00004', claimed: false }])
     expect(rows[0]!.since.getTime()).toBe(early.getTime())
