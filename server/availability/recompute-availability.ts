@@ -15,7 +15,7 @@ import {
   type HoldbackInput,
 } from './compute-availability'
 import { enqueuePublish, enqueueRecompute } from '../queue/enqueue'
-import { claimDirty, finishClaim, releaseClaim } from './recompute-outbox'
+import { claimDirty, finishClaim, releaseClaim, type Claim } from './recompute-outbox'
 import { sellable, type PositionQuantities } from '../positions/apply-event'
 import { loadDegradedConditions } from '../freshness/check-feed-freshness'
 import { loadStrategicClass } from '../publishing/lock-listings'
@@ -63,23 +63,40 @@ export async function recomputeDirtyAvailability(
   // Claimed and committed before deciding: ingest marking these SKUs meanwhile never waits for us.
   const claim = await claimDirty(db, batchSize, now(), strategic)
   if (claim.skus.length === 0) return { processed: 0, changedListings: 0, more: false, changes: [], decided: [] }
+  return decideClaim(db, claim, { more: claim.skus.length === batchSize, now })
+}
+
+/**
+ * Decides a claim's SKUs in one transaction; then, in statements of their own, deletes the claim's
+ * rows nothing marked again and asks for the next batch. The deciding transaction holds the SKUs'
+ * listings, and an order takes the outbox row and the recompute job's key before them (its
+ * reservation marks the SKU, then its read-back is due): doing either inside it deadlocked with an
+ * order for the same SKU. A claim left behind (the process died in between) is taken again once
+ * stale; a worker enqueues the recompute when it starts.
+ */
+export async function decideClaim(
+  db: PrismaClient,
+  claim: Claim,
+  opts: { more: boolean; now: () => Date },
+): Promise<RecomputeResult> {
+  let result: RecomputeResult
   try {
     // On a plain `pg` connection: a batch sends megabytes of decisions as parameters (see rawTransaction).
     // A batch chosen as a deadlock victim was rolled back whole and runs again: a failed recompute
     // job would leave its SKUs' channels on old numbers until the next one.
-    return await withDeadlockRetry(() =>
+    result = await withDeadlockRetry(() =>
       rawTransaction(db, async (tx) => {
-        const result = await recomputeSkus(tx, claim.skus, now())
-        await finishClaim(tx, claim)
-        const more = claim.skus.length === batchSize
-        if (more) await enqueueRecompute(tx)
-        return { ...result, processed: claim.skus.length, more }
+        const decided = await recomputeSkus(tx, claim.skus, opts.now())
+        return { ...decided, processed: claim.skus.length, more: opts.more }
       }),
     )
   } catch (e) {
     await releaseClaim(db, claim).catch(() => {})
     throw e
   }
+  await finishClaim(db, claim)
+  if (opts.more) await enqueueRecompute(db)
+  return result
 }
 
 /**

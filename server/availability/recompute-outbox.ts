@@ -8,7 +8,9 @@
 //   holding their positions);
 // - marking a claimed row again clears its claim (the recompute may have read the positions before
 //   this change), with the new change's time;
-// - `finishClaim`, in the recompute's deciding transaction, deletes the rows still claimed by it.
+// - `finishClaim`, once the recompute's deciding transaction has committed, deletes the rows still
+//   claimed by it (never inside that transaction: it holds the SKUs' listings, and writers lock the
+//   outbox row first; recompute-availability.ts, decideClaim).
 // A claim older than CLAIM_STALE_MS (a recompute that crashed) may be taken again. Two recomputes
 // deciding one SKU are safe: each locks the SKU's listings before reading its positions
 // (recompute-availability.ts), so the last to write read the newest positions.
@@ -67,7 +69,7 @@ export async function claimDirty(
   return { id, skus }
 }
 
-/** Deletes the claim's rows nothing marked again (in the transaction that wrote their decisions). */
+/** Deletes the claim's rows nothing marked again (after the transaction that wrote their decisions). */
 export async function finishClaim(tx: RawSql, claim: Claim): Promise<void> {
   await tx.$executeRawUnsafe(
     `DELETE FROM "AvailabilityDirty" WHERE "skuId" = ANY($1::uuid[]) AND claim = $2::uuid`,

@@ -8,10 +8,15 @@ import type { PrismaClient } from '@prisma/client'
 import { useTestDatabase } from './helpers/test-db'
 import { desiredQuantity, recomputeAll } from './helpers/availability'
 import { rawTransaction } from '../../server/db'
-import { recomputeDirtyAvailability, recomputeSkus } from '../../server/availability/recompute-availability'
-import { CLAIM_STALE_MS, claimDirty, finishClaim } from '../../server/availability/recompute-outbox'
+import {
+  decideClaim,
+  recomputeDirtyAvailability,
+  recomputeSkus,
+} from '../../server/availability/recompute-availability'
+import { CLAIM_STALE_MS, claimDirty, finishClaim, markSkusDirty } from '../../server/availability/recompute-outbox'
 import { ingestEvents } from '../../server/ingest/ingest-events'
 import { receipt } from '../support/factories'
+import { enqueueRecompute } from '../../server/queue/enqueue'
 
 let db: PrismaClient
 useTestDatabase(
@@ -72,6 +77,48 @@ describe('recompute outbox claims', () => {
     await recomputeAll(db)
     expect(await db.availabilityDirty.count()).toBe(0)
     expect(await desiredQuantity(db, 'SKU-00001', 'shopify')).toBeGreaterThan(before!)
+  })
+
+  it('an order marking a SKU and then touching its listings is never deadlocked by a recompute deciding that SKU', async () => {
+    // An order's transaction (server/orders/native-orders.ts) reserves and marks the SKU and asks for
+    // a recompute, then makes its listings' read-back due. The recompute holds the listings while it
+    // decides; it must not also wait inside that transaction for the outbox row or the recompute
+    // job's key the order holds (it did: found after a CI run's live demo logged a worker warning).
+    const id = await skuId('SKU-00005')
+    await db.availabilityDirty.create({ data: { skuId: id, since: new Date(Date.now() - 1_000) } })
+    const claim = await claimDirty(db, 10, new Date())
+    expect(claim.skus.map((s) => s.skuId)).toEqual([id])
+    let deciding: Promise<unknown> | undefined
+    await rawTransaction(db, async (order) => {
+      // Never wait for a listing lock here: a deadlock would otherwise be broken after 1 s by
+      // aborting either side, which could hide it.
+      await order.$executeRawUnsafe(`SET LOCAL lock_timeout = '500ms'`)
+      await markSkusDirty(order, [id], new Date())
+      await enqueueRecompute(order)
+      const [{ pid }] = await order.$queryRawUnsafe<Array<{ pid: number }>>(`SELECT pg_backend_pid() AS pid`)
+      deciding = decideClaim(db, claim, { more: true, now: () => new Date() })
+      // The recompute has decided and now waits for the row this order holds.
+      await within(
+        10_000,
+        'the recompute reaching the outbox row',
+        (async () => {
+          for (;;) {
+            const [{ n }] = await db.$queryRawUnsafe<Array<{ n: number }>>(
+              `SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1::int = ANY(pg_blocking_pids(pid))`,
+              pid,
+            )
+            if (n > 0) return
+            await new Promise((r) => setTimeout(r, 20))
+          }
+        })(),
+      )
+      await order.$executeRawUnsafe(`UPDATE "ChannelListing" SET "readBackDueAt" = now() WHERE "skuId" = $1::uuid`, id)
+    })
+    await within(10_000, 'the recompute', deciding!)
+    // The order's mark came after the recompute read the positions: the SKU stays to decide again.
+    expect(await outbox()).toMatchObject([{ code: 'SKU-00005', claimed: false }])
+    await recomputeAll(db)
+    await db.$executeRawUnsafe(`UPDATE "ChannelListing" SET "readBackDueAt" = NULL`)
   })
 
   it('a claim is taken again only once it is stale (its recompute died), and a finished claim leaves nothing', async () => {
