@@ -87,9 +87,10 @@ SELECT (SELECT count(*) FROM locked)::int AS locked,
  * reservations, $5 stale ledger ids, $6 dirty SKU indexes, $7 received at, $8 counter minute,
  * $9 counters `[labels, n]`, $10 findings `[sku index, location index, field, message]`, $11 the recompute
  * task, $12 its run time (now), $13 touched positions `[sku index, location index, last event id, [fields
- * still out of range]]` (their other open exceptions resolve), $14 the recompute job's attempts. The
- * recompute job is the catalogue's `recomputeAvailability` (server/queue/job-catalog.ts), added here
- * so it commits with the positions that made SKUs dirty (what `enqueueRecompute` does elsewhere).
+ * still out of range]]` (their other open exceptions resolve), $14 the recompute job's attempts, $15 its
+ * priority, $16 its queue, $17 its key. The recompute job is the catalogue's `recomputeAvailability`
+ * (server/queue/job-catalog.ts) with queue/enqueue.ts's RECOMPUTE_JOB, added here so it commits with
+ * the positions that made SKUs dirty (what `enqueueRecompute` does elsewhere).
  */
 export const WRITE_BACK_SQL = `
 WITH ids AS MATERIALIZED (SELECT $1::uuid[] AS sku, $2::uuid[] AS loc
@@ -127,8 +128,8 @@ WITH ids AS MATERIALIZED (SELECT $1::uuid[] AS sku, $2::uuid[] AS loc
    WHERE f.kind = 'exception' AND f.status = 'open' AND f.sku = t.sku AND f.location = t.loc
      AND NOT (t.still::jsonb ? f.field)
 ), job AS (
-  SELECT id FROM graphile_worker.add_job($11::text, '{}'::json, queue_name => 'recompute', run_at => $12::timestamptz,
-         max_attempts => $14::int, job_key => 'recompute-availability', priority => 0, job_key_mode => 'preserve_run_at')
+  SELECT id FROM graphile_worker.add_job($11::text, '{}'::json, queue_name => $16::text, run_at => $12::timestamptz,
+         max_attempts => $14::int, job_key => $17::text, priority => $15::int, job_key_mode => 'preserve_run_at')
    WHERE (SELECT count(*) FROM dirty) >= 0
 )
 SELECT (SELECT count(*) FROM job)::int AS jobs`

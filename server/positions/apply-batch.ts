@@ -13,6 +13,7 @@ import type { PrismaClient } from '@prisma/client'
 import type { RawSql } from '../db'
 import { rawTransaction, withDeadlockRetry } from '../db'
 import { JOB_CATALOG } from '../queue/job-catalog'
+import { RECOMPUTE_JOB } from '../queue/enqueue'
 import { minuteOf } from '../metrics/counters'
 import { applyEvent, positionExceptions, type EventType, type PositionState } from './apply-event'
 import { LOCK_AND_RECORD_SQL, WRITE_BACK_SQL } from './apply-batch.sql'
@@ -378,6 +379,9 @@ async function writeBack<E>(
     new Date().toISOString(),
     JSON.stringify(stillExceptional),
     JOB_CATALOG.recomputeAvailability.maxAttempts,
+    JOB_CATALOG.recomputeAvailability.priority,
+    RECOMPUTE_JOB.queueName,
+    RECOMPUTE_JOB.jobKey,
   )
   if (applied.overflow.length > 0)
     await run(`DELETE FROM "LedgerEvent" WHERE id = ANY($1::bigint[])`, arrayLiteral(applied.overflow.map((o) => o.id)))

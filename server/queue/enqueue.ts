@@ -52,14 +52,15 @@ export async function enqueue(
   )
 }
 
+/**
+ * The recompute job's key and queue: one pending job at most, whatever the number of dirty SKUs,
+ * one running at a time. Ingest adds it inside its write-back statement (positions/apply-batch.sql.ts).
+ */
+export const RECOMPUTE_JOB = { jobKey: 'recompute-availability', queueName: 'recompute' } as const
+
 /** Wake the recompute worker: one pending job at most, whatever the number of dirty SKUs. */
 export function enqueueRecompute(db: RawSql): Promise<void> {
-  return enqueue(
-    db,
-    'recomputeAvailability',
-    {},
-    { jobKey: 'recompute-availability', jobKeyMode: 'preserve_run_at', queueName: 'recompute' },
-  )
+  return enqueue(db, 'recomputeAvailability', {}, { ...RECOMPUTE_JOB, jobKeyMode: 'preserve_run_at' })
 }
 
 /**

@@ -17,8 +17,12 @@ export interface JobSpec {
 }
 
 export const JOB_CATALOG = {
-  /** Recompute dirty SKUs' channel quantities (one pending job at most, lanes inside). */
-  recomputeAvailability: { task: 'recompute-availability', maxAttempts: 25 },
+  /**
+   * Recompute dirty SKUs' channel quantities (one pending job at most, lanes inside). Claimed before
+   * publishing, read-backs and the crons whenever a slot frees: every channel waits on its decisions
+   * (a 200,000-SKU first sync left it behind publish and verify runs with half the SKUs undecided).
+   */
+  recomputeAvailability: { task: 'recompute-availability', maxAttempts: 25, priority: -50 },
   /** Send one channel's pending listing quantities within its rate budget. */
   publishChannel: { task: 'publish-channel', maxAttempts: 25 },
   /** Read back what a channel applied after its verify delay. */
