@@ -1,7 +1,8 @@
 // Priority lanes across channels: a channel's `publishPriority` (rules) becomes its publish jobs'
 // graphile-worker priority, so under congestion (a backlog of publish jobs for every channel and one
 // free worker slot) the high-priority channel's publishes are claimed first, whatever order they
-// were enqueued in; a new rule version changes a pending job's priority at its next enqueue.
+// were enqueued in; a new rule version changes a pending job's priority at its next enqueue. The
+// recompute job comes before every publish: channels wait on its decisions.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
 import { Logger, run, type Runner } from 'graphile-worker'
@@ -11,6 +12,8 @@ import { getCurrentRuleSet } from '../../server/rules/rule-set.repository'
 import { enqueuePublish } from '../../server/queue/enqueue'
 import { JOB_CATALOG } from '../../server/queue/job-catalog'
 import type { Actor } from '../../server/audit/record-audit'
+import { ingestEvents } from '../../server/ingest/ingest-events'
+import { receipt } from '../support/factories'
 
 let t: TestDatabase
 let db: PrismaClient
@@ -99,6 +102,39 @@ describe('channel priority across publish jobs', () => {
     await setPublishPriorities({})
     await enqueuePublish(db, channelId.walmart)
     expect(await pendingPriority()).toEqual({ [`publish:${channelId.walmart}`]: 0 })
+  })
+
+  it('the recompute job, added by ingest after every publish job was due, is claimed before them', async () => {
+    await setPublishPriorities({})
+    await db.$executeRawUnsafe(`DELETE FROM graphile_worker._private_jobs`)
+    for (const code of ['walmart', 'b2b', 'shopify', 'amazon'])
+      await enqueuePublish(db, channelId[code], new Date(Date.now() - 60_000))
+    // Added inside ingest's write-back statement (positions/apply-batch.sql.ts), not by enqueueRecompute.
+    const [sku] = await db.sku.findMany({ where: { isKit: false }, select: { code: true }, take: 1 })
+    const r = await ingestEvents(db, {
+      body: JSON.stringify({ source: 'erp-demo', events: [receipt('prio-1', sku!.code, 'DC-EAST', 5)] }),
+    })
+    expect(r.accepted).toBe(1)
+    const ran: string[] = []
+    const record = (task: string) => async () => void ran.push(task)
+    const runner: Runner = await run({
+      connectionString: t.url,
+      concurrency: 1,
+      pollInterval: 50,
+      noHandleSignals: true,
+      logger: new Logger(() => () => {}),
+      taskList: {
+        [JOB_CATALOG.publishChannel.task]: record('publish'),
+        [JOB_CATALOG.recomputeAvailability.task]: record('recompute'),
+      },
+    })
+    try {
+      const deadline = Date.now() + 30_000
+      while (ran.length < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25))
+    } finally {
+      await runner.stop()
+    }
+    expect(ran).toEqual(['recompute', 'publish', 'publish', 'publish', 'publish'])
   })
 
   it('refuses a publish priority out of range', async () => {
