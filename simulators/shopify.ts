@@ -237,6 +237,8 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
   private readonly locations: Set<string>
   private readonly accessToken: string | undefined
   private readonly idempotentResults = new Map<string, { fingerprint: string; data: unknown; failed: boolean }>()
+  /** SKU -> the GID of the item last found carrying it (itemBySku). */
+  private readonly gidBySku = new Map<string, string>()
   private bucket: TokenBucket | null = null
   /** Order webhook subscriptions, in creation order. */
   private subscriptions: WebhookSubscription[] = []
@@ -699,8 +701,7 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
     const gid =
       typeof edit.inventoryItemId === 'string'
         ? edit.inventoryItemId
-        : ([...this.listings.entries()].find(([, item]) => item.sku === edit.sku)?.[0] ??
-          shopifyInventoryItemGid(edit.sku))
+        : (this.itemBySku(edit.sku)?.[0] ?? shopifyInventoryItemGid(edit.sku))
     const item = this.itemFor(gid, edit.sku)
     item.levels[locationId] = edit.quantity
     item.updatedAt = new Date(this.now()).toISOString()
@@ -708,12 +709,12 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
 
   /** Shopify sells from its default location (the demo store has one). */
   protected shownQuantity(sku: string): number | undefined {
-    const item = [...this.listings.values()].find((i) => i.sku === sku)
+    const item = this.itemBySku(sku)?.[1]
     return item ? (item.levels[DEFAULT_LOCATION_GID] ?? 0) : undefined
   }
 
   protected adjustShownQuantity(sku: string, delta: number): void {
-    const item = [...this.listings.values()].find((i) => i.sku === sku)
+    const item = this.itemBySku(sku)?.[1]
     if (!item) return
     item.levels[DEFAULT_LOCATION_GID] = Math.max(0, (item.levels[DEFAULT_LOCATION_GID] ?? 0) + delta)
     item.updatedAt = new Date(this.now()).toISOString()
@@ -1012,6 +1013,25 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
         restoreRate: plan?.restoreRate ?? 1_000_000,
       },
     }
+  }
+
+  /**
+   * The inventory item carrying `sku`, without a scan of every item on each sale and each set
+   * quantity (at 200,000 items that scan was the simulator's CPU): the item last found for the SKU,
+   * or the one its GID names, checked to still carry it; only an item created by a mutation under
+   * another GID is found by a scan, once, and then remembered.
+   */
+  private itemBySku(sku: string): [string, InventoryItemRecord] | undefined {
+    for (const gid of [this.gidBySku.get(sku), shopifyInventoryItemGid(sku)]) {
+      const item = gid === undefined ? undefined : this.listings.get(gid)
+      if (item?.sku === sku) return [gid!, item]
+    }
+    for (const [gid, item] of this.listings)
+      if (item.sku === sku) {
+        this.gidBySku.set(sku, gid)
+        return [gid, item]
+      }
+    return undefined
   }
 
   private itemFor(gid: string, sku: string | null): InventoryItemRecord {

@@ -113,6 +113,12 @@ export class SimulatorConfigError extends Error {
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024
 const SAVE_DEBOUNCE_MS = 250
+/**
+ * A save waits at least this many times as long as the last one took: the state file of a 200,000-SKU
+ * store takes about half a second to write, and saving it 4 times a second was most of the
+ * simulators' CPU (the demo's first sync waited on them). Shutdown always saves.
+ */
+const SAVE_COST_FACTOR = 20
 const STATE_FILE_FORMAT = 'stocktower-sim/1'
 const REDACTED_HEADERS = new Set([
   'authorization',
@@ -187,6 +193,8 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
   private applyTimer: NodeJS.Timeout | undefined
   private applyTimerDueAt = Number.POSITIVE_INFINITY
   private saveTimer: NodeJS.Timeout | undefined
+  /** How long the last state file save took (ms). */
+  private lastSaveMs = 0
   private readonly latencyWaits = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>()
   private listeningUrl: string | undefined
   private closed = false
@@ -506,10 +514,13 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
   /** Schedules a debounced save of the state file (no-op without one). */
   protected markDirty(): void {
     if (!this.stateFile || this.closed || this.saveTimer) return
-    this.saveTimer = setTimeout(() => {
-      this.saveTimer = undefined
-      this.saveStateFileNow()
-    }, SAVE_DEBOUNCE_MS)
+    this.saveTimer = setTimeout(
+      () => {
+        this.saveTimer = undefined
+        this.saveStateFileNow()
+      },
+      Math.max(SAVE_DEBOUNCE_MS, this.lastSaveMs * SAVE_COST_FACTOR),
+    )
     this.saveTimer.unref()
   }
 
@@ -832,6 +843,7 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
 
   private saveStateFileNow(): void {
     if (!this.stateFile) return
+    const started = performance.now()
     const content = JSON.stringify({
       format: STATE_FILE_FORMAT,
       kind: this.kind,
@@ -846,6 +858,7 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
     const temporary = `${this.stateFile}.tmp-${process.pid}`
     fs.writeFileSync(temporary, content)
     fs.renameSync(temporary, this.stateFile)
+    this.lastSaveMs = performance.now() - started
   }
 }
 

@@ -99,3 +99,22 @@ describe.each(Object.entries(makers))('%s simulator sells', (_kind, make) => {
     expect(second.quantity('SKU-2')).toBe(3)
   })
 })
+
+describe('shopify simulator finds an item by its SKU', () => {
+  it('sells an item the merchant created under an inventory item id of its own', async () => {
+    const sim = makers.shopify()
+    open.push(sim)
+    await sim.start()
+    sim.seed(['SKU-1'], 5)
+    sim.manualEdit({ sku: 'SKU-X', inventoryItemId: 'gid://shopify/InventoryItem/777', quantity: 4 })
+    expect(sim.quantity('SKU-X')).toBe(4)
+    sim.buy({ sku: 'SKU-X', quantity: 1 })
+    expect(sim.quantity('SKU-X')).toBe(3)
+    expect(sim.quantity('SKU-1')).toBe(5)
+    // An edit naming the item by its id moves that item, whatever SKU the edit says.
+    sim.manualEdit({ sku: 'SKU-1', inventoryItemId: 'gid://shopify/InventoryItem/777', quantity: 2 })
+    expect(sim.quantity('SKU-X')).toBe(2)
+    expect(sim.quantity('SKU-1')).toBe(5)
+    expect(sim.quantity('NOPE')).toBeUndefined()
+  })
+})
