@@ -10,10 +10,24 @@ export function bulkThreshold(channel: WithSettings): number {
   return Number.isFinite(n) && n >= 1 ? Math.floor(n) : 50
 }
 
-/** Most listings one feed carries (settings.bulkMaxPerFeed, default 2,000; the marketplace's own limit caps it). */
-export function bulkMaxPerFeed(channel: WithSettings): number {
-  const n = Number(settingsOf(channel).bulkMaxPerFeed ?? 2_000)
-  return Number.isFinite(n) && n >= 1 ? Math.floor(n) : 2_000
+/** Listings a feed carries for an ordinary backlog when settings.bulkMaxPerFeed is not set. */
+export const DEFAULT_FEED_SIZE = 2_000
+/** Unset, a large backlog goes in about this many feeds (each as large as the marketplace allows). */
+export const FEEDS_PER_BACKLOG = 10
+
+/**
+ * Most listings one feed carries, the marketplace's own maximum capping it: settings.bulkMaxPerFeed
+ * when set; unset, a tenth of the backlog and at least 2,000. Amazon asks for fewer, larger feeds
+ * ("combine the data into less frequent larger feeds", Feeds API best practices) and takes five
+ * listings feeds per five minutes, so a first sync of 200,000 listings goes in 20 feeds, not 100.
+ */
+export function bulkFeedSize(channel: WithSettings, backlog: number, marketplaceMax: number): number {
+  const set = Number(settingsOf(channel).bulkMaxPerFeed)
+  const size =
+    Number.isFinite(set) && set >= 1
+      ? Math.floor(set)
+      : Math.max(DEFAULT_FEED_SIZE, Math.ceil(backlog / FEEDS_PER_BACKLOG))
+  return Math.min(marketplaceMax, size)
 }
 
 /** How long after an accepted update verification first reads it back (settings.verifyAfterSeconds, default 5, at least 1). */

@@ -23,7 +23,7 @@ import {
   spendRateBudget,
   type ChannelRow,
 } from '../channels/channel.repository'
-import { bulkMaxPerFeed, bulkThreshold, verifyDelayMs } from '../channels/channel-settings'
+import { bulkFeedSize, bulkThreshold, FEEDS_PER_BACKLOG, verifyDelayMs } from '../channels/channel-settings'
 import { enqueuePollFeed, enqueuePublish, enqueueVerify, FIRST_POLL_MS } from '../queue/enqueue'
 import { isLagSample, recordLag } from '../metrics/lag'
 import { bumpCounters } from '../metrics/counters'
@@ -176,7 +176,9 @@ async function claimListings(tx: Db, channelId: string, deps: PublishDeps, t: Da
   const readyIn = gate.probe ? 0 : (connector.readyInMs?.() ?? 0)
   if (readyIn > MAX_INLINE_PACE_MS)
     return { skipped: 'marketplace limit', retryAt: new Date(t.getTime() + readyIn), channel }
-  const bulk = Boolean(connector.bulk) && !gate.probe && (await backlogCallsForBulk(tx, channel, t))
+  const backlog =
+    connector.bulk && !gate.probe ? await bulkBacklog(tx, channel, connector.bulk.maxUpdatesPerFeed, t) : 0
+  const bulk = backlog >= bulkThreshold(channel)
   const wantedCalls = gate.probe || bulk ? 1 : Math.max(1, Math.ceil(channel.rateBurst))
   const { granted, waitMs } = await spendRateBudget(tx, channel, t, () => wantedCalls)
   if (gate.next.state !== channel.breakerState) {
@@ -190,7 +192,7 @@ async function claimListings(tx: Db, channelId: string, deps: PublishDeps, t: Da
   const limit = gate.probe
     ? 1
     : bulk
-      ? Math.min(connector.bulk!.maxUpdatesPerFeed, bulkMaxPerFeed(channel))
+      ? bulkFeedSize(channel, backlog, connector.bulk!.maxUpdatesPerFeed)
       : granted * connector.maxBatchSize
   const listings = await leaseListings(tx, channelId, limit, t)
   const claimableAt = listings.length === 0 ? await nextClaimableAt(tx, channelId, t) : null
@@ -208,9 +210,11 @@ async function claimListings(tx: Db, channelId: string, deps: PublishDeps, t: Da
 
 /**
  * A backlog (first sync, a long outage) drains through the marketplace's bulk path: one feed
- * carries it instead of a call per listing. Small changes keep the faster per-listing path.
+ * carries it instead of a call per listing. Small changes keep the faster per-listing path. Counts
+ * the due listings, up to as many as the largest feeds would carry in FEEDS_PER_BACKLOG feeds (the
+ * feed size follows it: channel-settings.ts, bulkFeedSize).
  */
-async function backlogCallsForBulk(tx: Db, channel: ChannelRow, t: Date): Promise<boolean> {
+async function bulkBacklog(tx: Db, channel: ChannelRow, marketplaceMax: number, t: Date): Promise<number> {
   const [row] = await tx.$queryRawUnsafe<Array<{ n: bigint }>>(
     `SELECT count(*) AS n FROM (SELECT 1 FROM "ChannelListing"
         WHERE "channelId" = $1::uuid AND active AND "desiredQuantity" IS NOT NULL AND "desiredVersion" > "publishedVersion"
@@ -218,9 +222,9 @@ async function backlogCallsForBulk(tx: Db, channel: ChannelRow, t: Date): Promis
         LIMIT $3) x`,
     channel.id,
     t.toISOString(),
-    bulkThreshold(channel),
+    Math.max(bulkThreshold(channel), marketplaceMax * FEEDS_PER_BACKLOG),
   )
-  return Number(row?.n ?? 0) >= bulkThreshold(channel)
+  return Number(row?.n ?? 0)
 }
 
 /** Leases up to `limit` due listings. Zero-outs first, then decrements, then strategic SKUs' increases, then the rest (priority lanes). */

@@ -8,7 +8,7 @@ import { makeChannel } from '../support/factories'
 import { transaction } from '../../server/db'
 import { loadChannel, returnRateBudget, spendRateBudget, takeReadCalls } from '../../server/channels/channel.repository'
 import {
-  bulkMaxPerFeed,
+  bulkFeedSize,
   bulkThreshold,
   reconcileBatch,
   sloOf,
@@ -100,7 +100,7 @@ describe('channel repository', () => {
     const none = { settings: {} }
     expect([
       bulkThreshold(none),
-      bulkMaxPerFeed(none),
+      bulkFeedSize(none, 5_000, 10_000),
       verifyDelayMs(none),
       verifySlaMs(none),
       reconcileBatch(none),
@@ -116,12 +116,18 @@ describe('channel repository', () => {
     }
     expect([
       bulkThreshold(set),
-      bulkMaxPerFeed(set),
+      bulkFeedSize(set, 5_000, 10_000),
       verifyDelayMs(set),
       verifySlaMs(set),
       reconcileBatch(set),
     ]).toEqual([3, 2_000, 1_000, 60_000, 25])
     expect(sloOf({ sloLagP95Seconds: 30 })).toEqual({ lagP95Seconds: 30, staleAfterSeconds: 300 })
     expect(sloOf(null)).toEqual({ lagP95Seconds: 60, staleAfterSeconds: 300 })
+    // Unset, a large backlog goes in about ten feeds as large as the marketplace allows; set, the
+    // setting holds whatever the backlog.
+    expect([50_000, 200_000].map((backlog) => bulkFeedSize(none, backlog, 10_000))).toEqual([5_000, 10_000])
+    const fixed = { settings: { bulkMaxPerFeed: 500 } }
+    expect([5_000, 200_000].map((backlog) => bulkFeedSize(fixed, backlog, 10_000))).toEqual([500, 500])
+    expect(bulkFeedSize({ settings: { bulkMaxPerFeed: 50_000 } }, 200_000, 10_000)).toBe(10_000)
   })
 })
