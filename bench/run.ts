@@ -683,6 +683,7 @@ async function main(): Promise<void> {
           ledgerEvents: int('ledger-events', full ? 10_000_000 : 1_000_000),
           attempts: int('attempts', full ? 1_000_000 : 100_000),
           samples: int('samples', 40),
+          noFirstSync: argv.includes('--no-first-sync'),
         },
         log,
       ),
