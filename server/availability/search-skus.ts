@@ -76,21 +76,35 @@ export async function searchSkus(db: Db, s: SkuSearch): Promise<SkuPage> {
   const [{ rows, next }, channels, categories, total] = await Promise.all([
     ordered.page(),
     db.channel.findMany({ select: { code: true }, orderBy: { code: 'asc' } }),
-    db.sku.findMany({
-      where: { active: true },
-      distinct: ['category'],
-      select: { category: true },
-      orderBy: { category: 'asc' },
-    }),
+    activeCategories(db),
     db.sku.count({ where: ordered.counted }),
   ])
   return {
     items: rows.slice(0, s.limit).map(toSkuRow),
     nextAfter: next,
     channels: channels.map((c) => c.code),
-    categories: categories.map((c) => c.category),
+    categories,
     total,
   }
+}
+
+/**
+ * The categories of active SKUs, sorted: a skip scan of the category index, one probe per category
+ * (Prisma's `distinct` read every SKU and deduplicated them in the client: half of a search's time
+ * at 200,000 SKUs).
+ */
+export const ACTIVE_CATEGORIES_SQL = `
+  WITH RECURSIVE c AS (
+    (SELECT category FROM "Sku" WHERE active ORDER BY category LIMIT 1)
+    UNION ALL
+    SELECT (SELECT s.category FROM "Sku" s WHERE s.active AND s.category > c.category ORDER BY s.category LIMIT 1)
+      FROM c WHERE c.category IS NOT NULL
+  )
+  SELECT category FROM c WHERE category IS NOT NULL`
+
+async function activeCategories(db: Db): Promise<string[]> {
+  const rows = await db.$queryRawUnsafe<Array<{ category: string }>>(ACTIVE_CATEGORIES_SQL)
+  return rows.map((r) => r.category)
 }
 
 /** The filters: text (code, name or exact alias), category, kind, and sync status. */

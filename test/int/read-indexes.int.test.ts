@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
 import { createTestDatabase, type TestDatabase } from './helpers/test-db'
 import { makeChannel, makeListing, makeSku } from '../support/factories'
-import { searchSkus } from '../../server/availability/search-skus'
+import { ACTIVE_CATEGORIES_SQL, searchSkus } from '../../server/availability/search-skus'
 import { WAITING_SINCE_SQL, WAITING_SQL } from '../../server/metrics/listing-states'
 
 let t: TestDatabase
@@ -82,6 +82,19 @@ describe('read paths served by indexes', () => {
       'RI-009',
     ])
     expect((await searchSkus(db, { q: 'widget del', limit: 50 })).items.map((r) => r.sku)).toEqual(['RI-007'])
+  })
+
+  it("lists the active SKUs' categories, sorted, by probing the category index once per category", async () => {
+    await db.sku.create({ data: { code: 'RI-GONE', name: 'Retired', category: 'archive', active: false } })
+    const expected = (
+      await db.sku.findMany({ where: { active: true }, select: { category: true }, distinct: ['category'] })
+    )
+      .map((c) => c.category)
+      .sort()
+    expect(expected).toContain('misc')
+    expect((await searchSkus(db, { limit: 1 })).categories).toEqual(expected)
+    expect(await plan(ACTIVE_CATEGORIES_SQL)).toContain('Sku_category_idx')
+    await db.sku.delete({ where: { code: 'RI-GONE' } })
   })
 
   it('uses the trigram, waiting and failing indexes', async () => {
