@@ -5,7 +5,7 @@
 // recompute job comes before every publish: channels wait on its decisions.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
-import { Logger, run, type Runner } from 'graphile-worker'
+import { Logger, run, type Runner, type TaskList } from 'graphile-worker'
 import { createDemoTestDatabase, type TestDatabase } from './helpers/test-db'
 import { saveRuleSet } from '../../server/rules/save-rule-set'
 import { getCurrentRuleSet } from '../../server/rules/rule-set.repository'
@@ -50,6 +50,26 @@ const pendingPriority = async () =>
     ).map((j) => [j.key, j.priority]),
   )
 
+/** Runs the queue on one worker slot until `n` jobs have run; the handlers record each run in `ran` (the claim order). */
+async function runOneSlot(n: number, handlers: (ran: string[]) => TaskList): Promise<string[]> {
+  const ran: string[] = []
+  const runner: Runner = await run({
+    connectionString: t.url,
+    concurrency: 1,
+    pollInterval: 50,
+    noHandleSignals: true,
+    logger: new Logger(() => () => {}),
+    taskList: handlers(ran),
+  })
+  try {
+    const deadline = Date.now() + 30_000
+    while (ran.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25))
+  } finally {
+    await runner.stop()
+  }
+  return ran
+}
+
 describe('channel priority across publish jobs', () => {
   it("a high-priority channel's publish jobs run first under congestion; unset channels keep 0", async () => {
     await setPublishPriorities({ amazon: -10, walmart: 10 })
@@ -64,25 +84,11 @@ describe('channel priority across publish jobs', () => {
     })
 
     // One worker slot and a recording publish handler: the claim order is the queue's.
-    const ran: string[] = []
-    const runner: Runner = await run({
-      connectionString: t.url,
-      concurrency: 1,
-      pollInterval: 50,
-      noHandleSignals: true,
-      logger: new Logger(() => () => {}),
-      taskList: {
-        [JOB_CATALOG.publishChannel.task]: async (payload) => {
-          ran.push((payload as { channelId: string }).channelId)
-        },
+    const ran = await runOneSlot(4, (ran) => ({
+      [JOB_CATALOG.publishChannel.task]: async (payload) => {
+        ran.push((payload as { channelId: string }).channelId)
       },
-    })
-    try {
-      const deadline = Date.now() + 30_000
-      while (ran.length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25))
-    } finally {
-      await runner.stop()
-    }
+    }))
     const code = Object.fromEntries(Object.entries(channelId).map(([c, id]) => [id, c]))
     const order = ran.map((id) => code[id])
     expect(order).toHaveLength(4)
@@ -115,25 +121,10 @@ describe('channel priority across publish jobs', () => {
       body: JSON.stringify({ source: 'erp-demo', events: [receipt('prio-1', sku!.code, 'DC-EAST', 5)] }),
     })
     expect(r.accepted).toBe(1)
-    const ran: string[] = []
-    const record = (task: string) => async () => void ran.push(task)
-    const runner: Runner = await run({
-      connectionString: t.url,
-      concurrency: 1,
-      pollInterval: 50,
-      noHandleSignals: true,
-      logger: new Logger(() => () => {}),
-      taskList: {
-        [JOB_CATALOG.publishChannel.task]: record('publish'),
-        [JOB_CATALOG.recomputeAvailability.task]: record('recompute'),
-      },
-    })
-    try {
-      const deadline = Date.now() + 30_000
-      while (ran.length < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25))
-    } finally {
-      await runner.stop()
-    }
+    const ran = await runOneSlot(5, (ran) => ({
+      [JOB_CATALOG.publishChannel.task]: async () => void ran.push('publish'),
+      [JOB_CATALOG.recomputeAvailability.task]: async () => void ran.push('recompute'),
+    }))
     expect(ran).toEqual(['recompute', 'publish', 'publish', 'publish', 'publish'])
   })
 
