@@ -9,7 +9,7 @@ import { collectResponse } from './http'
 import v8 from 'node:v8'
 import vm from 'node:vm'
 import { createPrisma } from '../server/db'
-import { processSnapshot } from '../server/reconciliation/snapshots'
+import { processSnapshot } from '../server/reconciliation/process-snapshot'
 
 export interface SnapshotBenchOptions {
   port: number

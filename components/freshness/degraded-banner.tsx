@@ -3,7 +3,7 @@
 // channel whose breaker stays open, or a live channel whose orders intake stopped): what is degraded since when, and what each channel publishes
 // meanwhile. It goes away on its own when the feed returns.
 import { useQuery } from '@tanstack/react-query'
-import type { DegradedView } from '@/server/freshness/check-feed-freshness'
+import type { DegradedView } from '@/server/freshness/degraded-mode'
 import { useRealtime } from '@/components/realtime/use-realtime'
 import { fetchJson } from '@/components/ui/fetch-json'
 import { formatTime } from '@/components/ui/format'

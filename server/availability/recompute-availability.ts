@@ -17,7 +17,7 @@ import {
 import { enqueuePublish, enqueueRecompute } from '../queue/enqueue'
 import { claimDirty, finishClaim, releaseClaim, type Claim } from './recompute-outbox'
 import { sellable, type PositionQuantities } from '../positions/apply-event'
-import { loadDegradedConditions } from '../freshness/check-feed-freshness'
+import { loadDegradedConditions } from '../freshness/degraded-mode'
 import { loadStrategicClass } from '../publishing/lock-listings'
 
 export interface RecomputeResult {

@@ -6,9 +6,9 @@
 import type { PrismaClient } from '@prisma/client'
 import { transaction, withDeadlockRetry } from '../db'
 import type { Actor } from '../audit/record-audit'
-import { settleReplayedLetter } from '../ingest/dead-letters.repository'
+import { emitIngestDeadLettersChanged, settleReplayedLetter } from '../ingest/dead-letters.repository'
 import { applyPreparedEvents, prepareEventBatch } from '../ingest/ingest-events'
-import { emitRealtime, emitStockChanged, ROOMS } from '../realtime/publisher'
+import { emitStockChanged } from '../realtime/publisher'
 import { reviveFileEvents } from '../ingest/inbox/edi846-events'
 import { isNativeDeadLetterSource, replayNativeDeadLetters } from '../orders/replay-native'
 
@@ -45,7 +45,7 @@ export async function replayIngestDeadLetters(
 
   const now = new Date()
   for (const [source, items] of bySource) await replaySource(db, actor, source, items, now, result)
-  emitRealtime([ROOMS.deadLetters, ROOMS.dashboard], 'dead-letters.changed', { kind: 'ingest' })
+  emitIngestDeadLettersChanged()
   return result
 }
 

@@ -14,9 +14,9 @@ import { recordAudit, SYSTEM_ACTOR } from '../audit/record-audit'
 import { enqueueRecompute } from '../queue/enqueue'
 import { getCurrentRuleSet } from '../rules/rule-set.repository'
 import { feedExpects } from '../rules/rules.schema'
-import type { DegradedCondition } from '../availability/compute-availability'
 import { getOrderIntakeHealth } from '../metrics/order-intake'
 import { markScopeDirty } from '../availability/recompute-outbox'
+import { describeDegraded } from './degraded-mode'
 
 type Kind = 'feed' | 'snapshot' | 'channel' | 'intake'
 interface Expected {
@@ -34,15 +34,6 @@ export interface Transition {
   state: 'stale' | 'returned'
   what: string
 }
-
-const describe = (e: { kind: string; source: string | null; location: string | null; channel: string | null }) =>
-  e.kind === 'feed'
-    ? `feed ${e.source}${e.location ? ` at ${e.location}` : ''}`
-    : e.kind === 'snapshot'
-      ? `snapshot feed ${e.source}${e.location ? ` at ${e.location}` : ''}`
-      : e.kind === 'intake'
-        ? `orders intake of channel ${e.channel}`
-        : `channel ${e.channel}`
 
 export async function checkFeedFreshness(db: PrismaClient, now = new Date()): Promise<Transition[]> {
   return transaction(db, async (tx) => {
@@ -189,7 +180,7 @@ async function transition(
   state: 'stale' | 'returned',
   now: Date,
 ): Promise<Transition> {
-  const what = describe(e)
+  const what = describeDegraded(e)
   const dedupeKey = `degraded:${e.key}`
   if (state === 'stale') {
     const cause =
@@ -242,65 +233,4 @@ async function transition(
     now,
   )
   return { key: e.key, kind: e.kind, state, what }
-}
-
-/** What the calculation needs: the conditions degraded now, as the explanation will name them. */
-export async function loadDegradedConditions(tx: RawSql): Promise<DegradedCondition[]> {
-  const rows = await tx.$queryRawUnsafe<
-    Array<{ kind: string; source: string | null; location: string | null; channel: string | null; staleSince: Date }>
-  >(
-    `SELECT kind, source, location, channel, "staleSince" FROM "DegradedState" WHERE "staleSince" IS NOT NULL ORDER BY key`,
-  )
-  return rows.map((r) =>
-    r.kind === 'channel' || r.kind === 'intake'
-      ? {
-          kind: 'channel' as const,
-          channel: r.channel!,
-          what:
-            r.kind === 'intake'
-              ? `channel ${r.channel} blind: its orders intake stopped at ${new Date(r.staleSince).toISOString()}`
-              : `channel ${r.channel} blind: breaker open since ${new Date(r.staleSince).toISOString()}`,
-        }
-      : {
-          kind: 'feed' as const,
-          ...(r.location ? { locations: [r.location] } : {}),
-          what: `${describe(r)} ${r.kind === 'snapshot' ? 'sent no snapshot' : 'silent'}, stale since ${new Date(r.staleSince).toISOString()}`,
-        },
-  )
-}
-
-export interface DegradedView {
-  conditions: Array<{ key: string; kind: string; what: string; lastSeenAt: string | null; staleSince: string }>
-  policies: Array<{ channel: string; policy: string }>
-}
-
-/** The banner's read model: what is degraded now and what each channel does about it. */
-export async function getDegradedMode(db: Db, now = new Date()): Promise<DegradedView> {
-  const rows = await db.degradedState.findMany({ where: { staleSince: { not: null } }, orderBy: { key: 'asc' } })
-  if (rows.length === 0) return { conditions: [], policies: [] }
-  const rules = (await getCurrentRuleSet(db, now).catch(() => null))?.rules
-  const policies = Object.entries(rules?.channels ?? {}).map(([channel, c]) => {
-    const p = c.degraded
-    return {
-      channel,
-      policy:
-        !p || p.mode === 'keep'
-          ? 'keep'
-          : p.mode === 'reduce'
-            ? `reduce ${p.percent}%`
-            : p.mode === 'cap'
-              ? `cap ${p.units}`
-              : `zero below ${p.days} days of cover`,
-    }
-  })
-  return {
-    conditions: rows.map((r) => ({
-      key: r.key,
-      kind: r.kind,
-      what: describe(r),
-      lastSeenAt: r.lastSeenAt?.toISOString() ?? null,
-      staleSince: r.staleSince!.toISOString(),
-    })),
-    policies,
-  }
 }

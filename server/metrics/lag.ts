@@ -27,6 +27,17 @@ export async function recordLag(db: Db, channelId: string, samplesMs: number[], 
   return recordHistogram(db, 'LagMinute', channelId, samplesMs, at)
 }
 
+/** One sample per order created: received (reserved, same transaction) minus the marketplace's order time. */
+export async function recordOrderLag(db: Db, channelId: string, samplesMs: number[], at: Date): Promise<void> {
+  return recordHistogram(
+    db,
+    'OrderLagMinute',
+    channelId,
+    samplesMs.map((ms) => Math.max(0, Math.round(ms))),
+    at,
+  )
+}
+
 /** Adds samples to a per-channel per-minute histogram table (LagMinute, OrderLagMinute: same shape). */
 export async function recordHistogram(
   db: Db,

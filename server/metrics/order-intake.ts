@@ -1,10 +1,9 @@
-// Order intake, measured: how long a channel's orders take from the marketplace's order time to
-// our reservation (a per-minute histogram, OrderLagMinute, recorded by the order use case), and
-// whether each intake path (webhook deliveries, pollers) is alive (ChannelOrderIntake, written by
-// the intake). The lag also sets the channel's order grace period (channel-settings.ts): how long
+// Order intake, measured (read model): how long a channel's orders take from the marketplace's order
+// time to our reservation (a per-minute histogram, OrderLagMinute, recorded by the order use case
+// with `recordOrderLag` in lag.ts), and whether each intake path (webhook deliveries, pollers) is
+// alive (ChannelOrderIntake, written by the intake). The lag also sets the channel's order grace period (channel-settings.ts): how long
 // a shortfall on the channel may still be orders on their way before it is a merchant edit.
 import type { Db } from '../db'
-import { recordHistogram } from './lag'
 import { lagPercentile } from './lag-percentile'
 import { orderGraceMs, orderIntakeStaleAfterMs } from '../channels/channel-settings'
 
@@ -13,17 +12,6 @@ export interface IntakeLag {
   p50Seconds: number | null
   p95Seconds: number | null
   p99Seconds: number | null
-}
-
-/** One sample per order created: received (reserved, same transaction) minus the marketplace's order time. */
-export async function recordOrderLag(db: Db, channelId: string, samplesMs: number[], at: Date): Promise<void> {
-  return recordHistogram(
-    db,
-    'OrderLagMinute',
-    channelId,
-    samplesMs.map((ms) => Math.max(0, Math.round(ms))),
-    at,
-  )
 }
 
 const sumInto = (into: number[], add: number[]) => {

@@ -10,8 +10,9 @@ import type { BulkFeedHandle, BulkPollResult, Connector, UpdateOutcome } from '.
 import { backoffDelayMs, DEFAULT_BACKOFF } from './backoff'
 import { enqueuePollFeed, enqueuePublish, FIRST_POLL_MS } from '../queue/enqueue'
 import { bumpCounters } from '../metrics/counters'
-import { emitListingsChanged, emitRealtime, ROOMS } from '../realtime/publisher'
-import { FEED_GIVE_UP_AFTER_MS, recordPublishDeadLetter } from './publish-channel'
+import { emitListingsChanged, ROOMS } from '../realtime/publisher'
+import { FEED_GIVE_UP_AFTER_MS } from './publish-channel'
+import { emitPublishDeadLettersChanged, recordPublishDeadLetter } from './publish-dead-letters.repository'
 import { loadChannel, lockListings, type ChannelRow } from '../channels/channel.repository'
 
 export interface PollFeedPayload {
@@ -90,7 +91,7 @@ export async function pollFeed(db: PrismaClient, p: PollFeedPayload, deps: PollF
   )
   const { skus, ...counts } = summary
   emitListingsChanged(skus, [channel.code], [ROOMS.channel(channel.code)])
-  if (counts.rejected > 0) emitRealtime([ROOMS.deadLetters], 'dead-letters.changed', { kind: 'publish' })
+  if (counts.rejected > 0) emitPublishDeadLettersChanged()
   return { feedId: p.handle.feedId, status: 'done', feedStatus: polled.feedStatus, ...counts }
 }
 

@@ -27,7 +27,8 @@ import { bulkFeedSize, bulkThreshold, FEEDS_PER_BACKLOG, verifyDelayMs } from '.
 import { enqueuePollFeed, enqueuePublish, enqueueVerify, FIRST_POLL_MS } from '../queue/enqueue'
 import { isLagSample, recordLag } from '../metrics/lag'
 import { bumpCounters } from '../metrics/counters'
-import { emitListingsChanged, emitRealtime, ROOMS } from '../realtime/publisher'
+import { emitListingsChanged, ROOMS } from '../realtime/publisher'
+import { emitPublishDeadLettersChanged, recordPublishDeadLetter } from './publish-dead-letters.repository'
 import { loadStrategicClass, publishClaimOrder } from './lock-listings'
 import { reconcileChannel } from '../reconciliation/channel-drift'
 
@@ -149,8 +150,7 @@ export async function publishChannel(
     [channel.code],
     [ROOMS.channel(channel.code)],
   )
-  if (summary.rejected > 0 || summary.failed > 0)
-    emitRealtime([ROOMS.deadLetters], 'dead-letters.changed', { kind: 'publish' })
+  if (summary.rejected > 0 || summary.failed > 0) emitPublishDeadLettersChanged()
 
   await readBackConflicts(db, channelId, channel, sent.results, deps, now)
   return { claimed: listings.length, ...summary }
@@ -740,61 +740,4 @@ async function readBackConflicts(
       `[publish] ${channel.code}: reading back ${conflicts.length} compare-and-set conflict(s) failed: ${e.message}`,
     ),
   )
-}
-
-/** One open dead letter per listing: a repeat bumps its attempts and last-seen time. */
-export async function recordPublishDeadLetter(
-  tx: Db,
-  d: {
-    channel: string
-    listing: {
-      id: string
-      sku: string
-      desiredQuantity: number
-      desiredVersion: number
-      publishedQuantity: number | null
-    }
-    code: string
-    reason: string
-    attempts: number
-    at: Date
-  },
-): Promise<void> {
-  const payload = {
-    listingId: d.listing.id,
-    sku: d.listing.sku,
-    quantity: d.listing.desiredQuantity,
-    version: d.listing.desiredVersion,
-    previousQuantity: d.listing.publishedQuantity,
-  }
-  const updated = await tx.$executeRawUnsafe(
-    `UPDATE "DeadLetter" SET attempts = attempts + $2, "lastSeenAt" = $3::timestamptz, code = $4, reason = $5, payload = $6::jsonb
-      WHERE kind = 'publish' AND "listingId" = $1::uuid AND status = 'open'`,
-    d.listing.id,
-    d.attempts,
-    d.at.toISOString(),
-    d.code,
-    d.reason,
-    JSON.stringify(payload),
-  )
-  if (updated > 0) return
-  // Oversell risk: a decrement that never arrived is the most dangerous.
-  const decrement = d.listing.publishedQuantity !== null && d.listing.desiredQuantity < d.listing.publishedQuantity
-  const risk =
-    (decrement ? 50 : 0) + (d.listing.desiredQuantity <= 5 ? 30 : 0) + (d.listing.desiredQuantity === 0 ? 20 : 0)
-  await tx.deadLetter.create({
-    data: {
-      kind: 'publish',
-      code: d.code,
-      reason: d.reason,
-      sku: d.listing.sku,
-      channel: d.channel,
-      listingId: d.listing.id,
-      payload,
-      attempts: d.attempts,
-      riskScore: risk,
-      firstSeenAt: d.at,
-      lastSeenAt: d.at,
-    },
-  })
 }

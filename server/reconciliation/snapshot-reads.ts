@@ -1,11 +1,11 @@
 // Snapshot read models: one snapshot's progress and findings (GET /api/v1/snapshots/{id}), the
 // snapshot a stored raw message became, and the list the Snapshots screen shows. The use case that
-// receives and processes a snapshot is snapshots.ts.
+// receives a snapshot is receive-snapshot.ts, the job that processes it process-snapshot.ts.
 import type { Snapshot } from '@prisma/client'
 import type { Db } from '../db'
 import { NotFoundError, ValidationError } from '../errors'
 import { decodeCursor, encodeCursor } from '../paging/cursor'
-import type { SnapshotFormat, SnapshotMode } from './snapshots'
+import type { SnapshotFormat, SnapshotMode } from './receive-snapshot'
 
 export interface SnapshotView {
   snapshotId: string

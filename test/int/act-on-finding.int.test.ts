@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
 import { useTestDatabase } from './helpers/test-db'
 import { actOnFinding } from '../../server/reconciliation/act-on-finding'
-import { processSnapshot, receiveSnapshot } from '../../server/reconciliation/snapshots'
+import { processSnapshot } from '../../server/reconciliation/process-snapshot'
+import { receiveSnapshot } from '../../server/reconciliation/receive-snapshot'
 
 let db: PrismaClient
 const analyst = { id: crypto.randomUUID(), email: 'analyst@example.com', role: 'analyst' }

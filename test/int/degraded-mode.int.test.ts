@@ -11,8 +11,10 @@ import { explainAvailability } from '../../server/availability/explain-availabil
 import { ingestEvents } from '../../server/ingest/ingest-events'
 import { getCurrentRuleSet } from '../../server/rules/rule-set.repository'
 import { saveRuleSet } from '../../server/rules/save-rule-set'
-import { checkFeedFreshness, getDegradedMode } from '../../server/freshness/check-feed-freshness'
-import { processSnapshot, receiveSnapshot } from '../../server/reconciliation/snapshots'
+import { checkFeedFreshness } from '../../server/freshness/check-feed-freshness'
+import { getDegradedMode } from '../../server/freshness/degraded-mode'
+import { processSnapshot } from '../../server/reconciliation/process-snapshot'
+import { receiveSnapshot } from '../../server/reconciliation/receive-snapshot'
 import type { Actor } from '../../server/audit/record-audit'
 
 let db: PrismaClient

@@ -9,7 +9,8 @@ import type { PrismaClient } from '@prisma/client'
 import { createTestDatabase, type TestDatabase } from './helpers/test-db'
 import { makeChannel, makeSku } from '../support/factories'
 import { Prng, seedFromEnv } from '../support/prng'
-import { compactListingStates, getListingStates, WAITING_SINCE_SQL } from '../../server/metrics/listing-states'
+import { getListingStates, WAITING_SINCE_SQL } from '../../server/metrics/listing-states'
+import { compactListingStates } from '../../server/metrics/compact-listing-states'
 import { getChannelsHealth } from '../../server/metrics/channel-health'
 
 let t: TestDatabase

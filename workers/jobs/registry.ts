@@ -10,12 +10,12 @@ import { verifyChannel } from '../../server/publishing/verify-channel'
 import { pollFeed, type PollFeedPayload } from '../../server/publishing/poll-feed'
 import { connectorForChannel } from '../../server/channels/connector-for-channel'
 import { emitListingsChanged, emitRealtime, ROOMS } from '../../server/realtime/publisher'
-import { processSnapshot } from '../../server/reconciliation/snapshots'
+import { processSnapshot } from '../../server/reconciliation/process-snapshot'
 import { ingestFile } from '../../server/ingest/inbox/ingest-file'
 import { config } from '../../server/env'
 import { flagAgedReservations } from '../../server/reconciliation/flag-aged-reservations'
 import { evaluateSlos, webhookNotifier } from '../../server/metrics/slo'
-import { compactListingStates } from '../../server/metrics/listing-states'
+import { compactListingStates } from '../../server/metrics/compact-listing-states'
 import { reconcileChannels } from '../../server/reconciliation/channel-drift'
 import { applyExpiredHoldbacks } from '../../server/rules/expire-holdbacks'
 import { activateDueRuleVersions } from '../../server/rules/activate-rule-versions'
@@ -24,6 +24,8 @@ import { checkFeedFreshness } from '../../server/freshness/check-feed-freshness'
 import { processNativeMessage } from '../../server/orders/native-message'
 import { pollChannelOrders, scheduleOrderPolls } from '../../server/orders/poll-orders'
 import { applyRetention } from '../../server/retention/apply-retention'
+import { recordInvalidJobPayload } from '../../server/queue/invalid-job-payload'
+import { describeIssues } from '../../server/errors'
 
 export interface JobContext {
   db: PrismaClient
@@ -208,8 +210,11 @@ export function taskList(ctx: JobContext): Record<string, (payload: unknown) => 
     list[JOB_CATALOG[name].task] = async (payload: unknown) => {
       const parsed = (d.payload as z.ZodType).safeParse(payload ?? {})
       if (!parsed.success) {
-        // A malformed payload will never succeed: log it and drop it rather than retry forever.
-        ctx.log(`[job ${JOB_CATALOG[name].task}] invalid payload dropped: ${parsed.error.message}`)
+        // A malformed payload will never succeed: it becomes a dead letter rather than retrying forever.
+        const task = JOB_CATALOG[name].task
+        const reason = describeIssues(parsed.error.issues, { root: 'payload' })
+        await recordInvalidJobPayload(ctx.db, task, payload, reason)
+        ctx.log(`[job ${task}] invalid payload dead-lettered: ${reason}`)
         return
       }
       await (d.handler as (p: unknown, c: JobContext) => Promise<unknown>)(parsed.data, ctx)

@@ -14,10 +14,10 @@ import { Edi846Reader, type Edi846Line } from '../formats/edi846'
 import { resolveEdi846Lines, unresolvedEdi846Event } from './edi846-events'
 import { MAX_EVENTS_PER_BATCH } from '../event.schema'
 import { applyPreparedEvents, prepareEventBatch } from '../ingest-events'
-import { recordIngestDeadLetters } from '../dead-letters.repository'
-import { processSnapshot } from '../../reconciliation/snapshots'
+import { emitIngestDeadLettersChanged, recordIngestDeadLetters } from '../dead-letters.repository'
+import { processSnapshot } from '../../reconciliation/process-snapshot'
 import { snapshotForMessage } from '../../reconciliation/snapshot-reads'
-import { emitRealtime, emitStockChanged, ROOMS } from '../../realtime/publisher'
+import { emitStockChanged } from '../../realtime/publisher'
 import { claimedName, fileKind, settleFile, snapshotModeFromName } from './inbox-files'
 import { config } from '../../env'
 import { recordOrderExceptionItems } from '../../exceptions/record-order-exceptions'
@@ -227,8 +227,7 @@ async function ingestEventsFile(
     throw e // transient (database): the job retries; nothing of this file was committed
   }
   if (summary.accepted > 0) emitStockChanged(summary.skuCodes)
-  if (summary.rejected.length > 0)
-    emitRealtime([ROOMS.deadLetters, ROOMS.dashboard], 'dead-letters.changed', { kind: 'ingest' })
+  if (summary.rejected.length > 0) emitIngestDeadLettersChanged()
   const allRejected = summary.accepted + summary.duplicates === 0
   const report =
     summary.rejected.length === 0
@@ -529,7 +528,7 @@ async function refuse(
   await recordIngestDeadLetters(db, messageId, m?.source ?? null, [
     { index: -1, code: 'FILE_REFUSED', message: reason, raw: null },
   ])
-  emitRealtime([ROOMS.deadLetters, ROOMS.dashboard], 'dead-letters.changed', { kind: 'ingest' })
+  emitIngestDeadLettersChanged()
   const movedTo = settleFile(sourceDir, claimed, 'failed', `${reason}\nNothing from this file was applied.`)
   return { outcome: 'failed', error: reason, movedTo }
 }

@@ -1,6 +1,6 @@
 import { json, userRoute } from '@/app/_lib/api'
 import { prisma } from '@/server/db'
-import { getDegradedMode } from '@/server/freshness/check-feed-freshness'
+import { getDegradedMode } from '@/server/freshness/degraded-mode'
 
 export const dynamic = 'force-dynamic'
 

@@ -3,7 +3,7 @@ import { prisma } from '@/server/db'
 import { ValidationError } from '@/server/errors'
 import { config } from '@/server/env'
 import { MAX_TEXT } from '@/server/ingest/event.schema'
-import { receiveSnapshot, snapshotFormat, snapshotMode } from '@/server/reconciliation/snapshots'
+import { receiveSnapshot, snapshotFormat, snapshotMode } from '@/server/reconciliation/receive-snapshot'
 
 export const dynamic = 'force-dynamic'
 
