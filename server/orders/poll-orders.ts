@@ -121,6 +121,12 @@ export interface PollResult {
 }
 
 const num = (v: unknown, d: number) => (typeof v === 'number' && Number.isFinite(v) ? v : d)
+
+/** A poller's cadence and look-back overlap from the channel's settings (seconds), or its defaults. */
+const pollTiming = (settings: Record<string, unknown>, intervalKey: string, intervalS: number, overlapS: number) => ({
+  intervalMs: num(settings[intervalKey], intervalS) * 1000,
+  overlapMs: num(settings.ordersOverlapSeconds, overlapS) * 1000,
+})
 const later = (a: string | null, b: string | null) => (!a ? b : !b ? a : Date.parse(a) >= Date.parse(b) ? a : b)
 
 /** What went wrong with an orders API call, or null when it answered 2xx. */
@@ -143,8 +149,7 @@ function amazonPoller(client: AmazonOrdersClient, settings: Record<string, unkno
   return {
     path: 'poll',
     kind: 'amazon_orders',
-    intervalMs: num(settings.ordersPollIntervalSeconds, 60) * 1000,
-    overlapMs: num(settings.ordersOverlapSeconds, 300) * 1000,
+    ...pollTiming(settings, 'ordersPollIntervalSeconds', 60, 300),
     list: AMAZON_ORDERS_RATE.getOrders,
     item: AMAZON_ORDERS_RATE.getOrderItems,
     fetchPage: (since, next, ctx) => fetchAmazonPage(client, since, next, ctx),
@@ -266,8 +271,7 @@ function walmartPoller(client: WalmartOrdersClient, settings: Record<string, unk
   return {
     path: 'poll',
     kind: 'walmart_orders',
-    intervalMs: num(settings.ordersPollIntervalSeconds, 60) * 1000,
-    overlapMs: num(settings.ordersOverlapSeconds, 120) * 1000,
+    ...pollTiming(settings, 'ordersPollIntervalSeconds', 60, 120),
     list: WALMART_ORDERS_RATE.getAllOrders,
     async fetchPage(since, next, ctx) {
       const r = await client.getOrders({
@@ -310,8 +314,7 @@ function shopifyReconcilePoller(client: ShopifyOrdersClient, settings: Record<st
   return {
     path: 'reconcile_poll',
     kind: 'shopify_orders_query',
-    intervalMs: num(settings.ordersReconcileIntervalSeconds, 300) * 1000,
-    overlapMs: num(settings.ordersOverlapSeconds, 300) * 1000,
+    ...pollTiming(settings, 'ordersReconcileIntervalSeconds', 300, 300),
     list: SHOPIFY_ORDERS_RATE.ordersQuery,
     async fetchPage(since, next, ctx) {
       const r = await client.ordersUpdatedSince(

@@ -157,15 +157,11 @@ async function ingestOrderExceptionsFile(
     rejected.length === 0
       ? null
       : `${msg.fileName}: ${rejected.length} exception(s) rejected\n${rejected.map((x) => reportLine(x)).join('\n')}`
-  const movedTo = settleFile(sourceDir, claimed, allRejected ? 'failed' : 'processed', report)
-  return {
-    outcome: allRejected ? 'failed' : 'processed',
-    kind: 'events',
+  return settleEventsFile(sourceDir, claimed, report, {
     accepted: r.accepted,
     duplicates: r.duplicates,
     rejected: rejected.length,
-    movedTo,
-  }
+  })
 }
 
 /** A snapshot file goes to the reconciliation stage (compared with positions, not applied). */
@@ -234,15 +230,20 @@ async function ingestEventsFile(
       ? null
       : `${msg.fileName}: ${summary.rejected.length} row(s) rejected${allRejected ? ' (none applied)' : `; ${summary.accepted} applied, ${summary.duplicates} duplicate(s)`}\n` +
         summary.rejected.map((r) => reportLine(r)).join('\n')
+  const counts = { accepted: summary.accepted, duplicates: summary.duplicates, rejected: summary.rejected.length }
+  return settleEventsFile(sourceDir, claimed, report, counts)
+}
+
+/** A file of rows done: to failed/ when no row applied, else processed/, with its report beside it. */
+function settleEventsFile(
+  sourceDir: string,
+  claimed: string,
+  report: string | null,
+  counts: { accepted: number; duplicates: number; rejected: number },
+): IngestFileResult {
+  const allRejected = counts.accepted + counts.duplicates === 0
   const movedTo = settleFile(sourceDir, claimed, allRejected ? 'failed' : 'processed', report)
-  return {
-    outcome: allRejected ? 'failed' : 'processed',
-    kind: 'events',
-    accepted: summary.accepted,
-    duplicates: summary.duplicates,
-    rejected: summary.rejected.length,
-    movedTo,
-  }
+  return { outcome: allRejected ? 'failed' : 'processed', kind: 'events', ...counts, movedTo }
 }
 
 /** Inside the file's transaction: rows in chunks of MAX_EVENTS_PER_BATCH through the events use case, rejections as dead letters, the message's outcome. */
