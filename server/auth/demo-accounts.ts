@@ -1,4 +1,4 @@
-// Demo accounts (`<role>@example.com`) have the well-known password from CONTRACT.md only while
+// Demo accounts (`<role>@example.com`) have the well-known password from docs/api.md ("Demo mode") only while
 // the product listens on loopback. Exposed (HOST set to a public address) they get a password
 // generated at each start and printed once, so a README password never opens a reachable server.
 import crypto from 'node:crypto'

@@ -1,4 +1,4 @@
-// Checks a signed webhook (CONTRACT.md): `X-Stocktower-Signature: sha256=<hex HMAC-SHA256 of
+// Checks a signed webhook (docs/api.md "Authentication"): `X-Stocktower-Signature: sha256=<hex HMAC-SHA256 of
 // "<timestamp>.<raw body>">` with the source's signing secret, or with its previous secret while
 // the rotation overlap lasts; a timestamp more than 5 minutes off is refused (replays).
 import crypto from 'node:crypto'

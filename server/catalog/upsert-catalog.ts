@@ -6,7 +6,7 @@
 // the same file), so applying the valid half of a file leaves a catalogue nobody asked for and
 // makes the re-run of the fixed file a different change. Upserts are idempotent, so fixing the
 // named rows and sending the whole file again is always safe. (Inventory events are the opposite
-// case: independent facts, rejected one by one. See CONTRACT.md.)
+// case: independent facts, rejected one by one. See docs/api.md "Inventory events".)
 //
 // A real run plans and writes in one transaction under a catalogue-wide advisory lock, so the
 // plan it reports is exactly what it wrote. It records one audit row per created or updated item,

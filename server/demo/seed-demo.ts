@@ -1,4 +1,4 @@
-// The demo data set (CONTRACT.md "Demo mode"): stable codes scripts rely on. Seeded once; every
+// The demo data set (docs/api.md "Demo mode"): stable codes scripts rely on. Seeded once; every
 // start re-points the simulated channels at this run's simulator ports and ensures the demo users
 // and key. Opening stock is booked as `count` events through the real ledger, so every number in
 // the demo is explainable down to events.

@@ -1,4 +1,4 @@
-// Readiness as CONTRACT.md defines it: migrations applied, workers alive and, in demo mode, the
+// Readiness as docs/api.md ("Read", GET /api/health) defines it: migrations applied, workers alive and, in demo mode, the
 // seed complete, every listing decided and the marketplace simulators answering. Reveals no data.
 import fs from 'node:fs'
 import path from 'node:path'

@@ -1,4 +1,4 @@
-// Snapshots from a system of record (CONTRACT.md "Snapshots"), received: the upload is stored raw as
+// Snapshots from a system of record (docs/api.md "Snapshots"), received: the upload is stored raw as
 // it streams in (chunked, flat memory) and a job is queued; process-snapshot.ts then reads it back
 // row by row, stages resolved rows in batches, and compares them with positions in one SQL
 // statement. Progress (processedRows) is visible while it runs. A row that cannot be read (bad

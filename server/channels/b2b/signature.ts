@@ -1,4 +1,4 @@
-// Stocktower's webhook signature (CONTRACT.md, Authentication): `X-Stocktower-Timestamp: <unix
+// Stocktower's webhook signature (docs/api.md "Authentication"): `X-Stocktower-Timestamp: <unix
 // seconds>` and `X-Stocktower-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<payload>">`.
 // The payload is the raw request body; a request without a body (a signed read such as the B2B
 // portal's `GET /inventory?skus=...`) signs its request target (path + query, as sent) instead, so

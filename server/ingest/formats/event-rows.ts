@@ -1,4 +1,4 @@
-// Events as CSV rows: the same fields as the API's JSON events (CONTRACT.md "Inventory events"),
+// Events as CSV rows: the same fields as the API's JSON events (docs/api.md "Inventory events"),
 // one column each. This module only reshapes a row into the API's raw event object; parseEvent
 // then validates it, so a file row and an API event are rejected with the same codes.
 // NDJSON event files need no mapping: each line already is an API event object.

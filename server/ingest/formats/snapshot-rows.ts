@@ -1,4 +1,4 @@
-// One row of an on-hand snapshot (CONTRACT.md "Snapshots"), from CSV (`sku,location,on_hand
+// One row of an on-hand snapshot (docs/api.md "Snapshots"), from CSV (`sku,location,on_hand
 // [,quarantined,damaged,allocated]`, cells are strings) or NDJSON (same keys, `onHand` accepted).
 // A quantity left out or empty is "not compared", so it is absent from the row, never zero: a
 // zero would raise a variance for every position the sender simply does not track.
