@@ -6,7 +6,7 @@
 import type { AuthFailure } from '../access-token'
 import type { ChannelResponse } from '../channel-http'
 import { joinUrl } from '../channel-http'
-import { parseConnectorPart } from '../connector-settings'
+import { ORDERS_TIMEOUT_MS, parseConnectorConfig, type OrdersClientConfig } from '../connector-settings'
 import { amazonCredentialsSchema, amazonSettingsSchema } from './amazon.schema'
 import { amazonSender } from './connector'
 
@@ -42,15 +42,13 @@ export function getOrdersQuery(
   return p
 }
 
-export function createAmazonOrdersClient(config: {
-  baseUrl: string
-  settings: unknown
-  credentials: unknown
-  timeoutMs?: number
-}): AmazonOrdersClient {
-  const settings = parseConnectorPart('amazon', 'settings', amazonSettingsSchema, config.settings)
-  const credentials = parseConnectorPart('amazon', 'credentials', amazonCredentialsSchema, config.credentials)
-  const timeoutMs = config.timeoutMs ?? 15_000
+export function createAmazonOrdersClient(config: OrdersClientConfig): AmazonOrdersClient {
+  const { settings, credentials, timeoutMs } = parseConnectorConfig(
+    'amazon',
+    { settings: amazonSettingsSchema, credentials: amazonCredentialsSchema },
+    config,
+    ORDERS_TIMEOUT_MS,
+  )
   const send = amazonSender(settings.lwaTokenUrl, credentials, timeoutMs)
   return {
     getOrders: (q) =>

@@ -17,7 +17,7 @@ import {
   type ChannelResponse,
   type FailureClass,
 } from '../channel-http'
-import { parseConnectorPart } from '../connector-settings'
+import { parseConnectorConfig } from '../connector-settings'
 import {
   b2bCredentialsSchema,
   b2bSettingsSchema,
@@ -32,9 +32,16 @@ import { pushInBatches } from '../push-sequentially'
 const READ_CHUNK = 200
 
 export function createB2bConnector(config: ConnectorConfig): Connector {
-  const settings = parseConnectorPart('b2b', 'settings', b2bSettingsSchema, config.settings)
-  const { signingSecret } = parseConnectorPart('b2b', 'credentials', b2bCredentialsSchema, config.credentials)
-  const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const {
+    settings,
+    credentials: { signingSecret },
+    timeoutMs,
+  } = parseConnectorConfig(
+    'b2b',
+    { settings: b2bSettingsSchema, credentials: b2bCredentialsSchema },
+    config,
+    DEFAULT_TIMEOUT_MS,
+  )
 
   async function pushBatch(updates: readonly ListingUpdate[]): Promise<PushResult> {
     const body = JSON.stringify({

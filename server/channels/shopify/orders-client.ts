@@ -3,7 +3,7 @@
 // (server/orders/shopify-orders.ts SHOPIFY_ORDERS_QUERY) validates against each supported API version.
 import type { ChannelResponse } from '../channel-http'
 import { joinUrl, sendChannelRequest } from '../channel-http'
-import { parseConnectorPart } from '../connector-settings'
+import { ORDERS_TIMEOUT_MS, parseConnectorConfig, type OrdersClientConfig } from '../connector-settings'
 import { pacedGraphqlCall, realSleep, shopBucketKey } from './cost-pacing'
 import { shopifyCredentialsSchema, shopifySettingsSchema } from './shopify.schema'
 
@@ -21,15 +21,13 @@ export interface ShopifyOrdersClient {
 /** Shopify search syntax: orders updated after the time (quoted ISO-8601). */
 export const updatedSinceQuery = (iso: string) => `updated_at:>'${iso}'`
 
-export function createShopifyOrdersClient(config: {
-  baseUrl: string
-  settings: unknown
-  credentials: unknown
-  timeoutMs?: number
-}): ShopifyOrdersClient {
-  const settings = parseConnectorPart('shopify', 'settings', shopifySettingsSchema, config.settings)
-  const credentials = parseConnectorPart('shopify', 'credentials', shopifyCredentialsSchema, config.credentials)
-  const timeoutMs = config.timeoutMs ?? 15_000
+export function createShopifyOrdersClient(config: OrdersClientConfig): ShopifyOrdersClient {
+  const { settings, credentials, timeoutMs } = parseConnectorConfig(
+    'shopify',
+    { settings: shopifySettingsSchema, credentials: shopifyCredentialsSchema },
+    config,
+    ORDERS_TIMEOUT_MS,
+  )
   const endpoint = joinUrl(config.baseUrl, `/admin/api/${settings.apiVersion}/graphql.json`)
   // The shop's one cost bucket, shared with the inventory connector's writes and read-backs.
   const key = shopBucketKey(endpoint, credentials.accessToken)
