@@ -27,18 +27,22 @@ export interface OrdersClientConfig {
 /** An orders API call's default timeout (a page of orders is larger than an inventory call). */
 export const ORDERS_TIMEOUT_MS = 15_000
 
-/** A connector's or orders client's settings and credentials, each parsed as above, and its per-request timeout. */
-export function parseConnectorConfig<S extends z.ZodType, C extends z.ZodType>(
+/**
+ * A channel kind's parser of its stored settings and credentials (each parsed as above), used by its
+ * connector and its orders client alike, with the per-request timeout (the caller's default).
+ */
+export function connectorConfigParser<S extends z.ZodType, C extends z.ZodType>(
   kind: string,
   schemas: { settings: S; credentials: C },
-  config: { settings: unknown; credentials: unknown; timeoutMs?: number },
-  defaultTimeoutMs: number,
-): { settings: z.infer<S>; credentials: z.infer<C>; timeoutMs: number } {
-  return {
+) {
+  return (
+    config: { settings: unknown; credentials: unknown; timeoutMs?: number },
+    defaultTimeoutMs: number,
+  ): { settings: z.infer<S>; credentials: z.infer<C>; timeoutMs: number } => ({
     settings: parseConnectorPart(kind, 'settings', schemas.settings, config.settings),
     credentials: parseConnectorPart(kind, 'credentials', schemas.credentials, config.credentials),
     timeoutMs: config.timeoutMs ?? defaultTimeoutMs,
-  }
+  })
 }
 
 /** A credential: a non-empty string. */

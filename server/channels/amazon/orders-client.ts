@@ -6,8 +6,8 @@
 import type { AuthFailure } from '../access-token'
 import type { ChannelResponse } from '../channel-http'
 import { joinUrl } from '../channel-http'
-import { ORDERS_TIMEOUT_MS, parseConnectorConfig, type OrdersClientConfig } from '../connector-settings'
-import { amazonCredentialsSchema, amazonSettingsSchema } from './amazon.schema'
+import { ORDERS_TIMEOUT_MS, type OrdersClientConfig } from '../connector-settings'
+import { parseAmazonConfig } from './amazon.schema'
 import { amazonSender } from './connector'
 
 /** getOrders: 0.0167 requests/s, burst 20; getOrderItems: 0.5/s, burst 30 (the spec's usage plans). */
@@ -43,12 +43,7 @@ export function getOrdersQuery(
 }
 
 export function createAmazonOrdersClient(config: OrdersClientConfig): AmazonOrdersClient {
-  const { settings, credentials, timeoutMs } = parseConnectorConfig(
-    'amazon',
-    { settings: amazonSettingsSchema, credentials: amazonCredentialsSchema },
-    config,
-    ORDERS_TIMEOUT_MS,
-  )
+  const { settings, credentials, timeoutMs } = parseAmazonConfig(config, ORDERS_TIMEOUT_MS)
   const send = amazonSender(settings.lwaTokenUrl, credentials, timeoutMs)
   return {
     getOrders: (q) =>

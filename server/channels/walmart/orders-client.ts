@@ -4,8 +4,8 @@
 import type { AuthFailure } from '../access-token'
 import type { ChannelResponse } from '../channel-http'
 import { joinUrl } from '../channel-http'
-import { ORDERS_TIMEOUT_MS, parseConnectorConfig, type OrdersClientConfig } from '../connector-settings'
-import { walmartCredentialsSchema, walmartSettingsSchema } from './walmart.schema'
+import { ORDERS_TIMEOUT_MS, type OrdersClientConfig } from '../connector-settings'
+import { parseWalmartConfig } from './walmart.schema'
 import { walmartSender, walmartTokenSource } from './connector'
 
 /** Walmart's documented orders limits are per seller plan; a conservative default budget. */
@@ -26,12 +26,7 @@ export function getOrdersPath(q: { lastModifiedStartDate: string; nextCursor?: s
 }
 
 export function createWalmartOrdersClient(config: OrdersClientConfig): WalmartOrdersClient {
-  const { settings, credentials, timeoutMs } = parseConnectorConfig(
-    'walmart',
-    { settings: walmartSettingsSchema, credentials: walmartCredentialsSchema },
-    config,
-    ORDERS_TIMEOUT_MS,
-  )
+  const { settings, credentials, timeoutMs } = parseWalmartConfig(config, ORDERS_TIMEOUT_MS)
   const send = walmartSender(walmartTokenSource(config.baseUrl, settings, credentials, timeoutMs), settings.serviceName)
   return { getOrders: (q) => send({ method: 'GET', url: joinUrl(config.baseUrl, getOrdersPath(q)), timeoutMs }) }
 }
