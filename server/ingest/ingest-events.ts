@@ -242,21 +242,9 @@ function resolveEvent(
   rejected: EventRejection[],
 ): ResolvedEvent | null {
   const sku = catalog.sku(e.sku)
-  if (!sku)
-    return refuse(
-      rejected,
-      e,
-      'UNKNOWN_SKU',
-      `Unknown SKU ${quoted(e.sku)} for source ${quoted(source)}: add the SKU or an alias.`,
-    )
+  if (!sku) return refuse(rejected, e, 'UNKNOWN_SKU', unknownForSource('SKU', e.sku, source))
   const locationId = catalog.location(e.location)
-  if (!locationId)
-    return refuse(
-      rejected,
-      e,
-      'UNKNOWN_LOCATION',
-      `Unknown location ${quoted(e.location)} for source ${quoted(source)}: add the location or an alias.`,
-    )
+  if (!locationId) return refuse(rejected, e, 'UNKNOWN_LOCATION', unknownForSource('location', e.location, source))
   let toLocationId: string | null = null
   if (e.toLocation) {
     toLocationId = catalog.location(e.toLocation) ?? null
@@ -295,6 +283,10 @@ function resolveEvent(
     baseQuantity,
   }
 }
+
+/** An unknown SKU or location of a source: add it, or an alias of the source's name for it. */
+const unknownForSource = (what: 'SKU' | 'location', name: string, source: string) =>
+  `Unknown ${what} ${quoted(name)} for source ${quoted(source)}: add the ${what} or an alias.`
 
 /** Rejects the event (pushed to `rejected`): null, for `return refuse(...)`. */
 function refuse(rejected: EventRejection[], e: ParsedEvent, code: string, message: string): null {
