@@ -12,18 +12,15 @@ export interface ListingCounts {
   oldestWaitingSeconds: number | null
 }
 
+const NO_LISTINGS: ListingStates = { total: 0, inSync: 0, waiting: 0, failing: 0, stale: 0, oldestWaitingAt: null }
+
 /** The counts of one channel's state row (none: a channel without listings), the oldest wait in whole seconds at `now`. */
 export function listingCounts(s: ListingStates | undefined, now: Date): ListingCounts {
-  return {
-    total: s?.total ?? 0,
-    inSync: s?.inSync ?? 0,
-    waiting: s?.waiting ?? 0,
-    failing: s?.failing ?? 0,
-    stale: s?.stale ?? 0,
-    oldestWaitingSeconds: s?.oldestWaitingAt
-      ? Math.max(0, Math.round((now.getTime() - s.oldestWaitingAt.getTime()) / 1000))
-      : null,
-  }
+  const { total, inSync, waiting, failing, stale, oldestWaitingAt } = s ?? NO_LISTINGS
+  const oldestWaitingSeconds = oldestWaitingAt
+    ? Math.max(0, Math.round((now.getTime() - oldestWaitingAt.getTime()) / 1000))
+    : null
+  return { total, inSync, waiting, failing, stale, oldestWaitingSeconds }
 }
 
 export interface ListingsView {
