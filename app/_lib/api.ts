@@ -70,25 +70,22 @@ const MAX_URL_VALUE = 1000
 function checkUrlInputs(req: Request, params: RouteParams): void {
   for (const [name, value] of Object.entries(params)) {
     if (typeof value !== 'string') continue
-    const why = unstorableText(value)
-    if (why) throw new ValidationError(`The path parameter "${name}" ${why}.`, undefined, 'INVALID_PARAMETER')
-    if (value.length > MAX_URL_VALUE)
-      throw new ValidationError(
-        `The path parameter "${name}" is longer than ${MAX_URL_VALUE} characters.`,
-        undefined,
-        'INVALID_PARAMETER',
-      )
+    checkUrlValue(`The path parameter "${name}"`, value, unstorableText(value), 'INVALID_PARAMETER')
   }
-  for (const [name, value] of new URL(req.url).searchParams) {
-    const why = unstorableText(value) ?? unstorableText(name)
-    if (why) throw new ValidationError(`The query parameter "${name.slice(0, 40)}" ${why}.`, undefined, 'INVALID_QUERY')
-    if (value.length > MAX_URL_VALUE)
-      throw new ValidationError(
-        `The query parameter "${name.slice(0, 40)}" is longer than ${MAX_URL_VALUE} characters.`,
-        undefined,
-        'INVALID_QUERY',
-      )
-  }
+  for (const [name, value] of new URL(req.url).searchParams)
+    checkUrlValue(
+      `The query parameter "${name.slice(0, 40)}"`,
+      value,
+      unstorableText(value) ?? unstorableText(name),
+      'INVALID_QUERY',
+    )
+}
+
+/** One URL value refused with a 400 `code`: `why` PostgreSQL cannot hold it, or longer than any code. */
+function checkUrlValue(label: string, value: string, why: string | null, code: string): void {
+  if (why) throw new ValidationError(`${label} ${why}.`, undefined, code)
+  if (value.length > MAX_URL_VALUE)
+    throw new ValidationError(`${label} is longer than ${MAX_URL_VALUE} characters.`, undefined, code)
 }
 
 /** A path parameter as the route's code: Next passes it decoded; one still percent-encoded is decoded once more when that is valid. */

@@ -6,20 +6,10 @@ import { prisma } from '@/server/db'
 import type { Action } from '@/server/auth/permissions'
 import { csvField, pagedCsv } from '@/server/paging/csv'
 import { userRoute } from './api'
+import { textStream } from './text-stream'
 
 export function csvResponse(lines: AsyncGenerator<string>, name: string): NextResponse {
-  const encoder = new TextEncoder()
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const next = await lines.next()
-      if (next.done) controller.close()
-      else controller.enqueue(encoder.encode(next.value))
-    },
-    async cancel() {
-      await lines.return(undefined)
-    },
-  })
-  return new NextResponse(body, {
+  return new NextResponse(textStream(lines), {
     headers: {
       'content-type': 'text/csv; charset=utf-8',
       'content-disposition': `attachment; filename="stocktower-${name}-${new Date().toISOString().slice(0, 10)}.csv"`,

@@ -1,24 +1,14 @@
 // GET /api/v1/availability/{sku}: positions per location and the three quantities per channel.
 import type { Db } from '../db'
 import { NotFoundError } from '../errors'
-import { sellable } from '../positions/apply-event'
+import { quantitiesOf, sellable, type PositionQuantities } from '../positions/apply-event'
 
 export interface AvailabilityView {
   sku: string
   name: string
   category: string
   kit: { components: Array<{ sku: string; quantity: number }> } | null
-  locations: Array<{
-    location: string
-    onHand: number
-    reserved: number
-    allocated: number
-    inTransit: number
-    quarantined: number
-    damaged: number
-    sellable: number
-    updatedAt: string | null
-  }>
+  locations: Array<{ location: string } & PositionQuantities & { sellable: number; updatedAt: string | null }>
   channels: Array<{
     channel: string
     externalSku: string
@@ -57,14 +47,7 @@ export async function getAvailability(db: Db, skuCode: string): Promise<Availabi
       : null,
     locations: locations.map((l) => {
       const p = sku.positions.find((x) => x.locationId === l.id)
-      const q = {
-        onHand: p?.onHand ?? 0,
-        reserved: p?.reserved ?? 0,
-        allocated: p?.allocated ?? 0,
-        inTransit: p?.inTransit ?? 0,
-        quarantined: p?.quarantined ?? 0,
-        damaged: p?.damaged ?? 0,
-      }
+      const q = quantitiesOf(p)
       return { location: l.code, ...q, sellable: sellable(q), updatedAt: iso(p?.updatedAt) }
     }),
     channels: sku.listings

@@ -5,7 +5,7 @@ import type { Prisma } from '@prisma/client'
 import type { Db } from '../db'
 import { ValidationError } from '../errors'
 import type { CatalogEntityName } from './catalog-plan'
-import type { SkuRecord } from './upsert-skus'
+import { skuRecord, type SkuRecord } from './sku-record'
 import type { LocationRecord } from './upsert-locations'
 import type { LocationAliasRecord, SkuAliasRecord } from './upsert-aliases'
 import type { UnitRecord } from './upsert-units'
@@ -79,17 +79,10 @@ export async function listSkus(
     rows,
     f.limit,
     (s) => ({
-      code: s.code,
-      name: s.name,
-      category: s.category,
-      unitCostCents: s.unitCostCents,
-      priceCents: s.priceCents,
-      baseUom: s.baseUom,
-      active: s.active,
-      isKit: s.isKit,
-      components: s.components
-        .map((c) => ({ sku: c.component.code, quantity: c.quantity }))
-        .sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0)),
+      ...skuRecord(
+        s,
+        s.components.map((c) => ({ sku: c.component.code, quantity: c.quantity })),
+      ),
       createdAt: s.createdAt.toISOString(),
       updatedAt: s.updatedAt.toISOString(),
     }),

@@ -13,27 +13,13 @@ import {
   type ParsedItem,
   type PlannedItem,
 } from './catalog-plan'
-
-export interface SkuRecord {
-  code: string
-  name: string
-  category: string
-  unitCostCents: number
-  priceCents: number
-  baseUom: string
-  active: boolean
-  isKit: boolean
-  /** Sorted by component code, so equal lists compare equal. */
-  components: Array<{ sku: string; quantity: number }>
-}
+import { byComponentCode, skuRecord, type SkuRecord } from './sku-record'
 
 interface ExistingSku extends SkuRecord {
   id: string
   hasStock: boolean
   units: string[]
 }
-
-const byCode = (a: { sku: string }, b: { sku: string }) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0)
 
 const CSV_COLUMNS: Record<string, string> = {
   code: 'code',
@@ -58,7 +44,7 @@ async function loadSkus(db: Db, codes: string[]): Promise<Map<string, ExistingSk
        FROM "Sku" s WHERE s.code = ANY($1::text[])`,
     codes,
   )
-  return new Map(rows.map((r) => [r.code, { ...r, components: [...r.components].sort(byCode) }]))
+  return new Map(rows.map((r) => [r.code, { ...r, components: [...r.components].sort(byComponentCode) }]))
 }
 
 /** Kits (in the database) that list any of `codes` as a component: component code -> kit codes. */
@@ -75,17 +61,7 @@ async function loadParentKits(db: Db, codes: string[]): Promise<Map<string, stri
   return out
 }
 
-const recordOf = (s: ExistingSku): SkuRecord => ({
-  code: s.code,
-  name: s.name,
-  category: s.category,
-  unitCostCents: s.unitCostCents,
-  priceCents: s.priceCents,
-  baseUom: s.baseUom,
-  active: s.active,
-  isKit: s.isKit,
-  components: s.components,
-})
+const recordOf = (s: ExistingSku): SkuRecord => skuRecord(s, s.components)
 
 async function planSkus(db: Db, items: ParsedItem<SkuInput>[]): Promise<PlannedItem<SkuRecord>[]> {
   const batch = new Map(items.map((i) => [i.input.code, i.input]))
@@ -117,7 +93,7 @@ async function planSkus(db: Db, items: ParsedItem<SkuInput>[]): Promise<PlannedI
     const before = current ? recordOf(current) : null
     if (!current && input.name === undefined)
       problems.push(problem('name', 'REQUIRED', `name is required to create SKU ${input.code}; give the product name`))
-    const components = input.components === undefined ? undefined : [...input.components].sort(byCode)
+    const components = input.components === undefined ? undefined : [...input.components].sort(byComponentCode)
     const given: Partial<SkuRecord> = {
       name: input.name,
       category: input.category,

@@ -8,15 +8,14 @@ import type { Db } from '../db'
 import { NotFoundError } from '../errors'
 import { LAG_BUCKETS_SECONDS, percentileFromBuckets } from '../metrics/lag'
 import { getListingStates } from '../metrics/listing-states'
+import { listingCounts, listingsView, type ListingsView } from '../metrics/listing-counts'
 import { sloOf } from './channel-settings'
+import { channelIdentity, type ChannelIdentity } from './channel-identity'
+import type { ListingMoves } from './listing-moves'
+import type { AttemptItem } from './list-publish-attempts'
 
 export interface ChannelOpsView {
-  channel: {
-    code: string
-    name: string
-    kind: string
-    mode: string
-    status: string
+  channel: ChannelIdentity & {
     breakerState: string
     breakerFailures: number
     breakerOpenedAt: string | null
@@ -24,38 +23,14 @@ export interface ChannelOpsView {
     rateBurst: number
     slo: { lagP95Seconds: number; staleAfterSeconds: number }
   }
-  listings: {
-    total: number
-    inSync: number
-    pending: number
-    failing: number
-    stale: number
-    oldestPendingSeconds: number | null
-  }
+  listings: ListingsView
   lag: Array<{ minute: string; p50: number | null; p95: number | null; p99: number | null; samples: number }>
   budget: Array<{ minute: string; requests: number; capacity: number }>
   outcomes: Record<string, number>
-  attempts: Array<{
-    id: string
-    sku: string
-    quantity: number
-    version: number
-    outcome: string
-    httpStatus: number | null
-    latencyMs: number | null
-    error: string | null
-    batchId: string | null
-    startedAt: string
-  }>
-  shadowPreview: {
-    listings: number
-    up: number
-    down: number
-    toZero: number
-    fromZero: number
-    unchanged: number
-    unknown: number
-  } | null
+  /** The attempt list's columns (list-publish-attempts.ts) but the attempt number, finish and verification. */
+  attempts: Array<Omit<AttemptItem, 'attemptNo' | 'finishedAt' | 'verifiedAt'>>
+  /** In shadow mode: the moves, and listings whose channel quantity is not known yet. */
+  shadowPreview: (ListingMoves & { unknown: number }) | null
 }
 
 const secs = (b: number | null) =>
@@ -86,14 +61,9 @@ export async function getChannelOps(
     readRecentAttempts(db, c.id),
     c.mode === 'shadow' ? readShadowPreview(db, c.id) : Promise.resolve(null),
   ])
-  const s = stats
   return {
     channel: {
-      code: c.code,
-      name: c.name,
-      kind: c.kind,
-      mode: c.mode,
-      status: c.status,
+      ...channelIdentity(c),
       breakerState: c.breakerState,
       breakerFailures: c.breakerFailures,
       breakerOpenedAt: c.breakerOpenedAt?.toISOString() ?? null,
@@ -101,16 +71,7 @@ export async function getChannelOps(
       rateBurst: c.rateBurst,
       slo,
     },
-    listings: {
-      total: s?.total ?? 0,
-      inSync: s?.inSync ?? 0,
-      pending: s?.waiting ?? 0,
-      failing: s?.failing ?? 0,
-      stale: s?.stale ?? 0,
-      oldestPendingSeconds: s?.oldestWaitingAt
-        ? Math.max(0, Math.round((now.getTime() - s.oldestWaitingAt.getTime()) / 1000))
-        : null,
-    },
+    listings: listingsView(listingCounts(stats, now)),
     lag: lagRows.map((r) => ({
       minute: r.minute.toISOString(),
       p50: secs(percentileFromBuckets(r.buckets, 50)),
@@ -164,27 +125,18 @@ async function readRecentAttempts(db: Db, channelId: string): Promise<AttemptVie
   return rows.map((a) => ({ ...a, id: String(a.id), startedAt: a.startedAt.toISOString() }))
 }
 
-/** In shadow mode: how the first live publish would move the channel's active listings. */
+/** In shadow mode: how the first live publish would move the channel's active listings (counts as int: they fit). */
 async function readShadowPreview(db: Db, channelId: string): Promise<ChannelOpsView['shadowPreview']> {
-  const [sh] = await db.$queryRawUnsafe<Array<Record<keyof NonNullable<ChannelOpsView['shadowPreview']>, bigint>>>(
-    `SELECT count(*) AS listings,
-            count(*) FILTER (WHERE "appliedQuantity" IS NOT NULL AND "desiredQuantity" > "appliedQuantity") AS up,
-            count(*) FILTER (WHERE "appliedQuantity" IS NOT NULL AND "desiredQuantity" < "appliedQuantity") AS down,
-            count(*) FILTER (WHERE "appliedQuantity" > 0 AND "desiredQuantity" = 0) AS "toZero",
-            count(*) FILTER (WHERE "appliedQuantity" = 0 AND "desiredQuantity" > 0) AS "fromZero",
-            count(*) FILTER (WHERE "appliedQuantity" = "desiredQuantity") AS unchanged,
-            count(*) FILTER (WHERE "appliedQuantity" IS NULL AND "desiredQuantity" IS NOT NULL) AS unknown
+  const [sh] = await db.$queryRawUnsafe<Array<NonNullable<ChannelOpsView['shadowPreview']>>>(
+    `SELECT count(*)::int AS listings,
+            (count(*) FILTER (WHERE "appliedQuantity" IS NOT NULL AND "desiredQuantity" > "appliedQuantity"))::int AS up,
+            (count(*) FILTER (WHERE "appliedQuantity" IS NOT NULL AND "desiredQuantity" < "appliedQuantity"))::int AS down,
+            (count(*) FILTER (WHERE "appliedQuantity" > 0 AND "desiredQuantity" = 0))::int AS "toZero",
+            (count(*) FILTER (WHERE "appliedQuantity" = 0 AND "desiredQuantity" > 0))::int AS "fromZero",
+            (count(*) FILTER (WHERE "appliedQuantity" = "desiredQuantity"))::int AS unchanged,
+            (count(*) FILTER (WHERE "appliedQuantity" IS NULL AND "desiredQuantity" IS NOT NULL))::int AS unknown
        FROM "ChannelListing" WHERE "channelId" = $1::uuid AND active`,
     channelId,
   )
-  if (!sh) return null
-  return {
-    listings: Number(sh.listings),
-    up: Number(sh.up),
-    down: Number(sh.down),
-    toZero: Number(sh.toZero),
-    fromZero: Number(sh.fromZero),
-    unchanged: Number(sh.unchanged),
-    unknown: Number(sh.unknown),
-  }
+  return sh ?? null
 }

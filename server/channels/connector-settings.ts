@@ -16,6 +16,35 @@ export function parseConnectorPart<T extends z.ZodType>(
   throw new ConnectorConfigError(kind, problems.join('; '))
 }
 
+/** How an orders API client is built: the channel's URL, stored settings and decrypted credentials. */
+export interface OrdersClientConfig {
+  baseUrl: string
+  settings: unknown
+  credentials: unknown
+  timeoutMs?: number
+}
+
+/** An orders API call's default timeout (a page of orders is larger than an inventory call). */
+export const ORDERS_TIMEOUT_MS = 15_000
+
+/**
+ * A channel kind's parser of its stored settings and credentials (each parsed as above), used by its
+ * connector and its orders client alike, with the per-request timeout (the caller's default).
+ */
+export function connectorConfigParser<S extends z.ZodType, C extends z.ZodType>(
+  kind: string,
+  schemas: { settings: S; credentials: C },
+) {
+  return (
+    config: { settings: unknown; credentials: unknown; timeoutMs?: number },
+    defaultTimeoutMs: number,
+  ): { settings: z.infer<S>; credentials: z.infer<C>; timeoutMs: number } => ({
+    settings: parseConnectorPart(kind, 'settings', schemas.settings, config.settings),
+    credentials: parseConnectorPart(kind, 'credentials', schemas.credentials, config.credentials),
+    timeoutMs: config.timeoutMs ?? defaultTimeoutMs,
+  })
+}
+
 /** A credential: a non-empty string. */
 export const credential = (name: string) => z.string({ error: `${name} is required` }).min(1, `${name} is required`)
 

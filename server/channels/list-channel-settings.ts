@@ -2,14 +2,10 @@
 // when they last changed (the latest `channel.credentials.set` audit row).
 import type { Db } from '../db'
 import type { ConnectorFormField } from '../channels/connector-schemas'
+import { channelIdentity, type ChannelIdentity } from './channel-identity'
 import { SECRET_KEY, channelFormFor, credentialFieldsFor } from './configure-channel'
 
-export interface ChannelSettingsView {
-  code: string
-  name: string
-  kind: string
-  mode: 'shadow' | 'live'
-  status: 'active' | 'paused'
+export interface ChannelSettingsView extends ChannelIdentity<'shadow' | 'live', 'active' | 'paused'> {
   baseUrl: string
   /** Non-secret settings other than baseUrl. */
   settings: Record<string, unknown>
@@ -60,11 +56,7 @@ export async function listChannelSettings(db: Db): Promise<{ items: ChannelSetti
       )
       const change = lastChange.get(c.id)
       return {
-        code: c.code,
-        name: c.name,
-        kind: c.kind,
-        mode: c.mode,
-        status: c.status,
+        ...channelIdentity(c),
         baseUrl: typeof baseUrl === 'string' ? baseUrl : '',
         settings,
         ratePerSecond: c.ratePerSecond,

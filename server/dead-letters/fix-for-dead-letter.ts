@@ -13,6 +13,18 @@ const cell = (v: unknown) => {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
 
+/** A one-row import of `entity`: the `header`, then the cells known and the last column left empty. */
+const importFix = (
+  label: string,
+  entity: DeadLetterFix['entity'],
+  header: string,
+  known: unknown[],
+): DeadLetterFix => ({
+  label,
+  entity,
+  csv: `${header}\n${known.map(cell).join(',')},\n`,
+})
+
 export function fixForDeadLetter(d: {
   kind: string
   code: string
@@ -28,32 +40,18 @@ export function fixForDeadLetter(d: {
   switch (d.code) {
     case 'UNKNOWN_SKU': {
       const alias = typeof e.sku === 'string' ? e.sku : d.sku
-      return alias
-        ? {
-            label: `Add SKU alias "${alias}"`,
-            entity: 'sku-aliases',
-            csv: `scope,alias,sku\n${cell(scope)},${cell(alias)},\n`,
-          }
-        : null
+      return alias ? importFix(`Add SKU alias "${alias}"`, 'sku-aliases', 'scope,alias,sku', [scope, alias]) : null
     }
     case 'UNKNOWN_LOCATION': {
       const alias = typeof e.location === 'string' ? e.location : null
       return alias
-        ? {
-            label: `Add location alias "${alias}"`,
-            entity: 'location-aliases',
-            csv: `scope,alias,location\n${cell(scope)},${cell(alias)},\n`,
-          }
+        ? importFix(`Add location alias "${alias}"`, 'location-aliases', 'scope,alias,location', [scope, alias])
         : null
     }
     case 'UNKNOWN_UOM': {
       const uom = typeof e.uom === 'string' ? e.uom : null
       return uom
-        ? {
-            label: `Add unit "${uom}" for ${d.sku ?? 'the SKU'}`,
-            entity: 'units',
-            csv: `sku,uom,factor\n${cell(d.sku ?? e.sku)},${cell(uom)},\n`,
-          }
+        ? importFix(`Add unit "${uom}" for ${d.sku ?? 'the SKU'}`, 'units', 'sku,uom,factor', [d.sku ?? e.sku, uom])
         : null
     }
     default:

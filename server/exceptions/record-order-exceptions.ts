@@ -179,7 +179,7 @@ export async function recordOrderExceptionItems(
     }
     try {
       const outcome = await transaction(db, (tx) =>
-        applyOrderException(tx, actor, source, parsed.data, messageId, receivedAt),
+        applyOrderException({ tx, actor, source, e: parsed.data, messageId, receivedAt }),
       )
       if (outcome === 'duplicate') duplicates++
       else accepted++
@@ -195,14 +195,18 @@ export async function recordOrderExceptionItems(
   return { accepted, duplicates, rejected: rejected.map(({ index, code, message }) => ({ index, code, message })) }
 }
 
-async function applyOrderException(
-  tx: Db,
-  actor: Actor,
-  source: string,
-  e: OrderExceptionEvent,
-  messageId: string,
-  receivedAt: Date,
-): Promise<'applied' | 'duplicate'> {
+/** One order exception event being applied: its transaction, who sends it, from which source and message, and when. */
+interface ExceptionEventIn {
+  tx: Db
+  actor: Actor
+  source: string
+  e: OrderExceptionEvent
+  messageId: string
+  receivedAt: Date
+}
+
+async function applyOrderException(event: ExceptionEventIn): Promise<'applied' | 'duplicate'> {
+  const { tx, actor, source, e, messageId, receivedAt } = event
   const channel = await tx.channel.findUnique({ where: { code: e.channel }, select: { id: true, code: true } })
   if (!channel) throw new ValidationError(`Unknown channel "${e.channel}".`, undefined, 'UNKNOWN_CHANNEL')
   if (
@@ -213,7 +217,7 @@ async function applyOrderException(
   )
     return 'duplicate'
 
-  if (e.status === 'resolved') return resolveOrderException(tx, actor, source, e, messageId, receivedAt)
+  if (e.status === 'resolved') return resolveOrderException(event)
 
   const { reservations, kitCodes, skus } = await orderSkus(tx, channel.id, e)
 
@@ -274,14 +278,8 @@ async function applyOrderException(
 }
 
 /** A resolution closes the order's open exceptions, lifts their holdbacks and resolves their finding. */
-async function resolveOrderException(
-  tx: Db,
-  actor: Actor,
-  source: string,
-  e: OrderExceptionEvent,
-  messageId: string,
-  receivedAt: Date,
-): Promise<'applied'> {
+async function resolveOrderException(event: ExceptionEventIn): Promise<'applied'> {
+  const { tx, actor, source, e, messageId, receivedAt } = event
   const open = await tx.orderException.findMany({ where: { channel: e.channel, orderId: e.orderId, status: 'open' } })
   if (open.length === 0)
     throw new ValidationError(

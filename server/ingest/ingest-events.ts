@@ -242,52 +242,27 @@ function resolveEvent(
   rejected: EventRejection[],
 ): ResolvedEvent | null {
   const sku = catalog.sku(e.sku)
-  if (!sku) {
-    rejected.push(
-      eventRejection(
-        e,
-        'UNKNOWN_SKU',
-        `Unknown SKU ${quoted(e.sku)} for source ${quoted(source)}: add the SKU or an alias.`,
-      ),
-    )
-    return null
-  }
+  if (!sku) return refuse(rejected, e, 'UNKNOWN_SKU', unknownForSource('SKU', e.sku, source))
   const locationId = catalog.location(e.location)
-  if (!locationId) {
-    rejected.push(
-      eventRejection(
-        e,
-        'UNKNOWN_LOCATION',
-        `Unknown location ${quoted(e.location)} for source ${quoted(source)}: add the location or an alias.`,
-      ),
-    )
-    return null
-  }
+  if (!locationId) return refuse(rejected, e, 'UNKNOWN_LOCATION', unknownForSource('location', e.location, source))
   let toLocationId: string | null = null
   if (e.toLocation) {
     toLocationId = catalog.location(e.toLocation) ?? null
-    if (!toLocationId) {
-      rejected.push(eventRejection(e, 'UNKNOWN_LOCATION', `Unknown destination location ${quoted(e.toLocation)}.`))
-      return null
-    }
+    if (!toLocationId)
+      return refuse(rejected, e, 'UNKNOWN_LOCATION', `Unknown destination location ${quoted(e.toLocation)}.`)
   }
   const uom = (e.uom ?? sku.baseUom).toUpperCase()
   const factor = sku.factors.get(uom)
-  if (!factor) {
-    rejected.push(
-      eventRejection(
-        e,
-        'UNKNOWN_UOM',
-        `Unknown unit ${quoted(e.uom ?? sku.baseUom)} for SKU ${sku.code} (base unit ${sku.baseUom}): add a unit-of-measure conversion.`,
-      ),
+  if (!factor)
+    return refuse(
+      rejected,
+      e,
+      'UNKNOWN_UOM',
+      `Unknown unit ${quoted(e.uom ?? sku.baseUom)} for SKU ${sku.code} (base unit ${sku.baseUom}): add a unit-of-measure conversion.`,
     )
-    return null
-  }
   const baseQuantity = e.quantity * factor
-  if (Math.abs(baseQuantity) > 1e9) {
-    rejected.push(eventRejection(e, 'INVALID_QUANTITY', `${e.quantity} ${uom} is beyond ±1e9 base units.`))
-    return null
-  }
+  if (Math.abs(baseQuantity) > 1e9)
+    return refuse(rejected, e, 'INVALID_QUANTITY', `${e.quantity} ${uom} is beyond ±1e9 base units.`)
   // A plain literal, not a spread: this runs per event on the hot path (spread costs ~20x).
   return {
     index: e.index,
@@ -307,6 +282,16 @@ function resolveEvent(
     toLocationId,
     baseQuantity,
   }
+}
+
+/** An unknown SKU or location of a source: add it, or an alias of the source's name for it. */
+const unknownForSource = (what: 'SKU' | 'location', name: string, source: string) =>
+  `Unknown ${what} ${quoted(name)} for source ${quoted(source)}: add the ${what} or an alias.`
+
+/** Rejects the event (pushed to `rejected`): null, for `return refuse(...)`. */
+function refuse(rejected: EventRejection[], e: ParsedEvent, code: string, message: string): null {
+  rejected.push(eventRejection(e, code, message))
+  return null
 }
 
 function eventRejection(e: ParsedEvent, code: string, message: string): EventRejection {

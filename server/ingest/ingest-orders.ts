@@ -594,14 +594,25 @@ function planOrders(
     plan.counters.set(counterKey, (plan.counters.get(counterKey) ?? 0) + 1)
     for (const line of order.lines) {
       const lineSku = ctx.skus.get(skuIdByInput.get(line.sku)!)!
-      if (order.status === 'created') planCreatedLine(channel, order, index, line, lineSku, ctx, plan)
-      else planReleasedLine(channel, order, index, line, lineSku, ctx, plan)
+      const planned: LineInPlan = { channel, order, index, line, lineSku, ctx, plan }
+      if (order.status === 'created') planCreatedLine(planned)
+      else planReleasedLine(planned)
     }
   }
   return plan
 }
 
 type OrderLine = Order['lines'][number]
+/** One order line being planned: its channel, order (and its index in the batch), SKU, the context and the plan so far. */
+interface LineInPlan {
+  channel: ChannelInfo
+  order: Order
+  index: number
+  line: OrderLine
+  lineSku: SkuInfo
+  ctx: OrderContext
+  plan: OrderPlan
+}
 const positionAt = (ctx: OrderContext, skuId: string, locationId: string) => ctx.pos.get(`${skuId}|${locationId}`)!
 
 /**
@@ -609,16 +620,9 @@ const positionAt = (ctx: OrderContext, skuId: string, locationId: string) => ctx
  * a reservation of each part at the first eligible location that covers it (a shortage incident
  * if none does).
  */
-function planCreatedLine(
-  channel: ChannelInfo,
-  order: Order,
-  index: number,
-  line: OrderLine,
-  lineSku: SkuInfo,
-  ctx: OrderContext,
-  plan: OrderPlan,
-): void {
-  planChannelOversell(order, line, lineSku, ctx, plan)
+function planCreatedLine(planned: LineInPlan): void {
+  const { channel, order, index, line, lineSku, ctx, plan } = planned
+  planChannelOversell(planned)
   const key = orderIdempotencyKey(order)
   for (const part of lineParts(lineSku, line.quantity)) {
     const candidates = ctx.eligible.map((l) => positionAt(ctx, part.skuId, l.id))
@@ -649,13 +653,7 @@ function planCreatedLine(
 }
 
 /** A channel_oversell incident when the line takes more than the channel was offered since its last publish. */
-function planChannelOversell(
-  order: Order,
-  line: OrderLine,
-  lineSku: SkuInfo,
-  ctx: OrderContext,
-  plan: OrderPlan,
-): void {
+function planChannelOversell({ order, line, lineSku, ctx, plan }: LineInPlan): void {
   const o = ctx.offeredBySku.get(lineSku.id)
   if (o && o.published !== null) {
     const left = o.published - o.reservedSince
@@ -725,15 +723,7 @@ function shortageIncident(
  * A cancelled or shipped line: releases (or ships) its open reservations, oldest first; a
  * shipment beyond them is covered by what the ERP took over, else shipped unreserved.
  */
-function planReleasedLine(
-  channel: ChannelInfo,
-  order: Order,
-  index: number,
-  line: OrderLine,
-  lineSku: SkuInfo,
-  ctx: OrderContext,
-  plan: OrderPlan,
-): void {
+function planReleasedLine({ channel, order, index, line, lineSku, ctx, plan }: LineInPlan): void {
   const key = orderIdempotencyKey(order)
   const shipped = order.status === 'shipped'
   for (const part of lineParts(lineSku, line.quantity)) {

@@ -15,6 +15,7 @@ import type { Db } from '../db'
 import { sloOf } from '../channels/channel-settings'
 import { lagPercentile, sumBuckets, type LagPercentile } from './lag-percentile'
 import { getListingStates } from './listing-states'
+import { listingCounts, type ListingCounts } from './listing-counts'
 
 export const HEALTH_WINDOW_MINUTES = 15
 /** Fewer lag samples than this in the window: p95 is not judged (too few to say). */
@@ -37,14 +38,7 @@ export interface HealthInputs {
   status: string
   breakerState: string
   slo: { lagP95Seconds: number; staleAfterSeconds: number }
-  listings: {
-    total: number
-    inSync: number
-    waiting: number
-    failing: number
-    stale: number
-    oldestWaitingSeconds: number | null
-  }
+  listings: ListingCounts
   lag: {
     windowMinutes: number
     samples: number
@@ -214,7 +208,6 @@ export async function getChannelsHealth(
     ),
   ])
   return channels.map((c) => {
-    const s = stats.get(c.id)
     const buckets: number[] = []
     let samples = 0
     let maxMs: number | null = null
@@ -229,16 +222,7 @@ export async function getChannelsHealth(
       status: c.status,
       breakerState: c.breakerState,
       slo: sloOf(c.settings),
-      listings: {
-        total: s?.total ?? 0,
-        inSync: s?.inSync ?? 0,
-        waiting: s?.waiting ?? 0,
-        failing: s?.failing ?? 0,
-        stale: s?.stale ?? 0,
-        oldestWaitingSeconds: s?.oldestWaitingAt
-          ? Math.max(0, Math.round((now.getTime() - s.oldestWaitingAt.getTime()) / 1000))
-          : null,
-      },
+      listings: listingCounts(stats.get(c.id), now),
       lag: {
         windowMinutes: HEALTH_WINDOW_MINUTES,
         samples,

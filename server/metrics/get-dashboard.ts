@@ -3,25 +3,13 @@
 import type { Db } from '../db'
 import { getChannelsHealth, type ChannelHealth, type ChannelHealthView } from './channel-health'
 import { lagPercentile } from './lag-percentile'
+import { listingsView, type ListingsView } from './listing-counts'
+import { channelIdentity, type ChannelIdentity } from '../channels/channel-identity'
 
-export interface ChannelTile {
-  code: string
-  name: string
-  kind: string
-  mode: string
-  status: string
+/** A channel's tile: its identity and breaker, its listings (the total as `listings`), lag, SLO and health. */
+export interface ChannelTile extends ChannelIdentity, Omit<ListingsView, 'total'> {
   breakerState: string
   listings: number
-  /** Applied at the channel at the version we last decided. */
-  inSync: number
-  /** Decided but not yet confirmed applied by the channel. */
-  pending: number
-  /** Listings whose last publish attempt failed or was rejected. */
-  failing: number
-  /** Listings waiting longer than the channel's SLO (sloStaleAfterSeconds). */
-  stale: number
-  /** Age in seconds of the oldest input the channel does not show yet (null when none waits). */
-  oldestPendingSeconds: number | null
   /** Percentiles interpolated from the histogram; null when not measured (no samples). */
   lag: {
     windowMinutes: number
@@ -214,22 +202,15 @@ function countsLastHour(counterRows: Array<{ labels: string; value: bigint }>) {
 }
 
 function channelCard(
-  c: { code: string; name: string; kind: string; mode: string; status: string; breakerState: string },
+  c: ChannelIdentity & { breakerState: string },
   h: ChannelHealthView,
 ): DashboardView['channels'][number] {
+  const { total, ...listings } = listingsView(h.listings)
   return {
-    code: c.code,
-    name: c.name,
-    kind: c.kind,
-    mode: c.mode,
-    status: c.status,
+    ...channelIdentity(c),
     breakerState: c.breakerState,
-    listings: h.listings.total,
-    inSync: h.listings.inSync,
-    pending: h.listings.waiting,
-    failing: h.listings.failing,
-    stale: h.listings.stale,
-    oldestPendingSeconds: h.listings.oldestWaitingSeconds,
+    listings: total,
+    ...listings,
     lag: {
       windowMinutes: h.lag.windowMinutes,
       samples: h.lag.samples,

@@ -10,8 +10,7 @@
 // going down, which native-orders.ts counts against the original (kept in NativeOrderLine).
 import { z } from 'zod'
 import type { ParsedNativeMessage } from './native-orders'
-import { readNativeBody } from './parse-json-body'
-import { describeIssues } from '../errors'
+import { readNativeBody, readPageOrders } from './parse-json-body'
 
 export const amazonOrderSchema = z
   .object({
@@ -115,21 +114,9 @@ export function parseAmazonOrdersPage(body: string): ParsedNativeMessage {
     message: () => 'Not an Amazon orders page ({ orders, orderItems }).',
   })
   if (!page.ok) return page.parsed
-  const result: ParsedNativeMessage = { orders: [], rejected: [] }
-  page.data.orders.forEach((raw, index) => {
-    const o = amazonOrderSchema.safeParse(raw)
-    if (!o.success) {
-      result.rejected.push({
-        index,
-        code: 'INVALID_ORDER',
-        message: `Not an Amazon order: ${describeIssues(o.error.issues, { limit: 3 })}`,
-        raw,
-      })
-      return
-    }
-    const order = o.data
+  return readPageOrders(page.data.orders, amazonOrderSchema, 'an Amazon order', (order, reject) => {
     // Amazon fulfils AFN orders from its own stock (FBA): they never touch ours.
-    if (order.FulfillmentChannel === 'AFN' || !HOLDING.has(order.OrderStatus)) return
+    if (order.FulfillmentChannel === 'AFN' || !HOLDING.has(order.OrderStatus)) return null
     const items = (
       page.data.orderItems[order.AmazonOrderId] ??
       page.data.itemsFromOrderCounts?.[order.AmazonOrderId] ??
@@ -137,13 +124,8 @@ export function parseAmazonOrdersPage(body: string): ParsedNativeMessage {
     ).map((i) => amazonOrderItemSchema.safeParse(i))
     const bad = items.find((i) => !i.success)
     if (bad && !bad.success) {
-      result.rejected.push({
-        index,
-        code: 'INVALID_ORDER',
-        message: `Order ${order.AmazonOrderId} has an unreadable order item: ${bad.error.issues[0]?.message}`,
-        raw,
-      })
-      return
+      reject(`Order ${order.AmazonOrderId} has an unreadable order item: ${bad.error.issues[0]?.message}`)
+      return null
     }
     const lines = items
       .map((i) => i.data!)
@@ -157,11 +139,7 @@ export function parseAmazonOrdersPage(body: string): ParsedNativeMessage {
           shippedQuantity: shipped,
         }
       })
-    if (lines.length === 0) return
-    result.orders.push({
-      index,
-      order: { orderId: order.AmazonOrderId, orderedAt: order.PurchaseDate, updatedAt: order.LastUpdateDate, lines },
-    })
+    if (lines.length === 0) return null
+    return { orderId: order.AmazonOrderId, orderedAt: order.PurchaseDate, updatedAt: order.LastUpdateDate, lines }
   })
-  return result
 }

@@ -202,9 +202,7 @@ async function storeAndLockLines(
     lines.map((l) => l.updatedAt),
   )
   const isNew = new Set(inserted.map((r) => `${r.orderId}\u0000${r.lineId}`))
-  const stored = await tx.$queryRawUnsafe<
-    Array<{ orderId: string; lineId: string; quantity: number; cancelledQuantity: number; shippedQuantity: number }>
-  >(
+  const stored = await tx.$queryRawUnsafe<StoredLine[]>(
     `SELECT n."orderId", n."lineId", n.quantity, n."cancelledQuantity", n."shippedQuantity"
        FROM "NativeOrderLine" n JOIN unnest($2::text[], $3::text[]) WITH ORDINALITY AS k(o, l, ord) ON n."orderId" = k.o AND n."lineId" = k.l
       WHERE n."channelId" = $1::uuid ORDER BY k.ord FOR UPDATE OF n`,
@@ -232,16 +230,9 @@ function lineNews(
   isNew: Set<string>,
   storedBy: Map<string, StoredLine>,
 ): { created: LineEvent[]; later: LineEvent[]; updates: LineUpdate[]; moved: Set<number> } {
-  const created: Array<{ index: number; order: ChannelOrder }> = []
-  const later: Array<{ index: number; order: ChannelOrder }> = []
-  const updates: Array<{
-    orderId: string
-    lineId: string
-    quantity: number
-    cancelled: number
-    shipped: number
-    updatedAt: string
-  }> = []
+  const created: LineEvent[] = []
+  const later: LineEvent[] = []
+  const updates: LineUpdate[] = []
   const moved = new Set<number>()
   const event = (
     l: MergedLine,

@@ -52,3 +52,25 @@ export function readNativeBody<S extends z.ZodType>(
     },
   }
 }
+
+/**
+ * A page's orders, each read as `schema` (one that is not is rejected as INVALID_ORDER at its index,
+ * as sent: "Not <what>: ..."), then by `read`: the order snapshot, or null when it holds nothing for
+ * us or `read` rejected it.
+ */
+export function readPageOrders<S extends z.ZodType>(
+  raws: unknown[],
+  schema: S,
+  what: string,
+  read: (order: z.infer<S>, reject: (message: string) => void) => unknown,
+): ParsedNativeMessage {
+  const result: ParsedNativeMessage = { orders: [], rejected: [] }
+  raws.forEach((raw, index) => {
+    const reject = (message: string) => void result.rejected.push({ index, code: 'INVALID_ORDER', message, raw })
+    const r = schema.safeParse(raw)
+    if (!r.success) return reject(`Not ${what}: ${describeIssues(r.error.issues, { limit: 3 })}`)
+    const order = read(r.data, reject)
+    if (order !== null) result.orders.push({ index, order })
+  })
+  return result
+}

@@ -4,8 +4,7 @@
 // cumulative cancelled = the Cancelled amounts, shipped = the Shipped and Delivered amounts.
 import { z } from 'zod'
 import type { ParsedNativeMessage } from './native-orders'
-import { readNativeBody } from './parse-json-body'
-import { describeIssues } from '../errors'
+import { readNativeBody, readPageOrders } from './parse-json-body'
 
 const amount = z
   .union([z.string(), z.number()])
@@ -64,40 +63,24 @@ export function parseWalmartOrdersPage(body: string): ParsedNativeMessage {
     message: () => 'Not a Walmart orders page (list.elements.order).',
   })
   if (!page.ok) return page.parsed
-  const result: ParsedNativeMessage = { orders: [], rejected: [] }
-  ;(page.data.list.elements.order ?? []).forEach((raw, index) => {
-    const r = walmartOrderSchema.safeParse(raw)
-    if (!r.success) {
-      result.rejected.push({
-        index,
-        code: 'INVALID_ORDER',
-        message: `Not a Walmart order: ${describeIssues(r.error.issues, { limit: 3 })}`,
-        raw,
-      })
-      return
-    }
-    const o = r.data
+  return readPageOrders(page.data.list.elements.order ?? [], walmartOrderSchema, 'a Walmart order', (o) => {
     const sum = (statuses: Array<{ status: string; statusQuantity: { amount: number } }>, names: string[]) =>
       statuses.filter((s) => names.includes(s.status)).reduce((n, s) => n + s.statusQuantity.amount, 0)
     const updatedAt = o.orderLines.orderLine.reduce(
       (latest, l) => (l.statusDate && l.statusDate > latest ? l.statusDate : latest),
       o.orderDate,
     )
-    result.orders.push({
-      index,
-      order: {
-        orderId: o.purchaseOrderId,
-        orderedAt: o.orderDate,
-        updatedAt,
-        lines: o.orderLines.orderLine.map((l) => ({
-          lineId: l.lineNumber,
-          sku: l.item.sku,
-          quantity: l.orderLineQuantity.amount,
-          cancelledQuantity: sum(l.orderLineStatuses.orderLineStatus, ['Cancelled']),
-          shippedQuantity: sum(l.orderLineStatuses.orderLineStatus, ['Shipped', 'Delivered']),
-        })),
-      },
-    })
+    return {
+      orderId: o.purchaseOrderId,
+      orderedAt: o.orderDate,
+      updatedAt,
+      lines: o.orderLines.orderLine.map((l) => ({
+        lineId: l.lineNumber,
+        sku: l.item.sku,
+        quantity: l.orderLineQuantity.amount,
+        cancelledQuantity: sum(l.orderLineStatuses.orderLineStatus, ['Cancelled']),
+        shippedQuantity: sum(l.orderLineStatuses.orderLineStatus, ['Shipped', 'Delivered']),
+      })),
+    }
   })
-  return result
 }

@@ -42,16 +42,22 @@ export interface PositionEvent {
 
 export type ApplyOutcome = 'applied' | 'stale'
 
-export const ZERO_POSITION: PositionState = {
+const NO_QUANTITIES: PositionQuantities = {
   onHand: 0,
   reserved: 0,
   allocated: 0,
   inTransit: 0,
   quarantined: 0,
   damaged: 0,
-  lastCountSeq: null,
-  lastCountAt: null,
 }
+
+/** The six quantities of a position row (all 0 where there is none). */
+export function quantitiesOf(p: PositionQuantities | null | undefined): PositionQuantities {
+  const { onHand, reserved, allocated, inTransit, quarantined, damaged } = p ?? NO_QUANTITIES
+  return { onHand, reserved, allocated, inTransit, quarantined, damaged }
+}
+
+export const ZERO_POSITION: PositionState = { ...NO_QUANTITIES, lastCountSeq: null, lastCountAt: null }
 
 export function sellable(p: PositionQuantities): number {
   return Math.max(0, p.onHand - p.quarantined - p.damaged - p.reserved - p.allocated)

@@ -4,15 +4,10 @@ import type { PrismaClient } from '@prisma/client'
 import type { RuleSet } from './rules.schema'
 import { decideSkus } from '../availability/recompute-availability'
 import { parseRuleSet } from './parse-rule-set'
+import { noListingMoves, type ListingMoves } from '../channels/listing-moves'
 
-export interface ChannelImpact {
+export interface ChannelImpact extends ListingMoves {
   channel: string
-  listings: number
-  up: number
-  down: number
-  toZero: number
-  fromZero: number
-  unchanged: number
 }
 export interface RuleImpact {
   channels: ChannelImpact[]
@@ -53,15 +48,7 @@ export async function previewRuleImpact(
     for (const l of d.listings) {
       const decision = d.decisionsBySku.get(l.skuId)?.find((x) => x.channel === l.channel)
       if (!decision) continue
-      const c = byChannel.get(l.channel) ?? {
-        channel: l.channel,
-        listings: 0,
-        up: 0,
-        down: 0,
-        toZero: 0,
-        fromZero: 0,
-        unchanged: 0,
-      }
+      const c = byChannel.get(l.channel) ?? { channel: l.channel, ...noListingMoves() }
       byChannel.set(l.channel, c)
       c.listings++
       const from = l.desiredQuantity

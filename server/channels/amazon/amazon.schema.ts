@@ -1,7 +1,7 @@
 // SP-API Listings Items 2021-08-01 shapes the connector sends and reads (mirrors the official
 // model in ../shared/specs/amazon/listingsItems_2021-08-01.json; a test validates against it).
 import { z } from 'zod'
-import { credential, ordersOverlapSeconds, ordersPollSeconds } from '../connector-settings'
+import { credential, ordersOverlapSeconds, ordersPollSeconds, connectorConfigParser } from '../connector-settings'
 
 export const LISTINGS_API_BASE_PATH = '/listings/2021-08-01/items'
 export const FULFILLMENT_AVAILABILITY_PATH = '/attributes/fulfillment_availability'
@@ -184,3 +184,9 @@ export function listingsFeedDocument(
     })),
   }
 }
+
+/** The channel's settings and credentials, parsed for its connector and its orders client alike. */
+export const parseAmazonConfig = connectorConfigParser('amazon', {
+  settings: amazonSettingsSchema,
+  credentials: amazonCredentialsSchema,
+})

@@ -29,23 +29,19 @@ import {
   type ChannelRequest,
   type ChannelResponse,
 } from '../channel-http'
-import { parseConnectorPart } from '../connector-settings'
 import { channelWideFailure, pushSequentially, refusedSend, type SingleSend } from '../push-sequentially'
 import { amazonFailure, rejectionFromIssues, unexpectedResponse } from './amazon-failures'
 import {
-  amazonCredentialsSchema,
-  amazonSettingsSchema,
   fulfillmentAvailabilityPatch,
   LISTINGS_API_BASE_PATH,
+  parseAmazonConfig,
   submissionResponseSchema,
 } from './amazon.schema'
 import { createListingsFeedPublisher } from './listings-feed'
 import { createListingsReader, SEARCH_SKUS_PER_CALL } from './read-listings'
 
 export function createAmazonConnector(config: ConnectorConfig): Connector {
-  const settings = parseConnectorPart('amazon', 'settings', amazonSettingsSchema, config.settings)
-  const credentials = parseConnectorPart('amazon', 'credentials', amazonCredentialsSchema, config.credentials)
-  const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const { settings, credentials, timeoutMs } = parseAmazonConfig(config, DEFAULT_TIMEOUT_MS)
   const send = amazonSender(settings.lwaTokenUrl, credentials, timeoutMs, config.now)
 
   const itemUrl = (sku: string, query: Record<string, string>) =>

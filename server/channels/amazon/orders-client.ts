@@ -6,8 +6,8 @@
 import type { AuthFailure } from '../access-token'
 import type { ChannelResponse } from '../channel-http'
 import { joinUrl } from '../channel-http'
-import { parseConnectorPart } from '../connector-settings'
-import { amazonCredentialsSchema, amazonSettingsSchema } from './amazon.schema'
+import { ORDERS_TIMEOUT_MS, type OrdersClientConfig } from '../connector-settings'
+import { parseAmazonConfig } from './amazon.schema'
 import { amazonSender } from './connector'
 
 /** getOrders: 0.0167 requests/s, burst 20; getOrderItems: 0.5/s, burst 30 (the spec's usage plans). */
@@ -42,15 +42,8 @@ export function getOrdersQuery(
   return p
 }
 
-export function createAmazonOrdersClient(config: {
-  baseUrl: string
-  settings: unknown
-  credentials: unknown
-  timeoutMs?: number
-}): AmazonOrdersClient {
-  const settings = parseConnectorPart('amazon', 'settings', amazonSettingsSchema, config.settings)
-  const credentials = parseConnectorPart('amazon', 'credentials', amazonCredentialsSchema, config.credentials)
-  const timeoutMs = config.timeoutMs ?? 15_000
+export function createAmazonOrdersClient(config: OrdersClientConfig): AmazonOrdersClient {
+  const { settings, credentials, timeoutMs } = parseAmazonConfig(config, ORDERS_TIMEOUT_MS)
   const send = amazonSender(settings.lwaTokenUrl, credentials, timeoutMs)
   return {
     getOrders: (q) =>

@@ -1,6 +1,6 @@
 // The B2B portal webhook contract Stocktower speaks (see simulators/b2b.ts for the receiving side).
 import { z } from 'zod'
-import { credential } from '../connector-settings'
+import { credential, connectorConfigParser } from '../connector-settings'
 
 /** Largest batch a portal must accept in one webhook. */
 export const B2B_MAX_BATCH = 500
@@ -37,4 +37,10 @@ export const inventoryReadSchema = z.object({
 
 export const portalErrorSchema = z.object({
   error: z.object({ code: z.string(), message: z.string().optional() }).loose(),
+})
+
+/** The channel's settings and credentials, parsed for its connector and its orders client alike. */
+export const parseB2bConfig = connectorConfigParser('b2b', {
+  settings: b2bSettingsSchema,
+  credentials: b2bCredentialsSchema,
 })

@@ -17,14 +17,7 @@ import {
   type ChannelResponse,
   type FailureClass,
 } from '../channel-http'
-import { parseConnectorPart } from '../connector-settings'
-import {
-  b2bCredentialsSchema,
-  b2bSettingsSchema,
-  inventoryReadSchema,
-  portalErrorSchema,
-  webhookResponseSchema,
-} from './b2b.schema'
+import { inventoryReadSchema, parseB2bConfig, portalErrorSchema, webhookResponseSchema } from './b2b.schema'
 import { signatureHeaders } from './signature'
 import { pushInBatches } from '../push-sequentially'
 
@@ -32,9 +25,8 @@ import { pushInBatches } from '../push-sequentially'
 const READ_CHUNK = 200
 
 export function createB2bConnector(config: ConnectorConfig): Connector {
-  const settings = parseConnectorPart('b2b', 'settings', b2bSettingsSchema, config.settings)
-  const { signingSecret } = parseConnectorPart('b2b', 'credentials', b2bCredentialsSchema, config.credentials)
-  const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const { settings, credentials, timeoutMs } = parseB2bConfig(config, DEFAULT_TIMEOUT_MS)
+  const { signingSecret } = credentials
 
   async function pushBatch(updates: readonly ListingUpdate[]): Promise<PushResult> {
     const body = JSON.stringify({

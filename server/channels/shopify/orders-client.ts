@@ -3,9 +3,9 @@
 // (server/orders/shopify-orders.ts SHOPIFY_ORDERS_QUERY) validates against each supported API version.
 import type { ChannelResponse } from '../channel-http'
 import { joinUrl, sendChannelRequest } from '../channel-http'
-import { parseConnectorPart } from '../connector-settings'
+import { ORDERS_TIMEOUT_MS, type OrdersClientConfig } from '../connector-settings'
 import { pacedGraphqlCall, realSleep, shopBucketKey } from './cost-pacing'
-import { shopifyCredentialsSchema, shopifySettingsSchema } from './shopify.schema'
+import { parseShopifyConfig } from './shopify.schema'
 
 export const SHOPIFY_ORDERS_PAGE_SIZE = 50
 /** A cost-based API (1,000 points, 50 restored per second on standard plans): a modest call budget. */
@@ -21,15 +21,8 @@ export interface ShopifyOrdersClient {
 /** Shopify search syntax: orders updated after the time (quoted ISO-8601). */
 export const updatedSinceQuery = (iso: string) => `updated_at:>'${iso}'`
 
-export function createShopifyOrdersClient(config: {
-  baseUrl: string
-  settings: unknown
-  credentials: unknown
-  timeoutMs?: number
-}): ShopifyOrdersClient {
-  const settings = parseConnectorPart('shopify', 'settings', shopifySettingsSchema, config.settings)
-  const credentials = parseConnectorPart('shopify', 'credentials', shopifyCredentialsSchema, config.credentials)
-  const timeoutMs = config.timeoutMs ?? 15_000
+export function createShopifyOrdersClient(config: OrdersClientConfig): ShopifyOrdersClient {
+  const { settings, credentials, timeoutMs } = parseShopifyConfig(config, ORDERS_TIMEOUT_MS)
   const endpoint = joinUrl(config.baseUrl, `/admin/api/${settings.apiVersion}/graphql.json`)
   // The shop's one cost bucket, shared with the inventory connector's writes and read-backs.
   const key = shopBucketKey(endpoint, credentials.accessToken)

@@ -1,7 +1,7 @@
 // Shopify Admin GraphQL shapes the connector reads (zod at the boundary, CONVENTIONS rule 5).
 // Lenient where Shopify may add fields; strict on what drives a decision.
 import { z } from 'zod'
-import { credential, ordersOverlapSeconds, ordersPollSeconds } from '../connector-settings'
+import { credential, ordersOverlapSeconds, ordersPollSeconds, connectorConfigParser } from '../connector-settings'
 
 export const SHOPIFY_DEFAULT_LOCATION = 'gid://shopify/Location/1'
 export const SHOPIFY_INVENTORY_ITEM_GID = /^gid:\/\/shopify\/InventoryItem\/\d+$/
@@ -114,3 +114,9 @@ export const nodesResponseSchema = envelope(
     ),
   }),
 )
+
+/** The channel's settings and credentials, parsed for its connector and its orders client alike. */
+export const parseShopifyConfig = connectorConfigParser('shopify', {
+  settings: shopifySettingsSchema,
+  credentials: shopifyCredentialsSchema,
+})

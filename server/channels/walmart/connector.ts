@@ -23,16 +23,13 @@ import {
   type ChannelResponse,
   type FailureClass,
 } from '../channel-http'
-import { parseConnectorPart } from '../connector-settings'
 import { channelWideFailure, pushSequentially, refusedSend, type SingleSend } from '../push-sequentially'
-import { inventorySchema, walmartCredentialsSchema, walmartErrorsSchema, walmartSettingsSchema } from './walmart.schema'
+import { inventorySchema, parseWalmartConfig, walmartErrorsSchema } from './walmart.schema'
 import { createWalmartFeedPublisher } from './inventory-feed'
 import { readEachListing } from '../read-each-listing'
 
 export function createWalmartConnector(config: ConnectorConfig): Connector {
-  const settings = parseConnectorPart('walmart', 'settings', walmartSettingsSchema, config.settings)
-  const credentials = parseConnectorPart('walmart', 'credentials', walmartCredentialsSchema, config.credentials)
-  const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const { settings, credentials, timeoutMs } = parseWalmartConfig(config, DEFAULT_TIMEOUT_MS)
   const tokens = walmartTokenSource(config.baseUrl, settings, credentials, timeoutMs, config.now)
   const authed = walmartSender(tokens, settings.serviceName)
 

@@ -4,8 +4,8 @@
 import type { AuthFailure } from '../access-token'
 import type { ChannelResponse } from '../channel-http'
 import { joinUrl } from '../channel-http'
-import { parseConnectorPart } from '../connector-settings'
-import { walmartCredentialsSchema, walmartSettingsSchema } from './walmart.schema'
+import { ORDERS_TIMEOUT_MS, type OrdersClientConfig } from '../connector-settings'
+import { parseWalmartConfig } from './walmart.schema'
 import { walmartSender, walmartTokenSource } from './connector'
 
 /** Walmart's documented orders limits are per seller plan; a conservative default budget. */
@@ -25,15 +25,8 @@ export function getOrdersPath(q: { lastModifiedStartDate: string; nextCursor?: s
   return `/v3/orders?${new URLSearchParams({ lastModifiedStartDate: q.lastModifiedStartDate, limit: String(Math.max(1, Math.min(200, q.limit))) })}`
 }
 
-export function createWalmartOrdersClient(config: {
-  baseUrl: string
-  settings: unknown
-  credentials: unknown
-  timeoutMs?: number
-}): WalmartOrdersClient {
-  const settings = parseConnectorPart('walmart', 'settings', walmartSettingsSchema, config.settings)
-  const credentials = parseConnectorPart('walmart', 'credentials', walmartCredentialsSchema, config.credentials)
-  const timeoutMs = config.timeoutMs ?? 15_000
+export function createWalmartOrdersClient(config: OrdersClientConfig): WalmartOrdersClient {
+  const { settings, credentials, timeoutMs } = parseWalmartConfig(config, ORDERS_TIMEOUT_MS)
   const send = walmartSender(walmartTokenSource(config.baseUrl, settings, credentials, timeoutMs), settings.serviceName)
   return { getOrders: (q) => send({ method: 'GET', url: joinUrl(config.baseUrl, getOrdersPath(q)), timeoutMs }) }
 }

@@ -1,6 +1,6 @@
 // Walmart Marketplace Inventory API shapes (single-item PUT/GET /v3/inventory).
 import { z } from 'zod'
-import { credential, ordersOverlapSeconds, ordersPollSeconds } from '../connector-settings'
+import { credential, ordersOverlapSeconds, ordersPollSeconds, connectorConfigParser } from '../connector-settings'
 
 export const walmartSettingsSchema = z.object({
   /** WM_SVC.NAME Walmart expects on every call. */
@@ -45,4 +45,10 @@ export const walmartErrorsSchema = z.object({
       })
       .loose(),
   ),
+})
+
+/** The channel's settings and credentials, parsed for its connector and its orders client alike. */
+export const parseWalmartConfig = connectorConfigParser('walmart', {
+  settings: walmartSettingsSchema,
+  credentials: walmartCredentialsSchema,
 })

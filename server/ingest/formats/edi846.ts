@@ -237,27 +237,14 @@ export class Edi846Reader {
       return []
     }
     const atEnd = `end of file after segment ${endSeg.index} (${endSeg.id})`
-    if (this.tx)
-      this.envelope(
-        endSeg,
-        'MISSING_SE',
-        `the file ends inside transaction set ${this.tx.st02} (segment ${this.tx.st.index}); it is truncated.`,
-        atEnd,
-      )
-    if (this.group)
-      this.envelope(
-        endSeg,
-        'MISSING_GE',
-        `the file ends inside the group opened at segment ${this.group.gs.index}; it is truncated.`,
-        atEnd,
-      )
-    if (this.interchange)
-      this.envelope(
-        endSeg,
-        'MISSING_IEA',
-        `the file ends inside the interchange opened at segment ${this.interchange.isa.index}; it is truncated.`,
-        atEnd,
-      )
+    // Each envelope still open, innermost first: its missing trailer and what it is.
+    const unclosed = [
+      this.tx && (['MISSING_SE', `transaction set ${this.tx.st02} (segment ${this.tx.st.index})`] as const),
+      this.group && (['MISSING_GE', `the group opened at segment ${this.group.gs.index}`] as const),
+      this.interchange && (['MISSING_IEA', `the interchange opened at segment ${this.interchange.isa.index}`] as const),
+    ]
+    for (const open of unclosed)
+      if (open) this.envelope(endSeg, open[0], `the file ends inside ${open[1]}; it is truncated.`, atEnd)
     return out
   }
 

@@ -1,18 +1,8 @@
 import { parseFindingSort, type FindingFilter } from '@/server/reconciliation/list-findings'
-import { pageSize } from '@/server/paging/cursor'
+import { listOrder, pageParams, textParams } from '@/app/_lib/query'
 
 export function parseFindingQuery(req: Request): FindingFilter {
-  const q = new URL(req.url).searchParams
-  const opt = (k: string) => q.get(k) || undefined
-  const order = q.get('order') === 'oldest' ? 'oldest' : 'recent'
-  return {
-    status: opt('status'),
-    kind: opt('kind'),
-    sku: opt('sku'),
-    channel: opt('channel'),
-    cursor: opt('cursor'),
-    limit: pageSize(q.get('limit')),
-    order,
-    sort: parseFindingSort(opt('sort'), order),
-  }
+  const { sort, ...filters } = textParams(req, ['status', 'kind', 'sku', 'channel', 'sort'])
+  const order = listOrder(req)
+  return { ...filters, ...pageParams(req), order, sort: parseFindingSort(sort, order) }
 }

@@ -1,5 +1,5 @@
 import { parseOversellSort, type OversellFilter } from '@/server/reconciliation/list-oversells'
-import { pageSize } from '@/server/paging/cursor'
+import { listOrder, pageParams, textParams } from '@/app/_lib/query'
 
 const WINDOWS: Record<string, number> = {
   '1h': 3_600_000,
@@ -9,21 +9,16 @@ const WINDOWS: Record<string, number> = {
 }
 
 export function parseOversellQuery(req: Request): OversellFilter {
-  const q = new URL(req.url).searchParams
-  const opt = (k: string) => q.get(k) || undefined
   // Own keys only: `window=constructor` must not find Object.prototype's (an invalid date).
-  const w = q.get('window') ?? ''
+  const w = new URL(req.url).searchParams.get('window') ?? ''
   const window = Object.hasOwn(WINDOWS, w) ? WINDOWS[w] : undefined
-  const order = q.get('order') === 'oldest' ? 'oldest' : 'recent'
+  const { sort, ...filters } = textParams(req, ['channel', 'kind', 'sku', 'cause', 'sort'])
+  const order = listOrder(req)
   return {
-    channel: opt('channel'),
-    kind: opt('kind'),
-    sku: opt('sku'),
-    cause: opt('cause'),
+    ...filters,
     since: window ? new Date(Date.now() - window) : undefined,
-    cursor: opt('cursor'),
-    limit: pageSize(q.get('limit')),
+    ...pageParams(req),
     order,
-    sort: parseOversellSort(opt('sort'), order),
+    sort: parseOversellSort(sort, order),
   }
 }

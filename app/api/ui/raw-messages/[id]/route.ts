@@ -1,5 +1,6 @@
 import { NextResponse } from 'next/server'
 import { userRoute } from '@/app/_lib/api'
+import { textStream } from '@/app/_lib/text-stream'
 import { prisma } from '@/server/db'
 import { NotFoundError } from '@/server/errors'
 import { getRawMessageMeta, readRaw } from '@/server/ingest/raw-store'
@@ -12,17 +13,8 @@ export const dynamic = 'force-dynamic'
 export const GET = userRoute<{ id: string }>('dead-letters:view', async ({ params }) => {
   const meta = await getRawMessageMeta(prisma(), params.id)
   if (!meta) throw new NotFoundError(`No stored message "${params.id}".`, 'UNKNOWN_MESSAGE')
-  const chunks = readRaw(prisma(), meta.id)
-  const encoder = new TextEncoder()
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const next = await chunks.next()
-      if (next.done) controller.close()
-      else controller.enqueue(encoder.encode(next.value))
-    },
-  })
   // Shown as text whatever it was (JSON, CSV, EDI): never rendered as HTML in our origin.
-  return new NextResponse(body, {
+  return new NextResponse(textStream(readRaw(prisma(), meta.id)), {
     headers: {
       'content-type': 'text/plain; charset=utf-8',
       'x-content-type-options': 'nosniff',
