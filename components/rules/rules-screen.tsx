@@ -22,6 +22,7 @@ import { AllocationWindowsPanel } from './allocation-windows-panel'
 import { PoliciesPanel } from './policies-panel'
 import { DataTable, type Column } from '@/components/ui/data-table'
 import { SelectFilter } from '@/components/ui/filters'
+import { PageHead } from '@/components/ui/page-head'
 import { ChannelCard } from './channel-card'
 import { ChoiceCell, NumberCell, OptionCell, TextCell, removeColumn } from './editable-cells'
 
@@ -150,21 +151,21 @@ export function RulesScreen({ canEdit }: { canEdit: boolean }) {
 
   return (
     <div>
-      <div className="page-head">
-        <div>
-          <h1>Rules</h1>
-          <div className="muted">
-            In force: <strong data-testid="current-version">{current.version}</strong> by {current.author}, effective{' '}
-            <Time iso={current.effectiveFrom} seconds={false} testId="current-effective-from" />
-            {current.comment ? ` — “${current.comment}”` : ''}
-          </div>
-        </div>
-        {canEdit && dirty && (
-          <span className="chip warn" data-testid="unsaved">
-            unsaved changes
-          </span>
-        )}
-      </div>
+      <PageHead
+        title="Rules"
+        aside={
+          canEdit &&
+          dirty && (
+            <span className="chip warn" data-testid="unsaved">
+              unsaved changes
+            </span>
+          )
+        }
+      >
+        In force: <strong data-testid="current-version">{current.version}</strong> by {current.author}, effective{' '}
+        <Time iso={current.effectiveFrom} seconds={false} testId="current-effective-from" />
+        {current.comment ? ` — “${current.comment}”` : ''}
+      </PageHead>
       <FeedbackLine message={message} testId="rules-message" />
       <RecomputeProgress progress={progress.data ?? d.recompute} />
 
