@@ -13,7 +13,7 @@ import { FormInputs, type InputField } from '@/components/ui/form-inputs'
 import { DataTable, type Column } from '@/components/ui/data-table'
 import { SelectFilter } from '@/components/ui/filters'
 import { PageHead } from '@/components/ui/page-head'
-import { FeedbackLine, useAction } from '@/components/ui/action'
+import { useAction } from '@/components/ui/action'
 import { formatCount, formatTime } from '@/components/ui/format'
 import { previewOwnershipAction, setOwnershipAction } from '@/app/(app)/cutover/actions'
 
@@ -185,11 +185,10 @@ export function CutoverScreen({ canSwitch }: { canSwitch: boolean }) {
   const d = data.data
   return (
     <div>
-      <PageHead title="Cutover">
+      <PageHead title="Cutover" message={message} messageTestId="cutover-message">
         Which system is the source of truth for each location&apos;s on hand. Other sources are refused; a cutover
         candidate runs in shadow: compared here, never applied.
       </PageHead>
-      <FeedbackLine message={message} testId="cutover-message" />
 
       <div className="panel">
         <h2>Systems of record</h2>

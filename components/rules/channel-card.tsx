@@ -196,33 +196,20 @@ function ShareInput({
         <option value="percent">percent of what remains</option>
         <option value="fixed">fixed units</option>
       </select>
-      {c.share.type === 'percent' && (
+      {c.share.type !== 'shared' && (
         <NumberCell
           canEdit
-          label={label('Share percent')}
+          label={label(c.share.type === 'percent' ? 'Share percent' : 'Share units')}
           min={0}
-          max={100}
-          value={c.share.percent}
+          max={c.share.type === 'percent' ? 100 : undefined}
+          value={c.share.type === 'percent' ? c.share.percent : c.share.units}
           onChange={(v) =>
             set((x) => {
-              x.share = { type: 'percent', percent: v ?? 0 }
+              x.share =
+                c.share.type === 'percent' ? { type: 'percent', percent: v ?? 0 } : { type: 'fixed', units: v ?? 0 }
             })
           }
-          width={60}
-        />
-      )}
-      {c.share.type === 'fixed' && (
-        <NumberCell
-          canEdit
-          label={label('Share units')}
-          min={0}
-          value={c.share.units}
-          onChange={(v) =>
-            set((x) => {
-              x.share = { type: 'fixed', units: v ?? 0 }
-            })
-          }
-          width={70}
+          width={c.share.type === 'percent' ? 60 : 70}
         />
       )}
     </span>

@@ -15,7 +15,7 @@ import { FormInputs, type InputField } from '@/components/ui/form-inputs'
 import { DataTable, type Column } from '@/components/ui/data-table'
 import { SelectFilter } from '@/components/ui/filters'
 import { PageHead } from '@/components/ui/page-head'
-import { FeedbackLine, useAction } from '@/components/ui/action'
+import { useAction } from '@/components/ui/action'
 import { Ago } from '@/components/ui/ago'
 import { formatCount, formatTime } from '@/components/ui/format'
 import { Time } from '@/components/ui/time'
@@ -171,11 +171,10 @@ export function HoldbacksScreen({
 
   return (
     <div>
-      <PageHead title="Holdbacks">
+      <PageHead title="Holdbacks" message={message} messageTestId="holdback-message">
         Keep stock off a channel for a reason: a launch, a recall, a dispute. Expired holdbacks stop applying on their
         own.
       </PageHead>
-      <FeedbackLine message={message} testId="holdback-message" />
 
       {canEdit && (
         <div className="panel" data-testid="holdback-form">

@@ -5,7 +5,7 @@
 // comment and an optional effective-from time. Below: recompute progress and every version with its
 // diff and a one-click rollback (which saves a new version). Roles without rules:edit see the same
 // rules as text, with no controls.
-import { Fragment, useEffect, useState } from 'react'
+import { Fragment, useEffect, useState, type ReactNode } from 'react'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import type { RuleSet, SafetyStockRule } from '@/server/rules/rules.schema'
 import type { RuleImpact } from '@/server/rules/preview-rule-impact'
@@ -13,7 +13,7 @@ import type { getRecomputeProgress, RuleChange, RuleVersionSummary } from '@/ser
 import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
 import { TextInput } from '@/components/ui/fields'
-import { FeedbackLine, useAction } from '@/components/ui/action'
+import { useAction } from '@/components/ui/action'
 import { Ago } from '@/components/ui/ago'
 import { formatCount, formatTime } from '@/components/ui/format'
 import { Time } from '@/components/ui/time'
@@ -148,10 +148,14 @@ export function RulesScreen({ canEdit }: { canEdit: boolean }) {
     (a, b) => draft.channels[a].priority - draft.channels[b].priority || a.localeCompare(b),
   )
   const unruled = d.channels.filter((c) => !(c.code in draft.channels))
+  // What every rule panel edits: the draft, through `edit`, when the user may.
+  const editor = { draft, edit, canEdit }
 
   return (
     <div>
       <PageHead
+        message={message}
+        messageTestId="rules-message"
         title="Rules"
         aside={
           canEdit &&
@@ -166,7 +170,6 @@ export function RulesScreen({ canEdit }: { canEdit: boolean }) {
         <Time iso={current.effectiveFrom} seconds={false} testId="current-effective-from" />
         {current.comment ? ` — “${current.comment}”` : ''}
       </PageHead>
-      <FeedbackLine message={message} testId="rules-message" />
       <RecomputeProgress progress={progress.data ?? d.recompute} />
 
       <div className="panel">
@@ -206,23 +209,9 @@ export function RulesScreen({ canEdit }: { canEdit: boolean }) {
         )}
       </div>
 
-      <AllocationWindowsPanel draft={draft} edit={edit} canEdit={canEdit} channelCodes={channelCodes} />
-
-      <PoliciesPanel
-        draft={draft}
-        edit={edit}
-        canEdit={canEdit}
-        locations={d.locations.map((l) => l.code)}
-        categories={d.categories}
-      />
-
-      <SafetyStockPanel
-        draft={draft}
-        edit={edit}
-        canEdit={canEdit}
-        channels={d.channels.map((c) => c.code)}
-        categories={d.categories}
-      />
+      <AllocationWindowsPanel {...editor} channelCodes={channelCodes} />
+      <PoliciesPanel {...editor} locations={d.locations.map((l) => l.code)} categories={d.categories} />
+      <SafetyStockPanel {...editor} channels={d.channels.map((c) => c.code)} categories={d.categories} />
 
       {canEdit && (
         <div className="panel" data-testid="save-panel">
@@ -340,6 +329,12 @@ const setAmount = (target: Amount, kind: string, value: number) => {
     target.units = value
   }
 }
+
+/** A cell of a safety stock rule's amount (a number of units or of days of cover). */
+const withAmount =
+  (cell: (a: ReturnType<typeof amountOf>, i: number) => ReactNode) =>
+  ({ rule, i }: { rule: SafetyStockRule; i: number }) =>
+    cell(amountOf(rule), i)
 
 function SafetyStockPanel({
   draft,
@@ -482,34 +477,28 @@ function safetyStockColumns(
     {
       header: 'Amount',
       className: 'num',
-      cell: ({ rule, i }) => {
-        const a = amountOf(rule)
-        return (
-          <NumberCell
-            canEdit={canEdit}
-            label="Amount"
-            min={0}
-            value={a.value}
-            onChange={(v) => set(i, (x) => setAmount(x, a.kind, v ?? 0))}
-            width={70}
-          />
-        )
-      },
+      cell: withAmount((a, i) => (
+        <NumberCell
+          canEdit={canEdit}
+          label="Amount"
+          min={0}
+          value={a.value}
+          onChange={(v) => set(i, (x) => setAmount(x, a.kind, v ?? 0))}
+          width={70}
+        />
+      )),
     },
     {
       header: 'Kind',
-      cell: ({ rule, i }) => {
-        const a = amountOf(rule)
-        return (
-          <OptionCell
-            canEdit={canEdit}
-            label="Kind"
-            value={a.kind}
-            options={AMOUNT_KINDS}
-            onChange={(kind) => set(i, (x) => setAmount(x, kind, a.value))}
-          />
-        )
-      },
+      cell: withAmount((a, i) => (
+        <OptionCell
+          canEdit={canEdit}
+          label="Kind"
+          value={a.kind}
+          options={AMOUNT_KINDS}
+          onChange={(kind) => set(i, (x) => setAmount(x, kind, a.value))}
+        />
+      )),
     },
     ...removeColumn<{ i: number }>(
       canEdit,

@@ -16,8 +16,8 @@ import {
   revokeApiKeyAction,
   rotateSigningSecretAction,
 } from '@/app/(app)/settings/actions'
-import { type ActionApi, FeedbackLine, useAction } from '@/components/ui/action'
-import { ConfirmBar, Field, ListTable, rowsByCode, NameAndCode, OneTimeSecret, SelectField } from './shared'
+import { type ActionApi, useAction } from '@/components/ui/action'
+import { ConfirmBar, Field, ListTable, NameAndCode, OneTimeSecret, SelectField, bindField, rowsByCode } from './shared'
 
 const KEY = ['settings', 'api-keys']
 const SOURCE_KINDS = ['erp', 'wms', '3pl', 'channel'] as const
@@ -105,11 +105,10 @@ export function ApiKeySettings() {
 
   return (
     <div>
-      <PageHead title="API keys and signing secrets">
+      <PageHead title="API keys and signing secrets" message={action.message} messageTestId="api-keys-message">
         Keys authenticate machine clients (<code>Authorization: Bearer …</code>); sources that sign webhooks use a
         signing secret instead.
       </PageHead>
-      <FeedbackLine message={action.message} testId="api-keys-message" />
       {secret && (
         <OneTimeSecret title={secret.title} secret={secret.value} onDone={() => setSecret(null)}>
           {secret.note && <p className="muted">{secret.note}</p>}
@@ -376,6 +375,7 @@ function CreateSourceForm({
   onCreated: (d: { code: string; secret: string }) => void
 }) {
   const [form, setForm] = useState({ code: '', name: '', kind: 'erp' as (typeof SOURCE_KINDS)[number] })
+  const field = bindField(form, setForm)
   return (
     <form
       style={{ marginTop: 12 }}
@@ -394,27 +394,9 @@ function CreateSourceForm({
     >
       <h2 style={{ fontSize: 14 }}>Add a signing source</h2>
       <div className="form-grid">
-        <Field
-          caption="Source code"
-          value={form.code}
-          onValue={(code) => setForm({ ...form, code })}
-          required
-          maxLength={100}
-          placeholder="e.g. erp-main"
-        />
-        <Field
-          caption="Name"
-          value={form.name}
-          onValue={(name) => setForm({ ...form, name })}
-          required
-          maxLength={200}
-        />
-        <SelectField
-          caption="Kind"
-          value={form.kind}
-          options={SOURCE_KINDS}
-          onValue={(kind) => setForm({ ...form, kind: kind as typeof form.kind })}
-        />
+        <Field caption="Source code" {...field('code')} required maxLength={100} placeholder="e.g. erp-main" />
+        <Field caption="Name" {...field('name')} required maxLength={200} />
+        <SelectField caption="Kind" {...field('kind')} options={SOURCE_KINDS} />
         <div>
           <button type="submit" disabled={action.pending || !form.code.trim() || !form.name.trim()}>
             {action.pending ? 'Working…' : 'Add source and issue secret'}

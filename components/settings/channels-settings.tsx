@@ -10,17 +10,17 @@ import { fetchJson } from '@/components/ui/fetch-json'
 import { Ago } from '@/components/ui/ago'
 import { formatCount } from '@/components/ui/format'
 import { setChannelCredentialsAction, updateChannelAction } from '@/app/(app)/settings/actions'
-import { type ActionApi, FeedbackLine, useAction } from '@/components/ui/action'
+import { type ActionApi, useAction } from '@/components/ui/action'
 import {
   ConfirmBar,
   Field,
   ListTable,
-  rowsByCode,
   NameAndCode,
   Problem,
   SaveCancel,
   SelectField,
   bindField,
+  rowsByCode,
 } from './shared'
 
 const KEY = ['settings', 'channels']
@@ -83,11 +83,10 @@ export function ChannelSettings() {
 
   return (
     <div>
-      <PageHead title="Channels">
+      <PageHead title="Channels" message={action.message} messageTestId="channels-message">
         A channel in shadow mode computes and reads back but never writes. Credentials are stored encrypted and never
         shown again.
       </PageHead>
-      <FeedbackLine message={action.message} testId="channels-message" />
       <div className="panel">
         <ListTable
           query={list}

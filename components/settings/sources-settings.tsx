@@ -13,7 +13,7 @@ import { fetchJson } from '@/components/ui/fetch-json'
 import { formatCount } from '@/components/ui/format'
 import { dryRunSourceFileAction, saveSourceAction } from '@/app/(app)/settings/actions'
 import { type ActionApi, FeedbackLine, useAction } from '@/components/ui/action'
-import { Field, ListTable, rowsByCode, NameAndCode, Problem, SaveCancel, SelectField, bindField } from './shared'
+import { Field, ListTable, NameAndCode, Problem, SaveCancel, SelectField, bindField, rowsByCode } from './shared'
 
 const KEY = ['settings', 'sources']
 const KINDS = ['erp', 'wms', '3pl', 'supplier', 'channel'] as const
@@ -33,6 +33,8 @@ export function SourceSettings() {
   return (
     <div>
       <PageHead
+        message={action.message}
+        messageTestId="sources-message"
         title="Sources"
         aside={
           <button
@@ -50,7 +52,6 @@ export function SourceSettings() {
         Systems that send stock (ERP, WMS, 3PL, suppliers) and how their files are read. The same settings are readable
         and writable as code: GET and PUT /api/v1/sources/&#123;code&#125;.
       </PageHead>
-      <FeedbackLine message={action.message} testId="sources-message" />
       <div className="panel">
         <ListTable
           query={list}

@@ -10,7 +10,7 @@ import { fetchJson } from '@/components/ui/fetch-json'
 import { TextInput } from '@/components/ui/fields'
 import { Ago } from '@/components/ui/ago'
 import { changeUserRoleAction, inviteUserAction, setUserActiveAction } from '@/app/(app)/settings/actions'
-import { type ActionApi, FeedbackLine, useAction } from '@/components/ui/action'
+import { type ActionApi, useAction } from '@/components/ui/action'
 import { ConfirmBar, Field, ListTable, OneTimeSecret, SelectField, bindField } from './shared'
 
 const KEY = ['settings', 'users']
@@ -80,10 +80,9 @@ export function UserSettings() {
 
   return (
     <div>
-      <PageHead title="Users and roles">
+      <PageHead title="Users and roles" message={action.message} messageTestId="users-message">
         Roles decide what each person may see and do. At least one active admin always remains.
       </PageHead>
-      <FeedbackLine message={action.message} testId="users-message" />
       {invited && (
         <OneTimeSecret
           title={`Temporary password for ${invited.email}`}
