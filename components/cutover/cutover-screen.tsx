@@ -3,14 +3,17 @@
 // scheduled for later, refused events, and for each shadow source its differences from the owner
 // per SKU with their trend. An analyst previews an ownership change (what changes for each source,
 // how far the shadow numbers are) and only then confirms it; it is audited and effective at its time.
-import { useState } from 'react'
+import { useState, type ReactNode } from 'react'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import type { CutoverView } from '@/server/ownership/get-cutover'
 import type { OwnershipPreview } from '@/server/ownership/preview-ownership'
 import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
-import { TextInput } from '@/components/ui/fields'
-import { FeedbackLine, useAction } from '@/components/ui/action'
+import { FormInputs, type InputField } from '@/components/ui/form-inputs'
+import { DataTable, type Column } from '@/components/ui/data-table'
+import { SelectFilter } from '@/components/ui/filters'
+import { PageHead } from '@/components/ui/page-head'
+import { useAction } from '@/components/ui/action'
 import { formatCount, formatTime } from '@/components/ui/format'
 import { previewOwnershipAction, setOwnershipAction } from '@/app/(app)/cutover/actions'
 
@@ -34,6 +37,85 @@ function toInput(f: Form) {
     ...(f.effectiveFrom ? { effectiveFrom: new Date(f.effectiveFrom).toISOString() } : {}),
   }
 }
+
+const FORM_FIELDS: InputField<keyof Form>[] = [
+  { name: 'category', caption: 'Category', label: 'Category', placeholder: 'every SKU', size: 10 },
+  { name: 'source', caption: 'Owner', label: 'Owner source', size: 12 },
+  { name: 'shadowSource', caption: 'Shadow', label: 'Shadow source', placeholder: 'none', size: 12 },
+  { name: 'effectiveFrom', caption: 'Effective', type: 'datetime-local', label: 'Effective at' },
+  { name: 'reason', caption: 'Reason', label: 'Reason', size: 24 },
+]
+
+type Owned = CutoverView['locations'][number]
+/** One line per owned scope (the whole location or a category) of a location. */
+const perOwner = (l: Owned, line: (o: Owned['owners'][number]) => ReactNode) =>
+  l.owners.map((o) => <div key={o.category ?? ''}>{line(o)}</div>)
+const OWNER_COLUMNS: Column<Owned>[] = [
+  {
+    header: 'Location',
+    cell: (l) => (
+      <>
+        <strong>{l.code}</strong> <span className="muted">{l.name}</span>
+      </>
+    ),
+  },
+  {
+    header: 'Owner',
+    cell: (l) =>
+      l.owners.length === 0 ? (
+        <span className="muted">any source</span>
+      ) : (
+        perOwner(l, (o) => (
+          <>
+            {o.source}
+            {o.category ? <span className="muted"> ({o.category})</span> : null}
+          </>
+        ))
+      ),
+  },
+  { header: 'Shadow (cutover)', cell: (l) => perOwner(l, (o) => o.shadowSource ?? '—') },
+  {
+    header: 'Since',
+    cell: (l) => perOwner(l, (o) => <span title={`${o.reason} (${o.by})`}>{formatTime(o.since)}</span>),
+  },
+  {
+    header: 'Scheduled',
+    cell: (l) =>
+      l.scheduled.length === 0
+        ? '—'
+        : l.scheduled.map((s) => (
+            <div key={s.effectiveFrom + (s.category ?? '')} data-testid="scheduled-switch">
+              {s.source}
+              {s.shadowSource ? ` (shadow ${s.shadowSource})` : ''} at {formatTime(s.effectiveFrom)}
+            </div>
+          )),
+  },
+  { header: 'Refused (24 h)', className: 'num', cell: (l) => formatCount(l.refusedLast24h) },
+]
+
+const SHADOW_COLUMNS: Column<CutoverView['shadows'][number]['rows'][number]>[] = [
+  { header: 'SKU', className: 'mono', cell: (r) => <a href={`/skus/${encodeURIComponent(r.sku)}`}>{r.sku}</a> },
+  { header: 'Owner on hand', className: 'num', cell: (r) => formatCount(r.ownerOnHand) },
+  { header: 'Shadow on hand', className: 'num', cell: (r) => formatCount(r.shadowOnHand) },
+  {
+    header: 'Difference',
+    className: 'num',
+    cell: (r) => (
+      <>
+        {r.difference > 0 ? '+' : ''}
+        {formatCount(r.difference)}
+      </>
+    ),
+  },
+  { header: 'Shadow updated', cell: (r) => formatTime(r.updatedAt) },
+]
+
+const PREVIEW_COLUMNS: Column<NonNullable<OwnershipPreview['shadowDifferences']>['sample'][number]>[] = [
+  { header: 'SKU', className: 'mono', cell: (r) => r.sku },
+  { header: 'Owner', className: 'num', cell: (r) => r.ownerOnHand },
+  { header: 'New owner', className: 'num', cell: (r) => r.shadowOnHand },
+  { header: 'Difference', className: 'num', cell: (r) => r.difference },
+]
 
 /** A small trend line of |difference| per minute (no chart library needed for a sparkline). */
 function Trend({ points }: { points: CutoverView['shadows'][number]['trend'] }) {
@@ -103,75 +185,20 @@ export function CutoverScreen({ canSwitch }: { canSwitch: boolean }) {
   const d = data.data
   return (
     <div>
-      <div className="page-head">
-        <div>
-          <h1>Cutover</h1>
-          <div className="muted">
-            Which system is the source of truth for each location&apos;s on hand. Other sources are refused; a cutover
-            candidate runs in shadow: compared here, never applied.
-          </div>
-        </div>
-      </div>
-      <FeedbackLine message={message} testId="cutover-message" />
+      <PageHead title="Cutover" message={message} messageTestId="cutover-message">
+        Which system is the source of truth for each location&apos;s on hand. Other sources are refused; a cutover
+        candidate runs in shadow: compared here, never applied.
+      </PageHead>
 
       <div className="panel">
         <h2>Systems of record</h2>
-        <table className="data" data-testid="owners">
-          <thead>
-            <tr>
-              <th>Location</th>
-              <th>Owner</th>
-              <th>Shadow (cutover)</th>
-              <th>Since</th>
-              <th>Scheduled</th>
-              <th className="num">Refused (24 h)</th>
-            </tr>
-          </thead>
-          <tbody>
-            {d.locations.map((l) => (
-              <tr key={l.code} data-testid={`owner-${l.code}`}>
-                <td>
-                  <strong>{l.code}</strong> <span className="muted">{l.name}</span>
-                </td>
-                <td>
-                  {l.owners.length === 0 ? (
-                    <span className="muted">any source</span>
-                  ) : (
-                    l.owners.map((o) => (
-                      <div key={o.category ?? ''}>
-                        {o.source}
-                        {o.category ? <span className="muted"> ({o.category})</span> : null}
-                      </div>
-                    ))
-                  )}
-                </td>
-                <td>
-                  {l.owners.map((o) => (
-                    <div key={o.category ?? ''}>{o.shadowSource ?? '—'}</div>
-                  ))}
-                </td>
-                <td>
-                  {l.owners.map((o) => (
-                    <div key={o.category ?? ''} title={`${o.reason} (${o.by})`}>
-                      {formatTime(o.since)}
-                    </div>
-                  ))}
-                </td>
-                <td>
-                  {l.scheduled.length === 0
-                    ? '—'
-                    : l.scheduled.map((s) => (
-                        <div key={s.effectiveFrom + (s.category ?? '')} data-testid="scheduled-switch">
-                          {s.source}
-                          {s.shadowSource ? ` (shadow ${s.shadowSource})` : ''} at {formatTime(s.effectiveFrom)}
-                        </div>
-                      ))}
-                </td>
-                <td className="num">{formatCount(l.refusedLast24h)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          testId="owners"
+          columns={OWNER_COLUMNS}
+          rows={d.locations}
+          rowKey={(l) => l.code}
+          rowTestId={(l) => `owner-${l.code}`}
+        />
       </div>
 
       <div className="panel">
@@ -194,33 +221,13 @@ export function CutoverScreen({ canSwitch }: { canSwitch: boolean }) {
                 <Trend points={s.trend} />
               </div>
               {s.rows.length > 0 && (
-                <table className="data" data-testid="shadow-rows">
-                  <thead>
-                    <tr>
-                      <th>SKU</th>
-                      <th className="num">Owner on hand</th>
-                      <th className="num">Shadow on hand</th>
-                      <th className="num">Difference</th>
-                      <th>Shadow updated</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {s.rows.map((r) => (
-                      <tr key={r.sku} data-testid={`shadow-row-${r.sku}`}>
-                        <td className="mono">
-                          <a href={`/skus/${encodeURIComponent(r.sku)}`}>{r.sku}</a>
-                        </td>
-                        <td className="num">{formatCount(r.ownerOnHand)}</td>
-                        <td className="num">{formatCount(r.shadowOnHand)}</td>
-                        <td className="num">
-                          {r.difference > 0 ? '+' : ''}
-                          {formatCount(r.difference)}
-                        </td>
-                        <td>{formatTime(r.updatedAt)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+                <DataTable
+                  testId="shadow-rows"
+                  columns={SHADOW_COLUMNS}
+                  rows={s.rows}
+                  rowKey={(r) => r.sku}
+                  rowTestId={(r) => `shadow-row-${r.sku}`}
+                />
               )}
             </div>
           ))
@@ -231,54 +238,14 @@ export function CutoverScreen({ canSwitch }: { canSwitch: boolean }) {
         <div className="panel" data-testid="ownership-form">
           <h2>Set or switch the system of record</h2>
           <div className="toolbar">
-            <label>
-              Location{' '}
-              <select aria-label="Location" value={form.location} onChange={(e) => setF('location', e.target.value)}>
-                <option value="">choose…</option>
-                {d.locations.map((l) => (
-                  <option key={l.code} value={l.code}>
-                    {l.code}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <TextInput
-              caption="Category"
-              label="Category"
-              placeholder="every SKU"
-              value={form.category}
-              onValue={(v) => setF('category', v)}
-              size={10}
+            <SelectFilter
+              label="Location"
+              value={form.location}
+              any="choose…"
+              options={d.locations.map((l) => l.code)}
+              onChange={(v) => setF('location', v)}
             />
-            <TextInput
-              caption="Owner"
-              label="Owner source"
-              value={form.source}
-              onValue={(v) => setF('source', v)}
-              size={12}
-            />
-            <TextInput
-              caption="Shadow"
-              label="Shadow source"
-              placeholder="none"
-              value={form.shadowSource}
-              onValue={(v) => setF('shadowSource', v)}
-              size={12}
-            />
-            <TextInput
-              caption="Effective"
-              type="datetime-local"
-              label="Effective at"
-              value={form.effectiveFrom}
-              onValue={(v) => setF('effectiveFrom', v)}
-            />
-            <TextInput
-              caption="Reason"
-              label="Reason"
-              value={form.reason}
-              onValue={(v) => setF('reason', v)}
-              size={24}
-            />
+            <FormInputs fields={FORM_FIELDS} form={form} set={setF} />
             <button
               data-testid="preview-ownership"
               disabled={pending || !form.location || !form.source.trim()}
@@ -303,26 +270,7 @@ export function CutoverScreen({ canSwitch }: { canSwitch: boolean }) {
                 ))}
               </ul>
               {preview.shadowDifferences && preview.shadowDifferences.sample.length > 0 && (
-                <table className="data">
-                  <thead>
-                    <tr>
-                      <th>SKU</th>
-                      <th className="num">Owner</th>
-                      <th className="num">New owner</th>
-                      <th className="num">Difference</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {preview.shadowDifferences.sample.map((r) => (
-                      <tr key={r.sku}>
-                        <td className="mono">{r.sku}</td>
-                        <td className="num">{r.ownerOnHand}</td>
-                        <td className="num">{r.shadowOnHand}</td>
-                        <td className="num">{r.difference}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+                <DataTable columns={PREVIEW_COLUMNS} rows={preview.shadowDifferences.sample} rowKey={(r) => r.sku} />
               )}
               <div className="toolbar" style={{ marginTop: 8 }}>
                 <button

@@ -4,7 +4,9 @@
 // rule set draft like every other rule (previewed, then saved as a version).
 import type { AllocationWindow, ChannelRules, DegradedPolicy, RuleSet } from '@/server/rules/rules.schema'
 import { EmptyState } from '@/components/ui/empty-state'
-import { RemoveCell } from './editable-cells'
+import { DataTable, type Column } from '@/components/ui/data-table'
+import { SelectFilter } from '@/components/ui/filters'
+import { FlagCell, NumberCell, TextCell, removeColumn } from './editable-cells'
 
 /** ISO (UTC) <-> the browser's datetime-local value. */
 const toLocalInput = (iso?: string) => {
@@ -28,15 +30,10 @@ export function AllocationWindowsPanel({
   canEdit: boolean
   channelCodes: string[]
 }) {
-  const now = Date.now()
   const windows = channelCodes.flatMap((code) =>
     (draft.channels[code].allocations ?? []).map((w, i) => ({ code, w, i })),
   )
   const setChannel = (code: string, fn: (c: ChannelRules) => void) => edit((r) => fn(r.channels[code]))
-  const setWindow = (code: string, i: number, fn: (w: AllocationWindow) => void) =>
-    setChannel(code, (c) => {
-      fn(c.allocations![i])
-    })
   return (
     <div className="panel" data-testid="allocation-windows">
       <h2>Allocation windows and sell-ahead</h2>
@@ -48,292 +45,246 @@ export function AllocationWindowsPanel({
       {windows.length === 0 ? (
         <EmptyState title="No allocation windows">Channels use their own ring-fence and share at all times.</EmptyState>
       ) : (
-        <table className="data stack" data-testid="allocation-window-rows">
-          <thead>
-            <tr>
-              <th>Channel</th>
-              <th>Name</th>
-              <th>From</th>
-              <th>Until</th>
-              <th>SKU or category</th>
-              <th className="num">Ring-fence</th>
-              <th className="num">Share %</th>
-              <th>State</th>
-              {canEdit && <th></th>}
-            </tr>
-          </thead>
-          <tbody>
-            {windows.map(({ code, w, i }) => {
-              const label = (what: string) => `${what} of window ${w.name} on ${code}`
-              return (
-                <tr key={`${code}-${i}`} data-testid={`allocation-window-${code}-${i}`}>
-                  <td data-label="Channel">{code}</td>
-                  <td data-label="Name">
-                    {canEdit ? (
-                      <input
-                        type="text"
-                        aria-label={label('Name')}
-                        value={w.name}
-                        onChange={(e) =>
-                          setWindow(code, i, (x) => {
-                            x.name = e.target.value
-                          })
-                        }
-                        size={14}
-                      />
-                    ) : (
-                      w.name
-                    )}
-                  </td>
-                  <td data-label="From">
-                    {canEdit ? (
-                      <input
-                        type="datetime-local"
-                        aria-label={label('From')}
-                        value={toLocalInput(w.from)}
-                        onChange={(e) =>
-                          setWindow(code, i, (x) => {
-                            x.from = fromLocalInput(e.target.value)
-                          })
-                        }
-                      />
-                    ) : (
-                      (w.from ?? 'always')
-                    )}
-                  </td>
-                  <td data-label="Until">
-                    {canEdit ? (
-                      <input
-                        type="datetime-local"
-                        aria-label={label('Until')}
-                        value={toLocalInput(w.until)}
-                        onChange={(e) =>
-                          setWindow(code, i, (x) => {
-                            x.until = fromLocalInput(e.target.value)
-                          })
-                        }
-                      />
-                    ) : (
-                      (w.until ?? 'no end')
-                    )}
-                  </td>
-                  <td data-label="SKU or category">
-                    {canEdit ? (
-                      <input
-                        type="text"
-                        aria-label={label('Scope')}
-                        placeholder="every SKU (or sku:CODE / category:NAME)"
-                        value={w.sku ? `sku:${w.sku}` : w.category ? `category:${w.category}` : ''}
-                        onChange={(e) =>
-                          setWindow(code, i, (x) => {
-                            const v = e.target.value.trim()
-                            delete x.sku
-                            delete x.category
-                            if (v.startsWith('category:')) x.category = v.slice(9).trim() || undefined
-                            else if (v) x.sku = v.replace(/^sku:/, '').trim() || undefined
-                          })
-                        }
-                        size={18}
-                      />
-                    ) : (
-                      (w.sku ?? w.category ?? 'every SKU')
-                    )}
-                  </td>
-                  <td data-label="Ring-fence" className="num">
-                    {canEdit ? (
-                      <input
-                        type="number"
-                        min={0}
-                        aria-label={label('Ring-fence')}
-                        value={w.ringFence ?? ''}
-                        onChange={(e) =>
-                          setWindow(code, i, (x) => {
-                            x.ringFence = e.target.value === '' ? undefined : Number(e.target.value)
-                          })
-                        }
-                        style={{ width: 64 }}
-                      />
-                    ) : (
-                      (w.ringFence ?? '—')
-                    )}
-                  </td>
-                  <td data-label="Share %" className="num">
-                    {canEdit ? (
-                      <input
-                        type="number"
-                        min={0}
-                        max={100}
-                        aria-label={label('Share percent')}
-                        placeholder="own"
-                        value={w.share?.type === 'percent' ? w.share.percent : ''}
-                        onChange={(e) =>
-                          setWindow(code, i, (x) => {
-                            x.share =
-                              e.target.value === '' ? undefined : { type: 'percent', percent: Number(e.target.value) }
-                          })
-                        }
-                        style={{ width: 60 }}
-                      />
-                    ) : w.share?.type === 'percent' ? (
-                      `${w.share.percent}%`
-                    ) : w.share?.type === 'fixed' ? (
-                      `${w.share.units} units`
-                    ) : (
-                      '—'
-                    )}
-                  </td>
-                  <td data-label="State">
-                    <span className="chip">{windowState(w, now)}</span>
-                  </td>
-                  <RemoveCell
-                    canEdit={canEdit}
-                    label={label('Remove')}
-                    onRemove={() =>
-                      setChannel(code, (c) => {
-                        c.allocations!.splice(i, 1)
-                        if (c.allocations!.length === 0) delete c.allocations
-                      })
-                    }
-                  />
-                </tr>
-              )
-            })}
-          </tbody>
-        </table>
+        <DataTable
+          stack
+          testId="allocation-window-rows"
+          columns={windowColumns(canEdit, setChannel, Date.now())}
+          rows={windows}
+          rowKey={({ code, i }) => `${code}-${i}`}
+          rowTestId={({ code, i }) => `allocation-window-${code}-${i}`}
+        />
       )}
       {canEdit && channelCodes.length > 0 && (
         <div className="toolbar" style={{ marginTop: 8 }}>
-          <label>
-            Add a window for{' '}
-            <select
-              aria-label="Add allocation window for channel"
-              value=""
-              onChange={(e) => {
-                const code = e.target.value
-                if (!code) return
-                const from = new Date()
-                from.setMinutes(0, 0, 0)
-                from.setHours(from.getHours() + 1)
-                const until = new Date(from.getTime() + 7 * 86_400_000)
-                setChannel(code, (c) => {
-                  c.allocations = [
-                    ...(c.allocations ?? []),
-                    { name: 'Campaign', from: from.toISOString(), until: until.toISOString(), ringFence: 10 },
-                  ]
-                })
-              }}
-            >
-              <option value="">choose a channel…</option>
-              {channelCodes.map((c) => (
-                <option key={c} value={c}>
-                  {c}
-                </option>
-              ))}
-            </select>
-          </label>
+          <SelectFilter
+            label="Add allocation window for channel"
+            caption="Add a window for"
+            value=""
+            any="choose a channel…"
+            options={channelCodes}
+            onChange={(code) => {
+              if (!code) return
+              const from = new Date()
+              from.setMinutes(0, 0, 0)
+              from.setHours(from.getHours() + 1)
+              const until = new Date(from.getTime() + 7 * 86_400_000)
+              setChannel(code, (c) => {
+                c.allocations = [
+                  ...(c.allocations ?? []),
+                  { name: 'Campaign', from: from.toISOString(), until: until.toISOString(), ringFence: 10 },
+                ]
+              })
+            }}
+          />
         </div>
       )}
-      <table className="data stack" data-testid="sell-ahead" style={{ marginTop: 12 }}>
-        <thead>
-          <tr>
-            <th>Channel</th>
-            <th>Sell-ahead</th>
-            <th className="num">Cap (units)</th>
-            <th className="num">Horizon (days)</th>
-            <th>Degraded mode (stale feed, blind channel)</th>
-          </tr>
-        </thead>
-        <tbody>
-          {channelCodes.map((code) => {
-            const sa = draft.channels[code].sellAhead
-            const label = (what: string) => `${what} for ${code}`
-            return (
-              <tr key={code} data-testid={`sell-ahead-${code}`}>
-                <td data-label="Channel">{code}</td>
-                <td data-label="Sell-ahead">
-                  {canEdit ? (
-                    <input
-                      type="checkbox"
-                      aria-label={label('Sell-ahead')}
-                      checked={!!sa}
-                      onChange={(e) =>
-                        setChannel(code, (c) => {
-                          if (e.target.checked) c.sellAhead = { cap: 10, horizonDays: 14 }
-                          else delete c.sellAhead
-                        })
-                      }
-                    />
-                  ) : sa ? (
-                    'on'
-                  ) : (
-                    'off'
-                  )}
-                </td>
-                <td data-label="Cap (units)" className="num">
-                  {sa ? (
-                    canEdit ? (
-                      <input
-                        type="number"
-                        min={0}
-                        aria-label={label('Sell-ahead cap')}
-                        value={sa.cap}
-                        onChange={(e) =>
-                          setChannel(code, (c) => {
-                            c.sellAhead!.cap = Number(e.target.value)
-                          })
-                        }
-                        style={{ width: 70 }}
-                      />
-                    ) : (
-                      sa.cap
-                    )
-                  ) : (
-                    '—'
-                  )}
-                </td>
-                <td data-label="Horizon (days)" className="num">
-                  {sa ? (
-                    canEdit ? (
-                      <input
-                        type="number"
-                        min={0}
-                        max={365}
-                        aria-label={label('Sell-ahead horizon')}
-                        value={sa.horizonDays}
-                        onChange={(e) =>
-                          setChannel(code, (c) => {
-                            c.sellAhead!.horizonDays = Number(e.target.value)
-                          })
-                        }
-                        style={{ width: 60 }}
-                      />
-                    ) : (
-                      sa.horizonDays
-                    )
-                  ) : (
-                    '—'
-                  )}
-                </td>
-                <td data-label="Degraded mode">
-                  <DegradedPolicyInput
-                    code={code}
-                    policy={draft.channels[code].degraded}
-                    canEdit={canEdit}
-                    set={(p) =>
-                      setChannel(code, (c) => {
-                        if (p) c.degraded = p
-                        else delete c.degraded
-                      })
-                    }
-                  />
-                </td>
-              </tr>
-            )
-          })}
-        </tbody>
-      </table>
+      <div style={{ marginTop: 12 }}>
+        <DataTable
+          stack
+          testId="sell-ahead"
+          columns={sellAheadColumns(canEdit, setChannel, draft)}
+          rows={channelCodes}
+          rowKey={(code) => code}
+          rowTestId={(code) => `sell-ahead-${code}`}
+        />
+      </div>
     </div>
   )
+}
+
+type SetChannel = (code: string, fn: (c: ChannelRules) => void) => void
+type WindowRow = { code: string; w: AllocationWindow; i: number }
+
+function windowColumns(canEdit: boolean, setChannel: SetChannel, now: number): Column<WindowRow>[] {
+  const label = ({ code, w }: WindowRow, what: string) => `${what} of window ${w.name} on ${code}`
+  const setWindow = ({ code, i }: WindowRow, fn: (w: AllocationWindow) => void) =>
+    setChannel(code, (c) => {
+      fn(c.allocations![i])
+    })
+  const time = (key: 'from' | 'until', header: string, unset: string): Column<WindowRow> => ({
+    header,
+    cell: (r) => (
+      <TextCell
+        canEdit={canEdit}
+        type="datetime-local"
+        label={label(r, header)}
+        value={toLocalInput(r.w[key])}
+        shown={r.w[key] ?? unset}
+        onChange={(v) =>
+          setWindow(r, (x) => {
+            x[key] = fromLocalInput(v)
+          })
+        }
+      />
+    ),
+  })
+  return [
+    { header: 'Channel', cell: (r) => r.code },
+    {
+      header: 'Name',
+      cell: (r) => (
+        <TextCell
+          canEdit={canEdit}
+          label={label(r, 'Name')}
+          value={r.w.name}
+          onChange={(v) =>
+            setWindow(r, (x) => {
+              x.name = v
+            })
+          }
+          size={14}
+        />
+      ),
+    },
+    time('from', 'From', 'always'),
+    time('until', 'Until', 'no end'),
+    {
+      header: 'SKU or category',
+      cell: (r) => (
+        <TextCell
+          canEdit={canEdit}
+          label={label(r, 'Scope')}
+          placeholder="every SKU (or sku:CODE / category:NAME)"
+          value={r.w.sku ? `sku:${r.w.sku}` : r.w.category ? `category:${r.w.category}` : ''}
+          shown={r.w.sku ?? r.w.category ?? 'every SKU'}
+          onChange={(text) =>
+            setWindow(r, (x) => {
+              const v = text.trim()
+              delete x.sku
+              delete x.category
+              if (v.startsWith('category:')) x.category = v.slice(9).trim() || undefined
+              else if (v) x.sku = v.replace(/^sku:/, '').trim() || undefined
+            })
+          }
+          size={18}
+        />
+      ),
+    },
+    {
+      header: 'Ring-fence',
+      className: 'num',
+      cell: (r) => (
+        <NumberCell
+          canEdit={canEdit}
+          label={label(r, 'Ring-fence')}
+          min={0}
+          value={r.w.ringFence}
+          onChange={(v) =>
+            setWindow(r, (x) => {
+              x.ringFence = v
+            })
+          }
+          width={64}
+        />
+      ),
+    },
+    {
+      header: 'Share %',
+      className: 'num',
+      cell: ({ w, ...r }) => (
+        <NumberCell
+          canEdit={canEdit}
+          label={label({ w, ...r }, 'Share percent')}
+          min={0}
+          max={100}
+          placeholder="own"
+          value={w.share?.type === 'percent' ? w.share.percent : undefined}
+          shown={
+            w.share?.type === 'percent'
+              ? `${w.share.percent}%`
+              : w.share?.type === 'fixed'
+                ? `${w.share.units} units`
+                : '—'
+          }
+          onChange={(v) =>
+            setWindow({ w, ...r }, (x) => {
+              x.share = v === undefined ? undefined : { type: 'percent', percent: v }
+            })
+          }
+          width={60}
+        />
+      ),
+    },
+    { header: 'State', cell: (r) => <span className="chip">{windowState(r.w, now)}</span> },
+    ...removeColumn<WindowRow>(
+      canEdit,
+      (r) => label(r, 'Remove'),
+      ({ code, i }) =>
+        setChannel(code, (c) => {
+          c.allocations!.splice(i, 1)
+          if (c.allocations!.length === 0) delete c.allocations
+        }),
+    ),
+  ]
+}
+
+function sellAheadColumns(canEdit: boolean, setChannel: SetChannel, draft: RuleSet): Column<string>[] {
+  const label = (code: string, what: string) => `${what} for ${code}`
+  const sellAhead = (code: string) => draft.channels[code].sellAhead
+  const amount = (key: 'cap' | 'horizonDays', header: string, what: string, max?: number): Column<string> => ({
+    header,
+    className: 'num',
+    cell: (code) => {
+      const sa = sellAhead(code)
+      return sa ? (
+        <NumberCell
+          canEdit={canEdit}
+          label={label(code, what)}
+          min={0}
+          max={max}
+          value={sa[key]}
+          onChange={(v) =>
+            setChannel(code, (c) => {
+              c.sellAhead![key] = v ?? 0
+            })
+          }
+          width={max === undefined ? 70 : 60}
+        />
+      ) : (
+        '—'
+      )
+    },
+  })
+  return [
+    { header: 'Channel', cell: (code) => code },
+    {
+      header: 'Sell-ahead',
+      cell: (code) => (
+        <FlagCell
+          canEdit={canEdit}
+          label={label(code, 'Sell-ahead')}
+          checked={!!sellAhead(code)}
+          yes="on"
+          no="off"
+          onChange={(on) =>
+            setChannel(code, (c) => {
+              if (on) c.sellAhead = { cap: 10, horizonDays: 14 }
+              else delete c.sellAhead
+            })
+          }
+        />
+      ),
+    },
+    amount('cap', 'Cap (units)', 'Sell-ahead cap'),
+    amount('horizonDays', 'Horizon (days)', 'Sell-ahead horizon', 365),
+    {
+      header: 'Degraded mode (stale feed, blind channel)',
+      label: 'Degraded mode',
+      cell: (code) => (
+        <DegradedPolicyInput
+          code={code}
+          policy={draft.channels[code].degraded}
+          canEdit={canEdit}
+          set={(p) =>
+            setChannel(code, (c) => {
+              if (p) c.degraded = p
+              else delete c.degraded
+            })
+          }
+        />
+      ),
+    },
+  ]
 }
 
 /** keep (default) / reduce by % / cap / zero below N days of cover: what the channel publishes in degraded mode. */

@@ -11,7 +11,11 @@ import type { HoldbackEffect } from '@/server/rules/list-holdbacks'
 import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
 import { TextInput } from '@/components/ui/fields'
-import { FeedbackLine, useAction } from '@/components/ui/action'
+import { FormInputs, type InputField } from '@/components/ui/form-inputs'
+import { DataTable, type Column } from '@/components/ui/data-table'
+import { SelectFilter } from '@/components/ui/filters'
+import { PageHead } from '@/components/ui/page-head'
+import { useAction } from '@/components/ui/action'
 import { Ago } from '@/components/ui/ago'
 import { formatCount, formatTime } from '@/components/ui/format'
 import { Time } from '@/components/ui/time'
@@ -20,6 +24,85 @@ import { createHoldbackAction, removeHoldbackAction } from '@/app/(app)/rules/ac
 
 type Item = HoldbackView & { effect: HoldbackEffect | null }
 const STATES = ['active', 'expired', 'removed', 'all'] as const
+
+const DETAIL_FIELDS: InputField<'reason' | 'owner' | 'expiresAt'>[] = [
+  { name: 'reason', label: 'Holdback reason', placeholder: 'reason (required)', size: 32 },
+  { name: 'owner', label: 'Owner', placeholder: 'owner (default: you)', size: 18 },
+  { name: 'expiresAt', caption: 'Expires', type: 'datetime-local', label: 'Expires' },
+]
+
+const HOLDBACK_COLUMNS: Column<Item>[] = [
+  {
+    header: 'Applies to',
+    cell: (h) =>
+      h.sku ? (
+        <a className="mono" href={`/skus/${encodeURIComponent(h.sku)}`}>
+          {h.sku}
+        </a>
+      ) : (
+        <>
+          category <strong>{h.category}</strong>
+        </>
+      ),
+  },
+  { header: 'Channel', cell: (h) => h.channel ?? 'every channel' },
+  {
+    header: 'What',
+    cell: (h) =>
+      h.mode === 'suppress' ? 'suppress' : h.mode === 'units' ? `${formatCount(h.value)} units` : `${h.value}%`,
+  },
+  {
+    header: 'Reason',
+    cell: (h) => (
+      <div style={{ maxWidth: 280 }}>
+        {h.reason}
+        {h.removeReason ? (
+          <div className="muted">
+            removed by {h.removedBy}: {h.removeReason}
+          </div>
+        ) : null}
+      </div>
+    ),
+  },
+  { header: 'Owner', cell: (h) => h.owner },
+  {
+    header: 'Created',
+    cell: (h) => (
+      <>
+        <Ago iso={h.createdAt} /> <span className="muted">by {h.createdBy}</span>
+      </>
+    ),
+  },
+  { header: 'Expires', cell: (h) => (h.expiresAt ? <Time iso={h.expiresAt} seconds={false} /> : 'never') },
+  { header: 'Effect now', cell: (h) => <HoldbackEffectNow holdback={h} /> },
+  { header: 'State', cell: (h) => <span className={`chip ${h.state === 'active' ? 'warn' : ''}`}>{h.state}</span> },
+]
+
+/** What an active holdback withholds now, in total and per channel. */
+function HoldbackEffectNow({ holdback: h }: { holdback: Item }) {
+  return (
+    <span data-testid="holdback-effect">
+      {h.state !== 'active' ? (
+        '—'
+      ) : !h.effect || h.effect.listings === 0 ? (
+        <span className="muted">nothing withheld yet</span>
+      ) : (
+        <span
+          title={Object.entries(h.effect.byChannel)
+            .map(([c, e]) => `${c}: ${e.listings} listings, ${e.unitsWithheld} units`)
+            .join('\n')}
+        >
+          {formatCount(h.effect.unitsWithheld)} units off {formatCount(h.effect.listings)} listing(s)
+          <div className="muted" style={{ fontSize: 12 }}>
+            {Object.entries(h.effect.byChannel)
+              .map(([c, e]) => `${c} −${e.unitsWithheld}`)
+              .join(' · ')}
+          </div>
+        </span>
+      )}
+    </span>
+  )
+}
 
 export function HoldbacksScreen({
   canEdit,
@@ -88,16 +171,10 @@ export function HoldbacksScreen({
 
   return (
     <div>
-      <div className="page-head">
-        <div>
-          <h1>Holdbacks</h1>
-          <div className="muted">
-            Keep stock off a channel for a reason: a launch, a recall, a dispute. Expired holdbacks stop applying on
-            their own.
-          </div>
-        </div>
-      </div>
-      <FeedbackLine message={message} testId="holdback-message" />
+      <PageHead title="Holdbacks" message={message} messageTestId="holdback-message">
+        Keep stock off a channel for a reason: a launch, a recall, a dispute. Expired holdbacks stop applying on their
+        own.
+      </PageHead>
 
       {canEdit && (
         <div className="panel" data-testid="holdback-form">
@@ -125,21 +202,14 @@ export function HoldbacksScreen({
                 ))}
               </select>
             )}
-            <label>
-              on{' '}
-              <select
-                aria-label="Holdback channel"
-                value={form.channel}
-                onChange={(e) => setF('channel', e.target.value)}
-              >
-                <option value="">every channel</option>
-                {channels.map((c) => (
-                  <option key={c} value={c}>
-                    {c}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <SelectFilter
+              label="Holdback channel"
+              caption="on"
+              value={form.channel}
+              any="every channel"
+              options={channels}
+              onChange={(v) => setF('channel', v)}
+            />
             <select aria-label="Holdback mode" value={form.mode} onChange={(e) => setF('mode', e.target.value)}>
               <option value="suppress">suppress (publish 0)</option>
               <option value="units">hold back units</option>
@@ -158,27 +228,7 @@ export function HoldbacksScreen({
             )}
           </div>
           <div className="toolbar" style={{ marginBottom: 0 }}>
-            <TextInput
-              label="Holdback reason"
-              placeholder="reason (required)"
-              value={form.reason}
-              onValue={(v) => setF('reason', v)}
-              size={32}
-            />
-            <TextInput
-              label="Owner"
-              placeholder="owner (default: you)"
-              value={form.owner}
-              onValue={(v) => setF('owner', v)}
-              size={18}
-            />
-            <TextInput
-              caption="Expires"
-              type="datetime-local"
-              label="Expires"
-              value={form.expiresAt}
-              onValue={(v) => setF('expiresAt', v)}
-            />
+            <FormInputs fields={DETAIL_FIELDS} form={form} set={setF} />
             <button
               className="primary"
               data-testid="create-holdback"
@@ -193,20 +243,13 @@ export function HoldbacksScreen({
 
       <div className="panel">
         <div className="toolbar" role="search">
-          <label>
-            State{' '}
-            <select
-              aria-label="State"
-              value={state}
-              onChange={(e) => router.replace(`/holdbacks?state=${e.target.value}`)}
-            >
-              {STATES.map((s) => (
-                <option key={s} value={s}>
-                  {s}
-                </option>
-              ))}
-            </select>
-          </label>
+          <SelectFilter
+            label="State"
+            value={state}
+            any={null}
+            options={STATES}
+            onChange={(v) => router.replace(`/holdbacks?state=${v}`)}
+          />
         </div>
         {removing && (
           <div className="toolbar" data-testid="remove-form">
@@ -228,98 +271,34 @@ export function HoldbacksScreen({
             {canEdit ? 'Create one above to keep stock off a channel.' : 'Merchandisers create holdbacks here.'}
           </EmptyState>
         ) : (
-          <table className="data" data-testid="holdback-list">
-            <thead>
-              <tr>
-                <th>Applies to</th>
-                <th>Channel</th>
-                <th>What</th>
-                <th>Reason</th>
-                <th>Owner</th>
-                <th>Created</th>
-                <th>Expires</th>
-                <th>Effect now</th>
-                <th>State</th>
-                {canEdit && <th></th>}
-              </tr>
-            </thead>
-            <tbody>
-              {list.data?.items.map((h) => (
-                <tr key={h.id} data-testid={`holdback-${h.sku ?? h.category}`}>
-                  <td>
-                    {h.sku ? (
-                      <a className="mono" href={`/skus/${encodeURIComponent(h.sku)}`}>
-                        {h.sku}
-                      </a>
-                    ) : (
-                      <>
-                        category <strong>{h.category}</strong>
-                      </>
-                    )}
-                  </td>
-                  <td>{h.channel ?? 'every channel'}</td>
-                  <td>
-                    {h.mode === 'suppress'
-                      ? 'suppress'
-                      : h.mode === 'units'
-                        ? `${formatCount(h.value)} units`
-                        : `${h.value}%`}
-                  </td>
-                  <td style={{ maxWidth: 280 }}>
-                    {h.reason}
-                    {h.removeReason ? (
-                      <div className="muted">
-                        removed by {h.removedBy}: {h.removeReason}
-                      </div>
-                    ) : null}
-                  </td>
-                  <td>{h.owner}</td>
-                  <td>
-                    <Ago iso={h.createdAt} /> <span className="muted">by {h.createdBy}</span>
-                  </td>
-                  <td>{h.expiresAt ? <Time iso={h.expiresAt} seconds={false} /> : 'never'}</td>
-                  <td data-testid="holdback-effect">
-                    {h.state !== 'active' ? (
-                      '—'
-                    ) : !h.effect || h.effect.listings === 0 ? (
-                      <span className="muted">nothing withheld yet</span>
-                    ) : (
-                      <span
-                        title={Object.entries(h.effect.byChannel)
-                          .map(([c, e]) => `${c}: ${e.listings} listings, ${e.unitsWithheld} units`)
-                          .join('\n')}
-                      >
-                        {formatCount(h.effect.unitsWithheld)} units off {formatCount(h.effect.listings)} listing(s)
-                        <div className="muted" style={{ fontSize: 12 }}>
-                          {Object.entries(h.effect.byChannel)
-                            .map(([c, e]) => `${c} −${e.unitsWithheld}`)
-                            .join(' · ')}
-                        </div>
-                      </span>
-                    )}
-                  </td>
-                  <td>
-                    <span className={`chip ${h.state === 'active' ? 'warn' : ''}`}>{h.state}</span>
-                  </td>
-                  {canEdit && (
-                    <td>
-                      {h.state === 'active' && (
-                        <button
-                          disabled={pending}
-                          onClick={() => {
-                            setRemoving(h.id)
-                            setReason('')
-                          }}
-                        >
-                          Remove…
-                        </button>
-                      )}
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            testId="holdback-list"
+            columns={[
+              ...HOLDBACK_COLUMNS,
+              ...(canEdit
+                ? [
+                    {
+                      header: '',
+                      cell: (h: Item) =>
+                        h.state === 'active' && (
+                          <button
+                            disabled={pending}
+                            onClick={() => {
+                              setRemoving(h.id)
+                              setReason('')
+                            }}
+                          >
+                            Remove…
+                          </button>
+                        ),
+                    },
+                  ]
+                : []),
+            ]}
+            rows={list.data?.items ?? []}
+            rowKey={(h) => h.id}
+            rowTestId={(h) => `holdback-${h.sku ?? h.category}`}
+          />
         )}
       </div>
     </div>

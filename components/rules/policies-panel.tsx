@@ -6,7 +6,8 @@
 import type { FeedExpectation, OrderExceptionPolicy, RuleSet } from '@/server/rules/rules.schema'
 import { feedExpects } from '@/server/rules/rules.schema'
 import { EmptyState } from '@/components/ui/empty-state'
-import { ChoiceCell, FlagCell, RemoveCell } from './editable-cells'
+import { DataTable, type Column } from '@/components/ui/data-table'
+import { ChoiceCell, FlagCell, NumberCell, OptionCell, TextCell, numOrUndef, removeColumn } from './editable-cells'
 
 type Edit = (fn: (r: RuleSet) => void) => void
 const list = (v: string): string[] | undefined => {
@@ -16,7 +17,10 @@ const list = (v: string): string[] | undefined => {
     .filter(Boolean)
   return xs.length ? [...new Set(xs)] : undefined
 }
-const numOrUndef = (v: string): number | undefined => (v.trim() === '' ? undefined : Number(v))
+const EXPECTS = [
+  ['events', 'events'],
+  ['snapshots', 'snapshots'],
+] as const
 
 export function PoliciesPanel({
   draft,
@@ -56,6 +60,89 @@ function FeedsPanel({
     edit((r) => {
       fn(r.feeds![i])
     })
+  const label = (i: number, what: string) => `${what} of feed ${i + 1}`
+  const columns: Column<{ f: FeedExpectation; i: number }>[] = [
+    {
+      header: 'Source',
+      cell: ({ f, i }) => (
+        <TextCell
+          canEdit={canEdit}
+          label={label(i, 'Source')}
+          placeholder="erp"
+          value={f.source}
+          onChange={(v) =>
+            setFeed(i, (x) => {
+              x.source = v
+            })
+          }
+          size={14}
+        />
+      ),
+    },
+    {
+      header: 'Location',
+      cell: ({ f, i }) => (
+        <ChoiceCell
+          canEdit={canEdit}
+          label={label(i, 'Location')}
+          value={f.location}
+          choices={locations}
+          none="anywhere"
+          onChange={(v) =>
+            setFeed(i, (x) => {
+              if (v) x.location = v
+              else delete x.location
+            })
+          }
+        />
+      ),
+    },
+    {
+      header: 'Expects',
+      cell: ({ f, i }) => (
+        <OptionCell
+          canEdit={canEdit}
+          label={label(i, 'Expects')}
+          value={feedExpects(f)}
+          options={EXPECTS}
+          onChange={(v) =>
+            setFeed(i, (x) => {
+              if (v === 'snapshots') x.expects = 'snapshots'
+              else delete x.expects
+            })
+          }
+        />
+      ),
+    },
+    {
+      header: 'Stale after (minutes)',
+      className: 'num',
+      cell: ({ f, i }) => (
+        <NumberCell
+          canEdit={canEdit}
+          label={label(i, 'Stale after minutes')}
+          min={0.1}
+          step="any"
+          value={f.maxSilenceMinutes}
+          onChange={(v) =>
+            setFeed(i, (x) => {
+              x.maxSilenceMinutes = v ?? 0
+            })
+          }
+          width={80}
+        />
+      ),
+    },
+    ...removeColumn<{ i: number }>(
+      canEdit,
+      ({ i }) => label(i, 'Remove'),
+      ({ i }) =>
+        edit((r) => {
+          r.feeds!.splice(i, 1)
+          if (r.feeds!.length === 0) delete r.feeds
+        }),
+    ),
+  ]
   return (
     <div className="panel" data-testid="feeds-panel">
       <h2>Feed freshness</h2>
@@ -71,107 +158,14 @@ function FeedsPanel({
           A feed that stops looks like a quiet day: add the sources you expect to hear from.
         </EmptyState>
       ) : (
-        <table className="data stack" data-testid="feed-rows">
-          <thead>
-            <tr>
-              <th>Source</th>
-              <th>Location</th>
-              <th>Expects</th>
-              <th className="num">Stale after (minutes)</th>
-              {canEdit && <th></th>}
-            </tr>
-          </thead>
-          <tbody>
-            {feeds.map((f, i) => {
-              const label = (what: string) => `${what} of feed ${i + 1}`
-              return (
-                <tr key={i} data-testid={`feed-${i}`}>
-                  <td data-label="Source">
-                    {canEdit ? (
-                      <input
-                        type="text"
-                        aria-label={label('Source')}
-                        placeholder="erp"
-                        value={f.source}
-                        onChange={(e) =>
-                          setFeed(i, (x) => {
-                            x.source = e.target.value
-                          })
-                        }
-                        size={14}
-                      />
-                    ) : (
-                      f.source
-                    )}
-                  </td>
-                  <td data-label="Location">
-                    <ChoiceCell
-                      canEdit={canEdit}
-                      label={label('Location')}
-                      value={f.location}
-                      choices={locations}
-                      none="anywhere"
-                      onChange={(v) =>
-                        setFeed(i, (x) => {
-                          if (v) x.location = v
-                          else delete x.location
-                        })
-                      }
-                    />
-                  </td>
-                  <td data-label="Expects">
-                    {canEdit ? (
-                      <select
-                        aria-label={label('Expects')}
-                        value={feedExpects(f)}
-                        onChange={(e) =>
-                          setFeed(i, (x) => {
-                            if (e.target.value === 'snapshots') x.expects = 'snapshots'
-                            else delete x.expects
-                          })
-                        }
-                      >
-                        <option value="events">events</option>
-                        <option value="snapshots">snapshots</option>
-                      </select>
-                    ) : (
-                      feedExpects(f)
-                    )}
-                  </td>
-                  <td data-label="Stale after (minutes)" className="num">
-                    {canEdit ? (
-                      <input
-                        type="number"
-                        min={0.1}
-                        step="any"
-                        aria-label={label('Stale after minutes')}
-                        value={f.maxSilenceMinutes}
-                        onChange={(e) =>
-                          setFeed(i, (x) => {
-                            x.maxSilenceMinutes = Number(e.target.value)
-                          })
-                        }
-                        style={{ width: 80 }}
-                      />
-                    ) : (
-                      f.maxSilenceMinutes
-                    )}
-                  </td>
-                  <RemoveCell
-                    canEdit={canEdit}
-                    label={label('Remove')}
-                    onRemove={() =>
-                      edit((r) => {
-                        r.feeds!.splice(i, 1)
-                        if (r.feeds!.length === 0) delete r.feeds
-                      })
-                    }
-                  />
-                </tr>
-              )
-            })}
-          </tbody>
-        </table>
+        <DataTable
+          stack
+          testId="feed-rows"
+          columns={columns}
+          rows={feeds.map((f, i) => ({ f, i }))}
+          rowKey={({ i }) => String(i)}
+          rowTestId={({ i }) => `feed-${i}`}
+        />
       )}
       <div className="toolbar" style={{ marginTop: 8, marginBottom: 0 }}>
         {canEdit && (
@@ -326,6 +320,84 @@ function OrderExceptionsPanel({ draft, edit, canEdit }: { draft: RuleSet; edit: 
       if (!(c in (draft.orderExceptions ?? {}))) return c
     }
   }
+  const label = (code: string, what: string) => `${what} for reason ${code}`
+  const flag = (
+    key: 'releaseReservation' | 'suppress',
+    header: string,
+    what: string,
+  ): Column<[string, OrderExceptionPolicy]> => ({
+    header,
+    cell: ([code, p]) => (
+      <FlagCell
+        canEdit={canEdit}
+        label={label(code, what)}
+        checked={p[key]}
+        onChange={(v) =>
+          setPolicy(code, (x) => {
+            x[key] = v
+          })
+        }
+      />
+    ),
+  })
+  const columns: Column<[string, OrderExceptionPolicy]>[] = [
+    {
+      header: 'Reason code',
+      cell: ([code]) =>
+        canEdit ? (
+          <input
+            type="text"
+            aria-label={label(code, 'Reason code')}
+            defaultValue={code}
+            className="mono"
+            onBlur={(e) => {
+              const v = e.target.value.trim()
+              if (v) rename(code, v)
+              else e.target.value = code
+            }}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter') e.currentTarget.blur()
+            }}
+            size={16}
+          />
+        ) : (
+          <span className="mono">{code}</span>
+        ),
+    },
+    flag('releaseReservation', 'Release reservation', 'Release reservation'),
+    flag('suppress', 'Suppress SKU on the channel', 'Suppress'),
+    {
+      header: 'Suppression expires (hours)',
+      className: 'num',
+      cell: ([code, p]) =>
+        p.suppress ? (
+          <NumberCell
+            canEdit={canEdit}
+            label={label(code, 'Suppression hours')}
+            min={1}
+            max={2160}
+            value={p.suppressHours}
+            onChange={(v) =>
+              setPolicy(code, (x) => {
+                x.suppressHours = v ?? 0
+              })
+            }
+            width={70}
+          />
+        ) : (
+          '—'
+        ),
+    },
+    ...removeColumn<[string, unknown]>(
+      canEdit,
+      ([code]) => label(code, 'Remove'),
+      ([code]) =>
+        edit((r) => {
+          delete r.orderExceptions![code]
+          if (Object.keys(r.orderExceptions!).length === 0) delete r.orderExceptions
+        }),
+    ),
+  ]
   return (
     <div className="panel" data-testid="order-exceptions-panel">
       <h2>ERP order exceptions</h2>
@@ -340,104 +412,14 @@ function OrderExceptionsPanel({ draft, edit, canEdit }: { draft: RuleSet; edit: 
           Every exception keeps its reservation and opens a finding.
         </EmptyState>
       ) : (
-        <table className="data stack" data-testid="order-exception-rows">
-          <thead>
-            <tr>
-              <th>Reason code</th>
-              <th>Release reservation</th>
-              <th>Suppress SKU on the channel</th>
-              <th className="num">Suppression expires (hours)</th>
-              {canEdit && <th></th>}
-            </tr>
-          </thead>
-          <tbody>
-            {entries.map(([code, p]) => {
-              const label = (what: string) => `${what} for reason ${code}`
-              return (
-                <tr key={code} data-testid={`order-exception-${code}`}>
-                  <td data-label="Reason code">
-                    {canEdit ? (
-                      <input
-                        type="text"
-                        aria-label={label('Reason code')}
-                        defaultValue={code}
-                        className="mono"
-                        onBlur={(e) => {
-                          const v = e.target.value.trim()
-                          if (v) rename(code, v)
-                          else e.target.value = code
-                        }}
-                        onKeyDown={(e) => {
-                          if (e.key === 'Enter') e.currentTarget.blur()
-                        }}
-                        size={16}
-                      />
-                    ) : (
-                      <span className="mono">{code}</span>
-                    )}
-                  </td>
-                  <td data-label="Release reservation">
-                    <FlagCell
-                      canEdit={canEdit}
-                      label={label('Release reservation')}
-                      checked={p.releaseReservation}
-                      onChange={(v) =>
-                        setPolicy(code, (x) => {
-                          x.releaseReservation = v
-                        })
-                      }
-                    />
-                  </td>
-                  <td data-label="Suppress SKU on the channel">
-                    <FlagCell
-                      canEdit={canEdit}
-                      label={label('Suppress')}
-                      checked={p.suppress}
-                      onChange={(v) =>
-                        setPolicy(code, (x) => {
-                          x.suppress = v
-                        })
-                      }
-                    />
-                  </td>
-                  <td data-label="Suppression expires (hours)" className="num">
-                    {p.suppress ? (
-                      canEdit ? (
-                        <input
-                          type="number"
-                          min={1}
-                          max={2160}
-                          aria-label={label('Suppression hours')}
-                          value={p.suppressHours}
-                          onChange={(e) =>
-                            setPolicy(code, (x) => {
-                              x.suppressHours = Number(e.target.value)
-                            })
-                          }
-                          style={{ width: 70 }}
-                        />
-                      ) : (
-                        p.suppressHours
-                      )
-                    ) : (
-                      '—'
-                    )}
-                  </td>
-                  <RemoveCell
-                    canEdit={canEdit}
-                    label={label('Remove')}
-                    onRemove={() =>
-                      edit((r) => {
-                        delete r.orderExceptions![code]
-                        if (Object.keys(r.orderExceptions!).length === 0) delete r.orderExceptions
-                      })
-                    }
-                  />
-                </tr>
-              )
-            })}
-          </tbody>
-        </table>
+        <DataTable
+          stack
+          testId="order-exception-rows"
+          columns={columns}
+          rows={entries}
+          rowKey={([code]) => code}
+          rowTestId={([code]) => `order-exception-${code}`}
+        />
       )}
       {canEdit && (
         <button

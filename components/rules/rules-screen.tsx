@@ -7,20 +7,24 @@
 // rules as text, with no controls.
 import { Fragment, useEffect, useState, type ReactNode } from 'react'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
-import type { ChannelRules, RuleSet, SafetyStockRule } from '@/server/rules/rules.schema'
+import type { RuleSet, SafetyStockRule } from '@/server/rules/rules.schema'
 import type { RuleImpact } from '@/server/rules/preview-rule-impact'
 import type { getRecomputeProgress, RuleChange, RuleVersionSummary } from '@/server/rules/rule-set.repository'
 import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
 import { TextInput } from '@/components/ui/fields'
-import { FeedbackLine, useAction } from '@/components/ui/action'
+import { useAction } from '@/components/ui/action'
 import { Ago } from '@/components/ui/ago'
 import { formatCount, formatTime } from '@/components/ui/format'
 import { Time } from '@/components/ui/time'
 import { previewRulesAction, rollbackRulesAction, saveRulesAction } from '@/app/(app)/rules/actions'
 import { AllocationWindowsPanel } from './allocation-windows-panel'
 import { PoliciesPanel } from './policies-panel'
-import { ChoiceCell, RemoveButton, RemoveCell } from './editable-cells'
+import { DataTable, type Column } from '@/components/ui/data-table'
+import { SelectFilter } from '@/components/ui/filters'
+import { PageHead } from '@/components/ui/page-head'
+import { ChannelCard } from './channel-card'
+import { ChoiceCell, NumberCell, OptionCell, TextCell, removeColumn } from './editable-cells'
 
 interface RulesData {
   current: {
@@ -48,18 +52,32 @@ interface VersionDetail {
 }
 
 const clone = <T,>(x: T): T => JSON.parse(JSON.stringify(x)) as T
-const numOrUndef = (v: string): number | undefined => (v.trim() === '' ? undefined : Number(v))
-const list = (v: string): string[] | undefined => {
-  const xs = v
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-  return xs.length ? xs : undefined
-}
 export const scopeKey = (r: Pick<SafetyStockRule, 'sku' | 'category' | 'channel'>): string =>
   [r.sku && `sku:${r.sku}`, r.category && `category:${r.category}`, r.channel && `channel:${r.channel}`]
     .filter(Boolean)
     .join('+') || 'any'
+
+type ImpactRow = RuleImpact['channels'][number]
+const count = (header: string, key: Exclude<keyof ImpactRow, 'channel'>): Column<ImpactRow> => ({
+  header,
+  className: 'num',
+  cell: (c) => formatCount(c[key]),
+})
+const IMPACT_COLUMNS: Column<ImpactRow>[] = [
+  { header: 'Channel', cell: (c) => c.channel },
+  count('Listings', 'listings'),
+  count('Up', 'up'),
+  count('Down', 'down'),
+  count('To zero', 'toZero'),
+  count('From zero', 'fromZero'),
+  count('Unchanged', 'unchanged'),
+]
+const SAMPLE_COLUMNS: Column<RuleImpact['sample'][number]>[] = [
+  { header: 'SKU', className: 'mono', cell: (s) => <a href={`/skus/${encodeURIComponent(s.sku)}`}>{s.sku}</a> },
+  { header: 'Channel', cell: (s) => s.channel },
+  { header: 'Now', className: 'num', cell: (s) => formatCount(s.from) },
+  { header: 'After', className: 'num', cell: (s) => formatCount(s.to) },
+]
 
 export function RulesScreen({ canEdit }: { canEdit: boolean }) {
   const qc = useQueryClient()
@@ -130,25 +148,28 @@ export function RulesScreen({ canEdit }: { canEdit: boolean }) {
     (a, b) => draft.channels[a].priority - draft.channels[b].priority || a.localeCompare(b),
   )
   const unruled = d.channels.filter((c) => !(c.code in draft.channels))
+  // What every rule panel edits: the draft, through `edit`, when the user may.
+  const editor = { draft, edit, canEdit }
 
   return (
     <div>
-      <div className="page-head">
-        <div>
-          <h1>Rules</h1>
-          <div className="muted">
-            In force: <strong data-testid="current-version">{current.version}</strong> by {current.author}, effective{' '}
-            <Time iso={current.effectiveFrom} seconds={false} testId="current-effective-from" />
-            {current.comment ? ` — “${current.comment}”` : ''}
-          </div>
-        </div>
-        {canEdit && dirty && (
-          <span className="chip warn" data-testid="unsaved">
-            unsaved changes
-          </span>
-        )}
-      </div>
-      <FeedbackLine message={message} testId="rules-message" />
+      <PageHead
+        message={message}
+        messageTestId="rules-message"
+        title="Rules"
+        aside={
+          canEdit &&
+          dirty && (
+            <span className="chip warn" data-testid="unsaved">
+              unsaved changes
+            </span>
+          )
+        }
+      >
+        In force: <strong data-testid="current-version">{current.version}</strong> by {current.author}, effective{' '}
+        <Time iso={current.effectiveFrom} seconds={false} testId="current-effective-from" />
+        {current.comment ? ` — “${current.comment}”` : ''}
+      </PageHead>
       <RecomputeProgress progress={progress.data ?? d.recompute} />
 
       <div className="panel">
@@ -161,235 +182,9 @@ export function RulesScreen({ canEdit }: { canEdit: boolean }) {
         {/* One card per channel whose fields wrap: the waterfall fits at 1280 px and on a phone (a
             ten-column table was clipped at 1440 px and scrolled sideways). */}
         <div className="rule-cards" data-testid="channel-rules">
-          {channelCodes.map((code) => {
-            const c = draft.channels[code]
-            const set = (fn: (c: ChannelRules) => void) => edit((r) => fn(r.channels[code]))
-            const label = (what: string) => `${what} for ${code}`
-            return (
-              <div className="rule-card" key={code} data-testid={`channel-rule-${code}`}>
-                <div className="rule-card-head">
-                  <strong>{code}</strong>
-                  {canEdit && (
-                    <RemoveButton
-                      label={`Remove rules for ${code}`}
-                      onRemove={() =>
-                        edit((r) => {
-                          delete r.channels[code]
-                        })
-                      }
-                    />
-                  )}
-                </div>
-                <div className="rule-fields">
-                  <RuleField name="Priority">
-                    {canEdit ? (
-                      <input
-                        type="number"
-                        min={0}
-                        max={1000}
-                        aria-label={label('Priority')}
-                        value={c.priority}
-                        onChange={(e) =>
-                          set((x) => {
-                            x.priority = Number(e.target.value)
-                          })
-                        }
-                        style={{ width: 64 }}
-                      />
-                    ) : (
-                      c.priority
-                    )}
-                  </RuleField>
-                  <RuleField name="Ring-fence">
-                    {canEdit ? (
-                      <input
-                        type="number"
-                        min={0}
-                        aria-label={label('Ring-fence')}
-                        value={c.ringFence ?? ''}
-                        onChange={(e) =>
-                          set((x) => {
-                            x.ringFence = numOrUndef(e.target.value)
-                          })
-                        }
-                        style={{ width: 64 }}
-                      />
-                    ) : (
-                      (c.ringFence ?? '—')
-                    )}
-                  </RuleField>
-                  <RuleField name="Share">
-                    {canEdit ? (
-                      <span style={{ display: 'inline-flex', gap: 4, flexWrap: 'wrap' }}>
-                        <select
-                          aria-label={label('Share')}
-                          value={c.share.type}
-                          onChange={(e) =>
-                            set((x) => {
-                              const t = e.target.value
-                              x.share =
-                                t === 'percent'
-                                  ? { type: 'percent', percent: 50 }
-                                  : t === 'fixed'
-                                    ? { type: 'fixed', units: 10 }
-                                    : { type: 'shared' }
-                            })
-                          }
-                        >
-                          <option value="shared">shared pool</option>
-                          <option value="percent">percent of what remains</option>
-                          <option value="fixed">fixed units</option>
-                        </select>
-                        {c.share.type === 'percent' && (
-                          <input
-                            type="number"
-                            min={0}
-                            max={100}
-                            aria-label={label('Share percent')}
-                            value={c.share.percent}
-                            onChange={(e) =>
-                              set((x) => {
-                                x.share = { type: 'percent', percent: Number(e.target.value) }
-                              })
-                            }
-                            style={{ width: 60 }}
-                          />
-                        )}
-                        {c.share.type === 'fixed' && (
-                          <input
-                            type="number"
-                            min={0}
-                            aria-label={label('Share units')}
-                            value={c.share.units}
-                            onChange={(e) =>
-                              set((x) => {
-                                x.share = { type: 'fixed', units: Number(e.target.value) }
-                              })
-                            }
-                            style={{ width: 70 }}
-                          />
-                        )}
-                      </span>
-                    ) : (
-                      shareText(c)
-                    )}
-                  </RuleField>
-                  <RuleField name="Cap">
-                    {canEdit ? (
-                      <input
-                        type="number"
-                        min={0}
-                        aria-label={label('Cap')}
-                        placeholder="none"
-                        value={c.cap ?? ''}
-                        onChange={(e) =>
-                          set((x) => {
-                            x.cap = numOrUndef(e.target.value) ?? null
-                          })
-                        }
-                        style={{ width: 70 }}
-                      />
-                    ) : (
-                      (c.cap ?? '—')
-                    )}
-                  </RuleField>
-                  <RuleField name="Zero below">
-                    {canEdit ? (
-                      <input
-                        type="number"
-                        min={0}
-                        aria-label={label('Zero below')}
-                        value={c.zeroBelow ?? ''}
-                        onChange={(e) =>
-                          set((x) => {
-                            x.zeroBelow = numOrUndef(e.target.value)
-                          })
-                        }
-                        style={{ width: 60 }}
-                      />
-                    ) : (
-                      (c.zeroBelow ?? '—')
-                    )}
-                  </RuleField>
-                  <RuleField name="Locations (in order)">
-                    {canEdit ? (
-                      <input
-                        type="text"
-                        aria-label={label('Locations')}
-                        placeholder="all"
-                        value={(c.locations ?? []).join(', ')}
-                        onChange={(e) =>
-                          set((x) => {
-                            x.locations = list(e.target.value)
-                          })
-                        }
-                        size={16}
-                      />
-                    ) : (
-                      (c.locations ?? []).join(', ') || 'all'
-                    )}
-                  </RuleField>
-                  <RuleField name="Exclude locations">
-                    {canEdit ? (
-                      <input
-                        type="text"
-                        aria-label={label('Exclude locations')}
-                        placeholder="none"
-                        value={(c.excludeLocations ?? []).join(', ')}
-                        onChange={(e) =>
-                          set((x) => {
-                            x.excludeLocations = list(e.target.value)
-                          })
-                        }
-                        size={10}
-                      />
-                    ) : (
-                      (c.excludeLocations ?? []).join(', ') || '—'
-                    )}
-                  </RuleField>
-                  <RuleField name="Publish priority">
-                    {canEdit ? (
-                      <input
-                        type="number"
-                        min={-1000}
-                        max={1000}
-                        aria-label={label('Publish priority')}
-                        title="Under congestion, lower numbers publish first (default 0)"
-                        placeholder="0"
-                        value={c.publishPriority ?? ''}
-                        onChange={(e) =>
-                          set((x) => {
-                            x.publishPriority = numOrUndef(e.target.value)
-                          })
-                        }
-                        style={{ width: 64 }}
-                      />
-                    ) : (
-                      (c.publishPriority ?? 0)
-                    )}
-                  </RuleField>
-                  <RuleField name="In-flight buffer">
-                    {canEdit ? (
-                      <input
-                        type="checkbox"
-                        aria-label={label('In-flight buffer')}
-                        checked={!!c.inFlightBuffer}
-                        onChange={(e) =>
-                          set((x) => {
-                            x.inFlightBuffer = e.target.checked || undefined
-                          })
-                        }
-                      />
-                    ) : c.inFlightBuffer ? (
-                      'on'
-                    ) : (
-                      'off'
-                    )}
-                  </RuleField>
-                </div>
-              </div>
-            )
-          })}
+          {channelCodes.map((code) => (
+            <ChannelCard key={code} code={code} rules={draft.channels[code]} canEdit={canEdit} edit={edit} />
+          ))}
         </div>
         <div className="muted" style={{ marginTop: 6, fontSize: 12 }}>
           Known locations: {d.locations.map((l) => l.code).join(', ') || 'none'}. A channel without rules publishes
@@ -397,48 +192,26 @@ export function RulesScreen({ canEdit }: { canEdit: boolean }) {
         </div>
         {canEdit && unruled.length > 0 && (
           <div className="toolbar" style={{ marginTop: 8, marginBottom: 0 }}>
-            <label>
-              Add rules for{' '}
-              <select
-                aria-label="Add rules for channel"
-                value=""
-                onChange={(e) => {
-                  const code = e.target.value
-                  if (code)
-                    edit((r) => {
-                      r.channels[code] = { priority: 100, share: { type: 'shared' }, zeroBelow: 0 }
-                    })
-                }}
-              >
-                <option value="">choose a channel…</option>
-                {unruled.map((c) => (
-                  <option key={c.code} value={c.code}>
-                    {c.code}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <SelectFilter
+              label="Add rules for channel"
+              caption="Add rules for"
+              value=""
+              any="choose a channel…"
+              options={unruled.map((c) => c.code)}
+              onChange={(code) => {
+                if (code)
+                  edit((r) => {
+                    r.channels[code] = { priority: 100, share: { type: 'shared' }, zeroBelow: 0 }
+                  })
+              }}
+            />
           </div>
         )}
       </div>
 
-      <AllocationWindowsPanel draft={draft} edit={edit} canEdit={canEdit} channelCodes={channelCodes} />
-
-      <PoliciesPanel
-        draft={draft}
-        edit={edit}
-        canEdit={canEdit}
-        locations={d.locations.map((l) => l.code)}
-        categories={d.categories}
-      />
-
-      <SafetyStockPanel
-        draft={draft}
-        edit={edit}
-        canEdit={canEdit}
-        channels={d.channels.map((c) => c.code)}
-        categories={d.categories}
-      />
+      <AllocationWindowsPanel {...editor} channelCodes={channelCodes} />
+      <PoliciesPanel {...editor} locations={d.locations.map((l) => l.code)} categories={d.categories} />
+      <SafetyStockPanel {...editor} channels={d.channels.map((c) => c.code)} categories={d.categories} />
 
       {canEdit && (
         <div className="panel" data-testid="save-panel">
@@ -464,69 +237,17 @@ export function RulesScreen({ canEdit }: { canEdit: boolean }) {
                 Over {formatCount(impact.skus)} SKUs ({formatCount(impact.channels.reduce((s, c) => s + c.listings, 0))}{' '}
                 listings, computed in {(impact.ms / 1000).toFixed(1)} s):
               </p>
-              <table className="data stack">
-                <thead>
-                  <tr>
-                    <th>Channel</th>
-                    <th className="num">Listings</th>
-                    <th className="num">Up</th>
-                    <th className="num">Down</th>
-                    <th className="num">To zero</th>
-                    <th className="num">From zero</th>
-                    <th className="num">Unchanged</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {impact.channels.map((c) => (
-                    <tr key={c.channel} data-testid={`impact-${c.channel}`}>
-                      <td data-label="Channel">{c.channel}</td>
-                      <td data-label="Listings" className="num">
-                        {formatCount(c.listings)}
-                      </td>
-                      <td data-label="Up" className="num">
-                        {formatCount(c.up)}
-                      </td>
-                      <td data-label="Down" className="num">
-                        {formatCount(c.down)}
-                      </td>
-                      <td data-label="To zero" className="num">
-                        {formatCount(c.toZero)}
-                      </td>
-                      <td data-label="From zero" className="num">
-                        {formatCount(c.fromZero)}
-                      </td>
-                      <td data-label="Unchanged" className="num">
-                        {formatCount(c.unchanged)}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <DataTable
+                stack
+                columns={IMPACT_COLUMNS}
+                rows={impact.channels}
+                rowKey={(c) => c.channel}
+                rowTestId={(c) => `impact-${c.channel}`}
+              />
               {impact.sample.length > 0 && (
                 <details style={{ marginTop: 8 }}>
                   <summary>Sample of changed listings ({impact.sample.length})</summary>
-                  <table className="data">
-                    <thead>
-                      <tr>
-                        <th>SKU</th>
-                        <th>Channel</th>
-                        <th className="num">Now</th>
-                        <th className="num">After</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {impact.sample.map((s) => (
-                        <tr key={`${s.sku}-${s.channel}`}>
-                          <td className="mono">
-                            <a href={`/skus/${encodeURIComponent(s.sku)}`}>{s.sku}</a>
-                          </td>
-                          <td>{s.channel}</td>
-                          <td className="num">{formatCount(s.from)}</td>
-                          <td className="num">{formatCount(s.to)}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
+                  <DataTable columns={SAMPLE_COLUMNS} rows={impact.sample} rowKey={(s) => `${s.sku}-${s.channel}`} />
                 </details>
               )}
               <div className="toolbar" style={{ marginTop: 12, marginBottom: 0 }}>
@@ -565,23 +286,6 @@ export function RulesScreen({ canEdit }: { canEdit: boolean }) {
   )
 }
 
-function RuleField({ name, children }: { name: string; children: ReactNode }) {
-  return (
-    <div className="rule-field">
-      <span className="rule-field-name">{name}</span>
-      <span>{children}</span>
-    </div>
-  )
-}
-
-function shareText(c: ChannelRules): string {
-  return c.share.type === 'percent'
-    ? `${c.share.percent}% of what remains`
-    : c.share.type === 'fixed'
-      ? `${c.share.units} units fixed`
-      : 'shared pool'
-}
-
 function RecomputeProgress({ progress }: { progress: Progress }) {
   if (!progress.version || progress.total === 0) return null
   const running = progress.pending > 0
@@ -609,6 +313,29 @@ function RecomputeProgress({ progress }: { progress: Progress }) {
   )
 }
 
+const AMOUNT_KINDS = [
+  ['units', 'units'],
+  ['days', 'days of cover'],
+] as const
+type Amount = { units?: number; days?: number }
+const amountOf = (s: Amount) =>
+  s.days !== undefined ? { kind: 'days', value: s.days } : { kind: 'units', value: s.units ?? 0 }
+const setAmount = (target: Amount, kind: string, value: number) => {
+  if (kind === 'days') {
+    delete target.units
+    target.days = value
+  } else {
+    delete target.days
+    target.units = value
+  }
+}
+
+/** A cell of a safety stock rule's amount (a number of units or of days of cover). */
+const withAmount =
+  (cell: (a: ReturnType<typeof amountOf>, i: number) => ReactNode) =>
+  ({ rule, i }: { rule: SafetyStockRule; i: number }) =>
+    cell(amountOf(rule), i)
+
 function SafetyStockPanel({
   draft,
   edit,
@@ -622,19 +349,7 @@ function SafetyStockPanel({
   channels: string[]
   categories: string[]
 }) {
-  const def = draft.defaults.safetyStock
-  const amountOf = (s: { units?: number; days?: number }) =>
-    s.days !== undefined ? { kind: 'days', value: s.days } : { kind: 'units', value: s.units ?? 0 }
-  const setAmount = (target: { units?: number; days?: number }, kind: string, value: number) => {
-    if (kind === 'days') {
-      delete target.units
-      target.days = value
-    } else {
-      delete target.days
-      target.units = value
-    }
-  }
-  const defAmount = amountOf(def)
+  const defAmount = amountOf(draft.defaults.safetyStock)
   return (
     <div className="panel">
       <h2>Safety stock</h2>
@@ -646,36 +361,35 @@ function SafetyStockPanel({
         <strong>Default</strong>
         {canEdit ? (
           <>
-            <input
-              type="number"
+            <NumberCell
+              canEdit
+              label="Default safety stock amount"
               min={0}
-              aria-label="Default safety stock amount"
               value={defAmount.value}
-              onChange={(e) => edit((r) => setAmount(r.defaults.safetyStock, defAmount.kind, Number(e.target.value)))}
-              style={{ width: 70 }}
+              onChange={(v) => edit((r) => setAmount(r.defaults.safetyStock, defAmount.kind, v ?? 0))}
+              width={70}
             />
-            <select
-              aria-label="Default safety stock kind"
+            <OptionCell
+              canEdit
+              label="Default safety stock kind"
               value={defAmount.kind}
-              onChange={(e) => edit((r) => setAmount(r.defaults.safetyStock, e.target.value, defAmount.value))}
-            >
-              <option value="units">units</option>
-              <option value="days">days of cover</option>
-            </select>
+              options={AMOUNT_KINDS}
+              onChange={(kind) => edit((r) => setAmount(r.defaults.safetyStock, kind, defAmount.value))}
+            />
             <label>
               Sales window{' '}
-              <input
-                type="number"
+              <NumberCell
+                canEdit
+                label="Sales window days"
                 min={1}
                 max={365}
-                aria-label="Sales window days"
                 value={draft.defaults.salesWindowDays}
-                onChange={(e) =>
+                onChange={(v) =>
                   edit((r) => {
-                    r.defaults.salesWindowDays = Number(e.target.value)
+                    r.defaults.salesWindowDays = v ?? 0
                   })
                 }
-                style={{ width: 60 }}
+                width={60}
               />{' '}
               days
             </label>
@@ -690,113 +404,14 @@ function SafetyStockPanel({
       {draft.safetyStock.length === 0 ? (
         <EmptyState title="No specific safety stock rules">Every SKU and channel uses the default.</EmptyState>
       ) : (
-        <table className="data stack" data-testid="ss-rules">
-          <thead>
-            <tr>
-              <th>SKU</th>
-              <th>Category</th>
-              <th>Channel</th>
-              <th className="num">Amount</th>
-              <th>Kind</th>
-              {canEdit && <th></th>}
-            </tr>
-          </thead>
-          <tbody>
-            {draft.safetyStock.map((rule, i) => {
-              const a = amountOf(rule)
-              const set = (fn: (x: SafetyStockRule) => void) => edit((r) => fn(r.safetyStock[i]))
-              return (
-                <tr key={i} data-testid={`ss-${scopeKey(rule)}`}>
-                  <td data-label="SKU">
-                    {canEdit ? (
-                      <input
-                        type="text"
-                        aria-label="SKU"
-                        placeholder="any"
-                        value={rule.sku ?? ''}
-                        onChange={(e) =>
-                          set((x) => {
-                            x.sku = e.target.value.trim() || undefined
-                          })
-                        }
-                        size={12}
-                      />
-                    ) : (
-                      (rule.sku ?? 'any')
-                    )}
-                  </td>
-                  <td data-label="Category">
-                    <ChoiceCell
-                      canEdit={canEdit}
-                      label="Category"
-                      value={rule.category}
-                      choices={categories}
-                      none="any"
-                      onChange={(v) =>
-                        set((x) => {
-                          x.category = v
-                        })
-                      }
-                    />
-                  </td>
-                  <td data-label="Channel">
-                    <ChoiceCell
-                      canEdit={canEdit}
-                      label="Channel"
-                      value={rule.channel}
-                      choices={channels}
-                      none="any"
-                      onChange={(v) =>
-                        set((x) => {
-                          x.channel = v
-                        })
-                      }
-                    />
-                  </td>
-                  <td data-label="Amount" className="num">
-                    {canEdit ? (
-                      <input
-                        type="number"
-                        min={0}
-                        aria-label="Amount"
-                        value={a.value}
-                        onChange={(e) => set((x) => setAmount(x, a.kind, Number(e.target.value)))}
-                        style={{ width: 70 }}
-                      />
-                    ) : (
-                      a.value
-                    )}
-                  </td>
-                  <td data-label="Kind">
-                    {canEdit ? (
-                      <select
-                        aria-label="Kind"
-                        value={a.kind}
-                        onChange={(e) => set((x) => setAmount(x, e.target.value, a.value))}
-                      >
-                        <option value="units">units</option>
-                        <option value="days">days of cover</option>
-                      </select>
-                    ) : a.kind === 'days' ? (
-                      'days of cover'
-                    ) : (
-                      'units'
-                    )}
-                  </td>
-                  <RemoveCell
-                    canEdit={canEdit}
-                    label="Remove safety stock rule"
-                    onRemove={() =>
-                      edit((r) => {
-                        r.safetyStock.splice(i, 1)
-                      })
-                    }
-                  />
-                </tr>
-              )
-            })}
-          </tbody>
-        </table>
+        <DataTable
+          stack
+          testId="ss-rules"
+          columns={safetyStockColumns(canEdit, edit, channels, categories)}
+          rows={draft.safetyStock.map((rule, i) => ({ rule, i }))}
+          rowKey={({ i }) => String(i)}
+          rowTestId={({ rule }) => `ss-${scopeKey(rule)}`}
+        />
       )}
       {canEdit && (
         <button
@@ -812,6 +427,88 @@ function SafetyStockPanel({
       )}
     </div>
   )
+}
+
+function safetyStockColumns(
+  canEdit: boolean,
+  edit: (fn: (r: RuleSet) => void) => void,
+  channels: string[],
+  categories: string[],
+): Column<{ rule: SafetyStockRule; i: number }>[] {
+  const set = (i: number, fn: (x: SafetyStockRule) => void) => edit((r) => fn(r.safetyStock[i]))
+  const choice = (key: 'category' | 'channel', header: string, choices: string[]) => ({
+    header,
+    cell: ({ rule, i }: { rule: SafetyStockRule; i: number }) => (
+      <ChoiceCell
+        canEdit={canEdit}
+        label={header}
+        value={rule[key]}
+        choices={choices}
+        none="any"
+        onChange={(v) =>
+          set(i, (x) => {
+            x[key] = v
+          })
+        }
+      />
+    ),
+  })
+  return [
+    {
+      header: 'SKU',
+      cell: ({ rule, i }) => (
+        <TextCell
+          canEdit={canEdit}
+          label="SKU"
+          placeholder="any"
+          value={rule.sku ?? ''}
+          shown={rule.sku ?? 'any'}
+          onChange={(v) =>
+            set(i, (x) => {
+              x.sku = v.trim() || undefined
+            })
+          }
+          size={12}
+        />
+      ),
+    },
+    choice('category', 'Category', categories),
+    choice('channel', 'Channel', channels),
+    {
+      header: 'Amount',
+      className: 'num',
+      cell: withAmount((a, i) => (
+        <NumberCell
+          canEdit={canEdit}
+          label="Amount"
+          min={0}
+          value={a.value}
+          onChange={(v) => set(i, (x) => setAmount(x, a.kind, v ?? 0))}
+          width={70}
+        />
+      )),
+    },
+    {
+      header: 'Kind',
+      cell: withAmount((a, i) => (
+        <OptionCell
+          canEdit={canEdit}
+          label="Kind"
+          value={a.kind}
+          options={AMOUNT_KINDS}
+          onChange={(kind) => set(i, (x) => setAmount(x, kind, a.value))}
+        />
+      )),
+    },
+    ...removeColumn<{ i: number }>(
+      canEdit,
+      () => 'Remove safety stock rule',
+      ({ i }) =>
+        edit((r) => {
+          r.safetyStock.splice(i, 1)
+        }),
+    ),
+  ]
 }
 
 function VersionsPanel({

@@ -4,7 +4,8 @@
 import { useState, type FormEvent } from 'react'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import type { ApiKeysScreen } from '@/server/auth/list-api-keys'
-import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
+import { DataTable, type Column } from '@/components/ui/data-table'
+import { PageHead } from '@/components/ui/page-head'
 import { fetchJson } from '@/components/ui/fetch-json'
 import { Ago } from '@/components/ui/ago'
 import { formatTime } from '@/components/ui/format'
@@ -15,11 +16,81 @@ import {
   revokeApiKeyAction,
   rotateSigningSecretAction,
 } from '@/app/(app)/settings/actions'
-import { type ActionApi, FeedbackLine, useAction } from '@/components/ui/action'
-import { ConfirmBar, Loading, OneTimeSecret } from './shared'
+import { type ActionApi, useAction } from '@/components/ui/action'
+import { ConfirmBar, Field, ListTable, NameAndCode, OneTimeSecret, SelectField, bindField, rowsByCode } from './shared'
 
 const KEY = ['settings', 'api-keys']
 const SOURCE_KINDS = ['erp', 'wms', '3pl', 'channel'] as const
+
+type Key = ApiKeysScreen['keys'][number]
+const KEY_COLUMNS: Column<Key>[] = [
+  { header: 'Name', cell: (k) => k.name },
+  { header: 'Prefix', className: 'mono', cell: (k) => k.prefix },
+  {
+    header: 'Scopes',
+    cell: (k) =>
+      k.scopes.map((s) => (
+        <span key={s} className="chip mono" style={{ marginRight: 4 }}>
+          {s}
+        </span>
+      )),
+  },
+  { header: 'Bound source', className: 'mono', cell: (k) => k.boundSource ?? <span className="muted">any</span> },
+  { header: 'Rate limit', cell: (k) => <RateLimit apiKey={k} /> },
+  {
+    header: 'Created',
+    cell: (k) => (
+      <>
+        <Ago iso={k.createdAt} />
+        {k.createdBy ? <div className="muted">by {k.createdBy}</div> : null}
+      </>
+    ),
+  },
+  { header: 'Last used', cell: (k) => <Ago iso={k.lastUsedAt} fallback="never" /> },
+  {
+    header: 'State',
+    cell: (k) =>
+      k.revokedAt ? (
+        <span className="chip bad" title={formatTime(k.revokedAt)}>
+          revoked
+        </span>
+      ) : (
+        <span className="chip ok">active</span>
+      ),
+  },
+]
+
+function RateLimit({ apiKey: k }: { apiKey: Key }) {
+  return (
+    <div data-testid="api-key-rate-limit">
+      {k.rateLimitPerMinute ? (
+        <>
+          {k.rateLimitPerMinute}/min
+          <div className="muted">
+            {k.usedThisMinute} this minute
+            {k.refusedLastHour ? `, ${k.refusedLastHour} refused (429) in the last hour` : ''}
+          </div>
+        </>
+      ) : (
+        <span className="muted">none</span>
+      )}
+    </div>
+  )
+}
+
+const SOURCE_COLUMNS: Column<ApiKeysScreen['sources'][number]>[] = [
+  { header: 'Source', cell: (s) => <NameAndCode name={s.name} code={s.code} /> },
+  { header: 'Kind', cell: (s) => s.kind },
+  {
+    header: 'Secret',
+    cell: (s) => (s.secretSet ? <span className="chip ok">set</span> : <span className="chip bad">not set</span>),
+  },
+  { header: 'Last issued', cell: (s) => <Ago iso={s.lastRotatedAt} fallback="unknown" /> },
+  {
+    header: 'Previous secret valid until',
+    cell: (s) => (s.previousValidUntil ? <Time iso={s.previousValidUntil} /> : <span className="muted">none</span>),
+  },
+]
 
 export function ApiKeySettings() {
   const qc = useQueryClient()
@@ -34,16 +105,10 @@ export function ApiKeySettings() {
 
   return (
     <div>
-      <div className="page-head">
-        <div>
-          <h1>API keys and signing secrets</h1>
-          <div className="muted">
-            Keys authenticate machine clients (<code>Authorization: Bearer …</code>); sources that sign webhooks use a
-            signing secret instead.
-          </div>
-        </div>
-      </div>
-      <FeedbackLine message={action.message} testId="api-keys-message" />
+      <PageHead title="API keys and signing secrets" message={action.message} messageTestId="api-keys-message">
+        Keys authenticate machine clients (<code>Authorization: Bearer …</code>); sources that sign webhooks use a
+        signing secret instead.
+      </PageHead>
       {secret && (
         <OneTimeSecret title={secret.title} secret={secret.value} onDone={() => setSecret(null)}>
           {secret.note && <p className="muted">{secret.note}</p>}
@@ -92,86 +157,29 @@ export function ApiKeySettings() {
             Every client using it gets 401 from now on. This cannot be undone: a revoked key never works again.
           </ConfirmBar>
         )}
-        {screen.error && <ErrorBox error={screen.error} />}
-        {screen.isPending && <Loading what="API keys" />}
-        {screen.data && keys.length === 0 && (
-          <EmptyState title={screen.data.keys.length ? 'No active keys' : 'No API keys yet'}>
-            Create one above for each system that calls the API.
-          </EmptyState>
-        )}
-        {keys.length > 0 && (
-          <table className="data" data-testid="api-key-list">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Prefix</th>
-                <th>Scopes</th>
-                <th>Bound source</th>
-                <th>Rate limit</th>
-                <th>Created</th>
-                <th>Last used</th>
-                <th>State</th>
-                <th></th>
-              </tr>
-            </thead>
-            <tbody>
-              {keys.map((k) => (
-                <tr key={k.id} className={k.revokedAt ? 'inactive' : undefined} data-testid={`api-key-${k.prefix}`}>
-                  <td>{k.name}</td>
-                  <td className="mono">{k.prefix}</td>
-                  <td>
-                    {k.scopes.map((s) => (
-                      <span key={s} className="chip mono" style={{ marginRight: 4 }}>
-                        {s}
-                      </span>
-                    ))}
-                  </td>
-                  <td className="mono">{k.boundSource ?? <span className="muted">any</span>}</td>
-                  <td data-testid="api-key-rate-limit">
-                    {k.rateLimitPerMinute ? (
-                      <>
-                        {k.rateLimitPerMinute}/min
-                        <div className="muted">
-                          {k.usedThisMinute} this minute
-                          {k.refusedLastHour ? `, ${k.refusedLastHour} refused (429) in the last hour` : ''}
-                        </div>
-                      </>
-                    ) : (
-                      <span className="muted">none</span>
-                    )}
-                  </td>
-                  <td>
-                    <Ago iso={k.createdAt} />
-                    {k.createdBy ? <div className="muted">by {k.createdBy}</div> : null}
-                  </td>
-                  <td>
-                    <Ago iso={k.lastUsedAt} fallback="never" />
-                  </td>
-                  <td>
-                    {k.revokedAt ? (
-                      <span className="chip bad" title={formatTime(k.revokedAt)}>
-                        revoked
-                      </span>
-                    ) : (
-                      <span className="chip ok">active</span>
-                    )}
-                  </td>
-                  <td>
-                    {!k.revokedAt && (
-                      <button
-                        disabled={action.pending}
-                        onClick={() => setRevoking({ id: k.id, name: k.name, prefix: k.prefix })}
-                        aria-label={`Revoke key ${k.name}`}
-                      >
-                        Revoke
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <ListTable
+          query={screen}
+          what="API keys"
+          rows={screen.data ? keys : undefined}
+          emptyTitle={screen.data?.keys.length ? 'No active keys' : 'No API keys yet'}
+          empty="Create one above for each system that calls the API."
+          testId="api-key-list"
+          columns={KEY_COLUMNS}
+          rowKey={(k) => k.id}
+          rowTestId={(k) => `api-key-${k.prefix}`}
+          rowClassName={(k) => (k.revokedAt ? 'inactive' : undefined)}
+          actions={(k) =>
+            !k.revokedAt && (
+              <button
+                disabled={action.pending}
+                onClick={() => setRevoking({ id: k.id, name: k.name, prefix: k.prefix })}
+                aria-label={`Revoke key ${k.name}`}
+              >
+                Revoke
+              </button>
+            )
+          }
+        />
       </div>
 
       <div className="panel">
@@ -224,54 +232,25 @@ export function ApiKeySettings() {
             </label>
           </ConfirmBar>
         )}
-        {screen.data && screen.data.sources.length === 0 && (
-          <EmptyState title="No sources with a signing secret">
-            Add one below for each system that sends signed webhooks.
-          </EmptyState>
-        )}
-        {screen.data && screen.data.sources.length > 0 && (
-          <table className="data" data-testid="source-list">
-            <thead>
-              <tr>
-                <th>Source</th>
-                <th>Kind</th>
-                <th>Secret</th>
-                <th>Last issued</th>
-                <th>Previous secret valid until</th>
-                <th></th>
-              </tr>
-            </thead>
-            <tbody>
-              {screen.data.sources.map((s) => (
-                <tr key={s.code} data-testid={`source-${s.code}`}>
-                  <td>
-                    <strong>{s.name}</strong>
-                    <div className="mono muted">{s.code}</div>
-                  </td>
-                  <td>{s.kind}</td>
-                  <td>
-                    {s.secretSet ? <span className="chip ok">set</span> : <span className="chip bad">not set</span>}
-                  </td>
-                  <td>
-                    <Ago iso={s.lastRotatedAt} fallback="unknown" />
-                  </td>
-                  <td>
-                    {s.previousValidUntil ? <Time iso={s.previousValidUntil} /> : <span className="muted">none</span>}
-                  </td>
-                  <td>
-                    <button
-                      disabled={action.pending}
-                      onClick={() => setRotating({ code: s.code, overlapHours: 24 })}
-                      aria-label={`Rotate the signing secret of ${s.code}`}
-                    >
-                      Rotate secret
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <ListTable
+          query={{ error: null, isPending: false }}
+          what="sources"
+          rows={screen.data?.sources}
+          emptyTitle="No sources with a signing secret"
+          empty="Add one below for each system that sends signed webhooks."
+          testId="source-list"
+          columns={SOURCE_COLUMNS}
+          {...rowsByCode('source')}
+          actions={(s) => (
+            <button
+              disabled={action.pending}
+              onClick={() => setRotating({ code: s.code, overlapHours: 24 })}
+              aria-label={`Rotate the signing secret of ${s.code}`}
+            >
+              Rotate secret
+            </button>
+          )}
+        />
         <CreateSourceForm
           action={action}
           onCreated={(d) => {
@@ -323,17 +302,7 @@ function CreateKeyForm({
   return (
     <form onSubmit={onSubmit} data-testid="create-api-key">
       <div className="form-grid">
-        <label>
-          Name
-          <input
-            type="text"
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-            required
-            maxLength={100}
-            placeholder="e.g. WMS east"
-          />
-        </label>
+        <Field caption="Name" value={name} onValue={setName} required maxLength={100} placeholder="e.g. WMS east" />
         <label>
           Bound source (optional)
           <input
@@ -350,19 +319,17 @@ function CreateKeyForm({
             ))}
           </datalist>
         </label>
-        <label>
-          Rate limit per minute (optional)
-          <input
-            type="number"
-            min={1}
-            max={1000000}
-            step={1}
-            value={rateLimit}
-            onChange={(e) => setRateLimit(e.target.value)}
-            placeholder="no limit"
-            data-testid="api-key-rate-limit-input"
-          />
-        </label>
+        <Field
+          caption="Rate limit per minute (optional)"
+          type="number"
+          min={1}
+          max={1000000}
+          step={1}
+          value={rateLimit}
+          onValue={setRateLimit}
+          placeholder="no limit"
+          data-testid="api-key-rate-limit-input"
+        />
       </div>
       <fieldset style={{ marginTop: 10 }}>
         <legend>Scopes</legend>
@@ -408,6 +375,7 @@ function CreateSourceForm({
   onCreated: (d: { code: string; secret: string }) => void
 }) {
   const [form, setForm] = useState({ code: '', name: '', kind: 'erp' as (typeof SOURCE_KINDS)[number] })
+  const field = bindField(form, setForm)
   return (
     <form
       style={{ marginTop: 12 }}
@@ -426,37 +394,9 @@ function CreateSourceForm({
     >
       <h2 style={{ fontSize: 14 }}>Add a signing source</h2>
       <div className="form-grid">
-        <label>
-          Source code
-          <input
-            type="text"
-            value={form.code}
-            onChange={(e) => setForm({ ...form, code: e.target.value })}
-            required
-            maxLength={100}
-            placeholder="e.g. erp-main"
-          />
-        </label>
-        <label>
-          Name
-          <input
-            type="text"
-            value={form.name}
-            onChange={(e) => setForm({ ...form, name: e.target.value })}
-            required
-            maxLength={200}
-          />
-        </label>
-        <label>
-          Kind
-          <select value={form.kind} onChange={(e) => setForm({ ...form, kind: e.target.value as typeof form.kind })}>
-            {SOURCE_KINDS.map((k) => (
-              <option key={k} value={k}>
-                {k}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Field caption="Source code" {...field('code')} required maxLength={100} placeholder="e.g. erp-main" />
+        <Field caption="Name" {...field('name')} required maxLength={200} />
+        <SelectField caption="Kind" {...field('kind')} options={SOURCE_KINDS} />
         <div>
           <button type="submit" disabled={action.pending || !form.code.trim() || !form.name.trim()}>
             {action.pending ? 'Working…' : 'Add source and issue secret'}

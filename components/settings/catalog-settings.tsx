@@ -7,12 +7,13 @@ import { usePathname, useRouter, useSearchParams } from 'next/navigation'
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query'
 import type { CatalogReport } from '@/server/catalog/catalog-plan'
 import type { CatalogSkuView } from '@/server/catalog/search-catalog'
-import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
+import { ErrorBox } from '@/components/ui/empty-state'
+import { PageHead } from '@/components/ui/page-head'
 import { fetchJson } from '@/components/ui/fetch-json'
 import { formatCount } from '@/components/ui/format'
 import { editSkuAction, importCatalogAction } from '@/app/(app)/settings/actions'
 import { FeedbackLine, useAction } from '@/components/ui/action'
-import { ConfirmBar, Loading } from './shared'
+import { ConfirmBar, Field, ListState, Loading, Problem, SelectField } from './shared'
 import { DataTable, type Column } from '@/components/ui/data-table'
 import { CursorPager } from '@/components/ui/cursor-pager'
 
@@ -31,7 +32,14 @@ type Entity = keyof typeof ENTITIES
 const isEntity = (s: string | null): s is Entity => s !== null && Object.hasOwn(ENTITIES, s)
 const MAX_FILE_BYTES = 900 * 1024
 
+const ENTITY_OPTIONS = Object.entries(ENTITIES).map(([k, v]) => [k, v.label] as const)
+
 type Row = Record<string, unknown>
+/** A kit's line, whichever side of the kit the SKU is on: the other SKU's name and the quantity per kit. */
+const KIT_COLUMNS: Column<{ name: string; quantity: number }>[] = [
+  { header: 'Name', cell: (c) => c.name },
+  { header: 'Per kit', className: 'num', cell: (c) => c.quantity },
+]
 const text = (v: unknown) => (v === null || v === undefined ? '' : String(v))
 
 export function CatalogSettings() {
@@ -67,35 +75,23 @@ export function CatalogSettings() {
 
   return (
     <div>
-      <div className="page-head">
-        <div>
-          <h1>Catalog</h1>
-          <div className="muted">
-            The master data ingest checks events against. Changes are audited and recompute the affected SKUs.
-          </div>
-        </div>
-      </div>
+      <PageHead title="Catalog">
+        The master data ingest checks events against. Changes are audited and recompute the affected SKUs.
+      </PageHead>
 
       {openSku && <SkuPanel key={openSku} code={openSku} onClose={() => setParams({ sku: null })} />}
 
       <div className="panel">
         <form className="toolbar" role="search" onSubmit={onSearch}>
-          <label>
-            Show
-            <select
-              value={entity}
-              onChange={(e) => {
-                setCursors([])
-                setParams({ entity: e.target.value, sku: null })
-              }}
-            >
-              {Object.entries(ENTITIES).map(([k, v]) => (
-                <option key={k} value={k}>
-                  {v.label}
-                </option>
-              ))}
-            </select>
-          </label>
+          <SelectField
+            caption="Show"
+            value={entity}
+            options={ENTITY_OPTIONS}
+            onValue={(v) => {
+              setCursors([])
+              setParams({ entity: v, sku: null })
+            }}
+          />
           <label>
             Search{' '}
             <input
@@ -113,16 +109,15 @@ export function CatalogSettings() {
             </span>
           )}
         </form>
-        {list.error && <ErrorBox error={list.error} />}
-        {list.isPending && <Loading what={ENTITIES[entity].label.toLowerCase()} />}
-        {list.data && list.data.items.length === 0 && (
-          <EmptyState title={`No ${ENTITIES[entity].label.toLowerCase()} match`}>
-            {q ? 'Try another part of a code or name.' : 'Import a CSV below to add some.'}
-          </EmptyState>
-        )}
-        {list.data && list.data.items.length > 0 && (
-          <CatalogTable entity={entity} rows={list.data.items} onOpenSku={(code) => setParams({ sku: code })} />
-        )}
+        <ListState
+          query={list}
+          what={ENTITIES[entity].label.toLowerCase()}
+          rows={list.data?.items}
+          emptyTitle={`No ${ENTITIES[entity].label.toLowerCase()} match`}
+          empty={q ? 'Try another part of a code or name.' : 'Import a CSV below to add some.'}
+        >
+          {(rows) => <CatalogTable entity={entity} rows={rows} onOpenSku={(code) => setParams({ sku: code })} />}
+        </ListState>
         <CursorPager cursors={cursors} setCursors={setCursors} nextCursor={list.data?.nextCursor} />
       </div>
 
@@ -138,7 +133,15 @@ export function CatalogSettings() {
   )
 }
 
-function CatalogTable({ entity, rows, onOpenSku }: { entity: Entity; rows: Row[]; onOpenSku: (code: string) => void }) {
+function CatalogTable({
+  entity,
+  rows,
+  onOpenSku,
+}: {
+  entity: Entity
+  rows: readonly Row[]
+  onOpenSku: (code: string) => void
+}) {
   const skuLink = (code: unknown) => (
     <button type="button" className="linkish mono" onClick={() => onOpenSku(text(code))}>
       {text(code)}
@@ -260,16 +263,13 @@ function SkuPanel({ code, onClose }: { code: string; onClose: () => void }) {
             }}
           >
             <div className="form-grid">
-              <label>
-                Name
-                <input
-                  type="text"
-                  value={form.name}
-                  onChange={(e) => setDraft({ ...form, name: e.target.value })}
-                  required
-                  maxLength={300}
-                />
-              </label>
+              <Field
+                caption="Name"
+                value={form.name}
+                onValue={(name) => setDraft({ ...form, name })}
+                required
+                maxLength={300}
+              />
               <label className="inline-check">
                 <input
                   type="checkbox"
@@ -313,52 +313,37 @@ function SkuPanel({ code, onClose }: { code: string; onClose: () => void }) {
             <div>
               <h2>{sku.data.isKit ? 'Kit components' : 'Part of kits'}</h2>
               {sku.data.isKit ? (
-                <table className="data" data-testid="kit-components">
-                  <thead>
-                    <tr>
-                      <th>Component</th>
-                      <th>Name</th>
-                      <th className="num">Per kit</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {sku.data.components.map((c) => (
-                      <tr key={c.sku}>
-                        <td className="mono">
+                <DataTable
+                  testId="kit-components"
+                  columns={[
+                    {
+                      header: 'Component',
+                      className: 'mono',
+                      cell: (c) => (
+                        <>
                           {c.sku}
                           {!c.active && (
                             <span className="chip bad" style={{ marginLeft: 6 }}>
                               inactive
                             </span>
                           )}
-                        </td>
-                        <td>{c.name}</td>
-                        <td className="num">{c.quantity}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+                        </>
+                      ),
+                    },
+                    ...KIT_COLUMNS,
+                  ]}
+                  rows={sku.data.components}
+                  rowKey={(c) => c.sku}
+                />
               ) : sku.data.usedInKits.length === 0 ? (
                 <p className="muted">Not a component of any kit.</p>
               ) : (
-                <table className="data" data-testid="used-in-kits">
-                  <thead>
-                    <tr>
-                      <th>Kit</th>
-                      <th>Name</th>
-                      <th className="num">Per kit</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {sku.data.usedInKits.map((k) => (
-                      <tr key={k.sku}>
-                        <td className="mono">{k.sku}</td>
-                        <td>{k.name}</td>
-                        <td className="num">{k.quantity}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+                <DataTable
+                  testId="used-in-kits"
+                  columns={[{ header: 'Kit', className: 'mono', cell: (k) => k.sku }, ...KIT_COLUMNS]}
+                  rows={sku.data.usedInKits}
+                  rowKey={(k) => k.sku}
+                />
               )}
             </div>
             <div>
@@ -478,29 +463,18 @@ function CsvImport({
         <span className="mono">{ENTITIES[entity].columns}</span>.
       </p>
       <FeedbackLine message={action.message} testId="import-message" />
-      {problem && (
-        <div className="error-box" role="alert">
-          {problem}
-        </div>
-      )}
+      <Problem text={problem} />
       <div className="form-grid">
-        <label>
-          What the file holds
-          <select
-            value={entity}
-            onChange={(e) => {
-              setEntity(e.target.value as Entity)
-              setReport(null)
-              setPlanned(null)
-            }}
-          >
-            {Object.entries(ENTITIES).map(([k, v]) => (
-              <option key={k} value={k}>
-                {v.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SelectField
+          caption="What the file holds"
+          value={entity}
+          options={ENTITY_OPTIONS}
+          onValue={(v) => {
+            setEntity(v as Entity)
+            setReport(null)
+            setPlanned(null)
+          }}
+        />
         <label>
           CSV file
           <input type="file" accept=".csv,text/csv" onChange={(e) => void onFile(e.target.files?.[0])} />
@@ -567,6 +541,25 @@ function describeChanges(action: string, changes: Record<string, { from: unknown
   return entries.map(([f, c]) => `${f}: ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`).join('; ')
 }
 
+const actionTone = (action: string) =>
+  action === 'error' ? 'bad' : action === 'create' ? 'ok' : action === 'update' ? 'warn' : ''
+const REPORT_COLUMNS: Column<CatalogReport['items'][number]>[] = [
+  { header: 'Line', className: 'num', cell: (i) => i.line ?? i.index + 1 },
+  { header: 'Key', className: 'mono', cell: (i) => i.key },
+  { header: 'Action', cell: (i) => <span className={`chip ${actionTone(i.action)}`}>{i.action}</span> },
+  {
+    header: 'Details',
+    cell: (i) =>
+      i.action === 'error' ? (
+        <span style={{ color: 'var(--bad)' }}>{i.error}</span>
+      ) : i.changes ? (
+        <span className="muted">{describeChanges(i.action, i.changes)}</span>
+      ) : (
+        ''
+      ),
+  },
+]
+
 function ImportReport({ report }: { report: CatalogReport }) {
   const c = report.changes
   // Errors first: they are what to act on, and a long file would push them off the first page.
@@ -583,40 +576,7 @@ function ImportReport({ report }: { report: CatalogReport }) {
           {c.errors} error{c.errors === 1 ? '' : 's'}
         </span>
       </p>
-      <table className="data">
-        <thead>
-          <tr>
-            <th className="num">Line</th>
-            <th>Key</th>
-            <th>Action</th>
-            <th>Details</th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.slice(0, 500).map((i) => (
-            <tr key={i.index}>
-              <td className="num">{i.line ?? i.index + 1}</td>
-              <td className="mono">{i.key}</td>
-              <td>
-                <span
-                  className={`chip ${i.action === 'error' ? 'bad' : i.action === 'create' ? 'ok' : i.action === 'update' ? 'warn' : ''}`}
-                >
-                  {i.action}
-                </span>
-              </td>
-              <td>
-                {i.action === 'error' ? (
-                  <span style={{ color: 'var(--bad)' }}>{i.error}</span>
-                ) : i.changes ? (
-                  <span className="muted">{describeChanges(i.action, i.changes)}</span>
-                ) : (
-                  ''
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable columns={REPORT_COLUMNS} rows={items.slice(0, 500)} rowKey={(i) => String(i.index)} />
       {report.items.length > 500 && (
         <p className="muted">Showing the first 500 of {formatCount(report.items.length)} rows.</p>
       )}

@@ -4,15 +4,67 @@
 import { useState, type FormEvent } from 'react'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import type { ChannelSettingsView } from '@/server/channels/list-channel-settings'
-import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
+import { DataTable, type Column } from '@/components/ui/data-table'
+import { PageHead } from '@/components/ui/page-head'
 import { fetchJson } from '@/components/ui/fetch-json'
 import { Ago } from '@/components/ui/ago'
 import { formatCount } from '@/components/ui/format'
 import { setChannelCredentialsAction, updateChannelAction } from '@/app/(app)/settings/actions'
-import { type ActionApi, FeedbackLine, useAction } from '@/components/ui/action'
-import { ConfirmBar, Loading, SaveCancel } from './shared'
+import { type ActionApi, useAction } from '@/components/ui/action'
+import {
+  ConfirmBar,
+  Field,
+  ListTable,
+  NameAndCode,
+  Problem,
+  SaveCancel,
+  SelectField,
+  bindField,
+  rowsByCode,
+} from './shared'
 
 const KEY = ['settings', 'channels']
+
+const CHANNEL_COLUMNS: Column<ChannelSettingsView>[] = [
+  { header: 'Channel', cell: (c) => <NameAndCode name={c.name} code={c.code} /> },
+  { header: 'Connector', className: 'mono', cell: (c) => c.kind },
+  { header: 'Mode', cell: (c) => <span className={`chip ${c.mode === 'live' ? 'ok' : 'warn'}`}>{c.mode}</span> },
+  {
+    header: 'Status',
+    cell: (c) => <span className={`chip ${c.status === 'active' ? 'ok' : 'bad'}`}>{c.status}</span>,
+  },
+  {
+    header: 'Base URL',
+    className: 'mono',
+    cell: (c) => (
+      <div style={{ maxWidth: 260, wordBreak: 'break-all' }}>{c.baseUrl || <span className="muted">not set</span>}</div>
+    ),
+  },
+  { header: 'Credentials', cell: (c) => <CredentialsState credentials={c.credentials} /> },
+  { header: 'Listings', className: 'num', cell: (c) => formatCount(c.listings) },
+]
+
+function CredentialsState({ credentials: c }: { credentials: ChannelSettingsView['credentials'] }) {
+  return (
+    <span data-testid="credentials-state">
+      {c.set ? (
+        <>
+          set
+          {c.lastChangedAt ? (
+            <>
+              , last changed <Ago iso={c.lastChangedAt} />
+              {c.lastChangedBy ? ` by ${c.lastChangedBy}` : ''}
+            </>
+          ) : (
+            ''
+          )}
+        </>
+      ) : (
+        <span className="chip bad">not set</span>
+      )}
+    </span>
+  )
+}
 
 export function ChannelSettings() {
   const qc = useQueryClient()
@@ -24,103 +76,38 @@ export function ChannelSettings() {
   const action = useAction()
   const refresh = () => void qc.invalidateQueries({ queryKey: KEY })
   const current = list.data?.items.find((c) => c.code === editing?.code)
+  const open = (code: string, part: 'settings' | 'credentials') => {
+    action.setMessage(null)
+    setEditing({ code, part })
+  }
 
   return (
     <div>
-      <div className="page-head">
-        <div>
-          <h1>Channels</h1>
-          <div className="muted">
-            A channel in shadow mode computes and reads back but never writes. Credentials are stored encrypted and
-            never shown again.
-          </div>
-        </div>
-      </div>
-      <FeedbackLine message={action.message} testId="channels-message" />
+      <PageHead title="Channels" message={action.message} messageTestId="channels-message">
+        A channel in shadow mode computes and reads back but never writes. Credentials are stored encrypted and never
+        shown again.
+      </PageHead>
       <div className="panel">
-        {list.error && <ErrorBox error={list.error} />}
-        {list.isPending && <Loading what="channels" />}
-        {list.data && list.data.items.length === 0 && (
-          <EmptyState title="No channels yet">
-            Channels are created by the demo seed or a deployment script; once they exist they are configured here.
-          </EmptyState>
-        )}
-        {list.data && list.data.items.length > 0 && (
-          <table className="data" data-testid="channel-settings-list">
-            <thead>
-              <tr>
-                <th>Channel</th>
-                <th>Connector</th>
-                <th>Mode</th>
-                <th>Status</th>
-                <th>Base URL</th>
-                <th>Credentials</th>
-                <th className="num">Listings</th>
-                <th></th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.items.map((c) => (
-                <tr key={c.code} data-testid={`channel-${c.code}`}>
-                  <td>
-                    <strong>{c.name}</strong>
-                    <div className="mono muted">{c.code}</div>
-                  </td>
-                  <td className="mono">{c.kind}</td>
-                  <td>
-                    <span className={`chip ${c.mode === 'live' ? 'ok' : 'warn'}`}>{c.mode}</span>
-                  </td>
-                  <td>
-                    <span className={`chip ${c.status === 'active' ? 'ok' : 'bad'}`}>{c.status}</span>
-                  </td>
-                  <td className="mono" style={{ maxWidth: 260, wordBreak: 'break-all' }}>
-                    {c.baseUrl || <span className="muted">not set</span>}
-                  </td>
-                  <td data-testid="credentials-state">
-                    {c.credentials.set ? (
-                      <>
-                        set
-                        {c.credentials.lastChangedAt ? (
-                          <>
-                            , last changed <Ago iso={c.credentials.lastChangedAt} />
-                            {c.credentials.lastChangedBy ? ` by ${c.credentials.lastChangedBy}` : ''}
-                          </>
-                        ) : (
-                          ''
-                        )}
-                      </>
-                    ) : (
-                      <span className="chip bad">not set</span>
-                    )}
-                  </td>
-                  <td className="num">{formatCount(c.listings)}</td>
-                  <td>
-                    <span className="toolbar" style={{ marginBottom: 0, flexWrap: 'nowrap' }}>
-                      <button
-                        onClick={() => {
-                          action.setMessage(null)
-                          setEditing({ code: c.code, part: 'settings' })
-                        }}
-                        aria-label={`Edit settings of ${c.name}`}
-                      >
-                        Edit
-                      </button>
-                      <button
-                        onClick={() => {
-                          action.setMessage(null)
-                          setEditing({ code: c.code, part: 'credentials' })
-                        }}
-                        aria-label={`Set credentials of ${c.name}`}
-                      >
-                        {c.credentials.set ? 'Replace credentials' : 'Set credentials'}
-                      </button>
-                    </span>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <ListTable
+          query={list}
+          what="channels"
+          rows={list.data?.items}
+          emptyTitle="No channels yet"
+          empty="Channels are created by the demo seed or a deployment script; once they exist they are configured here."
+          testId="channel-settings-list"
+          columns={CHANNEL_COLUMNS}
+          {...rowsByCode('channel')}
+          actions={(c) => (
+            <span className="toolbar" style={{ marginBottom: 0, flexWrap: 'nowrap' }}>
+              <button onClick={() => open(c.code, 'settings')} aria-label={`Edit settings of ${c.name}`}>
+                Edit
+              </button>
+              <button onClick={() => open(c.code, 'credentials')} aria-label={`Set credentials of ${c.name}`}>
+                {c.credentials.set ? 'Replace credentials' : 'Set credentials'}
+              </button>
+            </span>
+          )}
+        />
       </div>
       {current && editing?.part === 'settings' && (
         <ChannelForm
@@ -144,6 +131,15 @@ export function ChannelSettings() {
   )
 }
 
+const MODES = [
+  ['shadow', 'shadow (compute and read back, never write)'],
+  ['live', 'live (publish quantities)'],
+] as const
+const STATUSES = [
+  ['active', 'active'],
+  ['paused', 'paused (publishing stops)'],
+] as const
+
 type FormField = ChannelSettingsView['form']['settings'][number]
 
 /** A stored setting as the text an input shows ('' when unset). */
@@ -165,17 +161,15 @@ function fieldValue(field: FormField, text: string | boolean): { value?: unknown
   return { value: trimmed }
 }
 
-function ChannelForm({
-  channel,
-  action,
-  onClose,
-  onSaved,
-}: {
+/** What the settings and credentials forms get: the channel, the screen's action line, closing, refetching. */
+interface ChannelFormProps {
   channel: ChannelSettingsView
   action: ActionApi
   onClose: () => void
   onSaved: () => void
-}) {
+}
+
+function ChannelForm({ channel, action, onClose, onSaved }: ChannelFormProps) {
   const generated = channel.form.settings
   const generatedNames = new Set(generated.map((f) => f.name))
   const extra = Object.fromEntries(Object.entries(channel.settings).filter(([k]) => !generatedNames.has(k)))
@@ -198,7 +192,7 @@ function ChannelForm({
   )
   const [problem, setProblem] = useState<string | null>(null)
   const [confirmLive, setConfirmLive] = useState(false)
-  const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value })
+  const field = bindField(form, setForm)
 
   function parsed() {
     let settings: unknown
@@ -274,49 +268,14 @@ function ChannelForm({
           ({channel.code}, {channel.kind})
         </span>
       </h2>
-      {problem && (
-        <div className="error-box" role="alert">
-          {problem}
-        </div>
-      )}
+      <Problem text={problem} />
       <div className="form-grid">
-        <label>
-          Name
-          <input type="text" value={form.name} onChange={set('name')} required maxLength={200} />
-        </label>
-        <label>
-          Mode
-          <select value={form.mode} onChange={set('mode')}>
-            <option value="shadow">shadow (compute and read back, never write)</option>
-            <option value="live">live (publish quantities)</option>
-          </select>
-        </label>
-        <label>
-          Status
-          <select value={form.status} onChange={set('status')}>
-            <option value="active">active</option>
-            <option value="paused">paused (publishing stops)</option>
-          </select>
-        </label>
-        <label>
-          Base URL
-          <input type="url" value={form.baseUrl} onChange={set('baseUrl')} required placeholder="https://…" />
-        </label>
-        <label>
-          Requests per second
-          <input
-            type="number"
-            min="0.01"
-            step="any"
-            value={form.ratePerSecond}
-            onChange={set('ratePerSecond')}
-            required
-          />
-        </label>
-        <label>
-          Burst
-          <input type="number" min="1" step="1" value={form.rateBurst} onChange={set('rateBurst')} required />
-        </label>
+        <Field caption="Name" {...field('name')} required maxLength={200} />
+        <SelectField caption="Mode" {...field('mode')} options={MODES} />
+        <SelectField caption="Status" {...field('status')} options={STATUSES} />
+        <Field caption="Base URL" type="url" {...field('baseUrl')} required placeholder="https://…" />
+        <Field caption="Requests per second" type="number" min="0.01" step="any" {...field('ratePerSecond')} required />
+        <Field caption="Burst" type="number" min="1" step="1" {...field('rateBurst')} required />
       </div>
       {generated.length > 0 && (
         <fieldset className="form-grid" style={{ marginTop: 10 }} data-testid="connector-settings-fields">
@@ -373,7 +332,7 @@ function ChannelForm({
           className="mono"
           rows={Math.min(14, form.settings.split('\n').length + 1)}
           value={form.settings}
-          onChange={set('settings')}
+          onChange={(e) => setForm({ ...form, settings: e.target.value })}
           spellCheck={false}
         />
       </label>
@@ -396,17 +355,7 @@ function ChannelForm({
   )
 }
 
-function CredentialsForm({
-  channel,
-  action,
-  onClose,
-  onSaved,
-}: {
-  channel: ChannelSettingsView
-  action: ActionApi
-  onClose: () => void
-  onSaved: () => void
-}) {
+function CredentialsForm({ channel, action, onClose, onSaved }: ChannelFormProps) {
   const known = channel.credentials.fields
   const labels = new Map(channel.form.credentials.map((f) => [f.name, f.label]))
   const [values, setValues] = useState<Record<string, string>>(Object.fromEntries(known.map((f) => [f, ''])))
@@ -464,26 +413,21 @@ function CredentialsForm({
           ))
         ) : (
           <>
-            <label>
-              Credential name
-              <input
-                type="text"
-                value={custom.field}
-                onChange={(e) => setCustom({ ...custom, field: e.target.value })}
-                placeholder="e.g. apiToken"
-                required
-              />
-            </label>
-            <label>
-              Value
-              <input
-                type="password"
-                autoComplete="new-password"
-                value={custom.value}
-                onChange={(e) => setCustom({ ...custom, value: e.target.value })}
-                required
-              />
-            </label>
+            <Field
+              caption="Credential name"
+              value={custom.field}
+              onValue={(v) => setCustom({ ...custom, field: v })}
+              placeholder="e.g. apiToken"
+              required
+            />
+            <Field
+              caption="Value"
+              type="password"
+              autoComplete="new-password"
+              value={custom.value}
+              onValue={(v) => setCustom({ ...custom, value: v })}
+              required
+            />
           </>
         )}
       </div>
@@ -499,14 +443,7 @@ function CredentialsForm({
           call.
         </ConfirmBar>
       ) : (
-        <div className="toolbar" style={{ marginTop: 10, marginBottom: 0 }}>
-          <button type="submit" className="primary" disabled={action.pending || !complete}>
-            {action.pending ? 'Saving…' : 'Save credentials'}
-          </button>
-          <button type="button" onClick={onClose} disabled={action.pending}>
-            Cancel
-          </button>
-        </div>
+        <SaveCancel pending={action.pending} onCancel={onClose} label="Save credentials" disabled={!complete} />
       )}
     </form>
   )

@@ -1,7 +1,9 @@
 'use client'
 // Pieces every settings screen uses: an inline confirmation for destructive changes, Save / Cancel,
 // and the once-only secret panel. Running an action and showing its outcome: components/ui/action.tsx.
-import { useId, useState, type ReactNode } from 'react'
+import { useId, useState, type InputHTMLAttributes, type ReactNode } from 'react'
+import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
+import { DataTable, type Column } from '@/components/ui/data-table'
 
 /** An inline confirmation: states what will happen and needs a second, explicit click. */
 export function ConfirmBar({
@@ -52,11 +54,22 @@ export function ConfirmBar({
 }
 
 /** A settings form's Save (submits the form) and Cancel (closes it without saving). */
-export function SaveCancel({ pending, onCancel }: { pending: boolean; onCancel: () => void }) {
+export function SaveCancel({
+  pending,
+  onCancel,
+  label = 'Save',
+  disabled = false,
+}: {
+  pending: boolean
+  onCancel: () => void
+  label?: string
+  /** Not ready to send (a required value missing). */
+  disabled?: boolean
+}) {
   return (
     <div className="toolbar" style={{ marginTop: 10, marginBottom: 0 }}>
-      <button type="submit" className="primary" disabled={pending}>
-        {pending ? 'Saving…' : 'Save'}
+      <button type="submit" className="primary" disabled={pending || disabled}>
+        {pending ? 'Saving…' : label}
       </button>
       <button type="button" onClick={onCancel} disabled={pending}>
         Cancel
@@ -136,4 +149,127 @@ export function Loading({ what }: { what: string }) {
       Loading {what}…
     </div>
   )
+}
+
+/** A form-grid field: its caption, then its input, inside one <label>. */
+export function Field({
+  caption,
+  onValue,
+  ...input
+}: Omit<InputHTMLAttributes<HTMLInputElement>, 'onChange'> & { caption: ReactNode; onValue: (value: string) => void }) {
+  return (
+    <label>
+      {caption}
+      <input type="text" {...input} onChange={(e) => onValue(e.target.value)} />
+    </label>
+  )
+}
+
+/** A form-grid choice: its caption, then a select of `options` (values, or [value, text]). */
+export function SelectField({
+  caption,
+  value,
+  options,
+  onValue,
+}: {
+  caption: ReactNode
+  value: string
+  options: ReadonlyArray<string | readonly [string, string]>
+  onValue: (value: string) => void
+}) {
+  return (
+    <label>
+      {caption}
+      <select value={value} onChange={(e) => onValue(e.target.value)}>
+        {options.map((o) => {
+          const [v, text] = typeof o === 'string' ? [o, o] : o
+          return (
+            <option key={v} value={v}>
+              {text}
+            </option>
+          )
+        })}
+      </select>
+    </label>
+  )
+}
+
+/** `value` and `onValue` of a form's field, for Field and SelectField. */
+export function bindField<F extends Record<string, string>>(form: F, setForm: (f: F) => void) {
+  return (key: keyof F & string) => ({ value: form[key], onValue: (v: string) => setForm({ ...form, [key]: v }) })
+}
+
+/** Why a form was not sent (checked in the browser before any request). */
+export function Problem({ text }: { text: string | null }) {
+  if (!text) return null
+  return (
+    <div className="error-box" role="alert">
+      {text}
+    </div>
+  )
+}
+
+/** A settings list's states: its error, loading, the empty state when it loaded no rows, else `children(rows)`. */
+export function ListState<T>({
+  query,
+  what,
+  rows,
+  emptyTitle,
+  empty,
+  children,
+}: {
+  query: { error: unknown; isPending: boolean }
+  /** What is loading, in words ("Loading channels…"). */
+  what: string
+  /** The rows to show; undefined until the list has loaded. */
+  rows: readonly T[] | undefined
+  emptyTitle: string
+  empty: ReactNode
+  children: (rows: readonly T[]) => ReactNode
+}) {
+  return (
+    <>
+      {query.error ? <ErrorBox error={query.error} /> : null}
+      {query.isPending && <Loading what={what} />}
+      {rows && rows.length === 0 && <EmptyState title={emptyTitle}>{empty}</EmptyState>}
+      {rows && rows.length > 0 && children(rows)}
+    </>
+  )
+}
+
+/** A named thing in a settings list: its name, and its code below it. */
+export function NameAndCode({ name, code }: { name: string; code: string }) {
+  return (
+    <>
+      <strong>{name}</strong>
+      <div className="mono muted">{code}</div>
+    </>
+  )
+}
+
+/** A settings list as a table: ListState around a DataTable, with the row's buttons in a last column. */
+export function ListTable<T>({
+  query,
+  what,
+  rows,
+  emptyTitle,
+  empty,
+  actions,
+  ...table
+}: Omit<Parameters<typeof ListState<T>>[0], 'children'> &
+  Omit<Parameters<typeof DataTable<T>>[0], 'rows'> & {
+    /** The buttons of a row (its last, unheaded cell). */
+    actions: (row: T) => ReactNode
+  }) {
+  const columns: ReadonlyArray<Column<T>> = [...table.columns, { header: '', cell: actions }]
+  return (
+    <ListState query={query} what={what} rows={rows} emptyTitle={emptyTitle} empty={empty}>
+      {(loaded) => <DataTable {...table} columns={columns} rows={loaded} />}
+    </ListState>
+  )
+}
+
+/** The rows of a list of things with a code: keyed by it, with the test id `${prefix}-${code}`. */
+export function rowsByCode(prefix: string) {
+  return { rowKey: (r: { code: string }) => r.code, rowTestId: (r: { code: string }) => `${prefix}-${r.code}` }
 }

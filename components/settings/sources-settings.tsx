@@ -7,12 +7,13 @@ import { useState, type FormEvent } from 'react'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import type { SourceView } from '@/server/sources/list-sources'
 import type { DryRunResult } from '@/server/sources/dry-run-file'
-import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
+import { DataTable, type Column } from '@/components/ui/data-table'
+import { PageHead } from '@/components/ui/page-head'
 import { fetchJson } from '@/components/ui/fetch-json'
 import { formatCount } from '@/components/ui/format'
 import { dryRunSourceFileAction, saveSourceAction } from '@/app/(app)/settings/actions'
 import { type ActionApi, FeedbackLine, useAction } from '@/components/ui/action'
-import { Loading, SaveCancel } from './shared'
+import { Field, ListTable, NameAndCode, Problem, SaveCancel, SelectField, bindField, rowsByCode } from './shared'
 
 const KEY = ['settings', 'sources']
 const KINDS = ['erp', 'wms', '3pl', 'supplier', 'channel'] as const
@@ -31,76 +32,48 @@ export function SourceSettings() {
 
   return (
     <div>
-      <div className="page-head">
-        <div>
-          <h1>Sources</h1>
-          <div className="muted">
-            Systems that send stock (ERP, WMS, 3PL, suppliers) and how their files are read. The same settings are
-            readable and writable as code: GET and PUT /api/v1/sources/&#123;code&#125;.
-          </div>
-        </div>
-        <button
-          className="primary"
-          onClick={() => {
-            action.setMessage(null)
-            setEditing('new')
-          }}
-          data-testid="source-new"
-        >
-          Add a source
-        </button>
-      </div>
-      <FeedbackLine message={action.message} testId="sources-message" />
+      <PageHead
+        message={action.message}
+        messageTestId="sources-message"
+        title="Sources"
+        aside={
+          <button
+            className="primary"
+            onClick={() => {
+              action.setMessage(null)
+              setEditing('new')
+            }}
+            data-testid="source-new"
+          >
+            Add a source
+          </button>
+        }
+      >
+        Systems that send stock (ERP, WMS, 3PL, suppliers) and how their files are read. The same settings are readable
+        and writable as code: GET and PUT /api/v1/sources/&#123;code&#125;.
+      </PageHead>
       <div className="panel">
-        {list.error && <ErrorBox error={list.error} />}
-        {list.isPending && <Loading what="sources" />}
-        {list.data && list.data.items.length === 0 && (
-          <EmptyState title="No sources yet">
-            Add one to tell Stocktower how a sender writes its files; files dropped for an undeclared source are read
-            with the defaults.
-          </EmptyState>
-        )}
-        {list.data && list.data.items.length > 0 && (
-          <table className="data" data-testid="source-list">
-            <thead>
-              <tr>
-                <th>Source</th>
-                <th>Kind</th>
-                <th>EDI 846 qualifiers</th>
-                <th>Default location</th>
-                <th>CSV / NDJSON</th>
-                <th>Signing secret</th>
-                <th></th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.items.map((s) => (
-                <tr key={s.code} data-testid={`source-${s.code}`}>
-                  <td>
-                    <strong>{s.name}</strong>
-                    <div className="mono muted">{s.code}</div>
-                  </td>
-                  <td className="mono">{s.kind}</td>
-                  <td className="mono">{s.settings.edi846.quantityQualifiers.join(', ')}</td>
-                  <td className="mono">{s.settings.edi846.defaultLocation ?? <span className="muted">none</span>}</td>
-                  <td>{describeMapping(s)}</td>
-                  <td>{s.signingSecret.set ? 'set' : <span className="muted">none</span>}</td>
-                  <td>
-                    <button
-                      onClick={() => {
-                        action.setMessage(null)
-                        setEditing(s.code)
-                      }}
-                      aria-label={`Edit ${s.name}`}
-                    >
-                      Edit
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <ListTable
+          query={list}
+          what="sources"
+          rows={list.data?.items}
+          emptyTitle="No sources yet"
+          empty="Add one to tell Stocktower how a sender writes its files; files dropped for an undeclared source are read with the defaults."
+          testId="source-list"
+          columns={SOURCE_COLUMNS}
+          {...rowsByCode('source')}
+          actions={(s) => (
+            <button
+              onClick={() => {
+                action.setMessage(null)
+                setEditing(s.code)
+              }}
+              aria-label={`Edit ${s.name}`}
+            >
+              Edit
+            </button>
+          )}
+        />
         {list.data?.items.some((s) => s.settingsProblems.length > 0) && (
           <div className="error-box" role="alert">
             Some stored settings no longer validate and are read with defaults:{' '}
@@ -120,6 +93,19 @@ export function SourceSettings() {
     </div>
   )
 }
+
+const SOURCE_COLUMNS: Column<SourceView>[] = [
+  { header: 'Source', cell: (s) => <NameAndCode name={s.name} code={s.code} /> },
+  { header: 'Kind', className: 'mono', cell: (s) => s.kind },
+  { header: 'EDI 846 qualifiers', className: 'mono', cell: (s) => s.settings.edi846.quantityQualifiers.join(', ') },
+  {
+    header: 'Default location',
+    className: 'mono',
+    cell: (s) => s.settings.edi846.defaultLocation ?? <span className="muted">none</span>,
+  },
+  { header: 'CSV / NDJSON', cell: (s) => describeMapping(s) },
+  { header: 'Signing secret', cell: (s) => (s.signingSecret.set ? 'set' : <span className="muted">none</span>) },
+]
 
 function describeMapping(s: SourceView): string {
   const parts: string[] = []
@@ -159,7 +145,7 @@ function SourceForm({
     ),
   })
   const [problem, setProblem] = useState<string | null>(null)
-  const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value })
+  const field = bindField(form, setForm)
 
   function parsed(): { input: Record<string, unknown> } | { error: string } {
     let files: unknown
@@ -213,61 +199,33 @@ function SourceForm({
             'Add a source'
           )}
         </h2>
-        {problem && (
-          <div className="error-box" role="alert">
-            {problem}
-          </div>
-        )}
+        <Problem text={problem} />
         <div className="form-grid">
           {!source && (
-            <label>
-              Code
-              <input
-                type="text"
-                value={form.code}
-                onChange={set('code')}
-                required
-                maxLength={100}
-                placeholder="acme-3pl"
-                pattern="[A-Za-z0-9][A-Za-z0-9._:\-]*"
-              />
-            </label>
-          )}
-          <label>
-            Name
-            <input type="text" value={form.name} onChange={set('name')} required maxLength={200} />
-          </label>
-          <label>
-            Kind
-            <select value={form.kind} onChange={set('kind')}>
-              {KINDS.map((k) => (
-                <option key={k} value={k}>
-                  {k}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            EDI 846 quantity qualifiers, preferred first
-            <input
-              type="text"
-              value={form.qualifiers}
-              onChange={set('qualifiers')}
-              placeholder="17, 33"
-              data-testid="source-qualifiers"
-            />
-          </label>
-          <label>
-            EDI 846 default location (when the file names none)
-            <input
-              type="text"
-              value={form.defaultLocation}
-              onChange={set('defaultLocation')}
-              placeholder="none"
+            <Field
+              caption="Code"
+              {...field('code')}
+              required
               maxLength={100}
-              data-testid="source-default-location"
+              placeholder="acme-3pl"
+              pattern="[A-Za-z0-9][A-Za-z0-9._:\-]*"
             />
-          </label>
+          )}
+          <Field caption="Name" {...field('name')} required maxLength={200} />
+          <SelectField caption="Kind" {...field('kind')} options={KINDS} />
+          <Field
+            caption="EDI 846 quantity qualifiers, preferred first"
+            {...field('qualifiers')}
+            placeholder="17, 33"
+            data-testid="source-qualifiers"
+          />
+          <Field
+            caption="EDI 846 default location (when the file names none)"
+            {...field('defaultLocation')}
+            placeholder="none"
+            maxLength={100}
+            data-testid="source-default-location"
+          />
         </div>
         <label className="field" style={{ marginTop: 10 }}>
           CSV and NDJSON (JSON: a column map such as {'{ "Item Number": "sku", "Qty On Hand": "quantity" }'}, fixed
@@ -276,7 +234,7 @@ function SourceForm({
             className="mono"
             rows={Math.min(16, form.files.split('\n').length + 1)}
             value={form.files}
-            onChange={set('files')}
+            onChange={(e) => setForm({ ...form, files: e.target.value })}
             spellCheck={false}
             data-testid="source-files-json"
           />
@@ -365,6 +323,7 @@ function DryRunReport({ result }: { result: DryRunResult }) {
         The whole file would be refused, nothing applied: {result.refused}
       </div>
     )
+  const lineHeader = result.format === 'edi846' ? 'Segment' : 'Line'
   return (
     <div data-testid="dry-run-report">
       <p role="status">
@@ -375,56 +334,37 @@ function DryRunReport({ result }: { result: DryRunResult }) {
           ' Only the first rows are listed.'}
       </p>
       {result.events.length > 0 && (
-        <table className="data" data-testid="dry-run-events">
-          <thead>
-            <tr>
-              <th className="num">{result.format === 'edi846' ? 'Segment' : 'Line'}</th>
-              <th>Type</th>
-              <th>SKU</th>
-              <th>Location</th>
-              <th className="num">Quantity (base)</th>
-              <th>As written</th>
-              <th>Occurred</th>
-              <th>Key</th>
-            </tr>
-          </thead>
-          <tbody>
-            {result.events.map((e) => (
-              <tr key={`${e.line}-${e.idempotencyKey}`}>
-                <td className="num">{e.line}</td>
-                <td>{e.type}</td>
-                <td className="mono">{e.sku}</td>
-                <td className="mono">{e.location}</td>
-                <td className="num">{formatCount(e.quantity)}</td>
-                <td className="mono">{e.written}</td>
-                <td className="mono">{e.occurredAt}</td>
-                <td className="mono muted" style={{ wordBreak: 'break-all' }}>
-                  {e.idempotencyKey}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          testId="dry-run-events"
+          columns={[
+            { header: lineHeader, className: 'num', cell: (e) => e.line },
+            { header: 'Type', cell: (e) => e.type },
+            { header: 'SKU', className: 'mono', cell: (e) => e.sku },
+            { header: 'Location', className: 'mono', cell: (e) => e.location },
+            { header: 'Quantity (base)', className: 'num', cell: (e) => formatCount(e.quantity) },
+            { header: 'As written', className: 'mono', cell: (e) => e.written },
+            { header: 'Occurred', className: 'mono', cell: (e) => e.occurredAt },
+            {
+              header: 'Key',
+              className: 'mono muted',
+              cell: (e) => <span style={{ wordBreak: 'break-all' }}>{e.idempotencyKey}</span>,
+            },
+          ]}
+          rows={result.events}
+          rowKey={(e) => `${e.line}-${e.idempotencyKey}`}
+        />
       )}
       {result.errors.length > 0 && (
-        <table className="data" data-testid="dry-run-errors">
-          <thead>
-            <tr>
-              <th className="num">{result.format === 'edi846' ? 'Segment' : 'Line'}</th>
-              <th>Code</th>
-              <th>What to fix</th>
-            </tr>
-          </thead>
-          <tbody>
-            {result.errors.map((e, i) => (
-              <tr key={i}>
-                <td className="num">{e.line}</td>
-                <td className="mono">{e.code}</td>
-                <td>{e.message}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          testId="dry-run-errors"
+          columns={[
+            { header: lineHeader, className: 'num', cell: (e) => e.line },
+            { header: 'Code', className: 'mono', cell: (e) => e.code },
+            { header: 'What to fix', cell: (e) => e.message },
+          ]}
+          rows={result.errors.map((e, i) => ({ ...e, i }))}
+          rowKey={(e) => String(e.i)}
+        />
       )}
     </div>
   )

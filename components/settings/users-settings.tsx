@@ -4,17 +4,43 @@
 import { useState, type FormEvent } from 'react'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import type { UserView } from '@/server/users/list-users'
-import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
+import { DataTable, type Column } from '@/components/ui/data-table'
+import { PageHead } from '@/components/ui/page-head'
 import { fetchJson } from '@/components/ui/fetch-json'
 import { TextInput } from '@/components/ui/fields'
 import { Ago } from '@/components/ui/ago'
 import { changeUserRoleAction, inviteUserAction, setUserActiveAction } from '@/app/(app)/settings/actions'
-import { type ActionApi, FeedbackLine, useAction } from '@/components/ui/action'
-import { ConfirmBar, Loading, OneTimeSecret } from './shared'
+import { type ActionApi, useAction } from '@/components/ui/action'
+import { ConfirmBar, Field, ListTable, OneTimeSecret, SelectField, bindField } from './shared'
 
 const KEY = ['settings', 'users']
 type Screen = { items: UserView[]; roles: string[] }
 type Pending = { kind: 'role'; user: UserView; role: string } | { kind: 'active'; user: UserView; active: boolean }
+
+const USER_COLUMNS: Column<UserView>[] = [
+  {
+    header: 'Email',
+    cell: (u) => (
+      <>
+        {u.email}
+        {u.me && (
+          <span className="chip" style={{ marginLeft: 6 }}>
+            you
+          </span>
+        )}
+      </>
+    ),
+  },
+  { header: 'Name', cell: (u) => u.name },
+]
+const USER_STATE_COLUMNS: Column<UserView>[] = [
+  {
+    header: 'State',
+    cell: (u) => (u.active ? <span className="chip ok">active</span> : <span className="chip bad">deactivated</span>),
+  },
+  { header: 'Last sign-in', cell: (u) => <Ago iso={u.lastLoginAt} fallback="never" /> },
+  { header: 'Created', cell: (u) => <Ago iso={u.createdAt} /> },
+]
 
 export function UserSettings() {
   const qc = useQueryClient()
@@ -54,15 +80,9 @@ export function UserSettings() {
 
   return (
     <div>
-      <div className="page-head">
-        <div>
-          <h1>Users and roles</h1>
-          <div className="muted">
-            Roles decide what each person may see and do. At least one active admin always remains.
-          </div>
-        </div>
-      </div>
-      <FeedbackLine message={action.message} testId="users-message" />
+      <PageHead title="Users and roles" message={action.message} messageTestId="users-message">
+        Roles decide what each person may see and do. At least one active admin always remains.
+      </PageHead>
       {invited && (
         <OneTimeSecret
           title={`Temporary password for ${invited.email}`}
@@ -120,90 +140,55 @@ export function UserSettings() {
                 : 'They are signed out at their next click and can no longer sign in; their history and audit entries stay.'}
           </ConfirmBar>
         )}
-        {list.error && <ErrorBox error={list.error} />}
-        {list.isPending && <Loading what="users" />}
-        {list.data && items.length === 0 && (
-          <EmptyState title={filter ? 'No user matches' : 'No users yet'}>
-            {filter ? 'Try another part of the email or name.' : 'Invite someone above.'}
-          </EmptyState>
-        )}
-        {items.length > 0 && (
-          <table className="data" data-testid="user-list">
-            <thead>
-              <tr>
-                <th>Email</th>
-                <th>Name</th>
-                <th>Role</th>
-                <th>State</th>
-                <th>Last sign-in</th>
-                <th>Created</th>
-                <th></th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((u) => (
-                <tr key={u.id} className={u.active ? undefined : 'inactive'} data-testid={`user-${u.email}`}>
-                  <td>
-                    {u.email}
-                    {u.me && (
-                      <span className="chip" style={{ marginLeft: 6 }}>
-                        you
-                      </span>
-                    )}
-                  </td>
-                  <td>{u.name}</td>
-                  <td>
-                    <label className="sr-only" htmlFor={`role-${u.id}`}>
-                      Role of {u.email}
-                    </label>
-                    <select
-                      id={`role-${u.id}`}
-                      value={u.role}
-                      disabled={u.me || action.pending}
-                      title={u.me ? 'Another admin must change your role' : undefined}
-                      onChange={(e) => setConfirm({ kind: 'role', user: u, role: e.target.value })}
-                    >
-                      {list.data?.roles.map((r) => (
-                        <option key={r} value={r}>
-                          {r}
-                        </option>
-                      ))}
-                    </select>
-                  </td>
-                  <td>
-                    {u.active ? <span className="chip ok">active</span> : <span className="chip bad">deactivated</span>}
-                  </td>
-                  <td>
-                    <Ago iso={u.lastLoginAt} fallback="never" />
-                  </td>
-                  <td>
-                    <Ago iso={u.createdAt} />
-                  </td>
-                  <td>
-                    {!u.me &&
-                      (u.active ? (
-                        <button
-                          disabled={action.pending}
-                          onClick={() => setConfirm({ kind: 'active', user: u, active: false })}
-                          aria-label={`Deactivate ${u.email}`}
-                        >
-                          Deactivate
-                        </button>
-                      ) : (
-                        <button
-                          disabled={action.pending}
-                          onClick={() => setConfirm({ kind: 'active', user: u, active: true })}
-                          aria-label={`Reactivate ${u.email}`}
-                        >
-                          Reactivate
-                        </button>
-                      ))}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <ListTable
+          query={list}
+          what="users"
+          rows={list.data ? items : undefined}
+          emptyTitle={filter ? 'No user matches' : 'No users yet'}
+          empty={filter ? 'Try another part of the email or name.' : 'Invite someone above.'}
+          testId="user-list"
+          columns={[
+            ...USER_COLUMNS,
+            {
+              header: 'Role',
+              cell: (u) => (
+                <>
+                  <label className="sr-only" htmlFor={`role-${u.id}`}>
+                    Role of {u.email}
+                  </label>
+                  <select
+                    id={`role-${u.id}`}
+                    value={u.role}
+                    disabled={u.me || action.pending}
+                    title={u.me ? 'Another admin must change your role' : undefined}
+                    onChange={(e) => setConfirm({ kind: 'role', user: u, role: e.target.value })}
+                  >
+                    {list.data?.roles.map((r) => (
+                      <option key={r} value={r}>
+                        {r}
+                      </option>
+                    ))}
+                  </select>
+                </>
+              ),
+            },
+            ...USER_STATE_COLUMNS,
+          ]}
+          rowKey={(u) => u.id}
+          rowTestId={(u) => `user-${u.email}`}
+          rowClassName={(u) => (u.active ? undefined : 'inactive')}
+          actions={(u) =>
+            !u.me && (
+              <button
+                disabled={action.pending}
+                onClick={() => setConfirm({ kind: 'active', user: u, active: !u.active })}
+                aria-label={`${u.active ? 'Deactivate' : 'Reactivate'} ${u.email}`}
+              >
+                {u.active ? 'Deactivate' : 'Reactivate'}
+              </button>
+            )
+          }
+        />
       </div>
     </div>
   )
@@ -219,6 +204,7 @@ function InviteForm({
   onInvited: (d: { email: string; temporaryPassword: string }) => void
 }) {
   const [form, setForm] = useState({ email: '', name: '', role: 'analyst' })
+  const field = bindField(form, setForm)
   function onSubmit(e: FormEvent) {
     e.preventDefault()
     action.run(
@@ -238,37 +224,9 @@ function InviteForm({
   return (
     <form onSubmit={onSubmit} data-testid="invite-user">
       <div className="form-grid">
-        <label>
-          Email
-          <input
-            type="email"
-            value={form.email}
-            onChange={(e) => setForm({ ...form, email: e.target.value })}
-            required
-            maxLength={320}
-            autoComplete="off"
-          />
-        </label>
-        <label>
-          Name (optional)
-          <input
-            type="text"
-            value={form.name}
-            onChange={(e) => setForm({ ...form, name: e.target.value })}
-            maxLength={200}
-            autoComplete="off"
-          />
-        </label>
-        <label>
-          Role
-          <select value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value })}>
-            {roles.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Field caption="Email" type="email" {...field('email')} required maxLength={320} autoComplete="off" />
+        <Field caption="Name (optional)" {...field('name')} maxLength={200} autoComplete="off" />
+        <SelectField caption="Role" {...field('role')} options={roles} />
         <div>
           <button type="submit" className="primary" disabled={action.pending || !form.email.trim()}>
             {action.pending ? 'Inviting…' : 'Invite'}

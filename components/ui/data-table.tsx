@@ -8,6 +8,8 @@ export interface Column<T> {
   cell: (row: T) => ReactNode
   /** 'num' right-aligns, 'mono' sets the code font; applied to the header and the cells. */
   className?: string
+  /** On a `stack` table: the cell's caption when rows become cards (default: the header's text). */
+  label?: string
 }
 
 export function DataTable<T>({
@@ -15,14 +17,22 @@ export function DataTable<T>({
   rows,
   rowKey,
   testId,
+  stack = false,
+  rowTestId,
+  rowClassName,
 }: {
   columns: ReadonlyArray<Column<T>>
   rows: readonly T[]
   rowKey: (row: T) => string
   testId?: string
+  /** Rows become labelled cards on a phone (table.data.stack). */
+  stack?: boolean
+  rowTestId?: (row: T) => string
+  rowClassName?: (row: T) => string | undefined
 }) {
+  const label = (c: Column<T>) => (stack ? (c.label ?? (typeof c.header === 'string' ? c.header : '')) : '')
   return (
-    <table className="data" data-testid={testId}>
+    <table className={stack ? 'data stack' : 'data'} data-testid={testId}>
       <thead>
         <tr>
           {columns.map((c, i) => (
@@ -35,9 +45,9 @@ export function DataTable<T>({
       </thead>
       <tbody>
         {rows.map((r) => (
-          <tr key={rowKey(r)}>
+          <tr key={rowKey(r)} data-testid={rowTestId?.(r)} className={rowClassName?.(r)}>
             {columns.map((c, i) => (
-              <td key={i} className={c.className}>
+              <td key={i} className={c.className} data-label={label(c) || undefined}>
                 {c.cell(r)}
               </td>
             ))}

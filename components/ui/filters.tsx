@@ -15,6 +15,7 @@ export function SelectFilter({
   onChange,
   any = 'any',
   format = (v) => v,
+  caption = label,
 }: {
   label: string
   value: string
@@ -22,10 +23,12 @@ export function SelectFilter({
   onChange: (value: string) => void
   any?: string | null
   format?: (value: string) => string
+  /** The visible text before the select, when it is not the accessible name (`label`). */
+  caption?: string
 }) {
   return (
     <label>
-      {label}{' '}
+      {caption}{' '}
       <select aria-label={label} value={value} onChange={(e) => onChange(e.target.value)}>
         {any !== null && <option value="">{any}</option>}
         {options.map((o) => {
