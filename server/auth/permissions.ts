@@ -66,7 +66,7 @@ export function can(role: string | undefined | null, action: Action): boolean {
   return PERMISSIONS[role as Role].includes(action)
 }
 
-/** API key scopes (CONTRACT.md). `ingest:channel:*` grants every channel. */
+/** API key scopes (docs/api.md "Authentication"). `ingest:channel:*` grants every channel. */
 export const SCOPES = ['ingest:erp', 'ingest:channel:*', 'read', 'rules:write', 'catalog:write'] as const
 
 export function hasScope(scopes: readonly string[], needed: string): boolean {

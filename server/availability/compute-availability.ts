@@ -1,4 +1,4 @@
-// What each channel may sell of one SKU: the steps of README "Rules" and docs/architecture.md "The flow" as a pure function over plain
+// What each channel may sell of one SKU: the steps of README "Rules" as a pure function over plain
 // data. Every step is recorded so the explanation always arrives at the result.
 import {
   windowInForce,

@@ -1,5 +1,5 @@
 // SKUs and kits. A SKU with components is a kit; its availability is the scarcest component's
-// (ARCHITECTURE.md "Kits"). Kits are one level deep, as the availability engine and order
+// (README "Rules", kits). Kits are one level deep, as the availability engine and order
 // reservation read them: a component must be a plain item, so a kit can never contain itself.
 import type { Prisma } from '@prisma/client'
 import type { Db } from '../db'

@@ -1,4 +1,4 @@
-// A source's settings (CONTRACT.md "Sources and channels"): how this sender writes the files it
+// A source's settings (docs/api.md "Sources and channels"): how this sender writes the files it
 // drops in the inbox. Parsed with zod wherever they enter (PUT /api/v1/sources/{code}, Settings)
 // and again when read back, so a file is always read with a complete, valid configuration.
 import { z } from 'zod'
@@ -7,7 +7,7 @@ import { describeIssues } from '../errors'
 export const SOURCE_KINDS = ['erp', 'wms', '3pl', 'supplier', 'channel'] as const
 export type SourceKind = (typeof SOURCE_KINDS)[number]
 
-/** The API event fields (CONTRACT.md "Inventory events") a file column can fill. */
+/** The API event fields (docs/api.md "Inventory events") a file column can fill. */
 export const EVENT_FIELDS = [
   'idempotencyKey',
   'type',

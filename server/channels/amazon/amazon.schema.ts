@@ -1,5 +1,5 @@
 // SP-API Listings Items 2021-08-01 shapes the connector sends and reads (mirrors the official
-// model in ../shared/specs/amazon/listingsItems_2021-08-01.json; a test validates against it).
+// model in test/fixtures/specs/amazon/listingsItems_2021-08-01.json; a test validates against it).
 import { z } from 'zod'
 import { credential, ordersOverlapSeconds, ordersPollSeconds, connectorConfigParser } from '../connector-settings'
 
@@ -110,7 +110,7 @@ export function fulfillmentAvailabilityPatch(
 }
 
 // ---- Feeds API 2021-06-30 and the JSON_LISTINGS_FEED document -------------------------------------
-// Shapes from ../shared/specs/amazon/feeds_2021-06-30.json, listings-feed-schema-v2.json and
+// Shapes from test/fixtures/specs/amazon/feeds_2021-06-30.json, listings-feed-schema-v2.json and
 // listings-feed-processing-report-schema-v2.json (a test validates what we send and read).
 
 export const FEEDS_API_BASE_PATH = '/feeds/2021-06-30'
