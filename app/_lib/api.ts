@@ -2,7 +2,7 @@
 // signed-in user with a permission), run one server/ call, map errors to the error body of docs/api.md.
 import { NextResponse } from 'next/server'
 import { prisma, sqlStateOf } from '@/server/db'
-import { authenticateApiKey, type ApiPrincipal } from '@/server/auth/api-keys'
+import { authenticateApiKey, type ApiPrincipal } from '@/server/auth/authenticate-api-key'
 import { verifyWebhookSignature } from '@/server/auth/webhook-signatures'
 import { assertBoundTo, assertSourceKindForDoor, ingestDoorOf } from '@/server/auth/source-binding'
 import { readBodyLimited } from './body'

@@ -4,7 +4,7 @@
 // decides which door its credentials open: a channel's secret is not an ERP's.
 import type { Db } from '../db'
 import { ForbiddenError } from '../errors'
-import type { ApiPrincipal } from './api-keys'
+import type { ApiPrincipal } from './authenticate-api-key'
 
 export type IngestDoor = 'inventory' | 'channel'
 

@@ -7,7 +7,8 @@ import type { PrismaClient } from '@prisma/client'
 import { createTestDatabase, type TestDatabase } from './helpers/test-db'
 import { makeChannel, receipt, saveRules } from '../support/factories'
 import { createPrisma } from '../../server/db'
-import { createApiKey, authenticateApiKey } from '../../server/auth/api-keys'
+import { createApiKey } from '../../server/auth/api-keys'
+import { authenticateApiKey } from '../../server/auth/authenticate-api-key'
 import { verifyCredentials, hashPassword } from '../../server/auth/passwords'
 import {
   recordFailedSignIn,

@@ -14,7 +14,7 @@ import { connectorForChannel } from '../../server/channels/connector-for-channel
 import { ingestEvents } from '../../server/ingest/ingest-events'
 import { getAvailability } from '../../server/availability/get-availability'
 import { explainAvailability } from '../../server/availability/explain-availability'
-import { authenticateApiKey } from '../../server/auth/api-keys'
+import { authenticateApiKey } from '../../server/auth/authenticate-api-key'
 
 let db: PrismaClient
 let sims: RunningSimulators

@@ -1,6 +1,6 @@
 import { NextResponse } from 'next/server'
 import { prisma } from '@/server/db'
-import { authenticateApiKey } from '@/server/auth/api-keys'
+import { authenticateApiKey } from '@/server/auth/authenticate-api-key'
 import { isPrivateAddress, renderPrometheus } from '@/server/metrics/render-prometheus'
 import { newRef, toErrorResponse } from '@/server/errors'
 

@@ -9,7 +9,7 @@ import { assertBoundTo, assertCatalogWriteAllowed, ingestDoorOf } from '../../..
 import { labelsOf } from '../../../server/metrics/render-prometheus'
 import { restartDelayMs } from '../../../server/runtime/supervisor'
 import { ROLES, can } from '../../../server/auth/permissions'
-import type { ApiPrincipal } from '../../../server/auth/api-keys'
+import type { ApiPrincipal } from '../../../server/auth/authenticate-api-key'
 
 describe('safeRedirectPath', () => {
   it.each([
