@@ -4,6 +4,7 @@
 // "Export CSV" link. Filters live in the URL (useUrlFilter) so a filtered view is a link to share.
 import type { CSSProperties } from 'react'
 import { useRouter, useSearchParams } from 'next/navigation'
+import { useCursors } from './cursor-pager'
 
 export type FilterOption = string | { value: string; label: string }
 
@@ -114,4 +115,24 @@ export function useUrlFilter(path: string) {
     else next.delete(name)
     router.replace(`${path}?${next.toString()}`)
   }
+}
+
+/**
+ * A keyset-paged list's filter from the URL: each named parameter (its default when absent), the
+ * cursor stack, the query string of the page shown, and `set`, which starts a new filter on page one.
+ */
+export function useListFilter<K extends string>(
+  path: string,
+  names: readonly K[],
+  defaults: Partial<Record<K, string>> = {},
+) {
+  const params = useSearchParams()
+  const setParam = useUrlFilter(path)
+  const pager = useCursors()
+  const filter = Object.fromEntries(names.map((n) => [n, params.get(n) ?? defaults[n] ?? ''])) as Record<K, string>
+  const set = (name: string, value: string) => {
+    pager.setCursors([])
+    setParam(name, value)
+  }
+  return { ...pager, filter, set, qs: filterQuery({ ...filter, cursor: pager.cursor }) }
 }
