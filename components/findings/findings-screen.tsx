@@ -175,11 +175,7 @@ function FindingsTab({ canAct, channels }: { canAct: boolean; channels: string[]
             {formatCount(list.data.total)} {list.data.total === 1 ? 'finding matches' : 'findings match'}
           </span>
         )}
-        <ExportLink
-          style={{ marginLeft: 'auto' }}
-          href={`/api/ui/findings/export?${filterQuery(filter)}`}
-          testId="findings-export"
-        />
+        <ExportLink right href={`/api/ui/findings/export?${filterQuery(filter)}`} testId="findings-export" />
       </div>
       {noteFor && (
         <NoteRow
@@ -332,11 +328,7 @@ function OversellsTab({ channels }: { channels: string[] }) {
         />
         <SelectFilter label="Kind" value={filter.kind} options={OVERSELL_KINDS} onChange={(v) => set('kind', v)} />
         <ChannelSkuOrder filter={filter} set={set} channels={channels} skuPlaceholder="any (Enter)" />
-        <ExportLink
-          style={{ marginLeft: 'auto' }}
-          href={`/api/ui/oversells/export?${base}`}
-          testId="oversells-export"
-        />
+        <ExportLink right href={`/api/ui/oversells/export?${base}`} testId="oversells-export" />
       </div>
       {totals && (
         <div className="grid kpis" style={{ marginBottom: 12 }} data-testid="oversell-totals">

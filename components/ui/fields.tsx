@@ -66,3 +66,18 @@ export function NoteRow({
     </div>
   )
 }
+
+/** A required input under its own <label> (the sign-in and password forms stack them so). */
+export function StackedField({
+  id,
+  label,
+  onValue,
+  ...input
+}: InputProps & { id: string; label: string; onValue: (value: string) => void }) {
+  return (
+    <>
+      <label htmlFor={id}>{label}</label>
+      <input id={id} required {...input} onChange={(e) => onValue(e.target.value)} />
+    </>
+  )
+}

@@ -92,9 +92,26 @@ export function OrderFilter({ value, onChange }: { value: string; onChange: (val
 }
 
 /** The download link for a list's CSV export with the same filters as the screen. */
-export function ExportLink({ href, testId, style }: { href: string; testId: string; style?: CSSProperties }) {
+export function ExportLink({
+  href,
+  testId,
+  style,
+  right = false,
+}: {
+  href: string
+  testId: string
+  style?: CSSProperties
+  /** At the right end of its toolbar. */
+  right?: boolean
+}) {
   return (
-    <a className="button" style={style} href={href} download data-testid={testId}>
+    <a
+      className="button"
+      style={right ? { marginLeft: 'auto', ...style } : style}
+      href={href}
+      download
+      data-testid={testId}
+    >
       Export CSV
     </a>
   )
@@ -135,4 +152,32 @@ export function useListFilter<K extends string>(
     setParam(name, value)
   }
   return { ...pager, filter, set, qs: filterQuery({ ...filter, cursor: pager.cursor }) }
+}
+
+/** A screen-wide picker in the page head (the dashboard's range, the KPI window): a muted caption, then the select. */
+export function HeadSelect({
+  label,
+  testId,
+  value,
+  options,
+  onChange,
+}: {
+  label: string
+  testId: string
+  value: string
+  options: ReadonlyArray<{ value: string; label: string }>
+  onChange: (value: string) => void
+}) {
+  return (
+    <label className="toolbar" style={{ marginBottom: 0 }}>
+      <span className="muted">{label}</span>
+      <select aria-label={label} data-testid={testId} value={value} onChange={(e) => onChange(e.target.value)}>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  )
 }

@@ -7,6 +7,7 @@ export function PageHead({
   sub,
   crumb,
   titleTestId,
+  tools,
   children,
 }: {
   title: ReactNode
@@ -14,7 +15,9 @@ export function PageHead({
   /** Above the title: the way back (`<Link href="/skus">SKUs</Link> /`). */
   crumb?: ReactNode
   titleTestId?: string
-  /** On the right: the screen's controls. */
+  /** On the right, in one toolbar row: the screen's controls (a picker, an export link). */
+  tools?: ReactNode
+  /** On the right as they are. */
   children?: ReactNode
 }) {
   return (
@@ -24,6 +27,11 @@ export function PageHead({
         <h1 data-testid={titleTestId}>{title}</h1>
         {sub ? <div className="muted">{sub}</div> : null}
       </div>
+      {tools ? (
+        <div className="toolbar" style={{ marginBottom: 0 }}>
+          {tools}
+        </div>
+      ) : null}
       {children}
     </div>
   )
