@@ -2,6 +2,7 @@
 import { useRouter } from 'next/navigation'
 import { useState, type FormEvent } from 'react'
 import { changePasswordAction } from '@/app/(app)/account/actions'
+import { StackedField } from '@/components/ui/fields'
 
 export function ChangePasswordForm() {
   const router = useRouter()
@@ -11,6 +12,11 @@ export function ChangePasswordForm() {
   const [error, setError] = useState<string | null>(null)
   const [done, setDone] = useState(false)
   const [busy, setBusy] = useState(false)
+
+  const newFields = [
+    ['new-password', 'New password (at least 10 characters)', next, setNext],
+    ['repeat-password', 'New password again', repeat, setRepeat],
+  ] as const
 
   async function onSubmit(e: FormEvent) {
     e.preventDefault()
@@ -55,35 +61,26 @@ export function ChangePasswordForm() {
           Password changed. Your other sessions are signed out.
         </div>
       )}
-      <label htmlFor="current-password">Current password</label>
-      <input
+      <StackedField
         id="current-password"
+        label="Current password"
         type="password"
         autoComplete="current-password"
-        required
         value={current}
-        onChange={(e) => setCurrent(e.target.value)}
+        onValue={setCurrent}
       />
-      <label htmlFor="new-password">New password (at least 10 characters)</label>
-      <input
-        id="new-password"
-        type="password"
-        autoComplete="new-password"
-        required
-        minLength={10}
-        value={next}
-        onChange={(e) => setNext(e.target.value)}
-      />
-      <label htmlFor="repeat-password">New password again</label>
-      <input
-        id="repeat-password"
-        type="password"
-        autoComplete="new-password"
-        required
-        minLength={10}
-        value={repeat}
-        onChange={(e) => setRepeat(e.target.value)}
-      />
+      {newFields.map(([id, label, value, onValue]) => (
+        <StackedField
+          key={id}
+          id={id}
+          label={label}
+          type="password"
+          autoComplete="new-password"
+          minLength={10}
+          value={value}
+          onValue={onValue}
+        />
+      ))}
       <button className="primary" type="submit" disabled={busy} style={{ marginTop: 10 }}>
         {busy ? 'Changing…' : 'Change password'}
       </button>

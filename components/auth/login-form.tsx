@@ -2,6 +2,7 @@
 import { signIn } from 'next-auth/react'
 import { useRouter } from 'next/navigation'
 import { useState, type FormEvent } from 'react'
+import { StackedField } from '@/components/ui/fields'
 
 export function LoginForm({
   callbackUrl,
@@ -45,25 +46,23 @@ export function LoginForm({
           {error}
         </div>
       )}
-      <label htmlFor="email">Email</label>
-      <input
+      <StackedField
         id="email"
         name="email"
+        label="Email"
         type="email"
         autoComplete="username"
-        required
         value={email}
-        onChange={(e) => setEmail(e.target.value)}
+        onValue={setEmail}
       />
-      <label htmlFor="password">Password</label>
-      <input
+      <StackedField
         id="password"
         name="password"
+        label="Password"
         type="password"
         autoComplete="current-password"
-        required
         value={password}
-        onChange={(e) => setPassword(e.target.value)}
+        onValue={setPassword}
       />
       <button className="primary" type="submit" disabled={busy}>
         {busy ? 'Signing in…' : 'Sign in'}

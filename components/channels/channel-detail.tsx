@@ -358,6 +358,11 @@ function Switches({ view, can }: { view: ChannelOpsView; can: { pause: boolean; 
       await qc.invalidateQueries({ queryKey: ['channel', c.code] })
       await qc.invalidateQueries({ queryKey: ['dashboard'] })
     })
+  /** Opens the confirmation of one switch, clearing the last outcome. */
+  const ask = (what: 'status' | 'mode') => {
+    setOpen(what)
+    setMessage(null)
+  }
   return (
     <section className="panel" aria-label="Channel switches">
       {message && (
@@ -371,23 +376,13 @@ function Switches({ view, can }: { view: ChannelOpsView; can: { pause: boolean; 
             className={c.status === 'paused' ? 'primary' : ''}
             disabled={pending}
             data-testid="toggle-pause"
-            onClick={() => {
-              setOpen('status')
-              setMessage(null)
-            }}
+            onClick={() => ask('status')}
           >
             {c.status === 'paused' ? 'Resume channel' : 'Pause channel'}
           </button>
         )}
         {can.configure && (
-          <button
-            disabled={pending}
-            data-testid="toggle-mode"
-            onClick={() => {
-              setOpen('mode')
-              setMessage(null)
-            }}
-          >
+          <button disabled={pending} data-testid="toggle-mode" onClick={() => ask('mode')}>
             {c.mode === 'shadow' ? 'Go live…' : 'Back to shadow…'}
           </button>
         )}
@@ -579,26 +574,24 @@ function SloForm({ channel, slo }: { channel: string; slo: { lagP95Seconds: numb
         save()
       }}
     >
-      <TextInput
-        caption="Lag p95 SLO (s)"
-        type="number"
-        min={1}
-        max={86400}
-        label="Lag p95 SLO in seconds"
-        value={lag}
-        onValue={setLag}
-        style={{ width: 90 }}
-      />
-      <TextInput
-        caption="Stale after (s)"
-        type="number"
-        min={1}
-        max={86400}
-        label="Stale after seconds"
-        value={stale}
-        onValue={setStale}
-        style={{ width: 90 }}
-      />
+      {(
+        [
+          ['Lag p95 SLO (s)', 'Lag p95 SLO in seconds', lag, setLag],
+          ['Stale after (s)', 'Stale after seconds', stale, setStale],
+        ] as const
+      ).map(([caption, label, value, onValue]) => (
+        <TextInput
+          key={label}
+          caption={caption}
+          type="number"
+          min={1}
+          max={86400}
+          label={label}
+          value={value}
+          onValue={onValue}
+          style={{ width: 90 }}
+        />
+      ))}
       <button className="primary" type="submit" disabled={pending} data-testid="save-slo">
         {pending ? 'Saving…' : 'Save SLOs'}
       </button>

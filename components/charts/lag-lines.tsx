@@ -16,6 +16,7 @@ import {
 } from 'recharts'
 import { formatSeconds } from '@/components/ui/format'
 import { formatDateTime, formatTick, useTimeZone, zoneLabel } from '@/components/ui/time'
+import { TREND_LINE } from './line-style'
 
 export const LAG_COLORS = ['#1f5fbf', '#d9822b', '#2f9e6a', '#8a4fbf', '#c2413b', '#4b6b8a']
 
@@ -129,8 +130,7 @@ export function LagLines({
               strokeDasharray={s.dashed ? '5 3' : undefined}
               dot={{ r: 2 }}
               activeDot={{ r: 4 }}
-              connectNulls={false}
-              isAnimationActive={false}
+              {...TREND_LINE}
             />
           ))}
         </LineChart>

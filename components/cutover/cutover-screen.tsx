@@ -197,7 +197,7 @@ export function CutoverScreen({ canSwitch }: { canSwitch: boolean }) {
           columns={OWNER_COLUMNS}
           rows={d.locations}
           rowKey={(l) => l.code}
-          rowTestId={(l) => `owner-${l.code}`}
+          row={(l) => ({ 'data-testid': `owner-${l.code}` })}
         />
       </div>
 
@@ -226,7 +226,7 @@ export function CutoverScreen({ canSwitch }: { canSwitch: boolean }) {
                   columns={SHADOW_COLUMNS}
                   rows={s.rows}
                   rowKey={(r) => r.sku}
-                  rowTestId={(r) => `shadow-row-${r.sku}`}
+                  row={(r) => ({ 'data-testid': `shadow-row-${r.sku}` })}
                 />
               )}
             </div>

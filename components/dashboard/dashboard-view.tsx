@@ -14,6 +14,9 @@ import { ChannelTiles } from './channel-tiles'
 import { LagChart } from './lag-chart'
 import { SkuJump } from '@/components/skus/sku-jump'
 import { KpiTile } from '@/components/ui/kpi-tile'
+import { DataTable, type Column } from '@/components/ui/data-table'
+import { HeadSelect } from '@/components/ui/filters'
+import { PageHead } from '@/components/ui/page-head'
 
 export const DASHBOARD_KEY = ['dashboard'] as const
 const RANGES: Array<{ value: DashboardRange; label: string }> = [
@@ -49,73 +52,45 @@ export function DashboardView({ initial, canOpenDeadLetters }: { initial: Dashbo
 
   return (
     <div>
-      <div className="page-head">
-        <div>
-          <h1>Sync overview</h1>
-          <div className="muted">
-            What each channel may sell, whether it shows it, and how long changes take to get there.
-          </div>
-        </div>
-        <div className="toolbar" style={{ marginBottom: 0 }}>
-          <SkuJump />
-          <label className="toolbar" style={{ marginBottom: 0 }}>
-            <span className="muted">Range</span>
-            <select
-              aria-label="Range"
-              data-testid="dashboard-range"
+      <PageHead
+        title="Sync overview"
+        tools={
+          <>
+            <SkuJump />
+            <HeadSelect
+              label="Range"
+              testId="dashboard-range"
               value={range}
-              onChange={(e) => {
+              options={RANGES}
+              onChange={(v) => {
                 const q = new URLSearchParams(params.toString())
-                q.set('range', e.target.value)
+                q.set('range', v)
                 router.replace(`/?${q.toString()}`)
               }}
-            >
-              {RANGES.map((r) => (
-                <option key={r.value} value={r.value}>
-                  {r.label}
-                </option>
-              ))}
-            </select>
-          </label>
-          <span className="muted" data-testid="dashboard-updated">
-            {mounted && dataUpdatedAt ? (
-              <>
-                updated <Ago iso={new Date(dataUpdatedAt).toISOString()} />
-              </>
-            ) : null}
-          </span>
-        </div>
-      </div>
+            />
+            <span className="muted" data-testid="dashboard-updated">
+              {mounted && dataUpdatedAt ? (
+                <>
+                  updated <Ago iso={new Date(dataUpdatedAt).toISOString()} />
+                </>
+              ) : null}
+            </span>
+          </>
+        }
+      >
+        What each channel may sell, whether it shows it, and how long changes take to get there.
+      </PageHead>
       {error && <ErrorBox error={error} />}
 
       <div className="grid kpis" style={{ marginBottom: 16 }}>
-        <KpiTile label="ERP events, last hour" value={formatCount(d.totals.eventsLastHour)} testId="kpi-events" />
-        <KpiTile
-          label="Channel order events, last hour"
-          value={formatCount(d.totals.ordersLastHour)}
-          testId="kpi-orders"
-        />
-        <KpiTile
-          label="Open dead letters"
-          value={formatCount(d.totals.openDeadLetters)}
-          testId="kpi-dead-letters"
-          href={canOpenDeadLetters ? '/dead-letters' : undefined}
-          tone={d.totals.openDeadLetters > 0 ? 'warn' : undefined}
-        />
-        <KpiTile
-          label="Open findings"
-          value={formatCount(d.totals.openFindings)}
-          testId="kpi-findings"
-          href="/findings"
-          tone={d.totals.openFindings > 0 ? 'warn' : undefined}
-        />
-        <KpiTile
-          label="Oversold units, 24 h"
-          value={formatCount(d.totals.oversoldUnits24h)}
-          testId="kpi-oversold"
-          href="/findings?tab=oversells&window=24h"
-          tone={d.totals.oversoldUnits24h > 0 ? 'bad' : undefined}
-        />
+        {totalTiles(d.totals, canOpenDeadLetters).map(({ count, alert, ...tile }) => (
+          <KpiTile
+            key={tile.testId}
+            {...tile}
+            value={formatCount(count)}
+            tone={alert && count > 0 ? alert : undefined}
+          />
+        ))}
       </div>
 
       <h2>Channels</h2>
@@ -141,45 +116,63 @@ export function DashboardView({ initial, canOpenDeadLetters }: { initial: Dashbo
         {d.recent.length === 0 ? (
           <EmptyState title="No decisions yet">Decisions appear once stock is known and rules have run.</EmptyState>
         ) : (
-          <table className="data" data-testid="recent-changes">
-            <thead>
-              <tr>
-                <th>SKU</th>
-                <th>Channel</th>
-                <th className="num">Decided</th>
-                <th className="num">Channel shows</th>
-                <th>State</th>
-                <th>When</th>
-              </tr>
-            </thead>
-            <tbody>
-              {d.recent.map((r) => (
-                <tr key={r.decisionId} className="row-link" data-testid={`recent-${r.sku}-${r.channel}`}>
-                  <td>
-                    <Link className="stretched" href={`/skus/${encodeURIComponent(r.sku)}`}>
-                      {r.sku}
-                    </Link>
-                  </td>
-                  <td>{r.channel}</td>
-                  <td className="num" data-testid="recent-quantity">
-                    {formatCount(r.quantity)}
-                  </td>
-                  <td className="num">{formatCount(r.applied)}</td>
-                  <td>
-                    <StateChip state={r.state} />
-                  </td>
-                  <td className="muted">
-                    <Ago iso={r.decidedAt} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            testId="recent-changes"
+            columns={RECENT_COLUMNS}
+            rows={d.recent}
+            rowKey={(r) => r.decisionId}
+            row={(r) => ({ className: 'row-link', 'data-testid': `recent-${r.sku}-${r.channel}` })}
+          />
         )}
       </div>
     </div>
   )
 }
+
+/** The totals tiles: a count each, `alert` its tone when above zero, `href` where it leads. */
+function totalTiles(t: Dashboard['totals'], canOpenDeadLetters: boolean) {
+  const tiles: Array<{ label: string; count: number; testId: string; href?: string; alert?: 'warn' | 'bad' }> = [
+    { label: 'ERP events, last hour', count: t.eventsLastHour, testId: 'kpi-events' },
+    { label: 'Channel order events, last hour', count: t.ordersLastHour, testId: 'kpi-orders' },
+    {
+      label: 'Open dead letters',
+      count: t.openDeadLetters,
+      testId: 'kpi-dead-letters',
+      href: canOpenDeadLetters ? '/dead-letters' : undefined,
+      alert: 'warn',
+    },
+    { label: 'Open findings', count: t.openFindings, testId: 'kpi-findings', href: '/findings', alert: 'warn' },
+    {
+      label: 'Oversold units, 24 h',
+      count: t.oversoldUnits24h,
+      testId: 'kpi-oversold',
+      href: '/findings?tab=oversells&window=24h',
+      alert: 'bad',
+    },
+  ]
+  return tiles
+}
+
+const RECENT_COLUMNS: Column<Dashboard['recent'][number]>[] = [
+  {
+    header: 'SKU',
+    cell: (r) => (
+      <Link className="stretched" href={`/skus/${encodeURIComponent(r.sku)}`}>
+        {r.sku}
+      </Link>
+    ),
+  },
+  { header: 'Channel', cell: (r) => r.channel },
+  {
+    header: 'Decided',
+    className: 'num',
+    td: { 'data-testid': 'recent-quantity' },
+    cell: (r) => formatCount(r.quantity),
+  },
+  { header: 'Channel shows', className: 'num', cell: (r) => formatCount(r.applied) },
+  { header: 'State', cell: (r) => <StateChip state={r.state} /> },
+  { header: 'When', className: 'muted', cell: (r) => <Ago iso={r.decidedAt} /> },
+]
 
 export function StateChip({ state }: { state: 'applied' | 'pending' | 'failing' | 'superseded' }) {
   const tone = state === 'applied' ? 'ok' : state === 'failing' ? 'bad' : state === 'pending' ? 'warn' : ''

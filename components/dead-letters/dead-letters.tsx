@@ -2,9 +2,8 @@
 // Support's screen: dead letters ranked by oversell risk, filters in the URL, replay by filter
 // with the impact shown first, an approval queue (four eyes: one's own request cannot be approved),
 // and discard with a reason. Live: the 'dead-letters' room refetches both lists.
-import { Fragment, useState } from 'react'
+import { useState } from 'react'
 import Link from 'next/link'
-import { useSearchParams } from 'next/navigation'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import type { DeadLetterItem } from '@/server/dead-letters/list-dead-letters'
 import type { ReplayImpact } from '@/server/dead-letters/preview-replay'
@@ -12,9 +11,11 @@ import type { PendingReplay } from '@/server/dead-letters/list-replay-requests'
 import { useRealtime } from '@/components/realtime/use-realtime'
 import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
-import { TextInput } from '@/components/ui/fields'
+import { NoteRow } from '@/components/ui/fields'
 import { FeedbackLine, useAction } from '@/components/ui/action'
-import { ExportLink, filterQuery, SearchFilter, SelectFilter, useUrlFilter } from '@/components/ui/filters'
+import { ExportLink, filterQuery, SearchFilter, SelectFilter, useListFilter } from '@/components/ui/filters'
+import { DataTable, type Column } from '@/components/ui/data-table'
+import { PageHead } from '@/components/ui/page-head'
 import { Ago } from '@/components/ui/ago'
 import { formatCount } from '@/components/ui/format'
 import {
@@ -24,8 +25,7 @@ import {
   rejectReplayAction,
   requestReplayAction,
 } from '@/app/(app)/dead-letters/actions'
-import { CursorPager, useCursors } from '@/components/ui/cursor-pager'
-import { SortHeader } from '@/components/ui/sort-header'
+import { CursorPager } from '@/components/ui/cursor-pager'
 
 /** A stored request's impact is the preview it was asked with (older rows may lack the unit counts). */
 type Impact = Omit<ReplayImpact, 'units' | 'skus' | 'unresolvedSkus' | 'sample'> &
@@ -52,18 +52,20 @@ function impactText(i: Impact): string {
   return `${[events, pubs].filter(Boolean).join(' and ')}; ${formatCount(i.listings)} listing(s) recompute and republish (${formatCount(i.zeroToPositive)} from 0 to a positive quantity, ${formatCount(i.positiveToZero)} to 0)`
 }
 type Pending = Omit<PendingReplay, 'impact'> & { impact: Impact }
+const KINDS = ['ingest', 'publish']
 const FILTERS = ['kind', 'status', 'channel', 'code', 'sku', 'sort'] as const
+/** The text filters: name, label, box size. */
+const SEARCHES = [
+  ['channel', 'Channel', 8],
+  ['code', 'Code', 14],
+  ['sku', 'SKU', 10],
+] as const
+type Can = { request: boolean; approve: boolean; discard: boolean }
+type ActionResult<T> = { data: T } | { error: { code: string; message: string } }
 
-export function DeadLetters({ can }: { can: { request: boolean; approve: boolean; discard: boolean } }) {
-  const params = useSearchParams()
+export function DeadLetters({ can }: { can: Can }) {
   const qc = useQueryClient()
-  const filter = Object.fromEntries(FILTERS.map((f) => [f, params.get(f) ?? ''])) as Record<
-    (typeof FILTERS)[number],
-    string
-  >
-  if (!params.has('status')) filter.status = 'open'
-  const { cursors, setCursors, cursor } = useCursors()
-  const qs = filterQuery({ ...filter, cursor })
+  const { filter, set, qs, cursors, setCursors } = useListFilter('/dead-letters', FILTERS, { status: 'open' })
   const list = useQuery({
     queryKey: ['dead-letters', qs],
     queryFn: () =>
@@ -87,6 +89,7 @@ export function DeadLetters({ can }: { can: { request: boolean; approve: boolean
       return n
     })
   const picked = [...selected]
+  const items = list.data?.items ?? []
 
   const selection = {
     ...(filter.kind ? { kind: filter.kind } : {}),
@@ -98,30 +101,30 @@ export function DeadLetters({ can }: { can: { request: boolean; approve: boolean
     void qc.invalidateQueries({ queryKey: ['dead-letters'] })
     void qc.invalidateQueries({ queryKey: ['replays'] })
   }
-  const setParam = useUrlFilter('/dead-letters')
   const sorting = { sort: filter.sort, dflt: 'risk', onSort: (v: string) => setFilter('sort', v) }
   const setFilter = (name: string, value: string) => {
-    setCursors([])
     setSelected(new Set())
-    setParam(name, value)
+    set(name, value)
   }
   /** An action that changes dead letters: its outcome, then both lists refetch. */
-  const act = <T,>(
-    fn: () => Promise<{ data: T } | { error: { code: string; message: string } }>,
-    ok: (d: T) => string,
-  ) => run(fn, ok, refresh)
+  const act = <T,>(fn: () => Promise<ActionResult<T>>, ok: (d: T) => string) => run(fn, ok, refresh)
+  const askReason = (kind: 'reject' | 'discard', id: string) => {
+    setReasonFor({ kind, id })
+    setReason('')
+  }
+  const preview = (sel: Parameters<typeof previewReplayAction>[0]) =>
+    run(
+      () => previewReplayAction(sel),
+      () => null,
+      setImpact,
+    )
+  const openOnly = filter.status === 'open'
 
   return (
     <div>
-      <div className="page-head">
-        <div>
-          <h1>Dead letters</h1>
-          <div className="muted">
-            Events and channel updates that could not be applied, riskiest first. Replays need a second person&apos;s
-            approval.
-          </div>
-        </div>
-      </div>
+      <PageHead title="Dead letters">
+        Events and channel updates that could not be applied, riskiest first. Replays need a second person's approval.
+      </PageHead>
       <FeedbackLine message={message} testId="dl-message" />
 
       <div className="panel">
@@ -132,105 +135,37 @@ export function DeadLetters({ can }: { can: { request: boolean; approve: boolean
             Replay requests appear here until someone else approves or rejects them.
           </EmptyState>
         ) : (
-          <table className="data" data-testid="approval-queue">
-            <thead>
-              <tr>
-                <th>Requested by</th>
-                <th>When</th>
-                <th className="num">Dead letters</th>
-                <th>Impact</th>
-                <th>Note</th>
-                <th></th>
-              </tr>
-            </thead>
-            <tbody>
-              {queue.data?.items.map((r) => (
-                <tr key={r.id} data-testid={`request-${r.id}`}>
-                  <td>{r.requestedBy}</td>
-                  <td>
-                    <Ago iso={r.createdAt} />
-                  </td>
-                  <td className="num">{formatCount(r.deadLetters)}</td>
-                  <td className="muted">{impactText(r.impact)}</td>
-                  <td className="muted">{r.note ?? ''}</td>
-                  <td>
-                    {can.approve &&
-                      (r.mine ? (
-                        <span className="muted" data-testid="own-request">
-                          your request: someone else approves it
-                        </span>
-                      ) : (
-                        <span className="toolbar" style={{ marginBottom: 0 }}>
-                          <button
-                            className="primary"
-                            disabled={pending}
-                            data-testid="approve"
-                            onClick={() =>
-                              act(
-                                () => approveReplayAction({ id: r.id }),
-                                (d) =>
-                                  `Replay done: ${d.replayed} event(s) applied, ${d.stillRejected} still rejected, ${d.releasedListings} listing(s) republishing.`,
-                              )
-                            }
-                          >
-                            Approve
-                          </button>
-                          <button
-                            disabled={pending}
-                            onClick={() => {
-                              setReasonFor({ kind: 'reject', id: r.id })
-                              setReason('')
-                            }}
-                          >
-                            Reject
-                          </button>
-                        </span>
-                      ))}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            testId="approval-queue"
+            columns={queueColumns({ can, pending, act, askReason })}
+            rows={queue.data?.items ?? []}
+            rowKey={(r) => r.id}
+            row={(r) => ({ 'data-testid': `request-${r.id}` })}
+          />
         )}
       </div>
 
       <div className="panel">
         <div className="toolbar" role="search">
-          <SelectFilter
-            label="Kind"
-            value={filter.kind}
-            options={['ingest', 'publish']}
-            onChange={(v) => setFilter('kind', v)}
-          />
+          <SelectFilter label="Kind" value={filter.kind} options={KINDS} onChange={(v) => setFilter('kind', v)} />
           <SelectFilter
             label="Status"
             value={filter.status}
-            options={['open', 'replay_requested', 'replayed', 'discarded']}
+            options={Object.keys(STATUS_LABEL)}
             format={(s) => STATUS_LABEL[s]}
             any={null}
             onChange={(v) => setFilter('status', v)}
           />
-          <SearchFilter
-            label="Channel"
-            defaultValue={filter.channel}
-            placeholder="any"
-            size={8}
-            onCommit={(v) => setFilter('channel', v)}
-          />
-          <SearchFilter
-            label="Code"
-            defaultValue={filter.code}
-            placeholder="any"
-            size={14}
-            onCommit={(v) => setFilter('code', v)}
-          />
-          <SearchFilter
-            label="SKU"
-            defaultValue={filter.sku}
-            placeholder="any"
-            size={10}
-            onCommit={(v) => setFilter('sku', v)}
-          />
+          {SEARCHES.map(([name, label, size]) => (
+            <SearchFilter
+              key={name}
+              label={label}
+              defaultValue={filter[name]}
+              placeholder="any"
+              size={size}
+              onCommit={(v) => setFilter(name, v)}
+            />
+          ))}
           <label>
             Order{' '}
             <select
@@ -244,49 +179,31 @@ export function DeadLetters({ can }: { can: { request: boolean; approve: boolean
             </select>
           </label>
           <ExportLink href={`/api/ui/dead-letters/export?${filterQuery(filter)}`} testId="dead-letters-export" />
-          {can.request && filter.status === 'open' && (
+          {can.request && openOnly && (
             <button
-              disabled={pending || (list.data?.items.length ?? 0) === 0}
+              disabled={pending || items.length === 0}
               data-testid="preview-replay"
               onClick={() =>
-                run(
-                  () =>
-                    previewReplayAction(
-                      Object.keys(selection).length
-                        ? selection
-                        : { kind: filter.kind || undefined, ids: list.data?.items.map((i) => i.id) },
-                    ),
-                  () => null,
-                  setImpact,
+                preview(
+                  Object.keys(selection).length
+                    ? selection
+                    : { kind: filter.kind || undefined, ids: list.data?.items.map((i) => i.id) },
                 )
               }
             >
               Replay all matching…
             </button>
           )}
-          {can.request && filter.status === 'open' && picked.length > 0 && (
-            <button
-              disabled={pending}
-              data-testid="preview-replay-selected"
-              onClick={() =>
-                run(
-                  () => previewReplayAction({ ids: picked }),
-                  () => null,
-                  setImpact,
-                )
-              }
-            >
+          {can.request && openOnly && picked.length > 0 && (
+            <button disabled={pending} data-testid="preview-replay-selected" onClick={() => preview({ ids: picked })}>
               Replay {picked.length} selected…
             </button>
           )}
-          {can.discard && filter.status === 'open' && picked.length > 0 && (
+          {can.discard && openOnly && picked.length > 0 && (
             <button
               disabled={pending}
               data-testid="discard-selected"
-              onClick={() => {
-                setReasonFor({ kind: 'discard', id: picked.join(',') })
-                setReason('')
-              }}
+              onClick={() => askReason('discard', picked.join(','))}
             >
               Discard {picked.length} selected…
             </button>
@@ -298,78 +215,66 @@ export function DeadLetters({ can }: { can: { request: boolean; approve: boolean
             <strong>Replay {formatCount(impact.deadLetters)} dead letter(s)?</strong>{' '}
             <span data-testid="replay-impact-text">{impactText(impact)}</span>. Events run again with their original
             keys. A second person must approve.
-            <div className="toolbar" style={{ marginTop: 8, marginBottom: 0 }}>
-              <TextInput
-                label="Note for the approver"
-                placeholder="why (for the approver)"
-                value={note}
-                onValue={setNote}
-                size={40}
-              />
-              <button
-                className="primary"
-                disabled={pending}
-                data-testid="request-replay"
-                onClick={() =>
-                  act(
-                    () =>
-                      requestReplayAction({
-                        selection: picked.length
-                          ? { ids: picked }
-                          : Object.keys(selection).length
-                            ? selection
-                            : { ids: list.data?.items.map((i) => i.id) },
-                        note: note || undefined,
-                      }),
-                    (d) => {
-                      setImpact(null)
-                      setSelected(new Set())
-                      return `Replay requested for ${d.impact.deadLetters} dead letter(s), waiting for approval: nothing has run yet. They show as “replay pending approval” until a second person approves.`
-                    },
-                  )
-                }
-              >
-                Request replay
-              </button>
-              <button onClick={() => setImpact(null)}>Cancel</button>
-            </div>
+            <NoteRow
+              style={{ marginTop: 8, marginBottom: 0 }}
+              label="Note for the approver"
+              placeholder="why (for the approver)"
+              value={note}
+              onValue={setNote}
+              confirm="Request replay"
+              confirmTestId="request-replay"
+              disabled={pending}
+              onConfirm={() =>
+                act(
+                  () =>
+                    requestReplayAction({
+                      selection: picked.length
+                        ? { ids: picked }
+                        : Object.keys(selection).length
+                          ? selection
+                          : { ids: list.data?.items.map((i) => i.id) },
+                      note: note || undefined,
+                    }),
+                  (d) => {
+                    setImpact(null)
+                    setSelected(new Set())
+                    return `Replay requested for ${d.impact.deadLetters} dead letter(s), waiting for approval: nothing has run yet. They show as “replay pending approval” until a second person approves.`
+                  },
+                )
+              }
+              onCancel={() => setImpact(null)}
+            />
           </div>
         )}
 
         {reasonFor && (
-          <div className="toolbar" data-testid="reason-form">
-            <TextInput
-              label="Reason"
-              placeholder={reasonFor.kind === 'reject' ? 'why reject' : 'why discard'}
-              value={reason}
-              onValue={setReason}
-              size={40}
-            />
-            <button
-              className="primary"
-              disabled={pending || !reason.trim()}
-              onClick={() => {
-                const target = reasonFor
-                setReasonFor(null)
-                if (target.kind === 'reject')
-                  act(
-                    () => rejectReplayAction({ id: target.id, reason }),
-                    () => 'Replay rejected; the dead letters are open again.',
-                  )
-                else
-                  act(
-                    () => discardAction({ ids: target.id.split(','), reason }),
-                    () => {
-                      setSelected(new Set())
-                      return `${target.id.split(',').length} dead letter(s) discarded.`
-                    },
-                  )
-              }}
-            >
-              Confirm
-            </button>
-            <button onClick={() => setReasonFor(null)}>Cancel</button>
-          </div>
+          <NoteRow
+            testId="reason-form"
+            label="Reason"
+            placeholder={reasonFor.kind === 'reject' ? 'why reject' : 'why discard'}
+            value={reason}
+            onValue={setReason}
+            confirm="Confirm"
+            disabled={pending || !reason.trim()}
+            onConfirm={() => {
+              const target = reasonFor
+              setReasonFor(null)
+              if (target.kind === 'reject')
+                act(
+                  () => rejectReplayAction({ id: target.id, reason }),
+                  () => 'Replay rejected; the dead letters are open again.',
+                )
+              else
+                act(
+                  () => discardAction({ ids: target.id.split(','), reason }),
+                  () => {
+                    setSelected(new Set())
+                    return `${target.id.split(',').length} dead letter(s) discarded.`
+                  },
+                )
+            }}
+            onCancel={() => setReasonFor(null)}
+          />
         )}
 
         {list.error && <ErrorBox error={list.error} />}
@@ -381,141 +286,192 @@ export function DeadLetters({ can }: { can: { request: boolean; approve: boolean
         {list.data && list.data.items.length === 0 ? (
           <EmptyState title="No dead letters match">{EMPTY_TEXT[filter.status] ?? EMPTY_TEXT.open}</EmptyState>
         ) : (
-          <table className="data" data-testid="dead-letter-list">
-            <thead>
-              <tr>
-                <th>
+          <DataTable
+            testId="dead-letter-list"
+            columns={[
+              {
+                header: (
                   <input
                     type="checkbox"
                     aria-label="Select all on this page"
                     data-testid="select-all"
-                    checked={(list.data?.items.length ?? 0) > 0 && list.data!.items.every((d) => selected.has(d.id))}
-                    onChange={(e) =>
-                      setSelected(e.target.checked ? new Set(list.data?.items.map((d) => d.id)) : new Set())
-                    }
+                    checked={items.length > 0 && items.every((d) => selected.has(d.id))}
+                    onChange={(e) => setSelected(e.target.checked ? new Set(items.map((d) => d.id)) : new Set())}
                   />
-                </th>
-                <th className="num">Risk</th>
-                <th>Kind</th>
-                <SortHeader label="Code" column="code" {...sorting} />
-                <th>Reason</th>
-                <SortHeader label="SKU" column="sku" {...sorting} />
-                <SortHeader label="Channel / source" column="channel" {...sorting} />
-                <th>Status</th>
-                <SortHeader label="Attempts" column="attempts" first="desc" className="num" {...sorting} />
-                <SortHeader label="Last seen" column="lastSeenAt" first="desc" {...sorting} />
-                <th>Fix</th>
-                <th></th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data?.items.map((d) => (
-                <Fragment key={d.id}>
-                  <tr data-testid={`dead-letter-${d.id}`}>
-                    <td>
-                      <input
-                        type="checkbox"
-                        aria-label={`Select ${d.code} ${d.sku ?? ''}`}
-                        data-testid="select-row"
-                        checked={selected.has(d.id)}
-                        onChange={() => toggle(d.id)}
-                      />
-                    </td>
-                    <td className="num">{d.riskScore}</td>
-                    <td>{d.kind}</td>
-                    <td className="mono">{d.code}</td>
-                    <td style={{ maxWidth: 420 }}>{d.reason}</td>
-                    <td className="mono">{d.sku ?? ''}</td>
-                    <td>
-                      {d.channel ?? d.source ?? ''}
-                      {d.message && d.message.transport !== 'http' ? (
-                        <div className="muted" style={{ fontSize: 12 }} data-testid="dl-transport">
-                          via {d.message.transport}
-                          {d.message.kind !== d.message.transport ? ` (${d.message.kind})` : ''}
-                        </div>
-                      ) : null}
-                    </td>
-                    <td>
-                      <span
-                        className={`chip ${d.status === 'open' || d.status === 'replay_requested' ? 'warn' : d.status === 'replayed' ? 'ok' : ''}`}
-                        data-testid="dl-status"
-                      >
-                        {STATUS_LABEL[d.status] ?? d.status}
-                      </span>
-                    </td>
-                    <td className="num">{d.attempts}</td>
-                    <td>
-                      <Ago iso={d.lastSeenAt} />
-                    </td>
-                    <td>
-                      {d.fix && d.status === 'open' ? (
-                        <Link
-                          href={`/settings/catalog?import=${d.fix.entity}&csv=${encodeURIComponent(d.fix.csv)}`}
-                          data-testid="dl-fix"
-                        >
-                          {d.fix.label}…
-                        </Link>
-                      ) : null}
-                    </td>
-                    <td style={{ whiteSpace: 'nowrap' }}>
-                      <button
-                        type="button"
-                        className="linkish"
-                        aria-expanded={open === d.id}
-                        data-testid="dl-raw-toggle"
-                        onClick={() => setOpen(open === d.id ? null : d.id)}
-                      >
-                        {open === d.id ? 'Hide raw' : 'Raw'}
-                      </button>
-                      {can.discard && d.status === 'open' && (
-                        <>
-                          {' '}
-                          <button
-                            disabled={pending}
-                            onClick={() => {
-                              setReasonFor({ kind: 'discard', id: d.id })
-                              setReason('')
-                            }}
-                          >
-                            Discard
-                          </button>
-                        </>
-                      )}
-                    </td>
-                  </tr>
-                  {open === d.id && (
-                    <tr>
-                      <td colSpan={12}>
-                        <div className="muted">
-                          What was kept of it
-                          {d.inboundMessageId ? (
-                            <>
-                              {' '}
-                              ·{' '}
-                              <a
-                                href={`/api/ui/raw-messages/${d.inboundMessageId}`}
-                                target="_blank"
-                                rel="noreferrer"
-                                data-testid="dl-raw-message"
-                              >
-                                the whole message as received
-                              </a>
-                            </>
-                          ) : null}
-                        </div>
-                        <pre className="raw" data-testid="dl-raw">
-                          {JSON.stringify(d.payload, null, 2)}
-                        </pre>
-                      </td>
-                    </tr>
-                  )}
-                </Fragment>
-              ))}
-            </tbody>
-          </table>
+                ),
+                cell: (d) => (
+                  <input
+                    type="checkbox"
+                    aria-label={`Select ${d.code} ${d.sku ?? ''}`}
+                    data-testid="select-row"
+                    checked={selected.has(d.id)}
+                    onChange={() => toggle(d.id)}
+                  />
+                ),
+              },
+              ...DEAD_LETTER_COLUMNS,
+              {
+                header: null,
+                td: { style: { whiteSpace: 'nowrap' } },
+                cell: (d) => (
+                  <>
+                    <button
+                      type="button"
+                      className="linkish"
+                      aria-expanded={open === d.id}
+                      data-testid="dl-raw-toggle"
+                      onClick={() => setOpen(open === d.id ? null : d.id)}
+                    >
+                      {open === d.id ? 'Hide raw' : 'Raw'}
+                    </button>
+                    {can.discard && d.status === 'open' && (
+                      <>
+                        {' '}
+                        <button disabled={pending} onClick={() => askReason('discard', d.id)}>
+                          Discard
+                        </button>
+                      </>
+                    )}
+                  </>
+                ),
+              },
+            ]}
+            rows={items}
+            rowKey={(d) => d.id}
+            row={(d) => ({ 'data-testid': `dead-letter-${d.id}` })}
+            detail={(d) => open === d.id && <RawDetail d={d} />}
+            sorting={sorting}
+          />
         )}
         <CursorPager cursors={cursors} setCursors={setCursors} nextCursor={list.data?.nextCursor} />
       </div>
     </div>
+  )
+}
+
+/** The approval queue: who asked, what it would do, and approve / reject for someone else. */
+function queueColumns({
+  can,
+  pending,
+  act,
+  askReason,
+}: {
+  can: Can
+  pending: boolean
+  act: <T>(fn: () => Promise<ActionResult<T>>, ok: (d: T) => string) => void
+  askReason: (kind: 'reject', id: string) => void
+}): Column<Pending>[] {
+  return [
+    { header: 'Requested by', cell: (r) => r.requestedBy },
+    { header: 'When', cell: (r) => <Ago iso={r.createdAt} /> },
+    { header: 'Dead letters', className: 'num', cell: (r) => formatCount(r.deadLetters) },
+    { header: 'Impact', className: 'muted', cell: (r) => impactText(r.impact) },
+    { header: 'Note', className: 'muted', cell: (r) => r.note ?? '' },
+    {
+      header: null,
+      cell: (r) =>
+        can.approve &&
+        (r.mine ? (
+          <span className="muted" data-testid="own-request">
+            your request: someone else approves it
+          </span>
+        ) : (
+          <span className="toolbar" style={{ marginBottom: 0 }}>
+            <button
+              className="primary"
+              disabled={pending}
+              data-testid="approve"
+              onClick={() =>
+                act(
+                  () => approveReplayAction({ id: r.id }),
+                  (d) =>
+                    `Replay done: ${d.replayed} event(s) applied, ${d.stillRejected} still rejected, ${d.releasedListings} listing(s) republishing.`,
+                )
+              }
+            >
+              Approve
+            </button>
+            <button disabled={pending} onClick={() => askReason('reject', r.id)}>
+              Reject
+            </button>
+          </span>
+        )),
+    },
+  ]
+}
+
+const statusTone = (s: string) => (s === 'open' || s === 'replay_requested' ? 'warn' : s === 'replayed' ? 'ok' : '')
+
+/** A dead letter's own columns (the selection and the actions stand either side). */
+const DEAD_LETTER_COLUMNS: Column<DeadLetterItem>[] = [
+  { header: 'Risk', className: 'num', cell: (d) => d.riskScore },
+  { header: 'Kind', cell: (d) => d.kind },
+  { header: 'Code', sort: 'code', className: 'mono', cell: (d) => d.code },
+  { header: 'Reason', td: { style: { maxWidth: 420 } }, cell: (d) => d.reason },
+  { header: 'SKU', sort: 'sku', className: 'mono', cell: (d) => d.sku ?? '' },
+  {
+    header: 'Channel / source',
+    sort: 'channel',
+    cell: (d) => (
+      <>
+        {d.channel ?? d.source ?? ''}
+        {d.message && d.message.transport !== 'http' ? (
+          <div className="muted" style={{ fontSize: 12 }} data-testid="dl-transport">
+            via {d.message.transport}
+            {d.message.kind !== d.message.transport ? ` (${d.message.kind})` : ''}
+          </div>
+        ) : null}
+      </>
+    ),
+  },
+  {
+    header: 'Status',
+    cell: (d) => (
+      <span className={`chip ${statusTone(d.status)}`} data-testid="dl-status">
+        {STATUS_LABEL[d.status] ?? d.status}
+      </span>
+    ),
+  },
+  { header: 'Attempts', sort: '-attempts', className: 'num', cell: (d) => d.attempts },
+  { header: 'Last seen', sort: '-lastSeenAt', cell: (d) => <Ago iso={d.lastSeenAt} /> },
+  {
+    header: 'Fix',
+    cell: (d) =>
+      d.fix && d.status === 'open' ? (
+        <Link
+          href={`/settings/catalog?import=${d.fix.entity}&csv=${encodeURIComponent(d.fix.csv)}`}
+          data-testid="dl-fix"
+        >
+          {d.fix.label}…
+        </Link>
+      ) : null,
+  },
+]
+
+/** What was kept of a dead letter: its payload, and a link to the whole message as received. */
+function RawDetail({ d }: { d: DeadLetterItem }) {
+  return (
+    <>
+      <div className="muted">
+        What was kept of it
+        {d.inboundMessageId ? (
+          <>
+            {' '}
+            ·{' '}
+            <a
+              href={`/api/ui/raw-messages/${d.inboundMessageId}`}
+              target="_blank"
+              rel="noreferrer"
+              data-testid="dl-raw-message"
+            >
+              the whole message as received
+            </a>
+          </>
+        ) : null}
+      </div>
+      <pre className="raw" data-testid="dl-raw">
+        {JSON.stringify(d.payload, null, 2)}
+      </pre>
+    </>
   )
 }

@@ -7,17 +7,27 @@ import { useState } from 'react'
 import { useSearchParams } from 'next/navigation'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { useRealtime } from '@/components/realtime/use-realtime'
-import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
+import { EmptyState } from '@/components/ui/empty-state'
 import { fetchJson } from '@/components/ui/fetch-json'
-import { TextInput } from '@/components/ui/fields'
+import { NoteRow } from '@/components/ui/fields'
 import { FeedbackLine, useAction } from '@/components/ui/action'
 import { Ago } from '@/components/ui/ago'
 import { formatCount, formatMoney } from '@/components/ui/format'
 import { actOnFindingAction } from '@/app/(app)/findings/actions'
-import { CursorPager } from '@/components/ui/cursor-pager'
-import { SortHeader } from '@/components/ui/sort-header'
-import { useCursors } from '@/components/ui/cursor-pager'
-import { ExportLink, filterQuery, OrderFilter, SearchFilter, SelectFilter, useUrlFilter } from '@/components/ui/filters'
+import { CursorPager, useCursors } from '@/components/ui/cursor-pager'
+import { DataTable, type Column, type Sorting } from '@/components/ui/data-table'
+import { KpiTile } from '@/components/ui/kpi-tile'
+import { PageHead } from '@/components/ui/page-head'
+import { QueryView } from '@/components/ui/query-view'
+import {
+  ExportLink,
+  filterQuery,
+  OrderFilter,
+  SearchFilter,
+  SelectFilter,
+  useListFilter,
+  useUrlFilter,
+} from '@/components/ui/filters'
 import type { listFindings } from '@/server/reconciliation/list-findings'
 import type { listOversells } from '@/server/reconciliation/list-oversells'
 import type { SnapshotSummary } from '@/server/reconciliation/snapshot-reads'
@@ -45,15 +55,9 @@ export function FindingsScreen({ canAct, channels }: { canAct: boolean; channels
   })
   return (
     <div>
-      <div className="page-head">
-        <div>
-          <h1>Drift and oversells</h1>
-          <div className="muted">
-            What differs from what we published or what the ERP counted, and every order we could not fill, with the
-            cause.
-          </div>
-        </div>
-      </div>
+      <PageHead title="Drift and oversells">
+        What differs from what we published or what the ERP counted, and every order we could not fill, with the cause.
+      </PageHead>
       <div className="toolbar" role="tablist">
         {TABS.map(([id, label]) => (
           <button
@@ -68,9 +72,9 @@ export function FindingsScreen({ canAct, channels }: { canAct: boolean; channels
         ))}
       </div>
       {tab === 'findings' ? (
-        <FindingsTab canAct={canAct} channels={channels} setParam={setParam} />
+        <FindingsTab canAct={canAct} channels={channels} />
       ) : tab === 'oversells' ? (
-        <OversellsTab channels={channels} setParam={setParam} />
+        <OversellsTab channels={channels} />
       ) : (
         <SnapshotsTab />
       )}
@@ -78,38 +82,60 @@ export function FindingsScreen({ canAct, channels }: { canAct: boolean; channels
   )
 }
 
-function FindingsTab({
-  canAct,
+type Finding = FindingsPage['items'][number]
+type Oversell = OversellsPage['items'][number]
+type FindingAction = 'ignore' | 'resolve' | 'reopen' | 'correct' | 'republish'
+type SetFilter = (k: string, v: string) => void
+
+/** The filters both lists share: channel, SKU (applied on Enter or blur) and newest/oldest first. */
+function ChannelSkuOrder({
+  filter,
+  set,
   channels,
-  setParam,
+  skuPlaceholder,
 }: {
-  canAct: boolean
+  filter: { channel: string; sku: string; order: string }
+  set: SetFilter
   channels: string[]
-  setParam: (k: string, v: string) => void
+  skuPlaceholder: string
 }) {
-  const params = useSearchParams()
-  const qc = useQueryClient()
-  const filter = {
-    status: params.has('status') ? (params.get('status') ?? '') : 'open',
-    kind: params.get('kind') ?? '',
-    channel: params.get('channel') ?? '',
-    sku: params.get('sku') ?? '',
-    order: params.get('order') ?? '',
-    sort: params.get('sort') ?? '',
+  return (
+    <>
+      <SelectFilter label="Channel" value={filter.channel} options={channels} onChange={(v) => set('channel', v)} />
+      <SearchFilter
+        label="SKU"
+        defaultValue={filter.sku}
+        placeholder={skuPlaceholder}
+        size={12}
+        onCommit={(v) => set('sku', v)}
+      />
+      <OrderFilter value={filter.order} onChange={(v) => set('order', v)} />
+    </>
+  )
+}
+
+/** The column sort wins over the older newest/oldest picker, which stays for shared links. */
+function detectedSorting(filter: { sort: string; order: string }, set: SetFilter): Sorting {
+  return {
+    sort: filter.sort,
+    dflt: filter.order === 'oldest' ? 'detectedAt' : '-detectedAt',
+    onSort: (v) => set('sort', v),
   }
-  const { cursors, setCursors, cursor } = useCursors()
-  const qs = filterQuery({ ...filter, cursor })
+}
+
+const FINDING_FILTERS = ['status', 'kind', 'channel', 'sku', 'order', 'sort'] as const
+
+function FindingsTab({ canAct, channels }: { canAct: boolean; channels: string[] }) {
+  const qc = useQueryClient()
+  const { filter, set, qs, cursors, setCursors } = useListFilter('/findings', FINDING_FILTERS, { status: 'open' })
   const list = useQuery({
     queryKey: ['findings', qs],
     queryFn: () => fetchJson<FindingsPage>(`/api/ui/findings?${qs}`),
   })
-  // The column sort wins over the older newest/oldest picker, which stays for shared links.
-  const sortDefault = filter.order === 'oldest' ? 'detectedAt' : '-detectedAt'
-  const sorting = { sort: filter.sort, dflt: sortDefault, onSort: (v: string) => set('sort', v) }
   const { pending, message, run } = useAction()
   const [noteFor, setNoteFor] = useState<{ id: string; action: 'ignore' | 'resolve' } | null>(null)
   const [note, setNote] = useState('')
-  const act = (id: string, action: 'ignore' | 'resolve' | 'reopen' | 'correct' | 'republish', text?: string) =>
+  const act = (id: string, action: FindingAction, text?: string) =>
     run(
       () => actOnFindingAction({ id, action, ...(text ? { note: text } : {}) }),
       () =>
@@ -124,10 +150,11 @@ function FindingsTab({
         await qc.invalidateQueries({ queryKey: ['findings'] })
       },
     )
-  const set = (k: string, v: string) => {
-    setCursors([])
-    setParam(k, v)
+  const askNote = (id: string, action: 'ignore' | 'resolve') => {
+    setNoteFor({ id, action })
+    setNote('')
   }
+  const actions = { pending, act, askNote }
 
   return (
     <div className="panel">
@@ -141,187 +168,142 @@ function FindingsTab({
           format={(k) => k.replace('_', ' ')}
           onChange={(v) => set('kind', v)}
         />
-        <SelectFilter label="Channel" value={filter.channel} options={channels} onChange={(v) => set('channel', v)} />
-        <SearchFilter
-          label="SKU"
-          defaultValue={filter.sku}
-          placeholder="any"
-          size={12}
-          onCommit={(v) => set('sku', v)}
-        />
-        <OrderFilter value={filter.order} onChange={(v) => set('order', v)} />
+        <ChannelSkuOrder filter={filter} set={set} channels={channels} skuPlaceholder="any" />
         {list.data && (
           <span className="muted" data-testid="findings-total">
             {formatCount(list.data.total)} {list.data.total === 1 ? 'finding matches' : 'findings match'}
           </span>
         )}
-        <ExportLink
-          style={{ marginLeft: 'auto' }}
-          href={`/api/ui/findings/export?${filterQuery(filter)}`}
-          testId="findings-export"
-        />
+        <ExportLink right href={`/api/ui/findings/export?${filterQuery(filter)}`} testId="findings-export" />
       </div>
       {noteFor && (
-        <div className="toolbar" data-testid="finding-note">
-          <TextInput
-            label={noteFor.action === 'ignore' ? 'Why ignore' : 'Resolution note'}
-            placeholder={noteFor.action === 'ignore' ? 'why ignore it (required)' : 'what fixed it (optional)'}
-            value={note}
-            onValue={setNote}
-            size={40}
+        <NoteRow
+          testId="finding-note"
+          label={noteFor.action === 'ignore' ? 'Why ignore' : 'Resolution note'}
+          placeholder={noteFor.action === 'ignore' ? 'why ignore it (required)' : 'what fixed it (optional)'}
+          value={note}
+          onValue={setNote}
+          confirm={noteFor.action === 'ignore' ? 'Ignore' : 'Resolve'}
+          disabled={pending || (noteFor.action === 'ignore' && !note.trim())}
+          onConfirm={() => act(noteFor.id, noteFor.action, note.trim() || undefined)}
+          onCancel={() => setNoteFor(null)}
+        />
+      )}
+      <QueryView
+        query={list}
+        isEmpty={(d) => d.items.length === 0}
+        empty={
+          <EmptyState title="No findings match">Nothing differs from what we expected for these filters.</EmptyState>
+        }
+      >
+        {(d) => (
+          <DataTable
+            testId="findings-table"
+            columns={findingColumns(canAct ? actions : null)}
+            rows={d.items}
+            rowKey={(f) => f.id}
+            row={(f) => ({ 'data-testid': `finding-${f.id}` })}
+            sorting={detectedSorting(filter, set)}
           />
-          <button
-            className="primary"
-            disabled={pending || (noteFor.action === 'ignore' && !note.trim())}
-            onClick={() => act(noteFor.id, noteFor.action, note.trim() || undefined)}
-          >
-            {noteFor.action === 'ignore' ? 'Ignore' : 'Resolve'}
-          </button>
-          <button onClick={() => setNoteFor(null)}>Cancel</button>
-        </div>
-      )}
-      {list.error && <ErrorBox error={list.error} />}
-      {list.isLoading && <div className="muted">Loading…</div>}
-      {list.data && list.data.items.length === 0 ? (
-        <EmptyState title="No findings match">Nothing differs from what we expected for these filters.</EmptyState>
-      ) : (
-        list.data && (
-          <table className="data" data-testid="findings-table">
-            <thead>
-              <tr>
-                <SortHeader label="Kind" column="kind" {...sorting} />
-                <th>Cause</th>
-                <SortHeader label="SKU" column="sku" {...sorting} />
-                <SortHeader label="Where" column="channel" {...sorting} />
-                <th className="num">Expected</th>
-                <th className="num">Actual</th>
-                <SortHeader label="Variance" column="variance" first="desc" className="num" {...sorting} />
-                <th>Status</th>
-                <SortHeader label="Detected" column="detectedAt" first="desc" {...sorting} />
-                <SortHeader label="Updated" column="updatedAt" first="desc" {...sorting} />
-                {canAct && <th></th>}
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.items.map((f) => {
-                const open = f.status === 'open' || f.status === 'healing'
-                return (
-                  <tr key={f.id} data-testid={`finding-${f.id}`}>
-                    <td>{f.kind.replace('_', ' ')}</td>
-                    {/* The cause is a sentence: it wraps, so the actions stay on a laptop screen. */}
-                    <td style={{ minWidth: 220 }}>{f.cause ? f.cause.replace(/_/g, ' ') : '—'}</td>
-                    <td className="mono" style={{ whiteSpace: 'nowrap' }}>
-                      {f.sku ? <a href={`/skus/${encodeURIComponent(f.sku)}`}>{f.sku}</a> : '—'}
-                    </td>
-                    <td>{[f.channel, f.location].filter(Boolean).join(' · ') || '—'}</td>
-                    <td className="num">{formatCount(f.expected)}</td>
-                    <td className="num">{formatCount(f.actual)}</td>
-                    <td className="num">
-                      {f.variance === null
-                        ? '—'
-                        : f.variance > 0
-                          ? `+${formatCount(f.variance)}`
-                          : formatCount(f.variance)}
-                    </td>
-                    <td>
-                      <span className={`chip ${open ? 'warn' : f.status === 'resolved' ? 'ok' : ''}`}>{f.status}</span>
-                    </td>
-                    <td>
-                      <Ago iso={f.detectedAt} />
-                    </td>
-                    <td>
-                      <Ago iso={f.updatedAt} />
-                    </td>
-                    {canAct && (
-                      <td style={{ whiteSpace: 'nowrap' }}>
-                        {f.status === 'open' && f.kind === 'drift' && (
-                          <button
-                            disabled={pending}
-                            data-testid="republish"
-                            onClick={() => {
-                              if (
-                                window.confirm(
-                                  `Send our quantity for ${f.sku} to ${f.channel} again, over the ${formatCount(f.actual)} it shows now?`,
-                                )
-                              )
-                                act(f.id, 'republish')
-                            }}
-                          >
-                            Republish
-                          </button>
-                        )}
-                        {open && f.kind === 'variance' && (
-                          <button
-                            disabled={pending}
-                            onClick={() => {
-                              if (
-                                window.confirm(
-                                  `Write a count event setting ${f.sku} at ${f.location} to ${f.expected}?`,
-                                )
-                              )
-                                act(f.id, 'correct')
-                            }}
-                          >
-                            Correct
-                          </button>
-                        )}
-                        {open && (
-                          <button
-                            disabled={pending}
-                            style={{ marginLeft: 4 }}
-                            onClick={() => {
-                              setNoteFor({ id: f.id, action: 'resolve' })
-                              setNote('')
-                            }}
-                          >
-                            Resolve
-                          </button>
-                        )}
-                        {open && (
-                          <button
-                            disabled={pending}
-                            style={{ marginLeft: 4 }}
-                            onClick={() => {
-                              setNoteFor({ id: f.id, action: 'ignore' })
-                              setNote('')
-                            }}
-                          >
-                            Ignore…
-                          </button>
-                        )}
-                        {!open && (
-                          <button disabled={pending} onClick={() => act(f.id, 'reopen')}>
-                            Reopen
-                          </button>
-                        )}
-                      </td>
-                    )}
-                  </tr>
-                )
-              })}
-            </tbody>
-          </table>
-        )
-      )}
+        )}
+      </QueryView>
       <CursorPager cursors={cursors} setCursors={setCursors} nextCursor={list.data?.nextCursor} />
     </div>
   )
 }
 
-function OversellsTab({ channels, setParam }: { channels: string[]; setParam: (k: string, v: string) => void }) {
-  const params = useSearchParams()
-  const filter = {
-    window: params.get('window') ?? '7d',
-    channel: params.get('channel') ?? '',
-    kind: params.get('kind') ?? '',
-    sku: params.get('sku') ?? '',
-    order: params.get('order') ?? '',
-    sort: params.get('sort') ?? '',
+const isOpen = (f: Finding) => f.status === 'open' || f.status === 'healing'
+const signed = (n: number | null) => (n === null ? '—' : n > 0 ? `+${formatCount(n)}` : formatCount(n))
+
+interface FindingActions {
+  pending: boolean
+  act: (id: string, action: FindingAction) => void
+  askNote: (id: string, action: 'ignore' | 'resolve') => void
+}
+
+function findingColumns(actions: FindingActions | null): Column<Finding>[] {
+  const cols: Column<Finding>[] = [
+    { header: 'Kind', sort: 'kind', cell: (f) => f.kind.replace('_', ' ') },
+    // The cause is a sentence: it wraps, so the actions stay on a laptop screen.
+    { header: 'Cause', td: { style: { minWidth: 220 } }, cell: (f) => (f.cause ? f.cause.replace(/_/g, ' ') : '—') },
+    {
+      header: 'SKU',
+      sort: 'sku',
+      className: 'mono',
+      td: { style: { whiteSpace: 'nowrap' } },
+      cell: (f) => (f.sku ? <a href={`/skus/${encodeURIComponent(f.sku)}`}>{f.sku}</a> : '—'),
+    },
+    { header: 'Where', sort: 'channel', cell: (f) => [f.channel, f.location].filter(Boolean).join(' · ') || '—' },
+    { header: 'Expected', className: 'num', cell: (f) => formatCount(f.expected) },
+    { header: 'Actual', className: 'num', cell: (f) => formatCount(f.actual) },
+    { header: 'Variance', sort: '-variance', className: 'num', cell: (f) => signed(f.variance) },
+    {
+      header: 'Status',
+      cell: (f) => (
+        <span className={`chip ${isOpen(f) ? 'warn' : f.status === 'resolved' ? 'ok' : ''}`}>{f.status}</span>
+      ),
+    },
+    { header: 'Detected', sort: '-detectedAt', cell: (f) => <Ago iso={f.detectedAt} /> },
+    { header: 'Updated', sort: '-updatedAt', cell: (f) => <Ago iso={f.updatedAt} /> },
+  ]
+  if (!actions) return cols
+  return [
+    ...cols,
+    { header: null, td: { style: { whiteSpace: 'nowrap' } }, cell: (f) => <FindingButtons f={f} {...actions} /> },
+  ]
+}
+
+/** What policy allows on a finding: republish a drift, correct a variance, resolve, ignore, reopen. */
+function FindingButtons({ f, pending, act, askNote }: { f: Finding } & FindingActions) {
+  const open = isOpen(f)
+  const confirmed = (question: string, action: FindingAction) => () => {
+    if (window.confirm(question)) act(f.id, action)
   }
-  const sortDefault = filter.order === 'oldest' ? 'detectedAt' : '-detectedAt'
-  const sorting = { sort: filter.sort, dflt: sortDefault, onSort: (v: string) => set('sort', v) }
-  const { cursors, setCursors, cursor } = useCursors()
-  const qs = filterQuery({ ...filter, cursor })
+  return (
+    <>
+      {f.status === 'open' && f.kind === 'drift' && (
+        <button
+          disabled={pending}
+          data-testid="republish"
+          onClick={confirmed(
+            `Send our quantity for ${f.sku} to ${f.channel} again, over the ${formatCount(f.actual)} it shows now?`,
+            'republish',
+          )}
+        >
+          Republish
+        </button>
+      )}
+      {open && f.kind === 'variance' && (
+        <button
+          disabled={pending}
+          onClick={confirmed(`Write a count event setting ${f.sku} at ${f.location} to ${f.expected}?`, 'correct')}
+        >
+          Correct
+        </button>
+      )}
+      {open &&
+        NOTE_ACTIONS.map(([action, label]) => (
+          <button key={action} disabled={pending} style={{ marginLeft: 4 }} onClick={() => askNote(f.id, action)}>
+            {label}
+          </button>
+        ))}
+      {!open && (
+        <button disabled={pending} onClick={() => act(f.id, 'reopen')}>
+          Reopen
+        </button>
+      )}
+    </>
+  )
+}
+const NOTE_ACTIONS = [
+  ['resolve', 'Resolve'],
+  ['ignore', 'Ignore…'],
+] as const
+
+const OVERSELL_FILTERS = ['window', 'channel', 'kind', 'sku', 'order', 'sort'] as const
+
+function OversellsTab({ channels }: { channels: string[] }) {
+  const { filter, set, qs, cursors, setCursors } = useListFilter('/findings', OVERSELL_FILTERS, { window: '7d' })
   const list = useQuery({
     queryKey: ['oversells', qs],
     queryFn: () => fetchJson<OversellsPage>(`/api/ui/oversells?${qs}`),
@@ -333,10 +315,6 @@ function OversellsTab({ channels, setParam }: { channels: string[]; setParam: (k
     queryFn: () => fetchJson<Pick<OversellsPage, 'totals'>>(`/api/ui/oversells?${base}&limit=1`),
   })
   const totals = first.data?.totals
-  const set = (k: string, v: string) => {
-    setCursors([])
-    setParam(k, v)
-  }
   return (
     <div className="panel">
       <div className="toolbar" role="search">
@@ -347,107 +325,77 @@ function OversellsTab({ channels, setParam }: { channels: string[]; setParam: (k
           any={null}
           onChange={(v) => set('window', v)}
         />
-        <SelectFilter
-          label="Kind"
-          value={filter.kind}
-          options={[
-            { value: 'channel_oversell', label: 'channel oversell' },
-            { value: 'shortage', label: 'shortage' },
-          ]}
-          onChange={(v) => set('kind', v)}
-        />
-        <SelectFilter label="Channel" value={filter.channel} options={channels} onChange={(v) => set('channel', v)} />
-        <SearchFilter
-          label="SKU"
-          defaultValue={filter.sku}
-          placeholder="any (Enter)"
-          size={12}
-          onCommit={(v) => set('sku', v)}
-        />
-        <OrderFilter value={filter.order} onChange={(v) => set('order', v)} />
-        <ExportLink
-          style={{ marginLeft: 'auto' }}
-          href={`/api/ui/oversells/export?${base}`}
-          testId="oversells-export"
-        />
+        <SelectFilter label="Kind" value={filter.kind} options={OVERSELL_KINDS} onChange={(v) => set('kind', v)} />
+        <ChannelSkuOrder filter={filter} set={set} channels={channels} skuPlaceholder="any (Enter)" />
+        <ExportLink right href={`/api/ui/oversells/export?${base}`} testId="oversells-export" />
       </div>
       {totals && (
         <div className="grid kpis" style={{ marginBottom: 12 }} data-testid="oversell-totals">
-          <div className="kpi">
-            <div className="label">Incidents</div>
-            <div className="value">{formatCount(totals.incidents)}</div>
-          </div>
-          <div className="kpi">
-            <div className="label">Units oversold</div>
-            <div className="value">{formatCount(totals.oversoldUnits)}</div>
-          </div>
-          <div className="kpi">
-            <div className="label">Revenue at risk</div>
-            <div className="value">{formatMoney(totals.revenueAtRiskCents)}</div>
-          </div>
+          <KpiTile label="Incidents" value={formatCount(totals.incidents)} />
+          <KpiTile label="Units oversold" value={formatCount(totals.oversoldUnits)} />
+          <KpiTile label="Revenue at risk" value={formatMoney(totals.revenueAtRiskCents)} />
         </div>
       )}
-      {list.error && <ErrorBox error={list.error} />}
-      {list.isLoading && <div className="muted">Loading…</div>}
-      {list.data && list.data.items.length === 0 ? (
-        <EmptyState title="No oversells in this window">
-          Every order in the window could be filled from what we had.
-        </EmptyState>
-      ) : (
-        list.data && (
-          <table className="data" data-testid="oversells-table">
-            <thead>
-              <tr>
-                <SortHeader label="When" column="occurredAt" first="desc" {...sorting} />
-                <th>Kind</th>
-                <th>Channel</th>
-                <th>SKU</th>
-                <th>Order</th>
-                <th className="num">Ordered</th>
-                <SortHeader label="Oversold" column="oversoldUnits" first="desc" className="num" {...sorting} />
-                <SortHeader label="At risk" column="revenueAtRiskCents" first="desc" className="num" {...sorting} />
-                <th>Cause</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.items.map((o) => (
-                <tr key={o.id} className="row-link" data-testid={`oversell-row-${o.orderId}-${o.lineId}`}>
-                  <td>
-                    <Link
-                      className="stretched"
-                      href={`/findings/oversells/${o.id}`}
-                      aria-label={`Incident ${o.orderId}/${o.lineId}`}
-                    >
-                      <Ago iso={o.occurredAt} />
-                    </Link>
-                  </td>
-                  <td>{o.kind.replace('_', ' ')}</td>
-                  <td>{o.channel}</td>
-                  <td className="mono">
-                    <Link href={`/skus/${encodeURIComponent(o.sku)}`}>{o.sku}</Link>
-                  </td>
-                  <td className="mono">
-                    {o.orderId}/{o.lineId}
-                  </td>
-                  <td className="num">{formatCount(o.orderedUnits)}</td>
-                  <td className="num">{formatCount(o.oversoldUnits)}</td>
-                  <td className="num">{formatMoney(o.revenueAtRiskCents)}</td>
-                  <td style={{ minWidth: 260 }}>
-                    {o.cause ? <span className="chip warn">{o.cause.replace(/_/g, ' ')}</span> : null}{' '}
-                    <span className="muted" style={{ fontSize: 12 }}>
-                      {o.sentence}
-                    </span>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )
-      )}
+      <QueryView
+        query={list}
+        isEmpty={(d) => d.items.length === 0}
+        empty={
+          <EmptyState title="No oversells in this window">
+            Every order in the window could be filled from what we had.
+          </EmptyState>
+        }
+      >
+        {(d) => (
+          <DataTable
+            testId="oversells-table"
+            columns={OVERSELL_COLUMNS}
+            rows={d.items}
+            rowKey={(o) => o.id}
+            row={(o) => ({ className: 'row-link', 'data-testid': `oversell-row-${o.orderId}-${o.lineId}` })}
+            sorting={detectedSorting(filter, set)}
+          />
+        )}
+      </QueryView>
       <CursorPager cursors={cursors} setCursors={setCursors} nextCursor={list.data?.nextCursor} />
     </div>
   )
 }
+
+const OVERSELL_KINDS = [
+  { value: 'channel_oversell', label: 'channel oversell' },
+  { value: 'shortage', label: 'shortage' },
+]
+
+const OVERSELL_COLUMNS: Column<Oversell>[] = [
+  {
+    header: 'When',
+    sort: '-occurredAt',
+    cell: (o) => (
+      <Link className="stretched" href={`/findings/oversells/${o.id}`} aria-label={`Incident ${o.orderId}/${o.lineId}`}>
+        <Ago iso={o.occurredAt} />
+      </Link>
+    ),
+  },
+  { header: 'Kind', cell: (o) => o.kind.replace('_', ' ') },
+  { header: 'Channel', cell: (o) => o.channel },
+  { header: 'SKU', className: 'mono', cell: (o) => <Link href={`/skus/${encodeURIComponent(o.sku)}`}>{o.sku}</Link> },
+  { header: 'Order', className: 'mono', cell: (o) => `${o.orderId}/${o.lineId}` },
+  { header: 'Ordered', className: 'num', cell: (o) => formatCount(o.orderedUnits) },
+  { header: 'Oversold', sort: '-oversoldUnits', className: 'num', cell: (o) => formatCount(o.oversoldUnits) },
+  { header: 'At risk', sort: '-revenueAtRiskCents', className: 'num', cell: (o) => formatMoney(o.revenueAtRiskCents) },
+  {
+    header: 'Cause',
+    td: { style: { minWidth: 260 } },
+    cell: (o) => (
+      <>
+        {o.cause ? <span className="chip warn">{o.cause.replace(/_/g, ' ')}</span> : null}{' '}
+        <span className="muted" style={{ fontSize: 12 }}>
+          {o.sentence}
+        </span>
+      </>
+    ),
+  },
+]
 
 /** ERP snapshots and their reconciliation: progress while running (polled), then what they found. */
 function SnapshotsTab() {
@@ -467,92 +415,85 @@ function SnapshotsTab() {
         positions as of the snapshot time. Variances become findings; small ones are corrected through the ledger by
         policy.
       </div>
-      {list.isPending ? (
-        <div className="muted" role="status">
-          Loading snapshots…
-        </div>
-      ) : list.isError ? (
-        <ErrorBox error={list.error} />
-      ) : list.data.items.length === 0 ? (
-        <EmptyState title="No snapshots yet">
-          Post one to /api/v1/snapshots or drop a file in the inbox; its progress and variances show here.
-        </EmptyState>
-      ) : (
-        <table className="data" data-testid="snapshots">
-          <thead>
-            <tr>
-              <th scope="col">Started</th>
-              <th scope="col">Source</th>
-              <th scope="col">Kind</th>
-              <th scope="col">Progress</th>
-              <th scope="col" className="num">
-                Variances
-              </th>
-              <th scope="col" className="num">
-                Corrected
-              </th>
-              <th scope="col" className="num">
-                Rejected rows
-              </th>
-              <th scope="col">As of</th>
-              <th scope="col">Status</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data.items.map((x) => {
-              const pct =
-                x.rows > 0
-                  ? Math.min(100, Math.round((x.processedRows / x.rows) * 100))
-                  : x.status === 'completed'
-                    ? 100
-                    : 0
-              return (
-                <tr key={x.snapshotId}>
-                  <td>
-                    <Ago iso={x.startedAt} />
-                  </td>
-                  <td>
-                    {x.source}
-                    {x.fileName ? <span className="muted"> · {x.fileName}</span> : null}
-                  </td>
-                  <td>
-                    {x.mode} · {x.format}
-                  </td>
-                  <td style={{ minWidth: 180 }}>
-                    <progress
-                      max={100}
-                      value={pct}
-                      aria-label={`Snapshot ${x.snapshotId} progress`}
-                      style={{ width: 100, verticalAlign: 'middle' }}
-                    />{' '}
-                    <span className="muted">
-                      {formatCount(x.processedRows)} / {formatCount(x.rows)} rows
-                    </span>
-                  </td>
-                  <td className="num">
-                    {x.findingsCount > 0 ? <a href="/findings?kind=variance">{formatCount(x.findingsCount)}</a> : '0'}
-                  </td>
-                  <td className="num">
-                    {formatCount(x.corrected)}
-                    {x.autoCorrectUnits > 0 ? <span className="muted"> (≤{x.autoCorrectUnits} auto)</span> : null}
-                  </td>
-                  <td className="num">{formatCount(x.rejectedRows)}</td>
-                  <td className="muted">{x.asOf ? <Ago iso={x.asOf} /> : '—'}</td>
-                  <td>
-                    <span
-                      className={`chip ${x.status === 'completed' ? 'ok' : x.status === 'failed' ? 'bad' : 'warn'}`}
-                      title={x.error ?? undefined}
-                    >
-                      {x.status}
-                    </span>
-                  </td>
-                </tr>
-              )
-            })}
-          </tbody>
-        </table>
-      )}
+      <QueryView
+        query={list}
+        loading="Loading snapshots…"
+        isEmpty={(d) => d.items.length === 0}
+        empty={
+          <EmptyState title="No snapshots yet">
+            Post one to /api/v1/snapshots or drop a file in the inbox; its progress and variances show here.
+          </EmptyState>
+        }
+      >
+        {(d) => (
+          <DataTable testId="snapshots" scope columns={SNAPSHOT_COLUMNS} rows={d.items} rowKey={(x) => x.snapshotId} />
+        )}
+      </QueryView>
       <CursorPager cursors={cursors} setCursors={setCursors} nextCursor={list.data?.nextCursor} />
     </div>
   )
 }
+
+function progress(x: SnapshotSummary): number {
+  if (x.rows > 0) return Math.min(100, Math.round((x.processedRows / x.rows) * 100))
+  return x.status === 'completed' ? 100 : 0
+}
+
+const SNAPSHOT_COLUMNS: Column<SnapshotSummary>[] = [
+  { header: 'Started', cell: (x) => <Ago iso={x.startedAt} /> },
+  {
+    header: 'Source',
+    cell: (x) => (
+      <>
+        {x.source}
+        {x.fileName ? <span className="muted"> · {x.fileName}</span> : null}
+      </>
+    ),
+  },
+  { header: 'Kind', cell: (x) => `${x.mode} · ${x.format}` },
+  {
+    header: 'Progress',
+    td: { style: { minWidth: 180 } },
+    cell: (x) => (
+      <>
+        <progress
+          max={100}
+          value={progress(x)}
+          aria-label={`Snapshot ${x.snapshotId} progress`}
+          style={{ width: 100, verticalAlign: 'middle' }}
+        />{' '}
+        <span className="muted">
+          {formatCount(x.processedRows)} / {formatCount(x.rows)} rows
+        </span>
+      </>
+    ),
+  },
+  {
+    header: 'Variances',
+    className: 'num',
+    cell: (x) => (x.findingsCount > 0 ? <a href="/findings?kind=variance">{formatCount(x.findingsCount)}</a> : '0'),
+  },
+  {
+    header: 'Corrected',
+    className: 'num',
+    cell: (x) => (
+      <>
+        {formatCount(x.corrected)}
+        {x.autoCorrectUnits > 0 ? <span className="muted"> (≤{x.autoCorrectUnits} auto)</span> : null}
+      </>
+    ),
+  },
+  { header: 'Rejected rows', className: 'num', cell: (x) => formatCount(x.rejectedRows) },
+  { header: 'As of', className: 'muted', cell: (x) => (x.asOf ? <Ago iso={x.asOf} /> : '—') },
+  {
+    header: 'Status',
+    cell: (x) => (
+      <span
+        className={`chip ${x.status === 'completed' ? 'ok' : x.status === 'failed' ? 'bad' : 'warn'}`}
+        title={x.error ?? undefined}
+      >
+        {x.status}
+      </span>
+    ),
+  },
+]

@@ -7,25 +7,29 @@ import type { OversellIncidentDetail } from '@/server/reconciliation/get-oversel
 import { EmptyState } from '@/components/ui/empty-state'
 import { formatCount, formatMoney } from '@/components/ui/format'
 import { Time } from '@/components/ui/time'
+import { countColumns, DataTable, type Column } from '@/components/ui/data-table'
+import { KpiTile } from '@/components/ui/kpi-tile'
+import { PageHead } from '@/components/ui/page-head'
 
 export function OversellIncidentView({ detail: d }: { detail: OversellIncidentDetail }) {
   const i = d.incident
   const details = i.details as { why?: string; alsoDetected?: Array<{ kind: string; sku: string; oversold: number }> }
   return (
     <div>
-      <div className="page-head">
-        <div>
-          <div className="muted">
+      <PageHead
+        crumb={
+          <>
             <Link href="/findings?tab=oversells">Drift &amp; oversells</Link> / oversell
-          </div>
-          <h1>
-            Order {i.orderId} line {i.lineId} on {i.channel}: {formatCount(i.oversoldUnits)} unit(s) oversold
-          </h1>
-          <div className="muted">
+          </>
+        }
+        title={`Order ${i.orderId} line ${i.lineId} on ${i.channel}: ${formatCount(i.oversoldUnits)} unit(s) oversold`}
+      >
+        {
+          <>
             {i.kind.replace('_', ' ')} · ordered <Time iso={i.occurredAt} /> · detected <Time iso={i.detectedAt} />
-          </div>
-        </div>
-      </div>
+          </>
+        }
+      </PageHead>
       <section className="panel tone-bad" aria-label="What happened">
         <p style={{ margin: 0, fontSize: 15 }} data-testid="incident-sentence">
           {i.sentence}
@@ -39,70 +43,29 @@ export function OversellIncidentView({ detail: d }: { detail: OversellIncidentDe
         ) : null}
       </section>
       <div className="grid kpis" style={{ marginBottom: 16 }}>
-        <div className="kpi">
-          <div className="label">SKU</div>
-          <div className="value">
+        <KpiTile
+          label="SKU"
+          value={
             <Link href={`/skus/${encodeURIComponent(i.sku)}`} data-testid="incident-sku">
               {i.sku}
             </Link>
-          </div>
-        </div>
-        <div className="kpi">
-          <div className="label">Ordered</div>
-          <div className="value">{formatCount(i.orderedUnits)}</div>
-        </div>
-        <div className="kpi">
-          <div className="label">Oversold</div>
-          <div className="value" style={{ color: 'var(--bad)' }}>
-            {formatCount(i.oversoldUnits)}
-          </div>
-        </div>
-        <div className="kpi">
-          <div className="label">Revenue at risk</div>
-          <div className="value">{formatMoney(i.revenueAtRiskCents)}</div>
-        </div>
-        <div className="kpi">
-          <div className="label">Cause</div>
-          <div className="value" style={{ fontSize: 16 }}>
-            {i.cause ? i.cause.replace(/_/g, ' ') : 'unknown'}
-          </div>
-        </div>
+          }
+        />
+        <KpiTile label="Ordered" value={formatCount(i.orderedUnits)} />
+        <KpiTile label="Oversold" value={formatCount(i.oversoldUnits)} tone="bad" />
+        <KpiTile label="Revenue at risk" value={formatMoney(i.revenueAtRiskCents)} />
+        <KpiTile label="Cause" value={i.cause ? i.cause.replace(/_/g, ' ') : 'unknown'} valueStyle={{ fontSize: 16 }} />
       </div>
 
       <section className="panel" aria-labelledby="shown-h">
         <h2 id="shown-h">What each channel showed</h2>
-        <table className="data" data-testid="incident-channels">
-          <thead>
-            <tr>
-              <th>Channel</th>
-              <th className="num">At order time</th>
-              <th>Since</th>
-              <th className="num">Decided now</th>
-              <th className="num">Sent now</th>
-              <th className="num">Shows now</th>
-              <th>Applied</th>
-            </tr>
-          </thead>
-          <tbody>
-            {d.channels.map((c) => (
-              <tr key={c.channel} className={c.channel === i.channel ? 'highlight' : undefined}>
-                <td>
-                  <Link href={`/channels/${encodeURIComponent(c.channel)}`}>{c.channel}</Link>
-                  {c.channel === i.channel ? ' (this order)' : ''}
-                </td>
-                <td className="num">
-                  {c.atOrder.quantity === null ? 'not known' : formatCount(c.atOrder.quantity)}
-                  {c.atOrder.outcome === 'accepted' ? ' (accepted, not confirmed applied)' : ''}
-                </td>
-                <td>{c.atOrder.since ? <Time iso={c.atOrder.since} /> : '—'}</td>
-                <td className="num">{formatCount(c.now.desired)}</td>
-                <td className="num">{formatCount(c.now.published)}</td>
-                <td className="num">{formatCount(c.now.applied)}</td>
-                <td>{c.now.appliedAt ? <Time iso={c.now.appliedAt} /> : '—'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          testId="incident-channels"
+          columns={channelColumns(i.channel)}
+          rows={d.channels}
+          rowKey={(c) => c.channel}
+          row={(c) => ({ className: c.channel === i.channel ? 'highlight' : undefined })}
+        />
       </section>
 
       <section className="panel" aria-labelledby="rule-h">
@@ -136,41 +99,7 @@ export function OversellIncidentView({ detail: d }: { detail: OversellIncidentDe
               Nothing was sent for this SKU from an hour before to ten minutes after the order.
             </EmptyState>
           ) : (
-            <table className="data" data-testid="incident-publishes">
-              <thead>
-                <tr>
-                  <th>Sent</th>
-                  <th>Channel</th>
-                  <th className="num">Qty</th>
-                  <th className="num">v</th>
-                  <th>Outcome</th>
-                  <th>Applied</th>
-                </tr>
-              </thead>
-              <tbody>
-                {d.publishes.map((p) => (
-                  <tr key={p.id}>
-                    <td>
-                      <Time iso={p.startedAt} />
-                      {p.inFlight ? (
-                        <>
-                          {' '}
-                          <span className="chip warn">in flight at order</span>
-                        </>
-                      ) : null}
-                    </td>
-                    <td>{p.channel}</td>
-                    <td className="num">{formatCount(p.quantity)}</td>
-                    <td className="num">{p.version}</td>
-                    <td>
-                      {p.outcome}
-                      {p.batchId ? <div className="muted mono">{p.batchId}</div> : null}
-                    </td>
-                    <td>{p.verifiedAt ? <Time iso={p.verifiedAt} /> : '—'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <DataTable testId="incident-publishes" columns={PUBLISH_COLUMNS} rows={d.publishes} rowKey={(p) => p.id} />
           )}
         </section>
         <section className="panel" aria-labelledby="ev-h">
@@ -178,33 +107,7 @@ export function OversellIncidentView({ detail: d }: { detail: OversellIncidentDe
           {d.events.length === 0 ? (
             <EmptyState title="No stock moves in the two hours before" />
           ) : (
-            <table className="data" data-testid="incident-events">
-              <thead>
-                <tr>
-                  <th>Received</th>
-                  <th>Type</th>
-                  <th>Location</th>
-                  <th className="num">Qty</th>
-                  <th>From</th>
-                </tr>
-              </thead>
-              <tbody>
-                {d.events.map((e) => (
-                  <tr key={e.id}>
-                    <td>
-                      <Time iso={e.receivedAt} />
-                    </td>
-                    <td>{e.type}</td>
-                    <td>{e.location}</td>
-                    <td className="num">{formatCount(e.quantity)}</td>
-                    <td className="muted">
-                      {e.source}
-                      {e.reference ? ` · ${e.reference}` : ''}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <DataTable testId="incident-events" columns={EVENT_COLUMNS} rows={d.events} rowKey={(e) => e.id} />
           )}
         </section>
       </div>
@@ -224,3 +127,75 @@ export function OversellIncidentView({ detail: d }: { detail: OversellIncidentDe
     </div>
   )
 }
+
+type Row<K extends 'channels' | 'publishes' | 'events'> = OversellIncidentDetail[K][number]
+const timeOrDash = (iso: string | null) => (iso ? <Time iso={iso} /> : '—')
+
+function channelColumns(orderChannel: string): Column<Row<'channels'>>[] {
+  return [
+    {
+      header: 'Channel',
+      cell: (c) => (
+        <>
+          <Link href={`/channels/${encodeURIComponent(c.channel)}`}>{c.channel}</Link>
+          {c.channel === orderChannel ? ' (this order)' : ''}
+        </>
+      ),
+    },
+    {
+      header: 'At order time',
+      className: 'num',
+      cell: (c) => (
+        <>
+          {c.atOrder.quantity === null ? 'not known' : formatCount(c.atOrder.quantity)}
+          {c.atOrder.outcome === 'accepted' ? ' (accepted, not confirmed applied)' : ''}
+        </>
+      ),
+    },
+    { header: 'Since', cell: (c) => timeOrDash(c.atOrder.since) },
+    ...countColumns<Row<'channels'>>([
+      ['Decided now', (c) => c.now.desired],
+      ['Sent now', (c) => c.now.published],
+      ['Shows now', (c) => c.now.applied],
+    ]),
+    { header: 'Applied', cell: (c) => timeOrDash(c.now.appliedAt) },
+  ]
+}
+
+const PUBLISH_COLUMNS: Column<Row<'publishes'>>[] = [
+  {
+    header: 'Sent',
+    cell: (p) => (
+      <>
+        <Time iso={p.startedAt} />
+        {p.inFlight ? (
+          <>
+            {' '}
+            <span className="chip warn">in flight at order</span>
+          </>
+        ) : null}
+      </>
+    ),
+  },
+  { header: 'Channel', cell: (p) => p.channel },
+  { header: 'Qty', className: 'num', cell: (p) => formatCount(p.quantity) },
+  { header: 'v', className: 'num', cell: (p) => p.version },
+  {
+    header: 'Outcome',
+    cell: (p) => (
+      <>
+        {p.outcome}
+        {p.batchId ? <div className="muted mono">{p.batchId}</div> : null}
+      </>
+    ),
+  },
+  { header: 'Applied', cell: (p) => timeOrDash(p.verifiedAt) },
+]
+
+const EVENT_COLUMNS: Column<Row<'events'>>[] = [
+  { header: 'Received', cell: (e) => <Time iso={e.receivedAt} /> },
+  { header: 'Type', cell: (e) => e.type },
+  { header: 'Location', cell: (e) => e.location },
+  { header: 'Qty', className: 'num', cell: (e) => formatCount(e.quantity) },
+  { header: 'From', className: 'muted', cell: (e) => `${e.source}${e.reference ? ` · ${e.reference}` : ''}` },
+]

@@ -25,6 +25,10 @@ import { fetchJson } from '@/components/ui/fetch-json'
 import { formatCount, formatMoney, formatSeconds } from '@/components/ui/format'
 import { HealthChip } from '@/components/channels/health-chip'
 import { KpiTile } from '@/components/ui/kpi-tile'
+import { TREND_LINE } from '@/components/charts/line-style'
+import { DataTable, type Column } from '@/components/ui/data-table'
+import { ExportLink, HeadSelect } from '@/components/ui/filters'
+import { PageHead } from '@/components/ui/page-head'
 
 const WINDOWS: Array<{ value: KpiWindow; label: string }> = [
   { value: '1h', label: 'Last hour' },
@@ -37,6 +41,7 @@ const money = (cents: number) => formatMoney(cents, { whole: true })
 const lag = (s: number | null) => (s === null ? 'not measured' : `≈${formatSeconds(s)}`)
 const pct = (r: number | null) => (r === null ? '—' : `${(r * 100).toFixed(r < 0.01 ? 2 : 1)} %`)
 
+const SPARK = { bad: '#c2413b', warn: '#d9822b', ok: '#1f5fbf' }
 const COLORS = ['#1f5fbf', '#d9822b', '#2f9e6a', '#8a4fbf', '#c2413b', '#4b6b8a']
 
 export function KpiView({ initial, canOpenDeadLetters }: { initial: Kpis; canOpenDeadLetters: boolean }) {
@@ -78,34 +83,23 @@ export function KpiView({ initial, canOpenDeadLetters }: { initial: Kpis; canOpe
 
   return (
     <div>
-      <div className="page-head">
-        <div>
-          <h1>KPIs and SLOs</h1>
-          <div className="muted">
-            Oversells, revenue at risk and how fast each channel reflects stock, against its SLO.
-          </div>
-        </div>
-        <div className="toolbar" style={{ marginBottom: 0 }}>
-          <a className="button" href={`/api/ui/kpis/export?window=${window}`} download data-testid="kpis-export">
-            Export CSV
-          </a>
-          <label className="toolbar" style={{ marginBottom: 0 }}>
-            <span className="muted">Window</span>
-            <select
-              aria-label="Window"
-              data-testid="kpi-window"
+      <PageHead
+        title="KPIs and SLOs"
+        tools={
+          <>
+            <ExportLink href={`/api/ui/kpis/export?window=${window}`} testId="kpis-export" />
+            <HeadSelect
+              label="Window"
+              testId="kpi-window"
               value={window}
-              onChange={(e) => router.replace(`/kpis?window=${e.target.value}`)}
-            >
-              {WINDOWS.map((w) => (
-                <option key={w.value} value={w.value}>
-                  {w.label}
-                </option>
-              ))}
-            </select>
-          </label>
-        </div>
-      </div>
+              options={WINDOWS}
+              onChange={(v) => router.replace(`/kpis?window=${v}`)}
+            />
+          </>
+        }
+      >
+        Oversells, revenue at risk and how fast each channel reflects stock, against its SLO.
+      </PageHead>
       {error && <ErrorBox error={error} />}
 
       <div className="grid kpis" style={{ marginBottom: 16 }}>
@@ -176,104 +170,13 @@ export function KpiView({ initial, canOpenDeadLetters }: { initial: Kpis; canOpe
 
       <div className="panel">
         <h2>By channel</h2>
-        <table className="data" data-testid="kpi-channels">
-          <thead>
-            <tr>
-              <th>Channel</th>
-              <th title="now: the same verdict as the dashboard and the channel page">Health now</th>
-              <th>Lag SLO (p95) in window</th>
-              <th className="num">p50</th>
-              <th className="num">p95</th>
-              <th className="num">p99</th>
-              <th className="num">Stale</th>
-              <th className="num">Drift</th>
-              <th className="num">Dead letters</th>
-              <th className="num">Ordered</th>
-              <th className="num">Oversold</th>
-              <th className="num">Rate</th>
-              <th className="num">At risk</th>
-              <th className="num" title="cancelled order units that could not be filled, of all cancelled units">
-                Cancelled for stock
-              </th>
-              <th
-                className="num"
-                title="order intake lag: marketplace order time to our reservation, p50 / p95 / p99 in the window"
-              >
-                Order intake p50 / p95 / p99
-              </th>
-              <th title="now: is the channel's orders intake receiving">Intake now</th>
-            </tr>
-          </thead>
-          <tbody>
-            {k.channels.map((c) => (
-              <tr key={c.channel} className="row-link" data-testid={`kpi-row-${c.channel}`}>
-                <td>
-                  <Link className="stretched" href={`/channels/${encodeURIComponent(c.channel)}`}>
-                    {c.channel}
-                  </Link>
-                </td>
-                <td>
-                  <HealthChip health={c.health} testId={`kpi-health-${c.channel}`} />
-                </td>
-                <td>
-                  {c.lag.p95Seconds === null ? (
-                    <span className="chip">no samples</span>
-                  ) : (
-                    <span className={`chip ${c.slo.lagBreached ? 'bad' : 'ok'}`} data-testid={`slo-${c.channel}`}>
-                      {c.slo.lagBreached ? 'breached' : 'met'} · SLO {formatSeconds(c.slo.lagP95Seconds)}
-                    </span>
-                  )}
-                </td>
-                <td className="num">{lag(c.lag.p50Seconds)}</td>
-                <td className="num">{lag(c.lag.p95Seconds)}</td>
-                <td className="num">{lag(c.lag.p99Seconds)}</td>
-                <td className={`num${c.staleListings > 0 ? ' bad' : ''}`} data-testid={`kpi-stale-${c.channel}`}>
-                  {formatCount(c.staleListings)}
-                </td>
-                <td className="num">
-                  <MaybeLink href={`/findings?kind=drift&channel=${encodeURIComponent(c.channel)}`}>
-                    {formatCount(c.driftOpen)}
-                  </MaybeLink>
-                </td>
-                <td className="num">
-                  <MaybeLink href={dl(c.channel)}>{formatCount(c.deadLettersOpen)}</MaybeLink>
-                </td>
-                <td className="num">{formatCount(c.orderedUnits)}</td>
-                <td className="num" data-testid={`oversold-${c.channel}`}>
-                  <MaybeLink
-                    href={`/findings?tab=oversells&window=${k.window}&channel=${encodeURIComponent(c.channel)}`}
-                  >
-                    {formatCount(c.oversoldUnits)}
-                  </MaybeLink>
-                </td>
-                <td className="num" data-testid={`oversell-rate-${c.channel}`}>
-                  {pct(c.oversellRate)}
-                </td>
-                <td className="num">{money(c.revenueAtRiskCents)}</td>
-                <td className="num" data-testid={`cancelled-stock-${c.channel}`}>
-                  {formatCount(c.cancelledForStockUnits)}{' '}
-                  <span className="muted">of {formatCount(c.cancelledUnits)}</span>
-                </td>
-                <td className="num" data-testid={`kpi-intake-lag-${c.channel}`}>
-                  {c.intakeLag.samples === 0 ? (
-                    <span className="muted">no orders</span>
-                  ) : (
-                    `${lag(c.intakeLag.p50Seconds)} / ${lag(c.intakeLag.p95Seconds)} / ${lag(c.intakeLag.p99Seconds)}`
-                  )}
-                </td>
-                <td data-testid={`kpi-intake-${c.channel}`}>
-                  {c.intake.state === 'stopped' ? (
-                    <span className="chip bad">stopped</span>
-                  ) : c.intake.state === 'ok' ? (
-                    <span className="chip ok">receiving</span>
-                  ) : (
-                    <span className="muted">{c.intake.state === 'not_live' ? 'not watched' : 'not connected'}</span>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          testId="kpi-channels"
+          columns={channelColumns(k.window, dl)}
+          rows={k.channels}
+          rowKey={(c) => c.channel}
+          row={(c) => ({ className: 'row-link', 'data-testid': `kpi-row-${c.channel}` })}
+        />
         <p className="muted" style={{ marginTop: 8 }}>
           Lag is event received to quantity applied at the channel; order intake lag is the marketplace&apos;s order
           time to our reservation. Oversell rate = oversold units / ordered units in the window. Rollups are per minute;
@@ -282,6 +185,108 @@ export function KpiView({ initial, canOpenDeadLetters }: { initial: Kpis; canOpe
       </div>
     </div>
   )
+}
+
+type KpiChannel = Kpis['channels'][number]
+const testId = (prefix: string) => (c: KpiChannel) => ({ 'data-testid': `${prefix}-${c.channel}` })
+const channelQuery = (c: KpiChannel) => `channel=${encodeURIComponent(c.channel)}`
+
+/** The by-channel table: health now, lag against the SLO, and the window's counts, linked to their lists. */
+function channelColumns(window: string, dl: (channel?: string) => string | undefined): Column<KpiChannel>[] {
+  return [
+    {
+      header: 'Channel',
+      cell: (c) => (
+        <Link className="stretched" href={`/channels/${encodeURIComponent(c.channel)}`}>
+          {c.channel}
+        </Link>
+      ),
+    },
+    {
+      header: 'Health now',
+      title: 'now: the same verdict as the dashboard and the channel page',
+      cell: (c) => <HealthChip health={c.health} testId={`kpi-health-${c.channel}`} />,
+    },
+    {
+      header: 'Lag SLO (p95) in window',
+      cell: (c) =>
+        c.lag.p95Seconds === null ? (
+          <span className="chip">no samples</span>
+        ) : (
+          <span className={`chip ${c.slo.lagBreached ? 'bad' : 'ok'}`} data-testid={`slo-${c.channel}`}>
+            {c.slo.lagBreached ? 'breached' : 'met'} · SLO {formatSeconds(c.slo.lagP95Seconds)}
+          </span>
+        ),
+    },
+    { header: 'p50', className: 'num', cell: (c) => lag(c.lag.p50Seconds) },
+    { header: 'p95', className: 'num', cell: (c) => lag(c.lag.p95Seconds) },
+    { header: 'p99', className: 'num', cell: (c) => lag(c.lag.p99Seconds) },
+    {
+      header: 'Stale',
+      className: 'num',
+      td: (c) => ({ className: `num${c.staleListings > 0 ? ' bad' : ''}`, ...testId('kpi-stale')(c) }),
+      cell: (c) => formatCount(c.staleListings),
+    },
+    {
+      header: 'Drift',
+      className: 'num',
+      cell: (c) => <MaybeLink href={`/findings?kind=drift&${channelQuery(c)}`}>{formatCount(c.driftOpen)}</MaybeLink>,
+    },
+    {
+      header: 'Dead letters',
+      className: 'num',
+      cell: (c) => <MaybeLink href={dl(c.channel)}>{formatCount(c.deadLettersOpen)}</MaybeLink>,
+    },
+    { header: 'Ordered', className: 'num', cell: (c) => formatCount(c.orderedUnits) },
+    {
+      header: 'Oversold',
+      className: 'num',
+      td: testId('oversold'),
+      cell: (c) => (
+        <MaybeLink href={`/findings?tab=oversells&window=${window}&${channelQuery(c)}`}>
+          {formatCount(c.oversoldUnits)}
+        </MaybeLink>
+      ),
+    },
+    { header: 'Rate', className: 'num', td: testId('oversell-rate'), cell: (c) => pct(c.oversellRate) },
+    { header: 'At risk', className: 'num', cell: (c) => money(c.revenueAtRiskCents) },
+    {
+      header: 'Cancelled for stock',
+      title: 'cancelled order units that could not be filled, of all cancelled units',
+      className: 'num',
+      td: testId('cancelled-stock'),
+      cell: (c) => (
+        <>
+          {formatCount(c.cancelledForStockUnits)} <span className="muted">of {formatCount(c.cancelledUnits)}</span>
+        </>
+      ),
+    },
+    {
+      header: 'Order intake p50 / p95 / p99',
+      title: 'order intake lag: marketplace order time to our reservation, p50 / p95 / p99 in the window',
+      className: 'num',
+      td: testId('kpi-intake-lag'),
+      cell: ({ intakeLag: l }) =>
+        l.samples === 0 ? (
+          <span className="muted">no orders</span>
+        ) : (
+          `${lag(l.p50Seconds)} / ${lag(l.p95Seconds)} / ${lag(l.p99Seconds)}`
+        ),
+    },
+    {
+      header: 'Intake now',
+      title: "now: is the channel's orders intake receiving",
+      td: testId('kpi-intake'),
+      cell: (c) =>
+        c.intake.state === 'stopped' ? (
+          <span className="chip bad">stopped</span>
+        ) : c.intake.state === 'ok' ? (
+          <span className="chip ok">receiving</span>
+        ) : (
+          <span className="muted">{c.intake.state === 'not_live' ? 'not watched' : 'not connected'}</span>
+        ),
+    },
+  ]
 }
 
 function MaybeLink({ href, children }: { href?: string; children: ReactNode }) {
@@ -315,11 +320,10 @@ function Sparkline({ values, tone }: { values: Array<number | null>; tone?: 'war
           <Line
             type="monotone"
             dataKey="v"
-            stroke={tone === 'bad' ? '#c2413b' : tone === 'warn' ? '#d9822b' : '#1f5fbf'}
+            stroke={SPARK[tone ?? 'ok']}
             strokeWidth={1.5}
             dot={{ r: 1 }}
-            connectNulls={false}
-            isAnimationActive={false}
+            {...TREND_LINE}
           />
         </LineChart>
       </ResponsiveContainer>
@@ -370,8 +374,7 @@ function Trends({ buckets, codes, bucketMinutes }: { buckets: KpiBucket[]; codes
                     dataKey={c}
                     stroke={COLORS[i % COLORS.length]}
                     dot={{ r: 2 }}
-                    connectNulls={false}
-                    isAnimationActive={false}
+                    {...TREND_LINE}
                   />
                 ))}
               </LineChart>

@@ -51,7 +51,7 @@ export function AllocationWindowsPanel({
           columns={windowColumns(canEdit, setChannel, Date.now())}
           rows={windows}
           rowKey={({ code, i }) => `${code}-${i}`}
-          rowTestId={({ code, i }) => `allocation-window-${code}-${i}`}
+          row={({ code, i }) => ({ 'data-testid': `allocation-window-${code}-${i}` })}
         />
       )}
       {canEdit && channelCodes.length > 0 && (
@@ -85,7 +85,7 @@ export function AllocationWindowsPanel({
           columns={sellAheadColumns(canEdit, setChannel, draft)}
           rows={channelCodes}
           rowKey={(code) => code}
-          rowTestId={(code) => `sell-ahead-${code}`}
+          row={(code) => ({ 'data-testid': `sell-ahead-${code}` })}
         />
       </div>
     </div>

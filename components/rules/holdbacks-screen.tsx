@@ -297,7 +297,7 @@ export function HoldbacksScreen({
             ]}
             rows={list.data?.items ?? []}
             rowKey={(h) => h.id}
-            rowTestId={(h) => `holdback-${h.sku ?? h.category}`}
+            row={(h) => ({ 'data-testid': `holdback-${h.sku ?? h.category}` })}
           />
         )}
       </div>

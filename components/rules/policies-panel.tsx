@@ -164,7 +164,7 @@ function FeedsPanel({
           columns={columns}
           rows={feeds.map((f, i) => ({ f, i }))}
           rowKey={({ i }) => String(i)}
-          rowTestId={({ i }) => `feed-${i}`}
+          row={({ i }) => ({ 'data-testid': `feed-${i}` })}
         />
       )}
       <div className="toolbar" style={{ marginTop: 8, marginBottom: 0 }}>
@@ -418,7 +418,7 @@ function OrderExceptionsPanel({ draft, edit, canEdit }: { draft: RuleSet; edit: 
           columns={columns}
           rows={entries}
           rowKey={([code]) => code}
-          rowTestId={([code]) => `order-exception-${code}`}
+          row={([code]) => ({ 'data-testid': `order-exception-${code}` })}
         />
       )}
       {canEdit && (

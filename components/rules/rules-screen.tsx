@@ -242,7 +242,7 @@ export function RulesScreen({ canEdit }: { canEdit: boolean }) {
                 columns={IMPACT_COLUMNS}
                 rows={impact.channels}
                 rowKey={(c) => c.channel}
-                rowTestId={(c) => `impact-${c.channel}`}
+                row={(c) => ({ 'data-testid': `impact-${c.channel}` })}
               />
               {impact.sample.length > 0 && (
                 <details style={{ marginTop: 8 }}>
@@ -410,7 +410,7 @@ function SafetyStockPanel({
           columns={safetyStockColumns(canEdit, edit, channels, categories)}
           rows={draft.safetyStock.map((rule, i) => ({ rule, i }))}
           rowKey={({ i }) => String(i)}
-          rowTestId={({ rule }) => `ss-${scopeKey(rule)}`}
+          row={({ rule }) => ({ 'data-testid': `ss-${scopeKey(rule)}` })}
         />
       )}
       {canEdit && (

@@ -166,8 +166,7 @@ export function ApiKeySettings() {
           testId="api-key-list"
           columns={KEY_COLUMNS}
           rowKey={(k) => k.id}
-          rowTestId={(k) => `api-key-${k.prefix}`}
-          rowClassName={(k) => (k.revokedAt ? 'inactive' : undefined)}
+          row={(k) => ({ 'data-testid': `api-key-${k.prefix}`, className: k.revokedAt ? 'inactive' : undefined })}
           actions={(k) =>
             !k.revokedAt && (
               <button

@@ -271,5 +271,8 @@ export function ListTable<T>({
 
 /** The rows of a list of things with a code: keyed by it, with the test id `${prefix}-${code}`. */
 export function rowsByCode(prefix: string) {
-  return { rowKey: (r: { code: string }) => r.code, rowTestId: (r: { code: string }) => `${prefix}-${r.code}` }
+  return {
+    rowKey: (r: { code: string }) => r.code,
+    row: (r: { code: string }) => ({ 'data-testid': `${prefix}-${r.code}` }),
+  }
 }

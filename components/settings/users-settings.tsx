@@ -175,8 +175,7 @@ export function UserSettings() {
             ...USER_STATE_COLUMNS,
           ]}
           rowKey={(u) => u.id}
-          rowTestId={(u) => `user-${u.email}`}
-          rowClassName={(u) => (u.active ? undefined : 'inactive')}
+          row={(u) => ({ 'data-testid': `user-${u.email}`, className: u.active ? undefined : 'inactive' })}
           actions={(u) =>
             !u.me && (
               <button

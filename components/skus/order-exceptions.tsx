@@ -7,6 +7,7 @@ import type { OrderExceptionView } from '@/server/exceptions/list-order-exceptio
 import { useRealtime } from '@/components/realtime/use-realtime'
 import { fetchJson } from '@/components/ui/fetch-json'
 import { formatTime } from '@/components/ui/format'
+import { DataTable, type Column } from '@/components/ui/data-table'
 
 export function SkuOrderExceptions({ sku }: { sku: string }) {
   const key = ['sku-order-exceptions', sku] as const
@@ -22,48 +23,41 @@ export function SkuOrderExceptions({ sku }: { sku: string }) {
   return (
     <div className="panel" data-testid="order-exceptions">
       <h2>ERP order exceptions</h2>
-      <table className="data">
-        <thead>
-          <tr>
-            <th>Order</th>
-            <th>Reason</th>
-            <th>State</th>
-            <th>Reservation</th>
-            <th>Channel</th>
-            <th>Since</th>
-            <th>ERP says</th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((x) => (
-            <tr key={x.id} data-testid={`order-exception-${x.channel}-${x.orderId}`}>
-              <td className="mono">
-                {x.channel}:{x.orderId}
-              </td>
-              <td>
-                {x.reason} <span className="muted">({x.kind})</span>
-              </td>
-              <td>
-                {x.status === 'open' ? (
-                  <span className="chip warn">open</span>
-                ) : (
-                  <span className="chip ok">resolved {formatTime(x.resolvedAt)}</span>
-                )}
-              </td>
-              <td>{x.releasedUnits > 0 ? `released ${x.releasedUnits}` : 'kept'}</td>
-              <td>
-                {x.suppressed
-                  ? x.status === 'open'
-                    ? `suppressed on ${x.channel}`
-                    : `was suppressed on ${x.channel}`
-                  : '—'}
-              </td>
-              <td>{formatTime(x.receivedAt)}</td>
-              <td className="muted">{x.message || x.policy}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        columns={COLUMNS}
+        rows={items}
+        rowKey={(x) => x.id}
+        row={(x) => ({ 'data-testid': `order-exception-${x.channel}-${x.orderId}` })}
+      />
     </div>
   )
 }
+
+const COLUMNS: Column<OrderExceptionView>[] = [
+  { header: 'Order', className: 'mono', cell: (x) => `${x.channel}:${x.orderId}` },
+  {
+    header: 'Reason',
+    cell: (x) => (
+      <>
+        {x.reason} <span className="muted">({x.kind})</span>
+      </>
+    ),
+  },
+  {
+    header: 'State',
+    cell: (x) =>
+      x.status === 'open' ? (
+        <span className="chip warn">open</span>
+      ) : (
+        <span className="chip ok">resolved {formatTime(x.resolvedAt)}</span>
+      ),
+  },
+  { header: 'Reservation', cell: (x) => (x.releasedUnits > 0 ? `released ${x.releasedUnits}` : 'kept') },
+  {
+    header: 'Channel',
+    cell: (x) =>
+      x.suppressed ? (x.status === 'open' ? `suppressed on ${x.channel}` : `was suppressed on ${x.channel}`) : '—',
+  },
+  { header: 'Since', cell: (x) => formatTime(x.receivedAt) },
+  { header: 'ERP says', className: 'muted', cell: (x) => x.message || x.policy },
+]

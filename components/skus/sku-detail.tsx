@@ -7,6 +7,8 @@ import { useQuery } from '@tanstack/react-query'
 import type { SkuDetail, SkuEvent } from '@/server/availability/get-sku-detail'
 import { useRealtime } from '@/components/realtime/use-realtime'
 import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
+import { countColumns, DataTable, type Column } from '@/components/ui/data-table'
+import { PageHead } from '@/components/ui/page-head'
 import { fetchJson } from '@/components/ui/fetch-json'
 import { formatCount, formatSeconds, formatTime } from '@/components/ui/format'
 import { Ago } from '@/components/ui/ago'
@@ -146,23 +148,29 @@ export function SkuDetailView({ initial }: { initial: SkuDetail }) {
 
   return (
     <div>
-      <div className="page-head">
-        <div>
-          <div className="muted">
+      <PageHead
+        crumb={
+          <>
             <Link href="/skus">SKUs</Link> /
-          </div>
-          <h1 data-testid="sku-code">
+          </>
+        }
+        titleTestId="sku-code"
+        title={
+          <>
             {d.sku}{' '}
             <span className="muted" style={{ fontWeight: 400 }}>
               {d.name}
             </span>
-          </h1>
-          <div className="muted">
+          </>
+        }
+      >
+        {
+          <>
             {d.category}
             {d.kit && ` · kit of ${d.kit.components.map((c) => `${c.quantity}× ${c.sku}`).join(', ')}`}
-          </div>
-        </div>
-      </div>
+          </>
+        }
+      </PageHead>
       {error && <ErrorBox error={error} />}
       <SkuOrderExceptions sku={d.sku} />
 
@@ -171,56 +179,12 @@ export function SkuDetailView({ initial }: { initial: SkuDetail }) {
         {d.channels.length === 0 ? (
           <EmptyState title="Not listed on any channel" />
         ) : (
-          <table className="data" data-testid="channel-quantities">
-            <thead>
-              <tr>
-                <th>Channel</th>
-                <th>Listing</th>
-                <th className="num">Decided</th>
-                <th className="num">Published</th>
-                <th className="num">Channel shows</th>
-                <th>Sync state</th>
-                <th>Last error</th>
-              </tr>
-            </thead>
-            <tbody>
-              {d.channels.map((c) => (
-                <tr key={c.channel}>
-                  <td>{c.channel}</td>
-                  <td
-                    className="mono"
-                    style={{ whiteSpace: 'nowrap' }}
-                    data-testid={`listing-${c.channel}`}
-                    data-external-id={d.externalIds?.[c.channel] ?? undefined}
-                    title={d.externalIds?.[c.channel] ? `marketplace id ${d.externalIds[c.channel]}` : undefined}
-                  >
-                    {c.externalSku}
-                  </td>
-                  <td className="num" data-testid={`desired-${c.channel}`}>
-                    {formatCount(c.desired)}
-                  </td>
-                  <td className="num" data-testid={`published-${c.channel}`}>
-                    {formatCount(c.published)}
-                  </td>
-                  <td className="num" data-testid={`applied-${c.channel}`}>
-                    {formatCount(c.applied)}
-                  </td>
-                  <td className="muted" data-testid={`sync-state-${c.channel}`}>
-                    {c.lastError?.startsWith('held:') ? (
-                      <span className="chip warn">held for a person</span>
-                    ) : d.sync?.[c.channel] ? (
-                      <SyncState story={d.sync[c.channel]} />
-                    ) : c.published !== c.applied ? (
-                      'awaiting channel confirmation'
-                    ) : (
-                      'in sync'
-                    )}
-                  </td>
-                  <td className="muted">{c.lastError ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            testId="channel-quantities"
+            columns={channelColumns(d)}
+            rows={d.channels}
+            rowKey={(c) => c.channel}
+          />
         )}
       </div>
 
@@ -240,34 +204,12 @@ export function SkuDetailView({ initial }: { initial: SkuDetail }) {
       {d.incidents?.length > 0 && (
         <div className="panel" data-testid="sku-incidents">
           <h2>Oversell incidents of this SKU</h2>
-          <table className="data">
-            <thead>
-              <tr>
-                <th>Ordered</th>
-                <th>Channel</th>
-                <th>Order</th>
-                <th className="num">Oversold</th>
-                <th>What happened</th>
-              </tr>
-            </thead>
-            <tbody>
-              {d.incidents.map((x) => (
-                <tr key={x.id} className="row-link">
-                  <td>
-                    <Link className="stretched" href={`/findings/oversells/${x.id}`}>
-                      <Time iso={x.occurredAt} />
-                    </Link>
-                  </td>
-                  <td>{x.channel}</td>
-                  <td className="mono">
-                    {x.orderId}/{x.lineId}
-                  </td>
-                  <td className="num">{formatCount(x.oversoldUnits)}</td>
-                  <td className="muted">{x.sentence}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            columns={INCIDENT_COLUMNS}
+            rows={d.incidents}
+            rowKey={(x) => x.id}
+            row={() => ({ className: 'row-link' })}
+          />
         </div>
       )}
 
@@ -285,36 +227,7 @@ export function SkuDetailView({ initial }: { initial: SkuDetail }) {
             ))}
           </p>
         ) : (
-          <table className="data" data-testid="positions">
-            <thead>
-              <tr>
-                <th>Location</th>
-                <th className="num">On hand</th>
-                <th className="num">Reserved</th>
-                <th className="num">Allocated</th>
-                <th className="num">In transit</th>
-                <th className="num">Quarantined</th>
-                <th className="num">Damaged</th>
-                <th className="num">Sellable</th>
-              </tr>
-            </thead>
-            <tbody>
-              {d.locations.map((l) => (
-                <tr key={l.location}>
-                  <td>{l.location}</td>
-                  <td className="num" data-testid={`on-hand-${l.location}`}>
-                    {formatCount(l.onHand)}
-                  </td>
-                  <td className="num">{formatCount(l.reserved)}</td>
-                  <td className="num">{formatCount(l.allocated)}</td>
-                  <td className="num">{formatCount(l.inTransit)}</td>
-                  <td className="num">{formatCount(l.quarantined)}</td>
-                  <td className="num">{formatCount(l.damaged)}</td>
-                  <td className="num">{formatCount(l.sellable)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable testId="positions" columns={POSITION_COLUMNS} rows={d.locations} rowKey={(l) => l.location} />
         )}
       </div>
 
@@ -367,39 +280,7 @@ export function SkuDetailView({ initial }: { initial: SkuDetail }) {
           {d.attempts.length === 0 ? (
             <EmptyState title="Nothing published yet" />
           ) : (
-            <table className="data" data-testid="attempts">
-              <thead>
-                <tr>
-                  <th>Channel</th>
-                  <th className="num">Version</th>
-                  <th className="num">Qty</th>
-                  <th>Outcome</th>
-                  <th className="num">Lag</th>
-                  <th>When</th>
-                </tr>
-              </thead>
-              <tbody>
-                {d.attempts.map((a) => (
-                  <tr key={a.id}>
-                    <td>{a.channel}</td>
-                    <td className="num">{a.version}</td>
-                    <td className="num">{formatCount(a.quantity)}</td>
-                    <td>
-                      <span
-                        className={`chip ${a.outcome === 'applied' ? 'ok' : a.outcome === 'rejected' || a.outcome === 'failed' ? 'bad' : 'warn'}`}
-                      >
-                        {a.outcome}
-                      </span>
-                      {a.error && <div className="muted">{a.error}</div>}
-                    </td>
-                    <td className="num">{a.lagMs === null ? '—' : formatSeconds(a.lagMs / 1000)}</td>
-                    <td className="muted">
-                      <Ago iso={a.startedAt} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <DataTable testId="attempts" columns={ATTEMPT_COLUMNS} rows={d.attempts} rowKey={(a) => a.id} />
           )}
         </div>
       </div>
@@ -446,90 +327,7 @@ function LedgerTimeline({ sku, first, firstBefore }: { sku: string; first: SkuEv
       {rows.length === 0 ? (
         <EmptyState title="No events recorded for this SKU" />
       ) : (
-        <table className="data" data-testid="events">
-          <thead>
-            <tr>
-              <th scope="col">#</th>
-              <th scope="col">Type</th>
-              <th scope="col">Location</th>
-              <th scope="col" className="num">
-                Qty
-              </th>
-              <th scope="col">Source · reference</th>
-              <th scope="col">Occurred</th>
-              <th scope="col" title="after it occurred">
-                Received
-              </th>
-              <th scope="col" title="after it was received">
-                Applied
-              </th>
-              <th scope="col">Raw</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((e) => (
-              <tr key={e.id}>
-                <td className="mono">{e.id}</td>
-                <td>
-                  {e.type}
-                  {e.outcome !== 'applied' && (
-                    <>
-                      {' '}
-                      <span
-                        className="chip warn"
-                        title="recorded, did not move on hand (an older count than the last applied one)"
-                      >
-                        {e.outcome}
-                      </span>
-                    </>
-                  )}
-                </td>
-                <td>
-                  {e.location}
-                  {e.toLocation ? ` → ${e.toLocation}` : ''}
-                </td>
-                <td className="num">
-                  {formatCount(e.quantity)}
-                  {e.rawQuantity !== e.quantity ? (
-                    <span className="muted">
-                      {' '}
-                      ({formatCount(e.rawQuantity)} {e.uom})
-                    </span>
-                  ) : null}
-                </td>
-                <td className="muted">
-                  <span title={`idempotency key ${e.idempotencyKey}`}>{e.source}</span>
-                  {e.reference ? ` · ${e.reference}` : ''}
-                </td>
-                <td className="muted">
-                  <Ago iso={e.occurredAt} />
-                </td>
-                <td className="muted" title={formatTime(e.receivedAt)}>
-                  {after(e.occurredAt, e.receivedAt)}
-                </td>
-                <td className="muted" title={formatTime(e.appliedAt)}>
-                  {after(e.receivedAt, e.appliedAt)}
-                </td>
-                <td>
-                  {e.messageId ? (
-                    <a
-                      href={`/api/ui/raw-messages/${e.messageId}`}
-                      target="_blank"
-                      rel="noreferrer"
-                      data-testid={`raw-${e.id}`}
-                    >
-                      message
-                    </a>
-                  ) : (
-                    <span className="muted" title="generated inside Stocktower (demo seed, a correction or a replay)">
-                      —
-                    </span>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable testId="events" scope columns={EVENT_COLUMNS} rows={rows} rowKey={(e) => e.id} />
       )}
       {error ? <ErrorBox error={error} /> : null}
       {before && (
@@ -542,3 +340,169 @@ function LedgerTimeline({ sku, first, firstBefore }: { sku: string; first: SkuEv
     </div>
   )
 }
+
+type Channel = SkuDetail['channels'][number]
+
+function channelColumns(d: SkuDetail): Column<Channel>[] {
+  const external = (c: Channel) => d.externalIds?.[c.channel]
+  return [
+    { header: 'Channel', cell: (c) => c.channel },
+    {
+      header: 'Listing',
+      className: 'mono',
+      td: (c) => ({
+        style: { whiteSpace: 'nowrap' },
+        'data-testid': `listing-${c.channel}`,
+        'data-external-id': external(c) ?? undefined,
+        title: external(c) ? `marketplace id ${external(c)}` : undefined,
+      }),
+      cell: (c) => c.externalSku,
+    },
+    ...countColumns<Channel>([
+      ['Decided', (c) => c.desired, (c) => ({ 'data-testid': `desired-${c.channel}` })],
+      ['Published', (c) => c.published, (c) => ({ 'data-testid': `published-${c.channel}` })],
+      ['Channel shows', (c) => c.applied, (c) => ({ 'data-testid': `applied-${c.channel}` })],
+    ]),
+    {
+      header: 'Sync state',
+      className: 'muted',
+      td: (c) => ({ 'data-testid': `sync-state-${c.channel}` }),
+      cell: (c) =>
+        c.lastError?.startsWith('held:') ? (
+          <span className="chip warn">held for a person</span>
+        ) : d.sync?.[c.channel] ? (
+          <SyncState story={d.sync[c.channel]} />
+        ) : c.published !== c.applied ? (
+          'awaiting channel confirmation'
+        ) : (
+          'in sync'
+        ),
+    },
+    { header: 'Last error', className: 'muted', cell: (c) => c.lastError ?? '' },
+  ]
+}
+
+const INCIDENT_COLUMNS: Column<SkuDetail['incidents'][number]>[] = [
+  {
+    header: 'Ordered',
+    cell: (x) => (
+      <Link className="stretched" href={`/findings/oversells/${x.id}`}>
+        <Time iso={x.occurredAt} />
+      </Link>
+    ),
+  },
+  { header: 'Channel', cell: (x) => x.channel },
+  { header: 'Order', className: 'mono', cell: (x) => `${x.orderId}/${x.lineId}` },
+  { header: 'Oversold', className: 'num', cell: (x) => formatCount(x.oversoldUnits) },
+  { header: 'What happened', className: 'muted', cell: (x) => x.sentence },
+]
+
+type Position = SkuDetail['locations'][number]
+const POSITION_COLUMNS: Column<Position>[] = [
+  { header: 'Location', cell: (l) => l.location },
+  ...countColumns<Position>([
+    ['On hand', (l) => l.onHand, (l) => ({ 'data-testid': `on-hand-${l.location}` })],
+    ['Reserved', (l) => l.reserved],
+    ['Allocated', (l) => l.allocated],
+    ['In transit', (l) => l.inTransit],
+    ['Quarantined', (l) => l.quarantined],
+    ['Damaged', (l) => l.damaged],
+    ['Sellable', (l) => l.sellable],
+  ]),
+]
+
+const outcomeTone = (o: string) => (o === 'applied' ? 'ok' : o === 'rejected' || o === 'failed' ? 'bad' : 'warn')
+
+const ATTEMPT_COLUMNS: Column<SkuDetail['attempts'][number]>[] = [
+  { header: 'Channel', cell: (a) => a.channel },
+  { header: 'Version', className: 'num', cell: (a) => a.version },
+  { header: 'Qty', className: 'num', cell: (a) => formatCount(a.quantity) },
+  {
+    header: 'Outcome',
+    cell: (a) => (
+      <>
+        <span className={`chip ${outcomeTone(a.outcome)}`}>{a.outcome}</span>
+        {a.error && <div className="muted">{a.error}</div>}
+      </>
+    ),
+  },
+  { header: 'Lag', className: 'num', cell: (a) => (a.lagMs === null ? '—' : formatSeconds(a.lagMs / 1000)) },
+  { header: 'When', className: 'muted', cell: (a) => <Ago iso={a.startedAt} /> },
+]
+
+const EVENT_COLUMNS: Column<SkuEvent>[] = [
+  { header: '#', className: 'mono', cell: (e) => e.id },
+  {
+    header: 'Type',
+    cell: (e) => (
+      <>
+        {e.type}
+        {e.outcome !== 'applied' && (
+          <>
+            {' '}
+            <span
+              className="chip warn"
+              title="recorded, did not move on hand (an older count than the last applied one)"
+            >
+              {e.outcome}
+            </span>
+          </>
+        )}
+      </>
+    ),
+  },
+  { header: 'Location', cell: (e) => `${e.location}${e.toLocation ? ` → ${e.toLocation}` : ''}` },
+  {
+    header: 'Qty',
+    className: 'num',
+    cell: (e) => (
+      <>
+        {formatCount(e.quantity)}
+        {e.rawQuantity !== e.quantity ? (
+          <span className="muted">
+            {' '}
+            ({formatCount(e.rawQuantity)} {e.uom})
+          </span>
+        ) : null}
+      </>
+    ),
+  },
+  {
+    header: 'Source · reference',
+    className: 'muted',
+    cell: (e) => (
+      <>
+        <span title={`idempotency key ${e.idempotencyKey}`}>{e.source}</span>
+        {e.reference ? ` · ${e.reference}` : ''}
+      </>
+    ),
+  },
+  { header: 'Occurred', className: 'muted', cell: (e) => <Ago iso={e.occurredAt} /> },
+  {
+    header: 'Received',
+    title: 'after it occurred',
+    className: 'muted',
+    td: (e) => ({ title: formatTime(e.receivedAt) }),
+    cell: (e) => after(e.occurredAt, e.receivedAt),
+  },
+  {
+    header: 'Applied',
+    title: 'after it was received',
+    className: 'muted',
+    td: (e) => ({ title: formatTime(e.appliedAt) }),
+    cell: (e) => after(e.receivedAt, e.appliedAt),
+  },
+  {
+    header: 'Raw',
+    cell: (e) =>
+      e.messageId ? (
+        <a href={`/api/ui/raw-messages/${e.messageId}`} target="_blank" rel="noreferrer" data-testid={`raw-${e.id}`}>
+          message
+        </a>
+      ) : (
+        <span className="muted" title="generated inside Stocktower (demo seed, a correction or a replay)">
+          —
+        </span>
+      ),
+  },
+]

@@ -12,7 +12,11 @@ import { fetchJson } from '@/components/ui/fetch-json'
 import { formatCount } from '@/components/ui/format'
 import { useRealtime } from '@/components/realtime/use-realtime'
 import { SortArrow, SortHeader } from '@/components/ui/sort-header'
+import { TextInput } from '@/components/ui/fields'
+import { ExportLink, filterQuery } from '@/components/ui/filters'
+import { PageHead } from '@/components/ui/page-head'
 
+const SORT_RESET = { order: '', channel: '' }
 const STATE_TONE = { in_sync: 'ok', pending: 'warn', failing: 'bad', undecided: '' } as const
 
 export function SkuExplorer() {
@@ -50,6 +54,8 @@ export function SkuExplorer() {
     setAfter([])
     router.replace(`${pathname}?${next.toString()}`)
   }
+  // Sorting on a column of its own leaves the older order picker and the channel's column.
+  const sorting = { sort: filters.sort, dflt: sortDefault, onSort: (v: string) => setFilter('sort', v, SORT_RESET) }
   function onSearch(e: FormEvent) {
     e.preventDefault()
     setFilter('q', q.trim())
@@ -57,21 +63,17 @@ export function SkuExplorer() {
 
   return (
     <div>
-      <div className="page-head">
-        <div>
-          <h1>SKUs</h1>
-          <div className="muted">Stock, decided quantities and what each channel shows. Open a SKU to see why.</div>
-        </div>
-        {isFetching && <span className="muted">loading…</span>}
-      </div>
+      <PageHead title="SKUs" aside={isFetching && <span className="muted">loading…</span>}>
+        Stock, decided quantities and what each channel shows. Open a SKU to see why.
+      </PageHead>
       <div className="panel">
         <form className="toolbar" onSubmit={onSearch} role="search">
-          <input
+          <TextInput
             type="search"
-            aria-label="Search SKUs"
+            label="Search SKUs"
             placeholder="Code, name or alias"
             value={q}
-            onChange={(e) => setQ(e.target.value)}
+            onValue={setQ}
             style={{ width: 240 }}
           />
           <button type="submit">Search</button>
@@ -97,15 +99,7 @@ export function SkuExplorer() {
             <option value="out_of_sync">Channel not yet showing our number</option>
             <option value="failing">Publish failing</option>
           </select>
-          <a
-            className="button"
-            style={{ marginLeft: 'auto' }}
-            href={`/api/ui/skus/export?${new URLSearchParams(Object.entries(filters).filter(([, v]) => v)).toString()}`}
-            download
-            data-testid="skus-export"
-          >
-            Export CSV
-          </a>
+          <ExportLink right href={`/api/ui/skus/export?${filterQuery(filters)}`} testId="skus-export" />
         </form>
         {error && <ErrorBox error={error} />}
         {data && (
@@ -120,20 +114,8 @@ export function SkuExplorer() {
           <table className="data" data-testid="sku-table">
             <thead>
               <tr>
-                <SortHeader
-                  label="SKU"
-                  column="code"
-                  sort={filters.sort}
-                  dflt={sortDefault}
-                  onSort={(v) => setFilter('sort', v, { order: '', channel: '' })}
-                />
-                <SortHeader
-                  label="Name"
-                  column="name"
-                  sort={filters.sort}
-                  dflt={sortDefault}
-                  onSort={(v) => setFilter('sort', v, { order: '', channel: '' })}
-                />
+                <SortHeader label="SKU" column="code" {...sorting} />
+                <SortHeader label="Name" column="name" {...sorting} />
                 <th>Category</th>
                 <th className="num">On hand</th>
                 <th className="num">Sellable</th>

@@ -1,6 +1,7 @@
 'use client'
 import { useRouter } from 'next/navigation'
 import { useState, type FormEvent } from 'react'
+import { TextInput } from '@/components/ui/fields'
 
 /** "Why does channel X show N for this SKU?" starts here: type a code, open its page. */
 export function SkuJump() {
@@ -13,13 +14,7 @@ export function SkuJump() {
   }
   return (
     <form onSubmit={onSubmit} role="search" style={{ display: 'flex', gap: 6 }}>
-      <input
-        type="search"
-        aria-label="Open SKU"
-        placeholder="SKU code, e.g. SKU-00001"
-        value={code}
-        onChange={(e) => setCode(e.target.value)}
-      />
+      <TextInput type="search" label="Open SKU" placeholder="SKU code, e.g. SKU-00001" value={code} onValue={setCode} />
       <button type="submit">Open</button>
     </form>
   )

@@ -4,6 +4,7 @@
 // "Export CSV" link. Filters live in the URL (useUrlFilter) so a filtered view is a link to share.
 import type { CSSProperties } from 'react'
 import { useRouter, useSearchParams } from 'next/navigation'
+import { useCursors } from './cursor-pager'
 
 export type FilterOption = string | { value: string; label: string }
 
@@ -94,9 +95,26 @@ export function OrderFilter({ value, onChange }: { value: string; onChange: (val
 }
 
 /** The download link for a list's CSV export with the same filters as the screen. */
-export function ExportLink({ href, testId, style }: { href: string; testId: string; style?: CSSProperties }) {
+export function ExportLink({
+  href,
+  testId,
+  style,
+  right = false,
+}: {
+  href: string
+  testId: string
+  style?: CSSProperties
+  /** At the right end of its toolbar. */
+  right?: boolean
+}) {
   return (
-    <a className="button" style={style} href={href} download data-testid={testId}>
+    <a
+      className="button"
+      style={right ? { marginLeft: 'auto', ...style } : style}
+      href={href}
+      download
+      data-testid={testId}
+    >
       Export CSV
     </a>
   )
@@ -117,4 +135,52 @@ export function useUrlFilter(path: string) {
     else next.delete(name)
     router.replace(`${path}?${next.toString()}`)
   }
+}
+
+/**
+ * A keyset-paged list's filter from the URL: each named parameter (its default when absent), the
+ * cursor stack, the query string of the page shown, and `set`, which starts a new filter on page one.
+ */
+export function useListFilter<K extends string>(
+  path: string,
+  names: readonly K[],
+  defaults: Partial<Record<K, string>> = {},
+) {
+  const params = useSearchParams()
+  const setParam = useUrlFilter(path)
+  const pager = useCursors()
+  const filter = Object.fromEntries(names.map((n) => [n, params.get(n) ?? defaults[n] ?? ''])) as Record<K, string>
+  const set = (name: string, value: string) => {
+    pager.setCursors([])
+    setParam(name, value)
+  }
+  return { ...pager, filter, set, qs: filterQuery({ ...filter, cursor: pager.cursor }) }
+}
+
+/** A screen-wide picker in the page head (the dashboard's range, the KPI window): a muted caption, then the select. */
+export function HeadSelect({
+  label,
+  testId,
+  value,
+  options,
+  onChange,
+}: {
+  label: string
+  testId: string
+  value: string
+  options: ReadonlyArray<{ value: string; label: string }>
+  onChange: (value: string) => void
+}) {
+  return (
+    <label className="toolbar" style={{ marginBottom: 0 }}>
+      <span className="muted">{label}</span>
+      <select aria-label={label} data-testid={testId} value={value} onChange={(e) => onChange(e.target.value)}>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  )
 }

@@ -1,7 +1,7 @@
 // A KPI tile: a label and a number, coloured when it needs attention; with `href` the whole tile
 // is the link, not just its number. The dashboard and the KPI screen both show their numbers so.
 import Link from 'next/link'
-import type { ReactNode } from 'react'
+import type { CSSProperties, ReactNode } from 'react'
 
 export function KpiTile({
   label,
@@ -9,12 +9,15 @@ export function KpiTile({
   testId,
   tone,
   href,
+  valueStyle,
   children,
 }: {
   label: string
-  value: string
-  testId: string
+  value: ReactNode
+  testId?: string
   tone?: 'warn' | 'bad'
+  /** The number's own style beyond its tone (a smaller font for a word). */
+  valueStyle?: CSSProperties
   href?: string
   /** Under the number: a hint, a sparkline. */
   children?: ReactNode
@@ -22,7 +25,7 @@ export function KpiTile({
   const body = (
     <>
       <div className="label">{label}</div>
-      <div className="value" style={tone ? { color: tone === 'bad' ? 'var(--bad)' : 'var(--warn)' } : undefined}>
+      <div className="value" style={tone || valueStyle ? { ...valueStyle, ...toneColor(tone) } : undefined}>
         {value}
       </div>
       {children}
@@ -37,4 +40,8 @@ export function KpiTile({
       {body}
     </div>
   )
+}
+
+function toneColor(tone?: 'warn' | 'bad'): CSSProperties | undefined {
+  return tone ? { color: tone === 'bad' ? 'var(--bad)' : 'var(--warn)' } : undefined
 }

@@ -10,22 +10,17 @@ import { setChannelSlo } from '@/server/metrics/set-channel-slo'
 /** Pausing or switching a channel is audited with why. */
 const reason = z.string().trim().min(3, 'say why (at least 3 characters)').max(500)
 
+/** A switch names the channel and says why; each adds the value it switches to. */
+const switchInput = z.object({ channel: z.string().min(1).max(40), reason })
+
 const status = defineAction({
   action: 'channels:pause',
-  input: z.object({
-    channel: z.string().min(1).max(40),
-    status: z.enum(['active', 'paused']),
-    reason,
-  }),
+  input: switchInput.extend({ status: z.enum(['active', 'paused']) }),
   run: (i, _u, actor) => setChannelStatus(prisma(), actor, i.channel, i.status, i.reason),
 })
 const mode = defineAction({
   action: 'channels:configure',
-  input: z.object({
-    channel: z.string().min(1).max(40),
-    mode: z.enum(['shadow', 'live']),
-    reason,
-  }),
+  input: switchInput.extend({ mode: z.enum(['shadow', 'live']) }),
   run: (i, _u, actor) => setChannelMode(prisma(), actor, i.channel, i.mode, i.reason),
 })
 

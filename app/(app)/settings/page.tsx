@@ -2,6 +2,7 @@ import Link from 'next/link'
 import { requirePageUser } from '@/app/_lib/auth'
 import { can } from '@/server/auth/permissions'
 import { SETTINGS_SECTIONS } from '@/components/settings/sections'
+import { PageHead } from '@/components/ui/page-head'
 
 export const dynamic = 'force-dynamic'
 
@@ -10,14 +11,9 @@ export default async function SettingsPage() {
   const sections = SETTINGS_SECTIONS.filter((s) => can(user.role, s.action))
   return (
     <div>
-      <div className="page-head">
-        <div>
-          <h1>Settings</h1>
-          <div className="muted">
-            Configuration only your role can change. Every change is recorded in the audit log with who made it.
-          </div>
-        </div>
-      </div>
+      <PageHead title="Settings">
+        Configuration only your role can change. Every change is recorded in the audit log with who made it.
+      </PageHead>
       <div className="grid tiles" data-testid="settings-sections">
         {sections.map((s) => (
           <Link
