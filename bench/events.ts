@@ -62,51 +62,31 @@ export function generateEvents(opts: {
       const occurredAt = new Date(base + n).toISOString()
       const idempotencyKey = `bench:${opts.runId}:${opts.label}:${n}`
       const r = rand()
+      const event = (type: BenchEvent['type'], quantity: number, rest: Partial<BenchEvent>): BenchEvent => ({
+        idempotencyKey,
+        type,
+        sku,
+        location,
+        quantity,
+        occurredAt,
+        ...rest,
+      })
       let e: BenchEvent
       if (r < 0.3) {
         const inCases = skuNo % 10 === 0 && rand() < 0.5
-        e = {
-          idempotencyKey,
-          type: 'receipt',
-          sku,
-          location,
-          quantity: inCases ? 1 + Math.floor(rand() * 4) : 10 + Math.floor(rand() * 51),
-          occurredAt,
-          reference: `PO-${100000 + Math.floor(n / 50)}`,
-        }
+        const quantity = inCases ? 1 + Math.floor(rand() * 4) : 10 + Math.floor(rand() * 51)
+        e = event('receipt', quantity, { reference: `PO-${100000 + Math.floor(n / 50)}` })
         if (inCases) e.uom = 'CASE'
       } else if (r < 0.7) {
         const channelOrder = rand() < 0.05
-        e = {
-          idempotencyKey,
-          type: 'ship',
-          sku,
-          location,
-          quantity: 1 + Math.floor(rand() * 5),
-          occurredAt,
+        e = event('ship', 1 + Math.floor(rand() * 5), {
           reference: channelOrder ? `shopify:SH-${n}` : `SO-${200000 + n}`,
-        }
+        })
       } else if (r < 0.9) {
         const q = 1 + Math.floor(rand() * 5)
-        e = {
-          idempotencyKey,
-          type: 'adjustment',
-          sku,
-          location,
-          quantity: rand() < 0.5 ? -q : q,
-          occurredAt,
-          reference: 'cycle adjustment',
-        }
+        e = event('adjustment', rand() < 0.5 ? -q : q, { reference: 'cycle adjustment' })
       } else {
-        e = {
-          idempotencyKey,
-          type: 'count',
-          sku,
-          location,
-          quantity: 50 + Math.floor(rand() * 200),
-          occurredAt,
-          sourceSeq: seqBase + n,
-        }
+        e = event('count', 50 + Math.floor(rand() * 200), { sourceSeq: seqBase + n })
       }
       batch.push(e)
     }

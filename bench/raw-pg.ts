@@ -82,90 +82,87 @@ async function withRetry<T>(fn: () => Promise<T>, onRetry: () => void): Promise<
 
 /** Rows prepared by `toRows` before the clock starts. Batches handed out to `concurrency` connections as they free up. Returns deadlock retries. */
 export async function rawBatched(pool: pg.Pool, prepared: Row[][], concurrency: number): Promise<{ retries: number }> {
-  let next = 0
   let retries = 0
-  const sender = async () => {
-    const client = await pool.connect()
-    try {
-      for (;;) {
-        const rows = prepared[next++]
-        if (!rows) return
-        // Net change per position, sorted, so concurrent batches lock positions in one order.
-        const delta = new Map<string, { s: string; l: string; q: number; n: number }>()
-        for (const r of rows) {
-          const k = `${r.sku}|${r.loc}`
-          const d = delta.get(k)
-          if (d) {
-            d.q += r.q
-            d.n++
-          } else delta.set(k, { s: r.sku, l: r.loc, q: r.q, n: 1 })
-        }
-        const ds = [...delta.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map((x) => x[1])
-        await withRetry(
-          async () => {
-            await client.query('BEGIN')
-            try {
-              await client.query(
-                `INSERT INTO bench_ledger (source, idempotency_key, type, sku_id, location_id, quantity, reference, source_seq, occurred_at, received_at)
+  await eachOnConnections(pool, prepared, concurrency, async (client, rows) => {
+    // Net change per position, sorted, so concurrent batches lock positions in one order.
+    const delta = new Map<string, { s: string; l: string; q: number; n: number }>()
+    for (const r of rows) {
+      const k = `${r.sku}|${r.loc}`
+      const d = delta.get(k)
+      if (d) {
+        d.q += r.q
+        d.n++
+      } else delta.set(k, { s: r.sku, l: r.loc, q: r.q, n: 1 })
+    }
+    const ds = [...delta.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map((x) => x[1])
+    await withRetry(
+      async () => {
+        await client.query('BEGIN')
+        try {
+          await client.query(
+            `INSERT INTO bench_ledger (source, idempotency_key, type, sku_id, location_id, quantity, reference, source_seq, occurred_at, received_at)
                SELECT 'bench', k, t, s, l, q, r, sq, oa, now()
                  FROM unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::int[], $6::text[], $7::bigint[], $8::timestamptz[]) AS x(k, t, s, l, q, r, sq, oa)
                ON CONFLICT (source, idempotency_key) DO NOTHING`,
-                [
-                  rows.map((r) => r.key),
-                  rows.map((r) => r.type),
-                  rows.map((r) => r.sku),
-                  rows.map((r) => r.loc),
-                  rows.map((r) => r.q),
-                  rows.map((r) => r.ref),
-                  rows.map((r) => r.seq),
-                  rows.map((r) => r.at),
-                ],
-              )
-              await client.query(
-                `UPDATE bench_position p SET on_hand = p.on_hand + u.q, version = p.version + u.n, updated_at = now()
+            [
+              rows.map((r) => r.key),
+              rows.map((r) => r.type),
+              rows.map((r) => r.sku),
+              rows.map((r) => r.loc),
+              rows.map((r) => r.q),
+              rows.map((r) => r.ref),
+              rows.map((r) => r.seq),
+              rows.map((r) => r.at),
+            ],
+          )
+          await client.query(
+            `UPDATE bench_position p SET on_hand = p.on_hand + u.q, version = p.version + u.n, updated_at = now()
                  FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::int[]) AS u(s, l, q, n)
                 WHERE p.sku_id = u.s AND p.location_id = u.l`,
-                [ds.map((d) => d.s), ds.map((d) => d.l), ds.map((d) => d.q), ds.map((d) => d.n)],
-              )
-              await client.query('COMMIT')
-            } catch (e) {
-              await client.query('ROLLBACK').catch(() => {})
-              throw e
-            }
-          },
-          () => retries++,
-        )
-      }
-    } finally {
-      client.release()
-    }
-  }
-  await Promise.all(Array.from({ length: concurrency }, sender))
+            [ds.map((d) => d.s), ds.map((d) => d.l), ds.map((d) => d.q), ds.map((d) => d.n)],
+          )
+          await client.query('COMMIT')
+        } catch (e) {
+          await client.query('ROLLBACK').catch(() => {})
+          throw e
+        }
+      },
+      () => retries++,
+    )
+  })
   return { retries }
 }
 
 /** One auto-committed statement per event (ledger row + position update in one CTE): one round trip each. */
 export async function rawPerRow(pool: pg.Pool, rows: Row[], concurrency: number): Promise<{ retries: number }> {
-  let next = 0
-  const sender = async () => {
-    const client = await pool.connect()
-    try {
-      for (;;) {
-        const r = rows[next++]
-        if (!r) return
-        await client.query(
-          `WITH e AS (
+  await eachOnConnections(pool, rows, concurrency, async (client, r) => {
+    await client.query(
+      `WITH e AS (
              INSERT INTO bench_ledger (source, idempotency_key, type, sku_id, location_id, quantity, reference, source_seq, occurred_at, received_at)
              VALUES ('bench', $1, $2, $3, $4, $5, $6, $7, $8, now()) ON CONFLICT (source, idempotency_key) DO NOTHING RETURNING id)
            UPDATE bench_position p SET on_hand = p.on_hand + $5, version = p.version + 1, last_event_id = e.id, updated_at = now()
              FROM e WHERE p.sku_id = $3 AND p.location_id = $4`,
-          [r.key, r.type, r.sku, r.loc, r.q, r.ref, r.seq, r.at],
-        )
-      }
+      [r.key, r.type, r.sku, r.loc, r.q, r.ref, r.seq, r.at],
+    )
+  })
+  return { retries: 0 }
+}
+
+/** Hands `items` out in order to `concurrency` connections, each taking the next as it frees up. */
+async function eachOnConnections<T>(
+  pool: pg.Pool,
+  items: readonly T[],
+  concurrency: number,
+  each: (client: pg.PoolClient, item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0
+  const sender = async () => {
+    const client = await pool.connect()
+    try {
+      while (next < items.length) await each(client, items[next++]!)
     } finally {
       client.release()
     }
   }
   await Promise.all(Array.from({ length: concurrency }, sender))
-  return { retries: 0 }
 }

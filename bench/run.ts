@@ -44,6 +44,8 @@ import { runChannelBudget } from './scenarios/channel-budget'
 import { runPriorityLanes } from './scenarios/priority-lanes'
 import { runCatalogue } from './scenarios/catalogue'
 import { runRetention } from './scenarios/retention'
+import { waitForHttp, type ScenarioResult } from './stack'
+import { stopChild } from '../scripts/child-process'
 import { startEmbeddedPostgres } from '../server/runtime/embedded-postgres'
 
 async function recomputeScenario(adminUrl: string, skus: number) {
@@ -132,36 +134,6 @@ async function sendAll(
     agent.destroy()
   }
   if (failures.length > 0) throw new Error(`ingest failed:\n${failures.join('\n')}`)
-}
-
-async function waitForHttp(url: string, timeoutMs: number, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the web process exited (${child.exitCode}) before answering`)
-    try {
-      await fetch(url, { signal: AbortSignal.timeout(2_000) })
-      return
-    } catch {
-      /* not yet */
-    }
-    await new Promise((r) => setTimeout(r, 250))
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`)
-}
-
-function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve()
-    const t = setTimeout(() => {
-      child.kill('SIGKILL')
-      resolve()
-    }, graceMs)
-    child.once('exit', () => {
-      clearTimeout(t)
-      resolve()
-    })
-    child.kill('SIGTERM')
-  })
 }
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
@@ -545,6 +517,15 @@ async function runIngest(
 const SCENARIOS = ['ingest', 'pipeline', 'channel-budget', 'priority-lanes', 'catalogue', 'retention'] as const
 type ScenarioName = (typeof SCENARIOS)[number]
 
+/** A scenario run with the options read (from the command line) as it starts. */
+function scenario<O>(
+  name: ScenarioName,
+  run: (options: O, log: (l: string) => void) => Promise<ScenarioResult>,
+  options: () => O,
+): [ScenarioName, () => Promise<ScenarioResult>] {
+  return [name, () => run(options(), log)]
+}
+
 function argValue(argv: string[], name: string): string | undefined {
   const i = argv.indexOf(`--${name}`)
   return i >= 0 ? argv[i + 1] : undefined
@@ -626,85 +607,60 @@ async function main(): Promise<void> {
     }
   }
 
-  if (want('ingest')) {
-    await attempt('ingest', async () => {
-      const opt = options()
-      // The default run keeps the ingest figures at full size but shrinks the two long companions.
-      if (!full && !argv.includes('--snapshot-rows') && opt.snapshotRows > 0) opt.snapshotRows = 200_000
-      if (!full && !argv.includes('--recompute-skus') && opt.recomputeSkus > 0) opt.recomputeSkus = 20_000
-      const out = { figures: [] as Figure[], notes: [] as string[] }
-      if (await runIngest(opt, out)) throw new Error('the ingest scenarios failed (see above)')
-      return out
-    })
-  }
-  if (want('pipeline')) {
-    const onlyFanout = chosen.includes('fan-out') && !chosen.includes('pipeline')
-    await attempt('pipeline', () =>
-      runPipeline(
-        {
-          skus: int('pipeline-skus', full ? 100_000 : 10_000),
-          rates: (argValue(argv, 'rates') ?? (onlyFanout ? '1000' : '1000,2000')).split(',').map(Number),
-          seconds: int('seconds', full ? 60 : 15),
-          batchesPerSecond: int('batches-per-second', 5),
-          fanoutClients: argv.includes('--no-fanout') ? 0 : int('clients', 500),
-          drainTimeoutMs: int('drain-timeout', full ? 600 : 120) * 1000,
-          pgWaits: argv.includes('--pg-waits'),
-          pgStatements: argv.includes('--pg-statements'),
-        },
-        log,
-      ),
-    )
-  }
-  if (want('channel-budget')) {
-    await attempt('channel-budget', () =>
-      runChannelBudget(
-        { skus: int('budget-skus', full ? 20_000 : 5_000), windowSeconds: int('budget-seconds', full ? 60 : 30) },
-        log,
-      ),
-    )
-  }
-  if (want('priority-lanes')) {
-    await attempt('priority-lanes', () =>
-      runPriorityLanes(
-        {
-          skus: int('lanes-skus', full ? 20_000 : 5_000),
-          rate: int('lanes-rate', 200),
-          burstSeconds: int('lanes-seconds', 10),
-        },
-        log,
-      ),
-    )
-  }
-  if (want('catalogue')) {
-    await attempt('catalogue', () =>
-      runCatalogue(
-        {
-          skus: int('catalogue-skus', full ? 200_000 : 10_000),
-          ledgerEvents: int('ledger-events', full ? 10_000_000 : 1_000_000),
-          attempts: int('attempts', full ? 1_000_000 : 100_000),
-          samples: int('samples', 40),
-          noFirstSync: argv.includes('--no-first-sync'),
-        },
-        log,
-      ),
-    )
-  }
-  if (want('retention')) {
-    await attempt('retention', () =>
-      runRetention(
-        {
-          skus: int('retention-skus', full ? 20_000 : 2_000),
-          ledgerEvents: int('retention-ledger-events', full ? 10_000_000 : 1_000_000),
-          attempts: int('retention-attempts', full ? 1_000_000 : 200_000),
-          rawMessages: int('retention-raw-messages', full ? 200_000 : 20_000),
-          rate: int('retention-rate', 200),
-          baselineSeconds: int('retention-baseline-seconds', 20),
-          ...(argValue(argv, 'retention-batch') ? { batchSize: int('retention-batch', 5_000) } : {}),
-        },
-        log,
-      ),
-    )
-  }
+  // Each scenario in this order, when chosen; the options are read as it starts.
+  const scenarios: Array<[ScenarioName, () => Promise<ScenarioResult | void>]> = [
+    [
+      'ingest',
+      async () => {
+        const opt = options()
+        // The default run keeps the ingest figures at full size but shrinks the two long companions.
+        if (!full && !argv.includes('--snapshot-rows') && opt.snapshotRows > 0) opt.snapshotRows = 200_000
+        if (!full && !argv.includes('--recompute-skus') && opt.recomputeSkus > 0) opt.recomputeSkus = 20_000
+        const out = { figures: [] as Figure[], notes: [] as string[] }
+        if (await runIngest(opt, out)) throw new Error('the ingest scenarios failed (see above)')
+        return out
+      },
+    ],
+    scenario('pipeline', runPipeline, () => {
+      const onlyFanout = chosen.includes('fan-out') && !chosen.includes('pipeline')
+      return {
+        skus: int('pipeline-skus', full ? 100_000 : 10_000),
+        rates: (argValue(argv, 'rates') ?? (onlyFanout ? '1000' : '1000,2000')).split(',').map(Number),
+        seconds: int('seconds', full ? 60 : 15),
+        batchesPerSecond: int('batches-per-second', 5),
+        fanoutClients: argv.includes('--no-fanout') ? 0 : int('clients', 500),
+        drainTimeoutMs: int('drain-timeout', full ? 600 : 120) * 1000,
+        pgWaits: argv.includes('--pg-waits'),
+        pgStatements: argv.includes('--pg-statements'),
+      }
+    }),
+    scenario('channel-budget', runChannelBudget, () => ({
+      skus: int('budget-skus', full ? 20_000 : 5_000),
+      windowSeconds: int('budget-seconds', full ? 60 : 30),
+    })),
+    scenario('priority-lanes', runPriorityLanes, () => ({
+      skus: int('lanes-skus', full ? 20_000 : 5_000),
+      rate: int('lanes-rate', 200),
+      burstSeconds: int('lanes-seconds', 10),
+    })),
+    scenario('catalogue', runCatalogue, () => ({
+      skus: int('catalogue-skus', full ? 200_000 : 10_000),
+      ledgerEvents: int('ledger-events', full ? 10_000_000 : 1_000_000),
+      attempts: int('attempts', full ? 1_000_000 : 100_000),
+      samples: int('samples', 40),
+      noFirstSync: argv.includes('--no-first-sync'),
+    })),
+    scenario('retention', runRetention, () => ({
+      skus: int('retention-skus', full ? 20_000 : 2_000),
+      ledgerEvents: int('retention-ledger-events', full ? 10_000_000 : 1_000_000),
+      attempts: int('retention-attempts', full ? 1_000_000 : 200_000),
+      rawMessages: int('retention-raw-messages', full ? 200_000 : 20_000),
+      rate: int('retention-rate', 200),
+      baselineSeconds: int('retention-baseline-seconds', 20),
+      ...(argValue(argv, 'retention-batch') ? { batchSize: int('retention-batch', 5_000) } : {}),
+    })),
+  ]
+  for (const [name, fn] of scenarios) if (want(name)) await attempt(name, fn)
 
   run.finishedAt = new Date().toISOString()
   run.loadAverage.end = loadAverage()

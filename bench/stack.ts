@@ -20,6 +20,7 @@ import { freePort } from '../server/runtime/free-port'
 import { startSimulators, type RunningSimulators } from '../simulators'
 import type { SimulatorPlanName } from '../simulators/core/knobs'
 import { prepareAppSnapshot } from './app-snapshot'
+import { stopChild } from '../scripts/child-process'
 
 export interface Stack {
   url: string
@@ -53,7 +54,7 @@ export async function waitFor<T>(
   }
 }
 
-async function waitForHttp(url: string, timeoutMs: number, child: ChildProcess): Promise<void> {
+export async function waitForHttp(url: string, timeoutMs: number, child: ChildProcess): Promise<void> {
   await waitFor(`${url} answering`, timeoutMs, async () => {
     if (child.exitCode !== null) throw new Error(`the process exited (${child.exitCode}) before ${url} answered`)
     try {
@@ -62,21 +63,6 @@ async function waitForHttp(url: string, timeoutMs: number, child: ChildProcess):
     } catch {
       return false
     }
-  })
-}
-
-export function stopChild(child: ChildProcess | undefined, graceMs = 15_000): Promise<void> {
-  return new Promise((resolve) => {
-    if (!child || child.exitCode !== null || child.signalCode !== null) return resolve()
-    const t = setTimeout(() => {
-      child.kill('SIGKILL')
-      resolve()
-    }, graceMs)
-    child.once('exit', () => {
-      clearTimeout(t)
-      resolve()
-    })
-    child.kill('SIGTERM')
   })
 }
 

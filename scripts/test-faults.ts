@@ -18,14 +18,13 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import readline from 'node:readline'
-import { spawn, type ChildProcess } from 'node:child_process'
 import pg from 'pg'
 import { freePort } from '../server/runtime/free-port'
 import { loadOrCreateSecrets } from '../server/runtime/secrets'
 import { readSupervisorState } from '../server/runtime/supervisor'
 import { buildIfChanged } from './build'
+import { logTail, startProduct, stopChild } from './child-process'
 
-const root = path.resolve(__dirname, '..')
 const FAULT_SECONDS = Number(process.env.STOCKTOWER_FAULTS_SECONDS ?? 60)
 const SEED = Number(process.env.STOCKTOWER_FAULTS_SEED ?? 1702)
 const SKUS = 24
@@ -90,25 +89,18 @@ async function main(): Promise<void> {
   const port = await freePort()
   const apiKey = `st_faults_${crypto.randomBytes(12).toString('hex')}`
   const base = `http://127.0.0.1:${port}`
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    STOCKTOWER_DATA_DIR: dataDir,
-    STOCKTOWER_TRAFFIC: 'off',
-    STOCKTOWER_DEMO_SKUS: String(SKUS),
-    STOCKTOWER_DEMO_API_KEY: apiKey,
-    NEXTAUTH_URL: base,
-    // A killed worker's job locks are freed quickly; two workers cooperate.
-    STOCKTOWER_WORKER_DEAD_AFTER_MS: '4000',
-    STOCKTOWER_WORKER_CONCURRENCY: '3',
-  }
-  delete env.DATABASE_URL
   const logFile = path.join(tmp, 'product.log')
   const out = fs.createWriteStream(logFile)
-  const app: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'start.ts')], {
-    cwd: root,
-    env,
+  const app = startProduct({
+    port,
+    dataDir,
+    apiKey,
+    env: {
+      STOCKTOWER_DEMO_SKUS: String(SKUS),
+      // A killed worker's job locks are freed quickly; two workers cooperate.
+      STOCKTOWER_WORKER_DEAD_AFTER_MS: '4000',
+      STOCKTOWER_WORKER_CONCURRENCY: '3',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let dbPort = 0
@@ -143,23 +135,10 @@ async function main(): Promise<void> {
   } catch (e) {
     failed = true
     console.error(`[faults] FAILED: ${(e as Error).message}`)
-    console.error(
-      `[faults] product log ${logFile}; last lines:\n${fs.readFileSync(logFile, 'utf8').split('\n').slice(-40).join('\n')}`,
-    )
+    console.error(`[faults] product log ${logFile}; last lines:\n${logTail(logFile, 40)}`)
   } finally {
     await db?.end().catch(() => {})
-    await new Promise<void>((resolve) => {
-      if (app.exitCode !== null) return resolve()
-      const t = setTimeout(() => {
-        app.kill('SIGKILL')
-        resolve()
-      }, 30_000)
-      app.once('exit', () => {
-        clearTimeout(t)
-        resolve()
-      })
-      app.kill('SIGTERM')
-    })
+    await stopChild(app, 30_000)
     out.end()
     if (!failed && !process.env.STOCKTOWER_KEEP_TEST_DIR) fs.rmSync(tmp, { recursive: true, force: true })
   }
@@ -176,6 +155,22 @@ interface Scenario {
   sims: Record<string, string>
 }
 
+/** onHand per `sku|location` as the database holds it now. */
+async function onHandByPosition(db: pg.Pool): Promise<Map<string, number>> {
+  const { rows } = await db.query<{ sku: string; loc: string; on_hand: number }>(
+    `SELECT s.code AS sku, l.code AS loc, p."onHand" AS on_hand FROM "Position" p JOIN "Sku" s ON s.id = p."skuId" JOIN "Location" l ON l.id = p."locationId"`,
+  )
+  return new Map(rows.map((r) => [`${r.sku}|${r.loc}`, r.on_hand]))
+}
+
+/** Units reserved per SKU (all locations) as the database holds it now. */
+async function reservedBySku(db: pg.Pool): Promise<Map<string, number>> {
+  const { rows } = await db.query<{ sku: string; n: string }>(
+    `SELECT s.code AS sku, sum(p.reserved)::text AS n FROM "Position" p JOIN "Sku" s ON s.id = p."skuId" GROUP BY s.code`,
+  )
+  return new Map(rows.map((r) => [r.sku, Number(r.n)]))
+}
+
 async function runScenario(s: Scenario): Promise<void> {
   const { db } = s
   const rand = prng(SEED)
@@ -183,20 +178,8 @@ async function runScenario(s: Scenario): Promise<void> {
   const skuCodes = Array.from({ length: SKUS }, (_, i) => `SKU-${String(i + 1).padStart(5, '0')}`)
 
   // Baseline: what the seed left, before any acknowledged event of ours.
-  const model = new Map<string, number>()
-  for (const r of (
-    await db.query<{ sku: string; loc: string; on_hand: number }>(
-      `SELECT s.code AS sku, l.code AS loc, p."onHand" AS on_hand FROM "Position" p JOIN "Sku" s ON s.id = p."skuId" JOIN "Location" l ON l.id = p."locationId"`,
-    )
-  ).rows)
-    model.set(`${r.sku}|${r.loc}`, r.on_hand)
-  const reservedBaseline = new Map<string, number>()
-  for (const r of (
-    await db.query<{ sku: string; n: string }>(
-      `SELECT s.code AS sku, sum(p.reserved)::text AS n FROM "Position" p JOIN "Sku" s ON s.id = p."skuId" GROUP BY s.code`,
-    )
-  ).rows)
-    reservedBaseline.set(r.sku, Number(r.n))
+  const model = await onHandByPosition(db)
+  const reservedBaseline = await reservedBySku(db)
   const reservedModel = new Map<string, number>()
   const sentKeys = new Set<string>()
   const runId = crypto.randomBytes(4).toString('hex')
@@ -313,87 +296,56 @@ async function runScenario(s: Scenario): Promise<void> {
     }
   }
 
+  // What a fault does: set a simulator's knobs, or SIGKILL a process; each counted when it is a fault.
+  type Action = () => Promise<void> | void
+  const simKnobs =
+    (channel: string, knobs: Record<string, unknown>, fault?: keyof typeof counts.faults): Action =>
+    async () => {
+      await sim(channel, knobs)
+      if (fault) counts.faults[fault] += 1
+    }
+  const sigkill = (part: 'worker' | 'web' | 'database'): Action => {
+    const fault = ({ worker: 'workerKills', web: 'webKills', database: 'databaseKills' } as const)[part]
+    return () => {
+      if (part === 'database' ? killDatabase() : kill(part)) counts.faults[fault] += 1
+    }
+  }
+  const at = (fraction: number, what: string, ...actions: Action[]) => ({
+    at: fraction,
+    what,
+    run: async () => {
+      for (const action of actions) await action()
+    },
+  })
+
   // The fault schedule, as fractions of the fault window (the same for every length).
   const W = FAULT_SECONDS * 1000
-  const schedule: Array<{ at: number; what: string; run: () => Promise<void> | void }> = [
-    {
-      at: 0.05,
-      what: 'amazon accepts updates it never applies',
-      run: async () => {
-        await sim('amazon', { acceptedNeverAppliedRate: 0.5 })
-        counts.faults.neverApplied += 1
-      },
-    },
-    {
-      at: 0.1,
-      what: 'SIGKILL the worker',
-      run: () => {
-        if (kill('worker')) counts.faults.workerKills += 1
-      },
-    },
-    {
-      at: 0.2,
-      what: 'walmart goes down',
-      run: async () => {
-        await sim('walmart', { outage: true })
-        counts.faults.outages += 1
-      },
-    },
-    {
-      at: 0.25,
-      what: 'SIGKILL the web process',
-      run: () => {
-        if (kill('web')) counts.faults.webKills += 1
-      },
-    },
-    { at: 0.35, what: 'amazon applies again', run: () => sim('amazon', { acceptedNeverAppliedRate: 0 }) },
-    {
-      at: 0.4,
-      what: 'SIGKILL PostgreSQL',
-      run: () => {
-        if (killDatabase()) counts.faults.databaseKills += 1
-      },
-    },
-    {
-      at: 0.5,
-      what: 'shopify throttles hard, b2b fails 40% of calls',
-      run: async () => {
-        await sim('shopify', { throttle: { maximumAvailable: 60, restoreRate: 10 } })
-        counts.faults.throttles += 1
-        await sim('b2b', { errorRate: 0.4 })
-        counts.faults.errorBursts += 1
-      },
-    },
-    {
-      at: 0.6,
-      what: 'SIGKILL the worker again',
-      run: () => {
-        if (kill('worker')) counts.faults.workerKills += 1
-      },
-    },
-    {
-      at: 0.7,
-      what: 'SIGKILL the web process again',
-      run: () => {
-        if (kill('web')) counts.faults.webKills += 1
-      },
-    },
-    {
-      at: 0.8,
-      what: 'walmart comes back; SIGKILL PostgreSQL again',
-      run: async () => {
-        await sim('walmart', { outage: false })
-        if (killDatabase()) counts.faults.databaseKills += 1
-      },
-    },
-    {
-      at: 0.9,
-      what: 'shopify and b2b recover',
-      run: async () => {
-        await sim('shopify', { plan: 'demo' })
-        await sim('b2b', { errorRate: 0 })
-      },
-    },
+  const schedule = [
+    at(
+      0.05,
+      'amazon accepts updates it never applies',
+      simKnobs('amazon', { acceptedNeverAppliedRate: 0.5 }, 'neverApplied'),
+    ),
+    at(0.1, 'SIGKILL the worker', sigkill('worker')),
+    at(0.2, 'walmart goes down', simKnobs('walmart', { outage: true }, 'outages')),
+    at(0.25, 'SIGKILL the web process', sigkill('web')),
+    at(0.35, 'amazon applies again', simKnobs('amazon', { acceptedNeverAppliedRate: 0 })),
+    at(0.4, 'SIGKILL PostgreSQL', sigkill('database')),
+    at(
+      0.5,
+      'shopify throttles hard, b2b fails 40% of calls',
+      simKnobs('shopify', { throttle: { maximumAvailable: 60, restoreRate: 10 } }, 'throttles'),
+      simKnobs('b2b', { errorRate: 0.4 }, 'errorBursts'),
+    ),
+    at(0.6, 'SIGKILL the worker again', sigkill('worker')),
+    at(0.7, 'SIGKILL the web process again', sigkill('web')),
+    at(
+      0.8,
+      'walmart comes back; SIGKILL PostgreSQL again',
+      simKnobs('walmart', { outage: false }),
+      sigkill('database'),
+    ),
+    at(0.9, 'shopify and b2b recover', simKnobs('shopify', { plan: 'demo' }), simKnobs('b2b', { errorRate: 0 })),
   ]
   const t0 = Date.now()
   let stop = false
@@ -473,13 +425,7 @@ async function runScenario(s: Scenario): Promise<void> {
   // ---- assertions ---------------------------------------------------------------------------
   const problems: string[] = []
   // 1. Every acknowledged event applied exactly once.
-  const actual = new Map<string, number>()
-  for (const r of (
-    await db.query<{ sku: string; loc: string; on_hand: number }>(
-      `SELECT s.code AS sku, l.code AS loc, p."onHand" AS on_hand FROM "Position" p JOIN "Sku" s ON s.id = p."skuId" JOIN "Location" l ON l.id = p."locationId"`,
-    )
-  ).rows)
-    actual.set(`${r.sku}|${r.loc}`, r.on_hand)
+  const actual = await onHandByPosition(db)
   for (const [k, v] of model)
     if ((actual.get(k) ?? 0) !== v)
       problems.push(`position ${k}: onHand ${actual.get(k) ?? 0}, the reference model says ${v}`)
@@ -496,13 +442,7 @@ async function runScenario(s: Scenario): Promise<void> {
     if (Number(distinct_keys) !== sentKeys.size)
       problems.push(`the ledger holds ${distinct_keys} of the ${sentKeys.size} acknowledged events`)
   }
-  const reserved = new Map<string, number>()
-  for (const r of (
-    await db.query<{ sku: string; n: string }>(
-      `SELECT s.code AS sku, sum(p.reserved)::text AS n FROM "Position" p JOIN "Sku" s ON s.id = p."skuId" GROUP BY s.code`,
-    )
-  ).rows)
-    reserved.set(r.sku, Number(r.n))
+  const reserved = await reservedBySku(db)
   for (const sku of skuCodes) {
     const expected = (reservedBaseline.get(sku) ?? 0) + (reservedModel.get(sku) ?? 0)
     if ((reserved.get(sku) ?? 0) !== expected)

@@ -12,6 +12,7 @@ import { startEmbeddedPostgres } from '../server/runtime/embedded-postgres'
 import { migrateDatabase } from '../server/runtime/migrate'
 import { freePort } from '../server/runtime/free-port'
 import { buildIfChanged } from './build'
+import { logTail, startProduct, stopChild } from './child-process'
 
 const root = path.resolve(__dirname, '..')
 const args = new Set(process.argv.slice(2))
@@ -52,6 +53,38 @@ function readJson<T>(file: string): T | null {
   }
 }
 
+interface VitestReport {
+  numPassedTests: number
+  numFailedTests: number
+  numPendingTests: number
+  numTodoTests: number
+}
+interface PlaywrightReport {
+  stats: { expected: number; unexpected: number; flaky: number; skipped: number }
+}
+
+/**
+ * Runs a test runner's CLI (a path under node_modules) with `env` added, and adds what its JSON
+ * `report` counts to the tally: one failure when it failed without writing one. Returns its exit code.
+ */
+async function runReported<Report>(
+  cli: string,
+  argv: string[],
+  env: Record<string, string>,
+  report: string,
+  count: (report: Report) => Tally,
+): Promise<number> {
+  const code = await run(process.execPath, [path.join(root, 'node_modules', cli), ...argv], { ...process.env, ...env })
+  const counted = readJson<Report>(report)
+  if (counted) {
+    const c = count(counted)
+    tally.passed += c.passed
+    tally.failed += c.failed
+    tally.skipped += c.skipped
+  } else if (code !== 0) tally.failed += 1
+  return code
+}
+
 async function unitAndIntegration(tmp: string): Promise<number> {
   const pgDir = path.join(tmp, 'pg')
   const pg = await startEmbeddedPostgres({
@@ -63,33 +96,13 @@ async function unitAndIntegration(tmp: string): Promise<number> {
   try {
     await migrateDatabase(pg.url, { quiet: true })
     const report = path.join(tmp, 'vitest.json')
-    const code = await run(
-      process.execPath,
-      [
-        path.join(root, 'node_modules', 'vitest', 'vitest.mjs'),
-        'run',
-        '--reporter=default',
-        '--reporter=json',
-        `--outputFile.json=${report}`,
-      ],
-      {
-        ...process.env,
-        STOCKTOWER_TEST_PG_ADMIN_URL: pg.urlFor('postgres'),
-        STOCKTOWER_TEST_PG_TEMPLATE_URL: pg.url,
-      },
+    return await runReported<VitestReport>(
+      'vitest/vitest.mjs',
+      ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`],
+      { STOCKTOWER_TEST_PG_ADMIN_URL: pg.urlFor('postgres'), STOCKTOWER_TEST_PG_TEMPLATE_URL: pg.url },
+      report,
+      (r) => ({ passed: r.numPassedTests, failed: r.numFailedTests, skipped: r.numPendingTests + r.numTodoTests }),
     )
-    const r = readJson<{
-      numPassedTests: number
-      numFailedTests: number
-      numPendingTests: number
-      numTodoTests: number
-    }>(report)
-    if (r) {
-      tally.passed += r.numPassedTests
-      tally.failed += r.numFailedTests
-      tally.skipped += r.numPendingTests + r.numTodoTests
-    } else if (code !== 0) tally.failed += 1
-    return code
   } finally {
     await pg.stop()
   }
@@ -102,76 +115,34 @@ async function browser(tmp: string, chromium: string): Promise<number> {
   const dataDir = path.join(tmp, 'app-data')
   fs.mkdirSync(dataDir, { recursive: true })
   fs.chmodSync(tmp, 0o755)
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    STOCKTOWER_DATA_DIR: dataDir,
-    STOCKTOWER_TRAFFIC: 'off',
-    STOCKTOWER_DEMO_API_KEY: apiKey,
-    NEXTAUTH_URL: `http://127.0.0.1:${port}`,
-  }
-  delete env.DATABASE_URL
   const logFile = path.join(tmp, 'app.log')
   const out = fs.openSync(logFile, 'a')
-  const app: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'start.ts')], {
-    cwd: root,
-    env,
-    stdio: ['ignore', out, out],
-  })
+  const app = startProduct({ port, dataDir, apiKey, stdio: ['ignore', out, out] })
   const baseUrl = `http://127.0.0.1:${port}`
   try {
     const ready = await waitForHealth(`${baseUrl}/api/health`, 6 * 60_000, app)
     if (!ready) {
-      console.error(
-        `[test] the product did not become healthy; last lines of its log:\n${fs.readFileSync(logFile, 'utf8').split('\n').slice(-40).join('\n')}`,
-      )
+      console.error(`[test] the product did not become healthy; last lines of its log:\n${logTail(logFile, 40)}`)
       tally.failed += 1
       return 1
     }
     const report = path.join(tmp, 'playwright.json')
-    const code = await run(
-      process.execPath,
-      [
-        path.join(root, 'node_modules', '@playwright/test', 'cli.js'),
-        'test',
-        '-c',
-        'test/playwright.config.ts',
-        '--reporter=list,json',
-        ...specFilters,
-      ],
+    const code = await runReported<PlaywrightReport>(
+      '@playwright/test/cli.js',
+      ['test', '-c', 'test/playwright.config.ts', '--reporter=list,json', ...specFilters],
       {
-        ...process.env,
         BASE_URL: baseUrl,
         STOCKTOWER_DEMO_API_KEY: apiKey,
         CHROMIUM_PATH: chromium,
         PLAYWRIGHT_JSON_OUTPUT_NAME: report,
       },
+      report,
+      ({ stats }) => ({ passed: stats.expected + stats.flaky, failed: stats.unexpected, skipped: stats.skipped }),
     )
-    const r = readJson<{ stats: { expected: number; unexpected: number; flaky: number; skipped: number } }>(report)
-    if (r) {
-      tally.passed += r.stats.expected + r.stats.flaky
-      tally.failed += r.stats.unexpected
-      tally.skipped += r.stats.skipped
-    } else if (code !== 0) tally.failed += 1
-    if (code !== 0)
-      console.error(
-        `[test] product log: ${logFile}\n${fs.readFileSync(logFile, 'utf8').split('\n').slice(-30).join('\n')}`,
-      )
+    if (code !== 0) console.error(`[test] product log: ${logFile}\n${logTail(logFile, 30)}`)
     return code
   } finally {
-    await new Promise<void>((resolve) => {
-      if (app.exitCode !== null) return resolve()
-      const t = setTimeout(() => {
-        app.kill('SIGKILL')
-        resolve()
-      }, 20_000)
-      app.once('exit', () => {
-        clearTimeout(t)
-        resolve()
-      })
-      app.kill('SIGTERM')
-    })
+    await stopChild(app, 20_000)
   }
 }
 

@@ -45,15 +45,9 @@
 // The simulator holds one seller's catalogue: listings are keyed by SKU; the sellerId in the path
 // scopes rate limits only.
 import { z } from 'zod'
-import type { KnobsPatch, SimulatorKnobs, SimulatorPlanName } from './core/knobs'
-import {
-  SimulatorBase,
-  type ManualEdit,
-  type PendingApply,
-  type SimRequest,
-  type SimResponse,
-  type SimulatorBaseOptions,
-} from './core/simulator-base'
+import type { SimulatorKnobs, SimulatorPlanName } from './core/knobs'
+import { SimulatorBase } from './core/simulator-base'
+import type { ManualEdit, SimRequest, SimResponse, SimulatorOptions } from './core/simulator-base'
 import { TokenBucket } from './core/token-bucket'
 import { TokenIssuer } from './core/token-issuer'
 import { ListingStore } from './core/listing-store'
@@ -170,7 +164,7 @@ export const AMAZON_PLANS: Record<SimulatorPlanName, SimulatorKnobs<AmazonThrott
   },
 }
 
-export interface AmazonSimulatorOptions extends SimulatorBaseOptions, KnobsPatch<AmazonThrottlePlan> {
+export interface AmazonSimulatorOptions extends SimulatorOptions<AmazonThrottlePlan> {
   /** When set, LWA accepts only this client and refresh token; otherwise any non-empty ones. */
   lwa?: { clientId: string; clientSecret: string; refreshToken: string }
   /** Lifetime of LWA access tokens; Amazon's is 3600 s. */
@@ -251,26 +245,6 @@ const GET_INCLUDED_DATA = new Set([
   'productTypes',
 ])
 
-const throttlePatchSchema = z
-  .object({
-    ratePerSecond: z.number().positive(),
-    burst: z.number().positive(),
-    readRatePerSecond: z.number().positive(),
-    readBurst: z.number().positive(),
-    searchRatePerSecond: z.number().positive(),
-    searchBurst: z.number().positive(),
-    feedRatePerSecond: z.number().positive(),
-    feedBurst: z.number().positive(),
-    feedReadRatePerSecond: z.number().positive(),
-    feedReadBurst: z.number().positive(),
-    ordersRatePerSecond: z.number().positive(),
-    ordersBurst: z.number().positive(),
-    orderItemsRatePerSecond: z.number().positive(),
-    orderItemsBurst: z.number().positive(),
-  })
-  .partial()
-  .strict()
-
 // The spec's ListingsItemPatchRequest; anything that fails it is a 400 InvalidInput, like production.
 const patchRequestSchema = z.object({
   productType: z.string().min(1),
@@ -312,6 +286,10 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
   protected readonly listings = new ListingStore<ListingRecord>({
     saved: savedListingsSchema,
     show: (listing, sku) => [sku, listing.quantity],
+    quantity: {
+      get: (listing) => listing.quantity ?? 0,
+      set: (listing, quantity) => void (listing.quantity = quantity),
+    },
   })
   private readonly lwa: { clientId: string; clientSecret: string; refreshToken: string } | undefined
   readonly tokens: TokenIssuer
@@ -328,7 +306,7 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
   private readonly orderItemsPageSize: number
 
   constructor(options: AmazonSimulatorOptions = {}) {
-    super('amazon', options as AmazonSimulatorOptions & Record<string, unknown>, AMAZON_PLANS, throttlePatchSchema)
+    super('amazon', options as AmazonSimulatorOptions & Record<string, unknown>, AMAZON_PLANS)
     this.lwa = options.lwa
     this.tokens = new TokenIssuer(this.now, options.tokenLifetimeSeconds ?? 3600, 'Atza|sim.')
     this.unknownSkuOnPatch = options.unknownSkuOnPatch ?? 'invalid'
@@ -575,27 +553,8 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
     listing.updatedAt = new Date(this.now()).toISOString()
   }
 
-  protected shownQuantity(sku: string): number | undefined {
-    const listing = this.listings.get(sku)
-    return listing ? (listing.quantity ?? 0) : undefined
-  }
-
-  protected adjustShownQuantity(sku: string, delta: number): void {
-    const listing = this.listings.get(sku)
-    if (!listing) return
-    listing.quantity = Math.max(0, (listing.quantity ?? 0) + delta)
-    listing.updatedAt = new Date(this.now()).toISOString()
-  }
-
   protected seedListings(skus: readonly string[], quantity: number): number {
     return this.listings.seedMissing(skus, (sku) => Object.assign(this.listingFor(sku, 'PRODUCT'), { quantity }))
-  }
-
-  protected commitApply(apply: PendingApply): void {
-    const listing = this.listings.get(apply.sku)
-    if (!listing) return
-    listing.quantity = apply.quantity
-    listing.updatedAt = new Date(this.now()).toISOString()
   }
 
   // ---- operations -------------------------------------------------------------------------------

@@ -21,15 +21,9 @@ import { z } from 'zod'
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signatureHeaders, verifySignature } from '../server/channels/b2b/signature'
 import type { SimOrder, SimOrderChange } from './core/order-book'
 import { DEFAULT_WEBHOOK_KNOBS, WebhookOutbox, webhookOutboxControl, type WebhookKnobs } from './core/webhook-outbox'
-import { NO_FAULT_KNOBS, type KnobsPatch, type SimulatorKnobs, type SimulatorPlanName } from './core/knobs'
-import {
-  SimulatorBase,
-  type ManualEdit,
-  type PendingApply,
-  type SimRequest,
-  type SimResponse,
-  type SimulatorBaseOptions,
-} from './core/simulator-base'
+import { NO_FAULT_KNOBS, type SimulatorKnobs, type SimulatorPlanName } from './core/knobs'
+import { controlBody, SimulatorBase } from './core/simulator-base'
+import type { ManualEdit, SimRequest, SimResponse, SimulatorOptions } from './core/simulator-base'
 import { TokenBucket } from './core/token-bucket'
 import { ListingStore } from './core/listing-store'
 
@@ -47,7 +41,7 @@ export const B2B_PLANS: Record<SimulatorPlanName, SimulatorKnobs<B2bThrottlePlan
 
 export const B2B_MAX_UPDATES_PER_WEBHOOK = 500
 
-export interface B2bSimulatorOptions extends SimulatorBaseOptions, KnobsPatch<B2bThrottlePlan> {
+export interface B2bSimulatorOptions extends SimulatorOptions<B2bThrottlePlan> {
   /** Shared signing secret; several during a rotation's overlap window (current first). */
   secret: string | string[]
   /** Order webhook receivers made at start (the demo's Stocktower URL); signed with `secret` unless given. */
@@ -98,10 +92,6 @@ interface PortalStock {
   updatedAt: string
 }
 
-const throttlePatchSchema = z
-  .object({ ratePerSecond: z.number().positive(), burst: z.number().positive() })
-  .partial()
-  .strict()
 const webhookSchema = z.object({
   updates: z
     .array(z.object({ sku: z.string().min(1), quantity: z.unknown(), version: z.number().int().min(0) }))
@@ -116,6 +106,7 @@ export class B2bSimulator extends SimulatorBase<B2bThrottlePlan> {
   protected readonly listings = new ListingStore<PortalStock>({
     saved: savedListingsSchema,
     show: (record, sku) => [sku, { quantity: record.quantity, version: record.version }],
+    quantity: { get: (record) => record.quantity, set: (record, quantity) => void (record.quantity = quantity) },
   })
   private readonly secrets: string[]
   private bucket: TokenBucket | null = null
@@ -124,7 +115,7 @@ export class B2bSimulator extends SimulatorBase<B2bThrottlePlan> {
   readonly webhooks: WebhookOutbox
 
   constructor(options: B2bSimulatorOptions) {
-    super('b2b', options as B2bSimulatorOptions & Record<string, unknown>, B2B_PLANS, throttlePatchSchema)
+    super('b2b', options as B2bSimulatorOptions & Record<string, unknown>, B2B_PLANS)
     this.secrets = Array.isArray(options.secret) ? options.secret : [options.secret]
     if (this.secrets.length === 0 || this.secrets.some((secret) => !secret))
       throw new Error('B2B simulator needs a non-empty signing secret')
@@ -225,17 +216,11 @@ export class B2bSimulator extends SimulatorBase<B2bThrottlePlan> {
             ...this.webhooks.status(),
           },
         }
-      case 'POST /_sim/webhooks': {
-        const body = receiverSchema.safeParse(request.json)
-        if (!body.success)
-          return portalError(
-            400,
-            'INVALID_WEBHOOK_RECEIVER',
-            `expected { url, secret? }: ${z.prettifyError(body.error)}`,
-          )
-        this.addOrderWebhook(body.data)
+      case 'POST /_sim/webhooks':
+        this.addOrderWebhook(
+          controlBody(receiverSchema, request, 'INVALID_WEBHOOK_RECEIVER', 'expected { url, secret? }'),
+        )
         return { status: 201, body: { receivers: this.orderWebhookUrls() } }
-      }
       default:
         return webhookOutboxControl(this.webhooks, `${request.method} ${request.path}`, request.json)
     }
@@ -288,31 +273,12 @@ export class B2bSimulator extends SimulatorBase<B2bThrottlePlan> {
     this.listings.set(edit.sku, { quantity: edit.quantity, version, updatedAt: new Date(this.now()).toISOString() })
   }
 
-  protected shownQuantity(sku: string): number | undefined {
-    return this.listings.get(sku)?.quantity
-  }
-
-  protected adjustShownQuantity(sku: string, delta: number): void {
-    this.listings.change(sku, this.now(), (record) => {
-      record.quantity = Math.max(0, record.quantity + delta)
-    })
-  }
-
   protected seedListings(skus: readonly string[], quantity: number): number {
     return this.listings.seedMissing(skus, () => ({
       quantity,
       version: 0,
       updatedAt: new Date(this.now()).toISOString(),
     }))
-  }
-
-  protected commitApply(apply: PendingApply): void {
-    const current = this.listings.get(apply.sku)
-    this.listings.set(apply.sku, {
-      quantity: apply.quantity,
-      version: current?.version ?? 0,
-      updatedAt: new Date(this.now()).toISOString(),
-    })
   }
 
   private receiveUpdates(request: SimRequest): SimResponse {

@@ -42,16 +42,9 @@ import {
 } from 'graphql'
 import { z } from 'zod'
 import { shopifyAdminSchema, shopifySchemaVersions } from './core/shopify-admin-schema'
-import { NO_FAULT_KNOBS, type KnobsPatch, type SimulatorKnobs, type SimulatorPlanName } from './core/knobs'
-import {
-  SimulatorBase,
-  SimulatorInputError,
-  type ManualEdit,
-  type PendingApply,
-  type SimRequest,
-  type SimResponse,
-  type SimulatorBaseOptions,
-} from './core/simulator-base'
+import { NO_FAULT_KNOBS, type SimulatorKnobs, type SimulatorPlanName } from './core/knobs'
+import { controlBody, SimulatorBase, SimulatorInputError } from './core/simulator-base'
+import type { ManualEdit, SimRequest, SimResponse, SimulatorOptions } from './core/simulator-base'
 import { TokenBucket } from './core/token-bucket'
 import { ListingStore } from './core/listing-store'
 import { DEFAULT_WEBHOOK_KNOBS, WebhookOutbox, webhookOutboxControl, type WebhookKnobs } from './core/webhook-outbox'
@@ -124,7 +117,7 @@ const IDEMPOTENCY_CACHE_LIMIT = 10_000
  */
 export const shopifyInventoryItemGid = demoShopifyInventoryItemGid
 
-export interface ShopifySimulatorOptions extends SimulatorBaseOptions, KnobsPatch<ShopifyThrottlePlan> {
+export interface ShopifySimulatorOptions extends SimulatorOptions<ShopifyThrottlePlan> {
   /** When set, only this token is accepted; otherwise any non-empty token is. */
   accessToken?: string
   /** Location gids that exist in the shop. Default [gid://shopify/Location/1]. */
@@ -233,6 +226,12 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
   protected readonly listings = new ListingStore<InventoryItemRecord>({
     saved: savedListingsSchema,
     show: (item, gid) => [item.sku ?? gid, { inventoryItemId: gid, available: item.levels }],
+    // Buyers buy from the default location (the demo store has one). Shopify applies updates at
+    // once, so nothing is ever queued for later.
+    quantity: {
+      get: (item) => item.levels[DEFAULT_LOCATION_GID] ?? 0,
+      set: (item, available) => void (item.levels[DEFAULT_LOCATION_GID] = available),
+    },
   })
   private readonly locations: Set<string>
   private readonly accessToken: string | undefined
@@ -406,18 +405,14 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
           },
         }
       case 'POST /_sim/webhooks': {
-        const body = simWebhookRequestSchema.safeParse(request.json)
-        if (!body.success)
-          return {
-            status: 400,
-            body: {
-              error: {
-                code: 'INVALID_WEBHOOK_SUBSCRIPTION',
-                message: `expected { url, secret?, topics?: ["orders/create", ...] }: ${z.prettifyError(body.error)}`,
-              },
-            },
-          }
-        const made = this.subscribe(body.data)
+        const made = this.subscribe(
+          controlBody(
+            simWebhookRequestSchema,
+            request,
+            'INVALID_WEBHOOK_SUBSCRIPTION',
+            'expected { url, secret?, topics?: ["orders/create", ...] }',
+          ),
+        )
         return { status: 201, body: { subscriptions: made.map(({ secret, ...rest }) => (void secret, rest)) } }
       }
       default:
@@ -707,17 +702,9 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
     item.updatedAt = new Date(this.now()).toISOString()
   }
 
-  /** Shopify sells from its default location (the demo store has one). */
-  protected shownQuantity(sku: string): number | undefined {
-    const item = this.itemBySku(sku)?.[1]
-    return item ? (item.levels[DEFAULT_LOCATION_GID] ?? 0) : undefined
-  }
-
-  protected adjustShownQuantity(sku: string, delta: number): void {
-    const item = this.itemBySku(sku)?.[1]
-    if (!item) return
-    item.levels[DEFAULT_LOCATION_GID] = Math.max(0, (item.levels[DEFAULT_LOCATION_GID] ?? 0) + delta)
-    item.updatedAt = new Date(this.now()).toISOString()
+  /** Listings are inventory items, keyed by GID; the one carrying the SKU is what buyers buy. */
+  protected listingKey(sku: string): string | undefined {
+    return this.itemBySku(sku)?.[0]
   }
 
   protected seedListings(skus: readonly string[], quantity: number): number {
@@ -737,11 +724,6 @@ export class ShopifySimulator extends SimulatorBase<ShopifyThrottlePlan> {
       created += 1
     }
     return created
-  }
-
-  protected commitApply(apply: PendingApply): void {
-    // Shopify applies synchronously; nothing is ever queued.
-    void apply
   }
 
   // ---- operations -------------------------------------------------------------------------------

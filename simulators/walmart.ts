@@ -15,15 +15,9 @@
 // The echo is immediate; read-back honours applyDelayMs / acceptedNeverAppliedRate (both 0 by
 // default) so a test can reproduce "Walmart said OK but the site still shows the old number".
 import { z } from 'zod'
-import { NO_FAULT_KNOBS, type KnobsPatch, type SimulatorKnobs, type SimulatorPlanName } from './core/knobs'
-import {
-  SimulatorBase,
-  type ManualEdit,
-  type PendingApply,
-  type SimRequest,
-  type SimResponse,
-  type SimulatorBaseOptions,
-} from './core/simulator-base'
+import { NO_FAULT_KNOBS, type SimulatorKnobs, type SimulatorPlanName } from './core/knobs'
+import { SimulatorBase } from './core/simulator-base'
+import type { ManualEdit, SimRequest, SimResponse, SimulatorOptions } from './core/simulator-base'
 import { TokenBucket } from './core/token-bucket'
 import { ListingStore } from './core/listing-store'
 import { basicCredentials, TokenIssuer } from './core/token-issuer'
@@ -55,7 +49,7 @@ export const WALMART_PLANS: Record<SimulatorPlanName, SimulatorKnobs<WalmartThro
   },
 }
 
-export interface WalmartSimulatorOptions extends SimulatorBaseOptions, KnobsPatch<WalmartThrottlePlan> {
+export interface WalmartSimulatorOptions extends SimulatorOptions<WalmartThrottlePlan> {
   /** When set, POST /v3/token accepts only this client id and secret; otherwise any non-empty pair. */
   clientId?: string
   clientSecret?: string
@@ -68,15 +62,6 @@ interface InventoryRecord {
   updatedAt: string
 }
 
-const throttlePatchSchema = z
-  .object({
-    ratePerSecond: z.number().positive(),
-    burst: z.number().positive(),
-    ordersRatePerSecond: z.number().positive(),
-    ordersBurst: z.number().positive(),
-  })
-  .partial()
-  .strict()
 const inventoryBodySchema = z.object({
   sku: z.string().min(1),
   quantity: z.object({ unit: z.literal('EACH'), amount: z.number().int().min(0).max(2_147_483_647) }),
@@ -111,6 +96,7 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
   protected readonly listings = new ListingStore<InventoryRecord>({
     saved: savedListingsSchema,
     show: (record, key) => [key, record.amount],
+    quantity: { get: (record) => record.amount, set: (record, amount) => void (record.amount = amount) },
   })
   private readonly client: { id: string; secret: string } | undefined
   readonly tokens: TokenIssuer
@@ -124,7 +110,7 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
   private feedKnobs = { feedReceivedMs: 1_000, feedProcessingMs: 2_000, feedErrorRate: 0 }
 
   constructor(options: WalmartSimulatorOptions = {}) {
-    super('walmart', options as WalmartSimulatorOptions & Record<string, unknown>, WALMART_PLANS, throttlePatchSchema)
+    super('walmart', options as WalmartSimulatorOptions & Record<string, unknown>, WALMART_PLANS)
     this.client =
       options.clientId !== undefined ? { id: options.clientId, secret: options.clientSecret ?? '' } : undefined
     this.tokens = new TokenIssuer(this.now, options.tokenLifetimeSeconds ?? 900, 'wm-sim.')
@@ -160,16 +146,7 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
     if (request.path === '/v3/token') return this.issueToken(request)
     if (request.path === '/v3/orders') return this.refuseUnauthenticated(request) ?? this.getOrders(request)
     const isFeeds = request.path === '/v3/feeds' || request.path.startsWith('/v3/feeds/')
-    if (!isFeeds && request.path !== '/v3/inventory') {
-      return this.error(404, {
-        code: 'CONTENT_NOT_FOUND.GMP_GATEWAY_API',
-        field: 'path',
-        description: 'Resource not found',
-        info: `No resource at ${request.path}.`,
-        severity: 'ERROR',
-        category: 'REQUEST',
-      })
-    }
+    if (!isFeeds && request.path !== '/v3/inventory') return this.noResource(request)
     const refused = this.refuseUnauthenticated(request)
     if (refused) return refused
     if (isFeeds) return this.feedsApi(request)
@@ -187,14 +164,7 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
       return this.ok({ sku, quantity: { unit: 'EACH', amount: record.amount } })
     }
     if (request.method === 'PUT') return this.updateInventory(request, sku, shipNode)
-    return this.error(405, {
-      code: 'METHOD_NOT_ALLOWED.GMP_GATEWAY_API',
-      field: 'method',
-      description: 'Method not allowed',
-      info: `${request.method} is not supported on /v3/inventory.`,
-      severity: 'ERROR',
-      category: 'REQUEST',
-    })
+    return this.methodNotAllowed(request)
   }
 
   protected outageResponse(retryAfterSeconds: number | undefined): SimResponse {
@@ -244,22 +214,8 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
     })
   }
 
-  protected shownQuantity(sku: string): number | undefined {
-    return this.listings.get(sku)?.amount
-  }
-
-  protected adjustShownQuantity(sku: string, delta: number): void {
-    this.listings.change(sku, this.now(), (record) => {
-      record.amount = Math.max(0, record.amount + delta)
-    })
-  }
-
   protected seedListings(skus: readonly string[], quantity: number): number {
     return this.listings.seedMissing(skus, () => ({ amount: quantity, updatedAt: new Date(this.now()).toISOString() }))
-  }
-
-  protected commitApply(apply: PendingApply): void {
-    this.listings.set(apply.sku, { amount: apply.quantity, updatedAt: new Date(this.now()).toISOString() })
   }
 
   protected carriesSecrets(request: SimRequest): boolean {
@@ -272,15 +228,7 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
 
   /** POST /v3/token, client credentials grant (Walmart Authentication API). */
   private issueToken(request: SimRequest): SimResponse {
-    if (request.method !== 'POST')
-      return this.error(405, {
-        code: 'METHOD_NOT_ALLOWED.GMP_GATEWAY_API',
-        field: 'method',
-        description: 'Method not allowed',
-        info: `${request.method} is not supported on /v3/token.`,
-        severity: 'ERROR',
-        category: 'REQUEST',
-      })
+    if (request.method !== 'POST') return this.methodNotAllowed(request)
     const missing = this.missingHeader(request)
     if (missing) return missing
     const form = new URLSearchParams(request.rawBody)
@@ -436,14 +384,7 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
         ...(details ? { itemDetails: { itemIngestionStatus: results.slice(offset, offset + limit) } } : {}),
       })
     }
-    return this.error(404, {
-      code: 'CONTENT_NOT_FOUND.GMP_GATEWAY_API',
-      field: 'path',
-      description: 'Resource not found',
-      info: `No resource at ${request.path}.`,
-      severity: 'ERROR',
-      category: 'REQUEST',
-    })
+    return this.noResource(request)
   }
 
   private feedStatus(feed: WalmartFeed): 'RECEIVED' | 'INPROGRESS' | 'PROCESSED' | 'ERROR' {
@@ -478,15 +419,7 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
   // ---- orders -----------------------------------------------------------------------------------
 
   private getOrders(request: SimRequest): SimResponse {
-    if (request.method !== 'GET')
-      return this.error(405, {
-        code: 'METHOD_NOT_ALLOWED.GMP_GATEWAY_API',
-        field: 'method',
-        description: 'Method not allowed',
-        info: `${request.method} is not supported on /v3/orders.`,
-        severity: 'ERROR',
-        category: 'REQUEST',
-      })
+    if (request.method !== 'GET') return this.methodNotAllowed(request)
     const throttled = this.throttle(this.ordersBucket)
     if (throttled) return throttled
     const parsed = parseWalmartOrders(request.query, this.now())
@@ -548,6 +481,30 @@ export class WalmartSimulator extends SimulatorBase<WalmartThrottlePlan> {
     })
     response.headers = { ...response.headers, 'retry-after': String(retryAfterSeconds) }
     return response
+  }
+
+  /** The gateway's 404 for a path it serves nothing at. */
+  private noResource(request: SimRequest): SimResponse {
+    return this.error(404, {
+      code: 'CONTENT_NOT_FOUND.GMP_GATEWAY_API',
+      field: 'path',
+      description: 'Resource not found',
+      info: `No resource at ${request.path}.`,
+      severity: 'ERROR',
+      category: 'REQUEST',
+    })
+  }
+
+  /** The gateway's 405 for a method the resource at this path does not take. */
+  private methodNotAllowed(request: SimRequest): SimResponse {
+    return this.error(405, {
+      code: 'METHOD_NOT_ALLOWED.GMP_GATEWAY_API',
+      field: 'method',
+      description: 'Method not allowed',
+      info: `${request.method} is not supported on ${request.path}.`,
+      severity: 'ERROR',
+      category: 'REQUEST',
+    })
   }
 
   private notFound(sku: string): SimResponse {

@@ -83,6 +83,18 @@ export function knobsPatchSchema<Throttle extends Record<string, number>>(
     .strict()
 }
 
+/**
+ * The patch schema of a throttle plan whose every field is a positive number (a rate or a burst): the
+ * fields the plans themselves set, each optional, nothing else.
+ */
+export function positiveThrottleSchema<Throttle extends Record<string, number>>(
+  plans: Record<SimulatorPlanName, SimulatorKnobs<Throttle>>,
+): z.ZodType<Partial<Throttle>> {
+  const fields = new Set(Object.values(plans).flatMap((plan) => Object.keys(plan.throttle ?? {})))
+  const shape = Object.fromEntries([...fields].map((field) => [field, z.number().positive()]))
+  return z.object(shape).partial().strict() as unknown as z.ZodType<Partial<Throttle>>
+}
+
 export function isOutageActive(outage: boolean | number, nowMs: number): boolean {
   return typeof outage === 'number' ? nowMs < outage : outage
 }

@@ -60,19 +60,8 @@ export const buySchema = z.union([
 ])
 export type BuyRequest = z.infer<typeof buySchema>
 
-export const cancelSchema = z
-  .object({
-    orderId: z.string().min(1),
-    /** Omitted: cancel everything still open. Given: cancel these units of these lines. */
-    lines: z
-      .array(z.object({ lineId: z.string().min(1), quantity: z.number().int().min(1) }).strict())
-      .min(1)
-      .optional(),
-  })
-  .strict()
-export type CancelRequest = z.infer<typeof cancelSchema>
-
-export const shipSchema = z
+/** Cancel or ship an order: omitted lines mean everything still open; given, these units of these lines. */
+export const takeLinesSchema = z
   .object({
     orderId: z.string().min(1),
     lines: z
@@ -81,7 +70,7 @@ export const shipSchema = z
       .optional(),
   })
   .strict()
-export type ShipRequest = z.infer<typeof shipSchema>
+export type TakeLinesRequest = z.infer<typeof takeLinesSchema>
 
 export class OrderBookError extends Error {
   constructor(

@@ -20,11 +20,9 @@ import {
   OrderBook,
   OrderBookError,
   buySchema,
-  cancelSchema,
-  shipSchema,
+  takeLinesSchema,
   type BuyRequest,
-  type CancelRequest,
-  type ShipRequest,
+  type TakeLinesRequest,
   type SimOrder,
   type SimOrderChange,
   type SimOrderLine,
@@ -33,6 +31,7 @@ import {
   isOutageActive,
   knobsFromOptions,
   knobsPatchSchema,
+  positiveThrottleSchema,
   type KnobsPatch,
   type SimulatorKnobs,
   type SimulatorPlanName,
@@ -58,6 +57,9 @@ export interface SimulatorBaseOptions {
   /** One line per notable event (state file problems); default console.warn. */
   log?: (line: string) => void
 }
+
+/** What a marketplace simulator is built with: the shared options and its knobs (throttle of its own shape). */
+export type SimulatorOptions<Throttle> = SimulatorBaseOptions & KnobsPatch<Throttle>
 
 export interface SimRequest {
   method: string
@@ -153,6 +155,10 @@ const manualEditSchema = z.object({
 })
 export type ManualEdit = z.infer<typeof manualEditSchema>
 
+const tokenConfigSchema = z.object({ lifetimeSeconds: z.number().positive().max(86_400) })
+const BUY_EXPECTED = 'expected { sku, quantity } or { lines: [{ sku, quantity }] }'
+const TAKE_LINES_EXPECTED = 'expected { orderId, lines?: [{ lineId, quantity }] }'
+
 const seedSchema = z.object({
   skus: z.array(z.string().min(1)).max(1_000_000),
   quantity: z.number().int().min(0).max(1_000_000_000).optional(),
@@ -204,7 +210,8 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
     readonly kind: SimulatorKind,
     options: SimulatorBaseOptions & Record<string, unknown>,
     private readonly plans: Record<SimulatorPlanName, SimulatorKnobs<Throttle>>,
-    throttleSchema: z.ZodType<Partial<Throttle>>,
+    /** How `throttle` may be patched; default: every field of the plans, a positive number. */
+    throttleSchema: z.ZodType<Partial<Throttle>> = positiveThrottleSchema(plans),
   ) {
     this.now = options.now ?? Date.now
     this.prng = createPrng(options.seed ?? 1)
@@ -348,7 +355,7 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
   }
 
   /** The marketplace cancels all (or some units of some lines) of an order: the units come back. */
-  cancel(request: CancelRequest): SimOrder {
+  cancel(request: TakeLinesRequest): SimOrder {
     this.settleDue()
     const { order, moved } = this.orderBook.take(
       request.orderId,
@@ -368,7 +375,7 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
   }
 
   /** The seller ships all (or some units of some lines) of an order. Quantities do not change. */
-  ship(request: ShipRequest): SimOrder {
+  ship(request: TakeLinesRequest): SimOrder {
     const { order, moved } = this.orderBook.take(
       request.orderId,
       'ship',
@@ -414,13 +421,30 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
   protected abstract throttleStatus(): unknown
   protected abstract applyManualEdit(edit: ManualEdit & Record<string, unknown>): void
   protected abstract seedListings(skus: readonly string[], quantity: number): number
-  protected abstract commitApply(apply: PendingApply): void
   /** The marketplace's listings: saved, restored and shown the same way by every simulator. */
   protected abstract readonly listings: SavedListings
+
+  /** The key of the listing buyers buy a SKU from (default: the SKU itself); undefined when there is none. */
+  protected listingKey(sku: string): string | undefined {
+    return sku
+  }
+
   /** What buyers see for a SKU now; undefined when there is no such listing. */
-  protected abstract shownQuantity(sku: string): number | undefined
+  protected shownQuantity(sku: string): number | undefined {
+    const key = this.listingKey(sku)
+    return key === undefined ? undefined : this.listings.shown(key)
+  }
+
   /** A sale (negative) or a cancellation (positive) moves the marketplace's own quantity. */
-  protected abstract adjustShownQuantity(sku: string, delta: number): void
+  protected adjustShownQuantity(sku: string, delta: number): void {
+    const key = this.listingKey(sku)
+    if (key !== undefined) this.listings.adjustShown(key, delta, this.now())
+  }
+
+  /** An accepted update becomes visible on the listing enqueueApply named (its `sku` is that listing's key). */
+  protected commitApply(apply: PendingApply): void {
+    this.listings.setShown(apply.sku, apply.quantity, this.now())
+  }
 
   /** The marketplace's own order id shape (sequence starts at 1, deterministic). */
   protected newOrderId(sequence: number): string {
@@ -689,16 +713,12 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
         }
         case 'POST /_sim/config':
           return { status: 200, body: { config: this.configure((request.json ?? {}) as KnobsPatch<Throttle>) } }
-        case 'POST /_sim/manual-edit': {
-          const edit = manualEditSchema.loose().safeParse(request.json)
-          if (!edit.success) return controlError(400, 'INVALID_MANUAL_EDIT', z.prettifyError(edit.error))
-          this.manualEdit(edit.data)
+        case 'POST /_sim/manual-edit':
+          this.manualEdit(controlBody(manualEditSchema.loose(), request, 'INVALID_MANUAL_EDIT'))
           return { status: 200, body: { ok: true } }
-        }
         case 'POST /_sim/seed': {
-          const seed = seedSchema.safeParse(request.json)
-          if (!seed.success) return controlError(400, 'INVALID_SEED', z.prettifyError(seed.error))
-          return { status: 200, body: { created: this.seed(seed.data.skus, seed.data.quantity) } }
+          const seed = controlBody(seedSchema, request, 'INVALID_SEED')
+          return { status: 200, body: { created: this.seed(seed.skus, seed.quantity) } }
         }
         case 'GET /_sim/quantity': {
           const sku = request.query.get('sku')
@@ -708,36 +728,18 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
           return { status: 200, body: { sku, quantity } }
         }
         case 'POST /_sim/buy': {
-          const body = buySchema.safeParse(request.json)
-          if (!body.success)
-            return controlError(
-              400,
-              'INVALID_ORDER',
-              `expected { sku, quantity } or { lines: [{ sku, quantity }] }: ${z.prettifyError(body.error)}`,
-            )
+          const wanted = controlBody(buySchema, request, 'INVALID_ORDER', BUY_EXPECTED)
           // { orderId } is the contract; the order (with the marketplace's line ids) lets buyers cancel by line.
-          const order = this.buy(body.data)
+          const order = this.buy(wanted)
           return { status: 201, body: { orderId: order.orderId, order } }
         }
         case 'POST /_sim/cancel': {
-          const body = cancelSchema.safeParse(request.json)
-          if (!body.success)
-            return controlError(
-              400,
-              'INVALID_CANCEL',
-              `expected { orderId, lines?: [{ lineId, quantity }] }: ${z.prettifyError(body.error)}`,
-            )
-          return { status: 200, body: { order: this.cancel(body.data) } }
+          const order = this.cancel(controlBody(takeLinesSchema, request, 'INVALID_CANCEL', TAKE_LINES_EXPECTED))
+          return { status: 200, body: { order } }
         }
         case 'POST /_sim/ship': {
-          const body = shipSchema.safeParse(request.json)
-          if (!body.success)
-            return controlError(
-              400,
-              'INVALID_SHIPMENT',
-              `expected { orderId, lines?: [{ lineId, quantity }] }: ${z.prettifyError(body.error)}`,
-            )
-          return { status: 200, body: { order: this.ship(body.data) } }
+          const order = this.ship(controlBody(takeLinesSchema, request, 'INVALID_SHIPMENT', TAKE_LINES_EXPECTED))
+          return { status: 200, body: { order } }
         }
         case 'GET /_sim/orders': {
           const limit = Number(request.query.get('limit') ?? 100)
@@ -752,9 +754,8 @@ export abstract class SimulatorBase<Throttle extends Record<string, number>> {
           // Shorter token lifetimes at runtime (e.g. make tokens expire every few seconds in a demo).
           const issuer = this.tokenIssuer()
           if (!issuer) return controlError(404, 'NOT_FOUND', `the ${this.kind} simulator issues no access tokens`)
-          const body = z.object({ lifetimeSeconds: z.number().positive().max(86_400) }).safeParse(request.json)
-          if (!body.success) return controlError(400, 'INVALID_TOKEN_CONFIG', z.prettifyError(body.error))
-          issuer.setLifetime(body.data.lifetimeSeconds)
+          const body = controlBody(tokenConfigSchema, request, 'INVALID_TOKEN_CONFIG')
+          issuer.setLifetime(body.lifetimeSeconds)
           return { status: 200, body: { lifetimeSeconds: issuer.lifetimeSeconds } }
         }
         default:
@@ -871,6 +872,18 @@ export class SimulatorInputError extends Error {
     super(message)
     this.name = 'SimulatorInputError'
   }
+}
+
+/**
+ * A `/_sim/*` request body read through `schema`. One that fails it is refused with a 400 `code`
+ * (thrown as a SimulatorInputError, which the control plane answers), its message saying what was
+ * `expected` before what was wrong.
+ */
+export function controlBody<T>(schema: z.ZodType<T>, request: SimRequest, code: string, expected?: string): T {
+  const parsed = schema.safeParse(request.json)
+  if (parsed.success) return parsed.data
+  const problems = z.prettifyError(parsed.error)
+  throw new SimulatorInputError(code, expected ? `${expected}: ${problems}` : problems)
 }
 
 function controlError(status: number, code: string, message: string): SimResponse {
