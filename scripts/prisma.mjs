@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs the Prisma CLI the way it works without a binary download (see ../shared/STACK.md):
+// Runs the Prisma CLI the way it works without a binary download (README "Prisma without a native engine"):
 // the js engine, CHECKPOINT_DISABLE, and a preload that unrefs the wasm engine's stray 10 s timer.
 import { spawnSync } from 'node:child_process'
 import path from 'node:path'

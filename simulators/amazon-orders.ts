@@ -1,4 +1,4 @@
-// The Amazon simulator's Orders API v0 (../shared/specs/amazon/ordersV0.json, tests validate the
+// The Amazon simulator's Orders API v0 (test/fixtures/specs/amazon/ordersV0.json, tests validate the
 // answers against its GetOrdersResponse / GetOrderItemsResponse definitions):
 //   GET /orders/v0/orders?MarketplaceIds=..&LastUpdatedAfter=.. | CreatedAfter=.. [&..Before][&MaxResultsPerPage][&NextToken]
 //   GET /orders/v0/orders/{orderId}/orderItems[?NextToken]

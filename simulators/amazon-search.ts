@@ -1,5 +1,5 @@
 // The Amazon simulator's searchListingsItems (Listings Items 2021-08-01,
-// ../shared/specs/amazon/listingsItems_2021-08-01.json; tests validate the answers against its
+// test/fixtures/specs/amazon/listingsItems_2021-08-01.json; tests validate the answers against its
 // ItemSearchResults definition):
 //   GET /listings/2021-08-01/items/{sellerId}?marketplaceIds=..[&identifiers=..&identifiersType=..]
 //       [&includedData=..][&pageSize=..][&pageToken=..][&sortBy=..&sortOrder=..][&created*|lastUpdated*]

@@ -1,5 +1,5 @@
 // A local stand-in for Amazon SP-API Listings Items 2021-08-01, limited to MFN quantity sync.
-// Shapes follow ../shared/specs/amazon/listingsItems_2021-08-01.json (tests validate them):
+// Shapes follow test/fixtures/specs/amazon/listingsItems_2021-08-01.json (tests validate them):
 //   PATCH /listings/2021-08-01/items/{sellerId}/{sku}?marketplaceIds=...   (ListingsItemPatchRequest)
 //     -> 200 ListingsItemSubmissionResponse { sku, status: ACCEPTED | INVALID | VALID, submissionId, issues }
 //   GET   /listings/2021-08-01/items/{sellerId}/{sku}?marketplaceIds=...&includedData=...
@@ -7,7 +7,7 @@
 //   GET   /listings/2021-08-01/items/{sellerId}?marketplaceIds=...&identifiers=...&identifiersType=SKU&includedData=...
 //     -> 200 ItemSearchResults { numberOfResults, pagination?, items } (searchListingsItems;
 //        up to 20 identifiers, pages of pageSize 1..20; request rules in amazon-search.ts)
-// and the Feeds API 2021-06-30 with JSON_LISTINGS_FEED (../shared/specs/amazon/feeds_2021-06-30.json,
+// and the Feeds API 2021-06-30 with JSON_LISTINGS_FEED (test/fixtures/specs/amazon/feeds_2021-06-30.json,
 // listings-feed-schema-v2.json, listings-feed-processing-report-schema-v2.json):
 //   POST /feeds/2021-06-30/documents  { contentType }            -> 201 { feedDocumentId, url }
 //   PUT  <url>  (the "presigned" upload, served here under /feed-documents/{id}, no SP-API token)
@@ -19,7 +19,7 @@
 //   POST /auth/o2/token  grant_type=refresh_token&refresh_token&client_id&client_secret (form)
 //     -> 200 { access_token: "Atza|...", refresh_token, token_type: "bearer", expires_in: 3600 }
 //     -> 400 { error: invalid_request | unsupported_grant_type | invalid_grant }, 401 { error: invalid_client }
-// Orders API v0 (../shared/specs/amazon/ordersV0.json; request rules and shapes in amazon-orders.ts):
+// Orders API v0 (test/fixtures/specs/amazon/ordersV0.json; request rules and shapes in amazon-orders.ts):
 //   GET /orders/v0/orders?MarketplaceIds&LastUpdatedAfter|CreatedAfter[&NextToken][&MaxResultsPerPage]
 //   GET /orders/v0/orders/{orderId}/orderItems[?NextToken]
 // with the model's usage plans (getOrders 0.0167/s burst 20, getOrderItems 0.5/s burst 30).

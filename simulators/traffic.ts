@@ -1,5 +1,5 @@
 // The demo's generated business: an ERP streaming stock movements into Stocktower's public API
-// (CONTRACT.md) exactly as a real client would, and buyers shopping on the marketplace simulators.
+// (docs/api.md) exactly as a real client would, and buyers shopping on the marketplace simulators.
 //
 // - ERP events (`POST /api/v1/events`, source erp-demo): mostly receipts and shipments, plus
 //   adjustments, allocations, transfers, returns, damage and the odd cycle count. Receipts outweigh

@@ -1,4 +1,4 @@
-// The Walmart simulator's orders: GET /v3/orders as ../shared/specs/walmart/orders.json describes it
+// The Walmart simulator's orders: GET /v3/orders as test/fixtures/specs/walmart/orders.json describes it
 // (tests validate the answers against its PurchaseOrderTypeV3 schema):
 //   ?createdStartDate | lastModifiedStartDate [&createdEndDate | lastModifiedEndDate][&limit <= 200]
 //   [&status][&sku][&purchaseOrderId][&customerOrderId]

@@ -1,5 +1,5 @@
 // Shopify's own Admin GraphQL schemas, one per API version, from Shopify's introspection results
-// (vendored in test/fixtures/specs/shopify/admin_<version>.json.gz, a copy of ../shared/specs).
+// (vendored in test/fixtures/specs/shopify/admin_<version>.json.gz; its README says where they come from).
 // The Shopify simulator validates and executes every document against the version named in the
 // request URL; connector tests validate every document the connector sends against the version
 // the channel is configured for. Built once per version per process (about 0.3 s each).
