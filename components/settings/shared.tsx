@@ -4,6 +4,7 @@
 import { useId, useState, type InputHTMLAttributes, type ReactNode } from 'react'
 import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
 import { DataTable, type Column } from '@/components/ui/data-table'
+import { SelectOptions } from '@/components/ui/filters'
 
 /** An inline confirmation: states what will happen and needs a second, explicit click. */
 export function ConfirmBar({
@@ -181,14 +182,7 @@ export function SelectField({
     <label>
       {caption}
       <select value={value} onChange={(e) => onValue(e.target.value)}>
-        {options.map((o) => {
-          const [v, text] = typeof o === 'string' ? [o, o] : o
-          return (
-            <option key={v} value={v}>
-              {text}
-            </option>
-          )
-        })}
+        <SelectOptions options={options} />
       </select>
     </label>
   )

@@ -8,6 +8,24 @@ import { useCursors } from './cursor-pager'
 
 export type FilterOption = string | { value: string; label: string }
 
+/** A select's options: a value shown as itself (through `format`), `{ value, label }` or `[value, label]`. */
+export function SelectOptions({
+  options,
+  format = (v) => v,
+}: {
+  options: ReadonlyArray<FilterOption | readonly [string, string]>
+  format?: (value: string) => string
+}) {
+  return options.map((o) => {
+    const [v, text] = typeof o === 'string' ? [o, format(o)] : 'value' in o ? [o.value, o.label] : o
+    return (
+      <option key={v} value={v}>
+        {text}
+      </option>
+    )
+  })
+}
+
 /** `<label>Name <select aria-label="Name">…</select></label>`; `any` adds a first empty choice. */
 export function SelectFilter({
   label,
@@ -32,14 +50,7 @@ export function SelectFilter({
       {caption}{' '}
       <select aria-label={label} value={value} onChange={(e) => onChange(e.target.value)}>
         {any !== null && <option value="">{any}</option>}
-        {options.map((o) => {
-          const { value: v, label: text } = typeof o === 'string' ? { value: o, label: format(o) } : o
-          return (
-            <option key={v} value={v}>
-              {text}
-            </option>
-          )
-        })}
+        <SelectOptions options={options} format={format} />
       </select>
     </label>
   )

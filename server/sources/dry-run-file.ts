@@ -13,8 +13,8 @@ import { readNdjson } from '../ingest/formats/ndjson'
 import { SNAPSHOT_CSV_ALLOWED_COLUMNS, SNAPSHOT_CSV_REQUIRED_COLUMNS } from '../ingest/formats/snapshot-rows'
 import { isMapped } from '../ingest/formats/mapped-rows'
 import { fileKind } from '../ingest/inbox/inbox-files'
-import { FileRefused, headLooksLikeSnapshot, rowsOf, type Row } from '../ingest/inbox/ingest-file'
-import { prepareEventBatch } from '../ingest/ingest-events'
+import { FileRefused, headLooksLikeSnapshot, rowsOf } from '../ingest/inbox/ingest-file'
+import { prepareFileRows, type Row } from '../ingest/inbox/file-rows'
 import { MAX_EVENTS_PER_BATCH } from '../ingest/event.schema'
 import { getSource } from './list-sources'
 import { SourceSettingsSchema, type SourceSettings } from './source-settings.schema'
@@ -170,27 +170,20 @@ async function dryRunEvents(
   let chunk: Row[] = []
   let offset = 0
   const flush = async () => {
-    const good = chunk.filter((r) => r.event)
-    for (const r of chunk)
-      if (!r.event)
-        addError({
-          line: r.line,
-          unit: r.unit ?? 'line',
-          code: r.code ?? 'INVALID_ROW',
-          message: r.error ?? 'unreadable.',
-        })
-    const prepared = await prepareEventBatch(
-      db,
-      input.code,
-      good.map((r) => r.event),
-      offset,
-    )
+    const { good, unreadable, prepared, rowOf } = await prepareFileRows(db, input.code, chunk, offset)
+    for (const r of unreadable)
+      addError({
+        line: r.line,
+        unit: r.unit ?? 'line',
+        code: r.code ?? 'INVALID_ROW',
+        message: r.error ?? 'unreadable.',
+      })
     for (const rj of prepared.rejected) {
-      const row = good[rj.index - offset]
+      const row = rowOf(rj.index)
       addError({ line: row.line, unit: row.unit ?? 'line', code: rj.code, message: rj.message })
     }
     prepared.resolved.forEach((e, i) => {
-      const row = good[e.index - offset]
+      const row = rowOf(e.index)
       result.totals.events++
       if (result.events.length < MAX_DRY_RUN_ROWS_SHOWN) {
         result.events.push({

@@ -13,12 +13,13 @@ import { readNdjson } from '../formats/ndjson'
 import { Edi846Reader, type Edi846Line } from '../formats/edi846'
 import { resolveEdi846Lines, unresolvedEdi846Event } from './edi846-events'
 import { MAX_EVENTS_PER_BATCH } from '../event.schema'
-import { applyPreparedEvents, prepareEventBatch } from '../ingest-events'
+import { applyPreparedEvents } from '../ingest-events'
 import { emitIngestDeadLettersChanged, recordIngestDeadLetters } from '../dead-letters.repository'
 import { processSnapshot } from '../../reconciliation/process-snapshot'
 import { snapshotForMessage } from '../../reconciliation/snapshot-reads'
 import { emitStockChanged } from '../../realtime/publisher'
 import { claimedName, fileKind, settleFile, snapshotModeFromName } from './inbox-files'
+import { prepareFileRows, type Row } from './file-rows'
 import { config } from '../../env'
 import { recordOrderExceptionItems } from '../../exceptions/record-order-exceptions'
 import type { Db } from '../../db'
@@ -41,15 +42,6 @@ export interface IngestFileResult {
 export class FileRefused extends Error {}
 
 /** One row of a file; `unit` says how its position is named in reports (EDI counts segments). */
-export interface Row {
-  line: number
-  unit?: 'line' | 'segment'
-  event?: Record<string, unknown>
-  error?: string
-  code?: string
-  /** Kept in the dead letter so a fix can replay it. */ raw?: unknown
-  sku?: string
-}
 
 /** Largest EDI file read (characters); bigger ones are refused whole, asking to split them. */
 const MAX_EDI_FILE_CHARS = 64 * 1024 * 1024
@@ -311,30 +303,23 @@ async function applyChunk(
   skuCodes: string[],
 ): Promise<void> {
   const { offset } = totals
-  const good = chunk.filter((r) => r.event)
-  for (const r of chunk)
-    if (!r.event)
-      rejected.push({
-        index: r.line,
-        code: r.code ?? 'INVALID_ROW',
-        message: withPosition(r, r.error ?? 'unreadable.'),
-        raw: r.raw ?? null,
-        sku: r.sku ?? null,
-      })
-  const prepared = await prepareEventBatch(
-    tx,
-    msg.source,
-    good.map((r) => r.event),
-    offset,
-  )
-  // prepareEventBatch numbers events from `offset`; report them by file line.
+  const { good, unreadable, prepared, rowOf } = await prepareFileRows(tx, msg.source, chunk, offset)
+  for (const r of unreadable)
+    rejected.push({
+      index: r.line,
+      code: r.code ?? 'INVALID_ROW',
+      message: withPosition(r, r.error ?? 'unreadable.'),
+      raw: r.raw ?? null,
+      sku: r.sku ?? null,
+    })
+  // Rejections are reported by file line.
   for (const rj of prepared.rejected) {
-    const row = good[rj.index - offset]
+    const row = rowOf(rj.index)
     rejected.push({ ...rj, index: row.line, message: withPosition(row, rj.message) })
   }
   const r = await applyPreparedEvents(tx, msg.source, prepared, msg.id, msg.receivedAt)
   for (const rj of r.rejected) {
-    const row = good[rj.index - offset]
+    const row = rowOf(rj.index)
     rejected.push({ ...rj, index: row.line, message: withPosition(row, rj.message) })
   }
   totals.accepted += r.accepted
