@@ -2,9 +2,10 @@
 // Pieces every settings screen uses: an inline confirmation for destructive changes, Save / Cancel,
 // and the once-only secret panel. Running an action and showing its outcome: components/ui/action.tsx.
 import { useId, useState, type InputHTMLAttributes, type ReactNode } from 'react'
-import { EmptyState, ErrorBox } from '@/components/ui/empty-state'
+import { EmptyState } from '@/components/ui/empty-state'
 import { DataTable, type Column } from '@/components/ui/data-table'
 import { SelectOptions } from '@/components/ui/filters'
+import { QueryView } from '@/components/ui/query-view'
 
 /** An inline confirmation: states what will happen and needs a second, explicit click. */
 export function ConfirmBar({
@@ -222,12 +223,14 @@ export function ListState<T>({
   children: (rows: readonly T[]) => ReactNode
 }) {
   return (
-    <>
-      {query.error ? <ErrorBox error={query.error} /> : null}
-      {query.isPending && <Loading what={what} />}
-      {rows && rows.length === 0 && <EmptyState title={emptyTitle}>{empty}</EmptyState>}
-      {rows && rows.length > 0 && children(rows)}
-    </>
+    <QueryView
+      query={{ data: rows, error: query.error, isLoading: query.isPending, isPending: query.isPending }}
+      isEmpty={(loaded) => loaded.length === 0}
+      empty={<EmptyState title={emptyTitle}>{empty}</EmptyState>}
+      pending={<Loading what={what} />}
+    >
+      {children}
+    </QueryView>
   )
 }
 

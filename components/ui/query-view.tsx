@@ -16,6 +16,7 @@ export function QueryView<D>({
   isEmpty,
   empty,
   loading,
+  pending = <div className="muted">Loading…</div>,
   children,
 }: {
   query: ListQuery<D>
@@ -24,6 +25,8 @@ export function QueryView<D>({
   empty: ReactNode
   /** With a text: shown alone (role="status") until the first answer, and an error replaces the list. */
   loading?: string
+  /** What stands in for the list until its first answer (default "Loading…"). */
+  pending?: ReactNode
   children: (data: D) => ReactNode
 }) {
   const body = (data: D) => (isEmpty(data) ? empty : children(data))
@@ -40,7 +43,7 @@ export function QueryView<D>({
   return (
     <>
       {query.error ? <ErrorBox error={query.error} /> : null}
-      {query.isLoading && <div className="muted">Loading…</div>}
+      {query.isLoading && pending}
       {query.data !== undefined && body(query.data)}
     </>
   )
