@@ -6,7 +6,7 @@
 // (NativeOrderLine): counts only grow, an older or repeated message moves nothing, and the
 // difference, the new counts and the reservations it moves commit in one transaction.
 //
-// Each difference is an order event of the existing use case (server/ingest/ingest-orders.ts:
+// Each difference is an order event of the existing use case (server/ingest/apply-orders.ts:
 // created reserves, cancelled releases by line, shipped ships; kits reserve components; the ERP
 // handover is unchanged) with an idempotency key made of the marketplace's own ids:
 // `native:<orderId>:<lineId>:created`, `...:cancelled:<cumulative>`, `...:shipped:<cumulative>`,
@@ -17,7 +17,9 @@ import type { PrismaClient } from '@prisma/client'
 import { z } from 'zod'
 import type { Db } from '../db'
 import { transaction, withDeadlockRetry } from '../db'
-import { applyOrders, keepOrdersWithKnownSkus, type ChannelOrder } from '../ingest/ingest-orders'
+import { applyOrders } from '../ingest/apply-orders'
+import { keepOrdersWithKnownSkus } from '../ingest/order-skus'
+import type { ChannelOrder } from '../ingest/channel-order.schema'
 import { recordIngestDeadLetters, type IngestRejection } from '../ingest/dead-letters.repository'
 import { finishInboundMessage } from '../ingest/inbound-message.repository'
 import { quoted } from '../ingest/storable-text'
