@@ -22,7 +22,8 @@ import { channelBaseUrl } from '../../server/channels/connector-for-channel'
 import { decryptCredentials } from '../../server/channels/credentials'
 import { AMAZON_MAX_RESULTS_PER_PAGE, createAmazonOrdersClient } from '../../server/channels/amazon/orders-client'
 import { createWalmartOrdersClient, WALMART_ORDERS_PAGE_LIMIT } from '../../server/channels/walmart/orders-client'
-import { pollChannelOrders, type OrdersClients, type PollOptions } from '../../server/orders/poll-orders'
+import { pollChannelOrders, type PollOptions } from '../../server/orders/poll-orders'
+import type { OrdersClients } from '../../server/orders/order-pollers'
 
 type Kind = 'amazon' | 'walmart'
 const KINDS: Kind[] = ['amazon', 'walmart']
