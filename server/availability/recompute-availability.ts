@@ -72,7 +72,7 @@ export async function recomputeDirtyAvailability(
  * listings, and an order takes the outbox row and the recompute job's key before them (its
  * reservation marks the SKU, then its read-back is due): doing either inside it deadlocked with an
  * order for the same SKU. A claim left behind (the process died in between) is taken again once
- * stale; a worker enqueues the recompute when it starts.
+ * stale, by the job a worker queues when it starts or the minute sweep queues (sweep-recompute.ts).
  */
 export async function decideClaim(
   db: PrismaClient,

@@ -11,7 +11,8 @@
 // - `finishClaim`, once the recompute's deciding transaction has committed, deletes the rows still
 //   claimed by it (never inside that transaction: it holds the SKUs' listings, and writers lock the
 //   outbox row first; recompute-availability.ts, decideClaim).
-// A claim older than CLAIM_STALE_MS (a recompute that crashed) may be taken again. Two recomputes
+// A claim older than CLAIM_STALE_MS (a recompute that crashed) may be taken again (sweep-recompute.ts
+// queues the job that takes it). Two recomputes
 // deciding one SKU are safe: each locks the SKU's listings before reading its positions
 // (recompute-availability.ts), so the last to write read the newest positions.
 import { randomUUID } from 'node:crypto'
@@ -67,6 +68,16 @@ export async function claimDirty(
     ...(strategic ? [strategic.categories, strategic.skus] : []),
   )
   return { id, skus }
+}
+
+/** Whether a SKU waits for a recompute to claim it: unclaimed, or claimed by a run that died (stale). */
+export async function hasClaimableDirty(db: RawSql, now: Date): Promise<boolean> {
+  const [r] = await db.$queryRawUnsafe<Array<{ waiting: boolean }>>(
+    `SELECT EXISTS (SELECT 1 FROM "AvailabilityDirty"
+       WHERE claim IS NULL OR "claimedAt" < $1::timestamptz - make_interval(secs => ${CLAIM_STALE_MS / 1000})) AS waiting`,
+    now.toISOString(),
+  )
+  return r?.waiting === true
 }
 
 /** Deletes the claim's rows nothing marked again (after the transaction that wrote their decisions). */

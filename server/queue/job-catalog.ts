@@ -51,6 +51,8 @@ export const JOB_CATALOG = {
   expireHoldbacks: { task: 'expire-holdbacks', maxAttempts: 1, cron: '* * * * *' },
   activateRules: { task: 'activate-rule-versions', maxAttempts: 1, cron: '* * * * *' },
   checkFreshness: { task: 'check-feed-freshness', maxAttempts: 1, cron: '* * * * *' },
+  /** Queue a recompute when SKUs wait with no job to decide them (a claim a stopped worker left). */
+  sweepRecompute: { task: 'sweep-recompute', maxAttempts: 1, cron: '* * * * *' },
   /** Delete rows past their retention in small batches (daily, 03:17). */
   applyRetention: { task: 'apply-retention', maxAttempts: 1, cron: '17 3 * * *' },
 } as const satisfies Record<string, JobSpec>

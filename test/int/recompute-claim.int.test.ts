@@ -16,7 +16,8 @@ import {
 import { CLAIM_STALE_MS, claimDirty, finishClaim, markSkusDirty } from '../../server/availability/recompute-outbox'
 import { ingestEvents } from '../../server/ingest/ingest-events'
 import { receipt } from '../support/factories'
-import { enqueueRecompute } from '../../server/queue/enqueue'
+import { enqueueRecompute, RECOMPUTE_JOB } from '../../server/queue/enqueue'
+import { sweepRecomputeOutbox } from '../../server/availability/sweep-recompute'
 
 let db: PrismaClient
 useTestDatabase(
@@ -139,6 +140,31 @@ describe('recompute outbox claims', () => {
     expect(r.processed).toBe(1)
     expect(await outbox()).toMatchObject([{ code: 'SKU-00002', claimed: true }])
     await db.$executeRawUnsafe(`DELETE FROM "AvailabilityDirty"`)
+  })
+
+  it('the sweep queues a recompute for a claim a stopped worker left, once it is stale, and not for a live one', async () => {
+    const queued = () =>
+      db.$queryRawUnsafe<unknown[]>(
+        `SELECT 1 FROM graphile_worker._private_jobs WHERE key = $1 AND locked_at IS NULL`,
+        RECOMPUTE_JOB.jobKey,
+      )
+    await db.$executeRawUnsafe(`DELETE FROM graphile_worker._private_jobs WHERE key = $1`, RECOMPUTE_JOB.jobKey)
+    const now = new Date()
+    await db.$executeRawUnsafe(
+      `INSERT INTO "AvailabilityDirty"("skuId", since, claim, "claimedAt") VALUES ($1::uuid, $2::timestamptz, $3::uuid, $2::timestamptz)`,
+      await skuId('SKU-00005'),
+      new Date(now.getTime() - 1_000).toISOString(),
+      randomUUID(),
+    )
+    expect(await sweepRecomputeOutbox(db, now)).toEqual({ queued: false })
+    expect(await queued()).toHaveLength(0)
+    // The worker that claimed it stopped: past the stale time the sweep queues the recompute, which takes it.
+    const later = new Date(now.getTime() + CLAIM_STALE_MS + 1_000)
+    expect(await sweepRecomputeOutbox(db, later)).toEqual({ queued: true })
+    expect(await queued()).toHaveLength(1)
+    expect((await recomputeDirtyAvailability(db, { now: () => later })).processed).toBe(1)
+    expect(await outbox()).toEqual([])
+    expect(await sweepRecomputeOutbox(db, later)).toEqual({ queued: false })
   })
 
   it('marking an unclaimed row keeps its earliest time', async () => {

@@ -24,6 +24,7 @@ import { checkFeedFreshness } from '../../server/freshness/check-feed-freshness'
 import { processNativeMessage } from '../../server/orders/native-message'
 import { pollChannelOrders, scheduleOrderPolls } from '../../server/orders/poll-orders'
 import { applyRetention } from '../../server/retention/apply-retention'
+import { sweepRecomputeOutbox } from '../../server/availability/sweep-recompute'
 import { recordInvalidJobPayload } from '../../server/queue/invalid-job-payload'
 import { describeIssues } from '../../server/errors'
 
@@ -193,6 +194,10 @@ export const JOBS: { [K in JobName]: JobDefinition<z.ZodType> } = {
       if (r.outcome === 'failed') log(`[orders] ${r.channel} poll failed: ${r.error}`)
       return r
     },
+  }),
+  sweepRecompute: job({
+    payload: z.object({}).passthrough(),
+    handler: (_p, { db }) => sweepRecomputeOutbox(db),
   }),
   applyRetention: job({
     payload: z.object({}).passthrough(),
