@@ -5,20 +5,14 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { sourceFiles } from './source-files'
 
 const ROOT = path.resolve(import.meta.dirname, '../../..')
 const FOLDERS = ['app', 'bench', 'components', 'scripts', 'server', 'simulators', 'workers']
 const SOURCE = /\.(ts|tsx|mts|mjs|cjs|js)$/
 const OUTSIDE = /\b(CONTRACT|ARCHITECTURE|STACK|CONVENTIONS)\.md\b|\.\.\/shared\//
 
-function sources(dir: string): string[] {
-  if (!fs.existsSync(dir)) return []
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name)
-    if (e.isDirectory()) return e.name === 'node_modules' || e.name.startsWith('.') ? [] : sources(p)
-    return SOURCE.test(e.name) ? [p] : []
-  })
-}
+const sources = (dir: string) => sourceFiles(dir, SOURCE)
 
 /** Every `file:line` whose text names a document outside the repository. */
 export function outsideReferences(files: Array<{ name: string; text: string }>): string[] {

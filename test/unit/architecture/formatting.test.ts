@@ -4,19 +4,13 @@ import fs from 'node:fs'
 import path from 'node:path'
 import * as prettier from 'prettier'
 import { describe, expect, it } from 'vitest'
+import { sourceFiles } from './source-files'
 
 const root = path.resolve(__dirname, '../../..')
 const FOLDERS = ['app', 'bench', 'components', 'lib', 'prisma', 'scripts', 'server', 'simulators', 'test', 'workers']
 const SOURCE = /\.(ts|tsx|js|mjs|cjs)$/
 
-function sources(dir: string): string[] {
-  if (!fs.existsSync(dir)) return []
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name)
-    if (e.isDirectory()) return e.name === 'node_modules' || e.name.startsWith('.') ? [] : sources(p)
-    return SOURCE.test(e.name) ? [p] : []
-  })
-}
+const sources = (dir: string) => sourceFiles(dir, SOURCE)
 
 describe('formatting', () => {
   it('every source file is formatted by Prettier (npm run format)', async () => {
