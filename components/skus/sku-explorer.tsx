@@ -104,7 +104,8 @@ export function SkuExplorer() {
         {error && <ErrorBox error={error} />}
         {data && (
           <div className="muted" data-testid="sku-total" style={{ marginBottom: 6 }}>
-            {formatCount(data.total)} SKU(s) match
+            {formatCount(data.total)}
+            {data.totalCapped ? '+' : ''} SKU(s) match
             {data.total > data.items.length ? `; showing ${formatCount(data.items.length)} per page` : ''}
           </div>
         )}

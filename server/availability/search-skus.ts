@@ -46,12 +46,22 @@ export interface SkuRow {
   >
 }
 
-export interface SkuPage {
+/** Matches are counted up to this many; past it the screen says "10,000+" (counting every match of a broad filter would read the catalogue on every refetch). */
+export const SKU_COUNT_CAP = 10_000
+
+/** One page of rows in the chosen order (what the CSV export walks). */
+export interface SkuRows {
   items: SkuRow[]
   nextAfter: string | null
   channels: string[]
+}
+
+export interface SkuPage extends SkuRows {
   categories: string[]
-  /** SKUs matching the filters (all pages). */ total: number
+  /** SKUs matching the filters (all pages), at most SKU_COUNT_CAP. */
+  total: number
+  /** More than `total` match. */
+  totalCapped: boolean
 }
 
 const include = {
@@ -63,29 +73,34 @@ type SkuWithStock = Prisma.SkuGetPayload<{ include: typeof include }>
 type Ordered = { page: () => Promise<{ rows: SkuWithStock[]; next: string | null }>; counted: Prisma.SkuWhereInput }
 
 export async function searchSkus(db: Db, s: SkuSearch): Promise<SkuPage> {
-  if (s.status && s.status !== 'out_of_sync' && s.status !== 'failing')
-    throw new ValidationError('"status" must be out_of_sync or failing.', undefined, 'INVALID_FILTER')
   const where = await skuFilter(db, s)
+  const ordered = await orderedBy(db, s, where)
+  const [rows, categories, counted] = await Promise.all([
+    pageOf(db, s, ordered),
+    activeCategories(db),
+    db.sku.count({ where: ordered.counted, take: SKU_COUNT_CAP + 1 }),
+  ])
+  return { ...rows, categories, total: Math.min(counted, SKU_COUNT_CAP), totalCapped: counted > SKU_COUNT_CAP }
+}
+
+/** One page of rows without the counts: the CSV export's walk through every page. */
+export async function skuRows(db: Db, s: SkuSearch): Promise<SkuRows> {
+  return pageOf(db, s, await orderedBy(db, s, await skuFilter(db, s)))
+}
+
+async function orderedBy(db: Db, s: SkuSearch, where: Prisma.SkuWhereInput): Promise<Ordered> {
   const sort = s.sort ?? parseSkuSort(null, s.order)
-  const ordered =
-    sort.field === 'code'
-      ? byCode(db, s, sort, where)
-      : sort.field === 'name'
-        ? byName(db, s, sort, where)
-        : await byAvailable(db, s, sort, where)
-  const [{ rows, next }, channels, categories, total] = await Promise.all([
+  if (sort.field === 'code') return byCode(db, s, sort, where)
+  if (sort.field === 'name') return byName(db, s, sort, where)
+  return byAvailable(db, s, sort, where)
+}
+
+async function pageOf(db: Db, s: SkuSearch, ordered: Ordered): Promise<SkuRows> {
+  const [{ rows, next }, channels] = await Promise.all([
     ordered.page(),
     db.channel.findMany({ select: { code: true }, orderBy: { code: 'asc' } }),
-    activeCategories(db),
-    db.sku.count({ where: ordered.counted }),
   ])
-  return {
-    items: rows.slice(0, s.limit).map(toSkuRow),
-    nextAfter: next,
-    channels: channels.map((c) => c.code),
-    categories,
-    total,
-  }
+  return { items: rows.slice(0, s.limit).map(toSkuRow), nextAfter: next, channels: channels.map((c) => c.code) }
 }
 
 /**
@@ -107,9 +122,18 @@ async function activeCategories(db: Db): Promise<string[]> {
   return rows.map((r) => r.category)
 }
 
-/** The filters: text (code, name or exact alias), category, kind, and sync status. */
+/**
+ * The filters: text (code, name or exact alias), category, kind, and sync status. An alias is
+ * looked up first and matched by SKU id: an EXISTS on aliases inside the OR kept PostgreSQL from
+ * combining the trigram indexes and read every SKU (227 ms at 200,000 SKUs).
+ */
 async function skuFilter(db: Db, s: SkuSearch): Promise<Prisma.SkuWhereInput> {
+  if (s.status && s.status !== 'out_of_sync' && s.status !== 'failing')
+    throw new ValidationError('"status" must be out_of_sync or failing.', undefined, 'INVALID_FILTER')
   const q = s.q?.trim()
+  const aliased = q
+    ? (await db.skuAlias.findMany({ where: { alias: q }, select: { skuId: true } })).map((a) => a.skuId)
+    : []
   // out_of_sync compares two columns of a listing (a field reference); both filters are served by
   // partial indexes on skuId (ChannelListing_waiting_sku_idx and ChannelListing_failing_sku_idx,
   // migration 20261203120000_read_rollups), so the cost follows the listings out of sync, not the catalogue.
@@ -126,7 +150,7 @@ async function skuFilter(db: Db, s: SkuSearch): Promise<Prisma.SkuWhereInput> {
           OR: [
             { code: { contains: q, mode: 'insensitive' } },
             { name: { contains: q, mode: 'insensitive' } },
-            { aliases: { some: { alias: { equals: q } } } },
+            ...(aliased.length > 0 ? [{ id: { in: aliased } }] : []),
           ],
         }
       : {}),

@@ -1,7 +1,7 @@
 // Global search: one box for SKU codes, SKU aliases, channel listing ids (seller SKU or the
 // marketplace's own id) and channel order ids. Prefix match, case-insensitive: each table is read
-// by range scans on its index for the text as typed, upper-cased and lower-cased (codes are
-// consistently cased in practice), then filtered with ILIKE so only true prefixes come back.
+// by a range scan of an index on its lower-cased text in the "C" collation, so the cost follows
+// the hits, not the catalogue, whatever the database's collation.
 import type { Db } from '../db'
 
 export interface SearchHit {
@@ -13,46 +13,46 @@ export interface SearchHit {
 
 const PER_KIND = 6
 
-function variants(q: string): string[] {
-  return [...new Set([q, q.toUpperCase(), q.toLowerCase()])]
-}
+/** `col` lower-cased in the "C" collation: the expression the prefix indexes are built on. */
+const key = (col: string) => `(lower(${col}) COLLATE "C")`
+/** Rows whose `col` starts with $1 (a lower-cased LIKE prefix pattern), in index order, at most PER_KIND. */
+const prefixOf = (col: string) => `${key(col)} LIKE $1 ORDER BY ${key(col)} LIMIT ${PER_KIND}`
 
-/** `col` range-scanned for each variant; $1.. are [v1, v1 upper bound, v2, ...]. */
-function prefixWhere(col: string, n: number, offset = 0): string {
-  return `(${Array.from({ length: n }, (_, i) => `(${col} COLLATE "C" >= $${offset + 2 * i + 1} AND ${col} COLLATE "C" < $${offset + 2 * i + 2})`).join(' OR ')})`
+/**
+ * The four statements, each a range scan of one prefix index (migration
+ * 20261204100000_prefix_search_indexes); $1 is the pattern. Exported for the test of their plans.
+ */
+export const GLOBAL_SEARCH_SQL = {
+  skus: `SELECT code, name FROM "Sku" WHERE ${prefixOf('code')}`,
+  aliases: `SELECT a.alias, a.scope, s.code FROM "SkuAlias" a JOIN "Sku" s ON s.id = a."skuId" WHERE ${prefixOf('a.alias')}`,
+  // A listing matches by its seller SKU or by the marketplace's own id: one ordered scan of each
+  // index (an OR of the two could use neither index's order), merged.
+  listings: `WITH m AS ((SELECT id, ${key('"externalSku"')} AS k FROM "ChannelListing" WHERE ${prefixOf('"externalSku"')})
+      UNION ALL (SELECT id, ${key('"externalId"')} FROM "ChannelListing" WHERE ${prefixOf('"externalId"')}))
+    SELECT l."externalSku", l."externalId", c.code AS channel, s.code
+      FROM (SELECT id, min(k) AS k FROM m GROUP BY id) m JOIN "ChannelListing" l ON l.id = m.id
+      JOIN "Channel" c ON c.id = l."channelId" JOIN "Sku" s ON s.id = l."skuId"
+     ORDER BY m.k, l."externalSku" LIMIT ${PER_KIND}`,
+  // An order has one event per status change: the ids are taken distinct from a longer scan.
+  orders: `SELECT x."orderId", x.channel, (SELECT i.id::text FROM "OversellIncident" i WHERE i.channel = x.channel AND i."orderId" = x."orderId" ORDER BY i."lineId" LIMIT 1) AS incident
+      FROM (SELECT DISTINCT o."orderId", c.code AS channel FROM
+              (SELECT "orderId", "channelId" FROM "ChannelOrderEvent" WHERE ${key('"orderId"')} LIKE $1 ORDER BY ${key('"orderId"')} LIMIT ${PER_KIND * 20}) o
+              JOIN "Channel" c ON c.id = o."channelId" ORDER BY 1 LIMIT ${PER_KIND}) x`,
 }
 
 export async function globalSearch(db: Db, raw: string): Promise<SearchHit[]> {
   const q = raw.trim().slice(0, 100)
   if (q.length === 0) return []
-  const vs = variants(q)
-  const params = vs.flatMap((v) => [v, `${v}\u{10FFFF}`])
-  const like = `${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
-  const n = vs.length
-  const L = params.length + 1
+  const like = `${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
   const [skus, aliases, listings, orders] = await Promise.all([
-    db.$queryRawUnsafe<Array<{ code: string; name: string }>>(
-      `SELECT code, name FROM "Sku" WHERE ${prefixWhere('code', n)} AND code ILIKE $${L} ORDER BY code LIMIT ${PER_KIND}`,
-      ...params,
-      like,
-    ),
-    db.$queryRawUnsafe<Array<{ alias: string; scope: string; code: string }>>(
-      `SELECT a.alias, a.scope, s.code FROM "SkuAlias" a JOIN "Sku" s ON s.id = a."skuId" WHERE ${prefixWhere('a.alias', n)} AND a.alias ILIKE $${L} ORDER BY a.alias LIMIT ${PER_KIND}`,
-      ...params,
-      like,
-    ),
+    db.$queryRawUnsafe<Array<{ code: string; name: string }>>(GLOBAL_SEARCH_SQL.skus, like),
+    db.$queryRawUnsafe<Array<{ alias: string; scope: string; code: string }>>(GLOBAL_SEARCH_SQL.aliases, like),
     db.$queryRawUnsafe<Array<{ externalSku: string; externalId: string | null; channel: string; code: string }>>(
-      `SELECT l."externalSku", l."externalId", c.code AS channel, s.code FROM "ChannelListing" l JOIN "Channel" c ON c.id = l."channelId" JOIN "Sku" s ON s.id = l."skuId"
-        WHERE (${prefixWhere('l."externalSku"', n)} AND l."externalSku" ILIKE $${L}) OR (${prefixWhere('l."externalId"', n)} AND l."externalId" ILIKE $${L})
-        ORDER BY l."externalSku" LIMIT ${PER_KIND}`,
-      ...params,
+      GLOBAL_SEARCH_SQL.listings,
       like,
     ),
     db.$queryRawUnsafe<Array<{ orderId: string; channel: string; incident: string | null }>>(
-      `SELECT x."orderId", x.channel, (SELECT i.id::text FROM "OversellIncident" i WHERE i.channel = x.channel AND i."orderId" = x."orderId" ORDER BY i."lineId" LIMIT 1) AS incident
-         FROM (SELECT DISTINCT o."orderId", c.code AS channel FROM "ChannelOrderEvent" o JOIN "Channel" c ON c.id = o."channelId"
-                WHERE ${prefixWhere('o."orderId"', n)} AND o."orderId" ILIKE $${L} ORDER BY 1 LIMIT ${PER_KIND}) x`,
-      ...params,
+      GLOBAL_SEARCH_SQL.orders,
       like,
     ),
   ])

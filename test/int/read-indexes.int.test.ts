@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
 import { createTestDatabase, type TestDatabase } from './helpers/test-db'
 import { makeChannel, makeListing, makeSku } from '../support/factories'
-import { ACTIVE_CATEGORIES_SQL, searchSkus } from '../../server/availability/search-skus'
+import { ACTIVE_CATEGORIES_SQL, SKU_COUNT_CAP, searchSkus } from '../../server/availability/search-skus'
+import { GLOBAL_SEARCH_SQL, globalSearch } from '../../server/search/global-search'
 import { WAITING_SINCE_SQL, WAITING_SQL } from '../../server/metrics/listing-states'
 
 let t: TestDatabase
@@ -119,5 +120,43 @@ describe('read paths served by indexes', () => {
         channelId,
       ),
     ).toContain('ChannelListing_waiting_since_idx')
+  })
+
+  it("global search reads each table through its prefix index, in the index's order", async () => {
+    const names = {
+      skus: ['Sku_code_prefix_idx'],
+      aliases: ['SkuAlias_alias_prefix_idx'],
+      listings: ['ChannelListing_externalSku_prefix_idx', 'ChannelListing_externalId_prefix_idx'],
+      orders: ['ChannelOrderEvent_orderId_prefix_idx'],
+    }
+    for (const [kind, sql] of Object.entries(GLOBAL_SEARCH_SQL)) {
+      const p = await plan(sql, 'ri-00%')
+      for (const index of names[kind as keyof typeof names]) expect(p, kind).toContain(index)
+      expect(p, kind).not.toMatch(/Seq Scan on "(Sku|SkuAlias|ChannelListing|ChannelOrderEvent)"/)
+    }
+    // Mixed case both ways, and the listing found by its seller SKU.
+    expect((await globalSearch(db, 'rI-01')).filter((h) => h.kind === 'sku').map((h) => h.label)).toEqual([
+      'RI-010',
+      'RI-011',
+    ])
+    expect((await globalSearch(db, 'a-1')).filter((h) => h.kind === 'listing').map((h) => h.label)).toEqual([
+      'A-1',
+      'A-10',
+      'A-11',
+    ])
+  })
+
+  it('SKU search finds an exact alias, and counts matches up to the cap', async () => {
+    const sku = await db.sku.findUniqueOrThrow({ where: { code: 'RI-004' } })
+    await db.skuAlias.create({ data: { scope: 'erp', alias: 'ERP-4444', skuId: sku.id } })
+    expect((await searchSkus(db, { q: 'ERP-4444', limit: 50 })).items.map((r) => r.sku)).toEqual(['RI-004'])
+    const fill = await searchSkus(db, { q: 'fill-', limit: 10 })
+    expect([fill.total, fill.totalCapped]).toEqual([5000, false])
+    await db.$executeRawUnsafe(
+      `INSERT INTO "Sku" (id, code, name, category, "updatedAt") SELECT gen_random_uuid(), 'FILL-X' || n, 'Filler', 'misc', now() FROM generate_series(1, $1::int) n`,
+      SKU_COUNT_CAP - 5000 + 1,
+    )
+    const capped = await searchSkus(db, { q: 'fill-', limit: 10 })
+    expect([capped.total, capped.totalCapped, capped.items.length]).toEqual([SKU_COUNT_CAP, true, 10])
   })
 })

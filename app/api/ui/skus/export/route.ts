@@ -2,7 +2,7 @@ import { userRoute } from '@/app/_lib/api'
 import { csvResponse } from '@/app/_lib/csv'
 import { prisma } from '@/server/db'
 import { ValidationError } from '@/server/errors'
-import { parseSkuSort, searchSkus, type SkuSearch } from '@/server/availability/search-skus'
+import { parseSkuSort, skuRows, type SkuSearch } from '@/server/availability/search-skus'
 import { csvField } from '@/server/paging/csv'
 
 export const dynamic = 'force-dynamic'
@@ -29,7 +29,7 @@ export const GET = userRoute('inventory:view', async ({ req }) => {
     let after: string | null = null
     let channels: string[] | null = null
     for (let n = 0; n < 100_000;) {
-      const page = await searchSkus(prisma(), { ...filter, after, limit: 200 })
+      const page = await skuRows(prisma(), { ...filter, after, limit: 200 })
       if (!channels) {
         channels = page.channels
         yield `${['sku', 'name', 'category', 'kit', 'onHand', 'sellable', ...channels.flatMap((c) => [`${c}_decided`, `${c}_shows`, `${c}_state`])].join(',')}\n`
