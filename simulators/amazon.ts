@@ -297,7 +297,12 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
   private readonly buckets = new Map<string, TokenBucket>()
   private requestCounter = 0
   private feedKnobs: AmazonFeedKnobs
-  private readonly feedDocuments = new Map<string, { contentType: string; content: unknown }>()
+  /**
+   * Uploaded feeds and processing reports. An input document's content is dropped once its feed is
+   * processed (its presigned URL has expired by then, as Amazon's does after 5 minutes; a GET answers
+   * 403 like S3's expired URL): a 200,000-SKU sync otherwise kept every feed it ever sent in memory.
+   */
+  private readonly feedDocuments = new Map<string, { contentType: string; content: unknown; expired?: boolean }>()
   private readonly feeds = new Map<string, FeedRecord>()
   private feedCounter = 0
   /** How long a new order stays Pending. */
@@ -954,6 +959,8 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
         accepted++
       }
     }
+    const uploaded = this.feedDocuments.get(feed.inputFeedDocumentId)
+    if (uploaded) Object.assign(uploaded, { content: undefined, expired: true })
     const reportId = `amzn1.tortuga.4.na.sim-${feed.feedId}-report`
     const processed = feed.fatal ? 0 : accepted + invalid
     this.feedDocuments.set(reportId, {
@@ -976,6 +983,7 @@ export class AmazonSimulator extends SimulatorBase<AmazonThrottlePlan> {
   private feedDocumentContent(request: SimRequest, id: string): SimResponse {
     const document = this.feedDocuments.get(id)
     if (!document) return { status: 404, body: { error: 'NoSuchKey' } }
+    if (document.expired) return { status: 403, body: { error: 'AccessDenied', message: 'Request has expired' } }
     if (request.method === 'PUT') {
       let content: unknown
       try {

@@ -125,6 +125,14 @@ describe('Amazon JSON_LISTINGS_FEED', () => {
     clock.advance(6_000)
     sim.applyNow()
     expect((await connector.readQuantities([u('F-1', 0), u('F-2', 0)])).map((r) => r.quantity)).toEqual([10, 0])
+
+    // The uploaded document is not kept once processed: its presigned URL has expired (S3's 403).
+    const uploadUrl = `${sim.url}${put.path}`
+    const expired = await fetch(uploadUrl)
+    expect([expired.status, await expired.json()]).toEqual([
+      403,
+      { error: 'AccessDenied', message: 'Request has expired' },
+    ])
   })
 
   it('a FATAL feed is transient for every listing and applies nothing', async () => {
