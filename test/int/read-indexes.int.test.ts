@@ -158,5 +158,22 @@ describe('read paths served by indexes', () => {
     )
     const capped = await searchSkus(db, { q: 'fill-', limit: 10 })
     expect([capped.total, capped.totalCapped, capped.items.length]).toEqual([SKU_COUNT_CAP, true, 10])
+
+    // More SKUs out of sync than the cap: the filter stays an EXISTS, the first page is still exact,
+    // and another filter narrows the count back to an exact one.
+    await db.$executeRawUnsafe(
+      `INSERT INTO "ChannelListing" (id, "channelId", "skuId", "externalSku", "desiredVersion", "desiredQuantity")
+       SELECT gen_random_uuid(), $1::uuid, id, code, 1, 5 FROM "Sku" WHERE code LIKE 'FILL-%'`,
+      channelId,
+    )
+    const out = await searchSkus(db, { status: 'out_of_sync', limit: 10 })
+    expect([out.total, out.totalCapped]).toEqual([SKU_COUNT_CAP, true])
+    expect(out.items.map((r) => r.channels.shop?.state)).toEqual(Array(10).fill('pending'))
+    const narrowed = await searchSkus(db, { status: 'out_of_sync', q: 'RI-', limit: 10 })
+    expect([narrowed.items.map((r) => r.sku), narrowed.total, narrowed.totalCapped]).toEqual([
+      ['RI-003', 'RI-005'],
+      2,
+      false,
+    ])
   })
 })
