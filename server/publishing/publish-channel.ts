@@ -29,7 +29,7 @@ import { isLagSample, recordLag } from '../metrics/lag'
 import { bumpCounters } from '../metrics/counters'
 import { emitListingsChanged, ROOMS } from '../realtime/publisher'
 import { emitPublishDeadLettersChanged, recordPublishDeadLetter } from './publish-dead-letters.repository'
-import { loadStrategicClass, publishClaimOrder } from './lock-listings'
+import { loadStrategicClass, publishClaimOrder, UNSENT_SQL } from './lock-listings'
 import { reconcileChannel } from '../reconciliation/channel-drift'
 
 export const LEASE_MS = 120_000
@@ -217,7 +217,7 @@ async function claimListings(tx: Db, channelId: string, deps: PublishDeps, t: Da
 async function bulkBacklog(tx: Db, channel: ChannelRow, marketplaceMax: number, t: Date): Promise<number> {
   const [row] = await tx.$queryRawUnsafe<Array<{ n: bigint }>>(
     `SELECT count(*) AS n FROM (SELECT 1 FROM "ChannelListing"
-        WHERE "channelId" = $1::uuid AND active AND "desiredQuantity" IS NOT NULL AND "desiredVersion" > "publishedVersion"
+        WHERE "channelId" = $1::uuid AND ${UNSENT_SQL}
           AND ("leaseUntil" IS NULL OR "leaseUntil" < $2::timestamptz) AND ("nextAttemptAt" IS NULL OR "nextAttemptAt" <= $2::timestamptz)
         LIMIT $3) x`,
     channel.id,
@@ -233,7 +233,7 @@ async function leaseListings(tx: Db, channelId: string, limit: number, t: Date):
   return tx.$queryRawUnsafe<ClaimedListing[]>(
     `UPDATE "ChannelListing" cl SET "inFlightVersion" = cl."desiredVersion", "leaseUntil" = $3::timestamptz
        FROM (SELECT id FROM "ChannelListing"
-              WHERE "channelId" = $1::uuid AND active AND "desiredQuantity" IS NOT NULL AND "desiredVersion" > "publishedVersion"
+              WHERE "channelId" = $1::uuid AND ${UNSENT_SQL}
                 AND ("leaseUntil" IS NULL OR "leaseUntil" < $4::timestamptz) AND ("nextAttemptAt" IS NULL OR "nextAttemptAt" <= $4::timestamptz)
               ORDER BY ${claimOrder}
               LIMIT $2 FOR UPDATE SKIP LOCKED) pick
@@ -260,9 +260,9 @@ async function nextClaimableAt(tx: Db, channelId: string, t: Date): Promise<Date
   const [next] = await tx.$queryRawUnsafe<Array<{ at: Date | null }>>(
     `SELECT LEAST(
               (SELECT min("leaseUntil") + interval '1 second' FROM "ChannelListing"
-                WHERE "channelId" = $1::uuid AND active AND "desiredQuantity" IS NOT NULL AND "desiredVersion" > "publishedVersion" AND "leaseUntil" >= $2::timestamptz),
+                WHERE "channelId" = $1::uuid AND ${UNSENT_SQL} AND "leaseUntil" >= $2::timestamptz),
               (SELECT min("nextAttemptAt") FROM "ChannelListing"
-                WHERE "channelId" = $1::uuid AND active AND "desiredQuantity" IS NOT NULL AND "desiredVersion" > "publishedVersion"
+                WHERE "channelId" = $1::uuid AND ${UNSENT_SQL}
                   AND "nextAttemptAt" > $2::timestamptz AND "nextAttemptAt" < 'infinity')) AS at`,
     channelId,
     t.toISOString(),
@@ -692,7 +692,7 @@ async function scheduleFollowUps(
   else {
     const [next] = await tx.$queryRawUnsafe<Array<{ at: Date | null }>>(
       `SELECT min(GREATEST(COALESCE("nextAttemptAt", $2::timestamptz), $2::timestamptz)) AS at FROM "ChannelListing"
-        WHERE "channelId" = $1::uuid AND active AND "desiredVersion" > "publishedVersion" AND "desiredQuantity" IS NOT NULL
+        WHERE "channelId" = $1::uuid AND ${UNSENT_SQL}
           AND ("nextAttemptAt" IS NULL OR "nextAttemptAt" < 'infinity')`,
       channelId,
       t.toISOString(),

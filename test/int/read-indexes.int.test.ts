@@ -11,6 +11,7 @@ import { makeChannel, makeListing, makeSku } from '../support/factories'
 import { ACTIVE_CATEGORIES_SQL, SKU_COUNT_CAP, searchSkus } from '../../server/availability/search-skus'
 import { GLOBAL_SEARCH_SQL, globalSearch } from '../../server/search/global-search'
 import { WAITING_SINCE_SQL, WAITING_SQL } from '../../server/metrics/listing-states'
+import { publishClaimOrder, UNSENT_SQL } from '../../server/publishing/lock-listings'
 
 let t: TestDatabase
 let db: PrismaClient
@@ -107,6 +108,13 @@ describe('read paths served by indexes', () => {
     expect(
       await plan(`SELECT "skuId" FROM "ChannelListing" cl WHERE cl.active AND cl."lastError" IS NOT NULL`),
     ).toContain('ChannelListing_failing_sku_idx')
+    // A publish claim: the channel's unsent listings in lane order, not every listing of the channel.
+    expect(
+      await plan(
+        `SELECT id FROM "ChannelListing" WHERE "channelId" = $1::uuid AND ${UNSENT_SQL} ORDER BY ${publishClaimOrder(null)} LIMIT 100 FOR UPDATE SKIP LOCKED`,
+        channelId,
+      ),
+    ).toContain('ChannelListing_unsent_idx')
     // The health read's two probes per channel: the oldest waiting listing and the SLO boundary minute.
     expect(
       await plan(
