@@ -8,6 +8,7 @@ import { ValidationError } from '../errors'
 import { sellable } from '../positions/apply-event'
 import { decodeCursor, encodeCursor } from '../paging/cursor'
 import { keysetPage, parseSort, sortCursor, type Sort } from '../paging/sort'
+import { WAITING_SQL } from '../metrics/listing-states'
 
 /** Columns the explorer sorts on besides the code; `available` needs the channel it is for. */
 export const SKU_SORTS = { code: 'text', name: 'text', available: 'nint' } as const
@@ -136,7 +137,7 @@ interface Filter {
  * 20261203120000_read_rollups), at most SKU_COUNT_CAP + 1 of them.
  */
 const STATUS_SKUS_SQL = {
-  out_of_sync: `SELECT DISTINCT cl."skuId" AS id FROM "ChannelListing" cl WHERE cl.active AND cl."desiredVersion" > cl."appliedVersion" LIMIT ${SKU_COUNT_CAP + 1}`,
+  out_of_sync: `SELECT DISTINCT cl."skuId" AS id FROM "ChannelListing" cl WHERE ${WAITING_SQL} LIMIT ${SKU_COUNT_CAP + 1}`,
   failing: `SELECT DISTINCT cl."skuId" AS id FROM "ChannelListing" cl WHERE cl.active AND cl."lastError" IS NOT NULL LIMIT ${SKU_COUNT_CAP + 1}`,
 } as const
 
