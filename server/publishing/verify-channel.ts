@@ -98,6 +98,13 @@ export async function verifyChannel(db: PrismaClient, channelId: string, deps: V
   return { checked: pending.length, ...result }
 }
 
+/**
+ * A listing awaiting verification: its latest sent version accepted, not yet read back as applied.
+ * Written once: `ChannelListing_unverified_idx` (a partial index) holds exactly these rows, and
+ * PostgreSQL uses it only where a query states this predicate as written here.
+ */
+export const UNVERIFIED_SQL = `cl."acceptedVersion" > cl."appliedVersion" AND cl."acceptedVersion" = cl."publishedVersion"`
+
 /** Accepted, not yet applied, and not already an open `unverified` finding: oldest first. */
 async function loadPending(db: PrismaClient, channelId: string, batchSize: number): Promise<Pending[]> {
   return db.$queryRawUnsafe<Pending[]>(
@@ -105,7 +112,7 @@ async function loadPending(db: PrismaClient, channelId: string, batchSize: numbe
             COALESCE(ord.sold, 0)::int AS sold, COALESCE(ord.returned, 0)::int AS returned, ord.absorbable
        FROM "ChannelListing" cl JOIN "Sku" s ON s.id = cl."skuId"
        ${ORDERS_SINCE_SENT_SQL}
-      WHERE cl."channelId" = $1::uuid AND cl."acceptedVersion" > cl."appliedVersion" AND cl."acceptedVersion" = cl."publishedVersion"
+      WHERE cl."channelId" = $1::uuid AND ${UNVERIFIED_SQL}
         -- An open finding about an older version does not stop a newer one being verified (which resolves it).
         AND NOT EXISTS (SELECT 1 FROM "Finding" f WHERE f."dedupeKey" = 'unverified:' || cl.id::text AND f.status IN ('open', 'healing')
                           AND (f.details->>'version')::int >= cl."acceptedVersion")

@@ -12,6 +12,7 @@ import { ACTIVE_CATEGORIES_SQL, SKU_COUNT_CAP, searchSkus } from '../../server/a
 import { GLOBAL_SEARCH_SQL, globalSearch } from '../../server/search/global-search'
 import { WAITING_SINCE_SQL, WAITING_SQL } from '../../server/metrics/listing-states'
 import { publishClaimOrder, UNSENT_SQL } from '../../server/publishing/lock-listings'
+import { UNVERIFIED_SQL } from '../../server/publishing/verify-channel'
 
 let t: TestDatabase
 let db: PrismaClient
@@ -115,6 +116,14 @@ describe('read paths served by indexes', () => {
         channelId,
       ),
     ).toContain('ChannelListing_unsent_idx')
+    // A verification run's batch: the channel's accepted, unapplied listings, oldest acceptance
+    // first, read in the index's order (no sort of the channel's listings).
+    const verify = await plan(
+      `SELECT cl.id FROM "ChannelListing" cl WHERE cl."channelId" = $1::uuid AND ${UNVERIFIED_SQL} ORDER BY cl."acceptedAt" LIMIT 500`,
+      channelId,
+    )
+    expect(verify).toContain('ChannelListing_unverified_idx')
+    expect(verify).not.toContain('Sort')
     // The health read's two probes per channel: the oldest waiting listing and the SLO boundary minute.
     expect(
       await plan(
