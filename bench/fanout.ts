@@ -2,7 +2,7 @@
 // the dashboard page does (components/dashboard/dashboard-view.tsx + components/realtime/use-realtime.ts):
 // a `listings.changed` (or channel/kpi/dead-letter) event schedules one refetch of /api/ui/dashboard
 // after the page's 1 s coalescing window, never two at once per client. Measured per refetch: from the commit that caused its first
-// event (the newest decision or publish result of the event's first SKU at or before the event
+// event (the newest decision, publish result or verification of the event's first SKU at or before the event
 // arrived) to the refetch's answer.
 import { io, type Socket } from 'socket.io-client'
 import type pg from 'pg'
@@ -127,8 +127,10 @@ export async function connectFanout(opts: {
 }
 
 /**
- * Commit time of each cycle's first event: the newest decision or channel call result of its SKU
- * at or before the moment the event arrived (one query for all cycles).
+ * Commit time of each cycle's first event: the newest decision, channel call result or read-back
+ * verification of its SKU at or before the moment the event arrived (one query for all cycles).
+ * A verification emits `listings.changed` too; without it, an update verified minutes after its
+ * call (a read-back backlog) was timed from the call.
  */
 export async function commitToRefetch(
   pool: pg.Pool,
@@ -143,7 +145,8 @@ export async function commitToRefetch(
   const r = await pool.query<{ i: string; at: string | null }>(
     `SELECT x.i::text AS i, (extract(epoch FROM GREATEST(
               (SELECT max(d."decidedAt") FROM "ChannelListing" cl JOIN "AvailabilityDecision" d ON d."listingId" = cl.id AND d."decidedAt" <= x.at WHERE cl."skuId" = s.id),
-              (SELECT max(a."finishedAt") FROM "ChannelListing" cl JOIN "PublishAttempt" a ON a."listingId" = cl.id AND a."finishedAt" <= x.at WHERE cl."skuId" = s.id)
+              (SELECT max(a."finishedAt") FROM "ChannelListing" cl JOIN "PublishAttempt" a ON a."listingId" = cl.id AND a."finishedAt" <= x.at WHERE cl."skuId" = s.id),
+              (SELECT max(a."verifiedAt") FROM "ChannelListing" cl JOIN "PublishAttempt" a ON a."listingId" = cl.id AND a."verifiedAt" <= x.at WHERE cl."skuId" = s.id)
             )) * 1000)::float8::text AS at
        FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS x(sku, at, i) JOIN "Sku" s ON s.code = x.sku`,
     [distinct.map((c) => c.sku), distinct.map((c) => new Date(c.firstAt + 10).toISOString())],
