@@ -76,12 +76,14 @@ type Ordered = { page: () => Promise<{ rows: SkuWithStock[]; next: string | null
 export async function searchSkus(db: Db, s: SkuSearch): Promise<SkuPage> {
   const filter = await skuFilter(db, s)
   const ordered = await orderedBy(db, s, filter.where)
-  // More SKUs than the cap have such listings and no other filter narrows them: nothing to count.
-  const unnarrowed = filter.overCap && !s.q?.trim() && !s.category && !s.kind && s.sort?.field !== 'available'
+  // A sync status and no other filter: the status's own index read counted the matches already.
+  const onlyStatus = !s.q?.trim() && !s.category && !s.kind && s.sort?.field !== 'available'
   const [rows, categories, counted] = await Promise.all([
     pageOf(db, s, ordered),
     activeCategories(db),
-    unnarrowed ? SKU_COUNT_CAP + 1 : db.sku.count({ where: ordered.counted, take: SKU_COUNT_CAP + 1 }),
+    filter.statusCount !== null && onlyStatus
+      ? filter.statusCount
+      : db.sku.count({ where: ordered.counted, take: SKU_COUNT_CAP + 1 }),
   ])
   return { ...rows, categories, total: Math.min(counted, SKU_COUNT_CAP), totalCapped: counted > SKU_COUNT_CAP }
 }
@@ -125,29 +127,37 @@ async function activeCategories(db: Db): Promise<string[]> {
   return rows.map((r) => r.category)
 }
 
-/** The filters as a Prisma condition, and whether more than SKU_COUNT_CAP SKUs are known to match. */
+/** The filters as a Prisma condition, and the active SKUs a sync status names (at most SKU_COUNT_CAP + 1). */
 interface Filter {
   where: Prisma.SkuWhereInput
-  overCap: boolean
+  statusCount: number | null
 }
 
 /**
- * The SKUs with a listing out of sync or failing, read from the partial index on skuId
+ * The active SKUs with a listing out of sync or failing, read from the partial index on skuId
  * (ChannelListing_waiting_sku_idx, ChannelListing_failing_sku_idx; migration
  * 20261203120000_read_rollups), at most SKU_COUNT_CAP + 1 of them.
  */
-const STATUS_SKUS_SQL = {
-  out_of_sync: `SELECT DISTINCT cl."skuId" AS id FROM "ChannelListing" cl WHERE ${WAITING_SQL} LIMIT ${SKU_COUNT_CAP + 1}`,
-  failing: `SELECT DISTINCT cl."skuId" AS id FROM "ChannelListing" cl WHERE cl.active AND cl."lastError" IS NOT NULL LIMIT ${SKU_COUNT_CAP + 1}`,
+export const STATUS_SKUS_SQL = {
+  out_of_sync: `SELECT DISTINCT cl."skuId" AS id FROM "ChannelListing" cl JOIN "Sku" s ON s.id = cl."skuId" WHERE s.active AND ${WAITING_SQL} LIMIT ${SKU_COUNT_CAP + 1}`,
+  failing: `SELECT DISTINCT cl."skuId" AS id FROM "ChannelListing" cl JOIN "Sku" s ON s.id = cl."skuId" WHERE s.active AND cl.active AND cl."lastError" IS NOT NULL LIMIT ${SKU_COUNT_CAP + 1}`,
 } as const
+
+/**
+ * Up to this many SKUs a sync status filters the page by id; past it by an EXISTS on the SKU's
+ * listings. A list of thousands of ids is a statement of thousands of parameters, planned on every
+ * call (the "out of sync" list took 314 ms at 10,000 SKUs with most of them out of sync); with this
+ * many matches an EXISTS in code order fills a page within a few hundred probes.
+ */
+const STATUS_ID_LIST_MAX = 500
 
 /**
  * The filters: text (code, name or exact alias), category, kind, and sync status. An alias is
  * looked up first and matched by SKU id: an EXISTS on aliases inside the OR kept PostgreSQL from
  * combining the trigram indexes and read every SKU (227 ms at 200,000 SKUs). A sync status is
- * resolved the same way while it names at most SKU_COUNT_CAP SKUs: as an EXISTS the planner walked
- * the catalogue in code order probing each SKU's listings, 244 ms at 200,000 SKUs when none was
- * out of sync. Past the cap the EXISTS stays, and then the first page fills within a few probes.
+ * read from its partial index first: as an EXISTS alone the planner walked the catalogue in code
+ * order probing each SKU's listings, 244 ms at 200,000 SKUs when none was out of sync. A few SKUs
+ * become an id list; more stay an EXISTS (STATUS_ID_LIST_MAX), and the read's length is the count.
  */
 async function skuFilter(db: Db, s: SkuSearch): Promise<Filter> {
   if (s.status && s.status !== 'out_of_sync' && s.status !== 'failing')
@@ -159,7 +169,7 @@ async function skuFilter(db: Db, s: SkuSearch): Promise<Filter> {
       ? db.$queryRawUnsafe<Array<{ id: string }>>(STATUS_SKUS_SQL[s.status]).then((r) => r.map((x) => x.id))
       : null,
   ])
-  const overCap = statusSkus !== null && statusSkus.length > SKU_COUNT_CAP
+  const byId = statusSkus !== null && statusSkus.length <= STATUS_ID_LIST_MAX
   const listingFilter: Prisma.ChannelListingWhereInput =
     s.status === 'failing'
       ? { active: true, lastError: { not: null } }
@@ -177,9 +187,9 @@ async function skuFilter(db: Db, s: SkuSearch): Promise<Filter> {
       : {}),
     ...(s.category ? { category: s.category } : {}),
     ...(s.kind ? { isKit: s.kind === 'kit' } : {}),
-    ...(statusSkus === null ? {} : overCap ? { listings: { some: listingFilter } } : { id: { in: statusSkus } }),
+    ...(statusSkus === null ? {} : byId ? { id: { in: statusSkus } } : { listings: { some: listingFilter } }),
   }
-  return { where, overCap }
+  return { where, statusCount: statusSkus?.length ?? null }
 }
 
 function byCode(db: Db, s: SkuSearch, sort: Sort<SkuSortField>, whereAll: Prisma.SkuWhereInput): Ordered {

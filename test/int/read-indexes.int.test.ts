@@ -8,7 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PrismaClient } from '@prisma/client'
 import { createTestDatabase, type TestDatabase } from './helpers/test-db'
 import { makeChannel, makeListing, makeSku } from '../support/factories'
-import { ACTIVE_CATEGORIES_SQL, SKU_COUNT_CAP, searchSkus } from '../../server/availability/search-skus'
+import {
+  ACTIVE_CATEGORIES_SQL,
+  SKU_COUNT_CAP,
+  searchSkus,
+  STATUS_SKUS_SQL,
+} from '../../server/availability/search-skus'
 import { GLOBAL_SEARCH_SQL, globalSearch } from '../../server/search/global-search'
 import { WAITING_SINCE_SQL, WAITING_SQL } from '../../server/metrics/listing-states'
 import { publishClaimOrder, UNSENT_SQL } from '../../server/publishing/lock-listings'
@@ -71,6 +76,34 @@ describe('read paths served by indexes', () => {
     expect(failing.items.map((r) => r.sku)).toEqual(['RI-005'])
   })
 
+  it('"out of sync" gives the same page and count whether it filters by an id list or an EXISTS', async () => {
+    // 600 more SKUs out of sync (past the id list's 500) and one inactive SKU with such a listing.
+    await db.$executeRawUnsafe(
+      `INSERT INTO "Sku" (id, code, name, category, active, "updatedAt")
+       SELECT gen_random_uuid(), 'MID-' || lpad(n::text, 4, '0'), 'Mid', 'mid', n <= 600, now() FROM generate_series(1, 601) n`,
+    )
+    await db.$executeRawUnsafe(
+      `INSERT INTO "ChannelListing" (id, "channelId", "skuId", "externalSku", "desiredVersion", "desiredQuantity")
+       SELECT gen_random_uuid(), $1::uuid, id, code, 1, 5 FROM "Sku" WHERE code LIKE 'MID-%'`,
+      channelId,
+    )
+    try {
+      const out = await searchSkus(db, { status: 'out_of_sync', limit: 3 })
+      expect([out.items.map((r) => r.sku), out.total, out.totalCapped]).toEqual([
+        ['MID-0001', 'MID-0002', 'MID-0003'],
+        602,
+        false,
+      ])
+      const last = await searchSkus(db, { status: 'out_of_sync', limit: 3, sort: { field: 'code', dir: 'desc' } })
+      expect(last.items.map((r) => r.sku)).toEqual(['RI-005', 'RI-003', 'MID-0600'])
+      const narrowed = await searchSkus(db, { status: 'out_of_sync', category: 'toys', limit: 50 })
+      expect([narrowed.items.map((r) => r.sku), narrowed.total]).toEqual([['RI-003', 'RI-005'], 2])
+    } finally {
+      await db.$executeRawUnsafe(`DELETE FROM "ChannelListing" WHERE "externalSku" LIKE 'MID-%'`)
+      await db.$executeRawUnsafe(`DELETE FROM "Sku" WHERE code LIKE 'MID-%'`)
+    }
+  })
+
   it('SKU search finds a code or a name by any part of it, case-insensitive', async () => {
     expect((await searchSkus(db, { q: 'i-00', limit: 50 })).items.map((r) => r.sku)).toEqual([
       'RI-000',
@@ -103,12 +136,18 @@ describe('read paths served by indexes', () => {
   it('uses the trigram, waiting and failing indexes', async () => {
     expect(await plan(`SELECT id FROM "Sku" WHERE code ILIKE $1`, '%i-00%')).toContain('Sku_code_trgm_idx')
     expect(await plan(`SELECT id FROM "Sku" WHERE name ILIKE $1`, '%widget%')).toContain('Sku_name_trgm_idx')
-    expect(await plan(`SELECT "skuId" FROM "ChannelListing" cl WHERE ${WAITING_SQL}`)).toContain(
-      'ChannelListing_waiting_sku_idx',
+    expect(await plan(`SELECT "skuId" FROM "ChannelListing" cl WHERE ${WAITING_SQL}`)).toMatch(
+      /ChannelListing_waiting_(sku|since)_idx/,
     )
     expect(
       await plan(`SELECT "skuId" FROM "ChannelListing" cl WHERE cl.active AND cl."lastError" IS NOT NULL`),
     ).toContain('ChannelListing_failing_sku_idx')
+    // The status filters' first read: the partial index, never the channel's or catalogue's listings.
+    // (Either partial index on waiting listings holds exactly them.)
+    const statusPlan = await plan(STATUS_SKUS_SQL.out_of_sync)
+    expect(statusPlan, statusPlan).toMatch(/ChannelListing_waiting_(sku|since)_idx/)
+    expect(statusPlan).not.toMatch(/Seq Scan on "ChannelListing"/)
+    expect(await plan(STATUS_SKUS_SQL.failing)).toContain('ChannelListing_failing_sku_idx')
     // A publish claim: the channel's unsent listings in lane order, not every listing of the channel.
     expect(
       await plan(
