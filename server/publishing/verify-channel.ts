@@ -105,10 +105,11 @@ export async function verifyChannel(db: PrismaClient, channelId: string, deps: V
  */
 export const UNVERIFIED_SQL = `cl."acceptedVersion" > cl."appliedVersion" AND cl."acceptedVersion" = cl."publishedVersion"`
 
-/** Accepted, not yet applied, and not already an open `unverified` finding: oldest first. */
-async function loadPending(db: PrismaClient, channelId: string, batchSize: number): Promise<Pending[]> {
-  return db.$queryRawUnsafe<Pending[]>(
-    `SELECT cl.id::text AS id, s.code AS sku, cl."externalSku", cl."externalId", cl."publishedQuantity", cl."appliedQuantity", cl."acceptedVersion", cl."acceptedAt", cl."publishedInputAt",
+/**
+ * Accepted, not yet applied, and not already an open `unverified` finding: oldest first ($1 the
+ * channel, $2 the batch size). Exported for the plan test (read through ChannelListing_unverified_idx).
+ */
+export const PENDING_VERIFY_SQL = `SELECT cl.id::text AS id, s.code AS sku, cl."externalSku", cl."externalId", cl."publishedQuantity", cl."appliedQuantity", cl."acceptedVersion", cl."acceptedAt", cl."publishedInputAt",
             COALESCE(ord.sold, 0)::int AS sold, COALESCE(ord.returned, 0)::int AS returned, ord.absorbable
        FROM "ChannelListing" cl JOIN "Sku" s ON s.id = cl."skuId"
        ${ORDERS_SINCE_SENT_SQL}
@@ -116,10 +117,10 @@ async function loadPending(db: PrismaClient, channelId: string, batchSize: numbe
         -- An open finding about an older version does not stop a newer one being verified (which resolves it).
         AND NOT EXISTS (SELECT 1 FROM "Finding" f WHERE f."dedupeKey" = 'unverified:' || cl.id::text AND f.status IN ('open', 'healing')
                           AND (f.details->>'version')::int >= cl."acceptedVersion")
-      ORDER BY cl."acceptedAt" LIMIT $2`,
-    channelId,
-    batchSize,
-  )
+      ORDER BY cl."acceptedAt" LIMIT $2`
+
+async function loadPending(db: PrismaClient, channelId: string, batchSize: number): Promise<Pending[]> {
+  return db.$queryRawUnsafe<Pending[]>(PENDING_VERIFY_SQL, channelId, batchSize)
 }
 
 /** Each listing: applied (as sent, or as sent and then moved by orders received since), past its SLA (a finding), or still pending. */
